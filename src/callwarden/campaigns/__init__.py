@@ -1,0 +1,1 @@
+"""campaigns: see docs/design.md."""

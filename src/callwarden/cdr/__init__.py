@@ -1,0 +1,1 @@
+"""cdr: see docs/design.md."""

@@ -1,0 +1,1 @@
+"""numbers: see docs/design.md."""

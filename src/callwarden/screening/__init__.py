@@ -1,0 +1,1 @@
+"""screening: see docs/design.md."""
