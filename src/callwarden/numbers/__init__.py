@@ -1,1 +1,28 @@
-"""numbers: see docs/design.md."""
+"""Number intelligence: E.164 normalisation, classes, 归属地 and carrier, allocation registry.
+
+Scalar functions serve the per-call path; the ``*_array`` twins work on Arrow columns and
+touch each distinct value once. Numbers are E.164 strings; service and short numbers are the
+country code plus their digits (``+8695588``, ``+86110``).
+"""
+
+from __future__ import annotations
+
+from ._classes import NumberClass, NumberInfo
+from ._describe import classify, classify_array, describe, describe_array
+from ._normalize import normalize, normalize_array
+from ._plan import NumberingPlan, plan_for
+from .registry import AllocationRegistry
+
+__all__ = [
+    "AllocationRegistry",
+    "NumberClass",
+    "NumberInfo",
+    "NumberingPlan",
+    "classify",
+    "classify_array",
+    "describe",
+    "describe_array",
+    "normalize",
+    "normalize_array",
+    "plan_for",
+]

@@ -1,0 +1,136 @@
+"""The allocation registry: which numbers exist (the basis of spoof and 空号 detection).
+
+Numbers are kept as integer keys ``digits * 1 + length * 10**16`` in sorted NumPy arrays, so a
+look-up is a binary search and a range never spans numbers of another length
+(``+8613800000000..+8613899999999`` says nothing about 12-digit landlines).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwarden.errors import InputError
+
+from ._normalize import _as_string_array, normalize_array
+
+_LEN_SHIFT = 10**16  # E.164 has at most 15 digits
+
+
+def _keys(e164: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(key, ok) per value; ok is False for null or malformed values."""
+    arr = _as_string_array(e164)
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\+\d{1,15}$"), False)
+    digits = pc.if_else(ok, pc.utf8_slice_codeunits(arr, 1), "0")
+    values = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    lengths = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.int64)
+    return values + lengths * _LEN_SHIFT, ok.to_numpy(zero_copy_only=False)
+
+
+class AllocationRegistry:
+    """Allocated numbers and inclusive number ranges; ``is_allocated`` answers membership."""
+
+    def __init__(self, numbers: np.ndarray | None = None, ranges: np.ndarray | None = None) -> None:
+        self._numbers = np.unique(numbers) if numbers is not None else np.empty(0, np.int64)
+        starts, ends = (
+            (ranges[:, 0], ranges[:, 1])
+            if ranges is not None and len(ranges)
+            else (
+                np.empty(0, np.int64),
+                np.empty(0, np.int64),
+            )
+        )
+        order = np.argsort(starts, kind="stable")
+        starts, ends = starts[order], ends[order]
+        # Merge overlapping ranges so one binary search answers each look-up.
+        if len(starts):
+            run_end = np.maximum.accumulate(ends)
+            new = np.empty(len(starts), bool)
+            new[0] = True
+            new[1:] = starts[1:] > run_end[:-1]
+            group = np.cumsum(new) - 1
+            starts = starts[new]
+            ends = np.maximum.reduceat(ends, np.flatnonzero(new)) if len(group) else ends
+        self._starts, self._ends = starts, ends
+
+    def __len__(self) -> int:
+        """Allocated numbers: listed ones plus the sizes of the ranges."""
+        return int(len(self._numbers) + np.sum(self._ends - self._starts + 1))
+
+    @classmethod
+    def from_numbers(cls, numbers: pa.Array | list[str], region: str = "CN") -> AllocationRegistry:
+        keys, ok = _keys(normalize_array(numbers, region))
+        return cls(numbers=keys[ok])
+
+    @classmethod
+    def from_ranges(
+        cls, starts: pa.Array | list[str], ends: pa.Array | list[str], region: str = "CN"
+    ) -> AllocationRegistry:
+        s_norm, e_norm = normalize_array(starts, region), normalize_array(ends, region)
+        s_keys, s_ok = _keys(s_norm)
+        e_keys, e_ok = _keys(e_norm)
+        bad = ~(s_ok & e_ok) | (s_keys // _LEN_SHIFT != e_keys // _LEN_SHIFT) | (s_keys > e_keys)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"allocation range {i + 1} ({starts[i]}..{ends[i]}) is not two valid numbers "
+                "of the same length in ascending order"
+            )
+        return cls(ranges=np.stack([s_keys, e_keys], axis=1))
+
+    @classmethod
+    def from_csv(cls, path: str | Path, region: str = "CN") -> AllocationRegistry:
+        """Read a CSV with a ``number`` column, or ``range_start,range_end`` columns (E.164)."""
+        import pyarrow.csv as pcsv
+
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"registry file {path} does not exist")
+        try:
+            table = pcsv.read_csv(
+                path,
+                convert_options=pcsv.ConvertOptions(
+                    column_types={c: pa.string() for c in ("number", "range_start", "range_end")}
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"registry file {path} cannot be read as CSV: {exc}") from exc
+        names = set(table.column_names)
+        parts: list[AllocationRegistry] = []
+        if "number" in names:
+            parts.append(cls.from_numbers(table["number"], region))
+        if {"range_start", "range_end"} <= names:
+            parts.append(cls.from_ranges(table["range_start"], table["range_end"], region))
+        if not parts:
+            raise InputError(
+                f"registry file {path} needs a 'number' column or 'range_start,range_end' columns "
+                f"(found: {', '.join(table.column_names)})"
+            )
+        return parts[0] if len(parts) == 1 else parts[0].merged(parts[1])
+
+    def merged(self, other: AllocationRegistry) -> AllocationRegistry:
+        ranges = np.concatenate(
+            [np.stack([self._starts, self._ends], 1), np.stack([other._starts, other._ends], 1)]
+        )
+        return AllocationRegistry(np.concatenate([self._numbers, other._numbers]), ranges)
+
+    def is_allocated(self, e164: str) -> bool:
+        return bool(self.is_allocated_array(pa.array([e164], pa.string()))[0])
+
+    def is_allocated_array(self, e164: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
+        """Boolean NumPy array: True where the number is listed or inside a listed range."""
+        keys, ok = _keys(e164)
+        hit = np.zeros(len(keys), bool)
+        if len(self._numbers):
+            pos = np.searchsorted(self._numbers, keys)
+            pos_c = np.minimum(pos, len(self._numbers) - 1)
+            hit |= self._numbers[pos_c] == keys
+        if len(self._starts):
+            pos = np.searchsorted(self._starts, keys, side="right") - 1
+            valid = pos >= 0
+            pos_c = np.maximum(pos, 0)
+            hit |= valid & (keys <= self._ends[pos_c])
+        return hit & ok

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callwarden.errors import InputError
+from callwarden.numbers import AllocationRegistry
+
+
+def test_numbers_file(tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text("number\n+8613800138000\n+861062345678\n13900139000\n")
+    reg = AllocationRegistry.from_csv(path)
+    assert len(reg) == 3
+    assert reg.is_allocated("+8613800138000")
+    assert reg.is_allocated("+8613900139000")  # normalised on load
+    assert not reg.is_allocated("+8613800138001")
+    got = reg.is_allocated_array(["+861062345678", "+861062345679", None, "garbage"])
+    assert got.tolist() == [True, False, False, False]
+
+
+def test_ranges_file_inclusive_and_merged(tmp_path: Path) -> None:
+    path = tmp_path / "ranges.csv"
+    path.write_text(
+        "range_start,range_end\n+8613800000000,+8613800000999\n+8613800000500,+8613800001999\n"
+        "+861062340000,+861062349999\n"
+    )
+    reg = AllocationRegistry.from_csv(path)
+    assert len(reg) == 2000 + 10000
+    probe = [
+        "+8613800000000",
+        "+8613800001999",
+        "+8613800002000",
+        "+8613799999999",
+        "+861062345678",
+    ]
+    assert reg.is_allocated_array(probe).tolist() == [True, True, False, False, True]
+    # A 12-digit landline never falls in a 13-digit mobile range, whatever its value.
+    assert not reg.is_allocated("+862012345678")
+
+
+def test_both_kinds_and_vectorised_size() -> None:
+    reg = AllocationRegistry.from_numbers(["+8613800138000"]).merged(
+        AllocationRegistry.from_ranges(["+8695500"], ["+8695599"])
+    )
+    rng = np.random.default_rng(1)
+    probes = [f"+86955{n:02d}" for n in rng.integers(0, 100, 1000)]
+    assert reg.is_allocated_array(probes).all()
+    assert reg.is_allocated("+8613800138000")
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        AllocationRegistry.from_csv(tmp_path / "missing.csv")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("msisdn\n+8613800138000\n")
+    with pytest.raises(InputError, match="'number' column"):
+        AllocationRegistry.from_csv(wrong)
+    backwards = tmp_path / "backwards.csv"
+    backwards.write_text("range_start,range_end\n+8613800000999,+8613800000000\n")
+    with pytest.raises(InputError, match="ascending"):
+        AllocationRegistry.from_csv(backwards)
