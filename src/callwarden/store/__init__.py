@@ -1,1 +1,45 @@
-"""store: see docs/design.md."""
+"""The reputation store: verdicts, campaigns, reports, appeals, subscriber lists and settings,
+registered business numbers, block log, audit log and API keys (SQLAlchemy Core).
+
+SQLite by default (one file, WAL, ``synchronous=FULL``); PostgreSQL by URL. Migrations ship in
+the package and run at open.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from callwarden.store.base import ConflictError, NotEligibleError, NotFoundError, RateLimitedError
+from callwarden.store.db import make_engine, migrate, normalise_url
+from callwarden.store.keys import ApiKey, KeysMixin, Role
+from callwarden.store.reports import APPEAL_STATUSES, ReportOutcome, ReportsMixin
+
+
+class Store(ReportsMixin, KeysMixin):
+    """One object over the whole store; methods are grouped by domain in the mixins."""
+
+    @classmethod
+    def open(cls, url_or_path: str, clock: Callable[[], float] = time.time) -> Store:
+        engine = make_engine(url_or_path)
+        migrate(engine)
+        return cls(engine, clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = [
+    "APPEAL_STATUSES",
+    "ApiKey",
+    "ConflictError",
+    "NotEligibleError",
+    "NotFoundError",
+    "RateLimitedError",
+    "ReportOutcome",
+    "Role",
+    "Store",
+    "make_engine",
+    "migrate",
+    "normalise_url",
+]

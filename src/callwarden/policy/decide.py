@@ -1,0 +1,177 @@
+"""``decide(call, verdict, policy, registry)``: the per-call decision, pure and cheap.
+
+Order of precedence, most specific first, and the benefit of the doubt to the caller:
+
+1. the subscriber's own lists (the longest matching pattern wins; a tie goes to *allow*);
+2. protection ``off``: nothing more is done;
+3. a registered business number calling inside its scope, or a number protected by an
+   accepted appeal: allow;
+4. the verdict: fraud and harassment by score band, the subscriber's refused categories,
+   and community reports (which only ever *label*, so a mass report cannot block anyone).
+
+No I/O here: the streaming engine, the HTTP API and ``replay`` all call this same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callwarden.policy.model import (
+    DEFAULT_POLICY,
+    SIP_DECLINE,
+    SIP_GLOBAL_DECLINE,
+    Action,
+    Call,
+    Decision,
+    DecisionCode,
+    Protection,
+    Reason,
+    Registration,
+    SubscriberPolicy,
+    Thresholds,
+    Verdict,
+)
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Registered business numbers: exact numbers and ``prefix*`` patterns."""
+
+    exact: dict[str, Registration] = field(default_factory=dict)
+    prefixes: dict[str, Registration] = field(default_factory=dict)
+    prefix_lengths: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, registrations: list[Registration] | tuple[Registration, ...]) -> Registry:
+        exact = {r.pattern: r for r in registrations if not r.pattern.endswith("*")}
+        prefixes = {r.pattern[:-1]: r for r in registrations if r.pattern.endswith("*")}
+        lengths = tuple(sorted({len(p) for p in prefixes}, reverse=True))
+        return cls(exact, prefixes, lengths)
+
+    def lookup(self, number: str) -> Registration | None:
+        reg = self.exact.get(number)
+        if reg is not None:
+            return reg
+        for n in self.prefix_lengths:
+            reg = self.prefixes.get(number[:n])
+            if reg is not None:
+                return reg
+        return None
+
+
+EMPTY_REGISTRY = Registry()
+
+_ALLOW_NO_VERDICT = Decision(Action.ALLOW, reasons=(Reason(DecisionCode.NO_VERDICT.value),))
+_ALLOW_OFF = Decision(Action.ALLOW, reasons=(Reason(DecisionCode.PROTECTION_OFF.value),))
+
+
+def _reject(verdict: Verdict, code: DecisionCode, redress_uri: str, **evidence: object) -> Decision:
+    return Decision(
+        Action.REJECT,
+        sip_code=SIP_GLOBAL_DECLINE,
+        category=verdict.category,
+        reasons=(Reason(code.value, {"score": round(verdict.score, 4), **evidence}),)
+        + verdict.reasons,
+        redress_uri=redress_uri,
+        logged=True,
+    )
+
+
+def _soft(action: Action, verdict: Verdict, code: DecisionCode) -> Decision:
+    return Decision(
+        action,
+        category=verdict.category,
+        reasons=(Reason(code.value, {"score": round(verdict.score, 4)}),) + verdict.reasons,
+        logged=action is Action.SCREEN,
+    )
+
+
+def decide(
+    call: Call,
+    verdict: Verdict | None,
+    policy: SubscriberPolicy | None = None,
+    registry: Registry = EMPTY_REGISTRY,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    redress_base: str = "",
+) -> Decision:
+    """Decide one call before it rings from what is known now (pure; no I/O).
+
+    ``redress_base`` is the URI prefix of the redress page (RFC 8688): the rejected caller's
+    number is appended so a wrongly blocked business reaches the appeal form.
+    """
+    pol = policy if policy is not None else DEFAULT_POLICY
+    caller = call.caller
+
+    # 1. Personal lists. Contacts and personal blocks hold whatever the protection level.
+    if pol.allow or pol.block:
+        allow_len = pol.allow.match_length(caller)
+        block_len = pol.block.match_length(caller)
+        if block_len > allow_len:
+            return Decision(
+                Action.REJECT,
+                sip_code=SIP_DECLINE,
+                reasons=(Reason(DecisionCode.PERSONAL_BLOCK.value, {"pattern_length": block_len}),),
+                logged=True,
+            )
+        if allow_len:
+            return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.PERSONAL_ALLOW.value),))
+
+    # 2. Protection off.
+    if pol.protection is Protection.OFF:
+        return _ALLOW_OFF
+
+    # 3. Registered businesses within scope, and numbers cleared on appeal.
+    if registry.exact or registry.prefixes:
+        reg = registry.lookup(caller)
+        if reg is not None and reg.covers(call.callee):
+            return Decision(
+                Action.ALLOW,
+                category=reg.category,
+                reasons=(
+                    Reason(
+                        DecisionCode.REGISTERED_BUSINESS.value,
+                        {"name": reg.name, "category": reg.category},
+                    ),
+                ),
+            )
+    if verdict is None:
+        return _ALLOW_NO_VERDICT
+    if verdict.protected:
+        return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
+    if verdict.label == "benign":
+        return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))
+    if verdict.score < thresholds.label_at:
+        return Decision(
+            Action.ALLOW,
+            reasons=(
+                Reason(DecisionCode.BELOW_THRESHOLD.value, {"score": round(verdict.score, 4)}),
+            ),
+        )
+
+    redress = f"{redress_base}{caller}" if redress_base else ""
+    strict = pol.protection is Protection.STRICT
+
+    # 4a. Community reports alone never reject: they label (a mass report cannot block).
+    if verdict.source == "reports":
+        return _soft(Action.LABEL, verdict, DecisionCode.COMMUNITY_REPORTS)
+
+    # 4b. Fraud.
+    if verdict.label == "fraud":
+        if verdict.score >= thresholds.reject_fraud_at:
+            return _reject(verdict, DecisionCode.FRAUD_CONFIDENT, redress)
+        if strict:
+            return _soft(Action.SCREEN, verdict, DecisionCode.FRAUD_SUSPECTED)
+        return _soft(Action.LABEL, verdict, DecisionCode.FRAUD_SUSPECTED)
+
+    # 4c. Harassment: the subscriber's refused categories (来电免打扰), then the score band.
+    if verdict.category and verdict.category in pol.refused_categories:
+        return _reject(verdict, DecisionCode.REFUSED_CATEGORY, redress, category=verdict.category)
+    if strict:
+        if verdict.score >= thresholds.reject_harassment_at:
+            return _reject(verdict, DecisionCode.HARASSMENT_CONFIDENT, redress)
+        return _soft(Action.SCREEN, verdict, DecisionCode.HARASSMENT_SUSPECTED)
+    if verdict.score >= thresholds.reject_harassment_at:
+        return _soft(Action.LABEL, verdict, DecisionCode.HARASSMENT_CONFIDENT)
+    return _soft(Action.LABEL, verdict, DecisionCode.HARASSMENT_SUSPECTED)

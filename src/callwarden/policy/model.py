@@ -1,0 +1,186 @@
+"""Domain values of the subscriber policy: verdicts in, decisions out.
+
+Everything here is a frozen dataclass or an enum; the API and the store translate to and from
+them at the edge. Numbers are E.164 strings (``+8613800138000``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Protection(StrEnum):
+    """How hard a subscriber wants callwarden to act."""
+
+    OFF = "off"  # never touch the subscriber's calls (personal block list still applies)
+    STANDARD = "standard"  # reject confident fraud, label harassment
+    STRICT = "strict"  # reject harassment too, screen what is uncertain
+
+
+class Action(StrEnum):
+    ALLOW = "allow"
+    LABEL = "label"  # ring, with a category tag on the display (疑似保险推销)
+    SCREEN = "screen"  # answer with the challenge-response screener before ringing
+    REJECT = "reject"  # SIP 608 (network) or 603 (personal block)
+
+
+class ListKind(StrEnum):
+    ALLOW = "allow"  # contacts: always ring
+    BLOCK = "block"  # personal block list: 603 Decline
+
+
+class DecisionCode(StrEnum):
+    """Stable codes for why a decision was taken (rendered to zh/en by ``policy.render``)."""
+
+    PERSONAL_ALLOW = "personal_allow"
+    PERSONAL_BLOCK = "personal_block"
+    PROTECTION_OFF = "protection_off"
+    REGISTERED_BUSINESS = "registered_business"
+    APPEAL_PROTECTED = "appeal_protected"
+    NO_VERDICT = "no_verdict"
+    BENIGN = "benign"
+    FRAUD_CONFIDENT = "fraud_confident"
+    FRAUD_SUSPECTED = "fraud_suspected"
+    HARASSMENT_CONFIDENT = "harassment_confident"
+    HARASSMENT_SUSPECTED = "harassment_suspected"
+    REFUSED_CATEGORY = "refused_category"
+    COMMUNITY_REPORTS = "community_reports"
+    BELOW_THRESHOLD = "below_threshold"
+
+
+#: Categories a subscriber may refuse, after MIIT's 来电免打扰 service, plus fraud kinds the
+#: detectors emit. Unknown categories from a verdict file are kept as given.
+REFUSABLE_CATEGORIES: tuple[str, ...] = (
+    "insurance",
+    "real_estate",
+    "loans",
+    "education",
+    "finance",
+    "medical",
+    "recruitment",
+    "retail",
+    "debt_collection",
+    "telecom",
+    "survey",
+    "robocall",
+)
+
+SIP_GLOBAL_DECLINE = 608  # RFC 8688: rejected by an intermediary (the carrier's analytics)
+SIP_DECLINE = 603  # the callee's own decision (personal block)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A stable code plus the evidence behind it (house style); text is rendered at the edge."""
+
+    code: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # evidence is a dict: hash the code only
+        return hash(self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the detectors (``scan``), reports or appeals say about one calling number."""
+
+    number: str
+    label: str  # benign | harassment | fraud
+    score: float
+    category: str = ""
+    reasons: tuple[Reason, ...] = ()
+    campaign: str = ""
+    source: str = "model"  # model | reports | appeal
+    protected: bool = False  # an accepted appeal: never label or reject on the model's word
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One call attempt, as the network sees it before it rings."""
+
+    caller: str
+    callee: str
+    ingress: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSet:
+    """Exact numbers and prefix patterns (``+86400*``), matched by the longest pattern.
+
+    Built once per change, then matched per call without allocation beyond slicing.
+    """
+
+    exact: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()
+    prefix_lengths: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, patterns: list[str] | tuple[str, ...] | frozenset[str]) -> PatternSet:
+        exact = frozenset(p for p in patterns if not p.endswith("*"))
+        prefixes = frozenset(p[:-1] for p in patterns if p.endswith("*"))
+        lengths = tuple(sorted({len(p) for p in prefixes}, reverse=True))
+        return cls(exact, prefixes, lengths)
+
+    def match_length(self, number: str) -> int:
+        """Length of the most specific pattern matching ``number`` (exact beats any prefix), 0 if none."""
+        if number in self.exact:
+            return len(number) + 1
+        for n in self.prefix_lengths:
+            if n <= len(number) and number[:n] in self.prefixes:
+                return n
+        return 0
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberPolicy:
+    """One subscriber's settings and personal lists."""
+
+    subscriber: str
+    protection: Protection = Protection.STANDARD
+    refused_categories: frozenset[str] = frozenset()
+    allow: PatternSet = PatternSet()
+    block: PatternSet = PatternSet()
+
+
+DEFAULT_POLICY = SubscriberPolicy(subscriber="")
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A registered business number (courier, bank call-back) and where it may call.
+
+    ``callee_prefixes`` empty means nationwide; otherwise only callees under one of these
+    prefixes are covered (a city's courier station registers for its own area code).
+    """
+
+    pattern: str
+    name: str
+    category: str
+    callee_prefixes: tuple[str, ...] = ()
+
+    def covers(self, callee: str) -> bool:
+        return not self.callee_prefixes or any(callee.startswith(p) for p in self.callee_prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Score cut-offs, set from the detector's precision curve (false blocks cost most)."""
+
+    label_at: float = 0.5  # below: allow
+    reject_fraud_at: float = 0.9  # standard protection rejects fraud at or above this
+    reject_harassment_at: float = 0.8  # strict protection rejects harassment at or above this
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    sip_code: int | None = None
+    category: str = ""
+    reasons: tuple[Reason, ...] = ()
+    redress_uri: str = ""
+    logged: bool = False  # goes into the subscriber's block log (拦截记录)

@@ -1,0 +1,143 @@
+"""Text for people: category tags (疑似保险推销) and decision reasons in Chinese and English.
+
+Pure tables and string formatting; the API and the SIP edge call these when they answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callwarden.policy.model import Action, Decision, DecisionCode, Reason
+
+#: category -> (zh, en) noun used in the displayed tag.
+CATEGORY_TEXT: dict[str, tuple[str, str]] = {
+    "insurance": ("保险推销", "insurance telemarketing"),
+    "real_estate": ("房产中介", "real estate telemarketing"),
+    "loans": ("贷款推销", "loan telemarketing"),
+    "education": ("教育培训推销", "education telemarketing"),
+    "finance": ("金融理财推销", "investment telemarketing"),
+    "medical": ("医疗推销", "medical telemarketing"),
+    "recruitment": ("招聘推销", "recruitment calls"),
+    "retail": ("商品推销", "retail telemarketing"),
+    "debt_collection": ("催收", "debt collection"),
+    "telecom": ("通信业务推销", "telecom telemarketing"),
+    "survey": ("调查回访", "survey calls"),
+    "robocall": ("AI外呼", "AI robocall"),
+    "courier": ("快递物流", "courier"),
+    "ride_hailing": ("网约车", "ride-hailing"),
+    "bank": ("银行", "bank"),
+    "impersonation_police": ("冒充公检法诈骗", "police impersonation fraud"),
+    "impersonation_service": ("冒充客服诈骗", "customer-service impersonation fraud"),
+    "investment_fraud": ("投资理财诈骗", "investment fraud"),
+    "loan_fraud": ("贷款诈骗", "loan fraud"),
+}
+
+_LABEL_TEXT: dict[str, tuple[str, str]] = {
+    "harassment": ("骚扰电话", "harassment call"),
+    "fraud": ("诈骗电话", "fraud call"),
+}
+
+
+def tag(label: str, category: str) -> tuple[str, str]:
+    """The displayed tag for a labelled call: ``("疑似保险推销", "Suspected insurance telemarketing")``."""
+    if label == "fraud":
+        zh, en = CATEGORY_TEXT.get(category, _LABEL_TEXT["fraud"])
+        if category not in CATEGORY_TEXT:
+            return f"疑似{zh}", f"Suspected {en}"
+        return f"疑似诈骗（{zh}）", f"Suspected fraud ({en})"
+    if category in CATEGORY_TEXT:
+        zh, en = CATEGORY_TEXT[category]
+    elif category:
+        zh, en = category, category.replace("_", " ")
+    else:
+        zh, en = _LABEL_TEXT.get(label, ("骚扰电话", "harassment call"))
+    return f"疑似{zh}", f"Suspected {en}"
+
+
+_REASON_TEXT: dict[str, tuple[str, str]] = {
+    DecisionCode.PERSONAL_ALLOW.value: ("在您的联系人/白名单中", "in your contacts or allow list"),
+    DecisionCode.PERSONAL_BLOCK.value: ("在您的黑名单中", "in your personal block list"),
+    DecisionCode.PROTECTION_OFF.value: ("您已关闭拦截", "your protection is off"),
+    DecisionCode.REGISTERED_BUSINESS.value: (
+        "已登记企业号码：{name}",
+        "registered business number: {name}",
+    ),
+    DecisionCode.APPEAL_PROTECTED.value: ("号码申诉已通过", "cleared on appeal"),
+    DecisionCode.NO_VERDICT.value: ("无不良记录", "no record against this number"),
+    DecisionCode.BENIGN.value: ("判定为正常号码", "judged benign"),
+    DecisionCode.BELOW_THRESHOLD.value: (
+        "风险分 {score} 低于阈值",
+        "risk score {score} below threshold",
+    ),
+    DecisionCode.FRAUD_CONFIDENT.value: (
+        "高度疑似诈骗（风险分 {score}）",
+        "very likely fraud (score {score})",
+    ),
+    DecisionCode.FRAUD_SUSPECTED.value: (
+        "疑似诈骗（风险分 {score}）",
+        "suspected fraud (score {score})",
+    ),
+    DecisionCode.HARASSMENT_CONFIDENT.value: (
+        "高度疑似骚扰（风险分 {score}）",
+        "very likely harassment (score {score})",
+    ),
+    DecisionCode.HARASSMENT_SUSPECTED.value: (
+        "疑似骚扰（风险分 {score}）",
+        "suspected harassment (score {score})",
+    ),
+    DecisionCode.REFUSED_CATEGORY.value: (
+        "您已拒接此类来电：{category}",
+        "you refuse this category: {category}",
+    ),
+    DecisionCode.COMMUNITY_REPORTS.value: ("多名用户标记", "marked by several subscribers"),
+}
+
+
+def reason_text(reason: Reason) -> tuple[str, str]:
+    """(zh, en) for a reason; unknown codes (the detectors' own) show the code and evidence."""
+    zh_en = _REASON_TEXT.get(reason.code)
+    if zh_en is None:
+        ev = ", ".join(f"{k}={_fmt(v)}" for k, v in reason.evidence.items())
+        text = f"{reason.code}" + (f" ({ev})" if ev else "")
+        return text, text
+    fields = {k: _fmt(v) for k, v in reason.evidence.items()}
+    try:
+        return zh_en[0].format(**fields), zh_en[1].format(**fields)
+    except (KeyError, IndexError):
+        return zh_en
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def decision_tag(decision: Decision, label: str) -> tuple[str, str] | None:
+    """The tag shown with a labelled or screened call, None for a plain allow or reject."""
+    if decision.action in (Action.LABEL, Action.SCREEN) or (
+        decision.action is Action.REJECT and decision.sip_code != 603
+    ):
+        return tag(label, decision.category)
+    return None
+
+
+def call_info(redress_uri: str) -> str:
+    """The RFC 8688 ``Call-Info`` header value for a 608: where the caller's jCard lives."""
+    return f"<{redress_uri}>;purpose=jcard" if redress_uri else ""
+
+
+def redress_jcard(operator: str, redress_page: str, email: str = "") -> list[Any]:
+    """A jCard (RFC 7095) naming who rejected the call and how to ask for redress (RFC 8688 §3)."""
+    props: list[Any] = [
+        ["version", {}, "text", "4.0"],
+        ["fn", {}, "text", operator],
+        ["url", {"type": "redress"}, "uri", redress_page],
+        ["lang", {"pref": "1"}, "language-tag", "zh"],
+        ["lang", {"pref": "2"}, "language-tag", "en"],
+    ]
+    if email:
+        props.append(["email", {}, "text", email])
+    return ["vcard", props]

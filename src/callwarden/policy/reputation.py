@@ -1,0 +1,99 @@
+"""Subscriber reports turned into a community verdict, resistant to mass reporting.
+
+A report only reaches this module after the store has checked that the reporter really
+received a call from the number recently, that it is the reporter's only vote on that number,
+and that the reporter is within the rate limit. Here it is *weighed*:
+
+* a reporter's weight grows with past reports that the detectors or operators confirmed and
+  shrinks fast with reports that were refuted (the number was cleared on appeal or judged
+  benign); a new reporter starts low;
+* a number is labelled by the community only when the weighted reports are both large in
+  absolute terms and a real share of the people it called: a courier that rang 2,000 people
+  is not flipped by 60 accounts that each got one call;
+* a community verdict only ever *labels* (``policy.decide`` never rejects on it), and never
+  overrides a registered business or a number cleared on appeal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callwarden.policy.model import Reason, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ReputationConfig:
+    new_reporter_weight: float = 0.3
+    refuted_penalty: float = 3.0  # one refuted report costs as much as three confirmed ones earn
+    min_weighted_reports: float = 3.0
+    min_distinct_reporters: int = 3
+    min_share_of_recipients: float = 0.05  # weighted reports per distinct recipient
+    recent_call_days: int = 7  # a report needs a call received within this many days
+    max_reports_per_day: int = 20  # per reporter
+
+
+DEFAULT_REPUTATION = ReputationConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class ReporterHistory:
+    confirmed: int = 0  # earlier reports on numbers now judged harassment/fraud
+    refuted: int = 0  # earlier reports on numbers now benign or cleared on appeal
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """The reports standing against one number."""
+
+    number: str
+    weighted: float
+    reporters: int
+    recipients: int  # distinct subscribers who received a call from the number recently
+    top_category: str = ""
+
+
+def reporter_weight(history: ReporterHistory, cfg: ReputationConfig = DEFAULT_REPUTATION) -> float:
+    """Weight in (0, 1]: new reporters ``new_reporter_weight``; history moves it up or down."""
+    w = (cfg.new_reporter_weight + history.confirmed) / (
+        1.0 + history.confirmed + cfg.refuted_penalty * history.refuted
+    )
+    return max(0.01, min(1.0, w))
+
+
+def community_verdict(
+    tally: Tally,
+    current: Verdict | None,
+    cfg: ReputationConfig = DEFAULT_REPUTATION,
+) -> Verdict | None:
+    """The verdict the reports justify, or None when they do not (or must not) change anything.
+
+    Only numbers the detectors left unlabelled (no verdict, or benign) can be labelled by the
+    community; protected numbers never are.
+    """
+    if current is not None and (current.protected or current.label != "benign"):
+        return None
+    share = tally.weighted / max(tally.recipients, 1)
+    if (
+        tally.weighted < cfg.min_weighted_reports
+        or tally.reporters < cfg.min_distinct_reporters
+        or share < cfg.min_share_of_recipients
+    ):
+        return None
+    score = min(0.99, 0.5 + share)
+    return Verdict(
+        number=tally.number,
+        label="harassment",
+        score=round(score, 4),
+        category=tally.top_category,
+        reasons=(
+            Reason(
+                "community_reports",
+                {
+                    "weighted_reports": round(tally.weighted, 2),
+                    "reporters": tally.reporters,
+                    "recipients": tally.recipients,
+                },
+            ),
+        ),
+        source="reports",
+    )

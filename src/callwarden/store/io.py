@@ -1,0 +1,119 @@
+"""Reading the store's inputs from files: ``verdicts.csv`` from ``scan`` and received calls
+from canonical CDRs (Parquet or CSV), plus number and pattern normalisation for the edges."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from callwarden.errors import InputError
+from callwarden.numbers import normalize
+from callwarden.policy import Reason, Verdict
+
+VERDICT_COLUMNS = ("number", "label", "score")
+LABELS = ("benign", "harassment", "fraud")
+
+
+def e164(raw: str, what: str = "number") -> str:
+    """A number in E.164, or InputError naming what was wrong."""
+    n = normalize(raw) if raw else None
+    if n is None:
+        raise InputError(f"{what} {raw!r} is not a valid phone number")
+    return n
+
+
+def pattern(raw: str) -> str:
+    """A list pattern: an E.164 number, or a prefix ending in ``*`` (``+86400*``, ``400*``,
+    ``010*``); national prefixes are made international (+86) like numbers are."""
+    raw = raw.strip().replace(" ", "").replace("-", "")
+    if not raw.endswith("*"):
+        return e164(raw, "pattern")
+    body = raw[:-1]
+    if body.startswith("00"):
+        body = "+" + body[2:]
+    elif not body.startswith("+"):
+        body = "+86" + body.lstrip("0")
+    if len(body) < 3 or not body[1:].isdigit():
+        raise InputError(f"pattern {raw!r} must be digits with an optional + and a trailing *")
+    return body + "*"
+
+
+def _reasons(text: str, line: int) -> tuple[Reason, ...]:
+    if not text.strip():
+        return ()
+    try:
+        items = json.loads(text)
+        return tuple(Reason(str(r["code"]), dict(r.get("evidence") or {})) for r in items)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise InputError(
+            f"line {line}: reasons is not a JSON list of {{code, evidence}}: {exc}"
+        ) from exc
+
+
+def read_verdicts_csv(path: Path) -> list[Verdict]:
+    """``number,label,score,category,reasons,campaign`` (scan's output) to verdicts.
+
+    A bad row stops the import with its line number: a half-loaded verdict file would leave
+    the decision service inconsistent.
+    """
+    if not path.is_file():
+        raise InputError(f"verdicts file {path} does not exist")
+    out: list[Verdict] = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in VERDICT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(
+                f"{path}: missing column(s) {', '.join(missing)} (need {', '.join(VERDICT_COLUMNS)})"
+            )
+        for i, row in enumerate(reader, start=2):
+            label = (row.get("label") or "").strip()
+            if label not in LABELS:
+                raise InputError(
+                    f"{path} line {i}: label {label!r} is not one of {', '.join(LABELS)}"
+                )
+            try:
+                score = float(row["score"])
+            except (TypeError, ValueError) as exc:
+                raise InputError(
+                    f"{path} line {i}: score {row['score']!r} is not a number"
+                ) from exc
+            out.append(
+                Verdict(
+                    number=e164((row.get("number") or "").strip(), f"{path} line {i}: number"),
+                    label=label,
+                    score=score,
+                    category=(row.get("category") or "").strip(),
+                    reasons=_reasons(row.get("reasons") or "", i),
+                    campaign=(row.get("campaign") or "").strip(),
+                )
+            )
+    return out
+
+
+def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
+    """(callee, caller, first_at, last_at, calls) per pair from canonical CDRs (a Parquet file
+    or directory, or a CSV with E.164 numbers), aggregated in DuckDB."""
+    import duckdb
+
+    if not path.exists():
+        raise InputError(f"CDR path {path} does not exist")
+    if path.is_dir():
+        src = f"read_parquet('{path.as_posix()}/**/*.parquet', hive_partitioning = true)"
+    elif path.suffix == ".parquet":
+        src = f"read_parquet('{path.as_posix()}')"
+    else:
+        src = f"read_csv_auto('{path.as_posix()}')"
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"""SELECT callee, caller, min(epoch(start_time)), max(epoch(start_time)), count(*)
+                FROM {src} WHERE caller IS NOT NULL AND callee IS NOT NULL
+                GROUP BY callee, caller"""
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read CDRs from {path}: {exc}") from exc
+    finally:
+        con.close()
+    return [(str(a), str(b), float(f), float(la), int(n)) for a, b, f, la, n in rows]

@@ -1,0 +1,271 @@
+"""Reports (one vote per reporter and number, proven by a received call, rate-limited,
+weighted by history) and appeals (owner -> operator review queue -> cleared and protected)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from callwarden.errors import InputError
+from callwarden.policy import (
+    DEFAULT_REPUTATION,
+    Reason,
+    ReporterHistory,
+    ReputationConfig,
+    Tally,
+    Verdict,
+    community_verdict,
+    reporter_weight,
+)
+from callwarden.store.base import (
+    ConflictError,
+    NotEligibleError,
+    NotFoundError,
+    RateLimitedError,
+    new_id,
+)
+from callwarden.store.schema import appeals, reports, verdicts
+from callwarden.store.subscribers import SubscribersMixin
+from callwarden.store.verdicts import VerdictsMixin
+
+DAY = 86400.0
+APPEAL_STATUSES = ("pending", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    report_id: int
+    weight: float
+    tally: Tally
+    verdict: Verdict | None  # the community verdict when this report flipped the number
+
+
+class ReportsMixin(SubscribersMixin, VerdictsMixin):
+    reputation: ReputationConfig = DEFAULT_REPUTATION
+
+    def _history(self, conn: sa.Connection, reporter: str) -> ReporterHistory:
+        r, v = reports.c, verdicts.c
+        row = conn.execute(
+            sa.select(
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((sa.and_(v.label != "benign", ~v.protected), 1), else_=0)),
+                    0,
+                ),
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((sa.or_(v.label == "benign", v.protected), 1), else_=0)), 0
+                ),
+            )
+            .select_from(reports.join(verdicts, v.number == r.number))
+            .where(r.reporter == reporter, v.source != "reports")
+        ).one()
+        return ReporterHistory(confirmed=int(row[0]), refuted=int(row[1]))
+
+    def tally(self, conn: sa.Connection, number: str) -> Tally:
+        r = reports.c
+        now = self.clock()
+        weighted, n = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(r.weight), 0.0), sa.func.count()).where(
+                r.number == number
+            )
+        ).one()
+        top = conn.execute(
+            sa.select(r.category)
+            .where(r.number == number, r.category != "")
+            .group_by(r.category)
+            .order_by(sa.func.sum(r.weight).desc(), r.category)
+            .limit(1)
+        ).scalar()
+        window = self.reputation.recent_call_days * DAY * 4  # recipients over a longer window
+        recipients = self.recipients_since(conn, number, now - window)
+        return Tally(number, float(weighted), int(n), recipients, top or "")
+
+    def add_report(
+        self, reporter: str, number: str, category: str, source: str, actor: str
+    ) -> ReportOutcome:
+        """Record one report; raises when it is not eligible, a repeat, or over the rate limit."""
+        if reporter == number:
+            raise InputError("a subscriber cannot report their own number")
+        cfg = self.reputation
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if not self.received_since(conn, reporter, number, now - cfg.recent_call_days * DAY):
+                raise NotEligibleError(
+                    f"{reporter} received no call from {number} in the last {cfg.recent_call_days} days"
+                )
+            r = reports.c
+            if conn.execute(
+                sa.select(r.id).where(r.reporter == reporter, r.number == number)
+            ).first():
+                raise ConflictError(f"{reporter} has already reported {number}")
+            recent = conn.execute(
+                sa.select(sa.func.count()).where(r.reporter == reporter, r.created_at >= now - DAY)
+            ).scalar_one()
+            if recent >= cfg.max_reports_per_day:
+                raise RateLimitedError(
+                    f"at most {cfg.max_reports_per_day} reports a day per subscriber"
+                )
+            weight = reporter_weight(self._history(conn, reporter), cfg)
+            rid = new_id(
+                conn.execute(
+                    reports.insert().values(
+                        reporter=reporter,
+                        number=number,
+                        category=category,
+                        source=source,
+                        weight=weight,
+                        created_at=now,
+                    )
+                )
+            )
+            tally = self.tally(conn, number)
+            current = self.get_verdict(number, conn)
+            flipped = community_verdict(tally, current, cfg)
+            if flipped is not None:
+                self.put_verdict(conn, flipped)
+                self.audit(
+                    conn,
+                    "reputation",
+                    "community_label",
+                    number,
+                    {
+                        "weighted": tally.weighted,
+                        "reporters": tally.reporters,
+                        "recipients": tally.recipients,
+                    },
+                )
+            self.audit(
+                conn,
+                actor,
+                "report",
+                number,
+                {"reporter": reporter, "category": category, "source": source, "weight": weight},
+            )
+        return ReportOutcome(int(rid), weight, tally, flipped)
+
+    def report_summary(self, number: str) -> dict[str, Any]:
+        r = reports.c
+        with self.engine.connect() as conn:
+            tally = self.tally(conn, number)
+            by_cat = conn.execute(
+                sa.select(r.category, sa.func.count())
+                .where(r.number == number)
+                .group_by(r.category)
+            ).all()
+        return {
+            "reports": tally.reporters,
+            "weighted": round(tally.weighted, 3),
+            "recipients": tally.recipients,
+            "by_category": {c or "unspecified": int(n) for c, n in by_cat},
+        }
+
+    def reports_by(self, reporter: str, limit: int = 100) -> list[dict[str, Any]]:
+        q = (
+            sa.select(reports)
+            .where(reports.c.reporter == reporter)
+            .order_by(reports.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(x) for x in conn.execute(q).mappings()]
+
+    # Appeals ------------------------------------------------------------------------------
+    def create_appeal(
+        self, number: str, owner: str, contact: str, statement: str, actor: str
+    ) -> int:
+        a = appeals.c
+        with self.engine.begin() as conn:
+            if conn.execute(
+                sa.select(a.id).where(a.number == number, a.status == "pending")
+            ).first():
+                raise ConflictError(f"an appeal for {number} is already pending review")
+            aid = new_id(
+                conn.execute(
+                    appeals.insert().values(
+                        number=number,
+                        owner=owner,
+                        contact=contact,
+                        statement=statement,
+                        filed_by=actor,
+                        status="pending",
+                        created_at=self.clock(),
+                    )
+                )
+            )
+            self.audit(conn, actor, "appeal", number, {"appeal_id": int(aid), "owner": owner})
+        return int(aid)
+
+    def get_appeal(self, appeal_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(sa.select(appeals).where(appeals.c.id == appeal_id)).mappings().first()
+            )
+        if row is None:
+            raise NotFoundError(f"no appeal {appeal_id}")
+        return dict(row)
+
+    def list_appeals(
+        self, status: str | None = None, number: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        q = sa.select(appeals).order_by(appeals.c.created_at, appeals.c.id).limit(limit)
+        if status is not None:
+            q = q.where(appeals.c.status == status)
+        if number is not None:
+            q = q.where(appeals.c.number == number)
+        with self.engine.connect() as conn:
+            return [dict(x) for x in conn.execute(q).mappings()]
+
+    def review_appeal(
+        self, appeal_id: int, accept: bool, reviewer: str, note: str
+    ) -> Verdict | None:
+        """Close a pending appeal. Accepting clears the label and protects the number; the
+        verdict it replaces stays in the audit log. Returns the new verdict when accepted."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(appeals).where(appeals.c.id == appeal_id)).first()
+            if row is None:
+                raise NotFoundError(f"no appeal {appeal_id}")
+            if row.status != "pending":
+                raise ConflictError(f"appeal {appeal_id} was already {row.status}")
+            status = "accepted" if accept else "rejected"
+            conn.execute(
+                appeals.update()
+                .where(appeals.c.id == appeal_id)
+                .values(
+                    status=status, reviewed_at=self.clock(), reviewer=reviewer, review_note=note
+                )
+            )
+            before = self.get_verdict(row.number, conn)
+            cleared: Verdict | None = None
+            if accept:
+                cleared = Verdict(
+                    number=row.number,
+                    label="benign",
+                    score=0.0,
+                    category=before.category if before else "",
+                    reasons=(Reason("appeal_accepted", {"appeal_id": appeal_id}),),
+                    campaign="",
+                    source="appeal",
+                    protected=True,
+                )
+                self.put_verdict(conn, cleared)
+            self.audit(
+                conn,
+                reviewer,
+                f"appeal_{status}",
+                row.number,
+                {
+                    "appeal_id": appeal_id,
+                    "note": note,
+                    "verdict_before": None
+                    if before is None
+                    else {
+                        "label": before.label,
+                        "score": before.score,
+                        "category": before.category,
+                        "source": before.source,
+                        "campaign": before.campaign,
+                    },
+                },
+            )
+        return cleared

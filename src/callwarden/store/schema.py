@@ -1,0 +1,150 @@
+"""Tables of the reputation store (SQLAlchemy Core). Migrations in ``store/migrations`` create
+exactly these; a test compares the migrated database against this metadata.
+
+Times are stored as UTC epoch seconds (float): the same on SQLite and PostgreSQL, cheap to
+compare, no time-zone surprises.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+verdicts = sa.Table(
+    "verdicts",
+    metadata,
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("label", sa.String(16), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("category", sa.String(64), nullable=False, server_default=""),
+    sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),  # JSON [{code, evidence}]
+    sa.Column("campaign", sa.String(64), nullable=False, server_default=""),
+    sa.Column("source", sa.String(16), nullable=False, server_default="model"),
+    sa.Column("protected", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+sa.Index("ix_verdicts_campaign", verdicts.c.campaign)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("campaign", sa.String(64), primary_key=True),
+    sa.Column("label", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False, server_default=""),
+    sa.Column("numbers", sa.Integer, nullable=False),
+    sa.Column("max_score", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+received_calls = sa.Table(
+    "received_calls",
+    metadata,
+    sa.Column("subscriber", sa.String(32), primary_key=True),
+    sa.Column("caller", sa.String(32), primary_key=True),
+    sa.Column("first_at", sa.Float, nullable=False),
+    sa.Column("last_at", sa.Float, nullable=False),
+    sa.Column("calls", sa.Integer, nullable=False),
+)
+sa.Index("ix_received_calls_caller", received_calls.c.caller, received_calls.c.last_at)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reporter", sa.String(32), nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False, server_default=""),
+    sa.Column("source", sa.String(16), nullable=False),  # app | sip607
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("reporter", "number", name="uq_reports_reporter_number"),
+)
+sa.Index("ix_reports_number", reports.c.number)
+sa.Index("ix_reports_reporter_time", reports.c.reporter, reports.c.created_at)
+
+appeals = sa.Table(
+    "appeals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("contact", sa.String(200), nullable=False, server_default=""),
+    sa.Column("statement", sa.Text, nullable=False, server_default=""),
+    sa.Column("filed_by", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | accepted | rejected
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("reviewed_at", sa.Float),
+    sa.Column("reviewer", sa.String(64)),
+    sa.Column("review_note", sa.Text),
+)
+sa.Index("ix_appeals_number", appeals.c.number)
+sa.Index("ix_appeals_status", appeals.c.status, appeals.c.created_at)
+
+list_entries = sa.Table(
+    "list_entries",
+    metadata,
+    sa.Column("subscriber", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),  # allow | block
+    sa.Column("pattern", sa.String(40), primary_key=True),  # E.164 or prefix ending in *
+    sa.Column("note", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("subscriber", sa.String(32), primary_key=True),
+    sa.Column("protection", sa.String(16), nullable=False),
+    sa.Column("refused_categories", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+registrations = sa.Table(
+    "registrations",
+    metadata,
+    sa.Column("pattern", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("callee_prefixes", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+block_log = sa.Table(
+    "block_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscriber", sa.String(32), nullable=False),
+    sa.Column("caller", sa.String(32), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("sip_code", sa.Integer),
+    sa.Column("category", sa.String(64), nullable=False, server_default=""),
+    sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("rescued_at", sa.Float),
+)
+sa.Index("ix_block_log_subscriber", block_log.c.subscriber, block_log.c.at)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+)
+sa.Index("ix_audit_log_target", audit_log.c.target, audit_log.c.at)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the secret
+    sa.Column("role", sa.String(16), nullable=False),  # operator | subscriber | network
+    sa.Column("subscriber", sa.String(32)),  # the only subscriber a subscriber key reaches
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+)

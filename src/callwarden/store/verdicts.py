@@ -1,0 +1,194 @@
+"""Verdicts, campaigns and registered business numbers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from callwarden.policy import Reason, Registration, Registry, Verdict
+from callwarden.store.base import NotFoundError, StoreBase
+from callwarden.store.schema import campaigns, registrations, verdicts
+
+
+def reasons_json(reasons: Iterable[Reason]) -> str:
+    return json.dumps(
+        [{"code": r.code, "evidence": r.evidence} for r in reasons], ensure_ascii=False
+    )
+
+
+def reasons_from_json(text: str) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(str(r["code"]), dict(r.get("evidence") or {})) for r in json.loads(text or "[]")
+    )
+
+
+def verdict_from_row(r: Any) -> Verdict:
+    return Verdict(
+        number=r.number,
+        label=r.label,
+        score=float(r.score),
+        category=r.category,
+        reasons=reasons_from_json(r.reasons),
+        campaign=r.campaign,
+        source=r.source,
+        protected=bool(r.protected),
+    )
+
+
+class VerdictsMixin(StoreBase):
+    def import_verdicts(self, items: Iterable[Verdict], actor: str = "import") -> int:
+        """Upsert verdicts and refresh campaigns. A number cleared on appeal stays protected."""
+        now = self.clock()
+        rows = [
+            {
+                "number": v.number,
+                "label": v.label,
+                "score": float(v.score),
+                "category": v.category,
+                "reasons": reasons_json(v.reasons),
+                "campaign": v.campaign,
+                "source": v.source,
+                "updated_at": now,
+            }
+            for v in items
+        ]
+        with self.engine.begin() as conn:
+            self.upsert(conn, verdicts, rows, ["number"])
+            self._refresh_campaigns(conn)
+            self.audit(conn, actor, "import_verdicts", "verdicts", {"rows": len(rows)})
+        return len(rows)
+
+    def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:
+        row = {
+            "number": v.number,
+            "label": v.label,
+            "score": float(v.score),
+            "category": v.category,
+            "reasons": reasons_json(v.reasons),
+            "campaign": v.campaign,
+            "source": v.source,
+            "protected": v.protected,
+            "updated_at": self.clock(),
+        }
+        self.upsert(conn, verdicts, [row], ["number"])
+
+    def load_verdicts(self) -> dict[str, Verdict]:
+        """Every verdict, keyed by E.164 number: the in-memory cache ``decide`` reads."""
+        with self.engine.connect() as conn:
+            return {r.number: verdict_from_row(r) for r in conn.execute(sa.select(verdicts))}
+
+    def get_verdict(self, number: str, conn: sa.Connection | None = None) -> Verdict | None:
+        q = sa.select(verdicts).where(verdicts.c.number == number)
+        if conn is not None:
+            row = conn.execute(q).first()
+        else:
+            with self.engine.connect() as c:
+                row = c.execute(q).first()
+        return verdict_from_row(row) if row is not None else None
+
+    def _refresh_campaigns(self, conn: sa.Connection) -> None:
+        conn.execute(campaigns.delete())
+        v = verdicts.c
+        # The campaign's label and category: those of its highest-scoring number.
+        agg = (
+            sa.select(
+                v.campaign,
+                sa.func.count().label("numbers"),
+                sa.func.max(v.score).label("max_score"),
+            )
+            .where(v.campaign != "")
+            .group_by(v.campaign)
+            .subquery()
+        )
+        top = (
+            sa.select(
+                v.campaign,
+                sa.func.min(v.label).label("label"),
+                sa.func.min(v.category).label("category"),
+            )
+            .join(agg, sa.and_(agg.c.campaign == v.campaign, agg.c.max_score == v.score))
+            .group_by(v.campaign)
+            .subquery()
+        )
+        conn.execute(
+            campaigns.insert().from_select(
+                ["campaign", "label", "category", "numbers", "max_score", "updated_at"],
+                sa.select(
+                    agg.c.campaign,
+                    top.c.label,
+                    top.c.category,
+                    agg.c.numbers,
+                    agg.c.max_score,
+                    sa.literal(self.clock(), sa.Float),
+                ).join(top, top.c.campaign == agg.c.campaign),
+            )
+        )
+
+    def list_campaigns(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        q = (
+            sa.select(campaigns)
+            .order_by(campaigns.c.numbers.desc(), campaigns.c.campaign)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def get_campaign(self, campaign: str, max_numbers: int = 1000) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(sa.select(campaigns).where(campaigns.c.campaign == campaign))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise NotFoundError(f"no campaign {campaign!r}")
+            nums = conn.execute(
+                sa.select(verdicts.c.number, verdicts.c.score)
+                .where(verdicts.c.campaign == campaign)
+                .order_by(verdicts.c.score.desc())
+                .limit(max_numbers)
+            ).all()
+        return {**row, "members": [{"number": n, "score": float(s)} for n, s in nums]}
+
+    # Registered business numbers -------------------------------------------------------
+    def put_registration(self, reg: Registration, actor: str) -> None:
+        row = {
+            "pattern": reg.pattern,
+            "name": reg.name,
+            "category": reg.category,
+            "callee_prefixes": json.dumps(list(reg.callee_prefixes)),
+            "created_at": self.clock(),
+        }
+        with self.engine.begin() as conn:
+            self.upsert(conn, registrations, [row], ["pattern"])
+            self.audit(
+                conn,
+                actor,
+                "register_business",
+                reg.pattern,
+                {"name": reg.name, "category": reg.category},
+            )
+
+    def delete_registration(self, pattern: str, actor: str) -> None:
+        with self.engine.begin() as conn:
+            n = conn.execute(
+                registrations.delete().where(registrations.c.pattern == pattern)
+            ).rowcount
+            if not n:
+                raise NotFoundError(f"no registration {pattern!r}")
+            self.audit(conn, actor, "unregister_business", pattern, {})
+
+    def list_registrations(self) -> list[Registration]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(registrations).order_by(registrations.c.pattern)).all()
+        return [
+            Registration(r.pattern, r.name, r.category, tuple(json.loads(r.callee_prefixes)))
+            for r in rows
+        ]
+
+    def load_registry(self) -> Registry:
+        return Registry.of(self.list_registrations())
