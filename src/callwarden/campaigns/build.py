@@ -1,0 +1,279 @@
+"""``build_campaigns``: the batch entry point (CDRs in, campaigns and detector findings out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from callwarden.campaigns.bridging import BridgeConfig, bridge_agents, bridged_legs, detect_bridges
+from callwarden.campaigns.linking import (
+    LinkConfig,
+    add_cluster_edges,
+    caller_profiles,
+    components,
+    link_edges,
+)
+from callwarden.campaigns.records import (
+    Campaign,
+    CampaignMember,
+    CampaignStatus,
+    Reason,
+    ReasonCode,
+)
+from callwarden.campaigns.signature import campaign_id, signature_hex
+from callwarden.campaigns.spoofing import (
+    SpoofConfig,
+    detect_spoofing,
+    spoofed_calls,
+    stage_registry,
+)
+from callwarden.campaigns.staging import CdrInput, ingress_names, odd_numbers, render_number, stage
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignConfig:
+    link: LinkConfig = field(default_factory=LinkConfig)
+    bridge: BridgeConfig = field(default_factory=BridgeConfig)
+    spoof: SpoofConfig = field(default_factory=SpoofConfig)
+    active_window_s: float = 2 * 3600.0  # a campaign is active if it called this recently
+    rotation_min_members: int = 3
+    rotation_max_median_calls: float = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignList:
+    """What the online index needs of a campaign: where it enters and whom it dials."""
+
+    campaign_id: str
+    ingresses: tuple[str, ...]
+    callees: np.ndarray  # int64 ids (E.164 digits) of its callee list
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignResult:
+    campaigns: tuple[Campaign, ...]
+    number_campaign: dict[str, str]  # member number -> campaign id
+    lists: tuple[CampaignList, ...]
+    bridged: pa.Table  # call_id, leg, agent, ingress, pair_key
+    bridge_agents: tuple[dict[str, Any], ...]
+    spoofed: pa.Table  # call_id, caller, unallocated, asserted_mismatch, region_implausible
+
+
+def _campaign_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    rel = con.execute(
+        """
+        WITH mc AS (SELECT c.*, m.comp FROM cw_calls c JOIN cw_members m USING (caller)),
+        sp AS (SELECT m.comp, sum(s.unallocated::INT) AS unalloc, sum(s.asserted_mismatch::INT) AS asserted,
+                      sum(s.region_implausible::INT) AS region
+               FROM cw_spoof s JOIN cw_calls c USING (rid) JOIN cw_members m USING (caller)
+               GROUP BY m.comp),
+        ed AS (SELECT m.comp, e.kind, count(*) AS k FROM cw_edges e JOIN cw_members m ON m.caller = e.a
+               GROUP BY ALL),
+        br AS (SELECT m.comp, count(*) AS agents FROM cw_bridge_mid b JOIN cw_members m ON m.caller = b.mid
+               WHERE b.bridged GROUP BY m.comp)
+        SELECT mc.comp, count(*) AS calls, avg(answered::INT) AS answer_rate,
+               count(DISTINCT callee) AS list_size, min(ts) AS first_ts, max(ts) AS last_ts,
+               avg((cause = 1)::INT) AS unalloc_callee_share, sum((cause = 21)::INT) AS rejected,
+               list(DISTINCT ing) AS ings, list(DISTINCT callee) AS callees,
+               any_value(sp.unalloc) AS sp_unalloc, any_value(sp.asserted) AS sp_asserted,
+               any_value(sp.region) AS sp_region, any_value(br.agents) AS bridge_agents,
+               (SELECT map_from_entries(list(struct_pack(k := e.kind, v := e.k)))
+                  FROM ed e WHERE e.comp = mc.comp) AS edge_kinds
+        FROM mc LEFT JOIN sp USING (comp) LEFT JOIN br USING (comp)
+        GROUP BY mc.comp ORDER BY calls DESC
+        """
+    )
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+
+
+_EDGE_REASON = {
+    "callees": ReasonCode.SHARED_CALLEES,
+    "blocks": ReasonCode.SHARED_LIST_RANGES,
+    "timing": ReasonCode.SYNCHRONISED_TIMING,
+    "script": ReasonCode.SHARED_SCRIPT,
+    "audio": ReasonCode.SHARED_AUDIO,
+}
+
+
+def build_campaigns(
+    cdrs: CdrInput,
+    *,
+    allocated: Iterable[str] | pa.Array | None = None,
+    scripts: pa.Table | None = None,
+    audio: pa.Table | None = None,
+    complaints: dict[str, int] | None = None,
+    config: CampaignConfig | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> CampaignResult:
+    """Link caller IDs into campaigns and run the bridging and spoofing detectors.
+
+    ``cdrs``: canonical CDRs (Arrow table or dataset, or DuckDB relation). ``allocated``: the
+    allocation registry's numbers. ``scripts``/``audio``: per-call clusters from screening
+    (columns ``call_id``, ``cluster`` and, for scripts, optional ``category``).
+    ``complaints``: reports per number.
+    """
+    cfg = config or CampaignConfig()
+    con = stage(cdrs, con)
+    detect_spoofing(con, stage_registry(con, allocated), cfg.spoof)
+    detect_bridges(con, cfg.bridge)
+    caller_profiles(con, cfg.link)
+    link_edges(con, cfg.link)
+    add_cluster_edges(con, scripts, "script")
+    add_cluster_edges(con, audio, "audio")
+    components(con, cfg.link)
+
+    odd, ings = odd_numbers(con), ingress_names(con)
+    span = con.execute("SELECT min(ts), max(ts) FROM cw_calls").fetchone() or (0.0, 0.0)
+    days = max(((span[1] or 0.0) - (span[0] or 0.0)) / 86400.0, 1.0)
+    members = _members(con, odd)
+    scripts_by_comp = _scripts(con, scripts)
+    complaints = complaints or {}
+
+    campaigns: list[Campaign] = []
+    lists: list[CampaignList] = []
+    number_campaign: dict[str, str] = {}
+    taken: set[str] = set()
+    for row in _campaign_rows(con):
+        comp = int(row["comp"])
+        callees = np.asarray(row["callees"], dtype=np.int64)
+        sig = signature_hex(callees)
+        cid = campaign_id(sig, taken)
+        mem = members[comp]
+        script, category = scripts_by_comp.get(comp, ("", ""))
+        ingress = tuple(sorted(ings[int(i)] for i in row["ings"]))
+        reasons = _reasons(row, mem, cfg)
+        status = (
+            CampaignStatus.ACTIVE
+            if float(row["last_ts"]) >= float(span[1] or 0.0) - cfg.active_window_s
+            else CampaignStatus.DORMANT
+        )
+        campaigns.append(
+            Campaign(
+                campaign_id=cid,
+                members=mem,
+                ingresses=ingress,
+                callee_signature=sig,
+                script_signature=script,
+                category=category,
+                daily_volume=round(int(row["calls"]) / days, 1),
+                answer_rate=round(float(row["answer_rate"]), 4),
+                list_size=int(row["list_size"]),
+                complaint_count=sum(complaints.get(m.number, 0) for m in mem),
+                status=status,
+                reasons=reasons,
+            )
+        )
+        lists.append(CampaignList(cid, ingress, callees, tuple(m.number for m in mem)))
+        number_campaign.update((m.number, cid) for m in mem)
+
+    legs = bridged_legs(con)
+    legs = legs.set_column(
+        legs.schema.get_field_index("agent"),
+        "agent",
+        pa.array([render_number(int(v), odd) for v in legs["agent"].to_pylist()], pa.string()),
+    ).set_column(
+        legs.schema.get_field_index("ing"),
+        "ingress",
+        pa.array([ings[int(v)] for v in legs["ing"].to_pylist()], pa.string()),
+    )
+    agents = tuple({**r, "mid": render_number(int(r["mid"]), odd)} for r in bridge_agents(con))
+    spoof = spoofed_calls(con)
+    spoof = spoof.set_column(
+        1,
+        "caller",
+        pa.array([render_number(int(v), odd) for v in spoof["caller"].to_pylist()], pa.string()),
+    )
+    return CampaignResult(tuple(campaigns), number_campaign, tuple(lists), legs, agents, spoof)
+
+
+def _members(
+    con: duckdb.DuckDBPyConnection, odd: dict[int, str]
+) -> dict[int, tuple[CampaignMember, ...]]:
+    rows = con.execute(
+        """SELECT m.comp, m.caller, p.first_ts, p.last_ts, p.calls
+           FROM cw_members m JOIN cw_prof p USING (caller) ORDER BY m.comp, p.first_ts, m.caller"""
+    ).fetchall()
+    out: dict[int, list[CampaignMember]] = {}
+    for comp, caller, first, last, calls in rows:
+        out.setdefault(int(comp), []).append(
+            CampaignMember(
+                number=render_number(int(caller), odd),
+                first_seen=datetime.fromtimestamp(float(first), UTC),
+                last_seen=datetime.fromtimestamp(float(last), UTC),
+                calls=int(calls),
+            )
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _scripts(
+    con: duckdb.DuckDBPyConnection, scripts: pa.Table | None
+) -> dict[int, tuple[str, str]]:
+    """Modal script cluster (and its category) of each campaign's transcribed calls."""
+    if scripts is None or scripts.num_rows == 0:
+        return {}
+    cols = ["call_id", "cluster"] + (["category"] if "category" in scripts.column_names else [])
+    con.register("cw_scr", scripts.select(cols))
+    cat = "s.category" if "category" in cols else "''"
+    rows = con.execute(
+        f"""SELECT m.comp, mode(s.cluster::VARCHAR), mode({cat}::VARCHAR)
+            FROM cw_scr s JOIN cw_calls c ON c.call_id = s.call_id JOIN cw_members m USING (caller)
+            GROUP BY m.comp"""
+    ).fetchall()
+    con.unregister("cw_scr")
+    return {int(c): (str(s or ""), str(k or "")) for c, s, k in rows}
+
+
+def _reasons(
+    row: dict[str, Any], mem: tuple[CampaignMember, ...], cfg: CampaignConfig
+) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    kinds = row.get("edge_kinds") or {}
+    for kind, code in _EDGE_REASON.items():
+        k = kinds.get(kind) if isinstance(kinds, dict) else None
+        if k:
+            reasons.append(Reason(code, {"links": int(k)}))
+    calls = np.array([m.calls for m in mem])
+    spans = np.array([(m.last_seen - m.first_seen).total_seconds() for m in mem])
+    if (
+        len(mem) >= cfg.rotation_min_members
+        and float(np.median(calls)) <= cfg.rotation_max_median_calls
+    ):
+        reasons.append(
+            Reason(
+                ReasonCode.ROTATION_POOL,
+                {
+                    "numbers": len(mem),
+                    "median_calls_per_number": float(np.median(calls)),
+                    "median_active_minutes": round(float(np.median(spans)) / 60.0, 1),
+                },
+            )
+        )
+    reasons.append(
+        Reason(ReasonCode.LOW_ANSWER_RATE, {"answer_rate": round(float(row["answer_rate"]), 4)})
+    )
+    share = float(row["unalloc_callee_share"] or 0.0)
+    if share > 0:
+        reasons.append(
+            Reason(ReasonCode.UNALLOCATED_CALLEES, {"unallocated_callee_share": round(share, 4)})
+        )
+    if row.get("bridge_agents"):
+        reasons.append(
+            Reason(ReasonCode.BRIDGED_CALLBACK, {"agent_numbers": int(row["bridge_agents"])})
+        )
+    for key, code in (
+        ("sp_unalloc", ReasonCode.SPOOF_UNALLOCATED),
+        ("sp_asserted", ReasonCode.SPOOF_ASSERTED_MISMATCH),
+        ("sp_region", ReasonCode.SPOOF_REGION_IMPLAUSIBLE),
+    ):
+        if row.get(key):
+            reasons.append(Reason(code, {"calls": int(row[key])}))
+    return tuple(reasons)

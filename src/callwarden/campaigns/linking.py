@@ -1,0 +1,205 @@
+"""Link caller IDs into campaigns: one graph, several kinds of evidence, connected components.
+
+Nodes are *candidate* callers: numbers that dial at least ``min_callees`` callees of whom at
+most ``max_callback_share`` ever called back (answered) in the window. Ordinary subscribers,
+couriers and clinics live on reciprocated calls and never become candidates; list dialers do.
+
+Edges (all within one ingress, the identity above the displayed number):
+
+* **shared callees**: two candidates dialled at least ``min_shared_callees`` of the same callees
+  (callees dialled by more than ``max_callee_degree`` candidates are ignored: a hotline or a
+  much-sold number links nothing);
+* **shared list ranges**: purchased lists are number-sequential, so rotated numbers of one
+  campaign dial the same blocks of ``block_size`` consecutive numbers even when they never dial
+  the same callee. Two candidates that share at least ``min_shared_blocks`` blocks, and whose
+  overlap (shared / the smaller block set) is at least ``min_block_overlap``, are linked;
+* **synchronised timing**: on one ingress, a candidate whose first call follows another's last
+  call within ``handover_s`` while both dial the same ranges (``min_handover_blocks`` shared);
+* **shared script / audio**: candidates whose calls fall in one script cluster or one audio
+  fingerprint (precomputed by ``callwarden.screening``) are joined through that cluster.
+
+Campaigns are the connected components (``scipy.sparse.csgraph``) with at least
+``min_members`` numbers or ``min_calls`` calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True, slots=True)
+class LinkConfig:
+    min_callees: int = 2
+    max_callback_share: float = 0.1
+    min_shared_callees: int = 2
+    max_callee_degree: int = 50
+    block_size: int = 100
+    min_shared_blocks: int = 2
+    min_block_overlap: float = 0.3
+    max_block_degree: int = 400  # a block dialled by more candidates is sampled (see below)
+    handover_s: float = 120.0
+    min_handover_blocks: int = 1
+    min_members: int = 2
+    min_calls: int = 200
+
+
+def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
+    """``cw_prof``: per caller, volume, reach, answer rate, callbacks, modal ingress, span."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE cw_prof AS
+        WITH base AS (
+            SELECT caller, count(*) AS calls, count(DISTINCT callee) AS callees,
+                   avg(answered::INT) AS answer_rate, avg(dur) AS mean_dur,
+                   min(ts) AS first_ts, max(ts) AS last_ts, mode(ing) AS ing,
+                   count(DISTINCT ing) AS ingresses,
+                   sum((cause = 1)::INT) AS unalloc_callee_calls
+            FROM cw_calls GROUP BY caller
+        ), back AS (  -- callees who called the caller back and were answered
+            SELECT o.caller, count(DISTINCT o.callee) AS callbacks
+            FROM (SELECT DISTINCT caller, callee FROM cw_calls) o
+            JOIN (SELECT DISTINCT caller, callee FROM cw_calls WHERE answered) b
+              ON b.caller = o.callee AND b.callee = o.caller
+            GROUP BY o.caller
+        )
+        SELECT base.*, coalesce(back.callbacks, 0) AS callbacks,
+               coalesce(back.callbacks, 0) / base.callees AS callback_share
+        FROM base LEFT JOIN back USING (caller)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_cand AS
+        SELECT caller FROM cw_prof
+        WHERE callees >= {int(cfg.min_callees)} AND callback_share <= {float(cfg.max_callback_share)}
+        """
+    )
+
+
+def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
+    """``cw_edges`` (a, b, kind, weight) between candidate callers; a < b."""
+    bs = int(cfg.block_size)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE cw_cc AS
+        SELECT DISTINCT c.caller, c.ing, c.callee
+        FROM cw_calls c SEMI JOIN cw_cand USING (caller)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_edges AS
+        WITH deg AS (
+            SELECT ing, callee FROM cw_cc GROUP BY ALL
+            HAVING count(*) BETWEEN 2 AND {int(cfg.max_callee_degree)}
+        ), cc AS (SELECT * FROM cw_cc SEMI JOIN deg USING (ing, callee))
+        SELECT x.caller AS a, y.caller AS b, 'callees' AS kind, count(*)::DOUBLE AS weight
+        FROM cc x JOIN cc y ON x.ing = y.ing AND x.callee = y.callee AND x.caller < y.caller
+        GROUP BY ALL HAVING count(*) >= {int(cfg.min_shared_callees)}
+        """
+    )
+    # Block sets; a block dialled by very many candidates keeps only a deterministic sample
+    # of its pairs (each caller to its next few by id), which still connects the component.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_blocks AS
+        SELECT caller, ing, callee // {bs} AS blk, count(*) AS k FROM cw_cc GROUP BY ALL
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_bpairs AS
+        WITH nb AS (SELECT caller, ing, count(*) AS nblk FROM cw_blocks GROUP BY ALL),
+        ranked AS (
+            SELECT caller, ing, blk,
+                   row_number() OVER (PARTITION BY ing, blk ORDER BY caller) AS r,
+                   count(*) OVER (PARTITION BY ing, blk) AS d
+            FROM cw_blocks
+        ), pairs AS (
+            SELECT x.caller AS a, y.caller AS b, x.ing, count(*) AS shared
+            FROM ranked x JOIN ranked y
+              ON x.ing = y.ing AND x.blk = y.blk AND x.r < y.r
+             AND (x.d <= {int(cfg.max_block_degree)} OR y.r - x.r <= {int(cfg.max_block_degree) // 8})
+            WHERE x.d >= 2
+            GROUP BY ALL
+        )
+        SELECT least(p.a, p.b) AS a, greatest(p.a, p.b) AS b, p.ing, p.shared,
+               p.shared / least(na.nblk, nb2.nblk) AS overlap
+        FROM pairs p JOIN nb na ON na.caller = p.a AND na.ing = p.ing
+                     JOIN nb nb2 ON nb2.caller = p.b AND nb2.ing = p.ing
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO cw_edges
+        SELECT a, b, 'blocks', overlap FROM cw_bpairs
+        WHERE shared >= {int(cfg.min_shared_blocks)} AND overlap >= {float(cfg.min_block_overlap)}
+        """
+    )
+    # Handover: b starts within handover_s after a stops, same ingress, shared ranges.
+    con.execute(
+        f"""
+        INSERT INTO cw_edges
+        WITH p AS (SELECT p.* FROM cw_prof p SEMI JOIN cw_cand USING (caller))
+        SELECT least(x.caller, y.caller), greatest(x.caller, y.caller), 'timing',
+               y.first_ts - x.last_ts
+        FROM p x JOIN p y ON x.ing = y.ing AND y.first_ts >= x.last_ts
+             AND y.first_ts - x.last_ts <= {float(cfg.handover_s)} AND x.caller <> y.caller
+        JOIN cw_bpairs bp ON bp.a = least(x.caller, y.caller)
+             AND bp.b = greatest(x.caller, y.caller) AND bp.ing = x.ing
+        WHERE bp.shared >= {int(cfg.min_handover_blocks)}
+        """
+    )
+
+
+def add_cluster_edges(con: duckdb.DuckDBPyConnection, calls: pa.Table | None, kind: str) -> None:
+    """Join candidates through precomputed per-call clusters (script or audio fingerprint).
+
+    ``calls`` has columns ``call_id`` and ``cluster``; each candidate is linked to the first
+    candidate (by id) of every cluster it plays, a star that connects the same component.
+    """
+    if calls is None or calls.num_rows == 0:
+        return
+    con.register("cw_clu_src", calls.select(["call_id", "cluster"]))
+    con.execute(
+        f"""
+        INSERT INTO cw_edges
+        WITH m AS (
+            SELECT DISTINCT c.caller, s.cluster::VARCHAR AS cluster
+            FROM cw_calls c JOIN cw_clu_src s ON s.call_id = c.call_id
+            SEMI JOIN cw_cand ON cw_cand.caller = c.caller
+            WHERE s.cluster IS NOT NULL AND s.cluster::VARCHAR <> ''
+        ), hub AS (SELECT cluster, min(caller) AS h FROM m GROUP BY cluster)
+        SELECT hub.h, m.caller, '{kind}', 1.0 FROM m JOIN hub USING (cluster) WHERE m.caller <> hub.h
+        """
+    )
+    con.unregister("cw_clu_src")
+
+
+def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
+    """``cw_members`` (caller, comp) for components that qualify as campaigns."""
+    edges = con.execute("SELECT a, b FROM cw_edges").fetchnumpy()
+    nodes = con.execute("SELECT caller FROM cw_cand ORDER BY caller").fetchnumpy()["caller"]
+    nodes = np.asarray(nodes, dtype=np.int64)
+    a = np.searchsorted(nodes, np.asarray(edges["a"], dtype=np.int64))
+    b = np.searchsorted(nodes, np.asarray(edges["b"], dtype=np.int64))
+    n = len(nodes)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    con.register("cw_comp_src", pa.table({"caller": nodes, "comp": labels.astype(np.int64)}))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_members AS
+        WITH m AS (SELECT s.caller, s.comp, p.calls FROM cw_comp_src s JOIN cw_prof p USING (caller)),
+        q AS (SELECT comp FROM m GROUP BY comp
+              HAVING count(*) >= {int(cfg.min_members)} OR sum(calls) >= {int(cfg.min_calls)})
+        SELECT caller, comp FROM m SEMI JOIN q USING (comp)
+        """
+    )
+    con.unregister("cw_comp_src")

@@ -1,0 +1,120 @@
+"""Stage canonical CDRs into a compact DuckDB table that every campaign detector reads.
+
+Numbers become BIGINTs (the E.164 digits) so joins and list-range arithmetic are integer work;
+ingresses become small integers. A number that is not all digits after ``+`` gets a negative
+surrogate id and is kept in ``cw_odd`` so it can be rendered back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from callwarden.errors import InputError
+
+#: Input accepted by the pure entry points: an Arrow table or dataset, or a DuckDB relation.
+CdrInput = Any
+
+_NEEDED = ("start_time", "caller", "callee", "duration_s")
+
+
+def _num(col: str) -> str:
+    # '+8613800138000' -> 8613800138000; anything else -> a negative surrogate (hash-based).
+    return (
+        f"coalesce(TRY_CAST(CASE WHEN {col} LIKE '+%' THEN substr({col}, 2) END AS BIGINT), "
+        f"-1 - (hash({col}) % 4611686018427387903)::BIGINT)"
+    )
+
+
+def render_number(n: int, odd: dict[int, str] | None = None) -> str:
+    """Back from the staged id to the E.164 text."""
+    if n >= 0:
+        return f"+{n}"
+    return (odd or {}).get(n, f"?{n}")
+
+
+def stage(
+    cdrs: CdrInput, con: duckdb.DuckDBPyConnection | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Create ``cw_calls`` (one row per call) and ``cw_ingress``/``cw_odd`` in ``con``.
+
+    ``cw_calls`` columns: rid (row order), call_id, ts (epoch seconds, DOUBLE), caller, callee
+    (BIGINT), asserted (BIGINT or NULL), ing (INTEGER), answered, dur, cause, c_region.
+    """
+    con = con or duckdb.connect()
+    if isinstance(cdrs, duckdb.DuckDBPyRelation):
+        cdrs = cdrs.arrow()
+    con.register("cw_src", cdrs)
+    cols = {
+        c.lower() for c in (d[0] for d in con.execute("SELECT * FROM cw_src LIMIT 0").description)
+    }
+    missing = [c for c in _NEEDED if c not in cols]
+    if missing:
+        raise InputError(f"CDRs lack required column(s): {', '.join(missing)}")
+
+    def opt(name: str, default: str) -> str:
+        return name if name in cols else default
+
+    call_id = opt("call_id", "CAST(row_number() OVER () AS VARCHAR)")
+    answered = opt("answered", "duration_s > 0")
+    cause = opt("release_cause", "NULL::SMALLINT")
+    ingress = opt("ingress", "''")
+    asserted = opt("asserted_caller", "NULL::VARCHAR")
+    region = opt("caller_region", "NULL::VARCHAR")
+    ring = opt("ring_s", "0.0")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_raw AS
+        SELECT {call_id}::VARCHAR AS call_id, epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
+               caller AS caller_s, callee AS callee_s, coalesce({ingress}, '') AS ingress,
+               nullif({asserted}, '') AS asserted_s, coalesce({answered}, duration_s > 0) AS answered,
+               coalesce(duration_s, 0.0)::DOUBLE AS dur, {cause}::SMALLINT AS cause,
+               {region}::VARCHAR AS c_region, coalesce({ring}, 0.0)::DOUBLE AS ring
+        FROM cw_src WHERE caller IS NOT NULL AND callee IS NOT NULL AND start_time IS NOT NULL
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE cw_ingress AS
+        SELECT ingress, (row_number() OVER (ORDER BY ingress))::INTEGER AS ing
+        FROM (SELECT DISTINCT ingress FROM cw_raw)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_calls AS
+        SELECT row_number() OVER (ORDER BY r.ts, r.call_id) AS rid, r.call_id, r.ts,
+               {_num("r.caller_s")} AS caller, {_num("r.callee_s")} AS callee,
+               CASE WHEN r.asserted_s IS NULL THEN NULL ELSE {_num("r.asserted_s")} END AS asserted,
+               i.ing, r.answered, r.dur, r.cause, r.c_region, r.ring
+        FROM cw_raw r JOIN cw_ingress i USING (ingress)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_odd AS
+        SELECT DISTINCT n, s FROM (
+            SELECT {_num("caller_s")} AS n, caller_s AS s FROM cw_raw
+            UNION ALL SELECT {_num("callee_s")}, callee_s FROM cw_raw
+        ) WHERE n < 0
+        """
+    )
+    con.execute("DROP TABLE cw_raw")
+    con.unregister("cw_src")
+    return con
+
+
+def odd_numbers(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    return {int(n): str(s) for n, s in con.execute("SELECT n, s FROM cw_odd").fetchall()}
+
+
+def ingress_names(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    return {
+        int(i): str(s) for s, i in con.execute("SELECT ingress, ing FROM cw_ingress").fetchall()
+    }
+
+
+def as_arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
+    return rel.to_arrow_table()
