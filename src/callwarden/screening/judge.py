@@ -1,0 +1,224 @@
+"""The challenge-response bot test: a transcript in, bot / human / unsure with reasons out.
+
+Each turn of the assistant (or the callee) that asks a recognised challenge is paired with
+the caller's reply: the caller turns that start after the question starts and before the
+next question. Every signal adds a weight to a bot score; the verdict comes from two
+thresholds, so a call with too little evidence stays ``unsure`` rather than being guessed.
+The weights are few and fixed by hand so each reason reads as it counts; the thresholds
+were set on one simulator seed and are evaluated on others (docs/screening.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta, timezone
+
+from callwarden.screening.challenge import AnswerFit, recognise_challenge, score_reply
+from callwarden.screening.reasons import Reason, ReasonCode, Verdict
+from callwarden.screening.scripts import ScriptLibrary, containment, shingles
+from callwarden.screening.transcript import Speaker, Transcript, Turn
+
+_FIT_CODE = {
+    AnswerFit.CORRECT: ReasonCode.CHALLENGE_ANSWERED,
+    AnswerFit.PARTIAL: ReasonCode.CHALLENGE_PARTIAL,
+    AnswerFit.ENGAGED: ReasonCode.CHALLENGE_ENGAGED,
+    AnswerFit.OFF_TOPIC: ReasonCode.CHALLENGE_IGNORED,
+    AnswerFit.SILENT: ReasonCode.CHALLENGE_SILENT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeConfig:
+    """Weights (positive = bot-like) and the two verdict thresholds."""
+
+    w_correct: float = -3.0
+    w_partial: float = -2.0
+    w_engaged: float = -1.5
+    w_confused: float = 0.0
+    w_off_topic: float = 2.0
+    w_silent: float = 0.5
+    w_barge_in: float = 1.5
+    w_own_script: float = 1.0
+    w_known_script: float = 2.0
+    w_shared_script: float = 1.5
+    barge_min_overlap_s: float = 1.0
+    barge_min_share: float = 0.5
+    own_script_containment: float = 0.6
+    known_script_similarity: float = 0.6
+    shared_script_min_calls: int = 3
+    bot_at: float = 3.0
+    human_at: float = -1.0
+    local_utc_offset_h: float = 8.0  # the date a callee means is the local one (Asia/Shanghai)
+
+    def fit_weight(self, fit: AnswerFit) -> float:
+        return {
+            AnswerFit.CORRECT: self.w_correct,
+            AnswerFit.PARTIAL: self.w_partial,
+            AnswerFit.ENGAGED: self.w_engaged,
+            AnswerFit.OFF_TOPIC: self.w_off_topic,
+            AnswerFit.SILENT: self.w_silent,
+        }[fit]
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    call_id: str
+    verdict: Verdict
+    bot_score: float
+    reasons: tuple[Reason, ...]
+    challenges: int
+
+
+def _overlap(a: Turn, b: Turn) -> float:
+    if None in (a.start_s, a.end_s, b.start_s, b.end_s):
+        return 0.0
+    return max(0.0, min(a.end_s, b.end_s) - max(a.start_s, b.start_s))  # type: ignore[type-var,operator]
+
+
+def _local_date(tr: Transcript, cfg: JudgeConfig) -> date | None:
+    if tr.start_time is None:
+        return None
+    tz = timezone(timedelta(hours=cfg.local_utc_offset_h))
+    return tr.start_time.astimezone(tz).date()
+
+
+def judge(
+    tr: Transcript,
+    *,
+    library: ScriptLibrary | None = None,
+    shared_script_calls: int = 0,
+    config: JudgeConfig | None = None,
+) -> ScreeningResult:
+    """Judge one call. ``shared_script_calls`` is how many calls in the batch played the same
+    caller script (from :func:`callwarden.screening.scripts.cluster_scripts`)."""
+    cfg = config or JudgeConfig()
+    today = _local_date(tr, cfg)
+    reasons: list[Reason] = []
+    turns = tr.turns
+    n_challenges = 0
+    for i, turn in enumerate(turns):
+        if turn.speaker is Speaker.CALLER:
+            continue
+        ch = recognise_challenge(turn.text)
+        if ch is None:
+            continue
+        n_challenges += 1
+        # The caller's reply: caller turns after this question, up to the next question.
+        reply: list[Turn] = []
+        for nxt in turns[i + 1 :]:
+            if nxt.speaker is not Speaker.CALLER:
+                if recognise_challenge(nxt.text) is not None:
+                    break
+                continue
+            reply.append(nxt)
+        # Talking over the question: caller speech overlapping it, from any caller turn.
+        overlap = sum(_overlap(turn, c) for c in turns if c.speaker is Speaker.CALLER)
+        qdur = turn.duration_s or 0.0
+        if (
+            overlap >= cfg.barge_min_overlap_s
+            and qdur > 0
+            and overlap / qdur >= cfg.barge_min_share
+        ):
+            reasons.append(
+                Reason(
+                    ReasonCode.BARGE_IN,
+                    {"challenge": ch.kind.value, "overlap_s": round(overlap, 1)},
+                    cfg.w_barge_in,
+                )
+            )
+        text = " ".join(t.text for t in reply)
+        fit, ev = score_reply(ch, text, today)
+        weight = cfg.w_confused if ev.get("engaged") == "confused" else cfg.fit_weight(fit)
+        reasons.append(Reason(_FIT_CODE[fit], {"challenge": ch.kind.value, **ev}, weight))
+        if (
+            fit in (AnswerFit.OFF_TOPIC, AnswerFit.SILENT, AnswerFit.ENGAGED)
+            and reply
+            and ev.get("engaged") != "topical"
+        ):
+            earlier = shingles(" ".join(t.text for t in turns[:i] if t.speaker is Speaker.CALLER))
+            own = containment(shingles(text), earlier)
+            if own >= cfg.own_script_containment:
+                reasons.append(
+                    Reason(
+                        ReasonCode.REPEATS_OWN_SCRIPT,
+                        {"challenge": ch.kind.value, "containment": round(own, 2)},
+                        cfg.w_own_script,
+                    )
+                )
+    # Barge-in over the callee's ordinary turns too (no challenge needed).
+    if n_challenges == 0:
+        reasons.append(Reason(ReasonCode.NO_CHALLENGE, {}, 0.0))
+        for turn in turns:
+            if turn.speaker is Speaker.CALLER:
+                continue
+            overlap = sum(_overlap(turn, c) for c in turns if c.speaker is Speaker.CALLER)
+            qdur = turn.duration_s or 0.0
+            if (
+                overlap >= cfg.barge_min_overlap_s
+                and qdur > 0
+                and overlap / qdur >= cfg.barge_min_share
+            ):
+                reasons.append(
+                    Reason(ReasonCode.BARGE_IN, {"overlap_s": round(overlap, 1)}, cfg.w_barge_in)
+                )
+                break
+    caller_text = tr.text_of(Speaker.CALLER)
+    if library is not None and len(library):
+        m = library.match(caller_text, cfg.known_script_similarity)
+        if m is not None:
+            reasons.append(
+                Reason(
+                    ReasonCode.KNOWN_SCRIPT,
+                    {"script_id": m.script_id, "similarity": m.similarity, "category": m.category},
+                    cfg.w_known_script,
+                )
+            )
+    if shared_script_calls >= cfg.shared_script_min_calls:
+        reasons.append(
+            Reason(
+                ReasonCode.SCRIPT_SHARED_ACROSS_CALLS,
+                {"calls": shared_script_calls},
+                cfg.w_shared_script,
+            )
+        )
+    score = round(sum(r.weight for r in reasons), 2)
+    if score >= cfg.bot_at:
+        verdict = Verdict.BOT
+    elif score <= cfg.human_at:
+        verdict = Verdict.HUMAN
+    else:
+        verdict = Verdict.UNSURE
+    return ScreeningResult(tr.call_id, verdict, score, tuple(reasons), n_challenges)
+
+
+def screen_batch(
+    transcripts: Sequence[Transcript],
+    *,
+    library: ScriptLibrary | None = None,
+    config: JudgeConfig | None = None,
+    use_batch_scripts: bool = True,
+    threshold: float = 0.5,
+) -> list[ScreeningResult]:
+    """Judge many calls; with ``use_batch_scripts`` a caller script heard on several calls of
+    the batch counts as evidence (one recording played to many callees)."""
+    from callwarden.screening.scripts import cluster_scripts
+
+    shared = [0] * len(transcripts)
+    if use_batch_scripts and transcripts:
+        texts = [t.text_of(Speaker.CALLER) for t in transcripts]
+        labels = cluster_scripts(texts, threshold, min_chars=30)
+        sizes = Counter(labels.tolist())
+        shared = [sizes[int(c)] for c in labels]
+    return [
+        judge(t, library=library, shared_script_calls=s, config=config)
+        for t, s in zip(transcripts, shared, strict=True)
+    ]
+
+
+def verdict_counts(results: list[ScreeningResult]) -> Mapping[Verdict, int]:
+    out = {v: 0 for v in Verdict}
+    for r in results:
+        out[r.verdict] += 1
+    return out

@@ -1,0 +1,93 @@
+"""Verdicts and reasons of the screening core: stable codes plus evidence.
+
+Text for people is rendered from the code and evidence (zh and en) by :func:`render`, which
+the CLI and API call at the edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    BOT = "bot"
+    HUMAN = "human"
+    UNSURE = "unsure"
+
+
+class ReasonCode(StrEnum):
+    CHALLENGE_ANSWERED = "challenge_answered"
+    CHALLENGE_PARTIAL = "challenge_partial"
+    CHALLENGE_ENGAGED = "challenge_engaged"
+    CHALLENGE_IGNORED = "challenge_ignored"
+    CHALLENGE_SILENT = "challenge_silent"
+    BARGE_IN = "barge_in"
+    REPEATS_OWN_SCRIPT = "repeats_own_script"
+    KNOWN_SCRIPT = "known_campaign_script"
+    SCRIPT_SHARED_ACROSS_CALLS = "script_shared_across_calls"
+    NO_CHALLENGE = "no_challenge"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    weight: float = 0.0  # its contribution to the bot score (positive = bot-like)
+
+
+_TEXT: dict[ReasonCode, tuple[str, str]] = {
+    ReasonCode.CHALLENGE_ANSWERED: ("answered the {challenge} challenge", "回答了{challenge}问题"),
+    ReasonCode.CHALLENGE_PARTIAL: (
+        "gave an answer of the right kind to the {challenge} challenge, not exactly right",
+        "对{challenge}问题作答但不完全正确",
+    ),
+    ReasonCode.CHALLENGE_ENGAGED: (
+        "reacted to the {challenge} challenge without answering it",
+        "对{challenge}问题有回应但未作答",
+    ),
+    ReasonCode.CHALLENGE_IGNORED: (
+        "talked past the {challenge} challenge",
+        "对{challenge}问题答非所问",
+    ),
+    ReasonCode.CHALLENGE_SILENT: (
+        "said nothing after the {challenge} challenge",
+        "{challenge}问题之后无应答",
+    ),
+    ReasonCode.BARGE_IN: (
+        "kept talking over the callee for {overlap_s} s",
+        "对方说话时仍继续播放 {overlap_s} 秒",
+    ),
+    ReasonCode.REPEATS_OWN_SCRIPT: (
+        "repeated its own earlier words (containment {containment})",
+        "重复自己先前的话术（重合度 {containment}）",
+    ),
+    ReasonCode.KNOWN_SCRIPT: (
+        "matches known campaign script {script_id} ({similarity})",
+        "与已知话术 {script_id} 相同（相似度 {similarity}）",
+    ),
+    ReasonCode.SCRIPT_SHARED_ACROSS_CALLS: (
+        "same script heard on {calls} calls",
+        "同一话术出现在 {calls} 通电话中",
+    ),
+    ReasonCode.NO_CHALLENGE: ("no challenge was asked", "未进行问答验证"),
+}
+_CHALLENGE_NAMES = {
+    "who_for": ("who-for", "找谁"),
+    "date": ("date", "日期"),
+    "repeat_number": ("repeat-the-number", "复述数字"),
+}
+
+
+def render(reason: Reason, lang: str = "en") -> str:
+    """One reason as a sentence for operators and subscribers (``lang`` is en or zh)."""
+    idx = 1 if lang == "zh" else 0
+    ev = {k: v for k, v in reason.evidence.items()}
+    if "challenge" in ev:
+        ev["challenge"] = _CHALLENGE_NAMES.get(str(ev["challenge"]), (ev["challenge"],) * 2)[idx]
+    try:
+        return _TEXT[reason.code][idx].format(**ev)
+    except KeyError:
+        return reason.code.value

@@ -1,0 +1,208 @@
+"""Script recognition: the same recorded or written script across calls and campaigns.
+
+Texts are normalised (case, punctuation, spaces, digits folded so that a changed name,
+amount or phone number is a small edit), cut into character n-grams (3 for Chinese, 5 for
+Latin script) or ``jieba`` word bigrams, and summarised as MinHash signatures
+(``datasketch``). LSH finds candidate pairs, the signatures' Jaccard estimate confirms them,
+and connected components (``scipy.sparse.csgraph``) turn pairs into script clusters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def normalise(text: str) -> str:
+    """Case-folded text without punctuation or spaces; every run of digits becomes '0'."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    return _DIGITS.sub("0", _PUNCT.sub("", t))
+
+
+def shingles(text: str, mode: str = "char") -> set[str]:
+    """The set of n-grams a text is compared on (``mode``: char or word)."""
+    if mode == "word":
+        import jieba
+
+        words = [w for w in (normalise(w) for w in jieba.lcut(text)) if w]
+        return (
+            {" ".join(words[i : i + 2]) for i in range(max(1, len(words) - 1))} if words else set()
+        )
+    t = normalise(text)
+    n = 3 if len(_CJK.findall(t)) * 3 >= len(t) else 5
+    if len(t) <= n:
+        return {t} if t else set()
+    return {t[i : i + n] for i in range(len(t) - n + 1)}
+
+
+def containment(part: set[str], whole: set[str]) -> float:
+    """Share of ``part``'s n-grams found in ``whole`` (a reply that is a piece of a script)."""
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def script_signatures(
+    texts: Sequence[str], *, num_perm: int = 128, mode: str = "char", seed: int = 1
+) -> np.ndarray:
+    """MinHash signatures, one row per text (uint64 array of shape (n, num_perm))."""
+    from datasketch import MinHash
+
+    sets = [[s.encode("utf-8") for s in shingles(t, mode)] or [b""] for t in texts]
+    mhs = MinHash.bulk(sets, num_perm=num_perm, seed=seed)
+    if not mhs:
+        return np.zeros((0, num_perm), dtype=np.uint64)
+    return np.vstack([m.hashvalues for m in mhs]).astype(np.uint64)
+
+
+def _bands(num_perm: int, threshold: float) -> tuple[int, int]:
+    """LSH bands and rows for a Jaccard threshold (datasketch's optimiser, equal weights)."""
+    from datasketch.lsh import _optimal_param
+
+    return tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))  # type: ignore[return-value]
+
+
+def similar_pairs(sigs: np.ndarray, threshold: float) -> np.ndarray:
+    """Index pairs (i < j) whose estimated Jaccard is at least ``threshold``.
+
+    Banded LSH: rows that share a whole band become candidates; sorting each band's hashes
+    keeps it vectorised (no Python loop per text).
+    """
+    n, num_perm = sigs.shape
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    b, r = _bands(num_perm, threshold)
+    cand: list[np.ndarray] = []
+    for band in range(b):
+        chunk = np.ascontiguousarray(sigs[:, band * r : (band + 1) * r])
+        keys = chunk.view(np.dtype((np.void, chunk.dtype.itemsize * r))).ravel()
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        same = np.flatnonzero(sk[1:] == sk[:-1])
+        # Neighbours in sorted order that share the band key: linking each to the next is
+        # enough for connected components.
+        if same.size:
+            cand.append(np.stack([order[same], order[same + 1]], axis=1))
+    if not cand:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.unique(np.sort(np.vstack(cand), axis=1), axis=0)
+    est = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+    return pairs[est >= threshold]
+
+
+def cluster_scripts(
+    texts: Sequence[str],
+    threshold: float = 0.5,
+    *,
+    num_perm: int = 128,
+    mode: str = "char",
+    min_chars: int = 12,
+) -> np.ndarray:
+    """A cluster label per text: texts that play the same script share a label.
+
+    Labels are numbered by first appearance; a text shorter than ``min_chars`` after
+    normalisation (too short to be a script: "喂？") gets its own cluster.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    sigs = script_signatures(texts, num_perm=num_perm, mode=mode)
+    long_enough = np.array([len(normalise(t)) >= min_chars for t in texts])
+    pairs = similar_pairs(sigs, threshold)
+    if len(pairs):
+        pairs = pairs[long_enough[pairs[:, 0]] & long_enough[pairs[:, 1]]]
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, comp = connected_components(g, directed=False)
+    _, first = np.unique(comp, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(np.argsort(first))] = np.arange(len(first))
+    return rank[comp]
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptMatch:
+    script_id: str
+    similarity: float  # containment of the query's n-grams in the known script
+    category: str = ""
+
+
+@dataclass
+class ScriptLibrary:
+    """Known campaign scripts (from analysts or earlier clusters) to match calls against.
+
+    Scripts are indexed sentence by sentence in a MinHash LSH so that a call that plays only
+    part of a script still finds it; the match is then confirmed on exact n-gram containment.
+    """
+
+    threshold: float = 0.4
+    num_perm: int = 64
+    _scripts: dict[str, tuple[set[str], str]] = field(default_factory=dict)
+    _lsh: object | None = None
+    _n: int = 0
+
+    def add(self, script_id: str, text: str, category: str = "") -> None:
+        from datasketch import MinHash, MinHashLSH
+
+        if self._lsh is None:
+            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        self._scripts[script_id] = (shingles(text), category)
+        for sent in split_sentences(text):
+            sh = shingles(sent)
+            if len(sh) < 4:
+                continue
+            m = MinHash(num_perm=self.num_perm)
+            m.update_batch([s.encode("utf-8") for s in sh])
+            self._n += 1
+            self._lsh.insert(f"{script_id}\x00{self._n}", m)  # type: ignore[attr-defined]
+
+    def extend(self, items: Iterable[tuple[str, str, str]]) -> None:
+        for script_id, text, category in items:
+            self.add(script_id, text, category)
+
+    def __len__(self) -> int:
+        return len(self._scripts)
+
+    def match(self, text: str, min_similarity: float = 0.5) -> ScriptMatch | None:
+        """The known script that ``text`` best reproduces, if any reaches ``min_similarity``."""
+        from datasketch import MinHash
+
+        if self._lsh is None:
+            return None
+        query = shingles(text)
+        if len(query) < 4:
+            return None
+        candidates: set[str] = set()
+        for sent in split_sentences(text):
+            sh = shingles(sent)
+            if len(sh) < 4:
+                continue
+            m = MinHash(num_perm=self.num_perm)
+            m.update_batch([s.encode("utf-8") for s in sh])
+            candidates.update(k.split("\x00")[0] for k in self._lsh.query(m))  # type: ignore[attr-defined]
+        best: ScriptMatch | None = None
+        for sid in candidates:
+            known, category = self._scripts[sid]
+            sim = containment(query, known)
+            if sim >= min_similarity and (best is None or sim > best.similarity):
+                best = ScriptMatch(sid, round(sim, 3), category)
+        return best
+
+
+_SENT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.] )")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in (p.strip() for p in _SENT.split(text)) if s]

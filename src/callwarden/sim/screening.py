@@ -1,0 +1,296 @@
+"""Simulated screening dialogues: a call assistant challenges bot and human callers.
+
+Each record has the ``transcripts.jsonl`` shape of the traffic simulator, with the
+assistant's turns as speaker ``assistant``. Truth fields (label, category, campaign,
+caller_kind, and ``bot_style``) are for evaluation only.
+
+Bots: ``recorded`` plays its segments on a timer and talks over questions; ``turn_taking``
+waits for a pause then plays the next segment; ``intent`` deflects with stock phrases and
+replays its opening; ``agent`` (an LLM-style agent, rare) actually answers some
+challenges. Humans answer imperfectly: fillers, a wrong day, a misheard digit, refusing
+("你问这个干嘛?"), stating their business instead, talking over the assistant now and
+then, hanging up, and ASR noise on every turn.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from callwarden.screening.challenge import ChallengeKind, make_challenge
+from callwarden.sim import screening_content as C
+
+_ZH_DIGITS = "零一二三四五六七八九"
+_HOMOPHONE = {"四": "十", "十": "四", "一": "衣", "七": "期", "九": "就", "二": "儿", "号": "耗"}
+_NOISE_CHARS = "的了是在我有他这中大来上个们到说时地也子就道"
+BOT_STYLES = (("recorded", 0.35), ("turn_taking", 0.35), ("intent", 0.285), ("agent", 0.015))
+HUMAN_KINDS = (
+    "courier",
+    "courier",
+    "ride_hailing",
+    "bank",
+    "medical",
+    "education",
+    "personal",
+    "personal",
+    "telemarketing_human",
+    "courier_en",
+    "personal_en",
+    "bank_en",
+)
+FRAUD = {"impersonation_police", "fake_customer_service", "loan_fraud"}
+
+
+def _dur(text: str, lang: str, rng: random.Random) -> float:
+    rate = 4.5 if lang == "zh" else 14.0  # characters a second
+    return round(max(0.6, len(text) / rate * rng.uniform(0.85, 1.15)), 2)
+
+
+def _fill(text: str, rng: random.Random, fixed: dict[str, str]) -> str:
+    keys = {k: fixed.get(k) or rng.choice(v) for k, v in C.FILLS.items()}
+    keys["name"] = fixed.get("name") or rng.choice(C.NAMES)
+    keys["name_en"] = fixed.get("name_en") or rng.choice(C.NAMES_EN)
+    return text.format(**keys)
+
+
+def asr_noise(text: str, rng: random.Random, rate: float) -> str:
+    """Recognition errors: dropped and substituted characters (homophones for digits) in
+    Chinese; dropped words in English, where recognisers err by the word."""
+    if not any("\u4e00" <= c <= "\u9fff" for c in text):
+        words = text.split(" ")
+        kept = [w for w in words if rng.random() >= rate * 0.5] or words
+        return " ".join(kept)
+    out = []
+    for ch in text:
+        r = rng.random()
+        if r < rate * 0.4:
+            continue
+        if r < rate:
+            out.append(
+                _HOMOPHONE.get(ch)
+                or (rng.choice(_NOISE_CHARS) if "\u4e00" <= ch <= "\u9fff" else ch)
+            )
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _human_answer(
+    kind: ChallengeKind, lang: str, rng: random.Random, today: datetime, expected: str, name: str
+) -> tuple[str, str]:
+    """A person's reply and what sort of reply it is (for the record)."""
+    filler = rng.choice(C.FILLERS[lang])
+    r = rng.random()
+    p_correct, p_partial, p_engaged, p_off = {
+        ChallengeKind.WHO_FOR: (0.62, 0.05, 0.20, 0.09),
+        ChallengeKind.DATE: (0.52, 0.16, 0.22, 0.06),
+        ChallengeKind.REPEAT_NUMBER: (0.55, 0.15, 0.20, 0.06),
+    }[kind]
+    if r < p_correct + p_partial:
+        partial = r >= p_correct
+        if kind is ChallengeKind.WHO_FOR:
+            if lang == "en":
+                return filler + rng.choice(
+                    [f"I'm looking for {name}.", f"Is this {name}?", f"{name}, please."]
+                ), "correct"
+            options = [
+                f"找{name}。",
+                f"我找{name}，他在吗？",
+                f"{name}，是这个号吧？",
+                "找机主本人。",
+                f"收件人是{name}。",
+            ]
+            if partial:
+                options = [f"找那个……姓{name[0]}的。", "就是这个号的主人嘛。"]
+            return filler + rng.choice(options), "partial" if partial else "correct"
+        if kind is ChallengeKind.DATE:
+            d = today + timedelta(days=rng.choice([-3, -2, 2, 3]) if partial else 0)
+            if lang == "en":
+                return filler + rng.choice(
+                    [f"It's the {d.day}th.", f"{d:%B} {d.day}.", f"{d:%A}, I think."]
+                ), "date"
+            day = _cn_num(d.day) if rng.random() < 0.6 else str(d.day)
+            wk = "一二三四五六日"[d.weekday()]
+            return filler + rng.choice(
+                [
+                    f"今天{day}号吧。",
+                    f"{d.month}月{day}号。",
+                    f"是{day}号？",
+                    f"星期{wk}吧。",
+                    f"{day}号，怎么了？",
+                ]
+            ), "partial" if partial else "correct"
+        digits = list(expected)
+        if partial:
+            i = rng.randrange(len(digits))
+            if rng.random() < 0.5:
+                digits[i] = rng.choice("0123456789")
+            else:
+                del digits[i]
+        spoken = " ".join(digits) if lang == "en" else "".join(_ZH_DIGITS[int(x)] for x in digits)
+        return filler + (
+            spoken
+            if rng.random() < 0.5
+            else (f"{spoken}，行了吧？" if lang == "zh" else f"{spoken}, okay?")
+        ), "partial" if partial else "correct"
+    if r < p_correct + p_partial + p_engaged:
+        return filler + rng.choice(C.HUMAN_ENGAGED[kind.value][lang]), "engaged"
+    if r < p_correct + p_partial + p_engaged + p_off:
+        return filler + rng.choice(C.HUMAN_OFF_TOPIC[lang]), "off_topic"
+    return "", "silent"
+
+
+def _cn_num(n: int) -> str:
+    if n < 10:
+        return _ZH_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _ZH_DIGITS[tens]) + "十" + (_ZH_DIGITS[ones] if ones else "")
+
+
+def _bot_campaigns(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    camps = []
+    keys = list(C.BOT_SCRIPTS)
+    for i in range(n):
+        cat, lang = keys[i % len(keys)]
+        script = rng.choice(C.BOT_SCRIPTS[(cat, lang)])
+        fixed = {k: rng.choice(v) for k, v in C.FILLS.items()}
+        style = rng.choices([s for s, _ in BOT_STYLES], [w for _, w in BOT_STYLES])[0]
+        camps.append(
+            {
+                "id": f"camp-{i:03d}",
+                "category": cat,
+                "lang": lang,
+                "style": style,
+                "segments": [_fill(s, rng, fixed) for s in script],
+                "fixed": fixed,
+            }
+        )
+    return camps
+
+
+def simulate_call(
+    rng: random.Random,
+    idx: int,
+    start: datetime,
+    *,
+    bot: dict[str, Any] | None,
+    asr_rate: float = 0.04,
+    n_challenges: int = 3,
+) -> dict[str, Any]:
+    """One screened call: the caller speaks, the assistant asks 1 to 3 challenges."""
+    lang = bot["lang"] if bot else ("en" if rng.random() < 0.15 else "zh")
+    kinds = [ChallengeKind.WHO_FOR, ChallengeKind.DATE, ChallengeKind.REPEAT_NUMBER]
+    rng.shuffle(kinds)
+    kinds = kinds[:n_challenges]
+    turns: list[dict[str, Any]] = []
+    t = 0.0
+    local_today = start + timedelta(hours=8)
+
+    def say(speaker: str, text: str, at: float) -> float:
+        noisy = asr_noise(text, rng, asr_rate) if speaker == "caller" else text
+        d = _dur(text, lang, rng)
+        turns.append(
+            {"speaker": speaker, "text": noisy, "start_s": round(at, 2), "end_s": round(at + d, 2)}
+        )
+        return at + d
+
+    name = rng.choice(C.NAMES if lang == "zh" else C.NAMES_EN)
+    if bot:
+        segs = list(bot["segments"])
+        seg_i = 0
+        t = say("caller", segs[0], 0.3)
+        style = bot["style"]
+    else:
+        hk = rng.choice([k for k in HUMAN_KINDS if k.endswith("_en") == (lang == "en")])
+        t = say(
+            "caller",
+            _fill(rng.choice(C.HUMAN_OPENINGS[hk]), rng, {"name": name, "name_en": name}),
+            0.4,
+        )
+    for kind in kinds:
+        ch = make_challenge(kind, lang, rng)
+        q_at = t + rng.uniform(0.4, 0.9)
+        q_end = say("assistant", ch.prompt, q_at)
+        if bot:
+            if style == "recorded":
+                seg_i = (seg_i + 1) % len(segs)
+                t = say("caller", segs[seg_i], t + rng.uniform(0.2, 0.6))  # over the question
+                t = max(t, q_end)
+            elif style == "turn_taking":
+                seg_i = (seg_i + 1) % len(segs)
+                t = say("caller", segs[seg_i], q_end + rng.uniform(0.3, 0.8))
+            elif style == "intent":
+                line = rng.choice(C.BOT_DEFLECT[lang] + [segs[0]])
+                t = say("caller", _fill(line, rng, bot["fixed"]), q_end + rng.uniform(0.3, 0.7))
+            else:  # agent: answers some challenges like a person would, then pitches
+                if rng.random() < 0.7:
+                    text, _ = _human_answer(kind, lang, rng, local_today, ch.expected_digits, name)
+                    text = text or segs[1]
+                else:
+                    seg_i = (seg_i + 1) % len(segs)
+                    text = segs[seg_i]
+                t = say("caller", text, q_end + rng.uniform(0.5, 1.0))
+            continue
+        text, _ = _human_answer(kind, lang, rng, local_today, ch.expected_digits, name)
+        if rng.random() < 0.08:  # "喂？喂？" over the assistant
+            say(
+                "caller",
+                "喂？喂？" if lang == "zh" else "Hello? Hello?",
+                q_at + rng.uniform(0.2, 1.2),
+            )
+        if not text:
+            t = q_end + 3.0
+            if rng.random() < 0.5:
+                break  # hung up
+            continue
+        t = say("caller", text, q_end + rng.uniform(0.3, 2.5))
+        if rng.random() < 0.06:
+            break  # hung up after answering
+    turns.sort(key=lambda x: x["start_s"])
+    if bot:
+        label = "fraud" if bot["category"] in FRAUD else "harassment"
+        category, campaign, kind_s, style_s = bot["category"], bot["id"], "bot", bot["style"]
+    else:
+        label = "harassment" if hk == "telemarketing_human" else "benign"
+        category, campaign, kind_s, style_s = hk.removesuffix("_en"), "", "human", ""
+    return {
+        "call_id": f"scr-{idx:06d}",
+        "caller": f"+86{rng.randint(13000000000, 19999999999)}",
+        "callee": f"+86{rng.randint(13000000000, 19999999999)}",
+        "start_time": start.isoformat(),
+        "label": label,
+        "category": category,
+        "campaign": campaign,
+        "caller_kind": kind_s,
+        "bot_style": style_s,
+        "turns": turns,
+    }
+
+
+def simulate_screening(
+    n_calls: int,
+    *,
+    seed: int = 0,
+    bot_share: float = 0.5,
+    n_campaigns: int = 30,
+    asr_rate: float = 0.04,
+) -> list[dict[str, Any]]:
+    """``n_calls`` screened calls, about ``bot_share`` of them from bot campaigns."""
+    rng = random.Random(seed)
+    camps = _bot_campaigns(rng, n_campaigns)
+    base = datetime(2026, 11, 2, tzinfo=UTC)
+    out = []
+    for i in range(n_calls):
+        start = base + timedelta(days=rng.randrange(28), seconds=rng.randrange(1, 12 * 3600))
+        bot = rng.choice(camps) if rng.random() < bot_share else None
+        out.append(simulate_call(rng, i, start, bot=bot, asr_rate=asr_rate))
+    return out
+
+
+def write_jsonl(records: list[dict[str, Any]], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
