@@ -1,0 +1,278 @@
+"""The pure core of ingest: a batch of raw rows in, canonical rows and quarantined rows out.
+
+``canonicalize`` touches no files, so the stream and replay code reuse it on in-memory
+batches. It applies a mapping, parses and validates every column with vectorised kernels,
+normalises numbers once per distinct value, derives ``answered`` and ``call_id``, and reports
+each rejected row with a stable reason code.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwarden.errors import InputError
+from callwarden.numbers import normalize_array
+
+from . import parse
+from .mapping import Mapping
+from .schema import CANONICAL_TYPES, REQUIRED_COLUMNS
+
+#: A column a reader or mapping may add: rows with a value here are quarantined with it.
+REASON_COLUMN = "__reason"
+
+
+class Reason(enum.StrEnum):
+    """Why a row was quarantined (stable codes; the first that applies is reported)."""
+
+    MALFORMED_ROW = "malformed_row"  # wrong number of fields, unparseable line
+    BAD_ENCODING = "bad_encoding"  # bytes that are not text in the file's encoding
+    BAD_DIRECTION = "bad_direction"  # a mapping's direction column holds an unknown value
+    MISSING_START_TIME = "missing_start_time"
+    BAD_START_TIME = "bad_start_time"
+    MISSING_CALLER = "missing_caller"
+    INVALID_CALLER = "invalid_caller"
+    MISSING_CALLEE = "missing_callee"
+    INVALID_CALLEE = "invalid_callee"
+    MISSING_DURATION = "missing_duration"
+    BAD_DURATION = "bad_duration"
+    NEGATIVE_DURATION = "negative_duration"
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """The result of :func:`canonicalize` on one batch."""
+
+    table: pa.Table  # canonical rows: CANONICAL_SCHEMA columns, then extras
+    quarantine: pa.Table  # row (index in the input batch), reason, detail (the offending value)
+    nulled: dict[str, int] = field(default_factory=dict)  # optional fields unreadable -> null
+    kept_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # input indices
+
+    def reasons(self) -> dict[str, int]:
+        if self.quarantine.num_rows == 0:
+            return {}
+        counts = pc.value_counts(self.quarantine["reason"]).to_pylist()
+        return {c["values"]: c["counts"] for c in counts}
+
+
+def missing_required(columns: Iterable[str], mapping: Mapping | None) -> list[str]:
+    """Required canonical columns that ``columns`` (source names) cannot provide."""
+    present = set(columns)
+    provided = set(present)
+    if mapping is not None:
+        provided = {
+            mapping.rename.get(c, c) for c in present if c not in mapping.drop
+        } | mapping.provides()
+    return [c for c in REQUIRED_COLUMNS if c not in provided]
+
+
+def check_columns(columns: Iterable[str], mapping: Mapping | None, source: str) -> None:
+    """Fail at once, naming the column and the ``--mapping`` option, if a required one is absent."""
+    columns = list(columns)
+    missing = missing_required(columns, mapping)
+    if mapping is not None and mapping.swap is not None:
+        sw = mapping.swap
+        missing += [c for c in (sw.column, sw.subscriber, sw.other) if c not in columns]
+    if missing:
+        what = ", ".join(repr(c) for c in missing)
+        raise InputError(
+            f"{source}: required column {what} is missing (found: {', '.join(columns) or 'none'}); "
+            "if the file uses other names, describe its layout with --mapping FILE "
+            "(see docs/ingest.md; built-in: --mapping sichuan_voc)"
+        )
+
+
+def apply_mapping(table: pa.Table, mapping: Mapping | None) -> pa.Table:
+    """Rename, drop, swap and add constant columns: source layout -> canonical names."""
+    if mapping is None:
+        return table
+    cols: dict[str, pa.Array] = {}
+    for name in table.column_names:
+        if name in mapping.drop:
+            continue
+        cols[mapping.rename.get(name, name)] = _arr(table[name])
+    sw = mapping.swap
+    if sw is not None:
+        direction = parse.text(_arr(table[sw.column]))
+        out = pc.is_in(direction, value_set=pa.array(sw.outgoing, pa.string()))
+        inc = pc.is_in(direction, value_set=pa.array(sw.incoming, pa.string()))
+        sub, other = _arr(table[sw.subscriber]), _arr(table[sw.other])
+        cols["caller"] = pc.if_else(out, sub, other)
+        cols["callee"] = pc.if_else(out, other, sub)
+        for src in (sw.subscriber, sw.other):
+            cols.pop(mapping.rename.get(src, src), None)
+        if sw.subscriber_region:
+            region = _arr(table[sw.subscriber_region])
+            cols.pop(mapping.rename.get(sw.subscriber_region, sw.subscriber_region), None)
+            cols["caller_region"] = pc.if_else(out, region, pa.scalar(None, region.type))
+            cols["callee_region"] = pc.if_else(out, pa.scalar(None, region.type), region)
+        if sw.subscriber_imei:
+            imei = _arr(table[sw.subscriber_imei])
+            cols.pop(mapping.rename.get(sw.subscriber_imei, sw.subscriber_imei), None)
+            cols["imei"] = pc.if_else(out, imei, pa.scalar(None, imei.type))
+        bad = ~parse.mask(pc.or_kleene(out, inc))
+        if bad.any():
+            reason = pa.array(np.where(bad, Reason.BAD_DIRECTION.value, np.array(None, dtype=object)), pa.string())
+            if REASON_COLUMN in cols:
+                reason = pc.coalesce(cols[REASON_COLUMN], reason)
+            cols[REASON_COLUMN] = reason
+    for name, value in mapping.constants.items():
+        cols[name] = pa.array(np.full(table.num_rows, value, dtype=object), pa.string())
+    return pa.table(cols)
+
+
+def _arr(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(col, pa.ChunkedArray):
+        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    return col
+
+
+def canonicalize(
+    table: pa.Table,
+    *,
+    tz: str = "Asia/Shanghai",
+    region: str = "CN",
+    mapping: Mapping | None = None,
+) -> Canonical:
+    """Map, parse and validate one batch of raw CDR rows (see the module docstring)."""
+    check_columns(table.column_names, mapping, "input")
+    t = apply_mapping(table, mapping)
+    n = t.num_rows
+    conv = mapping.convert if mapping is not None else {}
+    opaque = mapping is not None and mapping.numbers == "opaque"
+    reason = np.full(n, None, dtype=object)
+    detail_col = np.full(n, None, dtype=object)
+
+    def flag(bad: np.ndarray, code: Reason, col: str | None) -> None:
+        new = bad & (reason == None)  # noqa: E711  (element-wise on an object array)
+        if new.any():
+            reason[new] = code.value
+            if col is not None:
+                rows = pa.array(np.flatnonzero(new))
+                detail_col[new] = np.asarray(
+                    parse.text(_arr(t[col]).take(rows)).to_pylist(), dtype=object
+                )
+
+    if REASON_COLUMN in t.column_names:
+        pre = np.asarray(_arr(t[REASON_COLUMN]).to_pylist(), dtype=object)
+        reason[:] = pre
+        t = t.drop_columns([REASON_COLUMN])
+
+    out: dict[str, pa.Array] = {}
+    start, bad = parse.times(_arr(t["start_time"]), tz, conv.get("start_time"))
+    blank = parse.is_blank(_arr(t["start_time"]))
+    flag(blank, Reason.MISSING_START_TIME, None)
+    flag(bad, Reason.BAD_START_TIME, "start_time")
+    out["start_time"] = start
+
+    for col, missing_code, invalid_code in (
+        ("caller", Reason.MISSING_CALLER, Reason.INVALID_CALLER),
+        ("callee", Reason.MISSING_CALLEE, Reason.INVALID_CALLEE),
+    ):
+        raw = parse.map_values(_arr(t[col]), conv.get(col))
+        norm = parse.opaque_ids(raw) if opaque else normalize_array(raw, region)
+        blank = parse.is_blank(raw)
+        flag(blank, missing_code, None)
+        flag(~parse.mask(pc.is_valid(norm)) & ~blank, invalid_code, col)
+        out[col] = norm
+
+    duration, bad = parse.numbers(_arr(t["duration_s"]), conv.get("duration_s"))
+    flag(parse.is_blank(_arr(t["duration_s"])), Reason.MISSING_DURATION, None)
+    flag(bad, Reason.BAD_DURATION, "duration_s")
+    flag(parse.mask(pc.less(duration, 0)), Reason.NEGATIVE_DURATION, "duration_s")
+    out["duration_s"] = duration
+
+    nulled: dict[str, int] = {}
+    _optional(t, out, conv, nulled, region, opaque)
+    if "answered" not in out:
+        out["answered"] = pc.greater(duration, 0)
+    else:
+        out["answered"] = pc.coalesce(out["answered"], pc.greater(duration, 0))
+
+    keep = reason == None  # noqa: E711
+    kept_rows = np.flatnonzero(keep)
+    all_kept = len(kept_rows) == n
+    sel = None if all_kept else pa.array(kept_rows)
+
+    def take(a: pa.Array) -> pa.Array:
+        return a if sel is None else a.take(sel)
+
+    cols: dict[str, pa.Array] = {}
+    for name, typ in CANONICAL_TYPES.items():
+        if name == "call_id":
+            continue
+        cols[name] = take(out[name]).cast(typ) if name in out else pa.nulls(len(kept_rows), typ)
+    ids = parse.row_ids(cols["start_time"], cols["caller"], cols["callee"], cols["duration_s"])
+    if "call_id" in out:
+        ids = pc.coalesce(take(out["call_id"]), ids)
+    extras = {name: take(_arr(t[name])) for name in t.column_names if name not in CANONICAL_TYPES}
+    canonical = pa.table({"call_id": ids, **cols, **extras})
+
+    bad_rows = np.flatnonzero(~keep)
+    quarantine = pa.table(
+        {
+            "row": pa.array(bad_rows, pa.int64()),
+            "reason": pa.array(reason[bad_rows], pa.string()),
+            "detail": pa.array(detail_col[bad_rows], pa.string()),
+        }
+    )
+    return Canonical(table=canonical, quarantine=quarantine, nulled=nulled, kept_rows=kept_rows)
+
+
+def _optional(
+    t: pa.Table,
+    out: dict[str, pa.Array],
+    conv: dict,
+    nulled: dict[str, int],
+    region: str,
+    opaque: bool,
+) -> None:
+    """Optional columns: an unreadable value becomes null (counted), never loses the call."""
+
+    def note(col: str, bad: np.ndarray) -> None:
+        if bad.any():
+            nulled[col] = nulled.get(col, 0) + int(bad.sum())
+
+    names = set(t.column_names)
+    if "call_id" in names:
+        out["call_id"] = parse.text(_arr(t["call_id"]))
+    if "answered" in names:
+        vals, bad = parse.booleans(parse.map_values(_arr(t["answered"]), conv.get("answered")))
+        out["answered"] = vals
+        note("answered", bad)
+    for col in ("ring_s", "release_cause"):
+        if col in names:
+            vals, bad = parse.numbers(_arr(t[col]), conv.get(col))
+            if col == "release_cause":
+                ok = pc.and_kleene(
+                    pc.equal(pc.round(vals), vals),
+                    pc.and_kleene(pc.greater_equal(vals, 0), pc.less_equal(vals, 127)),
+                )
+            else:
+                ok = pc.greater_equal(vals, 0)
+            out_of_range = ~parse.mask(ok) & parse.mask(pc.is_valid(vals))
+            out[col] = pc.if_else(pa.array(out_of_range), pa.scalar(None, pa.float64()), vals)
+            if col == "release_cause":
+                out[col] = pc.cast(out[col], pa.int16(), safe=False)
+            note(col, bad | out_of_range)
+    if "asserted_caller" in names:
+        raw = parse.map_values(_arr(t["asserted_caller"]), conv.get("asserted_caller"))
+        vals = parse.opaque_ids(raw) if opaque else normalize_array(raw, region)
+        note("asserted_caller", ~parse.is_blank(raw) & ~parse.mask(pc.is_valid(vals)))
+        out["asserted_caller"] = vals
+    if "attestation" in names:
+        vals = pc.utf8_upper(
+            parse.text(parse.map_values(_arr(t["attestation"]), conv.get("attestation")))
+        )
+        ok = pc.is_in(vals, value_set=pa.array(["A", "B", "C"]))
+        bad = ~parse.mask(ok) & parse.mask(pc.is_valid(vals))
+        out["attestation"] = pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), vals)
+        note("attestation", bad)
+    for col in ("ingress", "caller_region", "callee_region", "imei"):
+        if col in names:
+            out[col] = parse.text(parse.map_values(_arr(t[col]), conv.get(col)))

@@ -1,0 +1,68 @@
+"""Reading canonical CDRs back: an ingest output folder, one Parquet file, or a folder of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from callwarden.errors import InputError
+
+from .schema import CANONICAL_TYPES, PARTITION_COLUMN
+
+
+def _resolve(path: str | Path) -> tuple[str, bool]:
+    """(glob or file, hive-partitioned?) for the CDRs at ``path``."""
+    p = Path(path)
+    if p.is_file():
+        return str(p), False
+    if not p.is_dir():
+        raise InputError(f"no CDRs at {p}: expected an ingest output folder or a Parquet file")
+    if (p / "cdrs").is_dir():
+        return str(p / "cdrs" / "**" / "*.parquet"), True
+    if (p / "cdrs.parquet").is_file():
+        return str(p / "cdrs.parquet"), False
+    if not any(p.rglob("*.parquet")):
+        raise InputError(f"no Parquet files under {p}")
+    hive = any(c.is_dir() and c.name.startswith(f"{PARTITION_COLUMN}=") for c in p.iterdir())
+    return str(p / "**" / "*.parquet"), hive
+
+
+def cdr_relation_sql(path: str | Path) -> str:
+    """A DuckDB FROM-clause expression over the canonical CDRs at ``path``.
+
+    Ingest output gets ``hive_partitioning=true`` (a ``day`` column, the UTC date, lets DuckDB
+    skip whole days); files with different pass-through extras are unioned by name.
+    """
+    target, hive = _resolve(path)
+    quoted = target.replace("'", "''")
+    opts = ", hive_partitioning=true, union_by_name=true" if hive else ", union_by_name=true"
+    return f"read_parquet('{quoted}'{opts})"
+
+
+def load_cdrs(path: str | Path, columns: list[str] | None = None) -> pa.Table:
+    """All canonical CDRs at ``path`` as one Arrow table (canonical columns first, then extras)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        rel = con.sql(f"SELECT * FROM {cdr_relation_sql(path)}")
+        table = rel.to_arrow_table()
+    finally:
+        con.close()
+    if PARTITION_COLUMN in table.column_names and PARTITION_COLUMN not in CANONICAL_TYPES:
+        table = table.drop_columns([PARTITION_COLUMN])
+    if "start_time" in table.column_names:
+        idx = table.column_names.index("start_time")
+        table = table.set_column(
+            idx, "start_time", table["start_time"].cast(CANONICAL_TYPES["start_time"])
+        )
+    order = [c for c in CANONICAL_TYPES if c in table.column_names]
+    order += [c for c in table.column_names if c not in CANONICAL_TYPES]
+    if columns is not None:
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise InputError(f"CDRs at {path} lack column(s) {', '.join(missing)}")
+        order = columns
+    return table.select(order)

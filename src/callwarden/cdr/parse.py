@@ -1,0 +1,253 @@
+"""Vectorised column parsers: text (or typed) columns in, canonical Arrow columns out.
+
+Each parser returns the parsed column and a boolean NumPy mask of values that were present but
+could not be read; the caller decides whether that quarantines the row or nulls the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .mapping import Convert
+
+_NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
+_EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"
+_TRUE = ("1", "true", "t", "yes", "y", "answered")
+_FALSE = ("0", "false", "f", "no", "n", "")
+_US = pa.timestamp("us", tz="UTC")
+#: Times outside these years are unreadable, not calls (epoch milliseconds read as seconds...).
+MIN_YEAR, MAX_YEAR = 1990, 2100
+_LO = int(
+    (np.datetime64(f"{MIN_YEAR}-01-01") - np.datetime64("1970-01-01")) / np.timedelta64(1, "us")
+)
+_HI = int(
+    (np.datetime64(f"{MAX_YEAR}-01-01") - np.datetime64("1970-01-01")) / np.timedelta64(1, "us")
+)
+
+
+def mask(arr: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as a NumPy mask, null as False."""
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def is_blank(arr: pa.Array) -> np.ndarray:
+    """True where a value is null or only whitespace."""
+    if not _is_text(arr.type):
+        return ~mask(pc.is_valid(arr))
+    return ~mask(pc.match_substring_regex(arr, r"\S"))
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def text(arr: pa.Array) -> pa.Array:
+    """Trimmed text; blank as null."""
+    if not _is_text(arr.type):
+        arr = pc.cast(arr, pa.string())
+    out = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+
+
+def map_values(arr: pa.Array, conv: Convert | None) -> pa.Array:
+    if conv is None or not conv.values:
+        return arr
+    s = text(arr)
+    keys = pa.array(list(conv.values), pa.string())
+    idx = pc.index_in(s, value_set=keys)
+    mapped = pc.take(pa.array(list(conv.values.values()), pa.string()), idx)
+    return pc.coalesce(mapped, s)
+
+
+def numbers(arr: pa.Array, conv: Convert | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Float64 values and the mask of present-but-unreadable ones."""
+    arr = map_values(arr, conv)
+    if (
+        pa.types.is_integer(arr.type)
+        or pa.types.is_floating(arr.type)
+        or pa.types.is_decimal(arr.type)
+    ):
+        out = pc.cast(arr, pa.float64())
+        bad = np.zeros(len(arr), bool)
+    else:
+        s = arr if _is_text(arr.type) else pc.cast(arr, pa.string())
+        try:  # the common case: every value is a plain number
+            out = pc.cast(s, pa.float64())
+            bad = np.zeros(len(arr), bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ok = pc.fill_null(pc.match_substring_regex(s, _NUMBER), False)
+            out = pc.if_else(
+                ok,
+                pc.cast(pc.if_else(ok, pc.utf8_trim_whitespace(s), "0"), pa.float64()),
+                pa.scalar(None, pa.float64()),
+            )
+            bad = ~mask(ok) & ~is_blank(s)
+    if conv is not None and conv.multiply is not None:
+        out = pc.multiply(out, conv.multiply)
+    nan = mask(pc.is_nan(out))
+    if nan.any():
+        out = pc.if_else(pa.array(nan), None, out)
+        bad |= nan
+    return out, bad
+
+
+def booleans(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    if pa.types.is_boolean(arr.type):
+        return arr, np.zeros(len(arr), bool)
+    s = pc.utf8_lower(text(arr))
+    is_true = pc.is_in(s, value_set=pa.array(_TRUE))
+    is_false = pc.is_in(s, value_set=pa.array(_FALSE))
+    out = pc.if_else(is_true, True, pc.if_else(is_false, False, None))
+    bad = ~mask(is_true) & ~mask(is_false) & ~is_blank(s)
+    return out, bad
+
+
+def times(arr: pa.Array, tz: str, conv: Convert | None = None) -> tuple[pa.Array, np.ndarray]:
+    """UTC timestamps from ISO 8601 (offset or local to ``tz``), epoch seconds or a format."""
+    arr = map_values(arr, conv)
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        out = (
+            arr
+            if t.tz
+            else pc.assume_timezone(arr, tz, ambiguous="earliest", nonexistent="earliest")
+        )
+    elif pa.types.is_date(t):
+        out = pc.assume_timezone(
+            pc.cast(arr, pa.timestamp("us")), tz, ambiguous="earliest", nonexistent="earliest"
+        )
+    elif pa.types.is_integer(t) or pa.types.is_floating(t):
+        out = _epoch(pc.cast(arr, pa.float64()), conv)
+    else:
+        out = _parse_text_times(arr if _is_text(t) else pc.cast(arr, pa.string()), tz, conv)
+    out = pc.cast(out, _US)
+    present = ~is_blank(arr)
+    us = pc.cast(out, pa.int64())
+    plausible = mask(pc.and_kleene(pc.greater_equal(us, _LO), pc.less(us, _HI)))
+    out = pc.if_else(pa.array(plausible), out, pa.scalar(None, _US))
+    return out, present & ~plausible
+
+
+def _epoch(values: pa.Array, conv: Convert | None) -> pa.Array:
+    scale = {"s": 1e6, "ms": 1e3, "us": 1.0}[(conv.epoch_unit if conv else None) or "s"]
+    us = pc.cast(pc.round(pc.multiply(values, scale)), pa.int64(), safe=False)
+    return pc.cast(us, _US)
+
+
+def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
+    if conv is not None and conv.time_format:
+        parsed = pc.strptime(s, conv.time_format, "us", error_is_null=True)
+        if "%z" in conv.time_format:
+            return parsed
+        return pc.assume_timezone(parsed, tz, ambiguous="earliest", nonexistent="earliest")
+    s = pc.utf8_trim_whitespace(s)
+    # Fast paths: a whole column in one ISO 8601 shape, the common case by far.
+    try:
+        return pc.cast(s, _US)  # every value carries an offset or Z
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        naive = pc.cast(s, pa.timestamp("us"))
+        return pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="earliest")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    return _mixed_times(s, tz, conv)
+
+
+def _mixed_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
+    """Value by value: epoch seconds, then DuckDB's lenient timestamp reader (null if neither)."""
+    import duckdb
+
+    epoch_ok = pc.fill_null(pc.match_substring_regex(s, _EPOCH), False)
+    epoch = _epoch(pc.cast(pc.if_else(epoch_ok, s, "0"), pa.float64()), conv)
+    rest = pc.if_else(epoch_ok, pa.scalar(None, pa.string()), s)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = ?", [tz])
+        con.register("tbl", pa.table({"s": rest}))
+        parsed = con.sql("SELECT TRY_CAST(s AS TIMESTAMPTZ) AS t FROM tbl").to_arrow_table()["t"]
+    finally:
+        con.close()
+    parsed = pc.cast(parsed.combine_chunks(), _US)
+    return pc.if_else(epoch_ok, epoch, parsed)
+
+
+def opaque_ids(arr: pa.Array) -> pa.Array:
+    """Pseudonymised numbers kept verbatim (trimmed); blank as null."""
+    return text(arr)
+
+
+# --- row identity -------------------------------------------------------------------------
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a fixed, version-independent 64-bit mix."""
+    h = (h ^ (h >> np.uint64(30))) * _M1
+    h = (h ^ (h >> np.uint64(27))) * _M2
+    return h ^ (h >> np.uint64(31))
+
+
+def _number_words(arr: pa.Array) -> np.ndarray:
+    """A 64-bit word per number: the E.164 digits as an integer, or a digest of other text."""
+    s = pc.fill_null(arr, "")
+    e164 = mask(pc.match_substring_regex(s, r"^\+\d{1,15}$"))
+    if e164.all():
+        digits = pc.utf8_slice_codeunits(s, 1)
+        length = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.uint64)
+        value = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False).astype(np.uint64)
+        return value + length * np.uint64(10**16)
+    enc = pc.dictionary_encode(s)
+    words = np.array(
+        [
+            int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little")
+            for v in enc.dictionary.to_pylist()
+        ],
+        dtype=np.uint64,
+    )
+    return words[enc.indices.to_numpy(zero_copy_only=False)]
+
+
+def row_ids(start: pa.Array, caller: pa.Array, callee: pa.Array, duration: pa.Array) -> pa.Array:
+    """``call_id`` for rows without one: 16 hex digits of a hash of the call's identity.
+
+    The hash covers the normalised values, so one call spelt two ways (``138...`` and
+    ``+86 138...``, local time and UTC) gets the same id and is stored once.
+    """
+    with np.errstate(over="ignore"):
+        h = np.full(len(start), _GOLD, dtype=np.uint64)
+        words = (
+            pc.fill_null(pc.cast(start, pa.int64()), 0)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.uint64),
+            _number_words(caller),
+            _number_words(callee),
+            pc.fill_null(duration, 0.0)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.float64)
+            .view(np.uint64),
+        )
+        for w in words:
+            h = _mix(h ^ w) * _GOLD
+        h = _mix(h)
+    return _hex16(h)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex16(h: np.ndarray) -> pa.Array:
+    n = len(h)
+    b = h.astype(">u8").view(np.uint8).reshape(n, 8)
+    out = np.empty((n, 16), np.uint8)
+    out[:, 0::2] = _HEX[b >> 4]
+    out[:, 1::2] = _HEX[b & 15]
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out.tobytes()))

@@ -1,0 +1,63 @@
+"""``callwarden ingest``: CDR files -> canonical Parquet dataset, quarantine and summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def ingest_command(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="CSV (.gz), Parquet or JSON-lines files, or folders of them."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Dataset folder (created; re-ingesting adds only new calls)."
+        ),
+    ],
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="YAML mapping file for a foreign layout, or a built-in name (sichuan_voc).",
+        ),
+    ] = None,
+    tz: Annotated[
+        str, typer.Option("--tz", help="Time zone of times written without an offset.")
+    ] = "Asia/Shanghai",
+    region: Annotated[
+        str, typer.Option("--region", help="Region whose national number formats apply (ISO 3166).")
+    ] = "CN",
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="CSV encoding (utf-8, gb18030, gbk); detected when omitted."
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON instead of a table.")
+    ] = False,
+) -> None:
+    """Ingest CDRs: normalise numbers to E.164, validate, quarantine bad rows, write Parquet by day."""
+    import json
+
+    from callwarden.cdr import ingest, load_mapping
+
+    m = load_mapping(mapping) if mapping else None
+    summary = ingest(list(inputs), out, mapping=m, tz=tz, region=region, encoding=encoding)
+    if json_out:
+        typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(summary.render())
+        typer.echo(
+            f"  quarantine: {out / 'quarantine.csv'}   summary: {out / 'ingest-summary.json'}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
