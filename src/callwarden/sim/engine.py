@@ -1,0 +1,253 @@
+"""``simulate()``: build the world, run every population day by day, assemble Arrow tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwarden.cdr.schema import CANONICAL_SCHEMA, LABELS
+from callwarden.errors import InputError
+from callwarden.sim.calls import ATTESTATIONS, CallBatch, Leg, Population, concat, take
+from callwarden.sim.fraud import FraudOps
+from callwarden.sim.heavy import AxbPlatforms, Banks, Couriers
+from callwarden.sim.numbering import NumberKind, Numbers, e164_strings, fixed_width_ids
+from callwarden.sim.operations import AiRobocalls
+from callwarden.sim.reminders import Clinics, Sales, Schools
+from callwarden.sim.scenario import Scenario, load_scenario
+from callwarden.sim.seats import HumanSeats
+from callwarden.sim.subscribers import Subscribers
+from callwarden.sim.world import SimContext, build_world
+
+POPULATION_NAMES = tuple(p.name.lower() for p in Population)
+LEG_NAMES = (None, "agent", "customer")
+
+CALL_TRUTH_SCHEMA = pa.schema(
+    [
+        ("call_id", pa.string()),
+        ("population", pa.string()),
+        ("label", pa.string()),
+        ("campaign", pa.string()),
+        ("operation_id", pa.string()),
+        ("spoofed", pa.bool_()),
+        ("bridge_id", pa.string()),
+        ("bridge_leg", pa.string()),
+        ("caller_kind", pa.string()),
+    ]
+)
+
+
+@dataclass
+class SimResult:
+    """Everything one run produced, in memory (``write_sim`` puts it on disk)."""
+
+    cdrs: pa.Table
+    labels: pa.Table
+    registry: pa.Table
+    call_truth: pa.Table
+    transcripts: list[dict[str, Any]]
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def simulate(
+    scenario: Scenario | str, seed: int, days: int = 1, subscribers: int | None = None
+) -> SimResult:
+    """Simulates ``days`` days of a carrier's traffic under ``scenario`` (a name, a YAML path
+    or a :class:`Scenario`), deterministically for ``seed``."""
+    scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if days < 1:
+        raise InputError("days must be at least 1")
+    n_subs = int(subscribers if subscribers is not None else scen.subscribers)
+    if n_subs < 1000:
+        raise InputError("subscribers must be at least 1000")
+    if seed < 0:
+        raise InputError("seed must be a non-negative integer")
+    started = time.perf_counter()
+    ctx = build_world(scen, seed, days, n_subs)
+    populations = [
+        Subscribers(ctx),
+        Couriers(ctx),
+        AxbPlatforms(ctx),
+        Banks(ctx),
+        Clinics(ctx),
+        Schools(ctx),
+        Sales(ctx),
+        AiRobocalls(ctx),
+        HumanSeats(ctx),
+        FraudOps(ctx),
+    ]
+    batches: list[CallBatch] = []
+    for day in range(days):
+        for pop in populations:
+            batches.extend(pop.day(ctx, day))
+        ctx.shared.pop(f"hotline:{day}", None)
+    calls = concat(batches)
+    del batches
+    calls = take(calls, np.argsort(calls.t_us, kind="stable"))
+    numbers = ctx.table.finish()
+    strings = numbers.e164()
+    call_ids = fixed_width_ids(f"s{seed}-", np.arange(len(calls)), 10)
+    cdrs = _cdr_table(ctx, calls, numbers, strings, call_ids)
+    truth = _truth_table(ctx, calls, call_ids, seed)
+    row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
+    labels = _labels_table(ctx, calls, strings, row_label, row_cat, row_camp, cats)
+    registry = _registry_table(numbers, strings)
+    from callwarden.sim.transcripts import sample_transcripts
+
+    transcripts = sample_transcripts(ctx, calls, cdrs, truth, scen.transcript_sample, row_cat, cats)
+    counts = np.bincount(calls.population, minlength=len(Population))
+    manifest = {
+        "scenario": scen.name,
+        "seed": seed,
+        "days": days,
+        "subscribers": n_subs,
+        "start": scen.start_date,
+        "utc_offset_hours": scen.utc_offset_hours,
+        "calls": len(calls),
+        "calls_per_population": {POPULATION_NAMES[i]: int(c) for i, c in enumerate(counts) if c},
+        "calling_numbers": labels.num_rows,
+        "allocated_numbers": registry.num_rows,
+        "operations": [
+            {
+                "campaign": c.campaign_id,
+                "operation_id": c.operation_id,
+                "population": c.population,
+                "label": LABELS[c.label],
+                "category": c.category,
+                "platform": c.platform,
+            }
+            for c in ctx.campaigns
+        ],
+        "transcripts": len(transcripts),
+        "generation_seconds": round(time.perf_counter() - started, 3),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return SimResult(cdrs, labels, registry, truth, transcripts, manifest)
+
+
+def _masked_take(values: pa.Array, idx: np.ndarray) -> pa.Array:
+    return pc.take(values, pa.array(idx, mask=idx < 0))
+
+
+def _cdr_table(
+    ctx: SimContext, calls: CallBatch, numbers: Numbers, strings: pa.Array, call_ids: pa.Array
+) -> pa.Table:
+    regions = numbers.region_strings()
+    caller_region = np.where(
+        calls.caller_region == -1, numbers.region[calls.caller], calls.caller_region
+    )
+    imei_by_row = np.full(len(numbers.nsn), -1, dtype=np.int64)
+    for rows, imei in ctx.imeis:
+        imei_by_row[rows] = imei
+    own_switch = np.array([name.startswith("MSC-") for name in ctx.ingresses], dtype=bool)
+    imei_idx = np.where(own_switch[calls.ingress], imei_by_row[calls.caller], -1)
+    has = imei_idx >= 0
+    imei = pa.array(np.full(len(calls), None), pa.string())
+    if has.any():
+        imei_strings = fixed_width_ids("", imei_idx[has], 15)
+        positions = np.cumsum(has) - 1
+        imei = _masked_take(imei_strings, np.where(has, positions, -1))
+    columns = {
+        "call_id": call_ids,
+        "start_time": pa.array(calls.t_us, pa.timestamp("us", tz="UTC")),
+        "caller": pc.take(strings, pa.array(calls.caller)),
+        "callee": pc.take(strings, pa.array(calls.callee)),
+        "duration_s": pa.array(calls.duration, pa.float64()),
+        "answered": pa.array(calls.duration > 0),
+        "ring_s": pa.array(calls.ring, pa.float64()),
+        "release_cause": pa.array(calls.cause, pa.int16()),
+        "ingress": pc.take(pa.array(ctx.ingresses, pa.string()), pa.array(calls.ingress)),
+        "asserted_caller": _masked_take(strings, calls.asserted),
+        "attestation": pc.take(pa.array(ATTESTATIONS, pa.string()), pa.array(calls.attest)),
+        "caller_region": _masked_take(regions, caller_region.astype(np.int64)),
+        "callee_region": _masked_take(regions, numbers.region[calls.callee].astype(np.int64)),
+        "imei": imei,
+    }
+    return pa.Table.from_pydict(columns, schema=CANONICAL_SCHEMA)
+
+
+def _truth_table(ctx: SimContext, calls: CallBatch, call_ids: pa.Array, seed: int) -> pa.Table:
+    camp_ids = pa.array([c.campaign_id for c in ctx.campaigns], pa.string())
+    op_ids = pa.array([c.operation_id for c in ctx.campaigns], pa.string())
+    bridge = calls.bridge
+    bridge_str = _masked_take(
+        fixed_width_ids(f"b{seed}-", np.maximum(bridge, 0), 9),
+        np.where(bridge >= 0, np.arange(len(bridge)), -1),
+    )
+    leg_idx = np.where(calls.leg == Leg.NONE, -1, calls.leg.astype(np.int64) - 1)
+    return pa.Table.from_pydict(
+        {
+            "call_id": call_ids,
+            "population": pc.take(
+                pa.array(POPULATION_NAMES), pa.array(calls.population.astype(np.int64))
+            ),
+            "label": pc.take(pa.array(LABELS), pa.array(calls.label.astype(np.int64))),
+            "campaign": _masked_take(camp_ids, calls.campaign.astype(np.int64)),
+            "operation_id": _masked_take(op_ids, calls.campaign.astype(np.int64)),
+            "spoofed": pa.array(calls.spoofed),
+            "bridge_id": bridge_str,
+            "bridge_leg": _masked_take(pa.array(["agent", "customer"]), leg_idx),
+            "caller_kind": pc.take(
+                pa.array(["human", "bot"]), pa.array(calls.bot.astype(np.int64))
+            ),
+        },
+        schema=CALL_TRUTH_SCHEMA,
+    )
+
+
+def _number_truth(ctx: SimContext, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Label, category index and campaign index per number-table row (-1 where none)."""
+    label = np.full(n, -1, dtype=np.int64)
+    category = np.full(n, -1, dtype=np.int64)
+    campaign = np.full(n, -1, dtype=np.int64)
+    cats: list[str] = []
+    for rows, lab, cat, camp in ctx.labels:  # later registrations override earlier ones
+        if cat not in cats:
+            cats.append(cat)
+        label[rows] = lab
+        category[rows] = cats.index(cat)
+        campaign[rows] = camp
+    return label, category, campaign, cats
+
+
+def _labels_table(
+    ctx: SimContext,
+    calls: CallBatch,
+    strings: pa.Array,
+    label: np.ndarray,
+    category: np.ndarray,
+    campaign: np.ndarray,
+    cats: list[str],
+) -> pa.Table:
+    callers = np.unique(calls.caller)
+    missing = callers[label[callers] < 0]
+    if len(missing):  # every calling number must have its truth
+        raise AssertionError(f"{len(missing)} calling numbers have no label")
+    camp_ids = pa.array([c.campaign_id for c in ctx.campaigns], pa.string())
+    return pa.Table.from_pydict(
+        {
+            "number": pc.take(strings, pa.array(callers)),
+            "label": pc.take(pa.array(LABELS), pa.array(label[callers])),
+            "category": pc.take(pa.array(cats, pa.string()), pa.array(category[callers])),
+            "campaign": _masked_take(camp_ids, campaign[callers]),
+        }
+    )
+
+
+def _registry_table(numbers: Numbers, strings: pa.Array) -> pa.Table:
+    rows = np.flatnonzero(numbers.allocated)
+    kinds = pa.array([k.name.lower() for k in NumberKind])
+    return pa.Table.from_pydict(
+        {
+            "number": pc.take(strings, pa.array(rows)),
+            "kind": pc.take(kinds, pa.array(numbers.kind[rows].astype(np.int64))),
+        }
+    )
+
+
+__all__ = ["SimResult", "simulate", "e164_strings"]

@@ -1,0 +1,369 @@
+"""Harassment operations of the press investigation: AI outbound dialers and human seats.
+
+AI outbound systems (AI外呼) place 3,000-20,000 attempts a day each; human-seat systems near
+400 a day per seat. They dial purchased lists (often number-sequential, shared between
+operations, with dead entries), ring briefly, are answered rarely and hung up on quickly,
+and present rotating caller IDs: random local fixed lines, many unallocated (空号), changed
+every few calls or after a rejection. Human seats may dial through 双向回呼: the platform rings
+the agent's own phone, then the customer showing the agent's number, both legs entering
+through the platform's trunk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwarden.cdr.schema import CAUSE_CALL_REJECTED
+from callwarden.sim.calls import (
+    CallBatch,
+    Label,
+    Population,
+    choice_weights,
+    local_seconds,
+    make_batch,
+    outcomes,
+)
+from callwarden.sim.numbering import DISPLAY_AREAS, HOME_CITIES, NumberKind
+from callwarden.sim.world import SimContext
+
+VENDORS = 6
+
+
+def list_market(ctx: SimContext) -> list[np.ndarray]:
+    """Purchased callee lists, shared by every operation of the run (drawn once).
+
+    A sequential list is a run of consecutive numbers of the subscriber blocks (dead entries
+    included); a scraped list is a shuffled sample of one city's subscribers.
+    """
+    if "lists" in ctx.shared:
+        return ctx.shared["lists"]  # type: ignore[return-value]
+    rng = ctx.rng(20, 0)
+    p = ctx.scenario.ai_robocall
+    block_rows = int(ctx.shared["block_rows"])  # type: ignore[call-overload]
+    n_ops = ctx.scaled(p.per_million, p.minimum) + ctx.scaled(
+        ctx.scenario.human_seat.per_million, ctx.scenario.human_seat.minimum
+    )
+    lists = []
+    for _ in range(max(3, int(n_ops * 0.7))):
+        size = int(min(block_rows, rng.uniform(20_000, 80_000)))
+        if rng.random() < p.sequential_list_share:
+            start = int(rng.integers(0, max(1, block_rows - size)))
+            lists.append(np.arange(start, start + size, dtype=np.int64))
+        else:
+            city = int(ctx.city_of_subs(rng, 1)[0])
+            subs = ctx.subs_of_city(city)
+            lists.append(rng.permutation(subs)[: min(size, len(subs))])
+    ctx.shared["lists"] = lists
+    return lists
+
+
+def buy_lists(ctx: SimContext, rng: np.random.Generator, how_many: int) -> np.ndarray:
+    market = list_market(ctx)
+    picks = rng.choice(len(market), size=min(how_many, len(market)), replace=False)
+    return np.concatenate([market[int(i)] for i in picks])
+
+
+def caller_id_pool(
+    ctx: SimContext,
+    rng: np.random.Generator,
+    area: str,
+    digits: int,
+    city: int,
+    n: int,
+    unallocated: float,
+) -> np.ndarray:
+    """``n`` display numbers of one area: unallocated random numbers and idle real lines."""
+    dead = int(rng.binomial(n, unallocated))
+    region = ctx.table.region_id(HOME_CITIES[city].region if city >= 0 else _area_region(area))
+    rows = [
+        ctx.table.add(
+            ctx.table.sparse_fixed(rng, area, digits, dead), False, region, NumberKind.FIXED
+        )
+    ]
+    live = n - dead
+    if city >= 0:
+        rows.append(ctx.take_idle(city, "fixed", live))
+    else:
+        rows.append(
+            ctx.table.add(
+                ctx.table.sparse_fixed(rng, area, digits, live), True, region, NumberKind.FIXED
+            )
+        )
+    return rng.permutation(np.concatenate(rows))
+
+
+def _area_region(area: str) -> str:
+    return next(r for r, (code, _) in DISPLAY_AREAS.items() if code == area)
+
+
+def rotation_slots(
+    rng: np.random.Generator, cause: np.ndarray, every: float, after_reject: float
+) -> np.ndarray:
+    """Caller-ID slot per call: a new number every ``every`` calls and after rejections."""
+    n = len(cause)
+    period = max(1, int(round(every)))
+    event = (np.arange(n) % period) == 0
+    rejected = np.concatenate([[False], cause[:-1] == CAUSE_CALL_REJECTED])
+    event |= rejected & (rng.random(n) < after_reject)
+    return np.cumsum(event) - 1
+
+
+def talk_mixture(rng: np.random.Generator, n: int, pad: float, human: bool) -> np.ndarray:
+    """Callees hang up on most calls within seconds; a few listen; fewer are interested."""
+    u = rng.random(n)
+    quick = rng.lognormal(np.log(10.0 if human else 8.0), 0.5, n)
+    listen = rng.lognormal(np.log(45.0 if human else 30.0), 0.6, n)
+    keen = rng.lognormal(np.log(120.0), 0.6, n)
+    talk = np.where(u < (0.55 if human else 0.75), quick, np.where(u < 0.93, listen, keen))
+    return np.clip(np.round(talk + pad * rng.uniform(0.5, 1.5, n), 1), 1.0, 3600.0)
+
+
+def spoof_attestation(rng: np.random.Generator, n: int) -> np.ndarray:
+    return choice_weights(rng, [0.3, 0.0, 0.1, 0.6], n).astype(np.int8)
+
+
+class AiRobocalls:
+    stream = 8
+
+    def __init__(self, ctx: SimContext) -> None:
+        p = ctx.scenario.ai_robocall
+        rng = ctx.rng(self.stream, 0)
+        self.ops: list[dict[str, object]] = []
+        for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
+            category = str(p.categories[int(rng.integers(len(p.categories)))])
+            vendor = int(rng.integers(1, VENDORS + 1))
+            camp = ctx.campaign(
+                rng, "ai_robocall", int(Label.HARASSMENT), category, f"SIPT-V{vendor}"
+            )
+            attempts = float(
+                np.exp(rng.uniform(np.log(p.attempts_per_day[0]), np.log(p.attempts_per_day[1])))
+            )
+            pool_size = max(5, int(attempts / rng.uniform(*p.calls_per_number)))
+            local = rng.random() < p.local_display_share
+            pools: dict[int, np.ndarray] = {}
+            if local:  # one pool per home city: the callee sees their own area code
+                for ci, city in enumerate(HOME_CITIES):
+                    k = max(2, int(pool_size / len(HOME_CITIES)))
+                    pools[ci] = caller_id_pool(
+                        ctx, rng, city.area_code, city.local_digits, ci, k, p.unallocated_share
+                    )
+                pool = np.concatenate(list(pools.values()))
+            else:  # a few display cities, the article's 深圳 / 上海 / 杭州 fixed lines
+                areas = rng.choice(len(DISPLAY_AREAS), size=int(rng.integers(1, 4)), replace=False)
+                parts = []
+                for a in areas:
+                    code, digits = list(DISPLAY_AREAS.values())[int(a)]
+                    parts.append(
+                        caller_id_pool(
+                            ctx,
+                            rng,
+                            code,
+                            digits,
+                            -1,
+                            max(2, pool_size // len(areas)),
+                            p.unallocated_share,
+                        )
+                    )
+                pool = rng.permutation(np.concatenate(parts))
+            pilot = ctx.table.add(
+                np.array([4000000000 + int(rng.integers(0, 10**8))]), True, -1, NumberKind.NONGEO
+            )
+            ctx.label(pool, int(Label.HARASSMENT), category, camp)
+            n_ing = int(rng.integers(int(p.ingress_per_op[0]), int(p.ingress_per_op[1]) + 1))
+            self.ops.append(
+                {
+                    "campaign": camp,
+                    "attempts": attempts,
+                    "local": local,
+                    "pools": pools,
+                    "pool": pool,
+                    "answer": rng.uniform(*p.answer),
+                    "reject": rng.uniform(*p.reject),
+                    "every": rng.uniform(*p.rotate_every),
+                    "pilot": int(pilot[0]),
+                    "list": buy_lists(
+                        ctx,
+                        rng,
+                        int(rng.integers(int(p.lists_per_op[0]), int(p.lists_per_op[1]) + 1)),
+                    ),
+                    "ptr": 0,
+                    "slot": 0,
+                    "ingress": [ctx.ingress(f"SIPT-V{vendor}-{k + 1}") for k in range(n_ing)],
+                    "region": ctx.table.region_id(
+                        HOME_CITIES[int(rng.integers(len(HOME_CITIES)))].region
+                    ),
+                    "friends": ctx.take_idle(int(rng.integers(len(HOME_CITIES))), "mobile", 8),
+                }
+            )
+
+    def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
+        p = ctx.scenario.ai_robocall
+        rng = ctx.rng(self.stream, day + 1)
+        wd = ctx.weekday(day)
+        factor = 1.0 if wd < 5 else (0.6 if wd == 5 else 0.3)
+        out = []
+        _, city_of, _, allocated = ctx.table.origin()
+        for op in self.ops:
+            n = int(op["attempts"] * factor)  # type: ignore[operator]
+            lst: np.ndarray = op["list"]  # type: ignore[assignment]
+            idx = (int(op["ptr"]) + np.arange(n)) % len(lst)  # type: ignore[call-overload]
+            op["ptr"] = int(idx[-1]) + 1 if n else op["ptr"]
+            callee = lst[idx]
+            dead = ~allocated[callee]
+            talk = talk_mixture(rng, n, p.pad_talk_s, human=False)
+            dur, ring, cause = outcomes(
+                rng,
+                n,
+                answer=op["answer"],
+                reject=op["reject"],
+                busy=0.02,
+                dead=dead,
+                talk=talk,  # type: ignore[arg-type]
+                give_up=(15.0, 28.0),
+            )
+            slots = rotation_slots(rng, cause, float(op["every"]), p.rotate_after_reject) + int(
+                op["slot"]
+            )  # type: ignore[arg-type]
+            op["slot"] = int(slots[-1]) + 1 if n else op["slot"]
+            caller = self._display(op, slots, city_of[callee])
+            profile = "spread" if p.pacing == "human" else "dialer"
+            seconds = np.sort(local_seconds(rng, n, profile))  # the dialer walks its list in order
+            if p.pacing == "human":
+                seconds = rng.permutation(seconds)
+            ingress = np.asarray(op["ingress"])[rng.integers(0, len(op["ingress"]), size=n)]  # type: ignore[arg-type]
+            asserted = np.where(rng.random(n) < p.pai_share, int(op["pilot"]), -1)  # type: ignore[call-overload]
+            calls = make_batch(
+                caller=caller,
+                callee=callee,
+                t_us=ctx.day_us(day, seconds),
+                duration=dur,
+                ring=ring,
+                cause=cause,
+                ingress=ingress,
+                asserted=asserted,
+                attest=spoof_attestation(rng, n),
+                caller_region=int(op["region"]),  # type: ignore[call-overload]
+                population=Population.AI_ROBOCALL,
+                label=Label.HARASSMENT,
+                campaign=int(op["campaign"]),  # type: ignore[call-overload]
+                spoofed=True,
+                bot=True,
+            )
+            out.append(calls)
+            out.extend(wash_calls(ctx, rng, day, calls, op, p.mixed_benign, Population.AI_ROBOCALL))
+            out.append(
+                callbacks_to_display(ctx, rng, day, calls, p.callback, rents=p.mixed_benign > 0)
+            )
+        return out
+
+    @staticmethod
+    def _display(op: dict[str, object], slots: np.ndarray, callee_city: np.ndarray) -> np.ndarray:
+        if not op["local"]:
+            pool: np.ndarray = op["pool"]  # type: ignore[assignment]
+            return pool[slots % len(pool)]
+        caller = np.empty(len(slots), dtype=np.int64)
+        pools: dict[int, np.ndarray] = op["pools"]  # type: ignore[assignment]
+        city = np.where(callee_city >= 0, callee_city, 0)
+        for ci, pool in pools.items():
+            m = city == ci
+            caller[m] = pool[slots[m] % len(pool)]
+        return caller
+
+
+def callbacks_to_display(
+    ctx: SimContext,
+    rng: np.random.Generator,
+    day: int,
+    calls: CallBatch,
+    p_back: float,
+    rents: bool,
+) -> CallBatch:
+    """Callees ringing the displayed number back: an unallocated one gives cause 1 (空号)."""
+    from callwarden.sim.heavy import returned_calls
+
+    back = returned_calls(
+        ctx,
+        rng,
+        day,
+        calls,
+        p_missed=p_back,
+        p_answered=p_back,
+        delay_s=300.0,
+        answer=0.5 if rents else 0.0,
+        talk_median_s=15.0,
+    )
+    allocated = ctx.table.origin()[3]
+    dead = ~allocated[back.callee]
+    back.cause[dead] = 1
+    back.duration[dead] = 0.0
+    back.ring[dead] = np.round(rng.uniform(0.5, 3.0, int(dead.sum())), 1)
+    return back
+
+
+def wash_calls(
+    ctx: SimContext,
+    rng: np.random.Generator,
+    day: int,
+    calls: CallBatch,
+    op: dict[str, object],
+    share: float,
+    population: Population,
+) -> list[CallBatch]:
+    """ "Washing" a number: calls to cooperating phones that answer, talk and ring back."""
+    from callwarden.sim.heavy import returned_calls
+
+    if share <= 0 or not len(calls):
+        return []
+    friends: np.ndarray = op["friends"]  # type: ignore[assignment]
+    n = int(rng.binomial(len(calls), share))
+    src = rng.integers(0, len(calls), size=n)
+    caller = calls.caller[src]
+    callee = friends[rng.integers(0, len(friends), size=n)]
+    talk = np.round(rng.lognormal(np.log(150.0), 0.7, n), 1)
+    dur, ring, cause = outcomes(rng, n, answer=0.92, reject=0.0, talk=talk)
+    seconds = local_seconds(rng, n, "social")
+    wash = make_batch(
+        caller=caller,
+        callee=callee,
+        t_us=ctx.day_us(day, seconds),
+        duration=dur,
+        ring=ring,
+        cause=cause,
+        ingress=calls.ingress[src],
+        asserted=calls.asserted[src],
+        attest=calls.attest[src],
+        caller_region=calls.caller_region[src],
+        population=population,
+        label=Label.HARASSMENT,
+        campaign=calls.campaign[src],
+        spoofed=calls.spoofed[src],
+        personal=True,
+    )
+    back = returned_calls(
+        ctx,
+        rng,
+        day,
+        wash,
+        p_missed=0.8,
+        p_answered=0.5,
+        delay_s=1800.0,
+        answer=0.9,
+        talk_median_s=90.0,
+        population=population,
+        anyone=True,
+    )
+    back.personal[:] = True
+    back.label[:] = int(Label.HARASSMENT)
+    back.campaign[:] = calls.campaign[0]
+    dead = ~ctx.table.origin()[3][
+        back.callee
+    ]  # a friend ringing back an unallocated display number
+    back.cause[dead] = 1
+    back.duration[dead] = 0.0
+    ctx.label(
+        friends,
+        int(Label.HARASSMENT),
+        str(ctx.campaigns[int(calls.campaign[0])].category),
+        int(calls.campaign[0]),
+    )
+    return [wash, back]

@@ -1,0 +1,299 @@
+"""Scenarios: the parameters of every population, read from YAML.
+
+A scenario file overrides any subset of the defaults below (which are the ``article`` mix);
+unknown keys and wrong types are a :class:`~callwarden.errors.ConfigError` naming the key.
+Figures and their sources are in ``docs/simulator.md``. ``per_million`` counts scale with the
+number of subscribers; ``minimum`` keeps small test runs populated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from callwarden.errors import ConfigError
+
+Range = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class SubscriberParams:
+    calls_per_day: float = 2.4  # outgoing attempts per subscriber on a weekday (mean)
+    contacts_mean: float = 14.0  # distinct contacts (undirected) per subscriber, heavy-tailed
+    activity_sigma: float = 0.9  # lognormal spread of per-subscriber activity
+    local_share: float = 0.75  # contacts in the same city
+    remote_share: float = 0.06  # contacts outside the province
+    operator_share: tuple[float, float, float, float] = (
+        0.58,
+        0.2,
+        0.12,
+        0.10,
+    )  # cmcc, cucc, ctcc, fixed
+    answer: float = 0.80
+    busy: float = 0.03
+    reject: float = 0.03
+    talk_median_s: float = 65.0
+    talk_sigma: float = 1.1
+    callback_missed: float = 0.45  # a missed call from a contact is returned
+    service_calls_per_day: float = 0.04  # calls to 95xxx hotlines, clinics
+    misdial_per_day: float = 0.004
+    weekend_factor: float = 0.85
+    roaming_share: float = 0.03
+    block_fill: float = 0.82  # allocated share of a 1,000-number block
+    idle_share: float = 0.06  # allocated numbers that place no call in the run
+
+
+@dataclass(frozen=True)
+class CourierParams:
+    per_million: float = 700.0
+    minimum: int = 2
+    calls_per_day: Range = (60.0, 200.0)
+    answer: float = 0.72
+    reject: float = 0.04
+    talk_median_s: float = 25.0
+    talk_sigma: float = 0.6
+    callback_missed: float = 0.55
+    callback_answered: float = 0.06
+    own_network_share: float = 0.7
+
+
+@dataclass(frozen=True)
+class AxbParams:
+    orders_per_million: float = 20000.0  # orders a day that need one driver/rider call
+    calls_per_x_number: Range = (50.0, 300.0)
+    food_share: float = 0.55  # food delivery vs ride hailing
+    answer: float = 0.82
+    talk_median_s: float = 22.0
+    talk_sigma: float = 0.6
+    callback_missed: float = 0.5
+
+
+@dataclass(frozen=True)
+class BankParams:
+    outbound_per_million: float = 4000.0
+    callback_share: float = 0.4  # outbound calls that return a customer's inbound call
+    answer: float = 0.62
+    reject: float = 0.06
+    talk_median_s: float = 80.0
+    talk_sigma: float = 0.8
+    bot_share: float = 0.2  # automated reminders (overdue, card activation)
+    minimum_per_bank: int = 5
+
+
+@dataclass(frozen=True)
+class ClinicParams:
+    per_million: float = 50.0
+    minimum: int = 1
+    patients: Range = (500.0, 3000.0)
+    reminders_per_day: Range = (30.0, 250.0)
+    bookings_per_day: Range = (20.0, 150.0)
+    answer: float = 0.75
+    talk_median_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class SchoolParams:
+    per_million: float = 40.0
+    minimum: int = 1
+    parents: Range = (300.0, 1500.0)
+    answer: float = 0.7
+    talk_median_s: float = 22.0
+    burst_hour: float = 16.5
+    burst_minutes: float = 25.0
+
+
+@dataclass(frozen=True)
+class SalesParams:
+    per_million: float = 1000.0
+    minimum: int = 3
+    calls_per_day: Range = (40.0, 120.0)
+    client_share: float = 0.45  # calls to existing clients (prior contact)
+    answer: float = 0.52
+    reject: float = 0.08
+    talk_median_s: float = 75.0
+    talk_sigma: float = 0.9
+    callback: float = 0.15
+
+
+@dataclass(frozen=True)
+class AiRobocallParams:
+    per_million: float = 12.0
+    minimum: int = 2
+    attempts_per_day: Range = (3000.0, 20000.0)
+    answer: Range = (0.12, 0.28)
+    reject: Range = (0.12, 0.25)
+    rotate_every: Range = (5.0, 40.0)  # caller-ID rotation period in calls
+    rotate_after_reject: float = 0.5
+    calls_per_number: Range = (20.0, 150.0)  # sets the caller-ID pool size
+    unallocated_share: float = 0.7
+    local_display_share: float = 0.6  # ops showing the callee's own area code
+    callback: float = 0.04  # callee calls the displayed number back
+    pai_share: float = 0.3  # calls carrying the trunk's asserted identity
+    pacing: str = "burst"  # "burst": dialer at working hours; "human": spread, capped per number
+    pad_talk_s: float = 0.0
+    mixed_benign: float = 0.0  # share of calls to cooperating numbers that answer and call back
+    lists_per_op: Range = (1.0, 3.0)
+    sequential_list_share: float = 0.6
+    ingress_per_op: Range = (1.0, 2.0)
+    categories: tuple[str, ...] = ("insurance", "real_estate", "education", "medical", "loans")
+
+
+@dataclass(frozen=True)
+class HumanSeatParams:
+    per_million: float = 20.0
+    minimum: int = 2
+    seats: Range = (2.0, 8.0)
+    calls_per_seat: Range = (340.0, 460.0)
+    answer: Range = (0.22, 0.38)
+    reject: float = 0.12
+    sims_per_seat: Range = (1.0, 4.0)
+    rotate_every: Range = (60.0, 200.0)
+    bridge_share: float = 0.5  # operations that dial through 双向回呼
+    wash_share: float = 0.04  # "washing" calls to friendly numbers
+    pad_talk_s: float = 0.0
+    categories: tuple[str, ...] = ("insurance", "real_estate", "education", "medical", "loans")
+
+
+@dataclass(frozen=True)
+class FraudParams:
+    per_million: float = 8.0
+    minimum: int = 2
+    calls_per_day: Range = (30.0, 300.0)
+    answer: Range = (0.25, 0.45)
+    long_talk_share: float = 0.5
+    long_talk_median_s: float = 420.0
+    igw_share: float = 0.6  # spoofed through an international gateway; the rest SIM boxes
+    rotate_every: Range = (10.0, 40.0)
+    unallocated_share: float = 0.6
+    categories: tuple[str, ...] = (
+        "impersonation_police",
+        "refund_scam",
+        "loan_scam",
+        "impersonation_acquaintance",
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "article"
+    description: str = ""
+    start_date: str = "2026-11-02"  # local date of day 0 (Asia/Shanghai)
+    utc_offset_hours: int = 8
+    subscribers: int = 200_000
+    transcript_sample: int = 2000
+    subscriber: SubscriberParams = field(default_factory=SubscriberParams)
+    courier: CourierParams = field(default_factory=CourierParams)
+    axb: AxbParams = field(default_factory=AxbParams)
+    bank: BankParams = field(default_factory=BankParams)
+    clinic: ClinicParams = field(default_factory=ClinicParams)
+    school: SchoolParams = field(default_factory=SchoolParams)
+    sales: SalesParams = field(default_factory=SalesParams)
+    ai_robocall: AiRobocallParams = field(default_factory=AiRobocallParams)
+    human_seat: HumanSeatParams = field(default_factory=HumanSeatParams)
+    fraud: FraudParams = field(default_factory=FraudParams)
+
+
+SHIPPED = ("article", "quiet", "adaptive")
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"scenario key {where!r} must be a mapping")
+        return _build(tp, value, where)  # type: ignore[arg-type]
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"scenario key {where!r} must be a list")
+        args = typing.get_args(tp)
+        inner = args[0]
+        if (len(args) != 2 or args[1] is not Ellipsis) and len(value) != len(args):
+            raise ConfigError(f"scenario key {where!r} must have {len(args)} items")
+        return tuple(_coerce(inner, v, where) for v in value)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"scenario key {where!r} must be a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"scenario key {where!r} must be an integer, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str | int):
+            raise ConfigError(f"scenario key {where!r} must be text, got {value!r}")
+        return str(value)
+    if isinstance(tp, types.UnionType):  # pragma: no cover - not used by the params yet
+        return value
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], where: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(
+            f"unknown scenario key(s) {', '.join(where + '.' + k if where else k for k in unknown)}"
+        )
+    kwargs = {k: _coerce(hints[k], v, f"{where}.{k}" if where else k) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def scenario_from_dict(data: dict[str, Any]) -> Scenario:
+    scen: Scenario = _build(Scenario, data)
+    _validate(scen)
+    return scen
+
+
+def _validate(s: Scenario) -> None:
+    if s.subscribers < 1000:
+        raise ConfigError("scenario subscribers must be at least 1000")
+    if s.ai_robocall.pacing not in {"burst", "human"}:
+        raise ConfigError("ai_robocall.pacing must be 'burst' or 'human'")
+    shares = s.subscriber.operator_share
+    if abs(sum(shares) - 1.0) > 1e-6:
+        raise ConfigError("subscriber.operator_share must sum to 1")
+    for sub in dataclasses.fields(s):
+        params = getattr(s, sub.name)
+        if not dataclasses.is_dataclass(params):
+            continue
+        for f in dataclasses.fields(params):
+            v = getattr(params, f.name)
+            if (
+                isinstance(v, tuple)
+                and len(v) == 2
+                and all(isinstance(x, float) for x in v)
+                and v[0] > v[1]
+            ):
+                raise ConfigError(f"scenario range {sub.name}.{f.name} has low > high")
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A shipped scenario by name (``article``, ``quiet``, ``adaptive``) or a YAML file path."""
+    text: str
+    key = str(name_or_path)
+    if key in SHIPPED:
+        text = (
+            resources.files("callwarden.sim").joinpath(f"scenarios/{key}.yaml").read_text("utf-8")
+        )
+    else:
+        path = Path(key)
+        if not path.is_file():
+            raise ConfigError(
+                f"no scenario named {key!r} (shipped: {', '.join(SHIPPED)}) and no such file"
+            )
+        text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"scenario {key!r} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"scenario {key!r} must be a YAML mapping")
+    return scenario_from_dict(data)

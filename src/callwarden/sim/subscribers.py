@@ -1,0 +1,168 @@
+"""Ordinary subscribers: a social graph with heavy-tailed degrees, reciprocity and rhythm.
+
+Model. Every subscriber has a lognormal activity; it draws ``1 + Poisson`` outgoing ties
+scaled by that activity (heavy-tailed degrees), to a subscriber of its own city
+(``local_share``), of the province, or to a number outside it (``remote_share``). A tie is
+undirected: each carries a lognormal call rate and a direction balance, so both ends call
+each other (reciprocity). Each day a tie places ``Poisson(rate)`` calls at the ``social``
+hourly profile, fewer at weekends. Missed calls are often returned within the hour. Besides
+their ties, subscribers call bank and insurer hotlines (the prior contact a bank's call-back
+answers) and occasionally misdial, reaching an unallocated number (cause 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwarden.cdr.schema import CAUSE_NO_ANSWER, CAUSE_USER_BUSY
+from callwarden.sim.calls import (
+    CallBatch,
+    Population,
+    local_seconds,
+    make_batch,
+    outcomes,
+    talk_times,
+)
+from callwarden.sim.world import SimContext
+
+
+class Subscribers:
+    """The social graph is drawn once per run; :meth:`day` draws one day of its calls."""
+
+    stream = 1
+
+    def __init__(self, ctx: SimContext) -> None:
+        p = ctx.scenario.subscriber
+        rng = ctx.rng(self.stream, 0)
+        n = len(ctx.subs)
+        activity = rng.lognormal(0.0, p.activity_sigma, n)
+        activity /= activity.mean()
+        m_out = 1 + rng.poisson(np.maximum(p.contacts_mean / 2 - 1, 0.1) * activity)
+        src = np.repeat(np.arange(n, dtype=np.int64), m_out)
+        e = len(src)
+        u = rng.random(e)
+        city = ctx.subs_city[src].astype(np.int64)
+        lo, hi = ctx.city_bounds[city], ctx.city_bounds[city + 1]
+        dst = lo + (rng.random(e) * (hi - lo)).astype(np.int64)
+        far = u >= p.local_share
+        dst[far] = rng.integers(0, n, size=int(far.sum()))
+        dst = np.where(dst == src, (dst + 1) % n, dst)
+        self.a = ctx.subs[src].astype(np.int64)
+        self.b = ctx.subs[dst].astype(np.int64)
+        remote = u >= 1.0 - p.remote_share
+        self.b[remote] = ctx.remote[rng.integers(0, len(ctx.remote), size=int(remote.sum()))]
+        w = rng.lognormal(0.0, 1.2, e) * np.sqrt(activity[src])
+        self.rate = (w * (n * p.calls_per_day / w.sum())).astype(np.float32)
+        self.balance = rng.beta(2.0, 2.0, e).astype(np.float32)
+
+    def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
+        p = ctx.scenario.subscriber
+        rng = ctx.rng(self.stream, day + 1)
+        factor = p.weekend_factor if ctx.weekday(day) >= 5 else 1.0
+        k = rng.poisson(self.rate * factor)
+        edge = np.repeat(np.arange(len(k)), k)
+        fwd = rng.random(len(edge)) < self.balance[edge]
+        caller = np.where(fwd, self.a[edge], self.b[edge])
+        callee = np.where(fwd, self.b[edge], self.a[edge])
+        batches = [
+            self._calls(ctx, rng, day, caller, callee, local_seconds(rng, len(edge), "social"))
+        ]
+        batches.append(self._callbacks(ctx, rng, day, batches[0]))
+        batches.append(self._hotline_calls(ctx, rng, day, factor))
+        batches.append(self._misdials(ctx, rng, day, factor))
+        return batches
+
+    def _calls(
+        self,
+        ctx: SimContext,
+        rng: np.random.Generator,
+        day: int,
+        caller: np.ndarray,
+        callee: np.ndarray,
+        seconds: np.ndarray,
+    ) -> CallBatch:
+        p = ctx.scenario.subscriber
+        n = len(caller)
+        talk = talk_times(rng, n, p.talk_median_s, p.talk_sigma)
+        dur, ring, cause = outcomes(
+            rng, n, answer=p.answer, reject=p.reject, busy=p.busy, talk=talk
+        )
+        ingress, attest = ctx.route(rng, caller)
+        return make_batch(
+            caller=caller,
+            callee=callee,
+            t_us=ctx.day_us(day, seconds),
+            duration=dur,
+            ring=ring,
+            cause=cause,
+            ingress=ingress,
+            attest=attest,
+            population=Population.SUBSCRIBER,
+        )
+
+    def _callbacks(
+        self, ctx: SimContext, rng: np.random.Generator, day: int, calls: CallBatch
+    ) -> CallBatch:
+        p = ctx.scenario.subscriber
+        missed = (calls.cause == CAUSE_NO_ANSWER) | (calls.cause == CAUSE_USER_BUSY)
+        sel = np.flatnonzero(missed & (rng.random(len(calls)) < p.callback_missed))
+        delay = calls.ring[sel] + rng.exponential(900.0, len(sel)) + 20.0
+        seconds = (calls.t_us[sel] - ctx.day_us(day, 0)) / 1e6 + delay
+        keep = seconds < 86_400
+        sel, seconds = sel[keep], seconds[keep]
+        return self._calls(ctx, rng, day, calls.callee[sel], calls.caller[sel], seconds)
+
+    def _hotline_calls(
+        self, ctx: SimContext, rng: np.random.Generator, day: int, factor: float
+    ) -> CallBatch:
+        p = ctx.scenario.subscriber
+        n = int(rng.poisson(len(ctx.subs) * p.service_calls_per_day * factor))
+        hot = np.array(list(ctx.hotlines.values()), dtype=np.int64)
+        share = np.linspace(2.0, 0.5, len(hot))  # the big banks get most calls
+        caller = ctx.subs[rng.integers(0, len(ctx.subs), size=n)]
+        callee = hot[
+            np.minimum(np.searchsorted(np.cumsum(share) / share.sum(), rng.random(n)), len(hot) - 1)
+        ]
+        seconds = local_seconds(rng, n, "business")
+        talk = talk_times(rng, n, 150.0, 0.8)
+        dur, ring, cause = outcomes(rng, n, answer=0.97, reject=0.0, busy=0.02, talk=talk)
+        ring = np.minimum(ring, 3.0)  # the IVR picks up at once
+        ingress, attest = ctx.route(rng, caller)
+        batch = make_batch(
+            caller=caller,
+            callee=callee,
+            t_us=ctx.day_us(day, seconds),
+            duration=dur,
+            ring=ring,
+            cause=cause,
+            ingress=ingress,
+            attest=attest,
+            population=Population.SUBSCRIBER,
+        )
+        ctx.shared[f"hotline:{day}"] = batch
+        return batch
+
+    def _misdials(
+        self, ctx: SimContext, rng: np.random.Generator, day: int, factor: float
+    ) -> CallBatch:
+        p = ctx.scenario.subscriber
+        n = int(rng.poisson(len(ctx.subs) * p.misdial_per_day * factor))
+        block_rows = int(ctx.shared["block_rows"])  # type: ignore[call-overload]
+        caller = ctx.subs[rng.integers(0, len(ctx.subs), size=n)]
+        callee = rng.integers(0, block_rows, size=n)
+        allocated = ctx.table.origin()[3]
+        dead = ~allocated[callee]
+        talk = talk_times(rng, n, 8.0, 0.5)
+        dur, ring, cause = outcomes(rng, n, answer=0.45, reject=0.1, dead=dead, talk=talk)
+        ingress, attest = ctx.route(rng, caller)
+        return make_batch(
+            caller=caller,
+            callee=callee,
+            t_us=ctx.day_us(day, local_seconds(rng, n, "social")),
+            duration=dur,
+            ring=ring,
+            cause=cause,
+            ingress=ingress,
+            attest=attest,
+            population=Population.SUBSCRIBER,
+        )

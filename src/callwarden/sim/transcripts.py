@@ -1,0 +1,193 @@
+"""Transcripts of a sample of answered calls: turns with speaker, text and timestamps.
+
+Scripts (``data/scripts.yaml``) are per category with slots filled once per campaign, so one
+campaign keeps one script with small variations. A bot keeps to its script when the callee
+barges in or asks "今天是几号?" (its next line starts when its own line ends); a human stops,
+answers (the real local date) and goes on. Callees of unwanted calls refuse or hang up.
+This loop runs per sampled call (a few thousand), never per CDR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import yaml
+
+from callwarden.sim.calls import CallBatch, Leg, Population
+from callwarden.sim.world import SimContext
+
+CHARS_PER_S = {"bot": 4.6, "human": 4.0}
+SKIP = {Population.BRIDGE}
+
+
+@lru_cache(maxsize=1)
+def load_scripts() -> dict[str, Any]:
+    text = resources.files("callwarden.sim").joinpath("data/scripts.yaml").read_text("utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+def _script_key(
+    pop: int, bot: bool, personal: bool, caller_cat: str, callee_cat: str, leg: int
+) -> str | None:
+    if personal:
+        return "personal"
+    p = Population(pop)
+    if p in SKIP or (p == Population.AXB and leg != Leg.CUSTOMER):
+        return None
+    if p == Population.SUBSCRIBER:
+        return "personal" if caller_cat == "personal" and callee_cat == "personal" else None
+    if p == Population.BANK:
+        return "bank_bot" if bot else "bank"
+    if p == Population.AXB:
+        return caller_cat if caller_cat in ("food_delivery", "ride_hailing") else None
+    if p in (Population.COURIER, Population.CLINIC, Population.SCHOOL, Population.SALES):
+        return caller_cat if caller_cat in load_scripts()["caller"] else None
+    return caller_cat if caller_cat in load_scripts()["caller"] else None
+
+
+def sample_transcripts(
+    ctx: SimContext,
+    calls: CallBatch,
+    cdrs: pa.Table,
+    truth: pa.Table,
+    k: int,
+    row_category: np.ndarray,
+    categories: list[str],
+) -> list[dict[str, Any]]:
+    """About ``k`` transcripts, stratified by population (share ∝ sqrt of its answered calls)."""
+    if k <= 0:
+        return []
+    rng = ctx.rng(30, 0)
+    answered = np.flatnonzero(calls.duration > 0)
+    pops = calls.population[answered]
+    present = np.unique(pops)
+    weights = np.sqrt(np.array([(pops == p).sum() for p in present], dtype=np.float64))
+    chosen: list[np.ndarray] = []
+    for p, w in zip(present, weights, strict=True):
+        pool = answered[pops == p]
+        quota = min(len(pool), max(5, int(round(k * w / weights.sum() * 1.6))))
+        chosen.append(rng.choice(pool, size=quota, replace=False))
+    idx = np.sort(np.concatenate(chosen))
+    cat = np.array(categories + [""], dtype=object)
+    caller_cat = cat[row_category[calls.caller[idx]]]
+    callee_cat = cat[row_category[calls.callee[idx]]]
+    truth_rows = truth.take(pa.array(idx)).to_pylist()
+    cdr_rows = (
+        cdrs.select(["call_id", "start_time", "caller", "callee"]).take(pa.array(idx)).to_pylist()
+    )
+    scripts = load_scripts()
+    out: list[dict[str, Any]] = []
+    for j, i in enumerate(idx):
+        key = _script_key(
+            int(calls.population[i]),
+            bool(calls.bot[i]),
+            bool(calls.personal[i]),
+            str(caller_cat[j]),
+            str(callee_cat[j]),
+            int(calls.leg[i]),
+        )
+        if key is None:
+            continue
+        camp = int(calls.campaign[i])
+        slot_rng = np.random.default_rng(
+            [ctx.seed, 31, camp if camp >= 0 else 10_000 + int(calls.caller[i]) % 997]
+        )
+        slots = {
+            name: str(vals[int(slot_rng.integers(len(vals)))])
+            for name, vals in scripts["slots"].items()
+        }
+        start: dt.datetime = cdr_rows[j]["start_time"]
+        local = start + dt.timedelta(hours=ctx.scenario.utc_offset_hours)
+        slots.update(month=str(local.month), day=str(local.day))
+        bot = bool(calls.bot[i]) and not bool(calls.personal[i])
+        unwanted = int(calls.label[i]) != 0 and not bool(calls.personal[i])
+        turns = _dialogue(rng, scripts, key, slots, bot, unwanted, float(calls.duration[i]))
+        if len(out) >= k:
+            break
+        out.append(
+            {
+                "call_id": cdr_rows[j]["call_id"],
+                "caller": cdr_rows[j]["caller"],
+                "callee": cdr_rows[j]["callee"],
+                "start_time": start.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+                "label": truth_rows[j]["label"],
+                "category": str(caller_cat[j]) if not calls.personal[i] else "personal",
+                "campaign": truth_rows[j]["campaign"],
+                "caller_kind": "bot" if bot else "human",
+                "turns": turns,
+            }
+        )
+    return out
+
+
+def _variant(rng: np.random.Generator, line: str, slots: dict[str, str]) -> str:
+    options = line.split("|")
+    text = options[int(rng.integers(len(options)))]
+    if rng.random() < 0.25:  # small variations: a filler word
+        text = str(rng.choice(["嗯，", "那个，", "就是，", "呃，"])) + text
+    return text.format(**slots)
+
+
+def _dialogue(
+    rng: np.random.Generator,
+    scripts: dict[str, Any],
+    key: str,
+    slots: dict[str, str],
+    bot: bool,
+    unwanted: bool,
+    duration: float,
+) -> list[dict[str, Any]]:
+    lines: list[str] = scripts["caller"][key]
+    callee = scripts["callee"]
+    rate = CHARS_PER_S["bot" if bot else "human"]
+    turns: list[dict[str, Any]] = []
+
+    def say(speaker: str, text: str, start: float) -> float:
+        end = start + max(0.6, len(text) / rate * rng.uniform(0.9, 1.15))
+        turns.append(
+            {"speaker": speaker, "text": text, "start_s": round(start, 2), "end_s": round(end, 2)}
+        )
+        return end
+
+    t = say("callee", str(rng.choice(callee["open"])), rng.uniform(0.2, 0.8)) + rng.uniform(
+        0.2, 0.6
+    )
+    challenge_p = 0.35 if unwanted else 0.05
+    i = 0
+    while t < duration and len(turns) < 40:
+        line = lines[i % len(lines)] if i < len(lines) else lines[1 + (i % max(1, len(lines) - 1))]
+        text = _variant(rng, line, slots)
+        end = say("caller", text, t)
+        if rng.random() < challenge_p and end - t > 1.5:  # barge-in during the caller's line
+            cut = t + (end - t) * rng.uniform(0.3, 0.7)
+            q = str(rng.choice(callee["challenge"]))
+            q_end = say("callee", q, cut)
+            if bot:
+                t = end + rng.uniform(0.2, 0.5)  # the recording plays on
+            else:
+                turns[-2]["end_s"] = round(cut + 0.3, 2)  # a person stops and answers
+                answer = scripts["human_answers"]["date" if "几号" in q else "robot"].format(
+                    **slots
+                )
+                t = say("caller", answer, q_end + rng.uniform(0.2, 0.6)) + rng.uniform(0.2, 0.5)
+        else:
+            pool = (
+                "refuse"
+                if unwanted and rng.random() < 0.4
+                else ("personal" if key == "personal" else "neutral")
+            )
+            if not unwanted and i >= len(lines) - 1:
+                pool = "agree"
+            t = say(
+                "callee", str(rng.choice(callee[pool])), end + rng.uniform(0.3, 0.9)
+            ) + rng.uniform(0.2, 0.6)
+        i += 1
+    kept = [x for x in turns if x["start_s"] < duration]
+    for x in kept:
+        x["end_s"] = min(x["end_s"], round(duration, 2))
+    return kept
