@@ -43,7 +43,7 @@ def _registered_sql(cfg: BridgeConfig) -> str:
     parts = ["FALSE"]
     if cfg.registered_ingresses:
         names = ", ".join("'" + s.replace("'", "''") + "'" for s in cfg.registered_ingresses)
-        parts.append(f"i.ingress IN ({names})")
+        parts.append(f"i.ing_name IN ({names})")
     for p in cfg.registered_prefixes:
         digits = "".join(ch for ch in p if ch.isdigit())
         if digits:
@@ -87,7 +87,7 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
                        / greatest(coalesce(o.outbound, 0), 1) AS direct_share
             FROM agg a LEFT JOIN outb o USING (mid)
         )
-        SELECT m.*, i.ingress, ({_registered_sql(cfg)}) AS registered,
+        SELECT m.*, i.ing_name AS ingress, ({_registered_sql(cfg)}) AS registered,
                (m.pairs >= {int(cfg.min_pairs)}
                 AND m.source_share <= {float(cfg.max_source_share)}
                 AND m.direct_share <= {float(cfg.max_direct_share)}

@@ -14,6 +14,7 @@ import pyarrow as pa
 from callwarden.campaigns.bridging import BridgeConfig, bridge_agents, bridged_legs, detect_bridges
 from callwarden.campaigns.linking import (
     LinkConfig,
+    add_bridge_edges,
     add_cluster_edges,
     caller_profiles,
     components,
@@ -126,6 +127,7 @@ def build_campaigns(
     detect_bridges(con, cfg.bridge)
     caller_profiles(con, cfg.link)
     link_edges(con, cfg.link)
+    add_bridge_edges(con)
     add_cluster_edges(con, scripts, "script")
     add_cluster_edges(con, audio, "audio")
     components(con, cfg.link)

@@ -36,16 +36,19 @@ from scipy.sparse.csgraph import connected_components
 @dataclass(frozen=True, slots=True)
 class LinkConfig:
     min_callees: int = 2
-    max_callback_share: float = 0.1
+    max_callback_share: float = 0.05
+    max_answer_rate: float = 0.5
     min_shared_callees: int = 2
     max_callee_degree: int = 50
     block_size: int = 100
-    min_shared_blocks: int = 2
+    min_block_callees: int = 3  # a block counts for a caller that dialled this many in it
+    min_shared_blocks: int = 1
     min_block_overlap: float = 0.3
     max_block_degree: int = 400  # a block dialled by more candidates is sampled (see below)
     handover_s: float = 120.0
     min_handover_blocks: int = 1
     min_members: int = 2
+    max_campaign_answer_rate: float = 0.45
     min_calls: int = 200
 
 
@@ -54,30 +57,31 @@ def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE cw_prof AS
-        WITH base AS (
-            SELECT caller, count(*) AS calls, count(DISTINCT callee) AS callees,
-                   avg(answered::INT) AS answer_rate, avg(dur) AS mean_dur,
-                   min(ts) AS first_ts, max(ts) AS last_ts, mode(ing) AS ing,
-                   count(DISTINCT ing) AS ingresses,
-                   sum((cause = 1)::INT) AS unalloc_callee_calls
-            FROM cw_calls GROUP BY caller
-        ), back AS (  -- callees who called the caller back and were answered
-            SELECT o.caller, count(DISTINCT o.callee) AS callbacks
-            FROM (SELECT DISTINCT caller, callee FROM cw_calls) o
-            JOIN (SELECT DISTINCT caller, callee FROM cw_calls WHERE answered) b
-              ON b.caller = o.callee AND b.callee = o.caller
-            GROUP BY o.caller
-        )
-        SELECT base.*, coalesce(back.callbacks, 0) AS callbacks,
-               coalesce(back.callbacks, 0) / base.callees AS callback_share
-        FROM base LEFT JOIN back USING (caller)
+        SELECT caller, count(*) AS calls, count(DISTINCT callee) AS callees,
+               avg(answered::INT) AS answer_rate, avg(dur) AS mean_dur,
+               min(ts) AS first_ts, max(ts) AS last_ts, mode(ing) AS ing,
+               count(DISTINCT ing) AS ingresses, sum((cause = 1)::INT) AS unalloc_callee_calls
+        FROM cw_calls GROUP BY caller
         """
     )
+    # Callbacks are only worth counting for numbers that could be candidates at all.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_cand AS
-        SELECT caller FROM cw_prof
-        WHERE callees >= {int(cfg.min_callees)} AND callback_share <= {float(cfg.max_callback_share)}
+        WITH pre AS (
+            SELECT caller, callees FROM cw_prof
+            WHERE callees >= {int(cfg.min_callees)} AND answer_rate <= {float(cfg.max_answer_rate)}
+        ), out AS (
+            SELECT DISTINCT c.caller, c.callee FROM cw_calls c SEMI JOIN pre USING (caller)
+        ), back AS (
+            SELECT o.caller, count(DISTINCT o.callee) AS callbacks
+            FROM out o JOIN cw_calls b ON b.caller = o.callee AND b.callee = o.caller AND b.answered
+            GROUP BY o.caller
+        )
+        SELECT pre.caller, coalesce(back.callbacks, 0) AS callbacks,
+               coalesce(back.callbacks, 0) / pre.callees AS callback_share
+        FROM pre LEFT JOIN back USING (caller)
+        WHERE coalesce(back.callbacks, 0) / pre.callees <= {float(cfg.max_callback_share)}
         """
     )
 
@@ -110,6 +114,7 @@ def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE cw_blocks AS
         SELECT caller, ing, callee // {bs} AS blk, count(*) AS k FROM cw_cc GROUP BY ALL
+        HAVING count(*) >= {int(cfg.min_block_callees)}
         """
     )
     con.execute(
@@ -142,27 +147,31 @@ def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         WHERE shared >= {int(cfg.min_shared_blocks)} AND overlap >= {float(cfg.min_block_overlap)}
         """
     )
-    # Handover: b starts within handover_s after a stops, same ingress, shared ranges.
+    # Handover: one starts within handover_s after the other stops, on shared ranges.
     con.execute(
         f"""
         INSERT INTO cw_edges
-        WITH p AS (SELECT p.* FROM cw_prof p SEMI JOIN cw_cand USING (caller))
-        SELECT least(x.caller, y.caller), greatest(x.caller, y.caller), 'timing',
-               y.first_ts - x.last_ts
-        FROM p x JOIN p y ON x.ing = y.ing AND y.first_ts >= x.last_ts
-             AND y.first_ts - x.last_ts <= {float(cfg.handover_s)} AND x.caller <> y.caller
-        JOIN cw_bpairs bp ON bp.a = least(x.caller, y.caller)
-             AND bp.b = greatest(x.caller, y.caller) AND bp.ing = x.ing
+        SELECT bp.a, bp.b, 'timing', least(abs(pb.first_ts - pa.last_ts), abs(pa.first_ts - pb.last_ts))
+        FROM cw_bpairs bp JOIN cw_prof pa ON pa.caller = bp.a JOIN cw_prof pb ON pb.caller = bp.b
         WHERE bp.shared >= {int(cfg.min_handover_blocks)}
+          AND ((pb.first_ts >= pa.last_ts AND pb.first_ts - pa.last_ts <= {float(cfg.handover_s)})
+            OR (pa.first_ts >= pb.last_ts AND pa.first_ts - pb.last_ts <= {float(cfg.handover_s)}))
         """
     )
 
 
-def add_cluster_edges(con: duckdb.DuckDBPyConnection, calls: pa.Table | None, kind: str) -> None:
+def add_cluster_edges(
+    con: duckdb.DuckDBPyConnection,
+    calls: pa.Table | None,
+    kind: str,
+    min_candidate_share: float = 0.9,
+) -> None:
     """Join candidates through precomputed per-call clusters (script or audio fingerprint).
 
-    ``calls`` has columns ``call_id`` and ``cluster``; each candidate is linked to the first
-    candidate (by id) of every cluster it plays, a star that connects the same component.
+    ``calls`` has columns ``call_id`` and ``cluster``. A cluster links only numbers that play it
+    through one ingress, and only when at least ``min_candidate_share`` of its calls come from
+    candidates: a script that ordinary subscribers "play" too is small talk, not a recording.
+    Each number is joined to the first number (by id) of the cluster, a star.
     """
     if calls is None or calls.num_rows == 0:
         return
@@ -171,15 +180,37 @@ def add_cluster_edges(con: duckdb.DuckDBPyConnection, calls: pa.Table | None, ki
         f"""
         INSERT INTO cw_edges
         WITH m AS (
-            SELECT DISTINCT c.caller, s.cluster::VARCHAR AS cluster
+            SELECT c.caller, c.ing, s.cluster::VARCHAR AS cluster,
+                   c.caller IN (SELECT caller FROM cw_cand) AS cand
             FROM cw_calls c JOIN cw_clu_src s ON s.call_id = c.call_id
-            SEMI JOIN cw_cand ON cw_cand.caller = c.caller
             WHERE s.cluster IS NOT NULL AND s.cluster::VARCHAR <> ''
-        ), hub AS (SELECT cluster, min(caller) AS h FROM m GROUP BY cluster)
-        SELECT hub.h, m.caller, '{kind}', 1.0 FROM m JOIN hub USING (cluster) WHERE m.caller <> hub.h
+        ), good AS (
+            SELECT cluster FROM m GROUP BY cluster
+            HAVING avg(cand::INT) >= {float(min_candidate_share)}
+               AND count(DISTINCT caller) FILTER (WHERE cand) >= 2
+        ), mm AS (SELECT DISTINCT caller, ing, cluster FROM m SEMI JOIN good USING (cluster) WHERE cand),
+        hub AS (SELECT cluster, ing, min(caller) AS h FROM mm GROUP BY ALL)
+        SELECT least(hub.h, mm.caller), greatest(hub.h, mm.caller), '{kind}', 1.0
+        FROM mm JOIN hub USING (cluster, ing) WHERE mm.caller <> hub.h
         """
     )
     con.unregister("cw_clu_src")
+
+
+def add_bridge_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Agent lines rung by one platform number through one ingress work for one operation."""
+    con.execute(
+        """
+        INSERT INTO cw_edges
+        WITH a AS (
+            SELECT DISTINCT p.src, p.ing, p.mid FROM cw_bridge_pairs p
+            JOIN cw_bridge_mid m ON m.mid = p.mid AND m.ing = p.ing AND m.bridged
+            SEMI JOIN cw_cand ON cw_cand.caller = p.mid
+        ), hub AS (SELECT src, ing, min(mid) AS h FROM a GROUP BY ALL)
+        SELECT least(hub.h, a.mid), greatest(hub.h, a.mid), 'bridge', 1.0
+        FROM a JOIN hub USING (src, ing) WHERE a.mid <> hub.h
+        """
+    )
 
 
 def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
@@ -197,8 +228,9 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE cw_members AS
         WITH m AS (SELECT s.caller, s.comp, p.calls FROM cw_comp_src s JOIN cw_prof p USING (caller)),
-        q AS (SELECT comp FROM m GROUP BY comp
-              HAVING count(*) >= {int(cfg.min_members)} OR sum(calls) >= {int(cfg.min_calls)})
+        q AS (SELECT m.comp FROM m JOIN cw_prof p USING (caller) GROUP BY m.comp
+              HAVING (count(*) >= {int(cfg.min_members)} OR sum(m.calls) >= {int(cfg.min_calls)})
+                 AND sum(p.answer_rate * p.calls) / sum(p.calls) <= {float(cfg.max_campaign_answer_rate)})
         SELECT caller, comp FROM m SEMI JOIN q USING (comp)
         """
     )

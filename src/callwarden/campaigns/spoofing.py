@@ -5,13 +5,12 @@
   judged, so a registry of one carrier never condemns another carrier's subscribers.
 * **Asserted mismatch**: the network-asserted identity (P-Asserted-Identity) is known and
   differs from the displayed number.
-* **Region implausible**: a fixed line cannot roam, so its area code pins where it can be
-  served. The region each area code is served from is learnt from the data itself (the modal
-  ``caller_region`` of calls displaying that area code, dominated by genuine traffic); a call
-  displaying that area code but served elsewhere is implausible for its ingress. Mobiles roam
-  legitimately and are not judged. Without ``caller_region`` the ingress's own mix is used: an
-  area code carrying under ``min_ingress_share`` of an ingress's fixed-line calls while the
-  ingress spreads over at least ``min_ingress_areas`` area codes.
+* **Region implausible**: a fixed line cannot roam, so its area code pins the province it is
+  served in (libphonenumber's 归属地 for the area code). A call displaying a fixed line whose
+  province differs from the province the network served it in (``caller_region``) entered
+  through an ingress that cannot carry that number. Mobiles roam legitimately and are not
+  judged; nor are calls whose serving region the network does not know (interconnects), as an
+  interconnect legitimately carries landlines of every province.
 """
 
 from __future__ import annotations
@@ -28,10 +27,6 @@ from callwarden.campaigns.staging import _num
 @dataclass(frozen=True, slots=True)
 class SpoofConfig:
     coverage_block: int = 10_000  # registry covers the block of an allocated number
-    min_area_calls: int = 20  # area codes seen fewer times are not judged by region
-    min_area_modal_share: float = 0.6  # the area's modal region must be that clear
-    min_ingress_share: float = 0.02
-    min_ingress_areas: int = 8
 
 
 # Chinese numbering: after the 86 country code, mobiles are 1[3-9]x + 8 digits; area codes are
@@ -46,6 +41,39 @@ def _area_sql(col: str) -> str:
          THEN CASE WHEN substr({v}, 3, 2) = '10' OR substr({v}, 3, 1) = '2'
                    THEN substr({v}, 3, 2) ELSE substr({v}, 3, 3) END
     END"""
+
+
+# Province of a served-region name: 湖南省株洲市 -> 湖南省, 北京市 -> 北京市.
+_PROVINCE_SQL = (
+    "coalesce(nullif(regexp_extract(a.c_region, '^(.+?(省|自治区|特别行政区))', 1), ''), "
+    "nullif(regexp_extract(a.c_region, '^(.+?市)', 1), ''), a.c_region)"
+)
+
+
+def area_province(area: str) -> str | None:
+    """The province an area code belongs to (libphonenumber's geocoding, via ``numbers``)."""
+    from callwarden.numbers import describe
+
+    for local in (8, 7):
+        info = describe(f"+86{area}2{'0' * (local - 1)}")
+        if info.province:
+            return info.province
+    return None
+
+
+def _stage_area_provinces(con: duckdb.DuckDBPyConnection) -> None:
+    areas = [r[0] for r in con.execute("SELECT DISTINCT area FROM cw_area").fetchall()]
+    provinces = [area_province(a) for a in areas]
+    con.register(
+        "cw_area_prov_src",
+        pa.table(
+            {"area": pa.array(areas, pa.string()), "province": pa.array(provinces, pa.string())}
+        ),
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cw_area_prov AS SELECT * FROM cw_area_prov_src WHERE province IS NOT NULL"
+    )
+    con.unregister("cw_area_prov_src")
 
 
 def stage_registry(
@@ -87,24 +115,10 @@ def detect_spoofing(
             FROM cw_calls) WHERE area IS NOT NULL
         """
     )
-    has_region = con.execute("SELECT count(*) FROM cw_area WHERE c_region IS NOT NULL").fetchone()
-    if has_region and has_region[0] > 0:
-        region_sql = f"""
-            WITH r AS (SELECT area, c_region, count(*) AS k FROM cw_area
-                       WHERE c_region IS NOT NULL GROUP BY ALL),
-            t AS (SELECT area, sum(k) AS total, arg_max(c_region, k) AS home, max(k) AS top
-                  FROM r GROUP BY area)
-            SELECT a.rid FROM cw_area a JOIN t USING (area)
-            WHERE t.total >= {int(cfg.min_area_calls)}
-              AND t.top >= {float(cfg.min_area_modal_share)} * t.total
-              AND a.c_region IS NOT NULL AND a.c_region <> t.home"""
-    else:
-        region_sql = f"""
-            WITH r AS (SELECT ing, area, count(*) AS k FROM cw_area GROUP BY ALL),
-            t AS (SELECT ing, sum(k) AS total, count(*) AS areas FROM r GROUP BY ing)
-            SELECT a.rid FROM cw_area a JOIN r USING (ing, area) JOIN t USING (ing)
-            WHERE t.areas >= {int(cfg.min_ingress_areas)}
-              AND r.k < {float(cfg.min_ingress_share)} * t.total"""
+    _stage_area_provinces(con)
+    region_sql = f"""
+        SELECT a.rid FROM cw_area a JOIN cw_area_prov p USING (area)
+        WHERE a.c_region IS NOT NULL AND {_PROVINCE_SQL} <> p.province"""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_spoof AS

@@ -66,42 +66,35 @@ def stage(
     ring = opt("ring_s", "0.0")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE cw_raw AS
-        SELECT {call_id}::VARCHAR AS call_id, epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
-               caller AS caller_s, callee AS callee_s, coalesce({ingress}, '') AS ingress,
-               nullif({asserted}, '') AS asserted_s, coalesce({answered}, duration_s > 0) AS answered,
-               coalesce(duration_s, 0.0)::DOUBLE AS dur, {cause}::SMALLINT AS cause,
-               {region}::VARCHAR AS c_region, coalesce({ring}, 0.0)::DOUBLE AS ring
-        FROM cw_src WHERE caller IS NOT NULL AND callee IS NOT NULL AND start_time IS NOT NULL
-        """
-    )
-    con.execute(
-        """
         CREATE OR REPLACE TEMP TABLE cw_ingress AS
-        SELECT ingress, (row_number() OVER (ORDER BY ingress))::INTEGER AS ing
-        FROM (SELECT DISTINCT ingress FROM cw_raw)
+        SELECT ing_name, (row_number() OVER (ORDER BY ing_name))::INTEGER AS ing
+        FROM (SELECT DISTINCT coalesce({ingress}, '') AS ing_name FROM cw_src)
         """
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_calls AS
-        SELECT row_number() OVER (ORDER BY r.ts, r.call_id) AS rid, r.call_id, r.ts,
-               {_num("r.caller_s")} AS caller, {_num("r.callee_s")} AS callee,
-               CASE WHEN r.asserted_s IS NULL THEN NULL ELSE {_num("r.asserted_s")} END AS asserted,
-               i.ing, r.answered, r.dur, r.cause, r.c_region, r.ring
-        FROM cw_raw r JOIN cw_ingress i USING (ingress)
+        SELECT row_number() OVER () AS rid, {call_id}::VARCHAR AS call_id,
+               epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
+               {_num("caller")} AS caller, {_num("callee")} AS callee,
+               CASE WHEN nullif({asserted}, '') IS NULL THEN NULL ELSE {_num(asserted)} END AS asserted,
+               i.ing, coalesce({answered}, duration_s > 0) AS answered,
+               coalesce(duration_s, 0.0)::DOUBLE AS dur, {cause}::SMALLINT AS cause,
+               {region}::VARCHAR AS c_region, coalesce({ring}, 0.0)::DOUBLE AS ring
+        FROM cw_src JOIN cw_ingress i ON i.ing_name = coalesce({ingress}, '')
+        WHERE caller IS NOT NULL AND callee IS NOT NULL AND start_time IS NOT NULL
         """
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_odd AS
-        SELECT DISTINCT n, s FROM (
-            SELECT {_num("caller_s")} AS n, caller_s AS s FROM cw_raw
-            UNION ALL SELECT {_num("callee_s")}, callee_s FROM cw_raw
-        ) WHERE n < 0
+        SELECT DISTINCT {_num("s")} AS n, s FROM (
+            SELECT caller AS s FROM cw_src WHERE NOT regexp_full_match(caller, '[+][0-9]{{1,18}}')
+            UNION ALL
+            SELECT callee FROM cw_src WHERE NOT regexp_full_match(callee, '[+][0-9]{{1,18}}')
+        )
         """
     )
-    con.execute("DROP TABLE cw_raw")
     con.unregister("cw_src")
     return con
 
@@ -112,7 +105,7 @@ def odd_numbers(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 def ingress_names(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     return {
-        int(i): str(s) for s, i in con.execute("SELECT ingress, ing FROM cw_ingress").fetchall()
+        int(i): str(s) for s, i in con.execute("SELECT ing_name, ing FROM cw_ingress").fetchall()
     }
 
 
