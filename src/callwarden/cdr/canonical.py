@@ -44,6 +44,10 @@ class Reason(enum.StrEnum):
     NEGATIVE_DURATION = "negative_duration"
 
 
+_CODES = {r: i + 1 for i, r in enumerate(Reason)}
+_NAMES = np.array([None, *(r.value for r in Reason)], dtype=object)
+
+
 @dataclass(frozen=True)
 class Canonical:
     """The result of :func:`canonicalize` on one batch."""
@@ -52,6 +56,7 @@ class Canonical:
     quarantine: pa.Table  # row (index in the input batch), reason, detail (the offending value)
     nulled: dict[str, int] = field(default_factory=dict)  # optional fields unreadable -> null
     kept_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # input indices
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))  # call_id keys
 
     def reasons(self) -> dict[str, int]:
         if self.quarantine.num_rows == 0:
@@ -117,7 +122,9 @@ def apply_mapping(table: pa.Table, mapping: Mapping | None) -> pa.Table:
             cols["imei"] = pc.if_else(out, imei, pa.scalar(None, imei.type))
         bad = ~parse.mask(pc.or_kleene(out, inc))
         if bad.any():
-            reason = pa.array(np.where(bad, Reason.BAD_DIRECTION.value, np.array(None, dtype=object)), pa.string())
+            reason = pa.array(
+                np.where(bad, Reason.BAD_DIRECTION.value, np.array(None, dtype=object)), pa.string()
+            )
             if REASON_COLUMN in cols:
                 reason = pc.coalesce(cols[REASON_COLUMN], reason)
             cols[REASON_COLUMN] = reason
@@ -145,13 +152,15 @@ def canonicalize(
     n = t.num_rows
     conv = mapping.convert if mapping is not None else {}
     opaque = mapping is not None and mapping.numbers == "opaque"
-    reason = np.full(n, None, dtype=object)
+    # Reason per row as a small code (0 = fine), in precedence order: the first one sticks.
+    reason = np.zeros(n, np.int8)
     detail_col = np.full(n, None, dtype=object)
+    pre_reasons: list[str] = []
 
     def flag(bad: np.ndarray, code: Reason, col: str | None) -> None:
-        new = bad & (reason == None)  # noqa: E711  (element-wise on an object array)
+        new = bad & (reason == 0)
         if new.any():
-            reason[new] = code.value
+            reason[new] = _CODES[code]
             if col is not None:
                 rows = pa.array(np.flatnonzero(new))
                 detail_col[new] = np.asarray(
@@ -159,8 +168,11 @@ def canonicalize(
                 )
 
     if REASON_COLUMN in t.column_names:
-        pre = np.asarray(_arr(t[REASON_COLUMN]).to_pylist(), dtype=object)
-        reason[:] = pre
+        pre = _arr(t[REASON_COLUMN])
+        present = parse.mask(pc.is_valid(pre))
+        pre_reasons = [str(v) for v in pc.unique(pre.drop_null()).to_pylist()]
+        for value in pre_reasons:
+            flag(present & parse.mask(pc.equal(pre, value)), Reason(value), None)
         t = t.drop_columns([REASON_COLUMN])
 
     out: dict[str, pa.Array] = {}
@@ -194,7 +206,7 @@ def canonicalize(
     else:
         out["answered"] = pc.coalesce(out["answered"], pc.greater(duration, 0))
 
-    keep = reason == None  # noqa: E711
+    keep = reason == 0
     kept_rows = np.flatnonzero(keep)
     all_kept = len(kept_rows) == n
     sel = None if all_kept else pa.array(kept_rows)
@@ -207,9 +219,14 @@ def canonicalize(
         if name == "call_id":
             continue
         cols[name] = take(out[name]).cast(typ) if name in out else pa.nulls(len(kept_rows), typ)
-    ids = parse.row_ids(cols["start_time"], cols["caller"], cols["callee"], cols["duration_s"])
+    ids, keys = parse.row_ids(
+        cols["start_time"], cols["caller"], cols["callee"], cols["duration_s"]
+    )
     if "call_id" in out:
-        ids = pc.coalesce(take(out["call_id"]), ids)
+        given = take(out["call_id"])
+        if given.null_count < len(given):
+            ids = pc.coalesce(given, ids)
+            keys = parse.id_keys(ids)
     extras = {name: take(_arr(t[name])) for name in t.column_names if name not in CANONICAL_TYPES}
     canonical = pa.table({"call_id": ids, **cols, **extras})
 
@@ -217,11 +234,13 @@ def canonicalize(
     quarantine = pa.table(
         {
             "row": pa.array(bad_rows, pa.int64()),
-            "reason": pa.array(reason[bad_rows], pa.string()),
+            "reason": pa.array(_NAMES[reason[bad_rows]], pa.string()),
             "detail": pa.array(detail_col[bad_rows], pa.string()),
         }
     )
-    return Canonical(table=canonical, quarantine=quarantine, nulled=nulled, kept_rows=kept_rows)
+    return Canonical(
+        table=canonical, quarantine=quarantine, nulled=nulled, kept_rows=kept_rows, keys=keys
+    )
 
 
 def _optional(

@@ -22,7 +22,9 @@ import time
 import uuid
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ import pyarrow.parquet as pq
 from callwarden.errors import InputError
 from callwarden.numbers import plan_for
 
+from . import parse
 from .canonical import Canonical, canonicalize, check_columns
 from .mapping import Mapping
 from .readers import RawBatch, Reader, expand_inputs, open_reader
@@ -86,52 +89,94 @@ class IngestSummary:
         return "\n".join(lines)
 
 
+class _KeySet:
+    """call_id keys of one day, as sorted NumPy chunks (merged when they pile up)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[np.ndarray] = []
+
+    def any_in(self, sorted_keys: np.ndarray) -> bool:
+        # Sorted queries keep the binary searches cache-friendly.
+        for c in self.chunks:
+            pos = np.minimum(np.searchsorted(c, sorted_keys), len(c) - 1)
+            if (c[pos] == sorted_keys).any():
+                return True
+        return False
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        hit = np.zeros(len(keys), bool)
+        for c in self.chunks:
+            pos = np.minimum(np.searchsorted(c, keys), len(c) - 1)
+            hit |= c[pos] == keys
+        return hit
+
+    def add_sorted(self, sorted_keys: np.ndarray) -> None:
+        self.chunks.append(sorted_keys)
+        if len(self.chunks) > 8:
+            self.chunks = [np.sort(np.concatenate(self.chunks))]
+
+
 class _DayWriters:
-    """One Parquet writer per day for the file being ingested; dedupe by call_id across runs."""
+    """One Parquet writer per day for the file being ingested; dedupe by call_id across runs.
+
+    Gathering each day's rows and Parquet encoding run on a background thread while the main
+    thread canonicalises the next batch (the machine has two cores; both stay busy).
+    """
 
     def __init__(self, root: Path, run: str) -> None:
         self.root, self.run = root, run
-        self.known: dict[str, list[pa.Array]] = {}
+        self.known: dict[str, _KeySet] = {}
         self.writers: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
         self.days: set[str] = set()
         self.file_index = 0
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self.jobs: list[Future[None]] = []
 
-    def _known(self, day: str) -> list[pa.Array]:
+    def _known(self, day: str) -> _KeySet:
         if day not in self.known:
-            ids: list[pa.Array] = []
+            keys = _KeySet()
             folder = self.root / f"{PARTITION_COLUMN}={day}"
             for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
-                ids.append(pq.read_table(f, columns=["call_id"])["call_id"].combine_chunks())
-            self.known[day] = ids
+                ids = pq.read_table(f, columns=["call_id"])["call_id"].combine_chunks()
+                keys.add_sorted(np.sort(parse.id_keys(ids)))
+            self.known[day] = keys
         return self.known[day]
 
-    def write(self, table: pa.Table) -> int:
+    def write(self, table: pa.Table, keys: np.ndarray) -> int:
         """Write the rows whose call_id is new; returns how many were duplicates."""
-        if table.num_rows == 0:
+        n = table.num_rows
+        if n == 0:
             return 0
-        before = table.num_rows
-        table = _first_occurrences(table)
-        dupes_in_batch = before - table.num_rows
-        day_arr = pc.cast(table["start_time"], pa.date32())
-        days = pc.unique(day_arr).to_pylist()
+        day_num = pc.cast(pc.cast(table["start_time"], pa.date32()), pa.int32()).to_numpy()
+        order = np.argsort(day_num, kind="stable")  # radix sort: rows grouped by day
+        day_sorted = day_num[order]
+        bounds = np.flatnonzero(np.diff(day_sorted)) + 1
         dupes = 0
-        for d in sorted(days):
-            day = d.isoformat()
-            part = table.filter(pc.equal(day_arr, d)) if len(days) > 1 else table
+        for a, b in zip(np.r_[0, bounds], np.r_[bounds, n], strict=True):
+            day = (_EPOCH + timedelta(days=int(day_sorted[a]))).isoformat()
+            rows = order[a:b]
+            part_keys = keys[rows]
+            sk = np.sort(part_keys)
             known = self._known(day)
-            if known:
-                seen = pc.is_in(part["call_id"], value_set=pa.concat_arrays(known))
-                fresh = pc.invert(seen)
-                n_fresh = pc.sum(fresh.cast(pa.int64())).as_py() or 0
-                dupes += part.num_rows - n_fresh
-                if n_fresh < part.num_rows:
-                    part = part.filter(fresh)
-            if part.num_rows == 0:
+            if (sk[1:] == sk[:-1]).any() or known.any_in(sk):  # rare: drop repeats, keep firsts
+                _, first = np.unique(part_keys, return_index=True)
+                first.sort()
+                fresh = first[~known.contains(part_keys[first])]
+                dupes += len(rows) - len(fresh)
+                rows, sk = rows[fresh], np.sort(part_keys[fresh])
+            if len(rows) == 0:
                 continue
-            known.append(part["call_id"].combine_chunks())
-            self._writer(day, part.schema).write_table(part)
+            known.add_sorted(sk)
+            self._submit(day, table, rows)
             self.days.add(day)
-        return dupes + dupes_in_batch
+        return dupes
+
+    def _submit(self, day: str, table: pa.Table, rows: np.ndarray) -> None:
+        while len(self.jobs) >= 4:  # bound the memory held by queued batches
+            self.jobs.pop(0).result()
+        writer = self._writer(day, table.schema)
+        whole = len(rows) == table.num_rows and bool((rows == np.arange(len(rows))).all())
+        self.jobs.append(self.pool.submit(_write_rows, writer, table, None if whole else rows))
 
     def _writer(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
         if day not in self.writers:
@@ -139,27 +184,34 @@ class _DayWriters:
             folder.mkdir(parents=True, exist_ok=True)
             final = folder / f"part-{self.run}-{self.file_index:04d}.parquet"
             tmp = folder / f".{final.name}.inprogress"
-            self.writers[day] = (pq.ParquetWriter(tmp, schema, compression="snappy"), tmp, final)
+            low_cardinality = [c for c in _DICTIONARY_COLUMNS if c in schema.names]
+            writer = pq.ParquetWriter(
+                tmp, schema, compression="snappy", use_dictionary=low_cardinality
+            )
+            self.writers[day] = (writer, tmp, final)
         return self.writers[day][0]
 
     def close_file(self) -> None:
+        for job in self.jobs:
+            job.result()
+        self.jobs = []
         for writer, tmp, final in self.writers.values():
             writer.close()
             os.replace(tmp, final)
         self.writers = {}
         self.file_index += 1
 
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)
 
-def _first_occurrences(table: pa.Table) -> pa.Table:
-    """Drop rows whose call_id occurred earlier in the same batch (keeps the first)."""
-    ids = table["call_id"]
-    if pc.count_distinct(ids).as_py() == table.num_rows:
-        return table
-    enc = pc.dictionary_encode(ids.combine_chunks()).indices.to_numpy(zero_copy_only=False)
-    first = np.full(int(enc.max()) + 1, -1, np.int64)
-    order = np.arange(len(enc) - 1, -1, -1)
-    first[enc[order]] = order
-    return table.take(pa.array(np.sort(first[first >= 0])))
+
+def _write_rows(writer: pq.ParquetWriter, table: pa.Table, rows: np.ndarray | None) -> None:
+    writer.write_table(table if rows is None else table.take(pa.array(rows)))
+
+
+_EPOCH = date(1970, 1, 1)
+#: Columns worth Parquet dictionary encoding; numbers and ids are nearly unique per row.
+_DICTIONARY_COLUMNS = ("ingress", "attestation", "caller_region", "callee_region", "release_cause")
 
 
 def ingest(
@@ -196,10 +248,13 @@ def ingest(
         qw = csv.writer(qf)
         if new_q:
             qw.writerow(QUARANTINE_COLUMNS)
-        for reader in readers:
-            _ingest_file(reader, writers, qw, summary, mapping, tz, region)
-            if progress:
-                progress(f"{reader.path}: {summary.rows_read:,} rows read so far")
+        try:
+            for reader in readers:
+                _ingest_file(reader, writers, qw, summary, mapping, tz, region)
+                if progress:
+                    progress(f"{reader.path}: {summary.rows_read:,} rows read so far")
+        finally:
+            writers.shutdown()
     summary.days = sorted(writers.days)
     summary.seconds = round(time.perf_counter() - t0, 3)
     doc = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
@@ -226,7 +281,7 @@ def _ingest_file(
     for batch in reader.batches():
         result = canonicalize(batch.table, tz=tz, region=region, mapping=mapping)
         summary.rows_read += batch.table.num_rows
-        dupes = writers.write(result.table)
+        dupes = writers.write(result.table, result.keys)
         summary.rows_duplicate += dupes
         summary.rows_kept += result.table.num_rows - dupes
         for col, n in result.nulled.items():

@@ -16,6 +16,7 @@ from .mapping import Convert
 
 _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
 _EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"
+_OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
 _TRUE = ("1", "true", "t", "yes", "y", "answered")
 _FALSE = ("0", "false", "f", "no", "n", "")
 _US = pa.timestamp("us", tz="UTC")
@@ -38,7 +39,8 @@ def is_blank(arr: pa.Array) -> np.ndarray:
     """True where a value is null or only whitespace."""
     if not _is_text(arr.type):
         return ~mask(pc.is_valid(arr))
-    return ~mask(pc.match_substring_regex(arr, r"\S"))
+    empty = pc.or_kleene(pc.equal(pc.utf8_length(arr), 0), pc.utf8_is_space(arr))
+    return ~mask(pc.invert(empty))  # null counts as blank
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -145,17 +147,27 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
             return parsed
         return pc.assume_timezone(parsed, tz, ambiguous="earliest", nonexistent="earliest")
     s = pc.utf8_trim_whitespace(s)
-    # Fast paths: a whole column in one ISO 8601 shape, the common case by far.
+    # Fast paths: a whole column in one ISO 8601 shape, the common case by far. A failed
+    # cast costs as much as a good one, so a sample picks the likely shape first.
+    sample = s.slice(0, 1000).drop_null()
+    with_offset = len(sample) > 0 and bool(
+        pc.all(pc.match_substring_regex(sample, _OFFSET)).as_py()
+    )
+    if (
+        not with_offset
+        and len(sample)
+        and pc.any(pc.match_substring_regex(sample, _OFFSET)).as_py()
+    ):
+        return _mixed_times(s, tz, conv)
+    if pc.any(pc.match_substring_regex(sample, _EPOCH)).as_py():
+        return _mixed_times(s, tz, conv)
     try:
-        return pc.cast(s, _US)  # every value carries an offset or Z
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    try:
+        if with_offset:
+            return pc.cast(s, _US)
         naive = pc.cast(s, pa.timestamp("us"))
         return pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="earliest")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    return _mixed_times(s, tz, conv)
+        return _mixed_times(s, tz, conv)
 
 
 def _mixed_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
@@ -198,12 +210,14 @@ def _mix(h: np.ndarray) -> np.ndarray:
 def _number_words(arr: pa.Array) -> np.ndarray:
     """A 64-bit word per number: the E.164 digits as an integer, or a digest of other text."""
     s = pc.fill_null(arr, "")
-    e164 = mask(pc.match_substring_regex(s, r"^\+\d{1,15}$"))
-    if e164.all():
-        digits = pc.utf8_slice_codeunits(s, 1)
-        length = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.uint64)
+    digits = pc.utf8_slice_codeunits(s, 1)
+    try:  # E.164 numbers (the normal case): the digits as an integer, plus their count
         value = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False).astype(np.uint64)
-        return value + length * np.uint64(10**16)
+        length = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.uint64)
+        if len(s) == 0 or pc.all(pc.starts_with(s, "+")).as_py():
+            return value + length * np.uint64(10**16)
+    except (pa.ArrowInvalid, OverflowError):
+        pass
     enc = pc.dictionary_encode(s)
     words = np.array(
         [
@@ -215,7 +229,9 @@ def _number_words(arr: pa.Array) -> np.ndarray:
     return words[enc.indices.to_numpy(zero_copy_only=False)]
 
 
-def row_ids(start: pa.Array, caller: pa.Array, callee: pa.Array, duration: pa.Array) -> pa.Array:
+def row_ids(
+    start: pa.Array, caller: pa.Array, callee: pa.Array, duration: pa.Array
+) -> tuple[pa.Array, np.ndarray]:
     """``call_id`` for rows without one: 16 hex digits of a hash of the call's identity.
 
     The hash covers the normalised values, so one call spelt two ways (``138...`` and
@@ -237,7 +253,44 @@ def row_ids(start: pa.Array, caller: pa.Array, callee: pa.Array, duration: pa.Ar
         for w in words:
             h = _mix(h ^ w) * _GOLD
         h = _mix(h)
-    return _hex16(h)
+    return _hex16(h), h
+
+
+_NIBBLE = np.zeros(256, np.uint64)
+_NIBBLE[np.frombuffer(b"0123456789", np.uint8)] = np.arange(10, dtype=np.uint64)
+_NIBBLE[np.frombuffer(b"abcdef", np.uint8)] = np.arange(10, 16, dtype=np.uint64)
+
+
+def id_keys(ids: pa.Array) -> np.ndarray:
+    """A 64-bit key per ``call_id``: a derived id's own value, else a digest of the text.
+
+    Dedupe compares these keys (NumPy, no string hashing) instead of the strings.
+    """
+    ids = pc.fill_null(ids, "")
+    keys = np.zeros(len(ids), np.uint64)
+    hexa = mask(pc.match_substring_regex(ids, r"^[0-9a-f]{16}$"))
+    if hexa.any():
+        sub = ids.filter(pa.array(hexa)) if not hexa.all() else ids
+        sub = pa.concat_arrays([sub])  # contiguous data buffer starting at offset 0
+        off = int(np.frombuffer(sub.buffers()[1], np.int32, count=1, offset=sub.offset * 4)[0])
+        raw = np.frombuffer(sub.buffers()[2], np.uint8, count=16 * len(sub), offset=off).reshape(
+            -1, 16
+        )
+        nib = _NIBBLE[raw]
+        shifts = np.arange(60, -4, -4, dtype=np.uint64)
+        keys[hexa] = np.bitwise_or.reduce(nib << shifts, axis=1)
+    other = np.flatnonzero(~hexa)
+    if len(other):
+        enc = pc.dictionary_encode(ids.take(pa.array(other)))
+        digests = np.array(
+            [
+                int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little")
+                for v in enc.dictionary.to_pylist()
+            ],
+            dtype=np.uint64,
+        )
+        keys[other] = digests[enc.indices.to_numpy(zero_copy_only=False)]
+    return keys
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

@@ -258,9 +258,10 @@ class CsvReader(Reader):
             bad_enc |= bad
         out = pa.table(cols)
         # A blank line is no call: drop it (counted) rather than quarantine it.
-        blank = np.ones(n, bool)
-        for name in out.column_names:
-            blank &= ~_nonempty(out[name])
+        blank = ~_nonempty(out[out.column_names[0]])
+        if blank.any():
+            for name in out.column_names[1:]:
+                blank &= ~_nonempty(out[name])
         if blank.any():
             self.blank_lines += int(blank.sum())
             keep = pa.array(np.flatnonzero(~blank))
