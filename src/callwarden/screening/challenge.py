@@ -127,7 +127,7 @@ _TOPIC = {
         re.IGNORECASE,
     ),
     ChallengeKind.REPEAT_NUMBER: re.compile(
-        r"数字|号码|念|读|重复|说一遍|再说|number|digit|"
+        r"数字|号码|念|读|重复|说一遍|再说|what number|which number|digits|"
         r"repeat|say (?:it|that) again|not doing",
         re.IGNORECASE,
     ),
@@ -183,7 +183,7 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     elif names_someone(text):
         return AnswerFit.CORRECT, {"names_someone": True}
     # A reaction is short; a long reply that mentions "number" is a pitch ("card number").
-    if len(text) > (40 if _CJK.search(text) else 90):
+    if len(text) > (40 if _CJK.search(text) else 60):
         return AnswerFit.OFF_TOPIC, ev
     if _TOPIC[challenge.kind].search(text) or _REFUSE.search(text):
         return AnswerFit.ENGAGED, {**ev, "engaged": "topical"}

@@ -66,10 +66,18 @@ def script_signatures(
 
 
 def _bands(num_perm: int, threshold: float) -> tuple[int, int]:
-    """LSH bands and rows for a Jaccard threshold (datasketch's optimiser, equal weights)."""
-    from datasketch.lsh import _optimal_param
+    """LSH bands ``b`` and rows ``r`` (b * r <= num_perm) for a Jaccard threshold.
 
-    return tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))  # type: ignore[return-value]
+    A pair with similarity s becomes a candidate with probability 1 - (1 - s^r)^b, whose
+    steep part sits near (1/b)^(1/r). That point is put a little below the threshold: the
+    candidates are confirmed on their signatures anyway, so recall is what LSH must give.
+    """
+    target = 0.8 * threshold
+    best = min(
+        ((b, num_perm // b) for b in range(1, num_perm + 1)),
+        key=lambda br: abs((1.0 / br[0]) ** (1.0 / br[1]) - target),
+    )
+    return best
 
 
 def similar_pairs(sigs: np.ndarray, threshold: float) -> np.ndarray:

@@ -275,7 +275,7 @@ def simulate_screening(
     *,
     seed: int = 0,
     bot_share: float = 0.5,
-    n_campaigns: int = 30,
+    n_campaigns: int = 60,
     asr_rate: float = 0.04,
 ) -> list[dict[str, Any]]:
     """``n_calls`` screened calls, about ``bot_share`` of them from bot campaigns."""

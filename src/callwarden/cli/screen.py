@@ -1,0 +1,318 @@
+"""Screening and text commands: screen, train-text, classify-text, cluster-scripts,
+simulate-screening. Thin: read, call the screening core, write."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from callwarden.errors import InputError
+
+
+def _read_table(path: Path) -> Any:
+    """A CSV, JSON-lines or Parquet file as a DataFrame."""
+    import pandas as pd
+
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".jsonl", ".ndjson", ".json"}:
+            return pd.read_json(path, lines=suffix != ".json", dtype=False)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except ValueError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from exc
+
+
+def _texts(df: Any, column: str, speaker: str | None = None) -> list[str]:
+    """Texts of a column; a list of turns is joined (only ``speaker``'s turns when given)."""
+    from callwarden.screening.textmodel import dialogue_text
+
+    if column not in df.columns:
+        raise InputError(f"no column {column!r}; columns are: {', '.join(map(str, df.columns))}")
+    out = []
+    for v in df[column].tolist():
+        if isinstance(v, list) and speaker is not None:
+            out.append(
+                "\n".join(
+                    str(t.get("text", ""))
+                    for t in v
+                    if isinstance(t, dict) and t.get("speaker") == speaker
+                )
+            )
+        elif isinstance(v, list):  # a dialogue's turns (teleantifraud, transcripts.jsonl)
+            out.append(dialogue_text(v))
+        else:
+            out.append("" if v is None or v != v else str(v))
+    return out
+
+
+def _labels(df: Any, column: str, missing: str | None) -> list[str]:
+    if column not in df.columns:
+        raise InputError(
+            f"no label column {column!r}; columns are: {', '.join(map(str, df.columns))}"
+        )
+    out = []
+    for i, v in enumerate(df[column].tolist()):
+        if v is None or v != v or v == "":
+            if missing is None:
+                raise InputError(f"row {i + 1} has no label; pass --missing-label to name one")
+            v = missing
+        out.append(str(v))
+    return out
+
+
+def _write_table(df: Any, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        df.to_parquet(out, index=False)
+    else:
+        df.to_csv(out, index=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("screen")
+    def screen(
+        transcripts: Path = typer.Option(..., help="transcripts.jsonl: one call a line"),
+        out: Path | None = typer.Option(None, help="CSV of verdicts (default: print them)"),
+        scripts: Path | None = typer.Option(
+            None, help="known campaign scripts, CSV with script_id,text[,category]"
+        ),
+        batch_scripts: bool = typer.Option(
+            True, help="count a caller script heard on several calls of the file as evidence"
+        ),
+        evaluate: bool = typer.Option(
+            False, help="compare with the truth field caller_kind and print catch rates"
+        ),
+    ) -> None:
+        """Judge each call bot / human / unsure from its transcript, with reasons."""
+        import pandas as pd
+
+        from callwarden.screening.categories import categorise
+        from callwarden.screening.io import read_transcripts
+        from callwarden.screening.judge import screen_batch
+        from callwarden.screening.reasons import render
+        from callwarden.screening.scripts import ScriptLibrary, cluster_scripts
+        from callwarden.screening.transcript import Speaker
+
+        trs = list(read_transcripts(transcripts))
+        library = None
+        if scripts is not None:
+            sdf = _read_table(scripts)
+            for col in ("script_id", "text"):
+                if col not in sdf.columns:
+                    raise InputError(f"{scripts}: needs a {col!r} column")
+            library = ScriptLibrary()
+            cats = sdf["category"] if "category" in sdf.columns else [""] * len(sdf)
+            library.extend(zip(sdf["script_id"], sdf["text"], cats, strict=True))
+        results = screen_batch(trs, library=library, use_batch_scripts=batch_scripts)
+        caller_texts = [t.text_of(Speaker.CALLER) for t in trs]
+        clusters = cluster_scripts(caller_texts, 0.5, min_chars=30)
+        sizes = pd.Series(clusters).map(pd.Series(clusters).value_counts())
+        rows = []
+        for tr, res, text, cl, size in zip(
+            trs, results, caller_texts, clusters, sizes, strict=True
+        ):
+            cat = categorise(text)
+            rows.append(
+                {
+                    "call_id": res.call_id,
+                    "caller": tr.caller,
+                    "verdict": res.verdict.value,
+                    "bot_score": res.bot_score,
+                    "challenges": res.challenges,
+                    "category": cat.category.value,
+                    "category_keywords": "|".join(cat.matched),
+                    "script_cluster": int(cl),
+                    "script_cluster_calls": int(size),
+                    "reasons": json.dumps(
+                        [{"code": r.code.value, **dict(r.evidence)} for r in res.reasons],
+                        ensure_ascii=False,
+                    ),
+                    "reasons_en": "; ".join(render(r, "en") for r in res.reasons),
+                    "reasons_zh": "；".join(render(r, "zh") for r in res.reasons),
+                }
+            )
+        df = pd.DataFrame(rows)
+        counts = df["verdict"].value_counts().to_dict() if len(df) else {}
+        typer.echo(
+            f"{len(df)} calls: "
+            + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("bot", "human", "unsure")),
+            err=out is None,
+        )
+        if evaluate:
+            kinds = [str(t.meta.get("caller_kind", "")) for t in trs]
+            for kind in ("bot", "human"):
+                sel = df[[k == kind for k in kinds]]
+                if len(sel):
+                    share = sel["verdict"].value_counts(normalize=True).to_dict()
+                    typer.echo(
+                        f"  true {kind}s: {len(sel)}; judged bot {share.get('bot', 0):.2%}"
+                        f", human {share.get('human', 0):.2%}, unsure "
+                        f"{share.get('unsure', 0):.2%}",
+                        err=out is None,
+                    )
+        if out is None:
+            df.to_csv(sys.stdout, index=False)
+        else:
+            _write_table(df, out)
+            typer.echo(f"wrote {out}")
+
+    @app.command("train-text")
+    def train_text(
+        input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts and labels"),
+        text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
+        label_column: str = typer.Option(..., help="column with the label"),
+        out: Path | None = typer.Option(None, help="model folder to write"),
+        kind: str = typer.Option("ensemble", help="ensemble or baseline"),
+        missing_label: str | None = typer.Option(None, help="label for rows that have none"),
+        cv: int = typer.Option(0, help="also report k-fold cross-validation (0: none)"),
+        baseline: bool = typer.Option(
+            False, help="with --cv: run the baseline on the same folds and print the ratio"
+        ),
+        exclude_from_macro: list[str] = typer.Option(
+            [], help="labels left out of the macro-F1 (e.g. normal)"
+        ),
+        report: Path | None = typer.Option(None, help="write the CV report as JSON here"),
+        seed: int = typer.Option(0, help="fold shuffling and model seed"),
+    ) -> None:
+        """Train a text classifier (scripts, transcripts); optionally cross-validate it."""
+        from callwarden.screening.io import save_model
+        from callwarden.screening.textmodel import MODEL_KINDS, TextClassifier, cross_validate
+
+        if kind not in MODEL_KINDS:
+            raise InputError(f"--kind must be one of {', '.join(MODEL_KINDS)}")
+        if out is None and cv == 0:
+            raise InputError("nothing to do: give --out, --cv or both")
+        df = _read_table(input)
+        texts = _texts(df, text_column)
+        labels = _labels(df, label_column, missing_label)
+        if len(set(labels)) < 2:
+            raise InputError("need at least two distinct labels to train")
+        reports: dict[str, Any] = {}
+        if cv:
+            if cv < 2:
+                raise InputError("--cv needs at least 2 folds")
+            kinds = ["baseline", kind] if baseline and kind != "baseline" else [kind]
+            for k in kinds:
+                rep = cross_validate(
+                    texts,
+                    labels,
+                    kind=k,
+                    folds=cv,
+                    seed=seed,
+                    exclude_from_macro=exclude_from_macro,
+                )
+                reports[k] = rep.as_dict()
+                typer.echo(
+                    f"{k}: {cv}-fold macro-F1 over {len(rep.macro_labels)} labels "
+                    f"{rep.macro_f1:.4f}, accuracy {rep.accuracy:.4f}"
+                )
+                for lab, f in rep.per_class_f1.items():
+                    typer.echo(f"  {lab:<48} F1 {f:.4f}")
+            if len(kinds) == 2:
+                b, m = reports["baseline"]["macro_f1"], reports[kind]["macro_f1"]
+                typer.echo(
+                    f"{kind} / baseline macro-F1: {m / b:.4f}; error ratio "
+                    f"{(1 - m) / max(1 - b, 1e-9):.3f}"
+                )
+            last = reports[kinds[-1]]
+            typer.echo("confusion (rows true, columns predicted): " + ", ".join(last["labels"]))
+            for lab, row in zip(last["labels"], last["confusion"], strict=True):
+                typer.echo(f"  {lab[:24]:<24} " + " ".join(f"{v:5d}" for v in row))
+            if report is not None:
+                report.parent.mkdir(parents=True, exist_ok=True)
+                report.write_text(
+                    json.dumps(reports, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                )
+        if out is not None:
+            model = TextClassifier(kind=kind, seed=seed).fit(texts, labels)
+            save_model(
+                model,
+                out,
+                extra={
+                    "rows": len(texts),
+                    "text_column": text_column,
+                    "label_column": label_column,
+                },
+            )
+            typer.echo(
+                f"trained {kind} on {len(texts)} rows, {len(model.classes_)} labels; wrote {out}"
+            )
+
+    @app.command("classify-text")
+    def classify_text(
+        input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts"),
+        text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
+        model: Path = typer.Option(..., help="model folder from train-text"),
+        out: Path = typer.Option(..., help="output file: the input plus predicted and score"),
+    ) -> None:
+        """Add ``predicted`` and ``score`` columns from a trained text model."""
+        from callwarden.screening.io import load_model
+
+        clf = load_model(model)
+        df = _read_table(input)
+        pred, score = clf.predict_with_score(_texts(df, text_column))
+        df = df.copy()
+        df["predicted"] = pred
+        df["score"] = score.round(4)
+        for col in df.columns:  # lists of turns do not fit in a CSV cell
+            if df[col].map(lambda v: isinstance(v, list | dict)).any():
+                df[col] = df[col].map(lambda v: json.dumps(v, ensure_ascii=False))
+        _write_table(df, out)
+        typer.echo(f"classified {len(df)} rows; wrote {out}")
+
+    @app.command("cluster-scripts")
+    def cluster_scripts_cmd(
+        input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts"),
+        text_column: str = typer.Option(..., help="column with the transcript or script text"),
+        id_column: str = typer.Option(..., help="column that identifies each row"),
+        out: Path = typer.Option(..., help="output file: id, cluster, cluster_size"),
+        threshold: float = typer.Option(0.5, help="Jaccard similarity of n-gram sets to join"),
+        words: bool = typer.Option(False, help="compare jieba word bigrams, not characters"),
+    ) -> None:
+        """Group texts that play the same script into clusters (campaigns) for analysts."""
+        import pandas as pd
+
+        from callwarden.screening.scripts import cluster_scripts
+
+        if not 0.0 < threshold <= 1.0:
+            raise InputError("--threshold must be in (0, 1]")
+        df = _read_table(input)
+        if id_column not in df.columns:
+            raise InputError(f"no id column {id_column!r}")
+        labels = cluster_scripts(
+            _texts(df, text_column), threshold, mode="word" if words else "char"
+        )
+        res = pd.DataFrame({id_column: df[id_column].values, "cluster": labels})
+        res["cluster_size"] = res["cluster"].map(res["cluster"].value_counts())
+        _write_table(res, out)
+        big = int((res.drop_duplicates("cluster")["cluster_size"] > 1).sum())
+        typer.echo(
+            f"{len(res)} texts, {res['cluster'].nunique()} clusters ({big} with more "
+            f"than one text); wrote {out}"
+        )
+
+    @app.command("simulate-screening")
+    def simulate_screening_cmd(
+        out: Path = typer.Option(..., help="transcripts.jsonl to write"),
+        calls: int = typer.Option(2000, help="number of screened calls"),
+        seed: int = typer.Option(0, help="random seed"),
+        bot_share: float = typer.Option(0.5, help="share of calls from bot campaigns"),
+        campaigns: int = typer.Option(60, help="number of bot campaigns"),
+    ) -> None:
+        """Simulate calls screened by a call assistant that challenges bots and people."""
+        from callwarden.sim.screening import simulate_screening, write_jsonl
+
+        if calls < 1 or not 0.0 <= bot_share <= 1.0:
+            raise InputError("--calls must be positive and --bot-share in [0, 1]")
+        recs = simulate_screening(calls, seed=seed, bot_share=bot_share, n_campaigns=campaigns)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_jsonl(recs, out)
+        typer.echo(f"wrote {len(recs)} screened calls to {out}")

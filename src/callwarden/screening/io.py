@@ -1,0 +1,80 @@
+"""Reading and writing the screening package's own artefacts: transcripts, model folders.
+
+A model folder holds ``model.pkl`` (the fitted :class:`TextClassifier`) and ``meta.json``
+(format version, kind, labels, training size, callwarden version), checked on load so a
+folder from another version or kind fails with a clear ModelError rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from callwarden.errors import InputError, ModelError
+from callwarden.screening.textmodel import TextClassifier
+from callwarden.screening.transcript import Transcript, transcript_from_dict
+
+MODEL_FORMAT = 1
+
+
+def read_transcripts(path: Path) -> Iterator[Transcript]:
+    """Transcripts from a JSON-lines file (one call an object); blank lines are skipped."""
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{i}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(obj, dict):
+                raise InputError(f"{path}:{i}: each line must be a JSON object")
+            yield transcript_from_dict(obj, index=i)
+
+
+def save_model(
+    model: TextClassifier, out_dir: Path, *, extra: dict[str, Any] | None = None
+) -> None:
+    from callwarden import __version__
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "model.pkl").open("wb") as fh:
+        pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    meta = {
+        "format": MODEL_FORMAT,
+        "kind": model.kind,
+        "labels": model.classes_.tolist(),
+        "callwarden_version": __version__,
+        **(extra or {}),
+    }
+    (out_dir / "meta.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def load_model(model_dir: Path) -> TextClassifier:
+    meta_path, pkl = model_dir / "meta.json", model_dir / "model.pkl"
+    if not meta_path.exists() or not pkl.exists():
+        raise ModelError(
+            f"{model_dir} is not a text model folder (needs meta.json and "
+            "model.pkl; make one with `callwarden train-text`)"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{meta_path} is not valid JSON") from exc
+    if meta.get("format") != MODEL_FORMAT:
+        raise ModelError(
+            f"{model_dir} has model format {meta.get('format')!r}; this "
+            f"callwarden reads format {MODEL_FORMAT}: retrain it"
+        )
+    with pkl.open("rb") as fh:
+        model = pickle.load(fh)  # our own artefact, written by save_model
+    if not isinstance(model, TextClassifier):
+        raise ModelError(f"{pkl} does not hold a callwarden text classifier")
+    return model
