@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from callwarden.sim.reminders import Clinics, Sales, Schools
 from callwarden.sim.scenario import Scenario, load_scenario
 from callwarden.sim.seats import HumanSeats
 from callwarden.sim.subscribers import Subscribers
-from callwarden.sim.world import SimContext, build_world
+from callwarden.sim.world import SimContext, TrafficModel, build_world
 
 POPULATION_NAMES = tuple(p.name.lower() for p in Population)
 LEG_NAMES = (None, "agent", "customer")
@@ -69,7 +69,7 @@ def simulate(
         raise InputError("seed must be a non-negative integer")
     started = time.perf_counter()
     ctx = build_world(scen, seed, days, n_subs)
-    populations = [
+    populations: list[TrafficModel] = [
         Subscribers(ctx),
         Couriers(ctx),
         AxbPlatforms(ctx),
@@ -86,9 +86,8 @@ def simulate(
         for pop in populations:
             batches.extend(pop.day(ctx, day))
         ctx.shared.pop(f"hotline:{day}", None)
-    calls = concat(batches)
+    calls = merge_sorted(batches)
     del batches
-    calls = take(calls, np.argsort(calls.t_us, kind="stable"))
     numbers = ctx.table.finish()
     strings = numbers.e164()
     call_ids = fixed_width_ids(f"s{seed}-", np.arange(len(calls)), 10)
@@ -120,6 +119,7 @@ def simulate(
                 "label": LABELS[c.label],
                 "category": c.category,
                 "platform": c.platform,
+                **c.meta,
             }
             for c in ctx.campaigns
         ],
@@ -130,8 +130,42 @@ def simulate(
     return SimResult(cdrs, labels, registry, truth, transcripts, manifest)
 
 
+def merge_sorted(batches: list[CallBatch]) -> CallBatch:
+    """All calls in time order. Batches that come out sorted (the big subscriber batch of each
+    day) are concatenated; the rest are sorted and merged in by position, so no gather runs
+    over the millions of rows of the sorted part."""
+    big = sorted(
+        (b for b in batches if len(b) > 50_000 and bool(np.all(np.diff(b.t_us) >= 0))),
+        key=lambda b: int(b.t_us[0]),
+    )
+    rest = [b for b in batches if not any(b is g for g in big)]
+    base = concat(big)
+    if len(base) and not bool(np.all(np.diff(base.t_us) >= 0)):
+        return take(concat(batches), np.argsort(concat(batches).t_us))
+    small = concat(rest)
+    small = take(small, np.argsort(small.t_us))
+    pos = np.searchsorted(base.t_us, small.t_us, side="right") + np.arange(len(small))
+    n = len(base) + len(small)
+    from_small = np.zeros(n, dtype=bool)
+    from_small[pos] = True
+    merged = {}
+    for f in fields(CallBatch):
+        a, b = getattr(base, f.name), getattr(small, f.name)
+        out = np.empty(n, dtype=a.dtype)
+        out[pos] = b
+        out[~from_small] = a
+        merged[f.name] = out
+    return CallBatch(**merged)
+
+
 def _masked_take(values: pa.Array, idx: np.ndarray) -> pa.Array:
-    return pc.take(values, pa.array(idx, mask=idx < 0))
+    """``values[idx]`` with nulls where ``idx < 0``; a dictionary cast beats ``take`` on long columns."""
+    indices = pa.array(idx.astype(np.int32), mask=idx < 0)
+    return pa.DictionaryArray.from_arrays(indices, values).cast(values.type)
+
+
+def _take(values: pa.Array, idx: np.ndarray) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(pa.array(idx.astype(np.int32)), values).cast(values.type)
 
 
 def _cdr_table(
@@ -155,8 +189,8 @@ def _cdr_table(
     columns = {
         "call_id": call_ids,
         "start_time": pa.array(calls.t_us, pa.timestamp("us", tz="UTC")),
-        "caller": pc.take(strings, pa.array(calls.caller)),
-        "callee": pc.take(strings, pa.array(calls.callee)),
+        "caller": _take(strings, calls.caller),
+        "callee": _take(strings, calls.callee),
         "duration_s": pa.array(calls.duration, pa.float64()),
         "answered": pa.array(calls.duration > 0),
         "ring_s": pa.array(calls.ring, pa.float64()),
@@ -224,7 +258,9 @@ def _labels_table(
     campaign: np.ndarray,
     cats: list[str],
 ) -> pa.Table:
-    callers = np.unique(calls.caller)
+    seen = np.zeros(len(label), dtype=bool)
+    seen[calls.caller] = True
+    callers = np.flatnonzero(seen)
     missing = callers[label[callers] < 0]
     if len(missing):  # every calling number must have its truth
         raise AssertionError(f"{len(missing)} calling numbers have no label")

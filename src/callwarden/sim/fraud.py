@@ -10,6 +10,8 @@ quickly or goes on for minutes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from callwarden.sim.calls import CallBatch, Label, Population, local_seconds, make_batch, outcomes
@@ -18,22 +20,37 @@ from callwarden.sim.operations import callbacks_to_display, rotation_slots
 from callwarden.sim.world import SimContext
 
 
+@dataclass
+class FraudOp:
+    campaign: int
+    igw: bool  # from abroad through an international gateway (spoofed); else a SIM box here
+    ids: np.ndarray  # caller IDs (spoofed) or SIM cards
+    volume: float
+    every: float
+    targets: np.ndarray
+    city: int
+    answer: float
+    ingress: int
+    ptr: int = 0
+    slot: int = 0
+
+
 class FraudOps:
     stream = 10
 
     def __init__(self, ctx: SimContext) -> None:
         p = ctx.scenario.fraud
         rng = ctx.rng(self.stream, 0)
-        self.ops: list[dict[str, object]] = []
+        self.ops: list[FraudOp] = []
         prefixes = other_province_prefixes("cmcc")
         for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
             category = str(p.categories[int(rng.integers(len(p.categories)))])
             igw = bool(rng.random() < p.igw_share)
-            camp = ctx.campaign(
-                rng, "fraud", int(Label.FRAUD), category, "igw" if igw else "simbox"
-            )
-            volume = rng.uniform(*p.calls_per_day)
-            every = rng.uniform(*p.rotate_every)
+            entry = "igw" if igw else "simbox"
+            camp = ctx.campaign(rng, "fraud", int(Label.FRAUD), category, entry)
+            volume = float(rng.uniform(*p.calls_per_day))
+            ctx.campaigns[camp].meta.update(calls_per_day=round(volume), entry=entry)
+            every = float(rng.uniform(*p.rotate_every))
             n_ids = max(3, int(volume * 3 / every))  # enough caller IDs for a few days
             nsn = ctx.table.sparse_mobile(rng, prefixes, n_ids)
             if igw:
@@ -44,27 +61,22 @@ class FraudOps:
                 ctx.set_imei(ids, np.repeat(ctx.new_imeis(rng, 1), n_ids))
             ctx.label(ids, int(Label.FRAUD), category, camp)
             city = int(ctx.city_of_subs(rng, 1)[0])
-            targets = rng.permutation(ctx.subs)[: int(volume * 10)]
+            bonus = 0.1 if category == "impersonation_acquaintance" else 0.0
+            gateway = f"IGW-{('GZ', 'SH')[int(rng.integers(2))]}-1"
             self.ops.append(
-                {
-                    "campaign": camp,
-                    "igw": igw,
-                    "ids": ids,
-                    "volume": volume,
-                    "every": every,
-                    "targets": targets,
-                    "ptr": 0,
-                    "slot": 0,
-                    "city": city,
-                    "answer": min(
-                        0.9,
-                        rng.uniform(*p.answer)
-                        + (0.1 if category == "impersonation_acquaintance" else 0.0),
-                    ),
-                    "ingress": ctx.ingress(f"IGW-{('GZ', 'SH')[int(rng.integers(2))]}-1")
-                    if igw
-                    else ctx.ingress(f"MSC-HN{city:02d}-1"),
-                }
+                FraudOp(
+                    campaign=camp,
+                    igw=igw,
+                    ids=ids,
+                    volume=volume,
+                    every=every,
+                    targets=ctx.subs[
+                        rng.integers(0, len(ctx.subs), size=int(volume * 10))
+                    ],  # a leaked list
+                    city=city,
+                    answer=min(0.9, float(rng.uniform(*p.answer)) + bonus),
+                    ingress=ctx.ingress(gateway if igw else f"MSC-HN{city:02d}-1"),
+                )
             )
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
@@ -72,13 +84,12 @@ class FraudOps:
         rng = ctx.rng(self.stream, day + 1)
         out: list[CallBatch] = []
         for op in self.ops:
-            n = int(rng.poisson(float(op["volume"])))  # type: ignore[arg-type]
+            n = int(rng.poisson(op.volume))
             if n == 0:
                 continue
-            targets: np.ndarray = op["targets"]  # type: ignore[assignment]
-            idx = (int(op["ptr"]) + np.arange(n)) % len(targets)  # type: ignore[call-overload]
-            op["ptr"] = int(idx[-1]) + 1
-            callee = targets[idx]
+            idx = (op.ptr + np.arange(n)) % len(op.targets)
+            op.ptr = int(idx[-1]) + 1
+            callee = op.targets[idx]
             long = rng.random(n) < p.long_talk_share
             talk = np.where(
                 long,
@@ -87,27 +98,24 @@ class FraudOps:
             )
             talk = np.clip(np.round(talk, 1), 1.0, 7200.0)
             dur, ring, cause = outcomes(
-                rng, n, answer=float(op["answer"]), reject=0.1, talk=talk, give_up=(25.0, 45.0)
-            )  # type: ignore[arg-type]
-            slots = rotation_slots(rng, cause, float(op["every"]), 0.3) + int(op["slot"])  # type: ignore[arg-type]
-            op["slot"] = int(slots[-1]) + 1
-            ids: np.ndarray = op["ids"]  # type: ignore[assignment]
-            caller = ids[slots % len(ids)]
-            igw = bool(op["igw"])
+                rng, n, answer=op.answer, reject=0.1, talk=talk, give_up=(25.0, 45.0)
+            )
+            slots = rotation_slots(rng, cause, op.every, 0.3) + op.slot
+            op.slot = int(slots[-1]) + 1
             calls = make_batch(
-                caller=caller,
+                caller=op.ids[slots % len(op.ids)],
                 callee=callee,
                 t_us=ctx.day_us(day, local_seconds(rng, n, "fraud")),
                 duration=dur,
                 ring=ring,
                 cause=cause,
-                ingress=int(op["ingress"]),  # type: ignore[call-overload]
-                attest=np.where(rng.random(n) < 0.7, 0, 3) if igw else 1,
-                caller_region=-2 if igw else ctx.city_region[int(op["city"])],  # type: ignore[call-overload]
+                ingress=op.ingress,
+                attest=np.where(rng.random(n) < 0.7, 0, 3) if op.igw else 1,
+                caller_region=-2 if op.igw else ctx.city_region[op.city],
                 population=Population.FRAUD,
                 label=Label.FRAUD,
-                campaign=int(op["campaign"]),  # type: ignore[call-overload]
-                spoofed=igw,
+                campaign=op.campaign,
+                spoofed=op.igw,
             )
             out.append(calls)
             out.append(callbacks_to_display(ctx, rng, day, calls, 0.03, rents=False))

@@ -8,6 +8,8 @@ Clinics, schools and sales staff are in :mod:`callwarden.sim.reminders`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from callwarden.cdr.schema import CAUSE_NO_ANSWER, CAUSE_NORMAL_CLEARING, CAUSE_USER_BUSY
@@ -152,6 +154,16 @@ class Couriers:
         return [calls, back]
 
 
+@dataclass
+class Platform:
+    category: str  # food_delivery | ride_hailing
+    x: np.ndarray  # the platform's privacy numbers
+    workers: np.ndarray  # riders / drivers (their own mobiles)
+    worker_city: np.ndarray
+    orders: float  # orders a day that need a call
+    ingress: int
+
+
 class AxbPlatforms:
     """Ride-hailing and food-delivery privacy numbers (AXB): a legitimate bridge.
 
@@ -166,7 +178,7 @@ class AxbPlatforms:
         p = ctx.scenario.axb
         rng = ctx.rng(self.stream, 0)
         self.orders = max(20.0, p.orders_per_million * ctx.n_subs / 1e6)
-        self.platforms: list[dict[str, object]] = []
+        self.platforms: list[Platform] = []
         capital = HOME_CITIES[0].region
         for j, (category, share) in enumerate(
             (("food_delivery", p.food_share), ("ride_hailing", 1 - p.food_share))
@@ -184,31 +196,22 @@ class AxbPlatforms:
             workers = np.concatenate([ctx.take_idle(int(c), "mobile", 1) for c in cities])
             ctx.label(x_rows, 0, category)
             ctx.label(workers, 0, category)
-            self.platforms.append(
-                {
-                    "category": category,
-                    "x": x_rows,
-                    "workers": workers,
-                    "worker_city": cities,
-                    "orders": orders,
-                    "ingress": ctx.ingress(f"SIPT-V{j + 1}-1"),
-                }
-            )
+            ingress = ctx.ingress(f"SIPT-V{j + 1}-1")
+            self.platforms.append(Platform(category, x_rows, workers, cities, orders, ingress))
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
         p = ctx.scenario.axb
         rng = ctx.rng(self.stream, day + 1)
         out: list[CallBatch] = []
         for plat in self.platforms:
-            workers: np.ndarray = plat["workers"]  # type: ignore[assignment]
-            x_rows: np.ndarray = plat["x"]  # type: ignore[assignment]
-            n = int(rng.poisson(float(plat["orders"])))  # type: ignore[arg-type]
+            workers, x_rows = plat.workers, plat.x
+            n = int(rng.poisson(plat.orders))
             w = rng.integers(0, len(workers), size=n)
             worker = workers[w]
-            customer = ctx.random_subs(rng, plat["worker_city"][w], n)  # type: ignore[index]
+            customer = ctx.random_subs(rng, plat.worker_city[w], n)
             x = x_rows[rng.integers(0, len(x_rows), size=n)]
             seconds = local_seconds(
-                rng, n, "courier" if plat["category"] == "food_delivery" else "social"
+                rng, n, "courier" if plat.category == "food_delivery" else "social"
             )
             talk = talk_times(rng, n, p.talk_median_s, p.talk_sigma)
             dur, ring, cause = outcomes(
@@ -238,14 +241,14 @@ class AxbPlatforms:
                 duration=dur,
                 ring=ring,
                 cause=cause,
-                ingress=int(plat["ingress"]),
+                ingress=plat.ingress,
                 attest=1,
                 population=Population.AXB,  # type: ignore[call-overload]
                 bridge=ids,
                 leg=Leg.CUSTOMER,
             )
             out.append(customer_leg)
-            out.extend(self._returns(ctx, rng, day, customer_leg, worker, int(plat["ingress"])))  # type: ignore[call-overload]
+            out.extend(self._returns(ctx, rng, day, customer_leg, worker, plat.ingress))
         return out
 
     def _returns(

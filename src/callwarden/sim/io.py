@@ -30,9 +30,15 @@ def write_sim(result: SimResult, out_dir: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(result.cdrs, out / "cdrs.parquet", compression="zstd")
     pq.write_table(result.call_truth, out / "call_truth.parquet", compression="zstd")
-    options = pacsv.WriteOptions(quoting_style="none")
-    pacsv.write_csv(result.labels, out / "labels.csv", write_options=options)
-    pacsv.write_csv(result.registry, out / "registry.csv", write_options=options)
+    for name, table in (("labels.csv", result.labels), ("registry.csv", result.registry)):
+        # pyarrow quotes header names; write a plain header and unquoted rows (no commas in values)
+        with (out / name).open("wb") as f:
+            f.write((",".join(table.column_names) + "\n").encode())
+            pacsv.write_csv(
+                table,
+                f,
+                write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"),
+            )
     with (out / "transcripts.jsonl").open("w", encoding="utf-8") as f:
         for row in result.transcripts:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -11,6 +11,8 @@ through the platform's trunk.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from callwarden.cdr.schema import CAUSE_CALL_REJECTED
@@ -122,79 +124,99 @@ def spoof_attestation(rng: np.random.Generator, n: int) -> np.ndarray:
     return choice_weights(rng, [0.3, 0.0, 0.1, 0.6], n).astype(np.int8)
 
 
+@dataclass
+class AiOp:
+    """One AI outbound operation's fixed set-up and its progress through its list."""
+
+    campaign: int
+    attempts: float
+    local: bool
+    pools: dict[int, np.ndarray]  # callee city -> display numbers (local display)
+    pool: np.ndarray  # all display numbers
+    answer: float
+    reject: float
+    every: float
+    pilot: int  # the trunk customer's number, sent as asserted identity on some calls
+    callees: np.ndarray
+    ingress: list[int]
+    region: int
+    friends: np.ndarray
+    ptr: int = 0
+    slot: int = 0
+
+
 class AiRobocalls:
     stream = 8
 
     def __init__(self, ctx: SimContext) -> None:
         p = ctx.scenario.ai_robocall
         rng = ctx.rng(self.stream, 0)
-        self.ops: list[dict[str, object]] = []
+        self.ops: list[AiOp] = []
         for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
-            category = str(p.categories[int(rng.integers(len(p.categories)))])
-            vendor = int(rng.integers(1, VENDORS + 1))
-            camp = ctx.campaign(
-                rng, "ai_robocall", int(Label.HARASSMENT), category, f"SIPT-V{vendor}"
-            )
-            attempts = float(
-                np.exp(rng.uniform(np.log(p.attempts_per_day[0]), np.log(p.attempts_per_day[1])))
-            )
-            pool_size = max(5, int(attempts / rng.uniform(*p.calls_per_number)))
-            local = rng.random() < p.local_display_share
-            pools: dict[int, np.ndarray] = {}
-            if local:  # one pool per home city: the callee sees their own area code
-                for ci, city in enumerate(HOME_CITIES):
-                    k = max(2, int(pool_size / len(HOME_CITIES)))
+            self.ops.append(self._setup(ctx, rng))
+
+    @staticmethod
+    def _setup(ctx: SimContext, rng: np.random.Generator) -> AiOp:
+        p = ctx.scenario.ai_robocall
+        category = str(p.categories[int(rng.integers(len(p.categories)))])
+        vendor = int(rng.integers(1, VENDORS + 1))
+        camp = ctx.campaign(rng, "ai_robocall", int(Label.HARASSMENT), category, f"SIPT-V{vendor}")
+        lo, hi = np.log(p.attempts_per_day[0]), np.log(p.attempts_per_day[1])
+        attempts = float(np.exp(rng.uniform(lo, hi)))
+        pool_size = max(5, int(attempts / rng.uniform(*p.calls_per_number)))
+        local = bool(rng.random() < p.local_display_share)
+        every = round(float(rng.uniform(*p.rotate_every)), 1)
+        ctx.campaigns[camp].meta.update(
+            attempts_per_weekday=int(attempts),
+            caller_id_pool=pool_size,
+            rotate_every=every,
+            display="local" if local else "fixed_cities",
+        )
+        lists = buy_lists(
+            ctx, rng, int(rng.integers(int(p.lists_per_op[0]), int(p.lists_per_op[1]) + 1))
+        )
+        pools: dict[int, np.ndarray] = {}
+        if (
+            local
+        ):  # a pool per callee city, sized by what the run dials: callees see their area code
+            window = lists[np.arange(int(attempts * ctx.days)) % len(lists)]
+            city_of = np.maximum(ctx.table.origin()[1][window], 0)
+            share = np.bincount(city_of, minlength=len(HOME_CITIES)) / len(window)
+            for ci, city in enumerate(HOME_CITIES):
+                if share[ci] > 0:
+                    k = max(2, int(round(pool_size * share[ci])))
                     pools[ci] = caller_id_pool(
                         ctx, rng, city.area_code, city.local_digits, ci, k, p.unallocated_share
                     )
-                pool = np.concatenate(list(pools.values()))
-            else:  # a few display cities, the article's 深圳 / 上海 / 杭州 fixed lines
-                areas = rng.choice(len(DISPLAY_AREAS), size=int(rng.integers(1, 4)), replace=False)
-                parts = []
-                for a in areas:
-                    code, digits = list(DISPLAY_AREAS.values())[int(a)]
-                    parts.append(
-                        caller_id_pool(
-                            ctx,
-                            rng,
-                            code,
-                            digits,
-                            -1,
-                            max(2, pool_size // len(areas)),
-                            p.unallocated_share,
-                        )
-                    )
-                pool = rng.permutation(np.concatenate(parts))
-            pilot = ctx.table.add(
-                np.array([4000000000 + int(rng.integers(0, 10**8))]), True, -1, NumberKind.NONGEO
-            )
-            ctx.label(pool, int(Label.HARASSMENT), category, camp)
-            n_ing = int(rng.integers(int(p.ingress_per_op[0]), int(p.ingress_per_op[1]) + 1))
-            self.ops.append(
-                {
-                    "campaign": camp,
-                    "attempts": attempts,
-                    "local": local,
-                    "pools": pools,
-                    "pool": pool,
-                    "answer": rng.uniform(*p.answer),
-                    "reject": rng.uniform(*p.reject),
-                    "every": rng.uniform(*p.rotate_every),
-                    "pilot": int(pilot[0]),
-                    "list": buy_lists(
-                        ctx,
-                        rng,
-                        int(rng.integers(int(p.lists_per_op[0]), int(p.lists_per_op[1]) + 1)),
-                    ),
-                    "ptr": 0,
-                    "slot": 0,
-                    "ingress": [ctx.ingress(f"SIPT-V{vendor}-{k + 1}") for k in range(n_ing)],
-                    "region": ctx.table.region_id(
-                        HOME_CITIES[int(rng.integers(len(HOME_CITIES)))].region
-                    ),
-                    "friends": ctx.take_idle(int(rng.integers(len(HOME_CITIES))), "mobile", 8),
-                }
-            )
+            pool = np.concatenate(list(pools.values()))
+        else:  # a few display cities, the article's 深圳 / 上海 / 杭州 fixed lines
+            areas = rng.choice(len(DISPLAY_AREAS), size=int(rng.integers(1, 4)), replace=False)
+            parts = []
+            for a in areas:
+                code, digits = list(DISPLAY_AREAS.values())[int(a)]
+                k = max(2, pool_size // len(areas))
+                parts.append(caller_id_pool(ctx, rng, code, digits, -1, k, p.unallocated_share))
+            pool = rng.permutation(np.concatenate(parts))
+        pilot = ctx.table.add(
+            np.array([4000000000 + int(rng.integers(0, 10**8))]), True, -1, NumberKind.NONGEO
+        )
+        ctx.label(pool, int(Label.HARASSMENT), category, camp)
+        n_ing = int(rng.integers(int(p.ingress_per_op[0]), int(p.ingress_per_op[1]) + 1))
+        return AiOp(
+            campaign=camp,
+            attempts=attempts,
+            local=local,
+            pools=pools,
+            pool=pool,
+            answer=float(rng.uniform(*p.answer)),
+            reject=float(rng.uniform(*p.reject)),
+            every=every,
+            pilot=int(pilot[0]),
+            callees=lists,
+            ingress=[ctx.ingress(f"SIPT-V{vendor}-{k + 1}") for k in range(n_ing)],
+            region=ctx.table.region_id(HOME_CITIES[int(rng.integers(len(HOME_CITIES)))].region),
+            friends=ctx.take_idle(int(rng.integers(len(HOME_CITIES))), "mobile", 8),
+        )
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
         p = ctx.scenario.ai_robocall
@@ -204,34 +226,30 @@ class AiRobocalls:
         out = []
         _, city_of, _, allocated = ctx.table.origin()
         for op in self.ops:
-            n = int(op["attempts"] * factor)  # type: ignore[operator]
-            lst: np.ndarray = op["list"]  # type: ignore[assignment]
-            idx = (int(op["ptr"]) + np.arange(n)) % len(lst)  # type: ignore[call-overload]
-            op["ptr"] = int(idx[-1]) + 1 if n else op["ptr"]
-            callee = lst[idx]
-            dead = ~allocated[callee]
+            n = int(op.attempts * factor)
+            if n == 0:
+                continue
+            idx = (op.ptr + np.arange(n)) % len(op.callees)
+            op.ptr = int(idx[-1]) + 1
+            callee = op.callees[idx]
             talk = talk_mixture(rng, n, p.pad_talk_s, human=False)
             dur, ring, cause = outcomes(
                 rng,
                 n,
-                answer=op["answer"],
-                reject=op["reject"],
+                answer=op.answer,
+                reject=op.reject,
                 busy=0.02,
-                dead=dead,
-                talk=talk,  # type: ignore[arg-type]
+                dead=~allocated[callee],
+                talk=talk,
                 give_up=(15.0, 28.0),
             )
-            slots = rotation_slots(rng, cause, float(op["every"]), p.rotate_after_reject) + int(
-                op["slot"]
-            )  # type: ignore[arg-type]
-            op["slot"] = int(slots[-1]) + 1 if n else op["slot"]
+            slots = rotation_slots(rng, cause, op.every, p.rotate_after_reject) + op.slot
+            op.slot = int(slots[-1]) + 1
             caller = self._display(op, slots, city_of[callee])
-            profile = "spread" if p.pacing == "human" else "dialer"
-            seconds = np.sort(local_seconds(rng, n, profile))  # the dialer walks its list in order
-            if p.pacing == "human":
-                seconds = rng.permutation(seconds)
-            ingress = np.asarray(op["ingress"])[rng.integers(0, len(op["ingress"]), size=n)]  # type: ignore[arg-type]
-            asserted = np.where(rng.random(n) < p.pai_share, int(op["pilot"]), -1)  # type: ignore[call-overload]
+            if p.pacing == "human":  # spread over the day, in no list order
+                seconds = rng.permutation(local_seconds(rng, n, "spread"))
+            else:  # the dialer walks its list in order through working hours
+                seconds = np.sort(local_seconds(rng, n, "dialer"))
             calls = make_batch(
                 caller=caller,
                 callee=callee,
@@ -239,33 +257,32 @@ class AiRobocalls:
                 duration=dur,
                 ring=ring,
                 cause=cause,
-                ingress=ingress,
-                asserted=asserted,
+                ingress=np.asarray(op.ingress)[rng.integers(0, len(op.ingress), size=n)],
+                asserted=np.where(rng.random(n) < p.pai_share, op.pilot, -1),
                 attest=spoof_attestation(rng, n),
-                caller_region=int(op["region"]),  # type: ignore[call-overload]
+                caller_region=op.region,
                 population=Population.AI_ROBOCALL,
                 label=Label.HARASSMENT,
-                campaign=int(op["campaign"]),  # type: ignore[call-overload]
+                campaign=op.campaign,
                 spoofed=True,
                 bot=True,
             )
             out.append(calls)
-            out.extend(wash_calls(ctx, rng, day, calls, op, p.mixed_benign, Population.AI_ROBOCALL))
+            out.extend(
+                wash_calls(ctx, rng, day, calls, op.friends, p.mixed_benign, Population.AI_ROBOCALL)
+            )
             out.append(
                 callbacks_to_display(ctx, rng, day, calls, p.callback, rents=p.mixed_benign > 0)
             )
         return out
 
     @staticmethod
-    def _display(op: dict[str, object], slots: np.ndarray, callee_city: np.ndarray) -> np.ndarray:
-        if not op["local"]:
-            pool: np.ndarray = op["pool"]  # type: ignore[assignment]
-            return pool[slots % len(pool)]
-        caller = np.empty(len(slots), dtype=np.int64)
-        pools: dict[int, np.ndarray] = op["pools"]  # type: ignore[assignment]
-        city = np.where(callee_city >= 0, callee_city, 0)
-        for ci, pool in pools.items():
-            m = city == ci
+    def _display(op: AiOp, slots: np.ndarray, callee_city: np.ndarray) -> np.ndarray:
+        if not op.local:
+            return op.pool[slots % len(op.pool)]
+        caller = op.pool[slots % len(op.pool)]  # callees outside every pooled city
+        for ci, pool in op.pools.items():
+            m = callee_city == ci
             caller[m] = pool[slots[m] % len(pool)]
         return caller
 
@@ -305,7 +322,7 @@ def wash_calls(
     rng: np.random.Generator,
     day: int,
     calls: CallBatch,
-    op: dict[str, object],
+    friends: np.ndarray,
     share: float,
     population: Population,
 ) -> list[CallBatch]:
@@ -314,7 +331,6 @@ def wash_calls(
 
     if share <= 0 or not len(calls):
         return []
-    friends: np.ndarray = op["friends"]  # type: ignore[assignment]
     n = int(rng.binomial(len(calls), share))
     src = rng.integers(0, len(calls), size=n)
     caller = calls.caller[src]

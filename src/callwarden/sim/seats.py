@@ -10,6 +10,8 @@ platform's trunk and overlap in time, and the network sees no outbound call from
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from callwarden.cdr.schema import CAUSE_NORMAL_CLEARING
@@ -35,64 +37,80 @@ def seat_timeline(rng: np.random.Generator, busy_s: np.ndarray) -> np.ndarray:
     return np.where(start >= 12 * 3600, start + 5400, start)
 
 
+@dataclass
+class Seat:
+    sims: np.ndarray  # the SIM cards in the seat's phone (one IMEI)
+    volume: float  # attempts a day
+    every: float  # calls per SIM before switching
+
+
+@dataclass
+class SeatOp:
+    campaign: int
+    bridged: bool
+    seats: list[Seat]
+    platform: int  # the 双向回呼 platform's number (-1: direct dialling)
+    answer: float
+    callees: np.ndarray
+    ingress: int
+    friends: np.ndarray
+    region: int
+    ptr: int = 0
+
+
 class HumanSeats:
     stream = 9
 
     def __init__(self, ctx: SimContext) -> None:
         p = ctx.scenario.human_seat
         rng = ctx.rng(self.stream, 0)
-        self.ops: list[dict[str, object]] = []
-        op_codes = ctx.table.origin()[0]
+        self.ops: list[SeatOp] = []
         for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
-            category = str(p.categories[int(rng.integers(len(p.categories)))])
-            vendor = int(rng.integers(1, VENDORS + 1))
-            bridged = bool(rng.random() < p.bridge_share)
-            kind = "human_seat"
-            camp = ctx.campaign(
-                rng, kind, int(Label.HARASSMENT), category, f"SIPT-V{vendor}" if bridged else "sim"
+            self.ops.append(self._setup(ctx, rng))
+
+    @staticmethod
+    def _setup(ctx: SimContext, rng: np.random.Generator) -> SeatOp:
+        p = ctx.scenario.human_seat
+        op_codes = ctx.table.origin()[0]
+        category = str(p.categories[int(rng.integers(len(p.categories)))])
+        vendor = int(rng.integers(1, VENDORS + 1))
+        bridged = bool(rng.random() < p.bridge_share)
+        platform_name = f"SIPT-V{vendor}" if bridged else "sim"
+        camp = ctx.campaign(rng, "human_seat", int(Label.HARASSMENT), category, platform_name)
+        city = int(ctx.city_of_subs(rng, 1)[0])
+        seats = []
+        for _s in range(int(rng.integers(int(p.seats[0]), int(p.seats[1]) + 1))):
+            lo, hi = int(p.sims_per_seat[0]), int(p.sims_per_seat[1])
+            sims = ctx.take_idle(city, "mobile", 1 if bridged else int(rng.integers(lo, hi + 1)))
+            own = sims[op_codes[sims] == OWN_OPERATOR]
+            if len(own):  # one handset holds all the seat's SIM cards
+                ctx.set_imei(own, np.repeat(ctx.new_imeis(rng, 1), len(own)))
+            ctx.label(sims, int(Label.HARASSMENT), category, camp)
+            seats.append(
+                Seat(
+                    sims, float(rng.uniform(*p.calls_per_seat)), float(rng.uniform(*p.rotate_every))
+                )
             )
-            city = int(ctx.city_of_subs(rng, 1)[0])
-            seats = []
-            for _s in range(int(rng.integers(int(p.seats[0]), int(p.seats[1]) + 1))):
-                n_sims = (
-                    1
-                    if bridged
-                    else int(rng.integers(int(p.sims_per_seat[0]), int(p.sims_per_seat[1]) + 1))
-                )
-                sims = ctx.take_idle(city, "mobile", n_sims)
-                own = sims[op_codes[sims] == OWN_OPERATOR]
-                if len(own):
-                    ctx.set_imei(own, np.repeat(ctx.new_imeis(rng, 1), len(own)))  # one handset
-                ctx.label(sims, int(Label.HARASSMENT), category, camp)
-                seats.append(
-                    {
-                        "sims": sims,
-                        "volume": rng.uniform(*p.calls_per_seat),
-                        "every": rng.uniform(*p.rotate_every),
-                    }
-                )
-            platform = -1
-            if bridged:
-                region = ctx.table.region_id(HOME_CITIES[0].region)
-                nsn = ctx.table.sparse_fixed(
-                    rng, HOME_CITIES[0].area_code, HOME_CITIES[0].local_digits, 1
-                )
-                platform = int(ctx.table.add(nsn, True, region, NumberKind.FIXED)[0])
-                ctx.label(np.array([platform]), int(Label.HARASSMENT), category, camp)
-            self.ops.append(
-                {
-                    "campaign": camp,
-                    "bridged": bridged,
-                    "seats": seats,
-                    "platform": platform,
-                    "answer": rng.uniform(*p.answer),
-                    "list": buy_lists(ctx, rng, 1),
-                    "ptr": 0,
-                    "ingress": ctx.ingress(f"SIPT-V{vendor}-3"),
-                    "friends": ctx.take_idle(city, "mobile", 6),
-                    "region": ctx.table.region_id(HOME_CITIES[city].region),
-                }
+        ctx.campaigns[camp].meta.update(seats=len(seats), bridged=bridged)
+        platform = -1
+        if bridged:
+            capital = HOME_CITIES[0]
+            nsn = ctx.table.sparse_fixed(rng, capital.area_code, capital.local_digits, 1)
+            platform = int(
+                ctx.table.add(nsn, True, ctx.table.region_id(capital.region), NumberKind.FIXED)[0]
             )
+            ctx.label(np.array([platform]), int(Label.HARASSMENT), category, camp)
+        return SeatOp(
+            campaign=camp,
+            bridged=bridged,
+            seats=seats,
+            platform=platform,
+            answer=float(rng.uniform(*p.answer)),
+            callees=buy_lists(ctx, rng, 1),
+            ingress=ctx.ingress(f"SIPT-V{vendor}-3"),
+            friends=ctx.take_idle(city, "mobile", 6),
+            region=ctx.table.region_id(HOME_CITIES[city].region),
+        )
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
         p = ctx.scenario.human_seat
@@ -102,20 +120,19 @@ class HumanSeats:
         allocated = ctx.table.origin()[3]
         out: list[CallBatch] = []
         for op in self.ops:
-            lst: np.ndarray = op["list"]  # type: ignore[assignment]
-            for seat in op["seats"]:  # type: ignore[attr-defined]
-                n = max(1, int(rng.normal(seat["volume"], 25.0)))
-                idx = (int(op["ptr"]) + np.arange(n)) % len(lst)  # type: ignore[call-overload]
-                op["ptr"] = int(idx[-1]) + 1
-                callee = lst[idx]
+            for seat in op.seats:
+                n = max(1, int(rng.normal(seat.volume, 25.0)))
+                idx = (op.ptr + np.arange(n)) % len(op.callees)
+                op.ptr = int(idx[-1]) + 1
+                callee = op.callees[idx]
                 talk = talk_mixture(rng, n, p.pad_talk_s, human=True)
                 dur, ring, cause = outcomes(
                     rng,
                     n,
-                    answer=float(op["answer"]),
+                    answer=op.answer,
                     reject=p.reject,
                     dead=~allocated[callee],
-                    talk=talk,  # type: ignore[arg-type]
+                    talk=talk,
                     give_up=(20.0, 40.0),
                 )
                 seconds = seat_timeline(rng, ring + dur)
@@ -127,14 +144,16 @@ class HumanSeats:
                     cause[keep],
                     seconds[keep],
                 )
-                sims: np.ndarray = seat["sims"]
-                if op["bridged"]:
+                if op.bridged:
                     out.extend(
-                        self._bridged(ctx, rng, day, op, sims[0], callee, dur, ring, cause, seconds)
+                        self._bridged(
+                            ctx, rng, day, op, int(seat.sims[0]), callee, dur, ring, cause, seconds
+                        )
                     )
                     continue
-                slot = (np.arange(len(callee)) // max(1, int(seat["every"]))) % len(sims)
-                caller = sims[slot]
+                caller = seat.sims[
+                    (np.arange(len(callee)) // max(1, int(seat.every))) % len(seat.sims)
+                ]
                 ingress, attest = ctx.route(rng, caller)
                 calls = make_batch(
                     caller=caller,
@@ -147,21 +166,23 @@ class HumanSeats:
                     attest=attest,
                     population=Population.HUMAN_SEAT,
                     label=Label.HARASSMENT,
-                    campaign=int(op["campaign"]),  # type: ignore[call-overload]
+                    campaign=op.campaign,
                 )
                 out.append(calls)
                 out.extend(
-                    wash_calls(ctx, rng, day, calls, op, p.wash_share, Population.HUMAN_SEAT)
+                    wash_calls(
+                        ctx, rng, day, calls, op.friends, p.wash_share, Population.HUMAN_SEAT
+                    )
                 )
                 out.append(callbacks_to_display(ctx, rng, day, calls, 0.05, rents=True))
         return out
 
+    @staticmethod
     def _bridged(
-        self,
         ctx: SimContext,
         rng: np.random.Generator,
         day: int,
-        op: dict[str, object],
+        op: SeatOp,
         agent: int,
         callee: np.ndarray,
         dur: np.ndarray,
@@ -169,22 +190,24 @@ class HumanSeats:
         cause: np.ndarray,
         seconds: np.ndarray,
     ) -> list[CallBatch]:
+        """The platform rings the agent (agent leg), then the customer showing the agent's
+        number (customer leg, 0.8 s after the agent answers); the agent leg lasts until the
+        customer leg ends."""
         n = len(callee)
         ids = next_bridge_ids(ctx, n)
         agent_ring = np.round(rng.uniform(1.0, 3.0, n), 1)
-        camp = int(op["campaign"])  # type: ignore[call-overload]
         agent_leg = make_batch(
-            caller=np.full(n, int(op["platform"])),
+            caller=np.full(n, op.platform),
             callee=np.full(n, agent),
-            t_us=ctx.day_us(day, seconds),  # type: ignore[call-overload]
+            t_us=ctx.day_us(day, seconds),
             duration=np.round(ring + dur + 1.5, 1),
             ring=agent_ring,
             cause=np.full(n, CAUSE_NORMAL_CLEARING),
-            ingress=int(op["ingress"]),
+            ingress=op.ingress,
             attest=2,
             population=Population.BRIDGE,
-            label=Label.HARASSMENT,  # type: ignore[call-overload]
-            campaign=camp,
+            label=Label.HARASSMENT,
+            campaign=op.campaign,
             bridge=ids,
             leg=Leg.AGENT,
         )
@@ -195,13 +218,13 @@ class HumanSeats:
             duration=dur,
             ring=ring,
             cause=cause,
-            ingress=int(op["ingress"]),
-            attest=spoof_attestation(rng, n),  # type: ignore[call-overload]
-            asserted=np.where(rng.random(n) < 0.5, int(op["platform"]), -1),
-            caller_region=int(op["region"]),  # type: ignore[call-overload]
+            ingress=op.ingress,
+            attest=spoof_attestation(rng, n),
+            asserted=np.where(rng.random(n) < 0.5, op.platform, -1),
+            caller_region=op.region,
             population=Population.HUMAN_SEAT,
             label=Label.HARASSMENT,
-            campaign=camp,
+            campaign=op.campaign,
             spoofed=True,
             bridge=ids,
             leg=Leg.CUSTOMER,

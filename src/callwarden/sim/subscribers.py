@@ -38,22 +38,29 @@ class Subscribers:
         activity = rng.lognormal(0.0, p.activity_sigma, n)
         activity /= activity.mean()
         m_out = 1 + rng.poisson(np.maximum(p.contacts_mean / 2 - 1, 0.1) * activity)
-        src = np.repeat(np.arange(n, dtype=np.int64), m_out)
+        # Subscribers are grouped by city, so repeating per-subscriber values keeps memory
+        # access sequential; only the partner draw is a random gather.
+        src = np.repeat(np.arange(n, dtype=np.int32), m_out)
         e = len(src)
-        u = rng.random(e)
-        city = ctx.subs_city[src].astype(np.int64)
-        lo, hi = ctx.city_bounds[city], ctx.city_bounds[city + 1]
-        dst = lo + (rng.random(e) * (hi - lo)).astype(np.int64)
+        city = np.repeat(ctx.subs_city, m_out).astype(np.int64)
+        lo, size = ctx.city_bounds[city], np.diff(ctx.city_bounds)[city]
+        del city
+        u = rng.random(e, dtype=np.float32)
+        dst = lo + (rng.random(e, dtype=np.float32) * size).astype(np.int64)
+        del lo, size
         far = u >= p.local_share
         dst[far] = rng.integers(0, n, size=int(far.sum()))
         dst = np.where(dst == src, (dst + 1) % n, dst)
-        self.a = ctx.subs[src].astype(np.int64)
-        self.b = ctx.subs[dst].astype(np.int64)
+        self.a = np.repeat(ctx.subs.astype(np.int32), m_out)
+        self.b = ctx.subs.astype(np.int32)[dst]
+        del dst, src
         remote = u >= 1.0 - p.remote_share
         self.b[remote] = ctx.remote[rng.integers(0, len(ctx.remote), size=int(remote.sum()))]
-        w = rng.lognormal(0.0, 1.2, e) * np.sqrt(activity[src])
-        self.rate = (w * (n * p.calls_per_day / w.sum())).astype(np.float32)
-        self.balance = rng.beta(2.0, 2.0, e).astype(np.float32)
+        w = np.exp(1.2 * rng.standard_normal(e, dtype=np.float32)) * np.repeat(
+            np.sqrt(activity).astype(np.float32), m_out
+        )
+        self.rate = w * np.float32(n * p.calls_per_day / float(w.sum(dtype=np.float64)))
+        self.balance = rng.uniform(0.15, 0.85, e).astype(np.float32)  # who calls whom more
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
         p = ctx.scenario.subscriber

@@ -125,11 +125,15 @@ def sample_transcripts(
     return out
 
 
+def _pick(rng: np.random.Generator, options: list[str]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
 def _variant(rng: np.random.Generator, line: str, slots: dict[str, str]) -> str:
     options = line.split("|")
     text = options[int(rng.integers(len(options)))]
     if rng.random() < 0.25:  # small variations: a filler word
-        text = str(rng.choice(["嗯，", "那个，", "就是，", "呃，"])) + text
+        text = _pick(rng, ["嗯，", "那个，", "就是，", "呃，"]) + text
     return text.format(**slots)
 
 
@@ -154,9 +158,7 @@ def _dialogue(
         )
         return end
 
-    t = say("callee", str(rng.choice(callee["open"])), rng.uniform(0.2, 0.8)) + rng.uniform(
-        0.2, 0.6
-    )
+    t = say("callee", _pick(rng, callee["open"]), rng.uniform(0.2, 0.8)) + rng.uniform(0.2, 0.6)
     challenge_p = 0.35 if unwanted else 0.05
     i = 0
     while t < duration and len(turns) < 40:
@@ -165,7 +167,7 @@ def _dialogue(
         end = say("caller", text, t)
         if rng.random() < challenge_p and end - t > 1.5:  # barge-in during the caller's line
             cut = t + (end - t) * rng.uniform(0.3, 0.7)
-            q = str(rng.choice(callee["challenge"]))
+            q = _pick(rng, callee["challenge"])
             q_end = say("callee", q, cut)
             if bot:
                 t = end + rng.uniform(0.2, 0.5)  # the recording plays on
@@ -183,9 +185,9 @@ def _dialogue(
             )
             if not unwanted and i >= len(lines) - 1:
                 pool = "agree"
-            t = say(
-                "callee", str(rng.choice(callee[pool])), end + rng.uniform(0.3, 0.9)
-            ) + rng.uniform(0.2, 0.6)
+            t = say("callee", _pick(rng, callee[pool]), end + rng.uniform(0.3, 0.9)) + rng.uniform(
+                0.2, 0.6
+            )
         i += 1
     kept = [x for x in turns if x["start_s"] < duration]
     for x in kept:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from callwarden.errors import ConfigError
+from callwarden.sim.calls import CallBatch
 from callwarden.sim.numbering import (
     BLOCK,
     HOME_CITIES,
@@ -39,6 +41,13 @@ class Campaign:
     category: str
     population: str
     platform: str
+    meta: dict[str, object] = field(default_factory=dict)  # operation parameters, for the manifest
+
+
+class TrafficModel(Protocol):
+    """A population: set up in ``__init__(ctx)``, then asked for each day's calls."""
+
+    def day(self, ctx: SimContext, day: int) -> list[CallBatch]: ...
 
 
 @dataclass
@@ -66,6 +75,7 @@ class SimContext:
     shared: dict[str, object] = field(default_factory=dict)  # hand-offs between populations
     _ingress_ix: dict[str, int] = field(default_factory=dict)
     _route: np.ndarray | None = None
+    _sub_mask: np.ndarray | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def rng(self, *stream: int) -> np.random.Generator:
@@ -81,7 +91,7 @@ class SimContext:
     def weekday(self, day: int) -> int:
         return (dt.date.fromisoformat(self.scenario.start_date) + dt.timedelta(days=day)).weekday()
 
-    def day_us(self, day: int, seconds: np.ndarray) -> np.ndarray:
+    def day_us(self, day: int, seconds: np.ndarray | float) -> np.ndarray:
         return self.day0_us + day * 86_400_000_000 + (np.asarray(seconds) * 1e6).astype(np.int64)
 
     def scaled(self, per_million: float, minimum: int) -> int:
@@ -94,12 +104,18 @@ class SimContext:
         return self._ingress_ix[name]
 
     def campaign(
-        self, rng: np.random.Generator, kind: str, label: int, category: str, platform: str
+        self,
+        rng: np.random.Generator,
+        kind: str,
+        label: int,
+        category: str,
+        platform: str,
+        **meta: object,
     ) -> int:
         n = sum(1 for c in self.campaigns if c.population == kind) + 1
         op_id = f"{kind}-{n:03d}"
         cid = f"cmp-{rng.integers(16**8):08x}"
-        self.campaigns.append(Campaign(cid, op_id, label, category, kind, platform))
+        self.campaigns.append(Campaign(cid, op_id, label, category, kind, platform, dict(meta)))
         return len(self.campaigns) - 1
 
     def label(self, rows: np.ndarray, label: int, category: str, campaign: int = -1) -> None:
@@ -148,12 +164,11 @@ class SimContext:
         return self.subs[lo + (rng.random(n) * (hi - lo)).astype(np.int64)]
 
     def is_subscriber(self, rows: np.ndarray) -> np.ndarray:
-        if "sub_mask" not in self.shared:
-            mask = np.zeros(self.table.size, dtype=bool)
-            mask[self.subs] = True
-            self.shared["sub_mask"] = mask
-        mask = self.shared["sub_mask"]
-        return mask[np.minimum(rows, len(mask) - 1)] & (rows < len(mask))  # type: ignore[index]
+        if self._sub_mask is None:
+            self._sub_mask = np.zeros(self.table.size, dtype=bool)
+            self._sub_mask[self.subs] = True
+        mask = self._sub_mask
+        return mask[np.minimum(rows, len(mask) - 1)] & (rows < len(mask))
 
     def subs_of_city(self, city: int) -> np.ndarray:
         return self.subs[self.city_bounds[city] : self.city_bounds[city + 1]]
@@ -166,7 +181,7 @@ class SimContext:
         """
         if self._route is None:
             lut = np.zeros((5, len(HOME_CITIES) + 1, 2), dtype=np.int32)
-            names = ("CMCC", "CUCC", "CTCC", "CTCC", "CTCC")
+            names = ("CTCC", "CMCC", "CUCC", "CTCC", "CTCC")  # by operator code + 1 (-1: unknown)
             for o in range(5):
                 for c in range(len(HOME_CITIES) + 1):
                     for k in range(2):
@@ -248,10 +263,12 @@ def build_world(scenario: Scenario, seed: int, days: int, n_subs: int) -> SimCon
     sizes = rng.multinomial(n_remote, np.full(len(picks), 1 / len(picks)))
     remote = []
     for j, size in zip(picks, sizes, strict=True):
-        region, opname = other[int(j)]
-        nsn = table.sparse_mobile(rng, blocks[(region, opname)], int(size))
-        op = ("cmcc", "cucc", "ctcc").index(opname)
-        remote.append(table.add(nsn, True, table.region_id(region), NumberKind.MOBILE, operator=op))
+        far_region, opname = other[int(j)]
+        nsn = table.sparse_mobile(rng, blocks[(far_region, opname)], int(size))
+        code = ("cmcc", "cucc", "ctcc").index(opname)
+        remote.append(
+            table.add(nsn, True, table.region_id(far_region), NumberKind.MOBILE, operator=code)
+        )
     ctx.remote = np.concatenate(remote)
     ctx.label(ctx.remote, 0, "personal")
 
