@@ -1,0 +1,54 @@
+"""Reading canonical CDRs back: ingest output, one Parquet file, a folder of them; idempotency."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from callwarden.cdr import cdr_relation_sql, ingest, load_cdrs
+
+from ._golden import DATA
+
+
+def test_partitioned_layout_and_sql(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ingest([DATA / "small.csv"], out)
+    days = sorted(p.name for p in (out / "cdrs").iterdir())
+    assert days == ["day=2026-11-28", "day=2026-11-29"]  # UTC dates
+    assert not list(out.rglob("*.inprogress"))
+    sql = cdr_relation_sql(out)
+    n = duckdb.sql(f"SELECT count(*), count(DISTINCT day) FROM {sql} WHERE answered").fetchall()
+    assert n == [(3, 1)]
+
+
+def test_single_file_and_folder_of_parquet(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ingest([DATA / "small.csv"], out)
+    table = load_cdrs(out)
+    sim = tmp_path / "sim"
+    sim.mkdir()
+    pq.write_table(table, sim / "cdrs.parquet")  # the simulator's layout
+    assert load_cdrs(sim).sort_by("call_id").equals(table.sort_by("call_id"))
+    assert load_cdrs(sim / "cdrs.parquet").num_rows == 6
+    folder = tmp_path / "folder"
+    shutil.copytree(out / "cdrs", folder)
+    assert load_cdrs(folder).num_rows == 6
+    assert "hive_partitioning=true" in cdr_relation_sql(folder)
+    assert load_cdrs(out, columns=["caller", "callee"]).column_names == ["caller", "callee"]
+
+
+def test_ingest_twice_does_not_duplicate(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = ingest([DATA / "small.csv"], out)
+    second = ingest([DATA / "small.csv"], out)
+    assert (first.rows_kept, second.rows_kept, second.rows_duplicate) == (6, 0, 6)
+    assert load_cdrs(out).num_rows == 6
+    # The same calls spelt otherwise (GBK file, JSON lines) are the same calls.
+    third = ingest([DATA / "small_gbk.csv", DATA / "small.jsonl"], out)
+    assert third.rows_kept == 0 and third.rows_duplicate == 12
+    assert load_cdrs(out).num_rows == 6
+    log = (out / "ingest-log.jsonl").read_text().splitlines()
+    assert len(log) == 3

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from callwarden.cdr import builtin_mappings, canonicalize, load_mapping, parse_mapping
+from callwarden.errors import ConfigError
+
+
+def test_builtin_list_and_load() -> None:
+    assert "sichuan_voc" in builtin_mappings()
+    m = load_mapping("sichuan_voc")
+    assert m.swap is not None and m.swap.column == "calltype_id" and m.numbers == "opaque"
+
+
+def test_custom_mapping_converts_units_formats_values_constants(tmp_path: Path) -> None:
+    path = tmp_path / "switch.yaml"
+    path.write_text(
+        """
+name: switch-x
+rename: {ts: start_time, a: caller, b: callee, dur_ms: duration_s, res: answered}
+convert:
+  start_time: {time_format: "%Y%m%d%H%M%S"}
+  duration_s: {multiply: 0.001}
+  answered: {values: {ANS: "true", NOANS: "false"}}
+constants: {ingress: switch-x}
+drop: [junk]
+"""
+    )
+    m = load_mapping(path)
+    t = pa.table(
+        {
+            "ts": ["20261128090000"],
+            "a": ["13800138000"],
+            "b": ["95588"],
+            "dur_ms": ["1500"],
+            "res": ["ANS"],
+            "junk": ["x"],
+        }
+    )
+    row = canonicalize(t, mapping=m).table.to_pylist()[0]
+    assert row["start_time"] == datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    assert row["duration_s"] == 1.5 and row["answered"] is True and row["ingress"] == "switch-x"
+    assert "junk" not in row
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([], "top level"),
+        ({"renam": {}}, "unknown keys"),
+        ({"convert": {"nope": {}}}, "not a canonical column"),
+        ({"convert": {"start_time": {"epoch_unit": "days"}}}, "epoch_unit"),
+        ({"swap": {"column": "x"}}, "swap lacks"),
+        ({"numbers": "hashed"}, "numbers must be"),
+    ],
+)
+def test_bad_mappings_are_config_errors(doc: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_mapping(doc)
+
+
+def test_missing_mapping_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="neither a file nor a built-in"):
+        load_mapping(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rename: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_mapping(bad)
