@@ -78,3 +78,16 @@ def load_model(model_dir: Path) -> TextClassifier:
     if not isinstance(model, TextClassifier):
         raise ModelError(f"{pkl} does not hold a callwarden text classifier")
     return model
+
+
+def read_audio(path: Path) -> tuple[Any, int]:
+    """Samples (float32, mono or channels last) and sample rate of a WAV/FLAC/OGG file."""
+    import soundfile as sf
+
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    try:
+        samples, rate = sf.read(str(path), dtype="float32", always_2d=False)
+    except RuntimeError as exc:  # soundfile's error for unreadable audio
+        raise InputError(f"{path}: not readable audio ({exc})") from exc
+    return samples, int(rate)
