@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -76,9 +76,9 @@ class WhisperRecogniser:
         self.model_path = model_path
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
-        self._model: object | None = None
+        self._model: Any = None
 
-    def _load(self) -> object:
+    def _load(self) -> Any:
         if self._model is None:
             from faster_whisper import WhisperModel
 
@@ -105,7 +105,7 @@ class WhisperRecogniser:
         model = self._load()
         segs, _info = model.transcribe(
             audio,
-            language="en",  # type: ignore[attr-defined]
+            language="en",
             beam_size=self.beam_size,
             vad_filter=False,
         )
