@@ -272,3 +272,14 @@ def choice_weights(
     w = np.asarray(weights, dtype=np.float64)
     cdf = np.cumsum(w) / w.sum()
     return np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(w) - 1)
+
+
+def assign_share(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """Which of ``n`` operations take a variant of probability ``share``: about ``share * n``
+    of them, and at least one of each kind when both are possible (small runs see both)."""
+    k = int(rng.binomial(n, share))
+    if n >= 2 and 0.0 < share < 1.0:
+        k = min(max(k, 1), n - 1)
+    out = np.zeros(n, dtype=bool)
+    out[rng.permutation(n)[:k]] = True
+    return out

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callwarden.sim.calls import CallBatch, Label, Population, local_seconds, make_batch, outcomes
+from callwarden.sim.calls import (
+    CallBatch,
+    Label,
+    Population,
+    assign_share,
+    local_seconds,
+    make_batch,
+    outcomes,
+)
 from callwarden.sim.numbering import NumberKind, other_province_prefixes
 from callwarden.sim.operations import callbacks_to_display, rotation_slots
 from callwarden.sim.world import SimContext
@@ -43,9 +51,9 @@ class FraudOps:
         rng = ctx.rng(self.stream, 0)
         self.ops: list[FraudOp] = []
         prefixes = other_province_prefixes("cmcc")
-        for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
+        n = ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0
+        for igw in assign_share(rng, n, p.igw_share).tolist():
             category = str(p.categories[int(rng.integers(len(p.categories)))])
-            igw = bool(rng.random() < p.igw_share)
             entry = "igw" if igw else "simbox"
             camp = ctx.campaign(rng, "fraud", int(Label.FRAUD), category, entry)
             volume = float(rng.uniform(*p.calls_per_day))

@@ -113,6 +113,8 @@ class Couriers:
         self.city = ctx.city_of_subs(rng, n)
         self.rows = np.concatenate([ctx.take_idle(int(c), "mobile", 1) for c in self.city])
         self.volume = rng.uniform(p.calls_per_day[0], p.calls_per_day[1], n)
+        self.answer = rng.uniform(*p.answer, n)
+        self.talk = rng.uniform(*p.talk_median_s, n)
         ctx.label(self.rows, 0, "courier")
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
@@ -124,9 +126,9 @@ class Couriers:
         n = len(who)
         caller = self.rows[who]
         callee = ctx.random_subs(rng, self.city[who], n)
-        talk = talk_times(rng, n, p.talk_median_s, p.talk_sigma)
+        talk = talk_times(rng, n, self.talk[who], p.talk_sigma)
         dur, ring, cause = outcomes(
-            rng, n, answer=p.answer, reject=p.reject, talk=talk, give_up=(20.0, 40.0)
+            rng, n, answer=self.answer[who], reject=p.reject, talk=talk, give_up=(20.0, 40.0)
         )
         ingress, attest = ctx.route(rng, caller)
         calls = make_batch(
@@ -162,6 +164,7 @@ class Platform:
     worker_city: np.ndarray
     orders: float  # orders a day that need a call
     ingress: int
+    answer: float
 
 
 class AxbPlatforms:
@@ -197,7 +200,10 @@ class AxbPlatforms:
             ctx.label(x_rows, 0, category)
             ctx.label(workers, 0, category)
             ingress = ctx.ingress(f"SIPT-V{j + 1}-1")
-            self.platforms.append(Platform(category, x_rows, workers, cities, orders, ingress))
+            answer = float(rng.uniform(*p.answer))
+            self.platforms.append(
+                Platform(category, x_rows, workers, cities, orders, ingress, answer)
+            )
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
         p = ctx.scenario.axb
@@ -215,7 +221,7 @@ class AxbPlatforms:
             )
             talk = talk_times(rng, n, p.talk_median_s, p.talk_sigma)
             dur, ring, cause = outcomes(
-                rng, n, answer=p.answer, reject=0.03, talk=talk, give_up=(25.0, 45.0)
+                rng, n, answer=plat.answer, reject=0.03, talk=talk, give_up=(25.0, 45.0)
             )
             ids = next_bridge_ids(ctx, n)
             ingress_a, attest_a = ctx.route(rng, worker)
@@ -312,6 +318,7 @@ class Banks:
         total = p.outbound_per_million * ctx.n_subs / 1e6
         self.volume = np.maximum(p.minimum_per_bank, total * share / share.sum())
         self.ingress = [ctx.ingress(f"ENT-{n}") for n in ctx.hotlines]
+        self.answer = ctx.rng(self.stream, 0).uniform(*p.answer, len(self.rows))
         ctx.label(self.rows, 0, "bank")
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
@@ -347,7 +354,7 @@ class Banks:
                 talk_times(rng, m, 35.0, 0.4),
                 talk_times(rng, m, p.talk_median_s, p.talk_sigma),
             )
-            dur, ring, cause = outcomes(rng, m, answer=p.answer, reject=p.reject, talk=talk)
+            dur, ring, cause = outcomes(rng, m, answer=self.answer[j], reject=p.reject, talk=talk)
             out.append(
                 make_batch(
                     caller=np.full(m, row),

@@ -20,6 +20,7 @@ from callwarden.sim.calls import (
     CallBatch,
     Label,
     Population,
+    assign_share,
     choice_weights,
     local_seconds,
     make_batch,
@@ -151,12 +152,13 @@ class AiRobocalls:
     def __init__(self, ctx: SimContext) -> None:
         p = ctx.scenario.ai_robocall
         rng = ctx.rng(self.stream, 0)
-        self.ops: list[AiOp] = []
-        for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
-            self.ops.append(self._setup(ctx, rng))
+        n = ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0
+        self.ops = [
+            self._setup(ctx, rng, bool(b)) for b in assign_share(rng, n, p.local_display_share)
+        ]
 
     @staticmethod
-    def _setup(ctx: SimContext, rng: np.random.Generator) -> AiOp:
+    def _setup(ctx: SimContext, rng: np.random.Generator, local: bool) -> AiOp:
         p = ctx.scenario.ai_robocall
         category = str(p.categories[int(rng.integers(len(p.categories)))])
         vendor = int(rng.integers(1, VENDORS + 1))
@@ -164,7 +166,6 @@ class AiRobocalls:
         lo, hi = np.log(p.attempts_per_day[0]), np.log(p.attempts_per_day[1])
         attempts = float(np.exp(rng.uniform(lo, hi)))
         pool_size = max(5, int(attempts / rng.uniform(*p.calls_per_number)))
-        local = bool(rng.random() < p.local_display_share)
         every = round(float(rng.uniform(*p.rotate_every)), 1)
         ctx.campaigns[camp].meta.update(
             attempts_per_weekday=int(attempts),

@@ -38,6 +38,7 @@ class Clinics:
         ]
         self.reminders = rng.uniform(*p.reminders_per_day, n)
         self.bookings = rng.uniform(*p.bookings_per_day, n)
+        self.answer = rng.uniform(*p.answer, n)
         self.ingress = [ctx.ingress(f"SIPT-V{int(v)}-2") for v in rng.integers(1, VENDORS + 1, n)]
         self.booked: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n)]
         ctx.label(self.rows, 0, "clinic")
@@ -78,7 +79,7 @@ class Clinics:
             m = len(callee)
             talk = talk_times(rng, m, p.talk_median_s, 0.3)
             dur, ring, cause = outcomes(
-                rng, m, answer=p.answer, reject=0.04, talk=talk, give_up=(25.0, 40.0)
+                rng, m, answer=self.answer[j], reject=0.04, talk=talk, give_up=(25.0, 40.0)
             )
             hour = np.where(rng.random(m) < 0.5, 9.0, 15.0) + rng.uniform(0, 2.0, m)
             calls = make_batch(
@@ -114,6 +115,7 @@ class Schools:
         n = ctx.scaled(p.per_million, p.minimum)
         self.city = ctx.city_of_subs(rng, n)
         self.rows = np.concatenate([ctx.take_idle(int(c), "fixed", 1) for c in self.city])
+        self.answer = rng.uniform(*p.answer, n)
         self.parents = [
             ctx.random_subs(rng, int(c), int(rng.uniform(*p.parents))) for c in self.city
         ]
@@ -133,7 +135,7 @@ class Schools:
             seconds = start + np.sort(rng.uniform(0, p.burst_minutes * 60, m))
             talk = talk_times(rng, m, p.talk_median_s, 0.3)
             dur, ring, cause = outcomes(
-                rng, m, answer=p.answer, reject=0.03, talk=talk, give_up=(25.0, 40.0)
+                rng, m, answer=self.answer[j], reject=0.03, talk=talk, give_up=(25.0, 40.0)
             )
             calls = make_batch(
                 caller=np.full(m, row),
@@ -171,6 +173,8 @@ class Sales:
         self.rows = np.concatenate([ctx.take_idle(int(c), "mobile", 1) for c in self.city])
         self.clients = [ctx.random_subs(rng, int(c), int(rng.uniform(150, 600))) for c in self.city]
         self.volume = rng.uniform(*p.calls_per_day, n)
+        self.answer = rng.uniform(*p.answer, n)
+        self.talk = rng.uniform(*p.talk_median_s, n)
         ctx.label(self.rows, 0, "sales")
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
@@ -187,8 +191,9 @@ class Sales:
         from_book = book[offsets[who] + (rng.random(n) * sizes[who]).astype(np.int64)]
         cold = ctx.random_subs(rng, self.city[who], n)
         callee = np.where(client, from_book, cold)
-        talk = talk_times(rng, n, p.talk_median_s, p.talk_sigma)
-        answer = np.where(client, min(1.0, p.answer + 0.2), max(0.0, p.answer - 0.15))
+        talk = talk_times(rng, n, self.talk[who], p.talk_sigma)
+        base = self.answer[who]
+        answer = np.where(client, np.minimum(1.0, base + 0.2), np.maximum(0.0, base - 0.15))
         dur, ring, cause = outcomes(rng, n, answer=answer, reject=p.reject, talk=talk)
         caller = self.rows[who]
         ingress, attest = ctx.route(rng, caller)

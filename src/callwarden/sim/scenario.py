@@ -55,13 +55,12 @@ class CourierParams:
     per_million: float = 700.0
     minimum: int = 2
     calls_per_day: Range = (60.0, 200.0)
-    answer: float = 0.72
+    answer: Range = (0.5, 0.85)  # per courier: people ignore unknown numbers more or less
     reject: float = 0.04
-    talk_median_s: float = 25.0
+    talk_median_s: Range = (12.0, 30.0)  # per courier
     talk_sigma: float = 0.6
     callback_missed: float = 0.55
     callback_answered: float = 0.06
-    own_network_share: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class AxbParams:
     orders_per_million: float = 20000.0  # orders a day that need one driver/rider call
     calls_per_x_number: Range = (50.0, 300.0)
     food_share: float = 0.55  # food delivery vs ride hailing
-    answer: float = 0.82
+    answer: Range = (0.65, 0.9)  # per platform
     talk_median_s: float = 22.0
     talk_sigma: float = 0.6
     callback_missed: float = 0.5
@@ -79,7 +78,7 @@ class AxbParams:
 class BankParams:
     outbound_per_million: float = 4000.0
     callback_share: float = 0.4  # outbound calls that return a customer's inbound call
-    answer: float = 0.62
+    answer: Range = (0.45, 0.75)  # per hotline
     reject: float = 0.06
     talk_median_s: float = 80.0
     talk_sigma: float = 0.8
@@ -94,7 +93,7 @@ class ClinicParams:
     patients: Range = (500.0, 3000.0)
     reminders_per_day: Range = (30.0, 250.0)
     bookings_per_day: Range = (20.0, 150.0)
-    answer: float = 0.75
+    answer: Range = (0.55, 0.85)  # per clinic
     talk_median_s: float = 30.0
 
 
@@ -103,7 +102,7 @@ class SchoolParams:
     per_million: float = 40.0
     minimum: int = 1
     parents: Range = (300.0, 1500.0)
-    answer: float = 0.7
+    answer: Range = (0.55, 0.8)  # per school
     talk_median_s: float = 22.0
     burst_hour: float = 16.5
     burst_minutes: float = 25.0
@@ -115,9 +114,9 @@ class SalesParams:
     minimum: int = 3
     calls_per_day: Range = (40.0, 120.0)
     client_share: float = 0.45  # calls to existing clients (prior contact)
-    answer: float = 0.52
+    answer: Range = (0.3, 0.65)  # per sales rep (clients answer more, cold leads less)
     reject: float = 0.08
-    talk_median_s: float = 75.0
+    talk_median_s: Range = (40.0, 110.0)  # per sales rep
     talk_sigma: float = 0.9
     callback: float = 0.15
 
@@ -127,7 +126,7 @@ class AiRobocallParams:
     per_million: float = 12.0
     minimum: int = 2
     attempts_per_day: Range = (3000.0, 20000.0)
-    answer: Range = (0.12, 0.28)
+    answer: Range = (0.12, 0.3)
     reject: Range = (0.12, 0.25)
     rotate_every: Range = (5.0, 40.0)  # caller-ID rotation period in calls
     rotate_after_reject: float = 0.5
@@ -151,7 +150,7 @@ class HumanSeatParams:
     minimum: int = 2
     seats: Range = (2.0, 8.0)
     calls_per_seat: Range = (340.0, 460.0)
-    answer: Range = (0.22, 0.38)
+    answer: Range = (0.2, 0.42)
     reject: float = 0.12
     sims_per_seat: Range = (1.0, 4.0)
     rotate_every: Range = (60.0, 200.0)

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from callwarden.cdr.schema import CAUSE_NORMAL_CLEARING
-from callwarden.sim.calls import CallBatch, Label, Leg, Population, make_batch, outcomes
+from callwarden.sim.calls import (
+    CallBatch,
+    Label,
+    Leg,
+    Population,
+    assign_share,
+    make_batch,
+    outcomes,
+)
 from callwarden.sim.heavy import next_bridge_ids
 from callwarden.sim.numbering import HOME_CITIES, OWN_OPERATOR, NumberKind
 from callwarden.sim.operations import (
@@ -64,17 +72,15 @@ class HumanSeats:
     def __init__(self, ctx: SimContext) -> None:
         p = ctx.scenario.human_seat
         rng = ctx.rng(self.stream, 0)
-        self.ops: list[SeatOp] = []
-        for _ in range(ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0):
-            self.ops.append(self._setup(ctx, rng))
+        n = ctx.scaled(p.per_million, p.minimum) if p.per_million > 0 else 0
+        self.ops = [self._setup(ctx, rng, bool(b)) for b in assign_share(rng, n, p.bridge_share)]
 
     @staticmethod
-    def _setup(ctx: SimContext, rng: np.random.Generator) -> SeatOp:
+    def _setup(ctx: SimContext, rng: np.random.Generator, bridged: bool) -> SeatOp:
         p = ctx.scenario.human_seat
         op_codes = ctx.table.origin()[0]
         category = str(p.categories[int(rng.integers(len(p.categories)))])
         vendor = int(rng.integers(1, VENDORS + 1))
-        bridged = bool(rng.random() < p.bridge_share)
         platform_name = f"SIPT-V{vendor}" if bridged else "sim"
         camp = ctx.campaign(rng, "human_seat", int(Label.HARASSMENT), category, platform_name)
         city = int(ctx.city_of_subs(rng, 1)[0])

@@ -95,9 +95,16 @@ class Subscribers:
             rng, n, answer=p.answer, reject=p.reject, busy=p.busy, talk=talk
         )
         ingress, attest = ctx.route(rng, caller)
+        # A few of the carrier's own subscribers call while away from their home city.
+        roam = (attest == 1) & (rng.random(n) < p.roaming_share)
+        region = np.full(n, -1, dtype=np.int32)
+        region[roam] = np.asarray(ctx.city_region)[
+            rng.integers(0, len(ctx.city_region), int(roam.sum()))
+        ]
         return make_batch(
             caller=caller,
             callee=callee,
+            caller_region=region,
             t_us=ctx.day_us(day, seconds),
             duration=dur,
             ring=ring,

@@ -1,0 +1,188 @@
+"""Each population shows the signature docs/simulator.md documents for it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwarden.sim import SimResult
+
+from .conftest import joined
+
+
+def _rates(result: SimResult) -> dict[str, float]:
+    con = joined(result)
+    rows = con.execute(
+        "select population, avg(answered::int) from c where bridge_leg is distinct from 'agent' group by 1"
+    ).fetchall()
+    return dict(rows)
+
+
+def test_ai_systems_daily_attempts_within_range(article: SimResult) -> None:
+    """The press investigation: 3,000 to 20,000 attempts a day per AI system (day 0 is a Monday)."""
+    con = joined(article)
+    per_op = con.execute(
+        "select operation_id, count(*) from c where population = 'ai_robocall' group by 1"
+    ).fetchall()
+    assert len(per_op) >= 2
+    assert all(3000 <= n <= 20000 for _, n in per_op), per_op
+
+
+def test_human_seats_near_400_a_day(article: SimResult) -> None:
+    con = joined(article)
+    seats = {
+        o["operation_id"]: o["seats"]
+        for o in article.manifest["operations"]
+        if o["population"] == "human_seat"
+    }
+    per_op = dict(
+        con.execute(
+            "select operation_id, count(*) from c where population = 'human_seat' group by 1"
+        ).fetchall()
+    )
+    for op, n in per_op.items():
+        assert 300 <= n / seats[op] <= 520, (op, n, seats[op])
+
+
+def test_answer_rates_ordered_as_documented(article: SimResult) -> None:
+    r = _rates(article)
+    assert r["subscriber"] > r["sales"] > r["human_seat"] > r["ai_robocall"]
+    assert r["courier"] > r["sales"]
+    assert r["fraud"] > r["ai_robocall"]
+    assert 0.1 <= r["ai_robocall"] <= 0.3
+    assert r["subscriber"] > 0.7
+
+
+def test_robocalls_are_short_and_fraud_long_when_answered(article: SimResult) -> None:
+    con = joined(article)
+    med = dict(
+        con.execute(
+            "select population, median(duration_s) from c where answered group by 1"
+        ).fetchall()
+    )
+    assert med["ai_robocall"] < 20 < med["subscriber"]
+    long_share = con.execute(
+        "select avg((duration_s > 180)::int) filter (where population = 'fraud'), "
+        "avg((duration_s > 180)::int) filter (where population = 'ai_robocall') from c where answered"
+    ).fetchone()
+    assert long_share[0] > 0.25 > long_share[1]
+
+
+def test_caller_id_rotation_present(article: SimResult, adaptive: SimResult) -> None:
+    def per_number(result: SimResult) -> tuple[int, float]:
+        con = joined(result)
+        ops, median_calls = con.execute(
+            """select count(distinct operation_id), median(n) from (
+                 select operation_id, caller, count(*) n from c where population = 'ai_robocall' group by 1, 2)"""
+        ).fetchone()
+        return ops, median_calls
+
+    ops, article_calls = per_number(article)
+    con = joined(article)
+    distinct = con.execute(
+        "select min(k) from (select operation_id, count(distinct caller) k from c where population = 'ai_robocall' group by 1)"
+    ).fetchone()[0]
+    assert distinct >= 20, "every AI operation shows many caller IDs in a day"
+    assert article_calls < 200, "a display number carries tens of calls, not thousands"
+    _, adaptive_calls = per_number(adaptive)
+    assert adaptive_calls < article_calls, "the adaptive scenario rotates faster"
+
+
+def test_lists_shared_sequential_and_with_dead_entries(article: SimResult) -> None:
+    con = joined(article)
+    dead = con.execute(
+        "select avg((release_cause = 1)::int) filter (where population in ('ai_robocall', 'human_seat')),"
+        " avg((release_cause = 1)::int) filter (where population = 'subscriber') from c"
+    ).fetchone()
+    assert dead[0] > 0.03 > dead[1]
+    # sequential dialling: consecutive attempts of an op often hit consecutive numbers
+    seq = con.execute(
+        """select avg((abs(callee_n - prev) = 1)::int) from (
+             select cast(substr(callee, 4) as bigint) callee_n,
+                    lag(cast(substr(callee, 4) as bigint)) over (partition by operation_id order by start_time, call_id) prev
+             from c where population = 'ai_robocall')"""
+    ).fetchone()[0]
+    assert seq > 0.2
+    shared = con.execute(
+        """select count(*) from (select callee from c where population in ('ai_robocall', 'human_seat')
+           group by 1 having count(distinct operation_id) > 1)"""
+    ).fetchone()[0]
+    assert shared > 0, "some callees are on the lists of several operations"
+
+
+def test_hard_negatives_overlap_on_single_features(article: SimResult) -> None:
+    """Volume, short talk and strangers do not separate harassment from couriers and sales
+    staff on their own; callbacks and answer rate do much better."""
+    con = joined(article)
+    rows = con.execute(
+        """with per as (
+             select caller, count(*) n, median(duration_s) filter (where answered) talk, avg(answered::int) ans
+             from c where bridge_leg is distinct from 'agent' group by 1 having count(*) >= 20),
+           back as (select distinct callee b, caller a from c)
+           select l.label <> 'benign', n, talk, ans,
+                  (select count(*) from back where back.b = per.caller) callbacks
+           from per join l on l.number = per.caller"""
+    ).fetchall()
+    y = np.array([r[0] for r in rows])
+    n = np.array([r[1] for r in rows], dtype=float)
+    ans = np.array([r[3] for r in rows], dtype=float)
+    assert y.sum() > 20 and (~y).sum() > 20
+
+    def auc(score: np.ndarray) -> float:
+        order = np.argsort(score, kind="stable")
+        ranks = np.empty(len(score))
+        ranks[order] = np.arange(1, len(score) + 1)
+        pos = y.sum()
+        return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * (len(y) - pos)))
+
+    # modest-volume harassment numbers exist, and heavy benign callers exceed many of them
+    assert (n[y] < 60).sum() > 0.25 * y.sum()
+    assert (n[~y] > np.median(n[y])).sum() > 10
+    assert auc(n) < 0.85, auc(n)
+    assert auc(-ans) > auc(n)
+
+
+def test_fraud_targets_chosen_and_answered_more(article: SimResult) -> None:
+    con = joined(article)
+    dead, calls_per_op = con.execute(
+        "select avg((release_cause = 1)::int), count(*) / count(distinct operation_id) from c where population = 'fraud'"
+    ).fetchone()
+    assert dead == 0.0
+    assert calls_per_op < 400
+
+
+def test_couriers_signature(article: SimResult) -> None:
+    con = joined(article)
+    per, callback = con.execute(
+        """with cour as (select distinct c.caller from c join l on l.number = c.caller where l.category = 'courier'),
+           out as (select caller, count(*) n from c where caller in (select caller from cour) and population = 'courier' group by 1),
+           back as (select count(distinct c.caller || c.callee) k from c where callee in (select caller from cour))
+           select median(n), (select k from back) / sum(n) from out"""
+    ).fetchone()
+    assert 60 <= per <= 200
+    assert callback > 0.1, "many courier callees call back"
+
+
+def test_transcripts_bots_keep_script_humans_answer(article: SimResult) -> None:
+    bots_challenged = humans_challenged = bots_ignoring = humans_answering = 0
+    for t in article.transcripts:
+        turns = t["turns"]
+        for i, turn in enumerate(turns):
+            if turn["speaker"] != "callee" or "几号" not in turn["text"]:
+                continue
+            interrupted = next((x for x in reversed(turns[:i]) if x["speaker"] == "caller"), None)
+            reply = next((x for x in turns[i + 1 :] if x["speaker"] == "caller"), None)
+            if interrupted is None or reply is None:
+                continue
+            if t["caller_kind"] == "bot":
+                bots_challenged += 1
+                bots_ignoring += (
+                    interrupted["end_s"] > turn["start_s"] and "今天是" not in reply["text"]
+                )
+            else:
+                humans_challenged += 1
+                humans_answering += reply["text"].startswith("今天是")
+    assert bots_challenged >= 5 and humans_challenged >= 5
+    assert bots_ignoring == bots_challenged
+    assert humans_answering == humans_challenged
+    cats = {t["category"] for t in article.transcripts if t["label"] == "harassment"}
+    assert cats & {"insurance", "real_estate", "education", "medical", "loans"}
