@@ -248,7 +248,9 @@ def outcomes(
     cause[rejected] = CAUSE_CALL_REJECTED
     cause[is_busy] = CAUSE_USER_BUSY
     ring = rng.uniform(give_up[0], give_up[1], n)
-    ring[answered] = 1.0 + rng.gamma(2.0, 3.2, int(answered.sum()))
+    ring[answered] = 1.0 + 3.2 * rng.standard_exponential((2, int(answered.sum()))).sum(
+        axis=0
+    )  # gamma(2)
     ring[rejected] = rng.uniform(1.5, 12.0, int(rejected.sum()))
     ring[is_busy] = rng.uniform(0.3, 2.0, int(is_busy.sum()))
     if talk is None:

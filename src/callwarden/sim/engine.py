@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -69,18 +70,22 @@ def simulate(
         raise InputError("seed must be a non-negative integer")
     started = time.perf_counter()
     ctx = build_world(scen, seed, days, n_subs)
-    populations: list[TrafficModel] = [
-        Subscribers(ctx),
-        Couriers(ctx),
-        AxbPlatforms(ctx),
-        Banks(ctx),
-        Clinics(ctx),
-        Schools(ctx),
-        Sales(ctx),
-        AiRobocalls(ctx),
-        HumanSeats(ctx),
-        FraudOps(ctx),
-    ]
+    # The social graph is the one big set-up and touches nothing the others write: draw it on
+    # a second thread (NumPy releases the GIL) while the other populations set up.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        graph = pool.submit(Subscribers, ctx)
+        others: list[TrafficModel] = [
+            Couriers(ctx),
+            AxbPlatforms(ctx),
+            Banks(ctx),
+            Clinics(ctx),
+            Schools(ctx),
+            Sales(ctx),
+            AiRobocalls(ctx),
+            HumanSeats(ctx),
+            FraudOps(ctx),
+        ]
+        populations: list[TrafficModel] = [graph.result(), *others]
     batches: list[CallBatch] = []
     for day in range(days):
         for pop in populations:
@@ -91,11 +96,13 @@ def simulate(
     numbers = ctx.table.finish()
     strings = numbers.e164()
     call_ids = fixed_width_ids(f"s{seed}-", np.arange(len(calls)), 10)
-    cdrs = _cdr_table(ctx, calls, numbers, strings, call_ids)
-    truth = _truth_table(ctx, calls, call_ids, seed)
-    row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
-    labels = _labels_table(ctx, calls, strings, row_label, row_cat, row_camp, cats)
-    registry = _registry_table(numbers, strings)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow casts and takes release the GIL
+        cdr_job = pool.submit(_cdr_table, ctx, calls, numbers, strings, call_ids)
+        truth = _truth_table(ctx, calls, call_ids, seed)
+        row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
+        labels = _labels_table(ctx, calls, strings, row_label, row_cat, row_camp, cats)
+        registry = _registry_table(numbers, strings)
+        cdrs = cdr_job.result()
     from callwarden.sim.transcripts import sample_transcripts
 
     transcripts = sample_transcripts(ctx, calls, cdrs, truth, scen.transcript_sample, row_cat, cats)
@@ -134,26 +141,31 @@ def merge_sorted(batches: list[CallBatch]) -> CallBatch:
     """All calls in time order. Batches that come out sorted (the big subscriber batch of each
     day) are concatenated; the rest are sorted and merged in by position, so no gather runs
     over the millions of rows of the sorted part."""
-    big = sorted(
-        (b for b in batches if len(b) > 50_000 and bool(np.all(np.diff(b.t_us) >= 0))),
-        key=lambda b: int(b.t_us[0]),
-    )
+
+    def is_sorted(b: CallBatch) -> bool:
+        return len(b) > 50_000 and bool(np.all(b.t_us[1:] >= b.t_us[:-1]))
+
+    big = sorted((b for b in batches if is_sorted(b)), key=lambda b: int(b.t_us[0]))
     rest = [b for b in batches if not any(b is g for g in big)]
-    base = concat(big)
-    if len(base) and not bool(np.all(np.diff(base.t_us) >= 0)):
-        return take(concat(batches), np.argsort(concat(batches).t_us))
+    base = big[0] if len(big) == 1 else concat(big)
+    if len(big) > 1 and not is_sorted(base):  # overlapping days: fall back to a full sort
+        everything = concat(batches)
+        return take(everything, np.argsort(everything.t_us))
     small = concat(rest)
     small = take(small, np.argsort(small.t_us))
+    if not len(base):
+        return small
     pos = np.searchsorted(base.t_us, small.t_us, side="right") + np.arange(len(small))
     n = len(base) + len(small)
-    from_small = np.zeros(n, dtype=bool)
-    from_small[pos] = True
+    from_base = np.ones(n, dtype=bool)
+    from_base[pos] = False
+    base_pos = np.flatnonzero(from_base)
     merged = {}
     for f in fields(CallBatch):
         a, b = getattr(base, f.name), getattr(small, f.name)
         out = np.empty(n, dtype=a.dtype)
         out[pos] = b
-        out[~from_small] = a
+        out[base_pos] = a
         merged[f.name] = out
     return CallBatch(**merged)
 
@@ -181,7 +193,7 @@ def _cdr_table(
     own_switch = np.array([name.startswith("MSC-") for name in ctx.ingresses], dtype=bool)
     imei_idx = np.where(own_switch[calls.ingress], imei_by_row[calls.caller], -1)
     has = imei_idx >= 0
-    imei = pa.array(np.full(len(calls), None), pa.string())
+    imei = pa.nulls(len(calls), pa.string())
     if has.any():
         imei_strings = fixed_width_ids("", imei_idx[has], 15)
         positions = np.cumsum(has) - 1

@@ -26,7 +26,7 @@ Range = tuple[float, float]
 @dataclass(frozen=True)
 class SubscriberParams:
     calls_per_day: float = 2.4  # outgoing attempts per subscriber on a weekday (mean)
-    contacts_mean: float = 14.0  # distinct contacts (undirected) per subscriber, heavy-tailed
+    contacts_mean: float = 10.0  # distinct contacts (undirected) per subscriber, heavy-tailed
     activity_sigma: float = 0.9  # lognormal spread of per-subscriber activity
     local_share: float = 0.75  # contacts in the same city
     remote_share: float = 0.06  # contacts outside the province

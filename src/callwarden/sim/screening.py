@@ -139,7 +139,9 @@ def _human_answer(
     if r < p_correct + p_partial + p_engaged:
         return filler + rng.choice(C.HUMAN_ENGAGED[kind.value][lang]), "engaged"
     if r < p_correct + p_partial + p_engaged + p_off:
-        return filler + rng.choice(C.HUMAN_OFF_TOPIC[lang]), "off_topic"
+        return filler + _fill(
+            rng.choice(C.HUMAN_OFF_TOPIC[lang]), rng, {"name": name, "name_en": name}
+        ), "off_topic"
     return "", "silent"
 
 
@@ -205,11 +207,10 @@ def simulate_call(
         style = bot["style"]
     else:
         hk = rng.choice([k for k in HUMAN_KINDS if k.endswith("_en") == (lang == "en")])
-        t = say(
-            "caller",
-            _fill(rng.choice(C.HUMAN_OPENINGS[hk]), rng, {"name": name, "name_en": name}),
-            0.4,
-        )
+        body = rng.choice(C.HUMAN_OPENINGS[hk])
+        line = rng.choice(C.GREETINGS[lang]) + body + rng.choice(C.TAILS[lang])
+        line = line[:1].upper() + line[1:]
+        t = say("caller", _fill(line, rng, {"name": name, "name_en": name}), 0.4)
     for kind in kinds:
         ch = make_challenge(kind, lang, rng)
         q_at = t + rng.uniform(0.4, 0.9)

@@ -132,6 +132,8 @@ FILLS = {
     ],
     "amount": ["9", "19", "30", "50", "88", "100", "200", "3000"],
     "district": ["朝阳", "海淀", "浦东", "南山", "江北", "天河"],
+    "place": ["门口", "小区门口", "楼下", "东门", "驿站", "前台", "地铁站", "超市旁边"],
+    "place_en": ["door", "front gate", "lobby", "corner", "parking lot"],
 }
 
 # What scripted and intent-matching bots say to anything they do not expect.
@@ -151,21 +153,67 @@ BOT_DEFLECT = {
     ],
 }
 
-# People who call strangers for a living, and ordinary callers.
+# People who call strangers for a living, and ordinary callers. Openings are built from a
+# greeting, a body and a tail, with slots, so no two people say quite the same thing.
+GREETINGS = {
+    "zh": ["喂，", "喂，你好，", "您好，", "哎，你好，", "喂喂，", ""],
+    "en": ["Hi, ", "Hello, ", "Hey, ", "Yeah hi, ", ""],
+}
+TAILS = {
+    "zh": ["", "方便吗？", "听得到吗？", "麻烦快点。", "我在{place}这儿。"],
+    "en": ["", " Can you hear me?", " Is now okay?", " I'm at the {place_en}."],
+}
 HUMAN_OPENINGS = {
     "courier": [
-        "喂，你好，{name}是吧？有你个快递，在家吗？",
-        "喂，您好，您有个{company}的快递到了。",
+        "{name}是吧？有你个快递，在家吗？",
+        "您有个{company}的快递到了。",
+        "我是{company}快递的，你的件到{place}了。",
+        "快递，{name}的，放哪里？",
+        "有个到付的件，{amount}块，你在家吗？",
+        "送外卖的，到{place}了，你下来拿一下。",
     ],
-    "ride_hailing": ["喂，你好，我是滴滴司机，到上车点了，你在哪个门？"],
-    "bank": ["您好，我是{company}银行信用卡中心的，跟您确认一笔消费，请问是{name}吗？"],
-    "medical": ["喂，您好，这边是{company}口腔门诊，提醒您明天下午的复诊预约。"],
-    "education": ["喂，您好，我是{name}的班主任，想跟您说一下孩子这周的情况。"],
-    "personal": ["喂，是我啊，{name}在吗？", "喂，你好，我找一下{name}。"],
-    "telemarketing_human": ["您好，我是{company}房产的小王，想问下您最近有没有看房的打算？"],
-    "courier_en": ["Hi, this is the delivery driver, I've got a package for {name_en}."],
-    "personal_en": ["Hey, it's me, is {name_en} there?"],
-    "bank_en": ["Hello, this is {company} bank fraud department calling for {name_en}."],
+    "ride_hailing": [
+        "我是滴滴司机，到上车点了，你在哪个门？",
+        "师傅到了，在{place}等你。",
+        "你叫的车到了，车牌尾号{amount}。",
+    ],
+    "bank": [
+        "我是{company}银行信用卡中心的，跟您确认一笔消费，请问是{name}吗？",
+        "这里是{company}银行，您有一笔{amount}元的交易需要核实。",
+    ],
+    "medical": [
+        "这边是{company}口腔门诊，提醒您明天下午的复诊预约。",
+        "我是{place}社区医院的，您的体检报告出来了。",
+    ],
+    "education": [
+        "我是{name}的班主任，想跟您说一下孩子这周的情况。",
+        "{name}家长吗？我是学校的{name}老师。",
+    ],
+    "personal": [
+        "是我啊，{name}在吗？",
+        "我找一下{name}。",
+        "{name}吗？我是你表哥啊。",
+        "我{name}，刚换的号，你存一下。",
+        "我在{place}，你出来了没？",
+    ],
+    "telemarketing_human": [
+        "我是{company}房产的小王，想问下您最近有没有看房的打算？",
+        "我是{company}的客户经理，耽误您两分钟介绍个理财产品。",
+    ],
+    "courier_en": [
+        "this is the delivery driver, I've got a package for {name_en}.",
+        "I'm outside with a parcel for {name_en}.",
+        "it's {company} delivery, I need a signature from {name_en}.",
+    ],
+    "personal_en": [
+        "it's me, is {name_en} there?",
+        "is {name_en} around? It's Tom.",
+        "just calling to see if {name_en} is free tonight.",
+    ],
+    "bank_en": [
+        "this is {company} bank fraud department calling for {name_en}.",
+        "this is {company} bank about a card payment of {amount} dollars.",
+    ],
 }
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "王女士", "李先生", "赵老师", "周先生", "吴女士"]
 NAMES_EN = ["John", "Mary", "David", "Sarah", "Mr. Smith", "Ms. Lee"]
