@@ -77,6 +77,11 @@ def _write_table(df: Any, out: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    register_text(app)
+    register_audio(app)
+
+
+def register_text(app: typer.Typer) -> None:
     @app.command("screen")
     def screen(
         transcripts: Path = typer.Option(..., help="transcripts.jsonl: one call a line"),
@@ -316,3 +321,100 @@ def register(app: typer.Typer) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_jsonl(recs, out)
         typer.echo(f"wrote {len(recs)} screened calls to {out}")
+
+
+def _audio_files(inputs: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in inputs:
+        if p.is_dir():
+            files.extend(
+                sorted(q for q in p.rglob("*") if q.suffix.lower() in {".wav", ".flac", ".ogg"})
+            )
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError(f"no such file or folder: {p}")
+    if not files:
+        raise InputError("no audio files (.wav, .flac, .ogg) found")
+    return files
+
+
+def register_audio(app: typer.Typer) -> None:
+    @app.command("transcribe-audio")
+    def transcribe_audio(
+        input: list[Path] = typer.Option(..., help="audio files or folders (wav, flac, ogg)"),
+        out: Path = typer.Option(..., help="transcripts.jsonl to write (caller turns)"),
+        language: str = typer.Option("en", help="en (faster-whisper tiny.en) or zh"),
+        references: Path | None = typer.Option(
+            None,
+            help="CSV path,text[,language] of known recordings: recognised by "
+            "fingerprint (the stand-in recogniser, needed for zh)",
+        ),
+    ) -> None:
+        """Transcribe call audio offline into transcripts that `screen` reads."""
+        from callwarden.screening.audio import (
+            Recogniser,
+            ReferenceRecogniser,
+            WhisperRecogniser,
+            recognition_to_turns,
+        )
+        from callwarden.screening.io import read_audio
+        from callwarden.screening.transcript import Transcript, transcript_to_dict
+
+        rec: Recogniser
+        if references is not None:
+            ref = ReferenceRecogniser()
+            rdf = _read_table(references)
+            for col in ("path", "text"):
+                if col not in rdf.columns:
+                    raise InputError(f"{references}: needs a {col!r} column")
+            langs = rdf["language"] if "language" in rdf.columns else [language] * len(rdf)
+            for p, text, lang in zip(rdf["path"], rdf["text"], langs, strict=True):
+                path = Path(p) if Path(p).is_absolute() else references.parent / p
+                ref.add(*read_audio(path), text=str(text), language=str(lang))
+            rec = ref
+        elif language == "en":
+            rec = WhisperRecogniser()
+        else:
+            raise InputError(
+                f"no offline recogniser for {language!r} ships on PyPI; pass "
+                "--references with known recordings"
+            )
+        files = _audio_files(input)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as fh:
+            for f in files:
+                samples, rate = read_audio(f)
+                r = rec.transcribe(samples, rate, language)
+                tr = Transcript(
+                    call_id=f.stem,
+                    turns=recognition_to_turns(r),
+                    meta={"recogniser": r.recogniser, "confidence": r.confidence, "audio": str(f)},
+                )
+                fh.write(json.dumps(transcript_to_dict(tr), ensure_ascii=False) + "\n")
+        typer.echo(f"transcribed {len(files)} recordings with {rec.name}; wrote {out}")
+
+    @app.command("match-audio")
+    def match_audio(
+        input: list[Path] = typer.Option(..., help="audio files or folders (wav, flac, ogg)"),
+        out: Path = typer.Option(..., help="CSV: file, recording_cluster, cluster_size"),
+        method: str = typer.Option("auto", help="chromaprint, spectral or auto"),
+        threshold: float = typer.Option(0.8, help="1 - bit error rate to call two the same"),
+    ) -> None:
+        """Group call recordings that play the same audio (one recording, many calls)."""
+        import pandas as pd
+
+        from callwarden.screening.fingerprint import fingerprint, group_recordings
+        from callwarden.screening.io import read_audio
+
+        if method not in {"auto", "chromaprint", "spectral"}:
+            raise InputError("--method must be chromaprint, spectral or auto")
+        files = _audio_files(input)
+        fps = [fingerprint(*read_audio(f), method) for f in files]
+        labels = group_recordings(fps, threshold)
+        df = pd.DataFrame({"file": [str(f) for f in files], "recording_cluster": labels})
+        df["cluster_size"] = df["recording_cluster"].map(df["recording_cluster"].value_counts())
+        _write_table(df, out)
+        typer.echo(
+            f"{len(files)} recordings, {df['recording_cluster'].nunique()} distinct; wrote {out}"
+        )

@@ -10,6 +10,7 @@ call that asks for a transfer to a "safe account" is fraud.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -224,12 +225,18 @@ class CategoryResult:
         return self.category in LEGITIMATE
 
 
+def _found(word: str, low: str) -> bool:
+    if word.isascii():  # whole English words: "warrant" is not in "warranty"
+        return re.search(rf"\b{re.escape(word)}\b", low) is not None
+    return word in low
+
+
 def categorise(text: str) -> CategoryResult:
     """The category a caller's text is most about, with the keywords behind it."""
     low = text.lower()
     scores: dict[Category, tuple[float, list[str]]] = {}
     for cat, words in LEXICON.items():
-        hits = [w for w in words if w in low]
+        hits = [w for w in words if _found(w, low)]
         if hits:
             scores[cat] = (sum(words[w] for w in hits), hits)
     fraud = {c: v for c, v in scores.items() if c in FRAUD and v[0] >= FRAUD_MIN_SCORE}

@@ -134,7 +134,7 @@ _TOPIC = {
 }
 _REFUSE = re.compile(
     r"怎么了|干嘛|干什么|为什么|为啥|凭什么|关你|管那么多|跟你有什么关系|你是谁|你哪位|"
-    r"不告诉|不方便|搞什么|不知道|记不清|忘了|none of your|not telling|"
+    r"不告诉你|不想告诉|不方便|搞什么|不知道|记不清|忘了|none of your|not telling|"
     r"don't know|why are you|who is this",
     re.IGNORECASE,
 )
@@ -183,7 +183,7 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     elif names_someone(text):
         return AnswerFit.CORRECT, {"names_someone": True}
     # A reaction is short; a long reply that mentions "number" is a pitch ("card number").
-    if len(text) > (40 if _CJK.search(text) else 60):
+    if len(text) > (30 if _CJK.search(text) else 60):
         return AnswerFit.OFF_TOPIC, ev
     if _TOPIC[challenge.kind].search(text) or _REFUSE.search(text):
         return AnswerFit.ENGAGED, {**ev, "engaged": "topical"}
