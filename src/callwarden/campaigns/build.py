@@ -14,6 +14,7 @@ import pyarrow as pa
 from callwarden.campaigns.bridging import BridgeConfig, bridge_agents, bridged_legs, detect_bridges
 from callwarden.campaigns.linking import (
     LinkConfig,
+    add_asserted_edges,
     add_bridge_edges,
     add_cluster_edges,
     caller_profiles,
@@ -45,6 +46,7 @@ class CampaignConfig:
     active_window_s: float = 2 * 3600.0  # a campaign is active if it called this recently
     rotation_min_members: int = 3
     rotation_max_median_calls: float = 50.0
+    exclusive_asserted_share: float = 0.8  # an asserted identity this much a campaign's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,9 @@ class CampaignList:
     ingresses: tuple[str, ...]
     callees: np.ndarray  # int64 ids (E.164 digits) of its callee list
     members: tuple[str, ...]
+    asserted: tuple[str, ...] = ()  # asserted identities (PAI) only its members' calls carry
+    ingress_share: tuple[float, ...] = ()  # per ingress: members / distinct callers there
+    background: tuple[float, ...] = ()  # per ingress: share of others' calls that hit the list
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,7 @@ _EDGE_REASON = {
     "timing": ReasonCode.SYNCHRONISED_TIMING,
     "script": ReasonCode.SHARED_SCRIPT,
     "audio": ReasonCode.SHARED_AUDIO,
+    "asserted": ReasonCode.SHARED_ASSERTED_IDENTITY,
 }
 
 
@@ -127,6 +133,7 @@ def build_campaigns(
     detect_bridges(con, cfg.bridge)
     caller_profiles(con, cfg.link)
     link_edges(con, cfg.link)
+    add_asserted_edges(con)
     add_bridge_edges(con)
     add_cluster_edges(con, scripts, "script")
     add_cluster_edges(con, audio, "audio")
@@ -137,6 +144,7 @@ def build_campaigns(
     days = max(((span[1] or 0.0) - (span[0] or 0.0)) / 86400.0, 1.0)
     members = _members(con, odd)
     scripts_by_comp = _scripts(con, scripts)
+    extras = _index_extras(con, ings, cfg.exclusive_asserted_share)
     complaints = complaints or {}
 
     campaigns: list[Campaign] = []
@@ -173,7 +181,18 @@ def build_campaigns(
                 reasons=reasons,
             )
         )
-        lists.append(CampaignList(cid, ingress, callees, tuple(m.number for m in mem)))
+        pai, share, bg = extras.get(comp, ({}, {}, {}))
+        lists.append(
+            CampaignList(
+                cid,
+                ingress,
+                callees,
+                tuple(m.number for m in mem),
+                asserted=tuple(render_number(n, odd) for n in sorted(pai)),
+                ingress_share=tuple(round(share.get(i, 0.0), 4) for i in ingress),
+                background=tuple(round(bg.get(i, 0.0), 6) for i in ingress),
+            )
+        )
         number_campaign.update((m.number, cid) for m in mem)
 
     legs = bridged_legs(con)
@@ -194,6 +213,51 @@ def build_campaigns(
         pa.array([render_number(int(v), odd) for v in spoof["caller"].to_pylist()], pa.string()),
     )
     return CampaignResult(tuple(campaigns), number_campaign, tuple(lists), legs, agents, spoof)
+
+
+def _index_extras(
+    con: duckdb.DuckDBPyConnection, ings: dict[int, str], min_share: float
+) -> dict[int, tuple[dict[int, float], dict[str, float], dict[str, float]]]:
+    """Per campaign: exclusive asserted identities, its share of each ingress's callers, and
+    the background rate at which other numbers' calls on that ingress hit its list."""
+    out: dict[int, tuple[dict[int, float], dict[str, float], dict[str, float]]] = {}
+
+    def slot(comp: object) -> tuple[dict[int, float], dict[str, float], dict[str, float]]:
+        return out.setdefault(int(comp), ({}, {}, {}))  # type: ignore[call-overload]
+
+    for comp, n, sh in con.execute(
+        f"""
+        WITH a AS (
+            SELECT c.asserted, m.comp, count(*) AS k FROM cw_calls c LEFT JOIN cw_members m USING (caller)
+            WHERE c.asserted IS NOT NULL AND c.asserted <> c.caller GROUP BY ALL
+        ), t AS (SELECT asserted, sum(k) AS total FROM a GROUP BY asserted)
+        SELECT a.comp, a.asserted, a.k / t.total FROM a JOIN t USING (asserted)
+        WHERE a.comp IS NOT NULL AND a.k / t.total >= {float(min_share)}
+        """
+    ).fetchall():
+        slot(comp)[0][int(n)] = float(sh)
+    for comp, ing, sh in con.execute(
+        """
+        WITH c AS (SELECT DISTINCT ing, caller FROM cw_calls),
+        t AS (SELECT ing, count(*) AS callers FROM c GROUP BY ing)
+        SELECT m.comp, c.ing, count(*) / any_value(t.callers)
+        FROM c JOIN cw_members m USING (caller) JOIN t USING (ing) GROUP BY ALL
+        """
+    ).fetchall():
+        slot(comp)[1][ings[int(ing)]] = float(sh)
+    for comp, ing, rate in con.execute(
+        """
+        WITH lst AS (SELECT DISTINCT m.comp, c.callee FROM cw_calls c JOIN cw_members m USING (caller)),
+        ci AS (SELECT DISTINCT m.comp, c.ing FROM cw_calls c JOIN cw_members m USING (caller)),
+        other AS (SELECT c.ing, c.callee FROM cw_calls c ANTI JOIN cw_members m USING (caller)),
+        tot AS (SELECT ing, count(*) AS n FROM other GROUP BY ing),
+        hit AS (SELECT l.comp, o.ing, count(*) AS k FROM other o JOIN lst l USING (callee) GROUP BY ALL)
+        SELECT ci.comp, ci.ing, coalesce(hit.k, 0) / greatest(coalesce(tot.n, 0), 1)
+        FROM ci LEFT JOIN tot USING (ing) LEFT JOIN hit USING (comp, ing)
+        """
+    ).fetchall():
+        slot(comp)[2][ings[int(ing)]] = float(rate)
+    return out
 
 
 def _members(

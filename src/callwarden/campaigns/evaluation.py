@@ -127,15 +127,23 @@ def replay_fresh_numbers(
     allocated: Any = None,
     config: CampaignConfig | None = None,
     index_config: IndexConfig | None = None,
-    rebuild_every_s: float = 3600.0,
+    rebuild_every_s: float = 900.0,
+    window_s: float = 7200.0,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, float]:
-    """Replay ``cdrs`` in time order; campaigns come from ``prior`` and earlier calls only."""
+    """Replay ``cdrs`` in time order; campaigns come from ``prior`` and earlier calls only.
+
+    Every ``rebuild_every_s`` of replayed time the batch builder runs over the last
+    ``window_s`` of calls (a micro-batch, as a deployment would run it) and the index takes
+    in what it found; between rebuilds only the index's per-call path runs.
+    """
     cdrs = cdrs.sort_by([("start_time", "ascending")])
     ts = pc.divide(pc.cast(cdrs["start_time"], pa.int64()), 1_000_000).to_numpy(
         zero_copy_only=False
     )
     callers, callees = cdrs["caller"].to_pylist(), cdrs["callee"].to_pylist()
     ingress = _col(cdrs, "ingress")
+    asserted = _col(cdrs, "asserted_caller")
     lab = {
         n: (lb, c)
         for n, lb, c in zip(
@@ -148,13 +156,15 @@ def replay_fresh_numbers(
         index.load(prior)
     calls: dict[str, int] = {}
     flagged_at: dict[str, int] = {}
+    flags: dict[str, Any] = {}
     known_campaigns: set[str] = set()  # true campaigns with a member known to the index
     fresh: set[str] = set()  # harassment numbers first seen while their campaign was known
     cfg = config or CampaignConfig()
     next_rebuild = float(ts[0]) + rebuild_every_s if len(ts) else 0.0
     for i in range(len(callers)):
         if ts[i] >= next_rebuild:
-            res = build_campaigns(cdrs.slice(0, i), allocated=allocated, config=cfg)
+            lo = int(np.searchsorted(ts, ts[i] - window_s))
+            res = build_campaigns(cdrs.slice(lo, i - lo), allocated=allocated, config=cfg)
             index.load(res)
             for num in res.number_campaign:
                 t = lab.get(num)
@@ -168,12 +178,15 @@ def replay_fresh_numbers(
             t = lab.get(c)
             if t and t[0] == "harassment" and t[1] in known_campaigns:
                 fresh.add(c)
-        flag = index.observe(c, callees[i], ingress[i] or "")
+        flag = index.observe(c, callees[i], ingress[i] or "", asserted[i], float(ts[i]))
         if flag is not None and c not in flagged_at:
             flagged_at[c] = k
+            flags[c] = flag
             t = lab.get(c)
             if t and t[0] == "harassment" and t[1]:
                 known_campaigns.add(t[1])
+    if details is not None:
+        details.update(flagged_at=flagged_at, fresh=fresh, calls=calls, flags=flags, index=index)
     counts = np.array([flagged_at.get(n, np.inf) for n in sorted(fresh)], dtype=float)
     benign_callers = {c for c in calls if lab.get(c, ("benign", ""))[0] == "benign"}
     benign_flagged = sum(1 for c in flagged_at if c in benign_callers)

@@ -1,13 +1,32 @@
 """Campaign-level blocking before a call rings: an incremental, per-call-cheap index.
 
 For every ingress the index keeps the known campaigns' callee lists as hash maps (callee id ->
-campaign) and the list *ranges* they dial densely (block of ``block_size`` numbers ->
-campaign). A number that is not yet a member and whose calls through that ingress keep landing
-on one campaign's list is flagged, with that campaign as its reason, as soon as its evidence
-reaches ``min_score`` (an exact list hit counts 1, a dense-range hit ``block_weight``) and at
-least ``min_hit_share`` of its calls hit. A flagged number becomes a member; the calls of
-members extend their campaign's list, so the index keeps up with a campaign that works down
-its list between batch rebuilds.
+campaign), the list *ranges* they dial densely (block of ``block_size`` numbers -> campaign)
+and the asserted identities (PAI) that only their calls carry. A number that is not yet a
+member is flagged, with the campaign as its reason, once the evidence of its calls through
+that ingress reaches ``min_score``:
+
+* a call carrying the campaign's own asserted identity: ``min_score`` at once;
+* a call to a callee on the campaign's list: 1;
+* a call into a range the campaign dials densely: ``block_weight``, and only on an ingress the
+  campaign dominates (its members are at least ``dominant_share`` of the ingress's callers);
+
+The score needed grows with how often *other* callers on that ingress hit the list (the
+background rate ``b`` measured by the batch build): ``ceil(log(false_flag_rate) / log(b))``,
+between ``min_score`` (``min_score_shared`` on an ingress the campaign does not dominate:
+subscribers' calls are not independent draws, friends cluster in number blocks) and
+``max_score``. On a platform trunk the campaign owns, ``b`` is near
+zero and two hits suffice; on an interconnect whose subscribers' friends live in the same
+number blocks as a purchased list, more hits are needed;
+
+and at least ``min_hit_share`` of its calls since its first hit hit. Only hits within
+``hit_window_s`` of each other add up: a dialer reaches the score within minutes, while a
+subscriber who happens to call a few friends inside a purchased list's number blocks does so
+over a day. A flagged number becomes
+a member; the calls of members that a batch build confirmed extend their campaign's list, so
+the index keeps up with a campaign that works down its list between rebuilds (numbers flagged
+online do not teach the list: one false flag must not snowball). A rebuilt campaign that shares members or
+most of its list with a known one keeps the known id.
 
 Cost per call: a few dict look-ups; state is kept only for numbers that have hit a list
 (bounded by ``max_tracked``, oldest evicted first).
@@ -15,7 +34,8 @@ Cost per call: a few dict look-ups; state is kept only for numbers that have hit
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from callwarden.campaigns.build import CampaignList, CampaignResult
@@ -28,6 +48,11 @@ class IndexConfig:
     min_block_callees: int = 3  # a campaign "dials a range densely" from this many callees in it
     block_weight: float = 0.5
     min_score: float = 2.0
+    min_score_shared: float = 4.0  # on an ingress the campaign does not dominate
+    max_score: float = 8.0
+    false_flag_rate: float = 1e-3  # chance an ordinary caller reaches the score by luck
+    hit_window_s: float = 1800.0  # a dialer's hits come minutes apart, a person's hours
+    dominant_share: float = 0.5
     min_hit_share: float = 0.6
     max_tracked: int = 1_000_000
     learn: bool = True
@@ -41,12 +66,20 @@ def number_id(number: str) -> int:
 
 
 class _Watch:
-    __slots__ = ("calls", "hits", "score")
+    __slots__ = ("calls", "events", "hits")
 
     def __init__(self) -> None:
         self.calls = 0
         self.hits: Counter[str] = Counter()
-        self.score: dict[str, float] = {}
+        self.events: dict[str, deque[tuple[float, float]]] = {}  # campaign -> (time, weight)
+
+    def add(self, cid: str, t: float, weight: float, window: float) -> float:
+        """Record a hit; the campaign's score over the last ``window`` seconds."""
+        ev = self.events.setdefault(cid, deque())
+        ev.append((t, weight))
+        while ev and ev[0][0] < t - window:
+            ev.popleft()
+        return sum(w for _, w in ev)
 
 
 class CampaignIndex:
@@ -58,7 +91,11 @@ class CampaignIndex:
         self._callee: dict[str, dict[int, str]] = {}
         self._block_n: dict[str, dict[tuple[int, str], int]] = {}
         self._block: dict[str, dict[int, str]] = {}
+        self._asserted: dict[str, dict[str, str]] = {}
+        self._dominated: dict[str, set[str]] = {}  # ingress -> campaigns that dominate it
+        self._need: dict[tuple[str, str], float] = {}  # (ingress, campaign) -> score to flag
         self._watch: dict[str, _Watch] = {}
+        self._confirmed: set[str] = set()  # members from a batch build (their calls teach lists)
         self.flagged: int = 0
 
     # -- loading -------------------------------------------------------------------------
@@ -67,13 +104,49 @@ class CampaignIndex:
         for cl in result.lists:
             self.add_campaign(cl)
 
-    def add_campaign(self, cl: CampaignList) -> None:
+    def add_campaign(self, cl: CampaignList) -> str:
+        """Add a campaign (or merge a rebuilt one into the known campaign); returns its id."""
+        cid = self._known_id(cl) or cl.campaign_id
         for m in cl.members:
-            self._member[m] = cl.campaign_id
+            self._member[m] = cid
+            self._confirmed.add(m)
             self._watch.pop(m, None)
-        for ing in cl.ingresses:
-            for n in cl.callees.tolist():
-                self._learn(ing, int(n), cl.campaign_id)
+        callees = cl.callees.tolist()
+        for k, ing in enumerate(cl.ingresses):
+            for n in callees:
+                self._learn(ing, int(n), cid)
+            for a in cl.asserted:
+                self._asserted.setdefault(ing, {})[a] = cid
+            share = cl.ingress_share[k] if k < len(cl.ingress_share) else 0.0
+            if share >= self.config.dominant_share:
+                self._dominated.setdefault(ing, set()).add(cid)
+            bg = cl.background[k] if k < len(cl.background) else 0.0
+            need = self._needed(bg)
+            if share < self.config.dominant_share:
+                need = max(need, self.config.min_score_shared)
+            self._need[(ing, cid)] = need
+        return cid
+
+    def _needed(self, background: float) -> float:
+        """Hits needed so that an ordinary caller, hitting the list at the ingress's background
+        rate, gets there by luck with probability under ``false_flag_rate``."""
+        cfg = self.config
+        if background <= 0.0:
+            return cfg.min_score
+        if background >= 1.0:
+            return cfg.max_score
+        k = math.ceil(math.log(cfg.false_flag_rate) / math.log(background))
+        return float(min(max(k, cfg.min_score), cfg.max_score))
+
+    def _known_id(self, cl: CampaignList) -> str | None:
+        votes = Counter(self._member[m] for m in cl.members if m in self._member)
+        if not votes and cl.ingresses:
+            known = self._callee.get(cl.ingresses[0], {})
+            sample = cl.callees[:: max(1, len(cl.callees) // 200)].tolist()
+            votes = Counter(known[int(n)] for n in sample if int(n) in known)
+            if sum(votes.values()) < 0.5 * len(sample):
+                return None
+        return votes.most_common(1)[0][0] if votes else None
 
     def _learn(self, ingress: str, callee: int, cid: str) -> None:
         self._callee.setdefault(ingress, {})[callee] = cid
@@ -85,19 +158,33 @@ class CampaignIndex:
             self._block.setdefault(ingress, {})[blk] = cid
 
     # -- the per-call path ---------------------------------------------------------------
-    def observe(self, caller: str, callee: str, ingress: str) -> CampaignFlag | None:
-        """Judge one call (and remember it). Returns the flag, or None to let it through."""
+    def observe(
+        self,
+        caller: str,
+        callee: str,
+        ingress: str,
+        asserted: str | None = None,
+        t: float | None = None,
+    ) -> CampaignFlag | None:
+        """Judge one call before it rings (and remember it); None lets it through.
+
+        ``asserted``: the call's asserted identity (PAI) if any; ``t``: its set-up time in
+        seconds (hits older than ``hit_window_s`` stop counting; without ``t`` none expire).
+        """
         cfg = self.config
         cid = self._member.get(caller)
         n = number_id(callee)
         if cid is not None:
-            if cfg.learn:
+            if cfg.learn and caller in self._confirmed:
                 self._learn(ingress, n, cid)
             return CampaignFlag(cid, Reason(ReasonCode.CAMPAIGN_MEMBER, {"ingress": ingress}))
-        exact = self._callee.get(ingress, {}).get(n)
-        ranged = (
-            None if exact is not None else self._block.get(ingress, {}).get(n // cfg.block_size)
-        )
+        by_pai = self._asserted.get(ingress, {}).get(asserted) if asserted else None
+        exact = by_pai or self._callee.get(ingress, {}).get(n)
+        ranged = None
+        if exact is None:
+            ranged = self._block.get(ingress, {}).get(n // cfg.block_size)
+            if ranged is not None and ranged not in self._dominated.get(ingress, ()):
+                ranged = None
         watch = self._watch.get(caller)
         if watch is None:
             if exact is None and ranged is None:
@@ -110,26 +197,24 @@ class CampaignIndex:
         if hit is None:
             return None
         watch.hits[hit] += 1
-        watch.score[hit] = watch.score.get(hit, 0.0) + (
-            1.0 if exact is not None else cfg.block_weight
-        )
-        best = max(watch.score, key=watch.score.__getitem__)
-        score = watch.score[best]
-        hits = watch.hits[best]
-        if score < cfg.min_score or hits < cfg.min_hit_share * watch.calls:
+        weight = cfg.min_score if by_pai else (1.0 if exact is not None else cfg.block_weight)
+        score = watch.add(hit, 0.0 if t is None else t, weight, cfg.hit_window_s)
+        best, hits = hit, watch.hits[hit]
+        need = self._need.get((ingress, best), cfg.min_score)
+        if score < need or hits < cfg.min_hit_share * watch.calls:
             return None
         # Flagged: the number joins the campaign (its next calls answer as a member).
         del self._watch[caller]
         self._member[caller] = best
         self.flagged += 1
-        if cfg.learn:
-            self._learn(ingress, n, best)
         evidence: dict[str, float | int | str] = {
             "ingress": ingress,
             "calls": watch.calls,
             "list_hits": hits,
             "list_score": round(score, 2),
         }
+        if by_pai:
+            evidence["asserted_identity"] = str(asserted)
         return CampaignFlag(best, Reason(ReasonCode.CAMPAIGN_LIST_MATCH, evidence))
 
     def campaign_of(self, number: str) -> str | None:

@@ -15,6 +15,9 @@ Edges (all within one ingress, the identity above the displayed number):
   overlap (shared / the smaller block set) is at least ``min_block_overlap``, are linked;
 * **synchronised timing**: on one ingress, a candidate whose first call follows another's last
   call within ``handover_s`` while both dial the same ranges (``min_handover_blocks`` shared);
+* **shared asserted identity**: calls that carry one network-asserted identity (PAI) under
+  different displayed numbers through one ingress;
+* **bridging**: agent lines that one platform number rings through one ingress (双向回呼);
 * **shared script / audio**: candidates whose calls fall in one script cluster or one audio
   fingerprint (precomputed by ``callwarden.screening``) are joined through that cluster.
 
@@ -195,6 +198,26 @@ def add_cluster_edges(
         """
     )
     con.unregister("cw_clu_src")
+
+
+def add_asserted_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Numbers whose calls carry one network-asserted identity (PAI) through one ingress.
+
+    A platform trunk asserts its own account identity under whatever number it displays, so
+    the asserted identity is the operation seen from the network, above every rotated number.
+    """
+    con.execute(
+        """
+        INSERT INTO cw_edges
+        WITH a AS (
+            SELECT DISTINCT c.asserted, c.ing, c.caller FROM cw_calls c
+            SEMI JOIN cw_cand USING (caller)
+            WHERE c.asserted IS NOT NULL AND c.asserted <> c.caller
+        ), hub AS (SELECT asserted, ing, min(caller) AS h FROM a GROUP BY ALL HAVING count(*) >= 2)
+        SELECT least(hub.h, a.caller), greatest(hub.h, a.caller), 'asserted', 1.0
+        FROM a JOIN hub USING (asserted, ing) WHERE a.caller <> hub.h
+        """
+    )
 
 
 def add_bridge_edges(con: duckdb.DuckDBPyConnection) -> None:

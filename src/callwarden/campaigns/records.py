@@ -21,6 +21,7 @@ class ReasonCode(StrEnum):
     SYNCHRONISED_TIMING = "synchronised_timing"  # one number takes over as the other stops
     SHARED_SCRIPT = "shared_script"  # transcripts play one script
     SHARED_AUDIO = "shared_audio"  # recordings share an audio fingerprint
+    SHARED_ASSERTED_IDENTITY = "shared_asserted_identity"  # one PAI under many displayed numbers
     ROTATION_POOL = "rotation_pool"  # many young numbers, one list, one ingress
     UNALLOCATED_CALLEES = "unallocated_callees"  # the list holds dead numbers (cause 1)
     LOW_ANSWER_RATE = "low_answer_rate"
