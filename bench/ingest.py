@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
+def generate(path: Path, rows: int, seed: int = 7, shuffled: bool = False) -> None:
     rng = np.random.default_rng(seed)
     n_subs = max(1000, rows // 5)
     prefixes = np.array(
@@ -58,7 +58,9 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
         return pa.array(out, pa.string())
 
     base = np.datetime64("2026-11-21T00:00:00")
-    ts = base + rng.integers(0, 7 * 86400, rows).astype("timedelta64[s]")
+    # Time-ordered, as a switch writes its CDRs; the ingest also handles shuffled input.
+    offsets = rng.integers(0, 7 * 86400, rows)
+    ts = base + (offsets if shuffled else np.sort(offsets)).astype("timedelta64[s]")
     duration = np.where(rng.random(rows) < 0.4, 0, rng.exponential(60, rows).round(0)).astype(
         np.int64
     )
@@ -125,13 +127,14 @@ def main() -> None:
         "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "callwarden-bench"
     )
     ap.add_argument("--keep", action="store_true", help="keep the ingest output folder")
+    ap.add_argument("--shuffled", action="store_true", help="rows in random time order")
     args = ap.parse_args()
     rows = 200_000 if args.small else args.rows
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    src = args.data_dir / f"cdrs-{rows}.csv"
+    src = args.data_dir / f"cdrs-{rows}{'-shuffled' if args.shuffled else ''}.csv"
     if not src.exists():
         print(f"generating {rows:,} rows -> {src}")
-        generate(src, rows)
+        generate(src, rows, shuffled=args.shuffled)
     size_mb = src.stat().st_size / 2**20
 
     from callwarden.cdr import ingest

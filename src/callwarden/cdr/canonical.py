@@ -176,8 +176,9 @@ def canonicalize(
         t = t.drop_columns([REASON_COLUMN])
 
     out: dict[str, pa.Array] = {}
-    start, bad = parse.times(_arr(t["start_time"]), tz, conv.get("start_time"))
-    blank = parse.is_blank(_arr(t["start_time"]))
+    # Parse first; look for blanks only among the rows that failed (few, usually none).
+    start, failed = parse.times(_arr(t["start_time"]), tz, conv.get("start_time"))
+    blank, bad = parse.split_blank(_arr(t["start_time"]), failed)
     flag(blank, Reason.MISSING_START_TIME, None)
     flag(bad, Reason.BAD_START_TIME, "start_time")
     out["start_time"] = start
@@ -188,13 +189,14 @@ def canonicalize(
     ):
         raw = parse.map_values(_arr(t[col]), conv.get(col))
         norm = parse.opaque_ids(raw) if opaque else normalize_array(raw, region)
-        blank = parse.is_blank(raw)
+        blank, bad = parse.split_blank(raw, ~parse.mask(pc.is_valid(norm)))
         flag(blank, missing_code, None)
-        flag(~parse.mask(pc.is_valid(norm)) & ~blank, invalid_code, col)
+        flag(bad, invalid_code, col)
         out[col] = norm
 
-    duration, bad = parse.numbers(_arr(t["duration_s"]), conv.get("duration_s"))
-    flag(parse.is_blank(_arr(t["duration_s"])), Reason.MISSING_DURATION, None)
+    duration, _ = parse.numbers(_arr(t["duration_s"]), conv.get("duration_s"))
+    blank, bad = parse.split_blank(_arr(t["duration_s"]), ~parse.mask(pc.is_valid(duration)))
+    flag(blank, Reason.MISSING_DURATION, None)
     flag(bad, Reason.BAD_DURATION, "duration_s")
     flag(parse.mask(pc.less(duration, 0)), Reason.NEGATIVE_DURATION, "duration_s")
     out["duration_s"] = duration

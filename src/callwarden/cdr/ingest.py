@@ -21,7 +21,8 @@ import os
 import time
 import uuid
 import zoneinfo
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -39,7 +40,7 @@ from callwarden.numbers import plan_for
 from . import parse
 from .canonical import Canonical, canonicalize, check_columns
 from .mapping import Mapping
-from .readers import RawBatch, Reader, expand_inputs, open_reader
+from .readers import Job, RawBatch, Reader, expand_inputs, open_reader
 from .schema import PARTITION_COLUMN
 
 log = logging.getLogger(__name__)
@@ -148,13 +149,17 @@ class _DayWriters:
         if n == 0:
             return 0
         day_num = pc.cast(pc.cast(table["start_time"], pa.date32()), pa.int32()).to_numpy()
-        order = np.argsort(day_num, kind="stable")  # radix sort: rows grouped by day
-        day_sorted = day_num[order]
+        if (day_num[1:] >= day_num[:-1]).all():  # time-ordered export: days are slices
+            order = None
+            day_sorted = day_num
+        else:
+            order = np.argsort(day_num, kind="stable")  # radix sort: rows grouped by day
+            day_sorted = day_num[order]
         bounds = np.flatnonzero(np.diff(day_sorted)) + 1
         dupes = 0
         for a, b in zip(np.r_[0, bounds], np.r_[bounds, n], strict=True):
             day = (_EPOCH + timedelta(days=int(day_sorted[a]))).isoformat()
-            rows = order[a:b]
+            rows = order[a:b] if order is not None else np.arange(a, b)
             part_keys = keys[rows]
             sk = np.sort(part_keys)
             known = self._known(day)
@@ -175,8 +180,13 @@ class _DayWriters:
         while len(self.jobs) >= 4:  # bound the memory held by queued batches
             self.jobs.pop(0).result()
         writer = self._writer(day, table.schema)
-        whole = len(rows) == table.num_rows and bool((rows == np.arange(len(rows))).all())
-        self.jobs.append(self.pool.submit(_write_rows, writer, table, None if whole else rows))
+        lo = int(rows[0])
+        if bool((np.diff(rows) == 1).all()):  # contiguous rows: a zero-copy slice
+            self.jobs.append(
+                self.pool.submit(_write_rows, writer, table.slice(lo, len(rows)), None)
+            )
+        else:
+            self.jobs.append(self.pool.submit(_write_rows, writer, table, rows))
 
     def _writer(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
         if day not in self.writers:
@@ -186,7 +196,7 @@ class _DayWriters:
             tmp = folder / f".{final.name}.inprogress"
             low_cardinality = [c for c in _DICTIONARY_COLUMNS if c in schema.names]
             writer = pq.ParquetWriter(
-                tmp, schema, compression="snappy", use_dictionary=low_cardinality
+                tmp, schema, compression="lz4", use_dictionary=low_cardinality
             )
             self.writers[day] = (writer, tmp, final)
         return self.writers[day][0]
@@ -210,6 +220,7 @@ def _write_rows(writer: pq.ParquetWriter, table: pa.Table, rows: np.ndarray | No
 
 
 _EPOCH = date(1970, 1, 1)
+_WORKERS = 2  # batches canonicalised at once (the target machine has two cores)
 #: Columns worth Parquet dictionary encoding; numbers and ids are nearly unique per row.
 _DICTIONARY_COLUMNS = ("ingress", "attestation", "caller_region", "callee_region", "release_cause")
 
@@ -248,12 +259,14 @@ def ingest(
         qw = csv.writer(qf)
         if new_q:
             qw.writerow(QUARANTINE_COLUMNS)
+        workers = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="canonicalize")
         try:
             for reader in readers:
-                _ingest_file(reader, writers, qw, summary, mapping, tz, region)
+                _ingest_file(reader, workers, writers, qw, summary, mapping, tz, region)
                 if progress:
                     progress(f"{reader.path}: {summary.rows_read:,} rows read so far")
         finally:
+            workers.shutdown(wait=True, cancel_futures=True)
             writers.shutdown()
     summary.days = sorted(writers.days)
     summary.seconds = round(time.perf_counter() - t0, 3)
@@ -266,6 +279,7 @@ def ingest(
 
 def _ingest_file(
     reader: Reader,
+    workers: ThreadPoolExecutor,
     writers: _DayWriters,
     qw: Any,  # a csv.writer
     summary: IngestSummary,
@@ -278,9 +292,26 @@ def _ingest_file(
         summary.empty_files.append(source)
         return
     pending: list[tuple[np.ndarray, list[str], list[str | None], list[str]]] = []
-    for batch in reader.batches():
-        result = canonicalize(batch.table, tz=tz, region=region, mapping=mapping)
+
+    def work(job: Job) -> tuple[RawBatch, Canonical]:
+        batch = job()
+        return batch, canonicalize(batch.table, tz=tz, region=region, mapping=mapping)
+
+    # Two batches are decoded and canonicalised at once (Arrow kernels release the GIL);
+    # results are taken in order, so dedupe and line numbers stay deterministic.
+    in_flight: deque[Future[tuple[RawBatch, Canonical]]] = deque()
+
+    def done() -> Iterator[tuple[RawBatch, Canonical]]:
+        for job in reader.jobs():
+            in_flight.append(workers.submit(work, job))
+            if len(in_flight) >= _WORKERS:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+    for batch, result in done():
         summary.rows_read += batch.table.num_rows
+        summary.blank_lines += batch.blank_lines
         dupes = writers.write(result.table, result.keys)
         summary.rows_duplicate += dupes
         summary.rows_kept += result.table.num_rows - dupes

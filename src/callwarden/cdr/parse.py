@@ -127,11 +127,20 @@ def times(arr: pa.Array, tz: str, conv: Convert | None = None) -> tuple[pa.Array
     else:
         out = _parse_text_times(arr if _is_text(t) else pc.cast(arr, pa.string()), tz, conv)
     out = pc.cast(out, _US)
-    present = ~is_blank(arr)
     us = pc.cast(out, pa.int64())
     plausible = mask(pc.and_kleene(pc.greater_equal(us, _LO), pc.less(us, _HI)))
-    out = pc.if_else(pa.array(plausible), out, pa.scalar(None, _US))
-    return out, present & ~plausible
+    if not plausible.all():
+        out = pc.if_else(pa.array(plausible), out, pa.scalar(None, _US))
+    return out, ~plausible  # blank or unreadable: the caller tells which (split_blank)
+
+
+def split_blank(arr: pa.Array, failed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(blank, bad) among the ``failed`` rows, looking only at those rows."""
+    blank = np.zeros(len(failed), bool)
+    idx = np.flatnonzero(failed)
+    if len(idx):
+        blank[idx] = is_blank(arr.take(pa.array(idx)))
+    return blank, failed & ~blank
 
 
 def _epoch(values: pa.Array, conv: Convert | None) -> pa.Array:
@@ -146,7 +155,9 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
         if "%z" in conv.time_format:
             return parsed
         return pc.assume_timezone(parsed, tz, ambiguous="earliest", nonexistent="earliest")
-    s = pc.utf8_trim_whitespace(s)
+    sample = s.slice(0, 1000).drop_null()
+    if len(sample) == 0 or pc.any(pc.match_substring_regex(sample, r"^\s|\s$")).as_py():
+        s = pc.utf8_trim_whitespace(s)
     # Fast paths: a whole column in one ISO 8601 shape, the common case by far. A failed
     # cast costs as much as a good one, so a sample picks the likely shape first.
     sample = s.slice(0, 1000).drop_null()
@@ -174,6 +185,7 @@ def _mixed_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     """Value by value: epoch seconds, then DuckDB's lenient timestamp reader (null if neither)."""
     import duckdb
 
+    s = pc.utf8_trim_whitespace(s)
     epoch_ok = pc.fill_null(pc.match_substring_regex(s, _EPOCH), False)
     epoch = _epoch(pc.cast(pc.if_else(epoch_ok, s, "0"), pa.float64()), conv)
     rest = pc.if_else(epoch_ok, pa.scalar(None, pa.string()), s)
@@ -293,14 +305,14 @@ def id_keys(ids: pa.Array) -> np.ndarray:
     return keys
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_HEX_PAIRS = np.array(
+    [int.from_bytes(f"{i:02x}".encode(), "little") for i in range(256)], dtype=np.uint16
+)
 
 
 def _hex16(h: np.ndarray) -> pa.Array:
+    """16 lowercase hex digits per value, built as one Arrow buffer (no per-row strings)."""
     n = len(h)
-    b = h.astype(">u8").view(np.uint8).reshape(n, 8)
-    out = np.empty((n, 16), np.uint8)
-    out[:, 0::2] = _HEX[b >> 4]
-    out[:, 1::2] = _HEX[b & 15]
+    pairs = _HEX_PAIRS[h.astype(">u8").view(np.uint8)]  # two ASCII digits per byte
     offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out.tobytes()))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(pairs))

@@ -12,8 +12,9 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,11 @@ class RawBatch:
     table: pa.Table
     lines: np.ndarray  # source line (CSV, JSON lines) or row number (Parquet) of each row
     raw: list[str] | None = None  # original text per row, when the reader kept it
+    blank_lines: int = 0  # blank lines dropped from this batch
+
+
+#: A batch still to be decoded: calling it does the work (on a worker thread, in ingest).
+Job = Callable[[], RawBatch]
 
 
 @dataclass
@@ -93,8 +99,13 @@ class Reader:
     blank_lines: int = 0
     empty: bool = False
 
-    def batches(self) -> Iterator[RawBatch]:
+    def jobs(self) -> Iterator[Job]:
+        """The file's batches as jobs, in order; cheap to produce, decoded when called."""
         raise NotImplementedError
+
+    def batches(self) -> Iterator[RawBatch]:
+        for job in self.jobs():
+            yield job()
 
     def raw_text(self, batch: RawBatch, rows: np.ndarray) -> list[str]:
         """The rows as text for the quarantine file (JSON object of the fields)."""
@@ -196,7 +207,7 @@ class CsvReader(Reader):
             ),
         )
 
-    def batches(self) -> Iterator[RawBatch]:
+    def jobs(self) -> Iterator[Job]:
         if self.empty:
             return
         first_line = 2 if self.header else 1
@@ -215,11 +226,11 @@ class CsvReader(Reader):
                 pending.append(rb)
                 pending_rows += rb.num_rows
                 if pending_rows >= self.batch_rows:
-                    yield self._batch(pending, seen)
+                    yield partial(self._batch, pending, seen)
                     seen += pending_rows
                     pending, pending_rows = [], 0
             if pending:
-                yield self._batch(pending, seen)
+                yield partial(self._batch, pending, seen)
         except pa.ArrowInvalid as exc:
             raise InputError(f"{self.path}: cannot be read as CSV: {exc}") from exc
         self._bad_lines = np.empty(0, np.int64)
@@ -262,14 +273,14 @@ class CsvReader(Reader):
         if blank.any():
             for name in out.column_names[1:]:
                 blank &= ~_nonempty(out[name])
-        if blank.any():
-            self.blank_lines += int(blank.sum())
+        n_blank = int(blank.sum())
+        if n_blank:
             keep = pa.array(np.flatnonzero(~blank))
             out, lines, bad_enc = out.take(keep), lines[~blank], bad_enc[~blank]
         if bad_enc.any():
             reason = np.where(bad_enc, Reason.BAD_ENCODING.value, np.array(None, dtype=object))
             out = out.append_column(REASON_COLUMN, pa.array(reason, pa.string()))
-        return RawBatch(out, lines)
+        return RawBatch(out, lines, blank_lines=n_blank)
 
     def raw_text(self, batch: RawBatch, rows: np.ndarray) -> list[str]:
         cols = [c for c in batch.table.column_names if c != REASON_COLUMN]
@@ -353,13 +364,12 @@ class ParquetReader(Reader):
         self.columns = list(self._file.schema_arrow.names)
         self.empty = self._file.metadata.num_rows == 0
 
-    def batches(self) -> Iterator[RawBatch]:
+    def jobs(self) -> Iterator[Job]:
         seen = 0
         for rb in self._file.iter_batches(batch_size=self.batch_rows):
             n = rb.num_rows
-            yield RawBatch(
-                pa.Table.from_batches([rb]), np.arange(seen + 1, seen + n + 1, dtype=np.int64)
-            )
+            lines = np.arange(seen + 1, seen + n + 1, dtype=np.int64)
+            yield partial(RawBatch, pa.Table.from_batches([rb]), lines)
             seen += n
 
 
@@ -394,17 +404,18 @@ class JsonLinesReader(Reader):
         self.columns = list(keys)
         self.empty = not self._rows
 
-    def batches(self) -> Iterator[RawBatch]:
+    def jobs(self) -> Iterator[Job]:
         for lo in range(0, len(self._rows), self.batch_rows):
-            rows = self._rows[lo : lo + self.batch_rows]
-            cols = {
-                c: pa.array([_jtext(r.get(c)) for r in rows], pa.string()) for c in self.columns
-            }
-            yield RawBatch(
-                pa.table(cols),
-                np.array(self._lines[lo : lo + self.batch_rows], np.int64),
-                self._raw[lo : lo + self.batch_rows],
-            )
+            yield partial(self._batch, lo)
+
+    def _batch(self, lo: int) -> RawBatch:
+        rows = self._rows[lo : lo + self.batch_rows]
+        cols = {c: pa.array([_jtext(r.get(c)) for r in rows], pa.string()) for c in self.columns}
+        return RawBatch(
+            pa.table(cols),
+            np.array(self._lines[lo : lo + self.batch_rows], np.int64),
+            self._raw[lo : lo + self.batch_rows],
+        )
 
 
 def _jtext(v: object) -> str | None:
