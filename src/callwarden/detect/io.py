@@ -1,0 +1,145 @@
+"""The versioned model directory: write it, and read it back or say clearly what is wrong.
+
+Layout (format 1)::
+
+    MODEL_DIR/
+      manifest.json    format, version, kind (cdr | table), classes, training fingerprint,
+                       training config, feature-set version, table options
+      model.txt        the LightGBM booster (text format)
+      features.json    feature names, in the model's column order
+      thresholds.json  the flag threshold and what it achieved out of fold
+      reference.json   benign medians per feature (direction of reasons)
+      metrics.json     training and cross-validation metrics
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+
+import callwarden
+from callwarden.detect.model import TrainConfig, TrainedModel
+from callwarden.detect.thresholds import Threshold
+from callwarden.errors import ModelError
+
+FORMAT = "callwarden-model"
+FORMAT_VERSION = 1
+FILES = (
+    "manifest.json",
+    "model.txt",
+    "features.json",
+    "thresholds.json",
+    "reference.json",
+    "metrics.json",
+)
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(
+        json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+def save_model(
+    model: TrainedModel, out: Path, *, kind: str, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write the model directory (created if needed; existing files are replaced)."""
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_version": model.fingerprint[:12],
+        "kind": kind,
+        "classes": list(model.classes),
+        "feature_count": len(model.feature_names),
+        "training_fingerprint": model.fingerprint,
+        "config": model.config.to_dict(),
+        "callwarden_version": getattr(callwarden, "__version__", "0"),
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **(extra or {}),
+    }
+    model.booster.save_model(str(out / "model.txt"))
+    _write_json(out / "features.json", list(model.feature_names))
+    _write_json(out / "thresholds.json", model.threshold.to_dict())
+    _write_json(out / "reference.json", model.reference)
+    _write_json(out / "metrics.json", model.metrics)
+    _write_json(out / "manifest.json", manifest)
+    return out
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+
+
+def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
+    """Read a model directory; ``ModelError`` naming the file and the problem otherwise."""
+    if not path.exists():
+        raise ModelError(
+            f"model directory {path} does not exist (train one with 'callwarden train')"
+        )
+    if not path.is_dir():
+        raise ModelError(f"{path} is not a directory; --model takes a model directory")
+    missing = [f for f in FILES if not (path / f).is_file()]
+    if missing:
+        raise ModelError(f"model directory {path} is incomplete: missing {', '.join(missing)}")
+    manifest = _read_json(path / "manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{path}/manifest.json is not a callwarden model manifest")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(
+            f"model directory {path} has format version {version!r}; this callwarden reads "
+            f"version {FORMAT_VERSION}: retrain with 'callwarden train'"
+        )
+    features = _read_json(path / "features.json")
+    if (
+        not isinstance(features, list)
+        or not all(isinstance(f, str) for f in features)
+        or not features
+    ):
+        raise ModelError(f"{path}/features.json must be a non-empty list of feature names")
+    try:
+        booster = lgb.Booster(model_file=str(path / "model.txt"))
+    except lgb.basic.LightGBMError as exc:
+        raise ModelError(f"{path}/model.txt is not a LightGBM model: {exc}") from exc
+    if booster.feature_name() != features:
+        raise ModelError(
+            f"{path}/features.json does not match the booster's features "
+            f"({len(features)} listed, {booster.num_feature()} in model.txt)"
+        )
+    classes = manifest.get("classes")
+    if not isinstance(classes, list) or len(classes) < 2 or classes[0] != "benign":
+        raise ModelError(f"{path}/manifest.json: 'classes' must list 'benign' first and one more")
+    want = len(classes) if len(classes) > 2 else 1
+    if booster.num_model_per_iteration() != want:
+        raise ModelError(
+            f"{path}: model.txt scores {booster.num_model_per_iteration()} classes, manifest lists {len(classes)}"
+        )
+    try:
+        threshold = Threshold.from_dict(_read_json(path / "thresholds.json"))
+        config = TrainConfig.from_dict(manifest["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(
+            f"{path}: thresholds.json or the manifest's config is malformed ({exc})"
+        ) from exc
+    reference = _read_json(path / "reference.json")
+    if not isinstance(reference, dict):
+        raise ModelError(f"{path}/reference.json must be an object of feature medians")
+    model = TrainedModel(
+        booster=booster,
+        classes=tuple(classes),
+        feature_names=tuple(features),
+        threshold=threshold,
+        reference=reference,
+        config=config,
+        fingerprint=str(manifest.get("training_fingerprint", "")),
+        metrics=_read_json(path / "metrics.json"),
+    )
+    return model, manifest

@@ -1,0 +1,260 @@
+"""LightGBM on labelled numbers: deterministic training, thresholds, cross-validation.
+
+Determinism: rows are sorted by id before anything sees them, folds are assigned by a hash
+of the group id (never by row position), and LightGBM runs with ``deterministic=True``,
+a fixed ``num_threads``, pinned seeds and ``force_col_wise``. The same data and seed give the
+same booster, byte for byte, whatever order the engine returned the rows in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from callwarden.detect.thresholds import Objective, Threshold, for_f1, for_precision
+from callwarden.errors import InputError
+from callwarden.evaluate.metrics import average_precision, classification_report
+
+BENIGN = "benign"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training parameters; stored in the model directory."""
+
+    seed: int = 0
+    num_threads: int = 1
+    num_boost_round: int = 300
+    learning_rate: float = 0.05
+    num_leaves: int = 31
+    min_data_in_leaf: int = 20
+    feature_fraction: float = 0.9
+    folds: int = 5
+    objective: Objective = Objective.PRECISION
+    target_precision: float = 0.999
+
+    def lgb_params(self, n_classes: int) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "num_threads": self.num_threads,
+            "verbosity": -1,
+        }
+        if n_classes > 2:
+            params.update(objective="multiclass", num_class=n_classes)
+        else:
+            params.update(objective="binary")
+        return params
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["objective"] = self.objective.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        d = dict(d)
+        d["objective"] = Objective(d["objective"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A feature matrix with labels. ``groups`` keeps rows of one number in one fold."""
+
+    ids: np.ndarray  # str, one per row
+    X: np.ndarray  # float64 (rows, features); NaN = missing
+    y: np.ndarray  # int class codes into ``classes``
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    groups: np.ndarray  # str; the number a row belongs to
+
+    def __post_init__(self) -> None:
+        if self.classes[0] != BENIGN:
+            raise InputError(f"the first class must be {BENIGN!r}, got {self.classes}")
+        if self.X.shape != (len(self.ids), len(self.feature_names)):
+            raise InputError("feature matrix shape does not match ids and feature names")
+
+    def sorted(self) -> Dataset:
+        """Rows in id order, so engine row order cannot change anything downstream."""
+        order = np.lexsort((self.ids, self.groups))
+        return Dataset(
+            self.ids[order], self.X[order], self.y[order], self.classes, self.feature_names,
+            self.groups[order],
+        )  # fmt: skip
+
+    def take(self, rows: np.ndarray) -> Dataset:
+        return Dataset(
+            self.ids[rows], self.X[rows], self.y[rows], self.classes, self.feature_names,
+            self.groups[rows],
+        )  # fmt: skip
+
+    def fingerprint(self) -> str:
+        """SHA-256 over ids, labels and features (NaN-normalised) in sorted order."""
+        d = self.sorted()
+        h = hashlib.sha256()
+        h.update("\x1f".join(d.feature_names).encode())
+        h.update("\x1f".join(d.classes).encode())
+        h.update("\x1f".join(map(str, d.ids)).encode())
+        h.update(np.ascontiguousarray(d.y, dtype=np.int64).tobytes())
+        h.update(
+            np.nan_to_num(np.ascontiguousarray(d.X, dtype=np.float64), nan=-1.2345e308).tobytes()
+        )
+        return h.hexdigest()
+
+
+@dataclass
+class TrainedModel:
+    """A booster with what it needs to score and explain: threshold, reference values."""
+
+    booster: lgb.Booster
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    threshold: Threshold
+    reference: dict[str, float | None]  # median of each feature over benign training rows
+    config: TrainConfig
+    fingerprint: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (rows, classes)."""
+        return class_proba(self.booster, X, len(self.classes))
+
+    def contributions(self, X: np.ndarray, label: np.ndarray) -> np.ndarray:
+        """Per-feature contributions (rows, features) to log(P(label) / P(benign)).
+
+        ``pred_contrib`` is additive per class in raw (log-odds) space, so the difference of
+        the label's and benign's contributions sums exactly to that log ratio.
+        """
+        raw = np.asarray(
+            self.booster.predict(X, pred_contrib=True, num_threads=self.config.num_threads)
+        )
+        k, n = len(self.classes), len(self.feature_names)
+        if k <= 2:
+            return raw[:, :n]
+        per_class = raw.reshape(len(X), k, n + 1)[:, :, :n]
+        rows = np.arange(len(X))
+        target = np.where(label > 0, label, 1)
+        return per_class[rows, target, :] - per_class[:, 0, :]
+
+
+def class_proba(booster: lgb.Booster, X: np.ndarray, n_classes: int) -> np.ndarray:
+    p = np.asarray(booster.predict(X, num_threads=booster.params.get("num_threads", 1)))
+    if n_classes <= 2:
+        p = p.reshape(-1)
+        return np.stack([1 - p, p], axis=1)
+    return p.reshape(len(X), n_classes)
+
+
+def bad_score(proba: np.ndarray) -> np.ndarray:
+    """Probability that a number is not benign (harassment or fraud)."""
+    return 1.0 - proba[:, 0]
+
+
+def fold_of(groups: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Fold index per row from a hash of its group id: independent of row order."""
+    uniq, inv = np.unique(groups.astype(str), return_inverse=True)
+    h = np.fromiter(
+        (zlib.crc32(f"{seed}:{g}".encode()) for g in uniq.tolist()), dtype=np.int64, count=len(uniq)
+    )
+    return (h % k)[inv]
+
+
+def _fit(data: Dataset, config: TrainConfig) -> lgb.Booster:
+    if len(np.unique(data.y)) < 2:
+        raise InputError("training data holds a single class; need benign and flagged numbers")
+    ds = lgb.Dataset(
+        data.X,
+        label=data.y,
+        feature_name=list(data.feature_names),
+        params={"verbosity": -1, "feature_pre_filter": False},
+        free_raw_data=True,
+    )
+    return lgb.train(
+        config.lgb_params(len(data.classes)), ds, num_boost_round=config.num_boost_round
+    )
+
+
+def out_of_fold(data: Dataset, config: TrainConfig) -> np.ndarray:
+    """Class probabilities for each row from a model that never saw its group."""
+    folds = fold_of(data.groups, config.folds, config.seed)
+    out = np.zeros((len(data.ids), len(data.classes)))
+    for f in range(config.folds):
+        test = folds == f
+        if not test.any():
+            continue
+        model = _fit(data.take(np.flatnonzero(~test)), config)
+        out[test] = class_proba(model, data.X[test], len(data.classes))
+    return out
+
+
+def choose_threshold(scores: np.ndarray, positive: np.ndarray, config: TrainConfig) -> Threshold:
+    if config.objective is Objective.F1:
+        return for_f1(scores, positive)
+    return for_precision(scores, positive, config.target_precision)
+
+
+def train(data: Dataset, config: TrainConfig) -> TrainedModel:
+    """Fit on all rows; choose the threshold from out-of-fold scores."""
+    data = data.sorted()
+    oof = out_of_fold(data, config)
+    positive = data.y != 0
+    threshold = choose_threshold(bad_score(oof), positive, config)
+    booster = _fit(data, config)
+    benign = data.X[~positive]
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(benign, axis=0) if len(benign) else np.full(data.X.shape[1], np.nan)
+    reference = {
+        n: (None if np.isnan(v) else float(v)) for n, v in zip(data.feature_names, med, strict=True)
+    }
+    pred = predict_labels(oof, threshold.value)
+    metrics = {
+        "rows": int(len(data.ids)),
+        "class_counts": {c: int((data.y == i).sum()) for i, c in enumerate(data.classes)},
+        "out_of_fold": classification_report(data.y, pred, data.classes),
+        "threshold": threshold.to_dict(),
+    }
+    return TrainedModel(
+        booster, data.classes, data.feature_names, threshold, reference,  # type: ignore[arg-type]
+        config, data.fingerprint(), metrics,
+    )  # fmt: skip
+
+
+def predict_labels(proba: np.ndarray, threshold: float) -> np.ndarray:
+    """Class codes: benign below the threshold, else the likeliest non-benign class."""
+    flagged = bad_score(proba) >= threshold
+    worst = 1 + np.argmax(proba[:, 1:], axis=1)
+    return np.where(flagged, worst, 0)
+
+
+def cross_validate(data: Dataset, config: TrainConfig, folds: int) -> dict[str, Any]:
+    """K-fold CV of the whole recipe (threshold chosen inside each training part)."""
+    data = data.sorted()
+    outer = fold_of(data.groups, folds, config.seed + 7919)
+    pred = np.zeros(len(data.ids), dtype=np.int64)
+    scores = np.zeros(len(data.ids))
+    per_fold = []
+    for f in range(folds):
+        test = outer == f
+        model = train(data.take(np.flatnonzero(~test)), config)
+        proba = model.proba(data.X[test])
+        pred[test] = predict_labels(proba, model.threshold.value)
+        scores[test] = bad_score(proba)
+        rep = classification_report(data.y[test], pred[test], data.classes)
+        per_fold.append({"fold": f, "rows": int(test.sum()), "macro_f1": rep["macro_f1"]})
+    report = classification_report(data.y, pred, data.classes)
+    report["average_precision_flagged"] = average_precision(scores, data.y != 0)
+    report["folds"] = per_fold
+    report["fold_macro_f1_mean"] = float(np.mean([p["macro_f1"] for p in per_fold]))
+    report["fold_macro_f1_std"] = float(np.std([p["macro_f1"] for p in per_fold]))
+    return report

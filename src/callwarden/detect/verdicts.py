@@ -1,0 +1,114 @@
+"""Scoring numbers into verdicts: model score, threshold, hard rules, reasons.
+
+``score_numbers`` returns a ``ScanResult``; writers at the edge turn it into
+``verdicts.csv``. Other stages (campaign linking) fill ``campaign`` before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from callwarden.detect.model import TrainedModel, bad_score
+from callwarden.detect.reasons import Reason, top_reasons
+from callwarden.detect.rules import RuleConfig, apply_rules
+
+VERDICT_COLUMNS = ("number", "label", "score", "category", "reasons", "campaign")
+
+
+class Label(StrEnum):
+    BENIGN = "benign"
+    HARASSMENT = "harassment"
+    FRAUD = "fraud"
+
+
+@dataclass
+class ScanResult:
+    """One verdict per number, column-wise."""
+
+    numbers: np.ndarray  # str
+    labels: np.ndarray  # str
+    scores: np.ndarray  # float, P(not benign), raised by rules
+    categories: np.ndarray  # str, "" when unknown
+    reasons: list[list[Reason]]
+    campaigns: np.ndarray  # str, "" until campaign linking fills it
+    threshold: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def flagged(self) -> np.ndarray:
+        return self.labels != Label.BENIGN.value
+
+    def to_arrow(self) -> pa.Table:
+        reasons = [json.dumps([r.to_dict() for r in rs], ensure_ascii=False) for rs in self.reasons]
+        return pa.table(
+            {
+                "number": pa.array(self.numbers, pa.string()),
+                "label": pa.array(self.labels, pa.string()),
+                "score": pa.array(np.round(self.scores, 6), pa.float64()),
+                "category": pa.array(self.categories, pa.string()),
+                "reasons": pa.array(reasons, pa.string()),
+                "campaign": pa.array(self.campaigns, pa.string()),
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        codes: Counter[str] = Counter()
+        for rs, f in zip(self.reasons, self.flagged, strict=True):
+            if f:
+                codes.update(r.code for r in rs)
+        return {
+            "numbers": int(len(self)),
+            "by_label": {k: int(v) for k, v in sorted(Counter(self.labels.tolist()).items())},
+            "flagged_by_rule": int(self.meta.get("rule_hits", 0)),
+            "threshold": self.threshold,
+            "top_reason_codes": dict(codes.most_common(8)),
+        }
+
+
+def score_numbers(
+    model: TrainedModel,
+    numbers: np.ndarray,
+    X: np.ndarray,
+    *,
+    rules: RuleConfig | None = RuleConfig(),
+    n_reasons: int = 3,
+) -> ScanResult:
+    """Verdicts for ``numbers`` with feature rows ``X`` (columns in the model's order)."""
+    proba = model.proba(X)
+    scores = bad_score(proba)
+    classes = np.asarray(model.classes)
+    worst = 1 + np.argmax(proba[:, 1:], axis=1)
+    flagged = scores >= model.threshold.value
+    hits = apply_rules(model.feature_names, X, rules) if rules is not None else None
+    if hits is not None:
+        flagged |= hits.fired
+        scores = np.where(hits.fired, np.maximum(scores, rules.score_floor), scores)  # type: ignore[union-attr]
+    labels = np.where(flagged, classes[worst], classes[0]).astype(object)
+    reasons: list[list[Reason]] = [[] for _ in range(len(numbers))]
+    rows = np.flatnonzero(flagged)
+    if len(rows):
+        contrib = model.contributions(X[rows], worst[rows])
+        explained = top_reasons(contrib, X[rows], model.feature_names, model.reference, n_reasons)
+        for i, rs in zip(rows, explained, strict=True):
+            rule = hits.reasons[i] if hits is not None else None
+            reasons[i] = ([rule] if rule is not None else []) + rs
+    return ScanResult(
+        numbers=np.asarray(numbers, dtype=object),
+        labels=labels,
+        scores=scores,
+        categories=np.full(len(numbers), "", dtype=object),
+        reasons=reasons,
+        campaigns=np.full(len(numbers), "", dtype=object),
+        threshold=model.threshold.value,
+        meta={"rule_hits": int(hits.fired.sum()) if hits is not None else 0},
+    )

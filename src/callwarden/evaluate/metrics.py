@@ -1,0 +1,73 @@
+"""Detection metrics: per-class precision, recall and F1, confusion matrix, flagged-vs-benign.
+
+Pure NumPy over class codes; the CLI joins verdicts with labels and calls these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f}
+
+
+def confusion(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts[t, p]: rows are true classes, columns predicted ones."""
+    return np.bincount(truth * n_classes + pred, minlength=n_classes * n_classes).reshape(
+        n_classes, n_classes
+    )
+
+
+def classification_report(
+    truth: np.ndarray, pred: np.ndarray, classes: tuple[str, ...] | list[str]
+) -> dict[str, Any]:
+    """Per-class P/R/F1 with support, macro-F1, the confusion matrix, and "flagged":
+    every non-benign class (code > 0) pooled against benign (code 0)."""
+    k = len(classes)
+    cm = confusion(truth.astype(np.int64), pred.astype(np.int64), k)
+    per_class = {}
+    for i, c in enumerate(classes):
+        tp = int(cm[i, i])
+        rep = _prf(tp, int(cm[:, i].sum()) - tp, int(cm[i, :].sum()) - tp)
+        rep["support"] = int(cm[i, :].sum())
+        per_class[c] = rep
+    present = [c for c in classes if per_class[c]["support"] > 0]
+    macro = float(np.mean([per_class[c]["f1"] for c in present])) if present else 0.0
+    t_bad, p_bad = truth > 0, pred > 0
+    flagged = _prf(
+        int((t_bad & p_bad).sum()), int((~t_bad & p_bad).sum()), int((t_bad & ~p_bad).sum())
+    )
+    flagged["support"] = int(t_bad.sum())
+    flagged["false_positive_rate"] = float((~t_bad & p_bad).sum() / max(int((~t_bad).sum()), 1))
+    return {
+        "per_class": per_class,
+        "macro_f1": macro,
+        "flagged_vs_benign": flagged,
+        "confusion_matrix": {"labels": list(classes), "counts": cm.tolist()},
+        "accuracy": float((truth == pred).mean()) if len(truth) else 0.0,
+    }
+
+
+def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the precision-recall curve (step-wise, as scikit-learn computes it)."""
+    if not positive.any():
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    s, p = scores[order], positive[order].astype(np.int64)
+    tp, fp = np.cumsum(p), np.cumsum(1 - p)
+    last = np.r_[np.flatnonzero(s[1:] != s[:-1]), len(s) - 1]
+    prec, rec = tp[last] / (tp[last] + fp[last]), tp[last] / p.sum()
+    return float(np.sum(np.diff(np.r_[0.0, rec]) * prec))
+
+
+def flag_rate(flagged: np.ndarray) -> dict[str, float | int]:
+    """How many of a population were flagged (e.g. legitimate heavy callers)."""
+    n = int(len(flagged))
+    k = int(np.sum(flagged))
+    return {"population": n, "flagged": k, "rate": (k / n) if n else 0.0}

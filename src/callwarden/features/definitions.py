@@ -1,0 +1,367 @@
+"""Behavioural feature definitions, as data.
+
+Every feature is one aggregate SQL expression evaluated over one *source* relation for one
+*entity* (the caller number or the ingress it enters through) and one *window*. The name is
+derived from the definition: ``{base}_by_{entity}_{window}`` (``answer_rate_by_caller_1d``).
+The batch backend (``callwarden.features.sql``) compiles these definitions into SQL for
+DuckDB (embedded) or Spark; the streaming engine can read the same records and keep the
+same aggregates incrementally. Expressions use only ANSI-style SQL plus two macros that the
+dialect expands: ``QUANTILE(x, q)`` (exact quantile) and nothing engine-specific beyond it.
+
+Windows are anchored at the end of an *as-of day* D (local time):
+
+- ``1d``: the calls of day D;
+- ``7d``: the calls of days D-6 .. D (all history the input holds, up to 7 days);
+- ``1h``: the busiest clock hour inside day D (peak rate; batch uses tumbling hours, which
+  a sliding count can only exceed by less than a factor of two).
+
+Sources (built by the compiler from the canonical CDR columns, see ``CALL_COLUMNS``):
+
+- ``calls``: one row per call attempt placed by the entity;
+- ``sequence``: the caller's calls in time order (``ts``, ``gap_s``, ``overlap``), kept
+  narrow because ordering is the costliest step;
+- ``hourly``: one row per (entity, clock hour) with ``n`` calls;
+- ``routes``: one row per (caller, ingress) with ``n`` calls and the caller's ``unallocated``;
+- ``pairs``: one row per distinct (caller, callee) pair contacted in the window, with the
+  reverse direction's first and last call times (for call-backs and earlier contact);
+- ``inbound``: one row per call *received* by the number;
+- ``number``: one row per number with static facts (``unallocated``, ``first_seen_ts``,
+  ``day_end_ts``); its expressions are scalar, not aggregates;
+- ``derived``: scalar expressions over other features of the same window (``{w}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Entity(StrEnum):
+    """What a feature is aggregated by."""
+
+    CALLER = "caller"
+    INGRESS = "ingress"
+
+
+class Window(StrEnum):
+    """How much history a feature covers, ending at the close of the as-of day."""
+
+    H1 = "1h"
+    D1 = "1d"
+    D7 = "7d"
+
+
+class Source(StrEnum):
+    """The relation an aggregate runs over."""
+
+    CALLS = "calls"
+    SEQUENCE = "sequence"
+    HOURLY = "hourly"
+    ROUTES = "routes"
+    PAIRS = "pairs"
+    INBOUND = "inbound"
+    NUMBER = "number"
+    DERIVED = "derived"
+
+
+@dataclass(frozen=True)
+class CallColumn:
+    """A per-call column computed before aggregation (the vocabulary aggregates use)."""
+
+    name: str
+    sql: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One feature family: an aggregate expression, for some entities and windows."""
+
+    base: str
+    sql: str
+    source: Source
+    description: str
+    entities: tuple[Entity, ...] = (Entity.CALLER,)
+    windows: tuple[Window, ...] = (Window.D1, Window.D7)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One concrete feature column, as the model sees it."""
+
+    name: str
+    base: str
+    entity: Entity
+    window: Window
+    source: Source
+    sql: str
+    description: str
+
+
+def feature_name(base: str, entity: Entity, window: Window) -> str:
+    """The column name a definition produces: ``{base}_by_{entity}_{window}``."""
+    return f"{base}_by_{entity.value}_{window.value}"
+
+
+#: Per-call columns, in terms of the canonical columns. The compiler supplies ``caller`` and
+#: ``callee`` as integer keys (the E.164 digits; grouping on them is several times faster
+#: than on strings), ``caller_s`` as the displayed string, ``ts`` (set-up time in whole
+#: seconds since 1970, UTC), ``caller_home_region`` and
+#: ``unallocated`` (NULL without a registry), and fills ``{tz_hours}``.
+CALL_COLUMNS: tuple[CallColumn, ...] = (
+    CallColumn(
+        "ans",
+        "CASE WHEN COALESCE(answered, duration_s > 0) THEN 1 ELSE 0 END",
+        "1 when the call was answered (``answered``, else ``duration_s > 0``)",
+    ),
+    CallColumn(
+        "talk_s",
+        "CASE WHEN COALESCE(answered, duration_s > 0) THEN duration_s END",
+        "talk time of answered calls; NULL when unanswered",
+    ),
+    CallColumn(
+        "short",
+        "CASE WHEN COALESCE(answered, duration_s > 0) THEN "
+        "CASE WHEN duration_s < 10 THEN 1 ELSE 0 END END",
+        "1 when an answered call lasted under 10 s (the callee hung up); NULL when unanswered",
+    ),
+    CallColumn(
+        "end_ts",
+        "ts + COALESCE(ring_s, 0) + duration_s",
+        "when the call was released (set-up + ring + talk)",
+    ),
+    CallColumn(
+        "dead",
+        "CASE WHEN release_cause = 1 THEN 1 ELSE 0 END",
+        "1 when the callee number does not exist (Q.850 cause 1, 空号)",
+    ),
+    CallColumn(
+        "rejected",
+        "CASE WHEN release_cause = 21 THEN 1 ELSE 0 END",
+        "1 when the callee rejected the call (Q.850 cause 21)",
+    ),
+    CallColumn(
+        "night",
+        "CASE WHEN (ts + {tz_hours} * 3600) % 86400 >= 75600 "
+        "OR (ts + {tz_hours} * 3600) % 86400 < 28800 THEN 1 ELSE 0 END",
+        "1 when placed between 21:00 and 08:00 local time",
+    ),
+    CallColumn(
+        "mismatch",
+        "CASE WHEN asserted_caller IS NOT NULL AND asserted_caller <> '' "
+        "AND asserted_caller <> caller_s THEN 1 ELSE 0 END",
+        "1 when the network-asserted identity differs from the displayed number",
+    ),
+    CallColumn(
+        "attest_a",
+        "CASE WHEN attestation = 'A' THEN 1 ELSE 0 END",
+        "1 for STIR/SHAKEN full attestation",
+    ),
+    CallColumn(
+        "attest_c",
+        "CASE WHEN attestation = 'C' THEN 1 ELSE 0 END",
+        "1 for gateway (C) attestation",
+    ),
+    CallColumn(
+        "region_mismatch",
+        "CASE WHEN caller_region IS NOT NULL AND caller_home_region IS NOT NULL "
+        "AND caller_region <> caller_home_region THEN 1 ELSE 0 END",
+        "1 when the caller was served outside the displayed number's home region (归属地)",
+    ),
+    CallColumn(
+        "gap_s",
+        "ts - LAG(ts) OVER (PARTITION BY caller ORDER BY ts, end_ts)",
+        "seconds since the same caller's previous call (NULL for its first)",
+    ),
+    CallColumn(
+        "overlap",
+        "CASE WHEN ts < LAG(end_ts) OVER (PARTITION BY caller ORDER BY ts, end_ts) THEN 1 ELSE 0 END",
+        "1 when the call started before the same caller's previous call was released",
+    ),
+)
+
+_CI = (Entity.CALLER, Entity.INGRESS)
+
+AGGREGATES: tuple[Aggregate, ...] = (
+    Aggregate(
+        "attempts",
+        "MAX(n)",
+        Source.HOURLY,
+        "call attempts in the busiest clock hour of the day",
+        entities=_CI,
+        windows=(Window.H1,),
+    ),
+    Aggregate("attempts", "COUNT(*)", Source.CALLS, "call attempts placed", entities=_CI),
+    Aggregate("distinct_callees", "COUNT(*)", Source.PAIRS, "distinct numbers called"),
+    Aggregate(
+        "answer_rate",
+        "AVG(ans)",
+        Source.CALLS,
+        "share of attempts that were answered",
+        entities=_CI,
+    ),
+    Aggregate(
+        "talk_p50", "QUANTILE(talk_s, 0.5)", Source.CALLS, "median talk time of answered calls (s)"
+    ),
+    Aggregate("talk_p90", "QUANTILE(talk_s, 0.9)", Source.CALLS, "90th percentile talk time (s)"),
+    Aggregate(
+        "short_call_share",
+        "AVG(short)",
+        Source.CALLS,
+        "share of answered calls that lasted under 10 s",
+        entities=_CI,
+    ),
+    Aggregate(
+        "dead_callee_share",
+        "AVG(dead)",
+        Source.CALLS,
+        "share of attempts to numbers that do not exist (cause 1, 空号)",
+        entities=_CI,
+    ),
+    Aggregate(
+        "rejected_share",
+        "AVG(rejected)",
+        Source.CALLS,
+        "share of attempts rejected (cause 21)",
+        entities=_CI,
+    ),
+    Aggregate(
+        "interval_cv",
+        "SQRT(GREATEST(AVG(gap_s * gap_s) - AVG(gap_s) * AVG(gap_s), 0)) / NULLIF(AVG(gap_s), 0)",
+        Source.SEQUENCE,
+        "coefficient of variation of the gaps between consecutive calls (low = machine pacing)",
+    ),
+    Aggregate(
+        "interval_p50", "QUANTILE(gap_s, 0.5)", Source.SEQUENCE, "median gap between calls (s)"
+    ),
+    Aggregate(
+        "concurrent_share",
+        "AVG(overlap)",
+        Source.SEQUENCE,
+        "share of calls started while another call of the same number was up",
+    ),
+    Aggregate("active_hours", "COUNT(*)", Source.HOURLY, "clock hours with at least one call"),
+    Aggregate("night_share", "AVG(night)", Source.CALLS, "share of calls placed 21:00-08:00"),
+    Aggregate(
+        "asserted_mismatch_share",
+        "AVG(mismatch)",
+        Source.CALLS,
+        "share of calls whose asserted identity differs from the displayed number",
+        entities=_CI,
+    ),
+    Aggregate(
+        "attest_a_share", "AVG(attest_a)", Source.CALLS, "share of A-attested calls", entities=_CI
+    ),
+    Aggregate(
+        "attest_c_share", "AVG(attest_c)", Source.CALLS, "share of C-attested calls", entities=_CI
+    ),
+    Aggregate(
+        "region_mismatch_share",
+        "AVG(region_mismatch)",
+        Source.CALLS,
+        "share of calls served outside the displayed number's home region (归属地)",
+        entities=_CI,
+    ),
+    Aggregate(
+        "distinct_callers",
+        "COUNT(*)",
+        Source.ROUTES,
+        "distinct displayed numbers seen on the ingress (caller-ID rotation)",
+        entities=(Entity.INGRESS,),
+    ),
+    Aggregate(
+        "unallocated_caller_share",
+        "SUM(n * unallocated) * 1.0 / SUM(n)",
+        Source.ROUTES,
+        "share of the ingress's calls that display an unallocated number",
+        entities=(Entity.INGRESS,),
+    ),
+    Aggregate(
+        "callback_rate",
+        "AVG(called_back)",
+        Source.PAIRS,
+        "share of callees who called the number back after its first call (within the data, ≤ 7 d)",
+    ),
+    Aggregate(
+        "prior_contact_share",
+        "AVG(prior_contact)",
+        Source.PAIRS,
+        "share of callees that had been in contact with the number before its first call "
+        "in the window",
+    ),
+    Aggregate(
+        "sequential_dialing_share",
+        "AVG(sequential)",
+        Source.PAIRS,
+        "share of callees whose number is within 10 of the next-lower callee's "
+        "(purchased, number-sequential lists)",
+    ),
+    Aggregate("inbound_calls", "COUNT(*)", Source.INBOUND, "calls received by the number"),
+    Aggregate(
+        "distinct_inbound_callers",
+        "COUNT(DISTINCT caller)",
+        Source.INBOUND,
+        "distinct numbers that called the number",
+    ),
+    Aggregate(
+        "in_out_ratio",
+        "inbound_calls_by_caller_{w} * 1.0 / NULLIF(attempts_by_caller_{w}, 0)",
+        Source.DERIVED,
+        "calls received per call placed",
+    ),
+    Aggregate(
+        "calls_per_callee",
+        "attempts_by_caller_{w} * 1.0 / NULLIF(distinct_callees_by_caller_{w}, 0)",
+        Source.DERIVED,
+        "attempts per distinct callee (repeat dialling)",
+    ),
+    Aggregate(
+        "calls_per_caller",
+        "attempts_by_ingress_{w} * 1.0 / NULLIF(distinct_callers_by_ingress_{w}, 0)",
+        Source.DERIVED,
+        "attempts per displayed number on the ingress (low = numbers rotated fast)",
+        entities=(Entity.INGRESS,),
+    ),
+    Aggregate(
+        "unallocated",
+        "unallocated",
+        Source.NUMBER,
+        "1 when the displayed number is not in the allocation registry (NULL without one)",
+        windows=(Window.D1,),
+    ),
+    Aggregate(
+        "maturity_days",
+        "(day_end_ts - first_seen_ts) / 86400.0",
+        Source.NUMBER,
+        "days since the number was first seen, as caller or callee (capped by the history given)",
+        windows=(Window.D7,),
+    ),
+    Aggregate(
+        "ingresses",
+        "COUNT(*)",
+        Source.ROUTES,
+        "distinct ingresses the number's calls entered through",
+    ),
+)
+
+
+def catalogue(aggregates: tuple[Aggregate, ...] = AGGREGATES) -> tuple[Feature, ...]:
+    """Every concrete feature, in a stable order (the model's column order)."""
+    out: list[Feature] = []
+    for agg in aggregates:
+        for entity in agg.entities:
+            for window in agg.windows:
+                sql = agg.sql.replace("{w}", window.value)
+                name = feature_name(agg.base, entity, window)
+                out.append(
+                    Feature(name, agg.base, entity, window, agg.source, sql, agg.description)
+                )
+    names = [f.name for f in out]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ValueError(f"duplicate feature names: {sorted(dupes)}")
+    return tuple(out)
+
+
+FEATURES: tuple[Feature, ...] = catalogue()
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)

@@ -1,0 +1,127 @@
+"""Run the feature definitions on DuckDB, embedded.
+
+``relation`` is any DuckDB FROM expression over canonical CDRs: ``read_parquet('x.parquet')``,
+the name of a registered Arrow table, or what ``callwarden.cdr.cdr_relation_sql`` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from callwarden.errors import InputError
+from callwarden.features.definitions import FEATURE_NAMES
+from callwarden.features.sql import DUCKDB, INPUT_COLUMNS, AsOf, build_query
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def connection(
+    threads: int | None = None, memory_limit: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection in UTC (hour() of a TIMESTAMPTZ follows the session)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        yield con
+    finally:
+        con.close()
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    """The column names of a relation; an ``InputError`` if it cannot be read."""
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read CDRs from {relation}: {exc}") from exc
+    names = {r[0] for r in rows}
+    missing = [c for c in ("start_time", "caller", "callee", "duration_s") if c not in names]
+    if missing:
+        raise InputError(f"CDRs lack required column(s) {', '.join(missing)} (canonical schema)")
+    return names & set(INPUT_COLUMNS)
+
+
+def local_days(con: duckdb.DuckDBPyConnection, relation: str, tz_hours: int = 8) -> list[str]:
+    """The local calendar days the CDRs cover, ascending."""
+    rows = con.execute(
+        f"SELECT DISTINCT CAST(start_time + INTERVAL '{tz_hours}' HOUR AS DATE) AS d "
+        f"FROM {relation} WHERE start_time IS NOT NULL ORDER BY d"
+    ).fetchall()
+    return [r[0].isoformat() for r in rows]
+
+
+def register_caller_facts(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    is_allocated: Callable[[pa.Array], np.ndarray],
+    name: str = "cw_caller_facts",
+) -> str:
+    """Register ``(number, unallocated)`` for every distinct caller; returns the view name.
+
+    ``is_allocated`` answers for an Arrow array of E.164 numbers at once (e.g.
+    ``AllocationRegistry.is_allocated_array``), so each distinct number is looked up once.
+    """
+    callers = con.sql(f"SELECT DISTINCT caller AS number FROM {relation} WHERE caller IS NOT NULL")
+    numbers = callers.to_arrow_table()["number"].combine_chunks()
+    unallocated = (~np.asarray(is_allocated(numbers), dtype=bool)).astype(np.int32)
+    con.register(name, pa.table({"number": numbers, "unallocated": unallocated}))
+    return name
+
+
+def compute_features(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    as_of: AsOf,
+    *,
+    caller_facts: str | None = None,
+    home_regions: str | None = None,
+) -> pa.Table:
+    """One row per number that placed calls on the as-of day, every feature a column."""
+    present = columns_of(con, relation)
+    ((earliest,),) = con.execute(
+        f"SELECT MIN(start_time) FROM {relation} WHERE start_time >= "
+        f"CAST('{as_of.history_start:%Y-%m-%d %H:%M:%S}+00:00' AS TIMESTAMPTZ)"
+    ).fetchall()
+    with_history = earliest is not None and earliest < as_of.day_start
+    sql = build_query(
+        relation,
+        as_of,
+        present_columns=present,
+        caller_facts=caller_facts,
+        home_regions=home_regions,
+        with_history=with_history,
+        dialect=DUCKDB,
+    )
+    log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
+    table = con.sql(sql).to_arrow_table()
+    assert tuple(table.column_names[1:]) == FEATURE_NAMES
+    return table
+
+
+def feature_days(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    days: list[str] | None = None,
+    *,
+    tz_hours: int = 8,
+    caller_facts: str | None = None,
+) -> pa.Table:
+    """Features for several as-of days stacked, with a ``day`` column after ``number``."""
+    days = days or local_days(con, relation, tz_hours)
+    if not days:
+        raise InputError("the CDRs hold no calls")
+    parts = []
+    for day in days:
+        t = compute_features(con, relation, AsOf(day, tz_hours), caller_facts=caller_facts)
+        parts.append(t.add_column(1, "day", pa.array([day] * t.num_rows, pa.string())))
+    return pa.concat_tables(parts)

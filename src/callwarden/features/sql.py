@@ -1,0 +1,358 @@
+"""Compile the feature definitions into one SQL query for an as-of day.
+
+The query reads a canonical CDR relation and returns one row per number that placed at least
+one call on the as-of day, with every feature of ``FEATURES`` as a column, ordered by number.
+Only the three macros below differ between engines; everything else is ANSI-style SQL that
+DuckDB and Spark SQL both run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from callwarden.features.definitions import (
+    CALL_COLUMNS,
+    FEATURES,
+    Entity,
+    Feature,
+    Source,
+    Window,
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few expressions that are spelt differently per engine."""
+
+    name: str
+    epoch_s: str  # {0}: timestamp -> whole seconds (BIGINT)
+    quantile: str  # {0}: value, {1}: q -> exact quantile
+    to_bigint: str  # {0}: string -> BIGINT or NULL
+    timestamp: str  # {0}: 'YYYY-MM-DD HH:MM:SS' UTC literal
+    materialized: str  # keyword that makes a CTE computed once ("" where the engine caches)
+
+    def expand(self, sql: str) -> str:
+        sql = _macro(sql, "EPOCH_S", lambda a: self.epoch_s.format(*a))
+        sql = _macro(sql, "QUANTILE", lambda a: self.quantile.format(*a))
+        return _macro(sql, "TO_BIGINT", lambda a: self.to_bigint.format(*a))
+
+
+DUCKDB = Dialect(
+    name="duckdb",
+    epoch_s="(epoch_us({0}) // 1000000)",
+    quantile="quantile_cont({0}, {1})",
+    to_bigint="TRY_CAST({0} AS BIGINT)",
+    timestamp="CAST('{0}+00:00' AS TIMESTAMPTZ)",
+    materialized="MATERIALIZED",
+)
+
+SPARK = Dialect(
+    name="spark",
+    epoch_s="CAST(unix_timestamp({0}) AS BIGINT)",
+    quantile="percentile({0}, {1})",
+    to_bigint="CAST({0} AS BIGINT)",
+    timestamp="TIMESTAMP '{0}'",
+    materialized="",
+)
+
+
+def _macro(sql: str, name: str, render: object) -> str:
+    """Replace ``NAME(a, b)`` calls (arguments may nest parentheses) using ``render``."""
+    out, i = [], 0
+    pattern = re.compile(rf"\b{name}\(")
+    while (m := pattern.search(sql, i)) is not None:
+        depth, j, args, start = 1, m.end(), [], m.end()
+        while depth:
+            ch = sql[j]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            elif ch == "," and depth == 1:
+                args.append(sql[start:j].strip())
+                start = j + 1
+            j += 1
+        args.append(sql[start : j - 1].strip())
+        out.append(sql[i : m.start()])
+        out.append(render(args))  # type: ignore[operator]
+        i = j
+    out.append(sql[i:])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The as-of day in local time and the UTC instants that bound its windows."""
+
+    day: str  # YYYY-MM-DD, local
+    tz_hours: int = 8
+    lookback_days: int = 6
+
+    @property
+    def day_start(self) -> datetime:
+        local = datetime.strptime(self.day, "%Y-%m-%d").replace(tzinfo=UTC)
+        return local - timedelta(hours=self.tz_hours)
+
+    @property
+    def day_end(self) -> datetime:
+        return self.day_start + timedelta(days=1)
+
+    @property
+    def history_start(self) -> datetime:
+        return self.day_start - timedelta(days=self.lookback_days)
+
+
+#: Canonical columns the query reads; absent ones are supplied as typed NULLs.
+INPUT_COLUMNS: dict[str, str] = {
+    "start_time": "TIMESTAMP",
+    "caller": "VARCHAR",
+    "callee": "VARCHAR",
+    "duration_s": "DOUBLE",
+    "answered": "BOOLEAN",
+    "ring_s": "DOUBLE",
+    "release_cause": "INTEGER",
+    "ingress": "VARCHAR",
+    "asserted_caller": "VARCHAR",
+    "attestation": "VARCHAR",
+    "caller_region": "VARCHAR",
+}
+
+_WINDOWED = {"gap_s", "overlap"}
+
+
+def _ts(dialect: Dialect, when: datetime) -> str:
+    return dialect.timestamp.format(when.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def _select(features: list[Feature]) -> str:
+    return ",\n    ".join(f"{f.sql} AS {f.name}" for f in features)
+
+
+def build_query(
+    relation: str,
+    as_of: AsOf,
+    *,
+    present_columns: set[str],
+    caller_facts: str | None = None,
+    home_regions: str | None = None,
+    with_history: bool = True,
+    dialect: Dialect = DUCKDB,
+    features: tuple[Feature, ...] = FEATURES,
+) -> str:
+    """The feature query for one as-of day.
+
+    ``relation`` is a FROM expression with canonical columns; ``caller_facts`` an optional
+    FROM expression ``(number, unallocated)`` (1 when the displayed number is not in the
+    allocation registry) covering the callers; ``home_regions`` an optional FROM expression
+    ``(number, region)`` giving displayed numbers' home regions.
+    Without history (``with_history=False``) the 7-day features repeat the 1-day values,
+    which is what they are when the input holds one day. Rows whose numbers are not E.164
+    digits are skipped (the canonical schema guarantees them).
+    """
+    lo = as_of.history_start if with_history else as_of.day_start
+    cols = []
+    for name, typ in INPUT_COLUMNS.items():
+        value = name if name in present_columns else f"CAST(NULL AS {typ})"
+        alias = {"caller": "caller_s", "callee": "callee_s"}.get(name, name)
+        cols.append(f"{value} AS {alias}")
+    day0 = dialect.epoch_s.format(_ts(dialect, as_of.day_start))
+    day1 = dialect.epoch_s.format(_ts(dialect, as_of.day_end))
+    unalloc = "reg.unallocated" if caller_facts else "CAST(NULL AS INTEGER)"
+    joins = ""
+    if caller_facts:
+        joins += (
+            " LEFT JOIN (SELECT TO_BIGINT(SUBSTR(number, 2)) AS k, MAX(unallocated) AS unallocated"
+            f" FROM {caller_facts} GROUP BY TO_BIGINT(SUBSTR(number, 2))) reg ON reg.k = kd.caller"
+        )
+    home = "hr.region" if home_regions else "CAST(NULL AS VARCHAR)"
+    if home_regions:
+        joins += f" LEFT JOIN {home_regions} hr ON hr.number = kd.caller_s"
+    plain = ",\n    ".join(
+        f"{c.sql.format(tz_hours=as_of.tz_hours)} AS {c.name}"
+        for c in CALL_COLUMNS
+        if c.name not in _WINDOWED
+    )
+    windowed = ",\n    ".join(f"{c.sql} AS {c.name}" for c in CALL_COLUMNS if c.name in _WINDOWED)
+    carried = "caller, callee, ingress, ts, duration_s, ring_s, unallocated"
+    ctes = [
+        f"""src AS (
+  SELECT {", ".join(cols)} FROM {relation}
+  WHERE start_time >= {_ts(dialect, lo)} AND start_time < {_ts(dialect, as_of.day_end)}
+)""",
+        """keyed AS (
+  SELECT *, TO_BIGINT(SUBSTR(caller_s, 2)) AS caller, TO_BIGINT(SUBSTR(callee_s, 2)) AS callee,
+    EPOCH_S(start_time) AS ts
+  FROM src
+)""",
+        f"""base AS (
+  SELECT kd.*, {home} AS caller_home_region, {unalloc} AS unallocated
+  FROM keyed kd{joins}
+  WHERE kd.caller IS NOT NULL AND kd.callee IS NOT NULL
+)""",
+        f"""plain AS (
+  SELECT {carried},
+    {plain}
+  FROM base
+)""",
+        f"calls AS {dialect.materialized} (SELECT * FROM plain)",
+        f"calls_day AS (SELECT * FROM calls WHERE ts >= {day0})",
+        # Only the columns the ordering needs travel through the sort.
+        f"""sequence_all AS (
+  SELECT caller, ts,
+    {windowed}
+  FROM (SELECT caller, ts, end_ts FROM calls) c
+)""",
+        f"sequence_day AS (SELECT * FROM sequence_all WHERE ts >= {day0})",
+    ]
+    # Without history the 7-day features are the 1-day ones: select those instead of
+    # aggregating the same rows twice.
+    windows = (Window.D1, Window.D7) if with_history else (Window.D1,)
+    day_or_all = {Window.H1: "day", Window.D1: "day", Window.D7: "all"}
+    for w in windows:
+        rel = "calls_day" if w is Window.D1 else "calls"
+        span = day_or_all[w]
+        ctes.append(
+            f"hourly_caller_{span} AS (SELECT caller AS k, ts // 3600 AS hr, COUNT(*) AS n "
+            f"FROM {rel} GROUP BY caller, ts // 3600)"
+        )
+        ctes.append(
+            f"hourly_ingress_{span} AS (SELECT ingress AS k, ts // 3600 AS hr, COUNT(*) AS n "
+            f"FROM {rel} WHERE ingress IS NOT NULL GROUP BY ingress, ts // 3600)"
+        )
+        ctes.append(
+            f"routes_{span} AS (SELECT caller, ingress, COUNT(*) AS n, MAX(unallocated) AS "
+            f"unallocated FROM {rel} WHERE ingress IS NOT NULL GROUP BY caller, ingress)"
+        )
+    # Distinct (caller, callee) pairs with the reverse direction's first and last call.
+    ctes.append(
+        f"""pair_dir AS (
+  SELECT caller, callee, MIN(ts) AS first_ts, MAX(ts) AS last_ts,
+    MIN(CASE WHEN ts >= {day0} THEN ts END) AS first_ts_day
+  FROM calls GROUP BY caller, callee
+)"""
+    )
+    ctes.append(
+        """pair_x AS (
+  SELECT p.caller, p.callee, p.first_ts, p.first_ts_day, r.first_ts AS r_first,
+    r.last_ts AS r_last
+  FROM pair_dir p LEFT JOIN pair_dir r ON r.caller = p.callee AND r.callee = p.caller
+)"""
+    )
+    seq = (
+        "CASE WHEN callee - LAG(callee) OVER (PARTITION BY caller ORDER BY callee)"
+        " <= 10 THEN 1 ELSE 0 END"
+    )
+    for w in windows:
+        first, where = (
+            ("first_ts_day", "WHERE first_ts_day IS NOT NULL")
+            if w is Window.D1
+            else ("first_ts", "")
+        )
+        ctes.append(
+            f"""pairs_{day_or_all[w]} AS (
+  SELECT caller,
+    CASE WHEN r_last >= {first} THEN 1 ELSE 0 END AS called_back,
+    CASE WHEN r_first < {first} OR first_ts < {first} THEN 1 ELSE 0 END AS prior_contact,
+    {seq} AS sequential
+  FROM pair_x {where}
+)"""
+        )
+
+    def source_rel(src: Source, entity: Entity, w: Window) -> tuple[str, str]:
+        span = day_or_all[w]
+        calls = "calls_day" if span == "day" else "calls"
+        key = "caller" if entity is Entity.CALLER else "ingress"
+        return {
+            Source.CALLS: (calls, key),
+            Source.HOURLY: (f"hourly_{entity.value}_{span}", "k"),
+            Source.ROUTES: (f"routes_{span}", key),
+            Source.PAIRS: (f"pairs_{span}", "caller"),
+            Source.SEQUENCE: (f"sequence_{span}", "caller"),
+            Source.INBOUND: (calls, "callee"),
+        }[src]
+
+    grouped = (
+        Source.CALLS,
+        Source.SEQUENCE,
+        Source.HOURLY,
+        Source.ROUTES,
+        Source.PAIRS,
+        Source.INBOUND,
+    )
+    aggs: list[tuple[str, str, list[Feature], Entity]] = []
+    for src in grouped:
+        for entity in Entity:
+            for w in (*windows, Window.H1):
+                fs = [f for f in features if (f.source, f.entity, f.window) == (src, entity, w)]
+                if not fs:
+                    continue
+                rel, key = source_rel(src, entity, w)
+                name = f"{src.value}_{entity.value}_{w.value}"
+                where = "WHERE ingress IS NOT NULL" if key == "ingress" else ""
+                ctes.append(
+                    f"{name} AS (\n  SELECT {key} AS k,\n    {_select(fs)}\n"
+                    f"  FROM {rel} {where} GROUP BY {key}\n)"
+                )
+                aggs.append((name, f"a{len(aggs)}", fs, entity))
+    # The ingress a number mostly used on the day carries the ingress features to it.
+    ctes.append(
+        """main_ingress AS (
+  SELECT caller AS k, ingress FROM (
+    SELECT caller, ingress, ROW_NUMBER() OVER (PARTITION BY caller ORDER BY n DESC, ingress) AS rn
+    FROM routes_day
+  ) r WHERE rn = 1
+)"""
+    )
+    ctes.append(
+        f"""facts AS (
+  SELECT o.k, o.unallocated, {day1} AS day_end_ts,
+    LEAST(o.first_out_ts, COALESCE(i.first_in_ts, o.first_out_ts)) AS first_seen_ts
+  FROM (SELECT caller AS k, MAX(unallocated) AS unallocated, MIN(ts) AS first_out_ts
+        FROM calls GROUP BY caller) o
+  LEFT JOIN (SELECT callee AS k, MIN(ts) AS first_in_ts FROM calls GROUP BY callee) i
+    ON i.k = o.k
+)"""
+    )
+    # Join everything onto the day's callers (every caller of the day has a calls_caller_1d row).
+    select = ["'+' || CAST(d.k AS VARCHAR) AS number"]
+    joins_sql = [
+        "LEFT JOIN main_ingress mi ON mi.k = d.k",
+        "LEFT JOIN facts ON facts.k = d.k",
+    ]
+    for name, alias, fs, entity in aggs:
+        on = "d.k" if entity is Entity.CALLER else "mi.ingress"
+        joins_sql.append(f"LEFT JOIN {name} {alias} ON {alias}.k = {on}")
+        select.extend(f"{alias}.{f.name}" for f in fs)
+    if not with_history:
+        select.extend(
+            f"{f.name.removesuffix('_7d')}_1d AS {f.name}"
+            for f in features
+            if f.window is Window.D7 and f.source in grouped
+        )
+    select.extend(f"{f.sql} AS {f.name}" for f in features if f.source is Source.NUMBER)
+    ctes.append(
+        "joined AS (\n  SELECT "
+        + ",\n    ".join(select)
+        + "\n  FROM (SELECT DISTINCT caller AS k FROM calls_day) d\n  "
+        + "\n  ".join(joins_sql)
+        + "\n)"
+    )
+    # Stable column order (the catalogue's); counts of received calls default to 0.
+    final = []
+    for f in features:
+        if f.source is Source.DERIVED:
+            final.append(f"{f.sql} AS {f.name}")
+        elif f.source is Source.INBOUND:
+            final.append(f"COALESCE({f.name}, 0) AS {f.name}")
+        else:
+            final.append(f.name)
+    sql = (
+        "WITH "
+        + ",\n".join(ctes)
+        + "\nSELECT number,\n  "
+        + ",\n  ".join(final)
+        + "\nFROM joined ORDER BY number"
+    )
+    return dialect.expand(sql)
