@@ -146,3 +146,34 @@ def test_ten_percent_corrupted_rows(tmp_path: Path, seed: int) -> None:
     kept = load_cdrs(tmp_path / "out").to_pylist()
     assert len(kept) == len(good) == summary.rows_kept  # no good row lost
     assert sum(summary.quarantined_by_reason.values()) == len(bad_lines)
+
+
+def test_bad_arguments_are_input_errors(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(HEADER + "2026-11-28 09:00:00,13800138000,95588,10,x\n")
+    with pytest.raises(InputError, match="unknown encoding"):
+        ingest([path], tmp_path / "out", encoding="klingon")
+    with pytest.raises(InputError, match="time zone"):
+        ingest([path], tmp_path / "out", tz="Mars/Olympus")
+    with pytest.raises(InputError, match="region"):
+        ingest([path], tmp_path / "out", region="XX")
+    with pytest.raises(InputError, match="does not exist"):
+        ingest([tmp_path / "nope.csv"], tmp_path / "out")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="cannot create output folder"):
+        ingest([path], tmp_path / "file" / "out")
+
+
+def test_given_call_ids_dedupe(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "call_id,start_time,caller,callee,duration_s\n"
+        "sw-1,2026-11-28 09:00:00,13800138000,95588,10\n"
+        "sw-2,2026-11-28 09:00:00,13800138000,95588,10\n"  # same call data, another id: kept
+        "sw-1,2026-11-28 09:05:00,13800138000,95588,10\n"  # repeated id: a duplicate
+    )
+    first = ingest([path], tmp_path / "out")
+    assert (first.rows_kept, first.rows_duplicate) == (2, 1)
+    again = ingest([path], tmp_path / "out")
+    assert (again.rows_kept, again.rows_duplicate) == (0, 3)
+    assert sorted(load_cdrs(tmp_path / "out")["call_id"].to_pylist()) == ["sw-1", "sw-2"]

@@ -250,7 +250,10 @@ def ingest(
         if not r.empty:
             check_columns(r.columns, mapping, str(r.path))
     run = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {out}: {exc}") from exc
     summary = IngestSummary(run=run, out=str(out), files=len(files))
     writers = _DayWriters(out / "cdrs", run)
     qpath = out / "quarantine.csv"

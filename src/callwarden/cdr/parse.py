@@ -293,16 +293,22 @@ def id_keys(ids: pa.Array) -> np.ndarray:
         keys[hexa] = np.bitwise_or.reduce(nib << shifts, axis=1)
     other = np.flatnonzero(~hexa)
     if len(other):
-        enc = pc.dictionary_encode(ids.take(pa.array(other)))
-        digests = np.array(
-            [
-                int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little")
-                for v in enc.dictionary.to_pylist()
-            ],
-            dtype=np.uint64,
-        )
-        keys[other] = digests[enc.indices.to_numpy(zero_copy_only=False)]
+        keys[other] = _text_hash(ids.take(pa.array(other)))
     return keys
+
+
+def _text_hash(values: pa.Array) -> np.ndarray:
+    """DuckDB's vectorised 64-bit string hash. Keys only live within one process (stored
+    ids are re-keyed on every run), so the hash need not be stable across versions."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("ids", pa.table({"s": values}))
+        out = con.sql("SELECT hash(s) AS h FROM ids").to_arrow_table()["h"]
+    finally:
+        con.close()
+    return np.asarray(out.to_numpy(), dtype=np.uint64)
 
 
 _HEX_PAIRS = np.array(

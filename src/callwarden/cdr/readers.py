@@ -149,7 +149,10 @@ def detect_encoding(head: bytes) -> str:
 
 
 def _normal_encoding(name: str) -> str:
-    name = codecs.lookup(name).name
+    try:
+        name = codecs.lookup(name).name
+    except LookupError as exc:
+        raise InputError(f"unknown encoding {name!r} (use utf-8, gb18030 or gbk)") from exc
     return "gb18030" if name in ("gbk", "gb2312", "cp936") else name
 
 
