@@ -14,7 +14,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import carrier as pn_carrier
-from phonenumbers import geocoder
+from phonenumbers import geocoder, shortnumberinfo
 
 from ._classes import NumberClass, NumberInfo
 from ._normalize import _as_string_array, normalize
@@ -45,7 +45,7 @@ def _valid_foreign(e164: str) -> bool:
         num = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_valid_number(num)
+    return phonenumbers.is_valid_number(num) or shortnumberinfo.is_valid_short_number(num)
 
 
 def classify_array(
