@@ -10,14 +10,19 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from callwarden.cdr.schema import CANONICAL_SCHEMA, LABELS
 from callwarden.errors import InputError
-from callwarden.sim.calls import ATTESTATIONS, CallBatch, Leg, Population, concat, take
+from callwarden.sim.calls import ATTESTATIONS, CallBatch, Population, concat, take
 from callwarden.sim.fraud import FraudOps
 from callwarden.sim.heavy import AxbPlatforms, Banks, Couriers
-from callwarden.sim.numbering import NumberKind, Numbers, e164_strings, fixed_width_ids
+from callwarden.sim.numbering import (
+    NumberKind,
+    Numbers,
+    e164_strings,
+    fixed_width_ids,
+    sequential_ids,
+)
 from callwarden.sim.operations import AiRobocalls
 from callwarden.sim.reminders import Clinics, Sales, Schools
 from callwarden.sim.scenario import Scenario, load_scenario
@@ -95,7 +100,7 @@ def simulate(
     del batches
     numbers = ctx.table.finish()
     strings = numbers.e164()
-    call_ids = fixed_width_ids(f"s{seed}-", np.arange(len(calls)), 10)
+    call_ids = sequential_ids(f"s{seed}-", len(calls), 10)
     with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow casts and takes release the GIL
         cdr_job = pool.submit(_cdr_table, ctx, calls, numbers, strings, call_ids)
         truth = _truth_table(ctx, calls, call_ids, seed)
@@ -170,14 +175,22 @@ def merge_sorted(batches: list[CallBatch]) -> CallBatch:
     return CallBatch(**merged)
 
 
+def _index_array(idx: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    """Signed integer indices as Arrow (int8 stays int8: no widening copy)."""
+    if idx.dtype == np.bool_:
+        idx = idx.view(np.int8)
+    elif idx.dtype.kind == "u" or idx.dtype.itemsize > 4:
+        idx = idx.astype(np.int32)
+    return pa.array(idx, mask=mask)
+
+
 def _masked_take(values: pa.Array, idx: np.ndarray) -> pa.Array:
     """``values[idx]`` with nulls where ``idx < 0``; a dictionary cast beats ``take`` on long columns."""
-    indices = pa.array(idx.astype(np.int32), mask=idx < 0)
-    return pa.DictionaryArray.from_arrays(indices, values).cast(values.type)
+    return pa.DictionaryArray.from_arrays(_index_array(idx, idx < 0), values).cast(values.type)
 
 
 def _take(values: pa.Array, idx: np.ndarray) -> pa.Array:
-    return pa.DictionaryArray.from_arrays(pa.array(idx.astype(np.int32)), values).cast(values.type)
+    return pa.DictionaryArray.from_arrays(_index_array(idx), values).cast(values.type)
 
 
 def _cdr_table(
@@ -207,9 +220,9 @@ def _cdr_table(
         "answered": pa.array(calls.duration > 0),
         "ring_s": pa.array(calls.ring, pa.float64()),
         "release_cause": pa.array(calls.cause, pa.int16()),
-        "ingress": pc.take(pa.array(ctx.ingresses, pa.string()), pa.array(calls.ingress)),
+        "ingress": _take(pa.array(ctx.ingresses, pa.string()), calls.ingress),
         "asserted_caller": _masked_take(strings, calls.asserted),
-        "attestation": pc.take(pa.array(ATTESTATIONS, pa.string()), pa.array(calls.attest)),
+        "attestation": _take(pa.array(ATTESTATIONS, pa.string()), calls.attest),
         "caller_region": _masked_take(regions, caller_region.astype(np.int64)),
         "callee_region": _masked_take(regions, numbers.region[calls.callee].astype(np.int64)),
         "imei": imei,
@@ -225,22 +238,18 @@ def _truth_table(ctx: SimContext, calls: CallBatch, call_ids: pa.Array, seed: in
         fixed_width_ids(f"b{seed}-", np.maximum(bridge, 0), 9),
         np.where(bridge >= 0, np.arange(len(bridge)), -1),
     )
-    leg_idx = np.where(calls.leg == Leg.NONE, -1, calls.leg.astype(np.int64) - 1)
+    leg_idx = calls.leg - 1  # Leg.NONE (0) becomes -1: null
     return pa.Table.from_pydict(
         {
             "call_id": call_ids,
-            "population": pc.take(
-                pa.array(POPULATION_NAMES), pa.array(calls.population.astype(np.int64))
-            ),
-            "label": pc.take(pa.array(LABELS), pa.array(calls.label.astype(np.int64))),
-            "campaign": _masked_take(camp_ids, calls.campaign.astype(np.int64)),
-            "operation_id": _masked_take(op_ids, calls.campaign.astype(np.int64)),
+            "population": _take(pa.array(POPULATION_NAMES), calls.population),
+            "label": _take(pa.array(LABELS), calls.label),
+            "campaign": _masked_take(camp_ids, calls.campaign),
+            "operation_id": _masked_take(op_ids, calls.campaign),
             "spoofed": pa.array(calls.spoofed),
             "bridge_id": bridge_str,
             "bridge_leg": _masked_take(pa.array(["agent", "customer"]), leg_idx),
-            "caller_kind": pc.take(
-                pa.array(["human", "bot"]), pa.array(calls.bot.astype(np.int64))
-            ),
+            "caller_kind": _take(pa.array(["human", "bot"]), calls.bot),
         },
         schema=CALL_TRUTH_SCHEMA,
     )
@@ -279,9 +288,9 @@ def _labels_table(
     camp_ids = pa.array([c.campaign_id for c in ctx.campaigns], pa.string())
     return pa.Table.from_pydict(
         {
-            "number": pc.take(strings, pa.array(callers)),
-            "label": pc.take(pa.array(LABELS), pa.array(label[callers])),
-            "category": pc.take(pa.array(cats, pa.string()), pa.array(category[callers])),
+            "number": _take(strings, callers),
+            "label": _take(pa.array(LABELS), label[callers]),
+            "category": _take(pa.array(cats, pa.string()), category[callers]),
             "campaign": _masked_take(camp_ids, campaign[callers]),
         }
     )
@@ -292,8 +301,8 @@ def _registry_table(numbers: Numbers, strings: pa.Array) -> pa.Table:
     kinds = pa.array([k.name.lower() for k in NumberKind])
     return pa.Table.from_pydict(
         {
-            "number": pc.take(strings, pa.array(rows)),
-            "kind": pc.take(kinds, pa.array(numbers.kind[rows].astype(np.int64))),
+            "number": _take(strings, rows),
+            "kind": _take(kinds, numbers.kind[rows]),
         }
     )
 

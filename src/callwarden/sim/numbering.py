@@ -308,6 +308,25 @@ def fixed_width_ids(prefix: str, values: np.ndarray, width: int) -> pa.StringArr
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(full.tobytes()))
 
 
+def sequential_ids(prefix: str, n: int, width: int) -> pa.StringArray:
+    """``prefix`` plus the zero-padded numbers 0 .. n-1 (call ids): digit columns of a counter
+    are repeats and tiles of 0-9, so no division runs over the rows."""
+    pre = np.frombuffer(prefix.encode(), dtype=np.uint8)
+    step = len(pre) + width
+    full = np.empty((n, step), dtype=np.uint8)
+    full[:, : len(pre)] = pre
+    digits = np.arange(10, dtype=np.uint8) + ord("0")
+    for k in range(width):
+        period = 10**k
+        if period >= n:
+            full[:, step - 1 - k] = ord("0")
+            continue
+        col = np.repeat(digits, period)
+        full[:, step - 1 - k] = np.tile(col, -(-n // len(col)))[:n]
+    offsets = np.arange(0, (n + 1) * step, step, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(full.tobytes()))
+
+
 def luhn_complete(body: np.ndarray) -> np.ndarray:
     """Append the Luhn check digit to 14-digit IMEI bodies (TAC + serial)."""
     d = _digits_matrix(np.asarray(body, dtype=np.int64), 14).astype(np.int64) - ord("0")

@@ -21,6 +21,7 @@ from callwarden.sim.calls import (
     local_seconds,
     make_batch,
     outcomes,
+    sorted_local_seconds,
     talk_times,
 )
 from callwarden.sim.world import SimContext
@@ -83,7 +84,7 @@ class Subscribers:
         callee = np.where(fwd, b, a)
         # The draws are exchangeable, so pairing them with sorted times gives calls in time
         # order: the engine merges the other populations in without sorting millions of rows.
-        seconds = np.sort(local_seconds(rng, len(edge), "social"))
+        seconds = sorted_local_seconds(rng, len(edge), "social")
         batches = [self._calls(ctx, rng, day, caller, callee, seconds)]
         batches.append(self._callbacks(ctx, rng, day, batches[0]))
         batches.append(self._hotline_calls(ctx, rng, day, factor))

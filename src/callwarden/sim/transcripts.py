@@ -10,6 +10,7 @@ This loop runs per sampled call (a few thousand), never per CDR.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -22,6 +23,8 @@ from callwarden.sim.calls import CallBatch, Leg, Population
 from callwarden.sim.world import SimContext
 
 CHARS_PER_S = {"bot": 4.6, "human": 4.0}
+FILLERS = ("嗯，", "那个，", "就是，", "呃，")
+MAX_TURNS = 40
 SKIP = {Population.BRIDGE}
 
 
@@ -81,6 +84,8 @@ def sample_transcripts(
         cdrs.select(["call_id", "start_time", "caller", "callee"]).take(pa.array(idx)).to_pylist()
     )
     scripts = load_scripts()
+    slot_cache: dict[int, dict[str, str]] = {}
+    py = random.Random(int(rng.integers(2**62)))  # scalar draws: Python's generator is faster
     out: list[dict[str, Any]] = []
     for j, i in enumerate(idx):
         key = _script_key(
@@ -94,19 +99,19 @@ def sample_transcripts(
         if key is None:
             continue
         camp = int(calls.campaign[i])
-        slot_rng = np.random.default_rng(
-            [ctx.seed, 31, camp if camp >= 0 else 10_000 + int(calls.caller[i]) % 997]
-        )
-        slots = {
-            name: str(vals[int(slot_rng.integers(len(vals)))])
-            for name, vals in scripts["slots"].items()
-        }
+        slot_key = camp if camp >= 0 else 10_000 + int(calls.caller[i]) % 997
+        if slot_key not in slot_cache:  # one campaign (or caller) keeps its company, product...
+            srng = random.Random(ctx.seed * 1_000_003 + slot_key)
+            slot_cache[slot_key] = {
+                name: srng.choice(vals) for name, vals in scripts["slots"].items()
+            }
+        slots = dict(slot_cache[slot_key])
         start: dt.datetime = cdr_rows[j]["start_time"]
         local = start + dt.timedelta(hours=ctx.scenario.utc_offset_hours)
         slots.update(month=str(local.month), day=str(local.day))
         bot = bool(calls.bot[i]) and not bool(calls.personal[i])
         unwanted = int(calls.label[i]) != 0 and not bool(calls.personal[i])
-        turns = _dialogue(rng, scripts, key, slots, bot, unwanted, float(calls.duration[i]))
+        turns = _dialogue(py, scripts, key, slots, bot, unwanted, float(calls.duration[i]))
         if len(out) >= k:
             break
         out.append(
@@ -125,20 +130,15 @@ def sample_transcripts(
     return out
 
 
-def _pick(rng: np.random.Generator, options: list[str]) -> str:
-    return options[int(rng.integers(len(options)))]
-
-
-def _variant(rng: np.random.Generator, line: str, slots: dict[str, str]) -> str:
-    options = line.split("|")
-    text = options[int(rng.integers(len(options)))]
+def _variant(rng: random.Random, line: str, slots: dict[str, str]) -> str:
+    text = rng.choice(line.split("|"))
     if rng.random() < 0.25:  # small variations: a filler word
-        text = _pick(rng, ["嗯，", "那个，", "就是，", "呃，"]) + text
+        text = rng.choice(FILLERS) + text
     return text.format(**slots)
 
 
 def _dialogue(
-    rng: np.random.Generator,
+    rng: random.Random,
     scripts: dict[str, Any],
     key: str,
     slots: dict[str, str],
@@ -148,6 +148,7 @@ def _dialogue(
 ) -> list[dict[str, Any]]:
     lines: list[str] = scripts["caller"][key]
     callee = scripts["callee"]
+    answers = scripts["human_answers"]
     rate = CHARS_PER_S["bot" if bot else "human"]
     turns: list[dict[str, Any]] = []
 
@@ -158,34 +159,33 @@ def _dialogue(
         )
         return end
 
-    t = say("callee", _pick(rng, callee["open"]), rng.uniform(0.2, 0.8)) + rng.uniform(0.2, 0.6)
+    t = say("callee", rng.choice(callee["open"]), rng.uniform(0.2, 0.8)) + rng.uniform(0.2, 0.6)
     challenge_p = 0.35 if unwanted else 0.05
     i = 0
-    while t < duration and len(turns) < 40:
+    while t < duration and len(turns) < MAX_TURNS:
         line = lines[i % len(lines)] if i < len(lines) else lines[1 + (i % max(1, len(lines) - 1))]
-        text = _variant(rng, line, slots)
-        end = say("caller", text, t)
+        end = say("caller", _variant(rng, line, slots), t)
         if rng.random() < challenge_p and end - t > 1.5:  # barge-in during the caller's line
             cut = t + (end - t) * rng.uniform(0.3, 0.7)
-            q = _pick(rng, callee["challenge"])
+            q = rng.choice(callee["challenge"])
             q_end = say("callee", q, cut)
             if bot:
                 t = end + rng.uniform(0.2, 0.5)  # the recording plays on
             else:
                 turns[-2]["end_s"] = round(cut + 0.3, 2)  # a person stops and answers
-                answer = scripts["human_answers"]["date" if "几号" in q else "robot"].format(
-                    **slots
-                )
-                t = say("caller", answer, q_end + rng.uniform(0.2, 0.6)) + rng.uniform(0.2, 0.5)
+                kind = "date" if "几号" in q else ("robot" if "机器人" in q else "echo")
+                t = say("caller", answers[kind].format(**slots), q_end + rng.uniform(0.2, 0.6))
+                t += rng.uniform(0.2, 0.5)
         else:
-            pool = (
-                "refuse"
-                if unwanted and rng.random() < 0.4
-                else ("personal" if key == "personal" else "neutral")
-            )
-            if not unwanted and i >= len(lines) - 1:
+            if key == "personal":
+                pool = "personal"
+            elif not unwanted and i >= len(lines) - 1:
                 pool = "agree"
-            t = say("callee", _pick(rng, callee[pool]), end + rng.uniform(0.3, 0.9)) + rng.uniform(
+            elif unwanted and rng.random() < 0.4:
+                pool = "refuse"
+            else:
+                pool = "neutral"
+            t = say("callee", rng.choice(callee[pool]), end + rng.uniform(0.3, 0.9)) + rng.uniform(
                 0.2, 0.6
             )
         i += 1

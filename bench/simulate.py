@@ -1,0 +1,116 @@
+"""Benchmark: traffic simulator throughput (issue 3).
+
+    python bench/simulate.py            # one day, 1,000,000 subscribers, scenario article
+    python bench/simulate.py --small    # one day, 100,000 subscribers
+
+Prints CDRs generated, wall and CPU seconds, CDRs per second, the time to write the output
+directory, the process's peak memory, and the ratio against a baseline run in the same
+process: the same kind of subscriber calls drawn one call at a time in a Python loop (what
+"no Python loop per call" buys). On a shared machine wall time depends on the load; CPU
+time is the steadier figure and both are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from callwarden.sim import simulate, write_sim  # noqa: E402
+
+
+def baseline_per_call(n: int, seed: int = 0) -> int:
+    """One Python iteration per call: pick a caller and contact, a time, an outcome, strings."""
+    rng = random.Random(seed)
+    rows = []
+    contacts = [[rng.randrange(1_000_000) for _ in range(10)] for _ in range(5000)]
+    for i in range(n):
+        a = rng.randrange(5000)
+        b = contacts[a][min(9, int(rng.random() ** 2 * 10))]
+        t = 1_793_548_800 + rng.random() * 86_400
+        u = rng.random()
+        if u < 0.8:
+            cause, talk, ring = (
+                16,
+                min(7200.0, 65.0 * rng.lognormvariate(0, 1.1)),
+                1 + rng.gammavariate(2, 3.2),
+            )
+        elif u < 0.83:
+            cause, talk, ring = 21, 0.0, rng.uniform(1.5, 12)
+        else:
+            cause, talk, ring = 19, 0.0, rng.uniform(25, 55)
+        rows.append(
+            (f"s0-{i:010d}", t, f"+86138{a:08d}", f"+86139{b:08d}", talk, talk > 0, ring, cause)
+        )
+    rows.sort(key=lambda r: r[1])
+    return len(rows)
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--small", action="store_true", help="100,000 subscribers instead of 1,000,000")
+    ap.add_argument("--subscribers", type=int, default=None)
+    ap.add_argument("--scenario", default="article")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    subs = args.subscribers or (100_000 if args.small else 1_000_000)
+
+    n_base = 100_000
+    w, c = time.perf_counter(), time.process_time()
+    baseline_per_call(n_base)
+    base_wall, base_cpu = time.perf_counter() - w, time.process_time() - c
+    base_peak = peak_mib()
+
+    w, c = time.perf_counter(), time.process_time()
+    result = simulate(args.scenario, seed=args.seed, subscribers=subs)
+    sim_wall, sim_cpu = time.perf_counter() - w, time.process_time() - c
+    rows = result.cdrs.num_rows
+    sim_peak = peak_mib()
+    with tempfile.TemporaryDirectory() as tmp:
+        w = time.perf_counter()
+        write_sim(result, tmp)
+        write_wall = time.perf_counter() - w
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 2**20
+
+    base_rate, rate_wall, rate_cpu = n_base / base_wall, rows / sim_wall, rows / sim_cpu
+    print(f"scenario {args.scenario}, seed {args.seed}, 1 day, {subs:,} subscribers")
+    print(f"{'measure':<44}{'value':>16}")
+    print("-" * 60)
+    table = [
+        ("baseline: per-call Python loop, rows", f"{n_base:,}"),
+        ("baseline: wall s / CPU s", f"{base_wall:.2f} / {base_cpu:.2f}"),
+        ("baseline: CDRs per wall second", f"{base_rate:,.0f}"),
+        ("baseline: peak memory MiB", f"{base_peak:,.0f}"),
+        ("simulate(): CDRs", f"{rows:,}"),
+        ("simulate(): calling numbers", f"{result.labels.num_rows:,}"),
+        ("simulate(): transcripts", f"{len(result.transcripts):,}"),
+        ("simulate(): wall s / CPU s", f"{sim_wall:.2f} / {sim_cpu:.2f}"),
+        ("simulate(): CDRs per wall second", f"{rate_wall:,.0f}"),
+        ("simulate(): CDRs per CPU second", f"{rate_cpu:,.0f}"),
+        ("write_sim(): wall s (output MiB)", f"{write_wall:.2f} ({size:,.0f})"),
+        ("simulate + write: wall s", f"{sim_wall + write_wall:.2f}"),
+        ("peak memory MiB (process)", f"{sim_peak:,.0f}"),
+        ("ratio: vectorised / per-call loop (wall)", f"{rate_wall / base_rate:,.1f}x"),
+    ]
+    for name, value in table:
+        print(f"{name:<44}{value:>16}")
+    print("-" * 60)
+    if not args.small and args.subscribers is None:
+        print(f"target >= 1,000,000 CDRs/s (wall): {'met' if rate_wall >= 1e6 else 'NOT met'}")
+        print(
+            f"target 1M-subscriber day in under 60 s (simulate + write): {'met' if sim_wall + write_wall < 60 else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
