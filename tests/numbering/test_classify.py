@@ -26,7 +26,7 @@ CASES = {
     "+85291234567": NumberClass.FOREIGN,
     "+8612": NumberClass.INVALID,
     "13800138000": NumberClass.INVALID,  # not E.164: normalise first
-    "+1999": NumberClass.INVALID,
+    "+9991234567": NumberClass.INVALID,  # no such country code
     "": NumberClass.INVALID,
 }
 
