@@ -34,6 +34,7 @@ class TrainConfig:
     num_leaves: int = 31
     min_data_in_leaf: int = 20
     feature_fraction: float = 0.9
+    extra_trees: bool = False
     folds: int = 5
     objective: Objective = Objective.PRECISION
     target_precision: float = 0.999
@@ -44,6 +45,7 @@ class TrainConfig:
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_data_in_leaf,
             "feature_fraction": self.feature_fraction,
+            "extra_trees": self.extra_trees,
             "seed": self.seed,
             "deterministic": True,
             "force_col_wise": True,
@@ -66,6 +68,17 @@ class TrainConfig:
         d = dict(d)
         d["objective"] = Objective(d["objective"])
         return cls(**d)
+
+
+#: Small carrier tables (thousands of rows, tens of aggregate columns) overfit the default
+#: trees; randomised splits and more, slower rounds generalise better there.
+TABLE_PRESET: dict[str, Any] = {
+    "learning_rate": 0.03,
+    "num_boost_round": 800,
+    "min_data_in_leaf": 10,
+    "feature_fraction": 0.5,
+    "extra_trees": True,
+}
 
 
 @dataclass(frozen=True)

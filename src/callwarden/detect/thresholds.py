@@ -55,15 +55,19 @@ class Threshold:
         )
 
 
-def _curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct thresholds (descending) with precision and recall of ``score >= t``."""
+def _counts(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct thresholds (descending) with true and false positives of ``score >= t``."""
     order = np.argsort(-scores, kind="stable")
     s, p = scores[order], positive[order].astype(np.int64)
-    tp = np.cumsum(p)
-    fp = np.cumsum(1 - p)
+    tp, fp = np.cumsum(p), np.cumsum(1 - p)
     last = np.r_[np.flatnonzero(s[1:] != s[:-1]), len(s) - 1]  # last index of each score
-    total = max(int(p.sum()), 1)
-    return s[last], tp[last] / (tp[last] + fp[last]), tp[last] / total
+    return s[last], tp[last], fp[last]
+
+
+def _curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct thresholds (descending) with precision and recall of ``score >= t``."""
+    thr, tp, fp = _counts(scores, positive)
+    return thr, tp / (tp + fp), tp / max(int(positive.sum()), 1)
 
 
 def for_precision(scores: np.ndarray, positive: np.ndarray, target: float) -> Threshold:
@@ -88,12 +92,16 @@ def for_precision(scores: np.ndarray, positive: np.ndarray, target: float) -> Th
 
 
 def for_f1(scores: np.ndarray, positive: np.ndarray) -> Threshold:
-    """The threshold that maximises F1 of the positive class."""
+    """The threshold that maximises macro-F1 of flagged vs benign (mean of both classes' F1)."""
     if not len(scores) or not positive.any():
         return Threshold(0.5, Objective.F1, None, 0.0, 0.0, False)
-    thr, prec, rec = _curve(scores, positive)
-    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0.0)
-    i = int(np.argmax(f1))
+    thr, tp, fp = _counts(scores, positive)
+    pos, neg = int(positive.sum()), int((~positive).sum())
+    fn, tn = pos - tp, neg - fp
+    prec, rec = tp / (tp + fp), tp / pos
+    f1_pos = 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12)
+    f1_neg = 2 * tn / np.maximum(2 * tn + fp + fn, 1e-12)
+    i = int(np.argmax(f1_pos + f1_neg))
     # Midpoint to the next lower score generalises better than the exact training score.
     t = float(thr[i]) if i + 1 >= len(thr) else float((thr[i] + thr[i + 1]) / 2)
     return Threshold(t, Objective.F1, None, float(prec[i]), float(rec[i]), True)

@@ -1,0 +1,72 @@
+"""File handling shared by ``train``, ``scan`` and ``evaluate`` (the edge of detect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from callwarden.errors import InputError
+
+
+def read_csv_strings(path: Path, what: str) -> pa.Table:
+    """A CSV with every column read as text (numbers keep their ``+`` and leading zeros)."""
+    import pyarrow.csv as pcsv
+
+    if not path.is_file():
+        raise InputError(f"{what} file {path} does not exist")
+    try:
+        head = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16))
+        types = dict.fromkeys(head.column_names, pa.string())
+        return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"{what} file {path} cannot be read as CSV: {exc}") from exc
+
+
+def read_table(path: Path) -> pa.Table:
+    """A carrier feature table: CSV (types inferred) or Parquet."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise InputError(f"feature table {path} does not exist")
+    try:
+        if path.suffix == ".parquet":
+            return pq.read_table(path)
+        return pcsv.read_csv(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"feature table {path} cannot be read: {exc}") from exc
+
+
+def cdr_features(
+    cdrs: Path, registry: Path | None, days: list[str] | None, threads: int | None = None
+) -> pa.Table:
+    """Features for each as-of day of the CDRs (all days when ``days`` is None)."""
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection, feature_days, register_caller_facts
+
+    relation = cdr_relation_sql(cdrs)
+    with connection(threads=threads) as con:
+        facts = None
+        if registry is not None:
+            from callwarden.numbers import AllocationRegistry
+
+            reg = AllocationRegistry.from_csv(registry)
+            facts = register_caller_facts(con, relation, reg.is_allocated_array)
+        return feature_days(con, relation, days, caller_facts=facts)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def check_exclusive(cdrs: Path | None, features: Path | None, id_column: str | None) -> str:
+    """'cdr' or 'table', from which input options were given."""
+    if (cdrs is None) == (features is None):
+        raise InputError("give exactly one of --cdrs or --features")
+    if features is not None and not id_column:
+        raise InputError("--features needs --id-column")
+    return "cdr" if cdrs is not None else "table"

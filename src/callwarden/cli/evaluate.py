@@ -1,0 +1,185 @@
+"""``callwarden evaluate``: score verdicts against ground-truth labels.
+
+Reports per-class precision, recall and F1, the confusion matrix, flagged-vs-benign figures,
+and with ``--cdrs`` the share of legitimate heavy callers (benign numbers with at least
+``--heavy-attempts`` calls on some day) that were flagged. Sections are built as a dict
+first so other stages (campaign linking) can add theirs before it is printed and written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def heavy_callers(cdrs: Path, min_attempts: int, tz_hours: int = 8) -> set[str]:
+    """Numbers that placed at least ``min_attempts`` calls on some local day."""
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection
+
+    rel = cdr_relation_sql(cdrs)
+    with connection() as con:
+        rows = con.execute(
+            f"SELECT DISTINCT caller FROM (SELECT caller, CAST(start_time + INTERVAL '{tz_hours}' HOUR AS DATE) AS d, "
+            f"COUNT(*) AS n FROM {rel} GROUP BY caller, d) WHERE n >= {int(min_attempts)}"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def build_report(
+    verdicts: Path,
+    labels: Path,
+    *,
+    cdrs: Path | None = None,
+    heavy_attempts: int = 50,
+    id_column: str = "number",
+    label_column: str = "label",
+) -> dict[str, Any]:
+    import numpy as np
+
+    from callwarden.cli._detect_io import read_csv_strings
+    from callwarden.detect.dataset import CDR_CLASSES
+    from callwarden.errors import InputError
+    from callwarden.evaluate.metrics import classification_report, flag_rate
+
+    v = read_csv_strings(verdicts, "verdicts")
+    for col in ("number", "label"):
+        if col not in v.column_names:
+            raise InputError(
+                f"verdicts need a {col!r} column (number,label,score,category,reasons)"
+            )
+    lab = read_csv_strings(labels, "labels")
+    for col in (id_column, label_column):
+        if col not in lab.column_names:
+            raise InputError(f"labels file {labels} has no {col!r} column")
+    raw_truth = [
+        str(x).strip().lower() if x is not None else "benign" for x in lab[label_column].to_pylist()
+    ]
+    # Binary tables (0/1) mean benign / fraud.
+    binary = {"0": "benign", "1": "fraud", "false": "benign", "true": "fraud"}
+    truth_map = dict(
+        zip(lab[id_column].to_pylist(), (binary.get(t, t) for t in raw_truth), strict=True)
+    )
+    numbers = v["number"].to_pylist()
+    pred_str = [str(x).lower() for x in v["label"].to_pylist()]
+    classes = tuple(CDR_CLASSES)
+    extra = sorted({*truth_map.values(), *pred_str} - set(classes))
+    if extra:
+        raise InputError(f"unknown label(s) {extra[:5]}; expected {list(classes)}")
+    idx = {c: i for i, c in enumerate(classes)}
+    truth = np.array([idx[truth_map.get(n, "benign")] for n in numbers], dtype=np.int64)
+    pred = np.array([idx[p] for p in pred_str], dtype=np.int64)
+    present = [
+        c for i, c in enumerate(classes) if i == 0 or (truth == i).any() or (pred == i).any()
+    ]
+    report: dict[str, Any] = {
+        "verdicts": str(verdicts),
+        "labels": str(labels),
+        "scanned_numbers": len(numbers),
+        "unlabelled_scanned_numbers": int(sum(n not in truth_map for n in numbers)),
+        "scanned": classification_report(truth, pred, classes),
+    }
+    report["scanned"]["classes_present"] = present
+    # Labelled bad numbers that never appear in the verdicts count as missed.
+    scanned = set(numbers)
+    unseen_bad = [n for n, t in truth_map.items() if t != "benign" and n not in scanned]
+    all_truth = np.concatenate(
+        [truth, np.array([idx[truth_map[n]] for n in unseen_bad], dtype=np.int64)]
+    )
+    all_pred = np.concatenate([pred, np.zeros(len(unseen_bad), dtype=np.int64)])
+    report["all_labelled"] = {
+        "bad_numbers_not_in_verdicts": len(unseen_bad),
+        "flagged_vs_benign": classification_report(all_truth, all_pred, classes)[
+            "flagged_vs_benign"
+        ],
+    }
+    if cdrs is not None:
+        heavy = heavy_callers(cdrs, heavy_attempts)
+        benign_heavy = np.array(
+            [n in heavy and t == 0 for n, t in zip(numbers, truth, strict=True)]
+        )
+        report["legitimate_heavy_callers"] = {
+            "min_attempts_per_day": heavy_attempts,
+            **flag_rate(pred[benign_heavy] > 0),
+            "flagged_numbers": sorted(
+                n for n, b, p in zip(numbers, benign_heavy, pred, strict=True) if b and p > 0
+            )[:50],
+        }
+    return report
+
+
+def print_report(report: dict[str, Any]) -> None:
+    s = report["scanned"]
+    typer.echo(
+        f"{report['scanned_numbers']:,} numbers scanned ({report['unlabelled_scanned_numbers']:,} not in labels, taken as benign)"
+    )
+    typer.echo(f"{'class':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    for c in s["classes_present"]:
+        v = s["per_class"][c]
+        typer.echo(
+            f"{c:<12}{v['precision']:>10.4f}{v['recall']:>10.4f}{v['f1']:>10.4f}{v['support']:>10,}"
+        )
+    f = s["flagged_vs_benign"]
+    typer.echo(
+        f"{'flagged':<12}{f['precision']:>10.4f}{f['recall']:>10.4f}{f['f1']:>10.4f}{f['support']:>10,}   (harassment+fraud vs benign)"
+    )
+    typer.echo(f"macro-F1 {s['macro_f1']:.4f}")
+    labels = s["confusion_matrix"]["labels"]
+    typer.echo("confusion (rows truth, columns predicted): " + " ".join(labels))
+    for name, row in zip(labels, s["confusion_matrix"]["counts"], strict=True):
+        typer.echo(f"  {name:<12}" + "".join(f"{x:>10,}" for x in row))
+    a = report["all_labelled"]
+    typer.echo(
+        f"labelled bad numbers not in verdicts: {a['bad_numbers_not_in_verdicts']:,}; "
+        f"recall over all labelled bad numbers {a['flagged_vs_benign']['recall']:.4f}"
+    )
+    h = report.get("legitimate_heavy_callers")
+    if h:
+        typer.echo(
+            f"legitimate heavy callers (≥{h['min_attempts_per_day']} calls on a day): "
+            f"{h['flagged']:,} of {h['population']:,} flagged ({h['rate']:.2%})"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("evaluate")
+    def evaluate_cmd(
+        verdicts: Path = typer.Option(
+            ..., "--verdicts", help="verdicts.csv written by 'callwarden scan'."
+        ),
+        labels: Path = typer.Option(
+            ...,
+            "--labels",
+            help="Ground truth: labels.csv, or a feature table with --id-column/--label-column.",
+        ),
+        cdrs: Path | None = typer.Option(
+            None, "--cdrs", help="The scanned CDRs, to measure flags on legitimate heavy callers."
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", help="JSON report path (default: evaluation.json beside the verdicts)."
+        ),
+        heavy_attempts: int = typer.Option(
+            50, "--heavy-attempts", help="Calls on one day that make a heavy caller."
+        ),
+        id_column: str = typer.Option("number", "--id-column", help="Number column of --labels."),
+        label_column: str = typer.Option(
+            "label", "--label-column", help="Label column of --labels."
+        ),
+    ) -> None:
+        """Per-class precision/recall/F1, confusion matrix and heavy-caller false positives; prints and writes JSON."""
+        from callwarden.cli._detect_io import write_json
+
+        report = build_report(
+            verdicts,
+            labels,
+            cdrs=cdrs,
+            heavy_attempts=heavy_attempts,
+            id_column=id_column,
+            label_column=label_column,
+        )
+        print_report(report)
+        target = out or verdicts.parent / "evaluation.json"
+        write_json(target, report)
+        typer.echo(f"-> {target}")

@@ -1,0 +1,156 @@
+"""``callwarden scan``: score numbers with a trained model and write ``verdicts.csv``.
+
+The command builds a ``ScanResult`` first (``run_scan``) and writes files after
+(``write_scan``), so later stages (campaign linking) can fill ``campaign`` in between.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def run_scan(
+    model_dir: Path,
+    *,
+    cdrs: Path | None = None,
+    registry: Path | None = None,
+    features: Path | None = None,
+    id_column: str | None = None,
+    day: str | None = None,
+) -> Any:
+    """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table."""
+    import numpy as np
+
+    from callwarden.cli._detect_io import cdr_features, check_exclusive, read_table
+    from callwarden.detect.dataset import TableSpec, table_dataset
+    from callwarden.detect.io import load_model
+    from callwarden.detect.verdicts import score_numbers
+    from callwarden.errors import InputError, ModelError
+
+    kind = check_exclusive(cdrs, features, id_column)
+    model, manifest = load_model(model_dir)
+    if manifest.get("kind") != kind:
+        raise ModelError(
+            f"model {model_dir} was trained on {manifest.get('kind')} input; this scan gives {kind} input"
+        )
+    if kind == "cdr":
+        assert cdrs is not None
+        if day is None:
+            from callwarden.cdr import cdr_relation_sql
+            from callwarden.features.duckdb_backend import connection, local_days
+
+            with connection() as con:
+                all_days = local_days(con, cdr_relation_sql(cdrs))
+            if not all_days:
+                raise InputError(f"no calls in {cdrs}")
+            day = all_days[-1]
+        table = cdr_features(cdrs, registry, [day])
+        numbers = np.asarray(table["number"].to_pylist(), dtype=object)
+        names = [c for c in table.column_names if c not in ("number", "day")]
+        cols = {n: table[n] for n in names}
+    else:
+        assert features is not None and id_column is not None
+        data, _ = table_dataset(
+            read_table(features), TableSpec(id_column=id_column), need_labels=False
+        )
+        numbers, names = data.ids, list(data.feature_names)
+        cols = {n: data.X[:, i] for i, n in enumerate(names)}
+    missing = [n for n in model.feature_names if n not in cols]
+    if missing:
+        raise ModelError(
+            f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
+        )
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    X = np.column_stack(
+        [
+            pc.cast(cols[n], pa.float64()).to_numpy(zero_copy_only=False)
+            if not isinstance(cols[n], np.ndarray)
+            else cols[n]
+            for n in model.feature_names
+        ]
+    )
+    rules = (
+        None
+        if kind == "table"
+        else __import__("callwarden.detect.rules", fromlist=["RuleConfig"]).RuleConfig()
+    )
+    result = score_numbers(model, numbers, X, rules=rules)
+    result.meta.update(day=day, model_version=manifest.get("model_version"), kind=kind)
+    return result
+
+
+def write_scan(result: Any, out: Path) -> dict[str, Any]:
+    """Write ``verdicts.csv`` and ``scan-summary.json``; returns the summary."""
+    import pyarrow.csv as pcsv
+
+    from callwarden.cli._detect_io import write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    pcsv.write_csv(result.to_arrow(), out / "verdicts.csv")
+    summary = {**result.summary(), **{k: v for k, v in result.meta.items() if k != "rule_hits"}}
+    write_json(out / "scan-summary.json", summary)
+    return summary
+
+
+def print_summary(result: Any, summary: dict[str, Any], lang: str, top: int) -> None:
+    import numpy as np
+
+    from callwarden.detect.reasons import render
+
+    labels = ", ".join(f"{k} {v:,}" for k, v in summary["by_label"].items())
+    typer.echo(
+        f"scanned {summary['numbers']:,} numbers (day {summary.get('day') or '-'}, model "
+        f"{summary.get('model_version')}): {labels}; {summary['flagged_by_rule']:,} flagged by rules"
+    )
+    if summary["top_reason_codes"]:
+        typer.echo(
+            "top reasons: "
+            + ", ".join(f"{k} {v:,}" for k, v in summary["top_reason_codes"].items())
+        )
+    flagged = np.flatnonzero(result.flagged)
+    order = flagged[np.argsort(-result.scores[flagged], kind="stable")][:top]
+    for i in order:
+        typer.echo(f"  {result.numbers[i]}  {result.labels[i]:<10} {result.scores[i]:.4f}")
+        for r in result.reasons[i]:
+            typer.echo(f"      {r.code}: {render(r, lang)}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("scan")
+    def scan_cmd(
+        model: Path = typer.Option(
+            ..., "--model", help="Model directory written by 'callwarden train'."
+        ),
+        out: Path = typer.Option(
+            ..., "--out", help="Output folder for verdicts.csv and scan-summary.json."
+        ),
+        cdrs: Path | None = typer.Option(
+            None, "--cdrs", help="Canonical CDRs: ingest folder, simulator folder or Parquet file."
+        ),
+        registry: Path | None = typer.Option(
+            None,
+            "--registry",
+            help="Allocation registry CSV (enables the unallocated-number rule).",
+        ),
+        features: Path | None = typer.Option(
+            None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
+        ),
+        id_column: str | None = typer.Option(None, "--id-column", help="Id column of --features."),
+        day: str | None = typer.Option(
+            None, "--day", help="As-of day YYYY-MM-DD (default: the last day in the CDRs)."
+        ),
+        lang: str = typer.Option("zh", "--lang", help="Language of printed reasons: zh or en."),
+        top: int = typer.Option(5, "--top", help="Flagged numbers to print with their reasons."),
+    ) -> None:
+        """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
+        result = run_scan(
+            model, cdrs=cdrs, registry=registry, features=features, id_column=id_column, day=day
+        )
+        summary = write_scan(result, out)
+        print_summary(result, summary, lang, top)
+        typer.echo(f"-> {out / 'verdicts.csv'}")

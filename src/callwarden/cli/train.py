@@ -1,0 +1,140 @@
+"""``callwarden train``: fit the behaviour model on labelled CDRs or a carrier feature table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def _config(kind: str, **overrides: Any) -> Any:
+    from callwarden.detect.model import TABLE_PRESET, TrainConfig
+
+    base: dict[str, Any] = dict(TABLE_PRESET) if kind == "table" else {}
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig(**base)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("train")
+    def train_cmd(
+        cdrs: Path | None = typer.Option(
+            None, "--cdrs", help="Canonical CDRs: ingest folder, simulator folder or Parquet file."
+        ),
+        labels: Path | None = typer.Option(
+            None,
+            "--labels",
+            help="labels.csv (number,label,...); numbers not listed count as benign.",
+        ),
+        registry: Path | None = typer.Option(
+            None, "--registry", help="Allocation registry CSV (number or range_start,range_end)."
+        ),
+        features: Path | None = typer.Option(
+            None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
+        ),
+        id_column: str | None = typer.Option(None, "--id-column", help="Id column of --features."),
+        label_column: str | None = typer.Option(
+            None,
+            "--label-column",
+            help="Label column of --features (0/1 or benign/harassment/fraud).",
+        ),
+        out: Path = typer.Option(..., "--out", help="Model directory to write."),
+        seed: int = typer.Option(0, "--seed", help="Seed for folds and LightGBM."),
+        target_precision: float = typer.Option(
+            0.999, "--target-precision", help="Precision the flag threshold must reach out of fold."
+        ),
+        objective: str = typer.Option(
+            "precision",
+            "--objective",
+            help="Threshold objective: 'precision' (target precision) or 'f1' (macro-F1).",
+        ),
+        cv: int = typer.Option(
+            0,
+            "--cv",
+            help="Also run K-fold cross-validation of the whole recipe and report it (0 = off).",
+        ),
+        rounds: int | None = typer.Option(
+            None, "--rounds", help="Boosting rounds (default 300 for CDRs, 800 for tables)."
+        ),
+        threads: int = typer.Option(
+            1,
+            "--threads",
+            help="LightGBM threads (part of the model: results are reproducible per thread count).",
+        ),
+        days: list[str] | None = typer.Option(
+            None,
+            "--day",
+            help="As-of day(s) YYYY-MM-DD to build features for (default: every day).",
+        ),
+    ) -> None:
+        """Train the LightGBM behaviour model and write a versioned model directory."""
+        import numpy as np
+
+        from callwarden.cli._detect_io import (
+            cdr_features,
+            check_exclusive,
+            read_csv_strings,
+            read_table,
+            write_json,
+        )
+        from callwarden.detect.dataset import TableSpec, cdr_dataset, table_dataset
+        from callwarden.detect.io import save_model
+        from callwarden.detect.model import cross_validate, train
+        from callwarden.detect.thresholds import Objective
+        from callwarden.errors import InputError
+
+        kind = check_exclusive(cdrs, features, id_column)
+        try:
+            obj = Objective(objective)
+        except ValueError as exc:
+            raise InputError(f"--objective must be 'precision' or 'f1', not {objective!r}") from exc
+        if not 0 < target_precision < 1:
+            raise InputError("--target-precision must be between 0 and 1")
+        config = _config(
+            kind, seed=seed, target_precision=target_precision, objective=obj,
+            num_boost_round=rounds, num_threads=threads,
+        )  # fmt: skip
+        extra: dict[str, Any] = {}
+        if kind == "cdr":
+            if labels is None:
+                raise InputError("--cdrs needs --labels")
+            assert cdrs is not None
+            table = cdr_features(cdrs, registry, days)
+            data = cdr_dataset(table, read_csv_strings(labels, "labels"))
+            extra["registry_used"] = registry is not None
+            extra["days"] = sorted(set(table["day"].to_pylist()))
+        else:
+            assert features is not None and id_column is not None
+            spec = TableSpec(id_column=id_column, label_column=label_column)
+            data, layout = table_dataset(read_table(features), spec)
+            extra.update(id_column=id_column, label_column=label_column, layout=layout)
+        counts = {c: int(np.sum(data.y == i)) for i, c in enumerate(data.classes)}
+        typer.echo(
+            f"training on {len(data.ids):,} rows, {len(data.feature_names)} features: {counts}"
+        )
+        cv_report = cross_validate(data, config, cv) if cv > 1 else None
+        model = train(data, config)
+        if cv_report is not None:
+            model.metrics["cross_validation"] = {"folds": cv, **cv_report}
+        save_model(model, out, kind=kind, extra=extra)
+        t = model.threshold
+        oof = model.metrics["out_of_fold"]["flagged_vs_benign"]
+        typer.echo(
+            f"threshold {t.value:.4f} ({t.objective.value}"
+            + (f", target {t.target_precision}" if t.target_precision is not None else "")
+            + f"): out-of-fold precision {oof['precision']:.4f} recall {oof['recall']:.4f}"
+            + ("" if t.reached_target else "  [target NOT reached]")
+        )
+        if cv_report is not None:
+            per = cv_report["per_class"]
+            typer.echo(
+                f"{cv}-fold CV: macro-F1 {cv_report['macro_f1']:.4f} "
+                f"(folds {cv_report['fold_macro_f1_mean']:.4f} ± {cv_report['fold_macro_f1_std']:.4f}); "
+                + ", ".join(
+                    f"{c} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
+                    for c, v in per.items()
+                )
+            )
+            write_json(out / "cv.json", cv_report)
+        typer.echo(f"model {model.fingerprint[:12]} -> {out}")

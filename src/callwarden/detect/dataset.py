@@ -1,0 +1,190 @@
+"""Building training and scoring matrices: from CDR features plus labels, or from a
+carrier's own feature table.
+
+Labels are per number (``labels.csv``: ``number,label,category,campaign``). A number the
+labels do not mention is taken as benign: a carrier's labels list the bad numbers it knows
+of, and the simulator's list every calling number anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwarden.detect.model import BENIGN, Dataset
+from callwarden.errors import InputError
+
+CDR_CLASSES = ("benign", "harassment", "fraud")
+
+
+def _matrix(table: pa.Table, names: list[str]) -> np.ndarray:
+    cols = []
+    for n in names:
+        col = table[n]
+        if not (
+            pa.types.is_integer(col.type)
+            or pa.types.is_floating(col.type)
+            or pa.types.is_boolean(col.type)
+            or pa.types.is_null(col.type)
+        ):
+            raise InputError(f"feature column {n!r} is not numeric ({col.type})")
+        cols.append(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False))
+    return np.column_stack(cols) if cols else np.empty((table.num_rows, 0))
+
+
+def label_codes(values: pa.ChunkedArray | pa.Array, classes: tuple[str, ...]) -> np.ndarray:
+    """Class codes for label strings; an ``InputError`` names unknown labels."""
+    vals = np.asarray(
+        pc.fill_null(pc.utf8_lower(pc.cast(values, pa.string())), BENIGN).to_pylist(), dtype=object
+    )
+    lookup = {c: i for i, c in enumerate(classes)}
+    unknown = sorted({v for v in set(vals.tolist()) if v not in lookup})
+    if unknown:
+        raise InputError(f"unknown label(s) {unknown[:5]}; expected one of {list(classes)}")
+    return np.fromiter((lookup[v] for v in vals.tolist()), dtype=np.int64, count=len(vals))
+
+
+def cdr_dataset(features: pa.Table, labels: pa.Table) -> Dataset:
+    """Rows = (number, day) feature rows; labels joined by number (absent = benign)."""
+    for col in ("number", "label"):
+        if col not in labels.column_names:
+            raise InputError(f"labels need a {col!r} column (number,label,category,campaign)")
+    lab = dict(zip(labels["number"].to_pylist(), labels["label"].to_pylist(), strict=True))
+    numbers = features["number"].to_pylist()
+    y_str = pa.array([lab.get(n) or BENIGN for n in numbers], pa.string())
+    names = [c for c in features.column_names if c not in ("number", "day")]
+    ids = np.asarray(
+        [f"{n}@{d}" for n, d in zip(numbers, features["day"].to_pylist(), strict=True)]
+        if "day" in features.column_names
+        else numbers,
+        dtype=object,
+    )
+    return Dataset(
+        ids=ids,
+        X=_matrix(features, names),
+        y=label_codes(y_str, CDR_CLASSES),
+        classes=CDR_CLASSES,
+        feature_names=tuple(names),
+        groups=np.asarray(numbers, dtype=object),
+    )
+
+
+# --- carrier feature tables -------------------------------------------------------------
+
+#: Columns that identify the Sichuan competition layout (per-user aggregates).
+SICHUAN_COLUMNS = frozenset(
+    {
+        "opposite_count",
+        "opposite_unique",
+        "voccalltype1",
+        "voc_day_nunique",
+        "sms_count",
+        "arpu_mean",
+    }
+)
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = a / b
+    return np.where(np.isfinite(r), r, np.nan)
+
+
+def sichuan_derived(col: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rates that the raw counts only imply: per counterpart, per active day, per month.
+
+    The raw table mixes totals over different spans (calls over active days, SMS over the
+    month, billing over months); fraud numbers are new, busy and one-directional, which
+    shows in the rates better than in the totals.
+    """
+    c = col
+    return {
+        "x_calls_per_peer": _ratio(c["opposite_count"], c["opposite_unique"]),
+        "x_out_share": _ratio(c["voccalltype1"], c["opposite_count"]),
+        "x_calls_per_active_day": _ratio(c["opposite_count"], c["voc_day_nunique"]),
+        "x_peers_per_active_day": _ratio(c["opposite_unique"], c["voc_day_nunique"]),
+        "x_sms_per_call": _ratio(c["sms_count"], c["opposite_count"]),
+        "x_sms_peers_per_sms": _ratio(c["sms_nunique"], c["sms_count"]),
+        "x_flow_per_month": _ratio(c["flow_sum"], c["month_ids"]),
+        "x_busi_per_month": _ratio(c["busi_count"], c["month_ids"]),
+        "x_arpu_per_call": _ratio(c["arpu_sum"], c["opposite_count"]),
+        "x_call_day_share": _ratio(c["voc_day_nunique"], c["day_nunique"]),
+        "x_imei_per_peer": _ratio(c["imeis"], c["opposite_unique"]),
+        "x_hour_mode_share": _ratio(c["voc_hour_mode_count"], c["opposite_count"]),
+        "x_arpu_missing": np.isnan(c["arpu_mean"]).astype(np.float64),
+        "x_calls_missing": np.isnan(c["opposite_count"]).astype(np.float64),
+    }
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How to read a carrier feature table."""
+
+    id_column: str
+    label_column: str | None = None
+    positive_label: str = "fraud"  # class given to label 1 / true in a binary table
+    derived: bool = True
+
+
+def table_dataset(
+    table: pa.Table, spec: TableSpec, *, need_labels: bool = True
+) -> tuple[Dataset, str | None]:
+    """A feature table to a Dataset; returns the dataset and the layout recognised.
+
+    Every numeric column but the id and label is a feature. Binary labels (0/1, true/false)
+    become benign / ``positive_label``; string labels must be benign, harassment or fraud.
+    Without labels (scoring) every row is given class benign.
+    """
+    names = table.column_names
+    if spec.id_column not in names:
+        raise InputError(
+            f"id column {spec.id_column!r} not in the table (columns: {', '.join(names[:12])}...)"
+        )
+    if need_labels and (spec.label_column is None or spec.label_column not in names):
+        raise InputError(f"label column {spec.label_column!r} not in the table")
+    skip = {spec.id_column, spec.label_column}
+    feats = [
+        n
+        for n in names
+        if n not in skip
+        and (
+            pa.types.is_integer(table[n].type)
+            or pa.types.is_floating(table[n].type)
+            or pa.types.is_boolean(table[n].type)
+        )
+    ]
+    X = _matrix(table, feats)
+    layout = None
+    if spec.derived and set(feats) >= SICHUAN_COLUMNS:
+        layout = "sichuan"
+        cols = {n: X[:, i] for i, n in enumerate(feats)}
+        extra = sichuan_derived(cols)
+        X = np.column_stack([X, *extra.values()])
+        feats = feats + list(extra)
+    ids = np.asarray(pc.cast(table[spec.id_column], pa.string()).to_pylist(), dtype=object)
+    if len(set(ids.tolist())) != len(ids):
+        raise InputError(f"id column {spec.id_column!r} has duplicate values")
+    classes: tuple[str, ...]
+    if need_labels and spec.label_column is not None:
+        col = table[spec.label_column]
+        if (
+            pa.types.is_integer(col.type)
+            or pa.types.is_boolean(col.type)
+            or pa.types.is_floating(col.type)
+        ):
+            raw = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+            if not np.isin(raw, (0.0, 1.0)).all():
+                raise InputError(
+                    f"numeric label column {spec.label_column!r} must hold only 0 and 1"
+                )
+            classes, y = (BENIGN, spec.positive_label), raw.astype(np.int64)
+        else:
+            present = set(pc.utf8_lower(pc.cast(col, pa.string())).to_pylist())
+            classes = tuple(c for c in CDR_CLASSES if c == BENIGN or c in present)
+            y = label_codes(col, classes)
+    else:
+        classes, y = (BENIGN, spec.positive_label), np.zeros(len(ids), dtype=np.int64)
+    return Dataset(ids, X, y, classes, tuple(feats), ids), layout
