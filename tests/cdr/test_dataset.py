@@ -52,3 +52,12 @@ def test_ingest_twice_does_not_duplicate(tmp_path: Path) -> None:
     assert load_cdrs(out).num_rows == 6
     log = (out / "ingest-log.jsonl").read_text().splitlines()
     assert len(log) == 3
+
+
+def test_canonical_parquet_round_trips_unchanged(tmp_path: Path) -> None:
+    ingest([DATA / "small.csv"], tmp_path / "a")
+    table = load_cdrs(tmp_path / "a")
+    pq.write_table(table, tmp_path / "canonical.parquet")
+    summary = ingest([tmp_path / "canonical.parquet"], tmp_path / "b")
+    assert summary.rows_kept == 6 and summary.rows_quarantined == 0
+    assert load_cdrs(tmp_path / "b").sort_by("call_id").equals(table.sort_by("call_id"))
