@@ -14,7 +14,8 @@ Edges (all within one ingress, the identity above the displayed number):
   the same callee. Two candidates that share at least ``min_shared_blocks`` blocks, and whose
   overlap (shared / the smaller block set) is at least ``min_block_overlap``, are linked;
 * **synchronised timing**: on one ingress, a candidate whose first call follows another's last
-  call within ``handover_s`` while both dial the same ranges (``min_handover_blocks`` shared);
+  call within ``handover_s``, while both dial the same or neighbouring ranges of a list (the
+  next number takes over where the last left off);
 * **shared asserted identity**: calls that carry one network-asserted identity (PAI) under
   different displayed numbers through one ingress;
 * **bridging**: agent lines that one platform number rings through one ingress (双向回呼);
@@ -49,7 +50,6 @@ class LinkConfig:
     min_block_overlap: float = 0.3
     max_block_degree: int = 400  # a block dialled by more candidates is sampled (see below)
     handover_s: float = 120.0
-    min_handover_blocks: int = 1
     min_members: int = 2
     max_campaign_answer_rate: float = 0.45
     min_calls: int = 200
@@ -150,15 +150,28 @@ def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         WHERE shared >= {int(cfg.min_shared_blocks)} AND overlap >= {float(cfg.min_block_overlap)}
         """
     )
-    # Handover: one starts within handover_s after the other stops, on shared ranges.
+    # Handover: a number starts within handover_s after another stopped on the same ingress
+    # (time-bucketed equi-join, so a busy ingress costs pairs per bucket, not n^2), both
+    # dialling the same or neighbouring ranges of a list.
     con.execute(
         f"""
         INSERT INTO cw_edges
-        SELECT bp.a, bp.b, 'timing', least(abs(pb.first_ts - pa.last_ts), abs(pa.first_ts - pb.last_ts))
-        FROM cw_bpairs bp JOIN cw_prof pa ON pa.caller = bp.a JOIN cw_prof pb ON pb.caller = bp.b
-        WHERE bp.shared >= {int(cfg.min_handover_blocks)}
-          AND ((pb.first_ts >= pa.last_ts AND pb.first_ts - pa.last_ts <= {float(cfg.handover_s)})
-            OR (pa.first_ts >= pb.last_ts AND pa.first_ts - pb.last_ts <= {float(cfg.handover_s)}))
+        WITH p AS (SELECT caller, ing, first_ts, last_ts FROM cw_prof SEMI JOIN cw_cand USING (caller)),
+        x AS (SELECT caller, ing, last_ts, floor(last_ts / {float(cfg.handover_s)}) AS bk FROM p),
+        y AS (SELECT caller, ing, first_ts, floor(first_ts / {float(cfg.handover_s)}) AS bk FROM p
+              UNION ALL
+              SELECT caller, ing, first_ts, floor(first_ts / {float(cfg.handover_s)}) - 1 FROM p),
+        h AS (
+            SELECT x.caller AS a, y.caller AS b, y.ing, y.first_ts - x.last_ts AS gap
+            FROM y JOIN x ON x.ing = y.ing AND x.bk = y.bk
+            WHERE y.first_ts >= x.last_ts AND y.first_ts - x.last_ts <= {float(cfg.handover_s)}
+              AND x.caller <> y.caller
+        )
+        SELECT least(h.a, h.b), greatest(h.a, h.b), 'timing', min(h.gap)
+        FROM h JOIN cw_blocks bx ON bx.caller = h.a AND bx.ing = h.ing
+               JOIN cw_blocks bb ON bb.caller = h.b AND bb.ing = h.ing
+        WHERE abs(bx.blk - bb.blk) <= 1
+        GROUP BY 1, 2
         """
     )
 
