@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import shortnumberinfo
 
-from ._plan import NumberingPlan, _compiled, plan_for
+from ._plan import NumberingPlan, _compiled, plan_for, plan_for_country_code
 
 _URI = re.compile(r"^(?:tel:|sips?:)")
 _URI_TAIL = re.compile(r"[@;].*$")
@@ -197,7 +197,9 @@ def normalize_unique(u: pa.Array, plan: NumberingPlan) -> pa.Array:
             out = pc.if_else(ok2, pc.binary_join_element_wise(head, nat2, ""), out)
             ok = pc.or_kleene(ok, ok2)
 
-    # Slow path for what the plan did not accept: foreign numbers and odd spellings.
+    out, ok = _foreign(cand, digits, ok, out, head)
+
+    # Slow path for what no plan accepted: odd spellings, other regions of a shared code.
     rest = pc.and_kleene(digits, pc.invert(ok)).to_numpy(zero_copy_only=False)
     idx = np.flatnonzero(rest)
     if len(idx):
@@ -207,6 +209,46 @@ def normalize_unique(u: pa.Array, plan: NumberingPlan) -> pa.Array:
         out_np[idx] = slow.to_numpy(zero_copy_only=False)
         out = pa.array(out_np, pa.string())
     return out
+
+
+_CC_BY_LENGTH = {
+    n: pa.array(
+        sorted(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if len(str(cc)) == n)
+    )
+    for n in (1, 2, 3)
+}
+
+
+def _foreign(
+    cand: pa.Array, digits: pa.Array, ok: pa.Array, out: pa.Array, head: str
+) -> tuple[pa.Array, pa.Array]:
+    """Foreign ``+CC...`` candidates, checked against their own country's plan, per code."""
+    todo = pc.and_kleene(
+        pc.and_kleene(digits, pc.invert(ok)),
+        pc.and_kleene(pc.starts_with(cand, "+"), pc.invert(pc.starts_with(cand, head))),
+    )
+    idx = np.flatnonzero(pc.fill_null(todo, False).to_numpy(zero_copy_only=False))
+    if len(idx) == 0:
+        return out, ok
+    sub = cand.take(pa.array(idx))
+    cc = np.full(len(sub), None, dtype=object)
+    for n, codes in _CC_BY_LENGTH.items():  # country codes are prefix-free: one length fits
+        prefix = pc.utf8_slice_codeunits(sub, 1, 1 + n)
+        hit = pc.fill_null(pc.is_in(prefix, value_set=codes), False).to_numpy(zero_copy_only=False)
+        cc[hit] = np.asarray(prefix.filter(pa.array(hit)).to_pylist(), dtype=object)
+    accepted = np.zeros(len(cand), bool)
+    for code in {c for c in cc if c is not None}:
+        plan = plan_for_country_code(int(code))
+        if plan is None:
+            continue
+        rows = np.flatnonzero(cc == code)
+        nat = pc.utf8_slice_codeunits(sub.take(pa.array(rows)), 1 + len(code))
+        good = pc.fill_null(pc.match_substring_regex(nat, plan.any_pattern), False)
+        accepted[idx[rows[good.to_numpy(zero_copy_only=False)]]] = True
+    if not accepted.any():
+        return out, ok
+    mask = pa.array(accepted)
+    return pc.if_else(mask, cand, out), pc.or_kleene(ok, mask)
 
 
 @lru_cache(maxsize=1 << 18)
