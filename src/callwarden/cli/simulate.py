@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
             None, "--subscribers", help="Subscribers (default: the scenario's)."
         ),
         out: Path = typer.Option(..., "--out", help="Output directory."),
+        summary: bool = typer.Option(
+            False, "--summary", help="Also print each population's and operation's signature."
+        ),
     ) -> None:
         """Simulate traffic (subscribers, couriers, AXB, banks, clinics, robocall, human-seat and
         fraud operations) and write cdrs.parquet, labels.csv, registry.csv, transcripts.jsonl,
@@ -38,5 +41,13 @@ def register(app: typer.Typer) -> None:
             f"{m['calls']:,} calls from {m['calling_numbers']:,} numbers ({m['scenario']}, seed {m['seed']}, "
             f"{m['days']} day(s), {m['subscribers']:,} subscribers) in {m['generation_seconds']:.1f} s -> {out}"
         )
-        for name, count in m["calls_per_population"].items():
-            typer.echo(f"  {name:<12} {count:>10,}")
+        if summary:
+            from callwarden.sim.summary import operation_table, population_table, render
+
+            typer.echo(
+                "\npopulations (bridged calls counted once)\n" + render(population_table(result))
+            )
+            typer.echo("\noperations\n" + render(operation_table(result)))
+        else:
+            for name, count in m["calls_per_population"].items():
+                typer.echo(f"  {name:<12} {count:>10,}")

@@ -166,7 +166,7 @@ class FraudParams:
     minimum: int = 2
     calls_per_day: Range = (30.0, 300.0)
     answer: Range = (0.25, 0.45)
-    long_talk_share: float = 0.5
+    long_talk_share: float = 0.6
     long_talk_median_s: float = 420.0
     igw_share: float = 0.6  # spoofed through an international gateway; the rest SIM boxes
     rotate_every: Range = (10.0, 40.0)

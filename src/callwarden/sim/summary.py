@@ -1,0 +1,103 @@
+"""Signature tables of a run: what each population looks like in its CDRs.
+
+``callwarden simulate ... --summary`` prints them; docs/simulator.md quotes them. Figures are
+per population (by the truth of each call) and per operation, computed with DuckDB over the
+in-memory tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from callwarden.sim.engine import SimResult
+
+POPULATION_SQL = """
+with calls as (
+  select c.*, t.population, l.label, l.category, t.spoofed
+  from cdrs c join truth t using (call_id) join labels l on l.number = c.caller
+  where t.bridge_leg is distinct from 'agent'          -- one row per bridged conversation
+),
+pairs as (select distinct caller, callee from cdrs),
+reciprocated as (                                      -- the callee also called the caller
+  select p.caller, count(*) n from pairs p semi join pairs q on q.caller = p.callee and q.callee = p.caller
+  group by 1
+),
+per_number as (
+  select label, category, population, caller, count(*) n, count(distinct callee) callees
+  from calls group by all
+),
+per_group as (
+  select label, category, population, median(per_number.n) calls_per_number_p50,
+         quantile_cont(per_number.n, 0.9) calls_per_number_p90,
+         sum(coalesce(r.n, 0)) / sum(callees) reciprocated
+  from per_number left join reciprocated r using (caller) group by all
+)
+select c.label, c.category, c.population,
+       count(*) as calls,
+       count(distinct c.caller) as numbers,
+       any_value(g.calls_per_number_p50) as per_number_p50,
+       any_value(g.calls_per_number_p90) as per_number_p90,
+       avg(c.answered::int) as answer_rate,
+       median(c.duration_s) filter (where c.answered) as talk_p50_s,
+       avg((c.release_cause = 21)::int) as rejected,
+       avg((c.release_cause = 1)::int) as dead_callee,
+       avg(c.spoofed::int) as spoofed,
+       any_value(g.reciprocated) as reciprocated
+from calls c join per_group g using (label, category, population)
+group by all having count(*) >= 20 order by c.label, calls desc
+"""
+
+OPERATION_SQL = """
+select t.operation_id, any_value(t.population) population, any_value(l.category) category,
+       count(*) attempts, count(distinct c.caller) caller_ids,
+       avg(c.answered::int) answer_rate, median(c.duration_s) filter (where c.answered) talk_p50_s,
+       avg((c.release_cause = 1)::int) unallocated_callee
+from cdrs c join truth t using (call_id) join labels l on l.number = c.caller
+where t.operation_id is not null and t.bridge_leg is distinct from 'agent'
+group by 1 order by 1
+"""
+
+
+def _query(result: SimResult, sql: str) -> list[dict[str, Any]]:
+    con = duckdb.connect()
+    con.register("cdrs", result.cdrs)
+    con.register("truth", result.call_truth)
+    con.register("labels", result.labels)
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def population_table(result: SimResult) -> list[dict[str, Any]]:
+    """One row per kind of caller (label, category, population; 20 calls or more): volume,
+    answer and talk, rejections, calls to 空号, spoofing, reciprocated callees."""
+    return _query(result, POPULATION_SQL)
+
+
+def operation_table(result: SimResult) -> list[dict[str, Any]]:
+    """One row per harassment or fraud operation: attempts, caller IDs, answer rate."""
+    return _query(result, OPERATION_SQL)
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    """A fixed-width text table."""
+    if not rows:
+        return "(none)"
+    cols = list(rows[0])
+
+    def fmt(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
+        if isinstance(v, int):
+            return f"{v:,}"
+        return str(v)
+
+    cells = [[fmt(r[c]) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
