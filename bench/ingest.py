@@ -117,6 +117,53 @@ def timed(fn: Callable[[], object]) -> tuple[float, float, int, object]:
     return seconds, cpu, mem.peak, result
 
 
+def distinct_numbers(n: int, seed: int = 11) -> list[str]:
+    """``n`` distinct numbers in the spellings of real exports (a quarter of each kind)."""
+    rng = np.random.default_rng(seed)
+    q = n // 4
+    mob = rng.choice(10**8, size=q, replace=False)
+    out = [f"13{k % 10}{v:08d}" for k, v in enumerate(mob)]  # national mobiles
+    out += [
+        f"+86 15{k % 3}{v // 10**4:04d} {v % 10**4:04d}" for k, v in enumerate(mob)
+    ]  # spaced E.164
+    land = rng.choice(10**7, size=q, replace=False)
+    out += [
+        f"0{['10', '21', '755', '571'][k % 4]}-{2_000_000 + v % 7_000_000 + (k % 4) * 0:07d}{k % 10}"
+        for k, v in enumerate(land)
+    ]
+    us = rng.choice(10**7, size=n - 3 * q, replace=False)
+    out += [
+        f"+1 {['212', '415', '646', '617'][k % 4]} {200 + v // 10**4 % 800:03d} {v % 10**4:04d}"
+        for k, v in enumerate(us)
+    ]
+    return out
+
+
+def bench_numbers(n: int) -> None:
+    """Number normalisation alone: ``n`` distinct values, vectorised vs one call per value."""
+    from callwarden.numbers import normalize, normalize_array
+
+    values = distinct_numbers(n)
+    arr = pa.array(values)
+    secs, cpu, peak, result = timed(lambda: normalize_array(arr))
+    sample = values[:: max(1, len(values) // 20_000)]
+    normalize.cache_clear()
+    t0 = time.perf_counter()
+    for v in sample:
+        normalize(v)
+    per_value = (time.perf_counter() - t0) / len(sample)
+    valid = len(arr) - result.null_count  # type: ignore[attr-defined]
+    print(
+        f"\nnumber normalisation: {len(values):,} distinct values (national and spaced +86 mobiles, landlines, US)"
+    )
+    print(f"{'run':<38}{'wall s':>8}{'values/s':>12}")
+    print(f"{'normalize_array (vectorised)':<38}{secs:>8.2f}{len(values) / secs:>12,.0f}")
+    print(
+        f"{'normalize per value (baseline)':<38}{per_value * len(values):>8.2f}{1 / per_value:>12,.0f}  (timed on {len(sample):,}, scaled)"
+    )
+    print(f"ratio: {per_value * len(values) / secs:.1f}x; valid {valid:,} of {len(values):,}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -168,6 +215,7 @@ def main() -> None:
         f"kept {kept:,}, quarantined {quarantined:,}; target >= 1,000,000 rows/s and < 4 GiB peak: "
         f"{'MET' if rows / secs >= 1e6 and peak < 4 * 2**30 else 'NOT MET'}"
     )
+    bench_numbers(1_000_000 if not args.small else 100_000)
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)
 
