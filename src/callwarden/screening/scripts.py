@@ -30,9 +30,9 @@ def normalise(text: str) -> str:
 def shingles(text: str, mode: str = "char") -> set[str]:
     """The set of n-grams a text is compared on (``mode``: char or word)."""
     if mode == "word":
-        import jieba
+        from callwarden.screening.textmodel import word_tokens
 
-        words = [w for w in (normalise(w) for w in jieba.lcut(text)) if w]
+        words = [w for w in (normalise(w) for w in word_tokens(text)) if w]
         return (
             {" ".join(words[i : i + 2]) for i in range(max(1, len(words) - 1))} if words else set()
         )

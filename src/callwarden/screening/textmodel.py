@@ -35,14 +35,26 @@ def dialogue_text(turns: Sequence[Any]) -> str:
     return "\n".join(lines)
 
 
-class _JiebaTokenizer:
-    """Picklable tokenizer; jieba is imported on first use so loading a model stays cheap."""
+def word_tokens(text: str) -> list[str]:
+    """jieba words: through ``rjieba`` (jieba-rs, the same dictionary and algorithm, about
+    30 times faster) when installed, else ``jieba`` itself."""
+    try:
+        import rjieba
 
-    def __call__(self, text: str) -> list[str]:
+        words = rjieba.cut(text)
+    except ImportError:
         import jieba
 
         jieba.setLogLevel(60)
-        return [w for w in jieba.lcut(text) if w.strip()]
+        words = jieba.lcut(text)
+    return [w for w in words if w.strip()]
+
+
+class _JiebaTokenizer:
+    """Picklable tokenizer; the segmenter is imported on first use."""
+
+    def __call__(self, text: str) -> list[str]:
+        return word_tokens(text)
 
 
 @dataclass
