@@ -101,8 +101,12 @@ def reason_text(reason: Reason) -> tuple[str, str]:
         text = f"{reason.code}" + (f" ({ev})" if ev else "")
         return text, text
     fields = {k: _fmt(v) for k, v in reason.evidence.items()}
+    zh_fields, en_fields = dict(fields), dict(fields)
+    cat = reason.evidence.get("category")
+    if isinstance(cat, str) and cat in CATEGORY_TEXT:  # name the category in each language
+        zh_fields["category"], en_fields["category"] = CATEGORY_TEXT[cat]
     try:
-        return zh_en[0].format(**fields), zh_en[1].format(**fields)
+        return zh_en[0].format(**zh_fields), zh_en[1].format(**en_fields)
     except (KeyError, IndexError):
         return zh_en
 

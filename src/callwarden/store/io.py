@@ -34,8 +34,10 @@ def pattern(raw: str) -> str:
         body = "+" + body[2:]
     elif not body.startswith("+"):
         body = "+86" + body.lstrip("0")
-    if len(body) < 3 or not body[1:].isdigit():
-        raise InputError(f"pattern {raw!r} must be digits with an optional + and a trailing *")
+    if len(body) < 5 or not body[1:].isdigit():  # a prefix must be narrower than a country
+        raise InputError(
+            f"pattern {raw!r} must be at least 4 digits (with an optional +) and a trailing *"
+        )
     return body + "*"
 
 

@@ -1,0 +1,60 @@
+"""The app factory: settings are built once here, the store opened (and migrated), caches
+loaded, the write-behind flusher started; docs are served from vendored assets (no CDN)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from callwarden import __version__
+from callwarden.api import errors
+from callwarden.api.metrics import MetricsMiddleware
+from callwarden.api.routes import appeals, decide, health, numbers, operator, reports, subscribers
+from callwarden.api.state import ApiSettings, AppState
+from callwarden.store import Store
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Decide every call before it rings; give subscribers blocking, reporting and a block log
+(拦截记录); give wrongly labelled businesses an appeal.
+
+Authenticate with `Authorization: Bearer <API key>`. Roles: **operator** (everything),
+**subscriber** (a subscriber app: only its own subscriber's settings, lists, block log and
+reports), **network** (the call path: decide, received calls, 607 feedback).
+
+Every error has one shape: `{"error": {"status", "code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: ApiSettings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app. ``store`` may be passed in (tests); otherwise ``settings.db`` is opened."""
+    cfg = settings or ApiSettings()
+    st = store if store is not None else Store.open(cfg.db)
+    state = AppState(cfg, st)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.writes.start()
+        log.info("serving %d verdicts from %s", len(state.verdicts), st.dialect)
+        try:
+            yield
+        finally:
+            state.writes.stop()
+
+    app = FastAPIOffline(
+        title="callwarden",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.cw = state
+    errors.install(app)
+    for module in (decide, numbers, subscribers, reports, appeals, operator, health):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    return app

@@ -1,0 +1,84 @@
+"""Dependencies as ``Annotated`` aliases: the app state, the caller's API key and its role,
+and the subscriber scope check (a subscriber key reaches only its own subscriber's data)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from callwarden.api.errors import ApiError
+from callwarden.api.state import AppState
+from callwarden.errors import InputError
+from callwarden.store import ApiKey, Role
+from callwarden.store.io import e164
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.cw
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_key(
+    state: StateDep,
+    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    x_api_key: Annotated[str | None, Header(description="API key (alternative header)")] = None,
+) -> ApiKey:
+    secret = x_api_key
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "unauthorized", "Authorization must be 'Bearer <API key>'")
+        secret = token.strip()
+    if not secret:
+        raise ApiError(401, "unauthorized", "an API key is required (Authorization: Bearer <key>)")
+    key = state.key(secret)
+    if key is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    return key
+
+
+AnyKey = Annotated[ApiKey, Depends(get_key)]
+
+
+def _require(*roles: Role):  # type: ignore[no-untyped-def]
+    allowed = set(roles)
+
+    def check(key: AnyKey) -> ApiKey:
+        if key.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise ApiError(
+                403, "forbidden", f"this needs a key with role {names}; yours is {key.role.value}"
+            )
+        return key
+
+    return check
+
+
+OperatorKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR))]
+NetworkKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.NETWORK))]
+PeopleKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.SUBSCRIBER))]
+
+
+def number_param(raw: str) -> str:
+    try:
+        return e164(raw)
+    except InputError as exc:
+        raise ApiError(422, "validation_error", exc.message) from exc
+
+
+def subscriber_scope(
+    key: PeopleKey,
+    subscriber: Annotated[str, Path(description="the subscriber's number (E.164 or national)")],
+) -> str:
+    """The normalised subscriber of the path, after checking this key may reach it."""
+    number = number_param(subscriber)
+    if key.role is Role.SUBSCRIBER and key.subscriber != number:
+        raise ApiError(403, "forbidden", "a subscriber key reaches only its own subscriber's data")
+    return number
+
+
+SubscriberScope = Annotated[str, Depends(subscriber_scope)]

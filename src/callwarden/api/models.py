@@ -1,0 +1,262 @@
+"""Request and response models of the HTTP API (pydantic at the edge only)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callwarden.policy import Action, ListKind, Protection
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# Decide -----------------------------------------------------------------------------------
+class DecideRequest(_In):
+    caller: str = Field(min_length=1, max_length=40, examples=["+8617012345678"])
+    callee: str = Field(min_length=1, max_length=40, examples=["+8613800138000"])
+    ingress: str = Field("", max_length=100)
+    at: float | None = Field(None, description="call set-up time, epoch seconds (default: now)")
+
+
+class Text(BaseModel):
+    zh: str
+    en: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    evidence: dict[str, Any]
+    text: Text
+
+
+class DecideResponse(BaseModel):
+    action: Action
+    sip_code: int | None
+    category: str
+    tag: Text | None = Field(None, description="display tag for a labelled call (疑似保险推销)")
+    reasons: list[ReasonOut]
+    redress_uri: str = Field("", description="RFC 8688 redress URI for a 608")
+    call_info: str = Field("", description="Call-Info header value to send with the 608")
+
+
+# Numbers ----------------------------------------------------------------------------------
+class VerdictOut(BaseModel):
+    label: str
+    score: float
+    category: str
+    campaign: str
+    source: str
+    protected: bool
+    tag: Text | None
+    reasons: list[ReasonOut]
+
+
+class RegistrationOut(BaseModel):
+    pattern: str
+    name: str
+    category: str
+    callee_prefixes: list[str]
+
+
+class AppealBrief(BaseModel):
+    id: int
+    status: str
+    created_at: float
+    reviewed_at: float | None = None
+
+
+class ReportSummary(BaseModel):
+    reports: int
+    weighted: float
+    recipients: int
+    by_category: dict[str, int]
+
+
+class NumberOut(BaseModel):
+    number: str
+    verdict: VerdictOut | None
+    registration: RegistrationOut | None
+    reports: ReportSummary
+    appeals: list[AppealBrief]
+
+
+# Subscribers -----------------------------------------------------------------------------
+class SettingsIn(_In):
+    protection: Protection = Protection.STANDARD
+    refused_categories: list[str] = Field(default_factory=list, max_length=50)
+
+
+class SettingsOut(BaseModel):
+    subscriber: str
+    protection: Protection
+    refused_categories: list[str]
+    refusable_categories: list[str]
+
+
+class PatternIn(_In):
+    pattern: str = Field(min_length=2, max_length=40, examples=["+8695588", "+86400*"])
+    note: str = Field("", max_length=200)
+
+
+class PatternOut(BaseModel):
+    pattern: str
+    note: str
+    created_at: float
+
+
+class ListOut(BaseModel):
+    subscriber: str
+    kind: ListKind
+    entries: list[PatternOut]
+
+
+class BlockedOut(BaseModel):
+    id: int
+    caller: str
+    at: float
+    action: str
+    sip_code: int | None
+    category: str
+    tag: Text | None
+    reasons: list[dict[str, Any]]
+    rescued_at: float | None
+
+
+class RescueOut(BaseModel):
+    id: int
+    caller: str
+    allowed: bool = True
+
+
+# Reports and received calls --------------------------------------------------------------
+class ReportIn(_In):
+    number: str = Field(min_length=1, max_length=40, description="the calling number reported")
+    reporter: str | None = Field(
+        None, max_length=40, description="default: the subscriber key's own number"
+    )
+    category: str = Field("", max_length=64)
+    source: Literal["app", "sip607"] = "app"
+
+
+class ReportOut(BaseModel):
+    id: int
+    number: str
+    weight: float
+    reports: int
+    weighted: float
+    labelled: bool = Field(description="this report made the community label the number")
+
+
+class ReportRow(BaseModel):
+    id: int
+    number: str
+    category: str
+    source: str
+    weight: float
+    created_at: float
+
+
+class CallIn(_In):
+    caller: str = Field(min_length=1, max_length=40)
+    callee: str = Field(min_length=1, max_length=40)
+    at: float
+
+
+class CallsIn(_In):
+    calls: list[CallIn] = Field(max_length=10_000)
+
+
+class CountOut(BaseModel):
+    count: int
+
+
+# Appeals and review ----------------------------------------------------------------------
+class AppealIn(_In):
+    number: str = Field(min_length=1, max_length=40)
+    owner: str = Field(min_length=1, max_length=200, examples=["顺丰速运 北京朝阳站"])
+    contact: str = Field("", max_length=200)
+    statement: str = Field("", max_length=4000)
+
+
+class AppealOut(BaseModel):
+    id: int
+    number: str
+    owner: str
+    contact: str
+    statement: str
+    filed_by: str
+    status: str
+    created_at: float
+    reviewed_at: float | None
+    reviewer: str | None
+    review_note: str | None
+
+
+class ReviewIn(_In):
+    decision: Literal["accept", "reject"]
+    note: str = Field("", max_length=2000)
+
+
+# Operator: verdicts, registry, campaigns, keys, audit ------------------------------------
+class VerdictIn(_In):
+    number: str = Field(min_length=1, max_length=40)
+    label: Literal["benign", "harassment", "fraud"]
+    score: float = Field(ge=0.0, le=1.0)
+    category: str = Field("", max_length=64)
+    reasons: list[dict[str, Any]] = Field(default_factory=list)
+    campaign: str = Field("", max_length=64)
+
+
+class VerdictsIn(_In):
+    verdicts: list[VerdictIn] = Field(max_length=100_000)
+
+
+class RegistrationIn(_In):
+    pattern: str = Field(min_length=2, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field(min_length=1, max_length=64, examples=["courier"])
+    callee_prefixes: list[str] = Field(default_factory=list, max_length=100)
+
+
+class CampaignOut(BaseModel):
+    campaign: str
+    label: str
+    category: str
+    numbers: int
+    max_score: float
+    updated_at: float
+    members: list[dict[str, Any]] | None = None
+
+
+class KeyIn(_In):
+    role: Literal["operator", "subscriber", "network"]
+    subscriber: str | None = Field(None, max_length=40)
+    name: str = Field("", max_length=200)
+
+
+class KeyOut(BaseModel):
+    id: int
+    role: str
+    subscriber: str | None
+    name: str
+    secret: str | None = Field(None, description="shown once, at creation")
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: float
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: str
+    schema_revision: str | None
+    verdicts: int
+    write_behind_pending: int

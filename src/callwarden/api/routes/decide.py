@@ -1,0 +1,68 @@
+"""POST /v1/decide: one call, before it rings. The hot path: in-memory lookups, the pure
+policy, and write-behind bookkeeping only."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+
+from callwarden.api.deps import NetworkKey, StateDep, number_param
+from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.models import DecideRequest, DecideResponse, Text
+from callwarden.api.present import reason_out
+from callwarden.policy import Action, Call, call_info, decide, tag
+from callwarden.store.verdicts import reasons_json
+
+router = APIRouter(prefix="/v1", tags=["decide"], responses=ERROR_RESPONSES)
+
+
+@router.post("/decide", response_model=DecideResponse, summary="Decide one call before it rings")
+async def decide_call(body: DecideRequest, state: StateDep, _key: NetworkKey) -> DecideResponse:
+    """Allow, label, screen or reject (608 with a redress URI, or 603 for a personal block).
+
+    Rejected and screened calls go to the subscriber's block log (拦截记录), and every call is
+    remembered as received, which is what makes the callee's later report eligible.
+    """
+    caller = number_param(body.caller)
+    callee = number_param(body.callee)
+    at = body.at if body.at is not None else time.time()
+    verdict = state.verdicts.get(caller)
+    decision = decide(
+        Call(caller, callee, body.ingress),
+        verdict,
+        state.policies.get(callee),
+        state.registry,
+        state.settings.thresholds,
+        state.settings.redress_base,
+    )
+    state.writes.add_call(callee, caller, at)
+    state.metrics.decisions[decision.action.value] += 1
+    label = verdict.label if verdict is not None else ""
+    shown: Text | None = None
+    if decision.action in (Action.LABEL, Action.SCREEN) or (
+        decision.action is Action.REJECT and decision.sip_code != 603
+    ):
+        zh, en = tag(label, decision.category)
+        shown = Text(zh=zh, en=en)
+    if decision.logged:
+        state.writes.add_block(
+            {
+                "subscriber": callee,
+                "caller": caller,
+                "at": at,
+                "action": decision.action.value,
+                "sip_code": decision.sip_code,
+                "category": decision.category,
+                "reasons": reasons_json(decision.reasons),
+            }
+        )
+    return DecideResponse(
+        action=decision.action,
+        sip_code=decision.sip_code,
+        category=decision.category,
+        tag=shown,
+        reasons=[reason_out(r) for r in decision.reasons],
+        redress_uri=decision.redress_uri,
+        call_info=call_info(decision.redress_uri),
+    )

@@ -1,0 +1,63 @@
+"""Unauthenticated routes: health, Prometheus metrics, and the RFC 8688 redress page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from callwarden.api.deps import StateDep, number_param
+from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.models import Health
+from callwarden.policy import redress_jcard
+from callwarden.store.db import current_revision
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness and store health")
+def health(state: StateDep) -> Health:
+    return Health(
+        status="ok",
+        database=state.store.dialect,
+        schema_revision=current_revision(state.store.engine),
+        verdicts=len(state.verdicts),
+        write_behind_pending=state.writes.pending,
+    )
+
+
+@router.get(
+    "/metrics", response_class=PlainTextResponse, summary="Prometheus metrics (text format)"
+)
+def metrics(state: StateDep) -> PlainTextResponse:
+    return PlainTextResponse(
+        state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )
+
+
+@router.get(
+    "/v1/redress/{number}",
+    summary="Redress for a rejected caller (RFC 8688)",
+    responses=ERROR_RESPONSES,
+)
+def redress(number: str, state: StateDep) -> JSONResponse:
+    """Where a 608's Call-Info points: a jCard naming the operator and how to appeal, plus
+    the number's current standing. Public: the rejected caller has no API key."""
+    n = number_param(number)
+    v = state.verdicts.get(n)
+    body: dict[str, Any] = {
+        "jcard": redress_jcard(
+            state.settings.operator_name,
+            f"{state.settings.redress_base}{n}",
+            state.settings.operator_email,
+        ),
+        "number": n,
+        "labelled": v is not None and v.label != "benign" and not v.protected,
+        "appeal": {
+            "method": "POST",
+            "path": "/v1/appeals",
+            "fields": ["number", "owner", "contact", "statement"],
+        },
+    }
+    return JSONResponse(body)

@@ -1,0 +1,45 @@
+"""GET /v1/numbers/{number}: what callwarden knows about a calling number."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from callwarden.api.deps import AnyKey, StateDep, number_param
+from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.models import AppealBrief, NumberOut, RegistrationOut, ReportSummary
+from callwarden.api.present import verdict_out
+
+router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
+
+
+@router.get("/numbers/{number}", response_model=NumberOut, summary="Look up a number")
+def lookup(number: str, state: StateDep, _key: AnyKey) -> NumberOut:
+    """Verdict with its reasons (zh/en), registration, report counts and appeal status.
+
+    Report counts never name the reporters.
+    """
+    n = number_param(number)
+    v = state.verdicts.get(n)
+    reg = state.registry.lookup(n)
+    return NumberOut(
+        number=n,
+        verdict=verdict_out(v) if v is not None else None,
+        registration=None
+        if reg is None
+        else RegistrationOut(
+            pattern=reg.pattern,
+            name=reg.name,
+            category=reg.category,
+            callee_prefixes=list(reg.callee_prefixes),
+        ),
+        reports=ReportSummary(**state.store.report_summary(n)),
+        appeals=[
+            AppealBrief(
+                id=a["id"],
+                status=a["status"],
+                created_at=a["created_at"],
+                reviewed_at=a["reviewed_at"],
+            )
+            for a in state.store.list_appeals(number=n)
+        ],
+    )

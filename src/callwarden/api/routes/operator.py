@@ -1,0 +1,162 @@
+"""Operator routes: campaigns, verdict import, registered business numbers, API keys, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from callwarden.api.deps import NetworkKey, OperatorKey, StateDep, number_param
+from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.models import (
+    AuditOut,
+    CampaignOut,
+    CountOut,
+    KeyIn,
+    KeyOut,
+    RegistrationIn,
+    RegistrationOut,
+    VerdictsIn,
+)
+from callwarden.policy import Reason, Registration, Verdict
+from callwarden.store import Role
+from callwarden.store.io import pattern as parse_pattern
+
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+
+
+@router.get("/campaigns", response_model=list[CampaignOut], tags=["campaigns"], summary="Campaigns")
+def campaigns(
+    state: StateDep,
+    _key: NetworkKey,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CampaignOut]:
+    """Operations that use many numbers, largest first."""
+    return [CampaignOut(**c) for c in state.store.list_campaigns(limit, offset)]
+
+
+@router.get(
+    "/campaigns/{campaign}", response_model=CampaignOut, tags=["campaigns"], summary="One campaign"
+)
+def campaign(campaign: str, state: StateDep, _key: NetworkKey) -> CampaignOut:
+    return CampaignOut(**state.store.get_campaign(campaign))
+
+
+@router.post("/verdicts", response_model=CountOut, tags=["operator"], summary="Import verdicts")
+def import_verdicts(body: VerdictsIn, state: StateDep, key: OperatorKey) -> CountOut:
+    """The same rows as ``scan``'s verdicts.csv; protected (appealed) numbers stay protected."""
+    items = [
+        Verdict(
+            number=number_param(v.number),
+            label=v.label,
+            score=v.score,
+            category=v.category,
+            reasons=tuple(
+                Reason(str(r.get("code", "")), dict(r.get("evidence") or {})) for r in v.reasons
+            ),
+            campaign=v.campaign,
+        )
+        for v in body.verdicts
+    ]
+    n = state.store.import_verdicts(items, key.actor)
+    state.reload_verdicts()
+    return CountOut(count=n)
+
+
+@router.get(
+    "/registry",
+    response_model=list[RegistrationOut],
+    tags=["operator"],
+    summary="Registered businesses",
+)
+def registry(state: StateDep, _key: OperatorKey) -> list[RegistrationOut]:
+    return [
+        RegistrationOut(
+            pattern=r.pattern,
+            name=r.name,
+            category=r.category,
+            callee_prefixes=list(r.callee_prefixes),
+        )
+        for r in state.store.list_registrations()
+    ]
+
+
+@router.post(
+    "/registry",
+    response_model=RegistrationOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["operator"],
+    summary="Register a business number",
+)
+def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -> RegistrationOut:
+    """A courier station, bank call-back line or clinic; ``callee_prefixes`` limits the scope
+    (``+8610`` = Beijing landlines); empty means nationwide."""
+    reg = Registration(
+        parse_pattern(body.pattern),
+        body.name,
+        body.category,
+        tuple(parse_pattern(p.rstrip("*") + "*")[:-1] for p in body.callee_prefixes),
+    )
+    state.store.put_registration(reg, key.actor)
+    state.reload_registry()
+    return RegistrationOut(
+        pattern=reg.pattern,
+        name=reg.name,
+        category=reg.category,
+        callee_prefixes=list(reg.callee_prefixes),
+    )
+
+
+@router.delete(
+    "/registry/{pattern}", response_model=CountOut, tags=["operator"], summary="Unregister"
+)
+def unregister(pattern: str, state: StateDep, key: OperatorKey) -> CountOut:
+    state.store.delete_registration(parse_pattern(pattern), key.actor)
+    state.reload_registry()
+    return CountOut(count=1)
+
+
+@router.get("/keys", response_model=list[KeyOut], tags=["operator"], summary="Active API keys")
+def keys(state: StateDep, _key: OperatorKey) -> list[KeyOut]:
+    return [
+        KeyOut(id=k.id, role=k.role.value, subscriber=k.subscriber, name=k.name, secret=None)
+        for k in state.store.list_keys()
+    ]
+
+
+@router.post(
+    "/keys",
+    response_model=KeyOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["operator"],
+    summary="Create an API key",
+)
+def create_key(body: KeyIn, state: StateDep, key: OperatorKey) -> KeyOut:
+    sub = number_param(body.subscriber) if body.subscriber else None
+    new, secret = state.store.create_key(Role(body.role), sub, body.name, key.actor)
+    return KeyOut(
+        id=new.id, role=new.role.value, subscriber=new.subscriber, name=new.name, secret=secret
+    )
+
+
+@router.delete(
+    "/keys/{key_id}", response_model=CountOut, tags=["operator"], summary="Revoke an API key"
+)
+def revoke_key(key_id: int, state: StateDep, key: OperatorKey) -> CountOut:
+    state.store.revoke_key(key_id, key.actor)
+    state.forget_keys()
+    return CountOut(count=1)
+
+
+@router.get("/audit", response_model=list[AuditOut], tags=["operator"], summary="Audit trail")
+def audit(
+    state: StateDep,
+    _key: OperatorKey,
+    target: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditOut]:
+    """Newest first; ``target`` is a number, a subscriber or ``key:ID``."""
+    if target and not target.startswith("key:") and target != "verdicts":
+        target = number_param(target)
+    return [AuditOut(**a) for a in state.store.audit_trail(target, limit)]

@@ -1,0 +1,139 @@
+"""Per-subscriber settings, allow/block lists, block log (拦截记录) and rescue.
+
+Every route here takes the subscriber from the path and checks it against the key: an
+operator reaches every subscriber, a subscriber app only its own, the network none.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from callwarden.api.deps import PeopleKey, StateDep, SubscriberScope
+from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.models import (
+    BlockedOut,
+    ListOut,
+    PatternIn,
+    PatternOut,
+    ReportRow,
+    RescueOut,
+    SettingsIn,
+    SettingsOut,
+)
+from callwarden.api.present import tag_out
+from callwarden.policy import REFUSABLE_CATEGORIES, ListKind
+from callwarden.store.io import pattern as parse_pattern
+
+router = APIRouter(
+    prefix="/v1/subscribers/{subscriber}", tags=["subscribers"], responses=ERROR_RESPONSES
+)
+
+
+@router.get("/settings", response_model=SettingsOut, summary="A subscriber's protection settings")
+def get_settings(subscriber: SubscriberScope, state: StateDep) -> SettingsOut:
+    protection, refused = state.store.get_settings(subscriber)
+    return SettingsOut(
+        subscriber=subscriber,
+        protection=protection,
+        refused_categories=refused,
+        refusable_categories=list(REFUSABLE_CATEGORIES),
+    )
+
+
+@router.put(
+    "/settings", response_model=SettingsOut, summary="Change protection and refused categories"
+)
+def put_settings(
+    subscriber: SubscriberScope, body: SettingsIn, state: StateDep, key: PeopleKey
+) -> SettingsOut:
+    """``refused_categories`` works like MIIT's 来电免打扰: calls judged to be of these
+    categories are rejected (608) instead of labelled."""
+    state.store.put_settings(subscriber, body.protection, body.refused_categories, key.actor)
+    state.policies.invalidate(subscriber)
+    return get_settings(subscriber, state)
+
+
+@router.get(
+    "/lists/{kind}", response_model=ListOut, summary="A subscriber's allow list or block list"
+)
+def get_list(subscriber: SubscriberScope, kind: ListKind, state: StateDep) -> ListOut:
+    entries = [PatternOut(**e) for e in state.store.list_patterns(subscriber, kind)]
+    return ListOut(subscriber=subscriber, kind=kind, entries=entries)
+
+
+@router.post(
+    "/lists/{kind}",
+    response_model=ListOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a number or prefix",
+)
+def add_to_list(
+    subscriber: SubscriberScope, kind: ListKind, body: PatternIn, state: StateDep, key: PeopleKey
+) -> ListOut:
+    """A pattern is a number (any common format) or a prefix ending in ``*`` (``400*``)."""
+    state.store.add_pattern(subscriber, kind, parse_pattern(body.pattern), body.note, key.actor)
+    state.policies.invalidate(subscriber)
+    return get_list(subscriber, kind, state)
+
+
+@router.delete(
+    "/lists/{kind}/{pattern}", response_model=ListOut, summary="Remove a number or prefix"
+)
+def remove_from_list(
+    subscriber: SubscriberScope, kind: ListKind, pattern: str, state: StateDep, key: PeopleKey
+) -> ListOut:
+    state.store.remove_pattern(subscriber, kind, parse_pattern(pattern), key.actor)
+    state.policies.invalidate(subscriber)
+    return get_list(subscriber, kind, state)
+
+
+@router.get("/blocked", response_model=list[BlockedOut], summary="Block log (拦截记录)")
+def blocked(
+    subscriber: SubscriberScope,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+) -> list[BlockedOut]:
+    """Rejected and screened calls, newest first, each with its reasons; page with ``before_id``."""
+    state.writes.flush()
+    rows = state.store.block_log(subscriber, limit, before_id)
+    out = []
+    for r in rows:
+        v = state.verdicts.get(r["caller"])
+        out.append(
+            BlockedOut(
+                id=r["id"],
+                caller=r["caller"],
+                at=r["at"],
+                action=r["action"],
+                sip_code=r["sip_code"],
+                category=r["category"],
+                reasons=r["reasons"],
+                rescued_at=r["rescued_at"],
+                tag=tag_out(v.label, r["category"])
+                if v is not None and r["sip_code"] != 603
+                else None,
+            )
+        )
+    return out
+
+
+@router.post(
+    "/blocked/{entry_id}/rescue", response_model=RescueOut, summary="Rescue a wrongly blocked call"
+)
+def rescue(
+    subscriber: SubscriberScope, entry_id: int, state: StateDep, key: PeopleKey
+) -> RescueOut:
+    """Marks the entry rescued and puts its caller on the subscriber's allow list, so the
+    courier's next call rings."""
+    state.writes.flush()
+    caller = state.store.rescue(subscriber, entry_id, key.actor)
+    state.policies.invalidate(subscriber)
+    return RescueOut(id=entry_id, caller=caller)
+
+
+@router.get("/reports", response_model=list[ReportRow], summary="Reports this subscriber has made")
+def my_reports(subscriber: SubscriberScope, state: StateDep) -> list[ReportRow]:
+    return [ReportRow(**r) for r in state.store.reports_by(subscriber)]

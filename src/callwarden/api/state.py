@@ -1,0 +1,150 @@
+"""What the API keeps in memory: verdicts (a dict keyed by E.164), the registry, subscriber
+policies (LRU), API keys, and a write-behind buffer for the two high-rate writes of the call
+path (received calls and the block log).
+
+Durability: reports, appeals, list and settings changes are written synchronously before the
+API answers. Only the call path's bookkeeping is buffered, flushed every ``flush_interval_s``
+and before any read that depends on it (a report's received-call check, a block-log read),
+so a crash can lose at most that interval of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from callwarden.api.metrics import Metrics
+from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
+from callwarden.policy.decide import Registry
+from callwarden.store import ApiKey, Store
+from callwarden.store.keys import hash_secret
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Built once, in the app factory."""
+
+    db: str = "callwarden.db"
+    redress_base: str = "https://callwarden.example/v1/redress/"
+    operator_name: str = "callwarden"
+    operator_email: str = ""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    flush_interval_s: float = 0.5
+    policy_cache_size: int = 200_000
+
+
+class PolicyCache:
+    """LRU of subscriber policies; ``None`` (defaults) is cached too, so a subscriber without
+    settings costs one store read, not one per call."""
+
+    def __init__(self, loader: Callable[[str], SubscriberPolicy | None], size: int) -> None:
+        self._loader = loader
+        self._size = size
+        self._items: OrderedDict[str, SubscriberPolicy | None] = OrderedDict()
+
+    def get(self, subscriber: str) -> SubscriberPolicy | None:
+        try:
+            self._items.move_to_end(subscriber)
+            return self._items[subscriber]
+        except KeyError:
+            pol = self._loader(subscriber)
+            self._items[subscriber] = pol
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return pol
+
+    def invalidate(self, subscriber: str) -> None:
+        self._items.pop(subscriber, None)
+
+
+class WriteBehind:
+    """Buffers received calls and block-log rows; a daemon thread flushes them in batches."""
+
+    def __init__(self, store: Store, interval_s: float) -> None:
+        self.store = store
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._calls: list[tuple[str, str, float]] = []
+        self._blocks: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="callwarden-flush", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add_call(self, callee: str, caller: str, at: float) -> None:
+        with self._lock:
+            self._calls.append((callee, caller, at))
+
+    def add_block(self, row: dict[str, Any]) -> None:
+        with self._lock:
+            self._blocks.append(row)
+
+    @property
+    def pending(self) -> int:
+        return len(self._calls) + len(self._blocks)
+
+    def flush(self) -> None:
+        with self._flush_lock:
+            with self._lock:
+                calls, self._calls = self._calls, []
+                blocks, self._blocks = self._blocks, []
+            if calls:
+                self.store.record_calls(calls)
+            if blocks:
+                self.store.log_blocks(blocks)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.flush()
+            except Exception:  # keep flushing later; the call path must not die with the store
+                log.exception("write-behind flush failed; will retry")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self.flush()
+
+
+class AppState:
+    def __init__(self, settings: ApiSettings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = Metrics()
+        self.verdicts: dict[str, Verdict] = store.load_verdicts()
+        self.registry: Registry = store.load_registry()
+        self.policies = PolicyCache(store.load_policy, settings.policy_cache_size)
+        self.writes = WriteBehind(store, settings.flush_interval_s)
+        self._keys: dict[str, ApiKey | None] = {}
+        self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
+        self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
+
+    def key(self, secret: str) -> ApiKey | None:
+        h = hash_secret(secret)
+        if h in self._keys:
+            return self._keys[h]
+        found = self.store.lookup_key(secret)
+        if found is not None:  # unknown secrets are not cached: a flood of them cannot grow it
+            self._keys[h] = found
+        return found
+
+    def forget_keys(self) -> None:
+        self._keys.clear()
+
+    def reload_verdicts(self) -> None:
+        self.verdicts = self.store.load_verdicts()
+
+    def set_verdict(self, verdict: Verdict) -> None:
+        self.verdicts[verdict.number] = verdict
+
+    def reload_registry(self) -> None:
+        self.registry = self.store.load_registry()
