@@ -28,3 +28,23 @@ def test_different_seed_differs(article: SimResult) -> None:
 
     ca, cb = ai_callees(article), ai_callees(other)
     assert len(ca & cb) < 0.2 * len(ca), "different purchased lists"
+
+
+def test_several_days_stay_ordered_and_rotate() -> None:
+    from .conftest import joined
+
+    r = simulate("article", seed=11, days=3, subscribers=10_000)
+    con = joined(r)
+    per_day = con.execute(
+        "select (start_time at time zone 'Asia/Shanghai')::date d, count(*) from c group by 1 order by 1"
+    ).fetchall()
+    assert [str(d) for d, _ in per_day] == ["2026-11-02", "2026-11-03", "2026-11-04"]
+    start = r.cdrs["start_time"].to_numpy().astype("int64")
+    assert (start[1:] >= start[:-1]).all()
+    # a rotated display number lives for a stretch of the run, not every day
+    days_per_number = con.execute(
+        """select median(n) from (select caller, count(distinct (start_time at time zone 'Asia/Shanghai')::date) n
+           from c where population = 'ai_robocall' group by 1)"""
+    ).fetchone()[0]
+    assert days_per_number <= 2
+    assert r.manifest["days"] == 3

@@ -24,7 +24,7 @@ from callwarden.sim.calls import (
     outcomes,
 )
 from callwarden.sim.numbering import NumberKind, other_province_prefixes
-from callwarden.sim.operations import callbacks_to_display, rotation_slots
+from callwarden.sim.operations import callbacks_to_display, number_for_slot, rotation_slots
 from callwarden.sim.world import SimContext
 
 
@@ -59,7 +59,7 @@ class FraudOps:
             volume = float(rng.uniform(*p.calls_per_day))
             ctx.campaigns[camp].meta.update(calls_per_day=round(volume), entry=entry)
             every = float(rng.uniform(*p.rotate_every))
-            n_ids = max(3, int(volume * 3 / every))  # enough caller IDs for a few days
+            n_ids = max(3, int(volume * ctx.days / every / 2))  # each ID reused about twice a run
             nsn = ctx.table.sparse_mobile(rng, prefixes, n_ids)
             if igw:
                 alloc = rng.random(n_ids) >= p.unallocated_share
@@ -111,7 +111,7 @@ class FraudOps:
             slots = rotation_slots(rng, cause, op.every, 0.3) + op.slot
             op.slot = int(slots[-1]) + 1
             calls = make_batch(
-                caller=op.ids[slots % len(op.ids)],
+                caller=op.ids[number_for_slot(slots, len(op.ids), uses=2, window=3)],
                 callee=callee,
                 t_us=ctx.day_us(day, local_seconds(rng, n, "fraud")),
                 duration=dur,

@@ -11,7 +11,7 @@ through the platform's trunk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -111,6 +111,15 @@ def rotation_slots(
     return np.cumsum(event) - 1
 
 
+def number_for_slot(slots: np.ndarray, pool_size: int, uses: int, window: int = 12) -> np.ndarray:
+    """Pool index per rotation slot: a small active set of ``window`` numbers is cycled until
+    each has been shown ``uses`` times, then retired for the next set, so a number lives for a
+    stretch of the run (hours) instead of coming back every day."""
+    w = max(1, min(window, pool_size))
+    u = max(1, uses)
+    return ((slots % w) + w * (slots // (w * u))) % pool_size
+
+
 def talk_mixture(rng: np.random.Generator, n: int, pad: float, human: bool) -> np.ndarray:
     """Callees hang up on most calls within seconds; a few listen; fewer are interested."""
     u = rng.random(n)
@@ -142,8 +151,9 @@ class AiOp:
     ingress: list[int]
     region: int
     friends: np.ndarray
+    per_number: float = 50.0  # calls each display number carries over the run
     ptr: int = 0
-    slot: int = 0
+    slots: dict[int, int] = field(default_factory=dict)  # rotation counter per callee city
 
 
 class AiRobocalls:
@@ -165,11 +175,14 @@ class AiRobocalls:
         camp = ctx.campaign(rng, "ai_robocall", int(Label.HARASSMENT), category, f"SIPT-V{vendor}")
         lo, hi = np.log(p.attempts_per_day[0]), np.log(p.attempts_per_day[1])
         attempts = float(np.exp(rng.uniform(lo, hi)))
-        pool_size = max(5, int(attempts / rng.uniform(*p.calls_per_number)))
+        # fresh numbers every day: the pool covers the whole run at calls_per_number each
+        per_number = float(rng.uniform(*p.calls_per_number))
+        pool_size = max(5, int(attempts * ctx.days / per_number))
         every = round(float(rng.uniform(*p.rotate_every)), 1)
         ctx.campaigns[camp].meta.update(
             attempts_per_weekday=int(attempts),
             caller_id_pool=pool_size,
+            calls_per_number=round(per_number),
             rotate_every=every,
             display="local" if local else "fixed_cities",
         )
@@ -212,6 +225,7 @@ class AiRobocalls:
             answer=float(rng.uniform(*p.answer)),
             reject=float(rng.uniform(*p.reject)),
             every=every,
+            per_number=per_number,
             pilot=int(pilot[0]),
             callees=lists,
             ingress=[ctx.ingress(f"SIPT-V{vendor}-{k + 1}") for k in range(n_ing)],
@@ -244,9 +258,7 @@ class AiRobocalls:
                 talk=talk,
                 give_up=(15.0, 28.0),
             )
-            slots = rotation_slots(rng, cause, op.every, p.rotate_after_reject) + op.slot
-            op.slot = int(slots[-1]) + 1
-            caller = self._display(op, slots, city_of[callee])
+            caller = self._display(op, rng, cause, city_of[callee], p.rotate_after_reject)
             if p.pacing == "human":  # spread over the day, in no list order
                 seconds = rng.permutation(local_seconds(rng, n, "spread"))
             else:  # the dialer walks its list in order through working hours
@@ -278,13 +290,33 @@ class AiRobocalls:
         return out
 
     @staticmethod
-    def _display(op: AiOp, slots: np.ndarray, callee_city: np.ndarray) -> np.ndarray:
-        if not op.local:
-            return op.pool[slots % len(op.pool)]
-        caller = op.pool[slots % len(op.pool)]  # callees outside every pooled city
-        for ci, pool in op.pools.items():
-            m = callee_city == ci
-            caller[m] = pool[slots[m] % len(pool)]
+    def _display(
+        op: AiOp,
+        rng: np.random.Generator,
+        cause: np.ndarray,
+        callee_city: np.ndarray,
+        after_reject: float,
+    ) -> np.ndarray:
+        """Displayed number per call: per callee city for local display (each city's calls
+        rotate through that city's pool), else one pool."""
+        caller = np.empty(len(cause), dtype=np.int64)
+        groups: list[tuple[int, np.ndarray, np.ndarray]] = []
+        if op.local:
+            rest = np.ones(len(cause), dtype=bool)
+            for ci, pool in op.pools.items():
+                m = callee_city == ci
+                rest &= ~m
+                groups.append((ci, np.flatnonzero(m), pool))
+            groups.append((-1, np.flatnonzero(rest), op.pool))
+        else:
+            groups.append((-1, np.arange(len(cause)), op.pool))
+        uses = int(round(op.per_number / op.every))
+        for key, idx, pool in groups:
+            if not len(idx):
+                continue
+            slots = rotation_slots(rng, cause[idx], op.every, after_reject) + op.slots.get(key, 0)
+            op.slots[key] = int(slots[-1]) + 1
+            caller[idx] = pool[number_for_slot(slots, len(pool), uses)]
         return caller
 
 
