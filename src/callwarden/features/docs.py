@@ -1,0 +1,92 @@
+"""Render ``docs/features.md`` from the definitions (``python -m callwarden.features.docs``).
+
+A test checks the committed file equals this rendering, so the documentation cannot drift
+from the SQL the engines run.
+"""
+
+from __future__ import annotations
+
+from callwarden.features.definitions import AGGREGATES, CALL_COLUMNS, FEATURES, Source
+
+HEADER = """# Behavioural features
+
+Generated from `src/callwarden/features/definitions.py` by
+`python -m callwarden.features.docs > docs/features.md`; do not edit by hand.
+
+Every feature is one SQL aggregate over one source relation, for one entity and one window.
+Its name is derived from the definition: `{base}_by_{entity}_{window}`. The batch backend
+(`callwarden.features.sql`) compiles the definitions into one query per as-of day; DuckDB runs
+it embedded, and the same query compiles for Spark SQL (`callwarden.features.sql.SPARK`: only
+`EPOCH_S`, `QUANTILE` and `TO_BIGINT` are spelt per engine).
+
+## Windows
+
+All windows end at the close of the *as-of day* D, in the carrier's local time
+(`AsOf(day, tz_hours=8)`):
+
+| window | covers |
+|---|---|
+| `1h` | the busiest clock hour of day D (peak rate). Batch uses tumbling clock hours; the streaming engine can keep a sliding hour with the same aggregate. |
+| `1d` | the calls of day D |
+| `7d` | days D-6 .. D: whatever history the input holds, up to seven days. With one day of input the 7-day values equal the 1-day ones. |
+
+## Entities
+
+- `caller`: the displayed calling number (one output row per number that placed a call on D).
+- `ingress`: the trunk, gateway or switch the calls entered through. A number carries the
+  ingress features of its *main ingress* (the one most of its calls on D used; ties go to
+  the smallest name): rotating caller IDs hide the number, not the ingress.
+
+## Sources
+
+| source | one row per |
+|---|---|
+| `calls` | call attempt |
+| `sequence` | call attempt, in the caller's time order (`gap_s`, `overlap`) |
+| `hourly` | (entity, clock hour) with `n` calls |
+| `routes` | (caller, ingress) with `n` calls and the caller's `unallocated` |
+| `pairs` | distinct (caller, callee) contacted in the window, with `called_back` (the callee called the number at or after the first call, within the data), `prior_contact` (any contact, either direction, before the first call in the window) and `sequential` (the callee is within 10 of the next-lower callee of the same caller, in number order) |
+| `inbound` | call received by the number |
+| `number` | number (static facts) |
+| `derived` | number; a ratio of two features of the same window |
+
+Rows whose caller or callee is not an E.164 string (`+` and digits) are skipped: the
+canonical schema guarantees E.164, and numbers are grouped as integers, which is several
+times faster than grouping strings.
+
+## Per-call columns
+
+| column | SQL | meaning |
+|---|---|---|
+"""
+
+
+def render_markdown() -> str:
+    lines = [HEADER.rstrip("\n")]
+    for c in CALL_COLUMNS:
+        sql = c.sql.replace("|", "\\|")
+        lines.append(f"| `{c.name}` | `{sql}` | {c.description} |")
+    lines += [
+        "",
+        "## Feature families",
+        "",
+        "| family | source | SQL | entities | windows | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in AGGREGATES:
+        ents = ", ".join(e.value for e in a.entities)
+        wins = ", ".join(w.value for w in a.windows)
+        sql = a.sql.replace("|", "\\|")
+        lines.append(
+            f"| `{a.base}` | {a.source.value} | `{sql}` | {ents} | {wins} | {a.description} |"
+        )
+    lines += ["", f"## All {len(FEATURES)} features, in model column order", ""]
+    lines += ["| feature | source | meaning |", "|---|---|---|"]
+    for f in FEATURES:
+        src = f.source.value if f.source is not Source.DERIVED else f"derived: `{f.sql}`"
+        lines.append(f"| `{f.name}` | {src} | {f.description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")
