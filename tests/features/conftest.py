@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
-from callwarden.features.duckdb_backend import connection, compute_features
+from callwarden.features.duckdb_backend import compute_features, connection
 from callwarden.features.sql import AsOf
 
 # Local day 2026-11-28 (UTC+8) starts at 2026-11-27 16:00 UTC.
