@@ -173,7 +173,11 @@ class CsvReader(Reader):
                 f"{self.path}: encoding {self.enc} is not supported (utf-8, gb18030/gbk)"
             )
         text = head.removeprefix(codecs.BOM_UTF8).decode(self.enc, errors="replace")
-        first = text.splitlines()[0] if text else ""
+        lines = text.splitlines()
+        first = lines[0] if lines else ""
+        # One Arrow block per batch: no concatenation copy when a batch is handed on.
+        per_row = max(16, len(head) // max(1, len(lines)))
+        self.block_size = int(min(256 << 20, max(1 << 20, per_row * self.batch_rows * 1.05)))
         self.delimiter = (m.delimiter if m and m.delimiter else None) or _sniff_delimiter(first)
         self.header = m.header if m else True
         if self.header:
@@ -195,7 +199,7 @@ class CsvReader(Reader):
             pa.input_stream(str(self.path), compression="detect"),
             read_options=pcsv.ReadOptions(
                 use_threads=use_threads,
-                block_size=8 << 20,
+                block_size=self.block_size,
                 column_names=self.columns,
                 skip_rows=1 if self.header else 0,
             ),
