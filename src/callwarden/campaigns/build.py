@@ -119,17 +119,25 @@ def build_campaigns(
     complaints: dict[str, int] | None = None,
     config: CampaignConfig | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    link_only: bool = False,
 ) -> CampaignResult:
     """Link caller IDs into campaigns and run the bridging and spoofing detectors.
 
     ``cdrs``: canonical CDRs (Arrow table or dataset, or DuckDB relation). ``allocated``: the
     allocation registry's numbers. ``scripts``/``audio``: per-call clusters from screening
     (columns ``call_id``, ``cluster`` and, for scripts, optional ``category``).
-    ``complaints``: reports per number.
+    ``complaints``: reports per number. ``link_only`` skips the spoofing checks (their
+    findings then come back empty), for micro-batches that only feed the online index.
     """
     cfg = config or CampaignConfig()
     con = stage(cdrs, con)
-    detect_spoofing(con, stage_registry(con, allocated), cfg.spoof)
+    if link_only:  # the online replay's micro-batches need campaigns, not per-call findings
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE cw_spoof (rid BIGINT, unallocated BOOLEAN, "
+            "asserted_mismatch BOOLEAN, region_implausible BOOLEAN)"
+        )
+    else:
+        detect_spoofing(con, stage_registry(con, allocated), cfg.spoof)
     detect_bridges(con, cfg.bridge)
     caller_profiles(con, cfg.link)
     link_edges(con, cfg.link)

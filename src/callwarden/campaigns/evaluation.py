@@ -164,7 +164,9 @@ def replay_fresh_numbers(
     for i in range(len(callers)):
         if ts[i] >= next_rebuild:
             lo = int(np.searchsorted(ts, ts[i] - window_s))
-            res = build_campaigns(cdrs.slice(lo, i - lo), allocated=allocated, config=cfg)
+            res = build_campaigns(
+                cdrs.slice(lo, i - lo), allocated=allocated, config=cfg, link_only=True
+            )
             index.load(res)
             for num in res.number_campaign:
                 t = lab.get(num)
@@ -218,6 +220,7 @@ def evaluate_campaigns(
     test_call_truth: pa.Table | None = None,
     config: CampaignConfig | None = None,
     index_config: IndexConfig | None = None,
+    rebuild_every_s: float = 900.0,
 ) -> dict[str, dict[str, Any]]:
     """The campaign section of an evaluation: train on one run, measure on another.
 

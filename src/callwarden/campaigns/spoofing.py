@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import pyarrow as pa
@@ -50,6 +51,7 @@ _PROVINCE_SQL = (
 )
 
 
+@lru_cache(maxsize=4096)
 def area_province(area: str) -> str | None:
     """The province an area code belongs to (libphonenumber's geocoding, via ``numbers``)."""
     from callwarden.numbers import describe
