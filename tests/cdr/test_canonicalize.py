@@ -171,3 +171,21 @@ def test_valid_rows_always_survive(rows: list[tuple[datetime, int, str, int]]) -
         r[0].replace(microsecond=0) for r in rows
     ]
     assert [o["answered"] for o in out] == [r[3] > 0 for r in rows]
+
+
+def test_other_region_and_daylight_saving_zone() -> None:
+    t = _table(
+        start_time=["2026-11-01 01:30:00", "2026-03-08 02:30:00"],  # ambiguous; skipped (DST)
+        caller=["(212) 555-0147", "212-555-0147"],
+        callee=["+86 138 0013 8000", "011 86 138 0013 8000"],
+        duration_s=["5", "6"],
+    )
+    result = canonicalize(t, tz="America/New_York", region="US")
+    assert result.quarantine.num_rows == 0
+    rows = result.table.to_pylist()
+    assert [r["caller"] for r in rows] == ["+12125550147"] * 2
+    assert [r["callee"] for r in rows] == ["+8613800138000"] * 2
+    # An ambiguous local time takes the earlier instant (EDT, UTC-4); one in the
+    # spring-forward gap takes the first instant after the gap (03:00 EDT).
+    assert rows[0]["start_time"] == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert rows[1]["start_time"] == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)

@@ -116,11 +116,11 @@ def times(arr: pa.Array, tz: str, conv: Convert | None = None) -> tuple[pa.Array
         out = (
             arr
             if t.tz
-            else pc.assume_timezone(arr, tz, ambiguous="earliest", nonexistent="earliest")
+            else pc.assume_timezone(arr, tz, ambiguous="earliest", nonexistent="latest")
         )
     elif pa.types.is_date(t):
         out = pc.assume_timezone(
-            pc.cast(arr, pa.timestamp("us")), tz, ambiguous="earliest", nonexistent="earliest"
+            pc.cast(arr, pa.timestamp("us")), tz, ambiguous="earliest", nonexistent="latest"
         )
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _epoch(pc.cast(arr, pa.float64()), conv)
@@ -154,7 +154,7 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
         parsed = pc.strptime(s, conv.time_format, "us", error_is_null=True)
         if "%z" in conv.time_format:
             return parsed
-        return pc.assume_timezone(parsed, tz, ambiguous="earliest", nonexistent="earliest")
+        return pc.assume_timezone(parsed, tz, ambiguous="earliest", nonexistent="latest")
     sample = s.slice(0, 1000).drop_null()
     if len(sample) == 0 or pc.any(pc.match_substring_regex(sample, r"^\s|\s$")).as_py():
         s = pc.utf8_trim_whitespace(s)
@@ -176,7 +176,7 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
         if with_offset:
             return pc.cast(s, _US)
         naive = pc.cast(s, pa.timestamp("us"))
-        return pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="earliest")
+        return pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="latest")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return _mixed_times(s, tz, conv)
 
