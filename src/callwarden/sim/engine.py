@@ -95,7 +95,7 @@ def simulate(
     for day in range(days):
         for pop in populations:
             batches.extend(pop.day(ctx, day))
-        ctx.shared.pop(f"hotline:{day}", None)
+        ctx.hotline_calls.pop(day, None)
     calls = merge_sorted(batches)
     del batches
     numbers = ctx.table.finish()

@@ -24,7 +24,7 @@ from callwarden.sim.calls import (
     outcomes,
 )
 from callwarden.sim.numbering import NumberKind, other_province_prefixes
-from callwarden.sim.operations import callbacks_to_display, number_for_slot, rotation_slots
+from callwarden.sim.tactics import callbacks_to_display, number_for_slot, rotation_slots
 from callwarden.sim.world import SimContext
 
 

@@ -96,8 +96,8 @@ def returned_calls(
 
 
 def next_bridge_ids(ctx: SimContext, n: int) -> np.ndarray:
-    start = int(ctx.shared.get("bridge_next", 0))  # type: ignore[call-overload]
-    ctx.shared["bridge_next"] = start + n
+    start = ctx.bridge_next
+    ctx.bridge_next = start + n
     return np.arange(start, start + n, dtype=np.int64)
 
 
@@ -249,7 +249,7 @@ class AxbPlatforms:
                 cause=cause,
                 ingress=plat.ingress,
                 attest=1,
-                population=Population.AXB,  # type: ignore[call-overload]
+                population=Population.AXB,
                 bridge=ids,
                 leg=Leg.CUSTOMER,
             )
@@ -325,7 +325,7 @@ class Banks:
         p = ctx.scenario.bank
         rng = ctx.rng(self.stream, day + 1)
         factor = 0.3 if ctx.weekday(day) >= 5 else 1.0
-        inbound: CallBatch | None = ctx.shared.get(f"hotline:{day}")  # type: ignore[assignment]
+        inbound = ctx.hotline_calls.get(day)
         out = []
         for j, row in enumerate(self.rows):
             n = int(rng.poisson(self.volume[j] * factor))

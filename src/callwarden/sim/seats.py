@@ -26,14 +26,8 @@ from callwarden.sim.calls import (
 )
 from callwarden.sim.heavy import next_bridge_ids
 from callwarden.sim.numbering import HOME_CITIES, OWN_OPERATOR, NumberKind
-from callwarden.sim.operations import (
-    VENDORS,
-    buy_lists,
-    callbacks_to_display,
-    spoof_attestation,
-    talk_mixture,
-    wash_calls,
-)
+from callwarden.sim.operations import VENDORS, buy_lists
+from callwarden.sim.tactics import callbacks_to_display, spoof_attestation, talk_mixture, wash_calls
 from callwarden.sim.world import SimContext
 
 

@@ -180,7 +180,7 @@ class Subscribers:
             attest=attest,
             population=Population.SUBSCRIBER,
         )
-        ctx.shared[f"hotline:{day}"] = batch
+        ctx.hotline_calls[day] = batch
         return batch
 
     def _misdials(
@@ -188,7 +188,7 @@ class Subscribers:
     ) -> CallBatch:
         p = ctx.scenario.subscriber
         n = int(rng.poisson(len(ctx.subs) * p.misdial_per_day * factor))
-        block_rows = int(ctx.shared["block_rows"])  # type: ignore[call-overload]
+        block_rows = ctx.block_rows
         caller = ctx.subs[rng.integers(0, len(ctx.subs), size=n)]
         callee = rng.integers(0, block_rows, size=n)
         allocated = ctx.table.origin()[3]

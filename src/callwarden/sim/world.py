@@ -72,7 +72,11 @@ class SimContext:
     remote: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     hotlines: dict[str, int] = field(default_factory=dict)  # 95xxx -> table row
     city_region: list[int] = field(default_factory=list)
-    shared: dict[str, object] = field(default_factory=dict)  # hand-offs between populations
+    # hand-offs between populations
+    block_rows: int = 0  # rows of the subscriber blocks (the numbers lists and misdials reach)
+    lists: list[np.ndarray] | None = None  # the purchased-list market, drawn once
+    hotline_calls: dict[int, CallBatch] = field(default_factory=dict)  # day -> calls to 95xxx
+    bridge_next: int = 0  # next bridge id
     _ingress_ix: dict[str, int] = field(default_factory=dict)
     _route: np.ndarray | None = None
     _sub_mask: np.ndarray | None = None
@@ -253,7 +257,7 @@ def build_world(scenario: Scenario, seed: int, days: int, n_subs: int) -> SimCon
     ctx.subs_op = np.concatenate(subs_op)
     ctx.city_bounds = np.asarray(bounds, dtype=np.int64)
     ctx.label(ctx.subs, 0, "personal")
-    ctx.shared["block_rows"] = table.size
+    ctx.block_rows = table.size
 
     # Contacts outside the province: a few other regions' mobiles, real prefixes.
     n_remote = max(50, int(n_subs * p.contacts_mean / 2 * p.remote_share / 3))
