@@ -57,6 +57,9 @@ def register(app: typer.Typer) -> None:
         rounds: int | None = typer.Option(
             None, "--rounds", help="Boosting rounds (default 300 for CDRs, 800 for tables)."
         ),
+        folds: int = typer.Option(
+            5, "--folds", help="Folds for the out-of-fold scores the threshold is chosen from."
+        ),
         threads: int = typer.Option(
             1,
             "--threads",
@@ -93,7 +96,7 @@ def register(app: typer.Typer) -> None:
             raise InputError("--target-precision must be between 0 and 1")
         config = _config(
             kind, seed=seed, target_precision=target_precision, objective=obj,
-            num_boost_round=rounds, num_threads=threads,
+            num_boost_round=rounds, num_threads=threads, folds=folds,
         )  # fmt: skip
         extra: dict[str, Any] = {}
         if kind == "cdr":

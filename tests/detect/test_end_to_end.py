@@ -1,0 +1,114 @@
+"""Train on simulator seed 1, scan seed 2, evaluate: through the CLI, small sizes.
+
+Floors are below what the full-size run reaches (see docs/detection.md) so that the test
+catches breakage, not noise; determinism is checked on a row-shuffled copy of the CDRs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app
+
+pytestmark = pytest.mark.slow
+SUBSCRIBERS = 5000
+
+
+def _run(args: list[str]) -> str:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def sims(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    from callwarden.sim import simulate, write_sim
+
+    root = tmp_path_factory.mktemp("sims")
+    out = {}
+    for seed in (1, 2):
+        out[seed] = write_sim(
+            simulate("article", seed=seed, subscribers=SUBSCRIBERS), root / f"s{seed}"
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def model_dir(sims: dict[int, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("model") / "m"
+    s1 = sims[1]
+    _run(["train", "--cdrs", str(s1), "--labels", str(s1 / "labels.csv"), "--registry",
+          str(s1 / "registry.csv"), "--out", str(d), "--rounds", "80", "--folds", "3"])  # fmt: skip
+    return d
+
+
+def test_seed_one_model_finds_seed_two_operations(
+    sims: dict[int, Path], model_dir: Path, tmp_path: Path
+) -> None:
+    s2 = sims[2]
+    out = _run(["scan", "--cdrs", str(s2), "--model", str(model_dir), "--registry", str(s2 / "registry.csv"),
+                "--out", str(tmp_path), "--lang", "en"])  # fmt: skip
+    assert "scanned" in out and (tmp_path / "verdicts.csv").is_file()
+    _run(["evaluate", "--verdicts", str(tmp_path / "verdicts.csv"), "--labels", str(s2 / "labels.csv"),
+          "--cdrs", str(s2)])  # fmt: skip
+    report = json.loads((tmp_path / "evaluation.json").read_text())
+    flagged = report["scanned"]["flagged_vs_benign"]
+    assert flagged["support"] > 100
+    assert flagged["precision"] >= 0.98, flagged
+    assert flagged["recall"] >= 0.85, flagged
+    heavy = report["legitimate_heavy_callers"]
+    assert heavy["population"] > 10
+    assert heavy["rate"] <= 0.02, heavy
+
+
+def test_training_is_deterministic_whatever_the_row_order(
+    sims: dict[int, Path], model_dir: Path, tmp_path: Path
+) -> None:
+    s1 = sims[1]
+    table = pq.read_table(s1 / "cdrs.parquet")
+    perm = np.random.default_rng(7).permutation(table.num_rows)
+    shuffled = tmp_path / "shuffled.parquet"
+    pq.write_table(table.take(perm), shuffled, row_group_size=5000)
+    again = tmp_path / "m2"
+    _run(["train", "--cdrs", str(shuffled), "--labels", str(s1 / "labels.csv"), "--registry",
+          str(s1 / "registry.csv"), "--out", str(again), "--rounds", "80", "--folds", "3"])  # fmt: skip
+    assert (again / "model.txt").read_bytes() == (model_dir / "model.txt").read_bytes()
+    assert (again / "thresholds.json").read_text() == (model_dir / "thresholds.json").read_text()
+    s2 = sims[2]
+    for m, o in ((model_dir, tmp_path / "v1"), (again, tmp_path / "v2")):
+        _run(
+            [
+                "scan",
+                "--cdrs",
+                str(s2),
+                "--model",
+                str(m),
+                "--registry",
+                str(s2 / "registry.csv"),
+                "--out",
+                str(o),
+            ]
+        )
+    assert (tmp_path / "v1" / "verdicts.csv").read_bytes() == (
+        tmp_path / "v2" / "verdicts.csv"
+    ).read_bytes()
+
+
+def test_scan_with_a_malformed_model_fails_clearly(sims: dict[int, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "manifest.json").write_text("{}")
+    result = CliRunner().invoke(
+        app, ["scan", "--cdrs", str(sims[2]), "--model", str(bad), "--out", str(tmp_path)]
+    )
+    assert result.exit_code != 0
+    from callwarden.errors import ModelError
+
+    assert isinstance(result.exception, ModelError)
+    assert "incomplete" in str(result.exception)
