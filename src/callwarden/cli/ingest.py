@@ -49,7 +49,13 @@ def ingest_command(
     from callwarden.cdr import ingest, load_mapping
 
     m = load_mapping(mapping) if mapping else None
-    summary = ingest(list(inputs), out, mapping=m, tz=tz, region=region, encoding=encoding)
+
+    def progress(line: str) -> None:
+        typer.echo(line, err=True)
+
+    summary = ingest(
+        list(inputs), out, mapping=m, tz=tz, region=region, encoding=encoding, progress=progress
+    )
     if json_out:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
