@@ -90,12 +90,15 @@ def simulate(
             HumanSeats(ctx),
             FraudOps(ctx),
         ]
-        populations: list[TrafficModel] = [graph.result(), *others]
-    batches: list[CallBatch] = []
-    for day in range(days):
-        for pop in populations:
-            batches.extend(pop.day(ctx, day))
-        ctx.hotline_calls.pop(day, None)
+        social = graph.result()
+        batches: list[CallBatch] = []
+        for day in range(days):  # the graph's calls on the second thread, the rest here
+            graph_day = pool.submit(social.graph_calls, ctx, day)
+            batches.extend(social.side_calls(ctx, day))
+            for pop in others:
+                batches.extend(pop.day(ctx, day))
+            batches.extend(graph_day.result())
+            ctx.hotline_calls.pop(day, None)
     calls = merge_sorted(batches)
     del batches
     numbers = ctx.table.finish()

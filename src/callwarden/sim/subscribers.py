@@ -74,6 +74,17 @@ class Subscribers:
         self.balance = rng.uniform(0.15, 0.85, e).astype(np.float32)  # who calls whom more
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
+        return self.side_calls(ctx, day) + self.graph_calls(ctx, day)
+
+    def side_calls(self, ctx: SimContext, day: int) -> list[CallBatch]:
+        """Calls to hotlines (which the banks' call-backs need first) and misdials."""
+        p = ctx.scenario.subscriber
+        rng = ctx.rng(self.stream, 10_000 + day)
+        factor = p.weekend_factor if ctx.weekday(day) >= 5 else 1.0
+        return [self._hotline_calls(ctx, rng, day, factor), self._misdials(ctx, rng, day, factor)]
+
+    def graph_calls(self, ctx: SimContext, day: int) -> list[CallBatch]:
+        """The day's calls along the social graph (in time order) and the returned ones."""
         p = ctx.scenario.subscriber
         rng = ctx.rng(self.stream, day + 1)
         factor = p.weekend_factor if ctx.weekday(day) >= 5 else 1.0
@@ -87,8 +98,6 @@ class Subscribers:
         seconds = sorted_local_seconds(rng, len(edge), "social")
         batches = [self._calls(ctx, rng, day, caller, callee, seconds)]
         batches.append(self._callbacks(ctx, rng, day, batches[0]))
-        batches.append(self._hotline_calls(ctx, rng, day, factor))
-        batches.append(self._misdials(ctx, rng, day, factor))
         return batches
 
     def _draw_ties(self, rng: np.random.Generator, factor: float) -> np.ndarray:

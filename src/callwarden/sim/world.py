@@ -276,7 +276,9 @@ def build_world(scenario: Scenario, seed: int, days: int, n_subs: int) -> SimCon
     ctx.remote = np.concatenate(remote)
     ctx.label(ctx.remote, 0, "personal")
 
-    ctx.route(rng, ctx.subs[:1])  # fixes the routing table (and ingress order) before any thread
+    # fix the routing table (and ingress order) and the subscriber mask before any thread
+    ctx.route(rng, ctx.subs[:1])
+    ctx.is_subscriber(ctx.subs[:1])
     for number in SERVICE_HOTLINES:
         ctx.hotlines[number] = int(
             table.add(np.array([int(number)]), True, -1, NumberKind.SERVICE)[0]
