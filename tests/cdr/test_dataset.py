@@ -61,3 +61,23 @@ def test_canonical_parquet_round_trips_unchanged(tmp_path: Path) -> None:
     summary = ingest([tmp_path / "canonical.parquet"], tmp_path / "b")
     assert summary.rows_kept == 6 and summary.rows_quarantined == 0
     assert load_cdrs(tmp_path / "b").sort_by("call_id").equals(table.sort_by("call_id"))
+
+
+def test_one_ingest_per_folder_and_stale_parts_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    import pytest
+
+    from callwarden.errors import InputError
+
+    out = tmp_path / "out"
+    ingest([DATA / "small.csv"], out)
+    stale = out / "cdrs" / "day=2026-11-28" / ".part-crashed-0000.parquet.inprogress"
+    stale.write_bytes(b"half a file")
+    with (out / ".ingest.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(InputError, match="another ingest"):
+            ingest([DATA / "small.csv"], out)
+    ingest([DATA / "small.jsonl"], out)
+    assert not stale.exists()
+    assert load_cdrs(out).num_rows == 6

@@ -15,6 +15,7 @@ and renamed when complete, so a crash leaves no half file behind for readers.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ import zoneinfo
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -254,6 +256,36 @@ def ingest(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output folder {out}: {exc}") from exc
+    with _exclusive(out):
+        return _run(readers, out, run, files, mapping, tz, region, progress, t0)
+
+
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One ingest per folder at a time (an OS lock, released even if the process dies);
+    parts a crashed run left half-written are removed under it."""
+    with (out / ".ingest.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise InputError(f"another ingest is writing to {out}; wait for it to finish") from exc
+        for stale in (out / "cdrs").glob("*/.*.inprogress"):
+            log.warning("removing %s, left by an interrupted ingest", stale)
+            stale.unlink()
+        yield
+
+
+def _run(
+    readers: list[Reader],
+    out: Path,
+    run: str,
+    files: list[Path],
+    mapping: Mapping | None,
+    tz: str,
+    region: str,
+    progress: Callable[[str], None] | None,
+    t0: float,
+) -> IngestSummary:
     summary = IngestSummary(run=run, out=str(out), files=len(files))
     writers = _DayWriters(out / "cdrs", run)
     qpath = out / "quarantine.csv"

@@ -114,9 +114,7 @@ def times(arr: pa.Array, tz: str, conv: Convert | None = None) -> tuple[pa.Array
     t = arr.type
     if pa.types.is_timestamp(t):
         out = (
-            arr
-            if t.tz
-            else pc.assume_timezone(arr, tz, ambiguous="earliest", nonexistent="latest")
+            arr if t.tz else pc.assume_timezone(arr, tz, ambiguous="earliest", nonexistent="latest")
         )
     elif pa.types.is_date(t):
         out = pc.assume_timezone(
