@@ -68,3 +68,13 @@ def test_folder_and_many_files(tmp_path: Path) -> None:
     assert summary.files == 3
     assert summary.rows_read == 18
     assert summary.rows_kept == 6 and summary.rows_duplicate == 12  # same calls, three formats
+
+
+def test_tsv_with_bom_crlf_and_quoted_header(tmp_path: Path) -> None:
+    text = (DATA / "small.csv").read_text(encoding="utf-8").replace(",", "\t").replace("\n", "\r\n")
+    text = text.replace("start_time\t", '"start_time"\t', 1)
+    path = tmp_path / "export.tsv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    summary = ingest([path], tmp_path / "out")
+    assert (summary.rows_kept, summary.rows_quarantined) == (6, 0)
+    check_golden("small.expected.jsonl", load_cdrs(tmp_path / "out"))
