@@ -206,14 +206,13 @@ def _cdr_table(
     imei_by_row = np.full(len(numbers.nsn), -1, dtype=np.int64)
     for rows, imei in ctx.imeis:
         imei_by_row[rows] = imei
+    # IMEI strings once per handset-holding number, then a dictionary cast per call
+    with_imei = np.flatnonzero(imei_by_row >= 0)
+    position = np.full(len(numbers.nsn), -1, dtype=np.int32)
+    position[with_imei] = np.arange(len(with_imei), dtype=np.int32)
     own_switch = np.array([name.startswith("MSC-") for name in ctx.ingresses], dtype=bool)
-    imei_idx = np.where(own_switch[calls.ingress], imei_by_row[calls.caller], -1)
-    has = imei_idx >= 0
-    imei = pa.nulls(len(calls), pa.string())
-    if has.any():
-        imei_strings = fixed_width_ids("", imei_idx[has], 15)
-        positions = np.cumsum(has) - 1
-        imei = _masked_take(imei_strings, np.where(has, positions, -1))
+    imei_idx = np.where(own_switch[calls.ingress], position[calls.caller], -1)
+    imei = _masked_take(fixed_width_ids("", imei_by_row[with_imei], 15), imei_idx)
     columns = {
         "call_id": call_ids,
         "start_time": pa.array(calls.t_us, pa.timestamp("us", tz="UTC")),
