@@ -11,7 +11,7 @@ from callwarden.api.errors import ApiError
 from callwarden.api.state import AppState
 from callwarden.errors import InputError
 from callwarden.store import ApiKey, Role
-from callwarden.store.io import e164
+from callwarden.store.io import e164, pattern
 
 
 def get_state(request: Request) -> AppState:
@@ -66,6 +66,14 @@ PeopleKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.SUBSCRIBER))]
 def number_param(raw: str) -> str:
     try:
         return e164(raw)
+    except InputError as exc:
+        raise ApiError(422, "validation_error", exc.message) from exc
+
+
+def pattern_param(raw: str) -> str:
+    """A list pattern from a request (number or ``prefix*``); a bad one is a validation error."""
+    try:
+        return pattern(raw)
     except InputError as exc:
         raise ApiError(422, "validation_error", exc.message) from exc
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import NetworkKey, OperatorKey, StateDep, number_param
+from callwarden.api.deps import NetworkKey, OperatorKey, StateDep, number_param, pattern_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     AuditOut,
@@ -20,7 +20,6 @@ from callwarden.api.models import (
 )
 from callwarden.policy import Reason, Registration, Verdict
 from callwarden.store import Role
-from callwarden.store.io import pattern as parse_pattern
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
@@ -93,10 +92,10 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
     """A courier station, bank call-back line or clinic; ``callee_prefixes`` limits the scope
     (``+8610`` = Beijing landlines); empty means nationwide."""
     reg = Registration(
-        parse_pattern(body.pattern),
+        pattern_param(body.pattern),
         body.name,
         body.category,
-        tuple(parse_pattern(p.rstrip("*") + "*")[:-1] for p in body.callee_prefixes),
+        tuple(pattern_param(p.rstrip("*") + "*")[:-1] for p in body.callee_prefixes),
     )
     state.store.put_registration(reg, key.actor)
     state.reload_registry()
@@ -112,7 +111,7 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
     "/registry/{pattern}", response_model=CountOut, tags=["operator"], summary="Unregister"
 )
 def unregister(pattern: str, state: StateDep, key: OperatorKey) -> CountOut:
-    state.store.delete_registration(parse_pattern(pattern), key.actor)
+    state.store.delete_registration(pattern_param(pattern), key.actor)
     state.reload_registry()
     return CountOut(count=1)
 

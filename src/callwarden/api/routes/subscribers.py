@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import PeopleKey, StateDep, SubscriberScope
+from callwarden.api.deps import PeopleKey, StateDep, SubscriberScope, pattern_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     BlockedOut,
@@ -24,7 +24,6 @@ from callwarden.api.models import (
 )
 from callwarden.api.present import tag_out
 from callwarden.policy import REFUSABLE_CATEGORIES, ListKind
-from callwarden.store.io import pattern as parse_pattern
 
 router = APIRouter(
     prefix="/v1/subscribers/{subscriber}", tags=["subscribers"], responses=ERROR_RESPONSES
@@ -73,7 +72,7 @@ def add_to_list(
     subscriber: SubscriberScope, kind: ListKind, body: PatternIn, state: StateDep, key: PeopleKey
 ) -> ListOut:
     """A pattern is a number (any common format) or a prefix ending in ``*`` (``400*``)."""
-    state.store.add_pattern(subscriber, kind, parse_pattern(body.pattern), body.note, key.actor)
+    state.store.add_pattern(subscriber, kind, pattern_param(body.pattern), body.note, key.actor)
     state.policies.invalidate(subscriber)
     return get_list(subscriber, kind, state)
 
@@ -84,7 +83,7 @@ def add_to_list(
 def remove_from_list(
     subscriber: SubscriberScope, kind: ListKind, pattern: str, state: StateDep, key: PeopleKey
 ) -> ListOut:
-    state.store.remove_pattern(subscriber, kind, parse_pattern(pattern), key.actor)
+    state.store.remove_pattern(subscriber, kind, pattern_param(pattern), key.actor)
     state.policies.invalidate(subscriber)
     return get_list(subscriber, kind, state)
 
