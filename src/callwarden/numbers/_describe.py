@@ -126,8 +126,10 @@ def _prefix_facts(
     hit = _FACTS.get(cache_key)
     if hit is not None:
         return hit
-    num = phonenumbers.parse(e164, None)
-    country = phonenumbers.region_code_for_number(num) or None
+    num = _number(e164)
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(num.country_code or 0, ())
+    # One region per code (86 -> CN) needs no validity search; shared codes (+1) do.
+    country = regions[0] if len(regions) == 1 else phonenumbers.region_code_for_number(num)
     location = carrier_name = None
     if cls in _GEO_CLASSES:
         location = geocoder.description_for_valid_number(num, lang) or None
@@ -136,6 +138,19 @@ def _prefix_facts(
     if len(_FACTS) < 1 << 20:
         _FACTS[cache_key] = facts
     return facts
+
+
+def _number(e164: str) -> phonenumbers.PhoneNumber:
+    """A PhoneNumber for a valid E.164 string, without the cost of ``phonenumbers.parse``."""
+    digits = e164[1:]
+    for n in (1, 2, 3):
+        cc = int(digits[:n])
+        if cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            nat = digits[n:]
+            if nat.startswith("0"):  # Italian-style leading zeros: let the library decide
+                break
+            return phonenumbers.PhoneNumber(country_code=cc, national_number=int(nat))
+    return phonenumbers.parse(e164, None)
 
 
 def _split_location(
@@ -160,29 +175,36 @@ def describe_array(
 ) -> pa.Table:
     """Vectorised :func:`describe` over E.164 numbers: one row per input value.
 
-    Columns: ``e164, class, country, province, city, carrier``. Distinct prefixes are looked
-    up once.
+    Columns: ``e164, class, country, province, city, carrier``. Classes are computed with
+    Arrow kernels; place and carrier once per distinct (9-digit prefix, class), the key of
+    libphonenumber's data, so a million numbers cost a few thousand look-ups.
     """
     arr = _as_string_array(values)
-    encoded = pc.dictionary_encode(arr)
-    u = encoded.dictionary
-    classes = _classify_unique(u, region).to_pylist()
-    rows: list[tuple[str | None, str | None, str | None, str | None]] = []
-    for e164, cls_value in zip(u.to_pylist(), classes, strict=True):
-        cls = NumberClass(cls_value)
-        if e164 is None or cls is NumberClass.INVALID:
-            rows.append((None, None, None, None))
-            continue
-        info = _describe_e164(e164, cls, lang)
-        rows.append((info.country, info.province, info.city, info.carrier))
-    cols = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    classes = classify_array(arr, region)
+    valid = pc.not_equal(classes, NumberClass.INVALID.value)
+    key = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(arr, 0, 1 + _PREFIX_DIGITS), classes, "|"
+    )
+    key = pc.if_else(valid, key, pa.scalar(None, pa.string()))
+    encoded = pc.dictionary_encode(key)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    n_keys = len(encoded.dictionary)
+    first = np.full(n_keys, -1, np.int64)
+    ok = ~np.isnan(indices) if indices.dtype.kind == "f" else np.ones(len(indices), bool)
+    positions = np.flatnonzero(ok)
+    keys_at = indices[ok].astype(np.int64)
+    first[keys_at[::-1]] = positions[::-1]  # the first number with each key represents it
+    facts: list[tuple[str | None, str | None, str | None, str | None]] = []
+    for i in first:
+        e164 = arr[int(i)].as_py()
+        info = _describe_e164(e164, NumberClass(classes[int(i)].as_py()), lang)
+        facts.append((info.country, info.province, info.city, info.carrier))
+    cols = list(zip(*facts, strict=True)) if facts else [(), (), (), ()]
     idx = encoded.indices
     return pa.table(
         {
             "e164": arr,
-            "class": pc.fill_null(
-                pc.take(pa.array(classes, pa.string()), idx), NumberClass.INVALID.value
-            ),
+            "class": classes,
             "country": pc.take(pa.array(cols[0], pa.string()), idx),
             "province": pc.take(pa.array(cols[1], pa.string()), idx),
             "city": pc.take(pa.array(cols[2], pa.string()), idx),
