@@ -86,7 +86,8 @@ def check_columns(columns: Iterable[str], mapping: Mapping | None, source: str) 
     if missing:
         what = ", ".join(repr(c) for c in missing)
         raise InputError(
-            f"{source}: required column {what} is missing (found: {', '.join(columns) or 'none'}); "
+            f"{source}: required column{'s' if len(missing) > 1 else ''} {what} "
+            f"{'are' if len(missing) > 1 else 'is'} missing (found: {', '.join(columns) or 'none'}); "
             "if the file uses other names, describe its layout with --mapping FILE "
             "(see docs/ingest.md; built-in: --mapping sichuan_voc)"
         )
