@@ -70,3 +70,20 @@ def test_missing_mapping_file_and_bad_yaml(tmp_path: Path) -> None:
     bad.write_text("rename: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_mapping(bad)
+
+
+def test_epoch_milliseconds_by_mapping() -> None:
+    m = parse_mapping({"convert": {"start_time": {"epoch_unit": "ms"}}})
+    t = pa.table(
+        {
+            "start_time": ["1795741200123", "1795741200", "later"],
+            "caller": ["13800138000"] * 3,
+            "callee": ["95588"] * 3,
+            "duration_s": ["1"] * 3,
+        }
+    )
+    result = canonicalize(t, mapping=m)
+    got = [r["start_time"] for r in result.table.to_pylist()]
+    assert got == [datetime.fromtimestamp(1795741200.123, UTC)]
+    # Seconds read as milliseconds land in 1970: unreadable, like the text.
+    assert result.quarantine["reason"].to_pylist() == ["bad_start_time", "bad_start_time"]

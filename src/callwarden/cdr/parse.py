@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 from .mapping import Convert
 
 _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
-_EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"
+_EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"  # epoch seconds, 2001..2286
+_EPOCH_ANY = r"^\s*\d+(?:\.\d*)?\s*$"  # when a mapping names the unit
 _OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
 _TRUE = ("1", "true", "t", "yes", "y", "answered")
 _FALSE = ("0", "false", "f", "no", "n", "")
@@ -168,7 +169,7 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
         and pc.any(pc.match_substring_regex(sample, _OFFSET)).as_py()
     ):
         return _mixed_times(s, tz, conv)
-    if pc.any(pc.match_substring_regex(sample, _EPOCH)).as_py():
+    if pc.any(pc.match_substring_regex(sample, _epoch_pattern(conv))).as_py():
         return _mixed_times(s, tz, conv)
     try:
         if with_offset:
@@ -179,12 +180,16 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
         return _mixed_times(s, tz, conv)
 
 
+def _epoch_pattern(conv: Convert | None) -> str:
+    return _EPOCH_ANY if conv is not None and conv.epoch_unit else _EPOCH
+
+
 def _mixed_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     """Value by value: epoch seconds, then DuckDB's lenient timestamp reader (null if neither)."""
     import duckdb
 
     s = pc.utf8_trim_whitespace(s)
-    epoch_ok = pc.fill_null(pc.match_substring_regex(s, _EPOCH), False)
+    epoch_ok = pc.fill_null(pc.match_substring_regex(s, _epoch_pattern(conv)), False)
     epoch = _epoch(pc.cast(pc.if_else(epoch_ok, s, "0"), pa.float64()), conv)
     rest = pc.if_else(epoch_ok, pa.scalar(None, pa.string()), s)
     con = duckdb.connect()
