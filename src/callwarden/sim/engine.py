@@ -104,16 +104,19 @@ def simulate(
     numbers = ctx.table.finish()
     strings = numbers.e164()
     call_ids = sequential_ids(f"s{seed}-", len(calls), 10)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow casts and takes release the GIL
+    row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
+    from callwarden.sim.transcripts import sample_transcripts
+
+    # Arrow casts and takes release the GIL; the transcripts are Python: run them side by side
+    with ThreadPoolExecutor(max_workers=2) as pool:
         cdr_job = pool.submit(_cdr_table, ctx, calls, numbers, strings, call_ids)
+        args = (ctx, calls, call_ids, strings, scen.transcript_sample, row_cat, cats)
+        transcript_job = pool.submit(sample_transcripts, *args)
         truth = _truth_table(ctx, calls, call_ids, seed)
-        row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
         labels = _labels_table(ctx, calls, strings, row_label, row_cat, row_camp, cats)
         registry = _registry_table(numbers, strings)
         cdrs = cdr_job.result()
-    from callwarden.sim.transcripts import sample_transcripts
-
-    transcripts = sample_transcripts(ctx, calls, cdrs, truth, scen.transcript_sample, row_cat, cats)
+        transcripts = transcript_job.result()
     counts = np.bincount(calls.population, minlength=len(Population))
     manifest = {
         "scenario": scen.name,
@@ -168,14 +171,17 @@ def merge_sorted(batches: list[CallBatch]) -> CallBatch:
     from_base = np.ones(n, dtype=bool)
     from_base[pos] = False
     base_pos = np.flatnonzero(from_base)
-    merged = {}
-    for f in fields(CallBatch):
-        a, b = getattr(base, f.name), getattr(small, f.name)
+
+    def scatter(name: str) -> np.ndarray:
+        a, b = getattr(base, name), getattr(small, name)
         out = np.empty(n, dtype=a.dtype)
         out[pos] = b
         out[base_pos] = a
-        merged[f.name] = out
-    return CallBatch(**merged)
+        return out
+
+    names = [f.name for f in fields(CallBatch)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # fancy indexing releases the GIL
+        return CallBatch(**dict(zip(names, pool.map(scatter, names), strict=True)))
 
 
 def _index_array(idx: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import yaml
 
+from callwarden.cdr.schema import LABELS
 from callwarden.sim.calls import CallBatch, Leg, Population
 from callwarden.sim.world import SimContext
 
@@ -56,13 +57,16 @@ def _script_key(
 def sample_transcripts(
     ctx: SimContext,
     calls: CallBatch,
-    cdrs: pa.Table,
-    truth: pa.Table,
+    call_ids: pa.Array,
+    numbers: pa.Array,
     k: int,
     row_category: np.ndarray,
     categories: list[str],
 ) -> list[dict[str, Any]]:
-    """About ``k`` transcripts, stratified by population (share ∝ sqrt of its answered calls)."""
+    """About ``k`` transcripts, stratified by population (share ∝ sqrt of its answered calls).
+
+    ``call_ids`` are the run's call ids in call order, ``numbers`` the E.164 string of every
+    number-table row; reading these instead of the finished tables lets this run beside them."""
     if k <= 0:
         return []
     rng = ctx.rng(30, 0)
@@ -79,15 +83,19 @@ def sample_transcripts(
     cat = np.array(categories + [""], dtype=object)
     caller_cat = cat[row_category[calls.caller[idx]]]
     callee_cat = cat[row_category[calls.callee[idx]]]
-    truth_rows = truth.take(pa.array(idx)).to_pylist()
-    cdr_rows = (
-        cdrs.select(["call_id", "start_time", "caller", "callee"]).take(pa.array(idx)).to_pylist()
-    )
+    ids = call_ids.take(pa.array(idx)).to_pylist()
+    callers = numbers.take(pa.array(calls.caller[idx])).to_pylist()
+    callees = numbers.take(pa.array(calls.callee[idx])).to_pylist()
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    camp_ids = [c.campaign_id for c in ctx.campaigns]
     scripts = load_scripts()
     slot_cache: dict[int, dict[str, str]] = {}
     py = random.Random(int(rng.integers(2**62)))  # scalar draws: Python's generator is faster
-    out: list[dict[str, Any]] = []
-    for j, i in enumerate(idx):
+    out: list[tuple[int, dict[str, Any]]] = []
+    for j in rng.permutation(len(idx)).tolist():  # random order, so the cut at k is unbiased
+        i = int(idx[j])
+        if len(out) >= k:
+            break
         key = _script_key(
             int(calls.population[i]),
             bool(calls.bot[i]),
@@ -106,28 +114,25 @@ def sample_transcripts(
                 name: srng.choice(vals) for name, vals in scripts["slots"].items()
             }
         slots = dict(slot_cache[slot_key])
-        start: dt.datetime = cdr_rows[j]["start_time"]
+        start = epoch + dt.timedelta(microseconds=int(calls.t_us[i]))
         local = start + dt.timedelta(hours=ctx.scenario.utc_offset_hours)
         slots.update(month=str(local.month), day=str(local.day))
         bot = bool(calls.bot[i]) and not bool(calls.personal[i])
         unwanted = int(calls.label[i]) != 0 and not bool(calls.personal[i])
         turns = _dialogue(py, scripts, key, slots, bot, unwanted, float(calls.duration[i]))
-        if len(out) >= k:
-            break
-        out.append(
-            {
-                "call_id": cdr_rows[j]["call_id"],
-                "caller": cdr_rows[j]["caller"],
-                "callee": cdr_rows[j]["callee"],
-                "start_time": start.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-                "label": truth_rows[j]["label"],
-                "category": str(caller_cat[j]) if not calls.personal[i] else "personal",
-                "campaign": truth_rows[j]["campaign"],
-                "caller_kind": "bot" if bot else "human",
-                "turns": turns,
-            }
-        )
-    return out
+        row = {
+            "call_id": ids[j],
+            "caller": callers[j],
+            "callee": callees[j],
+            "start_time": start.isoformat().replace("+00:00", "Z"),
+            "label": LABELS[int(calls.label[i])],
+            "category": str(caller_cat[j]) if not calls.personal[i] else "personal",
+            "campaign": camp_ids[camp] if camp >= 0 else None,
+            "caller_kind": "bot" if bot else "human",
+            "turns": turns,
+        }
+        out.append((i, row))
+    return [row for _, row in sorted(out, key=lambda x: x[0])]
 
 
 def _variant(rng: random.Random, line: str, slots: dict[str, str]) -> str:
