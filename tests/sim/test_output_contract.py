@@ -122,7 +122,17 @@ def test_imei_only_for_own_mobile_originations(article: SimResult) -> None:
 
 def test_transcripts_shape(article: SimResult) -> None:
     assert len(article.transcripts) > 100
-    cdr_ids = set(article.cdrs["call_id"].to_pylist())
+    rows = {
+        r["call_id"]: r
+        for r in article.cdrs.select(
+            ["call_id", "caller", "callee", "start_time", "duration_s"]
+        ).to_pylist()
+    }
+    truth = {
+        r["call_id"]: r
+        for r in article.call_truth.select(["call_id", "label", "campaign"]).to_pylist()
+    }
+    cdr_ids = set(rows)
     for t in article.transcripts:
         assert set(t) == {
             "call_id",
@@ -136,6 +146,15 @@ def test_transcripts_shape(article: SimResult) -> None:
             "turns",
         }
         assert t["call_id"] in cdr_ids
+        row = rows[t["call_id"]]
+        assert (t["caller"], t["callee"]) == (row["caller"], row["callee"])
+        assert t["start_time"] == row["start_time"].isoformat().replace("+00:00", "Z")
+        assert row["duration_s"] > 0, "answered calls only"
+        assert t["turns"][-1]["end_s"] <= row["duration_s"] + 1e-6
+        assert (t["label"], t["campaign"]) == (
+            truth[t["call_id"]]["label"],
+            truth[t["call_id"]]["campaign"],
+        )
         assert t["caller_kind"] in ("bot", "human")
         assert t["start_time"].endswith("Z")
         assert t["turns"], t
