@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "callwarden"
-CORE = ("features", "detect", "campaigns", "screening", "policy")
+CORE = ("features", "detect", "campaigns", "screening", "policy", "stream")
 EDGE_MODULES = ("callwarden.store", "callwarden.api", "callwarden.cli", "sqlalchemy", "fastapi",
                 "uvicorn", "httpx", "requests", "socket", "redis", "psycopg")
 

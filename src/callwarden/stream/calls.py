@@ -1,0 +1,117 @@
+"""Canonical CDRs as NumPy columns for the engine (one conversion per table, vectorised).
+
+The engine works on integer keys: a number's key is its E.164 digits as an int64 (the same
+key the batch feature SQL groups on); an ingress is a small int from an :class:`Interner`.
+Per-call columns follow ``callwarden.features.definitions.CALL_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+class Interner:
+    """Stable small ints for strings (ingress names); -1 for null or empty."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def get(self, name: str) -> int:
+        c = self.code.get(name)
+        if c is None:
+            c = self.code[name] = len(self.names)
+            self.names.append(name)
+        return c
+
+    def encode(self, values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Codes for an Arrow string column; each distinct value is interned once."""
+        arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        enc = pc.dictionary_encode(arr.cast(pa.string()))
+        dict_codes = np.array([self.get(s) if s else -1 for s in enc.dictionary.to_pylist()] + [-1])
+        idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
+        return dict_codes[idx].astype(np.int32)
+
+
+def number_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """int64 key per E.164 string (digits after '+'); -1 where the value is not E.164."""
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    arr = arr.cast(pa.string())
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\+\d{1,18}$"), False)
+    digits = pc.if_else(ok, pc.utf8_slice_codeunits(arr, 1), "-1")
+    return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _col(table: pa.Table, name: str, typ: pa.DataType) -> pa.ChunkedArray:
+    if name in table.column_names:
+        return table[name].cast(typ)
+    return pa.chunked_array([pa.nulls(table.num_rows, typ)])
+
+
+@dataclass
+class Calls:
+    """Columns of a run of call attempts (set-up data and, for CDRs, the outcome)."""
+
+    caller: np.ndarray  # object: E.164 strings (policy and campaign index speak strings)
+    callee: np.ndarray  # object
+    caller_key: np.ndarray  # int64
+    callee_key: np.ndarray  # int64
+    ingress: np.ndarray  # int32 code, -1 = unknown
+    ingress_name: np.ndarray  # object
+    asserted: np.ndarray  # object or None per call
+    mismatch: np.ndarray  # int8: asserted identity present and different (set-up data)
+    attest_a: np.ndarray  # int8
+    attest_c: np.ndarray  # int8
+    ts: np.ndarray  # float64 set-up time, s since 1970 UTC
+    # outcome (known only once the CDR is written, at ``end_ts``)
+    end_ts: np.ndarray  # float64
+    ans: np.ndarray  # int8
+    talk: np.ndarray  # float64, duration of answered calls
+    dead: np.ndarray  # int8 cause 1
+    rejected: np.ndarray  # int8 cause 21
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def take(self, idx: np.ndarray) -> Calls:
+        return Calls(**{k: getattr(self, k)[idx] for k in self.__dataclass_fields__})
+
+
+def calls_from_arrow(table: pa.Table, ingresses: Interner) -> Calls:
+    """Encode a canonical CDR table (any row order) into :class:`Calls`."""
+    caller = _col(table, "caller", pa.string())
+    callee = _col(table, "callee", pa.string())
+    asserted = _col(table, "asserted_caller", pa.string())
+    ts_us = pc.cast(_col(table, "start_time", pa.timestamp("us", tz="UTC")), pa.int64())
+    ts = np.floor(ts_us.to_numpy().astype(np.float64) / 1e6)  # whole seconds, as batch EPOCH_S
+    dur = pc.fill_null(_col(table, "duration_s", pa.float64()), 0.0).to_numpy()
+    ring = pc.fill_null(_col(table, "ring_s", pa.float64()), 0.0).to_numpy()
+    positive = pc.greater(pc.fill_null(_col(table, "duration_s", pa.float64()), 0.0), 0.0)
+    ans = pc.coalesce(_col(table, "answered", pa.bool_()), positive).to_numpy().astype(np.int8)
+    cause = pc.fill_null(_col(table, "release_cause", pa.int32()), 0).to_numpy()
+    att = _col(table, "attestation", pa.string())
+    mism = pc.fill_null(
+        pc.and_(pc.not_equal(asserted, ""), pc.not_equal(asserted, caller)), False
+    ).to_numpy()
+    return Calls(
+        caller=caller.to_numpy(zero_copy_only=False),
+        callee=callee.to_numpy(zero_copy_only=False),
+        caller_key=number_keys(caller),
+        callee_key=number_keys(callee),
+        ingress=ingresses.encode(_col(table, "ingress", pa.string())),
+        ingress_name=_col(table, "ingress", pa.string()).to_numpy(zero_copy_only=False),
+        asserted=asserted.to_numpy(zero_copy_only=False),
+        mismatch=mism.astype(np.int8),
+        attest_a=pc.fill_null(pc.equal(att, "A"), False).to_numpy().astype(np.int8),
+        attest_c=pc.fill_null(pc.equal(att, "C"), False).to_numpy().astype(np.int8),
+        ts=ts,
+        end_ts=ts + ring + dur,
+        ans=ans,
+        talk=np.where(ans == 1, dur, 0.0),
+        dead=(cause == 1).astype(np.int8),
+        rejected=(cause == 21).astype(np.int8),
+    )

@@ -1,0 +1,172 @@
+"""The batch feature catalogue (``callwarden.features.definitions``), computed from stream state.
+
+Same names, same meaning: a number's features are those of its *anchor day* (the last local
+day it placed a call, normally today), over what the state holds when asked: at the end of
+the day they equal the batch query's for the counts and shares; the 1 d values during the
+day are the day so far. What is approximated, and by how much, is in ``docs/streaming.md``
+(measured by ``callwarden replay`` as ``feature_parity``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwarden.features.definitions import FEATURE_NAMES
+from callwarden.stream import state as S
+from callwarden.stream.state import DAY_S, StreamState
+
+#: Features whose streaming value is an approximation of the batch definition.
+APPROXIMATED: dict[str, str] = {
+    "talk_p50": "quantile interpolated in a 20-bin geometric histogram of talk time",
+    "talk_p90": "quantile interpolated in a 20-bin geometric histogram of talk time",
+    "interval_p50": "quantile interpolated in a 20-bin geometric histogram of gaps",
+    "interval_cv": "gaps between calls in CDR arrival order (calls overlapping in time may swap)",
+    "concurrent_share": "overlap with the previously written CDR of the number",
+    "sequential_dialing_share": "a new callee within 10 of the number's previous callee "
+    "(batch: of the next-lower callee in the sorted list)",
+    "callback_rate": "call-back after the pair's first call in the state (batch: in the window)",
+    "prior_contact_share": "contact in either direction before the first call of the day "
+    "(7 d: before the pair entered the state)",
+    "attempts_by_caller_1h": "peak clock hour; a CDR arriving after its hour closed adds to no peak",
+}
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def _quantile(hist: np.ndarray, edges: np.ndarray, q: float) -> np.ndarray:
+    """Per-row quantile of histogram counts, linear within the bin; NaN for empty rows."""
+    total = hist.sum(1)
+    cum = np.cumsum(hist, 1)
+    target = q * total
+    b = np.minimum((cum < target[:, None]).sum(1), hist.shape[1] - 1)
+    below = np.where(b > 0, cum[np.arange(len(b)), np.maximum(b - 1, 0)], 0.0)
+    inbin = hist[np.arange(len(b)), b]
+    frac = np.clip(_div(target - below, inbin), 0.0, 1.0)
+    frac = np.nan_to_num(frac, nan=0.5)
+    lo, hi = edges[b], edges[b + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        geo = lo * np.power(hi / np.where(lo > 0, lo, 1.0), frac)
+    value = np.where(lo > 0, geo, lo + frac * (hi - lo))
+    return np.where(total > 0, value, np.nan)
+
+
+def feature_matrix(
+    state: StreamState, slots: np.ndarray, names: tuple[str, ...] = FEATURE_NAMES
+) -> np.ndarray:
+    """Rows of ``names`` features for ``slots`` (numbers that placed a call), float64."""
+    f = compute(state, slots)
+    out = np.full((len(slots), len(names)), np.nan)
+    for j, name in enumerate(names):
+        col = f.get(name)
+        if col is not None:
+            out[:, j] = col
+    return out
+
+
+#: (base, numerator column, denominator column) of the per-caller shares and ratios.
+_RATIOS = (
+    ("answer_rate", S.ANS, S.N),
+    ("short_call_share", S.SHORT, S.ANS),
+    ("dead_callee_share", S.DEAD, S.N),
+    ("rejected_share", S.REJ, S.N),
+    ("concurrent_share", S.OVL, S.N),
+    ("night_share", S.NIGHT, S.N),
+    ("asserted_mismatch_share", S.MISM, S.N),
+    ("attest_a_share", S.ATTA, S.N),
+    ("attest_c_share", S.ATTC, S.N),
+    ("sequential_dialing_share", S.SEQ, S.DCALLEE),
+    ("calls_per_callee", S.N, S.DCALLEE),
+)
+_COUNTS = (
+    ("attempts", S.N),
+    ("distinct_callees", S.DCALLEE),
+    ("active_hours", S.HOURS),
+    ("inbound_calls", S.INB),
+    ("distinct_inbound_callers", S.DINB),
+    ("ingresses", S.ROUTES),
+)
+_NUM = np.array([r[1] for r in _RATIOS])
+_DEN = np.array([r[2] for r in _RATIOS])
+
+
+def compute(state: StreamState, slots: np.ndarray) -> dict[str, np.ndarray]:
+    """Every feature the state can give, by name."""
+    anchor = state.out_day[slots].astype(np.int64)
+    w1 = state.ring.window(slots, anchor, anchor).astype(np.float64)
+    w7 = state.ring.window(slots, anchor - 6, anchor).astype(np.float64)
+    k = len(slots)
+    both = np.concatenate([w1, w7])  # 1 d rows, then 7 d rows: one pass for both windows
+    ratios = _div(both[:, _NUM], both[:, _DEN])
+    talk = both[:, S.TALK0 : S.GAP0]
+    p50, p90 = _quantile(talk, S.TALK_EDGES, 0.5), _quantile(talk, S.TALK_EDGES, 0.9)
+    gap_p50 = _quantile(both[:, S.GAP0 :], S.GAP_EDGES, 0.5)
+    gn = both[:, S.GAPN]
+    mean = _div(both[:, S.GAPS], gn)
+    cv = _div(np.sqrt(np.maximum(_div(both[:, S.GAPSS], gn) - mean * mean, 0.0)), mean)
+    n, dc, inb = both[:, S.N], both[:, S.DCALLEE], both[:, S.INB]
+    cb = np.r_[w1[:, S.CB1], w7[:, S.CB]]
+    prior = np.r_[w1[:, S.PRIOR1], w7[:, S.PRIOR7]]
+    shares = _div(np.stack([cb, prior], axis=1), dc[:, None])
+    in_out = np.where(inb > 0, _div(inb, n), np.nan)
+    region = np.where(n > 0, 0.0, np.nan)  # needs home regions (batch: 0 without them)
+    f: dict[str, np.ndarray] = {}
+    for half, w in ((slice(0, k), "1d"), (slice(k, 2 * k), "7d")):
+        c = f"_by_caller_{w}"
+        for name, col in _COUNTS:
+            f[name + c] = both[half, col]
+        for j, (name, _, _) in enumerate(_RATIOS):
+            f[name + c] = ratios[half, j]
+        f["talk_p50" + c] = p50[half]
+        f["talk_p90" + c] = p90[half]
+        f["interval_p50" + c] = gap_p50[half]
+        f["interval_cv" + c] = cv[half]
+        f["callback_rate" + c] = shares[half, 0]
+        f["prior_contact_share" + c] = shares[half, 1]
+        f["in_out_ratio" + c] = in_out[half]
+        f["region_mismatch_share" + c] = region[half]
+    f["attempts_by_caller_1h"] = w1[:, S.HMAX]
+    un = state.unalloc[slots]
+    f["unallocated_by_caller_1d"] = np.where(un >= 0, un.astype(float), np.nan)
+    day_end = (anchor + 1) * DAY_S - state.config.tz_hours * 3600
+    first = np.maximum(state.first_seen[slots], day_end - 7 * DAY_S)
+    f["maturity_days_by_caller_7d"] = (day_end - first) / DAY_S
+    f.update(_ingress(state, slots, anchor))
+    return f
+
+
+def _ingress(state: StreamState, slots: np.ndarray, anchor: np.ndarray) -> dict[str, np.ndarray]:
+    """Features of each number's main ingress of its anchor day (NaN without one)."""
+    ing = state.main_ing[slots].astype(np.int64)
+    has = (ing >= 0) & (state.main_day[slots] == anchor)
+    rows = np.where(has, ing, 0)
+    if state.ingress.cap == 0:
+        return {}
+    w1 = state.ingress.window(rows, anchor, anchor).astype(np.float64)
+    w7 = state.ingress.window(rows, anchor - 6, anchor).astype(np.float64)
+    known = bool((state.unalloc[slots] >= 0).any()) if len(slots) else False
+    k = len(slots)
+    both = np.concatenate([w1, w7])
+    n = both[:, S.I_N]
+    num = both[
+        :, [S.I_ANS, S.I_SHORT, S.I_DEAD, S.I_REJ, S.I_MISM, S.I_ATTA, S.I_ATTC, S.I_UNAL, S.I_N]
+    ]
+    den = np.stack([n, both[:, S.I_ANS], n, n, n, n, n, n, both[:, S.I_DCALLERS]], axis=1)
+    r = _div(num, den)
+    if not known:
+        r[:, 7] = np.nan
+    names = ("answer_rate", "short_call_share", "dead_callee_share", "rejected_share",
+             "asserted_mismatch_share", "attest_a_share", "attest_c_share",
+             "unallocated_caller_share", "calls_per_caller")  # fmt: skip
+    f: dict[str, np.ndarray] = {}
+    for half, w in ((slice(0, k), "1d"), (slice(k, 2 * k), "7d")):
+        c = f"_by_ingress_{w}"
+        f["attempts" + c] = n[half]
+        f["distinct_callers" + c] = both[half, S.I_DCALLERS]
+        f["region_mismatch_share" + c] = np.where(n[half] > 0, 0.0, np.nan)
+        for j, name in enumerate(names):
+            f[name + c] = r[half, j]
+    f["attempts_by_ingress_1h"] = w1[:, S.I_HMAX]
+    return {name: np.where(has, v, np.nan) for name, v in f.items()}

@@ -1,0 +1,87 @@
+"""Per-entity day buckets: additive counters for the 1 d and 7 d windows, with expiry.
+
+Each entity (a number or an ingress) owns ``R`` cells; cell ``day % R`` holds the counters
+of one local day and remembers which day it holds, so a cell is reset the first time a new
+day lands on it. A window ``[lo, hi]`` (in days) is the sum of the cells whose day lies in
+it: the 1 d window of day D is ``[D, D]``, the 7 d one ``[D - 6, D]``. Everything here is
+vectorised over rows; repeated rows in one call are summed (``np.add.at``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+R = 8  # 7 days of window plus one: the next day never overwrites a day still in the window
+
+
+class DayRing:
+    """``cap`` entities x ``R`` day cells x ``width`` float32 counters."""
+
+    def __init__(self, width: int, cap: int = 1024) -> None:
+        self.width = width
+        self.acc = np.zeros((cap, R, width), dtype=np.float32)
+        self.day = np.full((cap, R), -1, dtype=np.int32)
+
+    @property
+    def cap(self) -> int:
+        return int(self.acc.shape[0])
+
+    def grow(self, cap: int) -> None:
+        if cap <= self.cap:
+            return
+        acc = np.zeros((cap, R, self.width), dtype=np.float32)
+        acc[: self.cap] = self.acc
+        day = np.full((cap, R), -1, dtype=np.int32)
+        day[: self.cap] = self.day
+        self.acc, self.day = acc, day
+
+    def clear(self, rows: np.ndarray) -> None:
+        self.acc[rows] = 0.0
+        self.day[rows] = -1
+
+    def live(self, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Make the cells of (row, day) current; False where the day is older than the cell's
+        (a record that arrives after its cell was reused for a newer day is dropped)."""
+        cell = days % R
+        held = self.day[rows, cell]
+        stale = days < held
+        fresh = (days > held) & ~stale
+        if fresh.any():
+            r, c, d = rows[fresh], cell[fresh], days[fresh]
+            self.acc[r, c] = 0.0
+            self.day[r, c] = d
+        return ~stale
+
+    def add(self, rows: np.ndarray, days: np.ndarray, col: int, values: np.ndarray | float) -> None:
+        """Add to column ``col`` of the (already live) cells; cells of other days are left alone."""
+        cell = days % R
+        ok = self.day[rows, cell] == days
+        if not ok.all():
+            rows, cell = rows[ok], cell[ok]
+            values = values[ok] if isinstance(values, np.ndarray) else values
+        np.add.at(self.acc, (rows, cell, np.full(len(rows), col)), values)
+
+    def add_many(
+        self, rows: np.ndarray, days: np.ndarray, cols: list[int], values: np.ndarray
+    ) -> None:
+        """Add ``values`` (len(rows), len(cols)) to several columns in one scatter."""
+        cell = days % R
+        ok = self.day[rows, cell] == days
+        if not ok.all():
+            rows, cell, values = rows[ok], cell[ok], values[ok]
+        c = np.asarray(cols, dtype=np.int64)
+        np.add.at(self.acc, (rows[:, None], cell[:, None], c[None, :]), values)
+
+    def maximum(self, rows: np.ndarray, days: np.ndarray, col: int, values: np.ndarray) -> None:
+        cell = days % R
+        ok = self.day[rows, cell] == days
+        np.maximum.at(self.acc, (rows[ok], cell[ok], col), values[ok])
+
+    def window(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Sums (len(rows), width) over the cells whose day lies in ``[lo, hi]`` per row."""
+        d = self.day[rows]
+        mask = (d >= lo[:, None]) & (d <= hi[:, None])
+        return np.einsum("rcw,rc->rw", self.acc[rows], mask.astype(np.float32))
+
+    def nbytes_per_row(self) -> int:
+        return int(self.acc[0].nbytes + self.day[0].nbytes)

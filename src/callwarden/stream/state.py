@@ -1,0 +1,484 @@
+"""Bounded incremental state per number and per ingress, fed by CDRs as they are written.
+
+A CDR is written when its call is released, so the engine ingests it at ``end_ts``; a call
+still in progress teaches nothing. For every number (caller or callee) the state keeps day
+buckets of additive counters (:mod:`callwarden.stream.ring`), the current clock hour's count
+and a few "last call" facts; for every (caller, callee) *pair* and (caller, ingress) *route*
+seen in the last 7 days a small record in an expiring hash table (the distinct-callee,
+call-back and rotation sketches). ``sweep`` drops pairs and routes idle for 7 days and
+evicts numbers idle that long, or the least recently seen beyond ``max_numbers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+
+from callwarden.stream.calls import Calls
+from callwarden.stream.ring import DayRing, R
+
+# number counters (one day cell each)
+(N, ANS, SHORT, DEAD, REJ, NIGHT, MISM, ATTA, ATTC, GAPN, GAPS, GAPSS, OVL, INB, HOURS, HMAX,
+ DCALLEE, CB, PRIOR1, PRIOR7, SEQ, DINB, ROUTES, CB1) = range(24)  # fmt: skip
+# Histogram edges for quantiles: geometric, so the relative error is alike at every scale.
+TALK_EDGES = np.r_[0.0, np.geomspace(1.0, 7200.0, 20)]
+GAP_EDGES = np.r_[0.0, np.geomspace(1.0, 7 * 86400.0, 20)]
+TALK0 = 24
+GAP0 = TALK0 + len(TALK_EDGES) - 1
+NUMBER_WIDTH = GAP0 + len(GAP_EDGES) - 1
+# ingress counters
+(I_N, I_ANS, I_SHORT, I_DEAD, I_REJ, I_MISM, I_ATTA, I_ATTC, I_UNAL, I_DCALLERS, I_HMAX,
+ I_SHORTN) = range(12)  # fmt: skip
+INGRESS_WIDTH = 12
+
+DAY_S = 86400
+HOUR_CELLS = 48
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    tz_hours: int = 8
+    window_days: int = 7
+    idle_evict_s: float = 7 * DAY_S  # a number silent this long is forgotten
+    max_numbers: int = 5_000_000  # beyond this the least recently seen are evicted
+    sweep_every_s: float = 3600.0
+    initial_numbers: int = 65536  # capacity allocated up front (doubles when full)
+
+
+class _Table:
+    """An expiring hash table of int64 keys -> dense indices with a free list."""
+
+    def __init__(self) -> None:
+        self.index: dict[int, int] = {}
+        self.free: list[int] = []
+        self.size = 0  # high-water mark of indices handed out
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        # map() calls dict.get in C, without a Python frame per key
+        found = list(map(self.index.get, keys.tolist(), repeat(-1, len(keys))))
+        return np.array(found, dtype=np.int64)
+
+    def insert(self, keys: np.ndarray) -> np.ndarray:
+        n = len(keys)
+        reuse = self.free[-n:] if n <= len(self.free) else list(self.free)
+        del self.free[len(self.free) - len(reuse) :]
+        fresh = list(range(self.size, self.size + n - len(reuse)))
+        self.size += len(fresh)
+        idx = np.array(reuse + fresh, dtype=np.int64)
+        self.index.update(zip(keys.tolist(), idx.tolist(), strict=True))
+        return idx
+
+    def delete(self, keys: np.ndarray, idx: np.ndarray) -> None:
+        pop = self.index.pop
+        for k in keys.tolist():
+            pop(k, None)
+        self.free.extend(idx.tolist())
+
+
+def _grow(arr: np.ndarray, n: int, fill: float | int = 0) -> np.ndarray:
+    if n <= len(arr):
+        return arr
+    out = np.full((max(n, 2 * len(arr)),) + arr.shape[1:], fill, dtype=arr.dtype)
+    out[: len(arr)] = arr
+    return out
+
+
+class StreamState:
+    """State of every tracked number, pair, route and ingress."""
+
+    def __init__(self, config: StateConfig | None = None) -> None:
+        self.config = config or StateConfig()
+        self.slots = _Table()
+        cap = self.config.initial_numbers
+        self.key = np.full(cap, -1, np.int64)
+        self.first_seen = np.zeros(cap)
+        self.last_seen = np.zeros(cap)
+        self.out_day = np.full(cap, -1, np.int32)  # last local day the number placed a call
+        self.cur_hour = np.full(cap, -1, np.int64)
+        self.cur_n = np.zeros(cap, np.float32)
+        self.last_ts = np.full(cap, np.nan)
+        self.last_end = np.full(cap, np.nan)
+        self.last_callee = np.full(cap, -1, np.int64)
+        self.unalloc = np.full(cap, -1, np.int8)  # -1 unknown (no registry)
+        self.main_ing = np.full(cap, -1, np.int32)
+        self.main_n = np.zeros(cap, np.float32)
+        self.main_day = np.full(cap, -1, np.int32)
+        self.changed = np.zeros(cap, bool)  # state moved since the verdict was computed
+        self.ring = DayRing(NUMBER_WIDTH, cap)
+        self.pairs = _Table()
+        self.p_key = np.zeros(0, np.int64)
+        self.p_first = np.zeros(0)
+        self.p_last = np.zeros(0)
+        self.p_day = np.zeros(0, np.int32)
+        self.p_flags = np.zeros(0, np.int8)  # bit 0 called back, 1 prior contact, 2 back today
+        self.p_dayfirst = np.zeros(0)  # first call of the pair's current day
+        self.routes = _Table()
+        self.r_key = np.zeros(0, np.int64)
+        self.r_last = np.zeros(0)
+        self.r_day = np.zeros(0, np.int32)
+        self.r_n = np.zeros(0, np.float32)
+        self.ingress = DayRing(INGRESS_WIDTH, 64)
+        self.ingress_rank = np.zeros(64, np.int64)  # name order: ties of the main ingress
+        self.i_hid = np.full((64, HOUR_CELLS), -1, np.int64)  # clock hours per ingress
+        self.i_hn = np.zeros((64, HOUR_CELLS), np.float32)
+        self.now = 0.0
+        self._next_sweep = 0.0
+        self.evicted = 0
+
+    # -- slots -----------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.slots.index)
+
+    def slot_of(self, keys: np.ndarray, create: bool = False, now: float = 0.0) -> np.ndarray:
+        """Slot per number key; -1 where unknown (or, with ``create``, a new slot)."""
+        slots = self.slots.lookup(keys)
+        miss = slots < 0
+        if create and miss.any():
+            new_keys, inv = np.unique(keys[miss], return_inverse=True)
+            idx = self.slots.insert(new_keys)
+            self._ensure(self.slots.size)
+            self.key[idx] = new_keys
+            self.first_seen[idx] = np.inf
+            self.last_seen[idx] = now
+            slots[miss] = idx[inv]
+        return slots
+
+    def _ensure(self, n: int) -> None:
+        if n <= len(self.key):
+            return
+        for name, fill in (("key", -1), ("first_seen", 0), ("last_seen", 0), ("out_day", -1),
+                           ("cur_hour", -1), ("cur_n", 0), ("last_ts", np.nan),
+                           ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
+                           ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0)):  # fmt: skip
+            setattr(self, name, _grow(getattr(self, name), n, fill))
+        self.ring.grow(len(self.key))
+
+    def day_of(self, ts: np.ndarray) -> np.ndarray:
+        return ((ts + self.config.tz_hours * 3600) // DAY_S).astype(np.int32)
+
+    # -- ingesting CDRs --------------------------------------------------------------------
+    def ingest(self, c: Calls, unallocated: np.ndarray | None = None) -> None:
+        """Fold CDRs (sorted by ``end_ts``, all written by now) into the state."""
+        ok = (c.caller_key >= 0) & (c.callee_key >= 0)
+        if not ok.all():
+            c = c.take(np.flatnonzero(ok))
+            unallocated = unallocated[ok] if unallocated is not None else None
+        if not len(c):
+            return
+        self.now = max(self.now, float(c.end_ts[-1]))
+        a = self.slot_of(c.caller_key, create=True, now=float(c.ts[0]))
+        b = self.slot_of(c.callee_key, create=True, now=float(c.ts[0]))
+        if unallocated is not None:
+            self.unalloc[a] = unallocated.astype(np.int8)
+        day = self.day_of(c.ts)
+        for s in (a, b):
+            np.minimum.at(self.first_seen, s, c.ts)
+            np.maximum.at(self.last_seen, s, c.end_ts)
+        keep = self.ring.live(a, day)
+        self.ring.live(b, day)
+        if not keep.all():  # a record older than its cell's day: too late to count
+            c, a, b, day = c.take(keep), a[keep], b[keep], day[keep]
+        self._counters(c, a, day)
+        self._hours(a, day, c.ts)
+        self._gaps(c, a, day)
+        self._pairs(c, a, b, day)
+        self._routes(c, a, day)
+        self.ring.add(b, day, INB, 1.0)
+        np.maximum.at(self.out_day, a, day)
+        self.changed[a] = True
+        self.changed[b] = True
+
+    def _counters(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
+        local = (c.ts + self.config.tz_hours * 3600) % DAY_S
+        short = (c.ans == 1) & (c.talk < 10)
+        night = (local >= 75600) | (local < 28800)
+        vals = np.stack(
+            [np.ones(len(a)), c.ans, short, c.dead, c.rejected, night, c.mismatch, c.attest_a,
+             c.attest_c], axis=1,
+        ).astype(np.float32)  # fmt: skip
+        self.ring.add_many(a, day, [N, ANS, SHORT, DEAD, REJ, NIGHT, MISM, ATTA, ATTC], vals)
+        answered = c.ans == 1
+        bins = np.clip(
+            np.searchsorted(TALK_EDGES, c.talk[answered], "right") - 1, 0, len(TALK_EDGES) - 2
+        )
+        np.add.at(self.ring.acc, (a[answered], day[answered] % R, TALK0 + bins), 1.0)
+        # ingress counters
+        g = c.ingress >= 0
+        if g.any():
+            i, d = c.ingress[g], day[g]
+            self._ensure_ingress(int(i.max()) + 1)
+            self.ingress.live(i, d)
+            ivals = np.concatenate(
+                [vals[g][:, [0, 1, 2, 3, 4, 6, 7, 8]], (self.unalloc[a[g]] == 1)[:, None]], axis=1
+            ).astype(np.float32)
+            cols = [I_N, I_ANS, I_SHORT, I_DEAD, I_REJ, I_MISM, I_ATTA, I_ATTC, I_UNAL]
+            self.ingress.add_many(i, d, cols, ivals)
+            self._ingress_hours(i, d, c.ts[g])
+
+    def _ensure_ingress(self, n: int) -> None:
+        if n > self.ingress.cap:
+            cap = max(n, 2 * self.ingress.cap)
+            self.ingress.grow(cap)
+            self.i_hid = _grow(self.i_hid, cap, -1)
+            self.i_hn = _grow(self.i_hn, cap, 0)
+            self.ingress_rank = _grow(self.ingress_rank, cap, 0)
+
+    def set_ingress_names(self, names: list[str]) -> None:
+        """Name order of the ingress codes (the batch breaks main-ingress ties by name)."""
+        self._ensure_ingress(len(names))
+        order = np.argsort(np.array(names, dtype=object), kind="stable")
+        self.ingress_rank[order] = np.arange(len(names))
+
+    @staticmethod
+    def _hour_counts(
+        rows: np.ndarray, ts: np.ndarray, cur_hour: np.ndarray, cur_n: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Update each row's current-hour count; returns (rows, hours, counts, new_hour) per
+        distinct (row, hour) in this update. An hour earlier than the row's current one (a
+        late CDR) starts no new hour and only counts alone (it cannot raise the peak much)."""
+        hour = (ts // 3600).astype(np.int64)
+        key = rows.astype(np.int64) * (1 << 32) + hour
+        uk, cnt = np.unique(key, return_counts=True)
+        r, h = uk >> 32, uk & ((1 << 32) - 1)
+        same = h == cur_hour[r]
+        n = cnt.astype(np.float32) + np.where(same, cur_n[r], 0.0).astype(np.float32)
+        new = h > cur_hour[r]
+        # the latest hour per row becomes the current one (uk is sorted by row, then hour)
+        last = np.r_[r[1:] != r[:-1], True]
+        upd = last & (h >= cur_hour[r])
+        cur_hour[r[upd]] = h[upd]
+        cur_n[r[upd]] = n[upd]
+        return r, h, n, new
+
+    def _hours(self, a: np.ndarray, day: np.ndarray, ts: np.ndarray) -> None:
+        r, h, n, new = self._hour_counts(a, ts, self.cur_hour, self.cur_n)
+        d = self.day_of(h * 3600.0)
+        self.ring.live(r, d)
+        self.ring.maximum(r, d, HMAX, n)
+        self.ring.add(r[new], d[new], HOURS, 1.0)
+
+    def _ingress_hours(self, i: np.ndarray, d: np.ndarray, ts: np.ndarray) -> None:
+        """Ingresses carry steady traffic, so late CDRs are common: keep 48 clock hours."""
+        hour = (ts // 3600).astype(np.int64)
+        key = i.astype(np.int64) * (1 << 32) + hour
+        uk, cnt = np.unique(key, return_counts=True)
+        r, h = uk >> 32, uk & ((1 << 32) - 1)
+        cell = h % HOUR_CELLS
+        held = self.i_hid[r, cell]
+        ok = h >= held
+        r, h, cell, cnt, held = r[ok], h[ok], cell[ok], cnt[ok], held[ok]
+        reset = h > held
+        self.i_hn[r[reset], cell[reset]] = 0.0
+        self.i_hid[r, cell] = h
+        self.i_hn[r, cell] += cnt
+        dd = self.day_of(h * 3600.0)
+        self.ingress.live(r, dd)
+        self.ingress.maximum(r, dd, I_HMAX, self.i_hn[r, cell])
+
+    def _gaps(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
+        """Gaps between a number's consecutive calls, in arrival order (see docs/streaming.md)."""
+        order = np.lexsort((c.ts, a))
+        sa, sts, send, sday = a[order], c.ts[order], c.end_ts[order], day[order]
+        first = np.r_[True, sa[1:] != sa[:-1]]
+        prev_ts = np.where(first, self.last_ts[sa], np.r_[np.nan, sts[:-1]])
+        prev_end = np.where(first, self.last_end[sa], np.r_[np.nan, send[:-1]])
+        gap = sts - prev_ts
+        has = ~np.isnan(gap) & (gap >= 0)
+        g = np.where(has, gap, 0.0)
+        ovl = sts < np.nan_to_num(prev_end, nan=-1.0)
+        vals = np.stack([has, g, g * g, ovl], axis=1).astype(np.float32)
+        self.ring.add_many(sa, sday, [GAPN, GAPS, GAPSS, OVL], vals)
+        bins = np.clip(np.searchsorted(GAP_EDGES, g[has], "right") - 1, 0, len(GAP_EDGES) - 2)
+        np.add.at(self.ring.acc, (sa[has], sday[has] % R, GAP0 + bins), 1.0)
+        last = np.r_[sa[1:] != sa[:-1], True]
+        later = sts[last] >= np.nan_to_num(self.last_ts[sa[last]], nan=-np.inf)
+        self.last_ts[sa[last][later]] = sts[last][later]
+        self.last_end[sa[last][later]] = send[last][later]
+
+    def _move(
+        self, rows: np.ndarray, old: np.ndarray, new: np.ndarray, col: int, w: np.ndarray
+    ) -> None:
+        """Move a distinct-count contribution from day ``old`` (if still held) to day ``new``."""
+        had = old >= 0
+        if had.any():
+            self.ring.add(rows[had], old[had], col, -w[had])
+        self.ring.add(rows, new, col, w)
+
+    def _pairs(self, c: Calls, a: np.ndarray, b: np.ndarray, day: np.ndarray) -> None:
+        keys = a.astype(np.int64) * (1 << 32) + b
+        uk, first = np.unique(keys, return_index=True)
+        last = len(keys) - 1 - np.unique(keys[::-1], return_index=True)[1]
+        ua, ub, uday, ucallee = a[first], b[first], day[last], c.callee_key[first]
+        uts = c.ts[first]
+        idx = self.pairs.lookup(uk)
+        new = idx < 0
+        if new.any():
+            fresh = self.pairs.insert(uk[new])
+            n = self.pairs.size
+            self.p_key, self.p_first, self.p_last, self.p_dayfirst = (
+                _grow(x, n) for x in (self.p_key, self.p_first, self.p_last, self.p_dayfirst)
+            )
+            self.p_day, self.p_flags = _grow(self.p_day, n, -1), _grow(self.p_flags, n)
+            self.p_key[fresh] = uk[new]
+            self.p_first[fresh] = uts[new]
+            self.p_day[fresh] = -1
+            self.p_flags[fresh] = 0
+            idx[new] = fresh
+        # the reverse direction (looked up after insertion: both may be new in one batch)
+        rev = self.pairs.lookup(ub.astype(np.int64) * (1 << 32) + ua)
+        rfirst = np.where(rev >= 0, self.p_first[np.maximum(rev, 0)], np.inf)
+        if new.any():
+            self.p_flags[idx[new]] = np.where(rfirst[new] < uts[new], 2, 0).astype(np.int8)
+        old_day = self.p_day[idx]
+        moved = old_day < uday
+        if moved.any():
+            r, o, d, i = ua[moved], old_day[moved], uday[moved], idx[moved]
+            one = np.ones(len(r), np.float32)
+            flags = self.p_flags[i]
+            self._move(ub[moved], o, d, DINB, one)
+            earlier = (o >= 0) | (rfirst[moved] < uts[moved])
+            step = np.abs(ucallee[moved] - self.last_callee[r])
+            seq = (step > 0) & (step <= 10)
+            moving = np.stack([one, (flags & 2) > 0, (flags & 1) > 0], axis=1).astype(np.float32)
+            had = o >= 0
+            if had.any():
+                self.ring.add_many(r[had], o[had], [DCALLEE, PRIOR7, CB], -moving[had])
+            vals = np.concatenate([moving, np.stack([earlier, seq], axis=1)], axis=1)
+            self.ring.add_many(r, d, [DCALLEE, PRIOR7, CB, PRIOR1, SEQ], vals.astype(np.float32))
+            self.p_day[i] = d
+            self.p_dayfirst[i] = uts[moved]
+            self.p_flags[i] &= ~np.int8(4)
+        self.p_last[idx] = np.maximum(self.p_last[idx], c.ts[last])
+        self.last_callee[ua] = ucallee
+        # call-backs: this call answers an earlier call of the callee to the caller
+        back = rev >= 0
+        if back.any():
+            ri, when = rev[back], c.ts[last][back]
+            ever = ((self.p_flags[ri] & 1) == 0) & (self.p_first[ri] <= when)
+            today = ((self.p_flags[ri] & 4) == 0) & (self.p_dayfirst[ri] <= when)
+            for bit, col, due in ((1, CB, ever), (4, CB1, today)):
+                rows = np.unique(ri[due])
+                if len(rows):
+                    self.p_flags[rows] |= np.int8(bit)
+                    self.ring.add(self.p_key[rows] >> 32, self.p_day[rows], col, 1.0)
+
+    def _routes(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
+        g = c.ingress >= 0
+        if not g.any():
+            return
+        a, day, ing, ts = a[g], day[g], c.ingress[g].astype(np.int64), c.ts[g]
+        keys = a.astype(np.int64) * (1 << 20) + ing
+        uk, first, cnt = np.unique(keys, return_index=True, return_counts=True)
+        ua, ui, ud = a[first], ing[first], day[first]
+        idx = self.routes.lookup(uk)
+        new = idx < 0
+        if new.any():
+            fresh = self.routes.insert(uk[new])
+            n = self.routes.size
+            self.r_key, self.r_last = _grow(self.r_key, n), _grow(self.r_last, n)
+            self.r_day, self.r_n = _grow(self.r_day, n, -1), _grow(self.r_n, n)
+            self.r_key[fresh] = uk[new]
+            self.r_day[fresh] = -1
+            self.r_n[fresh] = 0
+            idx[new] = fresh
+        old = self.r_day[idx]
+        moved = old < ud
+        if moved.any():
+            one = np.ones(int(moved.sum()), np.float32)
+            self._move(ua[moved], old[moved], ud[moved], ROUTES, one)
+            self.ingress.live(ui[moved], ud[moved])
+            had = old[moved] >= 0
+            if had.any():
+                self.ingress.add(ui[moved][had], old[moved][had], I_DCALLERS, -one[had])
+            self.ingress.add(ui[moved], ud[moved], I_DCALLERS, one)
+        n = np.where(moved, 0.0, self.r_n[idx]) + cnt
+        self.r_n[idx] = n
+        self.r_day[idx] = np.maximum(old, ud)
+        self.r_last[idx] = np.maximum(self.r_last[idx], ts[first])
+        # the number's main ingress of the day: the route with most calls that day
+        cur = self.main_ing[ua]
+        rank = self.ingress_rank
+        tie = (n == self.main_n[ua]) & (rank[ui] < rank[np.maximum(cur, 0)])
+        better = (self.main_day[ua] < ud) | (n > self.main_n[ua]) | tie
+        self.main_ing[ua[better]] = ui[better].astype(np.int32)
+        self.main_n[ua[better]] = n[better]
+        self.main_day[ua[better]] = ud[better]
+
+    # -- expiry and eviction ---------------------------------------------------------------
+    def sweep(self, now: float) -> int:
+        """Expire pairs and routes idle for the window, evict idle numbers; returns evictions."""
+        if now < self._next_sweep:
+            return 0
+        self._next_sweep = now + self.config.sweep_every_s
+        horizon = now - self.config.window_days * DAY_S
+        n = self.slots.size
+        live = self.key[:n] >= 0
+        idle = live & (self.last_seen[:n] < now - self.config.idle_evict_s)
+        extra = int(live.sum() - idle.sum()) - self.config.max_numbers
+        if extra > 0:
+            cand = np.flatnonzero(live & ~idle)
+            oldest = cand[np.argpartition(self.last_seen[cand], extra)[:extra]]
+            idle[oldest] = True
+        gone = np.flatnonzero(idle)
+        self._expire_pairs(horizon, gone)
+        if len(gone):
+            self.slots.delete(self.key[gone], gone)
+            self.key[gone] = -1
+            self.ring.clear(gone)
+            for name, fill in (("out_day", -1), ("cur_hour", -1), ("cur_n", 0), ("last_ts", np.nan),
+                               ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
+                               ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0),
+                               ("first_seen", 0), ("last_seen", 0)):  # fmt: skip
+                getattr(self, name)[gone] = fill
+            self.evicted += len(gone)
+        return int(len(gone))
+
+    def _expire_pairs(self, horizon: float, gone: np.ndarray) -> None:
+        dead_slot = np.zeros(len(self.key), bool)
+        dead_slot[gone] = True
+        n = self.pairs.size
+        if n:
+            used = self.p_day[:n] >= 0
+            k = self.p_key[:n]
+            drop = used & (
+                (self.p_last[:n] < horizon) | dead_slot[k >> 32] | dead_slot[k & 0xFFFFFFFF]
+            )
+            i = np.flatnonzero(drop)
+            self.pairs.delete(k[i], i)
+            self.p_day[i] = -1
+            self.p_flags[i] = 0
+        n = self.routes.size
+        if n:
+            used = self.r_day[:n] >= 0
+            k = self.r_key[:n]
+            drop = used & ((self.r_last[:n] < horizon) | dead_slot[k >> 20])
+            i = np.flatnonzero(drop)
+            self.routes.delete(k[i], i)
+            self.r_day[i] = -1
+
+    def memory(self) -> dict[str, float]:
+        """Bytes held, and per tracked number (arrays at capacity plus hash-table entries)."""
+        per_slot = sum(getattr(self, f).itemsize for f in (
+            "key", "first_seen", "last_seen", "out_day", "cur_hour", "cur_n", "last_ts",
+            "last_end", "last_callee", "unalloc", "main_ing", "main_n", "main_day", "changed",
+        )) + self.ring.nbytes_per_row()  # fmt: skip
+        dict_entry = 104.0  # CPython dict slot + int key + int value, measured with sys.getsizeof
+        numbers, pairs, routes = (
+            len(self.slots.index),
+            len(self.pairs.index),
+            len(self.routes.index),
+        )
+        pair_bytes = pairs * (dict_entry + 8 * 3 + 4 + 1)
+        route_bytes = routes * (dict_entry + 8 * 2 + 4 + 4)
+        number_bytes = numbers * (per_slot + dict_entry)
+        total = number_bytes + pair_bytes + route_bytes
+        return {
+            "numbers": numbers,
+            "pairs": pairs,
+            "routes": routes,
+            "bytes_per_number_slot": per_slot + dict_entry,
+            "bytes_total": total,
+            "bytes_per_tracked_number": total / max(numbers, 1),
+        }
