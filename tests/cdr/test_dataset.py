@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
@@ -81,3 +82,39 @@ def test_one_ingest_per_folder_and_stale_parts_removed(tmp_path: Path) -> None:
     ingest([DATA / "small.jsonl"], out)
     assert not stale.exists()
     assert load_cdrs(out).num_rows == 6
+
+
+def test_many_inputs_make_one_part_per_day_and_a_failed_run_writes_nothing(tmp_path: Path) -> None:
+    import pytest
+
+    from callwarden.errors import InputError
+
+    inputs = []
+    for i in range(3):
+        path = tmp_path / f"hour{i}.csv"
+        path.write_text(
+            "start_time,caller,callee,duration_s\n"
+            f"2026-11-28 0{i}:00:00,13800138000,95588,{i}\n"
+            f"2026-11-29 0{i}:00:00,13800138000,95588,{i}\n"
+        )
+        inputs.append(path)
+    ingest(inputs, tmp_path / "out")
+    parts = sorted(p.parent.name for p in (tmp_path / "out" / "cdrs").rglob("*.parquet"))
+    assert parts == ["day=2026-11-27", "day=2026-11-28"]  # one part per day, not per file
+    assert load_cdrs(tmp_path / "out").num_rows == 6
+    # A run that fails half-way leaves the dataset as it was (its parts are never renamed).
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_text(
+        "start_time,caller,callee,duration_s\n2026-11-30 09:00:00,13800138000,95588,1\n"
+    )
+    rows = "".join(f"2026-11-30 10:00:00,139{i:08d},95588,1\n" for i in range(200_000))
+    packed = gzip.compress(("start_time,caller,callee,duration_s\n" + rows).encode())
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(packed[: len(packed) // 2] + b"\x00" * 64 + packed[len(packed) // 2 :])
+    with pytest.raises(InputError, match="broken.csv.gz"):
+        ingest([fresh, broken], tmp_path / "out", batch_rows=50_000)
+    assert load_cdrs(tmp_path / "out").num_rows == 6
+    assert list((tmp_path / "out").rglob("*.inprogress"))  # it failed mid-run, after `fresh`
+    ingest([fresh], tmp_path / "out")  # the next run clears the leftovers and goes on
+    assert load_cdrs(tmp_path / "out").num_rows == 7
+    assert not list((tmp_path / "out").rglob("*.inprogress"))

@@ -2,14 +2,14 @@
 
 Layout of ``DIR``::
 
-    cdrs/day=YYYY-MM-DD/part-<run>-<file>.parquet   canonical rows (day = UTC date of start_time)
+    cdrs/day=YYYY-MM-DD/part-<run>-<n>.parquet      canonical rows (day = UTC date of start_time)
     quarantine.csv                                   run, source, line, reason, detail, raw
     ingest-summary.json                              the latest run's counts
     ingest-log.jsonl                                 one summary line per run
 
 Idempotent by ``call_id``: rows whose id is already stored (or seen earlier in the run) are
-counted as duplicates and not written again. Part files are written under a temporary name
-and renamed when complete, so a crash leaves no half file behind for readers.
+counted as duplicates and not written again. A run's parts are written under temporary names
+and renamed together at its end, so a failed or crashed run adds nothing.
 """
 
 from __future__ import annotations
@@ -129,9 +129,10 @@ class _DayWriters:
     def __init__(self, root: Path, run: str) -> None:
         self.root, self.run = root, run
         self.known: dict[str, _KeySet] = {}
-        self.writers: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
+        # One part per (day, schema) for the whole run: many small inputs make few files.
+        self.writers: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, Path]] = {}
         self.days: set[str] = set()
-        self.file_index = 0
+        self.parts = 0
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self.jobs: list[Future[None]] = []
 
@@ -191,30 +192,39 @@ class _DayWriters:
             self.jobs.append(self.pool.submit(_write_rows, writer, table, rows))
 
     def _writer(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
-        if day not in self.writers:
+        key = (day, str(schema))
+        if key not in self.writers:
             folder = self.root / f"{PARTITION_COLUMN}={day}"
             folder.mkdir(parents=True, exist_ok=True)
-            final = folder / f"part-{self.run}-{self.file_index:04d}.parquet"
+            final = folder / f"part-{self.run}-{self.parts:04d}.parquet"
+            self.parts += 1
             tmp = folder / f".{final.name}.inprogress"
             low_cardinality = [c for c in _DICTIONARY_COLUMNS if c in schema.names]
             writer = pq.ParquetWriter(
                 tmp, schema, compression="lz4", use_dictionary=low_cardinality
             )
-            self.writers[day] = (writer, tmp, final)
-        return self.writers[day][0]
+            self.writers[key] = (writer, tmp, final)
+        return self.writers[key][0]
 
-    def close_file(self) -> None:
+    def flush(self) -> None:
         for job in self.jobs:
             job.result()
         self.jobs = []
+
+    def commit(self) -> None:
+        """Finish every part and give it its final name: the run's rows appear at once."""
+        self.flush()
         for writer, tmp, final in self.writers.values():
             writer.close()
             os.replace(tmp, final)
         self.writers = {}
-        self.file_index += 1
 
     def shutdown(self) -> None:
-        self.pool.shutdown(wait=True)
+        """Stop the writer thread; parts not committed keep their temporary names."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for writer, _, _ in self.writers.values():
+            writer.close()
+        self.writers = {}
 
 
 def _write_rows(writer: pq.ParquetWriter, table: pa.Table, rows: np.ndarray | None) -> None:
@@ -300,6 +310,7 @@ def _run(
                 _ingest_file(reader, workers, writers, qw, summary, mapping, tz, region)
                 if progress:
                     progress(f"{reader.path}: {summary.rows_read:,} rows read so far")
+            writers.commit()
         finally:
             workers.shutdown(wait=True, cancel_futures=True)
             writers.shutdown()
@@ -354,7 +365,7 @@ def _ingest_file(
             summary.fields_nulled[col] = summary.fields_nulled.get(col, 0) + n
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
-    writers.close_file()
+    writers.flush()
     records: list[tuple[int, str, str, str]] = [
         (m.line or 0, m.reason, "", m.text) for m in reader.malformed
     ]

@@ -125,7 +125,10 @@ def open_reader(
     kind = kind_of(path)
     cls = {"csv": CsvReader, "parquet": ParquetReader, "jsonl": JsonLinesReader}[kind or "csv"]
     reader = cls(path=path, mapping=mapping, encoding=encoding, batch_rows=batch_rows)
-    reader.open()  # type: ignore[attr-defined]
+    try:
+        reader.open()  # type: ignore[attr-defined]
+    except (OSError, pa.ArrowInvalid, UnicodeError) as exc:
+        raise InputError(f"{path}: cannot be read: {exc}") from exc
     return reader
 
 
@@ -238,7 +241,7 @@ class CsvReader(Reader):
                     pending, pending_rows = [], 0
             if pending:
                 yield partial(self._batch, pending, seen)
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.path}: cannot be read as CSV: {exc}") from exc
         self._bad_lines = np.empty(0, np.int64)
         if threaded_bad:  # Arrow's threaded reader does not number bad rows: rescan for them
