@@ -35,6 +35,10 @@ class TrainConfig:
     min_data_in_leaf: int = 20
     feature_fraction: float = 0.9
     extra_trees: bool = False
+    # Rare classes give tiny softmax hessians; without a floor and an L2 penalty, leaf values
+    # run to the thousands and ordinary numbers score 1.0 (seen at 100k subscribers).
+    min_sum_hessian_in_leaf: float = 1.0
+    lambda_l2: float = 1.0
     folds: int = 5
     objective: Objective = Objective.PRECISION
     target_precision: float = 0.999
@@ -46,6 +50,8 @@ class TrainConfig:
             "min_data_in_leaf": self.min_data_in_leaf,
             "feature_fraction": self.feature_fraction,
             "extra_trees": self.extra_trees,
+            "min_sum_hessian_in_leaf": self.min_sum_hessian_in_leaf,
+            "lambda_l2": self.lambda_l2,
             "seed": self.seed,
             "deterministic": True,
             "force_col_wise": True,
