@@ -1,7 +1,8 @@
 """Vectorised column parsers: text (or typed) columns in, canonical Arrow columns out.
 
-Each parser returns the parsed column and a boolean NumPy mask of values that were present but
-could not be read; the caller decides whether that quarantines the row or nulls the field.
+Each parser returns the parsed column and a boolean NumPy mask of values it could not read
+(``times`` counts blanks among them: ``split_blank`` separates the two on the failed rows
+only); the caller decides whether that quarantines the row or nulls the field.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 from .mapping import Convert
 
 _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
-_EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"  # epoch seconds, 2001..2286
+_EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"  # epoch seconds, 1973..2286
 _EPOCH_ANY = r"^\s*\d+(?:\.\d*)?\s*$"  # when a mapping names the unit
 _OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
 _TRUE = ("1", "true", "t", "yes", "y", "answered")
