@@ -1,12 +1,17 @@
 """Ordinary subscribers: a social graph with heavy-tailed degrees, reciprocity and rhythm.
 
-Model. Every subscriber has a lognormal activity; it draws ``1 + Poisson`` outgoing ties
-scaled by that activity (heavy-tailed degrees), to a subscriber of its own city
-(``local_share``), of the province, or to a number outside it (``remote_share``). A tie is
-undirected: each carries a lognormal call rate and a direction balance, so both ends call
-each other (reciprocity). Each day a tie places ``Poisson(rate)`` calls at the ``social``
-hourly profile, fewer at weekends. Missed calls are often returned within the hour. Besides
-their ties, subscribers call bank and insurer hotlines (the prior contact a bank's call-back
+Model. Every subscriber has a lognormal activity (how many calls they start) and ``1 +
+Poisson`` contacts scaled by it (heavy-tailed degrees). Contacts are implicit, so a
+million-subscriber graph costs no edge list: subscribers are shuffled within their city,
+and contact slot ``2m`` of a subscriber is the one ``d_m`` places ahead in that order, slot
+``2m + 1`` the one ``d_m`` behind, so if A has B in slot ``2m`` then B has A in slot
+``2m + 1``: ties are mutual (reciprocity) whenever both have that many contacts. A slot pair
+is local (same city, ``local_share``), province-wide, or a number outside the province
+(``remote_share``). A call goes to slot ``j`` with probability falling like ``1/j``: a few
+strong ties take most calls (the tie-strength skew of mobile-call graphs). Each day a
+subscriber starts ``Poisson(activity * calls_per_day)`` calls at the ``social`` hourly
+profile, fewer at weekends; missed calls are often returned within the hour. Besides their
+ties, subscribers call bank and insurer hotlines (the prior contact a bank's call-back
 answers) and occasionally misdial, reaching an unallocated number (cause 1).
 """
 
@@ -26,9 +31,12 @@ from callwarden.sim.calls import (
 )
 from callwarden.sim.world import SimContext
 
+MAX_SLOTS = 128  # contacts per subscriber at most (64 mutual offset pairs)
+LOCAL, PROVINCE, REMOTE = 0, 1, 2
+
 
 class Subscribers:
-    """The social graph is drawn once per run; :meth:`day` draws one day of its calls."""
+    """The implicit social graph is set up once per run; :meth:`day` draws a day's calls."""
 
     stream = 1
 
@@ -37,41 +45,31 @@ class Subscribers:
         rng = ctx.rng(self.stream, 0)
         n = len(ctx.subs)
         activity = rng.lognormal(0.0, p.activity_sigma, n)
-        activity /= activity.mean()
-        m_out = 1 + rng.poisson(np.maximum(p.contacts_mean / 2 - 1, 0.1) * activity)
-        # Subscribers are grouped by city, so repeating per-subscriber values keeps memory
-        # access sequential; only the partner draw is a random gather.
-        src = np.repeat(np.arange(n, dtype=np.int32), m_out)
-        e = len(src)
-        city = np.repeat(ctx.subs_city, m_out).astype(np.int64)
-        lo, size = ctx.city_bounds[city], np.diff(ctx.city_bounds)[city]
-        del city
-        u = rng.random(e, dtype=np.float32)
-        dst = lo + (rng.random(e, dtype=np.float32) * size).astype(np.int64)
-        del lo, size
-        far = u >= p.local_share
-        dst[far] = rng.integers(0, n, size=int(far.sum()))
-        dst = np.where(dst == src, (dst + 1) % n, dst)
-        self.a = np.repeat(ctx.subs.astype(np.int32), m_out)
-        self.b = ctx.subs.astype(np.int32)[dst]
-        del dst, src
-        remote = u >= 1.0 - p.remote_share
-        self.b[remote] = ctx.remote[rng.integers(0, len(ctx.remote), size=int(remote.sum()))]
-        w = np.exp(1.2 * rng.standard_normal(e, dtype=np.float32)) * np.repeat(
-            np.sqrt(activity).astype(np.float32), m_out
+        self.activity = (activity / activity.mean()).astype(np.float32)
+        extra = np.maximum(p.contacts_mean - 1.0, 0.1) * self.activity
+        self.degree = np.minimum(1 + rng.poisson(extra), MAX_SLOTS).astype(np.int32)
+        # A random order within each city (and over the province) places the contacts.
+        self.city = ctx.subs_city.astype(np.int32)
+        self.lo = ctx.city_bounds[:-1].astype(np.int32)
+        self.size = np.diff(ctx.city_bounds).astype(np.int32)
+        self.perm = np.concatenate(
+            [lo + rng.permutation(int(size)) for lo, size in zip(self.lo, self.size, strict=True)]
+        ).astype(np.int32)  # city-local rank -> subscriber
+        self.rank = np.empty(n, dtype=np.int32)
+        self.rank[self.perm] = np.arange(n, dtype=np.int32) - np.repeat(self.lo, self.size)
+        self.gperm = rng.permutation(n).astype(np.int32)  # province rank -> subscriber
+        self.grank = np.empty(n, dtype=np.int32)
+        self.grank[self.gperm] = np.arange(n, dtype=np.int32)
+        pairs = MAX_SLOTS // 2
+        u = rng.random(pairs)
+        self.kind = np.where(
+            u < p.local_share, LOCAL, np.where(u < 1.0 - p.remote_share, PROVINCE, REMOTE)
         )
-        rate = w * np.float32(n * p.calls_per_day / float(w.sum(dtype=np.float64)))
-        # Group ties by rate class (factors of 1.25) so a day's calls can be drawn by Poisson
-        # thinning in O(calls) instead of one Poisson draw per tie.
-        cls = np.floor(np.log(rate / rate.min()) * (1 / np.log(1.25))).astype(np.int16)
-        self.order = np.argsort(cls, kind="stable").astype(np.int32)  # ties grouped by class
-        self.rate = rate
-        counts = np.bincount(cls)
-        self.class_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self.class_size = counts.astype(np.int64)
-        # the top of each class interval bounds its rates (thinning accepts 80% or more)
-        self.class_max = float(rate.min()) * 1.25 ** (np.arange(len(counts)) + 1.0)
-        self.balance = rng.uniform(0.15, 0.85, e).astype(np.float32)  # who calls whom more
+        self.kind[0] = LOCAL  # the strongest tie is someone in town
+        self.offset = rng.random(pairs)  # as a fraction of the city (or province) size
+        self.remote_key = rng.integers(0, 2**31 - 1, size=pairs)
+        self.subs = ctx.subs.astype(np.int32)
+        self.remote = ctx.remote.astype(np.int32)
 
     def day(self, ctx: SimContext, day: int) -> list[CallBatch]:
         return self.side_calls(ctx, day) + self.graph_calls(ctx, day)
@@ -88,32 +86,48 @@ class Subscribers:
         p = ctx.scenario.subscriber
         rng = ctx.rng(self.stream, day + 1)
         factor = p.weekend_factor if ctx.weekday(day) >= 5 else 1.0
-        edge = self._draw_ties(rng, factor)
-        fwd = rng.random(len(edge), dtype=np.float32) < self.balance[edge]
-        a, b = self.a[edge], self.b[edge]
-        caller = np.where(fwd, a, b)
-        callee = np.where(fwd, b, a)
-        # The draws are exchangeable, so pairing them with sorted times gives calls in time
+        starts = rng.poisson(self.activity * np.float32(p.calls_per_day * factor))
+        who = rng.permutation(np.repeat(np.arange(len(starts), dtype=np.int32), starts))
+        caller, callee = self.contacts(rng, who)
+        # The calls are exchangeable, so pairing them with sorted times gives calls in time
         # order: the engine merges the other populations in without sorting millions of rows.
-        seconds = sorted_local_seconds(rng, len(edge), "social")
+        seconds = sorted_local_seconds(rng, len(caller), "social")
         batches = [self._calls(ctx, rng, day, caller, callee, seconds)]
         batches.append(self._callbacks(ctx, rng, day, batches[0]))
         return batches
 
-    def _draw_ties(self, rng: np.random.Generator, factor: float) -> np.ndarray:
-        """Tie of each call of the day, in random order: every tie gets Poisson(rate * factor)
-        calls. Candidates are drawn per rate class at the class's top rate and kept with
-        probability rate / top rate (Poisson thinning), which is exact."""
-        weight = self.class_size * self.class_max * factor
-        m = int(rng.poisson(weight.sum()))
-        cls = np.minimum(
-            np.searchsorted(np.cumsum(weight) / weight.sum(), rng.random(m), side="right"),
-            len(weight) - 1,
+    def contacts(self, rng: np.random.Generator, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(caller, callee) number rows for calls started by subscribers ``who``."""
+        deg = self.degree[who]
+        slot = np.minimum(
+            (deg.astype(np.float64) ** rng.random(len(who))).astype(np.int32) - 1, deg - 1
         )
-        slot = self.class_start[cls] + (rng.random(m) * self.class_size[cls]).astype(np.int64)
-        edge = self.order[slot]
-        keep = rng.random(m) * self.class_max[cls] < self.rate[edge]
-        return edge[keep]
+        pair, sign = slot // 2, 1 - 2 * (slot % 2)
+        kind = self.kind[pair]
+        partner = np.empty(len(who), dtype=np.int32)
+        local = kind == LOCAL
+        c = self.city[who[local]]
+        size = self.size[c]
+        step = np.maximum(1, (self.offset[pair[local]] * size).astype(np.int32)) * sign[local]
+        partner[local] = self.perm[self.lo[c] + (self.rank[who[local]] + step) % size]
+        wide = kind == PROVINCE
+        n = len(self.subs)
+        step = np.maximum(1, (self.offset[pair[wide]] * n).astype(np.int64)) * sign[wide]
+        partner[wide] = self.gperm[(self.grank[who[wide]] + step) % n]
+        far = kind == REMOTE
+        caller = self.subs[who]
+        callee = np.empty(len(who), dtype=np.int32)
+        callee[~far] = self.subs[partner[~far]]
+        # a remote contact: a number outside the province, who rings half the time
+        key = (who[far].astype(np.int64) * 2_654_435_761 + self.remote_key[pair[far]]) % len(
+            self.remote
+        )
+        remote = self.remote[key]
+        inbound = rng.random(int(far.sum())) < 0.5
+        callee[far] = np.where(inbound, caller[far], remote)
+        caller[far] = np.where(inbound, remote, caller[far])
+        same = caller == callee  # a city of one: nobody to call
+        return caller[~same], callee[~same]
 
     def _calls(
         self,
