@@ -86,9 +86,9 @@ def test_train_and_classify_text(tmp_path: Path) -> None:
         "--report",
         str(tmp_path / "r.json"),
     )
-    assert "baseline: 2-fold" in out and "ensemble / baseline" in out
+    assert "baseline: 2-fold" in out and "wordchar / baseline" in out
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert set(report) == {"baseline", "ensemble"}
+    assert set(report) == {"baseline", "wordchar"}
     new = tmp_path / "new.csv"
     pd.DataFrame(
         {"text": ["百万医疗险，住院都能报销，保费很低。", "地铁口两居，首付低，周末看房。"]}

@@ -175,7 +175,7 @@ def register_text(app: typer.Typer) -> None:
         text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
         label_column: str = typer.Option(..., help="column with the label"),
         out: Path | None = typer.Option(None, help="model folder to write"),
-        kind: str = typer.Option("ensemble", help="ensemble or baseline"),
+        kind: str = typer.Option("wordchar", help="wordchar (word+char n-grams) or baseline"),
         missing_label: str | None = typer.Option(None, help="label for rows that have none"),
         cv: int = typer.Option(0, help="also report k-fold cross-validation (0: none)"),
         baseline: bool = typer.Option(
