@@ -4,8 +4,10 @@ The platform rings the agent's own phone (leg 1: platform number -> agent), then
 customer showing the agent's number (leg 2: agent -> customer), both legs entering through the
 platform's ingress seconds apart. The network sees the agent only *receiving* calls.
 
-A chain ``X -> M`` then ``M -> Y`` through one ingress within ``max_gap_s`` is a candidate pair
-(found with an ASOF join, so a busy middle number costs one probe per leg, not n x m). A middle
+An answered chain ``X -> M`` then ``M -> Y`` through one ingress within ``max_gap_s`` is a
+candidate pair (an ASOF join on (number, ingress), after a semi-join keeps only legs
+out of numbers that were rung through that ingress, so a busy middle number costs one probe
+per leg, not n x m). A middle
 number M is judged over all its pairs:
 
 * ``pairs >= min_pairs``: a bridge is a habit, a single chain is a coincidence;
@@ -62,10 +64,15 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_bridge_pairs AS
+        WITH l1 AS (  -- answered legs into a number: the agent picks up before the customer rings
+            SELECT rid, ts, caller, callee, ing FROM cw_calls WHERE answered
+        ), l2 AS (
+            SELECT c.rid, c.ts, c.caller, c.callee, c.ing FROM cw_calls c
+            SEMI JOIN (SELECT DISTINCT callee, ing FROM l1) r ON r.callee = c.caller AND r.ing = c.ing
+        )
         SELECT l1.rid AS leg1_rid, l2.rid AS leg2_rid, l2.caller AS mid, l2.ing,
                l2.ts - l1.ts AS gap, l1.caller AS src, l2.callee AS dst
-        FROM cw_calls l2 ASOF JOIN cw_calls l1
-          ON l1.callee = l2.caller AND l1.ing = l2.ing AND l2.ts >= l1.ts
+        FROM l2 ASOF JOIN l1 ON l1.callee = l2.caller AND l1.ing = l2.ing AND l2.ts >= l1.ts
         WHERE l2.ts - l1.ts <= {float(cfg.max_gap_s)} AND l1.rid <> l2.rid
           AND l1.caller <> l2.callee
         """

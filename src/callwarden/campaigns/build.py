@@ -148,7 +148,7 @@ def build_campaigns(
     components(con, cfg.link)
 
     odd, ings = odd_numbers(con), ingress_names(con)
-    span = con.execute("SELECT min(ts), max(ts) FROM cw_calls").fetchone() or (0.0, 0.0)
+    span = con.execute("SELECT min(ts), max(ts) FROM cw_calls").fetchall()[0]
     days = max(((span[1] or 0.0) - (span[0] or 0.0)) / 86400.0, 1.0)
     members = _members(con, odd)
     scripts_by_comp = _scripts(con, scripts)
@@ -257,7 +257,8 @@ def _index_extras(
         """
         WITH lst AS (SELECT DISTINCT m.comp, c.callee FROM cw_calls c JOIN cw_members m USING (caller)),
         ci AS (SELECT DISTINCT m.comp, c.ing FROM cw_calls c JOIN cw_members m USING (caller)),
-        other AS (SELECT c.ing, c.callee FROM cw_calls c ANTI JOIN cw_members m USING (caller)),
+        other AS (SELECT c.ing, c.callee FROM cw_calls c SEMI JOIN (SELECT DISTINCT ing FROM ci) USING (ing)
+                  ANTI JOIN cw_members m USING (caller)),
         tot AS (SELECT ing, count(*) AS n FROM other GROUP BY ing),
         hit AS (SELECT l.comp, o.ing, count(*) AS k FROM other o JOIN lst l USING (callee) GROUP BY ALL)
         SELECT ci.comp, ci.ing, coalesce(hit.k, 0) / greatest(coalesce(tot.n, 0), 1)

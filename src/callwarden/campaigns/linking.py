@@ -56,34 +56,45 @@ class LinkConfig:
 
 
 def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
-    """``cw_prof``: per caller, volume, reach, answer rate, callbacks, modal ingress, span."""
+    """``cw_prof`` (every caller: volume, answer rate, span) and ``cw_cand`` (candidates).
+
+    Only cheap aggregates run over all calls; distinct callees, the modal ingress and the
+    callbacks are computed for the numbers that pass the volume and answer-rate gate.
+    """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE cw_prof AS
-        SELECT caller, count(*) AS calls, count(DISTINCT callee) AS callees,
-               avg(answered::INT) AS answer_rate, avg(dur) AS mean_dur,
-               min(ts) AS first_ts, max(ts) AS last_ts, mode(ing) AS ing,
-               count(DISTINCT ing) AS ingresses, sum((cause = 1)::INT) AS unalloc_callee_calls
+        SELECT caller, count(*) AS calls, avg(answered::INT) AS answer_rate,
+               min(ts) AS first_ts, max(ts) AS last_ts
         FROM cw_calls GROUP BY caller
         """
     )
-    # Callbacks are only worth counting for numbers that could be candidates at all.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cw_pre AS
+        WITH pre AS (
+            SELECT caller FROM cw_prof
+            WHERE calls >= {int(cfg.min_callees)} AND answer_rate <= {float(cfg.max_answer_rate)}
+        )
+        SELECT c.caller, count(DISTINCT c.callee) AS callees, mode(c.ing) AS ing
+        FROM cw_calls c SEMI JOIN pre USING (caller) GROUP BY c.caller
+        HAVING count(DISTINCT c.callee) >= {int(cfg.min_callees)}
+        """
+    )
+    # Callbacks: callees who called the number back and were answered.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_cand AS
-        WITH pre AS (
-            SELECT caller, callees FROM cw_prof
-            WHERE callees >= {int(cfg.min_callees)} AND answer_rate <= {float(cfg.max_answer_rate)}
-        ), out AS (
-            SELECT DISTINCT c.caller, c.callee FROM cw_calls c SEMI JOIN pre USING (caller)
+        WITH out AS (
+            SELECT DISTINCT c.caller, c.callee FROM cw_calls c SEMI JOIN cw_pre USING (caller)
         ), back AS (
             SELECT o.caller, count(DISTINCT o.callee) AS callbacks
             FROM out o JOIN cw_calls b ON b.caller = o.callee AND b.callee = o.caller AND b.answered
             GROUP BY o.caller
         )
-        SELECT pre.caller, coalesce(back.callbacks, 0) AS callbacks,
+        SELECT pre.caller, pre.ing, coalesce(back.callbacks, 0) AS callbacks,
                coalesce(back.callbacks, 0) / pre.callees AS callback_share
-        FROM pre LEFT JOIN back USING (caller)
+        FROM cw_pre pre LEFT JOIN back USING (caller)
         WHERE coalesce(back.callbacks, 0) / pre.callees <= {float(cfg.max_callback_share)}
         """
     )
@@ -156,7 +167,7 @@ def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     con.execute(
         f"""
         INSERT INTO cw_edges
-        WITH p AS (SELECT caller, ing, first_ts, last_ts FROM cw_prof SEMI JOIN cw_cand USING (caller)),
+        WITH p AS (SELECT caller, c.ing, first_ts, last_ts FROM cw_prof JOIN cw_cand c USING (caller)),
         x AS (SELECT caller, ing, last_ts, floor(last_ts / {float(cfg.handover_s)}) AS bk FROM p),
         y AS (SELECT caller, ing, first_ts, floor(first_ts / {float(cfg.handover_s)}) AS bk FROM p
               UNION ALL

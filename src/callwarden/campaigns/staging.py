@@ -24,8 +24,13 @@ def _num(col: str) -> str:
     # '+8613800138000' -> 8613800138000; anything else -> a negative surrogate (hash-based).
     return (
         f"coalesce(TRY_CAST(CASE WHEN {col} LIKE '+%' THEN substr({col}, 2) END AS BIGINT), "
-        f"-1 - (hash({col}) % 4611686018427387903)::BIGINT)"
+        f"-1 - (hash({col}) % 562949953421311)::BIGINT)"
     )
+
+
+def _digits(col: str) -> str:
+    # '+8613800138000' -> 8613800138000; NULL for anything else (handled as an odd number).
+    return f"TRY_CAST(CASE WHEN {col} LIKE '+%' THEN substr({col}, 2) END AS UBIGINT)::BIGINT"
 
 
 def render_number(n: int, odd: dict[int, str] | None = None) -> str:
@@ -74,27 +79,41 @@ def stage(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_calls AS
-        SELECT row_number() OVER () AS rid, {call_id}::VARCHAR AS call_id,
-               epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
-               {_num("caller")} AS caller, {_num("callee")} AS callee,
-               CASE WHEN nullif({asserted}, '') IS NULL THEN NULL ELSE {_num(asserted)} END AS asserted,
-               i.ing, coalesce({answered}, duration_s > 0) AS answered,
-               coalesce(duration_s, 0.0)::DOUBLE AS dur, {cause}::SMALLINT AS cause,
-               {region}::VARCHAR AS c_region, coalesce({ring}, 0.0)::DOUBLE AS ring
-        FROM cw_src JOIN cw_ingress i ON i.ing_name = coalesce({ingress}, '')
-        WHERE caller IS NOT NULL AND callee IS NOT NULL AND start_time IS NOT NULL
+        SELECT row_number() OVER () AS rid, call_id, ts, caller_n AS caller, callee_n AS callee,
+               asserted_n AS asserted, ing, answered, dur, cause, c_region, ring,
+               CASE WHEN caller_n IS NULL THEN caller END AS caller_s,
+               CASE WHEN callee_n IS NULL THEN callee END AS callee_s,
+               CASE WHEN asserted_n IS NULL THEN asserted_raw END AS asserted_s
+        FROM (
+            SELECT {call_id}::VARCHAR AS call_id, epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
+                   caller, callee, nullif({asserted}, '') AS asserted_raw,
+                   {_digits("caller")} AS caller_n, {_digits("callee")} AS callee_n,
+                   {_digits(f"nullif({asserted}, '')")} AS asserted_n,
+                   i.ing, coalesce({answered}, duration_s > 0) AS answered,
+                   coalesce(duration_s, 0.0)::DOUBLE AS dur, {cause}::SMALLINT AS cause,
+                   {region}::VARCHAR AS c_region, coalesce({ring}, 0.0)::DOUBLE AS ring
+            FROM cw_src JOIN cw_ingress i ON i.ing_name = coalesce({ingress}, '')
+            WHERE caller IS NOT NULL AND callee IS NOT NULL AND start_time IS NOT NULL
+        )
         """
     )
+    # The rare number that is not '+digits' gets a negative surrogate id, kept in cw_odd.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_odd AS
         SELECT DISTINCT {_num("s")} AS n, s FROM (
-            SELECT caller AS s FROM cw_src WHERE NOT regexp_full_match(caller, '[+][0-9]{{1,18}}')
-            UNION ALL
-            SELECT callee FROM cw_src WHERE NOT regexp_full_match(callee, '[+][0-9]{{1,18}}')
+            SELECT caller_s AS s FROM cw_calls WHERE caller_s IS NOT NULL
+            UNION ALL SELECT callee_s FROM cw_calls WHERE callee_s IS NOT NULL
+            UNION ALL SELECT asserted_s FROM cw_calls WHERE asserted_s IS NOT NULL
         )
         """
     )
+    if con.execute("SELECT count(*) FROM cw_odd").fetchall()[0][0]:
+        for col in ("caller", "callee", "asserted"):
+            con.execute(
+                f"UPDATE cw_calls SET {col} = o.n FROM cw_odd o "
+                f"WHERE cw_calls.{col}_s IS NOT NULL AND o.s = cw_calls.{col}_s"
+            ).fetchall()
     con.unregister("cw_src")
     return con
 
