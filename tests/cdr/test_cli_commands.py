@@ -71,3 +71,18 @@ def test_number_prints_one_json_object_per_number(
     assert [d["class"] for d in docs] == ["mobile", "fixed", "service", "invalid"]
     assert [d["allocated"] for d in docs] == [True, False, False, False]
     assert docs[0]["carrier"] == "中国移动" and docs[1]["city"] == "深圳市"
+
+
+def test_number_reads_stdin_in_bulk(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    lines = [f"1380013{i:04d}" for i in range(1500)] + ["95588", "junk"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    code, stdout, _ = _run(["number", "-"], capsys)
+    docs = [json.loads(line) for line in stdout.splitlines()]
+    assert code == 0 and len(docs) == len(lines)
+    assert docs[0]["e164"] == "+8613800130000" and docs[0]["province"] == "北京市"
+    assert docs[0]["carrier"] == "中国移动" and docs[0]["location"] == "北京市"
+    assert (docs[-2]["class"], docs[-1]["class"], docs[-1]["e164"]) == ("service", "invalid", None)

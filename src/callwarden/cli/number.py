@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+_SCALAR_MAX = 1000  # above this many numbers, the vectorised path
 
 
 def number_command(
     numbers: Annotated[
         list[str],
         typer.Argument(
-            help="Numbers in any common spelling (13800138000, 010-62345678, 95588...)."
+            help="Numbers in any common spelling (13800138000, 010-62345678, 95588...); "
+            "- reads them from standard input, one a line."
         ),
     ],
     region: Annotated[
@@ -31,15 +34,28 @@ def number_command(
 ) -> None:
     """Normalise numbers to E.164 and print class, 归属地 (province, city), carrier and allocation."""
     import json
+    import sys
 
-    from callwarden.numbers import AllocationRegistry, describe
+    from callwarden.numbers import AllocationRegistry, describe, describe_array, normalize_array
 
-    reg = AllocationRegistry.from_csv(registry, region) if registry else None
+    values: list[str] = []
     for raw in numbers:
-        info = describe(raw, region=region, lang=lang)
-        doc: dict[str, object] = {"input": raw, **info.to_dict()}
-        if reg is not None:
-            doc["allocated"] = bool(info.e164 and reg.is_allocated(info.e164))
+        if raw == "-":
+            values.extend(line.strip() for line in sys.stdin if line.strip())
+        else:
+            values.append(raw)
+    reg = AllocationRegistry.from_csv(registry, region) if registry else None
+    docs: list[dict[str, Any]]
+    if len(values) <= _SCALAR_MAX:
+        docs = [{"input": v, **describe(v, region=region, lang=lang).to_dict()} for v in values]
+    else:  # bulk: Arrow kernels, and one look-up per distinct prefix
+        table = describe_array(normalize_array(values, region), region=region, lang=lang)
+        docs = [{"input": v, **row} for v, row in zip(values, table.to_pylist(), strict=True)]
+    if reg is not None:
+        allocated = reg.is_allocated_array([d["e164"] for d in docs])
+        for doc, hit in zip(docs, allocated, strict=True):
+            doc["allocated"] = bool(hit)
+    for doc in docs:
         typer.echo(json.dumps(doc, ensure_ascii=False))
 
 

@@ -175,7 +175,7 @@ def describe_array(
 ) -> pa.Table:
     """Vectorised :func:`describe` over E.164 numbers: one row per input value.
 
-    Columns: ``e164, class, country, province, city, carrier``. Classes are computed with
+    Columns: ``e164, class, country, province, city, carrier, location``. Classes are computed with
     Arrow kernels; place and carrier once per distinct (9-digit prefix, class), the key of
     libphonenumber's data, so a million numbers cost a few thousand look-ups.
     """
@@ -194,12 +194,12 @@ def describe_array(
     positions = np.flatnonzero(ok)
     keys_at = indices[ok].astype(np.int64)
     first[keys_at[::-1]] = positions[::-1]  # the first number with each key represents it
-    facts: list[tuple[str | None, str | None, str | None, str | None]] = []
+    facts: list[tuple[str | None, str | None, str | None, str | None, str | None]] = []
     for i in first:
         e164 = arr[int(i)].as_py()
         info = _describe_e164(e164, NumberClass(classes[int(i)].as_py()), lang)
-        facts.append((info.country, info.province, info.city, info.carrier))
-    cols = list(zip(*facts, strict=True)) if facts else [(), (), (), ()]
+        facts.append((info.country, info.province, info.city, info.carrier, info.location))
+    cols = list(zip(*facts, strict=True)) if facts else [(), (), (), (), ()]
     idx = encoded.indices
     return pa.table(
         {
@@ -209,6 +209,7 @@ def describe_array(
             "province": pc.take(pa.array(cols[1], pa.string()), idx),
             "city": pc.take(pa.array(cols[2], pa.string()), idx),
             "carrier": pc.take(pa.array(cols[3], pa.string()), idx),
+            "location": pc.take(pa.array(cols[4], pa.string()), idx),
         }
     )
 
