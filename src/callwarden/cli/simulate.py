@@ -42,12 +42,21 @@ def register(app: typer.Typer) -> None:
             f"{m['days']} day(s), {m['subscribers']:,} subscribers) in {m['generation_seconds']:.1f} s -> {out}"
         )
         if summary:
-            from callwarden.sim.summary import operation_table, population_table, render
+            from callwarden.sim.summary import (
+                feature_auc_table,
+                operation_table,
+                population_table,
+                render,
+            )
 
             typer.echo(
                 "\npopulations (bridged calls counted once)\n" + render(population_table(result))
             )
             typer.echo("\noperations\n" + render(operation_table(result)))
+            typer.echo(
+                "\none feature alone, numbers with 20+ calls (AUC)\n"
+                + render(feature_auc_table(result))
+            )
         else:
             for name, count in m["calls_per_population"].items():
                 typer.echo(f"  {name:<12} {count:>10,}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from callwarden.sim.engine import SimResult
 
@@ -79,6 +80,62 @@ def population_table(result: SimResult) -> list[dict[str, Any]]:
 def operation_table(result: SimResult) -> list[dict[str, Any]]:
     """One row per harassment or fraud operation: attempts, caller IDs, answer rate."""
     return _query(result, OPERATION_SQL)
+
+
+FEATURE_SQL = """
+with per as (
+  select caller, count(*) n, median(duration_s) filter (where answered) talk,
+         avg(answered::int) answer_rate, count(distinct callee) callees
+  from cdrs c join truth t using (call_id)
+  where t.bridge_leg is distinct from 'agent' group by 1 having count(*) >= $min_calls),
+pairs as (select distinct caller, callee from cdrs)
+select l.label <> 'benign' as unwanted, per.n, per.talk, per.answer_rate,
+       (select count(*) from pairs q where q.callee = per.caller) / per.callees as called_back
+from per join labels l on l.number = per.caller
+"""
+
+
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Probability that a random unwanted number scores above a random benign one (ties 1/2)."""
+    order = np.argsort(score, kind="stable")
+    ranks = np.empty(len(score))
+    ranks[order] = np.arange(1, len(score) + 1)
+    for value in np.unique(score):  # average ranks of ties
+        tied = score == value
+        ranks[tied] = ranks[tied].mean()
+    pos = int(y.sum())
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * (len(y) - pos)))
+
+
+def feature_auc_table(result: SimResult, min_calls: int = 20) -> list[dict[str, Any]]:
+    """How well one feature alone separates harassment and fraud numbers from benign ones,
+    among numbers with at least ``min_calls`` calls: the AUC of volume (more is worse), talk
+    time, answer rate and callees calling back (less is worse)."""
+    con = duckdb.connect()
+    con.register("cdrs", result.cdrs)
+    con.register("truth", result.call_truth)
+    con.register("labels", result.labels)
+    rows = con.execute(FEATURE_SQL, {"min_calls": min_calls}).fetchall()
+    if not rows:
+        return []
+    y = np.array([r[0] for r in rows], dtype=bool)
+    if y.all() or not y.any():
+        return []
+    cols = np.array([[np.nan if v is None else float(v) for v in r[1:]] for r in rows])
+    out = []
+    for j, (name, sign) in enumerate(
+        (("calls", 1.0), ("talk_p50", -1.0), ("answer_rate", -1.0), ("called_back", -1.0))
+    ):
+        score = np.nan_to_num(sign * cols[:, j], nan=0.0)
+        out.append(
+            {
+                "feature": name,
+                "auc": _auc(y, score),
+                "unwanted": int(y.sum()),
+                "benign": int((~y).sum()),
+            }
+        )
+    return out
 
 
 def render(rows: list[dict[str, Any]]) -> str:
