@@ -119,6 +119,8 @@ def test_quarantine_reports_row_reason_detail_and_precedence() -> None:
     assert result.reasons() == {"bad_start_time": 2, "invalid_caller": 1}
     assert result.table.num_rows == 0
     assert {r.value for r in Reason} >= set(result.reasons())
+    kept, quarantine = canonicalize(t)  # unpacks like a pair too
+    assert kept.num_rows == 0 and quarantine.num_rows == 3
 
 
 def test_missing_required_column_names_it() -> None:

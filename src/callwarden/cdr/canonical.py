@@ -9,7 +9,7 @@ each rejected row with a stable reason code.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,6 +57,10 @@ class Canonical:
     nulled: dict[str, int] = field(default_factory=dict)  # optional fields unreadable -> null
     kept_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # input indices
     keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))  # call_id keys
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        """``kept, quarantine = canonicalize(batch)`` unpacks like a pair."""
+        return iter((self.table, self.quarantine))
 
     def reasons(self) -> dict[str, int]:
         if self.quarantine.num_rows == 0:
