@@ -118,7 +118,23 @@ class AllocationRegistry:
         return AllocationRegistry(np.concatenate([self._numbers, other._numbers]), ranges)
 
     def is_allocated(self, e164: str) -> bool:
-        return bool(self.is_allocated_array(pa.array([e164], pa.string()))[0])
+        """One number, for the per-call path: no Arrow round trip (same rule as the array form)."""
+        digits = e164[1:]
+        if not (
+            e164[:1] == "+" and 1 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()
+        ):
+            return False
+        key = int(digits) + len(digits) * _LEN_SHIFT
+        nums = self._numbers
+        if len(nums):
+            i = int(np.searchsorted(nums, key))
+            if i < len(nums) and int(nums[i]) == key:
+                return True
+        if len(self._starts):
+            j = int(np.searchsorted(self._starts, key, side="right")) - 1
+            if j >= 0 and key <= int(self._ends[j]):
+                return True
+        return False
 
     def is_allocated_array(self, e164: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
         """Boolean NumPy array: True where the number is listed or inside a listed range."""
