@@ -177,3 +177,75 @@ def test_transcripts_bots_keep_script_humans_answer(article: SimResult) -> None:
     assert humans_answering == humans_challenged
     cats = {t["category"] for t in article.transcripts if t["label"] == "harassment"}
     assert cats & {"insurance", "real_estate", "education", "medical", "loans"}
+
+
+def test_subscriber_graph_signature(article: SimResult) -> None:
+    """Heavy-tailed activity and degree, reciprocity, mostly local ties."""
+    con = joined(article)
+    p50, p99 = con.execute(
+        "select quantile_cont(n, 0.5), quantile_cont(n, 0.99) from "
+        "(select caller, count(*) n from c where population = 'subscriber' group by 1)"
+    ).fetchone()
+    assert p99 >= 5 * p50
+    reciprocated = con.execute(
+        """with p as (select distinct caller, callee from c where population = 'subscriber')
+           select avg((exists (select 1 from p q where q.caller = p.callee and q.callee = p.caller))::int) from p"""
+    ).fetchone()[0]
+    assert reciprocated > 0.25
+    same_city = con.execute(
+        "select avg((caller_region = callee_region)::int) from c where population = 'subscriber' "
+        "and caller like '+861%' and callee like '+861%'"
+    ).fetchone()[0]
+    assert 0.55 < same_city < 0.95
+
+
+def test_hard_negative_signatures(article: SimResult) -> None:
+    con = joined(article)
+    # banks: many callees had rung that hotline earlier in the day (prior contact)
+    prior = con.execute(
+        """select avg((exists (select 1 from c i where i.caller = o.callee and i.callee = o.caller
+                                and i.start_time < o.start_time))::int)
+           from c o where o.population = 'bank'"""
+    ).fetchone()[0]
+    assert prior > 0.15
+    # schools: one burst of reminders after school, within the hour
+    spread = con.execute(
+        "select max(epoch(m) - epoch(f)) from (select caller, min(start_time) f, max(start_time) m "
+        "from c where population = 'school' group by 1)"
+    ).fetchone()[0]
+    assert spread < 3600
+    hour = con.execute(
+        "select median(hour(start_time at time zone 'Asia/Shanghai')) from c where population = 'school'"
+    ).fetchone()[0]
+    assert hour == 16
+    # sales staff: clients ring back more than the callees of robocalls do
+    back = dict(
+        con.execute(
+            """with p as (select distinct caller, callee, population from c where bridge_leg is null)
+               select population, avg((exists (select 1 from c q where q.caller = p.callee
+                                               and q.callee = p.caller))::int)
+               from p where population in ('sales', 'ai_robocall') group by 1"""
+        ).fetchall()
+    )
+    assert back["sales"] > 1.5 * back["ai_robocall"]
+    # couriers call their own city
+    local = con.execute(
+        "select avg((caller_region = callee_region)::int) from c where population = 'courier' and callee like '+861%'"
+    ).fetchone()[0]
+    assert local > 0.9
+
+
+def test_clinic_reminders_follow_bookings() -> None:
+    from callwarden.sim import simulate
+
+    r = simulate("quiet", seed=3, days=2, subscribers=10_000)
+    con = joined(r)
+    share = con.execute(
+        """with booked as (select distinct caller p, callee clinic from c
+                           where (start_time at time zone 'Asia/Shanghai')::date = '2026-11-02'
+                             and callee in (select caller from c where population = 'clinic')),
+                reminded as (select callee p, caller clinic from c where population = 'clinic'
+                             and (start_time at time zone 'Asia/Shanghai')::date = '2026-11-03')
+           select avg(((p, clinic) in (select (p, clinic) from booked))::int) from reminded"""
+    ).fetchone()[0]
+    assert share > 0.3
