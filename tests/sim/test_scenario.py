@@ -60,3 +60,15 @@ def test_bad_arguments() -> None:
         simulate("quiet", seed=1, days=0, subscribers=5000)
     with pytest.raises(InputError):
         simulate("quiet", seed=1, subscribers=10)
+
+
+def test_public_names() -> None:
+    import callwarden.sim as sim
+
+    assert sorted(sim.__all__) == [
+        "Scenario",
+        "SimResult",
+        "load_scenario",
+        "simulate",
+        "write_sim",
+    ]
