@@ -14,7 +14,7 @@ from callwarden.store import ApiKey, Role
 from callwarden.store.io import e164, pattern
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.cw
     return state
 
@@ -22,7 +22,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_key(
+async def get_key(
     state: StateDep,
     authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
     x_api_key: Annotated[str | None, Header(description="API key (alternative header)")] = None,
@@ -47,7 +47,7 @@ AnyKey = Annotated[ApiKey, Depends(get_key)]
 def _require(*roles: Role):  # type: ignore[no-untyped-def]
     allowed = set(roles)
 
-    def check(key: AnyKey) -> ApiKey:
+    async def check(key: AnyKey) -> ApiKey:
         if key.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise ApiError(
@@ -78,7 +78,7 @@ def pattern_param(raw: str) -> str:
         raise ApiError(422, "validation_error", exc.message) from exc
 
 
-def subscriber_scope(
+async def subscriber_scope(
     key: PeopleKey,
     subscriber: Annotated[str, Path(description="the subscriber's number (E.164 or national)")],
 ) -> str:

@@ -40,15 +40,20 @@ class ApiSettings:
 
 
 class PolicyCache:
-    """LRU of subscriber policies; ``None`` (defaults) is cached too, so a subscriber without
-    settings costs one store read, not one per call."""
+    """LRU of subscriber policies. Most subscribers never change a setting: the set of those
+    who did is kept in memory, so a default subscriber costs no store read at all."""
 
-    def __init__(self, loader: Callable[[str], SubscriberPolicy | None], size: int) -> None:
+    def __init__(
+        self, loader: Callable[[str], SubscriberPolicy | None], customised: set[str], size: int
+    ) -> None:
         self._loader = loader
+        self._customised = customised
         self._size = size
         self._items: OrderedDict[str, SubscriberPolicy | None] = OrderedDict()
 
     def get(self, subscriber: str) -> SubscriberPolicy | None:
+        if subscriber not in self._customised:
+            return None
         try:
             self._items.move_to_end(subscriber)
             return self._items[subscriber]
@@ -59,7 +64,12 @@ class PolicyCache:
                 self._items.popitem(last=False)
             return pol
 
+    def preload(self, policies: dict[str, SubscriberPolicy]) -> None:
+        self._items.update(policies)
+
     def invalidate(self, subscriber: str) -> None:
+        """Call after any change to the subscriber's settings or lists."""
+        self._customised.add(subscriber)
         self._items.pop(subscriber, None)
 
 
@@ -122,7 +132,10 @@ class AppState:
         self.metrics = Metrics()
         self.verdicts: dict[str, Verdict] = store.load_verdicts()
         self.registry: Registry = store.load_registry()
-        self.policies = PolicyCache(store.load_policy, settings.policy_cache_size)
+        customised = store.customised_subscribers()
+        self.policies = PolicyCache(store.load_policy, customised, settings.policy_cache_size)
+        if len(customised) <= settings.policy_cache_size:  # all fit: warm the cache in bulk
+            self.policies.preload(store.load_policies())
         self.writes = WriteBehind(store, settings.flush_interval_s)
         self._keys: dict[str, ApiKey | None] = {}
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))

@@ -82,6 +82,36 @@ class SubscribersMixin(StoreBase):
                 raise NotFoundError(f"{pattern!r} is not in the {kind.value} list")
             self.audit(conn, actor, f"remove_{kind.value}", subscriber, {"pattern": pattern})
 
+    def customised_subscribers(self) -> set[str]:
+        """Subscribers with any setting or list entry; everyone else has the default policy."""
+        with self.engine.connect() as conn:
+            q = sa.union(sa.select(settings.c.subscriber), sa.select(list_entries.c.subscriber))
+            return {r[0] for r in conn.execute(q)}
+
+    def load_policies(self) -> dict[str, SubscriberPolicy]:
+        """Every customised subscriber's policy in two bulk reads (cache warm-up)."""
+        le = list_entries.c
+        with self.engine.connect() as conn:
+            srows = {r.subscriber: r for r in conn.execute(sa.select(settings))}
+            lists: dict[str, tuple[list[str], list[str]]] = {}
+            for sub, kind, pat in conn.execute(sa.select(le.subscriber, le.kind, le.pattern)):
+                allow, block = lists.setdefault(sub, ([], []))
+                (allow if kind == ListKind.ALLOW.value else block).append(pat)
+        out: dict[str, SubscriberPolicy] = {}
+        for sub in list(srows) + [s for s in lists if s not in srows]:
+            srow = srows.get(sub)
+            allow, block = lists.get(sub, ([], []))
+            out[sub] = SubscriberPolicy(
+                subscriber=sub,
+                protection=Protection(srow.protection) if srow else Protection.STANDARD,
+                refused_categories=frozenset(json.loads(srow.refused_categories))
+                if srow
+                else frozenset(),
+                allow=PatternSet.of(allow),
+                block=PatternSet.of(block),
+            )
+        return out
+
     def load_policy(self, subscriber: str) -> SubscriberPolicy | None:
         """The subscriber's settings and lists as the pure policy wants them; None if none set."""
         le = list_entries.c
