@@ -52,6 +52,66 @@ def baseline_per_call(n: int, seed: int = 0) -> int:
     return len(rows)
 
 
+def stage_cpu(subs: int, seed: int, scenario: str, reps: int = 3) -> list[tuple[str, float]]:
+    """CPU seconds of each stage of ``simulate()`` run alone on one thread, the minimum of
+    ``reps`` repetitions: a figure that the load of a shared machine disturbs less."""
+    import callwarden.sim.engine as E  # noqa: N812
+    from callwarden.sim.scenario import load_scenario
+    from callwarden.sim.transcripts import sample_transcripts
+    from callwarden.sim.world import build_world
+
+    out: list[tuple[str, float]] = []
+
+    def timed(name: str, f, n: int = reps):  # type: ignore[no-untyped-def]
+        best, result = float("inf"), None
+        for _ in range(n):
+            c = time.process_time()
+            result = f()
+            best = min(best, time.process_time() - c)
+        out.append((name, best))
+        return result
+
+    scen = load_scenario(scenario)
+    ctx = timed("world (numbers, subscribers)", lambda: build_world(scen, seed, 1, subs), 1)
+    social = timed("social graph set-up", lambda: E.Subscribers(ctx), 1)
+    models = [
+        m(ctx)
+        for m in (
+            E.Couriers,
+            E.AxbPlatforms,
+            E.Banks,
+            E.Clinics,
+            E.Schools,
+            E.Sales,
+            E.AiRobocalls,
+            E.HumanSeats,
+            E.FraudOps,
+        )
+    ]
+    graph = timed("subscriber calls", lambda: social.graph_calls(ctx, 0))
+    side = social.side_calls(ctx, 0)
+    rest = timed("other populations' calls", lambda: [b for m in models for b in m.day(ctx, 0)], 1)
+    calls = timed("merge into time order", lambda: E.merge_sorted(graph + side + rest))
+    numbers = ctx.table.finish()
+    strings = timed("number strings", numbers.e164)
+    ids = timed("call ids", lambda: E.sequential_ids(f"s{seed}-", len(calls), 10))
+    timed("cdrs table", lambda: E._cdr_table(ctx, calls, numbers, strings, ids))
+    timed("call_truth table", lambda: E._truth_table(ctx, calls, ids, seed))
+    truth = E._number_truth(ctx, len(numbers.nsn))
+    timed(
+        "labels + registry",
+        lambda: (E._labels_table(ctx, calls, strings, *truth), E._registry_table(numbers, strings)),
+    )
+    timed(
+        "transcripts",
+        lambda: sample_transcripts(
+            ctx, calls, ids, strings, scen.transcript_sample, truth[1], truth[3]
+        ),
+    )
+    out.append(("rows", float(len(calls))))
+    return out
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -62,6 +122,9 @@ def main() -> None:
     ap.add_argument("--subscribers", type=int, default=None)
     ap.add_argument("--scenario", default="article")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--stages", action="store_true", help="also time each stage alone (min CPU of 3 runs)"
+    )
     args = ap.parse_args()
     subs = args.subscribers or (100_000 if args.small else 1_000_000)
 
@@ -105,6 +168,19 @@ def main() -> None:
     for name, value in table:
         print(f"{name:<44}{value:>16}")
     print("-" * 60)
+    if args.stages:
+        stages = stage_cpu(subs, args.seed, args.scenario)
+        rows = int(dict(stages)["rows"])
+        print(f"\n{'stage (one thread, min CPU of 3)':<44}{'CPU s':>16}")
+        print("-" * 60)
+        total = 0.0
+        for name, sec in stages:
+            if name != "rows":
+                total += sec
+                print(f"{name:<44}{sec:>16.3f}")
+        print("-" * 60)
+        print(f"{'sum of stages':<44}{total:>16.3f}")
+        print(f"{'CDRs per CPU second (sum of stages)':<44}{rows / total:>16,.0f}")
     if not args.small and args.subscribers is None:
         print(f"target >= 1,000,000 CDRs/s (wall): {'met' if rate_wall >= 1e6 else 'NOT met'}")
         print(
