@@ -231,8 +231,8 @@ def _cdr_table(
         "ingress": _take(pa.array(ctx.ingresses, pa.string()), calls.ingress),
         "asserted_caller": _masked_take(strings, calls.asserted),
         "attestation": _take(pa.array(ATTESTATIONS, pa.string()), calls.attest),
-        "caller_region": _masked_take(regions, caller_region.astype(np.int64)),
-        "callee_region": _masked_take(regions, numbers.region[calls.callee].astype(np.int64)),
+        "caller_region": _masked_take(regions, caller_region),
+        "callee_region": _masked_take(regions, numbers.region[calls.callee]),
         "imei": imei,
     }
     return pa.Table.from_pydict(columns, schema=CANONICAL_SCHEMA)
