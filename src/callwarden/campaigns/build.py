@@ -299,7 +299,7 @@ def _scripts(
     con.register("cw_scr", scripts.select(cols))
     cat = "s.category" if "category" in cols else "''"
     rows = con.execute(
-        f"""SELECT m.comp, mode(s.cluster::VARCHAR), mode({cat}::VARCHAR)
+        f"""SELECT m.comp, mode(s.cluster::VARCHAR), mode(nullif({cat}::VARCHAR, ''))
             FROM cw_scr s JOIN cw_calls c ON c.call_id = s.call_id JOIN cw_members m USING (caller)
             GROUP BY m.comp"""
     ).fetchall()

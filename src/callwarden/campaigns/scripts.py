@@ -20,29 +20,34 @@ def caller_text(turns: Iterable[Mapping[str, Any]]) -> str:
 
 
 def script_clusters(transcripts: Iterable[Mapping[str, Any]], threshold: float = 0.5) -> pa.Table:
-    """``call_id, cluster`` for transcripts that share a script with at least one other call.
+    """``call_id, cluster, category`` for transcripts that share a script with another call.
 
     ``transcripts``: records with ``call_id`` and ``turns`` (speaker, text), as the simulator
     and the screening assistant write them. Ground-truth fields, if present, are ignored.
+    ``category`` is screening's keyword categoriser on the caller's words ('' when unknown).
     """
+    from callwarden.screening.categories import Category, categorise
     from callwarden.screening.scripts import cluster_scripts
 
     recs = [(str(r["call_id"]), caller_text(r.get("turns", ()))) for r in transcripts]
     if not recs:
-        return pa.table(
-            {"call_id": pa.array([], pa.string()), "cluster": pa.array([], pa.string())}
-        )
+        empty = pa.array([], pa.string())
+        return pa.table({"call_id": empty, "cluster": empty, "category": empty})
     labels = cluster_scripts([t for _, t in recs], threshold=threshold)
     sizes = Counter(int(x) for x in labels)
     keep = [
-        (cid, f"s{int(lab)}")
-        for (cid, _), lab in zip(recs, labels, strict=True)
+        (cid, f"s{int(lab)}", text)
+        for (cid, text), lab in zip(recs, labels, strict=True)
         if sizes[int(lab)] > 1
     ]
+    cats = [categorise(t).category for _, _, t in keep]
     return pa.table(
         {
             "call_id": pa.array([k[0] for k in keep], pa.string()),
             "cluster": pa.array([k[1] for k in keep], pa.string()),
+            "category": pa.array(
+                ["" if c is Category.UNKNOWN else c.value for c in cats], pa.string()
+            ),
         }
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -30,6 +30,120 @@ def _print_campaigns(result: object, limit: int = 15) -> None:
         f"{result.bridged.num_rows} bridged legs ({sum(1 for a in result.bridge_agents if a['bridged'])} agent lines), "
         f"{result.spoofed.num_rows} calls failing a caller-ID check"
     )
+
+
+def _day_cdrs(cdrs: Path, day: str | None, tz_hours: int = 8) -> Any:
+    """The canonical CDRs at ``cdrs``, restricted to one local day when ``day`` is given."""
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection
+
+    where = ""
+    if day:
+        where = f"WHERE CAST(start_time + INTERVAL '{int(tz_hours)}' HOUR AS DATE) = DATE '{day}'"
+    with connection() as con:
+        return con.sql(f"SELECT * FROM {cdr_relation_sql(cdrs)} {where}").to_arrow_table()
+
+
+def _beside(cdrs: Path, name: str) -> Path | None:
+    """A simulator or ingest file next to the CDRs (transcripts.jsonl, call_truth.parquet)."""
+    folder = cdrs if cdrs.is_dir() else cdrs.parent
+    p = folder / name
+    return p if p.is_file() else None
+
+
+def scan_hook(
+    result: Any, cdrs: Path, out: Path, *, registry: Path | None = None
+) -> dict[str, Any]:
+    """For ``callwarden scan``: build the day's campaigns, fill the verdicts' ``campaign``
+    column and write the campaign artefacts (campaigns.csv ...) into ``out``."""
+    from callwarden.campaigns.build import build_campaigns
+    from callwarden.campaigns.io import read_numbers, read_transcripts, write_campaigns
+    from callwarden.campaigns.scripts import script_clusters
+
+    table = _day_cdrs(cdrs, result.meta.get("day"))
+    transcripts = _beside(cdrs, "transcripts.jsonl")
+    campaigns = build_campaigns(
+        table,
+        allocated=read_numbers(registry) if registry else None,
+        scripts=script_clusters(read_transcripts(transcripts)) if transcripts else None,
+    )
+    for i, n in enumerate(result.numbers):
+        result.campaigns[i] = campaigns.number_campaign.get(str(n), "")
+    write_campaigns(campaigns, out)
+    summary = {
+        "campaigns": len(campaigns.campaigns),
+        "numbers_in_campaigns": len(campaigns.number_campaign),
+        "bridged_legs": campaigns.bridged.num_rows,
+        "spoofed_calls": campaigns.spoofed.num_rows,
+    }
+    result.meta["campaigns"] = summary
+    typer.echo(
+        f"campaigns: {summary['campaigns']:,} linking {summary['numbers_in_campaigns']:,} numbers; "
+        f"{summary['bridged_legs']:,} bridged legs; {summary['spoofed_calls']:,} spoofed calls "
+        f"-> {out / 'campaigns.csv'}"
+    )
+    return summary
+
+
+def evaluate_section(
+    verdicts: Path, labels: Path, cdrs: Path, *, replay: bool = True
+) -> dict[str, Any] | None:
+    """For ``callwarden evaluate``: the campaign section (None when labels carry no campaigns).
+
+    Clustering is judged on the scan's ``campaign`` column; bridging and AXB on a fresh build
+    of the CDRs against ``call_truth.parquet`` beside them; fresh-number flagging on a
+    time-ordered replay of the CDRs (campaigns learnt from earlier calls of the same run).
+    """
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from callwarden.campaigns.build import CampaignResult, build_campaigns
+    from callwarden.campaigns.evaluation import (
+        axb_scores,
+        bridge_scores,
+        clustering_scores,
+        replay_fresh_numbers,
+    )
+    from callwarden.campaigns.io import read_labels, read_numbers
+
+    lab = read_labels(labels)
+    if "campaign" not in lab.column_names:
+        return None
+    v = pcsv.read_csv(
+        verdicts,
+        convert_options=pcsv.ConvertOptions(
+            column_types={"number": "string", "campaign": "string"}
+        ),
+    )
+    if "campaign" not in v.column_names:
+        return None
+    found = {
+        n: c for n, c in zip(v["number"].to_pylist(), v["campaign"].to_pylist(), strict=True) if c
+    }
+    table = _day_cdrs(cdrs, None)
+    scanned = CampaignResult((), found, (), table.slice(0, 0), (), table.slice(0, 0))
+    section: dict[str, Any] = {
+        "clustering": clustering_scores(scanned, lab, v["number"].to_pylist())
+    }
+    reg = _beside(cdrs, "registry.csv")
+    allocated = read_numbers(reg) if reg else None
+    truth_path = _beside(cdrs, "call_truth.parquet")
+    built = build_campaigns(table, allocated=allocated)
+    truth = pq.read_table(truth_path) if truth_path else None
+    section["axb"] = axb_scores(built, lab, truth)
+    if truth is not None:
+        section["bridging"] = bridge_scores(built, truth)
+    if replay:
+        section["fresh_numbers"] = replay_fresh_numbers(
+            table, lab, allocated=allocated, rebuild_every_s=1800.0
+        )
+    return section
+
+
+def print_section(section: dict[str, Any]) -> None:
+    typer.echo("campaigns:")
+    for name, values in section.items():
+        typer.echo(f"  [{name}] " + ", ".join(f"{k} {v}" for k, v in values.items()))
 
 
 def register(app: typer.Typer) -> None:

@@ -179,7 +179,15 @@ def register(app: typer.Typer) -> None:
             id_column=id_column,
             label_column=label_column,
         )
+        if cdrs is not None:  # the campaign section (labels with a campaign column)
+            from callwarden.cli.campaigns import evaluate_section, print_section
+
+            section = evaluate_section(verdicts, labels, cdrs)
+            if section is not None:
+                report["campaigns"] = section
         print_report(report)
+        if "campaigns" in report:
+            print_section(report["campaigns"])
         target = out or verdicts.parent / "evaluation.json"
         write_json(target, report)
         typer.echo(f"-> {target}")

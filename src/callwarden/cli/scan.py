@@ -151,6 +151,10 @@ def register(app: typer.Typer) -> None:
         result = run_scan(
             model, cdrs=cdrs, registry=registry, features=features, id_column=id_column, day=day
         )
+        if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
+            from callwarden.cli.campaigns import scan_hook
+
+            scan_hook(result, cdrs, out, registry=registry)
         summary = write_scan(result, out)
         print_summary(result, summary, lang, top)
         typer.echo(f"-> {out / 'verdicts.csv'}")
