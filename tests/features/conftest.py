@@ -20,7 +20,7 @@ def cdrs(rows: list[dict[str, object]]) -> pa.Table:
     cols: dict[str, list[object]] = {
         "start_time": [], "caller": [], "callee": [], "duration_s": [], "ring_s": [],
         "release_cause": [], "ingress": [], "asserted_caller": [], "attestation": [],
-        "caller_region": [],
+        "caller_region": [], "imei": [],
     }  # fmt: skip
     for r in rows:
         cols["start_time"].append(DAY_START + timedelta(seconds=float(r["t"])))  # type: ignore[arg-type]
@@ -39,6 +39,7 @@ def cdrs(rows: list[dict[str, object]]) -> pa.Table:
             "asserted_caller": pa.array(cols["asserted_caller"], pa.string()),
             "attestation": pa.array(cols["attestation"], pa.string()),
             "caller_region": pa.array(cols["caller_region"], pa.string()),
+            "imei": pa.array(cols["imei"], pa.string()),
         }
     )
 

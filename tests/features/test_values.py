@@ -36,7 +36,7 @@ def _case_a() -> pa.Table:
 
 
 FACTS = pa.table({"number": [A, B1], "unallocated": pa.array([0, 1], pa.int32())})
-REGIONS = pa.table({"number": [A], "region": ["湖南省长沙市"]})
+REGIONS = pa.table({"prefix": [A[:10], B1[:10]], "region": ["湖南省", "湖南省"]})
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +166,18 @@ def test_busiest_hour_and_local_time() -> None:
     assert f[A]["active_hours_by_caller_1d"] == 2
     assert f[B1]["night_share_by_caller_1d"] == 1.0
     assert f[A]["night_share_by_caller_1d"] == 0.0
+
+
+def test_numbers_sharing_a_handset() -> None:
+    # a SIM box: three cards in one handset; A also uses its own phone
+    rows = [
+        dict(t=H10 + i, caller=n, callee=B4, imei="IMEI-BOX") for i, n in enumerate((A, B1, B2))
+    ]
+    rows += [
+        dict(t=H10 + 100, caller=A, callee=B4, imei="IMEI-A"),
+        dict(t=H10 + 200, caller=B3, callee=B4),
+    ]
+    f = features_of(cdrs(rows))
+    assert f[A]["device_numbers_by_caller_1d"] == 3
+    assert f[B2]["device_numbers_by_caller_1d"] == 3
+    assert f[B3]["device_numbers_by_caller_1d"] is None  # no handset known

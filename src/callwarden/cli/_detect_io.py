@@ -45,7 +45,12 @@ def cdr_features(
 ) -> pa.Table:
     """Features for each as-of day of the CDRs (all days when ``days`` is None)."""
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.features.duckdb_backend import connection, feature_days, register_caller_facts
+    from callwarden.features.duckdb_backend import (
+        connection,
+        feature_days,
+        register_caller_facts,
+        register_home_regions,
+    )
 
     relation = cdr_relation_sql(cdrs)
     with connection(threads=threads) as con:
@@ -55,7 +60,14 @@ def cdr_features(
 
             reg = AllocationRegistry.from_csv(registry)
             facts = register_caller_facts(con, relation, reg.is_allocated_array)
-        return feature_days(con, relation, days, caller_facts=facts)
+        regions = register_home_regions(con, relation, _province_of)
+        return feature_days(con, relation, days, caller_facts=facts, home_regions=regions)
+
+
+def _province_of(numbers: pa.Array) -> pa.Array:
+    from callwarden.numbers import describe_array
+
+    return describe_array(numbers)["province"].combine_chunks()
 
 
 def write_json(path: Path, obj: Any) -> None:

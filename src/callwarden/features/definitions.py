@@ -22,6 +22,8 @@ Sources (built by the compiler from the canonical CDR columns, see ``CALL_COLUMN
   narrow because ordering is the costliest step;
 - ``hourly``: one row per (entity, clock hour) with ``n`` calls;
 - ``routes``: one row per (caller, ingress) with ``n`` calls and the caller's ``unallocated``;
+- ``devices``: one row per (caller, handset IMEI) with ``numbers_on_imei``, the distinct
+  caller numbers seen on that handset in the window (SIM boxes hold many cards);
 - ``pairs``: one row per distinct (caller, callee) pair contacted in the window, with the
   reverse direction's first and last call times (for call-backs and earlier contact);
 - ``inbound``: one row per call *received* by the number;
@@ -58,6 +60,7 @@ class Source(StrEnum):
     SEQUENCE = "sequence"
     HOURLY = "hourly"
     ROUTES = "routes"
+    DEVICES = "devices"
     PAIRS = "pairs"
     INBOUND = "inbound"
     NUMBER = "number"
@@ -164,9 +167,10 @@ CALL_COLUMNS: tuple[CallColumn, ...] = (
     ),
     CallColumn(
         "region_mismatch",
-        "CASE WHEN caller_region IS NOT NULL AND caller_home_region IS NOT NULL "
-        "AND caller_region <> caller_home_region THEN 1 ELSE 0 END",
-        "1 when the caller was served outside the displayed number's home region (归属地)",
+        "CASE WHEN caller_region IS NOT NULL AND caller_home_region IS NOT NULL AND "
+        "SUBSTR(caller_region, 1, LENGTH(caller_home_region)) <> caller_home_region "
+        "THEN 1 ELSE 0 END",
+        "1 when the caller was served outside the home province (归属地) of the displayed number",
     ),
     CallColumn(
         "gap_s",
@@ -335,6 +339,12 @@ AGGREGATES: tuple[Aggregate, ...] = (
         Source.NUMBER,
         "days since the number was first seen, as caller or callee (capped by the history given)",
         windows=(Window.D7,),
+    ),
+    Aggregate(
+        "device_numbers",
+        "MAX(numbers_on_imei)",
+        Source.DEVICES,
+        "most distinct caller numbers seen on one handset (IMEI) the number used (SIM box)",
     ),
     Aggregate(
         "ingresses",

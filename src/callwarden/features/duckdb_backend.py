@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from callwarden.errors import InputError
 from callwarden.features.definitions import FEATURE_NAMES
-from callwarden.features.sql import DUCKDB, INPUT_COLUMNS, AsOf, build_query
+from callwarden.features.sql import DUCKDB, HOME_PREFIX, INPUT_COLUMNS, AsOf, build_query
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,27 @@ def register_caller_facts(
     return name
 
 
+def register_home_regions(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    province_of: Callable[[pa.Array], pa.Array],
+    name: str = "cw_home_regions",
+) -> str:
+    """Register ``(prefix, region)``: the home province of each displayed-number prefix.
+
+    ``province_of`` maps E.164 numbers to provinces (e.g. from
+    ``callwarden.numbers.describe_array``); it is asked once per distinct prefix, with one
+    representative number each, not once per number.
+    """
+    reps = con.sql(
+        f"SELECT SUBSTR(caller, 1, {HOME_PREFIX}) AS prefix, MIN(caller) AS number "
+        f"FROM {relation} WHERE caller IS NOT NULL GROUP BY SUBSTR(caller, 1, {HOME_PREFIX})"
+    ).to_arrow_table()
+    regions = province_of(reps["number"].combine_chunks())
+    con.register(name, pa.table({"prefix": reps["prefix"], "region": regions}))
+    return name
+
+
 def compute_features(
     con: duckdb.DuckDBPyConnection,
     relation: str,
@@ -104,6 +125,8 @@ def compute_features(
     )
     log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
     table = con.sql(sql).to_arrow_table()
+    order = np.argsort(table["number_key"].to_numpy(), kind="stable")
+    table = table.drop_columns(["number_key"]).take(pa.array(order))
     assert tuple(table.column_names[1:]) == FEATURE_NAMES
     return table
 
@@ -115,6 +138,7 @@ def feature_days(
     *,
     tz_hours: int = 8,
     caller_facts: str | None = None,
+    home_regions: str | None = None,
 ) -> pa.Table:
     """Features for several as-of days stacked, with a ``day`` column after ``number``."""
     days = days or local_days(con, relation, tz_hours)
@@ -122,6 +146,8 @@ def feature_days(
         raise InputError("the CDRs hold no calls")
     parts = []
     for day in days:
-        t = compute_features(con, relation, AsOf(day, tz_hours), caller_facts=caller_facts)
+        t = compute_features(
+            con, relation, AsOf(day, tz_hours), caller_facts=caller_facts, home_regions=home_regions
+        )
         parts.append(t.add_column(1, "day", pa.array([day] * t.num_rows, pa.string())))
     return pa.concat_tables(parts)

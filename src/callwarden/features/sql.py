@@ -117,9 +117,13 @@ INPUT_COLUMNS: dict[str, str] = {
     "asserted_caller": "VARCHAR",
     "attestation": "VARCHAR",
     "caller_region": "VARCHAR",
+    "imei": "VARCHAR",
 }
 
 _WINDOWED = {"gap_s", "overlap"}
+
+#: Characters of an E.164 number that fix its home region (+86 and a 7-digit mobile block).
+HOME_PREFIX = 10
 
 
 def _ts(dialect: Dialect, when: datetime) -> str:
@@ -143,10 +147,15 @@ def build_query(
 ) -> str:
     """The feature query for one as-of day.
 
+    Columns: ``number``, the features in catalogue order, then ``number_key`` (the number as
+    an integer); rows come in no particular order: sort by ``number_key`` (cheap, narrow)
+    rather than make the engine sort the wide result.
+
     ``relation`` is a FROM expression with canonical columns; ``caller_facts`` an optional
     FROM expression ``(number, unallocated)`` (1 when the displayed number is not in the
     allocation registry) covering the callers; ``home_regions`` an optional FROM expression
-    ``(number, region)`` giving displayed numbers' home regions.
+    ``(prefix, region)``: the home province (归属地) of displayed numbers by their first
+    ``HOME_PREFIX`` characters (``+86`` and seven digits: a mobile block or an area code).
     Without history (``with_history=False``) the 7-day features repeat the 1-day values,
     which is what they are when the input holds one day. Rows whose numbers are not E.164
     digits are skipped (the canonical schema guarantees them).
@@ -168,14 +177,16 @@ def build_query(
         )
     home = "hr.region" if home_regions else "CAST(NULL AS VARCHAR)"
     if home_regions:
-        joins += f" LEFT JOIN {home_regions} hr ON hr.number = kd.caller_s"
+        joins += (
+            f" LEFT JOIN {home_regions} hr ON hr.prefix = SUBSTR(kd.caller_s, 1, {HOME_PREFIX})"
+        )
     plain = ",\n    ".join(
         f"{c.sql.format(tz_hours=as_of.tz_hours)} AS {c.name}"
         for c in CALL_COLUMNS
         if c.name not in _WINDOWED
     )
     windowed = ",\n    ".join(f"{c.sql} AS {c.name}" for c in CALL_COLUMNS if c.name in _WINDOWED)
-    carried = "caller, callee, ingress, ts, duration_s, ring_s, unallocated"
+    carried = "caller, callee, ingress, imei, ts, duration_s, ring_s, unallocated"
     ctes = [
         f"""src AS (
   SELECT {", ".join(cols)} FROM {relation}
@@ -225,6 +236,17 @@ def build_query(
             f"routes_{span} AS (SELECT caller, ingress, COUNT(*) AS n, MAX(unallocated) AS "
             f"unallocated FROM {rel} WHERE ingress IS NOT NULL GROUP BY caller, ingress)"
         )
+        ctes.append(
+            f"handsets_{span} AS (SELECT caller, imei FROM {rel} WHERE imei IS NOT NULL "
+            "GROUP BY caller, imei)"
+        )
+        ctes.append(
+            f"""devices_{span} AS (
+  SELECT h.caller, n.numbers_on_imei FROM handsets_{span} h
+  JOIN (SELECT imei, COUNT(*) AS numbers_on_imei FROM handsets_{span} GROUP BY imei) n
+    ON n.imei = h.imei
+)"""
+        )
     # Distinct (caller, callee) pairs with the reverse direction's first and last call.
     ctes.append(
         f"""pair_dir AS (
@@ -270,6 +292,7 @@ def build_query(
             Source.ROUTES: (f"routes_{span}", key),
             Source.PAIRS: (f"pairs_{span}", "caller"),
             Source.SEQUENCE: (f"sequence_{span}", "caller"),
+            Source.DEVICES: (f"devices_{span}", "caller"),
             Source.INBOUND: (calls, "callee"),
         }[src]
 
@@ -278,6 +301,7 @@ def build_query(
         Source.SEQUENCE,
         Source.HOURLY,
         Source.ROUTES,
+        Source.DEVICES,
         Source.PAIRS,
         Source.INBOUND,
     )
@@ -291,8 +315,18 @@ def build_query(
                 rel, key = source_rel(src, entity, w)
                 name = f"{src.value}_{entity.value}_{w.value}"
                 where = "WHERE ingress IS NOT NULL" if key == "ingress" else ""
+                # Facts about the number ride along with the widest window's aggregates
+                # instead of grouping the calls once more.
+                extra = ""
+                if entity is Entity.CALLER and w is windows[-1]:
+                    if src is Source.CALLS:
+                        extra = (
+                            ",\n    MIN(ts) AS first_out_ts, MAX(unallocated) AS unallocated_any"
+                        )
+                    elif src is Source.INBOUND:
+                        extra = ",\n    MIN(ts) AS first_in_ts"
                 ctes.append(
-                    f"{name} AS (\n  SELECT {key} AS k,\n    {_select(fs)}\n"
+                    f"{name} AS (\n  SELECT {key} AS k,\n    {_select(fs)}{extra}\n"
                     f"  FROM {rel} {where} GROUP BY {key}\n)"
                 )
                 aggs.append((name, f"a{len(aggs)}", fs, entity))
@@ -305,25 +339,26 @@ def build_query(
   ) r WHERE rn = 1
 )"""
     )
+    last = windows[-1].value
     ctes.append(
         f"""facts AS (
-  SELECT o.k, o.unallocated, {day1} AS day_end_ts,
+  SELECT o.k, o.unallocated_any AS unallocated, {day1} AS day_end_ts,
     LEAST(o.first_out_ts, COALESCE(i.first_in_ts, o.first_out_ts)) AS first_seen_ts
-  FROM (SELECT caller AS k, MAX(unallocated) AS unallocated, MIN(ts) AS first_out_ts
-        FROM calls GROUP BY caller) o
-  LEFT JOIN (SELECT callee AS k, MIN(ts) AS first_in_ts FROM calls GROUP BY callee) i
-    ON i.k = o.k
+  FROM calls_caller_{last} o LEFT JOIN inbound_caller_{last} i ON i.k = o.k
 )"""
     )
     # Join everything onto the day's callers (every caller of the day has a calls_caller_1d row).
-    select = ["'+' || CAST(d.k AS VARCHAR) AS number"]
+    select = ["'+' || CAST(d.k AS VARCHAR) AS number", "d.k AS number_key"]
     joins_sql = [
         "LEFT JOIN main_ingress mi ON mi.k = d.k",
         "LEFT JOIN facts ON facts.k = d.k",
     ]
     for name, alias, fs, entity in aggs:
-        on = "d.k" if entity is Entity.CALLER else "mi.ingress"
-        joins_sql.append(f"LEFT JOIN {name} {alias} ON {alias}.k = {on}")
+        if name == "calls_caller_1d":
+            alias = "d"
+        else:
+            on = "d.k" if entity is Entity.CALLER else "mi.ingress"
+            joins_sql.append(f"LEFT JOIN {name} {alias} ON {alias}.k = {on}")
         select.extend(f"{alias}.{f.name}" for f in fs)
     if not with_history:
         select.extend(
@@ -335,7 +370,7 @@ def build_query(
     ctes.append(
         "joined AS (\n  SELECT "
         + ",\n    ".join(select)
-        + "\n  FROM (SELECT DISTINCT caller AS k FROM calls_day) d\n  "
+        + "\n  FROM calls_caller_1d d\n  "
         + "\n  ".join(joins_sql)
         + "\n)"
     )
@@ -353,6 +388,6 @@ def build_query(
         + ",\n".join(ctes)
         + "\nSELECT number,\n  "
         + ",\n  ".join(final)
-        + "\nFROM joined ORDER BY number"
+        + ",\n  number_key\nFROM joined"
     )
     return dialect.expand(sql)
