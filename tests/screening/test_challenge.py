@@ -71,3 +71,32 @@ def test_english_challenges() -> None:
     num = recognise_challenge("Please repeat these digits: 4 0 1 7.")
     assert num is not None and num.expected_digits == "4017"
     assert score_reply(num, "four oh one seven", TODAY)[0] is AnswerFit.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "fit"),
+    [
+        ("你是机器人吗？", "不是机器人，我是真人，小杨。", AnswerFit.CORRECT),
+        ("你是机器人吗？", "哈哈，当然不是。", AnswerFit.CORRECT),
+        ("Are you a robot?", "No, I'm a real person.", AnswerFit.CORRECT),
+        (
+            "你是机器人吗？",
+            "我们这款医疗险每个月只要十九元，住院费用都可以报销，社保不报的也能报。",
+            AnswerFit.OFF_TOPIC,
+        ),
+        ("回我一句就买。", "买什么？", AnswerFit.CORRECT),
+        (
+            "回我一句就买。",
+            "好的，您说的问题稍后会有专员为您详细解答，我们这个活动是限时的。",
+            AnswerFit.OFF_TOPIC,
+        ),
+    ],
+)
+def test_the_reporters_own_questions(question: str, reply: str, fit: AnswerFit) -> None:
+    ch = recognise_challenge(question)
+    assert ch is not None
+    assert score_reply(ch, reply, TODAY)[0] is fit
+
+
+def test_who_is_this_is_not_who_are_you_calling_for() -> None:
+    assert recognise_challenge("哪位？") is None

@@ -67,3 +67,14 @@ def test_library_finds_a_part_of_a_script() -> None:
     m = lib.match(A[:30] + "。")
     assert m is not None and m.script_id == "ins-1" and m.category == "insurance"
     assert lib.match("今天天气很好，我们去公园散步吧，顺便买点水果回家。") is None
+
+
+def test_near_duplicate_counts_do_not_chain() -> None:
+    from callwarden.screening.scripts import near_duplicate_counts
+
+    rng = random.Random(3)
+    texts = [_edit(A, rng, 1) for _ in range(5)] + [B, _edit(B, rng, 1)] + [C, "喂？"]
+    counts = near_duplicate_counts(texts, 0.5, min_chars=20)
+    assert counts[:5].tolist() == [5] * 5
+    assert counts[5:7].tolist() == [2, 2]
+    assert counts[7:].tolist() == [1, 1]

@@ -30,6 +30,10 @@ class ChallengeKind(StrEnum):
     WHO_FOR = "who_for"
     DATE = "date"
     REPEAT_NUMBER = "repeat_number"
+    ARE_YOU_A_BOT = (
+        "are_you_a_bot"  # "你是机器人吗?": a person says no (or laughs); a script goes on
+    )
+    ONE_WORD = "one_word"  # "回我一句就买": any short reply to it is a person's
 
 
 class AnswerFit(StrEnum):
@@ -86,7 +90,7 @@ def make_challenge(kind: ChallengeKind, lang: str, rng: random.Random) -> Challe
 
 
 _WHO = re.compile(
-    r"找哪位|找谁|找的人|哪位|叫什么名字|who (?:are|is) .*(?:calling|looking) for"
+    r"找哪位|找谁|找的人|要找哪|叫什么名字|who (?:are|is) .*(?:calling|looking) for"
     r"|who would you like|who do you want",
     re.IGNORECASE,
 )
@@ -99,8 +103,20 @@ _REPEAT = re.compile(
 )
 
 
+_BOT_Q = re.compile(
+    r"机器人|真人|人工智能|录音吗|are you (?:a )?(?:robot|bot|real|human|recording)", re.IGNORECASE
+)
+_ONE_WORD = re.compile(
+    r"回我一句|说一句|回一句|回个话|reply (?:with )?one word|say (?:one word|yes)", re.IGNORECASE
+)
+
+
 def recognise_challenge(text: str) -> Challenge | None:
     """The challenge a turn asks, read from its words; None when it asks none."""
+    if _BOT_Q.search(text):
+        return Challenge(ChallengeKind.ARE_YOU_A_BOT, text)
+    if _ONE_WORD.search(text):
+        return Challenge(ChallengeKind.ONE_WORD, text)
     if _REPEAT.search(text):
         digits = digit_string(text.split("：")[-1].split(":")[-1])
         if len(digits) >= 3:
@@ -126,6 +142,8 @@ _TOPIC = {
         r"calendar|check your phone",
         re.IGNORECASE,
     ),
+    ChallengeKind.ARE_YOU_A_BOT: re.compile(r"机器人|真人|你说呢|robot|human", re.IGNORECASE),
+    ChallengeKind.ONE_WORD: re.compile(r"买什么|一句|什么意思|one word|buy what", re.IGNORECASE),
     ChallengeKind.REPEAT_NUMBER: re.compile(
         r"数字|号码|念|读|重复|说一遍|再说|what number|which number|digits|"
         r"repeat|say (?:it|that) again|not doing",
@@ -143,6 +161,18 @@ _CONFUSED = re.compile(
     r"didn't (?:hear|catch)|hang on|wait|what\?",
     re.IGNORECASE,
 )
+
+
+_BOT_ANSWER = re.compile(
+    r"^\W*(?:不是|是啊|是的|我是真人|真人|人工|哈哈|开玩笑|当然不是)"
+    r"|不是机器人|我是人|^\W*(?:no|nope|yes|haha|of course not)\b|real person|"
+    r"not a (?:robot|bot)|i'?m human",
+    re.IGNORECASE,
+)
+
+
+def normalise_len(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
 
 
 def _digit_similarity(said: str, expected: str) -> float:
@@ -180,6 +210,12 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
         # A misheard or dropped digit is a person trying; "19 dollars" in a pitch is not.
         if sim >= 0.7 and len(said) >= len(challenge.expected_digits) - 1:
             return AnswerFit.PARTIAL, ev
+    elif challenge.kind is ChallengeKind.ARE_YOU_A_BOT:
+        if _BOT_ANSWER.search(text[:30]):
+            return AnswerFit.CORRECT, {"answers_bot_question": True}
+    elif challenge.kind is ChallengeKind.ONE_WORD:
+        if len(normalise_len(text)) <= 8:
+            return AnswerFit.CORRECT, {"short_reply": True}
     elif names_someone(text):
         return AnswerFit.CORRECT, {"names_someone": True}
     # A reaction is short; a long reply that mentions "number" is a pitch ("card number").

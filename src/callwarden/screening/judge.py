@@ -10,7 +10,6 @@ were set on one simulator seed and are evaluated on others (docs/screening.md).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
@@ -105,13 +104,12 @@ def judge(
         if ch is None:
             continue
         n_challenges += 1
-        # The caller's reply: caller turns after this question, up to the next question.
+        # The caller's reply: the caller turns after this question, up to the other side's
+        # next turn (a recording that talks over the question starts after it, so counts).
         reply: list[Turn] = []
         for nxt in turns[i + 1 :]:
             if nxt.speaker is not Speaker.CALLER:
-                if recognise_challenge(nxt.text) is not None:
-                    break
-                continue
+                break
             reply.append(nxt)
         # Talking over the question: caller speech overlapping it, from any caller turn.
         overlap = sum(_overlap(turn, c) for c in turns if c.speaker is Speaker.CALLER)
@@ -199,18 +197,16 @@ def screen_batch(
     library: ScriptLibrary | None = None,
     config: JudgeConfig | None = None,
     use_batch_scripts: bool = True,
-    threshold: float = 0.5,
+    threshold: float = 0.6,
 ) -> list[ScreeningResult]:
     """Judge many calls; with ``use_batch_scripts`` a caller script heard on several calls of
     the batch counts as evidence (one recording played to many callees)."""
-    from callwarden.screening.scripts import cluster_scripts
+    from callwarden.screening.scripts import near_duplicate_counts
 
     shared = [0] * len(transcripts)
     if use_batch_scripts and transcripts:
         texts = [t.text_of(Speaker.CALLER) for t in transcripts]
-        labels = cluster_scripts(texts, threshold, min_chars=30)
-        sizes = Counter(labels.tolist())
-        shared = [sizes[int(c)] for c in labels]
+        shared = near_duplicate_counts(texts, threshold, min_chars=30).tolist()
     return [
         judge(t, library=library, shared_script_calls=s, config=config)
         for t, s in zip(transcripts, shared, strict=True)

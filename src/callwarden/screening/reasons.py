@@ -78,6 +78,8 @@ _CHALLENGE_NAMES = {
     "who_for": ("who-for", "找谁"),
     "date": ("date", "日期"),
     "repeat_number": ("repeat-the-number", "复述数字"),
+    "are_you_a_bot": ("are-you-a-robot", "是否机器人"),
+    "one_word": ("reply-one-word", "回一句话"),
 }
 
 

@@ -140,6 +140,38 @@ def cluster_scripts(
     return rank[comp]
 
 
+def near_duplicate_counts(
+    texts: Sequence[str], threshold: float = 0.7, *, num_perm: int = 128, min_chars: int = 30
+) -> np.ndarray:
+    """For each text, how many texts of the batch (itself included) play the same script.
+
+    Unlike cluster sizes this does not chain (A like B, B like C, C unlike A): in each LSH
+    bucket the members are checked against the bucket's first member, and a text's count is
+    its largest confirmed bucket. Texts shorter than ``min_chars`` count 1.
+    """
+    n = len(texts)
+    counts = np.ones(n, dtype=np.int64)
+    if n < 2:
+        return counts
+    sigs = script_signatures(texts, num_perm=num_perm)
+    ok = np.array([len(normalise(t)) >= min_chars for t in texts])
+    b, r = _bands(num_perm, threshold)
+    for band in range(b):
+        chunk = np.ascontiguousarray(sigs[:, band * r : (band + 1) * r])
+        keys = chunk.view(np.dtype((np.void, chunk.dtype.itemsize * r))).ravel()
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+        bucket = np.cumsum(np.r_[True, sk[1:] != sk[:-1]]) - 1
+        rep = order[starts][bucket]
+        est = (sigs[order] == sigs[rep]).mean(axis=1)
+        good = (est >= threshold) & ok[order] & ok[rep]
+        sizes = np.add.reduceat(good.astype(np.int64), starts)
+        mine = np.where(good, sizes[bucket], 1)
+        np.maximum.at(counts, order, mine)
+    return counts
+
+
 @dataclass(frozen=True, slots=True)
 class ScriptMatch:
     script_id: str
