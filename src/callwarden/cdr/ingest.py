@@ -14,7 +14,6 @@ and renamed together at its end, so a failed or crashed run adds nothing.
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import json
 import logging
@@ -22,18 +21,19 @@ import os
 import time
 import uuid
 import zoneinfo
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from callwarden.errors import InputError
@@ -48,6 +48,7 @@ from .schema import PARTITION_COLUMN
 log = logging.getLogger(__name__)
 
 QUARANTINE_COLUMNS = ("run", "source", "line", "reason", "detail", "raw")
+_QUARANTINE_CSV = pcsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 @dataclass
@@ -300,14 +301,13 @@ def _run(
     writers = _DayWriters(out / "cdrs", run)
     qpath = out / "quarantine.csv"
     new_q = not qpath.exists()
-    with qpath.open("a", encoding="utf-8", newline="") as qf:
-        qw = csv.writer(qf)
+    with qpath.open("ab") as qf:
         if new_q:
-            qw.writerow(QUARANTINE_COLUMNS)
+            qf.write((",".join(QUARANTINE_COLUMNS) + "\n").encode())
         workers = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="canonicalize")
         try:
             for reader in readers:
-                _ingest_file(reader, workers, writers, qw, summary, mapping, tz, region)
+                _ingest_file(reader, workers, writers, qf, summary, mapping, tz, region)
                 if progress:
                     progress(f"{reader.path}: {summary.rows_read:,} rows read so far")
             writers.commit()
@@ -327,7 +327,7 @@ def _ingest_file(
     reader: Reader,
     workers: ThreadPoolExecutor,
     writers: _DayWriters,
-    qw: Any,  # a csv.writer
+    qf: BinaryIO,
     summary: IngestSummary,
     mapping: Mapping | None,
     tz: str,
@@ -366,23 +366,36 @@ def _ingest_file(
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
     writers.flush()
-    records: list[tuple[int, str, str, str]] = [
-        (m.line or 0, m.reason, "", m.text) for m in reader.malformed
-    ]
     summary.rows_read += len(reader.malformed)
     summary.blank_lines += reader.blank_lines
-    for lines, reasons, details, raws in pending:
-        fixed = reader.fix_lines(lines).tolist()
-        records.extend(zip(fixed, reasons, [d or "" for d in details], raws, strict=True))
-    records.sort(key=lambda r: r[0])
-    for line, reason, detail, raw in records:
-        qw.writerow([summary.run, source, line, reason, detail, raw])
-        _count(summary, reason)
-
-
-def _count(summary: IngestSummary, reason: str) -> None:
-    summary.rows_quarantined += 1
-    summary.quarantined_by_reason[reason] = summary.quarantined_by_reason.get(reason, 0) + 1
+    lines = [np.array([m.line or 0 for m in reader.malformed], np.int64)]
+    reasons = [m.reason for m in reader.malformed]
+    details = [""] * len(reader.malformed)
+    raws = [m.text for m in reader.malformed]
+    for b_lines, b_reasons, b_details, b_raws in pending:
+        lines.append(reader.fix_lines(b_lines))
+        reasons.extend(b_reasons)
+        details.extend(d or "" for d in b_details)
+        raws.extend(b_raws)
+    if not reasons:
+        return
+    line_arr = np.concatenate(lines)
+    order = np.argsort(line_arr, kind="stable")
+    n = len(order)
+    table = pa.table(
+        {
+            "run": pa.array(np.full(n, summary.run, dtype=object), pa.string()),
+            "source": pa.array(np.full(n, source, dtype=object), pa.string()),
+            "line": pa.array(line_arr[order]),
+            "reason": pa.array(reasons, pa.string()).take(pa.array(order)),
+            "detail": pa.array(details, pa.string()).take(pa.array(order)),
+            "raw": pa.array(raws, pa.string()).take(pa.array(order)),
+        }
+    )
+    pcsv.write_csv(table, qf, write_options=_QUARANTINE_CSV)
+    summary.rows_quarantined += n
+    for reason, count in Counter(reasons).items():
+        summary.quarantined_by_reason[reason] = summary.quarantined_by_reason.get(reason, 0) + count
 
 
 def _quarantine_rows(

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -178,6 +179,7 @@ class CsvReader(Reader):
         text = head.removeprefix(codecs.BOM_UTF8).decode(self.enc, errors="replace")
         lines = text.splitlines()
         first = lines[0] if lines else ""
+        self.suspect = _has_malformed(lines, self.delimiter_hint(m, first))
         # One Arrow block per batch: no concatenation copy when a batch is handed on.
         per_row = max(16, len(head) // max(1, len(lines)))
         self.block_size = int(min(256 << 20, max(1 << 20, per_row * self.batch_rows * 1.05)))
@@ -193,6 +195,10 @@ class CsvReader(Reader):
                 )
             self.columns = list(m.columns)
         self._pcsv = pcsv
+
+    @staticmethod
+    def delimiter_hint(m: Mapping | None, first: str) -> str:
+        return (m.delimiter if m and m.delimiter else None) or _sniff_delimiter(first)
 
     def _stream(
         self, use_threads: bool, handler: object, include: list[str] | None = None
@@ -222,17 +228,25 @@ class CsvReader(Reader):
             return
         first_line = 2 if self.header else 1
         self._first_line = first_line
+        self.malformed = []
         threaded_bad: list[str] = []
 
-        def on_bad(row: object) -> str:
+        def numbered(row: object) -> str:
+            self.malformed.append(Malformed(row.number, row.text))  # type: ignore[attr-defined]
+            return "skip"
+
+        def unnumbered(row: object) -> str:
             threaded_bad.append(row.text)  # type: ignore[attr-defined]
             return "skip"
 
+        # Arrow's threaded reader cannot number bad rows: a file whose first MiB already has
+        # some is read on one thread (numbered as it goes), others threaded, rescanned if needed.
+        threaded = not self.suspect
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
         seen = 0
         try:
-            for rb in self._stream(True, on_bad):
+            for rb in self._stream(threaded, unnumbered if threaded else numbered):
                 pending.append(rb)
                 pending_rows += rb.num_rows
                 if pending_rows >= self.batch_rows:
@@ -241,19 +255,12 @@ class CsvReader(Reader):
                     pending, pending_rows = [], 0
             if pending:
                 yield partial(self._batch, pending, seen)
+            if threaded_bad:
+                for _ in self._stream(False, numbered, include=[self.columns[0]]):
+                    pass
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.path}: cannot be read as CSV: {exc}") from exc
-        self._bad_lines = np.empty(0, np.int64)
-        if threaded_bad:  # Arrow's threaded reader does not number bad rows: rescan for them
-            self.malformed = []
-
-            def numbered(row: object) -> str:
-                self.malformed.append(Malformed(row.number, row.text))  # type: ignore[attr-defined]
-                return "skip"
-
-            for _ in self._stream(False, numbered, include=[self.columns[0]]):
-                pass
-            self._bad_lines = np.array(sorted(m.line or 0 for m in self.malformed), np.int64)
+        self._bad_lines = np.array(sorted(m.line or 0 for m in self.malformed), np.int64)
 
     def fix_lines(self, lines: np.ndarray) -> np.ndarray:
         bad = getattr(self, "_bad_lines", None)
@@ -293,16 +300,26 @@ class CsvReader(Reader):
         return RawBatch(out, lines, blank_lines=n_blank)
 
     def raw_text(self, batch: RawBatch, rows: np.ndarray) -> list[str]:
+        """The fields re-joined with the file's delimiter; CSV quoting only where needed."""
         cols = [c for c in batch.table.column_names if c != REASON_COLUMN]
-        sub = batch.table.select(cols).take(pa.array(rows, pa.int64())).to_pylist()
-        buf = io.StringIO()
-        w = csv.writer(buf, delimiter=self.delimiter, lineterminator="\n")
-        out = []
-        for r in sub:
-            buf.seek(0)
-            buf.truncate()
-            w.writerow(["" if v is None else v for v in r.values()])
-            out.append(buf.getvalue().rstrip("\n"))
+        sub = batch.table.select(cols).take(pa.array(rows, pa.int64()))
+        fields = [pc.fill_null(sub[c].combine_chunks(), "") for c in cols]
+        joined = pc.binary_join_element_wise(*fields, self.delimiter)
+        special = "[" + re.escape(self.delimiter) + '"\\r\\n]'
+        needs = np.zeros(len(rows), bool)
+        for f in fields:
+            needs |= np.asarray(
+                pc.match_substring_regex(f, special).to_numpy(zero_copy_only=False), bool
+            )
+        out = joined.to_pylist()
+        if needs.any():  # rare: fields holding the delimiter or quotes go through csv
+            buf = io.StringIO()
+            w = csv.writer(buf, delimiter=self.delimiter, lineterminator="\n")
+            for i in np.flatnonzero(needs):
+                buf.seek(0)
+                buf.truncate()
+                w.writerow([f[int(i)].as_py() for f in fields])
+                out[i] = buf.getvalue().rstrip("\n")
         return out
 
 
@@ -338,6 +355,14 @@ def _decode(arr: pa.Array, enc: str) -> tuple[pa.Array, np.ndarray]:
     out = pc.take(dic, enc_arr.indices)
     bad = ~np.asarray(pc.fill_null(pc.is_valid(out), False).to_numpy(zero_copy_only=False), bool)
     return out, bad & np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), bool)
+
+
+def _has_malformed(lines: list[str], delimiter: str) -> bool:
+    """Whether the sample's complete lines disagree on their field count."""
+    if len(lines) < 3:
+        return False
+    counts = {len(r) for r in csv.reader(lines[:-1], delimiter=delimiter) if r}
+    return len(counts) > 1
 
 
 def _sniff_delimiter(first_line: str) -> str:
