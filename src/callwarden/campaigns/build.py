@@ -246,10 +246,10 @@ def _index_extras(
         slot(comp)[0][int(n)] = float(sh)
     for comp, ing, sh in con.execute(
         """
-        WITH c AS (SELECT DISTINCT ing, caller FROM cw_calls),
-        t AS (SELECT ing, count(*) AS callers FROM c GROUP BY ing)
-        SELECT m.comp, c.ing, count(*) / any_value(t.callers)
-        FROM c JOIN cw_members m USING (caller) JOIN t USING (ing) GROUP BY ALL
+        WITH t AS (SELECT ing, approx_count_distinct(caller) AS callers FROM cw_calls GROUP BY ing),
+        mc AS (SELECT DISTINCT c.ing, c.caller, m.comp FROM cw_calls c JOIN cw_members m USING (caller))
+        SELECT mc.comp, mc.ing, least(count(*) / any_value(t.callers), 1.0)
+        FROM mc JOIN t USING (ing) GROUP BY ALL
         """
     ).fetchall():
         slot(comp)[1][ings[int(ing)]] = float(sh)

@@ -1,8 +1,9 @@
 """Spoofed caller-ID detector: three per-call checks, vectorised in DuckDB.
 
 * **Unallocated** (空号): the displayed number is not in the allocation registry. Only numbers
-  inside ranges the registry covers (same 10,000-number block as some allocated number) are
-  judged, so a registry of one carrier never condemns another carrier's subscribers.
+  inside ranges the registry speaks for are judged (the same 10,000-number block as some
+  allocated number, or a fixed-line area code it holds at least ``min_area_numbers`` numbers
+  of), so a registry of one carrier never condemns another carrier's subscribers.
 * **Asserted mismatch**: the network-asserted identity (P-Asserted-Identity) is known and
   differs from the displayed number.
 * **Region implausible**: a fixed line cannot roam, so its area code pins the province it is
@@ -28,6 +29,7 @@ from callwarden.campaigns.staging import _num
 @dataclass(frozen=True, slots=True)
 class SpoofConfig:
     coverage_block: int = 10_000  # registry covers the block of an allocated number
+    min_area_numbers: int = 100  # ... and a fixed-line area code it holds this many numbers of
 
 
 # Chinese numbering: after the 86 country code, mobiles are 1[3-9]x + 8 digits; area codes are
@@ -103,38 +105,52 @@ def detect_spoofing(
     """Create ``cw_spoof`` (rid, unallocated, asserted_mismatch, region_implausible)."""
     cfg = cfg or SpoofConfig()
     blk = int(cfg.coverage_block)
-    if has_registry:
-        unalloc = f"""
-            (c.caller // {blk}) IN (SELECT DISTINCT n // {blk} FROM cw_alloc)
-            AND c.caller NOT IN (SELECT n FROM cw_alloc)"""
-    else:
-        unalloc = "FALSE"
+    # Area codes are judged per distinct displayed fixed line (mobiles, the bulk, skipped by
+    # range), then joined back: no string work per call.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_area AS
-        SELECT rid, ing, c_region, area FROM (
-            SELECT rid, ing, c_region, {_area_sql("caller")} AS area
-            FROM cw_calls) WHERE area IS NOT NULL
+        SELECT caller, area FROM (
+            SELECT caller, {_area_sql("caller")} AS area FROM (
+                SELECT DISTINCT caller FROM cw_calls
+                WHERE caller NOT BETWEEN 8613000000000 AND 8619999999999 AND caller > 0
+            )
+        ) WHERE area IS NOT NULL
         """
     )
     _stage_area_provinces(con)
-    region_sql = f"""
-        SELECT a.rid FROM cw_area a JOIN cw_area_prov p USING (area)
-        WHERE a.c_region IS NOT NULL AND {_PROVINCE_SQL} <> p.province"""
+    flagged = [
+        "SELECT c.rid, 'asserted' AS k FROM cw_calls c "
+        "WHERE c.asserted IS NOT NULL AND c.asserted <> c.caller",
+        f"""SELECT c.rid, 'region' FROM cw_calls c JOIN cw_area a USING (caller)
+            JOIN cw_area_prov p USING (area)
+            WHERE c.c_region IS NOT NULL AND {_PROVINCE_SQL.replace("a.c_region", "c.c_region")} <> p.province""",
+    ]
+    if has_registry:
+        # Judged only where the registry speaks for the range: the caller's 10,000-number block
+        # holds an allocated number, or (fixed lines) the registry holds at least
+        # min_area_numbers numbers of its area code.
+        flagged.append(
+            f"""SELECT c.rid, 'unallocated' FROM cw_calls c
+                SEMI JOIN (
+                    SELECT DISTINCT caller FROM cw_calls
+                    WHERE caller // {blk} IN (SELECT DISTINCT n // {blk} FROM cw_alloc)
+                    UNION
+                    SELECT a.caller FROM cw_area a JOIN (
+                        SELECT area FROM (SELECT {_area_sql("n")} AS area FROM cw_alloc)
+                        WHERE area IS NOT NULL GROUP BY area
+                        HAVING count(*) >= {int(cfg.min_area_numbers)}
+                    ) USING (area)
+                ) cov USING (caller)
+                ANTI JOIN cw_alloc a ON a.n = c.caller"""
+        )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_spoof AS
-        WITH reg AS ({region_sql})
-        SELECT c.rid,
-               ({unalloc}) AS unallocated,
-               (c.asserted IS NOT NULL AND c.asserted <> c.caller) AS asserted_mismatch,
-               (c.rid IN (SELECT rid FROM reg)) AS region_implausible
-        FROM cw_calls c
+        SELECT rid, bool_or(k = 'unallocated') AS unallocated,
+               bool_or(k = 'asserted') AS asserted_mismatch, bool_or(k = 'region') AS region_implausible
+        FROM ({" UNION ALL ".join(flagged)}) GROUP BY rid
         """
-    )
-    con.execute(
-        """DELETE FROM cw_spoof
-           WHERE NOT (unallocated OR asserted_mismatch OR region_implausible)"""
     )
 
 
