@@ -199,7 +199,10 @@ class SimContext:
             self._route = lut
         op, city, _, _ = self.table.origin()
         o, c = op[rows].astype(np.int64) + 1, city[rows].astype(np.int64) + 1
-        ingress = self._route[o, c, rng.integers(0, 2, size=len(rows))]
+        # A line is homed on one switch / trunk group; 5% of its calls take the other one
+        # (the subscriber moved, or overflow routing).
+        group = (rows + (rng.random(len(rows)) < 0.05)) % 2
+        ingress = self._route[o, c, group]
         own = (o == 1 + OWN_OPERATOR) & (c > 0)
         attest = np.where(own, 1, np.where(rng.random(len(rows)) < 0.3, 0, 2)).astype(np.int8)
         return ingress, attest
