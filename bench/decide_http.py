@@ -50,7 +50,10 @@ BODY = b'{"action":"allow","sip_code":null,"category":"","tag":null,"reasons":[]
 RESP = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(BODY) + BODY
 async def handle(r, w):
     while True:
-        head = await r.readuntil(b"\r\n\r\n")
+        try:
+            head = await r.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
         n = 0
         for line in head.split(b"\r\n"):
             if line.lower().startswith(b"content-length:"):

@@ -22,8 +22,12 @@ def serve(
         typer.Option(help="import received calls from canonical CDRs (Parquet file/dir or CSV)"),
     ] = None,
     redress_base: Annotated[
-        str, typer.Option(help="public URL prefix of the RFC 8688 redress page (number appended)")
-    ] = "http://127.0.0.1:8080/v1/redress/",
+        str | None,
+        typer.Option(
+            help="public URL prefix of the RFC 8688 redress page, the number appended "
+            "(default: this server's /v1/redress/)"
+        ),
+    ] = None,
     operator_name: Annotated[
         str, typer.Option(help="operator name in the redress jCard")
     ] = "callwarden",
@@ -45,7 +49,11 @@ def serve(
         typer.echo(f"imported {n:,} received-call pairs from {cdrs}")
     if not store.list_keys():
         typer.echo("no API keys yet: create one with `callwarden apikey --role operator`", err=True)
-    settings = ApiSettings(db=db, redress_base=redress_base, operator_name=operator_name)
+    settings = ApiSettings(
+        db=db,
+        redress_base=redress_base or f"http://{host}:{port}/v1/redress/",
+        operator_name=operator_name,
+    )
     app = create_app(settings, store)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")
     # One process: the verdict and policy caches live in it (scale out with PostgreSQL and
