@@ -5,9 +5,9 @@ customer showing the agent's number (leg 2: agent -> customer), both legs enteri
 platform's ingress seconds apart. The network sees the agent only *receiving* calls.
 
 An answered chain ``X -> M`` then ``M -> Y`` through one ingress within ``max_gap_s`` is a
-candidate pair (an ASOF join on (number, ingress), after a semi-join keeps only legs
-out of numbers that were rung through that ingress, so a busy middle number costs one probe
-per leg, not n x m). A middle
+candidate pair (an ASOF join on (number, ingress) over the legs of numbers rung at least
+``min_pairs`` times through that ingress, so a busy middle number costs one probe per leg,
+not n x m, and ordinary subscribers drop out before the join). A middle
 number M is judged over all its pairs:
 
 * ``pairs >= min_pairs``: a bridge is a habit, a single chain is a coincidence;
@@ -64,11 +64,15 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_bridge_pairs AS
-        WITH l1 AS (  -- answered legs into a number: the agent picks up before the customer rings
-            SELECT rid, ts, caller, callee, ing FROM cw_calls WHERE answered
+        WITH hot AS (  -- a middle number needs min_pairs answered legs in through one ingress
+            SELECT callee, ing FROM cw_calls WHERE answered GROUP BY ALL
+            HAVING count(*) >= {int(cfg.min_pairs)}
+        ), l1 AS (  -- answered legs into it: the agent picks up before the customer rings
+            SELECT c.rid, c.ts, c.caller, c.callee, c.ing FROM cw_calls c
+            SEMI JOIN hot h ON h.callee = c.callee AND h.ing = c.ing WHERE c.answered
         ), l2 AS (
             SELECT c.rid, c.ts, c.caller, c.callee, c.ing FROM cw_calls c
-            SEMI JOIN (SELECT DISTINCT callee, ing FROM l1) r ON r.callee = c.caller AND r.ing = c.ing
+            SEMI JOIN hot h ON h.callee = c.caller AND h.ing = c.ing
         )
         SELECT l1.rid AS leg1_rid, l2.rid AS leg2_rid, l2.caller AS mid, l2.ing,
                l2.ts - l1.ts AS gap, l1.caller AS src, l2.callee AS dst

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from callwarden.errors import InputError
@@ -50,7 +51,13 @@ def stage(
     """
     con = con or duckdb.connect()
     if isinstance(cdrs, duckdb.DuckDBPyRelation):
-        cdrs = cdrs.arrow()
+        cdrs = cdrs.to_arrow_table()
+    elif not isinstance(cdrs, pa.Table) and hasattr(cdrs, "to_table"):
+        cdrs = cdrs.to_table()  # a pyarrow dataset
+    if not isinstance(cdrs, pa.Table):
+        raise InputError("CDRs must be an Arrow table, an Arrow dataset or a DuckDB relation")
+    # A row id from Arrow (zero-copy): a window row_number() would buffer every column.
+    cdrs = cdrs.append_column("cw_rid", pa.array(np.arange(cdrs.num_rows, dtype=np.int64)))
     con.register("cw_src", cdrs)
     cols = {
         c.lower() for c in (d[0] for d in con.execute("SELECT * FROM cw_src LIMIT 0").description)
@@ -62,7 +69,7 @@ def stage(
     def opt(name: str, default: str) -> str:
         return name if name in cols else default
 
-    call_id = opt("call_id", "CAST(row_number() OVER () AS VARCHAR)")
+    call_id = opt("call_id", "CAST(cw_rid AS VARCHAR)")
     answered = opt("answered", "duration_s > 0")
     cause = opt("release_cause", "NULL::SMALLINT")
     ingress = opt("ingress", "''")
@@ -79,13 +86,13 @@ def stage(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_calls AS
-        SELECT row_number() OVER () AS rid, call_id, ts, caller_n AS caller, callee_n AS callee,
+        SELECT rid, call_id, ts, caller_n AS caller, callee_n AS callee,
                asserted_n AS asserted, ing, answered, dur, cause, c_region, ring,
                CASE WHEN caller_n IS NULL THEN caller END AS caller_s,
                CASE WHEN callee_n IS NULL THEN callee END AS callee_s,
                CASE WHEN asserted_n IS NULL THEN asserted_raw END AS asserted_s
         FROM (
-            SELECT {call_id}::VARCHAR AS call_id, epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
+            SELECT cw_rid AS rid, {call_id}::VARCHAR AS call_id, epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
                    caller, callee, nullif({asserted}, '') AS asserted_raw,
                    {_digits("caller")} AS caller_n, {_digits("callee")} AS callee_n,
                    {_digits(f"nullif({asserted}, '')")} AS asserted_n,
