@@ -100,3 +100,10 @@ def test_index_loaded_from_a_batch_build_flags_the_next_rotated_number(day: Day)
     first = next(i for i, f in enumerate(flags) if f is not None)
     assert first <= 4 and flags[first].campaign_id == index.campaign_of(pool[0])  # type: ignore[union-attr]
     assert index.observe(mobile(1, "1380731"), mobile(2, "1380731"), "sw-home", t=0.0) is None
+
+
+def test_public_names_resolve() -> None:
+    import callwarden.campaigns as cw
+
+    for name in cw.__all__:
+        assert getattr(cw, name) is not None
