@@ -216,7 +216,7 @@ def http(
     subs: list[str],
     callers: list[str],
 ) -> tuple[dict[str, np.ndarray], float, float]:
-    from callwarden.store import Role, Store
+    from callwarden.store import Role, Store, schema
 
     tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))
     db = tmp / "bench.db"
@@ -224,9 +224,37 @@ def http(
     store.import_verdicts(verdicts.values())
     for reg in list(registry.exact.values()):
         store.put_registration(reg, "bench")
-    for s, p in list(policies.items())[:5000]:
-        store.put_settings(s, p.protection, sorted(p.refused_categories), "bench")
-        store.add_pattern(s, ListKind.BLOCK, "+86171*", "", "bench")
+    custom = list(policies.items())[:5000]
+    with store.engine.begin() as conn:  # one transaction: the bench set-up, not the API path
+        store.upsert(
+            conn,
+            schema.settings,
+            [
+                {
+                    "subscriber": s,
+                    "protection": p.protection.value,
+                    "updated_at": 0.0,
+                    "refused_categories": json.dumps(sorted(p.refused_categories)),
+                }
+                for s, p in custom
+            ],
+            ["subscriber"],
+        )
+        store.upsert(
+            conn,
+            schema.list_entries,
+            [
+                {
+                    "subscriber": s,
+                    "kind": ListKind.BLOCK.value,
+                    "pattern": "+86171*",
+                    "note": "",
+                    "created_at": 0.0,
+                }
+                for s, _ in custom
+            ],
+            ["subscriber", "kind", "pattern"],
+        )
     key = store.create_key(Role.NETWORK)[1]
     store.close()
     n = int(args.rate * args.seconds)

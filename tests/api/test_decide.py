@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from callwarden.api.models import DecideResponse
 
 from .conftest import ALICE, BOB, Api
@@ -59,3 +61,27 @@ def test_every_action_matches_the_response_model(api: Api) -> None:
         "reject",
         "screen",
     ]
+
+
+def test_fails_open_when_the_store_is_down_and_keeps_pending_writes(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = api.client.app.state.cw  # type: ignore[attr-defined]
+    api.post(f"/v1/subscribers/{ALICE}/lists/block", "alice", json={"pattern": "+8617000000009"})
+
+    def down(*_a: object, **_k: object) -> None:
+        raise OSError("disk gone")
+
+    state.policies.invalidate(ALICE)  # force a store read for Alice's policy
+    monkeypatch.setattr(state.policies, "_loader", down)
+    monkeypatch.setattr(state.writes.store, "record_calls", down)  # before the call: no race
+    r = api.post("/v1/decide", "network", json={"caller": "+8617000000009", "callee": ALICE})
+    assert r.status_code == 200 and r.json()["action"] == "allow"  # defaults, not an error
+    with pytest.raises(OSError):
+        state.writes.flush()
+    assert state.writes.pending == 1  # kept for the next flush
+    monkeypatch.undo()
+    state.writes.flush()
+    assert state.writes.pending == 0
+    with state.store.engine.connect() as conn:
+        assert state.store.received_since(conn, ALICE, "+8617000000009", 0.0)

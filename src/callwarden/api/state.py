@@ -58,7 +58,15 @@ class PolicyCache:
             self._items.move_to_end(subscriber)
             return self._items[subscriber]
         except KeyError:
-            pol = self._loader(subscriber)
+            try:
+                pol = self._loader(subscriber)
+            except (
+                Exception
+            ):  # the store is down: decide with the defaults (fail open), retry later
+                log.warning(
+                    "cannot load the policy of %s; using defaults", subscriber, exc_info=True
+                )
+                return None
             self._items[subscriber] = pol
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
@@ -76,9 +84,11 @@ class PolicyCache:
 class WriteBehind:
     """Buffers received calls and block-log rows; a daemon thread flushes them in batches."""
 
-    def __init__(self, store: Store, interval_s: float) -> None:
+    def __init__(self, store: Store, interval_s: float, max_pending: int = 1_000_000) -> None:
         self.store = store
         self.interval_s = interval_s
+        self.max_pending = max_pending
+        self.dropped = 0
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._calls: list[tuple[str, str, float]] = []
@@ -91,11 +101,17 @@ class WriteBehind:
 
     def add_call(self, callee: str, caller: str, at: float) -> None:
         with self._lock:
-            self._calls.append((callee, caller, at))
+            if len(self._calls) < self.max_pending:
+                self._calls.append((callee, caller, at))
+            else:  # the store has been failing for a long while: keep memory bounded
+                self.dropped += 1
 
     def add_block(self, row: dict[str, Any]) -> None:
         with self._lock:
-            self._blocks.append(row)
+            if len(self._blocks) < self.max_pending:
+                self._blocks.append(row)
+            else:
+                self.dropped += 1
 
     @property
     def pending(self) -> int:
@@ -106,10 +122,17 @@ class WriteBehind:
             with self._lock:
                 calls, self._calls = self._calls, []
                 blocks, self._blocks = self._blocks, []
-            if calls:
-                self.store.record_calls(calls)
-            if blocks:
-                self.store.log_blocks(blocks)
+            try:
+                if calls:
+                    self.store.record_calls(calls)
+                    calls = []
+                if blocks:
+                    self.store.log_blocks(blocks)
+            except Exception:
+                with self._lock:  # put back what was not written, oldest first
+                    self._calls[:0] = calls
+                    self._blocks[:0] = blocks
+                raise
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -140,6 +163,7 @@ class AppState:
         self._keys: dict[str, ApiKey | None] = {}
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
+        self.metrics.gauges["write_behind_dropped"] = lambda: float(self.writes.dropped)
 
     def key(self, secret: str) -> ApiKey | None:
         h = hash_secret(secret)
