@@ -10,6 +10,7 @@ import phonenumbers
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import pytest
 from phonenumbers import geocoder
 from typer.testing import CliRunner
 
@@ -192,4 +193,26 @@ def test_cli_rejects_unknown_scenario(tmp_path: Path) -> None:
 
     with pytest.raises(SystemExit) as exc:
         main(["simulate", "--scenario", "no-such-thing", "--seed", "1", "--out", str(tmp_path)])
+    assert exc.value.code == 2
+
+
+def test_cli_rejects_a_file_as_output_directory(tmp_path: Path) -> None:
+    from callwarden.cli.main import main
+
+    target = tmp_path / "taken"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "simulate",
+                "--scenario",
+                "quiet",
+                "--seed",
+                "1",
+                "--subscribers",
+                "2000",
+                "--out",
+                str(target),
+            ]
+        )
     assert exc.value.code == 2
