@@ -11,12 +11,26 @@ import pkgutil
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 import callwarden.cli as cli_pkg
 from callwarden.errors import CallwardenError
 
+
+class _Group(TyperGroup):
+    """Turns every CallwardenError into one clear line and exit status 2, whoever invokes."""
+
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except CallwardenError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(
     name="callwarden",
+    cls=_Group,
     help="Stop harassment (AI robocall, telemarketing) and fraud calls from call records.",
     no_args_is_help=True,
     add_completion=False,
