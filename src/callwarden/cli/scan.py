@@ -20,6 +20,7 @@ def run_scan(
     features: Path | None = None,
     id_column: str | None = None,
     day: str | None = None,
+    threads: int = 1,
 ) -> Any:
     """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table."""
     import numpy as np
@@ -32,6 +33,7 @@ def run_scan(
 
     kind = check_exclusive(cdrs, features, id_column)
     model, manifest = load_model(model_dir)
+    model.predict_threads = max(1, threads)
     if manifest.get("kind") != kind:
         raise ModelError(
             f"model {model_dir} was trained on {manifest.get('kind')} input; this scan gives {kind} input"
@@ -146,10 +148,19 @@ def register(app: typer.Typer) -> None:
         ),
         lang: str = typer.Option("zh", "--lang", help="Language of printed reasons: zh or en."),
         top: int = typer.Option(5, "--top", help="Flagged numbers to print with their reasons."),
+        threads: int = typer.Option(
+            1, "--threads", help="Threads for scoring (verdicts do not depend on it)."
+        ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
         result = run_scan(
-            model, cdrs=cdrs, registry=registry, features=features, id_column=id_column, day=day
+            model,
+            cdrs=cdrs,
+            registry=registry,
+            features=features,
+            id_column=id_column,
+            day=day,
+            threads=threads,
         )
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook

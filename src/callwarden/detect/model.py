@@ -144,10 +144,12 @@ class TrainedModel:
     config: TrainConfig
     fingerprint: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Scores are computed row by row, so any thread count gives the same scores.
+    predict_threads: int = 1
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (rows, classes)."""
-        return class_proba(self.booster, X, len(self.classes))
+        return class_proba(self.booster, X, len(self.classes), self.predict_threads)
 
     def contributions(self, X: np.ndarray, label: np.ndarray) -> np.ndarray:
         """Per-feature contributions (rows, features) to log(P(label) / P(benign)).
@@ -156,7 +158,7 @@ class TrainedModel:
         the label's and benign's contributions sums exactly to that log ratio.
         """
         raw = np.asarray(
-            self.booster.predict(X, pred_contrib=True, num_threads=self.config.num_threads)
+            self.booster.predict(X, pred_contrib=True, num_threads=self.predict_threads)
         )
         k, n = len(self.classes), len(self.feature_names)
         if k <= 2:
@@ -167,8 +169,10 @@ class TrainedModel:
         return per_class[rows, target, :] - per_class[:, 0, :]
 
 
-def class_proba(booster: lgb.Booster, X: np.ndarray, n_classes: int) -> np.ndarray:
-    p = np.asarray(booster.predict(X, num_threads=booster.params.get("num_threads", 1)))
+def class_proba(
+    booster: lgb.Booster, X: np.ndarray, n_classes: int, threads: int = 1
+) -> np.ndarray:
+    p = np.asarray(booster.predict(X, num_threads=threads))
     if n_classes <= 2:
         p = p.reshape(-1)
         return np.stack([1 - p, p], axis=1)

@@ -1,0 +1,241 @@
+"""Benchmark ``scan``: features (DuckDB, embedded) and scoring over one day of CDRs.
+
+    python bench/scan.py            # ~10,000,000 CDRs (simulator, 3.2 M subscribers)
+    python bench/scan.py --small    # ~1,000,000 CDRs
+    python bench/scan.py --cdrs DIR --model MODEL_DIR   # existing data and model
+
+Phases are timed in one process: the DuckDB feature query (with the allocation registry
+and home provinces, as ``callwarden scan`` runs it), LightGBM scoring with reasons, and the
+baseline: a straightforward pandas group-by implementation of the same features
+(``callwarden.features.reference``) over the same CDRs. Peak memory is the highest resident
+set size sampled during each phase. ``--cores N`` pins the process to N cores after the
+data is generated, so a bigger machine can stand in for the 2-core target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+class Peak:
+    """Samples this process's resident set size while a phase runs."""
+
+    def __init__(self) -> None:
+        self.proc = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def __enter__(self) -> Peak:
+        self.peak = self.proc.memory_info().rss
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self.proc.memory_info().rss)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float, int]:
+    with Peak() as p:
+        t = time.perf_counter()
+        out = fn()
+        dt = time.perf_counter() - t
+    return out, dt, p.peak
+
+
+def simulate(subscribers: int, seed: int, out: Path) -> Path:
+    from callwarden.sim import simulate as sim
+    from callwarden.sim import write_sim
+
+    return write_sim(sim("article", seed=seed, subscribers=subscribers), out)
+
+
+def train_model(out: Path, work: Path) -> Path:
+    """What ``callwarden train`` does, through the library (no CLI framework needed)."""
+    from callwarden.cli._detect_io import cdr_features, read_csv_strings
+    from callwarden.detect.dataset import cdr_dataset
+    from callwarden.detect.io import save_model
+    from callwarden.detect.model import TrainConfig, train
+
+    s = simulate(20_000, 1, work / "train")
+    data = cdr_dataset(
+        cdr_features(s, s / "registry.csv", None), read_csv_strings(s / "labels.csv", "labels")
+    )
+    save_model(train(data, TrainConfig()), out, kind="cdr")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--small", action="store_true", help="~1,000,000 CDRs instead of ~10,000,000")
+    ap.add_argument("--cdrs", type=Path, help="existing CDRs (simulator or ingest folder)")
+    ap.add_argument("--model", type=Path, help="existing model directory")
+    ap.add_argument(
+        "--cores", type=int, default=0, help="pin to this many cores for the timed phases"
+    )
+    ap.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
+    ap.add_argument("--work", type=Path, default=None, help="scratch folder")
+    ap.add_argument(
+        "--profile", type=Path, default=None, help="write DuckDB's JSON profile of the query"
+    )
+    args = ap.parse_args()
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.cli._detect_io import _province_of
+    from callwarden.detect.io import load_model
+    from callwarden.detect.verdicts import score_numbers
+    from callwarden.features.duckdb_backend import (
+        compute_features,
+        connection,
+        local_days,
+        register_caller_facts,
+        register_home_regions,
+    )
+    from callwarden.features.reference import reference_features
+    from callwarden.features.sql import AsOf
+    from callwarden.numbers import AllocationRegistry
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="cw-bench-"))
+    t0 = time.perf_counter()
+    cdrs = args.cdrs or simulate(320_000 if args.small else 3_200_000, 3, work / "scan")
+    model_dir = args.model or train_model(work / "model", work)
+    print(
+        f"data and model ready in {time.perf_counter() - t0:.0f} s (not timed): {cdrs}", flush=True
+    )
+    if args.cores:
+        os.sched_setaffinity(0, set(range(args.cores)))
+    cores = len(os.sched_getaffinity(0))
+    model, _ = load_model(model_dir)
+    model.predict_threads = cores
+    relation = cdr_relation_sql(cdrs)
+    registry_csv = Path(cdrs) / "registry.csv"
+
+    with connection(threads=cores) as con:
+        (n_cdrs,) = con.execute(f"SELECT COUNT(*) FROM {relation}").fetchall()[0]
+        day = local_days(con, relation)[-1]
+
+        def features() -> pa.Table:
+            facts = regions = None
+            if registry_csv.is_file():
+                reg = AllocationRegistry.from_csv(registry_csv)
+                facts = register_caller_facts(con, relation, reg.is_allocated_array)
+            regions = register_home_regions(con, relation, _province_of)
+            if args.profile:
+                con.execute("PRAGMA enable_profiling='json'")
+                con.execute(f"PRAGMA profiling_output='{args.profile}'")
+            return compute_features(
+                con, relation, AsOf(day), caller_facts=facts, home_regions=regions
+            )
+
+        table, t_feat, m_feat = timed(features)
+
+    def score() -> Any:
+        X = np.column_stack(
+            [
+                pc.cast(table[n], pa.float64()).to_numpy(zero_copy_only=False)
+                for n in model.feature_names
+            ]
+        )
+        return score_numbers(model, np.asarray(table["number"].to_pylist(), dtype=object), X)
+
+    result, t_score, m_score = timed(score)
+    total = t_feat + t_score
+    rows = [
+        ("CDRs", f"{n_cdrs:,}"),
+        ("numbers scored", f"{len(result):,}"),
+        ("numbers flagged", f"{int(result.flagged.sum()):,}"),
+        ("cores used", str(cores)),
+        ("features (DuckDB) s", f"{t_feat:.1f}"),
+        ("scoring + reasons (LightGBM) s", f"{t_score:.1f}"),
+        ("scan total s", f"{total:.1f}"),
+        ("scan CDRs/s", f"{n_cdrs / total:,.0f}"),
+        ("features-only CDRs/s", f"{n_cdrs / t_feat:,.0f}"),
+        ("peak RSS features GiB", f"{m_feat / 2**30:.2f}"),
+        ("peak RSS scoring GiB", f"{m_score / 2**30:.2f}"),
+    ]
+    if not args.no_baseline:
+        import duckdb
+
+        def baseline() -> Any:
+            con = duckdb.connect()
+            con.execute("SET TimeZone = 'UTC'")
+            df = con.sql(f"SELECT * FROM {relation}").df()
+            con.close()
+            reg = AllocationRegistry.from_csv(registry_csv) if registry_csv.is_file() else None
+            callers = df.caller.drop_duplicates()
+            unalloc = None
+            if reg is not None:
+                import pandas as pd
+
+                unalloc = pd.Series(
+                    (~reg.is_allocated_array(pa.array(callers))).astype(int),
+                    index=callers.to_numpy(),
+                )
+            import pandas as pd
+
+            prefixes = callers.str.slice(0, 10).drop_duplicates()
+            reps = df.caller.groupby(df.caller.str.slice(0, 10)).min()
+            regions = pd.Series(
+                _province_of(pa.array(reps.to_numpy())).to_pylist(), index=reps.index
+            )
+            del prefixes
+            end = int(AsOf(day).day_end.timestamp())
+            return reference_features(df, end, unallocated=unalloc, home_regions=regions)
+
+        ref, t_base, m_base = timed(baseline)
+        rows += [
+            ("baseline pandas features s", f"{t_base:.1f}"),
+            ("baseline CDRs/s", f"{n_cdrs / t_base:,.0f}"),
+            ("peak RSS baseline GiB", f"{m_base / 2**30:.2f}"),
+            ("speed-up DuckDB features vs pandas", f"{t_base / t_feat:.1f}x"),
+        ]
+        same = ref.number.tolist() == sorted(table["number"].to_pylist())
+        rows.append(("baseline numbers match", str(same)))
+    if args.profile and args.profile.is_file():
+        import json
+
+        ops: list[tuple[float, str, str]] = []
+
+        def walk(n: dict[str, Any]) -> None:
+            info = n.get("extra_info", {})
+            what = info.get("CTE Name") or info.get("Groups") or info.get("Projections") or ""
+            ops.append((float(n.get("timing", 0)), str(n.get("name")), str(what)[:70]))
+            for c in n.get("children", []):
+                walk(c)
+
+        for o in json.loads(args.profile.read_text()).get("operator", []):
+            walk(o)
+        print("slowest query operators (thread-seconds):")
+        for t, name, what in sorted(ops, reverse=True)[:12]:
+            print(f"  {t:8.2f}  {name:<16} {what}")
+    width = max(len(k) for k, _ in rows)
+    print(f"\nscan benchmark ({'small' if args.small else 'full'})")
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v:>16}")
+
+
+if __name__ == "__main__":
+    main()
