@@ -65,6 +65,41 @@ def _openings(texts: Sequence[str]) -> list[str]:
     return [opening(t) for t in texts]
 
 
+@dataclass
+class WordCharFeatures:
+    """Four TF-IDF blocks side by side: characters 1-4 and words 1-2 of the whole text,
+    characters 1-3 and words of its opening (see :mod:`callwarden.screening.vectorize`)."""
+
+    blocks_: list[Any] = field(default_factory=list)
+
+    def _make(self) -> list[Any]:
+        from callwarden.screening.vectorize import HashedCharTfidf, WordTfidf
+
+        return [
+            HashedCharTfidf(max_n=4),
+            WordTfidf(word_tokens, max_n=2),
+            HashedCharTfidf(max_n=3, bits=19),
+            WordTfidf(word_tokens, max_n=1),
+        ]
+
+    def _inputs(self, texts: Sequence[str]) -> list[Sequence[str]]:
+        heads = _openings(texts)
+        return [texts, texts, heads, heads]
+
+    def fit_transform(self, texts: Sequence[str]) -> Any:
+        import scipy.sparse as sp
+
+        self.blocks_ = self._make()
+        parts = [b.fit_transform(x) for b, x in zip(self.blocks_, self._inputs(texts), strict=True)]
+        return sp.hstack(parts, format="csr")
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        import scipy.sparse as sp
+
+        parts = [b.transform(x) for b, x in zip(self.blocks_, self._inputs(texts), strict=True)]
+        return sp.hstack(parts, format="csr")
+
+
 class _JiebaTokenizer:
     """Picklable tokenizer; the segmenter is imported on first use."""
 
@@ -88,24 +123,10 @@ class TextClassifier:
 
     def _features(self) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import make_union
 
         if self.kind == "baseline":
             return TfidfVectorizer(analyzer="char", ngram_range=(1, 3))
-        return make_union(
-            TfidfVectorizer(
-                analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2, dtype=np.float32
-            ),
-            TfidfVectorizer(
-                tokenizer=_JiebaTokenizer(),
-                token_pattern=None,
-                lowercase=False,
-                ngram_range=(1, 2),
-                sublinear_tf=True,
-                min_df=2,
-                dtype=np.float32,
-            ),
-        )
+        return WordCharFeatures()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
         from sklearn.svm import LinearSVC
