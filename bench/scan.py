@@ -137,12 +137,16 @@ def main() -> None:
         (n_cdrs,) = con.execute(f"SELECT COUNT(*) FROM {relation}").fetchall()[0]
         day = local_days(con, relation)[-1]
 
+        lookups: dict[str, float] = {}
+
         def features() -> pa.Table:
+            t = time.perf_counter()
             facts = regions = None
             if registry_csv.is_file():
                 reg = AllocationRegistry.from_csv(registry_csv)
                 facts = register_caller_facts(con, relation, reg.is_allocated_array)
             regions = register_home_regions(con, relation, _province_of)
+            lookups["s"] = time.perf_counter() - t
             if args.profile:
                 con.execute("PRAGMA enable_profiling='json'")
                 con.execute(f"PRAGMA profiling_output='{args.profile}'")
@@ -169,6 +173,7 @@ def main() -> None:
         ("numbers flagged", f"{int(result.flagged.sum()):,}"),
         ("cores used", str(cores)),
         ("features (DuckDB) s", f"{t_feat:.1f}"),
+        ("  of which registry + 归属地 look-ups s", f"{lookups['s']:.1f}"),
         ("scoring + reasons (LightGBM) s", f"{t_score:.1f}"),
         ("scan total s", f"{total:.1f}"),
         ("scan CDRs/s", f"{n_cdrs / total:,.0f}"),
