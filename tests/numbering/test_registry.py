@@ -62,3 +62,28 @@ def test_bad_files(tmp_path: Path) -> None:
     backwards.write_text("range_start,range_end\n+8613800000999,+8613800000000\n")
     with pytest.raises(InputError, match="ascending"):
         AllocationRegistry.from_csv(backwards)
+
+
+def test_scalar_and_array_agree() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    reg = AllocationRegistry.from_numbers(["+8613800138000", "+861062345678"]).merged(
+        AllocationRegistry.from_ranges(
+            ["+8613900000000", "+8695500"], ["+8613900009999", "+8695599"]
+        )
+    )
+    probes = st.one_of(
+        st.sampled_from(
+            ["+8613800138000", "+8613900005000", "+8695550", "+861062345678", "", "+", "x"]
+        ),
+        st.integers(0, 10**15).map(lambda n: f"+{n}"),
+        st.integers(8613899990000, 8613900020000).map(lambda n: f"+{n}"),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(probes, min_size=1, max_size=20))
+    def check(values: list[str]) -> None:
+        assert reg.is_allocated_array(values).tolist() == [reg.is_allocated(v) for v in values]
+
+    check()
