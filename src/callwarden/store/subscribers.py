@@ -99,17 +99,7 @@ class SubscribersMixin(StoreBase):
                 (allow if kind == ListKind.ALLOW.value else block).append(pat)
         out: dict[str, SubscriberPolicy] = {}
         for sub in list(srows) + [s for s in lists if s not in srows]:
-            srow = srows.get(sub)
-            allow, block = lists.get(sub, ([], []))
-            out[sub] = SubscriberPolicy(
-                subscriber=sub,
-                protection=Protection(srow.protection) if srow else Protection.STANDARD,
-                refused_categories=frozenset(json.loads(srow.refused_categories))
-                if srow
-                else frozenset(),
-                allow=PatternSet.of(allow),
-                block=PatternSet.of(block),
-            )
+            out[sub] = _policy(sub, srows.get(sub), *lists.get(sub, ([], [])))
         return out
 
     def load_policy(self, subscriber: str) -> SubscriberPolicy | None:
@@ -126,15 +116,7 @@ class SubscribersMixin(StoreBase):
             return None
         allow = [p for k, p in entries if k == ListKind.ALLOW.value]
         block = [p for k, p in entries if k == ListKind.BLOCK.value]
-        return SubscriberPolicy(
-            subscriber=subscriber,
-            protection=Protection(srow.protection) if srow else Protection.STANDARD,
-            refused_categories=frozenset(json.loads(srow.refused_categories))
-            if srow
-            else frozenset(),
-            allow=PatternSet.of(allow),
-            block=PatternSet.of(block),
-        )
+        return _policy(subscriber, srow, allow, block)
 
     # Block log (拦截记录) ----------------------------------------------------------------
     def log_blocks(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -244,3 +226,14 @@ class SubscribersMixin(StoreBase):
                 sa.select(sa.func.count()).where(rc.caller == caller, rc.last_at >= since)
             ).scalar_one()
         )
+
+
+def _policy(subscriber: str, srow: Any, allow: list[str], block: list[str]) -> SubscriberPolicy:
+    """A settings row (or None: the defaults) and list patterns as the pure policy's value."""
+    return SubscriberPolicy(
+        subscriber=subscriber,
+        protection=Protection(srow.protection) if srow else Protection.STANDARD,
+        refused_categories=frozenset(json.loads(srow.refused_categories)) if srow else frozenset(),
+        allow=PatternSet.of(allow),
+        block=PatternSet.of(block),
+    )

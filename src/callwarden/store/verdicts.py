@@ -38,23 +38,27 @@ def verdict_from_row(r: Any) -> Verdict:
     )
 
 
+def _row(v: Verdict, now: float) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "label": v.label,
+        "score": float(v.score),
+        "category": v.category,
+        "reasons": reasons_json(v.reasons),
+        "campaign": v.campaign,
+        "source": v.source,
+        "protected": v.protected,
+        "updated_at": now,
+    }
+
+
 class VerdictsMixin(StoreBase):
     def import_verdicts(self, items: Iterable[Verdict], actor: str = "import") -> int:
         """Upsert verdicts and refresh campaigns. A number cleared on appeal stays protected."""
         now = self.clock()
-        rows = [
-            {
-                "number": v.number,
-                "label": v.label,
-                "score": float(v.score),
-                "category": v.category,
-                "reasons": reasons_json(v.reasons),
-                "campaign": v.campaign,
-                "source": v.source,
-                "updated_at": now,
-            }
-            for v in items
-        ]
+        rows = [_row(v, now) for v in items]
+        for r in rows:  # the protected flag is the appeal's to set, never an import's
+            del r["protected"]
         with self.engine.begin() as conn:
             self.upsert(conn, verdicts, rows, ["number"])
             self._refresh_campaigns(conn)
@@ -62,18 +66,7 @@ class VerdictsMixin(StoreBase):
         return len(rows)
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:
-        row = {
-            "number": v.number,
-            "label": v.label,
-            "score": float(v.score),
-            "category": v.category,
-            "reasons": reasons_json(v.reasons),
-            "campaign": v.campaign,
-            "source": v.source,
-            "protected": v.protected,
-            "updated_at": self.clock(),
-        }
-        self.upsert(conn, verdicts, [row], ["number"])
+        self.upsert(conn, verdicts, [_row(v, self.clock())], ["number"])
 
     def load_verdicts(self) -> dict[str, Verdict]:
         """Every verdict, keyed by E.164 number: the in-memory cache ``decide`` reads."""
