@@ -30,14 +30,9 @@ bearer = HTTPBearer(
 )
 
 
-async def get_key(
-    request: Request, _doc: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> ApiKey:
-    # Headers are read directly: FastAPI's per-parameter header extraction was a large part of
-    # the decide route's cost (bench/decide_http.py).
-    headers = request.headers
-    secret = headers.get("x-api-key")
-    authorization = headers.get("authorization")
+def authenticate(state: AppState, authorization: str | None, x_api_key: str | None) -> ApiKey:
+    """The key behind the request's headers, or a 401 ApiError (shared with the fast path)."""
+    secret = x_api_key
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -45,32 +40,47 @@ async def get_key(
         secret = token.strip()
     if not secret:
         raise ApiError(401, "unauthorized", "an API key is required (Authorization: Bearer <key>)")
-    state: AppState = request.app.state.cw
     key = state.key(secret)
     if key is None:
         raise ApiError(401, "unauthorized", "unknown or revoked API key")
     return key
 
 
+def require_role(key: ApiKey, allowed: frozenset[Role]) -> ApiKey:
+    if key.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise ApiError(
+            403, "forbidden", f"this needs a key with role {names}; yours is {key.role.value}"
+        )
+    return key
+
+
+async def get_key(
+    request: Request, _doc: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> ApiKey:
+    # Headers are read directly: FastAPI's per-parameter header extraction was a large part of
+    # the decide route's cost (bench/decide_http.py).
+    headers = request.headers
+    return authenticate(
+        request.app.state.cw, headers.get("authorization"), headers.get("x-api-key")
+    )
+
+
 AnyKey = Annotated[ApiKey, Depends(get_key)]
 
 
 def _require(*roles: Role):  # type: ignore[no-untyped-def]
-    allowed = set(roles)
+    allowed = frozenset(roles)
 
     async def check(key: AnyKey) -> ApiKey:
-        if key.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise ApiError(
-                403, "forbidden", f"this needs a key with role {names}; yours is {key.role.value}"
-            )
-        return key
+        return require_role(key, allowed)
 
     return check
 
 
+NETWORK_ROLES = frozenset({Role.OPERATOR, Role.NETWORK})
 OperatorKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR))]
-NetworkKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.NETWORK))]
+NetworkKey = Annotated[ApiKey, Depends(_require(*NETWORK_ROLES))]
 PeopleKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.SUBSCRIBER))]
 
 

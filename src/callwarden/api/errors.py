@@ -9,6 +9,7 @@ logged with its traceback, never shown to the client).
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -57,6 +58,12 @@ class ApiError(CallwardenError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message, status_hint=status)
         self.code = code
+
+
+def error_body(status: int, code: str, message: str, details: list[Any] | None = None) -> bytes:
+    """The error shape as JSON bytes (for the ASGI fast path, which has no Response class)."""
+    body = {"error": {"status": status, "code": code, "message": message, "details": details}}
+    return json.dumps(jsonable_encoder(body), ensure_ascii=False).encode()
 
 
 def error_response(

@@ -1,5 +1,9 @@
 """POST /v1/decide: one call, before it rings. The hot path: in-memory lookups, the pure
-policy, and write-behind bookkeeping only."""
+policy, and write-behind bookkeeping only.
+
+``answer`` is the whole decision; the FastAPI route below documents and serves it, and
+``api.fastpath`` serves the same function without the framework's per-request machinery.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from fastapi import APIRouter, Response
 from callwarden.api.deps import NetworkKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import DecideRequest, DecideResponse
+from callwarden.api.state import AppState
 from callwarden.policy import Action, Call, Reason, call_info, decide, reason_text, tag
 from callwarden.store.verdicts import reasons_json
 
@@ -25,6 +30,11 @@ async def decide_call(body: DecideRequest, state: StateDep, _key: NetworkKey) ->
     Rejected and screened calls go to the subscriber's block log (拦截记录), and every call is
     remembered as received, which is what makes the callee's later report eligible.
     """
+    return Response(answer(state, body), media_type="application/json")
+
+
+def answer(state: AppState, body: DecideRequest) -> bytes:
+    """The JSON of a DecideResponse for one call (a test validates it against the model)."""
     caller = number_param(body.caller)
     callee = number_param(body.callee)
     at = body.at if body.at is not None else time.time()
@@ -39,12 +49,11 @@ async def decide_call(body: DecideRequest, state: StateDep, _key: NetworkKey) ->
     )
     state.writes.add_call(callee, caller, at)
     state.metrics.decisions[decision.action.value] += 1
-    label = verdict.label if verdict is not None else ""
     shown: dict[str, str] | None = None
     if decision.action in (Action.LABEL, Action.SCREEN) or (
         decision.action is Action.REJECT and decision.sip_code != 603
     ):
-        zh, en = tag(label, decision.category)
+        zh, en = tag(verdict.label if verdict is not None else "", decision.category)
         shown = {"zh": zh, "en": en}
     if decision.logged:
         state.writes.add_block(
@@ -58,23 +67,16 @@ async def decide_call(body: DecideRequest, state: StateDep, _key: NetworkKey) ->
                 "reasons": reasons_json(decision.reasons),
             }
         )
-    # Serialised here rather than through the response model: this is the hot path, and the
-    # shape is DecideResponse's (a test validates it against the model).
-    return Response(
-        json.dumps(
-            {
-                "action": decision.action.value,
-                "sip_code": decision.sip_code,
-                "category": decision.category,
-                "tag": shown,
-                "reasons": [_reason(r) for r in decision.reasons],
-                "redress_uri": decision.redress_uri,
-                "call_info": call_info(decision.redress_uri),
-            },
-            ensure_ascii=False,
-        ),
-        media_type="application/json",
-    )
+    out = {
+        "action": decision.action.value,
+        "sip_code": decision.sip_code,
+        "category": decision.category,
+        "tag": shown,
+        "reasons": [_reason(r) for r in decision.reasons],
+        "redress_uri": decision.redress_uri,
+        "call_info": call_info(decision.redress_uri),
+    }
+    return json.dumps(out, ensure_ascii=False).encode()
 
 
 def _reason(r: Reason) -> dict[str, Any]:
