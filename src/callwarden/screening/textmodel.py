@@ -43,13 +43,12 @@ def word_tokens(text: str) -> list[str]:
     try:
         import rjieba
 
-        words = rjieba.cut(text)
+        return list(rjieba.cut(text))
     except ImportError:
         import jieba
 
         jieba.setLogLevel(60)
-        words = jieba.lcut(text)
-    return [w for w in words if w.strip()]
+        return list(jieba.lcut(text))
 
 
 def opening(text: str) -> str:

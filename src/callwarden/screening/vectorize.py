@@ -1,17 +1,17 @@
-"""Fast TF-IDF for the text model: character n-grams hashed with NumPy, words by vocabulary.
+"""Fast TF-IDF for the text model: character n-grams and words hashed with NumPy.
 
 scikit-learn's ``TfidfVectorizer`` builds every character n-gram as a Python string, which
 caps it near a thousand short texts a second on one core. Here the n-grams of a whole batch
 are rolling hashes over one array of code points (no loop per text or per n-gram), folded
 into ``2**bits`` columns; counts, sublinear tf, smoothed idf, ``min_df`` and l2 norm follow
-scikit-learn's definitions. Words (jieba, through rjieba when installed) use a vocabulary
-learned at fit. Both are picklable and deterministic across processes (no ``hash()``).
+scikit-learn's definitions. Words (jieba, through rjieba when installed) are hashed the same
+way, per word. Both are picklable and deterministic across processes (no ``hash()``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,33 +24,19 @@ def _tfidf(
     rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray | None
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Counts of (row, col) pairs -> sublinear tf * idf, l2-normalised rows; also df."""
-    key = rows.astype(np.int64) * n_cols + cols.astype(np.int64)
-    uniq, counts = np.unique(key, return_counts=True)  # sorted by row, then column
-    r, c = uniq // n_cols, uniq % n_cols
-    df = np.bincount(c, minlength=n_cols)
-    data = (1.0 + np.log(counts)).astype(np.float32)
+    ones = np.ones(len(rows), dtype=np.float32)
+    m = sp.coo_matrix((ones, (rows, cols)), shape=(n_rows, n_cols)).tocsr()  # sums repeats
+    m.sum_duplicates()
+    df = np.bincount(m.indices, minlength=n_cols)
+    data = 1.0 + np.log(m.data)
     if idf is not None:
-        data *= idf[c]
-    indptr = np.searchsorted(r, np.arange(n_rows + 1)).astype(np.int64)
-    sq = np.zeros(n_rows, dtype=np.float64)
-    nonempty = indptr[:-1] < indptr[1:]
-    if data.size:
-        sq[nonempty] = np.add.reduceat(data.astype(np.float64) ** 2, indptr[:-1][nonempty])
+        data *= idf[m.indices]
+    m.data = data.astype(np.float32)
+    m.eliminate_zeros()  # columns below min_df have idf 0
+    sq = np.asarray(m.multiply(m).sum(axis=1)).ravel()
     norms = np.sqrt(sq)
     norms[norms == 0] = 1.0
-    data /= np.repeat(norms, np.diff(indptr)).astype(np.float32)
-    keep = data != 0  # columns below min_df have idf 0
-    if not keep.all():
-        counts_kept = (
-            np.add.reduceat(keep.astype(np.int64), indptr[:-1][nonempty])
-            if data.size
-            else np.zeros(0, dtype=np.int64)
-        )
-        new_len = np.zeros(n_rows, dtype=np.int64)
-        new_len[nonempty] = counts_kept
-        indptr = np.r_[0, np.cumsum(new_len)]
-        data, c = data[keep], c[keep]
-    m = sp.csr_matrix((data, c.astype(np.int32), indptr), shape=(n_rows, n_cols))
+    m.data /= np.repeat(norms, np.diff(m.indptr)).astype(np.float32)
     return m, df
 
 
@@ -104,44 +90,59 @@ class HashedCharTfidf:
 
 @dataclass
 class WordTfidf:
-    """TF-IDF of word 1..``max_n``-grams from ``tokenize``, over a vocabulary learned at fit."""
+    """TF-IDF of word 1..2-grams from ``tokenize``, hashed into ``2**bits`` columns.
+
+    Each word's hash is a polynomial over its code points computed for the whole batch at
+    once (powers by position, summed per word with ``np.add.reduceat``); a bigram's hash
+    mixes its two words' hashes. Only the segmentation itself runs per text.
+    """
 
     tokenize: Callable[[str], list[str]]
     max_n: int = 2
+    bits: int = 20
     min_df: int = 2
-    vocab_: dict[str, int] = field(default_factory=dict)
     idf_: np.ndarray | None = None
 
-    def _grams(self, text: str) -> list[str]:
-        words = self.tokenize(text)
-        if self.max_n == 1:
-            return words
-        # Bigrams only beyond unigrams (max_n is 1 or 2 here): a join per word pair.
-        return words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+    def _pairs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        toks = [self.tokenize(t) for t in texts]
+        n_tok = np.array(list(map(len, toks)), dtype=np.int64)
+        words = [w for t in toks for w in t]
+        if not words:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+        wlen = np.array(list(map(len, words)), dtype=np.int64)
+        starts = np.r_[0, np.cumsum(wlen)[:-1]]
+        pos_from_end = np.repeat(starts + wlen, wlen) - np.arange(len(codes)) - 1
+        powers = _powers(int(wlen.max()))
+        terms = (codes.astype(np.uint64) + np.uint64(1)) * powers[pos_from_end]
+        h = np.add.reduceat(terms, starts)
+        h = ((h ^ (h >> np.uint64(29))) * _MIX) & np.uint64(0xFFFFFFFFFFFFFFFF)
+        doc = np.repeat(np.arange(len(texts)), n_tok)
+        mask = np.uint64((1 << self.bits) - 1)
+        rows, cols = [doc], [(h >> np.uint64(64 - self.bits)) & mask]
+        if self.max_n >= 2 and len(words) > 1:
+            same = doc[1:] == doc[:-1]  # a bigram never spans two texts
+            hb = (h[:-1] * _MULT) ^ h[1:]
+            hb = ((hb ^ (hb >> np.uint64(31))) * _MIX) & np.uint64(0xFFFFFFFFFFFFFFFF)
+            rows.append(doc[:-1][same])
+            cols.append((hb[same] >> np.uint64(64 - self.bits)) & mask)
+        return np.concatenate(rows), np.concatenate(cols).astype(np.int64)
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        docs = [set(self._grams(t)) for t in texts]
-        counts: dict[str, int] = {}
-        for d in docs:
-            for g in d:
-                counts[g] = counts.get(g, 0) + 1
-        kept = sorted(g for g, k in counts.items() if k >= self.min_df)
-        self.vocab_ = {g: i for i, g in enumerate(kept)}
-        df = np.array([counts[g] for g in kept], dtype=np.int64)
-        self.idf_ = _idf(df, len(texts), 1)
-        return self.transform(texts)
+        r, c = self._pairs(texts)
+        _, df = _tfidf(r, c, len(texts), 1 << self.bits, None)
+        self.idf_ = _idf(df, len(texts), self.min_df)
+        return _tfidf(r, c, len(texts), 1 << self.bits, self.idf_)[0]
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         if self.idf_ is None:
             raise ValueError("not fitted")
-        get = self.vocab_.get
-        lens: list[int] = []
-        cols: list[int] = []
-        for t in texts:
-            ids = [k for k in map(get, self._grams(t)) if k is not None]
-            lens.append(len(ids))
-            cols.extend(ids)
-        rows = np.repeat(np.arange(len(texts)), lens)
-        return _tfidf(
-            rows, np.asarray(cols, dtype=np.int64), len(texts), max(1, len(self.vocab_)), self.idf_
-        )[0]
+        r, c = self._pairs(texts)
+        return _tfidf(r, c, len(texts), 1 << self.bits, self.idf_)[0]
+
+
+def _powers(n: int) -> np.ndarray:
+    out = np.ones(max(1, n), dtype=np.uint64)
+    for k in range(1, n):  # array products wrap silently (scalar ones warn)
+        out[k : k + 1] = out[k - 1 : k] * _MULT
+    return out
