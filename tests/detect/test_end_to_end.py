@@ -107,8 +107,5 @@ def test_scan_with_a_malformed_model_fails_clearly(sims: dict[int, Path], tmp_pa
     result = CliRunner().invoke(
         app, ["scan", "--cdrs", str(sims[2]), "--model", str(bad), "--out", str(tmp_path)]
     )
-    assert result.exit_code != 0
-    from callwarden.errors import ModelError
-
-    assert isinstance(result.exception, ModelError)
-    assert "incomplete" in str(result.exception)
+    assert result.exit_code == 2
+    assert "error: model directory" in result.output and "incomplete" in result.output
