@@ -46,6 +46,7 @@ def test_every_action_matches_the_response_model(api: Api) -> None:
             "/v1/decide", "network", json={"caller": caller, "callee": callee, "ingress": "trunk-7"}
         )
         assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert int(r.headers["content-length"]) == len(r.content)  # not chunked
         d = DecideResponse.model_validate(r.json())
         assert (d.action.value, d.sip_code) == (action, sip)
         assert (d.tag.zh if d.tag else None) == zh

@@ -47,7 +47,8 @@ class DecideFastPath:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         status, extra, payload = self._handle(scope, body)
-        await send({"type": "http.response.start", "status": status, "headers": _JSON + extra})
+        headers = [*_JSON, (b"content-length", str(len(payload)).encode()), *extra]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
     def _handle(
