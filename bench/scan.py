@@ -181,6 +181,10 @@ def main() -> None:
         ("peak RSS features GiB", f"{m_feat / 2**30:.2f}"),
         ("peak RSS scoring GiB", f"{m_score / 2**30:.2f}"),
     ]
+    print(
+        f"\nscan ({'small' if args.small else 'full'}): " + "; ".join(f"{k} {v}" for k, v in rows),
+        flush=True,
+    )
     if not args.no_baseline:
         import duckdb
 
