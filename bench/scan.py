@@ -92,6 +92,7 @@ def main() -> None:
     ap.add_argument(
         "--cores", type=int, default=0, help="pin to this many cores for the timed phases"
     )
+    ap.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 6GB")
     ap.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder")
     ap.add_argument(
@@ -133,7 +134,7 @@ def main() -> None:
     relation = cdr_relation_sql(cdrs)
     registry_csv = Path(cdrs) / "registry.csv"
 
-    with connection(threads=cores) as con:
+    with connection(threads=cores, memory_limit=args.memory_limit) as con:
         (n_cdrs,) = con.execute(f"SELECT COUNT(*) FROM {relation}").fetchall()[0]
         day = local_days(con, relation)[-1]
 
