@@ -6,6 +6,7 @@ import random
 
 import pyarrow as pa
 import pytest
+
 from tests.features.conftest import cdrs, features_of
 
 A, B1, B2, B3, B4 = (
