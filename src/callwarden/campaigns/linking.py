@@ -3,6 +3,8 @@
 Nodes are *candidate* callers: numbers that dial at least ``min_callees`` callees of whom at
 most ``max_callback_share`` ever called back (answered) in the window. Ordinary subscribers,
 couriers and clinics live on reciprocated calls and never become candidates; list dialers do.
+Callbacks from a callee who calls back at least ``wash_partner_min`` of the dialers do not
+count: that is a cooperating number "washing" an operation's numbers, not a relationship.
 
 Edges (all within one ingress, the identity above the displayed number):
 
@@ -42,6 +44,9 @@ class LinkConfig:
     min_callees: int = 2
     max_callback_share: float = 0.05
     max_answer_rate: float = 0.5
+    wash_partner_min: int = (
+        2  # callbacks from a callee who calls back this many dialers don't count
+    )
     min_shared_callees: int = 2
     max_callee_degree: int = 50
     block_size: int = 100
@@ -87,10 +92,13 @@ def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         CREATE OR REPLACE TEMP TABLE cw_cand AS
         WITH out AS (
             SELECT DISTINCT c.caller, c.callee FROM cw_calls c SEMI JOIN cw_pre USING (caller)
-        ), back AS (
-            SELECT o.caller, count(DISTINCT o.callee) AS callbacks
+        ), cb AS (
+            SELECT DISTINCT o.caller, o.callee
             FROM out o JOIN cw_calls b ON b.caller = o.callee AND b.callee = o.caller AND b.answered
-            GROUP BY o.caller
+        ), wash AS (  -- a callee who calls back many dialers is a cooperating "washing" number
+            SELECT callee FROM cb GROUP BY callee HAVING count(*) >= {int(cfg.wash_partner_min)}
+        ), back AS (
+            SELECT caller, count(*) AS callbacks FROM cb ANTI JOIN wash USING (callee) GROUP BY caller
         )
         SELECT pre.caller, pre.ing, coalesce(back.callbacks, 0) AS callbacks,
                coalesce(back.callbacks, 0) / pre.callees AS callback_share
