@@ -60,11 +60,19 @@ def scan_hook(
     from callwarden.campaigns.io import read_numbers, read_transcripts, write_campaigns
     from callwarden.campaigns.scripts import script_clusters
 
+    from callwarden.errors import InputError
+
     table = _day_cdrs(cdrs, result.meta.get("day"))
     transcripts = _beside(cdrs, "transcripts.jsonl")
+    allocated = None
+    if registry:
+        try:
+            allocated = read_numbers(registry)
+        except InputError:  # a range-only registry: the scan's own rules use it; skip 空号 here
+            allocated = None
     campaigns = build_campaigns(
         table,
-        allocated=read_numbers(registry) if registry else None,
+        allocated=allocated,
         scripts=script_clusters(read_transcripts(transcripts)) if transcripts else None,
     )
     for i, n in enumerate(result.numbers):
