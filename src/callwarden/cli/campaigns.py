@@ -59,7 +59,6 @@ def scan_hook(
     from callwarden.campaigns.build import build_campaigns
     from callwarden.campaigns.io import read_numbers, read_transcripts, write_campaigns
     from callwarden.campaigns.scripts import script_clusters
-
     from callwarden.errors import InputError
 
     table = _day_cdrs(cdrs, result.meta.get("day"))
