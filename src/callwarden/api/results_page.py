@@ -1,0 +1,178 @@
+"""The results page the demo serves at ``/``: what a scan and a replay found, for people.
+
+Reads the artefacts the CLI writes (``scan/verdicts.csv``, ``scan/campaigns.csv``,
+``scan/evaluation.json``, ``replay.json``) and renders one self-contained HTML page (no
+script, no CDN): headline figures, flagged numbers with their reasons in Chinese and
+English, campaigns with their evidence, and the replay against the complaint baseline.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from callwarden.detect.reasons import Reason, render
+
+_STYLE = """
+body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",system-ui,sans-serif;margin:2rem;
+color:#1d2430;max-width:1200px}
+h1{margin-bottom:.2rem}.sub{color:#5b6575;margin-top:0}
+.cards{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
+.card{border:1px solid #d6dbe3;border-radius:8px;padding:.8rem 1rem;min-width:200px}
+.card b{display:block;font-size:1.6rem}.card span{color:#5b6575;font-size:.85rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem;font-size:.9rem}
+th,td{border-bottom:1px solid #e4e8ee;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f5f8}.num{text-align:right;font-variant-numeric:tabular-nums}
+.harassment{color:#a35a00}.fraud{color:#b00020}.muted{color:#5b6575}
+code{font-size:.8rem;background:#f3f5f8;padding:0 .2rem}
+"""
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f}%"
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _read_csv(path: Path, limit: int | None = None) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = []
+        for i, row in enumerate(csv.DictReader(fh)):
+            if limit is not None and i >= limit:
+                break
+            rows.append(row)
+        return rows
+
+
+def _reason_lines(raw: str) -> str:
+    try:
+        items = json.loads(raw or "[]")
+    except json.JSONDecodeError:
+        return escape(raw)
+    lines = []
+    for item in items:
+        reason = Reason(code=item.get("code", ""), evidence=item.get("evidence") or {})
+        lines.append(
+            f"<code>{escape(reason.code)}</code> {escape(render(reason, 'zh'))}"
+            f"<br><span class=muted>{escape(render(reason, 'en'))}</span>"
+        )
+    return "<br>".join(lines)
+
+
+def _cards(evaluation: dict[str, Any] | None, replay: dict[str, Any] | None) -> str:
+    cards: list[tuple[str, str]] = []
+    if evaluation:
+        flagged = evaluation.get("scanned", {}).get("flagged_vs_benign", {})
+        heavy = evaluation.get("legitimate_heavy_callers", {})
+        cards += [
+            (_pct(flagged.get("precision")), "precision of flagged numbers (harassment+fraud)"),
+            (_pct(flagged.get("recall")), "recall of harassment+fraud numbers"),
+            (
+                _pct(heavy.get("rate")),
+                f"legitimate heavy callers flagged ({heavy.get('population', 0):,})",
+            ),
+        ]
+    if replay:
+        s = replay.get("summary", {})
+        cards += [
+            (
+                _pct(s.get("unwanted_stopped_share")),
+                "unwanted call attempts stopped before ringing",
+            ),
+            (_pct(s.get("benign_rejected_share")), "benign calls rejected"),
+            (
+                _pct(s.get("baseline_unwanted_stopped_share")),
+                "stopped by a complaint blocklist alone",
+            ),
+        ]
+    return (
+        "<div class=cards>"
+        + "".join(
+            f"<div class=card><b>{escape(v)}</b><span>{escape(t)}</span></div>" for v, t in cards
+        )
+        + "</div>"
+    )
+
+
+def _verdict_table(verdicts: list[dict[str, str]], top: int) -> str:
+    flagged = [v for v in verdicts if v.get("label") in ("harassment", "fraud")]
+    flagged.sort(key=lambda v: -float(v.get("score") or 0))
+    rows = "".join(
+        f"<tr><td>{escape(v['number'])}</td><td class={escape(v['label'])}>{escape(v['label'])}</td>"
+        f"<td class=num>{float(v.get('score') or 0):.4f}</td><td>{escape(v.get('campaign', ''))}</td>"
+        f"<td>{_reason_lines(v.get('reasons', ''))}</td></tr>"
+        for v in flagged[:top]
+    )
+    return (
+        f"<h2>Flagged numbers <span class=muted>({len(flagged):,} of {len(verdicts):,} scanned;"
+        f" top {min(top, len(flagged))} by score)</span></h2>"
+        "<table><tr><th>number</th><th>label</th><th>score</th><th>campaign</th>"
+        f"<th>reasons 理由</th></tr>{rows}</table>"
+    )
+
+
+def _campaign_table(campaigns: list[dict[str, str]]) -> str:
+    rows = []
+    for c in campaigns:
+        members = c.get("numbers", "").split(";") if c.get("numbers") else []
+        shown = ", ".join(members[:4]) + (f" … (+{len(members) - 4})" if len(members) > 4 else "")
+        reasons = []
+        for item in json.loads(c.get("reasons") or "[]"):
+            ev = ", ".join(f"{k}={v}" for k, v in (item.get("evidence") or {}).items())
+            reasons.append(f"<code>{escape(item.get('code', ''))}</code> {escape(ev)}")
+        rows.append(
+            f"<tr><td>{escape(c.get('campaign_id', ''))}</td><td>{escape(c.get('status', ''))}</td>"
+            f"<td class=num>{escape(c.get('members', ''))}</td><td>{escape(shown)}</td>"
+            f"<td>{escape(c.get('ingresses', ''))}</td><td class=num>{escape(c.get('daily_volume', ''))}</td>"
+            f"<td class=num>{escape(c.get('answer_rate', ''))}</td><td>{'<br>'.join(reasons)}</td></tr>"
+        )
+    return (
+        f"<h2>Campaigns <span class=muted>({len(campaigns)})</span></h2><table><tr><th>id</th>"
+        "<th>status</th><th>members</th><th>numbers</th><th>ingresses</th><th>daily calls</th>"
+        f"<th>answer rate</th><th>evidence</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def _replay_table(replay: dict[str, Any] | None) -> str:
+    if not replay:
+        return ""
+    rows = []
+    by_cat = replay.get("by_category") or {}
+    items = by_cat.items() if isinstance(by_cat, dict) else ((r.get("class"), r) for r in by_cat)
+    for name, r in items:
+        if not isinstance(r, dict):
+            continue
+        rows.append(
+            f"<tr><td>{escape(str(name))}</td><td class=num>{r.get('calls', 0):,}</td>"
+            f"<td class=num>{_pct(r.get('stopped'))}</td><td class=num>{_pct(r.get('rejected'))}</td>"
+            f"<td class=num>{_pct(r.get('labelled'))}</td><td class=num>{_pct(r.get('baseline_stopped'))}</td></tr>"
+        )
+    return (
+        "<h2>Replay: decided before each call rang</h2><table><tr><th>class</th><th>calls</th>"
+        "<th>stopped</th><th>rejected</th><th>labelled</th><th>complaint blocklist</th></tr>"
+        f"{''.join(rows)}</table>"
+    )
+
+
+def render_results_page(run_dir: Path, *, top: int = 50) -> str:
+    """The HTML page for one demo run folder (``scan/``, ``replay.json``)."""
+    evaluation = _read_json(run_dir / "scan" / "evaluation.json")
+    replay = _read_json(run_dir / "replay.json")
+    verdicts = _read_csv(run_dir / "scan" / "verdicts.csv")
+    campaigns = _read_csv(run_dir / "scan" / "campaigns.csv")
+    return (
+        "<!doctype html><html lang=zh><head><meta charset=utf-8><title>callwarden results</title>"
+        f"<style>{_STYLE}</style></head><body><h1>callwarden</h1><p class=sub>Results of the run in "
+        f"<code>{escape(str(run_dir))}</code>: simulated carrier traffic, model trained on seed 1, "
+        "scanned and replayed on seed 2. API: <a href=/docs>/docs</a> · "
+        "<a href=/healthz>/healthz</a> · <a href=/metrics>/metrics</a></p>"
+        f"{_cards(evaluation, replay)}{_replay_table(replay)}{_campaign_table(campaigns)}"
+        f"{_verdict_table(verdicts, top)}</body></html>"
+    )

@@ -1,0 +1,141 @@
+"""``callwarden demo``: the main job end to end on the embedded default, then serve it.
+
+Each step is the same command a user would type (printed before it runs), so the demo is
+also the walk-through: simulate two days of a carrier's traffic (seed 1 to learn from,
+seed 2 as "today"), ingest today's CDRs, train, scan, evaluate, replay the stream, load the
+verdicts into the SQLite store and serve the API with a results page at ``/``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _run(args: list[str]) -> None:
+    from callwarden.cli.main import app
+
+    typer.secho("\n$ callwarden " + shlex.join(args), bold=True)
+    t0 = time.perf_counter()
+    typer.main.get_command(app).main(args=args, standalone_mode=False)
+    typer.secho(f"  ({time.perf_counter() - t0:.1f} s)", dim=True)
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for every artefact of the run.")] = Path(
+        "var/demo"
+    ),
+    subscribers: Annotated[
+        int, typer.Option(help="Simulated subscribers (the operations scale with them).")
+    ] = 50_000,
+    scenario: Annotated[
+        str, typer.Option(help="Simulator scenario: article, quiet, adaptive.")
+    ] = "article",
+    replay: Annotated[bool, typer.Option(help="Also replay today's stream call by call.")] = True,
+    serve: Annotated[bool, typer.Option(help="Serve the API and results page afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Run the main job on simulated traffic (simulate, ingest, train, scan, evaluate, replay) and serve the results."""
+    out.mkdir(parents=True, exist_ok=True)
+    train_dir, today, cdrs = out / "sim-seed1", out / "sim-seed2", out / "cdrs"
+    model, scan = out / "model", out / "scan"
+    sub = str(subscribers)
+    _run(
+        [
+            "simulate",
+            "--scenario",
+            scenario,
+            "--seed",
+            "1",
+            "--subscribers",
+            sub,
+            "--out",
+            str(train_dir),
+        ]
+    )
+    _run(
+        [
+            "simulate",
+            "--scenario",
+            scenario,
+            "--seed",
+            "2",
+            "--subscribers",
+            sub,
+            "--out",
+            str(today),
+        ]
+    )
+    _run(["ingest", str(today / "cdrs.parquet"), "--out", str(cdrs)])
+    if not (model / "manifest.json").exists():  # a model from an earlier run is reused
+        _run(
+            [
+                "train", "--cdrs", str(train_dir), "--labels", str(train_dir / "labels.csv"),
+                "--registry", str(train_dir / "registry.csv"), "--out", str(model),
+            ]
+        )  # fmt: skip
+    _run(
+        [
+            "scan", "--cdrs", str(cdrs), "--model", str(model),
+            "--registry", str(today / "registry.csv"), "--out", str(scan),
+        ]
+    )  # fmt: skip
+    _run(
+        [
+            "evaluate", "--verdicts", str(scan / "verdicts.csv"), "--labels",
+            str(today / "labels.csv"), "--cdrs", str(cdrs), "--out", str(scan / "evaluation.json"),
+        ]
+    )  # fmt: skip
+    if replay:
+        _run(
+            [
+                "replay", "--cdrs", str(cdrs), "--model", str(model),
+                "--registry", str(today / "registry.csv"), "--labels", str(today / "labels.csv"),
+                "--out", str(out / "replay.json"),
+            ]
+        )  # fmt: skip
+    from callwarden.api.results_page import render_results_page
+
+    page = out / "index.html"
+    page.write_text(render_results_page(out), encoding="utf-8")
+    typer.echo(f"\nresults page -> {page}")
+    if serve:
+        _serve(out, scan / "verdicts.csv", cdrs, host, port)
+
+
+def _serve(out: Path, verdicts: Path, cdrs: Path, host: str, port: int) -> None:
+    import uvicorn
+    from fastapi.responses import HTMLResponse
+
+    from callwarden.api import ApiSettings, create_app
+    from callwarden.store import Role, Store
+    from callwarden.store.io import read_received_calls, read_verdicts_csv
+
+    db = str(out / "callwarden.db")
+    store = Store.open(db)
+    n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:demo")
+    m = store.import_received(read_received_calls(cdrs))
+    typer.echo(f"store {db}: {n:,} verdicts, {m:,} received-call pairs")
+    keys = out / "api-keys.txt"
+    if not keys.exists():
+        _, secret = store.create_key(Role.OPERATOR, name="demo operator", actor="cli:demo")
+        keys.write_text(f"operator {secret}\n", encoding="utf-8")
+    typer.echo(f"operator API key in {keys} (send it as 'Authorization: Bearer <key>')")
+    app = create_app(ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/"), store)
+    page = (out / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/", include_in_schema=False)
+    def results() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    typer.echo(f"serving results on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
