@@ -107,6 +107,14 @@ def judge(
         # The caller's reply: the caller turns after this question, up to the other side's
         # next turn (a recording that talks over the question starts after it, so counts).
         reply: list[Turn] = []
+        if turn.end_s is not None:
+            # A caller turn that began before the question and runs on past its end talked
+            # straight through it: that is its "reply".
+            reply.extend(
+                t
+                for t in turns[:i]
+                if t.speaker is Speaker.CALLER and t.end_s is not None and t.end_s > turn.end_s
+            )
         for nxt in turns[i + 1 :]:
             if nxt.speaker is not Speaker.CALLER:
                 break
