@@ -81,6 +81,11 @@ def register(app: typer.Typer) -> None:
             "--campaign-every-s",
             help="Rebuild campaigns from written CDRs this often (simulated seconds; 0 = no campaign gate).",
         ),
+        parity_day: str | None = typer.Option(
+            None,
+            "--parity-day",
+            help="Also compare streaming and batch features for this local day (YYYY-MM-DD).",
+        ),
     ) -> None:
         """Replay CDRs through the streaming engine in time order, deciding before each call, and
         report unwanted calls stopped, benign calls rejected or labelled, and a complaint baseline."""
@@ -117,6 +122,17 @@ def register(app: typer.Typer) -> None:
         )
         label, category, population = _truth(table.take(run.order), labels, truth)
         rep = report(run, label, category, cfg, population)
+        if parity_day:
+            from callwarden.evaluate.parity import feature_parity
+
+            rep["feature_parity"] = feature_parity(
+                table, parity_day, model=trained, allocated=allocated
+            )
+            p = rep["feature_parity"]
+            typer.echo(
+                f"feature parity {parity_day}: {p['exact_features']}/{len(p['features'])} features agree "
+                f"on >= 99.9% of {p['numbers']:,} numbers; model flags: {p.get('model')}"
+            )
         rep["inputs"] = {"cdrs": str(cdrs), "model": str(model), "registry": str(registry or ""),
                          "labels": str(labels or ""), "truth": str(truth or "")}  # fmt: skip
         _print(rep)

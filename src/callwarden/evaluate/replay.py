@@ -56,6 +56,7 @@ class StreamRun:
     calls: Calls
     action: np.ndarray
     source: np.ndarray
+    score: np.ndarray  # the caller's model score when decided (NaN: no verdict yet)
     stats: dict[str, Any]
 
 
@@ -102,6 +103,7 @@ def run_stream(
     n = len(calls)
     action = np.zeros(n, np.int8)
     source = np.zeros(n, np.int8)
+    score = np.full(n, np.nan)
     ptr = 0
     next_campaign = calls.ts[0] + config.campaign_every_s if n else 0.0
     t_campaign = 0.0
@@ -131,6 +133,7 @@ def run_stream(
         d = engine.decide_batch(calls.take(sl), t0, unalloc[sl] if unalloc is not None else None)  # type: ignore[arg-type]
         action[sl] = d.action
         source[sl] = d.source
+        score[sl] = d.score
         if s % 64 == 0:
             mem = engine.state.memory()
             for key in peak:
@@ -151,7 +154,7 @@ def run_stream(
         "rows_rescored_with_all_trees": scorer.rows_confirmed if scorer else 0,
         "state": {**engine.state.memory(), "peak": peak, "evicted": engine.state.evicted},
     }
-    return StreamRun(order, calls, action, source, stats)
+    return StreamRun(order, calls, action, source, score, stats)
 
 
 def baseline_blocked(calls: Calls, truth: np.ndarray, cfg: BaselineConfig) -> np.ndarray:

@@ -62,16 +62,21 @@ class EngineConfig:
     max_batch_calls: int = 5000
     max_verdict_age_s: float = 3600.0  # rescore a caller this old even if only its ingress moved
     mismatch_label: bool = True  # label calls whose asserted identity differs
+    reject_odds_factor: float = 10.0  # reject fraud only at 1/k of the flag threshold's odds
+    rescore_growth: float = 1.5  # clearly benign: rescore once 7 d attempts reach 1.5x + 2
+    rescore_watch_score: float = 0.01  # at or above this bad score, rescore on every change
 
 
-def policy_thresholds(model_threshold: float) -> Thresholds:
-    """Policy bands on the model's scale: flag at the model's threshold (chosen for the
-    target precision); reject fraud at or above it, or at the policy default if higher."""
+def policy_thresholds(model_threshold: float, reject_odds_factor: float = 10.0) -> Thresholds:
+    """Policy bands on the model's scale: label from the model's flag threshold (chosen for
+    the target precision); reject only where the odds of being benign are ``k`` times lower
+    still (a false block costs more than a false label), and never below the policy defaults."""
     d = Thresholds()
+    reject = 1.0 - (1.0 - model_threshold) / max(reject_odds_factor, 1.0)
     return Thresholds(
         label_at=model_threshold,
-        reject_fraud_at=max(d.reject_fraud_at, model_threshold),
-        reject_harassment_at=max(d.reject_harassment_at, model_threshold),
+        reject_fraud_at=max(d.reject_fraud_at, reject),
+        reject_harassment_at=max(d.reject_harassment_at, reject),
     )
 
 
@@ -80,6 +85,7 @@ class BatchDecisions:
     action: np.ndarray  # int8 index into ACTIONS
     source: np.ndarray  # int8 Source
     label: np.ndarray  # int8 verdict class code (0 benign / none)
+    score: np.ndarray  # float64 the model's bad score for the caller (NaN without one)
 
 
 class StreamEngine:
@@ -103,14 +109,18 @@ class StreamEngine:
         self.campaign_ingresses = campaign_ingresses or set()
         self.policy = policy
         self.registry = registry
-        self.thresholds = policy_thresholds(scorer.threshold if scorer else 0.5)
+        self.thresholds = policy_thresholds(
+            scorer.threshold if scorer else 0.5, self.config.reject_odds_factor
+        )
         self.classes = scorer.classes if scorer else ("benign", "harassment", "fraud")
         self.state = StreamState(self.config.state)
         self.ingresses = Interner()
         cap = 1024
         self.v_label = np.full(cap, -1, np.int8)
-        self.v_score = np.zeros(cap, np.float32)
+        self.v_score = np.zeros(cap, np.float64)  # float64: scores crowd just below 1
         self.v_time = np.full(cap, -np.inf)
+        self.v_attempts = np.zeros(cap, np.float32)  # 7 d attempts when last scored
+        self.v_day = np.full(cap, -1, np.int32)  # anchor day when last scored
         self._alloc_cache: dict[str, bool] = {}
 
     # -- feeding ---------------------------------------------------------------------------
@@ -141,7 +151,10 @@ class StreamEngine:
 
     def _grow(self, n: int) -> None:
         if n > len(self.v_label):
-            for name, fill in (("v_label", -1), ("v_score", 0), ("v_time", -np.inf)):
+            for name, fill in (
+                ("v_label", -1), ("v_score", 0), ("v_time", -np.inf), ("v_attempts", 0),
+                ("v_day", -1),
+            ):  # fmt: skip
                 old = getattr(self, name)
                 new = np.full(n, fill, dtype=old.dtype)
                 new[: len(old)] = old
@@ -155,10 +168,20 @@ class StreamEngine:
         if slots is None:
             slots = np.flatnonzero(st.key[: st.slots.size] >= 0)
         slots = np.unique(slots[slots >= 0])
-        due = (st.out_day[slots] >= 0) & (
-            st.changed[slots] | (self.v_time[slots] < now - self.config.max_verdict_age_s)
-        )
-        slots = slots[due]
+        cfg = self.config
+        slots = slots[st.out_day[slots] >= 0]
+        watch = (self.v_label[slots] < 0) | (self.v_score[slots] >= cfg.rescore_watch_score)
+        old = self.v_time[slots] < now - cfg.max_verdict_age_s
+        moved = st.changed[slots]
+        if cfg.rescore_growth > 1.0:
+            # A clearly benign number is rescored when its calls grew geometrically since its
+            # verdict or a new day began for it; a suspicious one whenever it moved, and
+            # within the verdict age even if only its ingress moved.
+            grown = st.attempts_7d(slots) >= cfg.rescore_growth * self.v_attempts[slots] + 2
+            new_day = st.out_day[slots] != self.v_day[slots]
+            moved &= watch | grown | new_day
+        cand = slots[moved | (watch & old)]
+        slots = cand
         if self.scorer is None or not len(slots):
             return 0
         X = feature_matrix(st, slots, self.scorer.feature_names)
@@ -166,6 +189,8 @@ class StreamEngine:
         self.v_label[slots] = label
         self.v_score[slots] = score
         self.v_time[slots] = now
+        self.v_attempts[slots] = st.attempts_7d(slots)
+        self.v_day[slots] = st.out_day[slots]
         st.changed[slots] = False
         return len(slots)
 
@@ -223,7 +248,8 @@ class StreamEngine:
             call = Call(calls.caller[i], calls.callee[i], calls.ingress_name[i] or "")
             d = decide(call, v, self.policy, self.registry, self.thresholds)
             action[i] = _ACTION_CODE[d.action]
-        return BatchDecisions(action, source, np.maximum(label, 0))
+        score = np.where(label >= 0, self.v_score[np.maximum(slots, 0)], np.nan)
+        return BatchDecisions(action, source, np.maximum(label, 0), score)
 
     def _campaign_flags(self, calls: Calls) -> dict[int, str]:
         """Run the campaign gate over the calls on campaign ingresses, in time order."""
@@ -251,11 +277,16 @@ class StreamEngine:
             flag = self.campaigns.observe(caller, callee, ingress, asserted)
             if flag is not None:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
+        known = -1
         if caller[1:].isdigit():
             slot = self.state.slots.index.get(int(caller[1:]), -1)
-            if slot >= 0 and self.v_label[slot] > 0:
-                src = Source.MODEL
-        if self.allocated is not None and not self._is_allocated(caller):
+            if slot >= 0:
+                known = int(self.state.unalloc[slot])
+                if self.v_label[slot] > 0:
+                    src = Source.MODEL
+        if self.allocated is not None and (
+            known == 1 or (known < 0 and not self._is_allocated(caller))
+        ):
             src = Source.UNALLOCATED
         call = Call(caller, callee, ingress)
         if src is Source.NONE:

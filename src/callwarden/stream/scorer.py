@@ -56,7 +56,7 @@ class Scorer:
     def score(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(class code per row, P(not benign) per row)."""
         if not len(X):
-            return np.zeros(0, np.int8), np.zeros(0, np.float32)
+            return np.zeros(0, np.int8), np.zeros(0)
         proba = self.proba(X)
         bad = 1.0 - proba[:, 0]
         self.rows_scored += len(X)
@@ -68,4 +68,4 @@ class Scorer:
                 self.rows_confirmed += len(again)
         worst = 1 + np.argmax(proba[:, 1:], axis=1)
         label = np.where(bad >= self.threshold, worst, 0).astype(np.int8)
-        return label, bad.astype(np.float32)
+        return label, bad

@@ -397,14 +397,28 @@ class StreamState:
         self.r_n[idx] = n
         self.r_day[idx] = np.maximum(old, ud)
         self.r_last[idx] = np.maximum(self.r_last[idx], ts[first])
-        # the number's main ingress of the day: the route with most calls that day
-        cur = self.main_ing[ua]
+        # the number's main ingress of the day: the route with most calls that day (ties: the
+        # first name, as the batch query orders them); the best route per number in this
+        # update first, then against the current one
         rank = self.ingress_rank
-        tie = (n == self.main_n[ua]) & (rank[ui] < rank[np.maximum(cur, 0)])
-        better = (self.main_day[ua] < ud) | (n > self.main_n[ua]) | tie
+        o = np.lexsort((rank[ui], -n, -ud, ua))
+        first = np.r_[True, ua[o][1:] != ua[o][:-1]]
+        b = o[first]
+        ua, ui, ud, n = ua[b], ui[b], ud[b], n[b]
+        cur = self.main_ing[ua]
+        same_day = self.main_day[ua] == ud
+        tie = (n == self.main_n[ua]) & (rank[ui] <= rank[np.maximum(cur, 0)])
+        better = (self.main_day[ua] < ud) | (same_day & ((n > self.main_n[ua]) | tie))
         self.main_ing[ua[better]] = ui[better].astype(np.int32)
         self.main_n[ua[better]] = n[better]
         self.main_day[ua[better]] = ud[better]
+
+    def attempts_7d(self, slots: np.ndarray) -> np.ndarray:
+        """Calls placed in the 7 days up to each number's anchor day (one counter column)."""
+        d = self.ring.day[slots]
+        anchor = self.out_day[slots][:, None]
+        live = (d <= anchor) & (d >= anchor - 6)
+        return (self.ring.acc[slots, :, N] * live).sum(1)
 
     # -- expiry and eviction ---------------------------------------------------------------
     def sweep(self, now: float) -> int:
