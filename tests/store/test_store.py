@@ -29,7 +29,7 @@ DAY = 86400.0
 
 def test_migrated_schema_matches_the_metadata_and_migrate_is_idempotent(store: Store) -> None:
     migrate(store.engine)  # second run: no-op
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0002"
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
@@ -178,6 +178,15 @@ def test_appeal_lifecycle_protects_and_audits(store: Store) -> None:
     accepted = next(a for a in trail if a["action"] == "appeal_accepted")
     assert accepted["detail"]["verdict_before"]["score"] == 0.97
     assert accepted["actor"] == "key:op"
+    # the database itself refuses a second pending appeal (a race the check above cannot see)
+    with store.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.execute(
+            sa.text(
+                "INSERT INTO appeals (number, owner, contact, statement, filed_by, status, created_at)"
+                " VALUES ('+8617099999999', 'a', '', '', 't', 'pending', 0), "
+                "('+8617099999999', 'b', '', '', 't', 'pending', 0)"
+            )
+        )
     aid2 = store.create_appeal("+8617099999999", "x", "", "", "t")
     assert store.review_appeal(aid2, False, "op", "no") is None
     assert store.get_appeal(aid2)["status"] == "rejected"

@@ -107,18 +107,21 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                     f"at most {cfg.max_reports_per_day} reports a day per subscriber"
                 )
             weight = reporter_weight(self._history(conn, reporter), cfg)
-            rid = new_id(
-                conn.execute(
-                    reports.insert().values(
-                        reporter=reporter,
-                        number=number,
-                        category=category,
-                        source=source,
-                        weight=weight,
-                        created_at=now,
+            try:
+                rid = new_id(
+                    conn.execute(
+                        reports.insert().values(
+                            reporter=reporter,
+                            number=number,
+                            category=category,
+                            source=source,
+                            weight=weight,
+                            created_at=now,
+                        )
                     )
                 )
-            )
+            except sa.exc.IntegrityError as exc:  # a concurrent twin won the race (PostgreSQL)
+                raise ConflictError(f"{reporter} has already reported {number}") from exc
             tally = self.tally(conn, number)
             current = self.get_verdict(number, conn)
             flipped = community_verdict(tally, current, cfg)
@@ -180,19 +183,22 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                 sa.select(a.id).where(a.number == number, a.status == "pending")
             ).first():
                 raise ConflictError(f"an appeal for {number} is already pending review")
-            aid = new_id(
-                conn.execute(
-                    appeals.insert().values(
-                        number=number,
-                        owner=owner,
-                        contact=contact,
-                        statement=statement,
-                        filed_by=actor,
-                        status="pending",
-                        created_at=self.clock(),
+            try:
+                aid = new_id(
+                    conn.execute(
+                        appeals.insert().values(
+                            number=number,
+                            owner=owner,
+                            contact=contact,
+                            statement=statement,
+                            filed_by=actor,
+                            status="pending",
+                            created_at=self.clock(),
+                        )
                     )
                 )
-            )
+            except sa.exc.IntegrityError as exc:  # uq_appeals_pending_number: a concurrent twin
+                raise ConflictError(f"an appeal for {number} is already pending review") from exc
             self.audit(conn, actor, "appeal", number, {"appeal_id": int(aid), "owner": owner})
         return int(aid)
 

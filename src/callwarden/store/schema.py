@@ -80,6 +80,13 @@ appeals = sa.Table(
 )
 sa.Index("ix_appeals_number", appeals.c.number)
 sa.Index("ix_appeals_status", appeals.c.status, appeals.c.created_at)
+sa.Index(
+    "uq_appeals_pending_number",
+    appeals.c.number,
+    unique=True,
+    sqlite_where=sa.text("status = 'pending'"),
+    postgresql_where=sa.text("status = 'pending'"),
+)
 
 list_entries = sa.Table(
     "list_entries",
