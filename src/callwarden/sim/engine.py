@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -75,9 +76,11 @@ def simulate(
         raise InputError("seed must be a non-negative integer")
     started = time.perf_counter()
     ctx = build_world(scen, seed, days, n_subs)
+    ctx.routing_table()  # ingress ids are assigned in order: before any thread routes a call
     # The social graph is the one big set-up and touches nothing the others write: draw it on
-    # a second thread (NumPy releases the GIL) while the other populations set up.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # another thread (NumPy releases the GIL) while the other populations set up. Each day, its
+    # calls are drawn in spans on the two workers while this thread runs the other populations.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         graph = pool.submit(Subscribers, ctx)
         others: list[TrafficModel] = [
             Couriers(ctx),
@@ -92,30 +95,35 @@ def simulate(
         ]
         social = graph.result()
         batches: list[CallBatch] = []
-        for day in range(days):  # the graph's calls on the second thread, the rest here
-            graph_day = pool.submit(social.graph_calls, ctx, day)
+        for day in range(days):
+            draws = pool.submit(social.graph_draws, ctx, day)
             batches.extend(social.side_calls(ctx, day))
+            parts = [pool.submit(social.graph_part, ctx, *d) for d in draws.result()]
             for pop in others:
                 batches.extend(pop.day(ctx, day))
-            batches.extend(graph_day.result())
+            for part in parts:
+                batches.extend(part.result())
             ctx.hotline_calls.pop(day, None)
-    calls = merge_sorted(batches)
-    del batches
     numbers = ctx.table.finish()
-    strings = numbers.e164()
-    call_ids = sequential_ids(f"s{seed}-", len(calls), 10)
-    row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
     from callwarden.sim.transcripts import sample_transcripts
 
-    # Arrow casts and takes release the GIL; the transcripts are Python: run them side by side
+    # Every column is an independent job: Arrow casts and NumPy gathers release the GIL, the
+    # transcripts are Python, so two workers keep both cores busy while this thread waits.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        cdr_job = pool.submit(_cdr_table, ctx, calls, numbers, strings, call_ids)
+        strings_job = pool.submit(numbers.e164)  # the number strings need no call: start now
+        calls = merge_sorted(batches)
+        del batches
+        call_ids = sequential_ids(f"s{seed}-", len(calls), 10)
+        row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
+        strings = strings_job.result()
         args = (ctx, calls, call_ids, strings, scen.transcript_sample, row_cat, cats)
         transcript_job = pool.submit(sample_transcripts, *args)
-        truth = _truth_table(ctx, calls, call_ids, seed)
+        cdr_jobs = _cdr_columns(pool, ctx, calls, numbers, strings, call_ids)
+        truth_jobs = _truth_columns(pool, ctx, calls, call_ids, seed)
         labels = _labels_table(ctx, calls, strings, row_label, row_cat, row_camp, cats)
         registry = _registry_table(numbers, strings)
-        cdrs = cdr_job.result()
+        cdrs = _gather(cdr_jobs, CANONICAL_SCHEMA)
+        truth = _gather(truth_jobs, CALL_TRUTH_SCHEMA)
         transcripts = transcript_job.result()
     counts = np.bincount(calls.population, minlength=len(Population))
     manifest = {
@@ -184,83 +192,143 @@ def merge_sorted(batches: list[CallBatch]) -> CallBatch:
         return CallBatch(**dict(zip(names, pool.map(scatter, names), strict=True)))
 
 
+def _arrow_pool() -> pa.MemoryPool:
+    """jemalloc where the wheel has it: it keeps freed pages for the next column, where the
+    default (mimalloc) hands them back and the kernel zeroes them again (measured: about a
+    second less system CPU on a million-subscriber day)."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - builds without jemalloc
+        return pa.default_memory_pool()
+
+
+_POOL = _arrow_pool()
+
+Jobs = dict[str, "Future[pa.Array] | pa.Array"]
+
+
 def _index_array(idx: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
     """Signed integer indices as Arrow (int8 stays int8: no widening copy)."""
     if idx.dtype == np.bool_:
         idx = idx.view(np.int8)
     elif idx.dtype.kind == "u" or idx.dtype.itemsize > 4:
         idx = idx.astype(np.int32)
-    return pa.array(idx, mask=mask)
+    return pa.array(idx, mask=mask, memory_pool=_POOL)
 
 
 def _masked_take(values: pa.Array, idx: np.ndarray) -> pa.Array:
     """``values[idx]`` with nulls where ``idx < 0``; a dictionary cast beats ``take`` on long columns."""
-    return pa.DictionaryArray.from_arrays(_index_array(idx, idx < 0), values).cast(values.type)
+    return _decode(_index_array(idx, idx < 0), values)
 
 
 def _take(values: pa.Array, idx: np.ndarray) -> pa.Array:
-    return pa.DictionaryArray.from_arrays(_index_array(idx), values).cast(values.type)
+    return _decode(_index_array(idx), values)
+
+
+def _decode(indices: pa.Array, values: pa.Array) -> pa.Array:
+    # the indices are ours and in range: skip the validation pass over millions of rows
+    d = pa.DictionaryArray.from_arrays(indices, values, safe=False, memory_pool=_POOL)
+    return d.cast(values.type, memory_pool=_POOL)
+
+
+def _submit(pool: ThreadPoolExecutor | None, fn: Callable[..., pa.Array], *args: Any) -> Any:
+    """``fn(*args)`` on the pool, or at once where there is none (the bench's one-thread stages)."""
+    return fn(*args) if pool is None else pool.submit(fn, *args)
+
+
+def _gather(jobs: Jobs, schema: pa.Schema) -> pa.Table:
+    columns = {k: v.result() if isinstance(v, Future) else v for k, v in jobs.items()}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def _imei_column(ctx: SimContext, calls: CallBatch, n_rows: int) -> pa.Array:
+    imei_by_row = np.full(n_rows, -1, dtype=np.int64)
+    for rows, imei in ctx.imeis:
+        imei_by_row[rows] = imei
+    # IMEI strings once per handset-holding number, then a dictionary cast per call
+    with_imei = np.flatnonzero(imei_by_row >= 0)
+    position = np.full(n_rows, -1, dtype=np.int32)
+    position[with_imei] = np.arange(len(with_imei), dtype=np.int32)
+    own_switch = np.array([name.startswith("MSC-") for name in ctx.ingresses], dtype=bool)
+    imei_idx = np.where(own_switch[calls.ingress], position[calls.caller], -1)
+    return _masked_take(fixed_width_ids("", imei_by_row[with_imei], 15), imei_idx)
+
+
+def _caller_region(calls: CallBatch, numbers: Numbers, regions: pa.Array) -> pa.Array:
+    own = calls.caller_region
+    return _masked_take(regions, np.where(own == -1, numbers.region[calls.caller], own))
+
+
+def _cdr_columns(
+    pool: ThreadPoolExecutor | None,
+    ctx: SimContext,
+    calls: CallBatch,
+    numbers: Numbers,
+    strings: pa.Array,
+    call_ids: pa.Array,
+) -> Jobs:
+    """The ``cdrs`` columns, the string ones as jobs on ``pool`` (largest first)."""
+    regions = numbers.region_strings()
+    jobs: Jobs = {
+        "caller": _submit(pool, _take, strings, calls.caller),
+        "callee": _submit(pool, _take, strings, calls.callee),
+        "callee_region": _submit(pool, lambda: _masked_take(regions, numbers.region[calls.callee])),
+        "caller_region": _submit(pool, _caller_region, calls, numbers, regions),
+        "imei": _submit(pool, _imei_column, ctx, calls, len(numbers.nsn)),
+        "ingress": _submit(pool, _take, pa.array(ctx.ingresses, pa.string()), calls.ingress),
+        "asserted_caller": _submit(pool, _masked_take, strings, calls.asserted),
+        "attestation": _submit(pool, _take, pa.array(ATTESTATIONS, pa.string()), calls.attest),
+    }
+    jobs.update(
+        call_id=call_ids,
+        start_time=pa.array(calls.t_us, pa.timestamp("us", tz="UTC")),
+        duration_s=pa.array(calls.duration, pa.float64()),
+        answered=pa.array(calls.duration > 0),
+        ring_s=pa.array(calls.ring, pa.float64()),
+        release_cause=pa.array(calls.cause, pa.int16()),
+    )
+    return {name: jobs[name] for name in CANONICAL_SCHEMA.names}
 
 
 def _cdr_table(
     ctx: SimContext, calls: CallBatch, numbers: Numbers, strings: pa.Array, call_ids: pa.Array
 ) -> pa.Table:
-    regions = numbers.region_strings()
-    caller_region = np.where(
-        calls.caller_region == -1, numbers.region[calls.caller], calls.caller_region
-    )
-    imei_by_row = np.full(len(numbers.nsn), -1, dtype=np.int64)
-    for rows, imei in ctx.imeis:
-        imei_by_row[rows] = imei
-    # IMEI strings once per handset-holding number, then a dictionary cast per call
-    with_imei = np.flatnonzero(imei_by_row >= 0)
-    position = np.full(len(numbers.nsn), -1, dtype=np.int32)
-    position[with_imei] = np.arange(len(with_imei), dtype=np.int32)
-    own_switch = np.array([name.startswith("MSC-") for name in ctx.ingresses], dtype=bool)
-    imei_idx = np.where(own_switch[calls.ingress], position[calls.caller], -1)
-    imei = _masked_take(fixed_width_ids("", imei_by_row[with_imei], 15), imei_idx)
-    columns = {
+    return _gather(_cdr_columns(None, ctx, calls, numbers, strings, call_ids), CANONICAL_SCHEMA)
+
+
+def _bridge_ids(bridge: np.ndarray, seed: int) -> pa.Array:
+    """``b<seed>-<id>`` on bridged legs, null elsewhere: strings only for the bridged rows."""
+    rows = np.flatnonzero(bridge >= 0)
+    idx = np.full(len(bridge), -1, dtype=np.int32)
+    idx[rows] = np.arange(len(rows), dtype=np.int32)
+    return _masked_take(fixed_width_ids(f"b{seed}-", bridge[rows], 9), idx)
+
+
+def _truth_columns(
+    pool: ThreadPoolExecutor | None,
+    ctx: SimContext,
+    calls: CallBatch,
+    call_ids: pa.Array,
+    seed: int,
+) -> Jobs:
+    camp_ids = pa.array([c.campaign_id for c in ctx.campaigns], pa.string())
+    op_ids = pa.array([c.operation_id for c in ctx.campaigns], pa.string())
+    leg_idx = calls.leg - 1  # Leg.NONE (0) becomes -1: null
+    return {
         "call_id": call_ids,
-        "start_time": pa.array(calls.t_us, pa.timestamp("us", tz="UTC")),
-        "caller": _take(strings, calls.caller),
-        "callee": _take(strings, calls.callee),
-        "duration_s": pa.array(calls.duration, pa.float64()),
-        "answered": pa.array(calls.duration > 0),
-        "ring_s": pa.array(calls.ring, pa.float64()),
-        "release_cause": pa.array(calls.cause, pa.int16()),
-        "ingress": _take(pa.array(ctx.ingresses, pa.string()), calls.ingress),
-        "asserted_caller": _masked_take(strings, calls.asserted),
-        "attestation": _take(pa.array(ATTESTATIONS, pa.string()), calls.attest),
-        "caller_region": _masked_take(regions, caller_region),
-        "callee_region": _masked_take(regions, numbers.region[calls.callee]),
-        "imei": imei,
+        "population": _submit(pool, _take, pa.array(POPULATION_NAMES), calls.population),
+        "label": _submit(pool, _take, pa.array(LABELS), calls.label),
+        "campaign": _submit(pool, _masked_take, camp_ids, calls.campaign),
+        "operation_id": _submit(pool, _masked_take, op_ids, calls.campaign),
+        "spoofed": pa.array(calls.spoofed),
+        "bridge_id": _submit(pool, _bridge_ids, calls.bridge, seed),
+        "bridge_leg": _submit(pool, _masked_take, pa.array(["agent", "customer"]), leg_idx),
+        "caller_kind": _submit(pool, _take, pa.array(["human", "bot"]), calls.bot),
     }
-    return pa.Table.from_pydict(columns, schema=CANONICAL_SCHEMA)
 
 
 def _truth_table(ctx: SimContext, calls: CallBatch, call_ids: pa.Array, seed: int) -> pa.Table:
-    camp_ids = pa.array([c.campaign_id for c in ctx.campaigns], pa.string())
-    op_ids = pa.array([c.operation_id for c in ctx.campaigns], pa.string())
-    bridge = calls.bridge
-    bridge_str = _masked_take(
-        fixed_width_ids(f"b{seed}-", np.maximum(bridge, 0), 9),
-        np.where(bridge >= 0, np.arange(len(bridge)), -1),
-    )
-    leg_idx = calls.leg - 1  # Leg.NONE (0) becomes -1: null
-    return pa.Table.from_pydict(
-        {
-            "call_id": call_ids,
-            "population": _take(pa.array(POPULATION_NAMES), calls.population),
-            "label": _take(pa.array(LABELS), calls.label),
-            "campaign": _masked_take(camp_ids, calls.campaign),
-            "operation_id": _masked_take(op_ids, calls.campaign),
-            "spoofed": pa.array(calls.spoofed),
-            "bridge_id": bridge_str,
-            "bridge_leg": _masked_take(pa.array(["agent", "customer"]), leg_idx),
-            "caller_kind": _take(pa.array(["human", "bot"]), calls.bot),
-        },
-        schema=CALL_TRUTH_SCHEMA,
-    )
+    return _gather(_truth_columns(None, ctx, calls, call_ids, seed), CALL_TRUTH_SCHEMA)
 
 
 def _number_truth(ctx: SimContext, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:

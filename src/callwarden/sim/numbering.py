@@ -14,6 +14,7 @@ simulated number its real region.
 from __future__ import annotations
 
 import csv
+import threading
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -21,6 +22,7 @@ from importlib import resources
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 BLOCK = 1000
 
@@ -123,6 +125,7 @@ class NumberTable:
         self._operator: list[np.ndarray] = []
         self._city: list[np.ndarray] = []
         self._snap: tuple[np.ndarray, ...] | None = None
+        self._lock = threading.Lock()
         self.size = 0
         self.regions: list[str] = []
         self._region_ix: dict[str, int] = {}
@@ -147,27 +150,41 @@ class NumberTable:
         """Appends numbers; ``operator`` (see :data:`OPERATORS`) and ``city`` (index into
         :data:`HOME_CITIES`) say where a call from them originates, -1 for neither."""
         n = len(nsn)
-        self._snap = None
+        with self._lock:
+            self._snap = None
+            self._append(nsn, allocated, region, kind, operator, city)
+        idx = np.arange(self.size, self.size + n, dtype=np.int64)
+        self.size += n
+        return idx
+
+    def _append(
+        self,
+        nsn: np.ndarray,
+        allocated: np.ndarray | bool,
+        region: int | np.ndarray,
+        kind: NumberKind,
+        operator: int,
+        city: int,
+    ) -> None:
+        n = len(nsn)
         self._operator.append(np.full(n, operator, dtype=np.int8))
         self._city.append(np.full(n, city, dtype=np.int16))
         self._nsn.append(np.asarray(nsn, dtype=np.int64))
         self._alloc.append(np.broadcast_to(np.asarray(allocated, dtype=bool), (n,)).copy())
         self._region.append(np.broadcast_to(np.asarray(region, dtype=np.int32), (n,)).copy())
         self._kind.append(np.full(n, int(kind), dtype=np.int8))
-        idx = np.arange(self.size, self.size + n, dtype=np.int64)
-        self.size += n
-        return idx
 
     def origin(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(operator, city, region, allocated) per row so far, for populations to route calls."""
-        if self._snap is None:
-            self._snap = (
-                np.concatenate(self._operator),
-                np.concatenate(self._city),
-                np.concatenate(self._region),
-                np.concatenate(self._alloc),
-            )
-        return self._snap  # type: ignore[return-value]
+        with self._lock:  # the subscriber graph routes calls while other populations add numbers
+            if self._snap is None:
+                self._snap = (
+                    np.concatenate(self._operator),
+                    np.concatenate(self._city),
+                    np.concatenate(self._region),
+                    np.concatenate(self._alloc),
+                )
+            return self._snap  # type: ignore[return-value]
 
     # -- dense blocks (subscribers, platforms) ---------------------------------------------
     def mobile_block_numbers(
@@ -278,23 +295,13 @@ def _digits_matrix(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def e164_strings(nsn: np.ndarray) -> pa.StringArray:
-    """``+86`` plus the decimal NSN for every value, built without a per-row Python call."""
+    """``+86`` plus the decimal NSN for every value: Arrow's integer-to-string cast and a join,
+    no per-row Python call and no digit matrices in between."""
     nsn = np.asarray(nsn, dtype=np.int64)
     if len(nsn) == 0:
         return pa.array([], pa.string())  # type: ignore[return-value]
-    width = 16
-    lengths = np.floor(np.log10(np.maximum(nsn, 1))).astype(np.int64) + 1
-    digits = _digits_matrix(nsn, width)
-    keep = np.arange(width)[None, :] >= (width - lengths)[:, None]
-    head = np.tile(np.frombuffer(b"+86", dtype=np.uint8), (len(nsn), 1))
-    full = np.concatenate([head, digits], axis=1)
-    mask = np.concatenate([np.ones((len(nsn), 3), bool), keep], axis=1)
-    data = full[mask]
-    offsets = np.zeros(len(nsn) + 1, dtype=np.int32)
-    np.cumsum(lengths + 3, out=offsets[1:])
-    return pa.StringArray.from_buffers(
-        len(nsn), pa.py_buffer(offsets), pa.py_buffer(data.tobytes())
-    )
+    digits = pc.cast(pa.array(nsn), pa.string())
+    return pc.binary_join_element_wise("+86", digits, "")  # type: ignore[no-any-return]
 
 
 def fixed_width_ids(prefix: str, values: np.ndarray, width: int) -> pa.StringArray:

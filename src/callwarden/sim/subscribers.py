@@ -32,6 +32,7 @@ from callwarden.sim.calls import (
 from callwarden.sim.world import SimContext
 
 MAX_SLOTS = 128  # contacts per subscriber at most (64 mutual offset pairs)
+GRAPH_PARTS = 2  # spans of a day drawn side by side (one per core of the reference machine)
 LOCAL, PROVINCE, REMOTE = 0, 1, 2
 
 
@@ -83,21 +84,42 @@ class Subscribers:
 
     def graph_calls(self, ctx: SimContext, day: int) -> list[CallBatch]:
         """The day's calls along the social graph (in time order) and the returned ones."""
+        return [b for part in self.graph_draws(ctx, day) for b in self.graph_part(ctx, *part)]
+
+    def graph_draws(
+        self, ctx: SimContext, day: int
+    ) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Who starts each of the day's calls and when, cut into :data:`GRAPH_PARTS` spans of
+        the day that :meth:`graph_part` fills independently (the engine runs them side by side).
+
+        The calls are exchangeable, so pairing them with sorted times gives calls in time order:
+        the engine merges the other populations in without sorting millions of rows."""
         p = ctx.scenario.subscriber
         rng = ctx.rng(self.stream, day + 1)
         factor = p.weekend_factor if ctx.weekday(day) >= 5 else 1.0
         starts = rng.poisson(self.activity * np.float32(p.calls_per_day * factor))
         who = rng.permutation(np.repeat(np.arange(len(starts), dtype=np.int32), starts))
-        caller, callee = self.contacts(rng, who)
-        # The calls are exchangeable, so pairing them with sorted times gives calls in time
-        # order: the engine merges the other populations in without sorting millions of rows.
-        seconds = sorted_local_seconds(rng, len(caller), "social")
-        batches = [self._calls(ctx, rng, day, caller, callee, seconds)]
-        batches.append(self._callbacks(ctx, rng, day, batches[0]))
-        return batches
+        seconds = sorted_local_seconds(rng, len(who), "social")
+        cut = np.linspace(0, len(who), GRAPH_PARTS + 1).astype(np.int64)
+        return [
+            (day, k, who[cut[k] : cut[k + 1]], seconds[cut[k] : cut[k + 1]])
+            for k in range(GRAPH_PARTS)
+        ]
 
-    def contacts(self, rng: np.random.Generator, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(caller, callee) number rows for calls started by subscribers ``who``."""
+    def graph_part(
+        self, ctx: SimContext, day: int, part: int, who: np.ndarray, seconds: np.ndarray
+    ) -> list[CallBatch]:
+        """One span's calls (time-ordered) and their returned calls, from its own stream."""
+        rng = ctx.rng(self.stream, day + 1, part)
+        caller, callee, keep = self.contacts(rng, who)
+        batch = self._calls(ctx, rng, day, caller, callee, seconds[keep])
+        return [batch, self._callbacks(ctx, rng, day, batch)]
+
+    def contacts(
+        self, rng: np.random.Generator, who: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(caller, callee) number rows for calls started by subscribers ``who``, and which of
+        ``who`` they are (a subscriber alone in a city has nobody to call)."""
         deg = self.degree[who]
         slot = np.minimum(
             (deg.astype(np.float64) ** rng.random(len(who))).astype(np.int32) - 1, deg - 1
@@ -126,8 +148,8 @@ class Subscribers:
         inbound = rng.random(int(far.sum())) < 0.5
         callee[far] = np.where(inbound, caller[far], remote)
         caller[far] = np.where(inbound, remote, caller[far])
-        same = caller == callee  # a city of one: nobody to call
-        return caller[~same], callee[~same]
+        keep = caller != callee  # a city of one: nobody to call
+        return caller[keep], callee[keep], keep
 
     def _calls(
         self,

@@ -177,12 +177,8 @@ class SimContext:
     def subs_of_city(self, city: int) -> np.ndarray:
         return self.subs[self.city_bounds[city] : self.city_bounds[city + 1]]
 
-    def route(self, rng: np.random.Generator, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(ingress, attestation) of calls placed from their own line by ``rows``.
-
-        Own mobiles enter at their city's switch (attested A); other operators in the province
-        at an interconnect (B or unknown); numbers from outside it at a long-distance gateway.
-        """
+    def routing_table(self) -> np.ndarray:
+        """(operator + 1, city + 1, trunk group) -> ingress id; registers the ingresses."""
         if self._route is None:
             lut = np.zeros((5, len(HOME_CITIES) + 1, 2), dtype=np.int32)
             names = ("CTCC", "CMCC", "CUCC", "CTCC", "CTCC")  # by operator code + 1 (-1: unknown)
@@ -197,12 +193,21 @@ class SimContext:
                             name = f"IC-{names[o]}-HN-{k + 1}"
                         lut[o, c, k] = self.ingress(name)
             self._route = lut
+        return self._route
+
+    def route(self, rng: np.random.Generator, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ingress, attestation) of calls placed from their own line by ``rows``.
+
+        Own mobiles enter at their city's switch (attested A); other operators in the province
+        at an interconnect (B or unknown); numbers from outside it at a long-distance gateway.
+        """
+        lut = self.routing_table()
         op, city, _, _ = self.table.origin()
         o, c = op[rows].astype(np.int64) + 1, city[rows].astype(np.int64) + 1
         # A line is homed on one switch / trunk group; 5% of its calls take the other one
         # (the subscriber moved, or overflow routing).
         group = (rows + (rng.random(len(rows)) < 0.05)) % 2
-        ingress = self._route[o, c, group]
+        ingress = lut[o, c, group]
         own = (o == 1 + OWN_OPERATOR) & (c > 0)
         attest = np.where(own, 1, np.where(rng.random(len(rows)) < 0.3, 0, 2)).astype(np.int8)
         return ingress, attest
