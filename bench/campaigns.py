@@ -102,6 +102,10 @@ def scale(total: int) -> list[tuple[str, Any]]:
             f"{len(res.campaigns)} / {len(set(day.labels['campaign'].to_pylist()))}",
         ),
         ("ARI vs synthetic truth", f"{ours_ari:.4f}"),
+        (
+            "benign numbers in campaigns",
+            f"{sum(1 for n in res.number_campaign if n not in callers):,}",
+        ),
         ("bridged legs flagged", f"{res.bridged.num_rows:,}"),
         ("peak RSS after build MB", f"{ours_peak:,.0f}"),
         ("baseline (MinHash LSH) s", f"{base_s:.1f}"),
