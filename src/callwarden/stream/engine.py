@@ -60,6 +60,7 @@ class EngineConfig:
     state: StateConfig = field(default_factory=StateConfig)
     batch_s: float = 1.0  # longest simulated time a micro-batch spans (the staleness bound)
     max_batch_calls: int = 5000
+    ingress_lag_s: float = 60.0  # CDRs not involving a batch's callers may wait this long
     max_verdict_age_s: float = 3600.0  # rescore a caller this old even if only its ingress moved
     mismatch_label: bool = True  # label calls whose asserted identity differs
     reject_odds_factor: float = 10.0  # reject fraud only at 1/k of the flag threshold's odds
