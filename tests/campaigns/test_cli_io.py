@@ -65,3 +65,47 @@ def test_missing_input_is_one_clear_error(tmp_path: Path) -> None:
         app, ["campaigns", "--cdrs", str(tmp_path / "nope"), "--out", str(tmp_path)]
     )
     assert result.exit_code != 0
+
+
+def test_scan_hook_fills_campaigns_and_evaluate_section_scores_them(tmp_path: Path) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from callwarden.cli.campaigns import evaluate_section, scan_hook
+
+    day = Day()
+    people = ordinary(day)
+    pool = campaign(
+        day, list_start=0, list_len=600, numbers=12, calls_per_number=10, ingress="trunk-ai"
+    )
+    pq.write_table(day.table(), tmp_path / "cdrs.parquet")
+
+    class Scan:  # the shape of callwarden.detect.verdicts.ScanResult that the hook touches
+        numbers = np.array(pool + people, dtype=object)
+        campaigns = np.full(len(pool) + len(people), "", dtype=object)
+        meta: dict[str, object] = {}
+
+    scan = Scan()
+    scan_hook(scan, tmp_path, tmp_path / "out")
+    assert len({c for c in scan.campaigns[: len(pool)]}) == 1 and scan.campaigns[0]
+    assert not any(scan.campaigns[len(pool) :])
+    assert (tmp_path / "out" / "campaigns.csv").is_file()
+
+    verdicts = tmp_path / "verdicts.csv"
+    pcsv.write_csv(
+        pa.table({"number": list(scan.numbers), "campaign": list(scan.campaigns)}), verdicts
+    )
+    labels = tmp_path / "labels.csv"
+    pcsv.write_csv(
+        pa.table(
+            {
+                "number": pool + people,
+                "label": ["harassment"] * len(pool) + ["benign"] * len(people),
+                "category": [""] * (len(pool) + len(people)),
+                "campaign": ["op1"] * len(pool) + [""] * len(people),
+            }
+        ),
+        labels,
+    )
+    section = evaluate_section(verdicts, labels, tmp_path, replay=False)
+    assert section is not None and section["clustering"]["ari"] == 1.0
