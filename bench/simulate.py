@@ -2,17 +2,21 @@
 
     python bench/simulate.py            # one day, 1,000,000 subscribers, scenario article
     python bench/simulate.py --small    # one day, 100,000 subscribers
+    python bench/simulate.py --stages   # also each stage alone on one thread
 
 Prints CDRs generated, wall and CPU seconds, CDRs per second, the time to write the output
-directory, the process's peak memory, and the ratio against a baseline run in the same
-process: the same kind of subscriber calls drawn one call at a time in a Python loop (what
-"no Python loop per call" buys). On a shared machine wall time depends on the load; CPU
-time is the steadier figure and both are printed.
+directory, the process's peak memory, the load average, and the ratio against a baseline run
+in the same process: the same kind of subscriber calls drawn one call at a time in a Python
+loop (what "no Python loop per call" buys). ``simulate()`` runs twice: the first call of a
+process also pays one-time costs (pyarrow imports pandas on its first conversion, the
+number-block CSV is parsed), the second is the steady state. On a shared machine wall time
+depends on the load; CPU time is the steadier figure and both are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -134,9 +138,13 @@ def main() -> None:
     base_wall, base_cpu = time.perf_counter() - w, time.process_time() - c
     base_peak = peak_mib()
 
-    w, c = time.perf_counter(), time.process_time()
-    result = simulate(args.scenario, seed=args.seed, subscribers=subs)
-    sim_wall, sim_cpu = time.perf_counter() - w, time.process_time() - c
+    runs = []
+    for _ in range(2):  # cold (first call in the process), then warm
+        load = os.getloadavg()[0]
+        w, c = time.perf_counter(), time.process_time()
+        result = simulate(args.scenario, seed=args.seed, subscribers=subs)
+        runs.append((time.perf_counter() - w, time.process_time() - c, load))
+    (cold_wall, cold_cpu, cold_load), (sim_wall, sim_cpu, load) = runs
     rows = result.cdrs.num_rows
     sim_peak = peak_mib()
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,9 +165,17 @@ def main() -> None:
         ("simulate(): CDRs", f"{rows:,}"),
         ("simulate(): calling numbers", f"{result.labels.num_rows:,}"),
         ("simulate(): transcripts", f"{len(result.transcripts):,}"),
+        ("cold simulate(): wall s / CPU s", f"{cold_wall:.2f} / {cold_cpu:.2f}"),
+        (
+            "cold simulate(): CDRs per wall / CPU second",
+            f"{rows / cold_wall / 1e6:.2f}M / {rows / cold_cpu / 1e6:.2f}M",
+        ),
+        ("cold: load average (1 min) at start", f"{cold_load:.1f}"),
         ("simulate(): wall s / CPU s", f"{sim_wall:.2f} / {sim_cpu:.2f}"),
         ("simulate(): CDRs per wall second", f"{rate_wall:,.0f}"),
         ("simulate(): CDRs per CPU second", f"{rate_cpu:,.0f}"),
+        ("simulate(): CPU s / wall s (cores used)", f"{sim_cpu / sim_wall:.2f}"),
+        ("load average (1 min) at start", f"{load:.1f} on {os.cpu_count()} CPUs"),
         ("write_sim(): wall s (output MiB)", f"{write_wall:.2f} ({size:,.0f})"),
         ("simulate + write: wall s", f"{sim_wall + write_wall:.2f}"),
         ("peak memory MiB (process)", f"{sim_peak:,.0f}"),
@@ -182,7 +198,11 @@ def main() -> None:
         print(f"{'sum of stages':<44}{total:>16.3f}")
         print(f"{'CDRs per CPU second (sum of stages)':<44}{rows / total:>16,.0f}")
     if not args.small and args.subscribers is None:
-        print(f"target >= 1,000,000 CDRs/s (wall): {'met' if rate_wall >= 1e6 else 'NOT met'}")
+        verdict = "met" if rate_wall >= 1e6 else "NOT met"
+        busy = load > (os.cpu_count() or 1)
+        note = f" (machine busy: load {load:.1f} on {os.cpu_count()} CPUs)" if busy else ""
+        print(f"target >= 1,000,000 CDRs/s (wall, warm): {verdict}{note}")
+        print(f"target >= 1,000,000 CDRs/s (CPU, warm): {'met' if rate_cpu >= 1e6 else 'NOT met'}")
         print(
             f"target 1M-subscriber day in under 60 s (simulate + write): {'met' if sim_wall + write_wall < 60 else 'NOT met'}"
         )

@@ -21,6 +21,7 @@ from callwarden.sim.numbering import (
     NumberKind,
     Numbers,
     e164_strings,
+    fixed_width_gather,
     fixed_width_ids,
     sequential_ids,
 )
@@ -251,7 +252,7 @@ def _imei_column(ctx: SimContext, calls: CallBatch, n_rows: int) -> pa.Array:
     position[with_imei] = np.arange(len(with_imei), dtype=np.int32)
     own_switch = np.array([name.startswith("MSC-") for name in ctx.ingresses], dtype=bool)
     imei_idx = np.where(own_switch[calls.ingress], position[calls.caller], -1)
-    return _masked_take(fixed_width_ids("", imei_by_row[with_imei], 15), imei_idx)
+    return fixed_width_gather(imei_by_row[with_imei], 15, imei_idx)
 
 
 def _caller_region(calls: CallBatch, numbers: Numbers, regions: pa.Array) -> pa.Array:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -114,23 +115,33 @@ def other_province_prefixes(operator: str) -> np.ndarray:
     return np.concatenate(parts)
 
 
+#: Columns of the number table and their dtypes.
+_COLUMNS = {
+    "nsn": np.int64,
+    "alloc": np.bool_,
+    "region": np.int32,
+    "kind": np.int8,
+    "operator": np.int8,
+    "city": np.int16,
+}
+
+
 class NumberTable:
-    """Every number of a run: national significant number, allocation, region and kind."""
+    """Every number of a run: national significant number, allocation, region and kind.
+
+    Columns live in buffers that grow by doubling, so :meth:`origin` hands out views of the
+    rows so far instead of concatenating the whole table after every addition."""
 
     def __init__(self) -> None:
-        self._nsn: list[np.ndarray] = []
-        self._alloc: list[np.ndarray] = []
-        self._region: list[np.ndarray] = []
-        self._kind: list[np.ndarray] = []
-        self._operator: list[np.ndarray] = []
-        self._city: list[np.ndarray] = []
-        self._snap: tuple[np.ndarray, ...] | None = None
+        self._cols: dict[str, np.ndarray] = {
+            k: np.empty(1 << 16, dtype=t) for k, t in _COLUMNS.items()
+        }
         self._lock = threading.Lock()
         self.size = 0
         self.regions: list[str] = []
         self._region_ix: dict[str, int] = {}
         self._used_blocks: set[int] = set()
-        self._sparse: set[int] = set()
+        self._sparse = np.zeros(0, dtype=np.int64)  # sorted: every sparse number so far
 
     def region_id(self, region: str) -> int:
         if region not in self._region_ix:
@@ -149,42 +160,35 @@ class NumberTable:
     ) -> np.ndarray:
         """Appends numbers; ``operator`` (see :data:`OPERATORS`) and ``city`` (index into
         :data:`HOME_CITIES`) say where a call from them originates, -1 for neither."""
-        n = len(nsn)
-        with self._lock:
-            self._snap = None
-            self._append(nsn, allocated, region, kind, operator, city)
-        idx = np.arange(self.size, self.size + n, dtype=np.int64)
-        self.size += n
-        return idx
+        n, lo = len(nsn), self.size
+        with self._lock:  # the subscriber graph routes calls while other populations add numbers
+            cap = len(self._cols["nsn"])
+            if lo + n > cap:  # grow: rows already handed out stay valid in the old buffers
+                cap = max(2 * cap, lo + n)
+                for k, col in self._cols.items():
+                    grown = np.empty(cap, dtype=col.dtype)
+                    grown[:lo] = col[:lo]
+                    self._cols[k] = grown
+            values = {
+                "nsn": nsn,
+                "alloc": allocated,
+                "region": region,
+                "kind": int(kind),
+                "operator": operator,
+                "city": city,
+            }
+            for k, v in values.items():
+                self._cols[k][lo : lo + n] = v
+            self.size = lo + n
+        return np.arange(lo, lo + n, dtype=np.int64)
 
-    def _append(
-        self,
-        nsn: np.ndarray,
-        allocated: np.ndarray | bool,
-        region: int | np.ndarray,
-        kind: NumberKind,
-        operator: int,
-        city: int,
-    ) -> None:
-        n = len(nsn)
-        self._operator.append(np.full(n, operator, dtype=np.int8))
-        self._city.append(np.full(n, city, dtype=np.int16))
-        self._nsn.append(np.asarray(nsn, dtype=np.int64))
-        self._alloc.append(np.broadcast_to(np.asarray(allocated, dtype=bool), (n,)).copy())
-        self._region.append(np.broadcast_to(np.asarray(region, dtype=np.int32), (n,)).copy())
-        self._kind.append(np.full(n, int(kind), dtype=np.int8))
+    def _column(self, name: str) -> np.ndarray:
+        return self._cols[name][: self.size]
 
     def origin(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(operator, city, region, allocated) per row so far, for populations to route calls."""
-        with self._lock:  # the subscriber graph routes calls while other populations add numbers
-            if self._snap is None:
-                self._snap = (
-                    np.concatenate(self._operator),
-                    np.concatenate(self._city),
-                    np.concatenate(self._region),
-                    np.concatenate(self._alloc),
-                )
-            return self._snap  # type: ignore[return-value]
+        with self._lock:
+            return tuple(self._column(k) for k in ("operator", "city", "region", "alloc"))  # type: ignore[return-value]
 
     # -- dense blocks (subscribers, platforms) ---------------------------------------------
     def mobile_block_numbers(
@@ -233,24 +237,32 @@ class NumberTable:
             n,
         )
 
-    def _sparse_draw(self, draw: object, n: int) -> np.ndarray:
-        out: list[int] = []
-        while len(out) < n:
-            for v in draw(2 * (n - len(out)) + 8).tolist():  # type: ignore[operator]
-                if v // BLOCK in self._used_blocks or v in self._sparse:
-                    continue
-                self._sparse.add(v)
-                out.append(v)
-                if len(out) == n:
-                    break
-        return np.asarray(out, dtype=np.int64)
+    def _sparse_draw(self, draw: Callable[[int], np.ndarray], n: int) -> np.ndarray:
+        """The first ``n`` candidates, in drawing order, that are outside every dense block,
+        not drawn before and not repeated within the draw."""
+        out: list[np.ndarray] = []
+        need = n
+        while need > 0:
+            cand = np.asarray(draw(2 * need + 8), dtype=np.int64)
+            blocks = np.fromiter(self._used_blocks, np.int64, len(self._used_blocks))
+            ok = ~np.isin(cand // BLOCK, blocks)
+            pos = np.minimum(np.searchsorted(self._sparse, cand), len(self._sparse) - 1)
+            if len(self._sparse):
+                ok &= self._sparse[pos] != cand
+            first = np.zeros(len(cand), dtype=bool)
+            first[np.unique(cand, return_index=True)[1]] = True
+            taken = cand[ok & first][:need]
+            self._sparse = np.sort(np.concatenate([self._sparse, taken]))
+            out.append(taken)
+            need -= len(taken)
+        return np.concatenate(out) if out else np.zeros(0, np.int64)
 
     def finish(self) -> Numbers:
         return Numbers(
-            nsn=np.concatenate(self._nsn) if self._nsn else np.zeros(0, np.int64),
-            allocated=np.concatenate(self._alloc) if self._alloc else np.zeros(0, bool),
-            region=np.concatenate(self._region) if self._region else np.zeros(0, np.int32),
-            kind=np.concatenate(self._kind) if self._kind else np.zeros(0, np.int8),
+            nsn=self._column("nsn").copy(),
+            allocated=self._column("alloc").copy(),
+            region=self._column("region").copy(),
+            kind=self._column("kind").copy(),
             regions=tuple(self.regions),
         )
 
@@ -315,6 +327,25 @@ def fixed_width_ids(prefix: str, values: np.ndarray, width: int) -> pa.StringArr
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(full.tobytes()))
 
 
+def fixed_width_gather(values: np.ndarray, width: int, idx: np.ndarray) -> pa.StringArray:
+    """Zero-padded decimals of ``values[idx]`` (IMEIs per call), null where ``idx < 0``: the
+    fixed-width rows are gathered by NumPy, with no string dictionary to chase per row."""
+    digits = _digits_matrix(values, width)
+    valid = idx >= 0
+    data = digits[idx[valid]]
+    offsets = np.zeros(len(idx) + 1, dtype=np.int32)
+    np.cumsum(valid, dtype=np.int32, out=offsets[1:])
+    offsets *= width
+    bitmap = np.packbits(valid, bitorder="little")
+    return pa.StringArray.from_buffers(
+        len(idx),
+        pa.py_buffer(offsets),
+        pa.py_buffer(data),
+        pa.py_buffer(bitmap),
+        null_count=len(idx) - len(data),
+    )
+
+
 def sequential_ids(prefix: str, n: int, width: int) -> pa.StringArray:
     """``prefix`` plus the zero-padded numbers 0 .. n-1 (call ids): digit columns of a counter
     are repeats and tiles of 0-9, so no division runs over the rows."""
@@ -334,10 +365,16 @@ def sequential_ids(prefix: str, n: int, width: int) -> pa.StringArray:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(full.tobytes()))
 
 
+#: Digit sum of twice a digit (Luhn's doubled positions).
+_LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
+
+
 def luhn_complete(body: np.ndarray) -> np.ndarray:
     """Append the Luhn check digit to 14-digit IMEI bodies (TAC + serial)."""
-    d = _digits_matrix(np.asarray(body, dtype=np.int64), 14).astype(np.int64) - ord("0")
+    body = np.asarray(body, dtype=np.int64)
+    d = _digits_matrix(body, 14) - np.uint8(ord("0"))
     # From the right of the body, every first digit is doubled (the check digit comes next).
-    doubled = d[:, 1::2] * 2
-    total = d[:, 0::2].sum(axis=1) + (doubled // 10 + doubled % 10).sum(axis=1)
-    return np.asarray(body, dtype=np.int64) * 10 + (10 - total % 10) % 10
+    total = d[:, 0::2].sum(axis=1, dtype=np.int32) + _LUHN_DOUBLE[d[:, 1::2]].sum(
+        axis=1, dtype=np.int32
+    )
+    return body * 10 + (10 - total % 10) % 10
