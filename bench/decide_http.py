@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
+import re
 import resource
 import socket
 import subprocess
@@ -201,6 +203,20 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], path: str = "/healthz") ->
     raise SystemExit("server did not start")
 
 
+def server_histogram(port: int) -> str:
+    """Share of decide requests the server itself answered within each bucket."""
+    import httpx
+
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    pat = r'request_duration_seconds_bucket\{route="/v1/decide",le="([^"]+)"\} (\d+)'
+    buckets = {le: int(n) for le, n in re.findall(pat, text)}
+    total = buckets.get("+Inf", 0) or 1
+    return ", ".join(
+        f"<= {float(le) * 1e3:g} ms {buckets[le] / total:.2%}"
+        for le in ("0.001", "0.005", "0.01", "0.05")
+    )
+
+
 def vm_hwm_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -260,6 +276,10 @@ def http(
     n = int(args.rate * args.seconds)
     warm = min(2000, n // 5)
     reqs = http_requests(n + warm, key, subs, callers)
+    # The load generator's own heap (the world above) must not stall it in GC pauses that
+    # would be charged to the server: freeze what exists now.
+    gc.collect()
+    gc.freeze()
     results: dict[str, np.ndarray] = {}
 
     port = free_port()
@@ -296,11 +316,12 @@ def http(
         cpu0 = sum(ps.cpu_times()[:2])
         results["POST /v1/decide"] = asyncio.run(load(port, reqs, args.rate, args.conns, warm))
         cpu_ms = (sum(ps.cpu_times()[:2]) - cpu0) * 1e3 / len(reqs)
+        server_side = server_histogram(port)
         peak = vm_hwm_mib(server.pid)
     finally:
         server.terminate()
         server.wait()
-    return results, peak, cpu_ms
+    return results, peak, cpu_ms, server_side
 
 
 def row(name: str, ms: np.ndarray, base: np.ndarray) -> str:
@@ -347,12 +368,13 @@ def main() -> None:
             f"\nHTTP on loopback: {args.rate:,.0f} requests/s open loop for {args.seconds:.0f} s, "
             f"{args.conns} connections, SQLite store, one server process"
         )
-        hres, peak, cpu_ms = http(args, verdicts, policies, registry, subs, callers)
+        hres, peak, cpu_ms, server_side = http(args, verdicts, policies, registry, subs, callers)
         print(head)
         print(line)
         hbase = hres["bare asyncio server (baseline)"]
         for name, ms in hres.items():
             print(row(name, ms, hbase))
+        print(f"server-side time (its own histogram, ASGI in to response out): {server_side}")
         print(
             f"server CPU per decide request: {cpu_ms:.3f} ms; server peak memory (VmHWM): {peak:,.0f} MiB"
         )
