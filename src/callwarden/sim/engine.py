@@ -82,7 +82,7 @@ def simulate(
     # another thread (NumPy releases the GIL) while the other populations set up. Each day, its
     # calls are drawn in spans on the two workers while this thread runs the other populations.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        graph = pool.submit(Subscribers, ctx)
+        graph = pool.submit(_social_graph, ctx)
         others: list[TrafficModel] = [
             Couriers(ctx),
             AxbPlatforms(ctx),
@@ -94,12 +94,12 @@ def simulate(
             HumanSeats(ctx),
             FraudOps(ctx),
         ]
-        social = graph.result()
+        social, first_draws = graph.result()
         batches: list[CallBatch] = []
         for day in range(days):
-            draws = pool.submit(social.graph_draws, ctx, day)
+            draws = first_draws if day == 0 else pool.submit(social.graph_draws, ctx, day).result()
             batches.extend(social.side_calls(ctx, day))
-            parts = [pool.submit(social.graph_part, ctx, *d) for d in draws.result()]
+            parts = [pool.submit(social.graph_part, ctx, *d) for d in draws]
             for pop in others:
                 batches.extend(pop.day(ctx, day))
             for part in parts:
@@ -157,35 +157,44 @@ def simulate(
     return SimResult(cdrs, labels, registry, truth, transcripts, manifest)
 
 
+def _social_graph(ctx: SimContext) -> tuple[Subscribers, list[Any]]:
+    """The graph and its first day's draws: one job, beside the other populations' set-up."""
+    social = Subscribers(ctx)
+    return social, social.graph_draws(ctx, 0)
+
+
 def merge_sorted(batches: list[CallBatch]) -> CallBatch:
-    """All calls in time order. Batches that come out sorted (the big subscriber batch of each
-    day) are concatenated; the rest are sorted and merged in by position, so no gather runs
-    over the millions of rows of the sorted part."""
+    """All calls in time order. Batches that come out sorted (the subscriber graph's spans of
+    each day) are laid end to end; the rest are sorted and merged in by position, so no
+    gather or concatenation runs over the millions of rows of the sorted part."""
 
     def is_sorted(b: CallBatch) -> bool:
         return len(b) > 50_000 and bool(np.all(b.t_us[1:] >= b.t_us[:-1]))
 
     big = sorted((b for b in batches if is_sorted(b)), key=lambda b: int(b.t_us[0]))
     rest = [b for b in batches if not any(b is g for g in big)]
-    base = big[0] if len(big) == 1 else concat(big)
-    if len(big) > 1 and not is_sorted(base):  # overlapping days: fall back to a full sort
+    overlap = any(int(x.t_us[-1]) > int(y.t_us[0]) for x, y in zip(big, big[1:], strict=False))
+    if overlap:  # spans that overlap (not drawn by this engine): fall back to a full sort
         everything = concat(batches)
-        return take(everything, np.argsort(everything.t_us))
+        return take(everything, np.argsort(everything.t_us, kind="stable"))
     small = concat(rest)
-    small = take(small, np.argsort(small.t_us))
-    if not len(base):
+    small = take(small, np.argsort(small.t_us, kind="stable"))
+    if not big:
         return small
-    pos = np.searchsorted(base.t_us, small.t_us, side="right") + np.arange(len(small))
-    n = len(base) + len(small)
+    base_t = big[0].t_us if len(big) == 1 else np.concatenate([b.t_us for b in big])
+    pos = np.searchsorted(base_t, small.t_us, side="right") + np.arange(len(small))
+    n = len(base_t) + len(small)
     from_base = np.ones(n, dtype=bool)
     from_base[pos] = False
     base_pos = np.flatnonzero(from_base)
+    bounds = np.cumsum([0] + [len(b) for b in big])
 
     def scatter(name: str) -> np.ndarray:
-        a, b = getattr(base, name), getattr(small, name)
-        out = np.empty(n, dtype=a.dtype)
-        out[pos] = b
-        out[base_pos] = a
+        first = getattr(small, name)
+        out = np.empty(n, dtype=first.dtype)
+        out[pos] = first
+        for b, lo, hi in zip(big, bounds[:-1], bounds[1:], strict=True):
+            out[base_pos[lo:hi]] = getattr(b, name)
         return out
 
     names = [f.name for f in fields(CallBatch)]

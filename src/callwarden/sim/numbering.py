@@ -252,7 +252,8 @@ class NumberTable:
             first = np.zeros(len(cand), dtype=bool)
             first[np.unique(cand, return_index=True)[1]] = True
             taken = cand[ok & first][:need]
-            self._sparse = np.sort(np.concatenate([self._sparse, taken]))
+            # timsort merges the sorted runs in linear time
+            self._sparse = np.sort(np.concatenate([self._sparse, taken]), kind="stable")
             out.append(taken)
             need -= len(taken)
         return np.concatenate(out) if out else np.zeros(0, np.int64)
