@@ -19,6 +19,7 @@ from callwarden.sim.tactics import number_for_slot
 NSN = st.integers(min_value=10_000, max_value=19_999_999_999)
 
 
+@settings(deadline=None)  # no timing in tests: the first call may import Arrow's kernels
 @given(st.lists(NSN, min_size=1, max_size=50))
 def test_e164_matches_python(values: list[int]) -> None:
     assert e164_strings(np.array(values, dtype=np.int64)).to_pylist() == [f"+86{v}" for v in values]

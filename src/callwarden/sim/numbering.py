@@ -310,10 +310,11 @@ def _digits_matrix(values: np.ndarray, width: int) -> np.ndarray:
 def e164_strings(nsn: np.ndarray) -> pa.StringArray:
     """``+86`` plus the decimal NSN for every value: Arrow's integer-to-string cast and a join,
     no per-row Python call and no digit matrices in between."""
-    nsn = np.asarray(nsn, dtype=np.int64)
+    nsn = np.ascontiguousarray(nsn, dtype=np.int64)
     if len(nsn) == 0:
         return pa.array([], pa.string())  # type: ignore[return-value]
-    digits = pc.cast(pa.array(nsn), pa.string())
+    ints = pa.Array.from_buffers(pa.int64(), len(nsn), [None, pa.py_buffer(nsn)])  # zero-copy
+    digits = pc.cast(ints, pa.string())
     return pc.binary_join_element_wise("+86", digits, "")  # type: ignore[no-any-return]
 
 

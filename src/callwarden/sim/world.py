@@ -203,11 +203,11 @@ class SimContext:
         """
         lut = self.routing_table()
         op, city, _, _ = self.table.origin()
-        o, c = op[rows].astype(np.int64) + 1, city[rows].astype(np.int64) + 1
+        o, c = op[rows].astype(np.int32) + 1, city[rows].astype(np.int32) + 1
         # A line is homed on one switch / trunk group; 5% of its calls take the other one
         # (the subscriber moved, or overflow routing).
-        group = (rows + (rng.random(len(rows)) < 0.05)) % 2
-        ingress = lut[o, c, group]
+        group = (np.asarray(rows) & 1) ^ (rng.random(len(rows)) < 0.05)
+        ingress = lut.ravel()[(o * lut.shape[1] + c) * 2 + group]
         own = (o == 1 + OWN_OPERATOR) & (c > 0)
         attest = np.where(own, 1, np.where(rng.random(len(rows)) < 0.3, 0, 2)).astype(np.int8)
         return ingress, attest
