@@ -36,14 +36,16 @@ def feature_parity(
         compute_features,
         connection,
         register_caller_facts,
+        register_home_regions,
     )
     from callwarden.features.sql import AsOf
+    from callwarden.numbers import describe_array
 
     as_of = AsOf(day, tz_hours)
     end = pa.scalar(as_of.day_end, pa.timestamp("us", tz="UTC"))
     table = table.filter(pc.less(table["start_time"], end))
     ingresses = Interner()
-    calls = calls_from_arrow(table, ingresses)
+    calls = calls_from_arrow(table, ingresses, Interner())
     state = StreamState()
     state.set_ingress_names(ingresses.names)
     unalloc = None
@@ -58,7 +60,12 @@ def feature_parity(
         facts = None
         if allocated is not None:
             facts = register_caller_facts(con, "cw_parity_cdrs", allocated.is_allocated_array)
-        batch_f = compute_features(con, "cw_parity_cdrs", as_of, caller_facts=facts)
+        regions = register_home_regions(
+            con, "cw_parity_cdrs", lambda n: describe_array(n)["province"].combine_chunks()
+        )
+        batch_f = compute_features(
+            con, "cw_parity_cdrs", as_of, caller_facts=facts, home_regions=regions
+        )
     slots = state.slot_of(number_keys(batch_f["number"]))
     keep = slots >= 0
     X = feature_matrix(state, slots[keep])

@@ -73,6 +73,8 @@ class Calls:
     talk: np.ndarray  # float64, duration of answered calls
     dead: np.ndarray  # int8 cause 1
     rejected: np.ndarray  # int8 cause 21
+    region_mismatch: np.ndarray  # int8: served outside the displayed number's home province
+    imei: np.ndarray  # int64 handset code (Interner of IMEI strings), -1 unknown
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -81,7 +83,39 @@ class Calls:
         return Calls(**{k: getattr(self, k)[idx] for k in self.__dataclass_fields__})
 
 
-def calls_from_arrow(table: pa.Table, ingresses: Interner) -> Calls:
+#: Characters of an E.164 number that fix its home province (as the batch features use).
+HOME_PREFIX = 10
+
+
+def region_mismatch(caller: pa.ChunkedArray, region: pa.ChunkedArray) -> np.ndarray:
+    """1 where the serving region does not start with the displayed number's home province
+    (归属地 by its first ``HOME_PREFIX`` characters); 0 where either is unknown."""
+    from callwarden.numbers import describe_array
+
+    pair = pa.table({"p": pc.utf8_slice_codeunits(caller, 0, HOME_PREFIX), "r": region})
+    keys = pc.binary_join_element_wise(
+        pc.fill_null(pair["p"], ""), pc.fill_null(pair["r"], ""), "\x1f"
+    )
+    enc = pc.dictionary_encode(keys.combine_chunks())
+    uniq = [k.split("\x1f") for k in enc.dictionary.to_pylist()]
+    prefixes = sorted({p for p, _ in uniq if p})
+    home: dict[str, str] = {}
+    if prefixes:
+        # one representative number per prefix; the province depends on the prefix only
+        reps = pa.array([p + "0" * max(0, 14 - len(p)) for p in prefixes], pa.string())
+        prov = describe_array(reps)["province"].to_pylist()
+        home = {p: h for p, h in zip(prefixes, prov, strict=True) if h}
+    flags = np.array(
+        [1 if r and home.get(p) and not r.startswith(home[p]) else 0 for p, r in uniq] + [0],
+        dtype=np.int8,
+    )
+    idx = enc.indices.fill_null(len(uniq)).to_numpy(zero_copy_only=False)
+    return flags[idx]
+
+
+def calls_from_arrow(
+    table: pa.Table, ingresses: Interner, handsets: Interner | None = None
+) -> Calls:
     """Encode a canonical CDR table (any row order) into :class:`Calls`."""
     caller = _col(table, "caller", pa.string())
     callee = _col(table, "callee", pa.string())
@@ -114,4 +148,6 @@ def calls_from_arrow(table: pa.Table, ingresses: Interner) -> Calls:
         talk=np.where(ans == 1, dur, 0.0),
         dead=(cause == 1).astype(np.int8),
         rejected=(cause == 21).astype(np.int8),
+        region_mismatch=region_mismatch(caller, _col(table, "caller_region", pa.string())),
+        imei=(handsets or Interner()).encode(_col(table, "imei", pa.string())).astype(np.int64),
     )

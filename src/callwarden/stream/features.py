@@ -28,6 +28,8 @@ APPROXIMATED: dict[str, str] = {
     "prior_contact_share": "contact in either direction before the first call of the day "
     "(7 d: before the pair entered the state)",
     "attempts_by_caller_1h": "peak clock hour; a CDR arriving after its hour closed adds to no peak",
+    "device_numbers": "numbers seen on the number's latest handset (batch: the most over all its "
+    "handsets); 7 d: handset records not idle for 7 days",
 }
 
 
@@ -111,7 +113,11 @@ def compute(state: StreamState, slots: np.ndarray) -> dict[str, np.ndarray]:
     prior = np.r_[w1[:, S.PRIOR1], w7[:, S.PRIOR7]]
     shares = _div(np.stack([cb, prior], axis=1), dc[:, None])
     in_out = np.where(inb > 0, _div(inb, n), np.nan)
-    region = np.where(n > 0, 0.0, np.nan)  # needs home regions (batch: 0 without them)
+    region = _div(both[:, S.REGMIS], n)
+    hs = state.handset[slots]
+    on = np.maximum(hs, 0)
+    dev7 = np.where(hs >= 0, state.imei_n7[on], np.nan)
+    dev1 = np.where((hs >= 0) & (state.imei_day[on] == anchor), state.imei_n1[on], np.nan)
     f: dict[str, np.ndarray] = {}
     for half, w in ((slice(0, k), "1d"), (slice(k, 2 * k), "7d")):
         c = f"_by_caller_{w}"
@@ -127,6 +133,7 @@ def compute(state: StreamState, slots: np.ndarray) -> dict[str, np.ndarray]:
         f["prior_contact_share" + c] = shares[half, 1]
         f["in_out_ratio" + c] = in_out[half]
         f["region_mismatch_share" + c] = region[half]
+        f["device_numbers" + c] = dev1 if w == "1d" else dev7
     f["attempts_by_caller_1h"] = w1[:, S.HMAX]
     un = state.unalloc[slots]
     f["unallocated_by_caller_1d"] = np.where(un >= 0, un.astype(float), np.nan)
@@ -150,22 +157,20 @@ def _ingress(state: StreamState, slots: np.ndarray, anchor: np.ndarray) -> dict[
     k = len(slots)
     both = np.concatenate([w1, w7])
     n = both[:, S.I_N]
-    num = both[
-        :, [S.I_ANS, S.I_SHORT, S.I_DEAD, S.I_REJ, S.I_MISM, S.I_ATTA, S.I_ATTC, S.I_UNAL, S.I_N]
-    ]
-    den = np.stack([n, both[:, S.I_ANS], n, n, n, n, n, n, both[:, S.I_DCALLERS]], axis=1)
+    cols = [S.I_ANS, S.I_SHORT, S.I_DEAD, S.I_REJ, S.I_MISM, S.I_ATTA, S.I_ATTC, S.I_UNAL, S.I_N]
+    num = both[:, cols + [S.I_REGMIS]]
+    den = np.stack([n, both[:, S.I_ANS], n, n, n, n, n, n, both[:, S.I_DCALLERS], n], axis=1)
     r = _div(num, den)
     if not known:
         r[:, 7] = np.nan
     names = ("answer_rate", "short_call_share", "dead_callee_share", "rejected_share",
              "asserted_mismatch_share", "attest_a_share", "attest_c_share",
-             "unallocated_caller_share", "calls_per_caller")  # fmt: skip
+             "unallocated_caller_share", "calls_per_caller", "region_mismatch_share")  # fmt: skip
     f: dict[str, np.ndarray] = {}
     for half, w in ((slice(0, k), "1d"), (slice(k, 2 * k), "7d")):
         c = f"_by_ingress_{w}"
         f["attempts" + c] = n[half]
         f["distinct_callers" + c] = both[half, S.I_DCALLERS]
-        f["region_mismatch_share" + c] = np.where(n[half] > 0, 0.0, np.nan)
         for j, name in enumerate(names):
             f[name + c] = r[half, j]
     f["attempts_by_ingress_1h"] = w1[:, S.I_HMAX]

@@ -21,16 +21,16 @@ from callwarden.stream.ring import DayRing, R
 
 # number counters (one day cell each)
 (N, ANS, SHORT, DEAD, REJ, NIGHT, MISM, ATTA, ATTC, GAPN, GAPS, GAPSS, OVL, INB, HOURS, HMAX,
- DCALLEE, CB, PRIOR1, PRIOR7, SEQ, DINB, ROUTES, CB1) = range(24)  # fmt: skip
+ DCALLEE, CB, PRIOR1, PRIOR7, SEQ, DINB, ROUTES, CB1, REGMIS) = range(25)  # fmt: skip
 # Histogram edges for quantiles: geometric, so the relative error is alike at every scale.
 TALK_EDGES = np.r_[0.0, np.geomspace(1.0, 7200.0, 20)]
 GAP_EDGES = np.r_[0.0, np.geomspace(1.0, 7 * 86400.0, 20)]
-TALK0 = 24
+TALK0 = 25
 GAP0 = TALK0 + len(TALK_EDGES) - 1
 NUMBER_WIDTH = GAP0 + len(GAP_EDGES) - 1
 # ingress counters
 (I_N, I_ANS, I_SHORT, I_DEAD, I_REJ, I_MISM, I_ATTA, I_ATTC, I_UNAL, I_DCALLERS, I_HMAX,
- I_SHORTN) = range(12)  # fmt: skip
+ I_REGMIS) = range(12)  # fmt: skip
 INGRESS_WIDTH = 12
 
 DAY_S = 86400
@@ -119,6 +119,14 @@ class StreamState:
         self.r_last = np.zeros(0)
         self.r_day = np.zeros(0, np.int32)
         self.r_n = np.zeros(0, np.float32)
+        self.handsets = _Table()  # (handset, number) records: SIM-box sharing
+        self.h_key = np.zeros(0, np.int64)
+        self.h_last = np.zeros(0)
+        self.h_day = np.zeros(0, np.int32)
+        self.imei_n7 = np.zeros(1024, np.float32)  # numbers seen on the handset (7 d)
+        self.imei_n1 = np.zeros(1024, np.float32)  # ... on its latest day
+        self.imei_day = np.full(1024, -1, np.int32)
+        self.handset = np.full(cap, -1, np.int64)  # the number's latest handset
         self.ingress = DayRing(INGRESS_WIDTH, 64)
         self.ingress_rank = np.zeros(64, np.int64)  # name order: ties of the main ingress
         self.i_hid = np.full((64, HOUR_CELLS), -1, np.int64)  # clock hours per ingress
@@ -151,7 +159,8 @@ class StreamState:
         for name, fill in (("key", -1), ("first_seen", 0), ("last_seen", 0), ("out_day", -1),
                            ("cur_hour", -1), ("cur_n", 0), ("last_ts", np.nan),
                            ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
-                           ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0)):  # fmt: skip
+                           ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0),
+                           ("handset", -1)):  # fmt: skip
             setattr(self, name, _grow(getattr(self, name), n, fill))
         self.ring.grow(len(self.key))
 
@@ -185,6 +194,7 @@ class StreamState:
         self._gaps(c, a, day)
         self._pairs(c, a, b, day)
         self._routes(c, a, day)
+        self._handsets(c, a, day)
         self.ring.add(b, day, INB, 1.0)
         np.maximum.at(self.out_day, a, day)
         self.changed[a] = True
@@ -196,9 +206,10 @@ class StreamState:
         night = (local >= 75600) | (local < 28800)
         vals = np.stack(
             [np.ones(len(a)), c.ans, short, c.dead, c.rejected, night, c.mismatch, c.attest_a,
-             c.attest_c], axis=1,
+             c.attest_c, c.region_mismatch], axis=1,
         ).astype(np.float32)  # fmt: skip
-        self.ring.add_many(a, day, [N, ANS, SHORT, DEAD, REJ, NIGHT, MISM, ATTA, ATTC], vals)
+        cols = [N, ANS, SHORT, DEAD, REJ, NIGHT, MISM, ATTA, ATTC, REGMIS]
+        self.ring.add_many(a, day, cols, vals)
         answered = c.ans == 1
         bins = np.clip(
             np.searchsorted(TALK_EDGES, c.talk[answered], "right") - 1, 0, len(TALK_EDGES) - 2
@@ -211,9 +222,10 @@ class StreamState:
             self._ensure_ingress(int(i.max()) + 1)
             self.ingress.live(i, d)
             ivals = np.concatenate(
-                [vals[g][:, [0, 1, 2, 3, 4, 6, 7, 8]], (self.unalloc[a[g]] == 1)[:, None]], axis=1
+                [vals[g][:, [0, 1, 2, 3, 4, 6, 7, 8, 9]], (self.unalloc[a[g]] == 1)[:, None]],
+                axis=1,
             ).astype(np.float32)
-            cols = [I_N, I_ANS, I_SHORT, I_DEAD, I_REJ, I_MISM, I_ATTA, I_ATTC, I_UNAL]
+            cols = [I_N, I_ANS, I_SHORT, I_DEAD, I_REJ, I_MISM, I_ATTA, I_ATTC, I_REGMIS, I_UNAL]
             self.ingress.add_many(i, d, cols, ivals)
             self._ingress_hours(i, d, c.ts[g])
 
@@ -413,6 +425,41 @@ class StreamState:
         self.main_n[ua[better]] = n[better]
         self.main_day[ua[better]] = ud[better]
 
+    def _handsets(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
+        """Numbers per handset (IMEI): a SIM box shows many numbers on one device."""
+        g = c.imei >= 0
+        if not g.any():
+            return
+        a, day, imei, ts = a[g], day[g], c.imei[g], c.ts[g]
+        top = int(imei.max()) + 1
+        if top > len(self.imei_n7):
+            n = max(top, 2 * len(self.imei_n7))
+            self.imei_n7, self.imei_n1 = _grow(self.imei_n7, n), _grow(self.imei_n1, n)
+            self.imei_day = _grow(self.imei_day, n, -1)
+        keys = imei * (1 << 32) + a
+        uk, last = np.unique(keys[::-1], return_index=True)
+        last = len(keys) - 1 - last
+        ua, ui, ud = a[last], imei[last], day[last]
+        idx = self.handsets.lookup(uk)
+        new = idx < 0
+        if new.any():
+            fresh = self.handsets.insert(uk[new])
+            n = self.handsets.size
+            self.h_key, self.h_last = _grow(self.h_key, n), _grow(self.h_last, n)
+            self.h_day = _grow(self.h_day, n, -1)
+            self.h_key[fresh] = uk[new]
+            self.h_day[fresh] = -1
+            idx[new] = fresh
+            np.add.at(self.imei_n7, ui[new], 1.0)
+        later = ud > self.imei_day[ui]
+        self.imei_n1[ui[later]] = 0.0
+        np.maximum.at(self.imei_day, ui, ud)
+        first_today = (self.h_day[idx] < ud) & (ud == self.imei_day[ui])
+        np.add.at(self.imei_n1, ui[first_today], 1.0)
+        self.h_day[idx] = np.maximum(self.h_day[idx], ud)
+        self.h_last[idx] = np.maximum(self.h_last[idx], ts[last])
+        self.handset[ua] = ui
+
     def attempts_7d(self, slots: np.ndarray) -> np.ndarray:
         """Calls placed in the 7 days up to each number's anchor day (one counter column)."""
         d = self.ring.day[slots]
@@ -444,7 +491,7 @@ class StreamState:
             for name, fill in (("out_day", -1), ("cur_hour", -1), ("cur_n", 0), ("last_ts", np.nan),
                                ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
                                ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0),
-                               ("first_seen", 0), ("last_seen", 0)):  # fmt: skip
+                               ("first_seen", 0), ("last_seen", 0), ("handset", -1)):  # fmt: skip
                 getattr(self, name)[gone] = fill
             self.evicted += len(gone)
         return int(len(gone))
@@ -463,6 +510,15 @@ class StreamState:
             self.pairs.delete(k[i], i)
             self.p_day[i] = -1
             self.p_flags[i] = 0
+        n = self.handsets.size
+        if n:
+            used = self.h_day[:n] >= 0
+            k = self.h_key[:n]
+            drop = used & ((self.h_last[:n] < horizon) | dead_slot[k & 0xFFFFFFFF])
+            i = np.flatnonzero(drop)
+            self.handsets.delete(k[i], i)
+            np.add.at(self.imei_n7, k[i] >> 32, -1.0)
+            self.h_day[i] = -1
         n = self.routes.size
         if n:
             used = self.r_day[:n] >= 0
@@ -477,6 +533,7 @@ class StreamState:
         per_slot = sum(getattr(self, f).itemsize for f in (
             "key", "first_seen", "last_seen", "out_day", "cur_hour", "cur_n", "last_ts",
             "last_end", "last_callee", "unalloc", "main_ing", "main_n", "main_day", "changed",
+            "handset",
         )) + self.ring.nbytes_per_row()  # fmt: skip
         dict_entry = 104.0  # CPython dict slot + int key + int value, measured with sys.getsizeof
         numbers, pairs, routes = (
