@@ -216,3 +216,15 @@ def test_cli_rejects_a_file_as_output_directory(tmp_path: Path) -> None:
             ]
         )
     assert exc.value.code == 2
+
+
+def test_every_number_is_a_valid_number(article: SimResult) -> None:
+    """Ingest must keep every simulated number: spoofed IDs are unallocated, never malformed."""
+    from callwarden.numbers import normalize_array
+
+    cdrs = article.cdrs
+    for column in ("caller", "callee", "asserted_caller"):
+        distinct = pc.drop_null(pc.unique(cdrs[column]))
+        normalised = normalize_array(distinct)
+        bad = pc.filter(distinct, pc.is_null(normalised)).to_pylist()
+        assert not bad, f"{column}: {len(bad)} numbers do not normalise, e.g. {bad[:3]}"

@@ -183,7 +183,7 @@ class AiRobocalls:
                 parts.append(caller_id_pool(ctx, rng, code, digits, -1, k, p.unallocated_share))
             pool = rng.permutation(np.concatenate(parts))
         pilot = ctx.table.add(
-            np.array([4000000000 + int(rng.integers(0, 10**8))]), True, -1, NumberKind.NONGEO
+            np.array([4000000000 + int(rng.integers(0, 10**7))]), True, -1, NumberKind.NONGEO
         )
         ctx.label(pool, int(Label.HARASSMENT), category, camp)
         n_ing = int(rng.integers(int(p.ingress_per_op[0]), int(p.ingress_per_op[1]) + 1))
