@@ -179,7 +179,11 @@ def _dialogue(
             else:
                 turns[-2]["end_s"] = round(cut + 0.3, 2)  # a person stops and answers
                 kind = "date" if "几号" in q else ("robot" if "机器人" in q else "echo")
-                t = say("caller", answers[kind].format(**slots), q_end + rng.uniform(0.2, 0.6))
+                t = say(
+                    "caller",
+                    str(rng.choice(answers[kind])).format(**slots),
+                    q_end + rng.uniform(0.2, 0.6),
+                )
                 t += rng.uniform(0.2, 0.5)
         else:
             if key == "personal":
