@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from callwarden.sim import SimResult
@@ -153,6 +155,9 @@ def test_couriers_signature(article: SimResult) -> None:
     assert callback > 0.1, "many courier callees call back"
 
 
+_DAY = re.compile(r"\d+号")  # a reply that names the day answers "今天是几号？"
+
+
 def test_transcripts_bots_keep_script_humans_answer(article: SimResult) -> None:
     bots_challenged = humans_challenged = bots_ignoring = humans_answering = 0
     for t in article.transcripts:
@@ -166,12 +171,12 @@ def test_transcripts_bots_keep_script_humans_answer(article: SimResult) -> None:
                 continue
             if t["caller_kind"] == "bot":
                 bots_challenged += 1
-                bots_ignoring += (
-                    interrupted["end_s"] > turn["start_s"] and "今天是" not in reply["text"]
+                bots_ignoring += interrupted["end_s"] > turn["start_s"] and not _DAY.search(
+                    reply["text"]
                 )
             else:
                 humans_challenged += 1
-                humans_answering += reply["text"].startswith("今天是")
+                humans_answering += bool(_DAY.search(reply["text"]))
     assert bots_challenged >= 5 and humans_challenged >= 5
     assert bots_ignoring == bots_challenged
     assert humans_answering == humans_challenged
