@@ -78,10 +78,14 @@ def main() -> None:
             f"{r['calls'] / r['wall']:>13,.0f}{r['calls'] / r['cpu']:>12,.0f}{r['scored']:>9,}{r['full']:>7,}{r['mem']:>7,.0f}"
         )
     base = rows[0][1]["calls"] / rows[0][1]["cpu"]
-    best = max(r["calls"] / r["cpu"] for _, r in rows[1:])
-    print(f"ratio best batched / per-call (CPU): {best / base:.1f}x")
+    best_name, best = max(((n, r) for n, r in rows[1:]), key=lambda x: x[1]["calls"] / x[1]["cpu"])
+    cpu_rate, wall_rate = best["calls"] / best["cpu"], best["calls"] / best["wall"]
+    print(f"ratio best batched / per-call (CPU): {cpu_rate / base:.1f}x")
     print(
-        f"target 100,000 calls/s: {'met' if best >= 100_000 else 'NOT met'} (best {best:,.0f} calls/s CPU)"
+        f"target 100,000 calls/s: CPU {'met' if cpu_rate >= 100_000 else 'NOT met'} "
+        f"({cpu_rate:,.0f}), wall {'met' if wall_rate >= 100_000 else 'NOT met'} ({wall_rate:,.0f}), "
+        f"with {best['per_batch']:,.0f} calls per batch ({best_name}); "
+        f"with 1 s batches on this traffic: {rows[1][1]['calls'] / rows[1][1]['cpu']:,.0f} (CPU)"
     )
     print(f"peak memory: {peak_mib():,.0f} MiB")
 

@@ -543,12 +543,15 @@ class StreamState:
         )
         pair_bytes = pairs * (dict_entry + 8 * 3 + 4 + 1)
         route_bytes = routes * (dict_entry + 8 * 2 + 4 + 4)
+        handsets = len(self.handsets.index)
+        handset_bytes = handsets * (dict_entry + 8 * 2 + 4) + self.imei_n7.nbytes * 3
         number_bytes = numbers * (per_slot + dict_entry)
-        total = number_bytes + pair_bytes + route_bytes
+        total = number_bytes + pair_bytes + route_bytes + handset_bytes
         return {
             "numbers": numbers,
             "pairs": pairs,
             "routes": routes,
+            "handsets": handsets,
             "bytes_per_number_slot": per_slot + dict_entry,
             "bytes_total": total,
             "bytes_per_tracked_number": total / max(numbers, 1),
