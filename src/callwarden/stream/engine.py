@@ -263,20 +263,30 @@ class StreamEngine:
         for i in range(len(calls)):
             ing = names[i]
             if ing in self.campaign_ingresses:
-                flag = observe(calls.caller[i], calls.callee[i], ing, calls.asserted[i])
+                flag = observe(
+                    calls.caller[i], calls.callee[i], ing, calls.asserted[i], float(calls.ts[i])
+                )
                 if flag is not None:
                     out[i] = flag.campaign_id
         return out
 
     def decide(
-        self, caller: str, callee: str, ingress: str = "", asserted: str | None = None
+        self,
+        caller: str,
+        callee: str,
+        ingress: str = "",
+        asserted: str | None = None,
+        t: float | None = None,
     ) -> Decision:
-        """One call, before it rings, from cached verdicts (the online path)."""
+        """One call, before it rings, from cached verdicts (the online path).
+
+        ``t``: the set-up time (s since 1970 UTC), so the campaign gate's hits expire.
+        """
         src, slot, campaign = Source.NONE, -1, ""
         if asserted and asserted != caller and self.config.mismatch_label:
             src = Source.ASSERTED_MISMATCH
         if self.campaigns is not None and ingress in self.campaign_ingresses:
-            flag = self.campaigns.observe(caller, callee, ingress, asserted)
+            flag = self.campaigns.observe(caller, callee, ingress, asserted, t)
             if flag is not None:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
         known = -1
