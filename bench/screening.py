@@ -1,6 +1,6 @@
 """The challenge-response bot test on simulated screening dialogues.
 
-    python bench/screening.py [--small] [--seeds 2 3]
+    python bench/screening.py [--small] [--seeds 2 3] [--agent-share 0.3]
 
 Thresholds and weights were set looking at seed 1; the seeds here are others. Baseline,
 run on the same calls: the naive test "a bot unless some reply is the right kind of
@@ -48,14 +48,21 @@ def main() -> None:
     ap.add_argument("--small", action="store_true", help="1,000 calls a seed")
     ap.add_argument("--calls", type=int, default=10_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[2, 3])
+    ap.add_argument(
+        "--agent-share",
+        type=float,
+        default=None,
+        help="share of bot campaigns that are LLM-style agents (simulator default if unset)",
+    )
     args = ap.parse_args()
     n = 1000 if args.small else args.calls
     print(
         f"{'seed':>4} {'method':<22} {'bots':>5} {'caught':>7} {'scripted':>8} "
-        f"{'humans':>6} {'as bot':>7} {'as human':>8} {'calls/s':>8} {'peak MiB':>8}"
+        f"{'agent':>7} {'humans':>6} {'as bot':>7} {'as human':>8} {'calls/s':>8} {'peak MiB':>8}"
     )
     for seed in args.seeds:
-        recs = simulate_screening(n, seed=seed)
+        extra = {} if args.agent_share is None else {"agent_share": args.agent_share}
+        recs = simulate_screening(n, seed=seed, **extra)
         trs = [transcript_from_dict(r) for r in recs]
         styles = Counter(r["bot_style"] for r in recs if r["caller_kind"] == "bot")
         for method in ("baseline (naive)", "per call", "per call + batch"):
@@ -69,9 +76,11 @@ def main() -> None:
             )
             caught, fp, ok, nb, nh = rates(recs, verdicts)
             scripted = rates(recs, verdicts, {"recorded", "turn_taking", "intent"})[0]
+            agent, _, _, n_agent, _ = rates(recs, verdicts, {"agent"})
+            agent_s = f"{agent:>7.2%}" if n_agent else f"{'-':>7}"
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
-                f"{seed:>4} {method:<22} {nb:>5} {caught:>7.2%} {scripted:>8.2%} {nh:>6} "
+                f"{seed:>4} {method:<22} {nb:>5} {caught:>7.2%} {scripted:>8.2%} {agent_s} {nh:>6} "
                 f"{fp:>7.2%} {ok:>8.2%} {len(trs) / dt:>8.0f} {peak:>8.0f}",
                 flush=True,
             )

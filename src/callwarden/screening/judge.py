@@ -14,6 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
+from callwarden.screening.agentcues import (
+    NO_CAMPAIGN,
+    CampaignEvidence,
+    campaign_evidence,
+    challenge_replies,
+    is_disfluent,
+    latency_spread,
+)
 from callwarden.screening.challenge import AnswerFit, recognise_challenge, score_reply
 from callwarden.screening.reasons import Reason, ReasonCode, Verdict
 from callwarden.screening.scripts import ScriptLibrary, containment, shingles
@@ -49,6 +57,13 @@ class JudgeConfig:
     shared_script_min_calls: int = 3
     bot_at: float = 3.0
     human_at: float = -1.0
+    # LLM-style agents (agentcues): per call, then from the batch's campaign groups.
+    w_steady_latency: float = 0.5
+    steady_latency_spread_s: float = 0.3
+    steady_latency_min_replies: int = 2
+    w_fluent: float = 1.5
+    fluent_min_replies: int = 2
+    w_templated_reply: float = 5.0  # per reply: outweighs the credit of a right answer
     local_utc_offset_h: float = 8.0  # the date a callee means is the local one (Asia/Shanghai)
 
     def fit_weight(self, fit: AnswerFit) -> float:
@@ -88,6 +103,7 @@ def judge(
     *,
     library: ScriptLibrary | None = None,
     shared_script_calls: int = 0,
+    campaign: CampaignEvidence = NO_CAMPAIGN,
     config: JudgeConfig | None = None,
 ) -> ScreeningResult:
     """Judge one call. ``shared_script_calls`` is how many calls in the batch played the same
@@ -189,6 +205,7 @@ def judge(
                 cfg.w_shared_script,
             )
         )
+    reasons.extend(_agent_reasons(tr, campaign, cfg))
     score = round(sum(r.weight for r in reasons), 2)
     if score >= cfg.bot_at:
         verdict = Verdict.BOT
@@ -197,6 +214,37 @@ def judge(
     else:
         verdict = Verdict.UNSURE
     return ScreeningResult(tr.call_id, verdict, score, tuple(reasons), n_challenges)
+
+
+def _agent_reasons(tr: Transcript, camp: CampaignEvidence, cfg: JudgeConfig) -> list[Reason]:
+    """Evidence that tells an answering agent from a person (docs/screening.md)."""
+    out: list[Reason] = []
+    answered = [(lat, text) for _, lat, text in challenge_replies(tr) if text.strip()]
+    lats = [lat for lat, _ in answered if lat is not None and lat > 0]
+    spread = latency_spread(lats)
+    if (
+        spread is not None
+        and len(lats) >= cfg.steady_latency_min_replies
+        and spread <= cfg.steady_latency_spread_s
+    ):
+        out.append(
+            Reason(
+                ReasonCode.STEADY_LATENCY,
+                {"spread_s": round(spread, 2), "replies": len(lats)},
+                cfg.w_steady_latency,
+            )
+        )
+    if len(answered) >= cfg.fluent_min_replies and not any(is_disfluent(t) for _, t in answered):
+        out.append(Reason(ReasonCode.FLUENT_REPLIES, {"replies": len(answered)}, cfg.w_fluent))
+    if camp.templated_replies:
+        out.append(
+            Reason(
+                ReasonCode.TEMPLATED_REPLY,
+                {"replies": camp.templated_replies, "calls": camp.calls},
+                cfg.w_templated_reply * camp.templated_replies,
+            )
+        )
+    return out
 
 
 def screen_batch(
@@ -212,12 +260,14 @@ def screen_batch(
     from callwarden.screening.scripts import near_duplicate_counts
 
     shared = [0] * len(transcripts)
+    camps = [NO_CAMPAIGN] * len(transcripts)
     if use_batch_scripts and transcripts:
         texts = [t.text_of(Speaker.CALLER) for t in transcripts]
         shared = near_duplicate_counts(texts, threshold, min_chars=30).tolist()
+        camps = campaign_evidence(transcripts)
     return [
-        judge(t, library=library, shared_script_calls=s, config=config)
-        for t, s in zip(transcripts, shared, strict=True)
+        judge(t, library=library, shared_script_calls=s, campaign=c, config=config)
+        for t, s, c in zip(transcripts, shared, camps, strict=True)
     ]
 
 

@@ -29,6 +29,9 @@ class ReasonCode(StrEnum):
     KNOWN_SCRIPT = "known_campaign_script"
     SCRIPT_SHARED_ACROSS_CALLS = "script_shared_across_calls"
     NO_CHALLENGE = "no_challenge"
+    STEADY_LATENCY = "steady_reply_latency"
+    FLUENT_REPLIES = "no_disfluency"
+    TEMPLATED_REPLY = "templated_reply_across_calls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,18 @@ _TEXT: dict[ReasonCode, tuple[str, str]] = {
         "同一话术出现在 {calls} 通电话中",
     ),
     ReasonCode.NO_CHALLENGE: ("no challenge was asked", "未进行问答验证"),
+    ReasonCode.STEADY_LATENCY: (
+        "replied after the same delay every time (spread {spread_s} s over {replies} replies)",
+        "每次应答延迟几乎相同（{replies} 次应答相差 {spread_s} 秒）",
+    ),
+    ReasonCode.FLUENT_REPLIES: (
+        "{replies} replies without any hesitation or filler",
+        "{replies} 次应答均无停顿语气词",
+    ),
+    ReasonCode.TEMPLATED_REPLY: (
+        "{replies} replies worded like other calls' replies of the same campaign ({calls} calls)",
+        "{replies} 次应答与同一话术批次（{calls} 通电话）的应答措辞相同",
+    ),
 }
 _CHALLENGE_NAMES = {
     "who_for": ("who-for", "找谁"),

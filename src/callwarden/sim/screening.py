@@ -6,8 +6,8 @@ caller_kind, and ``bot_style``) are for evaluation only.
 
 Bots: ``recorded`` plays its segments on a timer and talks over questions; ``turn_taking``
 waits for a pause then plays the next segment; ``intent`` deflects with stock phrases and
-replays its opening; ``agent`` (an LLM-style agent, rare) actually answers some
-challenges. Humans answer imperfectly: fillers, a wrong day, a misheard digit, refusing
+replays its opening; ``agent`` (an LLM-style agent, rare) answers 70 % of challenges,
+correctly, in its campaign's wording, after a fixed pipeline delay, then pitches. Humans answer imperfectly: fillers, a wrong day, a misheard digit, refusing
 ("你问这个干嘛?"), stating their business instead, talking over the assistant now and
 then, hanging up, and ASR noise on every turn.
 """
@@ -15,6 +15,7 @@ then, hanging up, and ASR noise on every turn.
 from __future__ import annotations
 
 import json
+import math
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ _ZH_DIGITS = "零一二三四五六七八九"
 _HOMOPHONE = {"四": "十", "十": "四", "一": "衣", "七": "期", "九": "就", "二": "儿", "号": "耗"}
 _NOISE_CHARS = "的了是在我有他这中大来上个们到说时地也子就道"
 BOT_STYLES = (("recorded", 0.35), ("turn_taking", 0.35), ("intent", 0.285), ("agent", 0.015))
+SCRIPTED_STYLES = BOT_STYLES[:3]
 HUMAN_KINDS = (
     "courier",
     "courier",
@@ -42,6 +44,52 @@ HUMAN_KINDS = (
     "bank_en",
 )
 FRAUD = {"impersonation_police", "fake_customer_service", "loan_fraud"}
+# Reply latency (docs/screening.md): an agent's speech pipeline (endpointing, model, TTS) adds
+# a campaign-fixed delay with little jitter; people's gaps are log-normal and wide, and one
+# reply in ten starts before the question has ended.
+AGENT_LATENCY_S = (0.7, 1.6)  # campaign delay, uniform
+AGENT_JITTER_S = 0.12  # sd per reply
+HUMAN_LATENCY_MEDIAN_S = 0.8
+HUMAN_LATENCY_SIGMA = 0.6
+HUMAN_EARLY_P = 0.10
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _human_latency(rng: random.Random) -> float:
+    if rng.random() < HUMAN_EARLY_P:
+        return -rng.uniform(0.1, 0.6)
+    return min(5.0, rng.lognormvariate(math.log(HUMAN_LATENCY_MEDIAN_S), HUMAN_LATENCY_SIGMA))
+
+
+def _agent_answer(
+    kind: ChallengeKind,
+    bot: dict[str, Any],
+    rng: random.Random,
+    today: datetime,
+    expected: str,
+    name: str,
+) -> str:
+    """The campaign's wording for this challenge, filled in; digits come out of the
+    recogniser the way people's do (Chinese numerals in Chinese)."""
+    lang = bot["lang"]
+    tpl = C.AGENT_ANSWERS[kind.value][lang][bot["answer_tpl"][kind.value]]
+    day = _cn_num(today.day) if lang == "zh" and rng.random() < 0.6 else str(today.day)
+    digits = "".join(_ZH_DIGITS[int(x)] for x in expected) if lang == "zh" else " ".join(expected)
+    wk = "一二三四五六日"[today.weekday()]
+    text = tpl.format(
+        name=name,
+        company=bot["fixed"]["company"],
+        month=today.month,
+        month_en=f"{today:%B}",
+        day=day,
+        weekday=wk,
+        weekday_zh_full=f"星期{wk}",
+        weekday_en=_WEEKDAYS_EN[today.weekday()],
+        digits=digits,
+    )
+    if rng.random() < bot["filler_p"]:  # some agents are prompted to say "嗯" now and then
+        text = rng.choice(C.FILLERS[lang][:2]) + text
+    return text
 
 
 def _dur(text: str, lang: str, rng: random.Random) -> float:
@@ -152,14 +200,18 @@ def _cn_num(n: int) -> str:
     return ("" if tens == 1 else _ZH_DIGITS[tens]) + "十" + (_ZH_DIGITS[ones] if ones else "")
 
 
-def _bot_campaigns(rng: random.Random, n: int) -> list[dict[str, Any]]:
+def _bot_campaigns(rng: random.Random, n: int, agent_share: float) -> list[dict[str, Any]]:
     camps = []
     keys = list(C.BOT_SCRIPTS)
     for i in range(n):
         cat, lang = keys[i % len(keys)]
         script = rng.choice(C.BOT_SCRIPTS[(cat, lang)])
         fixed = {k: rng.choice(v) for k, v in C.FILLS.items()}
-        style = rng.choices([s for s, _ in BOT_STYLES], [w for _, w in BOT_STYLES])[0]
+        if rng.random() < agent_share:
+            style = "agent"
+        else:
+            style = rng.choices([s for s, _ in SCRIPTED_STYLES], [w for _, w in SCRIPTED_STYLES])[0]
+        answer_tpl = {k: rng.randrange(len(v[lang])) for k, v in C.AGENT_ANSWERS.items()}
         camps.append(
             {
                 "id": f"camp-{i:03d}",
@@ -168,6 +220,10 @@ def _bot_campaigns(rng: random.Random, n: int) -> list[dict[str, Any]]:
                 "style": style,
                 "segments": [_fill(s, rng, fixed) for s in script],
                 "fixed": fixed,
+                "latency_s": rng.uniform(*AGENT_LATENCY_S),
+                "answer_tpl": answer_tpl,
+                "pivot": rng.choice(C.AGENT_PIVOTS[lang]),
+                "filler_p": rng.choice([0.0, 0.0, 0.3]),
             }
         )
     return camps
@@ -226,14 +282,15 @@ def simulate_call(
             elif style == "intent":
                 line = rng.choice(C.BOT_DEFLECT[lang] + [segs[0]])
                 t = say("caller", _fill(line, rng, bot["fixed"]), q_end + rng.uniform(0.3, 0.7))
-            else:  # agent: answers some challenges like a person would, then pitches
+            else:  # agent: answers most challenges in its campaign's words, then pitches
+                seg_i = (seg_i + 1) % len(segs)
+                text = segs[seg_i]
                 if rng.random() < 0.7:
-                    text, _ = _human_answer(kind, lang, rng, local_today, ch.expected_digits, name)
-                    text = text or segs[1]
-                else:
-                    seg_i = (seg_i + 1) % len(segs)
-                    text = segs[seg_i]
-                t = say("caller", text, q_end + rng.uniform(0.5, 1.0))
+                    answer = _agent_answer(kind, bot, rng, local_today, ch.expected_digits, name)
+                    sep = " " if lang == "en" else ""
+                    text = answer + sep + bot["pivot"] + text
+                lat = max(0.2, rng.gauss(bot["latency_s"], AGENT_JITTER_S))
+                t = say("caller", text, q_end + lat)
             continue
         text, _ = _human_answer(kind, lang, rng, local_today, ch.expected_digits, name)
         if rng.random() < 0.08:  # "喂？喂？" over the assistant
@@ -247,7 +304,7 @@ def simulate_call(
             if rng.random() < 0.5:
                 break  # hung up
             continue
-        t = say("caller", text, q_end + rng.uniform(0.3, 2.5))
+        t = say("caller", text, q_end + _human_latency(rng))
         if rng.random() < 0.06:
             break  # hung up after answering
     turns.sort(key=lambda x: x["start_s"])
@@ -278,10 +335,12 @@ def simulate_screening(
     bot_share: float = 0.5,
     n_campaigns: int = 60,
     asr_rate: float = 0.04,
+    agent_share: float = BOT_STYLES[3][1],
 ) -> list[dict[str, Any]]:
-    """``n_calls`` screened calls, about ``bot_share`` of them from bot campaigns."""
+    """``n_calls`` screened calls, about ``bot_share`` of them from bot campaigns, of which
+    about ``agent_share`` are LLM-style agents (raise it to study agents on their own)."""
     rng = random.Random(seed)
-    camps = _bot_campaigns(rng, n_campaigns)
+    camps = _bot_campaigns(rng, n_campaigns, agent_share)
     base = datetime(2026, 11, 2, tzinfo=UTC)
     out = []
     for i in range(n_calls):

@@ -274,3 +274,36 @@ HUMAN_OFF_TOPIC = {
         "It's about his appointment tomorrow, okay?",
     ],
 }
+
+# How an LLM-style agent answers a challenge: one wording per campaign and challenge (a fixed
+# system prompt at low temperature says it the same way on every call), then back to the
+# pitch. Slots: {name}, {month}, {day}, {weekday}, {digits}, {company}.
+AGENT_ANSWERS = {
+    "who_for": {
+        "zh": [
+            "您好，我这边是找{name}的，我是{company}的工作人员。",
+            "请问是{name}吗？我是{company}的客服，有件事想跟您说一下。",
+            "我找{name}，麻烦您帮忙转告一下，是关于{company}的活动。",
+        ],
+        "en": [
+            "I'm calling for {name}, this is {company} customer care.",
+            "I'd like to speak with {name}, please. It's {company} calling.",
+        ],
+    },
+    "date": {
+        "zh": [
+            "今天是{month}月{day}日，星期{weekday}。",
+            "今天是{month}月{day}号，请问还有什么可以帮您？",
+            "好的，今天是{month}月{day}号，{weekday_zh_full}。",
+        ],
+        "en": ["Today is {month_en} {day}.", "Sure, it's {weekday_en}, {month_en} {day}."],
+    },
+    "repeat_number": {
+        "zh": ["好的，{digits}。", "没问题，{digits}。", "{digits}，请问可以了吗？"],
+        "en": ["Sure, {digits}.", "Of course: {digits}.", "{digits}. Is that okay?"],
+    },
+}
+AGENT_PIVOTS = {
+    "zh": ["那我继续跟您说，", "好的，我简单跟您介绍一下，", "是这样的，", ""],
+    "en": ["Anyway, ", "So, as I was saying, ", ""],
+}

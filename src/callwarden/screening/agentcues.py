@@ -1,0 +1,146 @@
+"""Cues that tell an LLM-style voice agent from a person when both answer the challenges.
+
+An agent that answers "今天是几号?" correctly passes the challenge itself; what still differs:
+
+- **reply latency**: a speech pipeline (endpointing, model, synthesis) starts every reply after
+  about the same delay; people's latencies spread widely and now and then start before the
+  question ends (:func:`reply_latencies`);
+- **fluency**: people hedge and fill ("呃", "吧", "um"); synthesised replies rarely do
+  (:func:`is_disfluent`);
+- **templates across calls** (batch only): one campaign's agent answers the same challenge
+  with near-verbatim wording on every call (:func:`campaign_evidence`).
+
+Calls are grouped into campaigns by their opening turn (the greeting a campaign plays).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from callwarden.screening.challenge import ChallengeKind, recognise_challenge
+from callwarden.screening.scripts import cluster_scripts, jaccard, shingles
+from callwarden.screening.transcript import Speaker, Transcript
+
+# Hesitation and hedging markers in transcripts of people (ASR keeps most of them).
+_DISFLUENT = re.compile(
+    r"呃|嗯|那个|啊|哦|吧|好像|应该|我想想|\b(?:uh|um|er|hmm|oh|i think|like|i guess)\b",
+    re.IGNORECASE,
+)
+_ZH_NUM = re.compile(r"[零一二三四五六七八九十两]+")
+_UNITS = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9']+")
+_TEMPLATE_SAMPLE = 60  # replies of one campaign and challenge compared against (bounds cost)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignEvidence:
+    """What the batch says about one call's campaign (the calls sharing its opening)."""
+
+    calls: int = 1
+    templated_replies: int = 0  # this call's replies that match other calls' replies
+
+
+NO_CAMPAIGN = CampaignEvidence()
+
+
+def challenge_replies(tr: Transcript) -> list[tuple[ChallengeKind, float | None, str]]:
+    """Per recognised challenge: its kind, the reply's latency (start of the first caller
+    turn after the question minus the question's end; negative when the reply began before
+    the question ended) and the reply text."""
+    out: list[tuple[ChallengeKind, float | None, str]] = []
+    turns = tr.turns
+    for i, turn in enumerate(turns):
+        if turn.speaker is Speaker.CALLER:
+            continue
+        ch = recognise_challenge(turn.text)
+        if ch is None:
+            continue
+        reply = []
+        for nxt in turns[i + 1 :]:
+            if nxt.speaker is not Speaker.CALLER:
+                break
+            reply.append(nxt)
+        # A short "喂？" spoken over the question is not the reply; skip caller turns that
+        # ended before the question did.
+        if turn.end_s is not None:
+            reply = [t for t in reply if t.end_s is None or t.end_s > turn.end_s]
+        lat = None
+        if reply and reply[0].start_s is not None and turn.end_s is not None:
+            lat = round(reply[0].start_s - turn.end_s, 3)
+        out.append((ch.kind, lat, " ".join(t.text for t in reply)))
+    return out
+
+
+def is_disfluent(text: str) -> bool:
+    return bool(_DISFLUENT.search(text))
+
+
+def latency_spread(latencies: Sequence[float | None]) -> float | None:
+    """Max minus min over the known latencies; ``None`` with fewer than two."""
+    known = [x for x in latencies if x is not None]
+    if len(known) < 2:
+        return None
+    return max(known) - min(known)
+
+
+def length_units(text: str) -> int:
+    """Chinese characters plus Latin words: a length comparable across the two languages."""
+    return len(_UNITS.findall(text))
+
+
+def _template_key(text: str) -> set[str]:
+    # Digits, dates and numbers differ per call (today's date, the number asked): mask them.
+    return shingles(_ZH_NUM.sub("0", text))
+
+
+def campaign_evidence(
+    transcripts: Sequence[Transcript],
+    *,
+    opening_threshold: float = 0.6,
+    opening_min_chars: int = 20,
+    min_calls: int = 3,
+    reply_min_units: int = 16,
+    reply_similarity: float = 0.6,
+    reply_min_others: int = 2,
+) -> list[CampaignEvidence]:
+    """Campaign evidence per call: calls are grouped by near-duplicate openings; within a
+    group of ``min_calls`` or more, a reply counts as templated when replies to the same
+    challenge in ``reply_min_others`` other calls of the group are near-duplicates of it.
+    Only replies of ``reply_min_units`` or more count: short replies ("找张伟。", "你问这个干嘛?")
+    coincide between different people by chance; a long one repeated is a template."""
+    n = len(transcripts)
+    if n == 0:
+        return []
+    openings = [next((t.text for t in tr.by(Speaker.CALLER)), "") for tr in transcripts]
+    labels = cluster_scripts(openings, opening_threshold, min_chars=opening_min_chars)
+    replies = [challenge_replies(tr) for tr in transcripts]
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels.tolist()):
+        groups.setdefault(lab, []).append(i)
+    out = [NO_CAMPAIGN] * n
+    for members in groups.values():
+        if len(members) < min_calls:
+            continue
+        # Sample per challenge kind: (call, shingles) of long-enough replies.
+        by_kind: dict[ChallengeKind, list[tuple[int, set[str]]]] = {}
+        for i in members:
+            for kind, _, text in replies[i]:
+                if length_units(text) >= reply_min_units:
+                    pool = by_kind.setdefault(kind, [])
+                    if len(pool) < _TEMPLATE_SAMPLE:
+                        pool.append((i, _template_key(text)))
+        for i in members:
+            templated = 0
+            for kind, _, text in replies[i]:
+                if length_units(text) < reply_min_units:
+                    continue
+                key = _template_key(text)
+                others = {
+                    j
+                    for j, sh in by_kind.get(kind, [])
+                    if j != i and jaccard(key, sh) >= reply_similarity
+                }
+                templated += len(others) >= reply_min_others
+            out[i] = CampaignEvidence(len(members), templated)
+    return out
