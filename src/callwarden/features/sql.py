@@ -32,6 +32,9 @@ class Dialect:
     to_bigint: str  # {0}: string -> BIGINT or NULL
     timestamp: str  # {0}: 'YYYY-MM-DD HH:MM:SS' UTC literal
     materialized: str  # keyword that makes a CTE computed once ("" where the engine caches)
+    quantiles: str  # {0}: value, {1}: comma-separated qs -> array of exact quantiles
+    element: str  # {0}: array, {1}: 1-based position
+    struct: str  # {0}: comma-separated values -> a struct compared field by field
 
     def expand(self, sql: str) -> str:
         sql = _macro(sql, "EPOCH_S", lambda a: self.epoch_s.format(*a))
@@ -46,6 +49,9 @@ DUCKDB = Dialect(
     to_bigint="TRY_CAST({0} AS BIGINT)",
     timestamp="CAST('{0}+00:00' AS TIMESTAMPTZ)",
     materialized="MATERIALIZED",
+    quantiles="quantile_cont({0}, [{1}])",
+    element="{0}[{1}]",
+    struct="row({0})",
 )
 
 SPARK = Dialect(
@@ -55,6 +61,9 @@ SPARK = Dialect(
     to_bigint="CAST({0} AS BIGINT)",
     timestamp="TIMESTAMP '{0}'",
     materialized="",
+    quantiles="percentile({0}, array({1}))",
+    element="{0}[{1} - 1]",
+    struct="struct({0})",
 )
 
 
@@ -132,6 +141,48 @@ def _ts(dialect: Dialect, when: datetime) -> str:
 
 def _select(features: list[Feature]) -> str:
     return ",\n    ".join(f"{f.sql} AS {f.name}" for f in features)
+
+
+_QUANTILE = re.compile(r"^QUANTILE\((\w+), ([0-9.]+)\)$")
+
+
+def _aggregate_cte(
+    name: str, key: str, fs: list[Feature], extra: str, source: str, dialect: Dialect
+) -> str:
+    """One GROUP BY of ``source`` computing ``fs`` (and ``extra``) per ``key`` as ``k``.
+
+    Quantiles of the same column are asked for together (one array-valued aggregate), so
+    each group's values are collected and sorted once rather than once per quantile; the
+    values are the same exact quantiles.
+    """
+    by_col: dict[str, list[tuple[Feature, str]]] = {}
+    for f in fs:
+        if (m := _QUANTILE.match(f.sql)) is not None:
+            by_col.setdefault(m.group(1), []).append((f, m.group(2)))
+    shared = {col: qs for col, qs in by_col.items() if len(qs) > 1}
+    if not shared:
+        return (
+            f"{name} AS (\n  SELECT {key} AS k,\n    {_select(fs)}{extra}\n"
+            f"  FROM {source} GROUP BY {key}\n)"
+        )
+    inner = [f"{key} AS k"]
+    outer = ["k"]
+    merged = {f.name for qs in shared.values() for f, _ in qs}
+    for f in fs:
+        if f.name not in merged:
+            inner.append(f"{f.sql} AS {f.name}")
+            outer.append(f.name)
+    for col, qs in shared.items():
+        inner.append(dialect.quantiles.format(col, ", ".join(q for _, q in qs)) + f" AS q_{col}")
+        for i, (f, _) in enumerate(qs, start=1):
+            outer.append(dialect.element.format(f"q_{col}", i) + f" AS {f.name}")
+    extras = [e.strip().split(" AS ")[-1] for e in extra.split(",") if e.strip()]
+    outer.extend(extras)
+    return (
+        f"{name} AS (\n  SELECT {', '.join(outer)} FROM (\n  SELECT "
+        + ",\n    ".join(inner)
+        + f"{extra}\n  FROM {source} GROUP BY {key}\n  ) q\n)"
+    )
 
 
 def build_query(
@@ -325,19 +376,14 @@ def build_query(
                         )
                     elif src is Source.INBOUND:
                         extra = ",\n    MIN(ts) AS first_in_ts"
-                ctes.append(
-                    f"{name} AS (\n  SELECT {key} AS k,\n    {_select(fs)}{extra}\n"
-                    f"  FROM {rel} {where} GROUP BY {key}\n)"
-                )
+                ctes.append(_aggregate_cte(name, key, fs, extra, f"{rel} {where}", dialect))
                 aggs.append((name, f"a{len(aggs)}", fs, entity))
     # The ingress a number mostly used on the day carries the ingress features to it.
+    # (Most calls, then the lowest ingress id: a GROUP BY with min_by, no window sort.)
     ctes.append(
-        """main_ingress AS (
-  SELECT caller AS k, ingress FROM (
-    SELECT caller, ingress, ROW_NUMBER() OVER (PARTITION BY caller ORDER BY n DESC, ingress) AS rn
-    FROM routes_day
-  ) r WHERE rn = 1
-)"""
+        "main_ingress AS (SELECT caller AS k, min_by(ingress, "
+        + dialect.struct.format("-n, ingress")
+        + ") AS ingress FROM routes_day GROUP BY caller)"
     )
     last = windows[-1].value
     ctes.append(
