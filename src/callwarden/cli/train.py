@@ -132,8 +132,9 @@ def register(app: typer.Typer) -> None:
         if cv_report is not None:
             per = cv_report["per_class"]
             typer.echo(
-                f"{cv}-fold CV: macro-F1 {cv_report['macro_f1']:.4f} "
-                f"(folds {cv_report['fold_macro_f1_mean']:.4f} ± {cv_report['fold_macro_f1_std']:.4f}); "
+                f"{cv}-fold CV: macro-F1 {cv_report['macro_f1']:.4f} pooled over folds "
+                f"(per-fold mean {cv_report['fold_macro_f1_mean']:.4f} "
+                f"± sd {cv_report['fold_macro_f1_std']:.4f}); "
                 + ", ".join(
                     f"{c} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
                     for c, v in per.items()
