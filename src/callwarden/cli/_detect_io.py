@@ -48,19 +48,17 @@ def cdr_features(
     from callwarden.features.duckdb_backend import (
         connection,
         feature_days,
-        register_caller_facts,
-        register_home_regions,
+        register_number_facts,
     )
 
     relation = cdr_relation_sql(cdrs)
     with connection(threads=threads) as con:
-        facts = None
+        allocated = None
         if registry is not None:
             from callwarden.numbers import AllocationRegistry
 
-            reg = AllocationRegistry.from_csv(registry)
-            facts = register_caller_facts(con, relation, reg.is_allocated_array)
-        regions = register_home_regions(con, relation, _province_of)
+            allocated = AllocationRegistry.from_csv(registry).is_allocated_array
+        facts, regions = register_number_facts(con, relation, allocated, _province_of)
         return feature_days(con, relation, days, caller_facts=facts, home_regions=regions)
 
 

@@ -50,7 +50,7 @@ def run_scan(
                 raise InputError(f"no calls in {cdrs}")
             day = all_days[-1]
         table = cdr_features(cdrs, registry, [day])
-        numbers = np.asarray(table["number"].to_pylist(), dtype=object)
+        numbers = table["number"].to_numpy(zero_copy_only=False)  # object array of str
         names = [c for c in table.column_names if c not in ("number", "day")]
         cols = {n: table[n] for n in names}
     else:

@@ -99,6 +99,26 @@ def register_home_regions(
     return name
 
 
+def register_number_facts(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    is_allocated: Callable[[pa.Array], np.ndarray] | None,
+    province_of: Callable[[pa.Array], pa.Array],
+) -> tuple[str | None, str]:
+    """Both look-ups over the distinct callers, collected in one pass over the CDRs.
+
+    Returns ``(caller_facts, home_regions)`` for ``compute_features`` (``caller_facts`` is
+    None without a registry). The CDRs are read once; the look-ups then see each distinct
+    caller (registry) or prefix (归属地) once, not each call.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT DISTINCT caller "
+        f"FROM {relation} WHERE caller IS NOT NULL"
+    )
+    facts = register_caller_facts(con, "cw_callers", is_allocated) if is_allocated else None
+    return facts, register_home_regions(con, "cw_callers", province_of)
+
+
 def compute_features(
     con: duckdb.DuckDBPyConnection,
     relation: str,
