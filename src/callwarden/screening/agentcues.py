@@ -89,9 +89,17 @@ def length_units(text: str) -> int:
     return len(_UNITS.findall(text))
 
 
-def _template_key(text: str) -> set[str]:
+def _template_key(text: str, head_units: int) -> set[str]:
     # Digits, dates and numbers differ per call (today's date, the number asked): mask them.
-    return shingles(_ZH_NUM.sub("0", text))
+    # Only the reply's head is compared: an agent's answer and its pivot back to the pitch
+    # are fixed, while the pitch segment it goes on with varies from call to call.
+    units = _UNITS.finditer(text)
+    end = len(text)
+    for k, m in enumerate(units):
+        if k == head_units:
+            end = m.start()
+            break
+    return shingles(_ZH_NUM.sub("0", text[:end]))
 
 
 def campaign_evidence(
@@ -103,6 +111,7 @@ def campaign_evidence(
     reply_min_units: int = 16,
     reply_similarity: float = 0.6,
     reply_min_others: int = 2,
+    head_units: int = 24,
 ) -> list[CampaignEvidence]:
     """Campaign evidence per call: calls are grouped by near-duplicate openings; within a
     group of ``min_calls`` or more, a reply counts as templated when replies to the same
@@ -129,13 +138,13 @@ def campaign_evidence(
                 if length_units(text) >= reply_min_units:
                     pool = by_kind.setdefault(kind, [])
                     if len(pool) < _TEMPLATE_SAMPLE:
-                        pool.append((i, _template_key(text)))
+                        pool.append((i, _template_key(text, head_units)))
         for i in members:
             templated = 0
             for kind, _, text in replies[i]:
                 if length_units(text) < reply_min_units:
                     continue
-                key = _template_key(text)
+                key = _template_key(text, head_units)
                 others = {
                     j
                     for j, sh in by_kind.get(kind, [])
