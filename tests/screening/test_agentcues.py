@@ -23,7 +23,16 @@ OPENING = "您好，这里是平安保险，我们最近有一款百万医疗险
 PITCH = "那我继续跟您说，现在办理还赠送一年的意外险，您看要不要给您预留一个名额？"
 
 
-def _agent_call(call_id: str, lat: tuple[float, float, float]) -> Transcript:
+PITCHES = (
+    PITCH,
+    "住院医疗费用都可以报销，社保不报的也能报，您看怎么样？",
+    "稍后让专属顾问加您微信，把详细资料都发给您好吗？",
+)
+
+
+def _agent_call(
+    call_id: str, lat: tuple[float, float, float], pitches: tuple[str, ...] = (PITCH,) * 3
+) -> Transcript:
     q = [
         ("请问您找哪位？", "我找张伟，我是平安的客服。"),
         ("请问今天是几号？", "今天是11月28日，星期六。"),
@@ -31,9 +40,9 @@ def _agent_call(call_id: str, lat: tuple[float, float, float]) -> Transcript:
     q.append(("请跟我读这个数字：三七零九。", "好的，三七零九。"))
     turns = [Turn(Speaker.CALLER, OPENING, 0.3, 8.0)]
     t = 8.5
-    for (question, answer), d in zip(q, lat, strict=True):
+    for (question, answer), d, pitch in zip(q, lat, pitches, strict=True):
         turns.append(Turn(Speaker.ASSISTANT, question, t, t + 2.0))
-        turns.append(Turn(Speaker.CALLER, answer + PITCH, t + 2.0 + d, t + 12.0))
+        turns.append(Turn(Speaker.CALLER, answer + pitch, t + 2.0 + d, t + 12.0))
         t += 13.0
     return Transcript(call_id, tuple(turns), start_time=START)
 
@@ -101,6 +110,27 @@ def test_same_answer_wording_across_a_campaign_outweighs_right_answers() -> None
     assert all(ReasonCode.TEMPLATED_REPLY in codes(r) for r in res)
     # Without the batch evidence they are not.
     assert all(r.verdict is not Verdict.BOT for r in screen_batch(calls, use_batch_scripts=False))
+
+
+def test_templates_are_read_from_the_answer_not_the_pitch_that_follows() -> None:
+    answers = (
+        "您好，我这边是找张伟的，我是平安保险的工作人员，有件事想跟您说一下。",
+        "好的，今天是11月28日，星期六，请问还有什么可以帮您的吗？",
+    )
+    calls = []
+    for i in range(4):  # each call goes on with other pitch segments after the same answers
+        turns = [Turn(Speaker.CALLER, OPENING, 0.3, 8.0)]
+        for j, (question, answer) in enumerate(
+            zip(("请问您找哪位？", "请问今天是几号？"), answers, strict=True)
+        ):
+            t = 9.0 + 15.0 * j
+            turns.append(Turn(Speaker.ASSISTANT, question, t, t + 2.0))
+            pitch = PITCHES[(i + j) % 3]
+            turns.append(Turn(Speaker.CALLER, answer + pitch, t + 3.0, t + 14.0))
+        calls.append(Transcript(f"a{i}", tuple(turns), start_time=START))
+    assert all(e.templated_replies == 2 for e in campaign_evidence(calls))
+    # Comparing whole replies, the differing pitches hide the template.
+    assert all(e.templated_replies == 0 for e in campaign_evidence(calls, head_units=200))
 
 
 def test_short_replies_people_share_are_not_templates() -> None:
