@@ -98,3 +98,19 @@ def test_cross_validate_reports_macro_over_chosen_labels() -> None:
     assert set(rep.per_class_f1) == {"normal", "police", "service"}
     assert sum(map(sum, rep.confusion)) == len(texts)
     assert 0.0 <= rep.macro_f1 <= 1.0
+
+
+def test_svm_c_is_picked_inside_the_training_data() -> None:
+    from callwarden.screening.textmodel import C_GRID
+
+    texts, labels = _data()
+    picked = TextClassifier(kind="wordchar").fit(texts, labels).c_
+    assert picked in C_GRID
+    assert TextClassifier(kind="wordchar").fit(texts, labels).c_ == picked  # deterministic
+    assert TextClassifier(kind="wordchar", c=0.7).fit(texts, labels).c_ == 0.7
+    assert TextClassifier(kind="baseline").fit(texts, labels).c_ == 1.0
+    # too few rows of a class for an inner split: the default C
+    few = TextClassifier(kind="wordchar").fit(texts[:2] + texts[4:], labels[:2] + labels[4:])
+    assert few.c_ == 1.0
+    rep = cross_validate(texts * 3, labels * 3, kind="wordchar", folds=2)
+    assert len(rep.c_per_fold) == 2 and set(rep.c_per_fold) <= set(C_GRID)

@@ -219,6 +219,9 @@ def register_text(app: typer.Typer) -> None:
                     f"{k}: {cv}-fold macro-F1 over {len(rep.macro_labels)} labels "
                     f"{rep.macro_f1:.4f}, accuracy {rep.accuracy:.4f}"
                 )
+                if k != "baseline":
+                    picked = ", ".join(f"{c:g}" for c in rep.c_per_fold)
+                    typer.echo(f"  SVM C picked inside each training fold: {picked}")
                 for lab, f in rep.per_class_f1.items():
                     typer.echo(f"  {lab:<48} F1 {f:.4f}")
             if len(kinds) == 2:

@@ -24,6 +24,10 @@ import numpy as np
 
 MODEL_KINDS = ("baseline", "wordchar")
 OPENING_CHARS = 40
+# SVM regularisation grid for ``wordchar``; C is picked by an inner CV on the training
+# data only, never on the texts being scored (docs/screening.md, "Text classification").
+C_GRID = (0.25, 0.5, 1.0)
+INNER_FOLDS = 3
 
 
 def dialogue_text(turns: Sequence[Any]) -> str:
@@ -112,7 +116,9 @@ class TextClassifier:
 
     kind: str = "wordchar"
     seed: int = 0
+    c: float | None = None  # None: baseline 1.0; wordchar picks from C_GRID by inner CV
     classes_: np.ndarray = field(default_factory=lambda: np.array([]))
+    c_: float = 1.0
     vectorizer_: Any = None
     model_: Any = None
 
@@ -138,7 +144,13 @@ class TextClassifier:
         x = self.vectorizer_.fit_transform(list(texts))
         # A ridge classifier averaged in, and an SGD logistic model, did not beat the SVM
         # alone in 5-fold CV on either public set (docs/screening.md), so one model it is.
-        self.model_ = LinearSVC(C=1.0, random_state=self.seed).fit(x, y)
+        if self.c is not None:
+            self.c_ = float(self.c)
+        elif self.kind == "baseline":
+            self.c_ = 1.0
+        else:
+            self.c_ = _pick_c(x, y, self.seed)
+        self.model_ = LinearSVC(C=self.c_, random_state=self.seed).fit(x, y)
         return self
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
@@ -160,6 +172,29 @@ class TextClassifier:
         return self.predict_with_score(texts)[0]
 
 
+def _pick_c(x: Any, y: np.ndarray, seed: int) -> float:
+    """The C of ``C_GRID`` with the best mean macro-F1 over an inner stratified k-fold of
+    the training rows (features reuse the training fit: no outside text is involved). Ties
+    go to the larger C; classes too small to split fall back to C 1."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    _, counts = np.unique(y, return_counts=True)
+    if counts.min() < INNER_FOLDS:
+        return 1.0
+    inner = list(StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed).split(x, y))
+    best, best_c = -1.0, 1.0
+    for c in sorted(C_GRID, reverse=True):
+        f1 = 0.0
+        for tr, ho in inner:
+            m = LinearSVC(C=c, random_state=seed).fit(x[tr], y[tr])
+            f1 += float(f1_score(y[ho], m.predict(x[ho]), average="macro")) / len(inner)
+        if f1 > best + 1e-9:
+            best, best_c = f1, c
+    return best_c
+
+
 @dataclass(frozen=True)
 class CVReport:
     """Cross-validated predictions and the figures computed from them."""
@@ -173,6 +208,7 @@ class CVReport:
     confusion: list[list[int]]
     accuracy: float
     predictions: np.ndarray
+    c_per_fold: tuple[float, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +217,7 @@ class CVReport:
             "macro_f1": round(self.macro_f1, 4),
             "macro_labels": list(self.macro_labels),
             "accuracy": round(self.accuracy, 4),
+            "c_per_fold": list(self.c_per_fold),
             "per_class_f1": {k: round(v, 4) for k, v in self.per_class_f1.items()},
             "labels": list(self.labels),
             "confusion": self.confusion,
@@ -204,9 +241,11 @@ def cross_validate(
     y = np.asarray(labels, dtype=object).astype(str)
     pred = np.empty(len(y), dtype=object)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    chosen: list[float] = []
     for train, test in skf.split(x, y):
         model = TextClassifier(kind=kind, seed=seed).fit(x[train], y[train])
         pred[test] = model.predict(x[test])
+        chosen.append(model.c_)
     all_labels = tuple(sorted(set(y.tolist())))
     macro = tuple(lab for lab in all_labels if lab not in set(exclude_from_macro))
     per = f1_score(y, pred.astype(str), labels=list(all_labels), average=None)
@@ -220,4 +259,5 @@ def cross_validate(
         confusion=confusion_matrix(y, pred.astype(str), labels=list(all_labels)).tolist(),
         accuracy=float(accuracy_score(y, pred.astype(str))),
         predictions=pred.astype(str),
+        c_per_fold=tuple(chosen),
     )
