@@ -5,9 +5,15 @@ Pure tables and string formatting; the API and the SIP edge call these when they
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from callwarden.detect.reasons import Reason as ModelReason
+from callwarden.detect.reasons import render as render_model_reason
 from callwarden.policy.model import Action, Decision, DecisionCode, Reason
+
+#: codes written by ``callwarden.detect`` (feature direction codes and its hard rule)
+_MODEL_CODE = re.compile(r"^(HIGH|LOW|UNUSUAL)_[A-Z0-9_]+$|^UNALLOCATED_CALLER$")
 
 #: category -> (zh, en) noun used in the displayed tag.
 CATEGORY_TEXT: dict[str, tuple[str, str]] = {
@@ -96,6 +102,9 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
 def reason_text(reason: Reason) -> tuple[str, str]:
     """(zh, en) for a reason; unknown codes (the detectors' own) show the code and evidence."""
     zh_en = _REASON_TEXT.get(reason.code)
+    if zh_en is None and _MODEL_CODE.match(reason.code):  # the behaviour model's own reasons
+        model_reason = ModelReason(code=reason.code, evidence=dict(reason.evidence))
+        return render_model_reason(model_reason, "zh"), render_model_reason(model_reason, "en")
     if zh_en is None:
         ev = ", ".join(f"{k}={_fmt(v)}" for k, v in reason.evidence.items())
         text = f"{reason.code}" + (f" ({ev})" if ev else "")
