@@ -39,16 +39,24 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def _read_csv(path: Path, limit: int | None = None) -> list[dict[str, str]]:
+def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         return []
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = []
-        for i, row in enumerate(csv.DictReader(fh)):
-            if limit is not None and i >= limit:
-                break
-            rows.append(row)
-        return rows
+        return list(csv.DictReader(fh))
+
+
+def _flagged_verdicts(path: Path) -> tuple[list[dict[str, str]], int]:
+    """Flagged rows and the count of all rows; a scan has millions of benign rows to skip."""
+    if not path.is_file():
+        return [], 0
+    flagged, scanned = [], 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            scanned += 1
+            if row.get("label") in ("harassment", "fraud"):
+                flagged.append(row)
+    return flagged, scanned
 
 
 def _reason_lines(raw: str) -> str:
@@ -101,8 +109,7 @@ def _cards(evaluation: dict[str, Any] | None, replay: dict[str, Any] | None) -> 
     )
 
 
-def _verdict_table(verdicts: list[dict[str, str]], top: int) -> str:
-    flagged = [v for v in verdicts if v.get("label") in ("harassment", "fraud")]
+def _verdict_table(flagged: list[dict[str, str]], scanned: int, top: int) -> str:
     flagged.sort(key=lambda v: -float(v.get("score") or 0))
     rows = "".join(
         f"<tr><td>{escape(v['number'])}</td><td class={escape(v['label'])}>{escape(v['label'])}</td>"
@@ -111,7 +118,7 @@ def _verdict_table(verdicts: list[dict[str, str]], top: int) -> str:
         for v in flagged[:top]
     )
     return (
-        f"<h2>Flagged numbers <span class=muted>({len(flagged):,} of {len(verdicts):,} scanned;"
+        f"<h2>Flagged numbers <span class=muted>({len(flagged):,} of {scanned:,} scanned;"
         f" top {min(top, len(flagged))} by score)</span></h2>"
         "<table><tr><th>number</th><th>label</th><th>score</th><th>campaign</th>"
         f"<th>reasons 理由</th></tr>{rows}</table>"
@@ -144,11 +151,7 @@ def _replay_table(replay: dict[str, Any] | None) -> str:
     if not replay:
         return ""
     rows = []
-    by_cat = replay.get("by_category") or {}
-    items = by_cat.items() if isinstance(by_cat, dict) else ((r.get("class"), r) for r in by_cat)
-    for name, r in items:
-        if not isinstance(r, dict):
-            continue
+    for name, r in (replay.get("by_category") or {}).items():
         rows.append(
             f"<tr><td>{escape(str(name))}</td><td class=num>{r.get('calls', 0):,}</td>"
             f"<td class=num>{_pct(r.get('stopped'))}</td><td class=num>{_pct(r.get('rejected'))}</td>"
@@ -165,7 +168,7 @@ def render_results_page(run_dir: Path, *, top: int = 50) -> str:
     """The HTML page for one demo run folder (``scan/``, ``replay.json``)."""
     evaluation = _read_json(run_dir / "scan" / "evaluation.json")
     replay = _read_json(run_dir / "replay.json")
-    verdicts = _read_csv(run_dir / "scan" / "verdicts.csv")
+    flagged, scanned = _flagged_verdicts(run_dir / "scan" / "verdicts.csv")
     campaigns = _read_csv(run_dir / "scan" / "campaigns.csv")
     return (
         "<!doctype html><html lang=zh><head><meta charset=utf-8><title>callwarden results</title>"
@@ -174,5 +177,5 @@ def render_results_page(run_dir: Path, *, top: int = 50) -> str:
         "scanned and replayed on seed 2. API: <a href=/docs>/docs</a> · "
         "<a href=/healthz>/healthz</a> · <a href=/metrics>/metrics</a></p>"
         f"{_cards(evaluation, replay)}{_replay_table(replay)}{_campaign_table(campaigns)}"
-        f"{_verdict_table(verdicts, top)}</body></html>"
+        f"{_verdict_table(flagged, scanned, top)}</body></html>"
     )

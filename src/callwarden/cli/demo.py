@@ -72,13 +72,12 @@ def demo(
         ]
     )
     _run(["ingest", str(today / "cdrs.parquet"), "--out", str(cdrs)])
-    if not (model / "manifest.json").exists():  # a model from an earlier run is reused
-        _run(
-            [
-                "train", "--cdrs", str(train_dir), "--labels", str(train_dir / "labels.csv"),
-                "--registry", str(train_dir / "registry.csv"), "--out", str(model),
-            ]
-        )  # fmt: skip
+    _run(
+        [
+            "train", "--cdrs", str(train_dir), "--labels", str(train_dir / "labels.csv"),
+            "--registry", str(train_dir / "registry.csv"), "--out", str(model),
+        ]
+    )  # fmt: skip
     _run(
         [
             "scan", "--cdrs", str(cdrs), "--model", str(model),

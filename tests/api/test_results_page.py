@@ -1,0 +1,53 @@
+"""The demo's results page renders a run's artefacts for people, reasons in zh and en."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from callwarden.api.results_page import render_results_page
+
+
+def test_results_page_shows_figures_campaigns_and_reasons(tmp_path: Path) -> None:
+    scan = tmp_path / "scan"
+    scan.mkdir()
+    reasons = json.dumps([{"code": "HIGH_ATTEMPTS", "evidence": {"attempts_by_caller_1h": 22}}])
+    (scan / "verdicts.csv").write_text(
+        "number,label,score,category,reasons,campaign\n"
+        f'+8613800138000,harassment,0.99,,"{reasons.replace(chr(34), chr(34) * 2)}",C1\n'
+        "+8613900139000,benign,0.01,,[],\n",
+        encoding="utf-8",
+    )
+    (scan / "campaigns.csv").write_text(
+        "campaign_id,status,members,numbers,ingresses,daily_volume,answer_rate,reasons\n"
+        'C1,active,2,+8613800138000;+8613800138001,SIPT-1,4000,0.2,"[]"\n',
+        encoding="utf-8",
+    )
+    (scan / "evaluation.json").write_text(
+        json.dumps(
+            {
+                "scanned": {"flagged_vs_benign": {"precision": 0.995, "recall": 0.9}},
+                "legitimate_heavy_callers": {"rate": 0.0, "population": 12},
+            }
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "replay.json").write_text(
+        json.dumps(
+            {
+                "summary": {"unwanted_stopped_share": 0.931, "benign_rejected_share": 0.0},
+                "by_category": {"harassment/insurance": {"calls": 10, "stopped": 0.9}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    page = render_results_page(tmp_path)
+    assert "99.50%" in page and "93.10%" in page
+    assert "harassment/insurance" in page and "C1" in page
+    assert "峰值小时呼叫次数偏高" in page and "high call attempts" in page
+    assert "+8613900139000" not in page  # benign numbers are not listed as flagged
+
+
+def test_results_page_without_artefacts_still_renders(tmp_path: Path) -> None:
+    page = render_results_page(tmp_path)
+    assert page.startswith("<!doctype html>") and "Flagged numbers" in page
