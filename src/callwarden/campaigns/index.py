@@ -6,7 +6,8 @@ and the asserted identities (PAI) that only their calls carry. A number that is 
 member is flagged, with the campaign as its reason, once the evidence of its calls through
 that ingress reaches ``min_score``:
 
-* a call carrying the campaign's own asserted identity: ``min_score`` at once;
+* a call carrying the campaign's own asserted identity: the whole score needed, at once (an
+  identity only the campaign's calls carry is the operation's trunk, not a list entry);
 * a call to a callee on the campaign's list: 1;
 * a call into a range the campaign dials densely: ``block_weight``, and only on an ingress the
   campaign dominates (its members are at least ``dominant_share`` of the ingress's callers);
@@ -197,10 +198,12 @@ class CampaignIndex:
         if hit is None:
             return None
         watch.hits[hit] += 1
-        weight = cfg.min_score if by_pai else (1.0 if exact is not None else cfg.block_weight)
+        need = self._need.get((ingress, hit), cfg.min_score)
+        # The campaign's own trunk identity is the operation itself, not a list entry that an
+        # ordinary caller's friend might share: it meets the need at once, on any ingress.
+        weight = need if by_pai else (1.0 if exact is not None else cfg.block_weight)
         score = watch.add(hit, 0.0 if t is None else t, weight, cfg.hit_window_s)
         best, hits = hit, watch.hits[hit]
-        need = self._need.get((ingress, best), cfg.min_score)
         if score < need or hits < cfg.min_hit_share * watch.calls:
             return None
         # Flagged: the number joins the campaign (its next calls answer as a member).

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from callwarden.campaigns.grouping import constrained_groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,15 +269,50 @@ def add_bridge_edges(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
-    """``cw_members`` (caller, comp) for components that qualify as campaigns."""
-    edges = con.execute("SELECT a, b FROM cw_edges").fetchnumpy()
+    """``cw_members`` (caller, comp) for groups that qualify as campaigns.
+
+    Groups are connected components, except where a component carries two or more asserted
+    identities: there ``grouping.constrained_groups`` keeps two trunk accounts apart (a shared
+    list links them, their identities do not).
+    """
+    edges = con.execute(
+        f"""
+        WITH e AS (
+            SELECT e.a, e.b,
+                   CASE e.kind WHEN 'asserted' THEN 0 WHEN 'bridge' THEN 1
+                        WHEN 'script' THEN 2 WHEN 'audio' THEN 2 ELSE 3 END AS prio,
+                   CASE e.kind
+                        WHEN 'callees' THEN e.weight / greatest(least(pa.callees, pb.callees), 1)
+                        WHEN 'blocks' THEN e.weight
+                        WHEN 'timing' THEN 1.0 - e.weight / {max(float(cfg.handover_s), 1.0)}
+                        ELSE 1.0 END AS strength
+            FROM cw_edges e LEFT JOIN cw_pre pa ON pa.caller = e.a LEFT JOIN cw_pre pb ON pb.caller = e.b
+        )
+        SELECT a, b, min(prio) * 10 - sum(strength) AS ord FROM e GROUP BY a, b
+        """
+    ).fetchnumpy()
     nodes = con.execute("SELECT caller FROM cw_cand ORDER BY caller").fetchnumpy()["caller"]
     nodes = np.asarray(nodes, dtype=np.int64)
     a = np.searchsorted(nodes, np.asarray(edges["a"], dtype=np.int64))
     b = np.searchsorted(nodes, np.asarray(edges["b"], dtype=np.int64))
-    n = len(nodes)
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    tags: dict[int, set[int]] = {}
+    if len(a):
+        pai = con.execute(
+            """
+            SELECT DISTINCT caller, asserted FROM cw_calls SEMI JOIN cw_cand USING (caller)
+            WHERE asserted IS NOT NULL AND asserted <> caller
+            """
+        ).fetchnumpy()
+        idx = np.searchsorted(nodes, np.asarray(pai["caller"], dtype=np.int64))
+        for i, v in zip(idx.tolist(), np.asarray(pai["asserted"]).tolist(), strict=True):
+            tags.setdefault(int(i), set()).add(int(v))
+    labels = constrained_groups(
+        len(nodes),
+        a,
+        b,
+        np.asarray(edges["ord"], dtype=np.float64),
+        {k: frozenset(v) for k, v in tags.items()},
+    )
     con.register("cw_comp_src", pa.table({"caller": nodes, "comp": labels.astype(np.int64)}))
     con.execute(
         f"""
