@@ -107,3 +107,16 @@ def test_public_names_resolve() -> None:
 
     for name in cw.__all__:
         assert getattr(cw, name) is not None
+
+
+def test_asserted_identity_flags_the_first_call_on_a_shared_busy_ingress() -> None:
+    # Not dominated and a high background: list hits need more, the trunk identity does not.
+    index = CampaignIndex()
+    index.add_campaign(_list(share=0.2, background=0.3))
+    pai = "+864001234567"
+    flag = index.observe("+86075512340009", mobile(5000), "trunk-ai", asserted=pai, t=0.0)
+    assert flag is not None and flag.campaign_id == "C1"
+    other = "+86075512340010"
+    assert all(
+        index.observe(other, n, "trunk-ai", t=i * 20.0) is None for i, n in enumerate(LIST[:3])
+    )
