@@ -21,17 +21,24 @@ def run_scan(
     id_column: str | None = None,
     day: str | None = None,
     threads: int = 1,
+    min_attempts: int | None = None,
 ) -> Any:
-    """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table."""
+    """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table.
+
+    ``min_attempts`` (default ``cascade.MIN_ATTEMPTS``; 0 scores every number) is the
+    activity cascade of ``callwarden.detect.cascade``; it applies to CDR input only.
+    """
     import numpy as np
 
-    from callwarden.cli._detect_io import cdr_features, check_exclusive, read_table
+    from callwarden.cli._detect_io import check_exclusive, read_table
+    from callwarden.detect.cascade import MIN_ATTEMPTS, scan_table
     from callwarden.detect.dataset import TableSpec, table_dataset
     from callwarden.detect.io import load_model
     from callwarden.detect.verdicts import score_numbers
     from callwarden.errors import InputError, ModelError
 
     kind = check_exclusive(cdrs, features, id_column)
+    min_attempts = MIN_ATTEMPTS if min_attempts is None else max(0, min_attempts)
     model, manifest = load_model(model_dir)
     model.predict_threads = max(1, threads)
     if manifest.get("kind") != kind:
@@ -49,41 +56,58 @@ def run_scan(
             if not all_days:
                 raise InputError(f"no calls in {cdrs}")
             day = all_days[-1]
-        table = cdr_features(cdrs, registry, [day])
-        numbers = table["number"].to_numpy(zero_copy_only=False)  # object array of str
-        names = [c for c in table.column_names if c not in ("number", "day")]
-        cols = {n: table[n] for n in names}
-    else:
-        assert features is not None and id_column is not None
-        data, _ = table_dataset(
-            read_table(features), TableSpec(id_column=id_column), need_labels=False
-        )
-        numbers, names = data.ids, list(data.feature_names)
-        cols = {n: data.X[:, i] for i, n in enumerate(names)}
-    missing = [n for n in model.feature_names if n not in cols]
+        table = _day_features(cdrs, registry, day, min_attempts)
+        missing = [n for n in model.feature_names if n not in table.column_names]
+        if missing:
+            raise ModelError(
+                f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
+            )
+        result = scan_table(model, table)
+        result.meta.update(
+            day=day, model_version=manifest.get("model_version"), kind=kind,
+            min_attempts=min_attempts,
+        )  # fmt: skip
+        return result
+    assert features is not None and id_column is not None
+    data, _ = table_dataset(read_table(features), TableSpec(id_column=id_column), need_labels=False)
+    missing = [n for n in model.feature_names if n not in data.feature_names]
     if missing:
         raise ModelError(
             f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
         )
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    X = np.column_stack(
-        [
-            pc.cast(cols[n], pa.float64()).to_numpy(zero_copy_only=False)
-            if not isinstance(cols[n], np.ndarray)
-            else cols[n]
-            for n in model.feature_names
-        ]
-    )
-    rules = (
-        None
-        if kind == "table"
-        else __import__("callwarden.detect.rules", fromlist=["RuleConfig"]).RuleConfig()
-    )
-    result = score_numbers(model, numbers, X, rules=rules)
+    cols = [list(data.feature_names).index(n) for n in model.feature_names]
+    result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)
     result.meta.update(day=day, model_version=manifest.get("model_version"), kind=kind)
     return result
+
+
+def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int) -> Any:
+    """The as-of day's feature table (with ``scored`` when the cascade is on)."""
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.cli._detect_io import _province_of
+    from callwarden.features.duckdb_backend import (
+        compute_features,
+        connection,
+        register_number_facts,
+    )
+    from callwarden.features.sql import AsOf
+
+    relation = cdr_relation_sql(cdrs)
+    with connection() as con:
+        allocated = None
+        if registry is not None:
+            from callwarden.numbers import AllocationRegistry
+
+            allocated = AllocationRegistry.from_csv(registry).is_allocated_array
+        facts, regions = register_number_facts(con, relation, allocated, _province_of)
+        return compute_features(
+            con,
+            relation,
+            AsOf(day),
+            caller_facts=facts,
+            home_regions=regions,
+            min_attempts=min_attempts,
+        )
 
 
 def write_scan(result: Any, out: Path) -> dict[str, Any]:
@@ -151,6 +175,12 @@ def register(app: typer.Typer) -> None:
         threads: int = typer.Option(
             1, "--threads", help="Threads for scoring (verdicts do not depend on it)."
         ),
+        min_attempts: int | None = typer.Option(
+            None,
+            "--min-attempts",
+            help="Numbers with fewer calls on the day are benign without model scoring "
+            "(hard rules still apply); default 5, 0 scores every number.",
+        ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
         result = run_scan(
@@ -161,6 +191,7 @@ def register(app: typer.Typer) -> None:
             id_column=id_column,
             day=day,
             threads=threads,
+            min_attempts=min_attempts,
         )
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook

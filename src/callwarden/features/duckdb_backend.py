@@ -126,8 +126,13 @@ def compute_features(
     *,
     caller_facts: str | None = None,
     home_regions: str | None = None,
+    min_attempts: int = 0,
 ) -> pa.Table:
-    """One row per number that placed calls on the as-of day, every feature a column."""
+    """One row per number that placed calls on the as-of day, every feature a column.
+
+    ``min_attempts`` > 0 is scan's activity cascade (see ``build_query``): a last column
+    ``scored`` says which rows carry features; the others only what the hard rules read.
+    """
     present = columns_of(con, relation)
     ((earliest,),) = con.execute(
         f"SELECT MIN(start_time) FROM {relation} WHERE start_time >= "
@@ -142,12 +147,14 @@ def compute_features(
         home_regions=home_regions,
         with_history=with_history,
         dialect=DUCKDB,
+        min_attempts=min_attempts,
     )
     log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
     table = con.sql(sql).to_arrow_table()
     order = np.argsort(table["number_key"].to_numpy(), kind="stable")
     table = table.drop_columns(["number_key"]).take(pa.array(order))
-    assert tuple(table.column_names[1:]) == FEATURE_NAMES
+    extra = ("scored",) if min_attempts > 0 else ()
+    assert tuple(table.column_names[1:]) == FEATURE_NAMES + extra
     return table
 
 

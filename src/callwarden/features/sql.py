@@ -195,6 +195,7 @@ def build_query(
     with_history: bool = True,
     dialect: Dialect = DUCKDB,
     features: tuple[Feature, ...] = FEATURES,
+    min_attempts: int = 0,
 ) -> str:
     """The feature query for one as-of day.
 
@@ -210,6 +211,14 @@ def build_query(
     Without history (``with_history=False``) the 7-day features repeat the 1-day values,
     which is what they are when the input holds one day. Rows whose numbers are not E.164
     digits are skipped (the canonical schema guarantees them).
+
+    With ``min_attempts`` > 0 (scan's activity cascade) the result still has one row per
+    caller of the day, plus a boolean ``scored`` column before ``number_key``; only the
+    *scored* callers (at least ``min_attempts`` calls on the day, or an unallocated displayed
+    number) get features, computed from their own calls (and the calls to them) only, with
+    the same values as without the cascade. The other rows carry ``attempts_by_caller_1d``
+    and ``unallocated_by_caller_1d`` (what the hard rules read) and NULL elsewhere. Ingress,
+    route and handset aggregates still see every call: they describe shared resources.
     """
     lo = as_of.history_start if with_history else as_of.day_start
     cols = []
@@ -268,16 +277,44 @@ def build_query(
 )""",
         f"sequence_day AS (SELECT * FROM sequence_all WHERE ts >= {day0})",
     ]
+    cascade = min_attempts > 0
+    if cascade:
+        # One narrow GROUP BY finds the callers worth the costly per-caller work; the
+        # caller-keyed sources below then read only their calls (semi-joins on an integer).
+        ctes[-2:] = [
+            f"""callers_day AS {dialect.materialized} (
+  SELECT caller AS k, COUNT(*) AS n, MAX(unallocated) AS unallocated_any,
+    CASE WHEN COUNT(*) >= {int(min_attempts)} OR MAX(unallocated) = 1 THEN TRUE ELSE FALSE END
+      AS scored
+  FROM calls_day GROUP BY caller
+)""",
+            "active AS (SELECT k FROM callers_day WHERE scored)",
+            "calls_act AS (SELECT * FROM calls WHERE caller IN (SELECT k FROM active))",
+            f"calls_act_day AS (SELECT * FROM calls_act WHERE ts >= {day0})",
+            "calls_in AS (SELECT * FROM calls WHERE callee IN (SELECT k FROM active))",
+            f"""sequence_all AS (
+  SELECT caller, ts,
+    {windowed}
+  FROM (SELECT caller, ts, end_ts FROM calls_act) c
+)""",
+            f"sequence_day AS (SELECT * FROM sequence_all WHERE ts >= {day0})",
+        ]
+    # Relations the caller-keyed sources read: every call, or the scored callers' only.
+    out_all, out_day = ("calls_act", "calls_act_day") if cascade else ("calls", "calls_day")
+    in_all = "calls_in" if cascade else "calls"
     # Without history the 7-day features are the 1-day ones: select those instead of
     # aggregating the same rows twice.
     windows = (Window.D1, Window.D7) if with_history else (Window.D1,)
     day_or_all = {Window.H1: "day", Window.D1: "day", Window.D7: "all"}
+    if cascade:
+        ctes.append(f"calls_in_day AS (SELECT * FROM calls_in WHERE ts >= {day0})")
     for w in windows:
         rel = "calls_day" if w is Window.D1 else "calls"
+        out_rel = out_day if w is Window.D1 else out_all
         span = day_or_all[w]
         ctes.append(
             f"hourly_caller_{span} AS (SELECT caller AS k, ts // 3600 AS hr, COUNT(*) AS n "
-            f"FROM {rel} GROUP BY caller, ts // 3600)"
+            f"FROM {out_rel} GROUP BY caller, ts // 3600)"
         )
         ctes.append(
             f"hourly_ingress_{span} AS (SELECT ingress AS k, ts // 3600 AS hr, COUNT(*) AS n "
@@ -303,14 +340,23 @@ def build_query(
         f"""pair_dir AS (
   SELECT caller, callee, MIN(ts) AS first_ts, MAX(ts) AS last_ts,
     MIN(CASE WHEN ts >= {day0} THEN ts END) AS first_ts_day
-  FROM calls GROUP BY caller, callee
+  FROM {out_all} GROUP BY caller, callee
 )"""
     )
+    # The reverse direction of a scored caller's pairs: calls *to* it (all pairs without
+    # the cascade, where both directions come from the same relation).
+    rev = "pair_dir"
+    if cascade:
+        rev = "pair_rev"
+        ctes.append(
+            "pair_rev AS (SELECT caller, callee, MIN(ts) AS first_ts, MAX(ts) AS last_ts "
+            f"FROM {in_all} GROUP BY caller, callee)"
+        )
     ctes.append(
-        """pair_x AS (
+        f"""pair_x AS (
   SELECT p.caller, p.callee, p.first_ts, p.first_ts_day, r.first_ts AS r_first,
     r.last_ts AS r_last
-  FROM pair_dir p LEFT JOIN pair_dir r ON r.caller = p.callee AND r.callee = p.caller
+  FROM pair_dir p LEFT JOIN {rev} r ON r.caller = p.callee AND r.callee = p.caller
 )"""
     )
     seq = (
@@ -336,6 +382,9 @@ def build_query(
     def source_rel(src: Source, entity: Entity, w: Window) -> tuple[str, str]:
         span = day_or_all[w]
         calls = "calls_day" if span == "day" else "calls"
+        if entity is Entity.CALLER:
+            calls = out_day if span == "day" else out_all
+        inbound = (in_all + "_day" if cascade else "calls_day") if span == "day" else in_all
         key = "caller" if entity is Entity.CALLER else "ingress"
         return {
             Source.CALLS: (calls, key),
@@ -344,7 +393,7 @@ def build_query(
             Source.PAIRS: (f"pairs_{span}", "caller"),
             Source.SEQUENCE: (f"sequence_{span}", "caller"),
             Source.DEVICES: (f"devices_{span}", "caller"),
-            Source.INBOUND: (calls, "callee"),
+            Source.INBOUND: (inbound, "callee"),
         }[src]
 
     grouped = (
@@ -386,26 +435,42 @@ def build_query(
         + ") AS ingress FROM routes_day GROUP BY caller)"
     )
     last = windows[-1].value
+    # (The registry flag is per number, so the day's callers carry it in the cascade.)
+    facts_from = (
+        f"callers_day c LEFT JOIN calls_caller_{last} o ON o.k = c.k" if cascade
+        else f"calls_caller_{last} o"
+    )  # fmt: skip
     ctes.append(
         f"""facts AS (
-  SELECT o.k, o.unallocated_any AS unallocated, {day1} AS day_end_ts,
+  SELECT {"c" if cascade else "o"}.k, {"c" if cascade else "o"}.unallocated_any AS unallocated,
+    {day1} AS day_end_ts,
     LEAST(o.first_out_ts, COALESCE(i.first_in_ts, o.first_out_ts)) AS first_seen_ts
-  FROM calls_caller_{last} o LEFT JOIN inbound_caller_{last} i ON i.k = o.k
+  FROM {facts_from} LEFT JOIN inbound_caller_{last} i ON i.k = o.k
 )"""
     )
-    # Join everything onto the day's callers (every caller of the day has a calls_caller_1d row).
-    select = ["'+' || CAST(d.k AS VARCHAR) AS number", "d.k AS number_key"]
+    # Join everything onto the day's callers (every caller of the day has a calls_caller_1d
+    # row; in the cascade every caller has a callers_day row, scored ones a calls_caller_1d).
+    base = "c" if cascade else "d"
+    select = [f"'+' || CAST({base}.k AS VARCHAR) AS number", f"{base}.k AS number_key"]
     joins_sql = [
-        "LEFT JOIN main_ingress mi ON mi.k = d.k",
-        "LEFT JOIN facts ON facts.k = d.k",
+        f"LEFT JOIN main_ingress mi ON mi.k = {base}.k",
+        f"LEFT JOIN facts ON facts.k = {base}.k",
     ]
+    if cascade:
+        joins_sql.insert(0, "LEFT JOIN calls_caller_1d d ON d.k = c.k")
+        select.append("c.scored")
     for name, alias, fs, entity in aggs:
         if name == "calls_caller_1d":
             alias = "d"
         else:
-            on = "d.k" if entity is Entity.CALLER else "mi.ingress"
+            on = f"{base}.k" if entity is Entity.CALLER else "mi.ingress"
             joins_sql.append(f"LEFT JOIN {name} {alias} ON {alias}.k = {on}")
-        select.extend(f"{alias}.{f.name}" for f in fs)
+        select.extend(
+            "c.n AS attempts_by_caller_1d"
+            if cascade and f.name == "attempts_by_caller_1d"
+            else f"{alias}.{f.name}"
+            for f in fs
+        )
     if not with_history:
         select.extend(
             f"{f.name.removesuffix('_7d')}_1d AS {f.name}"
@@ -416,7 +481,7 @@ def build_query(
     ctes.append(
         "joined AS (\n  SELECT "
         + ",\n    ".join(select)
-        + "\n  FROM calls_caller_1d d\n  "
+        + ("\n  FROM callers_day c\n  " if cascade else "\n  FROM calls_caller_1d d\n  ")
         + "\n  ".join(joins_sql)
         + "\n)"
     )
@@ -434,6 +499,7 @@ def build_query(
         + ",\n".join(ctes)
         + "\nSELECT number,\n  "
         + ",\n  ".join(final)
+        + (",\n  scored" if cascade else "")
         + ",\n  number_key\nFROM joined"
     )
     return dialect.expand(sql)

@@ -1,0 +1,53 @@
+"""Scan's activity cascade: unscored numbers are benign, rules still reach every number."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from callwarden.detect.cascade import scan_table
+from callwarden.detect.model import TrainedModel, train
+from callwarden.detect.verdicts import score_numbers
+from tests.detect.test_model import CONFIG, NAMES, synthetic
+
+
+@pytest.fixture(scope="module")
+def model() -> TrainedModel:
+    return train(synthetic(), CONFIG)
+
+
+def _table(X: np.ndarray, ids: np.ndarray, scored: np.ndarray | None) -> pa.Table:
+    cols: dict[str, object] = {"number": pa.array(ids.tolist(), pa.string())}
+    cols.update({n: X[:, j] for j, n in enumerate(NAMES)})
+    if scored is not None:
+        cols["scored"] = scored
+    return pa.table(cols)
+
+
+def test_scored_rows_get_the_models_verdicts(model: TrainedModel) -> None:
+    data = synthetic(600, seed=5)
+    X = data.X.copy()
+    X[:, NAMES.index("unallocated_by_caller_1d")] = 0.0
+    scored = X[:, NAMES.index("attempts_by_caller_1d")] >= 100
+    full = score_numbers(model, data.ids, X)
+    assert full.flagged[scored].any() and full.flagged[~scored].sum() == 0
+    got = scan_table(model, _table(X, data.ids, scored))
+    assert got.meta["not_scored"] == int((~scored).sum())
+    np.testing.assert_array_equal(got.labels[scored], full.labels[scored])
+    np.testing.assert_array_equal(got.scores[scored], full.scores[scored])
+    assert (got.labels[~scored] == "benign").all() and (got.scores[~scored] == 0).all()
+    assert all(got.reasons[i] == full.reasons[i] for i in range(len(X)))
+    # Without a ``scored`` column every number is scored.
+    assert scan_table(model, _table(X, data.ids, None)).to_arrow().equals(full.to_arrow())
+
+
+def test_a_rule_hit_is_scored_whatever_the_activity(model: TrainedModel) -> None:
+    data = synthetic(50, seed=6)
+    X = data.X.copy()
+    X[:, NAMES.index("unallocated_by_caller_1d")] = 0.0
+    X[3, NAMES.index("unallocated_by_caller_1d")] = 1.0
+    got = scan_table(model, _table(X, data.ids, np.zeros(len(X), dtype=bool)))
+    assert got.flagged.tolist() == [i == 3 for i in range(len(X))]
+    assert got.reasons[3][0].code == "UNALLOCATED_CALLER" and got.scores[3] >= 0.999
+    assert got.meta["not_scored"] == len(X) - 1

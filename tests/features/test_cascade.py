@@ -1,0 +1,56 @@
+"""Scan's activity cascade: the scored callers' features equal the full query's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from callwarden.features.definitions import FEATURE_NAMES
+from callwarden.features.duckdb_backend import compute_features, connection
+from callwarden.features.sql import AsOf
+from tests.features.conftest import DAY
+from tests.features.test_reference import random_day
+
+
+def _two_days(seed: int) -> pa.Table:
+    """A random day and a random day before it (so 7-day features differ from 1-day ones)."""
+    today, before = random_day(seed, 2000), random_day(seed + 100, 1500)
+    shifted = pc.subtract(before["start_time"], pa.scalar(86_400_000_000, pa.duration("us")))
+    return pa.concat_tables([today, before.set_column(0, "start_time", shifted)])
+
+
+def _features(table: pa.Table, min_attempts: int) -> pa.Table:
+    numbers = sorted(set(table["caller"].to_pylist()) | set(table["callee"].to_pylist()))
+    facts = pa.table(
+        {"number": numbers, "unallocated": [int(i % 7 == 0) for i in range(len(numbers))]}
+    )
+    with connection(threads=2) as con:
+        con.register("cdr", table)
+        con.register("facts", facts)
+        return compute_features(
+            con, "cdr", AsOf(DAY), caller_facts="facts", min_attempts=min_attempts
+        )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_scored_rows_equal_the_full_query(seed: int) -> None:
+    table = _two_days(seed)
+    full, cas = _features(table, 0), _features(table, 17)
+    assert "scored" not in full.column_names and cas.column_names[-1] == "scored"
+    assert full["number"].equals(cas["number"])
+    scored = cas["scored"].to_numpy(zero_copy_only=False).astype(bool)
+    attempts = full["attempts_by_caller_1d"].to_numpy()
+    unalloc = full["unallocated_by_caller_1d"].to_numpy()
+    # Scored: enough calls on the day, or an unallocated number; both kinds occur here.
+    np.testing.assert_array_equal(scored, (attempts >= 17) | (unalloc == 1))
+    assert 0 < scored.sum() < len(scored) and ((attempts < 17) & scored).any()
+    for name in FEATURE_NAMES:
+        a = full[name].to_numpy(zero_copy_only=False).astype(float)
+        b = cas[name].to_numpy(zero_copy_only=False).astype(float)
+        np.testing.assert_array_equal(a[scored], b[scored], err_msg=name)
+        if name in ("attempts_by_caller_1d", "unallocated_by_caller_1d"):
+            np.testing.assert_array_equal(a, b, err_msg=name)  # the hard rules' inputs
+        elif name == "answer_rate_by_caller_1d":
+            assert np.isnan(b[~scored]).all()
