@@ -2,6 +2,7 @@
 
     python bench/campaigns.py            # 10,000,000 CDRs; simulator at 20,000 subscribers
     python bench/campaigns.py --small    # 1,000,000 CDRs; simulator at 5,000 subscribers
+    python bench/campaigns.py --skip-scale --subscribers 20000 50000 100000   # accuracy by size
 
 Scale: a synthetic day (``bench/synth_day.py``: ordinary subscribers, couriers, AI operations
 rotating caller IDs over purchased lists, 双向回呼 seats) goes through ``build_campaigns``
@@ -76,7 +77,7 @@ def ari_against(labels: Any, found: dict[str, str], callers: set[str]) -> float:
     return float(adjusted_rand_score(truth, pred)) if truth else float("nan")
 
 
-def scale(total: int) -> list[tuple[str, Any]]:
+def scale(total: int, baseline: bool = True) -> list[tuple[str, Any]]:
     from callwarden.campaigns.build import build_campaigns
 
     t = time.perf_counter()
@@ -88,11 +89,7 @@ def scale(total: int) -> list[tuple[str, Any]]:
     ours_s = time.perf_counter() - t
     ours_peak = peak_rss_mb()
     ours_ari = ari_against(day.labels, res.number_campaign, callers)
-    t = time.perf_counter()
-    base = baseline_minhash_lsh(day.cdrs)
-    base_s = time.perf_counter() - t
-    base_ari = ari_against(day.labels, base, callers)
-    return [
+    rows: list[tuple[str, Any]] = [
         ("synthetic CDRs (one day)", f"{day.cdrs.num_rows:,}"),
         ("generation s", f"{gen_s:.1f}"),
         ("build_campaigns s", f"{ours_s:.1f}"),
@@ -108,6 +105,14 @@ def scale(total: int) -> list[tuple[str, Any]]:
         ),
         ("bridged legs flagged", f"{res.bridged.num_rows:,}"),
         ("peak RSS after build MB", f"{ours_peak:,.0f}"),
+    ]
+    if not baseline:
+        return rows
+    t = time.perf_counter()
+    base = baseline_minhash_lsh(day.cdrs)
+    base_s = time.perf_counter() - t
+    base_ari = ari_against(day.labels, base, callers)
+    return rows + [
         ("baseline (MinHash LSH) s", f"{base_s:.1f}"),
         ("baseline ARI", f"{base_ari:.4f}"),
         ("time ratio ours / baseline", f"{ours_s / base_s:.2f}"),
@@ -171,21 +176,29 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument(
+        "--subscribers",
+        type=int,
+        nargs="+",
+        help="simulator sizes for the accuracy part (default 20,000; 5,000 with --small)",
+    )
+    ap.add_argument("--skip-baseline", action="store_true", help="time our build only")
     args = ap.parse_args()
     total, subs = (1_000_000, 5_000) if args.small else (10_000_000, 20_000)
     out: dict[str, Any] = {}
     if not args.skip_scale:
-        rows = scale(total)
+        rows = scale(total, baseline=not args.skip_baseline)
         out["scale"] = dict(rows)
         print(f"== campaign building at scale ({total:,} CDRs)")
         for k, v in rows:
             print(f"  {k:<40}{v:>20}")
     if not args.skip_accuracy:
-        rows, figures = accuracy(subs)
-        out["accuracy"] = figures
-        print("== accuracy: campaigns learnt on simulator seed 1, measured on seed 2")
-        for k, v in rows:
-            print(f"  {k:<40}{v!s:>20}")
+        for n in args.subscribers or [subs]:
+            rows, figures = accuracy(n)
+            out[f"accuracy_{n}"] = figures
+            print(f"== accuracy at {n:,} subscribers: learnt on seed 1, measured on seed 2")
+            for k, v in rows:
+                print(f"  {k:<40}{v!s:>20}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
 
