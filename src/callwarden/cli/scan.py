@@ -62,6 +62,9 @@ def run_scan(
             raise ModelError(
                 f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
             )
+        from callwarden.detect.compiled import compile_model
+
+        compile_model(model)  # native trees when lleaves is installed; LightGBM otherwise
         result = scan_table(model, table)
         result.meta.update(
             day=day, model_version=manifest.get("model_version"), kind=kind,

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwarden.detect.model import TrainedModel
+from callwarden.detect.reasons import Reason
 from callwarden.detect.rules import RuleConfig, apply_rules
 from callwarden.detect.verdicts import ScanResult, score_numbers
 
@@ -66,7 +67,9 @@ def scan_table(
     labels = np.full(n, "benign", dtype=object)
     scores = np.zeros(n)
     labels[rows], scores[rows] = part.labels, part.scores
-    reasons: list[list] = [[] for _ in range(n)]  # type: ignore[type-arg]
+    # One shared empty list for the numbers without reasons (read-only; millions of rows).
+    none: list[Reason] = []
+    reasons = [none] * n
     for i, rs in zip(rows, part.reasons, strict=True):
         reasons[i] = rs
     return ScanResult(

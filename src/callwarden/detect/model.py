@@ -146,9 +146,13 @@ class TrainedModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Scores are computed row by row, so any thread count gives the same scores.
     predict_threads: int = 1
+    # The same trees compiled to native code (``detect.compiled``); None: LightGBM predicts.
+    compiled: Any = None
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (rows, classes)."""
+        if self.compiled is not None:
+            return self.compiled(X, self.predict_threads)  # type: ignore[no-any-return]
         return class_proba(self.booster, X, len(self.classes), self.predict_threads)
 
     def contributions(self, X: np.ndarray, label: np.ndarray) -> np.ndarray:

@@ -49,7 +49,10 @@ class ScanResult:
         return self.labels != Label.BENIGN.value
 
     def to_arrow(self) -> pa.Table:
-        reasons = [json.dumps([r.to_dict() for r in rs], ensure_ascii=False) for rs in self.reasons]
+        reasons = [
+            json.dumps([r.to_dict() for r in rs], ensure_ascii=False) if rs else "[]"
+            for rs in self.reasons
+        ]
         return pa.table(
             {
                 "number": pa.array(self.numbers, pa.string()),
@@ -94,7 +97,8 @@ def score_numbers(
         flagged |= hits.fired
         scores = np.where(hits.fired, np.maximum(scores, rules.score_floor), scores)  # type: ignore[union-attr]
     labels = np.where(flagged, classes[worst], classes[0]).astype(object)
-    reasons: list[list[Reason]] = [[] for _ in range(len(numbers))]
+    none: list[Reason] = []  # shared by the numbers without reasons (read-only)
+    reasons: list[list[Reason]] = [none] * len(numbers)
     rows = np.flatnonzero(flagged)
     if len(rows):
         contrib = model.contributions(X[rows], worst[rows])
