@@ -1,4 +1,4 @@
-"""Link caller IDs into campaigns: one graph, several kinds of evidence, connected components.
+"""Link caller IDs into campaigns: one graph, several kinds of evidence, grouped into campaigns.
 
 Nodes are *candidate* callers: numbers that dial at least ``min_callees`` callees of whom at
 most ``max_callback_share`` ever called back (answered) in the window. Ordinary subscribers,
@@ -25,7 +25,9 @@ Edges (all within one ingress, the identity above the displayed number):
   fingerprint (precomputed by ``callwarden.screening``) are joined through that cluster.
 
 Campaigns are the connected components (``scipy.sparse.csgraph``) with at least
-``min_members`` numbers or ``min_calls`` calls.
+``min_members`` numbers or ``min_calls`` calls, except that a component carrying two or more
+asserted identities is split so that two trunk accounts sharing a purchased list stay apart
+(``grouping.constrained_groups``).
 """
 
 from __future__ import annotations
