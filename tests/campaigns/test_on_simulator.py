@@ -61,3 +61,28 @@ def test_fresh_rotated_numbers_are_flagged_within_five_calls(
     assert f["fresh_numbers"] >= 20
     assert f["median_calls_to_flag"] <= 5
     assert f["benign_numbers_flagged"] <= 0.005 * f["benign_callers"]
+
+
+def test_two_ai_operations_on_one_vendor_trunk_stay_two_campaigns() -> None:
+    """50,000-subscriber seed 4: both AI operations dial shared lists through one vendor's
+    trunks (the case plain components merged, ARI 0.44); their trunk identities keep them apart."""
+    from callwarden.campaigns.build import build_campaigns
+    from callwarden.campaigns.evaluation import clustering_scores
+    from callwarden.sim import simulate
+
+    run = simulate("article", seed=4, subscribers=50_000)
+    ai = [o for o in run.manifest["operations"] if o["population"] == "ai_robocall"]
+    assert len(ai) == 2 and ai[0]["platform"] == ai[1]["platform"]  # the case under test
+    res = build_campaigns(run.cdrs, allocated=run.registry["number"], link_only=True)
+    c = clustering_scores(res, run.labels, run.cdrs["caller"].unique().to_pylist())
+    assert c["ari"] >= 0.90 and c["homogeneity"] >= 0.99
+    camp = dict(
+        zip(run.labels["number"].to_pylist(), run.labels["campaign"].to_pylist(), strict=True)
+    )
+    found = {
+        op["campaign"]: {res.number_campaign.get(n) for n, k in camp.items() if k == op["campaign"]}
+        - {None}
+        for op in ai
+    }
+    a, b = found.values()
+    assert a and b and not a & b
