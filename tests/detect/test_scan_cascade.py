@@ -38,6 +38,10 @@ def test_scored_rows_get_the_models_verdicts(model: TrainedModel) -> None:
     np.testing.assert_array_equal(got.scores[scored], full.scores[scored])
     assert (got.labels[~scored] == "benign").all() and (got.scores[~scored] == 0).all()
     assert all(got.reasons[i] == full.reasons[i] for i in range(len(X)))
+    # Listed scored-first (as the feature query does): same verdicts, in number order.
+    first = np.argsort(~scored, kind="stable")
+    again = scan_table(model, _table(X[first], data.ids[first], scored[first]))
+    assert again.to_arrow().equals(got.to_arrow())
     # Without a ``scored`` column every number is scored.
     assert scan_table(model, _table(X, data.ids, None)).to_arrow().equals(full.to_arrow())
 

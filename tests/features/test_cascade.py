@@ -39,6 +39,11 @@ def test_scored_rows_equal_the_full_query(seed: int) -> None:
     table = _two_days(seed)
     full, cas = _features(table, 0), _features(table, 17)
     assert "scored" not in full.column_names and cas.column_names[-1] == "scored"
+    # Scored rows first, each part in number order: align with the full query's rows.
+    scored = cas["scored"].to_numpy(zero_copy_only=False).astype(bool)
+    assert not (~scored[:-1] & scored[1:]).any()
+    at = {n: i for i, n in enumerate(cas["number"].to_pylist())}
+    cas = cas.take(pa.array([at[n] for n in full["number"].to_pylist()]))
     assert full["number"].equals(cas["number"])
     scored = cas["scored"].to_numpy(zero_copy_only=False).astype(bool)
     attempts = full["attempts_by_caller_1d"].to_numpy()

@@ -57,12 +57,15 @@ def scan_table(
         hits = apply_rules(cols, matrix(table, cols), rules)
         scored = scored | hits.fired
     rows = np.flatnonzero(scored)
+    # The feature query lists scored numbers first: then they are a zero-copy slice.
+    first = len(rows) == 0 or rows[-1] == len(rows) - 1
     part = score_numbers(
         model,
         numbers[rows],
-        matrix(table.take(pa.array(rows)), model.feature_names),
+        matrix(table.slice(0, len(rows)) if first else table.take(pa.array(rows)),
+               model.feature_names),
         rules=rules,
-    )
+    )  # fmt: skip
     n = len(numbers)
     labels = np.full(n, "benign", dtype=object)
     scores = np.zeros(n)
@@ -72,12 +75,15 @@ def scan_table(
     reasons = [none] * n
     for i, rs in zip(rows, part.reasons, strict=True):
         reasons[i] = rs
+    # Verdicts in number order (the numbers' digits as integers, as the feature query sorts).
+    digits = pc.utf8_slice_codeunits(table["number"], 1)
+    order = np.argsort(pc.cast(digits, pa.int64()).to_numpy(), kind="stable")
     return ScanResult(
-        numbers=np.asarray(numbers, dtype=object),
-        labels=labels,
-        scores=scores,
+        numbers=np.asarray(numbers, dtype=object)[order],
+        labels=labels[order],
+        scores=scores[order],
         categories=np.full(n, "", dtype=object),
-        reasons=reasons,
+        reasons=[reasons[i] for i in order],
         campaigns=np.full(n, "", dtype=object),
         threshold=part.threshold,
         meta={**part.meta, "not_scored": int(n - len(rows))},

@@ -132,6 +132,7 @@ def compute_features(
 
     ``min_attempts`` > 0 is scan's activity cascade (see ``build_query``): a last column
     ``scored`` says which rows carry features; the others only what the hard rules read.
+    Rows then come scored first, each part in number order (otherwise in number order).
     """
     present = columns_of(con, relation)
     ((earliest,),) = con.execute(
@@ -151,11 +152,37 @@ def compute_features(
     )
     log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
     table = con.sql(sql).to_arrow_table()
-    order = np.argsort(table["number_key"].to_numpy(), kind="stable")
-    table = table.drop_columns(["number_key"]).take(pa.array(order))
+    keys = table["number_key"].to_numpy()
+    table = table.drop_columns(["number_key"])
+    if min_attempts > 0:
+        table = _scored_first(table, keys)
+    else:
+        table = table.take(pa.array(np.argsort(keys, kind="stable")))
     extra = ("scored",) if min_attempts > 0 else ()
     assert tuple(table.column_names[1:]) == FEATURE_NAMES + extra
     return table
+
+
+#: What the rows of numbers the cascade does not score carry (the hard rules' inputs).
+_NARROW = ("number", "attempts_by_caller_1d", "unallocated_by_caller_1d", "scored")
+
+
+def _scored_first(table: pa.Table, keys: np.ndarray) -> pa.Table:
+    """Scored rows first, then the others, each in number order.
+
+    Reordering a wide table costs a copy of every column; the unscored rows (most of
+    them) only copy the narrow columns and get typed NULLs for the features they lack.
+    """
+    scored = table["scored"].to_numpy(zero_copy_only=False).astype(bool)
+    order = np.lexsort((keys, ~scored))
+    n_scored = int(scored.sum())
+    top = table.take(pa.array(order[:n_scored]))
+    idx = pa.array(order[n_scored:])
+    rest = [
+        table[f.name].take(idx) if f.name in _NARROW else pa.nulls(len(idx), f.type)
+        for f in table.schema
+    ]
+    return pa.concat_tables([top, pa.table(rest, schema=table.schema)])
 
 
 def feature_days(
