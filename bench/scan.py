@@ -198,7 +198,7 @@ def main() -> None:
         ("cores used", str(cores)),
         ("features (DuckDB) s", f"{t_feat:.1f}"),
         ("  of which registry + 归属地 look-ups s", f"{lookups['s']:.1f}"),
-        ("scoring + reasons (LightGBM) s", f"{t_score:.1f}"),
+        ("scoring + reasons s", f"{t_score:.1f}"),
         ("scan total s", f"{total:.1f}"),
         ("scan CDRs/s", f"{n_cdrs / total:,.0f}"),
         ("features-only CDRs/s", f"{n_cdrs / t_feat:,.0f}"),
