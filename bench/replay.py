@@ -1,17 +1,23 @@
-"""Benchmark: streaming replay throughput (issue 7).
+"""Benchmark: streaming replay throughput against the staleness bound (issue 7).
 
     python bench/replay.py                 # 50,000 subscribers, 2 days (simulates and trains)
     python bench/replay.py --small         # 10,000 subscribers, 1 day
-    python bench/replay.py --cdrs DIR --model DIR
+    python bench/replay.py --cdrs DIR --model DIR [--refresh-s 600] [--intervals 1,60,300,600,3600]
 
 Replays the same CDRs (state, verdict refreshes with the model, hard signals, policy; the
-campaign gate off, since campaign rebuilds are the batch side's cost) with micro-batches of
-different lengths, and prints calls per second (wall and process CPU), calls per batch, rows
-scored, the share the early-stopped scorer sent back to the full model, state size and peak
-memory. Throughput depends on how many calls a batch holds, not on its length in seconds:
-the simulator's carrier places a few calls a second, a province thousands, so 1-second
-batches of a province hold what 600-second batches hold here. The baseline, in the same
-process, is the per-call path: batches of one call (``max_batch_calls=1``) on a prefix.
+campaign gate off, since campaign rebuilds are the batch side's cost) once per refresh
+interval. The refresh interval (``EngineConfig.batch_s``) is the staleness bound: CDRs are
+folded in and moved numbers rescored at the start of each interval, and every call inside it
+is decided, vectorised, from the verdicts as of that start (hard signals per call, without
+staleness). For each interval it prints calls per second (process CPU and wall), calls per
+refresh, rows scored, and, where the CDR folder holds ``call_truth.parquet``, the share of
+unwanted calls stopped and of benign calls rejected or labelled at that interval, so the
+trade-off is in one table. The target is judged at ``--refresh-s`` only.
+
+Throughput depends on how many calls a refresh holds, not on its length in seconds: the
+simulator's carrier places a few calls a second, a province thousands, so 1-second refreshes
+there hold what 600-second ones hold here. CPU time is the process's (LightGBM runs with the
+model's thread count, 1 by default); wall time on a shared machine is noisier.
 """
 
 from __future__ import annotations
@@ -29,63 +35,82 @@ def main() -> None:
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--cdrs", type=Path)
     ap.add_argument("--model", type=Path)
+    ap.add_argument("--refresh-s", type=float, default=600.0, help="the interval judged")
+    ap.add_argument("--intervals", default="1,60,300,600,3600", help="refresh intervals, s")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per interval (fastest kept)")
     args = ap.parse_args()
     subs, days = (10_000, 1) if args.small else (50_000, 2)
     cdrs, model_dir = world(args.cdrs, args.model, subs, days)
 
+    import numpy as np
+
     from callwarden.cdr import load_cdrs
+    from callwarden.cli.replay import _truth
     from callwarden.detect.io import load_model
-    from callwarden.evaluate.replay import ReplayConfig, run_stream
+    from callwarden.evaluate.replay import ReplayConfig, report, run_stream
     from callwarden.numbers import AllocationRegistry
     from callwarden.stream import EngineConfig, Scorer, StreamEngine
 
     model, _ = load_model(model_dir)
     registry = AllocationRegistry.from_csv(cdrs / "registry.csv")
     table = load_cdrs(cdrs)
+    truth = cdrs / "call_truth.parquet"
 
-    def replay(tab, batch_s: float, max_calls: int = 5000) -> dict:  # type: ignore[no-untyped-def]
+    def replay(refresh_s: float) -> dict:  # type: ignore[type-arg]
         cfg = ReplayConfig(
-            engine=EngineConfig(batch_s=batch_s, max_batch_calls=max_calls), campaign_every_s=0
+            engine=EngineConfig(batch_s=refresh_s, max_batch_calls=20000), campaign_every_s=0
         )
-        eng = StreamEngine(Scorer(model), allocated=registry, config=cfg.engine)
-        c0, t0 = time.process_time(), time.perf_counter()
-        run = run_stream(tab, eng, cfg)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        best = None
+        for _ in range(args.repeat):
+            eng = StreamEngine(Scorer(model), allocated=registry, config=cfg.engine)
+            c0, t0 = time.process_time(), time.perf_counter()
+            run = run_stream(table, eng, cfg)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            if best is None or cpu < best[2]:
+                best = (run, wall, cpu)
+        assert best is not None
+        run, wall, cpu = best
         s = run.stats
-        return {
+        row = {
             "calls": s["calls"], "batches": s["batches"], "per_batch": s["mean_calls_per_batch"],
             "wall": wall, "cpu": cpu, "scored": s["rows_scored"],
-            "full": s["rows_rescored_with_all_trees"], "mem": s["state"]["bytes_per_tracked_number"],
-            "numbers": s["state"]["numbers"],
+            "mem": s["state"]["bytes_per_tracked_number"], "stopped": np.nan, "ben_rej": np.nan,
+            "ben_lab": np.nan,
         }  # fmt: skip
+        if truth.is_file():
+            label, category, _ = _truth(table.take(run.order), None, truth)
+            summ = report(run, label, category, cfg)["summary"]
+            row["stopped"] = summ["unwanted_stopped_share"]
+            row["ben_rej"] = summ["benign_rejected_share"]
+            row["ben_lab"] = summ["benign_labelled_share"]
+        return row
 
-    rows = []
-    base_calls = 3000 if args.small else 10000
-    rows.append(
-        (
-            "baseline: one call per batch",
-            replay(table.sort_by("start_time").slice(0, base_calls), 1.0, 1),
-        )
-    )
-    for b in (1.0, 60.0, 600.0, 3600.0):
-        rows.append((f"batches <= {b:g} s", replay(table, b, 20000)))
-    print(f"{table.num_rows:,} CDRs; load average {os.getloadavg()[0]:.1f} (2 cores, shared)")
-    hdr = f"{'run':<30}{'calls':>9}{'batches':>9}{'calls/b':>9}{'wall s':>8}{'cpu s':>8}{'calls/s wall':>13}{'calls/s cpu':>12}{'scored':>9}{'full':>7}{'B/num':>7}"
-    print(hdr)
-    for name, r in rows:
-        print(
-            f"{name:<30}{r['calls']:>9,}{r['batches']:>9,}{r['per_batch']:>9.1f}{r['wall']:>8.1f}{r['cpu']:>8.1f}"
-            f"{r['calls'] / r['wall']:>13,.0f}{r['calls'] / r['cpu']:>12,.0f}{r['scored']:>9,}{r['full']:>7,}{r['mem']:>7,.0f}"
-        )
-    base = rows[0][1]["calls"] / rows[0][1]["cpu"]
-    best_name, best = max(((n, r) for n, r in rows[1:]), key=lambda x: x[1]["calls"] / x[1]["cpu"])
-    cpu_rate, wall_rate = best["calls"] / best["cpu"], best["calls"] / best["wall"]
-    print(f"ratio best batched / per-call (CPU): {cpu_rate / base:.1f}x")
+    intervals = sorted({float(x) for x in args.intervals.split(",")} | {args.refresh_s})
+    rows = [(b, replay(b)) for b in intervals]
     print(
-        f"target 100,000 calls/s: CPU {'met' if cpu_rate >= 100_000 else 'NOT met'} "
-        f"({cpu_rate:,.0f}), wall {'met' if wall_rate >= 100_000 else 'NOT met'} ({wall_rate:,.0f}), "
-        f"with {best['per_batch']:,.0f} calls per batch ({best_name}); "
-        f"with 1 s batches on this traffic: {rows[1][1]['calls'] / rows[1][1]['cpu']:,.0f} (CPU)"
+        f"{table.num_rows:,} CDRs; load average {os.getloadavg()[0]:.1f} "
+        f"({os.cpu_count()} cores, shared); campaign gate off"
+    )
+    hdr = (
+        f"{'refresh (staleness)':<21}{'calls/ref':>10}{'wall s':>8}{'cpu s':>7}"
+        f"{'calls/s wall':>13}{'calls/s cpu':>12}{'scored':>9}{'stopped':>9}{'ben rej':>9}"
+        f"{'ben lab':>9}{'B/num':>7}"
+    )
+    print(hdr)
+    for b, r in rows:
+        print(
+            f"{f'<= {b:g} s':<21}{r['per_batch']:>10.1f}{r['wall']:>8.1f}{r['cpu']:>7.1f}"
+            f"{r['calls'] / r['wall']:>13,.0f}{r['calls'] / r['cpu']:>12,.0f}{r['scored']:>9,}"
+            f"{r['stopped']:>9.2%}{r['ben_rej']:>9.4%}{r['ben_lab']:>9.3%}{r['mem']:>7,.0f}"
+        )
+    chosen = dict(rows)[args.refresh_s]
+    cpu_rate = chosen["calls"] / chosen["cpu"]
+    wall_rate = chosen["calls"] / chosen["wall"]
+    print(
+        f"target 100,000 calls/s at a {args.refresh_s:g} s staleness bound: "
+        f"CPU {'met' if cpu_rate >= 100_000 else 'NOT met'} ({cpu_rate:,.0f}), "
+        f"wall {'met' if wall_rate >= 100_000 else 'NOT met'} ({wall_rate:,.0f}), "
+        f"{chosen['per_batch']:,.0f} calls per refresh"
     )
     print(f"peak memory: {peak_mib():,.0f} MiB")
 

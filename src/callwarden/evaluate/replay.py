@@ -96,8 +96,14 @@ def run_stream(
     t_start = time.perf_counter()
     calls = engine.encode(table)
     unalloc = engine.unallocated(calls.caller) if engine.allocated is not None else None
+    keys = np.concatenate([calls.caller_key, calls.callee_key])
+    engine.state.reserve(len(np.unique(keys[keys >= 0])))
     arrival = np.argsort(calls.end_ts, kind="stable")
-    end_sorted = calls.end_ts[arrival]
+    # the CDRs in the order they are written, once: each refresh then folds in a slice (a
+    # view), not a gather of every column
+    cdrs = calls.take(arrival)
+    cdr_unalloc = unalloc[arrival] if unalloc is not None else None
+    end_sorted = cdrs.end_ts
     starts = _batches(calls.ts, config.engine.batch_s, config.engine.max_batch_calls)
     ends = np.r_[starts[1:], len(calls)]
     n = len(calls)
@@ -115,23 +121,24 @@ def run_stream(
         t0 = float(calls.ts[s])
         k = int(np.searchsorted(end_sorted, t0, "left"))  # CDRs written strictly before t0
         if k > ptr:
-            idx = arrival[ptr:k]
             # Pending CDRs are folded in before any call whose caller they involve (its own
             # state is then exact as of t0); CDRs of other numbers only move ingress totals,
             # which may lag by up to ``ingress_lag_s``. Folding in runs of CDRs is much
             # cheaper than one batch of NumPy work per second of a quiet stream.
             due = (
                 k - ptr >= ecfg.max_batch_calls
-                or t0 - float(calls.end_ts[idx[0]]) >= ecfg.ingress_lag_s
+                or t0 - float(end_sorted[ptr]) >= ecfg.ingress_lag_s
                 or bool(
                     np.isin(
                         calls.caller_key[s:e],
-                        np.concatenate([calls.caller_key[idx], calls.callee_key[idx]]),
+                        np.concatenate([cdrs.caller_key[ptr:k], cdrs.callee_key[ptr:k]]),
                     ).any()
                 )
             )
             if due:
-                engine.ingest(calls.take(idx), unalloc[idx] if unalloc is not None else None)
+                engine.ingest(
+                    cdrs.slice(ptr, k), cdr_unalloc[ptr:k] if cdr_unalloc is not None else None
+                )
                 ptr = k
                 ingests += 1
         if campaign_builder is not None and config.campaign_every_s > 0 and t0 >= next_campaign:
@@ -148,7 +155,7 @@ def run_stream(
             next_campaign = t0 + config.campaign_every_s
             t_campaign += time.perf_counter() - tc
         sl = slice(s, e)
-        d = engine.decide_batch(calls.take(sl), t0, unalloc[sl] if unalloc is not None else None)  # type: ignore[arg-type]
+        d = engine.decide_batch(calls.slice(s, e), t0, unalloc[sl] if unalloc is not None else None)  # type: ignore[arg-type]
         action[sl] = d.action
         source[sl] = d.source
         score[sl] = d.score

@@ -82,6 +82,10 @@ class Calls:
     def take(self, idx: np.ndarray) -> Calls:
         return Calls(**{k: getattr(self, k)[idx] for k in self.__dataclass_fields__})
 
+    def slice(self, start: int, stop: int) -> Calls:
+        """Rows ``start:stop`` as views (no copy): the replay's runs of calls and of CDRs."""
+        return Calls(**{k: getattr(self, k)[start:stop] for k in self.__dataclass_fields__})
+
 
 #: Characters of an E.164 number that fix its home province (as the batch features use).
 HOME_PREFIX = 10

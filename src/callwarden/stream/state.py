@@ -153,6 +153,11 @@ class StreamState:
             slots[miss] = idx[inv]
         return slots
 
+    def reserve(self, numbers: int) -> None:
+        """Room for this many numbers now (capped at ``max_numbers``): a replay knows how many
+        it will see, and growing the day cells later copies every counter held so far."""
+        self._ensure(min(numbers, self.config.max_numbers))
+
     def _ensure(self, n: int) -> None:
         if n <= len(self.key):
             return
@@ -214,7 +219,7 @@ class StreamState:
         bins = np.clip(
             np.searchsorted(TALK_EDGES, c.talk[answered], "right") - 1, 0, len(TALK_EDGES) - 2
         )
-        np.add.at(self.ring.acc, (a[answered], day[answered] % R, TALK0 + bins), 1.0)
+        self.ring.scatter(a[answered], day[answered] % R, TALK0 + bins, 1.0)
         # ingress counters
         g = c.ingress >= 0
         if g.any():
@@ -303,7 +308,7 @@ class StreamState:
         vals = np.stack([has, g, g * g, ovl], axis=1).astype(np.float32)
         self.ring.add_many(sa, sday, [GAPN, GAPS, GAPSS, OVL], vals)
         bins = np.clip(np.searchsorted(GAP_EDGES, g[has], "right") - 1, 0, len(GAP_EDGES) - 2)
-        np.add.at(self.ring.acc, (sa[has], sday[has] % R, GAP0 + bins), 1.0)
+        self.ring.scatter(sa[has], sday[has] % R, GAP0 + bins, 1.0)
         last = np.r_[sa[1:] != sa[:-1], True]
         later = sts[last] >= np.nan_to_num(self.last_ts[sa[last]], nan=-np.inf)
         self.last_ts[sa[last][later]] = sts[last][later]
@@ -450,12 +455,12 @@ class StreamState:
             self.h_key[fresh] = uk[new]
             self.h_day[fresh] = -1
             idx[new] = fresh
-            np.add.at(self.imei_n7, ui[new], 1.0)
+            np.add.at(self.imei_n7, ui[new], np.float32(1.0))  # no cast: NumPy's fast path
         later = ud > self.imei_day[ui]
         self.imei_n1[ui[later]] = 0.0
         np.maximum.at(self.imei_day, ui, ud)
         first_today = (self.h_day[idx] < ud) & (ud == self.imei_day[ui])
-        np.add.at(self.imei_n1, ui[first_today], 1.0)
+        np.add.at(self.imei_n1, ui[first_today], np.float32(1.0))
         self.h_day[idx] = np.maximum(self.h_day[idx], ud)
         self.h_last[idx] = np.maximum(self.h_last[idx], ts[last])
         self.handset[ua] = ui
@@ -517,7 +522,7 @@ class StreamState:
             drop = used & ((self.h_last[:n] < horizon) | dead_slot[k & 0xFFFFFFFF])
             i = np.flatnonzero(drop)
             self.handsets.delete(k[i], i)
-            np.add.at(self.imei_n7, k[i] >> 32, -1.0)
+            np.add.at(self.imei_n7, k[i] >> 32, np.float32(-1.0))
             self.h_day[i] = -1
         n = self.routes.size
         if n:
