@@ -76,7 +76,7 @@ def main() -> None:
                     ),
                 ),
             ),
-            ("shipped (PAI-constrained, qualified groups)", ari(truth, members)),
+            ("shipped (constrained, qualified groups)", ari(truth, members)),
         ]
         try:
             import igraph as ig

@@ -49,14 +49,16 @@ def _pai(day: Day, numbers: list[str], pai: str, every: int = 3) -> None:
             k += 1
 
 
-def _two_ops_one_list(day: Day) -> tuple[list[str], list[str]]:
+def _two_ops_one_list(day: Day, numbers: int = 12) -> tuple[list[str], list[str]]:
     """Two operations dial one purchased list through one trunk, hours apart."""
-    a = campaign(day, list_start=0, list_len=400, numbers=12, calls_per_number=20, ingress="sipt")
+    a = campaign(
+        day, list_start=0, list_len=600, numbers=numbers, calls_per_number=20, ingress="sipt"
+    )
     b = campaign(
         day,
         list_start=0,
-        list_len=400,
-        numbers=12,
+        list_len=600,
+        numbers=numbers,
         calls_per_number=20,
         ingress="sipt",
         first_number=500,
@@ -76,8 +78,39 @@ def test_two_trunk_accounts_on_one_list_and_ingress_are_two_campaigns(day: Day) 
     assert ca != cb
 
 
-def test_without_asserted_identities_one_list_and_ingress_is_one_campaign(day: Day) -> None:
-    # The limit of the data: nothing but the list and the trunk, so one campaign.
+def test_without_identities_short_hand_over_chains_share_one_campaign(day: Day) -> None:
+    # 12 numbers each: a hand-over chain too short to stand for an operation, and nothing
+    # else but the list and the trunk, so one campaign.
     a, b = _two_ops_one_list(day)
+    res = build_campaigns(day.table())
+    assert len({res.number_campaign.get(n) for n in a + b}) == 1
+
+
+def test_without_identities_two_long_hand_over_chains_are_two_campaigns(day: Day) -> None:
+    # 25 numbers each: each operation's numbers take the list over from one another within
+    # seconds (next entries); the other operation dials the same entries hours later.
+    a, b = _two_ops_one_list(day, numbers=25)
+    res = build_campaigns(day.table())
+    ca = {res.number_campaign.get(n) for n in a}
+    cb = {res.number_campaign.get(n) for n in b}
+    assert len(ca) == 1 and len(cb) == 1 and None not in ca | cb
+    assert ca != cb
+
+
+def test_one_identity_keeps_one_operation_whole_across_chains(day: Day) -> None:
+    # One operation whose rotation breaks into two hand-over chains (a pause between them)
+    # but asserts one identity throughout stays one campaign.
+    a = campaign(day, list_start=0, list_len=900, numbers=25, calls_per_number=20, ingress="sipt")
+    b = campaign(
+        day,
+        list_start=600,
+        list_len=900,
+        numbers=25,
+        calls_per_number=20,
+        ingress="sipt",
+        first_number=500,
+        t0=15 * 3600,
+    )
+    _pai(day, a + b, "+864001111111")
     res = build_campaigns(day.table())
     assert len({res.number_campaign.get(n) for n in a + b}) == 1

@@ -17,6 +17,7 @@ from callwarden.campaigns.linking import (
     add_asserted_edges,
     add_bridge_edges,
     add_cluster_edges,
+    add_sequence_edges,
     caller_profiles,
     components,
     link_edges,
@@ -104,6 +105,7 @@ _EDGE_REASON = {
     "callees": ReasonCode.SHARED_CALLEES,
     "blocks": ReasonCode.SHARED_LIST_RANGES,
     "timing": ReasonCode.SYNCHRONISED_TIMING,
+    "sequence": ReasonCode.SYNCHRONISED_TIMING,
     "script": ReasonCode.SHARED_SCRIPT,
     "audio": ReasonCode.SHARED_AUDIO,
     "asserted": ReasonCode.SHARED_ASSERTED_IDENTITY,
@@ -141,6 +143,7 @@ def build_campaigns(
     detect_bridges(con, cfg.bridge)
     caller_profiles(con, cfg.link)
     link_edges(con, cfg.link)
+    add_sequence_edges(con, cfg.link)
     add_asserted_edges(con)
     add_bridge_edges(con)
     add_cluster_edges(con, scripts, "script")
@@ -312,10 +315,12 @@ def _reasons(
 ) -> tuple[Reason, ...]:
     reasons: list[Reason] = []
     kinds = row.get("edge_kinds") or {}
+    links: dict[ReasonCode, int] = {}
     for kind, code in _EDGE_REASON.items():
         k = kinds.get(kind) if isinstance(kinds, dict) else None
         if k:
-            reasons.append(Reason(code, {"links": int(k)}))
+            links[code] = links.get(code, 0) + int(k)
+    reasons.extend(Reason(code, {"links": k}) for code, k in links.items())
     calls = np.array([m.calls for m in mem])
     spans = np.array([(m.last_seen - m.first_seen).total_seconds() for m in mem])
     if (

@@ -13,6 +13,13 @@ then list edges by normalised strength) into a union-find that refuses a union w
 both carry asserted identities with none in common. A number without an asserted identity joins
 the side it is most strongly linked to. Components with at most one asserted identity (and
 every component when no PAI is present, as on most interconnects) keep plain connectivity.
+
+Where a component carries no asserted identity at all, ``sequence_tags`` stands in for it: a
+chain of list hand-overs (the next rotated number dialling the next entries seconds later,
+``sequence`` edges) of at least ``min_group`` numbers is one dialer, so two such chains are
+two operations unless their other evidence is identity evidence. The cost: an operation whose
+numbers hand over in several separate chains (one per callee city when it displays local
+numbers) is split.
 """
 
 from __future__ import annotations
@@ -83,3 +90,24 @@ def constrained_groups(
     roots = np.array([find(int(x)) for x in inside], dtype=np.int64)
     out[inside] = int(labels.max()) + 1 + roots
     return out
+
+
+def sequence_tags(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    seq: np.ndarray,
+    pai: dict[int, set[int]],
+    min_group: int,
+) -> dict[int, int]:
+    """Node -> a stand-in identity (negative, so it cannot equal a PAI) for nodes in a
+    hand-over chain (components of the ``seq`` edges) of at least ``min_group`` nodes, only in
+    components of the whole graph that carry no asserted identity."""
+    if not seq.any():
+        return {}
+    whole = components_of(n, a, b)
+    with_pai = {int(whole[k]) for k in pai}
+    chain = components_of(n, a[seq], b[seq])
+    size = np.bincount(chain, minlength=n)
+    keep = (size[chain] >= min_group) & ~np.isin(whole, np.array(sorted(with_pai), dtype=np.int64))
+    return {int(k): -1 - int(chain[k]) for k in np.flatnonzero(keep)}

@@ -38,7 +38,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from callwarden.campaigns.grouping import constrained_groups
+from callwarden.campaigns.grouping import constrained_groups, sequence_tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,10 @@ class LinkConfig:
     min_block_overlap: float = 0.3
     max_block_degree: int = 400  # a block dialled by more candidates is sampled (see below)
     handover_s: float = 120.0
+    succession_s: float = 60.0  # list hand-over: the next entry dialled this soon after
+    succession_step: int = 3  # "next entry": 1..this many numbers further along the list
+    min_successions: int = 2
+    min_sequence_group: int = 20  # numbers a hand-over chain needs to stand for an operation
     min_members: int = 2
     max_campaign_answer_rate: float = 0.45
     min_calls: int = 200
@@ -197,6 +201,29 @@ def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     )
 
 
+def add_sequence_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
+    """List hand-over between rotated numbers of one dialer (kind ``sequence``).
+
+    A dialer walks its list in order and rotates numbers every few calls, so the next number
+    dials the *next* entries (callee + 1 .. + ``succession_step``) within seconds of the last
+    number's call. A second operation on the same list reaches those entries at another time,
+    or dials the same entries, not the next ones. Pairs with at least ``min_successions`` such
+    hand-overs on one ingress are linked (weight: the count).
+    """
+    con.execute(
+        f"""
+        INSERT INTO cw_edges
+        WITH cc AS (SELECT c.caller, c.ing, c.callee, c.ts FROM cw_calls c SEMI JOIN cw_cand USING (caller)),
+        nx AS (SELECT caller, ing, callee - d AS key, ts FROM cc,
+               range(1, {int(cfg.succession_step) + 1}) r(d))
+        SELECT least(x.caller, y.caller), greatest(x.caller, y.caller), 'sequence', count(*)::DOUBLE
+        FROM cc x JOIN nx y ON x.ing = y.ing AND x.callee = y.key
+        WHERE y.ts >= x.ts AND y.ts - x.ts <= {float(cfg.succession_s)} AND x.caller <> y.caller
+        GROUP BY 1, 2 HAVING count(*) >= {int(cfg.min_successions)}
+        """
+    )
+
+
 def add_cluster_edges(
     con: duckdb.DuckDBPyConnection,
     calls: pa.Table | None,
@@ -275,14 +302,16 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
 
     Groups are connected components, except where a component carries two or more asserted
     identities: there ``grouping.constrained_groups`` keeps two trunk accounts apart (a shared
-    list links them, their identities do not).
+    list links them, their identities do not). In a component without any asserted identity,
+    long list hand-over chains (``sequence`` edges) stand in for the identity.
     """
     edges = con.execute(
         f"""
         WITH e AS (
-            SELECT e.a, e.b,
+            SELECT e.a, e.b, e.kind,
                    CASE e.kind WHEN 'asserted' THEN 0 WHEN 'bridge' THEN 1
-                        WHEN 'script' THEN 2 WHEN 'audio' THEN 2 ELSE 3 END AS prio,
+                        WHEN 'script' THEN 2 WHEN 'audio' THEN 2 WHEN 'sequence' THEN 2.5
+                        ELSE 3 END AS prio,
                    CASE e.kind
                         WHEN 'callees' THEN e.weight / greatest(least(pa.callees, pb.callees), 1)
                         WHEN 'blocks' THEN e.weight
@@ -290,7 +319,9 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
                         ELSE 1.0 END AS strength
             FROM cw_edges e LEFT JOIN cw_pre pa ON pa.caller = e.a LEFT JOIN cw_pre pb ON pb.caller = e.b
         )
-        SELECT a, b, min(prio) * 10 - sum(strength) AS ord FROM e GROUP BY a, b
+        SELECT a, b, min(prio) * 10 - sum(strength) AS ord,
+               bool_or(kind = 'sequence') AS seq
+        FROM e GROUP BY a, b
         """
     ).fetchnumpy()
     nodes = con.execute("SELECT caller FROM cw_cand ORDER BY caller").fetchnumpy()["caller"]
@@ -308,6 +339,9 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         idx = np.searchsorted(nodes, np.asarray(pai["caller"], dtype=np.int64))
         for i, v in zip(idx.tolist(), np.asarray(pai["asserted"]).tolist(), strict=True):
             tags.setdefault(int(i), set()).add(int(v))
+    seq = np.asarray(edges["seq"], dtype=bool)
+    for node, tag in sequence_tags(len(nodes), a, b, seq, tags, cfg.min_sequence_group).items():
+        tags[node] = {tag}
     labels = constrained_groups(
         len(nodes),
         a,
