@@ -65,6 +65,11 @@ def register(app: typer.Typer) -> None:
             "--threads",
             help="LightGBM threads (part of the model: results are reproducible per thread count).",
         ),
+        heavy_weight: float | None = typer.Option(
+            None,
+            "--heavy-weight",
+            help="Training weight of benign numbers with >= 50 calls on a day (CDRs; default 10).",
+        ),
         days: list[str] | None = typer.Option(
             None,
             "--day",
@@ -97,6 +102,7 @@ def register(app: typer.Typer) -> None:
         config = _config(
             kind, seed=seed, target_precision=target_precision, objective=obj,
             num_boost_round=rounds, num_threads=threads, folds=folds,
+            benign_heavy_weight=heavy_weight,
         )  # fmt: skip
         extra: dict[str, Any] = {}
         if kind == "cdr":
