@@ -114,3 +114,17 @@ def test_svm_c_is_picked_inside_the_training_data() -> None:
     assert few.c_ == 1.0
     rep = cross_validate(texts * 3, labels * 3, kind="wordchar", folds=2)
     assert len(rep.c_per_fold) == 2 and set(rep.c_per_fold) <= set(C_GRID)
+
+
+def test_class_offsets_are_chosen_inside_training_and_applied() -> None:
+    from callwarden.screening.offsets import RULES
+
+    texts, labels = _data()
+    model = TextClassifier(kind="wordchar").fit(texts * 3, labels * 3)
+    assert model.offset_rule_ in RULES
+    assert model.offsets_ is not None and model.offsets_.shape == (2,)
+    raw = model.model_.decision_function(model.vectorizer_.transform(texts))
+    assert np.allclose(model.decision_function(texts)[:, 1], raw + model.offsets_[1])
+    assert TextClassifier(kind="baseline").fit(texts, labels).offsets_ is None
+    rep = cross_validate(texts * 3, labels * 3, kind="wordchar", folds=2)
+    assert len(rep.offset_rule_per_fold) == 2 and set(rep.offset_rule_per_fold) <= set(RULES)

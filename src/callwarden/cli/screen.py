@@ -222,6 +222,8 @@ def register_text(app: typer.Typer) -> None:
                 if k != "baseline":
                     picked = ", ".join(f"{c:g}" for c in rep.c_per_fold)
                     typer.echo(f"  SVM C picked inside each training fold: {picked}")
+                    rules = ", ".join(rep.offset_rule_per_fold)
+                    typer.echo(f"  class offsets chosen inside each training fold: {rules}")
                 for lab, f in rep.per_class_f1.items():
                     typer.echo(f"  {lab:<48} F1 {f:.4f}")
             if len(kinds) == 2:

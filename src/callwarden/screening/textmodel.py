@@ -119,6 +119,8 @@ class TextClassifier:
     c: float | None = None  # None: baseline 1.0; wordchar picks from C_GRID by inner CV
     classes_: np.ndarray = field(default_factory=lambda: np.array([]))
     c_: float = 1.0
+    offset_rule_: str = "none"
+    offsets_: np.ndarray | None = None  # per-class shifts of the decision scores
     vectorizer_: Any = None
     model_: Any = None
 
@@ -144,12 +146,19 @@ class TextClassifier:
         x = self.vectorizer_.fit_transform(list(texts))
         # A ridge classifier averaged in, and an SGD logistic model, did not beat the SVM
         # alone in 5-fold CV on either public set (docs/screening.md), so one model it is.
+        self.offset_rule_, self.offsets_ = "none", None
         if self.c is not None:
             self.c_ = float(self.c)
         elif self.kind == "baseline":
             self.c_ = 1.0
         else:
-            self.c_ = _pick_c(x, y, self.seed)
+            self.c_, oof = _pick_c(x, y, self.seed)
+            if oof is not None:
+                from callwarden.screening.offsets import choose_offsets
+
+                # Shifts per class learnt on the inner out-of-fold scores (offsets.py).
+                yi = np.searchsorted(self.classes_, y)
+                self.offset_rule_, self.offsets_ = choose_offsets(oof, yi, self.seed)
         self.model_ = LinearSVC(C=self.c_, random_state=self.seed).fit(x, y)
         return self
 
@@ -159,7 +168,10 @@ class TextClassifier:
         d = self.model_.decision_function(self.vectorizer_.transform(list(texts)))
         if d.ndim == 1:  # two classes: sklearn returns one column
             d = np.stack([-d, d], axis=1)
-        return np.asarray(d, dtype=np.float64)
+        d = np.asarray(d, dtype=np.float64)
+        if self.offsets_ is not None:
+            d = d + self.offsets_
+        return d
 
     def predict_with_score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         d = self.decision_function(texts)
@@ -172,27 +184,32 @@ class TextClassifier:
         return self.predict_with_score(texts)[0]
 
 
-def _pick_c(x: Any, y: np.ndarray, seed: int) -> float:
+def _pick_c(x: Any, y: np.ndarray, seed: int) -> tuple[float, np.ndarray | None]:
     """The C of ``C_GRID`` with the best mean macro-F1 over an inner stratified k-fold of
-    the training rows (features reuse the training fit: no outside text is involved). Ties
-    go to the larger C; classes too small to split fall back to C 1."""
-    from sklearn.metrics import f1_score
+    the training rows (features reuse the training fit: no outside text is involved), and
+    the out-of-fold decision scores at that C. Ties go to the larger C; classes too small
+    to split fall back to C 1 and no scores."""
     from sklearn.model_selection import StratifiedKFold
     from sklearn.svm import LinearSVC
 
-    _, counts = np.unique(y, return_counts=True)
+    from callwarden.screening.offsets import macro_f1
+
+    classes, yi, counts = np.unique(y, return_inverse=True, return_counts=True)
     if counts.min() < INNER_FOLDS:
-        return 1.0
+        return 1.0, None
     inner = list(StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed).split(x, y))
-    best, best_c = -1.0, 1.0
+    best, best_c, best_oof = -1.0, 1.0, None
     for c in sorted(C_GRID, reverse=True):
-        f1 = 0.0
+        oof = np.zeros((len(y), len(classes)))
         for tr, ho in inner:
-            m = LinearSVC(C=c, random_state=seed).fit(x[tr], y[tr])
-            f1 += float(f1_score(y[ho], m.predict(x[ho]), average="macro")) / len(inner)
+            d = LinearSVC(C=c, random_state=seed).fit(x[tr], y[tr]).decision_function(x[ho])
+            oof[ho] = np.stack([-d, d], axis=1) if d.ndim == 1 else d
+        # mean over the inner folds, as before the scores were kept
+        f1 = sum(macro_f1(yi[ho], oof[ho].argmax(axis=1), len(classes)) for _, ho in inner)
+        f1 /= len(inner)
         if f1 > best + 1e-9:
-            best, best_c = f1, c
-    return best_c
+            best, best_c, best_oof = f1, c, oof
+    return best_c, best_oof
 
 
 @dataclass(frozen=True)
@@ -209,6 +226,7 @@ class CVReport:
     accuracy: float
     predictions: np.ndarray
     c_per_fold: tuple[float, ...] = ()
+    offset_rule_per_fold: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -218,6 +236,7 @@ class CVReport:
             "macro_labels": list(self.macro_labels),
             "accuracy": round(self.accuracy, 4),
             "c_per_fold": list(self.c_per_fold),
+            "offset_rule_per_fold": list(self.offset_rule_per_fold),
             "per_class_f1": {k: round(v, 4) for k, v in self.per_class_f1.items()},
             "labels": list(self.labels),
             "confusion": self.confusion,
@@ -242,10 +261,12 @@ def cross_validate(
     pred = np.empty(len(y), dtype=object)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     chosen: list[float] = []
+    rules: list[str] = []
     for train, test in skf.split(x, y):
         model = TextClassifier(kind=kind, seed=seed).fit(x[train], y[train])
         pred[test] = model.predict(x[test])
         chosen.append(model.c_)
+        rules.append(model.offset_rule_)
     all_labels = tuple(sorted(set(y.tolist())))
     macro = tuple(lab for lab in all_labels if lab not in set(exclude_from_macro))
     per = f1_score(y, pred.astype(str), labels=list(all_labels), average=None)
@@ -260,4 +281,5 @@ def cross_validate(
         accuracy=float(accuracy_score(y, pred.astype(str))),
         predictions=pred.astype(str),
         c_per_fold=tuple(chosen),
+        offset_rule_per_fold=tuple(rules),
     )
