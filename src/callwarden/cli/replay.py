@@ -74,7 +74,10 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path | None = typer.Option(None, "--out", help="Write the full report as JSON."),
         batch_s: float = typer.Option(
-            1.0, "--batch-s", help="Longest micro-batch in simulated seconds (the staleness bound)."
+            1.0,
+            "--batch-s",
+            help="Refresh interval in simulated seconds: verdicts are refreshed at its start and "
+            "its calls decided from them (the staleness bound).",
         ),
         campaign_every_s: float = typer.Option(
             21600.0,
