@@ -54,6 +54,19 @@ Rows whose caller or callee is not an E.164 string (`+` and digits) are skipped:
 canonical schema guarantees E.164, and numbers are grouped as integers, which is several
 times faster than grouping strings.
 
+## Scan's activity cascade
+
+`build_query(..., min_attempts=N)` (what `callwarden scan` runs, N = 5 by default) still
+returns one row per caller of the day, plus a `scored` column: callers with at least N
+calls on the day, or an unallocated displayed number. Only scored callers get features, and
+the caller-keyed sources (`calls` by caller, `sequence`, `hourly` by caller, `pairs`,
+`inbound`) read only their calls and the calls to them (semi-joins on the integer number),
+so their values are exactly those of the full query. Ingress, `routes` and `devices`
+aggregates still read every call: they describe shared trunks and handsets. Unscored rows
+carry `attempts_by_caller_1d` and `unallocated_by_caller_1d` (the hard rules' inputs) and
+NULL elsewhere. Training never uses the cascade. Why N = 5 and what it saves:
+[detection.md](detection.md#scan-throughput).
+
 ## Per-call columns
 
 | column | SQL | meaning |
