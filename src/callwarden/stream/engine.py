@@ -330,7 +330,7 @@ class StreamEngine:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
         known = -1
         if caller[1:].isdigit():
-            slot = self.state.slots.index.get(int(caller[1:]), -1)
+            slot = self.state.slots.get(int(caller[1:]))
             if slot >= 0:
                 known = int(self.state.unalloc[slot])
                 if self.v_label[slot] > 0:

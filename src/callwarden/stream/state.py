@@ -63,21 +63,34 @@ def _int64_table(n: int = 0) -> Any:
 class _Table:
     """An expiring hash table of int64 keys -> dense indices with a free list.
 
-    The dict ``index`` is the truth (length, deletes, one-key look-ups on the online path);
-    a C shadow table answers the vectorised ``lookup`` of every CDR's numbers, pairs, routes
-    and handsets. Deleted keys stay in the shadow mapped to -1 (absent) until it is rebuilt,
-    once it holds twice as many keys as the dict.
+    A C table answers the vectorised ``lookup`` of every CDR's numbers, pairs, routes and
+    handsets; ``keys`` holds each index's key (-1 when free), so the table can be rebuilt
+    without the deleted keys, which stay in it mapped to -1 (absent) until then. With
+    ``mirror`` a dict is kept too, for the online path's one-key look-ups (``get``). Without
+    pandas' table the dict does everything (same answers, slower).
     """
 
-    def __init__(self) -> None:
-        self.index: dict[int, int] = {}
+    def __init__(self, mirror: bool = False) -> None:
+        self._fast = _int64_table()
+        self.index: dict[int, int] | None = {} if mirror or self._fast is None else None
         self.free: list[int] = []
         self.size = 0  # high-water mark of indices handed out
-        self._fast = _int64_table()
+        self.keys = np.full(1024, -1, np.int64)
+        self._live = 0
+
+    def __len__(self) -> int:
+        return self._live
+
+    def get(self, key: int, default: int = -1) -> int:
+        if self.index is not None:
+            return self.index.get(key, default)
+        v = int(self.lookup(np.array([key], np.int64))[0])
+        return default if v < 0 else v
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         if self._fast is not None:
             return np.asarray(self._fast.lookup(np.ascontiguousarray(keys, np.int64)), np.int64)
+        assert self.index is not None
         # map() calls dict.get in C, without a Python frame per key
         found = list(map(self.index.get, keys.tolist(), repeat(-1, len(keys))))
         return np.array(found, dtype=np.int64)
@@ -89,31 +102,40 @@ class _Table:
         fresh = list(range(self.size, self.size + n - len(reuse)))
         self.size += len(fresh)
         idx = np.array(reuse + fresh, dtype=np.int64)
-        self.index.update(zip(keys.tolist(), idx.tolist(), strict=True))
+        keys = np.ascontiguousarray(keys, np.int64)
+        self.keys = _grow(self.keys, self.size, -1)
+        self.keys[idx] = keys
+        self._live += n
+        if self.index is not None:
+            self.index.update(zip(keys.tolist(), idx.tolist(), strict=True))
         if self._fast is not None:
-            self._fast.map_keys_to_values(np.ascontiguousarray(keys, np.int64), idx)
+            self._fast.map_keys_to_values(keys, idx)
         return idx
 
     def delete(self, keys: np.ndarray, idx: np.ndarray) -> None:
-        pop = self.index.pop
-        for k in keys.tolist():
-            pop(k, None)
+        """Remove keys (all present) held at indices ``idx``."""
+        keys = np.ascontiguousarray(keys, np.int64)
+        if self.index is not None:
+            pop = self.index.pop
+            for k in keys.tolist():
+                pop(k, None)
         self.free.extend(idx.tolist())
+        self.keys[idx] = -1
+        self._live -= len(keys)
         if self._fast is not None:
-            if len(self._fast) > 2 * len(self.index) + 4096:  # mostly tombstones: rebuild
-                self._fast = _int64_table(2 * len(self.index))
-                n = len(self.index)
-                k = np.fromiter(self.index.keys(), np.int64, n)
-                v = np.fromiter(self.index.values(), np.int64, n)
-                self._fast.map_keys_to_values(k, v)
+            if len(self._fast) > 2 * self._live + 4096:  # mostly deleted keys: rebuild
+                held = np.flatnonzero(self.keys[: self.size] >= 0)
+                self._fast = _int64_table(2 * len(held))
+                self._fast.map_keys_to_values(self.keys[held], held.astype(np.int64))
             else:
-                gone = np.ascontiguousarray(keys, np.int64)
-                self._fast.map_keys_to_values(gone, np.full(len(gone), -1, np.int64))
+                self._fast.map_keys_to_values(keys, np.full(len(keys), -1, np.int64))
 
     def nbytes_per_key(self) -> float:
-        """Bytes per live key: the dict entry (measured with sys.getsizeof) and the shadow."""
-        shadow = self._fast.sizeof() / max(len(self.index), 1) if self._fast is not None else 0
-        return 104.0 + shadow
+        """Bytes per live key: the C table, the key array, the dict mirror if any (CPython
+        slot + int key + int value, measured with sys.getsizeof)."""
+        live = max(self._live, 1)
+        fast = self._fast.sizeof() / live if self._fast is not None else 0.0
+        return fast + self.keys.nbytes / live + (104.0 if self.index is not None else 0.0)
 
 
 def _grow(arr: np.ndarray, n: int, fill: float | int = 0) -> np.ndarray:
@@ -129,7 +151,7 @@ class StreamState:
 
     def __init__(self, config: StateConfig | None = None) -> None:
         self.config = config or StateConfig()
-        self.slots = _Table()
+        self.slots = _Table(mirror=True)  # decide() looks numbers up one at a time
         cap = self.config.initial_numbers
         self.key = np.full(cap, -1, np.int64)
         self.first_seen = np.zeros(cap)
@@ -176,7 +198,7 @@ class StreamState:
 
     # -- slots -----------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.slots.index)
+        return len(self.slots)
 
     def slot_of(self, keys: np.ndarray, create: bool = False, now: float = 0.0) -> np.ndarray:
         """Slot per number key; -1 where unknown (or, with ``create``, a new slot)."""
@@ -579,16 +601,15 @@ class StreamState:
             "last_end", "last_callee", "unalloc", "main_ing", "main_n", "main_day", "changed",
             "handset",
         )) + self.ring.nbytes_per_row()  # fmt: skip
-        # hash entries: the dict (CPython slot + int key + int value) and its C shadow
         dict_entry = self.slots.nbytes_per_key()
         numbers, pairs, routes = (
-            len(self.slots.index),
-            len(self.pairs.index),
-            len(self.routes.index),
+            len(self.slots),
+            len(self.pairs),
+            len(self.routes),
         )
         pair_bytes = pairs * (self.pairs.nbytes_per_key() + 8 * 3 + 4 + 1)
         route_bytes = routes * (self.routes.nbytes_per_key() + 8 * 2 + 4 + 4)
-        handsets = len(self.handsets.index)
+        handsets = len(self.handsets)
         handset_bytes = (
             handsets * (self.handsets.nbytes_per_key() + 8 * 2 + 4) + self.imei_n7.nbytes * 3
         )
