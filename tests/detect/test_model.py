@@ -11,10 +11,11 @@ import pytest
 
 from callwarden.detect.io import load_model, save_model
 from callwarden.detect.model import Dataset, TrainConfig, TrainedModel, train
-from callwarden.detect.reasons import Reason, render, top_reasons
+from callwarden.detect.reasons import Reason, top_reasons
 from callwarden.detect.rules import RuleConfig
 from callwarden.detect.verdicts import score_numbers
 from callwarden.errors import ModelError
+from callwarden.reasons import render
 
 NAMES = (
     "attempts_by_caller_1d", "answer_rate_by_caller_1d", "callback_rate_by_caller_1d",

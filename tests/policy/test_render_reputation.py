@@ -35,9 +35,12 @@ def test_reason_text_formats_evidence_and_names_categories() -> None:
     )
     zh, en = reason_text(Reason("fraud_confident", {"score": 0.97}))
     assert "0.97" in zh and en == "very likely fraud (score 0.97)"
-    # a detector's own code falls back to code and evidence
-    assert reason_text(Reason("low_answer_rate", {"answer_rate_by_caller_1d": 0.11}))[1] == (
-        "low_answer_rate (answer_rate_by_caller_1d=0.11)"
+    # every detector's codes have words (callwarden.reasons); an unknown one shows its evidence
+    assert reason_text(Reason("low_answer_rate", {"answer_rate": 0.11}))[1] == (
+        "low answer rate: 0.11"
+    )
+    assert reason_text(Reason("not_a_known_code", {"answer_rate_by_caller_1d": 0.11}))[1] == (
+        "not_a_known_code (answer_rate_by_caller_1d=0.11)"
     )
 
 

@@ -10,7 +10,7 @@ from callwarden.policy import Reason, Verdict, reason_text, tag
 
 def reason_out(reason: Reason) -> ReasonOut:
     zh, en = reason_text(reason)
-    return ReasonOut(code=reason.code, evidence=reason.evidence, text=Text(zh=zh, en=en))
+    return ReasonOut(code=str(reason.code), evidence=dict(reason.evidence), text=Text(zh=zh, en=en))
 
 
 def reasons_out(items: list[dict[str, Any]]) -> list[ReasonOut]:

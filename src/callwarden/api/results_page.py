@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from callwarden.detect.reasons import Reason, render
+from callwarden.reasons import Reason, render
 
 _STYLE = """
 body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",system-ui,sans-serif;margin:2rem;
@@ -66,7 +66,7 @@ def _reason_lines(raw: str) -> str:
         return escape(raw)
     lines = []
     for item in items:
-        reason = Reason(code=item.get("code", ""), evidence=item.get("evidence") or {})
+        reason = Reason.from_dict(item)
         lines.append(
             f"<code>{escape(reason.code)}</code> {escape(render(reason, 'zh'))}"
             f"<br><span class=muted>{escape(render(reason, 'en'))}</span>"

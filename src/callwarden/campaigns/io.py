@@ -44,7 +44,7 @@ CAMPAIGN_COLUMNS = (
 
 
 def _reasons_json(c: Campaign) -> str:
-    return json.dumps([r.as_dict() for r in c.reasons], ensure_ascii=False, sort_keys=True)
+    return json.dumps([r.to_dict() for r in c.reasons], ensure_ascii=False, sort_keys=True)
 
 
 def campaigns_table(result: CampaignResult) -> pa.Table:
@@ -112,7 +112,7 @@ def campaigns_json(result: CampaignResult) -> list[dict[str, Any]]:
                 }
                 for m in c.members
             ],
-            "reasons": [r.as_dict() for r in c.reasons],
+            "reasons": [r.to_dict() for r in c.reasons],
         }
         for c in result.campaigns
     ]

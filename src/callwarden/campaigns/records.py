@@ -7,10 +7,11 @@ flag carries reasons as stable codes with their evidence; text is rendered at th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from callwarden.reasons import Reason
 
 
 class ReasonCode(StrEnum):
@@ -39,17 +40,6 @@ class CampaignStatus(StrEnum):
 
     ACTIVE = "active"  # a member called in the last ``active_window`` of the data
     DORMANT = "dormant"  # no member called recently
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """A stable code and the evidence behind it (numbers, never free text)."""
-
-    code: ReasonCode
-    evidence: Mapping[str, float | int | str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"code": self.code.value, "evidence": dict(self.evidence)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ def _print_campaigns(result: object, limit: int = 15) -> None:
         f"{'campaign':<13}{'numbers':>8}{'calls/day':>10}{'answer':>8}{'list':>7}  ingresses  reasons"
     )
     for c in result.campaigns[:limit]:
-        codes = ",".join(r.code.value for r in c.reasons)
+        codes = ",".join(str(r.code) for r in c.reasons)
         ings = ";".join(c.ingresses)
         typer.echo(
             f"{c.campaign_id:<13}{len(c.members):>8}{c.daily_volume:>10.0f}{c.answer_rate:>8.2f}"

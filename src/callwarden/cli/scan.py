@@ -129,7 +129,7 @@ def write_scan(result: Any, out: Path) -> dict[str, Any]:
 def print_summary(result: Any, summary: dict[str, Any], lang: str, top: int) -> None:
     import numpy as np
 
-    from callwarden.detect.reasons import render
+    from callwarden.reasons import render
 
     labels = ", ".join(f"{k} {v:,}" for k, v in summary["by_label"].items())
     typer.echo(

@@ -3,18 +3,22 @@
 A reason code names a feature family and the direction of the value against what benign
 numbers show (``LOW_ANSWER_RATE``, ``HIGH_ATTEMPTS``); its evidence is the feature value
 and the benign median it was compared with. Rules add their own codes
-(``UNALLOCATED_CALLER``). Text for people is rendered from the code and evidence, in
-Chinese or English; the code never changes with the wording.
+(``UNALLOCATED_CALLER``). Text for people comes from
+:func:`callwarden.reasons.render`, which uses the wording registered at the end of this
+module; the code never changes with the wording.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
+
+from callwarden.reasons import Reason, register, register_pattern
+
+__all__ = ["Direction", "Reason", "RuleCode", "code_for", "family_of", "top_reasons"]
 
 #: Feature family -> (Chinese noun, English noun). Unknown families (carrier tables) fall
 #: back to the column name.
@@ -73,25 +77,6 @@ class RuleCode(StrEnum):
     """Codes of hard-signal rules (see ``callwarden.detect.rules``)."""
 
     UNALLOCATED_CALLER = "UNALLOCATED_CALLER"
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A stable code and the evidence behind it; ``weight`` is the contribution (log-odds)."""
-
-    code: str
-    evidence: dict[str, Any]
-    weight: float = 0.0
-    source: str = "model"  # or "rule"
-    feature: str | None = field(default=None, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "evidence": self.evidence,
-            "weight": round(self.weight, 4),
-            "source": self.source,
-        }
 
 
 def family_of(feature: str) -> tuple[str, str | None, str | None]:
@@ -157,7 +142,7 @@ def top_reasons(
     return out
 
 
-def render(reason: Reason, lang: str = "en") -> str:
+def _render(reason: Reason, lang: str) -> str:
     """One line of text for people, in ``zh`` or ``en``."""
     if reason.code == RuleCode.UNALLOCATED_CALLER.value:
         return (
@@ -182,3 +167,7 @@ def render(reason: Reason, lang: str = "en") -> str:
     tail = f" (benign median {ref})" if ref is not None else ""
     span = f" ({we})" if we else ""
     return f"{word} {who}{en}{span}: {value}{tail}"
+
+
+register([RuleCode.UNALLOCATED_CALLER.value], _render)
+register_pattern(r"^(HIGH|LOW|UNUSUAL)_[A-Z0-9_]+$", _render)

@@ -6,9 +6,10 @@ them at the edge. Numbers are E.164 strings (``+8613800138000``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+
+from callwarden.reasons import Reason
 
 
 class Protection(StrEnum):
@@ -69,17 +70,6 @@ REFUSABLE_CATEGORIES: tuple[str, ...] = (
 
 SIP_GLOBAL_DECLINE = 608  # RFC 8688: rejected by an intermediary (the carrier's analytics)
 SIP_DECLINE = 603  # the callee's own decision (personal block)
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """A stable code plus the evidence behind it (house style); text is rendered at the edge."""
-
-    code: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def __hash__(self) -> int:  # evidence is a dict: hash the code only
-        return hash(self.code)
 
 
 @dataclass(frozen=True, slots=True)

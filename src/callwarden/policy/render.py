@@ -5,15 +5,10 @@ Pure tables and string formatting; the API and the SIP edge call these when they
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from callwarden.detect.reasons import Reason as ModelReason
-from callwarden.detect.reasons import render as render_model_reason
-from callwarden.policy.model import Action, Decision, DecisionCode, Reason
-
-#: codes written by ``callwarden.detect`` (feature direction codes and its hard rule)
-_MODEL_CODE = re.compile(r"^(HIGH|LOW|UNUSUAL)_[A-Z0-9_]+$|^UNALLOCATED_CALLER$")
+from callwarden.policy.model import Action, Decision, DecisionCode
+from callwarden.reasons import Reason, fill, register, render_both
 
 #: category -> (zh, en) noun used in the displayed tag.
 CATEGORY_TEXT: dict[str, tuple[str, str]] = {
@@ -96,36 +91,27 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "you refuse this category: {category}",
     ),
     DecisionCode.COMMUNITY_REPORTS.value: ("多名用户标记", "marked by several subscribers"),
+    # written by the store and the stream rather than by decide()
+    "appeal_accepted": ("号码申诉已通过", "cleared on appeal"),
+    "model": ("行为模型风险分 {score}", "behaviour model risk score {score}"),
 }
 
 
-def reason_text(reason: Reason) -> tuple[str, str]:
-    """(zh, en) for a reason; unknown codes (the detectors' own) show the code and evidence."""
-    zh_en = _REASON_TEXT.get(reason.code)
-    if zh_en is None and _MODEL_CODE.match(reason.code):  # the behaviour model's own reasons
-        model_reason = ModelReason(code=reason.code, evidence=dict(reason.evidence))
-        return render_model_reason(model_reason, "zh"), render_model_reason(model_reason, "en")
-    if zh_en is None:
-        ev = ", ".join(f"{k}={_fmt(v)}" for k, v in reason.evidence.items())
-        text = f"{reason.code}" + (f" ({ev})" if ev else "")
-        return text, text
-    fields = {k: _fmt(v) for k, v in reason.evidence.items()}
-    zh_fields, en_fields = dict(fields), dict(fields)
+def _render_decision(reason: Reason, lang: str) -> str:
+    zh, en = _REASON_TEXT[str(reason.code)]
+    fields = dict(reason.evidence)
     cat = reason.evidence.get("category")
     if isinstance(cat, str) and cat in CATEGORY_TEXT:  # name the category in each language
-        zh_fields["category"], en_fields["category"] = CATEGORY_TEXT[cat]
-    try:
-        return zh_en[0].format(**zh_fields), zh_en[1].format(**en_fields)
-    except (KeyError, IndexError):
-        return zh_en
+        fields["category"] = CATEGORY_TEXT[cat][0 if lang == "zh" else 1]
+    return fill(zh if lang == "zh" else en, fields)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+register(_REASON_TEXT, _render_decision)
+
+
+def reason_text(reason: Reason) -> tuple[str, str]:
+    """(zh, en) for any reason, whichever detector wrote it (:func:`callwarden.reasons.render`)."""
+    return render_both(reason)
 
 
 def decision_tag(decision: Decision, label: str) -> tuple[str, str] | None:

@@ -1,15 +1,16 @@
 """Verdicts and reasons of the screening core: stable codes plus evidence.
 
-Text for people is rendered from the code and evidence (zh and en) by :func:`render`, which
-the CLI and API call at the edge.
+Text for people is rendered from the code and evidence (zh and en) by
+:func:`callwarden.reasons.render` (re-exported here as ``render``), with the wording below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+
+from callwarden.reasons import Reason, fill, register, render
+
+__all__ = ["Reason", "ReasonCode", "Verdict", "render"]
 
 
 class Verdict(StrEnum):
@@ -32,13 +33,6 @@ class ReasonCode(StrEnum):
     STEADY_LATENCY = "steady_reply_latency"
     FLUENT_REPLIES = "no_disfluency"
     TEMPLATED_REPLY = "templated_reply_across_calls"
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    code: ReasonCode
-    evidence: Mapping[str, Any] = field(default_factory=dict)
-    weight: float = 0.0  # its contribution to the bot score (positive = bot-like)
 
 
 _TEXT: dict[ReasonCode, tuple[str, str]] = {
@@ -98,13 +92,17 @@ _CHALLENGE_NAMES = {
 }
 
 
-def render(reason: Reason, lang: str = "en") -> str:
-    """One reason as a sentence for operators and subscribers (``lang`` is en or zh)."""
+def _render(reason: Reason, lang: str) -> str:
+    """One screening reason as a sentence for operators and subscribers."""
     idx = 1 if lang == "zh" else 0
-    ev = {k: v for k, v in reason.evidence.items()}
+    ev = dict(reason.evidence)
     if "challenge" in ev:
         ev["challenge"] = _CHALLENGE_NAMES.get(str(ev["challenge"]), (ev["challenge"],) * 2)[idx]
     try:
-        return _TEXT[reason.code][idx].format(**ev)
-    except KeyError:
-        return reason.code.value
+        template = _TEXT[ReasonCode(reason.code)][idx]
+    except (KeyError, ValueError):
+        return str(reason.code)
+    return fill(template, ev)
+
+
+register(_TEXT, _render)
