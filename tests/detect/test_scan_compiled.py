@@ -31,4 +31,7 @@ def test_compiled_scores_match_lightgbm(binary: bool, tmp_path: Path) -> None:
     np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-12)
     after = score_numbers(model, data.ids, data.X)
     np.testing.assert_array_equal(after.labels, before.labels)
-    assert after.flagged.any() and list(tmp_path.iterdir())  # cached for the next scan
+    assert after.flagged.any()
+    assert [p.suffix for p in tmp_path.iterdir()] == [".o"]  # cached for the next scan
+    assert compile_model(model, cache=tmp_path)  # loaded from the cache this time
+    np.testing.assert_array_equal(model.proba(data.X), fast)

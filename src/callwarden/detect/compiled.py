@@ -50,7 +50,14 @@ def compile_model(model: TrainedModel, cache: Path | None = None) -> bool:
         model_file = Path(tmp) / "model.txt"
         model_file.write_text(text)
         compiled = lleaves.Model(model_file=str(model_file))
-        compiled.compile(cache=str(cache / f"{key}.o"))
+        final = cache / f"{key}.o"
+        if final.is_file():
+            compiled.compile(cache=str(final))  # loads the object file
+        else:
+            # Written under a private name and renamed: a concurrent scan never loads half a file.
+            part = cache / f"{key}.{os.getpid()}.part"
+            compiled.compile(cache=str(part))
+            os.replace(part, final)
     n_classes = len(model.classes)
 
     def predict(X: np.ndarray, threads: int) -> np.ndarray:
