@@ -1,7 +1,8 @@
 """Sichuan table: variants of the carrier-table recipe under the CLI's nested CV protocol.
 
     python bench/sichuan_variants.py                       # every variant, seed 0
-    python bench/sichuan_variants.py --variants preset knn --seeds 0 1 2
+    python bench/sichuan_variants.py --variants preset knn_stack --seeds 0 1 2
+    python bench/sichuan_variants.py --curve               # preset by training size
 
 Protocol (the same as ``callwarden train --features ... --objective f1 --cv 5``): outer
 folds from CRC32 of the id with seed + 7919; inside each outer training part, 5 inner folds
@@ -196,11 +197,42 @@ def nested_cv(
     return scores, pred, outer
 
 
+def learning_curve(X: np.ndarray, y: np.ndarray, ids: np.ndarray, classes: tuple[str, ...]) -> None:
+    """Preset LightGBM on 1/4 .. 4/4 of each outer training part (hash-chosen rows),
+    scored on the same held-out folds: average precision and the oracle-threshold
+    macro-F1 (an upper bound) by training size."""
+    from callwarden.detect.model import fold_of
+    from callwarden.detect.thresholds import for_f1
+    from callwarden.evaluate.metrics import average_precision, classification_report
+
+    outer, bucket = fold_of(ids, 5, 7919), fold_of(ids, 8, 123)
+    for keep in (2, 4, 6, 8):  # of 8 hash buckets
+        scores = np.zeros(len(y))
+        for f in range(5):
+            tr, te = (outer != f) & (bucket < keep), outer == f
+            scores[te] = _lgb(X[tr], y[tr], X[te], 0)
+        best = for_f1(scores, y == 1).value
+        oracle = classification_report(y, (scores >= best).astype(np.int64), classes)["macro_f1"]
+        print(
+            json.dumps(
+                {
+                    "training_rows_per_fold": int(
+                        np.mean([((outer != f) & (bucket < keep)).sum() for f in range(5)])
+                    ),
+                    "average_precision": round(average_precision(scores, y == 1), 4),
+                    "oracle_threshold_macro_f1": round(oracle, 4),
+                }
+            ),
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
+    ap.add_argument("--curve", action="store_true", help="learning curve of the preset instead")
     args = ap.parse_args()
 
     import pyarrow.csv as pcsv
@@ -212,6 +244,9 @@ def main() -> None:
     data, _ = table_dataset(pcsv.read_csv(args.data), TableSpec("phone_no_m", "label"))
     data = data.sorted()
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    if args.curve:
+        learning_curve(data.X, data.y, data.ids, data.classes)
+        return
     for name in args.variants:
         which, fit = VARIANTS[name]
         X = extra_columns(data.X, data.feature_names, which)
