@@ -2,7 +2,7 @@
 
     python bench/replay.py                 # 50,000 subscribers, 2 days (simulates and trains)
     python bench/replay.py --small         # 10,000 subscribers, 1 day
-    python bench/replay.py --cdrs DIR --model DIR [--refresh-s 600] [--intervals 1,60,300,600,3600]
+    python bench/replay.py --cdrs DIR --model DIR [--refresh-s 300] [--intervals 1,60,300,600,3600]
 
 Replays the same CDRs (state, verdict refreshes with the model, hard signals, policy; the
 campaign gate off, since campaign rebuilds are the batch side's cost) once per refresh
@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--cdrs", type=Path)
     ap.add_argument("--model", type=Path)
-    ap.add_argument("--refresh-s", type=float, default=600.0, help="the interval judged")
+    ap.add_argument("--refresh-s", type=float, default=300.0, help="the interval judged")
     ap.add_argument("--intervals", default="1,60,300,600,3600", help="refresh intervals, s")
     ap.add_argument("--repeat", type=int, default=1, help="runs per interval (fastest kept)")
     args = ap.parse_args()
