@@ -136,6 +136,11 @@ def print_summary(result: Any, summary: dict[str, Any], lang: str, top: int) -> 
         f"scanned {summary['numbers']:,} numbers (day {summary.get('day') or '-'}, model "
         f"{summary.get('model_version')}): {labels}; {summary['flagged_by_rule']:,} flagged by rules"
     )
+    if summary.get("not_scored"):
+        typer.echo(
+            f"{summary['not_scored']:,} numbers with fewer than {summary['min_attempts']} calls "
+            "and an allocated number: benign without model scoring (--min-attempts)"
+        )
     if summary["top_reason_codes"]:
         typer.echo(
             "top reasons: "
