@@ -35,3 +35,13 @@ def test_compiled_scores_match_lightgbm(binary: bool, tmp_path: Path) -> None:
     assert [p.suffix for p in tmp_path.iterdir()] == [".o"]  # cached for the next scan
     assert compile_model(model, cache=tmp_path)  # loaded from the cache this time
     np.testing.assert_array_equal(model.proba(data.X), fast)
+
+
+def test_small_tables_compile_only_when_cached(tmp_path: Path) -> None:
+    from callwarden.detect.compiled import COMPILE_MIN_ROWS, compile_model, worth_compiling
+
+    model = train(synthetic(300, seed=4), CONFIG)
+    assert worth_compiling(model, COMPILE_MIN_ROWS, cache=tmp_path)
+    assert not worth_compiling(model, 1_000, cache=tmp_path)
+    assert compile_model(model, cache=tmp_path)
+    assert worth_compiling(model, 1_000, cache=tmp_path)

@@ -62,9 +62,10 @@ def run_scan(
             raise ModelError(
                 f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
             )
-        from callwarden.detect.compiled import compile_model
+        from callwarden.detect.compiled import compile_model, worth_compiling
 
-        compile_model(model)  # native trees when lleaves is installed; LightGBM otherwise
+        if worth_compiling(model, table.num_rows):  # native trees when lleaves is installed
+            compile_model(model)
         result = scan_table(model, table)
         result.meta.update(
             day=day, model_version=manifest.get("model_version"), kind=kind,

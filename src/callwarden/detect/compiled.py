@@ -35,6 +35,21 @@ def cache_dir() -> Path:
     return Path(root) / "callwarden" / "lleaves"
 
 
+#: Below this many rows LightGBM scores faster than compiling (a few seconds per new model).
+COMPILE_MIN_ROWS = 200_000
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(f"{text}\x1f{platform.machine()}".encode()).hexdigest()[:24]
+
+
+def worth_compiling(model: TrainedModel, rows: int, cache: Path | None = None) -> bool:
+    """Compile for big tables, or when this model's object file is already cached."""
+    if rows >= COMPILE_MIN_ROWS:
+        return True
+    return ((cache or cache_dir()) / f"{_key(model.booster.model_to_string())}.o").is_file()
+
+
 def compile_model(model: TrainedModel, cache: Path | None = None) -> bool:
     """Attach a compiled predictor to ``model`` (``model.compiled``); False if unavailable."""
     try:
@@ -43,7 +58,7 @@ def compile_model(model: TrainedModel, cache: Path | None = None) -> bool:
         log.info("lleaves is not installed; scoring with LightGBM")
         return False
     text = model.booster.model_to_string()
-    key = hashlib.sha256(f"{text}\x1f{platform.machine()}".encode()).hexdigest()[:24]
+    key = _key(text)
     cache = cache or cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
