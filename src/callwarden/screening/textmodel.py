@@ -8,7 +8,8 @@ Two models behind one interface (``fit`` / ``predict``; fitted state ends in ``_
   bigrams of the whole text, plus a second block over the *opening* (the first 40
   characters, or a dialogue's first caller turn: who the caller claims to be, which is
   what tells police impersonation from fake customer service), and a linear SVM. Words
-  carry meaning the character n-grams split ("安全账户", "解冻金").
+  carry meaning the character n-grams split ("安全账户", "解冻金"). Its C and per-class
+  score offsets (:mod:`callwarden.screening.offsets`) are chosen on the training rows only.
 
 The ``score`` of a prediction is the softmax of the decision scores: an ordering of
 confidence, not a calibrated probability. No model is downloaded from anywhere.
