@@ -137,7 +137,7 @@ def register_text(app: typer.Typer) -> None:
                     "script_cluster": int(cl),
                     "script_cluster_calls": int(size),
                     "reasons": json.dumps(
-                        [{"code": r.code.value, **dict(r.evidence)} for r in res.reasons],
+                        [{"code": str(r.code), **dict(r.evidence)} for r in res.reasons],
                         ensure_ascii=False,
                     ),
                     "reasons_en": "; ".join(render(r, "en") for r in res.reasons),
