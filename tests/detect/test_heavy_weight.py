@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -75,3 +76,19 @@ def test_weight_rescues_unseen_schools_that_the_unweighted_model_blocks() -> Non
     assert flagged[1.0][0] > 0.5  # the failure exists without the weight
     assert flagged[10.0][0] == 0.0
     assert flagged[10.0][1] >= 0.9  # robocallers are still found
+
+
+def test_cli_refuses_a_non_positive_heavy_weight(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from callwarden.cli.main import app
+
+    table = tmp_path / "t.csv"
+    table.write_text("id,x,label\na,1,0\nb,2,1\n")
+    result = CliRunner().invoke(
+        app,
+        ["train", "--features", str(table), "--id-column", "id", "--label-column", "label",
+         "--heavy-weight", "0", "--out", str(tmp_path / "m")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "error: --heavy-weight must be a positive number" in result.output

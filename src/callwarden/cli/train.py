@@ -99,6 +99,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--objective must be 'precision' or 'f1', not {objective!r}") from exc
         if not 0 < target_precision < 1:
             raise InputError("--target-precision must be between 0 and 1")
+        if heavy_weight is not None and not heavy_weight > 0:
+            raise InputError("--heavy-weight must be a positive number (1 = no extra weight)")
         config = _config(
             kind, seed=seed, target_precision=target_precision, objective=obj,
             num_boost_round=rounds, num_threads=threads, folds=folds,
