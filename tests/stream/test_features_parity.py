@@ -31,6 +31,9 @@ EXACT = (
     "distinct_callers_by_ingress_1d",
     "unallocated_by_caller_1d",
     "maturity_days_by_caller_7d",
+    "sequential_dialing_share_by_caller_1d",
+    "region_mismatch_share_by_caller_1d",
+    "region_mismatch_share_by_ingress_1d",
 )
 
 

@@ -102,13 +102,19 @@ def region_mismatch(caller: pa.ChunkedArray, region: pa.ChunkedArray) -> np.ndar
     )
     enc = pc.dictionary_encode(keys.combine_chunks())
     uniq = [k.split("\x1f") for k in enc.dictionary.to_pylist()]
-    prefixes = sorted({p for p, _ in uniq if p})
     home: dict[str, str] = {}
-    if prefixes:
-        # one representative number per prefix; the province depends on the prefix only
-        reps = pa.array([p + "0" * max(0, 14 - len(p)) for p in prefixes], pa.string())
-        prov = describe_array(reps)["province"].to_pylist()
-        home = {p: h for p, h in zip(prefixes, prov, strict=True) if h}
+    # one representative number per prefix, the smallest real one as the batch query picks
+    # (``register_home_regions``): a made-up number (the prefix padded with zeros) is no
+    # valid fixed-line number, and landline callers then had no home province at all
+    reps = (
+        pa.table({"p": pair["p"], "n": caller})
+        .filter(pc.greater(pc.utf8_length(pc.fill_null(pair["p"], "")), 0))
+        .group_by("p")
+        .aggregate([("n", "min")])
+    )
+    if reps.num_rows:
+        prov = describe_array(reps["n_min"].combine_chunks())["province"].to_pylist()
+        home = {p: h for p, h in zip(reps["p"].to_pylist(), prov, strict=True) if h}
     flags = np.array(
         [1 if r and home.get(p) and not r.startswith(home[p]) else 0 for p, r in uniq] + [0],
         dtype=np.int8,

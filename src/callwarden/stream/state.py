@@ -19,6 +19,7 @@ import numpy as np
 
 from callwarden.stream.calls import Calls
 from callwarden.stream.ring import DayRing, R
+from callwarden.stream.sequence import DaySequence
 
 # number counters (one day cell each)
 (N, ANS, SHORT, DEAD, REJ, NIGHT, MISM, ATTA, ATTC, GAPN, GAPS, GAPSS, OVL, INB, HOURS, HMAX,
@@ -175,6 +176,7 @@ class StreamState:
         self.p_day = np.zeros(0, np.int32)
         self.p_flags = np.zeros(0, np.int8)  # bit 0 called back, 1 prior contact, 2 back today
         self.p_dayfirst = np.zeros(0)  # first call of the pair's current day
+        self.seq = DaySequence(_Table())  # each (caller, day)'s callees: sequential dialling
         self.routes = _Table()
         self.r_key = np.zeros(0, np.int64)
         self.r_last = np.zeros(0)
@@ -417,8 +419,9 @@ class StreamState:
             flags = self.p_flags[i]
             self._move(ub[moved], o, d, DINB, one)
             earlier = (o >= 0) | (rfirst[moved] < uts[moved])
-            step = np.abs(ucallee[moved] - self.last_callee[r])
-            seq = (step > 0) & (step <= 10)
+            seq, woke_rows, woke_days = self.seq.add(r, d, ucallee[moved])
+            if len(woke_rows):
+                self.ring.add(woke_rows, woke_days, SEQ, 1.0)
             moving = np.stack([one, (flags & 2) > 0, (flags & 1) > 0], axis=1).astype(np.float32)
             had = o >= 0
             if had.any():
@@ -565,6 +568,10 @@ class StreamState:
     def _expire_pairs(self, horizon: float, gone: np.ndarray) -> None:
         dead_slot = np.zeros(len(self.key), bool)
         dead_slot[gone] = True
+        # a day's callee set is needed while its day can still gain callees (late CDRs)
+        self.seq.expire(
+            int(self.day_of(np.array([horizon]))[0]) + self.config.window_days - 1, dead_slot
+        )
         n = self.pairs.size
         if n:
             used = self.p_day[:n] >= 0
@@ -614,12 +621,13 @@ class StreamState:
             handsets * (self.handsets.nbytes_per_key() + 8 * 2 + 4) + self.imei_n7.nbytes * 3
         )
         number_bytes = numbers * (per_slot + dict_entry)
-        total = number_bytes + pair_bytes + route_bytes + handset_bytes
+        total = number_bytes + pair_bytes + route_bytes + handset_bytes + self.seq.nbytes()
         return {
             "numbers": numbers,
             "pairs": pairs,
             "routes": routes,
             "handsets": handsets,
+            "day_callees": len(self.seq),
             "bytes_per_number_slot": per_slot + dict_entry,
             "bytes_total": total,
             "bytes_per_tracked_number": total / max(numbers, 1),
