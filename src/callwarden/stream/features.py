@@ -22,8 +22,8 @@ APPROXIMATED: dict[str, str] = {
     "interval_p50": "quantile interpolated in a 20-bin geometric histogram of gaps",
     "interval_cv": "gaps between calls in CDR arrival order (calls overlapping in time may swap)",
     "concurrent_share": "overlap with the previously written CDR of the number",
-    "sequential_dialing_share": "a new callee within 10 of the number's previous callee "
-    "(batch: of the next-lower callee in the sorted list)",
+    "sequential_dialing_share": "7 d: the sum of each day's count (1 d is exact, "
+    "stream/sequence.py)",
     "callback_rate": "call-back after the pair's first call in the state (batch: in the window)",
     "prior_contact_share": "contact in either direction before the first call of the day "
     "(7 d: before the pair entered the state)",
