@@ -34,12 +34,10 @@ def test_day_sequence_matches_the_batch_count_in_any_order() -> None:
         if not keys:
             continue
         r, d, c = (np.array(v, np.int64) for v in zip(*sorted(keys), strict=True))
-        own, woke_r, woke_d = seq.add(r, d.astype(np.int32), c)
-        for k, o in zip(sorted(keys), own.tolist(), strict=True):
-            count[k[:2]] = count.get(k[:2], 0) + int(o)
+        for k in sorted(keys):
             held.setdefault(k[:2], set()).add(k[2])
-        for k in zip(woke_r.tolist(), woke_d.tolist(), strict=True):
-            count[k] += 1
+        for row, day, step in zip(*seq.add(r, d.astype(np.int32), c), strict=True):
+            count[(int(row), int(day))] = count.get((int(row), int(day)), 0) + int(step)
         for k, s in held.items():
             assert count.get(k, 0) == _batch_count(s), k
 
@@ -49,9 +47,10 @@ def test_day_sequence_forgets_old_days() -> None:
     seq.add(np.array([0, 0]), np.array([5, 6], np.int32), np.array([100, 100]))
     seq.expire(6, np.zeros(1, bool))
     assert len(seq) == 1
-    # day 5 is gone: a neighbour on day 5 finds nothing below it
-    own, _, _ = seq.add(np.array([0]), np.array([5], np.int32), np.array([105]))
-    assert not own[0]
+    # day 5 is gone: a neighbour on day 5 finds nothing below it; day 6 still counts
+    assert len(seq.add(np.array([0]), np.array([5], np.int32), np.array([105]))[0]) == 0
+    rows, days, step = seq.add(np.array([0]), np.array([6], np.int32), np.array([105]))
+    assert (rows.tolist(), days.tolist(), step.tolist()) == ([0], [6], [1])
 
 
 def test_landline_callers_have_a_home_province() -> None:

@@ -106,9 +106,11 @@ def region_mismatch(caller: pa.ChunkedArray, region: pa.ChunkedArray) -> np.ndar
     # one representative number per prefix, the smallest real one as the batch query picks
     # (``register_home_regions``): a made-up number (the prefix padded with zeros) is no
     # valid fixed-line number, and landline callers then had no home province at all
+    numbers = pc.unique(caller.combine_chunks()).drop_null()
+    prefix = pc.utf8_slice_codeunits(numbers, 0, HOME_PREFIX)
     reps = (
-        pa.table({"p": pair["p"], "n": caller})
-        .filter(pc.greater(pc.utf8_length(pc.fill_null(pair["p"], "")), 0))
+        pa.table({"p": prefix, "n": numbers})
+        .filter(pc.greater(pc.utf8_length(prefix), 0))
         .group_by("p")
         .aggregate([("n", "min")])
     )

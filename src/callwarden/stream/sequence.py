@@ -8,11 +8,12 @@ number-sequential list dialled in shuffled order still counts. (An earlier strea
 compared each new callee with the previous one dialled, which gave 0 for a school calling
 its parents' numbers in random order where the batch gave 0.52.)
 
-Per (caller, day) the set of callees is held in a hash table keyed by ``h(caller, day) +
-callee``, so the numbers near a callee are the keys near its key: adding callee ``x`` probes
-``x - SPAN .. x + SPAN``; ``x`` counts if a lower neighbour is present, and a present callee
-``y`` just above ``x`` starts counting if nothing else lay in ``[y - SPAN, y - 1]``. That is
-exact for the day's set (up to 63-bit hash collisions); the 7 d value sums the days.
+Per (caller, day) the callees are held as bitmasks of ``SPAN``-wide blocks of numbers, in a
+hash table keyed by ``h(caller, day) + block``, so neighbouring blocks have neighbouring
+keys. Whether a callee counts depends only on its own block and the one below, so adding
+callees changes the count of the blocks they land in and of the blocks just above: each is
+recounted from the old and new masks (a 20-bit window, shifts and a popcount). Exact for the
+day's set, up to 63-bit hash collisions; the 7 d value sums the days.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ import numpy as np
 SPAN = 10
 _GOLD = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads (caller, day) over 64 bits
 _MASK = np.uint64((1 << 63) - 1)  # keys stay non-negative (the table marks free keys -1)
-_OFF = np.arange(-SPAN, SPAN + 1, dtype=np.int64).view(np.uint64)  # wraps: x - 10 .. x + 10
-_LOWER = _OFF[:SPAN]
+_NEAR = np.array([-1, 0, 1], np.int64).view(np.uint64)  # the block below, itself, above
 
 
-def _keys(base: np.ndarray, off: np.ndarray) -> np.ndarray:
-    return ((base[:, None] + off[None, :]) & _MASK).astype(np.int64)
+def _key(base: np.ndarray) -> np.ndarray:
+    return (base & _MASK).astype(np.int64)
+
+
+def _counted(below: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How many callees of a block count, given its mask and the mask of the block below."""
+    w = below.astype(np.uint32) | (mask.astype(np.uint32) << np.uint32(SPAN))
+    cover = np.zeros_like(w)
+    for s in range(1, SPAN + 1):  # bit p is covered when a bit lies 1..SPAN below it
+        cover |= w << np.uint32(s)
+    return np.bitwise_count((mask.astype(np.uint32) << np.uint32(SPAN)) & cover).astype(np.int64)
 
 
 class DaySequence:
@@ -37,49 +46,60 @@ class DaySequence:
 
     def __init__(self, table: Any) -> None:
         self.table = table  # an expiring int64 hash table (``state._Table``)
-        self.row = np.zeros(0, np.int64)
-        self.day = np.full(0, -1, np.int32)
+        self.row = np.zeros(1024, np.int64)
+        self.day = np.full(1024, -1, np.int32)
+        self.mask = np.zeros(1024, np.uint16)
 
     def add(
         self, rows: np.ndarray, days: np.ndarray, callees: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Add distinct (row, day, callee) entries not yet held.
+        """Add (row, day, callee) entries not yet held (distinct).
 
-        Returns (1 per entry that counts as sequential, rows and days of callees already
-        held that count from now on): the caller's sequential count for the day grows by both.
+        Returns (rows, days, change): how much each caller's sequential count for the day
+        grows (one entry per block recounted, possibly repeated per (row, day)).
         """
-        n = len(rows)
-        if not n:
-            return np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, np.int32)
+        if not len(rows):
+            return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int64)
         h = ((rows.astype(np.uint64) << np.uint64(24)) ^ days.astype(np.uint64)) * _GOLD
-        base = h + callees.astype(np.int64).view(np.uint64)
-        near = _keys(base, _OFF)  # (n, 2 SPAN + 1): the entry itself in the middle
-        own = near[:, SPAN].copy()
-        in_new = np.isin(near, own)
-        in_held = (self.table.lookup(near.ravel()) >= 0).reshape(near.shape)
-        present = in_new | in_held
-        counts = present[:, :SPAN].any(1)
-        # held callees just above a new one: count from now on if nothing held was below them
-        i, j = np.nonzero(in_held[:, SPAN + 1 :])
-        woke_rows, woke_days = np.zeros(0, np.int64), np.zeros(0, np.int32)
-        if len(i):
-            yb = base[i] + (j + 1).astype(np.uint64)
-            yk = (yb & _MASK).astype(np.int64)
-            _, first = np.unique(yk, return_index=True)
-            i, yb = i[first], yb[first]
-            below = _keys(yb, _LOWER)
-            held_below = (self.table.lookup(below.ravel()) >= 0).reshape(below.shape).any(1)
-            woke = ~held_below & np.isin(below, own).any(1)
-            woke_rows, woke_days = rows[i[woke]], days[i[woke]]
-        idx = self.table.insert(own)
-        size = self.table.size
-        if size > len(self.row):
-            grow = max(size, 2 * len(self.row))
-            self.row = np.r_[self.row, np.zeros(grow - len(self.row), np.int64)]
-            self.day = np.r_[self.day, np.full(grow - len(self.day), -1, np.int32)]
-        self.row[idx] = rows
-        self.day[idx] = days
-        return counts, woke_rows, woke_days
+        c = callees.astype(np.int64)
+        base = h + (c // SPAN).view(np.uint64)
+        bit = (np.int64(1) << (c % SPAN)).astype(np.uint16)
+        touched, first, inv = np.unique(_key(base), return_index=True, return_inverse=True)
+        added = np.zeros(len(touched), np.uint16)
+        np.bitwise_or.at(added, inv.reshape(-1), bit)
+        tb, trow, tday = base[first], rows[first], days[first]
+        # masks of every touched block and its two neighbours, before and after
+        near = tb[:, None] + _NEAR[None, :]
+        nk = _key(near)
+        keys, at = np.unique(nk.ravel(), return_inverse=True)
+        at = at.reshape(nk.shape)
+        idx = self.table.lookup(keys)
+        old = np.where(idx >= 0, self.mask[np.maximum(idx, 0)], 0).astype(np.uint16)
+        new = old.copy()
+        new[at[:, 1]] |= added
+        # recount the touched blocks and the blocks above them (each once)
+        blocks = np.r_[at[:, 1], at[:, 2]]
+        below = np.r_[at[:, 0], at[:, 1]]
+        owner = np.r_[np.arange(len(tb)), np.arange(len(tb))]
+        blocks, once = np.unique(blocks, return_index=True)
+        below, owner = below[once], owner[once]
+        change = _counted(new[below], new[blocks]) - _counted(old[below], old[blocks])
+        # store the touched blocks' masks
+        held = idx[at[:, 1]]
+        have = held >= 0
+        self.mask[held[have]] = new[at[have, 1]]
+        if (~have).any():
+            fresh = self.table.insert(_key(tb[~have]))
+            size = self.table.size
+            if size > len(self.row):
+                grow = max(size, 2 * len(self.row)) - len(self.row)
+                self.row = np.r_[self.row, np.zeros(grow, np.int64)]
+                self.day = np.r_[self.day, np.full(grow, -1, np.int32)]
+                self.mask = np.r_[self.mask, np.zeros(grow, np.uint16)]
+            self.row[fresh], self.day[fresh] = trow[~have], tday[~have]
+            self.mask[fresh] = added[~have]
+        moved = change != 0
+        return trow[owner[moved]], tday[owner[moved]], change[moved]
 
     def expire(self, before_day: int, dead_row: np.ndarray) -> None:
         """Forget the days before ``before_day`` and every entry of a row marked dead."""
@@ -92,9 +112,10 @@ class DaySequence:
         if len(i):
             self.table.delete(self.table.keys[i], i)
             self.day[i] = -1
+            self.mask[i] = 0
 
     def __len__(self) -> int:
         return len(self.table)
 
     def nbytes(self) -> float:
-        return len(self.table) * (self.table.nbytes_per_key() + 8 + 4)
+        return len(self.table) * (self.table.nbytes_per_key() + 8 + 4 + 2)

@@ -419,15 +419,15 @@ class StreamState:
             flags = self.p_flags[i]
             self._move(ub[moved], o, d, DINB, one)
             earlier = (o >= 0) | (rfirst[moved] < uts[moved])
-            seq, woke_rows, woke_days = self.seq.add(r, d, ucallee[moved])
-            if len(woke_rows):
-                self.ring.add(woke_rows, woke_days, SEQ, 1.0)
+            seq_rows, seq_days, seq = self.seq.add(r, d, ucallee[moved])
+            if len(seq_rows):
+                self.ring.add(seq_rows, seq_days, SEQ, seq.astype(np.float32))
             moving = np.stack([one, (flags & 2) > 0, (flags & 1) > 0], axis=1).astype(np.float32)
             had = o >= 0
             if had.any():
                 self.ring.add_many(r[had], o[had], [DCALLEE, PRIOR7, CB], -moving[had])
-            vals = np.concatenate([moving, np.stack([earlier, seq], axis=1)], axis=1)
-            self.ring.add_many(r, d, [DCALLEE, PRIOR7, CB, PRIOR1, SEQ], vals.astype(np.float32))
+            vals = np.concatenate([moving, earlier[:, None]], axis=1)
+            self.ring.add_many(r, d, [DCALLEE, PRIOR7, CB, PRIOR1], vals.astype(np.float32))
             self.p_day[i] = d
             self.p_dayfirst[i] = uts[moved]
             self.p_flags[i] &= ~np.int8(4)
