@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from callwarden.api.models import ReasonOut, Text, VerdictOut
-from callwarden.policy import Reason, Verdict, reason_text, tag
+from callwarden.api.models import ReasonOut, RegistrationOut, Text, VerdictOut
+from callwarden.policy import Reason, Registration, Verdict, reason_text, tag
 
 
 def reason_out(reason: Reason) -> ReasonOut:
@@ -15,6 +15,12 @@ def reason_out(reason: Reason) -> ReasonOut:
 
 def reasons_out(items: list[dict[str, Any]]) -> list[ReasonOut]:
     return [reason_out(Reason(str(r["code"]), dict(r.get("evidence") or {}))) for r in items]
+
+
+def registration_out(r: Registration) -> RegistrationOut:
+    return RegistrationOut(
+        pattern=r.pattern, name=r.name, category=r.category, callee_prefixes=list(r.callee_prefixes)
+    )
 
 
 def tag_out(label: str, category: str) -> Text | None:

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from callwarden.api.deps import AnyKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES
-from callwarden.api.models import AppealBrief, NumberOut, RegistrationOut, ReportSummary
-from callwarden.api.present import verdict_out
+from callwarden.api.models import AppealBrief, NumberOut, ReportSummary
+from callwarden.api.present import registration_out, verdict_out
 
 router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
 
@@ -24,14 +24,7 @@ def lookup(number: str, state: StateDep, _key: AnyKey) -> NumberOut:
     return NumberOut(
         number=n,
         verdict=verdict_out(v) if v is not None else None,
-        registration=None
-        if reg is None
-        else RegistrationOut(
-            pattern=reg.pattern,
-            name=reg.name,
-            category=reg.category,
-            callee_prefixes=list(reg.callee_prefixes),
-        ),
+        registration=None if reg is None else registration_out(reg),
         reports=ReportSummary(**state.store.report_summary(n)),
         appeals=[
             AppealBrief(

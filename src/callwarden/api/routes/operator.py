@@ -18,6 +18,7 @@ from callwarden.api.models import (
     RegistrationOut,
     VerdictsIn,
 )
+from callwarden.api.present import registration_out
 from callwarden.policy import Reason, Registration, Verdict
 from callwarden.store import Role
 
@@ -70,15 +71,7 @@ def import_verdicts(body: VerdictsIn, state: StateDep, key: OperatorKey) -> Coun
     summary="Registered businesses",
 )
 def registry(state: StateDep, _key: OperatorKey) -> list[RegistrationOut]:
-    return [
-        RegistrationOut(
-            pattern=r.pattern,
-            name=r.name,
-            category=r.category,
-            callee_prefixes=list(r.callee_prefixes),
-        )
-        for r in state.store.list_registrations()
-    ]
+    return [registration_out(r) for r in state.store.list_registrations()]
 
 
 @router.post(
@@ -99,12 +92,7 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
     )
     state.store.put_registration(reg, key.actor)
     state.reload_registry()
-    return RegistrationOut(
-        pattern=reg.pattern,
-        name=reg.name,
-        category=reg.category,
-        callee_prefixes=list(reg.callee_prefixes),
-    )
+    return registration_out(reg)
 
 
 @router.delete(
