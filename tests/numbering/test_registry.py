@@ -87,3 +87,25 @@ def test_scalar_and_array_agree() -> None:
         assert reg.is_allocated_array(values).tolist() == [reg.is_allocated(v) for v in values]
 
     check()
+
+
+def test_csv_cache_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "registry.csv"
+    path.write_text("number\n+8613800138000\n+861062345678\n")
+    probes = ["+8613800138000", "+861062345678", "+8613900139000"]
+    first = AllocationRegistry.from_csv(path)
+    assert len(list((tmp_path / "cache" / "callwarden" / "registry").glob("*.npz"))) == 1
+    again = AllocationRegistry.from_csv(path)  # served from the cache
+    assert again.is_allocated_array(probes).tolist() == [True, True, False]
+    assert len(again) == len(first) == 2
+    # Same size, new content: the key is the content, so the old arrays are not served.
+    path.write_text("number\n+8613900139000\n+861062345678\n")
+    edited = AllocationRegistry.from_csv(path)
+    assert edited.is_allocated_array(probes).tolist() == [False, True, True]
+    monkeypatch.setenv("CALLWARDEN_NO_CACHE", "1")
+    assert AllocationRegistry.from_csv(path).is_allocated_array(probes).tolist() == [
+        False,
+        True,
+        True,
+    ]

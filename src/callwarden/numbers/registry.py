@@ -82,13 +82,39 @@ class AllocationRegistry:
         return cls(ranges=np.stack([s_keys, e_keys], axis=1))
 
     @classmethod
+    def _from_sorted(
+        cls, numbers: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> AllocationRegistry:
+        """From arrays already unique, sorted and merged (what the constructor leaves)."""
+        reg = cls.__new__(cls)
+        reg._numbers, reg._starts, reg._ends = numbers, starts, ends
+        return reg
+
+    @classmethod
     def from_csv(cls, path: str | Path, region: str = "CN") -> AllocationRegistry:
-        """Read a CSV with a ``number`` column, or ``range_start,range_end`` columns (E.164)."""
-        import pyarrow.csv as pcsv
+        """Read a CSV with a ``number`` column, or ``range_start,range_end`` columns (E.164).
+
+        The parsed arrays are cached by the file's content (``_registry_cache``): a second
+        load of the same file skips the parse.
+        """
+        from . import _registry_cache as cache
 
         path = Path(path)
-        if not path.exists():
+        if not path.is_file():
             raise InputError(f"registry file {path} does not exist")
+        if not cache.enabled():
+            return cls._parse_csv(path, region)
+        where = cache.cache_path(path, region)
+        if (arrays := cache.load(where)) is not None:
+            return cls._from_sorted(*arrays)
+        reg = cls._parse_csv(path, region)
+        cache.save(where, reg._numbers, reg._starts, reg._ends)
+        return reg
+
+    @classmethod
+    def _parse_csv(cls, path: Path, region: str) -> AllocationRegistry:
+        import pyarrow.csv as pcsv
+
         try:
             table = pcsv.read_csv(
                 path,
