@@ -66,3 +66,29 @@ def test_batched_policy_matches_deciding_each_call(model: Any, world: Path) -> N
     # the batch holds several bands, so the shortcut is really exercised
     assert len(np.unique(fast.action[fast.source > 0])) >= 2
     assert {Source.UNALLOCATED, Source.MODEL} <= set(np.unique(fast.source).tolist())
+
+
+def test_compiled_trees_decide_as_lightgbm(world: Path, tmp_path: Path) -> None:
+    """With native trees (lleaves) every row gets every tree, without LightGBM's early stop
+    and its confirmation pass; the replay's decisions and labels are the same."""
+    pytest.importorskip("lleaves")
+    from callwarden.detect.compiled import compile_model
+    from callwarden.detect.io import load_model
+
+    table = pq.read_table(world / "s2" / "cdrs.parquet").slice(0, 20000)
+    reg = AllocationRegistry.from_csv(world / "s2" / "registry.csv")
+    cfg = ReplayConfig(engine=EngineConfig(batch_s=300.0), campaign_every_s=0)
+    plain_model, _ = load_model(world / "model")
+    fast_model, _ = load_model(world / "model")
+    assert compile_model(fast_model, cache=tmp_path)
+    scorers = Scorer(plain_model), Scorer(fast_model)
+    assert not scorers[0].compiled and scorers[1].compiled
+    runs = [
+        run_stream(table, StreamEngine(s, allocated=reg, config=cfg.engine), cfg) for s in scorers
+    ]
+    assert (runs[0].action == runs[1].action).all()
+    assert (runs[0].source == runs[1].source).all()
+    assert (runs[1].source == Source.MODEL).any()  # the model's verdicts are really compared
+    assert scorers[1].rows_confirmed == 0 and scorers[0].rows_scored == scorers[1].rows_scored
+    model_calls = runs[0].source == Source.MODEL
+    np.testing.assert_allclose(runs[1].score[model_calls], runs[0].score[model_calls], atol=1e-9)

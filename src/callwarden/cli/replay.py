@@ -102,6 +102,10 @@ def register(app: typer.Typer) -> None:
 
         trained, _ = load_model(model)
         table = load_cdrs(cdrs)
+        from callwarden.detect.compiled import compile_model, worth_compiling
+
+        if worth_compiling(trained, table.num_rows):  # native trees when lleaves is installed
+            compile_model(trained)
         if truth is None and cdrs.is_dir() and (cdrs / "call_truth.parquet").is_file():
             truth = cdrs / "call_truth.parquet"
         allocated = AllocationRegistry.from_csv(registry) if registry else None

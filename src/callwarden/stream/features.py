@@ -38,21 +38,24 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def _quantile(hist: np.ndarray, edges: np.ndarray, q: float) -> np.ndarray:
-    """Per-row quantile of histogram counts, linear within the bin; NaN for empty rows."""
+def _quantiles(hist: np.ndarray, edges: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Per-row quantiles of histogram counts, linear within the bin (geometric in bins that
+    start above 0); NaN for empty rows. The quantiles share one cumulative sum and are found
+    together, as one (rows x quantiles) problem."""
+    k, nb = hist.shape
     total = hist.sum(1)
     cum = np.cumsum(hist, 1)
-    target = q * total
-    b = np.minimum((cum < target[:, None]).sum(1), hist.shape[1] - 1)
-    below = np.where(b > 0, cum[np.arange(len(b)), np.maximum(b - 1, 0)], 0.0)
-    inbin = hist[np.arange(len(b)), b]
-    frac = np.clip(_div(target - below, inbin), 0.0, 1.0)
-    frac = np.nan_to_num(frac, nan=0.5)
+    target = total[:, None] * np.asarray(qs)[None, :]  # (rows, q)
+    b = np.minimum((cum[:, None, :] < target[:, :, None]).sum(2), nb - 1)
+    row = np.arange(k)[:, None]
+    below = np.where(b > 0, cum[row, np.maximum(b - 1, 0)], 0.0)
+    inbin = hist[row, b]
+    frac = np.nan_to_num(np.clip(_div(target - below, inbin), 0.0, 1.0), nan=0.5)
     lo, hi = edges[b], edges[b + 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         geo = lo * np.power(hi / np.where(lo > 0, lo, 1.0), frac)
-    value = np.where(lo > 0, geo, lo + frac * (hi - lo))
-    return np.where(total > 0, value, np.nan)
+    value = np.where(total[:, None] > 0, np.where(lo > 0, geo, lo + frac * (hi - lo)), np.nan)
+    return [value[:, j] for j in range(len(qs))]
 
 
 def feature_matrix(
@@ -97,14 +100,13 @@ _DEN = np.array([r[2] for r in _RATIOS])
 def compute(state: StreamState, slots: np.ndarray) -> dict[str, np.ndarray]:
     """Every feature the state can give, by name."""
     anchor = state.out_day[slots].astype(np.int64)
-    w1 = state.ring.window(slots, anchor, anchor).astype(np.float64)
-    w7 = state.ring.window(slots, anchor - 6, anchor).astype(np.float64)
     k = len(slots)
-    both = np.concatenate([w1, w7])  # 1 d rows, then 7 d rows: one pass for both windows
+    both = state.ring.day_and_week(slots, anchor)  # 1 d rows, then 7 d rows: one pass for both
+    w1, w7 = both[:k], both[k:]
     ratios = _div(both[:, _NUM], both[:, _DEN])
     talk = both[:, S.TALK0 : S.GAP0]
-    p50, p90 = _quantile(talk, S.TALK_EDGES, 0.5), _quantile(talk, S.TALK_EDGES, 0.9)
-    gap_p50 = _quantile(both[:, S.GAP0 :], S.GAP_EDGES, 0.5)
+    p50, p90 = _quantiles(talk, S.TALK_EDGES, (0.5, 0.9))
+    (gap_p50,) = _quantiles(both[:, S.GAP0 :], S.GAP_EDGES, (0.5,))
     gn = both[:, S.GAPN]
     mean = _div(both[:, S.GAPS], gn)
     cv = _div(np.sqrt(np.maximum(_div(both[:, S.GAPSS], gn) - mean * mean, 0.0)), mean)
@@ -151,11 +153,10 @@ def _ingress(state: StreamState, slots: np.ndarray, anchor: np.ndarray) -> dict[
     rows = np.where(has, ing, 0)
     if state.ingress.cap == 0:
         return {}
-    w1 = state.ingress.window(rows, anchor, anchor).astype(np.float64)
-    w7 = state.ingress.window(rows, anchor - 6, anchor).astype(np.float64)
     known = bool((state.unalloc[slots] >= 0).any()) if len(slots) else False
     k = len(slots)
-    both = np.concatenate([w1, w7])
+    both = state.ingress.day_and_week(rows, anchor)
+    w1 = both[:k]
     n = both[:, S.I_N]
     cols = [S.I_ANS, S.I_SHORT, S.I_DEAD, S.I_REJ, S.I_MISM, S.I_ATTA, S.I_ATTC, S.I_UNAL, S.I_N]
     num = both[:, cols + [S.I_REGMIS]]

@@ -98,5 +98,17 @@ class DayRing:
         mask = (d >= lo[:, None]) & (d <= hi[:, None])
         return np.einsum("rcw,rc->rw", self.acc[rows], mask.astype(np.float32))
 
+    def day_and_week(self, rows: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        """The 1 d window ``[anchor, anchor]`` stacked over the 7 d one ``[anchor - 6,
+        anchor]``: (2 * len(rows), width), float64, from one gather of the rows' cells."""
+        d = self.day[rows]
+        a = anchor[:, None]
+        mask = np.stack([d == a, (d >= a - 6) & (d <= a)]).astype(np.float32)
+        return (
+            np.einsum("rcw,mrc->mrw", self.acc[rows], mask)
+            .reshape(-1, self.width)
+            .astype(np.float64)
+        )
+
     def nbytes_per_row(self) -> int:
         return int(self.acc[0].nbytes + self.day[0].nbytes)
