@@ -178,15 +178,16 @@ class StreamEngine:
         watch = (self.v_label[slots] < 0) | (self.v_score[slots] >= cfg.rescore_watch_score)
         old = self.v_time[slots] < now - cfg.max_verdict_age_s
         moved = st.changed[slots]
+        attempts = st.attempts_7d(slots)
         if cfg.rescore_growth > 1.0:
             # A clearly benign number is rescored when its calls grew geometrically since its
             # verdict or a new day began for it; a suspicious one whenever it moved, and
             # within the verdict age even if only its ingress moved.
-            grown = st.attempts_7d(slots) >= cfg.rescore_growth * self.v_attempts[slots] + 2
+            grown = attempts >= cfg.rescore_growth * self.v_attempts[slots] + 2
             new_day = st.out_day[slots] != self.v_day[slots]
             moved &= watch | grown | new_day
-        cand = slots[moved | (watch & old)]
-        slots = cand
+        due = moved | (watch & old)
+        slots, attempts = slots[due], attempts[due]
         if self.scorer is None or not len(slots):
             return 0
         X = feature_matrix(st, slots, self.scorer.feature_names)
@@ -194,7 +195,7 @@ class StreamEngine:
         self.v_label[slots] = label
         self.v_score[slots] = score
         self.v_time[slots] = now
-        self.v_attempts[slots] = st.attempts_7d(slots)
+        self.v_attempts[slots] = attempts
         self.v_day[slots] = st.out_day[slots]
         st.changed[slots] = False
         return len(slots)

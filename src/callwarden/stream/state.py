@@ -255,8 +255,8 @@ class StreamState:
         if not len(c):
             return
         self.now = max(self.now, float(c.end_ts[-1]))
-        a = self.slot_of(c.caller_key, create=True, now=float(c.ts[0]))
-        b = self.slot_of(c.callee_key, create=True, now=float(c.ts[0]))
+        ab = self.slot_of(np.r_[c.caller_key, c.callee_key], create=True, now=float(c.ts[0]))
+        a, b = ab[: len(c)], ab[len(c) :]  # both sides in one look-up
         if unallocated is not None:
             self.unalloc[a] = unallocated.astype(np.int8)
         day = self.day_of(c.ts)
