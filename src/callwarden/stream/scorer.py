@@ -23,7 +23,7 @@ from callwarden.detect.model import TrainedModel, class_proba
 @dataclass(frozen=True)
 class ScorerConfig:
     early_stop: bool = True
-    margin: float = 4.0
+    margin: float = 8.0  # 4 missed 32 flagged calls on the bench day (see docs/streaming.md)
     freq: int = 10
     confirm_above: float = 0.01
 
