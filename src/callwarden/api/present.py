@@ -14,7 +14,7 @@ def reason_out(reason: Reason) -> ReasonOut:
 
 
 def reasons_out(items: list[dict[str, Any]]) -> list[ReasonOut]:
-    return [reason_out(Reason(str(r["code"]), dict(r.get("evidence") or {}))) for r in items]
+    return [reason_out(Reason.from_dict(r)) for r in items]
 
 
 def registration_out(r: Registration) -> RegistrationOut:

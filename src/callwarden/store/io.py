@@ -46,7 +46,9 @@ def _reasons(text: str, line: int) -> tuple[Reason, ...]:
         return ()
     try:
         items = json.loads(text)
-        return tuple(Reason(str(r["code"]), dict(r.get("evidence") or {})) for r in items)
+        if not all("code" in r for r in items):
+            raise KeyError("code")
+        return tuple(Reason.from_dict(r) for r in items)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InputError(
             f"line {line}: reasons is not a JSON list of {{code, evidence}}: {exc}"

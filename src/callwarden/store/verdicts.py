@@ -20,9 +20,7 @@ def reasons_json(reasons: Iterable[Reason]) -> str:
 
 
 def reasons_from_json(text: str) -> tuple[Reason, ...]:
-    return tuple(
-        Reason(str(r["code"]), dict(r.get("evidence") or {})) for r in json.loads(text or "[]")
-    )
+    return tuple(Reason.from_dict(r) for r in json.loads(text or "[]"))
 
 
 def verdict_from_row(r: Any) -> Verdict:
