@@ -172,13 +172,32 @@ class CampaignIndex:
         ``asserted``: the call's asserted identity (PAI) if any; ``t``: its set-up time in
         seconds (hits older than ``hit_window_s`` stop counting; without ``t`` none expire).
         """
+        hit = self.observe_id(caller, callee, ingress, asserted, t)
+        if hit is None:
+            return None
+        cid, evidence = hit
+        if evidence is None:
+            return CampaignFlag(cid, Reason(ReasonCode.CAMPAIGN_MEMBER, {"ingress": ingress}))
+        return CampaignFlag(cid, Reason(ReasonCode.CAMPAIGN_LIST_MATCH, evidence))
+
+    def observe_id(
+        self,
+        caller: str,
+        callee: str,
+        ingress: str,
+        asserted: str | None = None,
+        t: float | None = None,
+    ) -> tuple[str, dict[str, float | int | str] | None] | None:
+        """``observe`` without building the flag: (campaign id, evidence of a new flag, or
+        None for a member's call), or None. The replay's batches need only the id, and a
+        member's calls are most of the calls the gate sees."""
         cfg = self.config
         cid = self._member.get(caller)
         n = number_id(callee)
         if cid is not None:
             if cfg.learn and caller in self._confirmed:
                 self._learn(ingress, n, cid)
-            return CampaignFlag(cid, Reason(ReasonCode.CAMPAIGN_MEMBER, {"ingress": ingress}))
+            return cid, None
         by_pai = self._asserted.get(ingress, {}).get(asserted) if asserted else None
         exact = by_pai or self._callee.get(ingress, {}).get(n)
         ranged = None
@@ -218,7 +237,7 @@ class CampaignIndex:
         }
         if by_pai:
             evidence["asserted_identity"] = str(asserted)
-        return CampaignFlag(best, Reason(ReasonCode.CAMPAIGN_LIST_MATCH, evidence))
+        return best, evidence
 
     def campaign_of(self, number: str) -> str | None:
         return self._member.get(number)

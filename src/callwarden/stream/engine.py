@@ -294,20 +294,25 @@ class StreamEngine:
         return action
 
     def _campaign_flags(self, calls: Calls) -> dict[int, str]:
-        """Run the campaign gate over the calls on campaign ingresses, in time order."""
+        """Run the campaign gate over the calls on campaign ingresses, in time order (``calls``
+        encoded by this engine: their ingress codes are its own)."""
         out: dict[int, str] = {}
         if self.campaigns is None or not self.campaign_ingresses:
             return out
-        names = calls.ingress_name
-        observe = self.campaigns.observe
-        for i in range(len(calls)):
-            ing = names[i]
-            if ing in self.campaign_ingresses:
-                flag = observe(
-                    calls.caller[i], calls.callee[i], ing, calls.asserted[i], float(calls.ts[i])
-                )
-                if flag is not None:
-                    out[i] = flag.campaign_id
+        code = self.ingresses.code
+        wanted = [code[n] for n in self.campaign_ingresses if n in code]
+        on = np.flatnonzero(np.isin(calls.ingress, wanted))  # the Python loop sees only these
+        observe = self.campaigns.observe_id
+        names, callers, callees, asserted = (
+            calls.ingress_name,
+            calls.caller,
+            calls.callee,
+            calls.asserted,
+        )
+        for i in on.tolist():
+            hit = observe(callers[i], callees[i], names[i], asserted[i], float(calls.ts[i]))
+            if hit is not None:
+                out[i] = hit[0]
         return out
 
     def decide(
