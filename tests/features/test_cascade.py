@@ -59,3 +59,34 @@ def test_scored_rows_equal_the_full_query(seed: int) -> None:
             np.testing.assert_array_equal(a, b, err_msg=name)  # the hard rules' inputs
         elif name == "answer_rate_by_caller_1d":
             assert np.isnan(b[~scored]).all()
+
+
+def test_staged_statements_equal_the_single_cascade_query() -> None:
+    """DuckDB runs the cascade as ``build_staged``'s statements; Spark can run the one query."""
+    from callwarden.features.duckdb_backend import columns_of
+    from callwarden.features.sql import build_query
+
+    table = _two_days(2)
+    staged = _features(table, 17)
+    numbers = sorted(set(table["caller"].to_pylist()) | set(table["callee"].to_pylist()))
+    facts = pa.table(
+        {"number": numbers, "unallocated": [int(i % 7 == 0) for i in range(len(numbers))]}
+    )
+    with connection(threads=2) as con:
+        con.register("cdr", table)
+        con.register("facts", facts)
+        sql = build_query(
+            "cdr", AsOf(DAY), present_columns=columns_of(con, "cdr"), caller_facts="facts",
+            min_attempts=17,
+        )  # fmt: skip
+        single = con.sql(sql).to_arrow_table()
+    at = {n: i for i, n in enumerate(single["number"].to_pylist())}
+    single = single.take(pa.array([at[n] for n in staged["number"].to_pylist()]))
+    scored = staged["scored"].to_numpy(zero_copy_only=False).astype(bool)
+    assert single["scored"].equals(staged["scored"])
+    for name in FEATURE_NAMES:
+        a = single[name].to_numpy(zero_copy_only=False).astype(float)
+        b = staged[name].to_numpy(zero_copy_only=False).astype(float)
+        np.testing.assert_array_equal(a[scored], b[scored], err_msg=name)
+    for name in ("attempts_by_caller_1d", "unallocated_by_caller_1d"):
+        assert single[name].equals(staged[name]), name

@@ -6,6 +6,7 @@ the name of a registered Arrow table, or what ``callwarden.cdr.cdr_relation_sql`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,17 @@ import pyarrow as pa
 
 from callwarden.errors import InputError
 from callwarden.features.definitions import FEATURE_NAMES
-from callwarden.features.sql import DUCKDB, HOME_PREFIX, INPUT_COLUMNS, AsOf, build_query
+from callwarden.features.sql import (
+    CALLERS_TABLE,
+    CALLS_TABLE,
+    DUCKDB,
+    HOME_PREFIX,
+    INPUT_COLUMNS,
+    AsOf,
+    StagedQuery,
+    build_query,
+    build_staged,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,49 +155,62 @@ def compute_features(
         f"CAST('{as_of.history_start:%Y-%m-%d %H:%M:%S}+00:00' AS TIMESTAMPTZ)"
     ).fetchall()
     with_history = earliest is not None and earliest < as_of.day_start
-    sql = build_query(
-        relation,
-        as_of,
-        present_columns=present,
-        caller_facts=caller_facts,
-        home_regions=home_regions,
-        with_history=with_history,
-        dialect=DUCKDB,
-        min_attempts=min_attempts,
-    )
-    log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
-    table = con.sql(sql).to_arrow_table()
-    keys = table["number_key"].to_numpy()
-    table = table.drop_columns(["number_key"])
     if min_attempts > 0:
-        table = _scored_first(table, keys)
+        staged = build_staged(
+            relation,
+            as_of,
+            present_columns=present,
+            min_attempts=min_attempts,
+            caller_facts=caller_facts,
+            home_regions=home_regions,
+            with_history=with_history,
+            dialect=DUCKDB,
+        )
+        table = _cascade(con, staged)
     else:
-        table = table.take(pa.array(np.argsort(keys, kind="stable")))
+        sql = build_query(
+            relation,
+            as_of,
+            present_columns=present,
+            caller_facts=caller_facts,
+            home_regions=home_regions,
+            with_history=with_history,
+            dialect=DUCKDB,
+        )
+        log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
+        table = _by_number(con.sql(sql).to_arrow_table())
     extra = ("scored",) if min_attempts > 0 else ()
     assert tuple(table.column_names[1:]) == FEATURE_NAMES + extra
     return table
 
 
-#: What the rows of numbers the cascade does not score carry (the hard rules' inputs).
-_NARROW = ("number", "attempts_by_caller_1d", "unallocated_by_caller_1d", "scored")
+def _by_number(table: pa.Table) -> pa.Table:
+    """Rows in number order (sorting the integer keys here is cheaper than in the query)."""
+    order = np.argsort(table["number_key"].to_numpy(), kind="stable")
+    return table.drop_columns(["number_key"]).take(pa.array(order))
 
 
-def _scored_first(table: pa.Table, keys: np.ndarray) -> pa.Table:
-    """Scored rows first, then the others, each in number order.
+def _cascade(con: duckdb.DuckDBPyConnection, q: StagedQuery) -> pa.Table:
+    """Run the cascade's statements: scored rows first, then the others, each in number order.
 
-    Reordering a wide table costs a copy of every column; the unscored rows (most of
-    them) only copy the narrow columns and get typed NULLs for the features they lack.
+    The unscored rows (most of them) come out of the engine narrow and get typed NULLs here
+    for the features they lack.
     """
-    scored = table["scored"].to_numpy(zero_copy_only=False).astype(bool)
-    order = np.lexsort((keys, ~scored))
-    n_scored = int(scored.sum())
-    top = table.take(pa.array(order[:n_scored]))
-    idx = pa.array(order[n_scored:])
-    rest = [
-        table[f.name].take(idx) if f.name in _NARROW else pa.nulls(len(idx), f.type)
-        for f in table.schema
+    log.debug("cascade statements:\n%s", "\n;\n".join(dataclasses.astuple(q)))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CALLS_TABLE} AS {q.calls}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CALLERS_TABLE} AS {q.callers}")
+        scored = _by_number(con.sql(q.features).to_arrow_table())
+        con.execute(f"DROP TABLE {CALLS_TABLE}")
+        rest = _by_number(con.sql(q.unscored).to_arrow_table())
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {CALLS_TABLE}")
+        con.execute(f"DROP TABLE IF EXISTS {CALLERS_TABLE}")
+    cols = [
+        rest[f.name].cast(f.type) if f.name in rest.column_names else pa.nulls(len(rest), f.type)
+        for f in scored.schema
     ]
-    return pa.concat_tables([top, pa.table(rest, schema=table.schema)])
+    return pa.concat_tables([scored, pa.table(cols, schema=scored.schema)])
 
 
 def feature_days(
