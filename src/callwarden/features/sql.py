@@ -35,6 +35,7 @@ class Dialect:
     quantiles: str  # {0}: value, {1}: comma-separated qs -> array of exact quantiles
     element: str  # {0}: array, {1}: 1-based position
     struct: str  # {0}: comma-separated values -> a struct compared field by field
+    inline: str = ""  # keyword that keeps a CTE over a table from being copied once more
 
     def expand(self, sql: str) -> str:
         sql = _macro(sql, "EPOCH_S", lambda a: self.epoch_s.format(*a))
@@ -52,6 +53,7 @@ DUCKDB = Dialect(
     quantiles="quantile_cont({0}, [{1}])",
     element="{0}[{1}]",
     struct="row({0})",
+    inline="NOT MATERIALIZED",
 )
 
 SPARK = Dialect(
@@ -130,6 +132,9 @@ INPUT_COLUMNS: dict[str, str] = {
 }
 
 _WINDOWED = {"gap_s", "overlap"}
+
+#: The cascade's filter on relations keyed by caller that hold every caller's rows.
+_ACTIVE = "WHERE caller IN (SELECT k FROM active)"
 
 #: Characters of an E.164 number that fix its home region (+86 and a 7-digit mobile block).
 HOME_PREFIX = 10
@@ -232,7 +237,7 @@ def build_query(
         relation, as_of, present_columns, caller_facts, home_regions, with_history, dialect
     )  # fmt: skip
     ctes += [
-        f"calls AS (SELECT * FROM {CALLS_TABLE})"
+        f"calls AS {dialect.inline} (SELECT * FROM {CALLS_TABLE})"
         if stage
         else f"calls AS {dialect.materialized} (SELECT * FROM plain)",
         f"calls_day AS (SELECT * FROM calls WHERE ts >= {day0})",
@@ -249,7 +254,7 @@ def build_query(
         # One narrow GROUP BY finds the callers worth the costly per-caller work; the
         # caller-keyed sources below then read only their calls (semi-joins on an integer).
         ctes[-2:] = [
-            f"callers_day AS (SELECT * FROM {CALLERS_TABLE})"
+            f"callers_day AS {dialect.inline} (SELECT * FROM {CALLERS_TABLE})"
             if stage
             else f"callers_day AS {dialect.materialized} (\n  {_callers_day(min_attempts)}\n)",
             "active AS (SELECT k FROM callers_day WHERE scored)",
@@ -379,6 +384,8 @@ def build_query(
                 rel, key = source_rel(src, entity, w)
                 name = f"{src.value}_{entity.value}_{w.value}"
                 where = "WHERE ingress IS NOT NULL" if key == "ingress" else ""
+                if cascade and entity is Entity.CALLER and src in (Source.ROUTES, Source.DEVICES):
+                    where = _ACTIVE  # these relations hold every caller's rows
                 # Facts about the number ride along with the widest window's aggregates
                 # instead of grouping the calls once more.
                 extra = ""
@@ -396,7 +403,7 @@ def build_query(
     ctes.append(
         "main_ingress AS (SELECT caller AS k, min_by(ingress, "
         + dialect.struct.format("-n, ingress")
-        + ") AS ingress FROM routes_day GROUP BY caller)"
+        + f") AS ingress FROM routes_day {_ACTIVE if cascade else ''} GROUP BY caller)"
     )
     last = windows[-1].value
     # (The registry flag is per number, so the day's callers carry it in the cascade.)
