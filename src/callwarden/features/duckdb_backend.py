@@ -206,8 +206,10 @@ def _cascade(con: duckdb.DuckDBPyConnection, q: StagedQuery) -> pa.Table:
     finally:
         con.execute(f"DROP TABLE IF EXISTS {CALLS_TABLE}")
         con.execute(f"DROP TABLE IF EXISTS {CALLERS_TABLE}")
+    # One all-NULL array per type, shared by the columns of that type (read-only).
+    nulls = {f.type: pa.nulls(len(rest), f.type) for f in scored.schema}
     cols = [
-        rest[f.name].cast(f.type) if f.name in rest.column_names else pa.nulls(len(rest), f.type)
+        rest[f.name].cast(f.type) if f.name in rest.column_names else nulls[f.type]
         for f in scored.schema
     ]
     return pa.concat_tables([scored, pa.table(cols, schema=scored.schema)])
