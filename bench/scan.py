@@ -91,6 +91,57 @@ def train_model(out: Path, work: Path) -> Path:
     return out
 
 
+def _operators(node: dict[str, Any]) -> list[tuple[float, str, str]]:
+    """(thread-seconds, operator, what) for a profile node and everything under it."""
+    info = node.get("extra_info", {})
+    what = info.get("CTE Name") or info.get("Groups") or info.get("Aggregates") or ""
+    out = [(float(node.get("timing", 0)), str(node.get("name")), str(what)[:70])]
+    for child in node.get("children", []):
+        out += _operators(child)
+    return out
+
+
+def profile_statements(
+    relation: str, registry_csv: Path, day: str, min_attempts: int, folder: Path
+) -> None:
+    """Run the cascade's statements once more with DuckDB's profiler; print the slowest."""
+    import json
+
+    from callwarden.cli._detect_io import _province_of
+    from callwarden.features.duckdb_backend import columns_of, connection, register_number_facts
+    from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf, build_staged
+    from callwarden.numbers import AllocationRegistry
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with connection(threads=len(os.sched_getaffinity(0))) as con:
+        allocated = AllocationRegistry.from_csv(registry_csv).is_allocated_array
+        facts, regions = register_number_facts(con, relation, allocated, _province_of)
+        q = build_staged(
+            relation, AsOf(day), present_columns=columns_of(con, relation),
+            min_attempts=max(1, min_attempts), caller_facts=facts, home_regions=regions,
+        )  # fmt: skip
+        statements = [
+            ("calls", f"CREATE TEMP TABLE {CALLS_TABLE} AS {q.calls}"),
+            ("callers", f"CREATE TEMP TABLE {CALLERS_TABLE} AS {q.callers}"),
+            ("features", q.features),
+            ("unscored", q.unscored),
+        ]
+        for name, sql in statements:
+            out = folder / f"{name}.json"
+            con.execute("PRAGMA enable_profiling='json'")
+            con.execute(f"PRAGMA profiling_output='{out}'")
+            con.sql(sql).to_arrow_table() if sql.startswith(("WITH", "SELECT")) else con.execute(
+                sql
+            )
+            con.execute("PRAGMA disable_profiling")
+            prof = json.loads(out.read_text())
+            ops = [op for o in prof.get("operator", []) for op in _operators(o)]
+            total = prof.get("query", {}).get("total_time", 0.0)
+            print(f"{name}: {float(total):.2f} s; slowest operators (thread-seconds):")
+            for t, op, what in sorted(ops, reverse=True)[:8]:
+                print(f"  {t:8.2f}  {op:<16} {what}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="~1,000,000 CDRs instead of ~10,000,000")
@@ -112,7 +163,10 @@ def main() -> None:
     )
     ap.add_argument("--work", type=Path, default=None, help="scratch folder")
     ap.add_argument(
-        "--profile", type=Path, default=None, help="write DuckDB's JSON profile of the query"
+        "--profile",
+        type=Path,
+        default=None,
+        help="folder for DuckDB's JSON profile of each cascade statement (run again, untimed)",
     )
     args = ap.parse_args()
 
@@ -166,9 +220,6 @@ def main() -> None:
                 allocated = AllocationRegistry.from_csv(registry_csv).is_allocated_array
             facts, regions = register_number_facts(con, relation, allocated, _province_of)
             lookups["s"] = time.perf_counter() - t
-            if args.profile:
-                con.execute("PRAGMA enable_profiling='json'")
-                con.execute(f"PRAGMA profiling_output='{args.profile}'")
             return compute_features(
                 con,
                 relation,
@@ -253,23 +304,8 @@ def main() -> None:
         ]
         same = ref.number.tolist() == sorted(table["number"].to_pylist())
         rows.append(("baseline numbers match", str(same)))
-    if args.profile and args.profile.is_file():
-        import json
-
-        ops: list[tuple[float, str, str]] = []
-
-        def walk(n: dict[str, Any]) -> None:
-            info = n.get("extra_info", {})
-            what = info.get("CTE Name") or info.get("Groups") or info.get("Projections") or ""
-            ops.append((float(n.get("timing", 0)), str(n.get("name")), str(what)[:70]))
-            for c in n.get("children", []):
-                walk(c)
-
-        for o in json.loads(args.profile.read_text()).get("operator", []):
-            walk(o)
-        print("slowest query operators (thread-seconds):")
-        for t, name, what in sorted(ops, reverse=True)[:12]:
-            print(f"  {t:8.2f}  {name:<16} {what}")
+    if args.profile:
+        profile_statements(relation, registry_csv, day, min_attempts, args.profile)
     width = max(len(k) for k, _ in rows)
     print(f"\nscan benchmark ({'small' if args.small else 'full'})")
     for k, v in rows:
