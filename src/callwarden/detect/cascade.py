@@ -30,11 +30,15 @@ MIN_ATTEMPTS = 5
 
 
 def matrix(table: pa.Table, names: tuple[str, ...]) -> np.ndarray:
-    """The float64 feature matrix of ``table`` in the order ``names`` (NULL -> NaN)."""
-    X = np.empty((table.num_rows, len(names)), dtype=np.float64)
+    """The float64 feature matrix of ``table`` in the order ``names`` (NULL -> NaN).
+
+    Columns are written as contiguous rows of the transpose, then copied once into row
+    order (writing strided columns straight into a row-major matrix cost ~1 s on 573 k rows).
+    """
+    T = np.empty((len(names), table.num_rows), dtype=np.float64)
     for j, n in enumerate(names):
-        X[:, j] = pc.cast(table[n], pa.float64()).to_numpy(zero_copy_only=False)
-    return X
+        T[j] = pc.cast(table[n], pa.float64()).to_numpy(zero_copy_only=False)
+    return np.ascontiguousarray(T.T)
 
 
 def scan_table(
