@@ -92,3 +92,20 @@ def test_cli_refuses_a_non_positive_heavy_weight(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "error: --heavy-weight must be a positive number" in result.output
+
+
+def test_a_heavy_callers_day_in_progress_weighs_as_its_whole_day() -> None:
+    """Rows of days in progress (ids ``number@t<epoch>``) of a benign number that is heavy on
+    a whole day weigh as that day, though they hold fewer than 50 calls so far; a flagged
+    number's and an ordinary number's partial rows do not."""
+    whole = np.array(["+1@2026-11-02", "+2@2026-11-02", "+3@2026-11-02"], dtype=object)
+    part = np.array(["+1@t100", "+2@t100", "+3@t100"], dtype=object)
+    groups = np.array(["+1", "+2", "+3"] * 2, dtype=object)
+    attempts = np.array([300.0, 5.0, 300.0, 20.0, 2.0, 20.0])
+    X = np.column_stack([attempts, np.full(6, 0.5), np.zeros(6)])
+    y = np.array([0, 0, 1, 0, 0, 1])
+    data = Dataset(np.r_[whole, part], X, y, ("benign", "harassment"), NAMES, groups)
+    w = row_weights(data, CONFIG)
+    assert w is not None
+    heavy = CONFIG.benign_heavy_weight
+    assert w.tolist() == [heavy, 1.0, 1.0, heavy, 1.0, 1.0]

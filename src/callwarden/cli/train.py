@@ -16,6 +16,27 @@ def _config(kind: str, **overrides: Any) -> Any:
     return TrainConfig(**base)
 
 
+def _with_partial_days(
+    data: Any, cdrs: Path, registry: Path | None, labels: Any, interval_s: float
+) -> Any:
+    """Add the stream's rows of days in progress (``stream.snapshots``) to ``data``."""
+    from callwarden.cdr import load_cdrs
+    from callwarden.detect.dataset import with_partial_days
+    from callwarden.numbers import AllocationRegistry
+    from callwarden.stream.snapshots import snapshot_rows
+
+    allocated = AllocationRegistry.from_csv(registry) if registry else None
+    snaps = snapshot_rows(
+        load_cdrs(cdrs), allocated=allocated, interval_s=interval_s,
+        feature_names=data.feature_names,
+    )  # fmt: skip
+    typer.echo(
+        f"partial days: {len(snaps.numbers):,} stream rows every {interval_s:g} s "
+        f"beside {len(data.ids):,} whole-day rows"
+    )
+    return with_partial_days(data, snaps.numbers, snaps.times, snaps.X, labels)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train_cmd(
@@ -75,6 +96,13 @@ def register(app: typer.Typer) -> None:
             "--day",
             help="As-of day(s) YYYY-MM-DD to build features for (default: every day).",
         ),
+        partial_days_s: float = typer.Option(
+            0.0,
+            "--partial-days-s",
+            help="CDRs: also train on the stream's features of days in progress, taken every "
+            "N seconds of the training CDRs (a model for the real-time engine, which scores "
+            "days in progress; 3600 is what docs/streaming.md measured); 0 = whole days only.",
+        ),
     ) -> None:
         """Train the LightGBM behaviour model and write a versioned model directory."""
         import numpy as np
@@ -112,9 +140,15 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--cdrs needs --labels")
             assert cdrs is not None
             table = cdr_features(cdrs, registry, days)
-            data = cdr_dataset(table, read_csv_strings(labels, "labels"))
+            label_table = read_csv_strings(labels, "labels")
+            data = cdr_dataset(table, label_table)
             extra["registry_used"] = registry is not None
             extra["days"] = sorted(set(table["day"].to_pylist()))
+            if partial_days_s < 0:
+                raise InputError("--partial-days-s must be 0 (off) or a positive interval")
+            if partial_days_s > 0:
+                data = _with_partial_days(data, cdrs, registry, label_table, partial_days_s)
+            extra["partial_days_s"] = partial_days_s
         else:
             assert features is not None and id_column is not None
             spec = TableSpec(id_column=id_column, label_column=label_column)

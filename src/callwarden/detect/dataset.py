@@ -188,3 +188,26 @@ def table_dataset(
     else:
         classes, y = (BENIGN, spec.positive_label), np.zeros(len(ids), dtype=np.int64)
     return Dataset(ids, X, y, classes, tuple(feats), ids), layout
+
+
+def with_partial_days(
+    data: Dataset, numbers: np.ndarray, times: np.ndarray, X: np.ndarray, labels: pa.Table
+) -> Dataset:
+    """``data`` (whole-day rows) plus feature rows of days in progress (``stream.snapshots``),
+    labelled by number as ``cdr_dataset`` labels; ids ``number@t<epoch s>``. A number's rows
+    share its group, so folds never split them."""
+    if X.shape[1] != len(data.feature_names):
+        raise InputError(f"{X.shape[1]} snapshot features for {len(data.feature_names)} columns")
+    lab = dict(zip(labels["number"].to_pylist(), labels["label"].to_pylist(), strict=True))
+    y_str = pa.array([lab.get(n) or BENIGN for n in numbers.tolist()], pa.string())
+    ids = np.array(
+        [f"{n}@t{t}" for n, t in zip(numbers.tolist(), times.tolist(), strict=True)], dtype=object
+    )
+    return Dataset(
+        ids=np.r_[data.ids, ids],
+        X=np.r_[data.X, X],
+        y=np.r_[data.y, label_codes(y_str, data.classes)],
+        classes=data.classes,
+        feature_names=data.feature_names,
+        groups=np.r_[data.groups, numbers.astype(object)],
+    )
