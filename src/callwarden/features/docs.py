@@ -64,8 +64,12 @@ the caller-keyed sources (`calls` by caller, `sequence`, `hourly` by caller, `pa
 so their values are exactly those of the full query. Ingress, `routes` and `devices`
 aggregates still read every call: they describe shared trunks and handsets. Unscored rows
 carry `attempts_by_caller_1d` and `unallocated_by_caller_1d` (the hard rules' inputs) and
-NULL elsewhere. Training never uses the cascade. Why N = 5 and what it saves:
-[detection.md](detection.md#scan-throughput).
+NULL elsewhere. Training never uses the cascade. DuckDB runs it as four statements
+(`build_staged`): the per-call relation and the day's callers are materialised as temporary
+tables once, the features statement returns the scored callers' rows only, and a last one the
+unscored callers' narrow rows, so the unscored majority never goes through the wide joins and
+result. The same query as one statement (`build_query(min_attempts=N)`) gives the same rows
+for Spark. Why N = 5 and what it saves: [detection.md](detection.md#scan-throughput).
 
 ## Per-call columns
 
