@@ -230,6 +230,8 @@ def build_query(
     ``build_staged``: it reads the per-call relation and the day's callers from
     ``CALLS_TABLE`` and ``CALLERS_TABLE`` and returns the scored callers' rows only.
     """
+    if stage and min_attempts <= 0:
+        raise ValueError("stage=True is the cascade's features statement: min_attempts > 0")
     day0 = dialect.epoch_s.format(_ts(dialect, as_of.day_start))
     day1 = dialect.epoch_s.format(_ts(dialect, as_of.day_end))
     windowed = ",\n    ".join(f"{c.sql} AS {c.name}" for c in CALL_COLUMNS if c.name in _WINDOWED)
