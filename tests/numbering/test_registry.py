@@ -109,3 +109,13 @@ def test_csv_cache_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         True,
         True,
     ]
+
+
+def test_a_damaged_cache_file_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "registry.csv"
+    path.write_text("number\n+8613800138000\n")
+    AllocationRegistry.from_csv(path)
+    (cached,) = (tmp_path / "cache" / "callwarden" / "registry").glob("*.npz")
+    cached.write_bytes(cached.read_bytes()[:40])  # truncated
+    assert AllocationRegistry.from_csv(path).is_allocated("+8613800138000")

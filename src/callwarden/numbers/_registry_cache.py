@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     try:
         with np.load(path) as z:
             return z["numbers"], z["starts"], z["ends"]
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
 
 
