@@ -379,11 +379,23 @@ def build_query(
     aggs: list[tuple[str, str, list[Feature], Entity]] = []
     for src in grouped:
         for entity in Entity:
+            merged: set[Window] = set()
             for w in (*windows, Window.H1):
+                if w in merged:
+                    continue
                 fs = [f for f in features if (f.source, f.entity, f.window) == (src, entity, w)]
                 if not fs:
                     continue
                 rel, key = source_rel(src, entity, w)
+                if w is Window.D1 and source_rel(src, entity, Window.H1) == (rel, key):
+                    # The busiest hour reads the same hourly rows: one GROUP BY for both,
+                    # so those rows are grouped once and never materialised.
+                    fs += [
+                        f
+                        for f in features
+                        if (f.source, f.entity, f.window) == (src, entity, Window.H1)
+                    ]
+                    merged.add(Window.H1)
                 name = f"{src.value}_{entity.value}_{w.value}"
                 where = "WHERE ingress IS NOT NULL" if key == "ingress" else ""
                 if cascade and entity is Entity.CALLER and src in (Source.ROUTES, Source.DEVICES):
