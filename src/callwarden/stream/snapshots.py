@@ -6,7 +6,8 @@ time: a school's afternoon notifications look like a dialer's burst until the pa
 back later that day, and the stream labelled such a school (``docs/streaming.md``). Replaying
 the training CDRs through the stream and keeping the feature rows it builds, every
 ``interval_s`` for every number whose state moved, gives the model those partial days, with
-the stream's own feature code (no parity gap).
+the stream's own feature code (no parity gap). ``train --partial-days-s`` uses it; it is
+opt-in because it helped on one pair of seeds and hurt on another (``docs/streaming.md``).
 
 No model is needed: a recorder stands in for the scorer and calls every row benign, so each
 number is rescored exactly when its state moved (``rescore_growth`` 1: on every move). The
