@@ -7,8 +7,8 @@ import numpy as np
 import pyarrow as pa
 
 from callwarden.stream.calls import region_mismatch
+from callwarden.stream.keytable import KeyTable
 from callwarden.stream.sequence import DaySequence
-from callwarden.stream.state import _Table
 
 
 def _batch_count(callees: set[int]) -> int:
@@ -19,7 +19,7 @@ def _batch_count(callees: set[int]) -> int:
 
 def test_day_sequence_matches_the_batch_count_in_any_order() -> None:
     rng = np.random.default_rng(3)
-    seq = DaySequence(_Table())
+    seq = DaySequence(KeyTable())
     held: dict[tuple[int, int], set[int]] = {}
     count: dict[tuple[int, int], int] = {}
     base = 8613800000000
@@ -43,7 +43,7 @@ def test_day_sequence_matches_the_batch_count_in_any_order() -> None:
 
 
 def test_day_sequence_forgets_old_days() -> None:
-    seq = DaySequence(_Table())
+    seq = DaySequence(KeyTable())
     seq.add(np.array([0, 0]), np.array([5, 6], np.int32), np.array([100, 100]))
     seq.expire(6, np.zeros(1, bool))
     assert len(seq) == 1

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from callwarden.stream.state import _Table
+from callwarden.stream.keytable import KeyTable
 
 
 def test_lookup_agrees_with_a_dict_through_churn() -> None:
     rng = np.random.default_rng(7)
     for fast in (True, False):
-        t = _Table()
+        t = KeyTable()
         assert t._fast is not None  # the fast path is what the replay runs on
         if not fast:
             t._fast, t.index = None, {}

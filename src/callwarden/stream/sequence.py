@@ -45,7 +45,7 @@ class DaySequence:
     """The callees of each (caller row, local day), and the sequential count they give."""
 
     def __init__(self, table: Any) -> None:
-        self.table = table  # an expiring int64 hash table (``state._Table``)
+        self.table = table  # an expiring int64 hash table (``keytable.KeyTable``)
         self.row = np.zeros(1024, np.int64)
         self.day = np.full(1024, -1, np.int32)
         self.mask = np.zeros(1024, np.uint16)

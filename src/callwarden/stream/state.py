@@ -12,12 +12,11 @@ evicts numbers idle that long, or the least recently seen beyond ``max_numbers``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import repeat
-from typing import Any
 
 import numpy as np
 
 from callwarden.stream.calls import Calls
+from callwarden.stream.keytable import KeyTable, grow
 from callwarden.stream.ring import DayRing, R
 from callwarden.stream.sequence import DaySequence
 
@@ -49,120 +48,12 @@ class StateConfig:
     initial_numbers: int = 65536  # capacity allocated up front (doubles when full)
 
 
-def _int64_table(n: int = 0) -> Any:
-    """pandas' C hash table of int64 -> int64 (what ``pd.Index.get_indexer`` is built on):
-    a whole array of keys is looked up in C, about 20 times faster than ``dict.get`` per key
-    here. A private pandas API, so the import is guarded: without it ``_Table`` uses the dict
-    alone (same answers, slower)."""
-    try:
-        from pandas._libs.hashtable import Int64HashTable
-    except ImportError:  # pragma: no cover - pandas moved it
-        return None
-    return Int64HashTable(max(n, 1024))
-
-
-class _Table:
-    """An expiring hash table of int64 keys -> dense indices with a free list.
-
-    A C table answers the vectorised ``lookup`` of every CDR's numbers, pairs, routes and
-    handsets; ``keys`` holds each index's key (-1 when free), so the table can be rebuilt
-    without the deleted keys, which stay in it mapped to -1 (absent) until then. The online
-    path's one-key look-ups (``get``) ask the C table for one item, as fast as a dict (a dict
-    mirror cost 0.4 µs a key on every insert). Without pandas' table a dict does everything
-    (same answers, slower).
-    """
-
-    def __init__(self) -> None:
-        self._fast = _int64_table()
-        self.index: dict[int, int] | None = {} if self._fast is None else None
-        self._free = np.zeros(0, np.int64)  # freed indices, a stack (the top is the end)
-        self._nfree = 0
-        self.size = 0  # high-water mark of indices handed out
-        self.keys = np.full(1024, -1, np.int64)
-        self._live = 0
-
-    def __len__(self) -> int:
-        return self._live
-
-    def get(self, key: int, default: int = -1) -> int:
-        if self._fast is not None and self.index is None:
-            try:
-                v = int(self._fast.get_item(key))  # one key, ~0.1 µs: no array round trip
-            except (KeyError, OverflowError):
-                return default
-            # a deleted key maps to -1, which get_item hands back as an unsigned 2**64 - 1
-            return v if 0 <= v < self.size else default
-        assert self.index is not None
-        return self.index.get(key, default)
-
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        if self._fast is not None:
-            return np.asarray(self._fast.lookup(np.ascontiguousarray(keys, np.int64)), np.int64)
-        assert self.index is not None
-        # map() calls dict.get in C, without a Python frame per key
-        found = list(map(self.index.get, keys.tolist(), repeat(-1, len(keys))))
-        return np.array(found, dtype=np.int64)
-
-    def insert(self, keys: np.ndarray) -> np.ndarray:
-        n = len(keys)
-        r = min(n, self._nfree)  # the most recently freed indices first, then new ones
-        idx = np.empty(n, np.int64)
-        idx[:r] = self._free[self._nfree - r : self._nfree]
-        self._nfree -= r
-        idx[r:] = np.arange(self.size, self.size + n - r)
-        self.size += n - r
-        keys = np.ascontiguousarray(keys, np.int64)
-        self.keys = _grow(self.keys, self.size, -1)
-        self.keys[idx] = keys
-        self._live += n
-        if self.index is not None:
-            self.index.update(zip(keys.tolist(), idx.tolist(), strict=True))
-        if self._fast is not None:
-            self._fast.map_keys_to_values(keys, idx)
-        return idx
-
-    def delete(self, keys: np.ndarray, idx: np.ndarray) -> None:
-        """Remove keys (all present) held at indices ``idx``."""
-        keys = np.ascontiguousarray(keys, np.int64)
-        if self.index is not None:
-            pop = self.index.pop
-            for k in keys.tolist():
-                pop(k, None)
-        self._free = _grow(self._free, self._nfree + len(idx))
-        self._free[self._nfree : self._nfree + len(idx)] = idx
-        self._nfree += len(idx)
-        self.keys[idx] = -1
-        self._live -= len(keys)
-        if self._fast is not None:
-            if len(self._fast) > 2 * self._live + 4096:  # mostly deleted keys: rebuild
-                held = np.flatnonzero(self.keys[: self.size] >= 0)
-                self._fast = _int64_table(2 * len(held))
-                self._fast.map_keys_to_values(self.keys[held], held.astype(np.int64))
-            else:
-                self._fast.map_keys_to_values(keys, np.full(len(keys), -1, np.int64))
-
-    def nbytes_per_key(self) -> float:
-        """Bytes per live key: the C table, the key array, the dict mirror if any (CPython
-        slot + int key + int value, measured with sys.getsizeof)."""
-        live = max(self._live, 1)
-        fast = self._fast.sizeof() / live if self._fast is not None else 0.0
-        return fast + self.keys.nbytes / live + (104.0 if self.index is not None else 0.0)
-
-
-def _grow(arr: np.ndarray, n: int, fill: float | int = 0) -> np.ndarray:
-    if n <= len(arr):
-        return arr
-    out = np.full((max(n, 2 * len(arr)),) + arr.shape[1:], fill, dtype=arr.dtype)
-    out[: len(arr)] = arr
-    return out
-
-
 class StreamState:
     """State of every tracked number, pair, route and ingress."""
 
     def __init__(self, config: StateConfig | None = None) -> None:
         self.config = config or StateConfig()
-        self.slots = _Table()
+        self.slots = KeyTable()
         cap = self.config.initial_numbers
         self.key = np.full(cap, -1, np.int64)
         self.first_seen = np.zeros(cap)
@@ -179,20 +70,20 @@ class StreamState:
         self.main_day = np.full(cap, -1, np.int32)
         self.changed = np.zeros(cap, bool)  # state moved since the verdict was computed
         self.ring = DayRing(NUMBER_WIDTH, cap)
-        self.pairs = _Table()
+        self.pairs = KeyTable()
         self.p_key = np.zeros(0, np.int64)
         self.p_first = np.zeros(0)
         self.p_last = np.zeros(0)
         self.p_day = np.zeros(0, np.int32)
         self.p_flags = np.zeros(0, np.int8)  # bit 0 called back, 1 prior contact, 2 back today
         self.p_dayfirst = np.zeros(0)  # first call of the pair's current day
-        self.seq = DaySequence(_Table())  # each (caller, day)'s callees: sequential dialling
-        self.routes = _Table()
+        self.seq = DaySequence(KeyTable())  # each (caller, day)'s callees: sequential dialling
+        self.routes = KeyTable()
         self.r_key = np.zeros(0, np.int64)
         self.r_last = np.zeros(0)
         self.r_day = np.zeros(0, np.int32)
         self.r_n = np.zeros(0, np.float32)
-        self.handsets = _Table()  # (handset, number) records: SIM-box sharing
+        self.handsets = KeyTable()  # (handset, number) records: SIM-box sharing
         self.h_key = np.zeros(0, np.int64)
         self.h_last = np.zeros(0)
         self.h_day = np.zeros(0, np.int32)
@@ -239,7 +130,7 @@ class StreamState:
                            ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
                            ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0),
                            ("handset", -1)):  # fmt: skip
-            setattr(self, name, _grow(getattr(self, name), n, fill))
+            setattr(self, name, grow(getattr(self, name), n, fill))
         self.ring.grow(len(self.key))
 
     def day_of(self, ts: np.ndarray) -> np.ndarray:
@@ -311,9 +202,9 @@ class StreamState:
         if n > self.ingress.cap:
             cap = max(n, 2 * self.ingress.cap)
             self.ingress.grow(cap)
-            self.i_hid = _grow(self.i_hid, cap, -1)
-            self.i_hn = _grow(self.i_hn, cap, 0)
-            self.ingress_rank = _grow(self.ingress_rank, cap, 0)
+            self.i_hid = grow(self.i_hid, cap, -1)
+            self.i_hn = grow(self.i_hn, cap, 0)
+            self.ingress_rank = grow(self.ingress_rank, cap, 0)
 
     def set_ingress_names(self, names: list[str]) -> None:
         """Name order of the ingress codes (the batch breaks main-ingress ties by name)."""
@@ -408,9 +299,9 @@ class StreamState:
             fresh = self.pairs.insert(uk[new])
             n = self.pairs.size
             self.p_key, self.p_first, self.p_last, self.p_dayfirst = (
-                _grow(x, n) for x in (self.p_key, self.p_first, self.p_last, self.p_dayfirst)
+                grow(x, n) for x in (self.p_key, self.p_first, self.p_last, self.p_dayfirst)
             )
-            self.p_day, self.p_flags = _grow(self.p_day, n, -1), _grow(self.p_flags, n)
+            self.p_day, self.p_flags = grow(self.p_day, n, -1), grow(self.p_flags, n)
             self.p_key[fresh] = uk[new]
             self.p_first[fresh] = uts[new]
             self.p_day[fresh] = -1
@@ -468,8 +359,8 @@ class StreamState:
         if new.any():
             fresh = self.routes.insert(uk[new])
             n = self.routes.size
-            self.r_key, self.r_last = _grow(self.r_key, n), _grow(self.r_last, n)
-            self.r_day, self.r_n = _grow(self.r_day, n, -1), _grow(self.r_n, n)
+            self.r_key, self.r_last = grow(self.r_key, n), grow(self.r_last, n)
+            self.r_day, self.r_n = grow(self.r_day, n, -1), grow(self.r_n, n)
             self.r_key[fresh] = uk[new]
             self.r_day[fresh] = -1
             self.r_n[fresh] = 0
@@ -513,8 +404,8 @@ class StreamState:
         top = int(imei.max()) + 1
         if top > len(self.imei_n7):
             n = max(top, 2 * len(self.imei_n7))
-            self.imei_n7, self.imei_n1 = _grow(self.imei_n7, n), _grow(self.imei_n1, n)
-            self.imei_day = _grow(self.imei_day, n, -1)
+            self.imei_n7, self.imei_n1 = grow(self.imei_n7, n), grow(self.imei_n1, n)
+            self.imei_day = grow(self.imei_day, n, -1)
         keys = imei * (1 << 32) + a
         uk, last = np.unique(keys[::-1], return_index=True)
         last = len(keys) - 1 - last
@@ -524,8 +415,8 @@ class StreamState:
         if new.any():
             fresh = self.handsets.insert(uk[new])
             n = self.handsets.size
-            self.h_key, self.h_last = _grow(self.h_key, n), _grow(self.h_last, n)
-            self.h_day = _grow(self.h_day, n, -1)
+            self.h_key, self.h_last = grow(self.h_key, n), grow(self.h_last, n)
+            self.h_day = grow(self.h_day, n, -1)
             self.h_key[fresh] = uk[new]
             self.h_day[fresh] = -1
             idx[new] = fresh
