@@ -109,7 +109,8 @@ def profile_statements(
 
     from callwarden.cli._detect_io import _province_of
     from callwarden.features.duckdb_backend import columns_of, connection, register_number_facts
-    from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf, build_staged
+    from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf
+    from callwarden.features.staged import build_staged
     from callwarden.numbers import AllocationRegistry
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,7 @@ so their values are exactly those of the full query. Ingress, `routes` and `devi
 aggregates still read every call: they describe shared trunks and handsets. Unscored rows
 carry `attempts_by_caller_1d` and `unallocated_by_caller_1d` (the hard rules' inputs) and
 NULL elsewhere. Training never uses the cascade. DuckDB runs it as four statements
-(`build_staged`): the per-call relation and the day's callers are materialised as temporary
+(`features/staged.py`, `build_staged`): the per-call relation and the day's callers are materialised as temporary
 tables once, the features statement returns the scored callers' rows only, and a last one the
 unscored callers' narrow rows, so the unscored majority never goes through the wide joins and
 result. The same query as one statement (`build_query(min_attempts=N)`) gives the same rows

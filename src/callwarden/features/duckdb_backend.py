@@ -24,10 +24,9 @@ from callwarden.features.sql import (
     HOME_PREFIX,
     INPUT_COLUMNS,
     AsOf,
-    StagedQuery,
     build_query,
-    build_staged,
 )
+from callwarden.features.staged import StagedQuery, build_staged
 
 log = logging.getLogger(__name__)
 
