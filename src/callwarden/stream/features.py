@@ -50,7 +50,8 @@ def _quantiles(hist: np.ndarray, edges: np.ndarray, qs: tuple[float, ...]) -> li
     row = np.arange(k)[:, None]
     below = np.where(b > 0, cum[row, np.maximum(b - 1, 0)], 0.0)
     inbin = hist[row, b]
-    frac = np.nan_to_num(np.clip(_div(target - below, inbin), 0.0, 1.0), nan=0.5)
+    full = inbin > 0  # an empty bin (the quantile falls on its edge) takes its middle
+    frac = np.where(full, np.clip((target - below) / np.where(full, inbin, 1.0), 0.0, 1.0), 0.5)
     lo, hi = edges[b], edges[b + 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         geo = lo * np.power(hi / np.where(lo > 0, lo, 1.0), frac)
@@ -164,6 +165,9 @@ def _ingress(state: StreamState, slots: np.ndarray, anchor: np.ndarray) -> dict[
     r = _div(num, den)
     if not known:
         r[:, 7] = np.nan
+    none = np.flatnonzero(~np.r_[has, has])  # no main ingress that day: NaN, in one pass
+    both[none] = np.nan
+    r[none] = np.nan
     names = ("answer_rate", "short_call_share", "dead_callee_share", "rejected_share",
              "asserted_mismatch_share", "attest_a_share", "attest_c_share",
              "unallocated_caller_share", "calls_per_caller", "region_mismatch_share")  # fmt: skip
@@ -175,4 +179,4 @@ def _ingress(state: StreamState, slots: np.ndarray, anchor: np.ndarray) -> dict[
         for j, name in enumerate(names):
             f[name + c] = r[half, j]
     f["attempts_by_ingress_1h"] = w1[:, S.I_HMAX]
-    return {name: np.where(has, v, np.nan) for name, v in f.items()}
+    return f
