@@ -34,8 +34,9 @@ APPROXIMATED: dict[str, str] = {
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+    """a / b where b > 0, else NaN (no division by zero happens, so no error state to set)."""
+    pos = b > 0
+    return np.where(pos, a / np.where(pos, b, 1), np.nan)
 
 
 def _quantiles(hist: np.ndarray, edges: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
@@ -112,8 +113,8 @@ def compute(state: StreamState, slots: np.ndarray) -> dict[str, np.ndarray]:
     mean = _div(both[:, S.GAPS], gn)
     cv = _div(np.sqrt(np.maximum(_div(both[:, S.GAPSS], gn) - mean * mean, 0.0)), mean)
     n, dc, inb = both[:, S.N], both[:, S.DCALLEE], both[:, S.INB]
-    cb = np.r_[w1[:, S.CB1], w7[:, S.CB]]
-    prior = np.r_[w1[:, S.PRIOR1], w7[:, S.PRIOR7]]
+    cb = np.concatenate([w1[:, S.CB1], w7[:, S.CB]])
+    prior = np.concatenate([w1[:, S.PRIOR1], w7[:, S.PRIOR7]])
     shares = _div(np.stack([cb, prior], axis=1), dc[:, None])
     in_out = np.where(inb > 0, _div(inb, n), np.nan)
     region = _div(both[:, S.REGMIS], n)
@@ -165,7 +166,7 @@ def _ingress(state: StreamState, slots: np.ndarray, anchor: np.ndarray) -> dict[
     r = _div(num, den)
     if not known:
         r[:, 7] = np.nan
-    none = np.flatnonzero(~np.r_[has, has])  # no main ingress that day: NaN, in one pass
+    none = np.flatnonzero(~np.concatenate([has, has]))  # no main ingress that day: NaN, in one pass
     both[none] = np.nan
     r[none] = np.nan
     names = ("answer_rate", "short_call_share", "dead_callee_share", "rejected_share",

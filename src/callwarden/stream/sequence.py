@@ -78,13 +78,15 @@ class DaySequence:
         new = old.copy()
         new[at[:, 1]] |= added
         # recount the touched blocks and the blocks above them (each once)
-        blocks = np.r_[at[:, 1], at[:, 2]]
-        below = np.r_[at[:, 0], at[:, 1]]
-        owner = np.r_[np.arange(len(tb)), np.arange(len(tb))]
+        blocks = np.concatenate([at[:, 1], at[:, 2]])
+        below = np.concatenate([at[:, 0], at[:, 1]])
+        owner = np.tile(np.arange(len(tb)), 2)
         blocks, once = np.unique(blocks, return_index=True)
         below, owner = below[once], owner[once]
         m = len(blocks)  # new and old masks in one pass: half the NumPy calls
-        both = _counted(np.r_[new[below], old[below]], np.r_[new[blocks], old[blocks]])
+        both = _counted(
+            np.concatenate([new[below], old[below]]), np.concatenate([new[blocks], old[blocks]])
+        )
         change = both[:m] - both[m:]
         # store the touched blocks' masks
         held = idx[at[:, 1]]

@@ -146,7 +146,9 @@ class StreamState:
         if not len(c):
             return
         self.now = max(self.now, float(c.end_ts[-1]))
-        ab = self.slot_of(np.r_[c.caller_key, c.callee_key], create=True, now=float(c.ts[0]))
+        ab = self.slot_of(
+            np.concatenate([c.caller_key, c.callee_key]), create=True, now=float(c.ts[0])
+        )
         a, b = ab[: len(c)], ab[len(c) :]  # both sides in one look-up
         if unallocated is not None:
             self.unalloc[a] = unallocated.astype(np.int8)
@@ -227,7 +229,7 @@ class StreamState:
         n = cnt.astype(np.float32) + np.where(same, cur_n[r], 0.0).astype(np.float32)
         new = h > cur_hour[r]
         # the latest hour per row becomes the current one (uk is sorted by row, then hour)
-        last = np.r_[r[1:] != r[:-1], True]
+        last = np.append(r[1:] != r[:-1], True)
         upd = last & (h >= cur_hour[r])
         cur_hour[r[upd]] = h[upd]
         cur_n[r[upd]] = n[upd]
@@ -262,9 +264,9 @@ class StreamState:
         """Gaps between a number's consecutive calls, in arrival order (see docs/streaming.md)."""
         order = np.lexsort((c.ts, a))
         sa, sts, send, sday = a[order], c.ts[order], c.end_ts[order], day[order]
-        first = np.r_[True, sa[1:] != sa[:-1]]
-        prev_ts = np.where(first, self.last_ts[sa], np.r_[np.nan, sts[:-1]])
-        prev_end = np.where(first, self.last_end[sa], np.r_[np.nan, send[:-1]])
+        first = np.concatenate([[True], sa[1:] != sa[:-1]])
+        prev_ts = np.where(first, self.last_ts[sa], np.concatenate([[np.nan], sts[:-1]]))
+        prev_end = np.where(first, self.last_end[sa], np.concatenate([[np.nan], send[:-1]]))
         gap = sts - prev_ts
         has = ~np.isnan(gap) & (gap >= 0)
         g = np.where(has, gap, 0.0)
@@ -273,7 +275,7 @@ class StreamState:
         self.ring.add_many(sa, sday, [GAPN, GAPS, GAPSS, OVL], vals)
         bins = np.clip(np.searchsorted(GAP_EDGES, g[has], "right") - 1, 0, len(GAP_EDGES) - 2)
         self.ring.scatter(sa[has], sday[has] % R, GAP0 + bins, 1.0)
-        last = np.r_[sa[1:] != sa[:-1], True]
+        last = np.append(sa[1:] != sa[:-1], True)
         later = sts[last] >= np.nan_to_num(self.last_ts[sa[last]], nan=-np.inf)
         self.last_ts[sa[last][later]] = sts[last][later]
         self.last_end[sa[last][later]] = send[last][later]
@@ -384,7 +386,7 @@ class StreamState:
         # update first, then against the current one
         rank = self.ingress_rank
         o = np.lexsort((rank[ui], -n, -ud, ua))
-        first = np.r_[True, ua[o][1:] != ua[o][:-1]]
+        first = np.concatenate([[True], ua[o][1:] != ua[o][:-1]])
         b = o[first]
         ua, ui, ud, n = ua[b], ui[b], ud[b], n[b]
         cur = self.main_ing[ua]
