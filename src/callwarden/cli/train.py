@@ -127,6 +127,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--objective must be 'precision' or 'f1', not {objective!r}") from exc
         if not 0 < target_precision < 1:
             raise InputError("--target-precision must be between 0 and 1")
+        if partial_days_s < 0:
+            raise InputError("--partial-days-s must be 0 (off) or a positive interval")
         if heavy_weight is not None and not heavy_weight > 0:
             raise InputError("--heavy-weight must be a positive number (1 = no extra weight)")
         config = _config(
@@ -144,8 +146,6 @@ def register(app: typer.Typer) -> None:
             data = cdr_dataset(table, label_table)
             extra["registry_used"] = registry is not None
             extra["days"] = sorted(set(table["day"].to_pylist()))
-            if partial_days_s < 0:
-                raise InputError("--partial-days-s must be 0 (off) or a positive interval")
             if partial_days_s > 0:
                 data = _with_partial_days(data, cdrs, registry, label_table, partial_days_s)
             extra["partial_days_s"] = partial_days_s
