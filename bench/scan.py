@@ -107,16 +107,14 @@ def profile_statements(
     """Run the cascade's statements once more with DuckDB's profiler; print the slowest."""
     import json
 
-    from callwarden.cli._detect_io import _province_of
-    from callwarden.features.duckdb_backend import columns_of, connection, register_number_facts
+    from callwarden.cli._detect_io import number_facts
+    from callwarden.features.duckdb_backend import columns_of, connection
     from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf
     from callwarden.features.staged import build_staged
-    from callwarden.numbers import AllocationRegistry
 
     folder.mkdir(parents=True, exist_ok=True)
     with connection(threads=len(os.sched_getaffinity(0))) as con:
-        allocated = AllocationRegistry.from_csv(registry_csv).is_allocated_array
-        facts, regions = register_number_facts(con, relation, allocated, _province_of)
+        facts, regions = number_facts(con, relation, registry_csv)
         q = build_staged(
             relation, AsOf(day), present_columns=columns_of(con, relation),
             min_attempts=max(1, min_attempts), caller_facts=facts, home_regions=regions,
@@ -174,7 +172,7 @@ def main() -> None:
     import pyarrow as pa
 
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.cli._detect_io import _province_of
+    from callwarden.cli._detect_io import _province_of, number_facts
     from callwarden.detect.cascade import MIN_ATTEMPTS, scan_table
     from callwarden.detect.compiled import compile_model
     from callwarden.detect.io import load_model
@@ -182,7 +180,6 @@ def main() -> None:
         compute_features,
         connection,
         local_days,
-        register_number_facts,
     )
     from callwarden.features.reference import reference_features
     from callwarden.features.sql import AsOf
@@ -216,10 +213,9 @@ def main() -> None:
 
         def features() -> pa.Table:
             t = time.perf_counter()
-            allocated = None
-            if registry_csv.is_file():
-                allocated = AllocationRegistry.from_csv(registry_csv).is_allocated_array
-            facts, regions = register_number_facts(con, relation, allocated, _province_of)
+            facts, regions = number_facts(
+                con, relation, registry_csv if registry_csv.is_file() else None
+            )
             lookups["s"] = time.perf_counter() - t
             return compute_features(
                 con,

@@ -45,21 +45,25 @@ def cdr_features(
 ) -> pa.Table:
     """Features for each as-of day of the CDRs (all days when ``days`` is None)."""
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.features.duckdb_backend import (
-        connection,
-        feature_days,
-        register_number_facts,
-    )
+    from callwarden.features.duckdb_backend import connection, feature_days
 
     relation = cdr_relation_sql(cdrs)
     with connection(threads=threads) as con:
-        allocated = None
-        if registry is not None:
-            from callwarden.numbers import AllocationRegistry
-
-            allocated = AllocationRegistry.from_csv(registry).is_allocated_array
-        facts, regions = register_number_facts(con, relation, allocated, _province_of)
+        facts, regions = number_facts(con, relation, registry)
         return feature_days(con, relation, days, caller_facts=facts, home_regions=regions)
+
+
+def number_facts(con: Any, relation: str, registry: Path | None) -> tuple[Any, Any]:
+    """Register the callers' allocation flags (from ``registry``, if given) and home
+    provinces on ``con``: the ``caller_facts`` and ``home_regions`` the feature SQL joins."""
+    from callwarden.features.duckdb_backend import register_number_facts
+
+    allocated = None
+    if registry is not None:
+        from callwarden.numbers import AllocationRegistry
+
+        allocated = AllocationRegistry.from_csv(registry).is_allocated_array
+    return register_number_facts(con, relation, allocated, _province_of)
 
 
 def _province_of(numbers: pa.Array) -> pa.Array:

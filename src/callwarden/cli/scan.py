@@ -88,22 +88,13 @@ def run_scan(
 def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int) -> Any:
     """The as-of day's feature table (with ``scored`` when the cascade is on)."""
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.cli._detect_io import _province_of
-    from callwarden.features.duckdb_backend import (
-        compute_features,
-        connection,
-        register_number_facts,
-    )
+    from callwarden.cli._detect_io import number_facts
+    from callwarden.features.duckdb_backend import compute_features, connection
     from callwarden.features.sql import AsOf
 
     relation = cdr_relation_sql(cdrs)
     with connection() as con:
-        allocated = None
-        if registry is not None:
-            from callwarden.numbers import AllocationRegistry
-
-            allocated = AllocationRegistry.from_csv(registry).is_allocated_array
-        facts, regions = register_number_facts(con, relation, allocated, _province_of)
+        facts, regions = number_facts(con, relation, registry)
         return compute_features(
             con,
             relation,
