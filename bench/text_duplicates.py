@@ -67,19 +67,18 @@ def conflicts(jac: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str
 
 
 def main() -> None:
-    import pandas as pd
+    from text import load  # bench/text.py: the same rows the text benchmark reads
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=ROOT / ".." / "shared" / "data")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.8, 0.9])
     args = ap.parse_args()
-    path = args.data / "cn_fraud_texts" / "dev.csv"
-    if not path.exists():
-        print(f"{path} not found; nothing to do")
+    got = load(args.data, "cn_fraud_texts")
+    if got is None:
+        print(f"{args.data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df = df[df["class_name"] != "normal"]
-    texts, labels = df["text"].tolist(), df["class_name"].to_numpy()
+    fraud = [(t, c) for t, c in zip(got[0], got[1], strict=True) if c != "normal"]
+    texts, labels = [t for t, _ in fraud], np.array([c for _, c in fraud])
     jac = jaccard_matrix(texts)
     best = jac.max(axis=1)
     print(f"{len(texts)} fraud texts; nearest other text's Jaccard: median {np.median(best):.3f}")

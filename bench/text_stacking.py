@@ -179,10 +179,11 @@ def meta_predict(kind: str, a: np.ndarray, ya: np.ndarray, b: np.ndarray) -> np.
 
 
 def main() -> None:
-    import pandas as pd
     from sklearn.feature_selection import chi2
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
+
+    from text import load  # bench/text.py: the same rows the text benchmark reads
 
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser(description=__doc__)
@@ -191,15 +192,14 @@ def main() -> None:
     ap.add_argument("--chi2", type=int, nargs="+", default=[300, 1000])
     ap.add_argument("--rows", type=int, default=0, help="a random subset, for a smoke run")
     args = ap.parse_args()
-    path = args.data / "cn_fraud_texts" / "dev.csv"
-    if not path.exists():
-        print(f"{path} not found; nothing to do")
+    got = load(args.data, "cn_fraud_texts")
+    if got is None:
+        print(f"{args.data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    texts, y = got[0], np.array(got[1], dtype=str)
     if args.rows:
-        df = df.sample(n=min(args.rows, len(df)), random_state=0)
-    texts = df["text"].tolist()
-    y = df["class_name"].to_numpy().astype(str)
+        pick = np.sort(np.random.default_rng(0).permutation(len(texts))[: args.rows])
+        texts, y = [texts[i] for i in pick], y[pick]
     classes = np.unique(y)
     fraud = [c for c in classes if c != "normal"]
     inputs = {
