@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,14 +23,19 @@ def _two_days(seed: int) -> pa.Table:
     return pa.concat_tables([today, before.set_column(0, "start_time", shifted)])
 
 
-def _features(table: pa.Table, min_attempts: int) -> pa.Table:
+def _register(con: Any, table: pa.Table) -> None:
+    """The CDRs as ``cdr`` and registry facts as ``facts`` (every 7th number unallocated)."""
     numbers = sorted(set(table["caller"].to_pylist()) | set(table["callee"].to_pylist()))
     facts = pa.table(
         {"number": numbers, "unallocated": [int(i % 7 == 0) for i in range(len(numbers))]}
     )
+    con.register("cdr", table)
+    con.register("facts", facts)
+
+
+def _features(table: pa.Table, min_attempts: int) -> pa.Table:
     with connection(threads=2) as con:
-        con.register("cdr", table)
-        con.register("facts", facts)
+        _register(con, table)
         return compute_features(
             con, "cdr", AsOf(DAY), caller_facts="facts", min_attempts=min_attempts
         )
@@ -68,13 +75,8 @@ def test_staged_statements_equal_the_single_cascade_query() -> None:
 
     table = _two_days(2)
     staged = _features(table, 17)
-    numbers = sorted(set(table["caller"].to_pylist()) | set(table["callee"].to_pylist()))
-    facts = pa.table(
-        {"number": numbers, "unallocated": [int(i % 7 == 0) for i in range(len(numbers))]}
-    )
     with connection(threads=2) as con:
-        con.register("cdr", table)
-        con.register("facts", facts)
+        _register(con, table)
         sql = build_query(
             "cdr", AsOf(DAY), present_columns=columns_of(con, "cdr"), caller_facts="facts",
             min_attempts=17,
