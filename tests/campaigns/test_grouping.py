@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from callwarden.campaigns.build import build_campaigns
@@ -67,15 +69,20 @@ def _two_ops_one_list(day: Day, numbers: int = 12) -> tuple[list[str], list[str]
     return a, b
 
 
+def _assert_two_campaigns(res: Any, a: list[str], b: list[str]) -> None:
+    """Each side's numbers all in one campaign, and the two campaigns differ."""
+    ca = {res.number_campaign.get(n) for n in a}
+    cb = {res.number_campaign.get(n) for n in b}
+    assert len(ca) == 1 and len(cb) == 1 and None not in ca | cb
+    assert ca != cb
+
+
 def test_two_trunk_accounts_on_one_list_and_ingress_are_two_campaigns(day: Day) -> None:
     a, b = _two_ops_one_list(day)
     _pai(day, a, "+864001111111")
     _pai(day, b, "+864002222222")
     res = build_campaigns(day.table())
-    ca = {res.number_campaign.get(n) for n in a}
-    cb = {res.number_campaign.get(n) for n in b}
-    assert len(ca) == 1 and len(cb) == 1 and None not in ca | cb
-    assert ca != cb
+    _assert_two_campaigns(res, a, b)
 
 
 def test_without_identities_short_hand_over_chains_share_one_campaign(day: Day) -> None:
@@ -91,10 +98,7 @@ def test_without_identities_two_long_hand_over_chains_are_two_campaigns(day: Day
     # seconds (next entries); the other operation dials the same entries hours later.
     a, b = _two_ops_one_list(day, numbers=25)
     res = build_campaigns(day.table())
-    ca = {res.number_campaign.get(n) for n in a}
-    cb = {res.number_campaign.get(n) for n in b}
-    assert len(ca) == 1 and len(cb) == 1 and None not in ca | cb
-    assert ca != cb
+    _assert_two_campaigns(res, a, b)
 
 
 def test_one_identity_keeps_one_operation_whole_across_chains(day: Day) -> None:
