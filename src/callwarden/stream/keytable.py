@@ -59,7 +59,7 @@ class KeyTable:
         return self._live
 
     def get(self, key: int, default: int = -1) -> int:
-        if self._fast is not None and self.index is None:
+        if self._fast is not None:
             try:
                 v = int(self._fast.get_item(key))  # one key, ~0.1 µs: no array round trip
             except (KeyError, OverflowError):

@@ -78,12 +78,13 @@ def snapshot_rows(
             before = len(recorder.rows)
             n = super().refresh(slots, now)
             if len(recorder.rows) > before:
+                # refresh stamps the slots it scored with ``now``, in slot order: the order
+                # of the rows the recorder just kept
                 st = self.state
-                moved = np.flatnonzero(
-                    self.v_time[: len(st.key)] == (st.now if now is None else now)
-                )
+                when = st.now if now is None else now
+                moved = np.flatnonzero(self.v_time[: len(st.key)] == when)
                 keys.append(st.key[moved])
-                times.append(np.full(len(moved), int(st.now if now is None else now)))
+                times.append(np.full(len(moved), int(when)))
             return n
 
     cfg = E.EngineConfig(batch_s=interval_s, max_batch_calls=1 << 30, rescore_growth=1.0)
