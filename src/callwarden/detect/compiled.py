@@ -25,14 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from callwarden.cache import cache_dir as shared_cache_dir
 from callwarden.detect.model import TrainedModel
 
 log = logging.getLogger(__name__)
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "callwarden" / "lleaves"
+    return shared_cache_dir("lleaves")
 
 
 #: Below this many rows LightGBM scores faster than compiling (a few seconds per new model).

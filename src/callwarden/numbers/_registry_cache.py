@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from callwarden.cache import cache_dir as shared_cache_dir
+
 log = logging.getLogger(__name__)
 
 #: Bumped when the arrays' meaning changes, so old cache files are not read.
@@ -26,8 +28,7 @@ _FORMAT = "1"
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "callwarden" / "registry"
+    return shared_cache_dir("registry")
 
 
 def enabled() -> bool:
@@ -54,6 +55,7 @@ def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
 
 def save(path: Path, numbers: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
     """Write atomically (a half-written file is never read); failures only log."""
+    tmp = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -61,4 +63,6 @@ def save(path: Path, numbers: np.ndarray, starts: np.ndarray, ends: np.ndarray) 
             np.savez(f, numbers=numbers, starts=starts, ends=ends)
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)  # a disk-full write leaves no stray file
         log.debug("registry cache not written (%s): %s", path, exc)
