@@ -108,16 +108,17 @@ def profile_statements(
     import json
 
     from callwarden.cli._detect_io import number_facts
-    from callwarden.features.duckdb_backend import columns_of, connection
+    from callwarden.features.duckdb_backend import columns_of, connection, has_history
     from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf
     from callwarden.features.staged import build_staged
 
     folder.mkdir(parents=True, exist_ok=True)
     with connection(threads=len(os.sched_getaffinity(0))) as con:
-        facts, regions = number_facts(con, relation, registry_csv)
+        facts, regions = number_facts(con, relation, registry_csv, AsOf(day))
         q = build_staged(
             relation, AsOf(day), present_columns=columns_of(con, relation),
             min_attempts=max(1, min_attempts), caller_facts=facts, home_regions=regions,
+            with_history=has_history(con, relation, AsOf(day)),
         )  # fmt: skip
         statements = [
             ("calls", f"CREATE TEMP TABLE {CALLS_TABLE} AS {q.calls}"),
@@ -214,7 +215,10 @@ def main() -> None:
         def features() -> pa.Table:
             t = time.perf_counter()
             facts, regions = number_facts(
-                con, relation, registry_csv if registry_csv.is_file() else None
+                con,
+                relation,
+                registry_csv if registry_csv.is_file() else None,
+                AsOf(day) if min_attempts > 0 else None,
             )
             lookups["s"] = time.perf_counter() - t
             return compute_features(

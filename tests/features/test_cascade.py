@@ -92,3 +92,56 @@ def test_staged_statements_equal_the_single_cascade_query() -> None:
         np.testing.assert_array_equal(a[scored], b[scored], err_msg=name)
     for name in ("attempts_by_caller_1d", "unallocated_by_caller_1d"):
         assert single[name].equals(staged[name]), name
+
+
+def _same_rows(a: pa.Table, b: pa.Table) -> None:
+    """Equal tables, NaN equal to NaN."""
+    assert a.schema.equals(b.schema) and a["number"].equals(b["number"])
+    for name in a.column_names:
+        x = a[name].to_numpy(zero_copy_only=False)
+        y = b[name].to_numpy(zero_copy_only=False)
+        if x.dtype.kind == "f":
+            np.testing.assert_array_equal(x, y, err_msg=name)
+        else:
+            assert a[name].equals(b[name]), name
+
+
+@pytest.mark.parametrize("inflate", [False, True])
+def test_day_calls_flag_reads_the_same_calls(inflate: bool) -> None:
+    """With the day's calls counted in ``caller_facts`` the scored callers' calls are read
+    through the per-call ``act`` flag, not copied: the same rows. The flag may over-select
+    (the count is an upper bound, and history-only unallocated numbers get it): inflated
+    counts must not change a value either."""
+    from callwarden.features.duckdb_backend import register_number_facts
+    from callwarden.features.sql import day_calls_column
+
+    table, col = _two_days(3), day_calls_column(AsOf(DAY))
+    with connection(threads=2) as con:
+        _register(con, table)
+        unalloc = {
+            r[0] for r in con.sql("SELECT number FROM facts WHERE unallocated = 1").fetchall()
+        }
+
+        def is_allocated(numbers: pa.Array) -> np.ndarray:
+            return np.array([n not in unalloc for n in numbers.to_pylist()])
+
+        facts, regions = register_number_facts(
+            con, "cdr", is_allocated, lambda a: pa.nulls(len(a), pa.string()), AsOf(DAY)
+        )
+        assert facts is not None and col in con.sql(f"SELECT * FROM {facts}").columns
+        if inflate:  # every third number counted as busy
+            con.execute(
+                f"CREATE TABLE facts_x AS SELECT number, unallocated, {col} + "
+                f"CASE WHEN hash(number) % 3 = 0 THEN 100 ELSE 0 END AS {col} FROM {facts}"
+            )
+            facts = "facts_x"
+        con.execute(f"CREATE VIEW facts_plain AS SELECT number, unallocated FROM {facts}")
+        out = [
+            compute_features(
+                con, "cdr", AsOf(DAY), caller_facts=f, home_regions=regions, min_attempts=17
+            )
+            for f in ("facts_plain", facts)
+        ]
+    scored = out[0]["scored"].to_numpy(zero_copy_only=False)
+    assert 0 < scored.sum() < len(scored)
+    _same_rows(*out)

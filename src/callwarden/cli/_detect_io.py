@@ -53,9 +53,12 @@ def cdr_features(
         return feature_days(con, relation, days, caller_facts=facts, home_regions=regions)
 
 
-def number_facts(con: Any, relation: str, registry: Path | None) -> tuple[Any, Any]:
+def number_facts(
+    con: Any, relation: str, registry: Path | None, as_of: Any = None
+) -> tuple[Any, Any]:
     """Register the callers' allocation flags (from ``registry``, if given) and home
-    provinces on ``con``: the ``caller_facts`` and ``home_regions`` the feature SQL joins."""
+    provinces on ``con``: the ``caller_facts`` and ``home_regions`` the feature SQL joins.
+    ``as_of`` (an ``AsOf``, scan's one day) also counts each caller's calls that day."""
     from callwarden.features.duckdb_backend import register_number_facts
 
     allocated = None
@@ -63,7 +66,7 @@ def number_facts(con: Any, relation: str, registry: Path | None) -> tuple[Any, A
         from callwarden.numbers import AllocationRegistry
 
         allocated = AllocationRegistry.from_csv(registry).is_allocated_array
-    return register_number_facts(con, relation, allocated, _province_of)
+    return register_number_facts(con, relation, allocated, _province_of, as_of)
 
 
 def _province_of(numbers: pa.Array) -> pa.Array:

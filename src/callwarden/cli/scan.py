@@ -94,7 +94,7 @@ def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int
 
     relation = cdr_relation_sql(cdrs)
     with connection() as con:
-        facts, regions = number_facts(con, relation, registry)
+        facts, regions = number_facts(con, relation, registry, AsOf(day) if min_attempts else None)
         return compute_features(
             con,
             relation,

@@ -24,7 +24,9 @@ from callwarden.features.sql import (
     HOME_PREFIX,
     INPUT_COLUMNS,
     AsOf,
+    _ts,
     build_query,
+    day_calls_column,
 )
 from callwarden.features.staged import StagedQuery, build_staged
 
@@ -48,13 +50,17 @@ def connection(
         con.close()
 
 
-def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
-    """The column names of a relation; an ``InputError`` if it cannot be read."""
+def columns_of(con: duckdb.DuckDBPyConnection, relation: str, check: bool = True) -> set[str]:
+    """The canonical CDR columns of a relation; an ``InputError`` if it cannot be read.
+
+    ``check=False``: every column name of any relation, without the CDR checks."""
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
         raise InputError(f"cannot read CDRs from {relation}: {exc}") from exc
     names = {r[0] for r in rows}
+    if not check:
+        return names
     missing = [c for c in ("start_time", "caller", "callee", "duration_s") if c not in names]
     if missing:
         raise InputError(f"CDRs lack required column(s) {', '.join(missing)} (canonical schema)")
@@ -118,19 +124,56 @@ def register_number_facts(
     relation: str,
     is_allocated: Callable[[pa.Array], np.ndarray] | None,
     province_of: Callable[[pa.Array], pa.Array],
+    as_of: AsOf | None = None,
+    name: str = "cw_caller_facts",
 ) -> tuple[str | None, str]:
     """Both look-ups over the distinct callers, collected in one pass over the CDRs.
 
     Returns ``(caller_facts, home_regions)`` for ``compute_features`` (``caller_facts`` is
     None without a registry). The CDRs are read once; the look-ups then see each distinct
     caller (registry) or prefix (归属地) once, not each call.
+
+    With ``as_of`` (scan's one day) the same pass counts each caller's calls on that day, a
+    column of ``caller_facts`` named by ``day_calls_column`` (``unallocated`` is NULL there
+    without a registry): the activity cascade then picks its callers' calls by a flag.
     """
+    counted = ""
+    if as_of is not None:
+        counted = (
+            f", COUNT(*) FILTER (WHERE start_time >= {_ts(DUCKDB, as_of.day_start)} AND "
+            f"start_time < {_ts(DUCKDB, as_of.day_end)}) AS {day_calls_column(as_of)}"
+        )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT DISTINCT caller "
-        f"FROM {relation} WHERE caller IS NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT caller{counted} "
+        f"FROM {relation} WHERE caller IS NOT NULL GROUP BY caller"
     )
-    facts = register_caller_facts(con, "cw_callers", is_allocated) if is_allocated else None
+    facts = None
+    if as_of is not None:
+        # Sorted, for the registry's binary searches (see register_caller_facts).
+        callers = con.sql("SELECT * FROM cw_callers ORDER BY caller").to_arrow_table()
+        numbers = callers["caller"].combine_chunks()
+        unallocated = (
+            pa.array((~np.asarray(is_allocated(numbers), dtype=bool)).astype(np.int32))
+            if is_allocated
+            else pa.nulls(len(numbers), pa.int32())
+        )
+        cols = {"number": numbers, "unallocated": unallocated}
+        cols[day_calls_column(as_of)] = callers[day_calls_column(as_of)].combine_chunks()
+        con.register(name, pa.table(cols))
+        facts = name
+    elif is_allocated:
+        facts = register_caller_facts(con, "cw_callers", is_allocated, name)
     return facts, register_home_regions(con, "cw_callers", province_of)
+
+
+def has_history(con: duckdb.DuckDBPyConnection, relation: str, as_of: AsOf) -> bool:
+    """Whether the CDRs hold calls in the look-back days before the as-of day (else the
+    7-day features are the 1-day ones)."""
+    ((earliest,),) = con.execute(
+        f"SELECT MIN(start_time) FROM {relation} WHERE start_time >= "
+        f"CAST('{as_of.history_start:%Y-%m-%d %H:%M:%S}+00:00' AS TIMESTAMPTZ)"
+    ).fetchall()
+    return earliest is not None and earliest < as_of.day_start
 
 
 def compute_features(
@@ -149,12 +192,12 @@ def compute_features(
     Rows then come scored first, each part in number order (otherwise in number order).
     """
     present = columns_of(con, relation)
-    ((earliest,),) = con.execute(
-        f"SELECT MIN(start_time) FROM {relation} WHERE start_time >= "
-        f"CAST('{as_of.history_start:%Y-%m-%d %H:%M:%S}+00:00' AS TIMESTAMPTZ)"
-    ).fetchall()
-    with_history = earliest is not None and earliest < as_of.day_start
+    with_history = has_history(con, relation, as_of)
     if min_attempts > 0:
+        # Without a count of this day the scored callers' calls are copied out instead.
+        day_calls: str | None = day_calls_column(as_of)
+        if caller_facts is None or day_calls not in columns_of(con, caller_facts, check=False):
+            day_calls = None
         staged = build_staged(
             relation,
             as_of,
@@ -164,6 +207,7 @@ def compute_features(
             home_regions=home_regions,
             with_history=with_history,
             dialect=DUCKDB,
+            day_calls=day_calls,
         )
         table = _cascade(con, staged)
     else:

@@ -53,13 +53,22 @@ def build_staged(
     with_history: bool = True,
     dialect: Dialect = DUCKDB,
     features: tuple[Feature, ...] = FEATURES,
+    day_calls: str | None = None,
 ) -> StagedQuery:
-    """``build_query(min_attempts=...)`` split into the statements of ``StagedQuery``."""
+    """``build_query(min_attempts=...)`` split into the statements of ``StagedQuery``.
+
+    ``day_calls``: a column of ``caller_facts`` that counts each number's calls on the as-of
+    day (``sql.day_calls_column``; the look-ups' pass over the callers gives it almost free).
+    The per-call table then flags the calls of every number that may be scored (``act``), and
+    the features statement reads the scored callers' calls through that flag instead of
+    copying them (~2 CPU-s of the 10 M-CDR day's ~18 in that statement).
+    """
     if min_attempts <= 0:
         raise ValueError("build_staged is the activity cascade: min_attempts must be positive")
+    act = (day_calls, min_attempts) if day_calls else None
     call_ctes = _call_ctes(
         relation, as_of, present_columns, caller_facts, home_regions, with_history, dialect,
-        features,
+        features, act,
     )  # fmt: skip
     day0 = dialect.epoch_s.format(_ts(dialect, as_of.day_start))
     feats = build_query(
@@ -73,6 +82,7 @@ def build_staged(
         features=features,
         min_attempts=min_attempts,
         stage=True,
+        prefiltered=act is not None,
     )
     return StagedQuery(
         calls=dialect.expand("WITH " + ",\n".join(call_ctes) + "\nSELECT * FROM plain"),
