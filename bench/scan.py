@@ -108,7 +108,12 @@ def profile_statements(
     import json
 
     from callwarden.cli._detect_io import number_facts
-    from callwarden.features.duckdb_backend import columns_of, connection, has_history
+    from callwarden.features.duckdb_backend import (
+        columns_of,
+        connection,
+        day_calls_in,
+        has_history,
+    )
     from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf
     from callwarden.features.staged import build_staged
 
@@ -119,6 +124,7 @@ def profile_statements(
             relation, AsOf(day), present_columns=columns_of(con, relation),
             min_attempts=max(1, min_attempts), caller_facts=facts, home_regions=regions,
             with_history=has_history(con, relation, AsOf(day)),
+            day_calls=day_calls_in(con, facts, AsOf(day)),
         )  # fmt: skip
         statements = [
             ("calls", f"CREATE TEMP TABLE {CALLS_TABLE} AS {q.calls}"),

@@ -176,6 +176,18 @@ def has_history(con: duckdb.DuckDBPyConnection, relation: str, as_of: AsOf) -> b
     return earliest is not None and earliest < as_of.day_start
 
 
+def day_calls_in(
+    con: duckdb.DuckDBPyConnection, caller_facts: str | None, as_of: AsOf
+) -> str | None:
+    """The column of ``caller_facts`` that counts the as-of day's calls, if it has one
+    (``register_number_facts`` with ``as_of``); without it the cascade copies the scored
+    callers' calls out instead of reading them through a flag."""
+    column = day_calls_column(as_of)
+    if caller_facts is None or column not in columns_of(con, caller_facts, check=False):
+        return None
+    return column
+
+
 def compute_features(
     con: duckdb.DuckDBPyConnection,
     relation: str,
@@ -194,10 +206,6 @@ def compute_features(
     present = columns_of(con, relation)
     with_history = has_history(con, relation, as_of)
     if min_attempts > 0:
-        # Without a count of this day the scored callers' calls are copied out instead.
-        day_calls: str | None = day_calls_column(as_of)
-        if caller_facts is None or day_calls not in columns_of(con, caller_facts, check=False):
-            day_calls = None
         staged = build_staged(
             relation,
             as_of,
@@ -207,7 +215,7 @@ def compute_features(
             home_regions=home_regions,
             with_history=with_history,
             dialect=DUCKDB,
-            day_calls=day_calls,
+            day_calls=day_calls_in(con, caller_facts, as_of),
         )
         table = _cascade(con, staged)
     else:
