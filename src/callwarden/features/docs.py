@@ -68,8 +68,14 @@ NULL elsewhere. Training never uses the cascade. DuckDB runs it as four statemen
 (`features/staged.py`, `build_staged`): the per-call relation and the day's callers are materialised as temporary
 tables once, the features statement returns the scored callers' rows only, and a last one the
 unscored callers' narrow rows, so the unscored majority never goes through the wide joins and
-result. The same query as one statement (`build_query(min_attempts=N)`) gives the same rows
-for Spark. Why N = 5 and what it saves: [detection.md](detection.md#scan-throughput).
+result. When scan's look-up pass has also counted each caller's calls of the day (a column
+of the registry facts, `sql.day_calls_column`), the per-call table carries a flag `act` on
+every call of a number that may be scored, and the features statement reads the scored
+callers' calls through that flag instead of copying them out by a semi-join; the flag may
+take in a few more numbers (the count is an upper bound), which only adds rows that are
+dropped, never changes a value. The same query as one statement (`build_query(min_attempts=N)`)
+gives the same rows for Spark. Why N = 5 and what it saves:
+[detection.md](detection.md#scan-throughput).
 
 ## Per-call columns
 
