@@ -166,8 +166,9 @@ class AllocationRegistry:
         """Boolean NumPy array: True where the number is listed or inside a listed range.
 
         The keys are searched in ascending order, so the binary searches walk the registry's
-        arrays in order: on 2.6 M callers in no particular order, 2.6 s in input order, ~0.3 s
-        sorted (the int64 sort included; cheaper than handing in sorted strings).
+        arrays in order: for 2.6 M callers in no particular order the two searches took 1.8
+        CPU-s in input order, the whole call 0.66 with the int64 sort (cheaper than handing
+        in strings sorted by the engine).
         """
         keys, ok = _keys(e164)
         order = np.argsort(keys, kind="stable")
