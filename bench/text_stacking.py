@@ -178,12 +178,37 @@ def meta_predict(kind: str, a: np.ndarray, ya: np.ndarray, b: np.ndarray) -> np.
     return np.asarray(m.fit(a, ya).predict(b))
 
 
+def fraud_inputs(
+    data: Path, rows: int = 0
+) -> tuple[list[str], np.ndarray, np.ndarray, list[str], dict[str, np.ndarray]] | None:
+    """The cn texts, their labels, the classes, the fraud kinds and each block's input texts
+    (whole text, opening, closing, self-introduction, the rest); ``rows`` > 0 takes a random
+    subset for a smoke run. None when the data is absent."""
+    from text import load  # bench/text.py: the same rows the text benchmark reads
+
+    got = load(data, "cn_fraud_texts")
+    if got is None:
+        return None
+    texts, y = got[0], np.array(got[1], dtype=str)
+    if rows:
+        pick = np.sort(np.random.default_rng(0).permutation(len(texts))[:rows])
+        texts, y = [texts[i] for i in pick], y[pick]
+    classes = np.unique(y)
+    split = [identity_and_story(t) for t in texts]
+    inputs = {
+        "text": np.array(texts, dtype=object),
+        "head": np.array([opening(t) for t in texts], dtype=object),
+        "tail": np.array([t[-TAIL_CHARS:] for t in texts], dtype=object),
+        "ident": np.array([i for i, _ in split], dtype=object),
+        "story": np.array([s for _, s in split], dtype=object),
+    }
+    return texts, y, classes, [c for c in classes if c != "normal"], inputs
+
+
 def main() -> None:
     from sklearn.feature_selection import chi2
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
-
-    from text import load  # bench/text.py: the same rows the text benchmark reads
 
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser(description=__doc__)
@@ -192,24 +217,11 @@ def main() -> None:
     ap.add_argument("--chi2", type=int, nargs="+", default=[300, 1000])
     ap.add_argument("--rows", type=int, default=0, help="a random subset, for a smoke run")
     args = ap.parse_args()
-    got = load(args.data, "cn_fraud_texts")
+    got = fraud_inputs(args.data, args.rows)
     if got is None:
         print(f"{args.data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return
-    texts, y = got[0], np.array(got[1], dtype=str)
-    if args.rows:
-        pick = np.sort(np.random.default_rng(0).permutation(len(texts))[: args.rows])
-        texts, y = [texts[i] for i in pick], y[pick]
-    classes = np.unique(y)
-    fraud = [c for c in classes if c != "normal"]
-    inputs = {
-        "text": np.array(texts, dtype=object),
-        "head": np.array([opening(t) for t in texts], dtype=object),
-        "tail": np.array([t[-TAIL_CHARS:] for t in texts], dtype=object),
-    }
-    split = [identity_and_story(t) for t in texts]
-    inputs["ident"] = np.array([i for i, _ in split], dtype=object)
-    inputs["story"] = np.array([s for _, s in split], dtype=object)
+    texts, y, classes, fraud, inputs = got
     sents = sentences(texts)
     recipes: dict[str, tuple[list[str], str, int]] = {
         **{f"single {n}": ([n], "argmax", 0) for n in (*BASES, "smean", "smax")},

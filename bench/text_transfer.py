@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from callwarden.screening.textmodel import opening, word_tokens  # noqa: E402
+from callwarden.screening.textmodel import word_tokens  # noqa: E402
 from callwarden.screening.vectorize import HashedCharTfidf, WordTfidf  # noqa: E402
-from text_stacking import BLOCKS, TAIL_CHARS, identity_and_story, svm_scores  # noqa: E402
+from text_stacking import BLOCKS, fraud_inputs, svm_scores  # noqa: E402
 
 INNER = 5
 N_CHI2 = 1000
@@ -225,8 +225,6 @@ def main() -> None:
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
 
-    from text import load  # bench/text.py: the same rows the text benchmark reads
-
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=ROOT / ".." / "shared" / "data")
@@ -240,24 +238,11 @@ def main() -> None:
     )
     ap.add_argument("--rows", type=int, default=0, help="a random subset, for a smoke run")
     args = ap.parse_args()
-    got = load(args.data, "cn_fraud_texts")
+    got = fraud_inputs(args.data, args.rows)
     if got is None:
         print(f"{args.data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return
-    texts, y = got[0], np.array(got[1], dtype=str)
-    if args.rows:
-        pick = np.sort(np.random.default_rng(0).permutation(len(texts))[: args.rows])
-        texts, y = [texts[i] for i in pick], y[pick]
-    classes = np.unique(y)
-    fraud = [c for c in classes if c != "normal"]
-    split = [identity_and_story(t) for t in texts]
-    inputs = {
-        "text": np.array(texts, dtype=object),
-        "head": np.array([opening(t) for t in texts], dtype=object),
-        "tail": np.array([t[-TAIL_CHARS:] for t in texts], dtype=object),
-        "ident": np.array([i for i, _ in split], dtype=object),
-        "story": np.array([s for _, s in split], dtype=object),
-    }
+    texts, y, classes, fraud, inputs = got
     t0 = time.perf_counter()
     dtexts, dy = load_dialogues(args.data)
     if args.single_only:
