@@ -156,14 +156,11 @@ def fold_scores(
     return oof, test, xa, xb
 
 
-def meta_predict(kind: str, a: np.ndarray, ya: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if kind == "lr":
-        from sklearn.linear_model import LogisticRegression
-
-        return np.asarray(LogisticRegression(C=1.0, max_iter=3000).fit(a, ya).predict(b))
+def meta_booster(seed: int) -> Any:
+    """The meta model's LightGBM with its fixed parameters (not tuned on any fold)."""
     import lightgbm as lgb
 
-    m = lgb.LGBMClassifier(
+    return lgb.LGBMClassifier(
         n_estimators=300,
         learning_rate=0.05,
         num_leaves=15,
@@ -173,8 +170,16 @@ def meta_predict(kind: str, a: np.ndarray, ya: np.ndarray, b: np.ndarray) -> np.
         colsample_bytree=0.5,
         verbose=-1,
         n_jobs=1,
-        random_state=0,
+        random_state=seed,
     )
+
+
+def meta_predict(kind: str, a: np.ndarray, ya: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if kind == "lr":
+        from sklearn.linear_model import LogisticRegression
+
+        return np.asarray(LogisticRegression(C=1.0, max_iter=3000).fit(a, ya).predict(b))
+    m = meta_booster(seed=0)
     return np.asarray(m.fit(a, ya).predict(b))
 
 

@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from callwarden.screening.textmodel import word_tokens  # noqa: E402
 from callwarden.screening.vectorize import HashedCharTfidf, WordTfidf  # noqa: E402
-from text_stacking import BLOCKS, fraud_inputs, svm_scores  # noqa: E402
+from text_stacking import BLOCKS, fraud_inputs, meta_booster, svm_scores  # noqa: E402
 
 INNER = 5
 N_CHI2 = 1000
@@ -156,20 +156,7 @@ def cue_features(
 
 def booster(a: np.ndarray, ya: np.ndarray, b: np.ndarray, seed: int) -> np.ndarray:
     """Class probabilities of LightGBM (the fixed parameters of text_stacking.py)."""
-    import lightgbm as lgb
-
-    m = lgb.LGBMClassifier(
-        n_estimators=300,
-        learning_rate=0.05,
-        num_leaves=15,
-        min_child_samples=10,
-        subsample=0.8,
-        subsample_freq=1,
-        colsample_bytree=0.5,
-        verbose=-1,
-        n_jobs=1,
-        random_state=seed,
-    )
+    m = meta_booster(seed)
     return np.asarray(m.fit(a, ya).predict_proba(b))
 
 
