@@ -89,9 +89,21 @@ def register_caller_facts(
     """
     callers = con.sql(f"SELECT DISTINCT caller AS number FROM {relation} WHERE caller IS NOT NULL")
     numbers = callers.to_arrow_table()["number"].combine_chunks()
-    unallocated = (~np.asarray(is_allocated(numbers), dtype=bool)).astype(np.int32)
-    con.register(name, pa.table({"number": numbers, "unallocated": unallocated}))
+    con.register(
+        name, pa.table({"number": numbers, "unallocated": _unallocated(numbers, is_allocated)})
+    )
     return name
+
+
+def _unallocated(
+    numbers: pa.Array, is_allocated: Callable[[pa.Array], np.ndarray] | None
+) -> pa.Array:
+    """1 where the registry does not list the number, else 0; NULL without a registry.
+
+    (The numbers may come in any order: the registry sorts the keys it searches.)"""
+    if is_allocated is None:
+        return pa.nulls(len(numbers), pa.int32())
+    return pa.array((~np.asarray(is_allocated(numbers), dtype=bool)).astype(np.int32))
 
 
 def register_home_regions(
@@ -144,21 +156,14 @@ def register_number_facts(
         f"FROM {relation} WHERE caller IS NOT NULL GROUP BY caller"
     )
     facts = None
-    if as_of is not None:
-        # (Unsorted: the registry sorts the integer keys it searches, which is cheaper.)
+    if is_allocated is not None or as_of is not None:
         callers = con.sql("SELECT * FROM cw_callers").to_arrow_table()
         numbers = callers["caller"].combine_chunks()
-        unallocated = (
-            pa.array((~np.asarray(is_allocated(numbers), dtype=bool)).astype(np.int32))
-            if is_allocated
-            else pa.nulls(len(numbers), pa.int32())
-        )
-        cols = {"number": numbers, "unallocated": unallocated}
-        cols[day_calls_column(as_of)] = callers[day_calls_column(as_of)].combine_chunks()
+        cols = {"number": numbers, "unallocated": _unallocated(numbers, is_allocated)}
+        if as_of is not None:
+            cols[day_calls_column(as_of)] = callers[day_calls_column(as_of)].combine_chunks()
         con.register(name, pa.table(cols))
         facts = name
-    elif is_allocated:
-        facts = register_caller_facts(con, "cw_callers", is_allocated, name)
     return facts, register_home_regions(con, "cw_callers", province_of)
 
 
