@@ -113,6 +113,7 @@ def profile_statements(
         connection,
         day_calls_in,
         has_history,
+        keyed_lookups,
     )
     from callwarden.features.sql import CALLERS_TABLE, CALLS_TABLE, AsOf
     from callwarden.features.staged import build_staged
@@ -125,6 +126,7 @@ def profile_statements(
             min_attempts=max(1, min_attempts), caller_facts=facts, home_regions=regions,
             with_history=has_history(con, relation, AsOf(day)),
             day_calls=day_calls_in(con, facts, AsOf(day)),
+            keyed=keyed_lookups(con, relation, facts, regions),
         )  # fmt: skip
         statements = [
             ("calls", f"CREATE TEMP TABLE {CALLS_TABLE} AS {q.calls}"),

@@ -191,3 +191,50 @@ def test_other_region_and_daylight_saving_zone() -> None:
     # spring-forward gap takes the first instant after the gap (03:00 EDT).
     assert rows[0]["start_time"] == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
     assert rows[1]["start_time"] == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+
+
+def test_number_keys_are_the_digits_of_e164_numbers_only() -> None:
+    from callwarden.cdr.canonical import number_keys
+
+    values = ["+8613800138000", "+1", "+123456789012345", "+1234567890123456", "+0123", "+",
+              "", "8613800138000", "+86 138", "+١٢", "+12a", None]  # fmt: skip
+    assert number_keys(pa.array(values)).to_pylist() == [
+        8613800138000, 1, 123456789012345, None, None, None, None, None, None, None, None, None,
+    ]  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(max_size=18), st.from_regex(r"\+[0-9]{1,17}", fullmatch=True))
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_a_number_key_spells_its_number(values: list[str | None]) -> None:
+    """Wherever a key is set the number is exactly '+' and the key's digits (readers rely on
+    it); it is set for every '+' and 1-15 digits without a leading zero."""
+    from callwarden.cdr.canonical import number_keys
+
+    for value, key in zip(
+        values, number_keys(pa.array(values, pa.string())).to_pylist(), strict=True
+    ):
+        canonical = (
+            value is not None and value[:1] == "+" and value[1:].isascii()
+            and value[1:].isdigit() and len(value) <= 16 and value[1] != "0"
+        )  # fmt: skip
+        assert (key is not None) == canonical
+        if key is not None:
+            assert value == f"+{key}"
+
+
+def test_with_number_keys_follow_the_canonical_columns() -> None:
+    from callwarden.cdr.canonical import with_number_keys
+
+    t = _table(start_time=["2026-11-28 09:00:00"], caller=["13800138000"], callee=["95588"],
+               duration_s=["3"], trunk_note=["x"])  # fmt: skip
+    keyed = with_number_keys(canonicalize(t).table)
+    names = keyed.column_names
+    assert names[len(CANONICAL_SCHEMA) : len(CANONICAL_SCHEMA) + 2] == ["caller_key", "callee_key"]
+    assert names[-1] == "trunk_note"
+    assert keyed["caller_key"].to_pylist() == [8613800138000]
+    assert keyed["callee_key"].to_pylist() == [8695588]
+    assert with_number_keys(keyed).column_names == names  # recomputed in place

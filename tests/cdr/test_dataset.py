@@ -118,3 +118,15 @@ def test_many_inputs_make_one_part_per_day_and_a_failed_run_writes_nothing(tmp_p
     ingest([fresh], tmp_path / "out")  # the next run clears the leftovers and goes on
     assert load_cdrs(tmp_path / "out").num_rows == 7
     assert not list((tmp_path / "out").rglob("*.inprogress"))
+
+
+def test_ingest_stores_number_keys_and_load_cdrs_leaves_them_out(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ingest([DATA / "small.csv"], out)
+    stored = pq.read_table(sorted((out / "cdrs").rglob("*.parquet"))[0])
+    assert stored["caller_key"].null_count == 0 and stored["callee_key"].null_count == 0
+    assert [f"+{k}" for k in stored["caller_key"].to_pylist()] == stored["caller"].to_pylist()
+    table = load_cdrs(out)
+    assert "caller_key" not in table.column_names and "callee_key" not in table.column_names
+    keys = load_cdrs(out, columns=["caller", "caller_key"])
+    assert keys.column_names == ["caller", "caller_key"]

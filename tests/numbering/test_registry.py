@@ -119,3 +119,18 @@ def test_a_damaged_cache_file_is_ignored(tmp_path: Path, monkeypatch: pytest.Mon
     (cached,) = (tmp_path / "cache" / "callwarden" / "registry").glob("*.npz")
     cached.write_bytes(cached.read_bytes()[:40])  # truncated
     assert AllocationRegistry.from_csv(path).is_allocated("+8613800138000")
+
+
+def test_integer_keys_answer_like_their_strings() -> None:
+    """scan's look-ups ask with the CDRs' integer number keys (``caller_key``)."""
+    import pyarrow as pa
+
+    reg = AllocationRegistry.from_ranges(
+        ["+8613800000000", "+86110", "+861062340000"], ["+8613899999999", "+86119", "+861062349999"]
+    )
+    numbers = ["+8613800138000", "+8613900000000", "+86110", "+86119", "+86120", "+861100",
+               "+861062345678", "+86106234567", "+999999999999999", "+1"]  # fmt: skip
+    keys = pa.array([int(n[1:]) for n in numbers] + [None, 10**15], pa.int64())
+    want = reg.is_allocated_array(numbers).tolist() + [False, False]
+    assert reg.is_allocated_array(keys).tolist() == want
+    assert want[:4] == [True, False, True, True]

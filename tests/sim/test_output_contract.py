@@ -14,7 +14,7 @@ import pytest
 from phonenumbers import geocoder
 from typer.testing import CliRunner
 
-from callwarden.cdr.schema import CANONICAL_SCHEMA
+from callwarden.cdr.schema import CANONICAL_SCHEMA, NUMBER_KEY_COLUMNS
 from callwarden.cli.main import app
 from callwarden.sim import SimResult
 
@@ -32,7 +32,17 @@ def test_files_and_columns(article_dir: Path) -> None:
         "manifest.json",
     } <= names
     cdrs = pq.read_table(article_dir / "cdrs.parquet")
-    assert cdrs.schema.equals(CANONICAL_SCHEMA)
+    # The canonical columns, then the derived integer number keys on every row.
+    keys = list(NUMBER_KEY_COLUMNS.values())
+    assert cdrs.drop_columns(keys).schema.equals(CANONICAL_SCHEMA)
+    assert cdrs.column_names[-2:] == keys
+    for number, key in NUMBER_KEY_COLUMNS.items():
+        assert cdrs[key].null_count == 0
+        assert pc.all(
+            pc.equal(
+                pc.binary_join_element_wise("+", pc.cast(cdrs[key], "string"), ""), cdrs[number]
+            )
+        ).as_py()
     labels = pacsv.read_csv(article_dir / "labels.csv")
     assert labels.column_names == ["number", "label", "category", "campaign"]
     assert (

@@ -21,7 +21,7 @@ from callwarden.numbers import normalize_array
 
 from . import parse
 from .mapping import Mapping
-from .schema import CANONICAL_TYPES, REQUIRED_COLUMNS
+from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, REQUIRED_COLUMNS
 
 #: A column a reader or mapping may add: rows with a value here are quarantined with it.
 REASON_COLUMN = "__reason"
@@ -302,3 +302,31 @@ def _optional(
     for col in ("ingress", "caller_region", "callee_region", "imei"):
         if col in names:
             out[col] = parse.text(parse.map_values(_arr(t[col]), conv.get(col)))
+
+
+def number_keys(numbers: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The integer key of each number (``schema.NUMBER_KEY_COLUMNS``): its E.164 digits where
+    the value is ``+`` and 1-15 ASCII digits without a leading zero, else NULL."""
+    arr = _arr(numbers)
+    digits = pc.utf8_slice_codeunits(arr, 1)
+    ok = pc.and_kleene(
+        pc.and_kleene(pc.starts_with(arr, "+"), pc.ascii_is_decimal(digits)),
+        pc.and_kleene(
+            pc.less_equal(pc.utf8_length(digits), 15),
+            pc.invert(pc.starts_with(digits, "0")),
+        ),
+    )
+    ok = pc.fill_null(ok, False)
+    if pc.all(ok).as_py() is not True:  # canonical numbers all pass: no masked copy then
+        digits = pc.if_else(ok, digits, pa.scalar(None, pa.string()))
+    return pc.cast(digits, pa.int64())
+
+
+def with_number_keys(table: pa.Table) -> pa.Table:
+    """``table`` with ``caller_key`` and ``callee_key`` derived from its numbers, right after
+    the canonical columns (replacing columns of those names): what canonical writers store."""
+    keys = {key: number_keys(table[col]) for col, key in NUMBER_KEY_COLUMNS.items()}
+    rest = [c for c in table.column_names if c not in keys]
+    at = sum(1 for c in rest if c in CANONICAL_TYPES)
+    cols = [table[c] for c in rest[:at]] + list(keys.values()) + [table[c] for c in rest[at:]]
+    return pa.table(cols, names=[*rest[:at], *keys, *rest[at:]])

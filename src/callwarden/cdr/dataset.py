@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from callwarden.errors import InputError
 
-from .schema import CANONICAL_TYPES, PARTITION_COLUMN
+from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, PARTITION_COLUMN
 
 
 def _resolve(path: str | Path) -> tuple[str, bool]:
@@ -41,7 +41,8 @@ def cdr_relation_sql(path: str | Path) -> str:
 
 
 def load_cdrs(path: str | Path, columns: list[str] | None = None) -> pa.Table:
-    """All canonical CDRs at ``path`` as one Arrow table (canonical columns first, then extras)."""
+    """All canonical CDRs at ``path`` as one Arrow table (canonical columns first, then extras;
+    the derived number keys only when ``columns`` names them)."""
     import duckdb
 
     con = duckdb.connect()
@@ -53,6 +54,10 @@ def load_cdrs(path: str | Path, columns: list[str] | None = None) -> pa.Table:
         con.close()
     if PARTITION_COLUMN in table.column_names and PARTITION_COLUMN not in CANONICAL_TYPES:
         table = table.drop_columns([PARTITION_COLUMN])
+    # The derived number keys are a storage detail (scan's query reads them in place).
+    derived = [c for c in NUMBER_KEY_COLUMNS.values() if c in table.column_names]
+    if derived and not (columns and set(derived) & set(columns)):
+        table = table.drop_columns(derived)
     if "start_time" in table.column_names:
         idx = table.column_names.index("start_time")
         table = table.set_column(

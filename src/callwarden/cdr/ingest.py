@@ -14,6 +14,7 @@ and renamed together at its end, so a failed or crashed run adds nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import logging
@@ -40,7 +41,7 @@ from callwarden.errors import InputError
 from callwarden.numbers import plan_for
 
 from . import parse
-from .canonical import Canonical, canonicalize, check_columns
+from .canonical import Canonical, canonicalize, check_columns, with_number_keys
 from .mapping import Mapping
 from .readers import Job, RawBatch, Reader, expand_inputs, open_reader
 from .schema import PARTITION_COLUMN
@@ -341,7 +342,9 @@ def _ingest_file(
 
     def work(job: Job) -> tuple[RawBatch, Canonical]:
         batch = job()
-        return batch, canonicalize(batch.table, tz=tz, region=region, mapping=mapping)
+        result = canonicalize(batch.table, tz=tz, region=region, mapping=mapping)
+        # The integer number keys are stored with the rows (readers group on them).
+        return batch, dataclasses.replace(result, table=with_number_keys(result.table))
 
     # Two batches are decoded and canonicalised at once (Arrow kernels release the GIL);
     # results are taken in order, so dedupe and line numbers stay deterministic.

@@ -35,6 +35,14 @@ OPTIONAL_COLUMNS: tuple[str, ...] = tuple(c for c in CANONICAL_TYPES if c not in
 #: Schema of a fully populated canonical table (extras, if any, follow these columns).
 CANONICAL_SCHEMA = pa.schema([pa.field(name, typ) for name, typ in CANONICAL_TYPES.items()])
 
+#: Derived, optional columns that canonical writers (ingest, the simulator) add after the
+#: canonical ones: each number's E.164 digits as an integer (``+8613800138000`` ->
+#: 8613800138000), NULL where the number is not ``+`` and 1-15 digits without a leading zero.
+#: Wherever a key is not NULL the number is exactly ``'+' || key``, so readers may group and
+#: join on the integer instead of parsing the string each time (scan's feature query does
+#: when every row has both keys). Not part of the input contract: numbers stay strings.
+NUMBER_KEY_COLUMNS: dict[str, str] = {"caller": "caller_key", "callee": "callee_key"}
+
 #: Hive partition column of an ingested dataset (``DIR/cdrs/day=2026-11-28/...``).
 PARTITION_COLUMN = "day"
 

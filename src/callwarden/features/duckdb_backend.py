@@ -18,6 +18,8 @@ import pyarrow as pa
 from callwarden.errors import InputError
 from callwarden.features.definitions import FEATURE_NAMES
 from callwarden.features.sql import (
+    CALLEE_KEY,
+    CALLER_KEY,
     CALLERS_TABLE,
     CALLS_TABLE,
     DUCKDB,
@@ -27,6 +29,7 @@ from callwarden.features.sql import (
     _ts,
     build_query,
     day_calls_column,
+    prefix_key_sql,
 )
 from callwarden.features.staged import StagedQuery, build_staged
 
@@ -127,6 +130,47 @@ def register_home_regions(
     return name
 
 
+def has_number_keys(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """Whether every row carries both integer number keys (``caller_key``, ``callee_key``),
+    so the feature query may read them instead of the number strings.
+
+    Writers store a key wherever the number is ``+`` and digits, and canonical numbers always
+    are, so a NULL key means files written before the keys or an odd number: then the
+    strings are parsed as before. (Parquet's null counts answer this without reading rows.)
+    """
+    if {CALLER_KEY, CALLEE_KEY} - columns_of(con, relation, check=False):
+        return False
+    for key in (CALLER_KEY, CALLEE_KEY):
+        ((nulls,),) = con.execute(f"SELECT COUNT(*) FROM {relation} WHERE {key} IS NULL").fetchall()
+        if nulls:
+            return False
+    return True
+
+
+def keyed_lookups(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    caller_facts: str | None,
+    home_regions: str | None,
+) -> bool:
+    """Whether the feature query runs on the integer keys: the relation has them on every
+    row and the look-ups are keyed (``register_number_facts`` on the same relation makes them
+    so). String look-ups (``register_caller_facts``) keep the string path."""
+    given = [
+        (rel, col)
+        for rel, col in ((caller_facts, "number_key"), (home_regions, "prefix_key"))
+        if rel is not None
+    ]
+    keyed = [col in columns_of(con, rel, check=False) for rel, col in given]
+    if any(keyed) and not all(keyed):
+        raise ValueError("caller_facts and home_regions must both be keyed or both not")
+    if any(keyed):
+        if not has_number_keys(con, relation):
+            raise ValueError("keyed look-ups need CDRs with number keys on every row")
+        return True
+    return not given and has_number_keys(con, relation)
+
+
 def register_number_facts(
     con: duckdb.DuckDBPyConnection,
     relation: str,
@@ -144,6 +188,10 @@ def register_number_facts(
     With ``as_of`` (scan's one day) the same pass counts each caller's calls on that day, a
     column of ``caller_facts`` named by ``day_calls_column`` (``unallocated`` is NULL there
     without a registry): the activity cascade then picks its callers' calls by a flag.
+
+    When every row carries the integer number keys (``has_number_keys``) the pass groups
+    those and both look-ups are keyed (``build_query(keyed=True)``): ``caller_facts`` is
+    then always registered, ``(number_key, unallocated[, count])``.
     """
     counted = ""
     if as_of is not None:
@@ -151,6 +199,8 @@ def register_number_facts(
             f", COUNT(*) FILTER (WHERE start_time >= {_ts(DUCKDB, as_of.day_start)} AND "
             f"start_time < {_ts(DUCKDB, as_of.day_end)}) AS {day_calls_column(as_of)}"
         )
+    if has_number_keys(con, relation):
+        return _register_keyed_facts(con, relation, is_allocated, province_of, counted, name)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT caller{counted} "
         f"FROM {relation} WHERE caller IS NOT NULL GROUP BY caller"
@@ -165,6 +215,42 @@ def register_number_facts(
         con.register(name, pa.table(cols))
         facts = name
     return facts, register_home_regions(con, "cw_callers", province_of)
+
+
+def _register_keyed_facts(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    is_allocated: Callable[[pa.Array], np.ndarray] | None,
+    province_of: Callable[[pa.Array], pa.Array],
+    counted: str,
+    name: str,
+) -> tuple[str, str]:
+    """``register_number_facts`` on the integer keys: one GROUP BY of integers, the registry
+    asked with the keys themselves, and the home province per prefix (the lexicographically
+    first number of each prefix represents it, as ``MIN(caller)`` does on strings)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT {CALLER_KEY} AS number_key{counted} "
+        f"FROM {relation} WHERE {CALLER_KEY} IS NOT NULL GROUP BY {CALLER_KEY}"
+    )
+    callers = con.sql("SELECT * FROM cw_callers").to_arrow_table()
+    keys = callers["number_key"].combine_chunks()
+    cols = {"number_key": keys, "unallocated": _unallocated(keys, is_allocated)}
+    for extra in callers.column_names[1:]:
+        cols[extra] = callers[extra].combine_chunks()
+    con.register(name, pa.table(cols))
+    # (padded digits, digit count) orders keys as their strings sort: one BIGINT to minimise.
+    lex = " ".join(
+        f"WHEN number_key < {10**d} THEN number_key * {10 ** (15 - d) * 16} + {d}"
+        for d in range(1, 16)
+    )
+    reps = con.sql(
+        f"SELECT prefix_key, '+' || CAST(arg_min(number_key, lex) AS VARCHAR) AS number FROM ("
+        f"SELECT number_key, {prefix_key_sql('number_key')} AS prefix_key, CASE {lex} END AS lex "
+        "FROM cw_callers) GROUP BY prefix_key"
+    ).to_arrow_table()
+    regions = province_of(reps["number"].combine_chunks())
+    con.register("cw_home_regions", pa.table({"prefix_key": reps["prefix_key"], "region": regions}))
+    return name, "cw_home_regions"
 
 
 def has_history(con: duckdb.DuckDBPyConnection, relation: str, as_of: AsOf) -> bool:
@@ -206,6 +292,7 @@ def compute_features(
     """
     present = columns_of(con, relation)
     with_history = has_history(con, relation, as_of)
+    keyed = keyed_lookups(con, relation, caller_facts, home_regions)
     if min_attempts > 0:
         staged = build_staged(
             relation,
@@ -217,6 +304,7 @@ def compute_features(
             with_history=with_history,
             dialect=DUCKDB,
             day_calls=day_calls_in(con, caller_facts, as_of),
+            keyed=keyed,
         )
         table = _cascade(con, staged)
     else:
@@ -228,6 +316,7 @@ def compute_features(
             home_regions=home_regions,
             with_history=with_history,
             dialect=DUCKDB,
+            keyed=keyed,
         )
         log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
         table = _by_number(con.sql(sql).to_arrow_table())

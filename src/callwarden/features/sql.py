@@ -20,6 +20,13 @@ from callwarden.features.definitions import (
     Source,
     Window,
 )
+from callwarden.features.number_keys import (
+    CALLEE_KEY,
+    CALLER_KEY,
+    HOME_PREFIX,
+    keyed_facts_sql,
+    prefix_key_sql,
+)
 
 
 @dataclass(frozen=True)
@@ -136,9 +143,6 @@ _WINDOWED = {"gap_s", "overlap"}
 #: The cascade's filter on relations keyed by caller that hold every caller's rows.
 _ACTIVE = "WHERE caller IN (SELECT k FROM active)"
 
-#: Characters of an E.164 number that fix its home region (+86 and a 7-digit mobile block).
-HOME_PREFIX = 10
-
 
 def _ts(dialect: Dialect, when: datetime) -> str:
     return dialect.timestamp.format(when.strftime("%Y-%m-%d %H:%M:%S"))
@@ -203,6 +207,7 @@ def build_query(
     min_attempts: int = 0,
     stage: bool = False,
     prefiltered: bool = False,
+    keyed: bool = False,
 ) -> str:
     """The feature query for one as-of day.
 
@@ -233,6 +238,12 @@ def build_query(
     ``prefiltered=True`` the per-call table has a boolean ``act`` that holds for every call of
     a scored caller (and perhaps a few others): the scored callers' calls are then read
     through that flag rather than copied out by a semi-join.
+
+    ``keyed=True``: every row of ``relation`` carries the integer keys ``caller_key`` and
+    ``callee_key``, read instead of parsing the number strings (which are then not read at
+    all), and the look-ups are keyed too: ``caller_facts`` has one row per number,
+    ``(number_key, unallocated)`` (plus the day's count), and ``home_regions`` is
+    ``(prefix_key, region)`` by ``prefix_key_sql``. Same rows as the string path.
     """
     if stage and min_attempts <= 0:
         raise ValueError("stage=True is the cascade's features statement: min_attempts > 0")
@@ -243,7 +254,7 @@ def build_query(
     windowed = ",\n    ".join(f"{c.sql} AS {c.name}" for c in CALL_COLUMNS if c.name in _WINDOWED)
     ctes = [] if stage else _call_ctes(
         relation, as_of, present_columns, caller_facts, home_regions, with_history, dialect,
-        features,
+        features, keyed=keyed,
     )  # fmt: skip
     ctes += [
         f"calls AS {dialect.inline} (SELECT * FROM {CALLS_TABLE})"
@@ -512,6 +523,7 @@ def _call_ctes(
     dialect: Dialect,
     features: tuple[Feature, ...] = FEATURES,
     act: tuple[str, int] | None = None,
+    keyed: bool = False,
 ) -> list[str]:
     """``src``, ``keyed``, ``base`` and ``plain``: one row per valid call, with the per-call
     columns of ``CALL_COLUMNS`` (``plain`` is what every source reads).
@@ -520,39 +532,54 @@ def _call_ctes(
     as-of day in ``column`` (every call, an upper bound of its attempts); the calls of numbers
     that count at least ``min_attempts`` (summed over spellings of the same digits) or are
     unallocated get ``act`` true: every scored caller's calls among them.
+
+    ``keyed``: the relation's integer keys and keyed look-ups (see ``build_query``); the
+    displayed number is then ``'+' || caller`` where a per-call column asks for the string.
     """
     lo = as_of.history_start if with_history else as_of.day_start
     cols = []
     for name, typ in INPUT_COLUMNS.items():
         value = name if name in present_columns else f"CAST(NULL AS {typ})"
         alias = {"caller": "caller_s", "callee": "callee_s"}.get(name, name)
+        if keyed and name in ("caller", "callee"):
+            value, alias = {"caller": CALLER_KEY, "callee": CALLEE_KEY}[name], name
         cols.append(f"{value} AS {alias}")
     unalloc = "reg.unallocated" if caller_facts else "CAST(NULL AS INTEGER)"
     joins = ""
     if act and not caller_facts:
         raise ValueError("act needs caller_facts (the day's calls are counted there)")
-    flag = ""
-    if act:
-        flag = (
-            f", CASE WHEN SUM({act[0]}) >= {int(act[1])} OR MAX(unallocated) = 1 THEN TRUE "
-            "ELSE FALSE END AS act"
-        )
-    if caller_facts:
-        joins += (
-            " LEFT JOIN (SELECT TO_BIGINT(SUBSTR(number, 2)) AS k, MAX(unallocated) AS unallocated"
-            f"{flag} FROM {caller_facts} GROUP BY TO_BIGINT(SUBSTR(number, 2))) reg"
-            " ON reg.k = kd.caller"
-        )
-    home = "hr.region" if home_regions else "CAST(NULL AS VARCHAR)"
-    if home_regions:
-        joins += (
-            f" LEFT JOIN {home_regions} hr ON hr.prefix = SUBSTR(kd.caller_s, 1, {HOME_PREFIX})"
-        )
+    if keyed:
+        reg, home = keyed_facts_sql(caller_facts, home_regions, act)
+        joins = f" LEFT JOIN ({reg}) reg ON reg.k = kd.caller" if reg else ""
+        if home_regions and not caller_facts:
+            joins += (
+                f" LEFT JOIN {home_regions} hr ON hr.prefix_key = {prefix_key_sql('kd.caller')}"
+            )
+    else:
+        flag = ""
+        if act:
+            flag = (
+                f", CASE WHEN SUM({act[0]}) >= {int(act[1])} OR MAX(unallocated) = 1 THEN TRUE "
+                "ELSE FALSE END AS act"
+            )
+        if caller_facts:
+            joins += (
+                " LEFT JOIN (SELECT TO_BIGINT(SUBSTR(number, 2)) AS k, MAX(unallocated) AS "
+                f"unallocated{flag} FROM {caller_facts} GROUP BY TO_BIGINT(SUBSTR(number, 2))) reg"
+                " ON reg.k = kd.caller"
+            )
+        home = "hr.region" if home_regions else "CAST(NULL AS VARCHAR)"
+        if home_regions:
+            joins += (
+                f" LEFT JOIN {home_regions} hr ON hr.prefix = SUBSTR(kd.caller_s, 1, {HOME_PREFIX})"
+            )
     plain = ",\n    ".join(
         f"{c.sql.format(tz_hours=as_of.tz_hours)} AS {c.name}"
         for c in CALL_COLUMNS
         if c.name not in _WINDOWED
     )
+    if keyed:  # the displayed number, built only where a column compares it (rare rows)
+        plain = re.sub(r"\bcaller_s\b", "('+' || CAST(caller AS VARCHAR))", plain)
     # Raw measures travel on only when an aggregate reads them itself (today they only feed
     # the per-call columns): two fewer DOUBLE columns in the 10 M-row per-call table.
     raw = [
@@ -568,6 +595,11 @@ def _call_ctes(
   WHERE start_time >= {_ts(dialect, lo)} AND start_time < {_ts(dialect, as_of.day_end)}
 )""",
         """keyed AS (
+  SELECT *, EPOCH_S(start_time) AS ts
+  FROM src
+)"""
+        if keyed
+        else """keyed AS (
   SELECT *, TO_BIGINT(SUBSTR(caller_s, 2)) AS caller, TO_BIGINT(SUBSTR(callee_s, 2)) AS callee,
     EPOCH_S(start_time) AS ts
   FROM src

@@ -18,10 +18,20 @@ from callwarden.errors import InputError
 from ._normalize import _as_string_array, normalize_array
 
 _LEN_SHIFT = 10**16  # E.164 has at most 15 digits
+_POW10 = 10 ** np.arange(1, 19, dtype=np.int64)  # 10 .. 10**18
 
 
-def _keys(e164: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(key, ok) per value; ok is False for null or malformed values."""
+def _keys(e164: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(key, ok) per value; ok is False for null or malformed values.
+
+    Integer values are numbers' E.164 digits (the canonical ``caller_key``: ``'+' || digits``
+    without a leading zero), keyed without going through strings."""
+    if isinstance(e164, pa.Array | pa.ChunkedArray) and pa.types.is_integer(e164.type):
+        digits = pc.fill_null(e164, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        ok = (digits > 0) & (digits < _POW10[14])  # 1-15 digits
+        lengths = np.searchsorted(_POW10, digits, side="right") + 1  # digits < 10**length
+        ok &= pc.is_valid(e164).to_numpy(zero_copy_only=False)
+        return np.where(ok, digits + lengths * _LEN_SHIFT, 0), ok
     arr = _as_string_array(e164)
     ok = pc.fill_null(pc.match_substring_regex(arr, r"^\+\d{1,15}$"), False)
     digits = pc.if_else(ok, pc.utf8_slice_codeunits(arr, 1), "0")
@@ -164,6 +174,8 @@ class AllocationRegistry:
 
     def is_allocated_array(self, e164: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
         """Boolean NumPy array: True where the number is listed or inside a listed range.
+
+        ``e164``: E.164 strings, or an integer array of their digits (``caller_key``).
 
         The keys are searched in ascending order, so the binary searches walk the registry's
         arrays in order: for 2.6 M callers in no particular order the two searches took 1.8

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from callwarden.cdr.canonical import with_number_keys
 from callwarden.errors import InputError
 from callwarden.sim.engine import SimResult
 
@@ -28,7 +29,8 @@ def write_sim(result: SimResult, out_dir: str | Path) -> Path:
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {out} exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(result.cdrs, out / "cdrs.parquet", compression="zstd")
+    # With the derived integer number keys, as ingest stores them (scan reads those).
+    pq.write_table(with_number_keys(result.cdrs), out / "cdrs.parquet", compression="zstd")
     pq.write_table(result.call_truth, out / "call_truth.parquet", compression="zstd")
     for name, table in (("labels.csv", result.labels), ("registry.csv", result.registry)):
         # pyarrow quotes header names; write a plain header and unquoted rows (no commas in values)
