@@ -52,7 +52,12 @@ All windows end at the close of the *as-of day* D, in the carrier's local time
 
 Rows whose caller or callee is not an E.164 string (`+` and digits) are skipped: the
 canonical schema guarantees E.164, and numbers are grouped as integers, which is several
-times faster than grouping strings.
+times faster than grouping strings. Canonical writers (ingest, the simulator) also store
+those integers, `caller_key` and `callee_key` (`callwarden.cdr.schema.NUMBER_KEY_COLUMNS`;
+`caller = '+' || caller_key` wherever the key is set): when every row has both,
+`compute_features` reads them and never the number strings (`build_query(keyed=True)`; the
+look-ups are then keyed by the same integers and the home province rides on the number's
+registry row). Where `caller_s` appears below it is then `'+' || caller`. Same values.
 
 ## Scan's activity cascade
 
