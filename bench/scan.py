@@ -188,6 +188,7 @@ def main() -> None:
     from callwarden.features.duckdb_backend import (
         compute_features,
         connection,
+        has_number_keys,
         local_days,
     )
     from callwarden.features.reference import reference_features
@@ -217,6 +218,7 @@ def main() -> None:
     with connection(threads=cores, memory_limit=args.memory_limit) as con:
         (n_cdrs,) = con.execute(f"SELECT COUNT(*) FROM {relation}").fetchall()[0]
         day = local_days(con, relation)[-1]
+        keyed = has_number_keys(con, relation)  # else the strings are parsed (older files)
 
         lookups: dict[str, float] = {}
 
@@ -252,6 +254,7 @@ def main() -> None:
         ("numbers with verdicts", f"{len(result):,}"),
         ("numbers flagged", f"{int(result.flagged.sum()):,}"),
         ("activity cascade: min attempts", str(min_attempts)),
+        ("integer number keys in the CDRs", "yes" if keyed else "no (strings parsed)"),
         ("numbers scored by the model", f"{len(result) - result.meta.get('not_scored', 0):,}"),
         ("scoring engine", "lleaves (compiled)" if compiled else "LightGBM"),
         ("  tree compile or cache load s (not in scan)", f"{t_compile:.1f}"),
