@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 from callwarden.features.definitions import AGGREGATES, FEATURE_NAMES, FEATURES, Entity, Window
+from callwarden.features.dialect import DUCKDB, SPARK
 from callwarden.features.docs import render_markdown
-from callwarden.features.sql import DUCKDB, SPARK, AsOf, build_query
+from callwarden.features.sql import AsOf, build_query
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESENT = {

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 import pytest
 
 from callwarden.cdr.canonical import with_number_keys
+from callwarden.features.dialect import SPARK
 from callwarden.features.duckdb_backend import (
     compute_features,
     connection,
@@ -17,7 +18,7 @@ from callwarden.features.duckdb_backend import (
     register_home_regions,
     register_number_facts,
 )
-from callwarden.features.sql import SPARK, AsOf, build_query
+from callwarden.features.sql import AsOf, build_query
 from tests.features.conftest import DAY
 from tests.features.test_reference import random_day
 

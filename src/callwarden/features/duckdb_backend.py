@@ -17,19 +17,16 @@ import pyarrow as pa
 
 from callwarden.errors import InputError
 from callwarden.features.definitions import FEATURE_NAMES
+from callwarden.features.dialect import DUCKDB
+from callwarden.features.number_keys import CALLEE_KEY, CALLER_KEY, HOME_PREFIX, prefix_key_sql
 from callwarden.features.sql import (
-    CALLEE_KEY,
-    CALLER_KEY,
     CALLERS_TABLE,
     CALLS_TABLE,
-    DUCKDB,
-    HOME_PREFIX,
     INPUT_COLUMNS,
     AsOf,
     _ts,
     build_query,
     day_calls_column,
-    prefix_key_sql,
 )
 from callwarden.features.staged import StagedQuery, build_staged
 

@@ -2,8 +2,8 @@
 
 The query reads a canonical CDR relation and returns one row per number that placed at least
 one call on the as-of day, with every feature of ``FEATURES`` as a column, ordered by number.
-Only the three macros below differ between engines; everything else is ANSI-style SQL that
-DuckDB and Spark SQL both run.
+Only the macros and keywords of a ``dialect.Dialect`` differ between engines; everything else
+is ANSI-style SQL that DuckDB and Spark SQL both run.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from callwarden.features.definitions import (
     Source,
     Window,
 )
+from callwarden.features.dialect import DUCKDB, Dialect
 from callwarden.features.number_keys import (
     CALLEE_KEY,
     CALLER_KEY,
@@ -27,77 +28,6 @@ from callwarden.features.number_keys import (
     keyed_facts_sql,
     prefix_key_sql,
 )
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """The few expressions that are spelt differently per engine."""
-
-    name: str
-    epoch_s: str  # {0}: timestamp -> whole seconds (BIGINT)
-    quantile: str  # {0}: value, {1}: q -> exact quantile
-    to_bigint: str  # {0}: string -> BIGINT or NULL
-    timestamp: str  # {0}: 'YYYY-MM-DD HH:MM:SS' UTC literal
-    materialized: str  # keyword that makes a CTE computed once ("" where the engine caches)
-    quantiles: str  # {0}: value, {1}: comma-separated qs -> array of exact quantiles
-    element: str  # {0}: array, {1}: 1-based position
-    struct: str  # {0}: comma-separated values -> a struct compared field by field
-    inline: str = ""  # keyword that keeps a CTE over a table from being copied once more
-
-    def expand(self, sql: str) -> str:
-        sql = _macro(sql, "EPOCH_S", lambda a: self.epoch_s.format(*a))
-        sql = _macro(sql, "QUANTILE", lambda a: self.quantile.format(*a))
-        return _macro(sql, "TO_BIGINT", lambda a: self.to_bigint.format(*a))
-
-
-DUCKDB = Dialect(
-    name="duckdb",
-    epoch_s="(epoch_us({0}) // 1000000)",
-    quantile="quantile_cont({0}, {1})",
-    to_bigint="TRY_CAST({0} AS BIGINT)",
-    timestamp="CAST('{0}+00:00' AS TIMESTAMPTZ)",
-    materialized="MATERIALIZED",
-    quantiles="quantile_cont({0}, [{1}])",
-    element="{0}[{1}]",
-    struct="row({0})",
-    inline="NOT MATERIALIZED",
-)
-
-SPARK = Dialect(
-    name="spark",
-    epoch_s="CAST(unix_timestamp({0}) AS BIGINT)",
-    quantile="percentile({0}, {1})",
-    to_bigint="CAST({0} AS BIGINT)",
-    timestamp="TIMESTAMP '{0}'",
-    materialized="",
-    quantiles="percentile({0}, array({1}))",
-    element="{0}[{1} - 1]",
-    struct="struct({0})",
-)
-
-
-def _macro(sql: str, name: str, render: object) -> str:
-    """Replace ``NAME(a, b)`` calls (arguments may nest parentheses) using ``render``."""
-    out, i = [], 0
-    pattern = re.compile(rf"\b{name}\(")
-    while (m := pattern.search(sql, i)) is not None:
-        depth, j, args, start = 1, m.end(), [], m.end()
-        while depth:
-            ch = sql[j]
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-            elif ch == "," and depth == 1:
-                args.append(sql[start:j].strip())
-                start = j + 1
-            j += 1
-        args.append(sql[start : j - 1].strip())
-        out.append(sql[i : m.start()])
-        out.append(render(args))  # type: ignore[operator]
-        i = j
-    out.append(sql[i:])
-    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from callwarden.features.definitions import FEATURES, Feature
+from callwarden.features.dialect import DUCKDB, Dialect
 from callwarden.features.sql import (
     CALLERS_TABLE,
     CALLS_TABLE,
-    DUCKDB,
     AsOf,
-    Dialect,
     _call_ctes,
     _callers_day,
     _ts,
