@@ -1,7 +1,8 @@
 """How each engine spells the few expressions that differ: DuckDB (embedded) and Spark SQL.
 
-The feature query is written once with the macros ``EPOCH_S(ts)``, ``QUANTILE(x, q)`` and
-``TO_BIGINT(s)``; a ``Dialect`` expands them (and supplies a few keywords) per engine.
+The feature query is written once with the macros ``EPOCH_S(ts)``, ``QUANTILE(x, q)``,
+``INT_DIV(a, b)`` and ``TO_BIGINT(s)``; a ``Dialect`` expands them (and supplies a few
+keywords) per engine.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ class Dialect:
     element: str  # {0}: array, {1}: 1-based position
     struct: str  # {0}: comma-separated values -> a struct compared field by field
     inline: str = ""  # keyword that keeps a CTE over a table from being copied once more
+    int_div: str = "({0} // {1})"  # {0}, {1}: BIGINTs -> quotient rounded down (non-negative)
 
     def expand(self, sql: str) -> str:
         sql = _macro(sql, "EPOCH_S", lambda a: self.epoch_s.format(*a))
         sql = _macro(sql, "QUANTILE", lambda a: self.quantile.format(*a))
+        sql = _macro(sql, "INT_DIV", lambda a: self.int_div.format(*a))
         return _macro(sql, "TO_BIGINT", lambda a: self.to_bigint.format(*a))
 
 
@@ -54,6 +57,7 @@ SPARK = Dialect(
     quantiles="percentile({0}, array({1}))",
     element="{0}[{1} - 1]",
     struct="struct({0})",
+    int_div="({0} div {1})",  # Spark SQL has no // operator
 )
 
 

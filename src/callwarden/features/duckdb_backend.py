@@ -242,7 +242,8 @@ def _register_keyed_facts(
     )
     reps = con.sql(
         f"SELECT prefix_key, '+' || CAST(arg_min(number_key, lex) AS VARCHAR) AS number FROM ("
-        f"SELECT number_key, {prefix_key_sql('number_key')} AS prefix_key, CASE {lex} END AS lex "
+        f"SELECT number_key, {DUCKDB.expand(prefix_key_sql('number_key'))} AS prefix_key, "
+        f"CASE {lex} END AS lex "
         "FROM cw_callers) GROUP BY prefix_key"
     ).to_arrow_table()
     regions = province_of(reps["number"].combine_chunks())

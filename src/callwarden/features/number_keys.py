@@ -17,12 +17,13 @@ CALLER_KEY, CALLEE_KEY = "caller_key", "callee_key"
 
 
 def prefix_key_sql(key: str) -> str:
-    """SQL for the home-region prefix of a number key as an integer: the digits of
+    """SQL (with the ``INT_DIV`` macro a ``Dialect`` expands) for the home-region prefix of a
+    number key as an integer: the digits of
     ``SUBSTR('+' || key, 1, HOME_PREFIX)`` (keys of 1-15 digits; digits never start with 0,
     so the integer is the prefix)."""
     n = HOME_PREFIX - 1
     whens = " ".join(
-        f"WHEN {key} < {10**d} THEN {key} // {10 ** (d - n)}" for d in range(n + 1, 16)
+        f"WHEN {key} < {10**d} THEN INT_DIV({key}, {10 ** (d - n)})" for d in range(n + 1, 16)
     )
     return f"CASE WHEN {key} < {10**n} THEN {key} {whens} END"
 

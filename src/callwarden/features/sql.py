@@ -236,12 +236,12 @@ def build_query(
         out_rel = out_day if w is Window.D1 else out_all
         span = day_or_all[w]
         ctes.append(
-            f"hourly_caller_{span} AS (SELECT caller AS k, ts // 3600 AS hr, COUNT(*) AS n "
-            f"FROM {out_rel} GROUP BY caller, ts // 3600)"
+            f"hourly_caller_{span} AS (SELECT caller AS k, INT_DIV(ts, 3600) AS hr, COUNT(*) AS n "
+            f"FROM {out_rel} GROUP BY caller, INT_DIV(ts, 3600))"
         )
         ctes.append(
-            f"hourly_ingress_{span} AS (SELECT ingress AS k, ts // 3600 AS hr, COUNT(*) AS n "
-            f"FROM {rel} WHERE ingress IS NOT NULL GROUP BY ingress, ts // 3600)"
+            f"hourly_ingress_{span} AS (SELECT ingress AS k, INT_DIV(ts, 3600) AS hr, COUNT(*) AS n "
+            f"FROM {rel} WHERE ingress IS NOT NULL GROUP BY ingress, INT_DIV(ts, 3600))"
         )
         ctes.append(
             f"routes_{span} AS (SELECT caller, ingress, COUNT(*) AS n, MAX(unallocated) AS "
