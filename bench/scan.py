@@ -238,6 +238,7 @@ def main() -> None:
                 caller_facts=facts,
                 home_regions=regions,
                 min_attempts=min_attempts,
+                ordered=not min_attempts,  # as `callwarden scan`: scan_table orders the verdicts
             )
 
         load_before = os.getloadavg()

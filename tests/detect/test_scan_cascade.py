@@ -42,6 +42,10 @@ def test_scored_rows_get_the_models_verdicts(model: TrainedModel) -> None:
     first = np.argsort(~scored, kind="stable")
     again = scan_table(model, _table(X[first], data.ids[first], scored[first]))
     assert again.to_arrow().equals(got.to_arrow())
+    # Each part in any order (``compute_features(ordered=False)``, what scan passes): the same.
+    rows = np.flatnonzero(scored)[::-1].tolist() + np.flatnonzero(~scored)[::-1].tolist()
+    shuffled = scan_table(model, _table(X[rows], data.ids[rows], scored[rows]))
+    assert shuffled.to_arrow().equals(got.to_arrow())
     # Without a ``scored`` column every number is scored.
     assert scan_table(model, _table(X, data.ids, None)).to_arrow().equals(full.to_arrow())
 

@@ -145,3 +145,21 @@ def test_day_calls_flag_reads_the_same_calls(inflate: bool) -> None:
     scored = out[0]["scored"].to_numpy(zero_copy_only=False)
     assert 0 < scored.sum() < len(scored)
     _same_rows(*out)
+
+
+def test_unordered_cascade_has_the_same_rows_scored_first() -> None:
+    """``ordered=False`` (scan) skips only the sort: scored rows still come first."""
+    table = _two_days(2)
+    with connection(threads=2) as con:
+        _register(con, table)
+        ordered = compute_features(con, "cdr", AsOf(DAY), caller_facts="facts", min_attempts=17)
+        loose = compute_features(
+            con, "cdr", AsOf(DAY), caller_facts="facts", min_attempts=17, ordered=False
+        )
+    scored = loose["scored"].to_numpy(zero_copy_only=False).astype(bool)
+    assert not (~scored[:-1] & scored[1:]).any()
+    n = int(scored.sum())
+    for lo, hi in ((0, n), (n, len(scored))):
+        part = loose.slice(lo, hi - lo)
+        keys = pc.cast(pc.utf8_slice_codeunits(part["number"], 1), pa.int64()).to_numpy()
+        assert part.take(pa.array(np.argsort(keys))).equals(ordered.slice(lo, hi - lo))

@@ -102,6 +102,7 @@ def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int
             caller_facts=facts,
             home_regions=regions,
             min_attempts=min_attempts,
+            ordered=not min_attempts,  # scan_table puts the verdicts in number order itself
         )
 
 
