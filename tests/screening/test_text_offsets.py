@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from callwarden.screening.offsets import choose_offsets, fit_offsets, macro_f1
+from callwarden.screening.offsets import choose_offsets, choose_rule, fit_offsets, macro_f1
 
 
 def _starved(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -45,6 +45,16 @@ def test_choose_uses_offsets_only_where_they_help_unseen_rows() -> None:
     clean = np.eye(3)[y] + np.random.default_rng(2).normal(0, 0.05, size=scores.shape)
     rule, b = choose_offsets(clean, y)
     assert rule == "none" and not b.any()
+
+
+def test_rule_score_is_the_held_out_gain_the_model_compares_across_c() -> None:
+    scores, y = _starved()
+    rule, score = choose_rule(scores, y)
+    assert rule == choose_offsets(scores, y)[0]
+    # scored on rows the offsets were not fitted on, and above the plain argmax
+    assert macro_f1(y, scores.argmax(axis=1), 3) + 0.05 < score <= 1.0
+    clean = np.eye(3)[y] + np.random.default_rng(2).normal(0, 0.05, size=scores.shape)
+    assert choose_rule(clean, y) == ("none", pytest.approx(macro_f1(y, clean.argmax(axis=1), 3)))
 
 
 def test_unknown_rule_fails() -> None:

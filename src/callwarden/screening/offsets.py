@@ -8,9 +8,10 @@ classes it takes from for recall of the starved one. Two rules:
 - ``count``: offsets that make each class predicted as often as it occurs;
 - ``f1``: coordinate search on a grid for the offsets of the best macro-F1.
 
-``choose_offsets`` decides between none, ``count`` and ``f1`` by cross-fitting on the
+``choose_rule`` decides between none, ``count`` and ``f1`` by cross-fitting on the
 out-of-fold scores of the training rows (fit the offsets on one half, score the other, and
-the reverse): offsets are used only where they help rows they were not fitted on. Nothing
+the reverse): offsets are used only where they help rows they were not fitted on. Its score
+is also what picks the SVM's C (textmodel), so C and offsets are chosen together. Nothing
 here sees a text being scored. Pure functions: arrays in, arrays out.
 """
 
@@ -66,10 +67,11 @@ def fit_offsets(scores: np.ndarray, y: np.ndarray, rule: str) -> np.ndarray:
     return b
 
 
-def choose_offsets(scores: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[str, np.ndarray]:
+def choose_rule(scores: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[str, float]:
     """The rule whose offsets, fitted on one half of the rows, score best on the other half
-    (two-way cross-fit, stratified by class, mean macro-F1); ties go to the simpler rule
-    (``none`` before ``count`` before ``f1``). Returns the rule and its offsets on all rows."""
+    (two-way cross-fit, stratified by class, mean macro-F1), and that score; ties go to the
+    simpler rule (``none`` before ``count`` before ``f1``). The score is what the text model
+    compares across SVM C values, so C and offsets are chosen together."""
     k = scores.shape[1]
     rng = np.random.default_rng(seed)
     half = np.zeros(len(y), dtype=bool)
@@ -86,4 +88,10 @@ def choose_offsets(scores: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[st
             s += macro_f1(y[test], (scores[test] + b).argmax(axis=1), k) / 2
         if s > best + 1e-9:
             best_rule, best = rule, s
-    return best_rule, fit_offsets(scores, y, best_rule)
+    return best_rule, best
+
+
+def choose_offsets(scores: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[str, np.ndarray]:
+    """The rule of :func:`choose_rule` and its offsets fitted on all the rows."""
+    rule = choose_rule(scores, y, seed)[0]
+    return rule, fit_offsets(scores, y, rule)
