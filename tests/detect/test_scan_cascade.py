@@ -6,9 +6,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from callwarden.detect.cascade import scan_table
+from callwarden.detect.cascade import number_order, scan_table, score_blocks
 from callwarden.detect.model import TrainedModel, train
-from callwarden.detect.verdicts import score_numbers
+from callwarden.detect.rules import RuleConfig
+from callwarden.detect.verdicts import score_numbers, score_rows
 from tests.detect.test_model import CONFIG, NAMES, synthetic
 
 
@@ -59,3 +60,39 @@ def test_a_rule_hit_is_scored_whatever_the_activity(model: TrainedModel) -> None
     assert got.flagged.tolist() == [i == 3 for i in range(len(X))]
     assert got.reasons[3][0].code == "UNALLOCATED_CALLER" and got.scores[3] >= 0.999
     assert got.meta["not_scored"] == len(X) - 1
+
+
+def test_blocks_and_threads_give_the_same_verdicts(model: TrainedModel) -> None:
+    """``score_blocks`` (what scan runs) equals scoring the whole matrix at once, whatever
+    the block size and thread count, rule hits and reasons included."""
+    data = synthetic(600, seed=7)
+    X = data.X.copy()
+    X[:, NAMES.index("unallocated_by_caller_1d")] = 0.0
+    X[[3, 250, 599], NAMES.index("unallocated_by_caller_1d")] = 1.0
+    whole = score_rows(model, X)
+    assert whole.rule_hits == 3 and whole.flagged.sum() > 3
+    table = _table(X, data.ids, None)
+    threads = model.predict_threads
+    try:
+        for block, model.predict_threads in ((7, 1), (7, 2), (64, 2), (600, 1), (1000, 2)):
+            got = score_blocks(model, table, RuleConfig(), block=block)
+            np.testing.assert_array_equal(got.labels, whole.labels)
+            np.testing.assert_array_equal(got.scores, whole.scores)
+            np.testing.assert_array_equal(got.flagged, whole.flagged)
+            assert got.reasons == whole.reasons and got.rule_hits == whole.rule_hits
+    finally:
+        model.predict_threads = threads
+    empty = score_blocks(model, table.slice(0, 0), RuleConfig())
+    assert len(empty.labels) == 0 and empty.reasons == []
+
+
+def test_number_order_reads_the_key_column_when_there_is_one() -> None:
+    numbers = ["+8613800000003", "+8613800000001", "+8613800000002"]
+    plain = pa.table({"number": numbers})
+    assert number_order(plain).tolist() == [1, 2, 0]
+    # The key column is what is sorted (here on purpose not the digits' order).
+    keyed = plain.append_column("number_key", pa.array([5, 9, 1], pa.int64()))
+    assert number_order(keyed).tolist() == [2, 0, 1]
+    # Repeated keys (never from the feature query) keep their rows' order.
+    tied = plain.append_column("number_key", pa.array([2, 1, 2], pa.int64()))
+    assert number_order(tied).tolist() == [1, 0, 2]

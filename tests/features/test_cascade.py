@@ -148,7 +148,8 @@ def test_day_calls_flag_reads_the_same_calls(inflate: bool) -> None:
 
 
 def test_unordered_cascade_has_the_same_rows_scored_first() -> None:
-    """``ordered=False`` (scan) skips only the sort: scored rows still come first."""
+    """``ordered=False`` (scan) skips only the sort, and keeps ``number_key`` for the
+    caller to sort by: scored rows still come first."""
     table = _two_days(2)
     with connection(threads=2) as con:
         _register(con, table)
@@ -159,7 +160,10 @@ def test_unordered_cascade_has_the_same_rows_scored_first() -> None:
     scored = loose["scored"].to_numpy(zero_copy_only=False).astype(bool)
     assert not (~scored[:-1] & scored[1:]).any()
     n = int(scored.sum())
+    assert loose.column_names == ordered.column_names + ["number_key"]
     for lo, hi in ((0, n), (n, len(scored))):
         part = loose.slice(lo, hi - lo)
         keys = pc.cast(pc.utf8_slice_codeunits(part["number"], 1), pa.int64()).to_numpy()
+        assert (part["number_key"].to_numpy() == keys).all()
+        part = part.drop_columns(["number_key"])
         assert part.take(pa.array(np.argsort(keys))).equals(ordered.slice(lo, hi - lo))

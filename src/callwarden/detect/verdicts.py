@@ -78,6 +78,78 @@ class ScanResult:
         }
 
 
+@dataclass
+class Scored:
+    """The model's and the rules' outcome for rows of a feature matrix (numbers aside)."""
+
+    labels: np.ndarray  # str
+    scores: np.ndarray  # float, P(not benign), raised by rules
+    flagged: np.ndarray  # bool; exactly the rows with reasons
+    reasons: list[list[Reason]]
+    rule_hits: int
+
+
+@dataclass
+class Decided:
+    """``decide``'s outcome: everything but the reasons, which only flagged rows get."""
+
+    scores: np.ndarray
+    worst: np.ndarray  # int: the likeliest non-benign class per row
+    flagged: np.ndarray  # bool
+    rule_reasons: list[Reason | None]  # the rule that fired per *flagged* row, in row order
+    rule_hits: int
+
+
+def decide(model: TrainedModel, X: np.ndarray, rules: RuleConfig | None = RuleConfig()) -> Decided:
+    """Scores and flags for feature rows ``X`` (columns in the model's order).
+
+    Rows are independent: deciding a matrix in blocks gives the same outcome as in one go.
+    Nothing returned refers to ``X``, so a caller may reuse its buffer for the next block.
+    """
+    scores = bad_score(proba := model.proba(X))
+    worst = 1 + np.argmax(proba[:, 1:], axis=1)
+    flagged = scores >= model.threshold.value
+    hits = apply_rules(model.feature_names, X, rules) if rules is not None else None
+    if hits is not None:
+        flagged |= hits.fired
+        scores = np.where(hits.fired, np.maximum(scores, rules.score_floor), scores)  # type: ignore[union-attr]
+    rows = np.flatnonzero(flagged)
+    return Decided(
+        scores=scores,
+        worst=worst,
+        flagged=flagged,
+        rule_reasons=[hits.reasons[i] for i in rows] if hits is not None else [None] * len(rows),
+        rule_hits=int(hits.fired.sum()) if hits is not None else 0,
+    )
+
+
+def explain(model: TrainedModel, d: Decided, X_flagged: np.ndarray, n_reasons: int = 3) -> Scored:
+    """Labels and reasons for ``decide``'s outcome; ``X_flagged`` holds the flagged rows."""
+    classes = np.asarray(model.classes)
+    labels = np.where(d.flagged, classes[d.worst], classes[0]).astype(object)
+    none: list[Reason] = []  # shared by the rows without reasons (read-only)
+    reasons: list[list[Reason]] = [none] * len(d.flagged)
+    rows = np.flatnonzero(d.flagged)
+    if len(rows):
+        contrib = model.contributions(X_flagged, d.worst[rows])
+        explained = top_reasons(contrib, X_flagged, model.feature_names, model.reference, n_reasons)
+        for i, rule, rs in zip(rows, d.rule_reasons, explained, strict=True):
+            reasons[i] = ([rule] if rule is not None else []) + rs
+    return Scored(labels, d.scores, d.flagged, reasons, d.rule_hits)
+
+
+def score_rows(
+    model: TrainedModel,
+    X: np.ndarray,
+    *,
+    rules: RuleConfig | None = RuleConfig(),
+    n_reasons: int = 3,
+) -> Scored:
+    """Labels, scores and reasons for feature rows ``X`` (columns in the model's order)."""
+    d = decide(model, X, rules)
+    return explain(model, d, X[d.flagged], n_reasons)
+
+
 def score_numbers(
     model: TrainedModel,
     numbers: np.ndarray,
@@ -87,32 +159,14 @@ def score_numbers(
     n_reasons: int = 3,
 ) -> ScanResult:
     """Verdicts for ``numbers`` with feature rows ``X`` (columns in the model's order)."""
-    proba = model.proba(X)
-    scores = bad_score(proba)
-    classes = np.asarray(model.classes)
-    worst = 1 + np.argmax(proba[:, 1:], axis=1)
-    flagged = scores >= model.threshold.value
-    hits = apply_rules(model.feature_names, X, rules) if rules is not None else None
-    if hits is not None:
-        flagged |= hits.fired
-        scores = np.where(hits.fired, np.maximum(scores, rules.score_floor), scores)  # type: ignore[union-attr]
-    labels = np.where(flagged, classes[worst], classes[0]).astype(object)
-    none: list[Reason] = []  # shared by the numbers without reasons (read-only)
-    reasons: list[list[Reason]] = [none] * len(numbers)
-    rows = np.flatnonzero(flagged)
-    if len(rows):
-        contrib = model.contributions(X[rows], worst[rows])
-        explained = top_reasons(contrib, X[rows], model.feature_names, model.reference, n_reasons)
-        for i, rs in zip(rows, explained, strict=True):
-            rule = hits.reasons[i] if hits is not None else None
-            reasons[i] = ([rule] if rule is not None else []) + rs
+    s = score_rows(model, X, rules=rules, n_reasons=n_reasons)
     return ScanResult(
         numbers=np.asarray(numbers, dtype=object),
-        labels=labels,
-        scores=scores,
+        labels=s.labels,
+        scores=s.scores,
         categories=np.full(len(numbers), "", dtype=object),
-        reasons=reasons,
+        reasons=s.reasons,
         campaigns=np.full(len(numbers), "", dtype=object),
         threshold=model.threshold.value,
-        meta={"rule_hits": int(hits.fired.sum()) if hits is not None else 0},
+        meta={"rule_hits": s.rule_hits},
     )

@@ -288,9 +288,10 @@ def compute_features(
     ``min_attempts`` > 0 is scan's activity cascade (see ``build_query``): a last column
     ``scored`` says which rows carry features; the others only what the hard rules read.
     Rows then come scored first, each part in number order (otherwise in number order).
-    ``ordered=False`` (cascade only) leaves each part in the engine's order: for a caller
-    that orders its own output (``detect.cascade.scan_table`` sorts the verdicts), sorting
-    the 573 k-row, 83-column scored part first costs ~0.9 s of the 10 M-CDR day for nothing.
+    ``ordered=False`` (cascade only) leaves each part in the engine's order and keeps the
+    ``number_key`` column (the number as an integer) last: for a caller that orders its own
+    output (``detect.cascade.scan_table`` sorts the verdicts by that key), sorting the
+    573 k-row, 83-column scored part first costs ~0.9 s of the 10 M-CDR day for nothing.
     """
     present = columns_of(con, relation)
     with_history = has_history(con, relation, as_of)
@@ -322,7 +323,8 @@ def compute_features(
         )
         log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
         table = _by_number(con.sql(sql).to_arrow_table())
-    extra = ("scored",) if min_attempts > 0 else ()
+    extra: tuple[str, ...] = ("scored",) if min_attempts > 0 else ()
+    extra += () if ordered or min_attempts <= 0 else ("number_key",)
     assert tuple(table.column_names[1:]) == FEATURE_NAMES + extra
     return table
 
@@ -343,7 +345,7 @@ def _cascade(con: duckdb.DuckDBPyConnection, q: StagedQuery, ordered: bool = Tru
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {CALLS_TABLE} AS {q.calls}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {CALLERS_TABLE} AS {q.callers}")
-        sort = _by_number if ordered else (lambda t: t.drop_columns(["number_key"]))
+        sort = _by_number if ordered else (lambda t: t)
         scored = sort(con.sql(q.features).to_arrow_table())
         con.execute(f"DROP TABLE {CALLS_TABLE}")
         rest = sort(con.sql(q.unscored).to_arrow_table())
