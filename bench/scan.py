@@ -126,7 +126,7 @@ def profile_statements(
             min_attempts=max(1, min_attempts), caller_facts=facts, home_regions=regions,
             with_history=has_history(con, relation, AsOf(day)),
             day_calls=day_calls_in(con, facts, AsOf(day)),
-            keyed=keyed_lookups(con, relation, facts, regions),
+            keyed=keyed_lookups(con, relation, facts, regions), omit_twins=True,
         )  # fmt: skip
         statements = [
             ("calls", f"CREATE TEMP TABLE {CALLS_TABLE} AS {q.calls}"),

@@ -9,9 +9,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from callwarden.features.definitions import FEATURE_NAMES
-from callwarden.features.duckdb_backend import compute_features, connection
-from callwarden.features.sql import AsOf
+from callwarden.features.definitions import FEATURE_NAMES, FEATURES
+from callwarden.features.duckdb_backend import (
+    _by_number,
+    _cascade,
+    columns_of,
+    compute_features,
+    connection,
+)
+from callwarden.features.sql import AsOf, build_query, history_twins
+from callwarden.features.staged import build_staged
 from tests.features.conftest import DAY
 from tests.features.test_reference import random_day
 
@@ -167,3 +174,32 @@ def test_unordered_cascade_has_the_same_rows_scored_first() -> None:
         assert (part["number_key"].to_numpy() == keys).all()
         part = part.drop_columns(["number_key"])
         assert part.take(pa.array(np.argsort(keys))).equals(ordered.slice(lo, hi - lo))
+
+
+@pytest.mark.parametrize("min_attempts", [0, 17])
+def test_one_day_twins_are_put_back_as_the_engines_own_columns(min_attempts: int) -> None:
+    """Without history the engine leaves the 7-day twins of 1-day features out
+    (``omit_twins``); ``compute_features`` gives the same table as the query that computes
+    them all."""
+    table = random_day(3, 2000)
+    twins = history_twins(FEATURES, with_history=False)
+    assert len(twins) >= 30 and history_twins(FEATURES, with_history=True) == {}
+    assert "maturity_days_by_caller_7d" not in twins
+    assert twins["calls_per_callee_by_caller_7d"] == "calls_per_callee_by_caller_1d"
+    got = _features(table, min_attempts)
+    with connection(threads=2) as con:
+        _register(con, table)
+        cols = columns_of(con, "cdr")
+        if min_attempts:
+            q = build_staged("cdr", AsOf(DAY), present_columns=cols, min_attempts=min_attempts,
+                             caller_facts="facts", with_history=False)  # fmt: skip
+            want = _cascade(con, q)
+        else:
+            sql = build_query("cdr", AsOf(DAY), present_columns=cols, caller_facts="facts",
+                              with_history=False)  # fmt: skip
+            want = _by_number(con.sql(sql).to_arrow_table())
+    assert got.equals(want)
+    # (The cascade's unscored rows carry only what the rules read: their twins are NULL.)
+    n = int(pc.sum(got["scored"]).as_py()) if min_attempts else got.num_rows
+    for name, twin in twins.items():
+        assert got[name].slice(0, n).equals(got[twin].slice(0, n))

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from callwarden.errors import InputError
-from callwarden.features.definitions import FEATURE_NAMES
+from callwarden.features.definitions import FEATURE_NAMES, FEATURES
 from callwarden.features.dialect import DUCKDB
 from callwarden.features.number_keys import CALLEE_KEY, CALLER_KEY, HOME_PREFIX, prefix_key_sql
 from callwarden.features.sql import (
@@ -27,6 +27,7 @@ from callwarden.features.sql import (
     _ts,
     build_query,
     day_calls_column,
+    history_twins,
 )
 from callwarden.features.staged import StagedQuery, build_staged
 
@@ -296,6 +297,9 @@ def compute_features(
     present = columns_of(con, relation)
     with_history = has_history(con, relation, as_of)
     keyed = keyed_lookups(con, relation, caller_facts, home_regions)
+    # Without history ~40 of the 7-day columns repeat 1-day ones: the engine leaves them out
+    # and they are put back here as the same arrays (0.4-1.4 s less collecting on 10 M CDRs).
+    twins = history_twins(FEATURES, with_history)
     if min_attempts > 0:
         staged = build_staged(
             relation,
@@ -308,8 +312,9 @@ def compute_features(
             dialect=DUCKDB,
             day_calls=day_calls_in(con, caller_facts, as_of),
             keyed=keyed,
+            omit_twins=True,
         )
-        table = _cascade(con, staged, ordered)
+        table = _cascade(con, staged, ordered, twins)
     else:
         sql = build_query(
             relation,
@@ -320,13 +325,27 @@ def compute_features(
             with_history=with_history,
             dialect=DUCKDB,
             keyed=keyed,
+            omit_twins=True,
         )
         log.debug("feature query for %s (history=%s):\n%s", as_of.day, with_history, sql)
-        table = _by_number(con.sql(sql).to_arrow_table())
+        table = _by_number(with_twins(con.sql(sql).to_arrow_table(), twins))
     extra: tuple[str, ...] = ("scored",) if min_attempts > 0 else ()
     extra += () if ordered or min_attempts <= 0 else ("number_key",)
     assert tuple(table.column_names[1:]) == FEATURE_NAMES + extra
     return table
+
+
+FEATURE_SET = frozenset(FEATURE_NAMES)
+
+
+def with_twins(table: pa.Table, twins: dict[str, str]) -> pa.Table:
+    """``table`` with the columns ``twins`` names (7-day -> 1-day) put back in catalogue
+    order, each the very array of its twin; columns after the features keep their place."""
+    if not twins:
+        return table
+    tail = [c for c in table.column_names if c != "number" and c not in FEATURE_SET]
+    names = ["number", *FEATURE_NAMES, *tail]
+    return pa.table([table[twins.get(n, n)] for n in names], names=names)
 
 
 def _by_number(table: pa.Table) -> pa.Table:
@@ -335,7 +354,12 @@ def _by_number(table: pa.Table) -> pa.Table:
     return table.drop_columns(["number_key"]).take(pa.array(order))
 
 
-def _cascade(con: duckdb.DuckDBPyConnection, q: StagedQuery, ordered: bool = True) -> pa.Table:
+def _cascade(
+    con: duckdb.DuckDBPyConnection,
+    q: StagedQuery,
+    ordered: bool = True,
+    twins: dict[str, str] | None = None,
+) -> pa.Table:
     """Run the cascade's statements: scored rows first, then the others, each in number order.
 
     The unscored rows (most of them) come out of the engine narrow and get typed NULLs here
@@ -346,7 +370,7 @@ def _cascade(con: duckdb.DuckDBPyConnection, q: StagedQuery, ordered: bool = Tru
         con.execute(f"CREATE OR REPLACE TEMP TABLE {CALLS_TABLE} AS {q.calls}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {CALLERS_TABLE} AS {q.callers}")
         sort = _by_number if ordered else (lambda t: t)
-        scored = sort(con.sql(q.features).to_arrow_table())
+        scored = sort(with_twins(con.sql(q.features).to_arrow_table(), twins or {}))
         con.execute(f"DROP TABLE {CALLS_TABLE}")
         rest = sort(con.sql(q.unscored).to_arrow_table())
     finally:

@@ -82,6 +82,29 @@ def _select(features: list[Feature]) -> str:
     return ",\n    ".join(f"{f.sql} AS {f.name}" for f in features)
 
 
+def history_twins(features: tuple[Feature, ...], with_history: bool) -> dict[str, str]:
+    """7-day features that equal a 1-day feature when the input holds no history: name ->
+    the 1-day twin's name (empty with history).
+
+    A twin has the same source, entity and definition but for the window (for derived
+    features, their inputs' windows), so without history its values are the same.
+    """
+    if with_history:
+        return {}
+    by_name = {f.name: f for f in features}
+    out = {}
+    for f in features:
+        twin = by_name.get(f.name.removesuffix("_7d") + "_1d")
+        if (
+            f.window is Window.D7
+            and twin is not None
+            and (twin.source, twin.entity) == (f.source, f.entity)
+            and twin.sql == f.sql.replace("_7d", "_1d")
+        ):
+            out[f.name] = twin.name
+    return out
+
+
 _QUANTILE = re.compile(r"^QUANTILE\((\w+), ([0-9.]+)\)$")
 
 
@@ -138,6 +161,7 @@ def build_query(
     stage: bool = False,
     prefiltered: bool = False,
     keyed: bool = False,
+    omit_twins: bool = False,
 ) -> str:
     """The feature query for one as-of day.
 
@@ -174,6 +198,10 @@ def build_query(
     all), and the look-ups are keyed too: ``caller_facts`` has one row per number,
     ``(number_key, unallocated)`` (plus the day's count), and ``home_regions`` is
     ``(prefix_key, region)`` by ``prefix_key_sql``. Same rows as the string path.
+
+    ``omit_twins=True`` leaves out the columns of ``history_twins`` (without history, about
+    40 of the 83 repeat a 1-day column): the engine then collects each value once, and the
+    caller puts the twins back (``duckdb_backend`` does, sharing the arrays).
     """
     if stage and min_attempts <= 0:
         raise ValueError("stage=True is the cascade's features statement: min_attempts > 0")
@@ -425,7 +453,10 @@ def build_query(
     )
     # Stable column order (the catalogue's); counts of received calls default to 0.
     final = []
+    omitted = history_twins(features, with_history) if omit_twins else {}
     for f in features:
+        if f.name in omitted:
+            continue
         if f.source is Source.DERIVED:
             final.append(f"{f.sql} AS {f.name}")
         elif f.source is Source.INBOUND:

@@ -54,6 +54,7 @@ def build_staged(
     features: tuple[Feature, ...] = FEATURES,
     day_calls: str | None = None,
     keyed: bool = False,
+    omit_twins: bool = False,
 ) -> StagedQuery:
     """``build_query(min_attempts=...)`` split into the statements of ``StagedQuery``.
 
@@ -63,7 +64,8 @@ def build_staged(
     the features statement reads the scored callers' calls through that flag instead of
     copying them (~2 CPU-s of the 10 M-CDR day's ~18 in that statement).
 
-    ``keyed``: the relation's integer number keys and keyed look-ups (``build_query``).
+    ``keyed``: the relation's integer number keys and keyed look-ups (``build_query``);
+    ``omit_twins``: the features statement leaves out ``history_twins`` (``build_query``).
     """
     if min_attempts <= 0:
         raise ValueError("build_staged is the activity cascade: min_attempts must be positive")
@@ -86,6 +88,7 @@ def build_staged(
         stage=True,
         prefiltered=act is not None,
         keyed=keyed,
+        omit_twins=omit_twins,
     )
     return StagedQuery(
         calls=dialect.expand("WITH " + ",\n".join(call_ctes) + "\nSELECT * FROM plain"),
