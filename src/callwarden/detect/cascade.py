@@ -34,6 +34,7 @@ from callwarden.detect.verdicts import (
     Scored,
     decide,
     explain,
+    filled,
     score_numbers,
     score_rows,
 )
@@ -160,7 +161,7 @@ def scan_table(
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     at = rank[rows]
-    labels = np.full(n, Label.BENIGN.value, dtype=object)
+    labels = filled(n, Label.BENIGN.value)
     labels[at] = part.labels
     scores = np.zeros(n)
     scores[at] = part.scores
@@ -173,9 +174,9 @@ def scan_table(
         numbers=table["number"].take(pa.array(order)).to_numpy(zero_copy_only=False),
         labels=labels,
         scores=scores,
-        categories=np.full(n, "", dtype=object),
+        categories=filled(n, ""),
         reasons=reasons,
-        campaigns=np.full(n, "", dtype=object),
+        campaigns=filled(n, ""),
         threshold=model.threshold.value,
         meta={"rule_hits": part.rule_hits, "not_scored": int(n - len(rows))},
     )
