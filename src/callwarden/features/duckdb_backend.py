@@ -198,6 +198,8 @@ def register_number_facts(
             f"start_time < {_ts(DUCKDB, as_of.day_end)}) AS {day_calls_column(as_of)}"
         )
     if has_number_keys(con, relation):
+        # Every row has both keys here, so the count is exact (the per-call table keeps
+        # every row): the cascade reads the day's callers off it (``build_staged``).
         return _register_keyed_facts(con, relation, is_allocated, province_of, counted, name)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT caller{counted} "

@@ -586,9 +586,19 @@ def _callers_day(min_attempts: int) -> str:
   FROM calls_day GROUP BY caller"""
 
 
+def _callers_day_from_facts(caller_facts: str, day_calls: str, min_attempts: int) -> str:
+    """``_callers_day`` read off keyed ``caller_facts`` whose ``day_calls`` count is exact
+    (the look-ups' pass already grouped the calls by caller: no second GROUP BY)."""
+    return f"""SELECT number_key AS k, {day_calls} AS n, unallocated AS unallocated_any,
+    CASE WHEN {day_calls} >= {int(min_attempts)} OR unallocated = 1 THEN TRUE ELSE FALSE END
+      AS scored
+  FROM {caller_facts} WHERE {day_calls} > 0"""
+
+
 def day_calls_column(as_of: AsOf) -> str:
-    """The ``caller_facts`` column counting each number's calls on the as-of day (an upper
-    bound of its attempts: the callee is not checked), named after the day it counts."""
+    """The ``caller_facts`` column counting each number's calls on the as-of day, named
+    after the day it counts. On strings it is an upper bound of the attempts (the callee is
+    not checked); on the integer keys it is exact (every row has both keys there)."""
     return "calls_" + as_of.day.replace("-", "")
 
 

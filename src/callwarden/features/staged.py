@@ -17,6 +17,7 @@ from callwarden.features.sql import (
     AsOf,
     _call_ctes,
     _callers_day,
+    _callers_day_from_facts,
     _ts,
     build_query,
 )
@@ -64,6 +65,9 @@ def build_staged(
     the features statement reads the scored callers' calls through that flag instead of
     copying them (~2 CPU-s of the 10 M-CDR day's ~18 in that statement).
 
+    With ``keyed`` the count is exact (``register_number_facts``), so the day's callers are
+    read off ``caller_facts`` rather than grouped from the per-call table once more.
+
     ``keyed``: the relation's integer number keys and keyed look-ups (``build_query``);
     ``omit_twins``: the features statement leaves out ``history_twins`` (``build_query``).
     """
@@ -93,7 +97,9 @@ def build_staged(
     return StagedQuery(
         calls=dialect.expand("WITH " + ",\n".join(call_ctes) + "\nSELECT * FROM plain"),
         callers=dialect.expand(
-            f"WITH calls_day AS (SELECT * FROM {CALLS_TABLE} WHERE ts >= {day0})\n"
+            _callers_day_from_facts(caller_facts, day_calls, min_attempts)
+            if keyed and caller_facts and day_calls
+            else f"WITH calls_day AS (SELECT * FROM {CALLS_TABLE} WHERE ts >= {day0})\n"
             + _callers_day(min_attempts)
         ),
         features=feats,
