@@ -180,10 +180,11 @@ class AllocationRegistry:
         The keys are searched in ascending order, so the binary searches walk the registry's
         arrays in order: for 2.6 M callers in no particular order the two searches took 1.8
         CPU-s in input order, the whole call 0.66 with the int64 sort (cheaper than handing
-        in strings sorted by the engine).
+        in strings sorted by the engine). Any sorting permutation serves (each answer goes
+        back to its own row), so the sort need not be stable: 0.22 s against 0.46 here.
         """
         keys, ok = _keys(e164)
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         keys = keys[order]
         found = np.zeros(len(keys), bool)
         if len(self._numbers):
