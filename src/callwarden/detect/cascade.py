@@ -131,8 +131,8 @@ def number_order(table: pa.Table) -> np.ndarray:
 def scan_table(
     model: TrainedModel, table: pa.Table, rules: RuleConfig | None = RuleConfig()
 ) -> ScanResult:
-    """Verdicts for a feature table, in number order; with a ``scored`` column, the cascade
-    applies.
+    """Verdicts for a feature table; with a ``scored`` column, the cascade applies and the
+    verdicts come in number order (without it, in the table's order).
 
     ``table`` has ``number`` and the model's features; rows whose ``scored`` is false get
     no model score (benign, 0.0) unless a hard rule fires on them.
