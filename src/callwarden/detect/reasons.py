@@ -115,6 +115,11 @@ def top_reasons(
     Families repeat across windows (``answer_rate`` 1d and 7d); only the strongest feature
     of a family is kept so three reasons say three different things.
     """
+    # Per feature once, not per row (scan explains thousands of rows).
+    families = [family_of(n)[0] + (family_of(n)[1] or "") for n in feature_names]
+    codes = {d: [code_for(n, d) for n in feature_names] for d in Direction}
+    refs = [reference.get(n) for n in feature_names]
+    medians = [_num(ref) if ref is not None else None for ref in refs]
     out: list[list[Reason]] = []
     order = np.argsort(-contributions, axis=1, kind="stable")
     for r in range(len(X)):
@@ -124,20 +129,20 @@ def top_reasons(
             w = float(contributions[r, j])
             if w <= 0 or len(reasons) >= k:
                 break
-            name = feature_names[j]
-            fam = family_of(name)[0] + (family_of(name)[1] or "")
+            fam = families[j]
             if fam in seen:
                 continue
             seen.add(fam)
-            value, ref = _num(float(X[r, j])), reference.get(name)
+            name, ref = feature_names[j], refs[j]
+            value = _num(float(X[r, j]))
             if value is None or ref is None:
                 direction = Direction.UNUSUAL
             else:
                 direction = Direction.HIGH if value > ref else Direction.LOW
             evidence: dict[str, Any] = {name: value}
             if ref is not None:
-                evidence["benign_median"] = _num(ref)
-            reasons.append(Reason(code_for(name, direction), evidence, w, "model", name))
+                evidence["benign_median"] = medians[j]
+            reasons.append(Reason(codes[direction][j], evidence, w, "model", name))
         out.append(reasons)
     return out
 
