@@ -299,8 +299,8 @@ def compute_features(
     present = columns_of(con, relation)
     with_history = has_history(con, relation, as_of)
     keyed = keyed_lookups(con, relation, caller_facts, home_regions)
-    # Without history ~40 of the 7-day columns repeat 1-day ones: the engine leaves them out
-    # and they are put back here as the same arrays (0.4-1.4 s less collecting on 10 M CDRs).
+    # Without history 38 of the 80 features are 7-day twins of 1-day ones: the engine leaves
+    # them out and they are put back here as the same arrays (0.4-1.4 s less on 10 M CDRs).
     twins = history_twins(FEATURES, with_history)
     if min_attempts > 0:
         staged = build_staged(

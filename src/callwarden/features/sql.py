@@ -199,8 +199,8 @@ def build_query(
     ``(number_key, unallocated)`` (plus the day's count), and ``home_regions`` is
     ``(prefix_key, region)`` by ``prefix_key_sql``. Same rows as the string path.
 
-    ``omit_twins=True`` leaves out the columns of ``history_twins`` (without history, about
-    40 of the 83 repeat a 1-day column): the engine then collects each value once, and the
+    ``omit_twins=True`` leaves out the columns of ``history_twins`` (without history,
+    38 of the 80 repeat a 1-day column): the engine then collects each value once, and the
     caller puts the twins back (``duckdb_backend`` does, sharing the arrays).
     """
     if stage and min_attempts <= 0:
