@@ -337,7 +337,7 @@ def compute_features(
     return table
 
 
-FEATURE_SET = frozenset(FEATURE_NAMES)
+_FEATURE_SET = frozenset(FEATURE_NAMES)
 
 
 def with_twins(table: pa.Table, twins: dict[str, str]) -> pa.Table:
@@ -345,7 +345,7 @@ def with_twins(table: pa.Table, twins: dict[str, str]) -> pa.Table:
     order, each the very array of its twin; columns after the features keep their place."""
     if not twins:
         return table
-    tail = [c for c in table.column_names if c != "number" and c not in FEATURE_SET]
+    tail = [c for c in table.column_names if c != "number" and c not in _FEATURE_SET]
     names = ["number", *FEATURE_NAMES, *tail]
     return pa.table([table[twins.get(n, n)] for n in names], names=names)
 

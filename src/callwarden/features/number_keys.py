@@ -29,19 +29,17 @@ def prefix_key_sql(key: str) -> str:
 
 
 def keyed_facts_sql(
-    caller_facts: str | None, home_regions: str | None, act: tuple[str, int] | None
+    caller_facts: str | None, home_regions: str | None, act: str | None
 ) -> tuple[str, str]:
     """(per-number relation ``k, unallocated[, act][, region]`` or "", the home-region
     expression) for keyed look-ups: one row per number already, so no GROUP BY, and the home
-    province rides on the number's row (one join per call instead of two)."""
+    province rides on the number's row (one join per call instead of two). ``act``: the
+    flag's expression over the facts (alias ``f``), from ``sql.scored_sql``."""
     if not caller_facts:
         return "", "hr.region" if home_regions else "CAST(NULL AS VARCHAR)"
     cols = ["f.number_key AS k", "f.unallocated"]
     if act:
-        cols.append(
-            f"CASE WHEN f.{act[0]} >= {int(act[1])} OR f.unallocated = 1 THEN TRUE ELSE FALSE END"
-            " AS act"
-        )
+        cols.append(f"{act} AS act")
     join = ""
     if home_regions:
         cols.append("hr.region")

@@ -510,7 +510,8 @@ def _call_ctes(
     if act and not caller_facts:
         raise ValueError("act needs caller_facts (the day's calls are counted there)")
     if keyed:
-        reg, home = keyed_facts_sql(caller_facts, home_regions, act)
+        act_sql = scored_sql(f"f.{act[0]}", "f.unallocated", act[1]) if act else None
+        reg, home = keyed_facts_sql(caller_facts, home_regions, act_sql)
         joins = f" LEFT JOIN ({reg}) reg ON reg.k = kd.caller" if reg else ""
         if home_regions and not caller_facts:
             joins += (
@@ -519,10 +520,7 @@ def _call_ctes(
     else:
         flag = ""
         if act:
-            flag = (
-                f", CASE WHEN SUM({act[0]}) >= {int(act[1])} OR MAX(unallocated) = 1 THEN TRUE "
-                "ELSE FALSE END AS act"
-            )
+            flag = f", {scored_sql(f'SUM({act[0]})', 'MAX(unallocated)', act[1])} AS act"
         if caller_facts:
             joins += (
                 " LEFT JOIN (SELECT TO_BIGINT(SUBSTR(number, 2)) AS k, MAX(unallocated) AS "
@@ -578,11 +576,16 @@ def _call_ctes(
     ]
 
 
+def scored_sql(calls: str, unallocated: str, min_attempts: int) -> str:
+    """The cascade's rule as SQL: a number is scored with at least ``min_attempts`` calls on
+    the day or an unallocated displayed number (``calls``, ``unallocated``: expressions)."""
+    return f"CASE WHEN {calls} >= {int(min_attempts)} OR {unallocated} = 1 THEN TRUE ELSE FALSE END"
+
+
 def _callers_day(min_attempts: int) -> str:
     """Per caller of the day (``calls_day``): calls, registry flag, whether it is scored."""
     return f"""SELECT caller AS k, COUNT(*) AS n, MAX(unallocated) AS unallocated_any,
-    CASE WHEN COUNT(*) >= {int(min_attempts)} OR MAX(unallocated) = 1 THEN TRUE ELSE FALSE END
-      AS scored
+    {scored_sql("COUNT(*)", "MAX(unallocated)", min_attempts)} AS scored
   FROM calls_day GROUP BY caller"""
 
 
@@ -590,8 +593,7 @@ def _callers_day_from_facts(caller_facts: str, day_calls: str, min_attempts: int
     """``_callers_day`` read off keyed ``caller_facts`` whose ``day_calls`` count is exact
     (the look-ups' pass already grouped the calls by caller: no second GROUP BY)."""
     return f"""SELECT number_key AS k, {day_calls} AS n, unallocated AS unallocated_any,
-    CASE WHEN {day_calls} >= {int(min_attempts)} OR unallocated = 1 THEN TRUE ELSE FALSE END
-      AS scored
+    {scored_sql(day_calls, "unallocated", min_attempts)} AS scored
   FROM {caller_facts} WHERE {day_calls} > 0"""
 
 
