@@ -17,7 +17,7 @@ Every feature is one SQL aggregate over one source relation, for one entity and 
 Its name is derived from the definition: `{base}_by_{entity}_{window}`. The batch backend
 (`callwarden.features.sql`) compiles the definitions into one query per as-of day; DuckDB runs
 it embedded, and the same query compiles for Spark SQL (`callwarden.features.dialect.SPARK`: only
-`EPOCH_S`, `QUANTILE` and `TO_BIGINT` are spelt per engine).
+`EPOCH_S`, `QUANTILE`, `INT_DIV` and `TO_BIGINT` are spelt per engine).
 
 ## Windows
 

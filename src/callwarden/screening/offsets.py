@@ -89,9 +89,3 @@ def choose_rule(scores: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[str, 
         if s > best + 1e-9:
             best_rule, best = rule, s
     return best_rule, best
-
-
-def choose_offsets(scores: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[str, np.ndarray]:
-    """The rule of :func:`choose_rule` and its offsets fitted on all the rows."""
-    rule = choose_rule(scores, y, seed)[0]
-    return rule, fit_offsets(scores, y, rule)
