@@ -183,16 +183,26 @@ def meta_predict(kind: str, a: np.ndarray, ya: np.ndarray, b: np.ndarray) -> np.
     return np.asarray(m.fit(a, ya).predict(b))
 
 
+def fraud_args(description: str | None) -> argparse.ArgumentParser:
+    """The options the cn-text exploration scripts share (data folder, fold seed, subset)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--data", type=Path, default=ROOT / ".." / "shared" / "data")
+    ap.add_argument("--cv-seed", type=int, default=3)
+    ap.add_argument("--rows", type=int, default=0, help="a random subset, for a smoke run")
+    return ap
+
+
 def fraud_inputs(
     data: Path, rows: int = 0
 ) -> tuple[list[str], np.ndarray, np.ndarray, list[str], dict[str, np.ndarray]] | None:
     """The cn texts, their labels, the classes, the fraud kinds and each block's input texts
     (whole text, opening, closing, self-introduction, the rest); ``rows`` > 0 takes a random
-    subset for a smoke run. None when the data is absent."""
+    subset for a smoke run. None (after saying so) when the data is absent."""
     from text import load  # bench/text.py: the same rows the text benchmark reads
 
     got = load(data, "cn_fraud_texts")
     if got is None:
+        print(f"{data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return None
     texts, y = got[0], np.array(got[1], dtype=str)
     if rows:
@@ -216,15 +226,11 @@ def main() -> None:
     from sklearn.model_selection import StratifiedKFold
 
     warnings.filterwarnings("ignore")
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", type=Path, default=ROOT / ".." / "shared" / "data")
-    ap.add_argument("--cv-seed", type=int, default=3)
+    ap = fraud_args(__doc__)
     ap.add_argument("--chi2", type=int, nargs="+", default=[300, 1000])
-    ap.add_argument("--rows", type=int, default=0, help="a random subset, for a smoke run")
     args = ap.parse_args()
     got = fraud_inputs(args.data, args.rows)
     if got is None:
-        print(f"{args.data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return
     texts, y, classes, fraud, inputs = got
     sents = sentences(texts)

@@ -31,7 +31,6 @@ docs/screening.md ("Second round").
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -48,7 +47,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from callwarden.screening.textmodel import word_tokens  # noqa: E402
 from callwarden.screening.vectorize import HashedCharTfidf, WordTfidf  # noqa: E402
-from text_stacking import BLOCKS, fraud_inputs, meta_booster, svm_scores  # noqa: E402
+from text_stacking import BLOCKS, fraud_args, fraud_inputs, meta_booster, svm_scores  # noqa: E402
 
 INNER = 5
 N_CHI2 = 1000
@@ -213,9 +212,7 @@ def main() -> None:
     from sklearn.model_selection import StratifiedKFold
 
     warnings.filterwarnings("ignore")
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", type=Path, default=ROOT / ".." / "shared" / "data")
-    ap.add_argument("--cv-seed", type=int, default=3)
+    ap = fraud_args(__doc__)
     ap.add_argument("--inner-seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--no-joint", action="store_true", help="skip the joint-corpus SVM")
     ap.add_argument(
@@ -223,11 +220,9 @@ def main() -> None:
         action="store_true",
         help="only the single SVMs: cn texts alone (`all`) against the joint-corpus one",
     )
-    ap.add_argument("--rows", type=int, default=0, help="a random subset, for a smoke run")
     args = ap.parse_args()
     got = fraud_inputs(args.data, args.rows)
     if got is None:
-        print(f"{args.data / 'cn_fraud_texts' / 'dev.csv'} not found; nothing to do")
         return
     texts, y, classes, fraud, inputs = got
     t0 = time.perf_counter()
