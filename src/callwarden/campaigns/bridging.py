@@ -119,9 +119,13 @@ def bridged_legs(con: duckdb.DuckDBPyConnection) -> pa.Table:
             SELECT leg1_rid AS rid, 'agent' AS leg, mid, ing, leg2_rid AS pair_key FROM p
             UNION ALL SELECT leg2_rid, 'customer', mid, ing, leg2_rid FROM p
         )
-        SELECT c.call_id, any_value(l.leg) AS leg, any_value(l.mid) AS agent,
-               any_value(l.ing) AS ing, min(l.pair_key) AS pair_key
-        FROM legs l JOIN cw_calls c USING (rid) GROUP BY c.call_id
+        -- A call in several flagged pairs reports the pair with the lowest key (whole, not
+        -- field by field), in call order: the same file on every run.
+        SELECT call_id, w.leg, w.mid AS agent, w.ing, w.pair_key FROM (
+            SELECT c.call_id,
+                   min(struct_pack(pair_key := l.pair_key, leg := l.leg, mid := l.mid, ing := l.ing)) AS w
+            FROM legs l JOIN cw_calls c USING (rid) GROUP BY c.call_id
+        ) ORDER BY call_id
         """
     ).to_arrow_table()
 

@@ -92,9 +92,10 @@ def _campaign_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                any_value(sp.unalloc) AS sp_unalloc, any_value(sp.asserted) AS sp_asserted,
                any_value(sp.region) AS sp_region, any_value(br.agents) AS bridge_agents,
                (SELECT map_from_entries(list(struct_pack(k := e.kind, v := e.k)))
-                  FROM ed e WHERE e.comp = mc.comp) AS edge_kinds
+                  FROM ed e WHERE e.comp = mc.comp) AS edge_kinds,
+               min(mc.caller) AS first_member
         FROM mc LEFT JOIN sp USING (comp) LEFT JOIN br USING (comp)
-        GROUP BY mc.comp ORDER BY calls DESC
+        GROUP BY mc.comp ORDER BY calls DESC, first_member
         """
     )
     cols = [d[0] for d in rel.description]
@@ -301,10 +302,18 @@ def _scripts(
     cols = ["call_id", "cluster"] + (["category"] if "category" in scripts.column_names else [])
     con.register("cw_scr", scripts.select(cols))
     cat = "s.category" if "category" in cols else "''"
+    # Modal values with ties to the smallest (mode() picks among ties by thread timing).
     rows = con.execute(
-        f"""SELECT m.comp, mode(s.cluster::VARCHAR), mode(nullif({cat}::VARCHAR, ''))
-            FROM cw_scr s JOIN cw_calls c ON c.call_id = s.call_id JOIN cw_members m USING (caller)
-            GROUP BY m.comp"""
+        f"""WITH j AS (
+              SELECT m.comp, s.cluster::VARCHAR AS v, 'cluster' AS what
+              FROM cw_scr s JOIN cw_calls c ON c.call_id = s.call_id JOIN cw_members m USING (caller)
+              UNION ALL
+              SELECT m.comp, nullif({cat}::VARCHAR, ''), 'category'
+              FROM cw_scr s JOIN cw_calls c ON c.call_id = s.call_id JOIN cw_members m USING (caller)
+            ), n AS (SELECT comp, what, v, count(*) AS n FROM j WHERE v IS NOT NULL GROUP BY ALL)
+            SELECT comp, min_by(v, row(-n, v)) FILTER (WHERE what = 'cluster'),
+                   min_by(v, row(-n, v)) FILTER (WHERE what = 'category')
+            FROM n GROUP BY comp"""
     ).fetchall()
     con.unregister("cw_scr")
     return {int(c): (str(s or ""), str(k or "")) for c, s, k in rows}

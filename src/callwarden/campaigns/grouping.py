@@ -44,7 +44,8 @@ def constrained_groups(
 ) -> np.ndarray:
     """Group label per node (``0..n-1``) from edges ``a``-``b``.
 
-    ``order``: rank of each edge, lower first (strongest evidence first). ``tags``: node ->
+    ``order``: rank of each edge, lower first (strongest evidence first; equal ranks by
+    ``(a, b)``, so the edges' order does not matter). ``tags``: node ->
     its asserted identities (nodes without any are absent). Inside a component whose nodes
     carry two or more distinct identities, a union is refused when both sides carry
     identities and share none; elsewhere groups are the plain components.
@@ -61,7 +62,9 @@ def constrained_groups(
         return labels
     sel = np.isin(labels[a], mixed)
     ea, eb = a[sel], b[sel]
-    rank = np.argsort(order[sel], kind="stable")
+    # Equal ranks are common (every identity edge ranks the same): break ties by the edge
+    # itself, so the groups do not depend on the order the edges came in.
+    rank = np.lexsort((eb, ea, order[sel]))
     parent = np.arange(n, dtype=np.int64)
     tag: dict[int, frozenset[int]] = dict(tags)
 

@@ -87,9 +87,18 @@ def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
             SELECT caller FROM cw_prof
             WHERE calls >= {int(cfg.min_callees)} AND answer_rate <= {float(cfg.max_answer_rate)}
         )
-        SELECT c.caller, count(DISTINCT c.callee) AS callees, mode(c.ing) AS ing
-        FROM cw_calls c SEMI JOIN pre USING (caller) GROUP BY c.caller
-        HAVING count(DISTINCT c.callee) >= {int(cfg.min_callees)}
+        , pre_calls AS (SELECT c.caller, c.callee, c.ing FROM cw_calls c SEMI JOIN pre USING (caller))
+        , dc AS (
+            SELECT caller, count(DISTINCT callee) AS callees FROM pre_calls GROUP BY caller
+            HAVING count(DISTINCT callee) >= {int(cfg.min_callees)}
+        )
+        -- The modal ingress, ties to the lowest id (mode() picks among ties by thread timing).
+        , mi AS (
+            SELECT caller, min_by(ing, row(-n, ing)) AS ing
+            FROM (SELECT caller, ing, count(*) AS n FROM pre_calls GROUP BY caller, ing)
+            GROUP BY caller
+        )
+        SELECT dc.caller, dc.callees, mi.ing FROM dc JOIN mi USING (caller)
         """
     )
     # Callbacks: callees who called the number back and were answered.
@@ -321,7 +330,7 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         )
         SELECT a, b, min(prio) * 10 - sum(strength) AS ord,
                bool_or(kind = 'sequence') AS seq
-        FROM e GROUP BY a, b
+        FROM e GROUP BY a, b ORDER BY a, b
         """
     ).fetchnumpy()
     nodes = con.execute("SELECT caller FROM cw_cand ORDER BY caller").fetchnumpy()["caller"]
