@@ -3,6 +3,7 @@
     python bench/scan.py            # ~10,000,000 CDRs (simulator, 3.2 M subscribers)
     python bench/scan.py --small    # ~1,000,000 CDRs
     python bench/scan.py --cdrs DIR --model MODEL_DIR   # existing data and model
+    python bench/scan.py --cdrs DIR --model MODEL_DIR --end-to-end   # callwarden scan's phases
 
 Phases are timed in one process: the DuckDB feature query (with the allocation registry
 and home provinces, as ``callwarden scan`` runs it), LightGBM scoring with reasons, and the
@@ -150,6 +151,36 @@ def profile_statements(
                 print(f"  {t:8.2f}  {op:<16} {what}")
 
 
+def end_to_end(cdrs: Path, model_dir: Path, out: Path) -> None:
+    """Time what ``callwarden scan --cdrs --model --registry --out`` runs, phase by phase:
+    the scan proper (default day, features, scoring), campaign linking (the day's CDRs
+    loaded, linked, ``campaigns.csv`` written) and ``verdicts.csv`` with its summary."""
+    from callwarden.cli.campaigns import scan_hook
+    from callwarden.cli.scan import run_scan, write_scan
+
+    registry = Path(cdrs) / "registry.csv"
+    registry_or_none = registry if registry.is_file() else None
+    t_all = time.perf_counter()
+    result, t_scan, m_scan = timed(
+        lambda: run_scan(model_dir, cdrs=cdrs, registry=registry_or_none), "scan"
+    )
+    _, t_link, m_link = timed(
+        lambda: scan_hook(result, cdrs, out, registry=registry_or_none), "link"
+    )
+    _, t_write, m_write = timed(lambda: write_scan(result, out), "write")
+    total = time.perf_counter() - t_all
+    rows = [
+        ("scan (default day, features, scoring) s", f"{t_scan:.1f}", f"{CPU['scan']:.1f}", m_scan),
+        ("campaign linking s", f"{t_link:.1f}", f"{CPU['link']:.1f}", m_link),
+        ("verdicts.csv + summary s", f"{t_write:.1f}", f"{CPU['write']:.1f}", m_write),
+        ("callwarden scan total s", f"{total:.1f}", "", 0),
+    ]
+    print(f"\ncallwarden scan, end to end ({len(result):,} verdicts) -> {out}")
+    print(f"  {'phase':<42} {'wall':>6} {'CPU':>6} {'peak GiB':>9}")
+    for k, wall, cpu, peak in rows:
+        print(f"  {k:<42} {wall:>6} {cpu:>6} {peak / 2**30 if peak else float('nan'):>9.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="~1,000,000 CDRs instead of ~10,000,000")
@@ -170,6 +201,11 @@ def main() -> None:
         help="activity cascade (default callwarden.detect.cascade.MIN_ATTEMPTS; 0: score all)",
     )
     ap.add_argument("--work", type=Path, default=None, help="scratch folder")
+    ap.add_argument(
+        "--end-to-end",
+        action="store_true",
+        help="time callwarden scan's phases (scan, campaign linking, writing) instead",
+    )
     ap.add_argument(
         "--profile",
         type=Path,
@@ -205,6 +241,9 @@ def main() -> None:
     )
     if args.cores:
         os.sched_setaffinity(0, set(range(args.cores)))
+    if args.end_to_end:
+        end_to_end(Path(cdrs), model_dir, work / "scan-out")
+        return
     cores = len(os.sched_getaffinity(0))
     model, _ = load_model(model_dir)
     model.predict_threads = cores

@@ -72,6 +72,7 @@ def test_scan_hook_fills_campaigns_and_evaluate_section_scores_them(tmp_path: Pa
     import pyarrow as pa
 
     from callwarden.cli.campaigns import evaluate_section, scan_hook
+    from callwarden.detect.verdicts import ScanResult, filled
 
     day = Day()
     people = ordinary(day)
@@ -80,12 +81,16 @@ def test_scan_hook_fills_campaigns_and_evaluate_section_scores_them(tmp_path: Pa
     )
     pq.write_table(day.table(), tmp_path / "cdrs.parquet")
 
-    class Scan:  # the shape of callwarden.detect.verdicts.ScanResult that the hook touches
-        numbers = np.array(pool + people, dtype=object)
-        campaigns = np.full(len(pool) + len(people), "", dtype=object)
-        meta: dict[str, object] = {}
-
-    scan = Scan()
+    n = len(pool) + len(people)
+    scan = ScanResult(
+        numbers=np.array(pool + people, dtype=object),
+        labels=filled(n, "benign"),
+        scores=np.zeros(n),
+        categories=filled(n, ""),
+        reasons=[[] for _ in range(n)],
+        campaigns=filled(n, "stale"),  # linking replaces every entry
+        threshold=0.5,
+    )
     scan_hook(scan, tmp_path, tmp_path / "out")
     assert len({c for c in scan.campaigns[: len(pool)]}) == 1 and scan.campaigns[0]
     assert not any(scan.campaigns[len(pool) :])

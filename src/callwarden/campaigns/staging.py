@@ -13,12 +13,20 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from callwarden.cdr.schema import NUMBER_KEY_COLUMNS
 from callwarden.errors import InputError
 
 #: Input accepted by the pure entry points: an Arrow table or dataset, or a DuckDB relation.
 CdrInput = Any
 
 _NEEDED = ("start_time", "caller", "callee", "duration_s")
+
+#: Every CDR column ``stage`` reads (the others are optional): a caller loading CDRs for it
+#: need not read the rest (IMEI, attestation, callee region).
+READS = (
+    *_NEEDED, "call_id", "answered", "ring_s", "release_cause", "ingress", "asserted_caller",
+    "caller_region", *NUMBER_KEY_COLUMNS.values(),
+)  # fmt: skip
 
 
 def _num(col: str) -> str:
@@ -76,6 +84,12 @@ def stage(
     asserted = opt("asserted_caller", "NULL::VARCHAR")
     region = opt("caller_region", "NULL::VARCHAR")
     ring = opt("ring_s", "0.0")
+    # Writers store the digits as integer keys (``cdr.schema.NUMBER_KEY_COLUMNS``): read
+    # them where present and parse the string only where a key is NULL (not '+digits').
+    caller_n, callee_n = (
+        f"coalesce({key}, {_digits(col)})" if key in cols else _digits(col)
+        for col, key in NUMBER_KEY_COLUMNS.items()
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_ingress AS
@@ -94,7 +108,7 @@ def stage(
         FROM (
             SELECT cw_rid AS rid, {call_id}::VARCHAR AS call_id, epoch_us(start_time::TIMESTAMPTZ) / 1e6 AS ts,
                    caller, callee, nullif({asserted}, '') AS asserted_raw,
-                   {_digits("caller")} AS caller_n, {_digits("callee")} AS callee_n,
+                   {caller_n} AS caller_n, {callee_n} AS callee_n,
                    {_digits(f"nullif({asserted}, '')")} AS asserted_n,
                    i.ing, coalesce({answered}, duration_s > 0) AS answered,
                    coalesce(duration_s, 0.0)::DOUBLE AS dur, {cause}::SMALLINT AS cause,

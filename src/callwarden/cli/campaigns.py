@@ -33,15 +33,20 @@ def _print_campaigns(result: object, limit: int = 15) -> None:
 
 
 def _day_cdrs(cdrs: Path, day: str | None, tz_hours: int = 8) -> Any:
-    """The canonical CDRs at ``cdrs``, restricted to one local day when ``day`` is given."""
+    """The canonical CDRs at ``cdrs`` that campaign staging reads (``staging.READS``),
+    restricted to one local day when ``day`` is given."""
+    from callwarden.campaigns.staging import READS
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.features.duckdb_backend import connection
+    from callwarden.features.duckdb_backend import columns_of, connection
+    from callwarden.features.sql import AsOf, day_range_sql
 
-    where = ""
-    if day:
-        where = f"WHERE CAST(start_time + INTERVAL '{int(tz_hours)}' HOUR AS DATE) = DATE '{day}'"
+    relation = cdr_relation_sql(cdrs)
     with connection() as con:
-        return con.sql(f"SELECT * FROM {cdr_relation_sql(cdrs)} {where}").to_arrow_table()
+        present = columns_of(con, relation, check=False)
+        cols = ", ".join(c for c in READS if c in present) or "*"
+        # A range on start_time (not its local date) lets the reader skip row groups.
+        where = f"WHERE {day_range_sql(AsOf(day, tz_hours))}" if day else ""
+        return con.sql(f"SELECT {cols} FROM {relation} {where}").to_arrow_table()
 
 
 def _beside(cdrs: Path, name: str) -> Path | None:
@@ -74,8 +79,7 @@ def scan_hook(
         allocated=allocated,
         scripts=script_clusters(read_transcripts(transcripts)) if transcripts else None,
     )
-    for i, n in enumerate(result.numbers):
-        result.campaigns[i] = campaigns.number_campaign.get(str(n), "")
+    result.link_campaigns(campaigns.number_campaign)
     write_campaigns(campaigns, out)
     summary = {
         "campaigns": len(campaigns.campaigns),

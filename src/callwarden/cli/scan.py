@@ -49,13 +49,12 @@ def run_scan(
         assert cdrs is not None
         if day is None:
             from callwarden.cdr import cdr_relation_sql
-            from callwarden.features.duckdb_backend import connection, local_days
+            from callwarden.features.duckdb_backend import connection, last_local_day
 
             with connection() as con:
-                all_days = local_days(con, cdr_relation_sql(cdrs))
-            if not all_days:
+                day = last_local_day(con, cdr_relation_sql(cdrs))
+            if day is None:
                 raise InputError(f"no calls in {cdrs}")
-            day = all_days[-1]
         table = _day_features(cdrs, registry, day, min_attempts)
         missing = [n for n in model.feature_names if n not in table.column_names]
         if missing:

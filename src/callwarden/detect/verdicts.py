@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callwarden.detect.model import TrainedModel, bad_score
 from callwarden.detect.reasons import Reason, top_reasons
@@ -55,6 +57,23 @@ class ScanResult:
     @property
     def flagged(self) -> np.ndarray:
         return self.labels != Label.BENIGN.value
+
+    def link_campaigns(self, number_campaign: Mapping[str, str]) -> None:
+        """Set ``campaigns`` from campaign linking's number -> campaign id ("" elsewhere).
+
+        Only the linked numbers (thousands) are looked up among the verdicts (millions), in
+        Arrow, rather than every verdict in a Python dict (2.7 s on 2.6 M numbers).
+        """
+        self.campaigns = filled(len(self), "")
+        if not number_campaign or not len(self):
+            return
+        linked = pa.array(list(number_campaign), pa.string())
+        at = pc.index_in(linked, value_set=pa.array(self.numbers, pa.string())).to_numpy(
+            zero_copy_only=False
+        )
+        found = ~np.isnan(at)
+        ids = np.array(list(number_campaign.values()), dtype=object)
+        self.campaigns[at[found].astype(np.int64)] = ids[found]
 
     def to_arrow(self) -> pa.Table:
         reasons = [

@@ -78,6 +78,14 @@ def _ts(dialect: Dialect, when: datetime) -> str:
     return dialect.timestamp.format(when.strftime("%Y-%m-%d %H:%M:%S"))
 
 
+def day_range_sql(as_of: AsOf, dialect: Dialect = DUCKDB) -> str:
+    """A predicate on ``start_time`` that holds for the calls of the as-of (local) day."""
+    return (
+        f"start_time >= {_ts(dialect, as_of.day_start)} AND "
+        f"start_time < {_ts(dialect, as_of.day_end)}"
+    )
+
+
 def _select(features: list[Feature]) -> str:
     return ",\n    ".join(f"{f.sql} AS {f.name}" for f in features)
 
