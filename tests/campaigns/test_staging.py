@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from callwarden.campaigns.build import build_campaigns
-from callwarden.campaigns.staging import READS, stage
+from callwarden.campaigns.staging import READS, number_id, stage
 from callwarden.cdr.canonical import with_number_keys
 from callwarden.detect.verdicts import ScanResult, filled
 from callwarden.features.duckdb_backend import connection, last_local_day, local_days
@@ -90,3 +90,37 @@ def test_link_campaigns_sets_linked_numbers_and_clears_the_rest() -> None:
     assert result.campaigns.tolist() == ["", "cmp-a", ""]
     result.link_campaigns({})
     assert result.campaigns.tolist() == ["", "", ""]
+
+
+ODD = ["anonymous", "0731-8888", "+86 138 0013 8000", "+８６１３８", "+²", "+-123",
+       "+12345678901234567890", "+9999999999999999999", "未知号码"]  # fmt: skip
+
+
+def test_odd_numbers_get_the_staged_id_in_python_too() -> None:
+    """The online index (``number_id``) must meet the ids batch staging gave the same
+    numbers; an odd number's id is its text's MD5, not Python's per-process salted hash."""
+    day = Day()
+    for i, odd in enumerate(ODD + ["+8613800138000", "+0123"]):
+        day.call(float(i), "+8613807310001", odd)
+    con = stage(day.table())
+    staged = dict(con.execute("SELECT callee_s, callee FROM cw_calls").fetchall())
+    got = {n: number_id(n) for n in ODD + ["+8613800138000", "+0123"]}
+    assert got["+8613800138000"] == 8613800138000 and got["+0123"] == 123
+    assert all(got[n] < 0 for n in ODD)
+    assert {n: staged[n] for n in ODD} == {n: got[n] for n in ODD}
+    assert len(set(got.values())) == len(got)
+
+
+def test_odd_number_ids_are_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    code = "from callwarden.campaigns.staging import number_id; print(number_id('anonymous'))"
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert outs == {str(number_id("anonymous"))}

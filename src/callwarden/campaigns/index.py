@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from callwarden.campaigns.build import CampaignList, CampaignResult
 from callwarden.campaigns.records import CampaignFlag, Reason, ReasonCode
+from callwarden.campaigns.staging import number_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +58,6 @@ class IndexConfig:
     min_hit_share: float = 0.6
     max_tracked: int = 1_000_000
     learn: bool = True
-
-
-def number_id(number: str) -> int:
-    """The staged id of an E.164 string (digits as int); a negative surrogate otherwise."""
-    if number.startswith("+") and number[1:].isdigit():
-        return int(number[1:])
-    return -1 - (hash(number) % (1 << 62))
 
 
 class _Watch:

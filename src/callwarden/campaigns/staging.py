@@ -7,6 +7,8 @@ surrogate id and is kept in ``cw_odd`` so it can be rendered back.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 import duckdb
@@ -29,17 +31,32 @@ READS = (
 )  # fmt: skip
 
 
-def _num(col: str) -> str:
-    # '+8613800138000' -> 8613800138000; anything else -> a negative surrogate (hash-based).
-    return (
-        f"coalesce(TRY_CAST(CASE WHEN {col} LIKE '+%' THEN substr({col}, 2) END AS BIGINT), "
-        f"-1 - (hash({col}) % 562949953421311)::BIGINT)"
-    )
+#: A number whose staged id is its digits: '+' and 1-19 ASCII digits (below 2**63). Any other
+#: text is an *odd* number with a negative surrogate id (``odd_id``).
+DIGITS_PATTERN = r"\+[0-9]{1,19}"
+_ODD_IDS = 562949953421311  # surrogates lie in -1 .. -_ODD_IDS
 
 
 def _digits(col: str) -> str:
     # '+8613800138000' -> 8613800138000; NULL for anything else (handled as an odd number).
-    return f"TRY_CAST(CASE WHEN {col} LIKE '+%' THEN substr({col}, 2) END AS UBIGINT)::BIGINT"
+    return (
+        f"CASE WHEN regexp_full_match({col}, '{DIGITS_PATTERN}') "
+        f"THEN TRY_CAST(substr({col}, 2) AS BIGINT) END"
+    )
+
+
+def _num(col: str) -> str:
+    # The staged id in SQL: ``number_id``'s twin (MD5, not hash(): the same in every process).
+    return f"coalesce({_digits(col)}, -1 - (md5_number({col}) % {_ODD_IDS})::BIGINT)"
+
+
+def number_id(number: str) -> int:
+    """The staged id of a number (what ``stage`` gives it in SQL), for the per-call path: the
+    digits of '+digits', else a negative surrogate from the text's MD5, the same in every
+    process (Python's ``hash`` is salted per process)."""
+    if re.fullmatch(DIGITS_PATTERN, number) and (n := int(number[1:])) < 2**63:
+        return n
+    return -1 - int.from_bytes(hashlib.md5(number.encode()).digest(), "little") % _ODD_IDS
 
 
 def render_number(n: int, odd: dict[int, str] | None = None) -> str:
