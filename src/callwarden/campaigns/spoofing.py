@@ -107,14 +107,14 @@ def detect_spoofing(
     blk = int(cfg.coverage_block)
     # Area codes are judged per distinct displayed fixed line (mobiles, the bulk, skipped by
     # range), then joined back: no string work per call.
+    # The displayed numbers, once: the area and registry checks judge numbers, not calls.
+    con.execute("CREATE OR REPLACE TEMP TABLE cw_shown AS SELECT DISTINCT caller FROM cw_calls")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_area AS
         SELECT caller, area FROM (
-            SELECT caller, {_area_sql("caller")} AS area FROM (
-                SELECT DISTINCT caller FROM cw_calls
-                WHERE caller NOT BETWEEN 8613000000000 AND 8619999999999 AND caller > 0
-            )
+            SELECT caller, {_area_sql("caller")} AS area FROM cw_shown
+            WHERE caller NOT BETWEEN 8613000000000 AND 8619999999999 AND caller > 0
         ) WHERE area IS NOT NULL
         """
     )
@@ -130,19 +130,22 @@ def detect_spoofing(
         # Judged only where the registry speaks for the range: the caller's 10,000-number block
         # holds an allocated number, or (fixed lines) the registry holds at least
         # min_area_numbers numbers of its area code.
+        # Judged per displayed number (a few million), then its calls picked by a semi-join
+        # on the few it condemns, rather than anti-joining every call with the registry.
         flagged.append(
             f"""SELECT c.rid, 'unallocated' FROM cw_calls c
                 SEMI JOIN (
-                    SELECT DISTINCT caller FROM cw_calls
-                    WHERE caller // {blk} IN (SELECT DISTINCT n // {blk} FROM cw_alloc)
-                    UNION
-                    SELECT a.caller FROM cw_area a JOIN (
-                        SELECT area FROM (SELECT {_area_sql("n")} AS area FROM cw_alloc)
-                        WHERE area IS NOT NULL GROUP BY area
-                        HAVING count(*) >= {int(cfg.min_area_numbers)}
-                    ) USING (area)
-                ) cov USING (caller)
-                ANTI JOIN cw_alloc a ON a.n = c.caller"""
+                    SELECT caller FROM (
+                        SELECT caller FROM cw_shown
+                        WHERE caller // {blk} IN (SELECT DISTINCT n // {blk} FROM cw_alloc)
+                        UNION
+                        SELECT a.caller FROM cw_area a JOIN (
+                            SELECT area FROM (SELECT {_area_sql("n")} AS area FROM cw_alloc)
+                            WHERE area IS NOT NULL GROUP BY area
+                            HAVING count(*) >= {int(cfg.min_area_numbers)}
+                        ) USING (area)
+                    ) cov ANTI JOIN cw_alloc a ON a.n = cov.caller
+                ) bad USING (caller)"""
         )
     con.execute(
         f"""
