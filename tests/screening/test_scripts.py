@@ -78,3 +78,29 @@ def test_near_duplicate_counts_do_not_chain() -> None:
     assert counts[:5].tolist() == [5] * 5
     assert counts[5:7].tolist() == [2, 2]
     assert counts[7:].tolist() == [1, 1]
+
+
+def test_library_match_among_equal_scripts_is_the_same_in_every_process() -> None:
+    """Equally similar known scripts: the smallest id wins, whatever the hash seed (the
+    candidates were a set of strings, so the winner changed from process to process)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from callwarden.screening.scripts import ScriptLibrary\n"
+        "lib = ScriptLibrary()\n"
+        "text = '您好，这里是平安保险客服中心。您的保单即将到期，请按一键办理续保手续。'\n"
+        "for sid in ['script-e', 'script-c', 'script-a', 'script-d', 'script-b']:\n"
+        "    lib.add(sid, text, 'insurance' if sid < 'script-c' else 'loans')\n"
+        "m = lib.match(text)\n"
+        "print(m.script_id, m.category)\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout.strip()
+        for seed in range(1, 7)
+    }  # fmt: skip
+    assert outs == {"script-a insurance"}

@@ -25,3 +25,11 @@ def test_operation_table(article: SimResult) -> None:
     for o in ops:
         if o["population"] == "ai_robocall":
             assert 3000 <= o["attempts"] <= 20000 and o["caller_ids"] >= 20
+
+
+def test_population_rows_come_in_a_total_order(article: SimResult) -> None:
+    """Label, then calls (most first), then category and population: groups with equal calls
+    (bank and clinic at some seeds) no longer swap with the engine's thread count."""
+    rows = population_table(article)
+    keys = [(r["label"], -r["calls"], r["category"], r["population"]) for r in rows]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)

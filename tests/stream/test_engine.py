@@ -158,3 +158,10 @@ def test_hard_signals_apply_on_the_first_call(model: Any) -> None:
     assert eng.decide("+8613900000001", "+8613800000001").action is Action.ALLOW
     d = eng.decide("+8613900000001", "+8613800000001", asserted="+8613900000002")
     assert d.action is Action.LABEL
+
+
+def test_decide_answers_odd_spellings_without_raising(model: Any) -> None:
+    """'²'.isdigit() is True but int('²') raises: the online path must still answer."""
+    eng = StreamEngine(Scorer(model))
+    for caller in ("+²", "+8613800138000", "+" + "9" * 25, "+86١٣٨٠٠١٣٨٠٠٠", "+"):
+        assert eng.decide(caller, "+8613900139000").action is Action.ALLOW

@@ -232,12 +232,15 @@ class ScriptLibrary:
             m = MinHash(num_perm=self.num_perm)
             m.update_batch([s.encode("utf-8") for s in sh])
             candidates.update(k.split("\x00")[0] for k in self._lsh.query(m))  # type: ignore[attr-defined]
+        # Candidates in id order, compared unrounded: among equally similar scripts the
+        # smallest id wins (set order would differ from process to process).
         best: ScriptMatch | None = None
-        for sid in candidates:
+        best_sim = -1.0
+        for sid in sorted(candidates):
             known, category = self._scripts[sid]
             sim = containment(query, known)
-            if sim >= min_similarity and (best is None or sim > best.similarity):
-                best = ScriptMatch(sid, round(sim, 3), category)
+            if sim >= min_similarity and sim > best_sim:
+                best, best_sim = ScriptMatch(sid, round(sim, 3), category), sim
         return best
 
 

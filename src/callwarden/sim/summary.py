@@ -47,7 +47,7 @@ select c.label, c.category, c.population,
        avg(c.spoofed::int) as spoofed,
        any_value(g.reciprocated) as reciprocated
 from calls c join per_group g using (label, category, population)
-group by all having count(*) >= 20 order by c.label, calls desc
+group by all having count(*) >= 20 order by c.label, calls desc, c.category, c.population
 """
 
 OPERATION_SQL = """

@@ -335,7 +335,7 @@ class StreamEngine:
             if flag is not None:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
         known = -1
-        if caller[1:].isdigit():
+        if caller[1:].isascii() and caller[1:].isdigit():  # ('²'.isdigit() is True)
             slot = self.state.slots.get(int(caller[1:]))
             if slot >= 0:
                 known = int(self.state.unalloc[slot])
