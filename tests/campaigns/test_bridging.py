@@ -75,3 +75,32 @@ def test_a_chance_chain_is_not_a_bridge(day: Day) -> None:
 def test_few_legs_below_min_pairs_are_not_flagged(day: Day) -> None:
     callback_bridges(day, agent=mobile(1, "1870731"), n=2)
     assert build_campaigns(day.table()).bridged.num_rows == 0
+
+
+def test_legs_stamped_to_the_same_second_pair_with_the_first_row() -> None:
+    """Switches often stamp set-up times to the second: two answered legs into an agent at
+    one instant tie, and the pair must take the first row's leg on every run (the ASOF join
+    picked among tied legs by thread timing)."""
+    import duckdb
+
+    from callwarden.campaigns.bridging import detect_bridges
+    from callwarden.campaigns.staging import stage
+
+    day = Day()
+    for k in range(60):  # 60 agents, each rung twice at the same second before each bridge
+        agent = mobile(k, "1870731")
+        for i in range(4):
+            t = 9 * 3600 + k * 7 + i * 600
+            day.call(t, PLATFORM, agent, dur=90.0, ingress="trunk-callback")
+            day.call(t, "+8675586000002", agent, dur=90.0, ingress="trunk-callback")
+            day.call(t + 3, agent, mobile(2000 + 10 * k + i), dur=40.0, ingress="trunk-callback")
+    table = day.table()
+    for threads in (1, 2, 4, 4, 4):
+        con = duckdb.connect()
+        con.execute(f"SET threads = {threads}")
+        stage(table, con)
+        detect_bridges(con)
+        pairs = con.execute("SELECT leg1_rid, leg2_rid FROM cw_bridge_pairs").fetchall()
+        assert len(pairs) == 240
+        # the first of the two tied legs is the row before the other: rid = leg2 - 2
+        assert all(l1 == l2 - 2 for l1, l2 in pairs)

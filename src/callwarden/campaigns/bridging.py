@@ -68,8 +68,12 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
             SELECT callee, ing FROM cw_calls WHERE answered GROUP BY ALL
             HAVING count(*) >= {int(cfg.min_pairs)}
         ), l1 AS (  -- answered legs into it: the agent picks up before the customer rings
-            SELECT c.rid, c.ts, c.caller, c.callee, c.ing FROM cw_calls c
+            -- (one leg per instant: CDRs stamped to the second tie often, and the ASOF join
+            -- would pick among tied legs by thread timing; the first row wins)
+            SELECT c.callee, c.ing, c.ts, min(c.rid) AS rid, arg_min(c.caller, c.rid) AS caller
+            FROM cw_calls c
             SEMI JOIN hot h ON h.callee = c.callee AND h.ing = c.ing WHERE c.answered
+            GROUP BY c.callee, c.ing, c.ts
         ), l2 AS (
             SELECT c.rid, c.ts, c.caller, c.callee, c.ing FROM cw_calls c
             SEMI JOIN hot h ON h.callee = c.caller AND h.ing = c.ing
