@@ -56,6 +56,37 @@ def test_verdicts_upsert_and_campaigns(store: Store) -> None:
         store.get_campaign("nope")
 
 
+def test_a_campaigns_label_and_category_come_from_one_member(store: Store) -> None:
+    """The top score's member; at equal score the more severe label, then the smallest
+    category (bytewise, on both databases), then the smallest number. Never a label of one
+    member with the category of another (the audit's c1: fraud with insurance)."""
+    v = [
+        ("c1", "+8617000000011", "fraud", 0.97, "investment"),
+        ("c1", "+8617000000012", "harassment", 0.97, "insurance"),
+        ("c1", "+8617000000013", "harassment", 0.5, "aaa"),
+        ("c2", "+8617000000021", "benign", 0.9, ""),
+        ("c2", "+8617000000022", "harassment", 0.9, "loans"),
+        ("c3", "+8617000000031", "harassment", 0.8, "alpha"),
+        ("c3", "+8617000000032", "harassment", 0.8, "Zeta"),  # "Z" < "a" bytewise
+        ("c4", "+8617000000042", "fraud", 0.6, "loans"),
+        ("c4", "+8617000000041", "fraud", 0.6, "loans"),
+        ("c5", "+8617000000051", "benign", 0.99, "courier"),
+        ("c5", "+8617000000052", "fraud", 0.98, "investment"),
+    ]
+    store.import_verdicts([Verdict(n, lab, s, cat, (), c) for c, n, lab, s, cat in v])
+    camps = {c["campaign"]: (c["label"], c["category"]) for c in store.list_campaigns()}
+    assert camps == {
+        "c1": ("fraud", "investment"),
+        "c2": ("harassment", "loans"),
+        "c3": ("harassment", "Zeta"),
+        "c4": ("fraud", "loans"),
+        "c5": ("benign", "courier"),  # the top score wins over severity
+    }
+    for c, pair in camps.items():  # each pair is one member's
+        assert pair in {(lab, cat) for cc, _, lab, _, cat in v if cc == c}
+    assert store.get_campaign("c1")["max_score"] == 0.97
+
+
 def test_settings_lists_and_policy(store: Store) -> None:
     assert store.load_policy(SUB) is None
     store.put_settings(SUB, Protection.STRICT, ["loans", "insurance", "loans"], "t")

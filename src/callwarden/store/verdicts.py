@@ -12,6 +12,9 @@ from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase
 from callwarden.store.schema import campaigns, registrations, verdicts
 
+#: A campaign's representative member, at equal score: the more severe label first.
+LABEL_SEVERITY = {"fraud": 0, "harassment": 1, "benign": 2}
+
 
 def reasons_json(reasons: Iterable[Reason]) -> str:
     return json.dumps(
@@ -81,9 +84,13 @@ class VerdictsMixin(StoreBase):
         return verdict_from_row(row) if row is not None else None
 
     def _refresh_campaigns(self, conn: sa.Connection) -> None:
+        """One row a campaign: its count of numbers and top score, and the label and category
+        of ONE member, its representative: the highest score; at equal score the more severe
+        label (fraud, harassment, benign), then the smallest category, then the smallest
+        number (each number is one row, so the choice is total). Label and category are never
+        mixed from two members. Strings compare bytewise on both databases."""
         conn.execute(campaigns.delete())
         v = verdicts.c
-        # The campaign's label and category: those of its highest-scoring number.
         agg = (
             sa.select(
                 v.campaign,
@@ -94,14 +101,24 @@ class VerdictsMixin(StoreBase):
             .group_by(v.campaign)
             .subquery()
         )
-        top = (
-            sa.select(
-                v.campaign,
-                sa.func.min(v.label).label("label"),
-                sa.func.min(v.category).label("category"),
+        severity = sa.case(LABEL_SEVERITY, value=v.label, else_=len(LABEL_SEVERITY))
+        rank = (
+            sa.func.row_number()
+            .over(
+                partition_by=v.campaign,
+                order_by=(
+                    v.score.desc(),
+                    severity,
+                    self._bytewise(v.category),
+                    self._bytewise(v.number),
+                ),
             )
-            .join(agg, sa.and_(agg.c.campaign == v.campaign, agg.c.max_score == v.score))
-            .group_by(v.campaign)
+            .label("member_rank")
+        )
+        ranked = sa.select(v.campaign, v.label, v.category, rank).where(v.campaign != "").subquery()
+        top = (
+            sa.select(ranked.c.campaign, ranked.c.label, ranked.c.category)
+            .where(ranked.c.member_rank == 1)
             .subquery()
         )
         conn.execute(
@@ -117,6 +134,11 @@ class VerdictsMixin(StoreBase):
                 ).join(top, top.c.campaign == agg.c.campaign),
             )
         )
+
+    def _bytewise(self, col: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+        """``col`` ordered by its bytes: SQLite's default; PostgreSQL's "C" collation (its
+        default follows the server's locale)."""
+        return col.collate("C") if self.dialect == "postgresql" else col
 
     def list_campaigns(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         q = (
