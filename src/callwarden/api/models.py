@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from callwarden.policy import Action, ListKind, Protection
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """A request body. Non-finite numbers (``NaN``, ``Infinity``, which Python's JSON reader
+    accepts) are refused in every float field: 422, never a row the store cannot keep."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+def _all_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_all_finite(v) for v in value)
+    return True
+
+
+def _finite_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    if not _all_finite(evidence):
+        raise ValueError("evidence numbers must be finite (no NaN or Infinity)")
+    return evidence
+
+
+#: A reason's evidence: a JSON object whose numbers, however deeply nested, are finite.
+Evidence = Annotated[dict[str, Any], AfterValidator(_finite_evidence)]
 
 
 # Decide -----------------------------------------------------------------------------------
@@ -201,12 +225,24 @@ class ReviewIn(_In):
 
 
 # Operator: verdicts, registry, campaigns, keys, audit ------------------------------------
+class ReasonIn(_In):
+    """A reason as ``Reason.to_dict`` writes it; other keys (``text`` of a reason read back
+    from the API) are ignored, as ``Reason.from_dict`` ignores them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(min_length=1, max_length=200)
+    evidence: Evidence = Field(default_factory=dict)
+    weight: float = 0.0
+    source: str = Field("", max_length=64)
+
+
 class VerdictIn(_In):
     number: str = Field(min_length=1, max_length=40)
     label: Literal["benign", "harassment", "fraud"]
     score: float = Field(ge=0.0, le=1.0)
     category: str = Field("", max_length=64)
-    reasons: list[dict[str, Any]] = Field(default_factory=list)
+    reasons: list[ReasonIn] = Field(default_factory=list)
     campaign: str = Field("", max_length=64)
 
 
@@ -260,3 +296,6 @@ class Health(BaseModel):
     schema_revision: str | None
     verdicts: int
     write_behind_pending: int
+    write_behind_rejected: int = Field(
+        description="buffered rows the store refused (set aside and logged, never retried)"
+    )

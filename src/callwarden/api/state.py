@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from callwarden.api.metrics import Metrics
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
@@ -24,6 +26,17 @@ from callwarden.store import ApiKey, Store
 from callwarden.store.keys import hash_secret
 
 log = logging.getLogger(__name__)
+
+#: Errors that mean a row itself cannot be stored (a constraint such as NOT NULL, a value the
+#: database or the driver cannot take), as opposed to a store that is down or locked.
+ROW_ERRORS: tuple[type[Exception], ...] = (
+    sa.exc.IntegrityError,
+    sa.exc.DataError,
+    ValueError,
+    TypeError,
+)
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,9 @@ class WriteBehind:
         self.interval_s = interval_s
         self.max_pending = max_pending
         self.dropped = 0
+        #: rows the store refused (kind, row), newest last; the log has every one
+        self.rejected: deque[tuple[str, object]] = deque(maxlen=1000)
+        self.rejected_total = 0
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._calls: list[tuple[str, str, float]] = []
@@ -118,21 +134,57 @@ class WriteBehind:
         return len(self._calls) + len(self._blocks)
 
     def flush(self) -> None:
+        """Write what is buffered. A row the store refuses is set aside (``rejected``) and the
+        rest written; if the store itself fails, what was not written goes back to the front
+        of the queue, oldest first, and the error is raised (the flusher retries later)."""
         with self._flush_lock:
             with self._lock:
                 calls, self._calls = self._calls, []
                 blocks, self._blocks = self._blocks, []
-            try:
-                if calls:
-                    self.store.record_calls(calls)
-                    calls = []
-                if blocks:
-                    self.store.log_blocks(blocks)
-            except Exception:
-                with self._lock:  # put back what was not written, oldest first
+            calls, error = self._write(calls, self.store.record_calls, "received call")
+            if error is None:
+                blocks, error = self._write(blocks, self.store.log_blocks, "block-log row")
+            if error is not None:
+                with self._lock:
                     self._calls[:0] = calls
                     self._blocks[:0] = blocks
-                raise
+                raise error
+
+    def _write(
+        self, rows: list[_Row], write: Callable[[list[_Row]], object], kind: str
+    ) -> tuple[list[_Row], Exception | None]:
+        """Write ``rows`` in one batch. A batch refused for a row's own data (a constraint, a
+        bad value: ``ROW_ERRORS``) is halved until each bad row is alone, and the bad rows are
+        set aside: a few writes for a few bad rows, however long the batch. Any other error
+        means the store is down: returns the rows not yet written (every write is one
+        transaction, so a failed write wrote nothing) and the error."""
+        todo = [(0, len(rows))] if rows else []  # ranges [lo, hi); the leftmost is on top
+        while todo:
+            lo, hi = todo.pop()
+            try:
+                write(rows[lo:hi])
+            except ROW_ERRORS as exc:
+                if hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    todo += [(mid, hi), (lo, mid)]
+                else:
+                    self._reject(kind, rows[lo], exc)
+            except Exception as exc:  # everything left of lo is written or set aside
+                return rows[lo:], exc
+        return [], None
+
+    def _reject(self, kind: str, row: object, exc: Exception) -> None:
+        reason = getattr(exc, "orig", None) or exc  # the driver's message, without the SQL
+        log.error(
+            "write-behind: the store refuses a %s; set aside, not retried (%s: %s): %r",
+            kind,
+            type(reason).__name__,
+            reason,
+            row,
+        )
+        with self._lock:
+            self.rejected_total += 1
+            self.rejected.append((kind, row))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -164,6 +216,7 @@ class AppState:
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
         self.metrics.gauges["write_behind_dropped"] = lambda: float(self.writes.dropped)
+        self.metrics.gauges["write_behind_rejected"] = lambda: float(self.writes.rejected_total)
 
     def key(self, secret: str) -> ApiKey | None:
         h = hash_secret(secret)

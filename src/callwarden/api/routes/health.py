@@ -24,6 +24,7 @@ def health(state: StateDep) -> Health:
         schema_revision=current_revision(state.store.engine),
         verdicts=len(state.verdicts),
         write_behind_pending=state.writes.pending,
+        write_behind_rejected=state.writes.rejected_total,
     )
 
 

@@ -52,7 +52,7 @@ def import_verdicts(body: VerdictsIn, state: StateDep, key: OperatorKey) -> Coun
             label=v.label,
             score=v.score,
             category=v.category,
-            reasons=tuple(Reason.from_dict(r) for r in v.reasons),
+            reasons=tuple(Reason(r.code, r.evidence, r.weight, r.source) for r in v.reasons),
             campaign=v.campaign,
         )
         for v in body.verdicts
