@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 from callwarden import __version__
 from callwarden.api import errors
 from callwarden.api.fastpath import DecideFastPath
+from callwarden.api.limits import BodyLimit
 from callwarden.api.metrics import MetricsMiddleware
 from callwarden.api.routes import appeals, decide, health, numbers, operator, reports, subscribers
 from callwarden.api.state import ApiSettings, AppState
@@ -62,6 +63,7 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None) 
     errors.install(app)
     for module in (decide, numbers, subscribers, reports, appeals, operator, health):
         app.include_router(module.router)
-    app.add_middleware(DecideFastPath, state=state)
+    app.add_middleware(BodyLimit, state=state)  # every other route's body cap
+    app.add_middleware(DecideFastPath, state=state)  # checks the key, then caps decide's body
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)  # outermost: sees both paths
     return app

@@ -16,8 +16,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from callwarden.api.deps import NETWORK_ROLES, authenticate, require_role
+from callwarden.api.deps import NETWORK_ROLES
 from callwarden.api.errors import error_body
+from callwarden.api.limits import (
+    DECIDE_BODY_LIMIT,
+    declared_length,
+    key_check,
+    read_body,
+    respond,
+    too_large,
+)
 from callwarden.api.models import DecideRequest
 from callwarden.api.routes.decide import answer
 from callwarden.api.state import AppState
@@ -27,7 +35,6 @@ log = logging.getLogger(__name__)
 
 PATH = "/v1/decide"
 _ROUTE = SimpleNamespace(path=PATH)  # what the metrics middleware labels the request with
-_JSON = [(b"content-type", b"application/json")]
 
 
 class DecideFastPath:
@@ -40,28 +47,24 @@ class DecideFastPath:
             await self.app(scope, receive, send)
             return
         scope["route"] = _ROUTE
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        status, extra, payload = self._handle(scope, body)
-        headers = [*_JSON, (b"content-length", str(len(payload)).encode()), *extra]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        # The key first, from the headers: an unauthenticated client's body is never read.
+        refused = key_check(self.state, scope, NETWORK_ROLES)
+        if refused is not None:
+            await respond(send, *refused)
+            return
+        declared = declared_length(scope)
+        body = (
+            None
+            if declared is not None and declared > DECIDE_BODY_LIMIT
+            else (await read_body(receive, DECIDE_BODY_LIMIT))
+        )
+        if body is None:
+            await respond(send, *too_large(DECIDE_BODY_LIMIT))
+            return
+        await respond(send, *self._handle(body))
 
-    def _handle(
-        self, scope: dict[str, Any], body: bytes
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        auth = xkey = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                auth = value.decode("latin-1")
-            elif name == b"x-api-key":
-                xkey = value.decode("latin-1")
+    def _handle(self, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         try:
-            require_role(authenticate(self.state, auth, xkey), NETWORK_ROLES)
             req = DecideRequest.model_validate_json(body or b"null")
             return 200, [], answer(self.state, req)
         except ValidationError as exc:
