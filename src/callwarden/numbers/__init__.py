@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._classes import NumberClass, NumberInfo
 from ._describe import classify, classify_array, describe, describe_array
-from ._normalize import normalize, normalize_array
+from ._normalize import normalize, normalize_array, normalize_prefix
 from ._plan import NumberingPlan, plan_for
 from .registry import AllocationRegistry
 
@@ -24,5 +24,6 @@ __all__ = [
     "describe_array",
     "normalize",
     "normalize_array",
+    "normalize_prefix",
     "plan_for",
 ]

@@ -30,7 +30,7 @@ _ZH_PROVINCE = re.compile(r"^(.+?(?:省|自治区|特别行政区))(.*)$")
 
 def classify(e164: str | None, home: str = "CN") -> NumberClass:
     """The class of an E.164 number (``+8613800138000`` -> MOBILE); INVALID for anything else."""
-    if not e164 or not e164.startswith("+") or not e164[1:].isdigit():
+    if not e164 or not e164.startswith("+") or not (e164.isascii() and e164[1:].isdigit()):
         return NumberClass.INVALID
     plan = plan_for(home)
     head = "+" + plan.cc

@@ -2,8 +2,11 @@
 
 Both follow the same rules, so they always agree (a property test checks it):
 
-1. clean: NFKC (full-width digits), strip a ``tel:``/``sip:`` URI down to its user part, drop
-   separators (spaces, ``-``, ``()``, ``.``, ``/``); what is left must be ``+?digits``;
+1. clean: NFKC (full-width ``１``, mathematical ``𝟏`` and superscript ``¹`` digits become 0-9),
+   then every other script's decimal digit becomes its 0-9 (Arabic-Indic ``١``, Devanagari
+   ``१``...: ``phonenumbers`` reads them so, whole or mixed with ASCII), strip a
+   ``tel:``/``sip:`` URI down to its user part, drop separators (spaces, ``-``, ``()``, ``.``,
+   ``/``); what is left must be ``+?[0-9]+`` (output is always ASCII);
 2. candidate: ``+digits`` stays; the international prefix (``00`` in China) becomes ``+``;
    national digits lose the trunk prefix (``0``) and gain the country code;
 3. a home-region candidate is valid when its national part matches the region's plan
@@ -23,19 +26,39 @@ import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import shortnumberinfo
+from phonenumbers import PhoneMetadata, shortnumberinfo
 
-from ._plan import NumberingPlan, _compiled, plan_for, plan_for_country_code
+from ._plan import NumberingPlan, _compiled, plan_for, plan_for_country_code, trunk_may_lead
 
 _URI = re.compile(r"^(?:tel:|sips?:)")
 _URI_TAIL = re.compile(r"[@;].*$")
 _SEPARATORS = re.compile(r"[\s\-().\/]")
-_DIGITS = re.compile(r"^\+?\d+$")
-_SEP_RE2 = r"[\s\-().\/]"
+_DIGITS = re.compile(r"^\+?[0-9]+$")
+_SEP_RE2 = r"[\t\n\v\f\r\x1c-\x1f \-().\/]"  # RE2's \s lacks \v and \x1c-\x1f; Python's has them
+
+
+class _DigitFold(dict[int, int]):
+    """``str.translate`` table: any Unicode decimal digit (category Nd) to its ASCII digit.
+
+    Filled as characters are met (a few hundred code points at most); others map to themselves.
+    """
+
+    def __missing__(self, cp: int) -> int:
+        d = unicodedata.decimal(chr(cp), None)
+        self[cp] = out = cp if d is None else 48 + d
+        return out
+
+
+_FOLD = _DigitFold()
+
+
+def _fold(raw: str) -> str:
+    """NFKC, then other scripts' decimal digits to ASCII (only for non-ASCII text)."""
+    return unicodedata.normalize("NFKC", raw).translate(_FOLD)
 
 
 def _clean(raw: str) -> str:
-    s = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    s = raw if raw.isascii() else _fold(raw)
     s = s.strip()
     if ":" in s or "@" in s or ";" in s:
         s = _URI_TAIL.sub("", _URI.sub("", s))
@@ -90,6 +113,60 @@ def normalize(raw: str, region: str = "CN") -> str | None:
         return None
     home = _home_valid(_candidate(s, plan), plan)
     return home if home is not None else _library(s, plan.region)
+
+
+#: A prefix of fewer digits (after the +) is wider than a country; longer, it matches no number.
+PREFIX_DIGITS = (4, 15)
+_CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)  # prefix-free
+
+
+def normalize_prefix(raw: str, region: str = "CN") -> str | None:
+    """The E.164 start (``+86755``) shared by the numbers ``raw`` is a prefix of, or None.
+
+    ``raw`` is the digits of a list pattern without its ``*`` (``+86 0755``, ``0755``, ``400``,
+    ``0086 170``, ``４００``), read by steps 1-2 like a number; a trunk prefix after a country
+    code is dropped (``+860755`` -> ``+86755``, as ``+86 0755 1234 5678`` becomes
+    ``+8675512345678``) where that country's numbers never begin with it
+    (:func:`._plan.trunk_may_lead`). None when it is not ``+?[0-9]+`` after cleaning, starts
+    with no country code (``+0...``), or has fewer or more digits than :data:`PREFIX_DIGITS`.
+    """
+    if not raw:
+        return None
+    plan = plan_for(region)
+    s = _clean(raw)
+    if not _DIGITS.match(s):
+        return None
+    dial_out = _dial_out(plan.region)
+    cand = "+" + s[len(dial_out) :] if dial_out and s.startswith(dial_out) else _candidate(s, plan)
+    cc = next((cand[1 : 1 + n] for n in (1, 2, 3) if cand[1 : 1 + n] in _CODES), None)
+    if cc is None:  # "+0...", "+999...": no number starts so
+        return None
+    cc_plan = plan if cc == plan.cc else plan_for_country_code(int(cc))
+    national = cand[1 + len(cc) :]
+    if (
+        cc_plan is not None
+        and cc_plan.national_prefix
+        and national.startswith(cc_plan.national_prefix)
+        and not trunk_may_lead(cc_plan)
+    ):
+        cand = "+" + cc + national[len(cc_plan.national_prefix) :]
+    lo, hi = PREFIX_DIGITS
+    return cand if lo <= len(cand) - 1 <= hi else None
+
+
+@lru_cache(maxsize=32)
+def _dial_out(region: str) -> str:
+    """The region's international prefix in plain digits (``00`` in China), "" when none.
+
+    Numbers need not know it (``phonenumbers`` reads ``0086...`` with the full rule); a prefix
+    cannot be parsed, so it takes the plain or the preferred prefix."""
+    meta = PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        return ""
+    for ip in (meta.international_prefix, meta.preferred_international_prefix):
+        if ip and ip.isascii() and ip.isdigit():
+            return str(ip)
+    return ""
 
 
 def normalize_array(
@@ -155,6 +232,11 @@ def normalize_unique(u: pa.Array, plan: NumberingPlan) -> pa.Array:
     s = u
     if not pc.all(pc.string_is_ascii(s)).as_py():
         s = pc.utf8_normalize(s, "NFKC")
+        odd = pc.invert(pc.string_is_ascii(s))
+        if pc.any(odd).as_py():  # other scripts' digits, odd spaces: the scalar rule, per value
+            idx = np.flatnonzero(pc.fill_null(odd, False).to_numpy(zero_copy_only=False))
+            cleaned = pa.array([_clean(v) for v in s.take(pa.array(idx)).to_pylist()], pa.string())
+            s = pc.replace_with_mask(s, pc.fill_null(odd, False), cleaned)
     s = pc.utf8_trim_whitespace(s)
     if pc.any(pc.match_substring_regex(s, r"[:@;]")).as_py():
         s = pc.replace_substring_regex(
@@ -162,7 +244,7 @@ def normalize_unique(u: pa.Array, plan: NumberingPlan) -> pa.Array:
         )
     if pc.any(pc.match_substring_regex(s, _SEP_RE2)).as_py():
         s = pc.replace_substring_regex(s, _SEP_RE2, "")
-    digits = pc.fill_null(pc.match_substring_regex(s, r"^\+?\d+$"), False)
+    digits = pc.fill_null(pc.match_substring_regex(s, r"^\+?[0-9]+$"), False)
 
     # Candidate "+<digits>" per step 2 of the module docstring.
     plus = pc.starts_with(s, "+")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -81,7 +82,85 @@ def _refine(cls: NumberClass, national: str) -> NumberClass:
 
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    # ASCII: libphonenumber's ``\d`` means 0-9; Python's would also take ``١`` or ``९``.
+    return re.compile(pattern, re.ASCII)
+
+
+@lru_cache(maxsize=64)
+def trunk_may_lead(plan: NumberingPlan) -> bool:
+    """Whether a valid national number of ``plan`` may begin with its trunk prefix's first digit.
+
+    False for China (no national number begins with ``0``): a ``0`` after ``+86`` is always a
+    stray trunk prefix. True for Russia (trunk ``8``, toll-free ``800``) and wherever the
+    patterns cannot be read, so a prefix is then kept as written.
+    """
+    if not plan.national_prefix:
+        return False
+    first = _first_chars(plan.any_pattern)
+    return first is None or plan.national_prefix[0] in first
+
+
+_DIGIT_SET = frozenset("0123456789")
+
+
+class _Unsure(Exception):
+    """A construct whose first characters are not worked out here."""
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can begin with, None where unsure.
+
+    Read from the parse tree of ``re`` itself (libphonenumber's patterns use only literals,
+    classes, ``\\d``, groups, alternation and repeats)."""
+    import re._parser as sre_parse  # type: ignore[import-not-found]
+
+    try:
+        return _seq_first(sre_parse.parse(pattern, re.ASCII))[0]
+    except (re.error, _Unsure, ImportError, AttributeError):
+        return None
+
+
+def _seq_first(items: Any) -> tuple[frozenset[str], bool]:
+    """(first characters, may be empty) of a sequence of parsed regex items."""
+    import re._constants as c  # type: ignore[import-not-found]
+
+    out: set[str] = set()
+    for op, av in items:
+        if op is c.AT:
+            continue
+        if op in (c.LITERAL, c.IN) or (op is c.CATEGORY and av is c.CATEGORY_DIGIT):
+            return frozenset(out | _class_chars([(op, av)] if op is not c.IN else av)), False
+        if op is c.SUBPATTERN:
+            first, empty = _seq_first(av[-1])
+        elif op is c.BRANCH:
+            parts = [_seq_first(b) for b in av[1]]
+            first = frozenset().union(*(f for f, _ in parts))
+            empty = any(e for _, e in parts)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            first, empty = _seq_first(av[2])
+            empty = empty or av[0] == 0
+        else:
+            raise _Unsure(op)
+        out |= first
+        if not empty:
+            return frozenset(out), False
+    return frozenset(out), True
+
+
+def _class_chars(members: Any) -> set[str]:
+    import re._constants as c
+
+    out: set[str] = set()
+    for op, av in members:
+        if op is c.LITERAL:
+            out.add(chr(av))
+        elif op is c.RANGE:
+            out.update(chr(i) for i in range(av[0], av[1] + 1))
+        elif op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+            out |= _DIGIT_SET
+        else:
+            raise _Unsure(op)
+    return out
 
 
 def _anchor(pattern: str) -> str:

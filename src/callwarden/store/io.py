@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import unicodedata
 from pathlib import Path
 
 from callwarden.errors import InputError
-from callwarden.numbers import normalize
+from callwarden.numbers import normalize, normalize_prefix
+from callwarden.numbers._normalize import PREFIX_DIGITS
 from callwarden.policy import Reason, Verdict
 
 VERDICT_COLUMNS = ("number", "label", "score")
 LABELS = ("benign", "harassment", "fraud")
+SCORE_RANGE = (0.0, 1.0)  # inclusive, finite: the API's verdict model has the same bounds
 
 
 def e164(raw: str, what: str = "number") -> str:
@@ -25,20 +29,24 @@ def e164(raw: str, what: str = "number") -> str:
 
 def pattern(raw: str) -> str:
     """A list pattern: an E.164 number, or a prefix ending in ``*`` (``+86400*``, ``400*``,
-    ``010*``); national prefixes are made international (+86) like numbers are."""
-    raw = raw.strip().replace(" ", "").replace("-", "")
-    if not raw.endswith("*"):
+    ``010*``, ``+86 0755*``).
+
+    A prefix is read like a number (:func:`callwarden.numbers.normalize_prefix`: full-width and
+    other scripts' digits become 0-9, national prefixes gain +86, a stray trunk ``0`` after
+    the country code goes), so it matches the numbers it is written for; anything else,
+    or a prefix of fewer than 4 or more than 15 digits, is an InputError.
+    """
+    text = unicodedata.normalize("NFKC", raw).strip()  # "４００＊" ends with "*" too
+    if not text.endswith("*"):
         return e164(raw, "pattern")
-    body = raw[:-1]
-    if body.startswith("00"):
-        body = "+" + body[2:]
-    elif not body.startswith("+"):
-        body = "+86" + body.lstrip("0")
-    if len(body) < 5 or not body[1:].isdigit():  # a prefix must be narrower than a country
+    prefix = normalize_prefix(text[:-1])
+    if prefix is None:
+        lo, hi = PREFIX_DIGITS
         raise InputError(
-            f"pattern {raw!r} must be at least 4 digits (with an optional +) and a trailing *"
+            f"pattern {raw!r} is not a number prefix: {lo} to {hi} digits, with an optional"
+            " + (or 00), and a trailing *"
         )
-    return body + "*"
+    return prefix + "*"
 
 
 def _reasons(text: str, line: int) -> tuple[Reason, ...]:
@@ -83,6 +91,11 @@ def read_verdicts_csv(path: Path) -> list[Verdict]:
                 raise InputError(
                     f"{path} line {i}: score {row['score']!r} is not a number"
                 ) from exc
+            if not (math.isfinite(score) and SCORE_RANGE[0] <= score <= SCORE_RANGE[1]):
+                raise InputError(  # nan would be labelled, inf rejected, both unsendable in JSON
+                    f"{path} line {i}: score {row['score']!r} is not a number from"
+                    f" {SCORE_RANGE[0]:g} to {SCORE_RANGE[1]:g}"
+                )
             out.append(
                 Verdict(
                     number=e164((row.get("number") or "").strip(), f"{path} line {i}: number"),
