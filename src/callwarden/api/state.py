@@ -63,6 +63,9 @@ class PolicyCache:
         self._customised = customised
         self._size = size
         self._items: OrderedDict[str, SubscriberPolicy | None] = OrderedDict()
+        self._lock = threading.Lock()
+        #: bumped by every invalidation: a load that overlapped one is not cached
+        self._generation = 0
 
     def get(self, subscriber: str) -> SubscriberPolicy | None:
         if subscriber not in self._customised:
@@ -71,6 +74,7 @@ class PolicyCache:
             self._items.move_to_end(subscriber)
             return self._items[subscriber]
         except KeyError:
+            generation = self._generation
             try:
                 pol = self._loader(subscriber)
             except (
@@ -80,9 +84,13 @@ class PolicyCache:
                     "cannot load the policy of %s; using defaults", subscriber, exc_info=True
                 )
                 return None
-            self._items[subscriber] = pol
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+            with self._lock:
+                # An invalidation while the store was read may make ``pol`` stale: answer
+                # with it this once, but do not cache it (the next get reads the store).
+                if self._generation == generation:
+                    self._items[subscriber] = pol
+                    if len(self._items) > self._size:
+                        self._items.popitem(last=False)
             return pol
 
     def preload(self, policies: dict[str, SubscriberPolicy]) -> None:
@@ -90,8 +98,10 @@ class PolicyCache:
 
     def invalidate(self, subscriber: str) -> None:
         """Call after any change to the subscriber's settings or lists."""
-        self._customised.add(subscriber)
-        self._items.pop(subscriber, None)
+        with self._lock:
+            self._generation += 1
+            self._customised.add(subscriber)
+            self._items.pop(subscriber, None)
 
 
 class WriteBehind:
@@ -212,6 +222,10 @@ class AppState:
         if len(customised) <= settings.policy_cache_size:  # all fit: warm the cache in bulk
             self.policies.preload(store.load_policies())
         self.writes = WriteBehind(store, settings.flush_interval_s)
+        self._verdict_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        #: verdicts set while a reload reads the store (None when no reload is running)
+        self._journal: dict[str, Verdict] | None = None
         self._keys: dict[str, ApiKey | None] = {}
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
@@ -231,10 +245,29 @@ class AppState:
         self._keys.clear()
 
     def reload_verdicts(self) -> None:
-        self.verdicts = self.store.load_verdicts()
+        """Replace the cache with the store's verdicts. Verdicts set while the store is read
+        (an appeal accepted, a report that labels a number) are journalled and applied on
+        top of the fresh dict before it replaces the old one, so none is lost."""
+        with self._reload_lock:  # one reload at a time: one journal
+            with self._verdict_lock:
+                self._journal = {}
+            try:
+                fresh = self.store.load_verdicts()
+            except BaseException:
+                with self._verdict_lock:
+                    self._journal = None
+                raise
+            with self._verdict_lock:  # journal applied and dict swapped in one step
+                fresh.update(self._journal or {})
+                self.verdicts = fresh
+                self._journal = None
 
     def set_verdict(self, verdict: Verdict) -> None:
-        self.verdicts[verdict.number] = verdict
+        """Call after the store has committed ``verdict``."""
+        with self._verdict_lock:
+            self.verdicts[verdict.number] = verdict
+            if self._journal is not None:
+                self._journal[verdict.number] = verdict
 
     def reload_registry(self) -> None:
         self.registry = self.store.load_registry()
