@@ -70,3 +70,29 @@ def test_received_calls_from_csv(tmp_path: Path) -> None:
         ("+8613900000000", "+8617012345678", 1),
     ]
     assert rows[0][3] - rows[0][2] == 3600.0
+
+
+def test_received_calls_from_paths_with_quotes(tmp_path: Path) -> None:
+    """A quote in a file name neither breaks the query nor injects SQL (the path was
+    pasted into the DuckDB statement unescaped)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    header = "start_time,caller,callee,duration_s\n"
+    row = "2026-11-01T10:00:00Z,+8617012345678,+8613800138000,0\n"
+    (tmp_path / "o'brien.csv").write_text(header + row, encoding="utf-8")
+    assert [r[:2] for r in read_received_calls(tmp_path / "o'brien.csv")] == [
+        ("+8613800138000", "+8617012345678")
+    ]
+    evil = (
+        "real.csv') WHERE false GROUP BY ALL UNION ALL SELECT '+8613800138000' AS callee, "
+        "'+8619999999999' AS caller, 1.8e9, 1.8e9, 7 --.csv"
+    )
+    (tmp_path / evil).write_text(header + row, encoding="utf-8")
+    assert [r[:2] for r in read_received_calls(tmp_path / evil)] == [
+        ("+8613800138000", "+8617012345678")
+    ]  # only the file's own row: no invented caller
+    t = pa.table({"start_time": pa.array([0], pa.timestamp("us", tz="UTC")),
+                  "caller": ["+8617012345678"], "callee": ["+8613800138000"]})  # fmt: skip
+    pq.write_table(t, tmp_path / "it's.parquet")
+    assert len(read_received_calls(tmp_path / "it's.parquet")) == 1

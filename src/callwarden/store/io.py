@@ -116,12 +116,12 @@ def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
 
     if not path.exists():
         raise InputError(f"CDR path {path} does not exist")
-    if path.is_dir():
-        src = f"read_parquet('{path.as_posix()}/**/*.parquet', hive_partitioning = true)"
-    elif path.suffix == ".parquet":
-        src = f"read_parquet('{path.as_posix()}')"
-    else:
-        src = f"read_csv_auto('{path.as_posix()}')"
+    if path.is_dir() or path.suffix == ".parquet":
+        from callwarden.cdr import cdr_relation_sql
+
+        src = cdr_relation_sql(path)  # (quotes the path, knows the ingest and simulator layouts)
+    else:  # a quote in a file name must not end the string literal (or inject SQL)
+        src = "read_csv_auto('" + path.as_posix().replace("'", "''") + "')"
     con = duckdb.connect()
     try:
         rows = con.execute(
