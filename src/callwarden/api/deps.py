@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callwarden.api.errors import ApiError
@@ -82,6 +82,17 @@ NETWORK_ROLES = frozenset({Role.OPERATOR, Role.NETWORK})
 OperatorKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR))]
 NetworkKey = Annotated[ApiKey, Depends(_require(*NETWORK_ROLES))]
 PeopleKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.SUBSCRIBER))]
+
+
+#: Ids are 64-bit signed integers in both databases: a path or query id outside 1..MAX_ID is
+#: a validation error (422), never a value handed to the driver (OverflowError, a 500).
+MAX_ID = 2**63 - 1
+#: The largest page offset a listing takes.
+MAX_OFFSET = 10_000_000
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 def number_param(raw: str) -> str:

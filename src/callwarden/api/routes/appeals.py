@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import AnyKey, OperatorKey, StateDep, number_param
+from callwarden.api.deps import AnyKey, IdPath, OperatorKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import AppealIn, AppealOut, ReviewIn
 from callwarden.store import ApiKey, Role
@@ -36,7 +36,7 @@ def file_appeal(body: AppealIn, state: StateDep, key: AnyKey) -> AppealOut:
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealOut, summary="An appeal and its status")
-def get_appeal(appeal_id: int, state: StateDep, key: AnyKey) -> AppealOut:
+def get_appeal(appeal_id: IdPath, state: StateDep, key: AnyKey) -> AppealOut:
     appeal = state.store.get_appeal(appeal_id)
     _may_see(key, appeal["number"])
     return AppealOut(**appeal)
@@ -58,7 +58,7 @@ def review_queue(
 @router.post(
     "/review/appeals/{appeal_id}", response_model=AppealOut, summary="Accept or reject an appeal"
 )
-def review(appeal_id: int, body: ReviewIn, state: StateDep, key: OperatorKey) -> AppealOut:
+def review(appeal_id: IdPath, body: ReviewIn, state: StateDep, key: OperatorKey) -> AppealOut:
     """Accepting clears the label at once (the decision cache too) and protects the number
     from later model verdicts; the verdict it replaced is kept in the audit log."""
     cleared = state.store.review_appeal(appeal_id, body.decision == "accept", key.actor, body.note)

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import NetworkKey, OperatorKey, StateDep, number_param, pattern_param
+from callwarden.api.deps import (
+    IdPath,
+    NetworkKey,
+    OffsetQuery,
+    OperatorKey,
+    StateDep,
+    number_param,
+    pattern_param,
+)
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     AuditOut,
@@ -30,7 +38,7 @@ def campaigns(
     state: StateDep,
     _key: NetworkKey,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[CampaignOut]:
     """Operations that use many numbers, largest first."""
     return [CampaignOut(**c) for c in state.store.list_campaigns(limit, offset)]
@@ -128,7 +136,7 @@ def create_key(body: KeyIn, state: StateDep, key: OperatorKey) -> KeyOut:
 @router.delete(
     "/keys/{key_id}", response_model=CountOut, tags=["operator"], summary="Revoke an API key"
 )
-def revoke_key(key_id: int, state: StateDep, key: OperatorKey) -> CountOut:
+def revoke_key(key_id: IdPath, state: StateDep, key: OperatorKey) -> CountOut:
     state.store.revoke_key(key_id, key.actor)
     state.forget_keys()
     return CountOut(count=1)

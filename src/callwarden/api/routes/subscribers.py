@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import PeopleKey, StateDep, SubscriberScope, pattern_param
+from callwarden.api.deps import IdPath, IdQuery, PeopleKey, StateDep, SubscriberScope, pattern_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     BlockedOut,
@@ -93,7 +93,7 @@ def blocked(
     subscriber: SubscriberScope,
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: IdQuery = None,
 ) -> list[BlockedOut]:
     """Rejected and screened calls, newest first, each with its reasons; page with ``before_id``."""
     state.writes.flush()
@@ -123,7 +123,7 @@ def blocked(
     "/blocked/{entry_id}/rescue", response_model=RescueOut, summary="Rescue a wrongly blocked call"
 )
 def rescue(
-    subscriber: SubscriberScope, entry_id: int, state: StateDep, key: PeopleKey
+    subscriber: SubscriberScope, entry_id: IdPath, state: StateDep, key: PeopleKey
 ) -> RescueOut:
     """Marks the entry rescued and puts its caller on the subscriber's allow list, so the
     courier's next call rings."""
