@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Annotated, Any, Literal
 
@@ -17,24 +18,50 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
-def _all_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_all_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_all_finite(v) for v in value)
-    return True
+#: Bounds of a reason's evidence: objects and lists nest at most this deep (the evidence
+#: object itself is level 1), and its JSON is at most this many bytes.
+EVIDENCE_MAX_DEPTH = 8
+EVIDENCE_MAX_BYTES = 4096
 
 
-def _finite_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
-    if not _all_finite(evidence):
-        raise ValueError("evidence numbers must be finite (no NaN or Infinity)")
+def _check_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Walks the evidence without recursion: numbers finite, nesting at most
+    EVIDENCE_MAX_DEPTH, strings and keys valid Unicode (no lone surrogates, which cannot be
+    stored as UTF-8), then its JSON within EVIDENCE_MAX_BYTES."""
+    budget = EVIDENCE_MAX_BYTES  # every node costs at least one byte of JSON
+    todo: list[tuple[Any, int]] = [(evidence, 1)]
+    while todo:
+        value, depth = todo.pop()
+        budget -= 1
+        if budget < 0:
+            raise ValueError(f"evidence must be at most {EVIDENCE_MAX_BYTES} bytes of JSON")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("evidence numbers must be finite (no NaN or Infinity)")
+        if isinstance(value, str):
+            _valid_text(value)
+        elif isinstance(value, dict | list):
+            if depth > EVIDENCE_MAX_DEPTH:
+                raise ValueError(f"evidence must nest at most {EVIDENCE_MAX_DEPTH} levels")
+            if isinstance(value, dict):
+                for k in value:
+                    _valid_text(k)
+                todo += [(v, depth + 1) for v in value.values()]
+            else:
+                todo += [(v, depth + 1) for v in value]
+    if len(json.dumps(evidence, ensure_ascii=False).encode()) > EVIDENCE_MAX_BYTES:
+        raise ValueError(f"evidence must be at most {EVIDENCE_MAX_BYTES} bytes of JSON")
     return evidence
 
 
-#: A reason's evidence: a JSON object whose numbers, however deeply nested, are finite.
-Evidence = Annotated[dict[str, Any], AfterValidator(_finite_evidence)]
+def _valid_text(text: str) -> None:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError("evidence strings must be valid Unicode (no lone surrogates)") from None
+
+
+#: A reason's evidence: a small JSON object (see _check_evidence) whose numbers are finite.
+Evidence = Annotated[dict[str, Any], AfterValidator(_check_evidence)]
 
 
 # Decide -----------------------------------------------------------------------------------
