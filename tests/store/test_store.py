@@ -201,10 +201,10 @@ def test_appeal_lifecycle_protects_and_audits(store: Store) -> None:
     assert cleared is not None and cleared.protected and cleared.label == "benign"
     with pytest.raises(ConflictError):
         store.review_appeal(aid, False, "key:op", "")
-    # a later model verdict does not undo the protection
+    # a later model verdict does not undo the appeal: its verdict stays whole
     store.import_verdicts([Verdict(SPAM, "fraud", 0.99, "loans")])
     v = store.load_verdicts()[SPAM]
-    assert v.protected and v.label == "fraud"
+    assert v == cleared and v.protected and v.label == "benign" and v.source == "appeal"
     trail = store.audit_trail(SPAM)
     accepted = next(a for a in trail if a["action"] == "appeal_accepted")
     assert accepted["detail"]["verdict_before"]["score"] == 0.97

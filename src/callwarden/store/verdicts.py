@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase
@@ -54,16 +55,70 @@ def _row(v: Verdict, now: float) -> dict[str, Any]:
 
 
 class VerdictsMixin(StoreBase):
-    def import_verdicts(self, items: Iterable[Verdict], actor: str = "import") -> int:
-        """Upsert verdicts and refresh campaigns. A number cleared on appeal stays protected."""
+    def import_verdicts(
+        self, items: Iterable[Verdict], actor: str = "import", override_appeals: bool = False
+    ) -> int:
+        """Upsert model verdicts and refresh campaigns, by the precedence rule:
+
+        1. an accepted appeal (``protected``, source ``appeal``) is a person's decision: an
+           import never changes it, unless an operator imports with ``override_appeals``
+           (the number is then the model's again, unprotected);
+        2. a label the community gave (source ``reports``) is not undone by a model verdict
+           of ``benign``; a model label (harassment, fraud) replaces it;
+        3. any other verdict is replaced by the import.
+
+        A model verdict that is held back is recorded in the audit log
+        (``model_verdict_held``, with its label, score and category). Returns the rows read.
+        """
         now = self.clock()
         rows = [_row(v, now) for v in items]
         for r in rows:  # the protected flag is the appeal's to set, never an import's
             del r["protected"]
+        v = verdicts.c
+        ins: Any = (postgresql if self.dialect == "postgresql" else sqlite).insert(verdicts)
+        ex = ins.excluded
+        kept_by_people = sa.and_(v.source == "reports", ex.label == "benign")
+        held_sql = kept_by_people if override_appeals else sa.or_(v.protected, kept_by_people)
+        updates = {c: ex[c] for c in rows[0] if c != "number"} if rows else {}
+        if override_appeals:
+            updates["protected"] = sa.false()
+        stmt = ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
         with self.engine.begin() as conn:
-            self.upsert(conn, verdicts, rows, ["number"])
+            standing = {
+                r.number: r
+                for r in conn.execute(
+                    sa.select(v.number, v.source, v.protected).where(
+                        sa.or_(v.protected, v.source == "reports")
+                    )
+                )
+            }
+            held = [
+                r
+                for r in rows
+                if (s := standing.get(r["number"])) is not None
+                and (
+                    (s.protected and not override_appeals)
+                    or (s.source == "reports" and r["label"] == "benign")
+                )
+            ]
+            for start in range(0, len(rows), 2000):
+                conn.execute(stmt, rows[start : start + 2000])
             self._refresh_campaigns(conn)
-            self.audit(conn, actor, "import_verdicts", "verdicts", {"rows": len(rows)})
+            for r in held:
+                self.audit(
+                    conn,
+                    actor,
+                    "model_verdict_held",
+                    r["number"],
+                    {
+                        "label": r["label"],
+                        "score": r["score"],
+                        "category": r["category"],
+                        "kept": standing[r["number"]].source,
+                    },
+                )
+            detail = {"rows": len(rows), "held": len(held), "override_appeals": override_appeals}
+            self.audit(conn, actor, "import_verdicts", "verdicts", detail)
         return len(rows)
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:

@@ -52,8 +52,18 @@ def campaign(campaign: str, state: StateDep, _key: NetworkKey) -> CampaignOut:
 
 
 @router.post("/verdicts", response_model=CountOut, tags=["operator"], summary="Import verdicts")
-def import_verdicts(body: VerdictsIn, state: StateDep, key: OperatorKey) -> CountOut:
-    """The same rows as ``scan``'s verdicts.csv; protected (appealed) numbers stay protected."""
+def import_verdicts(
+    body: VerdictsIn,
+    state: StateDep,
+    key: OperatorKey,
+    override_appeals: Annotated[
+        bool,
+        Query(description="also replace verdicts set by accepted appeals (a person's decision)"),
+    ] = False,
+) -> CountOut:
+    """The same rows as ``scan``'s verdicts.csv. A number cleared on appeal keeps the
+    appeal's verdict (unless ``override_appeals``); a community label is not undone by a
+    ``benign`` row. Rows held back are recorded in the audit log."""
     items = [
         Verdict(
             number=number_param(v.number),
@@ -65,7 +75,7 @@ def import_verdicts(body: VerdictsIn, state: StateDep, key: OperatorKey) -> Coun
         )
         for v in body.verdicts
     ]
-    n = state.store.import_verdicts(items, key.actor)
+    n = state.store.import_verdicts(items, key.actor, override_appeals=override_appeals)
     state.reload_verdicts()
     return CountOut(count=n)
 
