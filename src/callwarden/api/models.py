@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from callwarden.policy import Action, ListKind, Protection
+from callwarden.policy import REFUSABLE_CATEGORIES, Action, ListKind, Protection
 
 
 class _In(BaseModel):
@@ -135,9 +135,23 @@ class NumberOut(BaseModel):
 
 
 # Subscribers -----------------------------------------------------------------------------
+def _refusable(categories: list[str]) -> list[str]:
+    unknown = sorted(set(categories) - set(REFUSABLE_CATEGORIES))
+    if unknown:
+        known = ", ".join(REFUSABLE_CATEGORIES)
+        raise ValueError(f"not refusable categories: {', '.join(unknown)} (known: {known})")
+    return categories
+
+
 class SettingsIn(_In):
     protection: Protection = Protection.STANDARD
-    refused_categories: list[str] = Field(default_factory=list, max_length=50)
+    refused_categories: Annotated[
+        list[Annotated[str, Field(max_length=64)]], AfterValidator(_refusable)
+    ] = Field(
+        default_factory=list,
+        max_length=len(REFUSABLE_CATEGORIES),
+        description="each one of the refusable categories (GET .../settings lists them)",
+    )
 
 
 class SettingsOut(BaseModel):
