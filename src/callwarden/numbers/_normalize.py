@@ -102,15 +102,21 @@ def _library(s: str, region: str) -> str | None:
     return None
 
 
+def _read(raw: str, region: str) -> tuple[NumberingPlan, str] | None:
+    """Steps 1-2 shared by numbers and prefixes: (the region's plan, ``raw`` cleaned), or
+    None when nothing is left or what is left is not ``+?[0-9]+``."""
+    if not raw:
+        return None
+    s = _clean(raw)
+    return (plan_for(region), s) if _DIGITS.match(s) else None
+
+
 @lru_cache(maxsize=1 << 16)
 def normalize(raw: str, region: str = "CN") -> str | None:
     """``raw`` in E.164 (``+8613800138000``; ``+8695588`` for service numbers), or None."""
-    if not raw:
+    if (read := _read(raw, region)) is None:
         return None
-    plan = plan_for(region)
-    s = _clean(raw)
-    if not _DIGITS.match(s):
-        return None
+    plan, s = read
     home = _home_valid(_candidate(s, plan), plan)
     return home if home is not None else _library(s, plan.region)
 
@@ -130,12 +136,9 @@ def normalize_prefix(raw: str, region: str = "CN") -> str | None:
     (:func:`._plan.trunk_may_lead`). None when it is not ``+?[0-9]+`` after cleaning, starts
     with no country code (``+0...``), or has fewer or more digits than :data:`PREFIX_DIGITS`.
     """
-    if not raw:
+    if (read := _read(raw, region)) is None:
         return None
-    plan = plan_for(region)
-    s = _clean(raw)
-    if not _DIGITS.match(s):
-        return None
+    plan, s = read
     dial_out = _dial_out(plan.region)
     cand = "+" + s[len(dial_out) :] if dial_out and s.startswith(dial_out) else _candidate(s, plan)
     cc = next((cand[1 : 1 + n] for n in (1, 2, 3) if cand[1 : 1 + n] in _CODES), None)
