@@ -23,6 +23,7 @@ import pyarrow.csv as pcsv
 from callwarden.campaigns.build import CampaignResult
 from callwarden.campaigns.records import Campaign
 from callwarden.errors import InputError
+from callwarden.jsonlines import read_objects
 
 CAMPAIGN_COLUMNS = (
     "campaign_id",
@@ -140,17 +141,14 @@ def write_campaigns(result: CampaignResult, out_dir: str | Path) -> dict[str, Pa
 
 
 def read_transcripts(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Transcript records (``call_id``, ``turns``) from a JSON-lines file."""
+    """Transcript records (``call_id``, ``turns``) from a JSON-lines file (UTF-8 or GB18030)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no transcripts file at {p}")
-    with p.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{p}:{n}: not JSON ({exc.msg})") from exc
+    for n, rec in read_objects(p):
+        if rec.get("call_id") in (None, ""):
+            raise InputError(f"{p}:{n}: a transcript needs its call_id (the call it records)")
+        yield rec
 
 
 def read_numbers(path: str | Path, column: str = "number") -> pa.ChunkedArray:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from callwarden.errors import InputError, ModelError
+from callwarden.jsonlines import read_objects
 from callwarden.screening.textmodel import TextClassifier
 from callwarden.screening.transcript import Transcript, transcript_from_dict
 
@@ -21,20 +22,10 @@ MODEL_FORMAT = 1
 
 
 def read_transcripts(path: Path) -> Iterator[Transcript]:
-    """Transcripts from a JSON-lines file (one call an object); blank lines are skipped."""
-    if not path.exists():
-        raise InputError(f"no such file: {path}")
-    with path.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{i}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict):
-                raise InputError(f"{path}:{i}: each line must be a JSON object")
-            yield transcript_from_dict(obj, index=i)
+    """Transcripts from a JSON-lines file (one call an object; UTF-8 or GB18030); blank
+    lines are skipped."""
+    for i, obj in read_objects(path):
+        yield transcript_from_dict(obj, index=i)
 
 
 def save_model(
@@ -66,15 +57,24 @@ def load_model(model_dir: Path) -> TextClassifier:
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelError(f"{meta_path} is not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise ModelError(f"{meta_path} must hold a JSON object (the model's description)")
     if meta.get("format") != MODEL_FORMAT:
         raise ModelError(
             f"{model_dir} has model format {meta.get('format')!r}; this "
             f"callwarden reads format {MODEL_FORMAT}: retrain it"
         )
-    with pkl.open("rb") as fh:
-        model = pickle.load(fh)  # our own artefact, written by save_model
+    try:
+        with pkl.open("rb") as fh:
+            model = pickle.load(fh)  # our own artefact, written by save_model
+    except Exception as exc:  # EOFError, UnpicklingError, ...: a damaged or foreign file
+        # (an EOFError left as is reads as "Aborted." in the CLI, which takes it for Ctrl-D)
+        raise ModelError(
+            f"{pkl} is damaged or not a text model ({type(exc).__name__}: {exc}); "
+            "retrain with `callwarden train-text`"
+        ) from exc
     if not isinstance(model, TextClassifier):
         raise ModelError(f"{pkl} does not hold a callwarden text classifier")
     return model
