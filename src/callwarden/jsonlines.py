@@ -17,8 +17,8 @@ def read_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of ``path``."""
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    with path.open("rb") as raw:
-        encoding = detect_encoding(raw.read(1 << 16))
+    with path.open("rb") as head:
+        encoding = detect_encoding(head.read(1 << 16))
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
     with path.open("rb") as fh:  # (b"\n" is never inside a UTF-8 or GB18030 character)
         for i, raw in enumerate(fh, start=1):
