@@ -61,12 +61,40 @@ def number_facts(
     ``as_of`` (an ``AsOf``, scan's one day) also counts each caller's calls that day."""
     from callwarden.features.duckdb_backend import register_number_facts
 
-    allocated = None
-    if registry is not None:
-        from callwarden.numbers import AllocationRegistry
+    if registry is None:
+        return register_number_facts(con, relation, None, _province_of, as_of)
+    from callwarden.numbers import AllocationRegistry
 
-        allocated = AllocationRegistry.from_csv(registry).is_allocated_array
-    return register_number_facts(con, relation, allocated, _province_of, as_of)
+    reg = AllocationRegistry.from_csv(registry)
+    if (bad := reg.unparsed) is not None:
+        warn(
+            f"registry {registry}: {bad.count:,} of {bad.total:,} numbers do not parse and are "
+            f"left out (e.g. {bad.example!r} on line {bad.row + 1}); the calls of those numbers "
+            "count as unallocated"
+        )
+    seen: list[tuple[int, int]] = []  # (callers asked, callers allocated) per look-up
+
+    def allocated(numbers: pa.Array) -> Any:
+        hit = reg.is_allocated_array(numbers)
+        seen.append((len(hit), int(hit.sum())))
+        return hit
+
+    facts = register_number_facts(con, relation, allocated, _province_of, as_of)
+    asked, found = sum(n for n, _ in seen), sum(k for _, k in seen)
+    if asked and not found:
+        warn(
+            f"registry {registry} lists none of the {asked:,} callers' numbers: every caller "
+            "counts as unallocated (空号, rule UNALLOCATED_CALLER); is it the registry for these "
+            "CDRs, with numbers written as E.164 or national digits?"
+        )
+    return facts
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (the commands' output stays on stdout)."""
+    import typer
+
+    typer.echo(f"warning: {message}", err=True)
 
 
 def _province_of(numbers: pa.Array) -> pa.Array:

@@ -7,6 +7,7 @@ look-up is a binary search and a range never spans numbers of another length
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,22 @@ from ._normalize import _as_string_array, normalize_array
 
 _LEN_SHIFT = 10**16  # E.164 has at most 15 digits
 _POW10 = 10 ** np.arange(1, 19, dtype=np.int64)  # 10 .. 10**18
+#: Appended to the region in the cache key: 2 since files with unparseable rows are not cached
+#: (their warning is given on every load) and an all-unparseable file is an error, not an
+#: empty registry a version-1 cache may still hold.
+_CACHE_KEY = "2"
+
+
+@dataclass(frozen=True)
+class UnparsedRows:
+    """Registry rows whose number does not parse: how many of how many, and the first one.
+
+    ``row`` is 1-based among the data rows (the CSV line is ``row + 1`` after the header)."""
+
+    count: int
+    total: int
+    example: str
+    row: int
 
 
 def _keys(e164: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -65,6 +82,7 @@ class AllocationRegistry:
             starts = starts[new]
             ends = np.maximum.reduceat(ends, np.flatnonzero(new)) if len(group) else ends
         self._starts, self._ends = starts, ends
+        self.unparsed: UnparsedRows | None = None
 
     def __len__(self) -> int:
         """Allocated numbers: listed ones plus the sizes of the ranges."""
@@ -72,8 +90,18 @@ class AllocationRegistry:
 
     @classmethod
     def from_numbers(cls, numbers: pa.Array | list[str], region: str = "CN") -> AllocationRegistry:
+        """Listed numbers; those that do not normalise (blank ones too) are left out and
+        counted in ``unparsed`` (the caller decides whether that is an error: see
+        ``from_csv``)."""
         keys, ok = _keys(normalize_array(numbers, region))
-        return cls(numbers=keys[ok])
+        reg = cls(numbers=keys[ok])
+        bad = ~ok
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            value = numbers[i]
+            example = value.as_py() if isinstance(value, pa.Scalar) else value
+            reg.unparsed = UnparsedRows(int(bad.sum()), len(bad), str(example), i + 1)
+        return reg
 
     @classmethod
     def from_ranges(
@@ -98,14 +126,20 @@ class AllocationRegistry:
         """From arrays already unique, sorted and merged (what the constructor leaves)."""
         reg = cls.__new__(cls)
         reg._numbers, reg._starts, reg._ends = numbers, starts, ends
+        reg.unparsed = None
         return reg
 
     @classmethod
     def from_csv(cls, path: str | Path, region: str = "CN") -> AllocationRegistry:
         """Read a CSV with a ``number`` column, or ``range_start,range_end`` columns (E.164).
 
+        Rows whose number does not parse are left out and counted in ``unparsed`` (the CLI
+        prints it); when more than half of the rows do not parse the file is an InputError,
+        not a registry that lists (almost) nothing and so makes every caller unallocated.
+
         The parsed arrays are cached by the file's content (``_registry_cache``): a second
-        load of the same file skips the parse.
+        load of the same file skips the parse. A file with unparseable rows is not cached, so
+        every load reports them.
         """
         from . import _registry_cache as cache
 
@@ -114,11 +148,12 @@ class AllocationRegistry:
             raise InputError(f"registry file {path} does not exist")
         if not cache.enabled():
             return cls._parse_csv(path, region)
-        where = cache.cache_path(path, region)
+        where = cache.cache_path(path, f"{region}\x1f{_CACHE_KEY}")
         if (arrays := cache.load(where)) is not None:
             return cls._from_sorted(*arrays)
         reg = cls._parse_csv(path, region)
-        cache.save(where, reg._numbers, reg._starts, reg._ends)
+        if reg.unparsed is None:
+            cache.save(where, reg._numbers, reg._starts, reg._ends)
         return reg
 
     @classmethod
@@ -137,7 +172,16 @@ class AllocationRegistry:
         names = set(table.column_names)
         parts: list[AllocationRegistry] = []
         if "number" in names:
-            parts.append(cls.from_numbers(table["number"], region))
+            listed = cls.from_numbers(table["number"], region)
+            bad = listed.unparsed
+            if bad is not None and 2 * bad.count > bad.total:
+                raise InputError(
+                    f"registry file {path}: {bad.count:,} of {bad.total:,} numbers do not parse "
+                    f"as phone numbers (e.g. {bad.example!r} on line {bad.row + 1}); write them "
+                    "as E.164 (+8613800000000) or national digits, as text (a spreadsheet may "
+                    "have turned them into decimals such as 8613800000000.0)"
+                )
+            parts.append(listed)
         if {"range_start", "range_end"} <= names:
             parts.append(cls.from_ranges(table["range_start"], table["range_end"], region))
         if not parts:
@@ -145,7 +189,11 @@ class AllocationRegistry:
                 f"registry file {path} needs a 'number' column or 'range_start,range_end' columns "
                 f"(found: {', '.join(table.column_names)})"
             )
-        return parts[0] if len(parts) == 1 else parts[0].merged(parts[1])
+        if len(parts) == 1:
+            return parts[0]
+        reg = parts[0].merged(parts[1])
+        reg.unparsed = parts[0].unparsed
+        return reg
 
     def merged(self, other: AllocationRegistry) -> AllocationRegistry:
         ranges = np.concatenate(
