@@ -190,7 +190,9 @@ def register(app: typer.Typer) -> None:
         from callwarden.campaigns.io import read_numbers, read_transcripts, write_campaigns
         from callwarden.campaigns.scripts import script_clusters
         from callwarden.cdr import load_cdrs
+        from callwarden.cli._paths import output_dir
 
+        output_dir(out)
         table = load_cdrs(cdrs)
         allocated = read_numbers(registry) if registry else None
         scripts = script_clusters(read_transcripts(transcripts)) if transcripts else None
@@ -216,7 +218,10 @@ def register(app: typer.Typer) -> None:
         from callwarden.campaigns.evaluation import evaluate_campaigns
         from callwarden.campaigns.io import SimRun
         from callwarden.campaigns.scripts import script_clusters
+        from callwarden.cli._paths import output_file
 
+        if json_out is not None:
+            output_file(json_out, "--json")
         tr, te = SimRun(train), SimRun(test)
         figures = evaluate_campaigns(
             tr.cdrs(),
@@ -233,4 +238,5 @@ def register(app: typer.Typer) -> None:
             for k, v in values.items():
                 typer.echo(f"  {k:<40}{v}")
         if json_out:
+            json_out.parent.mkdir(parents=True, exist_ok=True)
             json_out.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")

@@ -41,7 +41,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Run the main job on simulated traffic (simulate, ingest, train, scan, evaluate, replay) and serve the results."""
-    out.mkdir(parents=True, exist_ok=True)
+    from callwarden.cli._paths import output_dir
+
+    output_dir(out).mkdir(parents=True, exist_ok=True)
     train_dir, today, cdrs = out / "sim-seed1", out / "sim-seed2", out / "cdrs"
     model, scan = out / "model", out / "scan"
     sub = str(subscribers)

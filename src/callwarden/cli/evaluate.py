@@ -170,7 +170,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per-class precision/recall/F1, confusion matrix and heavy-caller false positives; prints and writes JSON."""
         from callwarden.cli._detect_io import write_json
+        from callwarden.cli._paths import output_file
 
+        target = out if out is not None else verdicts.parent / "evaluation.json"
+        output_file(target, "--out" if out is not None else "--out (default)")
         report = build_report(
             verdicts,
             labels,
@@ -188,6 +191,5 @@ def register(app: typer.Typer) -> None:
         print_report(report)
         if "campaigns" in report:
             print_section(report["campaigns"])
-        target = out or verdicts.parent / "evaluation.json"
         write_json(target, report)
         typer.echo(f"-> {target}")

@@ -47,7 +47,9 @@ def ingest_command(
     import json
 
     from callwarden.cdr import ingest, load_mapping
+    from callwarden.cli._paths import output_dir
 
+    output_dir(out)
     m = load_mapping(mapping) if mapping else None
 
     def progress(line: str) -> None:

@@ -95,11 +95,14 @@ def register(app: typer.Typer) -> None:
         from callwarden.campaigns.build import build_campaigns
         from callwarden.campaigns.index import CampaignIndex
         from callwarden.cdr import load_cdrs
+        from callwarden.cli._paths import output_file
         from callwarden.detect.io import load_model
         from callwarden.evaluate.replay import ReplayConfig, report, run_stream
         from callwarden.numbers import AllocationRegistry
         from callwarden.stream import EngineConfig, Scorer, StreamEngine
 
+        if out is not None:
+            output_file(out)
         trained, _ = load_model(model)
         table = load_cdrs(cdrs)
         from callwarden.detect.compiled import compile_model, worth_compiling

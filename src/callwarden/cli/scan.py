@@ -183,6 +183,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
+        from callwarden.cli._paths import output_dir
+
+        output_dir(out)
         result = run_scan(
             model,
             cdrs=cdrs,

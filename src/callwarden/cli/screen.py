@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from callwarden.cli._paths import output_dir, output_file
 from callwarden.errors import InputError
 
 
@@ -106,6 +107,8 @@ def register_text(app: typer.Typer) -> None:
         from callwarden.screening.scripts import ScriptLibrary, cluster_scripts
         from callwarden.screening.transcript import Speaker
 
+        if out is not None:
+            output_file(out)
         trs = list(read_transcripts(transcripts))
         library = None
         if scripts is not None:
@@ -195,6 +198,10 @@ def register_text(app: typer.Typer) -> None:
             raise InputError(f"--kind must be one of {', '.join(MODEL_KINDS)}")
         if out is None and cv == 0:
             raise InputError("nothing to do: give --out, --cv or both")
+        if out is not None:
+            output_dir(out)
+        if report is not None:
+            output_file(report, "--report")
         df = _read_table(input)
         texts = _texts(df, text_column)
         labels = _labels(df, label_column, missing_label)
@@ -266,6 +273,7 @@ def register_text(app: typer.Typer) -> None:
         """Add ``predicted`` and ``score`` columns from a trained text model."""
         from callwarden.screening.io import load_model
 
+        output_file(out)
         clf = load_model(model)
         df = _read_table(input)
         pred, score = clf.predict_with_score(_texts(df, text_column))
@@ -294,6 +302,7 @@ def register_text(app: typer.Typer) -> None:
 
         if not 0.0 < threshold <= 1.0:
             raise InputError("--threshold must be in (0, 1]")
+        output_file(out)
         df = _read_table(input)
         if id_column not in df.columns:
             raise InputError(f"no id column {id_column!r}")
@@ -322,6 +331,7 @@ def register_text(app: typer.Typer) -> None:
 
         if calls < 1 or not 0.0 <= bot_share <= 1.0:
             raise InputError("--calls must be positive and --bot-share in [0, 1]")
+        output_file(out)
         recs = simulate_screening(calls, seed=seed, bot_share=bot_share, n_campaigns=campaigns)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_jsonl(recs, out)
@@ -366,6 +376,7 @@ def register_audio(app: typer.Typer) -> None:
         from callwarden.screening.io import read_audio
         from callwarden.screening.transcript import Transcript, transcript_to_dict
 
+        output_file(out)
         rec: Recogniser
         if references is not None:
             ref = ReferenceRecogniser()
@@ -414,6 +425,7 @@ def register_audio(app: typer.Typer) -> None:
 
         if method not in {"auto", "chromaprint", "spectral"}:
             raise InputError("--method must be chromaprint, spectral or auto")
+        output_file(out)
         files = _audio_files(input)
         fps = [fingerprint(*read_audio(f), method) for f in files]
         labels = group_recordings(fps, threshold)

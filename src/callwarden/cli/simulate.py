@@ -32,11 +32,10 @@ def register(app: typer.Typer) -> None:
         """Simulate traffic (subscribers, couriers, AXB, banks, clinics, robocall, human-seat and
         fraud operations) and write cdrs.parquet, labels.csv, registry.csv, transcripts.jsonl,
         call_truth.parquet and manifest.json."""
-        from callwarden.errors import InputError
+        from callwarden.cli._paths import output_dir
         from callwarden.sim import simulate, write_sim
 
-        if out.exists() and not out.is_dir():  # fail before minutes of work, not after
-            raise InputError(f"--out {out} exists and is not a directory")
+        output_dir(out)  # fail before minutes of work, not after
         result = simulate(scenario, seed=seed, days=days, subscribers=subscribers)
         write_sim(result, out)
         m = result.manifest

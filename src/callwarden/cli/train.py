@@ -114,6 +114,7 @@ def register(app: typer.Typer) -> None:
             read_table,
             write_json,
         )
+        from callwarden.cli._paths import output_dir
         from callwarden.detect.dataset import TableSpec, cdr_dataset, table_dataset
         from callwarden.detect.io import save_model
         from callwarden.detect.model import cross_validate, train
@@ -121,6 +122,7 @@ def register(app: typer.Typer) -> None:
         from callwarden.errors import InputError
 
         kind = check_exclusive(cdrs, features, id_column)
+        output_dir(out)
         try:
             obj = Objective(objective)
         except ValueError as exc:

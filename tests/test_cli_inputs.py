@@ -1,0 +1,157 @@
+"""Bad command-line input is one ``error:`` line and exit status 2, before the work starts.
+
+Tiny hand-built inputs (a day of calls, a 5-round model, a few texts): each case runs in
+a second or two. Every case asserts on the exit status and the message, and that no Python
+traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner, Result
+
+from callwarden.cli.main import app
+
+from .campaigns.conftest import Day, campaign, ordinary
+
+
+def _run(args: Sequence[object]) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _refused(res: Result, *needles: str) -> str:
+    """The command stopped with exit 2 and one ``error:`` line holding ``needles``."""
+    out = res.output
+    assert res.exit_code == 2, out
+    assert "Traceback" not in out, out
+    assert res.exception is None or isinstance(res.exception, SystemExit), out
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, out
+    for n in needles:
+        assert n in errors[0], out
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """cdrs.parquet (local days 2026-11-28 and -29), labels.csv, model/, texts.csv, a file."""
+    root = tmp_path_factory.mktemp("cli_inputs")
+    day = Day()
+    ordinary(day)
+    campaign(day, list_start=0, list_len=600, numbers=12, calls_per_number=10, ingress="trunk-ai")
+    table = day.table()
+    pq.write_table(table, root / "cdrs.parquet")
+    counts = collections.Counter(table["caller"].to_pylist())
+    bad = sorted(n for n, c in counts.items() if c >= 10)
+    (root / "labels.csv").write_text(
+        "number,label,category\n" + "".join(f"{n},fraud,impersonation\n" for n in bad),
+        encoding="utf-8",
+    )
+    res = _run(
+        ["train", "--cdrs", root / "cdrs.parquet", "--labels", root / "labels.csv",
+         "--out", root / "model", "--rounds", "5", "--folds", "2"]
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = ["id,text,label"] + [
+        f"{i},{'您好 这里是银行 请提供验证码' if i % 2 else '明天一起吃饭吧 好的'} {i},"
+        f"{'fraud' if i % 2 else 'normal'}"
+        for i in range(8)
+    ]
+    (root / "texts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert _run(["simulate-screening", "--out", root / "tr.jsonl", "--calls", "20"]).exit_code == 0
+    (root / "afile").write_text("", encoding="utf-8")
+    return root
+
+
+# --- 1. output paths -------------------------------------------------------------------
+
+
+def _out_cases(w: Path) -> dict[str, list[object]]:
+    cdrs, labels, model, texts = w / "cdrs.parquet", w / "labels.csv", w / "model", w / "texts.csv"
+    return {
+        "scan": ["scan", "--model", model, "--cdrs", cdrs],
+        "train": ["train", "--cdrs", cdrs, "--labels", labels, "--rounds", "5", "--folds", "2"],
+        "campaigns": ["campaigns", "--cdrs", cdrs],
+        "simulate": ["simulate", "--seed", "1", "--subscribers", "200"],
+        "ingest": ["ingest", cdrs],
+        "train-text": ["train-text", "--input", texts, "--text-column", "text",
+                       "--label-column", "label"],
+    }  # fmt: skip
+
+
+def _file_cases(w: Path) -> dict[str, list[object]]:
+    cdrs, labels, model, texts = w / "cdrs.parquet", w / "labels.csv", w / "model", w / "texts.csv"
+    return {
+        "replay": ["replay", "--cdrs", cdrs, "--model", model, "--labels", labels, "--out"],
+        "screen": ["screen", "--transcripts", w / "tr.jsonl", "--out"],
+        "classify-text": ["classify-text", "--input", texts, "--text-column", "text",
+                          "--model", w / "tmodel", "--out"],
+        "cluster-scripts": ["cluster-scripts", "--input", texts, "--text-column", "text",
+                            "--id-column", "id", "--out"],
+        "simulate-screening": ["simulate-screening", "--calls", "5", "--out"],
+        "train-text --report": ["train-text", "--input", texts, "--text-column", "text",
+                                "--label-column", "label", "--cv", "2", "--report"],
+        "campaigns-eval --json": ["campaigns-eval", "--train", w, "--test", w, "--json"],
+    }  # fmt: skip
+
+
+FOLDER_COMMANDS = ["scan", "train", "campaigns", "simulate", "ingest", "train-text"]
+FILE_COMMANDS = [
+    "replay", "screen", "classify-text", "cluster-scripts", "simulate-screening",
+    "train-text --report", "campaigns-eval --json",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_an_output_folder_that_is_a_file_is_refused(world: Path, command: str) -> None:
+    args = _out_cases(world)[command]
+    _refused(_run([*args, "--out", world / "afile"]), "--out", "afile", "is a file")
+    _refused(_run([*args, "--out", world / "afile" / "sub"]), "afile", "is a file")
+
+
+@pytest.mark.parametrize("command", FILE_COMMANDS)
+def test_an_output_file_under_a_file_or_that_is_a_folder_is_refused(
+    world: Path, command: str
+) -> None:
+    if command == "classify-text" and not (world / "tmodel").exists():
+        res = _run(_out_cases(world)["train-text"] + ["--out", world / "tmodel"])
+        assert res.exit_code == 0, res.output
+    args = _file_cases(world)[command]
+    option = args[-1]
+    _refused(_run([*args, world / "afile" / "x.out"]), str(option), "afile", "is a file")
+    folder = world / "a-folder"
+    folder.mkdir(exist_ok=True)
+    _refused(_run([*args, folder]), str(option), "is a folder")
+
+
+def test_evaluate_checks_its_report_path_before_reading(world: Path, tmp_path: Path) -> None:
+    scan = tmp_path / "scan"
+    res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
+                "--out", scan])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    base = ["evaluate", "--verdicts", scan / "verdicts.csv", "--labels", world / "labels.csv"]
+    res = _run([*base, "--out", world / "afile" / "x.json"])
+    assert "numbers scanned" not in res.output  # refused before the report is built
+    _refused(res, "--out", "is a file")
+    _refused(_run([*base, "--out", tmp_path]), "--out", "is a folder")
+    nested = tmp_path / "new" / "deeper" / "evaluation.json"
+    assert _run([*base, "--out", nested]).exit_code == 0
+    assert json.loads(nested.read_text(encoding="utf-8"))["scanned_numbers"] > 0
+
+
+def test_new_nested_output_paths_are_created(world: Path, tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b" / "scan"
+    res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
+                "--out", out])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert (out / "verdicts.csv").is_file() and (out / "campaigns.csv").is_file()
+    rep = tmp_path / "x" / "y" / "cv.json"
+    res = _run(_file_cases(world)["train-text --report"] + [rep])
+    assert res.exit_code == 0, res.output
+    assert rep.is_file()
