@@ -90,6 +90,18 @@ def number_facts(
     return facts
 
 
+def match_labels(numbers: list[str], labels: pa.Table, column: str) -> list[Any]:
+    """Each label row's key among ``numbers`` (``detect.dataset.match_labels``); warns about
+    rows that match none or do not parse, and refuses labels of which none matches."""
+    from callwarden.detect.dataset import match_labels as match
+
+    found = match(numbers, labels[column])
+    found.check("the verdicts")
+    for line in found.notes():
+        warn(line)
+    return found.keys
+
+
 def warn(message: str) -> None:
     """One warning line on stderr (the commands' output stays on stdout)."""
     import typer

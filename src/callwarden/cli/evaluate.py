@@ -39,7 +39,7 @@ def build_report(
 ) -> dict[str, Any]:
     import numpy as np
 
-    from callwarden.cli._detect_io import read_csv_strings
+    from callwarden.cli._detect_io import match_labels, read_csv_strings
     from callwarden.detect.dataset import CDR_CLASSES
     from callwarden.errors import InputError
     from callwarden.evaluate.metrics import classification_report, flag_rate
@@ -59,10 +59,9 @@ def build_report(
     ]
     # Binary tables (0/1) mean benign / fraud.
     binary = {"0": "benign", "1": "fraud", "false": "benign", "true": "fraud"}
-    truth_map = dict(
-        zip(lab[id_column].to_pylist(), (binary.get(t, t) for t in raw_truth), strict=True)
-    )
     numbers = v["number"].to_pylist()
+    keys = match_labels(numbers, lab, id_column)
+    truth_map = dict(zip(keys, (binary.get(t, t) for t in raw_truth), strict=True))
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
     extra = sorted({*truth_map.values(), *pred_str} - set(classes))

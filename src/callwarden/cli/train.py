@@ -112,6 +112,7 @@ def register(app: typer.Typer) -> None:
             check_exclusive,
             read_csv_strings,
             read_table,
+            warn,
             write_json,
         )
         from callwarden.cli._paths import output_dir
@@ -145,7 +146,7 @@ def register(app: typer.Typer) -> None:
             assert cdrs is not None
             table = cdr_features(cdrs, registry, days)
             label_table = read_csv_strings(labels, "labels")
-            data = cdr_dataset(table, label_table)
+            data = cdr_dataset(table, label_table, report=warn)
             extra["registry_used"] = registry is not None
             extra["days"] = sorted(set(table["day"].to_pylist()))
             if partial_days_s > 0:

@@ -8,6 +8,7 @@ of, and the simulator's list every calling number anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,13 +48,88 @@ def label_codes(values: pa.ChunkedArray | pa.Array, classes: tuple[str, ...]) ->
     return np.fromiter((lookup[v] for v in vals.tolist()), dtype=np.int64, count=len(vals))
 
 
-def cdr_dataset(features: pa.Table, labels: pa.Table) -> Dataset:
-    """Rows = (number, day) feature rows; labels joined by number (absent = benign)."""
+@dataclass(frozen=True)
+class LabelMatch:
+    """Each label row's number key (E.164, or as written), and what did not match (counts with a first example).
+
+    ``unmatched``: label rows whose number is not among the data's numbers; ``unparsed``:
+    label rows whose number does not normalise (kept under their own text, so they match
+    only a number written the same way)."""
+
+    keys: list[str | None]
+    rows: int
+    unmatched: int
+    unmatched_example: str | None
+    unparsed: int
+    unparsed_example: str | None
+
+    def check(self, where: str) -> None:
+        """An InputError when there are label rows and none of them matches."""
+        if self.rows and self.unmatched == self.rows:
+            raise InputError(
+                f"none of the {self.rows:,} label rows matches a number in {where} "
+                f"(e.g. {self.unmatched_example!r}); are the labels for these numbers?"
+            )
+
+    def notes(self) -> list[str]:
+        """Lines for people: what the matching left out (empty when everything matched)."""
+        out = []
+        if self.unparsed:
+            out.append(
+                f"{self.unparsed:,} of {self.rows:,} label rows have a number that is not a "
+                f"phone number (e.g. {self.unparsed_example!r}); matched as written"
+            )
+        if self.unmatched:
+            out.append(
+                f"{self.unmatched:,} of {self.rows:,} label rows match no number in the data "
+                f"(e.g. {self.unmatched_example!r})"
+            )
+        return out
+
+
+def match_labels(
+    numbers: Sequence[str], column: pa.ChunkedArray | pa.Array, region: str = "CN"
+) -> LabelMatch:
+    """Key each label row by its number (``column``) and count the rows ``numbers`` lacks.
+
+    A label number written as in ``numbers`` keys as written; any other is normalised first,
+    so national ``15173156006`` and E.164 ``+8615173156006`` are one number (ids that are not
+    phone numbers, as in a carrier table, still match as written)."""
+    from callwarden.numbers import normalize_array
+
+    raw = pc.cast(column, pa.string())
+    norm = normalize_array(raw, region)
+    seen = set(numbers)
+    as_written = pc.is_in(raw, value_set=pa.array(list(seen), pa.string()))
+    keys_arr = pc.if_else(pc.fill_null(as_written, False), raw, pc.coalesce(norm, raw))
+    unparsed = pc.and_(pc.is_null(norm), pc.invert(pc.fill_null(as_written, False)))
+    unparsed = pc.and_(unparsed, pc.is_valid(raw))
+    keys = keys_arr.to_pylist()
+    missing = [k for k in keys if k not in seen]
+    n_unparsed = pc.sum(pc.cast(unparsed, pa.int64())).as_py() or 0
+    first_unparsed = pc.filter(raw, unparsed)[0].as_py() if n_unparsed else None
+    return LabelMatch(
+        keys, len(keys), len(missing), missing[0] if missing else None, n_unparsed, first_unparsed
+    )
+
+
+def cdr_dataset(
+    features: pa.Table, labels: pa.Table, report: Callable[[str], None] | None = None
+) -> Dataset:
+    """Rows = (number, day) feature rows; labels joined by number (absent = benign).
+
+    Label numbers are normalised first (``match_labels``); ``report`` receives a line for
+    label rows that match no number or do not parse. No label matching at all is an error."""
     for col in ("number", "label"):
         if col not in labels.column_names:
             raise InputError(f"labels need a {col!r} column (number,label,category,campaign)")
-    lab = dict(zip(labels["number"].to_pylist(), labels["label"].to_pylist(), strict=True))
     numbers = features["number"].to_pylist()
+    match = match_labels(numbers, labels["number"])
+    match.check("the data")
+    if report is not None:
+        for line in match.notes():
+            report(line)
+    lab = dict(zip(match.keys, labels["label"].to_pylist(), strict=True))
     y_str = pa.array([lab.get(n) or BENIGN for n in numbers], pa.string())
     names = [c for c in features.column_names if c not in ("number", "day")]
     ids = np.asarray(
@@ -198,7 +274,8 @@ def with_partial_days(
     share its group, so folds never split them."""
     if X.shape[1] != len(data.feature_names):
         raise InputError(f"{X.shape[1]} snapshot features for {len(data.feature_names)} columns")
-    lab = dict(zip(labels["number"].to_pylist(), labels["label"].to_pylist(), strict=True))
+    keys = match_labels(numbers.tolist(), labels["number"]).keys
+    lab = dict(zip(keys, labels["label"].to_pylist(), strict=True))
     y_str = pa.array([lab.get(n) or BENIGN for n in numbers.tolist()], pa.string())
     ids = np.array(
         [f"{n}@t{t}" for n, t in zip(numbers.tolist(), times.tolist(), strict=True)], dtype=object
