@@ -44,7 +44,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cli_inputs")
     day = Day()
     ordinary(day)
-    campaign(day, list_start=0, list_len=600, numbers=12, calls_per_number=10, ingress="trunk-ai")
+    campaign(
+        day, list_start=0, list_len=600, numbers=12, calls_per_number=10, ingress="trunk-ai",
+        prefix="1390",
+    )  # fmt: skip
     table = day.table()
     pq.write_table(table, root / "cdrs.parquet")
     counts = collections.Counter(table["caller"].to_pylist())
@@ -133,7 +136,7 @@ def test_an_output_file_under_a_file_or_that_is_a_folder_is_refused(
 def test_evaluate_checks_its_report_path_before_reading(world: Path, tmp_path: Path) -> None:
     scan = tmp_path / "scan"
     res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
-                "--out", scan])  # fmt: skip
+                "--out", scan, "--day", "2026-11-28"])  # fmt: skip
     assert res.exit_code == 0, res.output
     base = ["evaluate", "--verdicts", scan / "verdicts.csv", "--labels", world / "labels.csv"]
     res = _run([*base, "--out", world / "afile" / "x.json"])
@@ -141,7 +144,8 @@ def test_evaluate_checks_its_report_path_before_reading(world: Path, tmp_path: P
     _refused(res, "--out", "is a file")
     _refused(_run([*base, "--out", tmp_path]), "--out", "is a folder")
     nested = tmp_path / "new" / "deeper" / "evaluation.json"
-    assert _run([*base, "--out", nested]).exit_code == 0
+    res = _run([*base, "--out", nested])
+    assert res.exit_code == 0, res.output
     assert json.loads(nested.read_text(encoding="utf-8"))["scanned_numbers"] > 0
 
 
@@ -155,3 +159,35 @@ def test_new_nested_output_paths_are_created(world: Path, tmp_path: Path) -> Non
     res = _run(_file_cases(world)["train-text --report"] + [rep])
     assert res.exit_code == 0, res.output
     assert rep.is_file()
+
+
+# --- 2. days ----------------------------------------------------------------------------
+
+
+def _day_cases(w: Path, tmp: Path) -> dict[str, list[object]]:
+    cdrs, labels, model = w / "cdrs.parquet", w / "labels.csv", w / "model"
+    return {
+        "--day": ["scan", "--model", model, "--cdrs", cdrs, "--out", tmp / "s", "--day"],
+        "train --day": ["train", "--cdrs", cdrs, "--labels", labels, "--out", tmp / "m",
+                        "--rounds", "5", "--folds", "2", "--day"],
+        "--parity-day": ["replay", "--cdrs", cdrs, "--model", model, "--parity-day"],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["--day", "train --day", "--parity-day"])
+@pytest.mark.parametrize("value", ["foo", "2026-13-01", "2026-02-30", "2026-1-5"])
+def test_a_malformed_day_is_refused(world: Path, tmp_path: Path, case: str, value: str) -> None:
+    _refused(_run([*_day_cases(world, tmp_path)[case], value]), case.split()[-1], value)
+
+
+@pytest.mark.parametrize("case", ["--day", "train --day", "--parity-day"])
+def test_a_day_without_calls_names_the_days_covered(world: Path, tmp_path: Path, case: str) -> None:
+    res = _run([*_day_cases(world, tmp_path)[case], "2030-01-01"])
+    _refused(res, "2030-01-01", "no calls", "2026-11-28, 2026-11-29")
+    assert not (tmp_path / "s" / "verdicts.csv").exists()
+
+
+def test_a_day_with_calls_is_scanned(world: Path, tmp_path: Path) -> None:
+    res = _run([*_day_cases(world, tmp_path)["--day"], "2026-11-28"])
+    assert res.exit_code == 0, res.output
+    assert "day 2026-11-28" in res.output

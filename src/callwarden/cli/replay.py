@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
         from callwarden.campaigns.build import build_campaigns
         from callwarden.campaigns.index import CampaignIndex
         from callwarden.cdr import load_cdrs
+        from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._paths import output_file
         from callwarden.detect.io import load_model
         from callwarden.evaluate.replay import ReplayConfig, report, run_stream
@@ -103,6 +104,8 @@ def register(app: typer.Typer) -> None:
 
         if out is not None:
             output_file(out)
+        if parity_day:
+            check_days_in_cdrs(cdrs, [parity_day], "--parity-day")
         trained, _ = load_model(model)
         table = load_cdrs(cdrs)
         from callwarden.detect.compiled import compile_model, worth_compiling

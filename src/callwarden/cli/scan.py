@@ -38,6 +38,10 @@ def run_scan(
     from callwarden.errors import InputError, ModelError
 
     kind = check_exclusive(cdrs, features, id_column)
+    if day is not None and cdrs is not None:  # before the model is loaded
+        from callwarden.cli._args import check_days_in_cdrs
+
+        check_days_in_cdrs(cdrs, [day], "--day")
     min_attempts = MIN_ATTEMPTS if min_attempts is None else max(0, min_attempts)
     model, manifest = load_model(model_dir)
     model.predict_threads = max(1, threads)
@@ -183,9 +187,12 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
+        from callwarden.cli._args import check_day
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
+        if day is not None:
+            check_day(day, "--day")
         result = run_scan(
             model,
             cdrs=cdrs,

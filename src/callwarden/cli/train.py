@@ -107,6 +107,7 @@ def register(app: typer.Typer) -> None:
         """Train the LightGBM behaviour model and write a versioned model directory."""
         import numpy as np
 
+        from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._detect_io import (
             cdr_features,
             check_exclusive,
@@ -144,6 +145,8 @@ def register(app: typer.Typer) -> None:
             if labels is None:
                 raise InputError("--cdrs needs --labels")
             assert cdrs is not None
+            if days:
+                check_days_in_cdrs(cdrs, list(days), "--day")
             table = cdr_features(cdrs, registry, days)
             label_table = read_csv_strings(labels, "labels")
             data = cdr_dataset(table, label_table, report=warn)
