@@ -8,7 +8,9 @@ import pyarrow as pa
 
 from callwarden.errors import InputError
 
-from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, PARTITION_COLUMN
+from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, PARTITION_COLUMN, REQUIRED_COLUMNS
+
+_MAGIC = b"PAR1"  # a Parquet file starts and ends with it
 
 
 def _resolve(path: str | Path) -> tuple[str, bool]:
@@ -28,6 +30,45 @@ def _resolve(path: str | Path) -> tuple[str, bool]:
     return str(p / "**" / "*.parquet"), hive
 
 
+def _first_file(target: str) -> Path:
+    """The file ``_resolve`` named, or the first (sorted) file its glob matches."""
+    if "**" not in target:
+        return Path(target)
+    root = Path(target.split("**", 1)[0])
+    return min(root.rglob("*.parquet"))
+
+
+def check_parquet(file: Path) -> None:
+    """An InputError unless ``file`` is Parquet with the canonical required columns.
+
+    Reads the first bytes and the footer (the schema) only: a CSV handed in as CDRs, or
+    another Parquet (the simulator's ``call_truth.parquet``), is named as such instead of
+    failing deep inside DuckDB."""
+    import pyarrow.parquet as pq
+
+    try:
+        with file.open("rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise InputError(f"CDR file {file} cannot be read: {exc}") from exc
+    if head != _MAGIC:
+        raise InputError(
+            f"CDR file {file} is not Parquet: CDRs are read from canonical Parquet; convert "
+            f"CSV or JSON Lines first with `callwarden ingest {file} --out DIR` and pass DIR"
+        )
+    try:
+        names = pq.read_schema(file).names
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"CDR file {file} is not a readable Parquet file: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise InputError(
+            f"{file} does not hold canonical CDRs: it lacks column(s) {', '.join(missing)} "
+            f"(found: {', '.join(names[:12])}{', ...' if len(names) > 12 else ''}); pass CDRs "
+            "written by `callwarden ingest` or the simulator's cdrs.parquet"
+        )
+
+
 def cdr_relation_sql(path: str | Path) -> str:
     """A DuckDB FROM-clause expression over the canonical CDRs at ``path``.
 
@@ -35,6 +76,7 @@ def cdr_relation_sql(path: str | Path) -> str:
     skip whole days); files with different pass-through extras are unioned by name.
     """
     target, hive = _resolve(path)
+    check_parquet(_first_file(target))
     quoted = target.replace("'", "''")
     opts = ", hive_partitioning=true, union_by_name=true" if hive else ", union_by_name=true"
     return f"read_parquet('{quoted}'{opts})"
