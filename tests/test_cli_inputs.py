@@ -191,3 +191,34 @@ def test_a_day_with_calls_is_scanned(world: Path, tmp_path: Path) -> None:
     res = _run([*_day_cases(world, tmp_path)["--day"], "2026-11-28"])
     assert res.exit_code == 0, res.output
     assert "day 2026-11-28" in res.output
+
+
+# --- 3. replay's options and files -------------------------------------------------------
+
+
+def _replay(w: Path) -> list[object]:
+    return ["replay", "--cdrs", w / "cdrs.parquet", "--model", w / "model"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan"])
+def test_replay_refuses_a_batch_interval_that_is_not_positive(world: Path, value: str) -> None:
+    res = _run([*_replay(world), "--batch-s", value])
+    _refused(res, "--batch-s", "positive")
+    assert "replayed" not in res.output
+
+
+def test_replay_refuses_an_unreadable_labels_file(world: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "labels.csv"
+    empty.write_text("", encoding="utf-8")
+    res = _run([*_replay(world), "--labels", empty])
+    _refused(res, "labels file", "cannot be read")
+    assert "replayed" not in res.output  # refused before the replay
+
+
+def test_replay_refuses_a_truth_file_that_is_not_call_truth(world: Path) -> None:
+    res = _run([*_replay(world), "--truth", world / "labels.csv"])
+    _refused(res, "call truth file", "labels.csv", "cannot be read as Parquet")
+    assert "replayed" not in res.output
+    res = _run([*_replay(world), "--truth", world / "cdrs.parquet"])
+    _refused(res, "call truth file", "lacks the column(s) label, population")
+    assert "replayed" not in res.output

@@ -9,40 +9,71 @@ from typing import Any
 import typer
 
 
-def _truth(table: Any, labels: Path | None, truth: Path | None) -> tuple[Any, Any, Any]:
-    """Per-call label, category and population (population only with call truth)."""
-    import numpy as np
+def _read_labels(labels: Path) -> Any:
+    """labels.csv (number,label[,category]) as an Arrow table, checked before the replay."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
+
+    from callwarden.errors import InputError
+
+    if not labels.is_file():
+        raise InputError(f"labels file {labels} does not exist")
+    try:
+        lab = pcsv.read_csv(
+            labels, convert_options=pcsv.ConvertOptions(column_types={"number": pa.string()})
+        )
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"labels file {labels} cannot be read as CSV: {exc}") from exc
+    for col in ("number", "label"):
+        if col not in lab.column_names:
+            raise InputError(f"labels file {labels} lacks the '{col}' column")
+    return lab
+
+
+TRUTH_COLUMNS = ("call_id", "label", "population")
+
+
+def _read_truth(truth: Path) -> Any:
+    """Per-call truth (call_truth.parquet) as an Arrow table, checked before the replay."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from callwarden.errors import InputError
+
+    if not truth.is_file():
+        raise InputError(f"call truth file {truth} does not exist")
+    try:
+        names = pq.read_schema(truth).names
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"call truth file {truth} cannot be read as Parquet: {exc}") from exc
+    missing = [c for c in TRUTH_COLUMNS if c not in names]
+    if missing:
+        raise InputError(
+            f"call truth file {truth} lacks the column(s) {', '.join(missing)} "
+            f"(needs {', '.join(TRUTH_COLUMNS)}, as call_truth.parquet has)"
+        )
+    try:
+        return pq.read_table(truth, columns=list(TRUTH_COLUMNS))
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"call truth file {truth} cannot be read as Parquet: {exc}") from exc
+
+
+def _truth(table: Any, lab: Any, t: Any) -> tuple[Any, Any, Any]:
+    """Per-call label, category and population (population only with call truth)."""
+    import numpy as np
 
     n = table.num_rows
     label = np.full(n, "benign", dtype=object)
     category = np.full(n, "", dtype=object)
     population = None
-    if labels is not None:
-        if not labels.is_file():
-            raise InputError(f"labels file {labels} does not exist")
-        lab = pcsv.read_csv(
-            labels, convert_options=pcsv.ConvertOptions(column_types={"number": pa.string()})
-        )
-        for col in ("number", "label"):
-            if col not in lab.column_names:
-                raise InputError(f"labels file {labels} lacks the '{col}' column")
+    if lab is not None:
         by_number = dict(zip(lab["number"].to_pylist(), lab["label"].to_pylist(), strict=True))
         cats = lab["category"].to_pylist() if "category" in lab.column_names else [""] * len(lab)
         cat_of = dict(zip(lab["number"].to_pylist(), cats, strict=True))
         callers = table["caller"].to_pylist()
         label = np.array([by_number.get(c, "benign") for c in callers], dtype=object)
         category = np.array([cat_of.get(c) or "" for c in callers], dtype=object)
-    if truth is not None:
-        if not truth.is_file():
-            raise InputError(f"call truth file {truth} does not exist")
-        t = pq.read_table(truth, columns=["call_id", "label", "population"])
-        if "call_id" not in table.column_names:
-            raise InputError("--truth needs a call_id column in the CDRs")
+    if t is not None:
         row = dict(zip(t["call_id"].to_pylist(), range(t.num_rows), strict=True))
         idx = np.array([row.get(c, -1) for c in table["call_id"].to_pylist()])
         tl = np.asarray(t["label"].to_pylist(), dtype=object)
@@ -98,22 +129,31 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._paths import output_file
         from callwarden.detect.io import load_model
+        from callwarden.errors import InputError
         from callwarden.evaluate.replay import ReplayConfig, report, run_stream
         from callwarden.numbers import AllocationRegistry
         from callwarden.stream import EngineConfig, Scorer, StreamEngine
 
         if out is not None:
             output_file(out)
+        if not batch_s > 0:
+            raise InputError(f"--batch-s must be a positive number of seconds, not {batch_s:g}")
+        if not campaign_every_s >= 0:
+            raise InputError("--campaign-every-s must be 0 (no campaign gate) or positive")
         if parity_day:
             check_days_in_cdrs(cdrs, [parity_day], "--parity-day")
+        if truth is None and cdrs.is_dir() and (cdrs / "call_truth.parquet").is_file():
+            truth = cdrs / "call_truth.parquet"
+        lab = _read_labels(labels) if labels is not None else None
+        call_truth = _read_truth(truth) if truth is not None else None
         trained, _ = load_model(model)
         table = load_cdrs(cdrs)
+        if call_truth is not None and "call_id" not in table.column_names:
+            raise InputError("--truth needs a call_id column in the CDRs")
         from callwarden.detect.compiled import compile_model, worth_compiling
 
         if worth_compiling(trained, table.num_rows):  # native trees when lleaves is installed
             compile_model(trained)
-        if truth is None and cdrs.is_dir() and (cdrs / "call_truth.parquet").is_file():
-            truth = cdrs / "call_truth.parquet"
         allocated = AllocationRegistry.from_csv(registry) if registry else None
         reg_numbers = None
         if registry is not None:
@@ -133,7 +173,7 @@ def register(app: typer.Typer) -> None:
         run = run_stream(
             table, engine, cfg, campaign_builder=builder if campaign_every_s > 0 else None
         )
-        label, category, population = _truth(table.take(run.order), labels, truth)
+        label, category, population = _truth(table.take(run.order), lab, call_truth)
         rep = report(run, label, category, cfg, population)
         if parity_day:
             from callwarden.evaluate.parity import feature_parity
