@@ -4,7 +4,10 @@ Layout (format 1)::
 
     MODEL_DIR/
       manifest.json    format, version, kind (cdr | table), classes, training fingerprint,
-                       training config, feature-set version, table options
+                       training config, feature-set version, table options, and
+                       ``model_txt``: model.txt's size and SHA-256 (checked before LightGBM
+                       parses it: a damaged file crashed the process; directories written
+                       before have no ``model_txt`` and get the end-marker check only)
       model.txt        the LightGBM booster (text format)
       features.json    feature names, in the model's column order
       thresholds.json  the flag threshold and what it achieved out of fold
@@ -14,6 +17,7 @@ Layout (format 1)::
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +67,8 @@ def save_model(
         **(extra or {}),
     }
     model.booster.save_model(str(out / "model.txt"))
+    text = (out / "model.txt").read_bytes()
+    manifest["model_txt"] = {"bytes": len(text), "sha256": hashlib.sha256(text).hexdigest()}
     _write_json(out / "features.json", list(model.feature_names))
     _write_json(out / "thresholds.json", model.threshold.to_dict())
     _write_json(out / "reference.json", model.reference)
@@ -76,6 +82,39 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ModelError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except UnicodeDecodeError as exc:
+        raise ModelError(
+            f"{path} is not UTF-8 text (byte {exc.start}): the file is damaged"
+        ) from exc
+
+
+def _check_model_txt(path: Path, manifest: dict[str, Any]) -> None:
+    """A ModelError unless model.txt is whole: LightGBM aborts or segfaults on a damaged one.
+
+    With the manifest's ``model_txt`` the size and SHA-256 must match; without it (model
+    directories written before) the text must hold the trees' end marker and end, as
+    LightGBM's Python writer ends it, with the ``pandas_categorical:`` line."""
+    file = path / "model.txt"
+    data = file.read_bytes()
+    recorded = manifest.get("model_txt")
+    if isinstance(recorded, dict):
+        size, digest = recorded.get("bytes"), recorded.get("sha256")
+        if len(data) != size:
+            problem = f"{len(data):,} bytes where the manifest records {size!r}"
+        elif hashlib.sha256(data).hexdigest() != digest:
+            problem = "its SHA-256 does not match the manifest's"
+        else:
+            return
+        raise ModelError(
+            f"{file} is damaged: {problem}; it is not a LightGBM model as saved "
+            "(restore the directory or retrain with 'callwarden train')"
+        )
+    last = data.rstrip().rsplit(b"\n", 1)[-1]
+    if b"\nend of trees\n" not in data or not last.startswith(b"pandas_categorical:"):
+        raise ModelError(
+            f"{file} is damaged: it does not end as a LightGBM model does (truncated?); "
+            "retrain with 'callwarden train'"
+        )
 
 
 def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
@@ -105,6 +144,7 @@ def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
         or not features
     ):
         raise ModelError(f"{path}/features.json must be a non-empty list of feature names")
+    _check_model_txt(path, manifest)
     try:
         booster = lgb.Booster(model_file=str(path / "model.txt"))
     except lgb.basic.LightGBMError as exc:
