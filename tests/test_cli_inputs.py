@@ -222,3 +222,40 @@ def test_replay_refuses_a_truth_file_that_is_not_call_truth(world: Path) -> None
     res = _run([*_replay(world), "--truth", world / "cdrs.parquet"])
     _refused(res, "call truth file", "lacks the column(s) label, population")
     assert "replayed" not in res.output
+
+
+# --- 4. counts and choices ---------------------------------------------------------------
+
+
+def test_train_refuses_zero_rounds_and_a_single_fold(world: Path, tmp_path: Path) -> None:
+    base = ["train", "--cdrs", world / "cdrs.parquet", "--labels", world / "labels.csv",
+            "--out", tmp_path / "m"]  # fmt: skip
+    _refused(_run([*base, "--rounds", "0"]), "--rounds", "at least 1")
+    _refused(_run([*base, "--folds", "1"]), "--folds", "at least 2")
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_refuses_a_negative_heavy_caller_threshold(world: Path, tmp_path: Path) -> None:
+    verdicts = tmp_path / "verdicts.csv"
+    verdicts.write_text("number,label\n+8613800138000,benign\n", encoding="utf-8")
+    res = _run(["evaluate", "--verdicts", verdicts, "--labels", world / "labels.csv",
+                "--cdrs", world / "cdrs.parquet", "--heavy-attempts", "-5"])  # fmt: skip
+    _refused(res, "--heavy-attempts", "at least 1")
+    assert not (tmp_path / "evaluation.json").exists()
+
+
+def test_lang_is_zh_or_en(world: Path, tmp_path: Path) -> None:
+    res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
+                "--out", tmp_path / "s", "--lang", "fr"])  # fmt: skip
+    _refused(res, "--lang", "zh or en", "'fr'")
+    assert not (tmp_path / "s" / "verdicts.csv").exists()
+    _refused(_run(["number", "13800138000", "--lang", "fr"]), "--lang", "zh or en")
+    assert _run(["number", "13800138000", "--lang", "en"]).exit_code == 0
+
+
+def test_train_text_refuses_more_folds_than_rows_per_label(tmp_path: Path) -> None:
+    texts = tmp_path / "four.csv"
+    texts.write_text("id,text,label\n1,a b,x\n2,c d,y\n3,a c,x\n4,d e,y\n", encoding="utf-8")
+    args = ["train-text", "--input", texts, "--text-column", "text", "--label-column", "label"]
+    _refused(_run([*args, "--cv", "5"]), "--cv 5", "too few rows per label")
+    _refused(_run([*args, "--cv", "3"]), "--cv 3", "the most common label has 2")

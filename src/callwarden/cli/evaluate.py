@@ -170,7 +170,10 @@ def register(app: typer.Typer) -> None:
         """Per-class precision/recall/F1, confusion matrix and heavy-caller false positives; prints and writes JSON."""
         from callwarden.cli._detect_io import write_json
         from callwarden.cli._paths import output_file
+        from callwarden.errors import InputError
 
+        if heavy_attempts < 1:
+            raise InputError(f"--heavy-attempts must be at least 1, not {heavy_attempts}")
         target = out if out is not None else verdicts.parent / "evaluation.json"
         output_file(target, "--out" if out is not None else "--out (default)")
         report = build_report(

@@ -36,8 +36,10 @@ def number_command(
     import json
     import sys
 
+    from callwarden.cli._args import check_lang
     from callwarden.numbers import AllocationRegistry, describe, describe_array, normalize_array
 
+    check_lang(lang)
     values: list[str] = []
     for raw in numbers:
         if raw == "-":

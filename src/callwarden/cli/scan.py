@@ -187,10 +187,11 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
-        from callwarden.cli._args import check_day
+        from callwarden.cli._args import check_day, check_lang
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
+        check_lang(lang)
         if day is not None:
             check_day(day, "--day")
         result = run_scan(

@@ -211,6 +211,12 @@ def register_text(app: typer.Typer) -> None:
         if cv:
             if cv < 2:
                 raise InputError("--cv needs at least 2 folds")
+            most = max(labels.count(lab) for lab in set(labels))
+            if most < cv:  # StratifiedKFold needs a label with a row in every fold
+                raise InputError(
+                    f"--cv {cv}: too few rows per label for {cv} folds ({len(labels)} rows, "
+                    f"the most common label has {most}); give more rows or fewer folds"
+                )
             kinds = ["baseline", kind] if baseline and kind != "baseline" else [kind]
             for k in kinds:
                 rep = cross_validate(

@@ -133,6 +133,10 @@ def register(app: typer.Typer) -> None:
             raise InputError("--target-precision must be between 0 and 1")
         if partial_days_s < 0:
             raise InputError("--partial-days-s must be 0 (off) or a positive interval")
+        if rounds is not None and rounds < 1:
+            raise InputError(f"--rounds must be at least 1, not {rounds}")
+        if folds < 2:
+            raise InputError(f"--folds must be at least 2 (out-of-fold scores), not {folds}")
         if heavy_weight is not None and not heavy_weight > 0:
             raise InputError("--heavy-weight must be a positive number (1 = no extra weight)")
         config = _config(
