@@ -20,9 +20,20 @@ def read_csv_strings(path: Path, what: str) -> pa.Table:
     try:
         head = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16))
         types = dict.fromkeys(head.column_names, pa.string())
-        return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
+        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
     except pa.ArrowInvalid as exc:
         raise InputError(f"{what} file {path} cannot be read as CSV: {exc}") from exc
+    return _unique_columns(table, f"{what} file {path}")
+
+
+def _unique_columns(table: pa.Table, what: str) -> pa.Table:
+    """``table``, or an InputError naming the columns its header repeats (a column looked up
+    by name would be ambiguous)."""
+    names = table.column_names
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"{what} repeats column(s) {', '.join(map(repr, repeated))} in its header")
+    return table
 
 
 def read_table(path: Path) -> pa.Table:
@@ -33,11 +44,10 @@ def read_table(path: Path) -> pa.Table:
     if not path.is_file():
         raise InputError(f"feature table {path} does not exist")
     try:
-        if path.suffix == ".parquet":
-            return pq.read_table(path)
-        return pcsv.read_csv(path)
+        table = pq.read_table(path) if path.suffix == ".parquet" else pcsv.read_csv(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"feature table {path} cannot be read: {exc}") from exc
+    return _unique_columns(table, f"feature table {path}")
 
 
 def cdr_features(

@@ -30,7 +30,7 @@ def run_scan(
     """
     import numpy as np
 
-    from callwarden.cli._detect_io import check_exclusive, read_table
+    from callwarden.cli._detect_io import check_exclusive, read_table, warn
     from callwarden.detect.cascade import MIN_ATTEMPTS, scan_table
     from callwarden.detect.dataset import TableSpec, table_dataset
     from callwarden.detect.io import load_model
@@ -76,7 +76,9 @@ def run_scan(
         )  # fmt: skip
         return result
     assert features is not None and id_column is not None
-    data, _ = table_dataset(read_table(features), TableSpec(id_column=id_column), need_labels=False)
+    data, _ = table_dataset(
+        read_table(features), TableSpec(id_column=id_column), need_labels=False, report=warn
+    )
     missing = [n for n in model.feature_names if n not in data.feature_names]
     if missing:
         raise ModelError(

@@ -205,14 +205,49 @@ class TableSpec:
     derived: bool = True
 
 
+#: A text column is read as a numeric feature when at least this share of its non-empty
+#: cells are finite numbers (a few "abc" or "#N/A" cells in a number column); the other cells
+#: become missing and are reported.
+NUMERIC_TEXT_SHARE = 0.9
+
+
+def _numeric_text(col: pa.ChunkedArray) -> tuple[pa.Array | None, int, str | None]:
+    """(float64 values or None when the column is not numeric, bad cells, first bad cell)."""
+    out: list[float | None] = []
+    bad, example, filled = 0, None, 0
+    for v in col.to_pylist():
+        if v is None or not str(v).strip():
+            out.append(None)
+            continue
+        filled += 1
+        try:
+            x = float(v)
+        except ValueError:
+            x = float("nan")
+        if np.isfinite(x):
+            out.append(x)
+        else:
+            bad, example = bad + 1, example if example is not None else str(v)
+            out.append(None)
+    if filled == 0 or filled - bad < NUMERIC_TEXT_SHARE * filled:
+        return None, bad, example
+    return pa.array(out, pa.float64()), bad, example
+
+
 def table_dataset(
-    table: pa.Table, spec: TableSpec, *, need_labels: bool = True
+    table: pa.Table,
+    spec: TableSpec,
+    *,
+    need_labels: bool = True,
+    report: Callable[[str], None] | None = None,
 ) -> tuple[Dataset, str | None]:
     """A feature table to a Dataset; returns the dataset and the layout recognised.
 
-    Every numeric column but the id and label is a feature. Binary labels (0/1, true/false)
-    become benign / ``positive_label``; string labels must be benign, harassment or fraud.
-    Without labels (scoring) every row is given class benign.
+    Every numeric column but the id and label is a feature; so is a text column whose
+    non-empty cells are nearly all numbers (``NUMERIC_TEXT_SHARE``: its other cells become
+    missing). ``report`` receives a line for those cells and for text columns skipped.
+    Binary labels (0/1, true/false) become benign / ``positive_label``; string labels must be
+    benign, harassment or fraud. Without labels (scoring) every row is given class benign.
     """
     names = table.column_names
     if spec.id_column not in names:
@@ -222,6 +257,22 @@ def table_dataset(
     if need_labels and (spec.label_column is None or spec.label_column not in names):
         raise InputError(f"label column {spec.label_column!r} not in the table")
     skip = {spec.id_column, spec.label_column}
+    skipped = []
+    for n in names:
+        if n in skip or not (pa.types.is_string(table[n].type) or pa.types.is_null(table[n].type)):
+            continue
+        values, bad, example = _numeric_text(table[n])
+        if values is None:
+            skipped.append(n)
+            continue
+        table = table.set_column(names.index(n), n, values)
+        if bad and report is not None:
+            report(
+                f"feature {n!r}: {bad:,} cell(s) that are not numbers read as missing "
+                f"(e.g. {example!r})"
+            )
+    if skipped and report is not None:
+        report(f"not numeric, not used as features: {', '.join(map(repr, skipped))}")
     feats = [
         n
         for n in names
