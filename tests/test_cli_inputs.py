@@ -217,10 +217,10 @@ def test_replay_refuses_an_unreadable_labels_file(world: Path, tmp_path: Path) -
 
 def test_replay_refuses_a_truth_file_that_is_not_call_truth(world: Path) -> None:
     res = _run([*_replay(world), "--truth", world / "labels.csv"])
-    _refused(res, "call truth file", "labels.csv", "cannot be read as Parquet")
+    _refused(res, "call truth file", "labels.csv", "is not a readable Parquet file")
     assert "replayed" not in res.output
     res = _run([*_replay(world), "--truth", world / "cdrs.parquet"])
-    _refused(res, "call truth file", "lacks the column(s) label, population")
+    _refused(res, "call truth file", "lacks column(s) label, population")
     assert "replayed" not in res.output
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -44,8 +45,6 @@ def check_parquet(file: Path) -> None:
     Reads the first bytes and the footer (the schema) only: a CSV handed in as CDRs, or
     another Parquet (the simulator's ``call_truth.parquet``), is named as such instead of
     failing deep inside DuckDB."""
-    import pyarrow.parquet as pq
-
     try:
         with file.open("rb") as f:
             head = f.read(4)
@@ -56,17 +55,29 @@ def check_parquet(file: Path) -> None:
             f"CDR file {file} is not Parquet: CDRs are read from canonical Parquet; convert "
             f"CSV or JSON Lines first with `callwarden ingest {file} --out DIR` and pass DIR"
         )
+    parquet_columns(
+        file, REQUIRED_COLUMNS, f"CDR file {file}",
+        "pass CDRs written by `callwarden ingest` or the simulator's cdrs.parquet",
+    )  # fmt: skip
+
+
+def parquet_columns(file: Path, required: Sequence[str], what: str, hint: str) -> list[str]:
+    """The column names of a Parquet file from its footer alone, or an InputError naming
+    the ``required`` columns it lacks (``what`` names the file in the message, ``hint``
+    says what to pass instead)."""
+    import pyarrow.parquet as pq
+
     try:
         names = pq.read_schema(file).names
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"CDR file {file} is not a readable Parquet file: {exc}") from exc
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{what} is not a readable Parquet file: {exc}") from exc
+    missing = [c for c in required if c not in names]
     if missing:
         raise InputError(
-            f"{file} does not hold canonical CDRs: it lacks column(s) {', '.join(missing)} "
-            f"(found: {', '.join(names[:12])}{', ...' if len(names) > 12 else ''}); pass CDRs "
-            "written by `callwarden ingest` or the simulator's cdrs.parquet"
+            f"{what} lacks column(s) {', '.join(missing)} (found: {', '.join(names[:12])}"
+            f"{', ...' if len(names) > 12 else ''}); {hint}"
         )
+    return names
 
 
 def cdr_relation_sql(path: str | Path) -> str:

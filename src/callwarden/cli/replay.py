@@ -38,20 +38,15 @@ def _read_truth(truth: Path) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from callwarden.cdr.dataset import parquet_columns
     from callwarden.errors import InputError
 
     if not truth.is_file():
         raise InputError(f"call truth file {truth} does not exist")
-    try:
-        names = pq.read_schema(truth).names
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"call truth file {truth} cannot be read as Parquet: {exc}") from exc
-    missing = [c for c in TRUTH_COLUMNS if c not in names]
-    if missing:
-        raise InputError(
-            f"call truth file {truth} lacks the column(s) {', '.join(missing)} "
-            f"(needs {', '.join(TRUTH_COLUMNS)}, as call_truth.parquet has)"
-        )
+    parquet_columns(
+        truth, TRUTH_COLUMNS, f"call truth file {truth}",
+        f"it needs {', '.join(TRUTH_COLUMNS)}, as the simulator's call_truth.parquet has",
+    )  # fmt: skip
     try:
         return pq.read_table(truth, columns=list(TRUTH_COLUMNS))
     except (pa.ArrowException, OSError) as exc:
