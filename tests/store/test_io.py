@@ -93,6 +93,7 @@ def test_received_calls_from_paths_with_quotes(tmp_path: Path) -> None:
         ("+8613800138000", "+8617012345678")
     ]  # only the file's own row: no invented caller
     t = pa.table({"start_time": pa.array([0], pa.timestamp("us", tz="UTC")),
-                  "caller": ["+8617012345678"], "callee": ["+8613800138000"]})  # fmt: skip
+                  "caller": ["+8617012345678"], "callee": ["+8613800138000"],
+                  "duration_s": [0.0]})  # fmt: skip
     pq.write_table(t, tmp_path / "it's.parquet")
     assert len(read_received_calls(tmp_path / "it's.parquet")) == 1
