@@ -259,3 +259,15 @@ def test_train_text_refuses_more_folds_than_rows_per_label(tmp_path: Path) -> No
     args = ["train-text", "--input", texts, "--text-column", "text", "--label-column", "label"]
     _refused(_run([*args, "--cv", "5"]), "--cv 5", "too few rows per label")
     _refused(_run([*args, "--cv", "3"]), "--cv 3", "the most common label has 2")
+
+
+def test_evaluate_refuses_verdicts_listing_a_number_twice(world: Path, tmp_path: Path) -> None:
+    """A concatenated or re-run verdicts.csv counted its numbers twice (the false-positive
+    rate on heavy callers read 0.67 for one flagged number of two)."""
+    verdicts = tmp_path / "verdicts.csv"
+    verdicts.write_text(
+        "number,label\n+8613800138000,fraud\n+8613800138001,benign\n+8613800138000,fraud\n",
+        encoding="utf-8",
+    )
+    res = _run(["evaluate", "--verdicts", verdicts, "--labels", world / "labels.csv"])
+    _refused(res, "more than once", "+8613800138000")

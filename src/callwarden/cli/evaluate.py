@@ -60,6 +60,14 @@ def build_report(
     # Binary tables (0/1) mean benign / fraud.
     binary = {"0": "benign", "1": "fraud", "false": "benign", "true": "fraud"}
     numbers = v["number"].to_pylist()
+    if len(set(numbers)) != len(numbers):  # a concatenated or re-run file counts twice
+        from collections import Counter
+
+        twice = next(n for n, k in Counter(numbers).items() if k > 1)
+        raise InputError(
+            f"{verdicts} lists {len(numbers) - len(set(numbers)):,} number(s) more than once "
+            f"(e.g. {twice}): one verdict per number"
+        )
     keys = match_labels(numbers, lab, id_column)
     truth_map = dict(zip(keys, (binary.get(t, t) for t in raw_truth), strict=True))
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
@@ -138,7 +146,8 @@ def print_report(report: dict[str, Any]) -> None:
     if h:
         typer.echo(
             f"legitimate heavy callers (≥{h['min_attempts_per_day']} calls on a day): "
-            f"{h['flagged']:,} of {h['population']:,} flagged ({h['rate']:.2%})"
+            f"{h['flagged']:,} of {h['population']:,} flagged "
+            + (f"({h['rate']:.2%})" if h["rate"] is not None else "(none in the verdicts)")
         )
 
 

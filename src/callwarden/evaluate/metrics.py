@@ -37,7 +37,11 @@ def classification_report(
         rep = _prf(tp, int(cm[:, i].sum()) - tp, int(cm[i, :].sum()) - tp)
         rep["support"] = int(cm[i, :].sum())
         per_class[c] = rep
-    present = [c for c in classes if per_class[c]["support"] > 0]
+    # Classes in the truth or in the predictions (as scikit-learn's default): a class only
+    # predicted, never true, is all false positives (F1 0) and must weigh in the mean.
+    present = [
+        c for i, c in enumerate(classes) if per_class[c]["support"] > 0 or cm[:, i].sum() > 0
+    ]
     macro = float(np.mean([per_class[c]["f1"] for c in present])) if present else 0.0
     t_bad, p_bad = truth > 0, pred > 0
     flagged = _prf(
@@ -66,8 +70,9 @@ def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
     return float(np.sum(np.diff(np.r_[0.0, rec]) * prec))
 
 
-def flag_rate(flagged: np.ndarray) -> dict[str, float | int]:
-    """How many of a population were flagged (e.g. legitimate heavy callers)."""
+def flag_rate(flagged: np.ndarray) -> dict[str, float | int | None]:
+    """How many of a population were flagged (e.g. legitimate heavy callers); the rate is
+    None for an empty population (nothing was measured: not a 0 % rate)."""
     n = int(len(flagged))
     k = int(np.sum(flagged))
-    return {"population": n, "flagged": k, "rate": (k / n) if n else 0.0}
+    return {"population": n, "flagged": k, "rate": (k / n) if n else None}

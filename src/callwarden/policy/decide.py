@@ -14,6 +14,7 @@ No I/O here: the streaming engine, the HTTP API and ``replay`` all call this sam
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from callwarden.policy.model import (
@@ -50,15 +51,25 @@ class Registry:
         lengths = tuple(sorted({len(p) for p in prefixes}, reverse=True))
         return cls(exact, prefixes, lengths)
 
-    def lookup(self, number: str) -> Registration | None:
+    def matches(self, number: str) -> Iterator[Registration]:
+        """The registrations that match ``number``, the most specific first (the exact
+        number, then ever shorter prefixes)."""
         reg = self.exact.get(number)
         if reg is not None:
-            return reg
+            yield reg
         for n in self.prefix_lengths:
             reg = self.prefixes.get(number[:n])
             if reg is not None:
-                return reg
-        return None
+                yield reg
+
+    def lookup(self, number: str) -> Registration | None:
+        """The most specific registration of ``number``."""
+        return next(self.matches(number), None)
+
+    def covering(self, number: str, callee: str) -> Registration | None:
+        """The most specific registration of ``number`` whose scope covers ``callee``: a
+        narrow-scope registration (a branch's numbers) must not hide a nationwide one."""
+        return next((r for r in self.matches(number) if r.covers(callee)), None)
 
 
 EMPTY_REGISTRY = Registry()
@@ -67,12 +78,18 @@ _ALLOW_NO_VERDICT = Decision(Action.ALLOW, reasons=(Reason(DecisionCode.NO_VERDI
 _ALLOW_OFF = Decision(Action.ALLOW, reasons=(Reason(DecisionCode.PROTECTION_OFF.value),))
 
 
+def _shown(score: float) -> float:
+    """A score as the reasons show it: 6 decimals (at 4, 0.89996 read 0.9 beside a decision
+    that it is below the 0.9 threshold)."""
+    return round(score, 6)
+
+
 def _reject(verdict: Verdict, code: DecisionCode, redress_uri: str, **evidence: object) -> Decision:
     return Decision(
         Action.REJECT,
         sip_code=SIP_GLOBAL_DECLINE,
         category=verdict.category,
-        reasons=(Reason(code.value, {"score": round(verdict.score, 4), **evidence}),)
+        reasons=(Reason(code.value, {"score": _shown(verdict.score), **evidence}),)
         + verdict.reasons,
         redress_uri=redress_uri,
         logged=True,
@@ -83,7 +100,7 @@ def _soft(action: Action, verdict: Verdict, code: DecisionCode) -> Decision:
     return Decision(
         action,
         category=verdict.category,
-        reasons=(Reason(code.value, {"score": round(verdict.score, 4)}),) + verdict.reasons,
+        reasons=(Reason(code.value, {"score": _shown(verdict.score)}),) + verdict.reasons,
         logged=action is Action.SCREEN,
     )
 
@@ -124,8 +141,8 @@ def decide(
 
     # 3. Registered businesses within scope, and numbers cleared on appeal.
     if registry.exact or registry.prefixes:
-        reg = registry.lookup(caller)
-        if reg is not None and reg.covers(call.callee):
+        reg = registry.covering(caller, call.callee)
+        if reg is not None:
             return Decision(
                 Action.ALLOW,
                 category=reg.category,
@@ -146,7 +163,7 @@ def decide(
         return Decision(
             Action.ALLOW,
             reasons=(
-                Reason(DecisionCode.BELOW_THRESHOLD.value, {"score": round(verdict.score, 4)}),
+                Reason(DecisionCode.BELOW_THRESHOLD.value, {"score": _shown(verdict.score)}),
             ),
         )
 
