@@ -99,10 +99,16 @@ def table_renderer(table: Mapping[str, tuple[str, str]]) -> Renderer:
     return render_from_table
 
 
+#: Evidence fields compared with a threshold in the decision beside them: shown with up to six
+#: significant digits, so a score of 0.89996 (below 0.9) does not read "0.9".
+_PRECISE = frozenset({"score"})
+
+
 def fill(template: str, evidence: Mapping[str, Any]) -> str:
     """``template`` with ``{name}`` fields from the evidence; a missing field shows ``?``."""
     try:
-        return template.format_map(_Fields({k: fmt(v) for k, v in evidence.items()}))
+        fields = {k: fmt(v, 6 if k in _PRECISE else 4) for k, v in evidence.items()}
+        return template.format_map(_Fields(fields))
     except (IndexError, ValueError):
         return template
 
@@ -114,12 +120,12 @@ class _Fields(dict[str, str]):
         return "?"
 
 
-def fmt(value: Any) -> str:
-    """Numbers as people read them: thousands separators, four significant digits."""
+def fmt(value: Any, digits: int = 4) -> str:
+    """Numbers as people read them: thousands separators, ``digits`` significant digits."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return f"{value:,.{digits}g}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)

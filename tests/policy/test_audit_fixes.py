@@ -9,6 +9,7 @@ import numpy as np
 
 from callwarden.evaluate.metrics import classification_report, flag_rate
 from callwarden.policy import Action, Call, Registration, Registry, Verdict, decide
+from callwarden.reasons import render
 
 BAD = Verdict("+8640012345678", "fraud", 0.95, "loans")
 
@@ -38,6 +39,7 @@ def test_the_score_shown_stays_on_its_side_of_the_threshold() -> None:
     call = Call("+8617012345678", "+8613800138000")
     d = decide(call, Verdict("+8617012345678", "fraud", 0.89996, "loans"))
     assert d.action is Action.LABEL and d.reasons[0].evidence["score"] == 0.89996
+    assert render(d.reasons[0], "en") == "suspected fraud (score 0.89996)"
     d = decide(call, Verdict("+8617012345678", "harassment", 0.49996, "loans"))
     assert d.action is Action.ALLOW and d.reasons[0].evidence["score"] == 0.49996
 
