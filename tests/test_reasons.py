@@ -57,3 +57,10 @@ def test_stored_form_round_trips_and_stays_compact() -> None:
     plain = Reason(CampaignCode.SHARED_CALLEES, {"links": 4})
     assert plain.to_dict() == {"code": "shared_callees", "evidence": {"links": 4}}
     assert hash(plain) == hash(Reason("shared_callees", {"links": 5}))
+
+
+def test_a_missing_value_reads_as_a_dash() -> None:
+    from callwarden.reasons import fmt
+
+    assert fmt(None) == fmt(float("nan")) == "—"
+    assert fmt(0.35443) == "0.3544" and fmt(12345) == "12,345"

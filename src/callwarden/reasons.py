@@ -121,7 +121,10 @@ class _Fields(dict[str, str]):
 
 
 def fmt(value: Any, digits: int = 4) -> str:
-    """Numbers as people read them: thousands separators, ``digits`` significant digits."""
+    """Numbers as people read them: thousands separators, ``digits`` significant digits; a
+    missing value (None, NaN) as a dash, not "None" or "nan"."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
