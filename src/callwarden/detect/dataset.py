@@ -211,27 +211,34 @@ class TableSpec:
 NUMERIC_TEXT_SHARE = 0.9
 
 
+#: A decimal number as a cell may hold it (sign, digits, point, exponent; spaces around).
+_NUMBER = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
 def _numeric_text(col: pa.ChunkedArray) -> tuple[pa.Array | None, int, str | None]:
-    """(float64 values or None when the column is not numeric, bad cells, first bad cell)."""
-    out: list[float | None] = []
-    bad, example, filled = 0, None, 0
-    for v in col.to_pylist():
-        if v is None or not str(v).strip():
-            out.append(None)
-            continue
-        filled += 1
-        try:
-            x = float(v)
-        except ValueError:
-            x = float("nan")
-        if np.isfinite(x):
-            out.append(x)
-        else:
-            bad, example = bad + 1, example if example is not None else str(v)
-            out.append(None)
-    if filled == 0 or filled - bad < NUMERIC_TEXT_SHARE * filled:
+    """(float64 values or None when the column is not numeric, bad cells, first bad cell).
+
+    Vectorised in Arrow: cells that read as a decimal number are cast, empty ones stay
+    missing, the others (text, "inf", "nan") are the bad cells."""
+    text = pc.cast(col, pa.string())
+    filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(text), ""), False)
+    number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    bad_mask = pc.and_(filled, pc.invert(number))
+    n_filled = pc.sum(pc.cast(filled, pa.int64())).as_py() or 0
+    bad = pc.sum(pc.cast(bad_mask, pa.int64())).as_py() or 0
+    example = pc.filter(text, bad_mask)[0].as_py() if bad else None
+    if n_filled == 0 or n_filled - bad < NUMERIC_TEXT_SHARE * n_filled:
         return None, bad, example
-    return pa.array(out, pa.float64()), bad, example
+    kept = pc.if_else(number, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string()))
+    values = pc.cast(kept, pa.float64())
+    # (a number too large for a double casts to inf: missing, like the other bad cells)
+    finite = pc.fill_null(pc.is_finite(values), True)
+    if not pc.all(finite).as_py():
+        overflow = pc.invert(finite)
+        bad += pc.sum(pc.cast(overflow, pa.int64())).as_py() or 0
+        example = example if example is not None else pc.filter(text, overflow)[0].as_py()
+        values = pc.if_else(overflow, pa.scalar(None, pa.float64()), values)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values, bad, example
 
 
 def table_dataset(
