@@ -53,6 +53,12 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/v1/campaigns"): None,
     ("GET", "/v1/campaigns/{campaign}"): None,
     ("POST", "/v1/verdicts"): {"verdicts": [{"number": SPAM, "label": "fraud", "score": 0.9}]},
+    ("GET", "/v1/thresholds"): None,
+    ("PUT", "/v1/thresholds"): {
+        "label_at": 0.6,
+        "reject_fraud_at": 0.95,
+        "reject_harassment_at": 0.9,
+    },
     ("GET", "/v1/registry"): None,
     ("POST", "/v1/registry"): {"pattern": "+8695338", "name": "顺丰", "category": "courier"},
     ("DELETE", "/v1/registry/{pattern}"): None,
@@ -102,7 +108,13 @@ def test_401_without_a_key(api: Api, method: str, path: str) -> None:
     assert err["code"] == "unauthorized"
 
 
-NO_INPUT = {("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/v1/keys"), ("GET", "/v1/registry")}
+NO_INPUT = {
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/v1/keys"),
+    ("GET", "/v1/registry"),
+    ("GET", "/v1/thresholds"),
+}
 
 
 @pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if r not in NO_INPUT])
@@ -182,6 +194,7 @@ def test_500_on_every_route_has_the_shape_and_hides_internals(
     state.policies = _Broken()
     state.registry = _Broken()
     state.verdicts = _BrokenDict()
+    state.bands = _Broken()
     state.metrics.gauges["broken"] = lambda: 1 / 0
     err = assert_error(call(api, method, fill(path, {}), "operator", BODIES[(method, path)]), 500)
     assert err["code"] == "internal_error" and "secret" not in err["message"]

@@ -340,3 +340,24 @@ class Health(BaseModel):
     write_behind_rejected: int = Field(
         description="buffered rows the store refused (set aside and logged, never retried)"
     )
+
+
+class ThresholdsIn(_In):
+    """Score bands on the detector's scale (``callwarden serve --model`` sets them from the
+    model's flag threshold, as the stream engine does)."""
+
+    label_at: float = Field(
+        ge=0.0, le=1.0, description="label (or screen) at or above; allow below"
+    )
+    reject_fraud_at: float = Field(ge=0.0, le=1.0, description="reject fraud at or above")
+    reject_harassment_at: float = Field(
+        ge=0.0, le=1.0, description="strict protection rejects harassment at or above"
+    )
+    note: str = Field("", max_length=150, description="why, for the audit trail")
+
+
+class ThresholdsOut(BaseModel):
+    label_at: float
+    reject_fraud_at: float
+    reject_harassment_at: float
+    source: str = Field(description="where the bands in force came from")

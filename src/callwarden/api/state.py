@@ -14,7 +14,7 @@ import logging
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -47,7 +47,9 @@ class ApiSettings:
     redress_base: str = "https://callwarden.example/v1/redress/"
     operator_name: str = "callwarden"
     operator_email: str = ""
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    #: None: the bands saved in the store (``serve --model``, ``PUT /v1/thresholds``), else
+    #: the policy defaults; given here, they are used as they are and not saved
+    thresholds: Thresholds | None = None
     flush_interval_s: float = 0.5
     policy_cache_size: int = 200_000
 
@@ -222,6 +224,7 @@ class AppState:
         if len(customised) <= settings.policy_cache_size:  # all fit: warm the cache in bulk
             self.policies.preload(store.load_policies())
         self.writes = WriteBehind(store, settings.flush_interval_s)
+        self.bands: tuple[Thresholds, str] = _thresholds(settings, store)
         self._verdict_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         #: verdicts set while a reload reads the store (None when no reload is running)
@@ -243,6 +246,18 @@ class AppState:
 
     def forget_keys(self) -> None:
         self._keys.clear()
+
+    def set_thresholds(self, thresholds: Thresholds, source: str) -> None:
+        # One tuple, swapped in one assignment: a concurrent decide sees old or new, not a mix.
+        self.bands = (thresholds, source)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.bands[0]
+
+    @property
+    def thresholds_source(self) -> str:
+        return self.bands[1]
 
     def reload_verdicts(self) -> None:
         """Replace the cache with the store's verdicts. Verdicts set while the store is read
@@ -271,3 +286,13 @@ class AppState:
 
     def reload_registry(self) -> None:
         self.registry = self.store.load_registry()
+
+
+def _thresholds(settings: ApiSettings, store: Store) -> tuple[Thresholds, str]:
+    """The score bands decide uses, and where they came from."""
+    if settings.thresholds is not None:
+        return settings.thresholds, "settings"
+    saved = store.load_thresholds()
+    if saved is None:
+        return Thresholds(), "defaults"
+    return saved.thresholds, saved.source

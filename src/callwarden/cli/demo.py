@@ -106,19 +106,23 @@ def demo(
     page.write_text(render_results_page(out), encoding="utf-8")
     typer.echo(f"\nresults page -> {page}")
     if serve:
-        _serve(out, scan / "verdicts.csv", cdrs, host, port)
+        _serve(out, scan / "verdicts.csv", cdrs, model, host, port)
 
 
-def _serve(out: Path, verdicts: Path, cdrs: Path, host: str, port: int) -> None:
+def _serve(out: Path, verdicts: Path, cdrs: Path, model: Path, host: str, port: int) -> None:
     import uvicorn
     from fastapi.responses import HTMLResponse
 
     from callwarden.api import ApiSettings, create_app
+    from callwarden.cli.serve import bands_from_model, describe_bands
     from callwarden.store import Role, Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
 
     db = str(out / "callwarden.db")
     store = Store.open(db)
+    # The replay's figures are for the model's bands: the API decides with the same ones.
+    store.save_thresholds(*bands_from_model(model), actor="cli:demo")
+    typer.echo(describe_bands(store))
     n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:demo")
     m = store.import_received(read_received_calls(cdrs))
     typer.echo(f"store {db}: {n:,} verdicts, {m:,} received-call pairs")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from callwarden.policy import Thresholds
+    from callwarden.store import Store
 
 DB_HELP = "store: a SQLite file path (default) or a postgresql:// URL"
 
@@ -20,6 +24,14 @@ def serve(
     cdrs: Annotated[
         Path | None,
         typer.Option(help="import received calls from canonical CDRs (Parquet file/dir or CSV)"),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="model directory the verdicts came from: put its score bands in force (label "
+            "at its flag threshold, reject where benign is 10x less likely), the bands the "
+            "stream engine and replay use; saved in the store, so a restart keeps them"
+        ),
     ] = None,
     redress_base: Annotated[
         str | None,
@@ -40,7 +52,11 @@ def serve(
     from callwarden.store import Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
 
+    bands = bands_from_model(model) if model is not None else None  # a bad model: stop first
     store = Store.open(db)
+    if bands is not None:
+        store.save_thresholds(*bands, actor="cli:serve")
+    typer.echo(describe_bands(store))
     if verdicts is not None:
         n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:serve")
         typer.echo(f"imported {n:,} verdicts from {verdicts}")
@@ -59,6 +75,35 @@ def serve(
     # One process: the verdict and policy caches live in it (scale out with PostgreSQL and
     # one decision worker per partition, see docs/api.md).
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+
+
+def bands_from_model(model: Path) -> tuple[Thresholds, str]:
+    """The score bands of a model directory (``Thresholds.for_model`` of its flag threshold,
+    as the stream engine computes them) and a source line naming the model."""
+    from callwarden.detect.io import load_model
+    from callwarden.errors import ModelError
+    from callwarden.policy import Thresholds
+
+    try:
+        trained, _ = load_model(model)
+    except ModelError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--model") from exc
+    t = float(trained.threshold.value)
+    return Thresholds.for_model(t), f"model {trained.fingerprint[:12]}, flag threshold {t:.6g}"
+
+
+def describe_bands(store: Store) -> str:
+    saved = store.load_thresholds()
+    if saved is None:
+        return (
+            "score bands: the policy defaults (label 0.5, reject fraud 0.9, strict harassment "
+            "0.8); pass --model so they match the model the verdicts came from"
+        )
+    t = saved.thresholds
+    return (
+        f"score bands: label at {t.label_at:.6g}, reject fraud at {t.reject_fraud_at:.6g}, "
+        f"strict rejects harassment at {t.reject_harassment_at:.6g} (from {saved.source})"
+    )
 
 
 def apikey(

@@ -7,6 +7,7 @@ call :func:`decide`.
 from callwarden.policy.decide import EMPTY_REGISTRY, Registry, decide
 from callwarden.policy.model import (
     REFUSABLE_CATEGORIES,
+    REJECT_ODDS_FACTOR,
     SIP_DECLINE,
     SIP_GLOBAL_DECLINE,
     Action,
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_REPUTATION",
     "EMPTY_REGISTRY",
     "REFUSABLE_CATEGORIES",
+    "REJECT_ODDS_FACTOR",
     "SIP_DECLINE",
     "SIP_GLOBAL_DECLINE",
     "Action",

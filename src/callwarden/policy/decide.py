@@ -159,20 +159,19 @@ def decide(
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
     if verdict.label == "benign":
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))
+
+    # 4a. Community reports alone never reject: they label (a mass report cannot block). Their
+    # score is the reputation rule's, not the model's, so the model's bands do not apply.
+    if verdict.source == "reports":
+        return _soft(Action.LABEL, verdict, DecisionCode.COMMUNITY_REPORTS)
     if verdict.score < thresholds.label_at:
         return Decision(
             Action.ALLOW,
-            reasons=(
-                Reason(DecisionCode.BELOW_THRESHOLD.value, {"score": _shown(verdict.score)}),
-            ),
+            reasons=(Reason(DecisionCode.BELOW_THRESHOLD.value, {"score": _shown(verdict.score)}),),
         )
 
     redress = f"{redress_base}{caller}" if redress_base else ""
     strict = pol.protection is Protection.STRICT
-
-    # 4a. Community reports alone never reject: they label (a mass report cannot block).
-    if verdict.source == "reports":
-        return _soft(Action.LABEL, verdict, DecisionCode.COMMUNITY_REPORTS)
 
     # 4b. Fraud.
     if verdict.label == "fraud":

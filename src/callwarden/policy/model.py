@@ -157,13 +157,53 @@ class Registration:
         return not self.callee_prefixes or any(callee.startswith(p) for p in self.callee_prefixes)
 
 
+#: Reject only where the odds of being benign are this many times lower than at the model's
+#: flag threshold: a false block costs more than a false label.
+REJECT_ODDS_FACTOR = 10.0
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Score cut-offs, set from the detector's precision curve (false blocks cost most)."""
+    """Score cut-offs on the detector's scale (false blocks cost most).
+
+    The defaults suit a model whose flag threshold is 0.5; a trained model's bands come from
+    :meth:`for_model`, and the stream engine and ``callwarden serve --model`` both use it, so
+    the replay's figures describe what the HTTP path does.
+    """
 
     label_at: float = 0.5  # below: allow
     reject_fraud_at: float = 0.9  # standard protection rejects fraud at or above this
     reject_harassment_at: float = 0.8  # strict protection rejects harassment at or above this
+
+    def __post_init__(self) -> None:
+        for name in ("label_at", "reject_fraud_at", "reject_harassment_at"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
+                raise ValueError(f"threshold {name} must be a number from 0 to 1, not {v!r}")
+
+    @classmethod
+    def for_model(
+        cls, model_threshold: float, reject_odds_factor: float = REJECT_ODDS_FACTOR
+    ) -> Thresholds:
+        """Bands on a trained model's scale: label from its flag threshold (chosen for the
+        target precision); reject only where the odds of being benign are ``k`` times lower
+        still, and never below the default reject bands."""
+        if not 0.0 <= model_threshold <= 1.0:
+            raise ValueError(f"a model threshold is from 0 to 1, not {model_threshold!r}")
+        d = cls()
+        reject = 1.0 - (1.0 - model_threshold) / max(reject_odds_factor, 1.0)
+        return cls(
+            label_at=model_threshold,
+            reject_fraud_at=max(d.reject_fraud_at, reject),
+            reject_harassment_at=max(d.reject_harassment_at, reject),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "label_at": self.label_at,
+            "reject_fraud_at": self.reject_fraud_at,
+            "reject_harassment_at": self.reject_harassment_at,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from callwarden.store.base import ConflictError, NotEligibleError, NotFoundError, RateLimitedError
 from callwarden.store.db import make_engine, migrate, normalise_url
 from callwarden.store.keys import ApiKey, KeysMixin, Role
+from callwarden.store.operator_settings import OperatorSettingsMixin, StoredThresholds
 from callwarden.store.reports import APPEAL_STATUSES, ReportOutcome, ReportsMixin
 
 
-class Store(ReportsMixin, KeysMixin):
+class Store(ReportsMixin, KeysMixin, OperatorSettingsMixin):
     """One object over the whole store; methods are grouped by domain in the mixins."""
 
     @classmethod
@@ -39,6 +40,7 @@ __all__ = [
     "ReportOutcome",
     "Role",
     "Store",
+    "StoredThresholds",
     "make_engine",
     "migrate",
     "normalise_url",

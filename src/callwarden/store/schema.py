@@ -155,3 +155,13 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("revoked_at", sa.Float),
 )
+
+operator_settings = sa.Table(
+    "operator_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # e.g. "thresholds"
+    sa.Column("value", sa.Text, nullable=False),  # JSON
+    sa.Column("source", sa.String(200), nullable=False, server_default=""),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -26,6 +26,7 @@ import numpy as np
 from callwarden.campaigns.index import CampaignIndex
 from callwarden.policy import (
     EMPTY_REGISTRY,
+    REJECT_ODDS_FACTOR,
     Action,
     Call,
     Decision,
@@ -63,22 +64,17 @@ class EngineConfig:
     ingress_lag_s: float = 60.0  # CDRs not involving a batch's callers may wait this long
     max_verdict_age_s: float = 3600.0  # rescore a caller this old even if only its ingress moved
     mismatch_label: bool = True  # label calls whose asserted identity differs
-    reject_odds_factor: float = 10.0  # reject fraud only at 1/k of the flag threshold's odds
+    reject_odds_factor: float = REJECT_ODDS_FACTOR  # reject at 1/k of the flag threshold's odds
     rescore_growth: float = 1.5  # clearly benign: rescore once 7 d attempts reach 1.5x + 2
     rescore_watch_score: float = 0.01  # at or above this bad score, rescore on every change
 
 
-def policy_thresholds(model_threshold: float, reject_odds_factor: float = 10.0) -> Thresholds:
-    """Policy bands on the model's scale: label from the model's flag threshold (chosen for
-    the target precision); reject only where the odds of being benign are ``k`` times lower
-    still (a false block costs more than a false label), and never below the policy defaults."""
-    d = Thresholds()
-    reject = 1.0 - (1.0 - model_threshold) / max(reject_odds_factor, 1.0)
-    return Thresholds(
-        label_at=model_threshold,
-        reject_fraud_at=max(d.reject_fraud_at, reject),
-        reject_harassment_at=max(d.reject_harassment_at, reject),
-    )
+def policy_thresholds(
+    model_threshold: float, reject_odds_factor: float = REJECT_ODDS_FACTOR
+) -> Thresholds:
+    """Policy bands on the model's scale (:meth:`Thresholds.for_model`: the same bands
+    ``callwarden serve --model`` puts in force)."""
+    return Thresholds.for_model(model_threshold, reject_odds_factor)
 
 
 @dataclass

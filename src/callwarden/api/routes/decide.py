@@ -44,7 +44,7 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
         verdict,
         state.policies.get(callee),
         state.registry,
-        state.settings.thresholds,
+        state.thresholds,
         state.settings.redress_base,
     )
     state.writes.add_call(callee, caller, at)

@@ -1,4 +1,5 @@
-"""Operator routes: campaigns, verdict import, registered business numbers, API keys, audit."""
+"""Operator routes: campaigns, verdict import, score bands, registered business numbers, API
+keys, audit."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from callwarden.api.models import (
     KeyOut,
     RegistrationIn,
     RegistrationOut,
+    ThresholdsIn,
+    ThresholdsOut,
     VerdictsIn,
 )
 from callwarden.api.present import registration_out
-from callwarden.policy import Reason, Registration, Verdict
+from callwarden.policy import Reason, Registration, Thresholds, Verdict
 from callwarden.store import Role
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
@@ -78,6 +81,31 @@ def import_verdicts(
     n = state.store.import_verdicts(items, key.actor, override_appeals=override_appeals)
     state.reload_verdicts()
     return CountOut(count=n)
+
+
+def _thresholds_out(state: StateDep) -> ThresholdsOut:
+    return ThresholdsOut(**state.thresholds.as_dict(), source=state.thresholds_source)
+
+
+@router.get(
+    "/thresholds", response_model=ThresholdsOut, tags=["operator"], summary="Score bands in force"
+)
+def thresholds(state: StateDep, _key: NetworkKey) -> ThresholdsOut:
+    """The bands ``decide`` applies to a verdict's score, and where they came from: a
+    model (``callwarden serve --model``), an operator, or the policy defaults."""
+    return _thresholds_out(state)
+
+
+@router.put(
+    "/thresholds", response_model=ThresholdsOut, tags=["operator"], summary="Set the score bands"
+)
+def set_thresholds(body: ThresholdsIn, state: StateDep, key: OperatorKey) -> ThresholdsOut:
+    """Saved in the store (a restarted server keeps them) and in force for the next call."""
+    th = Thresholds(body.label_at, body.reject_fraud_at, body.reject_harassment_at)
+    source = f"operator {key.actor}" + (f": {body.note}" if body.note else "")
+    state.store.save_thresholds(th, source, key.actor)
+    state.set_thresholds(th, source)
+    return _thresholds_out(state)
 
 
 @router.get(

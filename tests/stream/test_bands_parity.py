@@ -1,0 +1,34 @@
+"""The HTTP path decides with the stream engine's bands: ``serve --model`` (and the demo) put
+in force exactly what the engine derives from the same model, so the replay's figures
+describe what ``/v1/decide`` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+
+from callwarden.cli.serve import bands_from_model, describe_bands
+from callwarden.store import Store
+from callwarden.stream import Scorer, StreamEngine
+
+
+def test_serve_puts_the_engines_bands_in_force(world: Path, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bands, source = bands_from_model(world / "model")
+    engine = StreamEngine(Scorer(model))
+    assert bands == engine.thresholds
+    assert bands.label_at == float(model.threshold.value)
+    assert model.fingerprint[:12] in source
+
+    store = Store.open(str(tmp_path / "s.db"))
+    assert "policy defaults" in describe_bands(store)
+    store.save_thresholds(bands, source, actor="test")
+    assert store.load_thresholds().thresholds == engine.thresholds  # type: ignore[union-attr]
+    assert f"label at {bands.label_at:.6g}" in describe_bands(store)
+    store.close()
+
+
+def test_a_bad_model_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(typer.BadParameter, match="does not exist"):
+        bands_from_model(tmp_path / "nope")
