@@ -178,7 +178,12 @@ def register_text(app: typer.Typer) -> None:
         text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
         label_column: str = typer.Option(..., help="column with the label"),
         out: Path | None = typer.Option(None, help="model folder to write"),
-        kind: str = typer.Option("wordchar", help="wordchar (word+char n-grams) or baseline"),
+        kind: str = typer.Option(
+            "wordchar",
+            help="wordchar (word+char n-grams, the default), baseline (char 1-3 SVM) or "
+            "stacked (LightGBM on five SVMs' out-of-fold scores and 1,000 chi2 n-grams; "
+            "a few times slower to fit)",
+        ),
         missing_label: str | None = typer.Option(None, help="label for rows that have none"),
         cv: int = typer.Option(0, help="also report k-fold cross-validation (0: none)"),
         baseline: bool = typer.Option(
@@ -232,7 +237,13 @@ def register_text(app: typer.Typer) -> None:
                     f"{k}: {cv}-fold macro-F1 over {len(rep.macro_labels)} labels "
                     f"{rep.macro_f1:.4f}, accuracy {rep.accuracy:.4f}"
                 )
-                if k != "baseline":
+                if k == "stacked":
+                    used = ", ".join(
+                        "stacked" if s else "all SVM (a class too small)"
+                        for s in rep.stacked_per_fold
+                    )
+                    typer.echo(f"  model in each training fold: {used}")
+                elif k != "baseline":
                     picked = ", ".join(f"{c:g}" for c in rep.c_per_fold)
                     typer.echo(f"  SVM C picked inside each training fold: {picked}")
                     rules = ", ".join(rep.offset_rule_per_fold)

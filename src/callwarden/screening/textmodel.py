@@ -1,6 +1,6 @@
 """Text classification of call scripts and transcripts: fraud kinds, categories, normal.
 
-Two models behind one interface (``fit`` / ``predict``; fitted state ends in ``_``):
+Three models behind one interface (``fit`` / ``predict``; fitted state ends in ``_``):
 
 - ``baseline``: TF-IDF over character 1-3-grams and a linear SVM, the reference every figure
   is compared with;
@@ -9,7 +9,11 @@ Two models behind one interface (``fit`` / ``predict``; fitted state ends in ``_
   characters, or a dialogue's first caller turn: who the caller claims to be, which is
   what tells police impersonation from fake customer service), and a linear SVM. Words
   carry meaning the character n-grams split ("安全账户", "解冻金"). Its C and per-class
-  score offsets (:mod:`callwarden.screening.offsets`) are chosen on the training rows only.
+  score offsets (:mod:`callwarden.screening.offsets`) are chosen on the training rows only;
+- ``stacked`` (opt-in): LightGBM on the inner out-of-fold scores of five linear SVMs over
+  word and character blocks and on 1,000 chi2-chosen n-gram columns, bagged over three
+  inner seeds (:mod:`callwarden.screening.stacking`). Slower to fit; a few errors fewer on
+  the cn texts (docs/screening.md).
 
 The ``score`` of a prediction is the softmax of the decision scores: an ordering of
 confidence, not a calibrated probability. No model is downloaded from anywhere.
@@ -23,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-MODEL_KINDS = ("baseline", "wordchar")
+MODEL_KINDS = ("baseline", "wordchar", "stacked")
 OPENING_CHARS = 40
 # SVM regularisation grid for ``wordchar``; C is picked by an inner CV on the training
 # data only, never on the texts being scored (docs/screening.md, "Text classification").
@@ -114,11 +118,11 @@ class _JiebaTokenizer:
 
 @dataclass
 class TextClassifier:
-    """A text classifier of one ``kind`` (baseline or wordchar)."""
+    """A text classifier of one ``kind`` (baseline, wordchar or stacked)."""
 
     kind: str = "wordchar"
     seed: int = 0
-    c: float | None = None  # None: baseline 1.0; wordchar picks from C_GRID by inner CV
+    c: float | None = None  # None: baseline and stacked 1.0; wordchar picks by inner CV
     classes_: np.ndarray = field(default_factory=lambda: np.array([]))
     c_: float = 1.0
     offset_rule_: str = "none"
@@ -144,11 +148,18 @@ class TextClassifier:
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("need at least two distinct labels to train")
+        self.offset_rule_, self.offsets_ = "none", None
+        if self.kind == "stacked":
+            from callwarden.screening.stacking import StackedText
+
+            self.c_ = 1.0 if self.c is None else float(self.c)
+            self.vectorizer_ = None  # the stack holds its own blocks
+            self.model_ = StackedText(seed=self.seed, c=self.c_).fit(list(texts), y)
+            return self
         self.vectorizer_ = self._features()
         x = self.vectorizer_.fit_transform(list(texts))
         # A ridge classifier averaged in, and an SGD logistic model, did not beat the SVM
         # alone in 5-fold CV on either public set (docs/screening.md), so one model it is.
-        self.offset_rule_, self.offsets_ = "none", None
         if self.c is not None:
             self.c_ = float(self.c)
         elif self.kind == "baseline":
@@ -165,7 +176,11 @@ class TextClassifier:
         return self
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        if self.vectorizer_ is None or self.model_ is None:
+        if self.model_ is None:
+            raise ValueError("the classifier is not fitted")
+        if self.kind == "stacked":  # log-probabilities: the softmax below gives them back
+            return np.asarray(self.model_.decision_function(list(texts)), dtype=np.float64)
+        if self.vectorizer_ is None:
             raise ValueError("the classifier is not fitted")
         d = self.model_.decision_function(self.vectorizer_.transform(list(texts)))
         if d.ndim == 1:  # two classes: sklearn returns one column
@@ -229,6 +244,7 @@ class CVReport:
     predictions: np.ndarray
     c_per_fold: tuple[float, ...] = ()
     offset_rule_per_fold: tuple[str, ...] = ()
+    stacked_per_fold: tuple[bool, ...] = ()  # kind stacked: False where it fell back
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -239,6 +255,7 @@ class CVReport:
             "accuracy": round(self.accuracy, 4),
             "c_per_fold": list(self.c_per_fold),
             "offset_rule_per_fold": list(self.offset_rule_per_fold),
+            "stacked_per_fold": list(self.stacked_per_fold),
             "per_class_f1": {k: round(v, 4) for k, v in self.per_class_f1.items()},
             "labels": list(self.labels),
             "confusion": self.confusion,
@@ -264,11 +281,14 @@ def cross_validate(
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     chosen: list[float] = []
     rules: list[str] = []
+    stacked: list[bool] = []
     for train, test in skf.split(x, y):
         model = TextClassifier(kind=kind, seed=seed).fit(x[train], y[train])
         pred[test] = model.predict(x[test])
         chosen.append(model.c_)
         rules.append(model.offset_rule_)
+        if kind == "stacked":
+            stacked.append(bool(model.model_.stacked_))
     all_labels = tuple(sorted(set(y.tolist())))
     macro = tuple(lab for lab in all_labels if lab not in set(exclude_from_macro))
     per = f1_score(y, pred.astype(str), labels=list(all_labels), average=None)
@@ -284,4 +304,5 @@ def cross_validate(
         predictions=pred.astype(str),
         c_per_fold=tuple(chosen),
         offset_rule_per_fold=tuple(rules),
+        stacked_per_fold=tuple(stacked),
     )
