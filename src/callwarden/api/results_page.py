@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -59,14 +60,37 @@ def _flagged_verdicts(path: Path) -> tuple[list[dict[str, str]], int]:
     return flagged, scanned
 
 
-def _reason_lines(raw: str) -> str:
+def _reason_items(raw: str | None) -> list[dict[str, Any]] | None:
+    """The reason objects of a CSV cell (a JSON list), or None when the cell is not one."""
     try:
         items = json.loads(raw or "[]")
-    except json.JSONDecodeError:
-        return escape(raw)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return None
+    return items
+
+
+def _score(value: str | None) -> float:
+    """A verdict's score for sorting and display; blank or unreadable counts as 0."""
+    try:
+        x = float(value or 0)
+    except ValueError:
+        return 0.0
+    return x if math.isfinite(x) else 0.0
+
+
+def _reason_lines(raw: str) -> str:
+    items = _reason_items(raw)
+    if items is None:
+        return escape(raw or "")
     lines = []
     for item in items:
-        reason = Reason.from_dict(item)
+        try:
+            reason = Reason.from_dict(item)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            lines.append(escape(json.dumps(item, ensure_ascii=False)))
+            continue
         lines.append(
             f"<code>{escape(reason.code)}</code> {escape(render(reason, 'zh'))}"
             f"<br><span class=muted>{escape(render(reason, 'en'))}</span>"
@@ -110,10 +134,10 @@ def _cards(evaluation: dict[str, Any] | None, replay: dict[str, Any] | None) -> 
 
 
 def _verdict_table(flagged: list[dict[str, str]], scanned: int, top: int) -> str:
-    flagged.sort(key=lambda v: -float(v.get("score") or 0))
+    flagged.sort(key=lambda v: -_score(v.get("score")))
     rows = "".join(
         f"<tr><td>{escape(v['number'])}</td><td class={escape(v['label'])}>{escape(v['label'])}</td>"
-        f"<td class=num>{float(v.get('score') or 0):.4f}</td><td>{escape(v.get('campaign', ''))}</td>"
+        f"<td class=num>{_score(v.get('score')):.4f}</td><td>{escape(v.get('campaign', ''))}</td>"
         f"<td>{_reason_lines(v.get('reasons', ''))}</td></tr>"
         for v in flagged[:top]
     )
@@ -131,9 +155,15 @@ def _campaign_table(campaigns: list[dict[str, str]]) -> str:
         members = c.get("numbers", "").split(";") if c.get("numbers") else []
         shown = ", ".join(members[:4]) + (f" … (+{len(members) - 4})" if len(members) > 4 else "")
         reasons = []
-        for item in json.loads(c.get("reasons") or "[]"):
-            ev = ", ".join(f"{k}={v}" for k, v in (item.get("evidence") or {}).items())
-            reasons.append(f"<code>{escape(item.get('code', ''))}</code> {escape(ev)}")
+        items = _reason_items(c.get("reasons"))
+        if items is None:  # not a JSON list of reasons: shown as written
+            reasons.append(escape(c.get("reasons") or ""))
+        for item in items or []:
+            evidence = item.get("evidence")
+            ev = ", ".join(
+                f"{k}={v}" for k, v in (evidence.items() if isinstance(evidence, dict) else ())
+            )
+            reasons.append(f"<code>{escape(str(item.get('code', '')))}</code> {escape(ev)}")
         rows.append(
             f"<tr><td>{escape(c.get('campaign_id', ''))}</td><td>{escape(c.get('status', ''))}</td>"
             f"<td class=num>{escape(c.get('members', ''))}</td><td>{escape(shown)}</td>"
