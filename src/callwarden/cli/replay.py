@@ -54,8 +54,14 @@ def _read_truth(truth: Path) -> Any:
 
 
 def _truth(table: Any, lab: Any, t: Any) -> tuple[Any, Any, Any]:
-    """Per-call label, category and population (population only with call truth)."""
+    """Per-call label, category and population (population only with call truth).
+
+    ``t``: the call truth table, or the path of ``call_truth.parquet`` (``bench/replay.py``
+    passes the path)."""
     import numpy as np
+
+    if isinstance(t, Path):
+        t = _read_truth(t)
 
     n = table.num_rows
     label = np.full(n, "benign", dtype=object)
@@ -143,6 +149,8 @@ def register(app: typer.Typer) -> None:
         call_truth = _read_truth(truth) if truth is not None else None
         trained, _ = load_model(model)
         table = load_cdrs(cdrs)
+        if table.num_rows == 0:
+            raise InputError(f"{cdrs} holds no calls: nothing to replay")
         if call_truth is not None and "call_id" not in table.column_names:
             raise InputError("--truth needs a call_id column in the CDRs")
         from callwarden.detect.compiled import compile_model, worth_compiling
@@ -216,7 +224,8 @@ def _print(rep: dict[str, Any]) -> None:
             f"{v['baseline_stopped']:>10.2%}"
         )
     m = r["state"]
+    per = m["bytes_per_tracked_number"]
     typer.echo(
         f"state: {m['numbers']:,} numbers, {m['pairs']:,} pairs, {m['routes']:,} routes, "
-        f"{m['bytes_per_tracked_number']:,.0f} B per tracked number, {m['evicted']:,} evicted"
+        f"{'-' if per is None else f'{per:,.0f}'} B per tracked number, {m['evicted']:,} evicted"
     )

@@ -63,7 +63,9 @@ class StreamRun:
 
 def _batches(ts: np.ndarray, batch_s: float, max_calls: int) -> np.ndarray:
     """Start index of each micro-batch (calls sorted by ts): a new batch every ``batch_s``
-    of simulated time or every ``max_calls`` calls, whichever comes first."""
+    of simulated time or every ``max_calls`` calls, whichever comes first (none without calls)."""
+    if not len(ts):
+        return np.zeros(0, np.int64)
     cell = np.floor(ts / batch_s).astype(np.int64)
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     ends = np.r_[starts[1:], len(ts)]
@@ -106,7 +108,7 @@ def run_stream(
     cdr_unalloc = unalloc[arrival] if unalloc is not None else None
     end_sorted = cdrs.end_ts
     starts = _batches(calls.ts, config.engine.batch_s, config.engine.max_batch_calls)
-    ends = np.r_[starts[1:], len(calls)]
+    ends = np.append(starts[1:], len(calls)) if len(starts) else starts
     n = len(calls)
     action = np.zeros(n, np.int8)
     source = np.zeros(n, np.int8)
@@ -115,7 +117,8 @@ def run_stream(
     next_campaign = calls.ts[0] + config.campaign_every_s if n else 0.0
     t_campaign = 0.0
     campaign_builds = 0
-    peak = {"numbers": 0, "pairs": 0, "routes": 0}
+    st = engine.state
+    peak_numbers = peak_pairs = peak_routes = 0  # sampled after every fold-in (three len())
     ecfg = config.engine
     ingests = 0
     # The encoded calls (object arrays of strings) and the campaign index are long-lived:
@@ -147,6 +150,9 @@ def run_stream(
                     )
                     ptr = k
                     ingests += 1
+                    peak_numbers = max(peak_numbers, len(st.slots))
+                    peak_pairs = max(peak_pairs, len(st.pairs))
+                    peak_routes = max(peak_routes, len(st.routes))
             if campaign_builder is not None and config.campaign_every_s > 0 and t0 >= next_campaign:
                 tc = time.perf_counter()
                 written = np.sort(arrival[:ptr])
@@ -168,12 +174,9 @@ def run_stream(
             action[sl] = d.action
             source[sl] = d.source
             score[sl] = d.score
-            if s % 64 == 0:
-                mem = engine.state.memory()
-                for key in peak:
-                    peak[key] = max(peak[key], int(mem[key]))
     finally:
         gc.unfreeze()
+    peak = {"numbers": peak_numbers, "pairs": peak_pairs, "routes": peak_routes}
     elapsed = time.perf_counter() - t_start
     scorer = engine.scorer
     stats = {
@@ -190,7 +193,7 @@ def run_stream(
         "calls_per_second_without_campaign_builds": n / max(elapsed - t_campaign, 1e-9),
         "rows_scored": scorer.rows_scored if scorer else 0,
         "rows_rescored_with_all_trees": scorer.rows_confirmed if scorer else 0,
-        "state": {**engine.state.memory(), "peak": peak, "evicted": engine.state.evicted},
+        "state": {**st.memory(), "peak": peak, "evicted": st.evicted},
     }
     return StreamRun(order, calls, action, source, score, stats)
 

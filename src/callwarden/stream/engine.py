@@ -12,12 +12,15 @@ Two paths share the same state and rules:
 Signals, strongest first: a displayed number that is not allocated (reject as fraud, at
 once), the model's verdict, the campaign gate (a fresh number dialling a known campaign's
 list through its ingress), and a displayed number that differs from the network-asserted one
-(label). The subscriber policy (``callwarden.policy.decide``) turns the verdict into the
-outcome; numbers without a verdict are allowed.
+(label). The callee's subscriber policy (``callwarden.policy.decide``; ``policies`` maps a
+callee to its own, everyone else gets the default) turns the verdict into the outcome;
+numbers without a verdict are allowed, and numbers cleared on appeal (``protected``) are
+allowed whatever the model or the campaign gate say.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -86,7 +89,17 @@ class BatchDecisions:
 
 
 class StreamEngine:
-    """Bounded state, verdicts and decisions. Pure: values in, values out."""
+    """Bounded state, verdicts and decisions. Pure: values in, values out.
+
+    ``policies``: each subscriber's own policy, keyed by the callee number as the calls
+    spell it (E.164), looked up per call (a live mapping may change between calls);
+    callees without one get ``policy`` if it names no subscriber, else the defaults. A
+    ``policy`` that names a subscriber (``SubscriberPolicy.subscriber``) is that
+    subscriber's alone, as if it were in ``policies``. ``protected``: numbers cleared on
+    appeal; their model and campaign verdicts are passed to the policy as protected (allow).
+    The hard signals still apply to them: an unallocated displayed number, or one that the
+    network asserts is someone else, says the caller is not the protected number's owner.
+    """
 
     def __init__(
         self,
@@ -98,13 +111,20 @@ class StreamEngine:
         config: EngineConfig | None = None,
         policy: SubscriberPolicy | None = None,
         registry: Registry = EMPTY_REGISTRY,
+        policies: Mapping[str, SubscriberPolicy] | None = None,
+        protected: Collection[str] | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.scorer = scorer
         self.allocated = allocated  # AllocationRegistry-like: is_allocated / is_allocated_array
         self.campaigns = campaigns
         self.campaign_ingresses = campaign_ingresses or set()
-        self.policy = policy
+        self.policies: Mapping[str, SubscriberPolicy] = policies if policies is not None else {}
+        self.default_policy: SubscriberPolicy | None = policy
+        if policy is not None and policy.subscriber:
+            self.policies = {**self.policies, policy.subscriber: policy}
+            self.default_policy = None
+        self.protected: Collection[str] = protected if protected is not None else frozenset()
         self.registry = registry
         self.thresholds = policy_thresholds(
             scorer.threshold if scorer else 0.5, self.config.reject_odds_factor
@@ -147,8 +167,20 @@ class StreamEngine:
         if unallocated is None and self.allocated is not None and len(cdrs):
             unallocated = self.unallocated(cdrs.caller)
         self.state.ingest(cdrs, unallocated)
-        self.state.sweep(self.state.now)
+        freed = self.state.sweep(self.state.now)
         self._grow(len(self.state.key))
+        if len(freed):
+            self._forget(freed)
+
+    def _forget(self, slots: np.ndarray) -> None:
+        """No verdict for freed slots: a new number taking one over must not inherit the
+        evicted number's cached verdict (a new subscriber rejected as the fraudster who held
+        its slot), nor its 7 d attempts and day (which gate rescoring)."""
+        self.v_label[slots] = -1
+        self.v_score[slots] = 0.0
+        self.v_time[slots] = -np.inf
+        self.v_attempts[slots] = 0.0
+        self.v_day[slots] = -1
 
     def _grow(self, n: int) -> None:
         if n > len(self.v_label):
@@ -196,7 +228,11 @@ class StreamEngine:
         st.changed[slots] = False
         return len(slots)
 
-    def verdict(self, caller: str, slot: int, src: Source, flag_campaign: str = "") -> Verdict:
+    def verdict(
+        self, caller: str, slot: int, src: Source, flag_campaign: str = "", protected: bool = False
+    ) -> Verdict:
+        """The verdict behind a call's source; ``protected`` (cleared on appeal) marks the
+        model's and the campaign gate's verdicts, not the hard signals (see the class)."""
         if src is Source.UNALLOCATED:
             return Verdict(
                 caller, "fraud", 1.0, "spoofed", (Reason("spoof_unallocated"),), source="rule"
@@ -204,11 +240,12 @@ class StreamEngine:
         if src is Source.MODEL:
             lab = self.classes[int(self.v_label[slot])]
             score = float(self.v_score[slot])
-            return Verdict(caller, lab, score, "", (Reason("model", {"score": round(score, 6)}),))
+            reasons = (Reason("model", {"score": round(score, 6)}),)
+            return Verdict(caller, lab, score, "", reasons, protected=protected)
         if src is Source.CAMPAIGN:
             return Verdict(
                 caller, "harassment", 1.0, "", (Reason("campaign_list_match", {"campaign": flag_campaign}),),
-                campaign=flag_campaign, source="campaign",
+                campaign=flag_campaign, source="campaign", protected=protected,
             )  # fmt: skip
         return Verdict(
             caller, "harassment", self.thresholds.label_at, "spoofed",
@@ -237,7 +274,18 @@ class StreamEngine:
             unallocated = self.unallocated(calls.caller)
         if unallocated is not None:
             source[unallocated == 1] = Source.UNALLOCATED
-        action = self._actions(calls, slots, source, label, flags)
+        prot = None
+        if self.protected:
+            member = self.protected.__contains__
+            prot = np.fromiter(map(member, calls.caller.tolist()), bool, n)
+            if not prot.any():
+                prot = None
+            elif self.config.mismatch_label:
+                # a protected number's model or campaign verdict gives way to the asserted
+                # identity: the caller is someone else showing the protected number
+                soft = (source == Source.MODEL) | (source == Source.CAMPAIGN)
+                source[prot & soft & (calls.mismatch == 1)] = Source.ASSERTED_MISMATCH
+        action = self._actions(calls, slots, source, label, flags, prot)
         score = np.where(label >= 0, self.v_score[np.maximum(slots, 0)], np.nan)
         return BatchDecisions(action, source, np.maximum(label, 0), score)
 
@@ -248,46 +296,80 @@ class StreamEngine:
         source: np.ndarray,
         label: np.ndarray,
         flags: dict[int, str],
+        protected: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Policy action code per call. Without personal lists or registered businesses the
-        policy's answer depends only on (source, class, which score bands the score reaches):
-        ``decide`` runs once per distinct such key, on a real call with that key, and the
-        answer is spread over the batch with NumPy. Otherwise every call goes through it."""
+        """Policy action code per call.
+
+        For callees with the default policy, when it has no personal lists and no business
+        is registered, the policy's answer depends only on (source, class, which score bands
+        the score reaches, protected or not): ``decide`` runs once per distinct such key, on a
+        real call with that key, and the answer is spread over those calls with NumPy. Calls
+        to a callee with a policy of its own (``policies``), and every call when the default
+        policy has lists or businesses are registered, go through ``decide`` one by one."""
         n = len(source)
         action = np.zeros(n, np.int8)
-        pol, reg = self.policy, self.registry
-        per_call = (pol is not None and bool(pol.allow or pol.block)) or bool(
-            reg.exact or reg.prefixes
-        )
-        todo = np.arange(n) if per_call else np.flatnonzero(source)
-        if not len(todo):
-            return action
-        if per_call:
-            first, inv = todo, np.arange(len(todo))
+        pol, reg = self.default_policy, self.registry
+        own: list[SubscriberPolicy | None] | None = None
+        mine = None
+        if self.policies:  # one dict look-up per call (map() runs dict.get in C)
+            own = list(map(self.policies.get, calls.callee.tolist()))
+            mine = np.fromiter((p is not None for p in own), bool, n)
+        if (pol is not None and bool(pol.allow or pol.block)) or bool(reg.exact or reg.prefixes):
+            each, batched = np.arange(n), np.zeros(0, np.int64)
+        elif mine is not None and mine.any():
+            each, batched = np.flatnonzero(mine), np.flatnonzero((source != 0) & ~mine)
         else:
+            each, batched = np.zeros(0, np.int64), np.flatnonzero(source)
+        if len(batched):
             th = self.thresholds
-            sc = np.where(slots[todo] >= 0, self.v_score[np.maximum(slots[todo], 0)], 0.0)
+            sl = slots[batched]
+            sc = np.where(sl >= 0, self.v_score[np.maximum(sl, 0)], 0.0)
             band = (
                 (sc >= th.label_at).astype(np.int64)
                 + 2 * (sc >= th.reject_fraud_at)
                 + 4 * (sc >= th.reject_harassment_at)
             )
-            band = np.where(source[todo] == Source.MODEL, band, 0)
-            key = (source[todo].astype(np.int64) * 16 + label[todo].clip(0)) * 8 + band
+            band = np.where(source[batched] == Source.MODEL, band, 0)
+            key = (source[batched].astype(np.int64) * 16 + label[batched].clip(0)) * 8 + band
+            if protected is not None:
+                key = key * 2 + protected[batched]
             _, first_pos, inv = np.unique(key, return_index=True, return_inverse=True)
-            first = todo[first_pos]
-        codes = np.zeros(len(first), np.int8)
-        for j, i in enumerate(first.tolist()):
-            src = Source(int(source[i]))
-            v = (
-                None
-                if src is Source.NONE
-                else self.verdict(calls.caller[i], int(slots[i]), src, flags.get(i, ""))
+            first = batched[first_pos]
+            codes = np.array(
+                [
+                    self._code(calls, i, slots, source, flags, pol, protected)
+                    for i in first.tolist()
+                ],
+                np.int8,
             )
-            call = Call(calls.caller[i], calls.callee[i], calls.ingress_name[i] or "")
-            codes[j] = _ACTION_CODE[decide(call, v, pol, reg, self.thresholds).action]
-        action[todo] = codes[inv.reshape(-1)]
+            action[batched] = codes[inv.reshape(-1)]
+        for i in each.tolist():
+            p = own[i] if own is not None and own[i] is not None else pol
+            action[i] = self._code(calls, i, slots, source, flags, p, protected)
         return action
+
+    def _code(
+        self,
+        calls: Calls,
+        i: int,
+        slots: np.ndarray,
+        source: np.ndarray,
+        flags: dict[int, str],
+        policy: SubscriberPolicy | None,
+        protected: np.ndarray | None,
+    ) -> int:
+        """The policy's action code for call ``i`` of a batch."""
+        src = Source(int(source[i]))
+        v = (
+            None
+            if src is Source.NONE
+            else self.verdict(
+                calls.caller[i], int(slots[i]), src, flags.get(i, ""),
+                protected is not None and bool(protected[i]),
+            )
+        )  # fmt: skip
+        call = Call(calls.caller[i], calls.callee[i], calls.ingress_name[i] or "")
+        return _ACTION_CODE[decide(call, v, policy, self.registry, self.thresholds).action]
 
     def _campaign_flags(self, calls: Calls) -> dict[int, str]:
         """Run the campaign gate over the calls on campaign ingresses, in time order (``calls``
@@ -341,11 +423,18 @@ class StreamEngine:
             known == 1 or (known < 0 and not self._is_allocated(caller))
         ):
             src = Source.UNALLOCATED
+        prot = bool(self.protected) and caller in self.protected
+        soft = src in (Source.MODEL, Source.CAMPAIGN)
+        if prot and soft and self.config.mismatch_label and asserted and asserted != caller:
+            src = Source.ASSERTED_MISMATCH  # someone else shows the protected number
+        policy = self.policies.get(callee) if self.policies else None
+        if policy is None:
+            policy = self.default_policy
         call = Call(caller, callee, ingress)
         if src is Source.NONE:
-            return decide(call, None, self.policy, self.registry, self.thresholds)
+            return decide(call, None, policy, self.registry, self.thresholds)
         return decide(
-            call, self.verdict(caller, slot, src, campaign), self.policy, self.registry,
+            call, self.verdict(caller, slot, src, campaign, prot), policy, self.registry,
             self.thresholds,
         )  # fmt: skip
 

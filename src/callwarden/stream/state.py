@@ -440,10 +440,12 @@ class StreamState:
         return (self.ring.acc[slots, :, N] * live).sum(1)
 
     # -- expiry and eviction ---------------------------------------------------------------
-    def sweep(self, now: float) -> int:
-        """Expire pairs and routes idle for the window, evict idle numbers; returns evictions."""
+    def sweep(self, now: float) -> np.ndarray:
+        """Expire pairs and routes idle for the window, evict idle numbers; returns the slots
+        it freed (a new number may get one at once: whoever keeps per-slot facts beside the
+        state, as the engine's verdicts, must forget them for these slots)."""
         if now < self._next_sweep:
-            return 0
+            return np.zeros(0, np.int64)
         self._next_sweep = now + self.config.sweep_every_s
         horizon = now - self.config.window_days * DAY_S
         n = self.slots.size
@@ -466,7 +468,7 @@ class StreamState:
                                ("first_seen", 0), ("last_seen", 0), ("handset", -1)):  # fmt: skip
                 getattr(self, name)[gone] = fill
             self.evicted += len(gone)
-        return int(len(gone))
+        return gone
 
     def _expire_pairs(self, horizon: float, gone: np.ndarray) -> None:
         dead_slot = np.zeros(len(self.key), bool)
@@ -504,7 +506,7 @@ class StreamState:
             self.routes.delete(k[i], i)
             self.r_day[i] = -1
 
-    def memory(self) -> dict[str, float]:
+    def memory(self) -> dict[str, float | None]:
         """Bytes held, and per tracked number (arrays at capacity plus hash-table entries)."""
         per_slot = sum(getattr(self, f).itemsize for f in (
             "key", "first_seen", "last_seen", "out_day", "cur_hour", "cur_n", "last_ts",
@@ -533,5 +535,6 @@ class StreamState:
             "day_callees": len(self.seq),
             "bytes_per_number_slot": per_slot + dict_entry,
             "bytes_total": total,
-            "bytes_per_tracked_number": total / max(numbers, 1),
+            # none without numbers (the fixed arrays over max(numbers, 1) read as 12,288 B)
+            "bytes_per_tracked_number": total / numbers if numbers else None,
         }

@@ -1,0 +1,219 @@
+"""Defects an audit of the stream engine and replay reproduced (each test fails on the code
+before its fix): one policy for every callee, appeal protection ignored, verdicts inherited
+by a reused slot, empty input, the peak state size, and the replay report's shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app
+from callwarden.evaluate.replay import ReplayConfig, report, run_stream
+from callwarden.features.definitions import FEATURE_NAMES
+from callwarden.numbers import AllocationRegistry
+from callwarden.policy import (
+    Action,
+    PatternSet,
+    Protection,
+    Registration,
+    Registry,
+    SubscriberPolicy,
+)
+from callwarden.stream import ACTIONS, EngineConfig, Scorer, Source, StreamEngine
+from callwarden.stream.state import StreamState
+
+T0 = dt.datetime(2026, 11, 2, 2, 0, 0, tzinfo=dt.UTC)  # 10:00 local (UTC+8)
+DAY = 86400.0
+CALLER = "+8613800000009"
+ALICE, BOB = "+8613900000001", "+8613900000002"
+_TYPES = {
+    "call_id": pa.string(), "start_time": pa.timestamp("us", tz="UTC"), "caller": pa.string(),
+    "callee": pa.string(), "duration_s": pa.float64(), "answered": pa.bool_(),
+    "ring_s": pa.float64(), "release_cause": pa.int16(), "ingress": pa.string(),
+    "asserted_caller": pa.string(),
+}  # fmt: skip
+
+
+def table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Canonical CDRs from short rows: caller, callee, t (s after T0), dur, ring, asserted..."""
+    cols: dict[str, list[Any]] = {k: [] for k in _TYPES}
+    for i, r in enumerate(rows):
+        cols["call_id"].append(r.get("call_id", f"c{i}"))
+        cols["start_time"].append(T0 + dt.timedelta(seconds=r["t"]))
+        cols["caller"].append(r["caller"])
+        cols["callee"].append(r["callee"])
+        cols["duration_s"].append(float(r.get("dur", 0.0)))
+        cols["answered"].append(r.get("answered", r.get("dur", 0) > 0))
+        cols["ring_s"].append(float(r.get("ring", 5.0)))
+        cols["release_cause"].append(r.get("cause", 16))
+        cols["ingress"].append(r.get("ingress", "TRUNK-1"))
+        cols["asserted_caller"].append(r.get("asserted"))
+    return pa.table({k: pa.array(v, _TYPES[k]) for k, v in cols.items()})
+
+
+class Stub:
+    """A scorer stand-in: every row is fraud at 0.99 while ``on``, benign afterwards."""
+
+    threshold, classes, feature_names = 0.5, ("benign", "harassment", "fraud"), FEATURE_NAMES
+    rows_scored = rows_confirmed = 0
+    compiled = False
+
+    def __init__(self) -> None:
+        self.on = True
+
+    def score(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(X)
+        if self.on:
+            return np.full(n, 2, np.int8), np.full(n, 0.99)
+        return np.zeros(n, np.int8), np.full(n, 0.001)
+
+
+def _flagged(**engine: Any) -> StreamEngine:
+    """An engine whose model holds a fraud verdict (0.99: reject) for CALLER."""
+    eng = StreamEngine(Stub(), **engine)  # type: ignore[arg-type]
+    eng.ingest(eng.encode(table([dict(caller=CALLER, callee="+8613700000001", t=0, dur=20)])))
+    eng.refresh()
+    return eng
+
+
+def _batch(eng: StreamEngine, rows: list[dict[str, Any]]) -> list[str]:
+    calls = eng.encode(table(rows))
+    d = eng.decide_batch(calls, now=float(calls.ts[0]))
+    return [ACTIONS[a].value for a in d.action]
+
+
+# --- 1. each callee's own policy, and numbers cleared on appeal ---------------------------
+
+
+def test_a_block_list_is_its_subscribers_alone() -> None:
+    alice = SubscriberPolicy(subscriber=ALICE, block=PatternSet.of([CALLER]))
+    to_both = [dict(caller=CALLER, callee=ALICE, t=100), dict(caller=CALLER, callee=BOB, t=101)]
+    for eng in (StreamEngine(None, policies={ALICE: alice}), StreamEngine(None, policy=alice)):
+        assert _batch(eng, to_both) == ["reject", "allow"]
+        assert eng.decide(CALLER, ALICE).sip_code == 603
+        assert eng.decide(CALLER, BOB).action is Action.ALLOW
+    # a policy naming no subscriber is everyone's default (as before)
+    strict = SubscriberPolicy(subscriber="", protection=Protection.STRICT)
+    eng = _flagged(policy=strict)
+    assert eng.default_policy is strict and not eng.policies
+
+
+def test_each_callee_gets_its_own_protection_level() -> None:
+    """A fraud verdict at 0.99: rejected for everyone; 'off' for Alice lets it ring for her."""
+    off = SubscriberPolicy(subscriber=ALICE, protection=Protection.OFF)
+    eng = _flagged(policies={ALICE: off})
+    rows = [dict(caller=CALLER, callee=ALICE, t=100), dict(caller=CALLER, callee=BOB, t=101)]
+    assert _batch(eng, rows) == ["allow", "reject"]
+    assert eng.decide(CALLER, ALICE).action is Action.ALLOW
+    assert eng.decide(CALLER, BOB).action is Action.REJECT
+
+
+def test_a_number_cleared_on_appeal_is_allowed() -> None:
+    rows = [dict(caller=CALLER, callee=ALICE, t=100)]
+    assert _batch(_flagged(), rows) == ["reject"]
+    eng = _flagged(protected={CALLER})
+    assert _batch(eng, rows) == ["allow"]
+    d = eng.decide(CALLER, ALICE)
+    assert d.action is Action.ALLOW and d.reasons[0].code == "appeal_protected"
+    # someone else showing the protected number (the network asserts another identity) is
+    # still labelled as spoofing
+    spoof = [dict(caller=CALLER, callee=ALICE, t=100, asserted="+8613600000006")]
+    assert _batch(eng, spoof) == ["label"]
+    assert eng.decide(CALLER, ALICE, asserted="+8613600000006").action is Action.LABEL
+
+
+def test_batched_policy_with_own_policies_matches_deciding_each_call(
+    model: Any, world: Path
+) -> None:
+    """Own policies and protected numbers on a simulated day: the batched path (default-
+    policy callees batched, the others per call) equals the per-call path everywhere."""
+    t = pq.read_table(world / "s2" / "cdrs.parquet").slice(0, 20000)
+    reg = AllocationRegistry.from_csv(world / "s2" / "registry.csv")
+    cfg = ReplayConfig(engine=EngineConfig(batch_s=120.0), campaign_every_s=0)
+    plain = run_stream(t, StreamEngine(Scorer(model), allocated=reg, config=cfg.engine), cfg)
+    called = plain.calls.callee[plain.source > 0]
+    flagged = plain.calls.caller[plain.source == Source.MODEL]
+    strict = {c: SubscriberPolicy(c, Protection.STRICT) for c in np.unique(called)[::2].tolist()}
+    protected = set(np.unique(flagged)[::3].tolist())
+    kw: dict[str, Any] = dict(
+        allocated=reg, config=cfg.engine, policies=strict, protected=protected
+    )
+    fast = run_stream(t, StreamEngine(Scorer(model), **kw), cfg)
+    nobody = Registry.of([Registration("+99900000000", "nobody", "courier")])
+    slow = run_stream(t, StreamEngine(Scorer(model), registry=nobody, **kw), cfg)
+    assert (fast.action == slow.action).all() and (fast.source == slow.source).all()
+    # the own policies and the protection really changed decisions
+    assert (fast.action == ACTIONS.index(Action.SCREEN)).any()
+    assert (fast.action != plain.action).sum() > 10
+
+
+# --- 4. a reused slot does not inherit the evicted number's verdict -----------------------
+
+
+def test_a_new_number_does_not_inherit_an_evicted_numbers_verdict() -> None:
+    fraud, victim, newcomer = CALLER, "+8613900000009", "+8613500000001"
+    scorer = Stub()
+    eng = StreamEngine(scorer)  # type: ignore[arg-type]
+    eng.ingest(eng.encode(table([dict(caller=fraud, callee=victim, t=0, dur=20)])))
+    assert _batch(eng, [dict(caller=fraud, callee=victim, t=100)]) == ["reject"]
+    scorer.on = False
+    later = 9 * DAY  # both numbers idle for more than 7 days: evicted, slots freed
+    eng.ingest(eng.encode(table([dict(caller=ALICE, callee=BOB, t=later, dur=5)])))
+    assert eng.state.evicted == 2
+    # the newcomer is first seen as a callee, beside another new number with a larger key:
+    # the two take the freed slots 0 and 1 in key order
+    first = table([dict(caller="+8613700000001", callee=newcomer, t=later + 3600, dur=30)])
+    eng.ingest(eng.encode(first))
+    calls = eng.encode(table([dict(caller=newcomer, callee=BOB, t=later + 7200, dur=30)]))
+    assert int(eng.state.slot_of(calls.caller_key)[0]) == 0  # the fraudster's old slot
+    d = eng.decide_batch(calls, now=float(calls.ts[0]))
+    assert ACTIONS[d.action[0]] is Action.ALLOW and d.source[0] == Source.NONE
+    assert eng.decide(newcomer, BOB).action is Action.ALLOW
+
+
+# --- 7. empty input -----------------------------------------------------------------------
+
+
+def test_an_empty_replay_gives_an_empty_report() -> None:
+    cfg = ReplayConfig(campaign_every_s=0)
+    run = run_stream(table([]), StreamEngine(None), cfg)
+    assert run.stats["calls"] == 0 and run.stats["batches"] == 0
+    empty = np.zeros(0, dtype=object)
+    rep = report(run, empty, empty, cfg)
+    assert rep["summary"]["unwanted_calls"] == 0 and rep["summary"]["benign_calls"] == 0
+    assert rep["run"]["state"]["bytes_per_tracked_number"] is None
+
+
+def test_replay_cli_refuses_empty_cdrs_in_one_line(world: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    pq.write_table(pq.read_table(world / "s2" / "cdrs.parquet").slice(0, 0), empty / "x.parquet")
+    res = CliRunner().invoke(app, ["replay", "--cdrs", str(empty), "--model", str(world / "model")])
+    assert res.exit_code == 2, res.output
+    assert "error:" in res.output and "no calls" in res.output
+    assert not isinstance(res.exception, IndexError)
+
+
+# --- 10. the peak state size --------------------------------------------------------------
+
+
+def test_peak_state_is_at_least_the_final_state() -> None:
+    rows = [
+        dict(caller=f"+861380000000{i}", callee=f"+861390000000{i}", t=100.0 * i, dur=10)
+        for i in range(5)
+    ]
+    cfg = ReplayConfig(engine=EngineConfig(batch_s=1.0), campaign_every_s=0)
+    st = run_stream(table(rows), StreamEngine(None), cfg).stats["state"]
+    assert st["numbers"] == 8  # the last call's CDR is written after every decision
+    for k in ("numbers", "pairs", "routes"):
+        assert st["peak"][k] >= st[k] > 0
+
+
+def test_no_bytes_per_number_without_numbers() -> None:
+    assert StreamState().memory()["bytes_per_tracked_number"] is None
