@@ -186,6 +186,7 @@ def canonicalize(
     blank, bad = parse.split_blank(_arr(t["start_time"]), failed)
     flag(blank, Reason.MISSING_START_TIME, None)
     flag(bad, Reason.BAD_START_TIME, "start_time")
+    _explain_zones(t, bad & (reason == _CODES[Reason.BAD_START_TIME]), detail_col)
     out["start_time"] = start
 
     for col, missing_code, invalid_code in (
@@ -248,6 +249,18 @@ def canonicalize(
     return Canonical(
         table=canonical, quarantine=quarantine, nulled=nulled, kept_rows=kept_rows, keys=keys
     )
+
+
+def _explain_zones(t: pa.Table, rows: np.ndarray, detail_col: np.ndarray) -> None:
+    """A refused time-zone word (CST...) is named in the detail after the value."""
+    col = _arr(t["start_time"])
+    if not rows.any() or not pa.types.is_string(col.type):
+        return
+    idx = np.flatnonzero(rows)
+    why = parse.zone_problem(col.take(pa.array(idx))).to_pylist()
+    for i, w in zip(idx, why, strict=True):
+        if w is not None:
+            detail_col[i] = f"{detail_col[i]}: {w}"
 
 
 def _optional(

@@ -22,6 +22,11 @@ def _resolve(path: str | Path) -> tuple[str, bool]:
     if not p.is_dir():
         raise InputError(f"no CDRs at {p}: expected an ingest output folder or a Parquet file")
     if (p / "cdrs").is_dir():
+        if not any((p / "cdrs").rglob("*.parquet")):
+            raise InputError(
+                f"no CDRs in {p} yet: {p / 'cdrs'} holds no committed part (an ingest that "
+                "failed or is still running leaves only .inprogress files)"
+            )
         return str(p / "cdrs" / "**" / "*.parquet"), True
     if (p / "cdrs.parquet").is_file():
         return str(p / "cdrs.parquet"), False

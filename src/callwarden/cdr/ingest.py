@@ -257,12 +257,13 @@ def ingest(
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise InputError(f"unknown time zone {tz!r} (e.g. Asia/Shanghai, UTC)") from exc
     plan_for(region)
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, exclude=out)
     # Open every file first: a missing required column fails before anything is written.
     readers = [open_reader(f, mapping, encoding, batch_rows) for f in files]
     for r in readers:
-        if not r.empty:
+        if not r.empty and r.checkable:
             check_columns(r.columns, mapping, str(r.path))
+            _check_partition_column(r.columns, mapping, str(r.path))
     run = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -270,6 +271,21 @@ def ingest(
         raise InputError(f"cannot create output folder {out}: {exc}") from exc
     with _exclusive(out):
         return _run(readers, out, run, files, mapping, tz, region, progress, t0)
+
+
+def _check_partition_column(columns: list[str], mapping: Mapping | None, source: str) -> None:
+    """A pass-through column named like the partition (``day``) would be hidden when the
+    dataset is read back (the folder's ``day=`` wins): refused before anything is written."""
+    kept = [c for c in columns if mapping is None or c not in mapping.drop]
+    if mapping is not None:
+        kept = [mapping.rename.get(c, c) for c in kept]
+    if PARTITION_COLUMN in kept:
+        raise InputError(
+            f"{source}: column {PARTITION_COLUMN!r} cannot be stored: the dataset's "
+            f"{PARTITION_COLUMN} partition (the UTC date of start_time) would hide it when "
+            f"read back; rename it in the export, or drop it with a mapping "
+            f"(drop: [{PARTITION_COLUMN}], see docs/ingest.md)"
+        )
 
 
 @contextmanager

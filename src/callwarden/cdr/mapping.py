@@ -7,6 +7,8 @@ subscriber (the Sichuan ``voc`` layout). See ``docs/ingest.md`` for the format.
 
 from __future__ import annotations
 
+import codecs
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -73,63 +75,119 @@ class Mapping:
 def _str_tuple(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, str | int):
+    if isinstance(value, str | int) and not isinstance(value, bool):
         return (str(value),)
-    if isinstance(value, list):
+    if isinstance(value, list) and all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    ):
         return tuple(str(v) for v in value)
     raise ConfigError(f"{where} must be a value or a list of values")
 
 
-def _convert(column: str, spec: Any, where: str) -> Convert:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where}.convert.{column} must be a mapping")
-    unknown = set(spec) - {"multiply", "time_format", "epoch_unit", "values"}
+def _dict(value: Any, where: str) -> dict[Any, Any]:
+    """A YAML mapping (absent or empty: {}), else a ConfigError naming ``where``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a mapping (key: value), not {type(value).__name__}")
+    return value
+
+
+def _known(spec: dict[Any, Any], known: tuple[str, ...], where: str) -> None:
+    unknown = set(map(str, spec)) - set(known)
     if unknown:
-        raise ConfigError(f"{where}.convert.{column}: unknown keys {sorted(unknown)}")
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)} (known: {', '.join(known)})")
+
+
+def _opt_str(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where} must be a non-empty text, not {value!r}")
+    return value
+
+
+def _canonical(col: str, where: str) -> str:
+    if col not in CANONICAL_TYPES:
+        raise ConfigError(
+            f"{where}: {col!r} is not a canonical column ({', '.join(CANONICAL_TYPES)})"
+        )
+    return col
+
+
+def _convert(column: str, spec: Any, where: str) -> Convert:
+    here = f"{where}.convert.{column}"
+    spec = _dict(spec, here)
+    _known(spec, ("multiply", "time_format", "epoch_unit", "values"), here)
     unit = spec.get("epoch_unit")
     if unit is not None and unit not in ("s", "ms", "us"):
-        raise ConfigError(f"{where}.convert.{column}.epoch_unit must be s, ms or us")
-    values = spec.get("values") or {}
-    if not isinstance(values, dict):
-        raise ConfigError(f"{where}.convert.{column}.values must be a mapping")
+        raise ConfigError(f"{here}.epoch_unit must be s, ms or us")
+    values = _dict(spec.get("values"), f"{here}.values")
     multiply = spec.get("multiply")
+    if multiply is not None and (
+        isinstance(multiply, bool)
+        or not isinstance(multiply, int | float)
+        or not math.isfinite(multiply)
+    ):
+        raise ConfigError(f"{here}.multiply must be a number (e.g. 0.001), not {multiply!r}")
     return Convert(
         multiply=float(multiply) if multiply is not None else None,
-        time_format=spec.get("time_format"),
+        time_format=_opt_str(spec.get("time_format"), f"{here}.time_format"),
         epoch_unit=unit,
         values={str(k): str(v) for k, v in values.items()},
     )
 
 
+_TOP_KEYS = (
+    "name",
+    "description",
+    "rename",
+    "convert",
+    "constants",
+    "drop",
+    "swap",
+    "numbers",
+    "read",
+)
+_READ_KEYS = ("encoding", "delimiter", "header", "columns")
+_SWAP_KEYS = (
+    "column",
+    "subscriber",
+    "other",
+    "outgoing",
+    "incoming",
+    "subscriber_region",
+    "subscriber_imei",
+)
+
+
 def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
-    """Validate a parsed YAML document into a :class:`Mapping` (ConfigError on any mistake)."""
+    """Validate a parsed YAML document into a :class:`Mapping` (ConfigError on any mistake).
+
+    Rename targets, convert and constants keys must be canonical columns (other columns pass
+    through under their own names); two source columns cannot feed one target."""
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: expected a YAML mapping at the top level")
-    known = {
-        "name",
-        "description",
-        "rename",
-        "convert",
-        "constants",
-        "drop",
-        "swap",
-        "numbers",
-        "read",
+    _known(doc, _TOP_KEYS, where)
+    rename: dict[str, str] = {}
+    for src, dst in _dict(doc.get("rename"), f"{where}.rename").items():
+        dst = _canonical(str(dst), f"{where}.rename.{src}")
+        if dst in rename.values():
+            first = next(k for k, v in rename.items() if v == dst)
+            raise ConfigError(f"{where}.rename: {first!r} and {src!r} both become {dst!r}")
+        rename[str(src)] = dst
+    convert = {
+        _canonical(str(k), f"{where}.convert"): _convert(str(k), v, where)
+        for k, v in _dict(doc.get("convert"), f"{where}.convert").items()
     }
-    unknown = set(doc) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
-    rename = {str(k): str(v) for k, v in (doc.get("rename") or {}).items()}
-    convert = {str(k): _convert(str(k), v, where) for k, v in (doc.get("convert") or {}).items()}
-    constants = {str(k): str(v) for k, v in (doc.get("constants") or {}).items()}
-    for col in [*convert, *constants]:
-        if col not in CANONICAL_TYPES:
-            raise ConfigError(
-                f"{where}: {col!r} is not a canonical column ({', '.join(CANONICAL_TYPES)})"
-            )
+    constants = {
+        _canonical(str(k), f"{where}.constants"): str(v)
+        for k, v in _dict(doc.get("constants"), f"{where}.constants").items()
+    }
     swap = None
     if doc.get("swap") is not None:
-        s = doc["swap"]
+        s = _dict(doc["swap"], f"{where}.swap")
+        _known(s, _SWAP_KEYS, f"{where}.swap")
         missing = [
             k for k in ("column", "subscriber", "other", "outgoing", "incoming") if k not in s
         ]
@@ -141,13 +199,36 @@ def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
             other=str(s["other"]),
             outgoing=_str_tuple(s["outgoing"], f"{where}.swap.outgoing"),
             incoming=_str_tuple(s["incoming"], f"{where}.swap.incoming"),
-            subscriber_region=s.get("subscriber_region"),
-            subscriber_imei=s.get("subscriber_imei"),
+            subscriber_region=_opt_str(
+                s.get("subscriber_region"), f"{where}.swap.subscriber_region"
+            ),
+            subscriber_imei=_opt_str(s.get("subscriber_imei"), f"{where}.swap.subscriber_imei"),
         )
     numbers = str(doc.get("numbers", "e164"))
     if numbers not in NUMBER_MODES:
         raise ConfigError(f"{where}.numbers must be one of {', '.join(NUMBER_MODES)}")
-    read = doc.get("read") or {}
+    read = _dict(doc.get("read"), f"{where}.read")
+    _known(read, _READ_KEYS, f"{where}.read")
+    encoding = _opt_str(read.get("encoding"), f"{where}.read.encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise ConfigError(
+                f"{where}.read.encoding: unknown encoding {encoding!r} (utf-8, gb18030 or gbk)"
+            ) from exc
+    delimiter = _opt_str(read.get("delimiter"), f"{where}.read.delimiter")
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+        raise ConfigError(
+            f"{where}.read.delimiter must be one character (such as , | ; or a tab), "
+            f"not {delimiter!r}"
+        )
+    header = read.get("header", True)
+    if not isinstance(header, bool):
+        raise ConfigError(f"{where}.read.header must be true or false (unquoted), not {header!r}")
+    columns = _str_tuple(read.get("columns"), f"{where}.read.columns")
+    if not header and not columns:
+        raise ConfigError(f"{where}.read: header: false needs columns: [...]")
     return Mapping(
         name=str(doc.get("name", where)),
         rename=rename,
@@ -156,10 +237,10 @@ def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
         drop=_str_tuple(doc.get("drop"), f"{where}.drop"),
         swap=swap,
         numbers=numbers,
-        encoding=read.get("encoding"),
-        delimiter=read.get("delimiter"),
-        header=bool(read.get("header", True)),
-        columns=_str_tuple(read.get("columns"), f"{where}.read.columns"),
+        encoding=encoding,
+        delimiter=delimiter,
+        header=header,
+        columns=columns,
     )
 
 

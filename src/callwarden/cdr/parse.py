@@ -7,7 +7,9 @@ only); the caller decides whether that quarantines the row or nulls the field.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import zoneinfo
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +21,10 @@ _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
 _EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"  # epoch seconds, 1973..2286
 _EPOCH_ANY = r"^\s*\d+(?:\.\d*)?\s*$"  # when a mapping names the unit
 _OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+#: A local date-time with no zone at all (the per-value path reads these in ``tz``).
+_NAIVE = r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$"
+#: A trailing alphabetic zone: ``Z``, ``UTC``, an IANA name, or an abbreviation such as ``CST``.
+_ZONE_WORD = r"^.*\d\s*(?P<zone>[A-Za-z][A-Za-z_]*(?:/[A-Za-z0-9_+\-]+)*(?:[+-]\d\d?(?::?\d\d)?)?)$"
 _TRUE = ("1", "true", "t", "yes", "y", "answered")
 _FALSE = ("0", "false", "f", "no", "n", "")
 _US = pa.timestamp("us", tz="UTC")
@@ -92,10 +98,11 @@ def numbers(arr: pa.Array, conv: Convert | None = None) -> tuple[pa.Array, np.nd
             bad = ~mask(ok) & ~is_blank(s)
     if conv is not None and conv.multiply is not None:
         out = pc.multiply(out, conv.multiply)
-    nan = mask(pc.is_nan(out))
-    if nan.any():
-        out = pc.if_else(pa.array(nan), None, out)
-        bad |= nan
+    # NaN, inf and overflow (1e400, or a multiply) are no talk time or ring time.
+    nonfinite = mask(pc.invert(pc.is_finite(out)))  # (null stays null: not flagged)
+    if nonfinite.any():
+        out = pc.if_else(pa.array(nonfinite), None, out)
+        bad = bad | nonfinite
     return out, bad
 
 
@@ -114,14 +121,15 @@ def times(arr: pa.Array, tz: str, conv: Convert | None = None) -> tuple[pa.Array
     """UTC timestamps from ISO 8601 (offset or local to ``tz``), epoch seconds or a format."""
     arr = map_values(arr, conv)
     t = arr.type
+    if pa.types.is_timestamp(t) and t.unit == "ns":
+        # pandas / Spark write nanoseconds: the sub-microsecond digits are dropped (times in
+        # the readable years are positive, so truncation is the floor).
+        arr = pc.cast(arr, pa.timestamp("us", t.tz), safe=False)
+        t = arr.type
     if pa.types.is_timestamp(t):
-        out = (
-            arr if t.tz else pc.assume_timezone(arr, tz, ambiguous="earliest", nonexistent="latest")
-        )
+        out = arr if t.tz else _local(arr, tz)
     elif pa.types.is_date(t):
-        out = pc.assume_timezone(
-            pc.cast(arr, pa.timestamp("us")), tz, ambiguous="earliest", nonexistent="latest"
-        )
+        out = _local(pc.cast(arr, pa.timestamp("us")), tz)
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _epoch(pc.cast(arr, pa.float64()), conv)
     else:
@@ -151,10 +159,10 @@ def _epoch(values: pa.Array, conv: Convert | None) -> pa.Array:
 
 def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     if conv is not None and conv.time_format:
-        parsed = pc.strptime(s, conv.time_format, "us", error_is_null=True)
+        parsed = pc.strptime(pc.utf8_trim_whitespace(s), conv.time_format, "us", error_is_null=True)
         if "%z" in conv.time_format:
             return parsed
-        return pc.assume_timezone(parsed, tz, ambiguous="earliest", nonexistent="latest")
+        return _local(parsed, tz)
     sample = s.slice(0, 1000).drop_null()
     if len(sample) == 0 or pc.any(pc.match_substring_regex(sample, r"^\s|\s$")).as_py():
         s = pc.utf8_trim_whitespace(s)
@@ -175,10 +183,40 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     try:
         if with_offset:
             return pc.cast(s, _US)
-        naive = pc.cast(s, pa.timestamp("us"))
-        return pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="latest")
+        return _local(pc.cast(s, pa.timestamp("us")), tz)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return _mixed_times(s, tz, conv)
+
+
+def _local(naive: pa.Array, tz: str) -> pa.Array:
+    """Naive local times in ``tz`` as instants, by the one documented rule on every path: an
+    ambiguous time (clocks set back) is the earlier instant, one in the spring-forward gap the
+    first instant after the gap."""
+    return pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="latest")
+
+
+@functools.cache
+def _zone_names() -> pa.Array:
+    """Zone words accepted after a time: Z, UTC, GMT and IANA ``Area/Location`` names."""
+    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n)
+    return pa.array(["Z", "z", "UTC", "GMT", *names], pa.string())
+
+
+def zone_problem(values: pa.Array) -> pa.Array:
+    """For time texts: why a trailing zone word is refused (null where there is none or it
+    is accepted). Abbreviations are ambiguous (CST is China, US Central or Cuba)."""
+    s = pc.utf8_trim_whitespace(values)
+    zone = pc.struct_field(pc.extract_regex(s, _ZONE_WORD), "zone")
+    refused = pc.invert(pc.is_in(zone, value_set=_zone_names()))
+    msg = pc.binary_join_element_wise(
+        "time zone ",
+        zone,
+        " is not accepted, only a numeric offset (+08:00), Z, UTC or an IANA name"
+        " (Asia/Shanghai): abbreviations are ambiguous (CST is China, US Central or Cuba);"
+        " a mapping time_format can read such a column in --tz",
+        "",
+    )
+    return pc.if_else(pc.fill_null(refused, False), msg, pa.scalar(None, pa.string()))
 
 
 def _epoch_pattern(conv: Convert | None) -> str:
@@ -186,22 +224,31 @@ def _epoch_pattern(conv: Convert | None) -> str:
 
 
 def _mixed_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
-    """Value by value: epoch seconds, then DuckDB's lenient timestamp reader (null if neither)."""
+    """Value by value: epoch seconds; local date-times without a zone, read in ``tz`` by the
+    same rule as the fast path; the rest through DuckDB's lenient reader (offsets, Z, IANA
+    names); a zone abbreviation (CST, EST...) is refused (null, see ``zone_problem``)."""
     import duckdb
 
+    null = pa.scalar(None, pa.string())
     s = pc.utf8_trim_whitespace(s)
     epoch_ok = pc.fill_null(pc.match_substring_regex(s, _epoch_pattern(conv)), False)
     epoch = _epoch(pc.cast(pc.if_else(epoch_ok, s, "0"), pa.float64()), conv)
-    rest = pc.if_else(epoch_ok, pa.scalar(None, pa.string()), s)
+    rest = pc.if_else(epoch_ok, null, s)
+    naive_ok = pc.fill_null(pc.match_substring_regex(rest, _NAIVE), False)
+    zoned = pc.if_else(naive_ok, null, rest)
+    zoned = pc.if_else(pc.is_valid(zone_problem(zoned)), null, zoned)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = ?", [tz])
-        con.register("tbl", pa.table({"s": rest}))
-        parsed = con.sql("SELECT TRY_CAST(s AS TIMESTAMPTZ) AS t FROM tbl").to_arrow_table()["t"]
+        con.register("tbl", pa.table({"z": zoned, "n": pc.if_else(naive_ok, rest, null)}))
+        got = con.sql(
+            "SELECT TRY_CAST(z AS TIMESTAMPTZ) AS z, TRY_CAST(n AS TIMESTAMP) AS n FROM tbl"
+        ).to_arrow_table()
     finally:
         con.close()
-    parsed = pc.cast(parsed.combine_chunks(), _US)
-    return pc.if_else(epoch_ok, epoch, parsed)
+    with_zone = pc.cast(got["z"].combine_chunks(), _US)
+    local = pc.cast(_local(pc.cast(got["n"].combine_chunks(), pa.timestamp("us")), tz), _US)
+    return pc.if_else(epoch_ok, epoch, pc.if_else(naive_ok, local, with_zone))
 
 
 def opaque_ids(arr: pa.Array) -> pa.Array:

@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import re
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,6 +28,7 @@ from callwarden.errors import InputError
 
 from .canonical import REASON_COLUMN, Reason
 from .mapping import Mapping
+from .parse import mask
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -46,14 +49,20 @@ def kind_of(path: Path) -> str | None:
     return None
 
 
-def expand_inputs(inputs: list[Path]) -> list[Path]:
-    """Files named, and every readable file under folders named (sorted), in order."""
+def expand_inputs(inputs: list[Path], exclude: Path | None = None) -> list[Path]:
+    """Files named, and every readable file under folders named (sorted), in order; files
+    under ``exclude`` (the output folder, when it lies inside an input folder) are skipped."""
     files: list[Path] = []
+    skip = exclude.resolve() if exclude is not None else None
+
+    def wanted(f: Path) -> bool:
+        if not f.is_file() or not kind_of(f) or f.name.startswith("."):
+            return False
+        return skip is None or not f.resolve().is_relative_to(skip)
+
     for p in inputs:
         if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*") if f.is_file() and kind_of(f) and not f.name.startswith(".")
-            )
+            found = sorted(f for f in p.rglob("*") if wanted(f))
             if not found:
                 raise InputError(f"folder {p} holds no CSV, Parquet or JSON-lines file")
             files.extend(found)
@@ -99,6 +108,7 @@ class Reader:
     malformed: list[Malformed] = field(default_factory=list)
     blank_lines: int = 0
     empty: bool = False
+    checkable: bool = True  # whether ``columns`` can be checked (False: no row was read)
 
     def jobs(self) -> Iterator[Job]:
         """The file's batches as jobs, in order; cheap to produce, decoded when called."""
@@ -166,7 +176,8 @@ class CsvReader(Reader):
 
         with pa.input_stream(str(self.path), compression="detect") as f:
             head = f.read(_SNIFF_BYTES)
-        if not head.strip():
+        whole = len(head) < _SNIFF_BYTES  # the sample is the whole file
+        if not head.removeprefix(codecs.BOM_UTF8).strip():
             self.empty = True
             return
         m = self.mapping
@@ -177,14 +188,20 @@ class CsvReader(Reader):
                 f"{self.path}: encoding {self.enc} is not supported (utf-8, gb18030/gbk)"
             )
         text = head.removeprefix(codecs.BOM_UTF8).decode(self.enc, errors="replace")
+        first = text.partition("\n")[0].removesuffix("\r")
         lines = text.splitlines()
-        first = lines[0] if lines else ""
         self.suspect = _has_malformed(lines, self.delimiter_hint(m, first))
         # One Arrow block per batch: no concatenation copy when a batch is handed on.
         per_row = max(16, len(head) // max(1, len(lines)))
         self.block_size = int(min(256 << 20, max(1 << 20, per_row * self.batch_rows * 1.05)))
         self.delimiter = (m.delimiter if m and m.delimiter else None) or _sniff_delimiter(first)
         self.header = m.header if m else True
+        # A header and nothing else (an hour without calls; often no final newline): no rows,
+        # but its columns are still checked. Arrow cannot skip a header that has no line end.
+        self.no_rows = self.header and whole and not text.partition("\n")[2].strip()
+        # A delimiter that can be the trail byte of a GB18030 character (|: 東 is 96 7C) must
+        # be found in decoded text: such files are transcoded to UTF-8 as they are read.
+        self.transcode = self.enc == "gb18030" and ord(self.delimiter) >= 0x40
         if self.header:
             names = next(csv.reader([first], delimiter=self.delimiter))
             self.columns = _dedupe([c.strip() for c in names])
@@ -200,12 +217,25 @@ class CsvReader(Reader):
     def delimiter_hint(m: Mapping | None, first: str) -> str:
         return (m.delimiter if m and m.delimiter else None) or _sniff_delimiter(first)
 
+    def _source(self, transcode: bool) -> tuple[pa.NativeFile, _Transcoder | None]:
+        """The file's bytes, or (``transcode``) its text re-encoded as UTF-8, undecodable
+        bytes marked (``_MARK``) so that their rows are quarantined as ``bad_encoding``."""
+        raw = pa.input_stream(str(self.path), compression="detect")
+        if not transcode:
+            return raw, None
+        tr = _Transcoder("utf-8-sig" if self.enc == "utf-8" else self.enc)
+        return pa.TransformInputStream(raw, tr), tr
+
     def _stream(
-        self, use_threads: bool, handler: object, include: list[str] | None = None
+        self,
+        source: pa.NativeFile,
+        use_threads: bool,
+        handler: object,
+        include: list[str] | None = None,
     ) -> pa.RecordBatchReader:
         pcsv = self._pcsv
         return pcsv.open_csv(
-            pa.input_stream(str(self.path), compression="detect"),
+            source,
             read_options=pcsv.ReadOptions(
                 use_threads=use_threads,
                 block_size=self.block_size,
@@ -224,42 +254,61 @@ class CsvReader(Reader):
         )
 
     def jobs(self) -> Iterator[Job]:
-        if self.empty:
+        self.malformed = []
+        if self.empty or self.no_rows:
             return
         first_line = 2 if self.header else 1
         self._first_line = first_line
-        self.malformed = []
         threaded_bad: list[str] = []
 
         def numbered(row: object) -> str:
-            self.malformed.append(Malformed(row.number, row.text))  # type: ignore[attr-defined]
+            text: str = row.text  # type: ignore[attr-defined]
+            self.malformed.append(Malformed(row.number, _unmark(text) or ""))  # type: ignore[attr-defined]
             return "skip"
 
         def unnumbered(row: object) -> str:
             threaded_bad.append(row.text)  # type: ignore[attr-defined]
             return "skip"
 
+        _quiet_row_text_errors(numbered, unnumbered)
         # Arrow's threaded reader cannot number bad rows: a file whose first MiB already has
         # some is read on one thread (numbered as it goes), others threaded, rescanned if needed.
         threaded = not self.suspect
-        pending: list[pa.RecordBatch] = []
-        pending_rows = 0
-        seen = 0
-        try:
-            for rb in self._stream(threaded, unnumbered if threaded else numbered):
-                pending.append(rb)
-                pending_rows += rb.num_rows
-                if pending_rows >= self.batch_rows:
-                    yield partial(self._batch, pending, seen)
+        transcode = self.transcode
+        seen = 0  # valid rows handed out as batches
+        while True:
+            pending: list[pa.RecordBatch] = []
+            pending_rows, skip = 0, seen
+            try:
+                source, tr = self._source(transcode)
+                for rb in self._stream(source, threaded, unnumbered if threaded else numbered):
+                    if skip:  # a second pass: rows already handed out are not read again
+                        if rb.num_rows <= skip:
+                            skip -= rb.num_rows
+                            continue
+                        rb, skip = rb.slice(skip), 0
+                    pending.append(rb)
+                    pending_rows += rb.num_rows
+                    if pending_rows >= self.batch_rows:
+                        yield partial(self._batch, pending, seen, tr)
+                        seen += pending_rows
+                        pending, pending_rows = [], 0
+                if pending:
+                    yield partial(self._batch, pending, seen, tr)
                     seen += pending_rows
-                    pending, pending_rows = [], 0
-            if pending:
-                yield partial(self._batch, pending, seen)
-            if threaded_bad:
-                for _ in self._stream(False, numbered, include=[self.columns[0]]):
-                    pass
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{self.path}: cannot be read as CSV: {exc}") from exc
+                if threaded_bad:
+                    source, _ = self._source(transcode)
+                    for _ in self._stream(source, False, numbered, include=[self.columns[0]]):
+                        pass
+                break
+            except (pa.ArrowInvalid, OSError) as exc:
+                if transcode or not isinstance(exc, pa.ArrowInvalid):
+                    raise InputError(f"{self.path}: cannot be read as CSV: {exc}") from exc
+                # Arrow hands a malformed row to the handler as UTF-8 text, and cannot when
+                # its bytes are not: read again as transcoded text (one thread, numbered),
+                # after the rows already handed out.
+                transcode, threaded = True, False
+                self.malformed, threaded_bad[:] = [], []
         self._bad_lines = np.array(sorted(m.line or 0 for m in self.malformed), np.int64)
 
     def fix_lines(self, lines: np.ndarray) -> np.ndarray:
@@ -271,7 +320,7 @@ class CsvReader(Reader):
         before = bad - self._first_line - np.arange(len(bad))
         return lines + np.searchsorted(before, k, side="right")
 
-    def _batch(self, pending: list[pa.RecordBatch], seen: int) -> RawBatch:
+    def _batch(self, pending: list[pa.RecordBatch], seen: int, tr: _Transcoder | None) -> RawBatch:
         table = pa.Table.from_batches(pending).combine_chunks()
         n = table.num_rows
         lines = np.arange(seen, seen + n, dtype=np.int64) + self._first_line
@@ -280,7 +329,7 @@ class CsvReader(Reader):
         for name in table.column_names:
             arr, bad = _decode(
                 table[name].chunk(0) if table[name].num_chunks else pa.array([], pa.binary()),
-                self.enc,
+                self.enc if tr is None else "marked" if tr.marked else "utf-8",
             )
             cols[name] = arr
             bad_enc |= bad
@@ -330,8 +379,18 @@ def _nonempty(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _decode(arr: pa.Array, enc: str) -> tuple[pa.Array, np.ndarray]:
-    """Binary field values -> text; values that do not decode become null (flagged)."""
+    """Binary field values -> text, and the mask of values that do not decode: those are
+    kept as text with the bytes escaped (``\\xd6``) for the quarantine file. ``marked``:
+    UTF-8 from a transcoded stream whose undecodable bytes are ``_MARK`` characters."""
     n = len(arr)
+    if enc == "marked":
+        s = arr.cast(pa.string())
+        bad = mask(pc.match_substring_regex(s, _MARK_RE))
+        if not bad.any():
+            return s, bad
+        enc_arr = pc.dictionary_encode(s)
+        dic = pa.array([_unmark(v) for v in enc_arr.dictionary.to_pylist()], pa.string())
+        return pc.take(dic, enc_arr.indices), bad
     if enc in ("utf-8", "ascii"):
         try:
             return arr.cast(pa.string()), np.zeros(n, bool)
@@ -346,15 +405,17 @@ def _decode(arr: pa.Array, enc: str) -> tuple[pa.Array, np.ndarray]:
             pass
     enc_arr = pc.dictionary_encode(arr)
     decoded: list[str | None] = []
+    failed: list[bool] = []
     for v in enc_arr.dictionary.to_pylist():
         try:
             decoded.append(v.decode(enc) if v is not None else None)
+            failed.append(False)
         except UnicodeDecodeError:
-            decoded.append(None)
-    dic = pa.array(decoded, pa.string())
-    out = pc.take(dic, enc_arr.indices)
-    bad = ~np.asarray(pc.fill_null(pc.is_valid(out), False).to_numpy(zero_copy_only=False), bool)
-    return out, bad & np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), bool)
+            decoded.append(v.decode(enc, errors="backslashreplace"))
+            failed.append(True)
+    out = pc.take(pa.array(decoded, pa.string()), enc_arr.indices)
+    bad = pc.take(pa.array(failed, pa.bool_()), enc_arr.indices)
+    return out, mask(bad)
 
 
 def _has_malformed(lines: list[str], delimiter: str) -> bool:
@@ -385,6 +446,66 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
+#: Undecodable bytes in transcoded text: byte b becomes U+100000 + b (plane 16 private use,
+#: never in a CDR), so the row is found and the byte shown again (``_unmark``).
+_MARK_BASE = 0x100000
+_MARK_RE = "[\\x{100000}-\\x{1000ff}]"
+_MARK_PY = re.compile("[\U00100000-\U001000ff]")
+_marks = threading.local()
+
+
+def _mark_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _marks.count = getattr(_marks, "count", 0) + 1
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(_MARK_BASE + b) for b in bad), exc.end
+
+
+codecs.register_error("callwarden.mark", _mark_bytes)
+
+
+def _unmark(text: str | None) -> str | None:
+    """Marked undecodable bytes back as ``\\xNN`` escapes."""
+    if text is None or not _MARK_PY.search(text):
+        return text
+    return _MARK_PY.sub(lambda m: f"\\x{ord(m.group()) - _MARK_BASE:02x}", text)
+
+
+class _Transcoder:
+    """A stream transform: bytes in ``enc`` -> UTF-8, undecodable bytes marked."""
+
+    def __init__(self, enc: str) -> None:
+        self._decoder = codecs.getincrementaldecoder(enc)(errors="callwarden.mark")
+        self.marked = False  # whether any byte did not decode (then batches are checked)
+
+    def __call__(self, buf: pa.Buffer) -> bytes:
+        before = getattr(_marks, "count", 0)
+        text = self._decoder.decode(bytes(buf), final=len(buf) == 0)
+        if getattr(_marks, "count", 0) != before:
+            self.marked = True
+        return text.encode("utf-8")
+
+
+def _quiet_row_text_errors(*handlers: object) -> None:
+    """Arrow reports a malformed row whose bytes are not UTF-8 by printing a decoding
+    traceback before it fails the read; the read is then retried as transcoded text, so
+    those reports (for ``handlers`` only) are not printed."""
+    for h in handlers:
+        h._callwarden_quiet = True  # type: ignore[attr-defined]
+    hook = sys.unraisablehook
+    if getattr(hook, "_callwarden_quiet", False):
+        return
+
+    def quiet(u: sys.UnraisableHookArgs) -> None:
+        if getattr(u.object, "_callwarden_quiet", False) and u.exc_type is UnicodeDecodeError:
+            return
+        hook(u)
+
+    quiet._callwarden_quiet = True  # type: ignore[attr-defined]
+    sys.unraisablehook = quiet
+
+
 # --- Parquet and JSON lines -------------------------------------------------------------------
 
 
@@ -412,15 +533,28 @@ class JsonLinesReader(Reader):
     """JSON lines, one object a line; parsed in Python (the slow format: ~0.3M rows/s)."""
 
     def open(self) -> None:
-        enc = self.encoding or (self.mapping.encoding if self.mapping else None) or "utf-8"
+        enc = self.encoding or (self.mapping.encoding if self.mapping else None)
         self._rows: list[dict[str, object]] = []
         self._lines: list[int] = []
         self._raw: list[str] = []
         keys: dict[str, None] = {}
         with pa.input_stream(str(self.path), compression="detect") as f:
             data = f.read()
-        text = data.decode(_normal_encoding(enc), errors="replace").removeprefix("\ufeff")
-        for i, line in enumerate(text.splitlines(), start=1):
+        # The encoding is detected as for CSV; a line whose bytes do not decode is
+        # quarantined (bad_encoding), the rest of the file is read.
+        self.enc = _normal_encoding(enc) if enc else detect_encoding(data[:_SNIFF_BYTES])
+        data = data.removeprefix(codecs.BOM_UTF8)
+        # Lines end at \n only: U+2028, U+0085... are legal inside JSON strings.
+        chunks = data.split(b"\n")
+        if chunks and not chunks[-1]:
+            chunks.pop()  # (nothing after the final newline)
+        for i, raw_line in enumerate(chunks, start=1):
+            try:
+                line = raw_line.decode(self.enc).removesuffix("\r")
+            except UnicodeDecodeError:
+                text = raw_line.decode(self.enc, errors="backslashreplace").removesuffix("\r")
+                self.malformed.append(Malformed(i, text, Reason.BAD_ENCODING.value))
+                continue
             if not line.strip():
                 self.blank_lines += 1
                 continue
@@ -437,7 +571,9 @@ class JsonLinesReader(Reader):
             self._lines.append(i)
             self._raw.append(line)
         self.columns = list(keys)
-        self.empty = not self._rows
+        # A file of unreadable lines only is not empty: its lines are quarantined.
+        self.empty = not self._rows and not self.malformed
+        self.checkable = bool(self._rows)
 
     def jobs(self) -> Iterator[Job]:
         for lo in range(0, len(self._rows), self.batch_rows):
