@@ -9,6 +9,8 @@ number of subscribers; ``minimum`` keeps small test runs populated.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -251,9 +253,44 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     return scen
 
 
+#: Parameters that are probabilities or shares (each value in [0, 1]).
+_PROBABILITIES = {"answer", "busy", "reject", "callback", "rotate_after_reject", "mixed_benign"}
+#: Parameters that count calls or numbers per something: at least 1.
+_AT_LEAST_ONE = {
+    "rotate_every",
+    "calls_per_number",
+    "calls_per_x_number",
+    "seats",
+    "sims_per_seat",
+    "lists_per_op",
+    "ingress_per_op",
+}
+
+
+def _is_probability(name: str) -> bool:
+    return (
+        name in _PROBABILITIES
+        or name.endswith("_share")
+        or name.startswith("callback_")
+        or name == "block_fill"
+    )
+
+
 def _validate(s: Scenario) -> None:
     if s.subscribers < 1000:
         raise ConfigError("scenario subscribers must be at least 1000")
+    try:
+        dt.date.fromisoformat(s.start_date)
+    except ValueError as exc:
+        raise ConfigError(
+            f"scenario start_date must be a date YYYY-MM-DD, got {s.start_date!r} ({exc})"
+        ) from exc
+    if not -12 <= s.utc_offset_hours <= 14:
+        raise ConfigError(
+            f"scenario utc_offset_hours must be between -12 and 14, got {s.utc_offset_hours}"
+        )
+    if s.transcript_sample < 0:
+        raise ConfigError("scenario transcript_sample must be 0 or more")
     if s.ai_robocall.pacing not in {"burst", "human"}:
         raise ConfigError("ai_robocall.pacing must be 'burst' or 'human'")
     shares = s.subscriber.operator_share
@@ -264,14 +301,50 @@ def _validate(s: Scenario) -> None:
         if not dataclasses.is_dataclass(params):
             continue
         for f in dataclasses.fields(params):
-            v = getattr(params, f.name)
-            if (
-                isinstance(v, tuple)
-                and len(v) == 2
-                and all(isinstance(x, float) for x in v)
-                and v[0] > v[1]
-            ):
-                raise ConfigError(f"scenario range {sub.name}.{f.name} has low > high")
+            _check_value(f"{sub.name}.{f.name}", f.name, getattr(params, f.name))
+        _check_outcomes(sub.name, params)
+    sub_p = s.subscriber
+    if sub_p.local_share + sub_p.remote_share > 1:
+        raise ConfigError("scenario subscriber.local_share + remote_share must be at most 1")
+
+
+def _check_value(where: str, name: str, v: Any) -> None:
+    values = v if isinstance(v, tuple) else (v,)
+    numbers = [x for x in values if isinstance(x, int | float) and not isinstance(x, bool)]
+    if not numbers:
+        return
+    if not all(math.isfinite(x) for x in numbers):
+        raise ConfigError(f"scenario {where} must be finite, got {v!r}")
+    if (
+        isinstance(v, tuple)
+        and len(v) == 2
+        and all(isinstance(x, float) for x in v)
+        and v[0] > v[1]
+    ):
+        raise ConfigError(f"scenario range {where} has low > high")
+    if _is_probability(name) and not all(0 <= x <= 1 for x in numbers):
+        raise ConfigError(f"scenario {where} is a probability: each value in [0, 1], got {v!r}")
+    if name in _AT_LEAST_ONE and min(numbers) < 1:
+        raise ConfigError(f"scenario {where} must be at least 1, got {v!r}")
+    if min(numbers) < 0:
+        raise ConfigError(f"scenario {where} must not be negative, got {v!r}")
+
+
+def _check_outcomes(population: str, params: Any) -> None:
+    """A call is answered, rejected or busy with probabilities that add up to at most 1."""
+    parts = [n for n in ("answer", "reject", "busy") if hasattr(params, n)]
+    if len(parts) < 2:
+        return
+    top = {
+        n: max(getattr(params, n)) if isinstance(getattr(params, n), tuple) else getattr(params, n)
+        for n in parts
+    }
+    if sum(top.values()) > 1 + 1e-9:
+        terms = " + ".join(f"{n} {top[n]:g}" for n in parts)
+        raise ConfigError(
+            f"scenario {population}: {terms} exceeds 1 (a call is answered, rejected or busy"
+            " at most once; ranges count their high end)"
+        )
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
