@@ -217,3 +217,73 @@ def test_peak_state_is_at_least_the_final_state() -> None:
 
 def test_no_bytes_per_number_without_numbers() -> None:
     assert StreamState().memory()["bytes_per_tracked_number"] is None
+
+
+# --- 2. screened calls are reported apart, not as stopped ---------------------------------
+
+
+def test_screened_calls_are_not_counted_as_stopped() -> None:
+    """Under strict protection a suspected spoof is screened: its share is reported apart,
+    and 'stopped' stays rejected + labelled, as the report defines it."""
+    spoofed = [
+        dict(caller=CALLER, callee=f"+861390000000{i}", t=10 * i, dur=20, asserted=ALICE)
+        for i in range(4)
+    ]
+    fine = [dict(caller=BOB, callee=f"+861390000001{i}", t=10 * i + 5, dur=20) for i in range(4)]
+    strict = SubscriberPolicy(subscriber="", protection=Protection.STRICT)
+    cfg = ReplayConfig(campaign_every_s=0)
+    run = run_stream(table(spoofed + fine), StreamEngine(None, policy=strict), cfg)
+    assert sorted(ACTIONS[a].value for a in run.action) == ["allow"] * 4 + ["screen"] * 4
+    truth = np.array(["harassment"] * 4 + ["benign"] * 4, dtype=object)[run.order]
+    rep = report(run, truth, np.full(8, "", dtype=object), cfg)
+    s = rep["summary"]
+    assert s["unwanted_screened_share"] == 1.0 and s["benign_screened_share"] == 0.0
+    assert (
+        s["unwanted_stopped_share"] == s["unwanted_rejected_share"] + s["unwanted_labelled_share"]
+    )
+    assert s["unwanted_stopped_share"] == 0.0
+    assert rep["by_label"]["harassment"]["screened"] == 1.0
+    assert rep["by_label"]["harassment"]["stopped"] == 0.0
+
+
+# --- 3. the complaint baseline keys on the caller as written ------------------------------
+
+
+def test_complaint_baseline_counts_each_unparseable_caller_apart() -> None:
+    from callwarden.evaluate.replay import BaselineConfig, baseline_blocked
+    from callwarden.stream.calls import Interner, calls_from_arrow
+
+    rows = [
+        dict(caller="13800000001", callee=f"+861390000000{i}", t=60 * i, dur=30) for i in range(3)
+    ]
+    for i, other in enumerate(("0755-12345678", "a1b2c3d4e5", "+86 138 0000 0002", "13800000001")):
+        rows.append(dict(caller=other, callee=f"+86139000000{10 + i}", t=DAY + 10 * i, dur=30))
+    calls = calls_from_arrow(table(rows), Interner())
+    assert (calls.caller_key < 0).all()
+    truth = np.array(["harassment"] * 3 + ["benign"] * 4, dtype=object)
+    cfg = BaselineConfig(report_probability=1.0, benign_report_probability=0.0)
+    blocked = baseline_blocked(calls, truth, cfg)
+    # three other callers, never reported, ring; the reported one is blocked
+    assert blocked.tolist() == [False] * 6 + [True]
+
+
+def test_replay_warns_when_most_callers_are_not_e164(world: Path, tmp_path: Path) -> None:
+    rows = [
+        dict(caller=f"opaque-{i % 7}", callee=f"opaque-callee-{i}", t=30.0 * i, dur=20)
+        for i in range(40)
+    ]
+    cdrs = tmp_path / "opaque"
+    cdrs.mkdir()
+    pq.write_table(table(rows), cdrs / "cdrs.parquet")
+    args = [
+        "replay",
+        "--cdrs",
+        str(cdrs),
+        "--model",
+        str(world / "model"),
+        "--campaign-every-s",
+        "0",
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "40 of 40 calls (100%) have a caller that is not an E.164 number" in res.output

@@ -176,6 +176,7 @@ def register(app: typer.Typer) -> None:
         run = run_stream(
             table, engine, cfg, campaign_builder=builder if campaign_every_s > 0 else None
         )
+        _warn_opaque_callers(run)
         label, category, population = _truth(table.take(run.order), lab, call_truth)
         rep = report(run, label, category, cfg, population)
         if parity_day:
@@ -198,6 +199,24 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"report -> {out}")
 
 
+def _warn_opaque_callers(run: Any) -> None:
+    """Warn when most calls come from callers that are not E.164: the stream keeps no state
+    (so no model verdict) for them, and its figures then say little."""
+    import numpy as np
+
+    from callwarden.cli._detect_io import warn
+
+    n, opaque = run.stats["calls"], run.stats["calls_without_e164_caller"]
+    if n and opaque * 2 > n:
+        example = run.calls.caller[int(np.argmax(run.calls.caller_key < 0))]
+        warn(
+            f"{opaque:,} of {n:,} calls ({opaque / n:.0%}) have a caller that is not an E.164 "
+            f"number (e.g. {example!r}): the stream tracks no state for those callers, so no "
+            "model verdict stops their calls (only the hard signals and the campaign gate "
+            "can); normalise the numbers to E.164 when the CDRs are ingested"
+        )
+
+
 def _print(rep: dict[str, Any]) -> None:
     s, r = rep["summary"], rep["run"]
     typer.echo(
@@ -210,6 +229,11 @@ def _print(rep: dict[str, Any]) -> None:
         f"(rejected {s['unwanted_rejected_share']:.2%}, labelled {s['unwanted_labelled_share']:.2%}) "
         f"of {s['unwanted_calls']:,}; complaint blocklist: {s['baseline_unwanted_stopped_share']:.2%}"
     )
+    if s["unwanted_screened_share"] or s["benign_screened_share"]:
+        typer.echo(
+            f"screened (strict protection; not counted as stopped): unwanted "
+            f"{s['unwanted_screened_share']:.2%}, benign {s['benign_screened_share']:.4%}"
+        )
     typer.echo(
         f"benign calls rejected: {s['benign_rejected_share']:.4%}, labelled: {s['benign_labelled_share']:.4%} "
         f"of {s['benign_calls']:,}; complaint blocklist blocked {s['baseline_benign_blocked_share']:.4%}"

@@ -181,6 +181,9 @@ def run_stream(
     scorer = engine.scorer
     stats = {
         "calls": n,
+        # callers that are not E.164 (opaque or national ids): the state keys numbers by their
+        # E.164 digits, so these callers get no state and no model verdict
+        "calls_without_e164_caller": int(np.count_nonzero(calls.caller_key < 0)),
         "batches": int(len(starts)),
         "batch_s": config.engine.batch_s,
         "mean_calls_per_batch": n / max(len(starts), 1),
@@ -199,14 +202,23 @@ def run_stream(
 
 
 def baseline_blocked(calls: Calls, truth: np.ndarray, cfg: BaselineConfig) -> np.ndarray:
-    """Per call: was its displayed number on the complaint blocklist when it rang?"""
+    """Per call: was its displayed number on the complaint blocklist when it rang?
+
+    Numbers are keyed by the caller as written (dictionary-encoded), so callers that are not
+    E.164 (no ``caller_key``) are counted apart, each its own; a call without a caller
+    number is never blocked."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pa.array(calls.caller, pa.string()))
+    key = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     rng = np.random.default_rng(cfg.seed)
     answered = calls.ans == 1
     bad = np.isin(truth, UNWANTED)
     p = np.where(bad, cfg.report_probability, cfg.benign_report_probability)
     reported = answered & (rng.random(len(calls)) < p)
     delay = rng.lognormal(np.log(cfg.delay_median_s), cfg.delay_sigma, len(calls))
-    r_key = calls.caller_key[reported]
+    reported &= key >= 0
+    r_key = key[reported]
     r_time = (calls.end_ts + delay)[reported]
     o = np.lexsort((r_time, r_key))
     r_key, r_time = r_key[o], r_time[o]
@@ -214,9 +226,9 @@ def baseline_blocked(calls: Calls, truth: np.ndarray, cfg: BaselineConfig) -> np
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(r_key)), 0))
     rank = np.arange(len(r_key)) - group_start
     kth = rank == cfg.reports_to_block - 1
-    blocked_from = dict(zip(r_key[kth].tolist(), r_time[kth].tolist(), strict=True))
-    when = np.array([blocked_from.get(k, np.inf) for k in calls.caller_key.tolist()])
-    return calls.ts >= when
+    when = np.full(len(enc.dictionary) + 1, np.inf)  # the last cell: no caller
+    when[r_key[kth]] = r_time[kth]
+    return calls.ts >= when[key]
 
 
 def _shares(df: Any, by: str | list[str], stopped: str) -> dict[str, Any]:
@@ -225,6 +237,7 @@ def _shares(df: Any, by: str | list[str], stopped: str) -> dict[str, Any]:
         calls=("rejected", "size"),
         rejected=("rejected", "mean"),
         labelled=("labelled", "mean"),
+        screened=("screened", "mean"),
         stopped=(stopped, "mean"),
         baseline_stopped=("baseline", "mean"),
     )
@@ -245,7 +258,11 @@ def report(
     tz_hours: int = 8,
 ) -> dict[str, Any]:
     """The replay report: stopped shares of unwanted calls, benign rejections and labels,
-    per class, per source and per hour, beside the complaint-blocklist baseline."""
+    per class, per source and per hour, beside the complaint-blocklist baseline.
+
+    *Stopped* is rejected or labelled, before ringing. Screened calls (strict protection:
+    the challenge-response screener answers first) are reported apart, as ``screened``
+    shares, and are not counted as stopped."""
     import pandas as pd
 
     act = np.array([a.value for a in ACTIONS], dtype=object)[run.action]
@@ -260,7 +277,8 @@ def report(
             "hour": hour,
             "rejected": act == "reject",
             "labelled": act == "label",
-            "stopped": np.isin(act, ("reject", "label", "screen")),
+            "screened": act == "screen",
+            "stopped": np.isin(act, ("reject", "label")),
             "baseline": base,
             "source": np.array([s.name.lower() for s in Source], dtype=object)[run.source],
         }
@@ -276,8 +294,10 @@ def report(
         "unwanted_stopped_share": float(df.loc[bad, "stopped"].mean()) if n_bad else 0.0,
         "unwanted_rejected_share": float(df.loc[bad, "rejected"].mean()) if n_bad else 0.0,
         "unwanted_labelled_share": float(df.loc[bad, "labelled"].mean()) if n_bad else 0.0,
+        "unwanted_screened_share": float(df.loc[bad, "screened"].mean()) if n_bad else 0.0,
         "benign_rejected_share": float(df.loc[benign, "rejected"].mean()) if n_ok else 0.0,
         "benign_labelled_share": float(df.loc[benign, "labelled"].mean()) if n_ok else 0.0,
+        "benign_screened_share": float(df.loc[benign, "screened"].mean()) if n_ok else 0.0,
         "baseline_unwanted_stopped_share": float(df.loc[bad, "baseline"].mean()) if n_bad else 0.0,
         "baseline_benign_blocked_share": float(df.loc[benign, "baseline"].mean()) if n_ok else 0.0,
     }
