@@ -356,3 +356,33 @@ def test_load_cdrs_with_only_uncommitted_parts_is_an_input_error(tmp_path: Path)
     (day / ".part-x-0000.parquet.inprogress").write_bytes(b"PAR1")
     with pytest.raises(InputError, match="no CDRs in"):
         load_cdrs(tmp_path / "out")
+
+
+# --- quoted line breaks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_rows", [1_000_000, 2])
+def test_lines_after_quoted_line_breaks_are_physical_lines(tmp_path: Path, batch_rows: int) -> None:
+    f = tmp_path / "a.csv"
+    f.write_bytes(
+        f"{H},note\n".encode()
+        + b'2026-11-02 10:00:01,13800138001,13900139000,30,"multi\nline"\n'  # lines 2-3
+        + b"2026-11-02 10:00:02,13800138002,13900139000\n"  # 4 malformed
+        + b"garbage,13800138003,13900139000,5,x\n"  # 5
+        + b'2026-11-02 10:00:04,13800138004,13900139000,7,"a\r\nb\nc"\n'  # 6-8
+        + b"2026-11-02 10:00:05,13800138005,13900139000,-1,x\n"  # 9
+        + b'2026-11-02 10:00:06,13800138006,13900139000,"x\ny"\n'  # 10-11 malformed
+        + b"later,13800138007,13900139000,5,x\n"  # 12
+    )
+    s = ingest([f], tmp_path / "out", batch_rows=batch_rows)
+    got = [(q["line"], q["reason"]) for q in _quarantine(tmp_path / "out")]
+    assert got == [
+        ("4", "malformed_row"),
+        ("5", "bad_start_time"),
+        ("9", "negative_duration"),
+        ("10", "malformed_row"),
+        ("12", "bad_start_time"),
+    ]
+    assert s.rows_kept == 2
+    notes = sorted(load_cdrs(tmp_path / "out")["note"].to_pylist())
+    assert notes == ["a\r\nb\nc", "multi\nline"]

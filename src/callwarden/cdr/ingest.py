@@ -387,7 +387,7 @@ def _ingest_file(
     writers.flush()
     summary.rows_read += len(reader.malformed)
     summary.blank_lines += reader.blank_lines
-    lines = [np.array([m.line or 0 for m in reader.malformed], np.int64)]
+    lines = [reader.malformed_lines()]
     reasons = [m.reason for m in reader.malformed]
     details = [""] * len(reader.malformed)
     raws = [m.text for m in reader.malformed]

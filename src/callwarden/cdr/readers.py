@@ -129,6 +129,10 @@ class Reader:
         """Final line numbers for rows whose provisional ones were handed out (CSV overrides)."""
         return lines
 
+    def malformed_lines(self) -> np.ndarray:
+        """The source line of each ``malformed`` row (after the batches are all done)."""
+        return np.array([m.line or 0 for m in self.malformed], np.int64)
+
 
 def open_reader(
     path: Path, mapping: Mapping | None, encoding: str | None, batch_rows: int
@@ -191,6 +195,9 @@ class CsvReader(Reader):
         first = text.partition("\n")[0].removesuffix("\r")
         lines = text.splitlines()
         self.suspect = _has_malformed(lines, self.delimiter_hint(m, first))
+        # Quoted fields may hold line breaks: a record then spans several lines, and the
+        # line numbers after it are counted from the fields (only for files that quote).
+        self.quoted = '"' in text.partition("\n")[2]
         # One Arrow block per batch: no concatenation copy when a batch is handed on.
         per_row = max(16, len(head) // max(1, len(lines)))
         self.block_size = int(min(256 << 20, max(1 << 20, per_row * self.batch_rows * 1.05)))
@@ -255,6 +262,8 @@ class CsvReader(Reader):
 
     def jobs(self) -> Iterator[Job]:
         self.malformed = []
+        self._multiline: list[tuple[np.ndarray, np.ndarray]] = []
+        self._shifts: tuple[np.ndarray, np.ndarray] | None = None
         if self.empty or self.no_rows:
             return
         first_line = 2 if self.header else 1
@@ -311,14 +320,41 @@ class CsvReader(Reader):
                 self.malformed, threaded_bad[:] = [], []
         self._bad_lines = np.array(sorted(m.line or 0 for m in self.malformed), np.int64)
 
-    def fix_lines(self, lines: np.ndarray) -> np.ndarray:
+    def _records(self, lines: np.ndarray) -> np.ndarray:
+        """Provisional lines of valid rows -> their record numbers among all records."""
         bad = getattr(self, "_bad_lines", None)
         if bad is None or len(bad) == 0:
             return lines
-        # Valid record k sits at line first + k + (malformed lines before it).
+        # Valid record k sits at record first + k + (malformed records before it).
         k = lines - self._first_line
         before = bad - self._first_line - np.arange(len(bad))
         return lines + np.searchsorted(before, k, side="right")
+
+    def _line_shift(self, records: np.ndarray) -> np.ndarray:
+        """Line breaks inside the quoted fields of the records before each one."""
+        if self._shifts is None:
+            starts = [self._records(prov) for prov, _ in self._multiline]
+            extras = [extra for _, extra in self._multiline]
+            ml = [(m.line or 0, m.text.count("\n")) for m in self.malformed if "\n" in m.text]
+            if ml:
+                starts.append(np.array([r for r, _ in ml], np.int64))
+                extras.append(np.array([e for _, e in ml], np.int64))
+            at = np.concatenate(starts) if starts else np.empty(0, np.int64)
+            order = np.argsort(at, kind="stable")
+            more = np.concatenate(extras)[order] if extras else np.empty(0, np.int64)
+            self._shifts = (at[order], np.concatenate([[0], np.cumsum(more)]))
+        at, cum = self._shifts
+        if len(at) == 0:
+            return np.zeros(len(records), np.int64)
+        return cum[np.searchsorted(at, records, side="left")]
+
+    def fix_lines(self, lines: np.ndarray) -> np.ndarray:
+        rec = self._records(lines)
+        return rec + self._line_shift(rec) if self.quoted else rec
+
+    def malformed_lines(self) -> np.ndarray:
+        rec = super().malformed_lines()
+        return rec + self._line_shift(rec) if self.quoted else rec
 
     def _batch(self, pending: list[pa.RecordBatch], seen: int, tr: _Transcoder | None) -> RawBatch:
         table = pa.Table.from_batches(pending).combine_chunks()
@@ -333,6 +369,15 @@ class CsvReader(Reader):
             )
             cols[name] = arr
             bad_enc |= bad
+        if self.quoted:  # records whose quoted fields hold line breaks (numbering, fix_lines)
+            breaks = np.zeros(n, np.int64)
+            for arr in cols.values():
+                breaks += pc.fill_null(pc.count_substring(arr, "\n"), 0).to_numpy(
+                    zero_copy_only=False
+                )
+            if breaks.any():
+                at = np.flatnonzero(breaks)
+                self._multiline.append((lines[at], breaks[at]))
         out = pa.table(cols)
         # A blank line is no call: drop it (counted) rather than quarantine it.
         blank = ~_nonempty(out[out.column_names[0]])
