@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from callwarden.cli.main import app
@@ -287,3 +288,73 @@ def test_replay_warns_when_most_callers_are_not_e164(world: Path, tmp_path: Path
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "40 of 40 calls (100%) have a caller that is not an E.164 number" in res.output
+
+
+# --- 5. replay --labels: numbers normalised, labels checked as train checks them ----------
+
+
+def _labelled_replay(world: Path, tmp_path: Path, rows: list[str]) -> Any:
+    """Replay the world's day without its call truth, with a labels file of ``rows``."""
+    cdrs = tmp_path / "cdrs"
+    cdrs.mkdir()
+    (cdrs / "cdrs.parquet").symlink_to(world / "s2" / "cdrs.parquet")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join(["number,label,category", *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    args = ["replay", "--cdrs", str(cdrs), "--model", str(world / "model"), "--labels",
+            str(labels), "--batch-s", "600", "--campaign-every-s", "0", "--out", str(out)]  # fmt: skip
+    return CliRunner().invoke(app, args), out
+
+
+def test_replay_labels_in_national_form_and_any_case(world: Path, tmp_path: Path) -> None:
+    import csv
+    import json
+
+    with open(world / "s2" / "labels.csv", encoding="utf-8") as f:
+        bad = [r for r in csv.DictReader(f) if r["label"] in ("harassment", "fraud")]
+    assert bad
+    rows = [f"{r['number'].removeprefix('+86')},{r['label'].capitalize()}," for r in bad]
+    res, out = _labelled_replay(world, tmp_path, [*rows, "+8613000000000,fraud,"])
+    assert res.exit_code == 0, res.output
+    assert "1 of" in res.output and "match no number" in res.output  # the row no one placed
+    callers = pq.read_table(world / "s2" / "cdrs.parquet", columns=["caller"])["caller"]
+    expected = sum(c in {r["number"] for r in bad} for c in callers.to_pylist())
+    s = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert s["unwanted_calls"] == expected > 0
+    assert s["unwanted_stopped_share"] > 0.5
+
+
+def test_replay_refuses_unknown_labels(world: Path, tmp_path: Path) -> None:
+    res, _ = _labelled_replay(world, tmp_path, ["+8613800138000,Spam,"])
+    assert res.exit_code == 2
+    assert "unknown label(s) ['spam']" in res.output and "replayed" not in res.output
+
+
+# --- 6. replay refuses a model the stream cannot feed -------------------------------------
+
+
+def test_replay_refuses_a_feature_table_model(world: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(world / "model", model)
+    manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
+    manifest["kind"] = "table"
+    (model / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    res = CliRunner().invoke(app, ["replay", "--cdrs", str(world / "s2"), "--model", str(model)])
+    assert res.exit_code == 2
+    assert "trained on table input" in res.output and "replayed" not in res.output
+
+
+def test_the_stream_refuses_features_it_does_not_compute(model: Any) -> None:
+    import dataclasses
+
+    from callwarden.errors import ModelError
+    from callwarden.features.definitions import FEATURE_NAMES
+    from callwarden.stream.features import check_stream_features
+
+    check_stream_features(FEATURE_NAMES)
+    table_model = dataclasses.replace(model, feature_names=("tenure_months", "arpu"))
+    with pytest.raises(ModelError, match="2 of its 2 features"):
+        Scorer(table_model)

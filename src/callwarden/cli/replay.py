@@ -10,24 +10,44 @@ import typer
 
 
 def _read_labels(labels: Path) -> Any:
-    """labels.csv (number,label[,category]) as an Arrow table, checked before the replay."""
+    """labels.csv (number,label[,category]) as an Arrow table of text, checked before the
+    replay as ``train`` checks it: the columns, and every label one of benign, harassment,
+    fraud in any case (an empty label is benign)."""
     import pyarrow as pa
-    import pyarrow.csv as pcsv
+    import pyarrow.compute as pc
 
+    from callwarden.cli._detect_io import read_csv_strings
+    from callwarden.detect.dataset import CDR_CLASSES, label_codes
     from callwarden.errors import InputError
 
-    if not labels.is_file():
-        raise InputError(f"labels file {labels} does not exist")
-    try:
-        lab = pcsv.read_csv(
-            labels, convert_options=pcsv.ConvertOptions(column_types={"number": pa.string()})
-        )
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"labels file {labels} cannot be read as CSV: {exc}") from exc
+    lab = read_csv_strings(labels, "labels")
     for col in ("number", "label"):
         if col not in lab.column_names:
             raise InputError(f"labels file {labels} lacks the '{col}' column")
-    return lab
+    # label_codes names unknown labels; the labels are kept lower-cased, blanks as benign
+    blank = pc.equal(pc.utf8_trim_whitespace(lab["label"]), "")
+    label = pc.utf8_lower(pc.if_else(blank, pa.scalar(None, pa.string()), lab["label"]))
+    label_codes(label, CDR_CLASSES)
+    return lab.set_column(lab.column_names.index("label"), "label", pc.fill_null(label, "benign"))
+
+
+def _match_labels(table: Any, lab: Any) -> Any:
+    """``lab`` with each row's number keyed as the CDRs' callers spell it
+    (``detect.dataset.match_labels``: national and E.164 forms are one number); warns about
+    rows that match no caller or do not parse, and refuses labels of which none matches."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.cli._detect_io import warn
+    from callwarden.detect.dataset import match_labels
+
+    callers = pc.unique(table["caller"]).drop_null().to_pylist()
+    found = match_labels(callers, lab["number"])
+    found.check("the CDRs' callers")
+    for line in found.notes():
+        warn(line)
+    keys = pa.array(found.keys, pa.string())
+    return lab.set_column(lab.column_names.index("number"), "number", keys)
 
 
 TRUTH_COLUMNS = ("call_id", "label", "population")
@@ -130,10 +150,11 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._paths import output_file
         from callwarden.detect.io import load_model
-        from callwarden.errors import InputError
+        from callwarden.errors import InputError, ModelError
         from callwarden.evaluate.replay import ReplayConfig, report, run_stream
         from callwarden.numbers import AllocationRegistry
         from callwarden.stream import EngineConfig, Scorer, StreamEngine
+        from callwarden.stream.features import check_stream_features
 
         if out is not None:
             output_file(out)
@@ -147,10 +168,18 @@ def register(app: typer.Typer) -> None:
             truth = cdrs / "call_truth.parquet"
         lab = _read_labels(labels) if labels is not None else None
         call_truth = _read_truth(truth) if truth is not None else None
-        trained, _ = load_model(model)
+        trained, manifest = load_model(model)
+        if manifest.get("kind") != "cdr":  # as scan refuses it
+            raise ModelError(
+                f"model {model} was trained on {manifest.get('kind')} input; replay computes "
+                "features from CDRs and needs a model trained with 'callwarden train --cdrs'"
+            )
+        check_stream_features(trained.feature_names, f"model {model}")
         table = load_cdrs(cdrs)
         if table.num_rows == 0:
             raise InputError(f"{cdrs} holds no calls: nothing to replay")
+        if lab is not None:
+            lab = _match_labels(table, lab)
         if call_truth is not None and "call_id" not in table.column_names:
             raise InputError("--truth needs a call_id column in the CDRs")
         from callwarden.detect.compiled import compile_model, worth_compiling

@@ -9,6 +9,8 @@ day are the day so far. What is approximated, and by how much, is in ``docs/stre
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from callwarden.features.definitions import FEATURE_NAMES
@@ -58,6 +60,27 @@ def _quantiles(hist: np.ndarray, edges: np.ndarray, qs: tuple[float, ...]) -> li
         geo = lo * np.power(hi / np.where(lo > 0, lo, 1.0), frac)
     value = np.where(total[:, None] > 0, np.where(lo > 0, geo, lo + frac * (hi - lo)), np.nan)
     return [value[:, j] for j in range(len(qs))]
+
+
+@cache
+def stream_feature_names() -> frozenset[str]:
+    """The names ``compute`` gives (asked of an empty state: built from the code itself)."""
+    st = S.StreamState(S.StateConfig(initial_numbers=1))
+    return frozenset(compute(st, np.zeros(0, np.int64)))
+
+
+def check_stream_features(names: tuple[str, ...] | list[str], what: str = "the model") -> None:
+    """A ``ModelError`` when ``names`` holds features the stream does not compute: a model
+    trained on a carrier's feature table would be scored on rows of NaN."""
+    from callwarden.errors import ModelError
+
+    missing = [n for n in names if n not in stream_feature_names()]
+    if missing:
+        raise ModelError(
+            f"{what} uses {len(missing):,} of its {len(names):,} features that the stream does "
+            f"not compute (e.g. {missing[0]!r}); the stream needs a model trained on CDRs "
+            "('callwarden train --cdrs')"
+        )
 
 
 def feature_matrix(

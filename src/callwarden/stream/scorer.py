@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from callwarden.detect.model import TrainedModel, class_proba
+from callwarden.stream.features import check_stream_features
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Scorer:
         self.threshold = float(model.threshold.value)
         self.classes = tuple(model.classes)
         self.feature_names = tuple(model.feature_names)
+        check_stream_features(self.feature_names)  # a feature-table model would score NaN rows
         self.rows_scored = 0
         self.rows_confirmed = 0
         self._threads = int(model.config.num_threads)
