@@ -358,3 +358,50 @@ def test_the_stream_refuses_features_it_does_not_compute(model: Any) -> None:
     table_model = dataclasses.replace(model, feature_names=("tenure_months", "arpu"))
     with pytest.raises(ModelError, match="2 of its 2 features"):
         Scorer(table_model)
+
+
+# --- 9. handsets are forgotten with their last record -------------------------------------
+
+
+def _with_imei(rows: list[dict[str, Any]], imeis: list[str]) -> pa.Table:
+    return table(rows).append_column("imei", pa.array(imeis, pa.string()))
+
+
+def test_handsets_stay_bounded_over_a_month() -> None:
+    """500 new numbers on 500 new handsets a day: the handsets held follow the 7-day window
+    (they grew by 500 a day, in an interner and in the per-handset arrays)."""
+    eng = StreamEngine(None)
+    for day in range(30):
+        rows = [
+            dict(caller=f"+86138{day * 500 + i:08d}", callee=f"+86139{i:08d}", t=day * DAY + 10 * i)
+            for i in range(500)
+        ]
+        eng.ingest(eng.encode(_with_imei(rows, [f"86{day:04d}{i:09d}" for i in range(500)])))
+    assert len(eng.state.imei_n7) <= 8192  # the per-handset arrays
+    m = eng.state.memory()
+    assert m["imeis"] == m["handsets"] <= 8 * 500  # counted in memory()
+
+
+def test_a_freed_handset_row_is_not_read_as_the_next_handset() -> None:
+    eng = StreamEngine(None)
+    shared = [dict(caller=f"+8613800000{i:03d}", callee=BOB, t=i) for i in range(3)]
+    eng.ingest(eng.encode(_with_imei(shared, ["861234567890123"] * 3)))
+    st = eng.state
+    x = int(st.slot_of(np.array([8613800000000]))[0])
+    row = int(st.handset[x])
+    assert st.imei_n7[row] == 3
+    # 8 days on, x is still called (so tracked), a new handset calls: the old one is gone
+    later = [dict(caller=ALICE, callee="+8613800000000", t=8 * DAY)]
+    eng.ingest(eng.encode(_with_imei(later, ["35999999999999"])))
+    x = int(st.slot_of(np.array([8613800000000]))[0])
+    assert x >= 0 and st.handset[x] == -1
+    assert (
+        len(st.imeis) == 1 and st.imei_n7[st.handset[st.slot_of(np.array([8613900000001]))[0]]] == 1
+    )
+
+
+def test_imei_keys_are_intrinsic() -> None:
+    from callwarden.stream.calls import HASHED_IMEI, imei_keys
+
+    k = imei_keys(pa.array(["861234567890123", "A-1", "", None, "A-1"], pa.string()))
+    assert k[0] == 861234567890123 and k[1] == k[4] >= HASHED_IMEI and k[2] == k[3] == -1

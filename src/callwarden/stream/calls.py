@@ -1,7 +1,9 @@
 """Canonical CDRs as NumPy columns for the engine (one conversion per table, vectorised).
 
 The engine works on integer keys: a number's key is its E.164 digits as an int64 (the same
-key the batch feature SQL groups on); an ingress is a small int from an :class:`Interner`.
+key the batch feature SQL groups on); an ingress is a small int from an :class:`Interner`; a
+handset's key is its IMEI's digits as an int64 (:func:`imei_keys`), which the state maps to
+rows of a bounded table that forgets handsets no record refers to any more.
 Per-call columns follow ``callwarden.features.definitions.CALL_COLUMNS``.
 """
 
@@ -46,6 +48,31 @@ def number_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
 
 
+#: Keys of IMEIs that are not 1-18 digits (hashed) have this bit set: never a digits key.
+HASHED_IMEI = 1 << 62
+
+
+def imei_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """int64 key per IMEI string, -1 for null or empty: its digits (IMEI and IMEISV are 15
+    and 16), else a 62-bit hash of the text with bit 62 set (pandas' fixed-key SipHash, the
+    same in every process). Intrinsic keys, not interned codes: an interner grew by every
+    handset ever seen, while the state forgets handsets idle for the window."""
+    import pandas as pd
+
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    enc = pc.dictionary_encode(arr.cast(pa.string()))
+    uniq = enc.dictionary
+    digits = pc.fill_null(pc.match_substring_regex(uniq, r"^\d{1,18}$"), False)
+    keys = np.array(pc.cast(pc.if_else(digits, uniq, "-1"), pa.int64()), np.int64)  # writable
+    other = np.flatnonzero(~digits.to_numpy(zero_copy_only=False))
+    if len(other):
+        text = np.asarray(uniq.take(pa.array(other)).to_pylist(), dtype=object)
+        h = pd.util.hash_array(text).astype(np.int64) & (HASHED_IMEI - 1)
+        keys[other] = np.where(text == "", -1, h | HASHED_IMEI)
+    keys = np.append(keys, -1)  # the last cell: null
+    return keys[enc.indices.fill_null(len(uniq)).to_numpy(zero_copy_only=False)]
+
+
 def _col(table: pa.Table, name: str, typ: pa.DataType) -> pa.ChunkedArray:
     if name in table.column_names:
         return table[name].cast(typ)
@@ -74,7 +101,7 @@ class Calls:
     dead: np.ndarray  # int8 cause 1
     rejected: np.ndarray  # int8 cause 21
     region_mismatch: np.ndarray  # int8: served outside the displayed number's home province
-    imei: np.ndarray  # int64 handset code (Interner of IMEI strings), -1 unknown
+    imei: np.ndarray  # int64 handset key (:func:`imei_keys`), -1 unknown
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -128,7 +155,9 @@ def region_mismatch(caller: pa.ChunkedArray, region: pa.ChunkedArray) -> np.ndar
 def calls_from_arrow(
     table: pa.Table, ingresses: Interner, handsets: Interner | None = None
 ) -> Calls:
-    """Encode a canonical CDR table (any row order) into :class:`Calls`."""
+    """Encode a canonical CDR table (any row order) into :class:`Calls`.
+
+    ``handsets`` is accepted for callers written when IMEIs were interned, and not used."""
     caller = _col(table, "caller", pa.string())
     callee = _col(table, "callee", pa.string())
     asserted = _col(table, "asserted_caller", pa.string())
@@ -161,5 +190,5 @@ def calls_from_arrow(
         dead=(cause == 1).astype(np.int8),
         rejected=(cause == 21).astype(np.int8),
         region_mismatch=region_mismatch(caller, _col(table, "caller_region", pa.string())),
-        imei=(handsets or Interner()).encode(_col(table, "imei", pa.string())).astype(np.int64),
+        imei=imei_keys(_col(table, "imei", pa.string())),
     )

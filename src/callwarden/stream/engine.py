@@ -132,7 +132,6 @@ class StreamEngine:
         self.classes = scorer.classes if scorer else ("benign", "harassment", "fraud")
         self.state = StreamState(self.config.state)
         self.ingresses = Interner()
-        self.handsets = Interner()  # IMEI strings -> codes (SIM-box sharing)
         cap = 1024
         self.v_label = np.full(cap, -1, np.int8)
         self.v_score = np.zeros(cap, np.float64)  # float64: scores crowd just below 1
@@ -145,7 +144,7 @@ class StreamEngine:
     def encode(self, table: object) -> Calls:
         from callwarden.stream.calls import calls_from_arrow
 
-        calls = calls_from_arrow(table, self.ingresses, self.handsets)  # type: ignore[arg-type]
+        calls = calls_from_arrow(table, self.ingresses)  # type: ignore[arg-type]
         self.state.set_ingress_names(self.ingresses.names)
         return calls
 

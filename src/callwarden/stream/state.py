@@ -83,14 +83,15 @@ class StreamState:
         self.r_last = np.zeros(0)
         self.r_day = np.zeros(0, np.int32)
         self.r_n = np.zeros(0, np.float32)
-        self.handsets = KeyTable()  # (handset, number) records: SIM-box sharing
+        self.handsets = KeyTable()  # (handset row, number) records: SIM-box sharing
+        self.imeis = KeyTable()  # IMEI key -> handset row; a row no record uses is freed
         self.h_key = np.zeros(0, np.int64)
         self.h_last = np.zeros(0)
         self.h_day = np.zeros(0, np.int32)
         self.imei_n7 = np.zeros(1024, np.float32)  # numbers seen on the handset (7 d)
         self.imei_n1 = np.zeros(1024, np.float32)  # ... on its latest day
         self.imei_day = np.full(1024, -1, np.int32)
-        self.handset = np.full(cap, -1, np.int64)  # the number's latest handset
+        self.handset = np.full(cap, -1, np.int64)  # the number's latest handset (row)
         self.ingress = DayRing(INGRESS_WIDTH, 64)
         self.ingress_rank = np.zeros(64, np.int64)  # name order: ties of the main ingress
         self.i_hid = np.full((64, HOUR_CELLS), -1, np.int64)  # clock hours per ingress
@@ -402,12 +403,17 @@ class StreamState:
         g = c.imei >= 0
         if not g.any():
             return
-        a, day, imei, ts = a[g], day[g], c.imei[g], c.ts[g]
-        top = int(imei.max()) + 1
-        if top > len(self.imei_n7):
-            n = max(top, 2 * len(self.imei_n7))
-            self.imei_n7, self.imei_n1 = grow(self.imei_n7, n), grow(self.imei_n1, n)
-            self.imei_day = grow(self.imei_day, n, -1)
+        a, day, ts = a[g], day[g], c.ts[g]
+        uk, inv = np.unique(c.imei[g], return_inverse=True)
+        rows = self.imeis.lookup(uk)
+        new = rows < 0
+        if new.any():
+            rows[new] = self.imeis.insert(uk[new])
+            n = self.imeis.size
+            if n > len(self.imei_n7):
+                self.imei_n7, self.imei_n1 = grow(self.imei_n7, n), grow(self.imei_n1, n)
+                self.imei_day = grow(self.imei_day, n, -1)
+        imei = rows[inv.reshape(-1)]
         keys = imei * (1 << 32) + a
         uk, last = np.unique(keys[::-1], return_index=True)
         last = len(keys) - 1 - last
@@ -497,6 +503,7 @@ class StreamState:
             self.handsets.delete(k[i], i)
             np.add.at(self.imei_n7, k[i] >> 32, np.float32(-1.0))
             self.h_day[i] = -1
+            self._free_imeis(np.unique(k[i] >> 32))
         n = self.routes.size
         if n:
             used = self.r_day[:n] >= 0
@@ -505,6 +512,21 @@ class StreamState:
             i = np.flatnonzero(drop)
             self.routes.delete(k[i], i)
             self.r_day[i] = -1
+
+    def _free_imeis(self, rows: np.ndarray) -> None:
+        """Forget the handsets among ``rows`` that no (handset, number) record refers to any
+        more: their rows go back to the free list, and numbers whose latest handset was one
+        of them have none (a reused row is another handset)."""
+        rows = rows[self.imei_n7[rows] < 0.5]
+        if not len(rows):
+            return
+        self.imeis.delete(self.imeis.keys[rows], rows)
+        self.imei_n7[rows] = 0.0
+        self.imei_n1[rows] = 0.0
+        self.imei_day[rows] = -1
+        n = self.slots.size
+        held = np.flatnonzero(np.isin(self.handset[:n], rows))
+        self.handset[held] = -1
 
     def memory(self) -> dict[str, float | None]:
         """Bytes held, and per tracked number (arrays at capacity plus hash-table entries)."""
@@ -522,8 +544,11 @@ class StreamState:
         pair_bytes = pairs * (self.pairs.nbytes_per_key() + 8 * 3 + 4 + 1)
         route_bytes = routes * (self.routes.nbytes_per_key() + 8 * 2 + 4 + 4)
         handsets = len(self.handsets)
+        imeis = len(self.imeis)
         handset_bytes = (
-            handsets * (self.handsets.nbytes_per_key() + 8 * 2 + 4) + self.imei_n7.nbytes * 3
+            handsets * (self.handsets.nbytes_per_key() + 8 * 2 + 4)
+            + imeis * self.imeis.nbytes_per_key()
+            + self.imei_n7.nbytes * 3
         )
         number_bytes = numbers * (per_slot + dict_entry)
         total = number_bytes + pair_bytes + route_bytes + handset_bytes + self.seq.nbytes()
@@ -532,6 +557,7 @@ class StreamState:
             "pairs": pairs,
             "routes": routes,
             "handsets": handsets,
+            "imeis": imeis,
             "day_callees": len(self.seq),
             "bytes_per_number_slot": per_slot + dict_entry,
             "bytes_total": total,
