@@ -405,3 +405,35 @@ def test_imei_keys_are_intrinsic() -> None:
 
     k = imei_keys(pa.array(["861234567890123", "A-1", "", None, "A-1"], pa.string()))
     assert k[0] == 861234567890123 and k[1] == k[4] >= HASHED_IMEI and k[2] == k[3] == -1
+
+
+# --- 8. no sub-second look-ahead ----------------------------------------------------------
+
+
+def test_a_cdr_released_after_a_calls_set_up_is_not_folded_in_before_it() -> None:
+    """Call 1 is set up at 9.9 s and released at 10.3 s; call 2 is set up at 10.2 s. With
+    both floored to whole seconds, call 1's CDR (9 + 0.4) counted as written before call 2's
+    decision (at 10)."""
+    rows = [
+        dict(caller=CALLER, callee=ALICE, t=9.9, ring=0.4, dur=0, answered=False, cause=21),
+        dict(caller=CALLER, callee=BOB, t=10.2),
+    ]
+    seen: list[tuple[float, float, int]] = []
+
+    class Spy(StreamEngine):
+        written = -np.inf
+
+        def ingest(self, cdrs: Any, unallocated: Any = None) -> None:
+            self.written = max(self.written, float(cdrs.end_ts.max()))
+            super().ingest(cdrs, unallocated)
+
+        def decide_batch(self, calls: Any, now: float, unallocated: Any = None) -> Any:
+            seen.append((now, self.written, len(self.state)))
+            return super().decide_batch(calls, now, unallocated)
+
+    cfg = ReplayConfig(engine=EngineConfig(batch_s=1.0), campaign_every_s=0)
+    run_stream(table(rows), Spy(None, config=cfg.engine), cfg)
+    t0 = T0.timestamp()
+    assert [round(now - t0, 6) for now, _, _ in seen] == [9.9, 10.2]
+    assert all(written < now for now, written, _ in seen)
+    assert seen[1][2] == 0  # call 1's CDR is not in the state when call 2 is decided

@@ -42,7 +42,7 @@ class Recording(StreamEngine):
         super().ingest(cdrs, unallocated)
 
     def decide_batch(self, calls: Calls, now: float, unallocated: np.ndarray | None = None) -> Any:
-        assert self.written_until < now <= float(calls.ts.min())
+        assert self.written_until < now <= float(calls.start.min())
         # the state holds no call that starts at or after the batch
         assert self.state.now < now
         return super().decide_batch(calls, now, unallocated)

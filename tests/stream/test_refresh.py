@@ -30,7 +30,7 @@ class Audit(StreamEngine):
         super().ingest(cdrs, unallocated)
 
     def decide_batch(self, calls: Calls, now: float, unallocated: np.ndarray | None = None) -> Any:
-        self.log.append((self.newest, now, float(calls.ts.min()), float(calls.ts.max())))
+        self.log.append((self.newest, now, float(calls.start.min()), float(calls.start.max())))
         return super().decide_batch(calls, now, unallocated)
 
 

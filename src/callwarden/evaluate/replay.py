@@ -107,14 +107,15 @@ def run_stream(
     cdrs = calls.take(arrival)
     cdr_unalloc = unalloc[arrival] if unalloc is not None else None
     end_sorted = cdrs.end_ts
-    starts = _batches(calls.ts, config.engine.batch_s, config.engine.max_batch_calls)
+    # decision times are exact set-up times (``start``), as CDRs' written times are
+    starts = _batches(calls.start, config.engine.batch_s, config.engine.max_batch_calls)
     ends = np.append(starts[1:], len(calls)) if len(starts) else starts
     n = len(calls)
     action = np.zeros(n, np.int8)
     source = np.zeros(n, np.int8)
     score = np.full(n, np.nan)
     ptr = 0
-    next_campaign = calls.ts[0] + config.campaign_every_s if n else 0.0
+    next_campaign = calls.start[0] + config.campaign_every_s if n else 0.0
     t_campaign = 0.0
     campaign_builds = 0
     st = engine.state
@@ -127,7 +128,7 @@ def run_stream(
     gc.freeze()
     try:
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            t0 = float(calls.ts[s])
+            t0 = float(calls.start[s])
             k = int(np.searchsorted(end_sorted, t0, "left"))  # CDRs written strictly before t0
             if k > ptr:
                 # Pending CDRs are folded in before any call whose caller they involve (its own
@@ -156,7 +157,7 @@ def run_stream(
             if campaign_builder is not None and config.campaign_every_s > 0 and t0 >= next_campaign:
                 tc = time.perf_counter()
                 written = np.sort(arrival[:ptr])
-                recent = written[calls.ts[written] >= t0 - config.campaign_lookback_s]
+                recent = written[calls.start[written] >= t0 - config.campaign_lookback_s]
                 if len(recent):
                     result = campaign_builder(table.take(recent))
                     engine.campaigns.load(result)  # type: ignore[union-attr]
@@ -228,7 +229,7 @@ def baseline_blocked(calls: Calls, truth: np.ndarray, cfg: BaselineConfig) -> np
     kth = rank == cfg.reports_to_block - 1
     when = np.full(len(enc.dictionary) + 1, np.inf)  # the last cell: no caller
     when[r_key[kth]] = r_time[kth]
-    return calls.ts >= when[key]
+    return calls.start >= when[key]
 
 
 def _shares(df: Any, by: str | list[str], stopped: str) -> dict[str, Any]:

@@ -93,9 +93,11 @@ class Calls:
     mismatch: np.ndarray  # int8: asserted identity present and different (set-up data)
     attest_a: np.ndarray  # int8
     attest_c: np.ndarray  # int8
-    ts: np.ndarray  # float64 set-up time, s since 1970 UTC
+    ts: np.ndarray  # float64 set-up time in whole seconds since 1970 UTC (the batch's EPOCH_S)
+    start: np.ndarray  # float64 exact set-up time: when the call is decided
     # outcome (known only once the CDR is written, at ``end_ts``)
-    end_ts: np.ndarray  # float64
+    end_ts: np.ndarray  # float64 exact release time, start + ring + duration: CDR written
+    end_sec: np.ndarray  # float64 ts + ring + duration: the batch features' end (overlaps)
     ans: np.ndarray  # int8
     talk: np.ndarray  # float64, duration of answered calls
     dead: np.ndarray  # int8 cause 1
@@ -162,7 +164,11 @@ def calls_from_arrow(
     callee = _col(table, "callee", pa.string())
     asserted = _col(table, "asserted_caller", pa.string())
     ts_us = pc.cast(_col(table, "start_time", pa.timestamp("us", tz="UTC")), pa.int64())
-    ts = np.floor(ts_us.to_numpy().astype(np.float64) / 1e6)  # whole seconds, as batch EPOCH_S
+    start = ts_us.to_numpy().astype(np.float64) / 1e6
+    # Counters use whole seconds, as the batch's EPOCH_S; when a call is set up and when its
+    # CDR is written use the exact times (a CDR written after a call's set-up, in the same
+    # second, counted as written before it when both were floored)
+    ts = np.floor(start)
     dur = pc.fill_null(_col(table, "duration_s", pa.float64()), 0.0).to_numpy()
     ring = pc.fill_null(_col(table, "ring_s", pa.float64()), 0.0).to_numpy()
     positive = pc.greater(pc.fill_null(_col(table, "duration_s", pa.float64()), 0.0), 0.0)
@@ -184,7 +190,9 @@ def calls_from_arrow(
         attest_a=pc.fill_null(pc.equal(att, "A"), False).to_numpy().astype(np.int8),
         attest_c=pc.fill_null(pc.equal(att, "C"), False).to_numpy().astype(np.int8),
         ts=ts,
-        end_ts=ts + ring + dur,
+        start=start,
+        end_ts=start + ring + dur,
+        end_sec=ts + ring + dur,
         ans=ans,
         talk=np.where(ans == 1, dur, 0.0),
         dead=(cause == 1).astype(np.int8),

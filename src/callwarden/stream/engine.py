@@ -387,7 +387,7 @@ class StreamEngine:
             calls.asserted,
         )
         for i in on.tolist():
-            hit = observe(callers[i], callees[i], names[i], asserted[i], float(calls.ts[i]))
+            hit = observe(callers[i], callees[i], names[i], asserted[i], float(calls.start[i]))
             if hit is not None:
                 out[i] = hit[0]
         return out

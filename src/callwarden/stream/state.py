@@ -264,7 +264,7 @@ class StreamState:
     def _gaps(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
         """Gaps between a number's consecutive calls, in arrival order (see docs/streaming.md)."""
         order = np.lexsort((c.ts, a))
-        sa, sts, send, sday = a[order], c.ts[order], c.end_ts[order], day[order]
+        sa, sts, send, sday = a[order], c.ts[order], c.end_sec[order], day[order]
         first = np.concatenate([[True], sa[1:] != sa[:-1]])
         prev_ts = np.where(first, self.last_ts[sa], np.concatenate([[np.nan], sts[:-1]]))
         prev_end = np.where(first, self.last_end[sa], np.concatenate([[np.nan], send[:-1]]))
