@@ -404,16 +404,15 @@ class StreamState:
         if not g.any():
             return
         a, day, ts = a[g], day[g], c.ts[g]
-        uk, inv = np.unique(c.imei[g], return_inverse=True)
-        rows = self.imeis.lookup(uk)
-        new = rows < 0
+        imei = self.imeis.lookup(c.imei[g])  # handset rows (one C look-up per CDR)
+        new = imei < 0
         if new.any():
-            rows[new] = self.imeis.insert(uk[new])
+            uk, inv = np.unique(c.imei[g][new], return_inverse=True)
+            imei[new] = self.imeis.insert(uk)[inv.reshape(-1)]
             n = self.imeis.size
             if n > len(self.imei_n7):
                 self.imei_n7, self.imei_n1 = grow(self.imei_n7, n), grow(self.imei_n1, n)
                 self.imei_day = grow(self.imei_day, n, -1)
-        imei = rows[inv.reshape(-1)]
         keys = imei * (1 << 32) + a
         uk, last = np.unique(keys[::-1], return_index=True)
         last = len(keys) - 1 - last
