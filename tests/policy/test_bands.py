@@ -55,3 +55,15 @@ def test_a_model_verdict_between_the_bands_is_labelled_not_rejected() -> None:
     below = decide(CALL, Verdict(CALL.caller, "harassment", 0.94), thresholds=bands)
     assert below.action is Action.ALLOW
     assert below.reasons[0].code == DecisionCode.BELOW_THRESHOLD.value
+
+
+@pytest.mark.parametrize("t", [0.5, 0.98, 0.995, 0.9999, 1.0])
+def test_a_hard_rules_verdict_is_rejected_whatever_the_models_threshold(t: float) -> None:
+    """scan raises a number a hard rule flags (an unallocated displayed number) to the rule's
+    score floor, 0.999; a model flagging at 0.995 would put the odds-based reject band at
+    0.9995 and the API would only label it, so the bands are capped at the floor."""
+    from callwarden.detect.rules import RuleConfig
+
+    floor = RuleConfig().score_floor
+    v = Verdict(CALL.caller, "fraud", floor, "spoofed")
+    assert decide(CALL, v, thresholds=Thresholds.for_model(t)).action is Action.REJECT

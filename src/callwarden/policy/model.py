@@ -160,6 +160,10 @@ class Registration:
 #: Reject only where the odds of being benign are this many times lower than at the model's
 #: flag threshold: a false block costs more than a false label.
 REJECT_ODDS_FACTOR = 10.0
+#: A model's bands never go above this: it is the score a hard rule gives the numbers it flags
+#: (``detect.rules.RuleConfig.score_floor``: an unallocated displayed number), which must be
+#: rejected whatever the model's flag threshold is (some reach 0.9999 on easy data).
+BAND_CAP = 0.999
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,13 +191,13 @@ class Thresholds:
     ) -> Thresholds:
         """Bands on a trained model's scale: label from its flag threshold (chosen for the
         target precision); reject only where the odds of being benign are ``k`` times lower
-        still, and never below the default reject bands."""
+        still, never below the default reject bands nor above :data:`BAND_CAP`."""
         if not 0.0 <= model_threshold <= 1.0:
             raise ValueError(f"a model threshold is from 0 to 1, not {model_threshold!r}")
         d = cls()
-        reject = 1.0 - (1.0 - model_threshold) / max(reject_odds_factor, 1.0)
+        reject = min(1.0 - (1.0 - model_threshold) / max(reject_odds_factor, 1.0), BAND_CAP)
         return cls(
-            label_at=model_threshold,
+            label_at=min(model_threshold, BAND_CAP),
             reject_fraud_at=max(d.reject_fraud_at, reject),
             reject_harassment_at=max(d.reject_harassment_at, reject),
         )
