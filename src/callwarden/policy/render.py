@@ -94,6 +94,10 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
     # written by the store and the stream rather than by decide()
     "appeal_accepted": ("号码申诉已通过", "cleared on appeal"),
     "model": ("行为模型风险分 {score}", "behaviour model risk score {score}"),
+    "unreadable_reasons": (
+        "原因记录已损坏，无法读取",
+        "the stored reasons are damaged and cannot be read",
+    ),
 }
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from callwarden.policy import ListKind, PatternSet, Protection, SubscriberPolicy
 from callwarden.store.base import NotFoundError, StoreBase
 from callwarden.store.schema import block_log, list_entries, received_calls, settings
+from callwarden.store.verdicts import reasons_list_from_json
 
 
 class SubscribersMixin(StoreBase):
@@ -134,7 +135,7 @@ class SubscribersMixin(StoreBase):
         q = q.order_by(block_log.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(q).mappings().all()
-        return [{**r, "reasons": json.loads(r["reasons"])} for r in rows]
+        return [{**r, "reasons": reasons_list_from_json(r["reasons"])} for r in rows]
 
     def rescue(self, subscriber: str, entry_id: int, actor: str) -> str:
         """Mark a blocked call as wanted and put its caller on the subscriber's allow list."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase
 from callwarden.store.schema import campaigns, registrations, verdicts
+
+log = logging.getLogger(__name__)
 
 #: A campaign's representative member, at equal score: the more severe label first.
 LABEL_SEVERITY = {"fraud": 0, "harassment": 1, "benign": 2}
@@ -23,8 +26,28 @@ def reasons_json(reasons: Iterable[Reason]) -> str:
     )
 
 
+#: the reason that stands in for a stored reasons cell that cannot be read back
+UNREADABLE_REASONS = "unreadable_reasons"
+
+
 def reasons_from_json(text: str) -> tuple[Reason, ...]:
-    return tuple(Reason.from_dict(r) for r in json.loads(text or "[]"))
+    """Stored reasons back as values. A damaged cell (not JSON, not a list of objects, or
+    nested too deep for the decoder, as rows written before evidence was bounded can be)
+    reads as one ``unreadable_reasons`` reason: one row must not keep the verdict cache,
+    and so the server, from loading."""
+    try:
+        items = json.loads(text or "[]")
+        if not isinstance(items, list):
+            raise TypeError(f"a {type(items).__name__}, not a list")
+        return tuple(Reason.from_dict(r) for r in items)
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        log.warning("stored reasons cannot be read (%s); shown as %s", exc, UNREADABLE_REASONS)
+        return (Reason(UNREADABLE_REASONS, {"error": type(exc).__name__}),)
+
+
+def reasons_list_from_json(text: str) -> list[dict[str, Any]]:
+    """Stored reasons as JSON objects (``code``, ``evidence``), read as tolerantly."""
+    return [{"code": r.code, "evidence": r.evidence} for r in reasons_from_json(text)]
 
 
 def verdict_from_row(r: Any) -> Verdict:
