@@ -386,3 +386,25 @@ def test_lines_after_quoted_line_breaks_are_physical_lines(tmp_path: Path, batch
     assert s.rows_kept == 2
     notes = sorted(load_cdrs(tmp_path / "out")["note"].to_pylist())
     assert notes == ["a\r\nb\nc", "multi\nline"]
+
+
+def test_a_renamed_column_and_one_already_bearing_its_name_is_an_error() -> None:
+    """A file with both 'calling_no' (renamed to caller) and its own 'caller' column: one
+    silently overwrote the other."""
+    from callwarden.cdr.mapping import Mapping
+
+    t = pa.table(
+        {
+            "start_time": ["2026-11-02 10:00:00"],
+            "calling_no": ["+8613800138000"],
+            "caller": ["+8613900139000"],
+            "callee": ["+8617012345678"],
+            "duration_s": ["30"],
+        }
+    )
+    m = Mapping("two callers", rename={"calling_no": "caller"})
+    with pytest.raises(InputError, match="'calling_no' and 'caller' would both become 'caller'"):
+        canonicalize(t, mapping=m)
+    dropped = Mapping("one caller", rename={"calling_no": "caller"}, drop=("caller",))
+    kept = canonicalize(t, mapping=dropped)
+    assert kept.table["caller"].to_pylist() == ["+8613800138000"]

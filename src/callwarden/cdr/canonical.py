@@ -83,6 +83,20 @@ def missing_required(columns: Iterable[str], mapping: Mapping | None) -> list[st
 def check_columns(columns: Iterable[str], mapping: Mapping | None, source: str) -> None:
     """Fail at once, naming the column and the ``--mapping`` option, if a required one is absent."""
     columns = list(columns)
+    if mapping is not None and mapping.rename:
+        # A renamed column and a column already bearing the target's name would both fill it,
+        # and one would silently overwrite the other.
+        seen: dict[str, str] = {}
+        for c in columns:
+            if c in mapping.drop:
+                continue
+            target = mapping.rename.get(c, c)
+            if target in seen:
+                raise InputError(
+                    f"{source}: columns {seen[target]!r} and {c!r} would both become "
+                    f"{target!r} under the mapping; drop one (drop: [...]) or rename it"
+                )
+            seen[target] = c
     missing = missing_required(columns, mapping)
     if mapping is not None and mapping.swap is not None:
         sw = mapping.swap
