@@ -124,6 +124,13 @@ def register(app: typer.Typer) -> None:
             "--truth",
             help="Per-call truth (call_truth.parquet); found beside simulator CDRs when omitted.",
         ),
+        db: str | None = typer.Option(
+            None,
+            "--db",
+            help="Reputation store (SQLite file or postgresql:// URL, as 'callwarden serve' "
+            "uses): apply its subscribers' own settings and lists, registered businesses and "
+            "numbers cleared on appeal (default: standard settings for every callee).",
+        ),
         out: Path | None = typer.Option(None, "--out", help="Write the full report as JSON."),
         batch_s: float = typer.Option(
             1.0,
@@ -195,8 +202,15 @@ def register(app: typer.Typer) -> None:
             if "number" in reg_table.column_names:
                 reg_numbers = reg_table["number"].cast("string")
         cfg = ReplayConfig(engine=EngineConfig(batch_s=batch_s), campaign_every_s=campaign_every_s)
+        policies, businesses, protected = _people(db) if db is not None else ({}, None, None)
         engine = StreamEngine(
-            Scorer(trained), allocated=allocated, campaigns=CampaignIndex(), config=cfg.engine
+            Scorer(trained),
+            allocated=allocated,
+            campaigns=CampaignIndex(),
+            config=cfg.engine,
+            policies=policies,
+            protected=protected,
+            **({"registry": businesses} if businesses is not None else {}),
         )
 
         def builder(t: Any) -> Any:
@@ -220,12 +234,50 @@ def register(app: typer.Typer) -> None:
                 f"on >= 99.9% of {p['numbers']:,} numbers; model flags: {p.get('model')}"
             )
         rep["inputs"] = {"cdrs": str(cdrs), "model": str(model), "registry": str(registry or ""),
-                         "labels": str(labels or ""), "truth": str(truth or "")}  # fmt: skip
+                         "labels": str(labels or ""), "truth": str(truth or ""),
+                         "db": _redacted(db) if db else ""}  # fmt: skip
+        if businesses is not None and protected is not None:
+            rep["store"] = {
+                "subscribers_with_own_policy": len(policies),
+                "registered_businesses": len(businesses.exact) + len(businesses.prefixes),
+                "protected_numbers": len(protected),
+            }
         _print(rep)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             typer.echo(f"report -> {out}")
+
+
+def _people(db: str) -> tuple[dict[str, Any], Any, frozenset[str]]:
+    """Subscribers' own policies, registered businesses and appeal-protected numbers from the
+    reputation store, for the engine (read once: a replay does not write to the store)."""
+    from callwarden.errors import InputError
+    from callwarden.store import Store
+
+    if "://" not in db and not Path(db).expanduser().is_file():
+        raise InputError(f"--db {db}: no such store file (a replay reads a store, it makes none)")
+    store = Store.open(db)
+    try:
+        policies, reg = store.load_policies(), store.load_registry()
+        protected = frozenset(store.protected_numbers())
+    finally:
+        store.close()
+    typer.echo(
+        f"store {_redacted(db)}: {len(policies):,} subscribers with their own settings or "
+        f"lists, {len(reg.exact) + len(reg.prefixes):,} registered businesses, "
+        f"{len(protected):,} numbers cleared on appeal"
+    )
+    return policies, reg, protected
+
+
+def _redacted(db: str) -> str:
+    """A store URL without its password."""
+    if "://" not in db or "@" not in db:
+        return db
+    scheme, rest = db.split("://", 1)
+    cred, host = rest.rsplit("@", 1)
+    return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}" if ":" in cred else db
 
 
 def _warn_opaque_callers(run: Any) -> None:

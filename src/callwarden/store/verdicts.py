@@ -152,6 +152,12 @@ class VerdictsMixin(StoreBase):
         with self.engine.connect() as conn:
             return {r.number: verdict_from_row(r) for r in conn.execute(sa.select(verdicts))}
 
+    def protected_numbers(self) -> set[str]:
+        """Numbers cleared on appeal (their verdicts are ``protected``)."""
+        with self.engine.connect() as conn:
+            q = sa.select(verdicts.c.number).where(verdicts.c.protected)
+            return {r[0] for r in conn.execute(q)}
+
     def get_verdict(self, number: str, conn: sa.Connection | None = None) -> Verdict | None:
         q = sa.select(verdicts).where(verdicts.c.number == number)
         if conn is not None:
