@@ -4,6 +4,7 @@ describe what ``/v1/decide`` does."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,31 @@ def test_serve_puts_the_engines_bands_in_force(world: Path, model, tmp_path: Pat
 def test_a_bad_model_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(typer.BadParameter, match="does not exist"):
         bands_from_model(tmp_path / "nope")
+
+
+def test_serve_warns_when_the_bands_do_not_come_from_the_verdicts_model(
+    world: Path,
+    model,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from callwarden.cli.serve import bands_mismatch
+    from callwarden.policy import Thresholds
+
+    scan = tmp_path / "scan"
+    scan.mkdir()
+    verdicts = scan / "verdicts.csv"
+    verdicts.write_text("number,label,score\n", encoding="utf-8")
+    store = Store.open(str(tmp_path / "s.db"))
+    assert bands_mismatch(store, verdicts) is None  # no scan-summary.json: nothing to tell
+    version = model.fingerprint[:12]
+    (scan / "scan-summary.json").write_text(
+        json.dumps({"model_version": version, "threshold": float(model.threshold.value)}),
+        encoding="utf-8",
+    )
+    warning = bands_mismatch(store, verdicts)
+    assert warning is not None and "the policy defaults" in warning and version in warning
+    store.save_thresholds(Thresholds(0.6, 0.95, 0.9), "operator op: by hand", actor="op")
+    assert "operator op" in (bands_mismatch(store, verdicts) or "")
+    store.save_thresholds(*bands_from_model(world / "model"), actor="test")
+    assert bands_mismatch(store, verdicts) is None
+    store.close()

@@ -60,6 +60,8 @@ def serve(
     if verdicts is not None:
         n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:serve")
         typer.echo(f"imported {n:,} verdicts from {verdicts}")
+        if (mismatch := bands_mismatch(store, verdicts)) is not None:
+            typer.echo(f"warning: {mismatch}", err=True)
     if cdrs is not None:
         n = store.import_received(read_received_calls(cdrs))
         typer.echo(f"imported {n:,} received-call pairs from {cdrs}")
@@ -90,6 +92,28 @@ def bands_from_model(model: Path) -> tuple[Thresholds, str]:
         raise typer.BadParameter(str(exc), param_hint="--model") from exc
     t = float(trained.threshold.value)
     return Thresholds.for_model(t), f"model {trained.fingerprint[:12]}, flag threshold {t:.6g}"
+
+
+def bands_mismatch(store: Store, verdicts: Path) -> str | None:
+    """Why the bands in force may not fit the verdicts just imported: ``scan`` writes the
+    model it scored with into ``scan-summary.json`` beside ``verdicts.csv``. None when they
+    fit, or when there is no summary to tell."""
+    import json
+
+    try:
+        summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
+        version, threshold = str(summary["model_version"]), float(summary["threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    saved = store.load_thresholds()
+    if saved is not None and saved.source.startswith(f"model {version}"):
+        return None
+    now = saved.source if saved is not None else "the policy defaults"
+    return (
+        f"the verdicts in {verdicts} were scored by model {version} (flag threshold "
+        f"{threshold:.6g}), but the score bands in force come from {now}: pass --model with "
+        "that model's directory so decide uses its bands"
+    )
 
 
 def describe_bands(store: Store) -> str:
