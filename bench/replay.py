@@ -45,7 +45,7 @@ def main() -> None:
     import numpy as np
 
     from callwarden.cdr import load_cdrs
-    from callwarden.cli.replay import _truth
+    from callwarden.cli.replay import _read_truth, _truth
     from callwarden.detect.io import load_model
     from callwarden.evaluate.replay import ReplayConfig, report, run_stream
     from callwarden.numbers import AllocationRegistry
@@ -59,7 +59,8 @@ def main() -> None:
     compiled = compile_model(model)
     registry = AllocationRegistry.from_csv(cdrs / "registry.csv")
     table = load_cdrs(cdrs)
-    truth = cdrs / "call_truth.parquet"
+    truth_path = cdrs / "call_truth.parquet"
+    truth = _read_truth(truth_path) if truth_path.is_file() else None
 
     def replay(refresh_s: float) -> dict:  # type: ignore[type-arg]
         cfg = ReplayConfig(
@@ -82,7 +83,7 @@ def main() -> None:
             "mem": s["state"]["bytes_per_tracked_number"], "stopped": np.nan, "ben_rej": np.nan,
             "ben_lab": np.nan,
         }  # fmt: skip
-        if truth.is_file():
+        if truth is not None:
             label, category, _ = _truth(table.take(run.order), None, truth)
             summ = report(run, label, category, cfg)["summary"]
             row["stopped"] = summ["unwanted_stopped_share"]

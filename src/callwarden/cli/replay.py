@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +75,8 @@ def _read_truth(truth: Path) -> Any:
 
 
 def _truth(table: Any, lab: Any, t: Any) -> tuple[Any, Any, Any]:
-    """Per-call label, category and population (population only with call truth).
-
-    ``t``: the call truth table, or the path of ``call_truth.parquet`` (``bench/replay.py``
-    passes the path)."""
+    """Per-call label, category and population (population only with call truth)."""
     import numpy as np
-
-    if isinstance(t, Path):
-        t = _read_truth(t)
 
     n = table.num_rows
     label = np.full(n, "benign", dtype=object)
@@ -202,15 +197,15 @@ def register(app: typer.Typer) -> None:
             if "number" in reg_table.column_names:
                 reg_numbers = reg_table["number"].cast("string")
         cfg = ReplayConfig(engine=EngineConfig(batch_s=batch_s), campaign_every_s=campaign_every_s)
-        policies, businesses, protected = _people(db) if db is not None else ({}, None, None)
+        people = _people(db) if db is not None else _People()
         engine = StreamEngine(
             Scorer(trained),
             allocated=allocated,
             campaigns=CampaignIndex(),
             config=cfg.engine,
-            policies=policies,
-            protected=protected,
-            **({"registry": businesses} if businesses is not None else {}),
+            policies=people.policies,
+            protected=people.protected,
+            registry=people.registry,
         )
 
         def builder(t: Any) -> Any:
@@ -236,12 +231,8 @@ def register(app: typer.Typer) -> None:
         rep["inputs"] = {"cdrs": str(cdrs), "model": str(model), "registry": str(registry or ""),
                          "labels": str(labels or ""), "truth": str(truth or ""),
                          "db": _redacted(db) if db else ""}  # fmt: skip
-        if businesses is not None and protected is not None:
-            rep["store"] = {
-                "subscribers_with_own_policy": len(policies),
-                "registered_businesses": len(businesses.exact) + len(businesses.prefixes),
-                "protected_numbers": len(protected),
-            }
+        if db is not None:
+            rep["store"] = people.counts()
         _print(rep)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -249,9 +240,32 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"report -> {out}")
 
 
-def _people(db: str) -> tuple[dict[str, Any], Any, frozenset[str]]:
-    """Subscribers' own policies, registered businesses and appeal-protected numbers from the
-    reputation store, for the engine (read once: a replay does not write to the store)."""
+def _empty_registry() -> Any:
+    from callwarden.policy import EMPTY_REGISTRY
+
+    return EMPTY_REGISTRY
+
+
+@dataclass(frozen=True)
+class _People:
+    """What a reputation store says about the callees and callers (none: standard settings
+    for every callee, no registered business, no number cleared on appeal)."""
+
+    policies: dict[str, Any] = field(default_factory=dict)
+    registry: Any = field(default_factory=_empty_registry)
+    protected: frozenset[str] = frozenset()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "subscribers_with_own_policy": len(self.policies),
+            "registered_businesses": len(self.registry.exact) + len(self.registry.prefixes),
+            "protected_numbers": len(self.protected),
+        }
+
+
+def _people(db: str) -> _People:
+    """The store's subscriber policies, registered businesses and appeal-protected numbers,
+    for the engine (read once: a replay does not write to the store)."""
     from callwarden.errors import InputError
     from callwarden.store import Store
 
@@ -259,25 +273,27 @@ def _people(db: str) -> tuple[dict[str, Any], Any, frozenset[str]]:
         raise InputError(f"--db {db}: no such store file (a replay reads a store, it makes none)")
     store = Store.open(db)
     try:
-        policies, reg = store.load_policies(), store.load_registry()
-        protected = frozenset(store.protected_numbers())
+        people = _People(
+            store.load_policies(), store.load_registry(), frozenset(store.protected_numbers())
+        )
     finally:
         store.close()
+    c = people.counts()
     typer.echo(
-        f"store {_redacted(db)}: {len(policies):,} subscribers with their own settings or "
-        f"lists, {len(reg.exact) + len(reg.prefixes):,} registered businesses, "
-        f"{len(protected):,} numbers cleared on appeal"
+        f"store {_redacted(db)}: {c['subscribers_with_own_policy']:,} subscribers with their own "
+        f"settings or lists, {c['registered_businesses']:,} registered businesses, "
+        f"{c['protected_numbers']:,} numbers cleared on appeal"
     )
-    return policies, reg, protected
+    return people
 
 
 def _redacted(db: str) -> str:
-    """A store URL without its password."""
-    if "://" not in db or "@" not in db:
+    """A store URL without its password (a file path as it is)."""
+    if "://" not in db:
         return db
-    scheme, rest = db.split("://", 1)
-    cred, host = rest.rsplit("@", 1)
-    return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}" if ":" in cred else db
+    from sqlalchemy.engine import make_url
+
+    return make_url(db).render_as_string(hide_password=True)
 
 
 def _warn_opaque_callers(run: Any) -> None:
