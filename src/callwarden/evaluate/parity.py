@@ -45,7 +45,7 @@ def feature_parity(
     end = pa.scalar(as_of.day_end, pa.timestamp("us", tz="UTC"))
     table = table.filter(pc.less(table["start_time"], end))
     ingresses = Interner()
-    calls = calls_from_arrow(table, ingresses, Interner())
+    calls = calls_from_arrow(table, ingresses)
     state = StreamState()
     state.set_ingress_names(ingresses.names)
     unalloc = None

@@ -74,26 +74,22 @@ GRAMS = BASES["all"]  # the blocks the chi2 columns are chosen from
 
 
 def _make_blocks() -> list[Any]:
-    from callwarden.screening.textmodel import _JiebaTokenizer
+    """The ``wordchar`` blocks, then characters 1-3 and words of the closing."""
+    from callwarden.screening.textmodel import WordCharFeatures, word_tokens
     from callwarden.screening.vectorize import HashedCharTfidf, WordTfidf
 
-    words = _JiebaTokenizer()
     return [
-        HashedCharTfidf(max_n=4),
-        WordTfidf(words, max_n=2),
+        *WordCharFeatures.make_blocks(),
         HashedCharTfidf(max_n=3, bits=19),
-        WordTfidf(words, max_n=1),
-        HashedCharTfidf(max_n=3, bits=19),
-        WordTfidf(words, max_n=1),
+        WordTfidf(word_tokens, max_n=1),
     ]
 
 
 def _inputs(texts: Sequence[str]) -> list[Sequence[str]]:
-    from callwarden.screening.textmodel import opening
+    from callwarden.screening.textmodel import WordCharFeatures
 
-    heads = [opening(t) for t in texts]
     tails = [t[-TAIL_CHARS:] for t in texts]
-    return [texts, texts, heads, heads, tails, tails]
+    return [*WordCharFeatures.block_inputs(texts), tails, tails]
 
 
 def _svm(x: Any, y: np.ndarray, c: float, seed: int) -> Any:

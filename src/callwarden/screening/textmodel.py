@@ -81,7 +81,9 @@ class WordCharFeatures:
 
     blocks_: list[Any] = field(default_factory=list)
 
-    def _make(self) -> list[Any]:
+    @staticmethod
+    def make_blocks() -> list[Any]:
+        """The four vectorisers, unfitted (the stacked model adds two of its own)."""
         from callwarden.screening.vectorize import HashedCharTfidf, WordTfidf
 
         return [
@@ -91,21 +93,27 @@ class WordCharFeatures:
             WordTfidf(word_tokens, max_n=1),
         ]
 
-    def _inputs(self, texts: Sequence[str]) -> list[Sequence[str]]:
+    @staticmethod
+    def block_inputs(texts: Sequence[str]) -> list[Sequence[str]]:
+        """What each block reads: the whole text twice, then its opening twice."""
         heads = _openings(texts)
         return [texts, texts, heads, heads]
 
     def fit_transform(self, texts: Sequence[str]) -> Any:
         import scipy.sparse as sp
 
-        self.blocks_ = self._make()
-        parts = [b.fit_transform(x) for b, x in zip(self.blocks_, self._inputs(texts), strict=True)]
+        self.blocks_ = self.make_blocks()
+        parts = [
+            b.fit_transform(x) for b, x in zip(self.blocks_, self.block_inputs(texts), strict=True)
+        ]
         return sp.hstack(parts, format="csr")
 
     def transform(self, texts: Sequence[str]) -> Any:
         import scipy.sparse as sp
 
-        parts = [b.transform(x) for b, x in zip(self.blocks_, self._inputs(texts), strict=True)]
+        parts = [
+            b.transform(x) for b, x in zip(self.blocks_, self.block_inputs(texts), strict=True)
+        ]
         return sp.hstack(parts, format="csr")
 
 

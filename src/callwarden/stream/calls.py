@@ -154,12 +154,8 @@ def region_mismatch(caller: pa.ChunkedArray, region: pa.ChunkedArray) -> np.ndar
     return flags[idx]
 
 
-def calls_from_arrow(
-    table: pa.Table, ingresses: Interner, handsets: Interner | None = None
-) -> Calls:
-    """Encode a canonical CDR table (any row order) into :class:`Calls`.
-
-    ``handsets`` is accepted for callers written when IMEIs were interned, and not used."""
+def calls_from_arrow(table: pa.Table, ingresses: Interner) -> Calls:
+    """Encode a canonical CDR table (any row order) into :class:`Calls`."""
     caller = _col(table, "caller", pa.string())
     callee = _col(table, "callee", pa.string())
     asserted = _col(table, "asserted_caller", pa.string())
