@@ -28,6 +28,23 @@ def heavy_callers(cdrs: Path, min_attempts: int, tz_hours: int = 8) -> set[str]:
     return {r[0] for r in rows}
 
 
+#: Binary tables (0/1, as train --features reads them) mean benign / fraud.
+_BINARY = {"0": "benign", "1": "fraud", "false": "benign", "true": "fraud"}
+
+
+def _truth_label(value: object) -> str:
+    """A label cell as train reads it: trimmed, lower-cased, empty = benign; 0/1 (also
+    written 0.0/1.0, as a spreadsheet or pandas saves them) and false/true = benign/fraud."""
+    from callwarden.detect.dataset import label_text
+
+    text = label_text(value)
+    try:
+        number = float(text)
+    except ValueError:
+        return _BINARY.get(text, text)
+    return {0.0: "benign", 1.0: "fraud"}.get(number, text)
+
+
 def build_report(
     verdicts: Path,
     labels: Path,
@@ -40,7 +57,7 @@ def build_report(
     import numpy as np
 
     from callwarden.cli._detect_io import match_labels, read_csv_strings
-    from callwarden.detect.dataset import CDR_CLASSES
+    from callwarden.detect.dataset import CDR_CLASSES, labels_by_number
     from callwarden.errors import InputError
     from callwarden.evaluate.metrics import classification_report, flag_rate
 
@@ -54,11 +71,7 @@ def build_report(
     for col in (id_column, label_column):
         if col not in lab.column_names:
             raise InputError(f"labels file {labels} has no {col!r} column")
-    raw_truth = [
-        str(x).strip().lower() if x is not None else "benign" for x in lab[label_column].to_pylist()
-    ]
-    # Binary tables (0/1) mean benign / fraud.
-    binary = {"0": "benign", "1": "fraud", "false": "benign", "true": "fraud"}
+    raw_truth = [_truth_label(x) for x in lab[label_column].to_pylist()]
     numbers = v["number"].to_pylist()
     if len(set(numbers)) != len(numbers):  # a concatenated or re-run file counts twice
         from collections import Counter
@@ -69,7 +82,7 @@ def build_report(
             f"(e.g. {twice}): one verdict per number"
         )
     keys = match_labels(numbers, lab, id_column)
-    truth_map = dict(zip(keys, (binary.get(t, t) for t in raw_truth), strict=True))
+    truth_map = labels_by_number(keys, raw_truth)
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
     extra = sorted({*truth_map.values(), *pred_str} - set(classes))

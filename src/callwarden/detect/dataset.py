@@ -113,6 +113,41 @@ def match_labels(
     )
 
 
+def label_text(value: object) -> str:
+    """A label cell as it is compared and coded: trimmed and lower-cased; an empty or
+    missing cell is benign (a number the labels do not list counts as benign too)."""
+    text = "" if value is None else str(value).strip().lower()
+    return text or BENIGN
+
+
+def labels_by_number(keys: Sequence[str | None], labels: Sequence[object]) -> dict[str, str]:
+    """Each matched number's label (``label_text``), from ``match_labels``' keys and the
+    label cells in the same order.
+
+    Rows that give one number the same label are one row; rows that give it different
+    labels are an ``InputError`` naming the first such number and its two rows (the file's
+    row order would otherwise decide which label the number gets)."""
+    out: dict[str, str] = {}
+    row_of: dict[str, int] = {}
+    clash: dict[str, tuple[int, int]] = {}
+    for i, (key, value) in enumerate(zip(keys, labels, strict=True)):
+        if key is None:
+            continue
+        lab = label_text(value)
+        if key not in out:
+            out[key], row_of[key] = lab, i
+        elif out[key] != lab and key not in clash:
+            clash[key] = (row_of[key], i)
+    if clash:
+        key, (a, b) = next(iter(clash.items()))
+        raise InputError(
+            f"the labels give {len(clash):,} number(s) two different labels, e.g. {key}: "
+            f"{label_text(labels[a])!r} on label row {a + 1} and {label_text(labels[b])!r} "
+            f"on row {b + 1}; keep one label per number"
+        )
+    return out
+
+
 def cdr_dataset(
     features: pa.Table, labels: pa.Table, report: Callable[[str], None] | None = None
 ) -> Dataset:
@@ -129,8 +164,8 @@ def cdr_dataset(
     if report is not None:
         for line in match.notes():
             report(line)
-    lab = dict(zip(match.keys, labels["label"].to_pylist(), strict=True))
-    y_str = pa.array([lab.get(n) or BENIGN for n in numbers], pa.string())
+    lab = labels_by_number(match.keys, labels["label"].to_pylist())
+    y_str = pa.array([lab.get(n, BENIGN) for n in numbers], pa.string())
     names = [c for c in features.column_names if c not in ("number", "day")]
     ids = np.asarray(
         [f"{n}@{d}" for n, d in zip(numbers, features["day"].to_pylist(), strict=True)]
@@ -298,7 +333,15 @@ def table_dataset(
         extra = sichuan_derived(cols)
         X = np.column_stack([X, *extra.values()])
         feats = feats + list(extra)
-    ids = np.asarray(pc.cast(table[spec.id_column], pa.string()).to_pylist(), dtype=object)
+    id_text = pc.cast(table[spec.id_column], pa.string())
+    no_id = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(id_text), ""), True)
+    if (blank := pc.sum(pc.cast(no_id, pa.int64())).as_py() or 0) > 0:
+        first = int(pc.index(no_id, True).as_py())
+        raise InputError(
+            f"id column {spec.id_column!r} is empty on {blank:,} row(s) (first: data row "
+            f"{first + 1}); every row needs an id"
+        )
+    ids = np.asarray(id_text.to_pylist(), dtype=object)
     if len(set(ids.tolist())) != len(ids):
         raise InputError(f"id column {spec.id_column!r} has duplicate values")
     classes: tuple[str, ...]
@@ -333,8 +376,8 @@ def with_partial_days(
     if X.shape[1] != len(data.feature_names):
         raise InputError(f"{X.shape[1]} snapshot features for {len(data.feature_names)} columns")
     keys = match_labels(numbers.tolist(), labels["number"]).keys
-    lab = dict(zip(keys, labels["label"].to_pylist(), strict=True))
-    y_str = pa.array([lab.get(n) or BENIGN for n in numbers.tolist()], pa.string())
+    lab = labels_by_number(keys, labels["label"].to_pylist())
+    y_str = pa.array([lab.get(n, BENIGN) for n in numbers.tolist()], pa.string())
     ids = np.array(
         [f"{n}@t{t}" for n, t in zip(numbers.tolist(), times.tolist(), strict=True)], dtype=object
     )
