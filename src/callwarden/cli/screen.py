@@ -13,6 +13,12 @@ import typer
 from callwarden.cli._paths import output_dir, output_file
 from callwarden.errors import InputError
 
+#: The columns of ``screen``'s verdicts, in order.
+SCREEN_COLUMNS = (
+    "call_id", "caller", "verdict", "bot_score", "challenges", "category", "category_keywords",
+    "script_cluster", "script_cluster_calls", "reasons", "reasons_en", "reasons_zh",
+)  # fmt: skip
+
 
 def _read_table(path: Path) -> Any:
     """A CSV, JSON-lines or Parquet file as a DataFrame."""
@@ -147,7 +153,7 @@ def register_text(app: typer.Typer) -> None:
                     "reasons_zh": "；".join(render(r, "zh") for r in res.reasons),
                 }
             )
-        df = pd.DataFrame(rows)
+        df = pd.DataFrame(rows, columns=SCREEN_COLUMNS)  # (the header even with no call)
         counts = df["verdict"].value_counts().to_dict() if len(df) else {}
         typer.echo(
             f"{len(df)} calls: "

@@ -199,6 +199,8 @@ class TextClassifier:
         return d
 
     def predict_with_score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        if not len(texts):  # (the vectorisers and the SVM refuse an empty batch)
+            return self.classes_[:0], np.zeros(0)
         d = self.decision_function(texts)
         z = np.exp(d - d.max(axis=1, keepdims=True))
         p = z / z.sum(axis=1, keepdims=True)
@@ -283,6 +285,8 @@ def cross_validate(
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
     from sklearn.model_selection import StratifiedKFold
 
+    from callwarden.errors import InputError
+
     x = np.asarray(list(texts), dtype=object)
     y = np.asarray(labels, dtype=object).astype(str)
     pred = np.empty(len(y), dtype=object)
@@ -290,7 +294,16 @@ def cross_validate(
     chosen: list[float] = []
     rules: list[str] = []
     stacked: list[bool] = []
-    for train, test in skf.split(x, y):
+    splits = list(skf.split(x, y))
+    for k, (train, _) in enumerate(splits):
+        if len(one := set(y[train].tolist())) < 2:  # a label whose rows all fell in one fold
+            few = sorted(lab for lab in set(y.tolist()) - one)
+            raise InputError(
+                f"{folds}-fold cross-validation: the training part of fold {k + 1} holds only "
+                f"label {one.pop()!r} (all rows of {', '.join(map(repr, few))} are in its test "
+                "part); give more rows of each label or fewer folds"
+            )
+    for train, test in splits:
         model = TextClassifier(kind=kind, seed=seed).fit(x[train], y[train])
         pred[test] = model.predict(x[test])
         chosen.append(model.c_)

@@ -68,7 +68,8 @@ class HashedCharTfidf:
         for n in range(1, self.max_n + 1):
             ok = pos + n <= ends
             shifted = np.zeros(len(codes), dtype=np.uint64)
-            shifted[: len(codes) - n + 1] = codes[n - 1 :]
+            if len(codes) >= n:  # (a batch shorter than n has no n-gram: all zeros)
+                shifted[: len(codes) - n + 1] = codes[n - 1 :]
             h = (h * _MULT + shifted + np.uint64(1)) & np.uint64(0xFFFFFFFFFFFFFFFF)
             mixed = ((h ^ (h >> np.uint64(31))) * _MIX) >> np.uint64(64 - self.bits)
             rows.append(doc[ok])
