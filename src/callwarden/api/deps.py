@@ -95,6 +95,27 @@ IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
+#: A call's set-up time is epoch seconds of a call that has happened: from 2000-01-01 UTC to
+#: at most CLOCK_SKEW_S after the server's clock (a switch's clock may run a little ahead).
+#: Milliseconds, or local time sent as UTC, would put a received call in the future and keep
+#: its callee's report eligible long past the window (a year later, for a 7-day window).
+EARLIEST_CALL = 946_684_800.0
+CLOCK_SKEW_S = 3600.0
+
+
+def call_time(at: float, now: float) -> float:
+    """``at`` when it can be a call's set-up time by the server's clock ``now``, else a 422."""
+    if not EARLIEST_CALL <= at <= now + CLOCK_SKEW_S:
+        raise ApiError(
+            422,
+            "validation_error",
+            f"at {at!r} is not the epoch seconds of a call made by now: from 2000-01-01 UTC"
+            f" to {CLOCK_SKEW_S:,.0f} s after the server's clock (epoch milliseconds are"
+            " 1,000 times too large)",
+        )
+    return at
+
+
 def number_param(raw: str) -> str:
     try:
         return e164(raw)

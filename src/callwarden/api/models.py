@@ -6,9 +6,16 @@ import json
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from callwarden.policy import REFUSABLE_CATEGORIES, Action, ListKind, Protection
+from callwarden.policy import (
+    REFUSABLE_CATEGORIES,
+    REPORTABLE_CATEGORIES,
+    Action,
+    ListKind,
+    Protection,
+    Thresholds,
+)
 
 
 class _In(BaseModel):
@@ -197,12 +204,23 @@ class RescueOut(BaseModel):
 
 
 # Reports and received calls --------------------------------------------------------------
+def _reportable(category: str) -> str:
+    """A report's category is shown to other subscribers as the community label's tag: one
+    callwarden can name (``policy.REPORTABLE_CATEGORIES``), or none."""
+    if category and category not in REPORTABLE_CATEGORIES:
+        known = ", ".join(REPORTABLE_CATEGORIES)
+        raise ValueError(f"not a report category: {category!r} (known: {known}, or empty)")
+    return category
+
+
 class ReportIn(_In):
     number: str = Field(min_length=1, max_length=40, description="the calling number reported")
     reporter: str | None = Field(
         None, max_length=40, description="default: the subscriber key's own number"
     )
-    category: str = Field("", max_length=64)
+    category: Annotated[str, AfterValidator(_reportable)] = Field(
+        "", max_length=64, description="empty, or one of the categories callwarden names"
+    )
     source: Literal["app", "sip607"] = "app"
 
 
@@ -354,6 +372,12 @@ class ThresholdsIn(_In):
         ge=0.0, le=1.0, description="strict protection rejects harassment at or above"
     )
     note: str = Field("", max_length=150, description="why, for the audit trail")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdsIn:
+        """The label band may not be above a reject band (``Thresholds`` says why)."""
+        Thresholds(self.label_at, self.reject_fraud_at, self.reject_harassment_at)
+        return self
 
 
 class ThresholdsOut(BaseModel):

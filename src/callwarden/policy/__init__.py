@@ -23,7 +23,14 @@ from callwarden.policy.model import (
     Thresholds,
     Verdict,
 )
-from callwarden.policy.render import call_info, decision_tag, reason_text, redress_jcard, tag
+from callwarden.policy.render import (
+    REPORTABLE_CATEGORIES,
+    call_info,
+    decision_tag,
+    reason_text,
+    redress_jcard,
+    tag,
+)
 from callwarden.policy.reputation import (
     DEFAULT_REPUTATION,
     ReporterHistory,
@@ -38,6 +45,7 @@ __all__ = [
     "EMPTY_REGISTRY",
     "REFUSABLE_CATEGORIES",
     "REJECT_ODDS_FACTOR",
+    "REPORTABLE_CATEGORIES",
     "SIP_DECLINE",
     "SIP_GLOBAL_DECLINE",
     "Action",

@@ -184,6 +184,14 @@ class Thresholds:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
                 raise ValueError(f"threshold {name} must be a number from 0 to 1, not {v!r}")
+        # A label band above a reject band would allow, as 'below threshold', a score the
+        # reject band names (label_at 0.97 with reject_fraud_at 0.9 let a 0.95 fraud ring).
+        for name in ("reject_fraud_at", "reject_harassment_at"):
+            if self.label_at > getattr(self, name):
+                raise ValueError(
+                    f"threshold label_at ({self.label_at!r}) must not be above {name}"
+                    f" ({getattr(self, name)!r})"
+                )
 
     @classmethod
     def for_model(

@@ -33,6 +33,10 @@ CATEGORY_TEXT: dict[str, tuple[str, str]] = {
     "loan_fraud": ("贷款诈骗", "loan fraud"),
 }
 
+#: What a report may name as its category (empty, or one of these): the community label
+#: shows it as its tag, so it must be one callwarden can render, never a reporter's text.
+REPORTABLE_CATEGORIES: tuple[str, ...] = tuple(CATEGORY_TEXT)
+
 _LABEL_TEXT: dict[str, tuple[str, str]] = {
     "harassment": ("骚扰电话", "harassment call"),
     "fraud": ("诈骗电话", "fraud call"),

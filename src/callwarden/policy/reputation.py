@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from callwarden.policy.model import Reason, Verdict
+from callwarden.policy.render import REPORTABLE_CATEGORIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +81,14 @@ def community_verdict(
     ):
         return None
     score = min(0.99, 0.5 + share)
+    # The category becomes the tag other subscribers see (疑似...): only one callwarden can
+    # name, never a reporter's own text (reports stored before categories were checked).
+    category = tally.top_category if tally.top_category in REPORTABLE_CATEGORIES else ""
     return Verdict(
         number=tally.number,
         label="harassment",
         score=round(score, 4),
-        category=tally.top_category,
+        category=category,
         reasons=(
             Reason(
                 "community_reports",

@@ -17,6 +17,9 @@ from callwarden.policy import Reason, Verdict
 VERDICT_COLUMNS = ("number", "label", "score")
 LABELS = ("benign", "harassment", "fraud")
 SCORE_RANGE = (0.0, 1.0)  # inclusive, finite: the API's verdict model has the same bounds
+#: The longest category and campaign the store keeps (its VARCHAR(64); the API's bound too):
+#: PostgreSQL refuses a longer one, SQLite would keep it.
+TEXT_COLUMNS = {"category": 64, "campaign": 64}
 
 
 def e164(raw: str, what: str = "number") -> str:
@@ -96,14 +99,21 @@ def read_verdicts_csv(path: Path) -> list[Verdict]:
                     f"{path} line {i}: score {row['score']!r} is not a number from"
                     f" {SCORE_RANGE[0]:g} to {SCORE_RANGE[1]:g}"
                 )
+            text = {c: (row.get(c) or "").strip() for c in TEXT_COLUMNS}
+            for c, most in TEXT_COLUMNS.items():
+                if len(text[c]) > most:
+                    raise InputError(
+                        f"{path} line {i}: {c} {text[c][:20]!r}... is {len(text[c])} characters;"
+                        f" the store keeps at most {most} characters"
+                    )
             out.append(
                 Verdict(
                     number=e164((row.get("number") or "").strip(), f"{path} line {i}: number"),
                     label=label,
                     score=score,
-                    category=(row.get("category") or "").strip(),
+                    category=text["category"],
                     reasons=_reasons(row.get("reasons") or "", i),
-                    campaign=(row.get("campaign") or "").strip(),
+                    campaign=text["campaign"],
                 )
             )
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ import sqlalchemy as sa
 from callwarden.policy import Thresholds
 from callwarden.store.base import StoreBase
 from callwarden.store.schema import operator_settings
+
+log = logging.getLogger(__name__)
 
 _THRESHOLDS = "thresholds"
 
@@ -49,6 +52,15 @@ class OperatorSettingsMixin(StoreBase):
             r = conn.execute(sa.select(t).where(t.c.key == _THRESHOLDS)).mappings().first()
         if r is None:
             return None
-        return StoredThresholds(
-            Thresholds(**json.loads(r["value"])), r["source"], r["actor"], float(r["updated_at"])
-        )
+        try:
+            bands = Thresholds(**json.loads(r["value"]))
+        except (ValueError, TypeError) as exc:  # damaged, or saved before bands were ordered
+            log.error(
+                "the score bands saved by %s (%s) are not valid bands (%s): the policy"
+                " defaults apply until they are set again (PUT /v1/thresholds, serve --model)",
+                r["actor"],
+                r["value"],
+                exc,
+            )
+            return None
+        return StoredThresholds(bands, r["source"], r["actor"], float(r["updated_at"]))

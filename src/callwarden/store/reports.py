@@ -234,13 +234,16 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
             if row.status != "pending":
                 raise ConflictError(f"appeal {appeal_id} was already {row.status}")
             status = "accepted" if accept else "rejected"
-            conn.execute(
+            # Only a pending appeal is closed: on PostgreSQL (READ COMMITTED) a concurrent
+            # review may have closed it since the read above; it then wins, this one is late.
+            if not conn.execute(
                 appeals.update()
-                .where(appeals.c.id == appeal_id)
+                .where(appeals.c.id == appeal_id, appeals.c.status == "pending")
                 .values(
                     status=status, reviewed_at=self.clock(), reviewer=reviewer, review_note=note
                 )
-            )
+            ).rowcount:
+                raise ConflictError(f"appeal {appeal_id} was reviewed meanwhile")
             before = self.get_verdict(row.number, conn)
             cleared: Verdict | None = None
             if accept:

@@ -9,9 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from callwarden.policy import ListKind, PatternSet, Protection, SubscriberPolicy
-from callwarden.store.base import NotFoundError, StoreBase
+from callwarden.store.base import ConflictError, NotFoundError, StoreBase
 from callwarden.store.schema import block_log, list_entries, received_calls, settings
 from callwarden.store.verdicts import reasons_list_from_json
+
+#: The most patterns one subscriber's allow list, or block list, holds: each list is held in
+#: memory by every decision worker and sent whole with every change.
+MAX_LIST_ENTRIES = 10_000
 
 
 class SubscribersMixin(StoreBase):
@@ -65,7 +69,20 @@ class SubscribersMixin(StoreBase):
             "note": note,
             "created_at": self.clock(),
         }
+        le = list_entries.c
+        mine = (le.subscriber == subscriber) & (le.kind == kind.value)
         with self.engine.begin() as conn:
+            held = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()
+            if (
+                held >= MAX_LIST_ENTRIES
+                and not conn.execute(
+                    sa.select(le.pattern).where(mine, le.pattern == pattern)
+                ).first()
+            ):
+                raise ConflictError(
+                    f"the {kind.value} list holds {held:,} patterns, the most it can"
+                    f" ({MAX_LIST_ENTRIES:,}): remove some, or use a prefix (400*)"
+                )
             self.upsert(
                 conn, list_entries, [row], ["subscriber", "kind", "pattern"], {"note": note}
             )

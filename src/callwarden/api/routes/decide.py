@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from callwarden.api.deps import NetworkKey, StateDep, number_param
+from callwarden.api.deps import NetworkKey, StateDep, call_time, number_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import DecideRequest, DecideResponse
 from callwarden.api.state import AppState
@@ -37,7 +37,7 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     """The JSON of a DecideResponse for one call (a test validates it against the model)."""
     caller = number_param(body.caller)
     callee = number_param(body.callee)
-    at = body.at if body.at is not None else time.time()
+    at = time.time() if body.at is None else call_time(body.at, state.store.clock())
     verdict = state.verdicts.get(caller)
     decision = decide(
         Call(caller, callee, body.ingress),

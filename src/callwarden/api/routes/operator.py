@@ -16,7 +16,7 @@ from callwarden.api.deps import (
     number_param,
     pattern_param,
 )
-from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import (
     AuditOut,
     CampaignOut,
@@ -143,7 +143,13 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
     "/registry/{pattern}", response_model=CountOut, tags=["operator"], summary="Unregister"
 )
 def unregister(pattern: str, state: StateDep, key: OperatorKey) -> CountOut:
-    state.store.delete_registration(pattern_param(pattern), key.actor)
+    try:
+        normal = pattern_param(pattern)
+    except ApiError:  # saved before patterns were checked (migration 0004 left it): removable
+        if pattern not in {r.pattern for r in state.store.list_registrations()}:
+            raise
+        normal = pattern
+    state.store.delete_registration(normal, key.actor)
     state.reload_registry()
     return CountOut(count=1)
 
@@ -187,7 +193,18 @@ def audit(
     target: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
-    """Newest first; ``target`` is a number, a subscriber or ``key:ID``."""
-    if target and not target.startswith("key:") and target != "verdicts":
-        target = number_param(target)
-    return [AuditOut(**a) for a in state.store.audit_trail(target, limit)]
+    """Newest first; ``target`` is a number, a subscriber, a registered pattern (``400*``),
+    ``key:ID``, ``verdicts`` (imports) or ``thresholds`` (the score bands)."""
+    return [AuditOut(**a) for a in state.store.audit_trail(_audit_target(target), limit)]
+
+
+#: Audit targets that are names, not numbers: verdict imports and the score bands.
+NAMED_TARGETS = frozenset({"verdicts", "thresholds"})
+
+
+def _audit_target(target: str | None) -> str | None:
+    """The target as the audit log writes it: names and ``key:ID`` as they are, numbers and
+    registered prefixes normalised (a prefix registration's entries were out of reach)."""
+    if not target or target in NAMED_TARGETS or target.startswith("key:"):
+        return target
+    return pattern_param(target) if target.rstrip().endswith(("*", "＊")) else number_param(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from callwarden.api.deps import AnyKey, NetworkKey, StateDep, number_param
+from callwarden.api.deps import AnyKey, NetworkKey, StateDep, call_time, number_param
 from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import CallsIn, CountOut, ReportIn, ReportOut
 from callwarden.errors import CallwardenError
@@ -59,5 +59,8 @@ def report(body: ReportIn, state: StateDep, key: AnyKey) -> ReportOut:
 @router.post("/calls", response_model=CountOut, summary="Feed received calls (from CDRs)")
 def received_calls(body: CallsIn, state: StateDep, _key: NetworkKey) -> CountOut:
     """Batches of (caller, callee, at) from the switch's CDRs; written before the answer."""
-    rows = [(number_param(c.callee), number_param(c.caller), c.at) for c in body.calls]
+    now = state.store.clock()
+    rows = [
+        (number_param(c.callee), number_param(c.caller), call_time(c.at, now)) for c in body.calls
+    ]
     return CountOut(count=state.store.record_calls(rows))

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from callwarden.api.deps import IdPath, IdQuery, PeopleKey, StateDep, SubscriberScope, pattern_param
-from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import (
     BlockedOut,
     ListOut,
@@ -83,7 +83,13 @@ def add_to_list(
 def remove_from_list(
     subscriber: SubscriberScope, kind: ListKind, pattern: str, state: StateDep, key: PeopleKey
 ) -> ListOut:
-    state.store.remove_pattern(subscriber, kind, pattern_param(pattern), key.actor)
+    try:
+        normal = pattern_param(pattern)
+    except ApiError:  # saved before patterns were checked (migration 0004 left it): removable
+        if pattern not in {e["pattern"] for e in state.store.list_patterns(subscriber, kind)}:
+            raise
+        normal = pattern
+    state.store.remove_pattern(subscriber, kind, normal, key.actor)
     state.policies.invalidate(subscriber)
     return get_list(subscriber, kind, state)
 

@@ -1,0 +1,124 @@
+"""Findings of a second audit of the store, each reproduced before it was fixed, on SQLite and
+PostgreSQL:
+
+* two operators reviewing one appeal at once on PostgreSQL both succeeded: the appeal read
+  'rejected' while the number was cleared and protected, with both reviews in the audit log
+  (SQLite's BEGIN IMMEDIATE serialised them; PostgreSQL's READ COMMITTED did not);
+* a verdicts.csv category or campaign longer than the store's 64 characters was kept on
+  SQLite and stopped PostgreSQL's import with a driver traceback (StringDataRightTruncation);
+* score bands saved before bands were checked for order (label above a reject band) would
+  keep the server from starting now that such bands are refused: they read as none saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+
+import pytest
+
+from callwarden.errors import InputError
+from callwarden.policy import ListKind, Verdict
+from callwarden.store import ConflictError, Store
+from callwarden.store.io import read_verdicts_csv
+from callwarden.store.schema import list_entries, operator_settings
+from callwarden.store.subscribers import MAX_LIST_ENTRIES
+
+SPAM = "+8617012345678"
+
+
+def test_one_appeal_reviewed_twice_at_once_is_reviewed_once(store: Store) -> None:
+    store.import_verdicts([Verdict(SPAM, "fraud", 0.99)])
+    aid = store.create_appeal(SPAM, "某快递站", "", "", "key:1")
+    read = store.get_verdict
+    both_inside = threading.Barrier(2, timeout=1.0)
+
+    def get_verdict(number: str, conn: object = None) -> Verdict | None:
+        v = read(number, conn)  # type: ignore[arg-type]
+        # hold the first review's transaction open while the second one runs
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_inside.wait()
+        return v
+
+    store.get_verdict = get_verdict  # type: ignore[method-assign]
+    outcome: dict[str, object] = {}
+
+    def review(accept: bool) -> None:
+        try:
+            outcome[str(accept)] = store.review_appeal(aid, accept, f"op{accept}", "")
+        except ConflictError as exc:
+            outcome[str(accept)] = exc
+
+    threads = [threading.Thread(target=review, args=(a,)) for a in (True, False)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.get_verdict = read  # type: ignore[method-assign]
+
+    conflicts = [o for o in outcome.values() if isinstance(o, ConflictError)]
+    assert len(conflicts) == 1, outcome  # one review wins, the other is told it was too late
+    status = store.get_appeal(aid)["status"]
+    verdict = store.get_verdict(SPAM)
+    assert verdict is not None
+    assert (status == "accepted") == verdict.protected  # never 'rejected' yet cleared
+    reviews = [a for a in store.audit_trail(SPAM) if a["action"].startswith("appeal_")]
+    assert [a["action"] for a in reviews] == [f"appeal_{status}"]
+
+
+@pytest.mark.parametrize("column", ["category", "campaign"])
+def test_a_verdicts_csv_field_longer_than_the_store_takes_stops_the_import(
+    store: Store, tmp_path: Path, column: str
+) -> None:
+    p = tmp_path / "verdicts.csv"
+    row = {"category": "insurance", "campaign": "c1", column: "x" * 65}
+    p.write_text(
+        "number,label,score,category,reasons,campaign\n"
+        "+8617012345679,harassment,0.9,insurance,,c1\n"
+        f"{SPAM},harassment,0.9,{row['category']},,{row['campaign']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=f"line 3: {column} .* 64 characters"):
+        read_verdicts_csv(p)
+    p.write_text(  # 64 characters, Chinese ones too, are taken on both databases
+        "number,label,score,category,reasons,campaign\n"
+        f"{SPAM},harassment,0.9,{'保' * 64},,{'c' * 64}\n",
+        encoding="utf-8",
+    )
+    store.import_verdicts(read_verdicts_csv(p))
+    v = store.get_verdict(SPAM)
+    assert v is not None and v.category == "保" * 64 and v.campaign == "c" * 64
+
+
+def test_bands_saved_out_of_order_read_as_none_saved(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            operator_settings.insert().values(
+                key="thresholds",
+                value='{"label_at": 0.97, "reject_fraud_at": 0.9, "reject_harassment_at": 0.98}',
+                source="operator key:1",
+                actor="key:1",
+                updated_at=1.0,
+            )
+        )
+    assert store.load_thresholds() is None  # raised ValueError: the server did not start
+
+
+def test_a_list_over_its_cap_is_a_conflict_but_a_known_pattern_is_renoted(store: Store) -> None:
+    sub = "+8613800138000"
+    with store.engine.begin() as conn:
+        conn.execute(
+            list_entries.insert(),
+            [
+                {"subscriber": sub, "kind": "block", "pattern": f"+86170{i:08d}",
+                 "note": "", "created_at": 1.0}
+                for i in range(MAX_LIST_ENTRIES)
+            ],
+        )  # fmt: skip
+    with pytest.raises(ConflictError, match="the most it can"):
+        store.add_pattern(sub, ListKind.BLOCK, "+8617199999999", "", "key:1")
+    store.add_pattern(sub, ListKind.BLOCK, "+8617000000000", "note", "key:1")
+    store.add_pattern(sub, ListKind.ALLOW, "+8617199999999", "", "key:1")
+    policy = store.load_policy(sub)
+    assert policy is not None and "+8617199999999" in policy.allow.exact
