@@ -51,6 +51,12 @@ def run_scan(
         )
     if kind == "cdr":
         assert cdrs is not None
+        if registry is None and manifest.get("registry_used"):
+            warn(
+                f"model {model_dir} was trained with an allocation registry (--registry) and "
+                "this scan has none: every caller counts as allocated, so the 空号 rule "
+                "UNALLOCATED_CALLER never fires and the unallocated features are missing"
+            )
         if day is None:
             from callwarden.cdr import cdr_relation_sql
             from callwarden.features.duckdb_backend import connection, last_local_day

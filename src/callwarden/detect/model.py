@@ -9,6 +9,7 @@ same booster, byte for byte, whatever order the engine returned the rows in.
 from __future__ import annotations
 
 import hashlib
+import warnings
 import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -269,7 +270,10 @@ def train(data: Dataset, config: TrainConfig) -> TrainedModel:
     threshold = choose_threshold(bad_score(oof), positive, config)
     booster = _fit(data, config)
     benign = data.X[~positive]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # (a feature missing on every benign row has no median: None, without the
+        # "All-NaN slice" RuntimeWarning on the command's stderr)
+        warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(benign, axis=0) if len(benign) else np.full(data.X.shape[1], np.nan)
     reference = {
         n: (None if np.isnan(v) else float(v)) for n, v in zip(data.feature_names, med, strict=True)
