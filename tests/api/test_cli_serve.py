@@ -59,3 +59,44 @@ def test_serve_imports_verdicts_and_received_calls(
     assert "imported 3 verdicts" in r.output and "imported 1 received-call pairs" in r.output
     assert ran["port"] == 9999 and ran["host"] == "127.0.0.1"
     assert len(Store.open(db).load_verdicts()) == 3
+
+
+def test_a_restart_with_the_same_model_keeps_the_operators_bands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --model M`` on every start (a service unit) put M's bands back over the bands
+    an operator had set since with PUT /v1/thresholds; only a new model's bands replace them."""
+    import uvicorn
+
+    from callwarden.cli import serve
+    from callwarden.policy import Thresholds
+
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: None)
+    models = {
+        "m1": (Thresholds.for_model(0.98), "model aaaaaaaaaaaa, flag threshold 0.98"),
+        "m2": (Thresholds.for_model(0.95), "model bbbbbbbbbbbb, flag threshold 0.95"),
+    }
+    monkeypatch.setattr(serve, "bands_from_model", lambda p: models[p.name])
+    db = str(tmp_path / "s.db")
+
+    def start(model: str) -> str:
+        r = CliRunner().invoke(app, ["serve", "--db", db, "--model", str(tmp_path / model)])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    start("m1")
+    store = Store.open(db)
+    tuned = Thresholds(0.9, 0.999, 0.999)
+    store.save_thresholds(tuned, "operator key:1: fewer false blocks", "key:1")  # PUT
+    out = start("m1")  # a restart, same command line
+    saved = store.load_thresholds()
+    assert saved is not None and saved.thresholds == tuned, out
+    assert "operator key:1" in out and "kept" in out
+    start("m2")  # a new model: its bands are on another scale and replace them
+    saved = store.load_thresholds()
+    assert saved is not None and saved.thresholds == models["m2"][0]
+    assert saved.source == models["m2"][1]
+    start("m1")  # back to the first model: a change of model again
+    saved = store.load_thresholds()
+    assert saved is not None and saved.thresholds == models["m1"][0]
+    store.close()

@@ -30,7 +30,8 @@ def serve(
         typer.Option(
             help="model directory the verdicts came from: put its score bands in force (label "
             "at its flag threshold, reject where benign is 10x less likely), the bands the "
-            "stream engine and replay use; saved in the store, so a restart keeps them"
+            "stream engine and replay use; saved in the store, so a restart keeps them (a "
+            "restart with the same model keeps the bands in force, an operator's included)"
         ),
     ] = None,
     redress_base: Annotated[
@@ -54,9 +55,13 @@ def serve(
 
     bands = bands_from_model(model) if model is not None else None  # a bad model: stop first
     store = Store.open(db)
-    if bands is not None:
-        store.save_thresholds(*bands, actor="cli:serve")
+    kept = bands is not None and not store.put_model_thresholds(*bands, actor="cli:serve")
     typer.echo(describe_bands(store))
+    if kept:  # a restart with the same --model: an operator's PUT since then stands
+        typer.echo(
+            "  (kept: --model's bands were put in force before, and the bands in force since"
+            " stay; PUT /v1/thresholds changes them, a new --model replaces them)"
+        )
     if verdicts is not None:
         n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:serve")
         typer.echo(f"imported {n:,} verdicts from {verdicts}")

@@ -15,6 +15,8 @@ from callwarden.store.schema import operator_settings
 log = logging.getLogger(__name__)
 
 _THRESHOLDS = "thresholds"
+#: the source of the model bands last put in force (``serve --model``)
+_MODEL_BANDS = "thresholds_model"
 
 
 @dataclass(frozen=True)
@@ -28,22 +30,42 @@ class StoredThresholds:
 class OperatorSettingsMixin(StoreBase):
     def save_thresholds(self, thresholds: Thresholds, source: str, actor: str) -> None:
         """Put ``thresholds`` in force (one row, replaced), with an audit entry."""
+        with self.engine.begin() as conn:
+            self._save_thresholds(conn, thresholds, source, actor)
+
+    def put_model_thresholds(self, thresholds: Thresholds, source: str, actor: str) -> bool:
+        """Put a model's bands in force (``serve --model``, ``source`` naming the model) unless
+        they were the last model bands put in force: a restart with the same model keeps the
+        bands in force, an operator's changes since included; a new model's bands replace
+        them (they are on its scale). True when saved."""
+        t = operator_settings
+        with self.engine.begin() as conn:
+            last = conn.execute(sa.select(t.c.source).where(t.c.key == _MODEL_BANDS)).scalar()
+            if last == source[:200]:
+                return False
+            self._save_thresholds(conn, thresholds, source, actor)
+            self._put(conn, _MODEL_BANDS, thresholds.as_dict(), source, actor)
+        return True
+
+    def _save_thresholds(
+        self, conn: sa.Connection, thresholds: Thresholds, source: str, actor: str
+    ) -> None:
+        self._put(conn, _THRESHOLDS, thresholds.as_dict(), source, actor)
+        self.audit(
+            conn, actor, "thresholds_set", _THRESHOLDS, {**thresholds.as_dict(), "source": source}
+        )
+
+    def _put(
+        self, conn: sa.Connection, key: str, value: dict[str, float], source: str, actor: str
+    ) -> None:
         row = {
-            "key": _THRESHOLDS,
-            "value": json.dumps(thresholds.as_dict(), sort_keys=True),
+            "key": key,
+            "value": json.dumps(value, sort_keys=True),
             "source": source[:200],
             "actor": actor[:64],
             "updated_at": self.clock(),
         }
-        with self.engine.begin() as conn:
-            self.upsert(conn, operator_settings, [row], ["key"])
-            self.audit(
-                conn,
-                actor,
-                "thresholds_set",
-                _THRESHOLDS,
-                {**thresholds.as_dict(), "source": source},
-            )
+        self.upsert(conn, operator_settings, [row], ["key"])
 
     def load_thresholds(self) -> StoredThresholds | None:
         """The bands last saved, or None when none were (the policy defaults apply)."""
