@@ -79,12 +79,18 @@ class RuleCode(StrEnum):
     UNALLOCATED_CALLER = "UNALLOCATED_CALLER"
 
 
+#: The entities of the CDR features' names (``features.definitions.Entity``).
+_ENTITIES = ("caller", "ingress")
+
+
 def family_of(feature: str) -> tuple[str, str | None, str | None]:
-    """``answer_rate_by_caller_1d`` -> ("answer_rate", "caller", "1d"); other names as-is."""
+    """``answer_rate_by_caller_1d`` -> ("answer_rate", "caller", "1d"); other names as-is,
+    a carrier table's ``calls_by_month`` too (it is not a per-ingress feature)."""
     if "_by_" in feature:
         base, _, rest = feature.rpartition("_by_")
         entity, _, window = rest.partition("_")
-        return base, entity, window or None
+        if entity in _ENTITIES and window in ("", *_WINDOW_TEXT):
+            return base, entity, window or None
     return feature, None, None
 
 
