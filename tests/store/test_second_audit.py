@@ -6,6 +6,8 @@ PostgreSQL:
   (SQLite's BEGIN IMMEDIATE serialised them; PostgreSQL's READ COMMITTED did not);
 * a verdicts.csv category or campaign longer than the store's 64 characters was kept on
   SQLite and stopped PostgreSQL's import with a driver traceback (StringDataRightTruncation);
+* reports counted for ever against the recipients of the last 28 days, so a courier's old
+  mass-report came to label it once its calls slowed down;
 * score bands saved before bands were checked for order (label above a reject band) would
   keep the server from starting now that such bands are refused: they read as none saved.
 """
@@ -25,7 +27,10 @@ from callwarden.store.io import read_verdicts_csv
 from callwarden.store.schema import list_entries, operator_settings
 from callwarden.store.subscribers import MAX_LIST_ENTRIES
 
+from .conftest import Clock
+
 SPAM = "+8617012345678"
+DAY = 86400.0
 
 
 def test_one_appeal_reviewed_twice_at_once_is_reviewed_once(store: Store) -> None:
@@ -122,3 +127,32 @@ def test_a_list_over_its_cap_is_a_conflict_but_a_known_pattern_is_renoted(store:
     store.add_pattern(sub, ListKind.ALLOW, "+8617199999999", "", "key:1")
     policy = store.load_policy(sub)
     assert policy is not None and "+8617199999999" in policy.allow.exact
+
+
+def test_old_reports_do_not_count_against_a_month_of_fewer_calls(
+    store: Store, clock: Clock
+) -> None:
+    """Reports counted for ever against the recipients of the last 28 days: 30 reports that
+    were 9.0 of the 20.0 a courier with 400 customers needs labelled it a month later, when
+    its calls that month reached one subscriber who reported too (recipients 1)."""
+    courier = "+8695338"
+    customers = [f"+86139{i:08d}" for i in range(400)]
+    store.record_calls([(c, courier, clock.t) for c in customers])
+    for c in customers[:30]:
+        assert store.add_report(c, courier, "", "app", "t").verdict is None
+    clock.t += 30 * DAY
+    store.record_calls([(customers[30], courier, clock.t)])
+    outcome = store.add_report(customers[30], courier, "", "app", "t")
+    assert outcome.verdict is None  # was labelled: 9.3 weighted against 1 recipient
+    assert (outcome.tally.reporters, outcome.tally.recipients) == (1, 1)
+    summary = store.report_summary(courier)
+    assert (summary["reports"], summary["recipients"]) == (1, 1)
+
+
+def test_recent_reports_still_label_a_spammer(store: Store, clock: Clock) -> None:
+    spammer = "+8617055550000"
+    victims = [f"+86139{i:08d}" for i in range(12)]
+    store.record_calls([(v, spammer, clock.t) for v in victims])
+    outcomes = [store.add_report(v, spammer, "loans", "app", "t") for v in victims]
+    labelled = [o.verdict for o in outcomes if o.verdict is not None]
+    assert len(labelled) == 1 and labelled[0].category == "loans"

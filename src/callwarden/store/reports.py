@@ -63,22 +63,23 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         return ReporterHistory(confirmed=int(row[0]), refuted=int(row[1]))
 
     def tally(self, conn: sa.Connection, number: str) -> Tally:
+        """The reports against ``number`` and the subscribers it called, over one window
+        (four times the report window: 28 days). Reports counted for ever against recent
+        recipients let an old mass report label a courier once its calls slowed down."""
         r = reports.c
-        now = self.clock()
+        since = self.clock() - self.reputation.recent_call_days * DAY * 4
+        recent = (r.number == number) & (r.created_at >= since)
         weighted, n = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(r.weight), 0.0), sa.func.count()).where(
-                r.number == number
-            )
+            sa.select(sa.func.coalesce(sa.func.sum(r.weight), 0.0), sa.func.count()).where(recent)
         ).one()
         top = conn.execute(
             sa.select(r.category)
-            .where(r.number == number, r.category != "")
+            .where(recent, r.category != "")
             .group_by(r.category)
             .order_by(sa.func.sum(r.weight).desc(), r.category)
             .limit(1)
         ).scalar()
-        window = self.reputation.recent_call_days * DAY * 4  # recipients over a longer window
-        recipients = self.recipients_since(conn, number, now - window)
+        recipients = self.recipients_since(conn, number, since)
         return Tally(number, float(weighted), int(n), recipients, top or "")
 
     def add_report(
@@ -151,9 +152,10 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         r = reports.c
         with self.engine.connect() as conn:
             tally = self.tally(conn, number)
+            since = self.clock() - self.reputation.recent_call_days * DAY * 4
             by_cat = conn.execute(
                 sa.select(r.category, sa.func.count())
-                .where(r.number == number)
+                .where(r.number == number, r.created_at >= since)
                 .group_by(r.category)
             ).all()
         return {
