@@ -8,6 +8,8 @@ PostgreSQL:
   SQLite and stopped PostgreSQL's import with a driver traceback (StringDataRightTruncation);
 * reports counted for ever against the recipients of the last 28 days, so a courier's old
   mass-report came to label it once its calls slowed down;
+* a verdicts.csv reasons cell holding a lone surrogate (JSON "\\ud800") passed the reader and
+  stopped the import with a UnicodeEncodeError traceback instead of its line number;
 * score bands saved before bands were checked for order (label above a reject band) would
   keep the server from starting now that such bands are refused: they read as none saved.
 """
@@ -156,3 +158,15 @@ def test_recent_reports_still_label_a_spammer(store: Store, clock: Clock) -> Non
     outcomes = [store.add_report(v, spammer, "loans", "app", "t") for v in victims]
     labelled = [o.verdict for o in outcomes if o.verdict is not None]
     assert len(labelled) == 1 and labelled[0].category == "loans"
+
+
+def test_a_reasons_cell_the_store_cannot_write_names_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "verdicts.csv"
+    cell = '"[{""code"": ""x"", ""evidence"": {""a"": ""\\ud800""}}]"'
+    p.write_text(
+        f"number,label,score,category,reasons,campaign\n{SPAM},fraud,0.99,,[],\n"
+        f"+8617012345679,fraud,0.99,,{cell},\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="line 3: reasons"):
+        read_verdicts_csv(p)  # was read, then store.import_verdicts raised UnicodeEncodeError

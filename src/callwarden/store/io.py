@@ -13,6 +13,7 @@ from callwarden.errors import InputError
 from callwarden.numbers import normalize, normalize_prefix
 from callwarden.numbers._normalize import PREFIX_DIGITS
 from callwarden.policy import Reason, Verdict
+from callwarden.store.verdicts import reasons_json
 
 VERDICT_COLUMNS = ("number", "label", "score")
 LABELS = ("benign", "harassment", "fraud")
@@ -59,8 +60,10 @@ def _reasons(text: str, line: int) -> tuple[Reason, ...]:
         items = json.loads(text)
         if not all("code" in r for r in items):
             raise KeyError("code")
-        return tuple(Reason.from_dict(r) for r in items)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        reasons = tuple(Reason.from_dict(r) for r in items)
+        reasons_json(reasons).encode()  # what the store writes: a lone surrogate cannot be
+        return reasons
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # (UnicodeError too)
         raise InputError(
             f"line {line}: reasons is not a JSON list of {{code, evidence}}: {exc}"
         ) from exc
