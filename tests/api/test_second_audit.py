@@ -9,15 +9,20 @@
 * the audit trail of the score bands (target ``thresholds``) and of a prefix registration
   could not be asked for (422: not a phone number);
 * a subscriber's list grew without bound (each add answers with the whole list);
-* a pattern saved before prefixes were checked (left by migration 0004) could not be removed.
+* a pattern saved before prefixes were checked (left by migration 0004) could not be removed;
+* a key revoked through one worker kept working on another worker of the same store.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from callwarden.api import ApiSettings, create_app
+from callwarden.store import Role, Store
 from callwarden.store.schema import list_entries, registrations
 from callwarden.store.subscribers import MAX_LIST_ENTRIES
 
@@ -160,3 +165,24 @@ def test_a_pattern_saved_before_prefixes_were_checked_can_be_removed(api: Api) -
     assert_error(
         api.delete(f"/v1/subscribers/{ALICE}/lists/block/+0087*", "alice"), 422, "validation_error"
     )
+
+
+def test_a_key_revoked_through_another_worker_stops_working_here(api: Api, tmp_path: Path) -> None:
+    """Two workers on one store (the documented PostgreSQL set-up): a key revoked through one
+    kept working on the other until its restart, for subscriber and network keys alike."""
+    store = Store.open(str(tmp_path / "api.db"))
+    other = create_app(ApiSettings(db=str(tmp_path / "api.db"), key_cache_ttl_s=0.2), store)
+    call = {"caller": SPAM, "callee": ALICE}
+    with TestClient(other, raise_server_exceptions=False) as worker:
+        mine = f"/v1/subscribers/{ALICE}/settings"
+        assert worker.get(mine, headers=api.h("alice")).status_code == 200  # cached there
+        assert worker.post("/v1/decide", headers=api.h("network"), json=call).status_code == 200
+        for k in api.store.list_keys():
+            if k.role is not Role.OPERATOR:
+                assert api.delete(f"/v1/keys/{k.id}", "operator").status_code == 200
+        assert api.get(mine, "alice").status_code == 401  # the worker that revoked them
+        time.sleep(0.3)
+        assert_error(worker.get(mine, headers=api.h("alice")), 401, "unauthorized")
+        r = worker.post("/v1/decide", headers=api.h("network"), json=call)
+        assert_error(r, 401, "unauthorized")  # the fast path asks the same cache
+    store.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ class ApiSettings:
     thresholds: Thresholds | None = None
     flush_interval_s: float = 0.5
     policy_cache_size: int = 200_000
+    #: how long a key found in the store is trusted without asking it again: a key revoked
+    #: through another worker (several workers on one PostgreSQL store) stops working here
+    #: within this time, not at this worker's restart
+    key_cache_ttl_s: float = 30.0
 
 
 class PolicyCache:
@@ -229,7 +234,8 @@ class AppState:
         self._reload_lock = threading.Lock()
         #: verdicts set while a reload reads the store (None when no reload is running)
         self._journal: dict[str, Verdict] | None = None
-        self._keys: dict[str, ApiKey | None] = {}
+        #: key hash -> (key, time.monotonic() when the store said it was active)
+        self._keys: dict[str, tuple[ApiKey, float]] = {}
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
         self.metrics.gauges["write_behind_dropped"] = lambda: float(self.writes.dropped)
@@ -237,11 +243,15 @@ class AppState:
 
     def key(self, secret: str) -> ApiKey | None:
         h = hash_secret(secret)
-        if h in self._keys:
-            return self._keys[h]
+        now = time.monotonic()
+        hit = self._keys.get(h)
+        if hit is not None and now - hit[1] < self.settings.key_cache_ttl_s:
+            return hit[0]
         found = self.store.lookup_key(secret)
         if found is not None:  # unknown secrets are not cached: a flood of them cannot grow it
-            self._keys[h] = found
+            self._keys[h] = (found, now)
+        else:  # revoked since it was cached (here or through another worker)
+            self._keys.pop(h, None)
         return found
 
     def forget_keys(self) -> None:
