@@ -10,6 +10,8 @@ PostgreSQL:
   mass-report came to label it once its calls slowed down;
 * a verdicts.csv reasons cell holding a lone surrogate (JSON "\\ud800") passed the reader and
   stopped the import with a UnicodeEncodeError traceback instead of its line number;
+* received calls read from a CSV kept numbers as written: a nationally written CDR
+  (13900139000, 010...) made no report eligible, and its E.164 twin was a second pair;
 * score bands saved before bands were checked for order (label above a reject band) would
   keep the server from starting now that such bands are refused: they read as none saved.
 """
@@ -25,7 +27,7 @@ import pytest
 from callwarden.errors import InputError
 from callwarden.policy import ListKind, Verdict
 from callwarden.store import ConflictError, Store
-from callwarden.store.io import read_verdicts_csv
+from callwarden.store.io import read_received_calls, read_verdicts_csv
 from callwarden.store.schema import list_entries, operator_settings
 from callwarden.store.subscribers import MAX_LIST_ENTRIES
 
@@ -170,3 +172,27 @@ def test_a_reasons_cell_the_store_cannot_write_names_its_line(tmp_path: Path) ->
     )
     with pytest.raises(InputError, match="line 3: reasons"):
         read_verdicts_csv(p)  # was read, then store.import_verdicts raised UnicodeEncodeError
+
+
+def test_received_calls_from_a_csv_are_normalised_and_merged(store: Store, tmp_path: Path) -> None:
+    p = tmp_path / "cdrs.csv"
+    p.write_text(
+        "start_time,caller,callee,duration_s\n"
+        "2026-11-02T00:00:00Z,01012345678,13900139000,30\n"
+        "2026-11-03T00:00:00Z,+861012345678,+8613900139000,30\n"
+        "2026-11-03T00:00:00Z,anonymous,13900139000,30\n",
+        encoding="utf-8",
+    )
+    rows = read_received_calls(p)
+    assert rows == [("+8613900139000", "+861012345678", 1793577600.0, 1793664000.0, 2)]
+    only_national = tmp_path / "national.csv"  # all integers: DuckDB would read BIGINT
+    only_national.write_text(
+        "start_time,caller,callee,duration_s\n2026-11-02T00:00:00Z,01012345678,13900139000,30\n",
+        encoding="utf-8",
+    )
+    assert [r[:2] for r in read_received_calls(only_national)] == [
+        ("+8613900139000", "+861012345678")
+    ]
+    store.import_received(rows)
+    with store.engine.connect() as conn:
+        assert store.received_since(conn, "+8613900139000", "+861012345678", 0.0)

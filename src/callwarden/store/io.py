@@ -124,7 +124,12 @@ def read_verdicts_csv(path: Path) -> list[Verdict]:
 
 def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
     """(callee, caller, first_at, last_at, calls) per pair from canonical CDRs (a Parquet file
-    or directory, or a CSV with E.164 numbers), aggregated in DuckDB."""
+    or directory, or a CSV), aggregated in DuckDB.
+
+    Numbers are normalised to E.164 like every number the API reads (a CSV may write them
+    nationally: ``13900139000``, ``010...``), so they match the reports they make eligible;
+    pairs that meet after normalising are merged, and a pair with a number that is not one
+    is left out."""
     import duckdb
 
     if not path.exists():
@@ -133,8 +138,13 @@ def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
         from callwarden.cdr import cdr_relation_sql
 
         src = cdr_relation_sql(path)  # (quotes the path, knows the ingest and simulator layouts)
-    else:  # a quote in a file name must not end the string literal (or inject SQL)
-        src = "read_csv_auto('" + path.as_posix().replace("'", "''") + "')"
+    else:  # a quote in a file name must not end the string literal (or inject SQL); numbers
+        # are text (read as integers, 010... would lose its 0)
+        src = (
+            "read_csv_auto('"
+            + path.as_posix().replace("'", "''")
+            + "', types={'caller': 'VARCHAR', 'callee': 'VARCHAR'})"
+        )
     con = duckdb.connect()
     try:
         rows = con.execute(
@@ -146,4 +156,24 @@ def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
         raise InputError(f"cannot read CDRs from {path}: {exc}") from exc
     finally:
         con.close()
-    return [(str(a), str(b), float(f), float(la), int(n)) for a, b, f, la, n in rows]
+    return _normalised_pairs(rows)
+
+
+def _normalised_pairs(
+    rows: list[tuple[object, object, float, float, int]],
+) -> list[tuple[str, str, float, float, int]]:
+    """Aggregated (callee, caller, first, last, calls) rows with both numbers in E.164."""
+    from callwarden.numbers import normalize_array
+
+    callees = normalize_array([str(r[0]) for r in rows]).to_pylist()
+    callers = normalize_array([str(r[1]) for r in rows]).to_pylist()
+    merged: dict[tuple[str, str], list[float]] = {}
+    for callee, caller, (_, _, f, la, n) in zip(callees, callers, rows, strict=True):
+        if callee is None or caller is None:
+            continue
+        m = merged.get((callee, caller))
+        if m is None:
+            merged[(callee, caller)] = [float(f), float(la), int(n)]
+        else:
+            m[0], m[1], m[2] = min(m[0], f), max(m[1], la), m[2] + n
+    return [(a, b, f, la, int(n)) for (a, b), (f, la, n) in merged.items()]
