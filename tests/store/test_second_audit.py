@@ -12,6 +12,9 @@ PostgreSQL:
   stopped the import with a UnicodeEncodeError traceback instead of its line number;
 * received calls read from a CSV kept numbers as written: a nationally written CDR
   (13900139000, 010...) made no report eligible, and its E.164 twin was a second pair;
+* a NUL character in any stored text of a request (a list note, an appeal's owner, a key's
+  name, a registration's name, a verdict's category, the bands' note) was a 500 on
+  PostgreSQL, which cannot store it, and was stored on SQLite;
 * score bands saved before bands were checked for order (label above a reject band) would
   keep the server from starting now that such bands are refused: they read as none saved.
 """
@@ -23,10 +26,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from callwarden.api import ApiSettings, create_app
 from callwarden.errors import InputError
 from callwarden.policy import ListKind, Verdict
-from callwarden.store import ConflictError, Store
+from callwarden.store import ConflictError, Role, Store
 from callwarden.store.io import read_received_calls, read_verdicts_csv
 from callwarden.store.schema import list_entries, operator_settings
 from callwarden.store.subscribers import MAX_LIST_ENTRIES
@@ -196,3 +201,34 @@ def test_received_calls_from_a_csv_are_normalised_and_merged(store: Store, tmp_p
     store.import_received(rows)
     with store.engine.connect() as conn:
         assert store.received_since(conn, "+8613900139000", "+861012345678", 0.0)
+
+
+NUL = "a\u0000b"
+NUL_REQUESTS = [
+    ("POST", "/v1/subscribers/+8613800138000/lists/block", {"pattern": SPAM, "note": NUL}),
+    ("POST", "/v1/appeals", {"number": SPAM, "owner": NUL}),
+    ("POST", "/v1/registry", {"pattern": "+8695338", "name": NUL, "category": "courier"}),
+    ("POST", "/v1/registry", {"pattern": "+8695338", "name": "x", "category": "courier",
+                              "callee_prefixes": ["+8610", NUL]}),
+    ("POST", "/v1/keys", {"role": "network", "name": NUL}),
+    ("PUT", "/v1/thresholds", {"label_at": 0.5, "reject_fraud_at": 0.9,
+                               "reject_harassment_at": 0.8, "note": NUL}),
+    ("POST", "/v1/verdicts", {"verdicts": [{"number": SPAM, "label": "fraud", "score": 0.9,
+                                            "category": NUL}]}),
+    ("POST", "/v1/verdicts", {"verdicts": [{"number": SPAM, "label": "fraud", "score": 0.9,
+                                            "campaign": NUL}]}),
+]  # fmt: skip
+
+
+def test_a_nul_character_in_stored_text_is_a_validation_error(store: Store) -> None:
+    op = {"Authorization": f"Bearer {store.create_key(Role.OPERATOR)[1]}"}
+    trail = len(store.audit_trail(limit=1000))
+    with TestClient(create_app(ApiSettings(), store), raise_server_exceptions=False) as c:
+        for method, path, body in NUL_REQUESTS:
+            r = c.request(method, path, headers=op, json=body)
+            assert r.status_code == 422, (path, r.text)  # was 500 on PostgreSQL
+            assert r.json()["error"]["code"] == "validation_error"
+            assert "NUL" in r.json()["error"]["message"]
+        ok = c.post("/v1/appeals", headers=op, json={"number": SPAM, "owner": "顺丰\t北京"})
+        assert ok.status_code == 201, ok.text  # other control characters are kept
+    assert len(store.audit_trail(limit=1000)) == trail + 1  # only the last appeal was stored

@@ -6,7 +6,14 @@ import json
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from callwarden.policy import (
     REFUSABLE_CATEGORIES,
@@ -18,11 +25,24 @@ from callwarden.policy import (
 )
 
 
-class _In(BaseModel):
+class _Lean(BaseModel):
     """A request body. Non-finite numbers (``NaN``, ``Infinity``, which Python's JSON reader
     accepts) are refused in every float field: 422, never a row the store cannot keep."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+class _In(_Lean):
+    """A request body whose text may be stored: a NUL character in any text field is refused
+    too (PostgreSQL cannot store one, SQLite would; it was a 500 on PostgreSQL)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else (value,)
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("text must not contain a NUL character (\\u0000)")
+        return value
 
 
 #: Bounds of a reason's evidence: objects and lists nest at most this deep (the evidence
@@ -72,7 +92,8 @@ Evidence = Annotated[dict[str, Any], AfterValidator(_check_evidence)]
 
 
 # Decide -----------------------------------------------------------------------------------
-class DecideRequest(_In):
+class DecideRequest(_Lean):  # the hot path stores no text of it (numbers are normalised):
+    # no NUL check, which doubled the model's validation time (3 -> 6.5 us)
     caller: str = Field(min_length=1, max_length=40, examples=["+8617012345678"])
     callee: str = Field(min_length=1, max_length=40, examples=["+8613800138000"])
     ingress: str = Field("", max_length=100)
