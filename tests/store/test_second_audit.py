@@ -95,6 +95,14 @@ def test_a_verdicts_csv_field_longer_than_the_store_takes_stops_the_import(
     )
     with pytest.raises(InputError, match=f"line 3: {column} .* 64 characters"):
         read_verdicts_csv(p)
+    nul = {"category": "insurance", "campaign": "c1", column: "a\x00b"}
+    p.write_text(
+        f"number,label,score,category,reasons,campaign\n{SPAM},fraud,0.9,insurance,,c1\n"
+        f"+8617012345679,fraud,0.9,{nul['category']},,{nul['campaign']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=f"line 3: {column} .* NUL"):
+        read_verdicts_csv(p)  # was read; PostgreSQL then refused the import (DataError)
     p.write_text(  # 64 characters, Chinese ones too, are taken on both databases
         "number,label,score,category,reasons,campaign\n"
         f"{SPAM},harassment,0.9,{'保' * 64},,{'c' * 64}\n",

@@ -109,6 +109,8 @@ def read_verdicts_csv(path: Path) -> list[Verdict]:
                         f"{path} line {i}: {c} {text[c][:20]!r}... is {len(text[c])} characters;"
                         f" the store keeps at most {most} characters"
                     )
+                if "\x00" in text[c]:  # PostgreSQL cannot store it (SQLite would)
+                    raise InputError(f"{path} line {i}: {c} {text[c]!r} holds a NUL character")
             out.append(
                 Verdict(
                     number=e164((row.get("number") or "").strip(), f"{path} line {i}: number"),
