@@ -10,7 +10,9 @@
   could not be asked for (422: not a phone number);
 * a subscriber's list grew without bound (each add answers with the whole list);
 * a pattern saved before prefixes were checked (left by migration 0004) could not be removed;
-* a key revoked through one worker kept working on another worker of the same store.
+* a key revoked through one worker kept working on another worker of the same store;
+* the block log (拦截记录), the subscriber's own screen, gave its reasons as bare codes,
+  without the zh/en text decide and number lookups give.
 """
 
 from __future__ import annotations
@@ -186,3 +188,17 @@ def test_a_key_revoked_through_another_worker_stops_working_here(api: Api, tmp_p
         r = worker.post("/v1/decide", headers=api.h("network"), json=call)
         assert_error(r, 401, "unauthorized")  # the fast path asks the same cache
     store.close()
+
+
+def test_the_block_log_gives_each_reason_its_text(api: Api) -> None:
+    reasons = [{"code": "low_answer_rate", "evidence": {"answer_rate": 0.11}}]
+    verdict = {"number": SPAM, "label": "fraud", "score": 0.97, "reasons": reasons}
+    assert api.post("/v1/verdicts", "operator", json={"verdicts": [verdict]}).status_code == 200
+    decided = api.post("/v1/decide", "network", json={"caller": SPAM, "callee": ALICE}).json()
+    logged = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()[0]
+    assert logged["reasons"] == decided["reasons"]
+    assert logged["reasons"][0]["text"] == {
+        "zh": "高度疑似诈骗（风险分 0.97）",
+        "en": "very likely fraud (score 0.97)",
+    }
+    assert logged["reasons"][1]["text"]["zh"] == "接通率低：0.11"

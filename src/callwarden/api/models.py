@@ -214,7 +214,7 @@ class BlockedOut(BaseModel):
     sip_code: int | None
     category: str
     tag: Text | None
-    reasons: list[dict[str, Any]]
+    reasons: list[ReasonOut] = Field(description="code, evidence and text (zh/en), as decide's")
     rescued_at: float | None
 
 

@@ -22,7 +22,7 @@ from callwarden.api.models import (
     SettingsIn,
     SettingsOut,
 )
-from callwarden.api.present import tag_out
+from callwarden.api.present import reasons_out, tag_out
 from callwarden.policy import REFUSABLE_CATEGORIES, ListKind
 
 router = APIRouter(
@@ -115,7 +115,7 @@ def blocked(
                 action=r["action"],
                 sip_code=r["sip_code"],
                 category=r["category"],
-                reasons=r["reasons"],
+                reasons=reasons_out(r["reasons"]),
                 rescued_at=r["rescued_at"],
                 tag=tag_out(v.label, r["category"])
                 if v is not None and r["sip_code"] != 603
