@@ -131,9 +131,11 @@ def campaign_evidence(
     for members in groups.values():
         if len(members) < min_calls:
             continue
-        # Sample per challenge kind: (call, shingles) of long-enough replies.
+        # Sample per challenge kind: (call, shingles) of long-enough replies, taken in
+        # call_id order so that the sample (and the evidence) does not follow the order of
+        # the calls in the file.
         by_kind: dict[ChallengeKind, list[tuple[int, set[str]]]] = {}
-        for i in members:
+        for i in sorted(members, key=lambda m: (transcripts[m].call_id, m)):
             for kind, _, text in replies[i]:
                 if length_units(text) >= reply_min_units:
                     pool = by_kind.setdefault(kind, [])

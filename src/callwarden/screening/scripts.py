@@ -80,6 +80,25 @@ def _bands(num_perm: int, threshold: float) -> tuple[int, int]:
     return best
 
 
+def _row_keys(block: np.ndarray) -> np.ndarray:
+    """Each row of a 2-D array as one opaque key (equal rows, equal keys)."""
+    block = np.ascontiguousarray(block)
+    return block.view(np.dtype((np.void, block.dtype.itemsize * block.shape[1]))).ravel()
+
+
+def _band_orders(sigs: np.ndarray, b: int, r: int) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """For each LSH band: the rows sorted by band key (``keys[order]``, ``order``), rows of a
+    key in the order of their whole signatures. Who is next to whom in a bucket, and who
+    comes first, then depends on the texts and not on their order in the input (sorting by
+    input position made script clusters and counts change when the file was reordered)."""
+    content = np.unique(_row_keys(sigs), return_inverse=True)[1].ravel()
+    for band in range(b):
+        keys = _row_keys(sigs[:, band * r : (band + 1) * r])
+        band_rank = np.unique(keys, return_inverse=True)[1].ravel()
+        order = np.lexsort((content, band_rank))
+        yield keys[order], order
+
+
 def similar_pairs(sigs: np.ndarray, threshold: float) -> np.ndarray:
     """Index pairs (i < j) whose estimated Jaccard is at least ``threshold``.
 
@@ -91,11 +110,7 @@ def similar_pairs(sigs: np.ndarray, threshold: float) -> np.ndarray:
         return np.zeros((0, 2), dtype=np.int64)
     b, r = _bands(num_perm, threshold)
     cand: list[np.ndarray] = []
-    for band in range(b):
-        chunk = np.ascontiguousarray(sigs[:, band * r : (band + 1) * r])
-        keys = chunk.view(np.dtype((np.void, chunk.dtype.itemsize * r))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sk = keys[order]
+    for sk, order in _band_orders(sigs, b, r):
         same = np.flatnonzero(sk[1:] == sk[:-1])
         # Neighbours in sorted order that share the band key: linking each to the next is
         # enough for connected components.
@@ -128,10 +143,10 @@ def cluster_scripts(
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     sigs = script_signatures(texts, num_perm=num_perm, mode=mode)
-    long_enough = np.array([len(normalise(t)) >= min_chars for t in texts])
-    pairs = similar_pairs(sigs, threshold)
-    if len(pairs):
-        pairs = pairs[long_enough[pairs[:, 0]] & long_enough[pairs[:, 1]]]
+    # Only texts long enough are compared (a short one between two in a bucket would
+    # otherwise cut the link between them).
+    long_enough = np.flatnonzero([len(normalise(t)) >= min_chars for t in texts])
+    pairs = long_enough[similar_pairs(sigs[long_enough], threshold)]
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, comp = connected_components(g, directed=False)
     _, first = np.unique(comp, return_index=True)
@@ -151,24 +166,21 @@ def near_duplicate_counts(
     """
     n = len(texts)
     counts = np.ones(n, dtype=np.int64)
-    if n < 2:
+    # Only texts long enough are bucketed (the others count 1): a short text must not be
+    # the bucket's first member, against which the others are checked.
+    ok = np.flatnonzero([len(normalise(t)) >= min_chars for t in texts])
+    if len(ok) < 2:
         return counts
-    sigs = script_signatures(texts, num_perm=num_perm)
-    ok = np.array([len(normalise(t)) >= min_chars for t in texts])
+    sigs = script_signatures([texts[i] for i in ok.tolist()], num_perm=num_perm)
     b, r = _bands(num_perm, threshold)
-    for band in range(b):
-        chunk = np.ascontiguousarray(sigs[:, band * r : (band + 1) * r])
-        keys = chunk.view(np.dtype((np.void, chunk.dtype.itemsize * r))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sk = keys[order]
+    for sk, order in _band_orders(sigs, b, r):
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         bucket = np.cumsum(np.r_[True, sk[1:] != sk[:-1]]) - 1
         rep = order[starts][bucket]
-        est = (sigs[order] == sigs[rep]).mean(axis=1)
-        good = (est >= threshold) & ok[order] & ok[rep]
+        good = (sigs[order] == sigs[rep]).mean(axis=1) >= threshold
         sizes = np.add.reduceat(good.astype(np.int64), starts)
         mine = np.where(good, sizes[bucket], 1)
-        np.maximum.at(counts, order, mine)
+        np.maximum.at(counts, ok[order], mine)
     return counts
 
 
