@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +126,24 @@ def _province_of(numbers: pa.Array) -> pa.Array:
     return describe_array(numbers)["province"].combine_chunks()
 
 
+def _finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinite floats as None (JSON has no NaN: Python writes a bare
+    ``NaN`` that strict readers, jq and JavaScript's JSON.parse refuse)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def write_json(path: Path, obj: Any) -> None:
+    """``obj`` as indented UTF-8 JSON (a figure that is not a number, e.g. the ARI of no
+    numbers, is null)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def check_exclusive(cdrs: Path | None, features: Path | None, id_column: str | None) -> str:

@@ -123,7 +123,7 @@ def evaluate_section(
     from callwarden.campaigns.io import read_labels, read_numbers
 
     lab = read_labels(labels)
-    if "campaign" not in lab.column_names:
+    if not {"number", "label", "campaign"} <= set(lab.column_names):
         return None
     v = pcsv.read_csv(
         verdicts,
@@ -137,6 +137,7 @@ def evaluate_section(
         n: c for n, c in zip(v["number"].to_pylist(), v["campaign"].to_pylist(), strict=True) if c
     }
     table = _day_cdrs(cdrs, None)
+    lab = _as_matched(lab, v["number"].to_pylist(), table)
     scanned = CampaignResult((), found, (), table.slice(0, 0), (), table.slice(0, 0))
     section: dict[str, Any] = {
         "clustering": clustering_scores(scanned, lab, v["number"].to_pylist())
@@ -156,6 +157,24 @@ def evaluate_section(
     elif replay:  # the per-call replay is a Python loop: keep evaluate bounded
         section["fresh_numbers"] = {"skipped": f"{table.num_rows:,} CDRs > {max_replay_rows:,}"}
     return section
+
+
+def _as_matched(lab: Any, verdict_numbers: list[str], cdrs: Any) -> Any:
+    """``lab`` with its numbers keyed as the main report keys them (``match_labels``: a
+    national ``15173156006`` is the CDRs' ``+8615173156006``) and its labels read as train
+    reads them (``label_text``), so both sections of ``evaluate`` judge the same truth."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.detect.dataset import label_text, match_labels
+
+    callers = (
+        pc.unique(cdrs["caller"]).drop_null().to_pylist() if "caller" in cdrs.column_names else []
+    )
+    keys = match_labels([*verdict_numbers, *callers], lab["number"]).keys
+    labels = [label_text(x) for x in lab["label"].to_pylist()]
+    lab = lab.set_column(lab.column_names.index("number"), "number", pa.array(keys, pa.string()))
+    return lab.set_column(lab.column_names.index("label"), "label", pa.array(labels, pa.string()))
 
 
 def print_section(section: dict[str, Any]) -> None:
