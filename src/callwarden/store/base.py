@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.errors import CallwardenError
+from callwarden.store.db import read_connection
 from callwarden.store.schema import audit_log
 
 
@@ -47,6 +48,10 @@ class StoreBase:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def read(self) -> sa.Connection:
+        """A connection for reads (on SQLite it never waits for a write in progress)."""
+        return read_connection(self.engine)
 
     def upsert(
         self,
@@ -105,7 +110,7 @@ class StoreBase:
         q = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if target is not None:
             q = q.where(audit_log.c.target == target)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(q).mappings().all()
         return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 

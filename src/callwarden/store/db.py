@@ -42,6 +42,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: Execution option of a connection that only reads (see :func:`read_connection`).
+READ_OPTION = "callwarden_read_only"
+
+
+def read_connection(engine: sa.Engine) -> sa.Connection:
+    """A connection for reads. On SQLite its transaction is deferred, so it reads the last
+    committed state at once instead of waiting for a write in progress (every read took the
+    write lock, BEGIN IMMEDIATE, and stalled behind a verdict import); writes use
+    ``engine.begin()``, which takes the lock first."""
+    return engine.connect().execution_options(**{READ_OPTION: True})
+
+
 def make_engine(url_or_path: str) -> sa.Engine:
     url = normalise_url(url_or_path)
     try:
@@ -57,7 +69,10 @@ def make_engine(url_or_path: str) -> sa.Engine:
 
             @sa.event.listens_for(engine, "begin")
             def _begin(conn: sa.Connection) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # A write takes the lock first (a deferred one could fail to upgrade); a read
+                # (read_connection) stays deferred: in WAL mode it never waits for a writer.
+                read = conn.get_execution_options().get(READ_OPTION, False)
+                conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
             return engine
         return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
@@ -79,7 +94,7 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -68,7 +68,7 @@ class KeysMixin(StoreBase):
 
     def lookup_key(self, secret: str) -> ApiKey | None:
         k = api_keys.c
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(
                 sa.select(k.id, k.role, k.subscriber, k.name).where(
                     k.key_hash == hash_secret(secret), k.revoked_at.is_(None)
@@ -91,7 +91,7 @@ class KeysMixin(StoreBase):
 
     def list_keys(self) -> list[ApiKey]:
         k = api_keys.c
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 sa.select(k.id, k.role, k.subscriber, k.name).where(k.revoked_at.is_(None))
             ).all()

@@ -70,7 +70,7 @@ class OperatorSettingsMixin(StoreBase):
     def load_thresholds(self) -> StoredThresholds | None:
         """The bands last saved, or None when none were (the policy defaults apply)."""
         t = operator_settings
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             r = conn.execute(sa.select(t).where(t.c.key == _THRESHOLDS)).mappings().first()
         if r is None:
             return None

@@ -150,7 +150,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
 
     def report_summary(self, number: str) -> dict[str, Any]:
         r = reports.c
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             tally = self.tally(conn, number)
             since = self.clock() - self.reputation.recent_call_days * DAY * 4
             by_cat = conn.execute(
@@ -172,7 +172,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
             .order_by(reports.c.id.desc())
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [dict(x) for x in conn.execute(q).mappings()]
 
     # Appeals ------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         return int(aid)
 
     def get_appeal(self, appeal_id: int) -> dict[str, Any]:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = (
                 conn.execute(sa.select(appeals).where(appeals.c.id == appeal_id)).mappings().first()
             )
@@ -221,7 +221,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
             q = q.where(appeals.c.status == status)
         if number is not None:
             q = q.where(appeals.c.number == number)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [dict(x) for x in conn.execute(q).mappings()]
 
     def review_appeal(

@@ -21,7 +21,7 @@ MAX_LIST_ENTRIES = 10_000
 class SubscribersMixin(StoreBase):
     # Settings ---------------------------------------------------------------------------
     def get_settings(self, subscriber: str) -> tuple[Protection, list[str]]:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(
                 sa.select(settings).where(settings.c.subscriber == subscriber)
             ).first()
@@ -56,7 +56,7 @@ class SubscribersMixin(StoreBase):
             .where(le.subscriber == subscriber, le.kind == kind.value)
             .order_by(le.pattern)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def add_pattern(
@@ -102,14 +102,14 @@ class SubscribersMixin(StoreBase):
 
     def customised_subscribers(self) -> set[str]:
         """Subscribers with any setting or list entry; everyone else has the default policy."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             q = sa.union(sa.select(settings.c.subscriber), sa.select(list_entries.c.subscriber))
             return {r[0] for r in conn.execute(q)}
 
     def load_policies(self) -> dict[str, SubscriberPolicy]:
         """Every customised subscriber's policy in two bulk reads (cache warm-up)."""
         le = list_entries.c
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             srows = {r.subscriber: r for r in conn.execute(sa.select(settings))}
             lists: dict[str, tuple[list[str], list[str]]] = {}
             for sub, kind, pat in conn.execute(sa.select(le.subscriber, le.kind, le.pattern)):
@@ -123,7 +123,7 @@ class SubscribersMixin(StoreBase):
     def load_policy(self, subscriber: str) -> SubscriberPolicy | None:
         """The subscriber's settings and lists as the pure policy wants them; None if none set."""
         le = list_entries.c
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             srow = conn.execute(
                 sa.select(settings).where(settings.c.subscriber == subscriber)
             ).first()
@@ -150,7 +150,7 @@ class SubscribersMixin(StoreBase):
         if before_id is not None:
             q = q.where(block_log.c.id < before_id)
         q = q.order_by(block_log.c.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(q).mappings().all()
         return [{**r, "reasons": reasons_list_from_json(r["reasons"])} for r in rows]
 

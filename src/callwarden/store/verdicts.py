@@ -149,12 +149,12 @@ class VerdictsMixin(StoreBase):
 
     def load_verdicts(self) -> dict[str, Verdict]:
         """Every verdict, keyed by E.164 number: the in-memory cache ``decide`` reads."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return {r.number: verdict_from_row(r) for r in conn.execute(sa.select(verdicts))}
 
     def protected_numbers(self) -> set[str]:
         """Numbers cleared on appeal (their verdicts are ``protected``)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             q = sa.select(verdicts.c.number).where(verdicts.c.protected)
             return {r[0] for r in conn.execute(q)}
 
@@ -163,7 +163,7 @@ class VerdictsMixin(StoreBase):
         if conn is not None:
             row = conn.execute(q).first()
         else:
-            with self.engine.connect() as c:
+            with self.read() as c:
                 row = c.execute(q).first()
         return verdict_from_row(row) if row is not None else None
 
@@ -231,11 +231,11 @@ class VerdictsMixin(StoreBase):
             .limit(limit)
             .offset(offset)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def get_campaign(self, campaign: str, max_numbers: int = 1000) -> dict[str, Any]:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = (
                 conn.execute(sa.select(campaigns).where(campaigns.c.campaign == campaign))
                 .mappings()
@@ -280,7 +280,7 @@ class VerdictsMixin(StoreBase):
             self.audit(conn, actor, "unregister_business", pattern, {})
 
     def list_registrations(self) -> list[Registration]:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(sa.select(registrations).order_by(registrations.c.pattern)).all()
         return [
             Registration(r.pattern, r.name, r.category, tuple(json.loads(r.callee_prefixes)))
