@@ -65,3 +65,26 @@ def test_national_labels_give_the_campaign_section_of_e164_ones(tmp_path: Path) 
 def test_json_reports_write_null_for_a_figure_that_is_not_a_number(tmp_path: Path) -> None:
     write_json(tmp_path / "r.json", {"ari": math.nan, "x": [1.0, math.inf], "n": 2})
     assert _strict(tmp_path / "r.json") == {"ari": None, "x": [1.0, None], "n": 2}
+
+
+def test_campaigns_eval_json_has_no_nan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import callwarden.campaigns.evaluation as evaluation
+    import callwarden.campaigns.io as cio
+    import callwarden.campaigns.scripts as cscripts
+
+    class Run:
+        def __init__(self, folder: Path) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> object:
+            return lambda: None
+
+    figures = {"fresh_numbers": {"fresh_numbers": 0, "median_calls_to_flag": math.nan}}
+    monkeypatch.setattr(cio, "SimRun", Run)
+    monkeypatch.setattr(cscripts, "script_clusters", lambda t: None)
+    monkeypatch.setattr(evaluation, "evaluate_campaigns", lambda *a, **k: figures)
+    out = tmp_path / "f.json"
+    res = CliRunner().invoke(app, ["campaigns-eval", "--train", str(tmp_path), "--test",
+                                   str(tmp_path), "--json", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    assert _strict(out) == {"fresh_numbers": {"fresh_numbers": 0, "median_calls_to_flag": None}}

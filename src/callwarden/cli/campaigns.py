@@ -258,4 +258,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  {k:<40}{v}")
         if json_out:
             json_out.parent.mkdir(parents=True, exist_ok=True)
-            json_out.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+            from callwarden.cli._detect_io import _finite
+
+            # (no bare NaN: a figure of no numbers, e.g. median_calls_to_flag, is null)
+            text = json.dumps(_finite(figures), indent=1, default=str, allow_nan=False)
+            json_out.write_text(text, encoding="utf-8")

@@ -296,8 +296,13 @@ def table_dataset(
         raise InputError(
             f"id column {spec.id_column!r} not in the table (columns: {', '.join(names[:12])}...)"
         )
-    if need_labels and (spec.label_column is None or spec.label_column not in names):
-        raise InputError(f"label column {spec.label_column!r} not in the table")
+    if need_labels and spec.label_column is None:
+        raise InputError("training on a feature table needs its label column (--label-column)")
+    if need_labels and spec.label_column not in names:
+        raise InputError(
+            f"label column {spec.label_column!r} not in the table "
+            f"(columns: {', '.join(names[:12])}{'...' if len(names) > 12 else ''})"
+        )
     skip = {spec.id_column, spec.label_column}
     skipped = []
     for n in names:
