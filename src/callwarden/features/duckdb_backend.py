@@ -405,8 +405,9 @@ def feature_days(
     caller_facts: str | None = None,
     home_regions: str | None = None,
 ) -> pa.Table:
-    """Features for several as-of days stacked, with a ``day`` column after ``number``."""
-    days = days or local_days(con, relation, tz_hours)
+    """Features for several as-of days stacked, with a ``day`` column after ``number``; a
+    day given twice is built once (its rows twice would weigh double in training)."""
+    days = sorted(set(days)) if days else local_days(con, relation, tz_hours)
     if not days:
         raise InputError("the CDRs hold no calls")
     parts = []
