@@ -15,6 +15,8 @@ PostgreSQL:
 * a NUL character in any stored text of a request (a list note, an appeal's owner, a key's
   name, a registration's name, a verdict's category, the bands' note) was a 500 on
   PostgreSQL, which cannot store it, and was stored on SQLite;
+* concurrent reports from one reporter on PostgreSQL each counted the reporter's reports of
+  the day before any was written: 32 of 40 were taken against a limit of 20;
 * score bands saved before bands were checked for order (label above a reject band) would
   keep the server from starting now that such bands are refused: they read as none saved.
 """
@@ -31,7 +33,7 @@ from fastapi.testclient import TestClient
 from callwarden.api import ApiSettings, create_app
 from callwarden.errors import InputError
 from callwarden.policy import ListKind, Verdict
-from callwarden.store import ConflictError, Role, Store
+from callwarden.store import ConflictError, RateLimitedError, Role, Store
 from callwarden.store.io import read_received_calls, read_verdicts_csv
 from callwarden.store.schema import list_entries, operator_settings
 from callwarden.store.subscribers import MAX_LIST_ENTRIES
@@ -240,3 +242,34 @@ def test_a_nul_character_in_stored_text_is_a_validation_error(store: Store) -> N
         ok = c.post("/v1/appeals", headers=op, json={"number": SPAM, "owner": "顺丰\t北京"})
         assert ok.status_code == 201, ok.text  # other control characters are kept
     assert len(store.audit_trail(limit=1000)) == trail + 1  # only the last appeal was stored
+
+
+def test_concurrent_reports_keep_the_daily_limit(store: Store) -> None:
+    reporter = "+8613800138000"
+    numbers = [f"+86170{i:08d}" for i in range(25)]
+    store.record_calls([(reporter, n, store.clock()) for n in numbers])
+    history = store._history
+    all_counted = threading.Barrier(len(numbers), timeout=1.0)
+
+    def slow_history(conn: object, who: str) -> object:
+        h = history(conn, who)  # type: ignore[arg-type]
+        with contextlib.suppress(threading.BrokenBarrierError):
+            all_counted.wait()  # every report has counted the day's reports before any writes
+        return h
+
+    store._history = slow_history  # type: ignore[method-assign,assignment]
+    taken: list[str] = []
+
+    def report(number: str) -> None:
+        with contextlib.suppress(RateLimitedError):
+            store.add_report(reporter, number, "", "app", "t")
+            taken.append(number)
+
+    threads = [threading.Thread(target=report, args=(n,)) for n in numbers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store._history = history  # type: ignore[method-assign]
+    assert len(taken) == 20  # PostgreSQL took more than the limit
+    assert len(store.reports_by(reporter, limit=100)) == 20

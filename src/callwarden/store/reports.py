@@ -91,6 +91,9 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         cfg = self.reputation
         now = self.clock()
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # one reporter's reports one at a time, so the
+                # day's count below is not read by two at once (SQLite: BEGIN IMMEDIATE)
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(reporter))))
             if not self.received_since(conn, reporter, number, now - cfg.recent_call_days * DAY):
                 raise NotEligibleError(
                     f"{reporter} received no call from {number} in the last {cfg.recent_call_days} days"
