@@ -247,6 +247,16 @@ def out_of_fold(data: Dataset, config: TrainConfig) -> np.ndarray:
     """Class probabilities for each row from a model that never saw its group."""
     folds = fold_of(data.groups, config.folds, config.seed)
     out = np.zeros((len(data.ids), len(data.classes)))
+    if len(np.unique(data.y)) >= 2:
+        for f in range(config.folds):
+            if len(np.unique(data.y[folds != f])) < 2:
+                kind = "benign" if (data.y[folds != f] != 0).all() else "flagged"
+                rows = int(((data.y == 0) if kind == "benign" else (data.y != 0)).sum())
+                raise InputError(
+                    f"the out-of-fold scores need {kind} numbers in at least two of the "
+                    f"{config.folds} folds, and all {rows:,} {kind} row(s) fall in fold "
+                    f"{f + 1} (a number's rows stay in one fold); label more numbers"
+                )
     for f in range(config.folds):
         test = folds == f
         if not test.any():
