@@ -232,6 +232,7 @@ def test_train_refuses_zero_rounds_and_a_single_fold(world: Path, tmp_path: Path
             "--out", tmp_path / "m"]  # fmt: skip
     _refused(_run([*base, "--rounds", "0"]), "--rounds", "at least 1")
     _refused(_run([*base, "--folds", "1"]), "--folds", "at least 2")
+    _refused(_run([*base, "--threads", "0"]), "--threads", "at least 1")  # audit B
     assert not (tmp_path / "m").exists()
 
 
@@ -248,6 +249,10 @@ def test_lang_is_zh_or_en(world: Path, tmp_path: Path) -> None:
     res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
                 "--out", tmp_path / "s", "--lang", "fr"])  # fmt: skip
     _refused(res, "--lang", "zh or en", "'fr'")
+    assert not (tmp_path / "s" / "verdicts.csv").exists()
+    res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
+                "--out", tmp_path / "s", "--top", "-1"])  # fmt: skip
+    _refused(res, "--top", "0 or more")  # audit B: printed all flagged numbers but the last
     assert not (tmp_path / "s" / "verdicts.csv").exists()
     _refused(_run(["number", "13800138000", "--lang", "fr"]), "--lang", "zh or en")
     assert _run(["number", "13800138000", "--lang", "en"]).exit_code == 0

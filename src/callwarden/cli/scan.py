@@ -197,9 +197,12 @@ def register(app: typer.Typer) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
         from callwarden.cli._args import check_day, check_lang
         from callwarden.cli._paths import output_dir
+        from callwarden.errors import InputError
 
         output_dir(out)
         check_lang(lang)
+        if top < 0:  # (a negative --top printed every flagged number but the last ones)
+            raise InputError(f"--top must be 0 or more, not {top}")
         if day is not None:
             check_day(day, "--day")
         result = run_scan(

@@ -137,6 +137,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--rounds must be at least 1, not {rounds}")
         if folds < 2:
             raise InputError(f"--folds must be at least 2 (out-of-fold scores), not {folds}")
+        if threads < 1:  # (LightGBM reads 0 as "all cores": a model that differs by machine)
+            raise InputError(f"--threads must be at least 1, not {threads}")
         if heavy_weight is not None and not heavy_weight > 0:
             raise InputError("--heavy-weight must be a positive number (1 = no extra weight)")
         config = _config(
