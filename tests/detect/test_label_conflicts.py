@@ -80,3 +80,12 @@ def test_evaluate_reads_labels_as_train_does(tmp_path: Path) -> None:
     labels = _write(tmp_path / "t.csv", "id,y\nu1,1.0\nu2,0.0\nu3,\nu4, Fraud \n")
     report = build_report(verdicts, labels, id_column="id", label_column="y")
     assert report["scanned"]["confusion_matrix"]["counts"] == [[2, 0, 0], [0, 0, 0], [0, 0, 2]]
+
+
+def test_a_feature_tables_text_labels_are_read_the_same_way() -> None:
+    from callwarden.detect.dataset import TableSpec, table_dataset
+
+    t = pa.table({"id": ["a", "b", "c", "d"], "x": [1.0, 2.0, 3.0, 4.0],
+                  "y": ["Fraud ", " benign", "", "harassment"]})  # fmt: skip
+    data, _ = table_dataset(t, TableSpec("id", "y"))
+    assert data.classes == CDR_CLASSES and data.y.tolist() == [2, 0, 0, 1]

@@ -364,9 +364,12 @@ def table_dataset(
                 )
             classes, y = (BENIGN, spec.positive_label), raw.astype(np.int64)
         else:
-            present = set(pc.utf8_lower(pc.cast(col, pa.string())).to_pylist())
+            # Label cells read as for CDR labels (``label_text``): trimmed, any case, blank benign.
+            text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(col, pa.string())))
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            present = set(text.to_pylist())
             classes = tuple(c for c in CDR_CLASSES if c == BENIGN or c in present)
-            y = label_codes(col, classes)
+            y = label_codes(text, classes)
     else:
         classes, y = (BENIGN, spec.positive_label), np.zeros(len(ids), dtype=np.int64)
     return Dataset(ids, X, y, classes, tuple(feats), ids), layout
