@@ -13,42 +13,54 @@ import typer
 def _read_labels(labels: Path) -> Any:
     """labels.csv (number,label[,category]) as an Arrow table of text, checked before the
     replay as ``train`` checks it: the columns, and every label one of benign, harassment,
-    fraud in any case (an empty label is benign)."""
+    fraud as ``detect.dataset.label_text`` reads it (trimmed, any case, a blank cell benign)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from callwarden.cli._detect_io import read_csv_strings
-    from callwarden.detect.dataset import CDR_CLASSES, label_codes
+    from callwarden.detect.dataset import CDR_CLASSES, label_codes, label_text
     from callwarden.errors import InputError
 
     lab = read_csv_strings(labels, "labels")
     for col in ("number", "label"):
         if col not in lab.column_names:
             raise InputError(f"labels file {labels} lacks the '{col}' column")
-    # label_codes names unknown labels; the labels are kept lower-cased, blanks as benign
-    blank = pc.equal(pc.utf8_trim_whitespace(lab["label"]), "")
-    label = pc.utf8_lower(pc.if_else(blank, pa.scalar(None, pa.string()), lab["label"]))
-    label_codes(label, CDR_CLASSES)
-    return lab.set_column(lab.column_names.index("label"), "label", pc.fill_null(label, "benign"))
+    texts = pa.array([label_text(v) for v in lab["label"].to_pylist()], pa.string())
+    label_codes(texts, CDR_CLASSES)
+    return lab
 
 
-def _match_labels(table: Any, lab: Any) -> Any:
-    """``lab`` with each row's number keyed as the CDRs' callers spell it
-    (``detect.dataset.match_labels``: national and E.164 forms are one number); warns about
-    rows that match no caller or do not parse, and refuses labels of which none matches."""
-    import pyarrow as pa
+@dataclass(frozen=True)
+class _Labels:
+    """Each labelled caller's label and category, keyed as the CDRs' callers spell it."""
+
+    label: dict[str, str]
+    category: dict[str, str]
+
+
+def _match_labels(table: Any, lab: Any) -> _Labels:
+    """The labels of ``lab`` keyed as the CDRs' callers spell them (``detect.dataset.match_labels``:
+    national and E.164 forms are one number), read as ``train`` reads them
+    (``labels_by_number``: one number given two different labels is an error naming both
+    rows); warns about rows that match no caller or do not parse, and refuses labels of
+    which none matches. A number's category is its first non-blank one."""
     import pyarrow.compute as pc
 
     from callwarden.cli._detect_io import warn
-    from callwarden.detect.dataset import match_labels
+    from callwarden.detect.dataset import labels_by_number, match_labels
 
     callers = pc.unique(table["caller"]).drop_null().to_pylist()
     found = match_labels(callers, lab["number"])
     found.check("the CDRs' callers")
     for line in found.notes():
         warn(line)
-    keys = pa.array(found.keys, pa.string())
-    return lab.set_column(lab.column_names.index("number"), "number", keys)
+    label = labels_by_number(found.keys, lab["label"].to_pylist())
+    category: dict[str, str] = {}
+    if "category" in lab.column_names:
+        for key, cat in zip(found.keys, lab["category"].to_pylist(), strict=True):
+            text = (cat or "").strip()
+            if key is not None and text and key not in category:
+                category[key] = text
+    return _Labels(label, category)
 
 
 TRUTH_COLUMNS = ("call_id", "label", "population")
@@ -74,7 +86,7 @@ def _read_truth(truth: Path) -> Any:
         raise InputError(f"call truth file {truth} cannot be read as Parquet: {exc}") from exc
 
 
-def _truth(table: Any, lab: Any, t: Any) -> tuple[Any, Any, Any]:
+def _truth(table: Any, lab: _Labels | None, t: Any) -> tuple[Any, Any, Any]:
     """Per-call label, category and population (population only with call truth)."""
     import numpy as np
 
@@ -83,12 +95,9 @@ def _truth(table: Any, lab: Any, t: Any) -> tuple[Any, Any, Any]:
     category = np.full(n, "", dtype=object)
     population = None
     if lab is not None:
-        by_number = dict(zip(lab["number"].to_pylist(), lab["label"].to_pylist(), strict=True))
-        cats = lab["category"].to_pylist() if "category" in lab.column_names else [""] * len(lab)
-        cat_of = dict(zip(lab["number"].to_pylist(), cats, strict=True))
         callers = table["caller"].to_pylist()
-        label = np.array([by_number.get(c, "benign") for c in callers], dtype=object)
-        category = np.array([cat_of.get(c) or "" for c in callers], dtype=object)
+        label = np.array([lab.label.get(c, "benign") for c in callers], dtype=object)
+        category = np.array([lab.category.get(c, "") for c in callers], dtype=object)
     if t is not None:
         row = dict(zip(t["call_id"].to_pylist(), range(t.num_rows), strict=True))
         idx = np.array([row.get(c, -1) for c in table["call_id"].to_pylist()])
@@ -180,8 +189,7 @@ def register(app: typer.Typer) -> None:
         table = load_cdrs(cdrs)
         if table.num_rows == 0:
             raise InputError(f"{cdrs} holds no calls: nothing to replay")
-        if lab is not None:
-            lab = _match_labels(table, lab)
+        labelled = _match_labels(table, lab) if lab is not None else None
         if call_truth is not None and "call_id" not in table.column_names:
             raise InputError("--truth needs a call_id column in the CDRs")
         from callwarden.detect.compiled import compile_model, worth_compiling
@@ -215,7 +223,7 @@ def register(app: typer.Typer) -> None:
             table, engine, cfg, campaign_builder=builder if campaign_every_s > 0 else None
         )
         _warn_opaque_callers(run)
-        label, category, population = _truth(table.take(run.order), lab, call_truth)
+        label, category, population = _truth(table.take(run.order), labelled, call_truth)
         rep = report(run, label, category, cfg, population)
         if parity_day:
             from callwarden.evaluate.parity import feature_parity
