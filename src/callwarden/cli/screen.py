@@ -20,6 +20,10 @@ SCREEN_COLUMNS = (
 )  # fmt: skip
 
 
+#: The columns ``classify-text`` adds to its input.
+CLASSIFY_COLUMNS = ("predicted", "score")
+
+
 def _read_table(path: Path) -> Any:
     """A CSV, JSON-lines or Parquet file as a DataFrame."""
     import pandas as pd
@@ -61,17 +65,23 @@ def _texts(df: Any, column: str, speaker: str | None = None) -> list[str]:
 
 
 def _labels(df: Any, column: str, missing: str | None) -> list[str]:
+    """The label cells, trimmed (`` normal`` and ``normal`` are one class); a blank cell
+    takes ``missing`` (trimmed too) or is an error naming its row."""
     if column not in df.columns:
         raise InputError(
             f"no label column {column!r}; columns are: {', '.join(map(str, df.columns))}"
         )
+    fill = None if missing is None else missing.strip()
+    if fill == "":
+        raise InputError("--missing-label must name a label, not be blank")
     out = []
     for i, v in enumerate(df[column].tolist()):
-        if v is None or v != v or v == "":
-            if missing is None:
+        text = "" if v is None or v != v else str(v).strip()
+        if text == "":
+            if fill is None:
                 raise InputError(f"row {i + 1} has no label; pass --missing-label to name one")
-            v = missing
-        out.append(str(v))
+            text = fill
+        out.append(text)
     return out
 
 
@@ -182,7 +192,9 @@ def register_text(app: typer.Typer) -> None:
     def train_text(
         input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts and labels"),
         text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
-        label_column: str = typer.Option(..., help="column with the label"),
+        label_column: str = typer.Option(
+            ..., help="column with the label (trimmed: ' normal' and 'normal' are one label)"
+        ),
         out: Path | None = typer.Option(None, help="model folder to write"),
         kind: str = typer.Option(
             "wordchar",
@@ -236,7 +248,7 @@ def register_text(app: typer.Typer) -> None:
                     kind=k,
                     folds=cv,
                     seed=seed,
-                    exclude_from_macro=exclude_from_macro,
+                    exclude_from_macro=[lab.strip() for lab in exclude_from_macro],
                 )
                 reports[k] = rep.as_dict()
                 typer.echo(
@@ -291,14 +303,26 @@ def register_text(app: typer.Typer) -> None:
         input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts"),
         text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
         model: Path = typer.Option(..., help="model folder from train-text"),
-        out: Path = typer.Option(..., help="output file: the input plus predicted and score"),
+        out: Path = typer.Option(
+            ...,
+            help="output file: the input plus predicted and score (an input that has "
+            "either column is refused)",
+        ),
     ) -> None:
-        """Add ``predicted`` and ``score`` columns from a trained text model."""
+        """Add ``predicted`` and ``score`` columns from a trained text model (an input that
+        already has either column is refused rather than overwritten)."""
         from callwarden.screening.io import load_model
 
         output_file(out)
         clf = load_model(model)
         df = _read_table(input)
+        taken = [c for c in CLASSIFY_COLUMNS if c in df.columns]
+        if taken:
+            raise InputError(
+                f"{input} already has a {taken[0]!r} column, which classify-text would "
+                f"overwrite with its own {' and '.join(CLASSIFY_COLUMNS)}; rename or drop "
+                f"{' and '.join(map(repr, taken))} first"
+            )
         pred, score = clf.predict_with_score(_texts(df, text_column))
         df = df.copy()
         df["predicted"] = pred
