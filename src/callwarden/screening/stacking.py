@@ -148,7 +148,10 @@ class StackedText:
         """Each block's TF-IDF, kept to the columns that occur in the training rows: the
         hashed blocks have 2**19-2**21 columns, mostly empty, and liblinear's time grows
         with the width (three times faster on the cn texts; the same scores, as an empty
-        column adds nothing to any product)."""
+        column adds nothing to any product). A block in which no column occurs (a few
+        texts of one or two characters share no n-gram) keeps its first, empty, column: the
+        SVMs need a matrix at least one column wide, and an empty column scores as the
+        block's full empty width would (as ``wordchar`` fits such texts)."""
         if fit:
             self.blocks_, self.columns_ = _make_blocks(), []
         out = {}
@@ -157,7 +160,7 @@ class StackedText:
         ):
             if fit:
                 m = block.fit_transform(x)
-                self.columns_.append(np.unique(m.indices))
+                self.columns_.append(np.unique(m.indices) if m.nnz else np.zeros(1, np.int64))
             else:
                 m = block.transform(x)
             out[name] = m[:, self.columns_[i]]
