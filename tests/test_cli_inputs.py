@@ -276,3 +276,23 @@ def test_evaluate_refuses_verdicts_listing_a_number_twice(world: Path, tmp_path:
     )
     res = _run(["evaluate", "--verdicts", verdicts, "--labels", world / "labels.csv"])
     _refused(res, "more than once", "+8613800138000")
+
+
+def test_scan_says_not_scored_numbers_are_allocated_only_with_a_registry(
+    world: Path, tmp_path: Path
+) -> None:
+    """Audit: the not-scored line said "and an allocated number" with no --registry, where
+    no number is known to be allocated or not."""
+    from callwarden.cli.scan import not_scored_line
+
+    res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
+                "--out", tmp_path / "s", "--day", "2026-11-28"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "without model scoring" in x)
+    assert "allocated number" not in line and "without --registry" in line
+    summary = {"not_scored": 1200, "min_attempts": 5}
+    assert not_scored_line(summary, registry=True) == (
+        "1,200 numbers with fewer than 5 calls and an allocated number: benign without "
+        "model scoring (--min-attempts)"
+    )
+    assert not_scored_line({"not_scored": 0, "min_attempts": 5}, registry=False) is None

@@ -130,7 +130,25 @@ def write_scan(result: Any, out: Path) -> dict[str, Any]:
     return summary
 
 
-def print_summary(result: Any, summary: dict[str, Any], lang: str, top: int) -> None:
+def not_scored_line(summary: dict[str, Any], registry: bool) -> str | None:
+    """The summary line for the numbers the activity cascade left unscored (None: none).
+
+    Without a registry no number counts as unallocated, so "an allocated number" would say
+    more than the scan knows."""
+    if not summary.get("not_scored"):
+        return None
+    few = f"{summary['not_scored']:,} numbers with fewer than {summary['min_attempts']} calls"
+    if registry:
+        return f"{few} and an allocated number: benign without model scoring (--min-attempts)"
+    return (
+        f"{few}: benign without model scoring (--min-attempts; without --registry no "
+        "number is known to be unallocated)"
+    )
+
+
+def print_summary(
+    result: Any, summary: dict[str, Any], lang: str, top: int, *, registry: bool
+) -> None:
     import numpy as np
 
     from callwarden.reasons import render
@@ -140,11 +158,8 @@ def print_summary(result: Any, summary: dict[str, Any], lang: str, top: int) -> 
         f"scanned {summary['numbers']:,} numbers (day {summary.get('day') or '-'}, model "
         f"{summary.get('model_version')}): {labels}; {summary['flagged_by_rule']:,} flagged by rules"
     )
-    if summary.get("not_scored"):
-        typer.echo(
-            f"{summary['not_scored']:,} numbers with fewer than {summary['min_attempts']} calls "
-            "and an allocated number: benign without model scoring (--min-attempts)"
-        )
+    if (line := not_scored_line(summary, registry)) is not None:
+        typer.echo(line)
     if summary["top_reason_codes"]:
         typer.echo(
             "top reasons: "
@@ -220,5 +235,5 @@ def register(app: typer.Typer) -> None:
 
             scan_hook(result, cdrs, out, registry=registry)
         summary = write_scan(result, out)
-        print_summary(result, summary, lang, top)
+        print_summary(result, summary, lang, top, registry=registry is not None)
         typer.echo(f"-> {out / 'verdicts.csv'}")
