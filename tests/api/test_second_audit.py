@@ -77,10 +77,21 @@ def test_a_report_category_is_one_callwarden_can_name(api: Api) -> None:
     }
 
 
-@pytest.mark.parametrize("at", [time.time() * 1000, time.time() + 2 * 86400, -1.0, 0.0])
+# Offsets from the clock at run time, not values computed at collection: pytest-xdist's
+# workers must collect the same parameters.
+_BAD_TIMES = {
+    "milliseconds": lambda now: now * 1000,
+    "two_days_ahead": lambda now: now + 2 * 86400,
+    "negative": lambda now: -1.0,
+    "zero": lambda now: 0.0,
+}
+
+
+@pytest.mark.parametrize("kind", list(_BAD_TIMES))
 def test_a_call_time_that_is_not_epoch_seconds_of_a_past_call_is_refused(
-    api: Api, at: float
+    api: Api, kind: str
 ) -> None:
+    at = _BAD_TIMES[kind](time.time())
     calls = {"calls": [{"caller": SPAM, "callee": ALICE, "at": at}]}
     body = assert_error(api.post("/v1/calls", "network", json=calls), 422, "validation_error")
     assert "epoch seconds" in str(body["message"])
