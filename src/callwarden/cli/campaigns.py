@@ -56,24 +56,52 @@ def _beside(cdrs: Path, name: str) -> Path | None:
     return p if p.is_file() else None
 
 
+def allocated_numbers(registry: Path, cdrs: Any, *, report: bool = True) -> Any:
+    """The allocated numbers campaign linking's 空号 check judges against, from a registry
+    read as ``scan`` reads it (``AllocationRegistry.from_csv``: a ``number`` column,
+    ``range_start,range_end`` columns, or both; the same errors for a file that is neither):
+    the listed numbers, plus the CDRs' callers that the registry allocates (which adds,
+    for ranges, the callers they hold). A range-only registry so speaks for the blocks
+    holding an allocated caller (the check judges a caller only where the registry speaks
+    for its block); before, ``campaigns`` refused it and ``scan`` skipped the check.
+    ``report``: warn about unparsed rows (``scan`` has warned already)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.campaigns.io import read_numbers
+    from callwarden.cli._detect_io import warn
+    from callwarden.errors import InputError
+    from callwarden.numbers import AllocationRegistry
+
+    reg = AllocationRegistry.from_csv(registry)
+    if report and (bad := reg.unparsed) is not None:
+        warn(
+            f"registry {registry}: {bad.count:,} of {bad.total:,} numbers do not parse and are "
+            f"left out (e.g. {bad.example!r} on line {bad.row + 1})"
+        )
+    try:
+        listed = read_numbers(registry).combine_chunks()
+    except InputError:  # no 'number' column: ranges only
+        listed = pa.array([], pa.string())
+    callers = pc.unique(cdrs["caller"]).drop_null()
+    if not pa.types.is_string(callers.type):
+        callers = pc.cast(callers, pa.string())
+    held = pc.filter(callers, pa.array(reg.is_allocated_array(callers), pa.bool_()))
+    return pa.concat_arrays([listed, held])
+
+
 def scan_hook(
     result: Any, cdrs: Path, out: Path, *, registry: Path | None = None
 ) -> dict[str, Any]:
     """For ``callwarden scan``: build the day's campaigns, fill the verdicts' ``campaign``
     column and write the campaign artefacts (campaigns.csv ...) into ``out``."""
     from callwarden.campaigns.build import build_campaigns
-    from callwarden.campaigns.io import read_numbers, read_transcripts, write_campaigns
+    from callwarden.campaigns.io import read_transcripts, write_campaigns
     from callwarden.campaigns.scripts import script_clusters
-    from callwarden.errors import InputError
 
     table = _day_cdrs(cdrs, result.meta.get("day"))
     transcripts = _beside(cdrs, "transcripts.jsonl")
-    allocated = None
-    if registry:
-        try:
-            allocated = read_numbers(registry)
-        except InputError:  # a range-only registry: the scan's own rules use it; skip 空号 here
-            allocated = None
+    allocated = allocated_numbers(registry, table, report=False) if registry else None
     campaigns = build_campaigns(
         table,
         allocated=allocated,
@@ -197,7 +225,10 @@ def register(app: typer.Typer) -> None:
         ],
         registry: Annotated[
             Path | None,
-            typer.Option(help="Allocation registry CSV (column 'number') for the 空号 check."),
+            typer.Option(
+                help="Allocation registry CSV for the 空号 check, as scan reads it: a 'number' "
+                "column, 'range_start,range_end' columns, or both."
+            ),
         ] = None,
         transcripts: Annotated[
             Path | None,
@@ -206,14 +237,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Link rotating caller IDs into campaigns; find 双向回呼 bridged calls and spoofed caller IDs."""
         from callwarden.campaigns.build import build_campaigns
-        from callwarden.campaigns.io import read_numbers, read_transcripts, write_campaigns
+        from callwarden.campaigns.io import read_transcripts, write_campaigns
         from callwarden.campaigns.scripts import script_clusters
         from callwarden.cdr import load_cdrs
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
         table = load_cdrs(cdrs)
-        allocated = read_numbers(registry) if registry else None
+        allocated = allocated_numbers(registry, table) if registry else None
         scripts = script_clusters(read_transcripts(transcripts)) if transcripts else None
         result = build_campaigns(table, allocated=allocated, scripts=scripts)
         paths = write_campaigns(result, out)
