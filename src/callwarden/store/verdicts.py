@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase
-from callwarden.store.schema import campaigns, registrations, verdicts
+from callwarden.store.schema import audit_log, campaigns, registrations, verdicts
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,21 @@ def _row(v: Verdict, now: float) -> dict[str, Any]:
     }
 
 
+def _latest_entries(conn: sa.Connection, targets: list[str]) -> dict[str, tuple[str, Any]]:
+    """Each target's latest audit entry, as (action, detail); targets without one are absent."""
+    out: dict[str, tuple[str, Any]] = {}
+    a = audit_log.c
+    for start in range(0, len(targets), 1000):
+        chunk = targets[start : start + 1000]
+        last = sa.select(sa.func.max(a.id)).where(a.target.in_(chunk)).group_by(a.target)
+        for r in conn.execute(sa.select(a.target, a.action, a.detail).where(a.id.in_(last))):
+            try:
+                out[r.target] = (r.action, json.loads(r.detail))
+            except ValueError:  # a damaged detail cell matches nothing: the entry is written
+                continue
+    return out
+
+
 class VerdictsMixin(StoreBase):
     def import_verdicts(
         self, items: Iterable[Verdict], actor: str = "import", override_appeals: bool = False
@@ -91,7 +106,13 @@ class VerdictsMixin(StoreBase):
         3. any other verdict is replaced by the import.
 
         A model verdict that is held back is recorded in the audit log
-        (``model_verdict_held``, with its label, score and category). Returns the rows read.
+        (``model_verdict_held``, with its label, score, category and the source kept), once:
+        not again while the number's latest audit entry already records that same held
+        verdict (re-importing the same file, as ``serve --verdicts`` does at each restart,
+        adds nothing; a different held verdict, or the same one after any other entry on
+        the number such as a report or an appeal decision, is recorded). The import's own
+        entry counts every row held back (``held``) and those recorded (``held_recorded``).
+        Returns the rows read.
         """
         now = self.clock()
         rows = [_row(v, now) for v in items]
@@ -127,20 +148,27 @@ class VerdictsMixin(StoreBase):
             for start in range(0, len(rows), 2000):
                 conn.execute(stmt, rows[start : start + 2000])
             self._refresh_campaigns(conn)
-            for r in held:
-                self.audit(
-                    conn,
-                    actor,
-                    "model_verdict_held",
-                    r["number"],
-                    {
-                        "label": r["label"],
-                        "score": r["score"],
-                        "category": r["category"],
-                        "kept": standing[r["number"]].source,
-                    },
-                )
-            detail = {"rows": len(rows), "held": len(held), "override_appeals": override_appeals}
+            held_detail = {
+                r["number"]: {
+                    "label": r["label"],
+                    "score": r["score"],
+                    "category": r["category"],
+                    "kept": standing[r["number"]].source,
+                }
+                for r in held
+            }
+            latest = _latest_entries(conn, list(held_detail))
+            recorded = 0
+            for number, detail in held_detail.items():
+                if latest.get(number) != ("model_verdict_held", detail):
+                    self.audit(conn, actor, "model_verdict_held", number, detail)
+                    recorded += 1
+            detail = {
+                "rows": len(rows),
+                "held": len(held),
+                "held_recorded": recorded,
+                "override_appeals": override_appeals,
+            }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
         return len(rows)
 
