@@ -25,6 +25,13 @@ def serve(
         Path | None,
         typer.Option(help="import received calls from canonical CDRs (Parquet file/dir or CSV)"),
     ] = None,
+    tz: Annotated[
+        str,
+        typer.Option(
+            "--tz",
+            help="time zone of --cdrs CSV times written without an offset (as ingest --tz)",
+        ),
+    ] = "Asia/Shanghai",
     model: Annotated[
         Path | None,
         typer.Option(
@@ -68,7 +75,7 @@ def serve(
         if (mismatch := bands_mismatch(store, verdicts)) is not None:
             typer.echo(f"warning: {mismatch}", err=True)
     if cdrs is not None:
-        n = store.import_received(read_received_calls(cdrs))
+        n = store.import_received(read_received_calls(cdrs, tz))
         typer.echo(f"imported {n:,} received-call pairs from {cdrs}")
     if not store.list_keys():
         typer.echo("no API keys yet: create one with `callwarden apikey --role operator`", err=True)

@@ -8,6 +8,7 @@ import json
 import math
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from callwarden.errors import InputError
 from callwarden.numbers import normalize, normalize_prefix
@@ -124,31 +125,49 @@ def read_verdicts_csv(path: Path) -> list[Verdict]:
     return out
 
 
-def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
+#: The zone of CSV times written without an offset, as ``callwarden ingest --tz`` defaults.
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def read_received_calls(
+    path: Path, tz: str = DEFAULT_TZ
+) -> list[tuple[str, str, float, float, int]]:
     """(callee, caller, first_at, last_at, calls) per pair from canonical CDRs (a Parquet file
     or directory, or a CSV), aggregated in DuckDB.
 
-    Numbers are normalised to E.164 like every number the API reads (a CSV may write them
-    nationally: ``13900139000``, ``010...``), so they match the reports they make eligible;
-    pairs that meet after normalising are merged, and a pair with a number that is not one
-    is left out."""
+    Parquet times are instants already (canonical CDRs are UTC). A CSV's ``start_time`` is
+    read by ingest's rule (``cdr.parse.times``): ISO 8601 with an offset, ``Z`` or a zone
+    name as written, one without an offset in ``tz`` (ingest's ``--tz``, default
+    Asia/Shanghai), epoch seconds; a time that does not read is an InputError naming its
+    line. Numbers are normalised to E.164 like every number the API reads (a CSV may write
+    them nationally: ``13900139000``, ``010...``), so they match the reports they make
+    eligible; pairs that meet after normalising are merged, and a pair with a number that
+    is not one is left out."""
     import duckdb
 
     if not path.exists():
         raise InputError(f"CDR path {path} does not exist")
-    if path.is_dir() or path.suffix == ".parquet":
+    csv_input = not (path.is_dir() or path.suffix == ".parquet")
+    if not csv_input:
         from callwarden.cdr import cdr_relation_sql
 
         src = cdr_relation_sql(path)  # (quotes the path, knows the ingest and simulator layouts)
     else:  # a quote in a file name must not end the string literal (or inject SQL); numbers
-        # are text (read as integers, 010... would lose its 0)
+        # are text (read as integers, 010... would lose its 0), and so are times (below)
         src = (
             "read_csv_auto('"
             + path.as_posix().replace("'", "''")
-            + "', types={'caller': 'VARCHAR', 'callee': 'VARCHAR'})"
+            + "', types={'caller': 'VARCHAR', 'callee': 'VARCHAR', 'start_time': 'VARCHAR'})"
         )
     con = duckdb.connect()
     try:
+        if csv_input:
+            calls = con.sql(
+                f"SELECT caller, callee, start_time FROM {src} "
+                "WHERE caller IS NOT NULL AND callee IS NOT NULL"
+            ).to_arrow_table()
+            con.register("cw_received_calls", _with_instants(calls, tz, path))
+            src = "cw_received_calls"
         rows = con.execute(
             f"""SELECT callee, caller, min(epoch(start_time)), max(epoch(start_time)), count(*)
                 FROM {src} WHERE caller IS NOT NULL AND callee IS NOT NULL
@@ -159,6 +178,27 @@ def read_received_calls(path: Path) -> list[tuple[str, str, float, float, int]]:
     finally:
         con.close()
     return _normalised_pairs(rows)
+
+
+def _with_instants(calls: Any, tz: str, path: Path) -> Any:
+    """``calls`` with its text ``start_time`` as UTC instants, read as ingest reads them."""
+    import zoneinfo
+
+    from callwarden.cdr.parse import times
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {tz!r} (e.g. Asia/Shanghai, UTC)") from exc
+    text = calls["start_time"].combine_chunks()
+    instants, failed = times(text, tz)
+    if failed.any():
+        i = int(failed.argmax())
+        raise InputError(
+            f"{path}: start_time {text[i].as_py()!r} of CDR row {i + 1} (caller and callee "
+            "given) is not a time ingest reads (ISO 8601, YYYY/MM/DD hh:mm:ss, epoch seconds)"
+        )
+    return calls.set_column(calls.column_names.index("start_time"), "start_time", instants)
 
 
 def _normalised_pairs(
