@@ -45,3 +45,12 @@ def test_the_zone_of_naive_times_is_a_parameter(tmp_path: Path) -> None:
 def test_an_unreadable_time_names_its_row(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="'yesterday' of CDR row 1"):
         _first_at(tmp_path, "yesterday")
+
+
+def test_a_blank_time_names_its_row(tmp_path: Path) -> None:
+    """(A pair whose only time was blank crashed with float(None).)"""
+    p = tmp_path / "cdrs.csv"
+    ok = "2026-11-01 10:00:00,+8617012345678,+8613800138000,0\n"
+    p.write_text(HEADER + ok + ",+8617012345679,+8613800138000,0\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"start_time \(blank\) of CDR row 2"):
+        read_received_calls(p)

@@ -194,9 +194,11 @@ def _with_instants(calls: Any, tz: str, path: Path) -> Any:
     instants, failed = times(text, tz)
     if failed.any():
         i = int(failed.argmax())
+        value = text[i].as_py()
         raise InputError(
-            f"{path}: start_time {text[i].as_py()!r} of CDR row {i + 1} (caller and callee "
-            "given) is not a time ingest reads (ISO 8601, YYYY/MM/DD hh:mm:ss, epoch seconds)"
+            f"{path}: start_time {'(blank)' if value is None else repr(value)} of CDR row "
+            f"{i + 1} (caller and callee given) is not a time ingest reads (ISO 8601, "
+            "YYYY/MM/DD hh:mm:ss, epoch seconds)"
         )
     return calls.set_column(calls.column_names.index("start_time"), "start_time", instants)
 
