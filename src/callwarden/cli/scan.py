@@ -193,20 +193,25 @@ def register(app: typer.Typer) -> None:
         features: Path | None = typer.Option(
             None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
         ),
-        id_column: str | None = typer.Option(None, "--id-column", help="Id column of --features."),
+        id_column: str | None = typer.Option(
+            None, "--id-column", help="Id column of --features (required with it)."
+        ),
         day: str | None = typer.Option(
             None, "--day", help="As-of day YYYY-MM-DD (default: the last day in the CDRs)."
         ),
         lang: str = typer.Option("zh", "--lang", help="Language of printed reasons: zh or en."),
-        top: int = typer.Option(5, "--top", help="Flagged numbers to print with their reasons."),
+        top: int = typer.Option(
+            5, "--top", help="Flagged numbers to print with their reasons (0 or more)."
+        ),
         threads: int = typer.Option(
             1, "--threads", help="Threads for scoring (verdicts do not depend on it)."
         ),
         min_attempts: int | None = typer.Option(
             None,
             "--min-attempts",
-            help="Numbers with fewer calls on the day are benign without model scoring "
-            "(hard rules still apply); default 5, 0 scores every number.",
+            help="Numbers with fewer calls on the day (and, with --registry, an allocated "
+            "number) are benign without model scoring (hard rules still apply); default 5, "
+            "0 scores every number.",
         ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""

@@ -54,11 +54,14 @@ def register(app: typer.Typer) -> None:
         features: Path | None = typer.Option(
             None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
         ),
-        id_column: str | None = typer.Option(None, "--id-column", help="Id column of --features."),
+        id_column: str | None = typer.Option(
+            None, "--id-column", help="Id column of --features (required with it)."
+        ),
         label_column: str | None = typer.Option(
             None,
             "--label-column",
-            help="Label column of --features (0/1 or benign/harassment/fraud).",
+            help="Label column of --features, required with it (0/1 or benign/harassment/fraud;"
+            " cells trimmed, any case, a blank one benign).",
         ),
         out: Path = typer.Option(..., "--out", help="Model directory to write."),
         seed: int = typer.Option(0, "--seed", help="Seed for folds and LightGBM."),
@@ -84,7 +87,8 @@ def register(app: typer.Typer) -> None:
         threads: int = typer.Option(
             1,
             "--threads",
-            help="LightGBM threads (part of the model: results are reproducible per thread count).",
+            help="LightGBM threads, at least 1 (part of the model: results are reproducible "
+            "per thread count).",
         ),
         heavy_weight: float | None = typer.Option(
             None,
