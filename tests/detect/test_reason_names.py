@@ -26,3 +26,19 @@ def test_other_names_with_by_are_kept_whole() -> None:
     assert [r.code for r in reasons] == ["HIGH_CALLS_BY_MONTH", "HIGH_SMS_BY_CALLER_HOUR"]
     assert render(reasons[0], "en") == "high calls by month: 46 (benign median 3)"
     assert render(reasons[1], "zh") == "sms_by_caller_hour偏高：5（正常号码中位数 3）"
+
+
+def test_a_missing_feature_value_reads_as_no_data_not_none() -> None:
+    """A ratio over no calls has no value and can still weigh in the model (docs audit: scan
+    printed '当日呼入呼出比异常：None（正常号码中位数 1）')."""
+    name = "in_out_ratio_by_caller_1d"
+    X = np.array([[np.nan]])
+    (reasons,) = top_reasons(np.array([[0.7]]), X, (name,), {name: 1.0})
+    (r,) = reasons
+    assert r.code == "UNUSUAL_IN_OUT_RATIO" and r.evidence[name] is None
+    zh, en = render(r, "zh"), render(r, "en")
+    assert zh == "当日呼入呼出比异常：无数据（正常号码中位数 1）"
+    assert en.startswith("unusual received/placed ratio") and en.endswith(
+        ": no data (benign median 1)"
+    )
+    assert "None" not in zh + en

@@ -168,16 +168,20 @@ def _render(reason: Reason, lang: str) -> str:
     ref = reason.evidence.get("benign_median")
     direction = reason.code.split("_", 1)[0]
     wz, we = _WINDOW_TEXT.get(window or "", ("", ""))
+    # A feature with no value (a ratio over no calls) can still weigh in the model: say so
+    # in words, not as Python's "None".
     if lang == "zh":
         who = "入口" if entity == "ingress" else ""
         word = {"HIGH": "偏高", "LOW": "偏低"}.get(direction, "异常")
         tail = f"（正常号码中位数 {ref}）" if ref is not None else ""
-        return f"{who}{wz}{zh}{word}：{value}{tail}"
+        shown = "无数据" if value is None else value
+        return f"{who}{wz}{zh}{word}：{shown}{tail}"
     who = "ingress " if entity == "ingress" else ""
     word = {"HIGH": "high", "LOW": "low"}.get(direction, "unusual")
     tail = f" (benign median {ref})" if ref is not None else ""
     span = f" ({we})" if we else ""
-    return f"{word} {who}{en}{span}: {value}{tail}"
+    shown = "no data" if value is None else value
+    return f"{word} {who}{en}{span}: {shown}{tail}"
 
 
 register([RuleCode.UNALLOCATED_CALLER.value], _render)
