@@ -160,6 +160,7 @@ def register(app: typer.Typer) -> None:
         from callwarden.cdr import load_cdrs
         from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._paths import output_file
+        from callwarden.cli.campaigns import allocated_numbers
         from callwarden.detect.io import load_model
         from callwarden.errors import InputError, ModelError
         from callwarden.evaluate.replay import ReplayConfig, report, run_stream
@@ -197,13 +198,9 @@ def register(app: typer.Typer) -> None:
         if worth_compiling(trained, table.num_rows):  # native trees when lleaves is installed
             compile_model(trained)
         allocated = AllocationRegistry.from_csv(registry) if registry else None
-        reg_numbers = None
-        if registry is not None:
-            import pyarrow.csv as pcsv
-
-            reg_table = pcsv.read_csv(registry)
-            if "number" in reg_table.column_names:
-                reg_numbers = reg_table["number"].cast("string")
+        # campaign linking's 空号 check judges against the registry as scan reads it (a
+        # number column read by type inference made E.164 numbers floats: no check at all)
+        reg_numbers = allocated_numbers(registry, table) if registry is not None else None
         cfg = ReplayConfig(engine=EngineConfig(batch_s=batch_s), campaign_every_s=campaign_every_s)
         people = _people(db) if db is not None else _People()
         engine = StreamEngine(
