@@ -412,8 +412,11 @@ class StreamEngine:
             if flag is not None:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
         known = -1
-        if caller[1:].isascii() and caller[1:].isdigit():  # ('²'.isdigit() is True)
-            slot = self.state.slots.get(int(caller[1:]))
+        digits = caller[1:]
+        # the state's key as ``calls.number_keys`` gives it: '+' and 1-18 ASCII digits ('²'
+        # is a digit to isdigit); a national '13800138000' is not '+3800138000'
+        if caller[:1] == "+" and len(digits) <= 18 and digits.isascii() and digits.isdigit():
+            slot = self.state.slots.get(int(digits))
             if slot >= 0:
                 known = int(self.state.unalloc[slot])
                 if self.v_label[slot] > 0:
