@@ -81,14 +81,52 @@ def _read_truth(truth: Path) -> Any:
         f"it needs {', '.join(TRUTH_COLUMNS)}, as the simulator's call_truth.parquet has",
     )  # fmt: skip
     try:
-        return pq.read_table(truth, columns=list(TRUTH_COLUMNS))
+        t = pq.read_table(truth, columns=list(TRUTH_COLUMNS))
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"call truth file {truth} cannot be read as Parquet: {exc}") from exc
+    if not pa.types.is_string(t["call_id"].type):  # 17 and "17" are one call id
+        t = t.set_column(0, "call_id", t["call_id"].cast(pa.string()))
+    return t
+
+
+def _check_truth(table: Any, t: Any, truth: Path) -> None:
+    """Refuse a call truth that matches none of the CDRs' calls (another day's, another
+    run's: every call would be benign of population 'unknown'), and warn when it lacks some
+    calls (their label comes from --labels, else benign). Call ids are compared as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.cli._detect_io import warn
+    from callwarden.errors import InputError
+
+    ids = table["call_id"]
+    if not pa.types.is_string(ids.type):
+        ids = ids.cast(pa.string())
+    hit = pc.fill_null(pc.is_in(ids, value_set=t["call_id"].combine_chunks()), False)
+    n, found = table.num_rows, int(pc.sum(hit.cast(pa.int64())).as_py() or 0)
+    if found == 0:
+        raise InputError(
+            f"call truth file {truth}: none of its {t.num_rows:,} call_id values is a call of "
+            f"the CDRs (e.g. {_first(t['call_id'])!r} there, {_first(ids)!r} in the CDRs); "
+            "give the call_truth.parquet written with these CDRs"
+        )
+    if found < n:
+        warn(
+            f"{n - found:,} of {n:,} calls have no row in --truth {truth}: their label comes "
+            "from --labels (benign without), their population is 'unknown'"
+        )
+
+
+def _first(values: Any) -> Any:
+    """The first non-null value of an Arrow column (None when there is none)."""
+    valid = values.drop_null()
+    return valid[0].as_py() if len(valid) else None
 
 
 def _truth(table: Any, lab: _Labels | None, t: Any) -> tuple[Any, Any, Any]:
     """Per-call label, category and population (population only with call truth)."""
     import numpy as np
+    import pyarrow as pa
 
     n = table.num_rows
     label = np.full(n, "benign", dtype=object)
@@ -100,7 +138,9 @@ def _truth(table: Any, lab: _Labels | None, t: Any) -> tuple[Any, Any, Any]:
         category = np.array([lab.category.get(c, "") for c in callers], dtype=object)
     if t is not None:
         row = dict(zip(t["call_id"].to_pylist(), range(t.num_rows), strict=True))
-        idx = np.array([row.get(c, -1) for c in table["call_id"].to_pylist()])
+        ids = table["call_id"]
+        ids = ids if pa.types.is_string(ids.type) else ids.cast(pa.string())  # as _check_truth
+        idx = np.array([row.get(c, -1) for c in ids.to_pylist()])
         tl = np.asarray(t["label"].to_pylist(), dtype=object)
         tp = np.asarray(t["population"].to_pylist(), dtype=object)
         label = np.where(idx >= 0, tl[np.maximum(idx, 0)], label)
@@ -191,8 +231,10 @@ def register(app: typer.Typer) -> None:
         if table.num_rows == 0:
             raise InputError(f"{cdrs} holds no calls: nothing to replay")
         labelled = _match_labels(table, lab) if lab is not None else None
-        if call_truth is not None and "call_id" not in table.column_names:
-            raise InputError("--truth needs a call_id column in the CDRs")
+        if call_truth is not None and truth is not None:
+            if "call_id" not in table.column_names:
+                raise InputError("--truth needs a call_id column in the CDRs")
+            _check_truth(table, call_truth, truth)
         from callwarden.detect.compiled import compile_model, worth_compiling
 
         if worth_compiling(trained, table.num_rows):  # native trees when lleaves is installed
