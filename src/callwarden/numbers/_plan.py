@@ -42,7 +42,8 @@ class NumberingPlan:
     region: str
     country_code: int
     national_prefix: str  # trunk prefix dialled before national numbers ("0" in China)
-    international_prefix: str  # plain digits ("00") or "" when the library's rule is a pattern
+    international_prefix: str  # plain digits ("00"): the rule, or its preferred form where the
+    # library's rule is a pattern (China); "" when neither is plain digits
     long_patterns: tuple[tuple[NumberClass, str], ...]  # (class, anchored pattern)
     short_pattern: str  # anchored pattern of valid short numbers, "" when none
 
@@ -186,12 +187,19 @@ def plan_for(region: str) -> NumberingPlan:
             desc = getattr(short_meta, attr, None)
             if desc is not None and desc.national_number_pattern:
                 short_parts.append(desc.national_number_pattern)
-    intl = meta.international_prefix or ""
+    # China's rule is a pattern ("00|1(?:[12]\\d|79)\\d\\d00"): its plain "00" is the
+    # preferred prefix. Without it "00" + a foreign number lost two "trunk" zeros and could
+    # read as Chinese (001 917 555 0123 as the mobile +86 191 7555 0123).
+    intl = next(
+        (p for p in (meta.international_prefix, meta.preferred_international_prefix)
+         if p and p.isascii() and p.isdigit()),
+        "",
+    )  # fmt: skip
     return NumberingPlan(
         region=region,
         country_code=int(meta.country_code or 0),
         national_prefix=meta.national_prefix or "",
-        international_prefix=intl if intl.isdigit() else "",
+        international_prefix=intl,
         long_patterns=tuple(long_patterns),
         short_pattern=_anchor("|".join(short_parts)) if short_parts else "",
     )

@@ -22,8 +22,9 @@ _LEN_SHIFT = 10**16  # E.164 has at most 15 digits
 _POW10 = 10 ** np.arange(1, 19, dtype=np.int64)  # 10 .. 10**18
 #: Appended to the region in the cache key: 2 since files with unparseable rows are not cached
 #: (their warning is given on every load) and an all-unparseable file is an error, not an
-#: empty registry a version-1 cache may still hold.
-_CACHE_KEY = "2"
+#: empty registry a version-1 cache may still hold; 3 since ``00`` reads as ``+`` in China (a
+#: version-2 cache may hold ``0019175550123`` as the Chinese mobile ``+8619175550123``).
+_CACHE_KEY = "3"
 
 
 @dataclass(frozen=True)
