@@ -4,7 +4,8 @@ Both follow the same rules, so they always agree (a property test checks it):
 
 1. clean: NFKC (full-width ``１``, mathematical ``𝟏`` and superscript ``¹`` digits become 0-9),
    then every other script's decimal digit becomes its 0-9 (Arabic-Indic ``١``, Devanagari
-   ``१``...: ``phonenumbers`` reads them so, whole or mixed with ASCII), strip a
+   ``१``...: ``phonenumbers`` reads them so, whole or mixed with ASCII), invisible format
+   characters (bidi marks, zero-width spaces, a byte-order mark) are dropped, strip a
    ``tel:``/``sip:`` URI down to its user part, drop separators (spaces, ``-``, ``()``, ``.``,
    ``/``); what is left must be ``+?[0-9]+`` (output is always ASCII);
 2. candidate: ``+digits`` stays; the international prefix (``00`` in China) becomes ``+``;
@@ -37,15 +38,19 @@ _DIGITS = re.compile(r"^\+?[0-9]+$")
 _SEP_RE2 = r"[\t\n\v\f\r\x1c-\x1f \-().\/]"  # RE2's \s lacks \v and \x1c-\x1f; Python's has them
 
 
-class _DigitFold(dict[int, int]):
-    """``str.translate`` table: any Unicode decimal digit (category Nd) to its ASCII digit.
+class _DigitFold(dict[int, int | None]):
+    """``str.translate`` table: any Unicode decimal digit (category Nd) to its ASCII digit, and
+    invisible format characters (category Cf: the bidi marks Android wraps a shared number in,
+    zero-width spaces, a byte-order mark, soft hyphens) to nothing.
 
     Filled as characters are met (a few hundred code points at most); others map to themselves.
     """
 
-    def __missing__(self, cp: int) -> int:
-        d = unicodedata.decimal(chr(cp), None)
-        self[cp] = out = cp if d is None else 48 + d
+    def __missing__(self, cp: int) -> int | None:
+        c = chr(cp)
+        d = unicodedata.decimal(c, None)
+        out = (None if unicodedata.category(c) == "Cf" else cp) if d is None else 48 + d
+        self[cp] = out
         return out
 
 
@@ -53,7 +58,8 @@ _FOLD = _DigitFold()
 
 
 def _fold(raw: str) -> str:
-    """NFKC, then other scripts' decimal digits to ASCII (only for non-ASCII text)."""
+    """NFKC, then other scripts' decimal digits to ASCII and format characters dropped (only
+    for non-ASCII text)."""
     return unicodedata.normalize("NFKC", raw).translate(_FOLD)
 
 
