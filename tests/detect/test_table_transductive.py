@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from types import ModuleType
 
 import numpy as np
-
-_PATH = Path(__file__).resolve().parents[2] / "bench" / "sichuan_variants.py"
-
-
-def _module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("sichuan_variants", _PATH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _blobs(n: int = 80) -> tuple[np.ndarray, np.ndarray]:
@@ -27,8 +14,8 @@ def _blobs(n: int = 80) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def test_label_spread_reads_labels_of_labelled_rows_only() -> None:
-    sv = _module()
+def test_label_spread_reads_labels_of_labelled_rows_only(sichuan_variants: ModuleType) -> None:
+    sv = sichuan_variants
     X, y = _blobs()
     S, _ = sv.spread_graph(X, 5)
     labelled = np.arange(len(y)) < 60
@@ -40,8 +27,8 @@ def test_label_spread_reads_labels_of_labelled_rows_only() -> None:
     assert ((a[~labelled] > 0.5) == (y[~labelled] == 1)).all()
 
 
-def test_spread_features_never_see_a_training_rows_own_label() -> None:
-    sv = _module()
+def test_spread_features_never_see_a_training_rows_own_label(sichuan_variants: ModuleType) -> None:
+    sv = sichuan_variants
     X, y = _blobs()
     X_tr, y_tr, X_q = X[:60], y[:60], X[60:]
     f_tr, f_q = sv.spread_features(X_tr, y_tr, X_q, seed=0)
@@ -54,8 +41,8 @@ def test_spread_features_never_see_a_training_rows_own_label() -> None:
     assert np.array_equal(f_tr[5], g_tr[5])
 
 
-def test_tune_candidates_start_with_the_preset_and_are_fixed() -> None:
-    sv = _module()
+def test_tune_candidates_start_with_the_preset_and_are_fixed(sichuan_variants: ModuleType) -> None:
+    sv = sichuan_variants
     a, b = sv.tune_candidates(), sv.tune_candidates()
     assert a == b and len(a) == sv.TUNE_CANDIDATES + 1
     params, checkpoints = sv._tune_params(a[0], 0)

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
-_PATH = Path(__file__).resolve().parents[2] / "bench" / "sichuan_variants.py"
 
-
-def _module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("sichuan_variants", _PATH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_rank_transform_uses_training_values_only() -> None:
-    sv = _module()
+def test_rank_transform_uses_training_values_only(sichuan_variants: ModuleType) -> None:
+    sv = sichuan_variants
     grids = sv.rank_fit(np.array([[1.0], [2.0], [3.0], [np.nan]]))
     r = sv.rank_apply(grids, np.array([[0.0], [2.0], [9.0], [np.nan]]))[:, 0]
     assert r.tolist() == [0.0, 0.5, 1.0, -0.5]
 
 
-def test_training_rows_are_not_their_own_neighbours() -> None:
-    sv = _module()
+def test_training_rows_are_not_their_own_neighbours(sichuan_variants: ModuleType) -> None:
+    sv = sichuan_variants
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))
     y = np.zeros(60, dtype=np.int64)
@@ -40,8 +27,8 @@ def test_training_rows_are_not_their_own_neighbours() -> None:
     assert nb_q[0, rate5] == 0.2
 
 
-def test_nested_cv_never_fits_on_the_rows_it_scores() -> None:
-    sv = _module()
+def test_nested_cv_never_fits_on_the_rows_it_scores(sichuan_variants: ModuleType) -> None:
+    sv = sichuan_variants
     n = 200
     X = np.arange(n, dtype=np.float64)[:, None]  # the row number is the only feature
     y = (np.arange(n) % 3 == 0).astype(np.int64)

@@ -68,3 +68,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Itera
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it yet, on SQLite and PostgreSQL: for tests that build a
+    store at an old migration and upgrade it."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "old.db")
+    else:
+        yield request.getfixturevalue("pg_database")

@@ -4,8 +4,6 @@ rewritten in the form that matches calls; duplicates of a normal form go; invali
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,12 +15,9 @@ from callwarden.store.schema import list_entries, registrations
 SUB = "+8613800138000"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "old.db")
-    else:
-        yield request.getfixturevalue("pg_database")
+@pytest.fixture
+def url(empty_url: str) -> str:
+    return empty_url
 
 
 def test_old_patterns_are_normalised_on_upgrade(url: str) -> None:

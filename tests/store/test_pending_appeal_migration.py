@@ -6,9 +6,6 @@ duplicate, with a review note and an audit entry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from callwarden.store import Store
@@ -19,12 +16,9 @@ NUMBER = "+8617012345678"
 OTHER = "+8617012345679"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "old.db")
-    else:
-        yield request.getfixturevalue("pg_database")
+@pytest.fixture
+def url(empty_url: str) -> str:
+    return empty_url
 
 
 def _appeal(number: str, owner: str, status: str, at: float) -> dict[str, object]:
