@@ -1,4 +1,5 @@
-"""Invisible format characters around or inside a copied number are not part of it.
+"""Invisible format characters around or inside a copied number are not part of it, nor is
+a URI scheme in capitals.
 
 Android wraps a number it shares in LEFT-TO-RIGHT EMBEDDING ... POP DIRECTIONAL FORMATTING
 (U+202A, U+202C); web pages and editors add zero-width spaces, a byte-order mark or a soft
@@ -36,3 +37,12 @@ def test_a_prefix_with_format_characters() -> None:
 def test_only_format_characters_is_no_number() -> None:
     assert normalize("\u202a\u202c") is None
     assert normalize_array(["\u200b", None]).to_pylist() == [None, None]
+
+
+@pytest.mark.parametrize(
+    "raw", ["TEL:+8613800138000", "Tel:+86-138-0013-8000", "SIP:13800138000@ims.cn;user=phone"]
+)
+def test_uri_schemes_in_any_case(raw: str) -> None:
+    """URI schemes are case-insensitive (RFC 3261 19.1.1, RFC 3966); ``TEL:`` was invalid."""
+    assert normalize(raw) == "+8613800138000"
+    assert normalize_array([raw]).to_pylist() == ["+8613800138000"]

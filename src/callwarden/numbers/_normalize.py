@@ -31,7 +31,8 @@ from phonenumbers import PhoneMetadata, shortnumberinfo
 
 from ._plan import NumberingPlan, _compiled, plan_for, plan_for_country_code, trunk_may_lead
 
-_URI = re.compile(r"^(?:tel:|sips?:)")
+_URI_SCHEME = r"(?i)^(?:tel:|sips?:)"  # schemes are case-insensitive (RFC 3261, RFC 3966)
+_URI = re.compile(_URI_SCHEME)
 _URI_TAIL = re.compile(r"[@;].*$")
 _SEPARATORS = re.compile(r"[\s\-().\/]")
 _DIGITS = re.compile(r"^\+?[0-9]+$")
@@ -249,7 +250,7 @@ def normalize_unique(u: pa.Array, plan: NumberingPlan) -> pa.Array:
     s = pc.utf8_trim_whitespace(s)
     if pc.any(pc.match_substring_regex(s, r"[:@;]")).as_py():
         s = pc.replace_substring_regex(
-            pc.replace_substring_regex(s, r"^(?:tel:|sips?:)", ""), r"[@;].*$", ""
+            pc.replace_substring_regex(s, _URI_SCHEME, ""), r"[@;].*$", ""
         )
     if pc.any(pc.match_substring_regex(s, _SEP_RE2)).as_py():
         s = pc.replace_substring_regex(s, _SEP_RE2, "")
