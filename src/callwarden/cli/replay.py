@@ -220,6 +220,7 @@ def register(app: typer.Typer) -> None:
             truth = cdrs / "call_truth.parquet"
         lab = _read_labels(labels) if labels is not None else None
         call_truth = _read_truth(truth) if truth is not None else None
+        people = _people(db) if db is not None else _People()  # before any long work
         trained, manifest = load_model(model)
         if manifest.get("kind") != "cdr":  # as scan refuses it
             raise ModelError(
@@ -244,7 +245,6 @@ def register(app: typer.Typer) -> None:
         # number column read by type inference made E.164 numbers floats: no check at all)
         reg_numbers = allocated_numbers(registry, table) if registry is not None else None
         cfg = ReplayConfig(engine=EngineConfig(batch_s=batch_s), campaign_every_s=campaign_every_s)
-        people = _people(db) if db is not None else _People()
         engine = StreamEngine(
             Scorer(trained),
             allocated=allocated,
@@ -318,7 +318,7 @@ def _people(db: str) -> _People:
 
     if "://" not in db and not Path(db).expanduser().is_file():
         raise InputError(f"--db {db}: no such store file (a replay reads a store, it makes none)")
-    store = Store.open(db)
+    store = Store(_store_engine(db))
     try:
         people = _People(
             store.load_policies(), store.load_registry(), frozenset(store.protected_numbers())
@@ -332,6 +332,38 @@ def _people(db: str) -> _People:
         f"{c['protected_numbers']:,} numbers cleared on appeal"
     )
     return people
+
+
+def _store_engine(db: str) -> Any:
+    """An engine on ``db`` once it is known to hold a callwarden store at this version's
+    schema. ``Store.open`` migrates (writes): a SQLite file that is no store got callwarden's
+    tables written into it, and a replay reads a store, it makes none."""
+    import sqlalchemy as sa
+
+    from callwarden.errors import InputError
+    from callwarden.store.db import current_revision, head_revision, make_engine
+
+    engine = make_engine(db)
+    try:
+        revision = current_revision(engine)
+    except sa.exc.SQLAlchemyError as exc:  # not a database, or no server answers
+        engine.dispose()
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise InputError(f"--db {_redacted(db)} cannot be read as a store: {cause}") from None
+    if revision is None:
+        engine.dispose()
+        raise InputError(
+            f"--db {_redacted(db)} is not a callwarden store (it has no callwarden schema); "
+            "a replay reads a store, it makes none"
+        )
+    if revision != (head := head_revision()):
+        engine.dispose()
+        raise InputError(
+            f"--db {_redacted(db)}: its schema is at revision {revision}, this callwarden's is "
+            f"{head}; start 'callwarden serve --db' on it once to migrate it (a replay writes "
+            "nothing to a store)"
+        )
+    return engine
 
 
 def _redacted(db: str) -> str:
