@@ -21,6 +21,7 @@ from callwarden.policy.model import (
     DEFAULT_POLICY,
     SIP_DECLINE,
     SIP_GLOBAL_DECLINE,
+    UNALLOCATED_REASON_CODES,
     Action,
     Call,
     Decision,
@@ -159,6 +160,14 @@ def decide(
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
     if verdict.label == "benign":
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))
+
+    # 4. The hard signal: a displayed number the allocation registry does not hold is spoofed
+    # (回拨验证 fails). It is rejected at every protection level, whatever the class and the
+    # score bands, as the stream engine rejects it per call (scan labels it with the model's
+    # likelier class at score 0.999, so a harassment verdict was only labelled here).
+    if any(r.code in UNALLOCATED_REASON_CODES for r in verdict.reasons):
+        redress = f"{redress_base}{caller}" if redress_base else ""
+        return _reject(verdict, DecisionCode.SPOOFED_CALLER, redress)
 
     # 4a. Community reports alone never reject: they label (a mass report cannot block). Their
     # score is the reputation rule's, not the model's, so the model's bands do not apply.

@@ -49,6 +49,13 @@ class DecisionCode(StrEnum):
     REFUSED_CATEGORY = "refused_category"
     COMMUNITY_REPORTS = "community_reports"
     BELOW_THRESHOLD = "below_threshold"
+    SPOOFED_CALLER = "spoofed_caller"
+
+
+#: Verdict reasons that are the hard signal "the displayed number is not allocated" (空号):
+#: scan's rule (``detect.reasons.RuleCode.UNALLOCATED_CALLER``) and the stream engine's
+#: per-call check. Such a number belongs to nobody, so rejecting it blocks no subscriber.
+UNALLOCATED_REASON_CODES: frozenset[str] = frozenset({"UNALLOCATED_CALLER", "spoof_unallocated"})
 
 
 #: Categories a subscriber may refuse, after MIIT's 来电免打扰 service, plus fraud kinds the

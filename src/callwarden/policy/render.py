@@ -74,6 +74,10 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "风险分 {score} 低于阈值",
         "risk score {score} below threshold",
     ),
+    DecisionCode.SPOOFED_CALLER.value: (
+        "主叫号码未分配（空号），号码被冒用，拦截",
+        "displayed number is not allocated: spoofed, rejected",
+    ),
     DecisionCode.FRAUD_CONFIDENT.value: (
         "高度疑似诈骗（风险分 {score}）",
         "very likely fraud (score {score})",
