@@ -9,17 +9,18 @@ from __future__ import annotations
 from callwarden.policy import (
     Action,
     Call,
+    PatternSet,
     Protection,
     Reason,
     Registration,
+    Registry,
     SubscriberPolicy,
     Thresholds,
     Verdict,
     decide,
+    reason_text,
 )
-from callwarden.policy.decide import Registry
-from callwarden.policy.model import DEFAULT_POLICY, UNALLOCATED_REASON_CODES, PatternSet
-from callwarden.policy.render import reason_text
+from callwarden.policy.model import DEFAULT_POLICY, UNALLOCATED_REASON_CODES
 
 SPOOF = "+862120327160"
 CALL = Call(SPOOF, "+8613800138000")

@@ -3,6 +3,7 @@ and the subscriber scope check (a subscriber key reaches only its own subscriber
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -129,6 +130,18 @@ def pattern_param(raw: str) -> str:
         return pattern(raw)
     except InputError as exc:
         raise ApiError(422, "validation_error", exc.message) from exc
+
+
+def saved_pattern_param(raw: str, saved: Callable[[], Iterable[str]]) -> str:
+    """A pattern to remove: normalised as ``pattern_param`` does, or, when it is not valid
+    now, exactly as one of the ``saved`` patterns is written (migration 0004 leaves a
+    pattern it cannot read as it was, and it must stay removable)."""
+    try:
+        return pattern_param(raw)
+    except ApiError:
+        if raw in set(saved()):
+            return raw
+        raise
 
 
 async def subscriber_scope(

@@ -77,12 +77,7 @@ def number_facts(
     from callwarden.numbers import AllocationRegistry
 
     reg = AllocationRegistry.from_csv(registry)
-    if (bad := reg.unparsed) is not None:
-        warn(
-            f"registry {registry}: {bad.count:,} of {bad.total:,} numbers do not parse and are "
-            f"left out (e.g. {bad.example!r} on line {bad.row + 1}); the calls of those numbers "
-            "count as unallocated"
-        )
+    warn_unparsed(registry, reg, "the calls of those numbers count as unallocated")
     seen: list[tuple[int, int]] = []  # (callers asked, callers allocated) per look-up
 
     def allocated(numbers: pa.Array) -> Any:
@@ -120,21 +115,33 @@ def warn(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
 
 
+def warn_unparsed(registry: Path, reg: Any, consequence: str = "") -> None:
+    """Warn when some of the registry's numbers do not parse (``AllocationRegistry.unparsed``:
+    they are left out); ``consequence`` says what that means for the command."""
+    if (bad := reg.unparsed) is None:
+        return
+    tail = f"; {consequence}" if consequence else ""
+    warn(
+        f"registry {registry}: {bad.count:,} of {bad.total:,} numbers do not parse and are "
+        f"left out (e.g. {bad.example!r} on line {bad.row + 1}){tail}"
+    )
+
+
 def _province_of(numbers: pa.Array) -> pa.Array:
     from callwarden.numbers import describe_array
 
     return describe_array(numbers)["province"].combine_chunks()
 
 
-def _finite(obj: Any) -> Any:
+def json_ready(obj: Any) -> Any:
     """``obj`` with NaN and infinite floats as None (JSON has no NaN: Python writes a bare
     ``NaN`` that strict readers, jq and JavaScript's JSON.parse refuse)."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {k: json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
+        return [json_ready(v) for v in obj]
     return obj
 
 
@@ -142,7 +149,7 @@ def write_json(path: Path, obj: Any) -> None:
     """``obj`` as indented UTF-8 JSON (a figure that is not a number, e.g. the ARI of no
     numbers, is null)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(json_ready(obj), indent=2, ensure_ascii=False, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
 
 

@@ -69,16 +69,13 @@ def allocated_numbers(registry: Path, cdrs: Any, *, report: bool = True) -> Any:
     import pyarrow.compute as pc
 
     from callwarden.campaigns.io import read_numbers
-    from callwarden.cli._detect_io import warn
+    from callwarden.cli._detect_io import warn_unparsed
     from callwarden.errors import InputError
     from callwarden.numbers import AllocationRegistry
 
     reg = AllocationRegistry.from_csv(registry)
-    if report and (bad := reg.unparsed) is not None:
-        warn(
-            f"registry {registry}: {bad.count:,} of {bad.total:,} numbers do not parse and are "
-            f"left out (e.g. {bad.example!r} on line {bad.row + 1})"
-        )
+    if report:
+        warn_unparsed(registry, reg)
     try:
         listed = read_numbers(registry).combine_chunks()
     except InputError:  # no 'number' column: ranges only
@@ -289,8 +286,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  {k:<40}{v}")
         if json_out:
             json_out.parent.mkdir(parents=True, exist_ok=True)
-            from callwarden.cli._detect_io import _finite
+            from callwarden.cli._detect_io import json_ready
 
             # (no bare NaN: a figure of no numbers, e.g. median_calls_to_flag, is null)
-            text = json.dumps(_finite(figures), indent=1, default=str, allow_nan=False)
+            text = json.dumps(json_ready(figures), indent=1, default=str, allow_nan=False)
             json_out.write_text(text, encoding="utf-8")

@@ -37,7 +37,7 @@ def number_command(
     import sys
 
     from callwarden.cli._args import check_lang
-    from callwarden.cli._detect_io import warn
+    from callwarden.cli._detect_io import warn_unparsed
     from callwarden.numbers import AllocationRegistry, describe, describe_array, normalize_array
 
     check_lang(lang)
@@ -47,12 +47,10 @@ def number_command(
             values.extend(line.strip() for line in sys.stdin if line.strip())
         else:
             values.append(raw)
-    reg = AllocationRegistry.from_csv(registry, region) if registry else None
-    if reg is not None and (bad := reg.unparsed) is not None:  # as scan warns
-        warn(
-            f"registry {registry}: {bad.count:,} of {bad.total:,} numbers do not parse and are "
-            f"left out (e.g. {bad.example!r} on line {bad.row + 1}); they read as not allocated"
-        )
+    reg = None
+    if registry is not None:
+        reg = AllocationRegistry.from_csv(registry, region)
+        warn_unparsed(registry, reg, "they read as not allocated")  # as scan warns
     docs: list[dict[str, Any]]
     if len(values) <= _SCALAR_MAX:
         docs = [{"input": v, **describe(v, region=region, lang=lang).to_dict()} for v in values]

@@ -84,9 +84,15 @@ def _read_truth(truth: Path) -> Any:
         t = pq.read_table(truth, columns=list(TRUTH_COLUMNS))
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"call truth file {truth} cannot be read as Parquet: {exc}") from exc
-    if not pa.types.is_string(t["call_id"].type):  # 17 and "17" are one call id
-        t = t.set_column(0, "call_id", t["call_id"].cast(pa.string()))
-    return t
+    return t.set_column(0, "call_id", _ids_as_text(t["call_id"]))
+
+
+def _ids_as_text(ids: Any) -> Any:
+    """Call ids as text, so that 17 and "17" are one call id (the truth and the CDRs may
+    store them as different types)."""
+    import pyarrow as pa
+
+    return ids if pa.types.is_string(ids.type) else ids.cast(pa.string())
 
 
 def _check_truth(table: Any, t: Any, truth: Path) -> None:
@@ -99,9 +105,7 @@ def _check_truth(table: Any, t: Any, truth: Path) -> None:
     from callwarden.cli._detect_io import warn
     from callwarden.errors import InputError
 
-    ids = table["call_id"]
-    if not pa.types.is_string(ids.type):
-        ids = ids.cast(pa.string())
+    ids = _ids_as_text(table["call_id"])
     hit = pc.fill_null(pc.is_in(ids, value_set=t["call_id"].combine_chunks()), False)
     n, found = table.num_rows, int(pc.sum(hit.cast(pa.int64())).as_py() or 0)
     if found == 0:
@@ -126,7 +130,6 @@ def _first(values: Any) -> Any:
 def _truth(table: Any, lab: _Labels | None, t: Any) -> tuple[Any, Any, Any]:
     """Per-call label, category and population (population only with call truth)."""
     import numpy as np
-    import pyarrow as pa
 
     n = table.num_rows
     label = np.full(n, "benign", dtype=object)
@@ -138,9 +141,7 @@ def _truth(table: Any, lab: _Labels | None, t: Any) -> tuple[Any, Any, Any]:
         category = np.array([lab.category.get(c, "") for c in callers], dtype=object)
     if t is not None:
         row = dict(zip(t["call_id"].to_pylist(), range(t.num_rows), strict=True))
-        ids = table["call_id"]
-        ids = ids if pa.types.is_string(ids.type) else ids.cast(pa.string())  # as _check_truth
-        idx = np.array([row.get(c, -1) for c in ids.to_pylist()])
+        idx = np.array([row.get(c, -1) for c in _ids_as_text(table["call_id"]).to_pylist()])
         tl = np.asarray(t["label"].to_pylist(), dtype=object)
         tp = np.asarray(t["population"].to_pylist(), dtype=object)
         label = np.where(idx >= 0, tl[np.maximum(idx, 0)], label)

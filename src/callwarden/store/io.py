@@ -206,18 +206,37 @@ def _with_instants(calls: Any, tz: str, path: Path) -> Any:
 def _normalised_pairs(
     rows: list[tuple[object, object, float, float, int]],
 ) -> list[tuple[str, str, float, float, int]]:
-    """Aggregated (callee, caller, first, last, calls) rows with both numbers in E.164."""
+    """Aggregated (callee, caller, first, last, calls) rows with both numbers in E.164; rows
+    that meet after normalising are merged (Arrow's group-by), rows with a number that is not
+    one are left out."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from callwarden.numbers import normalize_array
 
-    callees = normalize_array([str(r[0]) for r in rows]).to_pylist()
-    callers = normalize_array([str(r[1]) for r in rows]).to_pylist()
-    merged: dict[tuple[str, str], list[float]] = {}
-    for callee, caller, (_, _, f, la, n) in zip(callees, callers, rows, strict=True):
-        if callee is None or caller is None:
-            continue
-        m = merged.get((callee, caller))
-        if m is None:
-            merged[(callee, caller)] = [float(f), float(la), int(n)]
-        else:
-            m[0], m[1], m[2] = min(m[0], f), max(m[1], la), m[2] + n
-    return [(a, b, f, la, int(n)) for (a, b), (f, la, n) in merged.items()]
+    if not rows:
+        return []
+    callee, caller, first, last, n = zip(*rows, strict=True)
+    t = pa.table(
+        {
+            "callee": normalize_array([str(x) for x in callee]),
+            "caller": normalize_array([str(x) for x in caller]),
+            "first": pa.array(first, pa.float64()),
+            "last": pa.array(last, pa.float64()),
+            "n": pa.array(n, pa.int64()),
+        }
+    )
+    t = t.filter(pc.and_(pc.is_valid(t["callee"]), pc.is_valid(t["caller"])))
+    g = t.group_by(["callee", "caller"], use_threads=False).aggregate(
+        [("first", "min"), ("last", "max"), ("n", "sum")]
+    )
+    return list(
+        zip(
+            g["callee"].to_pylist(),
+            g["caller"].to_pylist(),
+            g["first_min"].to_pylist(),
+            g["last_max"].to_pylist(),
+            g["n_sum"].to_pylist(),
+            strict=True,
+        )
+    )

@@ -15,8 +15,9 @@ from callwarden.api.deps import (
     StateDep,
     number_param,
     pattern_param,
+    saved_pattern_param,
 )
-from callwarden.api.errors import ERROR_RESPONSES, ApiError
+from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     AuditOut,
     CampaignOut,
@@ -143,12 +144,9 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
     "/registry/{pattern}", response_model=CountOut, tags=["operator"], summary="Unregister"
 )
 def unregister(pattern: str, state: StateDep, key: OperatorKey) -> CountOut:
-    try:
-        normal = pattern_param(pattern)
-    except ApiError:  # saved before patterns were checked (migration 0004 left it): removable
-        if pattern not in {r.pattern for r in state.store.list_registrations()}:
-            raise
-        normal = pattern
+    normal = saved_pattern_param(
+        pattern, lambda: (r.pattern for r in state.store.list_registrations())
+    )
     state.store.delete_registration(normal, key.actor)
     state.reload_registry()
     return CountOut(count=1)

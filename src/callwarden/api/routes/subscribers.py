@@ -10,8 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import IdPath, IdQuery, PeopleKey, StateDep, SubscriberScope, pattern_param
-from callwarden.api.errors import ERROR_RESPONSES, ApiError
+from callwarden.api.deps import (
+    IdPath,
+    IdQuery,
+    PeopleKey,
+    StateDep,
+    SubscriberScope,
+    pattern_param,
+    saved_pattern_param,
+)
+from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     BlockedOut,
     ListOut,
@@ -83,12 +91,9 @@ def add_to_list(
 def remove_from_list(
     subscriber: SubscriberScope, kind: ListKind, pattern: str, state: StateDep, key: PeopleKey
 ) -> ListOut:
-    try:
-        normal = pattern_param(pattern)
-    except ApiError:  # saved before patterns were checked (migration 0004 left it): removable
-        if pattern not in {e["pattern"] for e in state.store.list_patterns(subscriber, kind)}:
-            raise
-        normal = pattern
+    normal = saved_pattern_param(
+        pattern, lambda: (e["pattern"] for e in state.store.list_patterns(subscriber, kind))
+    )
     state.store.remove_pattern(subscriber, kind, normal, key.actor)
     state.policies.invalidate(subscriber)
     return get_list(subscriber, kind, state)
