@@ -95,7 +95,7 @@ def test_subscriber_reports_only_as_itself_and_appeals_only_its_number(api: Api)
     assert r.status_code == 403
     r = api.post("/v1/appeals", "bob", json={"number": BOB, "owner": "Bob's shop"})
     assert r.status_code == 201
-    assert api.get(f"/v1/appeals/{r.json()['id']}", "alice").status_code == 403
+    assert api.get(f"/v1/appeals/{r.json()['id']}", "alice").status_code == 404
     assert api.get(f"/v1/appeals/{r.json()['id']}", "bob").json()["status"] == "pending"
 
 

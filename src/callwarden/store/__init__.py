@@ -14,7 +14,12 @@ from callwarden.store.base import ConflictError, NotEligibleError, NotFoundError
 from callwarden.store.db import make_engine, migrate, normalise_url
 from callwarden.store.keys import ApiKey, KeysMixin, Role
 from callwarden.store.operator_settings import OperatorSettingsMixin, StoredThresholds
-from callwarden.store.reports import APPEAL_STATUSES, ReportOutcome, ReportsMixin
+from callwarden.store.reports import (
+    APPEAL_STATUSES,
+    ReportOutcome,
+    ReportsMixin,
+    appeal_not_found,
+)
 
 
 class Store(ReportsMixin, KeysMixin, OperatorSettingsMixin):
@@ -41,6 +46,7 @@ __all__ = [
     "Role",
     "Store",
     "StoredThresholds",
+    "appeal_not_found",
     "make_engine",
     "migrate",
     "normalise_url",

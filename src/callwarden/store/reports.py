@@ -34,6 +34,12 @@ DAY = 86400.0
 APPEAL_STATUSES = ("pending", "accepted", "rejected")
 
 
+def appeal_not_found(appeal_id: int) -> NotFoundError:
+    """The one answer for an appeal id that is missing, or that the asker may not see (the
+    API gives both the same 404, so appeal ids cannot be enumerated)."""
+    return NotFoundError(f"no appeal {appeal_id}")
+
+
 @dataclass(frozen=True, slots=True)
 class ReportOutcome:
     report_id: int
@@ -213,7 +219,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                 conn.execute(sa.select(appeals).where(appeals.c.id == appeal_id)).mappings().first()
             )
         if row is None:
-            raise NotFoundError(f"no appeal {appeal_id}")
+            raise appeal_not_found(appeal_id)
         return dict(row)
 
     def list_appeals(
@@ -235,7 +241,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(appeals).where(appeals.c.id == appeal_id)).first()
             if row is None:
-                raise NotFoundError(f"no appeal {appeal_id}")
+                raise appeal_not_found(appeal_id)
             if row.status != "pending":
                 raise ConflictError(f"appeal {appeal_id} was already {row.status}")
             status = "accepted" if accept else "rejected"

@@ -9,15 +9,14 @@ from fastapi import APIRouter, Query, status
 from callwarden.api.deps import AnyKey, IdPath, OperatorKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import AppealIn, AppealOut, ReviewIn
-from callwarden.store import ApiKey, Role
+from callwarden.store import ApiKey, Role, appeal_not_found
 
 router = APIRouter(prefix="/v1", tags=["appeals"], responses=ERROR_RESPONSES)
 
 
-def _may_see(key: ApiKey, number: str) -> None:
-    if key.role is Role.OPERATOR or (key.role is Role.SUBSCRIBER and key.subscriber == number):
-        return
-    raise ApiError(403, "forbidden", "only the number's owner or an operator can see this appeal")
+def _reaches(key: ApiKey, number: str) -> bool:
+    """An operator reaches every number's appeals, a subscriber key only its own number's."""
+    return key.role is Role.OPERATOR or (key.role is Role.SUBSCRIBER and key.subscriber == number)
 
 
 @router.post(
@@ -30,15 +29,19 @@ def file_appeal(body: AppealIn, state: StateDep, key: AnyKey) -> AppealOut:
     """The owner of a labelled or blocked number asks for review. A subscriber key appeals
     for its own number; an operator files for a business that called the hotline."""
     number = number_param(body.number)
-    _may_see(key, number)
+    if not _reaches(key, number):
+        raise ApiError(403, "forbidden", "only the number's owner or an operator can appeal")
     aid = state.store.create_appeal(number, body.owner, body.contact, body.statement, key.actor)
     return AppealOut(**state.store.get_appeal(aid))
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealOut, summary="An appeal and its status")
 def get_appeal(appeal_id: IdPath, state: StateDep, key: AnyKey) -> AppealOut:
+    """An appeal the key may not see answers exactly as a missing one (404), so its ids
+    cannot be enumerated: a 403 told any key which appeal ids exist."""
     appeal = state.store.get_appeal(appeal_id)
-    _may_see(key, appeal["number"])
+    if not _reaches(key, appeal["number"]):
+        raise appeal_not_found(appeal_id)
     return AppealOut(**appeal)
 
 
