@@ -9,13 +9,13 @@ Two paths share the same state and rules:
 * ``decide(...)`` answers one call from cached verdicts (dictionary look-ups, the campaign
   gate and the policy), for the online API; ``refresh()`` rescores what moved.
 
-Signals, strongest first: a displayed number that is not allocated (reject as fraud, at
+Signals, strongest first: a displayed number that is not allocated (reject as spoofed, at
 once), the model's verdict, the campaign gate (a fresh number dialling a known campaign's
 list through its ingress), and a displayed number that differs from the network-asserted one
 (label). The callee's subscriber policy (``callwarden.policy.decide``; ``policies`` maps a
 callee to its own, everyone else gets the default) turns the verdict into the outcome;
 numbers without a verdict are allowed, and numbers cleared on appeal (``protected``) are
-allowed whatever the model or the campaign gate say.
+allowed whatever the model, the campaign gate or the allocation registry say.
 """
 
 from __future__ import annotations
@@ -96,9 +96,10 @@ class StreamEngine:
     callees without one get ``policy`` if it names no subscriber, else the defaults. A
     ``policy`` that names a subscriber (``SubscriberPolicy.subscriber``) is that
     subscriber's alone, as if it were in ``policies``. ``protected``: numbers cleared on
-    appeal; their model and campaign verdicts are passed to the policy as protected (allow).
-    The hard signals still apply to them: an unallocated displayed number, or one that the
-    network asserts is someone else, says the caller is not the protected number's owner.
+    appeal; their model, campaign and unallocated verdicts are passed to the policy as
+    protected (allow), as ``/v1/decide`` allows them: an operator accepted the owner's appeal,
+    so the number is allocated and the registry is stale for it. A network that asserts
+    another identity still says the caller is not the protected number's owner.
     """
 
     def __init__(
@@ -230,12 +231,13 @@ class StreamEngine:
     def verdict(
         self, caller: str, slot: int, src: Source, flag_campaign: str = "", protected: bool = False
     ) -> Verdict:
-        """The verdict behind a call's source; ``protected`` (cleared on appeal) marks the
-        model's and the campaign gate's verdicts, not the hard signals (see the class)."""
+        """The verdict behind a call's source; ``protected`` (cleared on appeal) marks every
+        verdict but the asserted identity's (see the class)."""
         if src is Source.UNALLOCATED:
             return Verdict(
-                caller, "fraud", 1.0, "spoofed", (Reason("spoof_unallocated"),), source="rule"
-            )
+                caller, "fraud", 1.0, "spoofed", (Reason("spoof_unallocated"),), source="rule",
+                protected=protected,
+            )  # fmt: skip
         if src is Source.MODEL:
             lab = self.classes[int(self.v_label[slot])]
             score = float(self.v_score[slot])
@@ -280,9 +282,9 @@ class StreamEngine:
             if not prot.any():
                 prot = None
             elif self.config.mismatch_label:
-                # a protected number's model or campaign verdict gives way to the asserted
-                # identity: the caller is someone else showing the protected number
-                soft = (source == Source.MODEL) | (source == Source.CAMPAIGN)
+                # a protected number's other verdicts give way to the asserted identity: the
+                # caller is someone else showing the protected number
+                soft = (source > Source.NONE) & (source != Source.ASSERTED_MISMATCH)
                 source[prot & soft & (calls.mismatch == 1)] = Source.ASSERTED_MISMATCH
         action = self._actions(calls, slots, source, label, flags, prot)
         score = np.where(label >= 0, self.v_score[np.maximum(slots, 0)], np.nan)
@@ -426,7 +428,7 @@ class StreamEngine:
         ):
             src = Source.UNALLOCATED
         prot = bool(self.protected) and caller in self.protected
-        soft = src in (Source.MODEL, Source.CAMPAIGN)
+        soft = src not in (Source.NONE, Source.ASSERTED_MISMATCH)
         if prot and soft and self.config.mismatch_label and asserted and asserted != caller:
             src = Source.ASSERTED_MISMATCH  # someone else shows the protected number
         policy = self.policies.get(callee) if self.policies else None
