@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callwarden import __version__
 from callwarden.api import errors
@@ -32,6 +33,37 @@ reports), **network** (the call path: decide, received calls, 607 feedback).
 
 Every error has one shape: `{"error": {"status", "code", "message", "details"}}`.
 """
+
+
+#: The docs pages may load only what this server serves. The vendored ReDoc (2.5) draws
+#: Redocly's logo from its CDN: offline that is a failed fetch, online it tells that host each
+#: time someone opens the docs. Inline script and style are the pages' own (Swagger UI's start-up,
+#: ReDoc's styles); ReDoc's search runs in a worker made from a blob.
+DOCS_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    b" img-src 'self' data:; worker-src 'self' blob:"
+)
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+
+
+class DocsPolicy:
+    """Adds a Content-Security-Policy header to the docs pages (no other path is touched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in DOCS_PATHS:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"content-security-policy", DOCS_POLICY)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
 
 
 def create_app(settings: ApiSettings | None = None, store: Store | None = None) -> FastAPI:
@@ -63,6 +95,7 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None) 
     errors.install(app)
     for module in (decide, numbers, subscribers, reports, appeals, operator, health):
         app.include_router(module.router)
+    app.add_middleware(DocsPolicy)
     app.add_middleware(BodyLimit, state=state)  # every other route's body cap
     app.add_middleware(DecideFastPath, state=state)  # checks the key, then caps decide's body
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)  # outermost: sees both paths

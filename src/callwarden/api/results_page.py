@@ -194,18 +194,31 @@ def _replay_table(replay: dict[str, Any] | None) -> str:
     )
 
 
+#: What a run folder holds, relative to it; the page says so when none is there.
+_ARTEFACTS = ("scan/verdicts.csv", "scan/campaigns.csv", "scan/evaluation.json", "replay.json")
+
+
 def render_results_page(run_dir: Path, *, top: int = 50) -> str:
     """The HTML page for one demo run folder (``scan/``, ``replay.json``)."""
     evaluation = _read_json(run_dir / "scan" / "evaluation.json")
     replay = _read_json(run_dir / "replay.json")
     flagged, scanned = _flagged_verdicts(run_dir / "scan" / "verdicts.csv")
     campaigns = _read_csv(run_dir / "scan" / "campaigns.csv")
+    found = [a for a in _ARTEFACTS if (run_dir / a).is_file()]
+    empty = (
+        ""
+        if found
+        else f"<p><b>No results in this run folder</b>: none of {', '.join(_ARTEFACTS)} is in it"
+        " (<code>callwarden demo --out FOLDER</code> writes them).</p>"
+    )
+    # The icon is inline: without one a browser asks for /favicon.ico, which is a 404.
     return (
         "<!doctype html><html lang=zh><head><meta charset=utf-8><title>callwarden results</title>"
-        f"<style>{_STYLE}</style></head><body><h1>callwarden</h1><p class=sub>Results of the run in "
+        f"<link rel=icon href='data:,'><style>{_STYLE}</style></head><body><h1>callwarden</h1>"
+        "<p class=sub>Results of the run in "
         f"<code>{escape(str(run_dir))}</code>: simulated carrier traffic, model trained on seed 1, "
         "scanned and replayed on seed 2. API: <a href=/docs>/docs</a> · "
-        "<a href=/healthz>/healthz</a> · <a href=/metrics>/metrics</a></p>"
+        f"<a href=/healthz>/healthz</a> · <a href=/metrics>/metrics</a></p>{empty}"
         f"{_cards(evaluation, replay)}{_replay_table(replay)}{_campaign_table(campaigns)}"
         f"{_verdict_table(flagged, scanned, top)}</body></html>"
     )
