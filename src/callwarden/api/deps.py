@@ -13,7 +13,7 @@ from callwarden.api.errors import ApiError
 from callwarden.api.state import AppState
 from callwarden.errors import InputError
 from callwarden.store import ApiKey, Role
-from callwarden.store.io import e164, pattern
+from callwarden.store.io import PatternUse, e164, pattern
 
 
 async def get_state(request: Request) -> AppState:
@@ -124,20 +124,23 @@ def number_param(raw: str) -> str:
         raise ApiError(422, "validation_error", exc.message) from exc
 
 
-def pattern_param(raw: str) -> str:
-    """A list pattern from a request (number or ``prefix*``); a bad one is a validation error."""
+def pattern_param(raw: str, use: PatternUse | None = None) -> str:
+    """A list pattern from a request (number or ``prefix*``) for ``use`` (only a block list
+    takes a country calling code alone, ``+44*``); a bad one is a validation error."""
     try:
-        return pattern(raw)
+        return pattern(raw, use)
     except InputError as exc:
         raise ApiError(422, "validation_error", exc.message) from exc
 
 
-def saved_pattern_param(raw: str, saved: Callable[[], Iterable[str]]) -> str:
+def saved_pattern_param(
+    raw: str, saved: Callable[[], Iterable[str]], use: PatternUse | None = None
+) -> str:
     """A pattern to remove: normalised as ``pattern_param`` does, or, when it is not valid
     now, exactly as one of the ``saved`` patterns is written (migration 0004 leaves a
     pattern it cannot read as it was, and it must stay removable)."""
     try:
-        return pattern_param(raw)
+        return pattern_param(raw, use)
     except ApiError:
         if raw in set(saved()):
             return raw

@@ -204,6 +204,11 @@ class ListOut(BaseModel):
     subscriber: str
     kind: ListKind
     entries: list[PatternOut]
+    warnings: list[ReasonOut] = Field(
+        default_factory=list,
+        description="after an addition: what the new entry does that the subscriber should"
+        " know (blocks_own_country: a block of its own country calling code, +86*)",
+    )
 
 
 class BlockedOut(BaseModel):

@@ -129,11 +129,12 @@ def normalize(raw: str, region: str = "CN") -> str | None:
 
 
 #: A prefix of fewer digits (after the +) is wider than a country; longer, it matches no number.
+#: ``normalize_prefix(..., country_wide=True)`` also takes a country calling code alone.
 PREFIX_DIGITS = (4, 15)
 _CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)  # prefix-free
 
 
-def normalize_prefix(raw: str, region: str = "CN") -> str | None:
+def normalize_prefix(raw: str, region: str = "CN", *, country_wide: bool = False) -> str | None:
     """The E.164 start (``+86755``) shared by the numbers ``raw`` is a prefix of, or None.
 
     ``raw`` is the digits of a list pattern without its ``*`` (``+86 0755``, ``0755``, ``400``,
@@ -142,11 +143,16 @@ def normalize_prefix(raw: str, region: str = "CN") -> str | None:
     ``+8675512345678``) where that country's numbers never begin with it
     (:func:`._plan.trunk_may_lead`). None when it is not ``+?[0-9]+`` after cleaning, starts
     with no country code (``+0...``), or has fewer or more digits than :data:`PREFIX_DIGITS`.
+    ``country_wide``: a country calling code alone, written internationally (``+44``,
+    ``0044``, ``+1``, ``+852``), is a prefix too (every number of that code); a national
+    spelling (``0``) never is.
     """
     if (read := _read(raw, region)) is None:
         return None
     plan, s = read
     dial_out = _dial_out(plan.region)
+    ip = plan.international_prefix
+    international = s.startswith("+") or any(p and s.startswith(p) for p in (dial_out, ip))
     cand = "+" + s[len(dial_out) :] if dial_out and s.startswith(dial_out) else _candidate(s, plan)
     cc = next((cand[1 : 1 + n] for n in (1, 2, 3) if cand[1 : 1 + n] in _CODES), None)
     if cc is None:  # "+0...", "+999...": no number starts so
@@ -160,6 +166,8 @@ def normalize_prefix(raw: str, region: str = "CN") -> str | None:
         and not trunk_may_lead(cc_plan)
     ):
         cand = "+" + cc + national[len(cc_plan.national_prefix) :]
+    if country_wide and international and cand[1:] == cc:
+        return cand
     lo, hi = PREFIX_DIGITS
     return cand if lo <= len(cand) - 1 <= hi else None
 

@@ -22,6 +22,7 @@ from callwarden.policy.model import (
     SubscriberPolicy,
     Thresholds,
     Verdict,
+    list_warnings,
 )
 from callwarden.policy.render import (
     REPORTABLE_CATEGORIES,
@@ -68,6 +69,7 @@ __all__ = [
     "community_verdict",
     "decide",
     "decision_tag",
+    "list_warnings",
     "reason_text",
     "redress_jcard",
     "reporter_weight",

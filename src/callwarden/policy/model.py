@@ -133,6 +133,29 @@ class PatternSet:
         return bool(self.exact or self.prefixes)
 
 
+#: The warning for a block-list pattern that is the subscriber's own country calling code.
+BLOCKS_OWN_COUNTRY = "blocks_own_country"
+#: A prefix of fewer digits than this is a country calling code alone (the edge refuses any
+#: other, ``store.io.pattern``), which only a block list takes.
+_COUNTRY_WIDE_BELOW = 4
+
+
+def list_warnings(subscriber: str, kind: ListKind, pattern: str) -> tuple[Reason, ...]:
+    """What a subscriber should know when it adds ``pattern`` to its ``kind`` list. Blocking
+    its own country's calling code (``+86*`` for a +86 number) is its choice, but that entry
+    outranks everything but a longer allow-list match: couriers, banks, registered businesses
+    and numbers cleared on appeal are declined too; only the allow list still rings."""
+    head = pattern[:-1]
+    if (
+        kind is ListKind.BLOCK
+        and pattern.endswith("*")
+        and len(head) - 1 < _COUNTRY_WIDE_BELOW
+        and subscriber.startswith(head)
+    ):
+        return (Reason(BLOCKS_OWN_COUNTRY, {"pattern": pattern, "country_code": head[1:]}),)
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class SubscriberPolicy:
     """One subscriber's settings and personal lists."""

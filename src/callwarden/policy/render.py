@@ -99,6 +99,12 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "you refuse this category: {category}",
     ),
     DecisionCode.COMMUNITY_REPORTS.value: ("多名用户标记", "marked by several subscribers"),
+    # a warning when a subscriber adds a pattern (model.list_warnings), not a decision
+    "blocks_own_country": (
+        "此规则拦截所有 +{country_code} 号码的来电，包括快递、银行等已登记企业；只有白名单中的号码可以接通",
+        "this blocks every call from +{country_code} numbers, couriers, banks and registered"
+        " businesses included; only your allow list still rings",
+    ),
     # written by the store and the stream rather than by decide()
     "appeal_accepted": ("号码申诉已通过", "cleared on appeal"),
     "model": ("行为模型风险分 {score}", "behaviour model risk score {score}"),

@@ -7,6 +7,7 @@ import csv
 import json
 import math
 import unicodedata
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -32,25 +33,55 @@ def e164(raw: str, what: str = "number") -> str:
     return n
 
 
-def pattern(raw: str) -> str:
+class PatternUse(StrEnum):
+    """What a list pattern is for. A block list may name a whole country by its calling code
+    (``+44*``: 拦截境外来电); an allow list or a registered business's numbers may not, since
+    a country-wide entry there would let that country's fraud through."""
+
+    BLOCK = "block"
+    ALLOW = "allow"
+    REGISTRATION = "registration"
+
+
+_PREFIX_NAME = {
+    None: "a number prefix",
+    PatternUse.BLOCK: "a block-list prefix",
+    PatternUse.ALLOW: "an allow-list prefix",
+    PatternUse.REGISTRATION: "a registered business's prefix",
+}
+
+
+def _prefix_rule(raw: str, use: PatternUse | None) -> str:
+    """The error for a prefix ``use`` does not take, naming that use's rule."""
+    lo, hi = PREFIX_DIGITS
+    rule = f"{lo} to {hi} digits, with an optional + (or 00), and a trailing *"
+    if use is PatternUse.BLOCK:
+        rule = f"a country calling code (+44*, 0044*, +1*) or {rule}"
+    elif use is not None:
+        rule += (
+            "; a country calling code alone (+44*) is taken only by a block list, since here"
+            " it would let a whole country's calls through"
+        )
+    return f"pattern {raw!r} is not {_PREFIX_NAME[use]}: {rule}"
+
+
+def pattern(raw: str, use: PatternUse | None = None) -> str:
     """A list pattern: an E.164 number, or a prefix ending in ``*`` (``+86400*``, ``400*``,
     ``010*``, ``+86 0755*``).
 
     A prefix is read like a number (:func:`callwarden.numbers.normalize_prefix`: full-width and
     other scripts' digits become 0-9, national prefixes gain +86, a stray trunk ``0`` after
     the country code goes), so it matches the numbers it is written for; anything else,
-    or a prefix of fewer than 4 or more than 15 digits, is an InputError.
+    or a prefix of fewer than 4 or more than 15 digits, is an InputError naming the rule of
+    ``use``. Only a :attr:`PatternUse.BLOCK` pattern may be a country calling code alone
+    (``+44*``, ``0044*``, ``+1*``).
     """
     text = unicodedata.normalize("NFKC", raw).strip()  # "４００＊" ends with "*" too
     if not text.endswith("*"):
         return e164(raw, "pattern")
-    prefix = normalize_prefix(text[:-1])
+    prefix = normalize_prefix(text[:-1], country_wide=use is PatternUse.BLOCK)
     if prefix is None:
-        lo, hi = PREFIX_DIGITS
-        raise InputError(
-            f"pattern {raw!r} is not a number prefix: {lo} to {hi} digits, with an optional"
-            " + (or 00), and a trailing *"
-        )
+        raise InputError(_prefix_rule(raw, use))
     return prefix + "*"
 
 

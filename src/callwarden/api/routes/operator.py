@@ -33,6 +33,7 @@ from callwarden.api.models import (
 from callwarden.api.present import registration_out
 from callwarden.policy import Reason, Registration, Thresholds, Verdict
 from callwarden.store import Role
+from callwarden.store.io import PatternUse
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
@@ -130,7 +131,7 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
     """A courier station, bank call-back line or clinic; ``callee_prefixes`` limits the scope
     (``+8610`` = Beijing landlines); empty means nationwide."""
     reg = Registration(
-        pattern_param(body.pattern),
+        pattern_param(body.pattern, PatternUse.REGISTRATION),
         body.name,
         body.category,
         tuple(pattern_param(p.rstrip("*") + "*")[:-1] for p in body.callee_prefixes),
@@ -145,7 +146,9 @@ def register_business(body: RegistrationIn, state: StateDep, key: OperatorKey) -
 )
 def unregister(pattern: str, state: StateDep, key: OperatorKey) -> CountOut:
     normal = saved_pattern_param(
-        pattern, lambda: (r.pattern for r in state.store.list_registrations())
+        pattern,
+        lambda: (r.pattern for r in state.store.list_registrations()),
+        PatternUse.REGISTRATION,
     )
     state.store.delete_registration(normal, key.actor)
     state.reload_registry()

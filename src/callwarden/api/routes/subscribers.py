@@ -30,8 +30,9 @@ from callwarden.api.models import (
     SettingsIn,
     SettingsOut,
 )
-from callwarden.api.present import reasons_out, tag_out
-from callwarden.policy import REFUSABLE_CATEGORIES, ListKind
+from callwarden.api.present import reason_out, reasons_out, tag_out
+from callwarden.policy import REFUSABLE_CATEGORIES, ListKind, list_warnings
+from callwarden.store.io import PatternUse
 
 router = APIRouter(
     prefix="/v1/subscribers/{subscriber}", tags=["subscribers"], responses=ERROR_RESPONSES
@@ -79,10 +80,15 @@ def get_list(subscriber: SubscriberScope, kind: ListKind, state: StateDep) -> Li
 def add_to_list(
     subscriber: SubscriberScope, kind: ListKind, body: PatternIn, state: StateDep, key: PeopleKey
 ) -> ListOut:
-    """A pattern is a number (any common format) or a prefix ending in ``*`` (``400*``)."""
-    state.store.add_pattern(subscriber, kind, pattern_param(body.pattern), body.note, key.actor)
+    """A pattern is a number (any common format) or a prefix ending in ``*`` (``400*``) of 4
+    to 15 digits; a block list also takes a country calling code alone (``+44*``, ``0044*``:
+    拦截境外来电). ``warnings`` says when the new entry blocks the subscriber's own country."""
+    normal = pattern_param(body.pattern, _use(kind))
+    state.store.add_pattern(subscriber, kind, normal, body.note, key.actor)
     state.policies.invalidate(subscriber)
-    return get_list(subscriber, kind, state)
+    out = get_list(subscriber, kind, state)
+    out.warnings = [reason_out(r) for r in list_warnings(subscriber, kind, normal)]
+    return out
 
 
 @router.delete(
@@ -92,11 +98,17 @@ def remove_from_list(
     subscriber: SubscriberScope, kind: ListKind, pattern: str, state: StateDep, key: PeopleKey
 ) -> ListOut:
     normal = saved_pattern_param(
-        pattern, lambda: (e["pattern"] for e in state.store.list_patterns(subscriber, kind))
+        pattern,
+        lambda: (e["pattern"] for e in state.store.list_patterns(subscriber, kind)),
+        _use(kind),
     )
     state.store.remove_pattern(subscriber, kind, normal, key.actor)
     state.policies.invalidate(subscriber)
     return get_list(subscriber, kind, state)
+
+
+def _use(kind: ListKind) -> PatternUse:
+    return PatternUse.BLOCK if kind is ListKind.BLOCK else PatternUse.ALLOW
 
 
 @router.get("/blocked", response_model=list[BlockedOut], summary="Block log (拦截记录)")
