@@ -128,25 +128,46 @@ def _first(values: Any) -> Any:
 
 
 def _truth(table: Any, lab: _Labels | None, t: Any) -> tuple[Any, Any, Any]:
-    """Per-call label, category and population (population only with call truth)."""
+    """Per-call label, category and population (population only with call truth).
+
+    Looked up by Arrow's hash kernels, not call by call; a call id the truth file lists
+    twice takes its last row, as a dict built from the rows would."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     n = table.num_rows
     label = np.full(n, "benign", dtype=object)
     category = np.full(n, "", dtype=object)
     population = None
     if lab is not None:
-        callers = table["caller"].to_pylist()
-        label = np.array([lab.label.get(c, "benign") for c in callers], dtype=object)
-        category = np.array([lab.category.get(c, "") for c in callers], dtype=object)
+        label = _lookup(table["caller"], lab.label, "benign")
+        category = _lookup(table["caller"], lab.category, "")
     if t is not None:
-        row = dict(zip(t["call_id"].to_pylist(), range(t.num_rows), strict=True))
-        idx = np.array([row.get(c, -1) for c in _ids_as_text(table["call_id"]).to_pylist()])
-        tl = np.asarray(t["label"].to_pylist(), dtype=object)
-        tp = np.asarray(t["population"].to_pylist(), dtype=object)
-        label = np.where(idx >= 0, tl[np.maximum(idx, 0)], label)
-        population = np.where(idx >= 0, tp[np.maximum(idx, 0)], "unknown")
+        # index_in gives a value's first position: in the reversed ids, the last row's
+        reversed_ids = t["call_id"].combine_chunks()[::-1]
+        found = pc.index_in(_ids_as_text(table["call_id"]), value_set=reversed_ids)
+        idx = t.num_rows - 1 - pc.fill_null(found, t.num_rows).to_numpy(zero_copy_only=False)
+        rows = pa.array(idx, mask=idx < 0)
+
+        def at_rows(column: str) -> Any:
+            return pc.take(t[column], rows).to_numpy(zero_copy_only=False)
+
+        label = np.where(idx >= 0, at_rows("label"), label)
+        population = np.where(idx >= 0, at_rows("population"), "unknown")
     return label, category, population
+
+
+def _lookup(keys: Any, mapping: dict[str, str], default: str) -> Any:
+    """``mapping[k]`` for each of the Arrow strings ``keys`` (``default`` for a key it lacks
+    or a null), as a NumPy object array."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = np.array([*mapping.values(), default], dtype=object)
+    found = pc.index_in(keys, value_set=pa.array(list(mapping), pa.string()))
+    return values[pc.fill_null(found, len(mapping)).to_numpy(zero_copy_only=False)]
 
 
 def register(app: typer.Typer) -> None:
