@@ -2,7 +2,8 @@
 
 The feature query is written once with the macros ``EPOCH_S(ts)``, ``QUANTILE(x, q)``,
 ``INT_DIV(a, b)`` and ``TO_BIGINT(s)``; a ``Dialect`` expands them (and supplies a few
-keywords) per engine.
+keywords and the text type of ``CAST(x AS VARCHAR)``) per engine. Timestamp literals carry
+their UTC offset: Spark reads a bare ``TIMESTAMP '...'`` in the session's time zone.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ class Dialect:
     struct: str  # {0}: comma-separated values -> a struct compared field by field
     inline: str = ""  # keyword that keeps a CTE over a table from being copied once more
     int_div: str = "({0} // {1})"  # {0}, {1}: BIGINTs -> quotient rounded down (non-negative)
+    text: str = "VARCHAR"  # the type of CAST(x AS VARCHAR), as the query is written
 
     def expand(self, sql: str) -> str:
         sql = _macro(sql, "EPOCH_S", lambda a: self.epoch_s.format(*a))
         sql = _macro(sql, "QUANTILE", lambda a: self.quantile.format(*a))
         sql = _macro(sql, "INT_DIV", lambda a: self.int_div.format(*a))
+        if self.text != "VARCHAR":
+            sql = sql.replace(" AS VARCHAR)", f" AS {self.text})")
         return _macro(sql, "TO_BIGINT", lambda a: self.to_bigint.format(*a))
 
 
@@ -52,12 +56,13 @@ SPARK = Dialect(
     epoch_s="CAST(unix_timestamp({0}) AS BIGINT)",
     quantile="percentile({0}, {1})",
     to_bigint="CAST({0} AS BIGINT)",
-    timestamp="TIMESTAMP '{0}'",
+    timestamp="TIMESTAMP '{0}+00:00'",  # a bare literal is in the session's time zone
     materialized="",
     quantiles="percentile({0}, array({1}))",
     element="{0}[{1} - 1]",
     struct="struct({0})",
     int_div="({0} div {1})",  # Spark SQL has no // operator
+    text="STRING",  # Spark's VARCHAR needs a length (DATATYPE_MISSING_SIZE)
 )
 
 

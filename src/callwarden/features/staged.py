@@ -103,7 +103,7 @@ def build_staged(
             + _callers_day(min_attempts)
         ),
         features=feats,
-        unscored=(
+        unscored=dialect.expand(
             "SELECT '+' || CAST(k AS VARCHAR) AS number, n AS attempts_by_caller_1d, "
             "unallocated_any AS unallocated_by_caller_1d, scored, k AS number_key "
             f"FROM {CALLERS_TABLE} WHERE NOT scored"
