@@ -63,3 +63,16 @@ def test_a_number_list_gives_the_listed_numbers(tmp_path: Path) -> None:
 def test_a_registry_with_neither_layout_is_refused_as_scan_refuses_it(tmp_path: Path) -> None:
     code, output, _ = _spoofed(tmp_path, "phone\n+8613907310003\n")
     assert code == 2 and "needs a 'number' column or 'range_start,range_end' columns" in output
+
+
+def test_a_registry_in_national_spelling_speaks_for_its_block(tmp_path: Path) -> None:
+    """The listed numbers come from the registry as parsed (E.164), not as written: before,
+    '13907310005' reached the 空号 check as text, matched no call, and the block it speaks
+    for was judged only if some caller in it happened to be allocated."""
+    national = mobile(5).removeprefix("+86")
+    code, output, dead = _spoofed(tmp_path, f"number\n{national}\n")
+    assert code == 0, output
+    assert dead == {mobile(3), mobile(77), mobile(88)}
+    assert _spoofed(tmp_path, f"number\n{mobile(5)}\n")[2] == dead
+    got = allocated_numbers(tmp_path / "registry.csv", _day().table())
+    assert got.to_pylist() == [mobile(5)]

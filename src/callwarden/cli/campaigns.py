@@ -68,18 +68,13 @@ def allocated_numbers(registry: Path, cdrs: Any, *, report: bool = True) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from callwarden.campaigns.io import read_numbers
     from callwarden.cli._detect_io import warn_unparsed
-    from callwarden.errors import InputError
     from callwarden.numbers import AllocationRegistry
 
     reg = AllocationRegistry.from_csv(registry)
     if report:
         warn_unparsed(registry, reg)
-    try:
-        listed = read_numbers(registry).combine_chunks()
-    except InputError:  # no 'number' column: ranges only
-        listed = pa.array([], pa.string())
+    listed = reg.listed()  # normalised: a national spelling in the file matches the calls
     callers = pc.unique(cdrs["caller"]).drop_null()
     if not pa.types.is_string(callers.type):
         callers = pc.cast(callers, pa.string())

@@ -89,6 +89,18 @@ class AllocationRegistry:
         """Allocated numbers: listed ones plus the sizes of the ranges."""
         return int(len(self._numbers) + np.sum(self._ends - self._starts + 1))
 
+    def listed(self) -> pa.StringArray:
+        """The listed numbers (not the ranges) in E.164, ascending by length, then value."""
+        lengths = self._numbers // _LEN_SHIFT
+        text = pc.cast(pa.array(self._numbers % _LEN_SHIFT), pa.string())
+        short = np.flatnonzero(pc.utf8_length(text).to_numpy(zero_copy_only=False) != lengths)
+        if len(short):  # leading zeros (E.164 has none; a key does not forbid them)
+            values = text.to_pylist()
+            for i in short:
+                values[i] = values[i].zfill(int(lengths[i]))
+            text = pa.array(values, pa.string())
+        return pc.binary_join_element_wise("+", text, "")
+
     @classmethod
     def from_numbers(cls, numbers: pa.Array | list[str], region: str = "CN") -> AllocationRegistry:
         """Listed numbers; those that do not normalise (blank ones too) are left out and
