@@ -8,6 +8,7 @@ import json
 import math
 import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,23 @@ def pattern(raw: str, use: PatternUse | None = None) -> str:
     if prefix is None:
         raise InputError(_prefix_rule(raw, use))
     return prefix + "*"
+
+
+def usable(patterns: list[str], use: PatternUse) -> list[str]:
+    """The saved ``patterns`` a matcher may take for ``use``: numbers, and prefixes that
+    :func:`pattern` would write as they are. A prefix saved before patterns were checked and
+    left invalid by migration 0004 (``+86*`` on an allow list) matches nothing, as the docs
+    say; without this, a short one still matched as a prefix (a whole country allowed). It
+    stays listed, so the API can show and delete it."""
+    return [p for p in patterns if not p.endswith("*") or _usable_prefix(p, use)]
+
+
+@lru_cache(maxsize=1 << 14)
+def _usable_prefix(saved: str, use: PatternUse) -> bool:
+    try:
+        return pattern(saved, use) == saved
+    except InputError:
+        return False
 
 
 def _reasons(text: str, line: int) -> tuple[Reason, ...]:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from callwarden.policy import ListKind, PatternSet, Protection, SubscriberPolicy
 from callwarden.store.base import ConflictError, NotFoundError, StoreBase
+from callwarden.store.io import PatternUse, usable
 from callwarden.store.schema import block_log, list_entries, received_calls, settings
 from callwarden.store.verdicts import reasons_list_from_json
 
@@ -252,6 +253,6 @@ def _policy(subscriber: str, srow: Any, allow: list[str], block: list[str]) -> S
         subscriber=subscriber,
         protection=Protection(srow.protection) if srow else Protection.STANDARD,
         refused_categories=frozenset(json.loads(srow.refused_categories)) if srow else frozenset(),
-        allow=PatternSet.of(allow),
-        block=PatternSet.of(block),
+        allow=PatternSet.of(usable(allow, PatternUse.ALLOW)),
+        block=PatternSet.of(usable(block, PatternUse.BLOCK)),
     )

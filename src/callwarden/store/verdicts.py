@@ -316,4 +316,10 @@ class VerdictsMixin(StoreBase):
         ]
 
     def load_registry(self) -> Registry:
-        return Registry.of(self.list_registrations())
+        """The registrations a call is matched against (``store.io.usable``: an invalid old
+        prefix matches nothing; ``list_registrations`` still shows it)."""
+        from callwarden.store.io import PatternUse, usable  # store.io imports this module
+
+        regs = self.list_registrations()
+        keep = set(usable([r.pattern for r in regs], PatternUse.REGISTRATION))
+        return Registry.of([r for r in regs if r.pattern in keep])
