@@ -7,7 +7,9 @@ import random
 import pyarrow as pa
 import pytest
 
-from tests.features.conftest import cdrs, features_of
+from callwarden.features.duckdb_backend import compute_features, connection
+from callwarden.features.sql import AsOf
+from tests.features.conftest import DAY, cdrs, features_of
 
 A, B1, B2, B3, B4 = (
     "+8613800000001",
@@ -182,3 +184,35 @@ def test_numbers_sharing_a_handset() -> None:
     assert f[A]["device_numbers_by_caller_1d"] == 3
     assert f[B2]["device_numbers_by_caller_1d"] == 3
     assert f[B3]["device_numbers_by_caller_1d"] is None  # no handset known
+
+
+@pytest.mark.parametrize("min_attempts", [0, 1])
+def test_numbers_that_are_not_e164_are_skipped(min_attempts: int) -> None:
+    """The string path read any string's characters after the first as digits: national
+    ``13800000001`` became +3800000001, ``+08613...`` merged into +8613... and ``+1_000``,
+    ``+ 12`` or ``+12.0`` parsed. Such rows are skipped, as the number keys leave them out."""
+    valid = [
+        dict(t=H10, caller=A, callee=B1, duration_s=30.0),
+        dict(t=H10 + 60, caller="+3800000001", callee=B2),
+        dict(t=H10 + 120, caller=B1, callee=A),
+    ]
+    odd = ["13800000001", "+08613800000001", "+86 13800000001", "+1_000", "+ 12", "+12.0", "+-5"]
+    rows = valid + [dict(t=H10 + 200 + i, caller=n, callee=B3) for i, n in enumerate(odd)]
+    rows += [dict(t=H10 + 300 + i, caller=A, callee=n) for i, n in enumerate(odd)]
+    rows += [dict(t=H10 + 400, caller=B2, callee="8613900000003")]
+    facts = pa.table(
+        {"number": [A, B1, "+3800000001", *odd], "unallocated": pa.array([0] * 10, pa.int32())}
+    )
+
+    def run(table: pa.Table) -> pa.Table:
+        with connection(threads=1) as con:
+            con.register("cdr", table)
+            con.register("facts", facts)
+            return compute_features(
+                con, "cdr", AsOf(DAY), caller_facts="facts", min_attempts=min_attempts
+            )
+
+    got, want = run(cdrs(rows)), run(cdrs(valid))
+    assert got.equals(want)
+    assert got["number"].to_pylist() == [*sorted([A, B1, "+3800000001"])]
+    assert got["attempts_by_caller_1d"].to_pylist() == [1, 1, 1]

@@ -1,7 +1,7 @@
 """How each engine spells the few expressions that differ: DuckDB (embedded) and Spark SQL.
 
 The feature query is written once with the macros ``EPOCH_S(ts)``, ``QUANTILE(x, q)``,
-``INT_DIV(a, b)`` and ``TO_BIGINT(s)``; a ``Dialect`` expands them (and supplies a few
+``INT_DIV(a, b)`` and ``E164_KEY(s)``; a ``Dialect`` expands them (and supplies a few
 keywords and the text type of ``CAST(x AS VARCHAR)``) per engine. Timestamp literals carry
 their UTC offset: Spark reads a bare ``TIMESTAMP '...'`` in the session's time zone.
 """
@@ -11,6 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: A number the feature query keys by its digits: ``+`` and 1-15 digits without a leading
+#: zero, as ``cdr.canonical.number_keys`` (braces doubled for ``str.format``). Anything else
+#: (``13800138000``, ``+86 138...``, ``+0086...``) is not read as some other number's digits.
+E164_PATTERN = "[+][1-9][0-9]{{0,14}}"
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -19,7 +24,7 @@ class Dialect:
     name: str
     epoch_s: str  # {0}: timestamp -> whole seconds (BIGINT)
     quantile: str  # {0}: value, {1}: q -> exact quantile
-    to_bigint: str  # {0}: string -> BIGINT or NULL
+    e164_key: str  # {0}: string -> its digits as BIGINT when it is E164_PATTERN, else NULL
     timestamp: str  # {0}: 'YYYY-MM-DD HH:MM:SS' UTC literal
     materialized: str  # keyword that makes a CTE computed once ("" where the engine caches)
     quantiles: str  # {0}: value, {1}: comma-separated qs -> array of exact quantiles
@@ -35,14 +40,15 @@ class Dialect:
         sql = _macro(sql, "INT_DIV", lambda a: self.int_div.format(*a))
         if self.text != "VARCHAR":
             sql = sql.replace(" AS VARCHAR)", f" AS {self.text})")
-        return _macro(sql, "TO_BIGINT", lambda a: self.to_bigint.format(*a))
+        return _macro(sql, "E164_KEY", lambda a: self.e164_key.format(*a))
 
 
 DUCKDB = Dialect(
     name="duckdb",
     epoch_s="(epoch_us({0}) // 1000000)",
     quantile="quantile_cont({0}, {1})",
-    to_bigint="TRY_CAST({0} AS BIGINT)",
+    e164_key="CASE WHEN regexp_full_match({0}, '" + E164_PATTERN + "') "
+    "THEN CAST(SUBSTR({0}, 2) AS BIGINT) END",
     timestamp="CAST('{0}+00:00' AS TIMESTAMPTZ)",
     materialized="MATERIALIZED",
     quantiles="quantile_cont({0}, [{1}])",
@@ -55,7 +61,7 @@ SPARK = Dialect(
     name="spark",
     epoch_s="CAST(unix_timestamp({0}) AS BIGINT)",
     quantile="percentile({0}, {1})",
-    to_bigint="CAST({0} AS BIGINT)",
+    e164_key="CASE WHEN {0} RLIKE '^" + E164_PATTERN + "$' THEN CAST(SUBSTR({0}, 2) AS BIGINT) END",
     timestamp="TIMESTAMP '{0}+00:00'",  # a bare literal is in the session's time zone
     materialized="",
     quantiles="percentile({0}, array({1}))",

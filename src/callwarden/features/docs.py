@@ -17,7 +17,7 @@ Every feature is one SQL aggregate over one source relation, for one entity and 
 Its name is derived from the definition: `{base}_by_{entity}_{window}`. The batch backend
 (`callwarden.features.sql`) compiles the definitions into one query per as-of day; DuckDB runs
 it embedded, and the same query compiles for Spark SQL (`callwarden.features.dialect.SPARK`: only
-`EPOCH_S`, `QUANTILE`, `INT_DIV`, `TO_BIGINT`, the text type and timestamp literals are spelt
+`EPOCH_S`, `QUANTILE`, `INT_DIV`, `E164_KEY`, the text type and timestamp literals are spelt
 per engine). Spark runs it in any session time zone: the literals that bound the windows
 carry `+00:00` (a bare one is read in the session's zone), and text is `STRING` (Spark's
 `VARCHAR` needs a length). Checked once against Spark 3.5 (every variant gave DuckDB's
@@ -54,8 +54,9 @@ All windows end at the close of the *as-of day* D, in the carrier's local time
 | `number` | number (static facts) |
 | `derived` | number; a ratio of two features of the same window |
 
-Rows whose caller or callee is not an E.164 string (`+` and digits) are skipped: the
-canonical schema guarantees E.164, and numbers are grouped as integers, which is several
+Rows whose caller or callee is not an E.164 string (`+` and 1-15 digits without a leading
+zero, where the number keys are set) are skipped, never read as another number (`13800138000`
+was read as `+3800138000`, `+0086...` as `+86...`): the canonical schema guarantees E.164, and numbers are grouped as integers, which is several
 times faster than grouping strings. Canonical writers (ingest, the simulator) also store
 those integers, `caller_key` and `callee_key` (`callwarden.cdr.schema.NUMBER_KEY_COLUMNS`;
 `caller = '+' || caller_key` wherever the key is set): when every row has both,

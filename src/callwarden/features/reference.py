@@ -16,7 +16,9 @@ from callwarden.features.definitions import FEATURE_NAMES
 
 
 def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.str.slice(1), errors="coerce").astype("Int64")
+    """The digits of E.164 numbers (``+`` and 1-15 digits, no leading zero), else NA."""
+    e164 = s.str.fullmatch(r"\+[1-9][0-9]{0,14}").fillna(False).astype(bool)
+    return pd.to_numeric(s.str.slice(1).where(e164), errors="coerce").astype("Int64")
 
 
 def reference_features(

@@ -531,8 +531,8 @@ def _call_ctes(
             flag = f", {scored_sql(f'SUM({act[0]})', 'MAX(unallocated)', act[1])} AS act"
         if caller_facts:
             joins += (
-                " LEFT JOIN (SELECT TO_BIGINT(SUBSTR(number, 2)) AS k, MAX(unallocated) AS "
-                f"unallocated{flag} FROM {caller_facts} GROUP BY TO_BIGINT(SUBSTR(number, 2))) reg"
+                " LEFT JOIN (SELECT E164_KEY(number) AS k, MAX(unallocated) AS "
+                f"unallocated{flag} FROM {caller_facts} GROUP BY E164_KEY(number)) reg"
                 " ON reg.k = kd.caller"
             )
         home = "hr.region" if home_regions else "CAST(NULL AS VARCHAR)"
@@ -567,7 +567,7 @@ def _call_ctes(
 )"""
         if keyed
         else """keyed AS (
-  SELECT *, TO_BIGINT(SUBSTR(caller_s, 2)) AS caller, TO_BIGINT(SUBSTR(callee_s, 2)) AS callee,
+  SELECT *, E164_KEY(caller_s) AS caller, E164_KEY(callee_s) AS callee,
     EPOCH_S(start_time) AS ts
   FROM src
 )""",
