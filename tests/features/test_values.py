@@ -7,6 +7,7 @@ import random
 import pyarrow as pa
 import pytest
 
+from callwarden.features.definitions import AGGREGATES
 from callwarden.features.duckdb_backend import compute_features, connection
 from callwarden.features.sql import AsOf
 from tests.features.conftest import DAY, cdrs, features_of
@@ -216,3 +217,17 @@ def test_numbers_that_are_not_e164_are_skipped(min_attempts: int) -> None:
     assert got.equals(want)
     assert got["number"].to_pylist() == [*sorted([A, B1, "+3800000001"])]
     assert got["attempts_by_caller_1d"].to_pylist() == [1, 1, 1]
+
+
+def test_concurrent_share_compares_with_the_previous_call_only() -> None:
+    """What the value is (the stream keeps the same: the previous CDR of the number), and
+    what the catalogue says it is: it said "while another call ... was up", which would be
+    2/3 here (calls 2 and 3 both start during call 1)."""
+    rows = [
+        dict(t=H10, caller=A, callee=B1, duration_s=1000.0),
+        dict(t=H10 + 10, caller=A, callee=B2, duration_s=5.0),
+        dict(t=H10 + 20, caller=A, callee=B3, duration_s=5.0),
+    ]
+    assert features_of(cdrs(rows))[A]["concurrent_share_by_caller_1d"] == pytest.approx(1 / 3)
+    (agg,) = [a for a in AGGREGATES if a.base == "concurrent_share"]
+    assert "previous call" in agg.description and "another call" not in agg.description

@@ -242,7 +242,8 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "concurrent_share",
         "AVG(overlap)",
         Source.SEQUENCE,
-        "share of calls started while another call of the same number was up",
+        "share of calls started before the number's previous call (in time order) was "
+        "released; a call that outlasts the next one is not compared with the calls after it",
     ),
     Aggregate("active_hours", "COUNT(*)", Source.HOURLY, "clock hours with at least one call"),
     Aggregate("night_share", "AVG(night)", Source.CALLS, "share of calls placed 21:00-08:00"),
