@@ -47,3 +47,23 @@ def test_text_reasons_are_shown_escaped(tmp_path: Path) -> None:
     _write(tmp_path, "0.9", "[]", "<b>not json</b>")
     page = render_results_page(tmp_path)
     assert "&lt;b&gt;not json&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "replay"),
+    [
+        ('{"scanned": {"flagged_vs_benign": {"precision": "high", "recall": null}}}', "{}"),
+        ('{"legitimate_heavy_callers": {"rate": [1], "population": "many"}}', "[]"),
+        ('{"scanned": [1, 2]}', '{"summary": "x", "by_category": {"fraud": {"calls": "12"}}}'),
+        ("[1, 2]", '{"by_category": {"fraud": 3, "benign": {"stopped": true}}}'),
+        ("not json", '{"by_category": [1]}'),
+    ],
+)
+def test_odd_reports_render(tmp_path: Path, evaluation: str, replay: str) -> None:
+    """Text, lists or null where the reports hold figures show as n/a: the demo rendered
+    the page with a TypeError or AttributeError before."""
+    _write(tmp_path, "0.9", "[]", "[]")
+    (tmp_path / "scan" / "evaluation.json").write_text(evaluation, encoding="utf-8")
+    (tmp_path / "replay.json").write_text(replay, encoding="utf-8")
+    page = render_results_page(tmp_path)
+    assert "+8613800138000" in page

@@ -120,7 +120,8 @@ def test_redoc_renders_offline(tab: Tab, site: dict[str, str]) -> None:
 
 
 def test_markup_in_run_files_is_shown_as_text(tab: Tab, site: dict[str, str]) -> None:
-    _open(tab, site["hostile"] + "/")
+    response = _open(tab, site["hostile"] + "/")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
     page = tab.page
     for name, text in HOSTILE.items():
         assert page.get_by_text(text).first.is_visible(), name
@@ -134,6 +135,13 @@ def test_markup_in_run_files_is_shown_as_text(tab: Tab, site: dict[str, str]) ->
     assert tab.dialogs == []
     assert tab.errors == []
     assert tab.off_machine() == []
+    # Escaping is the first line; the page's policy is the second: a script that got into
+    # the page anyway does not run.
+    injected = page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        " document.body.appendChild(s); return window.ran ?? null }"
+    )
+    assert injected is None
 
 
 def test_an_empty_run_folder_says_so(tab: Tab, site: dict[str, str]) -> None:

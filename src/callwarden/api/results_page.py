@@ -17,6 +17,10 @@ from typing import Any
 
 from callwarden.reasons import Reason, render
 
+#: The page's Content-Security-Policy: no script, nothing fetched; its own inline style and
+#: the inline icon only. Escaping keeps a verdict file's markup text; this is the second line.
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+
 _STYLE = """
 body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",system-ui,sans-serif;margin:2rem;
 color:#1d2430;max-width:1200px}
@@ -32,12 +36,35 @@ code{font-size:.8rem;background:#f3f5f8;padding:0 .2rem}
 """
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.2f}%"
+def _number(x: Any) -> float | None:
+    """A JSON value as a finite number, or None (a hand-edited or foreign report may hold
+    text, null or a list where a figure belongs: the page shows n/a, it does not fail)."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return None
+    return float(x) if math.isfinite(x) else None
+
+
+def _pct(x: Any) -> str:
+    v = _number(x)
+    return "n/a" if v is None else f"{100 * v:.2f}%"
+
+
+def _count(x: Any) -> str:
+    v = _number(x)
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def _obj(x: Any) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return _obj(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError):  # not JSON: shown as no report, not a crash
+        return None
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -101,18 +128,18 @@ def _reason_lines(raw: str) -> str:
 def _cards(evaluation: dict[str, Any] | None, replay: dict[str, Any] | None) -> str:
     cards: list[tuple[str, str]] = []
     if evaluation:
-        flagged = evaluation.get("scanned", {}).get("flagged_vs_benign", {})
-        heavy = evaluation.get("legitimate_heavy_callers", {})
+        flagged = _obj(_obj(evaluation.get("scanned")).get("flagged_vs_benign"))
+        heavy = _obj(evaluation.get("legitimate_heavy_callers"))
         cards += [
             (_pct(flagged.get("precision")), "precision of flagged numbers (harassment+fraud)"),
             (_pct(flagged.get("recall")), "recall of harassment+fraud numbers"),
             (
                 _pct(heavy.get("rate")),
-                f"legitimate heavy callers flagged ({heavy.get('population', 0):,})",
+                f"legitimate heavy callers flagged ({_count(heavy.get('population', 0))})",
             ),
         ]
     if replay:
-        s = replay.get("summary", {})
+        s = _obj(replay.get("summary"))
         cards += [
             (
                 _pct(s.get("unwanted_stopped_share")),
@@ -181,9 +208,10 @@ def _replay_table(replay: dict[str, Any] | None) -> str:
     if not replay:
         return ""
     rows = []
-    for name, r in (replay.get("by_category") or {}).items():
+    for name, r in _obj(replay.get("by_category")).items():
+        r = _obj(r)
         rows.append(
-            f"<tr><td>{escape(str(name))}</td><td class=num>{r.get('calls', 0):,}</td>"
+            f"<tr><td>{escape(str(name))}</td><td class=num>{_count(r.get('calls', 0))}</td>"
             f"<td class=num>{_pct(r.get('stopped'))}</td><td class=num>{_pct(r.get('rejected'))}</td>"
             f"<td class=num>{_pct(r.get('labelled'))}</td><td class=num>{_pct(r.get('baseline_stopped'))}</td></tr>"
         )

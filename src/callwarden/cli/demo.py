@@ -114,6 +114,7 @@ def _serve(out: Path, verdicts: Path, cdrs: Path, model: Path, host: str, port: 
     from fastapi.responses import HTMLResponse
 
     from callwarden.api import ApiSettings, create_app
+    from callwarden.api.results_page import PAGE_POLICY
     from callwarden.cli.serve import bands_from_model, describe_bands
     from callwarden.store import Role, Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
@@ -136,7 +137,7 @@ def _serve(out: Path, verdicts: Path, cdrs: Path, model: Path, host: str, port: 
 
     @app.get("/", include_in_schema=False)
     def results() -> HTMLResponse:
-        return HTMLResponse(page)
+        return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY})
 
     typer.echo(f"serving results on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
