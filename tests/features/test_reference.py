@@ -46,9 +46,19 @@ def random_day(seed: int, n: int = 3000) -> pa.Table:
     )
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_duckdb_matches_pandas(seed: int) -> None:
+def _with_a_number_nobody_calls(table: pa.Table) -> pa.Table:
+    """Every 50th call placed by a number no call reaches (its in/out ratio is missing, not
+    0, in SQL and the stream; the pandas reference gave 0 before)."""
+    callers = table["caller"].to_pylist()
+    callers[::50] = ["+8613999999999"] * len(callers[::50])
+    return table.set_column(table.schema.get_field_index("caller"), "caller", pa.array(callers))
+
+
+@pytest.mark.parametrize(("seed", "one_way"), [(0, False), (1, False), (2, True)])
+def test_duckdb_matches_pandas(seed: int, one_way: bool) -> None:
     table = random_day(seed)
+    if one_way:
+        table = _with_a_number_nobody_calls(table)
     numbers = sorted(set(table["caller"].to_pylist()))
     unalloc = pd.Series([int(i % 3 == 0) for i in range(len(numbers))], index=numbers)
     prefixes = sorted({n[:10] for n in numbers})

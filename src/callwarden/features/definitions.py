@@ -312,7 +312,9 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "in_out_ratio",
         "inbound_calls_by_caller_{w} * 1.0 / NULLIF(attempts_by_caller_{w}, 0)",
         Source.DERIVED,
-        "calls received per call placed",
+        "calls received per call placed; missing when the number received none in the window "
+        "(the inbound count is joined after: the trees see 'never called' apart from a low "
+        "ratio, and the stream does the same)",
     ),
     Aggregate(
         "calls_per_callee",

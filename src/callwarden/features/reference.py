@@ -170,7 +170,10 @@ def reference_features(
     out["distinct_inbound_callers_by_caller_1d"] = (
         inbound.callers.reindex(out.index).fillna(0).astype(int)
     )
-    out["in_out_ratio_by_caller_1d"] = out.inbound_calls_by_caller_1d / out.attempts_by_caller_1d
+    # missing, not 0, for a number that received nothing (the SQL's and the stream's value)
+    out["in_out_ratio_by_caller_1d"] = (
+        out.inbound_calls_by_caller_1d / out.attempts_by_caller_1d
+    ).where(out.inbound_calls_by_caller_1d > 0)
     out["calls_per_callee_by_caller_1d"] = (
         out.attempts_by_caller_1d / out.distinct_callees_by_caller_1d
     )
