@@ -39,7 +39,9 @@ def _engine_with_a_fraud_verdict() -> StreamEngine:
     return eng
 
 
-@pytest.mark.parametrize("caller", ["13800138000", "#3800138000", "03800138000"])
+@pytest.mark.parametrize(
+    "caller", ["13800138000", "#3800138000", "03800138000", "+03800138000", "+0003800138000"]
+)
 def test_decide_reads_the_state_only_of_an_e164_caller(caller: str) -> None:
     """``decide`` keyed the state by ``caller[1:]`` whatever the first character was: a
     national spelling such as ``13800138000`` got the verdict of ``+3800138000`` (rejected as

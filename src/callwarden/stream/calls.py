@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from callwarden.cdr.canonical import number_keys as canonical_keys
+
 
 class Interner:
     """Stable small ints for strings (ingress names); -1 for null or empty."""
@@ -40,12 +42,13 @@ class Interner:
 
 
 def number_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """int64 key per E.164 string (digits after '+'); -1 where the value is not E.164."""
+    """int64 key per E.164 string (digits after '+'); -1 where the value is not E.164: the
+    rule of the canonical key columns and of the batch features (``+`` and 1-15 digits
+    without a leading zero; before, 1-18 digits with leading zeros, so ``+0861...`` shared
+    ``+861...``'s state)."""
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    arr = arr.cast(pa.string())
-    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\+\d{1,18}$"), False)
-    digits = pc.if_else(ok, pc.utf8_slice_codeunits(arr, 1), "-1")
-    return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    keys = pc.fill_null(canonical_keys(arr.cast(pa.string())), -1)
+    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 #: Keys of IMEIs that are not 1-18 digits (hashed) have this bit set: never a digits key.

@@ -415,9 +415,16 @@ class StreamEngine:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
         known = -1
         digits = caller[1:]
-        # the state's key as ``calls.number_keys`` gives it: '+' and 1-18 ASCII digits ('²'
-        # is a digit to isdigit); a national '13800138000' is not '+3800138000'
-        if caller[:1] == "+" and len(digits) <= 18 and digits.isascii() and digits.isdigit():
+        # the state's key as ``calls.number_keys`` gives it: '+' and 1-15 ASCII digits ('²'
+        # is a digit to isdigit) without a leading zero; a national '13800138000' is not
+        # '+3800138000', nor '+0861...' '+861...'
+        if (
+            caller[:1] == "+"
+            and len(digits) <= 15
+            and digits[:1] != "0"
+            and digits.isascii()
+            and digits.isdigit()
+        ):
             slot = self.state.slots.get(int(digits))
             if slot >= 0:
                 known = int(self.state.unalloc[slot])
