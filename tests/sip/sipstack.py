@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +149,8 @@ class Uas:
 
     def start(self, *extra: str) -> Uas:
         args = ["sipp", "-sf", str(UAS_XML), "-i", "127.0.0.1", "-p", str(self.port)]
-        args += ["-nostdin", "-trace_msg", "-message_file", str(self.messages), *extra]
+        args += ["-nostdin", "-buff_size", "4194304"]
+        args += ["-trace_msg", "-message_file", str(self.messages), *extra]
         out = (self.workdir / f"uas-{self.port}.out").open("ab")
         self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=self.workdir)
         time.sleep(0.2)
@@ -173,13 +175,19 @@ class Uas:
             time.sleep(0.1)
 
 
-_BLOCK = re.compile(r"^-{20,} \S+ \S+\n", re.M)
+_BLOCK = re.compile(r"^-{20,} (\S+ \S+)\n", re.M)
 
 
 def parse_messages(text: str) -> list[tuple[str, dict[str, str]]]:
     """sipp's -trace_msg log as (first line, headers by lower-case name) per message."""
+    return [(first, headers) for _, first, headers in timed_messages(text)]
+
+
+def timed_messages(text: str) -> list[tuple[float, str, dict[str, str]]]:
+    """sipp's -trace_msg log as (epoch seconds logged, first line, headers) per message."""
     out = []
-    for block in _BLOCK.split(text):
+    parts = _BLOCK.split(text)
+    for stamp, block in zip(parts[1::2], parts[2::2], strict=True):
         lines = [ln.rstrip("\r") for ln in block.split("\n")]
         start = next(
             (
@@ -197,7 +205,8 @@ def parse_messages(text: str) -> list[tuple[str, dict[str, str]]]:
                 break
             name, _, value = ln.partition(":")
             headers.setdefault(name.strip().lower(), value.strip())
-        out.append((lines[start], headers))
+        at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        out.append((at, lines[start], headers))
     return out
 
 
@@ -208,6 +217,7 @@ class Outcome:
     call_id: str
     code: int | None  # the final response's code (None: no final response)
     headers: dict[str, str]  # the final response's headers
+    ms: float | None  # first INVITE sent -> final response received, as sipp logged them
 
 
 def run_calls(
@@ -230,20 +240,29 @@ def run_calls(
     args = ["sipp", f"127.0.0.1:{proxy_port}", "-sf", str(UAC_XML), "-inf", str(inf)]
     args += ["-i", "127.0.0.1", "-p", str(free_udp_port()), "-m", str(len(rows))]
     args += ["-r", str(rate), "-nostdin", "-recv_timeout", "5000", "-timeout", str(int(timeout_s))]
+    args += ["-buff_size", "4194304"]  # a burst of answers must not overflow sipp's socket
     args += ["-trace_msg", "-message_file", str(messages), *extra]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=workdir)
     out, _ = proc.communicate(timeout=timeout_s + 30)
     done = subprocess.CompletedProcess(args, proc.returncode, out)
-    finals: dict[str, tuple[int, dict[str, str]]] = {}
-    for first, headers in parse_messages(messages.read_text(errors="replace")):
+    sent: dict[str, float] = {}
+    finals: dict[str, tuple[int, dict[str, str], float]] = {}
+    for at, first, headers in timed_messages(messages.read_text(errors="replace")):
+        call_id = headers.get("call-id", "")
+        if first.startswith("INVITE "):
+            sent.setdefault(call_id, at)
         m = re.match(r"SIP/2\.0 (\d{3})", first)
         if m and int(m.group(1)) >= 200 and headers.get("cseq", "").endswith("INVITE"):
-            finals.setdefault(headers.get("call-id", ""), (int(m.group(1)), headers))
+            finals.setdefault(call_id, (int(m.group(1)), headers, at))
     outcomes = []
     for i, r in enumerate(rows, start=1):
         call_id = f"{i}-{proc.pid}@127.0.0.1"
-        code, headers = finals.get(call_id, (None, {}))
-        outcomes.append(Outcome(r[0], r[1], call_id, code, headers))
+        final = finals.get(call_id)
+        if final is None or call_id not in sent:
+            outcomes.append(Outcome(r[0], r[1], call_id, final and final[0], {}, None))
+            continue
+        code, headers, at = final
+        outcomes.append(Outcome(r[0], r[1], call_id, code, headers, 1000 * (at - sent[call_id])))
     return outcomes, done
 
 
