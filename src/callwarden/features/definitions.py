@@ -338,7 +338,7 @@ AGGREGATES: tuple[Aggregate, ...] = (
     ),
     Aggregate(
         "maturity_days",
-        "(day_end_ts - first_seen_ts) / 86400.0",
+        "(day_end_ts - first_seen_ts) / 86400e0",
         Source.NUMBER,
         "days since the number was first seen, as caller or callee (capped by the history given)",
         windows=(Window.D7,),
