@@ -15,7 +15,9 @@ callwarden and Kamailio processes used per call (from /proc). The mix: 10% confi
 (608), 5% on the callee's block list (603), 20% labelled harassment, 65% allowed (benign
 verdicts and numbers without one). Last, ``--hung-calls`` calls while callwarden is stopped
 (SIGSTOP): every call must still be answered (fail open), and the count of calls that waited
-for the 1 s timeout shows what the breaker (CW_BREAKER_S) saves.
+for the 1 s timeout shows what the breaker (CW_BREAKER_S) saves. Then callwarden's CPU per
+decide over one kept-alive connection against a new connection per request (what Kamailio's
+http_client_query does), ``--rounds`` times, alternating.
 """
 
 from __future__ import annotations
@@ -192,6 +194,27 @@ def main() -> None:
                 f"INVITE->final ms p50 {_pct(rtt, 0.5):.2f} p90 {_pct(rtt, 0.9):.2f} "
                 f"p99 {_pct(rtt, 0.99):.2f} max {max(rtt):.2f}; "
                 f"{sum(x >= 900 for x in rtt)} calls waited >= 0.9 s"
+            )
+        # what one TCP connection per query (http_client_query) costs callwarden
+        head = {"Authorization": f"Bearer {network}"}
+        for rnd in range(args.rounds):
+            c0 = _cpu_s(server.pid)
+            with httpx.Client() as client:
+                for caller, callee in rows[:2000]:
+                    client.post(
+                        f"{url}/v1/decide", json={"caller": caller, "callee": callee}, headers=head
+                    )
+            c1 = _cpu_s(server.pid)
+            for caller, callee in rows[:2000]:
+                httpx.post(
+                    f"{url}/v1/decide", json={"caller": caller, "callee": callee}, headers=head
+                )
+            c2 = _cpu_s(server.pid)
+            count = len(rows[:2000])
+            print(
+                f"round {rnd + 1} callwarden CPU ms per decide (httpx, {count} sequential requests): "
+                f"kept-alive connection {1000 * (c1 - c0) / count:.3f}, "
+                f"a new connection each {1000 * (c2 - c1) / count:.3f}"
             )
         print(f"load average after: {os.getloadavg()[0]:.1f}; files in {work}")
     finally:

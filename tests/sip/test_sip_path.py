@@ -19,7 +19,7 @@ from tests.sip.conftest import (
     SUSPECT,
     Stack,
 )
-from tests.sip.sipstack import Kamailio, free_udp_port, pause, resume, run_calls
+from tests.sip.sipstack import Kamailio, Uas, free_udp_port, pause, resume, run_calls
 
 UNKNOWN = "+8613655550000"  # no verdict, no list
 
@@ -132,3 +132,29 @@ def test_fail_open_when_callwarden_hangs(sip_stack: Stack) -> None:
     # and callwarden, resumed, is asked again by the main proxy
     calls, _ = run_calls(sip_stack.kamailio.port, [(FRAUD, ALICE)], sip_stack.workdir)
     assert calls[0].code == 608
+
+
+def test_screened_calls_go_to_the_screening_assistant(sip_stack: Stack) -> None:
+    """With SCREEN_URI set, a screened call is relayed there (the callee stays in the R-URI);
+    labelled and allowed calls still go to the callee."""
+    screener = Uas(free_udp_port(), sip_stack.workdir).start()
+    kam = Kamailio(
+        free_udp_port(),
+        f"sip:127.0.0.1:{sip_stack.uas.port}",
+        f"{sip_stack.url}/v1/decide",
+        sip_stack.network_key,
+        sip_stack.workdir,
+        defines={"SCREEN_URI": f'"sip:screener@127.0.0.1:{screener.port}"'},
+    ).start()
+    try:
+        calls, sipp = run_calls(kam.port, [(SUSPECT, STRICT), (HARASSER, ALICE)], sip_stack.workdir)
+        screened = screener.invite(calls[0].call_id)
+        assert [c.code for c in calls] == [200, 200], sipp.stdout[-3000:]
+        assert screened is not None and screened["x-callwarden-action"] == "screen"
+        assert screener.invite(calls[1].call_id, timeout=0.5) is None
+        assert sip_stack.uas.invite(calls[0].call_id, timeout=0) is None
+        labelled = _callwarden_headers(sip_stack.uas.invite(calls[1].call_id))
+        assert labelled["x-callwarden-action"] == "label"
+    finally:
+        kam.stop()
+        screener.stop()
