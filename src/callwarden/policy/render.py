@@ -142,7 +142,9 @@ def decision_tag(decision: Decision, label: str) -> tuple[str, str] | None:
 
 
 def call_info(redress_uri: str) -> str:
-    """The RFC 8688 ``Call-Info`` header value for a 608: where the caller's jCard lives."""
+    """The ``Call-Info`` header value for a 608: where the caller's jCard lives. RFC 8688
+    names a *signed* jCard ``purpose=jwscard``; this one is unsigned, so it says ``jcard``
+    (RFC 9796's token for a plain jCard): see docs/policy.md."""
     return f"<{redress_uri}>;purpose=jcard" if redress_uri else ""
 
 
