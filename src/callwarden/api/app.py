@@ -27,7 +27,8 @@ DESCRIPTION = """\
 Decide every call before it rings; give subscribers blocking, reporting and a block log
 (拦截记录); give wrongly labelled businesses an appeal.
 
-Authenticate with `Authorization: Bearer <API key>`. Roles: **operator** (everything),
+Authenticate with `Authorization: Bearer <API key>` (or `X-API-Key`, or HTTP Basic with the
+key as the password). Roles: **operator** (everything),
 **subscriber** (a subscriber app: only its own subscriber's settings, lists, block log and
 reports), **network** (the call path: decide, received calls, 607 feedback).
 

@@ -3,6 +3,7 @@ and the subscriber scope check (a subscriber key reaches only its own subscriber
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable
 from typing import Annotated
 
@@ -27,24 +28,46 @@ StateDep = Annotated[AppState, Depends(get_state)]
 #: Documents the scheme in OpenAPI (the Authorize button); the header itself is read below.
 bearer = HTTPBearer(
     auto_error=False,
-    description="Authorization: Bearer <API key> (X-API-Key: <API key> is accepted too)",
+    description="Authorization: Bearer <API key> (X-API-Key: <API key>, or HTTP Basic with the"
+    " key as the password, is accepted too)",
 )
 
 
 def authenticate(state: AppState, authorization: str | None, x_api_key: str | None) -> ApiKey:
-    """The key behind the request's headers, or a 401 ApiError (shared with the fast path)."""
+    """The key behind the request's headers, or a 401 ApiError (shared with the fast path).
+
+    ``Authorization: Bearer <key>``, ``X-API-Key: <key>``, or HTTP Basic with the key as the
+    password (any user name) or as the user name with no password: a SIP proxy's HTTP client
+    (Kamailio's named connections) can send Basic on kept-open connections, not Bearer."""
     secret = x_api_key
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthorized", "Authorization must be 'Bearer <API key>'")
-        secret = token.strip()
+        kind = scheme.lower()
+        secret = (
+            token.strip() if kind == "bearer" else _basic_secret(token) if kind == "basic" else ""
+        )
+        if not secret:
+            raise ApiError(
+                401, "unauthorized", "Authorization must be 'Bearer <API key>' or Basic"
+                " with the API key as the password"
+            )  # fmt: skip
     if not secret:
         raise ApiError(401, "unauthorized", "an API key is required (Authorization: Bearer <key>)")
     key = state.key(secret)
     if key is None:
         raise ApiError(401, "unauthorized", "unknown or revoked API key")
     return key
+
+
+def _basic_secret(token: str) -> str:
+    """The API key of a Basic credential (``user:key``, or ``key:`` as some clients send a
+    token), "" when it is not one."""
+    try:
+        text = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    user, sep, password = text.partition(":")
+    return (password or user).strip() if sep else ""
 
 
 def require_role(key: ApiKey, allowed: frozenset[Role]) -> ApiKey:
