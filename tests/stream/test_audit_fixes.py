@@ -17,17 +17,16 @@ from typer.testing import CliRunner
 from callwarden.cli.main import app
 from callwarden.evaluate.replay import ReplayConfig, report, run_stream
 from callwarden.features.definitions import FEATURE_NAMES
-from callwarden.numbers import AllocationRegistry
 from callwarden.policy import (
     Action,
     PatternSet,
     Protection,
-    Registration,
-    Registry,
     SubscriberPolicy,
 )
 from callwarden.stream import ACTIONS, EngineConfig, Scorer, Source, StreamEngine
 from callwarden.stream.state import StreamState
+
+from .conftest import policy_paths
 
 T0 = dt.datetime(2026, 11, 2, 2, 0, 0, tzinfo=dt.UTC)  # 10:00 local (UTC+8)
 DAY = 86400.0
@@ -134,21 +133,10 @@ def test_batched_policy_with_own_policies_matches_deciding_each_call(
 ) -> None:
     """Own policies and protected numbers on a simulated day: the batched path (default-
     policy callees batched, the others per call) equals the per-call path everywhere."""
-    t = pq.read_table(world / "s2" / "cdrs.parquet").slice(0, 20000)
-    reg = AllocationRegistry.from_csv(world / "s2" / "registry.csv")
-    cfg = ReplayConfig(engine=EngineConfig(batch_s=120.0), campaign_every_s=0)
-    plain = run_stream(t, StreamEngine(Scorer(model), allocated=reg, config=cfg.engine), cfg)
-    called = plain.calls.callee[plain.source > 0]
-    flagged = plain.calls.caller[plain.source == Source.MODEL]
-    strict = {c: SubscriberPolicy(c, Protection.STRICT) for c in np.unique(called)[::2].tolist()}
-    protected = set(np.unique(flagged)[::3].tolist())
-    kw: dict[str, Any] = dict(
-        allocated=reg, config=cfg.engine, policies=strict, protected=protected
-    )
-    fast = run_stream(t, StreamEngine(Scorer(model), **kw), cfg)
-    nobody = Registry.of([Registration("+99900000000", "nobody", "courier")])
-    slow = run_stream(t, StreamEngine(Scorer(model), registry=nobody, **kw), cfg)
-    assert (fast.action == slow.action).all() and (fast.source == slow.source).all()
+    def protect(plain: Any) -> set[str]:
+        return set(np.unique(plain.calls.caller[plain.source == Source.MODEL])[::3].tolist())
+
+    plain, fast, _ = policy_paths(model, world, protect)
     # the own policies and the protection really changed decisions
     assert (fast.action == ACTIONS.index(Action.SCREEN)).any()
     assert (fast.action != plain.action).sum() > 10

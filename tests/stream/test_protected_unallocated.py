@@ -10,23 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
-from callwarden.evaluate.replay import ReplayConfig, run_stream
-from callwarden.numbers import AllocationRegistry
 from callwarden.policy import (
     Action,
     Call,
-    Protection,
     Reason,
-    Registration,
-    Registry,
-    SubscriberPolicy,
     Verdict,
     decide,
 )
-from callwarden.stream import ACTIONS, EngineConfig, Scorer, Source, StreamEngine
+from callwarden.stream import ACTIONS, Source, StreamEngine
 
+from .conftest import policy_paths
 from .test_audit_fixes import ALICE, table
 
 STALE = "+8613800000077"  # allocated to its owner, missing from a stale registry
@@ -81,22 +75,13 @@ def test_an_asserted_other_identity_acts_as_on_an_allocated_protected_number() -
 def test_batched_policy_matches_deciding_each_call_with_protected_unallocated_numbers(
     model: Any, world: Path
 ) -> None:
-    t = pq.read_table(world / "s2" / "cdrs.parquet").slice(0, 20000)
-    reg = AllocationRegistry.from_csv(world / "s2" / "registry.csv")
-    cfg = ReplayConfig(engine=EngineConfig(batch_s=120.0), campaign_every_s=0)
-    plain = run_stream(t, StreamEngine(Scorer(model), allocated=reg, config=cfg.engine), cfg)
+    def protect(plain: Any) -> set[str]:
+        unallocated = np.unique(plain.calls.caller[plain.source == Source.UNALLOCATED])
+        flagged = np.unique(plain.calls.caller[plain.source == Source.MODEL])
+        return set(unallocated[::2].tolist()) | set(flagged[::3].tolist())
+
+    plain, fast, _ = policy_paths(model, world, protect)
     unallocated = np.unique(plain.calls.caller[plain.source == Source.UNALLOCATED])
-    flagged = np.unique(plain.calls.caller[plain.source == Source.MODEL])
-    protected = set(unallocated[::2].tolist()) | set(flagged[::3].tolist())
-    called = plain.calls.callee[plain.source > 0]
-    strict = {c: SubscriberPolicy(c, Protection.STRICT) for c in np.unique(called)[::2].tolist()}
-    kw: dict[str, Any] = dict(
-        allocated=reg, config=cfg.engine, policies=strict, protected=protected
-    )
-    fast = run_stream(t, StreamEngine(Scorer(model), **kw), cfg)
-    nobody = Registry.of([Registration("+99900000000", "nobody", "courier")])
-    slow = run_stream(t, StreamEngine(Scorer(model), registry=nobody, **kw), cfg)
-    assert (fast.action == slow.action).all() and (fast.source == slow.source).all()
     # the protected unallocated numbers' calls were rejected and now ring
     theirs = np.isin(fast.calls.caller, unallocated[::2]) & (fast.source == Source.UNALLOCATED)
     assert theirs.sum() > 10
