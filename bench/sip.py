@@ -10,14 +10,16 @@ asks). sipp sends ``--calls`` calls at ``--rate`` per second through each, alter
 baseline and decision ``--rounds`` times. Per run: the final-answer counts and the INVITE ->
 final response time of every call at p50/p90/p99/max, from the timestamps (microseconds) of
 sipp's message log (sipp's own -trace_rtt steps by 4 ms here, too coarse);
-for the decision runs also the HTTP query time Kamailio logged per call, and the CPU time the
-callwarden and Kamailio processes used per call (from /proc). The mix: 10% confident fraud
+for the decision runs also the HTTP query time Kamailio logged per call, the TCP connections
+Kamailio opened to callwarden (new local ports in /proc/net/tcp: its workers keep theirs
+open), and the CPU time the callwarden and Kamailio processes used per call (from /proc). The mix: 10% confident fraud
 (608), 5% on the callee's block list (603), 20% labelled harassment, 65% allowed (benign
 verdicts and numbers without one). Last, ``--hung-calls`` calls while callwarden is stopped
 (SIGSTOP): every call must still be answered (fail open), and the count of calls that waited
 for the 1 s timeout shows what the breaker (CW_BREAKER_S) saves. Then callwarden's CPU per
 decide over one kept-alive connection against a new connection per request (what Kamailio's
-http_client_query does), ``--rounds`` times, alternating.
+http_client_query did before the config used a named connection), ``--rounds`` times,
+alternating.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from tests.api.test_crash import _free_port, _start  # noqa: E402
 from tests.sip.sipstack import (  # noqa: E402
     Kamailio,
     Uas,
+    client_ports,
     free_udp_port,
     missing,
     pause,
@@ -132,10 +135,8 @@ def main() -> None:
         ).raise_for_status()
     uas = Uas(free_udp_port(), work).start()
     hop = f"sip:127.0.0.1:{uas.port}"
-    decide = Kamailio(free_udp_port(), hop, f"{url}/v1/decide", network, work).start()
-    base = Kamailio(
-        free_udp_port(), hop, f"{url}/v1/decide", network, work, defines={"CW_OFF": None}
-    ).start()
+    decide = Kamailio(free_udp_port(), hop, url, network, work).start()
+    base = Kamailio(free_udp_port(), hop, url, network, work, defines={"CW_OFF": None}).start()
     print(
         f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f}; {args.calls} calls at {args.rate:g}/s per run"
@@ -145,6 +146,7 @@ def main() -> None:
             for name, kam in (("baseline (CW_OFF)", base), ("callwarden", decide)):
                 log_at = kam.log.stat().st_size
                 cpu0 = (_cpu_s(server.pid), _cpu_s(kam.proc.pid))  # type: ignore[union-attr]
+                ports0 = client_ports(port)
                 calls, sipp = run_calls(
                     kam.port,
                     rows,
@@ -153,6 +155,7 @@ def main() -> None:
                     timeout_s=args.calls / args.rate + 60,
                 )
                 cpu1 = (_cpu_s(server.pid), _cpu_s(kam.proc.pid))  # type: ignore[union-attr]
+                opened = len(client_ports(port) - ports0)
                 rtt = [c.ms for c in calls if c.ms is not None]
                 codes = Counter(c.code for c in calls)
                 print(
@@ -177,7 +180,8 @@ def main() -> None:
                         print(
                             f"  Kamailio's query time ms (n={len(us)}): p50 "
                             f"{statistics.median(us):.2f} p90 {_pct(us, 0.9):.2f} "
-                            f"p99 {_pct(us, 0.99):.2f} max {max(us):.2f}"
+                            f"p99 {_pct(us, 0.99):.2f} max {max(us):.2f}; "
+                            f"TCP connections opened to callwarden: {opened}"
                         )
         if args.hung_calls:
             pause(server)
@@ -195,7 +199,7 @@ def main() -> None:
                 f"p99 {_pct(rtt, 0.99):.2f} max {max(rtt):.2f}; "
                 f"{sum(x >= 900 for x in rtt)} calls waited >= 0.9 s"
             )
-        # what one TCP connection per query (http_client_query) costs callwarden
+        # what one TCP connection per query (http_client_query, the config before) costs callwarden
         head = {"Authorization": f"Bearer {network}"}
         for rnd in range(args.rounds):
             c0 = _cpu_s(server.pid)

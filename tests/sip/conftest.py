@@ -34,6 +34,8 @@ class Stack:
     kamailio: Kamailio
     uas: Uas
     workdir: Path
+    db: Path
+    port: int  # callwarden's
 
 
 @pytest.fixture(scope="session")
@@ -70,10 +72,10 @@ def sip_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )
         assert r.status_code == 200, r.text
         uas = Uas(free_udp_port(), work).start()
-        kam = Kamailio(
-            free_udp_port(), f"sip:127.0.0.1:{uas.port}", f"{url}/v1/decide", network, work
-        ).start()
-        yield Stack(url, network, server, kam, uas, work)
+        kam = Kamailio(free_udp_port(), f"sip:127.0.0.1:{uas.port}", url, network, work).start()
+        stack = Stack(url, network, server, kam, uas, work, db, port)
+        yield stack
+        server = stack.server  # a test may have restarted it
     finally:
         for part in (kam, uas):
             if part is not None:

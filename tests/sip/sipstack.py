@@ -1,6 +1,7 @@
 """Real Kamailio and sipp processes around a real ``callwarden serve`` (tests/sip, bench/sip.py).
 
-``Kamailio`` runs deploy/kamailio/kamailio.cfg with its settings given as ``-A`` defines;
+``Kamailio`` runs deploy/kamailio/kamailio.cfg with its settings given as ``-A`` defines and
+callwarden's URL and key in an http_client connection file (mode 0600), as an operator would;
 ``Uas`` is a sipp UAS (tests/sip/uas.xml) that answers 200 and keeps a log of every message it
 received; ``run_calls`` sends one sipp UAC call per row (tests/sip/uac.xml) through the proxy
 and reads each call's final response, and the INVITE the UAS got, from sipp's message logs.
@@ -87,7 +88,8 @@ def _ping(port: int) -> bool:
 
 @dataclass
 class Kamailio:
-    """``kamailio -DD -E`` on 127.0.0.1:``port`` with the repo's config and these defines."""
+    """``kamailio -DD -E`` on 127.0.0.1:``port`` with the repo's config and these defines;
+    ``cw_url`` is callwarden's base URL (``http://host:port``), ``key`` a network key."""
 
     port: int
     next_hop: str
@@ -101,14 +103,26 @@ class Kamailio:
     def log(self) -> Path:
         return self.workdir / f"kamailio-{self.port}.log"
 
+    @property
+    def connections(self) -> Path:
+        return self.workdir / f"callwarden-http-{self.port}.cfg"
+
+    def write_connections(self) -> Path:
+        """The http_client connection file naming callwarden: the key as the Basic password."""
+        fd = os.open(self.connections, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(
+                f"[callwarden]\nurl = {self.cw_url}\nusername = kamailio\npassword = {self.key}\n"
+            )
+        return self.connections
+
     def start(self) -> Kamailio:
         kam = kamailio_bin()
         assert kam is not None
         defines = {
             "LISTEN": f"udp:127.0.0.1:{self.port}",
             "NEXT_HOP": f'"{self.next_hop}"',
-            "CW_URL": f'"{self.cw_url}"',
-            "CW_KEY": f'"{self.key}"',
+            "CW_CONNECTIONS": f'"{self.write_connections()}"',
             **self.defines,
         }
         args = [kam, "-f", str(CONFIG), "-DD", "-E", "-Y", str(self.workdir), "-m", "64"]
@@ -264,6 +278,19 @@ def run_calls(
         code, headers, at = final
         outcomes.append(Outcome(r[0], r[1], call_id, code, headers, 1000 * (at - sent[call_id])))
     return outcomes, done
+
+
+def client_ports(server_port: int) -> set[int]:
+    """The local ports of this host's TCP sockets connected to 127.0.0.1:``server_port`` (any
+    state but LISTEN: established, or closed and waiting in TIME_WAIT for 60 s), from
+    /proc/net/tcp. A port appears once per connection opened, so the new ones across some calls
+    count the connections the proxy opened for them."""
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state = line.split()[1:4]
+        if state != "0A" and remote == f"0100007F:{server_port:04X}":
+            ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
 
 
 def pause(proc: subprocess.Popen[bytes]) -> None:

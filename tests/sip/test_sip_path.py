@@ -4,11 +4,14 @@ label header the callee gets, and fail-open when callwarden is down or hung."""
 
 from __future__ import annotations
 
+import base64
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from tests.api.test_crash import _free_port
+from tests.api.test_crash import _free_port, _start
 from tests.sip.conftest import (
     ALICE,
     BENIGN,
@@ -19,7 +22,15 @@ from tests.sip.conftest import (
     SUSPECT,
     Stack,
 )
-from tests.sip.sipstack import Kamailio, Uas, free_udp_port, pause, resume, run_calls
+from tests.sip.sipstack import (
+    Kamailio,
+    Uas,
+    client_ports,
+    free_udp_port,
+    pause,
+    resume,
+    run_calls,
+)
 
 UNKNOWN = "+8613655550000"  # no verdict, no list
 
@@ -81,7 +92,7 @@ def test_each_action_gets_its_sip_answer(sip_stack: Stack) -> None:
 def test_fail_open_when_callwarden_is_unreachable(sip_stack: Stack) -> None:
     """Nothing listens where callwarden should be: calls ring unchanged, each failure logged;
     after one failure the proxy stops asking for CW_BREAKER_S seconds."""
-    dead = f"http://127.0.0.1:{_free_port()}/v1/decide"
+    dead = f"http://127.0.0.1:{_free_port()}"
     kam = Kamailio(
         free_udp_port(),
         f"sip:127.0.0.1:{sip_stack.uas.port}",
@@ -108,7 +119,7 @@ def test_fail_open_when_callwarden_hangs(sip_stack: Stack) -> None:
     kam = Kamailio(
         free_udp_port(),
         f"sip:127.0.0.1:{sip_stack.uas.port}",
-        f"{sip_stack.url}/v1/decide",
+        sip_stack.url,
         sip_stack.network_key,
         sip_stack.workdir,
     ).start()
@@ -141,7 +152,7 @@ def test_screened_calls_go_to_the_screening_assistant(sip_stack: Stack) -> None:
     kam = Kamailio(
         free_udp_port(),
         f"sip:127.0.0.1:{sip_stack.uas.port}",
-        f"{sip_stack.url}/v1/decide",
+        sip_stack.url,
         sip_stack.network_key,
         sip_stack.workdir,
         defines={"SCREEN_URI": f'"sip:screener@127.0.0.1:{screener.port}"'},
@@ -158,3 +169,91 @@ def test_screened_calls_go_to_the_screening_assistant(sip_stack: Stack) -> None:
     finally:
         kam.stop()
         screener.stop()
+
+
+def test_connections_to_callwarden_are_kept_open(sip_stack: Stack) -> None:
+    """Each worker keeps one connection to callwarden (a named http_client connection): 40
+    asked calls open at most CHILDREN (8) connections; http_client_query opened one per call,
+    leaving 40 ports in TIME_WAIT."""
+    before = client_ports(sip_stack.port)
+    calls, sipp = run_calls(sip_stack.kamailio.port, [(HARASSER, ALICE)] * 40, sip_stack.workdir)
+    opened = client_ports(sip_stack.port) - before
+    assert [c.code for c in calls] == [200] * 40, sipp.stdout[-3000:]
+    assert all(_callwarden_headers(sip_stack.uas.invite(c.call_id)) for c in calls)
+    assert len(opened) <= 8, sorted(opened)
+
+
+def test_a_restarted_callwarden_is_asked_again_at_once(sip_stack: Stack) -> None:
+    """callwarden restarted between calls: the workers' kept-open connections are dead; the
+    next calls are decided over new connections, none fails open."""
+    calls, _ = run_calls(sip_stack.kamailio.port, [(FRAUD, ALICE)] * 16, sip_stack.workdir)
+    assert [c.code for c in calls] == [608] * 16
+    assert len(client_ports(sip_stack.port)) >= 1
+    sip_stack.server.terminate()
+    sip_stack.server.wait(timeout=20)
+    sip_stack.server = _start(sip_stack.db, sip_stack.port, sip_stack.workdir / "serve.log")
+    log_at = len(sip_stack.kamailio.log_text())
+    calls, sipp = run_calls(sip_stack.kamailio.port, [(FRAUD, ALICE)] * 16, sip_stack.workdir)
+    assert [c.code for c in calls] == [608] * 16, sipp.stdout[-3000:]
+    log = sip_stack.kamailio.log_text()[log_at:]
+    assert "fail open" not in log, log[-2000:]
+    assert log.count("callwarden: reject ") == 16, log[-2000:]
+
+
+class _Fake(BaseHTTPRequestHandler):
+    """A stand-in callwarden: answers every request with the class's status and body, and
+    records each request's Authorization header."""
+
+    protocol_version = "HTTP/1.1"
+    status = 503
+    body = b'{"detail":"overloaded"}'
+    seen: list[str | None] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).seen.append(self.headers.get("Authorization"))
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_fail_open_on_a_5xx_and_on_an_answer_without_action(sip_stack: Stack) -> None:
+    """A 5xx: relayed unchanged and the breaker is used; a 200 without an action: relayed
+    unchanged. Every request carried the key as HTTP Basic from the first (preemptive: curl
+    never asked without it), user name kamailio."""
+    for status, body, why in (
+        (503, b'{"detail":"overloaded"}', "(HTTP 503 after "),
+        (200, b'{"hello":"world"}', "(no action in the answer)"),
+    ):
+        handler: type[_Fake] = type("Fake", (_Fake,), {"status": status, "body": body, "seen": []})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        kam = Kamailio(
+            free_udp_port(),
+            f"sip:127.0.0.1:{sip_stack.uas.port}",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            sip_stack.network_key,
+            sip_stack.workdir,
+        ).start()
+        try:
+            calls, sipp = run_calls(kam.port, [(FRAUD, ALICE)] * 3, sip_stack.workdir)
+        finally:
+            kam.stop()
+            server.shutdown()
+            server.server_close()
+        assert [c.code for c in calls] == [200] * 3, sipp.stdout[-3000:]
+        for c in calls:
+            assert _callwarden_headers(sip_stack.uas.invite(c.call_id)) == {}
+        log = kam.log_text()
+        assert f"callwarden: fail open {why}" in log, log[-2000:]
+        basic = "Basic " + base64.b64encode(f"kamailio:{sip_stack.network_key}".encode()).decode()
+        if status >= 500:
+            assert "callwarden: fail open (not asked until" in log, log[-2000:]
+            assert handler.seen == [basic], handler.seen  # one query, then the breaker
+        else:
+            assert handler.seen == [basic] * 3, handler.seen
