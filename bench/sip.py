@@ -39,7 +39,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.api.test_crash import _free_port, _start  # noqa: E402
+from tests.serving import free_port, start_serve  # noqa: E402
 from tests.sip.sipstack import (  # noqa: E402
     Kamailio,
     Uas,
@@ -73,6 +73,14 @@ def _cpu_s(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _latency(rtt: list[float]) -> str:
+    """INVITE to final answer, ms: p50, p90, p99 and max."""
+    return (
+        f"INVITE->final ms p50 {_pct(rtt, 0.5):.2f} p90 {_pct(rtt, 0.9):.2f} "
+        f"p99 {_pct(rtt, 0.99):.2f} max {max(rtt):.2f}"
+    )
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -124,8 +132,8 @@ def main() -> None:
         else:
             rows.append((rng.choice(unknown), rng.choice(CALLEES)))
 
-    port = _free_port()
-    server = _start(db, port, work / "serve.log")
+    port = free_port()
+    server = start_serve(db, port, work / "serve.log")
     url = f"http://127.0.0.1:{port}"
     for n in blocked:  # through the API, as a subscriber's app would
         httpx.post(
@@ -160,8 +168,7 @@ def main() -> None:
                 codes = Counter(c.code for c in calls)
                 print(
                     f"round {rnd + 1} {name}: answers {dict(sorted(codes.items(), key=str))}; "
-                    f"INVITE->final ms p50 {_pct(rtt, 0.5):.2f} p90 {_pct(rtt, 0.9):.2f} "
-                    f"p99 {_pct(rtt, 0.99):.2f} max {max(rtt):.2f} (n={len(rtt)}); "
+                    f"{_latency(rtt)} (n={len(rtt)}); "
                     f"CPU ms/call callwarden {1000 * (cpu1[0] - cpu0[0]) / len(rows):.3f} "
                     f"kamailio {1000 * (cpu1[1] - cpu0[1]) / len(rows):.3f}"
                 )
@@ -195,8 +202,7 @@ def main() -> None:
             codes = Counter(c.code for c in calls)
             print(
                 f"callwarden hung (SIGSTOP), {len(calls)} calls: answers {dict(codes)}; "
-                f"INVITE->final ms p50 {_pct(rtt, 0.5):.2f} p90 {_pct(rtt, 0.9):.2f} "
-                f"p99 {_pct(rtt, 0.99):.2f} max {max(rtt):.2f}; "
+                f"{_latency(rtt)}; "
                 f"{sum(x >= 900 for x in rtt)} calls waited >= 0.9 s"
             )
         # what one TCP connection per query (http_client_query, the config before) costs callwarden

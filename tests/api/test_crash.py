@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,43 +13,10 @@ import httpx
 import pytest
 
 from callwarden.store import Role, Store
+from tests.serving import free_port, start_serve
 
 SUBS = [f"+86138{i:08d}" for i in range(8)]
 CALLERS = [f"+86170{i:08d}" for i in range(400)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "callwarden.cli.main",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-        ],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not come up")
 
 
 @pytest.mark.slow
@@ -64,8 +28,8 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     store.record_calls([(s, c, time.time()) for s in SUBS for c in CALLERS])
     store.close()
 
-    port = _free_port()
-    proc = _start(db, port, tmp_path / "server.log")
+    port = free_port()
+    proc = start_serve(db, port, tmp_path / "server.log")
     base = f"http://127.0.0.1:{port}"
     acked: dict[str, list[tuple[str, str]]] = {"report": [], "block": [], "appeal": []}
     lock = threading.Lock()
@@ -109,7 +73,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     print("acknowledged before SIGKILL:", counts)
     assert all(counts.values()), counts
 
-    proc = _start(db, port, tmp_path / "server.log")
+    proc = start_serve(db, port, tmp_path / "server.log")
     try:
         h = {"Authorization": f"Bearer {op}"}
         with httpx.Client(base_url=base, headers=h, timeout=10) as c:

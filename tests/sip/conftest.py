@@ -14,7 +14,7 @@ import pytest
 
 from callwarden.policy import Verdict
 from callwarden.store import Role, Store
-from tests.api.test_crash import _free_port, _start
+from tests.serving import free_port, start_serve
 from tests.sip.sipstack import Kamailio, Uas, free_udp_port, missing
 
 FRAUD = "+8617012345679"  # fraud 0.97: 608 with a redress URI
@@ -57,8 +57,8 @@ def sip_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ]
     )
     store.close()
-    port = _free_port()
-    server = _start(db, port, work / "serve.log")
+    port = free_port()
+    server = start_serve(db, port, work / "serve.log")
     url = f"http://127.0.0.1:{port}"
     uas = kam = None
     try:

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from tests.api.test_crash import _free_port, _start
+from tests.serving import free_port, start_serve
 from tests.sip.conftest import (
     ALICE,
     BENIGN,
@@ -38,6 +38,15 @@ UNKNOWN = "+8613655550000"  # no verdict, no list
 def _callwarden_headers(headers: dict[str, str] | None) -> dict[str, str]:
     assert headers is not None, "the UAS never got the INVITE"
     return {k: v for k, v in headers.items() if k.startswith("x-callwarden")}
+
+
+def _proxy(stack: Stack, url: str, defines: dict[str, str | None] | None = None) -> Kamailio:
+    """One more proxy in front of the stack's callee, asking ``url``."""
+    kam = Kamailio(
+        free_udp_port(), f"sip:127.0.0.1:{stack.uas.port}", url, stack.network_key,
+        stack.workdir, defines=defines or {},
+    )  # fmt: skip
+    return kam.start()
 
 
 def test_each_action_gets_its_sip_answer(sip_stack: Stack) -> None:
@@ -92,14 +101,8 @@ def test_each_action_gets_its_sip_answer(sip_stack: Stack) -> None:
 def test_fail_open_when_callwarden_is_unreachable(sip_stack: Stack) -> None:
     """Nothing listens where callwarden should be: calls ring unchanged, each failure logged;
     after one failure the proxy stops asking for CW_BREAKER_S seconds."""
-    dead = f"http://127.0.0.1:{_free_port()}"
-    kam = Kamailio(
-        free_udp_port(),
-        f"sip:127.0.0.1:{sip_stack.uas.port}",
-        dead,
-        sip_stack.network_key,
-        sip_stack.workdir,
-    ).start()
+    dead = f"http://127.0.0.1:{free_port()}"
+    kam = _proxy(sip_stack, dead)
     try:
         calls, sipp = run_calls(kam.port, [(FRAUD, ALICE), (HARASSER, ALICE)], sip_stack.workdir)
     finally:
@@ -116,13 +119,7 @@ def test_fail_open_when_callwarden_hangs(sip_stack: Stack) -> None:
     """callwarden stopped (SIGSTOP: its socket still accepts, nothing answers): the proxy gives
     up after CW_TIMEOUT_S (1 s, the least Kamailio 5.6's http_client takes) and relays; the
     calls after that are relayed without asking (the breaker), so not every call waits."""
-    kam = Kamailio(
-        free_udp_port(),
-        f"sip:127.0.0.1:{sip_stack.uas.port}",
-        sip_stack.url,
-        sip_stack.network_key,
-        sip_stack.workdir,
-    ).start()
+    kam = _proxy(sip_stack, sip_stack.url)
     pause(sip_stack.server)
     try:
         t0 = time.monotonic()
@@ -149,14 +146,8 @@ def test_screened_calls_go_to_the_screening_assistant(sip_stack: Stack) -> None:
     """With SCREEN_URI set, a screened call is relayed there (the callee stays in the R-URI);
     labelled and allowed calls still go to the callee."""
     screener = Uas(free_udp_port(), sip_stack.workdir).start()
-    kam = Kamailio(
-        free_udp_port(),
-        f"sip:127.0.0.1:{sip_stack.uas.port}",
-        sip_stack.url,
-        sip_stack.network_key,
-        sip_stack.workdir,
-        defines={"SCREEN_URI": f'"sip:screener@127.0.0.1:{screener.port}"'},
-    ).start()
+    screen_uri = f'"sip:screener@127.0.0.1:{screener.port}"'
+    kam = _proxy(sip_stack, sip_stack.url, defines={"SCREEN_URI": screen_uri})
     try:
         calls, sipp = run_calls(kam.port, [(SUSPECT, STRICT), (HARASSER, ALICE)], sip_stack.workdir)
         screened = screener.invite(calls[0].call_id)
@@ -191,7 +182,7 @@ def test_a_restarted_callwarden_is_asked_again_at_once(sip_stack: Stack) -> None
     assert len(client_ports(sip_stack.port)) >= 1
     sip_stack.server.terminate()
     sip_stack.server.wait(timeout=20)
-    sip_stack.server = _start(sip_stack.db, sip_stack.port, sip_stack.workdir / "serve.log")
+    sip_stack.server = start_serve(sip_stack.db, sip_stack.port, sip_stack.workdir / "serve.log")
     log_at = len(sip_stack.kamailio.log_text())
     calls, sipp = run_calls(sip_stack.kamailio.port, [(FRAUD, ALICE)] * 16, sip_stack.workdir)
     assert [c.code for c in calls] == [608] * 16, sipp.stdout[-3000:]
@@ -233,13 +224,7 @@ def test_fail_open_on_a_5xx_and_on_an_answer_without_action(sip_stack: Stack) ->
         handler: type[_Fake] = type("Fake", (_Fake,), {"status": status, "body": body, "seen": []})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        kam = Kamailio(
-            free_udp_port(),
-            f"sip:127.0.0.1:{sip_stack.uas.port}",
-            f"http://127.0.0.1:{server.server_address[1]}",
-            sip_stack.network_key,
-            sip_stack.workdir,
-        ).start()
+        kam = _proxy(sip_stack, f"http://127.0.0.1:{server.server_address[1]}")
         try:
             calls, sipp = run_calls(kam.port, [(FRAUD, ALICE)] * 3, sip_stack.workdir)
         finally:

@@ -14,17 +14,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from tests.api.test_crash import _free_port
+from tests.serving import free_port, wait_healthy
 
 CHROMIUM = Path(os.environ.get("CALLWARDEN_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
@@ -124,21 +122,6 @@ def tab(browser: Any) -> Iterator[Tab]:
     page.on("dialog", dialog)
     yield t
     context.close()
-
-
-def _wait_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(f"server did not come up: {log.read_text()[-2000:]}")
 
 
 def reasons_cell(*reasons: dict[str, Any]) -> str:
@@ -266,7 +249,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "2026-11-01T10:00:00Z,+8617012345678,+8613800138000,0\n",
         encoding="utf-8",
     )
-    ports = {name: _free_port() for name in runs}
+    ports = {name: free_port() for name in runs}
     args = [str(a) for name, run in runs.items() for a in (run, ports[name])]
     log = root / "server.log"
     with log.open("wb") as out:
@@ -276,7 +259,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     try:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         for url in urls.values():
-            _wait_up(proc, url, log)
+            wait_healthy(proc, url, log, timeout_s=90)
         yield urls
     finally:
         proc.terminate()

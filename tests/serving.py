@@ -1,0 +1,50 @@
+"""A real ``callwarden serve`` (or any server with ``/healthz``) for the tests that need one
+over a socket: the crash test, the browser tests and the SIP path."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(
+    proc: subprocess.Popen[bytes], base: str, log: Path, timeout_s: float = 60
+) -> None:
+    """Until ``base/healthz`` answers 200; an AssertionError with the log's tail if the
+    process exits or the time runs out (the process is then killed)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"server did not come up: {log.read_text()[-2000:]}")
+
+
+def start_serve(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``callwarden serve --db DB --port PORT`` in a subprocess, once it answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callwarden.cli.main", "serve", "--db", str(db),
+         "--port", str(port)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    wait_healthy(proc, f"http://127.0.0.1:{port}", log)
+    return proc
