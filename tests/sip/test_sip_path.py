@@ -59,7 +59,7 @@ def test_each_action_gets_its_sip_answer(sip_stack: Stack) -> None:
         (HARASSER, ALICE),  # 5: label
         (SUSPECT, STRICT),  # 6: screen (strict protection)
         (SUSPECT, ALICE),  # 7: label (standard protection)
-        (BENIGN, ALICE, FRAUD),  # 8: the network asserts another identity; From is asked
+        (BENIGN, ALICE, FRAUD),  # 8: the network asserts another identity: label (spoofed)
     ]
     calls, sipp = run_calls(sip_stack.kamailio.port, rows, sip_stack.workdir)
     codes = [c.code for c in calls]
@@ -81,8 +81,14 @@ def test_each_action_gets_its_sip_answer(sip_stack: Stack) -> None:
     for i in (0, 1, 2):  # a rejected call never reaches the callee
         assert uas.invite(calls[i].call_id, timeout=0) is None
     # allowed calls arrive unchanged: the caller's forged X-Callwarden-Tag is removed
-    for i in (3, 4, 8):
+    for i in (3, 4):
         assert _callwarden_headers(uas.invite(calls[i].call_id)) == {}, rows[i]
+    # From shows a benign number, P-Asserted-Identity names another: someone else shows it
+    assert _callwarden_headers(uas.invite(calls[8].call_id)) == {
+        "x-callwarden-action": "label",
+        "x-callwarden-tag": "疑似冒用号码",
+        "x-callwarden-tag-en": "Suspected spoofed number",
+    }
     assert _callwarden_headers(uas.invite(calls[5].call_id)) == {
         "x-callwarden-action": "label",
         "x-callwarden-tag": "疑似保险推销",

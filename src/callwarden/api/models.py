@@ -98,6 +98,14 @@ class DecideRequest(_Lean):  # the hot path stores no text of it (numbers are no
     callee: str = Field(min_length=1, max_length=40, examples=["+8613800138000"])
     ingress: str = Field("", max_length=100)
     at: float | None = Field(None, description="call set-up time, epoch seconds (default: now)")
+    asserted: str | None = Field(
+        None,
+        max_length=40,
+        description="the identity the network asserts for the caller (P-Asserted-Identity);"
+        " another number than caller says someone else shows it: labelled as spoofed where"
+        " its own verdict would let it ring",
+        examples=["+8617012345678"],
+    )
 
 
 class Text(BaseModel):

@@ -4,7 +4,7 @@ Pure: no files, sockets or databases. The HTTP API, the streaming engine and ``r
 call :func:`decide`.
 """
 
-from callwarden.policy.decide import EMPTY_REGISTRY, Registry, decide
+from callwarden.policy.decide import EMPTY_REGISTRY, Registry, decide, with_asserted_identity
 from callwarden.policy.model import (
     REFUSABLE_CATEGORIES,
     REJECT_ODDS_FACTOR,
@@ -68,6 +68,7 @@ __all__ = [
     "call_info",
     "community_verdict",
     "decide",
+    "with_asserted_identity",
     "decision_tag",
     "list_warnings",
     "reason_text",

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from callwarden.policy.model import (
+    ASSERTED_MISMATCH,
     DEFAULT_POLICY,
     SIP_DECLINE,
     SIP_GLOBAL_DECLINE,
@@ -104,6 +105,28 @@ def _soft(action: Action, verdict: Verdict, code: DecisionCode) -> Decision:
         reasons=(Reason(code.value, {"score": _shown(verdict.score)}),) + verdict.reasons,
         logged=action is Action.SCREEN,
     )
+
+
+def with_asserted_identity(
+    verdict: Verdict | None,
+    caller: str,
+    asserted: str | None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Verdict | None:
+    """The verdict to decide a call by when the network asserts who places it
+    (P-Asserted-Identity). Asserting another number than the displayed ``caller`` says
+    someone else shows it: labelled as spoofed at the label band, where the number's own
+    verdict would let the call ring (none, benign, or cleared on appeal: the appeal cleared
+    the number's owner, not whoever shows it). A verdict that flags the number stands, as
+    in the stream engine (docs/streaming.md)."""
+    if not asserted or asserted == caller:
+        return verdict
+    if verdict is not None and verdict.label != "benign" and not verdict.protected:
+        return verdict
+    return Verdict(
+        caller, "harassment", thresholds.label_at, "spoofed",
+        (Reason(ASSERTED_MISMATCH, {"asserted": asserted}),), source="rule",
+    )  # fmt: skip
 
 
 def decide(

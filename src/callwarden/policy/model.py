@@ -58,6 +58,10 @@ class DecisionCode(StrEnum):
 UNALLOCATED_REASON_CODES: frozenset[str] = frozenset({"UNALLOCATED_CALLER", "spoof_unallocated"})
 
 
+#: The reason of a call whose displayed number is not the one the network asserts.
+ASSERTED_MISMATCH = "spoof_asserted_mismatch"
+
+
 #: Categories a subscriber may refuse, after MIIT's 来电免打扰 service, plus fraud kinds the
 #: detectors emit. Unknown categories from a verdict file are kept as given.
 REFUSABLE_CATEGORIES: tuple[str, ...] = (

@@ -31,6 +31,8 @@ CATEGORY_TEXT: dict[str, tuple[str, str]] = {
     "impersonation_service": ("冒充客服诈骗", "customer-service impersonation fraud"),
     "investment_fraud": ("投资理财诈骗", "investment fraud"),
     "loan_fraud": ("贷款诈骗", "loan fraud"),
+    # a displayed number that is not the caller's (unallocated, or another asserted identity)
+    "spoofed": ("冒用号码", "spoofed number"),
 }
 
 #: What a report may name as its category (empty, or one of these): the community label

@@ -17,7 +17,16 @@ from callwarden.api.deps import NetworkKey, StateDep, call_time, number_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import DecideRequest, DecideResponse
 from callwarden.api.state import AppState
-from callwarden.policy import Action, Call, Reason, call_info, decide, reason_text, tag
+from callwarden.policy import (
+    Action,
+    Call,
+    Reason,
+    call_info,
+    decide,
+    reason_text,
+    tag,
+    with_asserted_identity,
+)
 from callwarden.store.verdicts import reasons_json
 
 router = APIRouter(prefix="/v1", tags=["decide"], responses=ERROR_RESPONSES)
@@ -38,7 +47,10 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     caller = number_param(body.caller)
     callee = number_param(body.callee)
     at = time.time() if body.at is None else call_time(body.at, state.store.clock())
-    verdict = state.verdicts.get(caller)
+    asserted = number_param(body.asserted) if body.asserted else None
+    verdict = with_asserted_identity(
+        state.verdicts.get(caller), caller, asserted, state.thresholds
+    )
     decision = decide(
         Call(caller, callee, body.ingress),
         verdict,
