@@ -40,6 +40,7 @@ from callwarden.policy import (
     Verdict,
     decide,
 )
+from callwarden.policy.model import ASSERTED_MISMATCH
 from callwarden.stream.calls import Calls, Interner
 from callwarden.stream.features import feature_matrix
 from callwarden.stream.scorer import Scorer
@@ -250,7 +251,7 @@ class StreamEngine:
             )  # fmt: skip
         return Verdict(
             caller, "harassment", self.thresholds.label_at, "spoofed",
-            (Reason("spoof_asserted_mismatch"),), source="rule",
+            (Reason(ASSERTED_MISMATCH),), source="rule",
         )  # fmt: skip
 
     # -- deciding --------------------------------------------------------------------------
