@@ -215,8 +215,9 @@ def register(app: typer.Typer) -> None:
             help="Also compare streaming and batch features for this local day (YYYY-MM-DD).",
         ),
     ) -> None:
-        """Replay CDRs through the streaming engine in time order, deciding before each call, and
-        report unwanted calls stopped, benign calls rejected or labelled, and a complaint baseline."""
+        """Replay CDRs through the streaming engine in time order, deciding before each call.
+
+        Reports unwanted calls stopped, benign calls rejected or labelled, and a complaint baseline."""
         from callwarden.campaigns.build import build_campaigns
         from callwarden.campaigns.index import CampaignIndex
         from callwarden.cdr import load_cdrs

@@ -309,8 +309,9 @@ def register_text(app: typer.Typer) -> None:
             "either column is refused)",
         ),
     ) -> None:
-        """Add `predicted` and `score` columns from a trained text model (an input that
-        already has either column is refused rather than overwritten)."""
+        """Add `predicted` and `score` columns from a trained text model.
+
+        An input that already has either column is refused rather than overwritten."""
         from callwarden.screening.io import load_model
 
         output_file(out)

@@ -29,9 +29,11 @@ def register(app: typer.Typer) -> None:
             False, "--summary", help="Also print each population's and operation's signature."
         ),
     ) -> None:
-        """Simulate traffic (subscribers, couriers, AXB, banks, clinics, robocall, human-seat and
-        fraud operations) and write cdrs.parquet, labels.csv, registry.csv, transcripts.jsonl,
-        call_truth.parquet and manifest.json."""
+        """Simulate a carrier's traffic: subscribers, businesses and robocall/fraud operations.
+
+        Writes cdrs.parquet, labels.csv, registry.csv, transcripts.jsonl, call_truth.parquet, manifest.json.
+
+        Populations: couriers, AXB, banks, clinics; robocall, human-seat and fraud operations."""
         from callwarden.cli._paths import output_dir
         from callwarden.sim import simulate, write_sim
 
