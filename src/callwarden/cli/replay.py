@@ -361,18 +361,13 @@ def _store_engine(db: str) -> Any:
     """An engine on ``db`` once it is known to hold a callwarden store at this version's
     schema. ``Store.open`` migrates (writes): a SQLite file that is no store got callwarden's
     tables written into it, and a replay reads a store, it makes none."""
-    import sqlalchemy as sa
 
     from callwarden.errors import InputError
-    from callwarden.store.db import current_revision, head_revision, make_engine
+    from callwarden.store.db import check_readable, current_revision, head_revision, make_engine
 
     engine = make_engine(db)
-    try:
-        revision = current_revision(engine)
-    except sa.exc.SQLAlchemyError as exc:  # not a database, or no server answers
-        engine.dispose()
-        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise InputError(f"--db {_redacted(db)} cannot be read as a store: {cause}") from None
+    check_readable(engine, db)  # not a database, or no server answers: one line
+    revision = current_revision(engine)
     if revision is None:
         engine.dispose()
         raise InputError(
@@ -387,15 +382,6 @@ def _store_engine(db: str) -> Any:
             "nothing to a store)"
         )
     return engine
-
-
-def _redacted(db: str) -> str:
-    """A store URL without its password (a file path as it is)."""
-    if "://" not in db:
-        return db
-    from sqlalchemy.engine import make_url
-
-    return make_url(db).render_as_string(hide_password=True)
 
 
 def _warn_opaque_callers(run: Any) -> None:
@@ -452,3 +438,10 @@ def _print(rep: dict[str, Any]) -> None:
         f"state: {m['numbers']:,} numbers, {m['pairs']:,} pairs, {m['routes']:,} routes, "
         f"{'-' if per is None else f'{per:,.0f}'} B per tracked number, {m['evicted']:,} evicted"
     )
+
+
+def _redacted(db: str) -> str:
+    """A store URL without its password (store.db.redacted, imported when needed)."""
+    from callwarden.store.db import redacted
+
+    return redacted(db)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from callwarden.store.base import ConflictError, NotEligibleError, NotFoundError, RateLimitedError
-from callwarden.store.db import make_engine, migrate, normalise_url
+from callwarden.store.db import check_readable, make_engine, migrate, normalise_url
 from callwarden.store.keys import ApiKey, KeysMixin, Role
 from callwarden.store.operator_settings import OperatorSettingsMixin, StoredThresholds
 from callwarden.store.reports import (
@@ -28,6 +28,7 @@ class Store(ReportsMixin, KeysMixin, OperatorSettingsMixin):
     @classmethod
     def open(cls, url_or_path: str, clock: Callable[[], float] = time.time) -> Store:
         engine = make_engine(url_or_path)
+        check_readable(engine, url_or_path)
         migrate(engine)
         return cls(engine, clock)
 

@@ -54,6 +54,26 @@ def read_connection(engine: sa.Engine) -> sa.Connection:
     return engine.connect().execution_options(**{READ_OPTION: True})
 
 
+def redacted(url_or_path: str) -> str:
+    """A store URL without its password, for messages (a file path as it is)."""
+    if "://" not in url_or_path:
+        return url_or_path
+    return sa.engine.make_url(url_or_path).render_as_string(hide_password=True)
+
+
+def check_readable(engine: sa.Engine, url_or_path: str) -> None:
+    """A ConfigError naming the store when it cannot be read: a file that is not a database,
+    a server that does not answer or refuses the login. One line, password hidden, before
+    anything migrates or writes (a traceback from SQLAlchemy before)."""
+    try:
+        with read_connection(engine) as conn:
+            sa.inspect(conn).get_table_names()
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigError(f"store {redacted(url_or_path)} cannot be read: {cause}") from None
+
+
 def make_engine(url_or_path: str) -> sa.Engine:
     url = normalise_url(url_or_path)
     try:
