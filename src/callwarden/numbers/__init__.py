@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from ._classes import NumberClass, NumberInfo
 from ._describe import classify, classify_array, describe, describe_array
-from ._normalize import normalize, normalize_array, normalize_prefix
+from ._normalize import PREFIX_DIGITS, normalize, normalize_array, normalize_prefix
 from ._plan import NumberingPlan, plan_for
 from .registry import AllocationRegistry
 
 __all__ = [
+    "PREFIX_DIGITS",
     "AllocationRegistry",
     "NumberClass",
     "NumberInfo",

@@ -4,7 +4,13 @@ Pure: no files, sockets or databases. The HTTP API, the streaming engine and ``r
 call :func:`decide`.
 """
 
-from callwarden.policy.decide import EMPTY_REGISTRY, Registry, decide, with_asserted_identity
+from callwarden.policy.decide import (
+    EMPTY_REGISTRY,
+    Registry,
+    decide,
+    shown_by_someone_else,
+    with_asserted_identity,
+)
 from callwarden.policy.model import (
     REFUSABLE_CATEGORIES,
     REJECT_ODDS_FACTOR,
@@ -68,6 +74,7 @@ __all__ = [
     "call_info",
     "community_verdict",
     "decide",
+    "shown_by_someone_else",
     "with_asserted_identity",
     "decision_tag",
     "list_warnings",

@@ -123,9 +123,17 @@ def with_asserted_identity(
         return verdict
     if verdict is not None and verdict.label != "benign" and not verdict.protected:
         return verdict
+    return shown_by_someone_else(caller, thresholds, asserted)
+
+
+def shown_by_someone_else(caller: str, thresholds: Thresholds, asserted: str = "") -> Verdict:
+    """The verdict of a call the network asserts someone else places: a spoofed harassment
+    call at the label band, reason ``spoof_asserted_mismatch`` (the asserted number as
+    evidence where it is known)."""
+    evidence = {"asserted": asserted} if asserted else {}
     return Verdict(
         caller, "harassment", thresholds.label_at, "spoofed",
-        (Reason(ASSERTED_MISMATCH, {"asserted": asserted}),), source="rule",
+        (Reason(ASSERTED_MISMATCH, evidence),), source="rule",
     )  # fmt: skip
 
 

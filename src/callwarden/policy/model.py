@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from callwarden.numbers import PREFIX_DIGITS
 from callwarden.reasons import Reason
 
 
@@ -139,9 +140,6 @@ class PatternSet:
 
 #: The warning for a block-list pattern that is the subscriber's own country calling code.
 BLOCKS_OWN_COUNTRY = "blocks_own_country"
-#: A prefix of fewer digits than this is a country calling code alone (the edge refuses any
-#: other, ``store.io.pattern``), which only a block list takes.
-_COUNTRY_WIDE_BELOW = 4
 
 
 def list_warnings(subscriber: str, kind: ListKind, pattern: str) -> tuple[Reason, ...]:
@@ -153,7 +151,7 @@ def list_warnings(subscriber: str, kind: ListKind, pattern: str) -> tuple[Reason
     if (
         kind is ListKind.BLOCK
         and pattern.endswith("*")
-        and len(head) - 1 < _COUNTRY_WIDE_BELOW
+        and len(head) - 1 < PREFIX_DIGITS[0]  # shorter: a country code alone (store.io)
         and subscriber.startswith(head)
     ):
         return (Reason(BLOCKS_OWN_COUNTRY, {"pattern": pattern, "country_code": head[1:]}),)

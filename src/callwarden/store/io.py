@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from callwarden.errors import InputError
-from callwarden.numbers import normalize, normalize_prefix
-from callwarden.numbers._normalize import PREFIX_DIGITS
+from callwarden.numbers import PREFIX_DIGITS, normalize, normalize_prefix
 from callwarden.policy import Reason, Verdict
 from callwarden.store.verdicts import reasons_json
 

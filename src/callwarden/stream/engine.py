@@ -39,8 +39,8 @@ from callwarden.policy import (
     Thresholds,
     Verdict,
     decide,
+    shown_by_someone_else,
 )
-from callwarden.policy.model import ASSERTED_MISMATCH
 from callwarden.stream.calls import Calls, Interner
 from callwarden.stream.features import feature_matrix
 from callwarden.stream.scorer import Scorer
@@ -249,10 +249,7 @@ class StreamEngine:
                 caller, "harassment", 1.0, "", (Reason("campaign_list_match", {"campaign": flag_campaign}),),
                 campaign=flag_campaign, source="campaign", protected=protected,
             )  # fmt: skip
-        return Verdict(
-            caller, "harassment", self.thresholds.label_at, "spoofed",
-            (Reason(ASSERTED_MISMATCH),), source="rule",
-        )  # fmt: skip
+        return shown_by_someone_else(caller, self.thresholds)
 
     # -- deciding --------------------------------------------------------------------------
     def decide_batch(
