@@ -24,12 +24,22 @@ Sources (built by the compiler from the canonical CDR columns, see ``CALL_COLUMN
 - ``routes``: one row per (caller, ingress) with ``n`` calls and the caller's ``unallocated``;
 - ``devices``: one row per (caller, handset IMEI) with ``numbers_on_imei``, the distinct
   caller numbers seen on that handset in the window (SIM boxes hold many cards);
-- ``pairs``: one row per distinct (caller, callee) pair contacted in the window, with the
-  reverse direction's first and last call times (for call-backs and earlier contact);
-- ``inbound``: one row per call *received* by the number;
+- ``pairs``: one row per distinct (caller, callee) pair of two numbers contacted in the
+  window, with the reverse direction's first and last call times (for call-backs and
+  earlier contact); no self-calls (below);
+- ``inbound``: one row per call *received* by the number from another number;
 - ``number``: one row per number with static facts (``unallocated``, ``first_seen_ts``,
   ``day_end_ts``); its expressions are scalar, not aggregates;
 - ``derived``: scalar expressions over other features of the same window (``{w}``).
+
+Self-calls. A call whose callee is the caller itself (the same number once canonical: the
+same integer key; in real CDRs mostly voicemail access) is an attempt the number placed, so
+``calls``, ``sequence``, ``hourly``, ``routes`` and ``devices`` keep it; but it is no contact
+between two numbers, so ``pairs`` and ``inbound`` leave it out (``OTHER_PARTY``): it is not a
+distinct callee, a call-back, an earlier contact, a sequential-dialling neighbour or a
+received call. A number that only called itself has 0 distinct callees and no call-back,
+prior-contact or sequential share. The pandas reference and the streaming engine apply the
+same rule.
 """
 
 from __future__ import annotations
@@ -184,6 +194,10 @@ CALL_COLUMNS: tuple[CallColumn, ...] = (
     ),
 )
 
+#: The predicate a call must meet to count in ``pairs`` and ``inbound``: its callee is another
+#: number than its caller (integer keys). A self-call is still an attempt placed.
+OTHER_PARTY = "caller <> callee"
+
 _CI = (Entity.CALLER, Entity.INGRESS)
 
 AGGREGATES: tuple[Aggregate, ...] = (
@@ -196,7 +210,12 @@ AGGREGATES: tuple[Aggregate, ...] = (
         windows=(Window.H1,),
     ),
     Aggregate("attempts", "COUNT(*)", Source.CALLS, "call attempts placed", entities=_CI),
-    Aggregate("distinct_callees", "COUNT(*)", Source.PAIRS, "distinct numbers called"),
+    Aggregate(
+        "distinct_callees",
+        "COUNT(*)",
+        Source.PAIRS,
+        "distinct numbers called, other than the number itself",
+    ),
     Aggregate(
         "answer_rate",
         "AVG(ans)",
@@ -285,14 +304,15 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "callback_rate",
         "AVG(called_back)",
         Source.PAIRS,
-        "share of callees who called the number back after its first call (within the data, ≤ 7 d)",
+        "share of callees who called the number back after its first call (within the data, ≤ 7 d); "
+        "a call to itself is no callee and no call-back",
     ),
     Aggregate(
         "prior_contact_share",
         "AVG(prior_contact)",
         Source.PAIRS,
         "share of callees that had been in contact with the number before its first call "
-        "in the window",
+        "in the window (calls to itself are no contact)",
     ),
     Aggregate(
         "sequential_dialing_share",
@@ -301,12 +321,17 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "share of callees whose number is within 10 of the next-lower callee's "
         "(purchased, number-sequential lists)",
     ),
-    Aggregate("inbound_calls", "COUNT(*)", Source.INBOUND, "calls received by the number"),
+    Aggregate(
+        "inbound_calls",
+        "COUNT(*)",
+        Source.INBOUND,
+        "calls received by the number from other numbers (a call to itself is not received)",
+    ),
     Aggregate(
         "distinct_inbound_callers",
         "COUNT(DISTINCT caller)",
         Source.INBOUND,
-        "distinct numbers that called the number",
+        "distinct other numbers that called the number",
     ),
     Aggregate(
         "in_out_ratio",

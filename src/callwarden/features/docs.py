@@ -49,10 +49,19 @@ All windows end at the close of the *as-of day* D, in the carrier's local time
 | `sequence` | call attempt, in the caller's time order (`gap_s`, `overlap`) |
 | `hourly` | (entity, clock hour) with `n` calls |
 | `routes` | (caller, ingress) with `n` calls and the caller's `unallocated` |
-| `pairs` | distinct (caller, callee) contacted in the window, with `called_back` (the callee called the number at or after the first call, within the data), `prior_contact` (any contact, either direction, before the first call in the window) and `sequential` (the callee is within 10 of the next-lower callee of the same caller, in number order) |
-| `inbound` | call received by the number |
+| `pairs` | distinct (caller, callee) of two different numbers contacted in the window (a call to one's own number is none), with `called_back` (the callee called the number at or after the first call, within the data), `prior_contact` (any contact, either direction, before the first call in the window) and `sequential` (the callee is within 10 of the next-lower callee of the same caller, in number order) |
+| `inbound` | call received by the number from another number |
 | `number` | number (static facts) |
 | `derived` | number; a ratio of two features of the same window |
+
+A *self-call* (callee = caller: the same number, the same integer key; in real CDRs mostly
+voicemail access) is a call attempt the number placed: `calls`, `sequence`, `hourly`,
+`routes` and `devices` keep it. It is no contact between two numbers: `pairs` and `inbound`
+leave it out (`definitions.OTHER_PARTY`, `caller <> callee`), so it is never a distinct
+callee, a call-back, an earlier contact, a sequential-dialling neighbour or a received call,
+and does not lift the in/out ratio. A number that only called itself has 0 distinct
+callees and no call-back, prior-contact or sequential share. The pandas reference
+(`features/reference.py`) and the streaming engine (`stream/state.py`) follow the same rule.
 
 Rows whose caller or callee is not an E.164 string (`+` and 1-15 digits without a leading
 zero, where the number keys are set) are skipped, never read as another number (`13800138000`

@@ -145,8 +145,10 @@ def reference_features(
     hs["numbers"] = hs.groupby("imei").caller.transform("size")
     out["device_numbers_by_caller_1d"] = hs.groupby("caller").numbers.max()
 
-    # Pairs: call-backs, earlier contact, sequential dialling.
-    pairs = df.groupby(["caller", "callee"]).ts.agg(["min", "max"]).reset_index()
+    # Pairs: call-backs, earlier contact, sequential dialling. A call to one's own number is
+    # an attempt (above) but no contact: neither a pair nor a received call.
+    other = df[df.caller != df.callee]
+    pairs = other.groupby(["caller", "callee"]).ts.agg(["min", "max"]).reset_index()
     rev = pairs.rename(
         columns={"caller": "callee", "callee": "caller", "min": "r_min", "max": "r_max"}
     )
@@ -158,12 +160,12 @@ def reference_features(
         ((pairs.callee - pairs.groupby("caller").callee.shift(1)) <= 10).fillna(False).astype(int)
     )
     pg = pairs.groupby("caller")
-    out["distinct_callees_by_caller_1d"] = pg.size()
+    out["distinct_callees_by_caller_1d"] = pg.size().reindex(out.index).fillna(0).astype(int)
     out["callback_rate_by_caller_1d"] = pg.called_back.mean()
     out["prior_contact_share_by_caller_1d"] = pg.prior.mean()
     out["sequential_dialing_share_by_caller_1d"] = pg.sequential.mean()
 
-    inbound = df.groupby("callee").agg(
+    inbound = other.groupby("callee").agg(
         n=("ts", "size"), callers=("caller", "nunique"), first=("ts", "min")
     )
     out["inbound_calls_by_caller_1d"] = inbound.n.reindex(out.index).fillna(0).astype(int)
@@ -175,7 +177,7 @@ def reference_features(
         out.inbound_calls_by_caller_1d / out.attempts_by_caller_1d
     ).where(out.inbound_calls_by_caller_1d > 0)
     out["calls_per_callee_by_caller_1d"] = (
-        out.attempts_by_caller_1d / out.distinct_callees_by_caller_1d
+        out.attempts_by_caller_1d / out.distinct_callees_by_caller_1d.replace(0, np.nan)
     )
     out["unallocated_by_caller_1d"] = g.unallocated.max()
     first = np.fmin(g.ts.min().astype(float), inbound["first"].reindex(out.index).astype(float))

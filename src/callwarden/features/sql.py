@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from callwarden.features.definitions import (
     CALL_COLUMNS,
     FEATURES,
+    OTHER_PARTY,
     Entity,
     Feature,
     Source,
@@ -294,16 +295,18 @@ def build_query(
     ON n.imei = h.imei
 )"""
         )
-    # Distinct (caller, callee) pairs with the reverse direction's first and last call.
+    # Distinct (caller, callee) pairs of two numbers (no self-calls, ``OTHER_PARTY``) with
+    # the reverse direction's first and last call.
     ctes.append(
         f"""pair_dir AS (
   SELECT caller, callee, MIN(ts) AS first_ts, MAX(ts) AS last_ts,
     MIN(CASE WHEN ts >= {day0} THEN ts END) AS first_ts_day
-  FROM {out_all} GROUP BY caller, callee
+  FROM {out_all} WHERE {OTHER_PARTY} GROUP BY caller, callee
 )"""
     )
     # The reverse direction of a scored caller's pairs: calls *to* it (all pairs without
-    # the cascade, where both directions come from the same relation).
+    # the cascade, where both directions come from the same relation). A self-pair never
+    # joins a pair of two numbers, so the reverse side needs no filter.
     rev = "pair_dir"
     if cascade:
         rev = "pair_rev"
@@ -386,6 +389,8 @@ def build_query(
                     merged.add(Window.H1)
                 name = f"{src.value}_{entity.value}_{w.value}"
                 where = "WHERE ingress IS NOT NULL" if key == "ingress" else ""
+                if src is Source.INBOUND:
+                    where = f"WHERE {OTHER_PARTY}"  # a call to oneself is not received
                 if cascade and entity is Entity.CALLER and src in (Source.ROUTES, Source.DEVICES):
                     where = _ACTIVE  # these relations hold every caller's rows
                 # Facts about the number ride along with the widest window's aggregates
@@ -459,7 +464,8 @@ def build_query(
         + ("\n  WHERE c.scored" if stage else "")
         + "\n)"
     )
-    # Stable column order (the catalogue's); counts of received calls default to 0.
+    # Stable column order (the catalogue's); counts of received calls and of distinct
+    # callees default to 0 (a number that only called itself has no pairs row).
     final = []
     omitted = history_twins(features, with_history) if omit_twins else {}
     for f in features:
@@ -467,7 +473,9 @@ def build_query(
             continue
         if f.source is Source.DERIVED:
             final.append(f"{f.sql} AS {f.name}")
-        elif f.source is Source.INBOUND:
+        elif f.source is Source.INBOUND or (
+            f.source is Source.PAIRS and f.sql.startswith("COUNT(")
+        ):
             final.append(f"COALESCE({f.name}, 0) AS {f.name}")
         else:
             final.append(f.name)

@@ -164,13 +164,19 @@ class StreamState:
         self._counters(c, a, day)
         self._hours(a, day, c.ts)
         self._gaps(c, a, day)
-        self._pairs(c, a, b, day)
         self._routes(c, a, day)
         self._handsets(c, a, day)
-        self.ring.add(b, day, INB, 1.0)
         np.maximum.at(self.out_day, a, day)
         self.changed[a] = True
         self.changed[b] = True
+        # A call to one's own number is an attempt (above) but no contact between two
+        # numbers: no pair (call-back, prior contact, sequential dialling), not received.
+        if (a == b).any():
+            other = np.flatnonzero(a != b)
+            c, a, b, day = c.take(other), a[other], b[other], day[other]
+        if len(c):
+            self._pairs(c, a, b, day)
+            self.ring.add(b, day, INB, 1.0)
 
     def _counters(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
         local = (c.ts + self.config.tz_hours * 3600) % DAY_S
