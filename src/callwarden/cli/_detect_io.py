@@ -2,28 +2,96 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callwarden.errors import InputError
 
+#: Bytes read to tell a file's kind, encoding and delimiter (as the CDR reader does).
+_SNIFF_BYTES = 1 << 20
 
-def read_csv_strings(path: Path, what: str) -> pa.Table:
-    """A CSV with every column read as text (numbers keep their ``+`` and leading zeros)."""
-    import pyarrow.csv as pcsv
+
+@dataclass(frozen=True)
+class _Sniffed:
+    """What the start of a table file says: Parquet or CSV, and a CSV's encoding and
+    delimiter (UTF-8 or GB18030/GBK; the one of , tab | ; most frequent in the header)."""
+
+    parquet: bool
+    encoding: str = "utf8"
+    delimiter: str = ","
+
+
+def _sniff(path: Path, what: str) -> _Sniffed:
+    """Parquet by its magic bytes (any suffix), else CSV (also .gz): encoding from the
+    first MiB (``cdr.readers.detect_encoding``), delimiter from the header line. An Excel
+    workbook is an InputError saying to save it as CSV."""
+    from callwarden.cdr.readers import detect_encoding
 
     if not path.is_file():
-        raise InputError(f"{what} file {path} does not exist")
+        raise InputError(f"{what} {path} does not exist")
+    with pa.input_stream(str(path), compression="detect") as f:
+        head = f.read(_SNIFF_BYTES)
+    if head.startswith(b"PAR1"):
+        return _Sniffed(parquet=True)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InputError(
+            f"{what} {path} is an Excel workbook (or another zip file), not CSV or Parquet; "
+            "save the sheet as CSV (UTF-8) first"
+        )
+    enc = detect_encoding(head)
+    first = head.removeprefix(codecs.BOM_UTF8).decode(enc, errors="replace").partition("\n")[0]
+    counts = {d: first.count(d) for d in (",", "\t", "|", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return _Sniffed(False, "utf8" if enc == "utf-8" else enc, best if counts[best] else ",")
+
+
+def _read_csv(path: Path, sniffed: _Sniffed, what: str, **convert: Any) -> pa.Table:
+    import pyarrow.csv as pcsv
+
     try:
-        head = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16))
-        types = dict.fromkeys(head.column_names, pa.string())
-        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"{what} file {path} cannot be read as CSV: {exc}") from exc
+        return pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding=sniffed.encoding),
+            parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter),
+            convert_options=pcsv.ConvertOptions(**convert),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"{what} {path} cannot be read as CSV: {exc}") from exc
+
+
+def read_csv_strings(path: Path, what: str) -> pa.Table:
+    """A CSV (or Parquet) table with every column as text (numbers keep their ``+`` and
+    leading zeros); a CSV may be GB18030/GBK and use , tab | or ; as its delimiter."""
+    import pyarrow.parquet as pq
+
+    sniffed = _sniff(path, f"{what} file")
+    if sniffed.parquet:
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{what} file {path} cannot be read: {exc}") from exc
+        table = pa.table({n: pc.cast(table[n], pa.string()) for n in table.column_names})
+    else:
+        import pyarrow.csv as pcsv
+
+        try:
+            with pcsv.open_csv(
+                path,
+                read_options=pcsv.ReadOptions(encoding=sniffed.encoding),
+                parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter),
+            ) as reader:
+                names = reader.schema.names
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise InputError(f"{what} file {path} cannot be read as CSV: {exc}") from exc
+        types = dict.fromkeys(names, pa.string())
+        table = _read_csv(path, sniffed, f"{what} file", column_types=types)
     return _unique_columns(table, f"{what} file {path}")
 
 
@@ -37,17 +105,21 @@ def _unique_columns(table: pa.Table, what: str) -> pa.Table:
     return table
 
 
-def read_table(path: Path) -> pa.Table:
-    """A carrier feature table: CSV (types inferred) or Parquet."""
-    import pyarrow.csv as pcsv
+def read_table(path: Path, id_column: str | None = None) -> pa.Table:
+    """A carrier feature table: CSV (types inferred; UTF-8 or GB18030/GBK; , tab | or ;
+    delimited; also .gz) or Parquet (told by its content). ``id_column`` is read as text, so
+    ids keep their leading zeros and ``+``."""
     import pyarrow.parquet as pq
 
-    if not path.is_file():
-        raise InputError(f"feature table {path} does not exist")
-    try:
-        table = pq.read_table(path) if path.suffix == ".parquet" else pcsv.read_csv(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"feature table {path} cannot be read: {exc}") from exc
+    sniffed = _sniff(path, "feature table")
+    if sniffed.parquet:
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"feature table {path} cannot be read: {exc}") from exc
+    else:
+        types = {id_column: pa.string()} if id_column else None
+        table = _read_csv(path, sniffed, "feature table", column_types=types)
     return _unique_columns(table, f"feature table {path}")
 
 

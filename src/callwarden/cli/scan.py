@@ -83,7 +83,10 @@ def run_scan(
         return result
     assert features is not None and id_column is not None
     data, _ = table_dataset(
-        read_table(features), TableSpec(id_column=id_column), need_labels=False, report=warn
+        read_table(features, id_column),
+        TableSpec(id_column=id_column),
+        need_labels=False,
+        report=warn,
     )
     missing = [n for n in model.feature_names if n not in data.feature_names]
     if missing:

@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
         else:
             assert features is not None and id_column is not None
             spec = TableSpec(id_column=id_column, label_column=label_column)
-            data, layout = table_dataset(read_table(features), spec, report=warn)
+            data, layout = table_dataset(read_table(features, id_column), spec, report=warn)
             extra.update(id_column=id_column, label_column=label_column, layout=layout)
         counts = {c: int(np.sum(data.y == i)) for i, c in enumerate(data.classes)}
         typer.echo(
