@@ -303,6 +303,13 @@ def table_dataset(
             f"label column {spec.label_column!r} not in the table "
             f"(columns: {', '.join(names[:12])}{'...' if len(names) > 12 else ''})"
         )
+    if need_labels and spec.label_column == spec.id_column:
+        raise InputError(
+            f"--id-column and --label-column both name {spec.id_column!r}; the labels need "
+            "a column of their own"
+        )
+    if table.num_rows == 0:
+        raise InputError("the feature table has a header but no data rows")
     skip = {spec.id_column, spec.label_column}
     skipped = []
     for n in names:
@@ -357,10 +364,15 @@ def table_dataset(
             or pa.types.is_boolean(col.type)
             or pa.types.is_floating(col.type)
         ):
-            raw = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+            # A blank cell is benign, as in a text label column (and as evaluate reads it).
+            raw = pc.fill_null(pc.cast(col, pa.float64()), 0.0)
+            raw = raw.to_numpy(zero_copy_only=False)
             if not np.isin(raw, (0.0, 1.0)).all():
+                other = sorted(set(raw[~np.isin(raw, (0.0, 1.0))].tolist()))
                 raise InputError(
-                    f"numeric label column {spec.label_column!r} must hold only 0 and 1"
+                    f"numeric label column {spec.label_column!r} must hold only 0 and 1 "
+                    f"(blank = 0), not {', '.join(f'{v:g}' for v in other[:5])}; for more than "
+                    "one kind of bad number write benign, harassment and fraud"
                 )
             classes, y = (BENIGN, spec.positive_label), raw.astype(np.int64)
         else:
@@ -368,6 +380,12 @@ def table_dataset(
             text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(col, pa.string())))
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
             present = set(text.to_pylist())
+            if unknown := sorted(v for v in present if v is not None and v not in CDR_CLASSES):
+                raise InputError(
+                    f"label column {spec.label_column!r} holds {unknown[:5]}: a feature table's "
+                    "labels are 0/1 (or true/false: 1 = fraud) or benign, harassment and fraud, "
+                    "a blank cell benign"
+                )
             classes = tuple(c for c in CDR_CLASSES if c == BENIGN or c in present)
             y = label_codes(text, classes)
     else:
