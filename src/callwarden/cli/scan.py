@@ -87,6 +87,7 @@ def run_scan(
         TableSpec(id_column=id_column),
         need_labels=False,
         report=warn,
+        model_features=model.feature_names,
     )
     missing = [n for n in model.feature_names if n not in data.feature_names]
     if missing:

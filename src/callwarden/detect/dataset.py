@@ -282,8 +282,13 @@ def table_dataset(
     *,
     need_labels: bool = True,
     report: Callable[[str], None] | None = None,
+    model_features: Sequence[str] = (),
 ) -> tuple[Dataset, str | None]:
     """A feature table to a Dataset; returns the dataset and the layout recognised.
+
+    ``model_features`` (scan: the model's features): such a column that is empty in every
+    row is a feature with every value missing (reported), and one that is text is an
+    ``InputError`` naming it (both read as "the input lacks the feature" before).
 
     Every numeric column but the id and label is a feature; so is a text column whose
     non-empty cells are nearly all numbers (``NUMERIC_TEXT_SHARE``: its other cells become
@@ -316,6 +321,15 @@ def table_dataset(
         if n in skip or not (pa.types.is_string(table[n].type) or pa.types.is_null(table[n].type)):
             continue
         values, bad, example = _numeric_text(table[n])
+        if values is None and n in model_features:
+            if bad:
+                raise InputError(
+                    f"column {n!r}, a feature of the model, is not numeric in this table "
+                    f"(e.g. {example!r}); the model was trained on numbers in it"
+                )
+            values = pa.nulls(table.num_rows, pa.float64())
+            if report is not None:
+                report(f"feature {n!r} is empty in every row: scored as missing")
         if values is None:
             skipped.append(n)
             continue
