@@ -352,6 +352,16 @@ def table_dataset(
         )
     ]
     X = _matrix(table, feats)
+    # An infinite value is missing, as an "inf" text cell is (``_numeric_text``): the reasons
+    # would otherwise carry it into verdicts.csv as ``Infinity``, which JSON has not.
+    if (infinite := np.isinf(X)).any():
+        for j in np.flatnonzero(infinite.any(axis=0)):
+            if report is not None:
+                report(
+                    f"feature {feats[j]!r}: {int(infinite[:, j].sum()):,} infinite value(s) "
+                    "read as missing"
+                )
+        X = np.where(infinite, np.nan, X)
     layout = None
     if spec.derived and set(feats) >= SICHUAN_COLUMNS:
         layout = "sichuan"
