@@ -19,7 +19,7 @@ _SNIFF_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
-class _Sniffed:
+class Sniffed:
     """What the start of a table file says: Parquet or CSV, and a CSV's encoding and
     delimiter (UTF-8 or GB18030/GBK; the one of , tab | ; most frequent in the header)."""
 
@@ -28,7 +28,7 @@ class _Sniffed:
     delimiter: str = ","
 
 
-def _sniff(path: Path, what: str) -> _Sniffed:
+def sniff_table(path: Path, what: str) -> Sniffed:
     """Parquet by its magic bytes (any suffix), else CSV (also .gz): encoding from the
     first MiB (``cdr.readers.detect_encoding``), delimiter from the header line. An Excel
     workbook is an InputError saying to save it as CSV."""
@@ -39,7 +39,7 @@ def _sniff(path: Path, what: str) -> _Sniffed:
     with pa.input_stream(str(path), compression="detect") as f:
         head = f.read(_SNIFF_BYTES)
     if head.startswith(b"PAR1"):
-        return _Sniffed(parquet=True)
+        return Sniffed(parquet=True)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise InputError(
             f"{what} {path} is an Excel workbook (or another zip file), not CSV or Parquet; "
@@ -49,10 +49,10 @@ def _sniff(path: Path, what: str) -> _Sniffed:
     first = head.removeprefix(codecs.BOM_UTF8).decode(enc, errors="replace").partition("\n")[0]
     counts = {d: first.count(d) for d in (",", "\t", "|", ";")}
     best = max(counts, key=lambda d: counts[d])
-    return _Sniffed(False, "utf8" if enc == "utf-8" else enc, best if counts[best] else ",")
+    return Sniffed(False, "utf8" if enc == "utf-8" else enc, best if counts[best] else ",")
 
 
-def _read_csv(path: Path, sniffed: _Sniffed, what: str, **convert: Any) -> pa.Table:
+def _read_csv(path: Path, sniffed: Sniffed, what: str, **convert: Any) -> pa.Table:
     import pyarrow.csv as pcsv
 
     try:
@@ -71,7 +71,7 @@ def read_csv_strings(path: Path, what: str) -> pa.Table:
     leading zeros); a CSV may be GB18030/GBK and use , tab | or ; as its delimiter."""
     import pyarrow.parquet as pq
 
-    sniffed = _sniff(path, f"{what} file")
+    sniffed = sniff_table(path, f"{what} file")
     if sniffed.parquet:
         try:
             table = pq.read_table(path)
@@ -111,7 +111,7 @@ def read_table(path: Path, id_column: str | None = None) -> pa.Table:
     ids keep their leading zeros and ``+``."""
     import pyarrow.parquet as pq
 
-    sniffed = _sniff(path, "feature table")
+    sniffed = sniff_table(path, "feature table")
     if sniffed.parquet:
         try:
             table = pq.read_table(path)

@@ -25,19 +25,27 @@ CLASSIFY_COLUMNS = ("predicted", "score")
 
 
 def _read_table(path: Path) -> Any:
-    """A CSV, JSON-lines or Parquet file as a DataFrame."""
+    """A CSV, JSON-lines or Parquet file as a DataFrame. Parquet is told by its content; a
+    CSV or JSON file may be UTF-8 or GB18030/GBK, and a CSV delimited by , tab | or ; (found
+    as for a carrier feature table, ``cli._detect_io.sniff_table``)."""
     import pandas as pd
 
-    if not path.exists():
+    from callwarden.cli._detect_io import sniff_table
+
+    if not path.is_file():
         raise InputError(f"no such file: {path}")
     suffix = path.suffix.lower()
+    sniffed = sniff_table(path, "input")
+    encoding = "utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding
     try:
-        if suffix in {".jsonl", ".ndjson", ".json"}:
-            return pd.read_json(path, lines=suffix != ".json", dtype=False)
-        if suffix == ".parquet":
+        if sniffed.parquet:
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except ValueError as exc:
+        if suffix in {".jsonl", ".ndjson", ".json"}:
+            return pd.read_json(path, lines=suffix != ".json", dtype=False, encoding=encoding)
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding=encoding, sep=sniffed.delimiter
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from exc
 
 
