@@ -74,7 +74,8 @@ def _texts(df: Any, column: str, speaker: str | None = None) -> list[str]:
 
 def _labels(df: Any, column: str, missing: str | None) -> list[str]:
     """The label cells, trimmed (`` normal`` and ``normal`` are one class); a blank cell
-    takes ``missing`` (trimmed too) or is an error naming its row."""
+    takes ``missing`` (trimmed too) or is an error naming its row. A whole float is written
+    as an integer: ``3``, not ``3.0``."""
     if column not in df.columns:
         raise InputError(
             f"no label column {column!r}; columns are: {', '.join(map(str, df.columns))}"
@@ -84,6 +85,8 @@ def _labels(df: Any, column: str, missing: str | None) -> list[str]:
         raise InputError("--missing-label must name a label, not be blank")
     out = []
     for i, v in enumerate(df[column].tolist()):
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # (JSON or Parquet integers with a blank among them read as floats)
         text = "" if v is None or v != v else str(v).strip()
         if text == "":
             if fill is None:
