@@ -35,3 +35,16 @@ def test_integer_labels_with_a_blank_stay_integers(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, output
     assert json.loads((out / "meta.json").read_text(encoding="utf-8"))["labels"] == ["0", "1", "2"]
+
+
+def test_a_text_column_empty_in_every_row_is_one_clear_error(tmp_path: Path) -> None:
+    """baseline stopped with sklearn's "empty vocabulary" traceback; wordchar wrote a model."""
+    data = tmp_path / "texts.csv"
+    data.write_text("text,label\n" + "".join(f" ,{i % 2}\n" for i in range(12)), encoding="utf-8")
+    for kind in ("baseline", "wordchar"):
+        code, output = _invoke(
+            "train-text", "--input", str(data), "--text-column", "text", "--label-column",
+            "label", "--kind", kind, "--out", str(tmp_path / kind),
+        )  # fmt: skip
+        assert code == 2 and "'text' is empty in every row" in output, output
+        assert not (tmp_path / kind / "model.pkl").exists()

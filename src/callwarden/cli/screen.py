@@ -238,6 +238,8 @@ def register_text(app: typer.Typer) -> None:
             output_file(report, "--report")
         df = _read_table(input)
         texts = _texts(df, text_column)
+        if not any(t.strip() for t in texts):  # (baseline: a traceback; wordchar: a model)
+            raise InputError(f"column {text_column!r} is empty in every row: no text to learn")
         labels = _labels(df, label_column, missing_label)
         if len(set(labels)) < 2:
             raise InputError("need at least two distinct labels to train")
