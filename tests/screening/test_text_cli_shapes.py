@@ -48,3 +48,56 @@ def test_a_text_column_empty_in_every_row_is_one_clear_error(tmp_path: Path) -> 
         )  # fmt: skip
         assert code == 2 and "'text' is empty in every row" in output, output
         assert not (tmp_path / kind / "model.pkl").exists()
+
+
+def _dialogues(tmp_path: Path, turns: list[object]) -> Path:
+    data = tmp_path / "calls.jsonl"
+    rows = [{"id": i, "label": "ab"[i % 2], "turns": turns} for i in range(4)]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return data
+
+
+def test_turns_of_another_shape_are_one_clear_error(tmp_path: Path) -> None:
+    """Plain strings or role/content messages were joined as empty lines: every row was
+    classified (and clustered) as an empty text, silently."""
+    for turns, shape in (
+        (["您好，这里是快递客服", "哦"], "not '您好"),
+        ([{"role": "caller", "content": "您好"}], "not keys ['content', 'role']"),
+    ):
+        data = _dialogues(tmp_path, turns)
+        for args in (
+            ["train-text", "--label-column", "label", "--out", str(tmp_path / "m")],
+            ["cluster-scripts", "--id-column", "id", "--out", str(tmp_path / "c.csv")],
+        ):
+            code, output = _invoke(*args, "--input", str(data), "--text-column", "turns")
+            assert code == 2 and "row 1 of column 'turns': a turn must be an object" in output
+            assert shape in output, output
+
+
+def test_parquet_turns_are_read_as_turns(tmp_path: Path) -> None:
+    """A Parquet list column arrives as NumPy arrays: classify-text stopped with
+    "The truth value of an array ... is ambiguous" (a traceback)."""
+    import pandas as pd
+
+    turns = [
+        {"speaker": "caller", "text": "请立即转账到安全账户"},
+        {"speaker": "callee", "text": "好"},
+    ]
+    data = tmp_path / "calls.parquet"
+    pd.DataFrame({"id": [1, 2], "turns": [turns, turns[:1]]}).to_parquet(data)
+    texts = tmp_path / "texts.csv"
+    texts.write_text(
+        "text,label\n" + "".join(f"caller: {t},{i % 2}\n" for i, t in enumerate(TEXTS)), "utf-8"
+    )
+    model = tmp_path / "model"
+    args = ["--text-column", "text", "--label-column", "label", "--kind", "baseline"]
+    code, output = _invoke("train-text", "--input", str(texts), *args, "--out", str(model))
+    assert code == 0, output
+    out = tmp_path / "pred.csv"
+    code, output = _invoke(
+        "classify-text", "--input", str(data), "--text-column", "turns", "--model", str(model),
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    got = pd.read_csv(out)
+    assert json.loads(got["turns"][0]) == turns and len(got) == 2

@@ -49,24 +49,60 @@ def _read_table(path: Path) -> Any:
         raise InputError(f"{path}: cannot read ({exc})") from exc
 
 
+def _turns(v: Any, row: int, column: str) -> list[Any] | None:
+    """A cell's list of turns (a Parquet list arrives as a NumPy array), None for a cell
+    that is not a list; an InputError for a cell or turn of another shape."""
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, dict):
+        raise InputError(
+            f"row {row + 1} of column {column!r} is an object; a text column holds text or a "
+            "list of turns"
+        )
+    if not isinstance(v, list):
+        return None
+    for t in v:
+        if not (isinstance(t, dict) and "text" in t):
+            shape = f"keys {sorted(map(str, t))}" if isinstance(t, dict) else repr(t)[:40]
+            raise InputError(
+                f"row {row + 1} of column {column!r}: a turn must be an object with 'speaker' "
+                f"and 'text' (as in transcripts.jsonl), not {shape}"
+            )
+    return v
+
+
+def _plain(v: Any) -> Any:
+    """A cell as JSON can hold it (a Parquet list of turns arrives as a NumPy array)."""
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
+
+
 def _texts(df: Any, column: str, speaker: str | None = None) -> list[str]:
-    """Texts of a column; a list of turns is joined (only ``speaker``'s turns when given)."""
+    """Texts of a column; a list of turns is joined (only ``speaker``'s turns when given).
+
+    A turn must be an object with a ``text`` (and ``speaker``); other shapes (plain strings,
+    ``role``/``content`` chat messages) are an InputError naming the row, as in ``screen``
+    (they were joined as empty lines, so every such row was classified as an empty text)."""
     from callwarden.screening.textmodel import dialogue_text
 
     if column not in df.columns:
         raise InputError(f"no column {column!r}; columns are: {', '.join(map(str, df.columns))}")
     out = []
-    for v in df[column].tolist():
-        if isinstance(v, list) and speaker is not None:
-            out.append(
-                "\n".join(
-                    str(t.get("text", ""))
-                    for t in v
-                    if isinstance(t, dict) and t.get("speaker") == speaker
-                )
-            )
-        elif isinstance(v, list):  # a dialogue's turns (teleantifraud, transcripts.jsonl)
-            out.append(dialogue_text(v))
+    for i, v in enumerate(df[column].tolist()):
+        turns = _turns(v, i, column)
+        if turns is not None and speaker is not None:
+            out.append("\n".join(str(t["text"]) for t in turns if t.get("speaker") == speaker))
+        elif turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
+            out.append(dialogue_text(turns))
         else:
             out.append("" if v is None or v != v else str(v))
     return out
@@ -325,6 +361,8 @@ def register_text(app: typer.Typer) -> None:
         """Add `predicted` and `score` columns from a trained text model.
 
         An input that already has either column is refused rather than overwritten."""
+        import numpy as np
+
         from callwarden.screening.io import load_model
 
         output_file(out)
@@ -342,8 +380,8 @@ def register_text(app: typer.Typer) -> None:
         df["predicted"] = pred
         df["score"] = score.round(4)
         for col in df.columns:  # lists of turns do not fit in a CSV cell
-            if df[col].map(lambda v: isinstance(v, list | dict)).any():
-                df[col] = df[col].map(lambda v: json.dumps(v, ensure_ascii=False))
+            if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
+                df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
         _write_table(df, out)
         typer.echo(f"classified {len(df)} rows; wrote {out}")
 
