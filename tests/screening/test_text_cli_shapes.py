@@ -101,3 +101,31 @@ def test_parquet_turns_are_read_as_turns(tmp_path: Path) -> None:
     assert code == 0, output
     got = pd.read_csv(out)
     assert json.loads(got["turns"][0]) == turns and len(got) == 2
+
+
+def test_a_jsonl_output_is_json_lines(tmp_path: Path) -> None:
+    """classify-text and cluster-scripts wrote CSV into a file named .jsonl."""
+    turns = [{"speaker": "caller", "text": "请立即转账到安全账户"}]
+    data = _dialogues(tmp_path, turns)
+    clusters = tmp_path / "clusters.jsonl"
+    code, output = _invoke(
+        "cluster-scripts", "--input", str(data), "--text-column", "turns", "--id-column", "id",
+        "--out", str(clusters),
+    )  # fmt: skip
+    assert code == 0, output
+    rows = [json.loads(x) for x in clusters.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [0, 1, 2, 3] and {r["cluster_size"] for r in rows} == {4}
+    model = tmp_path / "model"
+    code, output = _invoke(
+        "train-text", "--input", str(data), "--text-column", "turns", "--label-column", "label",
+        "--kind", "baseline", "--out", str(model),
+    )  # fmt: skip
+    assert code == 0, output
+    out = tmp_path / "pred.jsonl"
+    code, output = _invoke(
+        "classify-text", "--input", str(data), "--text-column", "turns", "--model", str(model),
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4 and rows[0]["turns"] == turns and "predicted" in rows[0]

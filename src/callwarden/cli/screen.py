@@ -132,10 +132,25 @@ def _labels(df: Any, column: str, missing: str | None) -> list[str]:
     return out
 
 
+#: Output suffixes written as JSON lines (``.json``: one JSON array); any other is CSV
+#: unless ``.parquet``.
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def _is_json(out: Path) -> bool:
+    return out.suffix.lower() in (*JSON_LINES_SUFFIXES, ".json")
+
+
 def _write_table(df: Any, out: Path) -> None:
+    """``df`` as Parquet, JSON lines or a JSON array (by ``out``'s suffix), else CSV (a
+    .jsonl output was written as CSV)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
         df.to_parquet(out, index=False)
+    elif _is_json(out):
+        lines = suffix in JSON_LINES_SUFFIXES
+        df.to_json(out, orient="records", lines=lines, force_ascii=False)
     else:
         df.to_csv(out, index=False)
 
@@ -379,9 +394,12 @@ def register_text(app: typer.Typer) -> None:
         df = df.copy()
         df["predicted"] = pred
         df["score"] = score.round(4)
-        for col in df.columns:  # lists of turns do not fit in a CSV cell
+        for col in df.columns:  # lists of turns do not fit in a CSV cell (JSON keeps them)
             if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
-                df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
+                if _is_json(out):
+                    df[col] = df[col].map(_plain)
+                else:
+                    df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
         _write_table(df, out)
         typer.echo(f"classified {len(df)} rows; wrote {out}")
 
