@@ -58,3 +58,14 @@ def test_a_table_without_rows_is_one_clear_error() -> None:
     for need_labels in (True, False):
         with pytest.raises(InputError, match="no data rows"):
             table_dataset(empty, TableSpec("uid", "y"), need_labels=need_labels)
+
+
+def test_text_zero_one_labels_read_as_a_binary_column() -> None:
+    """A label column stored as text ("0"/"1" in Parquet, or made text by one "?" cell) was
+    refused as unknown labels '0', '1'; they read as in a 0/1 column (and as evaluate reads
+    them), and the error names only the other cells."""
+    labels = pa.array(["1", "0", " TRUE", "false", "", "1.0"], pa.string())
+    data, _ = table_dataset(_table(labels), TableSpec("uid", "y"))
+    assert data.classes == ("benign", "fraud") and data.y.tolist() == [1, 0, 1, 0, 0, 1]
+    with pytest.raises(InputError, match=r"holds \['\?'\]"):
+        table_dataset(_table(pa.array(["1", "0", "?"])), TableSpec("uid", "y"))

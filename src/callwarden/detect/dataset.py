@@ -240,6 +240,10 @@ class TableSpec:
     derived: bool = True
 
 
+#: Text label cells that mean benign / the positive label, as in a 0/1 or true/false column.
+_BINARY_BENIGN = ("0", "0.0", "false")
+_BINARY_BAD = ("1", "1.0", "true")
+
 #: A text column is read as a numeric feature when at least this share of its non-empty
 #: cells are finite numbers (a few "abc" or "#N/A" cells in a number column); the other cells
 #: become missing and are reported.
@@ -403,6 +407,13 @@ def table_dataset(
             # Label cells read as for CDR labels (``label_text``): trimmed, any case, blank benign.
             text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(col, pa.string())))
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            # 0/1 and true/false cells among text ones (a "?" makes the column text) read as
+            # in a binary column, and as evaluate reads them.
+            binary = {
+                **dict.fromkeys(_BINARY_BENIGN, BENIGN),
+                **dict.fromkeys(_BINARY_BAD, spec.positive_label),
+            }
+            text = pa.array([binary.get(v, v) for v in text.to_pylist()], pa.string())
             present = set(text.to_pylist())
             if unknown := sorted(v for v in present if v is not None and v not in CDR_CLASSES):
                 raise InputError(
