@@ -49,6 +49,12 @@ class TrainConfig:
     # the trees learn "many calls = bad" and a new school is blocked. 10 = one wrongly blocked
     # business costs as much as ten missed robocall numbers; see docs/detection.md.
     benign_heavy_weight: float = 10.0
+    # Route invariance: each legitimate heavy caller is also shown to the trees once more on
+    # a flagged row's ingress (its ``*_by_ingress_*`` columns swapped in, label benign), so
+    # that a courier on a wholesale trunk that robocallers share is not flagged for the
+    # trunk. Without it the trees learn "dirty ingress = bad number" wherever the training
+    # operations kept to their own trunks; see docs/detection.md ("Route invariance").
+    route_invariance: bool = True
 
     def lgb_params(self, n_classes: int) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -80,6 +86,7 @@ class TrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         d = dict(d)
         d["objective"] = Objective(d["objective"])
+        d.setdefault("route_invariance", False)  # models saved before it existed had none
         return cls(**d)
 
 
@@ -227,13 +234,44 @@ def row_weights(data: Dataset, config: TrainConfig) -> np.ndarray | None:
     return np.where(heavy, config.benign_heavy_weight, 1.0)
 
 
+#: The columns that describe a number's route, not the number (swapped by route invariance).
+INGRESS_MARK = "_by_ingress_"
+
+
+def with_route_swaps(
+    data: Dataset, weights: np.ndarray | None, config: TrainConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Training rows plus one copy of each legitimate heavy caller's row whose ingress
+    columns are those of a flagged row (drawn with the config's seed), labelled benign.
+
+    Only the rows a model is fitted on are extended (each fold's training part, the final
+    fit), never rows that are scored, so out-of-fold scores and thresholds are honest. The
+    copy weighs what its original does. Carrier tables (no ingress columns), data without a
+    flagged or a heavy benign row, and ``route_invariance=False`` are returned unchanged."""
+    cols = np.array([INGRESS_MARK in n for n in data.feature_names], bool)
+    if not config.route_invariance or not cols.any() or HEAVY_FEATURE not in data.feature_names:
+        return data.X, data.y, weights
+    attempts = np.nan_to_num(data.X[:, data.feature_names.index(HEAVY_FEATURE)])
+    heavy = np.flatnonzero((data.y == 0) & (attempts >= HEAVY_ATTEMPTS))
+    flagged = np.flatnonzero(data.y != 0)
+    if not len(heavy) or not len(flagged):
+        return data.X, data.y, weights
+    rng = np.random.default_rng(config.seed)
+    donors = flagged[rng.integers(0, len(flagged), size=len(heavy))]
+    extra = data.X[heavy].copy()
+    extra[:, cols] = data.X[donors][:, cols]
+    w = None if weights is None else np.r_[weights, weights[heavy]]
+    return np.r_[data.X, extra], np.r_[data.y, data.y[heavy]], w
+
+
 def _fit(data: Dataset, config: TrainConfig) -> lgb.Booster:
     if len(np.unique(data.y)) < 2:
         raise InputError("training data holds a single class; need benign and flagged numbers")
+    X, y, weight = with_route_swaps(data, row_weights(data, config), config)
     ds = lgb.Dataset(
-        data.X,
-        label=data.y,
-        weight=row_weights(data, config),
+        X,
+        label=y,
+        weight=weight,
         feature_name=list(data.feature_names),
         params={"verbosity": -1, "feature_pre_filter": False},
         free_raw_data=True,
