@@ -355,7 +355,13 @@ def cross_validate(data: Dataset, config: TrainConfig, folds: int) -> dict[str, 
     per_fold = []
     for f in range(folds):
         test = outer == f
-        model = train(data.take(np.flatnonzero(~test)), config)
+        try:
+            model = train(data.take(np.flatnonzero(~test)), config)
+        except InputError as exc:  # its counts are of this training part, not of the table
+            raise InputError(
+                f"{folds}-fold cross-validation, training part of fold {f + 1} "
+                f"({int((~test).sum()):,} of {len(test):,} rows): {exc}"
+            ) from exc
         proba = model.proba(data.X[test])
         pred[test] = predict_labels(proba, model.threshold.value)
         scores[test] = bad_score(proba)
