@@ -128,3 +128,12 @@ def test_class_offsets_are_chosen_inside_training_and_applied() -> None:
     assert TextClassifier(kind="baseline").fit(texts, labels).offsets_ is None
     rep = cross_validate(texts * 3, labels * 3, kind="wordchar", folds=2)
     assert len(rep.offset_rule_per_fold) == 2 and set(rep.offset_rule_per_fold) <= set(RULES)
+
+
+def test_a_null_turn_text_or_speaker_is_empty_not_none() -> None:
+    """JSON ``null`` in a turn read as the word "None" in the text the models see."""
+    text = dialogue_text(
+        [{"speaker": "caller", "text": None}, {"speaker": None, "text": "好"}, {"text": 0}]
+    )
+    assert text == "caller: \n: 好\n: 0"
+    assert "None" not in text

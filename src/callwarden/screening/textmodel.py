@@ -40,10 +40,9 @@ def dialogue_text(turns: Sequence[Any]) -> str:
     """A dialogue's turns as one text, each line prefixed by its speaker."""
     lines = []
     for t in turns:
-        if isinstance(t, dict):
-            lines.append(f"{t.get('speaker', '')}: {t.get('text', '')}")
-        else:
-            lines.append(f"{getattr(t, 'speaker', '')}: {getattr(t, 'text', '')}")
+        get = t.get if isinstance(t, dict) else lambda k, t=t: getattr(t, k, None)
+        speaker, text = get("speaker"), get("text")  # a JSON null is no text, not "None"
+        lines.append(f"{'' if speaker is None else speaker}: {'' if text is None else text}")
     return "\n".join(lines)
 
 
