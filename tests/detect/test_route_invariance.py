@@ -110,3 +110,16 @@ def test_models_saved_before_route_invariance_load_without_it() -> None:
     del d["route_invariance"]
     assert TrainConfig.from_dict(d).route_invariance is False
     assert TrainConfig.from_dict(CONFIG.to_dict()).route_invariance is True
+
+
+def test_train_command_turns_it_off_and_on() -> None:
+    from typer.testing import CliRunner
+
+    from callwarden.cli.main import app
+    from callwarden.cli.train import _config
+
+    assert _config("cdr").route_invariance is True
+    assert _config("cdr", route_invariance=None).route_invariance is True
+    assert _config("cdr", route_invariance=False).route_invariance is False
+    help_text = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).output
+    assert "--no-route-invariance" in help_text

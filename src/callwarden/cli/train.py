@@ -95,6 +95,12 @@ def register(app: typer.Typer) -> None:
             "--heavy-weight",
             help="Training weight of benign numbers with >= 50 calls on a day (CDRs; default 10).",
         ),
+        route_invariance: bool | None = typer.Option(
+            None,
+            "--route-invariance/--no-route-invariance",
+            help="CDRs: also show each benign heavy caller on a flagged number's ingress, so a "
+            "shared trunk alone condemns no business (default on; docs/detection.md).",
+        ),
         days: list[str] | None = typer.Option(
             None,
             "--day",
@@ -148,7 +154,7 @@ def register(app: typer.Typer) -> None:
         config = _config(
             kind, seed=seed, target_precision=target_precision, objective=obj,
             num_boost_round=rounds, num_threads=threads, folds=folds,
-            benign_heavy_weight=heavy_weight,
+            benign_heavy_weight=heavy_weight, route_invariance=route_invariance,
         )  # fmt: skip
         extra: dict[str, Any] = {}
         if kind == "cdr":
