@@ -91,8 +91,23 @@ def run_scan(
     )
     missing = [n for n in model.feature_names if n not in data.feature_names]
     if missing:
+        from callwarden.detect.dataset import derived_from
+
+        # Name the table's own columns: a missing raw column also takes the rates on it.
+        raw = [n for n in missing if not derived_from(n)]
+        raw += sorted(
+            {c for n in missing for c in derived_from(n)} - set(data.feature_names) - set(raw)
+        )
+        rates = len([n for n in missing if derived_from(n)])
         raise ModelError(
-            f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
+            f"the table lacks {len(raw)} column(s) the model needs: {raw[:5]}"
+            + (
+                f" (and {rates} rate(s) the model derives from the table's columns)"
+                if rates
+                else ""
+            )
+            if raw
+            else f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
         )
     cols = [list(data.feature_names).index(n) for n in model.feature_names]
     result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)

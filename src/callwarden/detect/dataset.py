@@ -204,30 +204,48 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(r), r, np.nan)
 
 
+#: The rates ``sichuan_derived`` adds: name, numerator, denominator.
+SICHUAN_RATES: tuple[tuple[str, str, str], ...] = (
+    ("x_calls_per_peer", "opposite_count", "opposite_unique"),
+    ("x_out_share", "voccalltype1", "opposite_count"),
+    ("x_calls_per_active_day", "opposite_count", "voc_day_nunique"),
+    ("x_peers_per_active_day", "opposite_unique", "voc_day_nunique"),
+    ("x_sms_per_call", "sms_count", "opposite_count"),
+    ("x_sms_peers_per_sms", "sms_nunique", "sms_count"),
+    ("x_flow_per_month", "flow_sum", "month_ids"),
+    ("x_busi_per_month", "busi_count", "month_ids"),
+    ("x_arpu_per_call", "arpu_sum", "opposite_count"),
+    ("x_call_day_share", "voc_day_nunique", "day_nunique"),
+    ("x_imei_per_peer", "imeis", "opposite_unique"),
+    ("x_hour_mode_share", "voc_hour_mode_count", "opposite_count"),
+)
+#: Missing-value flags it adds: name, column.
+SICHUAN_FLAGS: tuple[tuple[str, str], ...] = (
+    ("x_arpu_missing", "arpu_mean"),
+    ("x_calls_missing", "opposite_count"),
+)
+
+
 def sichuan_derived(col: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Rates that the raw counts only imply: per counterpart, per active day, per month.
 
     The raw table mixes totals over different spans (calls over active days, SMS over the
     month, billing over months); fraud numbers are new, busy and one-directional, which
-    shows in the rates better than in the totals.
+    shows in the rates better than in the totals. A rate or flag whose column the table
+    lacks is left out (a model trained without it does not need it; one that does says
+    which column is missing).
     """
-    c = col
-    return {
-        "x_calls_per_peer": _ratio(c["opposite_count"], c["opposite_unique"]),
-        "x_out_share": _ratio(c["voccalltype1"], c["opposite_count"]),
-        "x_calls_per_active_day": _ratio(c["opposite_count"], c["voc_day_nunique"]),
-        "x_peers_per_active_day": _ratio(c["opposite_unique"], c["voc_day_nunique"]),
-        "x_sms_per_call": _ratio(c["sms_count"], c["opposite_count"]),
-        "x_sms_peers_per_sms": _ratio(c["sms_nunique"], c["sms_count"]),
-        "x_flow_per_month": _ratio(c["flow_sum"], c["month_ids"]),
-        "x_busi_per_month": _ratio(c["busi_count"], c["month_ids"]),
-        "x_arpu_per_call": _ratio(c["arpu_sum"], c["opposite_count"]),
-        "x_call_day_share": _ratio(c["voc_day_nunique"], c["day_nunique"]),
-        "x_imei_per_peer": _ratio(c["imeis"], c["opposite_unique"]),
-        "x_hour_mode_share": _ratio(c["voc_hour_mode_count"], c["opposite_count"]),
-        "x_arpu_missing": np.isnan(c["arpu_mean"]).astype(np.float64),
-        "x_calls_missing": np.isnan(c["opposite_count"]).astype(np.float64),
-    }
+    out = {n: _ratio(col[a], col[b]) for n, a, b in SICHUAN_RATES if a in col and b in col}
+    out.update({n: np.isnan(col[c]).astype(np.float64) for n, c in SICHUAN_FLAGS if c in col})
+    return out
+
+
+def derived_from(name: str) -> tuple[str, ...]:
+    """The table columns a derived feature is computed from (none for a table column)."""
+    for n, a, b in SICHUAN_RATES:
+        if n == name:
+            return (a, b)
+    return next(((c,) for n, c in SICHUAN_FLAGS if n == name), ())
 
 
 @dataclass(frozen=True)
@@ -320,7 +338,8 @@ def table_dataset(
     if table.num_rows == 0:
         raise InputError("the feature table has a header but no data rows")
     skip = {spec.id_column, spec.label_column}
-    skipped = []
+    skipped: list[str] = []
+    empty: list[str] = []
     for n in names:
         if n in skip or not (pa.types.is_string(table[n].type) or pa.types.is_null(table[n].type)):
             continue
@@ -335,7 +354,7 @@ def table_dataset(
             if report is not None:
                 report(f"feature {n!r} is empty in every row: scored as missing")
         if values is None:
-            skipped.append(n)
+            (skipped if bad else empty).append(n)
             continue
         table = table.set_column(names.index(n), n, values)
         if bad and report is not None:
@@ -345,6 +364,8 @@ def table_dataset(
             )
     if skipped and report is not None:
         report(f"not numeric, not used as features: {', '.join(map(repr, skipped))}")
+    if empty and report is not None:
+        report(f"empty in every row, not used as features: {', '.join(map(repr, empty))}")
     feats = [
         n
         for n in names
