@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.serving import free_port, start_serve  # noqa: E402
 from tests.sip.sipstack import (  # noqa: E402
     Kamailio,
+    Outcome,
     Uas,
     client_ports,
     free_udp_port,
@@ -73,6 +74,11 @@ def _cpu_s(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _answers(calls: list[Outcome]) -> tuple[list[float], Counter[int | None]]:
+    """Each answered call's INVITE-to-final-answer time (ms), and the calls per SIP answer."""
+    return [c.ms for c in calls if c.ms is not None], Counter(c.code for c in calls)
 
 
 def _latency(rtt: list[float]) -> str:
@@ -164,8 +170,7 @@ def main() -> None:
                 )
                 cpu1 = (_cpu_s(server.pid), _cpu_s(kam.proc.pid))  # type: ignore[union-attr]
                 opened = len(client_ports(port) - ports0)
-                rtt = [c.ms for c in calls if c.ms is not None]
-                codes = Counter(c.code for c in calls)
+                rtt, codes = _answers(calls)
                 print(
                     f"round {rnd + 1} {name}: answers {dict(sorted(codes.items(), key=str))}; "
                     f"{_latency(rtt)} (n={len(rtt)}); "
@@ -198,8 +203,7 @@ def main() -> None:
                 )
             finally:
                 resume(server)
-            rtt = [c.ms for c in calls if c.ms is not None]
-            codes = Counter(c.code for c in calls)
+            rtt, codes = _answers(calls)
             print(
                 f"callwarden hung (SIGSTOP), {len(calls)} calls: answers {dict(codes)}; "
                 f"{_latency(rtt)}; "

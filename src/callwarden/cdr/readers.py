@@ -201,7 +201,7 @@ class CsvReader(Reader):
         # One Arrow block per batch: no concatenation copy when a batch is handed on.
         per_row = max(16, len(head) // max(1, len(lines)))
         self.block_size = int(min(256 << 20, max(1 << 20, per_row * self.batch_rows * 1.05)))
-        self.delimiter = (m.delimiter if m and m.delimiter else None) or _sniff_delimiter(first)
+        self.delimiter = (m.delimiter if m and m.delimiter else None) or sniff_delimiter(first)
         self.header = m.header if m else True
         # A header and nothing else (an hour without calls; often no final newline): no rows,
         # but its columns are still checked. Arrow cannot skip a header that has no line end.
@@ -222,7 +222,7 @@ class CsvReader(Reader):
 
     @staticmethod
     def delimiter_hint(m: Mapping | None, first: str) -> str:
-        return (m.delimiter if m and m.delimiter else None) or _sniff_delimiter(first)
+        return (m.delimiter if m and m.delimiter else None) or sniff_delimiter(first)
 
     def _source(self, transcode: bool) -> tuple[pa.NativeFile, _Transcoder | None]:
         """The file's bytes, or (``transcode``) its text re-encoded as UTF-8, undecodable
@@ -471,7 +471,8 @@ def _has_malformed(lines: list[str], delimiter: str) -> bool:
     return len(counts) > 1
 
 
-def _sniff_delimiter(first_line: str) -> str:
+def sniff_delimiter(first_line: str) -> str:
+    """The one of , tab | ; a header line holds most of (``,`` when none)."""
     counts = {d: first_line.count(d) for d in (",", "\t", "|", ";")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","

@@ -32,7 +32,7 @@ def sniff_table(path: Path, what: str) -> Sniffed:
     """Parquet by its magic bytes (any suffix), else CSV (also .gz): encoding from the
     first MiB (``cdr.readers.detect_encoding``), delimiter from the header line. An Excel
     workbook is an InputError saying to save it as CSV."""
-    from callwarden.cdr.readers import detect_encoding
+    from callwarden.cdr.readers import detect_encoding, sniff_delimiter
 
     if not path.is_file():
         raise InputError(f"{what} {path} does not exist")
@@ -47,9 +47,7 @@ def sniff_table(path: Path, what: str) -> Sniffed:
         )
     enc = detect_encoding(head)
     first = head.removeprefix(codecs.BOM_UTF8).decode(enc, errors="replace").partition("\n")[0]
-    counts = {d: first.count(d) for d in (",", "\t", "|", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return Sniffed(False, "utf8" if enc == "utf-8" else enc, best if counts[best] else ",")
+    return Sniffed(False, "utf8" if enc == "utf-8" else enc, sniff_delimiter(first))
 
 
 def _read_csv(path: Path, sniffed: Sniffed, what: str, **convert: Any) -> pa.Table:

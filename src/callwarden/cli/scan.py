@@ -91,24 +91,9 @@ def run_scan(
     )
     missing = [n for n in model.feature_names if n not in data.feature_names]
     if missing:
-        from callwarden.detect.dataset import derived_from
+        from callwarden.detect.dataset import lacking_text
 
-        # Name the table's own columns: a missing raw column also takes the rates on it.
-        raw = [n for n in missing if not derived_from(n)]
-        raw += sorted(
-            {c for n in missing for c in derived_from(n)} - set(data.feature_names) - set(raw)
-        )
-        rates = len([n for n in missing if derived_from(n)])
-        raise ModelError(
-            f"the table lacks {len(raw)} column(s) the model needs: {raw[:5]}"
-            + (
-                f" (and {rates} rate(s) the model derives from the table's columns)"
-                if rates
-                else ""
-            )
-            if raw
-            else f"the input lacks {len(missing)} feature(s) the model needs, e.g. {missing[:3]}"
-        )
+        raise ModelError(lacking_text(missing, data.feature_names))
     cols = [list(data.feature_names).index(n) for n in model.feature_names]
     result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)
     result.meta.update(day=day, model_version=manifest.get("model_version"), kind=kind)

@@ -86,8 +86,8 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _texts(df: Any, column: str, speaker: str | None = None) -> list[str]:
-    """Texts of a column; a list of turns is joined (only ``speaker``'s turns when given).
+def _texts(df: Any, column: str) -> list[str]:
+    """Texts of a column; a list of turns is joined (``textmodel.dialogue_text``).
 
     A turn must be an object with a ``text`` (and ``speaker``); other shapes (plain strings,
     ``role``/``content`` chat messages) are an InputError naming the row, as in ``screen``
@@ -99,9 +99,7 @@ def _texts(df: Any, column: str, speaker: str | None = None) -> list[str]:
     out = []
     for i, v in enumerate(df[column].tolist()):
         turns = _turns(v, i, column)
-        if turns is not None and speaker is not None:
-            out.append("\n".join(str(t["text"]) for t in turns if t.get("speaker") == speaker))
-        elif turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
+        if turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
             out.append(dialogue_text(turns))
         else:
             out.append("" if v is None or v != v else str(v))

@@ -8,7 +8,7 @@ of, and the simulator's list every calling number anyway.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -246,6 +246,22 @@ def derived_from(name: str) -> tuple[str, ...]:
         if n == name:
             return (a, b)
     return next(((c,) for n, c in SICHUAN_FLAGS if n == name), ())
+
+
+def lacking_text(missing: Sequence[str], present: Collection[str]) -> str:
+    """What a table lacks of a model's features, said as the table's own columns: a missing
+    column also takes the rates computed from it, so those are counted apart."""
+    rates = [n for n in missing if derived_from(n)]
+    raw = [n for n in missing if not derived_from(n)]
+    raw += sorted({c for n in rates for c in derived_from(n)} - set(present) - set(raw))
+    if not raw:
+        return (
+            f"the input lacks {len(missing)} feature(s) the model needs, e.g. {list(missing[:3])}"
+        )
+    text = f"the table lacks {len(raw)} column(s) the model needs: {raw[:5]}"
+    if rates:
+        text += f" (and {len(rates)} rate(s) the model derives from the table's columns)"
+    return text
 
 
 @dataclass(frozen=True)

@@ -36,14 +36,16 @@ C_GRID = (0.0625, 0.125, 0.25, 0.5, 1.0)
 INNER_FOLDS = 3
 
 
+def turn_field(turn: Any, key: str) -> str:
+    """A turn's ``speaker`` or ``text`` (a dict or an object) as text; a JSON null or an
+    absent field is empty, not "None"."""
+    v = turn.get(key) if isinstance(turn, dict) else getattr(turn, key, None)
+    return "" if v is None else str(v)
+
+
 def dialogue_text(turns: Sequence[Any]) -> str:
     """A dialogue's turns as one text, each line prefixed by its speaker."""
-    lines = []
-    for t in turns:
-        get = t.get if isinstance(t, dict) else lambda k, t=t: getattr(t, k, None)
-        speaker, text = get("speaker"), get("text")  # a JSON null is no text, not "None"
-        lines.append(f"{'' if speaker is None else speaker}: {'' if text is None else text}")
-    return "\n".join(lines)
+    return "\n".join(f"{turn_field(t, 'speaker')}: {turn_field(t, 'text')}" for t in turns)
 
 
 def word_tokens(text: str) -> list[str]:
