@@ -464,8 +464,8 @@ def build_query(
         + ("\n  WHERE c.scored" if stage else "")
         + "\n)"
     )
-    # Stable column order (the catalogue's); counts of received calls and of distinct
-    # callees default to 0 (a number that only called itself has no pairs row).
+    # Stable column order (the catalogue's). A count over a source where a number may have no
+    # row (no call received; only calls to itself, so no pair) is 0, not missing.
     final = []
     omitted = history_twins(features, with_history) if omit_twins else {}
     for f in features:
@@ -473,9 +473,7 @@ def build_query(
             continue
         if f.source is Source.DERIVED:
             final.append(f"{f.sql} AS {f.name}")
-        elif f.source is Source.INBOUND or (
-            f.source is Source.PAIRS and f.sql.startswith("COUNT(")
-        ):
+        elif f.source in (Source.INBOUND, Source.PAIRS) and f.sql.startswith("COUNT("):
             final.append(f"COALESCE({f.name}, 0) AS {f.name}")
         else:
             final.append(f.name)
