@@ -31,6 +31,12 @@ CATEGORY_TEXT: dict[str, tuple[str, str]] = {
     "impersonation_service": ("冒充客服诈骗", "customer-service impersonation fraud"),
     "investment_fraud": ("投资理财诈骗", "investment fraud"),
     "loan_fraud": ("贷款诈骗", "loan fraud"),
+    # screening's categories (screening/categories.py) by the names it gives them
+    "bank_service": ("银行服务", "bank service"),
+    "fake_customer_service": ("冒充客服诈骗", "customer-service impersonation fraud"),
+    "impersonation_acquaintance": ("冒充领导熟人诈骗", "boss or acquaintance impersonation fraud"),
+    "prize_fraud": ("虚假中奖诈骗", "fake prize fraud"),
+    "extortion_fraud": ("绑架勒索诈骗", "kidnapping or extortion fraud"),
     # a displayed number that is not the caller's (unallocated, or another asserted identity)
     "spoofed": ("冒用号码", "spoofed number"),
 }

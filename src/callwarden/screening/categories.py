@@ -1,11 +1,18 @@
-"""Categories of what a caller talks about, from a weighted keyword lexicon (zh and en).
+"""Categories of what a caller talks about, from weighted keyword lexicons (zh and en).
 
 Marketing (insurance, real estate, education, loans, medical), legitimate service
-(courier, bank service) and fraud kinds. A lexicon needs no training data (there is none
-labelled for these categories) and its evidence is the words it found, which an analyst
-can check; the trained :mod:`callwarden.screening.textmodel` is the tool where labelled
-texts exist (the fraud kinds). Fraud cues outweigh the service they imitate: a "bank"
-call that asks for a transfer to a "safe account" is fraud.
+(courier, bank service) and fraud kinds. A lexicon needs no training data and its evidence
+is the words it found, which an analyst can check; the trained
+:mod:`callwarden.screening.textmodel` is the tool where labelled texts exist.
+
+A fraud script is told by two things at once (the police's own taxonomy reads the same
+way): the **cover** it wears (a courier's claims desk, a platform's customer service, a
+lender, the police, a boss or friend, a lottery) and the **act** it asks for (move money,
+give a code or a card number, share the screen, install an app, keep it secret). Cover
+without an act is the service itself or its marketing; an act makes the cover a fraud kind
+(a "courier" that asks for a transfer to pay out compensation is fake customer service).
+A few cues are fraud on their own (安全账户, 猜猜我是谁, a ransom). An act mentioned only
+under a negation (切勿转账, "never share your code") is not an act.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ class Category(StrEnum):
     FRAUD_LOAN = "loan_fraud"
     FRAUD_ACQUAINTANCE = "impersonation_acquaintance"
     FRAUD_INVESTMENT = "investment_fraud"
+    FRAUD_PRIZE = "prize_fraud"
+    FRAUD_EXTORTION = "extortion_fraud"
+    FRAUD_OTHER = "other_fraud"
     UNKNOWN = "unknown"
 
 
@@ -40,6 +50,9 @@ FRAUD = frozenset(
         Category.FRAUD_LOAN,
         Category.FRAUD_ACQUAINTANCE,
         Category.FRAUD_INVESTMENT,
+        Category.FRAUD_PRIZE,
+        Category.FRAUD_EXTORTION,
+        Category.FRAUD_OTHER,
     }
 )
 
@@ -161,7 +174,7 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
     Category.FRAUD_CUSTOMER_SERVICE: {
         "退款": 3,
         "理赔款": 3,
-        "备用金": 4,
+        "备用金": 3,
         "自动扣费": 4,
         "关闭服务": 3,
         "百万保障": 4,
@@ -204,9 +217,320 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "带单": 4,
         "guaranteed return": 5,
         "crypto": 2,
+        "高收益": 2,
+        "低风险": 2,
+        "风险低": 2,
+        "零风险": 4,
+        "保本": 3,
+        "稳定收益": 2,
+        "收益率": 1,
+        "回报率": 1,
+        "no risk": 3,
+        "年化收益": 2,
+        "投资项目": 2,
+        "投资机会": 2,
+        "投资顾问": 2,
+    },
+    Category.FRAUD_PRIZE: {
+        "中奖": 2,
+        "一等奖": 3,
+        "彩票中心": 3,
+        "领奖": 3,
+        "奖金": 2,
+        "you've won": 3,
+        "you have won": 3,
+        "claim your prize": 4,
+    },
+    Category.FRAUD_EXTORTION: {
+        "绑架": 5,
+        "赎金": 5,
+        "撕票": 5,
+        "在我手上": 5,
+        "在我们手上": 5,
+        "kidnapped": 5,
+        "ransom": 5,
     },
 }
-FRAUD_MIN_SCORE = 4.0  # fraud needs a specific cue, not one topical word
+
+#: Cover stories: a fraud kind's own words (counted only beside an act) and the topics it
+#: imitates (their lexicon scores count too, beside an act).
+COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
+    Category.FRAUD_CUSTOMER_SERVICE: (
+        {
+            "客服": 2,
+            "京东": 2,
+            "淘宝": 2,
+            "天猫": 2,
+            "支付宝": 2,
+            "快手": 2,
+            "抖音": 2,
+            "拼多多": 2,
+            "美团": 1,
+            "商城": 1,
+            "订单": 1,
+            "会员": 1,
+            "理赔": 2,
+            "赔偿": 2,
+            "补偿": 2,
+            "退款": 2,
+            "退货": 2,
+            "丢失": 1,
+            "白条": 2,
+            "金条": 2,
+            "花呗": 2,
+            "借呗": 2,
+            "微粒贷": 2,
+            "注销": 2,
+            "代理": 1,
+            "扣费": 2,
+            "异常": 2,
+            "异常交易": 2,
+            "异常活动": 2,
+            "违禁品": 3,
+            "海关": 2,
+            "银联": 2,
+            "工号": 1,
+            "customer service": 2,
+            "amazon": 2,
+            "account": 1,
+            "order": 1,
+        },
+        (Category.COURIER, Category.BANK_SERVICE, Category.INSURANCE),
+    ),
+    Category.FRAUD_LOAN: (
+        {"无抵押": 2, "低利率": 2, "审批": 1, "申请": 1, "审核": 1, "网贷": 2, "提现": 2},
+        (Category.LOANS,),
+    ),
+    Category.FRAUD_IMPERSONATION_POLICE: (
+        {
+            "调查": 2,
+            "案件": 3,
+            "涉案": 4,
+            "民警": 3,
+            "警官": 3,
+            "警方": 3,
+            "公安机关": 3,
+            "逮捕": 3,
+            "拘留": 3,
+            "社保": 2,
+            "医保": 2,
+            "税务": 2,
+            "银保监": 3,
+            "监管": 1,
+            "通讯管理局": 3,
+            "法律责任": 2,
+            "police": 3,
+            "government": 2,
+            "legal action": 3,
+        },
+        (),
+    ),
+    Category.FRAUD_ACQUAINTANCE: (
+        {
+            "领导": 3,
+            "我是你": 2,
+            "好友": 2,
+            "老板": 2,
+            "部长": 2,
+            "局长": 2,
+            "主任": 1,
+            "校长": 2,
+            "老师": 1,
+            "朋友": 2,
+            "同学": 2,
+            "亲戚": 2,
+            "孙子": 2,
+            "侄子": 2,
+            "回国": 3,
+            "机票": 3,
+            "新号": 2,
+            "换号": 3,
+            "办公室": 2,
+            "急用": 3,
+            "急需": 2,
+            "帮忙": 1,
+            "帮我": 2,
+            "grandson": 3,
+            "granddaughter": 3,
+            "your boss": 3,
+        },
+        (),
+    ),
+    Category.FRAUD_INVESTMENT: (
+        {
+            "股票": 2,
+            "理财": 2,
+            "投资": 2,
+            "收益": 2,
+            "回报": 2,
+            "导师": 3,
+            "比特币": 3,
+            "数字货币": 3,
+            "期货": 2,
+            "外汇": 2,
+            "翻倍": 3,
+            "investment": 2,
+            "returns": 2,
+        },
+        (),
+    ),
+    Category.FRAUD_PRIZE: (
+        {
+            "中奖": 3,
+            "彩票": 2,
+            "一等奖": 3,
+            "大奖": 2,
+            "奖金": 3,
+            "领奖": 3,
+            "获奖": 3,
+            "奖品": 2,
+            "抽奖": 1,
+            "won": 2,
+            "prize": 3,
+            "lottery": 3,
+            "sweepstakes": 3,
+        },
+        (),
+    ),
+    Category.FRAUD_EXTORTION: (
+        {
+            "出事": 3,
+            "扣押": 3,
+            "生命危险": 3,
+            "放人": 4,
+            "车祸": 3,
+            "手术费": 3,
+            "医药费": 2,
+            "your son": 2,
+            "your daughter": 2,
+        },
+        (),
+    ),
+}
+
+#: What the caller asks the callee to do: move money, give credentials, hand over control.
+#: Counted once a word; not when every occurrence is in a clause with a negation (切勿转账
+#: is advice, not a request).
+ACTS: Mapping[str, float] = {
+    # move money
+    "转账": 3,
+    "转钱": 3,
+    "汇款": 3,
+    "打款": 3,
+    "转入": 3,
+    "转到": 2,
+    "转给": 3,
+    "打到": 2,
+    "垫付": 4,
+    "指定账户": 5,
+    "指定的账户": 5,
+    "转至": 3,
+    "远程": 3,
+    "对公账户": 3,
+    "提供的账户": 4,
+    "对方账户": 3,
+    "借钱": 3,
+    "借点钱": 3,
+    "付款": 1,
+    "红包": 1,
+    "缴纳": 1,
+    "支付": 1,
+    "费用": 1,
+    "手续费": 2,
+    "工本费": 3,
+    "处理费": 3,
+    "保证金": 3,
+    "押金": 2,
+    "解冻": 4,
+    "冻结": 1,
+    "流水": 2,
+    "个人所得税": 3,
+    "赎金": 5,
+    "罚款": 3,
+    "税费": 3,
+    "关税": 2,
+    # give credentials
+    "验证码": 3,
+    "身份证号": 3,
+    "银行卡号": 4,
+    "卡信息": 3,
+    "卡号": 2,
+    "账户号码": 4,
+    "密码": 3,
+    "银行卡": 2,
+    "身份信息": 2,
+    "个人信息": 1,
+    "出生日期": 2,
+    "核实身份": 2,
+    "身份验证": 2,
+    "安全验证": 2,
+    "账户信息": 2,
+    # hand over control
+    "屏幕共享": 5,
+    "共享屏幕": 5,
+    "投屏": 4,
+    "会议": 2,
+    # english
+    "gift card": 5,
+    "gift cards": 5,
+    "wire": 3,
+    "western union": 4,
+    "bitcoin": 3,
+    "verification code": 4,
+    "one-time code": 4,
+    "pin": 2,
+    "password": 3,
+    "remote access": 4,
+    "anydesk": 5,
+    "teamviewer": 5,
+    "account number": 3,
+    "routing number": 4,
+    "bank account": 2,
+    "social security number": 3,
+    "pay a fee": 4,
+    "processing fee": 3,
+    "fee": 1,
+    "pay": 1,
+}
+#: Where the caller moves the callee: add weight to an act, never one on their own (operators'
+#: and shops' own messages say "download the app", "tap the link").
+CHANNELS: Mapping[str, float] = {
+    "下载": 2,
+    "app": 1,
+    "链接": 2,
+    "网址": 2,
+    "二维码": 2,
+    "扫码": 2,
+    "qq": 2,
+    "加微信": 2,
+    "微信": 1,
+    "软件": 1,
+    "应用程序": 1,
+    "link": 2,
+    "download": 2,
+}
+#: Isolation: asking to keep it from others is an act whatever negation it carries.
+ISOLATION: Mapping[str, float] = {
+    "不许报警": 5,
+    "不能报警": 5,
+    "不要报警": 5,
+    "别报警": 5,
+    "不要告诉": 3,
+    "保密": 2,
+    "don't tell": 3,
+    "do not tell": 3,
+}
+#: A clause with one of these gives advice or reassurance, not a request ("切勿转账",
+#: "请妥善保管密码", "we will never ask for your PIN").
+_NEGATION = re.compile(
+    r"不要|切勿|请勿|勿|谨防|警惕|不会|不得|严禁|绝不|从不|保管|妥善|防止|never|don't|do not|won't"
+)
+_CLAUSE = re.compile(r"[。！？；，,.!?;\n]")
+
+FRAUD_MIN_SCORE = 4.0  # fraud on its own words needs a specific cue, not one topical word
+CORE_ACT_MIN_SCORE = 3.0  # a transfer, a code, a card number: one clear request
+ACT_MIN_SCORE = 4.0  # and with the channels it goes through, e.g. a transfer through an app
+PRETEXT_MIN_SCORE = 5.0  # a kind's own cover words that make a channel an act
 MIN_SCORE = 2.0
 
 
@@ -231,17 +555,75 @@ def _found(word: str, low: str) -> bool:
     return word in low
 
 
+def _hits(words: Mapping[str, float], low: str) -> tuple[float, list[str]]:
+    found = [w for w in words if _found(w, low)]
+    return sum(words[w] for w in found), found
+
+
+def _plain_clauses(low: str) -> list[str]:
+    """The clauses that carry no negation: where a request can be."""
+    return [c for c in _CLAUSE.split(low) if c and not _NEGATION.search(c)]
+
+
+def _acts(low: str, plain: list[str]) -> tuple[float, list[str]]:
+    """The act and channel words found outside negated clauses, and their summed weight;
+    zero when no act is found (channels alone are no act)."""
+    acts = [w for w in ACTS if any(_found(w, c) for c in plain)]
+    acts += [w for w in ISOLATION if _found(w, low)]
+    weights = [ACTS.get(w, 0) + ISOLATION.get(w, 0) for w in acts]
+    if sum(x for x in weights if x >= 2) < CORE_ACT_MIN_SCORE:  # weight 1: never alone
+        return 0.0, []
+    channels = [w for w in CHANNELS if any(_found(w, c) for c in plain)]
+    return sum(weights) + sum(CHANNELS[w] for w in channels), acts + channels
+
+
+def _pretext_and_channel(low: str, plain: list[str]) -> tuple[float, list[str]]:
+    """A fraud kind's own cover story (not the service it imitates) told strongly, and a
+    channel to move the callee to: the compensation or account-closing story that ends in
+    "download this app" or "add me on QQ". The channel then stands in for the act (the
+    score returned is the act threshold itself, so it counts as an act and no more)."""
+    channels = [w for w in CHANNELS if any(_found(w, c) for c in plain)]
+    channel = sum(CHANNELS[w] for w in channels)
+    if channel < 2:
+        return 0.0, []
+    cover = max(_hits(words, low)[0] for words, _ in COVER.values())
+    if cover < PRETEXT_MIN_SCORE:
+        return 0.0, []
+    return ACT_MIN_SCORE, channels
+
+
 def categorise(text: str) -> CategoryResult:
     """The category a caller's text is most about, with the keywords behind it."""
     low = text.lower()
-    scores: dict[Category, tuple[float, list[str]]] = {}
-    for cat, words in LEXICON.items():
-        hits = [w for w in words if _found(w, low)]
-        if hits:
-            scores[cat] = (sum(words[w] for w in hits), hits)
-    fraud = {c: v for c, v in scores.items() if c in FRAUD and v[0] >= FRAUD_MIN_SCORE}
-    pool = fraud or {c: v for c, v in scores.items() if c not in FRAUD and v[0] >= MIN_SCORE}
+    topical = {c: _hits(words, low) for c, words in LEXICON.items()}
+    plain = _plain_clauses(low)
+    act, act_words = _acts(low, plain)
+    if act < ACT_MIN_SCORE:
+        act, act_words = _pretext_and_channel(low, plain)
+    if act >= ACT_MIN_SCORE:
+        kinds: dict[Category, tuple[float, list[str]]] = {}
+        for kind, (cover_words, imitated) in COVER.items():
+            score, words = topical.get(kind, (0.0, []))
+            cover, found = _hits(cover_words, low)
+            score, words = score + cover, words + found
+            for c in imitated:
+                score, words = score + topical[c][0], words + topical[c][1]
+            if score > 0:
+                kinds[kind] = (score, words)
+        if not kinds:
+            return CategoryResult(Category.FRAUD_OTHER, act, tuple(act_words))
+        best = _best(kinds)
+        evidence = dict.fromkeys(kinds[best][1] + act_words)  # once each, in order found
+        return CategoryResult(best, kinds[best][0] + act, tuple(evidence))
+    fraud = {c: v for c, v in topical.items() if c in FRAUD and v[0] >= FRAUD_MIN_SCORE}
+    pool = fraud or {c: v for c, v in topical.items() if c not in FRAUD and v[0] >= MIN_SCORE}
     if not pool:
         return CategoryResult(Category.UNKNOWN, 0.0, ())
-    best = max(pool, key=lambda c: (pool[c][0], -list(Category).index(c)))
+    best = _best(pool)
     return CategoryResult(best, float(pool[best][0]), tuple(pool[best][1]))
+
+
+def _best(pool: Mapping[Category, tuple[float, list[str]]]) -> Category:
+    """Highest score; a tie goes to the category listed first."""
+    order = list(Category)
+    return max(pool, key=lambda c: (pool[c][0], -order.index(c)))
