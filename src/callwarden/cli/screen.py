@@ -20,6 +20,11 @@ SCREEN_COLUMNS = (
 )  # fmt: skip
 
 
+#: The columns ``screen --text-model`` adds after ``category_keywords``: the text model's
+#: label and its score (as ``classify-text``'s ``predicted`` and ``score``).
+TEXT_MODEL_COLUMNS = ("text_label", "text_score")
+
+
 #: The columns ``classify-text`` adds to its input.
 CLASSIFY_COLUMNS = ("predicted", "score")
 
@@ -92,18 +97,26 @@ def _texts(df: Any, column: str) -> list[str]:
     A turn must be an object with a ``text`` (and ``speaker``); other shapes (plain strings,
     ``role``/``content`` chat messages) are an InputError naming the row, as in ``screen``
     (they were joined as empty lines, so every such row was classified as an empty text)."""
+    return _texts_and_input(df, column)[0]
+
+
+def _texts_and_input(df: Any, column: str) -> tuple[list[str], str]:
+    """``_texts`` and what the column held (``io.TEXT_INPUTS``): ``turns`` when at least half
+    its rows are lists of turns, else ``text``; train-text records it in the model folder so
+    that ``screen --text-model`` feeds the model the same kind of text."""
     from callwarden.screening.textmodel import dialogue_text
 
     if column not in df.columns:
         raise InputError(f"no column {column!r}; columns are: {', '.join(map(str, df.columns))}")
-    out = []
+    out, dialogues = [], 0
     for i, v in enumerate(df[column].tolist()):
         turns = _turns(v, i, column)
         if turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
             out.append(dialogue_text(turns))
+            dialogues += 1
         else:
             out.append("" if v is None or v != v else str(v))
-    return out
+    return out, "turns" if out and 2 * dialogues >= len(out) else "text"
 
 
 def _labels(df: Any, column: str, missing: str | None) -> list[str]:
@@ -172,8 +185,16 @@ def register_text(app: typer.Typer) -> None:
         evaluate: bool = typer.Option(
             False, help="compare with the truth field caller_kind and print catch rates"
         ),
+        text_model: Path | None = typer.Option(
+            None,
+            help="model folder from train-text: add its label and score (text_label, "
+            "text_score) after category_keywords; a model trained on turns reads each call's "
+            "turns, one trained on plain text the caller's words",
+        ),
     ) -> None:
-        """Judge each call bot / human / unsure from its transcript, with reasons."""
+        """Judge each call bot / human / unsure from its transcript, with reasons.
+
+        With --text-model, also a trained text classifier's prediction for each call."""
         import pandas as pd
 
         from callwarden.screening.categories import categorise
@@ -185,6 +206,12 @@ def register_text(app: typer.Typer) -> None:
 
         if out is not None:
             output_file(out)
+        clf, text_input = None, "text"
+        if text_model is not None:  # (a bad folder fails before any transcript is read)
+            from callwarden.screening.io import load_model_and_meta, model_text_input
+
+            clf, meta = load_model_and_meta(text_model)
+            text_input = model_text_input(meta, text_model)
         trs = list(read_transcripts(transcripts))
         library = None
         if scripts is not None:
@@ -224,6 +251,14 @@ def register_text(app: typer.Typer) -> None:
                 }
             )
         df = pd.DataFrame(rows, columns=SCREEN_COLUMNS)  # (the header even with no call)
+        if clf is not None:
+            from callwarden.screening.textmodel import dialogue_text
+
+            fed = [dialogue_text(t.turns) for t in trs] if text_input == "turns" else caller_texts
+            label, score = clf.predict_with_score(fed)
+            at = SCREEN_COLUMNS.index("category_keywords") + 1
+            df.insert(at, TEXT_MODEL_COLUMNS[0], label)
+            df.insert(at + 1, TEXT_MODEL_COLUMNS[1], score.round(4))
         counts = df["verdict"].value_counts().to_dict() if len(df) else {}
         typer.echo(
             f"{len(df)} calls: "
@@ -286,7 +321,7 @@ def register_text(app: typer.Typer) -> None:
         if report is not None:
             output_file(report, "--report")
         df = _read_table(input)
-        texts = _texts(df, text_column)
+        texts, text_input = _texts_and_input(df, text_column)
         if not any(t.strip() for t in texts):  # (baseline: a traceback; wordchar: a model)
             raise InputError(f"column {text_column!r} is empty in every row: no text to learn")
         labels = _labels(df, label_column, missing_label)
@@ -353,6 +388,7 @@ def register_text(app: typer.Typer) -> None:
                 extra={
                     "rows": len(texts),
                     "text_column": text_column,
+                    "text_input": text_input,
                     "label_column": label_column,
                 },
             )

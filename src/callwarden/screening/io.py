@@ -48,7 +48,34 @@ def save_model(
     )
 
 
+#: What a text model was trained on, as ``train-text`` records it in meta.json
+#: (``text_input``): ``text``, plain texts; ``turns``, dialogues' lists of turns, each joined
+#: by ``textmodel.dialogue_text`` ("caller: ..." lines).
+TEXT_INPUTS = ("text", "turns")
+
+
+def model_text_input(meta: dict[str, Any], model_dir: Path) -> str:
+    """What a model folder's model was trained on (one of ``TEXT_INPUTS``): its recorded
+    ``text_input``; a folder written before train-text recorded it says ``turns`` when its
+    ``text_column`` was ``turns`` (the column of transcripts.jsonl and of the dialogues),
+    else ``text``. Another recorded value is a ModelError."""
+    recorded = meta.get("text_input")
+    if recorded is None:
+        return "turns" if meta.get("text_column") == "turns" else "text"
+    if recorded not in TEXT_INPUTS:
+        raise ModelError(
+            f"{model_dir}: meta.json's text_input must be one of {', '.join(TEXT_INPUTS)}, "
+            f"not {recorded!r}; retrain with `callwarden train-text`"
+        )
+    return str(recorded)
+
+
 def load_model(model_dir: Path) -> TextClassifier:
+    return load_model_and_meta(model_dir)[0]
+
+
+def load_model_and_meta(model_dir: Path) -> tuple[TextClassifier, dict[str, Any]]:
+    """A model folder's classifier and its meta.json, checked (a ModelError otherwise)."""
     meta_path, pkl = model_dir / "meta.json", model_dir / "model.pkl"
     if not meta_path.exists() or not pkl.exists():
         raise ModelError(
@@ -77,7 +104,7 @@ def load_model(model_dir: Path) -> TextClassifier:
         ) from exc
     if not isinstance(model, TextClassifier):
         raise ModelError(f"{pkl} does not hold a callwarden text classifier")
-    return model
+    return model, meta
 
 
 def read_audio(path: Path) -> tuple[Any, int]:
