@@ -92,6 +92,27 @@ def test_link_campaigns_sets_linked_numbers_and_clears_the_rest() -> None:
     assert result.campaigns.tolist() == ["", "", ""]
 
 
+def test_flagged_campaign_members_take_the_campaigns_category() -> None:
+    numbers = np.array([f"+861380000000{i}" for i in range(5)], dtype=object)
+    n = len(numbers)
+    result = ScanResult(
+        numbers=numbers,
+        labels=np.array(
+            ["harassment", "benign", "fraud", "harassment", "harassment"], dtype=object
+        ),
+        scores=np.zeros(n),
+        categories=np.array(["", "", "", "courier", ""], dtype=object),
+        reasons=[[] for _ in range(n)],
+        campaigns=filled(n, ""),
+        threshold=0.5,
+    )
+    linked = {str(x): "cmp-a" for x in numbers[:4]} | {str(numbers[4]): "cmp-b"}
+    result.link_campaigns(linked, {"cmp-a": "insurance", "cmp-b": ""})
+    # flagged and blank: the campaign's; benign: none; a category already given: kept;
+    # a campaign without one: blank
+    assert result.categories.tolist() == ["insurance", "", "insurance", "courier", ""]
+
+
 ODD = ["anonymous", "0731-8888", "+86 138 0013 8000", "+８６１３８", "+²", "+-123",
        "+12345678901234567890", "+9999999999999999999", "未知号码"]  # fmt: skip
 

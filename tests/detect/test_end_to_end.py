@@ -65,6 +65,23 @@ def test_seed_one_model_finds_seed_two_operations(
     heavy = report["legitimate_heavy_callers"]
     assert heavy["population"] > 10
     assert heavy["rate"] <= 0.02, heavy
+    _flagged_numbers_carry_their_campaigns_category(tmp_path / "verdicts.csv", s2)
+
+
+def _flagged_numbers_carry_their_campaigns_category(verdicts: Path, sim: Path) -> None:
+    """A flagged number in a campaign takes the category of the campaign's transcripts (what
+    refused categories and the displayed tag read); benign numbers get none."""
+    import pandas as pd
+
+    v = pd.read_csv(verdicts, dtype=str, keep_default_na=False)
+    truth = pd.read_csv(sim / "labels.csv", dtype=str, keep_default_na=False)
+    m = v.merge(truth, on="number", suffixes=("", "_truth"))
+    assert (v.loc[v["label"] == "benign", "category"] == "").all()
+    marketing = m[(m["label"] != "benign") & (m["label_truth"] == "harassment")]
+    marketing = marketing[marketing["category_truth"] != "personal"]
+    assert len(marketing) > 50
+    right = (marketing["category"] == marketing["category_truth"]).mean()
+    assert right >= 0.9, marketing.groupby(["category_truth", "category"]).size()
 
 
 def test_training_is_deterministic_whatever_the_row_order(

@@ -99,7 +99,9 @@ def scan_hook(
         allocated=allocated,
         scripts=script_clusters(read_transcripts(transcripts)) if transcripts else None,
     )
-    result.link_campaigns(campaigns.number_campaign)
+    result.link_campaigns(
+        campaigns.number_campaign, {c.campaign_id: c.category for c in campaigns.campaigns}
+    )
     write_campaigns(campaigns, out)
     summary = {
         "campaigns": len(campaigns.campaigns),

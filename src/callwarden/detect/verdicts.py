@@ -58,11 +58,20 @@ class ScanResult:
     def flagged(self) -> np.ndarray:
         return self.labels != Label.BENIGN.value
 
-    def link_campaigns(self, number_campaign: Mapping[str, str]) -> None:
-        """Set ``campaigns`` from campaign linking's number -> campaign id ("" elsewhere).
+    def link_campaigns(
+        self,
+        number_campaign: Mapping[str, str],
+        campaign_category: Mapping[str, str] | None = None,
+    ) -> None:
+        """Set ``campaigns`` from campaign linking's number -> campaign id ("" elsewhere), and
+        give a flagged number with no category its campaign's (``campaign_category``: id ->
+        category from the campaign's transcripts, "" when unknown).
 
-        Only the linked numbers (thousands) are looked up among the verdicts (millions), in
-        Arrow, rather than every verdict in a Python dict (2.7 s on 2.6 M numbers).
+        The category is what the policy's refused categories (来电免打扰) and the displayed
+        tag (疑似保险推销) read; CDRs alone carry none, a campaign's scripts do. Benign
+        verdicts keep theirs: a category explains a label. Only the linked numbers
+        (thousands) are looked up among the verdicts (millions), in Arrow, rather than every
+        verdict in a Python dict (2.7 s on 2.6 M numbers).
         """
         self.campaigns = filled(len(self), "")
         if not number_campaign or not len(self):
@@ -72,8 +81,16 @@ class ScanResult:
             zero_copy_only=False
         )
         found = ~np.isnan(at)
-        ids = np.array(list(number_campaign.values()), dtype=object)
-        self.campaigns[at[found].astype(np.int64)] = ids[found]
+        rows = at[found].astype(np.int64)
+        ids = np.array(list(number_campaign.values()), dtype=object)[found]
+        self.campaigns[rows] = ids
+        if not campaign_category:
+            return
+        cats = np.array([campaign_category.get(i, "") for i in ids], dtype=object)
+        take = (
+            (self.labels[rows] != Label.BENIGN.value) & (self.categories[rows] == "") & (cats != "")
+        )
+        self.categories[rows[take]] = cats[take]
 
     def to_arrow(self) -> pa.Table:
         reasons = [
