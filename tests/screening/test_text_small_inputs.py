@@ -78,3 +78,23 @@ def test_the_commands_on_small_inputs(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     header = out.read_text(encoding="utf-8").splitlines()
     assert header[0].startswith("call_id,caller,verdict,bot_score") and len(header) == 1
+
+
+def test_cross_validation_names_labels_rarer_than_the_folds(tmp_path: Path) -> None:
+    """Said once by the command, not as scikit-learn's warning from every fold split."""
+    import warnings
+
+    rows = tmp_path / "rare.csv"
+    normal = [f"正常短信第{i}条请查收账单" for i in range(20)]
+    fraud = ["请立即转账到安全账户", "您涉嫌洗钱请配合调查", "把验证码告诉我"]
+    rows.write_text(
+        "text,label\n" + "".join(f"{t},normal\n" for t in normal)
+        + "".join(f"{t},fraud\n" for t in fraud), "utf-8",
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = CliRunner().invoke(app, ["train-text", "--input", str(rows), "--text-column", "text",
+                                       "--label-column", "label", "--cv", "5", "--kind", "baseline"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "note: 1 label(s) have fewer rows than the 5 folds ('fraud': 3)" in res.output
+    assert not [w for w in caught if "least populated" in str(w.message)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -337,16 +338,29 @@ def register_text(app: typer.Typer) -> None:
                     f"--cv {cv}: too few rows per label for {cv} folds ({len(labels)} rows, "
                     f"the most common label has {most}); give more rows or fewer folds"
                 )
+            rare = sorted(lab for lab in set(labels) if labels.count(lab) < cv)
+            if rare:  # (said once here, instead of scikit-learn's warning from every fold split)
+                typer.echo(
+                    f"note: {len(rare)} label(s) have fewer rows than the {cv} folds "
+                    f"({', '.join(f'{lab!r}: {labels.count(lab)}' for lab in rare[:5])}"
+                    f"{', ...' if len(rare) > 5 else ''}): some folds test them with no or "
+                    "few training rows, and their F1 is a rough figure",
+                    err=True,
+                )
             kinds = ["baseline", kind] if baseline and kind != "baseline" else [kind]
             for k in kinds:
-                rep = cross_validate(
-                    texts,
-                    labels,
-                    kind=k,
-                    folds=cv,
-                    seed=seed,
-                    exclude_from_macro=[lab.strip() for lab in exclude_from_macro],
-                )
+                with warnings.catch_warnings():
+                    warnings.filterwarnings(
+                        "ignore", message="The least populated class", category=UserWarning
+                    )
+                    rep = cross_validate(
+                        texts,
+                        labels,
+                        kind=k,
+                        folds=cv,
+                        seed=seed,
+                        exclude_from_macro=[lab.strip() for lab in exclude_from_macro],
+                    )
                 reports[k] = rep.as_dict()
                 typer.echo(
                     f"{k}: {cv}-fold macro-F1 over {len(rep.macro_labels)} labels "
