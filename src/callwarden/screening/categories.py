@@ -17,6 +17,7 @@ under a negation (切勿转账, "never share your code") is not an act.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -549,10 +550,16 @@ class CategoryResult:
         return self.category in LEGITIMATE
 
 
+@functools.cache
+def _whole_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(word)}\b")
+
+
 def _found(word: str, low: str) -> bool:
-    if word.isascii():  # whole English words: "warrant" is not in "warranty"
-        return re.search(rf"\b{re.escape(word)}\b", low) is not None
-    return word in low
+    if word not in low:  # (most words, and nearly every English one in a Chinese text)
+        return False
+    # whole English words: "warrant" is not in "warranty"
+    return not word.isascii() or _whole_word(word).search(low) is not None
 
 
 def _hits(words: Mapping[str, float], low: str) -> tuple[float, list[str]]:
@@ -560,29 +567,30 @@ def _hits(words: Mapping[str, float], low: str) -> tuple[float, list[str]]:
     return sum(words[w] for w in found), found
 
 
-def _plain_clauses(low: str) -> list[str]:
-    """The clauses that carry no negation: where a request can be."""
-    return [c for c in _CLAUSE.split(low) if c and not _NEGATION.search(c)]
+def _plain_clauses(low: str) -> str:
+    """The clauses that carry no negation (where a request can be), one a line: no word
+    holds a clause's end, so a word found in the result lies inside one such clause."""
+    return "\n".join(c for c in _CLAUSE.split(low) if c and not _NEGATION.search(c))
 
 
-def _acts(low: str, plain: list[str]) -> tuple[float, list[str]]:
+def _acts(low: str, plain: str) -> tuple[float, list[str]]:
     """The act and channel words found outside negated clauses, and their summed weight;
     zero when no act is found (channels alone are no act)."""
-    acts = [w for w in ACTS if any(_found(w, c) for c in plain)]
+    acts = [w for w in ACTS if _found(w, plain)]
     acts += [w for w in ISOLATION if _found(w, low)]
     weights = [ACTS.get(w, 0) + ISOLATION.get(w, 0) for w in acts]
     if sum(x for x in weights if x >= 2) < CORE_ACT_MIN_SCORE:  # weight 1: never alone
         return 0.0, []
-    channels = [w for w in CHANNELS if any(_found(w, c) for c in plain)]
+    channels = [w for w in CHANNELS if _found(w, plain)]
     return sum(weights) + sum(CHANNELS[w] for w in channels), acts + channels
 
 
-def _pretext_and_channel(low: str, plain: list[str]) -> tuple[float, list[str]]:
+def _pretext_and_channel(low: str, plain: str) -> tuple[float, list[str]]:
     """A fraud kind's own cover story (not the service it imitates) told strongly, and a
     channel to move the callee to: the compensation or account-closing story that ends in
     "download this app" or "add me on QQ". The channel then stands in for the act (the
     score returned is the act threshold itself, so it counts as an act and no more)."""
-    channels = [w for w in CHANNELS if any(_found(w, c) for c in plain)]
+    channels = [w for w in CHANNELS if _found(w, plain)]
     channel = sum(CHANNELS[w] for w in channels)
     if channel < 2:
         return 0.0, []
