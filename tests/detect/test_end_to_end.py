@@ -68,6 +68,36 @@ def test_seed_one_model_finds_seed_two_operations(
     _flagged_numbers_carry_their_campaigns_category(tmp_path / "verdicts.csv", s2)
 
 
+def test_scan_reads_transcripts_kept_apart_from_the_cdrs(
+    sims: dict[int, Path], model_dir: Path, tmp_path: Path
+) -> None:
+    """A carrier's transcripts come from its screening assistant, not with the CDRs."""
+    import shutil
+
+    import pandas as pd
+
+    s2 = sims[2]
+    alone = tmp_path / "cdrs"
+    alone.mkdir()
+    shutil.copy(s2 / "cdrs.parquet", alone / "cdrs.parquet")
+    common = ["scan", "--cdrs", str(alone), "--model", str(model_dir), "--registry",
+              str(s2 / "registry.csv")]  # fmt: skip
+    _run([*common, "--out", str(tmp_path / "without")])
+    without = pd.read_csv(tmp_path / "without" / "verdicts.csv", dtype=str, keep_default_na=False)
+    assert (without["category"] == "").all()
+    _run([*common, "--out", str(tmp_path / "with"), "--transcripts", str(s2 / "transcripts.jsonl")])
+    _flagged_numbers_carry_their_campaigns_category(tmp_path / "with" / "verdicts.csv", s2)
+    bad = [*common, "--out", str(tmp_path / "bad"), "--transcripts", str(tmp_path / "no.jsonl")]
+    res = CliRunner().invoke(app, bad)
+    assert res.exit_code == 2 and "is not a file" in res.output, res.output
+    table = tmp_path / "table.csv"
+    table.write_text("id,x\na,1\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["scan", "--features", str(table), "--id-column", "id",
+                                   "--model", str(model_dir), "--out", str(tmp_path / "t"),
+                                   "--transcripts", str(s2 / "transcripts.jsonl")])  # fmt: skip
+    assert res.exit_code == 2 and "--transcripts needs --cdrs" in res.output, res.output
+
+
 def _flagged_numbers_carry_their_campaigns_category(verdicts: Path, sim: Path) -> None:
     """A flagged number in a campaign takes the category of the campaign's transcripts (what
     refused categories and the displayed tag read); benign numbers get none."""

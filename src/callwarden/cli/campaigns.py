@@ -83,16 +83,22 @@ def allocated_numbers(registry: Path, cdrs: Any, *, report: bool = True) -> Any:
 
 
 def scan_hook(
-    result: Any, cdrs: Path, out: Path, *, registry: Path | None = None
+    result: Any,
+    cdrs: Path,
+    out: Path,
+    *,
+    registry: Path | None = None,
+    transcripts: Path | None = None,
 ) -> dict[str, Any]:
     """For ``callwarden scan``: build the day's campaigns, fill the verdicts' ``campaign``
-    column and write the campaign artefacts (campaigns.csv ...) into ``out``."""
+    column (and flagged members' ``category``) and write the campaign artefacts
+    (campaigns.csv ...) into ``out``. ``transcripts``: default, the file beside the CDRs."""
     from callwarden.campaigns.build import build_campaigns
     from callwarden.campaigns.io import read_transcripts, write_campaigns
     from callwarden.campaigns.scripts import script_clusters
 
     table = _day_cdrs(cdrs, result.meta.get("day"))
-    transcripts = _beside(cdrs, "transcripts.jsonl")
+    transcripts = transcripts or _beside(cdrs, "transcripts.jsonl")
     allocated = allocated_numbers(registry, table, report=False) if registry else None
     campaigns = build_campaigns(
         table,

@@ -84,6 +84,7 @@ def demo(
         [
             "scan", "--cdrs", str(cdrs), "--model", str(model),
             "--registry", str(today / "registry.csv"), "--out", str(scan),
+            "--transcripts", str(today / "transcripts.jsonl"),
         ]
     )  # fmt: skip
     _run(

@@ -210,6 +210,13 @@ def register(app: typer.Typer) -> None:
         threads: int = typer.Option(
             1, "--threads", help="Threads for scoring (verdicts do not depend on it)."
         ),
+        transcripts: Path | None = typer.Option(
+            None,
+            "--transcripts",
+            help="Screened calls' transcripts (JSON lines: call_id, turns) for campaign "
+            "linking: campaigns take their scripts' category, and so do their flagged "
+            "numbers (default: transcripts.jsonl beside --cdrs, if there is one).",
+        ),
         min_attempts: int | None = typer.Option(
             None,
             "--min-attempts",
@@ -229,6 +236,11 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--top must be 0 or more, not {top}")
         if day is not None:
             check_day(day, "--day")
+        if transcripts is not None:
+            if cdrs is None:
+                raise InputError("--transcripts needs --cdrs (campaigns are linked from CDRs)")
+            if not transcripts.is_file():
+                raise InputError(f"--transcripts: {transcripts} is not a file")
         result = run_scan(
             model,
             cdrs=cdrs,
@@ -242,7 +254,7 @@ def register(app: typer.Typer) -> None:
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook
 
-            scan_hook(result, cdrs, out, registry=registry)
+            scan_hook(result, cdrs, out, registry=registry, transcripts=transcripts)
         summary = write_scan(result, out)
         print_summary(result, summary, lang, top, registry=registry is not None)
         typer.echo(f"-> {out / 'verdicts.csv'}")
