@@ -83,6 +83,9 @@ def test_fraud_outweighs_the_service_it_imitates() -> None:
         ),
         ("Congratulations, you have won a cruise! Pay a processing fee.", Category.FRAUD_PRIZE),
         ("Your package could not be delivered. Reply with your address.", Category.COURIER),
+        # a lender that moves the borrower to a personal QQ or WeChat account
+        ("我们提供无抵押贷款，额度高，请加qq详谈。", Category.FRAUD_LOAN),
+        ("您的贷款额度已审批，请添加微信号办理。", Category.FRAUD_LOAN),
     ],
 )
 def test_cover_and_act(text: str, category: Category) -> None:
@@ -103,6 +106,14 @@ def test_cover_and_act(text: str, category: Category) -> None:
 )
 def test_no_act_no_fraud(text: str) -> None:
     assert not categorise(text).is_fraud, categorise(text)
+
+
+def test_latin_words_beside_chinese_characters_are_found() -> None:
+    """A Chinese character is a word character to regex's \\b: "下载app" hid "app"."""
+    from callwarden.screening.categories import _found
+
+    assert _found("app", "请下载app") and _found("qq", "加qq好友")
+    assert not _found("warrant", "a warranty") and not _found("pin", "spin")
 
 
 def test_every_named_category_renders() -> None:

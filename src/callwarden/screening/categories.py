@@ -342,6 +342,13 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "亲戚": 2,
             "孙子": 2,
             "侄子": 2,
+            "侄女": 2,
+            "外甥": 2,
+            "表弟": 2,
+            "表妹": 2,
+            "舅舅": 2,
+            "老乡": 2,
+            "机场": 2,
             "回国": 3,
             "机票": 3,
             "新号": 2,
@@ -426,11 +433,14 @@ ACTS: Mapping[str, float] = {
     "指定账户": 5,
     "指定的账户": 5,
     "转至": 3,
-    "远程": 3,
+    "远程协助": 4,
+    "远程操作": 3,
     "对公账户": 3,
     "提供的账户": 4,
     "对方账户": 3,
     "借钱": 3,
+    "定金": 2,
+    "周转": 2,
     "借点钱": 3,
     "付款": 1,
     "红包": 1,
@@ -510,6 +520,10 @@ CHANNELS: Mapping[str, float] = {
     "link": 2,
     "download": 2,
 }
+#: A lender that moves the borrower to a personal chat account is no bank (虚假贷款 through
+#: QQ or WeChat, then a fake app).
+PRIVATE_CHANNELS: tuple[str, ...] = ("qq", "加微信", "添加微信", "微信号", "加我微信", "企业微信")
+
 #: Isolation: asking to keep it from others is an act whatever negation it carries.
 ISOLATION: Mapping[str, float] = {
     "不许报警": 5,
@@ -552,7 +566,9 @@ class CategoryResult:
 
 @functools.cache
 def _whole_word(word: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(word)}\b")
+    """``word`` not inside a longer Latin word. Not ``\\b``: a Chinese character is a word
+    character to it, so "下载app" and "加qq" would hide "app" and "qq"."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
 
 
 def _found(word: str, low: str) -> bool:
@@ -595,9 +611,12 @@ def _pretext_and_channel(low: str, plain: str) -> tuple[float, list[str]]:
     if channel < 2:
         return 0.0, []
     cover = max(_hits(words, low)[0] for words, _ in COVER.values())
-    if cover < PRETEXT_MIN_SCORE:
-        return 0.0, []
-    return ACT_MIN_SCORE, channels
+    if cover >= PRETEXT_MIN_SCORE:
+        return ACT_MIN_SCORE, channels
+    private = [w for w in PRIVATE_CHANNELS if _found(w, plain)]
+    if private and _hits(LEXICON[Category.LOANS], low)[0] >= PRETEXT_MIN_SCORE - 1:
+        return ACT_MIN_SCORE, channels + private
+    return 0.0, []
 
 
 def categorise(text: str) -> CategoryResult:
