@@ -604,8 +604,9 @@ def _acts(low: str, plain: str) -> tuple[float, list[str]]:
 def _pretext_and_channel(low: str, plain: str) -> tuple[float, list[str]]:
     """A fraud kind's own cover story (not the service it imitates) told strongly, and a
     channel to move the callee to: the compensation or account-closing story that ends in
-    "download this app" or "add me on QQ". The channel then stands in for the act (the
-    score returned is the act threshold itself, so it counts as an act and no more)."""
+    "download this app" or "add me on QQ"; or a loan offer moved to a personal chat account
+    (``PRIVATE_CHANNELS``). The channel then stands in for the act (the score returned is
+    the act threshold itself, so it counts as an act and no more)."""
     channels = [w for w in CHANNELS if _found(w, plain)]
     channel = sum(CHANNELS[w] for w in channels)
     if channel < 2:
