@@ -66,6 +66,8 @@ def test_seed_one_model_finds_seed_two_operations(
     assert heavy["population"] > 10
     assert heavy["rate"] <= 0.02, heavy
     _flagged_numbers_carry_their_campaigns_category(tmp_path / "verdicts.csv", s2)
+    cats = report["categories"]  # evaluate measures the same
+    assert cats["agree"] >= 0.8 * cats["flagged_with_true_category"] > 0, cats
 
 
 def test_scan_reads_transcripts_kept_apart_from_the_cdrs(

@@ -50,3 +50,17 @@ def test_average_precision_matches_scikit_learn() -> None:
     y = rng.random(200) < 0.3
     s = np.round(rng.random(200) + y * 0.3, 2)
     assert average_precision(s, y) == pytest.approx(average_precision_score(y, s))
+
+
+def test_category_agreement_counts_rightly_flagged_numbers_only() -> None:
+    from callwarden.evaluate.metrics import category_agreement
+
+    got = category_agreement(
+        ["insurance", "", "fake_customer_service", "education", "insurance", "courier"],
+        ["insurance", "insurance", "refund_scam", "insurance", "insurance", ""],
+        np.array([True, True, True, True, False, True]),
+    )
+    # the 5th is not rightly flagged; the 6th has no true category
+    assert got["flagged_with_true_category"] == 4
+    assert got["with_category"] == 3 and got["agree"] == 2  # refund_scam is an alias
+    assert got["per_true_category"]["insurance"] == {"numbers": 3, "with_category": 2, "agree": 1}

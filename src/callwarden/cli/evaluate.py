@@ -115,6 +115,15 @@ def build_report(
             "flagged_vs_benign"
         ],
     }
+    if "category" in v.column_names and "category" in lab.column_names:
+        from callwarden.evaluate.metrics import category_agreement
+
+        cats = labels_by_number(keys, lab["category"].to_pylist())
+        report["categories"] = category_agreement(
+            ["" if c is None else str(c) for c in v["category"].to_pylist()],
+            [cats.get(n, "") for n in numbers],
+            (pred > 0) & (truth > 0),
+        )
     if cdrs is not None:
         heavy = heavy_callers(cdrs, heavy_attempts)
         benign_heavy = np.array(
@@ -155,6 +164,12 @@ def print_report(report: dict[str, Any]) -> None:
         f"labelled bad numbers not in verdicts: {a['bad_numbers_not_in_verdicts']:,}; "
         f"recall over all labelled bad numbers {a['flagged_vs_benign']['recall']:.4f}"
     )
+    c = report.get("categories")
+    if c and c["flagged_with_true_category"]:
+        typer.echo(
+            f"categories: {c['with_category']:,} of {c['flagged_with_true_category']:,} rightly "
+            f"flagged numbers carry one, {c['agree']:,} the labels' own"
+        )
     h = report.get("legitimate_heavy_callers")
     if h:
         typer.echo(

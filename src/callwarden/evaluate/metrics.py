@@ -76,3 +76,38 @@ def flag_rate(flagged: np.ndarray) -> dict[str, float | int | None]:
     n = int(len(flagged))
     k = int(np.sum(flagged))
     return {"population": n, "flagged": k, "rate": (k / n) if n else None}
+
+
+#: Names a label file may give a kind that screening's categories name otherwise (the
+#: simulator's fraud kinds), so that agreement compares kinds, not spellings.
+CATEGORY_ALIASES: dict[str, str] = {
+    "refund_scam": "fake_customer_service",
+    "loan_scam": "loan_fraud",
+}
+
+
+def category_agreement(
+    predicted: list[str], truth: list[str], flagged_rightly: np.ndarray
+) -> dict[str, Any]:
+    """Of the rightly flagged numbers (bad and flagged), how many carry a category and how
+    many carry the label file's (``CATEGORY_ALIASES`` applied to the truth); per true
+    category, the same counts. A category is what a subscriber's tag and refused
+    categories read, so a wrong one misleads as much as a missing one."""
+    rows = [
+        (CATEGORY_ALIASES.get(t, t), p)
+        for p, t, f in zip(predicted, truth, flagged_rightly, strict=True)
+        if f and t
+    ]
+    per: dict[str, dict[str, int]] = {}
+    for t, p in rows:
+        c = per.setdefault(t, {"numbers": 0, "with_category": 0, "agree": 0})
+        c["numbers"] += 1
+        c["with_category"] += bool(p)
+        c["agree"] += p == t
+    return {
+        "flagged_with_true_category": len(rows),
+        "with_category": sum(bool(p) for _, p in rows),
+        "agree": sum(p == t for t, p in rows),
+        "per_true_category": dict(sorted(per.items())),
+        "aliases": CATEGORY_ALIASES,
+    }
