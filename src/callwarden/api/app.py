@@ -19,6 +19,7 @@ from callwarden.api.limits import BodyLimit
 from callwarden.api.metrics import MetricsMiddleware
 from callwarden.api.routes import appeals, decide, health, numbers, operator, reports, subscribers
 from callwarden.api.state import ApiSettings, AppState
+from callwarden.numbers.registry import AllocationRegistry
 from callwarden.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,16 @@ class DocsPolicy:
         await self.app(scope, receive, send_with_policy)
 
 
-def create_app(settings: ApiSettings | None = None, store: Store | None = None) -> FastAPI:
-    """Build the app. ``store`` may be passed in (tests); otherwise ``settings.db`` is opened."""
+def create_app(
+    settings: ApiSettings | None = None,
+    store: Store | None = None,
+    allocation: AllocationRegistry | None = None,
+) -> FastAPI:
+    """Build the app. ``store`` may be passed in (tests); otherwise ``settings.db`` is opened.
+    ``allocation``: the allocation registry decide asks about every displayed number."""
     cfg = settings or ApiSettings()
     st = store if store is not None else Store.open(cfg.db)
-    state = AppState(cfg, st)
+    state = AppState(cfg, st, allocation)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from callwarden.api.metrics import Metrics
+from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
 from callwarden.policy.decide import Registry
 from callwarden.store import ApiKey, Store
@@ -218,9 +219,14 @@ class WriteBehind:
 
 
 class AppState:
-    def __init__(self, settings: ApiSettings, store: Store) -> None:
+    def __init__(
+        self, settings: ApiSettings, store: Store, allocation: AllocationRegistry | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
+        #: the allocation registry decide asks about every displayed number (None: none given,
+        #: and only stored verdicts with the unallocated reason reject as spoofed)
+        self.allocation = allocation
         self.metrics = Metrics()
         self.verdicts: dict[str, Verdict] = store.load_verdicts()
         self.registry: Registry = store.load_registry()

@@ -107,16 +107,18 @@ def demo(
     page.write_text(render_results_page(out), encoding="utf-8")
     typer.echo(f"\nresults page -> {page}")
     if serve:
-        _serve(out, scan / "verdicts.csv", cdrs, model, host, port)
+        _serve(out, scan / "verdicts.csv", cdrs, model, today / "registry.csv", host, port)
 
 
-def _serve(out: Path, verdicts: Path, cdrs: Path, model: Path, host: str, port: int) -> None:
+def _serve(
+    out: Path, verdicts: Path, cdrs: Path, model: Path, registry: Path, host: str, port: int
+) -> None:
     import uvicorn
     from fastapi.responses import HTMLResponse
 
     from callwarden.api import ApiSettings, create_app
     from callwarden.api.results_page import PAGE_POLICY
-    from callwarden.cli.serve import bands_from_model, describe_bands
+    from callwarden.cli.serve import bands_from_model, describe_bands, load_allocation
     from callwarden.store import Role, Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
 
@@ -133,7 +135,8 @@ def _serve(out: Path, verdicts: Path, cdrs: Path, model: Path, host: str, port: 
         _, secret = store.create_key(Role.OPERATOR, name="demo operator", actor="cli:demo")
         keys.write_text(f"operator {secret}\n", encoding="utf-8")
     typer.echo(f"operator API key in {keys} (send it as 'Authorization: Bearer <key>')")
-    app = create_app(ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/"), store)
+    settings = ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/")
+    app = create_app(settings, store, load_allocation(registry))
     page = (out / "index.html").read_text(encoding="utf-8")
 
     @app.get("/", include_in_schema=False)

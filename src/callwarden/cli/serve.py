@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from callwarden.numbers.registry import AllocationRegistry
     from callwarden.policy import Thresholds
     from callwarden.store import Store
 
@@ -51,6 +52,14 @@ def serve(
     operator_name: Annotated[
         str, typer.Option(help="operator name in the redress jCard")
     ] = "callwarden",
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            help="allocation registry CSV, as scan reads it: decide rejects a displayed number "
+            "it does not hold as spoofed (608, spoof_unallocated), numbers scan never saw "
+            "included; without it only stored verdicts with the unallocated reason do"
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the HTTP API (decide, lookups, lists, reports, appeals, review) on the store."""
@@ -61,6 +70,7 @@ def serve(
     from callwarden.store.io import read_received_calls, read_verdicts_csv
 
     bands = bands_from_model(model) if model is not None else None  # a bad model: stop first
+    allocation = load_allocation(registry) if registry is not None else None
     store = Store.open(db)
     kept = bands is not None and not store.put_model_thresholds(*bands, actor="cli:serve")
     typer.echo(describe_bands(store))
@@ -84,11 +94,23 @@ def serve(
         redress_base=redress_base or f"http://{host}:{port}/v1/redress/",
         operator_name=operator_name,
     )
-    app = create_app(settings, store)
+    app = create_app(settings, store, allocation)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")
     # One process: the verdict and policy caches live in it (scale out with PostgreSQL and
     # one decision worker per partition, see docs/api.md).
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+
+
+def load_allocation(registry: Path) -> AllocationRegistry:
+    """The allocation registry for decide, read as ``scan`` reads it (its errors and its
+    warning about rows that do not parse), with a line saying what it holds."""
+    from callwarden.cli._detect_io import warn_unparsed
+    from callwarden.numbers.registry import AllocationRegistry
+
+    reg = AllocationRegistry.from_csv(registry)
+    warn_unparsed(registry, reg, "decide treats those numbers as unallocated")
+    typer.echo(f"allocation registry {registry}: {len(reg):,} allocated numbers")
+    return reg
 
 
 def bands_from_model(model: Path) -> tuple[Thresholds, str]:

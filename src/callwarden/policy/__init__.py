@@ -9,6 +9,8 @@ from callwarden.policy.decide import (
     Registry,
     decide,
     shown_by_someone_else,
+    unallocated_caller,
+    with_allocation,
     with_asserted_identity,
 )
 from callwarden.policy.model import (
@@ -75,6 +77,8 @@ __all__ = [
     "community_verdict",
     "decide",
     "shown_by_someone_else",
+    "unallocated_caller",
+    "with_allocation",
     "with_asserted_identity",
     "decision_tag",
     "list_warnings",

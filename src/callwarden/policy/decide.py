@@ -126,6 +126,27 @@ def with_asserted_identity(
     return shown_by_someone_else(caller, thresholds, asserted)
 
 
+def with_allocation(verdict: Verdict | None, caller: str, allocated: bool | None) -> Verdict | None:
+    """The verdict to decide a call by once the allocation registry has been asked about the
+    displayed ``caller`` (``allocated``; None: no registry): ``unallocated_caller`` where the
+    registry does not hold it, whatever verdict the number had, as the stream engine decides
+    per call; a number cleared on appeal keeps its protection."""
+    if allocated is None or allocated:
+        return verdict
+    return unallocated_caller(caller, protected=verdict is not None and verdict.protected)
+
+
+def unallocated_caller(caller: str, protected: bool = False) -> Verdict:
+    """The verdict of a displayed number the allocation registry does not hold (回拨验证
+    fails, the number is spoofed): fraud at 1.0, category ``spoofed``, reason
+    ``spoof_unallocated``. ``decide`` rejects it at every protection level but off, unless
+    the number is a registered business or ``protected`` (cleared on appeal)."""
+    return Verdict(
+        caller, "fraud", 1.0, "spoofed", (Reason("spoof_unallocated"),), source="rule",
+        protected=protected,
+    )  # fmt: skip
+
+
 def shown_by_someone_else(caller: str, thresholds: Thresholds, asserted: str = "") -> Verdict:
     """The verdict of a call the network asserts someone else places: a spoofed harassment
     call at the label band, reason ``spoof_asserted_mismatch`` (the asserted number as

@@ -40,6 +40,7 @@ from callwarden.policy import (
     Verdict,
     decide,
     shown_by_someone_else,
+    unallocated_caller,
 )
 from callwarden.stream.calls import Calls, Interner
 from callwarden.stream.features import feature_matrix
@@ -235,10 +236,7 @@ class StreamEngine:
         """The verdict behind a call's source; ``protected`` (cleared on appeal) marks every
         verdict but the asserted identity's (see the class)."""
         if src is Source.UNALLOCATED:
-            return Verdict(
-                caller, "fraud", 1.0, "spoofed", (Reason("spoof_unallocated"),), source="rule",
-                protected=protected,
-            )  # fmt: skip
+            return unallocated_caller(caller, protected)
         if src is Source.MODEL:
             lab = self.classes[int(self.v_label[slot])]
             score = float(self.v_score[slot])

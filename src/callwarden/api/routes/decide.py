@@ -25,6 +25,7 @@ from callwarden.policy import (
     decide,
     reason_text,
     tag,
+    with_allocation,
     with_asserted_identity,
 )
 from callwarden.store.verdicts import reasons_json
@@ -48,9 +49,10 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     callee = number_param(body.callee)
     at = time.time() if body.at is None else call_time(body.at, state.store.clock())
     asserted = number_param(body.asserted) if body.asserted else None
-    verdict = with_asserted_identity(
-        state.verdicts.get(caller), caller, asserted, state.thresholds
-    )
+    verdict = state.verdicts.get(caller)
+    if state.allocation is not None:  # the hard signal, for numbers scan never saw too
+        verdict = with_allocation(verdict, caller, state.allocation.is_allocated(caller))
+    verdict = with_asserted_identity(verdict, caller, asserted, state.thresholds)
     decision = decide(
         Call(caller, callee, body.ingress),
         verdict,
