@@ -78,3 +78,25 @@ def test_community_never_overrides_protection_or_the_model() -> None:
     t = Tally(n, 50.0, 60, 100)
     assert community_verdict(t, Verdict(n, "benign", 0.0, protected=True)) is None
     assert community_verdict(t, Verdict(n, "fraud", 0.9)) is None
+
+
+def test_ten_new_reporters_reach_the_weight_they_add_up_to() -> None:
+    """Ten reports of 0.3 sum to 2.9999999999999996 in floating point: that is the 3.0 the
+    rule asks for (audit: the tenth new reporter did not label the number, the eleventh did)."""
+    n = "+8613047289323"
+    weighted = sum([DEFAULT_REPUTATION.new_reporter_weight] * 10)
+    assert weighted < DEFAULT_REPUTATION.min_weighted_reports  # the rounding itself
+    assert community_verdict(Tally(n, weighted, 10, 10), None) is not None
+    assert community_verdict(Tally(n, weighted - 0.3, 9, 9), None) is None
+
+
+def test_a_community_label_names_the_reports_once() -> None:
+    from callwarden.policy import Call, decide
+
+    n = "+8617012345678"
+    v = community_verdict(Tally(n, 10.0, 20, 100, "loans"), None)
+    assert v is not None
+    d = decide(Call(n, "+8613800138000"), v)
+    codes = [r.code for r in d.reasons]
+    assert codes.count("community_reports") == 1, codes
+    assert {"score", "reporters", "recipients", "weighted_reports"} <= set(d.reasons[0].evidence)

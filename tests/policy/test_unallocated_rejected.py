@@ -75,3 +75,22 @@ def test_the_stream_engines_per_call_verdict_decides_the_same() -> None:
 def test_the_decision_reason_reads_in_both_languages() -> None:
     zh, en = reason_text(Reason("spoofed_caller", {"score": 0.999}))
     assert "空号" in zh and "spoofed" in en
+
+
+def test_a_benign_verdict_with_the_unallocated_reason_is_rejected_too() -> None:
+    """An operator's import may say benign and still carry the rule's reason (audit)."""
+    d = decide(CALL, _verdict("benign", 0.01), DEFAULT_POLICY, thresholds=BANDS)
+    assert (d.action, d.sip_code) == (Action.REJECT, 608)
+
+
+def test_with_allocation_makes_any_verdict_spoofed_but_keeps_an_appeal() -> None:
+    from callwarden.policy import with_allocation
+
+    assert with_allocation(None, SPOOF, None) is None  # no registry: nothing changes
+    assert with_allocation(None, SPOOF, True) is None  # allocated
+    v = with_allocation(None, SPOOF, False)
+    assert v is not None and (v.label, v.score, v.category) == ("fraud", 1.0, "spoofed")
+    assert decide(CALL, v, DEFAULT_POLICY).sip_code == 608
+    cleared = with_allocation(_verdict("benign", 0.0, protected=True), SPOOF, False)
+    assert cleared is not None and cleared.protected
+    assert decide(CALL, cleared, DEFAULT_POLICY).action is Action.ALLOW

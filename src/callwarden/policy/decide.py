@@ -107,6 +107,22 @@ def _soft(action: Action, verdict: Verdict, code: DecisionCode) -> Decision:
     )
 
 
+def _community_label(verdict: Verdict) -> Decision:
+    """The label of a community verdict: one ``community_reports`` reason with the score and
+    the reports' counts (the verdict's own reason of that code merged in, not repeated)."""
+    code = DecisionCode.COMMUNITY_REPORTS.value
+    evidence: dict[str, object] = {"score": _shown(verdict.score)}
+    others = []
+    for r in verdict.reasons:
+        if r.code == code:
+            evidence.update(r.evidence)
+        else:
+            others.append(r)
+    return Decision(
+        Action.LABEL, category=verdict.category, reasons=(Reason(code, evidence), *others)
+    )
+
+
 def with_asserted_identity(
     verdict: Verdict | None,
     caller: str,
@@ -210,21 +226,22 @@ def decide(
         return _ALLOW_NO_VERDICT
     if verdict.protected:
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
-    if verdict.label == "benign":
-        return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))
 
     # 4. The hard signal: a displayed number the allocation registry does not hold is spoofed
-    # (回拨验证 fails). It is rejected at every protection level, whatever the class and the
-    # score bands, as the stream engine rejects it per call (scan labels it with the model's
-    # likelier class at score 0.999, so a harassment verdict was only labelled here).
+    # (回拨验证 fails). It is rejected at every protection level, whatever the class (benign
+    # too: an operator's import may say so) and the score bands, as the stream engine rejects
+    # it per call (scan labels it with the model's likelier class at score 0.999, so a
+    # harassment verdict was only labelled here).
     if any(r.code in UNALLOCATED_REASON_CODES for r in verdict.reasons):
         redress = f"{redress_base}{caller}" if redress_base else ""
         return _reject(verdict, DecisionCode.SPOOFED_CALLER, redress)
+    if verdict.label == "benign":
+        return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))
 
     # 4a. Community reports alone never reject: they label (a mass report cannot block). Their
     # score is the reputation rule's, not the model's, so the model's bands do not apply.
     if verdict.source == "reports":
-        return _soft(Action.LABEL, verdict, DecisionCode.COMMUNITY_REPORTS)
+        return _community_label(verdict)
     if verdict.score < thresholds.label_at:
         return Decision(
             Action.ALLOW,

@@ -34,6 +34,7 @@ class ReputationConfig:
 
 
 DEFAULT_REPUTATION = ReputationConfig()
+_SLACK = 1e-9  # rounding of summed weights, far below any weight's step
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +75,11 @@ def community_verdict(
     if current is not None and (current.protected or current.label != "benign"):
         return None
     share = tally.weighted / max(tally.recipients, 1)
+    # (a sum of weights in floating point: ten reports of 0.3 add up to 2.9999999999999996)
     if (
-        tally.weighted < cfg.min_weighted_reports
+        tally.weighted < cfg.min_weighted_reports - _SLACK
         or tally.reporters < cfg.min_distinct_reporters
-        or share < cfg.min_share_of_recipients
+        or share < cfg.min_share_of_recipients - _SLACK
     ):
         return None
     score = min(0.99, 0.5 + share)
