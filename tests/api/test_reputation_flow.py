@@ -66,13 +66,9 @@ def test_mass_report_attack_does_not_flip_a_legitimate_number(api: Api) -> None:
 
 
 def test_genuine_complaints_label_a_spammer_but_never_reject_it(api: Api) -> None:
-    # Reporters with a good record: each has reports on numbers the model confirmed as fraud.
+    # Reporters with a good record: each reported numbers that the model later confirmed as
+    # fraud (reports on numbers already labelled earn nothing: the label was there to see).
     confirmed = [f"+86170666{i:05d}" for i in range(5)]
-    api.post(
-        "/v1/verdicts",
-        "operator",
-        json={"verdicts": [{"number": n, "label": "fraud", "score": 0.95} for n in confirmed]},
-    )
     victims = callees(200, 10_000)
     feed_calls(api, SPAMMER, victims)
     for n in confirmed:
@@ -83,6 +79,11 @@ def test_genuine_complaints_label_a_spammer_but_never_reject_it(api: Api) -> Non
                 api.post("/v1/reports", "network", json={"number": n, "reporter": v}).status_code
                 == 201
             )
+    api.post(
+        "/v1/verdicts",
+        "operator",
+        json={"verdicts": [{"number": n, "label": "fraud", "score": 0.95} for n in confirmed]},
+    )
     labelled = []
     for v in victims[:40]:
         r = api.post(

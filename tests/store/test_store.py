@@ -29,7 +29,7 @@ DAY = 86400.0
 
 def test_migrated_schema_matches_the_metadata_and_migrate_is_idempotent(store: Store) -> None:
     migrate(store.engine)  # second run: no-op
-    assert current_revision(store.engine) == head_revision() == "0004"
+    assert current_revision(store.engine) == head_revision() == "0005"
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
@@ -176,19 +176,36 @@ def test_report_rules(store: Store, clock: Clock) -> None:
 def test_reporter_weight_follows_history(store: Store, clock: Clock) -> None:
     good, bad = "+8613900000001", "+8613900000002"
     spams = [f"+86170000{i:05d}" for i in range(6)]
-    store.import_verdicts(
-        [Verdict(n, "fraud", 0.95) for n in spams[:5]] + [Verdict(spams[5], "benign", 0.1)]
-    )
+    store.import_verdicts([Verdict(spams[5], "benign", 0.1)])
     store.record_calls(
         [(r, n, clock()) for r in (good, bad) for n in spams]
         + [(good, SPAM, clock()), (bad, SPAM, clock())]
     )
-    for n in spams[:5]:
+    for n in spams[:5]:  # reported before the detectors flag them
         store.add_report(good, n, "", "app", "t")
+    store.import_verdicts([Verdict(n, "fraud", 0.95) for n in spams[:5]])  # later confirmed
     store.add_report(bad, spams[5], "", "app", "t")
     w_good = store.add_report(good, SPAM, "", "app", "t").weight
     w_bad = store.add_report(bad, SPAM, "", "app", "t").weight
     assert w_good > 0.8 > 0.3 > w_bad
+
+
+def test_reporting_numbers_already_labelled_earns_no_weight(store: Store, clock: Clock) -> None:
+    """A label the reporter could already see confirms nothing (API audit: four fresh
+    accounts that each reported two flagged numbers labelled a benign one, 4 x 0.77)."""
+    flagged = ["+8617000000101", "+8617000000102"]
+    courier = "+8613469024758"
+    store.import_verdicts([Verdict(n, "harassment", 0.99) for n in flagged])
+    store.import_verdicts([Verdict(courier, "benign", 0.05)])
+    accounts = [f"+86139000001{i:02d}" for i in range(4)]
+    store.record_calls([(a, n, clock()) for a in accounts for n in [*flagged, courier]])
+    weights = []
+    for a in accounts:
+        for n in flagged:
+            store.add_report(a, n, "", "app", "t")
+        weights.append(store.add_report(a, courier, "loans", "app", "t").weight)
+    assert weights == [0.3] * 4
+    assert store.get_verdict(courier).label == "benign"  # type: ignore[union-attr]
 
 
 def test_appeal_lifecycle_protects_and_audits(store: Store) -> None:

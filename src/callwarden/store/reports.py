@@ -48,15 +48,34 @@ class ReportOutcome:
     verdict: Verdict | None  # the community verdict when this report flipped the number
 
 
+def _flagged_by_detectors(verdict: Verdict | None) -> bool:
+    """The number carries the detectors' or an operator's harassment/fraud label (a
+    community label is the reporters' own word: it confirms nothing either way)."""
+    return verdict is not None and verdict.label != "benign" and verdict.source != "reports"
+
+
 class ReportsMixin(SubscribersMixin, VerdictsMixin):
     reputation: ReputationConfig = DEFAULT_REPUTATION
 
     def _history(self, conn: sa.Connection, reporter: str) -> ReporterHistory:
+        """Confirmed: the reporter's reports on numbers the detectors or operators flag now
+        and had not flagged when reported (a label the reporter could already see confirms
+        nothing). Refuted: reports on numbers now benign or cleared on appeal."""
         r, v = reports.c, verdicts.c
         row = conn.execute(
             sa.select(
                 sa.func.coalesce(
-                    sa.func.sum(sa.case((sa.and_(v.label != "benign", ~v.protected), 1), else_=0)),
+                    sa.func.sum(
+                        sa.case(
+                            (
+                                sa.and_(
+                                    v.label != "benign", ~v.protected, ~r.flagged_when_reported
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
                     0,
                 ),
                 sa.func.coalesce(
@@ -117,6 +136,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                     f"at most {cfg.max_reports_per_day} reports a day per subscriber"
                 )
             weight = reporter_weight(self._history(conn, reporter), cfg)
+            before = self.get_verdict(number, conn)
             try:
                 rid = new_id(
                     conn.execute(
@@ -127,6 +147,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                             source=source,
                             weight=weight,
                             created_at=now,
+                            flagged_when_reported=_flagged_by_detectors(before),
                         )
                     )
                 )

@@ -58,6 +58,8 @@ reports = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),  # app | sip607
     sa.Column("weight", sa.Float, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # the detectors or an operator had labelled the number already: confirming it earns nothing
+    sa.Column("flagged_when_reported", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("reporter", "number", name="uq_reports_reporter_number"),
 )
 sa.Index("ix_reports_number", reports.c.number)
