@@ -49,6 +49,9 @@ class ApiSettings:
     redress_base: str = "https://callwarden.example/v1/redress/"
     operator_name: str = "callwarden"
     operator_email: str = ""
+    #: the operator's appeal hotline, in the redress jCard (a caller from another network has
+    #: no key for the appeal route: the hotline files it)
+    operator_tel: str = ""
     #: None: the bands saved in the store (``serve --model``, ``PUT /v1/thresholds``), else
     #: the policy defaults; given here, they are used as they are and not saved
     thresholds: Thresholds | None = None

@@ -52,6 +52,16 @@ def serve(
     operator_name: Annotated[
         str, typer.Option(help="operator name in the redress jCard")
     ] = "callwarden",
+    operator_email: Annotated[
+        str,
+        typer.Option(
+            help="appeal desk e-mail in the redress jCard: how a rejected caller with no "
+            "account here asks for an appeal (the operator files it)"
+        ),
+    ] = "",
+    operator_tel: Annotated[
+        str, typer.Option(help="appeal hotline in the redress jCard (e.g. 10086)")
+    ] = "",
     registry: Annotated[
         Path | None,
         typer.Option(
@@ -93,6 +103,8 @@ def serve(
         db=db,
         redress_base=redress_base or f"http://{host}:{port}/v1/redress/",
         operator_name=operator_name,
+        operator_email=operator_email,
+        operator_tel=operator_tel,
     )
     app = create_app(settings, store, allocation)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")

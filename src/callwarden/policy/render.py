@@ -156,8 +156,10 @@ def call_info(redress_uri: str) -> str:
     return f"<{redress_uri}>;purpose=jcard" if redress_uri else ""
 
 
-def redress_jcard(operator: str, redress_page: str, email: str = "") -> list[Any]:
-    """A jCard (RFC 7095) naming who rejected the call and how to ask for redress (RFC 8688 §3)."""
+def redress_jcard(operator: str, redress_page: str, email: str = "", tel: str = "") -> list[Any]:
+    """A jCard (RFC 7095) naming who rejected the call and how to ask for redress (RFC 8688
+    §3): the operator's e-mail and hotline, where given, are how a caller with no account at
+    this operator reaches the appeal desk."""
     props: list[Any] = [
         ["version", {}, "text", "4.0"],
         ["fn", {}, "text", operator],
@@ -167,4 +169,16 @@ def redress_jcard(operator: str, redress_page: str, email: str = "") -> list[Any
     ]
     if email:
         props.append(["email", {}, "text", email])
+    if tel:
+        props.append(["tel", {"type": "work"}, "uri", f"tel:{tel}"])
     return ["vcard", props]
+
+
+#: How a rejected caller appeals, for the redress page (the appeal route itself needs a key).
+APPEAL_HOW: dict[str, str] = {
+    "zh": "号码被误拦截的企业或个人：请通过上面的电子邮箱或客服热线联系运营商，由运营商代为提交申诉；"
+    "本运营商的用户也可在自己的应用中为本人号码申诉。",
+    "en": "A business or person whose calls were wrongly rejected: contact the operator by the "
+    "e-mail or hotline above, and the operator files the appeal for you; this operator's own "
+    "subscribers can also appeal for their own number in their app.",
+}

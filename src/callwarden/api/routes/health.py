@@ -11,6 +11,7 @@ from callwarden.api.deps import StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import Health
 from callwarden.policy import redress_jcard
+from callwarden.policy.render import APPEAL_HOW
 from callwarden.store.db import current_revision
 
 router = APIRouter(tags=["service"])
@@ -52,12 +53,17 @@ def redress(number: str, state: StateDep) -> JSONResponse:
             state.settings.operator_name,
             f"{state.settings.redress_base}{n}",
             state.settings.operator_email,
+            state.settings.operator_tel,
         ),
         "number": n,
         "labelled": v is not None and v.label != "benign" and not v.protected,
         "appeal": {
+            # the route needs the number's own subscriber key or an operator's: a caller from
+            # elsewhere goes through the operator's desk (the jCard's e-mail and hotline)
+            "how": APPEAL_HOW,
             "method": "POST",
             "path": "/v1/appeals",
+            "filed_by": ["operator", "the number's own subscriber"],
             "fields": ["number", "owner", "contact", "statement"],
         },
     }
