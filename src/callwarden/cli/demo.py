@@ -107,11 +107,17 @@ def demo(
     page.write_text(render_results_page(out), encoding="utf-8")
     typer.echo(f"\nresults page -> {page}")
     if serve:
-        _serve(out, scan / "verdicts.csv", cdrs, model, today / "registry.csv", host, port)
+        _serve(out, scan / "verdicts.csv", cdrs, model, host, port, today / "registry.csv")
 
 
 def _serve(
-    out: Path, verdicts: Path, cdrs: Path, model: Path, registry: Path, host: str, port: int
+    out: Path,
+    verdicts: Path,
+    cdrs: Path,
+    model: Path,
+    host: str,
+    port: int,
+    registry: Path | None = None,
 ) -> None:
     import uvicorn
     from fastapi.responses import HTMLResponse
@@ -128,15 +134,22 @@ def _serve(
     store.save_thresholds(*bands_from_model(model), actor="cli:demo")
     typer.echo(describe_bands(store))
     n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:demo")
-    m = store.import_received(read_received_calls(cdrs))
+    pairs, shift = as_if_today(read_received_calls(cdrs), time.time())
+    m = store.import_received(pairs)
     typer.echo(f"store {db}: {n:,} verdicts, {m:,} received-call pairs")
+    if shift > 0:
+        typer.echo(
+            f"  (received calls dated {shift / 86400:.1f} days later, as if the simulated day "
+            "ended now: a report needs a call received in the last 7 days)"
+        )
     keys = out / "api-keys.txt"
     if not keys.exists():
         _, secret = store.create_key(Role.OPERATOR, name="demo operator", actor="cli:demo")
         keys.write_text(f"operator {secret}\n", encoding="utf-8")
     typer.echo(f"operator API key in {keys} (send it as 'Authorization: Bearer <key>')")
     settings = ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/")
-    app = create_app(settings, store, load_allocation(registry))
+    allocation = load_allocation(registry) if registry is not None else None
+    app = create_app(settings, store, allocation)
     page = (out / "index.html").read_text(encoding="utf-8")
 
     @app.get("/", include_in_schema=False)
@@ -145,6 +158,18 @@ def _serve(
 
     typer.echo(f"serving results on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def as_if_today(
+    pairs: list[tuple[str, str, float, float, int]], now: float
+) -> tuple[list[tuple[str, str, float, float, int]], float]:
+    """The received-call pairs moved in time so that the latest call is ``now`` (and the
+    seconds moved): the simulated day lies weeks back, and reports are eligible only on
+    calls of the last 7 days, so the demo's subscribers could report nothing."""
+    if not pairs:
+        return pairs, 0.0
+    shift = max(0.0, now - max(p[3] for p in pairs))
+    return [(s, c, f + shift, la + shift, n) for s, c, f, la, n in pairs], shift
 
 
 def register(app: typer.Typer) -> None:
