@@ -80,3 +80,20 @@ def test_non_utf8_manifest_is_a_model_error(model: TrainedModel, tmp_path: Path)
     (d / "manifest.json").write_bytes(b"\xff\xfe{" + (d / "manifest.json").read_bytes())
     with pytest.raises(ModelError, match="manifest.json is not UTF-8"):
         load_model(d)
+
+
+def test_models_of_the_same_rows_with_other_settings_have_other_versions(tmp_path: Path) -> None:
+    """The version names the data, the trees and the thresholds (CLI audit: models trained on
+    the same rows with 50 or 300 rounds, or another target precision, shared one version)."""
+    from callwarden.detect.io import saved_version
+
+    from dataclasses import replace
+
+    data = synthetic(300)
+    first, again = train(data, CONFIG), train(data, CONFIG)
+    fewer = train(data, replace(CONFIG, num_boost_round=CONFIG.num_boost_round // 2))
+    a = saved_version(save_model(first, tmp_path / "a", kind="cdr"))
+    b = saved_version(save_model(again, tmp_path / "again", kind="cdr"))
+    c = saved_version(save_model(fewer, tmp_path / "fewer", kind="cdr"))
+    assert first.fingerprint == fewer.fingerprint  # the same rows
+    assert a == b and a != c and len(a) == 12

@@ -12,6 +12,7 @@ import typer
 
 from callwarden.cli.serve import bands_from_model, describe_bands
 from callwarden.store import Store
+from callwarden.detect.io import saved_version
 from callwarden.stream import Scorer, StreamEngine
 
 
@@ -20,7 +21,7 @@ def test_serve_puts_the_engines_bands_in_force(world: Path, model, tmp_path: Pat
     engine = StreamEngine(Scorer(model))
     assert bands == engine.thresholds
     assert bands.label_at == float(model.threshold.value)
-    assert model.fingerprint[:12] in source
+    assert saved_version(world / "model") in source
 
     store = Store.open(str(tmp_path / "s.db"))
     assert "policy defaults" in describe_bands(store)
@@ -49,7 +50,7 @@ def test_serve_warns_when_the_bands_do_not_come_from_the_verdicts_model(
     verdicts.write_text("number,label,score\n", encoding="utf-8")
     store = Store.open(str(tmp_path / "s.db"))
     assert bands_mismatch(store, verdicts) is None  # no scan-summary.json: nothing to tell
-    version = model.fingerprint[:12]
+    version = saved_version(world / "model")
     (scan / "scan-summary.json").write_text(
         json.dumps({"model_version": version, "threshold": float(model.threshold.value)}),
         encoding="utf-8",

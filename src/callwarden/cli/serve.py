@@ -133,11 +133,12 @@ def bands_from_model(model: Path) -> tuple[Thresholds, str]:
     from callwarden.policy import Thresholds
 
     try:
-        trained, _ = load_model(model)
+        trained, manifest = load_model(model)
     except ModelError as exc:
         raise typer.BadParameter(str(exc), param_hint="--model") from exc
     t = float(trained.threshold.value)
-    return Thresholds.for_model(t), f"model {trained.fingerprint[:12]}, flag threshold {t:.6g}"
+    version = manifest.get("model_version") or trained.fingerprint[:12]
+    return Thresholds.for_model(t), f"model {version}, flag threshold {t:.6g}"
 
 
 def bands_mismatch(store: Store, verdicts: Path) -> str | None:

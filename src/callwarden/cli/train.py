@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
         )
         from callwarden.cli._paths import output_dir
         from callwarden.detect.dataset import TableSpec, cdr_dataset, table_dataset
-        from callwarden.detect.io import save_model
+        from callwarden.detect.io import save_model, saved_version
         from callwarden.detect.model import cross_validate, train
         from callwarden.detect.thresholds import Objective
         from callwarden.errors import InputError
@@ -205,4 +205,4 @@ def register(app: typer.Typer) -> None:
                 )
             )
             write_json(out / "cv.json", cv_report)
-        typer.echo(f"model {model.fingerprint[:12]} -> {out}")
+        typer.echo(f"model {saved_version(out)} -> {out}")

@@ -48,6 +48,24 @@ def _write_json(path: Path, obj: Any) -> None:
     )
 
 
+def model_version(training_fingerprint: str, model_txt_sha256: str, thresholds: Any) -> str:
+    """The 12 hex that name a model: the training data, the trees and the thresholds. Two
+    models trained on the same rows with other settings (rounds, target precision, route
+    invariance) have other trees or thresholds, so other versions; the same data, settings
+    and seed give the same trees, so the same version. (Before 29 Nov the version was the
+    data fingerprint alone: such models shared it, and a verdict could not name its model.)"""
+    h = hashlib.sha256()
+    for part in (training_fingerprint, model_txt_sha256, json.dumps(thresholds, sort_keys=True)):
+        h.update(part.encode())
+        h.update(b"\x1f")
+    return h.hexdigest()[:12]
+
+
+def saved_version(model_dir: Path) -> str:
+    """``model_version`` of a model directory just written by ``save_model``."""
+    return str(_read_json(model_dir / "manifest.json")["model_version"])
+
+
 def save_model(
     model: TrainedModel, out: Path, *, kind: str, extra: dict[str, Any] | None = None
 ) -> Path:
@@ -56,7 +74,7 @@ def save_model(
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model_version": model.fingerprint[:12],
+        "model_version": "",  # (set below, once model.txt is written)
         "kind": kind,
         "classes": list(model.classes),
         "feature_count": len(model.feature_names),
@@ -69,6 +87,9 @@ def save_model(
     model.booster.save_model(str(out / "model.txt"))
     text = (out / "model.txt").read_bytes()
     manifest["model_txt"] = {"bytes": len(text), "sha256": hashlib.sha256(text).hexdigest()}
+    manifest["model_version"] = model_version(
+        model.fingerprint, manifest["model_txt"]["sha256"], model.threshold.to_dict()
+    )
     _write_json(out / "features.json", list(model.feature_names))
     _write_json(out / "thresholds.json", model.threshold.to_dict())
     _write_json(out / "reference.json", model.reference)
