@@ -85,9 +85,9 @@ def test_non_utf8_manifest_is_a_model_error(model: TrainedModel, tmp_path: Path)
 def test_models_of_the_same_rows_with_other_settings_have_other_versions(tmp_path: Path) -> None:
     """The version names the data, the trees and the thresholds (CLI audit: models trained on
     the same rows with 50 or 300 rounds, or another target precision, shared one version)."""
-    from callwarden.detect.io import saved_version
-
     from dataclasses import replace
+
+    from callwarden.detect.io import saved_version
 
     data = synthetic(300)
     first, again = train(data, CONFIG), train(data, CONFIG)

@@ -11,8 +11,8 @@ import pytest
 import typer
 
 from callwarden.cli.serve import bands_from_model, describe_bands
-from callwarden.store import Store
 from callwarden.detect.io import saved_version
+from callwarden.store import Store
 from callwarden.stream import Scorer, StreamEngine
 
 
