@@ -120,6 +120,16 @@ def _texts_and_input(df: Any, column: str) -> tuple[list[str], str]:
     return out, "turns" if out and 2 * dialogues >= len(out) else "text"
 
 
+def _check_some_text(texts: list[str], column: str, purpose: str, *, rows_needed: bool) -> None:
+    """An InputError when every one of ``texts`` is blank (empty cells, empty JSON strings,
+    empty lists of turns): the inputs of train-text, classify-text and cluster-scripts
+    (``docs/screening.md``). With no rows at all it is an error only if ``rows_needed``
+    (train-text; classify-text and cluster-scripts write just the header)."""
+    if any(t.strip() for t in texts) or not (texts or rows_needed):
+        return
+    raise InputError(f"column {column!r} is empty in every row: no text to {purpose}")
+
+
 def _labels(df: Any, column: str, missing: str | None) -> list[str]:
     """The label cells, trimmed (`` normal`` and ``normal`` are one class); a blank cell
     takes ``missing`` (trimmed too) or is an error naming its row. A whole float is written
@@ -304,9 +314,11 @@ def register_text(app: typer.Typer) -> None:
             False, help="with --cv: run the baseline on the same folds and print the ratio"
         ),
         exclude_from_macro: list[str] = typer.Option(
-            [], help="labels left out of the macro-F1 (e.g. normal)"
+            [], help="with --cv: labels left out of the macro-F1 (e.g. normal)"
         ),
-        report: Path | None = typer.Option(None, help="write the CV report as JSON here"),
+        report: Path | None = typer.Option(
+            None, help="with --cv: write the CV report as JSON here"
+        ),
         seed: int = typer.Option(0, help="fold shuffling and model seed"),
     ) -> None:
         """Train a text classifier (scripts, transcripts); optionally cross-validate it."""
@@ -317,14 +329,26 @@ def register_text(app: typer.Typer) -> None:
             raise InputError(f"--kind must be one of {', '.join(MODEL_KINDS)}")
         if out is None and cv == 0:
             raise InputError("nothing to do: give --out, --cv or both")
+        cv_only = [
+            option
+            for option, given in (
+                ("--baseline", baseline),
+                ("--report", report is not None),
+                ("--exclude-from-macro", bool(exclude_from_macro)),
+            )
+            if given
+        ]
+        if cv_only and cv == 0:  # (they were ignored without a word)
+            verb = "applies" if len(cv_only) == 1 else "apply"
+            raise InputError(f"{' and '.join(cv_only)} {verb} to the cross-validation: give --cv")
         if out is not None:
             output_dir(out)
         if report is not None:
             output_file(report, "--report")
         df = _read_table(input)
         texts, text_input = _texts_and_input(df, text_column)
-        if not any(t.strip() for t in texts):  # (baseline: a traceback; wordchar: a model)
-            raise InputError(f"column {text_column!r} is empty in every row: no text to learn")
+        # (before the check, baseline gave a traceback and wordchar a model)
+        _check_some_text(texts, text_column, "learn", rows_needed=True)
         labels = _labels(df, label_column, missing_label)
         if len(set(labels)) < 2:
             raise InputError("need at least two distinct labels to train")
@@ -438,7 +462,10 @@ def register_text(app: typer.Typer) -> None:
                 f"overwrite with its own {' and '.join(CLASSIFY_COLUMNS)}; rename or drop "
                 f"{' and '.join(map(repr, taken))} first"
             )
-        pred, score = clf.predict_with_score(_texts(df, text_column))
+        texts = _texts(df, text_column)
+        # (every row was labelled as the model scores an empty text, exit 0)
+        _check_some_text(texts, text_column, "classify", rows_needed=False)
+        pred, score = clf.predict_with_score(texts)
         df = df.copy()
         df["predicted"] = pred
         df["score"] = score.round(4)
@@ -471,9 +498,10 @@ def register_text(app: typer.Typer) -> None:
         df = _read_table(input)
         if id_column not in df.columns:
             raise InputError(f"no id column {id_column!r}")
-        labels = cluster_scripts(
-            _texts(df, text_column), threshold, mode="word" if words else "char"
-        )
+        texts = _texts(df, text_column)
+        # (every row was its own cluster of one, exit 0)
+        _check_some_text(texts, text_column, "cluster", rows_needed=False)
+        labels = cluster_scripts(texts, threshold, mode="word" if words else "char")
         res = pd.DataFrame({id_column: df[id_column].values, "cluster": labels})
         res["cluster_size"] = res["cluster"].map(res["cluster"].value_counts())
         _write_table(res, out)
