@@ -224,6 +224,7 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._paths import output_file
         from callwarden.cli.campaigns import allocated_numbers
+        from callwarden.cli.scan import warn_registry_unused
         from callwarden.detect.io import load_model
         from callwarden.errors import InputError, ModelError
         from callwarden.evaluate.replay import ReplayConfig, report, run_stream
@@ -251,6 +252,7 @@ def register(app: typer.Typer) -> None:
                 "features from CDRs and needs a model trained with 'callwarden train --cdrs'"
             )
         check_stream_features(trained.feature_names, f"model {model}")
+        warn_registry_unused(model, manifest, registry, "replay")  # (as scan warns)
         table = load_cdrs(cdrs)
         if table.num_rows == 0:
             raise InputError(f"{cdrs} holds no calls: nothing to replay")

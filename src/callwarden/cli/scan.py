@@ -51,12 +51,7 @@ def run_scan(
         )
     if kind == "cdr":
         assert cdrs is not None
-        if registry is None and manifest.get("registry_used"):
-            warn(
-                f"model {model_dir} was trained with an allocation registry (--registry) and "
-                "this scan has none: every caller counts as allocated, so the 空号 rule "
-                "UNALLOCATED_CALLER never fires and the unallocated features are missing"
-            )
+        warn_registry_unused(model_dir, manifest, registry, "scan")
         if day is None:
             from callwarden.cdr import cdr_relation_sql
             from callwarden.features.duckdb_backend import connection, last_local_day
@@ -98,6 +93,21 @@ def run_scan(
     result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)
     result.meta.update(day=day, model_version=manifest.get("model_version"), kind=kind)
     return result
+
+
+def warn_registry_unused(
+    model_dir: Path, manifest: dict[str, Any], registry: Path | None, command: str
+) -> None:
+    """Warn when the model was trained with an allocation registry and this ``command``
+    (scan, replay) runs without one (``docs/detection.md``)."""
+    from callwarden.cli._detect_io import warn
+
+    if registry is None and manifest.get("registry_used"):
+        warn(
+            f"model {model_dir} was trained with an allocation registry (--registry) and "
+            f"this {command} has none: every caller counts as allocated, so the 空号 rule "
+            "UNALLOCATED_CALLER never fires and the unallocated features are missing"
+        )
 
 
 def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int) -> Any:
@@ -192,7 +202,7 @@ def register(app: typer.Typer) -> None:
         registry: Path | None = typer.Option(
             None,
             "--registry",
-            help="Allocation registry CSV (enables the unallocated-number rule).",
+            help="Allocation registry CSV, with --cdrs (enables the unallocated-number rule).",
         ),
         features: Path | None = typer.Option(
             None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
@@ -201,14 +211,14 @@ def register(app: typer.Typer) -> None:
             None, "--id-column", help="Id column of --features (required with it)."
         ),
         day: str | None = typer.Option(
-            None, "--day", help="As-of day YYYY-MM-DD (default: the last day in the CDRs)."
+            None, "--day", help="As-of day YYYY-MM-DD of --cdrs (default: their last day)."
         ),
         lang: str = typer.Option("zh", "--lang", help="Language of printed reasons: zh or en."),
         top: int = typer.Option(
             5, "--top", help="Flagged numbers to print with their reasons (0 or more)."
         ),
         threads: int = typer.Option(
-            1, "--threads", help="Threads for scoring (verdicts do not depend on it)."
+            1, "--threads", help="Threads for scoring, at least 1 (verdicts do not depend on it)."
         ),
         transcripts: Path | None = typer.Option(
             None,
@@ -236,6 +246,21 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--top must be 0 or more, not {top}")
         if day is not None:
             check_day(day, "--day")
+        from callwarden.cli.train import check_threads
+
+        check_threads(threads)  # (0 was taken as 1 without a word)
+        if min_attempts is not None and min_attempts < 0:  # (was taken as 0 without a word)
+            raise InputError(
+                f"--min-attempts must be 0 (score every number) or more, not {min_attempts}"
+            )
+        if features is not None and cdrs is None:  # (each was ignored without a word)
+            for option, given in (
+                ("--registry", registry), ("--day", day), ("--min-attempts", min_attempts)
+            ):  # fmt: skip
+                if given is not None:
+                    raise InputError(
+                        f"{option} applies to --cdrs (a --features table is scored as it is)"
+                    )
         if transcripts is not None:
             if cdrs is None:
                 raise InputError("--transcripts needs --cdrs (campaigns are linked from CDRs)")
