@@ -285,7 +285,8 @@ def _optional(
     region: str,
     opaque: bool,
 ) -> None:
-    """Optional columns: an unreadable value becomes null (counted), never loses the call."""
+    """Optional columns: an unreadable value becomes null (counted), never loses the call;
+    ``canonicalize`` then derives a null ``answered`` from ``duration_s > 0``."""
 
     def note(col: str, bad: np.ndarray) -> None:
         if bad.any():

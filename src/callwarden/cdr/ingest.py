@@ -83,7 +83,10 @@ class IngestSummary:
         for reason, n in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]):
             lines.append(f"    {reason:<22} {n:>10,}")
         for col, n in sorted(self.fields_nulled.items()):
-            lines.append(f"  unreadable {col} set to null: {n:,}")
+            if col == "answered":  # (canonical.canonicalize fills it from the talk time)
+                lines.append(f"  unreadable answered derived from duration_s > 0: {n:,}")
+            else:
+                lines.append(f"  unreadable {col} set to null: {n:,}")
         if self.blank_lines:
             lines.append(f"  blank lines skipped: {self.blank_lines:,}")
         if self.empty_files:
