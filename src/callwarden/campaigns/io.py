@@ -141,14 +141,23 @@ def write_campaigns(result: CampaignResult, out_dir: str | Path) -> dict[str, Pa
 
 
 def read_transcripts(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Transcript records (``call_id``, ``turns``) from a JSON-lines file (UTF-8 or GB18030)."""
+    """Transcript records (``call_id``, ``turns``) from a JSON-lines file (UTF-8 or GB18030),
+    read by the rules ``screen`` reads them with (``screening.transcript.transcript_from_dict``:
+    ``turns`` a list of objects, each with a speaker of caller/callee/assistant, in any case;
+    the same InputError messages), plus one of campaign linking's own: a record needs the
+    ``call_id`` (or ``id``) of the call it records. Each record comes back as that function
+    reads it (``transcript_to_dict``: speakers in lower case, turns in time order, the other
+    fields as they were). Before 29 Nov a record whose ``turns`` was not a list of objects
+    reached ``script_clusters`` and ended ``scan`` and ``campaigns`` in a traceback."""
+    from callwarden.screening.transcript import transcript_from_dict, transcript_to_dict
+
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no transcripts file at {p}")
     for n, rec in read_objects(p):
-        if rec.get("call_id") in (None, ""):
+        if rec.get("call_id") in (None, "") and rec.get("id") in (None, ""):
             raise InputError(f"{p}:{n}: a transcript needs its call_id (the call it records)")
-        yield rec
+        yield transcript_to_dict(transcript_from_dict(rec, index=n))
 
 
 def read_numbers(path: str | Path, column: str = "number") -> pa.ChunkedArray:

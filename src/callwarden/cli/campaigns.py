@@ -82,6 +82,44 @@ def allocated_numbers(registry: Path, cdrs: Any, *, report: bool = True) -> Any:
     return pa.concat_arrays([listed, held])
 
 
+def script_links(transcripts: Path, cdrs: Any, *, calls: str = "the CDRs' calls") -> Any:
+    """``script_clusters`` of the transcripts at ``transcripts`` (read as ``screen`` reads
+    them, ``campaigns.io.read_transcripts``), with a warning when few of them are calls of
+    ``cdrs`` (``calls`` names those calls): none (another day's or run's file, or an empty
+    one: no number is linked by script) or under half (the others link nothing). Call ids
+    are compared as text. Before 29 Nov such a file was used without a word (the seed-3
+    transcripts with the seed-4 CDRs: 0 categories, exit 0)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.campaigns.io import read_transcripts
+    from callwarden.campaigns.scripts import script_clusters
+    from callwarden.cli._detect_io import warn
+
+    records = list(read_transcripts(transcripts))
+    ids = [str(r["call_id"]) for r in records]
+    known = cdrs["call_id"] if "call_id" in cdrs.column_names else pa.array([], pa.string())
+    if not pa.types.is_string(known.type):
+        known = pc.cast(known, pa.string())
+    hit = pc.is_in(pa.array(ids, pa.string()), value_set=pc.unique(known).drop_null())
+    found = int(pc.sum(hit.cast(pa.int64())).as_py() or 0)
+    if not records:
+        warn(f"transcripts {transcripts} hold no transcripts: no numbers are linked by script")
+    elif found == 0:
+        example = next((k for k in known.to_pylist() if k is not None), None)
+        warn(
+            f"transcripts {transcripts}: none of their {len(ids):,} call_id values is one of "
+            f"{calls} (e.g. {ids[0]!r} there, {example!r} in the CDRs): no numbers are linked "
+            "by script; give the transcripts of these calls"
+        )
+    elif 2 * found < len(ids):
+        warn(
+            f"transcripts {transcripts}: only {found:,} of their {len(ids):,} call_id values "
+            f"are {calls}; the other {len(ids) - found:,} link no numbers"
+        )
+    return script_clusters(records)
+
+
 def scan_hook(
     result: Any,
     cdrs: Path,
@@ -94,16 +132,17 @@ def scan_hook(
     column (and flagged members' ``category``) and write the campaign artefacts
     (campaigns.csv ...) into ``out``. ``transcripts``: default, the file beside the CDRs."""
     from callwarden.campaigns.build import build_campaigns
-    from callwarden.campaigns.io import read_transcripts, write_campaigns
-    from callwarden.campaigns.scripts import script_clusters
+    from callwarden.campaigns.io import write_campaigns
 
-    table = _day_cdrs(cdrs, result.meta.get("day"))
+    day = result.meta.get("day")
+    table = _day_cdrs(cdrs, day)
     transcripts = transcripts or _beside(cdrs, "transcripts.jsonl")
     allocated = allocated_numbers(registry, table, report=False) if registry else None
+    calls = f"the calls of {day} in the CDRs" if day else "the CDRs' calls"
     campaigns = build_campaigns(
         table,
         allocated=allocated,
-        scripts=script_clusters(read_transcripts(transcripts)) if transcripts else None,
+        scripts=script_links(transcripts, table, calls=calls) if transcripts else None,
     )
     result.link_campaigns(
         campaigns.number_campaign, {c.campaign_id: c.category for c in campaigns.campaigns}
@@ -178,6 +217,12 @@ def evaluate_section(
     section["axb"] = axb_scores(built, lab, truth)
     if truth is not None:
         section["bridging"] = bridge_scores(built, truth)
+    else:  # (an ingest folder has none: say so rather than leave the figures out unsaid)
+        why = (
+            f"no call_truth.parquet beside the CDRs ({cdrs}): the per-call truth these are "
+            "measured against (the simulator writes it; an ingest folder has none)"
+        )
+        section["skipped"] = {"bridging": why, "axb.axb_legs_flagged": why}
     if replay and table.num_rows <= max_replay_rows:
         section["fresh_numbers"] = replay_fresh_numbers(
             table, lab, allocated=allocated, rebuild_every_s=1800.0
@@ -206,9 +251,17 @@ def _as_matched(lab: Any, verdict_numbers: list[str], cdrs: Any) -> Any:
 
 
 def print_section(section: dict[str, Any]) -> None:
+    """The campaign section; its ``skipped`` entry (figure -> why) as one note a reason."""
     typer.echo("campaigns:")
     for name, values in section.items():
+        if name == "skipped":
+            continue
         typer.echo(f"  [{name}] " + ", ".join(f"{k} {v}" for k, v in values.items()))
+    reasons: dict[str, list[str]] = {}
+    for figure, why in section.get("skipped", {}).items():
+        reasons.setdefault(str(why), []).append(figure)
+    for why, figures in reasons.items():
+        typer.echo(f"  note: {' and '.join(figures)} left out: {why}")
 
 
 def register(app: typer.Typer) -> None:
@@ -232,20 +285,25 @@ def register(app: typer.Typer) -> None:
         ] = None,
         transcripts: Annotated[
             Path | None,
-            typer.Option(help="Transcripts JSON lines (call_id, turns) to link numbers by script."),
+            typer.Option(
+                help="Transcripts JSON lines (call_id, turns), read as screen reads them, to "
+                "link numbers by script (default: transcripts.jsonl beside --cdrs, if there is "
+                "one, as scan reads it)."
+            ),
         ] = None,
     ) -> None:
         """Link rotating caller IDs into campaigns; find 双向回呼 bridged calls and spoofed caller IDs."""
         from callwarden.campaigns.build import build_campaigns
-        from callwarden.campaigns.io import read_transcripts, write_campaigns
-        from callwarden.campaigns.scripts import script_clusters
+        from callwarden.campaigns.io import write_campaigns
         from callwarden.cdr import load_cdrs
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
         table = load_cdrs(cdrs)
         allocated = allocated_numbers(registry, table) if registry else None
-        scripts = script_clusters(read_transcripts(transcripts)) if transcripts else None
+        # (as scan: the transcripts beside the CDRs unless --transcripts names others)
+        transcripts = transcripts or _beside(cdrs, "transcripts.jsonl")
+        scripts = script_links(transcripts, table) if transcripts else None
         result = build_campaigns(table, allocated=allocated, scripts=scripts)
         paths = write_campaigns(result, out)
         _print_campaigns(result)
