@@ -62,6 +62,14 @@ def check_days_in_cdrs(cdrs: Path, days: list[str], option: str = "--day") -> No
     )
 
 
+def check_threads(threads: int) -> int:
+    """``--threads`` of train and scan: at least 1 (LightGBM reads 0 as "all cores", and for
+    train that is a model that differs by machine)."""
+    if threads < 1:
+        raise InputError(f"--threads must be at least 1, not {threads}")
+    return threads
+
+
 def check_lang(value: str, option: str = "--lang") -> str:
     """``zh`` or ``en``."""
     if value not in LANGS:

@@ -246,7 +246,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--top must be 0 or more, not {top}")
         if day is not None:
             check_day(day, "--day")
-        from callwarden.cli.train import check_threads
+        from callwarden.cli._args import check_threads
 
         check_threads(threads)  # (0 was taken as 1 without a word)
         if min_attempts is not None and min_attempts < 0:  # (was taken as 0 without a word)

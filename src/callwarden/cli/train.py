@@ -8,16 +8,6 @@ from typing import Any
 import typer
 
 
-def check_threads(threads: int) -> int:
-    """``--threads`` of train and scan: at least 1 (LightGBM reads 0 as "all cores", and for
-    train that is a model that differs by machine)."""
-    from callwarden.errors import InputError
-
-    if threads < 1:
-        raise InputError(f"--threads must be at least 1, not {threads}")
-    return threads
-
-
 def _config(kind: str, **overrides: Any) -> Any:
     from callwarden.detect.model import TABLE_PRESET, TrainConfig
 
@@ -157,6 +147,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--rounds must be at least 1, not {rounds}")
         if folds < 2:
             raise InputError(f"--folds must be at least 2 (out-of-fold scores), not {folds}")
+        from callwarden.cli._args import check_threads
+
         check_threads(threads)
         if heavy_weight is not None and not heavy_weight > 0:
             raise InputError("--heavy-weight must be a positive number (1 = no extra weight)")
