@@ -223,3 +223,13 @@ def test_campaigns_reads_the_transcripts_beside_the_cdrs_as_scan_does(
     command = typer.main.get_command(app).commands["campaigns"]  # type: ignore[attr-defined]
     option = next(p for p in command.params if p.name == "transcripts")
     assert "transcripts.jsonl beside --cdrs" in str(option.help)
+
+
+def test_scan_reads_the_transcripts_before_it_scores(tmp_path: Path) -> None:
+    """A malformed file fails before the day is scanned (the model is not even read)."""
+    cdrs = tmp_path / "cdrs"
+    cdrs.mkdir()
+    bad = _jsonl(tmp_path / "bad.jsonl", [{"call_id": "x", "turns": "notalist"}])
+    res = CliRunner().invoke(app, ["scan", "--cdrs", str(cdrs), "--model", str(tmp_path / "none"),
+                                   "--out", str(tmp_path / "out"), "--transcripts", str(bad)])  # fmt: skip
+    assert res.exit_code == 2 and "'turns' must be a list of turns" in res.output, res.output

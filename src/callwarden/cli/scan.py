@@ -266,6 +266,13 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--transcripts needs --cdrs (campaigns are linked from CDRs)")
             if not transcripts.is_file():
                 raise InputError(f"--transcripts: {transcripts} is not a file")
+        if cdrs is not None:  # a malformed transcripts file fails now, not after the scan
+            from callwarden.campaigns.io import read_transcripts
+            from callwarden.cli.campaigns import _beside
+
+            if (given := transcripts or _beside(cdrs, "transcripts.jsonl")) is not None:
+                for _ in read_transcripts(given):
+                    pass
         result = run_scan(
             model,
             cdrs=cdrs,
