@@ -87,10 +87,12 @@ def demo(
             "--transcripts", str(today / "transcripts.jsonl"),
         ]
     )  # fmt: skip
+    # --cdrs: the simulator's folder, the same calls with the per-call truth that bridging and
+    # AXB are measured against (an ingest folder holds none)
     _run(
         [
             "evaluate", "--verdicts", str(scan / "verdicts.csv"), "--labels",
-            str(today / "labels.csv"), "--cdrs", str(cdrs), "--out", str(scan / "evaluation.json"),
+            str(today / "labels.csv"), "--cdrs", str(today), "--out", str(scan / "evaluation.json"),
         ]
     )  # fmt: skip
     if replay:
