@@ -51,3 +51,23 @@ def test_results_page_shows_figures_campaigns_and_reasons(tmp_path: Path) -> Non
 def test_results_page_without_artefacts_still_renders(tmp_path: Path) -> None:
     page = render_results_page(tmp_path)
     assert page.startswith("<!doctype html>") and "Flagged numbers" in page
+
+
+def test_results_page_names_the_categories_of_numbers_and_campaigns(tmp_path: Path) -> None:
+    scan = tmp_path / "scan"
+    scan.mkdir()
+    (scan / "verdicts.csv").write_text(
+        "number,label,score,category,reasons,campaign\n"
+        "+8613800138000,harassment,0.99,education,[],C1\n"
+        "+8613800138001,fraud,0.99,odd<kind>,[],\n",
+        encoding="utf-8",
+    )
+    (scan / "campaigns.csv").write_text(
+        "campaign_id,status,category,members,numbers,ingresses,daily_volume,answer_rate,reasons\n"
+        'C1,active,fake_customer_service,1,+8613800138000,SIPT-1,40,0.2,"[]"\n',
+        encoding="utf-8",
+    )
+    page = render_results_page(tmp_path)
+    assert "教育培训推销" in page and "education telemarketing" in page
+    assert "冒充客服诈骗" in page  # the campaign's
+    assert "odd&lt;kind&gt;" in page  # a category callwarden does not name: as written, escaped

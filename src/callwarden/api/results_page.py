@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from callwarden.policy.render import CATEGORY_TEXT
 from callwarden.reasons import Reason, render
 
 #: The page's Content-Security-Policy: no script, nothing fetched; its own inline style and
@@ -164,16 +165,27 @@ def _verdict_table(flagged: list[dict[str, str]], scanned: int, top: int) -> str
     flagged.sort(key=lambda v: -_score(v.get("score")))
     rows = "".join(
         f"<tr><td>{escape(v['number'])}</td><td class={escape(v['label'])}>{escape(v['label'])}</td>"
-        f"<td class=num>{_score(v.get('score')):.4f}</td><td>{escape(v.get('campaign', ''))}</td>"
+        f"<td class=num>{_score(v.get('score')):.4f}</td><td>{_category(v.get('category'))}</td>"
+        f"<td>{escape(v.get('campaign', ''))}</td>"
         f"<td>{_reason_lines(v.get('reasons', ''))}</td></tr>"
         for v in flagged[:top]
     )
     return (
         f"<h2>Flagged numbers <span class=muted>({len(flagged):,} of {scanned:,} scanned;"
         f" top {min(top, len(flagged))} by score)</span></h2>"
-        "<table><tr><th>number</th><th>label</th><th>score</th><th>campaign</th>"
-        f"<th>reasons 理由</th></tr>{rows}</table>"
+        "<table><tr><th>number</th><th>label</th><th>score</th><th>category 类别</th>"
+        f"<th>campaign</th><th>reasons 理由</th></tr>{rows}</table>"
     )
+
+
+def _category(code: str | None) -> str:
+    """A category as the tag names it (保险推销 / insurance telemarketing), else as written."""
+    if not code:
+        return ""
+    if code in CATEGORY_TEXT:
+        zh, en = CATEGORY_TEXT[code]
+        return f"{escape(zh)}<br><span class=muted>{escape(en)}</span>"
+    return escape(code)
 
 
 def _campaign_table(campaigns: list[dict[str, str]]) -> str:
@@ -193,13 +205,14 @@ def _campaign_table(campaigns: list[dict[str, str]]) -> str:
             reasons.append(f"<code>{escape(str(item.get('code', '')))}</code> {escape(ev)}")
         rows.append(
             f"<tr><td>{escape(c.get('campaign_id', ''))}</td><td>{escape(c.get('status', ''))}</td>"
+            f"<td>{_category(c.get('category'))}</td>"
             f"<td class=num>{escape(c.get('members', ''))}</td><td>{escape(shown)}</td>"
             f"<td>{escape(c.get('ingresses', ''))}</td><td class=num>{escape(c.get('daily_volume', ''))}</td>"
             f"<td class=num>{escape(c.get('answer_rate', ''))}</td><td>{'<br>'.join(reasons)}</td></tr>"
         )
     return (
         f"<h2>Campaigns <span class=muted>({len(campaigns)})</span></h2><table><tr><th>id</th>"
-        "<th>status</th><th>members</th><th>numbers</th><th>ingresses</th><th>daily calls</th>"
+        "<th>status</th><th>category 类别</th><th>members</th><th>numbers</th><th>ingresses</th><th>daily calls</th>"
         f"<th>answer rate</th><th>evidence</th></tr>{''.join(rows)}</table>"
     )
 
