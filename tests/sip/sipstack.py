@@ -178,11 +178,15 @@ class Uas:
 
     def invite(self, call_id: str, timeout: float = 5.0) -> dict[str, str] | None:
         """The headers of the INVITE the UAS received for ``call_id`` (None: it never came)."""
+        return self.request("INVITE", call_id, timeout)
+
+    def request(self, method: str, call_id: str, timeout: float = 5.0) -> dict[str, str] | None:
+        """The headers of the first ``method`` request the UAS received for ``call_id``."""
         deadline = time.monotonic() + timeout
         while True:
             text = self.messages.read_text(errors="replace") if self.messages.exists() else ""
             for first, headers in parse_messages(text):
-                if first.startswith("INVITE ") and headers.get("call-id") == call_id:
+                if first.startswith(f"{method} ") and headers.get("call-id") == call_id:
                     return headers
             if time.monotonic() > deadline:
                 return None

@@ -80,9 +80,11 @@ def test_each_action_gets_its_sip_answer(sip_stack: Stack) -> None:
     uas = sip_stack.uas
     for i in (0, 1, 2):  # a rejected call never reaches the callee
         assert uas.invite(calls[i].call_id, timeout=0) is None
-    # allowed calls arrive unchanged: the caller's forged X-Callwarden-Tag is removed
+    # allowed calls arrive unchanged: the caller's forged X-Callwarden-Tag is removed, from
+    # the INVITE and from the in-dialog BYE alike
     for i in (3, 4):
         assert _callwarden_headers(uas.invite(calls[i].call_id)) == {}, rows[i]
+        assert _callwarden_headers(uas.request("BYE", calls[i].call_id)) == {}, rows[i]
     # From shows a benign number, P-Asserted-Identity names another: someone else shows it
     assert _callwarden_headers(uas.invite(calls[8].call_id)) == {
         "x-callwarden-action": "label",
