@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,14 +235,26 @@ def register(app: typer.Typer) -> None:
 
         if out is not None:
             output_file(out)
-        if not batch_s > 0:
+        if not (batch_s > 0 and math.isfinite(batch_s)):
             raise InputError(f"--batch-s must be a positive number of seconds, not {batch_s:g}")
-        if not campaign_every_s >= 0:
-            raise InputError("--campaign-every-s must be 0 (no campaign gate) or positive")
+        if not (campaign_every_s >= 0 and math.isfinite(campaign_every_s)):
+            raise InputError(
+                "--campaign-every-s must be 0 (no campaign gate) or a positive number of seconds, "
+                f"not {campaign_every_s:g}"
+            )
         if parity_day:
             check_days_in_cdrs(cdrs, [parity_day], "--parity-day")
-        if truth is None and cdrs.is_dir() and (cdrs / "call_truth.parquet").is_file():
-            truth = cdrs / "call_truth.parquet"
+        if truth is None:  # beside simulator CDRs: in their folder, or beside their Parquet file
+            folder = cdrs if cdrs.is_dir() else cdrs.parent
+            if (folder / "call_truth.parquet").is_file():
+                truth = folder / "call_truth.parquet"
+        if truth is None and labels is None:  # (a Parquet file's truth was not looked for)
+            from callwarden.cli._detect_io import warn
+
+            warn(
+                "no --labels and no --truth (call_truth.parquet beside the CDRs): every call "
+                "counts as benign, so 'benign calls rejected' is every call the replay rejected"
+            )
         lab = _read_labels(labels) if labels is not None else None
         call_truth = _read_truth(truth) if truth is not None else None
         people = _people(db) if db is not None else _People()  # before any long work

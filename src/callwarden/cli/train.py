@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +142,10 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--objective must be 'precision' or 'f1', not {objective!r}") from exc
         if not 0 < target_precision < 1:
             raise InputError("--target-precision must be between 0 and 1")
-        if partial_days_s < 0:
-            raise InputError("--partial-days-s must be 0 (off) or a positive interval")
+        if not (partial_days_s >= 0 and math.isfinite(partial_days_s)):  # (nan, inf: taken)
+            raise InputError(
+                f"--partial-days-s must be 0 (off) or a positive interval, not {partial_days_s:g}"
+            )
         if rounds is not None and rounds < 1:
             raise InputError(f"--rounds must be at least 1, not {rounds}")
         if folds < 2:
