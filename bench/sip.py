@@ -95,7 +95,7 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("--calls", type=int, default=2000)
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--rounds", type=int, default=2)
