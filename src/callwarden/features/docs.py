@@ -31,7 +31,7 @@ All windows end at the close of the *as-of day* D, in the carrier's local time
 | window | covers |
 |---|---|
 | `1h` | the busiest clock hour of day D (peak rate). Batch uses tumbling clock hours; the streaming engine can keep a sliding hour with the same aggregate. |
-| `1d` | the calls of day D |
+| `1d` | the calls of day D (a call's `gap_s` and `overlap` look back at the caller's previous call, which may be on day D-1 when the input holds it, so the first call of D has a gap: interval and concurrency features then differ from a run on day D alone) |
 | `7d` | days D-6 .. D: whatever history the input holds, up to seven days. With one day of input the 7-day values equal the 1-day ones. |
 
 ## Entities
