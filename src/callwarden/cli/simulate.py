@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
             1, "--days", min=1, help="Number of simulated days (from the scenario's start date)."
         ),
         subscribers: int | None = typer.Option(
-            None, "--subscribers", help="Subscribers (default: the scenario's)."
+            None,
+            "--subscribers",
+            help="Subscribers, at least 1000 (default: the scenario's).",
         ),
         out: Path = typer.Option(..., "--out", help="Output directory."),
         summary: bool = typer.Option(
@@ -33,12 +35,19 @@ def register(app: typer.Typer) -> None:
 
         Writes cdrs.parquet, labels.csv, registry.csv, transcripts.jsonl, call_truth.parquet, manifest.json.
 
-        Populations: couriers, AXB, banks, clinics; robocall, human-seat and fraud operations."""
+        Populations: subscribers; couriers, AXB, banks, clinics, schools, sales staff; robocall, human-seat and fraud operations."""
         from callwarden.cli._paths import output_dir
+        from callwarden.errors import InputError
         from callwarden.sim import simulate, write_sim
+        from callwarden.sim.scenario import load_scenario
 
         output_dir(out)  # fail before minutes of work, not after
-        result = simulate(scenario, seed=seed, days=days, subscribers=subscribers)
+        scen = load_scenario(scenario)  # a bad scenario fails before the folder is created
+        try:  # the check cannot see every refusal (/proc as root): create the folder now
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"--out {out} cannot be created: {exc.strerror or exc}") from exc
+        result = simulate(scen, seed=seed, days=days, subscribers=subscribers)
         write_sim(result, out)
         m = result.manifest
         typer.echo(

@@ -83,16 +83,23 @@ def simulate(
     # calls are drawn in spans on the two workers while this thread runs the other populations.
     with ThreadPoolExecutor(max_workers=2) as pool:
         graph = pool.submit(_social_graph, ctx)
+        s = ctx.scenario
+        # A business population set to none (per_million 0, minimum 0) is absent: it draws
+        # nothing (its own random stream) and takes no numbers, so the others are unchanged.
         others: list[TrafficModel] = [
-            Couriers(ctx),
-            AxbPlatforms(ctx),
-            Banks(ctx),
-            Clinics(ctx),
-            Schools(ctx),
-            Sales(ctx),
-            AiRobocalls(ctx),
-            HumanSeats(ctx),
-            FraudOps(ctx),
+            model(ctx)
+            for model, p in (
+                (Couriers, s.courier),
+                (AxbPlatforms, None),
+                (Banks, None),
+                (Clinics, s.clinic),
+                (Schools, s.school),
+                (Sales, s.sales),
+                (AiRobocalls, None),
+                (HumanSeats, None),
+                (FraudOps, None),
+            )
+            if p is None or ctx.scaled(p.per_million, p.minimum) > 0
         ]
         social, first_draws = graph.result()
         batches: list[CallBatch] = []

@@ -24,6 +24,16 @@ from callwarden.errors import ConfigError
 
 Range = tuple[float, float]
 
+#: Categories the simulator has scripts for (``data/scripts.yaml``) and labels documents
+#: (docs/simulator.md): harassment operations (AI dialers, human seats) and fraud operations.
+HARASSMENT_CATEGORIES = ("insurance", "real_estate", "education", "medical", "loans")
+FRAUD_CATEGORIES = (
+    "impersonation_police",
+    "refund_scam",
+    "loan_scam",
+    "impersonation_acquaintance",
+)
+
 
 @dataclass(frozen=True)
 class SubscriberParams:
@@ -143,7 +153,7 @@ class AiRobocallParams:
     lists_per_op: Range = (1.0, 3.0)
     sequential_list_share: float = 0.6
     ingress_per_op: Range = (1.0, 2.0)
-    categories: tuple[str, ...] = ("insurance", "real_estate", "education", "medical", "loans")
+    categories: tuple[str, ...] = HARASSMENT_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,7 @@ class HumanSeatParams:
     bridge_share: float = 0.5  # operations that dial through 双向回呼
     wash_share: float = 0.04  # "washing" calls to friendly numbers
     pad_talk_s: float = 0.0
-    categories: tuple[str, ...] = ("insurance", "real_estate", "education", "medical", "loans")
+    categories: tuple[str, ...] = HARASSMENT_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -173,12 +183,7 @@ class FraudParams:
     igw_share: float = 0.6  # spoofed through an international gateway; the rest SIM boxes
     rotate_every: Range = (10.0, 40.0)
     unallocated_share: float = 0.6
-    categories: tuple[str, ...] = (
-        "impersonation_police",
-        "refund_scam",
-        "loan_scam",
-        "impersonation_acquaintance",
-    )
+    categories: tuple[str, ...] = FRAUD_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"scenario key {where!r} must be an integer, got {value!r}")
         return value
     if tp is str:
+        if isinstance(value, dt.date):  # YAML reads an unquoted 2026-11-03 as a date
+            return value.isoformat()
         if not isinstance(value, str | int):
             raise ConfigError(f"scenario key {where!r} must be text, got {value!r}")
         return str(value)
@@ -264,6 +271,9 @@ _AT_LEAST_ONE = {
     "sims_per_seat",
     "lists_per_op",
     "ingress_per_op",
+    "attempts_per_day",
+    "patients",
+    "parents",
 }
 
 
@@ -306,6 +316,32 @@ def _validate(s: Scenario) -> None:
     sub_p = s.subscriber
     if sub_p.local_share + sub_p.remote_share > 1:
         raise ConfigError("scenario subscriber.local_share + remote_share must be at most 1")
+    if sub_p.block_fill <= 0:
+        raise ConfigError(
+            f"scenario subscriber.block_fill must be above 0 (the allocated share of a number"
+            f" block), got {sub_p.block_fill:g}"
+        )
+    if sub_p.idle_share >= 1:
+        raise ConfigError(
+            f"scenario subscriber.idle_share must be below 1 (some allocated numbers must call),"
+            f" got {sub_p.idle_share:g}"
+        )
+    for where, cats, allowed in (
+        ("ai_robocall", s.ai_robocall.categories, HARASSMENT_CATEGORIES),
+        ("human_seat", s.human_seat.categories, HARASSMENT_CATEGORIES),
+        ("fraud", s.fraud.categories, FRAUD_CATEGORIES),
+    ):
+        if not cats:
+            raise ConfigError(
+                f"scenario {where}.categories must name at least one of {', '.join(allowed)}"
+                " (set per_million: 0, minimum: 0 for none of these operations)"
+            )
+        unknown = sorted(set(cats) - set(allowed))
+        if unknown:
+            raise ConfigError(
+                f"scenario {where}.categories: unknown {', '.join(unknown)}"
+                f" (known: {', '.join(allowed)})"
+            )
 
 
 def _check_value(where: str, name: str, v: Any) -> None:
@@ -348,7 +384,9 @@ def _check_outcomes(population: str, params: Any) -> None:
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A shipped scenario by name (``article``, ``quiet``, ``adaptive``) or a YAML file path."""
+    """A shipped scenario by name (``article``, ``quiet``, ``adaptive``) or a YAML file path.
+
+    A file without ``name:`` is named for the file (``my`` for ``my.yaml``)."""
     text: str
     key = str(name_or_path)
     if key in SHIPPED:
@@ -368,4 +406,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         raise ConfigError(f"scenario {key!r} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"scenario {key!r} must be a YAML mapping")
+    if "name" not in data and key not in SHIPPED:
+        # A file without a name is its own world, not the default mix: name it for the file.
+        data = {"name": Path(key).stem, **data}
     return scenario_from_dict(data)
