@@ -21,19 +21,22 @@ with calls as (
   where t.bridge_leg is distinct from 'agent'          -- one row per bridged conversation
 ),
 pairs as (select distinct caller, callee from cdrs),
-reciprocated as (                                      -- the callee also called the caller
-  select p.caller, count(*) n from pairs p semi join pairs q on q.caller = p.callee and q.callee = p.caller
-  group by 1
+group_pairs as (                                       -- a group's own (caller, callee) pairs
+  select distinct label, category, population, caller, callee from calls
+),
+reciprocated as (                                      -- share of them whose callee called back
+  select label, category, population,
+         avg((q.caller is not null)::int) reciprocated
+  from group_pairs g left join pairs q on q.caller = g.callee and q.callee = g.caller
+  group by all
 ),
 per_number as (
-  select label, category, population, caller, count(*) n, count(distinct callee) callees
-  from calls group by all
+  select label, category, population, caller, count(*) n from calls group by all
 ),
 per_group as (
   select label, category, population, median(per_number.n) calls_per_number_p50,
-         quantile_cont(per_number.n, 0.9) calls_per_number_p90,
-         sum(coalesce(r.n, 0)) / sum(callees) reciprocated
-  from per_number left join reciprocated r using (caller) group by all
+         quantile_cont(per_number.n, 0.9) calls_per_number_p90
+  from per_number group by all
 )
 select c.label, c.category, c.population,
        count(*) as calls,
@@ -45,8 +48,9 @@ select c.label, c.category, c.population,
        avg((c.release_cause = 21)::int) as rejected,
        avg((c.release_cause = 1)::int) as dead_callee,
        avg(c.spoofed::int) as spoofed,
-       any_value(g.reciprocated) as reciprocated
+       any_value(r.reciprocated) as reciprocated
 from calls c join per_group g using (label, category, population)
+  join reciprocated r using (label, category, population)
 group by all having count(*) >= 20 order by c.label, calls desc, c.category, c.population
 """
 
