@@ -552,7 +552,11 @@ def register_audio(app: typer.Typer) -> None:
     def transcribe_audio(
         input: list[Path] = typer.Option(..., help="audio files or folders (wav, flac, ogg)"),
         out: Path = typer.Option(..., help="transcripts.jsonl to write (caller turns)"),
-        language: str = typer.Option("en", help="en (faster-whisper tiny.en) or zh"),
+        language: str = typer.Option(
+            "en",
+            help="en (faster-whisper tiny.en) or zh; with --references, the language of the "
+            "references to recognise by",
+        ),
         references: Path | None = typer.Option(
             None,
             help="CSV path,text[,language] of known recordings: recognised by "
@@ -578,6 +582,11 @@ def register_audio(app: typer.Typer) -> None:
                 if col not in rdf.columns:
                     raise InputError(f"{references}: needs a {col!r} column")
             langs = rdf["language"] if "language" in rdf.columns else [language] * len(rdf)
+            if language not in {str(x) for x in langs}:  # (every call came back empty)
+                raise InputError(
+                    f"{references}: none of its {len(rdf):,} recordings is in --language "
+                    f"{language!r}, so none could be recognised; pass the references' language"
+                )
             for p, text, lang in zip(rdf["path"], rdf["text"], langs, strict=True):
                 path = Path(p) if Path(p).is_absolute() else references.parent / p
                 ref.add(*read_audio(path), text=str(text), language=str(lang))
@@ -613,14 +622,26 @@ def register_audio(app: typer.Typer) -> None:
         """Group call recordings that play the same audio (one recording, many calls)."""
         import pandas as pd
 
-        from callwarden.screening.fingerprint import fingerprint, group_recordings
+        from callwarden.screening.fingerprint import (
+            chromaprint_available,
+            fingerprints,
+            group_recordings,
+        )
         from callwarden.screening.io import read_audio
 
         if method not in {"auto", "chromaprint", "spectral"}:
             raise InputError("--method must be chromaprint, spectral or auto")
+        if not 0 < threshold <= 1:  # (7 made every recording distinct without a word)
+            raise InputError(f"--threshold is a similarity in (0, 1], not {threshold:g}")
         output_file(out)
         files = _audio_files(input)
-        fps = [fingerprint(*read_audio(f), method) for f in files]
+        fps, used = fingerprints([read_audio(f) for f in files], method)
+        if method == "auto" and used == "spectral" and chromaprint_available():
+            typer.echo(
+                "note: a recording is too short for chromaprint (under about 4 s): "
+                "all were fingerprinted by the spectral method",
+                err=True,
+            )
         labels = group_recordings(fps, threshold)
         df = pd.DataFrame({"file": [str(f) for f in files], "recording_cluster": labels})
         df["cluster_size"] = df["recording_cluster"].map(df["recording_cluster"].value_counts())
