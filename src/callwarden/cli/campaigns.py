@@ -82,9 +82,22 @@ def allocated_numbers(registry: Path, cdrs: Any, *, report: bool = True) -> Any:
     return pa.concat_arrays([listed, held])
 
 
-def script_links(transcripts: Path, cdrs: Any, *, calls: str = "the CDRs' calls") -> Any:
+def transcripts_for(cdrs: Path, given: Path | None) -> Path | None:
+    """The transcripts campaign linking reads: ``--transcripts``, else transcripts.jsonl
+    beside the CDRs (a simulator folder), else none."""
+    return given or _beside(cdrs, "transcripts.jsonl")
+
+
+def script_links(
+    transcripts: Path,
+    cdrs: Any,
+    *,
+    calls: str = "the CDRs' calls",
+    records: list[dict[str, Any]] | None = None,
+) -> Any:
     """``script_clusters`` of the transcripts at ``transcripts`` (read as ``screen`` reads
-    them, ``campaigns.io.read_transcripts``), with a warning when few of them are calls of
+    them, ``campaigns.io.read_transcripts``, unless ``records`` already holds them), with a
+    warning when few of them are calls of
     ``cdrs`` (``calls`` names those calls): none (another day's or run's file, or an empty
     one: no number is linked by script) or under half (the others link nothing). Call ids
     are compared as text. Before 29 Nov such a file was used without a word (the seed-3
@@ -96,7 +109,8 @@ def script_links(transcripts: Path, cdrs: Any, *, calls: str = "the CDRs' calls"
     from callwarden.campaigns.scripts import script_clusters
     from callwarden.cli._detect_io import warn
 
-    records = list(read_transcripts(transcripts))
+    if records is None:
+        records = list(read_transcripts(transcripts))
     ids = [str(r["call_id"]) for r in records]
     known = cdrs["call_id"] if "call_id" in cdrs.column_names else pa.array([], pa.string())
     if not pa.types.is_string(known.type):
@@ -127,23 +141,24 @@ def scan_hook(
     *,
     registry: Path | None = None,
     transcripts: Path | None = None,
+    records: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """For ``callwarden scan``: build the day's campaigns, fill the verdicts' ``campaign``
     column (and flagged members' ``category``) and write the campaign artefacts
-    (campaigns.csv ...) into ``out``. ``transcripts``: default, the file beside the CDRs."""
+    (campaigns.csv ...) into ``out``. ``transcripts``: as ``transcripts_for``; ``records``:
+    those transcripts already read (scan reads them before it scores)."""
     from callwarden.campaigns.build import build_campaigns
     from callwarden.campaigns.io import write_campaigns
 
     day = result.meta.get("day")
     table = _day_cdrs(cdrs, day)
-    transcripts = transcripts or _beside(cdrs, "transcripts.jsonl")
+    transcripts = transcripts_for(cdrs, transcripts)
     allocated = allocated_numbers(registry, table, report=False) if registry else None
     calls = f"the calls of {day} in the CDRs" if day else "the CDRs' calls"
-    campaigns = build_campaigns(
-        table,
-        allocated=allocated,
-        scripts=script_links(transcripts, table, calls=calls) if transcripts else None,
-    )
+    scripts = None
+    if transcripts is not None:
+        scripts = script_links(transcripts, table, calls=calls, records=records)
+    campaigns = build_campaigns(table, allocated=allocated, scripts=scripts)
     result.link_campaigns(
         campaigns.number_campaign, {c.campaign_id: c.category for c in campaigns.campaigns}
     )
@@ -301,8 +316,7 @@ def register(app: typer.Typer) -> None:
         output_dir(out)
         table = load_cdrs(cdrs)
         allocated = allocated_numbers(registry, table) if registry else None
-        # (as scan: the transcripts beside the CDRs unless --transcripts names others)
-        transcripts = transcripts or _beside(cdrs, "transcripts.jsonl")
+        transcripts = transcripts_for(cdrs, transcripts)  # (as scan reads them)
         scripts = script_links(transcripts, table) if transcripts else None
         result = build_campaigns(table, allocated=allocated, scripts=scripts)
         paths = write_campaigns(result, out)

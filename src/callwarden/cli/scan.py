@@ -266,13 +266,13 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--transcripts needs --cdrs (campaigns are linked from CDRs)")
             if not transcripts.is_file():
                 raise InputError(f"--transcripts: {transcripts} is not a file")
-        if cdrs is not None:  # a malformed transcripts file fails now, not after the scan
+        source, records = None, None
+        if cdrs is not None:  # read now, once: a malformed file fails before the scan
             from callwarden.campaigns.io import read_transcripts
-            from callwarden.cli.campaigns import _beside
+            from callwarden.cli.campaigns import transcripts_for
 
-            if (given := transcripts or _beside(cdrs, "transcripts.jsonl")) is not None:
-                for _ in read_transcripts(given):
-                    pass
+            if (source := transcripts_for(cdrs, transcripts)) is not None:
+                records = list(read_transcripts(source))
         result = run_scan(
             model,
             cdrs=cdrs,
@@ -286,7 +286,7 @@ def register(app: typer.Typer) -> None:
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook
 
-            scan_hook(result, cdrs, out, registry=registry, transcripts=transcripts)
+            scan_hook(result, cdrs, out, registry=registry, transcripts=source, records=records)
         summary = write_scan(result, out)
         print_summary(result, summary, lang, top, registry=registry is not None)
         typer.echo(f"-> {out / 'verdicts.csv'}")

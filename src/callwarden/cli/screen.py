@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -356,17 +357,18 @@ def register_text(app: typer.Typer) -> None:
         if cv:
             if cv < 2:
                 raise InputError("--cv needs at least 2 folds")
-            most = max(labels.count(lab) for lab in set(labels))
+            counts = Counter(labels)
+            most = max(counts.values())
             if most < cv:  # StratifiedKFold needs a label with a row in every fold
                 raise InputError(
                     f"--cv {cv}: too few rows per label for {cv} folds ({len(labels)} rows, "
                     f"the most common label has {most}); give more rows or fewer folds"
                 )
-            rare = sorted(lab for lab in set(labels) if labels.count(lab) < cv)
+            rare = sorted(lab for lab, n in counts.items() if n < cv)
             if rare:  # (said once here, instead of scikit-learn's warning from every fold split)
                 typer.echo(
                     f"note: {len(rare)} label(s) have fewer rows than the {cv} folds "
-                    f"({', '.join(f'{lab!r}: {labels.count(lab)}' for lab in rare[:5])}"
+                    f"({', '.join(f'{lab!r}: {counts[lab]}' for lab in rare[:5])}"
                     f"{', ...' if len(rare) > 5 else ''}): some folds test them with no or "
                     "few training rows, and their F1 is a rough figure",
                     err=True,
