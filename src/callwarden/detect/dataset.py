@@ -446,11 +446,9 @@ def table_dataset(
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
             # 0/1 and true/false cells among text ones (a "?" makes the column text) read as
             # in a binary column, and as evaluate reads them.
-            binary = {
-                **dict.fromkeys(_BINARY_BENIGN, BENIGN),
-                **dict.fromkeys(_BINARY_BAD, spec.positive_label),
-            }
-            text = pa.array([binary.get(v, v) for v in text.to_pylist()], pa.string())
+            benign = pc.is_in(text, value_set=pa.array(_BINARY_BENIGN, pa.string()))
+            bad = pc.is_in(text, value_set=pa.array(_BINARY_BAD, pa.string()))
+            text = pc.if_else(benign, BENIGN, pc.if_else(bad, spec.positive_label, text))
             present = set(text.to_pylist())
             if unknown := sorted(v for v in present if v is not None and v not in CDR_CLASSES):
                 raise InputError(

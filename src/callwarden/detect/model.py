@@ -216,6 +216,15 @@ HEAVY_ATTEMPTS = 50
 HEAVY_FEATURE = "attempts_by_caller_1d"
 
 
+def heavy_benign(data: Dataset) -> np.ndarray:
+    """Rows of legitimate heavy callers: benign, ``HEAVY_ATTEMPTS`` or more calls that day
+    (all False for a table without the attempts column, a carrier's own table)."""
+    if HEAVY_FEATURE not in data.feature_names:
+        return np.zeros(len(data.y), bool)
+    attempts = np.nan_to_num(data.X[:, data.feature_names.index(HEAVY_FEATURE)])
+    return (data.y == 0) & (attempts >= HEAVY_ATTEMPTS)
+
+
 def row_weights(data: Dataset, config: TrainConfig) -> np.ndarray | None:
     """Training weights: legitimate heavy callers count ``benign_heavy_weight`` times.
 
@@ -223,8 +232,7 @@ def row_weights(data: Dataset, config: TrainConfig) -> np.ndarray | None:
     """
     if config.benign_heavy_weight == 1.0 or HEAVY_FEATURE not in data.feature_names:
         return None
-    attempts = np.nan_to_num(data.X[:, data.feature_names.index(HEAVY_FEATURE)])
-    heavy = (data.y == 0) & (attempts >= HEAVY_ATTEMPTS)
+    heavy = heavy_benign(data)
     partial = np.array(["@t" in i for i in data.ids.tolist()], bool)
     if partial.any():
         # A day in progress (``with_partial_days``) weighs as the business it belongs to: a
@@ -249,10 +257,9 @@ def with_route_swaps(
     copy weighs what its original does. Carrier tables (no ingress columns), data without a
     flagged or a heavy benign row, and ``route_invariance=False`` are returned unchanged."""
     cols = np.array([INGRESS_MARK in n for n in data.feature_names], bool)
-    if not config.route_invariance or not cols.any() or HEAVY_FEATURE not in data.feature_names:
+    if not config.route_invariance or not cols.any():
         return data.X, data.y, weights
-    attempts = np.nan_to_num(data.X[:, data.feature_names.index(HEAVY_FEATURE)])
-    heavy = np.flatnonzero((data.y == 0) & (attempts >= HEAVY_ATTEMPTS))
+    heavy = np.flatnonzero(heavy_benign(data))
     flagged = np.flatnonzero(data.y != 0)
     if not len(heavy) or not len(flagged):
         return data.X, data.y, weights
