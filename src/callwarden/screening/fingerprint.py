@@ -86,6 +86,11 @@ def chromaprint_fingerprint(samples: np.ndarray, sample_rate: int) -> np.ndarray
     return np.asarray(raw, dtype=np.int64).astype(np.uint32)
 
 
+#: The fewest frames ``similarity`` compares (its ``min_overlap``): chromaprint gives a clip
+#: under about 4 s fewer (0 for 2.6 s, 3 for 3.1 s), so such a clip matched nothing.
+MIN_FRAMES = 10
+
+
 def fingerprint(samples: np.ndarray, sample_rate: int, method: str = "auto") -> np.ndarray:
     """A fingerprint by ``method``: chromaprint, spectral, or auto (chromaprint if present)."""
     if method == "auto":
@@ -95,11 +100,6 @@ def fingerprint(samples: np.ndarray, sample_rate: int, method: str = "auto") -> 
     if method == "spectral":
         return spectral_fingerprint(samples, sample_rate)
     raise ValueError(f"unknown fingerprint method {method!r}")
-
-
-#: The fewest frames ``similarity`` compares (its ``min_overlap``): chromaprint gives a clip
-#: under about 4 s fewer (0 for 2.6 s, 3 for 3.1 s), so such a clip matched nothing.
-MIN_FRAMES = 10
 
 
 def fingerprints(
@@ -135,7 +135,7 @@ def _ber_at(a: np.ndarray, b: np.ndarray, off: int, min_overlap: int) -> float |
 
 
 def similarity(
-    a: np.ndarray, b: np.ndarray, *, max_offset: int = 80, min_overlap: int = 10
+    a: np.ndarray, b: np.ndarray, *, max_offset: int = 80, min_overlap: int = MIN_FRAMES
 ) -> float:
     """1 - bit error rate at the best alignment of two fingerprints.
 
