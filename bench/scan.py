@@ -331,7 +331,7 @@ def main() -> None:
                 import pandas as pd
 
                 unalloc = pd.Series(
-                    (~reg.is_allocated_array(pa.array(callers))).astype(int),
+                    reg.is_unallocated_array(pa.array(callers)).astype(int),
                     index=callers.to_numpy(),
                 )
             import pandas as pd

@@ -93,3 +93,13 @@ def test_serve_reads_the_registry_as_scan_does(tmp_path: Path) -> None:
         app, ["serve", "--db", str(tmp_path / "x.db"), "--registry", str(bad), "--port", "1"]
     )
     assert res.exit_code == 2 and "needs a 'number' column" in res.output, res.output
+
+
+def test_a_foreign_caller_is_not_judged_by_a_national_registry(api_with_registry: Api) -> None:
+    """The registry lists +86 numbers only: it cannot say a +1 or +852 caller is spoofed
+    (before, every foreign caller was rejected 608 as unallocated)."""
+    api = api_with_registry
+    for caller in ("+14155552671", "+85221234567"):
+        d = _decide(api, caller)
+        assert d["action"] == "allow", d
+    assert _decide(api, UNALLOCATED)["action"] == "reject"  # its own country: still judged

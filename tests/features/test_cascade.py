@@ -129,11 +129,11 @@ def test_day_calls_flag_reads_the_same_calls(inflate: bool) -> None:
             r[0] for r in con.sql("SELECT number FROM facts WHERE unallocated = 1").fetchall()
         }
 
-        def is_allocated(numbers: pa.Array) -> np.ndarray:
-            return np.array([n not in unalloc for n in numbers.to_pylist()])
+        def is_unallocated(numbers: pa.Array) -> np.ndarray:
+            return np.array([n in unalloc for n in numbers.to_pylist()])
 
         facts, regions = register_number_facts(
-            con, "cdr", is_allocated, lambda a: pa.nulls(len(a), pa.string()), AsOf(DAY)
+            con, "cdr", is_unallocated, lambda a: pa.nulls(len(a), pa.string()), AsOf(DAY)
         )
         assert facts is not None and col in con.sql(f"SELECT * FROM {facts}").columns
         if inflate:  # every third number counted as busy

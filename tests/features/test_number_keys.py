@@ -46,10 +46,10 @@ def _cdrs(seed: int) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _is_allocated(numbers: pa.Array) -> np.ndarray:
-    """A stand-in registry that answers strings or integer keys alike: odd last digit."""
+def _is_unallocated(numbers: pa.Array) -> np.ndarray:
+    """A stand-in registry that answers strings or integer keys alike: even last digit."""
     text = pc.cast(numbers, pa.string()).to_pylist()
-    return np.array([n is not None and int(n[-1]) % 2 == 1 for n in text])
+    return np.array([not (n is not None and int(n[-1]) % 2 == 1) for n in text])
 
 
 def _province_of(numbers: pa.Array) -> pa.Array:
@@ -62,7 +62,7 @@ def _features(table: pa.Table, min_attempts: int) -> tuple[pa.Table, bool]:
     with connection(threads=2) as con:
         con.register("cdr", table)
         as_of = AsOf(DAY) if min_attempts else None
-        facts, regions = register_number_facts(con, "cdr", _is_allocated, _province_of, as_of)
+        facts, regions = register_number_facts(con, "cdr", _is_unallocated, _province_of, as_of)
         out = compute_features(
             con, "cdr", AsOf(DAY), caller_facts=facts, home_regions=regions,
             min_attempts=min_attempts,
@@ -101,7 +101,7 @@ def test_string_lookups_keep_the_string_path() -> None:
     def run(t: pa.Table) -> tuple[pa.Table, bool]:
         with connection(threads=1) as con:
             con.register("cdr", t)
-            facts = register_caller_facts(con, "cdr", _is_allocated)
+            facts = register_caller_facts(con, "cdr", _is_unallocated)
             regions = register_home_regions(con, "cdr", _province_of)
             out = compute_features(con, "cdr", AsOf(DAY), caller_facts=facts, home_regions=regions)
             return out, keyed_lookups(con, "cdr", facts, regions)

@@ -30,11 +30,11 @@ OTHER = "+8613600000006"
 class NoneAllocated:
     """A registry that holds no number."""
 
-    def is_allocated(self, _number: str) -> bool:
-        return False
+    def is_unallocated(self, _number: str) -> bool:
+        return True
 
-    def is_allocated_array(self, numbers: Any) -> np.ndarray:
-        return np.zeros(len(numbers), bool)
+    def is_unallocated_array(self, numbers: Any) -> np.ndarray:
+        return np.ones(len(numbers), bool)
 
 
 def _engine(protected: set[str]) -> StreamEngine:

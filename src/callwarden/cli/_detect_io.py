@@ -148,20 +148,29 @@ def number_facts(
 
     reg = AllocationRegistry.from_csv(registry)
     warn_unparsed(registry, reg, "the calls of those numbers count as unallocated")
-    seen: list[tuple[int, int]] = []  # (callers asked, callers allocated) per look-up
+    seen: list[tuple[int, int, int]] = []  # (callers asked, judged, judged and listed)
 
-    def allocated(numbers: pa.Array) -> Any:
-        hit = reg.is_allocated_array(numbers)
-        seen.append((len(hit), int(hit.sum())))
-        return hit
+    def unallocated(numbers: pa.Array) -> Any:
+        judged = reg.speaks_for_array(numbers)
+        bad = judged & ~reg.is_allocated_array(numbers)
+        seen.append((len(bad), int(judged.sum()), int((judged & ~bad).sum())))
+        return bad
 
-    facts = register_number_facts(con, relation, allocated, _province_of, as_of)
-    asked, found = sum(n for n, _ in seen), sum(k for _, k in seen)
-    if asked and not found:
+    facts = register_number_facts(con, relation, unallocated, _province_of, as_of)
+    asked, judged, found = (sum(t[i] for t in seen) for i in range(3))
+    codes = ", ".join(f"+{c}" for c in reg.scope) or "none"
+    if asked and not judged:
         warn(
-            f"registry {registry} lists none of the {asked:,} callers' numbers: every caller "
-            "counts as unallocated (空号, rule UNALLOCATED_CALLER); is it the registry for these "
-            "CDRs, with numbers written as E.164 or national digits?"
+            f"registry {registry} speaks for country codes {codes} only, which none of the "
+            f"{asked:,} callers' numbers has: no caller is judged unallocated (空号); is it "
+            "the registry for these CDRs?"
+        )
+    elif judged and not found:
+        warn(
+            f"registry {registry} lists none of the {judged:,} callers' numbers of its "
+            f"country codes ({codes}): every one counts as unallocated (空号, rule "
+            "UNALLOCATED_CALLER); is it the registry for these CDRs, with numbers written as "
+            "E.164 or national digits?"
         )
     return facts
 

@@ -58,9 +58,10 @@ def number_command(
         table = describe_array(normalize_array(values, region), region=region, lang=lang)
         docs = [{"input": v, **row} for v, row in zip(values, table.to_pylist(), strict=True)]
     if reg is not None:
-        allocated = reg.is_allocated_array([d["e164"] for d in docs])
-        for doc, hit in zip(docs, allocated, strict=True):
-            doc["allocated"] = bool(hit)
+        shown = [d["e164"] for d in docs]
+        allocated, judged = reg.is_allocated_array(shown), reg.speaks_for_array(shown)
+        for doc, hit, ours in zip(docs, allocated, judged, strict=True):
+            doc["allocated"] = bool(hit) if ours else None  # another country's number
     for doc in docs:
         typer.echo(json.dumps(doc, ensure_ascii=False))
 

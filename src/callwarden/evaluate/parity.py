@@ -50,7 +50,7 @@ def feature_parity(
     state.set_ingress_names(ingresses.names)
     unalloc = None
     if allocated is not None:
-        unalloc = (~np.asarray(allocated.is_allocated_array(table["caller"]), bool)).astype(np.int8)
+        unalloc = allocated.is_unallocated_array(table["caller"]).astype(np.int8)
     order = np.argsort(calls.end_ts, kind="stable")
     for i in range(0, len(order), batch):
         idx = order[i : i + batch]
@@ -59,7 +59,7 @@ def feature_parity(
         con.register("cw_parity_cdrs", table)
         facts = None
         if allocated is not None:
-            facts = register_caller_facts(con, "cw_parity_cdrs", allocated.is_allocated_array)
+            facts = register_caller_facts(con, "cw_parity_cdrs", allocated.is_unallocated_array)
         regions = register_home_regions(
             con, "cw_parity_cdrs", lambda n: describe_array(n)["province"].combine_chunks()
         )

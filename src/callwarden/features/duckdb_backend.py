@@ -89,31 +89,31 @@ def last_local_day(con: duckdb.DuckDBPyConnection, relation: str, tz_hours: int 
 def register_caller_facts(
     con: duckdb.DuckDBPyConnection,
     relation: str,
-    is_allocated: Callable[[pa.Array], np.ndarray],
+    is_unallocated: Callable[[pa.Array], np.ndarray],
     name: str = "cw_caller_facts",
 ) -> str:
     """Register ``(number, unallocated)`` for every distinct caller; returns the view name.
 
-    ``is_allocated`` answers for an Arrow array of E.164 numbers at once (e.g.
-    ``AllocationRegistry.is_allocated_array``), so each distinct number is looked up once.
+    ``is_unallocated`` answers for an Arrow array of E.164 numbers at once (e.g.
+    ``AllocationRegistry.is_unallocated_array``), so each distinct number is looked up once.
     """
     callers = con.sql(f"SELECT DISTINCT caller AS number FROM {relation} WHERE caller IS NOT NULL")
     numbers = callers.to_arrow_table()["number"].combine_chunks()
     con.register(
-        name, pa.table({"number": numbers, "unallocated": _unallocated(numbers, is_allocated)})
+        name, pa.table({"number": numbers, "unallocated": _unallocated(numbers, is_unallocated)})
     )
     return name
 
 
 def _unallocated(
-    numbers: pa.Array, is_allocated: Callable[[pa.Array], np.ndarray] | None
+    numbers: pa.Array, is_unallocated: Callable[[pa.Array], np.ndarray] | None
 ) -> pa.Array:
-    """1 where the registry does not list the number, else 0; NULL without a registry.
+    """1 where the registry judges the number unallocated, else 0; NULL without a registry.
 
     (The numbers may come in any order: the registry sorts the keys it searches.)"""
-    if is_allocated is None:
+    if is_unallocated is None:
         return pa.nulls(len(numbers), pa.int32())
-    return pa.array((~np.asarray(is_allocated(numbers), dtype=bool)).astype(np.int32))
+    return pa.array(np.asarray(is_unallocated(numbers), dtype=bool).astype(np.int32))
 
 
 def register_home_regions(
@@ -181,7 +181,7 @@ def keyed_lookups(
 def register_number_facts(
     con: duckdb.DuckDBPyConnection,
     relation: str,
-    is_allocated: Callable[[pa.Array], np.ndarray] | None,
+    is_unallocated: Callable[[pa.Array], np.ndarray] | None,
     province_of: Callable[[pa.Array], pa.Array],
     as_of: AsOf | None = None,
     name: str = "cw_caller_facts",
@@ -209,16 +209,16 @@ def register_number_facts(
     if has_number_keys(con, relation):
         # Every row has both keys here, so the count is exact (the per-call table keeps
         # every row): the cascade reads the day's callers off it (``build_staged``).
-        return _register_keyed_facts(con, relation, is_allocated, province_of, counted, name)
+        return _register_keyed_facts(con, relation, is_unallocated, province_of, counted, name)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE cw_callers AS SELECT caller{counted} "
         f"FROM {relation} WHERE caller IS NOT NULL GROUP BY caller"
     )
     facts = None
-    if is_allocated is not None or as_of is not None:
+    if is_unallocated is not None or as_of is not None:
         callers = con.sql("SELECT * FROM cw_callers").to_arrow_table()
         numbers = callers["caller"].combine_chunks()
-        cols = {"number": numbers, "unallocated": _unallocated(numbers, is_allocated)}
+        cols = {"number": numbers, "unallocated": _unallocated(numbers, is_unallocated)}
         if as_of is not None:
             cols[day_calls_column(as_of)] = callers[day_calls_column(as_of)].combine_chunks()
         con.register(name, pa.table(cols))
@@ -229,7 +229,7 @@ def register_number_facts(
 def _register_keyed_facts(
     con: duckdb.DuckDBPyConnection,
     relation: str,
-    is_allocated: Callable[[pa.Array], np.ndarray] | None,
+    is_unallocated: Callable[[pa.Array], np.ndarray] | None,
     province_of: Callable[[pa.Array], pa.Array],
     counted: str,
     name: str,
@@ -243,7 +243,7 @@ def _register_keyed_facts(
     )
     callers = con.sql("SELECT * FROM cw_callers").to_arrow_table()
     keys = callers["number_key"].combine_chunks()
-    cols = {"number_key": keys, "unallocated": _unallocated(keys, is_allocated)}
+    cols = {"number_key": keys, "unallocated": _unallocated(keys, is_unallocated)}
     for extra in callers.column_names[1:]:
         cols[extra] = callers[extra].combine_chunks()
     con.register(name, pa.table(cols))

@@ -1,5 +1,10 @@
 """The allocation registry: which numbers exist (the basis of spoof and 空号 detection).
 
+A registry speaks for the country calling codes of the numbers and ranges it lists (its
+``scope``): a number of another country is not judged by it (a national registry of +86
+blocks cannot say that a +1 number is spoofed), while a number of its own country that it
+does not list is unallocated, and so is a displayed value that is no number at all.
+
 Numbers are kept as integer keys ``digits * 1 + length * 10**16`` in sorted NumPy arrays, so a
 look-up is a binary search and a range never spans numbers of another length
 (``+8613800000000..+8613899999999`` says nothing about 12-digit landlines).
@@ -58,8 +63,37 @@ def _keys(e164: pa.Array | pa.ChunkedArray | list[str]) -> tuple[np.ndarray, np.
     return values + lengths * _LEN_SHIFT, ok.to_numpy(zero_copy_only=False)
 
 
+def _assigned_codes() -> np.ndarray:
+    """The assigned country calling codes (libphonenumber's table), sorted: they are
+    prefix-free, so a number's code is the one of its first 1-3 digits in this set."""
+    import phonenumbers
+
+    return np.array(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), np.int64)
+
+
+_CODES = _assigned_codes()
+_ASSIGNED = frozenset(int(c) for c in _CODES)
+
+
+def calling_codes(keys: np.ndarray) -> np.ndarray:
+    """The country calling code of each key (``_keys``'s), 0 where its digits begin with
+    no assigned code."""
+    keys = np.asarray(keys, np.int64)
+    digits, length = keys % _LEN_SHIFT, keys // _LEN_SHIFT
+    codes = _CODES
+    out = np.zeros(len(keys), np.int64)
+    for k in (3, 2, 1):  # prefix-free: at most one k matches
+        fits = length > k
+        prefix = np.where(fits, digits // 10 ** np.maximum(length - k, 0), -1)
+        hit = fits & np.isin(prefix, codes)
+        out[hit] = prefix[hit]
+    return out
+
+
 class AllocationRegistry:
-    """Allocated numbers and inclusive number ranges; ``is_allocated`` answers membership."""
+    """Allocated numbers and inclusive number ranges; ``is_allocated`` answers membership,
+    ``is_unallocated`` whether a displayed number is spoofed by the registry's word (within
+    its ``scope``)."""
 
     def __init__(self, numbers: np.ndarray | None = None, ranges: np.ndarray | None = None) -> None:
         self._numbers = np.unique(numbers) if numbers is not None else np.empty(0, np.int64)
@@ -84,6 +118,7 @@ class AllocationRegistry:
             ends = np.maximum.reduceat(ends, np.flatnonzero(new)) if len(group) else ends
         self._starts, self._ends = starts, ends
         self.unparsed: UnparsedRows | None = None
+        self._scope: np.ndarray | None = None
 
     def __len__(self) -> int:
         """Allocated numbers: listed ones plus the sizes of the ranges."""
@@ -140,6 +175,7 @@ class AllocationRegistry:
         reg = cls.__new__(cls)
         reg._numbers, reg._starts, reg._ends = numbers, starts, ends
         reg.unparsed = None
+        reg._scope = None
         return reg
 
     @classmethod
@@ -260,3 +296,45 @@ class AllocationRegistry:
         hit = np.empty(len(keys), bool)
         hit[order] = found
         return hit & ok
+
+    @property
+    def scope(self) -> tuple[int, ...]:
+        """The country calling codes the registry speaks for: those of its listed numbers and
+        of its ranges' first and last numbers."""
+        return tuple(int(c) for c in self._scope_codes())
+
+    def _scope_codes(self) -> np.ndarray:
+        if self._scope is None:
+            codes = calling_codes(np.concatenate([self._numbers, self._starts, self._ends]))
+            self._scope = np.unique(codes[codes > 0])
+        return self._scope
+
+    def speaks_for_array(self, e164: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
+        """True where the registry may judge the number: its country calling code is in
+        ``scope``, or the value is no valid number (no code, or malformed), which no
+        registry allocates."""
+        keys, ok = _keys(e164)
+        codes = calling_codes(keys)
+        return ~ok | (codes == 0) | np.isin(codes, self._scope_codes())
+
+    def is_unallocated_array(self, e164: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
+        """True where the displayed number is spoofed by the registry's word: a number of a
+        country it speaks for that it does not list, or a value that is no number."""
+        return self.speaks_for_array(e164) & ~self.is_allocated_array(e164)
+
+    def is_unallocated(self, e164: str) -> bool:
+        """One number, for the per-call path (the rule of ``is_unallocated_array``)."""
+        if self.is_allocated(e164):
+            return False
+        digits = e164[1:]
+        if not (
+            e164[:1] == "+" and 1 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()
+        ):
+            return True
+        scope = self._scope_codes()
+        for k in (1, 2, 3):
+            if len(digits) > k:
+                code = int(digits[:k])
+                if code in _ASSIGNED:
+                    return bool(np.isin(code, scope))
+        return True

@@ -119,7 +119,7 @@ class StreamEngine:
     ) -> None:
         self.config = config or EngineConfig()
         self.scorer = scorer
-        self.allocated = allocated  # AllocationRegistry-like: is_allocated / is_allocated_array
+        self.allocated = allocated  # AllocationRegistry-like: is_unallocated(_array)
         self.campaigns = campaigns
         self.campaign_ingresses = campaign_ingresses or set()
         self.policies: Mapping[str, SubscriberPolicy] = policies if policies is not None else {}
@@ -160,8 +160,8 @@ class StreamEngine:
 
         # each distinct number is looked up once (Arrow's hash encoding, not a string sort)
         enc = pc.dictionary_encode(pa.array(numbers, pa.string()))
-        ok = self.allocated.is_allocated_array(enc.dictionary)  # type: ignore[attr-defined]
-        bad = np.r_[~np.asarray(ok, bool), True].astype(np.int8)  # a missing number: unallocated
+        no = self.allocated.is_unallocated_array(enc.dictionary)  # type: ignore[attr-defined]
+        bad = np.r_[np.asarray(no, bool), True].astype(np.int8)  # a missing number: unallocated
         return bad[enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)]
 
     def ingest(self, cdrs: Calls, unallocated: np.ndarray | None = None) -> None:
@@ -427,7 +427,7 @@ class StreamEngine:
                 if self.v_label[slot] > 0:
                     src = Source.MODEL
         if self.allocated is not None and (
-            known == 1 or (known < 0 and not self._is_allocated(caller))
+            known == 1 or (known < 0 and self._is_unallocated(caller))
         ):
             src = Source.UNALLOCATED
         prot = bool(self.protected) and caller in self.protected
@@ -445,10 +445,10 @@ class StreamEngine:
             self.thresholds,
         )  # fmt: skip
 
-    def _is_allocated(self, number: str) -> bool:
+    def _is_unallocated(self, number: str) -> bool:
         hit = self._alloc_cache.get(number)
         if hit is None:
             if len(self._alloc_cache) > 1_000_000:  # bounded: forget and relearn
                 self._alloc_cache.clear()
-            hit = self._alloc_cache[number] = bool(self.allocated.is_allocated(number))  # type: ignore[union-attr]
+            hit = self._alloc_cache[number] = bool(self.allocated.is_unallocated(number))  # type: ignore[union-attr]
         return hit

@@ -51,7 +51,7 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     asserted = number_param(body.asserted) if body.asserted else None
     verdict = state.verdicts.get(caller)
     if state.allocation is not None:  # the hard signal, for numbers scan never saw too
-        verdict = with_allocation(verdict, caller, state.allocation.is_allocated(caller))
+        verdict = with_allocation(verdict, caller, not state.allocation.is_unallocated(caller))
     verdict = with_asserted_identity(verdict, caller, asserted, state.thresholds)
     decision = decide(
         Call(caller, callee, body.ingress),
