@@ -108,3 +108,26 @@ def test_the_stream_engine_rejects_only_what_the_registry_judges() -> None:
     alice = "+8613900000000"
     assert eng.decide("+14155552671", alice).action.value == "allow"
     assert eng.decide("+8613800000003", alice).action.value == "reject"
+
+
+def test_calling_codes_match_libphonenumber() -> None:
+    """The table look-up gives the assigned code that the digits begin with (shorter than
+    the number), for random numbers of every length."""
+    import phonenumbers
+
+    from callwarden.numbers.registry import _keys
+
+    rng = np.random.default_rng(0)
+    values = ["+1", "+12", "+86", "+861", "+999", "+9991"]
+    for length in range(2, 16):
+        values += [f"+{x}" for x in rng.integers(10 ** (length - 1), 10**length, size=200)]
+    keys, ok = _keys(pa.array(values))
+    assert ok.all()
+    want = []
+    for v in values:
+        digits, code = v[1:], 0
+        for k in (1, 2, 3):
+            if k < len(digits) and int(digits[:k]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                code = int(digits[:k])
+        want.append(code)
+    assert calling_codes(keys).tolist() == want

@@ -75,19 +75,32 @@ _CODES = _assigned_codes()
 _ASSIGNED = frozenset(int(c) for c in _CODES)
 
 
+def _code_table() -> np.ndarray:
+    """The calling code of a number from its first three digits (``head``) and its length
+    capped at 4, as a table indexed ``head * 8 + min(length, 4)``; 0 for none. A code is
+    shorter than its number, and E.164 digits never begin with 0."""
+    table = np.zeros(1000 * 8, np.int64)
+    for capped in range(1, 5):
+        n = min(capped, 3)  # digits in the head
+        for head in range(10 ** (n - 1), 10**n):
+            text = str(head)
+            for k in range(1, min(n, capped - 1) + 1):
+                if int(text[:k]) in _ASSIGNED:  # prefix-free: one k at most
+                    table[head * 8 + capped] = int(text[:k])
+    return table
+
+
+_CODE_OF = _code_table()
+_POW10_0 = 10 ** np.arange(0, 19, dtype=np.int64)  # 1 .. 10**18
+
+
 def calling_codes(keys: np.ndarray) -> np.ndarray:
     """The country calling code of each key (``_keys``'s), 0 where its digits begin with
-    no assigned code."""
+    no assigned code. One table look-up per number (vectorised; no sort)."""
     keys = np.asarray(keys, np.int64)
-    digits, length = keys % _LEN_SHIFT, keys // _LEN_SHIFT
-    codes = _CODES
-    out = np.zeros(len(keys), np.int64)
-    for k in (3, 2, 1):  # prefix-free: at most one k matches
-        fits = length > k
-        prefix = np.where(fits, digits // 10 ** np.maximum(length - k, 0), -1)
-        hit = fits & np.isin(prefix, codes)
-        out[hit] = prefix[hit]
-    return out
+    length = keys // _LEN_SHIFT
+    head = (keys - length * _LEN_SHIFT) // _POW10_0[np.clip(length - 3, 0, 18)]
+    return _CODE_OF[np.clip(head, 0, 999) * 8 + np.clip(length, 0, 4)]
 
 
 class AllocationRegistry:
@@ -315,7 +328,9 @@ class AllocationRegistry:
         registry allocates."""
         keys, ok = _keys(e164)
         codes = calling_codes(keys)
-        return ~ok | (codes == 0) | np.isin(codes, self._scope_codes())
+        ours = np.zeros(1000, bool)
+        ours[self._scope_codes()] = True
+        return ~ok | (codes == 0) | ours[codes]
 
     def is_unallocated_array(self, e164: pa.Array | pa.ChunkedArray | list[str]) -> np.ndarray:
         """True where the displayed number is spoofed by the registry's word: a number of a
