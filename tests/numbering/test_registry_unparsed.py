@@ -80,3 +80,32 @@ def test_scan_warns_when_no_caller_is_listed(
     assert "lists none of the 2 callers' numbers" in err
     number_facts(_con(["+8613000000000", "+8615116326002"]), "calls", path)
     assert capsys.readouterr().err == ""
+
+
+def test_rows_hold_a_number_or_a_range(tmp_path: Path) -> None:
+    """docs/numbers.md: a ``number`` column, ``range_start,range_end`` columns, or both; a
+    row may fill either (before, every row had to fill all three, and a blank trailing row
+    of a range file was an error)."""
+    path = _csv(
+        tmp_path / "r.csv",
+        "number,range_start,range_end\n+8613800138000,,\n,+8613900000000,+8613900009999\n,,\n",
+    )
+    reg = AllocationRegistry.from_csv(path)
+    assert reg.unparsed is None
+    assert reg.is_allocated("+8613800138000") and reg.is_allocated("+8613900005555")
+    assert not reg.is_allocated("+8613900010000")
+    ranges = AllocationRegistry.from_csv(
+        _csv(tmp_path / "ranges.csv", "range_start,range_end\n13800000000,13800009999\n,\n")
+    )
+    assert ranges.is_allocated("+8613800000005")
+    half = _csv(tmp_path / "half.csv", "range_start,range_end\n13800000000,\n")
+    with pytest.raises(InputError, match="not two valid numbers"):
+        AllocationRegistry.from_csv(half)
+    # an unparsed number is reported on its own line of the file
+    odd = _csv(
+        tmp_path / "odd.csv",
+        "number,range_start,range_end\n,+8613900000000,+8613900009999\n+8613800000001,,\n"
+        "+8613800000002,,\nx,,\n",
+    )
+    bad = AllocationRegistry.from_csv(odd).unparsed
+    assert bad is not None and (bad.count, bad.total, bad.row) == (1, 3, 4)

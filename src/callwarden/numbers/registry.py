@@ -232,9 +232,24 @@ class AllocationRegistry:
         except pa.ArrowInvalid as exc:
             raise InputError(f"registry file {path} cannot be read as CSV: {exc}") from exc
         names = set(table.column_names)
+        has_ranges = {"range_start", "range_end"} <= names
+
+        def filled(column: str) -> pa.Array:
+            values = table[column].combine_chunks()
+            return pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(values), ""), False)
+
         parts: list[AllocationRegistry] = []
         if "number" in names:
-            listed = cls.from_numbers(table["number"], region)
+            numbers, rows = table["number"], None
+            if has_ranges:  # a row holds a number, a range, or both: a blank cell is no row
+                rows = np.flatnonzero(filled("number").to_numpy(zero_copy_only=False))
+                numbers = numbers.take(pa.array(rows))
+            listed = cls.from_numbers(numbers, region)
+            if rows is not None and listed.unparsed is not None:  # the file's row, not the kept one
+                bad = listed.unparsed
+                listed.unparsed = UnparsedRows(
+                    bad.count, bad.total, bad.example, int(rows[bad.row - 1]) + 1
+                )
             bad = listed.unparsed
             if bad is not None and 2 * bad.count > bad.total:
                 raise InputError(
@@ -244,8 +259,11 @@ class AllocationRegistry:
                     "have turned them into decimals such as 8613800000000.0)"
                 )
             parts.append(listed)
-        if {"range_start", "range_end"} <= names:
-            parts.append(cls.from_ranges(table["range_start"], table["range_end"], region))
+        if has_ranges:
+            ranged = pc.or_(filled("range_start"), filled("range_end"))  # blank rows skipped
+            starts = pc.filter(table["range_start"], ranged)
+            ends = pc.filter(table["range_end"], ranged)
+            parts.append(cls.from_ranges(starts, ends, region))
         if not parts:
             raise InputError(
                 f"registry file {path} needs a 'number' column or 'range_start,range_end' columns "
