@@ -245,12 +245,11 @@ class AllocationRegistry:
                 rows = np.flatnonzero(filled("number").to_numpy(zero_copy_only=False))
                 numbers = numbers.take(pa.array(rows))
             listed = cls.from_numbers(numbers, region)
-            if rows is not None and listed.unparsed is not None:  # the file's row, not the kept one
-                bad = listed.unparsed
-                listed.unparsed = UnparsedRows(
+            bad = listed.unparsed
+            if rows is not None and bad is not None:  # the file's row, not the kept one
+                bad = listed.unparsed = UnparsedRows(
                     bad.count, bad.total, bad.example, int(rows[bad.row - 1]) + 1
                 )
-            bad = listed.unparsed
             if bad is not None and 2 * bad.count > bad.total:
                 raise InputError(
                     f"registry file {path}: {bad.count:,} of {bad.total:,} numbers do not parse "
