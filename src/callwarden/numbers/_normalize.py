@@ -106,6 +106,16 @@ def _library(s: str, region: str) -> str | None:
         return None
     if phonenumbers.is_valid_number(num) or shortnumberinfo.is_valid_short_number(num):
         return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    cc = plan_for(region).cc
+    if s[:1] != "+" and s.startswith(cc) and len(s) > len(cc):
+        # A switch's country code without "+" before a service or short number (8695588,
+        # 86110): libphonenumber strips it only before a full number (8613800138000).
+        try:
+            alt = phonenumbers.parse("+" + s, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if shortnumberinfo.is_valid_short_number(alt):
+            return phonenumbers.format_number(alt, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
