@@ -1,0 +1,578 @@
+"""A case file for regulators, assembled from values (pure: no files, no database).
+
+The edges (:mod:`callwarden.evidence.sources`) read what callwarden stores and writes (the
+scan's output folder, the CDRs of the scan's day, the reputation store) into the frozen
+values below; :func:`number_case` and :func:`campaign_case` turn them into one JSON-ready
+dict, the same bytes for the same inputs except ``case_file.generated_at``.
+
+Every reason is kept as its stable code and evidence and rendered in Chinese and English
+with the renderers every other surface uses (:func:`callwarden.reasons.render`). The
+``case_file.fingerprint`` is the sha256 of the canonical JSON of everything else
+(:func:`fingerprint`), so a case can be cited by it and checked by anyone who holds it.
+
+Subscribers named in a case (callees of the sampled calls, reporters) are masked
+(``+86138****8000``): the file leaves the carrier; the carrier resolves a sampled call from
+its ``call_id``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from callwarden.errors import InputError
+from callwarden.numbers import describe
+from callwarden.policy.render import CATEGORY_TEXT, tag
+from callwarden.reasons import Reason, render
+
+#: The layout of the JSON; bumped when a field changes meaning or moves.
+CASE_FILE_VERSION = 1
+#: Sampled CDR rows per case (spread evenly over the day's calls, in time order).
+SAMPLE_ROWS = 50
+#: Members listed in a campaign case, and the store's rows (reports, appeals, audit entries)
+#: listed per case; the counts always cover them all.
+MAX_MEMBERS = 2000
+MAX_ITEMS = 200
+#: Fields left out of the fingerprint: when the file was made, and the fingerprint itself.
+UNHASHED = ("generated_at", "fingerprint")
+
+
+class CaseNotFoundError(InputError):
+    """The subject of a case file is not in the inputs (an unknown campaign)."""
+
+    status_hint = 404
+    code = "not_found"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file a case was assembled from: its role, its name under its root, and content."""
+
+    role: str
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """What the scan's output folder says about the numbers of a case.
+
+    ``verdicts``: number -> its ``verdicts.csv`` row; ``campaigns``: campaign id -> its
+    ``campaigns.csv`` row; ``members``: campaign id -> its ``campaign_members.csv`` rows;
+    ``spoofed``: the ``spoofed_calls.csv`` rows of the case's callers; ``bridged``: the
+    ``bridged_calls.csv`` rows whose agent is one of them."""
+
+    summary: Mapping[str, Any]
+    verdicts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    campaigns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    members: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
+    spoofed: Sequence[Mapping[str, str]] = ()
+    bridged: Sequence[Mapping[str, str]] = ()
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """The case's calls on the scan's day (local day, ``tz_hours`` east of UTC).
+
+    Counts are (calls, answered) pairs; ``sample`` rows carry ``call_id`` and the CDR columns
+    present, callee unmasked (masked here)."""
+
+    day: str
+    tz_hours: int
+    calls: int
+    answered: int
+    callees: int
+    duration_s: float
+    by_hour: Mapping[int, tuple[int, int]]
+    by_ingress: Mapping[str, tuple[int, int]]
+    by_release_cause: Mapping[str, int]
+    sample: Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the reputation store holds about the case's numbers. ``verdicts``: number -> the
+    stored verdict row (the verdict in force); ``blocks``: action -> decisions logged;
+    times are epoch seconds, as stored."""
+
+    verdicts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    reports: Sequence[Mapping[str, Any]] = ()
+    appeals: Sequence[Mapping[str, Any]] = ()
+    blocks: Mapping[str, int] = field(default_factory=dict)
+    rescued: int = 0
+    audit: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything a case is assembled from; a part left None is named in ``notes``."""
+
+    scan: ScanFacts | None
+    calls: CallFacts | None
+    store: StoreFacts | None
+    inputs: Sequence[InputFile] = ()
+    missing: Sequence[str] = ()
+
+
+# -- small pure helpers ---------------------------------------------------------------------
+
+
+def mask(number: Any) -> str:
+    """A subscriber's number with its middle hidden: ``+8613812345678`` -> ``+86138****5678``."""
+    s = "" if number is None else str(number)
+    if len(s) <= 8:
+        return s[:2] + "*" * max(0, len(s) - 2)
+    return s[:6] + "****" + s[-4:]
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready and canonical: non-finite floats as None, tuples as lists, keys as text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+def canonical_json(case: Mapping[str, Any]) -> bytes:
+    """The bytes the fingerprint is taken over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        case, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def fingerprint(case: Mapping[str, Any]) -> str:
+    """sha256 (hex) of the case without ``case_file.generated_at`` and ``case_file.fingerprint``."""
+    head = {k: v for k, v in dict(case.get("case_file") or {}).items() if k not in UNHASHED}
+    return hashlib.sha256(canonical_json({**case, "case_file": head})).hexdigest()
+
+
+def verify(case: Mapping[str, Any]) -> bool:
+    """Whether a case file's recorded fingerprint is that of its content."""
+    recorded = dict(case.get("case_file") or {}).get("fingerprint") or {}
+    return isinstance(recorded, Mapping) and recorded.get("sha256") == fingerprint(case)
+
+
+def iso(epoch: Any) -> str | None:
+    """Epoch seconds as UTC ISO 8601 (the store's times), None when there is none."""
+    if epoch is None or isinstance(epoch, bool) or not isinstance(epoch, int | float):
+        return None
+    if not math.isfinite(epoch):
+        return None
+    return datetime.fromtimestamp(float(epoch), UTC).isoformat().replace("+00:00", "Z")
+
+
+def _float(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _int(x: Any) -> int | None:
+    v = _float(x)
+    return None if v is None else int(v)
+
+
+def _json_list(raw: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Reason objects of a CSV cell or stored column, and the raw text when it is not a
+    JSON list of objects (kept as written, never dropped)."""
+    if isinstance(raw, list):
+        items = raw
+    else:
+        try:
+            items = json.loads(raw or "[]")
+        except (TypeError, ValueError):
+            return [], str(raw)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return [], str(raw)
+    return items, None
+
+
+def reasons(raw: Any) -> dict[str, Any]:
+    """``{"items": [{code, evidence, weight, source, text: {zh, en}}], "unreadable": ...}``."""
+    items, unreadable = _json_list(raw)
+    out = []
+    for item in items:
+        reason = Reason.from_dict(item)
+        entry: dict[str, Any] = {"code": reason.code, "evidence": dict(reason.evidence)}
+        if reason.source:
+            entry["weight"] = reason.weight
+            entry["source"] = reason.source
+        entry["text"] = {"zh": render(reason, "zh"), "en": render(reason, "en")}
+        out.append(entry)
+    result: dict[str, Any] = {"items": out}
+    if unreadable is not None:
+        result["unreadable"] = unreadable
+    return result
+
+
+def category(code: Any) -> dict[str, Any] | None:
+    """A category code and its name in both languages (as written when callwarden has none)."""
+    if not code:
+        return None
+    zh, en = CATEGORY_TEXT.get(str(code), (str(code), str(code)))
+    return {"code": str(code), "zh": zh, "en": en}
+
+
+def who(number: str) -> dict[str, Any]:
+    """The number, its class, and 归属地 and original carrier in both languages."""
+    zh, en = describe(number, lang="zh"), describe(number, lang="en")
+    return {
+        "number": number,
+        "class": zh.number_class.value,
+        "country": zh.country,
+        "zh": {"location": zh.location, "carrier": zh.carrier},
+        "en": {"location": en.location, "carrier": en.carrier},
+    }
+
+
+def _verdict(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A verdicts.csv row (or a stored verdict) for people: label, score, tag, reasons."""
+    if row is None:
+        return None
+    label = str(row.get("label") or "")
+    cat = str(row.get("category") or "")
+    zh, en = tag(label, cat) if label in ("harassment", "fraud") else ("", "")
+    out: dict[str, Any] = {
+        "label": label,
+        "score": _float(row.get("score")),
+        "category": category(cat),
+        "tag": {"zh": zh, "en": en} if zh else None,
+        "campaign": str(row.get("campaign") or "") or None,
+        "reasons": reasons(row.get("reasons")),
+    }
+    extra = {k: v for k, v in row.items() if k not in out and k not in ("number",)}
+    if "updated_at" in extra:
+        extra["updated_at"] = iso(extra["updated_at"])
+    return {**out, **{k: clean(v) for k, v in sorted(extra.items())}}
+
+
+def _pairs(counts: Mapping[Any, tuple[int, int]], key: str) -> list[dict[str, Any]]:
+    return [
+        {key: k, "calls": int(c), "answered": int(a)}
+        for k, (c, a) in sorted(counts.items(), key=lambda kv: (str(type(kv[0])), kv[0]))
+    ]
+
+
+def calls_section(facts: CallFacts | None, masked_columns: Iterable[str] = ("callee",)) -> Any:
+    if facts is None:
+        return None
+    hidden = set(masked_columns)
+    sample = [
+        {k: (mask(v) if k in hidden else clean(v)) for k, v in row.items()} for row in facts.sample
+    ]
+    return {
+        "day": facts.day,
+        "timezone": f"UTC+{facts.tz_hours}",
+        "calls": facts.calls,
+        "answered": facts.answered,
+        "answer_rate": round(facts.answered / facts.calls, 4) if facts.calls else None,
+        "distinct_callees": facts.callees,
+        "duration_s": round(facts.duration_s, 1),
+        "by_hour": _pairs(facts.by_hour, "hour"),
+        "by_ingress": _pairs(facts.by_ingress, "ingress"),
+        "by_release_cause": [
+            {"release_cause": k, "calls": int(v)} for k, v in sorted(facts.by_release_cause.items())
+        ],
+        "sample": {
+            "rows": sample,
+            "limit": SAMPLE_ROWS,
+            "rule": "spread evenly over the day's calls in time order; callee masked",
+        },
+    }
+
+
+def _flags(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> dict[str, int]:
+    return {c: sum(1 for r in rows if str(r.get(c, "")).lower() == "true") for c in columns}
+
+
+def spoofing_section(scan: ScanFacts | None) -> Any:
+    if scan is None:
+        return None
+    rows = sorted(scan.spoofed, key=lambda r: str(r.get("call_id", "")))
+    return {
+        "calls": len(rows),
+        "by_flag": _flags(rows, ("unallocated", "asserted_mismatch", "region_implausible")),
+        "call_ids": [str(r.get("call_id", "")) for r in rows[:SAMPLE_ROWS]],
+    }
+
+
+def bridging_section(scan: ScanFacts | None) -> Any:
+    if scan is None:
+        return None
+    rows = sorted(scan.bridged, key=lambda r: (str(r.get("pair_key", "")), str(r.get("call_id"))))
+    legs: dict[str, int] = {}
+    for r in rows:
+        legs[str(r.get("leg", ""))] = legs.get(str(r.get("leg", "")), 0) + 1
+    return {
+        "legs": len(rows),
+        "by_leg": dict(sorted(legs.items())),
+        "rows": [
+            {k: str(r.get(k, "")) for k in ("call_id", "leg", "agent", "ingress", "pair_key")}
+            for r in rows[:SAMPLE_ROWS]
+        ],
+    }
+
+
+def _report(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": _int(r.get("id")),
+        "number": r.get("number"),
+        "reporter": mask(r.get("reporter")),
+        "category": category(r.get("category")),
+        "source": r.get("source"),
+        "weight": _float(r.get("weight")),
+        "at": iso(r.get("created_at")),
+        "flagged_when_reported": bool(r.get("flagged_when_reported")),
+    }
+
+
+def _appeal(a: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": _int(a.get("id")),
+        "number": a.get("number"),
+        "owner": a.get("owner"),
+        "statement": a.get("statement"),
+        "filed_by": a.get("filed_by"),
+        "filed_at": iso(a.get("created_at")),
+        "status": a.get("status"),
+        "reviewed_at": iso(a.get("reviewed_at")),
+        "reviewer": a.get("reviewer"),
+        "review_note": a.get("review_note"),
+    }
+
+
+def _audit(e: Mapping[str, Any]) -> dict[str, Any]:
+    detail = e.get("detail")
+    if isinstance(detail, str):
+        with contextlib.suppress(ValueError):
+            detail = json.loads(detail)
+    return {
+        "id": _int(e.get("id")),
+        "at": iso(e.get("at")),
+        "actor": e.get("actor"),
+        "action": e.get("action"),
+        "target": e.get("target"),
+        "detail": clean(detail),
+    }
+
+
+def _by_id(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(rows, key=lambda r: (_int(r.get("id")) or 0, str(r.get("number", ""))))
+
+
+def store_sections(store: StoreFacts | None) -> dict[str, Any]:
+    if store is None:
+        return {"reports": None, "appeals": None, "block_log": None, "audit": None}
+    reports = _by_id(store.reports)
+    by_cat: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for r in reports:
+        c = str(r.get("category") or "unspecified")
+        by_cat[c] = by_cat.get(c, 0) + 1
+        s = str(r.get("source") or "")
+        by_source[s] = by_source.get(s, 0) + 1
+    appeals = _by_id(store.appeals)
+    outcomes: dict[str, int] = {}
+    for a in appeals:
+        outcomes[str(a.get("status"))] = outcomes.get(str(a.get("status")), 0) + 1
+    audit = _by_id(store.audit)
+    return {
+        "reports": {
+            "count": len(reports),
+            "weighted": round(sum(_float(r.get("weight")) or 0.0 for r in reports), 4),
+            "by_category": dict(sorted(by_cat.items())),
+            "by_source": dict(sorted(by_source.items())),
+            "items": [_report(r) for r in reports[:MAX_ITEMS]],
+        },
+        "appeals": {
+            "count": len(appeals),
+            "by_status": dict(sorted(outcomes.items())),
+            "items": [_appeal(a) for a in appeals[:MAX_ITEMS]],
+        },
+        "block_log": {
+            "decisions": int(sum(store.blocks.values())),
+            "by_action": {k: int(v) for k, v in sorted(store.blocks.items())},
+            "rescued": int(store.rescued),
+        },
+        "audit": {"count": len(audit), "items": [_audit(e) for e in audit[:MAX_ITEMS]]},
+    }
+
+
+def _scan_section(sources: Sources) -> dict[str, Any]:
+    summary = dict(sources.scan.summary) if sources.scan is not None else {}
+    return {
+        "day": summary.get("day"),
+        "model_version": summary.get("model_version"),
+        "threshold": _float(summary.get("threshold")),
+        "kind": summary.get("kind"),
+        "inputs": [
+            {"role": f.role, "name": f.name, "sha256": f.sha256, "bytes": f.size}
+            for f in sorted(sources.inputs, key=lambda f: (f.role, f.name))
+        ],
+    }
+
+
+def _campaign(cid: str, row: Mapping[str, str]) -> dict[str, Any]:
+    members = str(row.get("numbers") or "")
+    return {
+        "id": cid,
+        "status": row.get("status") or None,
+        "category": category(row.get("category")),
+        "members": _int(row.get("members")),
+        "ingresses": [i for i in str(row.get("ingresses") or "").split(";") if i],
+        "first_seen": row.get("first_seen") or None,
+        "last_seen": row.get("last_seen") or None,
+        "daily_volume": _float(row.get("daily_volume")),
+        "answer_rate": _float(row.get("answer_rate")),
+        "list_size": _int(row.get("list_size")),
+        "complaint_count": _int(row.get("complaint_count")),
+        "callee_signature": row.get("callee_signature") or None,
+        "script_signature": row.get("script_signature") or None,
+        "reasons": reasons(row.get("reasons")),
+        "numbers_listed": len([m for m in members.split(";") if m]),
+    }
+
+
+def _members(scan: ScanFacts, cid: str) -> list[dict[str, Any]]:
+    rows = sorted(scan.members.get(cid, ()), key=lambda r: str(r.get("number", "")))
+    out = []
+    for r in rows[:MAX_MEMBERS]:
+        number = str(r.get("number", ""))
+        v = scan.verdicts.get(number)
+        info = who(number)
+        out.append(
+            {
+                "number": number,
+                "class": info["class"],
+                "location": info["zh"]["location"],
+                "carrier": info["zh"]["carrier"],
+                "first_seen": r.get("first_seen") or None,
+                "last_seen": r.get("last_seen") or None,
+                "calls": _int(r.get("calls")),
+                "label": (v or {}).get("label"),
+                "score": _float((v or {}).get("score")),
+            }
+        )
+    return out
+
+
+def _head(kind: str, subject: str, generated_at: str | None) -> dict[str, Any]:
+    return {
+        "version": CASE_FILE_VERSION,
+        "kind": kind,
+        "subject": subject,
+        "generated_at": generated_at,
+        "fingerprint": None,
+    }
+
+
+def _notes(sources: Sources) -> list[str]:
+    notes = list(sources.missing)
+    if sources.scan is None:
+        notes.append("no scan output folder: verdict, campaign and spoofing sections are empty")
+    if sources.calls is None:
+        notes.append("no CDRs: the calls section is empty")
+    if sources.store is None:
+        notes.append("no store: reports, appeals, block log and audit sections are empty")
+    return notes
+
+
+def seal(case: dict[str, Any]) -> dict[str, Any]:
+    """Fill ``case_file.fingerprint`` (sha256 of everything but it and ``generated_at``)."""
+    case = clean(case)
+    case["case_file"]["fingerprint"] = {
+        "algorithm": "sha256",
+        "sha256": fingerprint(case),
+        "covers": "canonical JSON (sorted keys, no spaces, UTF-8) of the case file without "
+        "case_file.generated_at and case_file.fingerprint",
+    }
+    return case
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def number_case(number: str, sources: Sources, generated_at: str | None = None) -> dict[str, Any]:
+    """The case file of one number (E.164)."""
+    scan = sources.scan
+    row = scan.verdicts.get(number) if scan is not None else None
+    stored = sources.store.verdicts.get(number) if sources.store is not None else None
+    cid = str((row or {}).get("campaign") or (stored or {}).get("campaign") or "")
+    campaign = None
+    if cid and scan is not None and cid in scan.campaigns:
+        members = _members(scan, cid)
+        campaign = {
+            **_campaign(cid, scan.campaigns[cid]),
+            "member_list": [m["number"] for m in members],
+        }
+    notes = _notes(sources)
+    if scan is not None and row is None:
+        notes.append(f"{number} is not in the scan's verdicts.csv (no verdict for that day)")
+    if cid and campaign is None and scan is not None:
+        notes.append(f"campaign {cid} is not in the scan's campaigns.csv")
+    case = {
+        "case_file": _head("number", number, generated_at),
+        "who": who(number),
+        "scan": _scan_section(sources),
+        "verdict": _verdict(row),
+        "verdict_in_force": _verdict(stored),
+        "campaign": campaign,
+        "calls": calls_section(sources.calls),
+        "spoofing": spoofing_section(scan),
+        "bridging": bridging_section(scan),
+        **store_sections(sources.store),
+        "notes": notes,
+    }
+    return seal(case)
+
+
+def campaign_case(cid: str, sources: Sources, generated_at: str | None = None) -> dict[str, Any]:
+    """The case file of one campaign: its reasons, every member, their calls and reports."""
+    scan = sources.scan
+    if scan is None:
+        raise CaseNotFoundError(f"campaign {cid}: a campaign case file needs the scan's folder")
+    if cid not in scan.campaigns:
+        known = ", ".join(sorted(scan.campaigns)[:10]) or "none"
+        raise CaseNotFoundError(
+            f"campaign {cid!r} is not in the scan's campaigns.csv (campaigns there: {known})"
+        )
+    members = _members(scan, cid)
+    by_label: dict[str, int] = {}
+    for m in members:
+        by_label[str(m["label"] or "no verdict")] = (
+            by_label.get(str(m["label"] or "no verdict"), 0) + 1
+        )
+    case = {
+        "case_file": _head("campaign", cid, generated_at),
+        "scan": _scan_section(sources),
+        "campaign": _campaign(cid, scan.campaigns[cid]),
+        "members": {
+            "count": len(scan.members.get(cid, ())),
+            "by_label": dict(sorted(by_label.items())),
+            "items": members,
+        },
+        "calls": calls_section(sources.calls),
+        "spoofing": spoofing_section(scan),
+        "bridging": bridging_section(scan),
+        **store_sections(sources.store),
+        "notes": _notes(sources),
+    }
+    return seal(case)
+
+
+def to_json(case: Mapping[str, Any]) -> str:
+    """The file's text: indented, keys in the case's own order, UTF-8 as written."""
+    return json.dumps(case, ensure_ascii=False, indent=2, allow_nan=False) + "\n"

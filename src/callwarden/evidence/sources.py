@@ -1,0 +1,435 @@
+"""The I/O edge of case files: reads the scan's output folder, the CDRs of the scan's day and
+the reputation store into the values :mod:`callwarden.evidence.assemble` takes.
+
+CSV files and CDRs are read with DuckDB, filtered to the case's numbers (a province's
+``verdicts.csv`` has millions of rows); the store is read with plain SELECTs. Every input
+file is fingerprinted (sha256), cached by path, size and modification time so a server
+answering many case files hashes each file once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from callwarden.errors import InputError
+from callwarden.evidence.assemble import (
+    MAX_ITEMS,
+    SAMPLE_ROWS,
+    CallFacts,
+    CaseNotFoundError,
+    InputFile,
+    ScanFacts,
+    Sources,
+    StoreFacts,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from callwarden.store import Store
+
+log = logging.getLogger(__name__)
+
+#: The scan's output files a case reads, by role (``scan --out`` writes them).
+SCAN_FILES = {
+    "scan summary": "scan-summary.json",
+    "verdicts": "verdicts.csv",
+    "campaigns": "campaigns.csv",
+    "campaign members": "campaign_members.csv",
+    "spoofed calls": "spoofed_calls.csv",
+    "bridged calls": "bridged_calls.csv",
+}
+#: The local day's offset from UTC the features (and so the scan's day) use.
+TZ_HOURS = 8
+#: SQL parameters per IN (...) list (SQLite's old limit is 999).
+CHUNK = 500
+
+_hash_lock = threading.Lock()
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+@dataclass(frozen=True)
+class CaseSources:
+    """Where a server finds what case files are made from (``serve --verdicts``'s folder and
+    ``--cdrs``); either may be None, and the case file then says what it lacks."""
+
+    scan_dir: Path | None
+    cdrs: Path | None
+
+
+def sha256_file(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _hash_lock:
+        hit = _hashes.get(key)
+    if hit is not None:
+        return hit
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    with _hash_lock:
+        _hashes[key] = digest
+    return digest
+
+
+def _input(role: str, path: Path, root: Path) -> InputFile:
+    name = path.name if path == root else path.relative_to(root).as_posix()
+    return InputFile(role, name, sha256_file(path), path.stat().st_size)
+
+
+@contextmanager
+def _duck() -> Iterator[duckdb.DuckDBPyConnection]:
+    from callwarden.features.duckdb_backend import connection
+
+    with connection() as con:
+        yield con
+
+
+def _csv(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    return f"read_csv('{quoted}', header=true, all_varchar=true, quote='\"', escape='\"')"
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _numbers_table(con: duckdb.DuckDBPyConnection, numbers: Sequence[str]) -> None:
+    import pyarrow as pa
+
+    con.register("case_numbers", pa.table({"number": pa.array(sorted(set(numbers)), pa.string())}))
+
+
+def check_scan_dir(scan_dir: Path) -> Path:
+    if not scan_dir.is_dir():
+        raise InputError(f"--scan-dir {scan_dir} is not a folder (scan --out writes one)")
+    if not (scan_dir / "verdicts.csv").is_file():
+        raise InputError(f"--scan-dir {scan_dir} holds no verdicts.csv: pass scan's --out folder")
+    return scan_dir
+
+
+def read_summary(scan_dir: Path) -> dict[str, Any]:
+    path = scan_dir / SCAN_FILES["scan summary"]
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def campaign_numbers(scan_dir: Path, campaign: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """A campaign's campaigns.csv row and its campaign_members.csv rows, or CaseNotFoundError."""
+    camp = scan_dir / SCAN_FILES["campaigns"]
+    if not camp.is_file():
+        raise CaseNotFoundError(f"campaign {campaign!r}: {scan_dir} holds no campaigns.csv")
+    with _duck() as con:
+        rows = _rows(con, f"SELECT * FROM {_csv(camp)} WHERE campaign_id = ?", [campaign])
+        if not rows:
+            known = [
+                r[0]
+                for r in con.execute(f"SELECT campaign_id FROM {_csv(camp)} ORDER BY 1").fetchall()
+            ]
+            raise CaseNotFoundError(
+                f"campaign {campaign!r} is not in {camp} (campaigns there: "
+                f"{', '.join(known[:10]) or 'none'}{', ...' if len(known) > 10 else ''})"
+            )
+        members_csv = scan_dir / SCAN_FILES["campaign members"]
+        members = (
+            _rows(con, f"SELECT * FROM {_csv(members_csv)} WHERE campaign_id = ?", [campaign])
+            if members_csv.is_file()
+            else []
+        )
+    if not members:  # no members file: the campaign's own list
+        members = [
+            {"campaign_id": campaign, "number": n}
+            for n in str(rows[0].get("numbers") or "").split(";")
+            if n
+        ]
+    return rows[0], members
+
+
+def read_scan(
+    scan_dir: Path,
+    numbers: Sequence[str],
+    campaign_rows: dict[str, dict[str, str]] | None = None,
+    members: dict[str, list[dict[str, Any]]] | None = None,
+) -> tuple[ScanFacts, list[InputFile]]:
+    """The scan's facts about ``numbers`` (and their campaigns), and the files read."""
+    summary = read_summary(scan_dir)
+    files = {role: scan_dir / name for role, name in SCAN_FILES.items()}
+    used = [_input(role, p, scan_dir) for role, p in files.items() if p.is_file()]
+    with _duck() as con:
+        _numbers_table(con, numbers)
+        verdicts = {
+            r["number"]: r
+            for r in _rows(
+                con,
+                f"SELECT * FROM {_csv(files['verdicts'])} WHERE number IN (SELECT number FROM case_numbers)",
+            )
+        }
+        camps = dict(campaign_rows or {})
+        mem = dict(members or {})
+        wanted = sorted(
+            {str(v.get("campaign") or "") for v in verdicts.values()} - {""} - set(camps)
+        )
+        if wanted and files["campaigns"].is_file():
+            for r in _rows(
+                con,
+                f"SELECT * FROM {_csv(files['campaigns'])} WHERE campaign_id IN "
+                f"({', '.join('?' for _ in wanted)})",
+                wanted,
+            ):
+                camps[r["campaign_id"]] = r
+        todo = sorted(set(camps) - set(mem))
+        if todo and files["campaign members"].is_file():
+            for r in _rows(
+                con,
+                f"SELECT * FROM {_csv(files['campaign members'])} WHERE campaign_id IN "
+                f"({', '.join('?' for _ in todo)}) ORDER BY campaign_id, number",
+                todo,
+            ):
+                mem.setdefault(r["campaign_id"], []).append(r)
+        extra = sorted(
+            {str(r.get("number")) for rows in mem.values() for r in rows} - set(verdicts)
+        )
+        if extra:  # the members' own verdicts (label and score in the member list)
+            _numbers_table(con, extra)
+            for r in _rows(
+                con,
+                f"SELECT * FROM {_csv(files['verdicts'])} WHERE number IN (SELECT number FROM case_numbers)",
+            ):
+                verdicts[r["number"]] = r
+            _numbers_table(con, numbers)
+        spoofed = (
+            _rows(
+                con,
+                f"SELECT * FROM {_csv(files['spoofed calls'])} WHERE caller IN "
+                "(SELECT number FROM case_numbers) ORDER BY call_id",
+            )
+            if files["spoofed calls"].is_file()
+            else []
+        )
+        bridged = (
+            _rows(
+                con,
+                f"SELECT * FROM {_csv(files['bridged calls'])} WHERE agent IN "
+                "(SELECT number FROM case_numbers) ORDER BY pair_key, call_id",
+            )
+            if files["bridged calls"].is_file()
+            else []
+        )
+    return ScanFacts(summary, verdicts, camps, mem, spoofed, bridged), used
+
+
+def cdr_files(cdrs: Path) -> list[Path]:
+    if cdrs.is_file():
+        return [cdrs]
+    root = cdrs / "cdrs" if (cdrs / "cdrs").is_dir() else cdrs
+    if (cdrs / "cdrs.parquet").is_file():
+        return [cdrs / "cdrs.parquet"]
+    return sorted(root.rglob("*.parquet"))
+
+
+def read_calls(
+    cdrs: Path, numbers: Sequence[str], day: str, *, with_caller: bool = False
+) -> tuple[CallFacts, list[InputFile]]:
+    """The calls ``numbers`` placed on the local ``day``: counts and an even sample."""
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.cli._args import check_day
+    from callwarden.features.sql import AsOf, day_range_sql
+
+    check_day(day, "the scan's day")
+    relation = cdr_relation_sql(cdrs)  # InputError when they are not canonical CDRs
+    used = [_input("cdrs", p, cdrs) for p in cdr_files(cdrs)]
+    tz = TZ_HOURS
+    with _duck() as con:
+        _numbers_table(con, numbers)
+        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+        answered = "answered" if "answered" in cols else "(duration_s > 0)"
+        ingress = "coalesce(ingress, '')" if "ingress" in cols else "''"
+        cause = "coalesce(CAST(release_cause AS VARCHAR), '')" if "release_cause" in cols else "''"
+        call_id = "call_id" if "call_id" in cols else "NULL"
+        con.execute(
+            f"CREATE TEMP TABLE c AS SELECT *, {answered} AS _answered, {ingress} AS _ingress, "
+            f"{cause} AS _cause, {call_id} AS _call_id FROM {relation} "
+            f"WHERE {day_range_sql(AsOf(day, tz))} AND caller IN (SELECT number FROM case_numbers)"
+        )
+        total, ans, callees, dur = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _answered), count(DISTINCT callee), "
+            "coalesce(sum(duration_s), 0) FROM c"
+        ).fetchone() or (0, 0, 0, 0.0)
+        by_hour = {
+            int(h): (int(n), int(a))
+            for h, n, a in con.execute(
+                f"SELECT hour(start_time + INTERVAL '{tz}' HOUR), count(*), "
+                "count(*) FILTER (WHERE _answered) FROM c GROUP BY 1"
+            ).fetchall()
+        }
+        by_ingress = {
+            str(i): (int(n), int(a))
+            for i, n, a in con.execute(
+                "SELECT _ingress, count(*), count(*) FILTER (WHERE _answered) FROM c GROUP BY 1"
+            ).fetchall()
+        }
+        by_cause = {
+            str(k): int(n)
+            for k, n in con.execute("SELECT _cause, count(*) FROM c GROUP BY 1").fetchall()
+        }
+        shown = ["call_id", "start_time"] + (["caller"] if with_caller else []) + ["callee"]
+        shown += [
+            c
+            for c in ("duration_s", "answered", "release_cause", "ingress", "asserted_caller",
+                      "attestation")
+            if c in cols
+        ]  # fmt: skip
+        step = max(1, -(-int(total) // SAMPLE_ROWS))
+        select = ", ".join(
+            "_call_id AS call_id" if c == "call_id" else
+            "strftime(start_time, '%Y-%m-%dT%H:%M:%S.%fZ') AS start_time" if c == "start_time"
+            else c
+            for c in shown
+        )  # fmt: skip
+        sample = _rows(
+            con,
+            f"SELECT {select} FROM (SELECT *, row_number() OVER (ORDER BY start_time, _call_id, "
+            f"callee) AS _rn FROM c) WHERE (_rn - 1) % {step} = 0 ORDER BY _rn LIMIT {SAMPLE_ROWS}",
+        )
+    facts = CallFacts(
+        day=day,
+        tz_hours=tz,
+        calls=int(total),
+        answered=int(ans),
+        callees=int(callees),
+        duration_s=float(dur),
+        by_hour=by_hour,
+        by_ingress=by_ingress,
+        by_release_cause=by_cause,
+        sample=sample,
+    )
+    return facts, used
+
+
+def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
+    """The stored verdicts, reports, appeals, block-log counts and audit entries of ``numbers``."""
+    import sqlalchemy as sa
+
+    from callwarden.store.schema import appeals, audit_log, block_log, reports, verdicts
+
+    nums = sorted(set(numbers))
+    chunks = [nums[i : i + CHUNK] for i in range(0, len(nums), CHUNK)]
+    stored: dict[str, dict[str, Any]] = {}
+    rep: list[dict[str, Any]] = []
+    app: list[dict[str, Any]] = []
+    aud: list[dict[str, Any]] = []
+    blocks: dict[str, int] = {}
+    rescued = 0
+    with store.read() as conn:
+        for part in chunks:
+            for r in conn.execute(
+                sa.select(verdicts).where(verdicts.c.number.in_(part))
+            ).mappings():
+                stored[r["number"]] = dict(r)
+            rep += [
+                dict(r)
+                for r in conn.execute(
+                    sa.select(reports).where(reports.c.number.in_(part)).order_by(reports.c.id)
+                ).mappings()
+            ]
+            app += [
+                dict(r)
+                for r in conn.execute(
+                    sa.select(appeals).where(appeals.c.number.in_(part)).order_by(appeals.c.id)
+                ).mappings()
+            ]
+            aud += [
+                dict(r)
+                for r in conn.execute(
+                    sa.select(audit_log)
+                    .where(audit_log.c.target.in_(part))
+                    .order_by(audit_log.c.id)
+                    .limit(MAX_ITEMS)
+                ).mappings()
+            ]
+            for action, n in conn.execute(
+                sa.select(block_log.c.action, sa.func.count())
+                .where(block_log.c.caller.in_(part))
+                .group_by(block_log.c.action)
+            ).all():
+                blocks[str(action)] = blocks.get(str(action), 0) + int(n)
+            rescued += int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        block_log.c.caller.in_(part), block_log.c.rescued_at.is_not(None)
+                    )
+                ).scalar_one()
+            )
+    return StoreFacts(stored, rep, app, blocks, rescued, aud)
+
+
+def gather(
+    numbers: Sequence[str],
+    scan_dir: Path | None,
+    cdrs: Path | None,
+    store: Store | None,
+    *,
+    campaign: str | None = None,
+    day: str | None = None,
+    strict: bool = True,
+) -> Sources:
+    """Everything a case is made from. ``strict`` (the CLI): an unreadable input is an error;
+    otherwise (a server) it is left out and named in the case's notes."""
+    missing: list[str] = []
+    inputs: list[InputFile] = []
+    nums = list(numbers)
+    camp_rows: dict[str, dict[str, str]] = {}
+    members: dict[str, list[dict[str, Any]]] = {}
+    if campaign is not None:
+        if scan_dir is None:
+            raise CaseNotFoundError(
+                f"campaign {campaign!r}: campaign case files need the scan's output folder"
+            )
+        row, rows = campaign_numbers(scan_dir, campaign)
+        camp_rows[campaign], members[campaign] = row, rows
+        nums = sorted({str(r["number"]) for r in rows})
+    scan: ScanFacts | None = None
+    if scan_dir is not None:
+        try:
+            scan, used = read_scan(check_scan_dir(scan_dir), nums, camp_rows, members)
+            inputs += used
+        except InputError as exc:
+            if strict:
+                raise
+            missing.append(f"scan output not read: {exc.message}")
+    the_day = day or (str(scan.summary.get("day")) if scan and scan.summary.get("day") else None)
+    calls: CallFacts | None = None
+    if cdrs is not None and the_day is None:
+        msg = "the scan's day is unknown (no scan-summary.json): pass --day"
+        if strict:
+            raise InputError(msg)
+        missing.append(f"CDRs not read: {msg}")
+    elif cdrs is not None and the_day is not None:
+        try:
+            calls, used = read_calls(cdrs, nums, the_day, with_caller=campaign is not None)
+            inputs += used
+        except InputError as exc:
+            if strict:
+                raise
+            missing.append(f"CDRs not read: {exc.message}")
+    facts = read_store(store, nums) if store is not None else None
+    return Sources(scan, calls, facts, inputs, missing)
