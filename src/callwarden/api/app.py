@@ -17,7 +17,16 @@ from callwarden.api import errors
 from callwarden.api.fastpath import DecideFastPath
 from callwarden.api.limits import BodyLimit
 from callwarden.api.metrics import MetricsMiddleware
-from callwarden.api.routes import appeals, decide, health, numbers, operator, reports, subscribers
+from callwarden.api.routes import (
+    appeals,
+    cases,
+    decide,
+    health,
+    numbers,
+    operator,
+    reports,
+    subscribers,
+)
 from callwarden.api.state import ApiSettings, AppState
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.store import Store
@@ -100,7 +109,7 @@ def create_app(
     )
     app.state.cw = state
     errors.install(app)
-    for module in (decide, numbers, subscribers, reports, appeals, operator, health):
+    for module in (decide, numbers, subscribers, reports, appeals, operator, cases, health):
         app.include_router(module.router)
     app.add_middleware(DocsPolicy)
     app.add_middleware(BodyLimit, state=state)  # every other route's body cap

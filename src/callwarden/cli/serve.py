@@ -76,6 +76,7 @@ def serve(
     import uvicorn
 
     from callwarden.api import ApiSettings, create_app
+    from callwarden.api.routes.cases import attach as attach_case_sources
     from callwarden.store import Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
 
@@ -107,6 +108,8 @@ def serve(
         operator_tel=operator_tel,
     )
     app = create_app(settings, store, allocation)
+    # case files (/v1/case-files) read the scan folder of --verdicts and --cdrs
+    attach_case_sources(app, verdicts.parent if verdicts is not None else None, cdrs)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")
     # One process: the verdict and policy caches live in it (scale out with PostgreSQL and
     # one decision worker per partition, see docs/api.md).
