@@ -15,7 +15,7 @@ import json
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -150,20 +150,31 @@ def open_reader(
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def detect_encoding(head: bytes) -> str:
-    """utf-8 when the sample decodes as UTF-8 (allowing a cut last character), else gb18030."""
+def _decode_stats(head: bytes, enc: str, final: bool) -> tuple[int, int]:
+    """(bytes that do not decode, non-ASCII characters that do) of ``head`` in ``enc``; a
+    character cut at the sample's end is neither unless ``final`` (the sample is the file)."""
+    text = codecs.getincrementaldecoder(enc)(errors="surrogateescape").decode(head, final=final)
+    cp = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), np.uint32)
+    bad = int(np.count_nonzero((cp >= 0xDC80) & (cp <= 0xDCFF)))
+    return bad, int(np.count_nonzero(cp > 0x7F)) - bad
+
+
+def detect_encoding(head: bytes, final: bool = False) -> str:
+    """The encoding of a sample (``final``: the whole file): utf-8 or gb18030.
+
+    UTF-8 when the sample decodes as UTF-8 (a character cut at its end allowed), or nearly:
+    its undecodable bytes are under a fifth of its non-ASCII characters (one damaged value
+    in UTF-8 text; text in another encoding read as UTF-8 fails on most of its characters).
+    Otherwise the one of the two that leaves fewer bytes undecoded (GB18030 reads most UTF-8
+    text without an error, as other characters, so it is never chosen on that alone). The
+    rows whose bytes do not decode in the encoding chosen are quarantined one by one."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    u_bad, u_chars = _decode_stats(head, "utf-8", final)
+    if u_bad * 5 <= u_chars:  # (u_bad == 0 included)
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
-        return "gb18030"
-    except UnicodeDecodeError:
-        return "utf-8"  # undecodable rows are quarantined one by one
+    g_bad, _ = _decode_stats(head, "gb18030", final)
+    return "gb18030" if g_bad < u_bad else "utf-8"
 
 
 def _normal_encoding(name: str) -> str:
@@ -186,7 +197,10 @@ class CsvReader(Reader):
             return
         m = self.mapping
         enc = self.encoding or (m.encoding if m else None)
-        self.enc = _normal_encoding(enc) if enc else detect_encoding(head)
+        self.enc = _normal_encoding(enc) if enc else detect_encoding(head, final=whole)
+        # A first MiB of ASCII only tells nothing: each batch holding bytes that are not
+        # UTF-8 has its encoding detected from its own values (``_batch``).
+        self.undecided = not enc and not whole and head.isascii()
         if self.enc not in ("utf-8", "gb18030", "ascii"):
             raise InputError(
                 f"{self.path}: encoding {self.enc} is not supported (utf-8, gb18030/gbk)"
@@ -360,15 +374,16 @@ class CsvReader(Reader):
         table = pa.Table.from_batches(pending).combine_chunks()
         n = table.num_rows
         lines = np.arange(seen, seen + n, dtype=np.int64) + self._first_line
-        cols: dict[str, pa.Array] = {}
-        bad_enc = np.zeros(n, bool)
-        for name in table.column_names:
-            arr, bad = _decode(
-                table[name].chunk(0) if table[name].num_chunks else pa.array([], pa.binary()),
-                self.enc if tr is None else "marked" if tr.marked else "utf-8",
-            )
-            cols[name] = arr
-            bad_enc |= bad
+        raw = {
+            name: table[name].chunk(0) if table[name].num_chunks else pa.array([], pa.binary())
+            for name in table.column_names
+        }
+        enc = self.enc if tr is None else "marked" if tr.marked else "utf-8"
+        cols, bad_enc = _decode_all(raw, enc, n)
+        if tr is None and self.undecided and bad_enc.any():
+            enc = _values_encoding(raw.values())
+            if enc != self.enc:
+                cols, bad_enc = _decode_all(raw, enc, n)
         if self.quoted:  # records whose quoted fields hold line breaks (numbering, fix_lines)
             breaks = np.zeros(n, np.int64)
             for arr in cols.values():
@@ -415,6 +430,32 @@ class CsvReader(Reader):
                 w.writerow([f[int(i)].as_py() for f in fields])
                 out[i] = buf.getvalue().rstrip("\n")
         return out
+
+
+def _decode_all(
+    raw: dict[str, pa.Array], enc: str, n: int
+) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """Every column decoded (``_decode``), and the rows any of whose values did not."""
+    cols: dict[str, pa.Array] = {}
+    bad_enc = np.zeros(n, bool)
+    for name, arr in raw.items():
+        cols[name], bad = _decode(arr, enc)
+        bad_enc |= bad
+    return cols, bad_enc
+
+
+def _values_encoding(columns: Iterable[pa.Array]) -> str:
+    """The encoding of binary columns, detected from their distinct non-ASCII values."""
+    parts: list[bytes] = []
+    size = 0
+    for arr in columns:
+        for v in pc.unique(arr).to_pylist():
+            if v and not v.isascii():
+                parts.append(v)
+                size += len(v) + 1
+                if size >= _SNIFF_BYTES:
+                    return detect_encoding(b"\n".join(parts), final=True)
+    return detect_encoding(b"\n".join(parts), final=True)
 
 
 def _nonempty(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -563,16 +604,59 @@ class ParquetReader(Reader):
             self._file = pq.ParquetFile(self.path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.path}: cannot be read as Parquet: {exc}") from exc
-        self.columns = list(self._file.schema_arrow.names)
+        schema = self._file.schema_arrow
+        self.columns = list(schema.names)
         self.empty = self._file.metadata.num_rows == 0
+        # Plain BINARY columns (Hive's and Impala's default for strings) hold bytes, UTF-8 or
+        # not: they are decoded as CSV is (--encoding, the mapping's, else detected).
+        self.binary = [f.name for f in schema if _is_binary(f.type)]
+        self.enc = "utf-8"
+        if self.binary and not self.empty:
+            enc = self.encoding or (self.mapping.encoding if self.mapping else None)
+            self.enc = _normal_encoding(enc) if enc else self._detect()
+            if self.enc not in ("utf-8", "gb18030", "ascii"):
+                raise InputError(
+                    f"{self.path}: encoding {self.enc} is not supported (utf-8, gb18030/gbk)"
+                )
+
+    def _detect(self) -> str:
+        """The encoding of the binary columns, from their values in the first batch."""
+        rb = next(self._file.iter_batches(batch_size=65_536, columns=self.binary))
+        return _values_encoding(_as_binary(c) for c in rb.columns)
 
     def jobs(self) -> Iterator[Job]:
         seen = 0
         for rb in self._file.iter_batches(batch_size=self.batch_rows):
             n = rb.num_rows
             lines = np.arange(seen + 1, seen + n + 1, dtype=np.int64)
-            yield partial(RawBatch, pa.Table.from_batches([rb]), lines)
+            yield partial(self._batch, rb, lines)
             seen += n
+
+    def _batch(self, rb: pa.RecordBatch, lines: np.ndarray) -> RawBatch:
+        table = pa.Table.from_batches([rb])
+        if not self.binary:
+            return RawBatch(table, lines)
+        bad_enc = np.zeros(rb.num_rows, bool)
+        for name in self.binary:
+            i = table.schema.get_field_index(name)
+            text, bad = _decode(_as_binary(rb.column(i)), self.enc)
+            table = table.set_column(i, name, text)
+            bad_enc |= bad
+        if bad_enc.any():
+            reason = np.where(bad_enc, Reason.BAD_ENCODING.value, np.array(None, dtype=object))
+            table = table.append_column(REASON_COLUMN, pa.array(reason, pa.string()))
+        return RawBatch(table, lines)
+
+
+def _is_binary(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+
+
+def _as_binary(arr: pa.Array) -> pa.Array:
+    """A binary-like column (dictionary, large, fixed size) as plain ``binary``."""
+    return arr if arr.type == pa.binary() else pc.cast(arr, pa.binary())
 
 
 class JsonLinesReader(Reader):
@@ -588,7 +672,11 @@ class JsonLinesReader(Reader):
             data = f.read()
         # The encoding is detected as for CSV; a line whose bytes do not decode is
         # quarantined (bad_encoding), the rest of the file is read.
-        self.enc = _normal_encoding(enc) if enc else detect_encoding(data[:_SNIFF_BYTES])
+        self.enc = (
+            _normal_encoding(enc)
+            if enc
+            else detect_encoding(data[:_SNIFF_BYTES], final=len(data) <= _SNIFF_BYTES)
+        )
         data = data.removeprefix(codecs.BOM_UTF8)
         # Lines end at \n only: U+2028, U+0085... are legal inside JSON strings.
         chunks = data.split(b"\n")

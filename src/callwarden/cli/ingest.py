@@ -36,7 +36,9 @@ def ingest_command(
     encoding: Annotated[
         str | None,
         typer.Option(
-            "--encoding", help="CSV encoding (utf-8, gb18030, gbk); detected when omitted."
+            "--encoding",
+            help="Encoding of CSV, JSON lines and Parquet binary columns (utf-8, gb18030, gbk);"
+            " detected when omitted.",
         ),
     ] = None,
     json_out: Annotated[

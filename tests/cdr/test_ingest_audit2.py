@@ -1,0 +1,125 @@
+"""Ingest audit of 29 Nov (second): encodings decided per row, binary Parquet, reserved and
+mapping-made columns, JSON arrays, calls without a time of day, quarantine details."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from callwarden.cdr import ingest, load_cdrs
+from callwarden.cdr.readers import detect_encoding
+
+H = "start_time,caller,callee,duration_s"
+
+
+def _quarantine(out: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((out / "quarantine.csv").read_text("utf-8"))))
+
+
+def _rows(n: int, region: str) -> list[str]:
+    return [
+        f"2026-11-02 10:{i // 60 % 60:02d}:{i % 60:02d},138{i:08d},13900139000,5,{region}"
+        for i in range(n)
+    ]
+
+
+# --- 1. the encoding: fewest undecodable bytes; one bad value loses one row ----------------
+
+
+def test_gb18030_file_with_one_bad_byte_keeps_every_other_row(tmp_path: Path) -> None:
+    """One 0xFF in a GBK export made the whole file UTF-8: every row bad_encoding."""
+    rows = [r.encode("gb18030") for r in _rows(300, "湖南省长沙市")]
+    rows[150] = rows[150].replace("长沙市".encode("gb18030"), b"\xff")
+    f = tmp_path / "gbk.csv"
+    f.write_bytes(f"{H},caller_region\n".encode() + b"\n".join(rows) + b"\n")
+    s = ingest([f], tmp_path / "out")
+    assert (s.rows_read, s.rows_kept, s.quarantined_by_reason) == (300, 299, {"bad_encoding": 1})
+    (q,) = _quarantine(tmp_path / "out")
+    assert q["line"] == "152" and q["raw"].endswith("\\xff")
+    assert set(load_cdrs(tmp_path / "out")["caller_region"].to_pylist()) == {"湖南省长沙市"}
+
+
+def test_utf8_file_with_one_cut_character_is_not_read_as_gb18030(tmp_path: Path) -> None:
+    """湖南省长沙市 in UTF-8 is valid GB18030 too (other characters): a file with one cut
+    character was read as GB18030, every region stored as mojibake (婀栧崡鐪侀暱娌欏競)."""
+    rows = [r.encode() for r in _rows(300, "湖南省长沙市")]
+    rows[150] = rows[150][:-16]  # the region cut inside its first character
+    f = tmp_path / "utf8.csv"
+    f.write_bytes(f"{H},caller_region\n".encode() + b"\n".join(rows) + b"\n")
+    s = ingest([f], tmp_path / "out")
+    assert (s.rows_kept, s.quarantined_by_reason) == (299, {"bad_encoding": 1})
+    assert _quarantine(tmp_path / "out")[0]["line"] == "152"
+    assert set(load_cdrs(tmp_path / "out")["caller_region"].to_pylist()) == {"湖南省长沙市"}
+
+
+def test_detect_encoding_counts_undecodable_bytes() -> None:
+    text = "\n".join(_rows(50, "株洲市"))
+    utf8, gbk = text.encode(), text.encode("gb18030")
+    assert detect_encoding(utf8[:-1]) == "utf-8"  # a character cut at the sample's end
+    assert detect_encoding(gbk) == "gb18030"
+    assert detect_encoding(gbk[:500] + b"\xff" + gbk[500:], final=True) == "gb18030"
+    assert detect_encoding(utf8[:500] + b"\xe6\xb9\n" + utf8[500:], final=True) == "utf-8"
+    assert detect_encoding(b"start_time,caller\n") == "utf-8"
+
+
+def test_gbk_rows_after_an_ascii_first_mib_are_decoded(tmp_path: Path) -> None:
+    """A first MiB of ASCII only (regions empty at first) made the file UTF-8: every GBK row
+    after it was bad_encoding. Each batch with other bytes now has its encoding detected."""
+    n = 30_000  # > 1 MiB of ASCII rows
+    ascii_rows = [r.encode() for r in _rows(n, "")]
+    gbk = [r.replace(",5,", ",7,").encode("gb18030") for r in _rows(500, "湖南省长沙市")]
+    gbk[10] = gbk[10].replace("长沙市".encode("gb18030"), b"\xff")
+    f = tmp_path / "late.csv"
+    f.write_bytes(f"{H},caller_region\n".encode() + b"\n".join(ascii_rows + gbk) + b"\n")
+    s = ingest([f], tmp_path / "out", batch_rows=10_000)
+    assert (s.rows_kept, s.quarantined_by_reason) == (n + 499, {"bad_encoding": 1})
+    assert _quarantine(tmp_path / "out")[0]["line"] == str(n + 12)
+    regions = load_cdrs(tmp_path / "out", columns=["caller_region"])["caller_region"]
+    assert set(regions.drop_null().to_pylist()) == {"湖南省长沙市"}
+
+
+# --- 2. Parquet BINARY columns (Hive/Impala strings) ------------------------------------------
+
+
+def _binary_parquet(path: Path, regions: list[bytes], caller: list[bytes] | None = None) -> None:
+    n = len(regions)
+    callers = caller or [f"138{i:08d}".encode() for i in range(n)]
+    pq.write_table(
+        pa.table(
+            {
+                "start_time": pa.array([f"2026-11-02 10:00:{i:02d}".encode() for i in range(n)]),
+                "caller": pa.array(callers, pa.binary()),
+                "callee": pa.array([b"13900139000"] * n, pa.binary()),
+                "duration_s": pa.array([5] * n, pa.int32()),
+                "caller_region": pa.array(regions, pa.binary()),
+            }
+        ),
+        path,
+    )
+
+
+def test_parquet_binary_columns_in_gbk_are_decoded(tmp_path: Path) -> None:
+    """They raised ArrowInvalid: Invalid UTF8 payload (exit 1, nothing ingested)."""
+    f = tmp_path / "hive.parquet"
+    regions = ["长沙".encode("gbk"), "株洲".encode("gbk"), b"\xff\xfe", "岳阳".encode("gbk")]
+    _binary_parquet(f, regions)
+    s = ingest([f], tmp_path / "out")
+    assert (s.rows_read, s.rows_kept, s.quarantined_by_reason) == (4, 3, {"bad_encoding": 1})
+    assert _quarantine(tmp_path / "out")[0]["line"] == "3"
+    stored = sorted(load_cdrs(tmp_path / "out")["caller_region"].to_pylist())
+    assert stored == sorted(["长沙", "株洲", "岳阳"])
+
+
+def test_parquet_binary_utf8_and_explicit_encoding(tmp_path: Path) -> None:
+    f = tmp_path / "u.parquet"
+    _binary_parquet(f, ["长沙".encode(), "株洲".encode()])
+    ingest([f], tmp_path / "out")
+    assert sorted(load_cdrs(tmp_path / "out")["caller_region"].to_pylist()) == ["株洲", "长沙"]
+    g = tmp_path / "g.parquet"
+    _binary_parquet(g, ["长沙".encode("gbk")], caller=[b"13800138000"])
+    ingest([g], tmp_path / "out2", encoding="gbk")
+    assert load_cdrs(tmp_path / "out2")["caller_region"].to_pylist() == ["长沙"]
