@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from pathlib import Path
 
 from callwarden.api.results_page import render_results_page
@@ -71,3 +73,25 @@ def test_results_page_names_the_categories_of_numbers_and_campaigns(tmp_path: Pa
     assert "教育培训推销" in page and "education telemarketing" in page
     assert "冒充客服诈骗" in page  # the campaign's
     assert "odd&lt;kind&gt;" in page  # a category callwarden does not name: as written, escaped
+
+
+def test_every_flagged_number_is_on_some_page_and_links_its_case_file(tmp_path: Path) -> None:
+    from callwarden.api.results_page import ResultsPages
+
+    scan = tmp_path / "scan"
+    scan.mkdir()
+    with (scan / "verdicts.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["number", "label", "score", "reasons", "campaign"])
+        w.writerows([f"+86139{i:08d}", "harassment", "0.99", "[]", ""] for i in range(120))
+    (scan / "scan-summary.json").write_text(
+        json.dumps({"day": "2026-11-02", "model_version": "abc123", "numbers": 12345}),
+        encoding="utf-8",
+    )
+    site = ResultsPages(tmp_path, per_page=50)
+    assert site.pages == 3
+    listed = [n for p in (1, 2, 3) for n in re.findall(r"numbers/(%2B86139\d{8})", site.page(p))]
+    assert len(listed) == len(set(listed)) == 120
+    last = site.page(3)
+    assert "page 3 of 3" in last and "rel=next" not in last and "?page=2" in last
+    assert "abc123" in last and "2026-11-02" in last and "12,345" in last

@@ -134,9 +134,11 @@ def write_run(
     campaigns: list[dict[str, str]],
     evaluation: dict[str, Any] | None = None,
     replay: dict[str, Any] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Path:
     """A run folder as ``callwarden demo`` leaves it: ``scan/verdicts.csv``,
-    ``scan/campaigns.csv``, ``scan/evaluation.json``, ``replay.json``."""
+    ``scan/campaigns.csv``, ``scan/evaluation.json``, ``replay.json`` (and
+    ``scan/scan-summary.json`` when ``summary`` is given)."""
     scan = run / "scan"
     scan.mkdir(parents=True)
     with (scan / "verdicts.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -152,6 +154,8 @@ def write_run(
         (scan / "evaluation.json").write_text(json.dumps(evaluation), encoding="utf-8")
     if replay is not None:
         (run / "replay.json").write_text(json.dumps(replay), encoding="utf-8")
+    if summary is not None:
+        (scan / "scan-summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return run
 
 
@@ -202,6 +206,53 @@ def results_run(run: Path) -> Path:
     )
 
 
+#: Flagged numbers of the paged run: three pages of 50 and one of 7.
+PAGED_FLAGGED = 157
+PAGED_SUMMARY = {"day": "2026-11-02", "model_version": "6969f3fe3168", "numbers": 42722}
+
+
+def paged_number(i: int) -> str:
+    return f"+86139{i:08d}"
+
+
+def paged_run(run: Path) -> Path:
+    """Many flagged numbers (more than a page), a campaign with linking evidence, a summary."""
+    ranges = {"code": "shared_list_ranges", "evidence": {"links": 2216}}
+    verdicts = [
+        {
+            "number": paged_number(i),
+            "label": "fraud" if i % 10 == 0 else "harassment",
+            "score": f"{0.999 - i / 10_000:.4f}",
+            "category": "insurance",
+            "reasons": reasons_cell(
+                {"code": "HIGH_ATTEMPTS", "evidence": {"attempts_by_caller_1h": 22}}
+            ),
+            "campaign": "Caed057bd" if i < 5 else "",
+        }
+        for i in range(PAGED_FLAGGED)
+    ]
+    verdicts.append(
+        {"number": "+8613900139000", "label": "benign", "score": "0.01", "reasons": "[]"}
+    )
+    return write_run(
+        run,
+        verdicts=verdicts,
+        campaigns=[
+            {
+                "campaign_id": "Caed057bd",
+                "status": "dormant",
+                "members": "241",
+                "numbers": ";".join(paged_number(i) for i in range(5)),
+                "ingresses": "SIPT-V1-1;SIPT-V1-2",
+                "daily_volume": "17225",
+                "answer_rate": "0.212",
+                "reasons": reasons_cell(ranges),
+            }
+        ],
+        summary=PAGED_SUMMARY,
+    )
+
+
 #: Markup in every text a verdict or campaign file carries (the folder's name has some too).
 HOSTILE = {
     "code": '<script>window.ran = 1; alert("code")</script>',
@@ -233,16 +284,25 @@ def hostile_run(run: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Base URLs of one server process serving three run folders: ``results`` (a run with
-    everything), ``hostile`` (markup in its files), ``empty`` (a folder with nothing in it)."""
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The run folders the site serves: ``results`` (a run with everything), ``hostile``
+    (markup in its files), ``empty`` (a folder with nothing in it), ``paged`` (more flagged
+    numbers than one page holds). Serving writes ``api-keys.txt`` (an operator key) in each."""
     root = tmp_path_factory.mktemp("web")
-    runs = {
+    found = {
         "results": results_run(root / "results"),
         "hostile": hostile_run(root / HOSTILE_FOLDER),
         "empty": root / "empty",
+        "paged": paged_run(root / "paged"),
     }
-    runs["empty"].mkdir()
+    found["empty"].mkdir()
+    return found
+
+
+@pytest.fixture(scope="session")
+def site(runs: dict[str, Path]) -> Iterator[dict[str, str]]:
+    """Base URLs of one server process serving each of ``runs`` on a port of its own."""
+    root = runs["empty"].parent
     cdrs = root / "cdrs.csv"
     cdrs.write_text(
         "start_time,caller,callee,duration_s\n"

@@ -1,9 +1,11 @@
 """The results page the demo serves at ``/``: what a scan and a replay found, for people.
 
 Reads the artefacts the CLI writes (``scan/verdicts.csv``, ``scan/campaigns.csv``,
-``scan/evaluation.json``, ``replay.json``) and renders one self-contained HTML page (no
-script, no CDN): headline figures, flagged numbers with their reasons in Chinese and
-English, campaigns with their evidence, and the replay against the complaint baseline.
+``scan/scan-summary.json``, ``scan/evaluation.json``, ``replay.json``) and renders
+self-contained HTML pages (no script, no CDN), headings in Chinese and English: the model
+and day of the scan, headline figures, the replay against the complaint baseline, campaigns
+with their evidence rendered in both languages, and the flagged numbers with their reasons,
+``PER_PAGE`` a page (``/?page=N``), each number and campaign linking to its case file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from callwarden.policy.render import CATEGORY_TEXT
 from callwarden.reasons import Reason, render
@@ -34,6 +37,7 @@ th,td{border-bottom:1px solid #e4e8ee;padding:.35rem .5rem;text-align:left;verti
 th{background:#f3f5f8}.num{text-align:right;font-variant-numeric:tabular-nums}
 .harassment{color:#a35a00}.fraud{color:#b00020}.muted{color:#5b6575}
 code{font-size:.8rem;background:#f3f5f8;padding:0 .2rem}
+.en{color:#5b6575;font-weight:normal}.pager{margin:.5rem 0}.pager a,.pager b{margin:0 .2rem}
 """
 
 
@@ -126,16 +130,34 @@ def _reason_lines(raw: str) -> str:
     return "<br>".join(lines)
 
 
+def _h2(zh: str, en: str, extra: str = "") -> str:
+    return f"<h2>{escape(zh)} <span class=en lang=en>{escape(en)}</span>{extra}</h2>"
+
+
+def _th(zh: str, en: str, cls: str = "") -> str:
+    c = f" class={cls}" if cls else ""
+    return f"<th{c}>{escape(zh)}<br><span class=en lang=en>{escape(en)}</span></th>"
+
+
 def _cards(evaluation: dict[str, Any] | None, replay: dict[str, Any] | None) -> str:
-    cards: list[tuple[str, str]] = []
+    cards: list[tuple[str, str, str]] = []
     if evaluation:
         flagged = _obj(_obj(evaluation.get("scanned")).get("flagged_vs_benign"))
         heavy = _obj(evaluation.get("legitimate_heavy_callers"))
         cards += [
-            (_pct(flagged.get("precision")), "precision of flagged numbers (harassment+fraud)"),
-            (_pct(flagged.get("recall")), "recall of harassment+fraud numbers"),
+            (
+                _pct(flagged.get("precision")),
+                "标记号码的精确率（骚扰+诈骗）",
+                "precision of flagged numbers (harassment+fraud)",
+            ),
+            (
+                _pct(flagged.get("recall")),
+                "骚扰+诈骗号码的召回率",
+                "recall of harassment+fraud numbers",
+            ),
             (
                 _pct(heavy.get("rate")),
+                f"被标记的合法高频号码（共 {_count(heavy.get('population', 0))} 个）",
                 f"legitimate heavy callers flagged ({_count(heavy.get('population', 0))})",
             ),
         ]
@@ -144,37 +166,99 @@ def _cards(evaluation: dict[str, Any] | None, replay: dict[str, Any] | None) -> 
         cards += [
             (
                 _pct(s.get("unwanted_stopped_share")),
+                "振铃前拦下的骚扰/诈骗呼叫",
                 "unwanted call attempts stopped before ringing",
             ),
-            (_pct(s.get("benign_rejected_share")), "benign calls rejected"),
+            (_pct(s.get("benign_rejected_share")), "被拒接的正常呼叫", "benign calls rejected"),
             (
                 _pct(s.get("baseline_unwanted_stopped_share")),
+                "仅靠投诉黑名单能拦下的",
                 "stopped by a complaint blocklist alone",
             ),
         ]
     return (
         "<div class=cards>"
         + "".join(
-            f"<div class=card><b>{escape(v)}</b><span>{escape(t)}</span></div>" for v, t in cards
+            f"<div class=card><b>{escape(v)}</b><span>{escape(zh)}<br>"
+            f"<span lang=en>{escape(en)}</span></span></div>"
+            for v, zh, en in cards
         )
         + "</div>"
     )
 
 
-def _verdict_table(flagged: list[dict[str, str]], scanned: int, top: int) -> str:
-    flagged.sort(key=lambda v: -_score(v.get("score")))
-    rows = "".join(
-        f"<tr><td>{escape(v['number'])}</td><td class={escape(v['label'])}>{escape(v['label'])}</td>"
-        f"<td class=num>{_score(v.get('score')):.4f}</td><td>{_category(v.get('category'))}</td>"
-        f"<td>{escape(v.get('campaign', ''))}</td>"
-        f"<td>{_reason_lines(v.get('reasons', ''))}</td></tr>"
-        for v in flagged[:top]
-    )
+#: Where a number's and a campaign's case files are (operator key; docs/evidence.md).
+CASE_NUMBER = "/v1/case-files/numbers/{}?format=html"
+CASE_CAMPAIGN = "/v1/case-files/campaigns/{}?format=html"
+#: Flagged numbers per page.
+PER_PAGE = 50
+
+_CASE_NOTE = (
+    "<p class=muted>号码与团伙编号链接到其案卷（需运营方 API 密钥：浏览器询问时用户名任填，密码填密钥，"
+    "见 <code>api-keys.txt</code>）。<br><span lang=en>Numbers and campaign ids link to their case "
+    "files (an operator API key: when the browser asks, any user name and the key as the "
+    "password; the demo writes it to <code>api-keys.txt</code>).</span></p>"
+)
+
+
+def _case_link(template: str, subject: str) -> str:
+    href = template.format(quote(subject, safe=""))
+    return f"<a href='{escape(href, quote=True)}'>{escape(subject)}</a>"
+
+
+def _pager(page: int, pages: int) -> str:
+    """Links to the first, previous, next and last pages and to the pages around this one."""
+    if pages <= 1:
+        return ""
+
+    def link(n: int, text: str, rel: str = "") -> str:
+        r = f" rel={rel}" if rel else ""
+        return f"<a href='/?page={n}'{r}>{escape(text)}</a>"
+
+    near = [n for n in range(1, pages + 1) if n in (1, pages) or abs(n - page) <= 3]
+    items, last = [], 0
+    for n in near:
+        if n - last > 1:
+            items.append("<span class=muted>…</span>")
+        items.append(f"<b aria-current=page>{n}</b>" if n == page else link(n, str(n)))
+        last = n
+    prev = link(page - 1, "‹ 上一页 previous", "prev") if page > 1 else ""
+    nxt = link(page + 1, "下一页 next ›", "next") if page < pages else ""
     return (
-        f"<h2>Flagged numbers <span class=muted>({len(flagged):,} of {scanned:,} scanned;"
-        f" top {min(top, len(flagged))} by score)</span></h2>"
-        "<table><tr><th>number</th><th>label</th><th>score</th><th>category 类别</th>"
-        f"<th>campaign</th><th>reasons 理由</th></tr>{rows}</table>"
+        f"<nav class=pager aria-label='pages 分页'>第 {page:,} / {pages:,} 页 "
+        f"<span lang=en class=en>page {page:,} of {pages:,}</span> {prev} {' '.join(items)} "
+        f"{nxt}</nav>"
+    )
+
+
+def _verdict_table(
+    flagged: list[dict[str, str]], scanned: int, page: int = 1, per_page: int = PER_PAGE
+) -> str:
+    """One page of the flagged numbers (``flagged`` already sorted, highest score first)."""
+    pages = max(1, math.ceil(len(flagged) / per_page))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * per_page
+    shown = flagged[first : first + per_page]
+    rows = "".join(
+        f"<tr><td class=num>{first + i + 1:,}</td><td>{_case_link(CASE_NUMBER, v['number'])}</td>"
+        f"<td class={escape(v['label'])}>{escape(v['label'])}</td>"
+        f"<td class=num>{_score(v.get('score')):.4f}</td><td>{_category(v.get('category'))}</td>"
+        f"<td>{escape(v.get('campaign') or '')}</td>"
+        f"<td>{_reason_lines(v.get('reasons', ''))}</td></tr>"
+        for i, v in enumerate(shown)
+    )
+    span = f"{first + 1:,}–{first + len(shown):,}" if shown else "0"
+    count = (
+        f" <span class=muted>（扫描 {scanned:,} 个，标记 {len(flagged):,} 个；按分数排序，本页第 {span} 个）"
+        f"<br><span lang=en>({len(flagged):,} of {scanned:,} scanned, by score; {span} on this "
+        "page)</span></span>"
+    )
+    pager = _pager(page, pages)
+    return (
+        f"<section id=flagged>{_h2('被标记号码', 'Flagged numbers', count)}{_CASE_NOTE}{pager}"
+        f"<table><tr>{_th('序号', '#', 'num')}{_th('号码', 'number')}{_th('标签', 'label')}"
+        f"{_th('分数', 'score')}{_th('类别', 'category')}{_th('团伙', 'campaign')}"
+        f"{_th('理由', 'reasons')}</tr>{rows}</table>{pager}</section>"
     )
 
 
@@ -184,7 +268,7 @@ def _category(code: str | None) -> str:
         return ""
     if code in CATEGORY_TEXT:
         zh, en = CATEGORY_TEXT[code]
-        return f"{escape(zh)}<br><span class=muted>{escape(en)}</span>"
+        return f"{escape(zh)}<br><span class=muted lang=en>{escape(en)}</span>"
     return escape(code)
 
 
@@ -192,29 +276,35 @@ def _campaign_table(campaigns: list[dict[str, str]]) -> str:
     rows = []
     for c in campaigns:
         members = c.get("numbers", "").split(";") if c.get("numbers") else []
-        shown = ", ".join(members[:4]) + (f" … (+{len(members) - 4})" if len(members) > 4 else "")
-        reasons = []
-        items = _reason_items(c.get("reasons"))
-        if items is None:  # not a JSON list of reasons: shown as written
-            reasons.append(escape(c.get("reasons") or ""))
-        for item in items or []:
-            evidence = item.get("evidence")
-            ev = ", ".join(
-                f"{k}={v}" for k, v in (evidence.items() if isinstance(evidence, dict) else ())
-            )
-            reasons.append(f"<code>{escape(str(item.get('code', '')))}</code> {escape(ev)}")
+        shown = ", ".join(members[:4]) + (f" … (+{len(members) - 4:,})" if len(members) > 4 else "")
+        cid = c.get("campaign_id", "")
         rows.append(
-            f"<tr><td>{escape(c.get('campaign_id', ''))}</td><td>{escape(c.get('status', ''))}</td>"
-            f"<td>{_category(c.get('category'))}</td>"
-            f"<td class=num>{escape(c.get('members', ''))}</td><td>{escape(shown)}</td>"
-            f"<td>{escape(c.get('ingresses', ''))}</td><td class=num>{escape(c.get('daily_volume', ''))}</td>"
-            f"<td class=num>{escape(c.get('answer_rate', ''))}</td><td>{'<br>'.join(reasons)}</td></tr>"
+            f"<tr><td>{_case_link(CASE_CAMPAIGN, cid) if cid else ''}</td>"
+            f"<td>{escape(c.get('status', ''))}</td><td>{_category(c.get('category'))}</td>"
+            f"<td class=num>{_figure(c.get('members'))}</td><td>{escape(shown)}</td>"
+            f"<td>{escape(c.get('ingresses', '').replace(';', ', '))}</td>"
+            f"<td class=num>{_figure(c.get('daily_volume'))}</td>"
+            f"<td class=num>{_figure(c.get('answer_rate'), rate=True)}</td>"
+            f"<td>{_reason_lines(c.get('reasons') or '')}</td></tr>"
         )
     return (
-        f"<h2>Campaigns <span class=muted>({len(campaigns)})</span></h2><table><tr><th>id</th>"
-        "<th>status</th><th>category 类别</th><th>members</th><th>numbers</th><th>ingresses</th><th>daily calls</th>"
-        f"<th>answer rate</th><th>evidence</th></tr>{''.join(rows)}</table>"
+        f"<section id=campaigns>{_h2('团伙', 'Campaigns', f' <span class=muted>({len(campaigns):,})</span>')}"
+        f"<table><tr>{_th('编号', 'id')}{_th('状态', 'status')}{_th('类别', 'category')}"
+        f"{_th('成员数', 'members', 'num')}{_th('号码', 'numbers')}{_th('入口', 'ingresses')}"
+        f"{_th('日呼叫量', 'daily calls', 'num')}{_th('接通率', 'answer rate', 'num')}"
+        f"{_th('证据', 'evidence')}</tr>{''.join(rows)}</table></section>"
     )
+
+
+def _figure(raw: str | None, *, rate: bool = False) -> str:
+    """A CSV figure for people (17225 -> 17,225; 0.212 -> 21.20%), else as written."""
+    try:
+        v = float(raw or "")
+    except ValueError:
+        return escape(raw or "")
+    if not math.isfinite(v):
+        return escape(raw or "")
+    return _pct(v) if rate else _count(v) if v == int(v) else f"{v:,.2f}"
 
 
 def _replay_table(replay: dict[str, Any] | None) -> str:
@@ -229,9 +319,26 @@ def _replay_table(replay: dict[str, Any] | None) -> str:
             f"<td class=num>{_pct(r.get('labelled'))}</td><td class=num>{_pct(r.get('baseline_stopped'))}</td></tr>"
         )
     return (
-        "<h2>Replay: decided before each call rang</h2><table><tr><th>class</th><th>calls</th>"
-        "<th>stopped</th><th>rejected</th><th>labelled</th><th>complaint blocklist</th></tr>"
-        f"{''.join(rows)}</table>"
+        f"<section id=replay>{_h2('回放：每通呼叫振铃前的决定', 'Replay: decided before each call rang')}"
+        f"<table><tr>{_th('类别', 'class')}{_th('呼叫', 'calls', 'num')}{_th('拦下', 'stopped', 'num')}"
+        f"{_th('拒接', 'rejected', 'num')}{_th('标注', 'labelled', 'num')}"
+        f"{_th('投诉黑名单', 'complaint blocklist', 'num')}</tr>{''.join(rows)}</table></section>"
+    )
+
+
+def _scan_line(summary: dict[str, Any] | None) -> str:
+    """The model and day the verdicts came from (scan-summary.json), or that it is missing."""
+    if not summary:
+        return (
+            "<p class=sub>扫描摘要缺失 <span lang=en>no scan/scan-summary.json: the model and day "
+            "are not known</span></p>"
+        )
+    version = escape(str(summary.get("model_version") or "?"))
+    day = escape(str(summary.get("day") or "?"))
+    return (
+        f"<p class=sub id=scan>模型版本 <code>{version}</code> · 扫描日 <b>{day}</b> · "
+        f"扫描号码 {_count(summary.get('numbers'))}<br><span lang=en>model <code>{version}</code>, "
+        f"scan day <b>{day}</b>, {_count(summary.get('numbers'))} numbers scanned</span></p>"
     )
 
 
@@ -239,27 +346,53 @@ def _replay_table(replay: dict[str, Any] | None) -> str:
 _ARTEFACTS = ("scan/verdicts.csv", "scan/campaigns.csv", "scan/evaluation.json", "replay.json")
 
 
-def render_results_page(run_dir: Path, *, top: int = 50) -> str:
-    """The HTML page for one demo run folder (``scan/``, ``replay.json``)."""
-    evaluation = _read_json(run_dir / "scan" / "evaluation.json")
-    replay = _read_json(run_dir / "replay.json")
-    flagged, scanned = _flagged_verdicts(run_dir / "scan" / "verdicts.csv")
-    campaigns = _read_csv(run_dir / "scan" / "campaigns.csv")
-    found = [a for a in _ARTEFACTS if (run_dir / a).is_file()]
-    empty = (
-        ""
-        if found
-        else f"<p><b>No results in this run folder</b>: none of {', '.join(_ARTEFACTS)} is in it"
-        " (<code>callwarden demo --out FOLDER</code> writes them).</p>"
-    )
-    # The icon is inline: without one a browser asks for /favicon.ico, which is a 404.
-    return (
-        "<!doctype html><html lang=zh><head><meta charset=utf-8><title>callwarden results</title>"
-        f"<link rel=icon href='data:,'><style>{_STYLE}</style></head><body><h1>callwarden</h1>"
-        "<p class=sub>Results of the run in "
-        f"<code>{escape(str(run_dir))}</code>: simulated carrier traffic, model trained on seed 1, "
-        "scanned and replayed on seed 2. API: <a href=/docs>/docs</a> · "
-        f"<a href=/healthz>/healthz</a> · <a href=/metrics>/metrics</a></p>{empty}"
-        f"{_cards(evaluation, replay)}{_replay_table(replay)}{_campaign_table(campaigns)}"
-        f"{_verdict_table(flagged, scanned, top)}</body></html>"
-    )
+class ResultsPages:
+    """A run folder read once (a scan's millions of benign rows are skipped once), rendered
+    one page of flagged numbers at a time: ``page(n)``."""
+
+    def __init__(self, run_dir: Path, per_page: int = PER_PAGE) -> None:
+        self.run_dir = run_dir
+        self.per_page = max(1, per_page)
+        self.evaluation = _read_json(run_dir / "scan" / "evaluation.json")
+        self.replay = _read_json(run_dir / "replay.json")
+        self.summary = _read_json(run_dir / "scan" / "scan-summary.json")
+        flagged, self.scanned = _flagged_verdicts(run_dir / "scan" / "verdicts.csv")
+        # highest score first; the number breaks ties, so a page holds the same rows each time
+        self.flagged = sorted(flagged, key=lambda v: (-_score(v.get("score")), v.get("number", "")))
+        self.campaigns = _read_csv(run_dir / "scan" / "campaigns.csv")
+        self.found = [a for a in _ARTEFACTS if (run_dir / a).is_file()]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(len(self.flagged) / self.per_page))
+
+    def page(self, n: int = 1) -> str:
+        """Page ``n`` (1 = the first; one past the last shows the last)."""
+        empty = (
+            ""
+            if self.found
+            else "<p><b>此运行目录中没有结果 <span lang=en>No results in this run folder</span></b>:"
+            f" none of {', '.join(_ARTEFACTS)} is in it"
+            " (<code>callwarden demo --out FOLDER</code> writes them).</p>"
+        )
+        # The icon is inline: without one a browser asks for /favicon.ico, which is a 404.
+        return (
+            "<!doctype html><html lang=zh><head><meta charset=utf-8><title>callwarden results"
+            f"</title><link rel=icon href='data:,'><style>{_STYLE}</style></head><body>"
+            "<h1>callwarden</h1><p class=sub>运行目录 "
+            f"<code>{escape(str(self.run_dir))}</code> 的结果：模拟的运营商话务，模型用种子 1 训练，"
+            "在种子 2 上扫描和回放。<br><span lang=en>Results of the run in "
+            f"<code>{escape(str(self.run_dir))}</code>: simulated carrier traffic, model trained on "
+            "seed 1, scanned and replayed on seed 2.</span><br>API: <a href=/docs>/docs</a> · "
+            f"<a href=/healthz>/healthz</a> · <a href=/metrics>/metrics</a></p>"
+            f"{_scan_line(self.summary)}{empty}"
+            f"{_cards(self.evaluation, self.replay)}{_replay_table(self.replay)}"
+            f"{_campaign_table(self.campaigns)}"
+            f"{_verdict_table(self.flagged, self.scanned, n, self.per_page)}</body></html>"
+        )
+
+
+def render_results_page(run_dir: Path, *, top: int = PER_PAGE, page: int = 1) -> str:
+    """The HTML page for one demo run folder (``scan/``, ``replay.json``): page ``page`` of
+    the flagged numbers, ``top`` a page."""
+    return ResultsPages(run_dir, top).page(page)

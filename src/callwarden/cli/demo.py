@@ -122,10 +122,12 @@ def _serve(
     registry: Path | None = None,
 ) -> None:
     import uvicorn
+    from fastapi import Query
     from fastapi.responses import HTMLResponse
 
     from callwarden.api import ApiSettings, create_app
-    from callwarden.api.results_page import PAGE_POLICY
+    from callwarden.api.results_page import PAGE_POLICY, ResultsPages
+    from callwarden.api.routes.cases import attach as attach_case_sources
     from callwarden.cli.serve import bands_from_model, describe_bands, load_allocation
     from callwarden.store import Role, Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
@@ -152,13 +154,19 @@ def _serve(
     settings = ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/")
     allocation = load_allocation(registry) if registry is not None else None
     app = create_app(settings, store, allocation)
-    page = (out / "index.html").read_text(encoding="utf-8")
+    attach_case_sources(app, verdicts.parent, cdrs)  # /v1/case-files, linked from the page
+    pages = ResultsPages(out)
 
     @app.get("/", include_in_schema=False)
-    def results() -> HTMLResponse:
-        return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY})
+    # Query as the default: the annotation is a string (PEP 563) that cannot name this
+    # function's local imports when FastAPI resolves it
+    def results(page: int = Query(1, ge=1, le=10_000_000)) -> HTMLResponse:  # noqa: B008
+        return HTMLResponse(pages.page(page), headers={"Content-Security-Policy": PAGE_POLICY})
 
-    typer.echo(f"serving results on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
+    typer.echo(
+        f"serving results on http://{host}:{port}/ ({pages.pages:,} pages of flagged numbers, "
+        "each linking its case file; API docs at /docs); Ctrl-C stops"
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
