@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
-from callwarden.cdr import ingest, load_cdrs
+from callwarden.cdr import ingest, load_cdrs, parse_mapping
 from callwarden.cdr.readers import detect_encoding
+from callwarden.errors import ConfigError, InputError
 
 H = "start_time,caller,callee,duration_s"
 
@@ -123,3 +125,88 @@ def test_parquet_binary_utf8_and_explicit_encoding(tmp_path: Path) -> None:
     _binary_parquet(g, ["长沙".encode("gbk")], caller=[b"13800138000"])
     ingest([g], tmp_path / "out2", encoding="gbk")
     assert load_cdrs(tmp_path / "out2")["caller_region"].to_pylist() == ["长沙"]
+
+
+# --- 3. reserved names; 4. columns a mapping makes -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["caller_key", "callee_key", "__reason"])
+def test_reserved_column_names_are_refused(tmp_path: Path, name: str) -> None:
+    """caller_key/callee_key were overwritten by the derived keys; __reason raised
+    ValueError: 'vip' is not a valid Reason."""
+    f = tmp_path / "a.csv"
+    f.write_text(f"{H},{name}\n2026-11-02 10:00:00,13800138000,13900139000,5,vip\n")
+    with pytest.raises(InputError, match=f"column '{name}' cannot be stored.*drop: \\[{name}\\]"):
+        ingest([f], tmp_path / "out")
+    assert not (tmp_path / "out" / "cdrs").exists()
+    m = parse_mapping({"drop": [name]})
+    assert ingest([f], tmp_path / "out", mapping=m).rows_kept == 1
+
+
+def test_reserved_name_in_parquet_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "a.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "start_time": ["2026-11-02 10:00:00"],
+                "caller": ["13800138000"],
+                "callee": ["13900139000"],
+                "duration_s": [5],
+                "callee_key": ["CUST-2"],
+            }
+        ),
+        f,
+    )
+    with pytest.raises(InputError, match="column 'callee_key' cannot be stored"):
+        ingest([f], tmp_path / "out")
+
+
+def test_constant_and_file_column_of_one_name_is_an_error(tmp_path: Path) -> None:
+    """The constant silently replaced the file's per-row TRUNK-A / TRUNK-B."""
+    f = tmp_path / "a.csv"
+    f.write_text(
+        f"{H},ingress\n"
+        "2026-11-02 10:00:00,13800138000,13900139000,5,TRUNK-A\n"
+        "2026-11-02 10:00:01,13800138001,13900139000,5,TRUNK-B\n"
+    )
+    m = parse_mapping({"constants": {"ingress": "switch-x"}})
+    with pytest.raises(InputError, match="column 'ingress' and the mapping's constant ingress"):
+        ingest([f], tmp_path / "out", mapping=m)
+    m = parse_mapping({"constants": {"ingress": "switch-x"}, "drop": ["ingress"]})
+    ingest([f], tmp_path / "out", mapping=m)
+    assert set(load_cdrs(tmp_path / "out")["ingress"].to_pylist()) == {"switch-x"}
+
+
+def test_swap_and_file_column_of_one_name_is_an_error(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(
+        "start_time,sub,other,dir,duration_s,caller\n"
+        "2026-11-02 10:00:00,13800138000,13900139000,1,5,13700137000\n"
+    )
+    swap = {"column": "dir", "subscriber": "sub", "other": "other"}
+    m = parse_mapping({"swap": {**swap, "outgoing": [1], "incoming": [2]}})
+    with pytest.raises(InputError, match="column 'caller' and the mapping's swap"):
+        ingest([f], tmp_path / "out", mapping=m)
+    with pytest.raises(ConfigError, match="callee_region, caller_region also made by swap"):
+        parse_mapping(
+            {
+                "swap": {**swap, "outgoing": [1], "incoming": [2], "subscriber_region": "city"},
+                "constants": {"caller_region": "x", "callee_region": "y"},
+            }
+        )
+
+
+# --- 5. JSON arrays, times without a time of day, cut times, repeated headers, details --------
+
+
+def test_repeated_header_of_a_column_read_is_an_error(tmp_path: Path) -> None:
+    """The second caller became caller_2, silently."""
+    f = tmp_path / "a.csv"
+    f.write_text(f"{H},caller\n2026-11-02 10:00:00,13800138000,13900139000,5,13800138999\n")
+    with pytest.raises(InputError, match="names column 'caller' 2 times"):
+        ingest([f], tmp_path / "out")
+    g = tmp_path / "b.csv"
+    g.write_text(f"{H},note,note,note_2\n2026-11-02 10:00:00,13800138000,13900139000,5,a,b,c\n")
+    ingest([g], tmp_path / "out")
+    row = load_cdrs(tmp_path / "out").to_pylist()[0]
+    assert (row["note"], row["note_3"], row["note_2"]) == ("a", "b", "c")

@@ -21,10 +21,25 @@ from callwarden.numbers import normalize_array
 
 from . import parse
 from .mapping import Mapping
-from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, REQUIRED_COLUMNS
+from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, PARTITION_COLUMN, REQUIRED_COLUMNS
 
 #: A column a reader or mapping may add: rows with a value here are quarantined with it.
 REASON_COLUMN = "__reason"
+
+
+#: Names the canonical output derives (or the reader uses), with why a column so named in the
+#: input cannot be stored under that name (docs/ingest.md, "Reserved column names").
+RESERVED_COLUMNS: dict[str, str] = {
+    PARTITION_COLUMN: (
+        f"the dataset's {PARTITION_COLUMN} partition (the UTC date of start_time) would hide "
+        "it when read back"
+    ),
+    **{
+        key: f"ingest derives {key} from {col} and stores it under that name"
+        for col, key in NUMBER_KEY_COLUMNS.items()
+    },
+    REASON_COLUMN: "the name is the reader's own (the quarantine reason of a row)",
+}
 
 
 class Reason(enum.StrEnum):
@@ -97,6 +112,8 @@ def check_columns(columns: Iterable[str], mapping: Mapping | None, source: str) 
                     f"{target!r} under the mapping; drop one (drop: [...]) or rename it"
                 )
             seen[target] = c
+    if mapping is not None:
+        _check_provided(columns, mapping, source)
     missing = missing_required(columns, mapping)
     if mapping is not None and mapping.swap is not None:
         sw = mapping.swap
@@ -109,6 +126,36 @@ def check_columns(columns: Iterable[str], mapping: Mapping | None, source: str) 
             "if the file uses other names, describe its layout with --mapping FILE "
             "(see docs/ingest.md; built-in: --mapping sichuan_voc)"
         )
+
+
+def _check_provided(columns: list[str], mapping: Mapping, source: str) -> None:
+    """A column the file has and one the mapping makes (a constant, swap's caller/callee...)
+    would both fill one canonical column, the mapping's silently replacing the file's."""
+    consumed: set[str] = set()
+    made: dict[str, str] = {
+        name: f"the mapping's constant {name}: {value}" for name, value in mapping.constants.items()
+    }
+    sw = mapping.swap
+    if sw is not None:
+        consumed = {sw.subscriber, sw.other, sw.subscriber_region or "", sw.subscriber_imei or ""}
+        for name in ("caller", "callee"):
+            made[name] = f"the mapping's swap ({sw.subscriber}/{sw.other} by {sw.column})"
+        if sw.subscriber_region:
+            for name in ("caller_region", "callee_region"):
+                made[name] = f"the mapping's swap (subscriber_region: {sw.subscriber_region})"
+        if sw.subscriber_imei:
+            made["imei"] = f"the mapping's swap (subscriber_imei: {sw.subscriber_imei})"
+    for c in columns:
+        if c in mapping.drop or c in consumed:
+            continue
+        target = mapping.rename.get(c, c)
+        if target in made:
+            what = f"column {c!r}" + (f" (renamed to {target!r})" if target != c else "")
+            raise InputError(
+                f"{source}: {what} and {made[target]} would both fill {target!r}, the mapping's "
+                f"silently replacing the file's values; drop the column (drop: [{c}]) to use "
+                "the mapping's, or take that out of the mapping to keep the file's"
+            )
 
 
 def apply_mapping(table: pa.Table, mapping: Mapping | None) -> pa.Table:

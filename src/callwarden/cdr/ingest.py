@@ -41,7 +41,13 @@ from callwarden.errors import InputError
 from callwarden.numbers import plan_for
 
 from . import parse
-from .canonical import Canonical, canonicalize, check_columns, with_number_keys
+from .canonical import (
+    RESERVED_COLUMNS,
+    Canonical,
+    canonicalize,
+    check_columns,
+    with_number_keys,
+)
 from .mapping import Mapping
 from .readers import Job, RawBatch, Reader, expand_inputs, open_reader
 from .schema import PARTITION_COLUMN
@@ -266,7 +272,7 @@ def ingest(
     for r in readers:
         if not r.empty and r.checkable:
             check_columns(r.columns, mapping, str(r.path))
-            _check_partition_column(r.columns, mapping, str(r.path))
+            _check_reserved(r.columns, mapping, str(r.path))
     run = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -276,19 +282,19 @@ def ingest(
         return _run(readers, out, run, files, mapping, tz, region, progress, t0)
 
 
-def _check_partition_column(columns: list[str], mapping: Mapping | None, source: str) -> None:
-    """A pass-through column named like the partition (``day``) would be hidden when the
-    dataset is read back (the folder's ``day=`` wins): refused before anything is written."""
+def _check_reserved(columns: list[str], mapping: Mapping | None, source: str) -> None:
+    """A pass-through column bearing a reserved name would be overwritten or hidden: refused,
+    naming it, before anything is written."""
     kept = [c for c in columns if mapping is None or c not in mapping.drop]
     if mapping is not None:
         kept = [mapping.rename.get(c, c) for c in kept]
-    if PARTITION_COLUMN in kept:
-        raise InputError(
-            f"{source}: column {PARTITION_COLUMN!r} cannot be stored: the dataset's "
-            f"{PARTITION_COLUMN} partition (the UTC date of start_time) would hide it when "
-            f"read back; rename it in the export, or drop it with a mapping "
-            f"(drop: [{PARTITION_COLUMN}], see docs/ingest.md)"
-        )
+    for name in kept:
+        if name in RESERVED_COLUMNS:
+            raise InputError(
+                f"{source}: column {name!r} cannot be stored: {RESERVED_COLUMNS[name]}; "
+                f"rename it in the export, or drop it with a mapping (drop: [{name}]); "
+                "see docs/ingest.md, 'Reserved column names'"
+            )
 
 
 @contextmanager

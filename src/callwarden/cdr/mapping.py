@@ -204,6 +204,16 @@ def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
             ),
             subscriber_imei=_opt_str(s.get("subscriber_imei"), f"{where}.swap.subscriber_imei"),
         )
+    if swap is not None:
+        made = {"caller", "callee"}
+        made |= {"caller_region", "callee_region"} if swap.subscriber_region else set()
+        made |= {"imei"} if swap.subscriber_imei else set()
+        both = sorted(made & set(constants))
+        if both:
+            raise ConfigError(
+                f"{where}.constants: {', '.join(both)} also made by swap; one would replace "
+                "the other"
+            )
     numbers = str(doc.get("numbers", "e164"))
     if numbers not in NUMBER_MODES:
         raise ConfigError(f"{where}.numbers must be one of {', '.join(NUMBER_MODES)}")

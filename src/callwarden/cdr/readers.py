@@ -15,6 +15,7 @@ import json
 import re
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,9 +27,10 @@ import pyarrow.compute as pc
 
 from callwarden.errors import InputError
 
-from .canonical import REASON_COLUMN, Reason
+from .canonical import REASON_COLUMN, RESERVED_COLUMNS, Reason
 from .mapping import Mapping
 from .parse import mask
+from .schema import CANONICAL_TYPES
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -224,8 +226,9 @@ class CsvReader(Reader):
         # be found in decoded text: such files are transcoded to UTF-8 as they are read.
         self.transcode = self.enc == "gb18030" and ord(self.delimiter) >= 0x40
         if self.header:
-            names = next(csv.reader([first], delimiter=self.delimiter))
-            self.columns = _dedupe([c.strip() for c in names])
+            names = [c.strip() for c in next(csv.reader([first], delimiter=self.delimiter))]
+            _check_duplicates(names, m, self.path)
+            self.columns = _dedupe(names)
         else:
             if not (m and m.columns):
                 raise InputError(
@@ -519,14 +522,40 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _check_duplicates(names: list[str], m: Mapping | None, path: Path) -> None:
+    """A header naming a column that callwarden reads twice: which one holds the calls'
+    values cannot be known, so the file is refused (other repeats become ``name_2``...)."""
+    read = set(CANONICAL_TYPES) | set(RESERVED_COLUMNS)
+    if m is not None:
+        read |= set(m.rename) | set(m.drop)
+        if m.swap is not None:
+            sw = m.swap
+            read |= {sw.column, sw.subscriber, sw.other}
+            read |= {c for c in (sw.subscriber_region, sw.subscriber_imei) if c}
+    counts = Counter(names)
+    twice = [n for n in counts if counts[n] > 1 and n in read]
+    if twice:
+        raise InputError(
+            f"{path}: the header names column {twice[0]!r} {counts[twice[0]]} times; which "
+            "one holds the calls' values cannot be told: rename or remove the others in the "
+            "export (or read the file with a mapping with header: false and columns: [...])"
+        )
+
+
 def _dedupe(names: list[str]) -> list[str]:
+    """Unique column names: a blank one is ``column_<n>``, a repeated one ``name_2``..."""
+    taken = set(names)
     seen: dict[str, int] = {}
     out = []
     for i, name in enumerate(names):
         name = name or f"column_{i + 1}"
         if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
+            k = seen[name]
+            while f"{name}_{k + 1}" in taken:
+                k += 1
+            seen[name] = k + 1
+            name = f"{name}_{k + 1}"
+            taken.add(name)
         else:
             seen[name] = 1
         out.append(name)
