@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from callwarden.cdr import ingest, load_cdrs, parse_mapping
+from callwarden.cdr import ingest, load_cdrs, parse, parse_mapping
+from callwarden.cdr.mapping import Convert
 from callwarden.cdr.readers import detect_encoding
 from callwarden.errors import ConfigError, InputError
 
@@ -199,6 +201,56 @@ def test_swap_and_file_column_of_one_name_is_an_error(tmp_path: Path) -> None:
 # --- 5. JSON arrays, times without a time of day, cut times, repeated headers, details --------
 
 
+def test_pretty_printed_json_array(tmp_path: Path) -> None:
+    """It was read as JSON lines: every line malformed_row, rows read = lines, exit 0."""
+    calls = [
+        {"start_time": "2026-11-02 10:00:00", "caller": "13800138000", "callee": "13900139000",
+         "duration_s": 5},
+        [1, 2],
+        {"start_time": "2026-11-02 10:00:02", "caller": "13800138002", "callee": "13900139000",
+         "duration_s": 7, "note": "客服"},
+    ]  # fmt: skip
+    f = tmp_path / "calls.json"
+    f.write_text(json.dumps(calls, ensure_ascii=False, indent=2), encoding="utf-8")
+    s = ingest([f], tmp_path / "out")
+    assert (s.rows_read, s.rows_kept, s.quarantined_by_reason) == (3, 2, {"malformed_row": 1})
+    (q,) = _quarantine(tmp_path / "out")
+    assert q["line"] == "8" and q["detail"] == "not a JSON object (list)"
+    assert set(load_cdrs(tmp_path / "out")["note"].to_pylist()) == {None, "客服"}
+    bad = tmp_path / "bad.json"
+    bad.write_text('[\n  {"start_time": 1},\n  {"caller": \n]\n')
+    with pytest.raises(InputError, match="not valid JSON at line 4"):
+        ingest([bad], tmp_path / "out2")
+
+
+def test_date_without_time_of_day_is_bad_start_time(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(
+        f"{H}\n"
+        "2026-11-02,13800138000,13900139000,5\n"
+        "2026/11/03,13800138001,13900139000,5\n"
+        "2026-11-02 10:00:00,13800138002,13900139000,5\n"
+    )
+    s = ingest([f], tmp_path / "out")
+    assert (s.rows_kept, s.quarantined_by_reason) == (1, {"bad_start_time": 2})
+    assert [q["detail"] for q in _quarantine(tmp_path / "out")] == ["2026-11-02", "2026/11/03"]
+    days, _ = parse.times(pa.array([19663], pa.date32()), "Asia/Shanghai")
+    assert days.to_pylist() == [None]
+    with pytest.raises(ConfigError, match="reads no time of day"):
+        parse_mapping({"convert": {"start_time": {"time_format": "%Y%m%d"}}})
+
+
+def test_time_format_value_a_digit_short_is_bad_start_time() -> None:
+    """strptime read 2026110210000 (13 digits) as 10:00:00 under %Y%m%d%H%M%S."""
+    conv = Convert(time_format="%Y%m%d%H%M%S")
+    values = pa.array(["2026110210000", "20261102100000", " 20261102100001 ", "202611021000000"])
+    out, bad = parse.times(values, "Asia/Shanghai", conv)
+    assert bad.tolist() == [True, False, False, True]
+    assert parse.format_pattern("%Y-%m-%d %H:%M:%S") is None  # separated: strptime decides
+    ok, bad = parse.times(pa.array(["2026-11-2 9:05:00"]), "UTC", Convert("%Y-%m-%d %H:%M:%S"))
+    assert not bad.any()
+
+
 def test_repeated_header_of_a_column_read_is_an_error(tmp_path: Path) -> None:
     """The second caller became caller_2, silently."""
     f = tmp_path / "a.csv"
@@ -210,3 +262,27 @@ def test_repeated_header_of_a_column_read_is_an_error(tmp_path: Path) -> None:
     ingest([g], tmp_path / "out")
     row = load_cdrs(tmp_path / "out").to_pylist()[0]
     assert (row["note"], row["note_3"], row["note_2"]) == ("a", "b", "c")
+
+
+def test_quarantine_detail_of_malformed_rows_and_bad_direction(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(f"{H}\n2026-11-02 10:00:00,13800138000,13900139000,5,extra\n")
+    ingest([f], tmp_path / "out")
+    assert _quarantine(tmp_path / "out")[0]["detail"] == "5 fields, 4 expected"
+    j = tmp_path / "a.jsonl"
+    j.write_text('{"start_time": 1\n')
+    ingest([j], tmp_path / "out2")
+    assert _quarantine(tmp_path / "out2")[0]["detail"].startswith("not JSON: ")
+    v = tmp_path / "voc.csv"
+    v.write_text(
+        "start_time,sub,other,dir,duration_s\n"
+        "2026-11-02 10:00:00,13800138000,13900139000,1,5\n"
+        "2026-11-02 10:00:01,13800138000,13900139000,9,5\n"
+    )
+    m = parse_mapping(
+        {"swap": {"column": "dir", "subscriber": "sub", "other": "other", "outgoing": [1],
+                  "incoming": [2]}}
+    )  # fmt: skip
+    ingest([v], tmp_path / "out3", mapping=m)
+    (q,) = _quarantine(tmp_path / "out3")
+    assert (q["reason"], q["detail"]) == ("bad_direction", "dir=9")

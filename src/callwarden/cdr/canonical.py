@@ -238,7 +238,16 @@ def canonicalize(
         present = parse.mask(pc.is_valid(pre))
         pre_reasons = [str(v) for v in pc.unique(pre.drop_null()).to_pylist()]
         for value in pre_reasons:
-            flag(present & parse.mask(pc.equal(pre, value)), Reason(value), None)
+            rows = present & parse.mask(pc.equal(pre, value))
+            flag(rows, Reason(value), None)
+            if value == Reason.BAD_DIRECTION and mapping is not None and mapping.swap:
+                # The detail is the direction value that the mapping does not list.
+                direction = parse.text(_arr(table[mapping.swap.column]))
+                idx = np.flatnonzero(rows & (reason == _CODES[Reason.BAD_DIRECTION]))
+                got = direction.take(pa.array(idx)).to_pylist()
+                detail_col[idx] = np.asarray(
+                    [f"{mapping.swap.column}={'' if v is None else v}" for v in got], dtype=object
+                )
         t = t.drop_columns([REASON_COLUMN])
 
     out: dict[str, pa.Array] = {}

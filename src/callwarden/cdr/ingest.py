@@ -398,7 +398,7 @@ def _ingest_file(
     summary.blank_lines += reader.blank_lines
     lines = [reader.malformed_lines()]
     reasons = [m.reason for m in reader.malformed]
-    details = [""] * len(reader.malformed)
+    details = [m.detail for m in reader.malformed]
     raws = [m.text for m in reader.malformed]
     for b_lines, b_reasons, b_details, b_raws in pending:
         lines.append(reader.fix_lines(b_lines))

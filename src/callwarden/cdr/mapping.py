@@ -130,9 +130,17 @@ def _convert(column: str, spec: Any, where: str) -> Convert:
         or not math.isfinite(multiply)
     ):
         raise ConfigError(f"{here}.multiply must be a number (e.g. 0.001), not {multiply!r}")
+    time_format = _opt_str(spec.get("time_format"), f"{here}.time_format")
+    if time_format is not None and not any(
+        d in time_format for d in ("%H", "%I", "%M", "%S", "%T", "%R", "%c", "%X", "%s")
+    ):
+        raise ConfigError(
+            f"{here}.time_format {time_format!r} reads no time of day (%H, %M...): a date "
+            "alone is not a call time"
+        )
     return Convert(
         multiply=float(multiply) if multiply is not None else None,
-        time_format=_opt_str(spec.get("time_format"), f"{here}.time_format"),
+        time_format=time_format,
         epoch_unit=unit,
         values={str(k): str(v) for k, v in values.items()},
     )

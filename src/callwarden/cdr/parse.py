@@ -128,12 +128,15 @@ def times(arr: pa.Array, tz: str, conv: Convert | None = None) -> tuple[pa.Array
         t = arr.type
     if pa.types.is_timestamp(t):
         out = arr if t.tz else _local(arr, tz)
-    elif pa.types.is_date(t):
-        out = _local(pc.cast(arr, pa.timestamp("us")), tz)
+    elif pa.types.is_date(t):  # a day without a time of day is no call time
+        out = pa.nulls(len(arr), _US)
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _epoch(pc.cast(arr, pa.float64()), conv)
     else:
-        out = _parse_text_times(arr if _is_text(t) else pc.cast(arr, pa.string()), tz, conv)
+        s = arr if _is_text(t) else pc.cast(arr, pa.string())
+        out = _parse_text_times(s, tz, conv)
+        if not (conv is not None and conv.time_format):
+            out = _no_date_only(s, out)
     out = pc.cast(out, _US)
     us = pc.cast(out, pa.int64())
     plausible = mask(pc.and_kleene(pc.greater_equal(us, _LO), pc.less(us, _HI)))
@@ -157,9 +160,87 @@ def _epoch(values: pa.Array, conv: Convert | None) -> pa.Array:
     return pc.cast(us, _US)
 
 
+#: A date without a time of day (``2026-11-02``, ``2026/11/02``): read by the ISO 8601 and
+#: lenient parsers as midnight, but no call time.
+_DATE_ONLY = r"^\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$"
+
+
+def _no_date_only(s: pa.Array, out: pa.Array) -> pa.Array:
+    """``out`` with the times read from date-only texts set to null (unreadable). Only short
+    values are looked at, so a column of date-times costs one length pass."""
+    short = mask(pc.less_equal(pc.binary_length(s), 16)) & mask(pc.is_valid(out))
+    if not short.any():
+        return out
+    idx = pa.array(np.flatnonzero(short))
+    date_only = np.zeros(len(s), bool)
+    date_only[np.flatnonzero(short)] = mask(pc.match_substring_regex(s.take(idx), _DATE_ONLY))
+    if not date_only.any():
+        return out
+    return pc.if_else(pa.array(date_only), pa.scalar(None, out.type), out)
+
+
+#: strptime directives that read digits, and their full width. Two of them side by side
+#: (``%Y%m%d%H%M%S``) only split right at full width: strptime reads ``2026110210000`` (a
+#: digit short) as 10:00:00, so such values must have every digit.
+_DIGIT_DIRECTIVES = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "y": 2, "j": 3, "I": 2}
+_EXPANSIONS = {"%T": "%H:%M:%S", "%R": "%H:%M", "%F": "%Y-%m-%d", "%D": "%m/%d/%y"}
+
+
+def format_pattern(fmt: str) -> str | None:
+    """A regular expression that values of strptime format ``fmt`` must match when the
+    format has digit directives side by side (each run of them: exactly its digits), else
+    None (strptime alone decides)."""
+    for short, full in _EXPANSIONS.items():
+        fmt = fmt.replace(short, full)
+    tokens: list[tuple[str, str | int]] = []
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            d = fmt[i + 1]
+            if d in _DIGIT_DIRECTIVES:
+                tokens.append(("digits", _DIGIT_DIRECTIVES[d]))
+            elif d == "%":
+                tokens.append(("text", "%"))
+            else:
+                tokens.append(("other", d))
+            i += 2
+        else:
+            tokens.append(("text", fmt[i]))
+            i += 1
+    pieces: list[str] = []
+    adjacent = False
+    k = 0
+    while k < len(tokens):
+        kind, value = tokens[k]
+        if kind == "digits":
+            run = [value]
+            while k + 1 < len(tokens) and tokens[k + 1][0] == "digits":
+                k += 1
+                run.append(tokens[k][1])
+            if len(run) > 1:
+                adjacent = True
+                pieces.append(f"\\d{{{sum(int(w) for w in run)}}}")
+            else:
+                pieces.append(f"\\s*\\d{{1,{run[0]}}}")
+        elif kind == "text":
+            pieces.append("\\s*" if str(value).isspace() else _re_escape(str(value)))
+        else:
+            pieces.append(".*?")
+        k += 1
+    return "^\\s*" + "".join(pieces) + "\\s*$" if adjacent else None
+
+
+def _re_escape(c: str) -> str:
+    return c if c.isalnum() else "\\" + c if c.isascii() else c
+
+
 def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     if conv is not None and conv.time_format:
         parsed = pc.strptime(pc.utf8_trim_whitespace(s), conv.time_format, "us", error_is_null=True)
+        pattern = format_pattern(conv.time_format)
+        if pattern is not None:  # a digit short, or over: strptime would still read it
+            whole = pc.fill_null(pc.match_substring_regex(s, pattern), False)
+            parsed = pc.if_else(whole, parsed, pa.scalar(None, parsed.type))
         if "%z" in conv.time_format:
             return parsed
         return _local(parsed, tz)

@@ -96,6 +96,7 @@ class Malformed:
     line: int | None
     text: str
     reason: str = Reason.MALFORMED_ROW.value
+    detail: str = ""  # what is wrong (quarantine ``detail``): the field count, the JSON error
 
 
 @dataclass
@@ -289,7 +290,9 @@ class CsvReader(Reader):
 
         def numbered(row: object) -> str:
             text: str = row.text  # type: ignore[attr-defined]
-            self.malformed.append(Malformed(row.number, _unmark(text) or ""))  # type: ignore[attr-defined]
+            got, want = row.actual_columns, row.expected_columns  # type: ignore[attr-defined]
+            detail = f"{got} field{'s' if got != 1 else ''}, {want} expected"
+            self.malformed.append(Malformed(row.number, _unmark(text) or "", detail=detail))  # type: ignore[attr-defined]
             return "skip"
 
         def unnumbered(row: object) -> str:
@@ -689,14 +692,16 @@ def _as_binary(arr: pa.Array) -> pa.Array:
 
 
 class JsonLinesReader(Reader):
-    """JSON lines, one object a line; parsed in Python (the slow format: ~0.3M rows/s)."""
+    """JSON lines, one object a line; parsed in Python (the slow format: ~0.3M rows/s). A
+    ``.json`` file that holds one JSON array (of objects, one call each) or one object is
+    read as that, pretty-printed or not."""
 
     def open(self) -> None:
         enc = self.encoding or (self.mapping.encoding if self.mapping else None)
         self._rows: list[dict[str, object]] = []
         self._lines: list[int] = []
         self._raw: list[str] = []
-        keys: dict[str, None] = {}
+        self._keys: dict[str, None] = {}
         with pa.input_stream(str(self.path), compression="detect") as f:
             data = f.read()
         # The encoding is detected as for CSV; a line whose bytes do not decode is
@@ -707,6 +712,87 @@ class JsonLinesReader(Reader):
             else detect_encoding(data[:_SNIFF_BYTES], final=len(data) <= _SNIFF_BYTES)
         )
         data = data.removeprefix(codecs.BOM_UTF8)
+        if not (self._is_document(data) and self._read_document(data)):
+            self._read_lines(data)
+        self.columns = list(self._keys)
+        # A file of unreadable lines only is not empty: its lines are quarantined.
+        self.empty = not self._rows and not self.malformed
+        self.checkable = bool(self._rows)
+
+    def _is_document(self, data: bytes) -> bool:
+        """A ``.json`` file starting with ``[`` or ``{`` (perhaps one JSON document)."""
+        name = self.path.name.lower()
+        for suffix in (".gz", ".bz2", ".zst"):
+            name = name.removesuffix(suffix)
+        return name.endswith(".json") and data.lstrip()[:1] in (b"[", b"{")
+
+    def _add(self, line: int, obj: object, raw: str) -> None:
+        if not isinstance(obj, dict):
+            what = "null" if obj is None else type(obj).__name__
+            self.malformed.append(Malformed(line, raw, detail=f"not a JSON object ({what})"))
+            return
+        if _SURROGATE.search(raw):  # bytes that did not decode (a JSON document's value)
+            self.malformed.append(
+                Malformed(
+                    line, _escape_bytes(raw), Reason.BAD_ENCODING.value, f"not {self.enc} text"
+                )
+            )
+            return
+        for k in obj:
+            self._keys.setdefault(k, None)
+        self._rows.append(obj)
+        self._lines.append(line)
+        self._raw.append(raw)
+
+    def _read_document(self, data: bytes) -> bool:
+        """One JSON array of objects (each a call, at the line where it starts), or one
+        object; False when the file is not one JSON document (JSON lines then)."""
+        text = data.decode(self.enc, errors="surrogateescape")
+        pos = len(text) - len(text.lstrip())
+        if text[pos] == "{":
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError:
+                return False  # JSON lines in a .json file
+            self._add(1 + text.count("\n", 0, pos), obj, json.dumps(obj, ensure_ascii=False))
+            return True
+        dec = json.JSONDecoder()
+        line, at = 1, 0
+        pos += 1
+
+        def skip(i: int) -> int:
+            while i < len(text) and text[i] in " \t\r\n":
+                i += 1
+            return i
+
+        try:
+            pos = skip(pos)
+            if pos < len(text) and text[pos] == "]":
+                pos += 1
+            else:
+                while True:
+                    line += text.count("\n", at, pos)
+                    at = pos
+                    obj, end = dec.raw_decode(text, pos)
+                    self._add(line, obj, json.dumps(obj, ensure_ascii=False))
+                    pos = skip(end)
+                    if pos < len(text) and text[pos] == ",":
+                        pos = skip(pos + 1)
+                        continue
+                    if pos < len(text) and text[pos] == "]":
+                        pos += 1
+                        break
+                    raise json.JSONDecodeError("Expecting ',' or ']'", text, pos)
+            if skip(pos) < len(text):
+                raise json.JSONDecodeError("Extra data after the array", text, skip(pos))
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{self.path}: a JSON array that is not valid JSON at line {exc.lineno} "
+                f"column {exc.colno} ({exc.msg}); nothing was read from it"
+            ) from exc
+        return True
+
+    def _read_lines(self, data: bytes) -> None:
         # Lines end at \n only: U+2028, U+0085... are legal inside JSON strings.
         chunks = data.split(b"\n")
         if chunks and not chunks[-1]:
@@ -716,27 +802,20 @@ class JsonLinesReader(Reader):
                 line = raw_line.decode(self.enc).removesuffix("\r")
             except UnicodeDecodeError:
                 text = raw_line.decode(self.enc, errors="backslashreplace").removesuffix("\r")
-                self.malformed.append(Malformed(i, text, Reason.BAD_ENCODING.value))
+                self.malformed.append(
+                    Malformed(i, text, Reason.BAD_ENCODING.value, f"not {self.enc} text")
+                )
                 continue
             if not line.strip():
                 self.blank_lines += 1
                 continue
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError:
-                obj = None
-            if not isinstance(obj, dict):
-                self.malformed.append(Malformed(i, line))
+            except json.JSONDecodeError as exc:
+                msg = f"not JSON: {exc.msg} (column {exc.colno})"
+                self.malformed.append(Malformed(i, line, detail=msg))
                 continue
-            for k in obj:
-                keys.setdefault(k, None)
-            self._rows.append(obj)
-            self._lines.append(i)
-            self._raw.append(line)
-        self.columns = list(keys)
-        # A file of unreadable lines only is not empty: its lines are quarantined.
-        self.empty = not self._rows and not self.malformed
-        self.checkable = bool(self._rows)
+            self._add(i, obj, line)
 
     def jobs(self) -> Iterator[Job]:
         for lo in range(0, len(self._rows), self.batch_rows):
@@ -750,6 +829,14 @@ class JsonLinesReader(Reader):
             np.array(self._lines[lo : lo + self.batch_rows], np.int64),
             self._raw[lo : lo + self.batch_rows],
         )
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _escape_bytes(text: str) -> str:
+    """Undecoded bytes (``surrogateescape``) as ``\\xNN`` escapes."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
 
 
 def _jtext(v: object) -> str | None:
