@@ -22,6 +22,7 @@ def run_scan(
     day: str | None = None,
     threads: int = 1,
     min_attempts: int | None = None,
+    allow_missing: bool = False,
 ) -> Any:
     """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table.
 
@@ -89,6 +90,23 @@ def run_scan(
         from callwarden.detect.dataset import lacking_text
 
         raise ModelError(lacking_text(missing, data.feature_names))
+    from callwarden.detect.dataset import missing_shares, missing_shift
+
+    if shifted := missing_shift(manifest.get("missing_share"), missing_shares(data)):
+        said = ", ".join(f"{n!r} {s:.0%} (training {t:.0%})" for n, t, s in shifted[:6])
+        more = f" and {len(shifted) - 6} more" if len(shifted) > 6 else ""
+        text = (
+            f"{len(shifted)} column(s) the model uses are missing in far more rows than in "
+            f"training: {said}{more}. The model reads a missing value as it learnt it (a "
+            "column group missing in training may have meant fraud), so these verdicts "
+            "would flag ordinary numbers"
+        )
+        if not allow_missing:
+            raise InputError(
+                f"{text}; fix the export, or retrain without those columns "
+                "(--allow-missing-features scores anyway)"
+            )
+        warn(f"{text}; scored anyway (--allow-missing-features)")
     cols = [list(data.feature_names).index(n) for n in model.feature_names]
     result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)
     result.meta.update(day=day, model_version=manifest.get("model_version"), kind=kind)
@@ -227,6 +245,13 @@ def register(app: typer.Typer) -> None:
             "linking: campaigns take their scripts' category, and so do their flagged "
             "numbers (default: transcripts.jsonl beside --cdrs, if there is one).",
         ),
+        allow_missing: bool = typer.Option(
+            False,
+            "--allow-missing-features",
+            help="With --features: score even when columns the model uses are missing in "
+            "far more rows than in training (at least half the rows and 25 points more; "
+            "refused by default, since the model reads missing values as it learnt them).",
+        ),
         min_attempts: int | None = typer.Option(
             None,
             "--min-attempts",
@@ -261,6 +286,8 @@ def register(app: typer.Typer) -> None:
                     raise InputError(
                         f"{option} applies to --cdrs (a --features table is scored as it is)"
                     )
+        if allow_missing and features is None:
+            raise InputError("--allow-missing-features applies to --features tables")
         if transcripts is not None:
             if cdrs is None:
                 raise InputError("--transcripts needs --cdrs (campaigns are linked from CDRs)")
@@ -282,6 +309,7 @@ def register(app: typer.Typer) -> None:
             day=day,
             threads=threads,
             min_attempts=min_attempts,
+            allow_missing=allow_missing,
         )
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook

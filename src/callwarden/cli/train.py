@@ -128,7 +128,12 @@ def register(app: typer.Typer) -> None:
             write_json,
         )
         from callwarden.cli._paths import output_dir
-        from callwarden.detect.dataset import TableSpec, cdr_dataset, table_dataset
+        from callwarden.detect.dataset import (
+            TableSpec,
+            cdr_dataset,
+            missing_shares,
+            table_dataset,
+        )
         from callwarden.detect.io import save_model, saved_version
         from callwarden.detect.model import cross_validate, train
         from callwarden.detect.thresholds import Objective
@@ -179,7 +184,10 @@ def register(app: typer.Typer) -> None:
             assert features is not None and id_column is not None
             spec = TableSpec(id_column=id_column, label_column=label_column)
             data, layout = table_dataset(read_table(features, id_column), spec, report=warn)
-            extra.update(id_column=id_column, label_column=label_column, layout=layout)
+            extra.update(
+                id_column=id_column, label_column=label_column, layout=layout,
+                missing_share=missing_shares(data),
+            )  # fmt: skip
         counts = {c: int(np.sum(data.y == i)) for i, c in enumerate(data.classes)}
         typer.echo(
             f"training on {len(data.ids):,} rows, {len(data.feature_names)} features: {counts}"
@@ -208,5 +216,14 @@ def register(app: typer.Typer) -> None:
                     for c, v in per.items()
                 )
             )
+            if (alt := cv_report.get("at_f1_threshold")) is not None:
+                typer.echo(
+                    f"{cv}-fold CV at the F1 threshold (what --objective f1 ships): macro-F1 "
+                    f"{alt['macro_f1']:.4f} pooled; "
+                    + ", ".join(
+                        f"{c} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
+                        for c, v in alt["per_class"].items()
+                    )
+                )
             write_json(out / "cv.json", cv_report)
         typer.echo(f"model {saved_version(out)} -> {out}")

@@ -288,12 +288,24 @@ NUMERIC_TEXT_SHARE = 0.9
 _NUMBER = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
+#: Cells that mean "no value" in exports (Hive/MySQL ``\N``, a spreadsheet's ``-``): missing,
+#: as a blank cell is (Arrow's CSV reader already takes ``NA``, ``NULL``, ``NaN`` and the like
+#: for numbers, but one ``\N`` makes the column text).
+NULL_TOKENS = ("\\N", "-", "--", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "#N/A")
+
+
 def _numeric_text(col: pa.ChunkedArray) -> tuple[pa.Array | None, int, str | None]:
     """(float64 values or None when the column is not numeric, bad cells, first bad cell).
 
-    Vectorised in Arrow: cells that read as a decimal number are cast, empty ones stay
-    missing, the others (text, "inf", "nan") are the bad cells."""
+    Vectorised in Arrow: cells that read as a decimal number are cast, empty ones and
+    ``NULL_TOKENS`` stay missing, the others (text, "inf", "nan") are the bad cells."""
     text = pc.cast(col, pa.string())
+    trimmed = pc.utf8_trim_whitespace(text)
+    text = pc.if_else(
+        pc.fill_null(pc.is_in(trimmed, value_set=pa.array(NULL_TOKENS)), False),
+        pa.scalar(None, pa.string()),
+        text,
+    )
     filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(text), ""), False)
     number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
     bad_mask = pc.and_(filled, pc.invert(number))
@@ -404,8 +416,17 @@ def table_dataset(
                 )
         X = np.where(infinite, np.nan, X)
     layout = None
-    if spec.derived and set(feats) >= SICHUAN_COLUMNS:
+    # The layout is told by most of its identifying columns, so one column lost to an
+    # export leaves out only the rates computed from it, not all of them.
+    if spec.derived and 2 * len(set(feats) & SICHUAN_COLUMNS) > len(SICHUAN_COLUMNS):
         layout = "sichuan"
+        if (lost := sorted(SICHUAN_COLUMNS - set(feats))) and report is not None:
+            left_out = [n for n, a, b in SICHUAN_RATES if a in lost or b in lost]
+            left_out += [n for n, c in SICHUAN_FLAGS if c in lost]
+            report(
+                f"Sichuan layout without {', '.join(map(repr, lost))}: the rates computed "
+                f"from it are left out ({', '.join(left_out)})"
+            )
         cols = {n: X[:, i] for i, n in enumerate(feats)}
         extra = sichuan_derived(cols)
         X = np.column_stack([X, *extra.values()])
@@ -461,6 +482,39 @@ def table_dataset(
     else:
         classes, y = (BENIGN, spec.positive_label), np.zeros(len(ids), dtype=np.int64)
     return Dataset(ids, X, y, classes, tuple(feats), ids), layout
+
+
+#: scan refuses a feature table where a column the model uses is missing in at least this
+#: share of rows and in at least ``MISSING_SHIFT`` more of them than in training: the trees
+#: read a missing value as they learnt it (on the Sichuan table, missing ARPU was fraud in
+#: all 89 training rows), so an export that lost a column group flags ordinary numbers.
+MISSING_SHARE = 0.5
+MISSING_SHIFT = 0.25
+
+
+def missing_shares(data: Dataset) -> dict[str, float]:
+    """Each of the table's own columns (not derived rates): the share of rows missing it."""
+    share = np.isnan(data.X).mean(axis=0) if len(data.ids) else np.zeros(len(data.feature_names))
+    return {
+        n: round(float(v), 6)
+        for n, v in zip(data.feature_names, share, strict=True)
+        if not derived_from(n)
+    }
+
+
+def missing_shift(
+    trained: dict[str, float] | None, scanned: dict[str, float]
+) -> list[tuple[str, float, float]]:
+    """(column, training share, scan share) of the columns missing far more often than in
+    training (``MISSING_SHARE``, ``MISSING_SHIFT``); empty for a model that did not record
+    its shares."""
+    if not trained:
+        return []
+    return [
+        (n, t, scanned[n])
+        for n, t in trained.items()
+        if n in scanned and scanned[n] >= MISSING_SHARE and scanned[n] >= t + MISSING_SHIFT
+    ]
 
 
 def with_partial_days(

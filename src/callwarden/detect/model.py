@@ -340,6 +340,10 @@ def train(data: Dataset, config: TrainConfig) -> TrainedModel:
         "out_of_fold": classification_report(data.y, pred, data.classes),
         "threshold": threshold.to_dict(),
     }
+    if config.objective is not Objective.F1:
+        # What --objective f1 would have chosen from the same out-of-fold scores: the
+        # cross-validation reports both (the precision target trades recall for precision).
+        metrics["f1_threshold"] = for_f1(bad_score(oof), positive).value
     return TrainedModel(
         booster, data.classes, data.feature_names, threshold, reference,  # type: ignore[arg-type]
         config, data.fingerprint(), metrics,
@@ -358,6 +362,7 @@ def cross_validate(data: Dataset, config: TrainConfig, folds: int) -> dict[str, 
     data = data.sorted()
     outer = fold_of(data.groups, folds, config.seed + 7919)
     pred = np.zeros(len(data.ids), dtype=np.int64)
+    pred_f1 = np.zeros(len(data.ids), dtype=np.int64)
     scores = np.zeros(len(data.ids))
     per_fold = []
     for f in range(folds):
@@ -371,6 +376,7 @@ def cross_validate(data: Dataset, config: TrainConfig, folds: int) -> dict[str, 
             ) from exc
         proba = model.proba(data.X[test])
         pred[test] = predict_labels(proba, model.threshold.value)
+        pred_f1[test] = predict_labels(proba, model.metrics.get("f1_threshold", np.inf))
         scores[test] = bad_score(proba)
         rep = classification_report(data.y[test], pred[test], data.classes)
         per_fold.append({"fold": f, "rows": int(test.sum()), "macro_f1": rep["macro_f1"]})
@@ -379,4 +385,9 @@ def cross_validate(data: Dataset, config: TrainConfig, folds: int) -> dict[str, 
     report["folds"] = per_fold
     report["fold_macro_f1_mean"] = float(np.mean([p["macro_f1"] for p in per_fold]))
     report["fold_macro_f1_std"] = float(np.std([p["macro_f1"] for p in per_fold]))
+    if config.objective is not Objective.F1:
+        # The same folds and models, each held-out part at its training part's F1 threshold
+        # (chosen from that part's own out-of-fold scores, as --objective f1 chooses it).
+        at_f1 = classification_report(data.y, pred_f1, data.classes)
+        report["at_f1_threshold"] = {"macro_f1": at_f1["macro_f1"], "per_class": at_f1["per_class"]}
     return report
