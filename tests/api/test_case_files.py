@@ -78,4 +78,19 @@ def test_without_sources_the_case_says_what_it_lacks(api: Api) -> None:
     assert case["verdict"] is None and case["reports"]["count"] == 0
     assert any("no scan output folder" in n for n in case["notes"])
     r = api.get("/v1/case-files/campaigns/C1", "operator")
-    assert r.status_code == 503 and "--verdicts" in r.json()["error"]["message"]
+    assert r.status_code == 404 and "not in the store" in r.json()["error"]["message"]
+
+
+def test_without_the_scan_folder_a_campaign_comes_from_the_store(api: Api) -> None:
+    from callwarden.policy import Reason, Verdict
+
+    members = [
+        Verdict(n, "harassment", 0.97, "insurance", (Reason("HIGH_ATTEMPTS", {"attempts_by_caller_1h": 22}),), "C7")
+        for n in (world.ROBO1, world.ROBO2)
+    ]  # fmt: skip
+    api.store.import_verdicts(members, actor="test")
+    case = api.get("/v1/case-files/campaigns/C7", "operator").json()
+    assert case["campaign"]["category"]["code"] == "insurance" and verify(case)
+    assert [m["number"] for m in case["members"]["items"]] == [world.ROBO1, world.ROBO2]
+    assert case["members"]["by_label"] == {"harassment": 2} and case["calls"] is None
+    assert any("the store's" in n for n in case["notes"])

@@ -66,6 +66,8 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/v1/keys"): {"role": "network"},
     ("DELETE", "/v1/keys/{key_id}"): None,
     ("GET", "/v1/audit"): None,
+    ("GET", "/v1/case-files/numbers/{number}"): None,
+    ("GET", "/v1/case-files/campaigns/{campaign}"): None,
     ("GET", "/healthz"): None,
     ("GET", "/metrics"): None,
     ("GET", "/v1/redress/{number}"): None,

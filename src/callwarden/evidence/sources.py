@@ -399,11 +399,13 @@ def gather(
     nums = list(numbers)
     camp_rows: dict[str, dict[str, str]] = {}
     members: dict[str, list[dict[str, Any]]] = {}
-    if campaign is not None:
-        if scan_dir is None:
+    if campaign is not None and scan_dir is None:
+        if store is None:
             raise CaseNotFoundError(
                 f"campaign {campaign!r}: campaign case files need the scan's output folder"
             )
+        return _store_campaign(store, campaign)
+    if campaign is not None and scan_dir is not None:
         row, rows = campaign_numbers(scan_dir, campaign)
         camp_rows[campaign], members[campaign] = row, rows
         nums = sorted({str(r["number"]) for r in rows})
@@ -433,3 +435,30 @@ def gather(
             missing.append(f"CDRs not read: {exc.message}")
     facts = read_store(store, nums) if store is not None else None
     return Sources(scan, calls, facts, inputs, missing)
+
+
+def _store_campaign(store: Store, campaign: str) -> Sources:
+    """A campaign as the store alone knows it (a server started without the scan's folder):
+    its category and members with their verdicts; no reasons, calls, spoofing or bridging."""
+    from callwarden.store import NotFoundError
+
+    try:
+        found = store.get_campaign(campaign, max_numbers=2000)
+    except NotFoundError as exc:
+        raise CaseNotFoundError(f"campaign {campaign!r} is not in the store") from exc
+    numbers = sorted(str(m["number"]) for m in found["members"])
+    facts = read_store(store, numbers)
+    row = {
+        "campaign_id": campaign,
+        "category": str(found.get("category") or ""),
+        "members": str(found.get("numbers", len(numbers))),
+        "numbers": ";".join(numbers),
+    }
+    members = [{"campaign_id": campaign, "number": n} for n in numbers]
+    scan = ScanFacts({}, {n: dict(v) for n, v in facts.verdicts.items()}, {campaign: row},
+                     {campaign: members})  # fmt: skip
+    note = (
+        "no scan output folder: the campaign and its members are the store's (no campaign "
+        "reasons, calls, spoofed or bridged calls)"
+    )
+    return Sources(scan, None, facts, (), [note])

@@ -107,17 +107,12 @@ async def campaign_file(
     """The campaign's reasons (zh/en) and figures, every member with its verdict, the
     members' calls on the scan's day, spoofed and bridged calls, and the members' reports,
     appeals, block-log counts and audit trail, with the case's sha256 fingerprint. An id
-    that is not in the scan's campaigns.csv is a 404."""
+    that is not in the scan's campaigns.csv is a 404. A server started without the scan's
+    folder answers from the store: the campaign's members and their verdicts, reports and
+    appeals, and a note saying what it lacks."""
     if (denied := _operator(request)) is not None:
         return denied
     src = _sources(request)
-    if src.scan_dir is None:
-        raise ApiError(
-            503,
-            "unavailable",
-            "campaign case files need the scan's folder: start serve with --verdicts "
-            "SCAN/verdicts.csv (and --cdrs)",
-        )
     state: AppState = request.app.state.cw
     sources = await run_in_threadpool(
         gather, [], src.scan_dir, src.cdrs, state.store, campaign=campaign, strict=False
