@@ -44,7 +44,7 @@ def number_command(
     values: list[str] = []
     for raw in numbers:
         if raw == "-":
-            values.extend(line.strip() for line in sys.stdin if line.strip())
+            values.extend(line.strip() for line in sys.stdin)  # one output line per input line
         else:
             values.append(raw)
     reg = None

@@ -35,8 +35,16 @@ def classify(e164: str | None, home: str = "CN") -> NumberClass:
     plan = plan_for(home)
     head = "+" + plan.cc
     if e164.startswith(head):
-        return plan.classify_national(e164[len(head) :])
+        cls = plan.classify_national(e164[len(head) :])
+        if cls is NumberClass.INVALID and _shared_code(plan.cc) and _valid_foreign(e164):
+            return NumberClass.FOREIGN  # another region of the code: +1 for CA seen from US
+        return cls
     return NumberClass.FOREIGN if _valid_foreign(e164) else NumberClass.INVALID
+
+
+def _shared_code(cc: str) -> bool:
+    """Whether regions other than the home one use the calling code (+1, +7, +44...)."""
+    return len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(cc), ())) > 1
 
 
 @lru_cache(maxsize=1 << 16)
@@ -87,7 +95,12 @@ def _classify_unique(u: pa.Array, home: str) -> pa.Array:
         lengths = pc.utf8_length(nat).to_numpy(zero_copy_only=False)
         out[mask] = np.where(lengths[mask] >= 5, NumberClass.SERVICE.value, NumberClass.SHORT.value)
     foreign = pc.and_kleene(well_formed, pc.invert(pc.fill_null(pc.starts_with(u, head), False)))
-    for i in np.flatnonzero(foreign.to_numpy(zero_copy_only=False)):
+    foreign = foreign.to_numpy(zero_copy_only=False)
+    if _shared_code(plan.cc):  # home-code numbers no home pattern took: another region's?
+        foreign = foreign | (
+            well_formed.to_numpy(zero_copy_only=False) & (out == NumberClass.INVALID.value)
+        )
+    for i in np.flatnonzero(foreign):
         if _valid_foreign(u[i].as_py()):
             out[i] = NumberClass.FOREIGN.value
     return pa.array(out, pa.string())
