@@ -32,7 +32,7 @@ def test_binary_labels_and_errors() -> None:
         table_dataset(t, TableSpec("nope", "label"))
     with pytest.raises(InputError, match="only 0 and 1"):
         table_dataset(t.set_column(2, "label", pa.array([0, 2, 1])), TableSpec("id", "label"))
-    with pytest.raises(InputError, match="duplicate"):
+    with pytest.raises(InputError, match="'a' on data rows 1 and 2"):  # names the id
         table_dataset(t.set_column(0, "id", pa.array(["a", "a", "c"])), TableSpec("id", "label"))
 
 

@@ -441,7 +441,15 @@ def table_dataset(
         )
     ids = np.asarray(id_text.to_pylist(), dtype=object)
     if len(set(ids.tolist())) != len(ids):
-        raise InputError(f"id column {spec.id_column!r} has duplicate values")
+        seen: dict[object, int] = {}
+        for row, value in enumerate(ids.tolist(), start=1):
+            if value in seen:
+                n = len(ids) - len(set(ids.tolist()))
+                raise InputError(
+                    f"id column {spec.id_column!r} has {n:,} duplicate value(s), e.g. "
+                    f"{value!r} on data rows {seen[value]} and {row}; one row per number"
+                )
+            seen[value] = row
     classes: tuple[str, ...]
     if need_labels and spec.label_column is not None:
         col = table[spec.label_column]
