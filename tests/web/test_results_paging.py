@@ -28,6 +28,11 @@ def test_headings_are_chinese_and_english(tab: Tab, site: dict[str, str]) -> Non
     for zh, en in (("号码", "number"), ("理由", "reasons"), ("日呼叫量", "daily calls")):
         assert page.locator("th", has_text=zh).filter(has_text=en).count() >= 1, (zh, en)
     assert page.locator("[lang=en]").count() > 10  # English marked as English
+    assert page.locator("#flagged td.harassment").first.inner_text().split() == [
+        "骚扰",
+        "harassment",
+    ]
+    assert page.locator("#campaigns td", has_text="休眠").first.is_visible()  # dormant
     page.wait_for_load_state("networkidle")
     assert tab.errors == [] and tab.off_machine() == []
 

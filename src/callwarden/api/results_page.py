@@ -241,7 +241,7 @@ def _verdict_table(
     shown = flagged[first : first + per_page]
     rows = "".join(
         f"<tr><td class=num>{first + i + 1:,}</td><td>{_case_link(CASE_NUMBER, v['number'])}</td>"
-        f"<td class={escape(v['label'])}>{escape(v['label'])}</td>"
+        f"<td class={escape(v['label'])}>{_word(v['label'])}</td>"
         f"<td class=num>{_score(v.get('score')):.4f}</td><td>{_category(v.get('category'))}</td>"
         f"<td>{escape(v.get('campaign') or '')}</td>"
         f"<td>{_reason_lines(v.get('reasons', ''))}</td></tr>"
@@ -272,6 +272,33 @@ def _category(code: str | None) -> str:
     return escape(code)
 
 
+#: Labels and campaign statuses in Chinese (the English is the value itself).
+_ZH = {
+    "harassment": "骚扰",
+    "fraud": "诈骗",
+    "benign": "正常",
+    "active": "活跃",
+    "dormant": "休眠",
+}
+
+
+def _word(value: str | None) -> str:
+    """A label or status with its Chinese name above it; an unknown one as written."""
+    v = value or ""
+    zh = _ZH.get(v)
+    return f"{zh}<br><span class=muted lang=en>{escape(v)}</span>" if zh else escape(v)
+
+
+def _replay_class(name: str) -> str:
+    """``harassment/insurance`` as 骚扰/保险推销 above the name as written."""
+    label, _, cat = name.partition("/")
+    zh = _ZH.get(label)
+    if zh is None:
+        return escape(name)
+    cat_zh = CATEGORY_TEXT[cat][0] if cat in CATEGORY_TEXT else cat
+    return f"{escape(zh + ('/' + cat_zh if cat else ''))}<br><span class=muted lang=en>{escape(name)}</span>"
+
+
 def _campaign_table(campaigns: list[dict[str, str]]) -> str:
     rows = []
     for c in campaigns:
@@ -280,7 +307,7 @@ def _campaign_table(campaigns: list[dict[str, str]]) -> str:
         cid = c.get("campaign_id", "")
         rows.append(
             f"<tr><td>{_case_link(CASE_CAMPAIGN, cid) if cid else ''}</td>"
-            f"<td>{escape(c.get('status', ''))}</td><td>{_category(c.get('category'))}</td>"
+            f"<td>{_word(c.get('status'))}</td><td>{_category(c.get('category'))}</td>"
             f"<td class=num>{_figure(c.get('members'))}</td><td>{escape(shown)}</td>"
             f"<td>{escape(c.get('ingresses', '').replace(';', ', '))}</td>"
             f"<td class=num>{_figure(c.get('daily_volume'))}</td>"
@@ -314,7 +341,7 @@ def _replay_table(replay: dict[str, Any] | None) -> str:
     for name, r in _obj(replay.get("by_category")).items():
         r = _obj(r)
         rows.append(
-            f"<tr><td>{escape(str(name))}</td><td class=num>{_count(r.get('calls', 0))}</td>"
+            f"<tr><td>{_replay_class(str(name))}</td><td class=num>{_count(r.get('calls', 0))}</td>"
             f"<td class=num>{_pct(r.get('stopped'))}</td><td class=num>{_pct(r.get('rejected'))}</td>"
             f"<td class=num>{_pct(r.get('labelled'))}</td><td class=num>{_pct(r.get('baseline_stopped'))}</td></tr>"
         )
