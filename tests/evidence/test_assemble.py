@@ -312,3 +312,10 @@ def test_the_core_imports_no_edge(module: str) -> None:
         "fastapi",
     )
     assert not {n for n in names if n.startswith(edges)}
+
+
+def test_counts_cover_every_row_when_the_listing_is_bounded() -> None:
+    s = _store()
+    bounded = StoreFacts(s.verdicts, s.reports, s.appeals, s.blocks, s.rescued, s.audit, 500)
+    case = number_case(ROBO1, _sources(store=bounded))
+    assert case["audit"]["count"] == 500 and len(case["audit"]["items"]) == 1

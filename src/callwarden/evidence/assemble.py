@@ -108,6 +108,8 @@ class StoreFacts:
     blocks: Mapping[str, int] = field(default_factory=dict)
     rescued: int = 0
     audit: Sequence[Mapping[str, Any]] = ()
+    #: entries in the audit trail when ``audit`` holds only the oldest of them
+    audit_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -406,7 +408,10 @@ def store_sections(store: StoreFacts | None) -> dict[str, Any]:
             "by_action": {k: int(v) for k, v in sorted(store.blocks.items())},
             "rescued": int(store.rescued),
         },
-        "audit": {"count": len(audit), "items": [_audit(e) for e in audit[:MAX_ITEMS]]},
+        "audit": {
+            "count": len(audit) if store.audit_total is None else int(store.audit_total),
+            "items": [_audit(e) for e in audit[:MAX_ITEMS]],
+        },
     }
 
 
@@ -513,11 +518,8 @@ def number_case(number: str, sources: Sources, generated_at: str | None = None) 
     cid = str((row or {}).get("campaign") or (stored or {}).get("campaign") or "")
     campaign = None
     if cid and scan is not None and cid in scan.campaigns:
-        members = _members(scan, cid)
-        campaign = {
-            **_campaign(cid, scan.campaigns[cid]),
-            "member_list": [m["number"] for m in members],
-        }
+        listed = sorted(str(r.get("number", "")) for r in scan.members.get(cid, ()))
+        campaign = {**_campaign(cid, scan.campaigns[cid]), "member_list": listed[:MAX_MEMBERS]}
     notes = _notes(sources)
     if scan is not None and row is None:
         notes.append(f"{number} is not in the scan's verdicts.csv (no verdict for that day)")

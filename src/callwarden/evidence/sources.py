@@ -339,6 +339,7 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
     aud: list[dict[str, Any]] = []
     blocks: dict[str, int] = {}
     rescued = 0
+    audit_total = 0
     with store.read() as conn:
         for part in chunks:
             for r in conn.execute(
@@ -366,6 +367,11 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
                     .limit(MAX_ITEMS)
                 ).mappings()
             ]
+            audit_total += int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(audit_log.c.target.in_(part))
+                ).scalar_one()
+            )
             for action, n in conn.execute(
                 sa.select(block_log.c.action, sa.func.count())
                 .where(block_log.c.caller.in_(part))
@@ -379,7 +385,7 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
                     )
                 ).scalar_one()
             )
-    return StoreFacts(stored, rep, app, blocks, rescued, aud)
+    return StoreFacts(stored, rep, app, blocks, rescued, aud, audit_total)
 
 
 def gather(
