@@ -17,6 +17,9 @@ from callwarden.store.verdicts import reasons_list_from_json
 #: The most patterns one subscriber's allow list, or block list, holds: each list is held in
 #: memory by every decision worker and sent whole with every change.
 MAX_LIST_ENTRIES = 10_000
+#: First key of the PostgreSQL advisory lock a list's additions take (the second: the
+#: subscriber and list kind's hash).
+LIST_LOCK = 0x63770002
 
 
 class SubscribersMixin(StoreBase):
@@ -73,6 +76,10 @@ class SubscribersMixin(StoreBase):
         le = list_entries.c
         mine = (le.subscriber == subscriber) & (le.kind == kind.value)
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # one list's additions one at a time, so two
+                # cannot both count 9,999 and pass the cap (SQLite: BEGIN IMMEDIATE)
+                key = sa.func.hashtext(f"{subscriber}:{kind.value}")
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LIST_LOCK, key)))
             held = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()
             if (
                 held >= MAX_LIST_ENTRIES
