@@ -8,6 +8,9 @@ acknowledged is on disk and survives a killed process or a power cut. PostgreSQL
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,37 @@ def read_connection(engine: sa.Engine) -> sa.Connection:
     return engine.connect().execution_options(**{READ_OPTION: True})
 
 
+class _WaitingWriters:
+    """How many of this process's writes wait for SQLite's write lock right now."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.count += n
+
+
+_WAITING: weakref.WeakKeyDictionary[sa.Engine, _WaitingWriters] = weakref.WeakKeyDictionary()
+
+
+def yield_to_writers(engine: sa.Engine, max_wait_s: float = 2.0) -> float:
+    """Called by a long write (a verdict import) between the transactions it is cut into:
+    waits until this process's writes that are waiting for SQLite's write lock have it (the
+    write-behind's block-log rows, a report, a list change), at most ``max_wait_s``, and
+    returns the seconds waited. SQLite's lock is not fair: a writer that commits and begins
+    again at once keeps it while the others sleep in their busy handlers, so without this a
+    90,000-row import held it for seconds in effect. No-op on PostgreSQL (row locks)."""
+    waiting = _WAITING.get(engine)
+    if waiting is None or not waiting.count:
+        return 0.0
+    start = time.monotonic()
+    while waiting.count and time.monotonic() - start < max_wait_s:
+        time.sleep(0.002)
+    return time.monotonic() - start
+
+
 def redacted(url_or_path: str) -> str:
     """A store URL without its password, for messages (a file path as it is)."""
     if "://" not in url_or_path:
@@ -87,12 +121,21 @@ def make_engine(url_or_path: str) -> sa.Engine:
             def _no_autobegin(dbapi_conn: Any, _record: Any) -> None:
                 dbapi_conn.isolation_level = None
 
+            waiting = _WaitingWriters()
+            _WAITING[engine] = waiting
+
             @sa.event.listens_for(engine, "begin")
             def _begin(conn: sa.Connection) -> None:
                 # A write takes the lock first (a deferred one could fail to upgrade); a read
                 # (read_connection) stays deferred: in WAL mode it never waits for a writer.
-                read = conn.get_execution_options().get(READ_OPTION, False)
-                conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+                if conn.get_execution_options().get(READ_OPTION, False):
+                    conn.exec_driver_sql("BEGIN")
+                    return
+                waiting.add(1)  # seen by a long write between its chunks: yield_to_writers
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    waiting.add(-1)
 
             return engine
         return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)

@@ -15,7 +15,7 @@ from typing import Any
 from callwarden.errors import InputError
 from callwarden.numbers import PREFIX_DIGITS, normalize, normalize_prefix
 from callwarden.policy import Reason, Verdict
-from callwarden.store.verdicts import reasons_json
+from callwarden.store.verdicts import Provenance, reasons_json
 
 VERDICT_COLUMNS = ("number", "label", "score")
 LABELS = ("benign", "harassment", "fraud")
@@ -118,15 +118,42 @@ def _reasons(text: str, line: int) -> tuple[Reason, ...]:
         ) from exc
 
 
-def read_verdicts_csv(path: Path) -> list[Verdict]:
-    """``number,label,score,category,reasons,campaign`` (scan's output) to verdicts.
+class VerdictFile(list[Verdict]):
+    """The verdicts of a file, with where they come from (``Store.import_verdicts`` stores
+    ``provenance`` with the import)."""
+
+    provenance: Provenance = Provenance()
+
+
+def scan_provenance(path: Path) -> Provenance:
+    """The provenance of a verdicts file: its path, and the model version and scan day of
+    the ``scan-summary.json`` beside it (``callwarden scan`` writes both); a summary that is
+    missing or does not read leaves them empty."""
+    summary: dict[str, Any] = {}
+    try:
+        loaded = json.loads((path.parent / "scan-summary.json").read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            summary = loaded
+    except (OSError, ValueError):
+        pass
+    return Provenance(
+        source_file=str(path.resolve())[:500],
+        model_version=str(summary.get("model_version") or "")[:200],
+        scan_day=str(summary.get("day") or "")[:32],
+    )
+
+
+def read_verdicts_csv(path: Path) -> VerdictFile:
+    """``number,label,score,category,reasons,campaign`` (scan's output) to verdicts, with
+    their provenance (:func:`scan_provenance`).
 
     A bad row stops the import with its line number: a half-loaded verdict file would leave
     the decision service inconsistent.
     """
     if not path.is_file():
         raise InputError(f"verdicts file {path} does not exist")
-    out: list[Verdict] = []
+    out = VerdictFile()
+    out.provenance = scan_provenance(path)
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in VERDICT_COLUMNS if c not in (reader.fieldnames or [])]

@@ -306,6 +306,9 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                         "category": before.category,
                         "source": before.source,
                         "campaign": before.campaign,
+                        "reasons": [
+                            {"code": r.code, "evidence": r.evidence} for r in before.reasons
+                        ],
                     },
                 },
             )

@@ -23,8 +23,23 @@ verdicts = sa.Table(
     sa.Column("source", sa.String(16), nullable=False, server_default="model"),
     sa.Column("protected", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # the import that wrote the verdict (imports.id); None: set by reports or an appeal, or
+    # imported before revision 0006
+    sa.Column("import_id", sa.Integer),
 )
 sa.Index("ix_verdicts_campaign", verdicts.c.campaign)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("source_file", sa.String(500), nullable=False, server_default=""),
+    sa.Column("model_version", sa.String(200), nullable=False, server_default=""),
+    sa.Column("scan_day", sa.String(32), nullable=False, server_default=""),
+    sa.Column("rows", sa.Integer, nullable=False, server_default="0"),
+)
 
 campaigns = sa.Table(
     "campaigns",
@@ -131,6 +146,9 @@ block_log = sa.Table(
     sa.Column("category", sa.String(64), nullable=False, server_default=""),
     sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),
     sa.Column("rescued_at", sa.Float),
+    # the tag the subscriber was shown at decision time, JSON {"zh", "en"}; None: none shown
+    # (a personal block), or logged before revision 0007
+    sa.Column("tag", sa.Text),
 )
 sa.Index("ix_block_log_subscriber", block_log.c.subscriber, block_log.c.at)
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.policy import Reason, Registration, Registry, Verdict
-from callwarden.store.base import NotFoundError, StoreBase
-from callwarden.store.schema import audit_log, campaigns, registrations, verdicts
+from callwarden.store.base import NotFoundError, StoreBase, new_id
+from callwarden.store.db import yield_to_writers
+from callwarden.store.schema import audit_log, campaigns, imports, registrations, verdicts
 
 log = logging.getLogger(__name__)
+
+#: PostgreSQL advisory lock key of campaign refreshes (one at a time).
+CAMPAIGNS_LOCK = 0x63770001
 
 #: A campaign's representative member, at equal score: the more severe label first.
 LABEL_SEVERITY = {"fraud": 0, "harassment": 1, "benign": 2}
@@ -77,6 +82,28 @@ def _row(v: Verdict, now: float) -> dict[str, Any]:
     }
 
 
+def _verdict_of_row(r: dict[str, Any]) -> Verdict:
+    """The verdict an import row leaves in the store (unprotected, the import's source)."""
+    return Verdict(
+        number=r["number"],
+        label=r["label"],
+        score=float(r["score"]),
+        category=r["category"],
+        reasons=reasons_from_json(r["reasons"]),
+        campaign=r["campaign"],
+        source=r["source"],
+        protected=False,
+    )
+
+
+def _last_per_number(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row a number, the last one (one INSERT ... ON CONFLICT statement cannot touch a
+    row twice on PostgreSQL; a file listing a number twice meant its last row before)."""
+    if len({r["number"] for r in rows}) == len(rows):
+        return rows
+    return list({r["number"]: r for r in rows}.values())
+
+
 def _latest_entries(conn: sa.Connection, targets: list[str]) -> dict[str, tuple[str, Any]]:
     """Each target's latest audit entry, as (action, detail); targets without one are absent."""
     out: dict[str, tuple[str, Any]] = {}
@@ -92,10 +119,61 @@ def _latest_entries(conn: sa.Connection, targets: list[str]) -> dict[str, tuple[
     return out
 
 
+#: Rows an import writes in one transaction. Between two, the import lets this process's
+#: waiting writes (the write-behind's block-log rows, reports, list changes) take SQLite's
+#: write lock, so none waits longer than one chunk (docs/api.md, "Durability").
+IMPORT_CHUNK = 2000
+#: Campaigns refreshed in one transaction after an import.
+CAMPAIGN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an import's verdicts come from: the file (or client), the model that scored
+    them and the day scanned (``scan-summary.json``'s ``model_version`` and ``day``)."""
+
+    source_file: str = ""
+    model_version: str = ""
+    scan_day: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "source_file": self.source_file,
+            "model_version": self.model_version,
+            "scan_day": self.scan_day,
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows read, the verdicts it wrote (as the store now holds them),
+    the rows held back, and the import's id (its provenance row)."""
+
+    rows: int
+    written: list[Verdict]
+    held: int
+    import_id: int
+
+
 class VerdictsMixin(StoreBase):
     def import_verdicts(
-        self, items: Iterable[Verdict], actor: str = "import", override_appeals: bool = False
+        self,
+        items: Iterable[Verdict],
+        actor: str = "import",
+        override_appeals: bool = False,
+        provenance: Provenance | None = None,
     ) -> int:
+        """Upsert model verdicts and refresh campaigns (see :meth:`import_verdicts_result`).
+        Returns the rows read."""
+        return self.import_verdicts_result(items, actor, override_appeals, provenance).rows
+
+    def import_verdicts_result(
+        self,
+        items: Iterable[Verdict],
+        actor: str = "import",
+        override_appeals: bool = False,
+        provenance: Provenance | None = None,
+    ) -> ImportResult:
         """Upsert model verdicts and refresh campaigns, by the precedence rule:
 
         1. an accepted appeal (``protected``, source ``appeal``) is a person's decision: an
@@ -112,12 +190,25 @@ class VerdictsMixin(StoreBase):
         adds nothing; a different held verdict, or the same one after any other entry on
         the number such as a report or an appeal decision, is recorded). The import's own
         entry counts every row held back (``held``) and those recorded (``held_recorded``).
-        Returns the rows read.
+
+        The import is written ``IMPORT_CHUNK`` rows a transaction, yielding SQLite's write
+        lock to this process's waiting writes between chunks; a crash part-way leaves the
+        chunks before it written (importing the file again completes it: every row is an
+        upsert). Only the campaigns the imported rows leave or join are recomputed.
+        ``provenance`` (default: the ``provenance`` attribute of ``items``, which
+        ``store.io.read_verdicts_csv`` sets from ``scan-summary.json``) is stored once per
+        import and each written verdict points to it.
         """
+        prov = provenance or getattr(items, "provenance", None) or Provenance()
         now = self.clock()
+        with self.engine.begin() as conn:
+            import_id = new_id(
+                conn.execute(imports.insert().values(at=now, actor=actor, rows=0, **prov.as_dict()))
+            )
         rows = [_row(v, now) for v in items]
         for r in rows:  # the protected flag is the appeal's to set, never an import's
             del r["protected"]
+            r["import_id"] = import_id
         v = verdicts.c
         ins: Any = (postgresql if self.dialect == "postgresql" else sqlite).insert(verdicts)
         ex = ins.excluded
@@ -127,58 +218,119 @@ class VerdictsMixin(StoreBase):
         if override_appeals:
             updates["protected"] = sa.false()
         stmt = ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
-        with self.engine.begin() as conn:
-            standing = {
-                r.number: r
-                for r in conn.execute(
-                    sa.select(v.number, v.source, v.protected).where(
-                        sa.or_(v.protected, v.source == "reports")
+        written: list[Verdict] = []
+        touched: set[str] = set()
+        held_count = recorded = 0
+        for start in range(0, len(rows), IMPORT_CHUNK):
+            chunk = _last_per_number(rows[start : start + IMPORT_CHUNK])
+            yield_to_writers(self.engine)
+            with self.engine.begin() as conn:
+                standing = {
+                    r.number: r
+                    for r in conn.execute(
+                        sa.select(v.number, v.source, v.protected, v.campaign).where(
+                            v.number.in_([r["number"] for r in chunk])
+                        )
                     )
-                )
-            }
-            held = [
-                r
-                for r in rows
-                if (s := standing.get(r["number"])) is not None
-                and (
-                    (s.protected and not override_appeals)
-                    or (s.source == "reports" and r["label"] == "benign")
-                )
-            ]
-            for start in range(0, len(rows), 2000):
-                conn.execute(stmt, rows[start : start + 2000])
-            self._refresh_campaigns(conn)
-            held_detail = {
-                r["number"]: {
-                    "label": r["label"],
-                    "score": r["score"],
-                    "category": r["category"],
-                    "kept": standing[r["number"]].source,
                 }
-                for r in held
-            }
-            latest = _latest_entries(conn, list(held_detail))
-            recorded = 0
-            for number, detail in held_detail.items():
-                if latest.get(number) != ("model_verdict_held", detail):
-                    self.audit(conn, actor, "model_verdict_held", number, detail)
-                    recorded += 1
+                held = [
+                    r
+                    for r in chunk
+                    if (s := standing.get(r["number"])) is not None
+                    and (
+                        (s.protected and not override_appeals)
+                        or (s.source == "reports" and r["label"] == "benign")
+                    )
+                ]
+                held_numbers = {r["number"] for r in held}
+                conn.execute(stmt, chunk)
+                for r in chunk:
+                    if r["number"] in held_numbers:
+                        continue
+                    written.append(_verdict_of_row(r))
+                    old = standing.get(r["number"])
+                    touched.update(c for c in (r["campaign"], old and old.campaign) if c)
+                held_detail = {
+                    r["number"]: {
+                        "label": r["label"],
+                        "score": r["score"],
+                        "category": r["category"],
+                        "kept": standing[r["number"]].source,
+                    }
+                    for r in held
+                }
+                latest = _latest_entries(conn, list(held_detail))
+                for number, detail in held_detail.items():
+                    if latest.get(number) != ("model_verdict_held", detail):
+                        self.audit(conn, actor, "model_verdict_held", number, detail)
+                        recorded += 1
+                held_count += len(held)
+        campaigns_done = sorted(touched)
+        for start in range(0, len(campaigns_done), CAMPAIGN_CHUNK):
+            yield_to_writers(self.engine)
+            with self.engine.begin() as conn:
+                self._refresh_campaigns(conn, campaigns_done[start : start + CAMPAIGN_CHUNK])
+        with self.engine.begin() as conn:
+            conn.execute(imports.update().where(imports.c.id == import_id).values(rows=len(rows)))
             detail = {
                 "rows": len(rows),
-                "held": len(held),
+                "held": held_count,
                 "held_recorded": recorded,
                 "override_appeals": override_appeals,
+                "import_id": import_id,
+                "campaigns_refreshed": len(campaigns_done),
+                **prov.as_dict(),
             }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
-        return len(rows)
+        return ImportResult(len(rows), written, held_count, import_id)
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:
-        self.upsert(conn, verdicts, [_row(v, self.clock())], ["number"])
+        """Write one verdict set by a person or the reports (not an import: no provenance),
+        and recompute the campaigns the number leaves or joins (an accepted appeal takes it
+        out of its campaign at once)."""
+        old = conn.execute(
+            sa.select(verdicts.c.campaign).where(verdicts.c.number == v.number)
+        ).scalar()
+        row = {**_row(v, self.clock()), "import_id": None}
+        self.upsert(conn, verdicts, [row], ["number"])
+        touched = sorted({c for c in (old, v.campaign) if c})
+        if touched:
+            self._refresh_campaigns(conn, touched)
 
     def load_verdicts(self) -> dict[str, Verdict]:
         """Every verdict, keyed by E.164 number: the in-memory cache ``decide`` reads."""
         with self.read() as conn:
             return {r.number: verdict_from_row(r) for r in conn.execute(sa.select(verdicts))}
+
+    def get_verdicts(self, numbers: list[str]) -> dict[str, Verdict]:
+        """The stored verdicts of ``numbers`` (those that have one)."""
+        out: dict[str, Verdict] = {}
+        with self.read() as conn:
+            for start in range(0, len(numbers), 1000):
+                q = sa.select(verdicts).where(verdicts.c.number.in_(numbers[start : start + 1000]))
+                out.update((r.number, verdict_from_row(r)) for r in conn.execute(q))
+        return out
+
+    def verdict_provenance(self, number: str) -> dict[str, Any] | None:
+        """The import that wrote ``number``'s verdict (id, time, actor, source file, model
+        version, scan day), None when no import did (reports, an appeal, or stored before
+        imports were recorded)."""
+        i = imports.c
+        q = (
+            sa.select(
+                i.id.label("import_id"),
+                i.at.label("imported_at"),
+                i.actor,
+                i.source_file,
+                i.model_version,
+                i.scan_day,
+            )
+            .select_from(verdicts.join(imports, imports.c.id == verdicts.c.import_id))
+            .where(verdicts.c.number == number)
+        )
+        with self.read() as conn:
+            row = conn.execute(q).mappings().first()
+        return dict(row) if row is not None else None
 
     def protected_numbers(self) -> set[str]:
         """Numbers cleared on appeal (their verdicts are ``protected``)."""
@@ -195,21 +347,33 @@ class VerdictsMixin(StoreBase):
                 row = c.execute(q).first()
         return verdict_from_row(row) if row is not None else None
 
-    def _refresh_campaigns(self, conn: sa.Connection) -> None:
-        """One row a campaign: its count of numbers and top score, and the label and category
+    def refresh_campaigns(self) -> None:
+        """Recompute every campaign row from the verdicts (one transaction)."""
+        with self.engine.begin() as conn:
+            self._refresh_campaigns(conn)
+
+    def _refresh_campaigns(self, conn: sa.Connection, only: list[str] | None = None) -> None:
+        """Recompute the campaign rows of ``only`` (None: every campaign). One row a campaign: its count of numbers and top score, and the label and category
         of ONE member, its representative: the highest score; at equal score the more severe
         label (fraud, harassment, benign), then the smallest category, then the smallest
         number (each number is one row, so the choice is total). Label and category are never
         mixed from two members. Strings compare bytewise on both databases."""
-        conn.execute(campaigns.delete())
+        if self.dialect == "postgresql":  # two refreshes at once would insert one row twice
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CAMPAIGNS_LOCK)))
         v = verdicts.c
+        mine = v.campaign != ""
+        if only is None:
+            conn.execute(campaigns.delete())
+        else:
+            conn.execute(campaigns.delete().where(campaigns.c.campaign.in_(only)))
+            mine = v.campaign.in_(only)
         agg = (
             sa.select(
                 v.campaign,
                 sa.func.count().label("numbers"),
                 sa.func.max(v.score).label("max_score"),
             )
-            .where(v.campaign != "")
+            .where(mine)
             .group_by(v.campaign)
             .subquery()
         )
@@ -227,7 +391,7 @@ class VerdictsMixin(StoreBase):
             )
             .label("member_rank")
         )
-        ranked = sa.select(v.campaign, v.label, v.category, rank).where(v.campaign != "").subquery()
+        ranked = sa.select(v.campaign, v.label, v.category, rank).where(mine).subquery()
         top = (
             sa.select(ranked.c.campaign, ranked.c.label, ranked.c.category)
             .where(ranked.c.member_rank == 1)
