@@ -31,33 +31,39 @@ def _labelled_and_appealed(api: Api) -> int:
     return int(r.json()["id"])
 
 
-def test_an_appeal_accepted_during_a_verdict_reload_stays_in_the_cache(
+def test_an_appeal_accepted_during_a_verdict_import_stays_in_the_cache(
     api: Api, monkeypatch: Any
 ) -> None:
+    """The import writes SPAM's model verdict, then the appeal is accepted (store and cache
+    cleared), then the import updates the cache: SPAM keeps the appeal's verdict (the import
+    applies only what it wrote and nothing else set since; it no longer reloads the cache)."""
     appeal = _labelled_and_appealed(api)
     state = _state(api)
-    read = state.store.load_verdicts
-    snapshot_taken = threading.Event()
+    write = state.store.import_verdicts_result
+    written = threading.Event()
     accepted = threading.Event()
 
-    def load_then_wait() -> Any:
-        rows = read()  # the snapshot: the appeal is not accepted yet
-        snapshot_taken.set()
+    def write_then_wait(*a: Any, **k: Any) -> Any:
+        result = write(*a, **k)  # SPAM's model verdict is in the store, not yet in the cache
+        written.set()
         assert accepted.wait(timeout=30)
-        return rows
+        return result
 
-    monkeypatch.setattr(state.store, "load_verdicts", load_then_wait)
+    monkeypatch.setattr(state.store, "import_verdicts_result", write_then_wait)
     results: dict[str, int] = {}
 
     def other_import() -> None:
-        verdict = {"number": OTHER, "label": "fraud", "score": 0.9}
-        r = api.post("/v1/verdicts", "operator", json={"verdicts": [verdict]})
+        rows = [
+            {"number": OTHER, "label": "fraud", "score": 0.9},
+            {"number": SPAM, "label": "fraud", "score": 0.97, "category": "impersonation"},
+        ]
+        r = api.post("/v1/verdicts", "operator", json={"verdicts": rows})
         results["import"] = r.status_code
 
     importer = threading.Thread(target=other_import)
     importer.start()
-    assert snapshot_taken.wait(timeout=30)
-    monkeypatch.setattr(state.store, "load_verdicts", read)
+    assert written.wait(timeout=30)
+    monkeypatch.setattr(state.store, "import_verdicts_result", write)
     r = api.post(f"/v1/review/appeals/{appeal}", "operator", json={"decision": "accept"})
     assert r.json()["status"] == "accepted"
     accepted.set()
@@ -68,7 +74,7 @@ def test_an_appeal_accepted_during_a_verdict_reload_stays_in_the_cache(
     assert stored is not None and stored.protected
     cached = state.verdicts[SPAM]
     assert cached.protected and cached.label == "benign" and cached.source == "appeal"
-    assert OTHER in state.verdicts  # the reload itself took effect
+    assert state.verdicts[OTHER].score == 0.9  # the import itself took effect
     r = api.post("/v1/decide", "network", json={"caller": SPAM, "callee": ALICE})
     assert r.json()["action"] == "allow"
 

@@ -14,6 +14,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -60,6 +61,22 @@ class ApiError(CallwardenError):
         self.code = code
 
 
+#: Seconds a client is told to wait (``Retry-After``) when the store is down or locked.
+RETRY_AFTER_S = 5
+
+
+class StoreUnavailable(ApiError):
+    """The store cannot be reached, or its write lock cannot be had in time: a 503 with
+    ``Retry-After``, never a traceback to the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "unavailable", message)
+
+
+def retry_headers(status: int) -> dict[str, str] | None:
+    return {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+
+
 def error_body(status: int, code: str, message: str, details: list[Any] | None = None) -> bytes:
     """The error shape as JSON bytes (for the ASGI fast path, which has no Response class)."""
     body = {"error": {"status": status, "code": code, "message": message, "details": details}}
@@ -79,8 +96,38 @@ def error_response(
 
 async def _callwarden_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CallwardenError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_hint == 401 else None
+    headers = (
+        {"WWW-Authenticate": "Bearer"} if exc.status_hint == 401 else retry_headers(exc.status_hint)
+    )
     return error_response(exc.status_hint, exc.code, exc.message, headers=headers)
+
+
+#: Driver errors that mean the store is down, unreachable or locked, not that the request
+#: was wrong: a 503 with ``Retry-After``.
+STORE_DOWN: tuple[type[Exception], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+)
+
+
+def store_down_message(exc: Exception) -> str:
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    if cause and "locked" in cause[0]:
+        return "the store is busy (its write lock is held by another write); retry later"
+    return "the store cannot be reached; retry later"
+
+
+async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    log.warning(
+        "store unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        cause[0] if cause else "",
+    )
+    return error_response(503, "unavailable", store_down_message(exc), headers=retry_headers(503))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -118,9 +165,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
+    for kind in STORE_DOWN:
+        app.add_exception_handler(kind, _store_down)
 
 
 #: For route declarations: every route documents the error shape.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorBody, "description": HTTPStatus(s).phrase} for s in (401, 403, 404, 422)
+    s: {"model": ErrorBody, "description": HTTPStatus(s).phrase} for s in (401, 403, 404, 422, 503)
 }

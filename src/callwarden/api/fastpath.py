@@ -21,6 +21,7 @@ from callwarden.api.errors import error_body
 from callwarden.api.limits import (
     DECIDE_BODY_LIMIT,
     declared_length,
+    error_answer,
     key_check,
     read_body,
     respond,
@@ -80,8 +81,7 @@ class DecideFastPath:
             where = ".".join(str(p) for p in first["loc"])
             return 422, [], error_body(422, "validation_error", f"{where}: {first['msg']}", details)
         except CallwardenError as exc:
-            extra = [(b"www-authenticate", b"Bearer")] if exc.status_hint == 401 else []
-            return exc.status_hint, extra, error_body(exc.status_hint, exc.code, exc.message)
+            return error_answer(exc)
         except Exception:
             log.exception("unhandled error on POST %s", PATH)
             return (

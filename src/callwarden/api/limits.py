@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from callwarden.api.deps import NETWORK_ROLES, authenticate, require_role
-from callwarden.api.errors import error_body
+from callwarden.api.errors import error_body, retry_headers
 from callwarden.api.state import AppState
 from callwarden.errors import CallwardenError
 from callwarden.store import Role
@@ -79,6 +80,40 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def error_answer(exc: CallwardenError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The status, extra headers and body of a CallwardenError, as the app's handler gives
+    them (``WWW-Authenticate`` on a 401, ``Retry-After`` on a 503)."""
+    headers = retry_headers(exc.status_hint) or {}
+    extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    if exc.status_hint == 401:
+        extra.append((b"www-authenticate", b"Bearer"))
+    return exc.status_hint, extra, error_body(exc.status_hint, exc.code, exc.message)
+
+
+#: The longest path, and the longest query parameter (name or value), a request may have:
+#: every number, pattern, campaign id or audit target is far shorter.
+MAX_PATH_CHARS = 1024
+MAX_QUERY_CHARS = 1024
+
+
+def bad_text_params(path: str, query: bytes) -> str | None:
+    """Why the request's path or query cannot be handed to a route, or None. Checked once for
+    every route: a NUL character (PostgreSQL cannot take one in a text parameter: a 500
+    where SQLite answered 404) and an over-long path or query parameter are a 422."""
+    if "\x00" in path:
+        return "path: a NUL character (%00) is not allowed"
+    if len(path) > MAX_PATH_CHARS:
+        return f"path: longer than {MAX_PATH_CHARS:,} characters"
+    if query:
+        text = query.decode("latin-1")
+        for name, value in parse_qsl(text, keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return f"query.{name.replace(chr(0), '')}: a NUL character (%00) is not allowed"
+            if len(name) > MAX_QUERY_CHARS or len(value) > MAX_QUERY_CHARS:
+                return f"query.{name[:40]}: longer than {MAX_QUERY_CHARS:,} characters"
+    return None
+
+
 def too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     message = f"the request body is over this route's limit of {limit:,} bytes"
     return 413, [(b"connection", b"close")], error_body(413, "payload_too_large", message)
@@ -106,8 +141,7 @@ def key_check(
     try:
         require_role(authenticate(state, auth, xkey), roles)
     except CallwardenError as exc:
-        extra = [(b"www-authenticate", b"Bearer")] if exc.status_hint == 401 else []
-        return exc.status_hint, extra, error_body(exc.status_hint, exc.code, exc.message)
+        return error_answer(exc)
     except Exception:
         log.exception("unhandled error checking the key on %s", scope["path"])
         return 500, [], error_body(500, "internal_error", INTERNAL)
@@ -127,6 +161,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        bad = bad_text_params(path, scope.get("query_string", b""))
+        if bad is not None:
+            await respond(send, 422, [], error_body(422, "validation_error", bad))
+            return
         limit = body_limit(path)
         declared = declared_length(scope)
         if declared is not None and declared > limit:

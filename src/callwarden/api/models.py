@@ -130,6 +130,17 @@ class DecideResponse(BaseModel):
 
 
 # Numbers ----------------------------------------------------------------------------------
+class ProvenanceOut(BaseModel):
+    """The import that wrote a verdict."""
+
+    import_id: int
+    imported_at: float
+    actor: str
+    source_file: str
+    model_version: str
+    scan_day: str
+
+
 class VerdictOut(BaseModel):
     label: str
     score: float
@@ -139,6 +150,10 @@ class VerdictOut(BaseModel):
     protected: bool
     tag: Text | None
     reasons: list[ReasonOut]
+    provenance: ProvenanceOut | None = Field(
+        None,
+        description="the import that wrote it; null for a verdict set by reports or an appeal",
+    )
 
 
 class RegistrationOut(BaseModel):
@@ -220,13 +235,18 @@ class ListOut(BaseModel):
 
 
 class BlockedOut(BaseModel):
-    id: int
+    id: int | None = Field(
+        description="null for a call of the last moment not yet written (a second or so)"
+    )
     caller: str
     at: float
     action: str
     sip_code: int | None
     category: str
-    tag: Text | None
+    tag: Text | None = Field(
+        description="the tag the subscriber was shown at decision time (null: none shown, as"
+        " for a personal block, or logged before the tag was stored)"
+    )
     reasons: list[ReasonOut] = Field(description="code, evidence and text (zh/en), as decide's")
     rescued_at: float | None
 
@@ -341,6 +361,12 @@ class VerdictIn(_In):
 
 class VerdictsIn(_In):
     verdicts: list[VerdictIn] = Field(max_length=100_000)
+    #: provenance, stored once per import (scan-summary.json names the model and the day)
+    source_file: str = Field("", max_length=500, description="the file the rows come from")
+    model_version: str = Field(
+        "", max_length=200, description="the model that scored them (scan-summary.json)"
+    )
+    scan_day: str = Field("", max_length=32, description="the day scanned (scan-summary.json)")
 
 
 class RegistrationIn(_In):
@@ -384,13 +410,19 @@ class AuditOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded: the store cannot be read (decide answers from memory)"
+    )
+    store: Literal["up", "down"] = "up"
     database: str
     schema_revision: str | None
     verdicts: int
     write_behind_pending: int
     write_behind_rejected: int = Field(
         description="buffered rows the store refused (set aside and logged, never retried)"
+    )
+    write_behind_dropped: int = Field(
+        0, description="rows not buffered because the buffer was full (the store down long)"
     )
 
 

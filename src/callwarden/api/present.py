@@ -40,4 +40,5 @@ def verdict_out(v: Verdict) -> VerdictOut:
         protected=v.protected,
         tag=tag_out(v.label, v.category),
         reasons=[reason_out(r) for r in v.reasons],
+        provenance=None,
     )

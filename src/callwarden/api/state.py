@@ -20,12 +20,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from callwarden.api.errors import StoreUnavailable
 from callwarden.api.metrics import Metrics
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
 from callwarden.policy.decide import Registry
 from callwarden.store import ApiKey, Store
 from callwarden.store.keys import hash_secret
+from callwarden.store.verdicts import ImportResult, Provenance
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +63,23 @@ class ApiSettings:
     #: through another worker (several workers on one PostgreSQL store) stops working here
     #: within this time, not at this worker's restart
     key_cache_ttl_s: float = 30.0
+    #: how long past ``key_cache_ttl_s`` a key found in the store keeps working while the
+    #: store cannot be asked again (it is down): the call path keeps deciding from memory; a
+    #: revocation made meanwhile applies once the store answers
+    key_grace_s: float = 3600.0
 
 
 class PolicyCache:
     """LRU of subscriber policies. Most subscribers never change a setting: the set of those
-    who did is kept in memory, so a default subscriber costs no store read at all."""
+    who did is kept in memory, so a default subscriber costs no store read at all.
+
+    When a customised subscriber's policy is not cached (a list or setting just changed, or
+    it left the LRU) and the store cannot be read, the policy is *unknown*: :meth:`lookup`
+    answers the last policy this worker knew (or None) with ``known=False``, and the caller
+    must not reject or screen on it (docs/policy.md, "When the store is down")."""
+
+    #: at most one warning a this many seconds while policies cannot be loaded
+    WARN_EVERY_S = 10.0
 
     def __init__(
         self, loader: Callable[[str], SubscriberPolicy | None], customised: set[str], size: int
@@ -74,35 +88,61 @@ class PolicyCache:
         self._customised = customised
         self._size = size
         self._items: OrderedDict[str, SubscriberPolicy | None] = OrderedDict()
+        #: the policy an invalidation replaced, kept until the store answers again: what a
+        #: call is decided on (capped) while the store is down
+        self._last: dict[str, SubscriberPolicy | None] = {}
         self._lock = threading.Lock()
         #: bumped by every invalidation: a load that overlapped one is not cached
         self._generation = 0
+        #: decisions taken without the subscriber's policy (the store could not be read)
+        self.unavailable = 0
+        self._warned_at = -self.WARN_EVERY_S
+        self._unwarned = 0
 
     def get(self, subscriber: str) -> SubscriberPolicy | None:
+        return self.lookup(subscriber)[0]
+
+    def lookup(self, subscriber: str) -> tuple[SubscriberPolicy | None, bool]:
+        """(policy, known): ``known`` is False when the store could not be read; the policy
+        is then the last one this worker knew for the subscriber, or None."""
         if subscriber not in self._customised:
-            return None
+            return None, True
         try:
             self._items.move_to_end(subscriber)
-            return self._items[subscriber]
+            return self._items[subscriber], True
         except KeyError:
             generation = self._generation
             try:
                 pol = self._loader(subscriber)
-            except (
-                Exception
-            ):  # the store is down: decide with the defaults (fail open), retry later
-                log.warning(
-                    "cannot load the policy of %s; using defaults", subscriber, exc_info=True
-                )
-                return None
+            except Exception:  # the store is down: the caller caps the decision, retry later
+                return self._last.get(subscriber), self._unknown(subscriber)
             with self._lock:
                 # An invalidation while the store was read may make ``pol`` stale: answer
                 # with it this once, but do not cache it (the next get reads the store).
                 if self._generation == generation:
                     self._items[subscriber] = pol
+                    self._last.pop(subscriber, None)
                     if len(self._items) > self._size:
                         self._items.popitem(last=False)
-            return pol
+            return pol, True
+
+    def _unknown(self, subscriber: str) -> bool:
+        """Counts and logs (at most once every WARN_EVERY_S) a policy that cannot be loaded."""
+        now = time.monotonic()
+        with self._lock:
+            self.unavailable += 1
+            self._unwarned += 1
+            if now - self._warned_at < self.WARN_EVERY_S:
+                return False
+            self._warned_at, count, self._unwarned = now, self._unwarned, 0
+        log.warning(
+            "cannot load the policy of %s (%d call(s) since the last warning): the store is"
+            " unreachable; deciding without it, capped at label (policy_unavailable)",
+            subscriber,
+            count,
+            exc_info=True,
+        )
+        return False
 
     def preload(self, policies: dict[str, SubscriberPolicy]) -> None:
         self._items.update(policies)
@@ -112,7 +152,8 @@ class PolicyCache:
         with self._lock:
             self._generation += 1
             self._customised.add(subscriber)
-            self._items.pop(subscriber, None)
+            if subscriber in self._items:
+                self._last[subscriber] = self._items.pop(subscriber)
 
 
 class WriteBehind:
@@ -130,7 +171,15 @@ class WriteBehind:
         self._flush_lock = threading.Lock()
         self._calls: list[tuple[str, str, float]] = []
         self._blocks: list[dict[str, Any]] = []
+        #: block-log rows taken by the flush in progress (not yet committed, or just)
+        self._flushing: list[dict[str, Any]] = []
+        self._dropped_warned_at = -60.0
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        #: flushes started and the last one finished (numbered in order; one at a time)
+        self._flush_cond = threading.Condition()
+        self._started = 0
+        self._finished = 0
         self._thread = threading.Thread(target=self._run, name="callwarden-flush", daemon=True)
 
     def start(self) -> None:
@@ -140,15 +189,35 @@ class WriteBehind:
         with self._lock:
             if len(self._calls) < self.max_pending:
                 self._calls.append((callee, caller, at))
-            else:  # the store has been failing for a long while: keep memory bounded
-                self.dropped += 1
+                return
+            self.dropped += 1  # the store has been failing for a long while: memory bounded
+        self._warn_dropped()
 
     def add_block(self, row: dict[str, Any]) -> None:
         with self._lock:
             if len(self._blocks) < self.max_pending:
                 self._blocks.append(row)
-            else:
-                self.dropped += 1
+                return
+            self.dropped += 1
+        self._warn_dropped()
+
+    def _warn_dropped(self) -> None:
+        now = time.monotonic()
+        if now - self._dropped_warned_at >= 60.0:
+            self._dropped_warned_at = now
+            log.error(
+                "write-behind buffer full (%d rows of a kind pending): new received-call and"
+                " block-log rows are dropped, not stored (%d so far); is the store down?",
+                self.max_pending,
+                self.dropped,
+            )
+
+    def pending_blocks(self, subscriber: str) -> list[dict[str, Any]]:
+        """The subscriber's block-log rows not yet committed (buffered, or in the flush in
+        progress), oldest first: a read shows them without waiting for the write lock."""
+        with self._lock:
+            rows = [*self._flushing, *self._blocks]
+        return [r for r in rows if r["subscriber"] == subscriber]
 
     @property
     def pending(self) -> int:
@@ -159,17 +228,45 @@ class WriteBehind:
         rest written; if the store itself fails, what was not written goes back to the front
         of the queue, oldest first, and the error is raised (the flusher retries later)."""
         with self._flush_lock:
-            with self._lock:
-                calls, self._calls = self._calls, []
-                blocks, self._blocks = self._blocks, []
+            with self._flush_cond:
+                self._started += 1
+                generation = self._started
+            try:
+                self._flush()
+            finally:
+                with self._flush_cond:
+                    self._finished = generation
+                    self._flush_cond.notify_all()
+
+    def flush_within(self, timeout_s: float) -> bool:
+        """Asks the flusher thread for a flush now and waits at most ``timeout_s`` for it:
+        True when what was buffered before the call has been through a flush (written, or
+        the store failed). A read that would rather show ids uses it; it never waits
+        longer for the store's write lock (a verdict import may hold it)."""
+        with self._flush_cond:
+            target = self._started + 1  # a flush that starts after now
+        self._wake.set()
+        with self._flush_cond:
+            return self._flush_cond.wait_for(lambda: self._finished >= target, timeout_s)
+
+    def _flush(self) -> None:
+        with self._lock:
+            calls, self._calls = self._calls, []
+            blocks, self._blocks = self._blocks, []
+            self._flushing = blocks
+        error: Exception | None = None
+        try:
             calls, error = self._write(calls, self.store.record_calls, "received call")
             if error is None:
                 blocks, error = self._write(blocks, self.store.log_blocks, "block-log row")
-            if error is not None:
-                with self._lock:
+        finally:
+            with self._lock:
+                self._flushing = []
+                if error is not None:
                     self._calls[:0] = calls
                     self._blocks[:0] = blocks
-                raise error
+        if error is not None:
+            raise error
 
     def _write(
         self, rows: list[_Row], write: Callable[[list[_Row]], object], kind: str
@@ -208,7 +305,11 @@ class WriteBehind:
             self.rejected.append((kind, row))
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        while True:
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.flush()
             except Exception:  # keep flushing later; the call path must not die with the store
@@ -216,6 +317,7 @@ class WriteBehind:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self.flush()
@@ -243,25 +345,64 @@ class AppState:
         self._reload_lock = threading.Lock()
         #: verdicts set while a reload reads the store (None when no reload is running)
         self._journal: dict[str, Verdict] | None = None
+        #: imports in progress: each one's numbers set meanwhile by anything else
+        self._imports: dict[int, set[str]] = {}
         #: key hash -> (key, time.monotonic() when the store said it was active)
         self._keys: dict[str, tuple[ApiKey, float]] = {}
+        #: key checks the store could not answer (the store down)
+        self.key_checks_unavailable = 0
+        self._key_warned_at = -PolicyCache.WARN_EVERY_S
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
         self.metrics.gauges["write_behind_dropped"] = lambda: float(self.writes.dropped)
         self.metrics.gauges["write_behind_rejected"] = lambda: float(self.writes.rejected_total)
+        self.metrics.gauges["key_checks_store_unavailable"] = lambda: float(
+            self.key_checks_unavailable
+        )
+        self.metrics.gauges["policy_unavailable_decisions"] = lambda: float(
+            self.policies.unavailable
+        )
 
     def key(self, secret: str) -> ApiKey | None:
+        """The active key of ``secret``, None when the store says it is unknown or revoked.
+        When the store cannot be asked, a key it confirmed within ``key_cache_ttl_s +
+        key_grace_s`` is still trusted; any other raises ``StoreUnavailable`` (a 503)."""
         h = hash_secret(secret)
         now = time.monotonic()
         hit = self._keys.get(h)
         if hit is not None and now - hit[1] < self.settings.key_cache_ttl_s:
             return hit[0]
-        found = self.store.lookup_key(secret)
+        try:
+            found = self.store.lookup_key(secret)
+        except Exception as exc:
+            grace = self.settings.key_cache_ttl_s + self.settings.key_grace_s
+            trusted = hit is not None and now - hit[1] < grace
+            self._key_store_down(exc, trusted)
+            if hit is not None and trusted:
+                return hit[0]
+            raise StoreUnavailable(
+                "the store cannot be reached to check this API key; retry later"
+            ) from exc
         if found is not None:  # unknown secrets are not cached: a flood of them cannot grow it
             self._keys[h] = (found, now)
         else:  # revoked since it was cached (here or through another worker)
             self._keys.pop(h, None)
         return found
+
+    def _key_store_down(self, exc: Exception, trusted: bool) -> None:
+        """Counts key checks the store could not answer; logs at most once every 10 s."""
+        now = time.monotonic()
+        self.key_checks_unavailable += 1
+        if now - self._key_warned_at >= PolicyCache.WARN_EVERY_S:
+            self._key_warned_at = now
+            log.warning(
+                "cannot check an API key in the store (%s: %s); %s",
+                type(exc).__name__,
+                (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0],
+                "a key confirmed recently is trusted for its grace period"
+                if trusted
+                else "an unknown key is answered 503",
+            )
 
     def forget_keys(self) -> None:
         self._keys.clear()
@@ -302,6 +443,51 @@ class AppState:
             self.verdicts[verdict.number] = verdict
             if self._journal is not None:
                 self._journal[verdict.number] = verdict
+            for contested in self._imports.values():
+                contested.add(verdict.number)
+
+    def import_verdicts(
+        self,
+        items: list[Verdict],
+        actor: str,
+        override_appeals: bool = False,
+        provenance: Provenance | None = None,
+    ) -> ImportResult:
+        """Import into the store, then update the cache with the verdicts the import wrote
+        (no full reload: a 1-row import into a 2 M-verdict store took 31-45 s). A number
+        whose verdict was set meanwhile by anything else in this worker (an appeal accepted,
+        a report's label, another import) is read back from the store, which has the last
+        word, so a late import never overwrites a newer verdict in the cache."""
+        token = object()
+        with self._verdict_lock:
+            self._imports[id(token)] = set()
+        try:
+            result = self.store.import_verdicts_result(
+                items, actor, override_appeals=override_appeals, provenance=provenance
+            )
+        except BaseException:
+            with self._verdict_lock:
+                self._imports.pop(id(token), None)
+            raise
+        with self._verdict_lock:
+            contested = self._imports.pop(id(token))
+            for others in self._imports.values():
+                others.update(v.number for v in result.written)
+            if self._journal is not None:  # a full reload running: it must not undo these
+                self._journal.update((v.number, v) for v in result.written)
+            try:
+                fresh = self.store.get_verdicts(sorted(contested)) if contested else {}
+            except Exception:  # the store went away: keep what the others set in memory
+                log.warning("cannot read back %d contested verdicts", len(contested))
+                fresh = {}
+            for v in result.written:
+                if v.number not in contested:
+                    self.verdicts[v.number] = v
+            for number in contested:
+                got = fresh.get(number)
+                if got is not None:
+                    self.verdicts[number] = got
+        return result
 
     def reload_registry(self) -> None:
         self.registry = self.store.load_registry()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -20,6 +21,7 @@ from callwarden.api.state import AppState
 from callwarden.policy import (
     Action,
     Call,
+    Decision,
     Reason,
     call_info,
     decide,
@@ -53,14 +55,17 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     if state.allocation is not None:  # the hard signal, for numbers scan never saw too
         verdict = with_allocation(verdict, caller, not state.allocation.is_unallocated(caller))
     verdict = with_asserted_identity(verdict, caller, asserted, state.thresholds)
+    policy, known = state.policies.lookup(callee)
     decision = decide(
         Call(caller, callee, body.ingress),
         verdict,
-        state.policies.get(callee),
+        policy,
         state.registry,
         state.thresholds,
         state.settings.redress_base,
     )
+    if not known:
+        decision = without_policy(decision)
     state.writes.add_call(callee, caller, at)
     state.metrics.decisions[decision.action.value] += 1
     shown: dict[str, str] | None = None
@@ -79,6 +84,8 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
                 "sip_code": decision.sip_code,
                 "category": decision.category,
                 "reasons": reasons_json(decision.reasons),
+                # what the subscriber was shown, kept as it was (the verdict may change)
+                "tag": json.dumps(shown, ensure_ascii=False) if shown else None,
             }
         )
     out = {
@@ -91,6 +98,29 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
         "call_info": call_info(decision.redress_uri),
     }
     return json.dumps(out, ensure_ascii=False).encode()
+
+
+#: The reason of a decision taken while the subscriber's policy could not be read.
+POLICY_UNAVAILABLE = "policy_unavailable"
+
+
+def without_policy(decision: Decision) -> Decision:
+    """A decision taken without the subscriber's own policy (the store could not be read, so
+    their allow list, block list and settings are unknown or possibly stale): the call path
+    fails open, so a reject or a screen becomes a label (a contact on an allow list this
+    worker cannot see must still ring), with ``policy_unavailable`` first, naming what was
+    capped; any other decision gets the reason last."""
+    if decision.action in (Action.REJECT, Action.SCREEN):
+        evidence = {"capped": decision.action.value, "sip_code": decision.sip_code}
+        return replace(
+            decision,
+            action=Action.LABEL,
+            sip_code=None,
+            redress_uri="",
+            logged=False,
+            reasons=(Reason(POLICY_UNAVAILABLE, evidence), *decision.reasons),
+        )
+    return replace(decision, reasons=(*decision.reasons, Reason(POLICY_UNAVAILABLE)))
 
 
 def _reason(r: Reason) -> dict[str, Any]:

@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from callwarden.api.deps import StateDep, number_param
-from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.errors import ERROR_RESPONSES, retry_headers
 from callwarden.api.models import Health
 from callwarden.policy import redress_jcard
 from callwarden.policy.render import APPEAL_HOW
 from callwarden.store.db import current_revision
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(tags=["service"])
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness and store health")
-def health(state: StateDep) -> Health:
-    return Health(
-        status="ok",
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Liveness and store health",
+    responses={503: {"model": Health, "description": "the store cannot be read"}},
+)
+def health(state: StateDep) -> JSONResponse:
+    """200 when the store answers; 503, with ``store: down``, when it does not (``decide``
+    still answers from memory then: see docs/api.md, "When the store is down")."""
+    try:
+        revision = current_revision(state.store.engine)
+        store_up = True
+    except Exception as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        log.warning("healthz: the store cannot be read: %s", cause[0] if cause else exc)
+        revision, store_up = None, False
+    body = Health(
+        status="ok" if store_up else "degraded",
+        store="up" if store_up else "down",
         database=state.store.dialect,
-        schema_revision=current_revision(state.store.engine),
+        schema_revision=revision,
         verdicts=len(state.verdicts),
         write_behind_pending=state.writes.pending,
         write_behind_rejected=state.writes.rejected_total,
+        write_behind_dropped=state.writes.dropped,
+    )
+    return JSONResponse(
+        body.model_dump(),
+        status_code=200 if store_up else 503,
+        headers=None if store_up else retry_headers(503),
     )
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from callwarden.api.deps import AnyKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES
-from callwarden.api.models import AppealBrief, NumberOut, ReportSummary
+from callwarden.api.models import (
+    AppealBrief,
+    NumberOut,
+    ProvenanceOut,
+    ReportSummary,
+    VerdictOut,
+)
 from callwarden.api.present import registration_out, verdict_out
 
 router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
@@ -23,7 +31,9 @@ def lookup(number: str, state: StateDep, _key: AnyKey) -> NumberOut:
     reg = state.registry.lookup(n)
     return NumberOut(
         number=n,
-        verdict=verdict_out(v) if v is not None else None,
+        verdict=_with_provenance(verdict_out(v), state.store.verdict_provenance(n))
+        if v is not None
+        else None,
         registration=None if reg is None else registration_out(reg),
         reports=ReportSummary(**state.store.report_summary(n)),
         appeals=[
@@ -36,3 +46,9 @@ def lookup(number: str, state: StateDep, _key: AnyKey) -> NumberOut:
             for a in state.store.list_appeals(number=n)
         ],
     )
+
+
+def _with_provenance(out: VerdictOut, provenance: dict[str, Any] | None) -> VerdictOut:
+    if provenance is not None:
+        out.provenance = ProvenanceOut(**provenance)
+    return out

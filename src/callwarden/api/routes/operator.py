@@ -34,6 +34,7 @@ from callwarden.api.present import registration_out
 from callwarden.policy import Reason, Registration, Thresholds, Verdict
 from callwarden.store import Role
 from callwarden.store.io import PatternUse
+from callwarden.store.verdicts import Provenance
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
@@ -80,9 +81,9 @@ def import_verdicts(
         )
         for v in body.verdicts
     ]
-    n = state.store.import_verdicts(items, key.actor, override_appeals=override_appeals)
-    state.reload_verdicts()
-    return CountOut(count=n)
+    provenance = Provenance(body.source_file, body.model_version, body.scan_day)
+    result = state.import_verdicts(items, key.actor, override_appeals, provenance)
+    return CountOut(count=result.rows)
 
 
 def _thresholds_out(state: StateDep) -> ThresholdsOut:

@@ -6,7 +6,8 @@ operator reaches every subscriber, a subscriber app only its own, the network no
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
@@ -29,10 +30,12 @@ from callwarden.api.models import (
     RescueOut,
     SettingsIn,
     SettingsOut,
+    Text,
 )
-from callwarden.api.present import reason_out, reasons_out, tag_out
+from callwarden.api.present import reason_out, reasons_out
 from callwarden.policy import REFUSABLE_CATEGORIES, ListKind, list_warnings
 from callwarden.store.io import PatternUse
+from callwarden.store.verdicts import reasons_list_from_json
 
 router = APIRouter(
     prefix="/v1/subscribers/{subscriber}", tags=["subscribers"], responses=ERROR_RESPONSES
@@ -118,28 +121,53 @@ def blocked(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before_id: IdQuery = None,
 ) -> list[BlockedOut]:
-    """Rejected and screened calls, newest first, each with its reasons; page with ``before_id``."""
-    state.writes.flush()
+    """Rejected and screened calls, newest first, each with its reasons and the tag the
+    subscriber was shown; page with ``before_id``. The first page also lists the calls of the
+    last moment not yet written (``id`` null): a read never waits for the store's write
+    lock (a verdict import holds it)."""
+    # memory first, then the store: a row committed in between is in both (dropped below),
+    # never in neither
+    if before_id is None:  # ids for the last moment's calls, unless the lock is held
+        state.writes.flush_within(FLUSH_WAIT_S)
+    pending = state.writes.pending_blocks(subscriber) if before_id is None else []
     rows = state.store.block_log(subscriber, limit, before_id)
-    out = []
-    for r in rows:
-        v = state.verdicts.get(r["caller"])
-        out.append(
-            BlockedOut(
-                id=r["id"],
-                caller=r["caller"],
-                at=r["at"],
-                action=r["action"],
-                sip_code=r["sip_code"],
-                category=r["category"],
-                reasons=reasons_out(r["reasons"]),
-                rescued_at=r["rescued_at"],
-                tag=tag_out(v.label, r["category"])
-                if v is not None and r["sip_code"] != 603
-                else None,
-            )
-        )
-    return out
+    stored = {_same(r) for r in rows}
+    fresh = [
+        {**r, "id": None, "rescued_at": None, "reasons": reasons_list_from_json(r["reasons"])}
+        for r in reversed(pending)
+        if _same(r) not in stored
+    ]
+    return [_blocked_out(r) for r in (fresh + rows)[:limit]]
+
+
+#: How long a block-log read waits for the write-behind's flush before it shows the calls of
+#: the last moment from memory, without ids.
+FLUSH_WAIT_S = 0.25
+
+
+def _same(r: dict[str, Any]) -> tuple[object, ...]:
+    return (r["caller"], r["at"], r["action"], r["sip_code"])
+
+
+def _blocked_out(r: dict[str, Any]) -> BlockedOut:
+    tag: Text | None = None
+    if r.get("tag"):
+        try:
+            shown = json.loads(r["tag"])
+            tag = Text(zh=shown["zh"], en=shown["en"])
+        except (ValueError, TypeError, KeyError):  # a damaged cell: no tag, not a 500
+            tag = None
+    return BlockedOut(
+        id=r["id"],
+        caller=r["caller"],
+        at=r["at"],
+        action=r["action"],
+        sip_code=r["sip_code"],
+        category=r["category"],
+        reasons=reasons_out(r["reasons"]),
+        rescued_at=r["rescued_at"],
+        tag=tag,
+    )
 
 
 @router.post(
