@@ -55,6 +55,12 @@ def test_seed_one_model_finds_seed_two_operations(
     out = _run(["scan", "--cdrs", str(s2), "--model", str(model_dir), "--registry", str(s2 / "registry.csv"),
                 "--out", str(tmp_path), "--lang", "en"])  # fmt: skip
     assert "scanned" in out and (tmp_path / "verdicts.csv").is_file()
+    # the summary names what the verdicts came from (a case file cites it)
+    inputs = json.loads((tmp_path / "scan-summary.json").read_text())["inputs"]
+    assert inputs["cdrs"] == str(s2.resolve()) and inputs["model"] == str(model_dir.resolve())
+    assert inputs["registry"] == str((s2 / "registry.csv").resolve())
+    assert inputs["transcripts"] == str((s2 / "transcripts.jsonl").resolve())
+    assert inputs["features"] is None and inputs["callwarden"]
     _run(["evaluate", "--verdicts", str(tmp_path / "verdicts.csv"), "--labels", str(s2 / "labels.csv"),
           "--cdrs", str(s2)])  # fmt: skip
     report = json.loads((tmp_path / "evaluation.json").read_text())

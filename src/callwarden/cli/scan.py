@@ -311,6 +311,20 @@ def register(app: typer.Typer) -> None:
             min_attempts=min_attempts,
             allow_missing=allow_missing,
         )
+        from callwarden import __version__
+
+        # What the verdicts came from, for whoever cites them (the case file hashes them).
+        result.meta["inputs"] = {
+            "model": str(model.resolve()),
+            **{
+                name: str(path.resolve()) if path is not None else None
+                for name, path in (
+                    ("cdrs", cdrs), ("features", features), ("registry", registry),
+                    ("transcripts", source),
+                )
+            },
+            "callwarden": __version__,
+        }  # fmt: skip
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook
 
