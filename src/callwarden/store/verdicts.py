@@ -123,8 +123,10 @@ def _latest_entries(conn: sa.Connection, targets: list[str]) -> dict[str, tuple[
 #: waiting writes (the write-behind's block-log rows, reports, list changes) take SQLite's
 #: write lock, so none waits longer than one chunk (docs/api.md, "Durability").
 IMPORT_CHUNK = 2000
-#: Campaigns refreshed in one transaction after an import.
+#: Campaigns refreshed in one transaction after an import: at most this many, with at
+#: most about CAMPAIGN_ROWS members together.
 CAMPAIGN_CHUNK = 500
+CAMPAIGN_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -266,10 +268,10 @@ class VerdictsMixin(StoreBase):
                         recorded += 1
                 held_count += len(held)
         campaigns_done = sorted(touched)
-        for start in range(0, len(campaigns_done), CAMPAIGN_CHUNK):
+        for batch in self._campaign_batches(campaigns_done):
             yield_to_writers(self.engine)
             with self.engine.begin() as conn:
-                self._refresh_campaigns(conn, campaigns_done[start : start + CAMPAIGN_CHUNK])
+                self._refresh_campaigns(conn, batch)
         with self.engine.begin() as conn:
             conn.execute(imports.update().where(imports.c.id == import_id).values(rows=len(rows)))
             detail = {
@@ -346,6 +348,33 @@ class VerdictsMixin(StoreBase):
             with self.read() as c:
                 row = c.execute(q).first()
         return verdict_from_row(row) if row is not None else None
+
+    def _campaign_batches(self, names: list[str]) -> Iterable[list[str]]:
+        """``names`` in batches of at most CAMPAIGN_CHUNK campaigns and about CAMPAIGN_ROWS
+        members (a campaign larger than that alone): a refresh's time grows with its
+        members (about 0.4 s for 10,000 on a loaded 2 M-verdict SQLite store), and each
+        batch is one transaction holding the write lock."""
+        v = verdicts.c
+        sizes: dict[str, int] = {}
+        with self.read() as conn:
+            for start in range(0, len(names), 1000):
+                q = (
+                    sa.select(v.campaign, sa.func.count())
+                    .where(v.campaign.in_(names[start : start + 1000]))
+                    .group_by(v.campaign)
+                )
+                sizes.update((c, int(n)) for c, n in conn.execute(q))
+        batch: list[str] = []
+        rows = 0
+        for name in names:
+            size = sizes.get(name, 0)
+            if batch and (rows + size > CAMPAIGN_ROWS or len(batch) >= CAMPAIGN_CHUNK):
+                yield batch
+                batch, rows = [], 0
+            batch.append(name)
+            rows += size
+        if batch:
+            yield batch
 
     def refresh_campaigns(self) -> None:
         """Recompute every campaign row from the verdicts (one transaction)."""
