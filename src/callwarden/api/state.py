@@ -305,6 +305,8 @@ class WriteBehind:
             self.rejected.append((kind, row))
 
     def _run(self) -> None:
+        failing_since: float | None = None
+        warned_at = 0.0
         while True:
             self._wake.wait(self.interval_s)
             self._wake.clear()
@@ -312,8 +314,28 @@ class WriteBehind:
                 return
             try:
                 self.flush()
-            except Exception:  # keep flushing later; the call path must not die with the store
-                log.exception("write-behind flush failed; will retry")
+            except Exception as exc:  # keep flushing later; the call path must not die with
+                # the store. The first failure with its traceback, then a line every 10 s.
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = warned_at = now
+                    log.exception("write-behind flush failed; will retry")
+                elif now - warned_at >= 10.0:
+                    warned_at = now
+                    cause = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+                    log.warning(
+                        "write-behind flush still failing after %.0f s (%d rows pending): %s",
+                        now - failing_since,
+                        self.pending,
+                        cause,
+                    )
+            else:
+                if failing_since is not None:
+                    log.warning(
+                        "write-behind flush works again after %.0f s",
+                        time.monotonic() - failing_since,
+                    )
+                    failing_since = None
 
     def stop(self) -> None:
         self._stop.set()
