@@ -75,6 +75,23 @@ def ordinary(day: Day, n: int = 60, seed: int = 0) -> list[str]:
     return people
 
 
+def other_switch(day: Day, share: float = 0.2) -> None:
+    """Reciprocated subscriber calls on another switch, ``share`` of the day's calls after.
+
+    A day whose calls all enter through one ingress has no informative ingress
+    (``staging.IngressInfo``): linking then uses no list evidence. Tests of list linking that
+    build a one-trunk day add this traffic so the trunk stands apart from the rest."""
+    need = int(len(day.rows) * share / (1.0 - share)) + 2
+    people = [mobile(i, "1360731") for i in range(40)]
+    for k in range(need // 2):
+        a, b = people[k % 40], people[(k * 7 + 3) % 40]
+        if a == b:
+            b = people[(k + 1) % 40]
+        t = 3600 * (8 + k % 12) + k
+        day.call(t, a, b, dur=60.0, ingress="sw-other")
+        day.call(t + 1800, b, a, dur=30.0, ingress="sw-other")
+
+
 def campaign(
     day: Day,
     *,

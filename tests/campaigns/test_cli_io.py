@@ -114,3 +114,32 @@ def test_scan_hook_fills_campaigns_and_evaluate_section_scores_them(tmp_path: Pa
     )
     section = evaluate_section(verdicts, labels, tmp_path, replay=False)
     assert section is not None and section["clustering"]["ari"] == 1.0
+
+
+def test_campaigns_reads_only_the_columns_it_needs(tmp_path: Path) -> None:
+    """Parts whose extra column has another type in each (BIGINT, STRUCT) stop nothing:
+    ``campaigns`` reads the columns staging reads, as ``scan`` does (before 30 Nov a DuckDB
+    ConversionException traceback)."""
+    import pyarrow as pa
+
+    table = _day().table()
+    half = table.num_rows // 2
+    folder = tmp_path / "cdrs"
+    folder.mkdir()
+    first, second = table.slice(0, half), table.slice(half)
+    pq.write_table(
+        first.append_column("trunk_id", pa.array(range(first.num_rows), pa.int64())),
+        folder / "x1.parquet",
+    )
+    pq.write_table(
+        second.append_column(
+            "trunk_id",
+            pa.array([{"a": i} for i in range(second.num_rows)], pa.struct([("a", pa.int64())])),
+        ),
+        folder / "x2.parquet",
+    )
+    result = CliRunner().invoke(
+        app, ["campaigns", "--cdrs", str(folder), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 campaigns, 12 numbers linked" in result.output

@@ -14,7 +14,7 @@ from callwarden.campaigns.grouping import constrained_groups
 from callwarden.campaigns.linking import LinkConfig, caller_profiles
 from callwarden.campaigns.staging import stage
 
-from .conftest import Day, campaign
+from .conftest import Day, campaign, other_switch
 
 
 def _reversed(table: pa.Table) -> pa.Table:
@@ -56,6 +56,7 @@ def test_modal_script_ties_go_to_the_smallest_cluster() -> None:
     numbers = campaign(
         day, list_start=0, list_len=400, numbers=4, calls_per_number=60, ingress="trunk-ai"
     )
+    other_switch(day)
     ids = [r["call_id"] for r in day.rows if r["caller"] in numbers]
     half = len(ids) // 2
     scripts = pa.table({"call_id": ids, "cluster": ["s9"] * half + ["s10"] * (len(ids) - half)})
@@ -78,3 +79,28 @@ def test_campaigns_with_equal_volume_come_in_member_order() -> None:
         res = build_campaigns(table)
         assert [c.members[0].number in second for c in res.campaigns] == [True, False]
         assert {m.number for m in res.campaigns[1].members} == set(first)
+
+
+def test_bridge_pair_keys_and_spoofed_rows_do_not_depend_on_row_order() -> None:
+    """The bridged legs' ``pair_key`` is the customer leg's call id (before 30 Nov the leg's
+    row number: other keys for the same calls in another order) and spoofed calls come in
+    call-id order (before, in input row order)."""
+    from .conftest import mobile
+    from .test_bridging import callback_bridges
+
+    day = Day()
+    legs = callback_bridges(day, agent=mobile(1, "1870731"), n=12)
+    for k in range(30):  # calls whose asserted identity differs from the displayed number
+        day.call(
+            11 * 3600 + k * 60, mobile(k, "1330731"), mobile(k, "1340731"), asserted="+8640012"
+        )
+    other_switch(day)
+    out = []
+    for table in (day.table(), _reversed(day.table())):
+        res = build_campaigns(table)
+        out.append((res.bridged.to_pylist(), res.spoofed.to_pylist()))
+    assert out[0] == out[1]
+    bridged, spoofed = out[0]
+    assert {r["pair_key"] for r in bridged} == {c for _, c in legs}
+    ids = [r["call_id"] for r in spoofed]
+    assert len(ids) == 30 and ids == sorted(ids)

@@ -9,7 +9,7 @@ import numpy as np
 from callwarden.campaigns.build import build_campaigns
 from callwarden.campaigns.grouping import constrained_groups
 
-from .conftest import Day, campaign
+from .conftest import Day, campaign, other_switch
 
 
 def _groups(n: int, edges: list[tuple[int, int, float]], tags: dict[int, set[int]]) -> list[int]:
@@ -97,6 +97,7 @@ def test_without_identities_two_long_hand_over_chains_are_two_campaigns(day: Day
     # 25 numbers each: each operation's numbers take the list over from one another within
     # seconds (next entries); the other operation dials the same entries hours later.
     a, b = _two_ops_one_list(day, numbers=25)
+    other_switch(day)  # (the trunk must stand apart: a one-ingress day links by no list)
     res = build_campaigns(day.table())
     _assert_two_campaigns(res, a, b)
 

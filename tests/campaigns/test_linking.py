@@ -7,7 +7,7 @@ import pyarrow as pa
 from callwarden.campaigns.build import build_campaigns
 from callwarden.campaigns.records import ReasonCode
 
-from .conftest import Day, campaign, mobile, ordinary
+from .conftest import Day, campaign, mobile, ordinary, other_switch
 
 
 def _campaign_of(res: object, numbers: list[str]) -> set[str | None]:
@@ -76,6 +76,7 @@ def test_courier_overlapping_a_campaign_list_by_chance_is_not_linked(day: Day) -
         day.call(t, courier, cust, dur=0.0 if i % 4 == 0 else 20.0)
         if i % 2 == 0:
             day.call(t + 900, cust, courier, dur=15.0)
+    other_switch(day)
     res = build_campaigns(day.table())
     (cid,) = _campaign_of(res, pool)
     assert cid is not None
@@ -139,3 +140,28 @@ def test_small_talk_cluster_played_by_ordinary_subscribers_links_nothing(day: Da
         day.table(), scripts=pa.table({"call_id": ids, "cluster": ["chat"] * len(ids)})
     )
     assert not set(nums) & set(res.number_campaign)
+
+
+def test_two_callees_shared_with_one_number_link_nothing(day: Day) -> None:
+    """One coincidence is not a campaign membership (``LinkConfig.min_callee_partners``).
+    Before 30 Nov two family numbers that called the same two landlines unanswered were a
+    2-member campaign (article seed 5), and a subscriber on a shared interconnect who called
+    two numbers of a rotation pool's list joined the pool (5 subscribers over 9 seeds)."""
+    ordinary(day)
+    other_switch(day)
+    pool = campaign(
+        day, list_start=0, list_len=400, numbers=20, calls_per_number=10, ingress="ic-shared"
+    )
+    family = [mobile(1, "1590731"), mobile(2, "1590731")]
+    landlines = ["+867315550001", "+867315550002"]
+    for k, member in enumerate(family):
+        for j, line in enumerate(landlines):
+            day.call(10 * 3600 + k * 7200 + j * 600, member, line, ingress="sw-home")
+    friend = mobile(3, "1590731")  # shares list entries 0 and 1 with the pool's first number
+    for k, callee in enumerate((mobile(0), mobile(1), mobile(7000, "1380731"))):
+        day.call(16 * 3600 + k * 1800, friend, callee, ingress="ic-shared")
+    res = build_campaigns(day.table())
+    assert not set(family) & set(res.number_campaign)
+    assert friend not in res.number_campaign
+    (cid,) = _campaign_of(res, pool)
+    assert cid is not None

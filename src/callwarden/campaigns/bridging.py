@@ -19,6 +19,13 @@ number M is judged over all its pairs:
 * the ingress or M's prefix is not a registered AXB platform (``registered`` allowlist).
 
 Both legs of every pair of a judged middle number are flagged.
+
+Without an informative ingress (``staging.IngressInfo``: no ingress column, or one value on
+(nearly) every call) "both legs through one ingress" says nothing: an AXB platform's legs
+(a driver's own call into the privacy number, then the platform's call out) pair up as well.
+The platform must then show itself in its leg-1 sources: at most
+``max_sources_without_ingress`` distinct numbers ring the agent line ("a handful of system
+numbers"), where an AXB number is rung by many different drivers.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ class BridgeConfig:
     max_direct_share: float = 0.5
     registered_ingresses: tuple[str, ...] = ()  # ingresses of registered AXB platforms
     registered_prefixes: tuple[str, ...] = ()  # E.164 prefixes of registered privacy numbers
+    max_sources_without_ingress: int = 3  # leg-1 numbers of a platform when no ingress tells
 
 
 def _registered_sql(cfg: BridgeConfig) -> str:
@@ -53,14 +61,23 @@ def _registered_sql(cfg: BridgeConfig) -> str:
     return " OR ".join(parts)
 
 
-def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = None) -> None:
+def detect_bridges(
+    con: duckdb.DuckDBPyConnection,
+    cfg: BridgeConfig | None = None,
+    *,
+    ingress_informative: bool = True,
+) -> None:
     """From staged ``cw_calls`` create ``cw_bridge_pairs`` and ``cw_bridge_mid`` in ``con``.
 
     ``cw_bridge_pairs``: one row per candidate pair (leg1_rid, leg2_rid, mid, ing, gap).
     ``cw_bridge_mid``: one row per (middle number, ingress) with its evidence and a verdict
     ``bridged`` (callback bridging) / ``registered`` (an allowlisted AXB platform).
+    ``ingress_informative`` False (see the module docstring) adds the sources test.
     """
     cfg = cfg or BridgeConfig()
+    few_sources = (
+        "TRUE" if ingress_informative else f"m.sources <= {int(cfg.max_sources_without_ingress)}"
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_bridge_pairs AS
@@ -69,8 +86,10 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
             HAVING count(*) >= {int(cfg.min_pairs)}
         ), l1 AS (  -- answered legs into it: the agent picks up before the customer rings
             -- (one leg per instant: CDRs stamped to the second tie often, and the ASOF join
-            -- would pick among tied legs by thread timing; the first row wins)
-            SELECT c.callee, c.ing, c.ts, min(c.rid) AS rid, arg_min(c.caller, c.rid) AS caller
+            -- would pick among tied legs by thread timing; the lowest call id wins, whatever
+            -- the rows' order)
+            SELECT c.callee, c.ing, c.ts, arg_min(c.rid, row(c.call_id, c.rid)) AS rid,
+                   arg_min(c.caller, row(c.call_id, c.rid)) AS caller
             FROM cw_calls c
             SEMI JOIN hot h ON h.callee = c.callee AND h.ing = c.ing WHERE c.answered
             GROUP BY c.callee, c.ing, c.ts
@@ -106,6 +125,7 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
                (m.pairs >= {int(cfg.min_pairs)}
                 AND m.source_share <= {float(cfg.max_source_share)}
                 AND m.direct_share <= {float(cfg.max_direct_share)}
+                AND {few_sources}
                 AND NOT ({_registered_sql(cfg)})) AS bridged
         FROM m JOIN cw_ingress i USING (ing)
         """
@@ -113,15 +133,19 @@ def detect_bridges(con: duckdb.DuckDBPyConnection, cfg: BridgeConfig | None = No
 
 
 def bridged_legs(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Flagged legs: call_id, leg (agent|customer), agent number id, ingress id, pair key."""
+    """Flagged legs: call_id, leg (agent|customer), agent number id, ingress id, pair key.
+
+    The pair key is the call id of the pair's customer leg (before 30 Nov its row number in
+    the input, so the same calls in another row order had other keys)."""
     return con.sql(
         """
         WITH p AS (
-            SELECT p.* FROM cw_bridge_pairs p
+            SELECT p.*, c2.call_id AS pair_key FROM cw_bridge_pairs p
             JOIN cw_bridge_mid m ON m.mid = p.mid AND m.ing = p.ing AND m.bridged
+            JOIN cw_calls c2 ON c2.rid = p.leg2_rid
         ), legs AS (
-            SELECT leg1_rid AS rid, 'agent' AS leg, mid, ing, leg2_rid AS pair_key FROM p
-            UNION ALL SELECT leg2_rid, 'customer', mid, ing, leg2_rid FROM p
+            SELECT leg1_rid AS rid, 'agent' AS leg, mid, ing, pair_key FROM p
+            UNION ALL SELECT leg2_rid, 'customer', mid, ing, pair_key FROM p
         )
         -- A call in several flagged pairs reports the pair with the lowest key (whole, not
         -- field by field), in call order: the same file on every run.

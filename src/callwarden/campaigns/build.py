@@ -36,7 +36,15 @@ from callwarden.campaigns.spoofing import (
     spoofed_calls,
     stage_registry,
 )
-from callwarden.campaigns.staging import CdrInput, ingress_names, odd_numbers, render_number, stage
+from callwarden.campaigns.staging import (
+    CdrInput,
+    IngressInfo,
+    ingress_info,
+    ingress_names,
+    odd_numbers,
+    render_number,
+    stage,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,9 @@ class CampaignConfig:
     rotation_min_members: int = 3
     rotation_max_median_calls: float = 50.0
     exclusive_asserted_share: float = 0.8  # an asserted identity this much a campaign's own
+    # The ingress tells nothing when the busiest value carries this share of the calls (or
+    # there is no column, or one value): list evidence is then not used (``IngressInfo``).
+    max_top_ingress_share: float = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,9 @@ class CampaignList:
     asserted: tuple[str, ...] = ()  # asserted identities (PAI) only its members' calls carry
     ingress_share: tuple[float, ...] = ()  # per ingress: members / distinct callers there
     background: tuple[float, ...] = ()  # per ingress: share of others' calls that hit the list
+    # False when built without an informative ingress: the list then flags no new number in
+    # the online index (only the campaign's asserted identity and its members do).
+    list_match: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +85,7 @@ class CampaignResult:
     bridged: pa.Table  # call_id, leg, agent, ingress, pair_key
     bridge_agents: tuple[dict[str, Any], ...]
     spoofed: pa.Table  # call_id, caller, unallocated, asserted_mismatch, region_implausible
+    ingress: IngressInfo | None = None  # whether the CDRs' ingress could keep operations apart
 
 
 def _campaign_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -141,10 +156,11 @@ def build_campaigns(
         )
     else:
         detect_spoofing(con, stage_registry(con, allocated), cfg.spoof)
-    detect_bridges(con, cfg.bridge)
+    ing_info = ingress_info(con, cfg.max_top_ingress_share)
+    detect_bridges(con, cfg.bridge, ingress_informative=ing_info.informative)
     caller_profiles(con, cfg.link)
-    link_edges(con, cfg.link)
-    add_sequence_edges(con, cfg.link)
+    link_edges(con, cfg.link, list_evidence=ing_info.informative)
+    add_sequence_edges(con, cfg.link, list_evidence=ing_info.informative)
     add_asserted_edges(con)
     add_bridge_edges(con)
     add_cluster_edges(con, scripts, "script")
@@ -203,6 +219,7 @@ def build_campaigns(
                 asserted=tuple(render_number(n, odd) for n in sorted(pai)),
                 ingress_share=tuple(round(share.get(i, 0.0), 4) for i in ingress),
                 background=tuple(round(bg.get(i, 0.0), 6) for i in ingress),
+                list_match=ing_info.informative,
             )
         )
         number_campaign.update((m.number, cid) for m in mem)
@@ -224,7 +241,9 @@ def build_campaigns(
         "caller",
         pa.array([render_number(int(v), odd) for v in spoof["caller"].to_pylist()], pa.string()),
     )
-    return CampaignResult(tuple(campaigns), number_campaign, tuple(lists), legs, agents, spoof)
+    return CampaignResult(
+        tuple(campaigns), number_campaign, tuple(lists), legs, agents, spoof, ing_info
+    )
 
 
 def _index_extras(

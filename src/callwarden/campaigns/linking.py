@@ -6,7 +6,9 @@ couriers and clinics live on reciprocated calls and never become candidates; lis
 Callbacks from a callee who calls back at least ``wash_partner_min`` of the dialers do not
 count: that is a cooperating number "washing" an operation's numbers, not a relationship.
 
-Edges (all within one ingress, the identity above the displayed number):
+Edges (all within one ingress, the identity above the displayed number; the list edges,
+shared callees, ranges, timing and hand-over, only where the CDRs' ingress is informative,
+``staging.IngressInfo``):
 
 * **shared callees**: two candidates dialled at least ``min_shared_callees`` of the same callees
   (callees dialled by more than ``max_callee_degree`` candidates are ignored: a hotline or a
@@ -64,6 +66,11 @@ class LinkConfig:
     min_members: int = 2
     max_campaign_answer_rate: float = 0.45
     min_calls: int = 200
+    # A number whose only links are shared callees needs them with this many numbers: two
+    # callees in common with one other number is a coincidence a subscriber meets (two family
+    # numbers calling the same two landlines; a courier sharing two customers with a dialer
+    # on a shared interconnect), not a purchased list.
+    min_callee_partners: int = 2
 
 
 def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
@@ -123,8 +130,24 @@ def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     )
 
 
-def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
-    """``cw_edges`` (a, b, kind, weight) between candidate callers; a < b."""
+def link_edges(
+    con: duckdb.DuckDBPyConnection, cfg: LinkConfig, *, list_evidence: bool = True
+) -> None:
+    """``cw_edges`` (a, b, kind, weight) between candidate callers; a < b.
+
+    ``list_evidence`` False (no informative ingress, ``staging.IngressInfo``) creates the
+    table empty: shared callees, shared ranges and timing say "one operation" only together
+    with a shared ingress. Network-wide, a purchased list covers blocks where ordinary
+    subscribers' friends live, and on the 20,000-subscriber article seed 2 without its
+    ingress they joined 52 benign numbers to campaigns. Numbers are then linked only by
+    evidence that names the operation itself (asserted identity, bridge platform, script,
+    audio)."""
+    if not list_evidence:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE cw_edges "
+            "(a BIGINT, b BIGINT, kind VARCHAR, weight DOUBLE)"
+        )
+        return
     bs = int(cfg.block_size)
     con.execute(
         """
@@ -210,8 +233,11 @@ def link_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     )
 
 
-def add_sequence_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
-    """List hand-over between rotated numbers of one dialer (kind ``sequence``).
+def add_sequence_edges(
+    con: duckdb.DuckDBPyConnection, cfg: LinkConfig, *, list_evidence: bool = True
+) -> None:
+    """List hand-over between rotated numbers of one dialer (kind ``sequence``); none when
+    ``list_evidence`` is False (as ``link_edges``: the hand-over is judged on one ingress).
 
     A dialer walks its list in order and rotates numbers every few calls, so the next number
     dials the *next* entries (callee + 1 .. + ``succession_step``) within seconds of the last
@@ -219,6 +245,8 @@ def add_sequence_edges(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     or dials the same entries, not the next ones. Pairs with at least ``min_successions`` such
     hand-overs on one ingress are linked (weight: the count).
     """
+    if not list_evidence:
+        return
     con.execute(
         f"""
         INSERT INTO cw_edges
@@ -313,7 +341,24 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
     identities: there ``grouping.constrained_groups`` keeps two trunk accounts apart (a shared
     list links them, their identities do not). In a component without any asserted identity,
     long list hand-over chains (``sequence`` edges) stand in for the identity.
+
+    First, a number whose only links are shared-callee edges to fewer than
+    ``min_callee_partners`` numbers loses them (``LinkConfig.min_callee_partners``).
     """
+    if cfg.min_callee_partners > 1:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE cw_lone AS
+            SELECT x FROM (SELECT a AS x, b AS y, kind FROM cw_edges
+                           UNION ALL SELECT b, a, kind FROM cw_edges)
+            GROUP BY x
+            HAVING bool_and(kind = 'callees') AND count(DISTINCT y) < {int(cfg.min_callee_partners)}
+            """
+        )
+        con.execute(
+            "DELETE FROM cw_edges WHERE kind = 'callees' "
+            "AND (a IN (SELECT x FROM cw_lone) OR b IN (SELECT x FROM cw_lone))"
+        )
     edges = con.execute(
         f"""
         WITH e AS (

@@ -158,8 +158,9 @@ def detect_spoofing(
 
 
 def spoofed_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Per flagged call: call_id, caller id, and the three checks."""
+    """Per flagged call: call_id, caller id, and the three checks, in call-id order (the same
+    rows whatever order the CDRs came in; before 30 Nov in input row order)."""
     return con.sql(
         """SELECT c.call_id, c.caller, s.unallocated, s.asserted_mismatch, s.region_implausible
-           FROM cw_spoof s JOIN cw_calls c USING (rid) ORDER BY c.rid"""
+           FROM cw_spoof s JOIN cw_calls c USING (rid) ORDER BY c.call_id, c.caller, c.rid"""
     ).to_arrow_table()

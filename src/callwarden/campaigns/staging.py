@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -152,8 +153,51 @@ def stage(
                 f"UPDATE cw_calls SET {col} = o.n FROM cw_odd o "
                 f"WHERE cw_calls.{col}_s IS NOT NULL AND o.s = cw_calls.{col}_s"
             ).fetchall()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cw_stage_meta AS SELECT "
+        + ("TRUE" if "ingress" in cols else "FALSE")
+        + " AS has_ingress"
+    )
     con.unregister("cw_src")
     return con
+
+
+@dataclass(frozen=True, slots=True)
+class IngressInfo:
+    """Whether the staged calls' ingress can keep operations apart.
+
+    Linking, bridging and the online index judge list evidence *within one ingress*: the
+    trunk or interconnect a call entered through is the identity above the displayed number.
+    The CDR schema makes ``ingress`` optional; without it (or with one value on every call,
+    as a mapping that sets it to a constant gives) every call would share one "trunk" and a
+    subscriber who calls two numbers of a purchased list would look like a rotated number of
+    the operation dialling it. ``informative`` is False then, and ``note`` says why."""
+
+    present: bool  # the CDRs carry an ingress column
+    values: int  # distinct ingress values ('' and NULL count as one value)
+    top_share: float  # share of the calls on the busiest value
+    informative: bool
+    note: str  # '' when informative
+
+
+def ingress_info(con: duckdb.DuckDBPyConnection, max_top_share: float = 0.9) -> IngressInfo:
+    """Judge the staged ``cw_calls``' ingress (see ``IngressInfo``): informative when the CDRs
+    carry one, with two or more values, and the busiest carries under ``max_top_share`` of the
+    calls."""
+    present = bool(con.execute("SELECT has_ingress FROM cw_stage_meta").fetchall()[0][0])
+    values, top, total = con.execute(
+        "SELECT count(*), coalesce(max(n), 0), coalesce(sum(n), 0) "
+        "FROM (SELECT ing, count(*) AS n FROM cw_calls GROUP BY ing)"
+    ).fetchall()[0]
+    share = float(top) / float(total) if total else 1.0
+    note = ""
+    if not present:
+        note = "the CDRs have no ingress column"
+    elif int(values) <= 1:
+        note = "every call has one ingress value"
+    elif share >= max_top_share:
+        note = f"{share:.1%} of the calls have one ingress value (>= {max_top_share:.0%})"
+    return IngressInfo(present, int(values), round(share, 4), note == "", note)
 
 
 def odd_numbers(con: duckdb.DuckDBPyConnection) -> dict[int, str]:

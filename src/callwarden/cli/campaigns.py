@@ -9,6 +9,23 @@ from typing import Annotated, Any
 import typer
 
 
+def degraded_note(result: object) -> str:
+    """'' when the CDRs' ingress could keep operations apart; else what linking, bridging and
+    the online index did without it (``staging.IngressInfo``), for stderr and the summary."""
+    from callwarden.campaigns.build import CampaignResult
+
+    assert isinstance(result, CampaignResult)
+    info = result.ingress
+    if info is None or info.informative:
+        return ""
+    return (
+        f"ingress carries no information ({info.note}): numbers are linked only by asserted "
+        "identity, bridge platform and script/audio, not by shared callees, list ranges or "
+        "timing; a bridge agent line needs at most a handful of leg-1 sources; these "
+        "campaigns' lists flag no new number in the online index"
+    )
+
+
 def _print_campaigns(result: object, limit: int = 15) -> None:
     from callwarden.campaigns.build import CampaignResult
 
@@ -30,6 +47,8 @@ def _print_campaigns(result: object, limit: int = 15) -> None:
         f"{result.bridged.num_rows} bridged legs ({sum(1 for a in result.bridge_agents if a['bridged'])} agent lines), "
         f"{result.spoofed.num_rows} calls failing a caller-ID check"
     )
+    if note := degraded_note(result):
+        typer.echo(f"degraded mode: {note}")
 
 
 def _day_cdrs(cdrs: Path, day: str | None, tz_hours: int = 8) -> Any:
@@ -159,6 +178,10 @@ def scan_hook(
     if transcripts is not None:
         scripts = script_links(transcripts, table, calls=calls, records=records)
     campaigns = build_campaigns(table, allocated=allocated, scripts=scripts)
+    if note := degraded_note(campaigns):
+        from callwarden.cli._detect_io import warn
+
+        warn(f"campaigns: {note}")
     result.link_campaigns(
         campaigns.number_campaign, {c.campaign_id: c.category for c in campaigns.campaigns}
     )
@@ -169,6 +192,8 @@ def scan_hook(
         "bridged_legs": campaigns.bridged.num_rows,
         "spoofed_calls": campaigns.spoofed.num_rows,
     }
+    if note:
+        summary["degraded"] = note
     result.meta["campaigns"] = summary
     typer.echo(
         f"campaigns: {summary['campaigns']:,} linking {summary['numbers_in_campaigns']:,} numbers; "
@@ -310,15 +335,21 @@ def register(app: typer.Typer) -> None:
         """Link rotating caller IDs into campaigns; find 双向回呼 bridged calls and spoofed caller IDs."""
         from callwarden.campaigns.build import build_campaigns
         from callwarden.campaigns.io import write_campaigns
-        from callwarden.cdr import load_cdrs
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
-        table = load_cdrs(cdrs)
+        # Only the columns staging reads, as scan reads them: an extra column whose type
+        # differs between parts (BIGINT in one, STRUCT in another) then stops nothing (before
+        # 30 Nov it ended ``campaigns`` in a DuckDB ConversionException where scan worked).
+        table = _day_cdrs(cdrs, None)
         allocated = allocated_numbers(registry, table) if registry else None
         transcripts = transcripts_for(cdrs, transcripts)  # (as scan reads them)
         scripts = script_links(transcripts, table) if transcripts else None
         result = build_campaigns(table, allocated=allocated, scripts=scripts)
+        if note := degraded_note(result):
+            from callwarden.cli._detect_io import warn
+
+            warn(f"campaigns: {note}")
         paths = write_campaigns(result, out)
         _print_campaigns(result)
         typer.echo(f"wrote {', '.join(str(p) for p in paths.values())}")
