@@ -396,7 +396,7 @@ class AppState:
             return hit[0]
         try:
             found = self.store.lookup_key(secret)
-        except Exception as exc:
+        except (sa.exc.SQLAlchemyError, OSError) as exc:  # the store, not a bug: a bug is a 500
             grace = self.settings.key_cache_ttl_s + self.settings.key_grace_s
             trusted = hit is not None and now - hit[1] < grace
             self._key_store_down(exc, trusted)
