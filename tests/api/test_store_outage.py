@@ -53,6 +53,8 @@ def test_an_allow_list_that_cannot_be_loaded_never_turns_into_a_reject(
     assert body["action"] == "label" and body["sip_code"] is None  # was reject 608
     assert _codes(body)[0] == "policy_unavailable"
     assert body["reasons"][0]["evidence"] == {"capped": "reject", "sip_code": 608}  # type: ignore[index]
+    text = body["reasons"][0]["text"]  # type: ignore[index]
+    assert "不拦截" in text["zh"] and "never blocked" in text["en"]  # a sentence, not the code
     assert state.policies.unavailable == 1
     assert "callwarden_policy_unavailable_decisions 1.0" in api.get("/metrics").text
     state.writes.flush()

@@ -12,6 +12,7 @@ from callwarden.policy.decide import (
     unallocated_caller,
     with_allocation,
     with_asserted_identity,
+    without_policy,
 )
 from callwarden.policy.model import (
     REFUSABLE_CATEGORIES,
@@ -80,6 +81,7 @@ __all__ = [
     "unallocated_caller",
     "with_allocation",
     "with_asserted_identity",
+    "without_policy",
     "decision_tag",
     "list_warnings",
     "reason_text",

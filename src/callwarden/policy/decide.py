@@ -15,7 +15,7 @@ No I/O here: the streaming engine, the HTTP API and ``replay`` all call this sam
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from callwarden.policy.model import (
     ASSERTED_MISMATCH,
@@ -269,3 +269,23 @@ def decide(
     if verdict.score >= thresholds.reject_harassment_at:
         return _soft(Action.LABEL, verdict, DecisionCode.HARASSMENT_CONFIDENT)
     return _soft(Action.LABEL, verdict, DecisionCode.HARASSMENT_SUSPECTED)
+
+
+def without_policy(decision: Decision) -> Decision:
+    """A decision taken without the subscriber's own policy (the store could not be read, so
+    their allow list, block list and settings are unknown or possibly stale): the call path
+    fails open, so a reject or a screen becomes a label (a contact on an allow list this
+    worker cannot see must still ring), with ``policy_unavailable`` first, naming what was
+    capped; any other decision gets the reason last."""
+    code = DecisionCode.POLICY_UNAVAILABLE.value
+    if decision.action in (Action.REJECT, Action.SCREEN):
+        evidence = {"capped": decision.action.value, "sip_code": decision.sip_code}
+        return replace(
+            decision,
+            action=Action.LABEL,
+            sip_code=None,
+            redress_uri="",
+            logged=False,
+            reasons=(Reason(code, evidence), *decision.reasons),
+        )
+    return replace(decision, reasons=(*decision.reasons, Reason(code)))

@@ -51,6 +51,7 @@ class DecisionCode(StrEnum):
     COMMUNITY_REPORTS = "community_reports"
     BELOW_THRESHOLD = "below_threshold"
     SPOOFED_CALLER = "spoofed_caller"
+    POLICY_UNAVAILABLE = "policy_unavailable"  # the subscriber's settings could not be read
 
 
 #: Verdict reasons that are the hard signal "the displayed number is not allocated" (空号):

@@ -107,6 +107,10 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "you refuse this category: {category}",
     ),
     DecisionCode.COMMUNITY_REPORTS.value: ("多名用户标记", "marked by several subscribers"),
+    DecisionCode.POLICY_UNAVAILABLE.value: (
+        "暂时无法读取您的设置：此来电最多只作标记，不拦截",
+        "your settings could not be read just now: this call is at most labelled, never blocked",
+    ),
     # a warning when a subscriber adds a pattern (model.list_warnings), not a decision
     "blocks_own_country": (
         "此规则拦截所有 +{country_code} 号码的来电，包括快递、银行等已登记企业；只有白名单中的号码可以接通",

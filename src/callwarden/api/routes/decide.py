@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -21,7 +20,6 @@ from callwarden.api.state import AppState
 from callwarden.policy import (
     Action,
     Call,
-    Decision,
     Reason,
     call_info,
     decide,
@@ -29,6 +27,7 @@ from callwarden.policy import (
     tag,
     with_allocation,
     with_asserted_identity,
+    without_policy,
 )
 from callwarden.store.verdicts import reasons_json
 
@@ -98,29 +97,6 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
         "call_info": call_info(decision.redress_uri),
     }
     return json.dumps(out, ensure_ascii=False).encode()
-
-
-#: The reason of a decision taken while the subscriber's policy could not be read.
-POLICY_UNAVAILABLE = "policy_unavailable"
-
-
-def without_policy(decision: Decision) -> Decision:
-    """A decision taken without the subscriber's own policy (the store could not be read, so
-    their allow list, block list and settings are unknown or possibly stale): the call path
-    fails open, so a reject or a screen becomes a label (a contact on an allow list this
-    worker cannot see must still ring), with ``policy_unavailable`` first, naming what was
-    capped; any other decision gets the reason last."""
-    if decision.action in (Action.REJECT, Action.SCREEN):
-        evidence = {"capped": decision.action.value, "sip_code": decision.sip_code}
-        return replace(
-            decision,
-            action=Action.LABEL,
-            sip_code=None,
-            redress_uri="",
-            logged=False,
-            reasons=(Reason(POLICY_UNAVAILABLE, evidence), *decision.reasons),
-        )
-    return replace(decision, reasons=(*decision.reasons, Reason(POLICY_UNAVAILABLE)))
 
 
 def _reason(r: Reason) -> dict[str, Any]:
