@@ -209,5 +209,8 @@ def test_docs_are_served_offline(api: Api) -> None:
     for a in assets:
         assert api.get(a).status_code == 200, a
     assert "redoc" in api.get("/redoc").text.lower()
+    bundle = api.get("/static-offline-docs/redoc.standalone.js")
+    assert bundle.status_code == 200 and "javascript" in bundle.headers["content-type"]
+    assert len(bundle.content) > 100_000 and b"cdn.redoc.ly" not in bundle.content  # its logo
     spec = api.get("/openapi.json").json()
     assert spec["paths"]["/v1/decide"]["post"]["responses"]["422"]
