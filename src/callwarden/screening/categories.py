@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from callwarden.screening.normalise import has_traditional, regional_spellings, to_simplified
+
 
 class Category(StrEnum):
     INSURANCE = "insurance"
@@ -620,9 +622,26 @@ def _pretext_and_channel(low: str, plain: str) -> tuple[float, list[str]]:
     return 0.0, []
 
 
+@functools.cache
+def _regional_words() -> dict[str, str]:
+    words = {w for d in LEXICON.values() for w in d} | {w for d, _ in COVER.values() for w in d}
+    words |= set(ACTS) | set(CHANNELS) | set(ISOLATION) | set(PRIVATE_CHANNELS)
+    return regional_spellings(sorted(words))
+
+
+@functools.cache
+def _regional() -> re.Pattern[str]:
+    """Any of :func:`_regional_words`, the longest first."""
+    alts = sorted(_regional_words(), key=lambda w: (-len(w), w))
+    return re.compile("|".join(map(re.escape, alts)) or "(?!)")
+
+
 def categorise(text: str) -> CategoryResult:
-    """The category a caller's text is most about, with the keywords behind it."""
-    low = text.lower()
+    """The category a caller's text is most about, with the keywords behind it. Traditional
+    characters and full-width letters are read as Simplified and ASCII (``normalise.py``)."""
+    low = to_simplified(text).lower()
+    if has_traditional(text):  # Taiwan's words for the lexicon's (软体 for 软件)
+        low = _regional().sub(lambda m: _regional_words()[m.group(0)], low)
     topical = {c: _hits(words, low) for c, words in LEXICON.items()}
     plain = _plain_clauses(low)
     act, act_words = _acts(low, plain)

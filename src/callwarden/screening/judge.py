@@ -23,6 +23,7 @@ from callwarden.screening.agentcues import (
     latency_spread,
 )
 from callwarden.screening.challenge import AnswerFit, recognise_challenge, score_reply
+from callwarden.screening.normalise import simplified_transcript
 from callwarden.screening.reasons import Reason, ReasonCode, Verdict
 from callwarden.screening.scripts import ScriptLibrary, containment, shingles
 from callwarden.screening.transcript import Speaker, Transcript, Turn
@@ -107,7 +108,9 @@ def judge(
     config: JudgeConfig | None = None,
 ) -> ScreeningResult:
     """Judge one call. ``shared_script_calls`` is how many calls in the batch played the same
-    caller script (from :func:`callwarden.screening.scripts.cluster_scripts`)."""
+    caller script (from :func:`callwarden.screening.scripts.cluster_scripts`). Turns in
+    Traditional characters are read as Simplified (:mod:`callwarden.screening.normalise`)."""
+    tr = simplified_transcript(tr)
     cfg = config or JudgeConfig()
     today = _local_date(tr, cfg)
     reasons: list[Reason] = []
@@ -259,6 +262,7 @@ def screen_batch(
     the batch counts as evidence (one recording played to many callees)."""
     from callwarden.screening.scripts import near_duplicate_counts
 
+    transcripts = [simplified_transcript(t) for t in transcripts]
     shared = [0] * len(transcripts)
     camps = [NO_CAMPAIGN] * len(transcripts)
     if use_batch_scripts and transcripts:

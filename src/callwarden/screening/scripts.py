@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from callwarden.screening.normalise import to_simplified
+
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def normalise(text: str) -> str:
-    """Case-folded text without punctuation or spaces; every run of digits becomes '0'."""
-    t = unicodedata.normalize("NFKC", text).casefold()
+    """Case-folded text without punctuation or spaces; every run of digits becomes '0';
+    Traditional characters become Simplified (:mod:`callwarden.screening.normalise`)."""
+    t = unicodedata.normalize("NFKC", to_simplified(text)).casefold()
     return _DIGITS.sub("0", _PUNCT.sub("", t))
 
 
@@ -32,7 +35,7 @@ def shingles(text: str, mode: str = "char") -> set[str]:
     if mode == "word":
         from callwarden.screening.textmodel import word_tokens
 
-        words = [w for w in (normalise(w) for w in word_tokens(text)) if w]
+        words = [w for w in (normalise(w) for w in word_tokens(to_simplified(text))) if w]
         return (
             {" ".join(words[i : i + 2]) for i in range(max(1, len(words) - 1))} if words else set()
         )

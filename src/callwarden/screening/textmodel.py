@@ -153,6 +153,9 @@ class TextClassifier:
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
         from sklearn.svm import LinearSVC
 
+        from callwarden.screening.normalise import to_simplified_all
+
+        texts = to_simplified_all(list(texts))  # Traditional read as Simplified (normalise.py)
         y = np.asarray(labels, dtype=object).astype(str)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
@@ -185,8 +188,11 @@ class TextClassifier:
         return self
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        from callwarden.screening.normalise import to_simplified_all
+
         if self.model_ is None:
             raise ValueError("the classifier is not fitted")
+        texts = to_simplified_all(list(texts))  # as in fit
         if self.kind == "stacked":  # log-probabilities: the softmax below gives them back
             return np.asarray(self.model_.decision_function(list(texts)), dtype=np.float64)
         if self.vectorizer_ is None:
