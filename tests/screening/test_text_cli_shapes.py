@@ -85,12 +85,16 @@ def test_parquet_turns_are_read_as_turns(tmp_path: Path) -> None:
     ]
     data = tmp_path / "calls.parquet"
     pd.DataFrame({"id": [1, 2], "turns": [turns, turns[:1]]}).to_parquet(data)
-    texts = tmp_path / "texts.csv"
+    texts = tmp_path / "texts.jsonl"  # (a model of turns: one of plain text is refused them)
     texts.write_text(
-        "text,label\n" + "".join(f"caller: {t},{i % 2}\n" for i, t in enumerate(TEXTS)), "utf-8"
+        "".join(
+            json.dumps({"turns": [{"speaker": "caller", "text": t}], "label": i % 2}) + "\n"
+            for i, t in enumerate(TEXTS)
+        ),
+        "utf-8",
     )
     model = tmp_path / "model"
-    args = ["--text-column", "text", "--label-column", "label", "--kind", "baseline"]
+    args = ["--text-column", "turns", "--label-column", "label", "--kind", "baseline"]
     code, output = _invoke("train-text", "--input", str(texts), *args, "--out", str(model))
     assert code == 0, output
     out = tmp_path / "pred.csv"

@@ -7,6 +7,7 @@ import json
 import sys
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +57,35 @@ def _read_table(path: Path) -> Any:
         raise InputError(f"{path}: cannot read ({exc})") from exc
 
 
+def _json_turns(v: str) -> list[Any] | None:
+    """A text cell that holds a JSON list of objects (turns as a CSV cell holds them, as
+    ``classify-text`` writes them, or as a string field of JSON lines), parsed; ``[]`` is
+    an empty list of turns. None for any other text."""
+    s = v.strip()
+    if not (s.startswith("[") and s.endswith("]")):
+        return None
+    try:
+        parsed = json.loads(s)
+    except ValueError:
+        return None
+    if isinstance(parsed, list) and all(isinstance(t, dict) for t in parsed):
+        return parsed
+    return None
+
+
 def _turns(v: Any, row: int, column: str) -> list[Any] | None:
-    """A cell's list of turns (a Parquet list arrives as a NumPy array), None for a cell
-    that is not a list; an InputError for a cell or turn of another shape."""
+    """A cell's list of turns (a Parquet list arrives as a NumPy array; a JSON list of turns
+    written as text, as in a CSV cell, is parsed), None for a cell that is not a list; an
+    InputError for a cell or turn of another shape."""
     import numpy as np
 
     if isinstance(v, np.ndarray):
         v = v.tolist()
+    if isinstance(v, str):
+        parsed = _json_turns(v)
+        if parsed is None:
+            return None
+        v = parsed
     if isinstance(v, dict):
         raise InputError(
             f"row {row + 1} of column {column!r} is an object; a text column holds text or a "
@@ -80,6 +103,22 @@ def _turns(v: Any, row: int, column: str) -> list[Any] | None:
     return v
 
 
+def _check_ids(ids: list[Any], column: str) -> None:
+    """cluster-scripts: an InputError naming the first row whose id is blank or repeats an
+    earlier row's (the output has one row an id, so either made rows indistinguishable)."""
+    seen: dict[str, int] = {}
+    for i, v in enumerate(ids):
+        key = "" if v is None or v != v else str(v).strip()
+        if key == "":
+            raise InputError(f"row {i + 1} has a blank {column!r}: every row needs its own id")
+        if key in seen:
+            raise InputError(
+                f"row {i + 1} repeats {column!r} {key!r} of row {seen[key] + 1}: every row "
+                "needs its own id"
+            )
+        seen[key] = i
+
+
 def _plain(v: Any) -> Any:
     """A cell as JSON can hold it (a Parquet list of turns arrives as a NumPy array)."""
     import numpy as np
@@ -93,42 +132,96 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _texts(df: Any, column: str) -> list[str]:
+@dataclass
+class _TextColumn:
+    """A text column as the text commands read it: each row's text (a list of turns joined
+    by ``textmodel.dialogue_text``), whether the row held turns, and whether it holds no
+    words at all (a blank cell, null, ``[]``, turns whose texts are all blank)."""
+
+    column: str
+    texts: list[str]
+    is_turns: list[bool]
+    empty: list[bool]
+
+    @property
+    def text_input(self) -> str:
+        """What the column holds (``io.TEXT_INPUTS``): ``turns`` when at least half its rows
+        with words are lists of turns, else ``text``; train-text records it in the model
+        folder so that ``screen --text-model`` and classify-text feed the model the same."""
+        full = [t for t, e in zip(self.is_turns, self.empty, strict=True) if not e]
+        return "turns" if full and 2 * sum(full) >= len(full) else "text"
+
+    def count(self, text_input: str) -> int:
+        """Rows with words that hold ``text_input`` (turns or text)."""
+        want = text_input == "turns"
+        return sum(t == want for t, e in zip(self.is_turns, self.empty, strict=True) if not e)
+
+
+def _text_column(df: Any, column: str) -> _TextColumn:
     """Texts of a column; a list of turns is joined (``textmodel.dialogue_text``).
 
     A turn must be an object with a ``text`` (and ``speaker``); other shapes (plain strings,
     ``role``/``content`` chat messages) are an InputError naming the row, as in ``screen``
-    (they were joined as empty lines, so every such row was classified as an empty text)."""
-    return _texts_and_input(df, column)[0]
-
-
-def _texts_and_input(df: Any, column: str) -> tuple[list[str], str]:
-    """``_texts`` and what the column held (``io.TEXT_INPUTS``): ``turns`` when at least half
-    its rows are lists of turns, else ``text``; train-text records it in the model folder so
-    that ``screen --text-model`` feeds the model the same kind of text."""
-    from callwarden.screening.textmodel import dialogue_text
+    (they were joined as empty lines, so every such row was classified as an empty text).
+    A text cell that holds a JSON list of turns (a CSV's cell, classify-text's own CSV
+    output) is read as turns (it was read as plain text)."""
+    from callwarden.screening.textmodel import dialogue_text, turn_field
 
     if column not in df.columns:
         raise InputError(f"no column {column!r}; columns are: {', '.join(map(str, df.columns))}")
-    out, dialogues = [], 0
+    out = _TextColumn(column, [], [], [])
     for i, v in enumerate(df[column].tolist()):
         turns = _turns(v, i, column)
         if turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
-            out.append(dialogue_text(turns))
-            dialogues += 1
+            out.texts.append(dialogue_text(turns))
+            out.empty.append(not any(turn_field(t, "text").strip() for t in turns))
         else:
-            out.append("" if v is None or v != v else str(v))
-    return out, "turns" if out and 2 * dialogues >= len(out) else "text"
+            out.texts.append("" if v is None or v != v else str(v))
+            out.empty.append(not out.texts[-1].strip())
+        out.is_turns.append(turns is not None)
+    return out
 
 
-def _check_some_text(texts: list[str], column: str, purpose: str, *, rows_needed: bool) -> None:
-    """An InputError when every one of ``texts`` is blank (empty cells, empty JSON strings,
+def _texts(df: Any, column: str) -> list[str]:
+    return _text_column(df, column).texts
+
+
+def _check_some_text(col: _TextColumn, purpose: str, *, rows_needed: bool) -> None:
+    """An InputError when every row of ``col`` is blank (empty cells, empty JSON strings,
     empty lists of turns): the inputs of train-text, classify-text and cluster-scripts
     (``docs/screening.md``). With no rows at all it is an error only if ``rows_needed``
     (train-text; classify-text and cluster-scripts write just the header)."""
-    if any(t.strip() for t in texts) or not (texts or rows_needed):
+    if not all(col.empty) or not (col.texts or rows_needed):
         return
-    raise InputError(f"column {column!r} is empty in every row: no text to {purpose}")
+    raise InputError(f"column {col.column!r} is empty in every row: no text to {purpose}")
+
+
+def _check_model_input(col: _TextColumn, model_input: str, model: Path) -> None:
+    """classify-text: an InputError when the column holds mostly the other kind of text than
+    the model was trained on (meta.json ``text_input``: a model of dialogues' turns given
+    plain text scores words it never saw in that shape, and the reverse); a warning when
+    only some rows do."""
+    other = "text" if model_input == "turns" else "turns"
+    n_other, n_same = col.count(other), col.count(model_input)
+    if not n_other:
+        return
+    shape = {"turns": "lists of turns", "text": "plain text"}
+    msg = (
+        f"{model} was trained on {shape[model_input]} (meta.json text_input: {model_input}), "
+        f"but column {col.column!r} holds {shape[other]} in {n_other:,} of "
+        f"{n_other + n_same:,} rows with text"
+    )
+    if n_other > n_same:
+        raise InputError(
+            f"{msg}; give the column the model was trained on (turns: a list of objects with "
+            "speaker and text, or that list as JSON text) or a model trained on this column"
+        )
+    typer.echo(f"warning: {msg}; those rows are classified as they are", err=True)
+
+
+def _warn_empty(n_empty: int, n_rows: int, what: str, rows: str = "rows") -> None:
+    if n_empty:
+        typer.echo(f"warning: {n_empty:,} of {n_rows:,} {rows} have no text: {what}", err=True)
 
 
 def _labels(df: Any, column: str, missing: str | None) -> list[str]:
@@ -207,6 +300,7 @@ def register_text(app: typer.Typer) -> None:
         """Judge each call bot / human / unsure from its transcript, with reasons.
 
         With --text-model, also a trained text classifier's prediction for each call."""
+        import numpy as np
         import pandas as pd
 
         from callwarden.screening.categories import categorise
@@ -267,10 +361,20 @@ def register_text(app: typer.Typer) -> None:
             from callwarden.screening.textmodel import dialogue_text
 
             fed = [dialogue_text(t.turns) for t in trs] if text_input == "turns" else caller_texts
-            label, score = clf.predict_with_score(fed)
+            if text_input == "turns":
+                words = [any(turn.text.strip() for turn in t.turns) for t in trs]
+            else:
+                words = [bool(t.strip()) for t in caller_texts]
+            full = [i for i, w in enumerate(words) if w]
+            label = np.full(len(trs), "", dtype=object)
+            score = np.full(len(trs), np.nan)
+            if full:  # (a call with no words gets no label, as in classify-text)
+                lab, sc = clf.predict_with_score([fed[i] for i in full])
+                label[full], score[full] = lab, sc.round(4)
+            _warn_empty(len(trs) - len(full), len(trs), "no text_label (score blank)", "calls")
             at = SCREEN_COLUMNS.index("category_keywords") + 1
             df.insert(at, TEXT_MODEL_COLUMNS[0], label)
-            df.insert(at + 1, TEXT_MODEL_COLUMNS[1], score.round(4))
+            df.insert(at + 1, TEXT_MODEL_COLUMNS[1], score)
         counts = df["verdict"].value_counts().to_dict() if len(df) else {}
         typer.echo(
             f"{len(df)} calls: "
@@ -347,9 +451,10 @@ def register_text(app: typer.Typer) -> None:
         if report is not None:
             output_file(report, "--report")
         df = _read_table(input)
-        texts, text_input = _texts_and_input(df, text_column)
+        col = _text_column(df, text_column)
+        texts, text_input = col.texts, col.text_input
         # (before the check, baseline gave a traceback and wordchar a model)
-        _check_some_text(texts, text_column, "learn", rows_needed=True)
+        _check_some_text(col, "learn", rows_needed=True)
         labels = _labels(df, label_column, missing_label)
         if len(set(labels)) < 2:
             raise InputError("need at least two distinct labels to train")
@@ -452,10 +557,11 @@ def register_text(app: typer.Typer) -> None:
         An input that already has either column is refused rather than overwritten."""
         import numpy as np
 
-        from callwarden.screening.io import load_model
+        from callwarden.screening.io import load_model_and_meta, model_text_input
 
         output_file(out)
-        clf = load_model(model)
+        clf, meta = load_model_and_meta(model)
+        model_input = model_text_input(meta, model)
         df = _read_table(input)
         taken = [c for c in CLASSIFY_COLUMNS if c in df.columns]
         if taken:
@@ -464,13 +570,24 @@ def register_text(app: typer.Typer) -> None:
                 f"overwrite with its own {' and '.join(CLASSIFY_COLUMNS)}; rename or drop "
                 f"{' and '.join(map(repr, taken))} first"
             )
-        texts = _texts(df, text_column)
+        col = _text_column(df, text_column)
         # (every row was labelled as the model scores an empty text, exit 0)
-        _check_some_text(texts, text_column, "classify", rows_needed=False)
-        pred, score = clf.predict_with_score(texts)
+        _check_some_text(col, "classify", rows_needed=False)
+        _check_model_input(col, model_input, model)
+        # A row with no text gets no label (it was given the label the model gives an empty
+        # text: "normal" at 0.56 for the cn texts' model).
+        full = [i for i, e in enumerate(col.empty) if not e]
+        pred = np.full(len(df), "", dtype=object)
+        score = np.full(len(df), np.nan)
+        if full:
+            p, s = clf.predict_with_score([col.texts[i] for i in full])
+            pred[full], score[full] = p, s.round(4)
+        _warn_empty(
+            len(df) - len(full), len(df), "left without a label (predicted empty, score blank)"
+        )
         df = df.copy()
         df["predicted"] = pred
-        df["score"] = score.round(4)
+        df["score"] = score
         for col in df.columns:  # lists of turns do not fit in a CSV cell (JSON keeps them)
             if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
                 if _is_json(out):
@@ -500,9 +617,11 @@ def register_text(app: typer.Typer) -> None:
         df = _read_table(input)
         if id_column not in df.columns:
             raise InputError(f"no id column {id_column!r}")
-        texts = _texts(df, text_column)
+        _check_ids(df[id_column].tolist(), id_column)
+        col = _text_column(df, text_column)
+        texts = col.texts
         # (every row was its own cluster of one, exit 0)
-        _check_some_text(texts, text_column, "cluster", rows_needed=False)
+        _check_some_text(col, "cluster", rows_needed=False)
         labels = cluster_scripts(texts, threshold, mode="word" if words else "char")
         res = pd.DataFrame({id_column: df[id_column].values, "cluster": labels})
         res["cluster_size"] = res["cluster"].map(res["cluster"].value_counts())
