@@ -40,8 +40,10 @@ def reasons_from_json(text: str) -> tuple[Reason, ...]:
     nested too deep for the decoder, as rows written before evidence was bounded can be)
     reads as one ``unreadable_reasons`` reason: one row must not keep the verdict cache,
     and so the server, from loading."""
+    if not text or text == "[]":  # most stored verdicts (benign ones) have none: no decoder
+        return ()
     try:
-        items = json.loads(text or "[]")
+        items = json.loads(text)
         if not isinstance(items, list):
             raise TypeError(f"a {type(items).__name__}, not a list")
         return tuple(Reason.from_dict(r) for r in items)
@@ -301,8 +303,15 @@ class VerdictsMixin(StoreBase):
 
     def load_verdicts(self) -> dict[str, Verdict]:
         """Every verdict, keyed by E.164 number: the in-memory cache ``decide`` reads."""
-        with self.read() as conn:
-            return {r.number: verdict_from_row(r) for r in conn.execute(sa.select(verdicts))}
+        v = verdicts.c
+        q = sa.select(
+            v.number, v.label, v.score, v.category, v.reasons, v.campaign, v.source, v.protected
+        )
+        with self.read() as conn:  # plain tuples, not rows by attribute: the start of serve
+            return {
+                n: Verdict(n, lab, float(sc), cat, reasons_from_json(rs), camp, src, bool(prot))
+                for n, lab, sc, cat, rs, camp, src, prot in conn.execute(q).tuples()
+            }
 
     def get_verdicts(self, numbers: list[str]) -> dict[str, Verdict]:
         """The stored verdicts of ``numbers`` (those that have one)."""
