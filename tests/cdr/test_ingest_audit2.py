@@ -138,7 +138,8 @@ def test_reserved_column_names_are_refused(tmp_path: Path, name: str) -> None:
     ValueError: 'vip' is not a valid Reason."""
     f = tmp_path / "a.csv"
     f.write_text(f"{H},{name}\n2026-11-02 10:00:00,13800138000,13900139000,5,vip\n")
-    with pytest.raises(InputError, match=f"column '{name}' cannot be stored.*drop: \\[{name}\\]"):
+    said = "(cannot be stored|holds values that are not callwarden's number keys)"
+    with pytest.raises(InputError, match=f"column '{name}' {said}.*drop: \\[{name}\\]"):
         ingest([f], tmp_path / "out")
     assert not (tmp_path / "out" / "cdrs").exists()
     m = parse_mapping({"drop": [name]})
@@ -159,8 +160,30 @@ def test_reserved_name_in_parquet_is_refused(tmp_path: Path) -> None:
         ),
         f,
     )
-    with pytest.raises(InputError, match="column 'callee_key' cannot be stored"):
+    with pytest.raises(InputError, match="column 'callee_key' holds values that are not"):
         ingest([f], tmp_path / "out")
+    assert not (tmp_path / "out" / "cdrs").exists()
+
+
+def test_callwardens_own_keys_are_taken(tmp_path: Path) -> None:
+    """The simulator's cdrs.parquet (and a canonical export) carries the integer keys ingest
+    derives: it is ingested (refusing every caller_key column broke the demo's ingest step),
+    while integer keys of anything else are refused."""
+    rows = {
+        "start_time": ["2026-11-02 10:00:00", "2026-11-02 10:01:00"],
+        "caller": ["+8613800138000", "+8613800138001"],
+        "callee": ["+8613900139000", "+8613900139001"],
+        "duration_s": [5, 6],
+    }
+    own = tmp_path / "own.parquet"
+    keys = {"caller_key": [8613800138000, 8613800138001], "callee_key": [8613900139000, None]}
+    pq.write_table(pa.table({**rows, **keys}), own)
+    assert ingest([own], tmp_path / "out").rows_kept == 2
+    other = tmp_path / "other.parquet"
+    pq.write_table(pa.table({**rows, "caller_key": [1, 2]}), other)
+    with pytest.raises(InputError, match="column 'caller_key' holds values that are not.*e.g. 1"):
+        ingest([other], tmp_path / "out2")
+    assert not (tmp_path / "out2" / "cdrs").exists()
 
 
 def test_constant_and_file_column_of_one_name_is_an_error(tmp_path: Path) -> None:

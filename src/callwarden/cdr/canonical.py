@@ -35,7 +35,10 @@ RESERVED_COLUMNS: dict[str, str] = {
         "it when read back"
     ),
     **{
-        key: f"ingest derives {key} from {col} and stores it under that name"
+        key: (
+            f"ingest derives {key} from {col} and stores it under that name (a column of "
+            f"callwarden's own keys, as a canonical export or the simulator writes, is taken)"
+        )
         for col, key in NUMBER_KEY_COLUMNS.items()
     },
     REASON_COLUMN: "the name is the reader's own (the quarantine reason of a row)",
@@ -410,7 +413,30 @@ def with_number_keys(table: pa.Table) -> pa.Table:
     """``table`` with ``caller_key`` and ``callee_key`` derived from its numbers, right after
     the canonical columns (replacing columns of those names): what canonical writers store."""
     keys = {key: number_keys(table[col]) for col, key in NUMBER_KEY_COLUMNS.items()}
+    for key, derived in keys.items():
+        if key in table.column_names:
+            _check_given_keys(table[key], derived, key)
     rest = [c for c in table.column_names if c not in keys]
     at = sum(1 for c in rest if c in CANONICAL_TYPES)
     cols = [table[c] for c in rest[:at]] + list(keys.values()) + [table[c] for c in rest[at:]]
     return pa.table(cols, names=[*rest[:at], *keys, *rest[at:]])
+
+
+def _check_given_keys(given: pa.ChunkedArray | pa.Array, derived: pa.Array, key: str) -> None:
+    """A ``key`` column already in the input is replaced only when it holds these very keys
+    (an export of canonical CDRs, the simulator's file); any other content would be lost
+    under the derived values, so it is an error naming the column (docs/ingest.md)."""
+    if pa.types.is_integer(given.type):
+        agree = pc.or_kleene(pc.is_null(given), pc.equal(pc.cast(given, pa.int64()), derived))
+        if pc.all(pc.fill_null(agree, True)).as_py():
+            return
+        example = pc.filter(given, pc.invert(pc.fill_null(agree, True)))[0].as_py()
+    else:
+        example = pc.drop_null(given)[0].as_py() if given.null_count < len(given) else None
+        if example is None:
+            return
+    raise InputError(
+        f"column {key!r} holds values that are not callwarden's number keys (e.g. {example!r}): "
+        f"{RESERVED_COLUMNS[key]}; rename it in the export, or drop it with a mapping "
+        f"(drop: [{key}]); see docs/ingest.md, 'Reserved column names'"
+    )

@@ -50,7 +50,7 @@ from .canonical import (
 )
 from .mapping import Mapping
 from .readers import Job, RawBatch, Reader, expand_inputs, open_reader
-from .schema import PARTITION_COLUMN
+from .schema import NUMBER_KEY_COLUMNS, PARTITION_COLUMN
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,8 @@ def _check_reserved(columns: list[str], mapping: Mapping | None, source: str) ->
     if mapping is not None:
         kept = [mapping.rename.get(c, c) for c in kept]
     for name in kept:
-        if name in RESERVED_COLUMNS:
+        # (number-key columns are checked by their values: canonical.with_number_keys)
+        if name in RESERVED_COLUMNS and name not in NUMBER_KEY_COLUMNS.values():
             raise InputError(
                 f"{source}: column {name!r} cannot be stored: {RESERVED_COLUMNS[name]}; "
                 f"rename it in the export, or drop it with a mapping (drop: [{name}]); "

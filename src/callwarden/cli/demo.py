@@ -21,8 +21,11 @@ def _run(args: list[str]) -> None:
 
     typer.secho("\n$ callwarden " + shlex.join(args), bold=True)
     t0 = time.perf_counter()
-    typer.main.get_command(app).main(args=args, standalone_mode=False)
+    code = typer.main.get_command(app).main(args=args, standalone_mode=False)
     typer.secho(f"  ({time.perf_counter() - t0:.1f} s)", dim=True)
+    if isinstance(code, int) and code != 0:  # a step's one-line error: the rest needs it
+        typer.secho(f"demo stopped: 'callwarden {args[0]}' failed (exit {code})", err=True)
+        raise typer.Exit(code)
 
 
 def demo(
