@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,6 +111,9 @@ class StoreFacts:
     audit: Sequence[Mapping[str, Any]] = ()
     #: entries in the audit trail when ``audit`` holds only the oldest of them
     audit_total: int | None = None
+    #: number -> the import that wrote its stored verdict (``imports`` row: import_id,
+    #: imported_at, actor, source_file, model_version, scan_day, rows)
+    imports: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,12 +130,70 @@ class Sources:
 # -- small pure helpers ---------------------------------------------------------------------
 
 
+def _country_code(digits: str) -> str:
+    """The country calling code a ``+``-number's digits start with ("" when none is known)."""
+    import phonenumbers
+
+    for n in (1, 2, 3):
+        if digits[:n].isdigit() and int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return digits[:n]
+    return ""
+
+
 def mask(number: Any) -> str:
-    """A subscriber's number with its middle hidden: ``+8613812345678`` -> ``+86138****5678``."""
+    """A subscriber's number with at least 4 digits hidden (``MASK_RULE``):
+    ``+8613812345678`` -> ``+86138****5678``, ``+861012345678`` -> ``+86101*****78``."""
     s = "" if number is None else str(number)
-    if len(s) <= 8:
-        return s[:2] + "*" * max(0, len(s) - 2)
-    return s[:6] + "****" + s[-4:]
+    plus = s.startswith("+")
+    digits = s[1:] if plus else s
+    cc = _country_code(digits) if plus else ""
+    national = digits[len(cc) :]
+    n = len(national)
+    if n >= 11:
+        lead, tail = 3, 4
+    else:
+        tail = max(0, min(2, n - 4))
+        lead = max(0, min(3, n - tail - 4))
+    hidden = n - lead - tail
+    return ("+" if plus else "") + cc + national[:lead] + "*" * hidden + national[n - tail :][:tail]
+
+
+#: How :func:`mask` hides a number (written into every case file's ``privacy`` note).
+MASK_RULE = (
+    "subscriber numbers keep the country code, at most 3 more digits and the last 4 digits "
+    "when the national number has 11 or more digits (the last 2 otherwise); at least 4 digits "
+    "are always hidden"
+)
+#: A number written in free text (an audit entry's detail, an appeal's statement).
+_NUMBER_RE = re.compile(r"(?<![\w.])\+?\d{7,15}(?![\w.])")
+
+
+#: Keys of free-form details whose value is a subscriber's number whatever its spelling.
+SUBSCRIBER_KEYS = frozenset({"reporter", "subscriber", "callee", "caller", "filed_by"})
+
+
+def mask_text(value: Any, keep: frozenset[str] = frozenset(), key: str | None = None) -> Any:
+    """``value`` (text, or JSON lists and objects of it) with every number in it masked but
+    the case's own numbers ``keep``; a value under a :data:`SUBSCRIBER_KEYS` key is masked
+    whole (an integer too)."""
+    if key in SUBSCRIBER_KEYS and isinstance(value, str | int) and not isinstance(value, bool):
+        text = str(value)
+        if text and not _keep(text, keep) and sum(c.isdigit() for c in text) >= 5:
+            return mask(text)
+    if isinstance(value, str):
+        return _NUMBER_RE.sub(
+            lambda m: m.group(0) if _keep(m.group(0), keep) else mask(m.group(0)), value
+        )
+    if isinstance(value, Mapping):
+        return {k: mask_text(v, keep, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_text(v, keep, key) for v in value]
+    return value
+
+
+def _keep(found: str, keep: frozenset[str]) -> bool:
+    digits = found.lstrip("+")
+    return any(k.lstrip("+") == digits or k.lstrip("+").endswith(digits) for k in keep if k)
 
 
 def clean(value: Any) -> Any:
@@ -299,15 +361,62 @@ def _flags(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> dict[st
     return {c: sum(1 for r in rows if str(r.get(c, "")).lower() == "true") for c in columns}
 
 
-def spoofing_section(scan: ScanFacts | None) -> Any:
+#: Reason codes saying the scan's registry rule judged the displayed number unallocated.
+UNALLOCATED_CODES = ("UNALLOCATED_CALLER", "spoof_unallocated")
+#: Why the campaign check's per-call list can be empty for a number the registry rule judged.
+UNALLOCATED_NOTE = (
+    "the scan's registry rule judged this number unallocated (spoofed): it judges every "
+    "number of the registry's country; the per-call list (spoofed_calls.csv, the campaign "
+    "check) is narrower: it judges only numbers whose 10,000-number block holds a number the "
+    "registry lists as allocated, so it can count fewer calls, or none"
+)
+
+
+def _registry_rule(verdicts: Sequence[Mapping[str, Any] | None]) -> dict[str, Any] | None:
+    """The registry rule's finding (from a verdict's UNALLOCATED_CALLER / spoof_unallocated
+    reason), None when no verdict carries it."""
+    for row in verdicts:
+        if row is None:
+            continue
+        for item in _json_list(row.get("reasons"))[0]:
+            if str(item.get("code")) in UNALLOCATED_CODES:
+                ev = item.get("evidence") if isinstance(item.get("evidence"), Mapping) else {}
+                return {
+                    "unallocated": True,
+                    "code": str(item.get("code")),
+                    "calls": _int((ev or {}).get("attempts_by_caller_1d")),
+                }
+    return None
+
+
+def spoofing_section(
+    scan: ScanFacts | None,
+    verdicts: Sequence[Mapping[str, Any] | None] = (),
+    calls: CallFacts | None = None,
+) -> Any:
     if scan is None:
         return None
     rows = sorted(scan.spoofed, key=lambda r: str(r.get("call_id", "")))
-    return {
+    out: dict[str, Any] = {
         "calls": len(rows),
         "by_flag": _flags(rows, ("unallocated", "asserted_mismatch", "region_implausible")),
         "call_ids": [str(r.get("call_id", "")) for r in rows[:SAMPLE_ROWS]],
     }
+    rule = _registry_rule(verdicts)
+    if rule is not None:
+        if rule["calls"] is None and calls is not None:
+            rule["calls"] = calls.calls
+        out["registry_rule"] = {
+            **rule,
+            "text": {
+                "zh": f"扫描的号码资源登记规则判定该号码为空号（未分配，冒用）；当天呼叫 "
+                f"{rule['calls'] if rule['calls'] is not None else '?'} 次",
+                "en": "the scan's registry rule judged the number unallocated (spoofed); "
+                f"{rule['calls'] if rule['calls'] is not None else '?'} calls that day",
+            },
+            "note": UNALLOCATED_NOTE,
+        }
+    return out
 
 
 def bridging_section(scan: ScanFacts | None) -> Any:
@@ -340,22 +449,24 @@ def _report(r: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _appeal(a: Mapping[str, Any]) -> dict[str, Any]:
+def _appeal(a: Mapping[str, Any], keep: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {
         "id": _int(a.get("id")),
         "number": a.get("number"),
-        "owner": a.get("owner"),
-        "statement": a.get("statement"),
-        "filed_by": a.get("filed_by"),
+        "owner": mask_text(a.get("owner"), keep),
+        "statement": mask_text(a.get("statement"), keep),
+        "filed_by": mask_text(a.get("filed_by"), keep),
         "filed_at": iso(a.get("created_at")),
         "status": a.get("status"),
         "reviewed_at": iso(a.get("reviewed_at")),
-        "reviewer": a.get("reviewer"),
-        "review_note": a.get("review_note"),
+        "reviewer": mask_text(a.get("reviewer"), keep),
+        "review_note": mask_text(a.get("review_note"), keep),
     }
 
 
-def _audit(e: Mapping[str, Any]) -> dict[str, Any]:
+def _audit(e: Mapping[str, Any], keep: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """An audit entry; every number in it but the case's own ``keep`` is masked (a report's
+    reporter, a subscriber's key, a number in a note)."""
     detail = e.get("detail")
     if isinstance(detail, str):
         with contextlib.suppress(ValueError):
@@ -363,11 +474,20 @@ def _audit(e: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": _int(e.get("id")),
         "at": iso(e.get("at")),
-        "actor": e.get("actor"),
+        "actor": mask_text(e.get("actor"), keep),
         "action": e.get("action"),
-        "target": e.get("target"),
-        "detail": clean(detail),
+        "target": mask_text(e.get("target"), keep),
+        "detail": clean(mask_text(detail, keep)),
     }
+
+
+def _case_numbers(store: StoreFacts) -> frozenset[str]:
+    """The numbers a case is about (left unmasked in free-form details)."""
+    nums = set(store.verdicts)
+    for rows in (store.reports, store.appeals):
+        nums |= {str(r.get("number")) for r in rows if r.get("number")}
+    nums |= {str(e.get("target")) for e in store.audit if str(e.get("target") or "")[:1] == "+"}
+    return frozenset(nums)
 
 
 def _by_id(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -390,6 +510,7 @@ def store_sections(store: StoreFacts | None) -> dict[str, Any]:
     for a in appeals:
         outcomes[str(a.get("status"))] = outcomes.get(str(a.get("status")), 0) + 1
     audit = _by_id(store.audit)
+    keep = _case_numbers(store)
     return {
         "reports": {
             "count": len(reports),
@@ -401,7 +522,7 @@ def store_sections(store: StoreFacts | None) -> dict[str, Any]:
         "appeals": {
             "count": len(appeals),
             "by_status": dict(sorted(outcomes.items())),
-            "items": [_appeal(a) for a in appeals[:MAX_ITEMS]],
+            "items": [_appeal(a, keep) for a in appeals[:MAX_ITEMS]],
         },
         "block_log": {
             "decisions": int(sum(store.blocks.values())),
@@ -410,7 +531,7 @@ def store_sections(store: StoreFacts | None) -> dict[str, Any]:
         },
         "audit": {
             "count": len(audit) if store.audit_total is None else int(store.audit_total),
-            "items": [_audit(e) for e in audit[:MAX_ITEMS]],
+            "items": [_audit(e, keep) for e in audit[:MAX_ITEMS]],
         },
     }
 
@@ -426,6 +547,41 @@ def _scan_section(sources: Sources) -> dict[str, Any]:
             {"role": f.role, "name": f.name, "sha256": f.sha256, "bytes": f.size}
             for f in sorted(sources.inputs, key=lambda f: (f.role, f.name))
         ],
+        **_recorded(summary, sources.inputs),
+    }
+
+
+def _recorded(summary: Mapping[str, Any], inputs: Sequence[InputFile]) -> dict[str, Any]:
+    """scan-summary.json's ``inputs`` (the paths scan read and callwarden's version), and
+    which of the named paths are not hashed (absent on the machine that made the case)."""
+    recorded = summary.get("inputs")
+    if not isinstance(recorded, Mapping):
+        return {}
+    roles = {f.role for f in inputs}
+    unhashed = sorted(
+        k
+        for k, v in recorded.items()
+        if k != "callwarden" and v and f"scan input: {k}" not in roles
+    )
+    return {
+        "recorded_inputs": {str(k): recorded[k] for k in sorted(recorded)},
+        "callwarden_version": recorded.get("callwarden"),
+        "recorded_inputs_not_hashed": unhashed,
+    }
+
+
+def _provenance(imp: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The import that wrote the stored verdict: its file, model version, scan day, time, actor."""
+    if imp is None:
+        return None
+    return {
+        "import_id": _int(imp.get("import_id")),
+        "source_file": imp.get("source_file") or None,
+        "model_version": imp.get("model_version") or None,
+        "scan_day": imp.get("scan_day") or None,
+        "at": iso(imp.get("imported_at")),
+        "actor": imp.get("actor"),
+        "rows": _int(imp.get("rows")),
     }
 
 
@@ -519,21 +675,42 @@ def number_case(number: str, sources: Sources, generated_at: str | None = None) 
     campaign = None
     if cid and scan is not None and cid in scan.campaigns:
         listed = sorted(str(r.get("number", "")) for r in scan.members.get(cid, ()))
-        campaign = {**_campaign(cid, scan.campaigns[cid]), "member_list": listed[:MAX_MEMBERS]}
+        campaign = {
+            **_campaign(cid, scan.campaigns[cid]),
+            "member_list": [
+                {"number": n, "label": (scan.verdicts.get(n) or {}).get("label") or None}
+                for n in listed[:MAX_MEMBERS]
+            ],
+        }
     notes = _notes(sources)
     if scan is not None and row is None:
         notes.append(f"{number} is not in the scan's verdicts.csv (no verdict for that day)")
     if cid and campaign is None and scan is not None:
         notes.append(f"campaign {cid} is not in the scan's campaigns.csv")
+    in_force = _verdict(stored)
+    if in_force is not None and sources.store is not None:
+        in_force["import"] = _provenance(sources.store.imports.get(number))
+    scan_day = str(scan.summary.get("day") or "") if scan is not None else ""
+    if sources.calls is not None and scan_day and sources.calls.day != scan_day:
+        notes.append(
+            f"the calls are of {sources.calls.day} (--day); the verdict, spoofing and bridging "
+            f"sections are of the scan's day {scan_day}"
+        )
+    holder = who(number)
+    if _registry_rule((row, stored)) is not None:
+        holder["note"] = (
+            "the number is not allocated (the scan's registry rule); location and carrier are "
+            "those of its prefix, not of a subscriber"
+        )
     case = {
         "case_file": _head("number", number, generated_at),
-        "who": who(number),
+        "who": holder,
         "scan": _scan_section(sources),
         "verdict": _verdict(row),
-        "verdict_in_force": _verdict(stored),
+        "verdict_in_force": in_force,
         "campaign": campaign,
         "calls": calls_section(sources.calls),
-        "spoofing": spoofing_section(scan),
+        "spoofing": spoofing_section(scan, (row, stored), sources.calls),
         "bridging": bridging_section(scan),
         **store_sections(sources.store),
         "notes": notes,

@@ -96,6 +96,17 @@ def reasons_table(reasons: Mapping[str, Any] | None) -> str:
     )
 
 
+#: Stored verdict fields shown, with their Chinese labels.
+VERDICT_FIELDS = {
+    "source": "来源",
+    "protected": "申诉保护",
+    "updated_at": "更新时间",
+    "model_version": "模型版本",
+    "day": "日期",
+    "scan_day": "扫描日期",
+}
+
+
 def _verdict(v: Mapping[str, Any] | None, zh: str, en: str) -> str:
     if v is None:
         return _h(zh, en) + "<p>无 <span class=en lang=en>none</span></p>"
@@ -107,12 +118,19 @@ def _verdict(v: Mapping[str, Any] | None, zh: str, en: str) -> str:
         ("提示语", "tag", f"{v['tag']['zh']} / {v['tag']['en']}" if v.get("tag") else None),
         ("团伙", "campaign", v.get("campaign")),
     ]
-    pairs += [
-        (k, k, v[k])
-        for k in ("source", "protected", "updated_at", "model_version", "day", "scan_day")
-        if k in v
-    ]
-    return _h(zh, en) + _rows(pairs) + reasons_table(v.get("reasons"))
+    pairs += [(VERDICT_FIELDS.get(k, k), k, v[k]) for k in VERDICT_FIELDS if k in v]
+    out = _h(zh, en) + _rows(pairs) + reasons_table(v.get("reasons"))
+    imp = v.get("import")
+    if isinstance(imp, Mapping):
+        out += _h("写入该判定的导入", "The import that wrote this verdict", 3) + _rows(
+            [("导入编号", "import id", imp.get("import_id")),
+             ("来源文件", "source file", imp.get("source_file")),
+             ("模型版本", "model version", imp.get("model_version")),
+             ("扫描日期", "scan day", imp.get("scan_day")),
+             ("导入时间", "imported at", imp.get("at")),
+             ("操作者", "actor", imp.get("actor"))]
+        )  # fmt: skip
+    return out
 
 
 def _campaign(c: Mapping[str, Any] | None) -> str:
@@ -138,11 +156,14 @@ def _campaign(c: Mapping[str, Any] | None) -> str:
     )
     out += _h("团伙理由", "Campaign reasons", 3) + reasons_table(c.get("reasons"))
     if c.get("member_list"):
-        out += (
-            _h("成员号码", "Member numbers", 3)
-            + "<p><code>"
-            + escape(", ".join(c["member_list"]))
-            + "</code></p>"
+        out += _h("成员号码及其判定", "Member numbers and their verdicts", 3) + _table(
+            [("号码", "number"), ("标签", "label")],
+            [
+                (m.get("number"), m.get("label") or "无判定 no verdict")
+                if isinstance(m, Mapping)
+                else (m, None)
+                for m in c["member_list"]
+            ],
         )
     return out
 
@@ -234,6 +255,10 @@ def _scan(scan: Mapping[str, Any]) -> str:
             ("扫描日期", "scan day", scan.get("day")),
             ("模型版本", "model version", scan.get("model_version")),
             ("标记阈值", "flag threshold", scan.get("threshold")),
+            ("扫描程序版本", "callwarden version", scan.get("callwarden_version")),
+            ("扫描记录的输入", "inputs scan recorded", scan.get("recorded_inputs")),
+            ("本机未找到（未计算哈希）", "not found here (not hashed)",
+             ", ".join(scan.get("recorded_inputs_not_hashed") or []) or None),
         ]
     ) + _table(
         [("用途", "role"), ("文件", "file"), ("字节", "bytes"), ("SHA-256", "SHA-256")],
@@ -249,6 +274,12 @@ def _spoof_bridge(case: Mapping[str, Any]) -> str:
             [("呼叫", "calls", s["calls"]), ("按标志", "by flag", s["by_flag"]),
              ("话单编号（样本）", "call ids (sample)", ", ".join(s["call_ids"]) or None)]
         )  # fmt: skip
+        rule = s.get("registry_rule")
+        if isinstance(rule, Mapping):
+            out += _h("号码资源登记规则", "Registry rule", 3) + (
+                f"<p>{_both(rule.get('text'))}</p><p class=muted lang=en>"
+                f"{escape(str(rule.get('note') or ''))}</p>"
+            )
     if b is not None and b["legs"]:
         out += _h("双向回呼", "Callback bridging") + _rows(
             [("呼叫腿", "legs", b["legs"]), ("按腿", "by leg", b["by_leg"])]
@@ -286,6 +317,7 @@ def render_html(case: Mapping[str, Any]) -> str:
             [("号码", "number", w["number"]), ("类型", "class", w["class"]),
              ("归属地", "location", f"{w['zh']['location'] or '—'} / {w['en']['location'] or '—'}"),
              ("运营商（原始）", "carrier (original)", f"{w['zh']['carrier'] or '—'} / {w['en']['carrier'] or '—'}")]
+            + ([("说明", "note", w["note"])] if w.get("note") else [])
         ))  # fmt: skip
     parts.append(_scan(case.get("scan") or {}))
     if head["kind"] == "number":

@@ -133,6 +133,38 @@ def read_summary(scan_dir: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+#: scan-summary.json ``inputs`` keys that name a file or folder (hashed when present here).
+RECORDED_INPUTS = ("model", "cdrs", "features", "registry", "transcripts")
+
+
+def recorded_inputs(summary: dict[str, Any]) -> list[InputFile]:
+    """The files of the inputs scan-summary.json names (model, CDRs, features, registry,
+    transcripts), hashed where they exist on this machine (role ``scan input: <key>``); the
+    paths themselves are copied into the case by the assembler."""
+    inputs = summary.get("inputs")
+    if not isinstance(inputs, dict):
+        return []
+    out: list[InputFile] = []
+    for key in RECORDED_INPUTS:
+        raw = inputs.get(key)
+        if not raw or not isinstance(raw, str):
+            continue
+        path = Path(raw)
+        try:
+            if path.is_file():
+                out.append(_input(f"scan input: {key}", path, path))
+            elif path.is_dir():
+                found = (
+                    cdr_files(path)
+                    if key in ("cdrs", "features")
+                    else [f for f in sorted(path.rglob("*")) if f.is_file()]
+                )
+                out += [_input(f"scan input: {key}", f, path) for f in found]
+        except OSError as exc:  # unreadable: named, not hashed
+            log.warning("scan input %s (%s) not hashed: %s", key, path, exc)
+    return out
+
+
 def campaign_numbers(scan_dir: Path, campaign: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """A campaign's campaigns.csv row and its campaign_members.csv rows, or CaseNotFoundError."""
     camp = scan_dir / SCAN_FILES["campaigns"]
@@ -174,6 +206,7 @@ def read_scan(
     summary = read_summary(scan_dir)
     files = {role: scan_dir / name for role, name in SCAN_FILES.items()}
     used = [_input(role, p, scan_dir) for role, p in files.items() if p.is_file()]
+    used += recorded_inputs(summary)
     with _duck() as con:
         _numbers_table(con, numbers)
         verdicts = {
@@ -298,7 +331,9 @@ def read_calls(
                       "attestation")
             if c in cols
         ]  # fmt: skip
-        step = max(1, -(-int(total) // SAMPLE_ROWS))
+        n, k = int(total), min(int(total), SAMPLE_ROWS)
+        # exactly k rows, the i-th at position floor(i * n / k) (0-based) of the day's calls
+        pick = f"((_rn - 1) * {k} + {n} - 1) // {max(n, 1)}"
         select = ", ".join(
             "_call_id AS call_id" if c == "call_id" else
             "strftime(start_time, '%Y-%m-%dT%H:%M:%S.%fZ') AS start_time" if c == "start_time"
@@ -308,7 +343,8 @@ def read_calls(
         sample = _rows(
             con,
             f"SELECT {select} FROM (SELECT *, row_number() OVER (ORDER BY start_time, _call_id, "
-            f"callee) AS _rn FROM c) WHERE (_rn - 1) % {step} = 0 ORDER BY _rn LIMIT {SAMPLE_ROWS}",
+            f"callee) AS _rn FROM c) WHERE {pick} < {max(k, 1)} AND ({pick}) * {n} // {max(k, 1)} "
+            f"= _rn - 1 ORDER BY _rn LIMIT {SAMPLE_ROWS}",
         )
     facts = CallFacts(
         day=day,
@@ -329,7 +365,7 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
     """The stored verdicts, reports, appeals, block-log counts and audit entries of ``numbers``."""
     import sqlalchemy as sa
 
-    from callwarden.store.schema import appeals, audit_log, block_log, reports, verdicts
+    from callwarden.store.schema import appeals, audit_log, block_log, imports, reports, verdicts
 
     nums = sorted(set(numbers))
     chunks = [nums[i : i + CHUNK] for i in range(0, len(nums), CHUNK)]
@@ -340,8 +376,19 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
     blocks: dict[str, int] = {}
     rescued = 0
     audit_total = 0
+    imported: dict[str, dict[str, Any]] = {}
     with store.read() as conn:
         for part in chunks:
+            i = imports.c
+            for r in conn.execute(
+                sa.select(
+                    verdicts.c.number, i.id.label("import_id"), i.at.label("imported_at"),
+                    i.actor, i.source_file, i.model_version, i.scan_day, i.rows,
+                )
+                .select_from(verdicts.join(imports, imports.c.id == verdicts.c.import_id))
+                .where(verdicts.c.number.in_(part))
+            ).mappings():  # fmt: skip
+                imported[r["number"]] = {k: v for k, v in r.items() if k != "number"}
             for r in conn.execute(
                 sa.select(verdicts).where(verdicts.c.number.in_(part))
             ).mappings():
@@ -385,7 +432,7 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
                     )
                 ).scalar_one()
             )
-    return StoreFacts(stored, rep, app, blocks, rescued, aud, audit_total)
+    return StoreFacts(stored, rep, app, blocks, rescued, aud, audit_total, imported)
 
 
 def gather(
