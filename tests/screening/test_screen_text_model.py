@@ -174,7 +174,7 @@ def test_a_turns_model_reads_the_calls_turns(work: Path, tmp_path: Path) -> None
     assert list(df["text_label"]) == list(ref["predicted"])
     assert list(df["text_score"]) == list(ref["score"])
     # ... and not the caller's words, which the model scores otherwise (classify-text
-    # refuses them since 30 Nov: the model's meta.json says turns)
+    # refuses them since 29 Nov: the model's meta.json says turns)
     from callwarden.screening.io import load_model
 
     words = [_caller_words(lines) for _, lines in CALLS]
