@@ -310,7 +310,7 @@ class VerdictsMixin(StoreBase):
         with self.read() as conn:  # plain tuples, not rows by attribute: the start of serve
             return {
                 n: Verdict(n, lab, float(sc), cat, reasons_from_json(rs), camp, src, bool(prot))
-                for n, lab, sc, cat, rs, camp, src, prot in conn.execute(q).tuples()
+                for n, lab, sc, cat, rs, camp, src, prot in conn.execute(q)
             }
 
     def get_verdicts(self, numbers: list[str]) -> dict[str, Verdict]:
