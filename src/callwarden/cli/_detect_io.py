@@ -151,8 +151,8 @@ def number_facts(
     seen: list[tuple[int, int, int]] = []  # (callers asked, judged, judged and listed)
 
     def unallocated(numbers: pa.Array) -> Any:
-        judged = reg.speaks_for_array(numbers)
-        bad = judged & ~reg.is_allocated_array(numbers)
+        judged, listed = reg.judge_array(numbers)
+        bad = judged & ~listed
         seen.append((len(bad), int(judged.sum()), int((judged & ~bad).sum())))
         return bad
 

@@ -59,7 +59,7 @@ def number_command(
         docs = [{"input": v, **row} for v, row in zip(values, table.to_pylist(), strict=True)]
     if reg is not None:
         shown = [d["e164"] for d in docs]
-        allocated, judged = reg.is_allocated_array(shown), reg.speaks_for_array(shown)
+        judged, allocated = reg.judge_array(shown)
         for doc, hit, ours in zip(docs, allocated, judged, strict=True):
             doc["allocated"] = bool(hit) if ours else None  # another country's number
     for doc in docs:
