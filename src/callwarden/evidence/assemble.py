@@ -29,6 +29,7 @@ from typing import Any
 
 from callwarden.errors import InputError
 from callwarden.numbers import describe
+from callwarden.policy.model import UNALLOCATED_REASON_CODES
 from callwarden.policy.render import CATEGORY_TEXT, tag
 from callwarden.reasons import Reason, render
 
@@ -361,8 +362,6 @@ def _flags(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> dict[st
     return {c: sum(1 for r in rows if str(r.get(c, "")).lower() == "true") for c in columns}
 
 
-#: Reason codes saying the scan's registry rule judged the displayed number unallocated.
-UNALLOCATED_CODES = ("UNALLOCATED_CALLER", "spoof_unallocated")
 #: Why the campaign check's per-call list can be empty for a number the registry rule judged.
 UNALLOCATED_NOTE = (
     "the scan's registry rule judged this number unallocated (spoofed): it judges every "
@@ -379,7 +378,7 @@ def _registry_rule(verdicts: Sequence[Mapping[str, Any] | None]) -> dict[str, An
         if row is None:
             continue
         for item in _json_list(row.get("reasons"))[0]:
-            if str(item.get("code")) in UNALLOCATED_CODES:
+            if str(item.get("code")) in UNALLOCATED_REASON_CODES:
                 ev = item.get("evidence") if isinstance(item.get("evidence"), Mapping) else {}
                 return {
                     "unallocated": True,
