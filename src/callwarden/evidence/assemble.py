@@ -96,6 +96,8 @@ class CallFacts:
     by_ingress: Mapping[str, tuple[int, int]]
     by_release_cause: Mapping[str, int]
     sample: Sequence[Mapping[str, Any]]
+    #: caller -> calls that day (the subject's, a campaign's members')
+    by_caller: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,13 @@ UNALLOCATED_NOTE = (
     "check) is narrower: it judges only numbers whose 10,000-number block holds a number the "
     "registry lists as allocated, so it can count fewer calls, or none"
 )
+#: The same for the members of a campaign.
+UNALLOCATED_MEMBERS_NOTE = (
+    "the scan's registry rule judged these members unallocated (spoofed): it judges every "
+    "number of the registry's country; the per-call list (spoofed_calls.csv, the campaign "
+    "check) is narrower: it judges only numbers whose 10,000-number block holds a number the "
+    "registry lists as allocated, so it can count fewer calls for a member, or none"
+)
 
 
 def _registry_rule(verdicts: Sequence[Mapping[str, Any] | None]) -> dict[str, Any] | None:
@@ -388,11 +397,39 @@ def _registry_rule(verdicts: Sequence[Mapping[str, Any] | None]) -> dict[str, An
     return None
 
 
+def _rule_text(calls: int | None, members: tuple[int, int] | None = None) -> dict[str, str]:
+    shown = f"{calls:,}" if calls is not None else "?"
+    if members is None:
+        return {
+            "zh": f"扫描的号码资源登记规则判定该号码为空号（未分配，冒用）；当天呼叫 {shown} 次",
+            "en": "the scan's registry rule judged the number unallocated (spoofed); "
+            f"{shown} calls that day",
+        }
+    judged, total = members
+    return {
+        "zh": f"扫描的号码资源登记规则判定该团伙 {total} 个成员中的 {judged} 个为空号"
+        f"（未分配，冒用）；这些号码当天共呼叫 {shown} 次",
+        "en": f"the scan's registry rule judged {judged} of the campaign's {total} members "
+        f"unallocated (spoofed); {shown} calls that day from them",
+    }
+
+
+def _by_caller(rows: Sequence[Mapping[str, str]], flag: str | None = None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        if flag is None or str(r.get(flag, "")).lower() == "true":
+            out[str(r.get("caller", ""))] = out.get(str(r.get("caller", "")), 0) + 1
+    return out
+
+
 def spoofing_section(
     scan: ScanFacts | None,
     verdicts: Sequence[Mapping[str, Any] | None] = (),
     calls: CallFacts | None = None,
 ) -> Any:
+    """A number's spoofed calls (``spoofed_calls.csv``) and, when its verdict carries the
+    scan's registry rule, the rule's finding with its calls that day (the reason's
+    ``attempts_by_caller_1d``; the day's CDRs when the reason has no count)."""
     if scan is None:
         return None
     rows = sorted(scan.spoofed, key=lambda r: str(r.get("call_id", "")))
@@ -405,15 +442,52 @@ def spoofing_section(
     if rule is not None:
         if rule["calls"] is None and calls is not None:
             rule["calls"] = calls.calls
+        out["registry_rule"] = {**rule, "text": _rule_text(rule["calls"]), "note": UNALLOCATED_NOTE}
+    return out
+
+
+def campaign_spoofing_section(
+    scan: ScanFacts,
+    members: Sequence[str],
+    stored: Mapping[str, Mapping[str, Any]] | None = None,
+    calls: CallFacts | None = None,
+) -> dict[str, Any]:
+    """A campaign's spoofed calls with counts per member, and the registry rule's finding per
+    member: for each member whose verdict (the scan's, or the one in force) carries
+    ``UNALLOCATED_CALLER`` / ``spoof_unallocated``, its calls that day as the number's own
+    case file counts them, beside its rows in ``spoofed_calls.csv``."""
+    out: dict[str, Any] = spoofing_section(scan)
+    rows = scan.spoofed
+    flagged, unallocated = _by_caller(rows), _by_caller(rows, "unallocated")
+    out["by_member"] = [
+        {"number": n, "calls": flagged[n], "unallocated": unallocated.get(n, 0)}
+        for n in sorted(flagged)
+    ][:MAX_MEMBERS]
+    judged = []
+    for n in sorted(set(members)):
+        rule = _registry_rule((scan.verdicts.get(n), (stored or {}).get(n)))
+        if rule is None:
+            continue
+        count = rule["calls"]
+        if count is None and calls is not None:
+            count = calls.by_caller.get(n, 0)
+        judged.append(
+            {
+                "number": n,
+                "code": rule["code"],
+                "calls": count,
+                "spoofed_calls_unallocated": unallocated.get(n, 0),
+            }
+        )
+    if judged:
+        known = [int(j["calls"]) for j in judged if j["calls"] is not None]
+        total = sum(known) if len(known) == len(judged) else None
         out["registry_rule"] = {
-            **rule,
-            "text": {
-                "zh": f"扫描的号码资源登记规则判定该号码为空号（未分配，冒用）；当天呼叫 "
-                f"{rule['calls'] if rule['calls'] is not None else '?'} 次",
-                "en": "the scan's registry rule judged the number unallocated (spoofed); "
-                f"{rule['calls'] if rule['calls'] is not None else '?'} calls that day",
-            },
-            "note": UNALLOCATED_NOTE,
+            "members": len(judged),
+            "calls": total,
+            "by_member": judged[:MAX_MEMBERS],
+            "text": _rule_text(total, (len(judged), len(set(members)))),
+            "note": UNALLOCATED_MEMBERS_NOTE,
         }
     return out
 
@@ -743,7 +817,12 @@ def campaign_case(cid: str, sources: Sources, generated_at: str | None = None) -
             "items": members,
         },
         "calls": calls_section(sources.calls),
-        "spoofing": spoofing_section(scan),
+        "spoofing": campaign_spoofing_section(
+            scan,
+            [str(r.get("number", "")) for r in scan.members.get(cid, ())],
+            sources.store.verdicts if sources.store is not None else None,
+            sources.calls,
+        ),
         "bridging": bridging_section(scan),
         **store_sections(sources.store),
         "notes": _notes(sources),

@@ -274,12 +274,24 @@ def _spoof_bridge(case: Mapping[str, Any]) -> str:
             [("呼叫", "calls", s["calls"]), ("按标志", "by flag", s["by_flag"]),
              ("话单编号（样本）", "call ids (sample)", ", ".join(s["call_ids"]) or None)]
         )  # fmt: skip
+        if s.get("by_member"):
+            out += _table(
+                [("成员", "member"), ("改号呼叫", "spoofed calls"), ("其中空号", "of them unallocated")],
+                [(m["number"], m["calls"], m["unallocated"]) for m in s["by_member"]], {1, 2},
+            )  # fmt: skip
         rule = s.get("registry_rule")
         if isinstance(rule, Mapping):
             out += _h("号码资源登记规则", "Registry rule", 3) + (
                 f"<p>{_both(rule.get('text'))}</p><p class=muted lang=en>"
                 f"{escape(str(rule.get('note') or ''))}</p>"
             )
+            if rule.get("by_member"):
+                out += _table(
+                    [("成员", "member"), ("规则", "rule"), ("当天呼叫", "calls that day"),
+                     ("改号呼叫中的空号", "unallocated in spoofed calls")],
+                    [(m["number"], m["code"], m["calls"], m["spoofed_calls_unallocated"])
+                     for m in rule["by_member"]], {2, 3},
+                )  # fmt: skip
     if b is not None and b["legs"]:
         out += _h("双向回呼", "Callback bridging") + _rows(
             [("呼叫腿", "legs", b["legs"]), ("按腿", "by leg", b["by_leg"])]

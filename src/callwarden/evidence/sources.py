@@ -324,6 +324,10 @@ def read_calls(
             str(k): int(n)
             for k, n in con.execute("SELECT _cause, count(*) FROM c GROUP BY 1").fetchall()
         }
+        by_caller = {
+            str(k): int(n)
+            for k, n in con.execute("SELECT caller, count(*) FROM c GROUP BY 1").fetchall()
+        }
         shown = ["call_id", "start_time"] + (["caller"] if with_caller else []) + ["callee"]
         shown += [
             c
@@ -357,6 +361,7 @@ def read_calls(
         by_ingress=by_ingress,
         by_release_cause=by_cause,
         sample=sample,
+        by_caller=by_caller,
     )
     return facts, used
 
