@@ -23,12 +23,17 @@ from . import parse
 from .mapping import Mapping
 from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, PARTITION_COLUMN, REQUIRED_COLUMNS
 
-#: A column a reader or mapping may add: rows with a value here are quarantined with it.
-REASON_COLUMN = "__reason"
+#: A column a reader or mapping may add: rows with a value here are quarantined with it. The
+#: name starts with a NUL character, which no export's column name holds, so no column of a
+#: file is taken for it (a file's ``__reason`` column, this name until 30 Nov, was refused,
+#: and a mapping that dropped it dropped the reader's own reasons: a row with undecodable
+#: bytes was stored).
+REASON_COLUMN = "\x00reason"
 
 
-#: Names the canonical output derives (or the reader uses), with why a column so named in the
-#: input cannot be stored under that name (docs/ingest.md, "Reserved column names").
+#: Names the canonical output derives, with why a column so named in the input cannot be
+#: stored under that name (docs/ingest.md, "Reserved column names"). A mapping renames such
+#: a column to any other name (``rename: {day: day_local}``) or drops it (``drop: [day]``).
 RESERVED_COLUMNS: dict[str, str] = {
     PARTITION_COLUMN: (
         f"the dataset's {PARTITION_COLUMN} partition (the UTC date of start_time) would hide "
@@ -41,8 +46,17 @@ RESERVED_COLUMNS: dict[str, str] = {
         )
         for col, key in NUMBER_KEY_COLUMNS.items()
     },
-    REASON_COLUMN: "the name is the reader's own (the quarantine reason of a row)",
 }
+
+
+def reserved_hint(name: str) -> str:
+    """How to keep or lose a column with a reserved name (the end of every refusal)."""
+    return (
+        f"keep it under another name with a mapping (--mapping FILE holding rename: "
+        f"{{{name}: {name}_src}}; any name that is neither reserved nor canonical), drop it "
+        f"with one (drop: [{name}]), or rename it in the export; see docs/ingest.md, "
+        "'Reserved column names'"
+    )
 
 
 class Reason(enum.StrEnum):
@@ -437,6 +451,5 @@ def _check_given_keys(given: pa.ChunkedArray | pa.Array, derived: pa.Array, key:
             return
     raise InputError(
         f"column {key!r} holds values that are not callwarden's number keys (e.g. {example!r}): "
-        f"{RESERVED_COLUMNS[key]}; rename it in the export, or drop it with a mapping "
-        f"(drop: [{key}]); see docs/ingest.md, 'Reserved column names'"
+        f"{RESERVED_COLUMNS[key]}; {reserved_hint(key)}"
     )

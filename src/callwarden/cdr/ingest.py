@@ -42,10 +42,12 @@ from callwarden.numbers import plan_for
 
 from . import parse
 from .canonical import (
+    REASON_COLUMN,
     RESERVED_COLUMNS,
     Canonical,
     canonicalize,
     check_columns,
+    reserved_hint,
     with_number_keys,
 )
 from .mapping import Mapping
@@ -284,7 +286,9 @@ def ingest(
 
 def _check_reserved(columns: list[str], mapping: Mapping | None, source: str) -> None:
     """A pass-through column bearing a reserved name would be overwritten or hidden: refused,
-    naming it, before anything is written."""
+    naming it and how a mapping renames or drops it, before anything is written."""
+    if REASON_COLUMN in columns:  # a NUL in a column name: no export holds one
+        raise InputError(f"{source}: a column is named {REASON_COLUMN!r}, the readers' own name")
     kept = [c for c in columns if mapping is None or c not in mapping.drop]
     if mapping is not None:
         kept = [mapping.rename.get(c, c) for c in kept]
@@ -293,8 +297,7 @@ def _check_reserved(columns: list[str], mapping: Mapping | None, source: str) ->
         if name in RESERVED_COLUMNS and name not in NUMBER_KEY_COLUMNS.values():
             raise InputError(
                 f"{source}: column {name!r} cannot be stored: {RESERVED_COLUMNS[name]}; "
-                f"rename it in the export, or drop it with a mapping (drop: [{name}]); "
-                "see docs/ingest.md, 'Reserved column names'"
+                f"{reserved_hint(name)}"
             )
 
 

@@ -18,9 +18,12 @@ import yaml
 
 from callwarden.errors import ConfigError
 
-from .schema import CANONICAL_TYPES
+from .schema import CANONICAL_TYPES, NUMBER_KEY_COLUMNS, PARTITION_COLUMN
 
 NUMBER_MODES = ("e164", "opaque")
+#: Column names canonical ingest derives (``canonical.RESERVED_COLUMNS`` says why): a file's
+#: column so named can be renamed to any name that is neither reserved nor canonical.
+RESERVED_NAMES: frozenset[str] = frozenset({PARTITION_COLUMN, *NUMBER_KEY_COLUMNS.values()})
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,19 @@ def _canonical(col: str, where: str) -> str:
     return col
 
 
+def _rename_target(src: str, dst: str, where: str) -> str:
+    """A canonical column; for a source with a reserved name (``day``, ``caller_key``...) also
+    any other name that is not reserved, under which the column passes through."""
+    if src not in RESERVED_NAMES or dst in CANONICAL_TYPES:
+        return _canonical(dst, where)
+    if dst in RESERVED_NAMES or not dst.strip() or "\x00" in dst:
+        raise ConfigError(
+            f"{where}: {src!r} (a reserved name) cannot become {dst!r}: rename it to a name that "
+            f"is not reserved ({', '.join(sorted(RESERVED_NAMES))}), or drop it"
+        )
+    return dst
+
+
 def _convert(column: str, spec: Any, where: str) -> Convert:
     here = f"{where}.convert.{column}"
     spec = _dict(spec, here)
@@ -173,13 +189,15 @@ def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
     """Validate a parsed YAML document into a :class:`Mapping` (ConfigError on any mistake).
 
     Rename targets, convert and constants keys must be canonical columns (other columns pass
-    through under their own names); two source columns cannot feed one target."""
+    through under their own names), except that a column with a reserved name (``day``,
+    ``caller_key``, ``callee_key``) may be renamed to any name that is not reserved; two source
+    columns cannot feed one target."""
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: expected a YAML mapping at the top level")
     _known(doc, _TOP_KEYS, where)
     rename: dict[str, str] = {}
     for src, dst in _dict(doc.get("rename"), f"{where}.rename").items():
-        dst = _canonical(str(dst), f"{where}.rename.{src}")
+        dst = _rename_target(str(src), str(dst), f"{where}.rename.{src}")
         if dst in rename.values():
             first = next(k for k, v in rename.items() if v == dst)
             raise ConfigError(f"{where}.rename: {first!r} and {src!r} both become {dst!r}")
