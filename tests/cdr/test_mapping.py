@@ -87,3 +87,20 @@ def test_epoch_milliseconds_by_mapping() -> None:
     assert got == [datetime.fromtimestamp(1795741200.123, UTC)]
     # Seconds read as milliseconds land in 1970: unreadable, like the text.
     assert result.quarantine["reason"].to_pylist() == ["bad_start_time", "bad_start_time"]
+
+
+def test_a_rename_onto_a_column_swap_makes_is_a_config_error() -> None:
+    """docs/ingest.md's example renamed a and b to caller and callee beside a swap: a file
+    holding a was refused only when read; now the mapping is (its swap sources may be renamed:
+    swap takes them)."""
+    swap = {
+        "column": "calltype_id",
+        "subscriber": "phone_no_m",
+        "other": "opposite_no_m",
+        "outgoing": [1],
+        "incoming": [2],
+    }
+    with pytest.raises(ConfigError, match=r"rename\.a: 'caller' is made by swap"):
+        parse_mapping({"rename": {"a": "caller"}, "swap": swap})
+    m = parse_mapping({"rename": {"phone_no_m": "caller"}, "swap": swap})
+    assert m.rename == {"phone_no_m": "caller"}

@@ -185,6 +185,13 @@ _SWAP_KEYS = (
 )
 
 
+def swap_sources(swap: Swap) -> set[str]:
+    """The columns ``swap`` reads its values from (renaming them is moot: swap takes them)."""
+    return {swap.subscriber, swap.other} | {
+        c for c in (swap.subscriber_region, swap.subscriber_imei) if c
+    }
+
+
 def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
     """Validate a parsed YAML document into a :class:`Mapping` (ConfigError on any mistake).
 
@@ -239,6 +246,17 @@ def parse_mapping(doc: Any, where: str = "mapping") -> Mapping:
             raise ConfigError(
                 f"{where}.constants: {', '.join(both)} also made by swap; one would replace "
                 "the other"
+            )
+        renamed = sorted(
+            (dst, src)
+            for src, dst in rename.items()
+            if dst in made and src not in swap_sources(swap)
+        )
+        if renamed:
+            dst, src = renamed[0]
+            raise ConfigError(
+                f"{where}.rename.{src}: {dst!r} is made by swap; a file holding {src!r} would "
+                f"be refused (the two would fill {dst!r}): take it out of rename, or drop it"
             )
     numbers = str(doc.get("numbers", "e164"))
     if numbers not in NUMBER_MODES:
