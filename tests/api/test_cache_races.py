@@ -89,7 +89,7 @@ def test_a_verdict_set_during_a_failed_reload_is_kept(api: Api, monkeypatch: Any
         state.set_verdict(cleared)
         raise RuntimeError("store down")
 
-    monkeypatch.setattr(state.store, "load_verdicts", fail)
+    monkeypatch.setattr(state.store, "verdict_rows", fail)
     with pytest.raises(RuntimeError):
         state.reload_verdicts()
     assert state.verdicts[SPAM].protected

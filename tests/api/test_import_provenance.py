@@ -65,7 +65,7 @@ def test_a_small_import_updates_the_cache_without_reloading_it(
     def no_reload() -> Any:
         raise AssertionError("the whole verdict cache was reloaded")
 
-    monkeypatch.setattr(state.store, "load_verdicts", no_reload)
+    monkeypatch.setattr(state.store, "verdict_rows", no_reload)
     rows = [{"number": SPAM, "label": "fraud", "score": 0.97, "campaign": "c1"}]
     assert api.post("/v1/verdicts", "operator", json={"verdicts": rows}).status_code == 200
     assert state.verdicts[SPAM].score == 0.97 and state.verdicts[SPAM].campaign == "c1"

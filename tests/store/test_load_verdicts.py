@@ -8,6 +8,7 @@ import json
 
 import sqlalchemy as sa
 
+from callwarden.api.verdict_cache import VerdictCache
 from callwarden.store import Store
 from callwarden.store.schema import verdicts
 from callwarden.store.verdicts import verdict_from_row
@@ -31,3 +32,6 @@ def test_the_cache_equals_the_row_reader(store: Store) -> None:
     got = store.load_verdicts()
     assert got == want and len(got) == 60
     assert got["+8617000000000"].reasons == () and got["+8617000000003"].reasons[0].code
+    # serve's cache starts from the same rows unparsed and parses each on its first read
+    cache = VerdictCache(store.verdict_rows())
+    assert len(cache) == 60 and {n: cache[n] for n in cache} == want

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from callwarden.api.errors import StoreUnavailable
 from callwarden.api.metrics import Metrics
+from callwarden.api.verdict_cache import VerdictCache
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
 from callwarden.policy.decide import Registry
@@ -355,7 +356,7 @@ class AppState:
         #: and only stored verdicts with the unallocated reason reject as spoofed)
         self.allocation = allocation
         self.metrics = Metrics()
-        self.verdicts: dict[str, Verdict] = store.load_verdicts()
+        self.verdicts = VerdictCache(store.verdict_rows())
         self.registry: Registry = store.load_registry()
         customised = store.customised_subscribers()
         self.policies = PolicyCache(store.load_policy, customised, settings.policy_cache_size)
@@ -449,7 +450,7 @@ class AppState:
             with self._verdict_lock:
                 self._journal = {}
             try:
-                fresh = self.store.load_verdicts()
+                fresh = VerdictCache(self.store.verdict_rows())
             except BaseException:
                 with self._verdict_lock:
                     self._journal = None

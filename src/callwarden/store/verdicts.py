@@ -57,6 +57,17 @@ def reasons_list_from_json(text: str) -> list[dict[str, Any]]:
     return [{"code": r.code, "evidence": r.evidence} for r in reasons_from_json(text)]
 
 
+#: A stored verdict as the cache reads it: number, label, score, category, reasons (JSON
+#: text), campaign, source, protected (``VerdictStore.verdict_rows``).
+VerdictRow = tuple[str, str, float, str, str, str, str, bool]
+
+
+def verdict_from_tuple(t: VerdictRow) -> Verdict:
+    """A ``VerdictRow`` as a value (its reasons parsed)."""
+    n, lab, sc, cat, rs, camp, src, prot = t
+    return Verdict(n, lab, float(sc), cat, reasons_from_json(rs), camp, src, bool(prot))
+
+
 def verdict_from_row(r: Any) -> Verdict:
     return Verdict(
         number=r.number,
@@ -301,17 +312,19 @@ class VerdictsMixin(StoreBase):
         if touched:
             self._refresh_campaigns(conn, touched)
 
-    def load_verdicts(self) -> dict[str, Verdict]:
-        """Every verdict, keyed by E.164 number: the in-memory cache ``decide`` reads."""
+    def verdict_rows(self) -> list[VerdictRow]:
+        """Every verdict as a plain row, reasons still JSON text: what serve's verdict cache
+        starts from (``api.verdict_cache``), parsing a row only when a call asks for it."""
         v = verdicts.c
         q = sa.select(
             v.number, v.label, v.score, v.category, v.reasons, v.campaign, v.source, v.protected
         )
-        with self.read() as conn:  # plain tuples, not rows by attribute: the start of serve
-            return {
-                n: Verdict(n, lab, float(sc), cat, reasons_from_json(rs), camp, src, bool(prot))
-                for n, lab, sc, cat, rs, camp, src, prot in conn.execute(q)
-            }
+        with self.read() as conn:  # plain tuples, not rows by attribute
+            return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
+
+    def load_verdicts(self) -> dict[str, Verdict]:
+        """Every verdict, keyed by E.164 number, as values."""
+        return {t[0]: verdict_from_tuple(t) for t in self.verdict_rows()}
 
     def get_verdicts(self, numbers: list[str]) -> dict[str, Verdict]:
         """The stored verdicts of ``numbers`` (those that have one)."""
