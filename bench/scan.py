@@ -151,14 +151,13 @@ def profile_statements(
                 print(f"  {t:8.2f}  {op:<16} {what}")
 
 
-def end_to_end(cdrs: Path, model_dir: Path, out: Path) -> None:
+def end_to_end(cdrs: Path, model_dir: Path, out: Path, registry: Path) -> None:
     """Time what ``callwarden scan --cdrs --model --registry --out`` runs, phase by phase:
     the scan proper (default day, features, scoring), campaign linking (the day's CDRs
     loaded, linked, ``campaigns.csv`` written) and ``verdicts.csv`` with its summary."""
     from callwarden.cli.campaigns import scan_hook
     from callwarden.cli.scan import run_scan, write_scan
 
-    registry = Path(cdrs) / "registry.csv"
     registry_or_none = registry if registry.is_file() else None
     t_all = time.perf_counter()
     result, t_scan, m_scan = timed(
@@ -186,6 +185,13 @@ def main() -> None:
     ap.add_argument("--small", action="store_true", help="~1,000,000 CDRs instead of ~10,000,000")
     ap.add_argument("--cdrs", type=Path, help="existing CDRs (simulator or ingest folder)")
     ap.add_argument("--model", type=Path, help="existing model directory")
+    ap.add_argument(
+        "--registry",
+        type=Path,
+        default=None,
+        help="allocation registry CSV (default: CDRS/registry.csv, as the simulator writes it;"
+        " an ingest folder has none: give the simulator's, or the day runs without it)",
+    )
     ap.add_argument(
         "--cores", type=int, default=0, help="pin to this many cores for the timed phases"
     )
@@ -241,8 +247,18 @@ def main() -> None:
     )
     if args.cores:
         os.sched_setaffinity(0, set(range(args.cores)))
+    registry_csv = args.registry or Path(cdrs) / "registry.csv"
+    if args.registry is not None and not registry_csv.is_file():
+        raise SystemExit(f"error: --registry {registry_csv}: no such file")
+    if not registry_csv.is_file():
+        print(
+            f"warning: no allocation registry ({registry_csv} does not exist): the unallocated"
+            " caller rule never fires, so fewer numbers are flagged than `callwarden scan"
+            " --registry` flags (give --registry)",
+            flush=True,
+        )
     if args.end_to_end:
-        end_to_end(Path(cdrs), model_dir, work / "scan-out")
+        end_to_end(Path(cdrs), model_dir, work / "scan-out", registry_csv)
         return
     cores = len(os.sched_getaffinity(0))
     model, _ = load_model(model_dir)
@@ -252,7 +268,6 @@ def main() -> None:
     compiled = compile_model(model) if not args.lightgbm else False
     t_compile = time.perf_counter() - t
     relation = cdr_relation_sql(cdrs)
-    registry_csv = Path(cdrs) / "registry.csv"
 
     with connection(threads=cores, memory_limit=args.memory_limit) as con:
         (n_cdrs,) = con.execute(f"SELECT COUNT(*) FROM {relation}").fetchall()[0]

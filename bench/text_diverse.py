@@ -33,7 +33,8 @@ collapsed).
 Cost on the two shared cores at load 4-5, one inner seed: about 10 minutes a fold seed for
 the reference and ``cnb mnb ridge25 svm56 pos`` with two recipes (a booster is 20-30 s);
 ``lr`` adds about 140 s and ``mlp`` about 290 s a fold. Base scores are cached per (fold seed, outer fold, base, inner seed) under ``--cache``
-(default /tmp/cntext_diverse_cache; outside the repository), so recipes can be re-run
+(default /tmp/cntext_diverse_cache; outside the repository; keyed also by a sha256 of
+the texts, labels and training rows, so another ``--data`` or ``--rows`` never reads them back), so recipes can be re-run
 cheaply. Printed: macro-F1 over the four fraud kinds and errors among the 2,822 fraud
 texts. Exploration was on ``--cv-seed 3``; figures in docs/screening.md ("Toward 0.985 on
 the cn texts", third round).
@@ -41,6 +42,7 @@ the cn texts", third round).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import time
@@ -186,7 +188,13 @@ class Fold:
         tr: np.ndarray,
         te: np.ndarray,
     ) -> None:
-        self.dir = cache / f"seed{cv_seed}" / f"fold{k}"
+        # The texts, labels and split name the cache entry: another --data or --rows (or
+        # a normalised copy) must not read this run's scores back.
+        digest = hashlib.sha256()
+        for t, lab in zip(texts, y, strict=True):
+            digest.update(f"{t}\x1f{lab}\x1e".encode())
+        digest.update(np.asarray(tr).tobytes())
+        self.dir = cache / f"seed{cv_seed}" / f"fold{k}-{digest.hexdigest()[:16]}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.seed, self.texts, self.pos, self.y, self.tr, self.te = cv_seed, texts, pos, y, tr, te
         self.ytr = y[tr]
