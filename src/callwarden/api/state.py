@@ -475,6 +475,7 @@ class AppState:
         actor: str,
         override_appeals: bool = False,
         provenance: Provenance | None = None,
+        override_newer_scans: bool = False,
     ) -> ImportResult:
         """Import into the store, then update the cache with the verdicts the import wrote
         (no full reload: a 1-row import into a 2 M-verdict store took 31-45 s). A number
@@ -486,7 +487,11 @@ class AppState:
             self._imports[id(token)] = set()
         try:
             result = self.store.import_verdicts_result(
-                items, actor, override_appeals=override_appeals, provenance=provenance
+                items,
+                actor,
+                override_appeals=override_appeals,
+                provenance=provenance,
+                override_newer_scans=override_newer_scans,
             )
         except BaseException:
             with self._verdict_lock:

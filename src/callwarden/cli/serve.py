@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from callwarden.numbers.registry import AllocationRegistry
     from callwarden.policy import Thresholds
     from callwarden.store import Store
+    from callwarden.store.verdicts import ImportResult
 
 DB_HELP = "store: a SQLite file path (default) or a postgresql:// URL"
 
@@ -22,6 +23,13 @@ def serve(
     verdicts: Annotated[
         Path | None, typer.Option(help="import scan's verdicts.csv before serving (upsert)")
     ] = None,
+    override_newer_scans: Annotated[
+        bool,
+        typer.Option(
+            help="let --verdicts replace verdicts imported from a later scan day than its own "
+            "(scan-summary.json's day); without it those rows are held back and counted"
+        ),
+    ] = False,
     cdrs: Annotated[
         Path | None,
         typer.Option(help="import received calls from canonical CDRs (Parquet file/dir or CSV)"),
@@ -91,8 +99,19 @@ def serve(
             " stay; PUT /v1/thresholds changes them, a new --model replaces them)"
         )
     if verdicts is not None:
-        n = store.import_verdicts(read_verdicts_csv(verdicts), actor="cli:serve")
-        typer.echo(f"imported {n:,} verdicts from {verdicts}")
+        result = store.import_verdicts_result(
+            read_verdicts_csv(verdicts),
+            actor="cli:serve",
+            override_newer_scans=override_newer_scans,
+        )
+        typer.echo(describe_import(result, verdicts))
+        if result.held_newer_scan:
+            typer.echo(
+                f"warning: {result.held_newer_scan:,} rows of {verdicts} held back: the store "
+                f"holds verdicts imported from a later scan day (up to {result.newer_scan_day}) "
+                "for them; pass --override-newer-scans to replace them with this older scan's",
+                err=True,
+            )
         if (mismatch := bands_mismatch(store, verdicts)) is not None:
             typer.echo(f"warning: {mismatch}", err=True)
     if cdrs is not None:
@@ -114,6 +133,17 @@ def serve(
     # One process: the verdict and policy caches live in it (scale out with PostgreSQL and
     # one decision worker per partition, see docs/api.md).
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+
+
+def describe_import(result: ImportResult, verdicts: Path) -> str:
+    """serve's start line for its --verdicts import: rows read, written, held back."""
+    line = f"imported {result.rows:,} verdicts from {verdicts}"
+    if result.held:
+        line += (
+            f" ({len(result.written):,} written, {result.held:,} held back by the verdict "
+            f"precedence, {result.held_newer_scan:,} of them for a later scan day's verdict)"
+        )
+    return line
 
 
 def load_allocation(registry: Path) -> AllocationRegistry:

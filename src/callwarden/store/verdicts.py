@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -159,15 +161,36 @@ class Provenance:
         }
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def scan_day_of(text: str | None) -> str:
+    """``text`` when it is a calendar day written YYYY-MM-DD (as ``scan-summary.json``'s
+    ``day`` is), else "" (a day that cannot be compared: an import without one, or one sent
+    in another form, is never held back for its day, nor holds another import back)."""
+    if not text or not _DAY.fullmatch(text):
+        return ""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return ""
+    return text
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What an import did: rows read, the verdicts it wrote (as the store now holds them),
-    the rows held back, and the import's id (its provenance row)."""
+    the rows held back (all of them: appeals, community labels and newer scans), the
+    import's id (its provenance row), and of the rows held back those held because a later
+    scan day's import wrote the verdict in force (``held_newer_scan``), with the latest of
+    those days (``newer_scan_day``, "" when none)."""
 
     rows: int
     written: list[Verdict]
     held: int
     import_id: int
+    held_newer_scan: int = 0
+    newer_scan_day: str = ""
 
 
 class VerdictsMixin(StoreBase):
@@ -177,10 +200,13 @@ class VerdictsMixin(StoreBase):
         actor: str = "import",
         override_appeals: bool = False,
         provenance: Provenance | None = None,
+        override_newer_scans: bool = False,
     ) -> int:
         """Upsert model verdicts and refresh campaigns (see :meth:`import_verdicts_result`).
         Returns the rows read."""
-        return self.import_verdicts_result(items, actor, override_appeals, provenance).rows
+        return self.import_verdicts_result(
+            items, actor, override_appeals, provenance, override_newer_scans
+        ).rows
 
     def import_verdicts_result(
         self,
@@ -188,6 +214,7 @@ class VerdictsMixin(StoreBase):
         actor: str = "import",
         override_appeals: bool = False,
         provenance: Provenance | None = None,
+        override_newer_scans: bool = False,
     ) -> ImportResult:
         """Upsert model verdicts and refresh campaigns, by the precedence rule:
 
@@ -196,15 +223,22 @@ class VerdictsMixin(StoreBase):
            (the number is then the model's again, unprotected);
         2. a label the community gave (source ``reports``) is not undone by a model verdict
            of ``benign``; a model label (harassment, fraud) replaces it;
-        3. any other verdict is replaced by the import.
+        3. a verdict written by an import of a later scan day than this import's is not
+           replaced by it (an older day imported by mistake, or a late file), unless the
+           operator imports with ``override_newer_scans``; both days must be written
+           YYYY-MM-DD (:func:`scan_day_of`), so an import without a day, and a verdict
+           whose import had none, are not compared; a rescan of the same day replaces;
+        4. any other verdict is replaced by the import.
 
         A model verdict that is held back is recorded in the audit log
-        (``model_verdict_held``, with its label, score, category and the source kept), once:
+        (``model_verdict_held``, with its label, score, category and the source kept, and
+        for rule 3 the two days: ``scan_day``, ``kept_scan_day``), once:
         not again while the number's latest audit entry already records that same held
         verdict (re-importing the same file, as ``serve --verdicts`` does at each restart,
         adds nothing; a different held verdict, or the same one after any other entry on
         the number such as a report or an appeal decision, is recorded). The import's own
-        entry counts every row held back (``held``) and those recorded (``held_recorded``).
+        entry counts every row held back (``held``), those held by rule 3
+        (``held_newer_scan``) and those recorded (``held_recorded``).
 
         The import is written ``IMPORT_CHUNK`` rows a transaction, yielding SQLite's write
         lock to this process's waiting writes between chunks; a crash part-way leaves the
@@ -215,6 +249,7 @@ class VerdictsMixin(StoreBase):
         import and each written verdict points to it.
         """
         prov = provenance or getattr(items, "provenance", None) or Provenance()
+        day = "" if override_newer_scans else scan_day_of(prov.scan_day)
         now = self.clock()
         with self.engine.begin() as conn:
             import_id = new_id(
@@ -235,17 +270,20 @@ class VerdictsMixin(StoreBase):
         stmt = ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
         written: list[Verdict] = []
         touched: set[str] = set()
-        held_count = recorded = 0
+        held_count = recorded = newer_count = 0
+        newest = ""
         for start in range(0, len(rows), IMPORT_CHUNK):
             chunk = _last_per_number(rows[start : start + IMPORT_CHUNK])
             yield_to_writers(self.engine)
-            with self.engine.begin() as conn:
+            with self.engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, read and write as one
                 standing = {
                     r.number: r
                     for r in conn.execute(
-                        sa.select(v.number, v.source, v.protected, v.campaign).where(
-                            v.number.in_([r["number"] for r in chunk])
+                        sa.select(
+                            v.number, v.source, v.protected, v.campaign, imports.c.scan_day
                         )
+                        .select_from(verdicts.outerjoin(imports, imports.c.id == v.import_id))
+                        .where(v.number.in_([r["number"] for r in chunk]))
                     )
                 }
                 held = [
@@ -258,14 +296,29 @@ class VerdictsMixin(StoreBase):
                     )
                 ]
                 held_numbers = {r["number"] for r in held}
-                conn.execute(stmt, chunk)
+                newer = {  # rule 3: the verdict in force is of a later scan day
+                    r["number"]: kept
+                    for r in chunk
+                    if day
+                    and r["number"] not in held_numbers
+                    and (s := standing.get(r["number"])) is not None
+                    and not (s.protected and override_appeals)
+                    and (kept := scan_day_of(s.scan_day)) > day
+                }
+                held += [r for r in chunk if r["number"] in newer]
+                held_numbers.update(newer)
+                newest = max([newest, *newer.values()])
+                newer_count += len(newer)
+                todo = [r for r in chunk if r["number"] not in newer]
+                if todo:
+                    conn.execute(stmt, todo)
                 for r in chunk:
                     if r["number"] in held_numbers:
                         continue
                     written.append(_verdict_of_row(r))
                     old = standing.get(r["number"])
                     touched.update(c for c in (r["campaign"], old and old.campaign) if c)
-                held_detail = {
+                held_detail: dict[str, dict[str, Any]] = {
                     r["number"]: {
                         "label": r["label"],
                         "score": r["score"],
@@ -274,6 +327,8 @@ class VerdictsMixin(StoreBase):
                     }
                     for r in held
                 }
+                for number, kept in newer.items():
+                    held_detail[number].update(scan_day=day, kept_scan_day=kept)
                 latest = _latest_entries(conn, list(held_detail))
                 for number, detail in held_detail.items():
                     if latest.get(number) != ("model_verdict_held", detail):
@@ -290,14 +345,16 @@ class VerdictsMixin(StoreBase):
             detail = {
                 "rows": len(rows),
                 "held": held_count,
+                "held_newer_scan": newer_count,
                 "held_recorded": recorded,
                 "override_appeals": override_appeals,
+                "override_newer_scans": override_newer_scans,
                 "import_id": import_id,
                 "campaigns_refreshed": len(campaigns_done),
                 **prov.as_dict(),
             }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
-        return ImportResult(len(rows), written, held_count, import_id)
+        return ImportResult(len(rows), written, held_count, import_id, newer_count, newest)
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:
         """Write one verdict set by a person or the reports (not an import: no provenance),

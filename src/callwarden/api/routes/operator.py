@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import Field
 
 from callwarden.api.deps import (
     IdPath,
@@ -39,6 +40,18 @@ from callwarden.store.verdicts import Provenance
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
 
+class ImportOut(CountOut):
+    """An import's answer: ``count`` the rows read (as before), and what it did with them."""
+
+    written: int = Field(description="verdicts written")
+    held: int = Field(description="rows held back by the verdict precedence (all rules)")
+    held_newer_scan: int = Field(
+        description="of those, rows whose verdict in force was imported from a later scan day"
+    )
+    newer_scan_day: str | None = Field(description="the latest such day (null when none)")
+    import_id: int
+
+
 @router.get("/campaigns", response_model=list[CampaignOut], tags=["campaigns"], summary="Campaigns")
 def campaigns(
     state: StateDep,
@@ -57,7 +70,7 @@ def campaign(campaign: str, state: StateDep, _key: NetworkKey) -> CampaignOut:
     return CampaignOut(**state.store.get_campaign(campaign))
 
 
-@router.post("/verdicts", response_model=CountOut, tags=["operator"], summary="Import verdicts")
+@router.post("/verdicts", response_model=ImportOut, tags=["operator"], summary="Import verdicts")
 def import_verdicts(
     body: VerdictsIn,
     state: StateDep,
@@ -66,10 +79,19 @@ def import_verdicts(
         bool,
         Query(description="also replace verdicts set by accepted appeals (a person's decision)"),
     ] = False,
-) -> CountOut:
+    override_newer_scans: Annotated[
+        bool,
+        Query(
+            description="also replace verdicts imported from a later scan day than this "
+            "import's scan_day (importing an older day on purpose)"
+        ),
+    ] = False,
+) -> ImportOut:
     """The same rows as ``scan``'s verdicts.csv. A number cleared on appeal keeps the
     appeal's verdict (unless ``override_appeals``); a community label is not undone by a
-    ``benign`` row. Rows held back are recorded in the audit log."""
+    ``benign`` row; a verdict imported from a later scan day than ``scan_day`` is kept
+    (unless ``override_newer_scans``). Rows held back are counted in the answer and
+    recorded in the audit log."""
     items = [
         Verdict(
             number=number_param(v.number),
@@ -82,8 +104,17 @@ def import_verdicts(
         for v in body.verdicts
     ]
     provenance = Provenance(body.source_file, body.model_version, body.scan_day)
-    result = state.import_verdicts(items, key.actor, override_appeals, provenance)
-    return CountOut(count=result.rows)
+    result = state.import_verdicts(
+        items, key.actor, override_appeals, provenance, override_newer_scans
+    )
+    return ImportOut(
+        count=result.rows,
+        written=len(result.written),
+        held=result.held,
+        held_newer_scan=result.held_newer_scan,
+        newer_scan_day=result.newer_scan_day or None,
+        import_id=result.import_id,
+    )
 
 
 def _thresholds_out(state: StateDep) -> ThresholdsOut:
