@@ -61,10 +61,13 @@ def test_scored_rows_equal_the_full_query(seed: int) -> None:
     assert full["number"].equals(cas["number"])
     scored = cas["scored"].to_numpy(zero_copy_only=False).astype(bool)
     attempts = full["attempts_by_caller_1d"].to_numpy()
+    window = full["attempts_by_caller_7d"].to_numpy()
     unalloc = full["unallocated_by_caller_1d"].to_numpy()
-    # Scored: enough calls on the day, or an unallocated number; both kinds occur here.
-    np.testing.assert_array_equal(scored, (attempts >= 17) | (unalloc == 1))
-    assert 0 < scored.sum() < len(scored) and ((attempts < 17) & scored).any()
+    # Scored: enough calls in the 7-day window the features read (the day's count is part
+    # of it), or an unallocated number; all kinds occur here.
+    np.testing.assert_array_equal(scored, (window >= 17) | (unalloc == 1))
+    assert 0 < scored.sum() < len(scored) and ((window < 17) & scored).any()
+    assert ((attempts < 17) & (window >= 17) & (unalloc != 1) & scored).any()
     for name in FEATURE_NAMES:
         a = full[name].to_numpy(zero_copy_only=False).astype(float)
         b = cas[name].to_numpy(zero_copy_only=False).astype(float)
@@ -120,9 +123,10 @@ def test_day_calls_flag_reads_the_same_calls(inflate: bool) -> None:
     (the count is an upper bound, and history-only unallocated numbers get it): inflated
     counts must not change a value either."""
     from callwarden.features.duckdb_backend import register_number_facts
-    from callwarden.features.sql import day_calls_column
+    from callwarden.features.sql import day_calls_column, window_calls_column
 
     table, col = _two_days(3), day_calls_column(AsOf(DAY))
+    wcol = window_calls_column(AsOf(DAY))
     with connection(threads=2) as con:
         _register(con, table)
         unalloc = {
@@ -135,11 +139,11 @@ def test_day_calls_flag_reads_the_same_calls(inflate: bool) -> None:
         facts, regions = register_number_facts(
             con, "cdr", is_unallocated, lambda a: pa.nulls(len(a), pa.string()), AsOf(DAY)
         )
-        assert facts is not None and col in con.sql(f"SELECT * FROM {facts}").columns
+        assert facts is not None and {col, wcol} <= set(con.sql(f"SELECT * FROM {facts}").columns)
         if inflate:  # every third number counted as busy
             con.execute(
-                f"CREATE TABLE facts_x AS SELECT number, unallocated, {col} + "
-                f"CASE WHEN hash(number) % 3 = 0 THEN 100 ELSE 0 END AS {col} FROM {facts}"
+                f"CREATE TABLE facts_x AS SELECT number, unallocated, {col}, {wcol} + "
+                f"CASE WHEN hash(number) % 3 = 0 THEN 100 ELSE 0 END AS {wcol} FROM {facts}"
             )
             facts = "facts_x"
         con.execute(f"CREATE VIEW facts_plain AS SELECT number, unallocated FROM {facts}")
@@ -203,3 +207,51 @@ def test_one_day_twins_are_put_back_as_the_engines_own_columns(min_attempts: int
     n = int(pc.sum(got["scored"]).as_py()) if min_attempts else got.num_rows
     for name, twin in twins.items():
         assert got[name].slice(0, n).equals(got[twin].slice(0, n))
+
+
+def _busy_yesterday() -> pa.Table:
+    """A robocaller with 40 calls on the day before the as-of day and 1 on it, a quiet
+    number with 1 call each day, and a busy number of the day (6 calls)."""
+    from tests.features.conftest import cdrs
+
+    rows: list[dict[str, object]] = []
+    robo, quiet, busy = "+8613800000001", "+8613900000002", "+8613700000003"
+    for i in range(40):
+        rows.append({"t": -86_400 + 600 * i, "caller": robo, "callee": f"+86150{i:08d}"})
+    rows.append({"t": 3_600, "caller": robo, "callee": "+8615099999999"})
+    rows += [{"t": t, "caller": quiet, "callee": "+8615188888888"} for t in (-43_200, 7_200)]
+    rows += [{"t": 9_000 + 60 * i, "caller": busy, "callee": f"+86152{i:08d}"} for i in range(6)]
+    return cdrs(rows)
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_number_busy_on_earlier_days_is_scored(keyed: bool) -> None:
+    """The cascade counts the calls of the window the features read, not only the day's: a
+    number with 40 calls yesterday and 1 today is scored (its 7-day features are what flag
+    it), by the staged statements (with the look-ups' counts, string or keyed) and by the
+    single statement alike; a number quiet on both days is not."""
+    from callwarden.cdr.canonical import with_number_keys
+    from callwarden.features.duckdb_backend import register_number_facts
+
+    table = _busy_yesterday()
+    if keyed:
+        table = with_number_keys(table)
+    want = {"+8613800000001": True, "+8613900000002": False, "+8613700000003": True}
+    with connection(threads=1) as con:
+        con.register("cdr", table)
+        facts, regions = register_number_facts(
+            con, "cdr", lambda a: np.zeros(len(a), dtype=bool),
+            lambda a: pa.nulls(len(a), pa.string()), AsOf(DAY),
+        )  # fmt: skip
+        staged = compute_features(
+            con, "cdr", AsOf(DAY), caller_facts=facts, home_regions=regions, min_attempts=5
+        )
+        plain = compute_features(con, "cdr", AsOf(DAY), min_attempts=5)  # no look-up counts
+        sql = build_query("cdr", AsOf(DAY), present_columns=columns_of(con, "cdr"), min_attempts=5)
+        single = con.sql(sql).to_arrow_table()
+    for t in (staged, plain, single):
+        got = dict(zip(t["number"].to_pylist(), t["scored"].to_pylist(), strict=True))
+        assert got == want
+    row = staged["number"].to_pylist().index("+8613800000001")
+    assert staged["attempts_by_caller_1d"][row].as_py() == 1
+    assert staged["attempts_by_caller_7d"][row].as_py() == 41

@@ -255,9 +255,10 @@ def register(app: typer.Typer) -> None:
         min_attempts: int | None = typer.Option(
             None,
             "--min-attempts",
-            help="Numbers with fewer calls on the day (and, with --registry, an allocated "
-            "number) are benign without model scoring (hard rules still apply); default 5, "
-            "0 scores every number.",
+            help="Numbers with fewer calls in the 7 days to --day that the CDRs hold (the "
+            "window the features read; one day of CDRs: that day) and, with --registry, an "
+            "allocated number are benign without model scoring (hard rules still apply); "
+            "default 5, 0 scores every number.",
         ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""

@@ -1,12 +1,17 @@
 """Scan's activity cascade: numbers with too little activity are not scored by the model.
 
-Most numbers that place calls on a day place one to four; the model never flags one of them
-(the lowest-activity number it flags, out of fold on the training seed and on the
-evaluation seed, placed five calls: see ``docs/detection.md``). Scoring the 2.6 million
-callers of a 10-million-call day through 900 trees cost more than the features did, so:
+Most numbers that place calls on a day place one to four; on one day of CDRs the model never
+flags one of them (the lowest-activity number it flags, out of fold on the training seed and
+on the evaluation seed, placed five calls: see ``docs/detection.md``). With history, though,
+a number's 7-day features can flag it on a day it places one call (a robocaller busy
+yesterday), so the count is taken over the window the features read. Scoring the 2.6
+million callers of a 10-million-call day through 900 trees cost more than the features did,
+so:
 
 1. The feature query (``build_query(min_attempts=...)``) computes features only for *scored*
-   numbers: at least ``MIN_ATTEMPTS`` calls on the day, or an unallocated displayed number.
+   numbers: at least ``MIN_ATTEMPTS`` calls in the as-of day's window (the day and the six
+   before it that the CDRs hold; one day of CDRs: the day), or an unallocated displayed
+   number.
 2. Hard-signal rules still run on every number (their inputs, attempts and the registry
    flag, are present on every row). A rule hit is always a scored number by construction,
    so it gets the model's label and reasons as without the cascade.
@@ -39,7 +44,8 @@ from callwarden.detect.verdicts import (
     score_rows,
 )
 
-#: Fewest calls on the day for the model to score a number (see the module docstring).
+#: Fewest calls in the as-of day's window for the model to score a number (see the module
+#: docstring).
 MIN_ATTEMPTS = 5
 
 

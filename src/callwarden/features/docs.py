@@ -77,7 +77,10 @@ registry row). Where `caller_s` appears below it is then `'+' || caller`. Same v
 
 `build_query(..., min_attempts=N)` (what `callwarden scan` runs, N = 5 by default) still
 returns one row per caller of the day, plus a `scored` column: callers with at least N
-calls on the day, or an unallocated displayed number. Only scored callers get features, and
+calls in the window the features read (the as-of day and the look-back days the CDRs hold:
+`attempts_by_caller_7d`; with one day of CDRs, the day's calls), or an unallocated
+displayed number. A caller with many calls on earlier days and one on the as-of day is
+scored, since its 7-day features may flag it. Only scored callers get features, and
 the caller-keyed sources (`calls` by caller, `sequence`, `hourly` by caller, `pairs`,
 `inbound`) read only their calls and the calls to them (semi-joins on the integer number),
 so their values are exactly those of the full query. Ingress, `routes` and `devices`
@@ -87,8 +90,9 @@ NULL elsewhere. Training never uses the cascade. DuckDB runs it as four statemen
 (`features/staged.py`, `build_staged`): the per-call relation and the day's callers are materialised as temporary
 tables once, the features statement returns the scored callers' rows only, and a last one the
 unscored callers' narrow rows, so the unscored majority never goes through the wide joins and
-result. When scan's look-up pass has also counted each caller's calls of the day (a column
-of the registry facts, `sql.day_calls_column`), the per-call table carries a flag `act` on
+result. When scan's look-up pass has also counted each caller's calls of the day and of
+the window (columns of the registry facts, `sql.day_calls_column` and
+`sql.window_calls_column`), the per-call table carries a flag `act` on
 every call of a number that may be scored, and the features statement reads the scored
 callers' calls through that flag instead of copying them out by a semi-join; the flag may
 take in a few more numbers (the count is an upper bound), which only adds rows that are

@@ -28,6 +28,7 @@ from callwarden.features.sql import (
     build_query,
     day_calls_column,
     history_twins,
+    window_calls_column,
 )
 from callwarden.features.staged import StagedQuery, build_staged
 
@@ -192,9 +193,10 @@ def register_number_facts(
     None without a registry). The CDRs are read once; the look-ups then see each distinct
     caller (registry) or prefix (归属地) once, not each call.
 
-    With ``as_of`` (scan's one day) the same pass counts each caller's calls on that day, a
-    column of ``caller_facts`` named by ``day_calls_column`` (``unallocated`` is NULL there
-    without a registry): the activity cascade then picks its callers' calls by a flag.
+    With ``as_of`` (scan's one day) the same pass counts each caller's calls on that day and
+    in its window, columns of ``caller_facts`` named by ``day_calls_column`` and
+    ``window_calls_column`` (``unallocated`` is NULL there without a registry): the activity
+    cascade then picks its callers' calls by a flag.
 
     When every row carries the integer number keys (``has_number_keys``) the pass groups
     those and both look-ups are keyed (``build_query(keyed=True)``): ``caller_facts`` is
@@ -202,9 +204,12 @@ def register_number_facts(
     """
     counted = ""
     if as_of is not None:
+        end = f"start_time < {_ts(DUCKDB, as_of.day_end)}"
         counted = (
             f", COUNT(*) FILTER (WHERE start_time >= {_ts(DUCKDB, as_of.day_start)} AND "
-            f"start_time < {_ts(DUCKDB, as_of.day_end)}) AS {day_calls_column(as_of)}"
+            f"{end}) AS {day_calls_column(as_of)}"
+            f", COUNT(*) FILTER (WHERE start_time >= {_ts(DUCKDB, as_of.history_start)} AND "
+            f"{end}) AS {window_calls_column(as_of)}"
         )
     if has_number_keys(con, relation):
         # Every row has both keys here, so the count is exact (the per-call table keeps
@@ -220,7 +225,8 @@ def register_number_facts(
         numbers = callers["caller"].combine_chunks()
         cols = {"number": numbers, "unallocated": _unallocated(numbers, is_unallocated)}
         if as_of is not None:
-            cols[day_calls_column(as_of)] = callers[day_calls_column(as_of)].combine_chunks()
+            for col in (day_calls_column(as_of), window_calls_column(as_of)):
+                cols[col] = callers[col].combine_chunks()
         con.register(name, pa.table(cols))
         facts = name
     return facts, register_home_regions(con, "cw_callers", province_of)
@@ -279,7 +285,20 @@ def day_calls_in(
     """The column of ``caller_facts`` that counts the as-of day's calls, if it has one
     (``register_number_facts`` with ``as_of``); without it the cascade copies the scored
     callers' calls out instead of reading them through a flag."""
-    column = day_calls_column(as_of)
+    return _facts_column(con, caller_facts, day_calls_column(as_of))
+
+
+def window_calls_in(
+    con: duckdb.DuckDBPyConnection, caller_facts: str | None, as_of: AsOf
+) -> str | None:
+    """The column of ``caller_facts`` that counts the as-of day's window, if it has one
+    (``register_number_facts`` with ``as_of``)."""
+    return _facts_column(con, caller_facts, window_calls_column(as_of))
+
+
+def _facts_column(
+    con: duckdb.DuckDBPyConnection, caller_facts: str | None, column: str
+) -> str | None:
     if caller_facts is None or column not in columns_of(con, caller_facts, check=False):
         return None
     return column
@@ -322,6 +341,7 @@ def compute_features(
             with_history=with_history,
             dialect=DUCKDB,
             day_calls=day_calls_in(con, caller_facts, as_of),
+            window_calls=window_calls_in(con, caller_facts, as_of),
             keyed=keyed,
             omit_twins=True,
         )

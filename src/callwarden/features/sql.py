@@ -189,8 +189,9 @@ def build_query(
 
     With ``min_attempts`` > 0 (scan's activity cascade) the result still has one row per
     caller of the day, plus a boolean ``scored`` column before ``number_key``; only the
-    *scored* callers (at least ``min_attempts`` calls on the day, or an unallocated displayed
-    number) get features, computed from their own calls (and the calls to them) only, with
+    *scored* callers (at least ``min_attempts`` calls in the window the features read: the
+    day and, with history, the look-back days; or an unallocated displayed number) get
+    features, computed from their own calls (and the calls to them) only, with
     the same values as without the cascade. The other rows carry ``attempts_by_caller_1d``
     and ``unallocated_by_caller_1d`` (what the hard rules read) and NULL elsewhere. Ingress,
     route and handset aggregates still see every call: they describe shared resources.
@@ -243,7 +244,7 @@ def build_query(
         ctes[-2:] = [
             f"callers_day AS {dialect.inline} (SELECT * FROM {CALLERS_TABLE})"
             if stage
-            else f"callers_day AS {dialect.materialized} (\n  {_callers_day(min_attempts)}\n)",
+            else f"callers_day AS {dialect.materialized} (\n  {_callers_day(min_attempts, day0)}\n)",
             "active AS (SELECT k FROM callers_day WHERE scored)",
             # Every call of a scored caller has act (a superset, exact per caller): the
             # caller-keyed sources filter the per-call table instead of copying 5.7 M rows.
@@ -503,10 +504,10 @@ def _call_ctes(
     """``src``, ``keyed``, ``base`` and ``plain``: one row per valid call, with the per-call
     columns of ``CALL_COLUMNS`` (``plain`` is what every source reads).
 
-    ``act=(column, min_attempts)``: ``caller_facts`` also counts each number's calls on the
-    as-of day in ``column`` (every call, an upper bound of its attempts); the calls of numbers
-    that count at least ``min_attempts`` (summed over spellings of the same digits) or are
-    unallocated get ``act`` true: every scored caller's calls among them.
+    ``act=(column, min_attempts)``: ``caller_facts`` also counts each number's calls in the
+    as-of day's window in ``column`` (every call, an upper bound of what the cascade counts);
+    the calls of numbers that count at least ``min_attempts`` (summed over spellings of the
+    same digits) or are unallocated get ``act`` true: every scored caller's calls among them.
 
     ``keyed``: the relation's integer keys and keyed look-ups (see ``build_query``); the
     displayed number is then ``'+' || caller`` where a per-call column asks for the string.
@@ -522,7 +523,7 @@ def _call_ctes(
     unalloc = "reg.unallocated" if caller_facts else "CAST(NULL AS INTEGER)"
     joins = ""
     if act and not caller_facts:
-        raise ValueError("act needs caller_facts (the day's calls are counted there)")
+        raise ValueError("act needs caller_facts (the window's calls are counted there)")
     if keyed:
         act_sql = scored_sql(f"f.{act[0]}", "f.unallocated", act[1]) if act else None
         reg, home = keyed_facts_sql(caller_facts, home_regions, act_sql)
@@ -591,23 +592,32 @@ def _call_ctes(
 
 
 def scored_sql(calls: str, unallocated: str, min_attempts: int) -> str:
-    """The cascade's rule as SQL: a number is scored with at least ``min_attempts`` calls on
-    the day or an unallocated displayed number (``calls``, ``unallocated``: expressions)."""
+    """The cascade's rule as SQL: a number is scored with at least ``min_attempts`` calls in
+    the window the features read (the as-of day and, with history, the look-back days before
+    it) or an unallocated displayed number (``calls``, ``unallocated``: expressions; ``calls``
+    counts the window, which holds the day, so "on the day or in the window" is this)."""
     return f"CASE WHEN {calls} >= {int(min_attempts)} OR {unallocated} = 1 THEN TRUE ELSE FALSE END"
 
 
-def _callers_day(min_attempts: int) -> str:
-    """Per caller of the day (``calls_day``): calls, registry flag, whether it is scored."""
-    return f"""SELECT caller AS k, COUNT(*) AS n, MAX(unallocated) AS unallocated_any,
+def _callers_day(min_attempts: int, day0: str) -> str:
+    """Per caller of the day: its calls on the day (``n``), registry flag, whether it is
+    scored (by its calls in the whole window ``calls`` holds; ``day0``: the day's first
+    second, as SQL). One GROUP BY of ``calls``; callers without a call on the day are left
+    out. Without history ``calls`` is the day, and the count is the day's."""
+    on_day = f"COUNT(CASE WHEN ts >= {day0} THEN 1 END)"
+    return f"""SELECT caller AS k, {on_day} AS n, MAX(unallocated) AS unallocated_any,
     {scored_sql("COUNT(*)", "MAX(unallocated)", min_attempts)} AS scored
-  FROM calls_day GROUP BY caller"""
+  FROM calls GROUP BY caller HAVING {on_day} > 0"""
 
 
-def _callers_day_from_facts(caller_facts: str, day_calls: str, min_attempts: int) -> str:
-    """``_callers_day`` read off keyed ``caller_facts`` whose ``day_calls`` count is exact
-    (the look-ups' pass already grouped the calls by caller: no second GROUP BY)."""
+def _callers_day_from_facts(
+    caller_facts: str, day_calls: str, window_calls: str, min_attempts: int
+) -> str:
+    """``_callers_day`` read off keyed ``caller_facts`` whose ``day_calls`` and
+    ``window_calls`` counts are exact (the look-ups' pass already grouped the calls by
+    caller: no second GROUP BY)."""
     return f"""SELECT number_key AS k, {day_calls} AS n, unallocated AS unallocated_any,
-    {scored_sql(day_calls, "unallocated", min_attempts)} AS scored
+    {scored_sql(window_calls, "unallocated", min_attempts)} AS scored
   FROM {caller_facts} WHERE {day_calls} > 0"""
 
 
@@ -616,6 +626,13 @@ def day_calls_column(as_of: AsOf) -> str:
     after the day it counts. On strings it is an upper bound of the attempts (the callee is
     not checked); on the integer keys it is exact (every row has both keys there)."""
     return "calls_" + as_of.day.replace("-", "")
+
+
+def window_calls_column(as_of: AsOf) -> str:
+    """The ``caller_facts`` column counting each number's calls in the as-of day's window
+    (``history_start`` to ``day_end``: the look-back days and the day), as exact or as bounded
+    as ``day_calls_column``. Without history in the CDRs it equals the day's count."""
+    return f"calls_{as_of.lookback_days + 1}d_" + as_of.day.replace("-", "")
 
 
 #: Where ``build_staged``'s first two statements are materialised (temporary tables).

@@ -54,18 +54,22 @@ def build_staged(
     dialect: Dialect = DUCKDB,
     features: tuple[Feature, ...] = FEATURES,
     day_calls: str | None = None,
+    window_calls: str | None = None,
     keyed: bool = False,
     omit_twins: bool = False,
 ) -> StagedQuery:
     """``build_query(min_attempts=...)`` split into the statements of ``StagedQuery``.
 
-    ``day_calls``: a column of ``caller_facts`` that counts each number's calls on the as-of
-    day (``sql.day_calls_column``; the look-ups' pass over the callers gives it almost free).
-    The per-call table then flags the calls of every number that may be scored (``act``), and
-    the features statement reads the scored callers' calls through that flag instead of
-    copying them (~2 CPU-s of the 10 M-CDR day's ~18 in that statement).
+    ``day_calls`` and ``window_calls``: columns of ``caller_facts`` that count each number's
+    calls on the as-of day and in its window (``sql.day_calls_column``,
+    ``sql.window_calls_column``; the look-ups' pass over the callers gives them almost free).
+    Without history the window is the day, and ``day_calls`` alone will do. The per-call
+    table then flags the calls of every number that may be scored (``act``), and the
+    features statement reads the scored callers' calls through that flag instead of copying
+    them (~2 CPU-s of the 10 M-CDR day's ~18 in that statement). With history and no
+    ``window_calls`` neither shortcut is taken (the day's count cannot say who is scored).
 
-    With ``keyed`` the count is exact (``register_number_facts``), so the day's callers are
+    With ``keyed`` the counts are exact (``register_number_facts``), so the day's callers are
     read off ``caller_facts`` rather than grouped from the per-call table once more.
 
     ``keyed``: the relation's integer number keys and keyed look-ups (``build_query``);
@@ -73,7 +77,11 @@ def build_staged(
     """
     if min_attempts <= 0:
         raise ValueError("build_staged is the activity cascade: min_attempts must be positive")
-    act = (day_calls, min_attempts) if day_calls else None
+    if window_calls is None and not with_history:
+        window_calls = day_calls  # the window is the day
+    if not (day_calls and window_calls):
+        day_calls = window_calls = None
+    act = (window_calls, min_attempts) if window_calls else None
     call_ctes = _call_ctes(
         relation, as_of, present_columns, caller_facts, home_regions, with_history, dialect,
         features, act, keyed,
@@ -97,10 +105,9 @@ def build_staged(
     return StagedQuery(
         calls=dialect.expand("WITH " + ",\n".join(call_ctes) + "\nSELECT * FROM plain"),
         callers=dialect.expand(
-            _callers_day_from_facts(caller_facts, day_calls, min_attempts)
-            if keyed and caller_facts and day_calls
-            else f"WITH calls_day AS (SELECT * FROM {CALLS_TABLE} WHERE ts >= {day0})\n"
-            + _callers_day(min_attempts)
+            _callers_day_from_facts(caller_facts, day_calls, window_calls, min_attempts)
+            if keyed and caller_facts and day_calls and window_calls
+            else f"WITH calls AS (SELECT * FROM {CALLS_TABLE})\n" + _callers_day(min_attempts, day0)
         ),
         features=feats,
         unscored=dialect.expand(
