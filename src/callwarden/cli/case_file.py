@@ -9,7 +9,8 @@ import typer
 
 DB_HELP = (
     "the reputation store (SQLite path or postgresql:// URL) for reports, appeals, the block "
-    "log and the audit trail; without it those sections are empty"
+    "log and the audit trail (without it those sections are empty); a number case then reads "
+    "the scan folder of the import that wrote its verdict in force, when it is still there"
 )
 
 

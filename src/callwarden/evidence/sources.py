@@ -467,6 +467,10 @@ def gather(
         row, rows = campaign_numbers(scan_dir, campaign)
         camp_rows[campaign], members[campaign] = row, rows
         nums = sorted({str(r["number"]) for r in rows})
+    if campaign is None and store is not None and len(nums) == 1:
+        scan_dir, note = scan_of_verdict_in_force(store, nums[0], scan_dir)
+        if note:
+            missing.append(note)
     scan: ScanFacts | None = None
     if scan_dir is not None:
         try:
@@ -493,6 +497,67 @@ def gather(
             missing.append(f"CDRs not read: {exc.message}")
     facts = read_store(store, nums) if store is not None else None
     return Sources(scan, calls, facts, inputs, missing)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def scan_of_verdict_in_force(
+    store: Store, number: str, served: Path | None
+) -> tuple[Path | None, str | None]:
+    """The scan folder a number's case is made from, and a note when it is not ``served``.
+
+    The verdict in force may have been written by an earlier day's import than the folder
+    the server was started with (a number scanned on 11-03 and not on 11-04 keeps its 11-03
+    verdict): its case then reads the folder of that import's ``source_file`` (its
+    ``verdicts.csv``, campaigns, spoofed and bridged calls, and its day's calls), when that
+    file is still a scan's ``verdicts.csv`` of the import's day; otherwise ``served``, with a
+    note saying why. A verdict no import wrote (reports, an appeal), or imported from
+    ``served`` itself: ``served``, no note."""
+    imp = store.verdict_provenance(number)
+    if imp is None:
+        return served, None
+    source = str(imp.get("source_file") or "")
+    day = str(imp.get("scan_day") or "")
+    served_day = str(read_summary(served).get("day") or "") if served is not None else ""
+    where = f"{served} (day {served_day or 'unknown'})" if served is not None else "no scan folder"
+    said = f"import {imp['import_id']}, scan day {day or 'unknown'}"
+    if not source:
+        if served is None or not day or day == served_day:
+            return served, None
+        return served, (
+            f"the verdict in force was imported without a source file ({said}): the scan "
+            f"and calls sections are of {where}"
+        )
+    path = Path(source)
+    if served is not None and _same_folder(path.parent, served):
+        return served, None
+    why = ""
+    if not path.is_absolute():
+        why = "a path relative to the importing client"
+    elif path.name != SCAN_FILES["verdicts"] or not path.is_file():
+        why = "not on disk here" if not path.exists() else "not a scan's verdicts.csv"
+    else:
+        try:
+            found = str(read_summary(path.parent).get("day") or "")
+        except InputError:
+            found = "unreadable"
+        if day and found != day:
+            why = f"its folder now holds the scan of {found or 'an unknown day'}"
+    if why:
+        return served, (
+            f"the verdict in force was imported from {source} ({said}), {why}: the scan and "
+            f"calls sections are of {where}"
+        )
+    instead = f"not of {where}" if served is not None else "(no scan folder was given)"
+    return path.parent, (
+        f"the verdict in force was imported from {source} ({said}): the scan and calls "
+        f"sections are of that scan's folder, {path.parent}, {instead}"
+    )
 
 
 def _store_campaign(store: Store, campaign: str) -> Sources:

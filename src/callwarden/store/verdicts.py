@@ -279,9 +279,7 @@ class VerdictsMixin(StoreBase):
                 standing = {
                     r.number: r
                     for r in conn.execute(
-                        sa.select(
-                            v.number, v.source, v.protected, v.campaign, imports.c.scan_day
-                        )
+                        sa.select(v.number, v.source, v.protected, v.campaign, imports.c.scan_day)
                         .select_from(verdicts.outerjoin(imports, imports.c.id == v.import_id))
                         .where(v.number.in_([r["number"] for r in chunk]))
                     )

@@ -1,6 +1,8 @@
 """Case files for regulators (operator role): one number or one campaign, as JSON or as a
 printable page (``?format=html``), assembled from the scan folder and CDRs the server was
-started with (``serve --verdicts SCAN/verdicts.csv --cdrs CDRS``) and the store.
+started with (``serve --verdicts SCAN/verdicts.csv --cdrs CDRS``) and the store; a number
+whose verdict in force an earlier day's import wrote is read from that import's scan folder
+when it is still there (``evidence.sources.scan_of_verdict_in_force``), with a note.
 
 The key is checked here rather than by a dependency so that a browser following the
 results page's link is asked for it: a 401 also offers HTTP Basic (any user name, the API
