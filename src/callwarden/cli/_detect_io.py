@@ -122,16 +122,79 @@ def read_table(path: Path, id_column: str | None = None) -> pa.Table:
 
 
 def cdr_features(
-    cdrs: Path, registry: Path | None, days: list[str] | None, threads: int | None = None
+    cdrs: Path,
+    registry: Path | None,
+    days: list[str] | None,
+    threads: int | None = None,
+    tz: str | None = None,
 ) -> pa.Table:
-    """Features for each as-of day of the CDRs (all days when ``days`` is None)."""
+    """Features for each as-of day of the CDRs (all days when ``days`` is None); ``tz``: the
+    local time of days and hours (``features.local_time``; None: UTC+8)."""
     from callwarden.cdr import cdr_relation_sql
     from callwarden.features.duckdb_backend import connection, feature_days
 
     relation = cdr_relation_sql(cdrs)
     with connection(threads=threads) as con:
         facts, regions = number_facts(con, relation, registry)
-        return feature_days(con, relation, days, caller_facts=facts, home_regions=regions)
+        return feature_days(con, relation, days, tz=tz, caller_facts=facts, home_regions=regions)
+
+
+def check_days_in_zone(cdrs: Path, days: list[str], tz: str, option: str = "--day") -> None:
+    """``_args.check_days_in_cdrs`` for the local days of ``tz`` (``features.local_time``):
+    each of ``days`` has calls in ``cdrs`` in that zone's day."""
+    from callwarden.cli._args import check_day, check_days_in_cdrs
+    from callwarden.features.local_time import offset_hours
+
+    for day in days:
+        check_day(day, option)
+    if all(offset_hours(tz, d) == 8 for d in days):
+        check_days_in_cdrs(cdrs, days, option)  # (the features' old fixed offset)
+        return
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection, local_days_in
+    from callwarden.features.sql import AsOf, day_range_sql
+
+    relation = cdr_relation_sql(cdrs)
+    with connection() as con:
+        missing = [
+            d
+            for d in days
+            if not con.execute(
+                f"SELECT 1 FROM {relation} "
+                f"WHERE {day_range_sql(AsOf(d, offset_hours(tz, d)))} LIMIT 1"
+            ).fetchall()
+        ]
+        if not missing:
+            return
+        covered = local_days_in(con, relation, tz)
+    said = f"{covered[0]} to {covered[-1]}" if covered else "no calls"
+    raise InputError(
+        f"{option} {', '.join(missing)}: no calls that day ({tz}) in the CDRs at {cdrs}, "
+        f"which cover {said}"
+    )
+
+
+def model_offsets(manifest: dict[str, Any]) -> list[int]:
+    """The UTC offsets (hours) of a CDR model's training days: its manifest's
+    ``utc_offset_hours``, or [8] for a model written before ``--tz`` (UTC+8 was fixed)."""
+    return [int(h) for h in manifest.get("utc_offset_hours") or [8]]
+
+
+def warn_offset_differs(
+    model_dir: Path, manifest: dict[str, Any], tz: str, hours: int, command: str
+) -> None:
+    """Warn when this ``command``'s day is at a UTC offset the model never trained at."""
+    trained = model_offsets(manifest)
+    if hours in trained:
+        return
+    from callwarden.features.local_time import describe
+
+    warn(
+        f"model {model_dir} was trained on days at {describe(manifest.get('tz') or 'UTC+8', trained)}"
+        f" and this {command} takes its day at UTC{hours:+d} (--tz {tz}): the day's bounds and"
+        " the night hours differ from what the model learnt, so verdicts may shift; train with"
+        " the same --tz"
+    )
 
 
 def number_facts(

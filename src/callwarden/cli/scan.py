@@ -23,11 +23,14 @@ def run_scan(
     threads: int = 1,
     min_attempts: int | None = None,
     allow_missing: bool = False,
+    tz: str | None = None,
 ) -> Any:
     """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table.
 
     ``min_attempts`` (default ``cascade.MIN_ATTEMPTS``; 0 scores every number) is the
     activity cascade of ``callwarden.detect.cascade``; it applies to CDR input only.
+    ``tz``: the local time of the day and its hours (``features.local_time``; default
+    ``DEFAULT_TZ``, UTC+8), CDR input only.
     """
     import numpy as np
 
@@ -37,12 +40,14 @@ def run_scan(
     from callwarden.detect.io import load_model
     from callwarden.detect.verdicts import score_numbers
     from callwarden.errors import InputError, ModelError
+    from callwarden.features.local_time import DEFAULT_TZ, offset_hours, zone
 
     kind = check_exclusive(cdrs, features, id_column)
+    zone(tz := tz or DEFAULT_TZ)  # an unknown zone fails first
     if day is not None and cdrs is not None:  # before the model is loaded
-        from callwarden.cli._args import check_days_in_cdrs
+        from callwarden.cli._detect_io import check_days_in_zone
 
-        check_days_in_cdrs(cdrs, [day], "--day")
+        check_days_in_zone(cdrs, [day], tz, "--day")
     min_attempts = MIN_ATTEMPTS if min_attempts is None else max(0, min_attempts)
     model, manifest = load_model(model_dir)
     model.predict_threads = max(1, threads)
@@ -55,13 +60,27 @@ def run_scan(
         warn_registry_unused(model_dir, manifest, registry, "scan")
         if day is None:
             from callwarden.cdr import cdr_relation_sql
-            from callwarden.features.duckdb_backend import connection, last_local_day
+            from callwarden.features.duckdb_backend import (
+                connection,
+                last_local_day,
+                last_local_day_in,
+            )
 
             with connection() as con:
-                day = last_local_day(con, cdr_relation_sql(cdrs))
+                relation = cdr_relation_sql(cdrs)
+                # (The fixed UTC+8 of before reads Parquet statistics only.)
+                day = (
+                    last_local_day(con, relation)
+                    if tz == DEFAULT_TZ
+                    else last_local_day_in(con, relation, tz)
+                )
             if day is None:
                 raise InputError(f"no calls in {cdrs}")
-        table = _day_features(cdrs, registry, day, min_attempts)
+        hours = offset_hours(tz, day)
+        from callwarden.cli._detect_io import warn_offset_differs
+
+        warn_offset_differs(model_dir, manifest, tz, hours, "scan")
+        table = _day_features(cdrs, registry, day, min_attempts, hours)
         missing = [n for n in model.feature_names if n not in table.column_names]
         if missing:
             raise ModelError(
@@ -74,7 +93,7 @@ def run_scan(
         result = scan_table(model, table)
         result.meta.update(
             day=day, model_version=manifest.get("model_version"), kind=kind,
-            min_attempts=min_attempts,
+            min_attempts=min_attempts, tz=tz, utc_offset_hours=hours,
         )  # fmt: skip
         return result
     assert features is not None and id_column is not None
@@ -128,7 +147,9 @@ def warn_registry_unused(
         )
 
 
-def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int) -> Any:
+def _day_features(
+    cdrs: Path, registry: Path | None, day: str, min_attempts: int, tz_hours: int = 8
+) -> Any:
     """The as-of day's feature table (with ``scored`` when the cascade is on)."""
     from callwarden.cdr import cdr_relation_sql
     from callwarden.cli._detect_io import number_facts
@@ -137,11 +158,12 @@ def _day_features(cdrs: Path, registry: Path | None, day: str, min_attempts: int
 
     relation = cdr_relation_sql(cdrs)
     with connection() as con:
-        facts, regions = number_facts(con, relation, registry, AsOf(day) if min_attempts else None)
+        as_of = AsOf(day, tz_hours)
+        facts, regions = number_facts(con, relation, registry, as_of if min_attempts else None)
         return compute_features(
             con,
             relation,
-            AsOf(day),
+            as_of,
             caller_facts=facts,
             home_regions=regions,
             min_attempts=min_attempts,
@@ -260,6 +282,14 @@ def register(app: typer.Typer) -> None:
             "allocated number are benign without model scoring (hard rules still apply); "
             "default 5, 0 scores every number.",
         ),
+        tz: str | None = typer.Option(
+            None,
+            "--tz",
+            help="Local time of the as-of day and its hours, with --cdrs: a time zone name "
+            "(as ingest's --tz) or a UTC offset (UTC-5, +08:00), turned into the zone's whole-"
+            "hour offset on that day; default Asia/Shanghai (UTC+8). Use the model's own "
+            "(its manifest's tz; scan warns when the offset differs).",
+        ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
         from callwarden.cli._args import check_day, check_lang
@@ -281,7 +311,8 @@ def register(app: typer.Typer) -> None:
             )
         if features is not None and cdrs is None:  # (each was ignored without a word)
             for option, given in (
-                ("--registry", registry), ("--day", day), ("--min-attempts", min_attempts)
+                ("--registry", registry), ("--day", day), ("--min-attempts", min_attempts),
+                ("--tz", tz),
             ):  # fmt: skip
                 if given is not None:
                     raise InputError(
@@ -311,6 +342,7 @@ def register(app: typer.Typer) -> None:
             threads=threads,
             min_attempts=min_attempts,
             allow_missing=allow_missing,
+            tz=tz,
         )
         from callwarden import __version__
 

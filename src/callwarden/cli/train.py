@@ -114,13 +114,21 @@ def register(app: typer.Typer) -> None:
             "N seconds of the training CDRs (a model for the real-time engine, which scores "
             "days in progress; 3600 is what docs/streaming.md measured); 0 = whole days only.",
         ),
+        tz: str | None = typer.Option(
+            None,
+            "--tz",
+            help="CDRs: local time of the as-of days and their hours, a time zone name (as "
+            "ingest's --tz) or a UTC offset (UTC-5, +08:00), turned into the zone's whole-hour "
+            "offset on each day; default Asia/Shanghai (UTC+8). Recorded in the manifest; scan "
+            "warns when its day's offset differs.",
+        ),
     ) -> None:
         """Train the LightGBM behaviour model and write a versioned model directory."""
         import numpy as np
 
-        from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._detect_io import (
             cdr_features,
+            check_days_in_zone,
             check_exclusive,
             read_csv_strings,
             read_table,
@@ -140,6 +148,11 @@ def register(app: typer.Typer) -> None:
         from callwarden.errors import InputError
 
         kind = check_exclusive(cdrs, features, id_column)
+        if tz is not None and kind != "cdr":  # (a table's rows carry no times)
+            raise InputError("--tz applies to --cdrs (a --features table has no call times)")
+        from callwarden.features.local_time import DEFAULT_TZ, offset_hours, zone
+
+        zone(tz := tz or DEFAULT_TZ)  # an unknown zone fails before any work
         output_dir(out)
         try:
             obj = Objective(objective)
@@ -171,13 +184,21 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--cdrs needs --labels")
             assert cdrs is not None
             if days:
-                check_days_in_cdrs(cdrs, list(days), "--day")
-            table = cdr_features(cdrs, registry, days)
+                check_days_in_zone(cdrs, list(days), tz, "--day")
+            table = cdr_features(cdrs, registry, days, tz=tz)
             label_table = read_csv_strings(labels, "labels")
             data = cdr_dataset(table, label_table, report=warn)
             extra["registry_used"] = registry is not None
             extra["days"] = sorted(set(table["day"].to_pylist()))
+            extra["tz"] = tz
+            extra["utc_offset_hours"] = sorted({offset_hours(tz, d) for d in extra["days"]})
             if partial_days_s > 0:
+                if extra["utc_offset_hours"] != [8]:
+                    # (the stream engine's days are UTC+8: stream.state.StreamConfig.tz_hours)
+                    raise InputError(
+                        "--partial-days-s takes the stream's days, which are UTC+8; this --tz "
+                        f"gives UTC{extra['utc_offset_hours'][0]:+d}"
+                    )
                 data = _with_partial_days(data, cdrs, registry, label_table, partial_days_s)
             extra["partial_days_s"] = partial_days_s
         else:

@@ -26,7 +26,19 @@ values in an `Asia/Shanghai` session); the tests only parse it.
 ## Windows
 
 All windows end at the close of the *as-of day* D, in the carrier's local time
-(`AsOf(day, tz_hours=8)`):
+(`AsOf(day, tz_hours=8)`): a fixed whole-hour offset east of UTC that bounds the day and
+gives the local hour of `night`. `callwarden train` and `scan` take it as `--tz`, the way
+`ingest` takes its zone: a time zone name (`Asia/Shanghai`, the default, UTC+8;
+`America/New_York`) or a UTC offset (`UTC-5`, `-05:00`), turned into the offset the zone has
+at noon of each as-of day (`features/local_time.py`; a zone with daylight saving time gets
+one offset per day, so on the two days a year it changes the hours before the change are an
+hour off; offsets that are not whole hours, e.g. `Asia/Kolkata`, are refused). A New York
+carrier's 22:00 calls scanned at the default UTC+8 land on the next day at 11:00 with night
+share 0; with `--tz America/New_York` they are the day's night calls. The model's manifest
+records `tz` and the training days' `utc_offset_hours`; `scan-summary.json` records the
+scan's `tz` and `utc_offset_hours`, and `scan` warns when its day's offset is not one the
+model trained at (a model without the record trained at UTC+8). The stream engine's days and
+campaign linking's day of CDRs stay UTC+8 (`train --partial-days-s` refuses another offset).
 
 | window | covers |
 |---|---|

@@ -87,6 +87,27 @@ def last_local_day(con: duckdb.DuckDBPyConnection, relation: str, tz_hours: int 
     return None if latest is None else latest.isoformat()
 
 
+def local_days_in(con: duckdb.DuckDBPyConnection, relation: str, tz: str) -> list[str]:
+    """``local_days`` in the zone ``tz`` (``local_time``; a zone's offset may change between
+    days): the distinct UTC hours of the calls, each turned into its local day (offsets are
+    whole hours, so an hour lies in one local day)."""
+    from callwarden.features.local_time import local_day_of
+
+    rows = con.execute(
+        f"SELECT DISTINCT date_trunc('hour', start_time) FROM {relation} "
+        "WHERE start_time IS NOT NULL"
+    ).fetchall()
+    return sorted({local_day_of(tz, r[0]) for r in rows})
+
+
+def last_local_day_in(con: duckdb.DuckDBPyConnection, relation: str, tz: str) -> str | None:
+    """``last_local_day`` in the zone ``tz``."""
+    from callwarden.features.local_time import local_day_of
+
+    ((latest,),) = con.execute(f"SELECT MAX(start_time) FROM {relation}").fetchall()
+    return None if latest is None else local_day_of(tz, latest)
+
+
 def register_caller_facts(
     con: duckdb.DuckDBPyConnection,
     relation: str,
@@ -422,18 +443,30 @@ def feature_days(
     days: list[str] | None = None,
     *,
     tz_hours: int = 8,
+    tz: str | None = None,
     caller_facts: str | None = None,
     home_regions: str | None = None,
 ) -> pa.Table:
     """Features for several as-of days stacked, with a ``day`` column after ``number``; a
-    day given twice is built once (its rows twice would weigh double in training)."""
-    days = sorted(set(days)) if days else local_days(con, relation, tz_hours)
+    day given twice is built once (its rows twice would weigh double in training).
+
+    ``tz`` (a zone name or UTC offset, ``local_time``) replaces ``tz_hours``: each day then
+    has the offset the zone has that day."""
+    from callwarden.features.local_time import offset_hours
+
+    if days:
+        days = sorted(set(days))
+    else:
+        days = (
+            local_days(con, relation, tz_hours) if tz is None else local_days_in(con, relation, tz)
+        )
     if not days:
         raise InputError("the CDRs hold no calls")
     parts = []
     for day in days:
+        hours = tz_hours if tz is None else offset_hours(tz, day)
         t = compute_features(
-            con, relation, AsOf(day, tz_hours), caller_facts=caller_facts, home_regions=home_regions
+            con, relation, AsOf(day, hours), caller_facts=caller_facts, home_regions=home_regions
         )
         parts.append(t.add_column(1, "day", pa.array([day] * t.num_rows, pa.string())))
     return pa.concat_tables(parts)

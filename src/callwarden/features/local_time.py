@@ -1,0 +1,72 @@
+"""The carrier's local time for feature days and hours: a zone name or a fixed UTC offset.
+
+Features are computed per local day with one fixed offset east of UTC (``AsOf.tz_hours``):
+the day's window, the local hour of night calls. ``scan`` and ``train`` take ``--tz`` as
+``ingest`` does, an IANA zone name (``Asia/Shanghai``, ``America/New_York``) or a fixed offset
+(``UTC+8``, ``UTC-5``, ``+05``, ``-05:00``, ``UTC``); a zone is turned into the fixed offset it
+has at noon of each local day (a zone with daylight saving time has one offset a day: on the
+two days a year it changes, the hours before the change are an hour off). Offsets must be
+whole hours: the feature SQL and the day listings add whole hours.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+
+from callwarden.errors import InputError
+
+#: The offset every feature used before ``--tz`` (and what ``AsOf`` still defaults to).
+DEFAULT_TZ = "Asia/Shanghai"
+
+_FIXED = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def zone(tz: str) -> tzinfo:
+    """The ``tzinfo`` of ``tz`` (a zone name or a fixed offset); an ``InputError`` if neither."""
+    text = tz.strip()
+    if text.upper() in ("UTC", "GMT", "Z"):
+        return UTC
+    if (m := _FIXED.match(text)) is not None:
+        sign = -1 if m.group(1) == "-" else 1
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            raise InputError(f"--tz {tz!r}: an offset is at most 14 hours (e.g. UTC+8, -05:00)")
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(
+            f"--tz {tz!r} is neither a time zone name (e.g. Asia/Shanghai, America/New_York) "
+            "nor a UTC offset (e.g. UTC+8, -05:00)"
+        ) from exc
+
+
+def offset_hours(tz: str, day: str) -> int:
+    """Hours east of UTC that ``tz`` has at noon of the local ``day`` (YYYY-MM-DD)."""
+    noon = datetime.strptime(day, "%Y-%m-%d").replace(hour=12, tzinfo=zone(tz))
+    off = noon.utcoffset()
+    assert off is not None
+    seconds = int(off.total_seconds())
+    if seconds % 3600:
+        raise InputError(
+            f"--tz {tz!r} is UTC{seconds / 3600:+g} on {day}: only whole-hour offsets are "
+            "supported (feature days and hours are whole hours from UTC)"
+        )
+    return seconds // 3600
+
+
+def local_day_of(tz: str, when: datetime) -> str:
+    """The local day (YYYY-MM-DD) of the UTC instant ``when`` in ``tz``."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(zone(tz)).date().isoformat()
+
+
+def describe(tz: str, offsets: list[int]) -> str:
+    """``'America/New_York (UTC-5)'``: a zone and the offsets it was used with."""
+    said = ", ".join(f"UTC{h:+d}" for h in sorted(set(offsets)))
+    return f"{tz} ({said})" if said else tz

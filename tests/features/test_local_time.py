@@ -1,0 +1,58 @@
+"""Feature days and hours in the carrier's local time (``--tz``): a zone name or an offset."""
+
+from __future__ import annotations
+
+import pytest
+
+from callwarden.errors import InputError
+from callwarden.features.duckdb_backend import connection, feature_days, local_days_in
+from callwarden.features.local_time import offset_hours
+from tests.features.conftest import cdrs
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "hours"),
+    [
+        ("Asia/Shanghai", "2026-11-04", 8),
+        ("UTC+8", "2026-11-04", 8),
+        ("utc-5", "2026-11-04", -5),
+        ("-05:00", "2026-11-04", -5),
+        ("+3", "2026-11-04", 3),
+        ("UTC", "2026-11-04", 0),
+        ("America/New_York", "2026-11-04", -5),  # (daylight saving time ended 1 Nov)
+        ("America/New_York", "2026-07-01", -4),
+        ("Europe/London", "2026-07-01", 1),
+    ],
+)
+def test_a_zone_or_offset_is_a_whole_hour_offset_for_the_day(tz: str, day: str, hours: int) -> None:
+    assert offset_hours(tz, day) == hours
+
+
+@pytest.mark.parametrize("tz", ["Asia/Kolkata", "+05:30", "Mars/Olympus", "UTC+15", "8"])
+def test_other_zones_and_offsets_are_refused(tz: str) -> None:
+    with pytest.raises(InputError, match="--tz"):
+        offset_hours(tz, "2026-11-04")
+
+
+def test_a_new_york_carriers_evening_calls_are_its_own_days_night() -> None:
+    """Three calls at 22:00 New York time on 27 Nov (03:00 UTC on the 28th): at the old fixed
+    UTC+8 they land on 28 Nov at 11:00, night share 0; in New York's time on 27 Nov, 1."""
+    robo = "+12125550100"
+    evening = 11 * 3600  # seconds after 2026-11-27 16:00 UTC: 2026-11-28 03:00 UTC
+    table = cdrs(
+        [{"t": evening + 60 * i, "caller": robo, "callee": f"+1212555{i:04d}"} for i in range(3)]
+    )
+    with connection(threads=1) as con:
+        con.register("cdr", table)
+        assert local_days_in(con, "cdr", "America/New_York") == ["2026-11-27"]
+        ny = feature_days(con, "cdr", tz="America/New_York")
+        old = feature_days(con, "cdr")
+        same = feature_days(con, "cdr", tz="UTC+8")
+    row = ny["number"].to_pylist().index(robo)
+    assert ny["day"][row].as_py() == "2026-11-27"
+    assert ny["night_share_by_caller_1d"][row].as_py() == 1.0
+    assert ny["attempts_by_caller_1d"][row].as_py() == 3
+    row = old["number"].to_pylist().index(robo)
+    assert old["day"][row].as_py() == "2026-11-28"
+    assert old["night_share_by_caller_1d"][row].as_py() == 0.0
+    assert same.equals(old)
