@@ -62,3 +62,32 @@ def test_tz_is_recorded_and_a_different_offset_warns(tmp_path: Path) -> None:
     out = run(["train", *common, "--tz", "UTC-5", "--partial-days-s", "3600",
                "--out", str(tmp_path / "p")], code=2)  # fmt: skip
     assert "--partial-days-s" in out and "UTC-5" in out
+
+
+def test_scan_links_campaigns_on_its_own_local_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Campaign linking inside scan reads the calls of the scan's local day (--tz), not the
+    UTC+8 day (it did until 30 Nov: features on one day, campaigns on another)."""
+    import callwarden.cli.campaigns as cc
+    from callwarden.sim import simulate, write_sim
+
+    sim = write_sim(simulate("article", seed=1, subscribers=1500), tmp_path / "s1")
+    runner = CliRunner()
+    common = ["--cdrs", str(sim), "--labels", str(sim / "labels.csv"), "--rounds", "3",
+              "--folds", "2"]  # fmt: skip
+    res = runner.invoke(app, ["train", *common, "--tz", "UTC-5", "--out", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    seen: list[tuple[str | None, int]] = []
+    day_cdrs = cc._day_cdrs
+
+    def spy(cdrs: Path, day: str | None, tz_hours: int = 8) -> object:
+        seen.append((day, tz_hours))
+        return day_cdrs(cdrs, day, tz_hours)
+
+    monkeypatch.setattr(cc, "_day_cdrs", spy)
+    args = ["scan", "--cdrs", str(sim), "--model", str(tmp_path / "m"), "--top", "0"]
+    res = runner.invoke(app, [*args, "--tz", "UTC-5", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "o" / "scan-summary.json").read_text())
+    assert seen == [(summary["day"], -5)]

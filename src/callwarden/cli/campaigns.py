@@ -170,7 +170,8 @@ def scan_hook(
     from callwarden.campaigns.io import write_campaigns
 
     day = result.meta.get("day")
-    table = _day_cdrs(cdrs, day)
+    # the scan's local day (``--tz``), so the campaigns are built from the same calls
+    table = _day_cdrs(cdrs, day, int(result.meta.get("utc_offset_hours", 8)))
     transcripts = transcripts_for(cdrs, transcripts)
     allocated = allocated_numbers(registry, table, report=False) if registry else None
     calls = f"the calls of {day} in the CDRs" if day else "the CDRs' calls"
