@@ -52,6 +52,17 @@ campaigns = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 
+#: a campaign id an import's scan gave that the store keeps under an earlier id (the stored
+#: campaign held most of its members): alias -> campaign, and the import that met it
+campaign_aliases = sa.Table(
+    "campaign_aliases",
+    metadata,
+    sa.Column("alias", sa.String(64), primary_key=True),
+    sa.Column("campaign", sa.String(64), nullable=False),
+    sa.Column("import_id", sa.Integer),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
 received_calls = sa.Table(
     "received_calls",
     metadata,

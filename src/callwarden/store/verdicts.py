@@ -16,7 +16,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase, new_id
 from callwarden.store.db import yield_to_writers
-from callwarden.store.schema import audit_log, campaigns, imports, registrations, verdicts
+from callwarden.store.schema import (
+    audit_log,
+    campaign_aliases,
+    campaigns,
+    imports,
+    registrations,
+    verdicts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +151,27 @@ CAMPAIGN_CHUNK = 500
 CAMPAIGN_ROWS = 10_000
 
 
+#: A new campaign keeps a stored campaign's id when at least this share of the smaller of
+#: the two is in both (its members in the import whose verdict in force is in the stored one).
+CAMPAIGN_CONTINUES = 0.5
+#: ... and at least this many members in both: one number that moves from a campaign to a
+#: new one (resold, or judged anew) says nothing about the operation.
+CAMPAIGN_MIN_SHARED = 2
+
+
+@dataclass(frozen=True)
+class Continued:
+    """A campaign id of an import kept under a stored one: ``alias`` (the import's id),
+    ``campaign`` (the stored id), ``shared`` members, and the two sizes."""
+
+    alias: str
+    campaign: str
+    shared: int
+    alias_members: int
+    campaign_members: int
+    recorded: bool  # an alias recorded before (a restart re-importing the same file)
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where an import's verdicts come from: the file (or client), the model that scored
@@ -191,6 +219,8 @@ class ImportResult:
     import_id: int
     held_newer_scan: int = 0
     newer_scan_day: str = ""
+    #: the import's campaign ids kept under a stored campaign's id (alias -> stored id)
+    continued: dict[str, str] | None = None
 
 
 class VerdictsMixin(StoreBase):
@@ -259,6 +289,10 @@ class VerdictsMixin(StoreBase):
         for r in rows:  # the protected flag is the appeal's to set, never an import's
             del r["protected"]
             r["import_id"] = import_id
+        continued = self._continued_campaigns(rows)
+        for r in rows:
+            if (c := continued.get(r["campaign"])) is not None:
+                r["campaign"] = c.campaign
         v = verdicts.c
         ins: Any = (postgresql if self.dialect == "postgresql" else sqlite).insert(verdicts)
         ex = ins.excluded
@@ -340,6 +374,28 @@ class VerdictsMixin(StoreBase):
                 self._refresh_campaigns(conn, batch)
         with self.engine.begin() as conn:
             conn.execute(imports.update().where(imports.c.id == import_id).values(rows=len(rows)))
+            for c in continued.values():
+                if c.recorded:
+                    continue
+                conn.execute(
+                    campaign_aliases.insert().values(
+                        alias=c.alias, campaign=c.campaign, import_id=import_id, at=now
+                    )
+                )
+                self.audit(
+                    conn,
+                    actor,
+                    "campaign_continued",
+                    "verdicts",
+                    {
+                        "alias": c.alias,
+                        "campaign": c.campaign,
+                        "shared": c.shared,
+                        "alias_members": c.alias_members,
+                        "campaign_members": c.campaign_members,
+                        "import_id": import_id,
+                    },
+                )
             detail = {
                 "rows": len(rows),
                 "held": held_count,
@@ -349,10 +405,90 @@ class VerdictsMixin(StoreBase):
                 "override_newer_scans": override_newer_scans,
                 "import_id": import_id,
                 "campaigns_refreshed": len(campaigns_done),
+                "campaigns_continued": len(continued),
                 **prov.as_dict(),
             }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
-        return ImportResult(len(rows), written, held_count, import_id, newer_count, newest)
+        return ImportResult(
+            len(rows),
+            written,
+            held_count,
+            import_id,
+            newer_count,
+            newest,
+            {a: c.campaign for a, c in continued.items()},
+        )
+
+    def _continued_campaigns(self, rows: list[dict[str, Any]]) -> dict[str, Continued]:
+        """The import's campaign ids to keep under a stored campaign's id, by alias.
+
+        ``scan`` derives a campaign's id from its day's callee list, so one operation gets a
+        new id each day. An id of the import that the store holds as a campaign stays. An id
+        recorded as an alias before (a restart re-importing the same file) takes its stored
+        campaign again. Any other id is matched with the stored campaigns its members' verdicts
+        in force are in: the one sharing the most members continues, under its stored id, when
+        they share at least ``CAMPAIGN_CONTINUES`` of the smaller of the two (the import's
+        members, the stored campaign's numbers) and at least ``CAMPAIGN_MIN_SHARED``; a stored campaign continues at most one id
+        of an import, and none that the import itself names."""
+        members: dict[str, set[str]] = {}
+        for r in rows:
+            if r["campaign"]:
+                members.setdefault(r["campaign"], set()).add(r["number"])
+        if not members:
+            return {}
+        ids = sorted(members)
+        v, c, al = verdicts.c, campaigns.c, campaign_aliases.c
+        stored: set[str] = set()
+        known: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        shared: dict[tuple[str, str], int] = {}
+        with self.read() as conn:
+            for start in range(0, len(ids), 1000):
+                part = ids[start : start + 1000]
+                stored.update(
+                    conn.execute(sa.select(c.campaign).where(c.campaign.in_(part))).scalars()
+                )
+                known.update(
+                    (a, t)
+                    for a, t in conn.execute(
+                        sa.select(al.alias, al.campaign).where(al.alias.in_(part))
+                    )
+                )
+            fresh = {i: m for i, m in members.items() if i not in stored and i not in known}
+            owner = {n: i for i, m in fresh.items() for n in m}
+            numbers = sorted(owner)
+            for start in range(0, len(numbers), 1000):
+                q = sa.select(v.number, v.campaign).where(
+                    v.number.in_(numbers[start : start + 1000]), v.campaign != ""
+                )
+                for number, old in conn.execute(q):
+                    if old not in members:  # a campaign the import names stays its own
+                        key = (owner[number], old)
+                        shared[key] = shared.get(key, 0) + 1
+            olds = sorted({old for _, old in shared})
+            for start in range(0, len(olds), 1000):
+                q = sa.select(c.campaign, c.numbers).where(
+                    c.campaign.in_(olds[start : start + 1000])
+                )
+                sizes.update((name, int(n)) for name, n in conn.execute(q))
+        out = {
+            a: Continued(a, t, 0, len(members[a]), 0, True)
+            for a, t in known.items()
+            if a not in stored
+        }
+        taken = {c.campaign for c in out.values()}
+        for (new, old), n in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
+            smaller = min(len(members[new]), sizes.get(old, 0))
+            if (
+                new in out
+                or old in taken
+                or old not in sizes  # no campaign row (a stale column): nothing to continue
+                or n < max(CAMPAIGN_MIN_SHARED, CAMPAIGN_CONTINUES * smaller)
+            ):
+                continue
+            out[new] = Continued(new, old, n, len(members[new]), sizes[old], False)
+            taken.add(old)
+        return out
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:
         """Write one verdict set by a person or the reports (not an import: no provenance),
@@ -533,12 +669,27 @@ class VerdictsMixin(StoreBase):
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def get_campaign(self, campaign: str, max_numbers: int = 1000) -> dict[str, Any]:
+        """A stored campaign and its members, by its id or by an alias an import recorded
+        for it (the answer names the stored id)."""
         with self.read() as conn:
             row = (
                 conn.execute(sa.select(campaigns).where(campaigns.c.campaign == campaign))
                 .mappings()
                 .first()
             )
+            if row is None:
+                target = conn.execute(
+                    sa.select(campaign_aliases.c.campaign).where(
+                        campaign_aliases.c.alias == campaign
+                    )
+                ).scalar()
+                if target is not None:
+                    campaign = target
+                    row = (
+                        conn.execute(sa.select(campaigns).where(campaigns.c.campaign == target))
+                        .mappings()
+                        .first()
+                    )
             if row is None:
                 raise NotFoundError(f"no campaign {campaign!r}")
             nums = conn.execute(
