@@ -36,19 +36,60 @@ in the network", and a courier or a subscriber whose friends live in the purchas
 blocks would be flagged (the 20,000-subscriber article seed 2 replayed with one ingress value
 labelled 533 benign calls through the gate).
 
+**What a number's own earlier calls did.** List hits say *whom* a number dials, not what its
+calls are: a courier, a clinic or a school whose customers live in the blocks a purchased list
+covers hits the list as a dialer does. What separates them is the outcome of their calls,
+which the network learns from each CDR once the call ends: a business's calls are answered and
+talked through, and its callees call it back; a dialer's mostly are not. With ``outcomes_of``
+set (the stream engine sets it to read its own state: the CDRs written before the call rings,
+over the last 7 days), a number the index would flag is not flagged, and a member is released
+(it no longer answers as one, nor teaches its campaign's list), while its completed calls pass
+:meth:`CampaignIndex.legitimate`: at least ``release_min_calls`` of them, and either
+
+* ``campaign_released_answered``: at least ``release_conversation_share`` of them answered
+  with 10 s of talk or more (the state's short-call cut), or
+* ``campaign_released_called_back``: at least ``release_callback_conversation_share`` so
+  answered, and at least ``release_min_callbacks`` callees, and ``release_callback_share`` of
+  its distinct callees, calling it back after its first call to them.
+
+Human seats and robocalls are answered a tenth to two fifths of the time (a seat's answered
+calls may be long, padded ones too), and some of their callees return a missed call; over 40
+calls neither share reaches the bar by chance (docs/campaigns.md has the measurement). A call
+carrying a campaign's own asserted identity is never released: that is its trunk. Each
+release is recorded with its code and figures (:attr:`CampaignIndex.releases`).
+
 Cost per call: a few dict look-ups; state is kept only for numbers that have hit a list
-(bounded by ``max_tracked``, oldest evicted first).
+(bounded by ``max_tracked``, oldest evicted first). The outcomes are read only when a number
+would be flagged and on the calls of numbers flagged online.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from callwarden.campaigns.build import CampaignList, CampaignResult
 from callwarden.campaigns.records import CampaignFlag, Reason, ReasonCode
 from callwarden.campaigns.staging import number_id
+
+#: Reason codes of a number released (or not flagged) because its own calls' outcomes look
+#: like a legitimate business's (rendered by ``callwarden.policy.render``): most of its calls
+#: were conversations; or many were, and its callees call it back.
+RELEASED_ANSWERED = "campaign_released_answered"
+RELEASED_CALLED_BACK = "campaign_released_called_back"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """What a number's own completed calls did, from the CDRs written before the current call
+    rings (the stream state keeps the last 7 days)."""
+
+    calls: int  # completed calls (CDRs written)
+    conversations: int  # of them, answered with at least 10 s of talk
+    callees: int  # distinct callees
+    called_back: int  # callees that called the number after its first call to them
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +106,14 @@ class IndexConfig:
     min_hit_share: float = 0.6
     max_tracked: int = 1_000_000
     learn: bool = True
+    # a number whose own completed calls look like a business's is not flagged (or released);
+    # needs ``outcomes_of`` (the stream engine sets it)
+    release_on_outcomes: bool = True
+    release_min_calls: int = 40  # completed calls (CDRs written) before the call
+    release_conversation_share: float = 0.7  # answered with >= 10 s of talk, alone
+    release_callback_conversation_share: float = 0.5  # ... with call-backs
+    release_min_callbacks: int = 5
+    release_callback_share: float = 0.2  # of its distinct callees
 
 
 class _Watch:
@@ -87,8 +136,15 @@ class _Watch:
 class CampaignIndex:
     """Known campaigns per ingress; ``observe`` answers for one call before it rings."""
 
-    def __init__(self, config: IndexConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: IndexConfig | None = None,
+        outcomes_of: Callable[[str, float | None], Outcomes | None] | None = None,
+    ) -> None:
         self.config = config or IndexConfig()
+        # (number, set-up time) -> its earlier calls' outcomes, None when unknown; the stream
+        # engine sets it to read its state (CDRs written before the call)
+        self.outcomes_of = outcomes_of
         self._member: dict[str, str] = {}
         self._callee: dict[str, dict[int, str]] = {}
         self._block_n: dict[str, dict[tuple[int, str], int]] = {}
@@ -99,13 +155,22 @@ class CampaignIndex:
         self._watch: dict[str, _Watch] = {}
         self._confirmed: set[str] = set()  # members from a batch build (their calls teach lists)
         self._listless: set[str] = set()  # campaigns whose lists flag nobody (no ingress)
+        self.categories: dict[str, str] = {}  # campaign id -> category ('' where unknown)
         self.flagged: int = 0
+        self.released: int = 0  # members released on their outcomes (a number may count again)
+        self.spared: int = 0  # flags not made on the outcomes (a number may count again)
+        # the latest release per number (its reason code and figures), bounded by max_tracked
+        self.releases: dict[str, Reason] = {}
 
     # -- loading -------------------------------------------------------------------------
     def load(self, result: CampaignResult) -> None:
-        """Add (or refresh) every campaign of a batch result."""
+        """Add (or refresh) every campaign of a batch result, with its category where the
+        build had one (transcripts' scripts)."""
+        category = {c.campaign_id: c.category for c in result.campaigns if c.category}
         for cl in result.lists:
-            self.add_campaign(cl)
+            cid = self.add_campaign(cl)
+            if cl.campaign_id in category:
+                self.categories[cid] = category[cl.campaign_id]
 
     def add_campaign(self, cl: CampaignList) -> str:
         """Add a campaign (or merge a rebuilt one into the known campaign); returns its id."""
@@ -201,6 +266,14 @@ class CampaignIndex:
         cid = self._member.get(caller)
         n = number_id(callee)
         if cid is not None:
+            # released once its own calls' outcomes look like a business's (not on a call
+            # carrying a campaign's own asserted identity: that is the operation's trunk)
+            pai = self._asserted.get(ingress, {}).get(asserted) if asserted else None
+            if pai is None and self._release(caller, cid, t):
+                del self._member[caller]
+                self._confirmed.discard(caller)
+                self.released += 1
+                return None
             if cfg.learn and caller in self._confirmed and cid not in self._listless:
                 self._learn(ingress, n, cid)
             return cid, None
@@ -235,6 +308,9 @@ class CampaignIndex:
         best, hits = hit, watch.hits[hit]
         if score < need or hits < cfg.min_hit_share * watch.calls:
             return None
+        if not by_pai and self._release(caller, best, t):
+            self.spared += 1
+            return None
         # Flagged: the number joins the campaign (its next calls answer as a member).
         del self._watch[caller]
         self._member[caller] = best
@@ -249,8 +325,53 @@ class CampaignIndex:
             evidence["asserted_identity"] = str(asserted)
         return best, evidence
 
+    def legitimate(self, o: Outcomes) -> Reason | None:
+        """The release rule (see the module): a reason when a number's completed calls look
+        like a legitimate business's, else None."""
+        cfg = self.config
+        if o.calls < max(cfg.release_min_calls, 1):
+            return None
+        share = o.conversations / o.calls
+        back = o.called_back / max(o.callees, 1)
+        if share >= cfg.release_conversation_share:
+            code = RELEASED_ANSWERED
+        elif (
+            share >= cfg.release_callback_conversation_share
+            and o.called_back >= cfg.release_min_callbacks
+            and back >= cfg.release_callback_share
+        ):
+            code = RELEASED_CALLED_BACK
+        else:
+            return None
+        evidence: dict[str, float | int | str] = {
+            "calls": o.calls,
+            "conversations": o.conversations,
+            "conversation_share": round(share, 3),
+            "callees": o.callees,
+            "called_back": o.called_back,
+            "callback_share": round(back, 3),
+        }
+        return Reason(code, evidence)
+
+    def _release(self, caller: str, cid: str, t: float | None) -> bool:
+        """Whether ``caller``'s outcomes release it from campaign ``cid`` (recorded if so)."""
+        if not self.config.release_on_outcomes or self.outcomes_of is None:
+            return False
+        o = self.outcomes_of(caller, t)
+        reason = self.legitimate(o) if o is not None else None
+        if reason is None:
+            return False
+        if caller not in self.releases and len(self.releases) >= self.config.max_tracked:
+            self.releases.pop(next(iter(self.releases)))
+        self.releases[caller] = Reason(reason.code, {"campaign": cid, **reason.evidence})
+        return True
+
     def campaign_of(self, number: str) -> str | None:
         return self._member.get(number)
+
+    def category_of(self, campaign_id: str) -> str:
+        """The campaign's category (insurance, loans, ...), '' when its build had none."""
+        return self.categories.get(campaign_id, "")
 
     def __len__(self) -> int:
         return len(set(self._member.values()))
@@ -263,4 +384,7 @@ class CampaignIndex:
             "list_entries": sum(len(v) for v in self._callee.values()),
             "dense_ranges": sum(len(v) for v in self._block.values()),
             "watched_numbers": len(self._watch),
+            "flagged": self.flagged,
+            "released_on_outcomes": self.released,
+            "spared_on_outcomes": self.spared,
         }

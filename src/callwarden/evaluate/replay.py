@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -199,6 +200,13 @@ def run_stream(
         "rows_rescored_with_all_trees": scorer.rows_confirmed if scorer else 0,
         "state": {**st.memory(), "peak": peak, "evicted": st.evicted},
     }
+    if engine.campaigns is not None:
+        # the gate's own figures: numbers flagged online, and let go on their calls' outcomes
+        # (by reason code: the latest release of each number)
+        gate: dict[str, Any] = dict(engine.campaigns.stats())
+        codes = Counter(str(r.code) for r in engine.campaigns.releases.values())
+        gate["released_numbers_by_reason"] = dict(sorted(codes.items()))
+        stats["campaign_gate"] = gate
     return StreamRun(order, calls, action, source, score, stats)
 
 

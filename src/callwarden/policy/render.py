@@ -120,6 +120,17 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
     # written by the store and the stream rather than by decide()
     "appeal_accepted": ("号码申诉已通过", "cleared on appeal"),
     "model": ("行为模型风险分 {score}", "behaviour model risk score {score}"),
+    # the online campaign index lets a number go on its own calls' outcomes (campaigns/index.py)
+    "campaign_released_answered": (
+        "此前 {calls} 次通话中 {conversations} 次接通并通话 10 秒以上，像正常业务：不按团伙 {campaign} 的号码清单拦截",
+        "{conversations} of its {calls} earlier calls were answered and lasted 10 s or more, as a "
+        "business's are: not held to campaign {campaign}'s list",
+    ),
+    "campaign_released_called_back": (
+        "此前 {calls} 次通话中 {conversations} 次接通，{callees} 位被叫中 {called_back} 位回拨，像正常业务：不按团伙 {campaign} 的号码清单拦截",
+        "{conversations} of its {calls} earlier calls were answered and {called_back} of its "
+        "{callees} callees called it back, as a business's do: not held to campaign {campaign}'s list",
+    ),
     "unreadable_reasons": (
         "原因记录已损坏，无法读取",
         "the stored reasons are damaged and cannot be read",

@@ -26,7 +26,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from callwarden.campaigns.index import CampaignIndex
+from callwarden.campaigns.index import CampaignIndex, Outcomes
 from callwarden.policy import (
     EMPTY_REGISTRY,
     REJECT_ODDS_FACTOR,
@@ -45,10 +45,20 @@ from callwarden.policy import (
 from callwarden.stream.calls import Calls, Interner
 from callwarden.stream.features import feature_matrix
 from callwarden.stream.scorer import Scorer
-from callwarden.stream.state import StateConfig, StreamState
+from callwarden.stream.state import (
+    ANS,
+    CB,
+    DAY_S,
+    DCALLEE,
+    SHORT,
+    N,
+    StateConfig,
+    StreamState,
+)
 
 ACTIONS: tuple[Action, ...] = (Action.ALLOW, Action.LABEL, Action.SCREEN, Action.REJECT)
 _ACTION_CODE = {a: i for i, a in enumerate(ACTIONS)}
+_OUTCOME_COLS = [N, ANS, SHORT, DCALLEE, CB]  # the state's counters behind ``Outcomes``
 
 
 class Source(IntEnum):
@@ -142,6 +152,8 @@ class StreamEngine:
         self.v_attempts = np.zeros(cap, np.float32)  # 7 d attempts when last scored
         self.v_day = np.full(cap, -1, np.int32)  # anchor day when last scored
         self._alloc_cache: dict[str, bool] = {}
+        if campaigns is not None and campaigns.outcomes_of is None:
+            campaigns.outcomes_of = self.outcomes_of  # the gate reads what earlier calls did
 
     # -- feeding ---------------------------------------------------------------------------
     def encode(self, table: object) -> Calls:
@@ -241,13 +253,50 @@ class StreamEngine:
             lab = self.classes[int(self.v_label[slot])]
             score = float(self.v_score[slot])
             reasons = (Reason("model", {"score": round(score, 6)}),)
-            return Verdict(caller, lab, score, "", reasons, protected=protected)
+            # a flagged number takes its campaign's category, as scan gives it
+            category = ""
+            if self.campaigns is not None and lab != "benign":
+                category = self.campaigns.category_of(self.campaigns.campaign_of(caller) or "")
+            return Verdict(caller, lab, score, category, reasons, protected=protected)
         if src is Source.CAMPAIGN:
+            category = (
+                self.campaigns.category_of(flag_campaign) if self.campaigns is not None else ""
+            )
             return Verdict(
-                caller, "harassment", 1.0, "", (Reason("campaign_list_match", {"campaign": flag_campaign}),),
+                caller, "harassment", 1.0, category,
+                (Reason("campaign_list_match", {"campaign": flag_campaign}),),
                 campaign=flag_campaign, source="campaign", protected=protected,
             )  # fmt: skip
         return shown_by_someone_else(caller, self.thresholds)
+
+    def outcomes_of(self, caller: str, t: float | None = None) -> Outcomes | None:
+        """What ``caller``'s own completed calls did over the last 7 days, from the CDRs
+        ingested so far (written before the call being decided rings); None for a number
+        the state does not hold. For the campaign gate's release rule."""
+        key = _state_key(caller)
+        slot = self.state.slots.get(key) if key >= 0 else -1
+        if slot < 0:
+            return None
+        st = self.state
+        now = st.now if t is None else t
+        hi = int((now + st.config.tz_hours * 3600) // DAY_S)  # the local day, as ``day_of``
+        s = [0.0] * len(_OUTCOME_COLS)
+        cells = st.ring.acc[slot]
+        live = False
+        for cell, day in enumerate(st.ring.day[slot].tolist()):  # 8 cells: a plain loop
+            if hi - 6 <= day <= hi:
+                live = True
+                row = cells[cell].tolist()
+                for k, col in enumerate(_OUTCOME_COLS):
+                    s[k] += row[col]
+        if not live:
+            return None
+        return Outcomes(
+            calls=int(s[0]),
+            conversations=int(s[1] - s[2]),
+            callees=int(s[3]),
+            called_back=int(s[4]),
+        )
 
     # -- deciding --------------------------------------------------------------------------
     def decide_batch(
@@ -311,7 +360,10 @@ class StreamEngine:
         if self.policies:  # one dict look-up per call (map() runs dict.get in C)
             own = list(map(self.policies.get, calls.callee.tolist()))
             mine = np.fromiter((p is not None for p in own), bool, n)
-        if (pol is not None and bool(pol.allow or pol.block)) or bool(reg.exact or reg.prefixes):
+        # (a verdict's category, which refused categories read, is not in the batch key)
+        if (pol is not None and bool(pol.allow or pol.block or pol.refused_categories)) or bool(
+            reg.exact or reg.prefixes
+        ):
             each, batched = np.arange(n), np.zeros(0, np.int64)
         elif mine is not None and mine.any():
             each, batched = np.flatnonzero(mine), np.flatnonzero((source != 0) & ~mine)
@@ -410,18 +462,9 @@ class StreamEngine:
             if flag is not None:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
         known = -1
-        digits = caller[1:]
-        # the state's key as ``calls.number_keys`` gives it: '+' and 1-15 ASCII digits ('²'
-        # is a digit to isdigit) without a leading zero; a national '13800138000' is not
-        # '+3800138000', nor '+0861...' '+861...'
-        if (
-            caller[:1] == "+"
-            and len(digits) <= 15
-            and digits[:1] != "0"
-            and digits.isascii()
-            and digits.isdigit()
-        ):
-            slot = self.state.slots.get(int(digits))
+        key = _state_key(caller)
+        if key >= 0:
+            slot = self.state.slots.get(key)
             if slot >= 0:
                 known = int(self.state.unalloc[slot])
                 if self.v_label[slot] > 0:
@@ -452,3 +495,19 @@ class StreamEngine:
                 self._alloc_cache.clear()
             hit = self._alloc_cache[number] = bool(self.allocated.is_unallocated(number))  # type: ignore[union-attr]
         return hit
+
+
+def _state_key(number: str) -> int:
+    """The state's key of a number as ``calls.number_keys`` gives it, -1 for none: '+' and
+    1-15 ASCII digits ('²' is a digit to isdigit) without a leading zero; a national
+    '13800138000' is not '+3800138000', nor '+0861...' '+861...'."""
+    digits = number[1:]
+    if (
+        number[:1] == "+"
+        and 0 < len(digits) <= 15
+        and digits[:1] != "0"
+        and digits.isascii()
+        and digits.isdigit()
+    ):
+        return int(digits)
+    return -1
