@@ -124,6 +124,8 @@ def build_report(
             [cats.get(n, "") for n in numbers],
             (pred > 0) & (truth > 0),
         )
+    if (seen := in_sample(verdicts, numbers)) is not None:
+        report["in_sample"] = seen
     if cdrs is not None:
         heavy = heavy_callers(cdrs, heavy_attempts)
         benign_heavy = np.array(
@@ -137,6 +139,40 @@ def build_report(
             )[:50],
         }
     return report
+
+
+def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
+    """How many of the verdicts' rows the model was trained on, from the scan summary beside
+    the verdicts (the model directory and day it names) and the model's hashed training rows
+    (``detect.training_rows``); None when either is missing (a model trained before 30 Nov,
+    verdicts without their summary)."""
+    import json
+
+    import numpy as np
+
+    from callwarden.detect.training_rows import in_training, read_rows
+
+    try:
+        summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
+        model_dir = Path(summary["inputs"]["model"])
+        manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+        fingerprint = str(manifest["training_fingerprint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    stored = read_rows(model_dir)
+    if stored is None:
+        return None
+    # a CDR model's training row is a number on a day; a table model's, the id
+    day = summary.get("day")
+    keys = [f"{n}@{day}" for n in numbers] if manifest.get("kind") == "cdr" else numbers
+    inside = in_training(keys, stored, fingerprint)
+    count = int(np.sum(inside))
+    return {
+        "model": str(model_dir),
+        "rows_in_training": count,
+        "rows": len(numbers),
+        "share": count / len(numbers) if numbers else 0.0,
+    }
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -170,6 +206,21 @@ def print_report(report: dict[str, Any]) -> None:
             f"categories: {c['with_category']:,} of {c['flagged_with_true_category']:,} rightly "
             f"flagged numbers carry one, {c['agree']:,} the labels' own"
         )
+    seen = report.get("in_sample")
+    if seen and seen["rows_in_training"]:
+        line = (
+            f"{seen['rows_in_training']:,} of {seen['rows']:,} verdicts ({seen['share']:.2%}) "
+            f"score rows the model was trained on ({seen['model']})"
+        )
+        if seen["share"] >= 0.5:
+            from callwarden.cli._detect_io import warn
+
+            warn(
+                f"in-sample: {line}: the figures above say what the model remembers, not how "
+                "it detects; evaluate on rows held out from training (or read train --cv)"
+            )
+        else:
+            typer.echo(f"in-sample: {line}")
     h = report.get("legitimate_heavy_callers")
     if h:
         typer.echo(

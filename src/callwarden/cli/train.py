@@ -145,6 +145,7 @@ def register(app: typer.Typer) -> None:
         from callwarden.detect.io import save_model, saved_version
         from callwarden.detect.model import cross_validate, train
         from callwarden.detect.thresholds import Objective
+        from callwarden.detect.training_rows import write_rows
         from callwarden.errors import InputError
 
         kind = check_exclusive(cdrs, features, id_column)
@@ -218,6 +219,8 @@ def register(app: typer.Typer) -> None:
         if cv_report is not None:
             model.metrics["cross_validation"] = {"folds": cv, **cv_report}
         save_model(model, out, kind=kind, extra=extra)
+        # which rows it learnt from, hashed: evaluate says when verdicts score them again
+        write_rows(out, (str(i) for i in data.ids), model.fingerprint)
         t = model.threshold
         oof = model.metrics["out_of_fold"]["flagged_vs_benign"]
         typer.echo(

@@ -13,6 +13,8 @@ Layout (format 1)::
       thresholds.json  the flag threshold and what it achieved out of fold
       reference.json   benign medians per feature (direction of reasons)
       metrics.json     training and cross-validation metrics
+      training_rows.u64  hashed training rows (``detect.training_rows``; optional: models
+                       written before 30 Nov have none)
 """
 
 from __future__ import annotations

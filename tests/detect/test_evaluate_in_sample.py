@@ -1,0 +1,70 @@
+"""evaluate says when the verdicts score rows the model was trained on (a model remembers
+them: the Sichuan table trained, scanned and evaluated on itself scores macro-F1 1.0)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app
+from callwarden.detect.training_rows import FILE, in_training, read_rows, row_hashes
+
+
+def _table(path: Path, ids: range, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, len(ids))
+    x = y * 1.0 + rng.normal(0, 0.8, len(ids))
+    pacsv.write_csv(
+        pa.table({"id": [f"n{i}" for i in ids], "x": x, "z": rng.normal(0, 1, len(ids)), "label": y}),
+        path,
+    )
+    return path
+
+
+def _run(args: list[str]) -> str:
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    return res.output
+
+
+def test_hashes_find_their_rows_only() -> None:
+    stored = row_hashes(["a@2026-11-02", "b@2026-11-02"], "f" * 64)
+    got = in_training(["a@2026-11-02", "a@2026-11-03", "c@2026-11-02"], stored, "f" * 64)
+    assert got.tolist() == [True, False, False]
+    # another model's key makes other hashes
+    assert not in_training(["a@2026-11-02"], stored, "e" * 64).any()
+
+
+@pytest.mark.slow
+def test_evaluate_names_in_sample_verdicts(tmp_path: Path) -> None:
+    train = _table(tmp_path / "train.csv", range(400), 0)
+    held = _table(tmp_path / "held.csv", range(400, 700), 1)
+    model = tmp_path / "m"
+    _run(["train", "--features", str(train), "--id-column", "id", "--label-column", "label",
+          "--objective", "f1", "--rounds", "30", "--folds", "2", "--out", str(model)])  # fmt: skip
+    stored = read_rows(model)
+    assert stored is not None and len(stored) == 400 and (model / FILE).stat().st_size == 3200
+
+    def scan_and_evaluate(table: Path, name: str) -> tuple[str, dict[str, object]]:
+        out = tmp_path / name
+        _run(["scan", "--features", str(table), "--id-column", "id", "--model", str(model),
+              "--out", str(out)])  # fmt: skip
+        res = CliRunner().invoke(
+            app,
+            ["evaluate", "--verdicts", str(out / "verdicts.csv"), "--labels", str(table),
+             "--id-column", "id", "--label-column", "label"],  # fmt: skip
+        )
+        assert res.exit_code == 0, res.output
+        return res.output, json.loads((out / "evaluation.json").read_text())
+
+    text, report = scan_and_evaluate(train, "same")
+    assert report["in_sample"]["rows_in_training"] == 400 and report["in_sample"]["share"] == 1.0
+    assert "warning: in-sample: 400 of 400 verdicts (100.00%)" in text
+    text, report = scan_and_evaluate(held, "held")
+    assert report["in_sample"]["rows_in_training"] == 0 and "in-sample" not in text
