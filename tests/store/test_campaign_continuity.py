@@ -5,8 +5,11 @@ and answers it."""
 
 from __future__ import annotations
 
+import pytest
+
 from callwarden.policy import Verdict
 from callwarden.store import Store
+from callwarden.store.base import NotFoundError
 from callwarden.store.verdicts import Provenance
 
 
@@ -75,3 +78,26 @@ def test_an_id_the_store_holds_stays_and_is_not_taken_over(store: Store) -> None
     )
     assert not result.continued
     assert {c["campaign"]: c["numbers"] for c in store.list_campaigns()} == {"Caaa": 4, "Cnew": 6}
+
+
+def test_a_large_campaign_does_not_take_over_a_small_one(store: Store) -> None:
+    """Two numbers of a stored 4-number operation inside another operation's 300 (resold SIMs)
+    are half of the smaller campaign but not of the import's: the ids stay apart."""
+    _import(store, "2026-11-02", {"CsA": _members("1", 0, 4)})
+    result = _import(store, "2026-11-03", {"CxB": _members("1", 2, 4) + _members("2", 0, 300)})
+    assert not result.continued
+    assert {c["campaign"]: c["numbers"] for c in store.list_campaigns()} == {
+        "CsA": 2,
+        "CxB": 302,
+    }
+
+
+def test_an_import_held_back_records_no_alias(store: Store) -> None:
+    """An older day's import that precedence rule 3 holds back entirely writes nothing, so it
+    records no alias and no campaign_continued entry."""
+    _import(store, "2026-11-05", {"C05": _members("1", 0, 10)})
+    result = _import(store, "2026-11-02", {"C02": _members("1", 0, 10)})
+    assert result.held_newer_scan == 10 and not result.written and not result.continued
+    assert not [e for e in store.audit_trail("verdicts", 20) if e["action"] == "campaign_continued"]
+    with pytest.raises(NotFoundError):
+        store.get_campaign("C02")

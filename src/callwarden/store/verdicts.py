@@ -151,8 +151,8 @@ CAMPAIGN_CHUNK = 500
 CAMPAIGN_ROWS = 10_000
 
 
-#: A new campaign keeps a stored campaign's id when at least this share of the smaller of
-#: the two is in both (its members in the import whose verdict in force is in the stored one).
+#: A new campaign keeps a stored campaign's id when at least this share of its members in the
+#: import are the stored one's (their verdict in force is in it).
 CAMPAIGN_CONTINUES = 0.5
 #: ... and at least this many members in both: one number that moves from a campaign to a
 #: new one (resold, or judged anew) says nothing about the operation.
@@ -290,8 +290,10 @@ class VerdictsMixin(StoreBase):
             del r["protected"]
             r["import_id"] = import_id
         continued = self._continued_campaigns(rows)
+        renamed: dict[str, str] = {}  # number -> the import's own campaign id (an alias)
         for r in rows:
             if (c := continued.get(r["campaign"])) is not None:
+                renamed[r["number"]] = r["campaign"]
                 r["campaign"] = c.campaign
         v = verdicts.c
         ins: Any = (postgresql if self.dialect == "postgresql" else sqlite).insert(verdicts)
@@ -367,6 +369,9 @@ class VerdictsMixin(StoreBase):
                         self.audit(conn, actor, "model_verdict_held", number, detail)
                         recorded += 1
                 held_count += len(held)
+        # an alias only where the import wrote some of its rows (rule 3 may hold them all)
+        live = {renamed[w.number] for w in written if w.number in renamed}
+        continued = {a: c for a, c in continued.items() if a in live}
         campaigns_done = sorted(touched)
         for batch in self._campaign_batches(campaigns_done):
             yield_to_writers(self.engine)
@@ -427,8 +432,8 @@ class VerdictsMixin(StoreBase):
         recorded as an alias before (a restart re-importing the same file) takes its stored
         campaign again. Any other id is matched with the stored campaigns its members' verdicts
         in force are in: the one sharing the most members continues, under its stored id, when
-        they share at least ``CAMPAIGN_CONTINUES`` of the smaller of the two (the import's
-        members, the stored campaign's numbers) and at least ``CAMPAIGN_MIN_SHARED``; a stored campaign continues at most one id
+        at least ``CAMPAIGN_CONTINUES`` of the import's members of that id, and at least
+        ``CAMPAIGN_MIN_SHARED``, are its members; a stored campaign continues at most one id
         of an import, and none that the import itself names."""
         members: dict[str, set[str]] = {}
         for r in rows:
@@ -478,12 +483,14 @@ class VerdictsMixin(StoreBase):
         }
         taken = {c.campaign for c in out.values()}
         for (new, old), n in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
-            smaller = min(len(members[new]), sizes.get(old, 0))
+            # Half of the import's campaign must already be the stored one's: half of the
+            # smaller of the two let a 302-number campaign holding 2 numbers of a stored
+            # 4-number one take that one's id (two operations under one id).
             if (
                 new in out
                 or old in taken
                 or old not in sizes  # no campaign row (a stale column): nothing to continue
-                or n < max(CAMPAIGN_MIN_SHARED, CAMPAIGN_CONTINUES * smaller)
+                or n < max(CAMPAIGN_MIN_SHARED, CAMPAIGN_CONTINUES * len(members[new]))
             ):
                 continue
             out[new] = Continued(new, old, n, len(members[new]), sizes[old], False)
