@@ -21,7 +21,9 @@ def _table(path: Path, ids: range, seed: int) -> Path:
     y = rng.integers(0, 2, len(ids))
     x = y * 1.0 + rng.normal(0, 0.8, len(ids))
     pacsv.write_csv(
-        pa.table({"id": [f"n{i}" for i in ids], "x": x, "z": rng.normal(0, 1, len(ids)), "label": y}),
+        pa.table(
+            {"id": [f"n{i}" for i in ids], "x": x, "z": rng.normal(0, 1, len(ids)), "label": y}
+        ),
         path,
     )
     return path
@@ -57,8 +59,17 @@ def test_evaluate_names_in_sample_verdicts(tmp_path: Path) -> None:
               "--out", str(out)])  # fmt: skip
         res = CliRunner().invoke(
             app,
-            ["evaluate", "--verdicts", str(out / "verdicts.csv"), "--labels", str(table),
-             "--id-column", "id", "--label-column", "label"],  # fmt: skip
+            [
+                "evaluate",
+                "--verdicts",
+                str(out / "verdicts.csv"),
+                "--labels",
+                str(table),
+                "--id-column",
+                "id",
+                "--label-column",
+                "label",
+            ],  # fmt: skip
         )
         assert res.exit_code == 0, res.output
         return res.output, json.loads((out / "evaluation.json").read_text())
@@ -68,3 +79,36 @@ def test_evaluate_names_in_sample_verdicts(tmp_path: Path) -> None:
     assert "warning: in-sample: 400 of 400 verdicts (100.00%)" in text
     text, report = scan_and_evaluate(held, "held")
     assert report["in_sample"]["rows_in_training"] == 0 and "in-sample" not in text
+
+
+@pytest.mark.slow
+def test_a_model_retrained_into_the_scans_folder_is_not_checked(tmp_path: Path) -> None:
+    """Retraining nightly into one folder: the verdicts were scored by the model that was
+    there, so the hashes of the one there now say nothing about them."""
+    first = _table(tmp_path / "a.csv", range(300), 0)
+    second = _table(tmp_path / "b.csv", range(300, 600), 1)
+    model = tmp_path / "m"
+    train = ["train", "--id-column", "id", "--label-column", "label", "--rounds", "30",
+             "--folds", "2", "--out", str(model)]  # fmt: skip
+    _run([*train, "--features", str(second)])
+    _run(["scan", "--features", str(first), "--id-column", "id", "--model", str(model),
+          "--out", str(tmp_path / "s")])  # fmt: skip
+    _run([*train, "--features", str(first)])  # the folder now holds a model of the scanned rows
+    res = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--verdicts",
+            str(tmp_path / "s" / "verdicts.csv"),
+            "--labels",
+            str(first),
+            "--id-column",
+            "id",
+            "--label-column",
+            "label",
+        ],  # fmt: skip
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "s" / "evaluation.json").read_text())
+    assert report["in_sample"]["checked"] is False and "warning: in-sample" not in res.output
+    assert "in-sample: not checked" in res.output

@@ -159,6 +159,10 @@ def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
         fingerprint = str(manifest["training_fingerprint"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    used, now = summary.get("model_version"), manifest.get("model_version")
+    if used and now and used != now:  # retrained into the same folder since the scan
+        return {"model": str(model_dir), "checked": False, "scan_model_version": used,
+                "model_version_now": now}  # fmt: skip
     stored = read_rows(model_dir)
     if stored is None:
         return None
@@ -169,6 +173,7 @@ def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
     count = int(np.sum(inside))
     return {
         "model": str(model_dir),
+        "checked": True,
         "rows_in_training": count,
         "rows": len(numbers),
         "share": count / len(numbers) if numbers else 0.0,
@@ -207,7 +212,12 @@ def print_report(report: dict[str, Any]) -> None:
             f"flagged numbers carry one, {c['agree']:,} the labels' own"
         )
     seen = report.get("in_sample")
-    if seen and seen["rows_in_training"]:
+    if seen and not seen["checked"]:
+        typer.echo(
+            f"in-sample: not checked: {seen['model']} now holds model "
+            f"{seen['model_version_now']}, the scan used {seen['scan_model_version']}"
+        )
+    elif seen and seen["rows_in_training"]:
         line = (
             f"{seen['rows_in_training']:,} of {seen['rows']:,} verdicts ({seen['share']:.2%}) "
             f"score rows the model was trained on ({seen['model']})"
