@@ -39,12 +39,14 @@ def case_file(
 
     Reads the scan's output, the CDRs of the scan's day and, with --db, the store's reports,
     appeals, block log and audit trail (docs/evidence.md)."""
+    from dataclasses import replace
+
     from callwarden.cli._args import check_day
     from callwarden.cli._paths import output_file
     from callwarden.errors import InputError
     from callwarden.evidence import campaign_case, number_case, render_html, to_json
     from callwarden.evidence.assemble import now_iso
-    from callwarden.evidence.sources import check_scan_dir, gather
+    from callwarden.evidence.sources import check_scan_dir, gather, scan_campaign_id
     from callwarden.store.io import e164
 
     if (number is None) == (campaign is None):
@@ -60,9 +62,14 @@ def case_file(
     store = _open_store(db) if db is not None else None
     try:
         subject = e164(number, "--number") if number is not None else None
+        note = None
+        if campaign is not None:  # a stored id continued across days: this scan's own id
+            campaign, note = scan_campaign_id(store, scan_dir, campaign)
         sources = gather(
             [subject] if subject else [], scan_dir, cdrs, store, campaign=campaign, day=day
         )
+        if note:
+            sources = replace(sources, missing=[*sources.missing, note])
     finally:
         if store is not None:
             store.close()

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -464,7 +464,20 @@ def gather(
             )
         return _store_campaign(store, campaign)
     if campaign is not None and scan_dir is not None:
-        row, rows = campaign_numbers(scan_dir, campaign)
+        try:
+            row, rows = campaign_numbers(scan_dir, campaign)
+        except CaseNotFoundError as not_in_scan:
+            if store is None:
+                raise
+            try:  # another day's campaign: what the store holds of it
+                sources = _store_campaign(store, campaign)
+            except CaseNotFoundError:
+                raise CaseNotFoundError(f"{not_in_scan}; nor is it in the store") from None
+            gone = (
+                f"campaign {campaign!r} is not in {scan_dir}'s campaigns.csv (another day's "
+                "scan): the store's members and verdicts only"
+            )
+            return replace(sources, missing=[*sources.missing, gone])
         camp_rows[campaign], members[campaign] = row, rows
         nums = sorted({str(r["number"]) for r in rows})
     if campaign is None and store is not None and len(nums) == 1:
@@ -558,6 +571,34 @@ def scan_of_verdict_in_force(
         f"the verdict in force was imported from {source} ({said}): the scan and calls "
         f"sections are of that scan's folder, {path.parent}, {instead}"
     )
+
+
+def scan_campaign_id(
+    store: Store | None, scan_dir: Path | None, campaign: str
+) -> tuple[str, str | None]:
+    """The id under which ``scan_dir`` holds the store's campaign ``campaign``, and a note
+    when it is not ``campaign`` itself. An import keeps a campaign's stored id across days
+    and records each day's scan id as an alias (``store.campaign_names``): asked for the
+    stored id, the case is the scan's campaign under its alias of that day (the latest
+    such alias); asked for an alias, under the stored id if that is the scan's."""
+    if store is None or scan_dir is None or _in_scan(scan_dir, campaign):
+        return campaign, None
+    stored, aliases = store.campaign_names(campaign)
+    for name in [stored, *reversed(aliases)]:
+        if name != campaign and _in_scan(scan_dir, name):
+            return name, (
+                f"the store's campaign {stored!r} is {name!r} in {scan_dir} (the id this scan "
+                f"gave it; asked for {campaign!r})"
+            )
+    return campaign, None
+
+
+def _in_scan(scan_dir: Path, campaign: str) -> bool:
+    try:
+        campaign_numbers(scan_dir, campaign)
+    except CaseNotFoundError:
+        return False
+    return True
 
 
 def _store_campaign(store: Store, campaign: str) -> Sources:

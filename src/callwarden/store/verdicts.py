@@ -675,6 +675,18 @@ class VerdictsMixin(StoreBase):
         with self.read() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
+    def campaign_names(self, campaign: str) -> tuple[str, list[str]]:
+        """The stored id ``campaign`` is or is an alias of, and that id's aliases (the ids
+        scans gave it on the days imports continued it), oldest first."""
+        al = campaign_aliases.c
+        with self.read() as conn:
+            target = conn.execute(sa.select(al.campaign).where(al.alias == campaign)).scalar()
+            stored = target or campaign
+            aliases = conn.execute(
+                sa.select(al.alias).where(al.campaign == stored).order_by(al.at, al.alias)
+            ).scalars()
+            return stored, list(aliases)
+
     def get_campaign(self, campaign: str, max_numbers: int = 1000) -> dict[str, Any]:
         """A stored campaign and its members, by its id or by an alias an import recorded
         for it (the answer names the stored id)."""

@@ -11,6 +11,7 @@ key as the password), which every other route accepts but does not offer.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,7 +24,7 @@ from callwarden.api.errors import ERROR_RESPONSES, ApiError, error_response
 from callwarden.api.state import AppState
 from callwarden.evidence import PAGE_POLICY, campaign_case, number_case, render_html
 from callwarden.evidence.assemble import now_iso
-from callwarden.evidence.sources import CaseSources, gather
+from callwarden.evidence.sources import CaseSources, gather, scan_campaign_id
 from callwarden.store import Role
 
 router = APIRouter(prefix="/v1/case-files", tags=["case files"], responses=ERROR_RESPONSES)
@@ -107,16 +108,21 @@ async def campaign_file(
     format: FormatQuery = "json",
 ) -> Response:
     """The campaign's reasons (zh/en) and figures, every member with its verdict, the
-    members' calls on the scan's day, spoofed and bridged calls, and the members' reports,
-    appeals, block-log counts and audit trail, with the case's sha256 fingerprint. An id
-    that is not in the scan's campaigns.csv is a 404. A server started without the scan's
-    folder answers from the store: the campaign's members and their verdicts, reports and
-    appeals, and a note saying what it lacks."""
+        members' calls on the scan's day, spoofed and bridged calls, and the members' reports,
+        appeals, block-log counts and audit trail, with the case's sha256 fingerprint. An id
+        that is not in the scan's campaigns.csv is read under the id the scan gave it when the
+    store recorded that id as an alias of it (an import continued the campaign), else from the
+    store alone (another day's campaign), else a 404. A server started without the scan's
+        folder answers from the store: the campaign's members and their verdicts, reports and
+        appeals, and a note saying what it lacks."""
     if (denied := _operator(request)) is not None:
         return denied
     src = _sources(request)
     state: AppState = request.app.state.cw
+    cid, note = await run_in_threadpool(scan_campaign_id, state.store, src.scan_dir, campaign)
     sources = await run_in_threadpool(
-        gather, [], src.scan_dir, src.cdrs, state.store, campaign=campaign, strict=False
+        gather, [], src.scan_dir, src.cdrs, state.store, campaign=cid, strict=False
     )
-    return _answer(campaign_case(campaign, sources, now_iso()), format)
+    if note:
+        sources = replace(sources, missing=[*sources.missing, note])
+    return _answer(campaign_case(cid, sources, now_iso()), format)
