@@ -37,8 +37,9 @@ carrier's 22:00 calls scanned at the default UTC+8 land on the next day at 11:00
 share 0; with `--tz America/New_York` they are the day's night calls. The model's manifest
 records `tz` and the training days' `utc_offset_hours`; `scan-summary.json` records the
 scan's `tz` and `utc_offset_hours`, and `scan` warns when its day's offset is not one the
-model trained at (a model without the record trained at UTC+8). The stream engine's days and
-campaign linking's day of CDRs stay UTC+8 (`train --partial-days-s` refuses another offset).
+model trained at (a model without the record trained at UTC+8). Campaign linking inside
+`scan` reads the same local day; the stream engine's days (`replay`) stay UTC+8
+(`train --partial-days-s` refuses another offset).
 
 | window | covers |
 |---|---|
