@@ -56,3 +56,10 @@ def test_a_new_york_carriers_evening_calls_are_its_own_days_night() -> None:
     assert old["day"][row].as_py() == "2026-11-28"
     assert old["night_share_by_caller_1d"][row].as_py() == 0.0
     assert same.equals(old)
+
+
+def test_describe_names_an_offset_once() -> None:
+    from callwarden.features.local_time import describe
+
+    assert describe("UTC+8", [8]) == "UTC+8"  # a model without a tz record: not "UTC+8 (UTC+8)"
+    assert describe("America/New_York", [-4, -5]) == "America/New_York (UTC-5, UTC-4)"

@@ -69,4 +69,4 @@ def local_day_of(tz: str, when: datetime) -> str:
 def describe(tz: str, offsets: list[int]) -> str:
     """``'America/New_York (UTC-5)'``: a zone and the offsets it was used with."""
     said = ", ".join(f"UTC{h:+d}" for h in sorted(set(offsets)))
-    return f"{tz} ({said})" if said else tz
+    return f"{tz} ({said})" if said and said != tz else tz
