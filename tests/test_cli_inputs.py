@@ -292,7 +292,8 @@ def test_scan_says_not_scored_numbers_are_allocated_only_with_a_registry(
     assert "allocated number" not in line and "without --registry" in line
     summary = {"not_scored": 1200, "min_attempts": 5}
     assert not_scored_line(summary, registry=True) == (
-        "1,200 numbers with fewer than 5 calls and an allocated number: benign without "
+        "1,200 numbers with fewer than 5 calls in the features' window and an allocated "
+        "number: benign without "
         "model scoring (--min-attempts)"
     )
     assert not_scored_line({"not_scored": 0, "min_attempts": 5}, registry=False) is None

@@ -191,7 +191,10 @@ def not_scored_line(summary: dict[str, Any], registry: bool) -> str | None:
     more than the scan knows."""
     if not summary.get("not_scored"):
         return None
-    few = f"{summary['not_scored']:,} numbers with fewer than {summary['min_attempts']} calls"
+    few = (  # the features' window: the day, or the 7 days before it where the CDRs hold them
+        f"{summary['not_scored']:,} numbers with fewer than {summary['min_attempts']} calls in "
+        "the features' window"
+    )
     if registry:
         return f"{few} and an allocated number: benign without model scoring (--min-attempts)"
     return (
