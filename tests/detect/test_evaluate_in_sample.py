@@ -76,7 +76,7 @@ def test_evaluate_names_in_sample_verdicts(tmp_path: Path) -> None:
 
     text, report = scan_and_evaluate(train, "same")
     assert report["in_sample"]["rows_in_training"] == 400 and report["in_sample"]["share"] == 1.0
-    assert "warning: in-sample: 400 of 400 verdicts (100.00%)" in text
+    assert "warning: in-sample: 400 of 400 verdicts (100.00%) are of training rows" in text
     text, report = scan_and_evaluate(held, "held")
     assert report["in_sample"]["rows_in_training"] == 0 and "in-sample" not in text
 

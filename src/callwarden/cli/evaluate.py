@@ -220,7 +220,8 @@ def print_report(report: dict[str, Any]) -> None:
     elif seen and seen["rows_in_training"]:
         line = (
             f"{seen['rows_in_training']:,} of {seen['rows']:,} verdicts ({seen['share']:.2%}) "
-            f"score rows the model was trained on ({seen['model']})"
+            f"are of training rows of the model ({seen['model']}: the same number on the same "
+            "day, or the same table id)"
         )
         if seen["share"] >= 0.5:
             from callwarden.cli._detect_io import warn
