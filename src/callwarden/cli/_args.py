@@ -34,15 +34,21 @@ def _covered(days: list[str]) -> str:
     return f"which cover {len(days)} days, {days[0]} to {days[-1]}"
 
 
-def check_days_in_cdrs(cdrs: Path, days: list[str], option: str = "--day") -> None:
-    """Every one of ``days`` (local, UTC+8 as the features use) has calls in ``cdrs``;
-    otherwise one error naming the days the CDRs cover."""
+def check_days_in_cdrs(
+    cdrs: Path, days: list[str], option: str = "--day", tz: str | None = None
+) -> None:
+    """Every one of ``days`` has calls in ``cdrs`` on that local day: the day of ``tz``
+    (``features.local_time``; None: UTC+8, as the features take it by default); otherwise one
+    error naming the days the CDRs cover."""
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.features.duckdb_backend import connection, local_days
+    from callwarden.features.duckdb_backend import connection, local_days, local_days_in
+    from callwarden.features.local_time import offset_hours
     from callwarden.features.sql import AsOf, day_range_sql
 
     for day in days:
         check_day(day, option)
+    hours = {d: 8 if tz is None else offset_hours(tz, d) for d in days}
+    zoned = tz is not None and any(h != 8 for h in hours.values())
     relation = cdr_relation_sql(cdrs)
     with connection() as con:
         # A range on start_time lets the reader skip row groups: one cheap query per day.
@@ -50,15 +56,25 @@ def check_days_in_cdrs(cdrs: Path, days: list[str], option: str = "--day") -> No
             d
             for d in days
             if not con.execute(
-                f"SELECT 1 FROM {relation} WHERE {day_range_sql(AsOf(d))} LIMIT 1"
+                f"SELECT 1 FROM {relation} WHERE {day_range_sql(AsOf(d, hours[d]))} LIMIT 1"
             ).fetchall()
         ]
         if not missing:
             return
-        covered = local_days(con, relation)
+        if not zoned:
+            covered = local_days(con, relation)
+        else:
+            assert tz is not None
+            covered = local_days_in(con, relation, tz)
+    if not zoned:
+        raise InputError(
+            f"{option} {', '.join(missing)}: no calls that day in the CDRs at {cdrs}, "
+            f"{_covered(covered)}"
+        )
+    said = f"{covered[0]} to {covered[-1]}" if covered else "no calls"
     raise InputError(
-        f"{option} {', '.join(missing)}: no calls that day in the CDRs at {cdrs}, "
-        f"{_covered(covered)}"
+        f"{option} {', '.join(missing)}: no calls that day ({tz}) in the CDRs at {cdrs}, "
+        f"which cover {said}"
     )
 
 

@@ -139,41 +139,6 @@ def cdr_features(
         return feature_days(con, relation, days, tz=tz, caller_facts=facts, home_regions=regions)
 
 
-def check_days_in_zone(cdrs: Path, days: list[str], tz: str, option: str = "--day") -> None:
-    """``_args.check_days_in_cdrs`` for the local days of ``tz`` (``features.local_time``):
-    each of ``days`` has calls in ``cdrs`` in that zone's day."""
-    from callwarden.cli._args import check_day, check_days_in_cdrs
-    from callwarden.features.local_time import offset_hours
-
-    for day in days:
-        check_day(day, option)
-    if all(offset_hours(tz, d) == 8 for d in days):
-        check_days_in_cdrs(cdrs, days, option)  # (the features' old fixed offset)
-        return
-    from callwarden.cdr import cdr_relation_sql
-    from callwarden.features.duckdb_backend import connection, local_days_in
-    from callwarden.features.sql import AsOf, day_range_sql
-
-    relation = cdr_relation_sql(cdrs)
-    with connection() as con:
-        missing = [
-            d
-            for d in days
-            if not con.execute(
-                f"SELECT 1 FROM {relation} "
-                f"WHERE {day_range_sql(AsOf(d, offset_hours(tz, d)))} LIMIT 1"
-            ).fetchall()
-        ]
-        if not missing:
-            return
-        covered = local_days_in(con, relation, tz)
-    said = f"{covered[0]} to {covered[-1]}" if covered else "no calls"
-    raise InputError(
-        f"{option} {', '.join(missing)}: no calls that day ({tz}) in the CDRs at {cdrs}, "
-        f"which cover {said}"
-    )
-
-
 def model_offsets(manifest: dict[str, Any]) -> list[int]:
     """The UTC offsets (hours) of a CDR model's training days: its manifest's
     ``utc_offset_hours``, or [8] for a model written before ``--tz`` (UTC+8 was fixed)."""

@@ -45,9 +45,9 @@ def run_scan(
     kind = check_exclusive(cdrs, features, id_column)
     zone(tz := tz or DEFAULT_TZ)  # an unknown zone fails first
     if day is not None and cdrs is not None:  # before the model is loaded
-        from callwarden.cli._detect_io import check_days_in_zone
+        from callwarden.cli._args import check_days_in_cdrs
 
-        check_days_in_zone(cdrs, [day], tz, "--day")
+        check_days_in_cdrs(cdrs, [day], "--day", tz)
     min_attempts = MIN_ATTEMPTS if min_attempts is None else max(0, min_attempts)
     model, manifest = load_model(model_dir)
     model.predict_threads = max(1, threads)

@@ -126,9 +126,9 @@ def register(app: typer.Typer) -> None:
         """Train the LightGBM behaviour model and write a versioned model directory."""
         import numpy as np
 
+        from callwarden.cli._args import check_days_in_cdrs
         from callwarden.cli._detect_io import (
             cdr_features,
-            check_days_in_zone,
             check_exclusive,
             read_csv_strings,
             read_table,
@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--cdrs needs --labels")
             assert cdrs is not None
             if days:
-                check_days_in_zone(cdrs, list(days), tz, "--day")
+                check_days_in_cdrs(cdrs, list(days), "--day", tz)
             table = cdr_features(cdrs, registry, days, tz=tz)
             label_table = read_csv_strings(labels, "labels")
             data = cdr_dataset(table, label_table, report=warn)
