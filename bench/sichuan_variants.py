@@ -4,6 +4,7 @@
     python bench/sichuan_variants.py --variants preset knn_stack --seeds 0 1 2
     python bench/sichuan_variants.py --curve               # preset by training size
     python bench/sichuan_variants.py --variants tuned --seeds 3 4   # nested search
+    python bench/sichuan_variants.py --variants preset cl_joint --seeds 0 1 2  # label cleaning
 
 Protocol (the same as ``callwarden train --features ... --objective f1 --cv 5``): outer
 folds from CRC32 of the id with seed + 7919; inside each outer training part, 5 inner folds
@@ -28,6 +29,12 @@ preset with DART boosting (400 rounds at 0.05, drop rate 0.1). ``tuned`` searche
 random LightGBM settings and the preset (x 3 round counts) inside each outer training part
 by inner out-of-fold average precision; the winner's out-of-fold scores give the threshold,
 and the held-out fold is never seen.
+
+Confident learning (``cl_*``, Northcutt et al.): inside each outer training part, the
+preset's inner out-of-fold scores flag training rows as mislabelled, which are dropped
+(``cl_pbnr``, ``cl_joint``, ``cl_selfconf``) or down-weighted (``cl_weight``); the threshold
+comes from a second inner pass on the cleaned rows and the preset refitted on them scores
+the held-out fold, whose rows are never cleaned (``cl_weights``, ``nested_cl``).
 
 Exploration used fold seeds 3 and 4 only; picked variants were then run once on 0, 1, 2.
 
@@ -363,6 +370,106 @@ def nested_tuned(
     return scores, pred, outer, chosen
 
 
+# --- Confident learning (Northcutt et al. 2021): inside each outer training part, the
+# preset's inner 5-fold out-of-fold scores (the threshold's inner folds) give every training
+# row a self-confidence s (its fraud probability if labelled fraud, else 1 - it); t_c is the
+# mean s of class c (cleanlab's per-class thresholds). Rows judged mislabelled are dropped
+# (or down-weighted); the inner 5-fold is run again on the cleaned rows (every inner held-out
+# row is scored, cleaned or not, as held-out numbers are) for the threshold, and the preset
+# refitted on the cleaned training part scores the held-out fold. Held-out rows are never
+# cleaned and their labels are never read.
+
+CL_RULES = ("cl_pbnr", "cl_joint", "cl_selfconf", "cl_weight")
+
+
+def _lgb_w(
+    X_tr: np.ndarray, y_tr: np.ndarray, X_q: np.ndarray, seed: int, w: np.ndarray | None
+) -> np.ndarray:
+    import lightgbm as lgb
+
+    from callwarden.detect.model import TABLE_PRESET, TrainConfig
+
+    params = TrainConfig(**{**TABLE_PRESET, "seed": seed}).lgb_params(2)
+    ds = lgb.Dataset(X_tr, y_tr, weight=w, params={"verbosity": -1, "feature_pre_filter": False})
+    return np.asarray(lgb.train(params, ds, TABLE_PRESET["num_boost_round"]).predict(X_q))
+
+
+def cl_weights(p: np.ndarray, y: np.ndarray, rule: str) -> np.ndarray:
+    """Weight per training row (0: dropped) from its out-of-fold fraud probability ``p``.
+
+    ``cl_pbnr``: prune by noise rate: the confident joint (row labelled i counted under the
+    class j whose p_j >= t_j, the larger p_j if both), calibrated to the class counts; for
+    each off-diagonal cell (i, j) that many rows labelled i with the largest margin
+    p_j - p_i are dropped. ``cl_joint``: drop the off-diagonal rows of the confident joint.
+    ``cl_selfconf``: drop rows with s below their class's mean t_c. ``cl_weight``: keep all,
+    weight min(1, s / t_c)."""
+    probs = np.column_stack([1 - p, p])
+    yi = y.astype(np.int64)
+    s = probs[np.arange(len(yi)), yi]
+    t = np.array([s[yi == c].mean() for c in (0, 1)])
+    w = np.ones(len(yi))
+    if rule == "cl_weight":
+        return np.minimum(1.0, s / t[yi])
+    if rule == "cl_selfconf":
+        return (s >= t[yi]).astype(np.float64)
+    above = probs >= t  # (n, 2)
+    j = np.where(above.all(1), probs.argmax(1), np.where(above[:, 1], 1, 0))
+    counted = above.any(1)
+    off = counted & (j != yi)
+    if rule == "cl_joint":
+        return (~off).astype(np.float64)
+    # cl_pbnr: calibrated confident joint C[i, j], then drop by largest margin per cell
+    C = np.zeros((2, 2))
+    for i in (0, 1):
+        for k in (0, 1):
+            C[i, k] = (counted & (yi == i) & (j == k)).sum()
+    n_class = np.bincount(yi, minlength=2)
+    C = C / np.maximum(C.sum(1, keepdims=True), 1) * n_class[:, None]
+    for i in (0, 1):
+        k = 1 - i
+        n = int(round(C[i, k]))
+        rows = np.flatnonzero(yi == i)
+        margin = probs[rows, k] - probs[rows, i]
+        w[rows[np.argsort(-margin)[:n]]] = 0.0
+    return w
+
+
+def nested_cl(
+    X: np.ndarray, y: np.ndarray, ids: np.ndarray, seed: int, rule: str, folds: int = 5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """As ``nested_cv`` with the preset, training rows cleaned by ``rule`` (``cl_weights``)
+    inside each outer training part. Also returns, per fold, how many rows were dropped."""
+    from callwarden.detect.model import fold_of
+    from callwarden.detect.thresholds import for_f1
+
+    outer = fold_of(ids, folds, seed + 7919)
+    scores, pred = np.zeros(len(y)), np.zeros(len(y), dtype=np.int64)
+    notes: list[str] = []
+    for f in range(folds):
+        tr, te = np.flatnonzero(outer != f), np.flatnonzero(outer == f)
+        Xt, yt = X[tr], y[tr]
+        inner = fold_of(ids[tr], 5, seed)
+        oof = np.zeros(len(tr))
+        for g in range(5):
+            m = inner == g
+            oof[m] = _lgb(Xt[~m], yt[~m], Xt[m], seed)
+        w = cl_weights(oof, yt, rule)
+        keep = w > 0
+        oof2 = np.zeros(len(tr))
+        for g in range(5):
+            m = inner == g
+            k = ~m & keep
+            oof2[m] = _lgb_w(Xt[k], yt[k], Xt[m], seed, w[k])
+        threshold = for_f1(oof2, yt == 1).value
+        scores[te] = _lgb_w(Xt[keep], yt[keep], X[te], seed, w[keep])
+        pred[te] = (scores[te] >= threshold).astype(np.int64)
+        notes.append(
+            f"fold {f}: dropped {int((~keep & (yt == 1)).sum())} fraud, "
+            f"{int((~keep & (yt == 0)).sum())} normal of {len(tr)}; mean weight {w.mean():.3f}"
+        )
+    return scores, pred, outer, notes
+
+
 Fit = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
 # name -> (extra columns, fit-and-score function); ensembles average probabilities
 VARIANTS: dict[str, tuple[str, Fit]] = {
@@ -382,7 +489,9 @@ VARIANTS: dict[str, tuple[str, Fit]] = {
     "dart": ("none", _dart),
 }
 # variants with their own nested loop (the model is chosen inside each outer training part)
-NESTED = {"tuned": nested_tuned}
+NESTED: dict[str, Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]] = {
+    "tuned": nested_tuned
+} | {r: (lambda X, y, ids, seed, r=r: nested_cl(X, y, ids, seed, r)) for r in CL_RULES}
 
 
 def nested_cv(
