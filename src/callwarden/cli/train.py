@@ -102,6 +102,13 @@ def register(app: typer.Typer) -> None:
             help="CDRs: also show each benign heavy caller on a flagged number's ingress, so a "
             "shared trunk alone condemns no business (default on; docs/detection.md).",
         ),
+        prune_label_noise: bool | None = typer.Option(
+            None,
+            "--prune-label-noise/--no-prune-label-noise",
+            help="Leave out of the fit the training rows whose label the out-of-fold scores "
+            "confidently contradict (confident learning; default on for --features tables, "
+            "off for CDRs; docs/detection.md).",
+        ),
         days: list[str] | None = typer.Option(
             None,
             "--day",
@@ -178,6 +185,7 @@ def register(app: typer.Typer) -> None:
             kind, seed=seed, target_precision=target_precision, objective=obj,
             num_boost_round=rounds, num_threads=threads, folds=folds,
             benign_heavy_weight=heavy_weight, route_invariance=route_invariance,
+            prune_label_noise=prune_label_noise,
         )  # fmt: skip
         extra: dict[str, Any] = {}
         if kind == "cdr":
