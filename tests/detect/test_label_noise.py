@@ -1,5 +1,5 @@
 """Confident learning (``confident_rows``): training rows whose label the out-of-fold scores
-confidently contradict are left out of the fit; on for carrier tables."""
+confidently contradict are left out of the fit (opt-in: --prune-label-noise)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,10 @@ def _table(seed: int, flip: int) -> Dataset:
 
 def test_table_training_leaves_out_contradicted_rows_deterministically() -> None:
     data = _table(0, flip=40)
-    config = TrainConfig(**{**TABLE_PRESET, "num_boost_round": 60, "folds": 3})
-    assert config.prune_label_noise
+    assert not TrainConfig(**TABLE_PRESET).prune_label_noise  # opt-in
+    config = TrainConfig(
+        **{**TABLE_PRESET, "num_boost_round": 60, "folds": 3, "prune_label_noise": True}
+    )
     model = train(data, config)
     pruned = model.metrics["label_noise_pruned"]
     assert pruned["benign"] > 0  # some of the 40 frauds labelled benign are left out
