@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -43,41 +44,38 @@ def test_hashes_find_their_rows_only() -> None:
     assert not in_training(["a@2026-11-02"], stored, "e" * 64).any()
 
 
+def _train(table: Path, model: Path) -> None:
+    _run(["train", "--features", str(table), "--id-column", "id", "--label-column", "label",
+          "--objective", "f1", "--rounds", "30", "--folds", "2", "--out", str(model)])  # fmt: skip
+
+
+def _scan(table: Path, model: Path, out: Path) -> None:
+    _run(["scan", "--features", str(table), "--id-column", "id", "--model", str(model),
+          "--out", str(out)])  # fmt: skip
+
+
+def _evaluate(out: Path, table: Path) -> tuple[str, dict[str, Any]]:
+    """evaluate's output (stderr too) and its evaluation.json."""
+    text = _run(["evaluate", "--verdicts", str(out / "verdicts.csv"), "--labels", str(table),
+                 "--id-column", "id", "--label-column", "label"])  # fmt: skip
+    return text, json.loads((out / "evaluation.json").read_text())
+
+
 @pytest.mark.slow
 def test_evaluate_names_in_sample_verdicts(tmp_path: Path) -> None:
     train = _table(tmp_path / "train.csv", range(400), 0)
     held = _table(tmp_path / "held.csv", range(400, 700), 1)
     model = tmp_path / "m"
-    _run(["train", "--features", str(train), "--id-column", "id", "--label-column", "label",
-          "--objective", "f1", "--rounds", "30", "--folds", "2", "--out", str(model)])  # fmt: skip
+    _train(train, model)
     stored = read_rows(model)
     assert stored is not None and len(stored) == 400 and (model / FILE).stat().st_size == 3200
 
-    def scan_and_evaluate(table: Path, name: str) -> tuple[str, dict[str, object]]:
-        out = tmp_path / name
-        _run(["scan", "--features", str(table), "--id-column", "id", "--model", str(model),
-              "--out", str(out)])  # fmt: skip
-        res = CliRunner().invoke(
-            app,
-            [
-                "evaluate",
-                "--verdicts",
-                str(out / "verdicts.csv"),
-                "--labels",
-                str(table),
-                "--id-column",
-                "id",
-                "--label-column",
-                "label",
-            ],  # fmt: skip
-        )
-        assert res.exit_code == 0, res.output
-        return res.output, json.loads((out / "evaluation.json").read_text())
-
-    text, report = scan_and_evaluate(train, "same")
+    _scan(train, model, tmp_path / "same")
+    text, report = _evaluate(tmp_path / "same", train)
     assert report["in_sample"]["rows_in_training"] == 400 and report["in_sample"]["share"] == 1.0
     assert "warning: in-sample: 400 of 400 verdicts (100.00%) are of training rows" in text
-    text, report = scan_and_evaluate(held, "held")
+    _scan(held, model, tmp_path / "held")
+    text, report = _evaluate(tmp_path / "held", held)
     assert report["in_sample"]["rows_in_training"] == 0 and "in-sample" not in text
 
 
@@ -88,27 +86,9 @@ def test_a_model_retrained_into_the_scans_folder_is_not_checked(tmp_path: Path) 
     first = _table(tmp_path / "a.csv", range(300), 0)
     second = _table(tmp_path / "b.csv", range(300, 600), 1)
     model = tmp_path / "m"
-    train = ["train", "--id-column", "id", "--label-column", "label", "--rounds", "30",
-             "--folds", "2", "--out", str(model)]  # fmt: skip
-    _run([*train, "--features", str(second)])
-    _run(["scan", "--features", str(first), "--id-column", "id", "--model", str(model),
-          "--out", str(tmp_path / "s")])  # fmt: skip
-    _run([*train, "--features", str(first)])  # the folder now holds a model of the scanned rows
-    res = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "--verdicts",
-            str(tmp_path / "s" / "verdicts.csv"),
-            "--labels",
-            str(first),
-            "--id-column",
-            "id",
-            "--label-column",
-            "label",
-        ],  # fmt: skip
-    )
-    assert res.exit_code == 0, res.output
-    report = json.loads((tmp_path / "s" / "evaluation.json").read_text())
-    assert report["in_sample"]["checked"] is False and "warning: in-sample" not in res.output
-    assert "in-sample: not checked" in res.output
+    _train(second, model)
+    _scan(first, model, tmp_path / "s")
+    _train(first, model)  # the folder now holds a model of the scanned rows
+    text, report = _evaluate(tmp_path / "s", first)
+    assert report["in_sample"]["checked"] is False and "warning: in-sample" not in text
+    assert "in-sample: not checked" in text
