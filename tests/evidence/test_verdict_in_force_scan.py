@@ -29,7 +29,7 @@ def _later_day(root: Path) -> Path:
         encoding="utf-8",
     )
     (scan / "scan-summary.json").write_text(
-        json.dumps({"day": "2026-11-03", "model_version": "m0001", "kind": "cdr"}),
+        json.dumps({"day": "2026-11-03", "model_version": "m0001", "kind": "cdr", "tz": "UTC+8"}),
         encoding="utf-8",
     )
     return scan

@@ -24,6 +24,10 @@ DAY = "2026-11-02"
 #: 2026-11-02 00:00 local (UTC+8)
 START = datetime(2026, 11, 1, 16, 0, tzinfo=UTC)
 
+#: scan-summary.json as scan writes it (its day in its --tz, the default's offset)
+SUMMARY = {"day": DAY, "model_version": "m0001", "threshold": 0.84, "kind": "cdr",
+           "tz": "Asia/Shanghai", "utc_offset_hours": 8}  # fmt: skip
+
 MODEL_REASON = {
     "code": "HIGH_INTERVAL_CV",
     "evidence": {"interval_cv_by_caller_1d": 3.8, "benign_median": 0.47},
@@ -79,7 +83,7 @@ def scan_dir(root: Path) -> Path:
     )
     _csv(scan / "bridged_calls.csv", ["call_id", "leg", "agent", "ingress", "pair_key"], [])
     (scan / "scan-summary.json").write_text(
-        json.dumps({"day": DAY, "model_version": "m0001", "threshold": 0.84, "kind": "cdr"}),
+        json.dumps(SUMMARY),
         encoding="utf-8",
     )
     return scan

@@ -32,7 +32,10 @@ def case_file(
     ] = None,
     day: Annotated[
         str | None,
-        typer.Option(help="local day of the calls (YYYY-MM-DD); default: scan-summary.json's"),
+        typer.Option(
+            help="local day of the calls (YYYY-MM-DD), in the scan's own --tz (recorded in "
+            "scan-summary.json; UTC+8 for a scan before --tz); default: the summary's day"
+        ),
     ] = None,
 ) -> None:
     """Assemble a case file (JSON or printable HTML, sha256 fingerprint) for a regulator.

@@ -341,7 +341,7 @@ def calls_section(facts: CallFacts | None, masked_columns: Iterable[str] = ("cal
     ]
     return {
         "day": facts.day,
-        "timezone": f"UTC+{facts.tz_hours}",
+        "timezone": f"UTC{facts.tz_hours:+d}",
         "calls": facts.calls,
         "answered": facts.answered,
         "answer_rate": round(facts.answered / facts.calls, 4) if facts.calls else None,

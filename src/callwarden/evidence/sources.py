@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,7 +47,8 @@ SCAN_FILES = {
     "spoofed calls": "spoofed_calls.csv",
     "bridged calls": "bridged_calls.csv",
 }
-#: The local day's offset from UTC the features (and so the scan's day) use.
+#: The local day's offset from UTC (hours east) of a scan whose summary records none: every
+#: scan before ``--tz`` (30 Nov) took its day at UTC+8.
 TZ_HOURS = 8
 #: SQL parameters per IN (...) list (SQLite's old limit is 999).
 CHUNK = 500
@@ -279,10 +280,38 @@ def cdr_files(cdrs: Path) -> list[Path]:
     return sorted(root.rglob("*.parquet"))
 
 
+def scan_offset(summary: Mapping[str, Any], day: str) -> tuple[int, str | None]:
+    """Hours east of UTC of the local ``day`` as the scan took its day (``scan --tz``), and a
+    note when the summary does not say: its ``tz`` at ``day`` (``features.local_time``; a
+    zone with daylight saving time has its own offset on another ``--day``), else its
+    ``utc_offset_hours``, else UTC+8 (a summary written before ``--tz``, or none)."""
+    from callwarden.features.local_time import offset_hours
+
+    tz, hours = summary.get("tz"), summary.get("utc_offset_hours")
+    if isinstance(tz, str) and tz:
+        try:
+            return offset_hours(tz, day), None
+        except InputError:
+            pass  # a zone this machine does not know: the recorded offset
+    if isinstance(hours, int) and not isinstance(hours, bool):
+        return hours, None
+    said = "records no UTC offset (a scan before --tz)" if summary else "is missing"
+    return TZ_HOURS, (
+        f"the scan's scan-summary.json {said}: the calls' day and hours are taken at "
+        f"UTC{TZ_HOURS:+d}, the only offset scans had then"
+    )
+
+
 def read_calls(
-    cdrs: Path, numbers: Sequence[str], day: str, *, with_caller: bool = False
+    cdrs: Path,
+    numbers: Sequence[str],
+    day: str,
+    *,
+    with_caller: bool = False,
+    tz_hours: int = TZ_HOURS,
 ) -> tuple[CallFacts, list[InputFile]]:
-    """The calls ``numbers`` placed on the local ``day``: counts and an even sample."""
+    """The calls ``numbers`` placed on the local ``day`` (``tz_hours`` east of UTC, the
+    scan's own offset: ``scan_offset``): counts and an even sample."""
     from callwarden.cdr import cdr_relation_sql
     from callwarden.cli._args import check_day
     from callwarden.features.sql import AsOf, day_range_sql
@@ -290,7 +319,7 @@ def read_calls(
     check_day(day, "the scan's day")
     relation = cdr_relation_sql(cdrs)  # InputError when they are not canonical CDRs
     used = [_input("cdrs", p, cdrs) for p in cdr_files(cdrs)]
-    tz = TZ_HOURS
+    tz = int(tz_hours)
     with _duck() as con:
         _numbers_table(con, numbers)
         cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
@@ -501,9 +530,14 @@ def gather(
             raise InputError(msg)
         missing.append(f"CDRs not read: {msg}")
     elif cdrs is not None and the_day is not None:
+        hours, said = scan_offset(scan.summary if scan is not None else {}, the_day)
         try:
-            calls, used = read_calls(cdrs, nums, the_day, with_caller=campaign is not None)
+            calls, used = read_calls(
+                cdrs, nums, the_day, with_caller=campaign is not None, tz_hours=hours
+            )
             inputs += used
+            if said:
+                missing.append(said)
         except InputError as exc:
             if strict:
                 raise
