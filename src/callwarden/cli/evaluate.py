@@ -14,18 +14,55 @@ from typing import Any
 import typer
 
 
-def heavy_callers(cdrs: Path, min_attempts: int, tz_hours: int = 8) -> set[str]:
-    """Numbers that placed at least ``min_attempts`` calls on some local day."""
+def heavy_callers(cdrs: Path, min_attempts: int, tz: str | None = None) -> set[str]:
+    """Numbers that placed at least ``min_attempts`` calls on some local day: the days of
+    ``tz`` (a zone name or UTC offset, ``features.local_time``; None: UTC+8), each bounded
+    as ``scan`` bounds its day (the zone's offset at noon of that day)."""
+    import pyarrow as pa
+
     from callwarden.cdr import cdr_relation_sql
-    from callwarden.features.duckdb_backend import connection
+    from callwarden.features.duckdb_backend import connection, local_days_in
+    from callwarden.features.local_time import DEFAULT_TZ, offset_hours
+    from callwarden.features.sql import AsOf
 
     rel = cdr_relation_sql(cdrs)
     with connection() as con:
+        days = local_days_in(con, rel, tz or DEFAULT_TZ)
+        bounds = [AsOf(d, offset_hours(tz or DEFAULT_TZ, d)) for d in days]
+        con.register(
+            "cw_heavy_days",
+            pa.table(
+                {
+                    "d": pa.array(days, pa.string()),
+                    "lo": pa.array([b.day_start for b in bounds], pa.timestamp("us", tz="UTC")),
+                    "hi": pa.array([b.day_end for b in bounds], pa.timestamp("us", tz="UTC")),
+                }
+            ),
+        )
         rows = con.execute(
-            f"SELECT DISTINCT caller FROM (SELECT caller, CAST(start_time + INTERVAL '{tz_hours}' HOUR AS DATE) AS d, "
-            f"COUNT(*) AS n FROM {rel} GROUP BY caller, d) WHERE n >= {int(min_attempts)}"
+            f"SELECT DISTINCT caller FROM (SELECT c.caller, k.d, COUNT(*) AS n FROM {rel} c "
+            "JOIN cw_heavy_days k ON c.start_time >= k.lo AND c.start_time < k.hi "
+            f"GROUP BY c.caller, k.d) WHERE n >= {int(min_attempts)}"
         ).fetchall()
     return {r[0] for r in rows}
+
+
+def verdicts_tz(verdicts: Path) -> str | None:
+    """The ``tz`` the scan beside ``verdicts`` recorded in its ``scan-summary.json`` (None:
+    no summary, or one written before ``scan --tz``, whose day was UTC+8)."""
+    import json
+
+    try:
+        summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tz = summary.get("tz") if isinstance(summary, dict) else None
+    if isinstance(tz, str) and tz:
+        return tz
+    hours = summary.get("utc_offset_hours") if isinstance(summary, dict) else None
+    if isinstance(hours, int) and not isinstance(hours, bool):
+        return f"UTC{hours:+d}"
+    return None
 
 
 #: Binary tables (0/1, as train --features reads them) mean benign / fraud.
@@ -53,7 +90,9 @@ def build_report(
     heavy_attempts: int = 50,
     id_column: str = "number",
     label_column: str = "label",
+    tz: str | None = None,
 ) -> dict[str, Any]:
+    """The report's sections; ``tz``: the local days of the heavy callers (None: UTC+8)."""
     import numpy as np
 
     from callwarden.cli._detect_io import match_labels, read_csv_strings
@@ -127,12 +166,13 @@ def build_report(
     if (seen := in_sample(verdicts, numbers)) is not None:
         report["in_sample"] = seen
     if cdrs is not None:
-        heavy = heavy_callers(cdrs, heavy_attempts)
+        heavy = heavy_callers(cdrs, heavy_attempts, tz)
         benign_heavy = np.array(
             [n in heavy and t == 0 for n, t in zip(numbers, truth, strict=True)]
         )
         report["legitimate_heavy_callers"] = {
             "min_attempts_per_day": heavy_attempts,
+            "tz": tz or "Asia/Shanghai",
             **flag_rate(pred[benign_heavy] > 0),
             "flagged_numbers": sorted(
                 n for n, b, p in zip(numbers, benign_heavy, pred, strict=True) if b and p > 0
@@ -235,7 +275,7 @@ def print_report(report: dict[str, Any]) -> None:
     h = report.get("legitimate_heavy_callers")
     if h:
         typer.echo(
-            f"legitimate heavy callers (≥{h['min_attempts_per_day']} calls on a day): "
+            f"legitimate heavy callers (≥{h['min_attempts_per_day']} calls on a local day): "
             f"{h['flagged']:,} of {h['population']:,} flagged "
             + (f"({h['rate']:.2%})" if h["rate"] is not None else "(none in the verdicts)")
         )
@@ -265,6 +305,14 @@ def register(app: typer.Typer) -> None:
         label_column: str = typer.Option(
             "label", "--label-column", help="Label column of --labels."
         ),
+        tz: str | None = typer.Option(
+            None,
+            "--tz",
+            help="Local time of the days that make heavy callers, with --cdrs: a time zone name "
+            "or a UTC offset, as scan's --tz (each day at the zone's whole-hour offset that "
+            "day); default: the tz recorded in scan-summary.json beside --verdicts, else "
+            "Asia/Shanghai (UTC+8, a scan before --tz).",
+        ),
     ) -> None:
         """Per-class precision/recall/F1, confusion matrix and heavy-caller false positives; prints and writes JSON."""
         from callwarden.cli._detect_io import write_json
@@ -275,6 +323,21 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--heavy-attempts must be at least 1, not {heavy_attempts}")
         target = out if out is not None else verdicts.parent / "evaluation.json"
         output_file(target, "--out" if out is not None else "--out (default)")
+        if tz is not None and cdrs is None:  # (it would be ignored without a word)
+            raise InputError("--tz applies to --cdrs (the days that make heavy callers)")
+        if cdrs is not None:
+            from callwarden.features.local_time import DEFAULT_TZ, zone
+
+            said = "--tz"
+            if tz is None:
+                tz = verdicts_tz(verdicts)
+                said = (
+                    "the scan's, scan-summary.json"
+                    if tz is not None
+                    else "the default: no tz in scan-summary.json (a scan before --tz)"
+                )
+            zone(tz or DEFAULT_TZ)  # an unknown zone fails before any work
+            typer.echo(f"heavy callers' days: {tz or DEFAULT_TZ} ({said})")
         report = build_report(
             verdicts,
             labels,
@@ -282,6 +345,7 @@ def register(app: typer.Typer) -> None:
             heavy_attempts=heavy_attempts,
             id_column=id_column,
             label_column=label_column,
+            tz=tz,
         )
         if cdrs is not None:  # the campaign section (labels with a campaign column)
             from callwarden.cli.campaigns import evaluate_section, print_section
