@@ -36,6 +36,7 @@ class Population(IntEnum):
     HUMAN_SEAT = 8
     BRIDGE = 9
     FRAUD = 10
+    ACCOMPLICE = 11  # padding: an operation's own SIMs and its calls with them
 
 
 class Label(IntEnum):

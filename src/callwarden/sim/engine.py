@@ -26,6 +26,7 @@ from callwarden.sim.numbering import (
     sequential_ids,
 )
 from callwarden.sim.operations import AiRobocalls
+from callwarden.sim.padding import padding_calls
 from callwarden.sim.reminders import Clinics, Sales, Schools
 from callwarden.sim.scenario import Scenario, load_scenario
 from callwarden.sim.seats import HumanSeats
@@ -112,6 +113,7 @@ def simulate(
             for part in parts:
                 batches.extend(part.result())
             ctx.hotline_calls.pop(day, None)
+    batches.extend(padding_calls(ctx, batches))  # after every population: none when off
     numbers = ctx.table.finish()
     from callwarden.sim.transcripts import sample_transcripts
 

@@ -187,6 +187,18 @@ class FraudParams:
 
 
 @dataclass(frozen=True)
+class PaddingParams:
+    """Padding (the 30 Nov audit's attack): before its first call, every harassment number
+    places ``accomplices`` answered calls to accomplice SIMs of its own, which ring it back.
+    0 (the default) is off and draws nothing."""
+
+    accomplices: int = 0  # accomplice SIMs per harassment number (0: no padding)
+    talk_s: float = 120.0  # talk time of each padding call
+    callback: float = 1.0  # share of the accomplices that ring the number back
+    return_talk_s: float = 30.0
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "article"
     description: str = ""
@@ -204,9 +216,10 @@ class Scenario:
     ai_robocall: AiRobocallParams = field(default_factory=AiRobocallParams)
     human_seat: HumanSeatParams = field(default_factory=HumanSeatParams)
     fraud: FraudParams = field(default_factory=FraudParams)
+    padding: PaddingParams = field(default_factory=PaddingParams)
 
 
-SHIPPED = ("article", "quiet", "adaptive")
+SHIPPED = ("article", "quiet", "adaptive", "padded")
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:
@@ -384,9 +397,23 @@ def _check_outcomes(population: str, params: Any) -> None:
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A shipped scenario by name (``article``, ``quiet``, ``adaptive``) or a YAML file path.
+    """A shipped scenario by name (``article``, ``quiet``, ``adaptive``, ``padded``) or a YAML
+    file path.
 
-    A file without ``name:`` is named for the file (``my`` for ``my.yaml``)."""
+    A file without ``name:`` is named for the file (``my`` for ``my.yaml``). ``base:`` names a
+    shipped scenario whose keys the file's own keys override (mappings merged key by key)."""
+    data = _scenario_data(name_or_path)
+    return scenario_from_dict(data)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _scenario_data(name_or_path: str | Path, depth: int = 0) -> dict[str, Any]:
     text: str
     key = str(name_or_path)
     if key in SHIPPED:
@@ -409,4 +436,16 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if "name" not in data and key not in SHIPPED:
         # A file without a name is its own world, not the default mix: name it for the file.
         data = {"name": Path(key).stem, **data}
-    return scenario_from_dict(data)
+    base = data.pop("base", None)
+    if base is not None:
+        if not isinstance(base, str) or base not in SHIPPED:
+            raise ConfigError(
+                f"scenario {key!r}: base must name a shipped scenario ({', '.join(SHIPPED)}),"
+                f" got {base!r}"
+            )
+        if depth > len(SHIPPED):
+            raise ConfigError(f"scenario {key!r}: base scenarios name each other in a loop")
+        inherited = _scenario_data(base, depth + 1)
+        inherited.pop("description", None)
+        data = _merge(inherited, data)
+    return data
