@@ -215,6 +215,14 @@ def register(app: typer.Typer) -> None:
             "--parity-day",
             help="Also compare streaming and batch features for this local day (YYYY-MM-DD).",
         ),
+        tz: str | None = typer.Option(
+            None,
+            "--tz",
+            help="Local time of the stream's days and hours (the 1 d windows, night, the "
+            "report's hours, --parity-day): a time zone name or a UTC offset, as scan's --tz; "
+            "the stream keeps one whole-hour offset, the zone's on the first replayed day. "
+            "Default: the model's (its manifest's tz; UTC+8 for a model trained before --tz).",
+        ),
     ) -> None:
         """Replay CDRs through the streaming engine in time order, deciding before each call.
 
@@ -242,8 +250,10 @@ def register(app: typer.Typer) -> None:
                 "--campaign-every-s must be 0 (no campaign gate) or a positive number of seconds, "
                 f"not {campaign_every_s:g}"
             )
-        if parity_day:
-            check_days_in_cdrs(cdrs, [parity_day], "--parity-day")
+        if tz is not None:
+            from callwarden.features.local_time import zone
+
+            zone(tz)  # an unknown zone fails before any work
         if truth is None:  # beside simulator CDRs: in their folder, or beside their Parquet file
             folder = cdrs if cdrs.is_dir() else cdrs.parent
             if (folder / "call_truth.parquet").is_file():
@@ -266,9 +276,16 @@ def register(app: typer.Typer) -> None:
             )
         check_stream_features(trained.feature_names, f"model {model}")
         warn_registry_unused(model, manifest, registry, "replay")  # (as scan warns)
+        tz, said = (tz, "--tz") if tz is not None else _model_tz(manifest)
+        if parity_day:
+            check_days_in_cdrs(cdrs, [parity_day], "--parity-day", tz)
         table = load_cdrs(cdrs)
         if table.num_rows == 0:
             raise InputError(f"{cdrs} holds no calls: nothing to replay")
+        tz_hours = _stream_offset(table, tz, said)
+        from callwarden.cli._detect_io import warn_offset_differs
+
+        warn_offset_differs(model, manifest, tz, tz_hours, "replay")
         labelled = _match_labels(table, lab) if lab is not None else None
         if call_truth is not None and truth is not None:
             if "call_id" not in table.column_names:
@@ -282,7 +299,12 @@ def register(app: typer.Typer) -> None:
         # campaign linking's 空号 check judges against the registry as scan reads it (a
         # number column read by type inference made E.164 numbers floats: no check at all)
         reg_numbers = allocated_numbers(registry, table) if registry is not None else None
-        cfg = ReplayConfig(engine=EngineConfig(batch_s=batch_s), campaign_every_s=campaign_every_s)
+        from callwarden.stream import StateConfig
+
+        cfg = ReplayConfig(
+            engine=EngineConfig(batch_s=batch_s, state=StateConfig(tz_hours=tz_hours)),
+            campaign_every_s=campaign_every_s,
+        )
         engine = StreamEngine(
             Scorer(trained),
             allocated=allocated,
@@ -301,19 +323,23 @@ def register(app: typer.Typer) -> None:
         )
         _warn_opaque_callers(run)
         label, category, population = _truth(table.take(run.order), labelled, call_truth)
-        rep = report(run, label, category, cfg, population)
+        rep = report(run, label, category, cfg, population, tz_hours=tz_hours)
+        rep["tz"] = {"tz": tz, "utc_offset_hours": tz_hours, "from": said}
         if parity_day:
             from callwarden.evaluate.parity import feature_parity
+            from callwarden.features.local_time import offset_hours
 
             rep["feature_parity"] = feature_parity(
-                table, parity_day, model=trained, allocated=allocated
-            )
+                table, parity_day, model=trained, allocated=allocated,
+                tz_hours=offset_hours(tz, parity_day),
+            )  # fmt: skip
             p = rep["feature_parity"]
             typer.echo(
                 f"feature parity {parity_day}: {p['exact_features']}/{len(p['features'])} features agree "
                 f"on >= 99.9% of {p['numbers']:,} numbers; model flags: {p.get('model')}"
             )
         rep["inputs"] = {"cdrs": str(cdrs), "model": str(model), "registry": str(registry or ""),
+                         "tz": tz,
                          "labels": str(labels or ""), "truth": str(truth or ""),
                          "db": _redacted(db) if db else ""}  # fmt: skip
         if db is not None:
@@ -323,6 +349,39 @@ def register(app: typer.Typer) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             typer.echo(f"report -> {out}")
+
+
+def _model_tz(manifest: dict[str, Any]) -> tuple[str, str]:
+    """The zone the model's days were taken in (its manifest's ``tz``; a model trained before
+    ``--tz`` took UTC+8), and where it came from, for the line replay prints."""
+    from callwarden.cli._detect_io import model_offsets
+
+    tz = manifest.get("tz")
+    if isinstance(tz, str) and tz:
+        return tz, "the model's manifest"
+    hours = model_offsets(manifest)
+    return f"UTC{hours[0]:+d}", "the model's manifest records none: trained before --tz"
+
+
+def _stream_offset(table: Any, tz: str, said: str) -> int:
+    """The one offset (hours east of UTC) the stream takes its days at: ``tz``'s on the local
+    day of the first call; warns when the zone has another on a later replayed day (daylight
+    saving time: those days' bounds and night hours are an hour off)."""
+    import pyarrow.compute as pc
+
+    from callwarden.cli._detect_io import warn
+    from callwarden.features.local_time import describe, local_day_of, offset_hours
+
+    span = pc.min_max(table["start_time"])
+    first, last = (local_day_of(tz, span[k].as_py()) for k in ("min", "max"))
+    hours = offset_hours(tz, first)
+    if offset_hours(tz, last) != hours:
+        warn(
+            f"--tz {tz} is UTC{hours:+d} on {first} and UTC{offset_hours(tz, last):+d} on "
+            f"{last}: the stream keeps one offset, UTC{hours:+d}, for every day it replays"
+        )
+    typer.echo(f"stream days: {describe(tz, [hours])} ({said})")
+    return hours
 
 
 def _empty_registry() -> Any:

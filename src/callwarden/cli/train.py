@@ -18,9 +18,10 @@ def _config(kind: str, **overrides: Any) -> Any:
 
 
 def _with_partial_days(
-    data: Any, cdrs: Path, registry: Path | None, labels: Any, interval_s: float
+    data: Any, cdrs: Path, registry: Path | None, labels: Any, interval_s: float, tz_hours: int
 ) -> Any:
-    """Add the stream's rows of days in progress (``stream.snapshots``) to ``data``."""
+    """Add the stream's rows of days in progress (``stream.snapshots``) to ``data``, the
+    stream's days at ``tz_hours`` east of UTC, as the whole-day rows' ``--tz``."""
     from callwarden.cdr import load_cdrs
     from callwarden.detect.dataset import with_partial_days
     from callwarden.numbers import AllocationRegistry
@@ -29,7 +30,7 @@ def _with_partial_days(
     allocated = AllocationRegistry.from_csv(registry) if registry else None
     snaps = snapshot_rows(
         load_cdrs(cdrs), allocated=allocated, interval_s=interval_s,
-        feature_names=data.feature_names,
+        feature_names=data.feature_names, tz_hours=tz_hours,
     )  # fmt: skip
     typer.echo(
         f"partial days: {len(snaps.numbers):,} stream rows every {interval_s:g} s "
@@ -203,13 +204,18 @@ def register(app: typer.Typer) -> None:
             extra["tz"] = tz
             extra["utc_offset_hours"] = sorted({offset_hours(tz, d) for d in extra["days"]})
             if partial_days_s > 0:
-                if extra["utc_offset_hours"] != [8]:
-                    # (the stream engine's days are UTC+8: stream.state.StreamConfig.tz_hours)
+                if len(extra["utc_offset_hours"]) > 1:
+                    # (the stream keeps one offset: stream.state.StateConfig.tz_hours)
+                    said = ", ".join(f"UTC{h:+d}" for h in extra["utc_offset_hours"])
                     raise InputError(
-                        "--partial-days-s takes the stream's days, which are UTC+8; this --tz "
-                        f"gives UTC{extra['utc_offset_hours'][0]:+d}"
+                        "--partial-days-s replays the stream, which keeps one UTC offset for "
+                        f"every day; --tz {tz} gives the training days {said} (train the days "
+                        "of each offset apart, or pass a fixed offset such as --tz UTC-5)"
                     )
-                data = _with_partial_days(data, cdrs, registry, label_table, partial_days_s)
+                data = _with_partial_days(
+                    data, cdrs, registry, label_table, partial_days_s,
+                    extra["utc_offset_hours"][0],
+                )  # fmt: skip
             extra["partial_days_s"] = partial_days_s
         else:
             assert features is not None and id_column is not None

@@ -1,6 +1,7 @@
 """How far the streaming features are from the batch ones, and whether the model notices.
 
-For an as-of day D: the stream state is fed every CDR of the input that started before the
+For an as-of day D (local, ``tz_hours`` east of UTC; the stream state keeps the same
+offset): the stream state is fed every CDR of the input that started before the
 end of D (in the order CDRs are written, in batches of ``batch`` CDRs), then the stream's
 features of every number that called on D are set beside the batch query's
 (``callwarden.features``) for D. Per feature: the share of numbers whose values agree (both
@@ -20,7 +21,7 @@ from callwarden.detect.model import TrainedModel
 from callwarden.features.definitions import FEATURE_NAMES
 from callwarden.stream.calls import Interner, calls_from_arrow, number_keys
 from callwarden.stream.features import APPROXIMATED, feature_matrix
-from callwarden.stream.state import StreamState
+from callwarden.stream.state import StateConfig, StreamState
 
 
 def feature_parity(
@@ -46,7 +47,7 @@ def feature_parity(
     table = table.filter(pc.less(table["start_time"], end))
     ingresses = Interner()
     calls = calls_from_arrow(table, ingresses)
-    state = StreamState()
+    state = StreamState(StateConfig(tz_hours=tz_hours))
     state.set_ingress_names(ingresses.names)
     unalloc = None
     if allocated is not None:

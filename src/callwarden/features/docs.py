@@ -38,8 +38,11 @@ share 0; with `--tz America/New_York` they are the day's night calls. The model'
 records `tz` and the training days' `utc_offset_hours`; `scan-summary.json` records the
 scan's `tz` and `utc_offset_hours`, and `scan` warns when its day's offset is not one the
 model trained at (a model without the record trained at UTC+8). Campaign linking inside
-`scan` reads the same local day; the stream engine's days (`replay`) stay UTC+8
-(`train --partial-days-s` refuses another offset).
+`scan`, `evaluate --cdrs`'s heavy callers and the case files read the scan's local day (its
+recorded `tz`); `replay` runs the stream engine at the model's `tz` (or its own `--tz`), one
+fixed offset, the zone's on the first replayed day, and `train --partial-days-s` replays the
+stream at the training days' offset (refused when they have two, across a daylight saving
+change). All of these took UTC+8 until 30 Nov.
 
 | window | covers |
 |---|---|

@@ -64,8 +64,10 @@ def snapshot_rows(
     allocated: object | None = None,
     interval_s: float = 3600.0,
     feature_names: tuple[str, ...] = FEATURE_NAMES,
+    tz_hours: int = 8,
 ) -> Snapshots:
-    """Replay canonical CDRs through the stream; the rows it computes every ``interval_s``."""
+    """Replay canonical CDRs through the stream; the rows it computes every ``interval_s``.
+    ``tz_hours``: the stream's local days (hours east of UTC), as the whole-day rows' ``--tz``."""
     from callwarden.evaluate.replay import ReplayConfig, run_stream
     from callwarden.stream import engine as E
 
@@ -87,7 +89,12 @@ def snapshot_rows(
                 times.append(np.full(len(moved), int(when)))
             return n
 
-    cfg = E.EngineConfig(batch_s=interval_s, max_batch_calls=1 << 30, rescore_growth=1.0)
+    from callwarden.stream.state import StateConfig
+
+    cfg = E.EngineConfig(
+        batch_s=interval_s, max_batch_calls=1 << 30, rescore_growth=1.0,
+        state=StateConfig(tz_hours=tz_hours),
+    )  # fmt: skip
     engine = _Engine(recorder, allocated=allocated, config=cfg)  # type: ignore[arg-type]
     run_stream(total_order(table), engine, ReplayConfig(engine=cfg, campaign_every_s=0))
     if not recorder.rows:
