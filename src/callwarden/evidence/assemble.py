@@ -167,8 +167,28 @@ MASK_RULE = (
     "when the national number has 11 or more digits (the last 2 otherwise); at least 4 digits "
     "are always hidden"
 )
-#: A number written in free text (an audit entry's detail, an appeal's statement).
-_NUMBER_RE = re.compile(r"(?<![\w.])\+?\d{7,15}(?![\w.])")
+#: A number written in free text (an audit entry's detail, an appeal's statement), as people
+#: write them: ``13812345678``, ``+86 138 1234 5678``, ``0086-138-1234-5678``, ``(028)
+#: 8765-4321``, right next to Chinese text (``号码13812345678请回电``). Only ASCII letters,
+#: digits, ``_`` and decimals end it: a hash, an id or ``0.12345678`` is no number; CJK is.
+_NUMBER_RE = re.compile(
+    r"(?<![A-Za-z0-9_+])(?<!\d\.)(?:\+|00)?\(?\d{2,}\)?(?:[ \-]?\(?\d{2,}\)?)*(?![A-Za-z0-9_])(?!\.\d)"
+)
+#: A date written with dashes (``2026-11-30``) matches the number shape but is none.
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _mask_found(found: str, keep: frozenset[str]) -> str:
+    """One number found in free text, masked unless it is the case's own; a run of 7 to 15
+    digits in all, separators dropped (``0086`` read as ``+``)."""
+    digits = "".join(c for c in found if c.isdigit())
+    if not 7 <= len(digits) <= 15 or _DATE_RE.fullmatch(found.strip("()")):
+        return found
+    plus = found.startswith("+") or (found.startswith("00") and len(digits) > 11)
+    if found.startswith("00") and plus:
+        digits = digits[2:]
+    number = ("+" if plus else "") + digits
+    return found if _keep(number, keep) else mask(number)
 
 
 #: Keys of free-form details whose value is a subscriber's number whatever its spelling.
@@ -184,9 +204,7 @@ def mask_text(value: Any, keep: frozenset[str] = frozenset(), key: str | None = 
         if text and not _keep(text, keep) and sum(c.isdigit() for c in text) >= 5:
             return mask(text)
     if isinstance(value, str):
-        return _NUMBER_RE.sub(
-            lambda m: m.group(0) if _keep(m.group(0), keep) else mask(m.group(0)), value
-        )
+        return _NUMBER_RE.sub(lambda m: _mask_found(m.group(0), keep), value)
     if isinstance(value, Mapping):
         return {k: mask_text(v, keep, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -195,8 +213,13 @@ def mask_text(value: Any, keep: frozenset[str] = frozenset(), key: str | None = 
 
 
 def _keep(found: str, keep: frozenset[str]) -> bool:
+    """Whether ``found`` is one of the case's own numbers, also written nationally (with or
+    without the trunk 0: ``028...`` for ``+8628...``)."""
     digits = found.lstrip("+")
-    return any(k.lstrip("+") == digits or k.lstrip("+").endswith(digits) for k in keep if k)
+    national = digits[1:] if digits.startswith("0") else digits
+    return any(
+        k.lstrip("+") == digits or k.lstrip("+").endswith(national) for k in keep if k
+    )
 
 
 def clean(value: Any) -> Any:
