@@ -491,22 +491,36 @@ def gather(
             raise CaseNotFoundError(
                 f"campaign {campaign!r}: campaign case files need the scan's output folder"
             )
-        return _store_campaign(store, campaign)
+        folder, _, note = scan_of_campaign(store, campaign, None)
+        if folder is None:
+            sources = _store_campaign(store, campaign)
+            return replace(sources, missing=[*sources.missing, *([note] if note else [])])
+        scan_dir = folder
+        missing.append(str(note))
     if campaign is not None and scan_dir is not None:
+        name = campaign
         try:
             row, rows = campaign_numbers(scan_dir, campaign)
         except CaseNotFoundError as not_in_scan:
             if store is None:
                 raise
-            try:  # another day's campaign: what the store holds of it
-                sources = _store_campaign(store, campaign)
-            except CaseNotFoundError:
-                raise CaseNotFoundError(f"{not_in_scan}; nor is it in the store") from None
-            gone = (
-                f"campaign {campaign!r} is not in {scan_dir}'s campaigns.csv (another day's "
-                "scan): the store's members and verdicts only"
-            )
-            return replace(sources, missing=[*sources.missing, gone])
+            folder, found, note = scan_of_campaign(store, campaign, scan_dir)
+            if folder is None or found is None:
+                try:  # another day's campaign: what the store holds of it
+                    sources = _store_campaign(store, campaign)
+                except CaseNotFoundError:
+                    raise CaseNotFoundError(f"{not_in_scan}; nor is it in the store") from None
+                gone = (
+                    f"campaign {campaign!r} is not in {scan_dir}'s campaigns.csv (another day's "
+                    "scan): the store's members and verdicts only"
+                )
+                notes = [gone, *([note] if note else [])]
+                return replace(sources, missing=[*sources.missing, *notes])
+            # another day's campaign, read from the folder of the import that wrote it
+            scan_dir, name = folder, found
+            missing.append(str(note))
+            row, rows = campaign_numbers(scan_dir, name)
+        # under the id asked for (the case's subject); the row keeps the scan's own id
         camp_rows[campaign], members[campaign] = row, rows
         nums = sorted({str(r["number"]) for r in rows})
     if campaign is None and store is not None and len(nums) == 1:
@@ -546,7 +560,9 @@ def gather(
     return Sources(scan, calls, facts, inputs, missing)
 
 
-def _same_folder(a: Path, b: Path) -> bool:
+def _same_folder(a: Path, b: Path | None) -> bool:
+    if b is None:
+        return False
     try:
         return a.resolve() == b.resolve()
     except OSError:
@@ -568,6 +584,18 @@ def scan_of_verdict_in_force(
     imp = store.verdict_provenance(number)
     if imp is None:
         return served, None
+    folder, why = _import_folder(imp, served)
+    if folder is None or _same_folder(folder, served):
+        return served, why and f"the verdict in force {why}"
+    return folder, f"the verdict in force {why}"
+
+
+def _import_folder(imp: Mapping[str, Any], served: Path | None) -> tuple[Path | None, str | None]:
+    """The scan folder an import (``verdict_provenance``'s row) read, when it is still that
+    scan's (``source_file`` an absolute path to a ``verdicts.csv`` on disk whose folder's
+    ``scan-summary.json`` names the import's day), or None; and the end of a note ("was
+    imported from ... : the scan and calls sections are of ..."), None when the folder is
+    ``served`` or there is nothing to say."""
     source = str(imp.get("source_file") or "")
     day = str(imp.get("scan_day") or "")
     served_day = str(read_summary(served).get("day") or "") if served is not None else ""
@@ -575,10 +603,10 @@ def scan_of_verdict_in_force(
     said = f"import {imp['import_id']}, scan day {day or 'unknown'}"
     if not source:
         if served is None or not day or day == served_day:
-            return served, None
-        return served, (
-            f"the verdict in force was imported without a source file ({said}): the scan "
-            f"and calls sections are of {where}"
+            return None, None
+        return None, (
+            f"was imported without a source file ({said}): the scan and calls sections are "
+            f"of {where}"
         )
     path = Path(source)
     if served is not None and _same_folder(path.parent, served):
@@ -596,14 +624,75 @@ def scan_of_verdict_in_force(
         if day and found != day:
             why = f"its folder now holds the scan of {found or 'an unknown day'}"
     if why:
-        return served, (
-            f"the verdict in force was imported from {source} ({said}), {why}: the scan and "
-            f"calls sections are of {where}"
+        return None, (
+            f"was imported from {source} ({said}), {why}: the scan and calls sections are of "
+            f"{where}"
         )
     instead = f"not of {where}" if served is not None else "(no scan folder was given)"
     return path.parent, (
-        f"the verdict in force was imported from {source} ({said}): the scan and calls "
-        f"sections are of that scan's folder, {path.parent}, {instead}"
+        f"was imported from {source} ({said}): the scan and calls sections are of that "
+        f"scan's folder, {path.parent}, {instead}"
+    )
+
+
+def scan_of_campaign(
+    store: Store, campaign: str, served: Path | None
+) -> tuple[Path | None, str | None, str | None]:
+    """The scan folder a stored campaign's case is read from when ``served`` does not hold
+    it (another day's campaign), the id that folder's scan gave it, and a note.
+
+    The folder is that of the latest import that wrote one of its members' verdicts in
+    force (the campaign as last seen), read as a number's (``_import_folder``: still on
+    disk, still that day's scan), under the stored id or one of its aliases
+    (``store.campaign_names``), latest first. None for the folder, with a note when there is
+    something to say, when the store does not hold the campaign or that folder cannot be read:
+    the case is then the store's alone."""
+    import sqlalchemy as sa
+
+    from callwarden.store.schema import campaigns, imports, verdicts
+
+    stored, aliases = store.campaign_names(campaign)
+    i = imports.c
+    with store.read() as conn:
+        if (
+            conn.execute(
+                sa.select(campaigns.c.campaign).where(campaigns.c.campaign == stored)
+            ).first()
+            is None
+        ):
+            return None, None, None
+        row = (
+            conn.execute(
+                sa.select(
+                    i.id.label("import_id"), i.source_file, i.scan_day,
+                    sa.func.count().label("members"),
+                )
+                .select_from(verdicts.join(imports, imports.c.id == verdicts.c.import_id))
+                .where(verdicts.c.campaign == stored)
+                .group_by(i.id, i.source_file, i.scan_day)
+                .order_by(i.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )  # fmt: skip
+    if row is None:  # no member's verdict in force came from an import
+        return None, None, None
+    folder, why = _import_folder(dict(row), served)
+    if folder is None or _same_folder(folder, served):
+        return None, None, why and f"the campaign's latest import {why}"
+    for name in [campaign, stored, *reversed(aliases)]:
+        if _in_scan(folder, name):
+            named = "" if name == campaign else f" (as {name!r}, the id that scan gave it)"
+            return folder, name, f"the campaign's latest import{named} {why}"
+    return (
+        None,
+        None,
+        (
+            f"the campaign's latest import was imported from {row['source_file']} (import "
+            f"{row['import_id']}, scan day {row['scan_day'] or 'unknown'}), whose campaigns.csv "
+            f"holds none of its ids ({', '.join(dict.fromkeys([stored, *aliases]))})"
+        ),
     )
 
 
