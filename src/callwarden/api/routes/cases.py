@@ -112,6 +112,7 @@ async def campaign_file(
         appeals, block-log counts and audit trail, with the case's sha256 fingerprint. An id
         that is not in the scan's campaigns.csv is read under the id the scan gave it when the
     store recorded that id as an alias of it (an import continued the campaign), else from the
+    scan folder of the import that wrote it when that folder is still there, else from the
     store alone (another day's campaign), else a 404. A server started without the scan's
         folder answers from the store: the campaign's members and their verdicts, reports and
         appeals, and a note saying what it lacks."""
