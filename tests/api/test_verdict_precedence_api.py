@@ -22,7 +22,7 @@ def test_a_model_import_does_not_undo_an_accepted_appeal(api: Api) -> None:
     assert [r["code"] for r in verdict["reasons"]] == ["appeal_accepted"]
     r = api.post("/v1/decide", "network", json={"caller": N, "callee": ALICE})
     assert r.json()["action"] == "allow"
-    assert api.get(f"/v1/redress/{N}").json()["labelled"] is False
+    assert api.get(f"/v1/redress/{N}", "operator").json()["labelled"] is False
 
     r = api.post(
         "/v1/verdicts", "operator", json={"verdicts": [ROW]}, params={"override_appeals": "true"}

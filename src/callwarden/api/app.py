@@ -81,24 +81,42 @@ async def _redoc_js(_request: Request) -> Response:
     return Response(_redoc_bundle(), media_type="text/javascript")
 
 
-class DocsPolicy:
-    """Adds a Content-Security-Policy header to the docs pages (no other path is touched)."""
+#: Sent with every answer but the docs' static assets: personal data (a subscriber's block
+#: log, a number's verdict, a case file, the results page) is kept by no cache (a proxy's, a
+#: shared browser's), and no answer is sniffed as another type than its Content-Type says.
+#: decide's fast path and the body-limit answers send them too (``limits.respond``).
+NO_STORE = (b"cache-control", b"no-store")
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+STATIC_PREFIX = "/static-offline-docs/"
+
+
+class ResponseHeaders:
+    """Adds ``X-Content-Type-Options: nosniff`` to every answer, ``Cache-Control: no-store``
+    to every answer but the docs' static assets (when the route set no Cache-Control
+    itself), and a Content-Security-Policy to the docs pages."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in DOCS_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        extra = [NOSNIFF]
+        if path in DOCS_PATHS:
+            extra.append((b"content-security-policy", DOCS_POLICY))
+        store = not path.startswith(STATIC_PREFIX)
 
-        async def send_with_policy(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), (b"content-security-policy", DOCS_POLICY)]
-                message = {**message, "headers": headers}
+                headers = list(message.get("headers", []))
+                if store and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append(NO_STORE)
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
-        await self.app(scope, receive, send_with_policy)
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(
@@ -137,7 +155,7 @@ def create_app(
     errors.install(app)
     for module in (decide, numbers, subscribers, reports, appeals, operator, cases, health):
         app.include_router(module.router)
-    app.add_middleware(DocsPolicy)
+    app.add_middleware(ResponseHeaders)
     app.add_middleware(BodyLimit, state=state)  # every other route's body cap
     app.add_middleware(DecideFastPath, state=state)  # checks the key, then caps decide's body
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)  # outermost: sees both paths

@@ -41,7 +41,14 @@ INTERNAL = "internal error; the operator's log has the details"
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-_JSON = [(b"content-type", b"application/json")]
+#: Every answer written here (decide's, and the errors of the checks in front of FastAPI)
+#: carries the headers app.ResponseHeaders adds to FastAPI's: no cache keeps a decision or an
+#: error, nothing sniffs it as another type.
+_JSON = [
+    (b"content-type", b"application/json"),
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+]
 
 
 def body_limit(path: str) -> int:

@@ -136,7 +136,10 @@ class ProvenanceOut(BaseModel):
     import_id: int
     imported_at: float
     actor: str
-    source_file: str
+    source_file: str | None = Field(
+        description="the file imported, as the importer named it (often a path on the"
+        " server): shown to operator keys only, null for any other key"
+    )
     model_version: str
     scan_day: str
 
@@ -275,7 +278,11 @@ class ReportIn(_In):
     category: Annotated[str, AfterValidator(_reportable)] = Field(
         "", max_length=64, description="empty, or one of the categories callwarden names"
     )
-    source: Literal["app", "sip607"] = "app"
+    source: Literal["app", "sip607"] | None = Field(
+        None,
+        description="app (a subscriber's app) or sip607 (relayed by the network from a SIP 607);"
+        " default: sip607 for a network key, which files nothing else, app for any other",
+    )
 
 
 class ReportOut(BaseModel):
@@ -350,13 +357,37 @@ class ReasonIn(_In):
     source: str = Field("", max_length=64)
 
 
+def _printable(text: str) -> str:
+    """Text shown to people or put in a path: every character printable (``str.isprintable``:
+    no control character such as CR or LF, no format character such as a bidi override, no
+    line separator, no space but ASCII's). A category reaches decide's tag, which a proxy
+    may copy into a SIP header (a CR LF there splits it)."""
+    if not text.isprintable():
+        bad = next(c for c in text if not c.isprintable())
+        raise ValueError(f"must hold printable characters only (found U+{ord(bad):04X})")
+    return text
+
+
+def _campaign_id(campaign: str) -> str:
+    """A campaign id is fetched as a path segment (``/v1/campaigns/{id}``, its case file): one
+    holding ``/`` could be imported but never fetched, nor could ``.`` or ``..``."""
+    _printable(campaign)
+    if "/" in campaign or campaign in (".", ".."):
+        raise ValueError("a campaign id must not contain '/' nor be '.' or '..'")
+    return campaign
+
+
 class VerdictIn(_In):
     number: str = Field(min_length=1, max_length=40)
     label: Literal["benign", "harassment", "fraud"]
     score: float = Field(ge=0.0, le=1.0)
-    category: str = Field("", max_length=64)
+    category: Annotated[str, AfterValidator(_printable)] = Field(
+        "", max_length=64, description="printable characters only (no CR, LF, bidi overrides)"
+    )
     reasons: list[ReasonIn] = Field(default_factory=list)
-    campaign: str = Field("", max_length=64)
+    campaign: Annotated[str, AfterValidator(_campaign_id)] = Field(
+        "", max_length=64, description="printable, without '/' (it is fetched as a path segment)"
+    )
 
 
 class VerdictsIn(_In):

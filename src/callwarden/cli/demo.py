@@ -8,6 +8,7 @@ verdicts into the SQLite store and serve the API with a results page at ``/``.
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 from pathlib import Path
@@ -152,7 +153,9 @@ def _serve(
     keys = out / "api-keys.txt"
     if not keys.exists():
         _, secret = store.create_key(Role.OPERATOR, name="demo operator", actor="cli:demo")
-        keys.write_text(f"operator {secret}\n", encoding="utf-8")
+        write_secret(keys, f"operator {secret}\n")
+    else:
+        keys.chmod(0o600)  # one an earlier demo left readable by all
     typer.echo(f"operator API key in {keys} (send it as 'Authorization: Bearer <key>')")
     settings = ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/")
     allocation = load_allocation(registry) if registry is not None else None
@@ -171,6 +174,14 @@ def _serve(
         "each linking its case file; API docs at /docs); Ctrl-C stops"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def write_secret(path: Path, text: str) -> None:
+    """A new file readable and writable by its owner only (0600, whatever the umask), made so
+    before the secret is written: an operator key in a file others could read is theirs."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def as_if_today(

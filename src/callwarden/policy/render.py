@@ -52,7 +52,13 @@ _LABEL_TEXT: dict[str, tuple[str, str]] = {
 
 
 def tag(label: str, category: str) -> tuple[str, str]:
-    """The displayed tag for a labelled call: ``("疑似保险推销", "Suspected insurance telemarketing")``."""
+    """The displayed tag for a labelled call: ``("疑似保险推销", "Suspected insurance telemarketing")``.
+
+    A category callwarden does not name is shown as it is written only when every character
+    of it is printable (``str.isprintable``); otherwise the label's own tag is shown. A tag
+    never holds a control character (CR, LF: a SIP header a proxy builds from it would be
+    split), a format character (a bidi override that reverses the text shown) or a line
+    separator, whatever a verdict file's category holds."""
     if label == "fraud":
         zh, en = CATEGORY_TEXT.get(category, _LABEL_TEXT["fraud"])
         if category not in CATEGORY_TEXT:
@@ -60,7 +66,7 @@ def tag(label: str, category: str) -> tuple[str, str]:
         return f"疑似诈骗（{zh}）", f"Suspected fraud ({en})"
     if category in CATEGORY_TEXT:
         zh, en = CATEGORY_TEXT[category]
-    elif category:
+    elif category and category.isprintable():
         zh, en = category, category.replace("_", " ")
     else:
         zh, en = _LABEL_TEXT.get(label, ("骚扰电话", "harassment call"))

@@ -14,7 +14,7 @@ from callwarden.store import ApiKey, Role, appeal_not_found
 router = APIRouter(prefix="/v1", tags=["appeals"], responses=ERROR_RESPONSES)
 
 
-def _reaches(key: ApiKey, number: str) -> bool:
+def may_appeal(key: ApiKey, number: str) -> bool:
     """An operator reaches every number's appeals, a subscriber key only its own number's."""
     return key.role is Role.OPERATOR or (key.role is Role.SUBSCRIBER and key.subscriber == number)
 
@@ -29,7 +29,7 @@ def file_appeal(body: AppealIn, state: StateDep, key: AnyKey) -> AppealOut:
     """The owner of a labelled or blocked number asks for review. A subscriber key appeals
     for its own number; an operator files for a business that called the hotline."""
     number = number_param(body.number)
-    if not _reaches(key, number):
+    if not may_appeal(key, number):
         raise ApiError(403, "forbidden", "only the number's owner or an operator can appeal")
     aid = state.store.create_appeal(number, body.owner, body.contact, body.statement, key.actor)
     return AppealOut(**state.store.get_appeal(aid))
@@ -40,7 +40,7 @@ def get_appeal(appeal_id: IdPath, state: StateDep, key: AnyKey) -> AppealOut:
     """An appeal the key may not see answers exactly as a missing one (404), so its ids
     cannot be enumerated: a 403 told any key which appeal ids exist."""
     appeal = state.store.get_appeal(appeal_id)
-    if not _reaches(key, appeal["number"]):
+    if not may_appeal(key, appeal["number"]):
         raise appeal_not_found(appeal_id)
     return AppealOut(**appeal)
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from callwarden.api.deps import StateDep, number_param
+from callwarden.api.deps import StateDep, authenticate, number_param
 from callwarden.api.errors import ERROR_RESPONSES, retry_headers
 from callwarden.api.models import Health
+from callwarden.api.routes.appeals import may_appeal
 from callwarden.policy import redress_jcard
 from callwarden.policy.render import APPEAL_HOW
+from callwarden.store import ApiKey
 from callwarden.store.db import current_revision
 
 log = logging.getLogger(__name__)
@@ -67,11 +69,14 @@ def metrics(state: StateDep) -> PlainTextResponse:
     summary="Redress for a rejected caller (RFC 8688)",
     responses=ERROR_RESPONSES,
 )
-def redress(number: str, state: StateDep) -> JSONResponse:
-    """Where a 608's Call-Info points: a jCard naming the operator and how to appeal, plus
-    the number's current standing. Public: the rejected caller has no API key."""
+def redress(number: str, state: StateDep, request: Request) -> JSONResponse:
+    """Where a 608's Call-Info points: a jCard naming the operator and how to appeal. Public:
+    the rejected caller has no API key. The answer is the same for every number, labelled or
+    not (it said ``labelled`` until 30 Nov: anyone could sweep an operation's numbers for the
+    burned ones). ``labelled`` is added only for a key that may appeal the number's label: an
+    operator's, or the number's own subscriber's (any other key gets the public answer; a key
+    that is sent but unknown or revoked gets 401, as on every route)."""
     n = number_param(number)
-    v = state.verdicts.get(n)
     body: dict[str, Any] = {
         "jcard": redress_jcard(
             state.settings.operator_name,
@@ -80,7 +85,6 @@ def redress(number: str, state: StateDep) -> JSONResponse:
             state.settings.operator_tel,
         ),
         "number": n,
-        "labelled": v is not None and v.label != "benign" and not v.protected,
         "appeal": {
             # the route needs the number's own subscriber key or an operator's: a caller from
             # elsewhere goes through the operator's desk (the jCard's e-mail and hotline)
@@ -91,4 +95,14 @@ def redress(number: str, state: StateDep) -> JSONResponse:
             "fields": ["number", "owner", "contact", "statement"],
         },
     }
+    key = _optional_key(state, request)
+    if key is not None and may_appeal(key, n):
+        v = state.verdicts.get(n)
+        body["labelled"] = v is not None and v.label != "benign" and not v.protected
     return JSONResponse(body)
+
+
+def _optional_key(state: StateDep, request: Request) -> ApiKey | None:
+    """The request's key when it sends one (401 when that key is unknown), else None."""
+    auth, xkey = request.headers.get("authorization"), request.headers.get("x-api-key")
+    return authenticate(state, auth, xkey) if auth or xkey else None

@@ -16,22 +16,26 @@ from callwarden.api.models import (
     VerdictOut,
 )
 from callwarden.api.present import registration_out, verdict_out
+from callwarden.store import Role
 
 router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
 
 
 @router.get("/numbers/{number}", response_model=NumberOut, summary="Look up a number")
-def lookup(number: str, state: StateDep, _key: AnyKey) -> NumberOut:
+def lookup(number: str, state: StateDep, key: AnyKey) -> NumberOut:
     """Verdict with its reasons (zh/en), registration, report counts and appeal status.
 
-    Report counts never name the reporters.
+    Report counts never name the reporters. The provenance's ``source_file`` (a path on the
+    server, as often as not) is shown to operator keys only: null for any other key.
     """
     n = number_param(number)
     v = state.verdicts.get(n)
     reg = state.registry.lookup(n)
     return NumberOut(
         number=n,
-        verdict=_with_provenance(verdict_out(v), state.store.verdict_provenance(n))
+        verdict=_with_provenance(
+            verdict_out(v), state.store.verdict_provenance(n), key.role is Role.OPERATOR
+        )
         if v is not None
         else None,
         registration=None if reg is None else registration_out(reg),
@@ -48,7 +52,10 @@ def lookup(number: str, state: StateDep, _key: AnyKey) -> NumberOut:
     )
 
 
-def _with_provenance(out: VerdictOut, provenance: dict[str, Any] | None) -> VerdictOut:
+def _with_provenance(
+    out: VerdictOut, provenance: dict[str, Any] | None, operator: bool
+) -> VerdictOut:
     if provenance is not None:
-        out.provenance = ProvenanceOut(**provenance)
+        shown = provenance if operator else {**provenance, "source_file": None}
+        out.provenance = ProvenanceOut(**shown)
     return out

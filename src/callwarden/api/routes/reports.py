@@ -23,14 +23,21 @@ router = APIRouter(prefix="/v1", tags=["reports"], responses=ERROR_RESPONSES)
 def report(body: ReportIn, state: StateDep, key: AnyKey) -> ReportOut:
     """Counts only if the reporter received a call from the number in the last days; one
     vote per reporter and number (409 on a repeat); rate-limited per reporter (429); weighted
-    by the reporter's history. A subscriber key reports as itself; the network relays 607."""
+    by the reporter's history. A subscriber key reports as itself (``app``); a network key
+    relays SIP 607 feedback only (``sip607``): it could otherwise file app reports as any
+    subscriber and use up that subscriber's day of reports."""
+    source = body.source or ("sip607" if key.role is Role.NETWORK else "app")
     if key.role is Role.SUBSCRIBER:
         reporter = key.subscriber or ""
         if body.reporter is not None and number_param(body.reporter) != reporter:
             raise ApiError(403, "forbidden", "a subscriber key reports only as its own subscriber")
-        if body.source != "app":
+        if source != "app":
             raise ApiError(403, "forbidden", "only the network relays SIP 607 feedback")
     else:
+        if key.role is Role.NETWORK and source != "sip607":
+            raise ApiError(
+                403, "forbidden", "a network key relays SIP 607 feedback only (source sip607)"
+            )
         if body.reporter is None:
             raise ApiError(
                 422, "validation_error", "reporter is required for operator and network keys"
@@ -39,7 +46,7 @@ def report(body: ReportIn, state: StateDep, key: AnyKey) -> ReportOut:
     number = number_param(body.number)
     state.writes.flush()  # calls decided a moment ago make the report eligible
     try:
-        outcome = state.store.add_report(reporter, number, body.category, body.source, key.actor)
+        outcome = state.store.add_report(reporter, number, body.category, source, key.actor)
     except CallwardenError as exc:
         state.metrics.reports[exc.code] += 1
         raise
