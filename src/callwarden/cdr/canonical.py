@@ -87,6 +87,9 @@ class Canonical:
     table: pa.Table  # canonical rows: CANONICAL_SCHEMA columns, then extras
     quarantine: pa.Table  # row (index in the input batch), reason, detail (the offending value)
     nulled: dict[str, int] = field(default_factory=dict)  # optional fields unreadable -> null
+    #: call_id and ingress values refused as unsafe text (parse.UNSAFE_TEXT) -> null (a
+    #: call_id is then derived), per column
+    unsafe: dict[str, int] = field(default_factory=dict)
     kept_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # input indices
     keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))  # call_id keys
 
@@ -281,7 +284,7 @@ def canonicalize(
         ("callee", Reason.MISSING_CALLEE, Reason.INVALID_CALLEE),
     ):
         raw = parse.map_values(_arr(t[col]), conv.get(col))
-        norm = parse.opaque_ids(raw) if opaque else normalize_array(raw, region)
+        norm = _safe_opaque(parse.opaque_ids(raw)) if opaque else normalize_array(raw, region)
         blank, bad = parse.split_blank(raw, ~parse.mask(pc.is_valid(norm)))
         flag(blank, missing_code, None)
         flag(bad, invalid_code, col)
@@ -296,6 +299,7 @@ def canonicalize(
 
     nulled: dict[str, int] = {}
     _optional(t, out, conv, nulled, region, opaque)
+    unsafe = _refuse_unsafe(out)
     if "answered" not in out:
         out["answered"] = pc.greater(duration, 0)
     else:
@@ -334,8 +338,44 @@ def canonicalize(
         }
     )
     return Canonical(
-        table=canonical, quarantine=quarantine, nulled=nulled, kept_rows=kept_rows, keys=keys
+        table=canonical,
+        quarantine=quarantine,
+        nulled=nulled,
+        kept_rows=kept_rows,
+        keys=keys,
+        unsafe=unsafe,
     )
+
+
+#: Free-text columns that reach the CSV files scan writes (spoofed_calls.csv and
+#: bridged_calls.csv: call_id; campaigns.csv and bridged_calls.csv: ingress).
+UNSAFE_CHECKED = ("call_id", "ingress")
+
+
+def _refuse_unsafe(out: dict[str, pa.Array]) -> dict[str, int]:
+    """Null each ``UNSAFE_CHECKED`` value that is unsafe text (``parse.UNSAFE_TEXT``: what a
+    spreadsheet runs as a formula, or a control character); the counts per column. The call
+    is kept, as for any unreadable optional value, and a refused call_id is derived as an
+    absent one is: quarantining the row instead would let whoever picks a call's id (a SIP
+    Call-ID is the calling side's) keep the call out of scan."""
+    counts: dict[str, int] = {}
+    for col in UNSAFE_CHECKED:
+        if col in out:
+            bad = parse.unsafe_text(out[col])
+            if bad is not None:
+                out[col] = pc.if_else(pa.array(bad), pa.scalar(None, out[col].type), out[col])
+                counts[col] = int(bad.sum())
+    return counts
+
+
+def _safe_opaque(ids: pa.Array) -> pa.Array:
+    """Pseudonymised numbers, with each one that is unsafe text (``parse.UNSAFE_TEXT``) made
+    null: its row is quarantined as an invalid number (a number is required), the value in
+    the detail; a number is written to verdicts.csv and campaigns.csv as it is stored."""
+    bad = parse.unsafe_text(ids)
+    if bad is None:
+        return ids
+    return pc.if_else(pa.array(bad), pa.scalar(None, ids.type), ids)
 
 
 def _explain_zones(t: pa.Table, rows: np.ndarray, detail_col: np.ndarray) -> None:

@@ -71,6 +71,9 @@ class IngestSummary:
     rows_quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     fields_nulled: dict[str, int] = field(default_factory=dict)
+    #: call_id and ingress values refused as unsafe text (a spreadsheet formula or a control
+    #: character: canonical.UNSAFE_CHECKED), per column; the calls are kept
+    fields_unsafe: dict[str, int] = field(default_factory=dict)
     blank_lines: int = 0
     empty_files: list[str] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
@@ -95,6 +98,11 @@ class IngestSummary:
                 lines.append(f"  unreadable answered derived from duration_s > 0: {n:,}")
             else:
                 lines.append(f"  unreadable {col} set to null: {n:,}")
+        for col, n in sorted(self.fields_unsafe.items()):
+            instead = "derived instead" if col == "call_id" else "set to null"
+            lines.append(
+                f"  unsafe {col} (a spreadsheet formula or a control character) {instead}: {n:,}"
+            )
         if self.blank_lines:
             lines.append(f"  blank lines skipped: {self.blank_lines:,}")
         if self.empty_files:
@@ -395,6 +403,8 @@ def _ingest_file(
         summary.rows_kept += result.table.num_rows - dupes
         for col, n in result.nulled.items():
             summary.fields_nulled[col] = summary.fields_nulled.get(col, 0) + n
+        for col, n in result.unsafe.items():
+            summary.fields_unsafe[col] = summary.fields_unsafe.get(col, 0) + n
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
     writers.flush()

@@ -63,6 +63,53 @@ def text(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
 
 
+#: A text value no call id, trunk name or pseudonymised number holds, and that a spreadsheet
+#: opening a CSV written from it (campaigns.csv's ingresses, spoofed_calls.csv's call_id,
+#: verdicts.csv's number) would run as a formula, or that holds a control character: it
+#: starts with ``=`` or ``@``; or it starts with ``+`` or ``-`` and holds one of ``( | ! & "``
+#: or a space, which a formula needs to call a function (HYPERLINK, WEBSERVICE), reach
+#: another program (DDE, ``cmd|' /C calc'!A0``) or join text (a base64 id may start with
+#: ``+``, a signed numeric id with ``-``: neither holds those); or it holds a C0 or C1 control
+#: character or DEL (tab, CR, LF included). Values are trimmed first (``text``).
+UNSAFE_TEXT = r'^[=@]|^[-+].*[(|!&" ]|[\x00-\x1f\x7f\x{80}-\x{9f}]'
+
+
+def unsafe_text(arr: pa.Array) -> np.ndarray | None:
+    """The mask of ``UNSAFE_TEXT`` values of a text column, or None when it has none.
+
+    A byte scan first (the first byte of each value; control bytes anywhere): a clean ASCII
+    column, the normal case, costs a few milliseconds a million rows; the regular expression
+    runs only on a batch that the scan does not clear."""
+    if len(arr) == 0 or not _is_text(arr.type):
+        return None
+    _, offsets_buf, data_buf = arr.buffers()
+    if data_buf is None:
+        return None
+    wide = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(offsets_buf, np.int64 if wide else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    if hi <= lo:
+        return None
+    full = np.frombuffer(data_buf, np.uint8)
+    data = full[lo:hi]
+    # the byte at each value's start (an empty or null value's is the next value's: it can
+    # only send the batch to the exact check below)
+    starts = offsets[:-1] if int(offsets[-2]) < len(full) else np.minimum(offsets[:-1], hi - 1)
+    first = full[starts]
+    suspect = (
+        bool(((first == 0x3D) | (first == 0x40) | (first == 0x2B) | (first == 0x2D)).any())
+        or int(data.min()) < 0x20
+    )
+    if not suspect and int(data.max()) >= 0x7F:  # DEL, or UTF-8 (C1 controls are C2 80-9F)
+        c2 = np.flatnonzero(data[:-1] == 0xC2) + 1
+        suspect = bool((data == 0x7F).any()) or bool(((data[c2] & 0xE0) == 0x80).any())
+    if not suspect:
+        return None
+    hit = mask(pc.match_substring_regex(arr, UNSAFE_TEXT))
+    return hit if hit.any() else None
+
+
 def map_values(arr: pa.Array, conv: Convert | None) -> pa.Array:
     if conv is None or not conv.values:
         return arr
