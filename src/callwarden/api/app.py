@@ -136,12 +136,12 @@ def create_app(
         # from scanning them on every full collection (a pause that lands on p99 latency).
         gc.collect()
         gc.freeze()
-        state.writes.start()
+        state.start()  # the write-behind flusher; the invalidation listener (PostgreSQL)
         log.info("serving %d verdicts from %s", len(state.verdicts), st.dialect)
         try:
             yield
         finally:
-            state.writes.stop()
+            state.stop()
 
     app = FastAPIOffline(
         title="callwarden",

@@ -14,13 +14,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from callwarden.api.errors import StoreUnavailable
+from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.metrics import Metrics
 from callwarden.api.verdict_cache import VerdictCache
 from callwarden.numbers.registry import AllocationRegistry
@@ -68,6 +69,9 @@ class ApiSettings:
     #: store cannot be asked again (it is down): the call path keeps deciding from memory; a
     #: revocation made meanwhile applies once the store answers
     key_grace_s: float = 3600.0
+    #: on PostgreSQL, hear other workers' changes (``api.invalidation``) and apply them to
+    #: this worker's caches; False: they are seen after a restart (benchmarks compare)
+    listen_for_changes: bool = True
 
 
 class PolicyCache:
@@ -155,6 +159,31 @@ class PolicyCache:
             self._customised.add(subscriber)
             if subscriber in self._items:
                 self._last[subscriber] = self._items.pop(subscriber)
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def replace(
+        self,
+        customised: set[str],
+        policies: dict[str, SubscriberPolicy] | None,
+        generation: int,
+    ) -> None:
+        """Forget every policy (another worker's changes were missed): ``customised`` and
+        ``policies`` were read from the store after :attr:`generation` was ``generation``.
+        Subscribers stay customised (a stale entry costs one store read that finds none);
+        the fresh policies are kept only if no invalidation came in between."""
+        with self._lock:
+            fresh = self._generation == generation and policies is not None
+            self._generation += 1
+            self._customised.update(customised)
+            for subscriber, pol in self._items.items():
+                if not fresh or policies is None or subscriber not in policies:
+                    self._last[subscriber] = pol
+            self._items.clear()
+            if fresh and policies is not None:
+                self._items.update(policies)
 
 
 class WriteBehind:
@@ -356,6 +385,23 @@ class AppState:
         #: and only stored verdicts with the unallocated reason reject as spoofed)
         self.allocation = allocation
         self.metrics = Metrics()
+        self._verdict_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._registry_lock = threading.Lock()
+        self._bands_lock = threading.Lock()
+        #: verdicts set while a reload reads the store (None when no reload is running)
+        self._journal: dict[str, Verdict] | None = None
+        #: imports (and re-reads of other workers' changes) in progress: each one's numbers
+        #: set meanwhile by anything else
+        self._imports: dict[int, set[str]] = {}
+        #: key hash -> (key, time.monotonic() when the store said it was active)
+        self._keys: dict[str, tuple[ApiKey, float]] = {}
+        #: bumped by every key forgotten: a lookup that overlapped one is not cached
+        self._key_generation = 0
+        # Before the caches are loaded: a change another worker commits meanwhile is heard.
+        self.invalidation: Listener | None = (
+            listener_for(self) if settings.listen_for_changes else None
+        )
         self.verdicts = VerdictCache(store.verdict_rows())
         self.registry: Registry = store.load_registry()
         customised = store.customised_subscribers()
@@ -364,14 +410,6 @@ class AppState:
             self.policies.preload(store.load_policies())
         self.writes = WriteBehind(store, settings.flush_interval_s)
         self.bands: tuple[Thresholds, str] = _thresholds(settings, store)
-        self._verdict_lock = threading.Lock()
-        self._reload_lock = threading.Lock()
-        #: verdicts set while a reload reads the store (None when no reload is running)
-        self._journal: dict[str, Verdict] | None = None
-        #: imports in progress: each one's numbers set meanwhile by anything else
-        self._imports: dict[int, set[str]] = {}
-        #: key hash -> (key, time.monotonic() when the store said it was active)
-        self._keys: dict[str, tuple[ApiKey, float]] = {}
         #: key checks the store could not answer (the store down)
         self.key_checks_unavailable = 0
         self._key_warned_at = -PolicyCache.WARN_EVERY_S
@@ -385,6 +423,25 @@ class AppState:
         self.metrics.gauges["policy_unavailable_decisions"] = lambda: float(
             self.policies.unavailable
         )
+        listener = self.invalidation
+        if listener is not None:
+            gauges = self.metrics.gauges
+            gauges["invalidation_connected"] = lambda: float(listener.connected)
+            gauges["invalidation_notifications_received"] = lambda: float(listener.received)
+            gauges["invalidation_notifications_applied"] = lambda: float(listener.applied)
+            gauges["invalidation_reconnects"] = lambda: float(listener.reconnects)
+            gauges["invalidation_full_refreshes"] = lambda: float(listener.full_refreshes)
+
+    def start(self) -> None:
+        """Start the background threads (the app's lifespan)."""
+        self.writes.start()
+        if self.invalidation is not None:
+            self.invalidation.start()
+
+    def stop(self) -> None:
+        if self.invalidation is not None:
+            self.invalidation.stop()
+        self.writes.stop()
 
     def key(self, secret: str) -> ApiKey | None:
         """The active key of ``secret``, None when the store says it is unknown or revoked.
@@ -395,6 +452,7 @@ class AppState:
         hit = self._keys.get(h)
         if hit is not None and now - hit[1] < self.settings.key_cache_ttl_s:
             return hit[0]
+        generation = self._key_generation
         try:
             found = self.store.lookup_key(secret)
         except (sa.exc.SQLAlchemyError, OSError) as exc:  # the store, not a bug: a bug is a 500
@@ -407,7 +465,8 @@ class AppState:
                 "the store cannot be reached to check this API key; retry later"
             ) from exc
         if found is not None:  # unknown secrets are not cached: a flood of them cannot grow it
-            self._keys[h] = (found, now)
+            if generation == self._key_generation:  # else a revocation may have overtaken it
+                self._keys[h] = (found, now)
         else:  # revoked since it was cached (here or through another worker)
             self._keys.pop(h, None)
         return found
@@ -428,11 +487,27 @@ class AppState:
             )
 
     def forget_keys(self) -> None:
+        self._key_generation += 1
         self._keys.clear()
+
+    def forget_key(self, key_hash: str) -> None:
+        """A key revoked or deleted (through another worker): asked of the store again."""
+        self._key_generation += 1
+        self._keys.pop(key_hash, None)
 
     def set_thresholds(self, thresholds: Thresholds, source: str) -> None:
         # One tuple, swapped in one assignment: a concurrent decide sees old or new, not a mix.
-        self.bands = (thresholds, source)
+        with self._bands_lock:
+            self.bands = (thresholds, source)
+
+    def reload_thresholds(self) -> None:
+        """The bands saved in the store (changed through another worker); bands given in the
+        settings stay. Read and swapped under the lock ``set_thresholds`` takes, so a reload
+        that read the store before this worker saved newer bands cannot undo them."""
+        if self.settings.thresholds is not None:
+            return
+        with self._bands_lock:
+            self.bands = _thresholds(self.settings, self.store)
 
     @property
     def thresholds(self) -> Thresholds:
@@ -518,7 +593,56 @@ class AppState:
         return result
 
     def reload_registry(self) -> None:
-        self.registry = self.store.load_registry()
+        with self._registry_lock:  # the last reload to finish read the store last
+            self.registry = self.store.load_registry()
+
+    def refresh_policies(self) -> None:
+        """Forget every subscriber policy and warm them again in bulk (changes were missed)."""
+        generation = self.policies.generation
+        customised = self.store.customised_subscribers()
+        policies = (
+            self.store.load_policies()
+            if len(customised) <= self.settings.policy_cache_size
+            else None
+        )
+        self.policies.replace(customised, policies, generation)
+
+    def refresh_verdicts(self, numbers: Collection[str]) -> None:
+        """Read ``numbers``' verdicts from the store again (another worker changed them) and
+        put them in the cache; a number the store no longer has leaves it. A number set
+        meanwhile in this worker (an appeal, a report's label, an import) is read again
+        under the lock its writers take, so this never puts back an older verdict; a reload
+        or an import in progress is told, as by ``set_verdict``."""
+        wanted = sorted(numbers)
+        token = object()
+        with self._verdict_lock:
+            self._imports[id(token)] = set()
+        try:
+            fresh = self.store.get_verdicts(wanted)
+        except BaseException:
+            with self._verdict_lock:
+                self._imports.pop(id(token), None)
+            raise
+        with self._verdict_lock:
+            contested = self._imports.pop(id(token))
+            again = sorted(contested.intersection(wanted))
+            if again:  # under the lock: no writer of this worker can come between
+                reread = self.store.get_verdicts(again)
+                for number in again:
+                    fresh.pop(number, None)
+                fresh.update(reread)
+            for others in self._imports.values():
+                others.update(wanted)
+            for number in wanted:
+                v = fresh.get(number)
+                if v is None:
+                    self.verdicts.discard(number)
+                    if self._journal is not None:
+                        self._journal.pop(number, None)
+                else:
+                    self.verdicts[number] = v
+                    if self._journal is not None:
+                        self._journal[number] = v
 
 
 def _thresholds(settings: ApiSettings, store: Store) -> tuple[Thresholds, str]:

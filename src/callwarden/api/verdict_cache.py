@@ -56,6 +56,11 @@ class VerdictCache:
         with self._lock:
             self._items.update(verdicts)
 
+    def discard(self, number: str) -> None:
+        """The number has no verdict any more (the store dropped it)."""
+        with self._lock:
+            self._items.pop(number, None)
+
     def __contains__(self, number: object) -> bool:
         return number in self._items
 

@@ -1,0 +1,201 @@
+"""Cross-worker cache invalidation on PostgreSQL (store migration 0009, ``api.invalidation``).
+
+    python bench/invalidation.py latency [--url URL] [--writes 300] [--interval 0.05]
+    python bench/invalidation.py trigger [--url URL] [--rows 100000] [--rounds 3]
+
+``--url``: a PostgreSQL server's URL (default: the one ``scripts/services`` starts); each
+run creates its own database there and drops it after.
+
+- ``latency``: worker B (an ``AppState`` with its listener, in this process) and worker A (a
+  separate process, ``writer``) on one store. A makes ``--writes`` changes, one every
+  ``--interval`` s, alternating a subscriber's block (a list entry) and a one-row verdict
+  import, and prints when each committed (``time.time()`` when the store call returned); B
+  notes when its listener had applied each (the verdict re-read from the store and in B's
+  cache; the policy forgotten). Prints p50, p99 and max of applied minus committed, by kind
+  (same machine, same clock).
+- ``trigger``: the triggers' cost on a ``--rows``-verdict import (``Store.import_verdicts``:
+  2,000 rows a transaction): a fresh database migrated to head (triggers) or to 0008 (none),
+  alternating, ``--rounds`` each, with a session listening on the channel and reading
+  everything (as a worker's listener does). Times a first import (inserts) and the same rows
+  imported again with other scores (updates). Prints each run and the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from callwarden.api.state import ApiSettings, AppState
+from callwarden.policy import Verdict
+from callwarden.store import Store, make_engine, migrate
+from callwarden.store.subscribers import ListKind
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBSCRIBER = "+8613800138000"
+
+
+def default_url() -> str:
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "services"), "start"], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+@contextmanager
+def database(url: str) -> Iterator[str]:
+    name = f"cw_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pct(xs: list[float], q: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+# latency ----------------------------------------------------------------------------------
+def writer(db: str, writes: int, interval: float) -> None:
+    """Worker A: prints one JSON line per committed change."""
+    store = Store.open(db)
+    for i in range(writes):
+        time.sleep(interval)
+        if i % 2:
+            number = f"+86170{i:08d}"
+            store.import_verdicts([Verdict(number, "fraud", 0.95, "loans", (), "")], actor="a")
+            print(json.dumps({"kind": "verdict", "key": number, "t": time.time()}), flush=True)
+        else:
+            sub = f"+86139{i:08d}"
+            store.add_pattern(sub, ListKind.BLOCK, "+8617099990000", "", "a")
+            print(json.dumps({"kind": "subscriber", "key": sub, "t": time.time()}), flush=True)
+    store.close()
+
+
+def latency(url: str, writes: int, interval: float) -> None:
+    with database(url) as db:
+        store = Store.open(db)
+        state = AppState(ApiSettings(db=db), store)
+        listener = state.invalidation
+        assert listener is not None
+        applied: dict[str, float] = {}
+
+        def hook(payloads: list[str]) -> None:
+            now = time.time()
+            for p in payloads:
+                for key in p.partition(":")[2].split(","):
+                    applied.setdefault(key, now)
+
+        listener.on_applied = hook
+        state.start()
+        proc = subprocess.run(
+            [sys.executable, __file__, "writer", db, str(writes), str(interval)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        time.sleep(2.0)
+        state.stop()
+        store.close()
+    by_kind: dict[str, list[float]] = {}
+    missing = 0
+    for line in proc.stdout.splitlines():
+        w = json.loads(line)
+        if w["key"] not in applied:
+            missing += 1
+            continue
+        by_kind.setdefault(w["kind"], []).append(applied[w["key"]] - w["t"])
+    for kind, xs in sorted(by_kind.items()):
+        ms = [x * 1000 for x in xs]
+        print(
+            f"{kind:10s} n={len(ms)}  p50 {pct(ms, 0.5):.1f} ms  p99 {pct(ms, 0.99):.1f} ms"
+            f"  max {max(ms):.1f} ms"
+        )
+    print(f"not applied within 2 s of the last write: {missing}")
+
+
+# trigger cost -------------------------------------------------------------------------------
+def drain(db: str, stop: threading.Event, counts: list[int]) -> None:
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("LISTEN callwarden")
+        while not stop.is_set():
+            counts[0] += sum(1 for _ in conn.notifies(timeout=0.2))
+
+
+def one_import(url: str, rows: int, triggers: bool) -> tuple[float, float, int]:
+    with database(url) as db:
+        engine = make_engine(db)
+        migrate(engine, "head" if triggers else "0008")
+        store = Store(engine)
+        stop, counts = threading.Event(), [0]
+        t = threading.Thread(target=drain, args=(db, stop, counts))
+        t.start()
+        time.sleep(0.5)
+        first = [Verdict(f"+86170{i:08d}", "fraud", 0.9, "loans", (), "") for i in range(rows)]
+        again = [Verdict(v.number, "fraud", 0.95, "loans", (), "") for v in first]
+        t0 = time.perf_counter()
+        store.import_verdicts(first, actor="bench")
+        t1 = time.perf_counter()
+        store.import_verdicts(again, actor="bench")
+        t2 = time.perf_counter()
+        time.sleep(1.0)
+        stop.set()
+        t.join()
+        store.close()
+    return t1 - t0, t2 - t1, counts[0]
+
+
+def trigger(url: str, rows: int, rounds: int) -> None:
+    runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for r in range(rounds):
+        for with_triggers in (r % 2 == 0, r % 2 != 0):  # alternate which goes first
+            ins, upd, heard = one_import(url, rows, with_triggers)
+            runs[with_triggers].append((ins, upd))
+            print(
+                f"round {r + 1} {'triggers' if with_triggers else 'none    '}:"
+                f" insert {ins:.1f} s, update {upd:.1f} s, notifications heard {heard}",
+                flush=True,
+            )
+    for with_triggers, xs in runs.items():
+        print(
+            f"median {'triggers' if with_triggers else 'none    '}:"
+            f" insert {statistics.median(x[0] for x in xs):.1f} s,"
+            f" update {statistics.median(x[1] for x in xs):.1f} s"
+        )
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "writer":
+        writer(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=["latency", "trigger"])
+    ap.add_argument("--url", default=None)
+    ap.add_argument("--writes", type=int, default=300)
+    ap.add_argument("--interval", type=float, default=0.05)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    url = a.url or default_url()
+    if a.what == "latency":
+        latency(url, a.writes, a.interval)
+    else:
+        trigger(url, a.rows, a.rounds)
+
+
+if __name__ == "__main__":
+    main()
