@@ -2,6 +2,7 @@
 
     python bench/invalidation.py latency [--url URL] [--writes 300] [--interval 0.05]
     python bench/invalidation.py trigger [--url URL] [--rows 100000] [--rounds 3]
+    python bench/invalidation.py import [--url URL] [--rows 100000]
 
 ``--url``: a PostgreSQL server's URL (default: the one ``scripts/services`` starts); each
 run creates its own database there and drops it after.
@@ -15,9 +16,12 @@ run creates its own database there and drops it after.
   (same machine, same clock).
 - ``trigger``: the triggers' cost on a ``--rows``-verdict import (``Store.import_verdicts``:
   2,000 rows a transaction): a fresh database migrated to head (triggers) or to 0008 (none),
-  alternating, ``--rounds`` each, with a session listening on the channel and reading
-  everything (as a worker's listener does). Times a first import (inserts) and the same rows
+  alternating, ``--rounds`` each, with another process listening on the channel and
+  reading everything (as another worker's listener does). Times a first import (inserts) and the same rows
   imported again with other scores (updates). Prints each run and the medians.
+- ``import``: worker B's side of a ``--rows``-verdict import through A (a process of its
+  own): B's process CPU from the import's start until B has applied every row, and how long
+  after A's import returned B had them all.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ import json
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -128,12 +131,72 @@ def latency(url: str, writes: int, interval: float) -> None:
     print(f"not applied within 2 s of the last write: {missing}")
 
 
+def import_writer(db: str, rows: int) -> None:
+    """Worker A: one import of ``rows`` verdicts; prints when it started and ended."""
+    store = Store.open(db)
+    items = [Verdict(f"+86171{i:08d}", "fraud", 0.95, "loans", (), "") for i in range(rows)]
+    t0 = time.time()
+    store.import_verdicts(items, actor="a")
+    print(json.dumps({"start": t0, "end": time.time()}), flush=True)
+    store.close()
+
+
+def import_cost(url: str, rows: int) -> None:
+    """Worker B's side of an import through A: its process CPU while the import runs and
+    until B has applied every row, and how long after A's import returned that was."""
+    with database(url) as db:
+        store = Store.open(db)
+        state = AppState(ApiSettings(db=db), store)
+        listener = state.invalidation
+        assert listener is not None
+        seen: set[str] = set()
+        done = [0.0]
+
+        def hook(payloads: list[str]) -> None:
+            for p in payloads:
+                seen.update(p.partition(":")[2].split(","))
+            if len(seen) >= rows and not done[0]:
+                done[0] = time.time()
+
+        listener.on_applied = hook
+        state.start()
+        time.sleep(1.0)
+        cpu0 = time.process_time()
+        proc = subprocess.run(
+            [sys.executable, __file__, "import_writer", db, str(rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        w = json.loads(proc.stdout.splitlines()[-1])
+        deadline = time.time() + 120
+        while not done[0] and time.time() < deadline:
+            time.sleep(0.05)
+        cpu = time.process_time() - cpu0
+        ok = state.verdicts.get(f"+86171{rows - 1:08d}") is not None
+        state.stop()
+        store.close()
+    print(
+        f"import of {rows:,} rows through A: {w['end'] - w['start']:.1f} s;"
+        f" B applied all {len(seen) >= rows} (last row in B's cache: {ok}),"
+        f" {done[0] - w['end']:.2f} s after A's import returned;"
+        f" B's process CPU meanwhile {cpu:.1f} s"
+    )
+
+
 # trigger cost -------------------------------------------------------------------------------
-def drain(db: str, stop: threading.Event, counts: list[int]) -> None:
+def drain(db: str) -> None:
+    """Another worker's listener (a process of its own): reads every notification until
+    ``bench:stop``, then prints how many it read."""
+    n = 0
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("LISTEN callwarden")
-        while not stop.is_set():
-            counts[0] += sum(1 for _ in conn.notifies(timeout=0.2))
+        print("listening", flush=True)
+        for note in conn.notifies():
+            if note.payload == "bench:stop":
+                break
+            n += 1
+    print(n, flush=True)
 
 
 def one_import(url: str, rows: int, triggers: bool) -> tuple[float, float, int]:
@@ -141,10 +204,11 @@ def one_import(url: str, rows: int, triggers: bool) -> tuple[float, float, int]:
         engine = make_engine(db)
         migrate(engine, "head" if triggers else "0008")
         store = Store(engine)
-        stop, counts = threading.Event(), [0]
-        t = threading.Thread(target=drain, args=(db, stop, counts))
-        t.start()
-        time.sleep(0.5)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "drain", db], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "listening"
         first = [Verdict(f"+86170{i:08d}", "fraud", 0.9, "loans", (), "") for i in range(rows)]
         again = [Verdict(v.number, "fraud", 0.95, "loans", (), "") for v in first]
         t0 = time.perf_counter()
@@ -152,11 +216,12 @@ def one_import(url: str, rows: int, triggers: bool) -> tuple[float, float, int]:
         t1 = time.perf_counter()
         store.import_verdicts(again, actor="bench")
         t2 = time.perf_counter()
-        time.sleep(1.0)
-        stop.set()
-        t.join()
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("NOTIFY callwarden, 'bench:stop'")
+        heard = int(proc.stdout.read().strip())
+        proc.wait()
         store.close()
-    return t1 - t0, t2 - t1, counts[0]
+    return t1 - t0, t2 - t1, heard
 
 
 def trigger(url: str, rows: int, rounds: int) -> None:
@@ -182,8 +247,14 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "writer":
         writer(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "import_writer":
+        import_writer(sys.argv[2], int(sys.argv[3]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "drain":
+        drain(sys.argv[2])
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=["latency", "trigger"])
+    ap.add_argument("what", choices=["latency", "trigger", "import"])
     ap.add_argument("--url", default=None)
     ap.add_argument("--writes", type=int, default=300)
     ap.add_argument("--interval", type=float, default=0.05)
@@ -193,6 +264,8 @@ def main() -> None:
     url = a.url or default_url()
     if a.what == "latency":
         latency(url, a.writes, a.interval)
+    elif a.what == "import":
+        import_cost(url, a.rows)
     else:
         trigger(url, a.rows, a.rounds)
 

@@ -11,9 +11,11 @@ Payload: ``KIND:KEY,KEY,...`` (at most ~7,900 bytes each; a statement's keys are
 as many payloads as needed), or ``KIND:*`` (refresh that cache whole). Kinds: ``verdict``
 (numbers), ``subscriber`` (settings and lists, by subscriber), ``registry`` (always ``*``),
 ``setting`` (operator settings, by key: ``thresholds``), ``key`` (API keys revoked or deleted,
-by key hash). A transaction that changes more than ``NOTIFY_BOUND`` keys of one kind sends
-``KIND:*`` for the rest (one payload: PostgreSQL folds identical payloads of a transaction),
-so a bulk write costs the queue and the listeners one message, not millions.
+by key hash). A statement that changes more than ``NOTIFY_BOUND`` rows sends one ``KIND:*``
+instead (an operator's bulk SQL costs the queue and the listeners one message, not one a
+row; PostgreSQL folds identical payloads of a transaction). The verdict import writes row by
+row (one statement a row, 2,000 a transaction): it sends one notification a row; each
+listener takes a transaction's at once and re-reads them in one batch (docs/api.md).
 
 SQLite: nothing (one ``serve`` per SQLite store, docs/api.md).
 
@@ -30,58 +32,69 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-#: keys of one kind one transaction announces one by one; above, ``KIND:*``
+#: rows one statement announces by key; above, ``KIND:*``
 NOTIFY_BOUND = 10_000
+#: longest payload sent (PostgreSQL's limit is 8,000 bytes)
+PAYLOAD_MAX = 7_900
 
-FUNCTION = f"""
-CREATE OR REPLACE FUNCTION callwarden_notify() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    kind text := TG_ARGV[0];
-    col text := TG_ARGV[1];
-    counter text := 'callwarden.notified_' || TG_ARGV[0];
-    changed_keys text[];
-    total bigint;
-    per integer;
-BEGIN
-    IF col = '' OR TG_OP = 'TRUNCATE' THEN
-        PERFORM pg_notify('callwarden', kind || ':*');
+
+def _function(table: str, kind: str, col: str, distinct: bool) -> str:
+    """The trigger function of one table: static SQL (plpgsql keeps its plans), and a short
+    path for what most statements change (the import writes row by row: a statement each)."""
+    if not col:  # the whole cache, whatever changed
+        body = f"PERFORM pg_notify('callwarden', '{kind}:*');"
+    else:
+        agg = f"array_agg({'DISTINCT ' if distinct else ''}{col}::text)"
+        body = f"""IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_notify('callwarden', '{kind}:*');
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT array_agg(DISTINCT %I::text) FROM changed', col) INTO changed_keys;
+    SELECT {agg} INTO changed_keys FROM changed;
     IF changed_keys IS NULL THEN  -- no row changed (an upsert held back, say)
         RETURN NULL;
     END IF;
-    total := coalesce(nullif(current_setting(counter, true), '')::bigint, 0)
-        + cardinality(changed_keys);
-    PERFORM set_config(counter, total::text, true);
-    IF total > {NOTIFY_BOUND} THEN
-        PERFORM pg_notify('callwarden', kind || ':*');
+    IF cardinality(changed_keys) > {NOTIFY_BOUND} THEN
+        PERFORM pg_notify('callwarden', '{kind}:*');
         RETURN NULL;
     END IF;
-    SELECT greatest(1, (7900 - length(kind)) / (1 + max(length(k))))
+    payload := array_to_string(changed_keys, ',');
+    IF length(payload) <= {PAYLOAD_MAX} THEN
+        PERFORM pg_notify('callwarden', '{kind}:' || payload);
+        RETURN NULL;
+    END IF;
+    SELECT greatest(1, {PAYLOAD_MAX} / (1 + max(length(k))))
         INTO per FROM unnest(changed_keys) AS k;
-    PERFORM pg_notify('callwarden', kind || ':' || string_agg(k, ',' ORDER BY i))
+    PERFORM pg_notify('callwarden', '{kind}:' || string_agg(k, ',' ORDER BY i))
         FROM unnest(changed_keys) WITH ORDINALITY AS u(k, i)
-        GROUP BY (i - 1) / per;
+        GROUP BY (i - 1) / per;"""
+    return f"""
+CREATE OR REPLACE FUNCTION callwarden_notify_{table}() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    changed_keys text[];
+    payload text;
+    per integer;
+BEGIN
+    {body}
     RETURN NULL;
 END
 $fn$
 """
 
-#: table -> (kind, key column; '' for "the whole cache"), events
-TRIGGERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "verdicts": ("verdict", "number", ("INSERT", "UPDATE", "DELETE")),
-    "settings": ("subscriber", "subscriber", ("INSERT", "UPDATE", "DELETE")),
-    "list_entries": ("subscriber", "subscriber", ("INSERT", "UPDATE", "DELETE")),
-    "registrations": ("registry", "", ("INSERT", "UPDATE", "DELETE")),
-    "operator_settings": ("setting", "key", ("INSERT", "UPDATE", "DELETE")),
-    "api_keys": ("key", "key_hash", ("UPDATE", "DELETE")),
+
+#: table -> (kind, key column ('' for "the whole cache"), keys repeat in a statement, events)
+TRIGGERS: dict[str, tuple[str, str, bool, tuple[str, ...]]] = {
+    "verdicts": ("verdict", "number", False, ("INSERT", "UPDATE", "DELETE")),
+    "settings": ("subscriber", "subscriber", False, ("INSERT", "UPDATE", "DELETE")),
+    "list_entries": ("subscriber", "subscriber", True, ("INSERT", "UPDATE", "DELETE")),
+    "registrations": ("registry", "", False, ("INSERT", "UPDATE", "DELETE")),
+    "operator_settings": ("setting", "key", False, ("INSERT", "UPDATE", "DELETE")),
+    "api_keys": ("key", "key_hash", False, ("UPDATE", "DELETE")),
 }
 
 
 def _names(table: str) -> list[str]:
-    return [f"callwarden_notify_{table}_{e.lower()}" for e in TRIGGERS[table][2]] + [
+    return [f"callwarden_notify_{table}_{e.lower()}" for e in TRIGGERS[table][3]] + [
         f"callwarden_notify_{table}_truncate"
     ]
 
@@ -89,19 +102,19 @@ def _names(table: str) -> list[str]:
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(FUNCTION)
-    for table, (kind, col, events) in TRIGGERS.items():
+    for table, (kind, col, distinct, events) in TRIGGERS.items():
+        op.execute(_function(table, kind, col, distinct))
         for event in events:
             # a trigger with transition tables takes one event (PostgreSQL's rule)
             rows = "OLD" if event == "DELETE" else "NEW"
             op.execute(
                 f"CREATE TRIGGER callwarden_notify_{table}_{event.lower()}"
                 f" AFTER {event} ON {table} REFERENCING {rows} TABLE AS changed"
-                f" FOR EACH STATEMENT EXECUTE FUNCTION callwarden_notify('{kind}', '{col}')"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION callwarden_notify_{table}()"
             )
         op.execute(
             f"CREATE TRIGGER callwarden_notify_{table}_truncate AFTER TRUNCATE ON {table}"
-            f" FOR EACH STATEMENT EXECUTE FUNCTION callwarden_notify('{kind}', '')"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION callwarden_notify_{table}()"
         )
 
 
@@ -111,4 +124,4 @@ def downgrade() -> None:
     for table in TRIGGERS:
         for name in _names(table):
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-    op.execute("DROP FUNCTION IF EXISTS callwarden_notify()")
+        op.execute(f"DROP FUNCTION IF EXISTS callwarden_notify_{table}()")
