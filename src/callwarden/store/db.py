@@ -11,6 +11,8 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,50 @@ def yield_to_writers(engine: sa.Engine, max_wait_s: float = 2.0) -> float:
     while waiting.count and time.monotonic() - start < max_wait_s:
         time.sleep(0.002)
     return time.monotonic() - start
+
+
+#: PostgreSQL advisory lock of verdict imports (two-key form, (IMPORTS_LOCK, 0); the one-key
+#: locks of reports take ``hashtext`` values, a separate key space).
+IMPORTS_LOCK = 0x63770003
+
+_IMPORT_LOCKS: dict[str, threading.Lock] = {}  # by database, for every Store of this process
+_IMPORT_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def import_lock(engine: sa.Engine) -> Iterator[None]:
+    """Held by a verdict import from before it reads the store to its end, so imports run
+    one after the other (one that starts meanwhile waits): each reads the verdicts in force,
+    campaigns and aliases as the one before left them (docs/api.md, "Concurrent imports").
+    Without it two PostgreSQL imports of different scan days read the verdict in force before
+    either committed, and the older day could overwrite the newer one (rule 3).
+
+    First a lock of this process (by database URL), so imports waiting in one process hold
+    no connection; then, on PostgreSQL, a session advisory lock on a connection of its own,
+    held across the import's transactions and released by the server if the process dies.
+    Only imports take either: reports, appeals, lookups and the write-behind never wait for
+    them. On SQLite the process lock is all (one ``serve`` per SQLite store); each chunk's
+    BEGIN IMMEDIATE already orders the chunks of imports from any process."""
+    with _IMPORT_LOCKS_GUARD:
+        lock = _IMPORT_LOCKS.setdefault(str(engine.url), threading.Lock())
+    with lock:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        conn = engine.connect()
+        try:
+            conn.execute(sa.select(sa.func.pg_advisory_lock(IMPORTS_LOCK, 0)))
+            conn.commit()  # the lock is the session's: no transaction stays open meanwhile
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(sa.select(sa.func.pg_advisory_unlock(IMPORTS_LOCK, 0)))
+                    conn.commit()
+                except sa.exc.SQLAlchemyError:  # the session goes, and its lock with it
+                    conn.invalidate()
+        finally:
+            conn.close()
 
 
 def redacted(url_or_path: str) -> str:

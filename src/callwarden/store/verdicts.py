@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase, new_id
-from callwarden.store.db import yield_to_writers
+from callwarden.store.db import import_lock, yield_to_writers
 from callwarden.store.schema import (
     audit_log,
     campaign_aliases,
@@ -276,8 +276,23 @@ class VerdictsMixin(StoreBase):
         upsert). Only the campaigns the imported rows leave or join are recomputed.
         ``provenance`` (default: the ``provenance`` attribute of ``items``, which
         ``store.io.read_verdicts_csv`` sets from ``scan-summary.json``) is stored once per
-        import and each written verdict points to it.
+        import and each written verdict points to it. Imports run one at a time
+        (:func:`store.db.import_lock`): one that starts during another waits for its end, so
+        concurrent imports leave what they would one after the other.
         """
+        with import_lock(self.engine):  # one import at a time: see store.db.import_lock
+            return self._import_verdicts(
+                items, actor, override_appeals, provenance, override_newer_scans
+            )
+
+    def _import_verdicts(
+        self,
+        items: Iterable[Verdict],
+        actor: str,
+        override_appeals: bool,
+        provenance: Provenance | None,
+        override_newer_scans: bool,
+    ) -> ImportResult:
         prov = provenance or getattr(items, "provenance", None) or Provenance()
         day = "" if override_newer_scans else scan_day_of(prov.scan_day)
         now = self.clock()
