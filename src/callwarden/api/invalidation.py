@@ -207,6 +207,16 @@ class Listener:
             log.warning(message, *args)
 
     def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._loop()
+            except Exception:  # a bug: log it, listen again from scratch (refresh all)
+                log.exception("the invalidation listener failed; restarting it")
+                self._close()
+                self._lost = True
+                self._stop.wait(BACKOFF_MAX_S)
+
+    def _loop(self) -> None:
         backoff = BACKOFF_MIN_S
         while not self._stop.is_set():
             if self._conn is None:

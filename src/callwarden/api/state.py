@@ -578,6 +578,11 @@ class AppState:
                 others.update(v.number for v in result.written)
             if self._journal is not None:  # a full reload running: it must not undo these
                 self._journal.update((v.number, v) for v in result.written)
+            # A contested number that already holds what this import wrote needs no read:
+            # this worker's listener re-read it after the import's own commit, and a newer
+            # change (another worker's) is announced after that one and applied later.
+            mine = {v.number: v for v in result.written}
+            contested = {n for n in contested if self.verdicts.get(n) != mine.get(n)}
             try:
                 fresh = self.store.get_verdicts(sorted(contested)) if contested else {}
             except Exception:  # the store went away: keep what the others set in memory
