@@ -10,7 +10,7 @@ run creates its own database there and drops it after.
 - ``latency``: worker B (an ``AppState`` with its listener, in this process) and worker A (a
   separate process, ``writer``) on one store. A makes ``--writes`` changes, one every
   ``--interval`` s, alternating a subscriber's block (a list entry) and a one-row verdict
-  import, and prints when each committed (``time.time()`` when the store call returned); B
+  upsert, each its own transaction, and prints when each commit returned; B
   notes when its listener had applied each (the verdict re-read from the store and in B's
   cache; the policy forgotten). Prints p50, p99 and max of applied minus committed, by kind
   (same machine, same clock).
@@ -42,7 +42,6 @@ import psycopg
 from callwarden.api.state import ApiSettings, AppState
 from callwarden.policy import Verdict
 from callwarden.store import Store, make_engine, migrate
-from callwarden.store.subscribers import ListKind
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSCRIBER = "+8613800138000"
@@ -74,19 +73,30 @@ def pct(xs: list[float], q: float) -> float:
 
 # latency ----------------------------------------------------------------------------------
 def writer(db: str, writes: int, interval: float) -> None:
-    """Worker A: prints one JSON line per committed change."""
-    store = Store.open(db)
-    for i in range(writes):
-        time.sleep(interval)
-        if i % 2:
-            number = f"+86170{i:08d}"
-            store.import_verdicts([Verdict(number, "fraud", 0.95, "loans", (), "")], actor="a")
-            print(json.dumps({"kind": "verdict", "key": number, "t": time.time()}), flush=True)
-        else:
-            sub = f"+86139{i:08d}"
-            store.add_pattern(sub, ListKind.BLOCK, "+8617099990000", "", "a")
-            print(json.dumps({"kind": "subscriber", "key": sub, "t": time.time()}), flush=True)
-    store.close()
+    """Worker A: one row a transaction through its own connection (the triggers are the same
+    whichever path writes); prints when each commit returned."""
+    with psycopg.connect(db) as conn:
+        for i in range(writes):
+            time.sleep(interval)
+            if i % 2:
+                number = f"+86170{i:08d}"
+                conn.execute(
+                    "INSERT INTO verdicts (number, label, score, category, reasons, campaign,"
+                    " source, protected, updated_at) VALUES (%s, 'fraud', 0.95, 'loans', '[]',"
+                    " '', 'model', false, %s) ON CONFLICT (number) DO UPDATE SET score = 0.96",
+                    (number, time.time()),
+                )
+                kind, key = "verdict", number
+            else:
+                key = f"+86139{i:08d}"
+                conn.execute(
+                    "INSERT INTO list_entries (subscriber, kind, pattern, note, created_at)"
+                    " VALUES (%s, 'block', '+8617099990000', '', %s)",
+                    (key, time.time()),
+                )
+                kind = "subscriber"
+            conn.commit()
+            print(json.dumps({"kind": kind, "key": key, "t": time.time()}), flush=True)
 
 
 def latency(url: str, writes: int, interval: float) -> None:
