@@ -364,7 +364,8 @@ def _printable(text: str) -> str:
     may copy into a SIP header (a CR LF there splits it)."""
     if not text.isprintable():
         bad = next(c for c in text if not c.isprintable())
-        raise ValueError(f"must hold printable characters only (found U+{ord(bad):04X})")
+        name = " (a NUL character)" if bad == "\x00" else ""
+        raise ValueError(f"must hold printable characters only (found U+{ord(bad):04X}{name})")
     return text
 
 
