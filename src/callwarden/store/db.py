@@ -196,9 +196,18 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return cfg
 
 
+#: PostgreSQL advisory lock of migrations (two-key form, (MIGRATE_LOCK, 0)).
+MIGRATE_LOCK = 0x63770004
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (idempotent; run at every start)."""
+    """Bring the database to ``revision`` (idempotent; run at every start). On PostgreSQL
+    one process at a time: two ``serve`` starting together on a store due a migration both
+    ran it, and one failed (a duplicate table, type or function); the second now waits for
+    the first's commit and finds the store migrated."""
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATE_LOCK, 0)))
         command.upgrade(_alembic_config(conn), revision)
 
 
