@@ -97,3 +97,51 @@ def test_received_calls_from_paths_with_quotes(tmp_path: Path) -> None:
                   "duration_s": [0.0]})  # fmt: skip
     pq.write_table(t, tmp_path / "it's.parquet")
     assert len(read_received_calls(tmp_path / "it's.parquet")) == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("category", "loan\r\nX-Injected: 1", r"line 3: category .* printable .*U\+000D"),
+        ("category", "loan\u202efraud", r"line 3: category .* printable .*U\+202E"),
+        ("campaign", "c\u20281", r"line 3: campaign .* printable .*U\+2028"),
+        ("campaign", "c\x1b[31m", r"line 3: campaign .* printable .*U\+001B"),
+        ("campaign", "a/b", r"line 3: campaign 'a/b' must not contain '/'"),
+        ("campaign", "..", r"line 3: campaign '\.\.' must not contain '/' nor be"),
+        ("campaign", ".", r"line 3: campaign '\.' must not contain '/' nor be"),
+    ],
+)
+def test_verdict_text_follows_the_api_rules(
+    tmp_path: Path, column: str, value: str, message: str
+) -> None:
+    """serve --verdicts (and the demo) read verdicts.csv by the rules of the API's verdict
+    model: a category or campaign that is not printable, or a campaign id that is no path
+    segment, is refused with its line (only a NUL was before: it was imported)."""
+    import csv
+
+    p = tmp_path / "verdicts.csv"
+    with p.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["number", "label", "score", "category", "reasons", "campaign"])
+        w.writerow(["+8617012345678", "fraud", "0.9", "loan", "", "c1"])
+        row = {"category": "loan", "campaign": "c1", column: value}
+        w.writerow(["+8617012345679", "fraud", "0.9", row["category"], "", row["campaign"]])
+    with pytest.raises(InputError, match=message):
+        read_verdicts_csv(p)
+
+
+def test_verdict_text_that_the_api_takes_is_read(tmp_path: Path) -> None:
+    """What the API's model takes stays readable: spaces inside, dots, Chinese, '..' inside
+    an id, and whitespace around (stripped)."""
+    p = tmp_path / "verdicts.csv"
+    p.write_text(
+        "number,label,score,category,reasons,campaign\n"
+        "+8617012345678,fraud,0.9,冒充 公检法,,camp.v2..x\n"
+        '+8617012345679,fraud,0.9,"\tloan ",,"  c-1\t"\n',
+        encoding="utf-8",
+    )
+    vs = read_verdicts_csv(p)
+    assert [(v.category, v.campaign) for v in vs] == [
+        ("冒充 公检法", "camp.v2..x"),
+        ("loan", "c-1"),
+    ]

@@ -148,7 +148,10 @@ def read_verdicts_csv(path: Path) -> VerdictFile:
     their provenance (:func:`scan_provenance`).
 
     A bad row stops the import with its line number: a half-loaded verdict file would leave
-    the decision service inconsistent.
+    the decision service inconsistent. Category and campaign follow the API's verdict model
+    (``api.models.VerdictIn``): at most 64 characters, every one printable
+    (``str.isprintable``; a NUL named as such), and a campaign without ``/``, not ``.`` or
+    ``..``. (Leading and trailing whitespace is stripped first, as before.)
     """
     if not path.is_file():
         raise InputError(f"verdicts file {path} does not exist")
@@ -187,6 +190,18 @@ def read_verdicts_csv(path: Path) -> VerdictFile:
                     )
                 if "\x00" in text[c]:  # PostgreSQL cannot store it (SQLite would)
                     raise InputError(f"{path} line {i}: {c} {text[c]!r} holds a NUL character")
+                if not text[c].isprintable():  # the API's verdict model refuses it too
+                    bad = next(ch for ch in text[c] if not ch.isprintable())
+                    raise InputError(
+                        f"{path} line {i}: {c} {text[c]!r} must hold printable characters"
+                        f" only (found U+{ord(bad):04X}; no CR, LF, tab or bidi override: a"
+                        " category reaches decide's tag, a campaign id a path)"
+                    )
+            if "/" in text["campaign"] or text["campaign"] in (".", ".."):
+                raise InputError(  # as the API's: /v1/campaigns/{id} could never fetch it
+                    f"{path} line {i}: campaign {text['campaign']!r} must not contain '/'"
+                    " nor be '.' or '..' (a campaign id is fetched as a path segment)"
+                )
             out.append(
                 Verdict(
                     number=e164((row.get("number") or "").strip(), f"{path} line {i}: number"),
