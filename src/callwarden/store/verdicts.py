@@ -270,8 +270,14 @@ class VerdictsMixin(StoreBase):
         entry counts every row held back (``held``), those held by rule 3
         (``held_newer_scan``) and those recorded (``held_recorded``).
 
-        The import is written ``IMPORT_CHUNK`` rows a transaction, yielding SQLite's write
-        lock to this process's waiting writes between chunks; a crash part-way leaves the
+        A row that the upsert's own condition held back (on PostgreSQL, an appeal accepted or
+        a community label given on the number after the chunk's read) is held back like the
+        others, audited and counted as held, not as written: ``written`` holds only the rows
+        the statement returned (``RETURNING``).
+
+        The import is written ``IMPORT_CHUNK`` rows a transaction, each chunk one multi-row
+        statement (on PostgreSQL the change-notification triggers fire once a chunk), yielding
+        SQLite's write lock to this process's waiting writes between chunks; a crash part-way leaves the
         chunks before it written (importing the file again completes it: every row is an
         upsert). Only the campaigns the imported rows leave or join are recomputed.
         ``provenance`` (default: the ``provenance`` attribute of ``items``, which
@@ -318,7 +324,15 @@ class VerdictsMixin(StoreBase):
         updates = {c: ex[c] for c in rows[0] if c != "number"} if rows else {}
         if override_appeals:
             updates["protected"] = sa.false()
-        stmt = ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
+        # One multi-row statement a chunk (SQLAlchemy's "insertmanyvalues": an executemany
+        # with RETURNING is sent as INSERT ... VALUES (...), (...), ...): PostgreSQL's
+        # statement-level triggers (migration 0009) then fire once a chunk, not once a row,
+        # and RETURNING names the rows the upsert really wrote (see the loop below).
+        stmt = (
+            ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
+            .returning(v.number)
+            .execution_options(insertmanyvalues_page_size=IMPORT_CHUNK)
+        )
         written: list[Verdict] = []
         touched: set[str] = set()
         held_count = recorded = newer_count = 0
@@ -358,9 +372,25 @@ class VerdictsMixin(StoreBase):
                 held_numbers.update(newer)
                 newest = max([newest, *newer.values()])
                 newer_count += len(newer)
-                todo = [r for r in chunk if r["number"] not in newer]
-                if todo:
-                    conn.execute(stmt, todo)
+                todo = [r for r in chunk if r["number"] not in held_numbers]
+                wrote = {n for (n,) in conn.execute(stmt, todo)} if todo else set()
+                # On PostgreSQL an appeal accepted or a community label given between the read
+                # above and this write (its transaction committed meanwhile) is kept by the
+                # statement's own condition: such a row was not written, and is held back
+                # like the others (before, it was counted and returned as written, so the
+                # worker's cache took the import's verdict). SQLite's BEGIN IMMEDIATE leaves
+                # none.
+                lost = {r["number"] for r in todo} - wrote
+                kept_now: dict[str, str] = {}
+                if lost:
+                    kept_now = {  # the source in force now (its writer committed)
+                        n: source
+                        for n, source in conn.execute(
+                            sa.select(v.number, v.source).where(v.number.in_(sorted(lost)))
+                        )
+                    }
+                    held += [r for r in todo if r["number"] in lost]
+                    held_numbers.update(lost)
                 for r in chunk:
                     if r["number"] in held_numbers:
                         continue
@@ -372,7 +402,9 @@ class VerdictsMixin(StoreBase):
                         "label": r["label"],
                         "score": r["score"],
                         "category": r["category"],
-                        "kept": standing[r["number"]].source,
+                        "kept": kept_now.get(r["number"], "")
+                        if r["number"] in lost
+                        else standing[r["number"]].source,
                     }
                     for r in held
                 }

@@ -13,9 +13,10 @@ as many payloads as needed), or ``KIND:*`` (refresh that cache whole). Kinds: ``
 ``setting`` (operator settings, by key: ``thresholds``), ``key`` (API keys revoked or deleted,
 by key hash). A statement that changes more than ``NOTIFY_BOUND`` rows sends one ``KIND:*``
 instead (an operator's bulk SQL costs the queue and the listeners one message, not one a
-row; PostgreSQL folds identical payloads of a transaction). The verdict import writes row by
-row (one statement a row, 2,000 a transaction): it sends one notification a row; each
-listener takes a transaction's at once and re-reads them in one batch (docs/api.md).
+row; PostgreSQL folds identical payloads of a transaction). The verdict import writes each
+2,000-row chunk as one statement (since 30 Nov; one statement a row before, which fired the
+trigger and sent a notification once a row): a chunk's numbers go out in a few payloads;
+each listener takes a transaction's at once and re-reads them in one batch (docs/api.md).
 
 SQLite: nothing (one ``serve`` per SQLite store, docs/api.md).
 
@@ -40,7 +41,7 @@ PAYLOAD_MAX = 7_900
 
 def _function(table: str, kind: str, col: str, distinct: bool) -> str:
     """The trigger function of one table: static SQL (plpgsql keeps its plans), and a short
-    path for what most statements change (the import writes row by row: a statement each)."""
+    path for what most statements change (a few rows; an import's chunk is 2,000)."""
     if not col:  # the whole cache, whatever changed
         body = f"PERFORM pg_notify('callwarden', '{kind}:*');"
     else:
