@@ -86,6 +86,11 @@ class CampaignResult:
     bridge_agents: tuple[dict[str, Any], ...]
     spoofed: pa.Table  # call_id, caller, unallocated, asserted_mismatch, region_implausible
     ingress: IngressInfo | None = None  # whether the CDRs' ingress could keep operations apart
+    # number -> (calls, conversations, callees, callees that called back) of its calls with
+    # its private partners (``LinkConfig.list_part``), for the numbers with at least
+    # ``LinkConfig.private_report_min`` of them: the online index judges their outcomes'
+    # shares without them (``IndexConfig.release_list_part``)
+    private: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
 def _campaign_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -242,8 +247,39 @@ def build_campaigns(
         pa.array([render_number(int(v), odd) for v in spoof["caller"].to_pylist()], pa.string()),
     )
     return CampaignResult(
-        tuple(campaigns), number_campaign, tuple(lists), legs, agents, spoof, ing_info
+        tuple(campaigns),
+        number_campaign,
+        tuple(lists),
+        legs,
+        agents,
+        spoof,
+        ing_info,
+        _private_parts(con, odd, cfg.link.private_report_min),
     )
+
+
+def _private_parts(
+    con: duckdb.DuckDBPyConnection, odd: dict[int, str], min_partners: int
+) -> dict[str, tuple[int, int, int, int]]:
+    """Per number with at least ``min_partners`` private partners (``LinkConfig.list_part``):
+    its calls to them, the conversations among those (answered, 10 s of talk or more, as the
+    stream state counts), the partners and the partners that called it."""
+    rows = con.execute(
+        f"""
+        WITH pc AS (
+            SELECT c.caller, c.callee, c.answered AND c.dur >= 10 AS conv
+            FROM cw_calls c JOIN cw_private p ON p.callee = c.callee AND p.partner = c.caller
+        ), back AS (SELECT DISTINCT caller, callee FROM cw_calls SEMI JOIN cw_private
+                    ON cw_private.callee = cw_calls.caller AND cw_private.partner = cw_calls.callee)
+        SELECT pc.caller, count(*), sum(pc.conv::INT), count(DISTINCT pc.callee),
+               count(DISTINCT b.caller)
+        FROM pc LEFT JOIN back b ON b.caller = pc.callee AND b.callee = pc.caller
+        GROUP BY pc.caller HAVING count(DISTINCT pc.callee) >= {int(min_partners)}
+        """
+    ).fetchall()
+    return {
+        render_number(int(n), odd): (int(k), int(v or 0), int(d), int(b)) for n, k, v, d, b in rows
+    }
 
 
 def _index_extras(
@@ -280,8 +316,11 @@ def _index_extras(
         """
         WITH lst AS (SELECT DISTINCT m.comp, c.callee FROM cw_calls c JOIN cw_members m USING (caller)),
         ci AS (SELECT DISTINCT m.comp, c.ing FROM cw_calls c JOIN cw_members m USING (caller)),
+        -- others' calls without their private partners (``LinkConfig.list_part``): padding
+        -- calls of numbers outside the campaign would dilute the rate and lower the need
         other AS (SELECT c.ing, c.callee FROM cw_calls c SEMI JOIN (SELECT DISTINCT ing FROM ci) USING (ing)
-                  ANTI JOIN cw_members m USING (caller)),
+                  ANTI JOIN cw_members m USING (caller)
+                  ANTI JOIN cw_private p ON p.callee = c.callee AND p.partner = c.caller),
         tot AS (SELECT ing, count(*) AS n FROM other GROUP BY ing),
         hit AS (SELECT l.comp, o.ing, count(*) AS k FROM other o JOIN lst l USING (callee) GROUP BY ALL)
         SELECT ci.comp, ci.ing, coalesce(hit.k, 0) / greatest(coalesce(tot.n, 0), 1)

@@ -114,6 +114,10 @@ class IndexConfig:
     release_callback_conversation_share: float = 0.5  # ... with call-backs
     release_min_callbacks: int = 5
     release_callback_share: float = 0.2  # of its distinct callees
+    # judge the outcomes without the number's calls with its private partners in the latest
+    # batch build (``CampaignResult.private``): accomplice SIMs of its own must not make a
+    # dialer look like a business (docs/campaigns.md, "Padding")
+    release_list_part: bool = True
 
 
 class _Watch:
@@ -161,12 +165,15 @@ class CampaignIndex:
         self.spared: int = 0  # flags not made on the outcomes (a number may count again)
         # the latest release per number (its reason code and figures), bounded by max_tracked
         self.releases: dict[str, Reason] = {}
+        # number -> its calls with private partners in the latest batch build
+        self._private: dict[str, tuple[int, int, int, int]] = {}
 
     # -- loading -------------------------------------------------------------------------
     def load(self, result: CampaignResult) -> None:
         """Add (or refresh) every campaign of a batch result, with its category where the
         build had one (transcripts' scripts)."""
         category = {c.campaign_id: c.category for c in result.campaigns if c.category}
+        self._private = dict(getattr(result, "private", None) or {})  # older results: none
         for cl in result.lists:
             cid = self.add_campaign(cl)
             if cl.campaign_id in category:
@@ -325,12 +332,17 @@ class CampaignIndex:
             evidence["asserted_identity"] = str(asserted)
         return best, evidence
 
-    def legitimate(self, o: Outcomes) -> Reason | None:
+    def legitimate(self, o: Outcomes, part: Outcomes | None = None) -> Reason | None:
         """The release rule (see the module): a reason when a number's completed calls look
-        like a legitimate business's, else None."""
+        like a legitimate business's, else None. ``part``: the list-dialling part of ``o``
+        (``list_part``), whose shares are then judged (the call count stays ``o``'s)."""
         cfg = self.config
         if o.calls < max(cfg.release_min_calls, 1):
             return None
+        if part is not None:
+            if part.calls < 1:
+                return None  # every completed call was with its private partners
+            o = part
         share = o.conversations / o.calls
         back = o.called_back / max(o.callees, 1)
         if share >= cfg.release_conversation_share:
@@ -353,12 +365,27 @@ class CampaignIndex:
         }
         return Reason(code, evidence)
 
+    def list_part(self, caller: str, o: Outcomes) -> Outcomes | None:
+        """``o`` without the number's calls with its private partners in the latest batch
+        build; None where it has none reported (or ``release_list_part`` is off)."""
+        p = self._private.get(caller) if self.config.release_list_part else None
+        if p is None:
+            return None
+        calls, conv, callees, back = p
+        return Outcomes(
+            calls=max(o.calls - calls, 0),
+            conversations=max(o.conversations - conv, 0),
+            callees=max(o.callees - callees, 0),
+            called_back=max(o.called_back - back, 0),
+        )
+
     def _release(self, caller: str, cid: str, t: float | None) -> bool:
         """Whether ``caller``'s outcomes release it from campaign ``cid`` (recorded if so)."""
         if not self.config.release_on_outcomes or self.outcomes_of is None:
             return False
         o = self.outcomes_of(caller, t)
-        reason = self.legitimate(o) if o is not None else None
+        part = self.list_part(caller, o) if o is not None else None
+        reason = self.legitimate(o, part) if o is not None else None
         if reason is None:
             return False
         if caller not in self.releases and len(self.releases) >= self.config.max_tracked:

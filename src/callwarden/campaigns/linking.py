@@ -71,61 +71,126 @@ class LinkConfig:
     # numbers calling the same two landlines; a courier sharing two customers with a dialer
     # on a shared interconnect), not a purchased list.
     min_callee_partners: int = 2
+    # Also judge a number on the list-dialling part of its calls (``caller_profiles``): the
+    # rate gates (answer rate, call-backs, the campaign's answer rate) without its private
+    # partners, so that answered calls to accomplice SIMs of its own do not make it look
+    # like a person (docs/campaigns.md, "Padding").
+    list_part: bool = True
+    # ... on a list part of at least this many calls (the rates of fewer are noise: on the
+    # synthetic bench day a subscriber with 2 calls left became a candidate and linked two)
+    min_list_calls: int = 5
+    # numbers with this many private partners have them reported (``CampaignResult.private``)
+    private_report_min: int = 5
 
 
 def caller_profiles(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
-    """``cw_prof`` (every caller: volume, answer rate, span) and ``cw_cand`` (candidates).
+    """``cw_prof`` (every caller: volume, answer rate, span), ``cw_pre`` and ``cw_cand``
+    (candidates).
 
     Only cheap aggregates run over all calls; distinct callees, the modal ingress and the
     callbacks are computed for the numbers that pass the volume and answer-rate gate.
+
+    With ``list_part`` a number is judged twice: on all its calls (as without), and on the
+    list-dialling part of them (at least ``min_list_calls`` calls), its calls to callees
+    other than its *private partners* (callees whose only counterparty in the window,
+    either way, is this number: an operation's own accomplice SIMs are private partners; so
+    are a dialer's list entries nobody else reached yet, so the rates of the rest stay
+    unbiased). It is a candidate when either passes; ``cw_prof.j_calls``/``j_rate`` are the
+    calls and answer rate of the part it was judged on (all calls where both pass), for the
+    campaign's answer-rate gate.
     """
+    if cfg.list_part:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE cw_private AS
+            WITH p AS (SELECT DISTINCT caller AS n, callee AS o FROM cw_calls
+                       UNION SELECT callee, caller FROM cw_calls)
+            SELECT n AS callee, min(o) AS partner FROM p GROUP BY n HAVING count(*) = 1
+            """
+        )
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE cw_private (callee BIGINT, partner BIGINT)")
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE cw_prof AS
-        SELECT caller, count(*) AS calls, avg(answered::INT) AS answer_rate,
-               min(ts) AS first_ts, max(ts) AS last_ts
-        FROM cw_calls GROUP BY caller
+        WITH k AS (
+            SELECT c.caller, count(*) AS lcalls, avg(c.answered::INT) AS lrate FROM cw_calls c
+            ANTI JOIN cw_private p ON p.callee = c.callee AND p.partner = c.caller
+            GROUP BY c.caller
+        ), a AS (
+            SELECT caller, count(*) AS calls, avg(answered::INT) AS answer_rate,
+                   min(ts) AS first_ts, max(ts) AS last_ts
+            FROM cw_calls GROUP BY caller
+        )
+        SELECT a.*, coalesce(k.lcalls, 0) AS lcalls, coalesce(k.lrate, 0.0) AS lrate,
+               a.calls AS j_calls, a.answer_rate AS j_rate
+        FROM a LEFT JOIN k USING (caller)
         """
     )
+    parts = [("all", "calls", "answer_rate", "", int(cfg.min_callees))]
+    if cfg.list_part:
+        parts.append(
+            (
+                "list",
+                "lcalls",
+                "lrate",
+                "ANTI JOIN cw_private p ON p.callee = c.callee AND p.partner = c.caller",
+                max(int(cfg.min_callees), int(cfg.min_list_calls)),
+            )
+        )
+    selects = []
+    for part, n_col, rate_col, anti, min_calls in parts:
+        selects.append(
+            f"""
+            SELECT * FROM (
+            WITH pre AS (
+                SELECT caller FROM cw_prof
+                WHERE {n_col} >= {min_calls} AND {rate_col} <= {float(cfg.max_answer_rate)}
+            ), pre_calls AS (
+                SELECT c.caller, c.callee, c.ing FROM cw_calls c SEMI JOIN pre USING (caller) {anti}
+            ), dc AS (
+                SELECT caller, count(DISTINCT callee) AS callees FROM pre_calls GROUP BY caller
+                HAVING count(DISTINCT callee) >= {int(cfg.min_callees)}
+            )
+            -- The modal ingress, ties to the lowest id (mode() picks among ties by thread timing).
+            , mi AS (
+                SELECT caller, min_by(ing, row(-n, ing)) AS ing
+                FROM (SELECT caller, ing, count(*) AS n FROM pre_calls GROUP BY caller, ing)
+                GROUP BY caller
+            ), out AS (SELECT DISTINCT caller, callee FROM pre_calls SEMI JOIN dc USING (caller)),
+            -- Callbacks: callees who called the number back and were answered.
+            cb AS (
+                SELECT DISTINCT o.caller, o.callee
+                FROM out o JOIN cw_calls b ON b.caller = o.callee AND b.callee = o.caller AND b.answered
+            ), wash AS (  -- a callee who calls back many dialers is a cooperating "washing" number
+                SELECT callee FROM cb GROUP BY callee HAVING count(*) >= {int(cfg.wash_partner_min)}
+            ), back AS (
+                SELECT caller, count(*) AS callbacks FROM cb ANTI JOIN wash USING (callee) GROUP BY caller
+            )
+            SELECT dc.caller, dc.callees, mi.ing, coalesce(back.callbacks, 0) AS callbacks,
+                   coalesce(back.callbacks, 0) / dc.callees AS callback_share,
+                   '{part}' AS part
+            FROM dc JOIN mi USING (caller) LEFT JOIN back USING (caller))
+            """
+        )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE cw_pre AS
-        WITH pre AS (
-            SELECT caller FROM cw_prof
-            WHERE calls >= {int(cfg.min_callees)} AND answer_rate <= {float(cfg.max_answer_rate)}
-        )
-        , pre_calls AS (SELECT c.caller, c.callee, c.ing FROM cw_calls c SEMI JOIN pre USING (caller))
-        , dc AS (
-            SELECT caller, count(DISTINCT callee) AS callees FROM pre_calls GROUP BY caller
-            HAVING count(DISTINCT callee) >= {int(cfg.min_callees)}
-        )
-        -- The modal ingress, ties to the lowest id (mode() picks among ties by thread timing).
-        , mi AS (
-            SELECT caller, min_by(ing, row(-n, ing)) AS ing
-            FROM (SELECT caller, ing, count(*) AS n FROM pre_calls GROUP BY caller, ing)
-            GROUP BY caller
-        )
-        SELECT dc.caller, dc.callees, mi.ing FROM dc JOIN mi USING (caller)
+        CREATE OR REPLACE TEMP TABLE cw_judged AS
+        WITH j AS ({" UNION ALL ".join(selects)}),
+        ok AS (SELECT * FROM j WHERE callback_share <= {float(cfg.max_callback_share)})
+        SELECT * FROM ok QUALIFY row_number() OVER (PARTITION BY caller ORDER BY part) = 1
         """
     )
-    # Callbacks: callees who called the number back and were answered.
+    # cw_pre: the callee count of the part each candidate was judged on (edge strengths)
+    con.execute("CREATE OR REPLACE TEMP TABLE cw_pre AS SELECT caller, callees, ing FROM cw_judged")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE cw_cand AS
-        WITH out AS (
-            SELECT DISTINCT c.caller, c.callee FROM cw_calls c SEMI JOIN cw_pre USING (caller)
-        ), cb AS (
-            SELECT DISTINCT o.caller, o.callee
-            FROM out o JOIN cw_calls b ON b.caller = o.callee AND b.callee = o.caller AND b.answered
-        ), wash AS (  -- a callee who calls back many dialers is a cooperating "washing" number
-            SELECT callee FROM cb GROUP BY callee HAVING count(*) >= {int(cfg.wash_partner_min)}
-        ), back AS (
-            SELECT caller, count(*) AS callbacks FROM cb ANTI JOIN wash USING (callee) GROUP BY caller
-        )
-        SELECT pre.caller, pre.ing, coalesce(back.callbacks, 0) AS callbacks,
-               coalesce(back.callbacks, 0) / pre.callees AS callback_share
-        FROM cw_pre pre LEFT JOIN back USING (caller)
-        WHERE coalesce(back.callbacks, 0) / pre.callees <= {float(cfg.max_callback_share)}
+        "CREATE OR REPLACE TEMP TABLE cw_cand AS "
+        "SELECT caller, ing, callbacks, callback_share FROM cw_judged"
+    )
+    con.execute(
+        """
+        UPDATE cw_prof SET j_calls = lcalls, j_rate = lrate
+        FROM cw_judged j WHERE j.caller = cw_prof.caller AND j.part = 'list'
         """
     )
 
@@ -410,7 +475,8 @@ def components(con: duckdb.DuckDBPyConnection, cfg: LinkConfig) -> None:
         WITH m AS (SELECT s.caller, s.comp, p.calls FROM cw_comp_src s JOIN cw_prof p USING (caller)),
         q AS (SELECT m.comp FROM m JOIN cw_prof p USING (caller) GROUP BY m.comp
               HAVING (count(*) >= {int(cfg.min_members)} OR sum(m.calls) >= {int(cfg.min_calls)})
-                 AND sum(p.answer_rate * p.calls) / sum(p.calls) <= {float(cfg.max_campaign_answer_rate)})
+                 AND sum(p.j_rate * p.j_calls) / greatest(sum(p.j_calls), 1)
+                     <= {float(cfg.max_campaign_answer_rate)})
         SELECT caller, comp FROM m SEMI JOIN q USING (comp)
         """
     )
