@@ -167,24 +167,48 @@ MASK_RULE = (
     "when the national number has 11 or more digits (the last 2 otherwise); at least 4 digits "
     "are always hidden"
 )
-#: A number written in free text (an audit entry's detail, an appeal's statement), as people
-#: write them: ``13812345678``, ``+86 138 1234 5678``, ``0086-138-1234-5678``, ``(028)
-#: 8765-4321``, right next to Chinese text (``号码13812345678请回电``). Only ASCII letters,
-#: digits, ``_`` and decimals end it: a hash, an id or ``0.12345678`` is no number; CJK is.
+#: A number written in free text (an audit entry's detail, an appeal's statement), in the
+#: shapes people write: a run of 7-15 digits (``13812345678``, next to Chinese text too:
+#: ``号码13812345678请回电``), or a phone grouping (``138 1234 5678``, ``138-1234-5678``,
+#: ``(028) 8765-4321``, ``028-87654321``), either after a country prefix (``+86``, ``0086``,
+#: ``(+86)``). Groupings need an area group and a 3-4 + 4 digit tail, so dates (``2026-11-02
+#: 09:30``), counts (``2000 3000``) and tickets (``20261102-0042``) are not one.
+_SEP = r"(?:\s?-\s?|[ .])"
 _NUMBER_RE = re.compile(
-    r"(?<![A-Za-z0-9_+])(?<!\d\.)(?:\+|00)?\(?\d{2,}\)?(?:[ \-]?\(?\d{2,}\)?)*(?![A-Za-z0-9_])(?!\.\d)"
+    r"(?<![0-9_])"
+    r"(?:\(\+?\d{1,3}\)\s?|(?:\+|00)\d{1,3}(?:\s?-\s?|[ .])?)?"
+    rf"(?:\(?\d{{2,4}}\)?{_SEP}\d{{3,4}}{_SEP}\d{{4}}|\(?0\d{{2,3}}\)?{_SEP}\d{{7,8}}|\d{{7,15}})"
+    r"(?![0-9])"
 )
-#: A date written with dashes (``2026-11-30``) matches the number shape but is none.
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A Chinese mobile number: the one shape masked even right after ASCII letters (``TEL138...``).
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+#: ``yyyymmdd`` (``20261102``), optionally with ``HHMM`` or ``HHMMSS``: a date, not a number.
+_DATE_RE = re.compile(
+    r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?)?"
+)
 
 
-def _mask_found(found: str, keep: frozenset[str]) -> str:
-    """One number found in free text, masked unless it is the case's own; a run of 7 to 15
-    digits in all, separators dropped (``0086`` read as ``+``)."""
+def _mask_found(m: re.Match[str], keep: frozenset[str]) -> str:
+    """One number found in free text, masked unless it is the case's own or no number:
+    joined to an ASCII letter or ``_`` (an id, a hash: ``imp_2026...``, ``x1381234...``;
+    ``+...`` and a mobile number excepted), part of a decimal (``0.12345678``), or a date."""
+    found, text = m.group(0), m.string
     digits = "".join(c for c in found if c.isdigit())
-    if not 7 <= len(digits) <= 15 or _DATE_RE.fullmatch(found.strip("()")):
+    before = text[m.start() - 1] if m.start() else ""
+    after = text[m.end()] if m.end() < len(text) else ""
+    plus = found.startswith(("+", "(+")) or (found.startswith("00") and len(digits) > 11)
+    glued_after = after == "_" or (after.isascii() and after.isalpha())
+    glued_before = before.isascii() and before.isalpha()
+    if glued_after or (
+        glued_before and not found.startswith(("+", "(+")) and not _MOBILE_RE.fullmatch(found)
+    ):
         return found
-    plus = found.startswith("+") or (found.startswith("00") and len(digits) > 11)
+    if (before == "." and m.start() > 1 and text[m.start() - 2].isdigit()) or (
+        after == "." and text[m.end() + 1 : m.end() + 2].isdigit()
+    ):
+        return found
+    if not 7 <= len(digits) <= 15 or _DATE_RE.fullmatch(digits):
+        return found
     if found.startswith("00") and plus:
         digits = digits[2:]
     number = ("+" if plus else "") + digits
@@ -204,7 +228,7 @@ def mask_text(value: Any, keep: frozenset[str] = frozenset(), key: str | None = 
         if text and not _keep(text, keep) and sum(c.isdigit() for c in text) >= 5:
             return mask(text)
     if isinstance(value, str):
-        return _NUMBER_RE.sub(lambda m: _mask_found(m.group(0), keep), value)
+        return _NUMBER_RE.sub(lambda m: _mask_found(m, keep), value)
     if isinstance(value, Mapping):
         return {k: mask_text(v, keep, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -217,9 +241,7 @@ def _keep(found: str, keep: frozenset[str]) -> bool:
     without the trunk 0: ``028...`` for ``+8628...``)."""
     digits = found.lstrip("+")
     national = digits[1:] if digits.startswith("0") else digits
-    return any(
-        k.lstrip("+") == digits or k.lstrip("+").endswith(national) for k in keep if k
-    )
+    return any(k.lstrip("+") == digits or k.lstrip("+").endswith(national) for k in keep if k)
 
 
 def clean(value: Any) -> Any:
