@@ -1,7 +1,7 @@
 """Two processes that open one PostgreSQL store at once both migrate it without failing
 (store.db.migrate takes an advisory lock): before, both ran the migrations and one failed on
 a duplicate table, type or function (10 of 10 rounds of two processes opening an empty
-database, /tmp/pgrace/migrace.py), so of two ``serve`` started together after an upgrade
+database, bench/pg_migrate_race.py), so of two ``serve`` started together after an upgrade
 one did not start."""
 
 from __future__ import annotations
