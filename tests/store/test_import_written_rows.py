@@ -151,3 +151,40 @@ def test_an_import_chunk_is_one_statement(pg_database: str) -> None:
         assert len(verdict) <= 2 * 3 * 5, len(verdict)  # 3 chunks an import, <= 5 payloads each
     finally:
         store.close()
+
+
+def test_text_sent_as_arrays_is_stored_as_written(pg_database: str) -> None:
+    """A chunk goes to PostgreSQL as one array a column: text that an array literal would
+    quote (commas, quotes, braces, backslashes, the word NULL, an empty string) and any
+    script is stored as it was, reasons' JSON included; an import of nothing writes
+    nothing."""
+    from callwarden.policy import Reason
+
+    store = Store.open(pg_database)
+    try:
+        texts = ["NULL", "", 'a"b', "{x,y}", "back\\slash", "冒充 公检法", "😀 emoji", "a, b"]
+        rows = [
+            Verdict(
+                f"+8617000{i:06d}",
+                "fraud",
+                0.5 + i / 100,
+                t,
+                (Reason("note", {"text": t, "n": i}),),
+                t.replace("/", ""),
+            )
+            for i, t in enumerate(texts)
+        ]
+        result = store.import_verdicts_result(rows)
+        assert len(result.written) == len(rows)
+        got = store.get_verdicts([v.number for v in rows])
+        for v in rows:
+            stored = got[v.number]
+            assert (stored.category, stored.campaign, stored.score, stored.reasons) == (
+                v.category,
+                v.campaign,
+                v.score,
+                v.reasons,
+            )
+        assert store.import_verdicts_result([]).written == []
+    finally:
+        store.close()
