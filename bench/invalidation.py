@@ -32,38 +32,17 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
+from _pg import fresh_database, server_url
 from callwarden.api.state import ApiSettings, AppState
 from callwarden.policy import Verdict
 from callwarden.store import Store, make_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSCRIBER = "+8613800138000"
-
-
-def default_url() -> str:
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "services"), "start"], capture_output=True, text=True, check=True
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-@contextmanager
-def database(url: str) -> Iterator[str]:
-    name = f"cw_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -100,7 +79,7 @@ def writer(db: str, writes: int, interval: float) -> None:
 
 
 def latency(url: str, writes: int, interval: float) -> None:
-    with database(url) as db:
+    with fresh_database(url) as db:
         store = Store.open(db)
         state = AppState(ApiSettings(db=db), store)
         listener = state.invalidation
@@ -154,7 +133,7 @@ def import_writer(db: str, rows: int) -> None:
 def import_cost(url: str, rows: int) -> None:
     """Worker B's side of an import through A: its process CPU while the import runs and
     until B has applied every row, and how long after A's import returned that was."""
-    with database(url) as db:
+    with fresh_database(url) as db:
         store = Store.open(db)
         state = AppState(ApiSettings(db=db), store)
         listener = state.invalidation
@@ -210,7 +189,7 @@ def drain(db: str) -> None:
 
 
 def one_import(url: str, rows: int, triggers: bool) -> tuple[float, float, int]:
-    with database(url) as db:
+    with fresh_database(url) as db:
         engine = make_engine(db)
         migrate(engine, "head" if triggers else "0008")
         store = Store(engine)
@@ -271,7 +250,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
-    url = a.url or default_url()
+    url = server_url(a.url)
     if a.what == "latency":
         latency(url, a.writes, a.interval)
     elif a.what == "import":

@@ -7,9 +7,7 @@ Deadlines are generous (the shared test machine is slow); nothing asserts a late
 
 from __future__ import annotations
 
-import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,35 +24,12 @@ from callwarden.policy import Verdict
 from callwarden.store import Role, Store, make_engine, migrate
 from callwarden.store.db import _alembic_config
 
-ROOT = Path(__file__).resolve().parents[2]
 ALICE = "+8613800138000"
 SPAMMER = "+8617012345678"
 MIDDLING = "+8617066660000"  # fraud at 0.85: labelled by the default bands, not rejected
 DEADLINE_S = 30.0
 
 pytestmark = pytest.mark.service
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> str:
-    proc = subprocess.run(
-        [str(ROOT / "scripts" / "services"), "start"], capture_output=True, text=True, timeout=600
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"scripts/services could not start PostgreSQL:\n{proc.stderr[-2000:]}")
-    return proc.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture
-def pg_database(pg_url: str) -> Iterator[str]:
-    name = f"cw_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield pg_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
