@@ -29,18 +29,9 @@ from sqlalchemy.dialects import postgresql
 from _pg import fresh_database, server_url
 from callwarden.store import make_engine, migrate
 from callwarden.store.schema import verdicts
+from callwarden.store.verdicts import _IMPORT_COLUMNS
 
-TYPES: dict[str, Any] = {
-    "number": sa.String(),
-    "label": sa.String(),
-    "score": sa.Float(),
-    "category": sa.String(),
-    "reasons": sa.Text(),
-    "campaign": sa.String(),
-    "source": sa.String(),
-    "updated_at": sa.Float(),
-    "import_id": sa.Integer(),
-}
+TYPES: dict[str, Any] = _IMPORT_COLUMNS  # the store's own columns and array types
 COLUMNS = list(TYPES)
 
 
