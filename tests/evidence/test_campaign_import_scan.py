@@ -15,7 +15,6 @@ from callwarden.cli.main import app
 from callwarden.evidence import campaign_case, verify
 from callwarden.evidence.sources import gather
 from callwarden.store import Store
-from tests.evidence.test_verdict_in_force_scan import days  # noqa: F401 (the fixture)
 from tests.evidence.world import ROBO1, ROBO2
 
 
