@@ -9,13 +9,12 @@ from callwarden.api.routes.cases import attach
 from callwarden.store.io import read_verdicts_csv
 from tests.api.conftest import Api
 from tests.evidence import world
-from tests.evidence.test_verdict_in_force_scan import _later_day
 from tests.evidence.world import ROBO1
 
 
 def test_the_case_file_reads_the_earlier_days_folder(api: Api, tmp_path: Path) -> None:
     first = world.scan_dir(tmp_path / "d02")
-    second = _later_day(tmp_path / "d03")
+    second = world.later_day(tmp_path / "d03")
     for scan in (first, second):
         api.store.import_verdicts(read_verdicts_csv(scan / "verdicts.csv"), actor="cli:serve")
     attach(api.client.app, second, world.cdrs(tmp_path))
