@@ -15,6 +15,7 @@ from callwarden.cli.main import app
 from callwarden.evidence import campaign_case, verify
 from callwarden.evidence.sources import gather
 from callwarden.store import Store
+from callwarden.store.io import read_verdicts_csv
 from tests.evidence.world import ROBO1, ROBO2
 
 
@@ -34,6 +35,9 @@ def test_another_days_campaign_is_read_from_its_import_folder(days: dict[str, Pa
     (note,) = [n for n in case["notes"] if "latest import" in n]
     assert str(days["first"]) in note and "scan day 2026-11-02" in note
     assert not [n for n in case["notes"] if "store's members and verdicts only" in n]
+    # no later day's import: nothing added (the case file's bytes as before)
+    assert not [n for n in case["notes"] if "later scan day" in n]
+    assert all("in_force_later" not in m for m in case["members"]["items"])
     # a server started without a scan folder reads it too
     alone = campaign_case("C1", gather([], None, days["cdrs"], store, campaign="C1"), "t")
     assert alone["scan"]["day"] == "2026-11-02" and alone["calls"]["calls"] == 25
@@ -61,3 +65,35 @@ def test_the_cli_reads_the_campaigns_folder(days: dict[str, Path], tmp_path: Pat
     case = json.loads(out.read_text(encoding="utf-8"))
     assert case["scan"]["day"] == "2026-11-02" and case["calls"]["calls"] == 25
     assert "note: the campaign's latest import was imported from" in r.output
+
+
+def test_members_whose_verdict_in_force_is_of_a_later_day_are_shown(
+    days: dict[str, Path], tmp_path: Path
+) -> None:
+    """An operation seen again the next day under another campaign: the older day's case
+    file lists its members as that scan saw them and says which verdicts in force are now
+    a later day's (second audit, 30 Nov: 37 of 105 members had moved, unsaid)."""
+    third = tmp_path / "d04" / "scan"
+    third.mkdir(parents=True)
+    (third / "verdicts.csv").write_text(
+        f"number,label,score,category,reasons,campaign\n{ROBO2},fraud,0.97,,[],C7\n",
+        encoding="utf-8",
+    )
+    (third / "scan-summary.json").write_text(
+        json.dumps({"day": "2026-11-04", "model_version": "m0001", "kind": "cdr", "tz": "UTC+8"}),
+        encoding="utf-8",
+    )
+    store = Store.open(str(days["db"]))
+    store.import_verdicts(read_verdicts_csv(third / "verdicts.csv"), actor="cli:serve")
+    case = campaign_case("C1", gather([], days["first"], days["cdrs"], store, campaign="C1"), "t")
+    assert verify(case)
+    items = {m["number"]: m for m in case["members"]["items"]}
+    assert items[ROBO2]["label"] == "harassment"  # as the 2026-11-02 scan saw it
+    assert items[ROBO2]["in_force_later"] == {
+        "scan_day": "2026-11-04",
+        "label": "fraud",
+        "campaign": "C7",
+    }
+    assert "in_force_later" not in items[ROBO1]
+    (note,) = [n for n in case["notes"] if "later scan day" in n]
+    assert note.startswith("1 of 2 members") and "2026-11-04" in note and "C7" in note

@@ -847,6 +847,10 @@ def campaign_case(cid: str, sources: Sources, generated_at: str | None = None) -
             f"campaign {cid!r} is not in the scan's campaigns.csv (campaigns there: {known})"
         )
     members = _members(scan, cid)
+    later = _in_force_later(scan, cid, sources.store)
+    for m in members:
+        if m["number"] in later:
+            m["in_force_later"] = later[m["number"]]
     by_label: dict[str, int] = {}
     for m in members:
         by_label[str(m["label"] or "no verdict")] = (
@@ -870,9 +874,45 @@ def campaign_case(cid: str, sources: Sources, generated_at: str | None = None) -
         ),
         "bridging": bridging_section(scan),
         **store_sections(sources.store),
-        "notes": _notes(sources),
+        "notes": _notes(sources) + _later_note(later, len(scan.members.get(cid, ()))),
     }
     return seal(case)
+
+
+def _in_force_later(
+    scan: ScanFacts, cid: str, store: StoreFacts | None
+) -> dict[str, dict[str, Any]]:
+    """The campaign's members whose verdict in force was written by the import of a later
+    scan day than this case's (an operation seen again the next day, perhaps under another
+    campaign id): number -> that verdict's label, campaign and scan day."""
+    day = str(scan.summary.get("day") or "")
+    if store is None or not day:
+        return {}
+    out = {}
+    for r in scan.members.get(cid, ()):
+        number = str(r.get("number", ""))
+        later = str((store.imports.get(number) or {}).get("scan_day") or "")
+        if later > day:
+            v = store.verdicts.get(number) or {}
+            out[number] = {
+                "scan_day": later,
+                "label": v.get("label"),
+                "campaign": v.get("campaign") or None,
+            }
+    return out
+
+
+def _later_note(later: Mapping[str, Mapping[str, Any]], count: int) -> list[str]:
+    if not later:
+        return []
+    days = sorted({str(v["scan_day"]) for v in later.values()})
+    camps = sorted({str(v["campaign"]) for v in later.values() if v["campaign"]})
+    return [
+        f"{len(later)} of {count} members' verdicts in force were written by the import of a "
+        f"later scan day ({', '.join(days)}), under campaign(s) {', '.join(camps) or 'none'}: "
+        "the members section shows this scan's verdicts, and each such member's verdict in "
+        "force under in_force_later"
+    ]
 
 
 def to_json(case: Mapping[str, Any]) -> str:
