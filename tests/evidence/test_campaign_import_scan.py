@@ -16,6 +16,7 @@ from callwarden.evidence import campaign_case, verify
 from callwarden.evidence.sources import gather
 from callwarden.store import Store
 from callwarden.store.io import read_verdicts_csv
+from tests.evidence import world
 from tests.evidence.world import ROBO1, ROBO2
 
 
@@ -73,16 +74,7 @@ def test_members_whose_verdict_in_force_is_of_a_later_day_are_shown(
     """An operation seen again the next day under another campaign: the older day's case
     file lists its members as that scan saw them and says which verdicts in force are now
     a later day's (second audit, 30 Nov: 37 of 105 members had moved, unsaid)."""
-    third = tmp_path / "d04" / "scan"
-    third.mkdir(parents=True)
-    (third / "verdicts.csv").write_text(
-        f"number,label,score,category,reasons,campaign\n{ROBO2},fraud,0.97,,[],C7\n",
-        encoding="utf-8",
-    )
-    (third / "scan-summary.json").write_text(
-        json.dumps({"day": "2026-11-04", "model_version": "m0001", "kind": "cdr", "tz": "UTC+8"}),
-        encoding="utf-8",
-    )
+    third = world.later_day(tmp_path / "d04", "2026-11-04", f"{ROBO2},fraud,0.97,,[],C7")
     store = Store.open(str(days["db"]))
     store.import_verdicts(read_verdicts_csv(third / "verdicts.csv"), actor="cli:serve")
     case = campaign_case("C1", gather([], days["first"], days["cdrs"], store, campaign="C1"), "t")

@@ -134,16 +134,18 @@ def cdrs(root: Path) -> Path:
     return path
 
 
-def later_day(root: Path) -> Path:
-    """The scan of 2026-11-03: the courier only (ROBO1 placed no calls that day)."""
+def later_day(
+    root: Path, day: str = "2026-11-03", row: str = f"{COURIER},benign,0.002,,[],"
+) -> Path:
+    """A later day's scan folder holding one verdict row: by default the scan of 2026-11-03,
+    the courier only (ROBO1 placed no calls that day)."""
     scan = root / "scan"
     scan.mkdir(parents=True)
     (scan / "verdicts.csv").write_text(
-        f"number,label,score,category,reasons,campaign\n{COURIER},benign,0.002,,[],\n",
-        encoding="utf-8",
+        f"number,label,score,category,reasons,campaign\n{row}\n", encoding="utf-8"
     )
     (scan / "scan-summary.json").write_text(
-        json.dumps({"day": "2026-11-03", "model_version": "m0001", "kind": "cdr", "tz": "UTC+8"}),
+        json.dumps({"day": day, "model_version": "m0001", "kind": "cdr", "tz": "UTC+8"}),
         encoding="utf-8",
     )
     return scan

@@ -10,11 +10,13 @@ so a crash can lose at most that interval of it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -394,6 +396,7 @@ class AppState:
         #: imports (and re-reads of other workers' changes) in progress: each one's numbers
         #: set meanwhile by anything else
         self._imports: dict[int, set[str]] = {}
+        self._import_keys = itertools.count()
         #: key hash -> (key, time.monotonic() when the store said it was active)
         self._keys: dict[str, tuple[ApiKey, float]] = {}
         #: bumped by every key forgotten: a lookup that overlapped one is not cached
@@ -544,6 +547,22 @@ class AppState:
             for contested in self._imports.values():
                 contested.add(verdict.number)
 
+    @contextmanager
+    def _noting_writes(self) -> Iterator[int]:
+        """While the block reads or writes the store, every number set in this worker is
+        noted under the returned key (``set_verdict``, other imports and refreshes), for the
+        caller to pop under the verdict lock when the block has returned; dropped if it
+        raises."""
+        with self._verdict_lock:
+            key = next(self._import_keys)  # never reused (an id() could be, once freed)
+            self._imports[key] = set()
+        try:
+            yield key
+        except BaseException:
+            with self._verdict_lock:
+                self._imports.pop(key, None)
+            raise
+
     def import_verdicts(
         self,
         items: list[Verdict],
@@ -557,10 +576,7 @@ class AppState:
         whose verdict was set meanwhile by anything else in this worker (an appeal accepted,
         a report's label, another import) is read back from the store, which has the last
         word, so a late import never overwrites a newer verdict in the cache."""
-        token = object()
-        with self._verdict_lock:
-            self._imports[id(token)] = set()
-        try:
+        with self._noting_writes() as key:
             result = self.store.import_verdicts_result(
                 items,
                 actor,
@@ -568,12 +584,8 @@ class AppState:
                 provenance=provenance,
                 override_newer_scans=override_newer_scans,
             )
-        except BaseException:
-            with self._verdict_lock:
-                self._imports.pop(id(token), None)
-            raise
         with self._verdict_lock:
-            contested = self._imports.pop(id(token))
+            contested = self._imports.pop(key)
             for others in self._imports.values():
                 others.update(v.number for v in result.written)
             if self._journal is not None:  # a full reload running: it must not undo these
@@ -619,17 +631,10 @@ class AppState:
         under the lock its writers take, so this never puts back an older verdict; a reload
         or an import in progress is told, as by ``set_verdict``."""
         wanted = sorted(numbers)
-        token = object()
-        with self._verdict_lock:
-            self._imports[id(token)] = set()
-        try:
+        with self._noting_writes() as key:
             fresh = self.store.get_verdicts(wanted)
-        except BaseException:
-            with self._verdict_lock:
-                self._imports.pop(id(token), None)
-            raise
         with self._verdict_lock:
-            contested = self._imports.pop(id(token))
+            contested = self._imports.pop(key)
             again = sorted(contested.intersection(wanted))
             if again:  # under the lock: no writer of this worker can come between
                 reread = self.store.get_verdicts(again)
