@@ -5,8 +5,9 @@ Every feature is one aggregate SQL expression evaluated over one *source* relati
 derived from the definition: ``{base}_by_{entity}_{window}`` (``answer_rate_by_caller_1d``).
 The batch backend (``callwarden.features.sql``) compiles these definitions into SQL for
 DuckDB (embedded) or Spark; the streaming engine can read the same records and keep the
-same aggregates incrementally. Expressions use only ANSI-style SQL plus two macros that the
-dialect expands: ``QUANTILE(x, q)`` (exact quantile) and nothing engine-specific beyond it.
+same aggregates incrementally. Expressions use only ANSI-style SQL plus macros that the
+dialect expands: ``QUANTILE(x, q)`` (exact quantile), ``STARTS_WITH(s, prefix)`` and nothing
+engine-specific beyond them.
 
 Windows are anchored at the end of an *as-of day* D (local time):
 
@@ -178,8 +179,7 @@ CALL_COLUMNS: tuple[CallColumn, ...] = (
     CallColumn(
         "region_mismatch",
         "CASE WHEN caller_region IS NOT NULL AND caller_home_region IS NOT NULL AND "
-        "SUBSTR(caller_region, 1, LENGTH(caller_home_region)) <> caller_home_region "
-        "THEN 1 ELSE 0 END",
+        "NOT STARTS_WITH(caller_region, caller_home_region) THEN 1 ELSE 0 END",
         "1 when the caller was served outside the home province (归属地) of the displayed number",
     ),
     CallColumn(
