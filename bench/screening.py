@@ -1,6 +1,9 @@
 """The challenge-response bot test on simulated screening dialogues.
 
-    python bench/screening.py [--small] [--seeds 2 3] [--agent-share 0.3]
+    python bench/screening.py [--small] [--seeds 2 3] [--agent-share 0.3] [--tricks 0] [--paired]
+
+``--paired`` adds rows judged on the same calls with the trick challenges (question and
+reply) cut out: what the assistant would have concluded without them, draw for draw.
 
 Thresholds and weights were set looking at seed 1; the seeds here are others. Baseline,
 run on the same calls: the naive test "a bot unless some reply is the right kind of
@@ -19,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from callwarden.screening.challenge import TRICK_KINDS, recognise_challenge  # noqa: E402
 from callwarden.screening.judge import screen_batch  # noqa: E402
 from callwarden.screening.reasons import ReasonCode, Verdict  # noqa: E402
 from callwarden.screening.transcript import transcript_from_dict  # noqa: E402
@@ -28,6 +32,17 @@ from callwarden.sim.screening import simulate_screening  # noqa: E402
 def naive(res) -> Verdict:  # type: ignore[no-untyped-def]
     ok = {ReasonCode.CHALLENGE_ANSWERED, ReasonCode.CHALLENGE_PARTIAL}
     return Verdict.HUMAN if any(r.code in ok for r in res.reasons) else Verdict.BOT
+
+
+def without_tricks(rec: dict) -> dict:
+    """The call as heard up to the first trick challenge (tricks come last)."""
+    turns = []
+    for t in rec["turns"]:
+        ch = recognise_challenge(t["text"]) if t["speaker"] == "assistant" else None
+        if ch is not None and ch.kind in TRICK_KINDS:
+            break
+        turns.append(t)
+    return {**rec, "turns": turns}
 
 
 def rates(recs, verdicts, style=None):  # type: ignore[no-untyped-def]
@@ -54,6 +69,13 @@ def main() -> None:
         default=None,
         help="share of bot campaigns that are LLM-style agents (simulator default if unset)",
     )
+    ap.add_argument(
+        "--tricks",
+        type=int,
+        default=2,
+        help="trick challenges the assistant asks after a right classic answer (0: none)",
+    )
+    ap.add_argument("--paired", action="store_true", help="also judge with the tricks cut out")
     args = ap.parse_args()
     n = 1000 if args.small else args.calls
     print(
@@ -61,13 +83,20 @@ def main() -> None:
         f"{'agent':>7} {'humans':>6} {'as bot':>7} {'as human':>8} {'calls/s':>8} {'peak MiB':>8}"
     )
     for seed in args.seeds:
-        extra = {} if args.agent_share is None else {"agent_share": args.agent_share}
+        extra: dict = {"tricks": args.tricks}
+        if args.agent_share is not None:
+            extra["agent_share"] = args.agent_share
         recs = simulate_screening(n, seed=seed, **extra)
         trs = [transcript_from_dict(r) for r in recs]
+        cut = [transcript_from_dict(without_tricks(r)) for r in recs] if args.paired else trs
         styles = Counter(r["bot_style"] for r in recs if r["caller_kind"] == "bot")
-        for method in ("baseline (naive)", "per call", "per call + batch"):
+        methods = ["baseline (naive)", "per call", "per call + batch"]
+        if args.paired:
+            methods += ["no tricks, per call", "no tricks, + batch"]
+        for method in methods:
             t0 = time.perf_counter()
-            res = screen_batch(trs, use_batch_scripts=method.endswith("batch"))
+            calls = cut if method.startswith("no tricks") else trs
+            res = screen_batch(calls, use_batch_scripts=method.endswith("batch"))
             dt = time.perf_counter() - t0
             verdicts = (
                 [naive(x) for x in res]

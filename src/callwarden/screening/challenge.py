@@ -7,6 +7,13 @@ refuses in words that are about the question ("你问这个干嘛?").
 
 A challenge is recognised from the question's own words, so the same scoring applies to an
 assistant's turns and to a callee who happens to ask the same thing.
+
+Two trick challenges aim at LLM-style agents, which answer the three above correctly:
+say a six-digit number backwards (an agent reverses it exactly, fluently and at once; a
+person is slow, errs, stops part-way or asks "倒过来?"; a scripted bot ignores it), and a
+nonsense, false-premise question ("你是为我那只紫色大象的保险打来的吗?": a person queries it
+or laughs; an agent plays along or steers back to its pitch). Their replies are read here;
+what counts as superhuman (timing, fluency) is decided in :mod:`callwarden.screening.judge`.
 """
 
 from __future__ import annotations
@@ -34,6 +41,12 @@ class ChallengeKind(StrEnum):
         "are_you_a_bot"  # "你是机器人吗?": a person says no (or laughs); a script goes on
     )
     ONE_WORD = "one_word"  # "回我一句就买": any short reply to it is a person's
+    REVERSE_DIGITS = "reverse_digits"  # trick: say this number backwards
+    NONSENSE = "nonsense"  # trick: a false-premise question a person would query
+
+
+TRICK_KINDS = frozenset({ChallengeKind.REVERSE_DIGITS, ChallengeKind.NONSENSE})
+REVERSE_DIGITS_LEN = 6  # long enough that most people cannot reverse it at once
 
 
 class AnswerFit(StrEnum):
@@ -50,7 +63,7 @@ class AnswerFit(StrEnum):
 class Challenge:
     kind: ChallengeKind
     prompt: str
-    expected_digits: str = ""  # for REPEAT_NUMBER
+    expected_digits: str = ""  # REPEAT_NUMBER: the digits; REVERSE_DIGITS: them reversed
 
 
 _ZH_DIGITS = "零一二三四五六七八九"
@@ -76,17 +89,37 @@ PROMPTS: dict[tuple[ChallengeKind, str], tuple[str, ...]] = {
         "To show you're not a recording, please say this number: {n}.",
         "Please repeat these digits: {n}.",
     ),
+    (ChallengeKind.REVERSE_DIGITS, "zh"): (
+        "请把这个号码倒过来念一遍：{n}。",
+        "麻烦把这串数字倒着念给我听：{n}。",
+    ),
+    (ChallengeKind.REVERSE_DIGITS, "en"): (
+        "Please say this number backwards: {n}.",
+        "Can you read these digits in reverse order: {n}?",
+    ),
+    (ChallengeKind.NONSENSE, "zh"): (
+        "你是为我那只紫色大象的保险打来的吗？",
+        "你是上周帮我修飞船的那位师傅吗？",
+        "是来收我月球上那套房子的物业费的吧？",
+    ),
+    (ChallengeKind.NONSENSE, "en"): (
+        "Is this about my purple elephant's insurance?",
+        "Are you the mechanic who fixed my spaceship last week?",
+        "Is this about the rent on my house on the moon?",
+    ),
 }
 
 
 def make_challenge(kind: ChallengeKind, lang: str, rng: random.Random) -> Challenge:
     """A challenge of one kind; the number to repeat is drawn from ``rng``."""
     template = rng.choice(PROMPTS[(kind, lang)])
-    if kind is not ChallengeKind.REPEAT_NUMBER:
+    if kind not in (ChallengeKind.REPEAT_NUMBER, ChallengeKind.REVERSE_DIGITS):
         return Challenge(kind, template)
-    digits = "".join(rng.choice("0123456789") for _ in range(4))
+    n = 4 if kind is ChallengeKind.REPEAT_NUMBER else REVERSE_DIGITS_LEN
+    digits = "".join(rng.choice("0123456789") for _ in range(n))
     spoken = "".join(_ZH_DIGITS[int(d)] for d in digits) if lang == "zh" else " ".join(digits)
-    return Challenge(kind, template.format(n=spoken), expected_digits=digits)
+    expected = digits if kind is ChallengeKind.REPEAT_NUMBER else digits[::-1]
+    return Challenge(kind, template.format(n=spoken), expected_digits=expected)
 
 
 _WHO = re.compile(
@@ -111,8 +144,31 @@ _ONE_WORD = re.compile(
 )
 
 
+_REVERSE = re.compile(
+    r"倒过来|倒着|反过来|倒序|逆序|backwards?|in reverse|reverse order|reversed", re.IGNORECASE
+)
+# The assistant's own absurd premises (PROMPTS); a callee's ordinary talk has none of them.
+_NONSENSE = re.compile(
+    r"紫色大象|大象的|修飞船|飞船|月球上|独角兽|恐龙的|purple elephant|elephant'?s|spaceship|"
+    r"on the moon|unicorn",
+    re.IGNORECASE,
+)
+
+
+def _asked_digits(text: str) -> str:
+    tail = text.split("：")[-1].split(":")[-1]
+    digits = digit_string(tail)
+    return digits if len(digits) >= 3 else digit_string(text)
+
+
 def recognise_challenge(text: str) -> Challenge | None:
     """The challenge a turn asks, read from its words; None when it asks none."""
+    if _NONSENSE.search(text):
+        return Challenge(ChallengeKind.NONSENSE, text)
+    if _REVERSE.search(text):
+        digits = _asked_digits(text)
+        if len(digits) >= 3:
+            return Challenge(ChallengeKind.REVERSE_DIGITS, text, expected_digits=digits[::-1])
     if _BOT_Q.search(text):
         return Challenge(ChallengeKind.ARE_YOU_A_BOT, text)
     if _ONE_WORD.search(text):
@@ -149,6 +205,12 @@ _TOPIC = {
         r"repeat|say (?:it|that) again|not doing",
         re.IGNORECASE,
     ),
+    ChallengeKind.REVERSE_DIGITS: re.compile(
+        r"倒过来|倒着|反过来|倒序|念不了|记不住|太长|数字|号码|backwards|reverse|too long|"
+        r"can't remember|what number|not doing|say (?:it|that) again",
+        re.IGNORECASE,
+    ),
+    ChallengeKind.NONSENSE: re.compile(r"$^"),  # read by _score_nonsense
 }
 _REFUSE = re.compile(
     r"怎么了|干嘛|干什么|为什么|为啥|凭什么|关你|管那么多|跟你有什么关系|你是谁|你哪位|"
@@ -171,6 +233,11 @@ _BOT_ANSWER = re.compile(
 )
 
 
+def is_long_reply(text: str) -> bool:
+    """Longer than a reaction (30 characters with Chinese, else 60): a pitch, not a reply."""
+    return len(text.strip()) > (30 if _CJK.search(text) else 60)
+
+
 def normalise_len(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
@@ -183,12 +250,81 @@ def _digit_similarity(said: str, expected: str) -> float:
     return float(Levenshtein.normalized_similarity(said, expected))
 
 
+# Digits said in one go: separated by nothing, spaces, commas or hesitation dots.
+_DIGIT_RUN = re.compile(r"\d(?:[\s,，、.。…·-]*\d)*")
+
+
+def reversed_digits_said(reply: str, expected: str) -> tuple[str, float, str]:
+    """The run of digits in ``reply`` nearest ``expected``: (digits, similarity, the reply's
+    text up to the end of the sentence holding that run, numerals as digits). A reply that goes on with a pitch
+    ("每个月只要十九元") holds other numbers; only the best run is compared."""
+    t = to_digits(reply)
+    best = ("", 0.0, "")
+    for m in _DIGIT_RUN.finditer(t):
+        said = re.sub(r"\D", "", m.group(0))
+        sim = _digit_similarity(said, expected)
+        if not best[0] or sim > best[1]:
+            end = _SENTENCE_END.search(t, m.end())
+            best = (said, sim, t[: end.end() if end else len(t)])
+    return best
+
+
+_SENTENCE_END = re.compile(r"[。！!？?]|\.(?:\s|$)")
+
+
+def said_with_hesitation(head: str) -> bool:
+    """Pauses written into the digits ("六……二七", "6... 2 7"), or the digits put as a
+    question ("…一八三，对吧?", "…8 3, right?"): a person checking, not reciting."""
+    return "…" in head or ".." in head or bool(re.search(r"[？?]", head))
+
+
+# Nonsense questions: a person queries the premise, laughs or denies it; an agent accepts it
+# ("是的, 关于您的…") or steers back to its pitch.
+_ACCEPT = re.compile(
+    r"^\W*(?:是的|是啊|对的|对对|对，|没错|好的|嗯嗯|当然|可以的|明白|了解|"
+    r"yes|yeah|yep|sure|right|of course|that's right|correct|exactly|absolutely|certainly)",
+    re.IGNORECASE,
+)
+# A query of the premise echoes it, laughs, denies it, or asks what was meant; any other
+# question ("那您看什么时候方便呢?") is an intent bot's stock line, not a query.
+_PREMISE_QUERY = re.compile(
+    r"大象|飞船|月球|房子|物业费|哈哈|呵呵|没有|不是|哪来|哪有|神经|开玩笑|逗我|搞错|打错|有病|胡说|"
+    r"说(?:什么|啥)|什么(?:意思|东西|玩意|鬼|呀|啊)|^\W*(?:啊|嗯|哈|哦)?\W*(?:什么|啥)\W*$|"
+    r"elephant|spaceship|moon|house|haha|kidding|joking|don't have|^\W*no\b|wrong number|\bhuh\b|"
+    r"crazy|nonsense|what are you talking|^\W*(?:uh|um|oh)?\W*what\W*$",
+    re.IGNORECASE,
+)
+
+
+_LEAD_FILLER = re.compile(
+    r"^(?:\W*(?:呃|嗯|那个|啊|哦|诶|uh|um|oh|er)(?![a-z])\W*)+", re.IGNORECASE
+)
+
+
+def _score_nonsense(text: str) -> tuple[AnswerFit, dict]:
+    long_reply = is_long_reply(text)
+    text = _LEAD_FILLER.sub("", text) or text
+    accepts = bool(_ACCEPT.search(text))
+    if long_reply:
+        # Long: a pitch, whether it first took up the premise or brushed it aside.
+        return AnswerFit.OFF_TOPIC, {"accepts_premise": accepts}
+    if _PREMISE_QUERY.search(text):
+        return AnswerFit.ENGAGED, {"engaged": "topical", "queries_premise": True}
+    if accepts:
+        return AnswerFit.OFF_TOPIC, {"accepts_premise": True}
+    if _CONFUSED.search(text) or _REFUSE.search(text):
+        return AnswerFit.ENGAGED, {"engaged": "confused"}
+    return AnswerFit.OFF_TOPIC, {"accepts_premise": False}
+
+
 def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[AnswerFit, dict]:
     """How ``reply`` fits ``challenge``, with the evidence that decided it."""
     text = reply.strip()
     if not text:
         return AnswerFit.SILENT, {}
     ev: dict[str, object] = {}
+    if challenge.kind is ChallengeKind.NONSENSE:
+        return _score_nonsense(text)
     if challenge.kind is ChallengeKind.DATE:
         ans = read_date(text)
         bare = re.fullmatch(r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(text))
@@ -210,6 +346,24 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
         # A misheard or dropped digit is a person trying; "19 dollars" in a pitch is not.
         if sim >= 0.7 and len(said) >= len(challenge.expected_digits) - 1:
             return AnswerFit.PARTIAL, ev
+    elif challenge.kind is ChallengeKind.REVERSE_DIGITS:
+        expected = challenge.expected_digits
+        # A leading filler is a hesitation, and English "oh" would read as a zero.
+        unfilled = _LEAD_FILLER.sub("", text)
+        said, sim, head = reversed_digits_said(unfilled, expected)
+        ev = {
+            "digits_said": said,
+            "digit_similarity": round(sim, 2),
+            "digits_asked": len(expected),
+            "hesitant": unfilled != text or said_with_hesitation(head),
+        }
+        if sim >= 0.99:
+            return AnswerFit.CORRECT, ev
+        if said and _digit_similarity(said, expected[::-1]) >= 0.99:
+            return AnswerFit.PARTIAL, {**ev, "said_forwards": True}  # heard "repeat", not "reverse"
+        # A digit swapped or lost, or a try given up part-way ("六二七……后面忘了").
+        if sim >= 0.5 and len(said) >= 3:
+            return AnswerFit.PARTIAL, ev
     elif challenge.kind is ChallengeKind.ARE_YOU_A_BOT:
         if _BOT_ANSWER.search(text[:30]):
             return AnswerFit.CORRECT, {"answers_bot_question": True}
@@ -219,7 +373,7 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     elif names_someone(text):
         return AnswerFit.CORRECT, {"names_someone": True}
     # A reaction is short; a long reply that mentions "number" is a pitch ("card number").
-    if len(text) > (30 if _CJK.search(text) else 60):
+    if is_long_reply(text):
         return AnswerFit.OFF_TOPIC, ev
     if _TOPIC[challenge.kind].search(text) or _REFUSE.search(text):
         return AnswerFit.ENGAGED, {**ev, "engaged": "topical"}

@@ -22,7 +22,16 @@ from callwarden.screening.agentcues import (
     is_disfluent,
     latency_spread,
 )
-from callwarden.screening.challenge import AnswerFit, recognise_challenge, score_reply
+from callwarden.screening.challenge import (
+    TRICK_KINDS,
+    AnswerFit,
+    Challenge,
+    ChallengeKind,
+    is_long_reply,
+    recognise_challenge,
+    reversed_digits_said,
+    score_reply,
+)
 from callwarden.screening.normalise import simplified_transcript
 from callwarden.screening.reasons import Reason, ReasonCode, Verdict
 from callwarden.screening.scripts import ScriptLibrary, containment, shingles
@@ -66,6 +75,19 @@ class JudgeConfig:
     fluent_min_replies: int = 2
     w_templated_reply: float = 5.0  # per reply: outweighs the credit of a right answer
     local_utc_offset_h: float = 8.0  # the date a callee means is the local one (Asia/Shanghai)
+    # Trick challenges (docs/screening.md): a six-digit number reversed exactly (one digit may
+    # be lost to the recogniser), fluently and within a pipeline's delay is superhuman; right
+    # but slow or hesitant is a person who worked it out. A nonsense premise taken up is a bot's.
+    w_superhuman: float = 3.0
+    w_reverse_correct: float = -1.0
+    w_played_along: float = 2.0
+    superhuman_min_digits: int = 6
+    superhuman_min_similarity: float = 0.8
+    superhuman_max_latency_s: float = 2.0
+    superhuman_voids_answers: bool = True
+    # A short reply that talks past a trick is a person stating their business as often as
+    # a bot (tricks follow a right answer, so scripted bots rarely hear them); a pitch is a bot.
+    w_trick_short_ignored: float = 0.5
 
     def fit_weight(self, fit: AnswerFit) -> float:
         return {
@@ -156,7 +178,26 @@ def judge(
         text = " ".join(t.text for t in reply)
         fit, ev = score_reply(ch, text, today)
         weight = cfg.w_confused if ev.get("engaged") == "confused" else cfg.fit_weight(fit)
-        reasons.append(Reason(_FIT_CODE[fit], {"challenge": ch.kind.value, **ev}, weight))
+        code = _FIT_CODE[fit]
+        if ch.kind is ChallengeKind.REVERSE_DIGITS and fit in (
+            AnswerFit.CORRECT,
+            AnswerFit.PARTIAL,
+        ):
+            lat = _reply_latency(turn, turns[i + 1 :])
+            if _superhuman(ch, text, ev, lat, cfg):
+                code, weight = ReasonCode.TRICK_SUPERHUMAN, cfg.w_superhuman
+                ev = {**ev, "latency_s": lat}
+            elif fit is AnswerFit.CORRECT:
+                weight = cfg.w_reverse_correct
+        elif ch.kind is ChallengeKind.NONSENSE and ev.get("accepts_premise"):
+            code, weight = ReasonCode.TRICK_PLAYED_ALONG, cfg.w_played_along
+        if (
+            ch.kind in TRICK_KINDS
+            and code is ReasonCode.CHALLENGE_IGNORED
+            and not is_long_reply(text)
+        ):
+            weight = cfg.w_trick_short_ignored
+        reasons.append(Reason(code, {"challenge": ch.kind.value, **ev}, weight))
         if (
             fit in (AnswerFit.OFF_TOPIC, AnswerFit.SILENT, AnswerFit.ENGAGED)
             and reply
@@ -209,6 +250,7 @@ def judge(
             )
         )
     reasons.extend(_agent_reasons(tr, campaign, cfg))
+    reasons = _discount_answers(reasons, cfg)
     score = round(sum(r.weight for r in reasons), 2)
     if score >= cfg.bot_at:
         verdict = Verdict.BOT
@@ -217,6 +259,50 @@ def judge(
     else:
         verdict = Verdict.UNSURE
     return ScreeningResult(tr.call_id, verdict, score, tuple(reasons), n_challenges)
+
+
+def _reply_latency(question: Turn, after: Sequence[Turn]) -> float | None:
+    """Seconds from the question's end to the start of the caller's reply (the first caller
+    turn after it that runs past the question's end); None without timings."""
+    if question.end_s is None:
+        return None
+    for t in after:
+        if t.speaker is not Speaker.CALLER:
+            return None
+        if t.end_s is not None and t.end_s > question.end_s and t.start_s is not None:
+            return round(t.start_s - question.end_s, 2)
+    return None
+
+
+def _superhuman(
+    ch: Challenge, text: str, ev: Mapping[str, object], lat: float | None, cfg: JudgeConfig
+) -> bool:
+    """A long number reversed at once: near-exact, no pause or filler before or inside the
+    digits, and begun within ``superhuman_max_latency_s``. Unknown timing is never superhuman."""
+    asked = len(ch.expected_digits)
+    said = str(ev.get("digits_said", ""))
+    sim = float(ev.get("digit_similarity", 0.0))  # type: ignore[arg-type]
+    if asked < cfg.superhuman_min_digits or len(said) < asked - 1:
+        return False
+    if sim < cfg.superhuman_min_similarity or ev.get("hesitant"):
+        return False
+    if lat is None or lat > cfg.superhuman_max_latency_s:
+        return False
+    head = reversed_digits_said(text, ch.expected_digits)[2]
+    return not is_disfluent(head)
+
+
+def _discount_answers(reasons: list[Reason], cfg: JudgeConfig) -> list[Reason]:
+    """After a superhuman reversal, right answers to the classic challenges are no evidence
+    of a person: the caller has shown it can answer anything. They stay listed, at 0."""
+    if cfg.superhuman_voids_answers and any(r.code is ReasonCode.TRICK_SUPERHUMAN for r in reasons):
+        return [
+            Reason(r.code, {**r.evidence, "discounted": True}, 0.0)
+            if r.code is ReasonCode.CHALLENGE_ANSWERED and r.weight < 0
+            else r
+            for r in reasons
+        ]
+    return reasons
 
 
 def _agent_reasons(tr: Transcript, camp: CampaignEvidence, cfg: JudgeConfig) -> list[Reason]:

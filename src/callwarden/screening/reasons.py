@@ -33,6 +33,8 @@ class ReasonCode(StrEnum):
     STEADY_LATENCY = "steady_reply_latency"
     FLUENT_REPLIES = "no_disfluency"
     TEMPLATED_REPLY = "templated_reply_across_calls"
+    TRICK_SUPERHUMAN = "trick_superhuman"
+    TRICK_PLAYED_ALONG = "trick_played_along"
 
 
 _TEXT: dict[ReasonCode, tuple[str, str]] = {
@@ -82,6 +84,15 @@ _TEXT: dict[ReasonCode, tuple[str, str]] = {
         "{replies} replies worded like other calls' replies of the same campaign ({calls} calls)",
         "{replies} 次应答与同一话术批次（{calls} 通电话）的应答措辞相同",
     ),
+    ReasonCode.TRICK_SUPERHUMAN: (
+        "said {digits_asked} digits backwards at once, without a pause, {latency_s} s after "
+        "the question (a person rarely can)",
+        "问题结束 {latency_s} 秒后即流利倒念 {digits_asked} 位数字（常人很难做到）",
+    ),
+    ReasonCode.TRICK_PLAYED_ALONG: (
+        "took up the premise of a nonsense question instead of querying it",
+        "对荒谬问题顺势附和，没有质疑",
+    ),
 }
 _CHALLENGE_NAMES = {
     "who_for": ("who-for", "找谁"),
@@ -89,6 +100,8 @@ _CHALLENGE_NAMES = {
     "repeat_number": ("repeat-the-number", "复述数字"),
     "are_you_a_bot": ("are-you-a-robot", "是否机器人"),
     "one_word": ("reply-one-word", "回一句话"),
+    "reverse_digits": ("say-it-backwards", "倒念数字"),
+    "nonsense": ("nonsense-question", "荒谬问题"),
 }
 
 

@@ -10,6 +10,11 @@ replays its opening; ``agent`` (an LLM-style agent, rare) answers 70 % of challe
 correctly, in its campaign's wording, after a fixed pipeline delay, then pitches. Humans answer imperfectly: fillers, a wrong day, a misheard digit, refusing
 ("你问这个干嘛?"), stating their business instead, talking over the assistant now and
 then, hanging up, and ASR noise on every turn.
+
+Trick challenges (``tricks``, after the classic ones, in random order): say a six-digit
+number backwards, and a nonsense question ("你是为我那只紫色大象的保险打来的吗?"). How each
+side answers them is this simulator's assumption, stated in the constants below, not a
+measurement of real people or real agents.
 """
 
 from __future__ import annotations
@@ -21,7 +26,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from callwarden.screening.challenge import ChallengeKind, make_challenge
+from callwarden.screening.challenge import (
+    TRICK_KINDS,
+    AnswerFit,
+    Challenge,
+    ChallengeKind,
+    make_challenge,
+    score_reply,
+)
 from callwarden.sim import screening_content as C
 
 _ZH_DIGITS = "零一二三四五六七八九"
@@ -52,6 +64,27 @@ AGENT_JITTER_S = 0.12  # sd per reply
 HUMAN_LATENCY_MEDIAN_S = 0.8
 HUMAN_LATENCY_SIGMA = 0.6
 HUMAN_EARLY_P = 0.10
+# Trick challenges: people (per reply; the rest silent or hanging up). Reversing six digits
+# heard once is hard: adults' backward digit span averages about five digits in test rooms,
+# and a caller on the phone is neither prepared nor keen, so most refuse or query it ("倒过
+# 来念?"), a quarter try and slip (two digits swapped, one dropped, or giving up part-way),
+# one in twenty says it forwards (heard "repeat"), and a fifth get it right, slowly (log-
+# normal latency, median 2.5 s) and mostly with pauses between chunks ("六二七……一八三").
+HUMAN_REVERSE = {"correct": 0.20, "partial": 0.25, "forwards": 0.05, "engaged": 0.30, "off": 0.07}
+HUMAN_REVERSE_LATENCY_MEDIAN_S = 2.5
+HUMAN_REVERSE_LATENCY_SIGMA = 0.5
+HUMAN_REVERSE_PAUSED_P = 0.7
+# A nonsense premise: most people query it or laugh it off; some ignore it and state their
+# business (+2 for them, as for the classic challenges), one in fifty plays along as a joke.
+HUMAN_NONSENSE = {"query": 0.50, "laugh": 0.22, "confused": 0.08, "off": 0.10, "joke": 0.02}
+# Agents: a share of campaigns is prompted against tricks and answers them as people do;
+# the others answer a trick as often as a classic challenge (AGENT_ANSWER_P), reverse the
+# digits right 90 % of the time (a digit swapped otherwise: fast, cheap models slip), and
+# take up the nonsense premise or brush it aside before pitching, half and half.
+AGENT_ANSWER_P = 0.7
+AGENT_TRICK_HARDENED_SHARE = 0.3
+AGENT_REVERSE_RIGHT_P = 0.9
+AGENT_NONSENSE_ALONG_P = 0.5
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -90,6 +123,115 @@ def _agent_answer(
     if rng.random() < bot["filler_p"]:  # some agents are prompted to say "嗯" now and then
         text = rng.choice(C.FILLERS[lang][:2]) + text
     return text
+
+
+def _premise(ch: Challenge, lang: str) -> str:
+    low = ch.prompt.lower()
+    return next(
+        (v for k, v in C.PREMISE_WORDS[lang].items() if k in low),
+        "什么" if lang == "zh" else "thing",
+    )
+
+
+def _spoken(digits: str, lang: str) -> str:
+    return " ".join(digits) if lang == "en" else "".join(_ZH_DIGITS[int(x)] for x in digits)
+
+
+def _agent_trick(
+    kind: ChallengeKind, bot: dict[str, Any], rng: random.Random, ch: Challenge, pitch: str
+) -> str:
+    """An agent's reply to a trick challenge (``pitch``: the segment it would play next)."""
+    lang = bot["lang"]
+    tpl = bot["trick_tpl"]
+    if bot["trick_hardened"]:  # prompted against tricks: a person's short query, no pitch
+        pool = (
+            C.AGENT_HARDENED_REVERSE
+            if kind is ChallengeKind.REVERSE_DIGITS
+            else C.AGENT_HARDENED_NONSENSE
+        )
+        return pool[lang][tpl % len(pool[lang])].format(premise=_premise(ch, lang))
+    if rng.random() >= AGENT_ANSWER_P:
+        return pitch
+    sep = " " if lang == "en" else ""
+    if kind is ChallengeKind.REVERSE_DIGITS:
+        digits = list(ch.expected_digits)
+        if rng.random() >= AGENT_REVERSE_RIGHT_P:
+            j = rng.randrange(len(digits) - 1)
+            digits[j], digits[j + 1] = digits[j + 1], digits[j]
+        words = C.AGENT_REVERSE[lang]
+        answer = words[tpl % len(words)].format(digits=_spoken("".join(digits), lang))
+        if rng.random() < bot["filler_p"]:
+            answer = rng.choice(C.FILLERS[lang][:2]) + answer
+        return answer + sep + bot["pivot"] + pitch
+    along = rng.random() < AGENT_NONSENSE_ALONG_P
+    lead = C.AGENT_NONSENSE_ALONG[lang] if along else C.AGENT_NONSENSE_ASIDE[lang]
+    return lead[tpl % len(lead)].format(company=bot["fixed"]["company"]) + pitch
+
+
+def _human_trick(
+    kind: ChallengeKind, lang: str, rng: random.Random, ch: Challenge, name: str
+) -> tuple[str, str]:
+    """A person's reply to a trick challenge and what sort it is (HUMAN_REVERSE, HUMAN_NONSENSE)."""
+    filler = rng.choice(C.FILLERS[lang])
+    r = rng.random()
+    if kind is ChallengeKind.REVERSE_DIGITS:
+        p = HUMAN_REVERSE
+        expected = ch.expected_digits
+        if r < p["correct"] + p["partial"] + p["forwards"]:
+            if r < p["correct"]:
+                digits, sort = expected, "correct"
+            elif r < p["correct"] + p["partial"]:
+                sort = "partial"
+                slip = list(expected)
+                how = rng.random()
+                if how < 0.4:
+                    j = rng.randrange(len(slip) - 1)
+                    slip[j], slip[j + 1] = slip[j + 1], slip[j]
+                elif how < 0.7:
+                    del slip[rng.randrange(len(slip))]
+                else:  # gave up part-way
+                    begun = _spoken("".join(slip[: rng.choice([3, 4])]), lang)
+                    return filler + begun + C.HUMAN_REVERSE_GAVE_UP[lang], sort
+                digits = "".join(slip)
+            else:
+                digits, sort = expected[::-1], "forwards"
+            if rng.random() < HUMAN_REVERSE_PAUSED_P:
+                cut = rng.choice([2, 3, 4])
+                pause = "……" if lang == "zh" else "... "
+                said = _spoken(digits[:cut], lang) + pause + _spoken(digits[cut:], lang)
+            else:
+                said = _spoken(digits, lang)
+            tail = rng.choice(["", "，对吧？" if lang == "zh" else ", right?"])
+            return filler + said + tail, sort
+        if r < p["correct"] + p["partial"] + p["forwards"] + p["engaged"]:
+            return filler + rng.choice(C.HUMAN_REVERSE_ENGAGED[lang]), "engaged"
+        if r < sum(p.values()):
+            return filler + _fill(
+                rng.choice(C.HUMAN_OFF_TOPIC[lang]), rng, {"name": name, "name_en": name}
+            ), "off_topic"
+        return "", "silent"
+    premise = _premise(ch, lang)
+    acc = 0.0
+    for sort, pool in (
+        ("query", C.HUMAN_NONSENSE_QUERY),
+        ("laugh", C.HUMAN_NONSENSE_LAUGH),
+        ("confused", C.HUMAN_NONSENSE_CONFUSED),
+        ("joke", C.HUMAN_NONSENSE_JOKE),
+    ):
+        acc += HUMAN_NONSENSE[sort]
+        if r < acc:
+            return filler + rng.choice(pool[lang]).format(premise=premise), sort
+    if r < acc + HUMAN_NONSENSE["off"]:
+        return filler + _fill(
+            rng.choice(C.HUMAN_OFF_TOPIC[lang]), rng, {"name": name, "name_en": name}
+        ), "off_topic"
+    return "", "silent"
+
+
+def _read_right(ch: Challenge, reply: str, local_today: datetime) -> bool:
+    if ch.kind in TRICK_KINDS:
+        return False
+    return score_reply(ch, reply, local_today.date())[0] is AnswerFit.CORRECT
 
 
 def _dur(text: str, lang: str, rng: random.Random) -> float:
@@ -224,6 +366,8 @@ def _bot_campaigns(rng: random.Random, n: int, agent_share: float) -> list[dict[
                 "answer_tpl": answer_tpl,
                 "pivot": rng.choice(C.AGENT_PIVOTS[lang]),
                 "filler_p": rng.choice([0.0, 0.0, 0.3]),
+                "trick_hardened": rng.random() < AGENT_TRICK_HARDENED_SHARE,
+                "trick_tpl": rng.randrange(6),
             }
         )
     return camps
@@ -237,12 +381,21 @@ def simulate_call(
     bot: dict[str, Any] | None,
     asr_rate: float = 0.04,
     n_challenges: int = 3,
+    tricks: int = 2,
+    adaptive_tricks: bool = True,
 ) -> dict[str, Any]:
-    """One screened call: the caller speaks, the assistant asks 1 to 3 challenges."""
+    """One screened call: the caller speaks, the assistant asks up to ``n_challenges`` classic
+    challenges, then up to ``tricks`` trick challenges (each in random order). With
+    ``adaptive_tricks`` the tricks are asked only once the assistant has read a right answer
+    to a classic challenge (a caller that answers none is judged on those already)."""
     lang = bot["lang"] if bot else ("en" if rng.random() < 0.15 else "zh")
     kinds = [ChallengeKind.WHO_FOR, ChallengeKind.DATE, ChallengeKind.REPEAT_NUMBER]
     rng.shuffle(kinds)
     kinds = kinds[:n_challenges]
+    if tricks:
+        trick_kinds = [ChallengeKind.REVERSE_DIGITS, ChallengeKind.NONSENSE]
+        rng.shuffle(trick_kinds)
+        kinds += trick_kinds[:tricks]
     turns: list[dict[str, Any]] = []
     t = 0.0
     local_today = start + timedelta(hours=8)
@@ -267,7 +420,10 @@ def simulate_call(
         line = rng.choice(C.GREETINGS[lang]) + body + rng.choice(C.TAILS[lang])
         line = line[:1].upper() + line[1:]
         t = say("caller", _fill(line, rng, {"name": name, "name_en": name}), 0.4)
+    answered = False  # the assistant's own reading: some classic challenge answered right
     for kind in kinds:
+        if kind in TRICK_KINDS and adaptive_tricks and not answered:
+            break
         ch = make_challenge(kind, lang, rng)
         q_at = t + rng.uniform(0.4, 0.9)
         q_end = say("assistant", ch.prompt, q_at)
@@ -285,14 +441,20 @@ def simulate_call(
             else:  # agent: answers most challenges in its campaign's words, then pitches
                 seg_i = (seg_i + 1) % len(segs)
                 text = segs[seg_i]
-                if rng.random() < 0.7:
+                if kind in TRICK_KINDS:
+                    text = _agent_trick(kind, bot, rng, ch, text)
+                elif rng.random() < AGENT_ANSWER_P:
                     answer = _agent_answer(kind, bot, rng, local_today, ch.expected_digits, name)
                     sep = " " if lang == "en" else ""
                     text = answer + sep + bot["pivot"] + text
                 lat = max(0.2, rng.gauss(bot["latency_s"], AGENT_JITTER_S))
                 t = say("caller", text, q_end + lat)
+            answered = answered or _read_right(ch, turns[-1]["text"], local_today)
             continue
-        text, _ = _human_answer(kind, lang, rng, local_today, ch.expected_digits, name)
+        if kind in TRICK_KINDS:
+            text, sort = _human_trick(kind, lang, rng, ch, name)
+        else:
+            text, sort = _human_answer(kind, lang, rng, local_today, ch.expected_digits, name)
         if rng.random() < 0.08:  # "喂？喂？" over the assistant
             say(
                 "caller",
@@ -304,7 +466,19 @@ def simulate_call(
             if rng.random() < 0.5:
                 break  # hung up
             continue
-        t = say("caller", text, q_end + _human_latency(rng))
+        slow = kind is ChallengeKind.REVERSE_DIGITS and sort in ("correct", "partial", "forwards")
+        lat = (
+            min(
+                8.0,
+                rng.lognormvariate(
+                    math.log(HUMAN_REVERSE_LATENCY_MEDIAN_S), HUMAN_REVERSE_LATENCY_SIGMA
+                ),
+            )
+            if slow
+            else _human_latency(rng)
+        )
+        t = say("caller", text, q_end + lat)
+        answered = answered or _read_right(ch, turns[-1]["text"], local_today)
         if rng.random() < 0.06:
             break  # hung up after answering
     turns.sort(key=lambda x: x["start_s"])
@@ -336,6 +510,9 @@ def simulate_screening(
     n_campaigns: int = 60,
     asr_rate: float = 0.04,
     agent_share: float = BOT_STYLES[3][1],
+    n_challenges: int = 3,
+    tricks: int = 2,
+    adaptive_tricks: bool = True,
 ) -> list[dict[str, Any]]:
     """``n_calls`` screened calls, about ``bot_share`` of them from bot campaigns, of which
     about ``agent_share`` are LLM-style agents (raise it to study agents on their own)."""
@@ -346,7 +523,18 @@ def simulate_screening(
     for i in range(n_calls):
         start = base + timedelta(days=rng.randrange(28), seconds=rng.randrange(1, 12 * 3600))
         bot = rng.choice(camps) if rng.random() < bot_share else None
-        out.append(simulate_call(rng, i, start, bot=bot, asr_rate=asr_rate))
+        out.append(
+            simulate_call(
+                rng,
+                i,
+                start,
+                bot=bot,
+                asr_rate=asr_rate,
+                n_challenges=n_challenges,
+                tricks=tricks,
+                adaptive_tricks=adaptive_tricks,
+            )
+        )
     return out
 
 

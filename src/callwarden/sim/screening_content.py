@@ -307,3 +307,70 @@ AGENT_PIVOTS = {
     "zh": ["那我继续跟您说，", "好的，我简单跟您介绍一下，", "是这样的，", ""],
     "en": ["Anyway, ", "So, as I was saying, ", ""],
 }
+
+# Trick challenges (docs/screening.md, "Trick challenges"). People: what they say when asked
+# to reverse six digits and cannot or will not, and to a nonsense premise. {premise} is the
+# absurd thing the question named (大象, 飞船, 月球上的房子; elephant, spaceship, moon).
+HUMAN_REVERSE_ENGAGED = {
+    "zh": [
+        "什么？倒过来念？",
+        "倒着念？我念不了，太长了。",
+        "你让我倒过来念这个干嘛？",
+        "记不住，你再说一遍？",
+        "搞什么啊，我没空陪你念数字。",
+    ],
+    "en": [
+        "What? Backwards?",
+        "I can't do that, it's too long.",
+        "Why would I say it backwards?",
+        "Sorry, say that again?",
+    ],
+}
+HUMAN_REVERSE_GAVE_UP = {"zh": "……后面忘了。", "en": "... I lost it."}
+HUMAN_NONSENSE_QUERY = {
+    "zh": ["啊？什么{premise}？", "{premise}？你说啥呢？", "什么？", "你说什么？{premise}？"],
+    "en": ["What {premise}?", "Sorry, what? A {premise}?", "What are you talking about?"],
+}
+HUMAN_NONSENSE_LAUGH = {
+    "zh": [
+        "哈哈，你打错了吧。",
+        "没有啊，我哪有什么{premise}。",
+        "神经病吧。",
+        "不是，我送快递的。",
+    ],
+    "en": ["Haha, no.", "I don't have a {premise}.", "No, wrong number I think."],
+}
+HUMAN_NONSENSE_CONFUSED = {
+    "zh": ["嗯？没听清。", "等一下，我这边信号不好。"],
+    "en": ["Sorry? I didn't catch that."],
+}
+HUMAN_NONSENSE_JOKE = {"zh": ["对对对，就是那个。"], "en": ["Yeah, sure, that one."]}
+PREMISE_WORDS = {
+    "zh": {"大象": "大象", "飞船": "飞船", "月球": "房子"},
+    "en": {"elephant": "elephant", "spaceship": "spaceship", "moon": "house"},
+}
+
+# LLM-style agents. Most take a trick at face value: reverse the digits ("好的，倒过来是…")
+# and take up or brush aside the premise before going back to the pitch. A share of
+# campaigns is prompted against tricks ("never read numbers backwards; if asked something
+# odd, ask what they mean"); they answer the way people do, in one wording per campaign.
+AGENT_REVERSE = {
+    "zh": ["好的，倒过来是{digits}。", "{digits}。", "没问题，{digits}。"],
+    "en": ["Sure, backwards that's {digits}.", "{digits}.", "Of course: {digits}."],
+}
+AGENT_NONSENSE_ALONG = {
+    "zh": ["是的，关于您说的这个问题，", "好的，您说的情况我了解了，", "对的，"],
+    "en": ["Yes, regarding that, ", "Sure, I understand. ", "Right, "],
+}
+AGENT_NONSENSE_ASIDE = {
+    "zh": ["不好意思，我这边是{company}的，", "您可能记错了，我是{company}的工作人员，"],
+    "en": ["Sorry, I'm calling from {company}. ", "I think there's a mix-up, this is {company}. "],
+}
+AGENT_HARDENED_REVERSE = {
+    "zh": ["啊？倒过来念？这个我念不了。", "不好意思，这个我不太方便念。"],
+    "en": ["Backwards? Sorry, I can't do that.", "Sorry, I'd rather not."],
+}
+AGENT_HARDENED_NONSENSE = {
+    "zh": ["啊？什么{premise}？", "您说什么？{premise}？"],
+    "en": ["Sorry, what {premise}?", "What are you talking about?"],
+}
