@@ -315,17 +315,29 @@ def test_tricks_are_asked_only_after_a_right_classic_answer() -> None:
     assert asked > 100
 
 
+def _cut_tricks(rec: dict) -> dict:
+    """The same call as heard up to its first trick question (tricks come last)."""
+    turns = []
+    for t in rec["turns"]:
+        ch = recognise_challenge(t["text"]) if t["speaker"] == "assistant" else None
+        if ch is not None and ch.kind in (ChallengeKind.REVERSE_DIGITS, ChallengeKind.NONSENSE):
+            break
+        turns.append(t)
+    return {**rec, "turns": turns}
+
+
 def test_per_call_figures_with_and_without_tricks() -> None:
-    """Per call, seed 11 (nothing was set on it): at the default mix the tricks cost scripted
-    bots nothing and people at most half a point (measured 0.82 % -> 0.39 % judged bots:
-    other draws); with agents at 30 % of campaigns they catch far more of them per call."""
-    base = simulate_screening(1500, seed=11, tricks=0)
-    with_tricks = simulate_screening(1500, seed=11)
+    """Per call, seed 11 (nothing was set on it), the same calls judged with and without their
+    trick challenges: at the default mix the tricks cost scripted bots nothing and people at
+    most half a point (docs/screening.md: +0.02 to +0.10 on seeds 2-4); with agents at 30 %
+    of campaigns they catch far more agents."""
+    recs = simulate_screening(1500, seed=11)
     scripted = {"recorded", "turn_taking", "intent"}
-    s0, h0 = _rates(base, scripted)
-    s1, h1 = _rates(with_tricks, scripted)
+    s0, h0 = _rates([_cut_tricks(r) for r in recs], scripted)
+    s1, h1 = _rates(recs, scripted)
     assert s1 >= s0 - 0.005 and s1 >= 0.99
     assert h1 <= h0 + 0.005 and h1 <= 0.01
-    a0, _ = _rates(simulate_screening(1500, seed=11, agent_share=0.3, tricks=0), {"agent"})
-    a1, _ = _rates(simulate_screening(1500, seed=11, agent_share=0.3), {"agent"})
-    assert a1 >= a0 + 0.12 and a1 >= 0.35  # measured 0.24 -> 0.42
+    agents = simulate_screening(1500, seed=11, agent_share=0.3)
+    a0, _ = _rates([_cut_tricks(r) for r in agents], {"agent"})
+    a1, _ = _rates(agents, {"agent"})
+    assert a1 >= a0 + 0.12 and a1 >= 0.35
