@@ -11,7 +11,7 @@ from callwarden.screening.challenge import (
     recognise_challenge,
     score_reply,
 )
-from callwarden.screening.judge import judge, screen_batch
+from callwarden.screening.judge import JudgeConfig, judge, screen_batch
 from callwarden.screening.reasons import ReasonCode, Verdict, render
 from callwarden.screening.transcript import Speaker, Transcript, Turn, transcript_from_dict
 from callwarden.sim.screening import simulate_screening
@@ -214,7 +214,8 @@ def test_superhuman_needs_speed_fluency_and_timings() -> None:
     res = judge(_t(*slow))
     assert ReasonCode.TRICK_SUPERHUMAN not in _codes(res)
     rev = next(r for r in res.reasons if r.evidence.get("challenge") == "reverse_digits")
-    assert rev.code is ReasonCode.CHALLENGE_ANSWERED and rev.weight == -1.0
+    assert rev.code is ReasonCode.CHALLENGE_ANSWERED
+    assert rev.weight == JudgeConfig().w_reverse_correct
     hesitant = list(AGENT)
     hesitant[8] = (
         "caller",

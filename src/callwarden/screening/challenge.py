@@ -144,13 +144,17 @@ _ONE_WORD = re.compile(
 )
 
 
+# The tricks are recognised only in the assistant's own prompt forms (PROMPTS, and the
+# docs' "say 381726 backwards"): a callee's everyday talk ("我在看飞船发射直播呢，你找谁?",
+# "I wrote your number reversed") asks no trick, and its call is judged as before.
 _REVERSE = re.compile(
-    r"倒过来|倒着|反过来|倒序|逆序|backwards?|in reverse|reverse order|reversed", re.IGNORECASE
+    r"(?:倒过来|倒[着著]|反过来|倒序|逆序)(?:念|读|说)|(?:say|read)\b.{0,40}?"
+    r"\b(?:backwards?|in reverse(?: order)?)",
+    re.IGNORECASE,
 )
-# The assistant's own absurd premises (PROMPTS); a callee's ordinary talk has none of them.
 _NONSENSE = re.compile(
-    r"紫色大象|大象的|修飞船|飞船|月球上|独角兽|恐龙的|purple elephant|elephant'?s|spaceship|"
-    r"on the moon|unicorn",
+    r"紫色大象的保险|修飞船的那位|月球上那套房子|purple elephant'?s insurance|"
+    r"fixed my spaceship|house on the moon",
     re.IGNORECASE,
 )
 
@@ -205,9 +209,11 @@ _TOPIC = {
         r"repeat|say (?:it|that) again|not doing",
         re.IGNORECASE,
     ),
+    # A refusal is about the question too ("我不会。", "做不到。", "I can't do that.").
     ChallengeKind.REVERSE_DIGITS: re.compile(
-        r"倒过来|倒着|反过来|倒序|念不了|记不住|太长|数字|号码|backwards|reverse|too long|"
-        r"can't remember|what number|not doing|say (?:it|that) again",
+        r"倒过来|倒着|反过来|倒序|倒不过来|念不了|念不出|记不住|太长|数字|号码|不会|做不到|办不到|"
+        r"没法|不行|backwards|reverse|too long|can'?t remember|what number|which number|"
+        r"not doing|say (?:it|that) again|\bcan'?t\b|cannot|can not|won'?t|rather not|no way",
         re.IGNORECASE,
     ),
     ChallengeKind.NONSENSE: re.compile(r"$^"),  # read by _score_nonsense
@@ -252,21 +258,73 @@ def _digit_similarity(said: str, expected: str) -> float:
 
 # Digits said in one go: separated by nothing, spaces, commas or hesitation dots.
 _DIGIT_RUN = re.compile(r"\d(?:[\s,，、.。…·-]*\d)*")
+# Digits said in pairs ("sixty-two, seventy-one, eighty-three"): read as two digits each, for
+# the reversal only (dates and the classic number challenge read as before).
+_EN_TENS = {
+    "twenty": "2",
+    "thirty": "3",
+    "forty": "4",
+    "fifty": "5",
+    "sixty": "6",
+    "seventy": "7",
+    "eighty": "8",
+    "ninety": "9",
+}
+_EN_TEENS = {
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+}
+_EN_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_EN_PAIR = re.compile(
+    r"\b(" + "|".join(_EN_TENS) + r")(?:[\s-]+(" + _EN_ONES + r"))?\b"
+    r"|\b(" + "|".join(_EN_TEENS) + r")\b",
+    re.IGNORECASE,
+)
+_EN_ONE_DIGIT = {w: str(i + 1) for i, w in enumerate(_EN_ONES.split("|"))}
+
+
+def _en_pairs(text: str) -> str:
+    def pair(m: re.Match[str]) -> str:
+        if m.group(3):
+            return _EN_TEENS[m.group(3).lower()]
+        ones = m.group(2)
+        return _EN_TENS[m.group(1).lower()] + (_EN_ONE_DIGIT[ones.lower()] if ones else "0")
+
+    return _EN_PAIR.sub(pair, text)
+
+
+def _best_digit_run(reply: str, expected: str) -> tuple[str, float, str, int]:
+    t = to_digits(_en_pairs(reply))
+    best = ("", 0.0, "", len(t))
+    for m in _DIGIT_RUN.finditer(t):
+        said = re.sub(r"\D", "", m.group(0))
+        sim = _digit_similarity(said, expected)
+        if not best[0] or sim > best[1]:
+            end = _SENTENCE_END.search(t, m.end())
+            best = (said, sim, t[: end.end() if end else len(t)], m.start())
+    return best
+
+
+def words_before_digits(reply: str, expected: str) -> str:
+    """What ``reply`` says before its run of digits nearest ``expected`` (numerals as digits)."""
+    t = to_digits(_en_pairs(reply))
+    return t[: _best_digit_run(reply, expected)[3]]
 
 
 def reversed_digits_said(reply: str, expected: str) -> tuple[str, float, str]:
     """The run of digits in ``reply`` nearest ``expected``: (digits, similarity, the reply's
     text up to the end of the sentence holding that run, numerals as digits). A reply that goes on with a pitch
     ("每个月只要十九元") holds other numbers; only the best run is compared."""
-    t = to_digits(reply)
-    best = ("", 0.0, "")
-    for m in _DIGIT_RUN.finditer(t):
-        said = re.sub(r"\D", "", m.group(0))
-        sim = _digit_similarity(said, expected)
-        if not best[0] or sim > best[1]:
-            end = _SENTENCE_END.search(t, m.end())
-            best = (said, sim, t[: end.end() if end else len(t)])
-    return best
+    said, sim, head, _ = _best_digit_run(reply, expected)
+    return said, sim, head
 
 
 _SENTENCE_END = re.compile(r"[。！!？?]|\.(?:\s|$)")
@@ -279,19 +337,38 @@ def said_with_hesitation(head: str) -> bool:
 
 
 # Nonsense questions: a person queries the premise, laughs or denies it; an agent accepts it
-# ("是的, 关于您的…") or steers back to its pitch.
+# ("是的, 关于您的…") or steers back to its pitch. Read in this order: a reply that says it
+# does not follow, or asks what was meant, is a query even after a polite "好的,"/"Right,";
+# then an acceptance or a pivot back to business wins over an echo of the premise ("是的，关
+# 于您那只大象的保险…"); then a laugh, a denial or a question about the premise is a query.
+_NOT_FOLLOWED = re.compile(
+    r"不(?:太)?明白|没明白|(?:听)?不懂|没懂|不知道你|你说(?:的)?什么|说(?:什么|啥)|什么意思|"
+    r"打错|认错人|找错人|搞错|开玩笑|逗我|"
+    r"don'?t (?:follow|understand|get (?:it|you))|no idea what|what do you mean|"
+    r"what are you talking|wrong (?:person|number)|not sure what you",
+    re.IGNORECASE,
+)
 _ACCEPT = re.compile(
     r"^\W*(?:是的|是啊|对的|对对|对，|没错|好的|嗯嗯|当然|可以的|明白|了解|"
     r"yes|yeah|yep|sure|right|of course|that's right|correct|exactly|absolutely|certainly)",
     re.IGNORECASE,
 )
-# A query of the premise echoes it, laughs, denies it, or asks what was meant; any other
-# question ("那您看什么时候方便呢?") is an intent bot's stock line, not a query.
+# Back to business after the premise: an agent's pivot ("那我们继续说贷款的事吧").
+_PIVOT = re.compile(
+    r"(?:我们|咱们)(?:继续|接着|回到|再)(?:说|聊|谈|讲)?|言归正传|回到(?:正题|刚才)|"
+    r"\blet'?s (?:get back|continue|move on|go back)|\b(?:getting|get|going|back) back to\b|"
+    r"as i was saying",
+    re.IGNORECASE,
+)
+_PREMISE = r"大象|飞船|月球|房子|物业费|elephant|spaceship|moon|house|rent"
+# A query of the premise: a laugh, a denial, or a question about it ("什么大象?", "What
+# elephant?", "大象？", "what?"); an echo without a question ("您说的房子的事情我记下了") is not.
 _PREMISE_QUERY = re.compile(
-    r"大象|飞船|月球|房子|物业费|哈哈|呵呵|没有|不是|哪来|哪有|神经|开玩笑|逗我|搞错|打错|有病|胡说|"
-    r"说(?:什么|啥)|什么(?:意思|东西|玩意|鬼|呀|啊)|^\W*(?:啊|嗯|哈|哦)?\W*(?:什么|啥)\W*$|"
-    r"elephant|spaceship|moon|house|haha|kidding|joking|don't have|^\W*no\b|wrong number|\bhuh\b|"
-    r"crazy|nonsense|what are you talking|^\W*(?:uh|um|oh)?\W*what\W*$",
+    r"哈哈|呵呵|没有|不是|哪来|哪有|神经|有病|胡说|什么(?:东西|玩意|鬼|呀|啊)|"
+    r"(?:什么|啥|哪(?:只|个|来的)?)\s*(?:" + _PREMISE + r")|(?:" + _PREMISE + r")\s*[？?]|"
+    r"^\W*(?:啊|嗯|哈|哦)?\W*(?:什么|啥)\W*$|"
+    r"haha|kidding|joking|don'?t have|^\W*no\b|\bhuh\b|crazy|nonsense|"
+    r"\bwhat\b[^.?!]{0,12}\b(?:" + _PREMISE + r")|^\W*(?:uh|um|oh|sorry)?\W*what\W*$",
     re.IGNORECASE,
 )
 
@@ -301,6 +378,11 @@ _LEAD_FILLER = re.compile(
 )
 
 
+def strip_lead_filler(text: str) -> str:
+    """``text`` without its leading fillers ("呃，", "um... "); English "oh" would read as 0."""
+    return _LEAD_FILLER.sub("", text)
+
+
 def _score_nonsense(text: str) -> tuple[AnswerFit, dict]:
     long_reply = is_long_reply(text)
     text = _LEAD_FILLER.sub("", text) or text
@@ -308,10 +390,14 @@ def _score_nonsense(text: str) -> tuple[AnswerFit, dict]:
     if long_reply:
         # Long: a pitch, whether it first took up the premise or brushed it aside.
         return AnswerFit.OFF_TOPIC, {"accepts_premise": accepts}
-    if _PREMISE_QUERY.search(text):
+    if _NOT_FOLLOWED.search(text):
         return AnswerFit.ENGAGED, {"engaged": "topical", "queries_premise": True}
+    if _PIVOT.search(text):
+        return AnswerFit.OFF_TOPIC, {"accepts_premise": False, "pivots": True}
     if accepts:
         return AnswerFit.OFF_TOPIC, {"accepts_premise": True}
+    if _PREMISE_QUERY.search(text):
+        return AnswerFit.ENGAGED, {"engaged": "topical", "queries_premise": True}
     if _CONFUSED.search(text) or _REFUSE.search(text):
         return AnswerFit.ENGAGED, {"engaged": "confused"}
     return AnswerFit.OFF_TOPIC, {"accepts_premise": False}

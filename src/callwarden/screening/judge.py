@@ -10,6 +10,7 @@ were set on one simulator seed and are evaluated on others (docs/screening.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
@@ -21,7 +22,9 @@ from callwarden.screening.agentcues import (
     challenge_replies,
     is_disfluent,
     latency_spread,
+    length_units,
 )
+from callwarden.screening.answers import digit_string
 from callwarden.screening.challenge import (
     TRICK_KINDS,
     AnswerFit,
@@ -31,6 +34,8 @@ from callwarden.screening.challenge import (
     recognise_challenge,
     reversed_digits_said,
     score_reply,
+    strip_lead_filler,
+    words_before_digits,
 )
 from callwarden.screening.normalise import simplified_transcript
 from callwarden.screening.reasons import Reason, ReasonCode, Verdict
@@ -76,15 +81,26 @@ class JudgeConfig:
     w_templated_reply: float = 5.0  # per reply: outweighs the credit of a right answer
     local_utc_offset_h: float = 8.0  # the date a callee means is the local one (Asia/Shanghai)
     # Trick challenges (docs/screening.md): a six-digit number reversed exactly (one digit may
-    # be lost to the recogniser), fluently and within a pipeline's delay is superhuman; right
-    # but slow or hesitant is a person who worked it out. A nonsense premise taken up is a bot's.
+    # be lost to the recogniser), fluently and within a pipeline's delay of the digits' turn
+    # is superhuman. Right but slow or hesitant is cheap to imitate (an agent waits or says
+    # "嗯"), so it is little evidence of a person; a wrong reversal said at once and fluently,
+    # or one without timings, is none. A nonsense premise taken up, or a pivot back to the
+    # pitch, is a bot's.
     w_superhuman: float = 3.0
-    w_reverse_correct: float = -1.0
+    w_reverse_correct: float = -0.5
     w_played_along: float = 2.0
     superhuman_min_digits: int = 6
     superhuman_min_similarity: float = 0.8
+    superhuman_min_latency_s: float = 0.0  # the digits end the question: none can start before
     superhuman_max_latency_s: float = 2.0
+    # A turn spoken slower than this (units a second: Chinese characters plus Latin words)
+    # holds a pause the recogniser did not split on, so digits after a lead-in inside it
+    # ("好的，……六二七一八三") cannot be timed.
+    timed_turn_min_rate: float = 2.0
+    # After a superhuman reversal a right classic answer is no evidence by being right; said
+    # with a hesitation or hedge (呃, 嗯, 吧, I think) it keeps this much of a person's credit.
     superhuman_voids_answers: bool = True
+    w_hesitant_answer_after_superhuman: float = -1.5
     # A short reply that talks past a trick is a person stating their business as often as
     # a bot (tricks follow a right answer, so scripted bots rarely hear them); a pitch is a bot.
     w_trick_short_ignored: float = 0.5
@@ -136,15 +152,25 @@ def judge(
     cfg = config or JudgeConfig()
     today = _local_date(tr, cfg)
     reasons: list[Reason] = []
+    hesitant_answers: set[int] = set()  # reasons (by index) of right answers said hesitantly
     turns = tr.turns
     n_challenges = 0
+    # A reversal asked again: the assistant repeats the digits after "哪个号码?" (the reply
+    # to the first asking held no digits); the reply to the repeat is the one scored.
+    unanswered_rev: tuple[Challenge, int] | None = None
     for i, turn in enumerate(turns):
         if turn.speaker is Speaker.CALLER:
             continue
         ch = recognise_challenge(turn.text)
-        if ch is None:
+        if ch is None and unanswered_rev is not None and _reasks(turn.text, unanswered_rev[0]):
+            ch, at = unanswered_rev
+            old = reasons[at]
+            reasons[at] = Reason(old.code, {**old.evidence, "asked_again": True}, 0.0)
+        elif ch is None:
             continue
-        n_challenges += 1
+        else:
+            n_challenges += 1
+        unanswered_rev = None
         # The caller's reply: the caller turns after this question, up to the other side's
         # next turn (a recording that talks over the question starts after it, so counts).
         reply: list[Turn] = []
@@ -183,13 +209,24 @@ def judge(
             AnswerFit.CORRECT,
             AnswerFit.PARTIAL,
         ):
-            lat = _reply_latency(turn, turns[i + 1 :])
+            held = _digits_turn(reply, ch)
+            if held is not None and len(held[1]) < len(str(ev.get("digits_said", ""))):
+                # The digits run on over two caller turns: a pause the recogniser heard.
+                ev = {**ev, "hesitant": True, "split_over_turns": True}
+            lat = _digits_latency(turn, held[0] if held else None, ch, cfg)
+            fast = lat is not None and (
+                cfg.superhuman_min_latency_s <= lat <= cfg.superhuman_max_latency_s
+            )
+            slow = lat is not None and lat > cfg.superhuman_max_latency_s
             if _superhuman(ch, text, ev, lat, cfg):
                 code, weight = ReasonCode.TRICK_SUPERHUMAN, cfg.w_superhuman
                 ev = {**ev, "latency_s": lat}
             elif fit is AnswerFit.CORRECT:
-                weight = cfg.w_reverse_correct
-        elif ch.kind is ChallengeKind.NONSENSE and ev.get("accepts_premise"):
+                # Right, not at once: little evidence; without timings, none.
+                weight = cfg.w_reverse_correct if (slow or ev.get("hesitant")) else 0.0
+            elif not (slow or ev.get("hesitant")) and (fast or lat is None):
+                weight = 0.0  # a wrong reversal said at once and fluently: no working-out
+        elif ch.kind is ChallengeKind.NONSENSE and (ev.get("accepts_premise") or ev.get("pivots")):
             code, weight = ReasonCode.TRICK_PLAYED_ALONG, cfg.w_played_along
         if (
             ch.kind in TRICK_KINDS
@@ -197,6 +234,14 @@ def judge(
             and not is_long_reply(text)
         ):
             weight = cfg.w_trick_short_ignored
+        if (
+            code is ReasonCode.CHALLENGE_ANSWERED
+            and ch.kind not in TRICK_KINDS
+            and is_disfluent(text)
+        ):
+            hesitant_answers.add(len(reasons))
+        if ch.kind is ChallengeKind.REVERSE_DIGITS and not digit_string(text):
+            unanswered_rev = (ch, len(reasons))
         reasons.append(Reason(code, {"challenge": ch.kind.value, **ev}, weight))
         if (
             fit in (AnswerFit.OFF_TOPIC, AnswerFit.SILENT, AnswerFit.ENGAGED)
@@ -250,7 +295,7 @@ def judge(
             )
         )
     reasons.extend(_agent_reasons(tr, campaign, cfg))
-    reasons = _discount_answers(reasons, cfg)
+    reasons = _discount_answers(reasons, hesitant_answers, cfg)
     score = round(sum(r.weight for r in reasons), 2)
     if score >= cfg.bot_at:
         verdict = Verdict.BOT
@@ -261,17 +306,39 @@ def judge(
     return ScreeningResult(tr.call_id, verdict, score, tuple(reasons), n_challenges)
 
 
-def _reply_latency(question: Turn, after: Sequence[Turn]) -> float | None:
-    """Seconds from the question's end to the start of the caller's reply (the first caller
-    turn after it that runs past the question's end); None without timings."""
-    if question.end_s is None:
+def _reasks(text: str, ch: Challenge) -> bool:
+    """A turn that only repeats the digits of reversal ``ch`` as asked ("3 8 1 7 2 6.")."""
+    return not is_long_reply(text) and digit_string(text) == ch.expected_digits[::-1]
+
+
+def _digits_turn(reply: Sequence[Turn], ch: Challenge) -> tuple[Turn, str] | None:
+    """The caller turn holding the run of digits nearest the reversal (the first of equals,
+    where a run split over turns begins) and its digits; None when no turn holds digits."""
+    best: tuple[float, Turn, str] | None = None
+    for t in reply:
+        said, sim, _ = reversed_digits_said(strip_lead_filler(t.text), ch.expected_digits)
+        if said and (best is None or sim > best[0]):
+            best = (sim, t, said)
+    return None if best is None else (best[1], best[2])
+
+
+def _digits_latency(
+    question: Turn, t: Turn | None, ch: Challenge, cfg: JudgeConfig
+) -> float | None:
+    """Seconds from the question's end to the start of the caller turn ``t`` holding the
+    reversed digits (not an "好。"/"OK." said before working them out); None without timings,
+    or when the digits follow a lead-in inside a turn spoken too slowly to place them in it."""
+    if question.end_s is None or t is None or t.start_s is None or t.end_s is None:
         return None
-    for t in after:
-        if t.speaker is not Speaker.CALLER:
-            return None
-        if t.end_s is not None and t.end_s > question.end_s and t.start_s is not None:
-            return round(t.start_s - question.end_s, 2)
-    return None
+    before = words_before_digits(strip_lead_filler(t.text), ch.expected_digits)
+    duration = t.end_s - t.start_s
+    if (
+        length_units(before)
+        and duration > 0
+        and length_units(t.text) / duration < cfg.timed_turn_min_rate
+    ):
+        return None
+    return round(t.start_s - question.end_s, 2)
 
 
 def _superhuman(
@@ -286,23 +353,35 @@ def _superhuman(
         return False
     if sim < cfg.superhuman_min_similarity or ev.get("hesitant"):
         return False
-    if lat is None or lat > cfg.superhuman_max_latency_s:
+    if lat is None or not math.isfinite(lat):
+        return False
+    if not cfg.superhuman_min_latency_s <= lat <= cfg.superhuman_max_latency_s:
         return False
     head = reversed_digits_said(text, ch.expected_digits)[2]
     return not is_disfluent(head)
 
 
-def _discount_answers(reasons: list[Reason], cfg: JudgeConfig) -> list[Reason]:
-    """After a superhuman reversal, right answers to the classic challenges are no evidence
-    of a person: the caller has shown it can answer anything. They stay listed, at 0."""
-    if cfg.superhuman_voids_answers and any(r.code is ReasonCode.TRICK_SUPERHUMAN for r in reasons):
-        return [
-            Reason(r.code, {**r.evidence, "discounted": True}, 0.0)
-            if r.code is ReasonCode.CHALLENGE_ANSWERED and r.weight < 0
-            else r
-            for r in reasons
-        ]
-    return reasons
+def _discount_answers(reasons: list[Reason], hesitant: set[int], cfg: JudgeConfig) -> list[Reason]:
+    """After a superhuman reversal a right answer to a classic challenge is no evidence of a
+    person by being right (the caller has shown it can answer anything): it stays listed
+    (``discounted``) and weighs what its manner says, 0 when fluent and
+    ``w_hesitant_answer_after_superhuman`` when said with a hesitation or hedge. Partial and
+    engaged replies, which no caller gives by being able, keep their weights."""
+    if not (
+        cfg.superhuman_voids_answers and any(r.code is ReasonCode.TRICK_SUPERHUMAN for r in reasons)
+    ):
+        return reasons
+    out = []
+    for k, r in enumerate(reasons):
+        classic = r.evidence.get("challenge") not in {kind.value for kind in TRICK_KINDS}
+        if r.code is ReasonCode.CHALLENGE_ANSWERED and r.weight < 0 and classic:
+            if k in hesitant:
+                w = max(r.weight, cfg.w_hesitant_answer_after_superhuman)
+                r = Reason(r.code, {**r.evidence, "discounted": True, "hesitant": True}, w)
+            else:
+                r = Reason(r.code, {**r.evidence, "discounted": True}, 0.0)
+        out.append(r)
+    return out
 
 
 def _agent_reasons(tr: Transcript, camp: CampaignEvidence, cfg: JudgeConfig) -> list[Reason]:

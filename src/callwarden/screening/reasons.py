@@ -94,6 +94,20 @@ _TEXT: dict[ReasonCode, tuple[str, str]] = {
         "对荒谬问题顺势附和，没有质疑",
     ),
 }
+# A right answer discounted after a superhuman reversal (judge._discount_answers).
+_DISCOUNTED = (
+    "answered the {challenge} challenge: not counted, the caller reversed the digits at once",
+    "回答了{challenge}问题：因对方即时倒念数字，不计入",
+)
+_DISCOUNTED_HESITANT = (
+    "answered the {challenge} challenge hesitantly: counted only for the hesitation, the "
+    "caller reversed the digits at once",
+    "回答了{challenge}问题，有迟疑：因对方即时倒念数字，只计迟疑",
+)
+_PIVOTED = (
+    "went back to its business after a nonsense question instead of querying it",
+    "对荒谬问题不加质疑，转回自己的话题",
+)
 _CHALLENGE_NAMES = {
     "who_for": ("who-for", "找谁"),
     "date": ("date", "日期"),
@@ -115,6 +129,10 @@ def _render(reason: Reason, lang: str) -> str:
         template = _TEXT[ReasonCode(reason.code)][idx]
     except (KeyError, ValueError):
         return str(reason.code)
+    if reason.code == ReasonCode.CHALLENGE_ANSWERED and ev.get("discounted"):
+        template = (_DISCOUNTED_HESITANT if ev.get("hesitant") else _DISCOUNTED)[idx]
+    elif reason.code == ReasonCode.TRICK_PLAYED_ALONG and ev.get("pivots"):
+        template = _PIVOTED[idx]
     return fill(template, ev)
 
 

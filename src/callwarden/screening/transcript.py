@@ -8,6 +8,7 @@ caller_kind), which only evaluation reads.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,17 +73,25 @@ TRUTH_FIELDS = ("label", "category", "campaign", "caller_kind")
 def _parse_time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), tz=UTC)
     try:
+        if isinstance(value, int | float):
+            # A number out of the platform's range (1e20) or not finite is no time either.
+            return datetime.fromtimestamp(float(value), tz=UTC)
         ts = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
+    except (ValueError, OverflowError, OSError) as exc:
         raise InputError(f"unreadable start_time {value!r}") from exc
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 def _opt_float(value: Any) -> float | None:
-    return None if value is None or value == "" else float(value)
+    """A turn time in seconds; NaN and infinities ("NaN" included) are refused, not read as
+    times: every comparison with NaN is false, so it would pass as any latency."""
+    if value is None or value == "":
+        return None
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"not a finite number: {value!r}")
+    return out
 
 
 def transcript_from_dict(obj: Mapping[str, Any], *, index: int = 0) -> Transcript:
@@ -101,17 +110,24 @@ def transcript_from_dict(obj: Mapping[str, Any], *, index: int = 0) -> Transcrip
                 f"record {index}, turn {j}: speaker must be caller, callee or assistant, "
                 f"not {t.get('speaker')!r}"
             ) from exc
+        text = t.get("text")
+        if text is not None and not isinstance(text, str):
+            raise InputError(
+                f"record {index}, turn {j}: text must be a string, not {type(text).__name__}"
+            )
         try:
             turns.append(
                 Turn(
                     speaker,
-                    str(t.get("text") or ""),
+                    text or "",
                     _opt_float(t.get("start_s")),
                     _opt_float(t.get("end_s")),
                 )
             )
         except (TypeError, ValueError) as exc:
-            raise InputError(f"record {index}, turn {j}: start_s/end_s must be numbers") from exc
+            raise InputError(
+                f"record {index}, turn {j}: start_s/end_s must be finite numbers"
+            ) from exc
     if all(t.start_s is not None for t in turns):
         turns.sort(key=lambda t: t.start_s or 0.0)
     call_id = str(obj.get("call_id") or obj.get("id") or f"call-{index}")
