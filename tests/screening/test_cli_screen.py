@@ -161,3 +161,36 @@ def test_user_errors_are_one_clear_line(args: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(args)
     assert exc.value.code == 2
+
+
+def _assistant_kinds(path: Path) -> tuple[int, int]:
+    """Calls with a reversal prompt or a nonsense prompt, and calls from LLM-style agents."""
+    from callwarden.screening.challenge import TRICK_KINDS, recognise_challenge
+
+    tricked = agents = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        agents += rec["bot_style"] == "agent"
+        tricked += any(
+            t["speaker"] == "assistant"
+            and (c := recognise_challenge(t["text"])) is not None
+            and c.kind in TRICK_KINDS
+            for t in rec["turns"]
+        )
+    return tricked, agents
+
+
+def test_simulate_screening_takes_the_tricks_and_the_agent_share(tmp_path: Path) -> None:
+    """`--tricks 0` asks no trick challenge (as before 30 Nov); `--agent-share` raises the
+    LLM-style agents of the stress test; bad values are one clear error."""
+    base = ["simulate-screening", "--calls", "300", "--seed", "4"]
+    _run(*base, "--out", str(tmp_path / "d.jsonl"))
+    _run(*base, "--tricks", "0", "--out", str(tmp_path / "n.jsonl"))
+    _run(*base, "--agent-share", "0.3", "--out", str(tmp_path / "a.jsonl"))
+    tricked, agents = _assistant_kinds(tmp_path / "d.jsonl")
+    assert tricked > 30
+    assert _assistant_kinds(tmp_path / "n.jsonl")[0] == 0
+    assert _assistant_kinds(tmp_path / "a.jsonl")[1] > agents + 20
+    for bad in (["--tricks", "3"], ["--agent-share", "1.5"]):
+        res = runner.invoke(app, [*base, *bad, "--out", str(tmp_path / "x.jsonl")])
+        assert res.exit_code == 2 and "must be" in res.output, res.output

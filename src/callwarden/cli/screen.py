@@ -639,14 +639,39 @@ def register_text(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="random seed"),
         bot_share: float = typer.Option(0.5, help="share of calls from bot campaigns"),
         campaigns: int = typer.Option(60, help="number of bot campaigns"),
+        agent_share: float | None = typer.Option(
+            None,
+            help="share of bot campaigns that are LLM-style agents (default: the simulator's "
+            "1.5%; 0.3 is the stress test of docs/screening.md)",
+        ),
+        tricks: int = typer.Option(
+            2,
+            help="trick challenges the assistant may add after a right answer: 0 none, "
+            "1 or 2 (say a number backwards, a nonsense question)",
+        ),
     ) -> None:
         """Simulate calls screened by a call assistant that challenges bots and people."""
-        from callwarden.sim.screening import simulate_screening, write_jsonl
+        from callwarden.sim.screening import (
+            DEFAULT_AGENT_SHARE,
+            simulate_screening,
+            write_jsonl,
+        )
 
         if calls < 1 or not 0.0 <= bot_share <= 1.0:
             raise InputError("--calls must be positive and --bot-share in [0, 1]")
+        if agent_share is not None and not 0.0 <= agent_share <= 1.0:
+            raise InputError("--agent-share must be in [0, 1]")
+        if tricks not in (0, 1, 2):
+            raise InputError("--tricks must be 0, 1 or 2")
         output_file(out)
-        recs = simulate_screening(calls, seed=seed, bot_share=bot_share, n_campaigns=campaigns)
+        recs = simulate_screening(
+            calls,
+            seed=seed,
+            bot_share=bot_share,
+            n_campaigns=campaigns,
+            agent_share=DEFAULT_AGENT_SHARE if agent_share is None else agent_share,
+            tricks=tricks,
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         write_jsonl(recs, out)
         typer.echo(f"wrote {len(recs)} screened calls to {out}")

@@ -41,6 +41,8 @@ _HOMOPHONE = {"四": "十", "十": "四", "一": "衣", "七": "期", "九": "�
 _NOISE_CHARS = "的了是在我有他这中大来上个们到说时地也子就道"
 BOT_STYLES = (("recorded", 0.35), ("turn_taking", 0.35), ("intent", 0.285), ("agent", 0.015))
 SCRIPTED_STYLES = BOT_STYLES[:3]
+#: Share of bot campaigns that are LLM-style agents by default (`simulate-screening --agent-share`).
+DEFAULT_AGENT_SHARE = BOT_STYLES[3][1]
 HUMAN_KINDS = (
     "courier",
     "courier",
@@ -509,7 +511,7 @@ def simulate_screening(
     bot_share: float = 0.5,
     n_campaigns: int = 60,
     asr_rate: float = 0.04,
-    agent_share: float = BOT_STYLES[3][1],
+    agent_share: float = DEFAULT_AGENT_SHARE,
     n_challenges: int = 3,
     tricks: int = 2,
     adaptive_tricks: bool = True,
