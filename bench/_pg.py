@@ -3,6 +3,7 @@ starts (or on ``--url``), dropped after, or a fresh SQLite file in a temporary f
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import tempfile
 import uuid
@@ -48,3 +49,18 @@ def fresh_store(sqlite: bool, url: str | None = None) -> Iterator[str]:
         return
     with fresh_database(server_url(url)) as db:
         yield db
+
+
+def bench_parser(
+    doc: str | None, paragraph: int, *, sqlite: bool = False
+) -> argparse.ArgumentParser:
+    """The store benches' parser: paragraph ``paragraph`` of the script's docstring as its
+    description, ``--url`` (a PostgreSQL server) and, with ``sqlite``, ``--sqlite``."""
+    ap = argparse.ArgumentParser(
+        description=(doc or "").split("\n\n")[paragraph].replace("\n", " "),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    ap.add_argument("--url", help="a PostgreSQL server (default: scripts/services')")
+    if sqlite:
+        ap.add_argument("--sqlite", action="store_true", help="a fresh SQLite file instead")
+    return ap

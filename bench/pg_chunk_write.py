@@ -15,7 +15,6 @@ the median of each (docs/api.md, "Performance and deployment").
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import threading
 import time
@@ -26,7 +25,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from _pg import fresh_database, server_url
+from _pg import bench_parser, fresh_database, server_url
 from callwarden.store import make_engine, migrate
 from callwarden.store.schema import verdicts
 from callwarden.store.verdicts import _IMPORT_COLUMNS
@@ -117,11 +116,7 @@ def chunk_write(db: str, reps: int, n: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[0].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    ap.add_argument("--url", help="a PostgreSQL server (default: scripts/services')")
+    ap = bench_parser(__doc__, 0)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--rows", type=int, default=2000, help="rows a chunk (at most 10,000)")
     a = ap.parse_args()

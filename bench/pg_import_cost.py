@@ -16,12 +16,11 @@ file (``--sqlite``). To measure other code, put its ``src`` first on ``PYTHONPAT
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import threading
 import time
 
-from _pg import fresh_store
+from _pg import bench_parser, fresh_store
 from callwarden.policy import Verdict
 from callwarden.store import Store
 from callwarden.store.verdicts import Provenance
@@ -88,12 +87,7 @@ def cost(url: str, n: int, quiet: bool) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[2].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    ap.add_argument("--url", help="a PostgreSQL server (default: scripts/services')")
-    ap.add_argument("--sqlite", action="store_true", help="a fresh SQLite file instead")
+    ap = bench_parser(__doc__, 2, sqlite=True)
     ap.add_argument("--rows", type=int, default=100_000, help="at most 10,000,000")
     ap.add_argument("--quiet", action="store_true", help="no traffic beside the import")
     a = ap.parse_args()

@@ -16,7 +16,6 @@ on ``PYTHONPATH``.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
 import queue
 import threading
@@ -25,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from _pg import fresh_store
+from _pg import bench_parser, fresh_store
 from callwarden.policy import Verdict
 from callwarden.store import Store
 from callwarden.store.schema import campaign_aliases, imports, verdicts
@@ -95,12 +94,7 @@ def race(url: str, rounds: int, n: int, threads: bool) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[2].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    ap.add_argument("--url", help="a PostgreSQL server (default: scripts/services')")
-    ap.add_argument("--sqlite", action="store_true", help="a fresh SQLite file instead")
+    ap = bench_parser(__doc__, 2, sqlite=True)
     ap.add_argument("--rounds", type=int, default=50)
     ap.add_argument("--numbers", type=int, default=200, help="numbers a round (at most 10,000)")
     ap.add_argument("--threads", action="store_true", help="two threads, not two processes")

@@ -10,10 +10,9 @@ prints the median, p95 and max (docs/api.md, "Concurrent imports").
 
 from __future__ import annotations
 
-import argparse
 import time
 
-from _pg import fresh_database, server_url
+from _pg import bench_parser, fresh_database, server_url
 from callwarden.store import Store
 from callwarden.store.db import import_lock
 
@@ -38,11 +37,7 @@ def lock_cost(url: str, times: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[0].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    ap.add_argument("--url", help="a PostgreSQL server (default: scripts/services')")
+    ap = bench_parser(__doc__, 0)
     ap.add_argument("--times", type=int, default=500)
     a = ap.parse_args()
     with fresh_database(server_url(a.url)) as url:

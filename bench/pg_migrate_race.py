@@ -13,11 +13,10 @@ rounds before ``store.db.migrate`` took its advisory lock). To measure other cod
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
 from typing import Any
 
-from _pg import fresh_database, server_url
+from _pg import bench_parser, fresh_database, server_url
 from callwarden.store import make_engine, migrate
 
 
@@ -61,11 +60,7 @@ def migrate_race(server: str, rounds: int, start: str | None) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[0].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    ap.add_argument("--url", help="a PostgreSQL server (default: scripts/services')")
+    ap = bench_parser(__doc__, 0)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument(
         "--from", dest="start", default=None, help="migrate each database to this revision first"
