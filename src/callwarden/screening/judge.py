@@ -10,10 +10,10 @@ were set on one simulator seed and are evaluated on others (docs/screening.md).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
+from enum import Enum
 
 from callwarden.screening.agentcues import (
     NO_CAMPAIGN,
@@ -151,8 +151,9 @@ def judge(
     tr = simplified_transcript(tr)
     cfg = config or JudgeConfig()
     today = _local_date(tr, cfg)
-    reasons: list[Reason] = []
-    hesitant_answers: set[int] = set()  # reasons (by index) of right answers said hesitantly
+    # The challenges' reasons, each with whether it is a right classic answer said with a
+    # hesitation or hedge (what it keeps of a person's credit after a superhuman reversal).
+    scored: list[tuple[Reason, bool]] = []
     turns = tr.turns
     n_challenges = 0
     # A reversal asked again: the assistant repeats the digits after "哪个号码?" (the reply
@@ -164,8 +165,8 @@ def judge(
         ch = recognise_challenge(turn.text)
         if ch is None and unanswered_rev is not None and _reasks(turn.text, unanswered_rev[0]):
             ch, at = unanswered_rev
-            old = reasons[at]
-            reasons[at] = Reason(old.code, {**old.evidence, "asked_again": True}, 0.0)
+            old = scored[at][0]
+            scored[at] = (Reason(old.code, {**old.evidence, "asked_again": True}, 0.0), False)
         elif ch is None:
             continue
         else:
@@ -194,13 +195,12 @@ def judge(
             and qdur > 0
             and overlap / qdur >= cfg.barge_min_share
         ):
-            reasons.append(
-                Reason(
-                    ReasonCode.BARGE_IN,
-                    {"challenge": ch.kind.value, "overlap_s": round(overlap, 1)},
-                    cfg.w_barge_in,
-                )
+            barge = Reason(
+                ReasonCode.BARGE_IN,
+                {"challenge": ch.kind.value, "overlap_s": round(overlap, 1)},
+                cfg.w_barge_in,
             )
+            scored.append((barge, False))
         text = " ".join(t.text for t in reply)
         fit, ev = score_reply(ch, text, today)
         weight = cfg.w_confused if ev.get("engaged") == "confused" else cfg.fit_weight(fit)
@@ -214,17 +214,15 @@ def judge(
                 # The digits run on over two caller turns: a pause the recogniser heard.
                 ev = {**ev, "hesitant": True, "split_over_turns": True}
             lat = _digits_latency(turn, held[0] if held else None, ch, cfg)
-            fast = lat is not None and (
-                cfg.superhuman_min_latency_s <= lat <= cfg.superhuman_max_latency_s
-            )
-            slow = lat is not None and lat > cfg.superhuman_max_latency_s
-            if _superhuman(ch, text, ev, lat, cfg):
+            timing = _reversal_timing(lat, cfg)
+            worked_out = timing is _Timing.SLOW or bool(ev.get("hesitant"))
+            if timing is _Timing.AT_ONCE and _superhuman(ch, text, ev, cfg):
                 code, weight = ReasonCode.TRICK_SUPERHUMAN, cfg.w_superhuman
                 ev = {**ev, "latency_s": lat}
             elif fit is AnswerFit.CORRECT:
                 # Right, not at once: little evidence; without timings, none.
-                weight = cfg.w_reverse_correct if (slow or ev.get("hesitant")) else 0.0
-            elif not (slow or ev.get("hesitant")) and (fast or lat is None):
+                weight = cfg.w_reverse_correct if worked_out else 0.0
+            elif not worked_out and timing is not _Timing.EARLY:
                 weight = 0.0  # a wrong reversal said at once and fluently: no working-out
         elif ch.kind is ChallengeKind.NONSENSE and (ev.get("accepts_premise") or ev.get("pivots")):
             code, weight = ReasonCode.TRICK_PLAYED_ALONG, cfg.w_played_along
@@ -234,15 +232,14 @@ def judge(
             and not is_long_reply(text)
         ):
             weight = cfg.w_trick_short_ignored
-        if (
+        hesitant_answer = (
             code is ReasonCode.CHALLENGE_ANSWERED
             and ch.kind not in TRICK_KINDS
             and is_disfluent(text)
-        ):
-            hesitant_answers.add(len(reasons))
+        )
         if ch.kind is ChallengeKind.REVERSE_DIGITS and not digit_string(text):
-            unanswered_rev = (ch, len(reasons))
-        reasons.append(Reason(code, {"challenge": ch.kind.value, **ev}, weight))
+            unanswered_rev = (ch, len(scored))
+        scored.append((Reason(code, {"challenge": ch.kind.value, **ev}, weight), hesitant_answer))
         if (
             fit in (AnswerFit.OFF_TOPIC, AnswerFit.SILENT, AnswerFit.ENGAGED)
             and reply
@@ -251,13 +248,13 @@ def judge(
             earlier = shingles(" ".join(t.text for t in turns[:i] if t.speaker is Speaker.CALLER))
             own = containment(shingles(text), earlier)
             if own >= cfg.own_script_containment:
-                reasons.append(
-                    Reason(
-                        ReasonCode.REPEATS_OWN_SCRIPT,
-                        {"challenge": ch.kind.value, "containment": round(own, 2)},
-                        cfg.w_own_script,
-                    )
+                repeats = Reason(
+                    ReasonCode.REPEATS_OWN_SCRIPT,
+                    {"challenge": ch.kind.value, "containment": round(own, 2)},
+                    cfg.w_own_script,
                 )
+                scored.append((repeats, False))
+    reasons = _discount_answers(scored, cfg)
     # Barge-in over the callee's ordinary turns too (no challenge needed).
     if n_challenges == 0:
         reasons.append(Reason(ReasonCode.NO_CHALLENGE, {}, 0.0))
@@ -295,7 +292,6 @@ def judge(
             )
         )
     reasons.extend(_agent_reasons(tr, campaign, cfg))
-    reasons = _discount_answers(reasons, hesitant_answers, cfg)
     score = round(sum(r.weight for r in reasons), 2)
     if score >= cfg.bot_at:
         verdict = Verdict.BOT
@@ -341,11 +337,28 @@ def _digits_latency(
     return round(t.start_s - question.end_s, 2)
 
 
-def _superhuman(
-    ch: Challenge, text: str, ev: Mapping[str, object], lat: float | None, cfg: JudgeConfig
-) -> bool:
-    """A long number reversed at once: near-exact, no pause or filler before or inside the
-    digits, and begun within ``superhuman_max_latency_s``. Unknown timing is never superhuman."""
+class _Timing(Enum):
+    """When the reversed digits began, against the superhuman window."""
+
+    UNTIMED = "untimed"  # no timings, or digits that cannot be placed in their turn
+    EARLY = "early"  # before the question (and its last digit) ended, or not a finite time
+    AT_ONCE = "at_once"  # within the window: a pipeline's delay
+    SLOW = "slow"  # after it: time to work the digits out
+
+
+def _reversal_timing(lat: float | None, cfg: JudgeConfig) -> _Timing:
+    if lat is None:
+        return _Timing.UNTIMED
+    if lat > cfg.superhuman_max_latency_s:
+        return _Timing.SLOW
+    if cfg.superhuman_min_latency_s <= lat:
+        return _Timing.AT_ONCE
+    return _Timing.EARLY  # NaN compares false both ways and lands here
+
+
+def _superhuman(ch: Challenge, text: str, ev: Mapping[str, object], cfg: JudgeConfig) -> bool:
+    """A long number reversed near-exactly with no pause or filler before or inside the
+    digits; the caller checks that it began at once (``_Timing.AT_ONCE``)."""
     asked = len(ch.expected_digits)
     said = str(ev.get("digits_said", ""))
     sim = float(ev.get("digit_similarity", 0.0))  # type: ignore[arg-type]
@@ -353,29 +366,27 @@ def _superhuman(
         return False
     if sim < cfg.superhuman_min_similarity or ev.get("hesitant"):
         return False
-    if lat is None or not math.isfinite(lat):
-        return False
-    if not cfg.superhuman_min_latency_s <= lat <= cfg.superhuman_max_latency_s:
-        return False
     head = reversed_digits_said(text, ch.expected_digits)[2]
     return not is_disfluent(head)
 
 
-def _discount_answers(reasons: list[Reason], hesitant: set[int], cfg: JudgeConfig) -> list[Reason]:
-    """After a superhuman reversal a right answer to a classic challenge is no evidence of a
-    person by being right (the caller has shown it can answer anything): it stays listed
-    (``discounted``) and weighs what its manner says, 0 when fluent and
-    ``w_hesitant_answer_after_superhuman`` when said with a hesitation or hedge. Partial and
-    engaged replies, which no caller gives by being able, keep their weights."""
+def _discount_answers(scored: Sequence[tuple[Reason, bool]], cfg: JudgeConfig) -> list[Reason]:
+    """The challenges' reasons; after a superhuman reversal a right answer to a classic
+    challenge is no evidence of a person by being right (the caller has shown it can answer
+    anything): it stays listed (``discounted``) and weighs what its manner says, 0 when fluent
+    and ``w_hesitant_answer_after_superhuman`` when said with a hesitation or hedge (the flag
+    paired with it). Partial and engaged replies, which no caller gives by being able, keep
+    their weights."""
+    reasons = [r for r, _ in scored]
     if not (
         cfg.superhuman_voids_answers and any(r.code is ReasonCode.TRICK_SUPERHUMAN for r in reasons)
     ):
         return reasons
     out = []
-    for k, r in enumerate(reasons):
+    for r, hesitant in scored:
         classic = r.evidence.get("challenge") not in {kind.value for kind in TRICK_KINDS}
         if r.code is ReasonCode.CHALLENGE_ANSWERED and r.weight < 0 and classic:
-            if k in hesitant:
+            if hesitant:
                 w = max(r.weight, cfg.w_hesitant_answer_after_superhuman)
                 r = Reason(r.code, {**r.evidence, "discounted": True, "hesitant": True}, w)
             else:
