@@ -69,6 +69,18 @@ class Transcript:
 
 TRUTH_FIELDS = ("label", "category", "campaign", "caller_kind")
 
+#: The keys of a turn that :func:`transcript_from_dict` reads (times in seconds); any other
+#: key of a turn (``start_ms``, ``role``) is ignored, so ``screen`` names the ones it met.
+TURN_KEYS = ("speaker", "text", "start_s", "end_s")
+
+
+def speaker_name(value: Any) -> str:
+    """A turn's speaker as every reader of turns takes it: trimmed and lowercased (``Caller``
+    and ``caller`` are one speaker); None is empty. ``screen`` then accepts only the
+    ``Speaker`` names (no aliases: ``agent``, ``主叫`` are refused); the text models'
+    ``dialogue_text`` writes it before each turn."""
+    return "" if value is None else str(value).strip().lower()
+
 
 def _parse_time(value: Any) -> datetime | None:
     if value is None or value == "":
@@ -104,7 +116,7 @@ def transcript_from_dict(obj: Mapping[str, Any], *, index: int = 0) -> Transcrip
         if not isinstance(t, Mapping):
             raise InputError(f"record {index}, turn {j}: a turn must be an object")
         try:
-            speaker = Speaker(str(t.get("speaker", "")).lower())
+            speaker = Speaker(speaker_name(t.get("speaker")))
         except ValueError as exc:
             raise InputError(
                 f"record {index}, turn {j}: speaker must be caller, callee or assistant, "
