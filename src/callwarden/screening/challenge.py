@@ -209,11 +209,12 @@ _TOPIC = {
         r"repeat|say (?:it|that) again|not doing",
         re.IGNORECASE,
     ),
-    # A refusal is about the question too ("我不会。", "做不到。", "I can't do that.").
+    # A refusal is about the question too ("我不会。", "做不到。", "I can't do that."), the
+    # polite ones alike in both languages ("这个我不太方便念。", "Sorry, I'd rather not.").
     ChallengeKind.REVERSE_DIGITS: re.compile(
         r"倒过来|倒着|反过来|倒序|倒不过来|念不了|念不出|记不住|太长|数字|号码|不会|做不到|办不到|"
-        r"没法|不行|backwards|reverse|too long|can'?t remember|what number|which number|"
-        r"not doing|say (?:it|that) again|\bcan'?t\b|cannot|can not|won'?t|rather not|no way",
+        r"没法|不行|不(?:太)?方便|不(?:太)?想|backwards|reverse|too long|can'?t remember|"
+        r"what number|which number|not doing|say (?:it|that) again|\bcan'?t\b|cannot|can not|won'?t|rather not|no way",
         re.IGNORECASE,
     ),
     ChallengeKind.NONSENSE: re.compile(r"$^"),  # read by _score_nonsense
@@ -373,6 +374,19 @@ _PREMISE_QUERY = re.compile(
 )
 
 
+# A denial of the premise that goes on with an offer ("不是的，我们是为您提供优惠贷款服务的。",
+# "No, we're calling about a low-rate loan offer."): back to the caller's own pitch, not a
+# person's query. The words are a pitch's, not those of people stating their business ("不是，
+# 我送快递的", "No, it's about his appointment tomorrow"); 保险/insurance, package and free
+# are left out (the premise's "大象的保险", a courier's package, "is he free tonight").
+_DENIAL = re.compile(r"^\W*(?:不是|没有|不对|no\b|nope\b)", re.IGNORECASE)
+_OFFER = re.compile(
+    r"优惠|贷款|额度|低息|利息|利率|分期|办理|赠送|礼品|名额|套餐|理财|返现|补贴|为您提供|给您提供|"
+    r"\boffers?\b|\bloans?\b|low[- ]?rate|interest rate|discount|promotion|credit limit|cash ?back",
+    re.IGNORECASE,
+)
+
+
 _LEAD_FILLER = re.compile(
     r"^(?:\W*(?:呃|嗯|那个|啊|哦|诶|uh|um|oh|er)(?![a-z])\W*)+", re.IGNORECASE
 )
@@ -396,6 +410,8 @@ def _score_nonsense(text: str) -> tuple[AnswerFit, dict]:
         return AnswerFit.OFF_TOPIC, {"accepts_premise": False, "pivots": True}
     if accepts:
         return AnswerFit.OFF_TOPIC, {"accepts_premise": True}
+    if _DENIAL.search(text) and _OFFER.search(text) and not re.search(r"[？?]", text):
+        return AnswerFit.OFF_TOPIC, {"accepts_premise": False, "pivots": True, "denies": True}
     if _PREMISE_QUERY.search(text):
         return AnswerFit.ENGAGED, {"engaged": "topical", "queries_premise": True}
     if _CONFUSED.search(text) or _REFUSE.search(text):
