@@ -7,7 +7,7 @@ import json
 import sys
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,13 @@ SCREEN_COLUMNS = (
 #: The columns ``screen --text-model`` adds after ``category_keywords``: the text model's
 #: label and its score (as ``classify-text``'s ``predicted`` and ``score``).
 TEXT_MODEL_COLUMNS = ("text_label", "text_score")
+
+
+#: ``--text-column`` of train-text and classify-text.
+TEXT_COLUMN_HELP = (
+    "column with the text, or a list of turns each with speaker and text (speakers read "
+    "trimmed and lowercased); a cell that is only NA, null, None, nan, n/a, \\N or - is no text"
+)
 
 
 #: The columns ``classify-text`` adds to its input.
@@ -93,13 +100,19 @@ def _turns(v: Any, row: int, column: str) -> list[Any] | None:
         )
     if not isinstance(v, list):
         return None
-    for t in v:
+    from callwarden.screening.transcript import speaker_name
+
+    for j, t in enumerate(v):
+        need = (
+            f"row {row + 1} of column {column!r}: a turn must be an object with 'speaker' "
+            "and 'text' (as in transcripts.jsonl)"
+        )
         if not (isinstance(t, dict) and "text" in t):
             shape = f"keys {sorted(map(str, t))}" if isinstance(t, dict) else repr(t)[:40]
-            raise InputError(
-                f"row {row + 1} of column {column!r}: a turn must be an object with 'speaker' "
-                f"and 'text' (as in transcripts.jsonl), not {shape}"
-            )
+            raise InputError(f"{need}, not {shape}")
+        if not speaker_name(t.get("speaker")):  # (was read as ": text", exit 0)
+            what = "no 'speaker'" if "speaker" not in t else f"speaker {t['speaker']!r}"
+            raise InputError(f"{need}; its turn {j + 1} has {what}")
     return v
 
 
@@ -142,6 +155,8 @@ class _TextColumn:
     texts: list[str]
     is_turns: list[bool]
     empty: list[bool]
+    #: turns per speaker (``transcript.speaker_name``) over the rows that hold turns
+    speakers: Counter[str] = field(default_factory=Counter)
 
     @property
     def text_input(self) -> str:
@@ -166,20 +181,34 @@ def _text_column(df: Any, column: str) -> _TextColumn:
     A text cell that holds a JSON list of turns (a CSV's cell, classify-text's own CSV
     output) is read as turns (it was read as plain text)."""
     from callwarden.screening.textmodel import dialogue_text, turn_field
+    from callwarden.screening.transcript import speaker_name
 
     if column not in df.columns:
         raise InputError(f"no column {column!r}; columns are: {', '.join(map(str, df.columns))}")
+    missing = _missing_text()
     out = _TextColumn(column, [], [], [])
     for i, v in enumerate(df[column].tolist()):
         turns = _turns(v, i, column)
         if turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
             out.texts.append(dialogue_text(turns))
             out.empty.append(not any(turn_field(t, "text").strip() for t in turns))
+            out.speakers.update(speaker_name(t.get("speaker")) for t in turns)
         else:
-            out.texts.append("" if v is None or v != v else str(v))
+            text = "" if v is None or v != v else str(v)
+            # (a whole cell "NA" or "null" was classified as text: "normal" with confidence)
+            out.texts.append("" if text.strip() in missing else text)
             out.empty.append(not out.texts[-1].strip())
         out.is_turns.append(turns is not None)
     return out
+
+
+def _missing_text() -> frozenset[str]:
+    """Whole text cells (stripped) that mean no text, read as a blank cell: the feature-table
+    reader's ``NULL_TOKENS`` (``\\N``, ``NA``, ``null``, ``None``, ``n/a``, ``-`` ...) and the
+    float spellings ``nan``/``NaN`` (pandas writes a missing cell of a CSV so)."""
+    from callwarden.detect.dataset import NULL_TOKENS
+
+    return frozenset((*NULL_TOKENS, "nan", "NaN"))
 
 
 def _texts(df: Any, column: str) -> list[str]:
@@ -217,6 +246,114 @@ def _check_model_input(col: _TextColumn, model_input: str, model: Path) -> None:
             "speaker and text, or that list as JSON text) or a model trained on this column"
         )
     typer.echo(f"warning: {msg}; those rows are classified as they are", err=True)
+
+
+def _check_speakers(col: _TextColumn, meta: dict[str, Any], model: Path) -> None:
+    """classify-text with a model of turns: an InputError when most turns carry speakers the
+    model was not trained on (meta.json ``speakers``; a folder written before it recorded
+    them: caller, callee, assistant, the speakers of transcripts), naming the count and the
+    speakers; a warning when some do. The model reads each turn as "speaker: text" and a
+    dialogue's opening from its first caller turn, so ``主叫``/``agent`` turns changed about
+    129 of 1,635 labels, exit 0."""
+    from callwarden.screening.transcript import Speaker
+
+    recorded = meta.get("speakers")
+    if isinstance(recorded, list):
+        known, source = {str(s) for s in recorded}, "meta.json speakers"
+    else:
+        known = {s.value for s in Speaker}
+        source = "its meta.json records none (an older folder), so a transcript's are assumed"
+    unseen = Counter({s: n for s, n in col.speakers.items() if s not in known})
+    n_unseen, n_all = sum(unseen.values()), sum(col.speakers.values())
+    if not n_unseen:
+        return
+    named = ", ".join(f"{s!r} {n:,}" for s, n in unseen.most_common(6))
+    msg = (
+        f"{n_unseen:,} of {n_all:,} turns of column {col.column!r} have a speaker {model} was "
+        f"not trained on ({named}{', ...' if len(unseen) > 6 else ''}); {source}: "
+        f"{', '.join(sorted(known))}"
+    )
+    if 2 * n_unseen > n_all:
+        raise InputError(
+            f"{msg}; the model reads each turn as 'speaker: text' and a dialogue's opening "
+            "from its first caller turn: name the speakers as in training (trimmed and "
+            "lowercased: Caller is caller) or train a model on these"
+        )
+    typer.echo(f"warning: {msg}; those turns are classified as they are", err=True)
+
+
+#: Output suffixes refused: the text commands write CSV, JSON or Parquet (by the suffix), so
+#: an .xlsx was a CSV under an Excel name that Excel will not open.
+EXCEL_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
+def _table_out(out: Path, source: Path | None = None, what: str = "--input") -> None:
+    """Check a table output (``output_file``, then): not an Excel name, and not the input
+    file itself (``--out`` equal to ``--input`` overwrote the input)."""
+    import os
+
+    output_file(out)
+    if out.suffix.lower() in EXCEL_SUFFIXES:
+        raise InputError(
+            f"--out {out}: Excel output is not written; give .csv (Excel opens it), .jsonl, "
+            ".json or .parquet"
+        )
+    if source is not None and (
+        out.resolve() == source.resolve()
+        or (out.exists() and source.exists() and os.path.samefile(out, source))
+    ):
+        raise InputError(
+            f"--out {out} is the {what} file: writing it would overwrite the input; give "
+            "another path"
+        )
+
+
+def _warn_untimed(trs: list[Any], other_keys: Counter[str], path: Path) -> None:
+    """screen: a warning when no turn of the file has a time (the latency, barge-in and
+    superhuman-reply evidence needs them), naming the keys read and the turn keys met that
+    are not (times as ``start_ms``/``end_ms`` were taken silently as no times)."""
+    if not trs or any(u.start_s is not None or u.end_s is not None for t in trs for u in t.turns):
+        return
+    other = ", ".join(sorted(other_keys))
+    typer.echo(
+        f"warning: no turn of {path} has a time (screen reads start_s and end_s, seconds "
+        "from the call's start): the evidence from reply times is not used"
+        + (f"; its turns also have {other}, which screen does not read" if other else ""),
+        err=True,
+    )
+
+
+#: ``screen --evaluate``: the truth values it scores (``caller_kind``, trimmed, lowercased).
+TRUTH_KINDS = ("bot", "human")
+
+
+def _truth_kinds(trs: list[Any], path: Path, *, err: bool) -> list[str]:
+    """screen --evaluate: each call's truth (``caller_kind``; other values and none read as
+    ""), saying how many calls carry it and how many are left out, and on stderr when none
+    does (a file without truth printed nothing, exit 0)."""
+    raw = [str(t.meta.get("caller_kind") or "").strip().lower() for t in trs]
+    kinds = [k if k in TRUTH_KINDS else "" for k in raw]
+    n = sum(map(bool, kinds))
+    other = Counter(k for k in raw if k and k not in TRUTH_KINDS)
+    why = []
+    if n_none := sum(not k for k in raw):
+        why.append(f"{n_none} without caller_kind")
+    if other:
+        named = ", ".join(f"{k!r} {c}" for k, c in other.most_common(4))
+        why.append(f"{other.total()} with another caller_kind ({named})")
+    left = f"; left out: {'; '.join(why)}" if why else ""
+    if not n:
+        typer.echo(
+            f"note: --evaluate: no call of {path} carries truth (caller_kind bot or human), "
+            f"so there is nothing to evaluate{left}",
+            err=True,
+        )
+    else:
+        typer.echo(
+            f"  evaluated {n} of {len(trs)} calls (truth: caller_kind bot or human){left}",
+            err=err,
+        )
+    return kinds
 
 
 def _warn_empty(n_empty: int, n_rows: int, what: str, rows: str = "rows") -> None:
@@ -279,8 +416,17 @@ def register(app: typer.Typer) -> None:
 def register_text(app: typer.Typer) -> None:
     @app.command("screen")
     def screen(
-        transcripts: Path = typer.Option(..., help="transcripts.jsonl: one call a line"),
-        out: Path | None = typer.Option(None, help="CSV of verdicts (default: print them)"),
+        transcripts: Path = typer.Option(
+            ...,
+            help="transcripts.jsonl: one call a line, each its own call_id; turns with "
+            "speaker (caller, callee or assistant; any case), text and times start_s, end_s "
+            "(seconds; a warning when no turn has them)",
+        ),
+        out: Path | None = typer.Option(
+            None,
+            help="CSV of verdicts (default: print them); .jsonl, .json or .parquet by the "
+            "suffix; not the transcripts file, not Excel",
+        ),
         scripts: Path | None = typer.Option(
             None, help="known campaign scripts, CSV with script_id,text[,category]"
         ),
@@ -288,7 +434,9 @@ def register_text(app: typer.Typer) -> None:
             True, help="count a caller script heard on several calls of the file as evidence"
         ),
         evaluate: bool = typer.Option(
-            False, help="compare with the truth field caller_kind and print catch rates"
+            False,
+            help="compare with the truth field caller_kind (bot or human) and print catch "
+            "rates, saying how many calls carry it",
         ),
         text_model: Path | None = typer.Option(
             None,
@@ -311,14 +459,16 @@ def register_text(app: typer.Typer) -> None:
         from callwarden.screening.transcript import Speaker
 
         if out is not None:
-            output_file(out)
+            _table_out(out, transcripts, "--transcripts")
         clf, text_input = None, "text"
         if text_model is not None:  # (a bad folder fails before any transcript is read)
             from callwarden.screening.io import load_model_and_meta, model_text_input
 
             clf, meta = load_model_and_meta(text_model)
             text_input = model_text_input(meta, text_model)
-        trs = list(read_transcripts(transcripts))
+        other_keys: Counter[str] = Counter()
+        trs = list(read_transcripts(transcripts, other_turn_keys=other_keys))
+        _warn_untimed(trs, other_keys, transcripts)
         library = None
         if scripts is not None:
             sdf = _read_table(scripts)
@@ -376,13 +526,15 @@ def register_text(app: typer.Typer) -> None:
             df.insert(at, TEXT_MODEL_COLUMNS[0], label)
             df.insert(at + 1, TEXT_MODEL_COLUMNS[1], score)
         counts = df["verdict"].value_counts().to_dict() if len(df) else {}
+        untimed = sum(not t.has_timing for t in trs)
         typer.echo(
             f"{len(df)} calls: "
-            + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("bot", "human", "unsure")),
+            + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("bot", "human", "unsure"))
+            + (f"; {untimed} without turn times" if untimed else ""),
             err=out is None,
         )
         if evaluate:
-            kinds = [str(t.meta.get("caller_kind", "")) for t in trs]
+            kinds = _truth_kinds(trs, transcripts, err=out is None)
             for kind in ("bot", "human"):
                 sel = df[[k == kind for k in kinds]]
                 if len(sel):
@@ -402,7 +554,7 @@ def register_text(app: typer.Typer) -> None:
     @app.command("train-text")
     def train_text(
         input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts and labels"),
-        text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
+        text_column: str = typer.Option(..., help=TEXT_COLUMN_HELP),
         label_column: str = typer.Option(
             ..., help="column with the label (trimmed: ' normal' and 'normal' are one label)"
         ),
@@ -535,6 +687,9 @@ def register_text(app: typer.Typer) -> None:
                     "text_column": text_column,
                     "text_input": text_input,
                     "label_column": label_column,
+                    # (classify-text checks the speakers of the turns it is given against
+                    # these; a model of plain text has none)
+                    **({"speakers": sorted(col.speakers)} if text_input == "turns" else {}),
                 },
             )
             typer.echo(
@@ -544,22 +699,26 @@ def register_text(app: typer.Typer) -> None:
     @app.command("classify-text")
     def classify_text(
         input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts"),
-        text_column: str = typer.Option(..., help="column with the text (or a list of turns)"),
+        text_column: str = typer.Option(..., help=TEXT_COLUMN_HELP),
         model: Path = typer.Option(..., help="model folder from train-text"),
         out: Path = typer.Option(
             ...,
-            help="output file: the input plus predicted and score (an input that has "
-            "either column is refused)",
+            help="output file, .csv, .jsonl, .json or .parquet by the suffix (not the input, "
+            "not Excel): the input plus predicted and score (an input that has either "
+            "column is refused)",
         ),
     ) -> None:
         """Add `predicted` and `score` columns from a trained text model.
 
-        An input that already has either column is refused rather than overwritten."""
+        An input that already has either column is refused rather than overwritten.
+        A row with no text gets no label. Turns whose speakers the model was not
+        trained on (meta.json speakers) are refused when they are most of the
+        turns, else a warning."""
         import numpy as np
 
         from callwarden.screening.io import load_model_and_meta, model_text_input
 
-        output_file(out)
+        _table_out(out, input)
         clf, meta = load_model_and_meta(model)
         model_input = model_text_input(meta, model)
         df = _read_table(input)
@@ -574,6 +733,8 @@ def register_text(app: typer.Typer) -> None:
         # (every row was labelled as the model scores an empty text, exit 0)
         _check_some_text(col, "classify", rows_needed=False)
         _check_model_input(col, model_input, model)
+        if model_input == "turns":
+            _check_speakers(col, meta, model)
         # A row with no text gets no label (it was given the label the model gives an empty
         # text: "normal" at 0.56 for the cn texts' model).
         full = [i for i, e in enumerate(col.empty) if not e]
@@ -602,7 +763,9 @@ def register_text(app: typer.Typer) -> None:
         input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts"),
         text_column: str = typer.Option(..., help="column with the transcript or script text"),
         id_column: str = typer.Option(..., help="column that identifies each row"),
-        out: Path = typer.Option(..., help="output file: id, cluster, cluster_size"),
+        out: Path = typer.Option(
+            ..., help="output file: id, cluster, cluster_size (not the input, not Excel)"
+        ),
         threshold: float = typer.Option(0.5, help="Jaccard similarity of n-gram sets to join"),
         words: bool = typer.Option(False, help="compare jieba word bigrams, not characters"),
     ) -> None:
@@ -613,7 +776,7 @@ def register_text(app: typer.Typer) -> None:
 
         if not 0.0 < threshold <= 1.0:
             raise InputError("--threshold must be in (0, 1]")
-        output_file(out)
+        _table_out(out, input)
         df = _read_table(input)
         if id_column not in df.columns:
             raise InputError(f"no id column {id_column!r}")
@@ -779,7 +942,7 @@ def register_audio(app: typer.Typer) -> None:
             raise InputError("--method must be chromaprint, spectral or auto")
         if not 0 < threshold <= 1:  # (7 made every recording distinct without a word)
             raise InputError(f"--threshold is a similarity in (0, 1], not {threshold:g}")
-        output_file(out)
+        _table_out(out)
         files = _audio_files(input)
         fps, used = fingerprints([read_audio(f) for f in files], method)
         if method == "auto" and used == "spectral" and chromaprint_available():

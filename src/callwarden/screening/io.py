@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,16 +17,32 @@ from typing import Any
 from callwarden.errors import InputError, ModelError
 from callwarden.jsonlines import read_objects
 from callwarden.screening.textmodel import TextClassifier
-from callwarden.screening.transcript import Transcript, transcript_from_dict
+from callwarden.screening.transcript import TURN_KEYS, Transcript, transcript_from_dict
 
 MODEL_FORMAT = 1
 
 
-def read_transcripts(path: Path) -> Iterator[Transcript]:
+def read_transcripts(
+    path: Path, *, other_turn_keys: Counter[str] | None = None
+) -> Iterator[Transcript]:
     """Transcripts from a JSON-lines file (one call an object; UTF-8 or GB18030); blank
-    lines are skipped."""
+    lines are skipped. A call_id that repeats an earlier record's is an InputError naming
+    both records (``screen`` counted the repeat as a second call of the same script, and
+    ``--evaluate`` counted it twice). ``other_turn_keys``, when given, counts the keys of
+    turns that are not read (``start_ms``, ``role``; ``transcript.TURN_KEYS`` are)."""
+    seen: dict[str, int] = {}
     for i, obj in read_objects(path):
-        yield transcript_from_dict(obj, index=i)
+        tr = transcript_from_dict(obj, index=i)
+        if tr.call_id in seen:
+            raise InputError(
+                f"{path}: record {i} repeats call_id {tr.call_id!r} of record "
+                f"{seen[tr.call_id]}: every call needs its own call_id"
+            )
+        seen[tr.call_id] = i
+        if other_turn_keys is not None:
+            for t in obj["turns"]:  # (a list of objects: transcript_from_dict checked it)
+                other_turn_keys.update(str(k) for k in t if k not in TURN_KEYS)
+        yield tr
 
 
 def save_model(
