@@ -39,8 +39,9 @@ def test_a_blank_label_is_benign_in_any_column_type(labels: pa.Array) -> None:
     ("labels", "message"),
     [
         (pa.array([0, 2, 1]), "only 0 and 1 .*not 2"),
-        (pa.array(["yes", "no", "yes"]), r"holds \['no', 'yes'\].*0/1.*benign, harassment"),
-        (pa.array(["normal", "fraud", "fraud"]), r"holds \['normal'\]"),
+        (pa.array(["yes", "no", "yes"]), r"holds \['no', 'yes'\].*benign, harassment.*0/1"),
+        # ("normal" is read as benign since session 17: tests/detect/test_evaluator_path.py)
+        (pa.array(["spam", "fraud", "fraud"]), r"holds \['spam'\].*normal, 正常"),
     ],
 )
 def test_labels_of_another_vocabulary_are_one_clear_error(labels: pa.Array, message: str) -> None:

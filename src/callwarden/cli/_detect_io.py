@@ -260,10 +260,13 @@ def write_json(path: Path, obj: Any) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def check_exclusive(cdrs: Path | None, features: Path | None, id_column: str | None) -> str:
-    """'cdr' or 'table', from which input options were given."""
+def check_exclusive(
+    cdrs: Path | None, features: Path | None, id_column: str | None, need_id: bool = True
+) -> str:
+    """'cdr' or 'table', from which input options were given; ``need_id``: a table needs
+    ``--id-column`` (scan takes the model's when it is not given)."""
     if (cdrs is None) == (features is None):
         raise InputError("give exactly one of --cdrs or --features")
-    if features is not None and not id_column:
+    if need_id and features is not None and not id_column:
         raise InputError("--features needs --id-column")
     return "cdr" if cdrs is not None else "table"

@@ -276,17 +276,17 @@ def evaluate_section(
 def _as_matched(lab: Any, verdict_numbers: list[str], cdrs: Any) -> Any:
     """``lab`` with its numbers keyed as the main report keys them (``match_labels``: a
     national ``15173156006`` is the CDRs' ``+8615173156006``) and its labels read as train
-    reads them (``label_text``), so both sections of ``evaluate`` judge the same truth."""
+    reads them (``label_class``), so both sections of ``evaluate`` judge the same truth."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from callwarden.detect.dataset import label_text, match_labels
+    from callwarden.detect.dataset import label_class, match_labels
 
     callers = (
         pc.unique(cdrs["caller"]).drop_null().to_pylist() if "caller" in cdrs.column_names else []
     )
     keys = match_labels([*verdict_numbers, *callers], lab["number"]).keys
-    labels = [label_text(x) for x in lab["label"].to_pylist()]
+    labels = [label_class(x) for x in lab["label"].to_pylist()]
     lab = lab.set_column(lab.column_names.index("number"), "number", pa.array(keys, pa.string()))
     return lab.set_column(lab.column_names.index("label"), "label", pa.array(labels, pa.string()))
 

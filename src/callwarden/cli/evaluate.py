@@ -65,21 +65,60 @@ def verdicts_tz(verdicts: Path) -> str | None:
     return None
 
 
-#: Binary tables (0/1, as train --features reads them) mean benign / fraud.
-_BINARY = {"0": "benign", "1": "fraud", "false": "benign", "true": "fraud"}
+def scan_model(verdicts: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The model directory the scan beside ``verdicts`` names (``scan-summary.json``) and its
+    manifest; None without a summary, or when the model is gone."""
+    import json
 
-
-def _truth_label(value: object) -> str:
-    """A label cell as train reads it: trimmed, lower-cased, empty = benign; 0/1 (also
-    written 0.0/1.0, as a spreadsheet or pandas saves them) and false/true = benign/fraud."""
-    from callwarden.detect.dataset import label_text
-
-    text = label_text(value)
     try:
-        number = float(text)
-    except ValueError:
-        return _BINARY.get(text, text)
-    return {0.0: "benign", 1.0: "fraud"}.get(number, text)
+        summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
+        model_dir = Path(summary["inputs"]["model"])
+        manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (model_dir, manifest) if isinstance(manifest, dict) else None
+
+
+def label_columns(
+    labels: Path,
+    names: list[str],
+    id_column: str | None,
+    label_column: str | None,
+    manifest: dict[str, Any] | None,
+) -> tuple[str, str, str]:
+    """(id column, label column, whence) of the labels file: a given option wins; else the
+    column of the model that wrote the verdicts (its manifest's ``id_column`` /
+    ``label_column``) when the file has it, else ``number`` / ``label``. A column the file
+    lacks is an InputError naming the file's columns and the model's column."""
+    from callwarden.errors import InputError
+
+    model = manifest or {}
+    whence = []
+    chosen = []
+    for given, key, default, option in (
+        (id_column, "id_column", "number", "--id-column"),
+        (label_column, "label_column", "label", "--label-column"),
+    ):
+        theirs = model.get(key) if isinstance(model.get(key), str) else None
+        if given is not None:
+            pick, said = given, option
+        elif theirs is not None and theirs in names:
+            pick, said = theirs, "the model's"
+        else:
+            pick, said = default, "the default"
+        if pick not in names:
+            if theirs and theirs in names:
+                hint = f"use {option} {theirs} (the model's)"
+            else:
+                hint = f"give {option}" + (f" (the model's is {theirs!r})" if theirs else "")
+            more = "..." if len(names) > 12 else ""
+            raise InputError(
+                f"labels file {labels} has no {pick!r} column ({said}; its columns: "
+                f"{', '.join(names[:12])}{more}); {hint}"
+            )
+        chosen.append(pick)
+        whence.append(f"{option.removeprefix('--')} {pick!r} ({said})")
+    return chosen[0], chosen[1], ", ".join(whence)
 
 
 def build_report(
@@ -88,15 +127,22 @@ def build_report(
     *,
     cdrs: Path | None = None,
     heavy_attempts: int = 50,
-    id_column: str = "number",
-    label_column: str = "label",
+    id_column: str | None = None,
+    label_column: str | None = None,
     tz: str | None = None,
 ) -> dict[str, Any]:
-    """The report's sections; ``tz``: the local days of the heavy callers (None: UTC+8)."""
+    """The report's sections; ``tz``: the local days of the heavy callers (None: UTC+8).
+    ``id_column`` / ``label_column`` of the labels: None takes the model's (``label_columns``)."""
     import numpy as np
 
     from callwarden.cli._detect_io import match_labels, read_csv_strings
-    from callwarden.detect.dataset import CDR_CLASSES, labels_by_number
+    from callwarden.detect.dataset import (
+        CDR_CLASSES,
+        LABEL_HINT,
+        label_class,
+        label_text,
+        labels_by_number,
+    )
     from callwarden.errors import InputError
     from callwarden.evaluate.metrics import classification_report, flag_rate
 
@@ -107,39 +153,80 @@ def build_report(
                 f"verdicts need a {col!r} column (number,label,score,category,reasons)"
             )
     lab = read_csv_strings(labels, "labels")
-    for col in (id_column, label_column):
-        if col not in lab.column_names:
-            raise InputError(f"labels file {labels} has no {col!r} column")
-    raw_truth = [_truth_label(x) for x in lab[label_column].to_pylist()]
-    numbers = v["number"].to_pylist()
+    found = scan_model(verdicts)
+    manifest = found[1] if found else None
+    id_column, label_column, whence = label_columns(
+        labels, lab.column_names, id_column, label_column, manifest
+    )
+    raw_truth = [label_class(x) for x in lab[label_column].to_pylist()]
+    # Ids are trimmed as scan trims them (a verdicts file written before, too) and as the
+    # labels' are (``match_labels``), so " a" and "a" are one number.
+    numbers = [n.strip() if isinstance(n, str) else n for n in v["number"].to_pylist()]
     if len(set(numbers)) != len(numbers):  # a concatenated or re-run file counts twice
-        from collections import Counter
-
-        twice = next(n for n, k in Counter(numbers).items() if k > 1)
-        raise InputError(
-            f"{verdicts} lists {len(numbers) - len(set(numbers)):,} number(s) more than once "
-            f"(e.g. {twice}): one verdict per number"
-        )
+        first: dict[str, int] = {}
+        for row, n in enumerate(numbers, start=1):
+            if n in first:
+                raise InputError(
+                    f"{verdicts} lists {len(numbers) - len(set(numbers)):,} number(s) more "
+                    f"than once (e.g. {n!r} on data rows {first[n]} and {row}, spaces around "
+                    "it aside): one verdict per number"
+                )
+            first[n] = row
     keys = match_labels(numbers, lab, id_column)
     truth_map = labels_by_number(keys, raw_truth)
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
     extra = sorted({*truth_map.values(), *pred_str} - set(classes))
     if extra:
-        raise InputError(f"unknown label(s) {extra[:5]}; expected {list(classes)}")
+        raise InputError(f"unknown label(s) {extra[:5]}; expected {list(classes)}: {LABEL_HINT}")
     idx = {c: i for i, c in enumerate(classes)}
     truth = np.array([idx[truth_map.get(n, "benign")] for n in numbers], dtype=np.int64)
     pred = np.array([idx[p] for p in pred_str], dtype=np.int64)
     present = [
         c for i, c in enumerate(classes) if i == 0 or (truth == i).any() or (pred == i).any()
     ]
+    unlabelled = int(sum(n not in truth_map for n in numbers))
+    benign_rows = sum(t == "benign" for t in truth_map.values())
     report: dict[str, Any] = {
         "verdicts": str(verdicts),
         "labels": str(labels),
+        "label_columns": {"id": id_column, "label": label_column, "whence": whence},
         "scanned_numbers": len(numbers),
-        "unlabelled_scanned_numbers": int(sum(n not in truth_map for n in numbers)),
+        "unlabelled_scanned_numbers": unlabelled,
+        "labelled_benign_numbers": benign_rows,
+        "warnings": [],
         "scanned": classification_report(truth, pred, classes),
     }
+    if found is not None:
+        config = manifest.get("config") if isinstance(manifest, dict) else None
+        config = config if isinstance(config, dict) else {}
+        report["model"] = {
+            "dir": str(found[0]),
+            "model_version": manifest.get("model_version") if manifest else None,
+            "threshold_objective": config.get("objective"),
+            **(
+                {"target_precision": config.get("target_precision")}
+                if config.get("objective") == "precision"
+                else {}
+            ),
+        }
+    if unlabelled and benign_rows:
+        # A CDR label file lists the bad numbers (the rest are benign); one that lists benign
+        # numbers too is a full table, where an unlabelled number's truth is unknown.
+        report["warnings"].append(
+            f"{unlabelled:,} of {len(numbers):,} scanned numbers are not in the labels and "
+            f"count as benign, yet the labels list {benign_rows:,} benign number(s) "
+            "themselves: if the labels are a full table, those numbers' truth is unknown and "
+            "the figures are off; give a label for every scanned number"
+        )
+    # A class with no support and no predictions (harassment for a fraud/benign model) is
+    # left out of per_class, so that per_class averages to the macro-F1.
+    per_class = report["scanned"]["per_class"]
+    left_out = [
+        c for i, c in enumerate(classes) if not (truth == i).any() and not (pred == i).any()
+    ]
+    report["scanned"]["per_class"] = {c: r for c, r in per_class.items() if c not in left_out}
+    report["scanned"]["classes_left_out"] = left_out
     report["scanned"]["classes_present"] = present
     # Labelled bad numbers that never appear in the verdicts count as missed.
     scanned = set(numbers)
@@ -157,7 +244,7 @@ def build_report(
     if "category" in v.column_names and "category" in lab.column_names:
         from callwarden.evaluate.metrics import category_agreement
 
-        cats = labels_by_number(keys, lab["category"].to_pylist())
+        cats = labels_by_number(keys, lab["category"].to_pylist(), read=label_text)
         report["categories"] = category_agreement(
             ["" if c is None else str(c) for c in v["category"].to_pylist()],
             [cats.get(n, "") for n in numbers],
@@ -222,11 +309,12 @@ def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
 
 def print_report(report: dict[str, Any]) -> None:
     s = report["scanned"]
+    typer.echo(f"labels: {report['label_columns']['whence']}")
     typer.echo(
         f"{report['scanned_numbers']:,} numbers scanned ({report['unlabelled_scanned_numbers']:,} not in labels, taken as benign)"
     )
     typer.echo(f"{'class':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
-    for c in s["classes_present"]:
+    for c in s["per_class"]:
         v = s["per_class"][c]
         typer.echo(
             f"{c:<12}{v['precision']:>10.4f}{v['recall']:>10.4f}{v['f1']:>10.4f}{v['support']:>10,}"
@@ -301,9 +389,20 @@ def register(app: typer.Typer) -> None:
         heavy_attempts: int = typer.Option(
             50, "--heavy-attempts", help="Calls on one day that make a heavy caller."
         ),
-        id_column: str = typer.Option("number", "--id-column", help="Number column of --labels."),
-        label_column: str = typer.Option(
-            "label", "--label-column", help="Label column of --labels."
+        id_column: str | None = typer.Option(
+            None,
+            "--id-column",
+            help="Number (id) column of --labels; default: the id column of the model that "
+            "wrote the verdicts (scan-summary.json beside them names it) when --labels has "
+            "it, else 'number'. Ids are trimmed, as scan trims them.",
+        ),
+        label_column: str | None = typer.Option(
+            None,
+            "--label-column",
+            help="Label column of --labels; default: the model's label column when --labels "
+            "has it, else 'label'. Labels: benign, harassment, fraud; also normal, 正常, "
+            "legit(imate), non-fraud (benign), 诈骗 (fraud), 骚扰 (harassment), 0/1, "
+            "false/true (1 = fraud), blank = benign.",
         ),
         tz: str | None = typer.Option(
             None,
@@ -354,6 +453,10 @@ def register(app: typer.Typer) -> None:
             if section is not None:
                 report["campaigns"] = section
         print_report(report)
+        from callwarden.cli._detect_io import warn
+
+        for line in report["warnings"]:
+            warn(line)
         if "campaigns" in report:
             print_section(report["campaigns"])
         write_json(target, report)

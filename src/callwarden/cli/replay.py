@@ -14,18 +14,19 @@ import typer
 def _read_labels(labels: Path) -> Any:
     """labels.csv (number,label[,category]) as an Arrow table of text, checked before the
     replay as ``train`` checks it: the columns, and every label one of benign, harassment,
-    fraud as ``detect.dataset.label_text`` reads it (trimmed, any case, a blank cell benign)."""
+    fraud as ``detect.dataset.label_class`` reads it (trimmed, any case, a blank cell benign,
+    ``LABEL_WORDS`` such as normal)."""
     import pyarrow as pa
 
     from callwarden.cli._detect_io import read_csv_strings
-    from callwarden.detect.dataset import CDR_CLASSES, label_codes, label_text
+    from callwarden.detect.dataset import CDR_CLASSES, label_class, label_codes
     from callwarden.errors import InputError
 
     lab = read_csv_strings(labels, "labels")
     for col in ("number", "label"):
         if col not in lab.column_names:
             raise InputError(f"labels file {labels} lacks the '{col}' column")
-    texts = pa.array([label_text(v) for v in lab["label"].to_pylist()], pa.string())
+    texts = pa.array([label_class(v) for v in lab["label"].to_pylist()], pa.string())
     label_codes(texts, CDR_CLASSES)
     return lab
 

@@ -42,7 +42,7 @@ def run_scan(
     from callwarden.errors import InputError, ModelError
     from callwarden.features.local_time import DEFAULT_TZ, offset_hours, zone
 
-    kind = check_exclusive(cdrs, features, id_column)
+    kind = check_exclusive(cdrs, features, id_column, need_id=False)
     zone(tz := tz or DEFAULT_TZ)  # an unknown zone fails first
     if day is not None and cdrs is not None:  # before the model is loaded
         from callwarden.cli._args import check_days_in_cdrs
@@ -96,9 +96,17 @@ def run_scan(
             min_attempts=min_attempts, tz=tz, utc_offset_hours=hours,
         )  # fmt: skip
         return result
-    assert features is not None and id_column is not None
+    assert features is not None
+    if id_column is None:  # the model's (its manifest records the column it trained with)
+        if not isinstance(manifest.get("id_column"), str):
+            raise InputError(f"--features needs --id-column (model {model_dir} names none)")
+        id_column = manifest["id_column"]
+        typer.echo(f"id column: {id_column} (the model's; --id-column to change)")
+    table, absent = _model_columns(
+        read_table(features, id_column), model.feature_names, id_column, allow_missing
+    )
     data, _ = table_dataset(
-        read_table(features, id_column),
+        table,
         TableSpec(id_column=id_column),
         need_labels=False,
         report=warn,
@@ -108,7 +116,10 @@ def run_scan(
     if missing:
         from callwarden.detect.dataset import lacking_text
 
-        raise ModelError(lacking_text(missing, data.feature_names))
+        text = lacking_text(missing, data.feature_names)
+        if absent:  # (a column present but empty is scored as missing; so can an absent one)
+            text += "; --allow-missing-features scores such a column as missing in every row"
+        raise ModelError(text)
     from callwarden.detect.dataset import missing_shares, missing_shift
 
     if shifted := missing_shift(manifest.get("missing_share"), missing_shares(data)):
@@ -128,8 +139,47 @@ def run_scan(
         warn(f"{text}; scored anyway (--allow-missing-features)")
     cols = [list(data.feature_names).index(n) for n in model.feature_names]
     result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)
-    result.meta.update(day=day, model_version=manifest.get("model_version"), kind=kind)
+    result.meta.update(
+        day=day, model_version=manifest.get("model_version"), kind=kind, id_column=id_column
+    )
     return result
+
+
+def _model_columns(
+    table: Any, features: tuple[str, ...], id_column: str, allow_missing: bool
+) -> tuple[Any, list[str]]:
+    """``table`` with headers that name a column the model needs (or the id column) but for
+    surrounding spaces or case renamed to it (warned), and with ``allow_missing`` each
+    needed column it lacks altogether added as missing in every row (warned); and the needed
+    columns still absent."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.cli._detect_io import warn
+    from callwarden.detect.dataset import match_headers, needed_columns
+
+    wanted = [id_column, *needed_columns(features)]
+    renames, ambiguous = match_headers(table.column_names, wanted)
+    if renames:
+        said = ", ".join(f"{h!r} as {w!r}" for h, w in list(renames.items())[:5])
+        more = f" and {len(renames) - 5} more" if len(renames) > 5 else ""
+        warn(f"{len(renames)} header(s) read as the model's columns: {said}{more}")
+        table = table.rename_columns([renames.get(n, n) for n in table.column_names])
+        if id_column in renames.values() and not pa.types.is_string(table[id_column].type):
+            i = table.column_names.index(id_column)
+            table = table.set_column(i, id_column, pc.cast(table[id_column], pa.string()))
+    for w, headers in ambiguous.items():
+        warn(f"column {w!r}: headers {headers} all match it but for case; rename one to {w!r}")
+    absent = [c for c in wanted[1:] if c not in table.column_names]
+    if absent and allow_missing:
+        warn(
+            f"the table lacks {len(absent)} column(s) the model uses: {absent[:8]}; scored as "
+            "missing in every row (--allow-missing-features)"
+        )
+        for c in absent:
+            table = table.append_column(c, pa.nulls(table.num_rows, pa.float64()))
+        absent = []
+    return table, absent
 
 
 def warn_registry_unused(
@@ -251,7 +301,9 @@ def register(app: typer.Typer) -> None:
             None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
         ),
         id_column: str | None = typer.Option(
-            None, "--id-column", help="Id column of --features (required with it)."
+            None,
+            "--id-column",
+            help="Id column of --features (default: the model's, from its manifest).",
         ),
         day: str | None = typer.Option(
             None, "--day", help="As-of day YYYY-MM-DD of --cdrs (default: their last day)."
@@ -275,7 +327,10 @@ def register(app: typer.Typer) -> None:
             "--allow-missing-features",
             help="With --features: score even when columns the model uses are missing in "
             "far more rows than in training (at least half the rows and 25 points more; "
-            "refused by default, since the model reads missing values as it learnt them).",
+            "refused by default, since the model reads missing values as it learnt them), "
+            "or absent from the table (scored as missing in every row, with a warning). "
+            "Headers that differ from the model's only by surrounding spaces or case match "
+            "without it.",
         ),
         min_attempts: int | None = typer.Option(
             None,

@@ -44,7 +44,9 @@ def label_codes(values: pa.ChunkedArray | pa.Array, classes: tuple[str, ...]) ->
     lookup = {c: i for i, c in enumerate(classes)}
     unknown = sorted({v for v in set(vals.tolist()) if v not in lookup})
     if unknown:
-        raise InputError(f"unknown label(s) {unknown[:5]}; expected one of {list(classes)}")
+        raise InputError(
+            f"unknown label(s) {unknown[:5]}; expected one of {list(classes)} ({LABEL_HINT})"
+        )
     return np.fromiter((lookup[v] for v in vals.tolist()), dtype=np.int64, count=len(vals))
 
 
@@ -97,7 +99,7 @@ def match_labels(
     phone numbers, as in a carrier table, still match as written)."""
     from callwarden.numbers import normalize_array
 
-    raw = pc.cast(column, pa.string())
+    raw = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))  # as table ids are trimmed
     norm = normalize_array(raw, region)
     seen = set(numbers)
     as_written = pc.is_in(raw, value_set=pa.array(list(seen), pa.string()))
@@ -120,9 +122,47 @@ def label_text(value: object) -> str:
     return text or BENIGN
 
 
-def labels_by_number(keys: Sequence[str | None], labels: Sequence[object]) -> dict[str, str]:
-    """Each matched number's label (``label_text``), from ``match_labels``' keys and the
-    label cells in the same order.
+#: Label words read as a class (trimmed, any case) besides the class names: the words a data
+#: set's README or the text side use (the Sichuan data calls 0 "normal"), Chinese, and 0/1,
+#: false/true as in a binary column (``label_class``: 1 and true are the positive class).
+LABEL_WORDS: dict[str, str] = {
+    "normal": BENIGN, "正常": BENIGN, "legit": BENIGN, "legitimate": BENIGN,
+    "non-fraud": BENIGN, "0": BENIGN, "false": BENIGN,
+    "诈骗": "fraud", "骚扰": "harassment",
+}  # fmt: skip
+_POSITIVE_WORDS = ("1", "true")
+
+#: What an unknown label's error adds: the words that are read.
+LABEL_HINT = (
+    "labels are benign, harassment or fraud (any case), or normal, 正常, legit, legitimate, "
+    "non-fraud (= benign), 诈骗 (= fraud), 骚扰 (= harassment), 0/1 or false/true (1 = fraud); "
+    "a blank cell is benign"
+)
+
+
+def label_class(value: object, positive: str = "fraud") -> str:
+    """A label cell as its class (``label_text``, then ``LABEL_WORDS``; 0/1 also written
+    0.0/1.0, as a spreadsheet or pandas saves them, and 1/true are ``positive``); a word that
+    is none of these comes back as written (lower-cased), for the caller to refuse."""
+    text = label_text(value)
+    if text in _POSITIVE_WORDS:
+        return positive
+    if text in LABEL_WORDS:
+        return LABEL_WORDS[text]
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return {0.0: BENIGN, 1.0: positive}.get(number, text)
+
+
+def labels_by_number(
+    keys: Sequence[str | None],
+    labels: Sequence[object],
+    read: Callable[[object], str] = label_class,
+) -> dict[str, str]:
+    """Each matched number's label (``read``: ``label_class``, so ``normal`` and ``benign``
+    are one label), from ``match_labels``' keys and the label cells in the same order.
 
     Rows that give one number the same label are one row; rows that give it different
     labels are an ``InputError`` naming the first such number and its two rows (the file's
@@ -133,7 +173,7 @@ def labels_by_number(keys: Sequence[str | None], labels: Sequence[object]) -> di
     for i, (key, value) in enumerate(zip(keys, labels, strict=True)):
         if key is None:
             continue
-        lab = label_text(value)
+        lab = read(value)
         if key not in out:
             out[key], row_of[key] = lab, i
         elif out[key] != lab and key not in clash:
@@ -142,7 +182,7 @@ def labels_by_number(keys: Sequence[str | None], labels: Sequence[object]) -> di
         key, (a, b) = next(iter(clash.items()))
         raise InputError(
             f"the labels give {len(clash):,} number(s) two different labels, e.g. {key}: "
-            f"{label_text(labels[a])!r} on label row {a + 1} and {label_text(labels[b])!r} "
+            f"{read(labels[a])!r} on label row {a + 1} and {read(labels[b])!r} "
             f"on row {b + 1}; keep one label per number"
         )
     return out
@@ -264,6 +304,38 @@ def lacking_text(missing: Sequence[str], present: Collection[str]) -> str:
     return text
 
 
+def needed_columns(features: Sequence[str]) -> list[str]:
+    """The table columns a model's ``features`` are read or computed from, in order."""
+    out: dict[str, None] = {}
+    for n in features:
+        out.update(dict.fromkeys(derived_from(n) or (n,)))
+    return list(out)
+
+
+def match_headers(
+    names: Sequence[str], wanted: Sequence[str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Headers that name a ``wanted`` column but for surrounding whitespace or, when only one
+    header does, case (an export's " flow_var", "FLOW_VAR"): ({header: wanted name}, {wanted
+    name: the headers that match it only ambiguously}). A wanted name the table has as written
+    is left alone, and so is a header that is itself wanted."""
+    present, want = set(names), set(wanted)
+    renames: dict[str, str] = {}
+    ambiguous: dict[str, list[str]] = {}
+    for w in wanted:
+        if w in present:
+            continue
+        free = [n for n in names if n not in want and n not in renames]
+        hits = [n for n in free if n.strip() == w]
+        if not hits:
+            hits = [n for n in free if n.strip().lower() == w.lower()]
+        if len(hits) == 1:
+            renames[hits[0]] = w
+        elif hits:
+            ambiguous[w] = hits
+    return renames, ambiguous
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """How to read a carrier feature table."""
@@ -273,10 +345,6 @@ class TableSpec:
     positive_label: str = "fraud"  # class given to label 1 / true in a binary table
     derived: bool = True
 
-
-#: Text label cells that mean benign / the positive label, as in a 0/1 or true/false column.
-_BINARY_BENIGN = ("0", "0.0", "false")
-_BINARY_BAD = ("1", "1.0", "true")
 
 #: A text column is read as a numeric feature when at least this share of its non-empty
 #: cells are finite numbers (a few "abc" or "#N/A" cells in a number column); the other cells
@@ -439,7 +507,9 @@ def table_dataset(
             f"id column {spec.id_column!r} is empty on {blank:,} row(s) (first: data row "
             f"{first + 1}); every row needs an id"
         )
-    ids = np.asarray(id_text.to_pylist(), dtype=object)
+    # Ids are trimmed (an export's " a" is "a"), as evaluate trims the verdicts' and the
+    # labels' ids; so " a" and "a" are one id, and two rows of it are refused below.
+    ids = np.asarray(pc.utf8_trim_whitespace(id_text).to_pylist(), dtype=object)
     if len(set(ids.tolist())) != len(ids):
         seen: dict[object, int] = {}
         for row, value in enumerate(ids.tolist(), start=1):
@@ -447,7 +517,8 @@ def table_dataset(
                 n = len(ids) - len(set(ids.tolist()))
                 raise InputError(
                     f"id column {spec.id_column!r} has {n:,} duplicate value(s), e.g. "
-                    f"{value!r} on data rows {seen[value]} and {row}; one row per number"
+                    f"{value!r} on data rows {seen[value]} and {row} (ids are compared "
+                    "without surrounding spaces); one row per number"
                 )
             seen[value] = row
     classes: tuple[str, ...]
@@ -470,20 +541,18 @@ def table_dataset(
                 )
             classes, y = (BENIGN, spec.positive_label), raw.astype(np.int64)
         else:
-            # Label cells read as for CDR labels (``label_text``): trimmed, any case, blank benign.
-            text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(col, pa.string())))
-            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-            # 0/1 and true/false cells among text ones (a "?" makes the column text) read as
-            # in a binary column, and as evaluate reads them.
-            benign = pc.is_in(text, value_set=pa.array(_BINARY_BENIGN, pa.string()))
-            bad = pc.is_in(text, value_set=pa.array(_BINARY_BAD, pa.string()))
-            text = pc.if_else(benign, BENIGN, pc.if_else(bad, spec.positive_label, text))
-            present = set(text.to_pylist())
-            if unknown := sorted(v for v in present if v is not None and v not in CDR_CLASSES):
+            # Label cells read as CDR labels and evaluate read them (``label_class``: trimmed,
+            # any case, blank benign, 0/1 and true/false among text cells when a "?" makes the
+            # column text, ``LABEL_WORDS``); each distinct cell once, then taken per row.
+            raw_text = pc.cast(col, pa.string())
+            distinct = pc.unique(raw_text)
+            read = [label_class(v, spec.positive_label) for v in distinct.to_pylist()]
+            text = pc.take(pa.array(read, pa.string()), pc.index_in(raw_text, value_set=distinct))
+            present = set(read)
+            if unknown := sorted(v for v in present if v not in CDR_CLASSES):
                 raise InputError(
                     f"label column {spec.label_column!r} holds {unknown[:5]}: a feature table's "
-                    "labels are 0/1 (or true/false: 1 = fraud) or benign, harassment and fraud, "
-                    "a blank cell benign"
+                    f"{LABEL_HINT}"
                 )
             classes = tuple(c for c in CDR_CLASSES if c == BENIGN or c in present)
             y = label_codes(text, classes)
