@@ -239,3 +239,11 @@ def test_binary_evaluation_leaves_out_harassment_and_names_its_model(
     assert report["model"]["threshold_objective"] == "precision"  # train's default
     assert report["model"]["target_precision"] == pytest.approx(0.999)
     assert report["model"]["dir"] == str(model.resolve())
+
+
+def test_a_padded_id_header_keeps_the_ids_leading_zeros(model: Path, tmp_path: Path) -> None:
+    rows = [(f"{i:05d}", x, y, lab) for i, (_, x, y, lab) in enumerate(_rows(30, 100))]
+    table = _write(tmp_path / "t.csv", " UID ,x,y,label", rows)
+    assert _scan(model, table, tmp_path / "o").exit_code == 0
+    with (tmp_path / "o" / "verdicts.csv").open(encoding="utf-8") as f:
+        assert sorted(r["number"] for r in csv.DictReader(f)) == [u for u, *_ in rows]

@@ -116,7 +116,22 @@ def read_table(path: Path, id_column: str | None = None) -> pa.Table:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"feature table {path} cannot be read: {exc}") from exc
     else:
-        types = {id_column: pa.string()} if id_column else None
+        types = None
+        if id_column:  # (also a header that names it but for spaces or case, as scan reads it)
+            import pyarrow.csv as pcsv
+
+            try:
+                with pcsv.open_csv(
+                    path,
+                    read_options=pcsv.ReadOptions(encoding=sniffed.encoding),
+                    parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter),
+                ) as reader:
+                    names = reader.schema.names
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise InputError(f"feature table {path} cannot be read as CSV: {exc}") from exc
+            want = id_column.strip().lower()
+            types = {n: pa.string() for n in names if n.strip().lower() == want}
+            types[id_column] = pa.string()
         table = _read_csv(path, sniffed, "feature table", column_types=types)
     return _unique_columns(table, f"feature table {path}")
 
