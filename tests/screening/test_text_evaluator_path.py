@@ -108,7 +108,11 @@ def test_a_few_unseen_speakers_are_a_warning(work: Path, tmp_path: Path) -> None
     assert "'assistant' 1" in res.output
 
 
-def test_an_older_model_folder_assumes_a_transcripts_speakers(work: Path, tmp_path: Path) -> None:
+def test_an_older_model_folder_warns_of_speakers_not_a_transcripts(
+    work: Path, tmp_path: Path
+) -> None:
+    """A folder written before meta.json recorded speakers may have been trained on any
+    names (主叫/被叫; audit 2 of 30 Nov: it refused its own training data), so: a warning."""
     old = tmp_path / "old"
     old.mkdir()
     (old / "model.pkl").write_bytes((work / "model" / "model.pkl").read_bytes())
@@ -119,16 +123,17 @@ def test_an_older_model_folder_assumes_a_transcripts_speakers(work: Path, tmp_pa
     assert res.exit_code == 0 and "warning" not in res.output, res.output
     inp = _write_jsonl(tmp_path / "x.jsonl", _rows("A", "B"))
     res = _classify(inp, old, tmp_path / "p.csv")
-    assert res.exit_code == 2 and "'a' 16, 'b' 16" in res.output, res.output
-    assert "a transcript's are assumed: assistant, callee, caller" in res.output
+    assert res.exit_code == 0 and "'a' 16, 'b' 16" in res.output, res.output
+    assert "warning: 32 of 32 turns of column 'turns' have a speaker other than a " in res.output
+    assert "meta.json records no speakers" in res.output
 
 
 @pytest.mark.parametrize("speaker", [None, "", "  ", "absent"])
-def test_a_turn_without_a_speaker_is_refused(
+def test_a_turn_without_a_speaker_among_turns_with_one_is_refused(
     work: Path, tmp_path: Path, speaker: str | None
 ) -> None:
-    """The error said a turn needs 'speaker' and 'text', but only text was checked: such
-    turns were read as ": text" lines."""
+    """Such a turn was read as a ": text" line beside "caller: ..." lines. (A column where no
+    turn has a speaker is read so on purpose: tests/screening/test_text_audit2.py.)"""
     rows = _rows()
     turn = rows[2]["turns"][1]
     if speaker == "absent":
@@ -136,7 +141,6 @@ def test_a_turn_without_a_speaker_is_refused(
     else:
         turn["speaker"] = speaker
     inp = _write_jsonl(tmp_path / "x.jsonl", rows)
-    what = "no 'speaker'" if speaker == "absent" else f"speaker {speaker!r}"
     for res in (
         _classify(inp, work / "model", tmp_path / "p.csv"),
         _run(
@@ -154,8 +158,10 @@ def test_a_turn_without_a_speaker_is_refused(
         ),  # fmt: skip
     ):
         assert res.exit_code == 2, res.output
-        assert "row 3 of column 'turns': a turn must be an object with 'speaker'" in res.output
-        assert f"its turn 2 has {what}" in res.output
+        assert (
+            "column 'turns' mixes turns with a speaker (31) and turns without one (1; the "
+            "first is turn 2 of row 3)"
+        ) in res.output
 
 
 @pytest.mark.parametrize("cell", ["NA", " null ", "NULL", "None", "nan", "NaN", "n/a", "\\N"])

@@ -30,8 +30,10 @@ TEXT_MODEL_COLUMNS = ("text_label", "text_score")
 
 #: ``--text-column`` of train-text and classify-text.
 TEXT_COLUMN_HELP = (
-    "column with the text, or a list of turns each with speaker and text (speakers read "
-    "trimmed and lowercased); a cell that is only NA, null, None, nan, n/a, \\N or - is no text"
+    "column with the text, or a list of turns each with text and speaker (speakers read "
+    "trimmed and lowercased; turns with no speaker at all are read by their text, with a "
+    "warning; a column mixing both is refused); a cell that is only NA, null, None, nan, "
+    "n/a, \\N or - is no text"
 )
 
 
@@ -100,19 +102,13 @@ def _turns(v: Any, row: int, column: str) -> list[Any] | None:
         )
     if not isinstance(v, list):
         return None
-    from callwarden.screening.transcript import speaker_name
-
-    for j, t in enumerate(v):
-        need = (
-            f"row {row + 1} of column {column!r}: a turn must be an object with 'speaker' "
-            "and 'text' (as in transcripts.jsonl)"
-        )
+    for t in v:  # (a turn's speaker is checked over the whole column: _check_turn_speakers)
         if not (isinstance(t, dict) and "text" in t):
             shape = f"keys {sorted(map(str, t))}" if isinstance(t, dict) else repr(t)[:40]
-            raise InputError(f"{need}, not {shape}")
-        if not speaker_name(t.get("speaker")):  # (was read as ": text", exit 0)
-            what = "no 'speaker'" if "speaker" not in t else f"speaker {t['speaker']!r}"
-            raise InputError(f"{need}; its turn {j + 1} has {what}")
+            raise InputError(
+                f"row {row + 1} of column {column!r}: a turn must be an object with 'text' "
+                f"(and 'speaker', as in transcripts.jsonl), not {shape}"
+            )
     return v
 
 
@@ -155,8 +151,14 @@ class _TextColumn:
     texts: list[str]
     is_turns: list[bool]
     empty: list[bool]
-    #: turns per speaker (``transcript.speaker_name``) over the rows that hold turns
+    #: turns per speaker (``transcript.speaker_name``) over the rows that hold turns; turns
+    #: with no speaker (absent, null, blank) are counted in ``no_speaker`` instead
     speakers: Counter[str] = field(default_factory=Counter)
+    no_speaker: int = 0
+    #: (row, turn), 1-based, of the first turn with no speaker
+    first_no_speaker: tuple[int, int] | None = None
+    #: turns whose speaker is read otherwise than written (``Caller``, `` caller ``)
+    respelled: int = 0
 
     @property
     def text_input(self) -> str:
@@ -175,7 +177,8 @@ class _TextColumn:
 def _text_column(df: Any, column: str) -> _TextColumn:
     """Texts of a column; a list of turns is joined (``textmodel.dialogue_text``).
 
-    A turn must be an object with a ``text`` (and ``speaker``); other shapes (plain strings,
+    A turn must be an object with a ``text`` (and ``speaker``: see ``_check_turn_speakers``;
+    a turn without one is read as ": text"); other shapes (plain strings,
     ``role``/``content`` chat messages) are an InputError naming the row, as in ``screen``
     (they were joined as empty lines, so every such row was classified as an empty text).
     A text cell that holds a JSON list of turns (a CSV's cell, classify-text's own CSV
@@ -192,7 +195,15 @@ def _text_column(df: Any, column: str) -> _TextColumn:
         if turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
             out.texts.append(dialogue_text(turns))
             out.empty.append(not any(turn_field(t, "text").strip() for t in turns))
-            out.speakers.update(speaker_name(t.get("speaker")) for t in turns)
+            for j, t in enumerate(turns):
+                raw = t.get("speaker")
+                name = speaker_name(raw)
+                if not name:
+                    out.no_speaker += 1
+                    out.first_no_speaker = out.first_no_speaker or (i + 1, j + 1)
+                    continue
+                out.speakers[name] += 1
+                out.respelled += name != raw
         else:
             text = "" if v is None or v != v else str(v)
             # (a whole cell "NA" or "null" was classified as text: "normal" with confidence)
@@ -248,30 +259,92 @@ def _check_model_input(col: _TextColumn, model_input: str, model: Path) -> None:
     typer.echo(f"warning: {msg}; those rows are classified as they are", err=True)
 
 
+def _check_turn_speakers(col: _TextColumn) -> None:
+    """train-text and classify-text: an InputError when the column mixes turns with and
+    without a speaker (absent, null or blank), naming both counts and the first such turn:
+    its lines would read "caller: ..." beside ": ...". A column where no turn has a speaker
+    is read as before speakers were checked (each turn ": text"; see ``_warn_no_speakers``).
+    cluster-scripts compares the texts alone and checks neither."""
+    n_with = sum(col.speakers.values())
+    if not (col.no_speaker and n_with):
+        return
+    row, turn = col.first_no_speaker or (0, 0)
+    raise InputError(
+        f"column {col.column!r} mixes turns with a speaker ({n_with:,}) and turns without "
+        f"one ({col.no_speaker:,}; the first is turn {turn} of row {row}): give every turn "
+        "a speaker (caller, callee ...) or none"
+    )
+
+
+def _warn_no_speakers(col: _TextColumn) -> None:
+    """A warning (stderr) when no turn of the column has a speaker: the turns are read by
+    their text alone (each line ": text", as before speakers were checked)."""
+    if col.no_speaker and not col.speakers:
+        rows = sum(col.is_turns)
+        typer.echo(
+            f"warning: none of the {col.no_speaker:,} turns ({rows:,} rows) of column "
+            f"{col.column!r} has a speaker: read by their text alone (each line ': text'; "
+            "a dialogue's opening is then its first characters, not its first caller turn)",
+            err=True,
+        )
+
+
+def _speaker_counts(col: _TextColumn) -> Counter[str]:
+    """Turns per speaker, turns with none under ``""``."""
+    return col.speakers + Counter({"": col.no_speaker})
+
+
+def _named(unseen: Counter[str]) -> str:
+    named = ", ".join(f"{s or '(no speaker)'!r} {n:,}" for s, n in unseen.most_common(6))
+    return named + (", ..." if len(unseen) > 6 else "")
+
+
 def _check_speakers(col: _TextColumn, meta: dict[str, Any], model: Path) -> None:
     """classify-text with a model of turns: an InputError when most turns carry speakers the
-    model was not trained on (meta.json ``speakers``; a folder written before it recorded
-    them: caller, callee, assistant, the speakers of transcripts), naming the count and the
-    speakers; a warning when some do. The model reads each turn as "speaker: text" and a
-    dialogue's opening from its first caller turn, so ``主叫``/``agent`` turns changed about
-    129 of 1,635 labels, exit 0."""
+    model was trained without (meta.json ``speakers``; ``[]`` for a model of turns without
+    speakers), naming the count and the speakers; a warning when some do. The model reads
+    each turn as "speaker: text" and a dialogue's opening from its first caller turn, so
+    ``主叫``/``agent`` turns changed about 129 of 1,635 labels, exit 0.
+
+    A folder trained before train-text recorded speakers (30 Nov 2026) may have been trained
+    on any names (主叫/被叫), so it gets warnings only: for speakers other than a transcript's
+    (caller, callee, assistant), and for speakers this version reads otherwise than written
+    (``Caller`` as ``caller``; such a folder scores slightly differently now: retrain it)."""
     from callwarden.screening.transcript import Speaker
 
+    seen = _speaker_counts(col)
+    n_all = sum(seen.values())
     recorded = meta.get("speakers")
-    if isinstance(recorded, list):
-        known, source = {str(s) for s in recorded}, "meta.json speakers"
-    else:
-        known = {s.value for s in Speaker}
-        source = "its meta.json records none (an older folder), so a transcript's are assumed"
-    unseen = Counter({s: n for s, n in col.speakers.items() if s not in known})
-    n_unseen, n_all = sum(unseen.values()), sum(col.speakers.values())
+    if not isinstance(recorded, list):
+        transcript = {s.value for s in Speaker}
+        unseen = Counter({s: n for s, n in seen.items() if s not in transcript})
+        old = f"{model}'s meta.json records no speakers (a folder trained before it did)"
+        if unseen:
+            typer.echo(
+                f"warning: {sum(unseen.values()):,} of {n_all:,} turns of column "
+                f"{col.column!r} have a speaker other than a transcript's ({_named(unseen)}); "
+                f"{old}: if it was trained on these, this is fine, else name the speakers as "
+                "in training or retrain it, which records them",
+                err=True,
+            )
+        if col.respelled:
+            typer.echo(
+                f"warning: {col.respelled:,} of {n_all:,} turns of column {col.column!r} "
+                "have a speaker read trimmed and lowercased (Caller is caller); "
+                f"{old}: if it was trained on such speakers it read them as written and "
+                "scores slightly differently now: retrain it",
+                err=True,
+            )
+        return
+    known = {str(s) for s in recorded} or {""}
+    unseen = Counter({s: n for s, n in seen.items() if s not in known})
+    n_unseen = sum(unseen.values())
     if not n_unseen:
         return
-    named = ", ".join(f"{s!r} {n:,}" for s, n in unseen.most_common(6))
     msg = (
         f"{n_unseen:,} of {n_all:,} turns of column {col.column!r} have a speaker {model} was "
-        f"not trained on ({named}{', ...' if len(unseen) > 6 else ''}); {source}: "
-        f"{', '.join(sorted(known))}"
+        f"not trained on ({_named(unseen)}); meta.json speakers: "
+        f"{', '.join(sorted(recorded)) if recorded else 'none (turns without speakers)'}"
     )
     if 2 * n_unseen > n_all:
         raise InputError(
@@ -607,6 +680,8 @@ def register_text(app: typer.Typer) -> None:
         texts, text_input = col.texts, col.text_input
         # (before the check, baseline gave a traceback and wordchar a model)
         _check_some_text(col, "learn", rows_needed=True)
+        _check_turn_speakers(col)
+        _warn_no_speakers(col)
         labels = _labels(df, label_column, missing_label)
         if len(set(labels)) < 2:
             raise InputError("need at least two distinct labels to train")
@@ -688,7 +763,7 @@ def register_text(app: typer.Typer) -> None:
                     "text_input": text_input,
                     "label_column": label_column,
                     # (classify-text checks the speakers of the turns it is given against
-                    # these; a model of plain text has none)
+                    # these, [] for turns without speakers; a model of plain text has none)
                     **({"speakers": sorted(col.speakers)} if text_input == "turns" else {}),
                 },
             )
@@ -713,7 +788,8 @@ def register_text(app: typer.Typer) -> None:
         An input that already has either column is refused rather than overwritten.
         A row with no text gets no label. Turns whose speakers the model was not
         trained on (meta.json speakers) are refused when they are most of the
-        turns, else a warning."""
+        turns, else a warning; a model folder that records no speakers (trained
+        before they were recorded) gets warnings only."""
         import numpy as np
 
         from callwarden.screening.io import load_model_and_meta, model_text_input
@@ -733,8 +809,10 @@ def register_text(app: typer.Typer) -> None:
         # (every row was labelled as the model scores an empty text, exit 0)
         _check_some_text(col, "classify", rows_needed=False)
         _check_model_input(col, model_input, model)
+        _check_turn_speakers(col)
         if model_input == "turns":
             _check_speakers(col, meta, model)
+        _warn_no_speakers(col)
         # A row with no text gets no label (it was given the label the model gives an empty
         # text: "normal" at 0.56 for the cn texts' model).
         full = [i for i, e in enumerate(col.empty) if not e]
@@ -860,7 +938,12 @@ def register_audio(app: typer.Typer) -> None:
     @app.command("transcribe-audio")
     def transcribe_audio(
         input: list[Path] = typer.Option(..., help="audio files or folders (wav, flac, ogg)"),
-        out: Path = typer.Option(..., help="transcripts.jsonl to write (caller turns)"),
+        out: Path = typer.Option(
+            ...,
+            help="transcripts.jsonl to write (caller turns); call_id is the file's stem, or, "
+            "where files share a stem, the path below their common folder (day1/0001; "
+            "a.wav beside a.flac: a.wav)",
+        ),
         language: str = typer.Option(
             "en",
             help="en (faster-whisper tiny.en) or zh; with --references, the language of the "
@@ -878,6 +961,7 @@ def register_audio(app: typer.Typer) -> None:
             ReferenceRecogniser,
             WhisperRecogniser,
             recognition_to_turns,
+            recording_call_ids,
         )
         from callwarden.screening.io import read_audio
         from callwarden.screening.transcript import Transcript, transcript_to_dict
@@ -908,13 +992,16 @@ def register_audio(app: typer.Typer) -> None:
                 "--references with known recordings"
             )
         files = _audio_files(input)
+        # (every call_id was the file's stem: day1/0001.wav and day2/0001.wav were one call
+        # to screen, which refuses a repeated call_id)
+        call_ids = recording_call_ids([f.absolute() for f in files])
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8") as fh:
-            for f in files:
+            for f, call_id in zip(files, call_ids, strict=True):
                 samples, rate = read_audio(f)
                 r = rec.transcribe(samples, rate, language)
                 tr = Transcript(
-                    call_id=f.stem,
+                    call_id=call_id,
                     turns=recognition_to_turns(r),
                     meta={"recogniser": r.recogniser, "confidence": r.confidence, "audio": str(f)},
                 )

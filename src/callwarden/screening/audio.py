@@ -15,8 +15,11 @@ segments); :func:`recognition_to_turns` makes transcript turns of it for the scr
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -152,3 +155,35 @@ def transcribe_all(
     recogniser: Recogniser, clips: Sequence[tuple[np.ndarray, int]], language: str | None = None
 ) -> list[Recognition]:
     return [recogniser.transcribe(x, sr, language) for x, sr in clips]
+
+
+def recording_call_ids(files: Sequence[PurePath]) -> list[str]:
+    """A call_id for each recording (``transcribe-audio``), unique as ``screen`` needs them:
+    the file's stem, as before, where no other file has that stem; recordings that share one
+    (``day1/0001.wav`` and ``day2/0001.wav``, ``a.wav`` beside ``a.flac``) get their path
+    relative to the folder their folders share, without the extension (``day1/0001``) or,
+    if that still clashes, with it (``a.wav``); the same file given twice gets ``#2``, ``#3``.
+    Paths are compared as given: pass them all absolute or all relative."""
+    stems = Counter(f.stem for f in files)
+    ids: list[str] = [f.stem for f in files]
+    for stem, n in stems.items():
+        if n < 2:
+            continue
+        group = [i for i, f in enumerate(files) if f.stem == stem]
+        common = PurePath(os.path.commonpath([str(files[i].parent) for i in group]))
+        rel = {i: files[i].relative_to(common) for i in group}
+        bare = Counter(rel[i].with_suffix("").as_posix() for i in group)
+        for i in group:
+            no_ext = rel[i].with_suffix("").as_posix()
+            ids[i] = no_ext if bare[no_ext] == 1 else rel[i].as_posix()
+    # a file given twice, or a path's id equal to another file's stem (kept: stems first)
+    taken = {f.stem for f in files if stems[f.stem] == 1}
+    for i, f in enumerate(files):
+        if stems[f.stem] == 1:
+            continue
+        call_id, k = ids[i], 1
+        while ids[i] in taken:
+            k += 1
+            ids[i] = f"{call_id}#{k}"
+        taken.add(ids[i])
+    return ids
