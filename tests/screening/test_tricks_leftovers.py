@@ -86,6 +86,8 @@ def test_the_hardened_agents_refusals_weigh_the_same_in_zh_and_en() -> None:
         ("zh", NONSENSE_ZH, "没有，我这边是给您推荐一款低息贷款。"),
         ("en", NONSENSE_EN, "No, we're calling about a low-rate loan offer."),
         ("en", NONSENSE_EN, "No, this is about a special discount on your plan."),
+        ("zh", NONSENSE_ZH, "不是的，我们这边可以给您提额到五万。"),
+        ("en", NONSENSE_EN, "No, we can raise your credit limit today."),
     ],
 )
 def test_a_denial_then_the_callers_offer_is_a_pivot(lang: str, ch: Challenge, reply: str) -> None:
@@ -103,6 +105,12 @@ def test_a_denial_then_the_callers_offer_is_a_pivot(lang: str, ch: Challenge, re
         (NONSENSE_ZH, "不是，我送快递的。"),
         (NONSENSE_ZH, "不是，我是他班主任，想说一下孩子的情况。"),
         (NONSENSE_ZH, "不是，我是银行的，跟您确认一笔消费。"),
+        # a bank's business nouns (贷款, 银行, 还款; loan, bank, repayment) are not a pitch
+        # (audit 2, D4: these read as a pivot, +2, at 4e230a0)
+        (NONSENSE_ZH, "不是的，我是银行的，想跟您确认一下贷款还款的事。"),
+        (NONSENSE_ZH, "不是，我是信用卡中心的，您这个月的分期账单还没还。"),
+        (NONSENSE_EN, "No, I'm from your bank, calling about your loan repayment."),
+        (NONSENSE_EN, "No, it's about the interest rate on your account."),
         (NONSENSE_ZH, "没有啊，我哪有什么大象的保险。"),
         (NONSENSE_ZH, "不是，什么优惠？我找张伟。"),
         (NONSENSE_EN, "No, wrong number I think."),

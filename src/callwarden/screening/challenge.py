@@ -376,13 +376,17 @@ _PREMISE_QUERY = re.compile(
 
 # A denial of the premise that goes on with an offer ("不是的，我们是为您提供优惠贷款服务的。",
 # "No, we're calling about a low-rate loan offer."): back to the caller's own pitch, not a
-# person's query. The words are a pitch's, not those of people stating their business ("不是，
-# 我送快递的", "No, it's about his appointment tomorrow"); 保险/insurance, package and free
-# are left out (the premise's "大象的保险", a courier's package, "is he free tonight").
+# person's query. The words are a pitch's promotion, not the business nouns of people stating
+# their business: a real bank calling about a repayment ("不是的，我是银行的，想跟您确认一下贷款
+# 还款的事。", "No, I'm from your bank, calling about your loan repayment.") names 贷款/loan/
+# bank/account too. 保险/insurance, package and free are left out (the premise's "大象的保险",
+# a courier's package, "is he free tonight").
 _DENIAL = re.compile(r"^\W*(?:不是|没有|不对|no\b|nope\b)", re.IGNORECASE)
 _OFFER = re.compile(
-    r"优惠|贷款|额度|低息|利息|利率|分期|办理|赠送|礼品|名额|套餐|理财|返现|补贴|为您提供|给您提供|"
-    r"\boffers?\b|\bloans?\b|low[- ]?rate|interest rate|discount|promotion|credit limit|cash ?back",
+    r"优惠|低息|免息|特价|活动|办理|赠送|礼品|名额|返现|补贴|提额|"
+    r"(?:提升|提高|增加|上调|开通|送|赠|给您|为您)\S{0,4}额度|额度(?:提升|提高|上调)|"
+    r"\boffers?\b|discount|promotion|low[- ]?rate|\bspecial\b|cash ?back|"
+    r"(?:increase|raise|higher)\w*\s+(?:your\s+|the\s+)?credit limit|credit limit (?:increase|raise)",
     re.IGNORECASE,
 )
 
