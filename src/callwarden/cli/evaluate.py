@@ -47,32 +47,67 @@ def heavy_callers(cdrs: Path, min_attempts: int, tz: str | None = None) -> set[s
     return {r[0] for r in rows}
 
 
+def scan_summary(verdicts: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The ``scan-summary.json`` beside ``verdicts`` when it describes them, and a warning when
+    one is there but does not: its ``numbers`` (verdict rows) or ``by_label`` (rows per label)
+    differ from the file's (verdicts copied beside another scan's summary would otherwise name
+    that scan's model, columns and tz). (None, None): no summary, or one that does not parse."""
+    import json
+    from collections import Counter
+
+    from callwarden.cli._detect_io import read_csv_strings
+
+    path = verdicts.parent / "scan-summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(summary, dict):
+        return None, None
+    try:
+        v = read_csv_strings(verdicts, "verdicts")
+    except Exception:  # build_report reports an unreadable verdicts file itself
+        return None, None
+    if "label" not in v.column_names:
+        return None, None
+    counts = dict(Counter(str(x).strip().lower() for x in v["label"].to_pylist()))
+    said, theirs = summary.get("numbers"), summary.get("by_label")
+    differ = []
+    if isinstance(said, int) and said != v.num_rows:
+        differ.append(f"{said:,} numbers, the verdicts {v.num_rows:,}")
+    elif isinstance(theirs, dict) and theirs != counts:
+        differ.append(f"labels {theirs}, the verdicts {dict(sorted(counts.items()))}")
+    if differ:
+        return None, (
+            f"{path} is not the summary of {verdicts} ({differ[0]}): ignored (no model, "
+            "columns or tz taken from it)"
+        )
+    return summary, None
+
+
 def verdicts_tz(verdicts: Path) -> str | None:
     """The ``tz`` the scan beside ``verdicts`` recorded in its ``scan-summary.json`` (None:
-    no summary, or one written before ``scan --tz``, whose day was UTC+8)."""
-    import json
-
-    try:
-        summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    no summary, one that is not these verdicts', or one written before ``scan --tz``, whose
+    day was UTC+8)."""
+    summary, _ = scan_summary(verdicts)
+    if summary is None:
         return None
-    tz = summary.get("tz") if isinstance(summary, dict) else None
+    tz = summary.get("tz")
     if isinstance(tz, str) and tz:
         return tz
-    hours = summary.get("utc_offset_hours") if isinstance(summary, dict) else None
+    hours = summary.get("utc_offset_hours")
     if isinstance(hours, int) and not isinstance(hours, bool):
         return f"UTC{hours:+d}"
     return None
 
 
-def scan_model(verdicts: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The model directory the scan beside ``verdicts`` names (``scan-summary.json``) and its
-    manifest; None without a summary, or when the model is gone."""
+def scan_model(summary: dict[str, Any] | None) -> tuple[Path, dict[str, Any]] | None:
+    """The model directory a scan's summary names (``scan_summary``: the verdicts' own) and
+    its manifest; None without a summary, or when the model is gone."""
     import json
 
     try:
-        summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
-        model_dir = Path(summary["inputs"]["model"])
+        model_dir = Path(summary["inputs"]["model"])  # type: ignore[index]
         manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -85,40 +120,70 @@ def label_columns(
     id_column: str | None,
     label_column: str | None,
     manifest: dict[str, Any] | None,
-) -> tuple[str, str, str]:
-    """(id column, label column, whence) of the labels file: a given option wins; else the
-    column of the model that wrote the verdicts (its manifest's ``id_column`` /
-    ``label_column``) when the file has it, else ``number`` / ``label``. A column the file
-    lacks is an InputError naming the file's columns and the model's column."""
+) -> tuple[str, str, str, list[str]]:
+    """(id column, label column, whence, warnings) of the labels file: a given option wins;
+    else the column of the model that wrote the verdicts (its manifest's ``id_column`` /
+    ``label_column``) when the file has it, else ``number`` / ``label``. A name matches a
+    header that differs from it only by surrounding spaces or case, as ``scan`` matches a
+    feature table's (``match_headers``; a warning says so). A column the file lacks is an
+    InputError naming the file's columns, and a hint names only a header the file has."""
+    from callwarden.detect.dataset import match_headers
     from callwarden.errors import InputError
 
+    def find(name: str) -> str | None:
+        """The file's header for ``name``: as written, else the one header that matches it
+        but for spaces/case; two such headers are an InputError naming both."""
+        if name in names:
+            return name
+        renames, ambiguous = match_headers(names, [name])
+        if name in ambiguous:
+            raise InputError(
+                f"labels file {labels} has {len(ambiguous[name])} columns that read as "
+                f"{name!r} but for spaces or case ({', '.join(map(repr, ambiguous[name]))}); "
+                "rename one"
+            )
+        return next(iter(renames), None)
+
     model = manifest or {}
-    whence = []
-    chosen = []
+    whence: list[str] = []
+    chosen: list[str] = []
+    warnings: list[str] = []
     for given, key, default, option in (
         (id_column, "id_column", "number", "--id-column"),
         (label_column, "label_column", "label", "--label-column"),
     ):
         theirs = model.get(key) if isinstance(model.get(key), str) else None
+        theirs_header = find(theirs) if theirs is not None else None
+        header: str | None
         if given is not None:
-            pick, said = given, option
-        elif theirs is not None and theirs in names:
-            pick, said = theirs, "the model's"
+            pick, header, said = given, find(given), option
+        elif theirs is not None and theirs_header is not None:
+            pick, header, said = theirs, theirs_header, "the model's"
         else:
-            pick, said = default, "the default"
-        if pick not in names:
-            if theirs and theirs in names:
-                hint = f"use {option} {theirs} (the model's)"
+            pick, header, said = default, find(default), "the default"
+        if header is None:
+            if theirs_header is not None:
+                shown = (
+                    theirs_header if theirs_header == theirs_header.strip() else repr(theirs_header)
+                )
+                hint = f"use {option} {shown} (the model's)"
+            elif theirs:
+                hint = f"give {option} with one of its columns (the model's {theirs!r} is not one)"
             else:
-                hint = f"give {option}" + (f" (the model's is {theirs!r})" if theirs else "")
+                hint = f"give {option} with one of its columns"
             more = "..." if len(names) > 12 else ""
             raise InputError(
                 f"labels file {labels} has no {pick!r} column ({said}; its columns: "
                 f"{', '.join(names[:12])}{more}); {hint}"
             )
-        chosen.append(pick)
-        whence.append(f"{option.removeprefix('--')} {pick!r} ({said})")
-    return chosen[0], chosen[1], ", ".join(whence)
+        if header != pick:
+            warnings.append(
+                f"labels file {labels}: column {header!r} read as {pick!r} ({said}), "
+                "the names differing only by spaces or case"
+            )
+        chosen.append(header)
+        whence.append(f"{option.removeprefix('--')} {header!r} ({said})")
+    return chosen[0], chosen[1], ", ".join(whence), warnings
 
 
 def build_report(
@@ -139,6 +204,7 @@ def build_report(
     from callwarden.detect.dataset import (
         CDR_CLASSES,
         LABEL_HINT,
+        check_not_fraud_words,
         label_class,
         label_text,
         labels_by_number,
@@ -153,11 +219,13 @@ def build_report(
                 f"verdicts need a {col!r} column (number,label,score,category,reasons)"
             )
     lab = read_csv_strings(labels, "labels")
-    found = scan_model(verdicts)
+    summary, stale = scan_summary(verdicts)
+    found = scan_model(summary)
     manifest = found[1] if found else None
-    id_column, label_column, whence = label_columns(
+    id_column, label_column, whence, header_notes = label_columns(
         labels, lab.column_names, id_column, label_column, manifest
     )
+    check_not_fraud_words(lab[label_column].to_pylist(), f"labels file {labels} ({label_column!r})")
     raw_truth = [label_class(x) for x in lab[label_column].to_pylist()]
     # Ids are trimmed as scan trims them (a verdicts file written before, too) and as the
     # labels' are (``match_labels``), so " a" and "a" are one number.
@@ -194,7 +262,7 @@ def build_report(
         "scanned_numbers": len(numbers),
         "unlabelled_scanned_numbers": unlabelled,
         "labelled_benign_numbers": benign_rows,
-        "warnings": [],
+        "warnings": ([stale] if stale else []) + header_notes,
         "scanned": classification_report(truth, pred, classes),
     }
     if found is not None:
@@ -393,16 +461,17 @@ def register(app: typer.Typer) -> None:
             None,
             "--id-column",
             help="Number (id) column of --labels; default: the id column of the model that "
-            "wrote the verdicts (scan-summary.json beside them names it) when --labels has "
-            "it, else 'number'. Ids are trimmed, as scan trims them.",
+            "wrote the verdicts (scan-summary.json beside them names it, when its counts are "
+            "the verdicts') when --labels has it, else 'number'. Headers differing by spaces "
+            "or case match, with a warning. Ids are trimmed, as scan trims them.",
         ),
         label_column: str | None = typer.Option(
             None,
             "--label-column",
             help="Label column of --labels; default: the model's label column when --labels "
             "has it, else 'label'. Labels: benign, harassment, fraud; also normal, 正常, "
-            "legit(imate), non-fraud (benign), 诈骗 (fraud), 骚扰 (harassment), 0/1, "
-            "false/true (1 = fraud), blank = benign.",
+            "legit(imate), non-fraud, 非诈骗 (benign; refused beside harassment), 诈骗 (fraud), "
+            "骚扰 (harassment), 0/1, false/true (1 = fraud), blank = benign.",
         ),
         tz: str | None = typer.Option(
             None,

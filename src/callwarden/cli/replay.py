@@ -19,13 +19,19 @@ def _read_labels(labels: Path) -> Any:
     import pyarrow as pa
 
     from callwarden.cli._detect_io import read_csv_strings
-    from callwarden.detect.dataset import CDR_CLASSES, label_class, label_codes
+    from callwarden.detect.dataset import (
+        CDR_CLASSES,
+        check_not_fraud_words,
+        label_class,
+        label_codes,
+    )
     from callwarden.errors import InputError
 
     lab = read_csv_strings(labels, "labels")
     for col in ("number", "label"):
         if col not in lab.column_names:
             raise InputError(f"labels file {labels} lacks the '{col}' column")
+    check_not_fraud_words(lab["label"].to_pylist(), f"labels file {labels}")
     texts = pa.array([label_class(v) for v in lab["label"].to_pylist()], pa.string())
     label_codes(texts, CDR_CLASSES)
     return lab

@@ -63,8 +63,9 @@ def register(app: typer.Typer) -> None:
             None,
             "--label-column",
             help="Label column of --features, required with it (0/1, false/true or "
-            "benign/harassment/fraud; also normal, 正常, legit(imate), non-fraud = benign, "
-            "诈骗 = fraud, 骚扰 = harassment; cells trimmed, any case, a blank one benign).",
+            "benign/harassment/fraud; also normal, 正常, legit(imate), non-fraud, 非诈骗 = benign "
+            "(refused beside harassment), 诈骗 = fraud, 骚扰 = harassment; cells trimmed, any "
+            "case, a blank one benign).",
         ),
         out: Path = typer.Option(..., "--out", help="Model directory to write."),
         seed: int = typer.Option(0, "--seed", help="Seed for folds and LightGBM."),

@@ -127,7 +127,7 @@ def label_text(value: object) -> str:
 #: false/true as in a binary column (``label_class``: 1 and true are the positive class).
 LABEL_WORDS: dict[str, str] = {
     "normal": BENIGN, "正常": BENIGN, "legit": BENIGN, "legitimate": BENIGN,
-    "non-fraud": BENIGN, "0": BENIGN, "false": BENIGN,
+    "non-fraud": BENIGN, "非诈骗": BENIGN, "0": BENIGN, "false": BENIGN,
     "诈骗": "fraud", "骚扰": "harassment",
 }  # fmt: skip
 _POSITIVE_WORDS = ("1", "true")
@@ -135,9 +135,28 @@ _POSITIVE_WORDS = ("1", "true")
 #: What an unknown label's error adds: the words that are read.
 LABEL_HINT = (
     "labels are benign, harassment or fraud (any case), or normal, 正常, legit, legitimate, "
-    "non-fraud (= benign), 诈骗 (= fraud), 骚扰 (= harassment), 0/1 or false/true (1 = fraud); "
-    "a blank cell is benign"
+    "non-fraud, 非诈骗 (= benign, not beside harassment), 诈骗 (= fraud), 骚扰 (= harassment), "
+    "0/1 or false/true (1 = fraud); a blank cell is benign"
 )
+
+#: Words that only say "not fraud": benign in a fraud/benign column, but in a column that also
+#: holds harassment they leave a harassing number's class unsaid (``check_not_fraud_words``).
+NOT_FRAUD_WORDS = ("non-fraud", "非诈骗")
+
+
+def check_not_fraud_words(cells: Collection[object], where: str) -> None:
+    """An InputError naming the word when a label column mixes ``non-fraud``/``非诈骗`` with
+    harassment (骚扰): there "not fraud" may be a harassing number, and reading it benign would
+    score the model's harassment flags as false alarms."""
+    texts = {label_text(c) for c in cells}
+    said = [w for w in NOT_FRAUD_WORDS if w in texts]
+    harass = sorted(t for t in texts if LABEL_WORDS.get(t, t) == "harassment")
+    if said and harass:
+        raise InputError(
+            f"{where} mixes {said[0]!r} with harassment labels ({harass[0]!r}): beside "
+            f"harassment, {said[0]!r} says nothing about whether a number harasses; write "
+            "benign (or normal, 正常) for numbers that are neither, harassment or fraud for the rest"
+        )
 
 
 def label_class(value: object, positive: str = "fraud") -> str:
@@ -167,6 +186,8 @@ def labels_by_number(
     Rows that give one number the same label are one row; rows that give it different
     labels are an ``InputError`` naming the first such number and its two rows (the file's
     row order would otherwise decide which label the number gets)."""
+    if read is label_class:
+        check_not_fraud_words(labels, "the labels' label column")
     out: dict[str, str] = {}
     row_of: dict[str, int] = {}
     clash: dict[str, tuple[int, int]] = {}
@@ -546,6 +567,7 @@ def table_dataset(
             # column text, ``LABEL_WORDS``); each distinct cell once, then taken per row.
             raw_text = pc.cast(col, pa.string())
             distinct = pc.unique(raw_text)
+            check_not_fraud_words(distinct.to_pylist(), f"label column {spec.label_column!r}")
             read = [label_class(v, spec.positive_label) for v in distinct.to_pylist()]
             text = pc.take(pa.array(read, pa.string()), pc.index_in(raw_text, value_set=distinct))
             present = set(read)
