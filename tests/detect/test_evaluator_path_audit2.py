@@ -19,21 +19,9 @@ from callwarden.cli.evaluate import label_columns
 from callwarden.cli.main import app
 from callwarden.detect.dataset import TableSpec, label_class, table_dataset
 from callwarden.errors import InputError
+from tests.detect.test_evaluator_path import _rows, _write
 
 runner = CliRunner()
-
-
-def _rows(n: int = 60, start: int = 0) -> list[tuple[str, int, int, int]]:
-    """(id, x, y, label): label 1 on every third row, which x tells apart."""
-    return [
-        (f"u{i}", (i % 3 == 0) * 50 + i % 5, i % 7, int(i % 3 == 0))
-        for i in range(start, start + n)
-    ]
-
-
-def _write(path: Path, header: str, rows: list[tuple[object, ...]]) -> Path:
-    path.write_text(header + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows), "utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

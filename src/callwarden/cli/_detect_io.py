@@ -77,20 +77,25 @@ def read_csv_strings(path: Path, what: str) -> pa.Table:
             raise InputError(f"{what} file {path} cannot be read: {exc}") from exc
         table = pa.table({n: pc.cast(table[n], pa.string()) for n in table.column_names})
     else:
-        import pyarrow.csv as pcsv
-
-        try:
-            with pcsv.open_csv(
-                path,
-                read_options=pcsv.ReadOptions(encoding=sniffed.encoding),
-                parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter),
-            ) as reader:
-                names = reader.schema.names
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise InputError(f"{what} file {path} cannot be read as CSV: {exc}") from exc
+        names = _csv_header(path, sniffed, f"{what} file")
         types = dict.fromkeys(names, pa.string())
         table = _read_csv(path, sniffed, f"{what} file", column_types=types)
     return _unique_columns(table, f"{what} file {path}")
+
+
+def _csv_header(path: Path, sniffed: Sniffed, what: str) -> list[str]:
+    """The column names of a CSV ``sniff_table`` has read the encoding and delimiter of."""
+    import pyarrow.csv as pcsv
+
+    try:
+        with pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding=sniffed.encoding),
+            parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter),
+        ) as reader:
+            return list(reader.schema.names)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"{what} {path} cannot be read as CSV: {exc}") from exc
 
 
 def _unique_columns(table: pa.Table, what: str) -> pa.Table:
@@ -118,17 +123,7 @@ def read_table(path: Path, id_column: str | None = None) -> pa.Table:
     else:
         types = None
         if id_column:  # (also a header that names it but for spaces or case, as scan reads it)
-            import pyarrow.csv as pcsv
-
-            try:
-                with pcsv.open_csv(
-                    path,
-                    read_options=pcsv.ReadOptions(encoding=sniffed.encoding),
-                    parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter),
-                ) as reader:
-                    names = reader.schema.names
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                raise InputError(f"feature table {path} cannot be read as CSV: {exc}") from exc
+            names = _csv_header(path, sniffed, "feature table")
             want = id_column.strip().lower()
             types = {n: pa.string() for n in names if n.strip().lower() == want}
             types[id_column] = pa.string()
