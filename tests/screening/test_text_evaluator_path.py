@@ -19,19 +19,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from callwarden.cli.main import app
-
-FRAUD = [
-    "您好，我是银行客服，您的账户有异常，请提供验证码",
-    "我是公安局的，你涉嫌洗钱，转账到安全账户",
-]
-NORMAL = ["您好，您的快递到了，放在驿站了", "明天下午三点开会，记得带材料"]
-
-
-def _run(*args: object) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args])
+from tests.screening.test_text_cli_turns_as_json import FRAUD, NORMAL, _run
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
