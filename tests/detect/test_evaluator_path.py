@@ -17,7 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from callwarden.cli.main import app
-from callwarden.detect.dataset import TableSpec, label_class, match_headers, table_dataset
+from callwarden.detect.dataset import TableSpec, match_headers, table_dataset
+from callwarden.detect.labels import label_class
 from callwarden.errors import InputError
 
 runner = CliRunner()

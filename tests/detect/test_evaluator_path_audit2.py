@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from callwarden.cli.evaluate import label_columns
 from callwarden.cli.main import app
-from callwarden.detect.dataset import TableSpec, label_class, table_dataset
+from callwarden.detect.dataset import TableSpec, table_dataset
+from callwarden.detect.labels import label_class
 from callwarden.errors import InputError
 from tests.detect.test_evaluator_path import _rows, _write
 
@@ -80,7 +81,7 @@ def test_train_and_replay_labels_refuse_the_mix_too(tmp_path: Path) -> None:
                       "label": ["non-fraud", "harassment", "fraud"]})  # fmt: skip
     with pytest.raises(InputError, match="mixes 'non-fraud' with harassment"):
         table_dataset(table, TableSpec("uid", "label"))
-    from callwarden.detect.dataset import labels_by_number
+    from callwarden.detect.labels import labels_by_number
 
     with pytest.raises(InputError, match="mixes '非诈骗' with harassment"):
         labels_by_number(["+1", "+2"], ["非诈骗", "骚扰"])

@@ -47,7 +47,7 @@ def test_label_cells_are_trimmed_lower_cased_and_blank_is_benign() -> None:
     labels = _labels(NUMBERS, [" Fraud", "harassment\t", "", None])
     data = cdr_dataset(_features(), labels)
     assert [CDR_CLASSES[i] for i in data.y] == ["fraud", "harassment", "benign", "benign"]
-    from callwarden.detect.dataset import labels_by_number
+    from callwarden.detect.labels import labels_by_number
 
     assert labels_by_number([None, "x"], ["fraud", "benign"]) == {"x": "benign"}
 

@@ -1,5 +1,5 @@
 """``callwarden replay --labels`` reads labels as ``train`` and ``evaluate`` do
-(``detect.dataset.labels_by_number``): trimmed, any case, a blank cell benign, and one
+(``detect.labels.labels_by_number``): trimmed, any case, a blank cell benign, and one
 number given two different labels refused rather than decided by the file's row order."""
 
 from __future__ import annotations

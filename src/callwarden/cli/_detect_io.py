@@ -214,9 +214,9 @@ def number_facts(
 
 
 def match_labels(numbers: list[str], labels: pa.Table, column: str) -> list[Any]:
-    """Each label row's key among ``numbers`` (``detect.dataset.match_labels``); warns about
+    """Each label row's key among ``numbers`` (``detect.labels.match_labels``); warns about
     rows that match none or do not parse, and refuses labels of which none matches."""
-    from callwarden.detect.dataset import match_labels as match
+    from callwarden.detect.labels import match_labels as match
 
     found = match(numbers, labels[column])
     found.check("the verdicts")

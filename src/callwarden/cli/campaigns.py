@@ -280,7 +280,7 @@ def _as_matched(lab: Any, verdict_numbers: list[str], cdrs: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from callwarden.detect.dataset import label_class, match_labels
+    from callwarden.detect.labels import label_class, match_labels
 
     callers = (
         pc.unique(cdrs["caller"]).drop_null().to_pylist() if "caller" in cdrs.column_names else []

@@ -201,8 +201,8 @@ def build_report(
     import numpy as np
 
     from callwarden.cli._detect_io import match_labels, read_csv_strings
-    from callwarden.detect.dataset import (
-        CDR_CLASSES,
+    from callwarden.detect.dataset import CDR_CLASSES
+    from callwarden.detect.labels import (
         LABEL_HINT,
         check_not_fraud_words,
         label_class,

@@ -14,17 +14,13 @@ import typer
 def _read_labels(labels: Path) -> Any:
     """labels.csv (number,label[,category]) as an Arrow table of text, checked before the
     replay as ``train`` checks it: the columns, and every label one of benign, harassment,
-    fraud as ``detect.dataset.label_class`` reads it (trimmed, any case, a blank cell benign,
+    fraud as ``detect.labels.label_class`` reads it (trimmed, any case, a blank cell benign,
     ``LABEL_WORDS`` such as normal)."""
     import pyarrow as pa
 
     from callwarden.cli._detect_io import read_csv_strings
-    from callwarden.detect.dataset import (
-        CDR_CLASSES,
-        check_not_fraud_words,
-        label_class,
-        label_codes,
-    )
+    from callwarden.detect.dataset import CDR_CLASSES
+    from callwarden.detect.labels import check_not_fraud_words, label_class, label_codes
     from callwarden.errors import InputError
 
     lab = read_csv_strings(labels, "labels")
@@ -46,7 +42,7 @@ class _Labels:
 
 
 def _match_labels(table: Any, lab: Any) -> _Labels:
-    """The labels of ``lab`` keyed as the CDRs' callers spell them (``detect.dataset.match_labels``:
+    """The labels of ``lab`` keyed as the CDRs' callers spell them (``detect.labels.match_labels``:
     national and E.164 forms are one number), read as ``train`` reads them
     (``labels_by_number``: one number given two different labels is an error naming both
     rows); warns about rows that match no caller or do not parse, and refuses labels of
@@ -54,7 +50,7 @@ def _match_labels(table: Any, lab: Any) -> _Labels:
     import pyarrow.compute as pc
 
     from callwarden.cli._detect_io import warn
-    from callwarden.detect.dataset import labels_by_number, match_labels
+    from callwarden.detect.labels import labels_by_number, match_labels
 
     callers = pc.unique(table["caller"]).drop_null().to_pylist()
     found = match_labels(callers, lab["number"])
