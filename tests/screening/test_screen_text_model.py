@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from callwarden.cli._text_io import SCREEN_COLUMNS
 from callwarden.cli.main import app
-from callwarden.cli.screen import SCREEN_COLUMNS
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from callwarden.cli.screen import _read_table
+from callwarden.cli._text_io import _read_table
 from callwarden.errors import InputError
 
 ROWS = [("请立即转账到安全账户", "诈骗"), ("您的快递已到", "正常")]

@@ -1,0 +1,480 @@
+"""Reading and writing the text commands' tables (train-text, classify-text,
+cluster-scripts, screen): CSV, JSON lines or Parquet in; a text column of plain text or of
+turns, checked against the model; labels; output paths and formats."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from callwarden.cli._paths import output_file
+from callwarden.errors import InputError
+
+#: The columns of ``screen``'s verdicts, in order.
+SCREEN_COLUMNS = (
+    "call_id", "caller", "verdict", "bot_score", "challenges", "category", "category_keywords",
+    "script_cluster", "script_cluster_calls", "reasons", "reasons_en", "reasons_zh",
+)  # fmt: skip
+
+
+#: The columns ``screen --text-model`` adds after ``category_keywords``: the text model's
+#: label and its score (as ``classify-text``'s ``predicted`` and ``score``).
+TEXT_MODEL_COLUMNS = ("text_label", "text_score")
+
+
+#: ``--text-column`` of train-text and classify-text.
+TEXT_COLUMN_HELP = (
+    "column with the text, or a list of turns each with text and speaker (speakers read "
+    "trimmed and lowercased; turns with no speaker at all are read by their text, with a "
+    "warning; a column mixing both is refused); a cell that is only NA, null, None, nan, "
+    "n/a, \\N or - is no text"
+)
+
+
+#: The columns ``classify-text`` adds to its input.
+CLASSIFY_COLUMNS = ("predicted", "score")
+
+
+def _read_table(path: Path) -> Any:
+    """A CSV, JSON-lines or Parquet file as a DataFrame. Parquet is told by its content; a
+    CSV or JSON file may be UTF-8 or GB18030/GBK, and a CSV delimited by , tab | or ; (found
+    as for a carrier feature table, ``cli._detect_io.sniff_table``)."""
+    import pandas as pd
+
+    from callwarden.cli._detect_io import sniff_table
+
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    sniffed = sniff_table(path, "input")
+    encoding = "utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding
+    try:
+        if sniffed.parquet:
+            return pd.read_parquet(path)
+        if suffix in {".jsonl", ".ndjson", ".json"}:
+            return pd.read_json(path, lines=suffix != ".json", dtype=False, encoding=encoding)
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding=encoding, sep=sniffed.delimiter
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from exc
+
+
+def _json_turns(v: str) -> list[Any] | None:
+    """A text cell that holds a JSON list of objects (turns as a CSV cell holds them, as
+    ``classify-text`` writes them, or as a string field of JSON lines), parsed; ``[]`` is
+    an empty list of turns. None for any other text."""
+    s = v.strip()
+    if not (s.startswith("[") and s.endswith("]")):
+        return None
+    try:
+        parsed = json.loads(s)
+    except ValueError:
+        return None
+    if isinstance(parsed, list) and all(isinstance(t, dict) for t in parsed):
+        return parsed
+    return None
+
+
+def _turns(v: Any, row: int, column: str) -> list[Any] | None:
+    """A cell's list of turns (a Parquet list arrives as a NumPy array; a JSON list of turns
+    written as text, as in a CSV cell, is parsed), None for a cell that is not a list; an
+    InputError for a cell or turn of another shape."""
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, str):
+        parsed = _json_turns(v)
+        if parsed is None:
+            return None
+        v = parsed
+    if isinstance(v, dict):
+        raise InputError(
+            f"row {row + 1} of column {column!r} is an object; a text column holds text or a "
+            "list of turns"
+        )
+    if not isinstance(v, list):
+        return None
+    for t in v:  # (a turn's speaker is checked over the whole column: _check_turn_speakers)
+        if not (isinstance(t, dict) and "text" in t):
+            shape = f"keys {sorted(map(str, t))}" if isinstance(t, dict) else repr(t)[:40]
+            raise InputError(
+                f"row {row + 1} of column {column!r}: a turn must be an object with 'text' "
+                f"(and 'speaker', as in transcripts.jsonl), not {shape}"
+            )
+    return v
+
+
+def _check_ids(ids: list[Any], column: str) -> None:
+    """cluster-scripts: an InputError naming the first row whose id is blank or repeats an
+    earlier row's (the output has one row an id, so either made rows indistinguishable)."""
+    seen: dict[str, int] = {}
+    for i, v in enumerate(ids):
+        key = "" if v is None or v != v else str(v).strip()
+        if key == "":
+            raise InputError(f"row {i + 1} has a blank {column!r}: every row needs its own id")
+        if key in seen:
+            raise InputError(
+                f"row {i + 1} repeats {column!r} {key!r} of row {seen[key] + 1}: every row "
+                "needs its own id"
+            )
+        seen[key] = i
+
+
+def _plain(v: Any) -> Any:
+    """A cell as JSON can hold it (a Parquet list of turns arrives as a NumPy array)."""
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
+
+
+@dataclass
+class _TextColumn:
+    """A text column as the text commands read it: each row's text (a list of turns joined
+    by ``textmodel.dialogue_text``), whether the row held turns, and whether it holds no
+    words at all (a blank cell, null, ``[]``, turns whose texts are all blank)."""
+
+    column: str
+    texts: list[str]
+    is_turns: list[bool]
+    empty: list[bool]
+    #: turns per speaker (``transcript.speaker_name``) over the rows that hold turns; turns
+    #: with no speaker (absent, null, blank) are counted in ``no_speaker`` instead
+    speakers: Counter[str] = field(default_factory=Counter)
+    no_speaker: int = 0
+    #: (row, turn), 1-based, of the first turn with no speaker
+    first_no_speaker: tuple[int, int] | None = None
+    #: turns whose speaker is read otherwise than written (``Caller``, `` caller ``)
+    respelled: int = 0
+
+    @property
+    def text_input(self) -> str:
+        """What the column holds (``io.TEXT_INPUTS``): ``turns`` when at least half its rows
+        with words are lists of turns, else ``text``; train-text records it in the model
+        folder so that ``screen --text-model`` and classify-text feed the model the same."""
+        full = [t for t, e in zip(self.is_turns, self.empty, strict=True) if not e]
+        return "turns" if full and 2 * sum(full) >= len(full) else "text"
+
+    def count(self, text_input: str) -> int:
+        """Rows with words that hold ``text_input`` (turns or text)."""
+        want = text_input == "turns"
+        return sum(t == want for t, e in zip(self.is_turns, self.empty, strict=True) if not e)
+
+
+def _text_column(df: Any, column: str) -> _TextColumn:
+    """Texts of a column; a list of turns is joined (``textmodel.dialogue_text``).
+
+    A turn must be an object with a ``text`` (and ``speaker``: see ``_check_turn_speakers``;
+    a turn without one is read as ": text"); other shapes (plain strings,
+    ``role``/``content`` chat messages) are an InputError naming the row, as in ``screen``
+    (they were joined as empty lines, so every such row was classified as an empty text).
+    A text cell that holds a JSON list of turns (a CSV's cell, classify-text's own CSV
+    output) is read as turns (it was read as plain text)."""
+    from callwarden.screening.textmodel import dialogue_text, turn_field
+    from callwarden.screening.transcript import speaker_name
+
+    if column not in df.columns:
+        raise InputError(f"no column {column!r}; columns are: {', '.join(map(str, df.columns))}")
+    missing = _missing_text()
+    out = _TextColumn(column, [], [], [])
+    for i, v in enumerate(df[column].tolist()):
+        turns = _turns(v, i, column)
+        if turns is not None:  # a dialogue's turns (teleantifraud, transcripts.jsonl)
+            out.texts.append(dialogue_text(turns))
+            out.empty.append(not any(turn_field(t, "text").strip() for t in turns))
+            for j, t in enumerate(turns):
+                raw = t.get("speaker")
+                name = speaker_name(raw)
+                if not name:
+                    out.no_speaker += 1
+                    out.first_no_speaker = out.first_no_speaker or (i + 1, j + 1)
+                    continue
+                out.speakers[name] += 1
+                out.respelled += name != raw
+        else:
+            text = "" if v is None or v != v else str(v)
+            # (a whole cell "NA" or "null" was classified as text: "normal" with confidence)
+            out.texts.append("" if text.strip() in missing else text)
+            out.empty.append(not out.texts[-1].strip())
+        out.is_turns.append(turns is not None)
+    return out
+
+
+def _missing_text() -> frozenset[str]:
+    """Whole text cells (stripped) that mean no text, read as a blank cell: the feature-table
+    reader's ``NULL_TOKENS`` (``\\N``, ``NA``, ``null``, ``None``, ``n/a``, ``-`` ...) and the
+    float spellings ``nan``/``NaN`` (pandas writes a missing cell of a CSV so)."""
+    from callwarden.detect.dataset import NULL_TOKENS
+
+    return frozenset((*NULL_TOKENS, "nan", "NaN"))
+
+
+def _texts(df: Any, column: str) -> list[str]:
+    return _text_column(df, column).texts
+
+
+def _check_some_text(col: _TextColumn, purpose: str, *, rows_needed: bool) -> None:
+    """An InputError when every row of ``col`` is blank (empty cells, empty JSON strings,
+    empty lists of turns): the inputs of train-text, classify-text and cluster-scripts
+    (``docs/screening.md``). With no rows at all it is an error only if ``rows_needed``
+    (train-text; classify-text and cluster-scripts write just the header)."""
+    if not all(col.empty) or not (col.texts or rows_needed):
+        return
+    raise InputError(f"column {col.column!r} is empty in every row: no text to {purpose}")
+
+
+def _check_model_input(col: _TextColumn, model_input: str, model: Path) -> None:
+    """classify-text: an InputError when the column holds mostly the other kind of text than
+    the model was trained on (meta.json ``text_input``: a model of dialogues' turns given
+    plain text scores words it never saw in that shape, and the reverse); a warning when
+    only some rows do."""
+    other = "text" if model_input == "turns" else "turns"
+    n_other, n_same = col.count(other), col.count(model_input)
+    if not n_other:
+        return
+    shape = {"turns": "lists of turns", "text": "plain text"}
+    msg = (
+        f"{model} was trained on {shape[model_input]} (meta.json text_input: {model_input}), "
+        f"but column {col.column!r} holds {shape[other]} in {n_other:,} of "
+        f"{n_other + n_same:,} rows with text"
+    )
+    if n_other > n_same:
+        raise InputError(
+            f"{msg}; give the column the model was trained on (turns: a list of objects with "
+            "speaker and text, or that list as JSON text) or a model trained on this column"
+        )
+    typer.echo(f"warning: {msg}; those rows are classified as they are", err=True)
+
+
+def _check_turn_speakers(col: _TextColumn) -> None:
+    """train-text and classify-text: an InputError when the column mixes turns with and
+    without a speaker (absent, null or blank), naming both counts and the first such turn:
+    its lines would read "caller: ..." beside ": ...". A column where no turn has a speaker
+    is read as before speakers were checked (each turn ": text"; see ``_warn_no_speakers``).
+    cluster-scripts compares the texts alone and checks neither."""
+    n_with = sum(col.speakers.values())
+    if not (col.no_speaker and n_with):
+        return
+    row, turn = col.first_no_speaker or (0, 0)
+    raise InputError(
+        f"column {col.column!r} mixes turns with a speaker ({n_with:,}) and turns without "
+        f"one ({col.no_speaker:,}; the first is turn {turn} of row {row}): give every turn "
+        "a speaker (caller, callee ...) or none"
+    )
+
+
+def _warn_no_speakers(col: _TextColumn) -> None:
+    """A warning (stderr) when no turn of the column has a speaker: the turns are read by
+    their text alone (each line ": text", as before speakers were checked)."""
+    if col.no_speaker and not col.speakers:
+        rows = sum(col.is_turns)
+        typer.echo(
+            f"warning: none of the {col.no_speaker:,} turns ({rows:,} rows) of column "
+            f"{col.column!r} has a speaker: read by their text alone (each line ': text'; "
+            "a dialogue's opening is then its first characters, not its first caller turn)",
+            err=True,
+        )
+
+
+def _speaker_counts(col: _TextColumn) -> Counter[str]:
+    """Turns per speaker, turns with none under ``""``."""
+    return col.speakers + Counter({"": col.no_speaker})
+
+
+def _named(unseen: Counter[str]) -> str:
+    named = ", ".join(f"{s or '(no speaker)'!r} {n:,}" for s, n in unseen.most_common(6))
+    return named + (", ..." if len(unseen) > 6 else "")
+
+
+def _check_speakers(col: _TextColumn, meta: dict[str, Any], model: Path) -> None:
+    """classify-text with a model of turns: an InputError when most turns carry speakers the
+    model was trained without (meta.json ``speakers``; ``[]`` for a model of turns without
+    speakers), naming the count and the speakers; a warning when some do. The model reads
+    each turn as "speaker: text" and a dialogue's opening from its first caller turn, so
+    ``主叫``/``agent`` turns changed about 129 of 1,635 labels, exit 0.
+
+    A folder trained before train-text recorded speakers (30 Nov 2026) may have been trained
+    on any names (主叫/被叫), so it gets warnings only: for speakers other than a transcript's
+    (caller, callee, assistant), and for speakers this version reads otherwise than written
+    (``Caller`` as ``caller``; such a folder scores slightly differently now: retrain it)."""
+    from callwarden.screening.transcript import Speaker
+
+    seen = _speaker_counts(col)
+    n_all = sum(seen.values())
+    recorded = meta.get("speakers")
+    if not isinstance(recorded, list):
+        transcript = {s.value for s in Speaker}
+        unseen = Counter({s: n for s, n in seen.items() if s not in transcript})
+        old = f"{model}'s meta.json records no speakers (a folder trained before it did)"
+        if unseen:
+            typer.echo(
+                f"warning: {sum(unseen.values()):,} of {n_all:,} turns of column "
+                f"{col.column!r} have a speaker other than a transcript's ({_named(unseen)}); "
+                f"{old}: if it was trained on these, this is fine, else name the speakers as "
+                "in training or retrain it, which records them",
+                err=True,
+            )
+        if col.respelled:
+            typer.echo(
+                f"warning: {col.respelled:,} of {n_all:,} turns of column {col.column!r} "
+                "have a speaker read trimmed and lowercased (Caller is caller); "
+                f"{old}: if it was trained on such speakers it read them as written and "
+                "scores slightly differently now: retrain it",
+                err=True,
+            )
+        return
+    known = {str(s) for s in recorded} or {""}
+    unseen = Counter({s: n for s, n in seen.items() if s not in known})
+    n_unseen = sum(unseen.values())
+    if not n_unseen:
+        return
+    msg = (
+        f"{n_unseen:,} of {n_all:,} turns of column {col.column!r} have a speaker {model} was "
+        f"not trained on ({_named(unseen)}); meta.json speakers: "
+        f"{', '.join(sorted(recorded)) if recorded else 'none (turns without speakers)'}"
+    )
+    if 2 * n_unseen > n_all:
+        raise InputError(
+            f"{msg}; the model reads each turn as 'speaker: text' and a dialogue's opening "
+            "from its first caller turn: name the speakers as in training (trimmed and "
+            "lowercased: Caller is caller) or train a model on these"
+        )
+    typer.echo(f"warning: {msg}; those turns are classified as they are", err=True)
+
+
+#: Output suffixes refused: the text commands write CSV, JSON or Parquet (by the suffix), so
+#: an .xlsx was a CSV under an Excel name that Excel will not open.
+EXCEL_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
+def _table_out(out: Path, source: Path | None = None, what: str = "--input") -> None:
+    """Check a table output (``output_file``, then): not an Excel name, and not the input
+    file itself (``--out`` equal to ``--input`` overwrote the input)."""
+    import os
+
+    output_file(out)
+    if out.suffix.lower() in EXCEL_SUFFIXES:
+        raise InputError(
+            f"--out {out}: Excel output is not written; give .csv (Excel opens it), .jsonl, "
+            ".json or .parquet"
+        )
+    if source is not None and (
+        out.resolve() == source.resolve()
+        or (out.exists() and source.exists() and os.path.samefile(out, source))
+    ):
+        raise InputError(
+            f"--out {out} is the {what} file: writing it would overwrite the input; give "
+            "another path"
+        )
+
+
+def _warn_untimed(trs: list[Any], other_keys: Counter[str], path: Path) -> None:
+    """screen: a warning when no turn of the file has a time (the latency, barge-in and
+    superhuman-reply evidence needs them), naming the keys read and the turn keys met that
+    are not (times as ``start_ms``/``end_ms`` were taken silently as no times)."""
+    if not trs or any(u.start_s is not None or u.end_s is not None for t in trs for u in t.turns):
+        return
+    other = ", ".join(sorted(other_keys))
+    typer.echo(
+        f"warning: no turn of {path} has a time (screen reads start_s and end_s, seconds "
+        "from the call's start): the evidence from reply times is not used"
+        + (f"; its turns also have {other}, which screen does not read" if other else ""),
+        err=True,
+    )
+
+
+#: ``screen --evaluate``: the truth values it scores (``caller_kind``, trimmed, lowercased).
+TRUTH_KINDS = ("bot", "human")
+
+
+def _truth_kinds(trs: list[Any], path: Path, *, err: bool) -> list[str]:
+    """screen --evaluate: each call's truth (``caller_kind``; other values and none read as
+    ""), saying how many calls carry it and how many are left out, and on stderr when none
+    does (a file without truth printed nothing, exit 0)."""
+    raw = [str(t.meta.get("caller_kind") or "").strip().lower() for t in trs]
+    kinds = [k if k in TRUTH_KINDS else "" for k in raw]
+    n = sum(map(bool, kinds))
+    other = Counter(k for k in raw if k and k not in TRUTH_KINDS)
+    why = []
+    if n_none := sum(not k for k in raw):
+        why.append(f"{n_none} without caller_kind")
+    if other:
+        named = ", ".join(f"{k!r} {c}" for k, c in other.most_common(4))
+        why.append(f"{other.total()} with another caller_kind ({named})")
+    left = f"; left out: {'; '.join(why)}" if why else ""
+    if not n:
+        typer.echo(
+            f"note: --evaluate: no call of {path} carries truth (caller_kind bot or human), "
+            f"so there is nothing to evaluate{left}",
+            err=True,
+        )
+    else:
+        typer.echo(
+            f"  evaluated {n} of {len(trs)} calls (truth: caller_kind bot or human){left}",
+            err=err,
+        )
+    return kinds
+
+
+def _warn_empty(n_empty: int, n_rows: int, what: str, rows: str = "rows") -> None:
+    if n_empty:
+        typer.echo(f"warning: {n_empty:,} of {n_rows:,} {rows} have no text: {what}", err=True)
+
+
+def _labels(df: Any, column: str, missing: str | None) -> list[str]:
+    """The label cells, trimmed (`` normal`` and ``normal`` are one class); a blank cell
+    takes ``missing`` (trimmed too) or is an error naming its row. A whole float is written
+    as an integer: ``3``, not ``3.0``."""
+    if column not in df.columns:
+        raise InputError(
+            f"no label column {column!r}; columns are: {', '.join(map(str, df.columns))}"
+        )
+    fill = None if missing is None else missing.strip()
+    if fill == "":
+        raise InputError("--missing-label must name a label, not be blank")
+    out = []
+    for i, v in enumerate(df[column].tolist()):
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # (JSON or Parquet integers with a blank among them read as floats)
+        text = "" if v is None or v != v else str(v).strip()
+        if text == "":
+            if fill is None:
+                raise InputError(f"row {i + 1} has no label; pass --missing-label to name one")
+            text = fill
+        out.append(text)
+    return out
+
+
+#: Output suffixes written as JSON lines (``.json``: one JSON array); any other is CSV
+#: unless ``.parquet``.
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def _is_json(out: Path) -> bool:
+    return out.suffix.lower() in (*JSON_LINES_SUFFIXES, ".json")
+
+
+def _write_table(df: Any, out: Path) -> None:
+    """``df`` as Parquet, JSON lines or a JSON array (by ``out``'s suffix), else CSV (a
+    .jsonl output was written as CSV)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        df.to_parquet(out, index=False)
+    elif _is_json(out):
+        lines = suffix in JSON_LINES_SUFFIXES
+        df.to_json(out, orient="records", lines=lines, force_ascii=False)
+    else:
+        df.to_csv(out, index=False)
