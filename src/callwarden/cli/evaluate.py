@@ -47,13 +47,15 @@ def heavy_callers(cdrs: Path, min_attempts: int, tz: str | None = None) -> set[s
     return {r[0] for r in rows}
 
 
-def scan_summary(verdicts: Path) -> tuple[dict[str, Any] | None, str | None]:
+def scan_summary(verdicts: Path, table: Any = None) -> tuple[dict[str, Any] | None, str | None]:
     """The ``scan-summary.json`` beside ``verdicts`` when it describes them, and a warning when
     one is there but does not: its ``numbers`` (verdict rows) or ``by_label`` (rows per label)
     differ from the file's (verdicts copied beside another scan's summary would otherwise name
-    that scan's model, columns and tz). (None, None): no summary, or one that does not parse."""
+    that scan's model, columns and tz). (None, None): no summary, or one that does not parse.
+    ``table``: the verdicts already read as text (``read_csv_strings``), else they are read."""
     import json
-    from collections import Counter
+
+    import pyarrow.compute as pc
 
     from callwarden.cli._detect_io import read_csv_strings
 
@@ -64,13 +66,16 @@ def scan_summary(verdicts: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, None
     if not isinstance(summary, dict):
         return None, None
-    try:
-        v = read_csv_strings(verdicts, "verdicts")
-    except Exception:  # build_report reports an unreadable verdicts file itself
-        return None, None
+    v = table
+    if v is None:
+        try:
+            v = read_csv_strings(verdicts, "verdicts")
+        except Exception:  # build_report reports an unreadable verdicts file itself
+            return None, None
     if "label" not in v.column_names:
         return None, None
-    counts = dict(Counter(str(x).strip().lower() for x in v["label"].to_pylist()))
+    labels = pc.utf8_lower(pc.utf8_trim_whitespace(v["label"]))
+    counts = {str(r["values"]): int(r["counts"]) for r in pc.value_counts(labels).to_pylist()}
     said, theirs = summary.get("numbers"), summary.get("by_label")
     differ = []
     if isinstance(said, int) and said != v.num_rows:
@@ -219,7 +224,7 @@ def build_report(
                 f"verdicts need a {col!r} column (number,label,score,category,reasons)"
             )
     lab = read_csv_strings(labels, "labels")
-    summary, stale = scan_summary(verdicts)
+    summary, stale = scan_summary(verdicts, v)
     found = scan_model(summary)
     manifest = found[1] if found else None
     id_column, label_column, whence, header_notes = label_columns(
