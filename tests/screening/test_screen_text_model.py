@@ -252,3 +252,44 @@ def test_a_bad_model_folder_is_classify_texts_error(
                                   "--text-column", "text", "--model", str(model),
                                   "--out", str(tmp_path / "c.csv")])  # fmt: skip
         assert ref.exit_code == 2 and ref.output == res.output
+
+
+def _retrained(work: Path, tmp_path: Path, speakers: tuple[str, str]) -> Path:
+    """The turns model trained on the same dialogues with the speakers renamed."""
+    rows = [json.loads(line) for line in (work / "dialogues.jsonl").read_text("utf-8").split("\n")
+            if line]  # fmt: skip
+    names = dict(zip(("caller", "callee"), speakers, strict=True))
+    for r in rows:
+        r["turns"] = [{**t, "speaker": names[t["speaker"]]} for t in r["turns"]]
+    src = _write_jsonl(tmp_path / "renamed.jsonl", rows)
+    _invoke("train-text", "--input", str(src), "--text-column", "turns",
+            "--label-column", "label", "--out", str(tmp_path / "renamed"))  # fmt: skip
+    return tmp_path / "renamed"
+
+
+def test_a_turns_model_trained_on_other_speaker_names_is_refused(
+    work: Path, tmp_path: Path
+) -> None:
+    """A model trained on 主叫/被叫 reads every screened turn as a speaker it never saw
+    (classify-text refuses that column; screen labelled the calls all the same, exit 0)."""
+    model = _retrained(work, tmp_path, ("主叫", "被叫"))
+    out = tmp_path / "v.csv"
+    res = runner.invoke(app, ["screen", "--transcripts", str(work / "transcripts.jsonl"),
+                              "--out", str(out), "--text-model", str(model)])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "主叫" in res.output and "'caller'" in res.output and "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_the_assistants_turns_count_as_the_callees(work: Path, tmp_path: Path) -> None:
+    """Every screened call has the assistant's turns; a model trained on caller and callee
+    turns takes them without a warning, one trained on caller and 被叫 warns of them."""
+    res = runner.invoke(app, ["screen", "--transcripts", str(work / "transcripts.jsonl"),
+                              "--out", str(tmp_path / "a.csv"),
+                              "--text-model", str(work / "model-turns")])  # fmt: skip
+    assert res.exit_code == 0 and "warning" not in res.output, res.output
+    model = _retrained(work, tmp_path, ("caller", "被叫"))
+    res = runner.invoke(app, ["screen", "--transcripts", str(work / "transcripts.jsonl"),
+                              "--out", str(tmp_path / "b.csv"), "--text-model", str(model)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "warning: 10 of 20 turns" in res.output and "'assistant' 10" in res.output

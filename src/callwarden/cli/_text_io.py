@@ -354,6 +354,24 @@ def _check_speakers(col: _TextColumn, meta: dict[str, Any], model: Path) -> None
     typer.echo(f"warning: {msg}; those turns are classified as they are", err=True)
 
 
+def _check_screen_speakers(trs: Any, meta: dict[str, Any], model: Path) -> None:
+    """screen --text-model with a model of turns: classify-text's speaker check
+    (``_check_speakers``) over the transcripts' turns, so a model trained on other names
+    (主叫/被叫) is refused rather than fed turns it reads otherwise. The screening
+    assistant answers in the callee's place, so its turns are not counted against a model
+    trained with callee turns (every screened call has them)."""
+    recorded = meta.get("speakers")
+    skip = (
+        "assistant"
+        if isinstance(recorded, list) and "callee" in recorded and "assistant" not in recorded
+        else None
+    )
+    speakers = Counter(t.speaker.value for tr in trs for t in tr.turns)
+    speakers.pop(skip, None)
+    col = _TextColumn("turns", [], [], [], speakers=speakers)
+    _check_speakers(col, meta, model)
+
+
 #: Output suffixes refused: the text commands write CSV, JSON or Parquet (by the suffix), so
 #: an .xlsx was a CSV under an Excel name that Excel will not open.
 EXCEL_SUFFIXES = (".xlsx", ".xls", ".xlsm")

@@ -20,6 +20,7 @@ from callwarden.cli._text_io import (
     TEXT_MODEL_COLUMNS,
     _check_ids,
     _check_model_input,
+    _check_screen_speakers,
     _check_some_text,
     _check_speakers,
     _check_turn_speakers,
@@ -72,7 +73,8 @@ def register_text(app: typer.Typer) -> None:
             None,
             help="model folder from train-text: add its label and score (text_label, "
             "text_score) after category_keywords; a model trained on turns reads each call's "
-            "turns, one trained on plain text the caller's words",
+            "turns, one trained on plain text the caller's words (a model of turns trained on other "
+            "speaker names than caller/callee is refused, as in classify-text)",
         ),
     ) -> None:
         """Judge each call bot / human / unsure from its transcript, with reasons.
@@ -91,6 +93,7 @@ def register_text(app: typer.Typer) -> None:
         if out is not None:
             _table_out(out, transcripts, "--transcripts")
         clf, text_input = None, "text"
+        meta: dict[str, Any] = {}
         if text_model is not None:  # (a bad folder fails before any transcript is read)
             from callwarden.screening.io import load_model_and_meta, model_text_input
 
@@ -99,6 +102,8 @@ def register_text(app: typer.Typer) -> None:
         other_keys: Counter[str] = Counter()
         trs = list(read_transcripts(transcripts, other_turn_keys=other_keys))
         _warn_untimed(trs, other_keys, transcripts)
+        if text_model is not None and text_input == "turns":
+            _check_screen_speakers(trs, meta, text_model)
         library = None
         if scripts is not None:
             sdf = _read_table(scripts)
@@ -193,7 +198,8 @@ def register_text(app: typer.Typer) -> None:
             "wordchar",
             help="wordchar (word+char n-grams, the default), baseline (char 1-3 SVM) or "
             "stacked (LightGBM on five SVMs' out-of-fold scores and 1,000 chi2 n-grams; "
-            "a few times slower to fit)",
+            "a few times slower to fit) or joint (wordchar's SVM scores read together by a "
+            "logistic regression)",
         ),
         missing_label: str | None = typer.Option(None, help="label for rows that have none"),
         cv: int = typer.Option(0, help="also report k-fold cross-validation (0: none)"),
@@ -290,8 +296,14 @@ def register_text(app: typer.Typer) -> None:
                 elif k != "baseline":
                     picked = ", ".join(f"{c:g}" for c in rep.c_per_fold)
                     typer.echo(f"  SVM C picked inside each training fold: {picked}")
-                    rules = ", ".join(rep.offset_rule_per_fold)
-                    typer.echo(f"  class offsets chosen inside each training fold: {rules}")
+                    if k == "joint":  # (no offsets: the regression reads the scores)
+                        typer.echo(
+                            "  scores read by a logistic regression fitted on each training "
+                            "fold's inner out-of-fold scores"
+                        )
+                    else:
+                        rules = ", ".join(rep.offset_rule_per_fold)
+                        typer.echo(f"  class offsets chosen inside each training fold: {rules}")
                 for lab, f in rep.per_class_f1.items():
                     typer.echo(f"  {lab:<48} F1 {f:.4f}")
             if len(kinds) == 2:
