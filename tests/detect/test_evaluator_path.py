@@ -164,6 +164,37 @@ def test_evaluate_warns_when_a_full_table_leaves_numbers_unlabelled(
     assert json.loads((tmp_path / "e2.json").read_text("utf-8"))["warnings"] == []
 
 
+def test_evaluate_can_leave_unlabelled_numbers_out(model: Path, tmp_path: Path) -> None:
+    """--unlabelled skip: the figures of the labelled numbers alone, as if the verdicts held
+    only those (a full table's truth is unknown elsewhere); no warning; a wrong word is one
+    error line."""
+    held = _write(tmp_path / "held.csv", "uid,x,y,label", _rows(30, 100))
+    assert _scan(model, held, tmp_path / "o").exit_code == 0
+    verdicts = tmp_path / "o" / "verdicts.csv"
+    part = _write(tmp_path / "part.csv", "uid,label", [(u, lab) for u, _, _, lab in _rows(12, 100)])
+    res = _evaluate(verdicts, part, "--id-column", "uid", "--unlabelled", "skip",
+                    "--out", str(tmp_path / "e.json"))  # fmt: skip
+    assert res.exit_code == 0 and "warning" not in res.stderr, res.output
+    assert "30 numbers scanned (18 not in labels, left out of the figures)" in res.output
+    got = json.loads((tmp_path / "e.json").read_text("utf-8"))
+    # the same verdicts cut to the labelled numbers, evaluated the default way
+    kept = {u for u, *_ in _rows(12, 100)}
+    with verdicts.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    cut = tmp_path / "cut" / "verdicts.csv"
+    cut.parent.mkdir()
+    with cut.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([rows[0], *(r for r in rows[1:] if r[0] in kept)])
+    res = _evaluate(cut, part, "--id-column", "uid", "--out", str(tmp_path / "e2.json"))
+    assert res.exit_code == 0, res.output
+    want = json.loads((tmp_path / "e2.json").read_text("utf-8"))
+    assert got["scanned"] == want["scanned"]
+    assert sum(r["support"] for r in got["scanned"]["per_class"].values()) == 12
+    assert got["scanned_numbers"] == 30 and got["unlabelled_taken_as"] == "skip"
+    res = _evaluate(verdicts, part, "--id-column", "uid", "--unlabelled", "drop")
+    assert res.exit_code == 2 and "--unlabelled must be 'benign' or 'skip'" in res.output
+
+
 # --- 9: absent columns and headers written otherwise ---------------------------------------
 
 

@@ -200,9 +200,12 @@ def build_report(
     id_column: str | None = None,
     label_column: str | None = None,
     tz: str | None = None,
+    unlabelled_as: str = "benign",
 ) -> dict[str, Any]:
     """The report's sections; ``tz``: the local days of the heavy callers (None: UTC+8).
-    ``id_column`` / ``label_column`` of the labels: None takes the model's (``label_columns``)."""
+    ``id_column`` / ``label_column`` of the labels: None takes the model's (``label_columns``).
+    ``unlabelled_as``: ``benign`` (a CDR label file lists the bad numbers) or ``skip`` (the
+    labels are a full table: a scanned number not in it is left out of every figure)."""
     import numpy as np
 
     from callwarden.cli._detect_io import match_labels, read_csv_strings
@@ -247,6 +250,14 @@ def build_report(
             first[n] = row
     keys = match_labels(numbers, lab, id_column)
     truth_map = labels_by_number(keys, raw_truth)
+    scanned_count = len(numbers)
+    unlabelled = int(sum(n not in truth_map for n in numbers))
+    if unlabelled_as == "skip" and unlabelled:
+        import pyarrow as pa
+
+        keep = [n in truth_map for n in numbers]
+        v = v.filter(pa.array(keep))
+        numbers = [n for n, k in zip(numbers, keep, strict=True) if k]
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
     extra = sorted({*truth_map.values(), *pred_str} - set(classes))
@@ -258,14 +269,14 @@ def build_report(
     present = [
         c for i, c in enumerate(classes) if i == 0 or (truth == i).any() or (pred == i).any()
     ]
-    unlabelled = int(sum(n not in truth_map for n in numbers))
     benign_rows = sum(t == "benign" for t in truth_map.values())
     report: dict[str, Any] = {
         "verdicts": str(verdicts),
         "labels": str(labels),
         "label_columns": {"id": id_column, "label": label_column, "whence": whence},
-        "scanned_numbers": len(numbers),
+        "scanned_numbers": scanned_count,
         "unlabelled_scanned_numbers": unlabelled,
+        "unlabelled_taken_as": unlabelled_as,
         "labelled_benign_numbers": benign_rows,
         "warnings": ([stale] if stale else []) + header_notes,
         "scanned": classification_report(truth, pred, classes),
@@ -283,14 +294,15 @@ def build_report(
                 else {}
             ),
         }
-    if unlabelled and benign_rows:
+    if unlabelled and benign_rows and unlabelled_as == "benign":
         # A CDR label file lists the bad numbers (the rest are benign); one that lists benign
         # numbers too is a full table, where an unlabelled number's truth is unknown.
         report["warnings"].append(
             f"{unlabelled:,} of {len(numbers):,} scanned numbers are not in the labels and "
             f"count as benign, yet the labels list {benign_rows:,} benign number(s) "
             "themselves: if the labels are a full table, those numbers' truth is unknown and "
-            "the figures are off; give a label for every scanned number"
+            "the figures are off; give a label for every scanned number, or --unlabelled skip "
+            "to leave them out"
         )
     # A class with no support and no predictions (harassment for a fraud/benign model) is
     # left out of per_class, so that per_class averages to the macro-F1.
@@ -384,7 +396,12 @@ def print_report(report: dict[str, Any]) -> None:
     s = report["scanned"]
     typer.echo(f"labels: {report['label_columns']['whence']}")
     typer.echo(
-        f"{report['scanned_numbers']:,} numbers scanned ({report['unlabelled_scanned_numbers']:,} not in labels, taken as benign)"
+        f"{report['scanned_numbers']:,} numbers scanned ({report['unlabelled_scanned_numbers']:,} "
+        + (
+            "not in labels, left out of the figures)"
+            if report.get("unlabelled_taken_as") == "skip"
+            else "not in labels, taken as benign)"
+        )
     )
     typer.echo(f"{'class':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for c in s["per_class"]:
@@ -486,6 +503,14 @@ def register(app: typer.Typer) -> None:
             "day); default: the tz recorded in scan-summary.json beside --verdicts, else "
             "Asia/Shanghai (UTC+8, a scan before --tz).",
         ),
+        unlabelled: str = typer.Option(
+            "benign",
+            "--unlabelled",
+            help="A scanned number the labels do not list: 'benign' (a CDR label file lists "
+            "the bad numbers; the default) or 'skip' (the labels are a full table, such as a "
+            "held-out feature table with its label column: such numbers are left out of every "
+            "figure).",
+        ),
     ) -> None:
         """Per-class precision/recall/F1, confusion matrix and heavy-caller false positives; prints and writes JSON."""
         from callwarden.cli._detect_io import write_json
@@ -494,6 +519,8 @@ def register(app: typer.Typer) -> None:
 
         if heavy_attempts < 1:
             raise InputError(f"--heavy-attempts must be at least 1, not {heavy_attempts}")
+        if unlabelled not in ("benign", "skip"):
+            raise InputError(f"--unlabelled must be 'benign' or 'skip', not {unlabelled!r}")
         target = out if out is not None else verdicts.parent / "evaluation.json"
         output_file(target, "--out" if out is not None else "--out (default)")
         if tz is not None and cdrs is None:  # (it would be ignored without a word)
@@ -519,6 +546,7 @@ def register(app: typer.Typer) -> None:
             id_column=id_column,
             label_column=label_column,
             tz=tz,
+            unlabelled_as=unlabelled,
         )
         if cdrs is not None:  # the campaign section (labels with a campaign column)
             from callwarden.cli.campaigns import evaluate_section, print_section
