@@ -1,6 +1,6 @@
 """Text classification of call scripts and transcripts: fraud kinds, categories, normal.
 
-Three models behind one interface (``fit`` / ``predict``; fitted state ends in ``_``):
+Four models behind one interface (``fit`` / ``predict``; fitted state ends in ``_``):
 
 - ``baseline``: TF-IDF over character 1-3-grams and a linear SVM, the reference every figure
   is compared with;
@@ -10,6 +10,11 @@ Three models behind one interface (``fit`` / ``predict``; fitted state ends in `
   what tells police impersonation from fake customer service), and a linear SVM. Words
   carry meaning the character n-grams split ("安全账户", "解冻金"). Its C and per-class
   score offsets (:mod:`callwarden.screening.offsets`) are chosen on the training rows only;
+- ``joint`` (opt-in): ``wordchar``'s features, C and SVM, its decision scores read by a
+  multinomial logistic regression fitted on the inner out-of-fold scores of the training
+  rows (the ones C is chosen on): the classes' scores judged together, where one-vs-rest
+  SVMs judge each against the rest (the four overlapping bank/platform kinds of the
+  dialogues, docs/screening.md "Sixth round: dialogues"); no class offsets;
 - ``stacked`` (opt-in): LightGBM on the inner out-of-fold scores of five linear SVMs over
   word and character blocks and on 1,000 chi2-chosen n-gram columns, bagged over three
   inner seeds (:mod:`callwarden.screening.stacking`). Slower to fit; a few errors fewer on
@@ -29,13 +34,14 @@ import numpy as np
 
 from callwarden.screening.transcript import speaker_name
 
-MODEL_KINDS = ("baseline", "wordchar", "stacked")
+MODEL_KINDS = ("baseline", "wordchar", "stacked", "joint")
 OPENING_CHARS = 40
 # SVM regularisation grid for ``wordchar``; C is picked by an inner CV on the training
 # data only, never on the texts being scored (docs/screening.md, "Text classification").
 # The dialogues chose 0.25, the old grid's lower edge, in every fold: hence the two below.
 C_GRID = (0.0625, 0.125, 0.25, 0.5, 1.0)
 INNER_FOLDS = 3
+JOINT_C = 1.0  # the joint model's regularisation (9 inputs a class: barely binding)
 
 
 def turn_field(turn: Any, key: str) -> str:
@@ -133,17 +139,18 @@ class _JiebaTokenizer:
 
 @dataclass
 class TextClassifier:
-    """A text classifier of one ``kind`` (baseline, wordchar or stacked)."""
+    """A text classifier of one ``kind`` (baseline, wordchar, joint or stacked)."""
 
     kind: str = "wordchar"
     seed: int = 0
-    c: float | None = None  # None: baseline and stacked 1.0; wordchar picks by inner CV
+    c: float | None = None  # None: baseline and stacked 1.0; wordchar, joint pick by inner CV
     classes_: np.ndarray = field(default_factory=lambda: np.array([]))
     c_: float = 1.0
     offset_rule_: str = "none"
     offsets_: np.ndarray | None = None  # per-class shifts of the decision scores
     vectorizer_: Any = None
     model_: Any = None
+    joint_: Any = None  # kind joint: the logistic regression over the SVM's scores
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
@@ -166,7 +173,7 @@ class TextClassifier:
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("need at least two distinct labels to train")
-        self.offset_rule_, self.offsets_ = "none", None
+        self.offset_rule_, self.offsets_, self.joint_ = "none", None, None
         if self.kind == "stacked":
             from callwarden.screening.stacking import StackedText
 
@@ -187,9 +194,11 @@ class TextClassifier:
             if oof is not None:
                 from callwarden.screening.offsets import fit_offsets
 
-                # Shifts per class learnt on the inner out-of-fold scores (offsets.py).
                 yi = np.searchsorted(self.classes_, y)
-                self.offset_rule_, self.offsets_ = rule, fit_offsets(oof, yi, rule)
+                if self.kind == "joint":  # (C is still chosen with the SVM's own offsets)
+                    self.joint_ = _fit_joint(oof, yi)
+                else:  # shifts per class learnt on the inner out-of-fold scores (offsets.py)
+                    self.offset_rule_, self.offsets_ = rule, fit_offsets(oof, yi, rule)
         self.model_ = LinearSVC(C=self.c_, random_state=self.seed).fit(x, y)
         return self
 
@@ -207,6 +216,8 @@ class TextClassifier:
         if d.ndim == 1:  # two classes: sklearn returns one column
             d = np.stack([-d, d], axis=1)
         d = np.asarray(d, dtype=np.float64)
+        if self.joint_ is not None:  # log-probabilities: the softmax below gives them back
+            d = self.joint_.predict_log_proba(d)
         if self.offsets_ is not None:
             d = d + self.offsets_
         return d
@@ -222,6 +233,16 @@ class TextClassifier:
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.predict_with_score(texts)[0]
+
+
+def _fit_joint(oof: np.ndarray, yi: np.ndarray) -> Any:
+    """The joint model: a multinomial logistic regression from the SVM's decision scores to
+    the class, fitted on the training rows' inner out-of-fold scores (scores of rows the
+    SVM did not see, as the texts it will classify are). No offsets after it: with its own
+    cross-fit offsets it gained no more on the exploration seeds (docs/screening.md)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=JOINT_C, max_iter=2000).fit(oof, yi)
 
 
 def _pick_c(x: Any, y: np.ndarray, seed: int) -> tuple[float, str, np.ndarray | None]:
