@@ -170,10 +170,13 @@ def test_given_call_ids_dedupe(tmp_path: Path) -> None:
         "call_id,start_time,caller,callee,duration_s\n"
         "sw-1,2026-11-28 09:00:00,13800138000,95588,10\n"
         "sw-2,2026-11-28 09:00:00,13800138000,95588,10\n"  # same call data, another id: kept
-        "sw-1,2026-11-28 09:05:00,13800138000,95588,10\n"  # repeated id: a duplicate
+        "sw-1,2026-11-28 09:05:00,13800138000,95588,10\n"  # repeated id, another call
+        "sw-2,2026-11-28 09:00:00,13800138000,95588,10\n"  # the same call again: a duplicate
     )
     first = ingest([path], tmp_path / "out")
-    assert (first.rows_kept, first.rows_duplicate) == (2, 1)
+    # (until session 18 the 09:05 call was counted as a duplicate and lost: audit 3, item 2)
+    assert (first.rows_kept, first.rows_duplicate, first.rows_conflicting) == (2, 1, 1)
+    assert first.quarantined_by_reason == {"conflicting_call_id": 1}
     again = ingest([path], tmp_path / "out")
-    assert (again.rows_kept, again.rows_duplicate) == (0, 3)
+    assert (again.rows_kept, again.rows_duplicate, again.rows_conflicting) == (0, 3, 1)
     assert sorted(load_cdrs(tmp_path / "out")["call_id"].to_pylist()) == ["sw-1", "sw-2"]

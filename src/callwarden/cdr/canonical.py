@@ -74,6 +74,9 @@ class Reason(enum.StrEnum):
     MISSING_DURATION = "missing_duration"
     BAD_DURATION = "bad_duration"
     NEGATIVE_DURATION = "negative_duration"
+    #: set by ingest's writer, not canonicalize: the row's call_id names another call of its
+    #: day, already stored or earlier in the run (a repeat of the same call is a duplicate)
+    CONFLICTING_CALL_ID = "conflicting_call_id"
 
 
 _CODES = {r: i + 1 for i, r in enumerate(Reason)}

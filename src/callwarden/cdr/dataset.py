@@ -30,6 +30,11 @@ def _resolve(path: str | Path) -> tuple[str, bool]:
         return str(p / "cdrs" / "**" / "*.parquet"), True
     if (p / "cdrs.parquet").is_file():
         return str(p / "cdrs.parquet"), False
+    if (p / "ingest-summary.json").is_file() and not any(p.rglob("*.parquet")):
+        raise InputError(  # an ingest that kept no row makes no cdrs/ folder
+            f"no CDRs in {p} yet: its ingests kept no row (see {p / 'ingest-summary.json'} "
+            f"and the rows' reasons in {p / 'quarantine.csv'})"
+        )
     if not any(p.rglob("*.parquet")):
         raise InputError(f"no Parquet files under {p}")
     hive = any(c.is_dir() and c.name.startswith(f"{PARTITION_COLUMN}=") for c in p.iterdir())

@@ -7,9 +7,11 @@ Layout of ``DIR``::
     ingest-summary.json                              the latest run's counts
     ingest-log.jsonl                                 one summary line per run
 
-Idempotent by ``call_id``: rows whose id is already stored (or seen earlier in the run) are
-counted as duplicates and not written again. A run's parts are written under temporary names
-and renamed together at its end, so a failed or crashed run adds nothing.
+Idempotent by ``call_id``: rows whose id is already stored for their day (or seen earlier in
+the run) are counted as duplicates and not written again when they are the same call (start
+time, caller, callee and duration); a row whose id names another call is quarantined as
+``conflicting_call_id``. A run's parts are written under temporary names and renamed together
+at its end, so a failed or crashed run adds nothing.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ from .canonical import (
     REASON_COLUMN,
     RESERVED_COLUMNS,
     Canonical,
+    Reason,
     canonicalize,
     check_columns,
+    number_keys,
     reserved_hint,
     with_number_keys,
 )
@@ -69,6 +73,9 @@ class IngestSummary:
     rows_kept: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    #: rows whose call_id already names another call of their day (also quarantined, as
+    #: ``conflicting_call_id``)
+    rows_conflicting: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     fields_nulled: dict[str, int] = field(default_factory=dict)
     #: call_id and ingress values refused as unsafe text (a spreadsheet formula or a control
@@ -77,6 +84,8 @@ class IngestSummary:
     blank_lines: int = 0
     empty_files: list[str] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
+    #: advice printed under the counts (a file whose call_id is a per-switch serial)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
@@ -88,7 +97,7 @@ class IngestSummary:
             f"ingested {self.files} file(s) into {self.out} in {self.seconds:.1f} s ({rate:,.0f} rows/s)",
             f"  rows read        {self.rows_read:>12,}",
             f"  kept (new)       {self.rows_kept:>12,}",
-            f"  duplicates       {self.rows_duplicate:>12,}  (call_id already stored)",
+            f"  duplicates       {self.rows_duplicate:>12,}  (the same call already stored)",
             f"  quarantined      {self.rows_quarantined:>12,}",
         ]
         for reason, n in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]):
@@ -110,34 +119,100 @@ class IngestSummary:
         if self.days:
             span = self.days[0] if len(self.days) == 1 else f"{self.days[0]} .. {self.days[-1]}"
             lines.append(f"  days (UTC): {span} ({len(self.days)} partition(s))")
-        return "\n".join(lines)
+        return "\n".join(lines)  # (the CLI prints the warnings on stderr)
 
 
 class _KeySet:
-    """call_id keys of one day, as sorted NumPy chunks (merged when they pile up)."""
+    """call_id keys of one day, as sorted NumPy chunks (merged when they pile up), and the
+    keys of (call_id, call contents) pairs, which tell a repeat of a call from another call
+    under the same id. The pairs of rows stored by earlier runs are read only when a key of
+    the run is found among theirs (``load_pairs``): re-ingesting reads the contents, a fresh
+    day does not."""
 
-    def __init__(self) -> None:
+    def __init__(self, load_pairs: Callable[[], np.ndarray] | None = None) -> None:
         self.chunks: list[np.ndarray] = []
+        self.pair_chunks: list[np.ndarray] = []
+        self._load_pairs = load_pairs
 
     def any_in(self, sorted_keys: np.ndarray) -> bool:
         # Sorted queries keep the binary searches cache-friendly.
-        for c in self.chunks:
-            pos = np.minimum(np.searchsorted(c, sorted_keys), len(c) - 1)
-            if (c[pos] == sorted_keys).any():
-                return True
-        return False
+        return _any_in(self.chunks, sorted_keys)
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
-        hit = np.zeros(len(keys), bool)
-        for c in self.chunks:
+        return _contains(self.chunks, keys)
+
+    def contains_pairs(self, pairs: np.ndarray) -> np.ndarray:
+        if self._load_pairs is not None:
+            self.pair_chunks.append(np.sort(self._load_pairs()))
+            self._load_pairs = None
+        return _contains(self.pair_chunks, pairs)
+
+    def add_sorted(self, sorted_keys: np.ndarray, sorted_pairs: np.ndarray) -> None:
+        self.chunks = _add(self.chunks, sorted_keys)
+        self.pair_chunks = _add(self.pair_chunks, sorted_pairs)
+
+
+def _any_in(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> bool:
+    for c in chunks:
+        pos = np.minimum(np.searchsorted(c, sorted_keys), len(c) - 1)
+        if (c[pos] == sorted_keys).any():
+            return True
+    return False
+
+
+def _contains(chunks: list[np.ndarray], keys: np.ndarray) -> np.ndarray:
+    hit = np.zeros(len(keys), bool)
+    for c in chunks:
+        if len(c):
             pos = np.minimum(np.searchsorted(c, keys), len(c) - 1)
             hit |= c[pos] == keys
-        return hit
+    return hit
 
-    def add_sorted(self, sorted_keys: np.ndarray) -> None:
-        self.chunks.append(sorted_keys)
-        if len(self.chunks) > 8:
-            self.chunks = [np.sort(np.concatenate(self.chunks))]
+
+def _add(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> list[np.ndarray]:
+    chunks = [*chunks, sorted_keys]
+    return [np.sort(np.concatenate(chunks))] if len(chunks) > 8 else chunks
+
+
+def _mix(h: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """64-bit hash combine (wrapping multiply and xor-shift, as in splitmix64)."""
+    h = (h ^ v.astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
+    return h ^ (h >> np.uint64(29))
+
+
+def _number_hash(table: pa.Table, column: str) -> np.ndarray:
+    """A 64-bit value per normalised number: its digits where it has a number key (nearly
+    every row), else a hash of its text."""
+    numbers = table[column]
+    key_column = NUMBER_KEY_COLUMNS[column]
+    keys = table[key_column] if key_column in table.column_names else number_keys(numbers)
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    out = pc.fill_null(keys, 0).to_numpy(zero_copy_only=False).astype(np.uint64)
+    if keys.null_count:
+        missing = np.flatnonzero(~parse.mask(pc.is_valid(keys)))
+        arr = numbers.combine_chunks() if isinstance(numbers, pa.ChunkedArray) else numbers
+        out[missing] = parse.id_keys(pc.fill_null(arr.take(pa.array(missing)), "")) | np.uint64(1)
+    return out
+
+
+def call_pairs(table: pa.Table, keys: np.ndarray) -> np.ndarray:
+    """A 64-bit key of each row's (call_id key, start_time, caller, callee, duration_s): rows
+    with equal call_id keys and different pairs are different calls under one id."""
+    start = pc.cast(table["start_time"], pa.int64()).to_numpy(zero_copy_only=False)
+    duration = pc.fill_null(table["duration_s"], -1.0).to_numpy(zero_copy_only=False)
+    h = _mix(keys.astype(np.uint64), start.view(np.uint64))
+    h = _mix(h, np.asarray(duration, np.float64).view(np.uint64))
+    h = _mix(h, _number_hash(table, "caller"))
+    return _mix(h, _number_hash(table, "callee"))
+
+
+def _stored_pairs(files: list[Path]) -> np.ndarray:
+    parts = [np.zeros(0, np.uint64)]
+    for f in files:
+        t = pq.read_table(f, columns=["call_id", "start_time", "caller", "callee", "duration_s"])
+        parts.append(call_pairs(t, parse.id_keys(t["call_id"].combine_chunks())))
+    return np.concatenate(parts)
 
 
 class _DayWriters:
@@ -159,19 +234,24 @@ class _DayWriters:
 
     def _known(self, day: str) -> _KeySet:
         if day not in self.known:
-            keys = _KeySet()
             folder = self.root / f"{PARTITION_COLUMN}={day}"
-            for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+            files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+            keys = _KeySet((lambda: _stored_pairs(files)) if files else None)
+            for f in files:
                 ids = pq.read_table(f, columns=["call_id"])["call_id"].combine_chunks()
-                keys.add_sorted(np.sort(parse.id_keys(ids)))
+                keys.chunks = _add(keys.chunks, np.sort(parse.id_keys(ids)))
             self.known[day] = keys
         return self.known[day]
 
-    def write(self, table: pa.Table, keys: np.ndarray) -> int:
-        """Write the rows whose call_id is new; returns how many were duplicates."""
+    def write(self, table: pa.Table, keys: np.ndarray) -> tuple[int, np.ndarray]:
+        """Write the rows whose call_id is new; returns how many rows were duplicates (the
+        same call again) and the rows (indices into ``table``) whose call_id is already taken
+        by another call of their day, in order: those are not written."""
         n = table.num_rows
+        conflicts: list[np.ndarray] = []
         if n == 0:
-            return 0
+            return 0, np.zeros(0, np.int64)
+        pairs = call_pairs(table, keys)
         day_num = pc.cast(pc.cast(table["start_time"], pa.date32()), pa.int32()).to_numpy()
         if (day_num[1:] >= day_num[:-1]).all():  # time-ordered export: days are slices
             order = None
@@ -187,18 +267,18 @@ class _DayWriters:
             part_keys = keys[rows]
             sk = np.sort(part_keys)
             known = self._known(day)
-            if (sk[1:] == sk[:-1]).any() or known.any_in(sk):  # rare: drop repeats, keep firsts
-                _, first = np.unique(part_keys, return_index=True)
-                first.sort()
-                fresh = first[~known.contains(part_keys[first])]
-                dupes += len(rows) - len(fresh)
-                rows, sk = rows[fresh], np.sort(part_keys[fresh])
+            if (sk[1:] == sk[:-1]).any() or known.any_in(sk):  # rare: sort out the repeats
+                rows, clash, repeats = _split_repeats(rows, part_keys, pairs[rows], known)
+                dupes += repeats
+                conflicts.append(clash)
+                sk = np.sort(keys[rows])
             if len(rows) == 0:
                 continue
-            known.add_sorted(sk)
+            known.add_sorted(sk, np.sort(pairs[rows]))
             self._submit(day, table, rows)
             self.days.add(day)
-        return dupes
+        clashes = np.sort(np.concatenate(conflicts)) if conflicts else np.zeros(0, np.int64)
+        return dupes, clashes
 
     def _submit(self, day: str, table: pa.Table, rows: np.ndarray) -> None:
         while len(self.jobs) >= 4:  # bound the memory held by queued batches
@@ -246,6 +326,23 @@ class _DayWriters:
         for writer, _, _ in self.writers.values():
             writer.close()
         self.writers = {}
+
+
+def _split_repeats(
+    rows: np.ndarray, part_keys: np.ndarray, part_pairs: np.ndarray, known: _KeySet
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(rows to write, rows whose call_id another call holds, count of repeated calls) of one
+    day's rows in which some call_id repeats or is already known. A repeat of a call (same
+    id, same contents) is a duplicate; the first row of an id not yet known is written."""
+    _, first_pair = np.unique(part_pairs, return_index=True)
+    first_pair.sort()  # the first row of each (id, call), in order
+    new = first_pair[~known.contains_pairs(part_pairs[first_pair])]
+    repeats = len(rows) - len(new)
+    _, first_key = np.unique(part_keys[new], return_index=True)
+    owner = np.zeros(len(new), bool)
+    owner[first_key] = True
+    owner &= ~known.contains(part_keys[new])
+    return rows[new[owner]], rows[new[~owner]], repeats
 
 
 def _write_rows(writer: pq.ParquetWriter, table: pa.Table, rows: np.ndarray | None) -> None:
@@ -395,12 +492,16 @@ def _ingest_file(
         while in_flight:
             yield in_flight.popleft().result()
 
+    read_before, conflicts = summary.rows_read, 0
     for batch, result in done():
         summary.rows_read += batch.table.num_rows
         summary.blank_lines += batch.blank_lines
-        dupes = writers.write(result.table, result.keys)
+        dupes, clash = writers.write(result.table, result.keys)
         summary.rows_duplicate += dupes
-        summary.rows_kept += result.table.num_rows - dupes
+        summary.rows_kept += result.table.num_rows - dupes - len(clash)
+        if len(clash):
+            conflicts += len(clash)
+            pending.append(_conflict_rows(reader, batch, result, clash))
         for col, n in result.nulled.items():
             summary.fields_nulled[col] = summary.fields_nulled.get(col, 0) + n
         for col, n in result.unsafe.items():
@@ -408,6 +509,11 @@ def _ingest_file(
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
     writers.flush()
+    summary.rows_conflicting += conflicts
+    if conflicts:
+        summary.warnings.append(
+            _conflict_warning(source, conflicts, summary.rows_read - read_before)
+        )
     summary.rows_read += len(reader.malformed)
     summary.blank_lines += reader.blank_lines
     lines = [reader.malformed_lines()]
@@ -436,8 +542,62 @@ def _ingest_file(
     )
     pcsv.write_csv(table, qf, write_options=_QUARANTINE_CSV)
     summary.rows_quarantined += n
-    for reason, count in Counter(reasons).items():
+    by_reason = Counter(reasons)
+    for reason, count in by_reason.items():
         summary.quarantined_by_reason[reason] = summary.quarantined_by_reason.get(reason, 0) + count
+    if n == summary.rows_read - read_before:  # not one row of the file was kept
+        summary.warnings.append(_nothing_kept(source, by_reason, reasons, details))
+
+
+def _nothing_kept(
+    source: str, by_reason: Counter[str], reasons: list[str], details: list[str]
+) -> str:
+    """Why no row of a file was kept, and where a time format is the likely cause, how a
+    mapping reads it."""
+    top, count = by_reason.most_common(1)[0]
+    text = f"{source}: every row ({len(reasons):,}) was quarantined, most as {top} ({count:,})"
+    if top == Reason.BAD_START_TIME.value:
+        example = next(d for r, d in zip(reasons, details, strict=True) if r == top)
+        text += (
+            f", e.g. start_time {example!r}: a time in another form is read with a mapping "
+            "(--mapping FILE holding convert: {start_time: {time_format: '%Y%m%d%H%M%S'}}, "
+            "Python strptime codes, or epoch_unit: s | ms | us); see docs/ingest.md, "
+            "'Mapping files'"
+        )
+    return text + "; the rows and their reasons are in quarantine.csv"
+
+
+def _conflict_rows(
+    reader: Reader, batch: RawBatch, result: Canonical, clash: np.ndarray
+) -> tuple[np.ndarray, list[str], list[str | None], list[str]]:
+    """Quarantine entries (as :func:`_quarantine_rows`) for kept rows ``clash`` of ``result``
+    whose call_id another call of their day holds: the detail is the call_id."""
+    rows = result.kept_rows[clash]
+    return (
+        batch.lines[rows],
+        [Reason.CONFLICTING_CALL_ID.value] * len(rows),
+        result.table["call_id"].take(pa.array(clash)).to_pylist(),
+        reader.raw_text(batch, rows),
+    )
+
+
+#: Share of a file's rows reusing call_ids past which the ids look like a switch's serials.
+_SERIAL_SHARE = 0.01
+
+
+def _conflict_warning(source: str, conflicts: int, rows: int) -> str:
+    text = (
+        f"{source}: {conflicts:,} row(s) reuse a call_id that another call of the same day "
+        "holds (different start time, numbers or duration): quarantined as conflicting_call_id"
+    )
+    if conflicts >= max(10, _SERIAL_SHARE * rows):
+        text += (
+            "; call_id is not unique in this export (a per-switch or per-day serial?): ingest "
+            "it into a fresh folder with a mapping that drops the column (drop: [call_id]) so "
+            "each call's id is derived from its time, numbers and duration (docs/ingest.md, "
+            "'Idempotent')"
+        )
+    return text
 
 
 def _quarantine_rows(

@@ -21,6 +21,9 @@ _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
 _EPOCH = r"^\s*\d{9,10}(?:\.\d*)?\s*$"  # epoch seconds, 1973..2286
 _EPOCH_ANY = r"^\s*\d+(?:\.\d*)?\s*$"  # when a mapping names the unit
 _OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+#: Blanks between a time of day and its numeric offset or Z (``01:00:00 +0800``), which
+#: neither Arrow's cast nor DuckDB reads: dropped before parsing.
+_SPACED_OFFSET = r"(\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s+([zZ]|[+-]\d\d(?::?\d\d)?)$"
 #: A local date-time with no zone at all (the per-value path reads these in ``tz``).
 _NAIVE = r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$"
 #: A trailing alphabetic zone: ``Z``, ``UTC``, an IANA name, or an abbreviation such as ``CST``.
@@ -294,6 +297,8 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     sample = s.slice(0, 1000).drop_null()
     if len(sample) == 0 or pc.any(pc.match_substring_regex(sample, r"^\s|\s$")).as_py():
         s = pc.utf8_trim_whitespace(s)
+    if len(sample) and pc.any(pc.match_substring_regex(sample, _SPACED_OFFSET)).as_py():
+        s = _join_offsets(s)
     # Fast paths: a whole column in one ISO 8601 shape, the common case by far. A failed
     # cast costs as much as a good one, so a sample picks the likely shape first.
     sample = s.slice(0, 1000).drop_null()
@@ -314,6 +319,10 @@ def _parse_text_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
         return _local(pc.cast(s, pa.timestamp("us")), tz)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return _mixed_times(s, tz, conv)
+
+
+def _join_offsets(s: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(s, _SPACED_OFFSET, r"\1\2")
 
 
 def _local(naive: pa.Array, tz: str) -> pa.Array:
@@ -358,7 +367,7 @@ def _mixed_times(s: pa.Array, tz: str, conv: Convert | None) -> pa.Array:
     import duckdb
 
     null = pa.scalar(None, pa.string())
-    s = pc.utf8_trim_whitespace(s)
+    s = _join_offsets(pc.utf8_trim_whitespace(s))
     epoch_ok = pc.fill_null(pc.match_substring_regex(s, _epoch_pattern(conv)), False)
     epoch = _epoch(pc.cast(pc.if_else(epoch_ok, s, "0"), pa.float64()), conv)
     rest = pc.if_else(epoch_ok, null, s)

@@ -60,6 +60,8 @@ def ingest_command(
     summary = ingest(
         list(inputs), out, mapping=m, tz=tz, region=region, encoding=encoding, progress=progress
     )
+    for warning in summary.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if json_out:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
