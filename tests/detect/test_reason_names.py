@@ -37,8 +37,13 @@ def test_a_missing_feature_value_reads_as_no_data_not_none() -> None:
     (r,) = reasons
     assert r.code == "UNUSUAL_IN_OUT_RATIO" and r.evidence[name] is None
     zh, en = render(r, "zh"), render(r, "en")
-    assert zh == "当日呼入呼出比异常：无数据（正常号码中位数 1）"
+    # (what no value means for this ratio: nothing received; audit 3, item 13a)
+    assert zh == "当日呼入呼出比异常：当日未接到来电（正常号码中位数 1）"
     assert en.startswith("unusual received/placed ratio") and en.endswith(
-        ": no data (benign median 1)"
+        ": received no calls that day (benign median 1)"
     )
     assert "None" not in zh + en
+    other = "calls_per_callee_by_caller_1d"  # a feature without such words: 'no data'
+    (reasons,) = top_reasons(np.array([[0.7]]), X, (other,), {other: 1.0})
+    assert render(reasons[0], "en").endswith(": no data (benign median 1)")
+    assert "：无数据（" in render(reasons[0], "zh")

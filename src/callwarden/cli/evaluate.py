@@ -47,6 +47,64 @@ def heavy_callers(cdrs: Path, min_attempts: int, tz: str | None = None) -> set[s
     return {r[0] for r in rows}
 
 
+def cdrs_check(
+    cdrs: Path, numbers: list[str], summary: dict[str, Any] | None, tz: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """Are ``cdrs`` the calls the verdicts were scanned from? (the check's figures, a warning
+    or None). The scan's summary names its CDRs (``inputs.cdrs``) and day; another path may
+    hold the same calls (the simulator's file of an ingested folder), so what counts is
+    whether the scanned day is in ``cdrs`` and how many verdict numbers placed calls there
+    that day (all of them for a scan's own CDRs; every day when no summary names one)."""
+    import pyarrow as pa
+
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection, local_days_in
+    from callwarden.features.local_time import DEFAULT_TZ, offset_hours
+    from callwarden.features.sql import AsOf
+
+    said = (summary or {}).get("inputs")
+    scan_cdrs = said.get("cdrs") if isinstance(said, dict) else None
+    day = (summary or {}).get("day")
+    day = day if isinstance(day, str) and day else None
+    rel = cdr_relation_sql(cdrs)
+    with connection() as con:
+        days = local_days_in(con, rel, tz or DEFAULT_TZ)
+        where = ""
+        if day is not None:
+            b = AsOf(day, offset_hours(tz or DEFAULT_TZ, day))
+            con.register("cw_check_day", pa.table({"lo": [b.day_start], "hi": [b.day_end]}))
+            where = "WHERE start_time >= (SELECT lo FROM cw_check_day) AND start_time < "
+            where += "(SELECT hi FROM cw_check_day)"
+        con.register("cw_check_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
+        ((calling,),) = con.execute(
+            f"SELECT COUNT(*) FROM cw_check_numbers WHERE n IN (SELECT caller FROM {rel} {where})"
+        ).fetchall()
+    same = scan_cdrs is not None and Path(scan_cdrs).resolve() == cdrs.resolve()
+    check: dict[str, Any] = {
+        "cdrs": str(cdrs),
+        "scan_cdrs": scan_cdrs,
+        "same_path": same,
+        "scan_day": day,
+        "day_in_cdrs": None if day is None else day in days,
+        "verdict_numbers_calling": int(calling),
+        "verdict_numbers": len(numbers),
+    }
+    where_said = f" on {day}" if day is not None else ""
+    theirs = f" (the scan read {scan_cdrs})" if scan_cdrs is not None and not same else ""
+    problem = None
+    if day is not None and day not in days:
+        shown = f"{days[0]} .. {days[-1]}" if len(days) > 1 else (days[0] if days else "none")
+        problem = f"the scanned day {day} is not in them (their days: {shown})"
+    elif numbers and calling < 0.5 * len(numbers):
+        problem = f"only {calling:,} of the {len(numbers):,} verdict numbers placed calls there{where_said}"
+    if problem is None:
+        return check, None
+    return check, (
+        f"--cdrs {cdrs} are not the calls the verdicts were scanned from{theirs}: {problem}; "
+        "the heavy-caller and campaign figures are of other calls"
+    )
+
+
 def scan_summary(verdicts: Path, table: Any = None) -> tuple[dict[str, Any] | None, str | None]:
     """The ``scan-summary.json`` beside ``verdicts`` when it describes them, and a warning when
     one is there but does not: its ``numbers`` (verdict rows) or ``by_label`` (rows per label)
@@ -304,6 +362,21 @@ def build_report(
             "the figures are off; give a label for every scanned number, or --unlabelled skip "
             "to leave them out"
         )
+    harassment = idx["harassment"]
+    said_harassment = int((pred == harassment).sum())
+    if said_harassment and not any(t == "harassment" for t in truth_map.values()):
+        # Binary truth (0/1, benign/fraud) scores every harassment verdict as an error and
+        # gives harassment an F1 of 0: the macro-F1 says nothing, flagged-vs-benign does.
+        f = report["scanned"]["flagged_vs_benign"]
+        raw = {str(x).strip().lower() for x in lab[label_column].to_pylist() if x is not None}
+        spelt = " (0/1 labels: 1 = fraud)" if raw and raw <= {"0", "1", ""} else ""
+        report["binary_truth"] = {"harassment_verdicts": said_harassment}
+        report["warnings"].append(
+            f"the labels name no harassment number{spelt}, yet {said_harassment:,} verdicts "
+            "say harassment: the per-class figures and macro-F1 count them as errors; read "
+            f"flagged-vs-benign instead (precision {f['precision']:.4f}, recall "
+            f"{f['recall']:.4f}, F1 {f['f1']:.4f})"
+        )
     # A class with no support and no predictions (harassment for a fraud/benign model) is
     # left out of per_class, so that per_class averages to the macro-F1.
     per_class = report["scanned"]["per_class"]
@@ -337,7 +410,12 @@ def build_report(
         )
     if (seen := in_sample(verdicts, numbers)) is not None:
         report["in_sample"] = seen
+        if seen.get("problem"):
+            report["warnings"].append(f"in-sample not checked: {seen['problem']}")
     if cdrs is not None:
+        report["cdrs_check"], cdr_problem = cdrs_check(cdrs, numbers, summary, tz)
+        if cdr_problem:
+            report["warnings"].append(cdr_problem)
         heavy = heavy_callers(cdrs, heavy_attempts, tz)
         benign_heavy = np.array(
             [n in heavy and t == 0 for n, t in zip(numbers, truth, strict=True)]
@@ -356,13 +434,14 @@ def build_report(
 def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
     """How many of the verdicts' rows the model was trained on, from the scan summary beside
     the verdicts (the model directory and day it names) and the model's hashed training rows
-    (``detect.training_rows``); None when either is missing (a model trained before 30 Nov,
-    verdicts without their summary)."""
+    (``detect.training_rows``); None when the summary or model is not there. A rows file that
+    cannot be used (missing, damaged: ``check_rows``) gives ``checked: False`` and the
+    ``problem``, which evaluate warns of."""
     import json
 
     import numpy as np
 
-    from callwarden.detect.training_rows import in_training, read_rows
+    from callwarden.detect.training_rows import check_rows, in_training
 
     try:
         summary = json.loads((verdicts.parent / "scan-summary.json").read_text(encoding="utf-8"))
@@ -375,9 +454,11 @@ def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
     if used and now and used != now:  # retrained into the same folder since the scan
         return {"model": str(model_dir), "checked": False, "scan_model_version": used,
                 "model_version_now": now}  # fmt: skip
-    stored = read_rows(model_dir)
+    metrics = _read_json_dict(model_dir / "metrics.json")
+    trained = metrics.get("rows") if isinstance(metrics.get("rows"), int) else None
+    stored, problem = check_rows(model_dir, manifest, trained)
     if stored is None:
-        return None
+        return {"model": str(model_dir), "checked": False, "problem": problem}
     # a CDR model's training row is a number on a day; a table model's, the id
     day = summary.get("day")
     keys = [f"{n}@{day}" for n in numbers] if manifest.get("kind") == "cdr" else numbers
@@ -390,6 +471,16 @@ def in_sample(verdicts: Path, numbers: list[str]) -> dict[str, Any] | None:
         "rows": len(numbers),
         "share": count / len(numbers) if numbers else 0.0,
     }
+
+
+def _read_json_dict(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -413,7 +504,14 @@ def print_report(report: dict[str, Any]) -> None:
     typer.echo(
         f"{'flagged':<12}{f['precision']:>10.4f}{f['recall']:>10.4f}{f['f1']:>10.4f}{f['support']:>10,}   (harassment+fraud vs benign)"
     )
-    typer.echo(f"macro-F1 {s['macro_f1']:.4f}")
+    if report.get("binary_truth"):
+        typer.echo(
+            f"macro-F1 {s['macro_f1']:.4f}  (not meaningful: the labels hold no harassment, "
+            f"the verdicts say harassment for {report['binary_truth']['harassment_verdicts']:,}"
+            f" numbers; flagged-vs-benign F1 {f['f1']:.4f})"
+        )
+    else:
+        typer.echo(f"macro-F1 {s['macro_f1']:.4f}")
     labels = s["confusion_matrix"]["labels"]
     typer.echo("confusion (rows truth, columns predicted): " + " ".join(labels))
     for name, row in zip(labels, s["confusion_matrix"]["counts"], strict=True):
@@ -430,7 +528,9 @@ def print_report(report: dict[str, Any]) -> None:
             f"flagged numbers carry one, {c['agree']:,} the labels' own"
         )
     seen = report.get("in_sample")
-    if seen and not seen["checked"]:
+    if seen and seen.get("problem"):
+        pass  # (a warning says why, after the figures)
+    elif seen and not seen["checked"]:
         typer.echo(
             f"in-sample: not checked: {seen['model']} now holds model "
             f"{seen['model_version_now']}, the scan used {seen['scan_model_version']}"

@@ -14,7 +14,8 @@ Layout (format 1)::
       reference.json   benign medians per feature (direction of reasons)
       metrics.json     training and cross-validation metrics
       training_rows.u64  hashed training rows (``detect.training_rows``; optional: models
-                       written before 30 Nov have none)
+                       written before 30 Nov have none); the manifest's ``training_rows``
+                       records its rows, size and SHA-256 (since session 18)
 """
 
 from __future__ import annotations

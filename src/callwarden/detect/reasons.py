@@ -169,19 +169,30 @@ def _render(reason: Reason, lang: str) -> str:
     direction = reason.code.split("_", 1)[0]
     wz, we = _WINDOW_TEXT.get(window or "", ("", ""))
     # A feature with no value (a ratio over no calls) can still weigh in the model: say so
-    # in words, not as Python's "None".
+    # in words, not as Python's "None"; a received/placed ratio has none when nothing was
+    # received, which is what to say (most UNUSUAL_IN_OUT_RATIO flags are such numbers).
+    none_zh, none_en = _NO_VALUE.get((base, window or ""), ("无数据", "no data"))
     if lang == "zh":
         who = "入口" if entity == "ingress" else ""
         word = {"HIGH": "偏高", "LOW": "偏低"}.get(direction, "异常")
         tail = f"（正常号码中位数 {ref}）" if ref is not None else ""
-        shown = "无数据" if value is None else value
+        shown = none_zh if value is None else value
         return f"{who}{wz}{zh}{word}：{shown}{tail}"
     who = "ingress " if entity == "ingress" else ""
     word = {"HIGH": "high", "LOW": "low"}.get(direction, "unusual")
     tail = f" (benign median {ref})" if ref is not None else ""
     span = f" ({we})" if we else ""
-    shown = "no data" if value is None else value
+    shown = none_en if value is None else value
     return f"{word} {who}{en}{span}: {shown}{tail}"
+
+
+#: Words for a feature without a value where the reason is known (features.definitions:
+#: in_out_ratio is missing when the number received no call in the window).
+_NO_VALUE = {
+    ("in_out_ratio", "1h"): ("峰值小时未接到来电", "received no calls in the busiest hour"),
+    ("in_out_ratio", "1d"): ("当日未接到来电", "received no calls that day"),
+    ("in_out_ratio", "7d"): ("7日内未接到来电", "received no calls in 7 days"),
+}
 
 
 register([RuleCode.UNALLOCATED_CALLER.value], _render)

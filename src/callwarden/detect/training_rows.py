@@ -12,8 +12,10 @@ number: treat the model directory as the data it was trained on.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,9 +39,24 @@ def row_hashes(keys: Iterable[str], fingerprint: str) -> np.ndarray:
 
 
 def write_rows(model_dir: Path, keys: Iterable[str], fingerprint: str) -> int:
-    """Write the training rows' hashes into ``model_dir``; returns how many."""
+    """Write the training rows' hashes into ``model_dir`` and record the file's count, size
+    and SHA-256 in its manifest (``training_rows``: ``check_rows`` tells a damaged or missing
+    file from a model written without one); returns how many."""
     hashes = row_hashes(keys, fingerprint)
-    (model_dir / FILE).write_bytes(hashes.astype("<u8").tobytes())
+    data = hashes.astype("<u8").tobytes()
+    (model_dir / FILE).write_bytes(data)
+    manifest_path = model_dir / "manifest.json"
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["training_rows"] = {
+            "rows": len(hashes),
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        manifest_path.write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
     return len(hashes)
 
 
@@ -53,6 +70,47 @@ def read_rows(model_dir: Path) -> np.ndarray | None:
     if len(data) % 8:
         return None
     return np.frombuffer(data, dtype="<u8").astype(np.uint64)
+
+
+def check_rows(
+    model_dir: Path, manifest: dict[str, Any], trained_rows: int | None
+) -> tuple[np.ndarray | None, str | None]:
+    """(the stored hashes, None), or (None, why they cannot be used). The manifest's record
+    (models since 30 Nov, session 18) gives the file's size and SHA-256; a model written
+    before it is checked by shape: whole 8-byte hashes, sorted and distinct as written, no
+    more of them than ``trained_rows`` (``metrics.json``'s rows) and some when it is not 0."""
+    path = model_dir / FILE
+    recorded = manifest.get("training_rows")
+    recorded = recorded if isinstance(recorded, dict) else None
+    if not path.is_file():
+        if recorded is not None:
+            return None, f"{path} is missing, though the manifest records it"
+        return None, (
+            f"{model_dir} has no {FILE} (a model trained before 30 Nov, or the file was "
+            "removed): retrain to have verdicts checked against its training rows"
+        )
+    data = path.read_bytes()
+    if recorded is not None:
+        if len(data) != recorded.get("bytes"):
+            return None, (
+                f"{path} is damaged: {len(data):,} bytes, the manifest records "
+                f"{recorded.get('bytes')!r}"
+            )
+        if hashlib.sha256(data).hexdigest() != recorded.get("sha256"):
+            return None, f"{path} is damaged: its SHA-256 is not the one the manifest records"
+        return np.frombuffer(data, dtype="<u8").astype(np.uint64), None
+    if len(data) % 8:
+        return None, f"{path} is damaged: {len(data):,} bytes, not a whole number of hashes"
+    hashes = np.frombuffer(data, dtype="<u8").astype(np.uint64)
+    if len(hashes) == 0 and trained_rows:
+        return None, f"{path} is empty, though the model was trained on {trained_rows:,} rows"
+    if trained_rows is not None and len(hashes) > trained_rows:
+        return None, (
+            f"{path} is damaged: {len(hashes):,} hashes for {trained_rows:,} training rows"
+        )
+    if len(hashes) > 1 and not bool((hashes[1:] > hashes[:-1]).all()):
+        return None, f"{path} is damaged: its hashes are not the sorted list train writes"
+    return hashes, None
 
 
 def in_training(keys: list[str], stored: np.ndarray, fingerprint: str) -> np.ndarray:
