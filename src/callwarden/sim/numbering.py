@@ -226,7 +226,9 @@ class NumberTable:
         """``n`` distinct random fixed-line numbers of an area, outside every dense block."""
         base = int(area_code) * 10**local_digits
         lo, hi = 2 * 10 ** (local_digits - 1), 9 * 10 ** (local_digits - 1)
-        return self._sparse_draw(lambda k: base + rng.integers(lo, hi, size=k), n)
+        return self._sparse_draw(
+            lambda k: valid_fixed(base + rng.integers(lo, hi, size=k), local_digits), n
+        )
 
     def sparse_mobile(self, rng: np.random.Generator, prefixes: np.ndarray, n: int) -> np.ndarray:
         return self._sparse_draw(
@@ -266,6 +268,28 @@ class NumberTable:
             kind=self._column("kind").copy(),
             regions=tuple(self.regions),
         )
+
+
+def valid_fixed(nsn: np.ndarray, local_digits: int) -> np.ndarray:
+    """``nsn`` with the numbers the national plan leaves unassigned moved to assigned ones
+    (Beijing's and Shanghai's local 800xxxxx: ``+861080042864`` fails libphonenumber's
+    check, so ingest would quarantine its calls). An unassigned number moves up by steps of
+    ``10**(local_digits - 2)`` (800xxxxx -> 810xxxxx), wrapping within its area's 2..8
+    leading digits; valid numbers stay as drawn, and no random draw is consumed, so the rest
+    of a run is unchanged."""
+    from callwarden.numbers import normalize_array
+
+    nsn = np.asarray(nsn, dtype=np.int64).copy()
+    step = 10 ** (local_digits - 2)
+    scale = 10**local_digits
+    for _ in range(70):  # the 2..8 leading digits hold 70 such steps
+        bad = np.flatnonzero(pc.is_null(normalize_array(e164_strings(nsn))).to_numpy(False))
+        if len(bad) == 0:
+            return nsn
+        area, local = np.divmod(nsn[bad] + step, scale)
+        local = np.where(local >= 9 * scale // 10, local - 7 * scale // 10, local)
+        nsn[bad] = area * scale + local
+    raise ValueError("no assigned fixed-line number in the area")  # (no such area is used)
 
 
 @dataclass(frozen=True)
