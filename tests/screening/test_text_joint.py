@@ -109,3 +109,60 @@ def test_train_text_kind_joint(tmp_path: Path) -> None:
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert out.read_text(encoding="utf-8").count("\n") == len(texts) * 3 + 1
+
+
+def test_train_text_kind_auto_is_joint_for_turns_and_wordchar_for_texts(tmp_path: Path) -> None:
+    """``--kind auto`` (the default) fits joint on a column of dialogue turns and wordchar on
+    plain texts (docs/screening.md, "Seventh round"); meta.json records the kind fitted;
+    an explicit --kind is kept; a model folder of either loads and classifies."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from callwarden.cli.main import app
+    from callwarden.screening.textmodel import resolve_kind
+
+    assert resolve_kind("auto", "turns") == "joint" and resolve_kind("auto", "text") == "wordchar"
+    assert resolve_kind("wordchar", "turns") == "wordchar"
+    texts, labels = _data()
+    rows = list(zip(texts * 3, labels * 3, strict=True))
+    plain = tmp_path / "texts.jsonl"
+    plain.write_text(
+        "".join(
+            json.dumps({"text": t, "label": lab}, ensure_ascii=False) + "\n" for t, lab in rows
+        ),
+        encoding="utf-8",
+    )
+    turns = tmp_path / "calls.jsonl"
+    turns.write_text(
+        "".join(
+            json.dumps(
+                {"turns": [{"speaker": "caller", "text": t}, {"speaker": "callee", "text": "嗯"}],
+                 "label": lab}, ensure_ascii=False,
+            ) + "\n"
+            for t, lab in rows
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    for data, column, extra, want in (
+        (turns, "turns", [], "joint"),
+        (plain, "text", [], "wordchar"),
+        (turns, "turns", ["--kind", "wordchar"], "wordchar"),
+    ):
+        model = tmp_path / f"m-{column}-{want}"
+        res = CliRunner().invoke(
+            app,
+            ["train-text", "--input", str(data), "--text-column", column, "--label-column",
+             "label", "--out", str(model), *extra],
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        assert f"trained {want} on" in res.output
+        meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
+        assert meta["kind"] == want
+        assert load_model(model).kind == want
+        res = CliRunner().invoke(
+            app,
+            ["classify-text", "--input", str(data), "--text-column", column, "--model",
+             str(model), "--out", str(tmp_path / f"p-{column}-{want}.csv")],
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output

@@ -7,6 +7,8 @@ import json
 import sys
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -195,11 +197,13 @@ def register_text(app: typer.Typer) -> None:
         ),
         out: Path | None = typer.Option(None, help="model folder to write"),
         kind: str = typer.Option(
-            "wordchar",
-            help="wordchar (word+char n-grams, the default), baseline (char 1-3 SVM) or "
-            "stacked (LightGBM on five SVMs' out-of-fold scores and 1,000 chi2 n-grams; "
-            "a few times slower to fit) or joint (wordchar's SVM scores read together by a "
-            "logistic regression)",
+            "auto",
+            help="auto (the default: joint for a column of dialogue turns, wordchar for plain "
+            "texts, as held-out splits chose; meta.json records the kind fitted), wordchar "
+            "(word+char n-grams and a linear SVM with class offsets), joint (wordchar's SVM "
+            "scores read together by a logistic regression fitted on inner out-of-fold "
+            "scores), baseline (char 1-3 SVM) or stacked (LightGBM on five SVMs' out-of-fold "
+            "scores and 1,000 chi2 n-grams; a few times slower to fit)",
         ),
         missing_label: str | None = typer.Option(None, help="label for rows that have none"),
         cv: int = typer.Option(0, help="also report k-fold cross-validation (0: none)"),
@@ -216,10 +220,15 @@ def register_text(app: typer.Typer) -> None:
     ) -> None:
         """Train a text classifier (scripts, transcripts); optionally cross-validate it."""
         from callwarden.screening.io import save_model
-        from callwarden.screening.textmodel import MODEL_KINDS, TextClassifier, cross_validate
+        from callwarden.screening.textmodel import (
+            MODEL_KINDS,
+            TextClassifier,
+            cross_validate,
+            resolve_kind,
+        )
 
-        if kind not in MODEL_KINDS:
-            raise InputError(f"--kind must be one of {', '.join(MODEL_KINDS)}")
+        if kind != "auto" and kind not in MODEL_KINDS:
+            raise InputError(f"--kind must be auto or one of {', '.join(MODEL_KINDS)}")
         if out is None and cv == 0:
             raise InputError("nothing to do: give --out, --cv or both")
         cv_only = [
@@ -248,6 +257,9 @@ def register_text(app: typer.Typer) -> None:
         labels = _labels(df, label_column, missing_label)
         if len(set(labels)) < 2:
             raise InputError("need at least two distinct labels to train")
+        if kind == "auto":
+            kind = resolve_kind(kind, text_input)
+            typer.echo(f"--kind auto: {kind} (the text column holds {text_input})", err=True)
         reports: dict[str, Any] = {}
         if cv:
             if cv < 2:
@@ -405,7 +417,14 @@ def register_text(app: typer.Typer) -> None:
         _write_table(df, out)
         typer.echo(f"classified {len(df)} rows; wrote {out}")
 
-    @app.command("cluster-scripts")
+    @app.command(
+        "cluster-scripts",
+        help="Group texts that play the same script into clusters (campaigns) for analysts. "
+        "Texts of 12 or more characters after normalisation (case, spaces, punctuation and "
+        "digit runs folded) are compared by n-grams; a shorter one has too few n-grams for a "
+        "similarity to mean anything, so it joins only texts that are the same as it after "
+        "normalisation (a short near-duplicate stays apart).",
+    )
     def cluster_scripts_cmd(
         input: Path = typer.Option(..., help="CSV, JSON lines or Parquet with texts"),
         text_column: str = typer.Option(..., help="column with the transcript or script text"),
@@ -432,7 +451,9 @@ def register_text(app: typer.Typer) -> None:
         texts = col.texts
         # (every row was its own cluster of one, exit 0)
         _check_some_text(col, "cluster", rows_needed=False)
-        labels = cluster_scripts(texts, threshold, mode="word" if words else "char")
+        labels = cluster_scripts(
+            texts, threshold, mode="word" if words else "char", short_duplicates=True
+        )
         res = pd.DataFrame({id_column: df[id_column].values, "cluster": labels})
         res["cluster_size"] = res["cluster"].map(res["cluster"].value_counts())
         _write_table(res, out)
@@ -488,25 +509,101 @@ def register_text(app: typer.Typer) -> None:
 
 
 def _audio_files(inputs: list[Path]) -> list[Path]:
+    """The audio files to read: files given by name (read by content, whatever the suffix)
+    and, from folders, those with a suffix the installed libsndfile reads (sorted by path).
+    Other files in the folders are counted by suffix on stderr (until 30 Nov they were left
+    out without a word, and a readable .mp3 among them with them)."""
+    from callwarden.screening.io import audio_suffixes
+
+    readable = set(audio_suffixes())
     files: list[Path] = []
+    skipped: Counter[str] = Counter()
     for p in inputs:
         if p.is_dir():
-            files.extend(
-                sorted(q for q in p.rglob("*") if q.suffix.lower() in {".wav", ".flac", ".ogg"})
-            )
+            for q in sorted(q for q in p.rglob("*") if q.is_file()):
+                if q.suffix.lower() in readable:
+                    files.append(q)
+                else:
+                    skipped[q.suffix.lower() or "(no suffix)"] += 1
         elif p.exists():
             files.append(p)
         else:
             raise InputError(f"no such file or folder: {p}")
+    if skipped:
+        by_count = sorted(skipped.items(), key=lambda x: (-x[1], x[0]))
+        counts = ", ".join(f"{k} {s}" for s, k in by_count)
+        typer.echo(
+            f"skipped {counts}: not audio this reads (it reads {' '.join(sorted(readable))})",
+            err=True,
+        )
     if not files:
-        raise InputError("no audio files (.wav, .flac, .ogg) found")
+        raise InputError(f"no audio files ({', '.join(sorted(readable))}) found")
     return files
+
+
+def _report_unreadable(bad: list[tuple[Path, str]], total: int) -> None:
+    """Unreadable files are skipped and named on stderr (the first 20), as ingest
+    quarantines bad rows; exit 2 only when no file could be read."""
+    for f, why in bad[:20]:
+        typer.echo(f"skipped {f}: {why}", err=True)
+    if len(bad) > 20:
+        typer.echo(f"... and {len(bad) - 20} more unreadable files", err=True)
+    if bad and len(bad) == total:
+        raise InputError(f"none of the {total} audio files could be read (listed above)")
+
+
+def _why(exc: InputError, f: Path) -> str:
+    msg = str(exc)
+    return msg[len(f"{f}: ") :] if msg.startswith(f"{f}: ") else msg
+
+
+class _LazyAudio:
+    """A sequence of (samples, rate) that reads each file when it is used, so that only one
+    recording is in memory at a time (1,000 copies of a 51 s call held 1.9 GB)."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> tuple[Any, int]:
+        from callwarden.screening.io import read_audio
+
+        return read_audio(self.files[i])
+
+    def __iter__(self) -> Iterator[tuple[Any, int]]:
+        return (self[i] for i in range(len(self)))
+
+
+@contextmanager
+def _whole_or_nothing(out: Path) -> Iterator[Path]:
+    """A temporary name beside ``out``, with its suffix (the writers choose the format by
+    it), renamed over ``out`` when the block completes and removed when it fails: a failed
+    run leaves no partial output (transcribe-audio left a one-line file until 30 Nov)."""
+    import os
+
+    part = out.with_name(f".{out.stem}.{os.getpid()}.part{out.suffix}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield part
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, out)
+
+
+INPUT_HELP = (
+    "an audio file or folder; repeat the option for more (--input day1 --input day2). "
+    "Folders give their files whose suffix libsndfile reads (.wav .flac .ogg .opus, .mp3 with "
+    "libsndfile 1.1 or later, .aiff .au .caf .w64 .rf64); others are counted on stderr"
+)
 
 
 def register_audio(app: typer.Typer) -> None:
     @app.command("transcribe-audio")
     def transcribe_audio(
-        input: list[Path] = typer.Option(..., help="audio files or folders (wav, flac, ogg)"),
+        input: list[Path] = typer.Option(..., metavar="PATH", help=INPUT_HELP),
         out: Path = typer.Option(
             ...,
             help="transcripts.jsonl to write (caller turns); call_id is the file's stem, or, "
@@ -564,10 +661,14 @@ def register_audio(app: typer.Typer) -> None:
         # (every call_id was the file's stem: day1/0001.wav and day2/0001.wav were one call
         # to screen, which refuses a repeated call_id)
         call_ids = recording_call_ids([f.absolute() for f in files])
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as fh:
+        bad: list[tuple[Path, str]] = []
+        with _whole_or_nothing(out) as part, part.open("w", encoding="utf-8") as fh:
             for f, call_id in zip(files, call_ids, strict=True):
-                samples, rate = read_audio(f)
+                try:
+                    samples, rate = read_audio(f)
+                except InputError as exc:  # skipped and named, not the end of the batch
+                    bad.append((f, _why(exc, f)))
+                    continue
                 r = rec.transcribe(samples, rate, language)
                 tr = Transcript(
                     call_id=call_id,
@@ -575,11 +676,15 @@ def register_audio(app: typer.Typer) -> None:
                     meta={"recogniser": r.recogniser, "confidence": r.confidence, "audio": str(f)},
                 )
                 fh.write(json.dumps(transcript_to_dict(tr), ensure_ascii=False) + "\n")
-        typer.echo(f"transcribed {len(files)} recordings with {rec.name}; wrote {out}")
+            _report_unreadable(bad, len(files))
+        skipped = f", skipped {len(bad)} unreadable" if bad else ""
+        typer.echo(
+            f"transcribed {len(files) - len(bad)} recordings with {rec.name}{skipped}; wrote {out}"
+        )
 
     @app.command("match-audio")
     def match_audio(
-        input: list[Path] = typer.Option(..., help="audio files or folders (wav, flac, ogg)"),
+        input: list[Path] = typer.Option(..., metavar="PATH", help=INPUT_HELP),
         out: Path = typer.Option(..., help="CSV: file, recording_cluster, cluster_size"),
         method: str = typer.Option("auto", help="chromaprint, spectral or auto"),
         threshold: float = typer.Option(0.8, help="1 - bit error rate to call two the same"),
@@ -600,7 +705,17 @@ def register_audio(app: typer.Typer) -> None:
             raise InputError(f"--threshold is a similarity in (0, 1], not {threshold:g}")
         _table_out(out)
         files = _audio_files(input)
-        fps, used = fingerprints([read_audio(f) for f in files], method)
+        good: list[Path] = []
+        bad: list[tuple[Path, str]] = []
+        for f in files:  # a first read to skip what cannot be read (fingerprints read again)
+            try:
+                read_audio(f)
+            except InputError as exc:
+                bad.append((f, _why(exc, f)))
+            else:
+                good.append(f)
+        _report_unreadable(bad, len(files))
+        fps, used = fingerprints(_LazyAudio(good), method)
         if method == "auto" and used == "spectral" and chromaprint_available():
             typer.echo(
                 "note: a recording is too short for chromaprint (under about 4 s): "
@@ -608,9 +723,12 @@ def register_audio(app: typer.Typer) -> None:
                 err=True,
             )
         labels = group_recordings(fps, threshold)
-        df = pd.DataFrame({"file": [str(f) for f in files], "recording_cluster": labels})
+        df = pd.DataFrame({"file": [str(f) for f in good], "recording_cluster": labels})
         df["cluster_size"] = df["recording_cluster"].map(df["recording_cluster"].value_counts())
-        _write_table(df, out)
+        with _whole_or_nothing(out) as part:
+            _write_table(df, part)
+        skipped = f", skipped {len(bad)} unreadable" if bad else ""
         typer.echo(
-            f"{len(files)} recordings, {df['recording_cluster'].nunique()} distinct; wrote {out}"
+            f"{len(good)} recordings, {df['recording_cluster'].nunique()} distinct{skipped}; "
+            f"wrote {out}"
         )

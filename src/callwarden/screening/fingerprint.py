@@ -16,7 +16,9 @@ a similarity (1 - bit error rate) above 0.8; other speech scores 0.55 to 0.7.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -102,18 +104,33 @@ def fingerprint(samples: np.ndarray, sample_rate: int, method: str = "auto") -> 
     raise ValueError(f"unknown fingerprint method {method!r}")
 
 
-def fingerprints(
-    recordings: list[tuple[np.ndarray, int]], method: str = "auto"
-) -> tuple[list[np.ndarray], str]:
+class Recordings(Protocol):
+    """(samples, rate) pairs by index: a list, or a sequence that reads files on access."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int, /) -> tuple[np.ndarray, int]: ...
+    def __iter__(self) -> Iterator[tuple[np.ndarray, int]]: ...
+
+
+def fingerprints(recordings: Recordings, method: str = "auto") -> tuple[list[np.ndarray], str]:
     """One fingerprint per (samples, rate), all by one method (fingerprints of two methods
     cannot be compared), and the method used. ``auto``: chromaprint where installed, unless
-    a recording is too short for it (fewer than ``MIN_FRAMES`` frames): then spectral for
-    all, which fingerprints a 2.6 s clip (its replay at 8 kHz and half level: 0.96)."""
+    a recording is too short for it (fewer than ``MIN_FRAMES`` frames) but has ``MIN_FRAMES``
+    spectral frames that are not silence: then spectral for all, which fingerprints a 2.6 s
+    clip (its replay at 8 kHz and half level: 0.96). A clip under about 0.34 s (a truncated
+    file) or a short one of digital silence matches nothing either way and does not switch
+    the run (until 30 Nov it did). ``recordings`` is read item by item, the short ones again
+    (a sequence that reads each file on access keeps one recording in memory at a time)."""
     if method != "auto":
         return [fingerprint(x, sr, method) for x, sr in recordings], method
     if chromaprint_available():
         fps = [chromaprint_fingerprint(x, sr) for x, sr in recordings]
-        if all(len(f) >= MIN_FRAMES for f in fps):
+        short = [i for i, f in enumerate(fps) if len(f) < MIN_FRAMES]
+        silence = np.fromiter(silence_codes(), dtype=np.int64)
+        if not any(
+            np.count_nonzero(~np.isin(spectral_fingerprint(*recordings[i]), silence)) >= MIN_FRAMES
+            for i in short
+        ):
             return fps, "chromaprint"
     return [spectral_fingerprint(x, sr) for x, sr in recordings], "spectral"
 
@@ -161,43 +178,88 @@ def similarity(
     return 1.0 - best
 
 
+@functools.cache
+def silence_codes() -> frozenset[int]:
+    """The sub-fingerprint value(s) each method gives digital silence (spectral: 0, every
+    band difference nil; chromaprint: one fixed code). Two calls that share a pause share
+    these values, which says nothing about what they play."""
+    z = np.zeros(10 * SPECTRAL_RATE, dtype=np.float32)
+    codes = set(spectral_fingerprint(z, SPECTRAL_RATE).tolist())
+    if chromaprint_available():
+        codes |= set(chromaprint_fingerprint(z, SPECTRAL_RATE).tolist())
+    return frozenset(int(c) for c in codes)
+
+
+#: A sub-fingerprint value held by more recordings than this links its owners to its first
+#: ``_REPRESENTATIVES`` owners (by index) rather than pair by pair: the pairs of a value
+#: played on thousands of calls would be millions.
+_ALL_PAIRS_UP_TO = 50
+_REPRESENTATIVES = 3
+
+
 def group_recordings(
     fps: Sequence[np.ndarray], threshold: float = 0.8, *, max_offset: int = 80
 ) -> np.ndarray:
     """Cluster labels: recordings whose fingerprints match at ``threshold`` share one.
 
     Candidates are recordings that share at least two exact sub-fingerprint values (an
-    inverted index, as Haitsma and Kalker search); only those pairs are aligned and scored.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    inverted index, as Haitsma and Kalker search); only those pairs are aligned and scored
+    (``similarity``). Silence's values (``silence_codes``) are not indexed. A value held by
+    at most ``_ALL_PAIRS_UP_TO`` recordings makes candidates of all its owners' pairs; a
+    value held by more (one recording on many calls) pairs each owner with the value's first
+    ``_REPRESENTATIVES`` owners, so the candidates grow with the number of recordings, not
+    its square. Until 30 Nov such values were skipped as silence, and a recording played on
+    more than 50 calls, every copy aligned, came out as that many distinct recordings.
 
+    Candidates are scored in order of shared values, most first, and a pair already joined
+    through others is not scored: the clusters are those of every candidate pair scored.
+    """
     n = len(fps)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    vals = np.concatenate([np.unique(f) for f in fps] or [np.zeros(0, np.uint32)])
-    owner = np.concatenate([np.full(len(np.unique(f)), i) for i, f in enumerate(fps)])
-    order = np.argsort(vals, kind="stable")
+    uniq = [np.unique(np.asarray(f, dtype=np.uint32)) for f in fps]
+    vals = np.concatenate(uniq).astype(np.int64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), [len(u) for u in uniq])
+    keep = ~np.isin(vals, np.fromiter(silence_codes(), dtype=np.int64))
+    vals, owner = vals[keep], owner[keep]
+    order = np.argsort(vals, kind="stable")  # owners of a value stay in index order
     vals, owner = vals[order], owner[order]
     starts = np.flatnonzero(np.r_[True, vals[1:] != vals[:-1]])
     sizes = np.diff(np.r_[starts, len(vals)])
-    counts: dict[tuple[int, int], int] = {}
-    for s, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-        if size > 50:  # a value common to many recordings (silence) says nothing
-            continue
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    for s, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
         ids = owner[s : s + size]
-        for i in range(len(ids)):
-            for j in range(i + 1, len(ids)):
-                key = (int(min(ids[i], ids[j])), int(max(ids[i], ids[j])))
-                counts[key] = counts.get(key, 0) + 1
-    rows, cols = [], []
-    for (i, j), c in counts.items():
-        if c >= 2 and similarity(fps[i], fps[j], max_offset=max_offset) >= threshold:
-            rows.append(i)
-            cols.append(j)
-    g = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    _, comp = connected_components(g, directed=False)
+        if size <= _ALL_PAIRS_UP_TO:
+            a, b = np.triu_indices(size, k=1)
+            left.append(ids[a])
+            right.append(ids[b])
+        else:
+            for k in range(_REPRESENTATIVES):
+                left.append(np.full(size - k - 1, ids[k]))
+                right.append(ids[k + 1 :])
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    if left:
+        keys, counts = np.unique(
+            np.concatenate(left) * n + np.concatenate(right), return_counts=True
+        )
+        cand = np.flatnonzero(counts >= 2)
+        cand = cand[np.lexsort((keys[cand], -counts[cand]))]
+        for key in keys[cand].tolist():
+            i, j = root(key // n), root(key % n)
+            if i == j:
+                continue
+            if similarity(fps[key // n], fps[key % n], max_offset=max_offset) >= threshold:
+                parent[max(i, j)] = min(i, j)
+    comp = np.array([root(i) for i in range(n)])
     _, first = np.unique(comp, return_index=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(np.argsort(first))] = np.arange(len(first))
-    return rank[comp]
+    return rank[np.unique(comp, return_inverse=True)[1]]

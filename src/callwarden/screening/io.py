@@ -124,14 +124,50 @@ def load_model_and_meta(model_dir: Path) -> tuple[TextClassifier, dict[str, Any]
     return model, meta
 
 
+#: Suffixes the audio commands take from a folder, by the libsndfile format that reads them;
+#: a format this libsndfile lacks (MP3 before libsndfile 1.1, Opus before 1.0.29) leaves its
+#: suffixes out (see ``audio_suffixes``). AMR, M4A/AAC and WMA are no libsndfile format.
+_SUFFIXES_BY_FORMAT: dict[tuple[str, str | None], tuple[str, ...]] = {
+    ("WAV", None): (".wav",),
+    ("FLAC", None): (".flac",),
+    ("OGG", "VORBIS"): (".ogg", ".oga"),
+    ("OGG", "OPUS"): (".opus",),
+    ("MP3", None): (".mp3",),
+    ("AIFF", None): (".aif", ".aiff"),
+    ("AU", None): (".au", ".snd"),
+    ("CAF", None): (".caf",),
+    ("W64", None): (".w64",),
+    ("RF64", None): (".rf64",),
+}
+
+
+def audio_suffixes() -> tuple[str, ...]:
+    """The file suffixes (lower case) whose format the installed libsndfile reads."""
+    import soundfile as sf
+
+    formats = sf.available_formats()
+    found: list[str] = []
+    for (fmt, subtype), suffixes in _SUFFIXES_BY_FORMAT.items():
+        if fmt in formats and (subtype is None or subtype in sf.available_subtypes(fmt)):
+            found.extend(suffixes)
+    return tuple(found)
+
+
 def read_audio(path: Path) -> tuple[Any, int]:
-    """Samples (float32, mono or channels last) and sample rate of a WAV/FLAC/OGG file."""
+    """Samples (float32, mono or channels last) and sample rate of an audio file libsndfile
+    reads (by its content, whatever the suffix). An InputError for a missing, empty or
+    unreadable file and for one that holds no samples."""
     import soundfile as sf
 
     if not path.exists():
         raise InputError(f"no such file: {path}")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path}: empty file (0 bytes)")
     try:
         samples, rate = sf.read(str(path), dtype="float32", always_2d=False)
-    except RuntimeError as exc:  # soundfile's error for unreadable audio
-        raise InputError(f"{path}: not readable audio ({exc})") from exc
+    except (RuntimeError, OSError) as exc:  # soundfile's error for unreadable audio
+        why = getattr(exc, "error_string", None) or str(exc)
+        raise InputError(f"{path}: not readable audio ({why})") from exc
+    if len(samples) == 0:
+        raise InputError(f"{path}: holds no audio (0 samples)")
     return samples, int(rate)

@@ -133,11 +133,18 @@ def cluster_scripts(
     num_perm: int = 128,
     mode: str = "char",
     min_chars: int = 12,
+    short_duplicates: bool = False,
 ) -> np.ndarray:
     """A cluster label per text: texts that play the same script share a label.
 
-    Labels are numbered by first appearance; a text shorter than ``min_chars`` after
-    normalisation (too short to be a script: "喂？") gets its own cluster.
+    Labels are numbered by first appearance. A text shorter than ``min_chars`` after
+    normalisation is not compared by n-grams: a few characters share too few n-grams for
+    their Jaccard to mean anything, and such a text between two scripts in an LSH bucket
+    would link them. It gets its own cluster ("喂？" is no script: screen's batch evidence
+    and script column rely on that), or, with ``short_duplicates`` (``cluster-scripts``,
+    since 30 Nov), shares one with the texts that are the same after normalisation ("abc
+    您好我是客服" and "abc您好我是客服！"; "喂" and "喂喂" stay apart). A text with nothing
+    left after normalisation (empty, punctuation only) always stands alone.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -147,9 +154,17 @@ def cluster_scripts(
         return np.zeros(0, dtype=np.int64)
     sigs = script_signatures(texts, num_perm=num_perm, mode=mode)
     # Only texts long enough are compared (a short one between two in a bucket would
-    # otherwise cut the link between them).
-    long_enough = np.flatnonzero([len(normalise(t)) >= min_chars for t in texts])
+    # otherwise cut the link between them); short ones may join their exact duplicates.
+    norm = [normalise(t) for t in texts]
+    long_enough = np.flatnonzero([len(t) >= min_chars for t in norm])
     pairs = long_enough[similar_pairs(sigs[long_enough], threshold)]
+    short: dict[str, list[int]] = {}
+    for i, t in enumerate(norm):
+        if short_duplicates and 0 < len(t) < min_chars:
+            short.setdefault(t, []).append(i)
+    same = [(a, b) for ids in short.values() for a, b in zip(ids, ids[1:], strict=False)]
+    if same:
+        pairs = np.vstack([pairs.reshape(-1, 2), np.array(same, dtype=np.int64)])
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, comp = connected_components(g, directed=False)
     _, first = np.unique(comp, return_index=True)
