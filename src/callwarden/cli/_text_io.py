@@ -398,10 +398,36 @@ def _table_out(out: Path, source: Path | None = None, what: str = "--input") -> 
         )
 
 
+#: screen: a call's turn times look like milliseconds when they span more than this many
+#: seconds (a screened call is over in a minute or two: an hour is no screening) or when
+#: every one is above ``MS_ALL_ABOVE_S``.
+MS_SPAN_S = 3600.0
+MS_ALL_ABOVE_S = 1e4
+
+
+def _looks_like_ms(tr: Any) -> bool:
+    times = [x for u in tr.turns for x in (u.start_s, u.end_s) if x is not None]
+    if not times:
+        return False
+    return max(times) - min(times) > MS_SPAN_S or min(times) > MS_ALL_ABOVE_S
+
+
 def _warn_untimed(trs: list[Any], other_keys: Counter[str], path: Path) -> None:
-    """screen: a warning when no turn of the file has a time (the latency, barge-in and
-    superhuman-reply evidence needs them), naming the keys read and the turn keys met that
-    are not (times as ``start_ms``/``end_ms`` were taken silently as no times)."""
+    """screen's warnings about times. When no turn of the file has a time (the latency,
+    barge-in and superhuman-reply evidence needs them), one naming the keys read and the
+    turn keys met that are not (times as ``start_ms``/``end_ms`` were taken silently as no
+    times); when some calls' turn times look like milliseconds (``_looks_like_ms``: they
+    were read as seconds, so a 3-second overlap weighed as 3,000 s), one counting them;
+    and when calls that ask the date have no ``start_time`` (``_warn_no_start_time``)."""
+    _warn_no_start_time(trs, path)
+    if n_ms := sum(map(_looks_like_ms, trs)):
+        typer.echo(
+            f"warning: {n_ms:,} of {len(trs):,} calls of {path} have turn times that look "
+            f"like milliseconds (turns spanning more than {MS_SPAN_S / 3600:g} hour, or every "
+            f"time above {MS_ALL_ABOVE_S:,.0f}): screen reads start_s and end_s as seconds "
+            "from the call's start; divide them by 1000",
+            err=True,
+        )
     if not trs or any(u.start_s is not None or u.end_s is not None for t in trs for u in t.turns):
         return
     other = ", ".join(sorted(other_keys))
@@ -411,6 +437,33 @@ def _warn_untimed(trs: list[Any], other_keys: Counter[str], path: Path) -> None:
         + (f"; its turns also have {other}, which screen does not read" if other else ""),
         err=True,
     )
+
+
+def _warn_no_start_time(trs: list[Any], path: Path) -> None:
+    """screen: a warning counting the calls that ask the date but have no ``start_time``:
+    their date answers cannot be checked, so a date said there weighs as one of the right
+    kind, not as a right one (reason "date not checked: no start_time")."""
+    from callwarden.screening.challenge import ChallengeKind, recognise_challenge
+    from callwarden.screening.normalise import simplified_transcript
+    from callwarden.screening.transcript import Speaker
+
+    def asks_date(tr: Any) -> bool:  # (read as the judge reads it: Traditional as Simplified)
+        return any(
+            u.speaker is not Speaker.CALLER
+            and (ch := recognise_challenge(u.text)) is not None
+            and ch.kind is ChallengeKind.DATE
+            for u in simplified_transcript(tr).turns
+        )
+
+    n = sum(tr.start_time is None and asks_date(tr) for tr in trs)
+    if n:
+        typer.echo(
+            f"warning: {n:,} of {len(trs):,} calls of {path} ask the date but have no "
+            "start_time: their date answers are not checked and count as weaker evidence of "
+            "a person (reason: date not checked); give each call a start_time (ISO 8601 "
+            "with its UTC offset)",
+            err=True,
+        )
 
 
 #: ``screen --evaluate``: the truth values it scores (``caller_kind``, trimmed, lowercased).

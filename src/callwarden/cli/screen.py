@@ -51,9 +51,11 @@ def register_text(app: typer.Typer) -> None:
     def screen(
         transcripts: Path = typer.Option(
             ...,
-            help="transcripts.jsonl: one call a line, each its own call_id; turns with "
-            "speaker (caller, callee or assistant; any case), text and times start_s, end_s "
-            "(seconds; a warning when no turn has them)",
+            help="transcripts.jsonl: one call a line (or one JSON array of calls), each its "
+            "own call_id and a start_time (else dates said are not checked; a warning counts "
+            "them); turns with speaker (caller, callee or assistant; any case), text and times "
+            "start_s, end_s (seconds; a warning when no turn has them or they look like "
+            "milliseconds)",
         ),
         out: Path | None = typer.Option(
             None,

@@ -58,9 +58,17 @@ def _cn_number(text: str) -> str:
         return text
 
 
+# Digits said one by one with pauses written in ("四、七、一、九", "四 七 一 九"): three or
+# more single numerals, each read as a digit (a lone "一" is otherwise a word, "等一下").
+_SPACED_DIGITS = re.compile(
+    r"[零〇洞一幺二两三四五六七八九](?:[、，,\s]+[零〇洞一幺二两三四五六七八九]){2,}(?![十百千万])"
+)
+
+
 def to_digits(text: str) -> str:
     """Text with every numeral (Chinese, full-width, spelled English digits) as ASCII digits."""
     text = text.translate(_FULLWIDTH)
+    text = _SPACED_DIGITS.sub(lambda m: re.sub(r"\S", lambda c: _DIGIT.get(c[0], c[0]), m[0]), text)
     text = _DIGIT_RUN.sub(lambda m: "".join(_DIGIT[c] for c in m.group(0)), text)
     text = _CN_NUM.sub(
         lambda m: _cn_number(m.group(0)) if _is_numeral(m.group(0)) else m.group(0), text
@@ -133,31 +141,140 @@ class DateAnswer:
         return self.said_anything
 
 
-_ZH_DAY = re.compile(r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*(?:号|日)(?!子)")
+# 30号, 11月30日, and with the month said the day needs no 号 ("十一月三十", as "November 30").
+_ZH_DAY = re.compile(
+    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*(?:号|日)(?!子)|(\d{1,2})\s*月\s*(\d{1,2})(?![\d个万千百元块%])"
+)
 _ZH_WEEK = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天1-7])")
+_MONTH_RE = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# An English day: "November 30(th)", "the 30th (of November)", "30(th) (of) November".
 _EN_DAY = re.compile(
-    r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b|\b(\d{1,2})(?:st|nd|rd|th)\b"
-    r"(?:\s+of\s+(" + "|".join(_MONTHS) + r"))?",
+    r"\b" + _MONTH_RE + r"\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?![a-z])"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
 _ISO = re.compile(r"\b\d{4}[-/.](\d{1,2})[-/.](\d{1,2})\b")
+# "11/30": month first, as Chinese and ISO dates put it, unless only day first can be a date.
+_SLASH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+_EN_ORD_ONES = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+]
+_EN_ORD_TEENS = [
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+]
+_EN_CARD_ONES = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_EN_CARD_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_EN_WORD_DAY = {  # ordinals and cardinals, "first" and "one" alike
+    **{w: i + 1 for i, w in enumerate(_EN_ORD_ONES)},
+    **{w: i + 10 for i, w in enumerate(_EN_ORD_TEENS)},
+    **{w: i + 1 for i, w in enumerate(_EN_CARD_ONES)},
+    **{w: i + 10 for i, w in enumerate(_EN_CARD_TEENS)},
+    "twentieth": 20,
+    "thirtieth": 30,
+    "twenty": 20,
+    "thirty": 30,
+}
+_EN_ORDINAL_RE = (
+    r"(?:(?P<tens>twenty|thirty)[\s-]+(?P<ones>" + "|".join(_EN_ORD_ONES) + r")"
+    r"|(?P<single>" + "|".join([*_EN_ORD_ONES, *_EN_ORD_TEENS, "twentieth", "thirtieth"]) + r"))\b"
+)
+_EN_CARDINAL_RE = (
+    r"(?:(?P<ctens>twenty|thirty)(?:[\s-]+(?P<cones>" + "|".join(_EN_CARD_ONES) + r"))?"
+    r"|(?P<csingle>" + "|".join(_EN_CARD_ONES + _EN_CARD_TEENS) + r"))\b"
+)
+# A day in words, read only where a date stands: an ordinal after "the" or beside a month
+# ("the thirtieth", "November thirtieth", "thirtieth of November", "twenty-first"), a
+# cardinal after a month ("November thirty"). Alone, "second" is a moment, "one" a number.
+_EN_WORD_DATE = re.compile(
+    r"\b(?P<pre>the\s+|"
+    + _MONTH_RE
+    + r"\s+(?:the\s+)?)?"
+    + _EN_ORDINAL_RE
+    + r"(?P<post>\s+(?:of\s+)?"
+    + _MONTH_RE
+    + r"(?![a-z]))?"
+    r"|\b(?P<cpre>" + _MONTH_RE + r"\s+)" + _EN_CARDINAL_RE,
+    re.IGNORECASE,
+)
+
+
+def _en_word_days(text: str) -> str:
+    """English days in words as digits ("the thirtieth of November" -> "the 30th of
+    November", "November thirty" -> "November 30th"), where a date stands (above)."""
+
+    def day(m: re.Match[str]) -> str:
+        g = m.groupdict()
+        if g["cpre"]:
+            n = _EN_WORD_DAY[(g["ctens"] or g["csingle"]).lower()]
+            n += _EN_WORD_DAY[g["cones"].lower()] if g["cones"] else 0
+            head, tail = g["cpre"], ""
+        elif g["pre"] or g["post"]:
+            n = _EN_WORD_DAY[(g["tens"] or g["single"]).lower()]
+            n += _EN_WORD_DAY[g["ones"].lower()] if g["ones"] else 0
+            head, tail = g["pre"] or "", g["post"] or ""
+        else:
+            return m.group(0)
+        return m.group(0) if n > 31 else f"{head}{n}th{tail}"
+
+    return _EN_WORD_DATE.sub(day, text)
+
+
+def _month(word: str) -> int:
+    w = word.lower().rstrip(".")
+    return next(i for m, i in _MONTHS.items() if m.startswith(w[:3]))
 
 
 def read_date(text: str) -> DateAnswer:
     """The date a reply states, Chinese or English, in words or digits."""
-    t = to_digits(text)
+    t = to_digits(_en_word_days(text))
     day = month = weekday = None
     if m := _ISO.search(t):
         month, day = int(m.group(1)), int(m.group(2))
     elif m := _ZH_DAY.search(t):
-        month = int(m.group(1)) if m.group(1) else None
-        day = int(m.group(2))
+        month = int(m.group(1) or m.group(3)) if m.group(1) or m.group(3) else None
+        day = int(m.group(2) or m.group(4))
     elif m := _EN_DAY.search(t):
         if m.group(1):
-            month, day = _MONTHS[m.group(1).lower()], int(m.group(2))
+            month, day = _month(m.group(1)), int(m.group(2))
+        elif m.group(3):
+            day, month = int(m.group(3)), _month(m.group(4))
         else:
-            day = int(m.group(3))
-            month = _MONTHS[m.group(4).lower()] if m.group(4) else None
+            day = int(m.group(5))
+    elif m := _SLASH.search(t):
+        a, b = int(m.group(1)), int(m.group(2))
+        month, day = (b, a) if a > 12 >= b else (a, b)
     if m := _ZH_WEEK.search(text):
         w = m.group(1)
         weekday = _WEEKDAYS_ZH.get(w, int(w) - 1 if w.isdigit() else None)
@@ -181,17 +298,77 @@ SURNAMES = set(
 _ZH_TITLE = re.compile(
     r"([\u4e00-\u9fff])(?:先生|女士|小姐|总|经理|老师|师傅|医生|阿姨|叔叔|哥|姐)"
 )
-_ZH_WHO = re.compile(r"机主|户主|本人|业主|收件人|找您|找你|这个号|他在吗|她在吗")
+_ZH_KIN = r"(?:儿子|女儿|闺女|老公|老婆|爱人|媳妇|爸|妈|爷爷|奶奶|外公|外婆|孩子|哥|姐|弟|妹)"
+_ZH_WHO = re.compile(
+    r"机主|户主|本人|业主|收件人|找您|找你|这个号|他在吗|她在吗|"
+    r"找(?:一下|下)?我(?:的|家)?" + _ZH_KIN
+)
+# A surname after 找/叫/姓 (找一下 and the familiar 小/老/阿 allowed between: "找一下小陈",
+# "找老王"), before "...吗", or as the reply's own words ("王建国，是这个号吧?", "小陈。").
 _ZH_NAME = re.compile(
-    r"(?:找|叫|姓)\s*([\u4e00-\u9fff])|是([\u4e00-\u9fff])[\u4e00-\u9fff]{1,2}吗"
+    r"(?:找|叫|姓)\s*(?:一下|下)?\s*[小老阿]?([\u4e00-\u9fff])|是[小老阿]?([\u4e00-\u9fff])[\u4e00-\u9fff]{0,2}吗"
+    r"|(?:^|[，,。\s])[小老阿]([\u4e00-\u9fff])(?=[，,。？?！!]|$|吧|吗|呢)"
     r"|(?:^|[，,。\s])([\u4e00-\u9fff])[\u4e00-\u9fff]{1,2}(?=[，,。？?！!]|$|吧|吗|呢)"
+)
+_EN_KIN = (
+    r"(?:my|your|our|his|her) (?:son|daughter|wife|husband|mom|mum|mother|dad|father|"
+    r"brother|sister|grandma|grandpa|grandmother|grandfather|kid|boy|girl|partner)"
 )
 _EN_NAME = re.compile(
     r"\b(?i:mr|mrs|ms|miss|dr)\.?\s+[A-Z][a-z]+"
-    r"|\b(?i:looking|calling|asking)\s+for\s+(?:[A-Z][a-z]+|(?i:you\b|the owner|the account))"
-    r"|\b(?i:speak (?:to|with)) [A-Z][a-z]+|\b(?i:is this) [A-Z][a-z]+"
-    r"|\b(?i:is) [A-Z][a-z]+ (?i:there|home|in)\b|^\W*[A-Z][a-z]+,? (?i:please)"
-    r"|^\W*(?:(?i:uh|um|oh)\W*)?(?!(?:Hello|Sorry|What|Yes|No|Okay)\b)[A-Z][a-z]+\W*$"
+    r"|\b(?i:looking|calling|asking)\s+for\s+(?:[A-Z][a-z]+|(?i:you\b|the (?:home)?owner|"
+    r"the account(?: holder)?|the resident|" + _EN_KIN + r"))"
+    r"|\b(?i:speak (?:to|with)|talk to) (?:[A-Z][a-z]+|(?i:" + _EN_KIN + r"))"
+    r"|\b(?i:is this) [A-Z][a-z]+|\b(?i:is) (?!(?:This|That|It|He|She|There|Anyone|Someone|Somebody)\b)"
+    r"[A-Z][a-z]+(?: (?i:there|home|in)\b|\s*\?)"
+)
+# A reply that is only a name ("Sarah.", "Sarah Johnson, please.", "uh, Tom?"): one to three
+# capitalised words, none of them a word people say for something else ("Good Morning.").
+_EN_BARE_NAME = re.compile(
+    r"^\W*(?:(?i:uh|um|oh)\W*)?((?:[A-Z][a-z]+[ -]?){1,3}?)\W*(?:,?\s*(?i:please)\W*)?$"
+)
+_EN_NOT_NAMES = frozenset(
+    [
+        "hello",
+        "hi",
+        "hey",
+        "sorry",
+        "what",
+        "who",
+        "why",
+        "yes",
+        "no",
+        "not",
+        "now",
+        "okay",
+        "ok",
+        "good",
+        "great",
+        "morning",
+        "afternoon",
+        "evening",
+        "thanks",
+        "thank",
+        "bye",
+        "goodbye",
+        "nobody",
+        "nothing",
+        "wait",
+        "pardon",
+        "please",
+        "press",
+        "call",
+        "this",
+        "is",
+        "it",
+        "the",
+        "hang",
+        "on",
+        "sure",
+        "right",
+        "fine",
+        "well",
+    ]
 )
 
 
@@ -199,10 +376,15 @@ def names_someone(text: str) -> bool:
     """Does the reply name the person called for (a name, a title, "the owner", "you")?"""
     if _ZH_WHO.search(text) or _EN_NAME.search(text):
         return True
+    if (m := _EN_BARE_NAME.match(text.strip())) and not any(
+        w.lower() in _EN_NOT_NAMES for w in re.split(r"[ -]", m.group(1).strip())
+    ):
+        return True
     if any(m.group(1) in SURNAMES for m in _ZH_TITLE.finditer(text)):
         return True
     return any(
-        (m.group(1) or m.group(2) or m.group(3)) in SURNAMES for m in _ZH_NAME.finditer(text)
+        (m.group(1) or m.group(2) or m.group(3) or m.group(4)) in SURNAMES
+        for m in _ZH_NAME.finditer(text)
     )
 
 

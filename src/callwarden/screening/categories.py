@@ -169,7 +169,11 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "冻结": 2,
         "反诈中心": 2,
         "机密": 2,
-        "warrant": 4,
+        # "warrant" alone is no cue: a recogniser hears "car warranty" as "car warrant"
+        # (Whisper tiny.en, 30 Nov audit); the police's warrant is one for an arrest.
+        "warrant": 2,
+        "arrest warrant": 3,
+        "warrant for your arrest": 3,
         "arrest": 3,
         "social security number": 3,
         "irs": 3,

@@ -122,16 +122,28 @@ def make_challenge(kind: ChallengeKind, lang: str, rng: random.Random) -> Challe
     return Challenge(kind, template.format(n=spoken), expected_digits=expected)
 
 
+# Who are you calling for, in the wordings assistants and people use ("您找哪一位?",
+# "Who are you trying to reach?", "May I ask who you are calling?"); not "who is calling?"
+# (the caller's own name, which a script states as readily as a person).
 _WHO = re.compile(
-    r"找哪位|找谁|找的人|要找哪|叫什么名字|who (?:are|is) .*(?:calling|looking) for"
-    r"|who would you like|who do you want",
+    r"找哪|找谁|找的人|找的是(?:谁|哪)|叫什么名字|打给谁|给谁打|"
+    r"\bwho(?:m)?\b[^.?!]{0,40}?\b(?:calling for|looking for|trying to (?:reach|call|get)|"
+    r"(?:want|like|wish|hoping) to (?:speak|talk|reach)|(?:are|were) you (?:calling|reaching)|"
+    r"you(?:'re| are) (?:calling|reaching))|\bwho would you like|\bwho do you want|"
+    r"\bwho is (?:this|the call) for\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
     r"几号|几月几|哪天|什么日子|星期几|today'?s date|what (?:day|date)", re.IGNORECASE
 )
+# Say this number: the verbs with what is to be said (数字, 号码, 验证码), "跟我念/读/说",
+# "复述", "说一遍" right before the digits; a turn is this challenge only when it also holds
+# the digits (3 or more): "请说一下您要找的人，或者拨打12345" stays who-for.
 _REPEAT = re.compile(
-    r"(?:跟我|请|麻烦)?(?:读|说|念|重复)[^，。:：]*(?:数字|号码)|repeat|say this number",
+    r"(?:读|说|念|重复|复述)[^，。:：]*(?:数字|号码|验证码)|跟我(?:读|说|念)|复述|"
+    r"(?:说|念|读)(?:一遍|一下)\s*[:：]?\s*(?=[\d零〇幺一二两三四五六七八九])|验证码|"
+    r"\brepeat\b|\bsay\b[^.?!]{0,20}?\b(?:numbers?|digits|code)\b|\bsay after me\b|"
+    r"\bread (?:back|out)\b|\b(?:verification|confirmation) code\b",
     re.IGNORECASE,
 )
 
@@ -160,9 +172,15 @@ _NONSENSE = re.compile(
 
 
 def _asked_digits(text: str) -> str:
+    """The digits a turn asks to be said: those after its last colon when 3 or more, else
+    its last run of digits ("请您说一遍验证码4719", "请在3秒内说出四七一九"), else all of them."""
     tail = text.split("：")[-1].split(":")[-1]
     digits = digit_string(tail)
-    return digits if len(digits) >= 3 else digit_string(text)
+    if len(digits) >= 3:
+        return digits
+    runs = [re.sub(r"\D", "", m.group(0)) for m in _DIGIT_RUN.finditer(to_digits(text))]
+    last = runs[-1] if runs else ""
+    return last if len(last) >= 3 else digit_string(text)
 
 
 def recognise_challenge(text: str) -> Challenge | None:
@@ -173,14 +191,16 @@ def recognise_challenge(text: str) -> Challenge | None:
         digits = _asked_digits(text)
         if len(digits) >= 3:
             return Challenge(ChallengeKind.REVERSE_DIGITS, text, expected_digits=digits[::-1])
+    # A number to say wins over the words around it: "为确认您不是机器人，请说出这个数字：
+    # 8 3 0 5" asks for the digits, not whether the caller is a robot.
+    if _REPEAT.search(text):
+        digits = _asked_digits(text)
+        if len(digits) >= 3:
+            return Challenge(ChallengeKind.REPEAT_NUMBER, text, expected_digits=digits)
     if _BOT_Q.search(text):
         return Challenge(ChallengeKind.ARE_YOU_A_BOT, text)
     if _ONE_WORD.search(text):
         return Challenge(ChallengeKind.ONE_WORD, text)
-    if _REPEAT.search(text):
-        digits = digit_string(text.split("：")[-1].split(":")[-1])
-        if len(digits) >= 3:
-            return Challenge(ChallengeKind.REPEAT_NUMBER, text, expected_digits=digits)
     if _DATE.search(text):
         return Challenge(ChallengeKind.DATE, text)
     if _WHO.search(text):
@@ -439,7 +459,9 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
         if ans.said_anything:
             ev = {"said_day": ans.day, "said_weekday": ans.weekday}
             if today is None:
-                return AnswerFit.CORRECT, ev
+                # No call start time: the date cannot be checked. The judge weighs it as a
+                # date of the right kind, not as a right one (any date passes unchecked).
+                return AnswerFit.CORRECT, {**ev, "date_checked": False}
             ok = ans.matches(today)
             ev["date_correct"] = ok
             return (AnswerFit.CORRECT if ok else AnswerFit.PARTIAL), ev

@@ -22,16 +22,49 @@ from callwarden.screening.transcript import TURN_KEYS, Transcript, transcript_fr
 MODEL_FORMAT = 1
 
 
+def _json_array(path: Path) -> list[tuple[int, dict[str, Any]]] | None:
+    """The calls of a file that holds one JSON array of objects (as the other text commands
+    read a ``.json`` file), numbered from 1; None for a file that does not start with "[" (JSON
+    lines). An array that is not valid JSON, or holds something other than objects, is an
+    InputError."""
+    from callwarden.cdr.readers import detect_encoding
+
+    if not path.is_file():
+        return None  # (read_objects names the missing file)
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"["):
+        return None  # (JSON lines: read line by line, not loaded whole)
+    encoding = detect_encoding(head)
+    try:
+        text = path.read_bytes().decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not {encoding} text ({exc.reason}); use UTF-8") from exc
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}); give one JSON array of "
+            "calls or JSON lines, one call a line"
+        ) from exc
+    if not isinstance(parsed, list) or not all(isinstance(o, dict) for o in parsed):
+        raise InputError(f"{path}: a JSON array of calls must hold only objects")
+    return list(enumerate(parsed, start=1))
+
+
 def read_transcripts(
     path: Path, *, other_turn_keys: Counter[str] | None = None
 ) -> Iterator[Transcript]:
-    """Transcripts from a JSON-lines file (one call an object; UTF-8 or GB18030); blank
-    lines are skipped. A call_id that repeats an earlier record's is an InputError naming
-    both records (``screen`` counted the repeat as a second call of the same script, and
-    ``--evaluate`` counted it twice). ``other_turn_keys``, when given, counts the keys of
-    turns that are not read (``start_ms``, ``role``; ``transcript.TURN_KEYS`` are)."""
+    """Transcripts from a JSON-lines file (one call an object; UTF-8 or GB18030) or a file
+    holding one JSON array of calls (as train-text, classify-text and cluster-scripts read a
+    ``.json`` file; its records are numbered from 1); blank lines are skipped. A call_id
+    that repeats an earlier record's is an InputError naming both records (``screen``
+    counted the repeat as a second call of the same script, and ``--evaluate`` counted it
+    twice). ``other_turn_keys``, when given, counts the keys of turns that are not read
+    (``start_ms``, ``role``; ``transcript.TURN_KEYS`` are)."""
     seen: dict[str, int] = {}
-    for i, obj in read_objects(path):
+    records = _json_array(path)
+    for i, obj in records if records is not None else read_objects(path):
         tr = transcript_from_dict(obj, index=i)
         if tr.call_id in seen:
             raise InputError(

@@ -57,6 +57,9 @@ class JudgeConfig:
 
     w_correct: float = -3.0
     w_partial: float = -2.0
+    # A date said on a call without a start time cannot be checked: it counts as a date of
+    # the right kind, no more than a wrong one (w_partial), not as a right answer.
+    w_date_unchecked: float = -2.0
     w_engaged: float = -1.5
     w_confused: float = 0.0
     w_off_topic: float = 2.0
@@ -197,13 +200,19 @@ def judge(
         ):
             barge = Reason(
                 ReasonCode.BARGE_IN,
-                {"challenge": ch.kind.value, "overlap_s": round(overlap, 1)},
+                {
+                    "challenge": ch.kind.value,
+                    "over": turn.speaker.value,
+                    "overlap_s": round(overlap, 1),
+                },
                 cfg.w_barge_in,
             )
             scored.append((barge, False))
         text = " ".join(t.text for t in reply)
         fit, ev = score_reply(ch, text, today)
         weight = cfg.w_confused if ev.get("engaged") == "confused" else cfg.fit_weight(fit)
+        if ev.get("date_checked") is False:
+            weight = cfg.w_date_unchecked
         code = _FIT_CODE[fit]
         if ch.kind is ChallengeKind.REVERSE_DIGITS and fit in (
             AnswerFit.CORRECT,
@@ -269,7 +278,11 @@ def judge(
                 and overlap / qdur >= cfg.barge_min_share
             ):
                 reasons.append(
-                    Reason(ReasonCode.BARGE_IN, {"overlap_s": round(overlap, 1)}, cfg.w_barge_in)
+                    Reason(
+                        ReasonCode.BARGE_IN,
+                        {"over": turn.speaker.value, "overlap_s": round(overlap, 1)},
+                        cfg.w_barge_in,
+                    )
                 )
                 break
     caller_text = tr.text_of(Speaker.CALLER)

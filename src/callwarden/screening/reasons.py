@@ -56,8 +56,8 @@ _TEXT: dict[ReasonCode, tuple[str, str]] = {
         "{challenge}问题之后无应答",
     ),
     ReasonCode.BARGE_IN: (
-        "kept talking over the callee for {overlap_s} s",
-        "对方说话时仍继续播放 {overlap_s} 秒",
+        "kept talking over the {over} for {overlap_s} s",
+        "{over}说话时仍继续说 {overlap_s} 秒",
     ),
     ReasonCode.REPEATS_OWN_SCRIPT: (
         "repeated its own earlier words (containment {containment})",
@@ -104,6 +104,17 @@ _DISCOUNTED_HESITANT = (
     "caller reversed the digits at once",
     "回答了{challenge}问题，有迟疑：因对方即时倒念数字，只计迟疑",
 )
+# Talking over a challenge: the question is named ({over} is who asked it).
+_BARGE_CHALLENGE = (
+    "kept talking over the {over}'s {challenge} question for {overlap_s} s",
+    "{over}提出{challenge}问题时仍继续说 {overlap_s} 秒",
+)
+_SPEAKER_NAMES = {"assistant": ("assistant", "来电助理"), "callee": ("callee", "被叫")}
+# A date said on a call without a start time (judge: w_date_unchecked).
+_DATE_UNCHECKED = (
+    "answered the date challenge (date not checked: no start_time)",
+    "回答了日期问题（未核对日期：无通话开始时间 start_time）",
+)
 _PIVOTED = (
     "went back to its business after a nonsense question instead of querying it",
     "对荒谬问题不加质疑，转回自己的话题",
@@ -129,8 +140,15 @@ def _render(reason: Reason, lang: str) -> str:
         template = _TEXT[ReasonCode(reason.code)][idx]
     except (KeyError, ValueError):
         return str(reason.code)
+    if reason.code == ReasonCode.BARGE_IN:
+        # (evidence from before 30 Nov has no "over": the callee, as it was worded then)
+        ev["over"] = _SPEAKER_NAMES.get(str(ev.get("over", "callee")), (ev.get("over"),) * 2)[idx]
+        if "challenge" in ev:
+            template = _BARGE_CHALLENGE[idx]
     if reason.code == ReasonCode.CHALLENGE_ANSWERED and ev.get("discounted"):
         template = (_DISCOUNTED_HESITANT if ev.get("hesitant") else _DISCOUNTED)[idx]
+    elif reason.code == ReasonCode.CHALLENGE_ANSWERED and ev.get("date_checked") is False:
+        template = _DATE_UNCHECKED[idx]
     elif reason.code == ReasonCode.TRICK_PLAYED_ALONG and ev.get("pivots"):
         template = _PIVOTED[idx]
     return fill(template, ev)
