@@ -233,3 +233,20 @@ def test_scan_reads_the_transcripts_before_it_scores(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["scan", "--cdrs", str(cdrs), "--model", str(tmp_path / "none"),
                                    "--out", str(tmp_path / "out"), "--transcripts", str(bad)])  # fmt: skip
     assert res.exit_code == 2 and "'turns' must be a list of turns" in res.output, res.output
+
+
+def test_a_json_array_of_calls_reads_as_its_json_lines(tmp_path: Path) -> None:
+    """screen reads one JSON array of calls since session 18; campaign linking (scan,
+    campaigns) reads the same file alike (it refused it as 'each line must be a JSON
+    object', so the two commands answered one file differently)."""
+    from callwarden.campaigns.io import read_transcripts
+
+    calls = [
+        {"call_id": f"c{i}", "turns": [{"speaker": "caller", "text": f"您好，第{i}个电话"}]}
+        for i in range(3)
+    ]
+    lines = tmp_path / "t.jsonl"
+    lines.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in calls), "utf-8")
+    array = tmp_path / "t.json"
+    array.write_text(json.dumps(calls, ensure_ascii=False, indent=1), "utf-8")
+    assert list(read_transcripts(array)) == list(read_transcripts(lines))

@@ -23,7 +23,6 @@ import pyarrow.csv as pcsv
 from callwarden.campaigns.build import CampaignResult
 from callwarden.campaigns.records import Campaign
 from callwarden.errors import InputError
-from callwarden.jsonlines import read_objects
 
 CAMPAIGN_COLUMNS = (
     "campaign_id",
@@ -141,20 +140,22 @@ def write_campaigns(result: CampaignResult, out_dir: str | Path) -> dict[str, Pa
 
 
 def read_transcripts(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Transcript records (``call_id``, ``turns``) from a JSON-lines file (UTF-8 or GB18030),
-    read by the rules ``screen`` reads them with (``screening.transcript.transcript_from_dict``:
+    """Transcript records (``call_id``, ``turns``) from a JSON-lines file (UTF-8 or GB18030)
+    or one JSON array of calls (``screening.io.transcript_records``), read by the rules
+    ``screen`` reads them with (``screening.transcript.transcript_from_dict``:
     ``turns`` a list of objects, each with a speaker of caller/callee/assistant, in any case;
     the same InputError messages), plus one of campaign linking's own: a record needs the
     ``call_id`` (or ``id``) of the call it records. Each record comes back as that function
     reads it (``transcript_to_dict``: speakers in lower case, turns in time order, the other
     fields as they were). Before 29 Nov a record whose ``turns`` was not a list of objects
     reached ``script_clusters`` and ended ``scan`` and ``campaigns`` in a traceback."""
+    from callwarden.screening.io import transcript_records
     from callwarden.screening.transcript import transcript_from_dict, transcript_to_dict
 
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no transcripts file at {p}")
-    for n, rec in read_objects(p):
+    for n, rec in transcript_records(p):
         if rec.get("call_id") in (None, "") and rec.get("id") in (None, ""):
             raise InputError(f"{p}:{n}: a transcript needs its call_id (the call it records)")
         yield transcript_to_dict(transcript_from_dict(rec, index=n))

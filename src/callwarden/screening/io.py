@@ -52,6 +52,13 @@ def _json_array(path: Path) -> list[tuple[int, dict[str, Any]]] | None:
     return list(enumerate(parsed, start=1))
 
 
+def transcript_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(record number, object) of a transcripts file: JSON lines, or one JSON array of calls
+    (``_json_array``); ``screen`` and campaign linking (scan, campaigns) read files alike."""
+    records = _json_array(path)
+    return iter(records) if records is not None else read_objects(path)
+
+
 def read_transcripts(
     path: Path, *, other_turn_keys: Counter[str] | None = None
 ) -> Iterator[Transcript]:
@@ -63,8 +70,7 @@ def read_transcripts(
     twice). ``other_turn_keys``, when given, counts the keys of turns that are not read
     (``start_ms``, ``role``; ``transcript.TURN_KEYS`` are)."""
     seen: dict[str, int] = {}
-    records = _json_array(path)
-    for i, obj in records if records is not None else read_objects(path):
+    for i, obj in transcript_records(path):
         tr = transcript_from_dict(obj, index=i)
         if tr.call_id in seen:
             raise InputError(
