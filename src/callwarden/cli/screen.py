@@ -30,6 +30,7 @@ from callwarden.cli._text_io import (
     _labels,
     _plain,
     _read_table,
+    _screen_dialogue_texts,
     _table_out,
     _text_column,
     _truth_kinds,
@@ -106,8 +107,9 @@ def register_text(app: typer.Typer) -> None:
         other_keys: Counter[str] = Counter()
         trs = list(read_transcripts(transcripts, other_turn_keys=other_keys))
         _warn_untimed(trs, other_keys, transcripts)
+        assistant_as_callee = False
         if text_model is not None and text_input == "turns":
-            _check_screen_speakers(trs, meta, text_model)
+            assistant_as_callee = _check_screen_speakers(trs, meta, text_model)
         library = None
         if scripts is not None:
             sdf = _read_table(scripts)
@@ -147,9 +149,11 @@ def register_text(app: typer.Typer) -> None:
             )
         df = pd.DataFrame(rows, columns=SCREEN_COLUMNS)  # (the header even with no call)
         if clf is not None:
-            from callwarden.screening.textmodel import dialogue_text
-
-            fed = [dialogue_text(t.turns) for t in trs] if text_input == "turns" else caller_texts
+            fed = (
+                _screen_dialogue_texts(trs, assistant_as_callee)
+                if text_input == "turns"
+                else caller_texts
+            )
             if text_input == "turns":
                 words = [any(turn.text.strip() for turn in t.turns) for t in trs]
             else:
