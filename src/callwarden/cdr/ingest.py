@@ -9,9 +9,10 @@ Layout of ``DIR``::
 
 Idempotent by ``call_id``: rows whose id is already stored for their day (or seen earlier in
 the run) are counted as duplicates and not written again when they are the same call (start
-time, caller, callee and duration); a row whose id names another call is quarantined as
-``conflicting_call_id``. A run's parts are written under temporary names and renamed together
-at its end, so a failed or crashed run adds nothing.
+second, caller and callee; not the duration, on which exports differ); a row whose id names
+another call is quarantined as ``conflicting_call_id``, and so are its repeats. A run's parts
+are written under temporary names and renamed together at its end, so a failed or crashed run
+adds nothing.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class IngestSummary:
             f"ingested {self.files} file(s) into {self.out} in {self.seconds:.1f} s ({rate:,.0f} rows/s)",
             f"  rows read        {self.rows_read:>12,}",
             f"  kept (new)       {self.rows_kept:>12,}",
-            f"  duplicates       {self.rows_duplicate:>12,}  (the same call already stored)",
+            f"  duplicates       {self.rows_duplicate:>12,}  (the same call stored before or earlier in the run)",
             f"  quarantined      {self.rows_quarantined:>12,}",
         ]
         for reason, n in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]):
@@ -197,20 +198,28 @@ def _number_hash(table: pa.Table, column: str) -> np.ndarray:
 
 
 def call_pairs(table: pa.Table, keys: np.ndarray) -> np.ndarray:
-    """A 64-bit key of each row's (call_id key, start_time, caller, callee, duration_s): rows
-    with equal call_id keys and different pairs are different calls under one id."""
+    """A 64-bit key of each row's (call_id key, start second, caller, callee): rows with equal
+    call_id keys and different pairs are different calls under one id.
+
+    The start time counts to the whole second (an export that drops the fraction is the same
+    call) and the duration not at all: exports of one call disagree on it (milliseconds times
+    0.001 is not bit-equal to the seconds, billing rounds to whole seconds or up to the
+    minute), and an id reused by a switch's serial names a call at another time or between
+    other numbers, which the rest of the key tells apart."""
     start = pc.cast(table["start_time"], pa.int64()).to_numpy(zero_copy_only=False)
-    duration = pc.fill_null(table["duration_s"], -1.0).to_numpy(zero_copy_only=False)
-    h = _mix(keys.astype(np.uint64), start.view(np.uint64))
-    h = _mix(h, np.asarray(duration, np.float64).view(np.uint64))
+    second = np.floor_divide(start, _UNITS_PER_SECOND[table.schema.field("start_time").type.unit])
+    h = _mix(keys.astype(np.uint64), second.view(np.uint64))
     h = _mix(h, _number_hash(table, "caller"))
     return _mix(h, _number_hash(table, "callee"))
+
+
+_UNITS_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 
 def _stored_pairs(files: list[Path]) -> np.ndarray:
     parts = [np.zeros(0, np.uint64)]
     for f in files:
-        t = pq.read_table(f, columns=["call_id", "start_time", "caller", "callee", "duration_s"])
+        t = pq.read_table(f, columns=["call_id", "start_time", "caller", "callee"])
         parts.append(call_pairs(t, parse.id_keys(t["call_id"].combine_chunks())))
     return np.concatenate(parts)
 
@@ -332,17 +341,19 @@ def _split_repeats(
     rows: np.ndarray, part_keys: np.ndarray, part_pairs: np.ndarray, known: _KeySet
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """(rows to write, rows whose call_id another call holds, count of repeated calls) of one
-    day's rows in which some call_id repeats or is already known. A repeat of a call (same
-    id, same contents) is a duplicate; the first row of an id not yet known is written."""
-    _, first_pair = np.unique(part_pairs, return_index=True)
-    first_pair.sort()  # the first row of each (id, call), in order
-    new = first_pair[~known.contains_pairs(part_pairs[first_pair])]
-    repeats = len(rows) - len(new)
-    _, first_key = np.unique(part_keys[new], return_index=True)
-    owner = np.zeros(len(new), bool)
-    owner[first_key] = True
-    owner &= ~known.contains(part_keys[new])
-    return rows[new[owner]], rows[new[~owner]], repeats
+    day's rows in which some call_id repeats or is already known. A call_id belongs to the
+    call stored under it, else to the first call of the run's rows bearing it; a repeat of
+    that call is a duplicate and any other call under the id conflicts, repeats included, so
+    the counts do not depend on where batches end."""
+    stored = known.contains_pairs(part_pairs)
+    fresh = np.flatnonzero(~stored)  # rows that are not a stored call again
+    keys, pairs = part_keys[fresh], part_pairs[fresh]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    free = ~known.contains(keys[first])  # ids no stored call holds
+    owner = free[inverse] & (pairs == pairs[first][inverse])
+    write = np.sort(first[free])
+    repeats = int(stored.sum()) + int(owner.sum()) - len(write)
+    return rows[fresh[write]], rows[fresh[~owner]], repeats
 
 
 def _write_rows(writer: pq.ParquetWriter, table: pa.Table, rows: np.ndarray | None) -> None:
@@ -588,7 +599,7 @@ _SERIAL_SHARE = 0.01
 def _conflict_warning(source: str, conflicts: int, rows: int) -> str:
     text = (
         f"{source}: {conflicts:,} row(s) reuse a call_id that another call of the same day "
-        "holds (different start time, numbers or duration): quarantined as conflicting_call_id"
+        "holds (a different start second, caller or callee): quarantined as conflicting_call_id"
     )
     if conflicts >= max(10, _SERIAL_SHARE * rows):
         text += (
