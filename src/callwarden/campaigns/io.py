@@ -179,10 +179,24 @@ def read_labels(path: str | Path) -> pa.Table:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no labels file at {p}")
+    from callwarden.cdr.readers import detect_encoding, sniff_delimiter
+
+    # Encoding (GBK / GB18030 exports) and delimiter sniffed as evaluate's main report reads
+    # the same file (cli._detect_io.sniff_table), so the campaign section reads what it reads.
+    with pa.input_stream(str(p), compression="detect") as f:
+        head = f.read(1 << 20)
+    enc = detect_encoding(head)
+    first = head.removeprefix(b"\xef\xbb\xbf").decode(enc, errors="replace").partition("\n")[0]
     cols = {c: pa.string() for c in ("number", "label", "category", "campaign")}
-    return pcsv.read_csv(
-        p, convert_options=pcsv.ConvertOptions(column_types=cols, strings_can_be_null=True)
-    )
+    try:
+        return pcsv.read_csv(
+            p,
+            read_options=pcsv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc),
+            parse_options=pcsv.ParseOptions(delimiter=sniff_delimiter(first)),
+            convert_options=pcsv.ConvertOptions(column_types=cols, strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"labels file {p} cannot be read as CSV: {exc}") from exc
 
 
 class SimRun:

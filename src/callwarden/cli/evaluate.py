@@ -310,6 +310,16 @@ def build_report(
     truth_map = labels_by_number(keys, raw_truth)
     scanned_count = len(numbers)
     unlabelled = int(sum(n not in truth_map for n in numbers))
+    if unlabelled_as == "skip" and scanned_count and unlabelled == scanned_count:
+        # Nothing would be left to measure: figures over zero numbers read as a result.
+        # (The error of a label file whose rows match no number; an empty file has no
+        # example.)
+        example = next((k for k in lab[id_column].to_pylist() if k), None)
+        eg = f" (e.g. {example!r})" if example is not None else ""
+        raise InputError(
+            f"none of the {lab.num_rows:,} label rows matches a number in the verdicts{eg}; "
+            "are the labels for these numbers?"
+        )
     if unlabelled_as == "skip" and unlabelled:
         import pyarrow as pa
 
