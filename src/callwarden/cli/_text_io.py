@@ -414,18 +414,23 @@ def _table_out(out: Path, source: Path | None = None, what: str = "--input") -> 
         )
 
 
-#: screen: a call's turn times look like milliseconds when they span more than this many
-#: seconds (a screened call is over in a minute or two: an hour is no screening) or when
-#: every one is above ``MS_ALL_ABOVE_S``.
-MS_SPAN_S = 3600.0
-MS_ALL_ABOVE_S = 1e4
+#: screen: a call's turn times look like milliseconds when its turns would last longer than
+#: ``MS_SPAN_S`` seconds (4 h: a 75-minute call in seconds is not flagged), or when every
+#: timed turn lasts ``MS_TURN_S`` "seconds" or more (no conversation is all 100-second turns;
+#: in milliseconds a 0.1 s turn reads so). Where the times start (an offset into a longer
+#: recording, 20,000 s in) does not count.
+MS_SPAN_S = 4 * 3600.0
+MS_TURN_S = 100.0
 
 
 def _looks_like_ms(tr: Any) -> bool:
     times = [x for u in tr.turns for x in (u.start_s, u.end_s) if x is not None]
     if not times:
         return False
-    return max(times) - min(times) > MS_SPAN_S or min(times) > MS_ALL_ABOVE_S
+    if max(times) - min(times) > MS_SPAN_S:
+        return True
+    spans = [u.end_s - u.start_s for u in tr.turns if u.start_s is not None and u.end_s is not None]
+    return len(spans) >= 2 and all(d >= MS_TURN_S for d in spans)
 
 
 def _warn_untimed(trs: list[Any], other_keys: Counter[str], path: Path) -> None:
@@ -439,9 +444,9 @@ def _warn_untimed(trs: list[Any], other_keys: Counter[str], path: Path) -> None:
     if n_ms := sum(map(_looks_like_ms, trs)):
         typer.echo(
             f"warning: {n_ms:,} of {len(trs):,} calls of {path} have turn times that look "
-            f"like milliseconds (turns spanning more than {MS_SPAN_S / 3600:g} hour, or every "
-            f"time above {MS_ALL_ABOVE_S:,.0f}): screen reads start_s and end_s as seconds "
-            "from the call's start; divide them by 1000",
+            f"like milliseconds (turns spanning more than {MS_SPAN_S / 3600:g} hours, or every "
+            f"turn lasting {MS_TURN_S:g} s or more): are they? screen reads start_s and end_s "
+            "as seconds; if they are milliseconds, divide them by 1000",
             err=True,
         )
     if not trs or any(u.start_s is not None or u.end_s is not None for t in trs for u in t.turns):

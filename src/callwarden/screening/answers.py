@@ -141,25 +141,33 @@ class DateAnswer:
         return self.said_anything
 
 
-# 30号, 11月30日, and with the month said the day needs no 号 ("十一月三十", as "November 30").
+# 30号, 11月30日, and with the month said the day needs no 号 ("十一月三十", as "November 30"),
+# unless a count follows ("12月12期免息": instalments, not a day).
 _ZH_DAY = re.compile(
-    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*(?:号|日)(?!子)|(\d{1,2})\s*月\s*(\d{1,2})(?![\d个万千百元块%])"
+    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*(?:号|日)(?!子)"
+    r"|(\d{1,2})\s*月\s*(\d{1,2})(?![\d个万千百元块%期次天周年倍折分人档位成])"
 )
 _ZH_WEEK = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天1-7])")
 _MONTH_RE = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+# An ordinal with no month is a day only where it ends what is said ("the 30th.", "the
+# thirtieth, I think"), not before a noun ("the second and final notice", "the 1st time").
+_ORD_END = r"(?=\s*(?:[^\w\s]|$|(?:today|i think|i guess|i believe|right|maybe|or so)\b))"
 # An English day: "November 30(th)", "the 30th (of November)", "30(th) (of) November".
 _EN_DAY = re.compile(
     r"\b" + _MONTH_RE + r"\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b"
     r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?![a-z])"
-    r"|\b(\d{1,2})(?:st|nd|rd|th)\b",
+    r"|\b(\d{1,2})(?:st|nd|rd|th)\b" + _ORD_END,
     re.IGNORECASE,
 )
 _ISO = re.compile(r"\b\d{4}[-/.](\d{1,2})[-/.](\d{1,2})\b")
 # "11/30": month first, as Chinese and ISO dates put it, unless only day first can be a date.
-_SLASH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+# Not "24/7" or "7/24" (always open), nor a fraction ("1/2 off"), nor a count ("7/24小时").
+_SLASH = re.compile(
+    r"(?<![\d/])(?!24/7\b|7/24)(\d{1,2})/(\d{1,2})(?![\d/])(?!\s*(?:小时|hours?\b|off\b))"
+)
 _EN_ORD_ONES = [
     "first",
     "second",
@@ -214,8 +222,9 @@ _EN_CARDINAL_RE = (
     r"(?:(?P<ctens>twenty|thirty)(?:[\s-]+(?P<cones>" + "|".join(_EN_CARD_ONES) + r"))?"
     r"|(?P<csingle>" + "|".join(_EN_CARD_ONES + _EN_CARD_TEENS) + r"))\b"
 )
-# A day in words, read only where a date stands: an ordinal after "the" or beside a month
-# ("the thirtieth", "November thirtieth", "thirtieth of November", "twenty-first"), a
+# A day in words, read only where a date stands: an ordinal after "the" that ends what is
+# said (_ORD_END) or beside a month ("the thirtieth", "November thirtieth", "thirtieth of
+# November", "twenty-first"), a
 # cardinal after a month ("November thirty"). Alone, "second" is a moment, "one" a number.
 _EN_WORD_DATE = re.compile(
     r"\b(?P<pre>the\s+|"
@@ -241,6 +250,9 @@ def _en_word_days(text: str) -> str:
             n += _EN_WORD_DAY[g["cones"].lower()] if g["cones"] else 0
             head, tail = g["cpre"], ""
         elif g["pre"] or g["post"]:
+            alone = not g["post"] and g["pre"].strip().lower() == "the"
+            if alone and not re.match(_ORD_END, text[m.end() :], re.IGNORECASE):
+                return m.group(0)  # "the second and final notice", "for the first time"
             n = _EN_WORD_DAY[(g["tens"] or g["single"]).lower()]
             n += _EN_WORD_DAY[g["ones"].lower()] if g["ones"] else 0
             head, tail = g["pre"] or "", g["post"] or ""
@@ -272,8 +284,8 @@ def read_date(text: str) -> DateAnswer:
             day, month = int(m.group(3)), _month(m.group(4))
         else:
             day = int(m.group(5))
-    elif m := _SLASH.search(t):
-        a, b = int(m.group(1)), int(m.group(2))
+    elif (m := _SLASH.search(t)) and not int(m.group(1)) < int(m.group(2)) <= 4:
+        a, b = int(m.group(1)), int(m.group(2))  # (1/2, 3/4: fractions)
         month, day = (b, a) if a > 12 >= b else (a, b)
     if m := _ZH_WEEK.search(text):
         w = m.group(1)
@@ -299,33 +311,48 @@ _ZH_TITLE = re.compile(
     r"([\u4e00-\u9fff])(?:先生|女士|小姐|总|经理|老师|师傅|医生|阿姨|叔叔|哥|姐)"
 )
 _ZH_KIN = r"(?:儿子|女儿|闺女|老公|老婆|爱人|媳妇|爸|妈|爷爷|奶奶|外公|外婆|孩子|哥|姐|弟|妹)"
+# 找 said by the caller for themselves; "您可以找小陈", "请找我哥", "帮您找金融机构" are a pitch.
+_ZH_FIND = r"(?<!可以)(?<!请)(?<!您)(?<!你)找"
 _ZH_WHO = re.compile(
     r"机主|户主|本人|业主|收件人|找您|找你|这个号|他在吗|她在吗|"
-    r"找(?:一下|下)?我(?:的|家)?" + _ZH_KIN
+    + _ZH_FIND
+    + r"(?:一下|下)?[我他她](?:的|家)?"
+    + _ZH_KIN
 )
-# A surname after 找/叫/姓 (找一下 and the familiar 小/老/阿 allowed between: "找一下小陈",
-# "找老王"), before "...吗", or as the reply's own words ("王建国，是这个号吧?", "小陈。").
+# A surname after 找/叫/姓 (找一下 and the familiar 小/老 allowed between: "找一下小陈",
+# "找老王"; not the caller's own 我叫/我姓), or before "...吗" ("是小陈吗").
 _ZH_NAME = re.compile(
-    r"(?:找|叫|姓)\s*(?:一下|下)?\s*[小老阿]?([\u4e00-\u9fff])|是[小老阿]?([\u4e00-\u9fff])[\u4e00-\u9fff]{0,2}吗"
-    r"|(?:^|[，,。\s])[小老阿]([\u4e00-\u9fff])(?=[，,。？?！!]|$|吧|吗|呢)"
-    r"|(?:^|[，,。\s])([\u4e00-\u9fff])[\u4e00-\u9fff]{1,2}(?=[，,。？?！!]|$|吧|吗|呢)"
+    r"(?:" + _ZH_FIND + r"|(?<!我)叫|(?<!我)姓)\s*(?:一下|下)?\s*[小老]?([\u4e00-\u9fff])"
+    r"|是[小老]?([\u4e00-\u9fff])[\u4e00-\u9fff]{0,2}吗"
+)
+# A reply that is only a name, maybe asking for them ("小陈。", "老张呢？", "王建国在吗？",
+# "阿华在吗？"): the whole reply, so "小王，为您服务。" is no answer.
+_ZH_BARE = re.compile(
+    r"^(?:(阿)[\u4e00-\u9fff](?=在)|[小老]([\u4e00-\u9fff])|([\u4e00-\u9fff])[\u4e00-\u9fff]{1,2}?)"
+    r"(?:在(?:家|不在)?)?(?:吗|吧|呢)?[。？?！!，,]*$"
 )
 _EN_KIN = (
-    r"(?:my|your|our|his|her) (?:son|daughter|wife|husband|mom|mum|mother|dad|father|"
-    r"brother|sister|grandma|grandpa|grandmother|grandfather|kid|boy|girl|partner)"
+    r"(?:my|your|his|her) (?:son|daughter|wife|husband|mom|mum|mother|dad|father|"
+    r"brother|sister|grandma|grandpa|grandmother|grandfather|kid|boy|girl|partner)\b(?!')"
 )
 _EN_NAME = re.compile(
     r"\b(?i:mr|mrs|ms|miss|dr)\.?\s+[A-Z][a-z]+"
-    r"|\b(?i:looking|calling|asking)\s+for\s+(?:[A-Z][a-z]+|(?i:you\b|the (?:home)?owner|"
+    r"|\b(?i:(?:looking|calling|asking) for|(?:trying|need|want|wanted|hoping) to (?:reach|get|call))"
+    r"\s+(?:[A-Z][a-z]+|(?i:you\b|the (?:home)?owner|"
     r"the account(?: holder)?|the resident|" + _EN_KIN + r"))"
-    r"|\b(?i:speak (?:to|with)|talk to) (?:[A-Z][a-z]+|(?i:" + _EN_KIN + r"))"
-    r"|\b(?i:is this) [A-Z][a-z]+|\b(?i:is) (?!(?:This|That|It|He|She|There|Anyone|Someone|Somebody)\b)"
-    r"[A-Z][a-z]+(?: (?i:there|home|in)\b|\s*\?)"
+    r"|\b(?i:speak (?:to|with)) (?:[A-Z][a-z]+|(?i:" + _EN_KIN + r"))"
+    r"|\b(?i:is this) [A-Z][a-z]+"
+    r"|^\W*(?i:is) (?!(?:This|That|It|He|She|There|Anyone|Someone|Somebody)\b)"
+    r"[A-Z][a-z]+(?: (?i:there|home|in|around)\b|\s*\?)"
+    r"|^\W*(?i:the (?:home)?owner|" + _EN_KIN + r")\W*$"
 )
-# A reply that is only a name ("Sarah.", "Sarah Johnson, please.", "uh, Tom?"): one to three
-# capitalised words, none of them a word people say for something else ("Good Morning.").
+# A reply that is only a name ("Sarah.", "Sarah Johnson, please.", "uh, Tom?", "Sean
+# O'Connor."): one or two capitalised words, none of them a word people say for something
+# else ("Good Morning.") or a pitch's ("Final Notice.", "Dear Valued Customer,").
+_EN_WORD = r"(?:Mc|Mac|O')?[A-Z][a-z]+"
 _EN_BARE_NAME = re.compile(
-    r"^\W*(?:(?i:uh|um|oh)\W*)?((?:[A-Z][a-z]+[ -]?){1,3}?)\W*(?:,?\s*(?i:please)\W*)?$"
+    r"^\W*(?:(?i:uh|um|oh)\W*)?(" + _EN_WORD + r"(?: " + _EN_WORD + r")?)"
+    r"(?:,\s*(?i:please)\W*|[.?!,…]*)$"
 )
 _EN_NOT_NAMES = frozenset(
     [
@@ -368,24 +395,94 @@ _EN_NOT_NAMES = frozenset(
         "right",
         "fine",
         "well",
+        # a pitch's or an organisation's words
+        "congratulations",
+        "dear",
+        "valued",
+        "customer",
+        "final",
+        "notice",
+        "service",
+        "services",
+        "support",
+        "security",
+        "administration",
+        "department",
+        "bank",
+        "team",
+        "agency",
+        "office",
+        "center",
+        "centre",
+        "insurance",
+        "warranty",
+        "urgent",
+        "important",
+        "alert",
+        "attention",
+        "free",
     ]
 )
+# Who a reply names is read clause by clause, skipping greetings and fillers, the caller
+# introducing themselves (我叫小李 / 我们是 / "this is Mary" / "I'm Mary") and clauses that
+# pitch (可以找小陈, 给您推荐, 为您服务); a reply with "Press one..." / 按1 names no one.
+_CLAUSE = re.compile(r"[^，,。.!?！？;；]+[，,。.!?！？;；]*")
+_GREETING = re.compile(
+    r"^(?:\W*(?:您好|你好|喂|嗯|呃|哦|啊|哎|诶|那个|好的|是的|对|hello|hi|hey|uh|um|oh|sorry|yes|"
+    r"yeah|ok|okay|sure|right)(?![a-z]))+\W*$",
+    re.IGNORECASE,
+)
+_SELF_INTRO = re.compile(
+    r"^\W*(?:我叫|我是|我姓|我们|这里是|这边是|this is|it'?s|my name is|"
+    r"(?:i'?m|i am|we'?re|we are)\b(?! (?:looking|calling|trying|hoping|here to)\b))",
+    re.IGNORECASE,
+)
+_PITCH = re.compile(r"为您|给您|推荐|有需要|有事|可以")
+_PRESS = re.compile(r"\bpress\b|按\s*[0-9一二三四五六七八九零]", re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE.findall(re.sub(r"\b(Mr|Mrs|Ms|Dr)\.", r"\1", text))]
+
+
+def first_clause(text: str) -> str:
+    """The reply's first clause past a greeting ("您好，我找张伟，…" -> "我找张伟，")."""
+    return next((c for c in _clauses(text) if not _GREETING.match(c)), "")
+
+
+def _names_in(clause: str) -> bool:
+    if _GREETING.match(clause) or _SELF_INTRO.match(clause) or _PITCH.search(clause):
+        return False
+    if _ZH_WHO.search(clause) or _EN_NAME.search(clause):
+        return True
+    if any(m.group(1) in SURNAMES for m in _ZH_TITLE.finditer(clause)):
+        return True
+    return any((m.group(1) or m.group(2)) in SURNAMES for m in _ZH_NAME.finditer(clause))
 
 
 def names_someone(text: str) -> bool:
-    """Does the reply name the person called for (a name, a title, "the owner", "you")?"""
-    if _ZH_WHO.search(text) or _EN_NAME.search(text):
-        return True
-    if (m := _EN_BARE_NAME.match(text.strip())) and not any(
-        w.lower() in _EN_NOT_NAMES for w in re.split(r"[ -]", m.group(1).strip())
-    ):
-        return True
-    if any(m.group(1) in SURNAMES for m in _ZH_TITLE.finditer(text)):
-        return True
-    return any(
-        (m.group(1) or m.group(2) or m.group(3) or m.group(4)) in SURNAMES
-        for m in _ZH_NAME.finditer(text)
-    )
+    """Does the reply name the person called for (a name, a title, "the owner", "you")?
+
+    The judge asks this of a short reply, or of a long one's first clause (a long reply is a
+    pitch, which names people of its own)."""
+    text = text.strip()
+    if _PRESS.search(text):
+        return False
+    clauses = _clauses(text)
+    while clauses and _GREETING.match(clauses[0]):
+        clauses.pop(0)
+    for part in (text, " ".join(clauses)):  # ("Hi, Sarah Johnson, please.")
+        m = _EN_BARE_NAME.match(part)
+        if m and not any(w.lower() in _EN_NOT_NAMES for w in m.group(1).split()):
+            return True
+    # Only a name, or a name that leads a reply with no pitch in it ("陈静，是这号吧？";
+    # not "小王，为您服务。").
+    plain = not any(_PITCH.search(c) or _SELF_INTRO.match(c) for c in clauses)
+    for part in ("".join(clauses), clauses[0] if clauses and plain else ""):
+        m = _ZH_BARE.match(part)
+        if m and (m.group(1) or (m.group(2) or m.group(3)) in SURNAMES):
+            return True
+    return any(map(_names_in, clauses))
 
 
 _ZH_Q = re.compile(r"[？?]|吗|呢|什么|谁|哪|怎么|干嘛|为啥|为什么")

@@ -27,6 +27,7 @@ from enum import StrEnum
 from callwarden.screening.answers import (
     DateAnswer,
     digit_string,
+    first_clause,
     names_someone,
     read_date,
     to_digits,
@@ -124,28 +125,59 @@ def make_challenge(kind: ChallengeKind, lang: str, rng: random.Random) -> Challe
 
 # Who are you calling for, in the wordings assistants and people use ("您找哪一位?",
 # "Who are you trying to reach?", "May I ask who you are calling?"); not "who is calling?"
-# (the caller's own name, which a script states as readily as a person).
+# (the caller's own name, which a script states as readily as a person), nor a callee's
+# own questions ("Who is this, and why are you calling me?", "Who are you with, and what
+# are you calling about?", 您找哪家银行办的卡？): the gap after "who" is short and holds no
+# second question.
 _WHO = re.compile(
-    r"找哪|找谁|找的人|找的是(?:谁|哪)|叫什么名字|打给谁|给谁打|"
-    r"\bwho(?:m)?\b[^.?!]{0,40}?\b(?:calling for|looking for|trying to (?:reach|call|get)|"
+    r"找哪(?!家|里|儿|种|款|个地方)|找谁|找的人|找的是(?:谁|哪)|叫什么名字|打给谁|给谁打|"
+    r"\bwho(?:m)?\b(?:(?!\b(?:and|why|what|with|about)\b)[^.?!,]){0,24}?"
+    r"\b(?:calling for|looking for|trying to (?:reach|call|get)|"
     r"(?:want|like|wish|hoping) to (?:speak|talk|reach)|(?:are|were) you (?:calling|reaching)|"
-    r"you(?:'re| are) (?:calling|reaching))|\bwho would you like|\bwho do you want|"
-    r"\bwho is (?:this|the call) for\b",
+    r"you(?:'re| are) (?:calling|reaching))|\bwho would you like|\bwho do you (?:want|need)|"
+    r"\bwho(?:'s| is) (?:this|the)(?: call)? for\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
-    r"几号|几月几|哪天|什么日子|星期几|today'?s date|what (?:day|date)", re.IGNORECASE
-)
-# Say this number: the verbs with what is to be said (数字, 号码, 验证码), "跟我念/读/说",
-# "复述", "说一遍" right before the digits; a turn is this challenge only when it also holds
-# the digits (3 or more): "请说一下您要找的人，或者拨打12345" stays who-for.
-_REPEAT = re.compile(
-    r"(?:读|说|念|重复|复述)[^，。:：]*(?:数字|号码|验证码)|跟我(?:读|说|念)|复述|"
-    r"(?:说|念|读)(?:一遍|一下)\s*[:：]?\s*(?=[\d零〇幺一二两三四五六七八九])|验证码|"
-    r"\brepeat\b|\bsay\b[^.?!]{0,20}?\b(?:numbers?|digits|code)\b|\bsay after me\b|"
-    r"\bread (?:back|out)\b|\b(?:verification|confirmation) code\b",
+    r"几号|几月几|哪天|什么日子|什么日期|星期几|today'?s date|what (?:day|date)|"
+    r"what(?:'s| is) the date",
     re.IGNORECASE,
 )
+# Say this number: a verb addressed to the caller (请/麻烦/跟我 or a clause's start +
+# 读/说/念/重复/复述;
+# "please"/"can you" or a sentence's start + say/repeat/read) with the digits (3 or more) as
+# its object, in the same sentence and after it: "请在3秒内说出四七一九" asks 4719 (the time
+# limit is before the verb). A callee's "我的验证码是472913，你们要这个干什么？", "Let me
+# read back the number: 555 0199." or "Sorry, say that number again? 555 0199?" asks none,
+# nor does "请说一下您要找的人，或者拨打12345" (a comma between the verb and the digits).
+_SAY = re.compile(
+    r"(?:请|麻烦|跟我)[^，,。？?！!；;]{0,8}?(?:读|说|念|重复|复述)(?:出|一遍|一下|给我听)?|"
+    r"(?:^|[，,。？?！!：:])\s*(?:读|说|念|重复|复述)(?:出|一遍|一下)|"
+    r"(?:\b(?:please|can you|could you|would you)(?:\s+\w+)?\s+|^\W*|[.!?,]\s*)"
+    r"(?:say|repeat|read(?: out)?|recite)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_STOP = re.compile(r"[。？?！!]|\.(?:\s|$)")
+_OBJECT_GAP = 20  # characters between the verb and the digits ("这个数字：", "these digits: ")
+
+
+def _said_digits(text: str) -> str:
+    """The digits a turn asks the caller to say (see ``_SAY``), or ""."""
+    for m in _SAY.finditer(text):
+        rest = text[m.end() :]
+        if stop := _SENTENCE_STOP.search(rest):
+            rest = rest[: stop.start()]
+        rest = to_digits(rest)
+        first = re.search(r"\d", rest)
+        if first is None:
+            continue
+        gap = rest[: first.start()]
+        if len(gap) > _OBJECT_GAP or re.search(r"[，,；;]", gap):
+            continue
+        digits = digit_string(rest[first.start() :])
+        if len(digits) >= 3:
+            return digits
+    return ""
 
 
 _BOT_Q = re.compile(
@@ -172,12 +204,13 @@ _NONSENSE = re.compile(
 
 
 def _asked_digits(text: str) -> str:
-    """The digits a turn asks to be said: those after its last colon when 3 or more, else
-    its last run of digits ("请您说一遍验证码4719", "请在3秒内说出四七一九"), else all of them."""
-    tail = text.split("：")[-1].split(":")[-1]
-    digits = digit_string(tail)
-    if len(digits) >= 3:
-        return digits
+    """The digits a turn asks to be said backwards: those after its last colon when 3 or
+    more, else its last run of digits, else all of them. Without a colon only the last run
+    counts, so a time limit before it ("3秒内") is not glued on."""
+    if "：" in text or ":" in text:
+        digits = digit_string(text.split("：")[-1].split(":")[-1])
+        if len(digits) >= 3:
+            return digits
     runs = [re.sub(r"\D", "", m.group(0)) for m in _DIGIT_RUN.finditer(to_digits(text))]
     last = runs[-1] if runs else ""
     return last if len(last) >= 3 else digit_string(text)
@@ -193,10 +226,8 @@ def recognise_challenge(text: str) -> Challenge | None:
             return Challenge(ChallengeKind.REVERSE_DIGITS, text, expected_digits=digits[::-1])
     # A number to say wins over the words around it: "为确认您不是机器人，请说出这个数字：
     # 8 3 0 5" asks for the digits, not whether the caller is a robot.
-    if _REPEAT.search(text):
-        digits = _asked_digits(text)
-        if len(digits) >= 3:
-            return Challenge(ChallengeKind.REPEAT_NUMBER, text, expected_digits=digits)
+    if digits := _said_digits(text):
+        return Challenge(ChallengeKind.REPEAT_NUMBER, text, expected_digits=digits)
     if _BOT_Q.search(text):
         return Challenge(ChallengeKind.ARE_YOU_A_BOT, text)
     if _ONE_WORD.search(text):
@@ -222,7 +253,9 @@ _TOPIC = {
         r"calendar|check your phone",
         re.IGNORECASE,
     ),
-    ChallengeKind.ARE_YOU_A_BOT: re.compile(r"机器人|真人|你说呢|robot|human", re.IGNORECASE),
+    ChallengeKind.ARE_YOU_A_BOT: re.compile(
+        r"机器人|真人|你说呢|robot|human|real person", re.IGNORECASE
+    ),
     ChallengeKind.ONE_WORD: re.compile(r"买什么|一句|什么意思|one word|buy what", re.IGNORECASE),
     ChallengeKind.REPEAT_NUMBER: re.compile(
         r"数字|号码|念|读|重复|说一遍|再说|what number|which number|digits|"
@@ -260,6 +293,15 @@ _BOT_ANSWER = re.compile(
 )
 
 
+# A date said in a pitch's words is the offer's date, not today's ("This offer ends Nov. 30",
+# "活动截止到十一月三十", "Press one." read as day 1, 按1).
+_DATE_PITCH = re.compile(
+    r"截止|活动|名额|优惠|办理|免息|\boffers?\b|\bvalid\b|expire|deadline|discount|\bsale\b|"
+    r"\bpress\b|按\s*[0-9一二三四五六七八九零]",
+    re.IGNORECASE,
+)
+
+
 def is_long_reply(text: str) -> bool:
     """Longer than a reaction (30 characters with Chinese, else 60): a pitch, not a reply."""
     return len(text.strip()) > (30 if _CJK.search(text) else 60)
@@ -267,6 +309,13 @@ def is_long_reply(text: str) -> bool:
 
 def normalise_len(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
+
+
+def _echoes(reply: str, prompt: str) -> bool:
+    """The whole question said back (8 or more characters, 90 % alike); a person's short
+    echo ("几号？", "Today's date?") is a reaction, not this."""
+    a, b = normalise_len(reply).lower(), normalise_len(prompt).lower()
+    return len(b) >= 8 and _digit_similarity(a, b) >= 0.9
 
 
 def _digit_similarity(said: str, expected: str) -> float:
@@ -449,11 +498,26 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     if not text:
         return AnswerFit.SILENT, {}
     ev: dict[str, object] = {}
+    if _echoes(text, challenge.prompt):
+        # A parrot bot says the question back ("请问您找哪位？" to "请问您找哪位？"): its
+        # words hold the topic words and the digits, but it answers nothing.
+        return AnswerFit.OFF_TOPIC, {"echoes_question": True}
     if challenge.kind is ChallengeKind.NONSENSE:
         return _score_nonsense(text)
+    full = text
+    if challenge.kind in (ChallengeKind.DATE, ChallengeKind.WHO_FOR) and is_long_reply(text):
+        # A pitch holds dates and names of its own ("valid until November 30th", "we're
+        # looking for the homeowner to offer a free solar panel inspection."): a long reply
+        # is read for the answer in its first short clause only ("我找张伟，我是平安的客服…",
+        # an agent answering, then pitching).
+        text = first_clause(text)
+        if not text or is_long_reply(text):
+            return AnswerFit.OFF_TOPIC, ev
     if challenge.kind is ChallengeKind.DATE:
-        ans = read_date(text)
-        bare = re.fullmatch(r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(text))
+        ans = read_date(text) if not _DATE_PITCH.search(text) else DateAnswer()
+        bare = not _DATE_PITCH.search(text) and re.fullmatch(
+            r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(text)
+        )
         if not ans.said_anything and bare and 1 <= int(bare.group(1)) <= 31:
             ans = DateAnswer(day=int(bare.group(1)))  # "呃，26吧": a day said without 号
         if ans.said_anything:
@@ -501,10 +565,18 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     elif names_someone(text):
         return AnswerFit.CORRECT, {"names_someone": True}
     # A reaction is short; a long reply that mentions "number" is a pitch ("card number").
+    text = full
     if is_long_reply(text):
         return AnswerFit.OFF_TOPIC, ev
     if _TOPIC[challenge.kind].search(text) or _REFUSE.search(text):
         return AnswerFit.ENGAGED, {**ev, "engaged": "topical"}
+    if (
+        challenge.kind is ChallengeKind.REPEAT_NUMBER
+        and _TOPIC[ChallengeKind.ARE_YOU_A_BOT].search(challenge.prompt)
+        and _TOPIC[ChallengeKind.ARE_YOU_A_BOT].search(text)
+    ):
+        # "为确认您不是机器人，请说出这个数字…" answered "我是真人！": the robot part taken up.
+        return AnswerFit.ENGAGED, {**ev, "engaged": "topical", "answers_bot_question": True}
     if _CONFUSED.search(text):
         return AnswerFit.ENGAGED, {**ev, "engaged": "confused"}
     return AnswerFit.OFF_TOPIC, ev
