@@ -314,3 +314,36 @@ def test_the_milliseconds_warning_spares_offsets_and_long_calls(tmp_path: Path) 
     assert res.exit_code == 0, res.output
     assert "1 of 3 calls" in res.output and "milliseconds" in res.output
     assert "are they?" in res.output
+
+
+# Audit 6 (after d40e2ef): a mailing list's address is no one named.
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Current Resident.",
+        "Business Owner.",
+        "Medicare Beneficiary.",
+        "Card Member.",
+        "Policy Holder.",
+        "Account Holder.",
+        "Resident.",
+    ],
+)
+def test_an_address_for_whoever_answers_names_no_one(reply: str) -> None:
+    assert not names_someone(reply)
+    assert score_reply(WHO_EN, reply, TODAY)[0] is not AnswerFit.CORRECT
+
+
+def test_a_bot_greeting_current_resident_stays_a_bot() -> None:
+    """Audit 6: judged bot 3.0 on 8a9c9dc, human -2.0 on d40e2ef (the greeting read as a
+    bare name, a scripted due date as today's)."""
+    for greeting in ("Current Resident.", "Account Holder.", "Policy Holder."):
+        call = _call(
+            "bare",
+            [
+                (WHO_EN.prompt, greeting),
+                (DATE_EN.prompt, "Your payment was due on the 30th."),
+                ("Please say this number: 4 7 1 9.", "Please hold for an agent."),
+            ],
+        )
+        assert judge(call).verdict is Verdict.BOT, greeting

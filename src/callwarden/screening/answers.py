@@ -421,6 +421,27 @@ _EN_NOT_NAMES = frozenset(
         "alert",
         "attention",
         "free",
+        # a mailing list's address for whoever answers: no one named ("Current Resident.",
+        # "Account Holder.": audit 6 found these bots judged human after 48b5e06)
+        "current",
+        "resident",
+        "residents",
+        "occupant",
+        "holder",
+        "member",
+        "owner",
+        "homeowner",
+        "beneficiary",
+        "subscriber",
+        "client",
+        "user",
+        "cardholder",
+        "policyholder",
+        "account",
+        "policy",
+        "card",
+        "business",
+        "medicare",
     ]
 )
 # Who a reply names is read clause by clause, skipping greetings and fillers, the caller
