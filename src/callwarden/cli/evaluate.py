@@ -309,7 +309,8 @@ def build_report(
     keys = match_labels(numbers, lab, id_column)
     truth_map = labels_by_number(keys, raw_truth)
     scanned_count = len(numbers)
-    unlabelled = int(sum(n not in truth_map for n in numbers))
+    labelled = [n in truth_map for n in numbers]
+    unlabelled = scanned_count - sum(labelled)
     if unlabelled_as == "skip" and scanned_count and unlabelled == scanned_count:
         # Nothing would be left to measure: figures over zero numbers read as a result.
         # (The error of a label file whose rows match no number; an empty file has no
@@ -323,9 +324,8 @@ def build_report(
     if unlabelled_as == "skip" and unlabelled:
         import pyarrow as pa
 
-        keep = [n in truth_map for n in numbers]
-        v = v.filter(pa.array(keep))
-        numbers = [n for n, k in zip(numbers, keep, strict=True) if k]
+        v = v.filter(pa.array(labelled))
+        numbers = [n for n, k in zip(numbers, labelled, strict=True) if k]
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
     extra = sorted({*truth_map.values(), *pred_str} - set(classes))

@@ -12,7 +12,6 @@ number: treat the model directory as the data it was trained on.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,16 +46,15 @@ def write_rows(model_dir: Path, keys: Iterable[str], fingerprint: str) -> int:
     (model_dir / FILE).write_bytes(data)
     manifest_path = model_dir / "manifest.json"
     if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        from callwarden.detect.io import _read_json, _write_json  # (the model's own JSON)
+
+        manifest = _read_json(manifest_path)
         manifest["training_rows"] = {
             "rows": len(hashes),
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
         }
-        manifest_path.write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
+        _write_json(manifest_path, manifest)
     return len(hashes)
 
 
