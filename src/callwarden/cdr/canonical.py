@@ -95,6 +95,9 @@ class Canonical:
     unsafe: dict[str, int] = field(default_factory=dict)
     kept_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # input indices
     keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))  # call_id keys
+    #: per kept row: its call_id was derived (the input gave none); ingest matches such rows
+    #: to stored calls by start second, caller and callee (the derived id hashes the duration)
+    derived: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
 
     def __iter__(self) -> Iterator[pa.Table]:
         """``kept, quarantine = canonicalize(batch)`` unpacks like a pair."""
@@ -324,11 +327,13 @@ def canonicalize(
     ids, keys = parse.row_ids(
         cols["start_time"], cols["caller"], cols["callee"], cols["duration_s"]
     )
+    derived = np.ones(len(kept_rows), bool)
     if "call_id" in out:
         given = take(out["call_id"])
         if given.null_count < len(given):
             ids = pc.coalesce(given, ids)
             keys = parse.id_keys(ids)
+            derived = ~parse.mask(pc.is_valid(given))
     extras = {name: take(_arr(t[name])) for name in t.column_names if name not in CANONICAL_TYPES}
     canonical = pa.table({"call_id": ids, **cols, **extras})
 
@@ -347,6 +352,7 @@ def canonicalize(
         kept_rows=kept_rows,
         keys=keys,
         unsafe=unsafe,
+        derived=derived,
     )
 
 

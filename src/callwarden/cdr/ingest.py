@@ -10,7 +10,10 @@ Layout of ``DIR``::
 Idempotent by ``call_id``: rows whose id is already stored for their day (or seen earlier in
 the run) are counted as duplicates and not written again when they are the same call (start
 second, caller and callee; not the duration, on which exports differ); a row whose id names
-another call is quarantined as ``conflicting_call_id``, and so are its repeats. A run's parts
+another call is quarantined as ``conflicting_call_id``, and so are its repeats. A row without
+a call_id (its id derived from the call, duration included) is also a duplicate when it is,
+one to one, a call held before its file with the same start second, caller and callee: a
+re-export writing the durations otherwise adds nothing (``dedupe.Identities``). A run's parts
 are written under temporary names and renamed together at its end, so a failed or crashed run
 adds nothing.
 """
@@ -51,9 +54,17 @@ from .canonical import (
     Reason,
     canonicalize,
     check_columns,
-    number_keys,
     reserved_hint,
     with_number_keys,
+)
+from .dedupe import (
+    Identities,
+    KeySet,
+    StoredDay,
+    add,
+    call_identity,
+    call_pairs,
+    split_repeats,
 )
 from .mapping import Mapping
 from .readers import Job, RawBatch, Reader, expand_inputs, open_reader
@@ -123,109 +134,9 @@ class IngestSummary:
         return "\n".join(lines)  # (the CLI prints the warnings on stderr)
 
 
-class _KeySet:
-    """call_id keys of one day, as sorted NumPy chunks (merged when they pile up), and the
-    keys of (call_id, call contents) pairs, which tell a repeat of a call from another call
-    under the same id. The pairs of rows stored by earlier runs are read only when a key of
-    the run is found among theirs (``load_pairs``): re-ingesting reads the contents, a fresh
-    day does not."""
-
-    def __init__(self, load_pairs: Callable[[], np.ndarray] | None = None) -> None:
-        self.chunks: list[np.ndarray] = []
-        self.pair_chunks: list[np.ndarray] = []
-        self._load_pairs = load_pairs
-
-    def any_in(self, sorted_keys: np.ndarray) -> bool:
-        # Sorted queries keep the binary searches cache-friendly.
-        return _any_in(self.chunks, sorted_keys)
-
-    def contains(self, keys: np.ndarray) -> np.ndarray:
-        return _contains(self.chunks, keys)
-
-    def contains_pairs(self, pairs: np.ndarray) -> np.ndarray:
-        if self._load_pairs is not None:
-            self.pair_chunks.append(np.sort(self._load_pairs()))
-            self._load_pairs = None
-        return _contains(self.pair_chunks, pairs)
-
-    def add_sorted(self, sorted_keys: np.ndarray, sorted_pairs: np.ndarray) -> None:
-        self.chunks = _add(self.chunks, sorted_keys)
-        self.pair_chunks = _add(self.pair_chunks, sorted_pairs)
-
-
-def _any_in(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> bool:
-    for c in chunks:
-        pos = np.minimum(np.searchsorted(c, sorted_keys), len(c) - 1)
-        if (c[pos] == sorted_keys).any():
-            return True
-    return False
-
-
-def _contains(chunks: list[np.ndarray], keys: np.ndarray) -> np.ndarray:
-    hit = np.zeros(len(keys), bool)
-    for c in chunks:
-        if len(c):
-            pos = np.minimum(np.searchsorted(c, keys), len(c) - 1)
-            hit |= c[pos] == keys
-    return hit
-
-
-def _add(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> list[np.ndarray]:
-    chunks = [*chunks, sorted_keys]
-    return [np.sort(np.concatenate(chunks))] if len(chunks) > 8 else chunks
-
-
-def _mix(h: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """64-bit hash combine (wrapping multiply and xor-shift, as in splitmix64)."""
-    h = (h ^ v.astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
-    return h ^ (h >> np.uint64(29))
-
-
-def _number_hash(table: pa.Table, column: str) -> np.ndarray:
-    """A 64-bit value per normalised number: its digits where it has a number key (nearly
-    every row), else a hash of its text."""
-    numbers = table[column]
-    key_column = NUMBER_KEY_COLUMNS[column]
-    keys = table[key_column] if key_column in table.column_names else number_keys(numbers)
-    if isinstance(keys, pa.ChunkedArray):
-        keys = keys.combine_chunks()
-    out = pc.fill_null(keys, 0).to_numpy(zero_copy_only=False).astype(np.uint64)
-    if keys.null_count:
-        missing = np.flatnonzero(~parse.mask(pc.is_valid(keys)))
-        arr = numbers.combine_chunks() if isinstance(numbers, pa.ChunkedArray) else numbers
-        out[missing] = parse.id_keys(pc.fill_null(arr.take(pa.array(missing)), "")) | np.uint64(1)
-    return out
-
-
-def call_pairs(table: pa.Table, keys: np.ndarray) -> np.ndarray:
-    """A 64-bit key of each row's (call_id key, start second, caller, callee): rows with equal
-    call_id keys and different pairs are different calls under one id.
-
-    The start time counts to the whole second (an export that drops the fraction is the same
-    call) and the duration not at all: exports of one call disagree on it (milliseconds times
-    0.001 is not bit-equal to the seconds, billing rounds to whole seconds or up to the
-    minute), and an id reused by a switch's serial names a call at another time or between
-    other numbers, which the rest of the key tells apart."""
-    start = pc.cast(table["start_time"], pa.int64()).to_numpy(zero_copy_only=False)
-    second = np.floor_divide(start, _UNITS_PER_SECOND[table.schema.field("start_time").type.unit])
-    h = _mix(keys.astype(np.uint64), second.view(np.uint64))
-    h = _mix(h, _number_hash(table, "caller"))
-    return _mix(h, _number_hash(table, "callee"))
-
-
-_UNITS_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
-
-
-def _stored_pairs(files: list[Path]) -> np.ndarray:
-    parts = [np.zeros(0, np.uint64)]
-    for f in files:
-        t = pq.read_table(f, columns=["call_id", "start_time", "caller", "callee"])
-        parts.append(call_pairs(t, parse.id_keys(t["call_id"].combine_chunks())))
-    return np.concatenate(parts)
-
-
 class _DayWriters:
-    """One Parquet writer per day for the file being ingested; dedupe by call_id across runs.
+    """One Parquet writer per day for the file being ingested; dedupe across runs (by call_id,
+    and a derived call_id's row by its call's identity: ``dedupe``).
 
     Gathering each day's rows and Parquet encoding run on a background thread while the main
     thread canonicalises the next batch (the machine has two cores; both stay busy).
@@ -233,7 +144,7 @@ class _DayWriters:
 
     def __init__(self, root: Path, run: str) -> None:
         self.root, self.run = root, run
-        self.known: dict[str, _KeySet] = {}
+        self.known: dict[str, tuple[KeySet, Identities]] = {}
         # One part per (day, schema) for the whole run: many small inputs make few files.
         self.writers: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, Path]] = {}
         self.days: set[str] = set()
@@ -241,26 +152,37 @@ class _DayWriters:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self.jobs: list[Future[None]] = []
 
-    def _known(self, day: str) -> _KeySet:
+    def _known(self, day: str) -> tuple[KeySet, Identities]:
         if day not in self.known:
             folder = self.root / f"{PARTITION_COLUMN}={day}"
             files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-            keys = _KeySet((lambda: _stored_pairs(files)) if files else None)
+            stored = StoredDay(files) if files else None
+            keys = KeySet(stored.pairs if stored is not None else None)
             for f in files:
                 ids = pq.read_table(f, columns=["call_id"])["call_id"].combine_chunks()
-                keys.chunks = _add(keys.chunks, np.sort(parse.id_keys(ids)))
-            self.known[day] = keys
+                keys.chunks = add(keys.chunks, np.sort(parse.id_keys(ids)))
+            self.known[day] = keys, Identities(stored)
         return self.known[day]
 
-    def write(self, table: pa.Table, keys: np.ndarray) -> tuple[int, np.ndarray]:
-        """Write the rows whose call_id is new; returns how many rows were duplicates (the
-        same call again) and the rows (indices into ``table``) whose call_id is already taken
-        by another call of their day, in order: those are not written."""
+    def end_file(self) -> None:
+        """Calls kept by the file just read are held, for the next files, as stored ones."""
+        for _, identities in self.known.values():
+            identities.end_file()
+
+    def write(
+        self, table: pa.Table, keys: np.ndarray, derived: np.ndarray
+    ) -> tuple[int, np.ndarray]:
+        """Write the rows that are new calls; returns how many rows were duplicates (the same
+        call again: under its id, or, for a derived id, a call held before this file with the
+        same start second, caller and callee) and the rows (indices into ``table``) whose
+        call_id is already taken by another call of their day, in order: those are not
+        written."""
         n = table.num_rows
         conflicts: list[np.ndarray] = []
         if n == 0:
             return 0, np.zeros(0, np.int64)
-        pairs = call_pairs(table, keys)
+        second, identity = call_identity(table)
+        pairs = call_pairs(identity, keys)
         day_num = pc.cast(pc.cast(table["start_time"], pa.date32()), pa.int32()).to_numpy()
         if (day_num[1:] >= day_num[:-1]).all():  # time-ordered export: days are slices
             order = None
@@ -275,15 +197,25 @@ class _DayWriters:
             rows = order[a:b] if order is not None else np.arange(a, b)
             part_keys = keys[rows]
             sk = np.sort(part_keys)
-            known = self._known(day)
+            known, identities = self._known(day)
+            repeats = rows[:0]
             if (sk[1:] == sk[:-1]).any() or known.any_in(sk):  # rare: sort out the repeats
-                rows, clash, repeats = _split_repeats(rows, part_keys, pairs[rows], known)
-                dupes += repeats
+                rows, clash, repeats = split_repeats(rows, part_keys, pairs[rows], known)
+                dupes += len(repeats)
                 conflicts.append(clash)
+                sk = np.sort(keys[rows])
+            same = identities.match(second, identity, pairs, derived, rows, repeats)
+            if same.any():  # held calls again under other derived ids: not written, but
+                # their ids are known, so their repeats are duplicates by id
+                dupes += int(same.sum())
+                known.add_sorted(np.sort(keys[rows[same]]), np.sort(pairs[rows[same]]))
+                rows = rows[~same]
                 sk = np.sort(keys[rows])
             if len(rows) == 0:
                 continue
-            known.add_sorted(sk, np.sort(pairs[rows]))
+            sp = np.sort(pairs[rows])
+            known.add_sorted(sk, sp)
+            identities.record(second[rows], identity[rows], sp)
             self._submit(day, table, rows)
             self.days.add(day)
         clashes = np.sort(np.concatenate(conflicts)) if conflicts else np.zeros(0, np.int64)
@@ -335,25 +267,6 @@ class _DayWriters:
         for writer, _, _ in self.writers.values():
             writer.close()
         self.writers = {}
-
-
-def _split_repeats(
-    rows: np.ndarray, part_keys: np.ndarray, part_pairs: np.ndarray, known: _KeySet
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(rows to write, rows whose call_id another call holds, count of repeated calls) of one
-    day's rows in which some call_id repeats or is already known. A call_id belongs to the
-    call stored under it, else to the first call of the run's rows bearing it; a repeat of
-    that call is a duplicate and any other call under the id conflicts, repeats included, so
-    the counts do not depend on where batches end."""
-    stored = known.contains_pairs(part_pairs)
-    fresh = np.flatnonzero(~stored)  # rows that are not a stored call again
-    keys, pairs = part_keys[fresh], part_pairs[fresh]
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    free = ~known.contains(keys[first])  # ids no stored call holds
-    owner = free[inverse] & (pairs == pairs[first][inverse])
-    write = np.sort(first[free])
-    repeats = int(stored.sum()) + int(owner.sum()) - len(write)
-    return rows[fresh[write]], rows[fresh[~owner]], repeats
 
 
 def _write_rows(writer: pq.ParquetWriter, table: pa.Table, rows: np.ndarray | None) -> None:
@@ -507,7 +420,7 @@ def _ingest_file(
     for batch, result in done():
         summary.rows_read += batch.table.num_rows
         summary.blank_lines += batch.blank_lines
-        dupes, clash = writers.write(result.table, result.keys)
+        dupes, clash = writers.write(result.table, result.keys, result.derived)
         summary.rows_duplicate += dupes
         summary.rows_kept += result.table.num_rows - dupes - len(clash)
         if len(clash):
@@ -520,6 +433,7 @@ def _ingest_file(
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
     writers.flush()
+    writers.end_file()
     summary.rows_conflicting += conflicts
     if conflicts:
         summary.warnings.append(

@@ -1,0 +1,346 @@
+"""Ingest's dedupe (docs/ingest.md, "Idempotent"): 64-bit keys per row, kept per day as sorted
+NumPy chunks, so millions of rows are compared without a Python loop or a string hash.
+
+- a row's *id key* (``parse.id_keys``) and *pair key* (id key with the call's identity) tell a
+  call stored again under its id (a duplicate) from another call under that id (a conflict):
+  :func:`split_repeats`;
+- a row's *identity key* (start second, caller, callee) matches a row whose id was derived
+  (the export gave none) with a call that earlier runs or the run's earlier files hold under
+  any id, one to one: :class:`Identities`. A derived id hashes the exact duration, which
+  re-exports write otherwise (milliseconds times 0.001, whole seconds, minutes), so the id
+  alone would store such a call twice; the ids themselves stay as they were.
+
+Stored parts are read only when a run needs them: their pair keys when a run meets their ids
+again, their identity keys when a derived row falls in their span of start seconds (the
+Parquet statistics), so appending later hours of a day reads nothing back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import parse
+from .canonical import number_keys
+from .schema import NUMBER_KEY_COLUMNS
+
+_UNITS_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_SEED = np.uint64(0x243F6A8885A308D3)
+_NONE = np.zeros(0, np.int64)
+
+
+def mix(h: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """64-bit hash combine (wrapping multiply and xor-shift, as in splitmix64)."""
+    h = (h ^ v.astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
+    return h ^ (h >> np.uint64(29))
+
+
+def number_hash(table: pa.Table, column: str) -> np.ndarray:
+    """A 64-bit value per normalised number: its digits where it has a number key (nearly
+    every row), else a hash of its text."""
+    numbers = table[column]
+    key_column = NUMBER_KEY_COLUMNS[column]
+    keys = table[key_column] if key_column in table.column_names else number_keys(numbers)
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    out = pc.fill_null(keys, 0).to_numpy(zero_copy_only=False).astype(np.uint64)
+    if keys.null_count:
+        missing = np.flatnonzero(~parse.mask(pc.is_valid(keys)))
+        arr = numbers.combine_chunks() if isinstance(numbers, pa.ChunkedArray) else numbers
+        out[missing] = parse.id_keys(pc.fill_null(arr.take(pa.array(missing)), "")) | np.uint64(1)
+    return out
+
+
+def call_identity(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """(start second, identity key) per row: the key hashes the start time to the whole
+    second (an export that drops the fraction is the same call), the caller and the callee,
+    and not the duration, on which exports of one call disagree (milliseconds times 0.001 is
+    not bit-equal to the seconds; billing rounds to whole seconds, up, or to the minute)."""
+    start = pc.cast(table["start_time"], pa.int64()).to_numpy(zero_copy_only=False)
+    second = np.floor_divide(start, _UNITS_PER_SECOND[table.schema.field("start_time").type.unit])
+    h = mix(np.full(len(second), _SEED), second.view(np.uint64))
+    h = mix(h, number_hash(table, "caller"))
+    return second, mix(h, number_hash(table, "callee"))
+
+
+def call_pairs(identity: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """A 64-bit key of each row's (call_id key, identity): rows with equal call_id keys and
+    different pairs are different calls under one id (an id reused by a switch's serial names
+    a call at another time or between other numbers)."""
+    return mix(identity, keys)
+
+
+def any_in(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> bool:
+    # Sorted queries keep the binary searches cache-friendly.
+    for c in chunks:
+        pos = np.minimum(np.searchsorted(c, sorted_keys), len(c) - 1)
+        if (c[pos] == sorted_keys).any():
+            return True
+    return False
+
+
+def contains(chunks: list[np.ndarray], keys: np.ndarray) -> np.ndarray:
+    hit = np.zeros(len(keys), bool)
+    for c in chunks:
+        if len(c):
+            pos = np.minimum(np.searchsorted(c, keys), len(c) - 1)
+            hit |= c[pos] == keys
+    return hit
+
+
+def count(chunks: list[np.ndarray], keys: np.ndarray) -> np.ndarray:
+    """How many times each key occurs in the sorted chunks (a multiset)."""
+    n = np.zeros(len(keys), np.int64)
+    for c in chunks:
+        n += np.searchsorted(c, keys, "right") - np.searchsorted(c, keys, "left")
+    return n
+
+
+def add(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> list[np.ndarray]:
+    if not len(sorted_keys):
+        return chunks
+    chunks = [*chunks, sorted_keys]
+    return [np.sort(np.concatenate(chunks))] if len(chunks) > 8 else chunks
+
+
+class StoredDay:
+    """The parts earlier runs stored for one day; their contents are read on demand, once."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        self.spans = [_second_span(f) for f in files]
+        self._identity: dict[Path, np.ndarray] = {}
+
+    def identity(self, f: Path) -> np.ndarray:
+        if f not in self._identity:
+            names = pq.read_schema(f).names
+            wanted = ("start_time", "caller", "callee", *NUMBER_KEY_COLUMNS.values())
+            t = pq.read_table(f, columns=[c for c in wanted if c in names])
+            self._identity[f] = call_identity(t)[1]
+        return self._identity[f]
+
+    def pairs(self) -> np.ndarray:
+        parts = [np.zeros(0, np.uint64)]
+        for f in self.files:
+            ids = pq.read_table(f, columns=["call_id"])["call_id"].combine_chunks()
+            parts.append(call_pairs(self.identity(f), parse.id_keys(ids)))
+        return np.concatenate(parts)
+
+
+def _second_span(f: Path) -> tuple[int, int] | None:
+    """The first and last start second of a stored part from its Parquet statistics (the
+    footer alone), or None where they are missing (the part is then always read)."""
+    md = pq.read_metadata(f)
+    unit = md.schema.to_arrow_schema().field("start_time").type.unit
+    lo, hi = None, None
+    for g in range(md.num_row_groups):
+        group = md.row_group(g)
+        col = next(
+            (group.column(j) for j in range(group.num_columns)
+             if group.column(j).path_in_schema == "start_time"),
+            None,
+        )  # fmt: skip
+        stats = col.statistics if col is not None else None
+        if stats is None or not stats.has_min_max:
+            return None
+        lo = stats.min_raw if lo is None else min(lo, stats.min_raw)
+        hi = stats.max_raw if hi is None else max(hi, stats.max_raw)
+    if lo is None or hi is None:
+        return None
+    per = _UNITS_PER_SECOND[unit]
+    return int(lo) // per, int(hi) // per
+
+
+class KeySet:
+    """call_id keys of one day, as sorted NumPy chunks (merged when they pile up), and the
+    keys of (call_id, call identity) pairs, which tell a repeat of a call from another call
+    under the same id. The pairs of rows stored by earlier runs are read only when a key of
+    the run is found among theirs (``load_pairs``): re-ingesting reads the contents, a fresh
+    day does not."""
+
+    def __init__(self, load_pairs: Callable[[], np.ndarray] | None = None) -> None:
+        self.chunks: list[np.ndarray] = []
+        self.pair_chunks: list[np.ndarray] = []
+        self._load_pairs = load_pairs
+
+    def any_in(self, sorted_keys: np.ndarray) -> bool:
+        return any_in(self.chunks, sorted_keys)
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        return contains(self.chunks, keys)
+
+    def contains_pairs(self, pairs: np.ndarray) -> np.ndarray:
+        if self._load_pairs is not None:
+            self.pair_chunks.append(np.sort(self._load_pairs()))
+            self._load_pairs = None
+        return contains(self.pair_chunks, pairs)
+
+    def add_sorted(self, sorted_keys: np.ndarray, sorted_pairs: np.ndarray) -> None:
+        self.chunks = add(self.chunks, sorted_keys)
+        self.pair_chunks = add(self.pair_chunks, sorted_pairs)
+
+
+def split_repeats(
+    rows: np.ndarray, part_keys: np.ndarray, part_pairs: np.ndarray, known: KeySet
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows to write, rows whose call_id another call holds, rows that repeat a call) of one
+    day's rows in which some call_id repeats or is already known. A call_id belongs to the
+    call stored under it, else to the first call of the run's rows bearing it; a repeat of
+    that call is a duplicate and any other call under the id conflicts, repeats included, so
+    the counts do not depend on where batches end."""
+    stored = known.contains_pairs(part_pairs)
+    fresh = np.flatnonzero(~stored)  # rows that are not a stored call again
+    keys, pairs = part_keys[fresh], part_pairs[fresh]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    free = ~known.contains(keys[first])  # ids no stored call holds
+    owner = free[inverse] & (pairs == pairs[first][inverse])
+    write = np.sort(first[free])
+    owner[write] = False  # what is left of the owners are repeats of the rows written
+    repeats = np.sort(np.concatenate([np.flatnonzero(stored), fresh[owner]]))
+    return rows[fresh[write]], rows[fresh[~(owner | _mask(len(fresh), write))]], rows[repeats]
+
+
+def _mask(n: int, idx: np.ndarray) -> np.ndarray:
+    m = np.zeros(n, bool)
+    m[idx] = True
+    return m
+
+
+class Identities:
+    """Identity keys of one day's calls held before the file being ingested (a multiset:
+    parts stored by earlier runs, read on demand, and the rows the run's earlier files kept),
+    and the current file's matches against them.
+
+    A row whose id was derived is a duplicate when it is, one to one, a call held before the
+    file: the k-th call of an identity in the file (in file order, a stored call met again
+    under its own id counting too) is a duplicate when at least k calls of that identity were
+    held before the file. Calls sharing an identity inside one file are distinct records (a
+    switch's partial records of one long call; two calls in one second), as they always were.
+    """
+
+    def __init__(self, stored: StoredDay | None) -> None:
+        self.stored = stored
+        self._unread = list(range(len(stored.files))) if stored is not None else []
+        self.before: list[np.ndarray] = []  # sorted chunks, repeats kept (a multiset)
+        #: the run's earlier files' identities with their span of start seconds, unsorted
+        #: until a row of their span needs them (a run of one file, or of hourly files, never)
+        self.earlier: list[tuple[int, int, np.ndarray]] = []
+        self.kept: list[np.ndarray] = []  # identities the current file wrote (unsorted)
+        self.kept_span: tuple[int, int] | None = None  # and their first and last start second
+        self.kept_pairs: list[np.ndarray] = []  # their pair keys (sorted chunks)
+        self.claimed: list[np.ndarray] = []  # identities of held calls the file met again
+        self.claimed_pairs: list[np.ndarray] = []  # and their pair keys
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []  # (pairs, identities) not folded
+
+    def held(self) -> bool:
+        """Whether any call was held before this file (else no row can match one)."""
+        return bool(self._unread) or bool(self.before) or bool(self.earlier)
+
+    def match(
+        self,
+        second: np.ndarray,
+        identity: np.ndarray,
+        pairs: np.ndarray,
+        derived: np.ndarray,
+        write: np.ndarray,
+        repeats: np.ndarray,
+    ) -> np.ndarray:
+        """Which of ``write`` (rows the id check would write, in file order) are a held call
+        again; ``repeats`` are the rows the id check found repeated (a held call under its
+        id, or a repeat of a row of this file). Arrays are indexed by row."""
+        none = np.zeros(len(write), bool)
+        if not self.held():
+            return none
+        cand = write[derived[write]]
+        held = np.zeros(0, np.int64)
+        if len(cand):
+            self._read(int(second[cand].min()), int(second[cand].max()))
+            if self.before:
+                ci = identity[cand]
+                o = np.argsort(ci)  # sorted queries: cache-friendly binary searches
+                hit = np.zeros(len(cand), bool)
+                hit[o] = contains(self.before, ci[o])
+                held = cand[hit]
+        if not len(held):
+            if len(repeats):
+                self.pending.append((pairs[repeats], identity[repeats]))
+            return none
+        self._fold()
+        # This batch's held calls met under their ids, each once, then the held candidates.
+        rp = pairs[repeats]
+        own = np.sort(pairs[write])
+        new = ~(
+            contains(self.kept_pairs, rp) | contains(self.claimed_pairs, rp) | contains([own], rp)
+        )
+        met = repeats[new]
+        _, first = np.unique(pairs[met], return_index=True)
+        met = met[np.sort(first)]
+        pos = np.concatenate([met, held])
+        is_cand = np.r_[np.zeros(len(met), bool), np.ones(len(held), bool)]
+        ident = identity[pos]
+        order = np.lexsort((pos, ident))  # by identity, then file order (sorted queries
+        pos, is_cand, ident = pos[order], is_cand[order], ident[order]  # search faster)
+        starts = np.flatnonzero(np.r_[True, ident[1:] != ident[:-1]])
+        rank = np.arange(len(ident)) - np.repeat(starts, np.diff(np.r_[starts, len(ident)])) + 1
+        dup = is_cand & (count(self.claimed, ident) + rank <= count(self.before, ident))
+        claim = ~is_cand | dup
+        self.claimed = add(self.claimed, np.sort(ident[claim]))
+        self.claimed_pairs = add(self.claimed_pairs, np.sort(pairs[pos[claim]]))
+        return np.isin(write, pos[dup])
+
+    def record(self, second: np.ndarray, identity: np.ndarray, sorted_pairs: np.ndarray) -> None:
+        """The start seconds, identities and sorted pair keys of rows the current file writes."""
+        self.kept.append(identity)
+        lo, hi = int(second.min()), int(second.max())
+        if self.kept_span is not None:
+            lo, hi = min(lo, self.kept_span[0]), max(hi, self.kept_span[1])
+        self.kept_span = lo, hi
+        if self.held():
+            self.kept_pairs = add(self.kept_pairs, sorted_pairs)
+
+    def end_file(self) -> None:
+        """The file's rows are held before the next file; its matches start afresh."""
+        if self.kept_span is not None:
+            self.earlier.append((*self.kept_span, np.concatenate(self.kept)))
+        self.kept_span = None
+        self.kept, self.kept_pairs, self.claimed, self.claimed_pairs = [], [], [], []
+        self.pending = []
+
+    def _read(self, lo: int, hi: int) -> None:
+        """Sort in the identities of the stored parts and of the run's earlier files whose
+        start seconds meet [lo, hi], reading the parts."""
+        later = []
+        for a, b, ident in self.earlier:
+            if a <= hi and lo <= b:
+                self.before = add(self.before, np.sort(ident))
+            else:
+                later.append((a, b, ident))
+        self.earlier = later
+        if self.stored is None:
+            return
+        unread = []
+        for j in self._unread:
+            span = self.stored.spans[j]
+            if span is None or (span[0] <= hi and lo <= span[1]):
+                self.before = add(self.before, np.sort(self.stored.identity(self.stored.files[j])))
+            else:
+                unread.append(j)
+        self._unread = unread
+
+    def _fold(self) -> None:
+        """Count the held calls earlier batches met under their ids (each once)."""
+        if not self.pending:
+            return
+        p = np.concatenate([a for a, _ in self.pending])
+        i = np.concatenate([b for _, b in self.pending])
+        self.pending = []
+        new = ~(contains(self.kept_pairs, p) | contains(self.claimed_pairs, p))
+        p, i = p[new], i[new]
+        _, first = np.unique(p, return_index=True)
+        self.claimed = add(self.claimed, np.sort(i[first]))
+        self.claimed_pairs = add(self.claimed_pairs, np.sort(p[first]))

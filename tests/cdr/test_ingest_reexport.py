@@ -1,0 +1,213 @@
+"""Ingest: a re-export of stored calls without call_id is not stored twice (session 19).
+
+A derived call_id hashes the exact duration, which a re-export writes otherwise (milliseconds
+times 0.001, whole seconds, minutes): such rows got new ids and were stored again (236 and
+1,205 of 2,000 calls of the simulator's day). A row whose id is derived now matches, one to
+one, a call held before its file (an earlier run or an earlier file of the run; any id) by
+start second, caller and callee; the derived ids themselves are unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+from callwarden.cdr import ingest, load_cdrs, parse, parse_mapping
+
+MS = parse_mapping(
+    {
+        "name": "ms",
+        "rename": {"dur_ms": "duration_s"},
+        "convert": {"duration_s": {"multiply": 0.001}},
+    }
+)
+REEXPORTS = {  # duration column name, values from the seconds, mapping
+    "ms": ("dur_ms", lambda d: np.round(d * 1000).astype(np.int64), MS),
+    "whole_seconds": ("duration_s", np.round, None),
+    "seconds_up": ("duration_s", np.ceil, None),
+    "minute": ("duration_s", lambda d: 60 * np.ceil(d / 60), None),
+}
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
+    """The simulator's day (seed 2, 5,000 subscribers: 48,523 calls, one pair of them from
+    one caller to one callee in the same second)."""
+    from callwarden.sim import simulate
+
+    return simulate("article", seed=2, subscribers=5000).cdrs
+
+
+def _csv(path: Path, day: pa.Table, *, ids: bool = False, reexport: str | None = None) -> Path:
+    cols = ["call_id"] if ids else []
+    t = day.select([*cols, "start_time", "caller", "callee"])
+    name, how, _ = REEXPORTS[reexport] if reexport else ("duration_s", None, None)
+    d = day["duration_s"].to_numpy()
+    pcsv.write_csv(t.append_column(name, pa.array(how(d) if how else d)), path)
+    return path
+
+
+def _same_second_pairs(day: pa.Table) -> int:
+    second = pc.cast(day["start_time"], pa.int64()).to_numpy() // 1_000_000
+    keys = list(
+        zip(second.tolist(), day["caller"].to_pylist(), day["callee"].to_pylist(), strict=True)
+    )
+    return len(keys) - len(set(keys))
+
+
+@pytest.mark.parametrize("reexport", list(REEXPORTS))
+@pytest.mark.parametrize("first_ids", [True, False], ids=["stored_with_ids", "stored_derived"])
+def test_a_reexport_without_call_id_adds_nothing(
+    tmp_path: Path, day: pa.Table, reexport: str, first_ids: bool
+) -> None:
+    assert _same_second_pairs(day) == 1  # both calls of that pair are stored, and matched
+    out = tmp_path / "ds"
+    first = ingest([_csv(tmp_path / "first.csv", day, ids=first_ids)], out)
+    assert first.rows_kept == day.num_rows
+    f = _csv(tmp_path / "again.csv", day, reexport=reexport)
+    s = ingest([f], out, mapping=REEXPORTS[reexport][2])
+    assert (s.rows_kept, s.rows_duplicate, s.rows_conflicting) == (0, day.num_rows, 0)
+    assert load_cdrs(out).num_rows == day.num_rows
+
+
+def test_the_original_and_its_reexport_in_one_run_are_stored_once(
+    tmp_path: Path, day: pa.Table
+) -> None:
+    """Rows read from another file of the run count as held: the second file adds nothing."""
+    files = [_csv(tmp_path / "a.csv", day), _csv(tmp_path / "b.csv", day, reexport="minute")]
+    s = ingest(files, tmp_path / "ds")
+    assert (s.rows_kept, s.rows_duplicate) == (day.num_rows, day.num_rows)
+
+
+def test_an_old_folder_reingested_adds_nothing(tmp_path: Path, day: pa.Table) -> None:
+    """A folder written before: the derived ids as they always were (``parse.row_ids``),
+    without the number-key columns (parts written before session 16 lack them)."""
+    ids, _ = parse.row_ids(day["start_time"], day["caller"], day["callee"], day["duration_s"])
+    t = day.set_column(day.schema.get_field_index("call_id"), "call_id", ids)
+    out = tmp_path / "old"
+    dates = pc.cast(t["start_time"], pa.date32())
+    for d in pc.unique(dates).to_pylist():
+        folder = out / "cdrs" / f"day={d.isoformat()}"
+        folder.mkdir(parents=True)
+        pq.write_table(t.filter(pc.equal(dates, d)), folder / "part-old-0000.parquet")
+    again = ingest([_csv(tmp_path / "same.csv", day)], out)
+    assert (again.rows_kept, again.rows_duplicate) == (0, day.num_rows)
+    ms = ingest([_csv(tmp_path / "ms.csv", day, reexport="ms")], out, mapping=MS)
+    assert (ms.rows_kept, ms.rows_duplicate) == (0, day.num_rows)
+    assert load_cdrs(out).num_rows == day.num_rows
+    # the ids a fresh ingest derives are those stored: nothing was re-keyed
+    fresh = tmp_path / "fresh"
+    ingest([_csv(tmp_path / "same.csv", day)], fresh)
+    assert sorted(load_cdrs(fresh)["call_id"].to_pylist()) == sorted(ids.to_pylist())
+
+
+H = "start_time,caller,callee,duration_s"
+A, B = "+8613800138000", "+8613900139000"
+
+
+def _write(path: Path, rows: list[str], header: str = H) -> Path:
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_two_calls_in_one_second_of_one_file_are_both_kept(tmp_path: Path) -> None:
+    """The simulator's day holds one such pair (a call and a second one 0.3 s later, both
+    from one caller to one callee): records of one file are never matched to each other."""
+    rows = [f"2026-11-03 09:00:00.250399,{A},{B},28", f"2026-11-03 09:00:00.575998,{A},{B},0"]
+    out = tmp_path / "ds"
+    s = ingest([_write(tmp_path / "p.csv", rows)], out)
+    assert (s.rows_kept, s.rows_duplicate) == (2, 0)
+    s = ingest([_write(tmp_path / "r.csv", [r[:19] + r[26:] for r in rows])], out)
+    assert (s.rows_kept, s.rows_duplicate) == (0, 2)  # the pair without its fractions
+
+
+def test_partial_records_are_matched_one_to_one(tmp_path: Path) -> None:
+    """A long call's partial records (one seizure time, a slice of the duration each) are
+    distinct records of their file; a re-export matches them one to one, and a later export
+    holding one more slice adds that one. (Slices of one length under one start second have
+    one derived id and were always stored once: give such records their own ids.)"""
+    rows = [f"2026-11-03 09:00:00,{A},{B},{d}" for d in (1800.2, 1790.7, 612.4)]
+    out = tmp_path / "ds"
+    assert ingest([_write(tmp_path / "p.csv", rows)], out).rows_kept == 3
+    rounded = [f"2026-11-03 09:00:00,{A},{B},{d}" for d in (1800, 1791, 612)]
+    s = ingest([_write(tmp_path / "r.csv", rounded)], out)
+    assert (s.rows_kept, s.rows_duplicate) == (0, 3)
+    more = [*rounded, f"2026-11-03 09:00:00,{A},{B},300"]  # a fourth slice, new
+    s = ingest([_write(tmp_path / "m.csv", more)], out)
+    assert (s.rows_kept, s.rows_duplicate) == (1, 3)
+    assert load_cdrs(out).num_rows == 4
+
+
+def test_a_partial_record_alone_in_a_later_file_is_taken_for_the_stored_one(
+    tmp_path: Path,
+) -> None:
+    """The rule's limit (docs/ingest.md): a slice of a long call that a switch writes into
+    the next hour's file, without an id, is the stored slice again as far as ingest can tell."""
+    out = tmp_path / "ds"
+    ingest([_write(tmp_path / "h1.csv", [f"2026-11-03 09:00:00,{A},{B},3600"])], out)
+    s = ingest([_write(tmp_path / "h2.csv", [f"2026-11-03 09:00:00,{A},{B},412.5"])], out)
+    assert (s.rows_kept, s.rows_duplicate) == (0, 1)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 1000])
+def test_matches_follow_file_order_in_any_batching(tmp_path: Path, batch_rows: int) -> None:
+    """Stored: x (given id) and y (derived), one second and pair of numbers. The file: y in
+    whole seconds (y again), x under its id (x again), a third call of that second (new),
+    y repeated: 1 kept, 3 duplicates however the batches fall."""
+    h = "call_id,start_time,caller,callee,duration_s"
+    out = tmp_path / "ds"
+    stored = [f"x,2026-11-03 09:00:00,{A},{B},12.6", f",2026-11-03 09:00:00,{A},{B},40.3"]
+    assert ingest([_write(tmp_path / "s.csv", stored, h)], out).rows_kept == 2
+    rows = [
+        f",2026-11-03 09:00:00,{A},{B},40",
+        f"x,2026-11-03 09:00:00,{A},{B},13",
+        f",2026-11-03 09:00:00,{A},{B},7.5",
+        f",2026-11-03 09:00:00,{A},{B},40",
+    ]
+    s = ingest([_write(tmp_path / "f.csv", rows, h)], out, batch_rows=batch_rows)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_conflicting) == (1, 3, 0)
+    assert sorted(load_cdrs(out)["duration_s"].to_pylist()) == [7.5, 12.6, 40.3]
+
+
+def test_a_given_id_is_not_matched_by_the_call(tmp_path: Path) -> None:
+    """Given ids keep their rules (audit 4): a new id is a new call, even in a stored second
+    between stored numbers (a switch's own ids tell its calls apart)."""
+    out = tmp_path / "ds"
+    ingest([_write(tmp_path / "a.csv", [f"2026-11-03 09:00:00,{A},{B},12"])], out)
+    h = "call_id,start_time,caller,callee,duration_s"
+    s = ingest([_write(tmp_path / "b.csv", [f"c-9,2026-11-03 09:00:00,{A},{B},12"], h)], out)
+    assert (s.rows_kept, s.rows_duplicate) == (1, 0)
+
+
+def test_appending_later_hours_reads_no_stored_contents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts whose start seconds (Parquet statistics) miss a file's are not read back; a
+    file overlapping them is."""
+    from callwarden.cdr import dedupe
+
+    out = tmp_path / "ds"
+    ingest(
+        [_write(tmp_path / "h9.csv", [f"2026-11-03 09:{m:02d}:00,{A},{B},12" for m in range(60)])],
+        out,
+    )
+    read: list[Path] = []
+    real = dedupe.StoredDay.identity
+
+    def spy(self: dedupe.StoredDay, f: Path) -> np.ndarray:
+        read.append(f)
+        return real(self, f)
+
+    monkeypatch.setattr(dedupe.StoredDay, "identity", spy)
+    s = ingest(
+        [_write(tmp_path / "h10.csv", [f"2026-11-03 10:{m:02d}:00,{A},{B},12" for m in range(60)])],
+        out,
+    )
+    assert (s.rows_kept, read) == (60, [])
+    s = ingest([_write(tmp_path / "h9b.csv", [f"2026-11-03 09:30:00,{A},{B},12.0001"])], out)
+    assert (s.rows_duplicate, len(read)) == (1, 1)
