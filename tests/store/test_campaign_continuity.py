@@ -5,11 +5,16 @@ and answers it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from callwarden.policy import Verdict
 from callwarden.store import Store
 from callwarden.store.base import NotFoundError
+from callwarden.store.campaign_traits import CampaignTraits
+from callwarden.store.io import read_verdicts_csv
 from callwarden.store.verdicts import Provenance
 
 
@@ -17,13 +22,18 @@ def _members(prefix: str, first: int, last: int) -> list[str]:
     return [f"+86170{prefix}{i:05d}" for i in range(first, last)]
 
 
-def _import(store: Store, day: str, campaigns: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+def _import(  # type: ignore[no-untyped-def]
+    store: Store,
+    day: str,
+    campaigns: dict[str, list[str]],
+    traits: dict[str, CampaignTraits] | None = None,
+):
     rows = [
         Verdict(n, "harassment", 0.95, "loans", (), cid)
         for cid, numbers in campaigns.items()
         for n in numbers
     ]
-    return store.import_verdicts_result(rows, provenance=Provenance("f", "m", day))
+    return store.import_verdicts_result(rows, provenance=Provenance("f", "m", day), traits=traits)
 
 
 def test_a_campaign_keeps_its_id_across_days(store: Store) -> None:
@@ -101,3 +111,131 @@ def test_an_import_held_back_records_no_alias(store: Store) -> None:
     assert not [e for e in store.audit_trail("verdicts", 20) if e["action"] == "campaign_continued"]
     with pytest.raises(NotFoundError):
         store.get_campaign("C02")
+
+
+# The second way (store.campaign_traits): the same ingresses and an asserted identity (PAI)
+# in common continue a stored campaign whose numbers were mostly renewed.
+
+
+def _traits(ingresses: str, asserted: str) -> CampaignTraits:
+    return CampaignTraits.parse(ingresses, asserted)
+
+
+def test_a_renewing_operation_keeps_its_id_by_ingresses_and_asserted_identity(
+    store: Store,
+) -> None:
+    """The four-day audit's largest operation shares 31-41 % of its numbers day to day: the
+    member rule alone gave it a new id each day."""
+    _import(
+        store,
+        "2026-11-02",
+        {"Caaa": _members("1", 0, 10), "Cbbb": _members("2", 0, 10)},
+        {"Caaa": _traits("SIPT-V5-1;SIPT-V5-2", "+864002105502"), "Cbbb": _traits("SIPT-V5-3", "")},
+    )
+    # Cnew1: 3 of Caaa's numbers and 7 new ones, the same trunks and pilot identity;
+    # Cnew2: Cbbb's trunk, no asserted identity (never matched by traits), new numbers
+    second = _import(
+        store,
+        "2026-11-03",
+        {"Cnew1": _members("1", 7, 17), "Cnew2": _members("3", 0, 10)},
+        {
+            "Cnew1": _traits("SIPT-V5-2;SIPT-V5-1", "+864002105502;+864002105599"),
+            "Cnew2": _traits("SIPT-V5-3", ""),
+        },
+    )
+    assert second.continued == {"Cnew1": "Caaa"}
+    listed = {c["campaign"]: c["numbers"] for c in store.list_campaigns()}
+    assert listed == {"Caaa": 17, "Cbbb": 10, "Cnew2": 10}
+    assert store.get_campaign("Cnew1")["campaign"] == "Caaa"
+    entry = [e for e in store.audit_trail("verdicts", 5) if e["action"] == "campaign_continued"]
+    assert len(entry) == 1
+    assert entry[0]["detail"]["reason"] == "same_ingresses_and_asserted_identity"
+    assert entry[0]["detail"]["evidence"] == {
+        "ingresses": ["SIPT-V5-1", "SIPT-V5-2"],
+        "asserted": ["+864002105502"],
+        "shared": 3,
+        "alias_members": 10,
+    }
+    assert entry[0]["detail"]["shared"] == 3
+    # the third day is compared with the second day's traits, kept under the stored id
+    third = _import(
+        store,
+        "2026-11-04",
+        {"Cday3": _members("1", 15, 25)},
+        {"Cday3": _traits("SIPT-V5-1;SIPT-V5-2", "+864002105599")},
+    )
+    assert third.continued == {"Cday3": "Caaa"}
+
+
+def test_a_member_continuation_records_its_reason(store: Store) -> None:
+    _import(store, "2026-11-02", {"Caaa": _members("1", 0, 10)})
+    _import(store, "2026-11-03", {"Cnew": _members("1", 2, 12)})
+    entry = [e for e in store.audit_trail("verdicts", 5) if e["action"] == "campaign_continued"]
+    assert entry[0]["detail"]["reason"] == "shared_members"
+    assert entry[0]["detail"]["evidence"] == {"shared": 8, "alias_members": 10}
+
+
+@pytest.mark.parametrize(
+    ("stored", "new"),
+    [
+        # one vendor's trunks serve two operations: same ingresses, another identity
+        ({"Caaa": ("SIPT-V5-1;SIPT-V5-2", "+864002105502")}, ("SIPT-V5-1;SIPT-V5-2", "+8699")),
+        # the identity alone, through other trunks
+        ({"Caaa": ("SIPT-V5-1;SIPT-V5-2", "+864002105502")}, ("SIPT-V5-1", "+864002105502")),
+        # two stored campaigns match: neither is taken
+        (
+            {"Caaa": ("SIPT-V5-1", "+864002105502"), "Cbbb": ("SIPT-V5-1", "+864002105502")},
+            ("SIPT-V5-1", "+864002105502"),
+        ),
+        # no ingresses recorded (a feature table's scan): never matched
+        ({"Caaa": ("", "+864002105502")}, ("", "+864002105502")),
+    ],
+)
+def test_traits_that_do_not_single_out_one_stored_campaign_continue_none(
+    store: Store, stored: dict[str, tuple[str, str]], new: tuple[str, str]
+) -> None:
+    _import(
+        store,
+        "2026-11-02",
+        {c: _members(str(i + 1), 0, 10) for i, c in enumerate(stored)},
+        {c: _traits(*t) for c, t in stored.items()},
+    )
+    result = _import(
+        store,
+        "2026-11-03",
+        {"Cnew": _members("1", 8, 10) + _members("9", 0, 8)},
+        {"Cnew": _traits(*new)},
+    )
+    assert not result.continued
+    assert "Cnew" in {c["campaign"] for c in store.list_campaigns()}
+
+
+def _mobiles(first: int, last: int) -> list[str]:
+    """Numbers read_verdicts_csv accepts (valid E.164 mobiles)."""
+    return [f"+8613912{i:06d}" for i in range(first, last)]
+
+
+def test_read_verdicts_csv_takes_the_traits_of_the_campaigns_csv_beside_it(
+    store: Store, tmp_path: Path
+) -> None:
+    def scan_dir(name: str, day: str, cid: str, numbers: list[str], asserted: bool) -> Path:
+        d = tmp_path / name
+        d.mkdir()
+        (d / "scan-summary.json").write_text(json.dumps({"day": day, "model_version": "m"}))
+        (d / "verdicts.csv").write_text(
+            "number,label,score,category,reasons,campaign\n"
+            + "".join(f"{n},harassment,0.95,loans,[],{cid}\n" for n in numbers)
+        )
+        head = "campaign_id,ingresses,numbers" + (",asserted" if asserted else "")
+        row = f"{cid},SIPT-V5-1;SIPT-V5-2,x" + (",+864002105502" if asserted else "")
+        (d / "campaigns.csv").write_text(f"{head}\n{row}\n")
+        return d / "verdicts.csv"
+
+    first = read_verdicts_csv(scan_dir("s2", "2026-11-02", "Caaa", _mobiles(0, 10), True))
+    assert dict(first.campaign_traits) == {"Caaa": _traits("SIPT-V5-1;SIPT-V5-2", "+864002105502")}
+    store.import_verdicts_result(first)
+    # a scan from before the asserted column: members only
+    old = read_verdicts_csv(scan_dir("s3", "2026-11-03", "Cold", _mobiles(8, 18), False))
+    assert not store.import_verdicts_result(old).continued
+    new = read_verdicts_csv(scan_dir("s4", "2026-11-04", "Cnew", _mobiles(16, 26), True))
+    assert store.import_verdicts_result(new).continued == {"Cnew": "Caaa"}

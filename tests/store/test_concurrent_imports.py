@@ -93,8 +93,8 @@ def test_a_rescan_imported_during_another_continues_its_campaign(
     first_read = threading.Event()
     real = verdicts_module.VerdictsMixin._continued_campaigns
 
-    def slow_continued(self: Store, rows: list[dict[str, Any]]) -> Any:
-        out = real(self, rows)
+    def slow_continued(self: Store, rows: list[dict[str, Any]], *more: Any) -> Any:
+        out = real(self, rows, *more)
         if threading.current_thread().name == "first":
             first_read.set()
             second_done.wait(3)

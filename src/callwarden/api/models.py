@@ -391,8 +391,34 @@ class VerdictIn(_In):
     )
 
 
+def _trait_item(text: str) -> str:
+    """An ingress or asserted identity: printable, without ``;`` (the store joins them)."""
+    _printable(text)
+    if ";" in text or not text.strip():
+        raise ValueError("must be non-blank and hold no ';'")
+    return text.strip()
+
+
+_TraitItem = Annotated[str, Field(max_length=200), AfterValidator(_trait_item)]
+
+
+class CampaignTraitsIn(_In):
+    """A campaign's traits from scan's campaigns.csv (``ingresses``, ``asserted``): the second
+    way an import's campaign keeps a stored campaign's id (docs/api.md)."""
+
+    campaign: Annotated[str, AfterValidator(_campaign_id)] = Field(min_length=1, max_length=64)
+    ingresses: list[_TraitItem] = Field(default_factory=list, max_length=100)
+    asserted: list[_TraitItem] = Field(default_factory=list, max_length=100)
+
+
 class VerdictsIn(_In):
     verdicts: list[VerdictIn] = Field(max_length=100_000)
+    campaigns: list[CampaignTraitsIn] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="the campaigns' ingresses and asserted identities (campaigns.csv); "
+        "without them campaign ids continue by shared members only",
+    )
     #: provenance, stored once per import (scan-summary.json names the model and the day)
     source_file: str = Field("", max_length=500, description="the file the rows come from")
     model_version: str = Field(

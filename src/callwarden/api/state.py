@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
 from callwarden.policy.decide import Registry
 from callwarden.store import ApiKey, Store
+from callwarden.store.campaign_traits import CampaignTraits
 from callwarden.store.keys import hash_secret
 from callwarden.store.verdicts import ImportResult, Provenance
 
@@ -570,6 +571,7 @@ class AppState:
         override_appeals: bool = False,
         provenance: Provenance | None = None,
         override_newer_scans: bool = False,
+        traits: Mapping[str, CampaignTraits] | None = None,
     ) -> ImportResult:
         """Import into the store, then update the cache with the verdicts the import wrote
         (no full reload: a 1-row import into a 2 M-verdict store took 31-45 s). A number
@@ -583,6 +585,7 @@ class AppState:
                 override_appeals=override_appeals,
                 provenance=provenance,
                 override_newer_scans=override_newer_scans,
+                traits=traits,
             )
         with self._verdict_lock:
             contested = self._imports.pop(key)

@@ -3,7 +3,9 @@
 Artefacts of ``write_campaigns(result, out_dir)``:
 
 * ``campaigns.csv``: one row per campaign (id, status, category, members, ingresses, first and
-  last seen, daily volume, answer rate, list size, complaints, signatures, reasons as JSON);
+  last seen, daily volume, answer rate, list size, complaints, signatures, reasons as JSON,
+  and the asserted identities (PAI) only its members' calls carry, which the store compares
+  across days: ``store.campaign_traits``);
 * ``campaign_members.csv``: campaign id, number, first and last seen, calls;
 * ``bridged_calls.csv``: the legs judged 双向回呼 (call id, leg, agent, ingress, pair);
 * ``spoofed_calls.csv``: calls failing a caller-ID check (call id, caller, the three checks);
@@ -40,6 +42,7 @@ CAMPAIGN_COLUMNS = (
     "callee_signature",
     "script_signature",
     "reasons",
+    "asserted",
 )
 
 
@@ -50,6 +53,7 @@ def _reasons_json(c: Campaign) -> str:
 def campaigns_table(result: CampaignResult) -> pa.Table:
     """One row per campaign, in the column order of ``CAMPAIGN_COLUMNS``."""
     rows: dict[str, list[Any]] = {k: [] for k in CAMPAIGN_COLUMNS}
+    asserted = {cl.campaign_id: cl.asserted for cl in result.lists}
     for c in result.campaigns:
         rows["campaign_id"].append(c.campaign_id)
         rows["status"].append(c.status.value)
@@ -66,6 +70,7 @@ def campaigns_table(result: CampaignResult) -> pa.Table:
         rows["callee_signature"].append(c.callee_signature)
         rows["script_signature"].append(c.script_signature)
         rows["reasons"].append(_reasons_json(c))
+        rows["asserted"].append(";".join(asserted.get(c.campaign_id, ())))
     types = {
         "members": pa.int64(),
         "daily_volume": pa.float64(),
@@ -91,6 +96,7 @@ def members_table(result: CampaignResult) -> pa.Table:
 
 
 def campaigns_json(result: CampaignResult) -> list[dict[str, Any]]:
+    asserted = {cl.campaign_id: cl.asserted for cl in result.lists}
     return [
         {
             "campaign_id": c.campaign_id,
@@ -113,6 +119,7 @@ def campaigns_json(result: CampaignResult) -> list[dict[str, Any]]:
                 for m in c.members
             ],
             "reasons": [r.to_dict() for r in c.reasons],
+            "asserted": list(asserted.get(c.campaign_id, ())),
         }
         for c in result.campaigns
     ]

@@ -10,11 +10,13 @@ import unicodedata
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from callwarden.errors import InputError
 from callwarden.numbers import PREFIX_DIGITS, normalize, normalize_prefix
 from callwarden.policy import Reason, Verdict
+from callwarden.store.campaign_traits import CampaignTraits
 from callwarden.store.verdicts import Provenance, reasons_json
 
 VERDICT_COLUMNS = ("number", "label", "score")
@@ -120,9 +122,32 @@ def _reasons(text: str, line: int) -> tuple[Reason, ...]:
 
 class VerdictFile(list[Verdict]):
     """The verdicts of a file, with where they come from (``Store.import_verdicts`` stores
-    ``provenance`` with the import)."""
+    ``provenance`` with the import) and the traits of their campaigns (``campaign_traits``:
+    campaign id -> ingresses and asserted identities, from the campaigns.csv beside it)."""
 
     provenance: Provenance = Provenance()
+    campaign_traits: MappingProxyType[str, CampaignTraits] = MappingProxyType({})
+
+
+def scan_campaign_traits(path: Path) -> MappingProxyType[str, CampaignTraits]:
+    """Campaign id -> ingresses and asserted identities of the ``campaigns.csv`` beside a
+    verdicts file (``callwarden scan`` writes both). None when the file is missing, does not
+    read, or lacks ``campaign_id``/``ingresses`` (the store then keeps campaign ids by members
+    only); a scan from before the ``asserted`` column gives traits no second rule can use."""
+    traits: dict[str, CampaignTraits] = {}
+    try:
+        with (path.parent / "campaigns.csv").open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not {"campaign_id", "ingresses"} <= set(reader.fieldnames or []):
+                return MappingProxyType({})
+            for row in reader:
+                cid = (row.get("campaign_id") or "").strip()
+                ing, pai = row.get("ingresses") or "", row.get("asserted") or ""
+                if cid and "\x00" not in ing + pai:  # PostgreSQL cannot store a NUL
+                    traits[cid] = CampaignTraits.parse(ing, pai)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return MappingProxyType({})
+    return MappingProxyType(traits)
 
 
 def scan_provenance(path: Path) -> Provenance:
@@ -157,6 +182,7 @@ def read_verdicts_csv(path: Path) -> VerdictFile:
         raise InputError(f"verdicts file {path} does not exist")
     out = VerdictFile()
     out.provenance = scan_provenance(path)
+    out.campaign_traits = scan_campaign_traits(path)
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in VERDICT_COLUMNS if c not in (reader.fieldnames or [])]

@@ -63,6 +63,18 @@ campaign_aliases = sa.Table(
     sa.Column("at", sa.Float, nullable=False),
 )
 
+#: a stored campaign's ingresses and exclusive asserted identities (';'-joined) as its latest
+#: import's scan saw them (``store.campaign_traits``)
+campaign_traits = sa.Table(
+    "campaign_traits",
+    metadata,
+    sa.Column("campaign", sa.String(64), primary_key=True),
+    sa.Column("ingresses", sa.Text, nullable=False, server_default=""),
+    sa.Column("asserted", sa.Text, nullable=False, server_default=""),
+    sa.Column("import_id", sa.Integer),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
 received_calls = sa.Table(
     "received_calls",
     metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,10 +15,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.policy import Reason, Registration, Registry, Verdict
 from callwarden.store.base import NotFoundError, StoreBase, new_id
+from callwarden.store.campaign_traits import (
+    SAME_INGRESSES_AND_ASSERTED_IDENTITY,
+    SHARED_MEMBERS,
+    CampaignTraits,
+    match_by_traits,
+)
 from callwarden.store.db import import_lock, yield_to_writers
 from callwarden.store.schema import (
     audit_log,
     campaign_aliases,
+    campaign_traits,
     campaigns,
     imports,
     registrations,
@@ -232,7 +239,8 @@ CAMPAIGN_MIN_SHARED = 2
 @dataclass(frozen=True)
 class Continued:
     """A campaign id of an import kept under a stored one: ``alias`` (the import's id),
-    ``campaign`` (the stored id), ``shared`` members, and the two sizes."""
+    ``campaign`` (the stored id), ``shared`` members, the two sizes, and why (``reason``, a
+    ``campaign_traits`` code, with its ``evidence``)."""
 
     alias: str
     campaign: str
@@ -240,6 +248,8 @@ class Continued:
     alias_members: int
     campaign_members: int
     recorded: bool  # an alias recorded before (a restart re-importing the same file)
+    reason: str = SHARED_MEMBERS
+    evidence: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -301,11 +311,12 @@ class VerdictsMixin(StoreBase):
         override_appeals: bool = False,
         provenance: Provenance | None = None,
         override_newer_scans: bool = False,
+        traits: Mapping[str, CampaignTraits] | None = None,
     ) -> int:
         """Upsert model verdicts and refresh campaigns (see :meth:`import_verdicts_result`).
         Returns the rows read."""
         return self.import_verdicts_result(
-            items, actor, override_appeals, provenance, override_newer_scans
+            items, actor, override_appeals, provenance, override_newer_scans, traits
         ).rows
 
     def import_verdicts_result(
@@ -315,6 +326,7 @@ class VerdictsMixin(StoreBase):
         override_appeals: bool = False,
         provenance: Provenance | None = None,
         override_newer_scans: bool = False,
+        traits: Mapping[str, CampaignTraits] | None = None,
     ) -> ImportResult:
         """Upsert model verdicts and refresh campaigns, by the precedence rule:
 
@@ -355,10 +367,20 @@ class VerdictsMixin(StoreBase):
         import and each written verdict points to it. Imports run one at a time
         (:func:`store.db.import_lock`): one that starts during another waits for its end, so
         concurrent imports leave what they would one after the other.
+
+        ``traits`` (default: the ``campaign_traits`` attribute of ``items``, which
+        ``read_verdicts_csv`` reads from the campaigns.csv beside the file): the import's
+        campaigns' ingresses and asserted identities, the second way a campaign keeps a stored
+        id (:meth:`_continued_campaigns`); each stored campaign keeps its latest import's.
         """
         with import_lock(self.engine):  # one import at a time: see store.db.import_lock
             return self._import_verdicts(
-                items, actor, override_appeals, provenance, override_newer_scans
+                items,
+                actor,
+                override_appeals,
+                provenance,
+                override_newer_scans,
+                traits if traits is not None else getattr(items, "campaign_traits", None) or {},
             )
 
     def _import_verdicts(
@@ -368,6 +390,7 @@ class VerdictsMixin(StoreBase):
         override_appeals: bool,
         provenance: Provenance | None,
         override_newer_scans: bool,
+        traits: Mapping[str, CampaignTraits],
     ) -> ImportResult:
         prov = provenance or getattr(items, "provenance", None) or Provenance()
         day = "" if override_newer_scans else scan_day_of(prov.scan_day)
@@ -380,7 +403,7 @@ class VerdictsMixin(StoreBase):
         for r in rows:  # the protected flag is the appeal's to set, never an import's
             del r["protected"]
             r["import_id"] = import_id
-        continued = self._continued_campaigns(rows)
+        continued = self._continued_campaigns(rows, traits)
         renamed: dict[str, str] = {}  # number -> the import's own campaign id (an alias)
         for r in rows:
             if (c := continued.get(r["campaign"])) is not None:
@@ -474,6 +497,13 @@ class VerdictsMixin(StoreBase):
         # an alias only where the import wrote some of its rows (rule 3 may hold them all)
         live = {renamed[w.number] for w in written if w.number in renamed}
         continued = {a: c for a, c in continued.items() if a in live}
+        # each campaign the import wrote rows of keeps this import's traits (the next day's
+        # campaigns are compared with them), under its stored id
+        kept_traits = {
+            v.campaign: traits[renamed.get(v.number, v.campaign)]
+            for v in written
+            if v.campaign and renamed.get(v.number, v.campaign) in traits
+        }
         campaigns_done = sorted(touched)
         for batch in self._campaign_batches(campaigns_done):
             yield_to_writers(self.engine)
@@ -481,6 +511,26 @@ class VerdictsMixin(StoreBase):
                 self._refresh_campaigns(conn, batch)
         with self.engine.begin() as conn:
             conn.execute(imports.update().where(imports.c.id == import_id).values(rows=len(rows)))
+            names = sorted(kept_traits)
+            for start in range(0, len(names), 1000):
+                conn.execute(
+                    campaign_traits.delete().where(
+                        campaign_traits.c.campaign.in_(names[start : start + 1000])
+                    )
+                )
+            if names:
+                conn.execute(
+                    campaign_traits.insert(),
+                    [
+                        dict(
+                            zip(("ingresses", "asserted"), kept_traits[n].joined(), strict=True),
+                            campaign=n,
+                            import_id=import_id,
+                            at=now,
+                        )
+                        for n in names
+                    ],
+                )
             for c in continued.values():
                 if c.recorded:
                     continue
@@ -501,6 +551,8 @@ class VerdictsMixin(StoreBase):
                         "alias_members": c.alias_members,
                         "campaign_members": c.campaign_members,
                         "import_id": import_id,
+                        "reason": c.reason,
+                        "evidence": dict(c.evidence or {}),
                     },
                 )
             detail = {
@@ -526,7 +578,9 @@ class VerdictsMixin(StoreBase):
             {a: c.campaign for a, c in continued.items()},
         )
 
-    def _continued_campaigns(self, rows: list[dict[str, Any]]) -> dict[str, Continued]:
+    def _continued_campaigns(
+        self, rows: list[dict[str, Any]], traits: Mapping[str, CampaignTraits]
+    ) -> dict[str, Continued]:
         """The import's campaign ids to keep under a stored campaign's id, by alias.
 
         ``scan`` derives a campaign's id from its day's callee list, so one operation gets a
@@ -536,7 +590,10 @@ class VerdictsMixin(StoreBase):
         in force are in: the one sharing the most members continues, under its stored id, when
         at least ``CAMPAIGN_CONTINUES`` of the import's members of that id, and at least
         ``CAMPAIGN_MIN_SHARED``, are its members; a stored campaign continues at most one id
-        of an import, and none that the import itself names."""
+        of an import, and none that the import itself names. An id left over then continues
+        a stored campaign left over whose latest traits have the same ingresses and an
+        asserted identity in common with the id's ``traits`` (``campaign_traits``: exactly
+        one such pair for both)."""
         members: dict[str, set[str]] = {}
         for r in rows:
             if r["campaign"]:
@@ -595,8 +652,47 @@ class VerdictsMixin(StoreBase):
                 or n < max(CAMPAIGN_MIN_SHARED, CAMPAIGN_CONTINUES * len(members[new]))
             ):
                 continue
-            out[new] = Continued(new, old, n, len(members[new]), sizes[old], False)
+            out[new] = Continued(
+                new,
+                old,
+                n,
+                len(members[new]),
+                sizes[old],
+                False,
+                SHARED_MEMBERS,
+                {"shared": n, "alias_members": len(members[new])},
+            )
             taken.add(old)
+        left = {a: traits[a] for a in fresh if a not in out and a in traits and traits[a].usable}
+        if not left:
+            return out
+        free: dict[str, tuple[CampaignTraits, int]] = {}
+        with self.read() as conn:
+            tc = campaign_traits.c
+            q = (
+                sa.select(tc.campaign, tc.ingresses, tc.asserted, c.numbers)
+                .join(campaigns, c.campaign == tc.campaign)  # live: it still has members
+                .where(tc.asserted != "", tc.ingresses != "")
+            )
+            for row in conn.execute(q):
+                if row.campaign not in taken and row.campaign not in members:
+                    free[row.campaign] = (
+                        CampaignTraits.parse(row.ingresses, row.asserted),
+                        int(row.numbers),
+                    )
+        matched = match_by_traits(left, {name: f[0] for name, f in free.items()})
+        for a, m in matched.items():
+            n = shared.get((a, m.campaign), 0)
+            out[a] = Continued(
+                a,
+                m.campaign,
+                n,
+                len(members[a]),
+                free[m.campaign][1],
+                False,
+                SAME_INGRESSES_AND_ASSERTED_IDENTITY,
+                {**m.evidence(), "shared": n, "alias_members": len(members[a])},
+            )
         return out
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:

@@ -34,6 +34,7 @@ from callwarden.api.models import (
 from callwarden.api.present import registration_out
 from callwarden.policy import Reason, Registration, Thresholds, Verdict
 from callwarden.store import Role
+from callwarden.store.campaign_traits import CampaignTraits
 from callwarden.store.io import PatternUse
 from callwarden.store.verdicts import Provenance
 
@@ -91,7 +92,8 @@ def import_verdicts(
     appeal's verdict (unless ``override_appeals``); a community label is not undone by a
     ``benign`` row; a verdict imported from a later scan day than ``scan_day`` is kept
     (unless ``override_newer_scans``). Rows held back are counted in the answer and
-    recorded in the audit log."""
+    recorded in the audit log. ``campaigns`` (campaigns.csv's ``ingresses`` and ``asserted``
+    per campaign id) lets a campaign that renewed most of its numbers keep its stored id."""
     items = [
         Verdict(
             number=number_param(v.number),
@@ -104,8 +106,12 @@ def import_verdicts(
         for v in body.verdicts
     ]
     provenance = Provenance(body.source_file, body.model_version, body.scan_day)
+    traits = {
+        c.campaign: CampaignTraits(frozenset(c.ingresses), frozenset(c.asserted))
+        for c in body.campaigns
+    }
     result = state.import_verdicts(
-        items, key.actor, override_appeals, provenance, override_newer_scans
+        items, key.actor, override_appeals, provenance, override_newer_scans, traits
     )
     return ImportOut(
         count=result.rows,
