@@ -7,6 +7,7 @@ the same day. Everything here is pure text handling.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -121,22 +122,26 @@ class DateAnswer:
     day: int | None = None
     month: int | None = None
     weekday: int | None = None
+    # "the last day of November", "这个月最后一天": which day that is depends on the month
+    # and the year, so it is checked against the call's date, not read as a number.
+    month_end: bool = False
 
     @property
     def said_anything(self) -> bool:
-        return self.day is not None or self.weekday is not None
+        return self.day is not None or self.weekday is not None or self.month_end
 
     def matches(self, today: date, *, tolerance_days: int = 1) -> bool:
         """True when every part said agrees with ``today`` (a day either side forgiven)."""
-        if self.day is not None:
+        if self.day is not None or self.month_end:
             diffs = []
             for delta in range(-tolerance_days, tolerance_days + 1):
                 d = date.fromordinal(today.toordinal() + delta)
-                if d.day == self.day and (self.month is None or self.month == d.month):
+                day = calendar.monthrange(d.year, d.month)[1] if self.month_end else self.day
+                if d.day == day and (self.month is None or self.month == d.month):
                     diffs.append(delta)
             if not diffs:
                 return False
-        if self.weekday is not None and self.day is None:
+        if self.weekday is not None and self.day is None and not self.month_end:
             return abs(self.weekday - today.weekday()) in (0, 1, 6)
         return self.said_anything
 
@@ -158,7 +163,7 @@ _ORD_END = r"(?=\s*(?:[^\w\s]|$|(?:today|i think|i guess|i believe|right|maybe|o
 # An English day: "November 30(th)", "the 30th (of November)", "30(th) (of) November".
 _EN_DAY = re.compile(
     r"\b" + _MONTH_RE + r"\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b"
-    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?![a-z])"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?" + _MONTH_RE + r"(?![a-z])"
     r"|\b(\d{1,2})(?:st|nd|rd|th)\b" + _ORD_END,
     re.IGNORECASE,
 )
@@ -231,7 +236,7 @@ _EN_WORD_DATE = re.compile(
     + _MONTH_RE
     + r"\s+(?:the\s+)?)?"
     + _EN_ORDINAL_RE
-    + r"(?P<post>\s+(?:of\s+)?"
+    + r"(?P<post>\s+(?:day\s+of\s+|of\s+)?"
     + _MONTH_RE
     + r"(?![a-z]))?"
     r"|\b(?P<cpre>" + _MONTH_RE + r"\s+)" + _EN_CARDINAL_RE,
@@ -263,6 +268,30 @@ def _en_word_days(text: str) -> str:
     return _EN_WORD_DATE.sub(day, text)
 
 
+# The month's last day ("the last day of November", "十一月最后一天", "这个月的最后一天"):
+# which day that is depends on the month and year, so DateAnswer.month_end checks it
+# against the call's date. A vague "月底" / "end of the month" is a span, not a day.
+_MONTH_END = re.compile(
+    r"\blast\s+day\s+of\s+(?:(?:the|this)\s+month|" + _MONTH_RE + r"(?![a-z]))"
+    r"|(?:(\d{1,2}|[一二])\s*月|这个月|本月|月底)\s*的?\s*最后一天",  # (一月, 二月 stay words)
+    re.IGNORECASE,
+)
+# A shopping event's name holds a weekday or a day ("Cyber Monday deals", "黑色星期五",
+# "双十一特惠"): the pitch's topic, not today's date said (audit 6: read as Monday, Friday,
+# the 11th). Holidays people name for today ("Good Friday") are left as weekdays.
+_EVENT = re.compile(
+    r"\b(?:cyber|black|giving|small\s+business)\s+"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|黑色星期[一二三四五六日天]|网络星期一|双\s*(?:十一|十二|11|12)(?!\s*[月号日])",
+    re.IGNORECASE,
+)
+
+
+def without_events(text: str) -> str:
+    """``text`` with shopping events' names ("Black Friday", "双十一") taken out."""
+    return _EVENT.sub(" ", text)
+
+
 def _month(word: str) -> int:
     w = word.lower().rstrip(".")
     return next(i for m, i in _MONTHS.items() if m.startswith(w[:3]))
@@ -270,9 +299,17 @@ def _month(word: str) -> int:
 
 def read_date(text: str) -> DateAnswer:
     """The date a reply states, Chinese or English, in words or digits."""
+    text = without_events(text)
     t = to_digits(_en_word_days(text))
     day = month = weekday = None
-    if m := _ISO.search(t):
+    month_end = False
+    if m := _MONTH_END.search(t):
+        month_end = True
+        if m.group(1):
+            month = _month(m.group(1))
+        elif m.group(2):
+            month = int(_DIGIT.get(m.group(2), m.group(2)))
+    elif m := _ISO.search(t):
         month, day = int(m.group(1)), int(m.group(2))
     elif m := _ZH_DAY.search(t):
         month = int(m.group(1) or m.group(3)) if m.group(1) or m.group(3) else None
@@ -297,7 +334,7 @@ def read_date(text: str) -> DateAnswer:
         day = None
     if month is not None and not 1 <= month <= 12:
         month = None
-    return DateAnswer(day=day, month=month, weekday=weekday)
+    return DateAnswer(day=day, month=month, weekday=weekday, month_end=month_end)
 
 
 # Whom a caller asks for: a surname with a title, a full name, "the owner", or "you".
@@ -462,13 +499,84 @@ _PITCH = re.compile(r"为您|给您|推荐|有需要|有事|可以")
 _PRESS = re.compile(r"\bpress\b|按\s*[0-9一二三四五六七八九零]", re.IGNORECASE)
 
 
+# A greeting addressed to the callee by name or title ("王先生您好", "张总，您好", "小王你好",
+# "您好，王先生，我是…", "Mr. Johnson!", "Hello Mr. Johnson", "Hi, Sarah!"): a bot's
+# mail-merge greeting to whoever answers, not who the caller wants (audit 6). Asking for them
+# still counts: "找王先生", "王先生在吗？", "您好，王先生在吗？", "I'm calling for Mr. Johnson",
+# "Mr. Johnson, please.", "Hi, Mr. Johnson, please.", "Hello, is Mr. Johnson there?".
+_ZH_WHOM = (
+    r"(?:([\u4e00-\u9fff])(?:先生|女士|小姐|总|经理|老师|师傅|医生|阿姨|叔叔|哥|姐)"
+    r"|[小老]([\u4e00-\u9fff])|([\u4e00-\u9fff])[\u4e00-\u9fff]{1,2}?)"
+)
+_ZH_HELLO = r"(?:(?:您|你)们?(?:好|早)|(?:早上|上午|中午|下午|晚上)好)"
+_ZH_AT_CLAUSE = r"(?:(?<=^)|(?<=[，,。.!?！？;；\s]))"
+# the name, then the greeting: "王先生您好", "张总，您好"
+_ZH_NAME_HELLO = re.compile(_ZH_AT_CLAUSE + _ZH_WHOM + r"[，,\s]*" + _ZH_HELLO)
+# the greeting, then the name, then the caller's own business ("您好，王先生，我是…"), or a
+# title and nothing more ("您好，王先生。", as "Hi, Mr. Johnson."); not "您好，王先生在吗？",
+# "您好，王先生，他在吗？", nor a bare name ("你好，王芳。", as "Hi, Sarah.")
+_ZH_HELLO_NAME = re.compile(
+    _ZH_AT_CLAUSE
+    + _ZH_HELLO
+    + r"[，,\s]*"
+    + _ZH_WHOM
+    + r"(?=(?P<end>[，,。.!！\s]*$)|[，,。.!！]\s*(?:我是|我们|我这边|我姓|我叫|这里是|这边是|为您|"
+    r"给您|打扰))"
+)
+_EN_TITLED = r"(?i:mr|mrs|ms|miss|dr)\.?\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b"
+_EN_HELLO = r"(?i:hello|hi|hey|dear|greetings|good (?:morning|afternoon|evening))[,\s]+"
+_EN_VOCATIVE = re.compile(
+    # a titled name said with "!" ("Mr. Johnson!"), or after a greeting word: with "!" any
+    # name ("Hi, Sarah!"), with a title unless a request or a question follows
+    r"(?:^|(?<=[,.!?;]))\s*(?:(?:" + _EN_HELLO + r")?" + _EN_TITLED + r"\s*!+"
+    r"|" + _EN_HELLO + r"(?:" + _EN_TITLED + r"(?!\s*,?\s*(?i:please)\b)(?![^.!]*\?)"
+    r"|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*!+))"
+)
+
+
+def _without_vocatives(text: str) -> str:
+    def zh(m: re.Match[str]) -> str:
+        who = m.group(1) or m.group(2) or m.group(3)
+        if who not in SURNAMES:
+            return m.group(0)
+        if (
+            m.groupdict().get("end") is not None
+            and not m.group(1)
+            and not re.search(r"[!！]", m["end"])
+        ):
+            return m.group(0)  # "你好，王芳。": maybe asking for them
+        return "，"
+
+    text = _ZH_HELLO_NAME.sub(zh, _ZH_NAME_HELLO.sub(zh, text))
+    return _EN_VOCATIVE.sub(" ", text).strip()
+
+
+# A name restarted or broken by a filler ("Karen, uh, Karen Smith?", "Karen, um, Smith.",
+# "王，呃，王建国在吗？"): the fillers dropped and the name read from its last start.
+_FILLER_CLAUSE = re.compile(r"^\W*(?:(?:uh|um|er|erm|oh|嗯|呃|啊|那个)(?![a-z])\W*)+$", re.I)
+
+
+def _unrestarted(clauses: list[str]) -> list[str]:
+    said = [c for c in clauses if not _FILLER_CLAUSE.match(c)]
+    if len(said) < 2:
+        return said
+    # the first word (English) or character (Chinese) said again starts the name again
+    starts = [m[1].lower() if (m := re.match(r"\W*([A-Za-z]+|\w)", c)) else "" for c in said]
+    for i in range(len(said) - 1, 0, -1):
+        if starts[0] and starts[i] == starts[0]:
+            return said[i:]
+    return said
+
+
 def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE.findall(re.sub(r"\b(Mr|Mrs|Ms|Dr)\.", r"\1", text))]
 
 
 def first_clause(text: str) -> str:
-    """The reply's first clause past a greeting ("您好，我找张伟，…" -> "我找张伟，")."""
-    return next((c for c in _clauses(text) if not _GREETING.match(c)), "")
+    """The reply's first clause past a greeting ("您好，我找张伟，…" -> "我找张伟，"; "您好，
+    王先生，我是…" -> "我是…", the callee greeted by name)."""
+    clauses = _clauses(_without_vocatives(text))
+    return next((c for c in clauses if not _GREETING.match(c)), "")
 
 
 def _names_in(clause: str) -> bool:
@@ -486,20 +594,22 @@ def names_someone(text: str) -> bool:
 
     The judge asks this of a short reply, or of a long one's first clause (a long reply is a
     pitch, which names people of its own)."""
-    text = text.strip()
+    text = _without_vocatives(text.strip())
     if _PRESS.search(text):
         return False
     clauses = _clauses(text)
     while clauses and _GREETING.match(clauses[0]):
         clauses.pop(0)
-    for part in (text, " ".join(clauses)):  # ("Hi, Sarah Johnson, please.")
+    said = _unrestarted(clauses)
+    spoken = " ".join([*(c.rstrip(",，") for c in said[:-1]), *said[-1:]])
+    for part in (text, " ".join(clauses), spoken):  # ("Hi, Sarah Johnson, please.")
         m = _EN_BARE_NAME.match(part)
         if m and not any(w.lower() in _EN_NOT_NAMES for w in m.group(1).split()):
             return True
     # Only a name, or a name that leads a reply with no pitch in it ("陈静，是这号吧？";
     # not "小王，为您服务。").
     plain = not any(_PITCH.search(c) or _SELF_INTRO.match(c) for c in clauses)
-    for part in ("".join(clauses), clauses[0] if clauses and plain else ""):
+    for part in ("".join(clauses), "".join(said), clauses[0] if clauses and plain else ""):
         m = _ZH_BARE.match(part)
         if m and (m.group(1) or (m.group(2) or m.group(3)) in SURNAMES):
             return True

@@ -31,6 +31,7 @@ from callwarden.screening.answers import (
     names_someone,
     read_date,
     to_digits,
+    without_events,
 )
 
 
@@ -294,10 +295,14 @@ _BOT_ANSWER = re.compile(
 
 
 # A date said in a pitch's words is the offer's date, not today's ("This offer ends Nov. 30",
-# "活动截止到十一月三十", "Press one." read as day 1, 按1).
+# "活动截止到十一月三十", "Press one." read as day 1, 按1); so is a bill's due date and a
+# deal's day ("Your payment was due on the 30th.", "11月30日到期", "本周一特惠", "Cyber Monday
+# deals end today": audit 6). People's plain answers hold none of these words.
 _DATE_PITCH = re.compile(
     r"截止|活动|名额|优惠|办理|免息|\boffers?\b|\bvalid\b|expire|deadline|discount|\bsale\b|"
-    r"\bpress\b|按\s*[0-9一二三四五六七八九零]",
+    r"\bpress\b|按\s*[0-9一二三四五六七八九零]|"
+    r"到期|逾期|还款|账单|特惠|特价|促销|秒杀|全场|[0-9一二三四五六七八九]折|"
+    r"\b(?:over)?due\b|\bpayments?\b|\bbills?\b|\bdeals?\b|\bpromo(?:tion)?s?\b",
     re.IGNORECASE,
 )
 
@@ -329,7 +334,7 @@ def _digit_similarity(said: str, expected: str) -> float:
 # Digits said in one go: separated by nothing, spaces, commas or hesitation dots.
 _DIGIT_RUN = re.compile(r"\d(?:[\s,，、.。…·-]*\d)*")
 # Digits said in pairs ("sixty-two, seventy-one, eighty-three"): read as two digits each, for
-# the reversal only (dates and the classic number challenge read as before).
+# the reversal and the classic number challenge (dates read as before).
 _EN_TENS = {
     "twenty": "2",
     "thirty": "3",
@@ -516,7 +521,7 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     if challenge.kind is ChallengeKind.DATE:
         ans = read_date(text) if not _DATE_PITCH.search(text) else DateAnswer()
         bare = not _DATE_PITCH.search(text) and re.fullmatch(
-            r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(text)
+            r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(without_events(text))
         )
         if not ans.said_anything and bare and 1 <= int(bare.group(1)) <= 31:
             ans = DateAnswer(day=int(bare.group(1)))  # "呃，26吧": a day said without 号
@@ -530,7 +535,13 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
             ev["date_correct"] = ok
             return (AnswerFit.CORRECT if ok else AnswerFit.PARTIAL), ev
     elif challenge.kind is ChallengeKind.REPEAT_NUMBER:
-        said = digit_string(text)
+        # Digits said partly in pairs ("four seven nineteen", "forty-seven nineteen": 4719
+        # read as 47, audit 6) read two digits a pair word, as for the reversal, where that
+        # reads nearer; a pitch's "twenty four hours" after the digits stays as it was.
+        said = max(
+            (digit_string(text), digit_string(_en_pairs(text))),
+            key=lambda d: _digit_similarity(d, challenge.expected_digits),
+        )
         sim = _digit_similarity(said, challenge.expected_digits)
         ev = {"digits_said": said, "digit_similarity": round(sim, 2)}
         if sim >= 0.99:
