@@ -49,15 +49,26 @@ def _fit(ch_zh: Challenge, ch_en: Challenge, reply: str, today: date = TODAY) ->
         "您的账单11月30日到期，请及时还款。",
         "本周一特惠",
         "Cyber Monday deals end today",
-        "Cyber Monday!",
-        "Black Friday.",
-        "黑色星期五，全场五折。",
-        "双十一",
         "双11特惠",
     ],
 )
 def test_a_pitch_date_or_a_shopping_event_is_no_date(reply: str) -> None:
     assert _fit(DATE_ZH, DATE_EN, reply) not in (AnswerFit.CORRECT, AnswerFit.PARTIAL)
+
+
+# Audit 7: an event fixed by rule is read as its date that year (Cyber Monday 2026 is today,
+# 30 Nov; Black Friday was 27 Nov, 双十一 11 Nov): no longer dropped, wrong on another day.
+@pytest.mark.parametrize(
+    ("reply", "fit"),
+    [
+        ("Cyber Monday!", AnswerFit.CORRECT),
+        ("Black Friday.", AnswerFit.PARTIAL),
+        ("黑色星期五，全场五折。", AnswerFit.PARTIAL),
+        ("双十一", AnswerFit.PARTIAL),
+    ],
+)
+def test_a_shopping_event_is_its_date(reply: str, fit: AnswerFit) -> None:
+    assert _fit(DATE_ZH, DATE_EN, reply) is fit
 
 
 @pytest.mark.parametrize(

@@ -125,23 +125,38 @@ class DateAnswer:
     # "the last day of November", "这个月最后一天": which day that is depends on the month
     # and the year, so it is checked against the call's date, not read as a number.
     month_end: bool = False
+    # "this month", "本月", no month named: the call's own month (audit 7: on 1 Dec "本月最后
+    # 一天" is 31 Dec, not 30 Nov a day back).
+    this_month: bool = False
+    # A shopping event fixed by rule ("Black Friday", "双十一"): its date in the call's year.
+    event: str | None = None
 
     @property
     def said_anything(self) -> bool:
-        return self.day is not None or self.weekday is not None or self.month_end
+        return (
+            self.day is not None
+            or self.weekday is not None
+            or self.month_end
+            or self.event is not None
+        )
 
     def matches(self, today: date, *, tolerance_days: int = 1) -> bool:
         """True when every part said agrees with ``today`` (a day either side forgiven)."""
-        if self.day is not None or self.month_end:
+        said_day, said_month = self.day, self.month
+        if said_day is None and not self.month_end and self.event is not None:
+            said_month, said_day = event_date(self.event, today.year)
+        if said_day is not None or self.month_end:
             diffs = []
             for delta in range(-tolerance_days, tolerance_days + 1):
                 d = date.fromordinal(today.toordinal() + delta)
-                day = calendar.monthrange(d.year, d.month)[1] if self.month_end else self.day
-                if d.day == day and (self.month is None or self.month == d.month):
+                if self.this_month and d.month != today.month:
+                    continue
+                day = calendar.monthrange(d.year, d.month)[1] if self.month_end else said_day
+                if d.day == day and (said_month is None or said_month == d.month):
                     diffs.append(delta)
             if not diffs:
                 return False
-        if self.weekday is not None and self.day is None and not self.month_end:
+        if self.weekday is not None and said_day is None and not self.month_end:
             return abs(self.weekday - today.weekday()) in (0, 1, 6)
         return self.said_anything
 
@@ -276,15 +291,54 @@ _MONTH_END = re.compile(
     r"|(?:(\d{1,2}|[一二])\s*月|这个月|本月|月底)\s*的?\s*最后一天",  # (一月, 二月 stay words)
     re.IGNORECASE,
 )
+# The month's last day counts only said as the answer and nothing more ("The last day of
+# November.", "今天是十一月最后一天吧"): in a pitch it is the offer's deadline ("Rates go up
+# after the last day of November.", "这个月最后一天了，体检年卡只要99。", audit 7), whose
+# words no list can hold. These lead-ins, hedges and fillers are all it may come with.
+_MONTH_END_AROUND = re.compile(
+    r"(?:[\W_]|\b(?:today'?s|today|it'?s|it|is|was|the|that'?s|i|think|guess|believe|"
+    r"probably|maybe|right|uh|um|er|oh|well|so|yeah|yes|why|of)\b"
+    r"|今天|今儿|是|了|吧|嘛|啊|呀|呢|应该|好像|就|嗯|呃|那个|哦|对|我想|大概|估计|怎么了|干嘛|为什么)*",
+    re.IGNORECASE,
+)
 # A shopping event's name holds a weekday or a day ("Cyber Monday deals", "黑色星期五",
-# "双十一特惠"): the pitch's topic, not today's date said (audit 6: read as Monday, Friday,
-# the 11th). Holidays people name for today ("Good Friday") are left as weekdays.
+# "双十一特惠"): not a weekday or a day said (audit 6: read as Monday, Friday, the 11th).
+# Where the event's date is fixed by rule it is read as that date in the call's year
+# ("It's Black Friday." on Black Friday, audit 7); others are dropped. Holidays people name
+# for today ("Good Friday") are left as weekdays.
 _EVENT = re.compile(
     r"\b(?:cyber|black|giving|small\s+business)\s+"
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
     r"|黑色星期[一二三四五六日天]|网络星期一|双\s*(?:十一|十二|11|12)(?!\s*[月号日])",
     re.IGNORECASE,
 )
+# days after Thanksgiving (the 4th Thursday of November), or a fixed (month, day)
+_EVENT_DAYS: dict[str, int | tuple[int, int]] = {
+    "black friday": 1,
+    "黑色星期五": 1,
+    "small business saturday": 2,
+    "cyber monday": 4,
+    "网络星期一": 4,
+    "giving tuesday": 5,
+    "双十一": (11, 11),
+    "双11": (11, 11),
+    "双十二": (12, 12),
+    "双12": (12, 12),
+}
+
+
+def _event_key(name: str) -> str:
+    return re.sub(r"\s+", " " if name.isascii() else "", name.lower())
+
+
+def event_date(name: str, year: int) -> tuple[int, int]:
+    """(month, day) of a shopping event fixed by rule, in ``year``."""
+    rule = _EVENT_DAYS[_event_key(name)]
+    if isinstance(rule, tuple):
+        return rule
+    first_thursday = 1 + (3 - calendar.weekday(year, 11, 1)) % 7
+    d = date(year, 11, first_thursday + 21).toordinal() + rule
+    return date.fromordinal(d).month, date.fromordinal(d).day
 
 
 def without_events(text: str) -> str:
@@ -299,16 +353,19 @@ def _month(word: str) -> int:
 
 def read_date(text: str) -> DateAnswer:
     """The date a reply states, Chinese or English, in words or digits."""
+    event = next((m[0] for m in _EVENT.finditer(text) if _event_key(m[0]) in _EVENT_DAYS), None)
     text = without_events(text)
     t = to_digits(_en_word_days(text))
     day = month = weekday = None
-    month_end = False
-    if m := _MONTH_END.search(t):
+    month_end = this_month = False
+    if (m := _MONTH_END.search(t)) and _MONTH_END_AROUND.fullmatch(t[: m.start()] + t[m.end() :]):
         month_end = True
         if m.group(1):
             month = _month(m.group(1))
         elif m.group(2):
             month = int(_DIGIT.get(m.group(2), m.group(2)))
+        else:
+            this_month = True
     elif m := _ISO.search(t):
         month, day = int(m.group(1)), int(m.group(2))
     elif m := _ZH_DAY.search(t):
@@ -334,7 +391,14 @@ def read_date(text: str) -> DateAnswer:
         day = None
     if month is not None and not 1 <= month <= 12:
         month = None
-    return DateAnswer(day=day, month=month, weekday=weekday, month_end=month_end)
+    return DateAnswer(
+        day=day,
+        month=month,
+        weekday=weekday,
+        month_end=month_end,
+        this_month=this_month,
+        event=event,
+    )
 
 
 # Whom a caller asks for: a surname with a title, a full name, "the owner", or "you".
@@ -549,6 +613,24 @@ def _without_vocatives(text: str) -> str:
 
     text = _ZH_HELLO_NAME.sub(zh, _ZH_NAME_HELLO.sub(zh, text))
     return _EN_VOCATIVE.sub(" ", text).strip()
+
+
+# a spoken greeting ("Dear Mr. Johnson" is a letter's, a mail-merge bot's)
+_SAID_HELLO = re.compile(_ZH_HELLO + r"|\b(?i:hello|hi|hey|good (?:morning|afternoon|evening))\b")
+
+
+def greets_by_name_only(text: str) -> bool:
+    """Only a greeting with the callee's name or title ("您好，王先生。", "Hello, Mr. Johnson.",
+    "Hi, Sarah!"): a person greeting whom they think answered, or a bot's mail-merge greeting;
+    the words cannot tell which (audit 7), so the judge weighs it neither way. With the caller's
+    own business after it ("您好，王先生，我是…", "Hello Mr. Johnson, this is…") it is not this."""
+    text = text.strip()
+    if not _SAID_HELLO.search(text):
+        return False
+    rest = _without_vocatives(text)
+    if rest == text:
+        return False
+    return all(_GREETING.match(c) or not re.sub(r"[\W_]+", "", c) for c in _clauses(rest))
 
 
 # A name restarted or broken by a filler ("Karen, uh, Karen Smith?", "Karen, um, Smith.",

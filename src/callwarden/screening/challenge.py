@@ -28,6 +28,7 @@ from callwarden.screening.answers import (
     DateAnswer,
     digit_string,
     first_clause,
+    greets_by_name_only,
     names_someone,
     read_date,
     to_digits,
@@ -295,16 +296,37 @@ _BOT_ANSWER = re.compile(
 
 
 # A date said in a pitch's words is the offer's date, not today's ("This offer ends Nov. 30",
-# "活动截止到十一月三十", "Press one." read as day 1, 按1); so is a bill's due date and a
-# deal's day ("Your payment was due on the 30th.", "11月30日到期", "本周一特惠", "Cyber Monday
-# deals end today": audit 6). People's plain answers hold none of these words.
+# "活动截止到十一月三十", "Press one." read as day 1, 按1): these words void the whole reply's
+# date ("今天30号，名额不多了。").
 _DATE_PITCH = re.compile(
     r"截止|活动|名额|优惠|办理|免息|\boffers?\b|\bvalid\b|expire|deadline|discount|\bsale\b|"
-    r"\bpress\b|按\s*[0-9一二三四五六七八九零]|"
+    r"\bpress\b|按\s*[0-9一二三四五六七八九零]",
+    re.IGNORECASE,
+)
+# So is a bill's due date and a deal's day ("Your payment was due on the 30th.", "11月30日到
+# 期", "本周一特惠", "Cyber Monday deals end today": audit 6), but only in their own clause:
+# people say why they call after the date ("The 30th. I got a text saying my bill is
+# overdue.", "三十号，我信用卡还款日嘛。", audit 7).
+_DUE_DEAL = re.compile(
     r"到期|逾期|还款|账单|特惠|特价|促销|秒杀|全场|[0-9一二三四五六七八九]折|"
     r"\b(?:over)?due\b|\bpayments?\b|\bbills?\b|\bdeals?\b|\bpromo(?:tion)?s?\b",
     re.IGNORECASE,
 )
+# The clauses of a reply: split at commas and stops, a "." only before a capital or the end
+# ("Nov. 30" stays whole).
+_DATE_CLAUSE = re.compile(
+    r"[^，,。!?！？;；.]+(?:\.(?!\s+[A-Z]|\s*$)[^，,。!?！？;；.]*)*[，,。!?！？;；.]*"
+)
+
+
+def _date_clauses(text: str) -> str:
+    """``text`` as read for a date: nothing where a pitch's words are in it, and without the
+    clauses that hold a bill's or deal's words."""
+    if _DATE_PITCH.search(text):
+        return ""
+    if not _DUE_DEAL.search(text):
+        return text
+    return "".join(c for c in _DATE_CLAUSE.findall(text) if not _DUE_DEAL.search(c))
 
 
 def is_long_reply(text: str) -> bool:
@@ -374,6 +396,33 @@ def _en_pairs(text: str) -> str:
         return _EN_TENS[m.group(1).lower()] + (_EN_ONE_DIGIT[ones.lower()] if ones else "0")
 
     return _EN_PAIR.sub(pair, text)
+
+
+# Pair words are read as two digits only in a clause that holds nothing but number words,
+# separators and fillers ("four seven nineteen", "four seven, nineteen"), not in a pitch's
+# figures ("We have forty-seven locations and nineteen years of experience.", audit 7).
+_NUMBER_WORDS_ONLY = re.compile(
+    r"(?:[\W_\d]|\b(?:zero|oh|"
+    + _EN_ONES
+    + "|"
+    + "|".join([*_EN_TENS, *_EN_TEENS])
+    + r"|uh|um|er|erm|hmm|ok|okay|so|sure|yes|yeah|it'?s|that'?s)\b)*",
+    re.IGNORECASE,
+)
+# Chinese tens said back to back with no pause written ("四十七十九": 47, 19).
+_ZH_TENS_RUN = re.compile(r"(?:[二三四五六七八九]?十[一二三四五六七八九]?){2,}")
+
+
+def _number_clauses_in_pairs(text: str) -> str:
+    out = []
+    for c in _DATE_CLAUSE.findall(text):
+        if _NUMBER_WORDS_ONLY.fullmatch(c):
+            c = _en_pairs(c)
+        elif m := re.fullmatch(r"([\W_嗯呃啊]*)(" + _ZH_TENS_RUN.pattern + r")([\W_吧啊]*)", c):
+            tens = re.findall(r"[二三四五六七八九]?十[一二三四五六七八九]?", m[2])
+            c = m[1] + "，".join(tens) + m[3]
+        out.append(c)
+    return "".join(out)
 
 
 def _best_digit_run(reply: str, expected: str) -> tuple[str, float, str, int]:
@@ -519,14 +568,19 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
         if not text or is_long_reply(text):
             return AnswerFit.OFF_TOPIC, ev
     if challenge.kind is ChallengeKind.DATE:
-        ans = read_date(text) if not _DATE_PITCH.search(text) else DateAnswer()
-        bare = not _DATE_PITCH.search(text) and re.fullmatch(
-            r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(without_events(text))
+        said = _date_clauses(text)
+        ans = read_date(said) if said.strip() else DateAnswer()
+        bare = said.strip() and re.fullmatch(
+            r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(without_events(said))
         )
         if not ans.said_anything and bare and 1 <= int(bare.group(1)) <= 31:
             ans = DateAnswer(day=int(bare.group(1)))  # "呃，26吧": a day said without 号
         if ans.said_anything:
             ev = {"said_day": ans.day, "said_weekday": ans.weekday}
+            if ans.event is not None:
+                ev["said_event"] = ans.event
+            if ans.month_end:
+                ev["said_month_end"] = True
             if today is None:
                 # No call start time: the date cannot be checked. The judge weighs it as a
                 # date of the right kind, not as a right one (any date passes unchecked).
@@ -539,7 +593,7 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
         # read as 47, audit 6) read two digits a pair word, as for the reversal, where that
         # reads nearer; a pitch's "twenty four hours" after the digits stays as it was.
         said = max(
-            (digit_string(text), digit_string(_en_pairs(text))),
+            (digit_string(text), digit_string(_number_clauses_in_pairs(text))),
             key=lambda d: _digit_similarity(d, challenge.expected_digits),
         )
         sim = _digit_similarity(said, challenge.expected_digits)
@@ -575,6 +629,10 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
             return AnswerFit.CORRECT, {"short_reply": True}
     elif names_someone(text):
         return AnswerFit.CORRECT, {"names_someone": True}
+    elif challenge.kind is ChallengeKind.WHO_FOR and greets_by_name_only(full):
+        # "您好，王先生。", "Hello, Mr. Johnson.": whom they think answered, a person's as often
+        # as a mail-merge bot's; the judge weighs it 0 (audit 7).
+        return AnswerFit.ENGAGED, {"engaged": "greeting_by_name", "cannot_tell": True}
     # A reaction is short; a long reply that mentions "number" is a pitch ("card number").
     text = full
     if is_long_reply(text):

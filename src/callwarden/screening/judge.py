@@ -62,6 +62,9 @@ class JudgeConfig:
     w_date_unchecked: float = -2.0
     w_engaged: float = -1.5
     w_confused: float = 0.0
+    # Only a greeting with the callee's name ("您好，王先生。", "Hello, Mr. Johnson."): a person's
+    # as often as a mail-merge bot's, so neither (audit 7); the bot meets the other evidence.
+    w_greeting_by_name: float = 0.0
     w_off_topic: float = 2.0
     w_silent: float = 0.5
     w_barge_in: float = 1.5
@@ -211,6 +214,8 @@ def judge(
         text = " ".join(t.text for t in reply)
         fit, ev = score_reply(ch, text, today)
         weight = cfg.w_confused if ev.get("engaged") == "confused" else cfg.fit_weight(fit)
+        if ev.get("engaged") == "greeting_by_name":
+            weight = cfg.w_greeting_by_name
         if ev.get("date_checked") is False:
             weight = cfg.w_date_unchecked
         code = _FIT_CODE[fit]

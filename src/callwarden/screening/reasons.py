@@ -115,6 +115,12 @@ _DATE_UNCHECKED = (
     "answered the date challenge (date not checked: no start_time)",
     "回答了日期问题（未核对日期：无通话开始时间 start_time）",
 )
+# Only a greeting by name to a who-for question (judge: w_greeting_by_name, 0).
+_GREETED = (
+    "only greeted someone by name after the {challenge} challenge (a person or a bot: "
+    "cannot tell, not counted)",
+    "对{challenge}问题只是称呼问候（真人与机器人都可能，无法判断，不计分）",
+)
 _PIVOTED = (
     "went back to its business after a nonsense question instead of querying it",
     "对荒谬问题不加质疑，转回自己的话题",
@@ -149,6 +155,8 @@ def _render(reason: Reason, lang: str) -> str:
         template = (_DISCOUNTED_HESITANT if ev.get("hesitant") else _DISCOUNTED)[idx]
     elif reason.code == ReasonCode.CHALLENGE_ANSWERED and ev.get("date_checked") is False:
         template = _DATE_UNCHECKED[idx]
+    elif reason.code == ReasonCode.CHALLENGE_ENGAGED and ev.get("engaged") == "greeting_by_name":
+        template = _GREETED[idx]
     elif reason.code == ReasonCode.TRICK_PLAYED_ALONG and ev.get("pivots"):
         template = _PIVOTED[idx]
     return fill(template, ev)
