@@ -3,6 +3,14 @@ identities): an operation that renewed most of its numbers keeps its stored camp
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app
+
 from .conftest import Api
 
 TRUNKS = ["SIPT-V5-1", "SIPT-V5-2"]
@@ -51,3 +59,62 @@ def test_a_trait_holding_a_separator_is_refused(api: Api) -> None:
     assert r.status_code == 422 and "';'" in r.text
     r = api.post("/v1/verdicts", "operator", json=_body("2026-11-02", "Caaa", 0, 2, ["+86"]))
     assert r.status_code == 200
+
+
+# Audit of 31c9489 (session 19): the API's bounds, the same for campaigns.csv (store tests),
+# continuity in time, and serve's line and warnings. Each failed on 31c9489.
+
+
+@pytest.mark.parametrize(
+    ("ingresses", "asserted", "says"),
+    [
+        (["=cmd|' /C calc'!A0"], [PILOT], "formula"),
+        (["@SUM(1+1)"], [PILOT], "formula"),
+        (TRUNKS, ["+86 400 (21) 05502"], "formula"),
+        (TRUNKS, ['=HYPERLINK("http://x")'], "formula"),
+    ],
+)
+def test_formula_looking_traits_are_refused(
+    api: Api, ingresses: list[str], asserted: list[str], says: str
+) -> None:
+    body = _body("2026-11-02", "Caaa", 0, 2, asserted)
+    body["campaigns"][0]["ingresses"] = ingresses
+    r = api.post("/v1/verdicts", "operator", json=body)
+    assert r.status_code == 422 and says in r.text
+
+
+def test_a_campaign_given_twice_is_refused(api: Api) -> None:
+    body = _body("2026-11-02", "Caaa", 0, 2, [PILOT])
+    body["campaigns"] = body["campaigns"] * 2
+    r = api.post("/v1/verdicts", "operator", json=body)
+    assert r.status_code == 422 and "more than once" in r.text
+
+
+def test_traits_two_days_old_continue_nothing_through_the_api(api: Api) -> None:
+    assert api.post("/v1/verdicts", "operator", json=_body("2026-11-02", "Caaa", 0, 10, [PILOT]))
+    api.post("/v1/verdicts", "operator", json=_body("2026-11-04", "Cbbb", 7, 17, [PILOT]))
+    assert api.get("/v1/campaigns/Cbbb", "operator").json()["campaign"] == "Cbbb"
+
+
+def test_serve_counts_the_traits_read_and_warns_of_an_unreadable_campaigns_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: None)
+    d = tmp_path / "scan"
+    d.mkdir()
+    (d / "scan-summary.json").write_text(json.dumps({"day": "2026-11-02", "model_version": "m"}))
+    (d / "verdicts.csv").write_text(
+        "number,label,score,category,reasons,campaign\n+8613912000001,harassment,0.9,loans,[],Caaa\n"
+    )
+    campaigns = d / "campaigns.csv"
+    campaigns.write_text(f"campaign_id,ingresses,asserted\nCaaa,{';'.join(TRUNKS)},{PILOT}\n")
+    runner = CliRunner()
+    db = str(tmp_path / "s.db")
+    r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(d / "verdicts.csv")])
+    assert r.exit_code == 0 and "traits of 1 campaigns read" in r.output
+    campaigns.write_bytes("campaign_id,ingresses\nCaaa,中继\n".encode("gbk"))
+    r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(d / "verdicts.csv")])
+    assert r.exit_code == 0 and "traits of 0 campaigns read" in r.output
+    assert "warning:" in r.output and "no campaign traits read" in r.output

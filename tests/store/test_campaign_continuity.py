@@ -153,6 +153,7 @@ def test_a_renewing_operation_keeps_its_id_by_ingresses_and_asserted_identity(
     assert entry[0]["detail"]["evidence"] == {
         "ingresses": ["SIPT-V5-1", "SIPT-V5-2"],
         "asserted": ["+864002105502"],
+        "traits_scan_day": "2026-11-02",
         "shared": 3,
         "alias_members": 10,
     }
@@ -234,8 +235,239 @@ def test_read_verdicts_csv_takes_the_traits_of_the_campaigns_csv_beside_it(
     first = read_verdicts_csv(scan_dir("s2", "2026-11-02", "Caaa", _mobiles(0, 10), True))
     assert dict(first.campaign_traits) == {"Caaa": _traits("SIPT-V5-1;SIPT-V5-2", "+864002105502")}
     store.import_verdicts_result(first)
-    # a scan from before the asserted column: members only
-    old = read_verdicts_csv(scan_dir("s3", "2026-11-03", "Cold", _mobiles(8, 18), False))
+    # a scan from before the asserted column (another operation, new numbers): members only
+    old = read_verdicts_csv(scan_dir("s3", "2026-11-03", "Cold", _mobiles(100, 110), False))
     assert not store.import_verdicts_result(old).continued
-    new = read_verdicts_csv(scan_dir("s4", "2026-11-04", "Cnew", _mobiles(16, 26), True))
+    new = read_verdicts_csv(scan_dir("s3b", "2026-11-03", "Cnew", _mobiles(8, 18), True))
     assert store.import_verdicts_result(new).continued == {"Cnew": "Caaa"}
+
+
+# Audit of 31c9489 (session 19): continuity in time, member evidence elsewhere, which import's
+# traits a campaign keeps, and what campaigns.csv gives. Each failed on 31c9489.
+
+TRUNKS, PILOT = "SIPT-V5-1;SIPT-V5-2", "+864002105502"
+
+
+def _traits_rows(store: Store) -> dict[str, tuple[str, str, str]]:
+    import sqlalchemy as sa
+
+    from callwarden.store.schema import campaign_traits
+
+    with store.read() as conn:
+        return {
+            r.campaign: (r.ingresses, r.asserted, r.scan_day)
+            for r in conn.execute(sa.select(campaign_traits))
+        }
+
+
+def _import_entry(store: Store) -> dict:  # type: ignore[type-arg]
+    return next(e for e in store.audit_trail("verdicts", 50) if e["action"] == "import_verdicts")[
+        "detail"
+    ]
+
+
+@pytest.mark.parametrize(("gap_days", "day"), [(2, "2026-11-04"), (200, "2027-05-21")])
+def test_traits_continue_only_from_the_day_before(
+    store: Store, clock, gap_days: int, day: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A campaign last seen 200 days (or 2 days) before is not continued by its traits."""
+    _import(store, "2026-11-02", {"Cold": _members("1", 0, 50)}, {"Cold": _traits(TRUNKS, PILOT)})
+    clock.t += gap_days * 86400
+    r = _import(store, day, {"Cnew": _members("2", 0, 50)}, {"Cnew": _traits(TRUNKS, PILOT)})
+    assert r.continued == {}
+    refused = _import_entry(store)["traits_refused"]
+    assert [(x["alias"], x["campaign"], x["reason"]) for x in refused] == [
+        ("Cnew", "Cold", "traits_not_recent")
+    ]
+    assert refused[0]["evidence"] == {"scan_day": day, "traits_scan_day": "2026-11-02"}
+
+
+def test_an_import_without_a_scan_day_continues_and_records_no_traits(store: Store) -> None:
+    _import(store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, PILOT)})
+    r = _import(store, "", {"Cbbb": _members("1", 7, 17)}, {"Cbbb": _traits(TRUNKS, PILOT)})
+    assert r.continued == {}
+    assert _import_entry(store)["traits_refused"][0]["reason"] == "no_scan_day"
+    assert _traits_rows(store) == {"Caaa": (TRUNKS, PILOT, "2026-11-02")}
+
+
+def test_a_platform_resold_from_one_day_to_the_next_is_one_campaign(store: Store) -> None:
+    """Documented limit: the same trunks and PAI the next day, 0 numbers shared, are taken as
+    the same campaign (the carrier's trunk customer is the same party)."""
+    _import(store, "2026-11-02", {"Cma": _members("1", 0, 50)}, {"Cma": _traits(TRUNKS, PILOT)})
+    r = _import(store, "2026-11-03", {"Cmb": _members("2", 0, 50)}, {"Cmb": _traits(TRUNKS, PILOT)})
+    assert r.continued == {"Cmb": "Cma"}
+
+
+def test_members_in_another_stored_campaign_win_over_traits(store: Store) -> None:
+    """Cnew holds 4 of stored Cd's numbers (under half) and none of Cc's, with Cc's trunks and
+    PAI: continued into nothing, and the import's entry says why."""
+    _import(
+        store,
+        "2026-11-02",
+        {"Cc": _members("1", 0, 10), "Cd": _members("2", 0, 10)},
+        {"Cc": _traits(TRUNKS, PILOT), "Cd": _traits("SIPT-V5-3", "+8640009999")},
+    )
+    r = _import(
+        store, "2026-11-03", {"Cnew": _members("2", 6, 16)}, {"Cnew": _traits(TRUNKS, PILOT)}
+    )
+    assert r.continued == {}
+    listed = {c["campaign"]: c["numbers"] for c in store.list_campaigns()}
+    assert listed == {"Cc": 10, "Cd": 6, "Cnew": 10}
+    entry = _import_entry(store)
+    assert entry["traits_refused_count"] == 1
+    assert entry["traits_refused"][0] == {
+        "alias": "Cnew",
+        "campaign": "Cc",
+        "reason": "members_in_another_campaign",
+        "evidence": {"shared": {"Cd": 4}},
+    }
+
+
+@pytest.mark.parametrize("override", [False, True])
+def test_an_older_day_keeps_the_newer_traits(store: Store, override: bool) -> None:
+    """Day 3 then (late, with or without --override-newer-scans) day 2: day 3's traits stay."""
+    _import(
+        store, "2026-11-03", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, "+864003")}
+    )
+    rows = [Verdict(n, "harassment", 0.95, "loans", (), "Caaa") for n in _members("1", 0, 10)]
+    store.import_verdicts_result(
+        rows,
+        provenance=Provenance("f", "m", "2026-11-02"),
+        traits={"Caaa": _traits(TRUNKS, "+864002")},
+        override_newer_scans=override,
+    )
+    assert _traits_rows(store)["Caaa"] == (TRUNKS, "+864003", "2026-11-03")
+
+
+def test_a_restart_re_importing_an_older_day_keeps_the_newer_traits(store: Store) -> None:
+    _import(
+        store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, "+864002")}
+    )
+    r3 = _import(
+        store,
+        "2026-11-03",
+        {"Cbbb": _members("1", 8, 18)},
+        {"Cbbb": _traits(TRUNKS, "+864002;+864003")},
+    )
+    assert r3.continued == {"Cbbb": "Caaa"}
+    _import(
+        store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, "+864002")}
+    )
+    r4 = _import(
+        store, "2026-11-04", {"Cddd": _members("1", 16, 26)}, {"Cddd": _traits(TRUNKS, "+864003")}
+    )
+    assert r4.continued == {"Cddd": "Caaa"}
+
+
+def test_unusable_traits_never_replace_usable_ones(store: Store) -> None:
+    """A re-import of the day from an old scan folder (no asserted column) keeps the traits."""
+    _import(store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, PILOT)})
+    _import(store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, "")})
+    assert _traits_rows(store)["Caaa"] == (TRUNKS, PILOT, "2026-11-02")
+    r = _import(
+        store, "2026-11-03", {"Cnew": _members("1", 8, 18)}, {"Cnew": _traits(TRUNKS, PILOT)}
+    )
+    assert r.continued == {"Cnew": "Caaa"}
+
+
+def test_the_same_day_imported_twice_changes_nothing(store: Store) -> None:
+    _import(store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, PILOT)})
+    r1 = _import(
+        store, "2026-11-03", {"Cbbb": _members("1", 7, 17)}, {"Cbbb": _traits(TRUNKS, PILOT)}
+    )
+    before = (store.list_campaigns(), _traits_rows(store))
+    r2 = _import(
+        store, "2026-11-03", {"Cbbb": _members("1", 7, 17)}, {"Cbbb": _traits(TRUNKS, PILOT)}
+    )
+    assert r1.continued == r2.continued == {"Cbbb": "Caaa"}
+    assert (store.list_campaigns(), _traits_rows(store)) == before
+    assert (
+        len([e for e in store.audit_trail("verdicts", 50) if e["action"] == "campaign_continued"])
+        == 1
+    )
+
+
+def _scan_folder(tmp_path: Path, name: str, campaigns_csv: bytes) -> Path:
+    d = tmp_path / name
+    d.mkdir()
+    (d / "scan-summary.json").write_text(json.dumps({"day": "2026-11-02", "model_version": "m"}))
+    (d / "verdicts.csv").write_text(
+        "number,label,score,category,reasons,campaign\n"
+        + "".join(f"{n},harassment,0.95,loans,[],Caaa\n" for n in _mobiles(0, 3))
+    )
+    (d / "campaigns.csv").write_bytes(campaigns_csv)
+    return d / "verdicts.csv"
+
+
+GOOD = f"campaign_id,ingresses,asserted\nCaaa,{TRUNKS},{PILOT}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "read", "warning"),
+    [
+        ("bom", b"\xef\xbb\xbf" + GOOD.encode(), 1, None),
+        ("crlf", GOOD.replace("\n", "\r\n").encode(), 1, None),
+        ("gbk", GOOD.replace("SIPT-V5-1", "中继-1").encode("gbk"), 0, "no campaign traits read"),
+        ("empty", b"", 0, "no campaign traits read (no column campaign_id, ingresses)"),
+        ("noingress", f"campaign_id,asserted\nCaaa,{PILOT}\n".encode(), 0, "no column ingresses"),
+        (
+            "dup",
+            (GOOD + f"Caaa,OTHER,{PILOT}\n").encode(),
+            0,
+            "'Caaa' not read (given more than once)",
+        ),
+        (
+            "ctrl",
+            f"campaign_id,ingresses,asserted\nCaaa,SIPT\x1b[31m-1,{PILOT}\n".encode(),
+            0,
+            "U+001B",
+        ),
+        (
+            "bidi",
+            f"campaign_id,ingresses,asserted\nCaaa,{TRUNKS},{PILOT}\u202e\n".encode(),
+            0,
+            "U+202E",
+        ),
+        (
+            "formula",
+            f'campaign_id,ingresses,asserted\nCaaa,"=HYPERLINK(""x"")",{PILOT}\n'.encode(),
+            0,
+            "formula",
+        ),
+        ("at", f"campaign_id,ingresses,asserted\nCaaa,@SUM(1),{PILOT}\n".encode(), 0, "formula"),
+        (
+            "minus",
+            f"campaign_id,ingresses,asserted\nCaaa,-1+cmd|x,{PILOT}\n".encode(),
+            0,
+            "formula",
+        ),
+        ("long", f"campaign_id,ingresses,asserted\nCaaa,{'x' * 201},{PILOT}\n".encode(), 0, "200"),
+        (
+            "many",
+            f"campaign_id,ingresses,asserted\nCaaa,{';'.join(f't{i}' for i in range(101))},{PILOT}\n".encode(),
+            0,
+            "more than 100 items",
+        ),
+    ],
+)
+def test_campaigns_csv_is_read_as_the_api_reads_traits_or_warns(
+    tmp_path: Path, name: str, data: bytes, read: int, warning: str | None
+) -> None:
+    f = read_verdicts_csv(_scan_folder(tmp_path, name, data))
+    assert len(f.campaign_traits) == read
+    if warning is None:
+        assert f.trait_warnings == ()
+        assert dict(f.campaign_traits) == {"Caaa": _traits(TRUNKS, PILOT)}
+    else:
+        assert len(f.trait_warnings) == 1 and warning in f.trait_warnings[0], f.trait_warnings
+
+
+def test_the_import_counts_the_traits_read_and_passes_on_warnings(
+    store: Store, tmp_path: Path
+) -> None:
+    r = store.import_verdicts_result(read_verdicts_csv(_scan_folder(tmp_path, "g", GOOD.encode())))
+    assert r.traits_read == 1 and r.trait_warnings == ()
+    assert _import_entry(store)["traits_read"] == 1
+    bad = read_verdicts_csv(_scan_folder(tmp_path, "b", GOOD.encode("utf-16")))
+    r = store.import_verdicts_result(bad)
+    assert r.traits_read == 0 and "no campaign traits read" in r.trait_warnings[0]

@@ -23,6 +23,7 @@ from callwarden.policy import (
     Protection,
     Thresholds,
 )
+from callwarden.store.campaign_traits import MAX_ITEM_CHARS, MAX_ITEMS, item_problem
 
 
 class _Lean(BaseModel):
@@ -392,14 +393,16 @@ class VerdictIn(_In):
 
 
 def _trait_item(text: str) -> str:
-    """An ingress or asserted identity: printable, without ``;`` (the store joins them)."""
+    """An ingress or asserted identity: non-blank, printable, without ``;`` (the store joins
+    them), not formula-looking: ``campaign_traits.item_problem``, which campaigns.csv's
+    rows are held to as well."""
     _printable(text)
-    if ";" in text or not text.strip():
-        raise ValueError("must be non-blank and hold no ';'")
+    if (why := item_problem(text.strip())) is not None:
+        raise ValueError(why)
     return text.strip()
 
 
-_TraitItem = Annotated[str, Field(max_length=200), AfterValidator(_trait_item)]
+_TraitItem = Annotated[str, Field(max_length=MAX_ITEM_CHARS), AfterValidator(_trait_item)]
 
 
 class CampaignTraitsIn(_In):
@@ -407,13 +410,24 @@ class CampaignTraitsIn(_In):
     way an import's campaign keeps a stored campaign's id (docs/api.md)."""
 
     campaign: Annotated[str, AfterValidator(_campaign_id)] = Field(min_length=1, max_length=64)
-    ingresses: list[_TraitItem] = Field(default_factory=list, max_length=100)
-    asserted: list[_TraitItem] = Field(default_factory=list, max_length=100)
+    ingresses: list[_TraitItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    asserted: list[_TraitItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+def _one_per_campaign(items: list[CampaignTraitsIn]) -> list[CampaignTraitsIn]:
+    """A campaign's traits given twice would make the store choose one: refused, as
+    campaigns.csv's repeated ids are."""
+    seen: set[str] = set()
+    for c in items:
+        if c.campaign in seen:
+            raise ValueError(f"campaign {c.campaign!r} given more than once")
+        seen.add(c.campaign)
+    return items
 
 
 class VerdictsIn(_In):
     verdicts: list[VerdictIn] = Field(max_length=100_000)
-    campaigns: list[CampaignTraitsIn] = Field(
+    campaigns: Annotated[list[CampaignTraitsIn], AfterValidator(_one_per_campaign)] = Field(
         default_factory=list,
         max_length=10_000,
         description="the campaigns' ingresses and asserted identities (campaigns.csv); "

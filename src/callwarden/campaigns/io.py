@@ -4,7 +4,8 @@ Artefacts of ``write_campaigns(result, out_dir)``:
 
 * ``campaigns.csv``: one row per campaign (id, status, category, members, ingresses, first and
   last seen, daily volume, answer rate, list size, complaints, signatures, reasons as JSON,
-  and the asserted identities (PAI) only its members' calls carry, which the store compares
+  and the asserted identities (PAI) its members' calls carry: at least
+  ``LinkConfig.exclusive_asserted_share`` of each one's calls, which the store compares
   across days: ``store.campaign_traits``);
 * ``campaign_members.csv``: campaign id, number, first and last seen, calls;
 * ``bridged_calls.csv``: the legs judged 双向回呼 (call id, leg, agent, ingress, pair);

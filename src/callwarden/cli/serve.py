@@ -21,7 +21,12 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8080,
     verdicts: Annotated[
-        Path | None, typer.Option(help="import scan's verdicts.csv before serving (upsert)")
+        Path | None,
+        typer.Option(
+            help="import scan's verdicts.csv before serving (upsert), with the campaigns.csv "
+            "beside it (its ingresses and asserted identities keep a renewing campaign's "
+            "stored id; a file there that does not read is a warning)"
+        ),
     ] = None,
     override_newer_scans: Annotated[
         bool,
@@ -105,6 +110,8 @@ def serve(
             override_newer_scans=override_newer_scans,
         )
         typer.echo(describe_import(result, verdicts))
+        for warning in result.trait_warnings:
+            typer.echo(f"warning: {warning}", err=True)
         if result.held_newer_scan:
             typer.echo(
                 f"warning: {result.held_newer_scan:,} rows of {verdicts} held back: the store "
@@ -143,6 +150,9 @@ def describe_import(result: ImportResult, verdicts: Path) -> str:
             f" ({len(result.written):,} written, {result.held:,} held back by the verdict "
             f"precedence, {result.held_newer_scan:,} of them for a later scan day's verdict)"
         )
+    # the campaigns.csv beside it: how many campaigns' traits were read (0 tells a missing
+    # or unreadable file, or a scan from before the columns)
+    line += f"; traits of {result.traits_read:,} campaigns read"
     return line
 
 

@@ -123,31 +123,63 @@ def _reasons(text: str, line: int) -> tuple[Reason, ...]:
 class VerdictFile(list[Verdict]):
     """The verdicts of a file, with where they come from (``Store.import_verdicts`` stores
     ``provenance`` with the import) and the traits of their campaigns (``campaign_traits``:
-    campaign id -> ingresses and asserted identities, from the campaigns.csv beside it)."""
+    campaign id -> ingresses and asserted identities, from the campaigns.csv beside it, and
+    ``trait_warnings``: why some or all of that file was not read)."""
 
     provenance: Provenance = Provenance()
     campaign_traits: MappingProxyType[str, CampaignTraits] = MappingProxyType({})
+    trait_warnings: tuple[str, ...] = ()
 
 
-def scan_campaign_traits(path: Path) -> MappingProxyType[str, CampaignTraits]:
+#: warnings named per campaigns.csv (the rest are counted)
+_WARNINGS_SHOWN = 5
+
+
+def scan_campaign_traits(
+    path: Path,
+) -> tuple[MappingProxyType[str, CampaignTraits], tuple[str, ...]]:
     """Campaign id -> ingresses and asserted identities of the ``campaigns.csv`` beside a
-    verdicts file (``callwarden scan`` writes both). None when the file is missing, does not
-    read, or lacks ``campaign_id``/``ingresses`` (the store then keeps campaign ids by members
-    only); a scan from before the ``asserted`` column gives traits no second rule can use."""
+    verdicts file (``callwarden scan`` writes both), and warnings. No file: no traits and no
+    warning (the store keeps campaign ids by members only). A file that is there but does not
+    read (not UTF-8, empty, without ``campaign_id``/``ingresses``, a CSV error): no traits,
+    one warning. A row whose traits break the API's bounds (``CampaignTraits.problem``: 100
+    items of 200 printable characters, no formula-looking text), and an id given twice, give
+    no traits for that id, with a warning. A scan from before the ``asserted`` column gives
+    traits no second rule can use."""
+    f = path.parent / "campaigns.csv"
+    if not f.is_file():
+        return MappingProxyType({}), ()
     traits: dict[str, CampaignTraits] = {}
+    refused: dict[str, str] = {}
     try:
-        with (path.parent / "campaigns.csv").open(newline="", encoding="utf-8") as fh:
+        with f.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            if not {"campaign_id", "ingresses"} <= set(reader.fieldnames or []):
-                return MappingProxyType({})
+            missing = {"campaign_id", "ingresses"} - set(reader.fieldnames or [])
+            if missing:
+                return MappingProxyType({}), (
+                    f"{f}: no campaign traits read (no column {', '.join(sorted(missing))})",
+                )
             for row in reader:
                 cid = (row.get("campaign_id") or "").strip()
-                ing, pai = row.get("ingresses") or "", row.get("asserted") or ""
-                if cid and "\x00" not in ing + pai:  # PostgreSQL cannot store a NUL
-                    traits[cid] = CampaignTraits.parse(ing, pai)
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return MappingProxyType({})
-    return MappingProxyType(traits)
+                if not cid:
+                    continue
+                t = CampaignTraits.parse(row.get("ingresses") or "", row.get("asserted") or "")
+                if cid in traits or cid in refused:
+                    refused[cid] = "given more than once"
+                    traits.pop(cid, None)
+                elif (why := t.problem()) is not None:
+                    refused[cid] = why
+                else:
+                    traits[cid] = t
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return MappingProxyType({}), (f"{f}: no campaign traits read ({exc})",)
+    warnings = tuple(
+        f"{f}: traits of campaign {cid!r} not read ({why})"
+        for cid, why in sorted(refused.items())[:_WARNINGS_SHOWN]
+    )
+    if len(refused) > _WARNINGS_SHOWN:
+        warnings += (f"{f}: traits of {len(refused) - _WARNINGS_SHOWN} more campaigns not read",)
+    return MappingProxyType(traits), warnings
 
 
 def scan_provenance(path: Path) -> Provenance:
@@ -182,7 +214,7 @@ def read_verdicts_csv(path: Path) -> VerdictFile:
         raise InputError(f"verdicts file {path} does not exist")
     out = VerdictFile()
     out.provenance = scan_provenance(path)
-    out.campaign_traits = scan_campaign_traits(path)
+    out.campaign_traits, out.trait_warnings = scan_campaign_traits(path)
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in VERDICT_COLUMNS if c not in (reader.fieldnames or [])]

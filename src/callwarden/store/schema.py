@@ -63,8 +63,9 @@ campaign_aliases = sa.Table(
     sa.Column("at", sa.Float, nullable=False),
 )
 
-#: a stored campaign's ingresses and exclusive asserted identities (';'-joined) as its latest
-#: import's scan saw them (``store.campaign_traits``)
+#: a stored campaign's ingresses and exclusive asserted identities (';'-joined) as the scan of
+#: its latest scan day saw them, with that day (revision 0011; "" before: never continued by
+#: traits) (``store.campaign_traits``)
 campaign_traits = sa.Table(
     "campaign_traits",
     metadata,
@@ -73,6 +74,7 @@ campaign_traits = sa.Table(
     sa.Column("asserted", sa.Text, nullable=False, server_default=""),
     sa.Column("import_id", sa.Integer),
     sa.Column("at", sa.Float, nullable=False),
+    sa.Column("scan_day", sa.String(10), nullable=False, server_default=""),
 )
 
 received_calls = sa.Table(

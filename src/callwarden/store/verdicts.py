@@ -19,18 +19,19 @@ from callwarden.store.campaign_traits import (
     SAME_INGRESSES_AND_ASSERTED_IDENTITY,
     SHARED_MEMBERS,
     CampaignTraits,
+    Refusal,
     match_by_traits,
 )
 from callwarden.store.db import import_lock, yield_to_writers
 from callwarden.store.schema import (
     audit_log,
     campaign_aliases,
-    campaign_traits,
     campaigns,
     imports,
     registrations,
     verdicts,
 )
+from callwarden.store.traits_db import live_traits, record_traits
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,8 @@ CAMPAIGN_CONTINUES = 0.5
 #: ... and at least this many members in both: one number that moves from a campaign to a
 #: new one (resold, or judged anew) says nothing about the operation.
 CAMPAIGN_MIN_SHARED = 2
+#: refused trait matches named in an import's audit entry (all are counted)
+REFUSALS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,10 @@ class ImportResult:
     newer_scan_day: str = ""
     #: the import's campaign ids kept under a stored campaign's id (alias -> stored id)
     continued: dict[str, str] | None = None
+    #: campaigns whose traits the import had (campaigns.csv / ``campaigns``), and why some of
+    #: the campaigns.csv's were not read (``store.io.scan_campaign_traits``)
+    traits_read: int = 0
+    trait_warnings: tuple[str, ...] = ()
 
 
 class VerdictsMixin(StoreBase):
@@ -371,7 +378,8 @@ class VerdictsMixin(StoreBase):
         ``traits`` (default: the ``campaign_traits`` attribute of ``items``, which
         ``read_verdicts_csv`` reads from the campaigns.csv beside the file): the import's
         campaigns' ingresses and asserted identities, the second way a campaign keeps a stored
-        id (:meth:`_continued_campaigns`); each stored campaign keeps its latest import's.
+        id (:meth:`_continued_campaigns`); each stored campaign keeps those of its latest scan
+        day (``traits_db.record_traits``).
         """
         with import_lock(self.engine):  # one import at a time: see store.db.import_lock
             return self._import_verdicts(
@@ -403,7 +411,8 @@ class VerdictsMixin(StoreBase):
         for r in rows:  # the protected flag is the appeal's to set, never an import's
             del r["protected"]
             r["import_id"] = import_id
-        continued = self._continued_campaigns(rows, traits)
+        sday = scan_day_of(prov.scan_day)  # of the traits too, override or not
+        continued, refused = self._continued_campaigns(rows, traits, sday)
         renamed: dict[str, str] = {}  # number -> the import's own campaign id (an alias)
         for r in rows:
             if (c := continued.get(r["campaign"])) is not None:
@@ -511,26 +520,7 @@ class VerdictsMixin(StoreBase):
                 self._refresh_campaigns(conn, batch)
         with self.engine.begin() as conn:
             conn.execute(imports.update().where(imports.c.id == import_id).values(rows=len(rows)))
-            names = sorted(kept_traits)
-            for start in range(0, len(names), 1000):
-                conn.execute(
-                    campaign_traits.delete().where(
-                        campaign_traits.c.campaign.in_(names[start : start + 1000])
-                    )
-                )
-            if names:
-                conn.execute(
-                    campaign_traits.insert(),
-                    [
-                        dict(
-                            zip(("ingresses", "asserted"), kept_traits[n].joined(), strict=True),
-                            campaign=n,
-                            import_id=import_id,
-                            at=now,
-                        )
-                        for n in names
-                    ],
-                )
+            traits_recorded = record_traits(conn, kept_traits, sday, import_id, now)
             for c in continued.values():
                 if c.recorded:
                     continue
@@ -565,6 +555,11 @@ class VerdictsMixin(StoreBase):
                 "import_id": import_id,
                 "campaigns_refreshed": len(campaigns_done),
                 "campaigns_continued": len(continued),
+                "traits_read": len(traits),
+                "traits_recorded": traits_recorded,
+                # traits that matched a stored campaign's but continued none, and why
+                "traits_refused": [r.to_dict() for r in refused[:REFUSALS_SHOWN]],
+                "traits_refused_count": len(refused),
                 **prov.as_dict(),
             }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
@@ -576,11 +571,13 @@ class VerdictsMixin(StoreBase):
             newer_count,
             newest,
             {a: c.campaign for a, c in continued.items()},
+            len(traits),
+            tuple(getattr(items, "trait_warnings", ())),
         )
 
     def _continued_campaigns(
-        self, rows: list[dict[str, Any]], traits: Mapping[str, CampaignTraits]
-    ) -> dict[str, Continued]:
+        self, rows: list[dict[str, Any]], traits: Mapping[str, CampaignTraits], scan_day: str
+    ) -> tuple[dict[str, Continued], list[Refusal]]:
         """The import's campaign ids to keep under a stored campaign's id, by alias.
 
         ``scan`` derives a campaign's id from its day's callee list, so one operation gets a
@@ -592,14 +589,16 @@ class VerdictsMixin(StoreBase):
         ``CAMPAIGN_MIN_SHARED``, are its members; a stored campaign continues at most one id
         of an import, and none that the import itself names. An id left over then continues
         a stored campaign left over whose latest traits have the same ingresses and an
-        asserted identity in common with the id's ``traits`` (``campaign_traits``: exactly
-        one such pair for both)."""
+        asserted identity in common with the id's ``traits``, recorded on ``scan_day`` or the
+        day before, when that pair is the only one for both and no member of the id is in
+        another stored campaign (``campaign_traits.match_by_traits``; the refused matches are
+        returned too)."""
         members: dict[str, set[str]] = {}
         for r in rows:
             if r["campaign"]:
                 members.setdefault(r["campaign"], set()).add(r["number"])
         if not members:
-            return {}
+            return {}, []
         ids = sorted(members)
         v, c, al = verdicts.c, campaigns.c, campaign_aliases.c
         stored: set[str] = set()
@@ -665,22 +664,16 @@ class VerdictsMixin(StoreBase):
             taken.add(old)
         left = {a: traits[a] for a in fresh if a not in out and a in traits and traits[a].usable}
         if not left:
-            return out
-        free: dict[str, tuple[CampaignTraits, int]] = {}
+            return out, []
         with self.read() as conn:
-            tc = campaign_traits.c
-            q = (
-                sa.select(tc.campaign, tc.ingresses, tc.asserted, c.numbers)
-                .join(campaigns, c.campaign == tc.campaign)  # live: it still has members
-                .where(tc.asserted != "", tc.ingresses != "")
-            )
-            for row in conn.execute(q):
-                if row.campaign not in taken and row.campaign not in members:
-                    free[row.campaign] = (
-                        CampaignTraits.parse(row.ingresses, row.asserted),
-                        int(row.numbers),
-                    )
-        matched = match_by_traits(left, {name: f[0] for name, f in free.items()})
+            free = live_traits(conn, taken | set(members))
+        elsewhere: dict[str, dict[str, int]] = {}
+        for (new, old), n in shared.items():
+            if old in sizes:  # a live stored campaign holds n of the new one's members
+                elsewhere.setdefault(new, {})[old] = n
+        matched, refused = match_by_traits(
+            left, {name: f[0] for name, f in free.items()}, scan_day, elsewhere
+        )
         for a, m in matched.items():
             n = shared.get((a, m.campaign), 0)
             out[a] = Continued(
@@ -693,7 +686,7 @@ class VerdictsMixin(StoreBase):
                 SAME_INGRESSES_AND_ASSERTED_IDENTITY,
                 {**m.evidence(), "shared": n, "alias_members": len(members[a])},
             )
-        return out
+        return out, refused
 
     def put_verdict(self, conn: sa.Connection, v: Verdict) -> None:
         """Write one verdict set by a person or the reports (not an import: no provenance),
