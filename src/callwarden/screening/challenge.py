@@ -570,6 +570,10 @@ def score_reply(challenge: Challenge, reply: str, today: date | None) -> tuple[A
     if challenge.kind is ChallengeKind.DATE:
         said = _date_clauses(text)
         ans = read_date(said) if said.strip() else DateAnswer()
+        if ans.month_end and said.strip() != text.strip() and not read_date(text).month_end:
+            # The month's end counts only as the whole answer, judged before a deal's clause
+            # is dropped: "本月最后一天，全场五折。" is the deal's last day (audit 8).
+            said, ans = "", DateAnswer()  # (nor its month read as a bare day: 十一 -> 11)
         bare = said.strip() and re.fullmatch(
             r"\D{0,6}?(\d{1,2})\D{0,8}", to_digits(without_events(said))
         )
