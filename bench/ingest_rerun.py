@@ -51,6 +51,7 @@ def main() -> None:
                 "rows": s.rows_read,
                 "kept": s.rows_kept,
                 "duplicates": s.rows_duplicate,
+                "reexport_matched": getattr(s, "rows_reexport_matched", None),
                 "wall_s": round(wall, 3),
                 "cpu_s": round(cpu, 3),
                 "rows_per_s": round(s.rows_read / wall),

@@ -143,15 +143,17 @@ def test_partial_records_are_matched_one_to_one(tmp_path: Path) -> None:
     assert load_cdrs(out).num_rows == 4
 
 
-def test_a_partial_record_alone_in_a_later_file_is_taken_for_the_stored_one(
-    tmp_path: Path,
-) -> None:
-    """The rule's limit (docs/ingest.md): a slice of a long call that a switch writes into
-    the next hour's file, without an id, is the stored slice again as far as ingest can tell."""
+def test_a_partial_record_alone_in_a_later_file_is_kept(tmp_path: Path) -> None:
+    """A slice of a long call that a switch writes into the next hour's file, without an id,
+    is like the stored slice; one such row does not make its file a re-export, so it is kept
+    (counted as like a held call). On 667e18a it was taken for the stored slice and lost."""
     out = tmp_path / "ds"
     ingest([_write(tmp_path / "h1.csv", [f"2026-11-03 09:00:00,{A},{B},3600"])], out)
-    s = ingest([_write(tmp_path / "h2.csv", [f"2026-11-03 09:00:00,{A},{B},412.5"])], out)
-    assert (s.rows_kept, s.rows_duplicate) == (0, 1)
+    rows = [f"2026-11-03 09:00:00,{A},{B},412.5", f"2026-11-03 10:00:00,{A},{B},20"]
+    s = ingest([_write(tmp_path / "h2.csv", rows)], out)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (2, 0, 1)
+    assert (s.rows_reexport_matched, s.warnings) == (0, [])
+    assert load_cdrs(out).num_rows == 3
 
 
 @pytest.mark.parametrize("batch_rows", [1, 2, 1000])
@@ -209,5 +211,101 @@ def test_appending_later_hours_reads_no_stored_contents(
         out,
     )
     assert (s.rows_kept, read) == (60, [])
-    s = ingest([_write(tmp_path / "h9b.csv", [f"2026-11-03 09:30:00,{A},{B},12.0001"])], out)
-    assert (s.rows_duplicate, len(read)) == (1, 1)
+    rows = [f"2026-11-03 09:{m}:00,{A},{B},12.0001" for m in (30, 31)]
+    s = ingest([_write(tmp_path / "h9b.csv", rows)], out)
+    assert (s.rows_duplicate, len(read)) == (2, 1)
+
+
+# Audit of 667e18a (session 19): a re-export is a property of a whole file.
+
+
+def test_two_switches_files_of_one_run_keep_a_same_second_pair(tmp_path: Path) -> None:
+    """Two calls of a multi-channel dialler in one second, one in each switch's file, ingested
+    together into a fresh folder: both kept (667e18a kept 1, 'duplicate' 1)."""
+    a = _write(tmp_path / "swA.csv", ["2026-11-02 10:15:07,13800138000,13900139000,0"])
+    b = _write(tmp_path / "swB.csv", ["2026-11-02 10:15:07,13800138000,13900139000,31.5"])
+    s = ingest([a, b], tmp_path / "ds")
+    assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (2, 0, 1)
+    assert load_cdrs(tmp_path / "ds").num_rows == 2
+
+
+def test_a_day_split_into_files_keeps_every_call(tmp_path: Path, day: pa.Table) -> None:
+    """The day in two files, its same-second pair split between them, in one run and in two:
+    every call kept (667e18a: 48,522 of 48,523 each way)."""
+    second = pc.cast(day["start_time"], pa.int64()).to_numpy() // 1_000_000
+    key = [
+        (s, a, b)
+        for s, a, b in zip(
+            second, day["caller"].to_pylist(), day["callee"].to_pylist(), strict=True
+        )
+    ]
+    seen: set[tuple[object, ...]] = set()
+    second_of_pair = np.zeros(day.num_rows, bool)
+    for i, k in enumerate(key):
+        second_of_pair[i] = k in seen
+        seen.add(k)
+    assert second_of_pair.sum() == 1
+    one = np.arange(day.num_rows) % 2 == 0
+    one[np.flatnonzero(second_of_pair)] = False
+    first_of_pair = key.index(key[int(np.flatnonzero(second_of_pair)[0])])
+    one[first_of_pair] = True
+    f1 = _csv(tmp_path / "x.csv", day.filter(pa.array(one)))
+    f2 = _csv(tmp_path / "y.csv", day.filter(pa.array(~one)))
+    s = ingest([f1, f2], tmp_path / "together")
+    assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (day.num_rows, 0, 1)
+    ingest([f1], tmp_path / "apart")
+    s = ingest([f2], tmp_path / "apart")
+    assert (s.rows_kept, s.rows_duplicate) == (int((~one).sum()), 0)
+
+
+def test_minute_precision_hourly_files_cut_by_end_time_keep_repeat_attempts(
+    tmp_path: Path,
+) -> None:
+    """Start times to the minute, files cut by end time: a second attempt in 10:59 lands in
+    the 11:00 file. Kept, in one run or two (667e18a: taken for the first attempt)."""
+    h10 = _write(tmp_path / "h10.csv", [f"2026-11-02 10:{m:02d}:00,{A},{B},12" for m in range(60)])
+    rows = [f"2026-11-02 10:59:00,{A},{B},45"] + [
+        f"2026-11-02 11:{m:02d}:00,{A},{B},3" for m in range(59)
+    ]
+    h11 = _write(tmp_path / "h11.csv", rows)
+    assert ingest([h10, h11], tmp_path / "one").rows_kept == 120
+    ingest([h10], tmp_path / "two")
+    s = ingest([h11], tmp_path / "two")
+    assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (60, 0, 1)
+
+
+def test_a_reexport_is_counted_apart_and_warned_per_file(tmp_path: Path, day: pa.Table) -> None:
+    """Rows taken for held calls by start second, caller and callee have their own count (in
+    the duplicates), a line in the summary, and a warning naming the file; no temporary part
+    is left behind."""
+    out = tmp_path / "ds"
+    ingest([_csv(tmp_path / "first.csv", day)], out)
+    s = ingest([_csv(tmp_path / "again.csv", day, reexport="minute")], out)
+    assert s.rows_kept == 0 and s.rows_duplicate == day.num_rows
+    assert 0 < s.rows_reexport_matched <= day.num_rows
+    assert len(s.warnings) == 1 and "again.csv" in s.warnings[0]
+    assert f"{s.rows_reexport_matched:,} of {day.num_rows:,}" in s.warnings[0]
+    assert "re-export matched" in s.render()
+    import json
+
+    doc = json.loads((out / "ingest-summary.json").read_text())
+    assert doc["rows_reexport_matched"] == s.rows_reexport_matched
+    assert not list((out / "cdrs").glob("*/.*"))  # the set-aside part is gone
+    assert load_cdrs(out).num_rows == day.num_rows
+
+
+def test_a_file_mostly_new_keeps_its_rows_like_held_calls(tmp_path: Path) -> None:
+    """Below the share (10 % of its rows without call_id), a file's rows like held calls are
+    new calls: kept, in any batching; at or above it, the file is a re-export."""
+    held = [f"2026-11-03 09:00:{s:02d},{A},{B},12" for s in range(3)]
+    new = [f"2026-11-03 10:{m:02d}:00,{A},{B},5" for m in range(30)]
+    for batch_rows in (1, 7, 1000):
+        o = tmp_path / f"ds{batch_rows}"
+        ingest([_write(tmp_path / "h.csv", held)], o)
+        like = [r.replace(",12", ",13") for r in held]
+        s = ingest([_write(tmp_path / "n.csv", like + new)], o, batch_rows=batch_rows)
+        assert (s.rows_kept, s.rows_kept_like_held) == (33, 3)  # 3 of 33 < 10 %
+        again = [r.replace(",12", ",14") for r in held[:2]]
+        s = ingest([_write(tmp_path / "r.csv", again + new[:5])], o, batch_rows=batch_rows)
+        # 2 like held calls (+ 5 stored again by id): the file is a re-export
+        assert (s.rows_kept, s.rows_duplicate, s.rows_reexport_matched) == (0, 7, 2)

@@ -8,11 +8,14 @@ NumPy chunks, so millions of rows are compared without a Python loop or a string
   (the export gave none) with a call that earlier runs or the run's earlier files hold under
   any id, one to one: :class:`Identities`. A derived id hashes the exact duration, which
   re-exports write otherwise (milliseconds times 0.001, whole seconds, minutes), so the id
-  alone would store such a call twice; the ids themselves stay as they were.
+  alone would store such a call twice; the ids themselves stay as they were. Whether the
+  matches are duplicates is the file's property (a re-export or not), settled by ingest at
+  the file's end (``ingest.is_reexport``).
 
 Stored parts are read only when a run needs them: their pair keys when a run meets their ids
 again, their identity keys when a derived row falls in their span of start seconds (the
-Parquet statistics), so appending later hours of a day reads nothing back.
+Parquet statistics), so appending later hours of a day cut by start time reads nothing back
+(files cut by end time overlap the stored spans and read the parts they meet).
 """
 
 from __future__ import annotations
@@ -216,10 +219,11 @@ class Identities:
     parts stored by earlier runs, read on demand, and the rows the run's earlier files kept),
     and the current file's matches against them.
 
-    A row whose id was derived is a duplicate when it is, one to one, a call held before the
-    file: the k-th call of an identity in the file (in file order, a stored call met again
-    under its own id counting too) is a duplicate when at least k calls of that identity were
-    held before the file. Calls sharing an identity inside one file are distinct records (a
+    A row whose id was derived is taken for a call held before the file when it is one, one
+    to one: the k-th call of an identity in the file (in file order, a stored call met again
+    under its own id counting too) is taken when at least k calls of that identity were held
+    before the file. Taken rows are duplicates only if the whole file is a re-export
+    (``ingest.is_reexport``); else they are kept. Calls sharing an identity inside one file are distinct records (a
     switch's partial records of one long call; two calls in one second), as they always were.
     """
 
