@@ -503,8 +503,8 @@ def _ingest_file(
         summary.warnings.append(
             f"{source}: {aside:,} of {derived:,} rows without call_id were taken for calls held "
             "before the file (the same start second, caller and callee, another duration) and "
-            f"not stored: the file is a re-export ({aside + again:,} of those rows are held "
-            "calls again; docs/ingest.md, 'A re-export without ids')"
+            f"not stored: the file is a re-export ({aside + again:,} of its {derived:,} are "
+            "held calls again, by id or by call; docs/ingest.md, 'A re-export without ids')"
         )
     else:
         summary.rows_kept += aside
