@@ -113,8 +113,45 @@ def test_serve_counts_the_traits_read_and_warns_of_an_unreadable_campaigns_csv(
     runner = CliRunner()
     db = str(tmp_path / "s.db")
     r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(d / "verdicts.csv")])
-    assert r.exit_code == 0 and "traits of 1 campaigns read" in r.output
+    assert r.exit_code == 0 and "traits of 1 campaign read" in r.output
     campaigns.write_bytes("campaign_id,ingresses\nCaaa,中继\n".encode("gbk"))
     r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(d / "verdicts.csv")])
     assert r.exit_code == 0 and "traits of 0 campaigns read" in r.output
     assert "warning:" in r.output and "no campaign traits read" in r.output
+
+
+@pytest.mark.parametrize("day", ["", "2026-11-32", "yesterday"])
+def test_traits_without_a_valid_scan_day_are_said_unused(api: Api, day: str) -> None:
+    r = api.post("/v1/verdicts", "operator", json=_body(day, "Caaa", 0, 3, [PILOT]))
+    assert r.status_code == 200 and r.json()["traits_unused"] == "no scan day"
+    r = api.post(
+        "/v1/verdicts", "operator", json={**_body(day, "Cbbb", 3, 6, [PILOT]), "campaigns": []}
+    )
+    assert r.status_code == 200 and r.json()["traits_unused"] is None
+    r = api.post("/v1/verdicts", "operator", json=_body("2026-11-02", "Cccc", 6, 9, [PILOT]))
+    assert r.status_code == 200 and r.json()["traits_unused"] is None
+
+
+def test_serve_warns_when_the_traits_have_no_scan_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan folder without scan-summary.json: the traits are read but not used."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: None)
+    d = tmp_path / "scan"
+    d.mkdir()
+    (d / "verdicts.csv").write_text(
+        "number,label,score,category,reasons,campaign\n+8613912000001,harassment,0.9,loans,[],Caaa\n"
+    )
+    (d / "campaigns.csv").write_text(
+        f"campaign_id,ingresses,asserted\nCaaa,{';'.join(TRUNKS)},{PILOT}\n"
+    )
+    runner = CliRunner()
+    db = str(tmp_path / "s.db")
+    r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(d / "verdicts.csv")])
+    assert r.exit_code == 0 and "traits of 1 campaign read" in r.output
+    assert "warning:" in r.output and "not used (no scan day" in r.output
+    (d / "scan-summary.json").write_text(json.dumps({"day": "2026-11-02", "model_version": "m"}))
+    r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(d / "verdicts.csv")])
+    assert r.exit_code == 0 and "not used" not in r.output

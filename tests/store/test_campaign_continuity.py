@@ -408,7 +408,8 @@ GOOD = f"campaign_id,ingresses,asserted\nCaaa,{TRUNKS},{PILOT}\n"
         ("bom", b"\xef\xbb\xbf" + GOOD.encode(), 1, None),
         ("crlf", GOOD.replace("\n", "\r\n").encode(), 1, None),
         ("gbk", GOOD.replace("SIPT-V5-1", "中继-1").encode("gbk"), 0, "no campaign traits read"),
-        ("empty", b"", 0, "no campaign traits read (no column campaign_id, ingresses)"),
+        ("empty", b"", 0, "no campaign traits read (empty file)"),
+        ("bomonly", b"\xef\xbb\xbf", 0, "no campaign traits read (empty file)"),
         ("noingress", f"campaign_id,asserted\nCaaa,{PILOT}\n".encode(), 0, "no column ingresses"),
         (
             "dup",
@@ -471,3 +472,183 @@ def test_the_import_counts_the_traits_read_and_passes_on_warnings(
     bad = read_verdicts_csv(_scan_folder(tmp_path, "b", GOOD.encode("utf-16")))
     r = store.import_verdicts_result(bad)
     assert r.traits_read == 0 and "no campaign traits read" in r.trait_warnings[0]
+
+
+# --- the audit of 79a65e9 -------------------------------------------------------------------
+
+
+def _pairwise(  # type: ignore[no-untyped-def]
+    fresh, stored, scan_day, elsewhere
+):
+    """79a65e9's match_by_traits, every pair compared: the reference the index must equal."""
+    from callwarden.store import campaign_traits as ct
+
+    pairs = sorted(
+        (a, c) for a, t in fresh.items() for c, s in stored.items() if ct._matches(t, s.traits)
+    )
+    refused = []
+    timely = []
+    for a, c in pairs:
+        day = stored[c].scan_day
+        if ct.recent(day, scan_day):
+            timely.append((a, c))
+        else:
+            code = ct.NO_SCAN_DAY if not scan_day else ct.TRAITS_NOT_RECENT
+            refused.append(ct.Refusal(a, c, code, {"scan_day": scan_day, "traits_scan_day": day}))
+    per_a: dict[str, int] = {}
+    per_c: dict[str, int] = {}
+    for a, c in timely:
+        per_a[a] = per_a.get(a, 0) + 1
+        per_c[c] = per_c.get(c, 0) + 1
+    out = {}
+    for a, c in timely:
+        if per_a[a] > 1 or per_c[c] > 1:
+            refused.append(
+                ct.Refusal(a, c, ct.AMBIGUOUS, {"candidates": per_a[a], "claimants": per_c[c]})
+            )
+            continue
+        other = {k: n for k, n in (elsewhere or {}).get(a, {}).items() if k != c and n}
+        if other:
+            refused.append(
+                ct.Refusal(a, c, ct.MEMBERS_ELSEWHERE, {"shared": dict(sorted(other.items()))})
+            )
+            continue
+        out[a] = ct.TraitMatch(
+            a,
+            c,
+            tuple(sorted(fresh[a].ingresses)),
+            tuple(sorted(fresh[a].asserted & stored[c].traits.asserted)),
+            stored[c].scan_day,
+        )
+    return out, refused
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_indexed_matching_equals_every_pair_compared(seed: int) -> None:
+    """Random small worlds (few trunk sets and PAIs, so shared sets, ambiguity, unusable
+    traits, old days and members elsewhere all occur): the same matches and refusals, in
+    the same order, as comparing every pair."""
+    import random
+
+    from callwarden.store.campaign_traits import StoredTraits, match_by_traits
+
+    rnd = random.Random(seed)
+    trunks = ["T1", "T2", "T3", "T4"]
+    pais = ["+8640001", "+8640002", "+8640003", ""]
+
+    def t() -> CampaignTraits:
+        return CampaignTraits(
+            frozenset(rnd.sample(trunks, rnd.randint(0, 2))),
+            frozenset(p for p in rnd.sample(pais, rnd.randint(0, 2)) if p),
+        )
+
+    days = ["2026-11-01", "2026-11-02", "2026-11-03", ""]
+    fresh = {f"N{k}": t() for k in range(rnd.randint(0, 12))}
+    stored = {f"S{k}": StoredTraits(t(), rnd.choice(days)) for k in range(rnd.randint(0, 12))}
+    elsewhere = {
+        a: {c: rnd.randint(0, 3) for c in rnd.sample(sorted(stored), min(2, len(stored)))}
+        for a in fresh
+        if rnd.random() < 0.3
+    }
+    scan_day = rnd.choice(["2026-11-03", ""])
+    assert match_by_traits(fresh, stored, scan_day, elsewhere) == _pairwise(
+        fresh, stored, scan_day, elsewhere
+    )
+
+
+def test_matching_is_linear_in_the_campaigns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,000 new x 2,000 stored campaigns, each with its own trunks: one comparison each
+    (every pair compared, 4 million, took 78 s at 10,000 x 10,000 under the import lock)."""
+    from callwarden.store import campaign_traits as ct
+
+    calls = 0
+    real = ct._matches
+
+    def counting(new: CampaignTraits, old: CampaignTraits) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(new, old)
+
+    monkeypatch.setattr(ct, "_matches", counting)
+    n = 2000
+    fresh = {f"N{k}": _traits(f"TR{k}a;TR{k}b", f"+86400{k:06d}") for k in range(n)}
+    stored = {
+        f"S{k}": ct.StoredTraits(_traits(f"TR{k}a;TR{k}b", f"+86400{k:06d}"), "2026-11-01")
+        for k in range(n)
+    }
+    matched, refused = ct.match_by_traits(fresh, stored, "2026-11-02", {})
+    assert len(matched) == n and refused == []
+    assert calls <= n
+
+
+def test_one_stray_number_elsewhere_does_not_refuse_traits(store: Store) -> None:
+    """The auditor's probe: day 2's renewing campaign holds 1 number of an unrelated stored
+    campaign Cz (resold, or judged anew): under the member rule's own minimum (2), it says
+    nothing, and the traits continue Cd1. Two numbers still refuse it."""
+    other = _traits("U1", "+8640099")
+    _import(
+        store,
+        "2026-11-01",
+        {"Cd1": _members("1", 0, 10), "Cz1": _members("1", 500, 520)},
+        {"Cd1": _traits(TRUNKS, PILOT), "Cz1": other},
+    )
+    r = _import(
+        store,
+        "2026-11-02",
+        {
+            "Cd2": _members("1", 7, 10) + _members("1", 100, 106) + _members("1", 500, 501),
+            "Cz2": _members("1", 501, 521),
+        },
+        {"Cd2": _traits(TRUNKS, PILOT), "Cz2": other},
+    )
+    assert r.continued == {"Cz2": "Cz1", "Cd2": "Cd1"}
+    assert _import_entry(store)["traits_refused"] == []
+
+
+def test_two_numbers_elsewhere_still_refuse_traits(store: Store) -> None:
+    _import(
+        store,
+        "2026-11-01",
+        {"Cd1": _members("1", 0, 10), "Cz1": _members("1", 500, 520)},
+        {"Cd1": _traits(TRUNKS, PILOT), "Cz1": _traits("U1", "+8640099")},
+    )
+    r = _import(
+        store,
+        "2026-11-02",
+        {"Cd2": _members("1", 7, 10) + _members("1", 100, 106) + _members("1", 500, 502)},
+        {"Cd2": _traits(TRUNKS, PILOT)},
+    )
+    assert r.continued == {}
+    assert _import_entry(store)["traits_refused"] == [
+        {
+            "alias": "Cd2",
+            "campaign": "Cd1",
+            "reason": "members_in_another_campaign",
+            "evidence": {"shared": {"Cz1": 2}},
+        }
+    ]
+
+
+def test_traits_without_a_scan_day_are_said_unused(store: Store) -> None:
+    """Traits with no scan day (none at all, or not YYYY-MM-DD) are neither compared nor
+    recorded: the result and the import's entry say so; with a day, or without traits, not."""
+    r = _import(
+        store, "2026-11-02", {"Caaa": _members("1", 0, 10)}, {"Caaa": _traits(TRUNKS, PILOT)}
+    )
+    assert r.traits_unused == "" and _import_entry(store)["traits_unused"] is None
+    for day in ("", "02/11/2026"):
+        r = _import(store, day, {"Cbbb": _members("2", 0, 10)}, {"Cbbb": _traits(TRUNKS, PILOT)})
+        assert r.traits_unused == "no scan day"
+        assert _import_entry(store)["traits_unused"] == "no scan day"
+    r = _import(store, "", {"Cccc": _members("3", 0, 10)})
+    assert r.traits_unused == ""
+
+
+def test_serve_s_start_line_counts_one_campaign_in_the_singular() -> None:
+    from callwarden.cli.serve import describe_import
+    from callwarden.store.verdicts import ImportResult
+
+    line = describe_import(ImportResult(3, [], 0, 1, traits_read=1), Path("v.csv"))
+    assert line.endswith("; traits of 1 campaign read")
+    line = describe_import(ImportResult(3, [], 0, 1, traits_read=2), Path("v.csv"))
+    assert line.endswith("; traits of 2 campaigns read")

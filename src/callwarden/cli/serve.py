@@ -112,6 +112,13 @@ def serve(
         typer.echo(describe_import(result, verdicts))
         for warning in result.trait_warnings:
             typer.echo(f"warning: {warning}", err=True)
+        if result.traits_unused:
+            typer.echo(
+                f"warning: the campaign traits beside {verdicts} were not used "
+                f"({result.traits_unused}: no scan-summary.json with a YYYY-MM-DD day there); "
+                "campaign ids are kept by members only",
+                err=True,
+            )
         if result.held_newer_scan:
             typer.echo(
                 f"warning: {result.held_newer_scan:,} rows of {verdicts} held back: the store "
@@ -152,7 +159,8 @@ def describe_import(result: ImportResult, verdicts: Path) -> str:
         )
     # the campaigns.csv beside it: how many campaigns' traits were read (0 tells a missing
     # or unreadable file, or a scan from before the columns)
-    line += f"; traits of {result.traits_read:,} campaigns read"
+    n = result.traits_read
+    line += f"; traits of {n:,} campaign{'s' * (n != 1)} read"
     return line
 
 

@@ -154,7 +154,9 @@ def scan_campaign_traits(
     try:
         with f.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            missing = {"campaign_id", "ingresses"} - set(reader.fieldnames or [])
+            if reader.fieldnames is None:
+                return MappingProxyType({}), (f"{f}: no campaign traits read (empty file)",)
+            missing = {"campaign_id", "ingresses"} - set(reader.fieldnames)
             if missing:
                 return MappingProxyType({}), (
                     f"{f}: no campaign traits read (no column {', '.join(sorted(missing))})",
@@ -178,7 +180,8 @@ def scan_campaign_traits(
         for cid, why in sorted(refused.items())[:_WARNINGS_SHOWN]
     )
     if len(refused) > _WARNINGS_SHOWN:
-        warnings += (f"{f}: traits of {len(refused) - _WARNINGS_SHOWN} more campaigns not read",)
+        more = len(refused) - _WARNINGS_SHOWN
+        warnings += (f"{f}: traits of {more} more campaign{'s' * (more != 1)} not read",)
     return MappingProxyType(traits), warnings
 
 

@@ -235,6 +235,8 @@ CAMPAIGN_CONTINUES = 0.5
 #: ... and at least this many members in both: one number that moves from a campaign to a
 #: new one (resold, or judged anew) says nothing about the operation.
 CAMPAIGN_MIN_SHARED = 2
+#: ``ImportResult.traits_unused`` of an import with traits but no usable scan day
+TRAITS_NO_SCAN_DAY = "no scan day"
 #: refused trait matches named in an import's audit entry (all are counted)
 REFUSALS_SHOWN = 20
 
@@ -308,6 +310,9 @@ class ImportResult:
     #: the campaigns.csv's were not read (``store.io.scan_campaign_traits``)
     traits_read: int = 0
     trait_warnings: tuple[str, ...] = ()
+    #: why the import's traits were neither compared nor recorded ("" when they were, or
+    #: when it had none): ``TRAITS_NO_SCAN_DAY``
+    traits_unused: str = ""
 
 
 class VerdictsMixin(StoreBase):
@@ -413,6 +418,8 @@ class VerdictsMixin(StoreBase):
             r["import_id"] = import_id
         sday = scan_day_of(prov.scan_day)  # of the traits too, override or not
         continued, refused = self._continued_campaigns(rows, traits, sday)
+        # traits without a scan day continue and record nothing: say so, not silently
+        unused = TRAITS_NO_SCAN_DAY if traits and not sday else ""
         renamed: dict[str, str] = {}  # number -> the import's own campaign id (an alias)
         for r in rows:
             if (c := continued.get(r["campaign"])) is not None:
@@ -560,6 +567,7 @@ class VerdictsMixin(StoreBase):
                 # traits that matched a stored campaign's but continued none, and why
                 "traits_refused": [r.to_dict() for r in refused[:REFUSALS_SHOWN]],
                 "traits_refused_count": len(refused),
+                "traits_unused": unused or None,
                 **prov.as_dict(),
             }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
@@ -573,6 +581,7 @@ class VerdictsMixin(StoreBase):
             {a: c.campaign for a, c in continued.items()},
             len(traits),
             tuple(getattr(items, "trait_warnings", ())),
+            unused,
         )
 
     def _continued_campaigns(
@@ -590,9 +599,9 @@ class VerdictsMixin(StoreBase):
         of an import, and none that the import itself names. An id left over then continues
         a stored campaign left over whose latest traits have the same ingresses and an
         asserted identity in common with the id's ``traits``, recorded on ``scan_day`` or the
-        day before, when that pair is the only one for both and no member of the id is in
-        another stored campaign (``campaign_traits.match_by_traits``; the refused matches are
-        returned too)."""
+        day before, when that pair is the only one for both and no other stored campaign
+        holds ``CAMPAIGN_MIN_SHARED`` or more of the id's members
+        (``campaign_traits.match_by_traits``; the refused matches are returned too)."""
         members: dict[str, set[str]] = {}
         for r in rows:
             if r["campaign"]:
@@ -669,7 +678,9 @@ class VerdictsMixin(StoreBase):
             free = live_traits(conn, taken | set(members))
         elsewhere: dict[str, dict[str, int]] = {}
         for (new, old), n in shared.items():
-            if old in sizes:  # a live stored campaign holds n of the new one's members
+            # a live stored campaign holds n of the new one's members: evidence against the
+            # traits from the member rule's own minimum on (1 stray number refused a match)
+            if old in sizes and n >= CAMPAIGN_MIN_SHARED:
                 elsewhere.setdefault(new, {})[old] = n
         matched, refused = match_by_traits(
             left, {name: f[0] for name, f in free.items()}, scan_day, elsewhere

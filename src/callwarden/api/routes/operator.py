@@ -51,6 +51,11 @@ class ImportOut(CountOut):
     )
     newer_scan_day: str | None = Field(description="the latest such day (null when none)")
     import_id: int
+    traits_unused: str | None = Field(
+        None,
+        description="why the import's campaigns (traits) were neither compared nor recorded: "
+        "'no scan day' (scan_day absent or not YYYY-MM-DD); null when used or none given",
+    )
 
 
 @router.get("/campaigns", response_model=list[CampaignOut], tags=["campaigns"], summary="Campaigns")
@@ -120,6 +125,7 @@ def import_verdicts(
         held_newer_scan=result.held_newer_scan,
         newer_scan_day=result.newer_scan_day or None,
         import_id=result.import_id,
+        traits_unused=result.traits_unused or None,
     )
 
 
