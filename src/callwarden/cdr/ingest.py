@@ -176,9 +176,15 @@ class _DayWriters:
         self.aside: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, pa.Schema]] = {}
         self.aside_keys: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
+    def _folder(self, day: str, *, make: bool = False) -> Path:
+        folder = self.root / f"{PARTITION_COLUMN}={day}"
+        if make:
+            folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def _known(self, day: str) -> tuple[KeySet, Identities]:
         if day not in self.known:
-            folder = self.root / f"{PARTITION_COLUMN}={day}"
+            folder = self._folder(day)
             files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
             stored = StoredDay(files) if files else None
             keys = KeySet(stored.pairs if stored is not None else None)
@@ -271,8 +277,7 @@ class _DayWriters:
     def _aside(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
         key = (day, str(schema))
         if key not in self.aside:
-            folder = self.root / f"{PARTITION_COLUMN}={day}"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = self._folder(day, make=True)
             # a hidden .inprogress name: a crashed run's is removed by the next (_exclusive)
             tmp = folder / f".aside-{self.run}-{len(self.aside):04d}.parquet.inprogress"
             self.aside[key] = (pq.ParquetWriter(tmp, schema, compression="lz4"), tmp, schema)
@@ -292,8 +297,7 @@ class _DayWriters:
     def _writer(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
         key = (day, str(schema))
         if key not in self.writers:
-            folder = self.root / f"{PARTITION_COLUMN}={day}"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = self._folder(day, make=True)
             final = folder / f"part-{self.run}-{self.parts:04d}.parquet"
             self.parts += 1
             tmp = folder / f".{final.name}.inprogress"
