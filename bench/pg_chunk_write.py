@@ -9,7 +9,7 @@ verdicts (inserts) and then the same with another score (updates), each its own 
 with the import's upsert (rules 1 and 2 in its condition) sent as: an executemany (one
 statement a row: the import before 30 Nov), SQLAlchemy's insertmanyvalues with RETURNING (one
 multi-row VALUES statement), and ``INSERT ... SELECT FROM unnest(arrays) ... RETURNING`` (what
-``store/verdicts.py:_chunk_writer`` sends), the order alternating each repetition. Prints
+``store/import_chunks.py:chunk_writer`` sends), the order alternating each repetition. Prints
 the median of each (docs/api.md, "Performance and deployment").
 """
 
@@ -27,10 +27,10 @@ from sqlalchemy.dialects import postgresql
 
 from _pg import bench_parser, fresh_database, server_url
 from callwarden.store import make_engine, migrate
+from callwarden.store.import_chunks import IMPORT_COLUMNS
 from callwarden.store.schema import verdicts
-from callwarden.store.verdicts import _IMPORT_COLUMNS
 
-TYPES: dict[str, Any] = _IMPORT_COLUMNS  # the store's own columns and array types
+TYPES: dict[str, Any] = IMPORT_COLUMNS  # the store's own columns and array types
 COLUMNS = list(TYPES)
 
 

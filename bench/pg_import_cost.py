@@ -23,7 +23,7 @@ import time
 from _pg import bench_parser, fresh_store
 from callwarden.policy import Verdict
 from callwarden.store import Store
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 
 
 def items(n: int, tag: str, label: str, score: float) -> list[Verdict]:

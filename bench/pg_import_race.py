@@ -28,7 +28,7 @@ from _pg import bench_parser, fresh_store
 from callwarden.policy import Verdict
 from callwarden.store import Store
 from callwarden.store.schema import campaign_aliases, imports, verdicts
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 
 DAYS = {"A": ("2026-11-05", "benign", 0.08), "B": ("2026-11-04", "fraud", 0.97)}
 

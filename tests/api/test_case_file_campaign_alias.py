@@ -9,7 +9,7 @@ from pathlib import Path
 from callwarden.api.routes.cases import attach
 from callwarden.policy import Verdict
 from callwarden.store.io import read_verdicts_csv
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 from tests.api.conftest import Api
 from tests.evidence import world
 from tests.evidence.world import ROBO1, ROBO2

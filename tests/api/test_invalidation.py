@@ -210,7 +210,7 @@ def test_a_few_numbers_are_sent_by_key(workers: tuple[Worker, Worker], pg_databa
         heard = [n.payload for n in spy.notifies(timeout=3)]
     finally:
         spy.close()
-    # by key, not "verdict:*"; one statement for the import's chunk (store/verdicts.py), so
+    # by key, not "verdict:*"; one statement for the import's chunk (store/import_chunks.py), so
     # one payload naming the three (one a row before the import wrote a chunk at once)
     assert len(heard) == 1 and heard[0].startswith("verdict:")
     assert sorted(heard[0].removeprefix("verdict:").split(",")) == numbers

@@ -7,7 +7,7 @@ import threading
 
 from callwarden.api.verdict_cache import VerdictCache
 from callwarden.policy import Reason, Verdict
-from callwarden.store.verdicts import VerdictRow
+from callwarden.store.verdict_rows import VerdictRow
 
 SPAM = "+8617000000001"
 OTHER = "+8617000000002"

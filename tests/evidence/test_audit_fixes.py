@@ -22,7 +22,7 @@ from callwarden.evidence.assemble import (
 from callwarden.evidence.sources import gather, sha256_file
 from callwarden.policy import Verdict
 from callwarden.store import Role, Store
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 from tests.evidence import world
 from tests.evidence.world import COURIER, DAY, ROBO1, ROBO2
 

@@ -15,7 +15,7 @@ from callwarden.store import Store
 from callwarden.store.base import NotFoundError
 from callwarden.store.campaign_traits import CampaignTraits
 from callwarden.store.io import read_verdicts_csv
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 
 
 def _members(prefix: str, first: int, last: int) -> list[str]:
@@ -646,7 +646,7 @@ def test_traits_without_a_scan_day_are_said_unused(store: Store) -> None:
 
 def test_serve_s_start_line_counts_one_campaign_in_the_singular() -> None:
     from callwarden.cli.serve import describe_import
-    from callwarden.store.verdicts import ImportResult
+    from callwarden.store.verdict_import import ImportResult
 
     line = describe_import(ImportResult(3, [], 0, 1, traits_read=1), Path("v.csv"))
     assert line.endswith("; traits of 1 campaign read")

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import callwarden.store.verdicts as verdicts_module
+import callwarden.store.verdict_import as verdict_import
 from callwarden.policy import Verdict
 from callwarden.store import Store
+from callwarden.store.campaign_continuity import CampaignContinuityMixin
 from callwarden.store.schema import imports, verdicts
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 
 NEWER, OLDER, OLDEST = "2026-11-05", "2026-11-04", "2026-11-03"
 
@@ -48,7 +49,7 @@ def test_an_older_day_paused_after_its_read_does_not_overwrite_a_newer_one(
     )
     newer_done = threading.Event()
     paused = threading.Event()
-    real = verdicts_module.scan_day_of
+    real = verdict_import.scan_day_of
 
     def slow_scan_day_of(text: str | None) -> str:
         # called on the stored verdict's day between the chunk's read and its write
@@ -57,7 +58,7 @@ def test_an_older_day_paused_after_its_read_does_not_overwrite_a_newer_one(
             newer_done.wait(3)
         return real(text)
 
-    monkeypatch.setattr(verdicts_module, "scan_day_of", slow_scan_day_of)
+    monkeypatch.setattr(verdict_import, "scan_day_of", slow_scan_day_of)
     errors: list[BaseException] = []
 
     def older() -> None:
@@ -91,7 +92,7 @@ def test_a_rescan_imported_during_another_continues_its_campaign(
     members = [f"+861701234{i:04d}" for i in range(20)]
     second_done = threading.Event()
     first_read = threading.Event()
-    real = verdicts_module.VerdictsMixin._continued_campaigns
+    real = CampaignContinuityMixin._continued_campaigns
 
     def slow_continued(self: Store, rows: list[dict[str, Any]], *more: Any) -> Any:
         out = real(self, rows, *more)
@@ -100,7 +101,7 @@ def test_a_rescan_imported_during_another_continues_its_campaign(
             second_done.wait(3)
         return out
 
-    monkeypatch.setattr(verdicts_module.VerdictsMixin, "_continued_campaigns", slow_continued)
+    monkeypatch.setattr(CampaignContinuityMixin, "_continued_campaigns", slow_continued)
     errors: list[BaseException] = []
 
     def first() -> None:

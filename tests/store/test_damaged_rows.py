@@ -10,7 +10,7 @@ import pytest
 from callwarden.policy import reason_text
 from callwarden.store import Store
 from callwarden.store.schema import block_log, verdicts
-from callwarden.store.verdicts import UNREADABLE_REASONS
+from callwarden.store.verdict_rows import UNREADABLE_REASONS
 
 SUB = "+8613800138000"
 DEEP = '[{"code": "x", "evidence": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}]"

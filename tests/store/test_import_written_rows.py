@@ -19,11 +19,11 @@ from typing import Any
 import psycopg
 import pytest
 
-import callwarden.store.verdicts as verdicts_module
+import callwarden.store.verdict_import as verdict_import
 from callwarden.api.state import ApiSettings, AppState
 from callwarden.policy import Verdict
 from callwarden.store import Store
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 
 pytestmark = pytest.mark.service
 
@@ -48,7 +48,7 @@ def _race(store: Store, monkeypatch: pytest.MonkeyPatch, run: Callable[[], Any])
     appeal = store.create_appeal(APPEALED, "shop", "", "", "op")
     people_done = threading.Event()
     paused = threading.Event()
-    real = verdicts_module.scan_day_of
+    real = verdict_import.scan_day_of
 
     def slow_scan_day_of(text: str | None) -> str:
         # called on the stored verdict's day between the chunk's read and its write
@@ -57,7 +57,7 @@ def _race(store: Store, monkeypatch: pytest.MonkeyPatch, run: Callable[[], Any])
             people_done.wait(10)
         return real(text)
 
-    monkeypatch.setattr(verdicts_module, "scan_day_of", slow_scan_day_of)
+    monkeypatch.setattr(verdict_import, "scan_day_of", slow_scan_day_of)
     out: list[Any] = []
     errors: list[BaseException] = []
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from callwarden.api.verdict_cache import VerdictCache
 from callwarden.store import Store
 from callwarden.store.schema import verdicts
-from callwarden.store.verdicts import verdict_from_row
+from callwarden.store.verdict_rows import verdict_from_row
 
 REASONS = ["[]", "", json.dumps([{"code": "A", "evidence": {"n": 1}}]), "not json", '{"a": 1}']
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from callwarden.policy import Reason, Verdict
 from callwarden.store import Store
-from callwarden.store.verdicts import Provenance, scan_day_of
+from callwarden.store.verdict_import import Provenance, scan_day_of
 
 N = "+8615580588750"
 M = "+8615580588751"

@@ -32,7 +32,7 @@ from callwarden.policy.decide import Registry
 from callwarden.store import ApiKey, Store
 from callwarden.store.campaign_traits import CampaignTraits
 from callwarden.store.keys import hash_secret
-from callwarden.store.verdicts import ImportResult, Provenance
+from callwarden.store.verdict_import import ImportResult, Provenance
 
 log = logging.getLogger(__name__)
 

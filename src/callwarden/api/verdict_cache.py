@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 
 from callwarden.policy import Verdict
-from callwarden.store.verdicts import VerdictRow, verdict_from_tuple
+from callwarden.store.verdict_rows import VerdictRow, verdict_from_tuple
 
 
 class VerdictCache:

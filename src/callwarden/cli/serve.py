@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from callwarden.numbers.registry import AllocationRegistry
     from callwarden.policy import Thresholds
     from callwarden.store import Store
-    from callwarden.store.verdicts import ImportResult
+    from callwarden.store.verdict_import import ImportResult
 
 DB_HELP = "store: a SQLite file path (default) or a postgresql:// URL"
 

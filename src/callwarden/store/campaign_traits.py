@@ -3,9 +3,9 @@ and an asserted identity in common, seen on consecutive scan days.
 
 ``scan`` names a campaign by its day's callee list, so one operation gets a new id each day,
 and the store keeps the stored id when at least half of the new campaign's members are
-already the stored campaign's (``verdicts.CAMPAIGN_CONTINUES``). An operation that renews
-most of its numbers daily fails that rule (on the four-day audit 31-41 % of the largest
-operation's day-(d+1) campaign were the day-d campaign's members: 38/123, 47/130, 36/88;
+already the stored campaign's (``campaign_continuity.CAMPAIGN_CONTINUES``). An operation
+that renews most of its numbers daily fails that rule (on the four-day audit 31-41 % of the
+largest operation's day-(d+1) campaign were the day-d campaign's members: 38/123, 47/130, 36/88;
 36-41 % of the smaller of the two) though it enters by the same trunks and its calls carry the same asserted identity (PAI) every day. Hence: a new
 campaign whose set of ingresses equals a stored campaign's, and which shares with it an
 asserted identity that the campaign's own calls carry (``scan``'s campaigns.csv

@@ -17,7 +17,8 @@ from callwarden.errors import InputError
 from callwarden.numbers import PREFIX_DIGITS, normalize, normalize_prefix
 from callwarden.policy import Reason, Verdict
 from callwarden.store.campaign_traits import CampaignTraits
-from callwarden.store.verdicts import Provenance, reasons_json
+from callwarden.store.verdict_import import Provenance
+from callwarden.store.verdict_rows import reasons_json
 
 VERDICT_COLUMNS = ("number", "label", "score")
 LABELS = ("benign", "harassment", "fraud")

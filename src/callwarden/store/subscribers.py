@@ -12,7 +12,7 @@ from callwarden.policy import ListKind, PatternSet, Protection, SubscriberPolicy
 from callwarden.store.base import ConflictError, NotFoundError, StoreBase
 from callwarden.store.io import PatternUse, usable
 from callwarden.store.schema import block_log, list_entries, received_calls, settings
-from callwarden.store.verdicts import reasons_list_from_json
+from callwarden.store.verdict_rows import reasons_list_from_json
 
 #: The most patterns one subscriber's allow list, or block list, holds: each list is held in
 #: memory by every decision worker and sent whole with every change.

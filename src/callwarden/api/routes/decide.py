@@ -29,7 +29,7 @@ from callwarden.policy import (
     with_asserted_identity,
     without_policy,
 )
-from callwarden.store.verdicts import reasons_json
+from callwarden.store.verdict_rows import reasons_json
 
 router = APIRouter(prefix="/v1", tags=["decide"], responses=ERROR_RESPONSES)
 

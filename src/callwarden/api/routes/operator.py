@@ -36,7 +36,7 @@ from callwarden.policy import Reason, Registration, Thresholds, Verdict
 from callwarden.store import Role
 from callwarden.store.campaign_traits import CampaignTraits
 from callwarden.store.io import PatternUse
-from callwarden.store.verdicts import Provenance
+from callwarden.store.verdict_import import Provenance
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 

@@ -35,7 +35,7 @@ from callwarden.api.models import (
 from callwarden.api.present import reason_out, reasons_out
 from callwarden.policy import REFUSABLE_CATEGORIES, ListKind, list_warnings
 from callwarden.store.io import PatternUse
-from callwarden.store.verdicts import reasons_list_from_json
+from callwarden.store.verdict_rows import reasons_list_from_json
 
 router = APIRouter(
     prefix="/v1/subscribers/{subscriber}", tags=["subscribers"], responses=ERROR_RESPONSES
