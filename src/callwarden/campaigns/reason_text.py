@@ -53,6 +53,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "已知骚扰团伙的成员号码（{campaign}）",
         "a known member of campaign {campaign}",
     ),
+    C.CAMPAIGN_FLAGGED_MEMBERS: (
+        "所属团伙 {campaign} 的 {members} 个号码中 {flagged_members} 个已被判定为骚扰/诈骗",
+        "member of campaign {campaign}, {flagged_members} of whose {members} numbers are "
+        "flagged",
+    ),
     C.BRIDGED_CALLBACK: (
         "双向回呼：平台先呼坐席再呼用户（{agent_numbers} 个坐席号码）",
         "callback bridging: the platform rings an agent, then the customer "

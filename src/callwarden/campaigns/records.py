@@ -28,6 +28,8 @@ class ReasonCode(StrEnum):
     LOW_ANSWER_RATE = "low_answer_rate"
     CAMPAIGN_LIST_MATCH = "campaign_list_match"  # a fresh number dials a known campaign list
     CAMPAIGN_MEMBER = "campaign_member"  # the number is a known member of a campaign
+    # scan: flagged because most of its campaign's numbers are (detect.campaign_verdicts)
+    CAMPAIGN_FLAGGED_MEMBERS = "campaign_flagged_members"
     BRIDGED_CALLBACK = "bridged_callback"  # 双向回呼: platform rings the agent, then the customer
     REGISTERED_BRIDGE = "registered_bridge"  # a registered AXB privacy-number platform
     SPOOF_UNALLOCATED = "spoof_unallocated"  # the displayed number is not allocated (空号)

@@ -161,11 +161,14 @@ def scan_hook(
     registry: Path | None = None,
     transcripts: Path | None = None,
     records: list[dict[str, Any]] | None = None,
+    member_verdicts: bool = True,
 ) -> dict[str, Any]:
     """For ``callwarden scan``: build the day's campaigns, fill the verdicts' ``campaign``
-    column (and flagged members' ``category``) and write the campaign artefacts
-    (campaigns.csv ...) into ``out``. ``transcripts``: as ``transcripts_for``; ``records``:
-    those transcripts already read (scan reads them before it scores)."""
+    column, flag the members of campaigns their other numbers condemn (``member_verdicts``;
+    ``detect.campaign_verdicts``), give flagged members their campaign's ``category`` and
+    write the campaign artefacts (campaigns.csv ...) into ``out``. ``transcripts``: as
+    ``transcripts_for``; ``records``: those transcripts already read (scan reads them before
+    it scores)."""
     from callwarden.campaigns.build import build_campaigns
     from callwarden.campaigns.io import write_campaigns
 
@@ -183,15 +186,19 @@ def scan_hook(
         from callwarden.cli._detect_io import warn
 
         warn(f"campaigns: {note}")
-    result.link_campaigns(
-        campaigns.number_campaign, {c.campaign_id: c.category for c in campaigns.campaigns}
-    )
+    result.link_campaigns(campaigns.number_campaign)
+    if member_verdicts:
+        from callwarden.detect.campaign_verdicts import flag_campaign_members
+
+        flag_campaign_members(result)
+    result.take_campaign_categories({c.campaign_id: c.category for c in campaigns.campaigns})
     write_campaigns(campaigns, out)
     summary = {
         "campaigns": len(campaigns.campaigns),
         "numbers_in_campaigns": len(campaigns.number_campaign),
         "bridged_legs": campaigns.bridged.num_rows,
         "spoofed_calls": campaigns.spoofed.num_rows,
+        "members_flagged": int(result.meta.get("campaign_flagged", 0)),
     }
     if note:
         summary["degraded"] = note
@@ -201,6 +208,11 @@ def scan_hook(
         f"{summary['bridged_legs']:,} bridged legs; {summary['spoofed_calls']:,} spoofed calls "
         f"-> {out / 'campaigns.csv'}"
     )
+    if summary["members_flagged"]:
+        typer.echo(
+            f"  {summary['members_flagged']:,} numbers flagged as members of campaigns whose "
+            "other numbers are flagged (reason campaign_flagged_members)"
+        )
     return summary
 
 

@@ -348,6 +348,14 @@ def register(app: typer.Typer) -> None:
             "hour offset on that day; default Asia/Shanghai (UTC+8). Use the model's own "
             "(its manifest's tz; scan warns when the offset differs).",
         ),
+        campaign_verdicts: bool = typer.Option(
+            True,
+            "--campaign-verdicts/--no-campaign-verdicts",
+            help="With --cdrs: flag the members of a linked campaign when at least 2 and half "
+            "of its numbers are flagged, except members the model scored below 0.1 on their "
+            "own calls (reason campaign_flagged_members, at the model's threshold: a label, "
+            "not a rejection). --no-campaign-verdicts leaves every label to the model and rules.",
+        ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""
         from callwarden.cli._args import check_day, check_lang
@@ -419,7 +427,15 @@ def register(app: typer.Typer) -> None:
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook
 
-            scan_hook(result, cdrs, out, registry=registry, transcripts=source, records=records)
+            scan_hook(
+                result,
+                cdrs,
+                out,
+                registry=registry,
+                transcripts=source,
+                records=records,
+                member_verdicts=campaign_verdicts,
+            )
         summary = write_scan(result, out)
         print_summary(result, summary, lang, top, registry=registry is not None)
         typer.echo(f"-> {out / 'verdicts.csv'}")

@@ -185,4 +185,5 @@ def scan_table(
         campaigns=filled(n, ""),
         threshold=model.threshold.value,
         meta={"rule_hits": part.rule_hits, "not_scored": int(n - len(rows))},
+        scored=scored[order],
     )

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ class ScanResult:
     campaigns: np.ndarray  # str, "" until campaign linking fills it
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
+    #: bool per number: the model scored it (None: every number; the activity cascade leaves
+    #: numbers with too few calls unscored, benign at 0.0)
+    scored: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -84,13 +88,34 @@ class ScanResult:
         rows = at[found].astype(np.int64)
         ids = np.array(list(number_campaign.values()), dtype=object)[found]
         self.campaigns[rows] = ids
-        if not campaign_category:
+        if campaign_category:
+            self.take_campaign_categories(campaign_category)
+
+    def take_campaign_categories(self, campaign_category: Mapping[str, str]) -> None:
+        """Give each flagged number of a campaign with no category of its own the campaign's
+        (``campaign_category``: id -> category, "" when unknown); ``campaigns`` is filled."""
+        rows = np.flatnonzero(self.campaigns != "")
+        if not len(rows) or not campaign_category:
             return
-        cats = np.array([campaign_category.get(i, "") for i in ids], dtype=object)
+        cats = np.array([campaign_category.get(i, "") for i in self.campaigns[rows]], dtype=object)
         take = (
             (self.labels[rows] != Label.BENIGN.value) & (self.categories[rows] == "") & (cats != "")
         )
         self.categories[rows[take]] = cats[take]
+
+    def written_scores(self) -> np.ndarray:
+        """Scores to 6 decimals, a flagged number's never below the flag threshold (capped at
+        the hard rules' score): the policy labels from the threshold, so a flagged score just
+        above it must not be rounded under it (a campaign member flagged at the threshold
+        itself would be, about half the time)."""
+        out = np.round(self.scores, 6)
+        bar = min(self.threshold, RuleConfig().score_floor)
+        floor = math.ceil(bar * 1e6) / 1e6
+        if floor < bar:  # (bar * 1e6 rounded down to a whole number)
+            floor = round(floor + 1e-6, 6)
+        low = self.flagged & (out < floor)
+        out[low] = floor
+        return out
 
     def to_arrow(self) -> pa.Table:
         reasons = [
@@ -101,7 +126,7 @@ class ScanResult:
             {
                 "number": pa.array(self.numbers, pa.string()),
                 "label": pa.array(self.labels, pa.string()),
-                "score": pa.array(np.round(self.scores, 6), pa.float64()),
+                "score": pa.array(self.written_scores(), pa.float64()),
                 "category": pa.array(self.categories, pa.string()),
                 "reasons": pa.array(reasons, pa.string()),
                 "campaign": pa.array(self.campaigns, pa.string()),
