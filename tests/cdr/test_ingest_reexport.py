@@ -176,14 +176,18 @@ def test_matches_follow_file_order_in_any_batching(tmp_path: Path, batch_rows: i
     assert sorted(load_cdrs(out)["duration_s"].to_pylist()) == [7.5, 12.6, 40.3]
 
 
-def test_a_given_id_is_not_matched_by_the_call(tmp_path: Path) -> None:
+def test_a_given_id_is_not_matched_to_a_call_stored_with_a_given_id(tmp_path: Path) -> None:
     """Given ids keep their rules (audit 4): a new id is a new call, even in a stored second
-    between stored numbers (a switch's own ids tell its calls apart)."""
+    between stored numbers, when the stored call has an id of its own (a switch's own ids
+    tell its calls apart); the file is not even counted as like held calls."""
     out = tmp_path / "ds"
-    ingest([_write(tmp_path / "a.csv", [f"2026-11-03 09:00:00,{A},{B},12"])], out)
     h = "call_id,start_time,caller,callee,duration_s"
-    s = ingest([_write(tmp_path / "b.csv", [f"c-9,2026-11-03 09:00:00,{A},{B},12"], h)], out)
-    assert (s.rows_kept, s.rows_duplicate) == (1, 0)
+    stored = [f"c-{s},2026-11-03 09:00:0{s},{A},{B},12" for s in (1, 2)]
+    ingest([_write(tmp_path / "a.csv", stored, h)], out)
+    new = [f"c-9{s},2026-11-03 09:00:0{s},{A},{B},12" for s in (1, 2)]
+    s = ingest([_write(tmp_path / "b.csv", new, h)], out)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (2, 0, 0)
+    assert load_cdrs(out).num_rows == 4
 
 
 def test_appending_later_hours_reads_no_stored_contents(
@@ -309,3 +313,134 @@ def test_a_file_mostly_new_keeps_its_rows_like_held_calls(tmp_path: Path) -> Non
         s = ingest([_write(tmp_path / "r.csv", again + new[:5])], o, batch_rows=batch_rows)
         # 2 like held calls (+ 5 stored again by id): the file is a re-export
         assert (s.rows_kept, s.rows_duplicate, s.rows_reexport_matched) == (0, 7, 2)
+
+
+# Session 20: a day stored without ids, then delivered with them (the switch's call ids).
+
+
+def _ids_blanked(day: pa.Table, every: int) -> pa.Table:
+    """The day with every ``every``-th call's call_id empty (a mixed export)."""
+    ids = day["call_id"].to_numpy(zero_copy_only=False).astype(object)
+    ids[::every] = None
+    return day.set_column(0, "call_id", pa.array(ids, pa.string()))
+
+
+@pytest.mark.parametrize("durations", ["same", "whole_seconds"])
+def test_a_day_stored_without_ids_then_with_them_is_stored_once(
+    tmp_path: Path, day: pa.Table, durations: str
+) -> None:
+    """The quick export without ids first, the switch's export with its call ids later (the
+    same durations, or rounded by billing): each call with a given id not held is taken for
+    the call stored without one, and the file is a re-export, so nothing is added (before:
+    48,523 + 48,523). The first stored version stays, with its derived id; ingesting the file
+    with ids again adds nothing either."""
+    assert day.schema.names[0] == "call_id"
+    out = tmp_path / "ds"
+    ingest([_csv(tmp_path / "first.csv", day)], out)
+    with_ids = day
+    if durations == "whole_seconds":
+        i = day.schema.get_field_index("duration_s")
+        with_ids = day.set_column(i, "duration_s", pc.round(day["duration_s"]))
+    f = _csv(tmp_path / "ids.csv", with_ids, ids=True)
+    for _ in range(2):
+        s = ingest([f], out)
+        assert (s.rows_kept, s.rows_duplicate, s.rows_conflicting) == (0, day.num_rows, 0)
+        assert s.rows_reexport_matched == day.num_rows
+        assert len(s.warnings) == 1 and "have a call_id" in s.warnings[0]
+    stored = load_cdrs(out)
+    assert stored.num_rows == day.num_rows
+    assert pc.all(pc.match_substring_regex(stored["call_id"], "^[0-9a-f]{16}$")).as_py()
+    assert sorted(stored["duration_s"].to_pylist()) == sorted(day["duration_s"].to_pylist())
+
+
+def test_without_ids_then_with_them_in_one_run_is_stored_once(
+    tmp_path: Path, day: pa.Table
+) -> None:
+    """The run's earlier file counts as held: its calls have derived ids."""
+    files = [_csv(tmp_path / "a.csv", day), _csv(tmp_path / "b.csv", day, ids=True)]
+    s = ingest(files, tmp_path / "ds")
+    assert (s.rows_kept, s.rows_duplicate, s.rows_reexport_matched) == (day.num_rows,) * 3
+
+
+def test_a_mixed_reexport_of_a_day_stored_without_ids_adds_nothing(
+    tmp_path: Path, day: pa.Table
+) -> None:
+    """Some rows with the switch's id, some without (every third), in whole seconds: rows
+    of both kinds are taken for the stored calls (before: the 2/3 with ids stored again)."""
+    out = tmp_path / "ds"
+    ingest([_csv(tmp_path / "first.csv", day)], out)
+    mixed = _ids_blanked(day, 3)
+    f = _csv(tmp_path / "mixed.csv", mixed, ids=True, reexport="whole_seconds")
+    s = ingest([f], out)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_conflicting) == (0, day.num_rows, 0)
+    assert load_cdrs(out).num_rows == day.num_rows
+
+
+def test_new_calls_with_ids_like_a_call_stored_without_id_are_kept(tmp_path: Path) -> None:
+    """A file of new calls with ids, one of them in the second and between the numbers of a
+    call stored without id: too few of its rows are held calls again, so it is kept and
+    counted as like a held call, in any batching."""
+    h = "call_id,start_time,caller,callee,duration_s"
+    stored = [f"2026-11-03 09:00:{s:02d},{A},{B},12" for s in range(3)]
+    new = [f"n-{m},2026-11-03 10:{m:02d}:00,{A},{B},5" for m in range(29)]
+    for batch_rows in (1, 1000):
+        out = tmp_path / f"ds{batch_rows}"
+        ingest([_write(tmp_path / "s.csv", stored)], out)
+        rows = [f"n-x,2026-11-03 09:00:01,{A},{B},12", *new]
+        s = ingest([_write(tmp_path / "n.csv", rows, h)], out, batch_rows=batch_rows)
+        assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (30, 0, 1)
+        assert s.warnings == []
+        assert load_cdrs(out).num_rows == 33
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 1000])
+def test_given_and_derived_rows_share_held_calls_one_to_one(
+    tmp_path: Path, batch_rows: int
+) -> None:
+    """Held in one second between A and B: x (id x), y and z (stored without ids). The
+    file, in order: z again under its derived id (met), g1 (a new id: takes a held call
+    without id), g2 (a new id: both held calls without id are met or taken, so a new call),
+    y in whole seconds (no id: takes the third held call), x under its id (met). 1 kept, 4
+    duplicates (2 taken by their call), however the batches fall; before, g1 was kept too."""
+    h = "call_id,start_time,caller,callee,duration_s"
+    out = tmp_path / "ds"
+    t = "2026-11-03 09:00:00"
+    stored = [f"x,{t},{A},{B},12.6", f",{t},{A},{B},40.3", f",{t},{A},{B},7.0"]
+    assert ingest([_write(tmp_path / "s.csv", stored, h)], out).rows_kept == 3
+    rows = [
+        f",{t},{A},{B},7.0",
+        f"g1,{t},{A},{B},41",
+        f"g2,{t},{A},{B},13",
+        f",{t},{A},{B},40",
+        f"x,{t},{A},{B},13",
+    ]
+    s = ingest([_write(tmp_path / "f.csv", rows, h)], out, batch_rows=batch_rows)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_conflicting) == (1, 4, 0)
+    assert s.rows_reexport_matched == 2
+    stored_now = load_cdrs(out)
+    assert sorted(stored_now["duration_s"].to_pylist()) == [7.0, 12.6, 13.0, 40.3]
+    assert "g2" in stored_now["call_id"].to_pylist()
+
+
+def test_given_ids_read_no_stored_contents_of_a_folder_stored_with_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No stored id has a derived id's form: rows with given ids are not matched by their
+    call, and the stored parts' contents are not read for them."""
+    from callwarden.cdr import dedupe
+
+    h = "call_id,start_time,caller,callee,duration_s"
+    out = tmp_path / "ds"
+    rows = [f"a-{m},2026-11-03 09:{m:02d}:00,{A},{B},12" for m in range(60)]
+    ingest([_write(tmp_path / "h9.csv", rows, h)], out)
+    read: list[Path] = []
+    real = dedupe.StoredDay.identity
+
+    def spy(self: dedupe.StoredDay, f: Path) -> np.ndarray:
+        read.append(f)
+        return real(self, f)
+
+    monkeypatch.setattr(dedupe.StoredDay, "identity", spy)
+    late = [f"b-{m},2026-11-03 09:{m:02d}:00,{A},{B},12" for m in range(0, 60, 2)]
+    s = ingest([_write(tmp_path / "late.csv", late, h)], out)
+    assert (s.rows_kept, s.rows_kept_like_held, read) == (30, 0, [])

@@ -8,14 +8,20 @@ NumPy chunks, so millions of rows are compared without a Python loop or a string
   (the export gave none) with a call that earlier runs or the run's earlier files hold under
   any id, one to one: :class:`Identities`. A derived id hashes the exact duration, which
   re-exports write otherwise (milliseconds times 0.001, whole seconds, minutes), so the id
-  alone would store such a call twice; the ids themselves stay as they were. Whether the
-  matches are duplicates is the file's property (a re-export or not), settled by ingest at
-  the file's end (``ingest.is_reexport``).
+  alone would store such a call twice; the ids themselves stay as they were. A row whose
+  id is given and not held matches, the same way, only a held call whose id was derived (an
+  export without ids stored it first): whether a stored id was derived is not stored, it is
+  recomputed from the row (``parse.row_hashes``). Whether the matches are duplicates is the
+  file's property (a re-export or not), settled by ingest at the file's end
+  (``ingest.is_reexport``).
 
 Stored parts are read only when a run needs them: their pair keys when a run meets their ids
-again, their identity keys when a derived row falls in their span of start seconds (the
+again, their identity keys when a row to match falls in their span of start seconds (the
 Parquet statistics), so appending later hours of a day cut by start time reads nothing back
-(files cut by end time overlap the stored spans and read the parts they meet).
+(files cut by end time overlap the stored spans and read the parts they meet). Rows with
+given ids are matched only in a day where a stored part holds an id of a derived id's form
+(16 hex digits; the ids are read anyway) or the run's earlier files kept a derived one: a
+folder stored with the switch's ids reads nothing more for them.
 """
 
 from __future__ import annotations
@@ -117,15 +123,47 @@ class StoredDay:
     def __init__(self, files: list[Path]) -> None:
         self.files = files
         self.spans = [_second_span(f) for f in files]
+        #: per part, whether any of its ids has a derived id's form (``id_keys`` tells)
+        self.hex_ids = [True] * len(files)
         self._identity: dict[Path, np.ndarray] = {}
+        self._derived: dict[Path, np.ndarray] = {}
+
+    def id_keys(self, j: int) -> np.ndarray:
+        """The call_id keys of part ``j`` (read once per run, by ingest's stored-keys look-up)."""
+        ids = pq.read_table(self.files[j], columns=["call_id"])["call_id"].combine_chunks()
+        keys, hexa = parse.id_keys_hex(ids)
+        self.hex_ids[j] = bool(hexa.any())
+        return keys
 
     def identity(self, f: Path) -> np.ndarray:
         if f not in self._identity:
-            names = pq.read_schema(f).names
-            wanted = ("start_time", "caller", "callee", *NUMBER_KEY_COLUMNS.values())
-            t = pq.read_table(f, columns=[c for c in wanted if c in names])
-            self._identity[f] = call_identity(t)[1]
+            self._read(f, derived=False)
         return self._identity[f]
+
+    def derived(self, j: int) -> np.ndarray:
+        """Per row of part ``j``: whether its call_id was derived (the export gave none). Not
+        stored: the id is recomputed from the row (``parse.row_hashes``) and compared, only in
+        parts holding an id of that form."""
+        f = self.files[j]
+        if f not in self._derived:
+            if not self.hex_ids[j]:
+                self._derived[f] = np.zeros(len(self.identity(f)), bool)
+            else:
+                self._read(f, derived=True)
+        return self._derived[f]
+
+    def _read(self, f: Path, *, derived: bool) -> None:
+        names = pq.read_schema(f).names
+        wanted = [] if f in self._identity else list(NUMBER_KEY_COLUMNS.values())
+        wanted += ["start_time", "caller", "callee"]
+        if derived:
+            wanted += ["call_id", "duration_s"]
+        t = pq.read_table(f, columns=[c for c in wanted if c in names]).combine_chunks()
+        if f not in self._identity:
+            self._identity[f] = call_identity(t)[1]
+        if derived:
+            h = parse.row_hashes(t["start_time"], t["caller"], t["callee"], t["duration_s"])
+            self._derived[f] = parse.id_keys(t["call_id"].combine_chunks()) == h
 
     def pairs(self) -> np.ndarray:
         parts = [np.zeros(0, np.uint64)]
@@ -217,29 +255,42 @@ def _mask(n: int, idx: np.ndarray) -> np.ndarray:
 class Identities:
     """Identity keys of one day's calls held before the file being ingested (a multiset:
     parts stored by earlier runs, read on demand, and the rows the run's earlier files kept),
-    and the current file's matches against them.
+    those of them whose id was derived (a second multiset), and the current file's matches.
 
-    A row whose id was derived is taken for a call held before the file when it is one, one
-    to one: the k-th call of an identity in the file (in file order, a stored call met again
-    under its own id counting too) is taken when at least k calls of that identity were held
-    before the file. Taken rows are duplicates only if the whole file is a re-export
-    (``ingest.is_reexport``); else they are kept. Calls sharing an identity inside one file are distinct records (a
-    switch's partial records of one long call; two calls in one second), as they always were.
+    A row is taken for a held call when it is one, one to one, in file order, per start
+    second, caller and callee: a row whose id is derived may be any held call; a row whose
+    id is given and not held (the id check would write it) only a held call whose id was
+    derived (an export without ids stored it first), never one with a given id (two given
+    ids are two calls by the switch's word). A held call met again under its own id takes
+    itself. Each row is taken while a one-to-one assignment of all taken and met rows to the
+    held calls remains (:meth:`match`). Taken rows are duplicates only if the whole file is a
+    re-export (``ingest.is_reexport``); else they are kept. Calls sharing an identity inside
+    one file are distinct records (a switch's partial records of one long call; two calls in
+    one second), as they always were.
     """
 
     def __init__(self, stored: StoredDay | None) -> None:
         self.stored = stored
         self._unread = list(range(len(stored.files))) if stored is not None else []
+        #: parts whose derived ids are not yet in ``before_derived`` (read for given rows only)
+        self._unread_derived = list(self._unread)
         self.before: list[np.ndarray] = []  # sorted chunks, repeats kept (a multiset)
-        #: the run's earlier files' identities with their span of start seconds, unsorted
-        #: until a row of their span needs them (a run of one file, or of hourly files, never)
-        self.earlier: list[tuple[int, int, np.ndarray]] = []
+        self.before_derived: list[np.ndarray] = []  # of calls whose id was derived
+        #: whether a held call may have a derived id (else no given row can be taken)
+        self.derived_held = stored is not None and any(stored.hex_ids)
+        #: the run's earlier files' identities (all, of derived ids) with their span of start
+        #: seconds, unsorted until a row of their span needs them (a run of one file, or of
+        #: hourly files, never)
+        self.earlier: list[tuple[int, int, np.ndarray, np.ndarray]] = []
         self.kept: list[np.ndarray] = []  # identities the current file wrote (unsorted)
+        self.kept_derived: list[np.ndarray] = []  # of them, those of derived ids
         self.kept_span: tuple[int, int] | None = None  # and their first and last start second
         self.kept_pairs: list[np.ndarray] = []  # their pair keys (sorted chunks)
-        self.claimed: list[np.ndarray] = []  # identities of held calls the file met again
+        self.claimed: list[np.ndarray] = []  # identities of held calls the file took or met
+        self.claimed_derived: list[np.ndarray] = []  # of them, calls with a derived id
         self.claimed_pairs: list[np.ndarray] = []  # and their pair keys
-        self.pending: list[tuple[np.ndarray, np.ndarray]] = []  # (pairs, identities) not folded
+        #: (pairs, identities, derived) of held calls met under their ids, not folded yet
+        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def held(self) -> bool:
         """Whether any call was held before this file (else no row can match one)."""
@@ -260,19 +311,20 @@ class Identities:
         none = np.zeros(len(write), bool)
         if not self.held():
             return none
-        cand = write[derived[write]]
-        held = np.zeros(0, np.int64)
-        if len(cand):
-            self._read(int(second[cand].min()), int(second[cand].max()))
-            if self.before:
-                ci = identity[cand]
-                o = np.argsort(ci)  # sorted queries: cache-friendly binary searches
-                hit = np.zeros(len(cand), bool)
-                hit[o] = contains(self.before, ci[o])
-                held = cand[hit]
-        if not len(held):
+        by_id = derived[write]
+        cand = write[by_id]  # derived ids: any held call
+        given = write[~by_id] if self.derived_held else write[:0]  # only calls of derived ids
+        held = given_held = write[:0]
+        if len(cand) or len(given):
+            both = np.concatenate([cand, given])
+            self._read(int(second[both].min()), int(second[both].max()))
+            held = cand[self._held(self.before, identity[cand])]
+        if len(given):
+            self._read_derived(int(second[given].min()), int(second[given].max()))
+            given_held = given[self._held(self.before_derived, identity[given])]
+        if not len(held) and not len(given_held):
             if len(repeats):
-                self.pending.append((pairs[repeats], identity[repeats]))
+                self.pending.append((pairs[repeats], identity[repeats], derived[repeats]))
             return none
         self._fold()
         # This batch's held calls met under their ids, each once, then the held candidates.
@@ -284,22 +336,47 @@ class Identities:
         met = repeats[new]
         _, first = np.unique(pairs[met], return_index=True)
         met = met[np.sort(first)]
-        pos = np.concatenate([met, held])
-        is_cand = np.r_[np.zeros(len(met), bool), np.ones(len(held), bool)]
+        pos = np.concatenate([met, held, given_held])
+        kind = np.repeat(
+            np.array([_MET, _DERIVED, _GIVEN], np.int8), [len(met), len(held), len(given_held)]
+        )
+        # A held call of a derived id is met (a derived row under its id) or taken by a given row.
+        of_derived = (kind == _GIVEN) | ((kind == _MET) & derived[pos])
         ident = identity[pos]
         order = np.lexsort((pos, ident))  # by identity, then file order (sorted queries
-        pos, is_cand, ident = pos[order], is_cand[order], ident[order]  # search faster)
-        starts = np.flatnonzero(np.r_[True, ident[1:] != ident[:-1]])
-        rank = np.arange(len(ident)) - np.repeat(starts, np.diff(np.r_[starts, len(ident)])) + 1
-        dup = is_cand & (count(self.claimed, ident) + rank <= count(self.before, ident))
-        claim = ~is_cand | dup
+        pos, kind, of_derived, ident = pos[order], kind[order], of_derived[order], ident[order]
+        starts = np.flatnonzero(np.r_[True, ident[1:] != ident[:-1]])  # (search faster)
+        # Greedy in file order, one to one (Hall's condition per identity): a given row needs a
+        # held call of a derived id left over (met and taken ones of them counted), and every
+        # row needs a held call left over. Both counts only grow, so a row refused by one
+        # refuses every later row it counts for: ranks over all rows suffice.
+        fits = (kind != _GIVEN) | (
+            count(self.claimed_derived, ident) + _rank(of_derived, starts)
+            <= count(self.before_derived, ident)
+        )
+        dup = (
+            (kind != _MET)
+            & fits
+            & (count(self.claimed, ident) + _rank(fits, starts) <= count(self.before, ident))
+        )
+        claim = (kind == _MET) | dup
         self.claimed = add(self.claimed, np.sort(ident[claim]))
+        self.claimed_derived = add(self.claimed_derived, np.sort(ident[claim & of_derived]))
         self.claimed_pairs = add(self.claimed_pairs, np.sort(pairs[pos[claim]]))
         return np.isin(write, pos[dup])
 
-    def record(self, second: np.ndarray, identity: np.ndarray, sorted_pairs: np.ndarray) -> None:
-        """The start seconds, identities and sorted pair keys of rows the current file writes."""
+    def record(
+        self,
+        second: np.ndarray,
+        identity: np.ndarray,
+        sorted_pairs: np.ndarray,
+        derived: np.ndarray,
+    ) -> None:
+        """The start seconds, identities, sorted pair keys and derived-id mask of rows the
+        current file writes."""
         self.kept.append(identity)
+        if derived.any():
+            self.kept_derived.append(identity[derived])
         lo, hi = int(second.min()), int(second.max())
         if self.kept_span is not None:
             lo, hi = min(lo, self.kept_span[0]), max(hi, self.kept_span[1])
@@ -310,41 +387,86 @@ class Identities:
     def end_file(self) -> None:
         """The file's rows are held before the next file; its matches start afresh."""
         if self.kept_span is not None:
-            self.earlier.append((*self.kept_span, np.concatenate(self.kept)))
+            kd = np.concatenate(self.kept_derived) if self.kept_derived else np.zeros(0, np.uint64)
+            self.earlier.append((*self.kept_span, np.concatenate(self.kept), kd))
+            self.derived_held |= len(kd) > 0
         self.kept_span = None
-        self.kept, self.kept_pairs, self.claimed, self.claimed_pairs = [], [], [], []
+        self.kept, self.kept_derived, self.kept_pairs = [], [], []
+        self.claimed, self.claimed_derived, self.claimed_pairs = [], [], []
         self.pending = []
+
+    @staticmethod
+    def _held(chunks: list[np.ndarray], keys: np.ndarray) -> np.ndarray:
+        hit = np.zeros(len(keys), bool)
+        if chunks and len(keys):
+            o = np.argsort(keys)  # sorted queries: cache-friendly binary searches
+            hit[o] = contains(chunks, keys[o])
+        return hit
 
     def _read(self, lo: int, hi: int) -> None:
         """Sort in the identities of the stored parts and of the run's earlier files whose
         start seconds meet [lo, hi], reading the parts."""
         later = []
-        for a, b, ident in self.earlier:
+        for a, b, ident, ident_derived in self.earlier:
             if a <= hi and lo <= b:
                 self.before = add(self.before, np.sort(ident))
+                self.before_derived = add(self.before_derived, np.sort(ident_derived))
             else:
-                later.append((a, b, ident))
+                later.append((a, b, ident, ident_derived))
         self.earlier = later
-        if self.stored is None:
-            return
+        if self.stored is not None:
+            self._unread = self._meet(self._unread, lo, hi, self._add_stored)
+
+    def _read_derived(self, lo: int, hi: int) -> None:
+        """Sort in the identities of the calls of derived ids of the stored parts whose start
+        seconds meet [lo, hi] (after :meth:`_read` of a span holding it)."""
+        if self.stored is not None:
+            self._unread_derived = self._meet(self._unread_derived, lo, hi, self._add_derived)
+
+    def _meet(self, parts: list[int], lo: int, hi: int, read: Callable[[int], None]) -> list[int]:
+        assert self.stored is not None
         unread = []
-        for j in self._unread:
+        for j in parts:
             span = self.stored.spans[j]
             if span is None or (span[0] <= hi and lo <= span[1]):
-                self.before = add(self.before, np.sort(self.stored.identity(self.stored.files[j])))
+                read(j)
             else:
                 unread.append(j)
-        self._unread = unread
+        return unread
+
+    def _add_stored(self, j: int) -> None:
+        assert self.stored is not None
+        self.before = add(self.before, np.sort(self.stored.identity(self.stored.files[j])))
+
+    def _add_derived(self, j: int) -> None:
+        assert self.stored is not None
+        d = self.stored.derived(j)
+        if d.any():
+            ident = self.stored.identity(self.stored.files[j])[d]
+            self.before_derived = add(self.before_derived, np.sort(ident))
 
     def _fold(self) -> None:
         """Count the held calls earlier batches met under their ids (each once)."""
         if not self.pending:
             return
-        p = np.concatenate([a for a, _ in self.pending])
-        i = np.concatenate([b for _, b in self.pending])
+        p = np.concatenate([a for a, _, _ in self.pending])
+        i = np.concatenate([b for _, b, _ in self.pending])
+        d = np.concatenate([c for _, _, c in self.pending])
         self.pending = []
         new = ~(contains(self.kept_pairs, p) | contains(self.claimed_pairs, p))
-        p, i = p[new], i[new]
+        p, i, d = p[new], i[new], d[new]
         _, first = np.unique(p, return_index=True)
         self.claimed = add(self.claimed, np.sort(i[first]))
+        self.claimed_derived = add(self.claimed_derived, np.sort(i[first][d[first]]))
         self.claimed_pairs = add(self.claimed_pairs, np.sort(p[first]))
+
+
+_MET, _DERIVED, _GIVEN = 0, 1, 2
+
+
+def _rank(flag: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per row of rows grouped from ``starts`` on: how many rows of its group up to it
+    (itself included) have ``flag``."""
+    c = np.cumsum(flag)
+    before = np.r_[0, c][starts]  # flagged rows before each group
+    return c - np.repeat(before, np.diff(np.r_[starts, len(flag)]))

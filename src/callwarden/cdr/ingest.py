@@ -15,7 +15,9 @@ a call_id (its id derived from the call, duration included) is also a duplicate 
 one to one, a call held before its file with the same start second, caller and callee, in a
 file that is a re-export (``is_reexport``: such rows are set aside until the file's end, then
 dropped or written): a re-export writing the durations otherwise adds nothing
-(``dedupe.Identities``), a new file keeps its calls. A run's parts
+(``dedupe.Identities``), a new file keeps its calls. So is a row whose call_id is not held,
+taken in the same way for a held call whose id was derived (stored from an export without
+ids; the stored version stays). A run's parts
 are written under temporary names and renamed together at its end, so a failed or crashed run
 adds nothing.
 """
@@ -48,7 +50,6 @@ import pyarrow.parquet as pq
 from callwarden.errors import InputError
 from callwarden.numbers import plan_for
 
-from . import parse
 from .canonical import (
     REASON_COLUMN,
     RESERVED_COLUMNS,
@@ -90,11 +91,12 @@ class IngestSummary:
     #: rows whose call_id already names another call of their day (also quarantined, as
     #: ``conflicting_call_id``)
     rows_conflicting: int = 0
-    #: of the duplicates: rows without call_id taken for calls held before their file (same
-    #: start second, caller and callee, any duration) in a file judged a re-export
+    #: of the duplicates: rows taken for calls held before their file (same start second,
+    #: caller and callee, any duration) in a file judged a re-export: rows without call_id,
+    #: and rows whose call_id is not held taken for calls stored without one
     rows_reexport_matched: int = 0
-    #: of the kept rows: rows without call_id like a held call in the same way, in a file
-    #: that is no re-export (too few such rows: ``REEXPORT_SHARE``, ``REEXPORT_MIN``)
+    #: of the kept rows: rows like a held call in the same way, in a file that is no
+    #: re-export (too few of its rows are held calls again: ``REEXPORT_SHARE``, ``REEXPORT_MIN``)
     rows_kept_like_held: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     fields_nulled: dict[str, int] = field(default_factory=dict)
@@ -123,8 +125,8 @@ class IngestSummary:
         if self.rows_reexport_matched:
             lines.insert(
                 4,
-                f"    re-export matched{self.rows_reexport_matched:>10,}  (rows without call_id "
-                "taken for held calls: same start second, caller and callee)",
+                f"    re-export matched{self.rows_reexport_matched:>10,}  (rows taken for held "
+                "calls: same start second, caller and callee; no call_id, or one not stored)",
             )
         if self.rows_kept_like_held:
             lines.insert(
@@ -174,7 +176,7 @@ class _DayWriters:
         #: the current file's rows taken for held calls, set aside on disk (the file is a
         #: re-export or not only at its end): a part per (day, schema) and their keys per day
         self.aside: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, pa.Schema]] = {}
-        self.aside_keys: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.aside_keys: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
 
     def _folder(self, day: str, *, make: bool = False) -> Path:
         folder = self.root / f"{PARTITION_COLUMN}={day}"
@@ -188,9 +190,9 @@ class _DayWriters:
             files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
             stored = StoredDay(files) if files else None
             keys = KeySet(stored.pairs if stored is not None else None)
-            for f in files:
-                ids = pq.read_table(f, columns=["call_id"])["call_id"].combine_chunks()
-                keys.chunks = add(keys.chunks, np.sort(parse.id_keys(ids)))
+            if stored is not None:
+                for j in range(len(files)):
+                    keys.chunks = add(keys.chunks, np.sort(stored.id_keys(j)))
             self.known[day] = keys, Identities(stored)
         return self.known[day]
 
@@ -210,8 +212,10 @@ class _DayWriters:
         if not reexport:
             for day, parts in self.aside_keys.items():
                 identities = self.known[day][1]
-                second, identity, pairs = (np.concatenate(x) for x in zip(*parts, strict=True))
-                identities.record(second, identity, np.sort(pairs))
+                second, identity, pairs, derived = (
+                    np.concatenate(x) for x in zip(*parts, strict=True)
+                )
+                identities.record(second, identity, np.sort(pairs), derived)
         self.aside, self.aside_keys = {}, {}
         for _, identities in self.known.values():
             identities.end_file()
@@ -220,10 +224,10 @@ class _DayWriters:
         self, table: pa.Table, keys: np.ndarray, derived: np.ndarray
     ) -> tuple[int, int, int, np.ndarray]:
         """Write the rows that are new calls; returns how many rows were duplicates (the same
-        call under its id), how many of those had a derived id, how many were set aside (a derived id's row taken for a call held
-        before this file, by start second, caller and callee: :meth:`end_file` settles them),
-        and the rows (indices into ``table``) whose call_id is already taken by another call
-        of their day, in order: those are not written."""
+        call under its id), how many were set aside (taken for a call held before this file
+        by start second, caller and callee: :meth:`end_file` settles them), how many of
+        those have a given id, and the rows (indices into ``table``) whose call_id is
+        already taken by another call of their day, in order: those are not written."""
         n = table.num_rows
         conflicts: list[np.ndarray] = []
         if n == 0:
@@ -238,7 +242,7 @@ class _DayWriters:
             order = np.argsort(day_num, kind="stable")  # radix sort: rows grouped by day
             day_sorted = day_num[order]
         bounds = np.flatnonzero(np.diff(day_sorted)) + 1
-        dupes = derived_dupes = aside = 0
+        dupes = aside = aside_given = 0
         for a, b in zip(np.r_[0, bounds], np.r_[bounds, n], strict=True):
             day = (_EPOCH + timedelta(days=int(day_sorted[a]))).isoformat()
             rows = order[a:b] if order is not None else np.arange(a, b)
@@ -249,17 +253,17 @@ class _DayWriters:
             if (sk[1:] == sk[:-1]).any() or known.any_in(sk):  # rare: sort out the repeats
                 rows, clash, repeats = split_repeats(rows, part_keys, pairs[rows], known)
                 dupes += len(repeats)
-                derived_dupes += int(np.count_nonzero(derived[repeats]))
                 conflicts.append(clash)
                 sk = np.sort(keys[rows])
             same = identities.match(second, identity, pairs, derived, rows, repeats)
-            if same.any():  # held calls again under other derived ids: set aside, and
-                # their ids are known, so their repeats are duplicates by id
+            if same.any():  # held calls again under other ids: set aside, and their ids
+                # are known, so their repeats are duplicates by id
                 taken = rows[same]
                 aside += len(taken)
+                aside_given += int(np.count_nonzero(~derived[taken]))
                 known.add_sorted(np.sort(keys[taken]), np.sort(pairs[taken]))
                 self.aside_keys.setdefault(day, []).append(
-                    (second[taken], identity[taken], pairs[taken])
+                    (second[taken], identity[taken], pairs[taken], derived[taken])
                 )
                 self._submit(self._aside(day, table.schema), table, taken)
                 rows = rows[~same]
@@ -268,11 +272,11 @@ class _DayWriters:
                 continue
             sp = np.sort(pairs[rows])
             known.add_sorted(sk, sp)
-            identities.record(second[rows], identity[rows], sp)
+            identities.record(second[rows], identity[rows], sp, derived[rows])
             self._submit(self._writer(day, table.schema), table, rows)
             self.days.add(day)
         clashes = np.sort(np.concatenate(conflicts)) if conflicts else np.zeros(0, np.int64)
-        return dupes, derived_dupes, aside, clashes
+        return dupes, aside, aside_given, clashes
 
     def _aside(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
         key = (day, str(schema))
@@ -480,16 +484,17 @@ def _ingest_file(
             yield in_flight.popleft().result()
 
     read_before, conflicts = summary.rows_read, 0
-    aside = again = derived = 0  # rows without call_id: set aside, repeats by id, all
+    aside = given = again = rows = 0  # rows set aside (of them with a given id), repeats, all
     for batch, result in done():
         summary.rows_read += batch.table.num_rows
         summary.blank_lines += batch.blank_lines
-        dupes, derived_dupes, held, clash = writers.write(result.table, result.keys, result.derived)
+        dupes, held, held_given, clash = writers.write(result.table, result.keys, result.derived)
         summary.rows_duplicate += dupes
         summary.rows_kept += result.table.num_rows - dupes - held - len(clash)
         aside += held
-        again += derived_dupes
-        derived += int(np.count_nonzero(result.derived))
+        given += held_given
+        again += dupes
+        rows += result.table.num_rows
         if len(clash):
             conflicts += len(clash)
             pending.append(_conflict_rows(reader, batch, result, clash))
@@ -499,17 +504,13 @@ def _ingest_file(
             summary.fields_unsafe[col] = summary.fields_unsafe.get(col, 0) + n
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
-    reexport = is_reexport(aside + again, derived)
+    reexport = is_reexport(aside + again, rows)
     writers.end_file(reexport)
     if reexport:
         summary.rows_duplicate += aside
         summary.rows_reexport_matched += aside
-        summary.warnings.append(
-            f"{source}: {aside:,} of {derived:,} rows without call_id were taken for calls held "
-            "before the file (the same start second, caller and callee, another duration) and "
-            f"not stored: the file is a re-export ({aside + again:,} of its {derived:,} are "
-            "held calls again, by id or by call; docs/ingest.md, 'A re-export without ids')"
-        )
+        if aside:  # (a file only repeated under its ids is said by the duplicates' count)
+            summary.warnings.append(_reexport_warning(source, aside, given, aside + again, rows))
     else:
         summary.rows_kept += aside
         summary.rows_kept_like_held += aside
@@ -587,19 +588,36 @@ def _conflict_rows(
 
 #: Share of a file's rows reusing call_ids past which the ids look like a switch's serials.
 _SERIAL_SHARE = 0.01
-#: A file whose rows without call_id are held calls again (under their derived id, or by start
-#: second, caller and callee) for at least this share of them, and at least this many, is a
-#: re-export: the rows taken for held calls by start second, caller and callee are duplicates.
-#: A new export meets held calls so only by chance (two calls in one second, a minute-precision
-#: clock): 3 of 183,254 rows, 30 of 48,523 (docs/ingest.md); a re-export, on nearly all.
+#: A file whose rows are held calls again (under their id, or by start second, caller and
+#: callee) for at least this share of its rows, and at least this many, is a re-export: the
+#: rows taken for held calls by start second, caller and callee are duplicates. A new export
+#: meets held calls so only by chance (two calls in one second, a minute-precision clock): 3
+#: of 183,254 rows, 30 of 48,523 (docs/ingest.md); a re-export, on nearly all. All rows count,
+#: with or without a call_id: a row held again under its own id is as much a sign of a repeated
+#: file, and a wrong "re-export" costs only the few rows like held calls.
 REEXPORT_SHARE = 0.1
 REEXPORT_MIN = 2
 
 
-def is_reexport(matched: int, derived: int) -> bool:
-    """Whether a file with ``derived`` rows without call_id, ``matched`` of them held calls
-    again (by id or by start second, caller and callee), is a re-export rather than new calls."""
-    return matched >= REEXPORT_MIN and matched >= REEXPORT_SHARE * derived
+def is_reexport(matched: int, rows: int) -> bool:
+    """Whether a file of ``rows`` rows, ``matched`` of them held calls again (by id or by
+    start second, caller and callee), is a re-export rather than new calls."""
+    return matched >= REEXPORT_MIN and matched >= REEXPORT_SHARE * rows
+
+
+def _reexport_warning(source: str, taken: int, given: int, matched: int, rows: int) -> str:
+    text = (
+        f"{source}: {taken:,} of {rows:,} rows were taken for calls held before the file (the "
+        "same start second, caller and callee, another duration or id) and not stored: the "
+        f"file is a re-export ({matched:,} of its {rows:,} rows are held calls again, by id "
+        "or by call; docs/ingest.md, 'A re-export without ids')"
+    )
+    if given:
+        text += (
+            f"; {given:,} of them have a call_id, their calls were stored without one and keep "
+            "their derived ids (for the switch's ids, ingest the file into a fresh folder)"
+        )
+    return text
 
 
 def _conflict_warning(source: str, conflicts: int, rows: int) -> str:

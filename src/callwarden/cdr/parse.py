@@ -437,6 +437,15 @@ def row_ids(
     The hash covers the normalised values, so one call spelt two ways (``138...`` and
     ``+86 138...``, local time and UTC) gets the same id and is stored once.
     """
+    h = row_hashes(start, caller, callee, duration)
+    return _hex16(h), h
+
+
+def row_hashes(
+    start: pa.Array, caller: pa.Array, callee: pa.Array, duration: pa.Array
+) -> np.ndarray:
+    """The 64-bit value of the ``call_id`` :func:`row_ids` derives (its ``id_keys`` key):
+    recomputed from a stored row, it tells whether the row's id was derived."""
     with np.errstate(over="ignore"):
         h = np.full(len(start), _GOLD, dtype=np.uint64)
         words = (
@@ -452,8 +461,7 @@ def row_ids(
         )
         for w in words:
             h = _mix(h ^ w) * _GOLD
-        h = _mix(h)
-    return _hex16(h), h
+        return _mix(h)
 
 
 _NIBBLE = np.zeros(256, np.uint64)
@@ -466,6 +474,12 @@ def id_keys(ids: pa.Array) -> np.ndarray:
 
     Dedupe compares these keys (NumPy, no string hashing) instead of the strings.
     """
+    return id_keys_hex(ids)[0]
+
+
+def id_keys_hex(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`id_keys` and where an id has a derived id's form (16 lowercase hex digits):
+    elsewhere no id can be derived."""
     ids = pc.fill_null(ids, "")
     keys = np.zeros(len(ids), np.uint64)
     hexa = mask(pc.match_substring_regex(ids, r"^[0-9a-f]{16}$"))
@@ -482,7 +496,7 @@ def id_keys(ids: pa.Array) -> np.ndarray:
     other = np.flatnonzero(~hexa)
     if len(other):
         keys[other] = _text_hash(ids.take(pa.array(other)))
-    return keys
+    return keys, hexa
 
 
 def _text_hash(values: pa.Array) -> np.ndarray:
