@@ -407,8 +407,10 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def _number_words(arr: pa.Array) -> np.ndarray:
+def _number_words(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit word per number: the E.164 digits as an integer, or a digest of other text."""
+    if isinstance(arr, pa.ChunkedArray):  # a stored part's column (dictionary_encode below)
+        arr = arr.combine_chunks()
     s = pc.fill_null(arr, "")
     digits = pc.utf8_slice_codeunits(s, 1)
     try:  # E.164 numbers (the normal case): the digits as an integer, plus their count
