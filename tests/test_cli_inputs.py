@@ -288,12 +288,12 @@ def test_scan_says_not_scored_numbers_are_allocated_only_with_a_registry(
     res = _run(["scan", "--model", world / "model", "--cdrs", world / "cdrs.parquet",
                 "--out", tmp_path / "s", "--day", "2026-11-28"])  # fmt: skip
     assert res.exit_code == 0, res.output
-    line = next(x for x in res.output.splitlines() if "without model scoring" in x)
+    line = next(x for x in res.output.splitlines() if "not scored by the model" in x)
     assert "allocated number" not in line and "without --registry" in line
     summary = {"not_scored": 1200, "min_attempts": 5}
     assert not_scored_line(summary, registry=True) == (
         "1,200 numbers with fewer than 5 calls in the features' window and an allocated "
-        "number: benign without "
-        "model scoring (--min-attempts)"
+        "number: not scored by the model, benign unless their campaign is flagged "
+        "(--min-attempts)"
     )
     assert not_scored_line({"not_scored": 0, "min_attempts": 5}, registry=False) is None

@@ -123,7 +123,7 @@ def test_campaigns_are_judged_apart_and_take_their_most_common_label() -> None:
     assert r.labels[3] == "fraud" and r.labels[6] == "benign"
     tie = _result(["fraud", "harassment", "benign"], [0.99, 0.99, 0.5], ["A"] * 3)
     flag_campaign_members(tie)
-    assert tie.labels[2] == "fraud"  # a tie goes to the graver label
+    assert tie.labels[2] == "harassment"  # a tie: the milder label, for less evidence
 
 
 def test_the_floor_and_shares_are_configurable() -> None:
@@ -139,8 +139,37 @@ def test_the_reason_reads_in_both_languages() -> None:
         {"campaign": "C56de0e33", "members": 361, "flagged_members": 310, "own_score": 0.39},
     )
     zh, en = render(reason, "zh"), render(reason, "en")
-    assert "C56de0e33" in zh and "310" in zh and "361" in zh
-    assert en == "member of campaign C56de0e33, 310 of whose 361 numbers are flagged"
+    assert "C56de0e33" in zh and "310" in zh and "361" in zh and "0.39" in zh
+    assert en == (
+        "member of campaign C56de0e33, 310 of whose 361 numbers are flagged (its own score 0.39)"
+    )
+    unscored = Reason(reason.code, {**reason.evidence, "own_score": None})
+    assert "模型未评分" in render(unscored, "zh")
+    assert render(unscored, "en").endswith("(too few calls of its own to be scored)")
+
+
+def test_a_real_line_the_campaign_also_displays_is_spared() -> None:
+    import pyarrow as pa
+
+    from callwarden.detect.campaign_verdicts import spoofed_lines
+
+    # +8613800000002: 1 call of its owner, 3 spoofed ones; ...03: every call spoofed (a line
+    # only the operation uses); ...04: no spoofed call
+    calls = pa.table(
+        {"caller": ["+8613800000002"] * 4 + ["+8613800000003"] * 2 + ["+8613800000004"]}
+    )
+    spoofed = pa.table({"caller": ["+8613800000002"] * 3 + ["+8613800000003"] * 2})
+    lines = spoofed_lines(calls, spoofed, ["+8613800000002", "+8613800000003", "+8613800000004"])
+    assert lines == {"+8613800000002"}
+    assert spoofed_lines(calls, spoofed.slice(0, 0), ["+8613800000002"]) == set()
+    assert spoofed_lines(calls, spoofed, []) == set()
+
+    r = _result(
+        ["harassment", "harassment", "benign", "benign"], [0.99, 0.99, 0.6, 0.6], ["C1"] * 4
+    )
+    assert flag_campaign_members(r, spared=lines) == 1
+    assert r.labels[2] == "benign" and r.labels[3] == "harassment"
+    assert r.meta["campaign_spared_spoofed"] == 1
 
 
 def test_a_flagged_score_is_never_written_below_the_threshold() -> None:

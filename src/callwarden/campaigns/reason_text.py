@@ -7,7 +7,7 @@ these codes (``campaign_list_match``, ``spoof_unallocated``, ``spoof_asserted_mi
 from __future__ import annotations
 
 from callwarden.campaigns.records import ReasonCode as C
-from callwarden.reasons import register, table_renderer
+from callwarden.reasons import Reason, fill, register, table_renderer
 
 #: code -> (zh, en); ``{name}`` is filled from the evidence.
 TEXT: dict[str, tuple[str, str]] = {
@@ -53,11 +53,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "已知骚扰团伙的成员号码（{campaign}）",
         "a known member of campaign {campaign}",
     ),
-    C.CAMPAIGN_FLAGGED_MEMBERS: (
-        "所属团伙 {campaign} 的 {members} 个号码中 {flagged_members} 个已被判定为骚扰/诈骗",
-        "member of campaign {campaign}, {flagged_members} of whose {members} numbers are "
-        "flagged",
-    ),
     C.BRIDGED_CALLBACK: (
         "双向回呼：平台先呼坐席再呼用户（{agent_numbers} 个坐席号码）",
         "callback bridging: the platform rings an agent, then the customer "
@@ -79,3 +74,20 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 register(TEXT, table_renderer(TEXT))
+
+
+def _flagged_members(reason: Reason, lang: str) -> str:
+    """``campaign_flagged_members``: the campaign's evidence, then the number's own, so a
+    reader sees the label is the campaign's (own score null: too few calls to be scored)."""
+    e = reason.evidence
+    own = e.get("own_score")
+    if lang == "zh":
+        head = "所属团伙 {campaign} 的 {members} 个号码中 {flagged_members} 个已被判定为骚扰/诈骗"
+        tail = "本号码呼叫过少，模型未评分" if own is None else "本号码自身评分 {own_score}"
+        return fill(f"{head}（{tail}）", e)
+    head = "member of campaign {campaign}, {flagged_members} of whose {members} numbers are flagged"
+    tail = "too few calls of its own to be scored" if own is None else "its own score {own_score}"
+    return fill(f"{head} ({tail})", e)
+
+
+register([C.CAMPAIGN_FLAGGED_MEMBERS], _flagged_members)

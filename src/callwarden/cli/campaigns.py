@@ -188,9 +188,10 @@ def scan_hook(
         warn(f"campaigns: {note}")
     result.link_campaigns(campaigns.number_campaign)
     if member_verdicts:
-        from callwarden.detect.campaign_verdicts import flag_campaign_members
+        from callwarden.detect.campaign_verdicts import flag_campaign_members, spoofed_lines
 
-        flag_campaign_members(result)
+        spared = spoofed_lines(table, campaigns.spoofed, campaigns.number_campaign)
+        flag_campaign_members(result, spared=spared)
     result.take_campaign_categories({c.campaign_id: c.category for c in campaigns.campaigns})
     write_campaigns(campaigns, out)
     summary = {
@@ -199,6 +200,7 @@ def scan_hook(
         "bridged_legs": campaigns.bridged.num_rows,
         "spoofed_calls": campaigns.spoofed.num_rows,
         "members_flagged": int(result.meta.get("campaign_flagged", 0)),
+        "members_spared_spoofed": int(result.meta.get("campaign_spared_spoofed", 0)),
     }
     if note:
         summary["degraded"] = note
@@ -208,10 +210,12 @@ def scan_hook(
         f"{summary['bridged_legs']:,} bridged legs; {summary['spoofed_calls']:,} spoofed calls "
         f"-> {out / 'campaigns.csv'}"
     )
-    if summary["members_flagged"]:
+    if summary["members_flagged"] or summary["members_spared_spoofed"]:
+        spared = summary["members_spared_spoofed"]
         typer.echo(
             f"  {summary['members_flagged']:,} numbers flagged as members of campaigns whose "
             "other numbers are flagged (reason campaign_flagged_members)"
+            + (f"; {spared:,} spared: real lines the campaign also displays" if spared else "")
         )
     return summary
 

@@ -246,10 +246,13 @@ def not_scored_line(summary: dict[str, Any], registry: bool) -> str | None:
         "the features' window"
     )
     if registry:
-        return f"{few} and an allocated number: benign without model scoring (--min-attempts)"
+        return (
+            f"{few} and an allocated number: not scored by the model, benign unless their "
+            "campaign is flagged (--min-attempts)"
+        )
     return (
-        f"{few}: benign without model scoring (--min-attempts; without --registry no "
-        "number is known to be unallocated)"
+        f"{few}: not scored by the model, benign unless their campaign is flagged "
+        "(--min-attempts; without --registry no number is known to be unallocated)"
     )
 
 
@@ -337,8 +340,9 @@ def register(app: typer.Typer) -> None:
             "--min-attempts",
             help="Numbers with fewer calls in the 7 days to --day that the CDRs hold (the "
             "window the features read; one day of CDRs: that day) and, with --registry, an "
-            "allocated number are benign without model scoring (hard rules still apply); "
-            "default 5, 0 scores every number.",
+            "allocated number are not scored by the model and are benign unless a hard rule "
+            "or their campaign's verdict (--campaign-verdicts) flags them; default 5, 0 scores "
+            "every number.",
         ),
         tz: str | None = typer.Option(
             None,
@@ -353,8 +357,10 @@ def register(app: typer.Typer) -> None:
             "--campaign-verdicts/--no-campaign-verdicts",
             help="With --cdrs: flag the members of a linked campaign when at least 2 and half "
             "of its numbers are flagged, except members the model scored below 0.1 on their "
-            "own calls (reason campaign_flagged_members, at the model's threshold: a label, "
-            "not a rejection). --no-campaign-verdicts leaves every label to the model and rules.",
+            "own calls and real lines the campaign also displays (partly spoofed calls); score "
+            "the model's threshold (the label band of the model's score bands), reason "
+            "campaign_flagged_members. --no-campaign-verdicts leaves every label to the model "
+            "and rules.",
         ),
     ) -> None:
         """Score numbers, write OUT/verdicts.csv (number,label,score,category,reasons,campaign) and print a summary."""

@@ -18,19 +18,30 @@ the same operation's numbers with fewer or milder calls: the demo's education op
   households both dial scored 0.0002). Members the activity cascade did not score (too few
   calls to judge) take the campaign's verdict: rotated numbers with a handful of calls are
   what campaigns are linked to catch;
-- the member takes the campaign's most common flagged label (fraud on a tie) at the model's
-  flag threshold as its score, the label band of the policy (a label, not a rejection, unless
-  the subscriber refuses the category), with reason ``campaign_flagged_members`` naming the
-  campaign and how many of its members were flagged.
+- a member whose calls of the day are partly spoofed (flagged by campaign linking's spoofing
+  check: unallocated, asserted identity not the displayed number, implausible region) and
+  partly not is a real line that an operation also displays: its owner's own calls are the
+  unspoofed ones, so the campaign's verdict does not reach it (the decision at call time
+  still treats a call whose asserted identity is another number as spoofed). Members whose
+  every call is spoofed (lines only the operation uses) and members with no spoofed call
+  are judged as above;
+- the member takes the campaign's most common flagged label (harassment on a tie: the milder,
+  for a number with less evidence of its own) at the model's flag threshold as its score,
+  which the policy labels when it uses the model's bands (``serve --model``), with reason
+  ``campaign_flagged_members`` naming the campaign, how many of its members were flagged and
+  the number's own score.
 
 Pure: reads and writes a :class:`ScanResult`'s arrays; no I/O.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from callwarden.campaigns.records import ReasonCode
 from callwarden.detect.verdicts import Label, ScanResult
@@ -49,13 +60,38 @@ class CampaignVerdictConfig:
     own_score_floor: float = 0.1
 
 
+def spoofed_lines(calls: pa.Table, spoofed: pa.Table, numbers: Iterable[str]) -> set[str]:
+    """Those of ``numbers`` whose calls in ``calls`` (a ``caller`` column) are partly, not
+    wholly, in ``spoofed`` (campaign linking's spoofed calls: ``caller`` and one row a call):
+    real lines that an operation also displays."""
+    wanted = pa.array(list(numbers), pa.string())
+    if not len(wanted) or not spoofed.num_rows:
+        return set()
+
+    def counts(t: pa.Table) -> dict[str, int]:
+        mine = t.filter(pc.is_in(t["caller"].cast(pa.string()), value_set=wanted))
+        grouped = mine.group_by("caller").aggregate([([], "count_all")])
+        return dict(
+            zip(grouped["caller"].to_pylist(), grouped["count_all"].to_pylist(), strict=True)
+        )
+
+    faked = counts(spoofed.select(["caller"]))
+    if not faked:
+        return set()
+    total = counts(calls.select(["caller"]))
+    return {n for n, k in faked.items() if k < total.get(n, 0)}
+
+
 def flag_campaign_members(
-    result: ScanResult, config: CampaignVerdictConfig = CampaignVerdictConfig()
+    result: ScanResult,
+    config: CampaignVerdictConfig = CampaignVerdictConfig(),
+    spared: Collection[str] = (),
 ) -> int:
     """Flag the members of condemned campaigns (module docstring) in place; how many.
 
-    ``result.campaigns`` must be filled (``ScanResult.link_campaigns``). Vectorised over the
-    linked numbers; only the numbers it flags are visited one by one (their reasons).
+    ``result.campaigns`` must be filled (``ScanResult.link_campaigns``); ``spared``: numbers
+    the campaign's verdict does not reach (:func:`spoofed_lines`). Vectorised over the linked
+    numbers; only the numbers it flags are visited one by one (their reasons).
     """
     linked = np.flatnonzero(result.campaigns != "")
     if not len(linked):
@@ -72,9 +108,13 @@ def flag_campaign_members(
     scored = result.scored[linked] if result.scored is not None else np.ones(len(linked), bool)
     own = result.scores[linked]
     take = condemned[inverse] & ~flagged & (~scored | (own >= config.own_score_floor))
+    if spared:
+        line = np.isin(result.numbers[linked].astype(str), np.array(list(spared), dtype=str))
+        result.meta["campaign_spared_spoofed"] = int((take & line).sum())
+        take &= ~line
     if not take.any():
         return 0
-    fraud_wins = 2 * n_fraud >= n_flagged  # the campaign's most common flagged label
+    fraud_wins = 2 * n_fraud > n_flagged  # the campaign's most common flagged label
     for k in np.flatnonzero(take):
         row, c = int(linked[k]), int(inverse[k])
         label = Label.FRAUD if fraud_wins[c] else Label.HARASSMENT

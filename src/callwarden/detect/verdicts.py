@@ -110,6 +110,8 @@ class ScanResult:
         itself would be, about half the time)."""
         out = np.round(self.scores, 6)
         bar = min(self.threshold, RuleConfig().score_floor)
+        if not math.isfinite(bar):  # (a damaged threshold: write the scores as they are)
+            return out
         floor = math.ceil(bar * 1e6) / 1e6
         if floor < bar:  # (bar * 1e6 rounded down to a whole number)
             floor = round(floor + 1e-6, 6)
