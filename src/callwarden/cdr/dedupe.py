@@ -11,7 +11,7 @@ NumPy chunks, so millions of rows are compared without a Python loop or a string
   alone would store such a call twice; the ids themselves stay as they were. A row whose
   id is given and not held matches, the same way, only a held call whose id was derived (an
   export without ids stored it first): whether a stored id was derived is not stored, it is
-  recomputed from the row (``parse.row_hashes``). Whether the matches are duplicates is the
+  recomputed from the row (``parse.derived_id_mask``). Whether the matches are duplicates is the
   file's property (a re-export or not), settled by ingest at the file's end
   (``ingest.is_reexport``).
 
@@ -142,7 +142,7 @@ class StoredDay:
 
     def derived(self, j: int) -> np.ndarray:
         """Per row of part ``j``: whether its call_id was derived (the export gave none). Not
-        stored: the id is recomputed from the row (``parse.row_hashes``) and compared, only in
+        stored: the id is recomputed from the row (``parse.derived_id_mask``) and compared, only in
         parts holding an id of that form."""
         f = self.files[j]
         if f not in self._derived:
@@ -162,8 +162,10 @@ class StoredDay:
         if f not in self._identity:
             self._identity[f] = call_identity(t)[1]
         if derived:
-            h = parse.row_hashes(t["start_time"], t["caller"], t["callee"], t["duration_s"])
-            self._derived[f] = parse.id_keys(t["call_id"].combine_chunks()) == h
+            keys = parse.id_keys(t["call_id"].combine_chunks())
+            self._derived[f] = parse.derived_id_mask(
+                keys, t["start_time"], t["caller"], t["callee"], t["duration_s"]
+            )
 
     def pairs(self) -> np.ndarray:
         parts = [np.zeros(0, np.uint64)]

@@ -408,18 +408,40 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 
 def _number_words(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A 64-bit word per number: the E.164 digits as an integer, or a digest of other text."""
+    """A 64-bit word per number: the E.164 digits as an integer, or a digest of other text.
+    Integers only where EVERY value of the array is "+digits" (so a derived id depends on the
+    batch it was made in; :func:`derived_id_mask` accepts either)."""
+    s = _texts(arr)
+    value, ok = _integer_words(s)
+    if len(s) == 0 or ok.all():
+        return value
+    return _digest_words(s)
+
+
+def _texts(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):  # a stored part's column (dictionary_encode below)
         arr = arr.combine_chunks()
-    s = pc.fill_null(arr, "")
+    return pc.fill_null(arr, "")
+
+
+def _integer_words(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per value: the E.164 digits as an integer plus their count, and whether the value is
+    one ("+" then digits that fit in 64 bits)."""
+    plus = mask(pc.starts_with(s, "+"))
     digits = pc.utf8_slice_codeunits(s, 1)
-    try:  # E.164 numbers (the normal case): the digits as an integer, plus their count
+    try:
         value = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False).astype(np.uint64)
-        length = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.uint64)
-        if len(s) == 0 or pc.all(pc.starts_with(s, "+")).as_py():
-            return value + length * np.uint64(10**16)
+        ok = plus
     except (pa.ArrowInvalid, OverflowError):
-        pass
+        ok = plus & mask(pc.match_substring_regex(s, r"^\+[0-9]{1,18}$"))
+        clean = pc.if_else(pa.array(ok), digits, "0")
+        value = pc.cast(clean, pa.int64()).to_numpy(zero_copy_only=False).astype(np.uint64)
+    length = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return value + length * np.uint64(10**16), ok
+
+
+def _digest_words(s: pa.Array) -> np.ndarray:
     enc = pc.dictionary_encode(s)
     words = np.array(
         [
@@ -446,16 +468,48 @@ def row_ids(
 def row_hashes(
     start: pa.Array, caller: pa.Array, callee: pa.Array, duration: pa.Array
 ) -> np.ndarray:
-    """The 64-bit value of the ``call_id`` :func:`row_ids` derives (its ``id_keys`` key):
-    recomputed from a stored row, it tells whether the row's id was derived."""
+    """The 64-bit value of the ``call_id`` :func:`row_ids` derives (its ``id_keys`` key)."""
+    return _hash_words(start, _number_words(caller), _number_words(callee), duration)
+
+
+def derived_id_mask(
+    keys: np.ndarray,
+    start: pa.Array | pa.ChunkedArray,
+    caller: pa.Array | pa.ChunkedArray,
+    callee: pa.Array | pa.ChunkedArray,
+    duration: pa.Array | pa.ChunkedArray,
+) -> np.ndarray:
+    """Per stored row: whether its call_id (``keys``, as :func:`id_keys`) was derived,
+    recomputed from the row. A number was hashed as an integer only if every number of its
+    column in the batch that derived the id was "+digits", which a stored row cannot tell:
+    an id counts as derived if it recomputes under either way of hashing each number column
+    (not changed: that would re-key stored folders)."""
+    start, duration = (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+                       for c in (start, duration))  # fmt: skip
+    ways = []
+    for col in (caller, callee):
+        s = _texts(col)
+        value, ok = _integer_words(s)
+        digest = _digest_words(s)
+        ways.append([digest] if not ok.any() else [digest, np.where(ok, value, digest)])
+    hit = np.zeros(len(keys), bool)
+    for w_caller in ways[0]:
+        for w_callee in ways[1]:
+            hit |= keys == _hash_words(start, w_caller, w_callee, duration)
+    return hit
+
+
+def _hash_words(
+    start: pa.Array, caller: np.ndarray, callee: np.ndarray, duration: pa.Array
+) -> np.ndarray:
     with np.errstate(over="ignore"):
         h = np.full(len(start), _GOLD, dtype=np.uint64)
         words = (
             pc.fill_null(pc.cast(start, pa.int64()), 0)
             .to_numpy(zero_copy_only=False)
             .astype(np.uint64),
-            _number_words(caller),
-            _number_words(callee),
+            caller,
+            callee,
             pc.fill_null(duration, 0.0)
             .to_numpy(zero_copy_only=False)
             .astype(np.float64)
