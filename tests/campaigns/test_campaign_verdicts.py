@@ -153,16 +153,23 @@ def test_a_real_line_the_campaign_also_displays_is_spared() -> None:
 
     from callwarden.detect.campaign_verdicts import spoofed_lines
 
-    # +8613800000002: 1 call of its owner, 3 spoofed ones; ...03: every call spoofed (a line
-    # only the operation uses); ...04: no spoofed call
+    # +8613800000002: its owner's call on the home switch, 3 spoofed ones on the trunk (a
+    # real line the operation displays); ...03: every call spoofed; ...04: one trunk, some
+    # calls spoofed (a trunk asserting its identity on some calls only: the operation's own)
+    a, b, c = "+8613800000002", "+8613800000003", "+8613800000004"
     calls = pa.table(
-        {"caller": ["+8613800000002"] * 4 + ["+8613800000003"] * 2 + ["+8613800000004"]}
+        {
+            "call_id": [f"k{i}" for i in range(10)],
+            "caller": [a, a, a, a, b, b, c, c, c, c],
+            "ingress": ["MSC-1"] + ["TRUNK"] * 9,
+        }
     )
-    spoofed = pa.table({"caller": ["+8613800000002"] * 3 + ["+8613800000003"] * 2})
-    lines = spoofed_lines(calls, spoofed, ["+8613800000002", "+8613800000003", "+8613800000004"])
-    assert lines == {"+8613800000002"}
-    assert spoofed_lines(calls, spoofed.slice(0, 0), ["+8613800000002"]) == set()
+    spoofed = pa.table({"call_id": ["k1", "k2", "k3", "k4", "k5", "k6"]})
+    lines = spoofed_lines(calls, spoofed, [a, b, c])
+    assert lines == {a}
+    assert spoofed_lines(calls, spoofed.slice(0, 0), [a]) == set()
     assert spoofed_lines(calls, spoofed, []) == set()
+    assert spoofed_lines(calls.drop_columns(["ingress"]), spoofed, [a]) == set()
 
     r = _result(
         ["harassment", "harassment", "benign", "benign"], [0.99, 0.99, 0.6, 0.6], ["C1"] * 4

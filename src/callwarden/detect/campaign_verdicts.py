@@ -18,13 +18,13 @@ the same operation's numbers with fewer or milder calls: the demo's education op
   households both dial scored 0.0002). Members the activity cascade did not score (too few
   calls to judge) take the campaign's verdict: rotated numbers with a handful of calls are
   what campaigns are linked to catch;
-- a member whose calls of the day are partly spoofed (flagged by campaign linking's spoofing
-  check: unallocated, asserted identity not the displayed number, implausible region) and
-  partly not is a real line that an operation also displays: its owner's own calls are the
-  unspoofed ones, so the campaign's verdict does not reach it (the decision at call time
-  still treats a call whose asserted identity is another number as spoofed). Members whose
-  every call is spoofed (lines only the operation uses) and members with no spoofed call
-  are judged as above;
+- a member with spoofed calls (campaign linking's spoofing check: unallocated, asserted
+  identity not the displayed number, implausible region) through one ingress and only clean
+  calls through another is a real line that an operation also displays: its owner's own
+  calls are the clean ones, so the campaign's verdict does not reach it (the decision at call
+  time still treats a call whose asserted identity is another number as spoofed). Members
+  whose calls all enter through ingresses with spoofed calls (lines only the operation uses;
+  a trunk asserting its identity on some calls only) are judged as above;
 - the member takes the campaign's most common flagged label (harassment on a tie: the milder,
   for a number with less evidence of its own) at the model's flag threshold as its score,
   which the policy labels when it uses the model's bands (``serve --model``), with reason
@@ -61,25 +61,26 @@ class CampaignVerdictConfig:
 
 
 def spoofed_lines(calls: pa.Table, spoofed: pa.Table, numbers: Iterable[str]) -> set[str]:
-    """Those of ``numbers`` whose calls in ``calls`` (a ``caller`` column) are partly, not
-    wholly, in ``spoofed`` (campaign linking's spoofed calls: ``caller`` and one row a call):
-    real lines that an operation also displays."""
+    """Those of ``numbers`` that are real lines an operation also displays: through some
+    ingress every call of theirs in ``calls`` (``call_id``, ``caller``, ``ingress``) is clean,
+    through another some are in ``spoofed`` (campaign linking's spoofed calls, by
+    ``call_id``). The clean ingress carries the owner's own calls (a mobile's home switch);
+    a number whose calls all enter where some are spoofed is the operation's (a trunk that
+    asserts its identity on some calls only), and one without an ingress column is not told
+    apart."""
     wanted = pa.array(list(numbers), pa.string())
-    if not len(wanted) or not spoofed.num_rows:
+    if not len(wanted) or not spoofed.num_rows or "ingress" not in calls.column_names:
         return set()
-
-    def counts(t: pa.Table) -> dict[str, int]:
-        mine = t.filter(pc.is_in(t["caller"].cast(pa.string()), value_set=wanted))
-        grouped = mine.group_by("caller").aggregate([([], "count_all")])
-        return dict(
-            zip(grouped["caller"].to_pylist(), grouped["count_all"].to_pylist(), strict=True)
-        )
-
-    faked = counts(spoofed.select(["caller"]))
-    if not faked:
-        return set()
-    total = counts(calls.select(["caller"]))
-    return {n for n, k in faked.items() if k < total.get(n, 0)}
+    mine = calls.select(["call_id", "caller", "ingress"])
+    mine = mine.filter(pc.is_in(mine["caller"].cast(pa.string()), value_set=wanted))
+    faked = pc.is_in(mine["call_id"], value_set=spoofed["call_id"].combine_chunks())
+    mine = mine.append_column("faked", pc.cast(faked, pa.int64()))
+    per = mine.group_by(["caller", "ingress"]).aggregate([("faked", "sum")])
+    callers = per["caller"].to_pylist()
+    faked_calls = per["faked_sum"].to_pylist()
+    clean = {c for c, k in zip(callers, faked_calls, strict=True) if k == 0}
+    dirty = {c for c, k in zip(callers, faked_calls, strict=True) if k > 0}
+    return clean & dirty
 
 
 def flag_campaign_members(
