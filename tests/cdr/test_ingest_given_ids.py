@@ -101,3 +101,84 @@ def test_a_derived_id_is_recognised_under_either_hashing_of_each_number_column()
         False,
         False,
     ]
+
+
+# Findings 1 and 2: each kind of row judged by its own evidence; held calls met under their
+# own id claim themselves first.
+
+_X = f",2026-11-03 09:00:00,{A},{B},12"
+_G = f"g1,2026-11-03 09:00:00,{A},{B},30"
+
+
+@pytest.mark.parametrize("batch_rows", [1, 1000])
+@pytest.mark.parametrize("order", ["g1 first", "X first", "no id first"])
+def test_a_call_met_under_its_own_id_is_not_taken_by_another_row(
+    tmp_path: Path, order: str, batch_rows: int
+) -> None:
+    """X stored without id; then a file of g1 (a new call with an id, in X's second between
+    X's numbers; or such a call without id) and X again (its derived id): X claims itself
+    wherever it is in the file, so the other row is a new call, in any batching (on 695c2b4,
+    the other row first took X: 1 stored, not 2)."""
+    out = tmp_path / "ds"
+    ingest([_write(tmp_path / "x.csv", [_X])], out)
+    rows = {"g1 first": [_G, _X], "X first": [_X, _G], "no id first": [_G[2:], _X]}[order]
+    s = ingest([_write(tmp_path / "f.csv", rows)], out, batch_rows=batch_rows)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_reexport_matched) == (1, 1, 0)
+    assert load_cdrs(out).num_rows == 2
+
+
+def _s1(tmp_path: Path) -> tuple[Path, list[str], list[str]]:
+    """Switch A without ids stores 100 calls; switch B's early file (40 calls with ids), and
+    B's 60 new calls of the day, 5 of them in the second and between the numbers of A's."""
+    out = tmp_path / "ds"
+    a = [f",2026-11-03 09:{i // 60:02d}:{i % 60:02d},+86{A[:-3]}{i:03d},{B},12" for i in range(100)]
+    early = [f"b-{i},2026-11-03 08:{i:02d}:30,+8613700137{i:03d},{B},20" for i in range(40)]
+    new = [f"b-{100 + i},2026-11-03 10:{i:02d}:30,+8613700138{i:03d},{B},20" for i in range(55)]
+    new += [
+        f"b-{200 + i},2026-11-03 09:{i * 20 // 60:02d}:{i * 20 % 60:02d},+86{A[:-3]}{i * 20:03d},"
+        f"{B},33"
+        for i in range(5)
+    ]
+    ingest([_write(tmp_path / "a.csv", a)], out)
+    return out, early, new
+
+
+@pytest.mark.parametrize("how", ["two runs", "one run"])
+def test_an_overlapping_export_with_ids_keeps_its_new_calls(tmp_path: Path, how: str) -> None:
+    """B's whole-day file re-sends its 40 early calls (held under their own ids) with its 60
+    new ones: the re-sent rows say nothing of the new ones, which are judged among
+    themselves (5 of 60 like a call stored without id: kept). On 695c2b4 the 40 re-sent rows
+    made the file a re-export and the 5 were dropped (195 stored, not 200)."""
+    out, early, new = _s1(tmp_path)
+    fe, fd = _write(tmp_path / "e.csv", early), _write(tmp_path / "d.csv", early + new)
+    if how == "two runs":
+        ingest([fe], out)
+        s = ingest([fd], out)
+        assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (60, 40, 5)
+    else:
+        ingest([fe, fd], out)
+    assert load_cdrs(out).num_rows == 200
+
+
+def test_a_file_of_new_calls_each_twice_keeps_them(tmp_path: Path) -> None:
+    """Repeats of the file's own rows are no held calls: 5 of 60 like held, kept."""
+    out, _, new = _s1(tmp_path)
+    s = ingest([_write(tmp_path / "t.csv", new * 2)], out)
+    assert (s.rows_kept, s.rows_duplicate, s.rows_kept_like_held) == (60, 60, 5)
+    assert load_cdrs(out).num_rows == 160
+
+
+def test_quarantined_rows_are_not_in_the_share_and_the_warning_says_so(tmp_path: Path) -> None:
+    """2 rows with ids taken for calls stored without id, among 3 valid rows with ids and 50
+    quarantined: a re-export of its valid rows, and the warning says what it counted."""
+    out = tmp_path / "ds"
+    held = [f",2026-11-03 09:00:{s:02d},{A},{B},12" for s in range(2)]
+    ingest([_write(tmp_path / "h.csv", held)], out)
+    rows = [f"n{s},2026-11-03 09:00:{s:02d},{A},{B},31" for s in range(2)]
+    rows += [f"m1,2026-11-03 11:00:00,{A},{B},5"]
+    rows += [f"q{s},not a time,{A},{B},5" for s in range(50)]
+    s = ingest([_write(tmp_path / "q.csv", rows)], out)
+    assert (s.rows_kept, s.rows_reexport_matched, s.rows_quarantined) == (1, 2, 50)
+    assert len(s.warnings) == 1
+    assert "2 of its 3 rows that have a call_id not stored" in s.warnings[0]
+    assert "(50 quarantined)" in s.warnings[0]

@@ -11,9 +11,10 @@ NumPy chunks, so millions of rows are compared without a Python loop or a string
   alone would store such a call twice; the ids themselves stay as they were. A row whose
   id is given and not held matches, the same way, only a held call whose id was derived (an
   export without ids stored it first): whether a stored id was derived is not stored, it is
-  recomputed from the row (``parse.derived_id_mask``). Whether the matches are duplicates is the
-  file's property (a re-export or not), settled by ingest at the file's end
-  (``ingest.is_reexport``).
+  recomputed from the row (``parse.derived_id_mask``). At the file's end the held calls the
+  file repeats under their own id claim themselves first, the matched rows take what is left
+  in file order (:meth:`Identities.assign`), and whether the taken rows are duplicates is
+  settled per kind of row, derived or given (``ingest.is_reexport``).
 
 Stored parts are read only when a run needs them: their pair keys when a run meets their ids
 again, their identity keys when a row to match falls in their span of start seconds (the
@@ -257,18 +258,20 @@ def _mask(n: int, idx: np.ndarray) -> np.ndarray:
 class Identities:
     """Identity keys of one day's calls held before the file being ingested (a multiset:
     parts stored by earlier runs, read on demand, and the rows the run's earlier files kept),
-    those of them whose id was derived (a second multiset), and the current file's matches.
+    those of them whose id was derived (a second multiset), and the current file's
+    candidates and repeats.
 
-    A row is taken for a held call when it is one, one to one, in file order, per start
-    second, caller and callee: a row whose id is derived may be any held call; a row whose
-    id is given and not held (the id check would write it) only a held call whose id was
-    derived (an export without ids stored it first), never one with a given id (two given
-    ids are two calls by the switch's word). A held call met again under its own id takes
-    itself. Each row is taken while a one-to-one assignment of all taken and met rows to the
-    held calls remains (:meth:`match`). Taken rows are duplicates only if the whole file is a
-    re-export (``ingest.is_reexport``); else they are kept. Calls sharing an identity inside
-    one file are distinct records (a switch's partial records of one long call; two calls in
-    one second), as they always were.
+    A row may be taken for a held call with its start second, caller and callee: a row whose
+    id is derived, any held call; a row whose id is given and not held (the id check would
+    write it), only a held call whose id was derived (an export without ids stored it first),
+    never one with a given id (two given ids are two calls by the switch's word). Such rows
+    are candidates (:meth:`match`), set aside; at the file's end (:meth:`assign`) the held
+    calls met again under their own id (a given id, or a derived id repeated exactly) claim
+    themselves first, wherever they are in the file, and the candidates take what is left,
+    one to one, in file order: batch-independent. Taken rows are duplicates only if their
+    kind of row makes the file a re-export (``ingest.is_reexport``); else they are kept.
+    Calls sharing an identity inside one file are distinct records (a switch's partial
+    records of one long call; two calls in one second), as they always were.
     """
 
     def __init__(self, stored: StoredDay | None) -> None:
@@ -287,12 +290,11 @@ class Identities:
         self.kept: list[np.ndarray] = []  # identities the current file wrote (unsorted)
         self.kept_derived: list[np.ndarray] = []  # of them, those of derived ids
         self.kept_span: tuple[int, int] | None = None  # and their first and last start second
-        self.kept_pairs: list[np.ndarray] = []  # their pair keys (sorted chunks)
-        self.claimed: list[np.ndarray] = []  # identities of held calls the file took or met
-        self.claimed_derived: list[np.ndarray] = []  # of them, calls with a derived id
-        self.claimed_pairs: list[np.ndarray] = []  # and their pair keys
-        #: (pairs, identities, derived) of held calls met under their ids, not folded yet
-        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: pair keys of the current file's rows written or set aside (sorted chunks): a
+        #: repeat of one of them is no held call met again
+        self.file_pairs: list[np.ndarray] = []
+        #: (pairs, identities, derived) of the file's rows repeated under their id
+        self.repeats: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def held(self) -> bool:
         """Whether any call was held before this file (else no row can match one)."""
@@ -307,65 +309,64 @@ class Identities:
         write: np.ndarray,
         repeats: np.ndarray,
     ) -> np.ndarray:
-        """Which of ``write`` (rows the id check would write, in file order) are a held call
-        again; ``repeats`` are the rows the id check found repeated (a held call under its
-        id, or a repeat of a row of this file). Arrays are indexed by row."""
-        none = np.zeros(len(write), bool)
+        """Which of ``write`` (rows the id check would write) are candidates for a held call
+        (set aside until :meth:`assign`); ``repeats`` are the rows the id check found
+        repeated (a held call under its id, or a repeat of a row of this file). Arrays are
+        indexed by row."""
+        hit = np.zeros(len(write), bool)
         if not self.held():
-            return none
+            return hit
+        if len(repeats):
+            self.repeats.append((pairs[repeats], identity[repeats], derived[repeats]))
         by_id = derived[write]
         cand = write[by_id]  # derived ids: any held call
         given = write[~by_id] if self.derived_held else write[:0]  # only calls of derived ids
-        held = given_held = write[:0]
         if len(cand) or len(given):
             both = np.concatenate([cand, given])
             self._read(int(second[both].min()), int(second[both].max()))
-            held = cand[self._held(self.before, identity[cand])]
+            hit[by_id] = self._held(self.before, identity[cand])
         if len(given):
             self._read_derived(int(second[given].min()), int(second[given].max()))
-            given_held = given[self._held(self.before_derived, identity[given])]
-        if not len(held) and not len(given_held):
-            if len(repeats):
-                self.pending.append((pairs[repeats], identity[repeats], derived[repeats]))
-            return none
-        self._fold()
-        # This batch's held calls met under their ids, each once, then the held candidates.
-        rp = pairs[repeats]
-        own = np.sort(pairs[write])
-        new = ~(
-            contains(self.kept_pairs, rp) | contains(self.claimed_pairs, rp) | contains([own], rp)
-        )
-        met = repeats[new]
-        _, first = np.unique(pairs[met], return_index=True)
-        met = met[np.sort(first)]
-        pos = np.concatenate([met, held, given_held])
-        kind = np.repeat(
-            np.array([_MET, _DERIVED, _GIVEN], np.int8), [len(met), len(held), len(given_held)]
-        )
-        # A held call of a derived id is met (a derived row under its id) or taken by a given row.
-        of_derived = (kind == _GIVEN) | ((kind == _MET) & derived[pos])
-        ident = identity[pos]
-        order = np.lexsort((pos, ident))  # by identity, then file order (sorted queries
-        pos, kind, of_derived, ident = pos[order], kind[order], of_derived[order], ident[order]
-        starts = np.flatnonzero(np.r_[True, ident[1:] != ident[:-1]])  # (search faster)
-        # Greedy in file order, one to one (Hall's condition per identity): a given row needs a
-        # held call of a derived id left over (met and taken ones of them counted), and every
-        # row needs a held call left over. Both counts only grow, so a row refused by one
-        # refuses every later row it counts for: ranks over all rows suffice.
-        fits = (kind != _GIVEN) | (
-            count(self.claimed_derived, ident) + _rank(of_derived, starts)
+            hit[~by_id] = self._held(self.before_derived, identity[given])
+        if hit.any():
+            self.file_pairs = add(self.file_pairs, np.sort(pairs[write[hit]]))
+        return hit
+
+    def assign(self, identity: np.ndarray, derived: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Which of the file's candidates (their identities, derived-id mask and place in the
+        file) are taken for held calls: the held calls met under their own id first (each
+        once), then the candidates in file order while a one-to-one assignment remains."""
+        taken = np.zeros(len(identity), bool)
+        if not len(identity):
+            return taken
+        claimed, claimed_derived = self._met()
+        order = np.lexsort((pos, identity))  # by identity, then file order
+        ident, given = identity[order], ~derived[order]
+        starts = np.flatnonzero(np.r_[True, ident[1:] != ident[:-1]])
+        # Hall's condition per identity: a given row needs a held call of a derived id left
+        # over, every row a held call left over. Both counts only grow, so a row refused by
+        # one refuses every later row it counts for: ranks over all rows suffice.
+        fits = ~given | (
+            count(claimed_derived, ident) + _rank(given, starts)
             <= count(self.before_derived, ident)
         )
-        dup = (
-            (kind != _MET)
-            & fits
-            & (count(self.claimed, ident) + _rank(fits, starts) <= count(self.before, ident))
+        taken[order] = fits & (
+            count(claimed, ident) + _rank(fits, starts) <= count(self.before, ident)
         )
-        claim = (kind == _MET) | dup
-        self.claimed = add(self.claimed, np.sort(ident[claim]))
-        self.claimed_derived = add(self.claimed_derived, np.sort(ident[claim & of_derived]))
-        self.claimed_pairs = add(self.claimed_pairs, np.sort(pairs[pos[claim]]))
-        return np.isin(write, pos[dup])
+        return taken
+
+    def _met(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Identities (all, of derived ids) of the held calls the file repeats under their
+        own id, each once: repeats of the file's own rows are not held calls."""
+        if not self.repeats:
+            return [], []
+        p = np.concatenate([a for a, _, _ in self.repeats])
+        i = np.concatenate([b for _, b, _ in self.repeats])
+        d = np.concatenate([c for _, _, c in self.repeats])
+        new = ~contains(self.file_pairs, p)
+        p, i, d = p[new], i[new], d[new]
+        _, first = np.unique(p, return_index=True)
+        return [np.sort(i[first])], [np.sort(i[first][d[first]])]
 
     def record(
         self,
@@ -384,7 +385,7 @@ class Identities:
             lo, hi = min(lo, self.kept_span[0]), max(hi, self.kept_span[1])
         self.kept_span = lo, hi
         if self.held():
-            self.kept_pairs = add(self.kept_pairs, sorted_pairs)
+            self.file_pairs = add(self.file_pairs, sorted_pairs)
 
     def end_file(self) -> None:
         """The file's rows are held before the next file; its matches start afresh."""
@@ -393,9 +394,7 @@ class Identities:
             self.earlier.append((*self.kept_span, np.concatenate(self.kept), kd))
             self.derived_held |= len(kd) > 0
         self.kept_span = None
-        self.kept, self.kept_derived, self.kept_pairs = [], [], []
-        self.claimed, self.claimed_derived, self.claimed_pairs = [], [], []
-        self.pending = []
+        self.kept, self.kept_derived, self.file_pairs, self.repeats = [], [], [], []
 
     @staticmethod
     def _held(chunks: list[np.ndarray], keys: np.ndarray) -> np.ndarray:
@@ -446,24 +445,6 @@ class Identities:
         if d.any():
             ident = self.stored.identity(self.stored.files[j])[d]
             self.before_derived = add(self.before_derived, np.sort(ident))
-
-    def _fold(self) -> None:
-        """Count the held calls earlier batches met under their ids (each once)."""
-        if not self.pending:
-            return
-        p = np.concatenate([a for a, _, _ in self.pending])
-        i = np.concatenate([b for _, b, _ in self.pending])
-        d = np.concatenate([c for _, _, c in self.pending])
-        self.pending = []
-        new = ~(contains(self.kept_pairs, p) | contains(self.claimed_pairs, p))
-        p, i, d = p[new], i[new], d[new]
-        _, first = np.unique(p, return_index=True)
-        self.claimed = add(self.claimed, np.sort(i[first]))
-        self.claimed_derived = add(self.claimed_derived, np.sort(i[first][d[first]]))
-        self.claimed_pairs = add(self.claimed_pairs, np.sort(p[first]))
-
-
-_MET, _DERIVED, _GIVEN = 0, 1, 2
 
 
 def _rank(flag: np.ndarray, starts: np.ndarray) -> np.ndarray:

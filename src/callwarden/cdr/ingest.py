@@ -12,9 +12,10 @@ the run) are counted as duplicates and not written again when they are the same 
 second, caller and callee; not the duration, on which exports differ); a row whose id names
 another call is quarantined as ``conflicting_call_id``, and so are its repeats. A row without
 a call_id (its id derived from the call, duration included) is also a duplicate when it is,
-one to one, a call held before its file with the same start second, caller and callee, in a
-file that is a re-export (``is_reexport``: such rows are set aside until the file's end, then
-dropped or written): a re-export writing the durations otherwise adds nothing
+one to one, a call held before its file with the same start second, caller and callee (held
+calls the file repeats under their own id claim themselves first), in a file that is a
+re-export for its kind of row (``is_reexport``: such rows are set aside until the file's end,
+then dropped or written): a re-export writing the durations otherwise adds nothing
 (``dedupe.Identities``), a new file keeps its calls. So is a row whose call_id is not held,
 taken in the same way for a held call whose id was derived (stored from an export without
 ids; the stored version stays). A run's parts
@@ -173,10 +174,14 @@ class _DayWriters:
         self.parts = 0
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self.jobs: list[Future[None]] = []
-        #: the current file's rows taken for held calls, set aside on disk (the file is a
-        #: re-export or not only at its end): a part per (day, schema) and their keys per day
+        #: the current file's candidates for held calls, set aside on disk (which are taken,
+        #: and whether the file is a re-export, is known only at its end): a part per (day,
+        #: schema), their (start second, identity, pair, derived, place in the file) per part,
+        #: and once settled, which of them are taken
         self.aside: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, pa.Schema]] = {}
-        self.aside_keys: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.aside_keys: dict[tuple[str, str], list[tuple[np.ndarray, ...]]] = {}
+        self.taken: dict[tuple[str, str], np.ndarray] = {}
+        self.file_rows = 0  # rows of the current file so far (their place in it)
 
     def _folder(self, day: str, *, make: bool = False) -> Path:
         folder = self.root / f"{PARTITION_COLUMN}={day}"
@@ -196,42 +201,73 @@ class _DayWriters:
             self.known[day] = keys, Identities(stored)
         return self.known[day]
 
-    def end_file(self, reexport: bool) -> None:
-        """Settle the rows the file set aside (taken for held calls): dropped when the file is
-        a re-export, else written with its other rows. Then the calls the file kept are held,
-        for the next files, as stored ones."""
+    def settle(self) -> tuple[int, int]:
+        """Which of the file's candidates are taken for held calls (``Identities.assign``,
+        per day); returns how many of them have a derived id and how many a given one."""
         self.flush()
-        for (day, _), (writer, tmp, schema) in self.aside.items():
+        by_day: dict[str, list[tuple[str, str]]] = {}
+        for key in self.aside_keys:
+            by_day.setdefault(key[0], []).append(key)
+        n_derived = n_given = 0
+        for day, keys in by_day.items():
+            cols = [self._aside_cols(k) for k in keys]
+            derived = np.concatenate([c[3] for c in cols])
+            taken = self.known[day][1].assign(
+                np.concatenate([c[1] for c in cols]), derived, np.concatenate([c[4] for c in cols])
+            )
+            n_derived += int(np.count_nonzero(taken & derived))
+            n_given += int(np.count_nonzero(taken & ~derived))
+            for k, piece in zip(
+                keys, np.split(taken, np.cumsum([len(c[0]) for c in cols])[:-1]), strict=True
+            ):
+                self.taken[k] = piece
+        return n_derived, n_given
+
+    def _aside_cols(self, key: tuple[str, str]) -> tuple[np.ndarray, ...]:
+        return tuple(np.concatenate(x) for x in zip(*self.aside_keys[key], strict=True))
+
+    def end_file(self, reexport_derived: bool, reexport_given: bool) -> None:
+        """Settle the rows the file set aside (after :meth:`settle`): the taken rows of a kind
+        of row (derived or given ids) that makes the file a re-export are dropped, the others
+        written with the file's other rows. Then the calls the file kept are held, for the
+        next files, as stored ones."""
+        self.flush()
+        for key, (writer, tmp, schema) in self.aside.items():
             writer.close()
-            if not reexport:  # streamed into the run's part of the day: few files, low memory
-                main = self._writer(day, schema)
+            day = key[0]
+            second, identity, pairs, derived, _ = self._aside_cols(key)
+            keep = ~(self.taken[key] & np.where(derived, reexport_derived, reexport_given))
+            if keep.any():  # streamed into the run's part of the day: few files, low memory
+                main, at = self._writer(day, schema), 0
                 for batch in pq.ParquetFile(tmp).iter_batches():
-                    main.write_batch(batch)
+                    m = keep[at : at + batch.num_rows]
+                    at += batch.num_rows
+                    if m.all():
+                        main.write_batch(batch)
+                    elif m.any():
+                        main.write_batch(batch.filter(pa.array(m)))
                 self.days.add(day)
-            tmp.unlink()
-        if not reexport:
-            for day, parts in self.aside_keys.items():
-                identities = self.known[day][1]
-                second, identity, pairs, derived = (
-                    np.concatenate(x) for x in zip(*parts, strict=True)
+                self.known[day][1].record(
+                    second[keep], identity[keep], np.sort(pairs[keep]), derived[keep]
                 )
-                identities.record(second, identity, np.sort(pairs), derived)
-        self.aside, self.aside_keys = {}, {}
+            tmp.unlink()
+        self.aside, self.aside_keys, self.taken, self.file_rows = {}, {}, {}, 0
         for _, identities in self.known.values():
             identities.end_file()
 
     def write(
         self, table: pa.Table, keys: np.ndarray, derived: np.ndarray
-    ) -> tuple[int, int, int, np.ndarray]:
+    ) -> tuple[int, int, int, int, np.ndarray]:
         """Write the rows that are new calls; returns how many rows were duplicates (the same
-        call under its id), how many were set aside (taken for a call held before this file
-        by start second, caller and callee: :meth:`end_file` settles them), how many of
-        those have a given id, and the rows (indices into ``table``) whose call_id is
+        call under its id), how many of those have a derived id, how many rows have a given
+        id not held (the id check would write them), how many were set aside (candidates for
+        a call held before this file by start second, caller and callee: :meth:`settle` and
+        :meth:`end_file` decide them), and the rows (indices into ``table``) whose call_id is
         already taken by another call of their day, in order: those are not written."""
         n = table.num_rows
         conflicts: list[np.ndarray] = []
         if n == 0:
-            return 0, 0, 0, np.zeros(0, np.int64)
+            return 0, 0, 0, 0, np.zeros(0, np.int64)
         second, identity = call_identity(table)
         pairs = call_pairs(identity, keys)
         day_num = pc.cast(pc.cast(table["start_time"], pa.date32()), pa.int32()).to_numpy()
@@ -242,7 +278,8 @@ class _DayWriters:
             order = np.argsort(day_num, kind="stable")  # radix sort: rows grouped by day
             day_sorted = day_num[order]
         bounds = np.flatnonzero(np.diff(day_sorted)) + 1
-        dupes = aside = aside_given = 0
+        dupes = derived_dupes = given_new = aside = 0
+        base, self.file_rows = self.file_rows, self.file_rows + n
         for a, b in zip(np.r_[0, bounds], np.r_[bounds, n], strict=True):
             day = (_EPOCH + timedelta(days=int(day_sorted[a]))).isoformat()
             rows = order[a:b] if order is not None else np.arange(a, b)
@@ -253,17 +290,18 @@ class _DayWriters:
             if (sk[1:] == sk[:-1]).any() or known.any_in(sk):  # rare: sort out the repeats
                 rows, clash, repeats = split_repeats(rows, part_keys, pairs[rows], known)
                 dupes += len(repeats)
+                derived_dupes += int(np.count_nonzero(derived[repeats]))
                 conflicts.append(clash)
                 sk = np.sort(keys[rows])
+            given_new += int(np.count_nonzero(~derived[rows]))
             same = identities.match(second, identity, pairs, derived, rows, repeats)
-            if same.any():  # held calls again under other ids: set aside, and their ids
-                # are known, so their repeats are duplicates by id
+            if same.any():  # maybe held calls again under other ids: set aside, and their
+                # ids are known, so their repeats are duplicates by id
                 taken = rows[same]
                 aside += len(taken)
-                aside_given += int(np.count_nonzero(~derived[taken]))
                 known.add_sorted(np.sort(keys[taken]), np.sort(pairs[taken]))
-                self.aside_keys.setdefault(day, []).append(
-                    (second[taken], identity[taken], pairs[taken], derived[taken])
+                self.aside_keys.setdefault((day, str(table.schema)), []).append(
+                    (second[taken], identity[taken], pairs[taken], derived[taken], base + taken)
                 )
                 self._submit(self._aside(day, table.schema), table, taken)
                 rows = rows[~same]
@@ -276,7 +314,7 @@ class _DayWriters:
             self._submit(self._writer(day, table.schema), table, rows)
             self.days.add(day)
         clashes = np.sort(np.concatenate(conflicts)) if conflicts else np.zeros(0, np.int64)
-        return dupes, aside, aside_given, clashes
+        return dupes, derived_dupes, given_new, aside, clashes
 
     def _aside(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
         key = (day, str(schema))
@@ -484,17 +522,22 @@ def _ingest_file(
             yield in_flight.popleft().result()
 
     read_before, conflicts = summary.rows_read, 0
-    aside = given = again = rows = 0  # rows set aside (of them with a given id), repeats, all
+    # rows set aside; rows without call_id and their repeats by id; rows whose call_id is not
+    # held; rows quarantined for their values (none of them counted in a share)
+    aside = derived = again = given = quarantined = 0
     for batch, result in done():
         summary.rows_read += batch.table.num_rows
         summary.blank_lines += batch.blank_lines
-        dupes, held, held_given, clash = writers.write(result.table, result.keys, result.derived)
+        dupes, derived_dupes, given_new, held, clash = writers.write(
+            result.table, result.keys, result.derived
+        )
         summary.rows_duplicate += dupes
         summary.rows_kept += result.table.num_rows - dupes - held - len(clash)
         aside += held
-        given += held_given
-        again += dupes
-        rows += result.table.num_rows
+        derived += int(np.count_nonzero(result.derived))
+        again += derived_dupes
+        given += given_new
+        quarantined += result.quarantine.num_rows
         if len(clash):
             conflicts += len(clash)
             pending.append(_conflict_rows(reader, batch, result, clash))
@@ -504,16 +547,28 @@ def _ingest_file(
             summary.fields_unsafe[col] = summary.fields_unsafe.get(col, 0) + n
         if result.quarantine.num_rows:
             pending.append(_quarantine_rows(reader, batch, result))
-    reexport = is_reexport(aside + again, rows)
-    writers.end_file(reexport)
-    if reexport:
-        summary.rows_duplicate += aside
-        summary.rows_reexport_matched += aside
-        if aside:  # (a file only repeated under its ids is said by the duplicates' count)
-            summary.warnings.append(_reexport_warning(source, aside, given, aside + again, rows))
-    else:
-        summary.rows_kept += aside
-        summary.rows_kept_like_held += aside
+    # Each kind of row by its own evidence: rows without call_id by session 19's rule (held
+    # calls again, by derived id or by call, among them); rows whose call_id is not held by
+    # how many of them are taken for calls stored without id (a row held again under its own
+    # id says nothing of the file's new calls: an overlapping export re-sends some).
+    taken_derived, taken_given = writers.settle()
+    reexport_derived = is_reexport(taken_derived + again, derived)
+    reexport_given = is_reexport(taken_given, given)
+    writers.end_file(reexport_derived, reexport_given)
+    dropped = taken_derived * reexport_derived + taken_given * reexport_given
+    summary.rows_duplicate += dropped
+    summary.rows_reexport_matched += dropped
+    summary.rows_kept += aside - dropped
+    summary.rows_kept_like_held += taken_derived + taken_given - dropped
+    if dropped:
+        summary.warnings.append(
+            _reexport_warning(
+                source,
+                (taken_derived if reexport_derived else 0, taken_derived + again, derived),
+                (taken_given if reexport_given else 0, given),
+                quarantined + len(reader.malformed),
+            )
+        )
     summary.rows_conflicting += conflicts
     if conflicts:
         summary.warnings.append(
@@ -588,35 +643,54 @@ def _conflict_rows(
 
 #: Share of a file's rows reusing call_ids past which the ids look like a switch's serials.
 _SERIAL_SHARE = 0.01
-#: A file whose rows are held calls again (under their id, or by start second, caller and
-#: callee) for at least this share of its rows, and at least this many, is a re-export: the
-#: rows taken for held calls by start second, caller and callee are duplicates. A new export
-#: meets held calls so only by chance (two calls in one second, a minute-precision clock): 3
-#: of 183,254 rows, 30 of 48,523 (docs/ingest.md); a re-export, on nearly all. All rows count,
-#: with or without a call_id: a row held again under its own id is as much a sign of a repeated
-#: file, and a wrong "re-export" costs only the few rows like held calls.
+#: A file's rows of one kind are a re-export when at least this share of them, and at least
+#: this many, are held calls again; then its rows of that kind taken for held calls by start
+#: second, caller and callee are duplicates. Rows without call_id: held again under their
+#: derived id or taken, among the file's rows without call_id (session 19's rule). Rows whose
+#: call_id is not held: taken for a call stored without id, among them (a row held again
+#: under its own given id is no evidence: an overlapping export re-sends some, and its new
+#: calls must stay). A new export meets held calls so only by chance (two calls in one
+#: second, a minute-precision clock): 3 of 183,254 rows, 30 of 48,523 (docs/ingest.md); a
+#: re-export, on nearly all. Rows quarantined for their values count in neither share.
 REEXPORT_SHARE = 0.1
 REEXPORT_MIN = 2
 
 
 def is_reexport(matched: int, rows: int) -> bool:
-    """Whether a file of ``rows`` rows, ``matched`` of them held calls again (by id or by
-    start second, caller and callee), is a re-export rather than new calls."""
+    """Whether ``rows`` rows of one kind, ``matched`` of them held calls again, are a
+    re-export rather than new calls."""
     return matched >= REEXPORT_MIN and matched >= REEXPORT_SHARE * rows
 
 
-def _reexport_warning(source: str, taken: int, given: int, matched: int, rows: int) -> str:
-    text = (
-        f"{source}: {taken:,} of {rows:,} rows were taken for calls held before the file (the "
-        "same start second, caller and callee, another duration or id) and not stored: the "
-        f"file is a re-export ({matched:,} of its {rows:,} rows are held calls again, by id "
-        "or by call; docs/ingest.md, 'A re-export without ids')"
-    )
-    if given:
-        text += (
-            f"; {given:,} of them have a call_id, their calls were stored without one and keep "
-            "their derived ids (for the switch's ids, ingest the file into a fresh folder)"
+def _reexport_warning(
+    source: str,
+    without_id: tuple[int, int, int],
+    with_id: tuple[int, int],
+    quarantined: int,
+) -> str:
+    """``without_id``: (rows dropped, held calls again by derived id or by call, rows without
+    call_id); ``with_id``: (rows dropped, rows whose call_id is not held)."""
+    parts = []
+    dropped, matched, rows = without_id
+    if dropped:
+        parts.append(
+            f"{dropped:,} of its {rows:,} rows without call_id ({matched:,} of those {rows:,} "
+            "are held calls again, by id or by call)"
         )
+    dropped, rows = with_id
+    if dropped:
+        parts.append(
+            f"{dropped:,} of its {rows:,} rows that have a call_id not stored (their calls were "
+            "stored without one and keep their derived ids; for the switch's ids, ingest the "
+            "file into a fresh folder)"
+        )
+    text = (
+        f"{source}: a re-export: {' and '.join(parts)} were taken for calls held before the "
+        "file (the same start second, caller and callee, another duration or id) and not "
+        "stored (docs/ingest.md, 'A re-export without ids')"
+    )
+    if quarantined:
+        text += f"; counts of rows read and not quarantined ({quarantined:,} quarantined)"
     return text
 
 
