@@ -163,9 +163,9 @@ class StoredDay:
         if f not in self._identity:
             self._identity[f] = call_identity(t)[1]
         if derived:
-            keys = parse.id_keys(t["call_id"].combine_chunks())
+            keys, hexa = parse.id_keys_hex(t["call_id"].combine_chunks())
             self._derived[f] = parse.derived_id_mask(
-                keys, t["start_time"], t["caller"], t["callee"], t["duration_s"]
+                keys, t["start_time"], t["caller"], t["callee"], t["duration_s"], hexa
             )
 
     def pairs(self) -> np.ndarray:

@@ -478,24 +478,45 @@ def derived_id_mask(
     caller: pa.Array | pa.ChunkedArray,
     callee: pa.Array | pa.ChunkedArray,
     duration: pa.Array | pa.ChunkedArray,
+    hexa: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per stored row: whether its call_id (``keys``, as :func:`id_keys`) was derived,
-    recomputed from the row. A number was hashed as an integer only if every number of its
-    column in the batch that derived the id was "+digits", which a stored row cannot tell:
-    an id counts as derived if it recomputes under either way of hashing each number column
-    (not changed: that would re-key stored folders)."""
-    start, duration = (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
-                       for c in (start, duration))  # fmt: skip
+    """Per stored row: whether its call_id (``keys``, as :func:`id_keys`; ``hexa``: where it
+    has a derived id's form, else everywhere) was derived, recomputed from the row. A number
+    was hashed as an integer only if every number of its column in the batch that derived the
+    id was "+digits", which a stored row cannot tell: an id counts as derived if it
+    recomputes under either way of hashing each number column (not changed: that would
+    re-key stored folders). Integers are tried first; the digests (a Python hash per
+    distinct number) only for the rows that fail."""
+    n = len(keys)
+    hit = np.zeros(n, bool)
+    rows = np.arange(n) if hexa is None else np.flatnonzero(hexa)
+    if not len(rows):
+        return hit
+    sel = pa.array(rows)
+    start, duration, caller, callee = (
+        (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).take(sel)
+        for c in (start, duration, caller, callee)
+    )
+    k = keys[rows]
+    s1, s2 = _texts(caller), _texts(callee)
+    (v1, ok1), (v2, ok2) = _integer_words(s1), _integer_words(s2)
+    first = ok1 & ok2 & (k == _hash_words(start, v1, v2, duration))
+    hit[rows[first]] = True
+    rest = np.flatnonzero(~first)
+    if not len(rest):
+        return hit
+    sub = pa.array(rest)
+    st, du, k = start.take(sub), duration.take(sub), k[rest]
     ways = []
-    for col in (caller, callee):
-        s = _texts(col)
-        value, ok = _integer_words(s)
-        digest = _digest_words(s)
-        ways.append([digest] if not ok.any() else [digest, np.where(ok, value, digest)])
-    hit = np.zeros(len(keys), bool)
+    for v, ok, s in ((v1, ok1, s1), (v2, ok2, s2)):
+        d = _digest_words(s.take(sub))
+        ok = ok[rest]
+        ways.append([d] if not ok.any() else [d, np.where(ok, v[rest], d)])
+    found = np.zeros(len(rest), bool)
     for w_caller in ways[0]:
         for w_callee in ways[1]:
-            hit |= keys == _hash_words(start, w_caller, w_callee, duration)
+            found |= k == _hash_words(st, w_caller, w_callee, du)
+    hit[rows[rest[found]]] = True
     return hit
 
 
