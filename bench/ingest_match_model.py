@@ -122,6 +122,9 @@ def model(runs: list[list[list[Row]]]) -> tuple[list[tuple[int, ...]], collectio
                 if t and (re_derived if c[0] is None else re_given):
                     dup += 1
                     matched_rows += 1
+                    # a dropped row is forgotten, id included: the next files of the run see
+                    # the day as the next run would
+                    matched.pop(c[5], None)
                 else:
                     kept += 1
                     like += t

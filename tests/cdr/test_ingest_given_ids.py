@@ -182,3 +182,51 @@ def test_quarantined_rows_are_not_in_the_share_and_the_warning_says_so(tmp_path:
     assert len(s.warnings) == 1
     assert "2 of its 3 rows that have a call_id not stored" in s.warnings[0]
     assert "(50 quarantined)" in s.warnings[0]
+
+
+def _noid(i: int, dur: int = 12) -> str:
+    return f",2026-11-03 09:00:{i:02d},+86{A[:-2]}{i:02d},{B},{dur}"
+
+
+def _gid(g: str, i: int, dur: int = 30) -> str:
+    return f"{g},2026-11-03 09:00:{i:02d},+86{A[:-2]}{i:02d},{B},{dur}"
+
+
+def test_ingesting_files_again_adds_nothing_whatever_the_runs(tmp_path: Path) -> None:
+    """Second re-audit of the fixes: the ids of a re-export's dropped rows stayed known for the
+    rest of the run, so a later file's repeat of them was no evidence and a file already
+    ingested, ingested again after another, stored a call twice (26 -> 27 -> 28)."""
+    fill = [
+        f"n{k},2026-11-03 11:{k // 60:02d}:{k % 60:02d},+861370013{k:04d},{B},5" for k in range(16)
+    ]
+    stored = _write(tmp_path / "stored.csv", [_noid(i) for i in range(10)])
+    f1 = _write(tmp_path / "f1.csv", [_gid("g1", 1), _gid("g2", 2)])
+    f2 = _write(tmp_path / "f2.csv", [_gid("g1", 1), _gid("g3", 3, 44), *fill])
+    out = tmp_path / "ds"
+    counts = []
+    for files in ([stored], [f1], [f2], [f1, f2], [f1], [f2]):
+        ingest(files, out)
+        counts.append(load_cdrs(out).num_rows)
+    assert counts == [10, 10, 26, 26, 26, 26]
+
+
+@pytest.mark.parametrize("one_run", [True, False])
+def test_cumulative_exports_with_ids_onto_a_day_stored_without_them(
+    tmp_path: Path, one_run: bool
+) -> None:
+    """'Day so far' exports with ids (calls 0-49, then 0-50) of a day stored without ids: in
+    one run the second stored call 50 again (101), in separate runs not (100)."""
+    day = [
+        f",2026-11-03 09:{i // 60:02d}:{i % 60:02d},+8613800{i:06d},{B},{10 + i % 7}"
+        for i in range(100)
+    ]
+    out = tmp_path / "ds"
+    ingest([_write(tmp_path / "day.csv", day)], out)
+    e1 = _write(tmp_path / "e1.csv", [f"c{i}{r}" for i, r in enumerate(day[:50])])
+    e2 = _write(tmp_path / "e2.csv", [f"c{i}{r}" for i, r in enumerate(day[:51])])
+    if one_run:
+        ingest([e1, e2], out)
+    else:
+        ingest([e1], out)
+        ingest([e2], out)
+    assert load_cdrs(out).num_rows == 100

@@ -118,6 +118,19 @@ def add(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> list[np.ndarray]:
     return [np.sort(np.concatenate(chunks))] if len(chunks) > 8 else chunks
 
 
+def discard(chunks: list[np.ndarray], sorted_keys: np.ndarray) -> list[np.ndarray]:
+    """The multiset ``chunks`` less one occurrence of each of ``sorted_keys`` (all present)."""
+    if not len(sorted_keys) or not chunks:
+        return chunks
+    merged = np.sort(np.concatenate(chunks))
+    values, counts = np.unique(sorted_keys, return_counts=True)
+    first = np.searchsorted(merged, values, "left")
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = np.ones(len(merged), bool)
+    keep[np.repeat(first, counts) + offsets] = False
+    return [merged[keep]]
+
+
 class StoredDay:
     """The parts earlier runs stored for one day; their contents are read on demand, once."""
 
@@ -227,6 +240,12 @@ class KeySet:
     def add_sorted(self, sorted_keys: np.ndarray, sorted_pairs: np.ndarray) -> None:
         self.chunks = add(self.chunks, sorted_keys)
         self.pair_chunks = add(self.pair_chunks, sorted_pairs)
+
+    def discard_sorted(self, sorted_keys: np.ndarray, sorted_pairs: np.ndarray) -> None:
+        """Take back keys added for rows that were then not written (a re-export's rows set
+        aside): the next files of the run must see the day as the next run would."""
+        self.chunks = discard(self.chunks, sorted_keys)
+        self.pair_chunks = discard(self.pair_chunks, sorted_pairs)
 
 
 def split_repeats(

@@ -235,8 +235,10 @@ class _DayWriters:
         for key, (writer, tmp, schema) in self.aside.items():
             writer.close()
             day = key[0]
-            second, identity, pairs, derived, _ = self._aside_cols(key)
+            second, identity, pairs, derived, _, ids = self._aside_cols(key)
             keep = ~(self.taken[key] & np.where(derived, reexport_derived, reexport_given))
+            if not keep.all():  # dropped: their ids were known for the file's own repeats only
+                self.known[day][0].discard_sorted(np.sort(ids[~keep]), np.sort(pairs[~keep]))
             if keep.any():  # streamed into the run's part of the day: few files, low memory
                 main, at = self._writer(day, schema), 0
                 for batch in pq.ParquetFile(tmp).iter_batches():
@@ -301,7 +303,14 @@ class _DayWriters:
                 aside += len(taken)
                 known.add_sorted(np.sort(keys[taken]), np.sort(pairs[taken]))
                 self.aside_keys.setdefault((day, str(table.schema)), []).append(
-                    (second[taken], identity[taken], pairs[taken], derived[taken], base + taken)
+                    (
+                        second[taken],
+                        identity[taken],
+                        pairs[taken],
+                        derived[taken],
+                        base + taken,
+                        keys[taken],
+                    )
                 )
                 self._submit(self._aside(day, table.schema), table, taken)
                 rows = rows[~same]
