@@ -230,3 +230,17 @@ def test_cumulative_exports_with_ids_onto_a_day_stored_without_them(
         ingest([e1], out)
         ingest([e2], out)
     assert load_cdrs(out).num_rows == 100
+
+
+def test_the_reexport_warning_counts_conflicting_ids_as_quarantined(tmp_path: Path) -> None:
+    """Second re-audit: rows quarantined as conflicting_call_id are out of the shares like
+    the others, but the warning's '(N quarantined)' left them out."""
+    out = tmp_path / "ds"
+    ingest([_write(tmp_path / "stored.csv", [_noid(i) for i in range(10)])], out)
+    rows = [_gid(f"g{i}", i) for i in range(10)]
+    rows += [f"x1,2026-11-03 12:00:00,+8613700000001,{B},5"]
+    rows += [f"x1,2026-11-03 12:00:09,+8613700000002,{B},5"]  # x1 names another call
+    s = ingest([_write(tmp_path / "ids.csv", rows)], out)
+    assert (s.rows_reexport_matched, s.rows_conflicting) == (10, 1)
+    warning = next(w for w in s.warnings if "a re-export" in w)
+    assert "(1 quarantined)" in warning

@@ -575,7 +575,9 @@ def _ingest_file(
                 source,
                 (taken_derived if reexport_derived else 0, taken_derived + again, derived),
                 (taken_given if reexport_given else 0, given),
-                quarantined + len(reader.malformed),
+                # every row out of the shares: quarantined for its values, malformed, or a
+                # call_id naming another call (conflicting_call_id, quarantined too)
+                quarantined + len(reader.malformed) + conflicts,
             )
         )
     summary.rows_conflicting += conflicts
