@@ -7,14 +7,11 @@ the bench cannot show them. Chinese and English are checked alike.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from callwarden.cli.main import app
 from callwarden.screening.answers import names_someone, read_date
 from callwarden.screening.categories import Category, categorise
 from callwarden.screening.challenge import (
@@ -27,20 +24,12 @@ from callwarden.screening.challenge import (
 from callwarden.screening.judge import judge
 from callwarden.screening.reasons import ReasonCode, Verdict, render
 from callwarden.screening.transcript import Speaker, Transcript, Turn
+from tests.screening.calls import START, Timing, record, screen, transcript
 
 TODAY = date(2026, 11, 30)  # a Monday
-START = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 on the 30th in Beijing
-runner = CliRunner()
-
-
-def _call(question: str, reply: str, *, start: datetime | None = START) -> Transcript:
-    hello = "Hello?" if question.isascii() else "喂，你好。"
-    turns = (
-        Turn(Speaker.CALLER, hello, 0.3, 1.2),
-        Turn(Speaker.ASSISTANT, question, 1.8, 4.0),
-        Turn(Speaker.CALLER, reply, 4.7, 6.0),
-    )
-    return Transcript("c1", turns, start_time=start)
+# The audit's calls: one exchange, the opening 0.3-1.2 s, the question 1.8-4.0, the reply 4.7-6.0.
+ONE = Timing(opening=(0.3, 1.2), first=1.8, question_s=2.2, reply_end=4.2)
+SARAH = ("Who are you calling for?", "Sarah, please.")
 
 
 # 3: a number to say is that challenge, whatever the words around it (机器人, robot).
@@ -188,54 +177,26 @@ def test_digits_said_with_pauses_are_exactly_right(reply: str) -> None:
     [("What is today's date?", "November 12th."), ("请问今天是几月几号？", "十一月十二号。")],
 )
 def test_a_date_without_start_time_is_weaker_and_says_so(question: str, reply: str) -> None:
-    res = judge(_call(question, reply, start=None))
+    hello = "Hello?" if question.isascii() else "喂，你好。"
+    res = judge(transcript("c1", [(question, reply)], opening=hello, start=None, timing=ONE))
     (r,) = [r for r in res.reasons if r.evidence.get("challenge") == "date"]
     assert r.evidence["date_checked"] is False
     assert r.weight == -2.0  # a date of the right kind, as a wrong one weighs, not -3
     assert "date not checked: no start_time" in render(r, "en")
     assert "未核对日期" in render(r, "zh")
-    checked = judge(_call(question, reply))  # with a start time: the wrong day, as before
+    # with a start time: the wrong day, as before
+    checked = judge(transcript("c1", [(question, reply)], opening=hello, timing=ONE))
     assert [r.code for r in checked.reasons] == [ReasonCode.CHALLENGE_PARTIAL]
 
 
-def _screen(tmp_path: Path, records: list[dict], name: str = "t.jsonl", array: bool = False):  # type: ignore[no-untyped-def]
-    path = tmp_path / name
-    if array:
-        path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    else:
-        path.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
-        )
-    return runner.invoke(app, ["screen", "--transcripts", str(path)])
-
-
-def _rec(cid: str, question: str, reply: str, *, start: bool = True, scale: float = 1.0) -> dict:
-    rec: dict = {
-        "call_id": cid,
-        "turns": [
-            {"speaker": "caller", "text": "Hello?", "start_s": 0.3 * scale, "end_s": 1.2 * scale},
-            {
-                "speaker": "assistant",
-                "text": question,
-                "start_s": 1.8 * scale,
-                "end_s": 4.0 * scale,
-            },
-            {"speaker": "caller", "text": reply, "start_s": 4.7 * scale, "end_s": 6.0 * scale},
-        ],
-    }
-    if start:
-        rec["start_time"] = "2026-11-30T02:00:00+00:00"
-    return rec
-
-
 def test_screen_warns_with_the_count_of_dates_it_cannot_check(tmp_path: Path) -> None:
-    res = _screen(
+    res = screen(
         tmp_path,
         [
-            _rec("a", "What is today's date?", "November 12th.", start=False),
-            _rec("b", "请问今天是几月几号？", "十一月十二号。", start=False),
-            _rec("c", "What is today's date?", "November 30th."),
-            _rec("d", "Who are you calling for?", "Sarah, please.", start=False),
+            record("a", [("What is today's date?", "November 12th.")], timing=ONE, start=None),
+            record("b", [("请问今天是几月几号？", "十一月十二号。")], timing=ONE, start=None),
+            record("c", [("What is today's date?", "November 30th.")], timing=ONE),
+            record("d", [SARAH], timing=ONE, start=None),
         ],
     )
     assert res.exit_code == 0, res.output
@@ -245,30 +206,23 @@ def test_screen_warns_with_the_count_of_dates_it_cannot_check(tmp_path: Path) ->
 
 # 13e: times in milliseconds; a JSON array of calls.
 def test_screen_warns_when_turn_times_look_like_milliseconds(tmp_path: Path) -> None:
-    res = _screen(
-        tmp_path,
-        [
-            _rec("ms", "Who are you calling for?", "Sarah, please.", scale=1000.0),
-            _rec("s", "Who are you calling for?", "Sarah, please."),
-        ],
-    )
+    recs = [record("ms", [SARAH], timing=ONE, scale=1000.0), record("s", [SARAH], timing=ONE)]
+    res = screen(tmp_path, recs)
     assert res.exit_code == 0, res.output
     assert "1 of 2 calls" in res.output and "milliseconds" in res.output
-    ok = _screen(tmp_path, [_rec("s", "Who are you calling for?", "Sarah, please.")], "ok.jsonl")
+    ok = screen(tmp_path, [record("s", [SARAH], timing=ONE)], name="ok.jsonl")
     assert "milliseconds" not in ok.output
 
 
 def test_screen_reads_a_json_array_as_the_other_text_commands_do(tmp_path: Path) -> None:
     recs = [
-        _rec("a", "Who are you calling for?", "Sarah, please."),
-        _rec("b", "请问您找谁？", "找小陈。"),
+        record("a", [SARAH], timing=ONE),
+        record("b", [("请问您找谁？", "找小陈。")], timing=ONE),
     ]
-    res = _screen(tmp_path, recs, "t.json", array=True)
+    res = screen(tmp_path, recs, name="t.json", array=True)
     assert res.exit_code == 0, res.output
     assert "2 calls: bot 0, human 2" in res.output
-    bad = tmp_path / "bad.json"
-    bad.write_text('[{"call_id": "a", "turns": []}, 3]', encoding="utf-8")
-    res = runner.invoke(app, ["screen", "--transcripts", str(bad)])
+    res = screen(tmp_path, [{"call_id": "a", "turns": []}, 3], name="bad.json", array=True)
     assert res.exit_code == 2 and "must hold only objects" in res.output
 
 

@@ -8,18 +8,14 @@ as challenges. Bots stay bots; people stay people; a callee's question asks noth
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from callwarden.cli.main import app
 from callwarden.screening.answers import names_someone, read_date
 from callwarden.screening.challenge import (
     AnswerFit,
-    Challenge,
     ChallengeKind,
     recognise_challenge,
     score_reply,
@@ -27,16 +23,9 @@ from callwarden.screening.challenge import (
 from callwarden.screening.judge import judge
 from callwarden.screening.reasons import Verdict
 from callwarden.screening.transcript import Speaker, Transcript, Turn
+from tests.screening.calls import DATE_EN, DATE_ZH, START, WHO_EN, WHO_ZH, screen, transcript
 
 TODAY = date(2026, 11, 30)
-START = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-WHO_ZH = Challenge(ChallengeKind.WHO_FOR, "您好，我是机主的来电助理，请问您找哪位？")
-WHO_EN = Challenge(
-    ChallengeKind.WHO_FOR, "Hello, this is a call assistant. Who are you calling for?"
-)
-DATE_ZH = Challenge(ChallengeKind.DATE, "请问今天是几号？")
-DATE_EN = Challenge(ChallengeKind.DATE, "What is today's date?")
-runner = CliRunner()
 
 
 # 1: a self-introduction, an organisation, a name inside a pitch, "Press one" answer no one.
@@ -213,18 +202,8 @@ def test_answering_the_robot_part_is_no_talking_past(prompt: str, reply: str) ->
     assert score_reply(ch, reply, TODAY)[0] is AnswerFit.ENGAGED
 
 
-def _call(cid: str, pairs: list[tuple[str, str]], *, opening: str = "Hello?") -> Transcript:
-    turns = [Turn(Speaker.CALLER, opening, 0.3, 1.3)]
-    t = 2.0
-    for q, a in pairs:
-        turns.append(Turn(Speaker.ASSISTANT, q, t, t + 3.0))
-        turns.append(Turn(Speaker.CALLER, a, t + 3.7, t + 7.0))
-        t += 8.0
-    return Transcript(cid, tuple(turns), start_time=START)
-
-
 def test_the_audits_bots_stay_bots() -> None:
-    solar = _call(
+    solar = transcript(
         "bot_en_solar",
         [
             (
@@ -238,7 +217,7 @@ def test_the_audits_bots_stay_bots() -> None:
             ),
         ],
     )
-    loan = _call(
+    loan = transcript(
         "bot_zh_loan",
         [
             (WHO_ZH.prompt, "您好，我叫小李，是平安普惠的客户经理，给您推荐一款低息贷款。"),
@@ -250,7 +229,7 @@ def test_the_audits_bots_stay_bots() -> None:
         ],
         opening="喂，您好。",
     )
-    evasive = _call(
+    evasive = transcript(
         "bot_en_ai_evasive",
         [
             (WHO_EN.prompt, "Amazon Customer Service."),
@@ -264,7 +243,7 @@ def test_the_audits_bots_stay_bots() -> None:
 
 def test_a_parrot_bot_is_no_person() -> None:
     prompts = [WHO_ZH.prompt, DATE_ZH.prompt, "为确认您不是自动外呼，请跟我读这个数字：四七一九。"]
-    res = judge(_call("bot_zh_echo", [(p, p) for p in prompts], opening="喂，您好。"))
+    res = judge(transcript("bot_zh_echo", [(p, p) for p in prompts], opening="喂，您好。"))
     assert res.verdict is not Verdict.HUMAN
     ch = recognise_challenge(DATE_ZH.prompt)
     assert ch is not None and score_reply(ch, "几号？", TODAY)[0] is AnswerFit.ENGAGED
@@ -283,7 +262,7 @@ def test_a_callee_asking_questions_is_not_drifted_to_bot() -> None:
     assert judge(Transcript("hum_en_callee_twice", turns, start_time=START)).challenges == 0
 
 
-# 7: the milliseconds warning.
+# 7: the milliseconds warning. The times are the test's subject, so each turn's are given here.
 def _rec(cid: str, times: list[tuple[float, float]]) -> dict:
     texts = [
         "Hello?",
@@ -308,9 +287,7 @@ def test_the_milliseconds_warning_spares_offsets_and_long_calls(tmp_path: Path) 
         _rec("long75", [(0.3, 1.0), (1.5, 3.0), (3.5, 5.0), (5.5, 7.0), (4500.0, 4502.0)]),
         _rec("ms_short", [(0, 600), (700, 1500), (1600, 2400), (2500, 3000), (3100, 3500)]),
     ]
-    path = tmp_path / "t.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
-    res = runner.invoke(app, ["screen", "--transcripts", str(path)])
+    res = screen(tmp_path, recs)
     assert res.exit_code == 0, res.output
     assert "1 of 3 calls" in res.output and "milliseconds" in res.output
     assert "are they?" in res.output
@@ -338,7 +315,7 @@ def test_a_bot_greeting_current_resident_stays_a_bot() -> None:
     """Audit 6: judged bot 3.0 on 8a9c9dc, human -2.0 on d40e2ef (the greeting read as a
     bare name, a scripted due date as today's)."""
     for greeting in ("Current Resident.", "Account Holder.", "Policy Holder."):
-        call = _call(
+        call = transcript(
             "bare",
             [
                 (WHO_EN.prompt, greeting),

@@ -10,28 +10,19 @@ person's plain wording still reads. The calls go through ``callwarden screen``.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from callwarden.cli.main import app
 from callwarden.screening.answers import names_someone, read_date
 from callwarden.screening.challenge import AnswerFit, Challenge, ChallengeKind, score_reply
+from tests.screening.calls import DATE_EN, DATE_ZH, WHO_EN, WHO_ZH, record, screen_rows
 
 TODAY = date(2026, 11, 30)  # a Monday (Cyber Monday 2026)
-WHO_ZH = Challenge(ChallengeKind.WHO_FOR, "您好，我是机主的来电助理，请问您找哪位？")
-WHO_EN = Challenge(
-    ChallengeKind.WHO_FOR, "Hello, this is a call assistant. Who are you calling for?"
-)
-DATE_ZH = Challenge(ChallengeKind.DATE, "请问今天是几号？")
-DATE_EN = Challenge(ChallengeKind.DATE, "What is today's date?")
 NUM_ZH = "为确认您不是自动外呼，请跟我读这个数字：四七一九。"
 NUM_EN = "Please say this number: 4 7 1 9."
 NUM = Challenge(ChallengeKind.REPEAT_NUMBER, NUM_EN, "4719")
-runner = CliRunner()
 
 
 def _fit(ch_zh: Challenge, ch_en: Challenge, reply: str, today: date = TODAY) -> AnswerFit:
@@ -198,115 +189,89 @@ def test_a_pitchs_number_words_are_no_digits() -> None:
     assert score_reply(ch, reply, TODAY)[0] is AnswerFit.PARTIAL
 
 
-def _call(cid: str, kind: str, pairs: list[tuple[str, str]], opening: str) -> dict:
-    turns = [{"speaker": "caller", "text": opening, "start_s": 0.3, "end_s": 1.3}]
-    t = 2.0
-    for q, a in pairs:
-        turns.append({"speaker": "assistant", "text": q, "start_s": t, "end_s": t + 3.0})
-        turns.append({"speaker": "caller", "text": a, "start_s": t + 3.7, "end_s": t + 7.0})
-        t += 8.0
-    return {
-        "call_id": cid,
-        "caller_kind": kind,
-        "start_time": "2026-11-30T02:00:00+00:00",
-        "turns": turns,
-    }
-
-
 CALLS = [
     # bots: two passing replies each, judged human -2.0 to -4.0 before this change
-    _call(
+    record(
         "bot_en_mr_due",
-        "bot",
         [
             (WHO_EN.prompt, "Mr. Johnson!"),
             (DATE_EN.prompt, "Your payment was due on the 30th."),
             (NUM_EN, "Please hold for an agent."),
         ],
-        "Hello?",
+        caller_kind="bot",
     ),
-    _call(
+    record(
         "bot_en_hello_mr_cyber",
-        "bot",
         [
             (WHO_EN.prompt, "Hello Mr. Johnson!"),
             (DATE_EN.prompt, "Cyber Monday deals end today!"),
             (NUM_EN, "Please hold for an agent."),
         ],
-        "Hello?",
+        caller_kind="bot",
     ),
-    _call(
+    record(
         "bot_zh_wang_due",
-        "bot",
         [
             (WHO_ZH.prompt, "王先生您好"),
             (DATE_ZH.prompt, "11月30日到期"),
             (NUM_ZH, "请稍等，马上为您转接。"),
         ],
-        "喂，您好。",
+        caller_kind="bot",
+        opening="喂，您好。",
     ),
-    _call(
+    record(
         "bot_zh_zhang_week",
-        "bot",
         [
             (WHO_ZH.prompt, "张总您好，打扰您一下。"),
             (DATE_ZH.prompt, "本周一特惠"),
             (NUM_ZH, "请稍等，马上为您转接。"),
         ],
-        "喂，您好。",
+        caller_kind="bot",
+        opening="喂，您好。",
     ),
     # people: the three hard answers in one call (bot 6.5 before), then one at a time
-    _call(
+    record(
         "hum_en_karen_all",
-        "human",
         [
             (WHO_EN.prompt, "Karen, uh, Karen Smith?"),
             (DATE_EN.prompt, "The last day of November."),
             (NUM_EN, "Four seven nineteen."),
         ],
-        "Hello?",
+        caller_kind="human",
     ),
-    _call(
+    record(
         "hum_en_karen",
-        "human",
         [
             (WHO_EN.prompt, "Karen, uh, Karen Smith?"),
             (DATE_EN.prompt, "It's the 30th."),
             (NUM_EN, "4 7 1 9."),
         ],
-        "Hello?",
+        caller_kind="human",
     ),
-    _call(
+    record(
         "hum_zh_wang_plain",
-        "human",
         [
             (WHO_ZH.prompt, "王先生在吗？"),
             (DATE_ZH.prompt, "星期一吧。"),
             (NUM_ZH, "四七幺九。"),
         ],
-        "喂？",
+        caller_kind="human",
+        opening="喂？",
     ),
-    _call(
+    record(
         "hum_en_mr_plain",
-        "human",
         [
             (WHO_EN.prompt, "I'm calling for Mr. Johnson."),
             (DATE_EN.prompt, "Monday, the 30th."),
             (NUM_EN, "4 7 1 9."),
         ],
-        "Hello?",
+        caller_kind="human",
     ),
 ]
 
 
 def test_the_audits_calls_through_screen(tmp_path: Path) -> None:
-    path = tmp_path / "t.jsonl"
-    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in CALLS), "utf-8")
-    out = tmp_path / "v.jsonl"
-    res = runner.invoke(app, ["screen", "--transcripts", str(path), "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    verdict = {r["call_id"]: r["verdict"] for r in rows}
+    verdict = {cid: r["verdict"] for cid, r in screen_rows(tmp_path, CALLS).items()}
     for c in CALLS:
         if c["caller_kind"] == "bot":
             assert verdict[c["call_id"]] == "bot", c["call_id"]

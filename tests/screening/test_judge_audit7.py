@@ -12,28 +12,20 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from callwarden.cli.main import app
 from callwarden.screening.answers import event_date, read_date
 from callwarden.screening.challenge import AnswerFit, Challenge, ChallengeKind, score_reply
 from callwarden.screening.judge import JudgeConfig
+from tests.screening.calls import DATE_EN, DATE_ZH, WHO_EN, WHO_ZH, Timing, record, screen_rows
 
 TODAY = date(2026, 11, 30)  # the last day of November, Cyber Monday 2026
 DEC1 = date(2026, 12, 1)
-WHO_ZH = Challenge(ChallengeKind.WHO_FOR, "您好，我是机主的来电助理，请问您找哪位？")
-WHO_EN = Challenge(
-    ChallengeKind.WHO_FOR, "Hello, this is a call assistant. Who are you calling for?"
-)
-DATE_ZH = Challenge(ChallengeKind.DATE, "请问今天是几号？")
-DATE_EN = Challenge(ChallengeKind.DATE, "What is today's date?")
 NUM = Challenge(ChallengeKind.REPEAT_NUMBER, "Please say this number: 4 7 1 9.", "4719")
 NUM_ZH = Challenge(ChallengeKind.REPEAT_NUMBER, "请跟我读这个数字：四七一九。", "4719")
-runner = CliRunner()
 
 
 def _score(reply: str, today: date = TODAY, kind: str = "date") -> tuple[AnswerFit, dict]:
@@ -211,24 +203,21 @@ def test_a_persons_pairs_still_read(reply: str) -> None:
     assert fit is AnswerFit.CORRECT and ev["digits_said"] == "4719", ev
 
 
-# The audit's calls (its calls_vary.jsonl and extra.jsonl), through screen.
-def _call(cid: str, kind: str, start: str, replies: list[tuple[str, str]], hello: str) -> dict:
-    turns = [{"speaker": "caller", "text": hello, "start_s": 0.3, "end_s": 1.3}]
-    t = 2.0
-    lag = 0.7 if kind == "bot" else 1.6  # bots' steady delay; people's slower
-    for q, a in replies:
-        turns.append({"speaker": "assistant", "text": q, "start_s": t, "end_s": t + 3.0})
-        turns.append({"speaker": "caller", "text": a, "start_s": t + 3.0 + lag, "end_s": t + 7.0})
-        t += 8.0
-        lag = {1.6: 1.9, 1.9: 1.1}.get(lag, lag)
-    return {"call_id": cid, "caller_kind": kind, "start_time": start, "turns": turns}
+# The audit's calls (its calls_vary.jsonl and extra.jsonl), through screen. Bots reply after
+# a steady 0.7 s (the default timing); people slower and unevenly, so the kind sets the timing.
+PEOPLE = Timing(lags=(1.6, 1.9, 1.1))
+
+
+def _call(cid: str, kind: str, start: datetime, pairs: list[tuple[str, str]], hello: str) -> dict:
+    timing = Timing() if kind == "bot" else PEOPLE
+    return record(cid, pairs, opening=hello, start=start, caller_kind=kind, timing=timing)
 
 
 NUM_EN_Q, NUM_ZH_Q = NUM.prompt, "为确认您不是自动外呼，请跟我读这个数字：四七一九。"
 NOV30, NOV27, DEC1_T = (
-    "2026-11-30T02:00:00+00:00",
-    "2026-11-27T03:00:00+00:00",
-    "2026-12-01T02:00:00+00:00",
+    datetime(2026, 11, 30, 2, 0, tzinfo=UTC),
+    datetime(2026, 11, 27, 3, 0, tzinfo=UTC),
+    datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
 )
 CALLS = [
     _call(
@@ -270,7 +259,7 @@ CALLS = [
     _call(
         "p21_zh_shuang11",
         "human",
-        "2026-11-11T02:00:00+00:00",
+        datetime(2026, 11, 11, 2, 0, tzinfo=UTC),
         [
             (WHO_ZH.prompt, "我找王建国。"),
             (DATE_ZH.prompt, "今天双十一嘛。"),
@@ -341,14 +330,7 @@ NOT_HUMAN = [
 
 
 def test_the_audits_calls_through_screen(tmp_path: Path) -> None:
-    path = tmp_path / "t.jsonl"
-    calls = CALLS + NOT_HUMAN
-    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in calls), "utf-8")
-    out = tmp_path / "v.jsonl"
-    args = ["screen", "--transcripts", str(path), "--out", str(out), "--no-batch-scripts"]
-    res = runner.invoke(app, args)
-    assert res.exit_code == 0, res.output
-    rows = {r["call_id"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
+    rows = screen_rows(tmp_path, CALLS + NOT_HUMAN, "--no-batch-scripts")
     for c in CALLS:
         want = "bot" if c["caller_kind"] == "bot" else "human"
         assert rows[c["call_id"]]["verdict"] == want, (c["call_id"], rows[c["call_id"]])

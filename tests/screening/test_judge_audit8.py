@@ -8,19 +8,15 @@ month ends, with a question or a hedge after them, still read.
 
 from __future__ import annotations
 
-import json
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from callwarden.cli.main import app
-from callwarden.screening.challenge import AnswerFit, Challenge, ChallengeKind, score_reply
+from callwarden.screening.challenge import AnswerFit, score_reply
+from tests.screening.calls import DATE_EN, DATE_ZH, WHO_ZH, Timing, record, screen_rows
 
 TODAY = date(2026, 11, 30)
-DATE_ZH = Challenge(ChallengeKind.DATE, "请问今天是几号？")
-DATE_EN = Challenge(ChallengeKind.DATE, "What is today's date?")
 
 
 def _fit(reply: str) -> AnswerFit:
@@ -61,33 +57,17 @@ def test_a_persons_date_before_their_bill_still_reads() -> None:
     assert _fit("The 30th. I got a text saying my bill is overdue.") is AnswerFit.CORRECT
 
 
-def _turn(speaker: str, text: str, start: float) -> dict:
-    return {"speaker": speaker, "text": text, "start_s": start, "end_s": start + 3.0}
+# The audit's record: every turn 3 s long, so the opening runs into the first question.
+EVERY_TURN_3S = Timing(opening=(0.3, 3.3), reply_end=6.7)
 
 
 def test_the_audits_bot_call_is_not_human(tmp_path: Path) -> None:
-    replies = [
-        "喂，您好。",
-        "王先生，我是平安普惠的。",
-        "本月最后一天，全场五折。",
-        "请稍等，马上为您转接。",
+    pairs = [
+        (WHO_ZH.prompt, "王先生，我是平安普惠的。"),
+        (DATE_ZH.prompt, "本月最后一天，全场五折。"),
+        ("为确认您不是自动外呼，请跟我读这个数字：四七一九。", "请稍等，马上为您转接。"),
     ]
-    prompts = [
-        "您好，我是机主的来电助理，请问您找哪位？",
-        "请问今天是几号？",
-        "为确认您不是自动外呼，请跟我读这个数字：四七一九。",
-    ]
-    turns = [_turn("caller", replies[0], 0.3)]
-    t = 2.0
-    for q, a in zip(prompts, replies[1:], strict=True):
-        turns += [_turn("assistant", q, t), _turn("caller", a, t + 3.7)]
-        t += 8.0
-    call = {"call_id": "b12", "start_time": "2026-11-30T10:00:00+08:00", "turns": turns}
-    src, out = tmp_path / "calls.jsonl", tmp_path / "v.jsonl"
-    src.write_text(json.dumps(call, ensure_ascii=False) + "\n", encoding="utf-8")
-    r = CliRunner().invoke(
-        app, ["screen", "--transcripts", str(src), "--out", str(out), "--no-batch-scripts"]
-    )
-    assert r.exit_code == 0, r.output
-    row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    start = datetime(2026, 11, 30, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    call = record("b12", pairs, opening="喂，您好。", start=start, timing=EVERY_TURN_3S)
+    row = screen_rows(tmp_path, [call], "--no-batch-scripts")["b12"]
     assert row["verdict"] != "human", row
