@@ -189,84 +189,93 @@ def test_a_pitchs_number_words_are_no_digits() -> None:
     assert score_reply(ch, reply, TODAY)[0] is AnswerFit.PARTIAL
 
 
+# (call id, caller kind, opening, the exchanges)
 CALLS = [
-    # bots: two passing replies each, judged human -2.0 to -4.0 before this change
-    record(
-        "bot_en_mr_due",
-        [
-            (WHO_EN.prompt, "Mr. Johnson!"),
-            (DATE_EN.prompt, "Your payment was due on the 30th."),
-            (NUM_EN, "Please hold for an agent."),
-        ],
-        caller_kind="bot",
-    ),
-    record(
-        "bot_en_hello_mr_cyber",
-        [
-            (WHO_EN.prompt, "Hello Mr. Johnson!"),
-            (DATE_EN.prompt, "Cyber Monday deals end today!"),
-            (NUM_EN, "Please hold for an agent."),
-        ],
-        caller_kind="bot",
-    ),
-    record(
-        "bot_zh_wang_due",
-        [
-            (WHO_ZH.prompt, "王先生您好"),
-            (DATE_ZH.prompt, "11月30日到期"),
-            (NUM_ZH, "请稍等，马上为您转接。"),
-        ],
-        caller_kind="bot",
-        opening="喂，您好。",
-    ),
-    record(
-        "bot_zh_zhang_week",
-        [
-            (WHO_ZH.prompt, "张总您好，打扰您一下。"),
-            (DATE_ZH.prompt, "本周一特惠"),
-            (NUM_ZH, "请稍等，马上为您转接。"),
-        ],
-        caller_kind="bot",
-        opening="喂，您好。",
-    ),
-    # people: the three hard answers in one call (bot 6.5 before), then one at a time
-    record(
-        "hum_en_karen_all",
-        [
-            (WHO_EN.prompt, "Karen, uh, Karen Smith?"),
-            (DATE_EN.prompt, "The last day of November."),
-            (NUM_EN, "Four seven nineteen."),
-        ],
-        caller_kind="human",
-    ),
-    record(
-        "hum_en_karen",
-        [
-            (WHO_EN.prompt, "Karen, uh, Karen Smith?"),
-            (DATE_EN.prompt, "It's the 30th."),
-            (NUM_EN, "4 7 1 9."),
-        ],
-        caller_kind="human",
-    ),
-    record(
-        "hum_zh_wang_plain",
-        [
-            (WHO_ZH.prompt, "王先生在吗？"),
-            (DATE_ZH.prompt, "星期一吧。"),
-            (NUM_ZH, "四七幺九。"),
-        ],
-        caller_kind="human",
-        opening="喂？",
-    ),
-    record(
-        "hum_en_mr_plain",
-        [
-            (WHO_EN.prompt, "I'm calling for Mr. Johnson."),
-            (DATE_EN.prompt, "Monday, the 30th."),
-            (NUM_EN, "4 7 1 9."),
-        ],
-        caller_kind="human",
-    ),
+    record(cid, pairs, opening=hello, caller_kind=kind)
+    for cid, kind, hello, pairs in [
+        # bots: two passing replies each, judged human -2.0 to -4.0 before this change
+        (
+            "bot_en_mr_due",
+            "bot",
+            "Hello?",
+            [
+                (WHO_EN.prompt, "Mr. Johnson!"),
+                (DATE_EN.prompt, "Your payment was due on the 30th."),
+                (NUM_EN, "Please hold for an agent."),
+            ],
+        ),
+        (
+            "bot_en_hello_mr_cyber",
+            "bot",
+            "Hello?",
+            [
+                (WHO_EN.prompt, "Hello Mr. Johnson!"),
+                (DATE_EN.prompt, "Cyber Monday deals end today!"),
+                (NUM_EN, "Please hold for an agent."),
+            ],
+        ),
+        (
+            "bot_zh_wang_due",
+            "bot",
+            "喂，您好。",
+            [
+                (WHO_ZH.prompt, "王先生您好"),
+                (DATE_ZH.prompt, "11月30日到期"),
+                (NUM_ZH, "请稍等，马上为您转接。"),
+            ],
+        ),
+        (
+            "bot_zh_zhang_week",
+            "bot",
+            "喂，您好。",
+            [
+                (WHO_ZH.prompt, "张总您好，打扰您一下。"),
+                (DATE_ZH.prompt, "本周一特惠"),
+                (NUM_ZH, "请稍等，马上为您转接。"),
+            ],
+        ),
+        # people: the three hard answers in one call (bot 6.5 before), then one at a time
+        (
+            "hum_en_karen_all",
+            "human",
+            "Hello?",
+            [
+                (WHO_EN.prompt, "Karen, uh, Karen Smith?"),
+                (DATE_EN.prompt, "The last day of November."),
+                (NUM_EN, "Four seven nineteen."),
+            ],
+        ),
+        (
+            "hum_en_karen",
+            "human",
+            "Hello?",
+            [
+                (WHO_EN.prompt, "Karen, uh, Karen Smith?"),
+                (DATE_EN.prompt, "It's the 30th."),
+                (NUM_EN, "4 7 1 9."),
+            ],
+        ),
+        (
+            "hum_zh_wang_plain",
+            "human",
+            "喂？",
+            [
+                (WHO_ZH.prompt, "王先生在吗？"),
+                (DATE_ZH.prompt, "星期一吧。"),
+                (NUM_ZH, "四七幺九。"),
+            ],
+        ),
+        (
+            "hum_en_mr_plain",
+            "human",
+            "Hello?",
+            [
+                (WHO_EN.prompt, "I'm calling for Mr. Johnson."),
+                (DATE_EN.prompt, "Monday, the 30th."),
+                (NUM_EN, "4 7 1 9."),
+            ],
+        ),
+    ]
 ]
 
 
