@@ -270,6 +270,7 @@ def build_report(
     from callwarden.detect.dataset import CDR_CLASSES
     from callwarden.detect.labels import (
         LABEL_HINT,
+        UNKNOWN,
         check_not_fraud_words,
         label_class,
         label_text,
@@ -326,9 +327,23 @@ def build_report(
 
         v = v.filter(pa.array(labelled))
         numbers = [n for n, k in zip(numbers, labelled, strict=True) if k]
+    # A number the labels call unknown (``callwarden labels``: one reporter, the detectors'
+    # word alone) has no truth to score its verdict against: out of every figure, counted.
+    unknown = [truth_map.get(n) == UNKNOWN for n in numbers]
+    unknown_count = sum(unknown)
+    if unknown_count and unknown_count == len(numbers):
+        raise InputError(
+            f"every one of the {unknown_count:,} scanned numbers left to measure is labelled "
+            "unknown: nothing to measure"
+        )
+    if unknown_count:
+        import pyarrow as pa
+
+        v = v.filter(pa.array([not u for u in unknown]))
+        numbers = [n for n, u in zip(numbers, unknown, strict=True) if not u]
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
-    extra = sorted({*truth_map.values(), *pred_str} - set(classes))
+    extra = sorted({*truth_map.values(), *pred_str} - set(classes) - {UNKNOWN})
     if extra:
         raise InputError(f"unknown label(s) {extra[:5]}; expected {list(classes)}: {LABEL_HINT}")
     idx = {c: i for i, c in enumerate(classes)}
@@ -345,6 +360,7 @@ def build_report(
         "scanned_numbers": scanned_count,
         "unlabelled_scanned_numbers": unlabelled,
         "unlabelled_taken_as": unlabelled_as,
+        "unknown_label_numbers": unknown_count,
         "labelled_benign_numbers": benign_rows,
         "warnings": ([stale] if stale else []) + header_notes,
         "scanned": classification_report(truth, pred, classes),
@@ -398,7 +414,9 @@ def build_report(
     report["scanned"]["classes_present"] = present
     # Labelled bad numbers that never appear in the verdicts count as missed.
     scanned = set(numbers)
-    unseen_bad = [n for n, t in truth_map.items() if t != "benign" and n not in scanned]
+    unseen_bad = [
+        n for n, t in truth_map.items() if t not in ("benign", UNKNOWN) and n not in scanned
+    ]
     all_truth = np.concatenate(
         [truth, np.array([idx[truth_map[n]] for n in unseen_bad], dtype=np.int64)]
     )
@@ -503,6 +521,11 @@ def print_report(report: dict[str, Any]) -> None:
             if report.get("unlabelled_taken_as") == "skip"
             else "not in labels, taken as benign)"
         )
+        + (
+            f"; {report['unknown_label_numbers']:,} labelled unknown, left out of the figures"
+            if report.get("unknown_label_numbers")
+            else ""
+        )
     )
     typer.echo(f"{'class':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for c in s["per_class"]:
@@ -603,7 +626,8 @@ def register(app: typer.Typer) -> None:
             help="Label column of --labels; default: the model's label column when --labels "
             "has it, else 'label'. Labels: benign, harassment, fraud; also normal, 正常, "
             "legit(imate), non-fraud, 非诈骗 (benign; refused beside harassment), 诈骗 (fraud), "
-            "骚扰 (harassment), 0/1, false/true (1 = fraud), blank = benign.",
+            "骚扰 (harassment), 0/1, false/true (1 = fraud), blank = benign; unknown: the number "
+            "is left out of the figures (counted).",
         ),
         tz: str | None = typer.Option(
             None,

@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         labels: Path | None = typer.Option(
             None,
             "--labels",
-            help="labels.csv (number,label,...); numbers not listed count as benign.",
+            help="labels.csv (number,label,...); numbers not listed count as benign, a number "
+            "labelled unknown is left out (callwarden labels writes such files).",
         ),
         registry: Path | None = typer.Option(
             None, "--registry", help="Allocation registry CSV (number or range_start,range_end)."
@@ -64,8 +65,8 @@ def register(app: typer.Typer) -> None:
             "--label-column",
             help="Label column of --features, required with it (0/1, false/true or "
             "benign/harassment/fraud; also normal, 正常, legit(imate), non-fraud, 非诈骗 = benign "
-            "(refused beside harassment), 诈骗 = fraud, 骚扰 = harassment; cells trimmed, any "
-            "case, a blank one benign).",
+            "(refused beside harassment), 诈骗 = fraud, 骚扰 = harassment; unknown = the row is left "
+            "out; cells trimmed, any case, a blank one benign).",
         ),
         out: Path = typer.Option(..., "--out", help="Model directory to write."),
         seed: int = typer.Option(0, "--seed", help="Seed for folds and LightGBM."),

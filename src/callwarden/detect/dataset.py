@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from callwarden.detect.labels import (
     LABEL_HINT,
+    UNKNOWN,
     check_not_fraud_words,
     label_class,
     label_codes,
@@ -61,6 +62,19 @@ def cdr_dataset(
         for line in match.notes():
             report(line)
     lab = labels_by_number(match.keys, labels["label"].to_pylist())
+    unknown = {n for n, c in lab.items() if c == UNKNOWN}
+    if unknown:
+        keep = np.fromiter((n not in unknown for n in numbers), dtype=bool, count=len(numbers))
+        in_data = len(unknown & set(numbers))
+        features = features.filter(pa.array(keep))
+        numbers = features["number"].to_pylist()
+        if report is not None:
+            report(
+                f"{len(unknown):,} number(s) labelled unknown: their {int((~keep).sum()):,} "
+                f"row(s) ({in_data:,} of those numbers placed calls) are left out of training"
+            )
+        if not numbers:
+            raise InputError("every row's number is labelled unknown: nothing to train on")
     y_str = pa.array([lab.get(n, BENIGN) for n in numbers], pa.string())
     names = [c for c in features.column_names if c not in ("number", "day")]
     ids = np.asarray(
@@ -406,11 +420,24 @@ def table_dataset(
             read = [label_class(v, spec.positive_label) for v in distinct.to_pylist()]
             text = pc.take(pa.array(read, pa.string()), pc.index_in(raw_text, value_set=distinct))
             present = set(read)
-            if unknown := sorted(v for v in present if v not in CDR_CLASSES):
+            if other := sorted(v for v in present if v not in CDR_CLASSES and v != UNKNOWN):
                 raise InputError(
-                    f"label column {spec.label_column!r} holds {unknown[:5]}: a feature table's "
+                    f"label column {spec.label_column!r} holds {other[:5]}: a feature table's "
                     f"{LABEL_HINT}"
                 )
+            if UNKNOWN in present:  # rows nobody can label: out of training, counted
+                known = pc.not_equal(text, UNKNOWN).to_numpy(zero_copy_only=False)
+                if not known.any():
+                    raise InputError(
+                        f"label column {spec.label_column!r} says unknown on every row: "
+                        "nothing to train on"
+                    )
+                if report is not None:
+                    report(
+                        f"label column {spec.label_column!r}: {int((~known).sum()):,} row(s) "
+                        "labelled unknown are left out of training"
+                    )
+                text, X, ids = pc.filter(text, pa.array(known)), X[known], ids[known]
             classes = tuple(c for c in CDR_CLASSES if c == BENIGN or c in present)
             y = label_codes(text, classes)
     else:
@@ -461,6 +488,9 @@ def with_partial_days(
         raise InputError(f"{X.shape[1]} snapshot features for {len(data.feature_names)} columns")
     keys = match_labels(numbers.tolist(), labels["number"]).keys
     lab = labels_by_number(keys, labels["label"].to_pylist())
+    # (numbers labelled unknown are out of training, as in ``cdr_dataset``)
+    keep = np.fromiter((lab.get(n) != UNKNOWN for n in numbers.tolist()), bool, len(numbers))
+    numbers, times, X = numbers[keep], times[keep], X[keep]
     y_str = pa.array([lab.get(n, BENIGN) for n in numbers.tolist()], pa.string())
     ids = np.array(
         [f"{n}@t{t}" for n, t in zip(numbers.tolist(), times.tolist(), strict=True)], dtype=object

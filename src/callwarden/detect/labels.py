@@ -100,13 +100,20 @@ def label_text(value: object) -> str:
     return text or BENIGN
 
 
+#: The label of a number whose class nobody can say (``callwarden labels``: one reporter, a
+#: number only the detectors flag): ``train`` leaves its rows out, ``evaluate`` its verdict.
+#: Not a class: only those two read it (``detect.dataset``, ``cli.evaluate``); elsewhere
+#: (``replay --labels``) it is refused as any other word.
+UNKNOWN = "unknown"
+
+
 #: Label words read as a class (trimmed, any case) besides the class names: the words a data
 #: set's README or the text side use (the Sichuan data calls 0 "normal"), Chinese, and 0/1,
 #: false/true as in a binary column (``label_class``: 1 and true are the positive class).
 LABEL_WORDS: dict[str, str] = {
     "normal": BENIGN, "正常": BENIGN, "legit": BENIGN, "legitimate": BENIGN,
     "non-fraud": BENIGN, "非诈骗": BENIGN, "0": BENIGN, "false": BENIGN,
-    "诈骗": "fraud", "骚扰": "harassment",
+    "诈骗": "fraud", "骚扰": "harassment", "unknown": UNKNOWN,
 }  # fmt: skip
 _POSITIVE_WORDS = ("1", "true")
 
@@ -114,7 +121,8 @@ _POSITIVE_WORDS = ("1", "true")
 LABEL_HINT = (
     "labels are benign, harassment or fraud (any case), or normal, 正常, legit, legitimate, "
     "non-fraud, 非诈骗 (= benign, not beside harassment), 诈骗 (= fraud), 骚扰 (= harassment), "
-    "0/1 or false/true (1 = fraud); a blank cell is benign"
+    "0/1 or false/true (1 = fraud); a blank cell is benign; unknown leaves the number out of "
+    "train and evaluate"
 )
 
 #: Words that only say "not fraud": benign in a fraud/benign column, but in a column that also

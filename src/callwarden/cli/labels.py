@@ -1,0 +1,162 @@
+"""``callwarden labels``: training labels from the reputation store (reports, community
+labels, appeals, registrations, campaigns), for ``train --labels``."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DB_HELP = (
+    "the reputation store to read (SQLite path or postgresql:// URL, as serve takes); it is "
+    "read, never migrated nor written"
+)
+
+
+def _engine(db: str) -> Any:
+    """An engine on ``db`` once it is known to hold a callwarden store at this version's
+    schema (as ``replay --db``): ``Store.open`` would migrate, and an export writes nothing,
+    least of all callwarden's tables into a file that is no store."""
+    from callwarden.errors import InputError
+    from callwarden.store.db import (
+        check_readable,
+        current_revision,
+        head_revision,
+        make_engine,
+        redacted,
+    )
+
+    if "://" not in db and not Path(db).is_file():
+        raise InputError(f"--db {db}: no store there (serve and demo create one)")
+    engine = make_engine(db)
+    check_readable(engine, db)  # not a database, or no server answers: one line
+    revision = current_revision(engine)
+    if revision is None:
+        engine.dispose()
+        raise InputError(
+            f"--db {redacted(db)} is not a callwarden store (it has no callwarden schema); "
+            "labels reads a store, it makes none"
+        )
+    if revision != (head := head_revision()):
+        engine.dispose()
+        raise InputError(
+            f"--db {redacted(db)}: its schema is at revision {revision}, this callwarden's is "
+            f"{head}; start 'callwarden serve --db' on it once to migrate it (labels writes "
+            "nothing to a store)"
+        )
+    return engine
+
+
+def _day_start(day: str, option: str, tz: str) -> float:
+    """Epoch seconds of local midnight starting ``day`` in ``tz``."""
+    from datetime import datetime
+
+    from callwarden.cli._args import check_day
+    from callwarden.features.local_time import zone
+
+    check_day(day, option)
+    return datetime.fromisoformat(day).replace(tzinfo=zone(tz)).timestamp()
+
+
+def labels_cmd(
+    db: Annotated[str, typer.Option(help=DB_HELP)],
+    out: Annotated[
+        Path, typer.Option(help="labels CSV to write: number,label,source,category,evidence")
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(help="first local day (YYYY-MM-DD) of reports to count; default: the first"),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="last local day (YYYY-MM-DD, included) of reports to count; default: now"
+        ),
+    ] = None,
+    min_reporters: Annotated[
+        int,
+        typer.Option(
+            help="distinct reporters in the window that label a number harassment or fraud on "
+            "its own reports (fewer, but one or more: unknown)"
+        ),
+    ] = 2,
+    campaign_min_reporters: Annotated[
+        int,
+        typer.Option(
+            help="distinct reporters over at least 2 members of a stored campaign that label "
+            "its members"
+        ),
+    ] = 3,
+    with_detector_verdicts: Annotated[
+        bool,
+        typer.Option(
+            "--with-detector-verdicts",
+            help="also label numbers on the detectors' word alone (self-training: it amplifies "
+            "the model's own errors); default: such numbers are unknown",
+        ),
+    ] = False,
+    tz: Annotated[
+        str,
+        typer.Option(
+            help="time zone of --since/--until (a zone name or a UTC offset, as scan's --tz)"
+        ),
+    ] = "Asia/Shanghai",
+) -> None:
+    """Write training labels from what people told the store: reports, community labels,
+    accepted appeals, registered businesses and campaigns (docs/detection.md, "Labels from
+    the store"). 'unknown' rows are left out by train and evaluate."""
+    from callwarden.cli._paths import output_file
+    from callwarden.detect.feedback_labels import (
+        COLUMNS,
+        LabelConfig,
+        label_counts,
+        training_labels,
+    )
+    from callwarden.errors import InputError
+    from callwarden.features.local_time import zone
+    from callwarden.store.db import redacted
+    from callwarden.store.training_labels import read_feedback
+
+    output_file(out)
+    zone(tz)  # an unknown zone is an error with or without a day to place
+    if min_reporters < 1:
+        raise InputError(f"--min-reporters must be at least 1, not {min_reporters}")
+    if campaign_min_reporters < 1:
+        raise InputError(
+            f"--campaign-min-reporters must be at least 1, not {campaign_min_reporters}"
+        )
+    start = _day_start(since, "--since", tz) if since is not None else None
+    end = None
+    if until is not None:
+        from datetime import date, timedelta
+
+        _day_start(until, "--until", tz)  # checked before it is moved a day on
+        end = _day_start((date.fromisoformat(until) + timedelta(days=1)).isoformat(), "--until", tz)
+    if start is not None and end is not None and end <= start:
+        raise InputError(f"--until {until} is before --since {since}")
+    engine = _engine(db)
+    try:
+        feedback = read_feedback(engine, start, end)
+    finally:
+        engine.dispose()
+    config = LabelConfig(
+        min_reporters=min_reporters,
+        campaign_min_reporters=campaign_min_reporters,
+        with_detector_verdicts=with_detector_verdicts,
+    )
+    rows = training_labels(feedback, config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(COLUMNS)
+        w.writerows(t.row() for t in rows)
+    window = f"{since or 'the first report'} .. {until or 'now'} ({tz})"
+    typer.echo(f"store {redacted(db)}, reports {window}: {len(rows):,} numbers -> {out}")
+    for (label, source), n in label_counts(rows).items():
+        typer.echo(f"  {label:<11}{source:<24}{n:>9,}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("labels")(labels_cmd)

@@ -1,0 +1,256 @@
+"""Training labels from what people told the store: one label per number, by precedence.
+
+A carrier has no ``labels.csv``; it has reports, community labels, accepted appeals,
+registered businesses and the campaigns of imported scans. ``store.training_labels`` reads
+them over a window into a :class:`Feedback`; :func:`training_labels` decides, per number,
+the first rule that applies (docs/detection.md, "Labels from the store"):
+
+1. **people cleared it** -> benign: an accepted appeal (source ``appeal``), an exact number
+   registered as a business (``registered``). A number that only a registered *prefix*
+   covers is ``unknown`` (``registered_prefix``): the business vouches for a block, not for
+   that line, and its reports are not taken as harassment either;
+2. **its own reports** from at least ``min_reporters`` distinct reporters in the window, or
+   a community label (verdict source ``reports``) set in the window -> harassment, or fraud
+   when the reports' top weighted category is a fraud kind (``FRAUD_CATEGORIES``); source
+   ``reports``. A community label set before the window is ``unknown``
+   (``reports_before_window``): people condemned it once, the window says nothing more;
+3. **its campaign's reports**: a stored campaign whose members drew reports from at least
+   ``campaign_min_reporters`` distinct reporters spread over at least two members -> each
+   member takes the campaign's label (source ``campaign_reports``), except a member the
+   detectors scored below ``own_score_floor`` on its own calls (benign, score above 0 and
+   under the floor), which is ``unknown``: as the campaign verdicts spare it. A stored score
+   of exactly 0 is read as *not scored* (the activity cascade's mark for a number with too
+   few calls), which takes the campaign's label like any rotated number;
+4. **one reporter too few**: reports from fewer than ``min_reporters`` -> ``unknown``
+   (``reports_below_threshold``): not enough to call it bad, too much to call it benign;
+5. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
+   ``with_detector_verdicts`` (self-training amplifies the model's own errors); otherwise
+   ``unknown``, kept out of training rather than taught as benign (``train`` counts a
+   number the labels do not list as benign). Source: the verdict's (``model``, ``rule``).
+
+Anything else is not listed. Pure: values in, values out; the store reads, the CLI writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from callwarden.policy import EMPTY_REGISTRY, REPORTABLE_CATEGORIES, Registry
+from callwarden.policy.render import CATEGORY_TEXT
+
+#: The categories that name a kind of fraud: those whose tag says fraud
+#: (``policy.render.CATEGORY_TEXT``: 冒充公检法诈骗, 投资理财诈骗, ...).
+FRAUD_CATEGORIES: frozenset[str] = frozenset(
+    c for c, (_zh, en) in CATEGORY_TEXT.items() if "fraud" in en
+)
+
+#: The columns of a labels file written from the store.
+COLUMNS = ("number", "label", "source", "category", "evidence")
+
+
+class Source(StrEnum):
+    """Why a number got its label (the ``source`` column; detector rows carry the verdict's
+    own source, ``model`` or ``rule``)."""
+
+    APPEAL = "appeal"
+    REGISTERED = "registered"
+    REGISTERED_PREFIX = "registered_prefix"
+    REPORTS = "reports"
+    REPORTS_BEFORE_WINDOW = "reports_before_window"
+    CAMPAIGN_REPORTS = "campaign_reports"
+    REPORTS_BELOW_THRESHOLD = "reports_below_threshold"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberReports:
+    """The reports one number drew in the window."""
+
+    reporters: int  # distinct reporters (one report per reporter and number)
+    weighted: float  # their weights summed (``policy.reporter_weight``)
+    recipients: int = 0  # distinct subscribers it called in the window (as ``Tally``)
+    categories: Mapping[str, float] = field(default_factory=dict)  # weight per category
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignReports:
+    """The reports a stored campaign's members drew in the window, together."""
+
+    reporters: int  # distinct reporters over all members
+    reported_members: int
+    weighted: float
+    categories: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVerdict:
+    label: str
+    score: float
+    source: str  # model | rule | reports | appeal
+    protected: bool = False
+    campaign: str = ""
+    category: str = ""
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the store holds for the window [since, until) (None: open)."""
+
+    reports: Mapping[str, NumberReports] = field(default_factory=dict)
+    campaigns: Mapping[str, CampaignReports] = field(default_factory=dict)
+    #: the verdicts that matter: cleared, community, flagged, reported, or members of a
+    #: campaign in ``campaigns`` (every member of those)
+    verdicts: Mapping[str, StoredVerdict] = field(default_factory=dict)
+    registry: Registry = EMPTY_REGISTRY
+    since: float | None = None
+    until: float | None = None
+
+    def in_window(self, at: float) -> bool:
+        return (self.since is None or at >= self.since) and (self.until is None or at < self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelConfig:
+    min_reporters: int = 2
+    campaign_min_reporters: int = 3
+    campaign_min_members: int = 2  # reported members the campaign's reporters spread over
+    own_score_floor: float = 0.1  # as ``CampaignVerdictConfig.own_score_floor``
+    with_detector_verdicts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingLabel:
+    number: str
+    label: str  # benign | harassment | fraud | unknown
+    source: str
+    category: str = ""
+    evidence: Mapping[str, object] = field(default_factory=dict)
+
+    def row(self) -> tuple[str, str, str, str, str]:
+        """The CSV row: evidence as compact JSON with sorted keys (deterministic)."""
+        text = json.dumps(dict(self.evidence), sort_keys=True, separators=(",", ":"))
+        return (self.number, self.label, self.source, self.category, text)
+
+
+def top_category(weights: Mapping[str, float]) -> str:
+    """The category with the most weight ('' for none). A tie goes to a category that is no
+    fraud kind (harassment on a tie, the milder, as the campaign verdicts break theirs),
+    then to the first by name (as ``ReportsMixin.tally`` orders them)."""
+    if not weights:
+        return ""
+    return min(weights, key=lambda c: (-weights[c], c in FRAUD_CATEGORIES, c))
+
+
+def _bad_label(top: str) -> tuple[str, str]:
+    """(label, category) the reports' top category gives: fraud for a fraud kind; the
+    category only when callwarden can name it (a reporter's own old text is dropped)."""
+    label = "fraud" if top in FRAUD_CATEGORIES else "harassment"
+    return label, top if top in REPORTABLE_CATEGORIES else ""
+
+
+def _report_evidence(r: NumberReports | None) -> dict[str, object]:
+    if r is None:
+        return {"reporters": 0}
+    return {
+        "reporters": r.reporters,
+        "weighted": round(r.weighted, 3),
+        "recipients": r.recipients,
+        "top_category": top_category(r.categories),
+    }
+
+
+def _label_one(
+    number: str, fb: Feedback, cfg: LabelConfig, condemned: Mapping[str, dict[str, object]]
+) -> TrainingLabel | None:
+    v = fb.verdicts.get(number)
+    r = fb.reports.get(number)
+    reporters = r.reporters if r is not None else 0
+    # 1. people cleared it
+    if v is not None and (v.protected or v.source == "appeal"):
+        return TrainingLabel(number, "benign", Source.APPEAL, "", {"reporters": reporters})
+    reg = fb.registry.exact.get(number)
+    if reg is not None:
+        return TrainingLabel(
+            number, "benign", Source.REGISTERED, reg.category, {"reporters": reporters}
+        )
+    if fb.registry.lookup(number) is not None:
+        return TrainingLabel(
+            number, "unknown", Source.REGISTERED_PREFIX, "", {"reporters": reporters}
+        )
+    # 2. its own reports (or the community label they gave in the window)
+    community = v if v is not None and v.source == "reports" and v.label != "benign" else None
+    if reporters >= cfg.min_reporters or (community and fb.in_window(community.updated_at)):
+        top = top_category(r.categories) if r is not None else ""
+        label, category = _bad_label(top or (community.category if community else ""))
+        evidence = _report_evidence(r)
+        if community:
+            evidence["community_label"] = 1
+        return TrainingLabel(number, label, Source.REPORTS, category, evidence)
+    if community:
+        return TrainingLabel(
+            number, "unknown", Source.REPORTS_BEFORE_WINDOW, "", _report_evidence(r)
+        )
+    # 3. its campaign's reports
+    if v is not None and v.campaign in condemned:
+        evidence = dict(condemned[v.campaign])
+        label, category = str(evidence.pop("label")), str(evidence.pop("category"))
+        if reporters:
+            evidence["own_reporters"] = reporters
+        if v.label == "benign" and 0.0 < v.score < cfg.own_score_floor:
+            evidence["own_score"] = round(v.score, 6)
+            return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
+        return TrainingLabel(number, label, Source.CAMPAIGN_REPORTS, category, evidence)
+    # 4. reported, by too few
+    if reporters:
+        return TrainingLabel(
+            number, "unknown", Source.REPORTS_BELOW_THRESHOLD, "", _report_evidence(r)
+        )
+    # 5. the detectors alone
+    if v is not None and v.label in ("harassment", "fraud"):
+        evidence = {"score": round(v.score, 6)}
+        if cfg.with_detector_verdicts:
+            return TrainingLabel(number, v.label, v.source, v.category, evidence)
+        return TrainingLabel(number, "unknown", v.source, "", evidence)
+    return None
+
+
+def _condemned(fb: Feedback, cfg: LabelConfig) -> dict[str, dict[str, object]]:
+    """Each campaign whose reports reach the bar: its label, category and evidence."""
+    members = Counter(v.campaign for v in fb.verdicts.values() if v.campaign)
+    out: dict[str, dict[str, object]] = {}
+    for cid, c in fb.campaigns.items():
+        if (
+            c.reporters < cfg.campaign_min_reporters
+            or c.reported_members < cfg.campaign_min_members
+        ):
+            continue
+        top = top_category(c.categories)
+        label, category = _bad_label(top)
+        out[cid] = {
+            "label": label,
+            "category": category,
+            "campaign": cid,
+            "members": members.get(cid, 0),
+            "reported_members": c.reported_members,
+            "reporters": c.reporters,
+            "weighted": round(c.weighted, 3),
+            "top_category": top,
+        }
+    return out
+
+
+def training_labels(fb: Feedback, cfg: LabelConfig = LabelConfig()) -> list[TrainingLabel]:
+    """One label per number the store knows something about, sorted by number (module
+    docstring); numbers with nothing to say are left out."""
+    condemned = _condemned(fb, cfg)
+    numbers = sorted({*fb.reports, *fb.verdicts, *fb.registry.exact})
+    return [t for n in numbers if (t := _label_one(n, fb, cfg, condemned)) is not None]
+
+
+def label_counts(rows: list[TrainingLabel]) -> dict[tuple[str, str], int]:
+    """Rows per (label, source), sorted: what the CLI prints."""
+    return dict(sorted(Counter((t.label, t.source) for t in rows).items()))

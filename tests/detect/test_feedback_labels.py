@@ -1,0 +1,185 @@
+"""Training labels from the store's feedback (``detect.feedback_labels``): each rule, and
+their precedence (docs/detection.md, "Labels from the store")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from callwarden.detect.feedback_labels import (
+    FRAUD_CATEGORIES,
+    CampaignReports,
+    Feedback,
+    LabelConfig,
+    NumberReports,
+    StoredVerdict,
+    TrainingLabel,
+    label_counts,
+    top_category,
+    training_labels,
+)
+from callwarden.policy import REPORTABLE_CATEGORIES, Registration, Registry
+
+A, B, C, D, E = (f"+861700000000{i}" for i in range(1, 6))
+
+
+def _one(fb: Feedback, number: str, cfg: LabelConfig = LabelConfig()) -> TrainingLabel | None:
+    return {t.number: t for t in training_labels(fb, cfg)}.get(number)
+
+
+def _reports(n: int, **cats: float) -> NumberReports:
+    return NumberReports(reporters=n, weighted=0.3 * n, recipients=40, categories=cats)
+
+
+def test_fraud_kinds_are_the_categories_whose_tag_says_fraud() -> None:
+    assert {"impersonation_police", "investment_fraud", "loan_fraud"} <= FRAUD_CATEGORIES
+    assert not {"insurance", "loans", "spoofed", "courier"} & FRAUD_CATEGORIES
+    assert FRAUD_CATEGORIES.issubset(REPORTABLE_CATEGORIES)
+    assert top_category({"b": 1.0, "a": 1.0, "c": 0.5}) == "a"  # ties by name, as tally
+    # a tie between a fraud kind and another: the milder, as the campaign verdicts
+    assert top_category({"investment_fraud": 0.6, "loans": 0.6}) == "loans"
+    assert top_category({"investment_fraud": 0.7, "loans": 0.6}) == "investment_fraud"
+
+
+def test_own_reports_from_enough_reporters_label_the_number() -> None:
+    fb = Feedback(
+        reports={A: _reports(2, insurance=0.6), B: _reports(3, loan_fraud=0.6, loans=0.3)}
+    )
+    a, b = _one(fb, A), _one(fb, B)
+    assert a == TrainingLabel(
+        A, "harassment", "reports", "insurance",
+        {"reporters": 2, "weighted": 0.6, "recipients": 40, "top_category": "insurance"},
+    )  # fmt: skip
+    assert b is not None and (b.label, b.category) == ("fraud", "loan_fraud")
+    assert _one(fb, A, LabelConfig(min_reporters=3)).label == "unknown"  # type: ignore[union-attr]
+
+
+def test_a_category_callwarden_cannot_name_is_dropped() -> None:
+    fb = Feedback(reports={A: _reports(2, **{"my own words": 1.0})})
+    assert (_one(fb, A).label, _one(fb, A).category) == ("harassment", "")  # type: ignore[union-attr]
+
+
+def test_one_reporter_is_unknown() -> None:
+    t = _one(Feedback(reports={A: _reports(1, insurance=0.3)}), A)
+    assert t is not None and (t.label, t.source) == ("unknown", "reports_below_threshold")
+    assert t.evidence["reporters"] == 1
+
+
+def test_a_community_label_counts_in_its_window_and_is_unknown_before_it() -> None:
+    v = StoredVerdict("harassment", 0.6, "reports", category="insurance", updated_at=100.0)
+    inside = Feedback(verdicts={A: v}, since=50.0, until=150.0)
+    t = _one(inside, A)
+    assert t is not None and (t.label, t.source, t.category) == (
+        "harassment",
+        "reports",
+        "insurance",
+    )
+    assert t.evidence["community_label"] == 1
+    before = Feedback(verdicts={A: v}, since=120.0)
+    t = _one(before, A)
+    assert t is not None and (t.label, t.source) == ("unknown", "reports_before_window")
+
+
+def test_people_cleared_it_beats_its_reports() -> None:
+    cleared = StoredVerdict("benign", 0.0, "appeal", protected=True, category="insurance")
+    reg = Registry.of(
+        [Registration(B, "Courier", "courier"), Registration("+86170000001*", "X", "bank")]
+    )
+    fb = Feedback(
+        reports={A: _reports(5, insurance=1.5), B: _reports(4, insurance=1.2),
+                 "+8617000000199": _reports(4, insurance=1.2)},
+        verdicts={A: cleared}, registry=reg,
+    )  # fmt: skip
+    a, b, p = _one(fb, A), _one(fb, B), _one(fb, "+8617000000199")
+    assert a == TrainingLabel(A, "benign", "appeal", "", {"reporters": 5})
+    assert b == TrainingLabel(B, "benign", "registered", "courier", {"reporters": 4})
+    # a registered prefix vouches for a block, not this line: neither bad nor benign
+    assert p is not None and (p.label, p.source) == ("unknown", "registered_prefix")
+    # an exact registration is listed even without a report; a prefix is no row
+    assert _one(Feedback(registry=reg), B) is not None
+    assert [t.number for t in training_labels(Feedback(registry=reg))] == [B]
+
+
+def _campaign(**over: object) -> Feedback:
+    members = {
+        A: StoredVerdict("benign", 0.0, "model", campaign="c1"),  # not scored (0.0)
+        B: StoredVerdict("benign", 0.0, "model", campaign="c1"),
+        C: StoredVerdict("benign", 0.03, "model", campaign="c1"),  # scored clearly benign
+        D: StoredVerdict("harassment", 0.97, "model", campaign="c1"),
+        E: StoredVerdict("benign", 0.4, "model", campaign="c1"),
+    }
+    args: dict[str, object] = {
+        "reports": {A: _reports(1, impersonation_police=0.3), B: _reports(1, insurance=0.3),
+                    D: _reports(1, impersonation_police=0.3)},
+        "campaigns": {"c1": CampaignReports(3, 3, 0.9, {"impersonation_police": 0.6, "insurance": 0.3})},
+        "verdicts": members,
+    }  # fmt: skip
+    args.update(over)
+    return Feedback(**args)  # type: ignore[arg-type]
+
+
+def test_a_campaigns_reports_label_its_members() -> None:
+    rows = {t.number: t for t in training_labels(_campaign())}
+    for n in (A, B, D, E):  # one report each or none: the campaign collects them
+        assert (rows[n].label, rows[n].source, rows[n].category) == (
+            "fraud", "campaign_reports", "impersonation_police"
+        )  # fmt: skip
+    assert rows[E].evidence == {
+        "campaign": "c1", "members": 5, "reported_members": 3, "reporters": 3,
+        "weighted": 0.9, "top_category": "impersonation_police",
+    }  # fmt: skip
+    assert rows[A].evidence["own_reporters"] == 1
+    # a member the detectors scored clearly benign on its own calls is spared
+    assert (rows[C].label, rows[C].source, rows[C].evidence["own_score"]) == (
+        "unknown", "campaign_reports", 0.03
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "campaign",
+    [CampaignReports(2, 2, 0.6), CampaignReports(3, 1, 0.9)],  # too few reporters; one member
+)
+def test_a_campaign_below_the_bar_labels_nobody(campaign: CampaignReports) -> None:
+    rows = {t.number: t for t in training_labels(_campaign(campaigns={"c1": campaign}))}
+    assert (rows[A].label, rows[A].source) == ("unknown", "reports_below_threshold")
+    assert (rows[D].label, rows[D].source) == ("unknown", "reports_below_threshold")
+    assert E not in rows and C not in rows  # benign, no report: not listed
+
+
+def test_registration_beats_the_campaign_and_own_reports_beat_it() -> None:
+    fb = _campaign(
+        registry=Registry.of([Registration(A, "Bank", "bank")]),
+        reports={A: _reports(1), B: _reports(2, insurance=0.6), D: _reports(1)},
+    )
+    rows = {t.number: t for t in training_labels(fb)}
+    assert (rows[A].label, rows[A].source) == ("benign", "registered")
+    assert (rows[B].label, rows[B].source) == ("harassment", "reports")
+
+
+def test_detector_verdicts_only_with_the_flag() -> None:
+    fb = Feedback(
+        verdicts={
+            A: StoredVerdict("fraud", 0.97, "model", category="loan_fraud"),
+            B: StoredVerdict("fraud", 1.0, "rule", category="spoofed"),
+            C: StoredVerdict("benign", 0.2, "model"),
+        }
+    )
+    off = training_labels(fb)
+    assert [(t.number, t.label, t.source, t.category) for t in off] == [
+        (A, "unknown", "model", ""), (B, "unknown", "rule", "")
+    ]  # fmt: skip
+    on = training_labels(fb, LabelConfig(with_detector_verdicts=True))
+    assert [(t.number, t.label, t.source, t.category) for t in on] == [
+        (A, "fraud", "model", "loan_fraud"), (B, "fraud", "rule", "spoofed")
+    ]  # fmt: skip
+    assert label_counts(on) == {("fraud", "model"): 1, ("fraud", "rule"): 1}
+
+
+def test_rows_are_sorted_and_evidence_is_stable_json() -> None:
+    fb = Feedback(reports={B: _reports(2), A: _reports(2)})
+    rows = training_labels(fb)
+    assert [t.number for t in rows] == [A, B]
+    number, label, source, category, evidence = rows[0].row()
+    assert json.loads(evidence) == dict(rows[0].evidence)
+    assert evidence == json.dumps(json.loads(evidence), sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,144 @@
+"""``callwarden labels``: training labels from a SQLite store end to end, read back as
+``train`` reads a labels file, and one clear error for a missing or unmigrated store and for
+bad days (docs/detection.md, "Labels from the store")."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from callwarden.cli._detect_io import read_csv_strings
+from callwarden.cli.main import app
+from callwarden.detect.dataset import CDR_CLASSES, cdr_dataset
+from callwarden.policy import Registration, Verdict
+from callwarden.store import Store
+from callwarden.store.db import make_engine, migrate
+
+T0 = datetime(2026, 11, 10, 12, tzinfo=UTC).timestamp()  # 20:00 in Shanghai
+SUBS = [f"+8613800{i:06d}" for i in range(6)]
+LONE, PAIR, BANK, FLAGGED, QUIET = (f"+861700000{i:04d}" for i in range(5))
+
+
+def _store(path: Path) -> Path:
+    t = [T0]
+    s = Store.open(str(path), clock=lambda: t[0])
+    s.import_verdicts(
+        [Verdict(FLAGGED, "fraud", 0.97, "loan_fraud"), Verdict(QUIET, "benign", 0.1)]
+    )
+    s.put_registration(Registration(BANK, "Bank", "bank"), "op")
+    s.record_calls([(x, n, T0 - 60) for x in SUBS for n in (LONE, PAIR, BANK)])
+    s.add_report(SUBS[0], LONE, "insurance", "app", "t")
+    s.add_report(SUBS[0], PAIR, "insurance", "app", "t")
+    t[0] += 86400.0  # the next day
+    s.add_report(SUBS[1], PAIR, "loans", "app", "t")
+    s.add_report(SUBS[1], BANK, "insurance", "app", "t")
+    s.close()
+    return path
+
+
+def _run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(app, ["labels", *args])
+    return res.exit_code, res.output
+
+
+def test_labels_end_to_end_on_sqlite(tmp_path: Path) -> None:
+    db = _store(tmp_path / "s.db")
+    out = tmp_path / "labels.csv"
+    code, text = _run("--db", str(db), "--out", str(out))
+    assert code == 0, text
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["number"] for r in rows] == sorted([LONE, PAIR, BANK, FLAGGED])
+    said = {r["number"]: (r["label"], r["source"], r["category"]) for r in rows}
+    assert said == {
+        LONE: ("unknown", "reports_below_threshold", ""),
+        PAIR: ("harassment", "reports", "insurance"),  # 0.3 each: a tie, by name
+        BANK: ("benign", "registered", "bank"),
+        FLAGGED: ("unknown", "model", ""),
+    }
+    assert json.loads(next(r for r in rows if r["number"] == PAIR)["evidence"])["reporters"] == 2
+    assert "4 numbers" in text
+    assert "harassment reports" in " ".join(text.split())
+    # what train reads: the unknown rows are out, the registered number benign
+    feats = pa.table({"number": [LONE, PAIR, BANK, QUIET], "day": ["2026-11-10"] * 4,
+                      "f": [1.0, 2.0, 3.0, 4.0]})  # fmt: skip
+    data = cdr_dataset(feats, read_csv_strings(out, "labels"))
+    assert [(i.split("@")[0], CDR_CLASSES[y]) for i, y in zip(data.ids, data.y, strict=True)] == [
+        (PAIR, "harassment"), (BANK, "benign"), (QUIET, "benign")
+    ]  # fmt: skip
+    # deterministic: the same store gives the same bytes
+    again = tmp_path / "again.csv"
+    assert _run("--db", str(db), "--out", str(again))[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_the_window_is_in_local_days(tmp_path: Path) -> None:
+    db = _store(tmp_path / "s.db")
+    out = tmp_path / "l.csv"
+    # T0 is 2026-11-10 20:00 in Shanghai, the second reports 2026-11-11 20:00
+    code, text = _run("--db", str(db), "--out", str(out), "--since", "2026-11-11")
+    assert code == 0, text
+    said = {r["number"]: r["source"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert said[PAIR] == "reports_below_threshold" and LONE not in said
+    _run("--db", str(db), "--out", str(out), "--until", "2026-11-10", "--min-reporters", "1")
+    said = {r["number"]: r["label"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert said[PAIR] == said[LONE] == "harassment"
+    # in UTC the first reports fall on the 10th too, the second on the 11th
+    _run("--db", str(db), "--out", str(out), "--until", "2026-11-10", "--tz", "UTC")
+    said = {r["number"]: r["source"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert said[PAIR] == "reports_below_threshold"
+
+
+def test_detector_verdicts_only_with_the_flag(tmp_path: Path) -> None:
+    db = _store(tmp_path / "s.db")
+    out = tmp_path / "l.csv"
+    assert _run("--db", str(db), "--out", str(out), "--with-detector-verdicts")[0] == 0
+    said = {
+        r["number"]: (r["label"], r["source"]) for r in csv.DictReader(out.open(encoding="utf-8"))
+    }
+    assert said[FLAGGED] == ("fraud", "model")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "2026-11-31"], "--since '2026-11-31' is not a calendar day"),
+        (["--until", "11/12/2026"], "--until '11/12/2026' is not a day written YYYY-MM-DD"),
+        (
+            ["--since", "2026-11-12", "--until", "2026-11-11"],
+            "--until 2026-11-11 is before --since",
+        ),
+        (["--min-reporters", "0"], "--min-reporters must be at least 1"),
+        (["--tz", "Mars/Olympus"], "is neither a time zone name"),
+    ],
+)
+def test_bad_options_are_one_clear_error(tmp_path: Path, args: list[str], message: str) -> None:
+    db = _store(tmp_path / "s.db")
+    code, text = _run("--db", str(db), "--out", str(tmp_path / "l.csv"), *args)
+    assert code == 2 and message in text, text
+
+
+def test_a_missing_or_unmigrated_store_is_one_clear_error(tmp_path: Path) -> None:
+    out = str(tmp_path / "l.csv")
+    code, text = _run("--db", str(tmp_path / "none.db"), "--out", out)
+    assert code == 2 and "no store there" in text
+    assert not (tmp_path / "none.db").exists()
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).execute("CREATE TABLE notes (x TEXT)").connection.close()
+    code, text = _run("--db", str(empty), "--out", out)
+    assert code == 2 and "is not a callwarden store" in text, text
+    with sqlite3.connect(empty) as conn:  # nothing written into it
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["notes"]
+    old = tmp_path / "old.db"
+    engine = make_engine(str(old))
+    migrate(engine, "0010")
+    engine.dispose()
+    code, text = _run("--db", str(old), "--out", out)
+    assert code == 2 and "its schema is at revision 0010" in text and "serve" in text, text
+    assert "Traceback" not in text
