@@ -22,7 +22,7 @@ from callwarden.store import Store
 from callwarden.store.db import make_engine, migrate
 
 T0 = datetime(2026, 11, 10, 12, tzinfo=UTC).timestamp()  # 20:00 in Shanghai
-SUBS = [f"+8613800{i:06d}" for i in range(6)]
+SUBS = [f"+8613800{i:06d}" for i in range(12)]
 LONE, PAIR, BANK, FLAGGED, QUIET = (f"+861700000{i:04d}" for i in range(5))
 
 
@@ -35,9 +35,11 @@ def _store(path: Path) -> Path:
     s.put_registration(Registration(BANK, "Bank", "bank"), "op")
     s.record_calls([(x, n, T0 - 60) for x in SUBS for n in (LONE, PAIR, BANK)])
     s.add_report(SUBS[0], LONE, "insurance", "app", "t")
-    s.add_report(SUBS[0], PAIR, "insurance", "app", "t")
-    t[0] += 86400.0  # the next day
-    s.add_report(SUBS[1], PAIR, "loans", "app", "t")
+    for x in SUBS[:5]:  # five new reporters, 1.5 weighted
+        s.add_report(x, PAIR, "insurance", "app", "t")
+    t[0] += 86400.0  # the next day: five more, 3.0 in all, the community's bar
+    for x in SUBS[5:10]:
+        s.add_report(x, PAIR, "loans", "app", "t")
     s.add_report(SUBS[1], BANK, "insurance", "app", "t")
     s.close()
     return path
@@ -58,11 +60,11 @@ def test_labels_end_to_end_on_sqlite(tmp_path: Path) -> None:
     said = {r["number"]: (r["label"], r["source"], r["category"]) for r in rows}
     assert said == {
         LONE: ("unknown", "reports_below_threshold", ""),
-        PAIR: ("harassment", "reports", "insurance"),  # 0.3 each: a tie, by name
+        PAIR: ("harassment", "reports", "insurance"),  # 1.5 each: a tie, by name
         BANK: ("benign", "registered", "bank"),
         FLAGGED: ("unknown", "model", ""),
     }
-    assert json.loads(next(r for r in rows if r["number"] == PAIR)["evidence"])["reporters"] == 2
+    assert json.loads(next(r for r in rows if r["number"] == PAIR)["evidence"])["reporters"] == 10
     assert "4 numbers" in text
     assert "harassment reports" in " ".join(text.split())
     # what train reads: the unknown rows are out, the registered number benign
@@ -84,15 +86,20 @@ def test_the_window_is_in_local_days(tmp_path: Path) -> None:
     # T0 is 2026-11-10 20:00 in Shanghai, the second reports 2026-11-11 20:00
     code, text = _run("--db", str(db), "--out", str(out), "--since", "2026-11-11")
     assert code == 0, text
-    said = {r["number"]: r["source"] for r in csv.DictReader(out.open(encoding="utf-8"))}
-    assert said[PAIR] == "reports_below_threshold" and LONE not in said
+    said = {r["number"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    # five reports in the window, but the community label they completed was set in it
+    assert said[PAIR]["source"] == "reports" and LONE not in said
+    assert json.loads(said[PAIR]["evidence"])["community_label"] == 1
     _run("--db", str(db), "--out", str(out), "--until", "2026-11-10", "--min-reporters", "1")
-    said = {r["number"]: r["label"] for r in csv.DictReader(out.open(encoding="utf-8"))}
-    assert said[PAIR] == said[LONE] == "harassment"
+    said = {r["number"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    # --min-reporters 1 lowers the reporter bar, not the weight: 1.5 is short of 3.0
+    assert said[PAIR]["label"] == said[LONE]["label"] == "unknown"
+    assert json.loads(said[PAIR]["evidence"])["reporters"] == 5
     # in UTC the first reports fall on the 10th too, the second on the 11th
     _run("--db", str(db), "--out", str(out), "--until", "2026-11-10", "--tz", "UTC")
-    said = {r["number"]: r["source"] for r in csv.DictReader(out.open(encoding="utf-8"))}
-    assert said[PAIR] == "reports_below_threshold"
+    said = {r["number"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert said[PAIR]["source"] == "reports_below_threshold"
+    assert json.loads(said[PAIR]["evidence"])["reporters"] == 5
 
 
 def test_detector_verdicts_only_with_the_flag(tmp_path: Path) -> None:
@@ -142,3 +149,29 @@ def test_a_missing_or_unmigrated_store_is_one_clear_error(tmp_path: Path) -> Non
     code, text = _run("--db", str(old), "--out", out)
     assert code == 2 and "its schema is at revision 0010" in text and "serve" in text, text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-journal", "-shm"])
+def test_out_naming_the_store_is_refused(tmp_path: Path, suffix: str) -> None:
+    """The audit's clobber: --out the store's own file overwrote the store with the CSV."""
+    db = _store(tmp_path / "s.db")
+    before = db.read_bytes()
+    target = tmp_path / f"s.db{suffix}"
+    existed = target.exists()
+    code, text = _run("--db", str(db), "--out", str(target))
+    assert code == 2 and "is the store's own file" in text, text
+    assert len(text.strip().splitlines()) == 1
+    assert db.read_bytes() == before and target.exists() == existed
+    # the same file by another spelling
+    code, text = _run("--db", str(db), "--out", str(tmp_path / "." / "x" / ".." / "s.db"))
+    assert code == 2 and "is the store's own file" in text, text
+
+
+def test_an_empty_export_warns_that_train_reads_every_number_as_benign(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    Store.open(str(db)).close()
+    out = tmp_path / "l.csv"
+    res = CliRunner().invoke(app, ["labels", "--db", str(db), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "train with these labels reads every number as benign" in res.stderr
+    assert out.read_text(encoding="utf-8").strip() == "number,label,source,category,evidence"

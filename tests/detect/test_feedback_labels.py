@@ -19,7 +19,8 @@ from callwarden.detect.feedback_labels import (
     top_category,
     training_labels,
 )
-from callwarden.policy import REPORTABLE_CATEGORIES, Registration, Registry
+from callwarden.policy import REPORTABLE_CATEGORIES, Registration, Registry, Tally, Verdict
+from callwarden.policy.reputation import DEFAULT_REPUTATION, community_verdict
 
 A, B, C, D, E = (f"+861700000000{i}" for i in range(1, 6))
 
@@ -28,8 +29,9 @@ def _one(fb: Feedback, number: str, cfg: LabelConfig = LabelConfig()) -> Trainin
     return {t.number: t for t in training_labels(fb, cfg)}.get(number)
 
 
-def _reports(n: int, **cats: float) -> NumberReports:
-    return NumberReports(reporters=n, weighted=0.3 * n, recipients=40, categories=cats)
+def _reports(n: int, w: float = 1.0, recipients: int = 40, **cats: float) -> NumberReports:
+    """``n`` reporters of weight ``w`` each (1.0: trusted; 0.3: new)."""
+    return NumberReports(reporters=n, weighted=w * n, recipients=recipients, categories=cats)
 
 
 def test_fraud_kinds_are_the_categories_whose_tag_says_fraud() -> None:
@@ -42,21 +44,60 @@ def test_fraud_kinds_are_the_categories_whose_tag_says_fraud() -> None:
     assert top_category({"investment_fraud": 0.7, "loans": 0.6}) == "investment_fraud"
 
 
-def test_own_reports_from_enough_reporters_label_the_number() -> None:
+def test_own_reports_at_the_community_bar_label_the_number() -> None:
     fb = Feedback(
-        reports={A: _reports(2, insurance=0.6), B: _reports(3, loan_fraud=0.6, loans=0.3)}
+        reports={A: _reports(3, insurance=3.0), B: _reports(3, loan_fraud=2.0, loans=1.0)}
     )
     a, b = _one(fb, A), _one(fb, B)
     assert a == TrainingLabel(
         A, "harassment", "reports", "insurance",
-        {"reporters": 2, "weighted": 0.6, "recipients": 40, "top_category": "insurance"},
+        {"reporters": 3, "weighted": 3.0, "recipients": 40, "top_category": "insurance"},
     )  # fmt: skip
     assert b is not None and (b.label, b.category) == ("fraud", "loan_fraud")
-    assert _one(fb, A, LabelConfig(min_reporters=3)).label == "unknown"  # type: ignore[union-attr]
+    assert _one(fb, A, LabelConfig(min_reporters=4)).label == "unknown"  # type: ignore[union-attr]
+    # ten new reporters at 0.3 add up to 2.9999999999999996: the bar, as live
+    ten = _one(Feedback(reports={A: _reports(10, 0.3, insurance=3.0)}), A)
+    assert ten is not None and ten.label == "harassment"
+    # --min-reporters 2 lowers the distinct-reporter bar only, not the weight
+    two = Feedback(reports={A: _reports(2, 1.5), B: _reports(2, 0.3)})
+    assert _one(two, A, LabelConfig(min_reporters=2)).label == "harassment"  # type: ignore[union-attr]
+    assert _one(two, B, LabelConfig(min_reporters=2)).label == "unknown"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "reports",
+    [
+        _reports(2, 0.3, 400),  # audit: two colluding new accounts against a courier
+        _reports(2, 1.0),  # two trusted reporters: one reporter short of the bar
+        _reports(9, 0.3),  # 2.7 weighted: short of 3.0
+        _reports(20, 0.01),  # reporters with refuted history, at their weight
+        _reports(10, 0.3, 61),  # 3.0 weighted over 61 recipients: share under 0.05
+    ],
+)
+def test_own_reports_below_the_community_bar_are_unknown(reports: NumberReports) -> None:
+    t = _one(Feedback(reports={A: reports}), A)
+    assert t is not None and (t.label, t.source) == ("unknown", "reports_below_threshold")
+
+
+def test_the_labels_bar_is_the_live_community_bar() -> None:
+    """One definition: over a grid of tallies, a number's own reports label it exactly when
+    the live community would have labelled it."""
+    for reporters in (1, 2, 3, 5, 12):
+        for w in (0.01, 0.3, 0.5, 1.0):
+            for recipients in (0, 3, 40, 60, 61, 100, 2000):
+                weighted = w * reporters
+                live = community_verdict(
+                    Tally(A, weighted, reporters, recipients), None, DEFAULT_REPUTATION
+                )
+                t = _one(Feedback(reports={A: NumberReports(reporters, weighted, recipients)}), A)
+                assert t is not None
+                assert (t.label != "unknown") == isinstance(live, Verdict), (
+                    reporters, w, recipients
+                )  # fmt: skip
 
 
 def test_a_category_callwarden_cannot_name_is_dropped() -> None:
-    fb = Feedback(reports={A: _reports(2, **{"my own words": 1.0})})
+    fb = Feedback(reports={A: _reports(3, **{"my own words": 1.0})})
     assert (_one(fb, A).label, _one(fb, A).category) == ("harassment", "")  # type: ignore[union-attr]
 
 
@@ -79,6 +120,10 @@ def test_a_community_label_counts_in_its_window_and_is_unknown_before_it() -> No
     before = Feedback(verdicts={A: v}, since=120.0)
     t = _one(before, A)
     assert t is not None and (t.label, t.source) == ("unknown", "reports_before_window")
+    # set after the window: the window's own reports are judged, the label is not theirs
+    assert _one(Feedback(verdicts={A: v}, until=90.0), A) is None
+    after = Feedback(reports={A: _reports(1)}, verdicts={A: v}, since=0.0, until=90.0)
+    assert _one(after, A).source == "reports_below_threshold"  # type: ignore[union-attr]
 
 
 def test_people_cleared_it_beats_its_reports() -> None:
@@ -112,7 +157,9 @@ def _campaign(**over: object) -> Feedback:
     args: dict[str, object] = {
         "reports": {A: _reports(1, impersonation_police=0.3), B: _reports(1, insurance=0.3),
                     D: _reports(1, impersonation_police=0.3)},
-        "campaigns": {"c1": CampaignReports(3, 3, 0.9, {"impersonation_police": 0.6, "insurance": 0.3})},
+        "campaigns": {"c1": CampaignReports(
+            10, 3, 3.0, {"impersonation_police": 2.0, "insurance": 1.0}, recipients=150
+        )},
         "verdicts": members,
     }  # fmt: skip
     args.update(over)
@@ -126,8 +173,8 @@ def test_a_campaigns_reports_label_its_members() -> None:
             "fraud", "campaign_reports", "impersonation_police"
         )  # fmt: skip
     assert rows[E].evidence == {
-        "campaign": "c1", "members": 5, "reported_members": 3, "reporters": 3,
-        "weighted": 0.9, "top_category": "impersonation_police",
+        "campaign": "c1", "members": 5, "reported_members": 3, "reporters": 10,
+        "weighted": 3.0, "recipients": 150, "top_category": "impersonation_police",
     }  # fmt: skip
     assert rows[A].evidence["own_reporters"] == 1
     # a member the detectors scored clearly benign on its own calls is spared
@@ -136,9 +183,26 @@ def test_a_campaigns_reports_label_its_members() -> None:
     )  # fmt: skip
 
 
+def test_a_busy_member_the_reports_never_touched_is_unknown() -> None:
+    """The school on a robocall trunk: no report of its own, 50 subscribers called."""
+    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 50, A: 500}))}
+    assert (rows[E].label, rows[E].source, rows[E].evidence["member_recipients"]) == (
+        "unknown", "campaign_reports", 50
+    )  # fmt: skip
+    assert rows[A].label == "fraud"  # reported itself: the campaign's label
+    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 49}))}
+    assert rows[E].label == "fraud"
+
+
 @pytest.mark.parametrize(
     "campaign",
-    [CampaignReports(2, 2, 0.6), CampaignReports(3, 1, 0.9)],  # too few reporters; one member
+    [
+        CampaignReports(2, 2, 6.0, recipients=10),  # too few reporters
+        CampaignReports(10, 1, 3.0, recipients=10),  # one member
+        CampaignReports(3, 3, 0.9, recipients=10),  # audit: 3 new accounts, 0.9 weighted
+        CampaignReports(9, 3, 2.7, recipients=10),  # under the community's 3.0
+        CampaignReports(10, 3, 3.0, recipients=1501),  # 3.0 / 1501 under 0.002 per recipient
+    ],
 )
 def test_a_campaign_below_the_bar_labels_nobody(campaign: CampaignReports) -> None:
     rows = {t.number: t for t in training_labels(_campaign(campaigns={"c1": campaign}))}
@@ -150,7 +214,7 @@ def test_a_campaign_below_the_bar_labels_nobody(campaign: CampaignReports) -> No
 def test_registration_beats_the_campaign_and_own_reports_beat_it() -> None:
     fb = _campaign(
         registry=Registry.of([Registration(A, "Bank", "bank")]),
-        reports={A: _reports(1), B: _reports(2, insurance=0.6), D: _reports(1)},
+        reports={A: _reports(1), B: _reports(3, insurance=3.0), D: _reports(1)},
     )
     rows = {t.number: t for t in training_labels(fb)}
     assert (rows[A].label, rows[A].source) == ("benign", "registered")
@@ -177,7 +241,7 @@ def test_detector_verdicts_only_with_the_flag() -> None:
 
 
 def test_rows_are_sorted_and_evidence_is_stable_json() -> None:
-    fb = Feedback(reports={B: _reports(2), A: _reports(2)})
+    fb = Feedback(reports={B: _reports(3), A: _reports(3)})
     rows = training_labels(fb)
     assert [t.number for t in rows] == [A, B]
     number, label, source, category, evidence = rows[0].row()

@@ -158,3 +158,17 @@ def test_evaluate_cli_says_how_many_were_left_out(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.csv", f"number,label\n{N[0]},fraud\n{N[1]},perhaps\n")
     res = CliRunner().invoke(app, ["evaluate", "--verdicts", str(verdicts), "--labels", str(bad)])
     assert res.exit_code == 2 and "perhaps" in res.output
+
+
+def test_evaluate_refuses_a_verdicts_file_saying_unknown(tmp_path: Path) -> None:
+    """unknown is a truth label only: a predicted unknown was a KeyError traceback (audit 21)."""
+    verdicts = _write(
+        tmp_path / "verdicts.csv", f"number,label,score\n{N[0]},unknown,0.9\n{N[1]},fraud,0.9\n"
+    )
+    labels = _write(tmp_path / "labels.csv", f"number,label\n{N[0]},fraud\n{N[1]},fraud\n")
+    res = CliRunner().invoke(
+        app, ["evaluate", "--verdicts", str(verdicts), "--labels", str(labels)]
+    )
+    assert res.exit_code == 2, res.output
+    assert "unknown label(s) ['unknown']" in res.output and "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)

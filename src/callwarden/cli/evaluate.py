@@ -343,7 +343,8 @@ def build_report(
         numbers = [n for n, u in zip(numbers, unknown, strict=True) if not u]
     pred_str = [str(x).lower() for x in v["label"].to_pylist()]
     classes = tuple(CDR_CLASSES)
-    extra = sorted({*truth_map.values(), *pred_str} - set(classes) - {UNKNOWN})
+    # (unknown is a truth label only: a verdicts file saying unknown is an error)
+    extra = sorted(({*truth_map.values()} - {UNKNOWN} | {*pred_str}) - set(classes))
     if extra:
         raise InputError(f"unknown label(s) {extra[:5]}; expected {list(classes)}: {LABEL_HINT}")
     idx = {c: i for i, c in enumerate(classes)}

@@ -49,6 +49,27 @@ def _engine(db: str) -> Any:
     return engine
 
 
+def _refuse_store_as_out(db: str, out: Path) -> None:
+    """``--out`` must not name the SQLite store's file or its -wal/-journal/-shm companions:
+    the export would overwrite the store it reads (audit 21)."""
+    import sqlalchemy as sa
+
+    from callwarden.errors import InputError
+    from callwarden.store.db import normalise_url
+
+    url = sa.engine.make_url(normalise_url(db))
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return  # a server's store: no file here to clobber
+    store = Path(url.database).expanduser().resolve()
+    target = out.resolve()
+    for suffix in ("", "-wal", "-journal", "-shm"):
+        if target == store.with_name(store.name + suffix):
+            raise InputError(
+                f"--out {out} is the store's own file{' (' + suffix[1:] + ')' if suffix else ''}"
+                f"; labels reads --db {db} and writes the labels elsewhere"
+            )
+
+
 def _day_start(day: str, option: str, tz: str) -> float:
     """Epoch seconds of local midnight starting ``day`` in ``tz``."""
     from datetime import datetime
@@ -76,17 +97,18 @@ def labels_cmd(
         ),
     ] = None,
     min_reporters: Annotated[
-        int,
+        int | None,
         typer.Option(
             help="distinct reporters in the window that label a number harassment or fraud on "
-            "its own reports (fewer, but one or more: unknown)"
+            "its own reports, with the live community bar's weight and share of recipients "
+            "(below the bar, but reported: unknown); default: the community's own bar"
         ),
-    ] = 2,
+    ] = None,
     campaign_min_reporters: Annotated[
         int,
         typer.Option(
             help="distinct reporters over at least 2 members of a stored campaign that label "
-            "its members"
+            "its members (with the community's weighted bar and a rate per recipient)"
         ),
     ] = 3,
     with_detector_verdicts: Annotated[
@@ -119,9 +141,10 @@ def labels_cmd(
     from callwarden.store.db import redacted
     from callwarden.store.training_labels import read_feedback
 
+    _refuse_store_as_out(db, out)
     output_file(out)
     zone(tz)  # an unknown zone is an error with or without a day to place
-    if min_reporters < 1:
+    if min_reporters is not None and min_reporters < 1:
         raise InputError(f"--min-reporters must be at least 1, not {min_reporters}")
     if campaign_min_reporters < 1:
         raise InputError(
@@ -142,11 +165,17 @@ def labels_cmd(
     finally:
         engine.dispose()
     config = LabelConfig(
-        min_reporters=min_reporters,
+        min_reporters=LabelConfig().min_reporters if min_reporters is None else min_reporters,
         campaign_min_reporters=campaign_min_reporters,
         with_detector_verdicts=with_detector_verdicts,
     )
     rows = training_labels(feedback, config)
+    if not rows:
+        typer.echo(
+            "warning: no number to label in this window; train with these labels reads every "
+            "number as benign",
+            err=True,
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")

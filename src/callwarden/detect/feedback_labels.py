@@ -6,22 +6,31 @@ them over a window into a :class:`Feedback`; :func:`training_labels` decides, pe
 the first rule that applies (docs/detection.md, "Labels from the store"):
 
 1. **people cleared it** -> benign: an accepted appeal (source ``appeal``), an exact number
-   registered as a business (``registered``). A number that only a registered *prefix*
-   covers is ``unknown`` (``registered_prefix``): the business vouches for a block, not for
-   that line, and its reports are not taken as harassment either;
-2. **its own reports** from at least ``min_reporters`` distinct reporters in the window, or
-   a community label (verdict source ``reports``) set in the window -> harassment, or fraud
-   when the reports' top weighted category is a fraud kind (``FRAUD_CATEGORIES``); source
-   ``reports``. A community label set before the window is ``unknown``
-   (``reports_before_window``): people condemned it once, the window says nothing more;
-3. **its campaign's reports**: a stored campaign whose members drew reports from at least
-   ``campaign_min_reporters`` distinct reporters spread over at least two members -> each
-   member takes the campaign's label (source ``campaign_reports``), except a member the
-   detectors scored below ``own_score_floor`` on its own calls (benign, score above 0 and
-   under the floor), which is ``unknown``: as the campaign verdicts spare it. A stored score
-   of exactly 0 is read as *not scored* (the activity cascade's mark for a number with too
-   few calls), which takes the campaign's label like any rotated number;
-4. **one reporter too few**: reports from fewer than ``min_reporters`` -> ``unknown``
+   registered as a business (``registered``), whatever its reports (a design choice: the
+   registration is the operator's word). A number that only a registered *prefix* covers
+   is ``unknown`` (``registered_prefix``): the business vouches for a block, not for that
+   line, and its reports are not taken as harassment either;
+2. **its own reports** when they meet the live community bar in the window
+   (``policy.reputation.meets_community_bar``: weighted reports, distinct reporters --
+   ``min_reporters`` -- and weighted reports per distinct recipient, recipients counted
+   over [since - report window, until)), or a community label (verdict source ``reports``)
+   set in the window -> harassment, or fraud when the reports' top weighted category is a
+   fraud kind (``FRAUD_CATEGORIES``); source ``reports``. People's word becomes a training
+   label only when it would count live: a retrained model flags for every subscriber. A
+   community label set before the window is ``unknown`` (``reports_before_window``); one
+   set after it is ignored (the window's own reports are judged);
+3. **its campaign's reports**: a stored campaign whose members' pooled reports meet the
+   campaign bar (``campaign_min_reporters`` distinct reporters over at least
+   ``campaign_min_members`` members, pooled weight at least the community's weighted bar
+   and at least ``campaign_min_report_rate`` per distinct recipient of its members; a
+   member a registration covers feeds none of it) -> each member takes the campaign's
+   label (source ``campaign_reports``), except, ``unknown``: a member the detectors scored
+   benign below ``own_score_floor`` on its own calls (as the campaign verdicts spare it; a
+   stored score of exactly 0 means *not scored*, the activity cascade's mark, which takes
+   the campaign's label like any rotated number), and a member that drew no report of its
+   own yet called at least ``campaign_heavy_member_recipients`` subscribers (a busy line
+   the campaign's reports never touched: the school on a robocall trunk);
+4. **below the bar**: reports that meet neither -> ``unknown``
    (``reports_below_threshold``): not enough to call it bad, too much to call it benign;
 5. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
    ``with_detector_verdicts`` (self-training amplifies the model's own errors); otherwise
@@ -36,11 +45,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from callwarden.policy import EMPTY_REGISTRY, REPORTABLE_CATEGORIES, Registry
 from callwarden.policy.render import CATEGORY_TEXT
+from callwarden.policy.reputation import (
+    DEFAULT_REPUTATION,
+    ReputationConfig,
+    meets_community_bar,
+)
 
 #: The categories that name a kind of fraud: those whose tag says fraud
 #: (``policy.render.CATEGORY_TEXT``: 冒充公检法诈骗, 投资理财诈骗, ...).
@@ -71,7 +85,7 @@ class NumberReports:
 
     reporters: int  # distinct reporters (one report per reporter and number)
     weighted: float  # their weights summed (``policy.reporter_weight``)
-    recipients: int = 0  # distinct subscribers it called in the window (as ``Tally``)
+    recipients: int = 0  # distinct subscribers it called, [since - 7 d, until) (as ``Tally``)
     categories: Mapping[str, float] = field(default_factory=dict)  # weight per category
 
 
@@ -79,10 +93,11 @@ class NumberReports:
 class CampaignReports:
     """The reports a stored campaign's members drew in the window, together."""
 
-    reporters: int  # distinct reporters over all members
+    reporters: int  # distinct reporters over all members (those a registration covers aside)
     reported_members: int
     weighted: float
     categories: Mapping[str, float] = field(default_factory=dict)
+    recipients: int = 0  # distinct subscribers its members called, pooled (as NumberReports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +121,8 @@ class Feedback:
     #: campaign in ``campaigns`` (every member of those)
     verdicts: Mapping[str, StoredVerdict] = field(default_factory=dict)
     registry: Registry = EMPTY_REGISTRY
+    #: distinct subscribers each campaign member called (as ``NumberReports.recipients``)
+    recipients: Mapping[str, int] = field(default_factory=dict)
     since: float | None = None
     until: float | None = None
 
@@ -115,9 +132,21 @@ class Feedback:
 
 @dataclass(frozen=True, slots=True)
 class LabelConfig:
-    min_reporters: int = 2
+    #: the live community bar (weighted reports, share of recipients) a number's own reports
+    #: must meet; ``min_reporters`` replaces its distinct-reporter bar
+    reputation: ReputationConfig = DEFAULT_REPUTATION
+    min_reporters: int = DEFAULT_REPUTATION.min_distinct_reporters
     campaign_min_reporters: int = 3
     campaign_min_members: int = 2  # reported members the campaign's reporters spread over
+    #: pooled weighted reports per distinct recipient of the members. Background, not tuned:
+    #: a new reporter weighs 0.3; the simulator reports an answered unwanted call with
+    #: probability 0.05 and a benign one 0.0005, so a benign caller draws 0.00015 weight per
+    #: recipient (0.0005 were every reporter trusted, weight 1) and a bad one up to 0.015.
+    #: 0.002 is 13x the first, 4x the second, 7.5x under the third (docs/detection.md).
+    campaign_min_report_rate: float = 0.002
+    #: a member with no report of its own that called this many subscribers is unknown
+    #: (evaluate's heavy-caller line, ``--heavy-attempts``)
+    campaign_heavy_member_recipients: int = 50
     own_score_floor: float = 0.1  # as ``CampaignVerdictConfig.own_score_floor``
     with_detector_verdicts: bool = False
 
@@ -183,7 +212,11 @@ def _label_one(
         )
     # 2. its own reports (or the community label they gave in the window)
     community = v if v is not None and v.source == "reports" and v.label != "benign" else None
-    if reporters >= cfg.min_reporters or (community and fb.in_window(community.updated_at)):
+    if community and fb.until is not None and community.updated_at >= fb.until:
+        community = None  # set after the window: the window's reports judge alone
+    bar = replace(cfg.reputation, min_distinct_reporters=cfg.min_reporters)
+    own = r is not None and meets_community_bar(r.weighted, r.reporters, r.recipients, bar)
+    if own or (community and fb.in_window(community.updated_at)):
         top = top_category(r.categories) if r is not None else ""
         label, category = _bad_label(top or (community.category if community else ""))
         evidence = _report_evidence(r)
@@ -203,14 +236,19 @@ def _label_one(
         if v.label == "benign" and 0.0 < v.score < cfg.own_score_floor:
             evidence["own_score"] = round(v.score, 6)
             return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
+        called = fb.recipients.get(number, 0)
+        if not reporters and called >= cfg.campaign_heavy_member_recipients:
+            evidence["member_recipients"] = called
+            return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         return TrainingLabel(number, label, Source.CAMPAIGN_REPORTS, category, evidence)
-    # 4. reported, by too few
+    # 4. reported, below the bar
     if reporters:
         return TrainingLabel(
             number, "unknown", Source.REPORTS_BELOW_THRESHOLD, "", _report_evidence(r)
         )
     # 5. the detectors alone
-    if v is not None and v.label in ("harassment", "fraud"):
+    # (a community label is no detector's word: after the window it says nothing here)
+    if v is not None and v.label in ("harassment", "fraud") and v.source != "reports":
         evidence = {"score": round(v.score, 6)}
         if cfg.with_detector_verdicts:
             return TrainingLabel(number, v.label, v.source, v.category, evidence)
@@ -219,13 +257,19 @@ def _label_one(
 
 
 def _condemned(fb: Feedback, cfg: LabelConfig) -> dict[str, dict[str, object]]:
-    """Each campaign whose reports reach the bar: its label, category and evidence."""
+    """Each campaign whose pooled reports reach the campaign bar: its label, category and
+    evidence."""
     members = Counter(v.campaign for v in fb.verdicts.values() if v.campaign)
+    # the community's weighted bar, the campaign's reporters and rate per recipient
+    bar = replace(
+        cfg.reputation,
+        min_distinct_reporters=cfg.campaign_min_reporters,
+        min_share_of_recipients=cfg.campaign_min_report_rate,
+    )
     out: dict[str, dict[str, object]] = {}
     for cid, c in fb.campaigns.items():
-        if (
-            c.reporters < cfg.campaign_min_reporters
-            or c.reported_members < cfg.campaign_min_members
+        if c.reported_members < cfg.campaign_min_members or not meets_community_bar(
+            c.weighted, c.reporters, c.recipients, bar
         ):
             continue
         top = top_category(c.categories)
@@ -238,6 +282,7 @@ def _condemned(fb: Feedback, cfg: LabelConfig) -> dict[str, dict[str, object]]:
             "reported_members": c.reported_members,
             "reporters": c.reporters,
             "weighted": round(c.weighted, 3),
+            "recipients": c.recipients,
             "top_category": top,
         }
     return out

@@ -107,8 +107,12 @@ class ScanResult:
         """Scores to 6 decimals, a flagged number's never below the flag threshold (capped at
         the hard rules' score): the policy labels from the threshold, so a flagged score just
         above it must not be rounded under it (a campaign member flagged at the threshold
-        itself would be, about half the time)."""
+        itself would be, about half the time). A scored number is written at least 1e-6, so
+        that a stored 0 means *not scored* (the activity cascade's mark, which ``callwarden
+        labels`` reads): rounding would write 0 for scores under 5e-7."""
         out = np.round(self.scores, 6)
+        scored = np.ones(len(out), dtype=bool) if self.scored is None else self.scored
+        out[scored & (out < 1e-6)] = 1e-6
         bar = min(self.threshold, RuleConfig().score_floor)
         if not math.isfinite(bar):  # (a damaged threshold: write the scores as they are)
             return out

@@ -62,6 +62,22 @@ def reporter_weight(history: ReporterHistory, cfg: ReputationConfig = DEFAULT_RE
     return max(0.01, min(1.0, w))
 
 
+def meets_community_bar(
+    weighted: float, reporters: int, recipients: int, cfg: ReputationConfig = DEFAULT_REPUTATION
+) -> bool:
+    """Whether reports are enough for a community label: weighted reports, distinct reporters
+    and weighted reports per distinct recipient at least the config's bars. The one
+    definition: the live label (``community_verdict``) and the training labels
+    (``detect.feedback_labels``) both ask it."""
+    share = weighted / max(recipients, 1)
+    # (a sum of weights in floating point: ten reports of 0.3 add up to 2.9999999999999996)
+    return (
+        weighted >= cfg.min_weighted_reports - _SLACK
+        and reporters >= cfg.min_distinct_reporters
+        and share >= cfg.min_share_of_recipients - _SLACK
+    )
+
+
 def community_verdict(
     tally: Tally,
     current: Verdict | None,
@@ -74,15 +90,9 @@ def community_verdict(
     """
     if current is not None and (current.protected or current.label != "benign"):
         return None
-    share = tally.weighted / max(tally.recipients, 1)
-    # (a sum of weights in floating point: ten reports of 0.3 add up to 2.9999999999999996)
-    if (
-        tally.weighted < cfg.min_weighted_reports - _SLACK
-        or tally.reporters < cfg.min_distinct_reporters
-        or share < cfg.min_share_of_recipients - _SLACK
-    ):
+    if not meets_community_bar(tally.weighted, tally.reporters, tally.recipients, cfg):
         return None
-    score = min(0.99, 0.5 + share)
+    score = min(0.99, 0.5 + tally.weighted / max(tally.recipients, 1))
     # The category becomes the tag other subscribers see (疑似...): only one callwarden can
     # name, never a reporter's own text (reports stored before categories were checked).
     category = tally.top_category if tally.top_category in REPORTABLE_CATEGORIES else ""

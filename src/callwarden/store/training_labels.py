@@ -2,13 +2,18 @@
 (``detect.feedback_labels`` decides them; ``callwarden labels`` writes them).
 
 Windowed (``since`` <= time < ``until``): reports by their ``created_at``, a community label
-by its verdict's ``updated_at``, recipients by the calls they received (``received_calls``
-rows whose first..last call overlaps the window). Not windowed: what stands now, accepted
-appeals, registrations, detector verdicts and campaign membership (a clearance stands until
-withdrawn; the store keeps no history of verdicts but the audit log).
+by its verdict's ``updated_at``. Recipients (distinct subscribers called, as ``Tally``) by
+the ``received_calls`` rows whose first..last call overlaps [since - report window, until):
+a report in the window may rest on a call up to the report window (7 days) before it.
+Not windowed: what stands now, accepted appeals, registrations, detector verdicts and
+campaign membership (a clearance stands until withdrawn; the store keeps no history of
+verdicts but the audit log).
 
 Aggregated in SQL (GROUP BY), on SQLite and PostgreSQL alike; only the verdicts that matter
-are read (cleared, community, flagged, reported, or members of a reported campaign).
+are read (cleared, community, flagged, reported, or members of a reported campaign). A
+campaign's pooled counts leave out members a registration covers (exact or prefix): they
+are matched in Python against the registry, so no query compares numbers with the
+registrations table (a ``NOT IN`` subquery there was quadratic on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from callwarden.detect.feedback_labels import (
     NumberReports,
     StoredVerdict,
 )
-from callwarden.policy import Registration, Registry
+from callwarden.policy import DEFAULT_REPUTATION, Registration, Registry
 from callwarden.store.db import read_connection
 from callwarden.store.io import PatternUse, usable
 from callwarden.store.schema import received_calls, registrations, reports, verdicts
+
+DAY = 86400.0
 
 
 def _window(column: Any, since: float | None, until: float | None) -> Any:
@@ -39,11 +46,26 @@ def _window(column: Any, since: float | None, until: float | None) -> Any:
     return sa.and_(sa.true(), *conds)
 
 
-def read_feedback(engine: sa.Engine, since: float | None, until: float | None) -> Feedback:
+def read_feedback(
+    engine: sa.Engine,
+    since: float | None,
+    until: float | None,
+    report_window_days: int = DEFAULT_REPUTATION.recent_call_days,
+) -> Feedback:
     """The store's feedback for the window (epoch seconds; None: open on that side)."""
     r, v, rc = reports.c, verdicts.c, received_calls.c
     in_window = _window(r.created_at, since, until)
     reported = sa.select(r.number).where(in_window).distinct()
+    joined = reports.join(verdicts, v.number == r.number)
+    member_reports = sa.and_(in_window, v.campaign != "")
+    reported_campaigns = sa.select(v.campaign).select_from(joined).where(member_reports).distinct()
+    members_of_reported = sa.select(v.number).where(v.campaign.in_(reported_campaigns))
+    calls_since = since - report_window_days * DAY if since is not None else None
+    overlap = sa.and_(
+        sa.true(),
+        *([rc.last_at >= calls_since] if calls_since is not None else []),
+        *([rc.first_at < until] if until is not None else []),
+    )
     with read_connection(engine) as conn:
         per_number: dict[str, list[Any]] = {}  # number -> [reporters, weighted, {cat: w}]
         for number, category, n, w in conn.execute(
@@ -56,44 +78,12 @@ def read_feedback(engine: sa.Engine, since: float | None, until: float | None) -
             acc[1] += float(w)
             if category:
                 acc[2][category] = acc[2].get(category, 0.0) + float(w)
-        overlap = sa.and_(
-            sa.true(),
-            *([rc.last_at >= since] if since is not None else []),
-            *([rc.first_at < until] if until is not None else []),
-        )
-        recipients: dict[str, int] = {
-            caller: int(k)
-            for caller, k in conn.execute(
-                sa.select(rc.caller, sa.func.count())
-                .where(rc.caller.in_(reported), overlap)
-                .group_by(rc.caller)
-            )
-        }
-        joined = reports.join(verdicts, v.number == r.number)
-        # (a member registered as a business is cleared: its reports are not the campaign's)
-        member_reports = sa.and_(
-            in_window, v.campaign != "", r.number.not_in(sa.select(registrations.c.pattern))
-        )
-        campaign_rows = conn.execute(
-            sa.select(
-                v.campaign,
-                sa.func.count(sa.distinct(r.reporter)),
-                sa.func.count(sa.distinct(r.number)),
-                sa.func.sum(r.weight),
-            )
+        # (one report per reporter and number: these rows are the members' reports)
+        member_rows = conn.execute(
+            sa.select(v.campaign, r.number, r.reporter, r.weight, r.category)
             .select_from(joined)
             .where(member_reports)
-            .group_by(v.campaign)
         ).all()
-        campaign_cats: dict[str, dict[str, float]] = {}
-        for cid, category, w in conn.execute(
-            sa.select(v.campaign, r.category, sa.func.sum(r.weight))
-            .select_from(joined)
-            .where(member_reports, r.category != "")
-            .group_by(v.campaign, r.category)
-        ):
-            campaign_cats.setdefault(cid, {})[category] = float(w)
-        reported_campaigns = sa.select(v.campaign).select_from(joined).where(member_reports)
         wanted = sa.or_(
             v.protected,
             v.source.in_(("appeal", "reports")),
@@ -119,25 +109,63 @@ def read_feedback(engine: sa.Engine, since: float | None, until: float | None) -
             )
         }  # fmt: skip
         regs = conn.execute(sa.select(registrations)).all()
-    keep = set(usable([g.pattern for g in regs], PatternUse.REGISTRATION))
-    registry = Registry.of(
-        [
-            Registration(g.pattern, g.name, g.category, tuple(json.loads(g.callee_prefixes)))
-            for g in regs
-            if g.pattern in keep
-        ]
-    )
+        keep = set(usable([g.pattern for g in regs], PatternUse.REGISTRATION))
+        registry = Registry.of(
+            [
+                Registration(g.pattern, g.name, g.category, tuple(json.loads(g.callee_prefixes)))
+                for g in regs
+                if g.pattern in keep
+            ]
+        )
+        # A member a registration covers (exact or prefix) feeds no campaign count.
+        covered = sorted(
+            n for n, sv in stored.items() if sv.campaign and registry.lookup(n) is not None
+        )
+        recipients: dict[str, int] = {
+            caller: int(k)
+            for caller, k in conn.execute(
+                sa.select(rc.caller, sa.func.count())
+                .where(sa.or_(rc.caller.in_(reported), rc.caller.in_(members_of_reported)), overlap)
+                .group_by(rc.caller)
+            )
+        }
+        pooled_from = received_calls.join(verdicts, v.number == rc.caller)
+        pooled: dict[str, int] = {
+            cid: int(k)
+            for cid, k in conn.execute(
+                sa.select(v.campaign, sa.func.count(sa.distinct(rc.subscriber)))
+                .select_from(pooled_from)
+                .where(
+                    v.campaign.in_(reported_campaigns),
+                    overlap,
+                    *([v.number.not_in(covered)] if covered else []),
+                )
+                .group_by(v.campaign)
+            )
+        }
+    skip = set(covered)
+    acc_c: dict[str, tuple[set[str], set[str], list[float], dict[str, float]]] = {}
+    for cid, number, reporter, weight, category in member_rows:
+        if number in skip:
+            continue
+        who, nums, w, cats = acc_c.setdefault(cid, (set(), set(), [0.0], {}))
+        who.add(reporter)
+        nums.add(number)
+        w[0] += float(weight)
+        if category:
+            cats[category] = cats.get(category, 0.0) + float(weight)
     return Feedback(
         reports={
             n: NumberReports(int(a[0]), a[1], int(recipients.get(n, 0)), a[2])
             for n, a in per_number.items()
         },
         campaigns={
-            cid: CampaignReports(int(k), int(m), float(w), campaign_cats.get(cid, {}))
-            for cid, k, m, w in campaign_rows
+            cid: CampaignReports(len(who), len(nums), w[0], cats, pooled.get(cid, 0))
+            for cid, (who, nums, w, cats) in acc_c.items()
         },
         verdicts=stored,
         registry=registry,
+        recipients={n: recipients.get(n, 0) for n, sv in stored.items() if sv.campaign},
         since=since,
         until=until,
     )
