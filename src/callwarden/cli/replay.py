@@ -436,29 +436,10 @@ def _people(db: str) -> _People:
 
 def _store_engine(db: str) -> Any:
     """An engine on ``db`` once it is known to hold a callwarden store at this version's
-    schema. ``Store.open`` migrates (writes): a SQLite file that is no store got callwarden's
-    tables written into it, and a replay reads a store, it makes none."""
+    schema (``Store.open`` migrates, and a replay reads a store, it makes none)."""
+    from callwarden.store.db import open_existing_store
 
-    from callwarden.errors import InputError
-    from callwarden.store.db import check_readable, current_revision, head_revision, make_engine
-
-    engine = make_engine(db)
-    check_readable(engine, db)  # not a database, or no server answers: one line
-    revision = current_revision(engine)
-    if revision is None:
-        engine.dispose()
-        raise InputError(
-            f"--db {_redacted(db)} is not a callwarden store (it has no callwarden schema); "
-            "a replay reads a store, it makes none"
-        )
-    if revision != (head := head_revision()):
-        engine.dispose()
-        raise InputError(
-            f"--db {_redacted(db)}: its schema is at revision {revision}, this callwarden's is "
-            f"{head}; start 'callwarden serve --db' on it once to migrate it (a replay writes "
-            "nothing to a store)"
-        )
-    return engine
+    return open_existing_store(db, "a replay")
 
 
 def _warn_opaque_callers(run: Any) -> None:

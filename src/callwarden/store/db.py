@@ -22,7 +22,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from callwarden.errors import ConfigError
+from callwarden.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,32 @@ def check_readable(engine: sa.Engine, url_or_path: str) -> None:
         engine.dispose()
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise ConfigError(f"store {redacted(url_or_path)} cannot be read: {cause}") from None
+
+
+def open_existing_store(url_or_path: str, reader: str) -> sa.Engine:
+    """An engine on a store that exists and is at this version's schema, for a command that
+    only reads it (``reader`` names it in the messages: "a replay", "labels"). ``Store.open``
+    migrates, which would write callwarden's tables into a file that is no store; a missing
+    SQLite path is refused before connecting, which would create it."""
+    if "://" not in url_or_path and not Path(url_or_path).is_file():
+        raise InputError(f"--db {url_or_path}: no store there (serve and demo create one)")
+    engine = make_engine(url_or_path)
+    check_readable(engine, url_or_path)  # not a database, or no server answers: one line
+    revision = current_revision(engine)
+    if revision is None:
+        engine.dispose()
+        raise InputError(
+            f"--db {redacted(url_or_path)} is not a callwarden store (it has no callwarden "
+            f"schema); {reader} reads a store, it makes none"
+        )
+    if revision != (head := head_revision()):
+        engine.dispose()
+        raise InputError(
+            f"--db {redacted(url_or_path)}: its schema is at revision {revision}, this "
+            f"callwarden's is {head}; start 'callwarden serve --db' on it once to migrate it "
+            f"({reader} writes nothing to a store)"
+        )
+    return engine
 
 
 def make_engine(url_or_path: str) -> sa.Engine:
