@@ -4,6 +4,7 @@ their precedence (docs/detection.md, "Labels from the store")."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -173,7 +174,7 @@ def test_a_campaigns_reports_label_its_members() -> None:
             "fraud", "campaign_reports", "impersonation_police"
         )  # fmt: skip
     assert rows[E].evidence == {
-        "campaign": "c1", "members": 5, "reported_members": 3, "reporters": 10,
+        "campaign": "c1", "members": 5, "reported_members": 3, "reporters": 10, "reports": 10,
         "weighted": 3.0, "recipients": 150, "top_category": "impersonation_police",
     }  # fmt: skip
     assert rows[A].evidence["own_reporters"] == 1
@@ -184,14 +185,32 @@ def test_a_campaigns_reports_label_its_members() -> None:
 
 
 def test_a_busy_member_the_reports_never_touched_is_unknown() -> None:
-    """The school on a robocall trunk: no report of its own, 50 subscribers called."""
+    """The school on a robocall trunk: no report of its own where the campaign's rate (10
+    reports over 150 recipients) predicts 50 x 10 / 150 = 3.33, at least 3."""
     rows = {t.number: t for t in training_labels(_campaign(recipients={E: 50, A: 500}))}
     assert (rows[E].label, rows[E].source, rows[E].evidence["member_recipients"]) == (
         "unknown", "campaign_reports", 50
     )  # fmt: skip
+    assert rows[E].evidence["member_expected_reports"] == 3.333
     assert rows[A].label == "fraud"  # reported itself: the campaign's label
-    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 49}))}
+    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 44}))}  # 2.93
     assert rows[E].label == "fraud"
+
+
+def test_a_robocall_member_the_campaigns_rate_cannot_reach_takes_its_label() -> None:
+    """60 recipients on a campaign drawing 10 reports over 1,000 recipients: 0.6 expected,
+    no report is what a member of it usually draws (c2684f1 set it aside at 50 recipients)."""
+    wide = CampaignReports(10, 3, 3.0, {"impersonation_police": 3.0}, recipients=1000)
+    fb = _campaign(campaigns={"c1": wide}, recipients={E: 60})
+    rows = {t.number: t for t in training_labels(fb)}
+    assert (rows[E].label, rows[E].source) == ("fraud", "campaign_reports")
+    assert "member_recipients" not in rows[E].evidence
+    # reports, not reporters: 40 reports (reporters reporting several members) over the
+    # same recipients predict 2.4 for 60 recipients and 4.0 for 100
+    many = replace(wide, reports=40)
+    for called, label in ((60, "fraud"), (100, "unknown")):
+        fb = _campaign(campaigns={"c1": many}, recipients={E: called})
+        assert {t.number: t for t in training_labels(fb)}[E].label == label
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,10 @@ def _world(store: Store, clock: Clock) -> None:
     )
     store.put_registration(Registration(BANK, "Bank call-back", "bank"), "op")
     store.put_registration(Registration("+861710000*", "Shop", "retail"), "op")
-    numbers = [LONE, PAIR, CLEARED, BANK, M1, M2, M3, M4, FLAGGED, N1, SHOP]
+    numbers = [LONE, PAIR, CLEARED, BANK, M1, M2, M3, FLAGGED, N1, SHOP]
     store.record_calls([(s, n, clock() - 60) for s in SUBS for n in numbers])
+    # M4, unreported: 5 of c1's 24 recipients, which drew 10 reports: 2.1 expected, under 3
+    store.record_calls([(s, M4, clock() - 60) for s in SUBS[:5]])
     store.add_report(SUBS[0], LONE, "insurance", "app", "t")
     for i, s in enumerate(SUBS[:10]):  # ten new reporters: 3.0 weighted, the live bar
         store.add_report(s, PAIR, "investment_fraud" if i < 6 else "", "app", "t")
@@ -87,9 +89,15 @@ def test_each_rule_from_what_the_api_wrote(store: Store, clock: Clock) -> None:
     }  # fmt: skip
     # c1's reports: M1, M2 (ten); not BANK's, a registered business's (cleared)
     ev = got[M4].evidence
-    assert {k: ev[k] for k in ("members", "reported_members", "reporters", "recipients")} == {
-        "members": 5, "reported_members": 2, "reporters": 10, "recipients": len(SUBS)
+    keys = ("members", "reported_members", "reporters", "reports", "recipients")
+    assert {k: ev[k] for k in keys} == {
+        "members": 5, "reported_members": 2, "reporters": 10, "reports": 10,
+        "recipients": len(SUBS),
     }  # fmt: skip
+    # M4 calling all 24 with no report of its own: 24 x 10 / 24 = 10 expected, set aside
+    store.record_calls([(s, M4, clock() - 60) for s in SUBS[5:]])
+    m4 = _labels(store)[M4]
+    assert (m4.label, m4.evidence["member_expected_reports"]) == ("unknown", 10.0)
     flagged = _labels(store, with_detector_verdicts=True)[FLAGGED]
     assert (flagged.label, flagged.source, flagged.category) == ("harassment", "model", "insurance")
 

@@ -28,8 +28,10 @@ the first rule that applies (docs/detection.md, "Labels from the store"):
    benign below ``own_score_floor`` on its own calls (as the campaign verdicts spare it; a
    stored score of exactly 0 means *not scored*, the activity cascade's mark, which takes
    the campaign's label like any rotated number), and a member that drew no report of its
-   own yet called at least ``campaign_heavy_member_recipients`` subscribers (a busy line
-   the campaign's reports never touched: the school on a robocall trunk);
+   own although the campaign's rate predicts at least ``campaign_member_expected_reports``
+   for it (its distinct recipients x the campaign's reports per distinct recipient of its
+   members, pooled): a busy line the campaign's reports never touched, the school on a
+   robocall trunk;
 4. **below the bar**: reports that meet neither -> ``unknown``
    (``reports_below_threshold``): not enough to call it bad, too much to call it benign;
 5. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
@@ -98,6 +100,9 @@ class CampaignReports:
     weighted: float
     categories: Mapping[str, float] = field(default_factory=dict)
     recipients: int = 0  # distinct subscribers its members called, pooled (as NumberReports)
+    #: report rows over its members, one per reporter and number (0: not counted; the rule
+    #: then takes ``reporters``, which a count of reports is never below)
+    reports: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +149,12 @@ class LabelConfig:
     #: recipient (0.0005 were every reporter trusted, weight 1) and a bad one up to 0.015.
     #: 0.002 is 13x the first, 4x the second, 7.5x under the third (docs/detection.md).
     campaign_min_report_rate: float = 0.002
-    #: a member with no report of its own that called this many subscribers is unknown
-    #: (evaluate's heavy-caller line, ``--heavy-attempts``)
-    campaign_heavy_member_recipients: int = 50
+    #: a member with no report of its own is unknown when the campaign's pooled reports per
+    #: distinct recipient, times its own distinct recipients, predict at least this many
+    #: reports: Poisson P(0 | 3.0) = e^-3 = 5 %, so a member that truly shares the
+    #: campaign's rate is set aside 5 % of the time at most; a school with hundreds of
+    #: recipients on a campaign drawing a report per ~100 recipients is set aside
+    campaign_member_expected_reports: float = 3.0
     own_score_floor: float = 0.1  # as ``CampaignVerdictConfig.own_score_floor``
     with_detector_verdicts: bool = False
 
@@ -237,9 +245,15 @@ def _label_one(
             evidence["own_score"] = round(v.score, 6)
             return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         called = fb.recipients.get(number, 0)
-        if not reporters and called >= cfg.campaign_heavy_member_recipients:
-            evidence["member_recipients"] = called
-            return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
+        if not reporters and called:
+            # the campaign's reports (not weight) per distinct recipient, pooled as the rate
+            # bar pools them; max(): the pooled recipients cover each member's
+            c = fb.campaigns[v.campaign]
+            expected = called * max(c.reports, c.reporters) / max(c.recipients, called)
+            if expected >= cfg.campaign_member_expected_reports:
+                evidence["member_recipients"] = called
+                evidence["member_expected_reports"] = round(expected, 3)
+                return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         return TrainingLabel(number, label, Source.CAMPAIGN_REPORTS, category, evidence)
     # 4. reported, below the bar
     if reporters:
@@ -281,6 +295,7 @@ def _condemned(fb: Feedback, cfg: LabelConfig) -> dict[str, dict[str, object]]:
             "members": members.get(cid, 0),
             "reported_members": c.reported_members,
             "reporters": c.reporters,
+            "reports": max(c.reports, c.reporters),
             "weighted": round(c.weighted, 3),
             "recipients": c.recipients,
             "top_category": top,

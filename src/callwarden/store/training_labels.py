@@ -144,14 +144,15 @@ def read_feedback(
             )
         }
     skip = set(covered)
-    acc_c: dict[str, tuple[set[str], set[str], list[float], dict[str, float]]] = {}
+    acc_c: dict[str, tuple[set[str], set[str], list[float], dict[str, float], list[int]]] = {}
     for cid, number, reporter, weight, category in member_rows:
         if number in skip:
             continue
-        who, nums, w, cats = acc_c.setdefault(cid, (set(), set(), [0.0], {}))
+        who, nums, w, cats, k = acc_c.setdefault(cid, (set(), set(), [0.0], {}, [0]))
         who.add(reporter)
         nums.add(number)
         w[0] += float(weight)
+        k[0] += 1  # one row per reporter and number: a report
         if category:
             cats[category] = cats.get(category, 0.0) + float(weight)
     return Feedback(
@@ -160,8 +161,8 @@ def read_feedback(
             for n, a in per_number.items()
         },
         campaigns={
-            cid: CampaignReports(len(who), len(nums), w[0], cats, pooled.get(cid, 0))
-            for cid, (who, nums, w, cats) in acc_c.items()
+            cid: CampaignReports(len(who), len(nums), w[0], cats, pooled.get(cid, 0), k[0])
+            for cid, (who, nums, w, cats, k) in acc_c.items()
         },
         verdicts=stored,
         registry=registry,
