@@ -19,34 +19,9 @@ def _engine(db: str) -> Any:
     """An engine on ``db`` once it is known to hold a callwarden store at this version's
     schema (as ``replay --db``): ``Store.open`` would migrate, and an export writes nothing,
     least of all callwarden's tables into a file that is no store."""
-    from callwarden.errors import InputError
-    from callwarden.store.db import (
-        check_readable,
-        current_revision,
-        head_revision,
-        make_engine,
-        redacted,
-    )
+    from callwarden.store.db import open_existing_store
 
-    if "://" not in db and not Path(db).is_file():
-        raise InputError(f"--db {db}: no store there (serve and demo create one)")
-    engine = make_engine(db)
-    check_readable(engine, db)  # not a database, or no server answers: one line
-    revision = current_revision(engine)
-    if revision is None:
-        engine.dispose()
-        raise InputError(
-            f"--db {redacted(db)} is not a callwarden store (it has no callwarden schema); "
-            "labels reads a store, it makes none"
-        )
-    if revision != (head := head_revision()):
-        engine.dispose()
-        raise InputError(
-            f"--db {redacted(db)}: its schema is at revision {revision}, this callwarden's is "
-            f"{head}; start 'callwarden serve --db' on it once to migrate it (labels writes "
-            "nothing to a store)"
-        )
-    return engine
+    return open_existing_store(db, "labels")
 
 
 def _refuse_store_as_out(db: str, out: Path) -> None:
