@@ -185,16 +185,47 @@ def test_a_campaigns_reports_label_its_members() -> None:
 
 
 def test_a_busy_member_the_reports_never_touched_is_unknown() -> None:
-    """The school on a robocall trunk: no report of its own where the campaign's rate (10
-    reports over 150 recipients) predicts 50 x 10 / 150 = 3.33, at least 3."""
-    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 50, A: 500}))}
+    """The school on a robocall trunk: no report of its own where the other members' rate (10
+    reports over 150 - 50 recipients) predicts 50 x 10 / 100 = 5, at least 3."""
+    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 50, A: 20}))}
     assert (rows[E].label, rows[E].source, rows[E].evidence["member_recipients"]) == (
         "unknown", "campaign_reports", 50
     )  # fmt: skip
-    assert rows[E].evidence["member_expected_reports"] == 3.333
-    assert rows[A].label == "fraud"  # reported itself: the campaign's label
-    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 44}))}  # 2.93
+    assert rows[E].evidence["member_expected_reports"] == 5.0
+    assert rows[A].label == "fraud"  # one report on 20 recipients: the campaign's rate
+    rows = {t.number: t for t in training_labels(_campaign(recipients={E: 34}))}  # 2.93
     assert rows[E].label == "fraud"
+
+
+def test_a_busy_member_does_not_dilute_the_rate_it_is_tested_against() -> None:
+    """Re-audit B: four robocall numbers x 250 recipients drew 10 reports; a school with 400
+    recipients and none. Pooled with the school the rate predicted 400 x 10 / 1,400 = 2.86
+    (labelled); at the others' rate it is 400 x 10 / 1,000 = 4 (fails on fb46ad3)."""
+    camp = CampaignReports(10, 3, 3.0, {"impersonation_police": 3.0}, recipients=1400)
+    rows = {
+        t.number: t for t in training_labels(_campaign(campaigns={"c1": camp}, recipients={E: 400}))
+    }
+    assert (rows[E].label, rows[E].evidence["member_expected_reports"]) == ("unknown", 4.0)
+
+
+def test_one_report_of_its_own_does_not_skip_the_busy_member_test() -> None:
+    """Re-audit A: one report (a parent's, a mistaken one) skipped the test. Now a member is
+    set aside when a member reported at the others' rate would draw that few with Poisson
+    probability at most e^-3. Its own report leaves the others' 9 over 150 - called: one
+    where 60 x 9 / 90 = 6 are expected (P 0.017) is too few, where 40 x 9 / 110 = 3.3 are
+    (P 0.16) it is not (fails on fb46ad3)."""
+    one = {A: _reports(1, impersonation_police=0.3), E: _reports(1, impersonation_police=0.3)}
+    for called, label in ((60, "unknown"), (40, "fraud")):
+        fb = _campaign(reports=one, recipients={E: called})
+        assert {t.number: t for t in training_labels(fb)}[E].label == label, called
+
+
+def test_one_categorised_report_does_not_decide_a_campaigns_label() -> None:
+    """Re-audit D: 3.0 weighted reports, 0.3 of them naming a fraud kind (the rest SIP 607,
+    no category): harassment without a category, not fraud (fails on fb46ad3)."""
+    camp = CampaignReports(10, 3, 3.0, {"investment_fraud": 0.3}, recipients=150)
+    rows = {t.number: t for t in training_labels(_campaign(campaigns={"c1": camp}))}
+    assert (rows[B].label, rows[B].category) == ("harassment", "")
 
 
 def test_a_robocall_member_the_campaigns_rate_cannot_reach_takes_its_label() -> None:

@@ -27,11 +27,11 @@ the first rule that applies (docs/detection.md, "Labels from the store"):
    label (source ``campaign_reports``), except, ``unknown``: a member the detectors scored
    benign below ``own_score_floor`` on its own calls (as the campaign verdicts spare it; a
    stored score of exactly 0 means *not scored*, the activity cascade's mark, which takes
-   the campaign's label like any rotated number), and a member that drew no report of its
-   own although the campaign's rate predicts at least ``campaign_member_expected_reports``
-   for it (its distinct recipients x the campaign's reports per distinct recipient of its
-   members, pooled): a busy line the campaign's reports never touched, the school on a
-   robocall trunk;
+   the campaign's label like any rotated number), and a member that drew too few reports
+   of its own for the rate of the campaign's other members (its distinct recipients x
+   their reports per distinct recipient; Poisson P(X <= its own) at most
+   exp(-``campaign_member_expected_reports``): none when 3 are expected): a busy line the
+   campaign's reports hardly touched, the school on a robocall trunk;
 4. **below the bar**: reports that meet neither -> ``unknown``
    (``reports_below_threshold``): not enough to call it bad, too much to call it benign;
 5. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
@@ -45,6 +45,7 @@ Anything else is not listed. Pure: values in, values out; the store reads, the C
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -201,7 +202,11 @@ def _report_evidence(r: NumberReports | None) -> dict[str, object]:
 
 
 def _label_one(
-    number: str, fb: Feedback, cfg: LabelConfig, condemned: Mapping[str, dict[str, object]]
+    number: str,
+    fb: Feedback,
+    cfg: LabelConfig,
+    condemned: Mapping[str, dict[str, object]],
+    busiest: Mapping[str, tuple[tuple[int, str], ...]],
 ) -> TrainingLabel | None:
     v = fb.verdicts.get(number)
     r = fb.reports.get(number)
@@ -245,15 +250,13 @@ def _label_one(
             evidence["own_score"] = round(v.score, 6)
             return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         called = fb.recipients.get(number, 0)
-        if not reporters and called:
-            # the campaign's reports (not weight) per distinct recipient, pooled as the rate
-            # bar pools them; max(): the pooled recipients cover each member's
-            c = fb.campaigns[v.campaign]
-            expected = called * max(c.reports, c.reporters) / max(c.recipients, called)
-            if expected >= cfg.campaign_member_expected_reports:
-                evidence["member_recipients"] = called
-                evidence["member_expected_reports"] = round(expected, 3)
-                return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
+        other_max = next((n for n, m in busiest.get(v.campaign, ()) if m != number), 0)
+        c = fb.campaigns[v.campaign]
+        expected = _member_expected_reports(c, called, reporters, other_max)
+        if expected is not None and _too_few(reporters, expected, cfg):
+            evidence["member_recipients"] = called
+            evidence["member_expected_reports"] = round(expected, 3)
+            return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         return TrainingLabel(number, label, Source.CAMPAIGN_REPORTS, category, evidence)
     # 4. reported, below the bar
     if reporters:
@@ -268,6 +271,35 @@ def _label_one(
             return TrainingLabel(number, v.label, v.source, v.category, evidence)
         return TrainingLabel(number, "unknown", v.source, "", evidence)
     return None
+
+
+def _member_expected_reports(
+    c: CampaignReports, called: int, own: int, other_max: int
+) -> float | None:
+    """The reports a member that called ``called`` subscribers would draw at the rate of the
+    campaign's *other* members (report rows per distinct recipient, leaving its own reports
+    out: pooled with them, a busy member dilutes the rate it is tested against); None when
+    it called nobody or the others reached nobody counted. The others' distinct recipients
+    are not stored; at least the pooled ones it did not call and at least the busiest other
+    member's (``other_max``), and that lower bound is used: a higher rate sets a busy line
+    aside sooner, the safe side for a training label."""
+    others = max(c.recipients - called, other_max)
+    if called <= 0 or others <= 0:
+        return None
+    return called * max(max(c.reports, c.reporters) - own, 0) / others
+
+
+def _too_few(own: int, expected: float, cfg: LabelConfig) -> bool:
+    """The member drew so few reports of its own that a member reported at the campaign's rate
+    would draw that few less often than exp(-campaign_member_expected_reports) (5 % at the
+    default 3.0: none when 3 are expected, at most one at 4.74, two at 6.3): Poisson's
+    P(X <= own) at ``expected``. One report of its own (a parent's, a mistaken one) no longer
+    skips the test."""
+    term = total = math.exp(-expected)
+    for i in range(1, own + 1):
+        term *= expected / i
+        total += term
+    return total <= math.exp(-cfg.campaign_member_expected_reports)
 
 
 def _condemned(fb: Feedback, cfg: LabelConfig) -> dict[str, dict[str, object]]:
@@ -287,6 +319,8 @@ def _condemned(fb: Feedback, cfg: LabelConfig) -> dict[str, dict[str, object]]:
         ):
             continue
         top = top_category(c.categories)
+        if c.categories.get(top, 0.0) < 0.5 * c.weighted:
+            top = ""  # one categorised report among uncategorised ones (SIP 607) decides nothing
         label, category = _bad_label(top)
         out[cid] = {
             "label": label,
@@ -307,8 +341,14 @@ def training_labels(fb: Feedback, cfg: LabelConfig = LabelConfig()) -> list[Trai
     """One label per number the store knows something about, sorted by number (module
     docstring); numbers with nothing to say are left out."""
     condemned = _condemned(fb, cfg)
+    members: dict[str, list[tuple[int, str]]] = {}
+    for n, v in fb.verdicts.items():
+        if v.campaign in condemned:
+            members.setdefault(v.campaign, []).append((fb.recipients.get(n, 0), n))
+    # each condemned campaign's two busiest members (recipients, number): the busiest other
+    busiest = {cid: tuple(sorted(ms, reverse=True)[:2]) for cid, ms in members.items()}
     numbers = sorted({*fb.reports, *fb.verdicts, *fb.registry.exact})
-    return [t for n in numbers if (t := _label_one(n, fb, cfg, condemned)) is not None]
+    return [t for n in numbers if (t := _label_one(n, fb, cfg, condemned, busiest)) is not None]
 
 
 def label_counts(rows: list[TrainingLabel]) -> dict[tuple[str, str], int]:
