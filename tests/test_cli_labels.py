@@ -175,3 +175,28 @@ def test_an_empty_export_warns_that_train_reads_every_number_as_benign(tmp_path:
     assert res.exit_code == 0, res.output
     assert "train with these labels reads every number as benign" in res.stderr
     assert out.read_text(encoding="utf-8").strip() == "number,label,source,category,evidence"
+
+
+def test_labels_resting_on_no_received_call_are_warned_about(tmp_path: Path) -> None:
+    """Re-audit C: a store that lost its received calls (an import-only store, retention)
+    passes the share-of-recipients bars at 0 recipients, as the live bar does; the export
+    says so (fails on 2ab7187: no warning)."""
+    import sqlalchemy as sa
+
+    from callwarden.store.schema import received_calls
+
+    db = tmp_path / "s.db"
+    store = Store.open(str(db))
+    bad = "+8613912345678"
+    subs = [f"+86138{i:08d}" for i in range(10)]
+    store.record_calls([(s, bad, store.clock() - 60) for s in subs])
+    for s in subs:
+        store.add_report(s, bad, "insurance", "app", "t")
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(received_calls))
+    store.close()
+    out = tmp_path / "l.csv"
+    res = CliRunner().invoke(app, ["labels", "--db", str(db), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1 harassment/fraud label(s) rest on reports with no received call" in res.stderr
+    assert "+8613912345678,harassment,reports" in out.read_text(encoding="utf-8")

@@ -151,6 +151,16 @@ def labels_cmd(
             "number as benign",
             err=True,
         )
+    blind = sum(
+        1 for t in rows if t.label in ("harassment", "fraud") and t.evidence.get("recipients") == 0
+    )
+    if blind:  # re-audit C: with no received calls the share-of-recipients bars cannot bite
+        typer.echo(
+            f"warning: {blind:,} harassment/fraud label(s) rest on reports with no received "
+            "call in the store (recipients 0), so the share-of-recipients bars could not be "
+            "checked; feed the store the received calls (serve --cdrs, POST /v1/calls)",
+            err=True,
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
