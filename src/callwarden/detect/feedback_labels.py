@@ -51,6 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from callwarden.detect.campaign_verdicts import CampaignVerdictConfig
 from callwarden.policy import EMPTY_REGISTRY, REPORTABLE_CATEGORIES, Registry
 from callwarden.policy.render import CATEGORY_TEXT
 from callwarden.policy.reputation import (
@@ -150,13 +151,14 @@ class LabelConfig:
     #: recipient (0.0005 were every reporter trusted, weight 1) and a bad one up to 0.015.
     #: 0.002 is 13x the first, 4x the second, 7.5x under the third (docs/detection.md).
     campaign_min_report_rate: float = 0.002
-    #: a member with no report of its own is unknown when the campaign's pooled reports per
-    #: distinct recipient, times its own distinct recipients, predict at least this many
-    #: reports: Poisson P(0 | 3.0) = e^-3 = 5 %, so a member that truly shares the
-    #: campaign's rate is set aside 5 % of the time at most; a school with hundreds of
+    #: a member is unknown when, at the rate of the campaign's other members, drawing as few
+    #: reports of its own as it did has Poisson probability at most exp(-this): none when 3.0
+    #: are expected (e^-3 = 5 %), at most one at 4.74, two at 6.3; a member that truly shares
+    #: the campaign's rate is set aside 5 % of the time at most, a school with hundreds of
     #: recipients on a campaign drawing a report per ~100 recipients is set aside
     campaign_member_expected_reports: float = 3.0
-    own_score_floor: float = 0.1  # as ``CampaignVerdictConfig.own_score_floor``
+    #: the campaign verdicts' floor: a member scored under it keeps its own verdict there too
+    own_score_floor: float = CampaignVerdictConfig().own_score_floor
     with_detector_verdicts: bool = False
 
 

@@ -9,11 +9,13 @@ Not windowed: what stands now, accepted appeals, registrations, detector verdict
 campaign membership (a clearance stands until withdrawn; the store keeps no history of
 verdicts but the audit log).
 
-Aggregated in SQL (GROUP BY), on SQLite and PostgreSQL alike; only the verdicts that matter
-are read (cleared, community, flagged, reported, or members of a reported campaign). A
-campaign's pooled counts leave out members a registration covers (exact or prefix): they
-are matched in Python against the registry, so no query compares numbers with the
-registrations table (a ``NOT IN`` subquery there was quadratic on PostgreSQL).
+A number's reports and recipients are aggregated in SQL (GROUP BY), on SQLite and
+PostgreSQL alike; only the verdicts that matter are read (cleared, community, flagged,
+reported, or members of a reported campaign). A campaign's pooled reports are summed in
+Python over its members' report rows (one pass, linear), because they leave out members a
+registration covers (exact or prefix), matched in Python against the registry: no query
+compares numbers with the registrations table (a ``NOT IN`` subquery there was quadratic on
+PostgreSQL).
 """
 
 from __future__ import annotations
