@@ -19,7 +19,10 @@ store code (docs/detection.md, "Learning from reports (the feedback loop)"):
    ``evaluate`` against its true labels (``--cdrs`` for the heavy callers);
 6. print recall / precision / heavy callers flagged for (a) the old model, (b) the
    report-labelled model, (c) the same with detector verdicts, (d) the true-label model
-   (the ceiling), and what the export held, checked against the simulator's truth.
+   (the ceiling), (e) and (f) one model on two labelled sets, the old model's day with its
+   true labels and the learning day with (b)'s or (c)'s export (``train`` given two
+   ``--cdrs``, each with its ``--labels`` and ``--registry``), and what the export held,
+   checked against the simulator's truth.
 
     python bench/feedback_loop.py --work var/fb                       # adaptive 1 -> 2
     python bench/feedback_loop.py --work var/fb --train-seed 3 --test-seed 4
@@ -89,6 +92,20 @@ def trained(
     if not (reuse and (out / "manifest.json").is_file()):
         cw("train", "--cdrs", str(sim), "--labels", str(labels),
            "--registry", str(sim / "registry.csv"), "--out", str(out), *extra, log=log)  # fmt: skip
+    return out
+
+
+def trained_on_sets(
+    sets: list[tuple[Path, Path]], out: Path, log: Path, extra: tuple[str, ...] = ()
+) -> Path:
+    """One model on several labelled sets (simulation, labels): each set's own registry."""
+    args: list[str] = []
+    for opt, part in (("--cdrs", 0), ("--labels", 1)):
+        for s in sets:
+            args += [opt, str(s[part])]
+    for sim, _ in sets:
+        args += ["--registry", str(sim / "registry.csv")]
+    cw("train", *args, "--out", str(out), *extra, log=log)
     return out
 
 
@@ -305,6 +322,16 @@ def main() -> None:
         fig[key] = evaluated(
             scanned(today, model, loop / f"scan-{key}", log, reuse=False), today, log, reuse=False
         )
+        # (e), (f): the old model's labelled day kept beside the learning day's export
+        both = "e" if key == "b" else "f"
+        model = trained_on_sets(
+            [(old_day, old_day / "labels.csv"), (learn, labels)], loop / f"model-{both}", log,
+            train_args,
+        )  # fmt: skip
+        results[f"threshold_{both}"] = json.loads((model / "thresholds.json").read_text())
+        fig[both] = evaluated(
+            scanned(today, model, loop / f"scan-{both}", log, reuse=False), today, log, reuse=False
+        )
     results["figures"] = fig
     results["train_args"] = " ".join(train_args)
     results["seconds"] = round(time.perf_counter() - t_start, 1)
@@ -318,6 +345,8 @@ def print_table(args: argparse.Namespace, r: dict[str, Any]) -> None:
         "b": f"(b) report labels of {args.scenario} {args.train_seed}",
         "c": "(c) report labels + detector verdicts",
         "d": f"(d) true labels of {args.scenario} {args.train_seed} (ceiling)",
+        "e": f"(e) {args.old_scenario} {args.old_seed} true labels + (b)'s, two sets",
+        "f": f"(f) {args.old_scenario} {args.old_seed} true labels + (c)'s, two sets",
     }
     print(
         f"\n{args.scenario} {args.train_seed} -> {args.test_seed}, {args.subscribers:,} subscribers, report seed {args.report_seed}"

@@ -34,45 +34,63 @@ def _covered(days: list[str]) -> str:
     return f"which cover {len(days)} days, {days[0]} to {days[-1]}"
 
 
+def days_without_calls(cdrs: Path, days: list[str], tz: str | None = None) -> list[str]:
+    """Those of ``days`` (checked as YYYY-MM-DD) with no call in ``cdrs`` on that local day,
+    the day of ``tz`` (``features.local_time``; None: UTC+8, as the features take it)."""
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection
+    from callwarden.features.local_time import offset_hours
+    from callwarden.features.sql import AsOf, day_range_sql
+
+    for day in days:
+        check_day(day)
+    relation = cdr_relation_sql(cdrs)
+    with connection() as con:
+        # A range on start_time lets the reader skip row groups: one cheap query per day.
+        return [
+            d
+            for d in days
+            if not con.execute(
+                f"SELECT 1 FROM {relation} WHERE "
+                f"{day_range_sql(AsOf(d, 8 if tz is None else offset_hours(tz, d)))} LIMIT 1"
+            ).fetchall()
+        ]
+
+
 def check_days_in_cdrs(
     cdrs: Path, days: list[str], option: str = "--day", tz: str | None = None
 ) -> None:
     """Every one of ``days`` has calls in ``cdrs`` on that local day: the day of ``tz``
     (``features.local_time``; None: UTC+8, as the features take it by default); otherwise one
     error naming the days the CDRs cover."""
+    for day in days:
+        check_day(day, option)
+    missing = days_without_calls(cdrs, days, tz)
+    if missing:
+        raise InputError(days_error(cdrs, missing, option, tz, days))
+
+
+def days_error(
+    cdrs: Path, missing: list[str], option: str, tz: str | None, asked: list[str] | None = None
+) -> str:
+    """The error for ``missing`` days of ``option``, naming the days ``cdrs`` covers (in
+    ``tz``'s local days when any day ``asked`` is away from UTC+8)."""
     from callwarden.cdr import cdr_relation_sql
     from callwarden.features.duckdb_backend import connection, local_days, local_days_in
     from callwarden.features.local_time import offset_hours
-    from callwarden.features.sql import AsOf, day_range_sql
 
-    for day in days:
-        check_day(day, option)
-    hours = {d: 8 if tz is None else offset_hours(tz, d) for d in days}
-    zoned = tz is not None and any(h != 8 for h in hours.values())
+    zoned = tz is not None and any(offset_hours(tz, d) != 8 for d in (asked or missing))
     relation = cdr_relation_sql(cdrs)
     with connection() as con:
-        # A range on start_time lets the reader skip row groups: one cheap query per day.
-        missing = [
-            d
-            for d in days
-            if not con.execute(
-                f"SELECT 1 FROM {relation} WHERE {day_range_sql(AsOf(d, hours[d]))} LIMIT 1"
-            ).fetchall()
-        ]
-        if not missing:
-            return
         if not zoned:
-            covered = local_days(con, relation)
-        else:
-            assert tz is not None
-            covered = local_days_in(con, relation, tz)
-    if not zoned:
-        raise InputError(
-            f"{option} {', '.join(missing)}: no calls that day in the CDRs at {cdrs}, "
-            f"{_covered(covered)}"
-        )
+            return (
+                f"{option} {', '.join(missing)}: no calls that day in the CDRs at {cdrs}, "
+                f"{_covered(local_days(con, relation))}"
+            )
+        assert tz is not None
+        covered = local_days_in(con, relation, tz)
     said = f"{covered[0]} to {covered[-1]}" if covered else "no calls"
-    raise InputError(
+    return (
         f"{option} {', '.join(missing)}: no calls that day ({tz}) in the CDRs at {cdrs}, "
         f"which cover {said}"
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from callwarden.errors import InputError
+
 
 def _config(kind: str, **overrides: Any) -> Any:
     from callwarden.detect.model import TABLE_PRESET, TrainConfig
@@ -39,20 +41,119 @@ def _with_partial_days(
     return with_partial_days(data, snaps.numbers, snaps.times, snaps.X, labels)
 
 
+def _set_days(sets: list[Any], days: list[str] | None, tz: str) -> list[list[str] | None]:
+    """The ``--day`` days each set is trained on (None: all of its days). One set: every day
+    must have calls in it, as before; several: every day must be in some set, and every set
+    must hold one of them (a set left without rows would be a set given for nothing)."""
+    from callwarden.cli._args import check_day, check_days_in_cdrs, days_without_calls
+
+    if not days:
+        return [None] * len(sets)
+    days = [check_day(d) for d in days]
+    if len(sets) == 1:
+        check_days_in_cdrs(sets[0].cdrs, days, "--day", tz)
+        return [days]
+    missing = [set(days_without_calls(s.cdrs, days, tz)) for s in sets]
+    if nowhere := [d for d in days if all(d in m for m in missing)]:
+        raise InputError(
+            f"--day {', '.join(nowhere)}: no calls that day ({tz}) in any of the {len(sets)} --cdrs"
+        )
+    for s, m in zip(sets, missing, strict=True):
+        if len(m) == len(days):
+            raise InputError(
+                f"--cdrs {s.cdrs} has calls on none of the --day days ({', '.join(days)}): "
+                "it would add no row"
+            )
+    return [[d for d in days if d not in m] for m in missing]
+
+
+def _cdr_training_data(
+    sets: list[Any], days: list[str] | None, tz: str, partial_days_s: float
+) -> tuple[Any, dict[str, Any]]:
+    """The training rows of every set (features from its own CDRs, labels from its own
+    file), combined (``detect.dataset.combined``), and the manifest's record of them."""
+    from callwarden.cli._detect_io import cdr_features, read_csv_strings, warn
+    from callwarden.detect.dataset import cdr_dataset, combined
+    from callwarden.features.local_time import offset_hours
+
+    many = len(sets) > 1
+    parts, label_tables, set_days = [], [], []
+    for k, (s, chosen) in enumerate(zip(sets, _set_days(sets, days, tz), strict=True), 1):
+        table = cdr_features(s.cdrs, s.registry, chosen, tz=tz)
+        label_table = read_csv_strings(s.labels, "labels")
+
+        def say(line: str, k: int = k) -> None:
+            warn(f"set {k} ({sets[k - 1].cdrs}): {line}" if many else line)
+
+        try:
+            parts.append(cdr_dataset(table, label_table, report=say))
+        except InputError as exc:
+            if not many:
+                raise
+            raise InputError(f"set {k} (--cdrs {s.cdrs}, --labels {s.labels}): {exc}") from exc
+        label_tables.append(label_table)
+        set_days.append(sorted(set(table["day"].to_pylist())))
+    all_days = sorted(set().union(*set_days))
+    offsets = sorted({offset_hours(tz, d) for d in all_days})
+    if partial_days_s > 0:
+        if len(offsets) > 1:
+            # (the stream keeps one offset: stream.state.StateConfig.tz_hours)
+            said = ", ".join(f"UTC{h:+d}" for h in offsets)
+            raise InputError(
+                "--partial-days-s replays the stream, which keeps one UTC offset for "
+                f"every day; --tz {tz} gives the training days {said} (train the days "
+                "of each offset apart, or pass a fixed offset such as --tz UTC-5)"
+            )
+        parts = [
+            _with_partial_days(d, s.cdrs, s.registry, lt, partial_days_s, offsets[0])
+            for d, s, lt in zip(parts, sets, label_tables, strict=True)
+        ]
+    extra: dict[str, Any] = {
+        "registry_used": sets[0].registry is not None,
+        "days": all_days,
+        "tz": tz,
+        "utc_offset_hours": offsets,
+        "partial_days_s": partial_days_s,
+    }
+    if many:
+        extra["training_sets"] = []
+        for k, (d, sd) in enumerate(zip(parts, set_days, strict=True), 1):
+            counts = {c: int((d.y == i).sum()) for i, c in enumerate(d.classes)}
+            typer.echo(f"set {k} ({sets[k - 1].cdrs}): {len(d.ids):,} rows, {counts}")
+            extra["training_sets"].append(
+                {
+                    "set": k,
+                    "days": sd,
+                    "rows": len(d.ids),
+                    "class_counts": counts,
+                    "fingerprint": d.fingerprint(),
+                }
+            )
+    return combined(parts), extra
+
+
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train_cmd(
-        cdrs: Path | None = typer.Option(
-            None, "--cdrs", help="Canonical CDRs: ingest folder, simulator folder or Parquet file."
+        cdrs: list[Path] | None = typer.Option(
+            None,
+            "--cdrs",
+            help="Canonical CDRs: ingest folder, simulator folder or Parquet file. Repeat it to "
+            "train on several labelled sets at once (each set's features apart, each row with "
+            "its own set's labels; docs/detection.md).",
         ),
-        labels: Path | None = typer.Option(
+        labels: list[Path] | None = typer.Option(
             None,
             "--labels",
             help="labels.csv (number,label,...); numbers not listed count as benign, a number "
-            "labelled unknown is left out (callwarden labels writes such files).",
+            "labelled unknown is left out (callwarden labels writes such files). Once for "
+            "every --cdrs, or once per --cdrs in the same order.",
         ),
-        registry: Path | None = typer.Option(
-            None, "--registry", help="Allocation registry CSV (number or range_start,range_end)."
+        registry: list[Path] | None = typer.Option(
+            None,
+            "--registry",
+            help="Allocation registry CSV (number or range_start,range_end). Once for every "
+            "--cdrs, or once per --cdrs in the same order.",
         ),
         features: Path | None = typer.Option(
             None, "--features", help="A carrier feature table (CSV or Parquet) instead of CDRs."
@@ -138,32 +239,19 @@ def register(app: typer.Typer) -> None:
         """Train the LightGBM behaviour model and write a versioned model directory."""
         import numpy as np
 
-        from callwarden.cli._args import check_days_in_cdrs
-        from callwarden.cli._detect_io import (
-            cdr_features,
-            check_exclusive,
-            read_csv_strings,
-            read_table,
-            warn,
-            write_json,
-        )
+        from callwarden.cli._detect_io import check_exclusive, read_table, warn, write_json
         from callwarden.cli._paths import output_dir
-        from callwarden.detect.dataset import (
-            TableSpec,
-            cdr_dataset,
-            missing_shares,
-            table_dataset,
-        )
+        from callwarden.cli._training_sets import training_sets
+        from callwarden.detect.dataset import TableSpec, missing_shares, table_dataset
         from callwarden.detect.io import save_model, saved_version
         from callwarden.detect.model import cross_validate, train
         from callwarden.detect.thresholds import Objective
         from callwarden.detect.training_rows import write_rows
-        from callwarden.errors import InputError
 
-        kind = check_exclusive(cdrs, features, id_column)
+        kind = check_exclusive(cdrs[0] if cdrs else None, features, id_column)
         if tz is not None and kind != "cdr":  # (a table's rows carry no times)
             raise InputError("--tz applies to --cdrs (a --features table has no call times)")
-        from callwarden.features.local_time import DEFAULT_TZ, offset_hours, zone
+        from callwarden.features.local_time import DEFAULT_TZ, zone
 
         zone(tz := tz or DEFAULT_TZ)  # an unknown zone fails before any work
         output_dir(out)
@@ -194,32 +282,9 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         extra: dict[str, Any] = {}
         if kind == "cdr":
-            if labels is None:
-                raise InputError("--cdrs needs --labels")
-            assert cdrs is not None
-            if days:
-                check_days_in_cdrs(cdrs, list(days), "--day", tz)
-            table = cdr_features(cdrs, registry, days, tz=tz)
-            label_table = read_csv_strings(labels, "labels")
-            data = cdr_dataset(table, label_table, report=warn)
-            extra["registry_used"] = registry is not None
-            extra["days"] = sorted(set(table["day"].to_pylist()))
-            extra["tz"] = tz
-            extra["utc_offset_hours"] = sorted({offset_hours(tz, d) for d in extra["days"]})
-            if partial_days_s > 0:
-                if len(extra["utc_offset_hours"]) > 1:
-                    # (the stream keeps one offset: stream.state.StateConfig.tz_hours)
-                    said = ", ".join(f"UTC{h:+d}" for h in extra["utc_offset_hours"])
-                    raise InputError(
-                        "--partial-days-s replays the stream, which keeps one UTC offset for "
-                        f"every day; --tz {tz} gives the training days {said} (train the days "
-                        "of each offset apart, or pass a fixed offset such as --tz UTC-5)"
-                    )
-                data = _with_partial_days(
-                    data, cdrs, registry, label_table, partial_days_s,
-                    extra["utc_offset_hours"][0],
-                )  # fmt: skip
-            extra["partial_days_s"] = partial_days_s
+            assert cdrs
+            sets = training_sets(cdrs, labels, registry)
+            data, extra = _cdr_training_data(sets, days, tz, partial_days_s)
         else:
             assert features is not None and id_column is not None
             spec = TableSpec(id_column=id_column, label_column=label_column)

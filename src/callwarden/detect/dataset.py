@@ -503,3 +503,40 @@ def with_partial_days(
         feature_names=data.feature_names,
         groups=np.r_[data.groups, numbers.astype(object)],
     )
+
+
+def combined(sets: Sequence[Dataset]) -> Dataset:
+    """Several labelled training sets as one training set: each row keeps the label its own
+    set gave it (a number may be benign in one set and fraud in another: another time,
+    another carrier's export). The sets are concatenated in the order of their fingerprints,
+    so the order they were given in changes nothing (rows with the same id, a number on the
+    same day in two sets, then keep that order through ``Dataset.sorted``'s stable sort).
+    A number's rows share its group in every set, so folds never split them."""
+    if not sets:
+        raise InputError("no training set")
+    if len(sets) == 1:
+        return sets[0]
+    first = sets[0]
+    for k, d in enumerate(sets[1:], start=2):
+        if d.classes != first.classes:
+            raise InputError(
+                f"training set {k} has classes {list(d.classes)}, set 1 {list(first.classes)}"
+            )
+        if d.feature_names != first.feature_names:
+            raise InputError(f"training set {k} has other feature columns than set 1")
+    prints = [d.fingerprint() for d in sets]
+    for k, p in enumerate(prints):
+        if p in prints[:k]:
+            raise InputError(
+                f"training sets {prints.index(p) + 1} and {k + 1} are the same rows with the "
+                "same labels: give each set once"
+            )
+    ordered = [d for _, d in sorted(zip(prints, sets, strict=True), key=lambda t: t[0])]
+    return Dataset(
+        ids=np.concatenate([d.ids for d in ordered]),
+        X=np.concatenate([d.X for d in ordered]),
+        y=np.concatenate([d.y for d in ordered]),
+        classes=first.classes,
+        feature_names=first.feature_names,
+        groups=np.concatenate([d.groups for d in ordered]),
+    )

@@ -1,0 +1,171 @@
+"""``train`` on several labelled sets at once (repeated ``--cdrs`` with their ``--labels``
+and ``--registry``): each set's features come from its own CDRs and each row keeps its own
+set's label; the order the sets are given in changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from callwarden.cli._training_sets import training_sets
+from callwarden.cli.main import app
+from callwarden.detect.dataset import CDR_CLASSES, cdr_dataset, combined
+from callwarden.detect.model import Dataset
+from callwarden.errors import InputError
+
+N = ["+8615173156001", "+8615173156002", "+8615173156003"]
+
+
+def _set(values: list[float], labels: list[str], day: str = "2026-11-01") -> Dataset:
+    feats = pa.table({"number": N, "day": [day] * 3, "f1": values})
+    return cdr_dataset(feats, pa.table({"number": N, "label": labels}))
+
+
+def test_each_row_keeps_its_own_sets_label() -> None:
+    old = _set([1.0, 2.0, 3.0], ["benign", "benign", "fraud"])
+    new = _set([4.0, 5.0, 6.0], ["harassment", "benign", "benign"])
+    data = combined([old, new])
+    got = sorted(
+        zip(data.ids.tolist(), data.X[:, 0].tolist(), [CDR_CLASSES[i] for i in data.y], strict=True)
+    )
+    # the same number on the same day in both sets: two rows, each with its set's label
+    assert got == sorted(
+        [
+            (f"{N[0]}@2026-11-01", 1.0, "benign"),
+            (f"{N[1]}@2026-11-01", 2.0, "benign"),
+            (f"{N[2]}@2026-11-01", 3.0, "fraud"),
+            (f"{N[0]}@2026-11-01", 4.0, "harassment"),
+            (f"{N[1]}@2026-11-01", 5.0, "benign"),
+            (f"{N[2]}@2026-11-01", 6.0, "benign"),
+        ]
+    )
+    assert data.groups.tolist().count(N[0]) == 2  # one group: one fold
+
+
+def test_the_order_of_the_sets_changes_nothing() -> None:
+    a = _set([1.0, 2.0, 3.0], ["benign", "benign", "fraud"])
+    b = _set([4.0, 5.0, 6.0], ["harassment", "benign", "benign"])
+    ab, ba = combined([a, b]).sorted(), combined([b, a]).sorted()
+    assert ab.ids.tolist() == ba.ids.tolist()
+    assert np.array_equal(ab.X, ba.X) and np.array_equal(ab.y, ba.y)
+    assert ab.fingerprint() == ba.fingerprint()
+
+
+def test_one_set_is_itself() -> None:
+    a = _set([1.0, 2.0, 3.0], ["benign", "benign", "fraud"])
+    assert combined([a]) is a
+
+
+def test_the_same_set_twice_and_mismatched_columns_are_errors() -> None:
+    a = _set([1.0, 2.0, 3.0], ["benign", "benign", "fraud"])
+    with pytest.raises(InputError, match="training sets 1 and 2 are the same rows"):
+        combined([a, a])
+    other = cdr_dataset(
+        pa.table({"number": N, "day": ["2026-11-01"] * 3, "f2": [1.0, 2.0, 3.0]}),
+        pa.table({"number": N, "label": ["fraud", "benign", "benign"]}),
+    )
+    with pytest.raises(InputError, match="training set 2 has other feature columns"):
+        combined([a, other])
+
+
+def test_labels_and_registries_pair_with_the_cdrs() -> None:
+    c = [Path("a"), Path("b"), Path("c")]
+    one = training_sets(c, [Path("l")], None)
+    assert [(s.cdrs.name, s.labels.name, s.registry) for s in one] == [
+        ("a", "l", None), ("b", "l", None), ("c", "l", None)
+    ]  # fmt: skip
+    paired = training_sets(c, [Path("la"), Path("lb"), Path("lc")], [Path("r")])
+    assert [(s.labels.name, s.registry.name if s.registry else None) for s in paired] == [
+        ("la", "r"), ("lb", "r"), ("lc", "r")
+    ]  # fmt: skip
+    with pytest.raises(InputError, match="2 --labels for 3 --cdrs"):
+        training_sets(c, [Path("la"), Path("lb")], None)
+    with pytest.raises(InputError, match="2 --registry for 3 --cdrs"):
+        training_sets(c, [Path("l")], [Path("ra"), Path("rb")])
+    with pytest.raises(InputError, match="--cdrs needs --labels"):
+        training_sets(c, None, None)
+    with pytest.raises(InputError, match="given twice"):
+        training_sets([Path("a"), Path("b"), Path("./a")], [Path("l")], None)
+
+
+# --- through the CLI ------------------------------------------------------------------
+
+
+def _run(args: list[str], code: int = 0) -> str:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == code, result.output + repr(result.exception)
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two simulated worlds: two days of one (seed 1), one day of another (seed 3)."""
+    from callwarden.sim import simulate, write_sim
+
+    root = tmp_path_factory.mktemp("worlds")
+    return {
+        "a": write_sim(simulate("article", seed=1, days=2, subscribers=2000), root / "a"),
+        "b": write_sim(simulate("article", seed=3, subscribers=2000), root / "b"),
+    }
+
+
+def _train(worlds: dict[str, Path], out: Path, order: str, *extra: str) -> list[str]:
+    args = ["train"]
+    for k in order:
+        args += ["--cdrs", str(worlds[k])]
+    for k in order:
+        args += ["--labels", str(worlds[k] / "labels.csv")]
+    for k in order:
+        args += ["--registry", str(worlds[k] / "registry.csv")]
+    return [*args, "--out", str(out), "--rounds", "30", "--folds", "3", *extra]
+
+
+@pytest.mark.slow
+def test_two_sets_train_one_model_whatever_their_order(
+    worlds: dict[str, Path], tmp_path: Path
+) -> None:
+    _run(_train(worlds, tmp_path / "ab", "ab"))
+    _run(_train(worlds, tmp_path / "ba", "ba"))
+    assert (tmp_path / "ab" / "model.txt").read_bytes() == (
+        tmp_path / "ba" / "model.txt"
+    ).read_bytes()
+    _run(["train", "--cdrs", str(worlds["a"]), "--labels", str(worlds["a"] / "labels.csv"),
+          "--registry", str(worlds["a"] / "registry.csv"), "--out", str(tmp_path / "a"),
+          "--rounds", "30", "--folds", "3"])  # fmt: skip
+    _run(["train", "--cdrs", str(worlds["b"]), "--labels", str(worlds["b"] / "labels.csv"),
+          "--registry", str(worlds["b"] / "registry.csv"), "--out", str(tmp_path / "b"),
+          "--rounds", "30", "--folds", "3"])  # fmt: skip
+    rows = {k: json.loads((tmp_path / k / "metrics.json").read_text())["rows"] for k in "ab"}
+    both = json.loads((tmp_path / "ab" / "manifest.json").read_text())
+    sets = both["training_sets"]
+    # each set's rows as trained alone, with that set's labels; the days are the union
+    assert [s["rows"] for s in sets] == [rows["a"], rows["b"]]
+    assert json.loads((tmp_path / "ab" / "metrics.json").read_text())["rows"] == sum(rows.values())
+    assert len(sets[0]["days"]) == 2 and len(sets[1]["days"]) == 1
+    assert both["days"] == sorted(set(sets[0]["days"]) | set(sets[1]["days"]))
+    for k, s in zip("ab", sets, strict=True):
+        alone = json.loads((tmp_path / k / "metrics.json").read_text())
+        assert s["class_counts"] == alone["class_counts"], (k, s, alone)
+    assert "training_sets" not in json.loads((tmp_path / "a" / "manifest.json").read_text())
+
+
+@pytest.mark.slow
+def test_days_must_be_in_some_set_and_every_set_needs_one(
+    worlds: dict[str, Path], tmp_path: Path
+) -> None:
+    a, b = (json.loads((worlds[k] / "manifest.json").read_text()) for k in "ab")
+    assert (a["start"], a["days"], b["start"], b["days"]) == ("2026-11-02", 2, "2026-11-02", 1)
+    out = _run(_train(worlds, tmp_path / "x", "ab", "--day", "2031-01-01"), code=2)
+    assert "no calls that day" in out and "in any of the 2 --cdrs" in out
+    # world a's second day is no day of world b's
+    out = _run(_train(worlds, tmp_path / "y", "ab", "--day", "2026-11-03"), code=2)
+    assert f"--cdrs {worlds['b']} has calls on none of the --day days" in out
+    # the first day is in both: each set trains on it alone
+    _run(_train(worlds, tmp_path / "z", "ab", "--day", "2026-11-02"))
+    sets = json.loads((tmp_path / "z" / "manifest.json").read_text())["training_sets"]
+    assert [s["days"] for s in sets] == [["2026-11-02"], ["2026-11-02"]]
