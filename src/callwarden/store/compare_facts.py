@@ -1,0 +1,106 @@
+"""What the store says about the numbers two scans disagree on (``callwarden compare --db``):
+registrations (exact or prefix) and accepted appeals of the newly flagged numbers, reports
+and community labels of the cleared ones.
+
+Every query is restricted to the numbers in question, in chunks of bound parameters (SQLite
+allows 32,766 a statement; a chunk stays far below), and aggregates with GROUP BY, on SQLite
+and PostgreSQL alike. A registration is found by its pattern: the number itself or one of
+its prefixes followed by ``*`` (the primary key), so no query compares every number with
+every registration; the most specific usable one wins (``policy.Registry``), as a call is
+matched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from callwarden.evaluate.compare import StoreFacts
+from callwarden.policy import Registration, Registry
+from callwarden.store.db import read_connection
+from callwarden.store.io import PatternUse, usable
+from callwarden.store.schema import appeals, registrations, reports, verdicts
+
+CHUNK = 2000
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for i in range(0, len(values), CHUNK):
+        yield list(values[i : i + CHUNK])
+
+
+def _patterns(number: str) -> list[str]:
+    """The registration patterns that can match ``number``: itself and each prefix + ``*``."""
+    return [number, *(number[:k] + "*" for k in range(1, len(number) + 1))]
+
+
+def read_compare_facts(
+    engine: sa.Engine, newly_flagged: Sequence[str], cleared: Sequence[str]
+) -> StoreFacts:
+    """The store's facts on the changed numbers (see the module's docstring)."""
+    g, a, r, v = registrations.c, appeals.c, reports.c, verdicts.c
+    wanted = sorted({p for n in newly_flagged for p in _patterns(n)})
+    with read_connection(engine) as conn:
+        regs = [
+            row
+            for chunk in _chunks(wanted)
+            for row in conn.execute(sa.select(registrations).where(g.pattern.in_(chunk)))
+        ]
+        appealed: dict[str, int] = {}
+        for chunk in _chunks(newly_flagged):
+            for number, n in conn.execute(
+                sa.select(a.number, sa.func.count())
+                .where(a.status == "accepted", a.number.in_(chunk))
+                .group_by(a.number)
+            ):
+                appealed[number] = int(n)
+        reported: dict[str, dict[str, Any]] = {}
+        community: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(cleared):
+            for number, n, who, weight in conn.execute(
+                sa.select(
+                    r.number,
+                    sa.func.count(),
+                    sa.func.count(sa.distinct(r.reporter)),
+                    sa.func.sum(r.weight),
+                )
+                .where(r.number.in_(chunk))
+                .group_by(r.number)
+            ):
+                reported[number] = {
+                    "reports": int(n),
+                    "reporters": int(who),
+                    "weight": round(float(weight or 0.0), 4),
+                }
+            for number, label, category in conn.execute(
+                sa.select(v.number, v.label, v.category).where(
+                    v.source == "reports", v.label != "benign", v.number.in_(chunk)
+                )
+            ):
+                community[number] = {"label": label, "category": category}
+    keep = set(usable([row.pattern for row in regs], PatternUse.REGISTRATION))
+    registry = Registry.of(
+        [
+            Registration(
+                row.pattern, row.name, row.category, tuple(json.loads(row.callee_prefixes))
+            )
+            for row in regs
+            if row.pattern in keep
+        ]
+    )
+    registered: dict[str, dict[str, Any]] = {}
+    for number in newly_flagged:
+        found = registry.lookup(number)
+        if found is not None:
+            registered[number] = {
+                "pattern": found.pattern,
+                "name": found.name,
+                "category": found.category,
+                "callee_prefixes": list(found.callee_prefixes),
+            }
+    return StoreFacts(
+        registered=registered, appealed=appealed, reported=reported, community=community
+    )

@@ -1,0 +1,192 @@
+"""``evaluate.compare`` on hand-made verdict tables: every count and guard checked by hand."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from callwarden.errors import InputError
+from callwarden.evaluate.compare import (
+    StoreFacts,
+    align,
+    changed_numbers,
+    compare,
+    verdict_table,
+)
+
+from ._scans import NEW, OLD, A, B, C, D, E, F, G, H, Z, table
+
+
+def _aligned() -> pa.Table:
+    return align(verdict_table(table(OLD), "old"), verdict_table(table(NEW), "new"))
+
+
+def test_counts_and_changes() -> None:
+    got = compare(_aligned(), top=20)
+    # both: A, B; cleared: C, F (F is not in the new scan); newly: D, G; neither: E, H
+    assert got["numbers"] == {"either": 8, "both": 5, "only_old": 1, "only_new": 2}
+    assert got["counts"] == {
+        "flagged_by_both": 2,
+        "cleared": 2,
+        "newly_flagged": 2,
+        "neither": 2,
+        "old_flagged": 4,
+        "new_flagged": 4,
+    }
+    assert got["label_changes"] == {"harassment->fraud": 1}  # A
+    assert got["category_changes"] == {"count": 1, "top": {"insurance->loan_fraud": 1}}
+    assert [r["number"] for r in got["top_newly_flagged"]] == [D, G]  # 0.97, 0.93
+    assert got["top_newly_flagged"][0] == {
+        "number": D,
+        "old_label": "benign",
+        "new_label": "harassment",
+        "old_score": 0.10,
+        "new_score": 0.97,
+        "category": "real_estate",
+        "campaign": "C2",
+        "reason_codes": ["HIGH_SEQUENTIAL_DIALING_SHARE"],
+    }
+    g = got["top_newly_flagged"][1]
+    assert (g["old_label"], g["old_score"], g["new_label"]) == (None, None, "fraud")
+    assert [r["number"] for r in got["top_cleared"]] == [C, F]  # by the old score
+    c = got["top_cleared"][0]
+    assert (c["category"], c["campaign"], c["reason_codes"]) == (
+        "insurance",
+        "C1",
+        ["LOW_ANSWER_RATE", "HIGH_ATTEMPTS"],
+    )
+    assert got["newly_flagged_by_campaign"] == {"": 1, "C2": 1}
+    assert got["cleared_by_campaign"] == {"": 1, "C1": 1}
+    assert got["guards"] == [] and got["strict_guards_fired"] == []
+    assert "labels" not in got
+
+
+def test_top_limits_the_lists() -> None:
+    got = compare(_aligned(), top=1)
+    assert [r["number"] for r in got["top_newly_flagged"]] == [D]
+    assert [r["number"] for r in got["top_cleared"]] == [C]
+    assert compare(_aligned(), top=0)["top_cleared"] == []
+
+
+def test_changed_numbers() -> None:
+    assert changed_numbers(_aligned()) == (sorted([D, G]), sorted([C, F]))
+
+
+def test_guards() -> None:
+    facts = StoreFacts(
+        registered={G: {"pattern": "+86139000000*", "name": "Shop", "category": "retail"}},
+        appealed={D: 1},
+        reported={C: {"reports": 2, "reporters": 2, "weight": 0.6}},
+        community={F: {"label": "harassment", "category": "insurance"}},
+    )
+    got = compare(_aligned(), heavy={D, E, Z}, heavy_attempts=50, store=facts)
+    by = {g["code"]: g for g in got["guards"]}
+    heavy = by["NEWLY_FLAGGED_HEAVY_CALLER"]
+    assert heavy["fired"] and heavy["strict"]
+    assert heavy["evidence"] == {"count": 1, "numbers": [D], "min_attempts_per_day": 50}
+    reg = by["NEWLY_FLAGGED_REGISTERED"]
+    assert reg["evidence"]["numbers"] == [G]
+    assert reg["evidence"]["registrations"][G]["pattern"] == "+86139000000*"
+    app = by["NEWLY_FLAGGED_APPEALED"]
+    assert app["evidence"] == {"count": 1, "numbers": [D], "accepted_appeals": {D: 1}}
+    said = by["CLEARED_REPORTED"]
+    assert said["fired"] and not said["strict"]
+    assert said["evidence"]["numbers"] == [C, F]  # by the old score
+    assert said["evidence"]["community_labelled"] == 1 and said["evidence"]["reported"] == 1
+    assert said["evidence"]["facts"][F] == {
+        "community": {"label": "harassment", "category": "insurance"}
+    }
+    assert got["strict_guards_fired"] == [
+        "NEWLY_FLAGGED_HEAVY_CALLER",
+        "NEWLY_FLAGGED_REGISTERED",
+        "NEWLY_FLAGGED_APPEALED",
+    ]
+
+
+def test_quiet_guards_do_not_fire() -> None:
+    # a heavy caller that was flagged before (A) or stays benign (E), a registration of a
+    # cleared number (C): none of it is a change the guards look for
+    facts = StoreFacts(registered={C: {"pattern": C}}, appealed={A: 1}, reported={D: {}})
+    got = compare(_aligned(), heavy={A, E}, store=facts)
+    assert [g["fired"] for g in got["guards"]] == [False, False, False, False]
+    assert got["strict_guards_fired"] == []
+
+
+def test_labels() -> None:
+    truth = pa.table(
+        {
+            "number": [A, B, C, D, E, F, G, Z],
+            "truth": [
+                "fraud",
+                "fraud",
+                "benign",
+                "harassment",
+                "benign",
+                "fraud",
+                "unknown",
+                "fraud",
+            ],
+        }
+    )
+    got = compare(_aligned(), truth=truth, heavy={D, G, H})
+    lab = got["labels"]
+    assert (lab["labelled_numbers"], lab["unknown_numbers"], lab["unlabelled_numbers"]) == (6, 1, 1)
+    assert lab["bad_numbers_not_scanned"] == 1  # Z
+    # old flags A, B, C, F: right A, B, F; wrong C; missed D
+    assert lab["old"] == {
+        "flagged": 4,
+        "true_positives": 3,
+        "false_positives": 1,
+        "missed": 1,
+        "precision": 0.75,
+        "recall": 0.75,
+        "recall_all_labelled": 0.6,  # 3 of the 5 bad numbers, Z among them
+    }
+    # new flags A, B, D, G: G is unknown (left out); F missed
+    assert lab["new"] == {
+        "flagged": 3,
+        "true_positives": 3,
+        "false_positives": 0,
+        "missed": 1,
+        "precision": 1.0,
+        "recall": 0.75,
+        "recall_all_labelled": 0.6,
+    }
+    assert lab["newly_flagged"] == {"bad": 1, "benign": 0, "unknown": 1, "unlabelled": 0}
+    assert lab["cleared"] == {"bad": 1, "benign": 1, "unknown": 0, "unlabelled": 0}
+    heavy = got["guards"][0]["evidence"]
+    assert heavy["numbers"] == [D, G]
+    assert heavy["labels"] == {"bad": 1, "benign": 0, "unknown": 1, "unlabelled": 0}
+
+
+def test_a_label_that_is_no_class_is_refused() -> None:
+    with pytest.raises(InputError, match="unknown label"):
+        compare(_aligned(), truth=pa.table({"number": [A], "truth": ["spam"]}))
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "message"),
+    [
+        ([(A, "benign", "0.1")], ("number", "label"), "no 'score' column"),
+        ([(A, "benign", "0.1"), (f" {A}", "fraud", "0.9")], None, "more than once"),
+        ([(A, "spam", "0.1")], None, "data row 1 has label 'spam'"),
+        ([(A, "benign", "0.1"), (B, "benign", "high")], None, "a score is not a number"),
+        ([(A, "benign", "0.1"), (B, "benign", "")], None, "a score is not a number|no score"),
+        ([(A, "benign", "0.1"), ("  ", "benign", "0.2")], None, "data row 2 has no number"),
+    ],
+)
+def test_malformed_verdicts(
+    rows: list[tuple[str, ...]], columns: tuple[str, ...] | None, message: str
+) -> None:
+    names = columns or ("number", "label", "score")
+    t = pa.table({c: [r[i] for r in rows] for i, c in enumerate(names)})
+    with pytest.raises(InputError, match=message):
+        verdict_table(t, "--old x/verdicts.csv")
+
+
+def test_labels_trimmed_and_lowered_and_optional_columns_blank() -> None:
+    t = pa.table({"number": [f" {A} "], "label": [" Fraud "], "score": ["0.9"]})
+    got = verdict_table(t, "x")
+    assert got.to_pylist() == [
+        {"number": A, "label": "fraud", "score": 0.9, "category": "", "reasons": "", "campaign": ""}
+    ]
