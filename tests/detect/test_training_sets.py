@@ -164,8 +164,94 @@ def test_days_must_be_in_some_set_and_every_set_needs_one(
     assert "no calls that day" in out and "in any of the 2 --cdrs" in out
     # world a's second day is no day of world b's
     out = _run(_train(worlds, tmp_path / "y", "ab", "--day", "2026-11-03"), code=2)
-    assert f"--cdrs {worlds['b']} has calls on none of the --day days" in out
+    assert f"set 2 (--cdrs {worlds['b']}) has calls on none of the --day days" in out
+    # the same day twice is that day once (it was counted twice, and set 2 trained on all)
+    out = _run(
+        _train(worlds, tmp_path / "y2", "ab", "--day", "2026-11-03", "--day", "2026-11-03"), code=2
+    )
+    assert "set 2" in out and "has calls on none of the --day days" in out
     # the first day is in both: each set trains on it alone
     _run(_train(worlds, tmp_path / "z", "ab", "--day", "2026-11-02"))
     sets = json.loads((tmp_path / "z" / "manifest.json").read_text())["training_sets"]
     assert [s["days"] for s in sets] == [["2026-11-02"], ["2026-11-02"]]
+
+
+def _train_args(worlds: dict[str, Path], out: Path, *pairs: tuple[str, ...]) -> list[str]:
+    args = ["train"]
+    for opt, *values in pairs:
+        for v in values:
+            args += [opt, v]
+    return [*args, "--out", str(out), "--rounds", "30", "--folds", "3"]
+
+
+def _warned(args: list[str]) -> str:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+@pytest.mark.slow
+def test_a_registry_or_labels_that_are_not_a_sets_own_are_said(
+    worlds: dict[str, Path], tmp_path: Path
+) -> None:
+    a, b = str(worlds["a"]), str(worlds["b"])
+    # one registry for two worlds: world b's callers are nearly all unallocated in a's
+    out = _warned(
+        _train_args(
+            worlds,
+            tmp_path / "r",
+            ("--cdrs", a, b),
+            ("--labels", f"{a}/labels.csv", f"{b}/labels.csv"),
+            ("--registry", f"{a}/registry.csv"),
+        )  # fmt: skip
+    )
+    assert f"set 2 ({b}):" in out and "unallocated numbers in the registry" in out
+    assert f"set 1 ({a}): " not in out.split("unallocated numbers")[0].splitlines()[-1]
+    # one labels file for two worlds: world b gets no harassment or fraud row
+    out = _warned(
+        _train_args(
+            worlds,
+            tmp_path / "l",
+            ("--cdrs", a, b),
+            ("--labels", f"{a}/labels.csv"),
+            ("--registry", f"{a}/registry.csv", f"{b}/registry.csv"),
+        )  # fmt: skip
+    )
+    assert f"set 2 ({b}): its labels" in out and "no harassment or fraud row" in out
+
+
+@pytest.mark.slow
+def test_the_same_calls_in_two_sets_are_said(worlds: dict[str, Path], tmp_path: Path) -> None:
+    a = worlds["a"]
+    # the same calls as a folder and as its Parquet file, labels differing in one row
+    rows = (a / "labels.csv").read_text().splitlines()
+    flip = next(i for i, r in enumerate(rows) if ",harassment," in r)
+    rows[flip] = rows[flip].replace(",harassment,", ",benign,")
+    (tmp_path / "labels2.csv").write_text("\n".join(rows) + "\n")
+    out = _warned(
+        _train_args(
+            worlds,
+            tmp_path / "o",
+            ("--cdrs", str(a), str(a / "cdrs.parquet")),
+            ("--labels", str(a / "labels.csv"), str(tmp_path / "labels2.csv")),
+            ("--registry", str(a / "registry.csv")),
+        )  # fmt: skip
+    )
+    assert "share" in out and "(number, day) rows: the same calls in two sets train twice" in out
+
+
+@pytest.mark.slow
+def test_partial_days_keep_to_the_days_asked(worlds: dict[str, Path], tmp_path: Path) -> None:
+    a = str(worlds["a"])
+    base = ("--labels", f"{a}/labels.csv"), ("--registry", f"{a}/registry.csv")
+
+    def stream_rows(*extra: str) -> int:
+        args = [*_train_args(worlds, tmp_path / f"p{len(extra)}", ("--cdrs", a), *base), *extra]
+        out = _warned([*args, "--partial-days-s", "21600"])
+        line = next(x for x in out.splitlines() if x.startswith("partial days:"))
+        return int(line.split()[2].replace(",", ""))
+
+    every = stream_rows()
+    second = stream_rows("--day", "2026-11-03")
+    # before, --day left the replay's rows of the other day in (second == every)
+    assert 0 < second < every

@@ -20,10 +20,20 @@ def _config(kind: str, **overrides: Any) -> Any:
 
 
 def _with_partial_days(
-    data: Any, cdrs: Path, registry: Path | None, labels: Any, interval_s: float, tz_hours: int
+    data: Any,
+    cdrs: Path,
+    registry: Path | None,
+    labels: Any,
+    interval_s: float,
+    tz_hours: int,
+    days: list[str] | None = None,
+    name: str = "",
 ) -> Any:
     """Add the stream's rows of days in progress (``stream.snapshots``) to ``data``, the
-    stream's days at ``tz_hours`` east of UTC, as the whole-day rows' ``--tz``."""
+    stream's days at ``tz_hours`` east of UTC, as the whole-day rows' ``--tz``; with ``days``
+    (``--day``) only the rows refreshed on those local days. ``name``: the set, said first."""
+    import numpy as np
+
     from callwarden.cdr import load_cdrs
     from callwarden.detect.dataset import with_partial_days
     from callwarden.numbers import AllocationRegistry
@@ -34,11 +44,17 @@ def _with_partial_days(
         load_cdrs(cdrs), allocated=allocated, interval_s=interval_s,
         feature_names=data.feature_names, tz_hours=tz_hours,
     )  # fmt: skip
+    numbers, times, X = snaps.numbers, snaps.times, snaps.X
+    if days:
+        # the stream replays every call; the rows of days --day left out are not trained on
+        local = ((times + tz_hours * 3600) // 86400).astype("datetime64[D]").astype(str)
+        keep = np.isin(local, np.asarray(days))
+        numbers, times, X = numbers[keep], times[keep], X[keep]
     typer.echo(
-        f"partial days: {len(snaps.numbers):,} stream rows every {interval_s:g} s "
+        f"{name}partial days: {len(numbers):,} stream rows every {interval_s:g} s "
         f"beside {len(data.ids):,} whole-day rows"
     )
-    return with_partial_days(data, snaps.numbers, snaps.times, snaps.X, labels)
+    return with_partial_days(data, numbers, times, X, labels)
 
 
 def _set_days(sets: list[Any], days: list[str] | None, tz: str) -> list[list[str] | None]:
@@ -49,7 +65,7 @@ def _set_days(sets: list[Any], days: list[str] | None, tz: str) -> list[list[str
 
     if not days:
         return [None] * len(sets)
-    days = [check_day(d) for d in days]
+    days = list(dict.fromkeys(check_day(d) for d in days))  # (a day given twice is one day)
     if len(sets) == 1:
         check_days_in_cdrs(sets[0].cdrs, days, "--day", tz)
         return [days]
@@ -58,13 +74,57 @@ def _set_days(sets: list[Any], days: list[str] | None, tz: str) -> list[list[str
         raise InputError(
             f"--day {', '.join(nowhere)}: no calls that day ({tz}) in any of the {len(sets)} --cdrs"
         )
-    for s, m in zip(sets, missing, strict=True):
-        if len(m) == len(days):
+    for k, (s, m) in enumerate(zip(sets, missing, strict=True), 1):
+        if set(days) <= m:
             raise InputError(
-                f"--cdrs {s.cdrs} has calls on none of the --day days ({', '.join(days)}): "
-                "it would add no row"
+                f"set {k} (--cdrs {s.cdrs}) has calls on none of the --day days "
+                f"({', '.join(days)}): it would add no row"
             )
     return [[d for d in days if d not in m] for m in missing]
+
+
+#: A set whose callers' rows are mostly unallocated in its registry was most likely given
+#: another set's registry (one ``--registry`` for sets from different carriers or worlds):
+#: real traffic has a few per cent of spoofed unallocated numbers, not half.
+UNALLOCATED_SHARE_WARN = 0.5
+#: A set whose (number, day) rows are mostly in another set too trains those days twice.
+OVERLAP_SHARE_WARN = 0.5
+
+
+def _check_set(data: Any, table: Any, s: Any, say: Any) -> None:
+    """Warnings about one of several sets: a registry that does not seem to be its own, and
+    labels that give it no harassment or fraud row (a labels file meant for another set)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if s.registry is not None and "unallocated_by_caller_1d" in table.column_names:
+        flags = pc.fill_null(table["unallocated_by_caller_1d"], 0).to_numpy(zero_copy_only=False)
+        share = float(np.mean(flags > 0)) if len(flags) else 0.0
+        if share > UNALLOCATED_SHARE_WARN:
+            say(
+                f"{share:.0%} of its callers' rows are unallocated numbers in the registry "
+                f"{s.registry}: is it this set's registry? (give one --registry per --cdrs "
+                "when the sets come from different carriers)"
+            )
+    if not bool((data.y != 0).any()):
+        say(f"its labels ({s.labels}) give it no harassment or fraud row: every row trains benign")
+
+
+def _check_overlap(parts: list[Any], sets: list[Any]) -> None:
+    """Warn when most of a set's (number, day) rows are in another set too: the same calls
+    exported twice train twice (with other features when one export lacks the history)."""
+    import numpy as np
+
+    from callwarden.cli._detect_io import warn
+
+    for k, d in enumerate(parts):
+        for j in range(k + 1, len(parts)):
+            both = int(np.isin(d.ids, parts[j].ids).sum())
+            if both > OVERLAP_SHARE_WARN * min(len(d.ids), len(parts[j].ids)):
+                warn(
+                    f"sets {k + 1} ({sets[k].cdrs}) and {j + 1} ({sets[j].cdrs}) share "
+                    f"{both:,} (number, day) rows: the same calls in two sets train twice"
+                )
 
 
 def _cdr_training_data(
@@ -78,7 +138,8 @@ def _cdr_training_data(
 
     many = len(sets) > 1
     parts, label_tables, set_days = [], [], []
-    for k, (s, chosen) in enumerate(zip(sets, _set_days(sets, days, tz), strict=True), 1):
+    chosen_days = _set_days(sets, days, tz)
+    for k, (s, chosen) in enumerate(zip(sets, chosen_days, strict=True), 1):
         table = cdr_features(s.cdrs, s.registry, chosen, tz=tz)
         label_table = read_csv_strings(s.labels, "labels")
 
@@ -93,6 +154,10 @@ def _cdr_training_data(
             raise InputError(f"set {k} (--cdrs {s.cdrs}, --labels {s.labels}): {exc}") from exc
         label_tables.append(label_table)
         set_days.append(sorted(set(table["day"].to_pylist())))
+        if many:
+            _check_set(parts[-1], table, s, say)
+    if many:
+        _check_overlap(parts, sets)
     all_days = sorted(set().union(*set_days))
     offsets = sorted({offset_hours(tz, d) for d in all_days})
     if partial_days_s > 0:
@@ -105,8 +170,19 @@ def _cdr_training_data(
                 "of each offset apart, or pass a fixed offset such as --tz UTC-5)"
             )
         parts = [
-            _with_partial_days(d, s.cdrs, s.registry, lt, partial_days_s, offsets[0])
-            for d, s, lt in zip(parts, sets, label_tables, strict=True)
+            _with_partial_days(
+                d,
+                s.cdrs,
+                s.registry,
+                lt,
+                partial_days_s,
+                offsets[0],
+                chosen,
+                f"set {k} ({s.cdrs}): " if many else "",
+            )
+            for k, (d, s, lt, chosen) in enumerate(
+                zip(parts, sets, label_tables, chosen_days, strict=True), 1
+            )
         ]
     extra: dict[str, Any] = {
         "registry_used": sets[0].registry is not None,
@@ -138,6 +214,7 @@ def register(app: typer.Typer) -> None:
         cdrs: list[Path] | None = typer.Option(
             None,
             "--cdrs",
+            metavar="PATH",
             help="Canonical CDRs: ingest folder, simulator folder or Parquet file. Repeat it to "
             "train on several labelled sets at once (each set's features apart, each row with "
             "its own set's labels; docs/detection.md).",
@@ -145,6 +222,7 @@ def register(app: typer.Typer) -> None:
         labels: list[Path] | None = typer.Option(
             None,
             "--labels",
+            metavar="PATH",
             help="labels.csv (number,label,...); numbers not listed count as benign, a number "
             "labelled unknown is left out (callwarden labels writes such files). Once for "
             "every --cdrs, or once per --cdrs in the same order.",
@@ -152,6 +230,7 @@ def register(app: typer.Typer) -> None:
         registry: list[Path] | None = typer.Option(
             None,
             "--registry",
+            metavar="PATH",
             help="Allocation registry CSV (number or range_start,range_end). Once for every "
             "--cdrs, or once per --cdrs in the same order.",
         ),
@@ -290,9 +369,11 @@ def register(app: typer.Typer) -> None:
             spec = TableSpec(id_column=id_column, label_column=label_column)
             data, layout = table_dataset(read_table(features, id_column), spec, report=warn)
             extra.update(
-                id_column=id_column, label_column=label_column, layout=layout,
+                id_column=id_column,
+                label_column=label_column,
+                layout=layout,
                 missing_share=missing_shares(data),
-            )  # fmt: skip
+            )
         counts = {c: int(np.sum(data.y == i)) for i, c in enumerate(data.classes)}
         typer.echo(
             f"training on {len(data.ids):,} rows, {len(data.feature_names)} features: {counts}"
