@@ -41,10 +41,9 @@ def test_report_written_beside_the_new_scan(tmp_path: Path) -> None:
         "CLEARED_REPORTED",
     }
     assert "old flagged" in out and "not run (no --cdrs)" in out
-    # --out elsewhere, and --strict with no guard run exits 0
+    # --out elsewhere
     code, _, err = _run(
         "--old", str(old), "--new", str(new / "verdicts.csv"), "--out", str(tmp_path / "c.json"),
-        "--strict",
     )  # fmt: skip
     assert code == 0, err
     assert json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))["counts"] == got["counts"]
@@ -136,7 +135,10 @@ def test_a_summary_of_other_verdicts_is_ignored(tmp_path: Path) -> None:
     ("extra", "message"),
     [
         (["--top", "-1"], "--top must be at least 0"),
-        (["--heavy-attempts", "0"], "--heavy-attempts must be at least 1"),
+        (["--cdrs", "/x", "--heavy-attempts", "0"], "--heavy-attempts must be at least 1"),
+        (["--heavy-attempts", "60"], "--heavy-attempts applies to --cdrs"),
+        (["--strict"], "--strict needs --cdrs or --db"),
+        (["--labels", "/x", "--unlabelled", "none"], "--unlabelled must be 'benign' or 'skip'"),
         (["--tz", "UTC"], "--tz applies to --cdrs"),
         (["--cdrs", "/nonexistent/cdrs"], "--cdrs /nonexistent/cdrs: no such file or folder"),
         (["--labels", "/nonexistent/labels.csv"], "--labels /nonexistent/labels.csv: no such"),

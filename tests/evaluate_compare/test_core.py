@@ -24,7 +24,14 @@ def _aligned() -> pa.Table:
 def test_counts_and_changes() -> None:
     got = compare(_aligned(), top=20)
     # both: A, B; cleared: C, F (F is not in the new scan); newly: D, G; neither: E, H
-    assert got["numbers"] == {"either": 8, "both": 5, "only_old": 1, "only_new": 2}
+    assert got["numbers"] == {
+        "either": 8,
+        "both": 5,
+        "only_old": 1,
+        "only_new": 2,
+        "not_e164": 0,
+        "not_e164_examples": [],
+    }
     assert got["counts"] == {
         "flagged_by_both": 2,
         "cleared": 2,
@@ -38,6 +45,7 @@ def test_counts_and_changes() -> None:
     assert [r["number"] for r in got["top_newly_flagged"]] == [D, G]  # 0.97, 0.93
     assert got["top_newly_flagged"][0] == {
         "number": D,
+        "written": D,
         "old_label": "benign",
         "new_label": "harassment",
         "old_score": 0.10,
@@ -74,7 +82,7 @@ def test_changed_numbers() -> None:
 
 def test_guards() -> None:
     facts = StoreFacts(
-        registered={G: {"pattern": "+86139000000*", "name": "Shop", "category": "retail"}},
+        registered={G: [{"pattern": "+86139000000*", "name": "Shop", "category": "retail"}]},
         appealed={D: 1},
         reported={C: {"reports": 2, "reporters": 2, "weight": 0.6}},
         community={F: {"label": "harassment", "category": "insurance"}},
@@ -86,7 +94,7 @@ def test_guards() -> None:
     assert heavy["evidence"] == {"count": 1, "numbers": [D], "min_attempts_per_day": 50}
     reg = by["NEWLY_FLAGGED_REGISTERED"]
     assert reg["evidence"]["numbers"] == [G]
-    assert reg["evidence"]["registrations"][G]["pattern"] == "+86139000000*"
+    assert reg["evidence"]["registrations"][G][0]["pattern"] == "+86139000000*"
     app = by["NEWLY_FLAGGED_APPEALED"]
     assert app["evidence"] == {"count": 1, "numbers": [D], "accepted_appeals": {D: 1}}
     said = by["CLEARED_REPORTED"]
@@ -106,7 +114,7 @@ def test_guards() -> None:
 def test_quiet_guards_do_not_fire() -> None:
     # a heavy caller that was flagged before (A) or stays benign (E), a registration of a
     # cleared number (C): none of it is a change the guards look for
-    facts = StoreFacts(registered={C: {"pattern": C}}, appealed={A: 1}, reported={D: {}})
+    facts = StoreFacts(registered={C: [{"pattern": C}]}, appealed={A: 1}, reported={D: {}})
     got = compare(_aligned(), heavy={A, E}, store=facts)
     assert [g["fired"] for g in got["guards"]] == [False, False, False, False]
     assert got["strict_guards_fired"] == []
@@ -132,8 +140,11 @@ def test_labels() -> None:
     lab = got["labels"]
     assert (lab["labelled_numbers"], lab["unknown_numbers"], lab["unlabelled_numbers"]) == (6, 1, 1)
     assert lab["bad_numbers_not_scanned"] == 1  # Z
-    # old flags A, B, C, F: right A, B, F; wrong C; missed D
+    # Each scan measured on its own numbers, as evaluate measures it (audit 22c: the new
+    # scan's recall counted F, which only the old scan lists, as missed).
+    # old lists A-F and flags A, B, C, F: right A, B, F; wrong C; missed D
     assert lab["old"] == {
+        "measured": 6,
         "flagged": 4,
         "true_positives": 3,
         "false_positives": 1,
@@ -141,22 +152,47 @@ def test_labels() -> None:
         "precision": 0.75,
         "recall": 0.75,
         "recall_all_labelled": 0.6,  # 3 of the 5 bad numbers, Z among them
+        "unlabelled_numbers": 0,
+        "unknown_numbers": 0,
     }
-    # new flags A, B, D, G: G is unknown (left out); F missed
+    # new lists A-E, G, H and flags A, B, D, G: G is unknown (left out), H unlabelled
+    # (benign); F is not in the new scan: missed only in recall over every labelled number
     assert lab["new"] == {
+        "measured": 6,
         "flagged": 3,
         "true_positives": 3,
         "false_positives": 0,
-        "missed": 1,
+        "missed": 0,
         "precision": 1.0,
-        "recall": 0.75,
-        "recall_all_labelled": 0.6,
+        "recall": 1.0,
+        "recall_all_labelled": 0.6,  # 3 of A, B, D, F, Z
+        "unlabelled_numbers": 1,
+        "unknown_numbers": 1,
     }
     assert lab["newly_flagged"] == {"bad": 1, "benign": 0, "unknown": 1, "unlabelled": 0}
     assert lab["cleared"] == {"bad": 1, "benign": 1, "unknown": 0, "unlabelled": 0}
     heavy = got["guards"][0]["evidence"]
     assert heavy["numbers"] == [D, G]
     assert heavy["labels"] == {"bad": 1, "benign": 0, "unknown": 1, "unlabelled": 0}
+
+
+@pytest.mark.parametrize(("unlabelled_as", "measured", "fp"), [("benign", 7, 1), ("skip", 5, 0)])
+def test_incomplete_labels(unlabelled_as: str, measured: int, fp: int) -> None:
+    # D (newly flagged) and H are not in the labels: evaluate's default counts them benign,
+    # D a false positive of the new scan; --unlabelled skip leaves both out
+    truth = pa.table(
+        {
+            "number": [A, B, C, E, F, G],
+            "truth": ["fraud", "fraud", "benign", "benign"] + ["fraud"] * 2,
+        }
+    )
+    lab = compare(_aligned(), truth=truth, unlabelled_as=unlabelled_as)["labels"]
+    assert lab["unlabelled_taken_as"] == unlabelled_as
+    new = lab["new"]
+    assert (new["measured"], new["flagged"], new["false_positives"]) == (measured, 3 + fp, fp)
+    assert new["precision"] == 3 / (3 + fp)
+    with pytest.raises(InputError, match="--unlabelled must be"):
+        compare(_aligned(), truth=truth, unlabelled_as="none")
 
 
 def test_a_label_that_is_no_class_is_refused() -> None:
@@ -188,5 +224,14 @@ def test_labels_trimmed_and_lowered_and_optional_columns_blank() -> None:
     t = pa.table({"number": [f" {A} "], "label": [" Fraud "], "score": ["0.9"]})
     got = verdict_table(t, "x")
     assert got.to_pylist() == [
-        {"number": A, "label": "fraud", "score": 0.9, "category": "", "reasons": "", "campaign": ""}
+        {
+            "number": A,
+            "written": A,
+            "parsed": True,
+            "label": "fraud",
+            "score": 0.9,
+            "category": "",
+            "reasons": "",
+            "campaign": "",
+        }
     ]

@@ -82,18 +82,22 @@ def test_facts_restricted_to_the_numbers_in_question(store_url: str) -> None:
     finally:
         engine.dispose()
     assert facts.registered == {
-        BANK: {
-            "pattern": BANK,
-            "name": "Bank call-back",
-            "category": "bank",
-            "callee_prefixes": [],
-        },
-        SHOP: {
-            "pattern": "+861710000*",
-            "name": "Shop",
-            "category": "retail",
-            "callee_prefixes": ["+8613"],
-        },
+        BANK: [
+            {
+                "pattern": BANK,
+                "name": "Bank call-back",
+                "category": "bank",
+                "callee_prefixes": [],
+            }
+        ],
+        SHOP: [
+            {
+                "pattern": "+861710000*",
+                "name": "Shop",
+                "category": "retail",
+                "callee_prefixes": ["+8613"],
+            }
+        ],
     }  # PAIR is registered too, but only cleared: not asked
     assert facts.appealed == {APPEALED: 1}
     assert facts.reported == {
@@ -171,3 +175,70 @@ def test_a_path_that_is_no_store_is_refused(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert res.stderr.strip().splitlines()[-1].startswith("error: --db ")
     assert not (tmp_path / "none.db").exists()
+
+
+def test_every_registration_listed_most_specific_first(store_url: str) -> None:
+    from callwarden.store.db import open_existing_store
+
+    store = Store.open(store_url, clock=Clock())
+    try:  # a nationwide registration above the branch's narrow one, and the line itself
+        store.put_registration(Registration("+86171000*", "Shop HQ", "retail"), "op")
+        store.put_registration(Registration(SHOP, "Shop line", "retail", ("+8613",)), "op")
+    finally:
+        store.close()
+    engine = open_existing_store(store_url, "compare")
+    try:
+        facts = read_compare_facts(engine, [SHOP], [])
+    finally:
+        engine.dispose()
+    assert [(r["pattern"], r["name"]) for r in facts.registered[SHOP]] == [
+        (SHOP, "Shop line"),
+        ("+861710000*", "Shop"),
+        ("+86171000*", "Shop HQ"),
+    ]
+
+
+def test_numbers_asked_in_e164_and_nul_not_asked(store_url: str, tmp_path: Path) -> None:
+    # a feature-table scan's national and spaced ids are the store's E.164 numbers; an id
+    # with a NUL byte is no number (PostgreSQL refused it in a query: a traceback, exit 1)
+    def row(n: str, label: str, score: str) -> tuple[str, ...]:
+        return (n, label, score, "", "[]", "")
+
+    national = {BANK: BANK[3:], APPEALED: "+86 " + APPEALED[3:]}
+    old = write_scan(
+        tmp_path / "old",
+        [row(national[n], "benign", "0.1") for n in national] + [row("1\x00", "benign", "0.1")],
+    )
+    new = write_scan(
+        tmp_path / "new",
+        [row(national[n], "fraud", "0.9") for n in national] + [row("1\x00", "fraud", "0.9")],
+    )
+    res = CliRunner().invoke(
+        app, ["compare", "--old", str(old), "--new", str(new), "--db", store_url, "--strict"]
+    )
+    assert res.exit_code == 1, res.output  # the strict guards fire: exit 1, not a crash
+    assert "Traceback" not in res.output and "not phone numbers" in res.stderr
+    got = json.loads((new / "compare.json").read_text(encoding="utf-8"))
+    by = {g["code"]: g["evidence"] for g in got["guards"]}
+    assert by["NEWLY_FLAGGED_REGISTERED"]["numbers"] == [BANK]
+    assert by["NEWLY_FLAGGED_APPEALED"]["numbers"] == [APPEALED]
+
+
+def test_a_store_failing_while_read_is_one_error_line(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import callwarden.store.compare_facts as facts
+
+    def broken(*_: object) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(facts, "read_compare_facts", broken)
+    old = write_scan(tmp_path / "old", [(BANK, "benign", "0.1", "", "[]", "")])
+    new = write_scan(tmp_path / "new", [(BANK, "fraud", "0.9", "", "[]", "")])
+    res = CliRunner().invoke(
+        app, ["compare", "--old", str(old), "--new", str(new), "--db", store_url]
+    )
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: store "), res.stderr
+    assert "could not be read: server closed the connection" in res.stderr

@@ -9,6 +9,7 @@ create missing folders (``mkdir(parents=True)``) when they write.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from callwarden.errors import InputError
@@ -50,3 +51,51 @@ def output_file(path: Path, option: str = "--out") -> Path:
         raise InputError(f"{option} {path} cannot be written: no write permission")
     _creatable(path.parent, option, path)
     return path
+
+
+def sqlite_files(db: str) -> list[tuple[Path, str]]:
+    """The files of a SQLite store named by ``db`` (path or sqlite URL): the database and
+    its -wal, -shm and -journal companions, each with what it is; [] for a server's store."""
+    import sqlalchemy as sa
+
+    from callwarden.store.db import normalise_url
+
+    try:
+        url = sa.engine.make_url(normalise_url(db))
+    except sa.exc.ArgumentError:
+        return []  # not a URL: the store's own check says so
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return []
+    store = Path(url.database).expanduser()
+    return [
+        (store.with_name(store.name + s), f"the store --db {db}" + (f" ({s[1:]})" if s else ""))
+        for s in ("", "-wal", "-shm", "-journal")
+    ]
+
+
+def _same(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` are one file: the same resolved path, or one inode (a hard link)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def not_an_input(
+    target: Path,
+    option: str,
+    files: Sequence[tuple[Path, str]],
+    trees: Sequence[tuple[Path, str]] = (),
+) -> None:
+    """Refuse an output file that is one of the command's inputs (``files``: path and what
+    it is) or lies under an input folder (``trees``): the write would overwrite what was
+    read, after the command said it had succeeded (audit 22c: ``compare --out store.db``)."""
+    for path, what in files:
+        if _same(target, path):
+            raise InputError(f"{option} {target} is {what}; write the report elsewhere")
+    for folder, what in trees:
+        root = folder.resolve()
+        if root.is_dir() and target.resolve().is_relative_to(root):
+            raise InputError(f"{option} {target} is inside {what}; write the report elsewhere")

@@ -62,6 +62,22 @@ def _scan_tz(summary: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _day_offset(summary: dict[str, Any], day: Any) -> int | str | None:
+    """The UTC offset (hours) of a scan's day: a summary naming ``tz: Asia/Shanghai`` and one
+    naming only ``utc_offset_hours: 8`` scanned the same hours. The tz as written when it
+    cannot be read (an unknown zone, no day), so such summaries match only when spelt alike."""
+    from callwarden.errors import InputError
+    from callwarden.features.local_time import offset_hours
+
+    tz = _scan_tz(summary)
+    if tz is None or not isinstance(day, str):
+        return tz
+    try:
+        return offset_hours(tz, day)
+    except (InputError, ValueError):
+        return tz
+
+
 def _inputs(summary: dict[str, Any]) -> dict[str, str | None]:
     """The CDRs or feature table a scan read, resolved (None: not named)."""
     said = summary.get("inputs")
@@ -83,7 +99,7 @@ def same_day_and_inputs(old: dict[str, Any] | None, new: dict[str, Any] | None) 
         return []
     day_a, day_b = old.get("day"), new.get("day")
     tz_a, tz_b = _scan_tz(old), _scan_tz(new)
-    if (day_a, tz_a) != (day_b, tz_b):
+    if (day_a, _day_offset(old, day_a)) != (day_b, _day_offset(new, day_b)):
         raise InputError(
             f"the scans are of different days: --old {day_a} ({tz_a}), --new {day_b} ({tz_b}); "
             "compare two models' scans of the same day"
@@ -117,7 +133,9 @@ def same_day_and_inputs(old: dict[str, Any] | None, new: dict[str, Any] | None) 
 
 
 def _truth(labels: Path, numbers: list[str], summary: dict[str, Any] | None) -> tuple[Any, str]:
-    """The labels as a table of number and class, and which columns were read."""
+    """The labels as a table of number and class, and which columns were read. ``numbers``
+    are the scans' in E.164 (``verdict_table``): a label row is matched as written or
+    normalised (``match_labels``, as ``evaluate``, ``labels`` and ``train`` match)."""
     import pyarrow as pa
 
     from callwarden.cli._detect_io import match_labels, read_csv_strings, warn
@@ -155,6 +173,67 @@ def _scan_meta(folder: Path, verdicts: Path, summary: dict[str, Any] | None) -> 
     }
 
 
+def _refuse_inputs_as_out(
+    target: Path,
+    option: str,
+    old_v: Path,
+    new_v: Path,
+    cdrs: Path | None,
+    labels: Path | None,
+    db: str | None,
+) -> None:
+    """--out must not be a file compare reads: either scan's verdicts or summary, the
+    labels, the CDRs (or a file in their folder), the SQLite store or its companions."""
+    from callwarden.cli._paths import not_an_input, sqlite_files
+
+    files = [
+        (old_v, "--old's verdicts"),
+        (old_v.parent / "scan-summary.json", "--old's scan-summary.json"),
+        (new_v, "--new's verdicts"),
+        (new_v.parent / "scan-summary.json", "--new's scan-summary.json"),
+    ]
+    if labels is not None:
+        files.append((labels, "--labels"))
+    trees: list[tuple[Path, str]] = []
+    if cdrs is not None:
+        (trees if cdrs.is_dir() else files).append((cdrs, f"--cdrs {cdrs}"))
+    if db is not None:
+        files += sqlite_files(db)
+    not_an_input(target, option, files, trees)
+
+
+def _other_cdrs(cdrs: Path, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
+    """A warning when --cdrs is not the CDRs the scans' summaries name: the heavy callers
+    would be another day's or another carrier's."""
+    said = {_inputs(s)["cdrs"] for s in (old, new) if s is not None}
+    said.discard(None)
+    if not said or str(cdrs.resolve()) in said:
+        return []
+    return [
+        f"--cdrs {cdrs} is not the CDRs the scans read ({', '.join(sorted(str(x) for x in said))}"
+        "): the heavy callers are those of --cdrs"
+    ]
+
+
+def _store_facts(db: str, newly: list[str], cleared: list[str]) -> Any:
+    """The store's facts on the changed numbers, read-only; a store that fails while read
+    (a server gone, a value it refuses) is one ``error:`` line, not a traceback."""
+    import sqlalchemy as sa
+
+    from callwarden.errors import ConfigError
+    from callwarden.store.compare_facts import read_compare_facts
+    from callwarden.store.db import open_existing_store, redacted
+
+    engine = open_existing_store(db, "compare")
+    try:
+        return read_compare_facts(engine, newly, cleared)
+    except sa.exc.SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigError(f"store {redacted(db)} could not be read: {cause}") from None
+    finally:
+        engine.dispose()
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.4f}"
 
@@ -186,17 +265,21 @@ def print_report(report: dict[str, Any]) -> None:
     )
     lab = report.get("labels")
     if lab:
+        taken = "counted benign" if lab["unlabelled_taken_as"] == "benign" else "left out"
         typer.echo(
             f"labels ({lab['labelled_numbers']:,} labelled numbers scanned, "
             f"{lab['unknown_numbers']:,} unknown left out, {lab['unlabelled_numbers']:,} "
-            "unlabelled left out):"
+            f"unlabelled {taken}; each scan on its own numbers, as evaluate):"
         )
-        typer.echo(f"  {'':<6}{'flagged':>9}{'precision':>11}{'recall':>9}{'recall (all)':>14}")
+        typer.echo(
+            f"  {'':<6}{'measured':>10}{'flagged':>9}{'precision':>11}{'recall':>9}"
+            f"{'recall (all)':>14}"
+        )
         for side in ("old", "new"):
             f = lab[side]
             typer.echo(
-                f"  {side:<6}{f['flagged']:>9,}{_fmt(f['precision']):>11}{_fmt(f['recall']):>9}"
-                f"{_fmt(f['recall_all_labelled']):>14}"
+                f"  {side:<6}{f['measured']:>10,}{f['flagged']:>9,}{_fmt(f['precision']):>11}"
+                f"{_fmt(f['recall']):>9}{_fmt(f['recall_all_labelled']):>14}"
             )
         for name in ("newly_flagged", "cleared"):
             t = lab[name]
@@ -281,10 +364,12 @@ def compare_cmd(
         False,
         "--strict",
         help="Exit 1 when a strict guard fires (a newly flagged heavy caller, registered or "
-        "appealed number), for automation.",
+        "appealed number), for automation; needs --cdrs or --db (the strict guards' inputs).",
     ),
-    heavy_attempts: int = typer.Option(
-        50, "--heavy-attempts", help="Calls on one day that make a heavy caller."
+    heavy_attempts: int | None = typer.Option(
+        None,
+        "--heavy-attempts",
+        help="Calls on one day that make a heavy caller, with --cdrs (default 50).",
     ),
     tz: str | None = typer.Option(
         None,
@@ -292,19 +377,44 @@ def compare_cmd(
         help="Local time of the heavy callers' days, with --cdrs (a zone name or UTC offset); "
         "default: the scans' recorded tz, else Asia/Shanghai.",
     ),
+    unlabelled: str = typer.Option(
+        "benign",
+        "--unlabelled",
+        help="With --labels, a scanned number the labels do not list: 'benign' (the default) "
+        "or 'skip' (left out of the figures), as evaluate's --unlabelled.",
+    ),
 ) -> None:
     """Compare two models' scans of one day: newly flagged, cleared, guards; prints and writes JSON."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from callwarden.cli._detect_io import warn, write_json
     from callwarden.cli._paths import output_file
     from callwarden.errors import InputError
-    from callwarden.evaluate.compare import GuardCode, align, changed_numbers, compare
+    from callwarden.evaluate.compare import (
+        UNLABELLED_AS,
+        GuardCode,
+        align,
+        changed_numbers,
+        compare,
+    )
 
     if top < 0:
         raise InputError(f"--top must be at least 0, not {top}")
+    if heavy_attempts is not None and cdrs is None:  # (it would be ignored without a word)
+        raise InputError("--heavy-attempts applies to --cdrs (the days that make heavy callers)")
+    heavy_attempts = 50 if heavy_attempts is None else heavy_attempts
     if heavy_attempts < 1:
         raise InputError(f"--heavy-attempts must be at least 1, not {heavy_attempts}")
     if tz is not None and cdrs is None:
         raise InputError("--tz applies to --cdrs (the days that make heavy callers)")
+    if strict and cdrs is None and db is None:  # no strict guard could run: a gate of nothing
+        raise InputError(
+            "--strict needs --cdrs or --db: without them no strict guard runs and the gate "
+            "would pass whatever the candidate flags"
+        )
+    if unlabelled not in UNLABELLED_AS:
+        raise InputError(f"--unlabelled must be 'benign' or 'skip', not {unlabelled!r}")
     old_v, new_v = _verdicts_path(old, "--old"), _verdicts_path(new, "--new")
     if old_v.resolve() == new_v.resolve():
         raise InputError(f"--old and --new are the same scan ({old_v})")
@@ -313,7 +423,9 @@ def compare_cmd(
     if labels is not None and not labels.is_file():
         raise InputError(f"--labels {labels}: no such file")
     target = out if out is not None else new_v.parent / "compare.json"
-    output_file(target, "--out" if out is not None else "--out (default)")
+    option = "--out" if out is not None else "--out (default)"
+    _refuse_inputs_as_out(target, option, old_v, new_v, cdrs, labels, db)
+    output_file(target, option)
     if tz is not None:
         from callwarden.features.local_time import zone
 
@@ -321,24 +433,24 @@ def compare_cmd(
     old_t, old_s = _read(old_v, "--old")
     new_t, new_s = _read(new_v, "--new")
     notes = same_day_and_inputs(old_s, new_s)
+    if cdrs is not None:
+        notes += _other_cdrs(cdrs, old_s, new_s)
     aligned = align(old_t, new_t)
     newly, cleared = changed_numbers(aligned)
     heavy = None
     if cdrs is not None:
         from callwarden.cli.evaluate import heavy_callers
+        from callwarden.numbers import normalize_array
 
         tz = tz or _scan_tz(new_s) or _scan_tz(old_s)
-        heavy = heavy_callers(cdrs, heavy_attempts, tz)
+        callers = list(heavy_callers(cdrs, heavy_attempts, tz))
+        # matched on the number as the verdicts are (E.164; as written when it does not parse)
+        heavy = set(
+            pc.coalesce(normalize_array(callers), pa.array(callers, pa.string())).to_pylist()
+        )
     facts = None
     if db is not None:
-        from callwarden.store.compare_facts import read_compare_facts
-        from callwarden.store.db import open_existing_store
-
-        engine = open_existing_store(db, "compare")
-        try:
-            facts = read_compare_facts(engine, newly, cleared)
-        finally:
-            engine.dispose()
+        facts = _store_facts(db, newly, cleared)
     truth, whence = None, None
     if labels is not None:
         truth, whence = _truth(labels, aligned["number"].to_pylist(), new_s or old_s)
@@ -357,9 +469,22 @@ def compare_cmd(
         report["db"] = redacted(db)
     report.update(
         compare(
-            aligned, top=top, heavy=heavy, heavy_attempts=heavy_attempts, store=facts, truth=truth
+            aligned,
+            top=top,
+            heavy=heavy,
+            heavy_attempts=heavy_attempts,
+            store=facts,
+            truth=truth,
+            unlabelled_as=unlabelled,
         )
     )
+    n = report["numbers"]
+    if n["not_e164"]:
+        notes.append(
+            f"{n['not_e164']:,} of {n['either']:,} numbers are not phone numbers (e.g. "
+            f"{', '.join(repr(x) for x in n['not_e164_examples'])}): matched between the scans "
+            "and to the labels only as written, and not asked of the store"
+        )
     if labels is not None:
         report["labels"]["file"] = str(labels)
         report["labels"]["columns"] = whence

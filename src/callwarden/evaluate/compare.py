@@ -15,7 +15,7 @@ whether it found anything; ``strict`` guards are those ``compare --strict`` exit
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -58,23 +58,29 @@ STRICT = frozenset(
 @dataclass(frozen=True)
 class StoreFacts:
     """What the store says about the changed numbers (``store.compare_facts`` reads it):
-    ``registered`` newly flagged number -> its most specific registration (pattern, name,
-    category, callee_prefixes); ``appealed`` newly flagged number -> accepted appeals;
+    ``registered`` newly flagged number -> every registration that covers it (pattern, name,
+    category, callee_prefixes), the most specific first; ``appealed`` newly flagged number -> accepted appeals;
     ``reported`` cleared number -> {reports, reporters, weight}; ``community`` cleared
     number -> the community label the store holds (verdict source ``reports``)."""
 
-    registered: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    registered: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     appealed: Mapping[str, int] = field(default_factory=dict)
     reported: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     community: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def verdict_table(table: pa.Table, where: str) -> pa.Table:
-    """A scan's verdicts (every column read as text) as number, label, score, category,
-    reasons, campaign: numbers and labels trimmed (labels lower-cased), scores as floats,
-    missing optional columns blank. A file that is not a scan's verdicts is an InputError
-    that names ``where`` and the first problem: a missing column, an empty or repeated
-    number, a label that is no class, a score that is no number."""
+    """A scan's verdicts (every column read as text) as number, written, parsed, label,
+    score, category, reasons, campaign. ``number`` is the E.164 form (``numbers``'
+    normaliser, as ``labels`` and ``train`` match label numbers), so ``13800000001`` and
+    ``+8613800000001`` are one number; an id that does not parse keeps its own (trimmed)
+    text, ``parsed`` False; ``written`` is the id as the file has it (trimmed). Labels
+    trimmed and lower-cased, scores as floats, missing optional columns blank. A file that is
+    not a scan's verdicts is an InputError that names ``where`` and the first problem: a
+    missing column, an empty number or one number twice (in any spelling), a label that is
+    no class, a score that is no number or outside ``SCORE_RANGE`` (NaN, inf) on its row."""
+    from callwarden.numbers import normalize_array
+
     names = table.column_names
     missing = [c for c in ("number", "label", "score") if c not in names]
     if missing:
@@ -83,18 +89,16 @@ def verdict_table(table: pa.Table, where: str) -> pa.Table:
             f"{', '.join(names[:8]) or 'none'}; a scan writes number,label,score,category,"
             "reasons,campaign)"
         )
-    number = pc.utf8_trim_whitespace(table["number"])
-    blank = pc.or_(pc.is_null(number), pc.equal(number, ""))
+    written = pc.utf8_trim_whitespace(pc.cast(table["number"], pa.string())).combine_chunks()
+    blank = pc.or_(pc.is_null(written), pc.equal(written, ""))
     if pc.any(blank).as_py():
         row = int(pc.index(blank, True).as_py()) + 1
         raise InputError(f"{where} is not a scan's verdicts: data row {row} has no number")
+    e164 = normalize_array(written)
+    parsed = pc.is_valid(e164)
+    number = pc.coalesce(e164, written)
     if table.num_rows and pc.count_distinct(number).as_py() != table.num_rows:
-        counts = pc.value_counts(number)
-        twice = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-        raise InputError(
-            f"{where} lists {len(twice):,} number(s) more than once (e.g. {twice[0].as_py()!r}"
-            "): one verdict per number"
-        )
+        _refuse_twice(number, written, where)
     label = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(table["label"], "")))
     bad = pc.invert(pc.is_in(label, value_set=pa.array(LABELS)))
     if pc.any(bad).as_py():
@@ -103,16 +107,14 @@ def verdict_table(table: pa.Table, where: str) -> pa.Table:
             f"{where} is not a scan's verdicts: data row {row + 1} has label "
             f"{label[row].as_py()!r} (a scan writes {', '.join(LABELS)})"
         )
-    try:
-        score = pc.cast(pc.utf8_trim_whitespace(table["score"]), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise InputError(
-            f"{where} is not a scan's verdicts: a score is not a number ({exc})"
-        ) from exc
-    if pc.any(pc.is_null(score)).as_py():
-        row = int(pc.index(pc.is_null(score), True).as_py()) + 1
-        raise InputError(f"{where} is not a scan's verdicts: data row {row} has no score")
-    cols: dict[str, Any] = {"number": number, "label": label, "score": score}
+    score = _scores(table["score"], where)
+    cols: dict[str, Any] = {
+        "number": number,
+        "written": written,
+        "parsed": parsed,
+        "label": label,
+        "score": score,
+    }
     for c in OPTIONAL:
         cols[c] = (
             pc.fill_null(pc.cast(table[c], pa.string()), "")
@@ -120,6 +122,67 @@ def verdict_table(table: pa.Table, where: str) -> pa.Table:
             else pa.array([""] * table.num_rows, pa.string())
         )
     return pa.table(cols)
+
+
+def _refuse_twice(number: pa.Array, written: pa.Array, where: str) -> None:
+    """The InputError of a file that lists one number more than once, with the first such
+    number's two rows and spellings (``13800000001`` and ``+8613800000001`` are one)."""
+    counts = pc.value_counts(number)
+    twice = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    first = twice[0].as_py()
+    rows = np.flatnonzero(pc.equal(number, first).to_numpy(zero_copy_only=False))[:2]
+    a, b = (written[int(i)].as_py() for i in rows)
+    spelt = f"{a!r}" if a == b else f"{a!r} and {b!r}, one number ({first})"
+    raise InputError(
+        f"{where} lists {len(twice):,} number(s) more than once (e.g. {spelt} on data rows "
+        f"{int(rows[0]) + 1} and {int(rows[1]) + 1}): one verdict per number"
+    )
+
+
+def _scores(column: pa.ChunkedArray, where: str) -> pa.Array:
+    """The score column as floats; an InputError names the first row whose score is blank,
+    not a number, or not a finite number in ``SCORE_RANGE`` (the store's import refuses
+    those too, so a scan could not be imported either)."""
+    from callwarden.store.io import SCORE_RANGE
+
+    text = pc.utf8_trim_whitespace(pc.cast(column, pa.string())).combine_chunks()
+    blank = pc.fill_null(pc.equal(text, ""), True)
+    if pc.any(blank).as_py():
+        row = int(pc.index(blank, True).as_py()) + 1
+        raise InputError(f"{where} is not a scan's verdicts: data row {row} has no score")
+    try:
+        score = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        # Only on failure, in Python: the row (Arrow's message names the value, not the row).
+        for i, cell in enumerate(text.to_pylist()):
+            if not _is_float(cell):
+                raise InputError(
+                    f"{where} is not a scan's verdicts: data row {i + 1} has score {cell!r}, "
+                    "a score is not a number"
+                ) from None
+        raise InputError(
+            f"{where} is not a scan's verdicts: a score is not a number ({exc})"
+        ) from exc
+    lo, hi = SCORE_RANGE
+    values = score.to_numpy(zero_copy_only=False)
+    out = ~np.isfinite(values) | (values < lo) | (values > hi)
+    if out.any():
+        row = int(np.flatnonzero(out)[0])
+        raise InputError(
+            f"{where} is not a scan's verdicts: data row {row + 1} has score "
+            f"{text[row].as_py()!r}: a score is a finite number from {lo:g} to {hi:g}"
+        )
+    return score
+
+
+def _is_float(cell: str) -> bool:
+    """``cell`` reads as a float the way Python does, digit separators aside (Arrow takes
+    no ``1_0``)."""
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return "_" not in cell
 
 
 def align(old: pa.Table, new: pa.Table) -> pa.Table:
@@ -159,10 +222,12 @@ def align(old: pa.Table, new: pa.Table) -> pa.Table:
 
 
 def changed_numbers(aligned: pa.Table) -> tuple[list[str], list[str]]:
-    """(newly flagged, cleared) numbers, sorted: the ones the store is asked about."""
+    """(newly flagged, cleared) numbers in E.164, sorted: the ones the store is asked about
+    (it keeps E.164 numbers only, so an id that does not parse is not asked)."""
     old, new = aligned["old_flagged"], aligned["new_flagged"]
-    newly = pc.filter(aligned["number"], pc.and_(new, pc.invert(old)))
-    cleared = pc.filter(aligned["number"], pc.and_(old, pc.invert(new)))
+    parsed = pc.fill_null(pc.coalesce(aligned["old_parsed"], aligned["new_parsed"]), False)
+    newly = pc.filter(aligned["number"], pc.and_(parsed, pc.and_(new, pc.invert(old))))
+    cleared = pc.filter(aligned["number"], pc.and_(parsed, pc.and_(old, pc.invert(new))))
     return sorted(newly.to_pylist()), sorted(cleared.to_pylist())
 
 
@@ -198,6 +263,7 @@ def _rows(t: pa.Table, by: str, top: int, side: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "number": r["number"],
+                "written": r[f"{side}_written"],
                 "old_label": r["old_label"],
                 "new_label": r["new_label"],
                 "old_score": r["old_score"],
@@ -224,6 +290,7 @@ def _flag_figures(flagged: np.ndarray, bad: np.ndarray, benign: np.ndarray) -> d
     fp = int((flagged & benign).sum())
     fn = int((~flagged & bad).sum())
     return {
+        "measured": int((bad | benign).sum()),
         "flagged": tp + fp,
         "true_positives": tp,
         "false_positives": fp,
@@ -233,12 +300,25 @@ def _flag_figures(flagged: np.ndarray, bad: np.ndarray, benign: np.ndarray) -> d
     }
 
 
+#: What a scanned number the labels do not list counts as (``evaluate --unlabelled``)
+UNLABELLED_AS = ("benign", "skip")
+
+
 def _truth_section(
-    aligned: pa.Table, truth: pa.Table, newly: np.ndarray, cleared: np.ndarray
+    aligned: pa.Table,
+    truth: pa.Table,
+    newly: np.ndarray,
+    cleared: np.ndarray,
+    unlabelled_as: str = "benign",
 ) -> dict[str, Any]:
-    """Both scans' flagged-vs-benign figures on the labelled numbers (``unknown`` left out,
-    as evaluate leaves it), recall over every labelled bad number (one neither scan lists
-    counts as missed by both), and the truth of the newly flagged and cleared numbers."""
+    """Each scan's flagged-vs-benign figures as ``evaluate`` computes them on that scan
+    alone: over the numbers that scan lists, ``unknown`` left out, a number the labels do
+    not list benign (``unlabelled_as`` ``benign``, evaluate's default) or left out
+    (``skip``); recall over every labelled bad number (one the scan does not list counts as
+    missed, evaluate's ``all_labelled``); and the truth of the newly flagged and cleared
+    numbers."""
+    if unlabelled_as not in UNLABELLED_AS:
+        raise InputError(f"--unlabelled must be 'benign' or 'skip', not {unlabelled_as!r}")
     t = truth.rename_columns(["number", "truth"])
     extra = set(pc.unique(t["truth"]).to_pylist()) - {*LABELS, "unknown"}
     if extra:
@@ -257,21 +337,26 @@ def _truth_section(
         mask(("unknown",)),
         mask(("",)),
     )
-    old = aligned["old_flagged"].to_numpy(zero_copy_only=False)
-    new = aligned["new_flagged"].to_numpy(zero_copy_only=False)
-    in_scans = pc.is_in(t["number"], value_set=aligned["number"].combine_chunks())
     t_bad = pc.is_in(t["truth"], value_set=pa.array(FLAGGED))
+    in_scans = pc.is_in(t["number"], value_set=aligned["number"].combine_chunks())
     unseen_bad = int(pc.sum(pc.and_(t_bad, pc.invert(in_scans))).as_py() or 0)
     section: dict[str, Any] = {
+        "unlabelled_taken_as": unlabelled_as,
         "labelled_numbers": int((bad | benign).sum()),
         "unknown_numbers": int(unknown.sum()),
         "unlabelled_numbers": int(unlabelled.sum()),
         "bad_numbers_not_scanned": unseen_bad,
     }
-    for side, flagged in (("old", old), ("new", new)):
-        fig = _flag_figures(flagged, bad, benign)
-        all_bad = int(bad.sum()) + unseen_bad
+    as_benign = benign | unlabelled if unlabelled_as == "benign" else benign
+    for side in ("old", "new"):
+        listed = aligned[f"in_{side}"].to_numpy(zero_copy_only=False)
+        flagged = aligned[f"{side}_flagged"].to_numpy(zero_copy_only=False)
+        fig = _flag_figures(flagged & listed, bad & listed, as_benign & listed)
+        # bad numbers this scan does not list: neither scan's, and the other scan's only
+        all_bad = int((bad & listed).sum()) + unseen_bad + int((bad & ~listed).sum())
         fig["recall_all_labelled"] = fig["true_positives"] / all_bad if all_bad else None
+        fig["unlabelled_numbers"] = int((unlabelled & listed).sum())
+        fig["unknown_numbers"] = int((unknown & listed).sum())
         section[side] = fig
     for name, sel in (("newly_flagged", newly), ("cleared", cleared)):
         section[name] = {
@@ -291,23 +376,33 @@ def compare(
     heavy_attempts: int = 50,
     store: StoreFacts | None = None,
     truth: pa.Table | None = None,
+    unlabelled_as: str = "benign",
 ) -> dict[str, Any]:
     """The comparison of ``align``'s table. ``heavy``: numbers with at least
     ``heavy_attempts`` calls on a local day of the CDRs (None: no CDRs given, that guard is
     not run); ``store``: the store's facts on the changed numbers (None: no store);
     ``truth``: a table of number and class (benign, harassment, fraud, unknown; None: no
-    labels)."""
+    labels), ``unlabelled_as``: what a scanned number it lacks counts as (evaluate's
+    ``--unlabelled``: ``benign`` or ``skip``). Numbers are E.164 (``verdict_table``); the
+    ids that do not parse are counted (``numbers.not_e164``)."""
     old = aligned["old_flagged"].to_numpy(zero_copy_only=False)
     new = aligned["new_flagged"].to_numpy(zero_copy_only=False)
     newly, cleared, both = new & ~old, old & ~new, old & new
     in_old = aligned["in_old"].to_numpy(zero_copy_only=False)
     in_new = aligned["in_new"].to_numpy(zero_copy_only=False)
+    parsed = pc.fill_null(pc.coalesce(aligned["old_parsed"], aligned["new_parsed"]), False)
+    not_e164 = pc.filter(
+        pc.coalesce(aligned["old_written"], aligned["new_written"]), pc.invert(parsed)
+    )
     report: dict[str, Any] = {
         "numbers": {
             "either": aligned.num_rows,
             "both": int((in_old & in_new).sum()),
             "only_old": int((in_old & ~in_new).sum()),
             "only_new": int((in_new & ~in_old).sum()),
+            # ids that are no phone number: matched only as written, not asked of the store
+            "not_e164": len(not_e164),
+            "not_e164_examples": not_e164.slice(0, 3).to_pylist(),
         },
         "counts": {
             "flagged_by_both": int(both.sum()),
@@ -358,7 +453,7 @@ def compare(
             _guard(
                 GuardCode.NEWLY_FLAGGED_REGISTERED,
                 reg,
-                registrations={n: dict(store.registered[n]) for n in reg[:LISTED]},
+                registrations={n: [dict(r) for r in store.registered[n]] for n in reg[:LISTED]},
             )
         )
         app = [n for n in newly_numbers if store.appealed.get(n)]
@@ -386,7 +481,7 @@ def compare(
             )
         )
     if truth is not None:
-        report["labels"] = _truth_section(aligned, truth, newly, cleared)
+        report["labels"] = _truth_section(aligned, truth, newly, cleared, unlabelled_as)
         # A heavy caller may be a robocaller as well as a courier: with labels, each guard
         # says how many of its numbers are truly bad (the carrier without labels reads the
         # list). Counted over every number the guard found, not only the listed ones.

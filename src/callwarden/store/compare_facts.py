@@ -6,8 +6,9 @@ Every query is restricted to the numbers in question, in chunks of bound paramet
 allows 32,766 a statement; a chunk stays far below), and aggregates with GROUP BY, on SQLite
 and PostgreSQL alike. A registration is found by its pattern: the number itself or one of
 its prefixes followed by ``*`` (the primary key), so no query compares every number with
-every registration; the most specific usable one wins (``policy.Registry``), as a call is
-matched.
+every registration; every usable one that covers a number is listed, the most specific
+first (``policy.Registry.matches``, the order a call is matched in): a narrow-scope
+registration must not hide a nationwide one from the person reading the evidence.
 """
 
 from __future__ import annotations
@@ -91,16 +92,19 @@ def read_compare_facts(
             if row.pattern in keep
         ]
     )
-    registered: dict[str, dict[str, Any]] = {}
+    registered: dict[str, list[dict[str, Any]]] = {}
     for number in newly_flagged:
-        found = registry.lookup(number)
-        if found is not None:
-            registered[number] = {
-                "pattern": found.pattern,
-                "name": found.name,
-                "category": found.category,
-                "callee_prefixes": list(found.callee_prefixes),
+        found = [
+            {
+                "pattern": r.pattern,
+                "name": r.name,
+                "category": r.category,
+                "callee_prefixes": list(r.callee_prefixes),
             }
+            for r in registry.matches(number)
+        ]
+        if found:
+            registered[number] = found
     return StoreFacts(
         registered=registered, appealed=appealed, reported=reported, community=community
     )

@@ -161,6 +161,7 @@ def open_existing_store(url_or_path: str, reader: str) -> sa.Engine:
     SQLite path is refused before connecting, which would create it."""
     if "://" not in url_or_path and not Path(url_or_path).is_file():
         raise InputError(f"--db {url_or_path}: no store there (serve and demo create one)")
+    _refuse_sqlite_non_store(url_or_path, reader)
     engine = make_engine(url_or_path)
     check_readable(engine, url_or_path)  # not a database, or no server answers: one line
     revision = current_revision(engine)
@@ -178,6 +179,47 @@ def open_existing_store(url_or_path: str, reader: str) -> sa.Engine:
             f"({reader} writes nothing to a store)"
         )
     return engine
+
+
+def _refuse_sqlite_non_store(url_or_path: str, reader: str) -> None:
+    """On a SQLite file, the store check of :func:`open_existing_store` made read-only first
+    (``mode=ro``): the engine's connect pragma ``journal_mode=WAL`` rewrote the header of a
+    SQLite file that is no store before it was refused (audit 22c: its md5 changed, its
+    journal mode became wal). A store serve made is in WAL mode already, so the engine opened
+    afterwards leaves it as it was."""
+    import sqlite3
+
+    url = sa.engine.make_url(normalise_url(url_or_path))
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return
+    path = Path(url.database).expanduser().resolve()
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            revisions = (
+                [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+                if "alembic_version" in tables
+                else []
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"store {redacted(url_or_path)} cannot be read: {cause}") from None
+    if not revisions:
+        raise InputError(
+            f"--db {redacted(url_or_path)} is not a callwarden store (it has no callwarden "
+            f"schema); {reader} reads a store, it makes none"
+        )
+    if revisions != [head := head_revision()]:
+        raise InputError(
+            f"--db {redacted(url_or_path)}: its schema is at revision {revisions[0]}, this "
+            f"callwarden's is {head}; start 'callwarden serve --db' on it once to migrate it "
+            f"({reader} writes nothing to a store)"
+        )
 
 
 def make_engine(url_or_path: str) -> sa.Engine:
