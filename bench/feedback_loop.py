@@ -21,7 +21,9 @@ store code (docs/detection.md, "Learning from reports (the feedback loop)"):
    report-labelled model, (c) the same with detector verdicts, (d) the true-label model
    (the ceiling), (e) and (f) one model on two labelled sets, the old model's day with its
    true labels and the learning day with (b)'s or (c)'s export (``train`` given two
-   ``--cdrs``, each with its ``--labels`` and ``--registry``), and what the export held,
+   ``--cdrs``, each with its ``--labels`` and ``--registry``), (g) and (h) the same with the
+   learning day's unlisted numbers left out instead of benign (``--unlabelled benign
+   --unlabelled skip``: only what people said about it trains), and what the export held,
    checked against the simulator's truth.
 
     python bench/feedback_loop.py --work var/fb                       # adaptive 1 -> 2
@@ -96,14 +98,15 @@ def trained(
 
 
 def trained_on_sets(
-    sets: list[tuple[Path, Path]], out: Path, log: Path, extra: tuple[str, ...] = ()
+    sets: list[tuple[Path, Path, str]], out: Path, log: Path, extra: tuple[str, ...] = ()
 ) -> Path:
-    """One model on several labelled sets (simulation, labels): each set's own registry."""
+    """One model on several labelled sets (simulation, labels, what an unlisted number
+    trains as: benign or skip): each set's own registry."""
     args: list[str] = []
-    for opt, part in (("--cdrs", 0), ("--labels", 1)):
+    for opt, part in (("--cdrs", 0), ("--labels", 1), ("--unlabelled", 2)):
         for s in sets:
             args += [opt, str(s[part])]
-    for sim, _ in sets:
+    for sim, _, _ in sets:
         args += ["--registry", str(sim / "registry.csv")]
     cw("train", *args, "--out", str(out), *extra, log=log)
     return out
@@ -322,16 +325,19 @@ def main() -> None:
         fig[key] = evaluated(
             scanned(today, model, loop / f"scan-{key}", log, reuse=False), today, log, reuse=False
         )
-        # (e), (f): the old model's labelled day kept beside the learning day's export
-        both = "e" if key == "b" else "f"
-        model = trained_on_sets(
-            [(old_day, old_day / "labels.csv"), (learn, labels)], loop / f"model-{both}", log,
-            train_args,
-        )  # fmt: skip
-        results[f"threshold_{both}"] = json.loads((model / "thresholds.json").read_text())
-        fig[both] = evaluated(
-            scanned(today, model, loop / f"scan-{both}", log, reuse=False), today, log, reuse=False
-        )
+        # (e), (f): the old model's labelled day kept beside the learning day's export, its
+        # unlisted numbers benign; (g), (h): the same, its unlisted numbers left out
+        for both, unlisted in ((("e", "f"), "benign"), (("g", "h"), "skip")):
+            name = both[0] if key == "b" else both[1]
+            model = trained_on_sets(
+                [(old_day, old_day / "labels.csv", "benign"), (learn, labels, unlisted)],
+                loop / f"model-{name}", log, train_args,
+            )  # fmt: skip
+            results[f"threshold_{name}"] = json.loads((model / "thresholds.json").read_text())
+            fig[name] = evaluated(
+                scanned(today, model, loop / f"scan-{name}", log, reuse=False),
+                today, log, reuse=False,
+            )  # fmt: skip
     results["figures"] = fig
     results["train_args"] = " ".join(train_args)
     results["seconds"] = round(time.perf_counter() - t_start, 1)
@@ -347,6 +353,8 @@ def print_table(args: argparse.Namespace, r: dict[str, Any]) -> None:
         "d": f"(d) true labels of {args.scenario} {args.train_seed} (ceiling)",
         "e": f"(e) {args.old_scenario} {args.old_seed} true labels + (b)'s, two sets",
         "f": f"(f) {args.old_scenario} {args.old_seed} true labels + (c)'s, two sets",
+        "g": "(g) as (e), the learning day's unlisted skipped",
+        "h": "(h) as (f), the learning day's unlisted skipped",
     }
     print(
         f"\n{args.scenario} {args.train_seed} -> {args.test_seed}, {args.subscribers:,} subscribers, report seed {args.report_seed}"

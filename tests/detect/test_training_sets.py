@@ -255,3 +255,72 @@ def test_partial_days_keep_to_the_days_asked(worlds: dict[str, Path], tmp_path: 
     second = stream_rows("--day", "2026-11-03")
     # before, --day left the replay's rows of the other day in (second == every)
     assert 0 < second < every
+
+
+# --- --unlabelled skip: labels from reports, where unlisted is not benign ---------------
+
+
+def test_skip_leaves_out_the_numbers_the_labels_do_not_list() -> None:
+    feats = pa.table({"number": [*N, N[0]], "day": ["2026-11-01"] * 3 + ["2026-11-02"],
+                      "f1": [1.0, 2.0, 3.0, 4.0]})  # fmt: skip
+    labels = pa.table({"number": [N[0], N[2]], "label": ["fraud", "unknown"]})
+    notes: list[str] = []
+    data = cdr_dataset(feats, labels, report=notes.append, unlabelled="skip")
+    assert data.ids.tolist() == [f"{N[0]}@2026-11-01", f"{N[0]}@2026-11-02"]
+    assert [CDR_CLASSES[i] for i in data.y] == ["fraud", "fraud"]
+    assert "1 number(s) the labels do not list: their 1 row(s) are left out" in "\n".join(notes)
+    benign = cdr_dataset(feats, labels, unlabelled="benign")  # as before: N[1] benign
+    assert sorted(benign.ids.tolist())[-1] == f"{N[1]}@2026-11-01"
+    with pytest.raises(InputError, match="no row's number is listed"):
+        cdr_dataset(feats, pa.table({"number": [N[2]], "label": ["unknown"]}), unlabelled="skip")
+    with pytest.raises(InputError, match="--unlabelled must be benign or skip"):
+        cdr_dataset(feats, labels, unlabelled="drop")
+
+
+def test_skip_applies_to_the_partial_day_rows_too() -> None:
+    from callwarden.detect.dataset import with_partial_days
+
+    base = _set([1.0, 2.0, 3.0], ["fraud", "benign", "benign"])
+    labels = pa.table({"number": [N[0]], "label": ["fraud"]})
+    nums = np.asarray(N, dtype=object)
+    out = with_partial_days(base, nums, np.array([10, 20, 30]), np.ones((3, 1)), labels, "skip")
+    assert [i for i in out.ids.tolist() if "@t" in i] == [f"{N[0]}@t10"]
+
+
+def test_unlabelled_pairs_like_labels() -> None:
+    c = [Path("a"), Path("b")]
+    sets = training_sets(c, [Path("l")], None, ["benign", "skip"])
+    assert [s.unlabelled for s in sets] == ["benign", "skip"]
+    assert [s.unlabelled for s in training_sets(c, [Path("l")], None)] == ["benign", "benign"]
+    with pytest.raises(InputError, match="3 --unlabelled for 2 --cdrs"):
+        training_sets(c, [Path("l")], None, ["skip"] * 3)
+    with pytest.raises(InputError, match="--unlabelled must be benign or skip"):
+        training_sets(c, [Path("l")], None, ["unknown"])
+
+
+@pytest.mark.slow
+def test_a_report_set_trains_only_its_listed_numbers(
+    worlds: dict[str, Path], tmp_path: Path
+) -> None:
+    a, b = worlds["a"], worlds["b"]
+    # world b's "report labels": its harassment numbers only, the rest unlisted
+    rows = (b / "labels.csv").read_text().splitlines()
+    listed = [r for r in rows[1:] if ",harassment," in r]
+    (tmp_path / "reports.csv").write_text("\n".join([rows[0], *listed]) + "\n")
+    args = _train_args(
+        worlds, tmp_path / "m", ("--cdrs", str(a), str(b)),
+        ("--labels", str(a / "labels.csv"), str(tmp_path / "reports.csv")),
+        ("--registry", str(a / "registry.csv"), str(b / "registry.csv")),
+        ("--unlabelled", "benign", "skip"),
+    )  # fmt: skip
+    out = _warned(args)
+    assert "the labels do not list" in out
+    sets = json.loads((tmp_path / "m" / "manifest.json").read_text())["training_sets"]
+    assert [s["unlabelled"] for s in sets] == ["benign", "skip"]
+    assert sets[1]["class_counts"] == {"benign": 0, "harassment": sets[1]["rows"], "fraud": 0}
+    # the same labels as one set on their own: nothing benign to learn from
+    one = _train_args(
+        worlds, tmp_path / "one", ("--cdrs", str(b)), ("--labels", str(tmp_path / "reports.csv")),
+        ("--registry", str(b / "registry.csv")), ("--unlabelled", "skip"),
+    )  # fmt: skip
+    assert "no benign row to train on" in _run(one, code=2)

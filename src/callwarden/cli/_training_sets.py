@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from callwarden.errors import InputError
 
@@ -19,9 +20,11 @@ class TrainingSet:
     cdrs: Path
     labels: Path
     registry: Path | None
+    #: what a number its labels do not list trains as: benign, or skip (left out)
+    unlabelled: str = "benign"
 
 
-def _paired(option: str, given: list[Path], n: int, optional: bool) -> list[Path | None]:
+def _paired(option: str, given: list[Any], n: int, optional: bool) -> list[Any]:
     if not given and optional:
         return [None] * n
     if len(given) == 1:
@@ -35,10 +38,19 @@ def _paired(option: str, given: list[Path], n: int, optional: bool) -> list[Path
 
 
 def training_sets(
-    cdrs: list[Path], labels: list[Path] | None, registries: list[Path] | None
+    cdrs: list[Path],
+    labels: list[Path] | None,
+    registries: list[Path] | None,
+    unlabelled: list[str] | None = None,
 ) -> list[TrainingSet]:
-    """One set per ``--cdrs``; ``--labels`` (required) and ``--registry`` (optional) given
-    once apply to every set, given once per ``--cdrs`` pair up in order."""
+    """One set per ``--cdrs``; ``--labels`` (required), ``--registry`` and ``--unlabelled``
+    (optional; default benign) given once apply to every set, given once per ``--cdrs`` pair
+    up in order."""
+    from callwarden.detect.dataset import UNLABELLED
+
+    for u in unlabelled or []:
+        if u not in UNLABELLED:
+            raise InputError(f"--unlabelled must be benign or skip, not {u!r}")
     if not labels:
         raise InputError("--cdrs needs --labels")
     seen: dict[Path, int] = {}
@@ -51,12 +63,12 @@ def training_sets(
         seen[key] = k
     n = len(cdrs)
     out = []
-    for c, lab, reg in zip(
+    for c, lab, reg, unl in zip(
         cdrs,
         _paired("--labels", labels, n, optional=False),
         _paired("--registry", registries or [], n, optional=True),
+        _paired("--unlabelled", unlabelled or [], n, optional=True),
         strict=True,
     ):
-        assert lab is not None  # (labels are not optional)
-        out.append(TrainingSet(c, lab, reg))
+        out.append(TrainingSet(c, lab, reg, unl or "benign"))
     return out

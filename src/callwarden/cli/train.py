@@ -28,6 +28,7 @@ def _with_partial_days(
     tz_hours: int,
     days: list[str] | None = None,
     name: str = "",
+    unlabelled: str = "benign",
 ) -> Any:
     """Add the stream's rows of days in progress (``stream.snapshots``) to ``data``, the
     stream's days at ``tz_hours`` east of UTC, as the whole-day rows' ``--tz``; with ``days``
@@ -54,7 +55,7 @@ def _with_partial_days(
         f"{name}partial days: {len(numbers):,} stream rows every {interval_s:g} s "
         f"beside {len(data.ids):,} whole-day rows"
     )
-    return with_partial_days(data, numbers, times, X, labels)
+    return with_partial_days(data, numbers, times, X, labels, unlabelled)
 
 
 def _set_days(sets: list[Any], days: list[str] | None, tz: str) -> list[list[str] | None]:
@@ -147,7 +148,7 @@ def _cdr_training_data(
             warn(f"set {k} ({sets[k - 1].cdrs}): {line}" if many else line)
 
         try:
-            parts.append(cdr_dataset(table, label_table, report=say))
+            parts.append(cdr_dataset(table, label_table, report=say, unlabelled=s.unlabelled))
         except InputError as exc:
             if not many:
                 raise
@@ -179,6 +180,7 @@ def _cdr_training_data(
                 offsets[0],
                 chosen,
                 f"set {k} ({s.cdrs}): " if many else "",
+                s.unlabelled,
             )
             for k, (d, s, lt, chosen) in enumerate(
                 zip(parts, sets, label_tables, chosen_days, strict=True), 1
@@ -191,6 +193,8 @@ def _cdr_training_data(
         "utc_offset_hours": offsets,
         "partial_days_s": partial_days_s,
     }
+    if not many and sets[0].unlabelled != "benign":  # (a one-set model as before otherwise)
+        extra["unlabelled"] = sets[0].unlabelled
     if many:
         extra["training_sets"] = []
         for k, (d, sd) in enumerate(zip(parts, set_days, strict=True), 1):
@@ -202,6 +206,7 @@ def _cdr_training_data(
                     "days": sd,
                     "rows": len(d.ids),
                     "class_counts": counts,
+                    "unlabelled": sets[k - 1].unlabelled,
                     "fingerprint": d.fingerprint(),
                 }
             )
@@ -232,6 +237,15 @@ def register(app: typer.Typer) -> None:
             "--registry",
             metavar="PATH",
             help="Allocation registry CSV (number or range_start,range_end). Once for every "
+            "--cdrs, or once per --cdrs in the same order.",
+        ),
+        unlabelled: list[str] | None = typer.Option(
+            None,
+            "--unlabelled",
+            metavar="benign|skip",
+            help="CDRs: what a number the labels do not list trains as: benign (default; an "
+            "investigated list names the bad numbers) or skip, left out (labels from "
+            "reports, where unlisted means nobody spoke; docs/detection.md). Once for every "
             "--cdrs, or once per --cdrs in the same order.",
         ),
         features: Path | None = typer.Option(
@@ -362,10 +376,12 @@ def register(app: typer.Typer) -> None:
         extra: dict[str, Any] = {}
         if kind == "cdr":
             assert cdrs
-            sets = training_sets(cdrs, labels, registry)
+            sets = training_sets(cdrs, labels, registry, unlabelled)
             data, extra = _cdr_training_data(sets, days, tz, partial_days_s)
         else:
             assert features is not None and id_column is not None
+            if unlabelled:  # (every row of a table carries its label)
+                raise InputError("--unlabelled applies to --cdrs with --labels, not --features")
             spec = TableSpec(id_column=id_column, label_column=label_column)
             data, layout = table_dataset(read_table(features, id_column), spec, report=warn)
             extra.update(
@@ -375,6 +391,11 @@ def register(app: typer.Typer) -> None:
                 missing_share=missing_shares(data),
             )
         counts = {c: int(np.sum(data.y == i)) for i, c in enumerate(data.classes)}
+        if kind == "cdr" and not counts[data.classes[0]]:
+            raise InputError(
+                "no benign row to train on: --unlabelled skip leaves only the numbers the "
+                "labels list (train such labels beside a set whose unlisted numbers are benign)"
+            )
         typer.echo(
             f"training on {len(data.ids):,} rows, {len(data.feature_names)} features: {counts}"
         )

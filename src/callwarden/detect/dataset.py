@@ -45,13 +45,25 @@ def _matrix(table: pa.Table, names: list[str]) -> np.ndarray:
     return np.column_stack(cols) if cols else np.empty((table.num_rows, 0))
 
 
+#: What a number the labels do not list trains as (``train --unlabelled``).
+UNLABELLED = ("benign", "skip")
+
+
 def cdr_dataset(
-    features: pa.Table, labels: pa.Table, report: Callable[[str], None] | None = None
+    features: pa.Table,
+    labels: pa.Table,
+    report: Callable[[str], None] | None = None,
+    unlabelled: str = "benign",
 ) -> Dataset:
-    """Rows = (number, day) feature rows; labels joined by number (absent = benign).
+    """Rows = (number, day) feature rows; labels joined by number. A number the labels do
+    not list is benign (``unlabelled`` "benign": a carrier's investigated list names the bad
+    numbers it knows of, the simulator's every caller) or left out ("skip": labels drawn
+    from reports, where unlisted means nobody said anything, not benign).
 
     Label numbers are normalised first (``match_labels``); ``report`` receives a line for
     label rows that match no number or do not parse. No label matching at all is an error."""
+    if unlabelled not in UNLABELLED:
+        raise InputError(f"--unlabelled must be benign or skip, not {unlabelled!r}")
     for col in ("number", "label"):
         if col not in labels.column_names:
             raise InputError(f"labels need a {col!r} column (number,label,category,campaign)")
@@ -75,6 +87,19 @@ def cdr_dataset(
             )
         if not numbers:
             raise InputError("every row's number is labelled unknown: nothing to train on")
+    if unlabelled == "skip":
+        keep = np.fromiter((n in lab for n in numbers), dtype=bool, count=len(numbers))
+        if not keep.all():
+            left = len({n for n in numbers if n not in lab})
+            features = features.filter(pa.array(keep))
+            numbers = features["number"].to_pylist()
+            if report is not None:
+                report(
+                    f"{left:,} number(s) the labels do not list: their {int((~keep).sum()):,} "
+                    "row(s) are left out of training (--unlabelled skip)"
+                )
+        if not numbers:
+            raise InputError("no row's number is listed in the labels: nothing to train on")
     y_str = pa.array([lab.get(n, BENIGN) for n in numbers], pa.string())
     names = [c for c in features.column_names if c not in ("number", "day")]
     ids = np.asarray(
@@ -479,17 +504,26 @@ def missing_shift(
 
 
 def with_partial_days(
-    data: Dataset, numbers: np.ndarray, times: np.ndarray, X: np.ndarray, labels: pa.Table
+    data: Dataset,
+    numbers: np.ndarray,
+    times: np.ndarray,
+    X: np.ndarray,
+    labels: pa.Table,
+    unlabelled: str = "benign",
 ) -> Dataset:
     """``data`` (whole-day rows) plus feature rows of days in progress (``stream.snapshots``),
-    labelled by number as ``cdr_dataset`` labels; ids ``number@t<epoch s>``. A number's rows
-    share its group, so folds never split them."""
+    labelled by number as ``cdr_dataset`` labels (``unlabelled`` as there); ids
+    ``number@t<epoch s>``. A number's rows share its group, so folds never split them."""
     if X.shape[1] != len(data.feature_names):
         raise InputError(f"{X.shape[1]} snapshot features for {len(data.feature_names)} columns")
     keys = match_labels(numbers.tolist(), labels["number"]).keys
     lab = labels_by_number(keys, labels["label"].to_pylist())
     # (numbers labelled unknown are out of training, as in ``cdr_dataset``)
-    keep = np.fromiter((lab.get(n) != UNKNOWN for n in numbers.tolist()), bool, len(numbers))
+    keep = np.fromiter(
+        (lab.get(n) != UNKNOWN and (unlabelled != "skip" or n in lab) for n in numbers.tolist()),
+        bool,
+        len(numbers),
+    )
     numbers, times, X = numbers[keep], times[keep], X[keep]
     y_str = pa.array([lab.get(n, BENIGN) for n in numbers.tolist()], pa.string())
     ids = np.array(
