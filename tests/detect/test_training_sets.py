@@ -285,6 +285,8 @@ def test_skip_applies_to_the_partial_day_rows_too() -> None:
     nums = np.asarray(N, dtype=object)
     out = with_partial_days(base, nums, np.array([10, 20, 30]), np.ones((3, 1)), labels, "skip")
     assert [i for i in out.ids.tolist() if "@t" in i] == [f"{N[0]}@t10"]
+    with pytest.raises(InputError, match="--unlabelled must be benign or skip"):
+        with_partial_days(base, nums, np.array([10, 20, 30]), np.ones((3, 1)), labels, "Skip")
 
 
 def test_unlabelled_pairs_like_labels() -> None:
@@ -318,6 +320,11 @@ def test_a_report_set_trains_only_its_listed_numbers(
     sets = json.loads((tmp_path / "m" / "manifest.json").read_text())["training_sets"]
     assert [s["unlabelled"] for s in sets] == ["benign", "skip"]
     assert sets[1]["class_counts"] == {"benign": 0, "harassment": sets[1]["rows"], "fraud": 0}
+    # the stream's rows of unlisted numbers are left out too, and said
+    m2 = [str(tmp_path / "m2") if a == str(tmp_path / "m") else a for a in args]
+    out = _warned([*m2, "--partial-days-s", "21600"])
+    said = [x for x in out.splitlines() if "partial days:" in x]
+    assert len(said) == 2 and "more left out" in said[1] and "more left out" not in said[0]
     # the same labels as one set on their own: nothing benign to learn from
     one = _train_args(
         worlds, tmp_path / "one", ("--cdrs", str(b)), ("--labels", str(tmp_path / "reports.csv")),

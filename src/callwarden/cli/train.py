@@ -51,11 +51,15 @@ def _with_partial_days(
         local = ((times + tz_hours * 3600) // 86400).astype("datetime64[D]").astype(str)
         keep = np.isin(local, np.asarray(days))
         numbers, times, X = numbers[keep], times[keep], X[keep]
+    out = with_partial_days(data, numbers, times, X, labels, unlabelled)
+    added = len(out.ids) - len(data.ids)
+    left = len(numbers) - added  # (numbers labelled unknown; with skip, those not listed)
     typer.echo(
-        f"{name}partial days: {len(numbers):,} stream rows every {interval_s:g} s "
-        f"beside {len(data.ids):,} whole-day rows"
+        f"{name}partial days: {added:,} stream rows every {interval_s:g} s beside "
+        f"{len(data.ids):,} whole-day rows"
+        + (f" ({left:,} more left out, as their numbers' whole-day rows)" if left else "")
     )
-    return with_partial_days(data, numbers, times, X, labels, unlabelled)
+    return out
 
 
 def _set_days(sets: list[Any], days: list[str] | None, tz: str) -> list[list[str] | None]:
@@ -393,8 +397,13 @@ def register(app: typer.Typer) -> None:
         counts = {c: int(np.sum(data.y == i)) for i, c in enumerate(data.classes)}
         if kind == "cdr" and not counts[data.classes[0]]:
             raise InputError(
-                "no benign row to train on: --unlabelled skip leaves only the numbers the "
-                "labels list (train such labels beside a set whose unlisted numbers are benign)"
+                "no benign row to train on"
+                + (
+                    ": --unlabelled skip leaves only the numbers the labels list (train such "
+                    "labels beside a set whose unlisted numbers are benign)"
+                    if any(s.unlabelled == "skip" for s in sets)
+                    else ": the labels make every row harassment or fraud"
+                )
             )
         typer.echo(
             f"training on {len(data.ids):,} rows, {len(data.feature_names)} features: {counts}"

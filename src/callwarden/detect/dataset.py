@@ -514,6 +514,8 @@ def with_partial_days(
     """``data`` (whole-day rows) plus feature rows of days in progress (``stream.snapshots``),
     labelled by number as ``cdr_dataset`` labels (``unlabelled`` as there); ids
     ``number@t<epoch s>``. A number's rows share its group, so folds never split them."""
+    if unlabelled not in UNLABELLED:
+        raise InputError(f"--unlabelled must be benign or skip, not {unlabelled!r}")
     if X.shape[1] != len(data.feature_names):
         raise InputError(f"{X.shape[1]} snapshot features for {len(data.feature_names)} columns")
     keys = match_labels(numbers.tolist(), labels["number"]).keys
