@@ -50,16 +50,10 @@ def _read(path: Path, option: str) -> tuple[Any, dict[str, Any] | None]:
 
 
 def _scan_tz(summary: dict[str, Any] | None) -> str | None:
-    """The tz a scan recorded (``evaluate.verdicts_tz``'s reading of a summary)."""
-    if summary is None:
-        return None
-    tz = summary.get("tz")
-    if isinstance(tz, str) and tz:
-        return tz
-    hours = summary.get("utc_offset_hours")
-    if isinstance(hours, int) and not isinstance(hours, bool):
-        return f"UTC{hours:+d}"
-    return None
+    """The tz a scan recorded (``evaluate.summary_tz``)."""
+    from callwarden.cli.evaluate import summary_tz
+
+    return summary_tz(summary)
 
 
 def _day_offset(summary: dict[str, Any], day: Any) -> int | str | None:

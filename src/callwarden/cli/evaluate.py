@@ -153,6 +153,12 @@ def verdicts_tz(verdicts: Path) -> str | None:
     no summary, one that is not these verdicts', or one written before ``scan --tz``, whose
     day was UTC+8)."""
     summary, _ = scan_summary(verdicts)
+    return summary_tz(summary)
+
+
+def summary_tz(summary: dict[str, Any] | None) -> str | None:
+    """The ``tz`` a scan summary records: its zone, or ``UTC+H`` from ``utc_offset_hours``
+    (a summary of an older scan); None when it records neither."""
     if summary is None:
         return None
     tz = summary.get("tz")
