@@ -53,9 +53,10 @@ def output_file(path: Path, option: str = "--out") -> Path:
     return path
 
 
-def sqlite_files(db: str) -> list[tuple[Path, str]]:
+def sqlite_files(db: str, what: str | None = None) -> list[tuple[Path, str]]:
     """The files of a SQLite store named by ``db`` (path or sqlite URL): the database and
-    its -wal, -shm and -journal companions, each with what it is; [] for a server's store."""
+    its -wal, -shm and -journal companions, each with what it is (``what``, default "the
+    store --db DB", and the companion's name); [] for a server's store."""
     import sqlalchemy as sa
 
     from callwarden.store.db import normalise_url
@@ -68,7 +69,10 @@ def sqlite_files(db: str) -> list[tuple[Path, str]]:
         return []
     store = Path(url.database).expanduser()
     return [
-        (store.with_name(store.name + s), f"the store --db {db}" + (f" ({s[1:]})" if s else ""))
+        (
+            store.with_name(store.name + s),
+            (what or f"the store --db {db}") + (f" ({s[1:]})" if s else ""),
+        )
         for s in ("", "-wal", "-shm", "-journal")
     ]
 
@@ -94,8 +98,8 @@ def not_an_input(
     read, after the command said it had succeeded (audit 22c: ``compare --out store.db``)."""
     for path, what in files:
         if _same(target, path):
-            raise InputError(f"{option} {target} is {what}; write the report elsewhere")
+            raise InputError(f"{option} {target} is {what}; write it elsewhere")
     for folder, what in trees:
         root = folder.resolve()
         if root.is_dir() and target.resolve().is_relative_to(root):
-            raise InputError(f"{option} {target} is inside {what}; write the report elsewhere")
+            raise InputError(f"{option} {target} is inside {what}; write it elsewhere")

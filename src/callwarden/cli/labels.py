@@ -24,27 +24,6 @@ def _engine(db: str) -> Any:
     return open_existing_store(db, "labels")
 
 
-def _refuse_store_as_out(db: str, out: Path) -> None:
-    """``--out`` must not name the SQLite store's file or its -wal/-journal/-shm companions:
-    the export would overwrite the store it reads (audit 21)."""
-    import sqlalchemy as sa
-
-    from callwarden.errors import InputError
-    from callwarden.store.db import normalise_url
-
-    url = sa.engine.make_url(normalise_url(db))
-    if not url.drivername.startswith("sqlite") or not url.database:
-        return  # a server's store: no file here to clobber
-    store = Path(url.database).expanduser().resolve()
-    target = out.resolve()
-    for suffix in ("", "-wal", "-journal", "-shm"):
-        if target == store.with_name(store.name + suffix):
-            raise InputError(
-                f"--out {out} is the store's own file{' (' + suffix[1:] + ')' if suffix else ''}"
-                f"; labels reads --db {db} and writes the labels elsewhere"
-            )
-
-
 def _day_start(day: str, option: str, tz: str) -> float:
     """Epoch seconds of local midnight starting ``day`` in ``tz``."""
     from datetime import datetime
@@ -104,7 +83,7 @@ def labels_cmd(
     """Write training labels from what people told the store: reports, community labels,
     accepted appeals, registered businesses and campaigns (docs/detection.md, "Labels from
     the store"). 'unknown' rows are left out by train and evaluate."""
-    from callwarden.cli._paths import output_file
+    from callwarden.cli._paths import not_an_input, output_file, sqlite_files
     from callwarden.detect.feedback_labels import (
         COLUMNS,
         LabelConfig,
@@ -116,7 +95,8 @@ def labels_cmd(
     from callwarden.store.db import redacted
     from callwarden.store.training_labels import read_feedback
 
-    _refuse_store_as_out(db, out)
+    # the export would overwrite the store it reads (audit 21)
+    not_an_input(out, "--out", sqlite_files(db, f"the store's own file (--db {db})"))
     output_file(out)
     zone(tz)  # an unknown zone is an error with or without a day to place
     if min_reporters is not None and min_reporters < 1:

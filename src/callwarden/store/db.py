@@ -165,20 +165,27 @@ def open_existing_store(url_or_path: str, reader: str) -> sa.Engine:
     engine = make_engine(url_or_path)
     check_readable(engine, url_or_path)  # not a database, or no server answers: one line
     revision = current_revision(engine)
-    if revision is None:
+    if (why := _not_at_head(url_or_path, reader, revision)) is not None:
         engine.dispose()
-        raise InputError(
+        raise InputError(why)
+    return engine
+
+
+def _not_at_head(url_or_path: str, reader: str, revision: str | None) -> str | None:
+    """Why a store at ``revision`` (None: no callwarden schema) cannot be read by a command
+    that writes nothing, or None when it is at this version's head."""
+    if revision is None:
+        return (
             f"--db {redacted(url_or_path)} is not a callwarden store (it has no callwarden "
             f"schema); {reader} reads a store, it makes none"
         )
     if revision != (head := head_revision()):
-        engine.dispose()
-        raise InputError(
+        return (
             f"--db {redacted(url_or_path)}: its schema is at revision {revision}, this "
             f"callwarden's is {head}; start 'callwarden serve --db' on it once to migrate it "
             f"({reader} writes nothing to a store)"
         )
-    return engine
+    return None
 
 
 def _refuse_sqlite_non_store(url_or_path: str, reader: str) -> None:
@@ -209,17 +216,10 @@ def _refuse_sqlite_non_store(url_or_path: str, reader: str) -> None:
     except sqlite3.Error as exc:
         cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"store {redacted(url_or_path)} cannot be read: {cause}") from None
-    if not revisions:
-        raise InputError(
-            f"--db {redacted(url_or_path)} is not a callwarden store (it has no callwarden "
-            f"schema); {reader} reads a store, it makes none"
-        )
-    if revisions != [head := head_revision()]:
-        raise InputError(
-            f"--db {redacted(url_or_path)}: its schema is at revision {revisions[0]}, this "
-            f"callwarden's is {head}; start 'callwarden serve --db' on it once to migrate it "
-            f"({reader} writes nothing to a store)"
-        )
+    # (alembic keeps one row: several, joined, are no head either)
+    revision = ", ".join(revisions) or None
+    if (why := _not_at_head(url_or_path, reader, revision)) is not None:
+        raise InputError(why)
 
 
 def make_engine(url_or_path: str) -> sa.Engine:
