@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
         scenario: str = typer.Option(
             "article",
             "--scenario",
-            help="Shipped scenario (article, quiet, adaptive) or a YAML file.",
+            help="Shipped scenario (article, quiet, adaptive, padded) or a YAML file.",
         ),
         seed: int = typer.Option(
             ..., "--seed", help="Random seed; the same seed gives the same output."
