@@ -284,3 +284,23 @@ def test_bench_removes_its_work_folder(tmp_path: Path) -> None:
     res = subprocess.run([*cmd, "--keep"], capture_output=True, text=True, env=env, check=False)
     assert res.returncode == 0, res.stderr
     assert len(list(tmp_path.glob("cw-bench-compare-*"))) == 1
+
+
+def test_a_folder_and_its_cdrs_parquet_are_one_input(tmp_path: Path) -> None:
+    # `scan --cdrs D` and `scan --cdrs D/cdrs.parquet` read the same calls (refused before
+    # session 23 as "different CDRs"); --cdrs spelt the third way is no other input either
+    (tmp_path / "day").mkdir()
+    _cdrs(tmp_path / "day" / "cdrs.parquet", D)
+    old = write_scan(tmp_path / "old", OLD, cdrs=str(tmp_path / "day"))
+    new = write_scan(tmp_path / "new", NEW, cdrs=str(tmp_path / "day" / "cdrs.parquet"))
+    code, _, err = _run(
+        "--old", str(old), "--new", str(new), "--cdrs", str(tmp_path / "day" / "." / "cdrs.parquet")
+    )  # fmt: skip
+    assert code == 0, err
+    assert "is not the CDRs" not in err and "different CDRs" not in err, err
+    other = tmp_path / "other"
+    other.mkdir()
+    _cdrs(other / "cdrs.parquet", D)  # the same rows in another file are another input
+    new = write_scan(tmp_path / "new2", NEW, cdrs=str(other))
+    code, _, err = _run("--old", str(old), "--new", str(new))
+    assert code == 2 and "the scans read different CDRs" in err, err

@@ -41,6 +41,18 @@ def _resolve(path: str | Path) -> tuple[str, bool]:
     return str(p / "**" / "*.parquet"), hive
 
 
+def same_cdrs_key(path: str | Path) -> str:
+    """What two spellings of the same CDRs have in common: the file or glob ``_resolve``
+    reads, absolute (``D`` and ``D/cdrs.parquet`` are one input; an ingest folder ``D`` and
+    its ``D/cdrs`` are one glob). A path that no longer holds CDRs keeps its own absolute
+    spelling, so it still equals itself."""
+    p = Path(path).resolve()
+    try:
+        return _resolve(p)[0]
+    except (InputError, OSError):
+        return str(p)
+
+
 def _first_file(target: str) -> Path:
     """The file ``_resolve`` named, or the first (sorted) file its glob matches."""
     if "**" not in target:

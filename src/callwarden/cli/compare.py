@@ -77,9 +77,14 @@ def _inputs(summary: dict[str, Any]) -> dict[str, str | None]:
     said = summary.get("inputs")
     said = said if isinstance(said, dict) else {}
     out: dict[str, str | None] = {}
+    from callwarden.cdr.dataset import same_cdrs_key
+
     for key in ("cdrs", "features"):
         v = said.get(key)
-        out[key] = str(Path(v).resolve()) if isinstance(v, str) and v else None
+        if not (isinstance(v, str) and v):
+            out[key] = None
+        else:  # D and D/cdrs.parquet are the same calls: compare what is read
+            out[key] = same_cdrs_key(v) if key == "cdrs" else str(Path(v).resolve())
     return out
 
 
@@ -201,7 +206,9 @@ def _other_cdrs(cdrs: Path, old: dict[str, Any] | None, new: dict[str, Any] | No
     would be another day's or another carrier's."""
     said = {_inputs(s)["cdrs"] for s in (old, new) if s is not None}
     said.discard(None)
-    if not said or str(cdrs.resolve()) in said:
+    from callwarden.cdr.dataset import same_cdrs_key
+
+    if not said or same_cdrs_key(cdrs) in said:
         return []
     return [
         f"--cdrs {cdrs} is not the CDRs the scans read ({', '.join(sorted(str(x) for x in said))}"
