@@ -47,7 +47,7 @@ change). All of these took UTC+8 until 30 Nov.
 
 | window | covers |
 |---|---|
-| `1h` | the busiest clock hour of day D (peak rate). Batch uses tumbling clock hours; the streaming engine can keep a sliding hour with the same aggregate. |
+| `1h` | the busiest clock hour of day D (peak rate), in batch and in the stream alike: tumbling clock hours, not a sliding 60 minutes (which can hold up to twice the busiest clock hour's calls; not built, as the stream would have to keep each number's last hour of call times). Only `attempts` has this window. |
 | `1d` | the calls of day D (a call's `gap_s` and `overlap` look back at the caller's previous call, which may be on day D-1 when the input holds it, so the first call of D has a gap: interval and concurrency features then differ from a run on day D alone) |
 | `7d` | days D-6 .. D: whatever history the input holds, up to seven days. With one day of input the 7-day values equal the 1-day ones. |
 
