@@ -133,3 +133,46 @@ def test_a_jsonl_output_is_json_lines(tmp_path: Path) -> None:
     assert code == 0, output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 4 and rows[0]["turns"] == turns and "predicted" in rows[0]
+
+
+def test_cluster_scripts_adds_its_columns_to_the_input(tmp_path: Path) -> None:
+    """Issue 5: cluster-scripts "adds a cluster column"; it wrote id, cluster and cluster_size
+    only, so an analyst lost the input's other columns (until session 23)."""
+    import pandas as pd
+
+    data = tmp_path / "calls.csv"
+    pd.DataFrame(
+        {
+            "call_id": ["a", "b", "c", "d"],
+            "caller": ["+8613800000001", "+8613800000002", "+8613800000003", "+8613800000004"],
+            "text": [
+                "您好这里是某某教育，我们的暑期课程现在报名立减五百元",
+                "您好这里是某某教育，我们的暑期课程现在报名立减五百块",
+                "明天下午三点开会别忘了带材料",
+                "快递到了放在门口的快递柜里了",
+            ],
+        }
+    ).to_csv(data, index=False)
+    out = tmp_path / "clusters.csv"
+    code, output = _invoke(
+        "cluster-scripts", "--input", str(data), "--text-column", "text", "--id-column",
+        "call_id", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    got = pd.read_csv(out, dtype={"caller": str})
+    assert list(got.columns) == ["call_id", "caller", "text", "cluster", "cluster_size"]
+    assert got["caller"].tolist() == [
+        "+8613800000001",
+        "+8613800000002",
+        "+8613800000003",
+        "+8613800000004",
+    ]
+    assert got.loc[0, "cluster"] == got.loc[1, "cluster"] != got.loc[2, "cluster"]
+    assert got["cluster_size"].tolist() == [2, 2, 1, 1]
+    # an input that already has a cluster column is refused, not overwritten
+    code, output = _invoke(
+        "cluster-scripts", "--input", str(out), "--text-column", "text", "--id-column",
+        "call_id", "--out", str(tmp_path / "again.csv"),
+    )  # fmt: skip
+    assert code == 2 and "already has a 'cluster' column" in output, output
+    assert not (tmp_path / "again.csv").exists()

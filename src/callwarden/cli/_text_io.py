@@ -38,6 +38,7 @@ TEXT_COLUMN_HELP = (
 
 #: The columns ``classify-text`` adds to its input.
 CLASSIFY_COLUMNS = ("predicted", "score")
+CLUSTER_COLUMNS = ("cluster", "cluster_size")
 
 
 def _read_table(path: Path) -> Any:
@@ -556,6 +557,32 @@ JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 
 def _is_json(out: Path) -> bool:
     return out.suffix.lower() in (*JSON_LINES_SUFFIXES, ".json")
+
+
+def _refuse_taken_columns(df: Any, added: tuple[str, ...], input: Path, command: str) -> None:
+    """An InputError when the input already has a column the command would add (it would be
+    overwritten silently)."""
+    taken = [c for c in added if c in df.columns]
+    if taken:
+        raise InputError(
+            f"{input} already has a {taken[0]!r} column, which {command} would "
+            f"overwrite with its own {' and '.join(added)}; rename or drop "
+            f"{' and '.join(map(repr, taken))} first"
+        )
+
+
+def _json_cells(df: Any, out: Path) -> Any:
+    """``df`` with its list or dict cells (turns) as JSON text for a CSV or Parquet file
+    (a CSV cell cannot hold a list), or as plain lists for a JSON file."""
+    import numpy as np
+
+    for col in df.columns:
+        if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
+            if _is_json(out):
+                df[col] = df[col].map(_plain)
+            else:
+                df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
+    return df
 
 
 def _write_table(df: Any, out: Path) -> None:

@@ -15,6 +15,7 @@ import typer
 from callwarden.cli._paths import output_dir, output_file
 from callwarden.cli._text_io import (
     CLASSIFY_COLUMNS,
+    CLUSTER_COLUMNS,
     SCREEN_COLUMNS,
     TEXT_COLUMN_HELP,
     TEXT_MODEL_COLUMNS,
@@ -24,10 +25,10 @@ from callwarden.cli._text_io import (
     _check_some_text,
     _check_speakers,
     _check_turn_speakers,
-    _is_json,
+    _json_cells,
     _labels,
-    _plain,
     _read_table,
+    _refuse_taken_columns,
     _screen_dialogue_texts,
     _table_out,
     _text_column,
@@ -382,13 +383,7 @@ def register_text(app: typer.Typer) -> None:
         clf, meta = load_model_and_meta(model)
         model_input = model_text_input(meta, model)
         df = _read_table(input)
-        taken = [c for c in CLASSIFY_COLUMNS if c in df.columns]
-        if taken:
-            raise InputError(
-                f"{input} already has a {taken[0]!r} column, which classify-text would "
-                f"overwrite with its own {' and '.join(CLASSIFY_COLUMNS)}; rename or drop "
-                f"{' and '.join(map(repr, taken))} first"
-            )
+        _refuse_taken_columns(df, CLASSIFY_COLUMNS, input, "classify-text")
         col = _text_column(df, text_column)
         # (every row was labelled as the model scores an empty text, exit 0)
         _check_some_text(col, "classify", rows_needed=False)
@@ -411,13 +406,7 @@ def register_text(app: typer.Typer) -> None:
         df = df.copy()
         df["predicted"] = pred
         df["score"] = score
-        for col in df.columns:  # lists of turns do not fit in a CSV cell (JSON keeps them)
-            if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
-                if _is_json(out):
-                    df[col] = df[col].map(_plain)
-                else:
-                    df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
-        _write_table(df, out)
+        _write_table(_json_cells(df, out), out)
         typer.echo(f"classified {len(df)} rows; wrote {out}")
 
     @app.command(
@@ -433,14 +422,18 @@ def register_text(app: typer.Typer) -> None:
         text_column: str = typer.Option(..., help="column with the transcript or script text"),
         id_column: str = typer.Option(..., help="column that identifies each row"),
         out: Path = typer.Option(
-            ..., help="output file: id, cluster, cluster_size (not the input, not Excel)"
+            ...,
+            help="output file, .csv, .jsonl, .json or .parquet by the suffix (not the input, "
+            "not Excel): the input plus cluster and cluster_size (an input that has either "
+            "column is refused)",
         ),
         threshold: float = typer.Option(0.5, help="Jaccard similarity of n-gram sets to join"),
         words: bool = typer.Option(False, help="compare jieba word bigrams, not characters"),
     ) -> None:
-        """Group texts that play the same script into clusters (campaigns) for analysts."""
-        import pandas as pd
+        """Group texts that play the same script into clusters (campaigns) for analysts.
 
+        Writes the input with a `cluster` column (and `cluster_size`, the texts in the
+        row's cluster) added; an input that already has either column is refused."""
         from callwarden.screening.scripts import cluster_scripts
 
         if not 0.0 < threshold <= 1.0:
@@ -449,6 +442,7 @@ def register_text(app: typer.Typer) -> None:
         df = _read_table(input)
         if id_column not in df.columns:
             raise InputError(f"no id column {id_column!r}")
+        _refuse_taken_columns(df, CLUSTER_COLUMNS, input, "cluster-scripts")
         _check_ids(df[id_column].tolist(), id_column)
         col = _text_column(df, text_column)
         texts = col.texts
@@ -457,9 +451,10 @@ def register_text(app: typer.Typer) -> None:
         labels = cluster_scripts(
             texts, threshold, mode="word" if words else "char", short_duplicates=True
         )
-        res = pd.DataFrame({id_column: df[id_column].values, "cluster": labels})
+        res = df.copy()  # the analyst keeps every column of the input beside its cluster
+        res["cluster"] = labels
         res["cluster_size"] = res["cluster"].map(res["cluster"].value_counts())
-        _write_table(res, out)
+        _write_table(_json_cells(res, out), out)
         big = int((res.drop_duplicates("cluster")["cluster_size"] > 1).sum())
         typer.echo(
             f"{len(res)} texts, {res['cluster'].nunique()} clusters ({big} with more "
