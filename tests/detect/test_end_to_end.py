@@ -164,3 +164,27 @@ def test_scan_with_a_malformed_model_fails_clearly(sims: dict[int, Path], tmp_pa
     )
     assert result.exit_code == 2
     assert "error: model directory" in result.output and "incomplete" in result.output
+
+
+def test_explain_benign_gives_every_verdict_reasons(
+    sims: dict[int, Path], model_dir: Path, tmp_path: Path
+) -> None:
+    """scan --explain-benign: the same labels, scores, campaigns and flagged reasons; every
+    other number gets the features that kept it benign, or why it was not scored."""
+    import pandas as pd
+
+    s2 = sims[2]
+    common = ["scan", "--cdrs", str(s2), "--model", str(model_dir), "--registry",
+              str(s2 / "registry.csv"), "--top", "0"]  # fmt: skip
+    _run([*common, "--out", str(tmp_path / "plain")])
+    _run([*common, "--out", str(tmp_path / "told"), "--explain-benign"])
+    read = {"dtype": str, "keep_default_na": False}
+    plain = pd.read_csv(tmp_path / "plain" / "verdicts.csv", **read)
+    told = pd.read_csv(tmp_path / "told" / "verdicts.csv", **read)
+    for col in ("number", "label", "score", "category", "campaign"):
+        assert plain[col].tolist() == told[col].tolist(), col
+    flagged = plain["label"] != "benign"
+    assert (plain["reasons"][flagged] == told["reasons"][flagged]).all()
+    assert (plain["reasons"][~flagged] == "[]").all() and (told["reasons"] != "[]").all()
+    codes = [json.loads(r)[0]["code"] for r in told["reasons"][~flagged]]
+    assert "NOT_SCORED_LOW_ACTIVITY" in codes and any(c != "NOT_SCORED_LOW_ACTIVITY" for c in codes)

@@ -24,6 +24,7 @@ def run_scan(
     min_attempts: int | None = None,
     allow_missing: bool = False,
     tz: str | None = None,
+    explain_benign: bool = False,
 ) -> Any:
     """Score the numbers of ``cdrs`` (as of ``day``, default the last day) or of a table.
 
@@ -90,7 +91,7 @@ def run_scan(
 
         if worth_compiling(model, table.num_rows):  # native trees when lleaves is installed
             compile_model(model)
-        result = scan_table(model, table)
+        result = scan_table(model, table, explain_benign=explain_benign, min_attempts=min_attempts)
         result.meta.update(
             day=day, model_version=manifest.get("model_version"), kind=kind,
             min_attempts=min_attempts, tz=tz, utc_offset_hours=hours,
@@ -138,7 +139,8 @@ def run_scan(
             )
         warn(f"{text}; scored anyway (--allow-missing-features)")
     cols = [list(data.feature_names).index(n) for n in model.feature_names]
-    result = score_numbers(model, data.ids, np.ascontiguousarray(data.X[:, cols]), rules=None)
+    X = np.ascontiguousarray(data.X[:, cols])
+    result = score_numbers(model, data.ids, X, rules=None, explain_benign=explain_benign)
     result.meta.update(
         day=day, model_version=manifest.get("model_version"), kind=kind, id_column=id_column
     )
@@ -352,6 +354,16 @@ def register(app: typer.Typer) -> None:
             "hour offset on that day; default Asia/Shanghai (UTC+8). Use the model's own "
             "(its manifest's tz; scan warns when the offset differs).",
         ),
+        explain_benign: bool = typer.Option(
+            False,
+            "--explain-benign",
+            help="Give every verdict reasons, not only flagged ones: a scored benign number "
+            "the (up to 3) features that pushed it hardest toward benign, from the same "
+            "per-feature contributions as a flag's; a number not scored "
+            "NOT_SCORED_LOW_ACTIVITY with its calls. For analysts asking why a reported "
+            "number was let through; costs a contributions pass over every scored number "
+            "and a larger verdicts.csv.",
+        ),
         campaign_verdicts: bool = typer.Option(
             True,
             "--campaign-verdicts/--no-campaign-verdicts",
@@ -415,6 +427,7 @@ def register(app: typer.Typer) -> None:
             min_attempts=min_attempts,
             allow_missing=allow_missing,
             tz=tz,
+            explain_benign=explain_benign,
         )
         from callwarden import __version__
 

@@ -30,13 +30,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwarden.detect.model import TrainedModel
-from callwarden.detect.reasons import Reason
+from callwarden.detect.reasons import Reason, ScanCode
 from callwarden.detect.rules import RuleConfig, apply_rules
 from callwarden.detect.verdicts import (
     Decided,
     Label,
     ScanResult,
     Scored,
+    benign_reasons,
     decide,
     explain,
     filled,
@@ -72,10 +73,16 @@ def _fill(T: np.ndarray, table: pa.Table, names: tuple[str, ...]) -> None:
 
 
 def score_blocks(
-    model: TrainedModel, table: pa.Table, rules: RuleConfig | None, block: int = BLOCK_ROWS
+    model: TrainedModel,
+    table: pa.Table,
+    rules: RuleConfig | None,
+    block: int = BLOCK_ROWS,
+    explain_benign: bool = False,
 ) -> Scored:
     """``score_rows`` over ``table``'s feature columns, deciding ``block`` rows at a time;
-    the flagged rows are then explained together (one ``pred_contrib`` call).
+    the flagged rows are then explained together (one ``pred_contrib`` call). With
+    ``explain_benign`` each block's benign rows are explained in the block (their matrix
+    is the reused buffer, and they are most rows).
 
     With ``model.predict_threads`` > 1 the blocks are shared out among that many threads,
     each with its own buffers, filling its matrix and walking the trees single-threaded
@@ -87,7 +94,7 @@ def score_blocks(
     single = dataclasses.replace(model, predict_threads=1)
     local = threading.local()
 
-    def run(start: int) -> tuple[Decided, np.ndarray]:
+    def run(start: int) -> tuple[Decided, np.ndarray, list[list[Reason]]]:
         if not hasattr(local, "X"):
             local.T = np.empty((len(names), b), dtype=np.float64)  # staging, column-major
             local.X = np.empty((b, len(names)), dtype=np.float64)  # the trees read rows
@@ -97,7 +104,9 @@ def score_blocks(
         X = local.X[:k]
         np.copyto(X, local.T[:, :k].T)
         d = decide(single, X, rules)
-        return d, X[d.flagged]  # the flagged rows are copied out of the reused buffer
+        ok = ~d.flagged
+        why = benign_reasons(single, X[ok], d.worst[ok]) if explain_benign else []
+        return d, X[d.flagged], why  # the flagged rows are copied out of the reused buffer
 
     starts = range(0, table.num_rows, b)
     if threads > 1 and len(starts) > 1:
@@ -107,7 +116,7 @@ def score_blocks(
         done = [run(s) for s in starts]
     if not done:
         return score_rows(model, np.empty((0, len(names))), rules=rules)
-    parts = [d for d, _ in done]
+    parts = [d for d, _, _ in done]
     whole = Decided(
         scores=np.concatenate([p.scores for p in parts]),
         worst=np.concatenate([p.worst for p in parts]),
@@ -115,7 +124,8 @@ def score_blocks(
         rule_reasons=[r for p in parts for r in p.rule_reasons],
         rule_hits=sum(p.rule_hits for p in parts),
     )
-    return explain(model, whole, np.concatenate([x for _, x in done]))
+    benign = [rs for _, _, why in done for rs in why] if explain_benign else None
+    return explain(model, whole, np.concatenate([x for _, x, _ in done]), benign=benign)
 
 
 def number_order(table: pa.Table) -> np.ndarray:
@@ -135,17 +145,25 @@ def number_order(table: pa.Table) -> np.ndarray:
 
 
 def scan_table(
-    model: TrainedModel, table: pa.Table, rules: RuleConfig | None = RuleConfig()
+    model: TrainedModel,
+    table: pa.Table,
+    rules: RuleConfig | None = RuleConfig(),
+    explain_benign: bool = False,
+    min_attempts: int = MIN_ATTEMPTS,
 ) -> ScanResult:
     """Verdicts for a feature table; with a ``scored`` column, the cascade applies and the
     verdicts come in number order (without it, in the table's order).
 
     ``table`` has ``number`` and the model's features; rows whose ``scored`` is false get
-    no model score (benign, 0.0) unless a hard rule fires on them.
+    no model score (benign, 0.0) unless a hard rule fires on them. With ``explain_benign``
+    every verdict carries reasons: a scored benign number the features that kept it benign
+    (``verdicts.benign_reasons``), an unscored one ``NOT_SCORED_LOW_ACTIVITY`` with its
+    calls of the day and ``min_attempts`` (the cascade's bar) as evidence.
     """
     if "scored" not in table.column_names:
         numbers = table["number"].to_numpy(zero_copy_only=False)
-        return score_numbers(model, numbers, matrix(table, model.feature_names), rules=rules)
+        X = matrix(table, model.feature_names)
+        return score_numbers(model, numbers, X, rules=rules, explain_benign=explain_benign)
     scored = table["scored"].to_numpy(zero_copy_only=False).astype(bool)
     if rules is not None:
         # Rules run on every number; any hit is scored (the query makes unallocated
@@ -158,7 +176,10 @@ def scan_table(
     # The feature query lists scored numbers first: then they are a zero-copy slice.
     first = len(rows) == 0 or rows[-1] == len(rows) - 1
     part = score_blocks(
-        model, table.slice(0, len(rows)) if first else table.take(pa.array(rows)), rules
+        model,
+        table.slice(0, len(rows)) if first else table.take(pa.array(rows)),
+        rules,
+        explain_benign=explain_benign,
     )
     # Everything below is written straight into number order: ``at`` is where each scored
     # row lands. Only flagged rows carry reasons, so only they are visited one by one.
@@ -174,8 +195,10 @@ def scan_table(
     # One shared empty list for the numbers without reasons (read-only; millions of rows).
     none: list[Reason] = []
     reasons = [none] * n
-    for i in np.flatnonzero(part.flagged):
+    for i in np.flatnonzero(part.flagged) if not explain_benign else range(len(rows)):
         reasons[at[i]] = part.reasons[i]
+    if explain_benign and len(rows) < n:
+        reasons = _not_scored_reasons(table, scored, rank, reasons, min_attempts)
     return ScanResult(
         numbers=table["number"].take(pa.array(order)).to_numpy(zero_copy_only=False),
         labels=labels,
@@ -187,3 +210,26 @@ def scan_table(
         meta={"rule_hits": part.rule_hits, "not_scored": int(n - len(rows))},
         scored=scored[order],
     )
+
+
+def _not_scored_reasons(
+    table: pa.Table,
+    scored: np.ndarray,
+    rank: np.ndarray,
+    reasons: list[list[Reason]],
+    min_attempts: int,
+) -> list[list[Reason]]:
+    """``reasons`` (in number order) with ``NOT_SCORED_LOW_ACTIVITY`` for every number the
+    cascade left unscored: its calls of the day, and the bar its window fell short of."""
+    calls = (
+        pc.fill_null(table["attempts_by_caller_1d"], 0).to_numpy(zero_copy_only=False)
+        if "attempts_by_caller_1d" in table.column_names
+        else None
+    )
+    code = ScanCode.NOT_SCORED_LOW_ACTIVITY.value
+    for i in np.flatnonzero(~scored):
+        evidence: dict[str, int] = {"min_attempts": int(min_attempts)}
+        if calls is not None:
+            evidence = {"attempts_by_caller_1d": int(calls[i]), **evidence}
+        reasons[rank[i]] = [Reason(code, evidence, 0.0, "cascade")]
+    return reasons

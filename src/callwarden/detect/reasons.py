@@ -18,7 +18,7 @@ import numpy as np
 
 from callwarden.reasons import Reason, register, register_pattern
 
-__all__ = ["Direction", "Reason", "RuleCode", "code_for", "family_of", "top_reasons"]
+__all__ = ["Direction", "Reason", "RuleCode", "ScanCode", "code_for", "family_of", "top_reasons"]
 
 #: Feature family -> (Chinese noun, English noun). Unknown families (carrier tables) fall
 #: back to the column name.
@@ -77,6 +77,15 @@ class RuleCode(StrEnum):
     """Codes of hard-signal rules (see ``callwarden.detect.rules``)."""
 
     UNALLOCATED_CALLER = "UNALLOCATED_CALLER"
+
+
+class ScanCode(StrEnum):
+    """Codes ``scan`` gives a verdict the model did not make (``scan --explain-benign``)."""
+
+    NOT_SCORED_LOW_ACTIVITY = "NOT_SCORED_LOW_ACTIVITY"
+    # the unallocated feature as a reason a number stayed benign (never the 空号 rule's code)
+    ALLOCATED_CALLER = "ALLOCATED_CALLER"
+    UNUSUAL_UNALLOCATED = "UNUSUAL_UNALLOCATED"
 
 
 #: The entities of the CDR features' names (``features.definitions.Entity``).
@@ -195,5 +204,27 @@ _NO_VALUE = {
 }
 
 
+def _render_not_scored(reason: Reason, lang: str) -> str:
+    calls = reason.evidence.get("attempts_by_caller_1d")
+    bar = reason.evidence.get("min_attempts")
+    if lang == "zh":
+        said = f"当日呼叫 {calls} 次，" if calls is not None else ""
+        return f"活跃度不足，模型未评分：{said}窗口内呼叫少于 {bar} 次"
+    said = f"{calls} call(s) on the day, " if calls is not None else ""
+    return f"too little activity to score: {said}fewer than {bar} in the window"
+
+
 register([RuleCode.UNALLOCATED_CALLER.value], _render)
+
+
+def _render_allocated(reason: Reason, lang: str) -> str:
+    if reason.code == ScanCode.ALLOCATED_CALLER.value:
+        return (
+            "主叫号码已分配（在号码分配表中）" if lang == "zh" else "displayed number is allocated"
+        )
+    return "主叫号码分配状态异常" if lang == "zh" else "displayed number's allocation is unusual"
+
+
+register([ScanCode.NOT_SCORED_LOW_ACTIVITY.value], _render_not_scored)
+register([ScanCode.ALLOCATED_CALLER.value, ScanCode.UNUSUAL_UNALLOCATED.value], _render_allocated)
 register_pattern(r"^(HIGH|LOW|UNUSUAL)_[A-Z0-9_]+$", _render)

@@ -10,7 +10,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwarden.detect.model import TrainedModel, bad_score
-from callwarden.detect.reasons import Reason, top_reasons
+from callwarden.detect.reasons import Reason, RuleCode, ScanCode, top_reasons
 from callwarden.detect.rules import RuleConfig, apply_rules
 
 VERDICT_COLUMNS = ("number", "label", "score", "category", "reasons", "campaign")
@@ -159,7 +159,7 @@ class Scored:
 
     labels: np.ndarray  # str
     scores: np.ndarray  # float, P(not benign), raised by rules
-    flagged: np.ndarray  # bool; exactly the rows with reasons
+    flagged: np.ndarray  # bool; every flagged row has reasons (benign ones: explain_benign)
     reasons: list[list[Reason]]
     rule_hits: int
 
@@ -198,8 +198,39 @@ def decide(model: TrainedModel, X: np.ndarray, rules: RuleConfig | None = RuleCo
     )
 
 
-def explain(model: TrainedModel, d: Decided, X_flagged: np.ndarray, n_reasons: int = 3) -> Scored:
-    """Labels and reasons for ``decide``'s outcome; ``X_flagged`` holds the flagged rows."""
+def benign_reasons(
+    model: TrainedModel, X_benign: np.ndarray, worst: np.ndarray, n_reasons: int = 3
+) -> list[list[Reason]]:
+    """Why numbers were *not* flagged: the ``n_reasons`` features that pushed each row
+    hardest toward benign, against the likeliest other class (``worst``): the same
+    ``pred_contrib`` as a flag's reasons, sign turned, so they sum to log(P(benign) /
+    P(worst)). What an analyst asks of a reported number the model let through."""
+    if not len(X_benign):
+        return []
+    toward_benign = -model.contributions(X_benign, worst)
+    out = top_reasons(toward_benign, X_benign, model.feature_names, model.reference, n_reasons)
+    # The unallocated feature's code is the 空号 rule's, which the policy rejects as spoofed
+    # wherever it appears: an allocated number kept benign by that feature must not carry it.
+    spoofed = RuleCode.UNALLOCATED_CALLER.value
+    for rs in out:
+        for j, r in enumerate(rs):
+            if r.code == spoofed:
+                value = r.evidence.get(r.feature) if r.feature else None
+                code = ScanCode.ALLOCATED_CALLER if value == 0 else ScanCode.UNUSUAL_UNALLOCATED
+                rs[j] = replace(r, code=code.value)
+    return out
+
+
+def explain(
+    model: TrainedModel,
+    d: Decided,
+    X_flagged: np.ndarray,
+    n_reasons: int = 3,
+    benign: list[list[Reason]] | None = None,
+) -> Scored:
+    """Labels and reasons for ``decide``'s outcome; ``X_flagged`` holds the flagged rows.
+    ``benign``, when given, holds the reasons of the benign rows, in row order
+    (``benign_reasons``); without it they have none."""
     classes = np.asarray(model.classes)
     labels = np.where(d.flagged, classes[d.worst], classes[0]).astype(object)
     none: list[Reason] = []  # shared by the rows without reasons (read-only)
@@ -210,6 +241,9 @@ def explain(model: TrainedModel, d: Decided, X_flagged: np.ndarray, n_reasons: i
         explained = top_reasons(contrib, X_flagged, model.feature_names, model.reference, n_reasons)
         for i, rule, rs in zip(rows, d.rule_reasons, explained, strict=True):
             reasons[i] = ([rule] if rule is not None else []) + rs
+    if benign is not None:
+        for i, rs in zip(np.flatnonzero(~d.flagged), benign, strict=True):
+            reasons[i] = rs
     return Scored(labels, d.scores, d.flagged, reasons, d.rule_hits)
 
 
@@ -219,10 +253,17 @@ def score_rows(
     *,
     rules: RuleConfig | None = RuleConfig(),
     n_reasons: int = 3,
+    explain_benign: bool = False,
 ) -> Scored:
-    """Labels, scores and reasons for feature rows ``X`` (columns in the model's order)."""
+    """Labels, scores and reasons for feature rows ``X`` (columns in the model's order);
+    with ``explain_benign`` the benign rows get reasons too (``benign_reasons``)."""
     d = decide(model, X, rules)
-    return explain(model, d, X[d.flagged], n_reasons)
+    benign = (
+        benign_reasons(model, X[~d.flagged], d.worst[~d.flagged], n_reasons)
+        if explain_benign
+        else None
+    )
+    return explain(model, d, X[d.flagged], n_reasons, benign)
 
 
 def score_numbers(
@@ -232,9 +273,10 @@ def score_numbers(
     *,
     rules: RuleConfig | None = RuleConfig(),
     n_reasons: int = 3,
+    explain_benign: bool = False,
 ) -> ScanResult:
     """Verdicts for ``numbers`` with feature rows ``X`` (columns in the model's order)."""
-    s = score_rows(model, X, rules=rules, n_reasons=n_reasons)
+    s = score_rows(model, X, rules=rules, n_reasons=n_reasons, explain_benign=explain_benign)
     return ScanResult(
         numbers=np.asarray(numbers, dtype=object),
         labels=s.labels,
