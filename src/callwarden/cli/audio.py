@@ -1,6 +1,7 @@
-"""The audio commands: transcribe-audio (a pluggable recogniser, turns to transcripts.jsonl)
-and match-audio (fingerprints: the same recording played on many calls). Thin: read the
-files, call ``callwarden.screening`` (``asr``, ``fingerprint``), write."""
+"""The audio commands: transcribe-audio (a pluggable recogniser, turns to transcripts.jsonl;
+two-channel recordings as caller and assistant legs) and match-audio (fingerprints: the same
+recording played on many calls). Thin: read the files, import a ``--recogniser``, call
+``callwarden.screening`` (``audio``, ``fingerprint``), write."""
 
 from __future__ import annotations
 
@@ -103,6 +104,93 @@ def _whole_or_nothing(out: Path) -> Iterator[Path]:
     os.replace(part, out)
 
 
+def _load_recogniser(spec: str) -> Any:
+    """The recogniser ``--recogniser module:Class`` (or ``module:factory``) names: the module
+    imported (the current folder on the path, as ``python -m`` has it), the attribute called
+    with no arguments, the result checked against the Recogniser protocol. Every failure is
+    one InputError naming the option's value."""
+    import importlib
+    import os
+    import sys
+
+    from callwarden.screening.audio import recogniser_problems
+
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise InputError(
+            f"--recogniser takes module:Class or module:factory (my_asr:CarrierASR), not {spec!r}"
+        )
+    added = os.getcwd() not in sys.path and "" not in sys.path
+    if added:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # (ImportError, or whatever the module raised on import)
+        raise InputError(
+            f"--recogniser {spec}: cannot import {module_name!r} ({type(exc).__name__}: {exc})"
+        ) from exc
+    finally:
+        if added:
+            sys.path.remove(os.getcwd())
+    target: Any = module
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise InputError(f"--recogniser {spec}: {module_name!r} has no {attr!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise InputError(f"--recogniser {spec}: {attr!r} is not a class or a function")
+    try:
+        rec = target()
+    except Exception as exc:
+        raise InputError(
+            f"--recogniser {spec}: {attr}() failed ({type(exc).__name__}: {exc}); it is "
+            "called with no arguments"
+        ) from exc
+    problems = recogniser_problems(rec)
+    if problems:
+        raise InputError(
+            f"--recogniser {spec}: not a Recogniser (docs/screening.md, Audio): "
+            + "; ".join(problems)
+        )
+    return rec
+
+
+def _checked(rec: Any, spec: str, f: Path) -> Any:
+    """A recognition from a ``--recogniser``, refused (one InputError, no output written)
+    when it is not a Recognition the turns can be made of."""
+    from callwarden.screening.audio import recognition_problem
+
+    why = recognition_problem(rec)
+    if why is not None:
+        raise InputError(f"--recogniser {spec}: not a Recogniser: {why} (on {f})")
+    return rec
+
+
+def _report_skipped(
+    bad: list[tuple[Path, str]], wrong: list[tuple[Path, str]], total: int, layout: str
+) -> None:
+    """Files that were not transcribed, named on stderr: unreadable ones (as
+    ``_report_unreadable``) and ones without the channels ``--channels`` needs. Exit 2 when
+    none was transcribed; a single file given is then one line naming it."""
+    if not wrong:
+        _report_unreadable(bad, total)
+        return
+    if total == 1:
+        f, why = wrong[0]
+        raise InputError(f"{f}: {why}")
+    skipped = sorted(bad + wrong, key=lambda x: str(x[0]))
+    for f, why in skipped[:20]:
+        typer.echo(f"skipped {f}: {why}", err=True)
+    if len(skipped) > 20:
+        typer.echo(f"... and {len(skipped) - 20} more files skipped", err=True)
+    if len(skipped) == total:
+        unreadable = f", {len(bad)} unreadable" if bad else ""
+        raise InputError(
+            f"none of the {total} audio files could be transcribed: {len(wrong)} without the "
+            f"two channels --channels {layout} needs{unreadable} (listed above)"
+        )
+
+
 INPUT_HELP = (
     "an audio file or folder; repeat the option for more (--input day1 --input day2). "
     "Folders give their files whose suffix libsndfile reads (.wav .flac .ogg .opus, .mp3 with "
@@ -116,14 +204,34 @@ def register(app: typer.Typer) -> None:
         input: list[Path] = typer.Option(..., metavar="PATH", help=INPUT_HELP),
         out: Path = typer.Option(
             ...,
-            help="transcripts.jsonl to write (caller turns); call_id is the file's stem, or, "
+            help="transcripts.jsonl to write (caller turns; with a two-channel --channels, "
+            "caller and assistant turns); call_id is the file's stem, or, "
             "where files share a stem, the path below their common folder (day1/0001; "
             "a.wav beside a.flac: a.wav)",
+        ),
+        channels: str = typer.Option(
+            "mono",
+            help="mono: one mix, every turn the caller's (a stereo file is mixed down); "
+            "caller-left / caller-right: two-channel recordings of the legs apart, the caller "
+            "on that channel and the screening assistant on the other, each recognised on its "
+            "own into timed turns of its speaker (what screen needs for the challenge, the "
+            "reply and barge-in); a file without two channels is skipped and named (exit 2 "
+            "when none is left)",
+        ),
+        recogniser: str | None = typer.Option(
+            None,
+            "--recogniser",
+            metavar="MOD:CLASS",
+            help="your own recogniser (a carrier's Chinese ASR): module:Class or "
+            "module:factory, importable from the current folder or the environment, called "
+            "with no arguments; it must have name, languages (a set holding --language) and "
+            "transcribe(samples, sample_rate, language) returning a "
+            "callwarden.screening.audio.Recognition (checked: exit 2 when not)",
         ),
         language: str = typer.Option(
             "en",
             help="en (faster-whisper tiny.en) or zh; with --references, the language of the "
-            "references to recognise by",
+            "references to recognise by; with --recogniser, one of its languages",
         ),
         references: Path | None = typer.Option(
             None,
@@ -133,18 +241,39 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Transcribe call audio offline into transcripts that `screen` reads."""
         from callwarden.screening.audio import (
+            ChannelLayout,
+            ChannelMismatch,
             Recogniser,
             ReferenceRecogniser,
             WhisperRecogniser,
+            legs_to_turns,
             recognition_to_turns,
             recording_call_ids,
+            split_legs,
         )
         from callwarden.screening.io import read_audio
         from callwarden.screening.transcript import Transcript, transcript_to_dict
 
         output_file(out)
+        try:
+            layout = ChannelLayout(channels)
+        except ValueError:
+            raise InputError(
+                f"--channels is one of {', '.join(c.value for c in ChannelLayout)}, "
+                f"not {channels!r}"
+            ) from None
         rec: Recogniser
-        if references is not None:
+        if recogniser is not None:
+            if references is not None:
+                raise InputError("give --recogniser or --references, not both")
+            rec = _load_recogniser(recogniser)
+            if language not in rec.languages:
+                raise InputError(
+                    f"--recogniser {recogniser}: {rec.name} recognises "
+                    f"{', '.join(sorted(rec.languages)) or 'no language'}, not --language "
+                    f"{language!r}"
+                )
+        elif references is not None:
             ref = ReferenceRecogniser()
             rdf = _read_table(references)
             for col in ("path", "text"):
@@ -161,7 +290,8 @@ def register(app: typer.Typer) -> None:
                 ref.add(*read_audio(path), text=str(text), language=str(lang))
             rec = ref
         elif language == "en":
-            rec = WhisperRecogniser()
+            # two legs: turns timed by their words (the judge reads overlap from them)
+            rec = WhisperRecogniser(word_timestamps=layout is not ChannelLayout.MONO)
         else:
             raise InputError(
                 f"no offline recogniser for {language!r} ships on PyPI; pass "
@@ -172,25 +302,41 @@ def register(app: typer.Typer) -> None:
         # to screen, which refuses a repeated call_id)
         call_ids = recording_call_ids([f.absolute() for f in files])
         bad: list[tuple[Path, str]] = []
+        wrong: list[tuple[Path, str]] = []  # (a two-channel layout on a file without two)
         with _whole_or_nothing(out) as part, part.open("w", encoding="utf-8") as fh:
             for f, call_id in zip(files, call_ids, strict=True):
                 try:
                     samples, rate = read_audio(f)
+                    legs = split_legs(samples, layout)
                 except InputError as exc:  # skipped and named, not the end of the batch
                     bad.append((f, _why(exc, f)))
                     continue
-                r = rec.transcribe(samples, rate, language)
-                tr = Transcript(
-                    call_id=call_id,
-                    turns=recognition_to_turns(r),
-                    meta={"recogniser": r.recogniser, "confidence": r.confidence, "audio": str(f)},
-                )
+                except ChannelMismatch as exc:  # never mixed down in silence
+                    wrong.append((f, str(exc)))
+                    continue
+                recs = [(who, rec.transcribe(x, rate, language)) for who, x in legs]
+                if recogniser is not None:
+                    for _, r in recs:
+                        _checked(r, recogniser, f)
+                meta: dict[str, Any] = {
+                    "recogniser": recs[0][1].recogniser or rec.name,
+                    # two legs: the lower of their confidences
+                    "confidence": min(r.confidence for _, r in recs),
+                    "audio": str(f),
+                }
+                if layout is ChannelLayout.MONO:
+                    turns = recognition_to_turns(recs[0][1])  # (as before: caller turns)
+                else:
+                    meta["channels"] = layout.value
+                    turns = legs_to_turns(recs)
+                tr = Transcript(call_id=call_id, turns=turns, meta=meta)
                 fh.write(json.dumps(transcript_to_dict(tr), ensure_ascii=False) + "\n")
-            _report_unreadable(bad, len(files))
+            _report_skipped(bad, wrong, len(files), layout.value)
         skipped = f", skipped {len(bad)} unreadable" if bad else ""
-        typer.echo(
-            f"transcribed {len(files) - len(bad)} recordings with {rec.name}{skipped}; wrote {out}"
-        )
+        if wrong:
+            skipped += f", skipped {len(wrong)} without two channels"
+        done = len(files) - len(bad) - len(wrong)
+        typer.echo(f"transcribed {done} recordings with {rec.name}{skipped}; wrote {out}")
 
     @app.command("match-audio")
     def match_audio(

