@@ -4,7 +4,7 @@ in the two-channel tests (not collected: no ``test_`` prefix).
 :class:`TimedReferenceRecogniser` stands in for a real recogniser without depending on any
 model's words: it recognises *known clips* (the espeak clips a test wrote, listed in the CSV
 named by ``$CALLWARDEN_TEST_CLIPS``, path,text) by fingerprint, and takes the times of its
-one segment from the audio itself (the first and last 10 ms frame above -40 dBFS), so the
+one segment from the audio itself (``audio.voiced_span``), so the
 turns' timing, and the barge-in the judge reads from it, come from the recording. The others
 are what the CLI must refuse.
 """
@@ -18,23 +18,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from callwarden.screening.audio import Recognition, ReferenceRecogniser, Segment
+from callwarden.screening.audio import Recognition, ReferenceRecogniser, Segment, voiced_span
 from callwarden.screening.fingerprint import to_mono_float
 
 CLIPS_ENV = "CALLWARDEN_TEST_CLIPS"
-
-
-def voiced_span(x: np.ndarray, rate: int, floor: float = 0.01) -> tuple[float, float] | None:
-    """Seconds of the first and last 10 ms frame whose RMS is above ``floor``; None if none."""
-    hop = max(1, rate // 100)
-    n = len(x) // hop
-    if n == 0:
-        return None
-    rms = np.sqrt(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1))
-    on = np.flatnonzero(rms > floor)
-    if not len(on):
-        return None
-    return on[0] * hop / rate, (on[-1] + 1) * hop / rate
 
 
 class TimedReferenceRecogniser:

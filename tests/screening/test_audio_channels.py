@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,9 +29,10 @@ from callwarden.screening.audio import (
     recogniser_problems,
     recognition_problem,
     split_legs,
+    voiced_span,
 )
 from callwarden.screening.transcript import Speaker
-from tests.screening.stand_in_recogniser import CLIPS_ENV, voiced_span
+from tests.screening.stand_in_recogniser import CLIPS_ENV
 
 STAND_IN = "tests.screening.stand_in_recogniser:TimedReferenceRecogniser"
 QUESTION = "Before I put you through, what is today's date?"
@@ -39,6 +41,9 @@ PITCH = (
     "Press one to speak with an agent now."
 )
 ANSWER = "It's the first of December."
+ZH_QUESTION = "您好，这里是来电助理，机主暂时不方便接听。请问今天是几号？"
+ZH_PITCH = "您好，这里是平安保险，我们最近有一款百万医疗险活动，每个月只要十九元。"
+ZH_ANSWER = "嗯，今天是十二月一号吧，星期二。你找哪位？"
 
 
 # -- the pure part ----------------------------------------------------------------------
@@ -85,6 +90,31 @@ def test_legs_to_turns_merges_the_legs_in_time_order() -> None:
         [(Speaker.CALLER, same), (Speaker.ASSISTANT, same), (Speaker.CALLER, Recognition("", ""))]
     )
     assert [t.speaker for t in turns] == [Speaker.ASSISTANT, Speaker.CALLER]
+
+
+def test_voiced_span_finds_the_sound_in_a_leg() -> None:
+    sr = 8000
+    x = np.zeros(3 * sr, np.float32)
+    x[sr : 2 * sr] = 0.3 * np.sin(np.arange(sr) / 5.0)
+    x += np.random.default_rng(0).normal(0, 0.001, len(x)).astype(np.float32)  # line noise
+    span = voiced_span(x, sr)
+    assert span is not None
+    assert span[0] == pytest.approx(1.0, abs=0.03) and span[1] == pytest.approx(2.0, abs=0.03)
+    assert voiced_span(np.zeros(sr, np.float32), sr) is None
+
+
+def test_the_reference_recogniser_times_a_leg_by_its_sound(speak) -> None:  # type: ignore[no-untyped-def]
+    x, sr = speak(PITCH, "en")
+    leg = np.concatenate([np.zeros(2 * sr, np.float32), x, np.zeros(3 * sr, np.float32)])
+    untimed, timed = ReferenceRecogniser(), ReferenceRecogniser(timed=True)
+    for ref in (untimed, timed):
+        ref.add(x, sr, PITCH, "en")
+    (seg,) = untimed.transcribe(leg, sr, "en").segments  # the whole leg, as before
+    assert (seg.start_s, seg.end_s) == (0.0, round(len(leg) / sr, 2))
+    (seg,) = timed.transcribe(leg, sr, "en").segments
+    assert seg.text == PITCH
+    assert seg.start_s == pytest.approx(2.0, abs=0.05)
+    assert seg.end_s == pytest.approx(2.0 + len(x) / sr, abs=0.4)
 
 
 def test_recogniser_problems_names_what_is_missing() -> None:
@@ -169,6 +199,86 @@ def calls(speak, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:  
         "mono": folder / "mono.wav",
         "dir": calls_dir,
     }
+
+
+@pytest.fixture(scope="module")
+def zh_calls(speak, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The two calls in Chinese, caller on the right, for the built-in stand-in recogniser
+    (--references: known recordings by fingerprint; clips of 4 s or more, which chromaprint
+    needs). bot: the pitch starts 40 % into the question (the judge's barge-in needs half of
+    the question talked over); human: the answer starts 0.6 s after it."""
+    folder = tmp_path_factory.mktemp("zh_stereo")
+    texts = {"q": ZH_QUESTION, "p": ZH_PITCH, "a": ZH_ANSWER}
+    clips = {name: speak(text, "zh") for name, text in texts.items()}
+    sr = clips["q"][1]
+    with (folder / "refs.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["path", "text", "language"])
+        for name, text in texts.items():
+            sf.write(folder / f"{name}.wav", clips[name][0], sr)
+            w.writerow([f"{name}.wav", text, "zh"])
+    q = clips["q"][0]
+    q_span = voiced_span(q, sr)
+    assert q_span is not None
+    q_end = 0.3 + q_span[1]
+    total = int(20 * sr)
+
+    def place(x: np.ndarray, at_s: float) -> np.ndarray:
+        out = np.zeros(total, np.float32)
+        out[int(at_s * sr) : int(at_s * sr) + len(x)] = x
+        return out
+
+    assistant = place(q, 0.3)
+    calls_dir = folder / "calls"
+    calls_dir.mkdir()
+    pitch_at = 0.3 + 0.4 * q_span[1]
+    bot = np.stack([assistant, place(clips["p"][0], pitch_at)], axis=1)
+    human = np.stack([assistant, place(clips["a"][0], q_end + 0.6)], axis=1)
+    sf.write(calls_dir / "bot.wav", bot, sr)
+    sf.write(calls_dir / "human.wav", human, sr)
+    return {"refs": folder / "refs.csv", "dir": calls_dir, "q_end": q_end, "pitch_at": pitch_at}
+
+
+def test_two_channel_chinese_calls_through_the_reference_recogniser(  # type: ignore[no-untyped-def]
+    zh_calls, tmp_path: Path
+) -> None:
+    """--references under two channels: each leg is matched whole and its turn spans the
+    leg's sound (it spanned the whole leg: every call a barge-in)."""
+    out = tmp_path / "t.jsonl"
+    res = CliRunner().invoke(
+        app,
+        [
+            "transcribe-audio",
+            "--input",
+            str(zh_calls["dir"]),
+            "--out",
+            str(out),
+            "--channels",
+            "caller-right",
+            "--language",
+            "zh",
+            "--references",
+            str(zh_calls["refs"]),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    records = {json.loads(x)["call_id"]: json.loads(x) for x in out.read_text().splitlines()}
+    q_end = zh_calls["q_end"]
+    pitch_at = zh_calls["pitch_at"]
+    for name, reply, start in (("bot", ZH_PITCH, pitch_at), ("human", ZH_ANSWER, q_end + 0.6)):
+        turns = records[name]["turns"]
+        assert [(t["speaker"], t["text"]) for t in turns] == [
+            ("assistant", ZH_QUESTION),
+            ("caller", reply),
+        ]
+        assert turns[0]["start_s"] == pytest.approx(0.3, abs=0.05)
+        assert turns[0]["end_s"] == pytest.approx(q_end, abs=0.05)
+        assert turns[1]["start_s"] == pytest.approx(start, abs=0.05)
+    verdicts = _screen(out, tmp_path)
+    assert verdicts["bot"]["verdict"] == "bot", verdicts["bot"]
+    assert "barge_in" in json.dumps(verdicts["bot"]["reasons"])
+    assert verdicts["human"]["verdict"] != "bot", verdicts["human"]
+    assert "barge_in" not in json.dumps(verdicts["human"]["reasons"])
 
 
 def _transcribe(

@@ -274,7 +274,8 @@ def register(app: typer.Typer) -> None:
                     f"{language!r}"
                 )
         elif references is not None:
-            ref = ReferenceRecogniser()
+            # two legs: a turn spans its leg's voiced part, not the whole leg
+            ref = ReferenceRecogniser(timed=layout is not ChannelLayout.MONO)
             rdf = _read_table(references)
             for col in ("path", "text"):
                 if col not in rdf.columns:

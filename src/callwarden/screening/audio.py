@@ -253,6 +253,10 @@ class ReferenceRecogniser:
     method: str = "auto"
     name: str = "reference-fingerprint"
     languages: frozenset[str] = frozenset({"zh", "en"})
+    # The segment spans the clip's voiced part (voiced_span), not the whole clip: a leg of a
+    # two-channel call is silent while the other side speaks, and a turn over all of it
+    # would overlap everything the other side said (a barge-in on every call).
+    timed: bool = False
     _refs: list[tuple[np.ndarray, str, str, float]] = field(default_factory=list)
 
     def add(self, samples: np.ndarray, sample_rate: int, text: str, language: str = "zh") -> None:
@@ -273,9 +277,33 @@ class ReferenceRecogniser:
         if best is None or best_sim < self.threshold:
             return Recognition("", language or "", (), 0.0, self.name)
         dur = len(to_mono_float(samples)) / sample_rate
+        start, end = (voiced_span(samples, sample_rate) or (0.0, dur)) if self.timed else (0.0, dur)
         return Recognition(
-            best[1], best[2], (Segment(0.0, round(dur, 2), best[1]),), round(best_sim, 3), self.name
+            best[1],
+            best[2],
+            (Segment(round(start, 2), round(end, 2), best[1]),),
+            round(best_sim, 3),
+            self.name,
         )
+
+
+def voiced_span(
+    samples: np.ndarray, sample_rate: int, *, floor_db: float = -35.0, frame_s: float = 0.02
+) -> tuple[float, float] | None:
+    """Seconds from the start of the first to the end of the last frame within ``floor_db``
+    of the loudest frame's RMS (line noise sits below it); None for silence."""
+    x = to_mono_float(samples)
+    hop = max(1, int(sample_rate * frame_s))
+    n = len(x) // hop
+    if n == 0:
+        return None
+    frames = x[: n * hop].astype(np.float64).reshape(n, hop)
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    peak = float(rms.max())
+    if peak <= 0:
+        return None
+    on = np.flatnonzero(rms >= peak * 10 ** (floor_db / 20))
+    return on[0] * hop / sample_rate, (on[-1] + 1) * hop / sample_rate
 
 
 def transcribe_all(
