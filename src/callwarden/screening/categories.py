@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -76,6 +76,19 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "medicare": 2,
         "premium": 1,
         "warranty": 2,
+        "extended warranty": 2,
+        "vehicle service contract": 3,
+        "advantage plan": 2,
+        "medicare supplement": 2,
+        "licensed agent": 2,
+        "final expense": 3,
+        "term life": 3,
+        "dental plan": 3,  # a plan that covers the dentist is insurance, not the clinic
+        "health plan": 2,
+        "open enrollment": 2,
+        "deductible": 2,
+        "quote": 1,
+        "cover": 1,
     },
     Category.REAL_ESTATE: {
         "楼盘": 3,
@@ -92,6 +105,27 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "property": 1,
         "home value": 2,
         "realtor": 3,
+        "realty": 3,
+        "zillow": 3,
+        "redfin": 3,
+        "buy houses": 3,  # cash house buyers ("we buy houses", "buys houses for cash")
+        "buy homes": 3,
+        "buy your house": 3,
+        "buy your home": 3,
+        "cash offer": 3,
+        "listing": 3,
+        "buying or selling": 3,
+        "selling": 1,
+        "buyer": 2,
+        "down payment": 2,
+        "bedroom": 2,
+        "viewing": 2,
+        "open house": 2,
+        "townhome": 2,
+        "condo": 2,
+        "property manager": 2,
+        "rent out": 2,
+        "tenant": 2,
     },
     Category.EDUCATION: {
         "课程": 2,
@@ -103,9 +137,29 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "年级": 2,
         "学历": 2,
         "订课": 3,
-        "tutoring": 3,
+        "tutor": 3,  # (and tutoring, tutors)
         "course": 1,
         "enroll": 2,
+        "online degree": 3,
+        "degree program": 3,
+        "university": 2,
+        "college": 2,
+        "admissions": 3,
+        "class": 1,  # (business class, class action)
+        "trial": 1,
+        "lesson": 2,
+        "trial class": 3,
+        "bootcamp": 3,
+        "certification": 2,
+        "tuition": 3,
+        "scholarship": 2,
+        "learning center": 3,
+        "language school": 3,
+        "prep course": 3,
+        "placement test": 2,
+        "mba": 3,
+        "student": 1,
+        "school": 1,
     },
     Category.LOANS: {
         "贷款": 2,
@@ -119,6 +173,18 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "pre-approved": 3,
         "funding": 2,
         "credit line": 2,
+        "line of credit": 2,
+        "lending": 2,
+        "debt": 2,
+        "debt relief": 3,
+        "debt consolidation": 3,
+        "consolidate": 2,
+        "refinance": 3,
+        "mortgage": 2,
+        "cash advance": 3,
+        "working capital": 2,
+        "interest rate": 1,
+        "repayment": 1,
     },
     Category.MEDICAL: {
         "医院": 2,
@@ -132,6 +198,30 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "clinic": 2,
         "dental": 3,
         "appointment": 1,
+        "hearing aid": 3,
+        "hearing test": 3,
+        "brace": 3,
+        "pain": 1,
+        "weight loss": 2,
+        "diabetic": 3,
+        "blood sugar": 2,
+        "lasik": 3,
+        "eye surgery": 3,
+        "physical therapy": 3,
+        "chiropractic": 3,
+        "chiropractor": 3,
+        "teeth whitening": 3,
+        "sleep apnea": 3,
+        "screening": 1,
+        "consultation": 1,
+        # A clinic that calls about the callee's own appointment or results is a notice, not
+        # marketing: these take back what "dental" or "clinic" gave.
+        "your appointment": -2,
+        "your cleaning": -2,
+        "your lab results": -2,
+        "your test results": -2,
+        "reminding you": -1,
+        "confirming your": -1,
     },
     Category.COURIER: {
         "快递": 3,
@@ -145,6 +235,21 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "package": 2,
         "delivery": 2,
         "parcel": 3,
+        "deliver": 2,
+        "courier": 3,
+        "driver": 1,
+        "ups": 3,
+        "fedex": 3,
+        "dhl": 3,
+        "usps": 3,
+        "royal mail": 3,
+        "post office": 3,
+        "signature": 2,
+        "registered letter": 3,
+        "redelivery": 3,
+        "depot": 1,  # (Home Depot)
+        "tracking number": 3,
+        "front door": 1,
     },
     Category.BANK_SERVICE: {
         "信用卡中心": 3,
@@ -156,6 +261,31 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "bank": 1,
         "statement": 2,
         "fraud department": 1,
+        "fraud alert": 2,
+        "debit card": 2,
+        "credit card": 1,
+        "card ending in": 3,
+        "replacement card": 3,
+        "credit limit": 3,
+        "branch": 2,
+        "checkbook": 3,
+        "online banking": 2,
+        "banking app": 2,
+        "savings account": 2,
+        "relationship manager": 3,
+        "escrow": 2,
+        "servicing": 2,
+        # banks by name, as 京东 and 支付宝 name the platforms
+        "chase": 2,
+        "wells fargo": 2,
+        "citi": 2,
+        "capital one": 2,
+        "american express": 2,
+        "barclays": 2,
+        "hsbc": 2,
+        "santander": 2,
+        "natwest": 2,
+        "lloyds": 2,
     },
     Category.FRAUD_IMPERSONATION_POLICE: {
         "公安": 3,
@@ -175,8 +305,14 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "arrest warrant": 3,
         "warrant for your arrest": 3,
         "arrest": 3,
-        "social security number": 3,
         "irs": 3,
+        "hmrc": 3,
+        "legal proceedings": 2,
+        "legal action": 2,
+        "lawsuit": 2,
+        "safe account": 5,  # 安全账户
+        "money laundering": 4,  # 洗钱
+        # ("social security number" is an act, not a cue: any caller may ask for it)
     },
     Category.FRAUD_CUSTOMER_SERVICE: {
         "退款": 3,
@@ -188,7 +324,7 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "会员服务": 2,
         "屏幕共享": 5,
         "refund": 3,
-        "gift card": 5,
+        # (not "gift card": every kind asks for them, so it is an act and names no kind)
         "suspicious charge": 4,
         "verify your card": 4,
     },
@@ -202,6 +338,10 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "手续费": 2,
         "upfront fee": 5,
         "processing fee": 3,
+        "advance fee": 5,
+        "show you can repay": 5,  # 验证还款能力
+        "prove you can repay": 5,
+        "verify you can afford": 5,
     },
     Category.FRAUD_ACQUAINTANCE: {
         "猜猜我是谁": 5,
@@ -212,7 +352,9 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "帮我转": 4,
         "老同学": 2,
         "it's your grandson": 5,
+        "it's your granddaughter": 5,
         "bail money": 5,
+        "guess who": 4,  # 猜猜我是谁
     },
     Category.FRAUD_INVESTMENT: {
         "炒股": 3,
@@ -223,6 +365,15 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "理财群": 4,
         "带单": 4,
         "guaranteed return": 5,
+        "guaranteed profit": 5,
+        "guaranteed": 2,
+        "double your money": 4,
+        "triple your money": 4,
+        "inside information": 4,  # 内幕
+        "risk free": 3,
+        "risk-free": 3,
+        "fixed return": 2,
+        "monthly return": 2,
         "crypto": 2,
         "高收益": 2,
         "低风险": 2,
@@ -246,7 +397,12 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "奖金": 2,
         "you've won": 3,
         "you have won": 3,
+        "you won": 3,
         "claim your prize": 4,
+        "winner": 2,
+        "lucky winner": 3,
+        "grand prize": 3,
+        "congratulations": 1,
     },
     Category.FRAUD_EXTORTION: {
         "绑架": 5,
@@ -301,11 +457,61 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "amazon": 2,
             "account": 1,
             "order": 1,
+            "apple": 2,
+            "icloud": 2,
+            "iphone": 1,
+            "microsoft": 2,
+            "windows": 2,
+            "tech support": 3,
+            "technical support": 3,
+            "support": 1,
+            "technician": 2,
+            "computer": 1,
+            "router": 1,
+            "internet provider": 2,
+            "virus": 2,
+            "hack": 2,
+            "hackers": 2,
+            "norton": 2,
+            "mcafee": 2,
+            "geek squad": 3,
+            "subscription": 2,
+            "renew": 2,
+            "refund": 2,
+            "paypal": 2,
+            "ebay": 2,
+            "netflix": 2,
+            "verizon": 2,
+            "unauthorized": 2,
+            "suspend": 2,
+            "compromise": 2,
+            "security team": 2,
+            "fraud team": 2,
+            "fraud department": 2,
+            "card services": 2,
+            "buyer protection": 2,
+            "bill credit": 2,
+            "visa": 1,
+            "mastercard": 1,
+            "license": 1,
+            "membership": 1,  # 会员
         },
         (Category.COURIER, Category.BANK_SERVICE, Category.INSURANCE),
     ),
     Category.FRAUD_LOAN: (
-        {"无抵押": 2, "低利率": 2, "审批": 1, "申请": 1, "审核": 1, "网贷": 2, "提现": 2},
+        {
+            **{"无抵押": 2, "低利率": 2, "审批": 1, "申请": 1, "审核": 1, "网贷": 2, "提现": 2},
+            "approve": 2,
+            "bad credit": 3,
+            "no credit check": 3,
+            "guaranteed approval": 3,
+            "underwriter": 2,
+            "disburse": 2,
+            "release the funds": 3,
+            "unfreeze": 3,  # 解冻
+            "application": 1,
+            "credit score": 1,
+        },
         (Category.LOANS,),
     ),
     Category.FRAUD_IMPERSONATION_POLICE: (
@@ -329,6 +535,42 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "police": 3,
             "government": 2,
             "legal action": 3,
+            "officer": 2,
+            "detective": 3,
+            "sheriff": 3,
+            "deputy": 2,
+            "sergeant": 3,
+            "fbi": 3,
+            "federal bureau": 3,
+            "homeland security": 3,
+            "department of justice": 3,
+            "crime agency": 3,
+            "fraud squad": 2,
+            "internal revenue service": 3,
+            "tax office": 3,
+            "back taxes": 3,
+            "unpaid tax": 2,
+            "tax refund": 2,
+            "social security administration": 3,
+            "customs": 3,
+            "border protection": 3,
+            "immigration": 3,
+            "deport": 3,
+            "court": 2,
+            "jury duty": 3,
+            "judge": 2,
+            "clerk": 1,
+            "lawsuit": 2,
+            "investigation": 2,
+            "case number": 2,
+            "drug trafficking": 3,
+            "illegal drugs": 3,
+            "seize": 2,
+            "suspend": 2,
+            "frozen": 2,  # 冻结
+            "face charges": 3,
+            "criminal charges": 3,
+            "jail": 1,
         },
         (),
     ),
@@ -367,6 +609,35 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "grandson": 3,
             "granddaughter": 3,
             "your boss": 3,
+            "grandpa": 3,
+            "grandma": 3,
+            "grandmother": 3,
+            "grandfather": 3,
+            "it's me": 2,  # 我是你
+            "mum": 2,
+            "mom": 2,
+            "dad": 2,
+            "nephew": 2,
+            "niece": 2,
+            "cousin": 2,
+            "aunt": 1,
+            "uncle": 1,
+            "friend": 2,
+            "old friend": 3,
+            "the ceo": 3,
+            "your manager": 3,
+            "quick favour": 2,
+            "quick favor": 2,
+            "new number": 3,  # 换号
+            "temporary number": 3,
+            "lost my phone": 2,
+            "dropped my phone": 2,
+            "phone broke": 2,
+            "lost my wallet": 2,
+            "was stolen": 2,
+            "airport": 2,  # 机场
+            "abroad": 2,
+            "explain later": 2,
         },
         (),
     ),
@@ -385,6 +656,29 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "翻倍": 3,
             "investment": 2,
             "returns": 2,
+            "invest": 2,
+            "investor": 2,
+            "trade": 2,
+            "trading platform": 2,
+            "trading group": 3,
+            "platform": 1,
+            "profit": 2,
+            "forex": 3,
+            "stock": 2,
+            "shares": 2,
+            "go public": 2,
+            "goes public": 2,
+            "crypto": 2,
+            "bitcoin": 2,
+            "coins": 2,
+            "usdt": 2,
+            "precious metals": 3,
+            "gold": 1,
+            "financial advisor": 2,
+            "account manager": 1,
+            "401k": 2,
+            "retirement savings": 1,
+            "mining": 1,
         },
         (),
     ),
@@ -403,6 +697,19 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "prize": 3,
             "lottery": 3,
             "sweepstakes": 3,
+            "winner": 3,
+            "winnings": 3,
+            "jackpot": 3,
+            "congratulations": 1,
+            "lucky": 1,
+            "cruise": 2,
+            "vacation": 1,
+            "claim": 1,
+            "draw": 2,
+            "award": 2,
+            "promotion": 1,
+            "selected": 1,
+            "ticket": 1,
         },
         (),
     ),
@@ -417,6 +724,28 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "医药费": 2,
             "your son": 2,
             "your daughter": 2,
+            "your kid": 2,
+            "your child": 2,
+            "your children": 2,
+            "your husband": 2,
+            "your wife": 2,
+            "your family": 2,
+            "we have your": 3,  # 在我们手上
+            "holding him": 3,
+            "holding her": 3,
+            "see her again": 3,
+            "see him again": 3,
+            "hurt": 2,
+            "kill": 3,
+            "hitman": 4,
+            "something will happen": 3,
+            "we know where you live": 4,
+            "webcam": 3,
+            "private photos": 4,
+            "photos": 1,
+            "video": 1,
+            "accident": 2,  # 车祸
+            "hospital": 1,
         },
         (),
     ),
@@ -488,8 +817,7 @@ ACTS: Mapping[str, float] = {
     "投屏": 4,
     "会议": 2,
     # english
-    "gift card": 5,
-    "gift cards": 5,
+    "gift card": 5,  # (and "gift cards": every English word is found in its inflections)
     "wire": 3,
     "western union": 4,
     "bitcoin": 3,
@@ -508,6 +836,69 @@ ACTS: Mapping[str, float] = {
     "processing fee": 3,
     "fee": 1,
     "pay": 1,
+    # english, session 23: move money
+    "transfer": 3,
+    "send money": 3,
+    "send the money": 3,
+    "send me money": 3,
+    "move money": 3,
+    "move your money": 3,
+    "send": 1,
+    "payment": 1,
+    "deposit": 2,
+    "moneygram": 4,
+    "zelle": 3,
+    "cash app": 3,
+    "venmo": 3,
+    "google play card": 5,
+    "play card": 5,
+    "itunes card": 5,
+    "steam card": 5,
+    "prepaid card": 4,
+    "bitcoin atm": 5,
+    "crypto atm": 5,
+    "usdt": 3,
+    "wallet address": 4,
+    "to this account": 3,
+    "to my account": 3,
+    "escrow account": 3,
+    "account details": 3,
+    "bank details": 3,
+    "withdraw cash": 3,
+    "hand it to": 3,
+    "pick up the cash": 4,
+    "collect the cash": 4,
+    "bail": 2,
+    "lend me": 3,
+    "pay you back": 3,
+    # a courier's fee asked on the phone (the courier itself says it "will never" ask one)
+    "shipping fee": 3,
+    "delivery fee": 3,
+    "redelivery fee": 3,
+    # give credentials
+    "passcode": 3,
+    "security code": 3,
+    "six-digit code": 4,
+    "code we": 3,  # "the code we just sent you"
+    "login": 3,
+    "card number": 4,  # 银行卡号
+    "card details": 4,
+    "expiry date": 3,
+    "expiration date": 3,
+    "cvv": 4,
+    "digits on the back": 4,
+    "date of birth": 2,
+    "copy of your id": 3,
+    "mother's maiden name": 3,
+    "verify your": 2,  # 核实身份
+    # hand over control
+    "remotely": 3,
+    "connect to your": 3,
+    "share your screen": 5,
+    "screen share": 5,
+    "ultraviewer": 5,
+    "run box": 3,
+    "on your screen": 2,
 }
 #: Where the caller moves the callee: add weight to an act, never one on their own (operators'
 #: and shops' own messages say "download the app", "tap the link").
@@ -525,6 +916,13 @@ CHANNELS: Mapping[str, float] = {
     "应用程序": 1,
     "link": 2,
     "download": 2,
+    "install": 2,
+    "website": 1,
+    "whatsapp": 2,
+    "telegram": 2,
+    # a robocall's transfer to its agent ("an order was placed on your account, press one")
+    "press one": 2,
+    "press 1": 2,
 }
 #: A lender that moves the borrower to a personal chat account is no bank (虚假贷款 through
 #: QQ or WeChat, then a fake app).
@@ -540,6 +938,19 @@ ISOLATION: Mapping[str, float] = {
     "保密": 2,
     "don't tell": 3,
     "do not tell": 3,
+    "don't tell anyone": 4,
+    "do not tell anyone": 4,
+    "if you tell anyone": 4,
+    "if you call anyone": 4,
+    "don't call the police": 5,  # 不许报警
+    "do not call the police": 5,
+    "if you call the police": 5,
+    "don't call the cops": 5,
+    "don't discuss": 3,
+    "keep this between us": 3,
+    "keep this call confidential": 3,
+    "don't hang up": 2,
+    "stay on the line": 2,
 }
 #: A clause with one of these gives advice or reassurance, not a request ("切勿转账",
 #: "请妥善保管密码", "we will never ask for your PIN").
@@ -547,6 +958,52 @@ _NEGATION = re.compile(
     r"不要|切勿|请勿|勿|谨防|警惕|不会|不得|严禁|绝不|从不|保管|妥善|防止|never|don't|do not|won't"
 )
 _CLAUSE = re.compile(r"[。！？；，,.!?;\n]")
+
+# English (session 23). A clause with no Chinese character is read the English way: a
+# negation covers what follows it in its clause, not the words before it ("pay the bond
+# today, don't hang up"). In a text without punctuation the clause is the whole call ("don't
+# hang up or you will be arrested you need to pay ..."), so there it covers 6 words. "no"
+# negates the noun phrase it opens ("no upfront fees", 3 words); the others a predicate ("we
+# will never call you to ask for your full card number").
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_EN_NEGATOR = re.compile(r"(?<![a-z0-9])(?:never|not|no|nobody|cannot|[a-z]+n['’]t)(?![a-z0-9])")
+#: Speech recognisers and typists drop the apostrophe ("dont tell mom", "we wont ever ask"):
+#: a negation is read with it put back.
+_EN_BARE_NOT = re.compile(
+    r"(?<![a-z0-9])(don|won|can|didn|doesn|isn|aren|wasn|weren|shouldn|wouldn|couldn)t(?![a-z0-9])"
+)
+_EN_SCOPE_WORDS = 6
+_EN_NO_SCOPE_WORDS = 3
+_EN_WORD = re.compile(r"[^a-z0-9'’-]*[a-z0-9'’-]+")
+#: A request to pay or send that names the money it wants ("pay the port fees", "send me six
+#: hundred on zelle", "wire the first month's rent"): one act, weight 3, however the money is
+#: named. Verbs, not nouns: "your card payment of two hundred dollars is due" asks nothing;
+#: not an option offered ("you can pay the eighty five dollars online"), where a request is
+#: an order or a question ("can you send me ..."); not the caller paying ("we pay cash").
+_EN_MONEY_VERB = (
+    r"(?:pay|pays|paying|paid|send|sends|sending|sent|transfer|transfers|transferring|wire"
+    r"|wires|wiring|deposit|deposits|depositing|put in)"
+)
+_EN_MONEY = (
+    r"(?:fees?|fines?|tax|taxes|bail|bond|deposit|dollars?|pounds?|euros?|money|cash|funds?"
+    r"|installments?|interest|difference|damages|ransom|rent|hundred|thousand|grand|bitcoin)"
+)
+#: Reading a code or a card's numbers out to the caller ("read me the six-digit code", "tell
+#: me the numbers on your screen"): weight 3.
+_EN_READ_OUT = r"(?:read|tell|give|text|send) +(?:me|us)"
+_EN_SECRET = r"(?:codes?|numbers?|digits|pin|password|passcode)"
+_EN_GAP = r"(?: +[a-z0-9'’-]+){0,4}? +"
+EN_RULES: Mapping[str, tuple[re.Pattern[str], float]] = {
+    "money request": (
+        re.compile(
+            rf"(?<![a-z0-9])(?<!you can )(?<!you may )(?<!you could )"
+            rf"(?<!we )(?<!i )(?<!we'll )(?<!i'll )(?<!we will )(?<!i will )"
+            rf"{_EN_MONEY_VERB}{_EN_GAP}{_EN_MONEY}(?![a-z0-9])"
+        ),
+        3,
+    ),
+    "read-out": (re.compile(rf"(?<![a-z0-9]){_EN_READ_OUT}{_EN_GAP}{_EN_SECRET}(?![a-z0-9])"), 3),
+}
 
 FRAUD_MIN_SCORE = 4.0  # fraud on its own words needs a specific cue, not one topical word
 CORE_ACT_MIN_SCORE = 3.0  # a transfer, a code, a card number: one clear request
@@ -570,40 +1027,198 @@ class CategoryResult:
         return self.category in LEGITIMATE
 
 
+# Words an English cue's inflections are not looked for in (a phrase's function words).
+_UNINFLECTED = frozenset(
+    {"the", "you", "your", "our", "for", "and", "not", "can", "any", "out", "off", "who"}
+    | {"its", "are", "her", "him", "his", "she", "was", "has", "had", "all", "one", "two"}
+    | {"this", "that", "with", "from", "into"}
+)
+
+
+def _inflections(token: str) -> str:
+    """A regex for an English word and its regular endings: -s, -es, -ed, -ing; -d and
+    e-dropping -ing after a silent e (wire: wired, wiring; not fee: feed); -ies, -ied after
+    a consonant and y (policy: policies); a doubled final consonant after one vowel
+    (transfer: transferred, kidnap: kidnapped). Irregular forms are listed as their own
+    words. Not for short words or a phrase's function words ("the" is not "thing")."""
+    if len(token) < 3 or not token.isalpha() or token in _UNINFLECTED:
+        return re.escape(token)
+    forms = [token + "s", token + "es", token + "ed", token + "ing"]
+    if token.endswith("e") and not token.endswith("ee"):
+        forms += [token + "d", token[:-1] + "ing"]
+    if token.endswith("y") and token[-2] not in "aeiou":
+        forms += [token[:-1] + "ies", token[:-1] + "ied"]
+    if token[-1] not in "aeiouwxy" and token[-2] in "aeiou" and token[-3] not in "aeiou":
+        forms += [token + token[-1] + "ed", token + token[-1] + "ing"]
+    return "(?:" + "|".join(map(re.escape, [token, *forms])) + ")"
+
+
 @functools.cache
 def _whole_word(word: str) -> re.Pattern[str]:
-    """``word`` not inside a longer Latin word. Not ``\\b``: a Chinese character is a word
-    character to it, so "下载app" and "加qq" would hide "app" and "qq"."""
-    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
+    """``word`` not inside a longer Latin word, each of its words in any regular inflection
+    (:func:`_inflections`: "arrest" finds "arrested"). Not ``\\b``: a Chinese character is a
+    word character to it, so "下载app" and "加qq" would hide "app" and "qq"."""
+    body = " ".join(_inflections(t) for t in word.split(" "))
+    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
+
+
+@functools.cache
+def _stem(word: str) -> str:
+    """What every inflection of ``word`` holds: its first word less a final e or y."""
+    first = word.split(" ")[0]
+    return first[:-1] if len(first) > 3 and first[-1] in "ey" else first
 
 
 def _found(word: str, low: str) -> bool:
-    if word not in low:  # (most words, and nearly every English one in a Chinese text)
+    if not word.isascii():
+        return word in low
+    if _stem(word) not in low:  # (nearly every English word in a Chinese text)
         return False
     # whole English words: "warrant" is not in "warranty"
-    return not word.isascii() or _whole_word(word).search(low) is not None
+    return _whole_word(word).search(low) is not None
+
+
+_LATIN = re.compile(r"[a-z]")
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """A word list prepared for :func:`_found_all`: the Chinese words, and the English ones
+    by the first two letters of their first word (where any inflection of them starts)."""
+
+    words: Iterable[str]  # (held, so that its id is not reused while the entry lives)
+    chinese: tuple[tuple[int, str], ...]
+    english: Mapping[str, tuple[tuple[int, str, str], ...]]
+
+
+_ENTRIES: dict[int, _Entries] = {}
+
+
+def _entries(words: Iterable[str]) -> _Entries:
+    got = _ENTRIES.get(id(words))
+    if got is None or got.words is not words:
+        english: dict[str, list[tuple[int, str, str]]] = {}
+        for i, w in enumerate(words):
+            if w.isascii():
+                first = _LATIN_RUN.match(w)
+                key = first.group(0)[:2] if first else ""  # "" (checked always): none yet
+                english.setdefault(key, []).append((i, w, _stem(w)))
+        chinese = tuple((i, w) for i, w in enumerate(words) if not w.isascii())
+        got = _Entries(words, chinese, {k: tuple(v) for k, v in english.items()})
+        _ENTRIES[id(words)] = got
+    return got
+
+
+@functools.lru_cache(maxsize=64)
+def _latin_keys(low: str) -> frozenset[str]:
+    """The first two letters of each Latin word in ``low``, and "" (see :class:`_Entries`)."""
+    return (
+        frozenset(m[:2] for m in _LATIN_RUN.findall(low)) | {""}
+        if _LATIN.search(low)
+        else frozenset()
+    )
+
+
+def _found_all(words: Iterable[str], low: str) -> list[str]:
+    """The ``words`` found in ``low`` (as :func:`_found` finds each), in their order. An
+    English word is looked for only where a Latin word of the text starts as it does, so the
+    lexicon's hundreds of English words cost a Chinese text next to nothing."""
+    e = _entries(words)
+    found = [(i, w) for i, w in e.chinese if w in low]
+    keys = _latin_keys(low) & e.english.keys() if e.english else ()
+    if keys:
+        for key in keys:
+            for i, w, stem in e.english[key]:
+                if stem in low and _whole_word(w).search(low):
+                    found.append((i, w))
+        found.sort()
+    return [w for _, w in found]
 
 
 def _hits(words: Mapping[str, float], low: str) -> tuple[float, list[str]]:
-    found = [w for w in words if _found(w, low)]
+    found = _found_all(words, low)
     return sum(words[w] for w in found), found
+
+
+def _cut_en_negations(clause: str, punctuated: bool) -> str:
+    """An English clause less each negation and the words it covers (the rest of the clause
+    in a ``punctuated`` text, else ``_EN_SCOPE_WORDS``; ``_EN_NO_SCOPE_WORDS`` after "no"),
+    the pieces left one a line."""
+    pieces, pos = [], 0
+    for m in _EN_NEGATOR.finditer(clause):
+        if m.start() < pos:  # inside the span of the negation before
+            continue
+        pieces.append(clause[pos : m.start()])
+        pos = m.end()
+        if m.group(0) != "no" and punctuated:
+            pos = len(clause)
+            break
+        scope = _EN_NO_SCOPE_WORDS if m.group(0) == "no" else _EN_SCOPE_WORDS
+        for _ in range(scope):
+            w = _EN_WORD.match(clause, pos)
+            if w is None:
+                break
+            pos = w.end()
+    pieces.append(clause[pos:])
+    return "\n".join(p for p in pieces if p.strip())
 
 
 def _plain_clauses(low: str) -> str:
     """The clauses that carry no negation (where a request can be), one a line: no word
-    holds a clause's end, so a word found in the result lies inside one such clause."""
-    return "\n".join(c for c in _CLAUSE.split(low) if c and not _NEGATION.search(c))
+    holds a clause's end, so a word found in the result lies inside one such clause. A
+    clause without a Chinese character keeps what lies outside its negations' scope."""
+    clauses = _CLAUSE.split(low)
+    if _LATIN.search(low) is None:  # (Chinese: the clauses without a negation)
+        return "\n".join(c for c in clauses if c and not _NEGATION.search(c))
+    plain = []
+    for c in clauses:
+        if not c:
+            continue
+        if not _CJK.search(c):
+            plain.append(_cut_en_negations(c, len(clauses) > 1))
+        elif not _NEGATION.search(c):
+            plain.append(c)
+    return "\n".join(plain)
+
+
+def _unnegated(low: str) -> str:
+    """``low`` less what English negations cover (Chinese clauses as they are): where a
+    fraud kind's own words count ("there are no upfront fees" is debt relief's promise)."""
+    if _EN_NEGATOR.search(low) is None:
+        return low
+    clauses = _CLAUSE.split(low)
+    if not any(_EN_NEGATOR.search(c) and not _CJK.search(c) for c in clauses):
+        return low
+    punctuated = len(clauses) > 1
+    return "\n".join(
+        c if _CJK.search(c) else _cut_en_negations(c, punctuated) for c in clauses if c
+    )
+
+
+def _fraud_hits(words: Mapping[str, float], low: str, unneg: str) -> tuple[float, list[str]]:
+    """A fraud kind's own words outside negations; a cue that holds its own negation ("no
+    risk") as written."""
+    if unneg is low:
+        return _hits(words, low)
+    found = [w for w in words if _found(w, low if _EN_NEGATOR.search(w) else unneg)]
+    return sum(words[w] for w in found), found
 
 
 def _acts(low: str, plain: str) -> tuple[float, list[str]]:
     """The act and channel words found outside negated clauses, and their summed weight;
     zero when no act is found (channels alone are no act)."""
-    acts = [w for w in ACTS if _found(w, plain)]
-    acts += [w for w in ISOLATION if _found(w, low)]
+    acts = _found_all(ACTS, plain)
+    acts += _found_all(ISOLATION, low)
     weights = [ACTS.get(w, 0) + ISOLATION.get(w, 0) for w in acts]
+    for pattern, weight in EN_RULES.values() if _LATIN.search(plain) else ():
+        m = pattern.search(plain)
+        if m is not None:  # the words it found are its evidence
+            acts.append(m.group(0))
+            weights.append(weight)
     if sum(x for x in weights if x >= 2) < CORE_ACT_MIN_SCORE:  # weight 1: never alone
         return 0.0, []
-    channels = [w for w in CHANNELS if _found(w, plain)]
+    channels = _found_all(CHANNELS, plain)
     return sum(weights) + sum(CHANNELS[w] for w in channels), acts + channels
 
 
@@ -613,14 +1228,14 @@ def _pretext_and_channel(low: str, plain: str) -> tuple[float, list[str]]:
     "download this app" or "add me on QQ"; or a loan offer moved to a personal chat account
     (``PRIVATE_CHANNELS``). The channel then stands in for the act (the score returned is
     the act threshold itself, so it counts as an act and no more)."""
-    channels = [w for w in CHANNELS if _found(w, plain)]
+    channels = _found_all(CHANNELS, plain)
     channel = sum(CHANNELS[w] for w in channels)
     if channel < 2:
         return 0.0, []
     cover = max(_hits(words, low)[0] for words, _ in COVER.values())
     if cover >= PRETEXT_MIN_SCORE:
         return ACT_MIN_SCORE, channels
-    private = [w for w in PRIVATE_CHANNELS if _found(w, plain)]
+    private = _found_all(PRIVATE_CHANNELS, plain)
     if private and _hits(LEXICON[Category.LOANS], low)[0] >= PRETEXT_MIN_SCORE - 1:
         return ACT_MIN_SCORE, channels + private
     return 0.0, []
@@ -646,7 +1261,12 @@ def categorise(text: str) -> CategoryResult:
     low = to_simplified(text).lower()
     if has_traditional(text):  # Taiwan's words for the lexicon's (软体 for 软件)
         low = _regional().sub(lambda m: _regional_words()[m.group(0)], low)
-    topical = {c: _hits(words, low) for c, words in LEXICON.items()}
+    low = _EN_BARE_NOT.sub(r"\1't", low.replace("’", "'"))  # (English words only)
+    unneg = _unnegated(low)
+    topical = {
+        c: _fraud_hits(words, low, unneg) if c in FRAUD else _hits(words, low)
+        for c, words in LEXICON.items()
+    }
     plain = _plain_clauses(low)
     act, act_words = _acts(low, plain)
     if act < ACT_MIN_SCORE:
