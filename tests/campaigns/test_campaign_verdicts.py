@@ -225,3 +225,16 @@ def test_scan_hook_flags_the_members_and_can_be_turned_off(tmp_path: Path) -> No
     summary = scan_hook(off, tmp_path, tmp_path / "off", member_verdicts=False)
     assert summary["members_flagged"] == 0
     assert list(off.labels[8:12]) == ["benign"] * 4
+
+
+def test_a_member_flagged_for_its_campaign_carries_no_benign_reasons() -> None:
+    # scan --explain-benign gives benign numbers the reasons they were *not* flagged; kept
+    # after the campaign's reason they read as the flag's own (session 23's audit: /v1/decide
+    # showed "当日与被叫有过往联系占比偏低" under campaign_flagged_members)
+    r = _result(["harassment", "harassment", "benign"], [0.99, 0.97, 0.62], ["C1", "C1", "C1"])
+    r.reasons[2] = [
+        Reason("BELOW_FLAG_THRESHOLD", {"score": 0.62, "threshold": T}, 0.0, "model"),
+        Reason("HIGH_PRIOR_CONTACT_SHARE", {"prior_contact_share_by_caller_1d": 0.8}, 0.4, "model"),
+    ]
+    assert flag_campaign_members(r) == 1
+    assert [x.code for x in r.reasons[2]] == [CAMPAIGN_FLAGGED_MEMBERS]

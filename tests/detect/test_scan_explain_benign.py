@@ -43,7 +43,16 @@ def test_benign_rows_get_the_features_that_kept_them_benign(model: TrainedModel)
     p = model.proba(data.X)
     worst = 1 + np.argmax(p[:, 1:], axis=1)
     for i in np.flatnonzero(~flagged):
-        rs = told.reasons[i]
+        head, *rs = told.reasons[i]
+        # first the score against the threshold (a number just under it is another answer)
+        assert head.code == ScanCode.BELOW_FLAG_THRESHOLD.value
+        assert head.evidence == {
+            "score": round(float(plain.scores[i]), 4),
+            "threshold": round(float(model.threshold.value), 4),
+        }
+        assert render(head, "en").startswith("model score ") and "低于标记阈值" in render(
+            head, "zh"
+        )
         assert 1 <= len(rs) <= 3 and all(r.source == "model" for r in rs)
         weights = [r.weight for r in rs]
         assert all(w > 0 for w in weights) and weights == sorted(weights, reverse=True)
@@ -52,6 +61,10 @@ def test_benign_rows_get_the_features_that_kept_them_benign(model: TrainedModel)
         total = -model.contributions(data.X[i : i + 1], worst[i : i + 1])[0]
         assert math.isclose(weights[0], float(total.max()), rel_tol=1e-9)
         assert rs[0].feature == NAMES[int(np.argmax(total))]
+        # a value on the benign median is typical, not low
+        for r in rs:
+            if r.feature and r.evidence.get(r.feature) == r.evidence.get("benign_median"):
+                assert r.code.startswith("TYPICAL_"), r
         assert render(rs[0], "en") and render(rs[0], "zh")
 
 
@@ -119,3 +132,10 @@ def test_an_allocated_number_never_carries_the_spoofed_code() -> None:
     assert not set(codes) & UNALLOCATED_REASON_CODES and RuleCode.UNALLOCATED_CALLER not in codes
     r = next(r for i in benign for r in told.reasons[i] if r.code == "ALLOCATED_CALLER")
     assert render(r, "en") == "displayed number is allocated" and "已分配" in render(r, "zh")
+    # without a registry the feature is missing: allocation unknown, not "unusual"
+    X2 = X.copy()
+    X2[:, NAMES.index("unallocated_by_caller_1d")] = np.nan
+    blind = score_numbers(m, ids, X2, rules=None, explain_benign=True)
+    codes = {r.code for i in np.flatnonzero(~blind.flagged) for r in blind.reasons[i]}
+    assert "UNUSUAL_UNALLOCATED" not in codes and not codes & UNALLOCATED_REASON_CODES
+    assert "ALLOCATION_UNKNOWN" in codes

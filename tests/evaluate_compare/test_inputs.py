@@ -304,3 +304,17 @@ def test_a_folder_and_its_cdrs_parquet_are_one_input(tmp_path: Path) -> None:
     new = write_scan(tmp_path / "new2", NEW, cdrs=str(other))
     code, _, err = _run("--old", str(old), "--new", str(new))
     assert code == 2 and "the scans read different CDRs" in err, err
+
+
+def test_a_folder_whose_cdrs_parquet_is_a_link_is_the_file_it_links_to(tmp_path: Path) -> None:
+    # scan records --cdrs resolved; a folder holding a link to the day's file is that file
+    # (session 23's audit: refused as "different CDRs")
+    from callwarden.cdr.dataset import same_cdrs_key
+
+    _cdrs(tmp_path / "day.parquet", D)
+    (tmp_path / "F").mkdir()
+    (tmp_path / "F" / "cdrs.parquet").symlink_to(tmp_path / "day.parquet")
+    assert same_cdrs_key(tmp_path / "F") == same_cdrs_key(tmp_path / "day.parquet")
+    assert same_cdrs_key(tmp_path / "F" / "cdrs.parquet") == str(
+        (tmp_path / "day.parquet").resolve()
+    )

@@ -176,3 +176,28 @@ def test_cluster_scripts_adds_its_columns_to_the_input(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 2 and "already has a 'cluster' column" in output, output
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_passed_through_columns_keep_their_digits_and_times_in_json(tmp_path: Path) -> None:
+    """The input's columns now pass through cluster-scripts: JSON output cut floats to 10
+    digits and wrote a Parquet input's times as epoch milliseconds (session 23's audit)."""
+    import pandas as pd
+
+    data = tmp_path / "calls.parquet"
+    pd.DataFrame(
+        {
+            "rid": ["a", "b"],
+            "p": [0.123456789012345, 2.5],
+            "at": pd.to_datetime(["2026-12-01 08:00:00", "2026-12-01 09:30:00"]),
+            "text": ["您好这里是某某教育暑期课程报名立减五百元", "明天下午三点开会别忘了带材料"],
+        }
+    ).to_parquet(data, index=False)
+    out = tmp_path / "clusters.jsonl"
+    code, output = _invoke(
+        "cluster-scripts", "--input", str(data), "--text-column", "text", "--id-column", "rid",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["p"] == 0.123456789012345
+    assert rows[0]["at"].startswith("2026-12-01T08:00:00")

@@ -48,9 +48,11 @@ def same_cdrs_key(path: str | Path) -> str:
     spelling, so it still equals itself."""
     p = Path(path).resolve()
     try:
-        return _resolve(p)[0]
+        target = _resolve(p)[0]
     except (InputError, OSError):
         return str(p)
+    # the file a folder resolves to may itself be a link (D/cdrs.parquet -> elsewhere)
+    return target if "**" in target else str(Path(target).resolve())
 
 
 def _first_file(target: str) -> Path:

@@ -577,6 +577,8 @@ def _json_cells(df: Any, out: Path) -> Any:
     import numpy as np
 
     for col in df.columns:
+        if df[col].dtype != object:  # (numbers, dates: no cell holds a list)
+            continue
         if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
             if _is_json(out):
                 df[col] = df[col].map(_plain)
@@ -594,6 +596,16 @@ def _write_table(df: Any, out: Path) -> None:
         df.to_parquet(out, index=False)
     elif _is_json(out):
         lines = suffix in JSON_LINES_SUFFIXES
-        df.to_json(out, orient="records", lines=lines, force_ascii=False)
+        # every digit of a float (pandas keeps 10 by default) and times as ISO 8601, not
+        # epoch milliseconds: the input's columns pass through cluster-scripts and
+        # classify-text, and the analyst reads them back
+        df.to_json(
+            out,
+            orient="records",
+            lines=lines,
+            force_ascii=False,
+            double_precision=15,
+            date_format="iso",
+        )
     else:
         df.to_csv(out, index=False)

@@ -127,10 +127,9 @@ def flag_campaign_members(
             # the model's own score, or None where the cascade did not score the number
             "own_score": round(float(own[k]), 4) if scored[k] else None,
         }
-        result.reasons[row] = [
-            Reason(CAMPAIGN_FLAGGED_MEMBERS, evidence, 0.0, "campaign"),
-            *result.reasons[row],
-        ]
+        # The member was benign: reasons it had (``scan --explain-benign``) say why it was
+        # not flagged, and read after this one they would pass for the flag's own.
+        result.reasons[row] = [Reason(CAMPAIGN_FLAGGED_MEMBERS, evidence, 0.0, "campaign")]
         result.scores[row] = max(float(own[k]), result.threshold)
     count = int(take.sum())
     result.meta["campaign_flagged"] = count

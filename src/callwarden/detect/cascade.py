@@ -16,7 +16,8 @@ so:
    flag, are present on every row). A rule hit is always a scored number by construction,
    so it gets the model's label and reasons as without the cascade.
 3. The other numbers are ``benign`` with score 0.0 and no reasons ("insufficient
-   activity"); ``ScanResult.meta["not_scored"]`` counts them.
+   activity"; ``scan --explain-benign`` gives them ``NOT_SCORED_LOW_ACTIVITY``);
+   ``ScanResult.meta["not_scored"]`` counts them.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def score_blocks(
         np.copyto(X, local.T[:, :k].T)
         d = decide(single, X, rules)
         ok = ~d.flagged
-        why = benign_reasons(single, X[ok], d.worst[ok]) if explain_benign else []
+        why = benign_reasons(single, X[ok], d.worst[ok], d.scores[ok]) if explain_benign else []
         return d, X[d.flagged], why  # the flagged rows are copied out of the reused buffer
 
     starts = range(0, table.num_rows, b)

@@ -80,12 +80,14 @@ class RuleCode(StrEnum):
 
 
 class ScanCode(StrEnum):
-    """Codes ``scan`` gives a verdict the model did not make (``scan --explain-benign``)."""
+    """Codes of the reasons ``scan --explain-benign`` gives numbers it did not flag."""
 
     NOT_SCORED_LOW_ACTIVITY = "NOT_SCORED_LOW_ACTIVITY"
     # the unallocated feature as a reason a number stayed benign (never the 空号 rule's code)
     ALLOCATED_CALLER = "ALLOCATED_CALLER"
+    ALLOCATION_UNKNOWN = "ALLOCATION_UNKNOWN"
     UNUSUAL_UNALLOCATED = "UNUSUAL_UNALLOCATED"
+    BELOW_FLAG_THRESHOLD = "BELOW_FLAG_THRESHOLD"
 
 
 #: The entities of the CDR features' names (``features.definitions.Entity``).
@@ -183,12 +185,12 @@ def _render(reason: Reason, lang: str) -> str:
     none_zh, none_en = _NO_VALUE.get((base, window or ""), ("无数据", "no data"))
     if lang == "zh":
         who = "入口" if entity == "ingress" else ""
-        word = {"HIGH": "偏高", "LOW": "偏低"}.get(direction, "异常")
+        word = {"HIGH": "偏高", "LOW": "偏低", "TYPICAL": "正常"}.get(direction, "异常")
         tail = f"（正常号码中位数 {ref}）" if ref is not None else ""
         shown = none_zh if value is None else value
         return f"{who}{wz}{zh}{word}：{shown}{tail}"
     who = "ingress " if entity == "ingress" else ""
-    word = {"HIGH": "high", "LOW": "low"}.get(direction, "unusual")
+    word = {"HIGH": "high", "LOW": "low", "TYPICAL": "typical"}.get(direction, "unusual")
     tail = f" (benign median {ref})" if ref is not None else ""
     span = f" ({we})" if we else ""
     shown = none_en if value is None else value
@@ -222,9 +224,30 @@ def _render_allocated(reason: Reason, lang: str) -> str:
         return (
             "主叫号码已分配（在号码分配表中）" if lang == "zh" else "displayed number is allocated"
         )
+    if reason.code == ScanCode.ALLOCATION_UNKNOWN.value:
+        return (
+            "主叫号码分配状态未知（未提供号码分配表）"
+            if lang == "zh"
+            else "displayed number's allocation unknown (no registry)"
+        )
     return "主叫号码分配状态异常" if lang == "zh" else "displayed number's allocation is unusual"
 
 
+def _render_below(reason: Reason, lang: str) -> str:
+    score, threshold = reason.evidence.get("score"), reason.evidence.get("threshold")
+    if lang == "zh":
+        return f"模型评分 {score} 低于标记阈值 {threshold}"
+    return f"model score {score} below the flag threshold {threshold}"
+
+
 register([ScanCode.NOT_SCORED_LOW_ACTIVITY.value], _render_not_scored)
-register([ScanCode.ALLOCATED_CALLER.value, ScanCode.UNUSUAL_UNALLOCATED.value], _render_allocated)
-register_pattern(r"^(HIGH|LOW|UNUSUAL)_[A-Z0-9_]+$", _render)
+register(
+    [
+        ScanCode.ALLOCATED_CALLER.value,
+        ScanCode.ALLOCATION_UNKNOWN.value,
+        ScanCode.UNUSUAL_UNALLOCATED.value,
+    ],
+    _render_allocated,
+)
+register([ScanCode.BELOW_FLAG_THRESHOLD.value], _render_below)
+register_pattern(r"^(HIGH|LOW|UNUSUAL|TYPICAL)_[A-Z0-9_]+$", _render)

@@ -166,7 +166,7 @@ class Scored:
 
 @dataclass
 class Decided:
-    """``decide``'s outcome: everything but the reasons, which only flagged rows get."""
+    """``decide``'s outcome: everything but the reasons (``explain`` adds them)."""
 
     scores: np.ndarray
     worst: np.ndarray  # int: the likeliest non-benign class per row
@@ -199,26 +199,49 @@ def decide(model: TrainedModel, X: np.ndarray, rules: RuleConfig | None = RuleCo
 
 
 def benign_reasons(
-    model: TrainedModel, X_benign: np.ndarray, worst: np.ndarray, n_reasons: int = 3
+    model: TrainedModel,
+    X_benign: np.ndarray,
+    worst: np.ndarray,
+    scores: np.ndarray,
+    n_reasons: int = 3,
 ) -> list[list[Reason]]:
-    """Why numbers were *not* flagged: the ``n_reasons`` features that pushed each row
-    hardest toward benign, against the likeliest other class (``worst``): the same
-    ``pred_contrib`` as a flag's reasons, sign turned, so they sum to log(P(benign) /
-    P(worst)). What an analyst asks of a reported number the model let through."""
+    """Why numbers were *not* flagged: first ``BELOW_FLAG_THRESHOLD`` (the score against
+    the threshold: a number just under it is a different answer from one far below), then
+    the ``n_reasons`` features that pushed each row hardest toward benign against the
+    likeliest other class (``worst``): the same ``pred_contrib`` as a flag's reasons, sign
+    turned (with the base value they sum to log(P(benign) / P(worst))). What an analyst asks
+    of a reported number the model let through."""
     if not len(X_benign):
         return []
     toward_benign = -model.contributions(X_benign, worst)
     out = top_reasons(toward_benign, X_benign, model.feature_names, model.reference, n_reasons)
-    # The unallocated feature's code is the 空号 rule's, which the policy rejects as spoofed
-    # wherever it appears: an allocated number kept benign by that feature must not carry it.
-    spoofed = RuleCode.UNALLOCATED_CALLER.value
-    for rs in out:
-        for j, r in enumerate(rs):
-            if r.code == spoofed:
-                value = r.evidence.get(r.feature) if r.feature else None
-                code = ScanCode.ALLOCATED_CALLER if value == 0 else ScanCode.UNUSUAL_UNALLOCATED
-                rs[j] = replace(r, code=code.value)
+    threshold = round(float(model.threshold.value), 4)
+    for i, rs in enumerate(out):
+        rs[:] = [_benign_side(r) for r in rs]
+        evidence = {"score": round(float(scores[i]), 4), "threshold": threshold}
+        rs.insert(0, Reason(ScanCode.BELOW_FLAG_THRESHOLD.value, evidence, 0.0, "model"))
     return out
+
+
+def _benign_side(r: Reason) -> Reason:
+    """A feature reason as it reads for a number left benign. The unallocated feature's code
+    is the 空号 rule's, which the policy rejects as spoofed wherever it appears, so it becomes
+    ALLOCATED_CALLER (0), ALLOCATION_UNKNOWN (missing: no registry) or UNUSUAL_UNALLOCATED;
+    a value equal to the benign median is TYPICAL_, not LOW_ (most benign numbers sit on it)."""
+    value = r.evidence.get(r.feature) if r.feature else None
+    if r.code == RuleCode.UNALLOCATED_CALLER.value:
+        code = (
+            ScanCode.ALLOCATION_UNKNOWN
+            if value is None
+            else ScanCode.ALLOCATED_CALLER
+            if value == 0
+            else ScanCode.UNUSUAL_UNALLOCATED
+        )
+        return replace(r, code=code.value)
+    median = r.evidence.get("benign_median")
+    if value is not None and value == median and r.code.startswith(("LOW_", "HIGH_")):
+        return replace(r, code="TYPICAL_" + r.code.split("_", 1)[1])
+    return r
 
 
 def explain(
@@ -258,8 +281,9 @@ def score_rows(
     """Labels, scores and reasons for feature rows ``X`` (columns in the model's order);
     with ``explain_benign`` the benign rows get reasons too (``benign_reasons``)."""
     d = decide(model, X, rules)
+    ok = ~d.flagged
     benign = (
-        benign_reasons(model, X[~d.flagged], d.worst[~d.flagged], n_reasons)
+        benign_reasons(model, X[ok], d.worst[ok], d.scores[ok], n_reasons)
         if explain_benign
         else None
     )
