@@ -84,3 +84,38 @@ def test_names_someone(text: str) -> None:
 )
 def test_pitches_name_nobody(text: str) -> None:
     assert not names_someone(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "month"),
+    [
+        ("今天是十二月一号。", 1, 12),
+        ("一号。", 1, None),
+        ("十二月一日", 1, 12),
+        ("一月一号", 1, 1),
+        ("二月二号", 2, 2),
+        ("二号吧", 2, None),
+        ("十一号", 11, None),
+        ("二十一号", 21, None),
+    ],
+)
+def test_the_first_and_second_read_as_days(text: str, day: int, month: int | None) -> None:
+    # A lone 一/二 is a word to to_digits ("等一下"), so "十二月一号" read as no day at all and
+    # a person answering on 1 Dec was judged to ignore the question (session 23).
+    ans = read_date(text)
+    assert (ans.day, ans.month) == (day, month)
+
+
+@pytest.mark.parametrize("text", ["一号线到了", "二号楼门口", "一日游报名", "等一下"])
+def test_lines_buildings_and_spans_are_no_day(text: str) -> None:
+    assert read_date(text).day is None
+
+
+def test_a_person_answering_the_first_is_not_ignoring_the_question() -> None:
+    from callwarden.screening.challenge import AnswerFit, score_reply
+    from tests.screening.calls import DATE_ZH
+
+    fit, _ = score_reply(DATE_ZH, "今天是十二月一号。", date(2026, 12, 1))
+    assert fit is AnswerFit.CORRECT
+    fit, _ = score_reply(DATE_ZH, "一号。", date(2026, 12, 1))
+    assert fit is AnswerFit.CORRECT

@@ -331,7 +331,9 @@ def test_per_call_figures_with_and_without_tricks() -> None:
     """Per call, seed 11 (nothing was set on it), the same calls judged with and without their
     trick challenges: at the default mix the tricks cost scripted bots nothing and people at
     most half a point (docs/screening.md: +0.02 to +0.10 on seeds 2-4); with agents at 30 %
-    of campaigns they catch far more agents."""
+    of campaigns they catch far more agents. (+0.157 before session 23's date fix, +0.113
+    after: "一号"/"二号" now read as days, and the simulated assistant asks its tricks only
+    after reading a right answer, so the simulated calls themselves changed.)"""
     recs = simulate_screening(1500, seed=11)
     scripted = {"recorded", "turn_taking", "intent"}
     s0, h0 = _rates([_cut_tricks(r) for r in recs], scripted)
@@ -341,4 +343,4 @@ def test_per_call_figures_with_and_without_tricks() -> None:
     agents = simulate_screening(1500, seed=11, agent_share=0.3)
     a0, _ = _rates([_cut_tricks(r) for r in agents], {"agent"})
     a1, _ = _rates(agents, {"agent"})
-    assert a1 >= a0 + 0.12 and a1 >= 0.35
+    assert a1 >= a0 + 0.10 and a1 >= 0.35

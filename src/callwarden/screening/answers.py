@@ -351,10 +351,20 @@ def _month(word: str) -> int:
     return next(i for m, i in _MONTHS.items() if m.startswith(w[:3]))
 
 
+# A lone 一 or 二 is no number to ``to_digits`` ("等一下", "一个"), but before 号, 日 or 月 it
+# is the 1st or 2nd, January or February: "今天是十二月一号" was read as no day at all, so a
+# person answering the date on 1 Dec was judged to have ignored the question (session 23).
+# Not where a line, a building or a span follows (一号线, 二号楼, 一日游, 一日内).
+_ZH_ONE_TWO = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千万幺\d])([一二])(?=\s*(?:号(?![线楼])|日(?![游内])|月))"
+)
+
+
 def read_date(text: str) -> DateAnswer:
     """The date a reply states, Chinese or English, in words or digits."""
     event = next((m[0] for m in _EVENT.finditer(text) if _event_key(m[0]) in _EVENT_DAYS), None)
     text = without_events(text)
+    text = _ZH_ONE_TWO.sub(lambda m: "1" if m[1] == "一" else "2", text)
     t = to_digits(_en_word_days(text))
     day = month = weekday = None
     month_end = this_month = False
