@@ -105,3 +105,15 @@ class NeedsAModel:
         self, samples: np.ndarray, sample_rate: int, language: str | None = None
     ) -> Recognition:
         return Recognition("", "zh", (), 0.0, self.name)
+
+
+class Crashes:
+    """A recogniser whose own code fails on the audio (a carrier's ASR losing its server)."""
+
+    name = "crashes"
+    languages = frozenset({"en"})
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Recognition:
+        raise ConnectionError("ASR server unreachable")

@@ -456,6 +456,11 @@ def test_a_one_channel_file_in_a_folder_is_skipped_and_named(  # type: ignore[no
         ("tests.screening.no_such_module:X", "cannot import 'tests.screening.no_such_module'"),
         ("tests.screening.stand_in_recogniser", "takes module:Class or module:factory"),
         ("tests.screening.stand_in_recogniser:CLIPS_ENV", "is not a class or a function"),
+        # its own code failing: one line, not a traceback (session 23)
+        (
+            "tests.screening.stand_in_recogniser:Crashes",
+            "transcribe failed on ",
+        ),
     ],
 )
 def test_a_recogniser_that_is_not_one_is_one_error_line(  # type: ignore[no-untyped-def]

@@ -315,7 +315,16 @@ def register(app: typer.Typer) -> None:
                 except ChannelMismatch as exc:  # never mixed down in silence
                     wrong.append((f, str(exc)))
                     continue
-                recs = [(who, rec.transcribe(x, rate, language)) for who, x in legs]
+                if recogniser is None:
+                    recs = [(who, rec.transcribe(x, rate, language)) for who, x in legs]
+                else:  # one's own code failing is one line naming it, the file and why
+                    try:
+                        recs = [(who, rec.transcribe(x, rate, language)) for who, x in legs]
+                    except Exception as exc:
+                        raise InputError(
+                            f"--recogniser {recogniser}: transcribe failed on {f}: "
+                            f"{type(exc).__name__}: {exc}"
+                        ) from exc
                 if recogniser is not None:
                     for _, r in recs:
                         _checked(r, recogniser, f)
