@@ -541,3 +541,53 @@ def test_two_channel_calls_through_whisper_time_the_overlap(  # type: ignore[no-
     verdicts = _screen(out, tmp_path)
     assert "barge_in" in json.dumps(verdicts["bot"]["reasons"])
     assert "barge_in" not in json.dumps(verdicts["human"]["reasons"])
+
+
+def test_start_times_let_screen_check_the_date_said(  # type: ignore[no-untyped-def]
+    calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a start_time the date a person says cannot be checked (screen warns and reads
+    it as an answer of the right kind only); with --start-times it is checked against the
+    call's own day: right on 1 Dec, wrong on 5 Dec (session 23)."""
+    for day, correct in (("2026-12-01T10:00:00+08:00", True), ("2026-12-05T10:00:00+08:00", False)):
+        times = tmp_path / "times.csv"
+        times.write_text(f"call_id,start_time\nhuman,{day}\nnobody,{day}\n", encoding="utf-8")
+        out = tmp_path / f"h{correct}.jsonl"
+        res = _transcribe(
+            monkeypatch, calls, out, "--input", str(calls["human"]), "--channels",
+            "caller-right", "--recogniser", STAND_IN, "--start-times", str(times),
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+        assert "1 call_id(s) name no recording given (e.g. 'nobody'" in res.output  # type: ignore[attr-defined]
+        (rec,) = [json.loads(x) for x in out.read_text().splitlines()]
+        assert rec["start_time"].startswith(day[:10])
+        row = _screen(out, tmp_path)["human"]
+        (said,) = [r for r in json.loads(row["reasons"]) if r.get("challenge") == "date"]
+        assert said["date_correct"] is correct, row
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("call_id,start_time\nhuman,yesterday\n", "row 1: unreadable start_time 'yesterday'"),
+        ("call_id,start_time\nhuman,\n", "row 1 has no start_time"),
+        ("call_id,when\nhuman,2026-12-01\n", "needs a 'start_time' column"),
+        (
+            "call_id,start_time\nhuman,2026-12-01T10:00:00+08:00\nhuman,2026-12-02T10:00:00+08:00\n",
+            "row 2 repeats call_id 'human'",
+        ),
+    ],
+)
+def test_bad_start_times_are_one_error_line(  # type: ignore[no-untyped-def]
+    calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: str, expected: str
+) -> None:
+    times = tmp_path / "times.csv"
+    times.write_text(rows, encoding="utf-8")
+    out = tmp_path / "t.jsonl"
+    res = _transcribe(
+        monkeypatch, calls, out, "--input", str(calls["human"]), "--channels", "caller-right",
+        "--recogniser", STAND_IN, "--start-times", str(times),
+    )  # fmt: skip
+    assert res.exit_code == 2 and not out.exists(), res.output  # type: ignore[attr-defined]
+    lines = res.output.strip().splitlines()  # type: ignore[attr-defined]
+    assert lines[-1].startswith("error: ") and expected in lines[-1], lines

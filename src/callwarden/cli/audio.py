@@ -238,6 +238,15 @@ def register(app: typer.Typer) -> None:
             help="CSV path,text[,language] of known recordings: recognised by "
             "fingerprint (the stand-in recogniser, needed for zh)",
         ),
+        start_times: Path | None = typer.Option(
+            None,
+            "--start-times",
+            help="CSV call_id,start_time (ISO 8601, UTC when it has no offset, as screen reads "
+            "a transcript's; or epoch seconds): each "
+            "listed call's start_time, so screen checks a date said against the call's own "
+            "day (without it a date answer cannot be checked); call_id as this command "
+            "names it (the file's stem, see --out)",
+        ),
     ) -> None:
         """Transcribe call audio offline into transcripts that `screen` reads."""
         from callwarden.screening.audio import (
@@ -302,6 +311,7 @@ def register(app: typer.Typer) -> None:
         # (every call_id was the file's stem: day1/0001.wav and day2/0001.wav were one call
         # to screen, which refuses a repeated call_id)
         call_ids = recording_call_ids([f.absolute() for f in files])
+        when = _start_times(start_times, call_ids) if start_times is not None else {}
         bad: list[tuple[Path, str]] = []
         wrong: list[tuple[Path, str]] = []  # (a two-channel layout on a file without two)
         with _whole_or_nothing(out) as part, part.open("w", encoding="utf-8") as fh:
@@ -339,7 +349,9 @@ def register(app: typer.Typer) -> None:
                 else:
                     meta["channels"] = layout.value
                     turns = legs_to_turns(recs)
-                tr = Transcript(call_id=call_id, turns=turns, meta=meta)
+                tr = Transcript(
+                    call_id=call_id, turns=turns, meta=meta, start_time=when.get(call_id)
+                )
                 fh.write(json.dumps(transcript_to_dict(tr), ensure_ascii=False) + "\n")
             _report_skipped(bad, wrong, len(files), layout.value)
         skipped = f", skipped {len(bad)} unreadable" if bad else ""
@@ -398,3 +410,44 @@ def register(app: typer.Typer) -> None:
             f"{len(good)} recordings, {df['recording_cluster'].nunique()} distinct{skipped}; "
             f"wrote {out}"
         )
+
+
+def _start_times(path: Path, call_ids: list[str]) -> dict[str, Any]:
+    """``--start-times``: call_id -> start time (timezone-aware), read as ``screen`` reads a
+    transcript's ``start_time``. A row that does not parse, or a call_id listed twice, is
+    one error line; listed ids that name no recording, and recordings left without a time,
+    are counted on stderr (their dates cannot be checked)."""
+    from callwarden.screening.transcript import _parse_time
+
+    df = _read_table(path)
+    for col in ("call_id", "start_time"):
+        if col not in df.columns:
+            raise InputError(f"--start-times {path}: needs a {col!r} column")
+    out: dict[str, Any] = {}
+    for i, (cid, value) in enumerate(zip(df["call_id"], df["start_time"], strict=True)):
+        key = str(cid).strip()
+        if key in out:
+            raise InputError(f"--start-times {path}: row {i + 1} repeats call_id {key!r}")
+        if isinstance(value, float) and value != value:  # a blank cell (NaN)
+            value = None
+        try:
+            t = _parse_time(value)
+        except InputError as exc:
+            raise InputError(f"--start-times {path}: row {i + 1}: {exc}") from None
+        if t is None:
+            raise InputError(f"--start-times {path}: row {i + 1} has no start_time")
+        out[key] = t
+    known = set(call_ids)
+    if stray := [k for k in out if k not in known]:
+        typer.echo(
+            f"warning: --start-times: {len(stray):,} call_id(s) name no recording given "
+            f"(e.g. {stray[0]!r}; call_ids are the files' stems, see --out)",
+            err=True,
+        )
+    if missing := [c for c in call_ids if c not in out]:
+        typer.echo(
+            f"warning: --start-times: {len(missing):,} of {len(call_ids):,} recordings have "
+            f"no start_time (e.g. {missing[0]!r}): screen cannot check a date they say",
+            err=True,
+        )
+    return out
