@@ -1,7 +1,7 @@
 """How well the keyword categoriser names what real fraud scripts are (no training involved).
 
     python bench/categories.py [--data DIR] [--half dev|report|all] [--confusion]
-    python bench/categories.py --english dev|report [--confusion] [--misses]
+    python bench/categories.py --english dev|report|report2 [--confusion] [--misses]
 
 ``screening.categories.categorise`` is a lexicon, not a trained model, so its figures on the
 real data are what a carrier gets out of the box. Two public sets carry fraud kinds:
@@ -18,8 +18,9 @@ them. Figures on ``dev`` are therefore optimistic; ``report`` is the one to quot
 ``--english HALF`` reads ``bench/data/categories_en_<HALF>.csv`` instead (``id,text,category,
 note``: English caller texts written for this bench, each labelled with the category it
 should get; ``bench/data/README.md`` says who wrote which set and how). ``dev`` is the set
-the English cues were written from; ``report`` was written blind to the lexicon and is run
-once the cues are final. Beside the fraud figures it prints the marketing topics and the
+the English cues were written from; ``report`` was written blind to the lexicon and run once
+after round one, then read for round two (so it is a second dev set now); ``report2`` was
+written blind for round two and is run once its cues are final. Beside the fraud figures it prints the marketing topics and the
 legitimate services named right, non-fraud lines (services, marketing, unknown) named
 fraud, and the recall of every category.
 
@@ -207,7 +208,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--half", choices=("dev", "report", "all"), default="report")
     ap.add_argument("--confusion", action="store_true", help="print kind x category counts")
-    ap.add_argument("--english", choices=("dev", "report"), help="the English set instead")
+    ap.add_argument(
+        "--english", choices=("dev", "report", "report2"), help="an English set instead"
+    )
     ap.add_argument("--en-data", type=Path, default=ROOT / "bench" / "data")
     ap.add_argument("--misses", action="store_true", help="--english: list the lines named wrong")
     args = ap.parse_args()

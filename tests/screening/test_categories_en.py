@@ -204,16 +204,17 @@ def _bench():  # type: ignore[no-untyped-def]
 
 
 def test_english_dev_set() -> None:
-    """The set the cues were written from (so the figures are optimistic: the report set's,
-    in docs/screening.md, are the ones to quote). Measured 0.964 right, 0.980 fraud named
-    fraud, no fraud named a legitimate service; before: 0.385, 0.281, 0.042."""
+    """The set the cues were written from (so the figures are optimistic: the blind report
+    sets', in docs/screening.md, are the ones to quote). Round 1 measured 0.964 right, 0.980
+    fraud named fraud, no fraud named a legitimate service (224 lines); round 2, 261 lines,
+    0.996 right, no legitimate service named fraud (on bf1ee97: 0.877, 3 of 44)."""
     bench = _bench()
     rows = bench.read_en(ROOT / "bench" / "data" / "categories_en_dev.csv")
     f = bench.figures_en([(k, categorise(t).category.value) for _, k, t in rows])
     assert f["right"][1] >= 0.93, f
     assert f["fraud named as a fraud kind"][1] >= 0.95, f
     assert f["fraud named a legitimate service"][1] == 0.0, f
-    assert f["legitimate service named fraud"][1] <= 0.05, f
+    assert f["legitimate service named fraud"][1] == 0.0, f
     assert f["unknown named fraud"][1] <= 0.05, f
 
 
@@ -227,3 +228,247 @@ def test_english_figures() -> None:
     assert f["fraud kind named right"] == (1, 0.0)
     assert f["unknown named fraud"] == (1, 1.0)
     assert f["per category"]["courier"] == (1, 1.0)
+
+
+# Round 2 (session 23): legitimate services first, then the vocabulary and stories round one
+# missed. Every case below is named wrong on the start commit bf1ee97 (checked from a worktree)
+# but the guards marked so; the lines are written for these tests, not taken from the sets.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a money word said as a noun
+        "This is Halifax security: a transfer of one thousand two hundred pounds you just made "
+        "to a new payee is on hold, can you confirm it was you?",
+        "hello this is the bank the wire transfer you asked for this morning has gone out no "
+        "action needed",
+        # "did you make a transfer" asks about one
+        "Hi, it's TD Bank. Did you make a transfer of four hundred dollars to J Smith today?",
+    ],
+)
+def test_a_money_word_as_a_noun_is_no_request(text: str) -> None:
+    got = categorise(text)
+    assert not got.is_fraud, got
+
+
+def test_money_moved_between_the_customers_own_accounts_is_no_request() -> None:
+    got = categorise(
+        "Hello, this is your relationship manager. Your fixed deposit matures next week; would "
+        "you like to transfer it to your savings account or deposit it again?"
+    )
+    assert got.category is Category.BANK_SERVICE, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, it's Mike with your UPS delivery, it's cash on delivery, so please pay the driver "
+        "twenty dollars in cash.",
+        "this is your courier im outside with the parcel please read me the delivery pin when i "
+        "get to your door",
+    ],
+)
+def test_a_courier_paid_or_given_its_code_at_the_door_is_a_courier(text: str) -> None:
+    got = categorise(text)
+    assert got.category is Category.COURIER, got
+
+
+def test_a_keypad_yes_or_no_is_no_channel() -> None:
+    got = categorise(
+        "This is the fraud prevention line of your card company. Press one if you made a "
+        "purchase of three hundred dollars at Apple online, press two if it was not you."
+    )
+    assert got.category is Category.BANK_SERVICE, got
+
+
+def test_a_keypad_that_connects_to_an_agent_is_still_a_channel() -> None:
+    """Guard (named right on bf1ee97 too): "press one if you want to cancel" is no answer."""
+    got = categorise(
+        "This is Amazon. Your Prime membership renews today for one hundred thirty nine dollars; "
+        "press one if you want to cancel it."
+    )
+    assert got.category is Category.FRAUD_CUSTOMER_SERVICE, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a one-time-passcode notice that says never to share the code
+        "This is Barclays. We've texted you a one-time passcode to confirm your new device; type "
+        "it into our website yourself and never read it out to anyone who calls.",
+        # a code typed into one's own bank's app
+        "Hi, it's your bank: to approve this payment, enter the passcode we texted you in your "
+        "banking app.",
+    ],
+)
+def test_a_code_warned_about_or_typed_into_ones_own_app_is_no_act(text: str) -> None:
+    got = categorise(text)
+    assert got.category is Category.BANK_SERVICE, got
+
+
+def test_a_bank_warning_negates_its_whole_predicate() -> None:
+    """No punctuation: "never ask you to move money to a safe account" (six words not
+    counting "to", "a")."""
+    got = categorise(
+        "hi its starling bank we will never ask you to move money to a safe account so if "
+        "someone does please hang up"
+    )
+    assert got.category is Category.BANK_SERVICE, got
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # "if you don't pay" is the demand, not a negation
+        (
+            "I have your private videos from your webcam. If you don't pay eight hundred dollars "
+            "in bitcoin by Sunday, your family sees them.",
+            Category.FRAUD_EXTORTION,
+        ),
+        # a negation's reach ends at "until"
+        (
+            "We have your husband here and he is not leaving until you pay us the money, so "
+            "think fast.",
+            Category.FRAUD_EXTORTION,
+        ),
+    ],
+)
+def test_a_condition_is_no_negation(text: str, category: Category) -> None:
+    got = categorise(text)
+    assert got.category is category, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a charge due before the money comes, however it is named
+        "Congratulations, your loan is approved. A one-off legal charge of fifty pounds applies "
+        "before we release the money.",
+        # ... or a payment asked for first
+        "Your personal loan is approved, but first you must deposit one month's instalment as a "
+        "guarantee.",
+    ],
+)
+def test_a_charge_before_the_money_is_an_advance_fee(text: str) -> None:
+    got = categorise(text)
+    assert got.category is Category.FRAUD_LOAN, got
+
+
+def test_money_received_to_pass_on_is_a_mule_job() -> None:
+    got = categorise(
+        "We're hiring from home: you receive payments from our customers, then you forward "
+        "them on to our supplier and keep a commission."
+    )
+    assert got.category is Category.FRAUD_OTHER, got
+
+
+def test_a_task_job_that_asks_to_top_up_is_other_fraud() -> None:
+    got = categorise(
+        "Hi, this is a part-time job rating hotels online, you earn per task, but first you "
+        "need to top up your account with thirty dollars."
+    )
+    assert got.category is Category.FRAUD_OTHER, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a promised rate of return and a second cue: a pitch that asks nothing yet
+        "Our arbitrage club makes members two percent daily, and it's risk free.",
+        "Our mentor's stock tips have made members five times their money this year.",
+        # crypto recovery
+        "We're a recovery firm; if you lost money in a crypto scam we can recover your funds.",
+    ],
+)
+def test_an_investment_pitch_without_a_request_is_investment_fraud(text: str) -> None:
+    got = categorise(text)
+    assert got.category is Category.FRAUD_INVESTMENT, got
+
+
+def test_a_banks_rate_is_no_investment_fraud() -> None:
+    """Guard: a rate of return alone is no fraud."""
+    got = categorise("This is Nationwide: our fixed saver now pays five percent a year.")
+    assert not got.is_fraud, got
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # sharing a code, and reading "it" to the caller
+        (
+            "this is the paytm kyc desk your wallet is suspended please share the otp you just "
+            "got so i can reactivate it",
+            Category.FRAUD_CUSTOMER_SERVICE,
+        ),
+        (
+            "Hi, it's Apple support. We sent a code to your iPhone, please read it to me so we "
+            "can secure your iCloud.",
+            Category.FRAUD_CUSTOMER_SERVICE,
+        ),
+    ],
+)
+def test_a_code_shared_or_read_to_the_caller_is_an_act(text: str, category: Category) -> None:
+    got = categorise(text)
+    assert got.category is category, got
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # other countries' agencies: two of their words name the kind without an act
+        (
+            "this is the australian taxation office your tax file has been referred to the "
+            "federal police",
+            Category.FRAUD_IMPERSONATION_POLICE,
+        ),
+        # their money and payment rails
+        (
+            "Sir, you won five lakh rupees in our lucky draw, just pay the GST charge through UPI "
+            "to claim it.",
+            Category.FRAUD_PRIZE,
+        ),
+        (
+            "hey mama it's me, new number, can you do a upi payment to my friend's id urgently",
+            Category.FRAUD_ACQUAINTANCE,
+        ),
+        # withdraw cash for a "courier" to collect
+        (
+            "This is Detective Morgan. We're investigating your bank; withdraw four thousand "
+            "pounds in cash and an officer will collect it.",
+            Category.FRAUD_IMPERSONATION_POLICE,
+        ),
+    ],
+)
+def test_other_countries_words(text: str, category: Category) -> None:
+    got = categorise(text)
+    assert got.category is category, got
+
+
+def test_an_account_named_by_the_act_is_no_cover() -> None:
+    """ "account" is no customer-service cover: every request to pay names one."""
+    got = categorise("please send the money to this account before noon, it's urgent")
+    assert got.category is Category.FRAUD_OTHER, got
+
+
+@pytest.mark.parametrize(
+    ("text", "fraud"),
+    [
+        ("Hi, it's the decorator, all done; you can pay me by bank transfer next week.", False),
+        # guard: a fee demanded by wire transfer stays a request
+        ("Your grant is ready, a release fee is required by wire transfer today.", True),
+    ],
+)
+def test_a_means_of_payment_offered_is_no_request(text: str, fraud: bool) -> None:
+    assert categorise(text).is_fraud is fraud, categorise(text)
+
+
+def test_english_rules_cost_a_chinese_text_nothing() -> None:
+    """A Chinese text with placeholders (<digit>, <url>) but no two English words in a row runs
+    no English rule; its category is what the Chinese cues say."""
+    from callwarden.screening import categories as c
+
+    assert c._EN_PROSE.search("您的验证码是<digit>，请在app内输入<url>") is None
+    assert c._EN_PROSE.search("please pay") is not None
+    got = categorise("您的快递丢失了，我们是京东客服，给您理赔，请下载app")
+    assert got.category is Category.FRAUD_CUSTOMER_SERVICE, got

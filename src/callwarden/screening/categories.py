@@ -89,6 +89,12 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "deductible": 2,
         "quote": 1,
         "cover": 1,
+        # round 2: other countries' words and the plans sold as "cover"
+        "funeral cover": 3,
+        "life cover": 3,
+        "appliance cover": 3,
+        "boiler cover": 3,
+        "guaranteed acceptance": 3,
     },
     Category.REAL_ESTATE: {
         "楼盘": 3,
@@ -126,6 +132,22 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "property manager": 2,
         "rent out": 2,
         "tenant": 2,
+        # round 2
+        "valuation": 2,
+        "property developer": 3,
+        "apartment": 2,
+        "bhk": 3,  # (Indian listings: "a three bhk")
+        "off the plan": 3,
+        "villa": 2,
+        "timeshare": 3,
+        "home buying": 3,
+        "land buying": 3,
+        "on the market": 2,
+        "instant offer": 2,
+        "rent or buy": 3,
+        "for sale": 2,
+        "land": 1,
+        "as is": 1,
     },
     Category.EDUCATION: {
         "课程": 2,
@@ -160,6 +182,17 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "mba": 3,
         "student": 1,
         "school": 1,
+        # round 2
+        "coaching": 2,
+        "admission": 2,
+        "revision": 2,
+        "exam": 1,
+        "ielts": 3,
+        "toefl": 3,
+        "degree": 2,
+        "education advisor": 3,
+        "training": 1,
+        "webinar": 1,
     },
     Category.LOANS: {
         "贷款": 2,
@@ -185,6 +218,12 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "working capital": 2,
         "interest rate": 1,
         "repayment": 1,
+        # round 2
+        "remortgage": 3,
+        "lender": 2,
+        "car finance": 3,
+        "finance": 1,
+        "personal loan": 3,
     },
     Category.MEDICAL: {
         "医院": 2,
@@ -214,6 +253,16 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "sleep apnea": 3,
         "screening": 1,
         "consultation": 1,
+        # round 2
+        "health check": 3,
+        "blood test": 2,
+        "ecg": 2,
+        "physiotherapy": 3,
+        "physiotherapist": 3,
+        "ayurvedic": 3,
+        "diabetes": 2,
+        "doctor": 1,
+        "nurse": 1,
         # A clinic that calls about the callee's own appointment or results is a notice, not
         # marketing: these take back what "dental" or "clinic" gave.
         "your appointment": -2,
@@ -250,6 +299,15 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "depot": 1,  # (Home Depot)
         "tracking number": 3,
         "front door": 1,
+        # round 2: a driver at the door, payment on delivery
+        "food order": 3,
+        "on the truck": 2,
+        "downstairs": 1,
+        "house number": 1,
+        "directions": 1,
+        "rider": 1,
+        "cash on delivery": 3,
+        "on delivery": 2,
     },
     Category.BANK_SERVICE: {
         "信用卡中心": 3,
@@ -275,6 +333,21 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "relationship manager": 3,
         "escrow": 2,
         "servicing": 2,
+        # round 2: a bank's own calls (a card, an account, a yes/no on a transaction)
+        "fraud prevention": 2,
+        "was this you": 2,
+        "was it you": 2,
+        "yes or no": 1,
+        "card company": 2,
+        "card services": 2,
+        "back of your card": 3,
+        "overdraft": 3,
+        "direct debit": 2,
+        "current account": 2,
+        "fixed deposit": 3,
+        "payslip": 2,
+        "payee": 1,
+        "recipient": 1,
         # banks by name, as 京东 and 支付宝 name the platforms
         "chase": 2,
         "wells fargo": 2,
@@ -286,6 +359,22 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "santander": 2,
         "natwest": 2,
         "lloyds": 2,
+        "monzo": 2,
+        "revolut": 2,
+        "starling": 2,
+        "halifax": 2,
+        "nationwide": 2,
+        "td bank": 2,
+        "rbc": 2,
+        "scotiabank": 2,
+        "commonwealth bank": 2,
+        "westpac": 2,
+        "anz": 2,
+        "dbs": 2,
+        "ocbc": 2,
+        "sbi": 2,
+        "hdfc": 2,
+        "icici": 2,
     },
     Category.FRAUD_IMPERSONATION_POLICE: {
         "公安": 3,
@@ -312,6 +401,31 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "lawsuit": 2,
         "safe account": 5,  # 安全账户
         "money laundering": 4,  # 洗钱
+        # round 2: other countries' agencies, and their enforcement (a second word of
+        # them, as 公安 and 涉嫌, names the kind without an act)
+        "police": 2,
+        "federal police": 3,
+        "tax office": 2,
+        "taxation office": 3,
+        "inland revenue": 3,
+        "revenue agency": 3,
+        "cra": 2,
+        "ato": 2,
+        "ird": 2,
+        "action fraud": 3,
+        "constable": 3,
+        "bailiff": 3,
+        "enforcement agent": 3,
+        "county court": 3,
+        "custody": 3,
+        "tax fraud": 3,
+        "tax file": 2,
+        "deportation": 3,
+        "homeland security": 2,
+        "cyber crime": 3,
+        "cybercrime": 3,
+        "illegal drugs": 3,
+        "fake passport": 3,
         # ("social security number" is an act, not a cue: any caller may ask for it)
     },
     Category.FRAUD_CUSTOMER_SERVICE: {
@@ -327,6 +441,11 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         # (not "gift card": every kind asks for them, so it is an act and names no kind)
         "suspicious charge": 4,
         "verify your card": 4,
+        # round 2: 自动扣费 and its threat (cancel it or your credit score suffers)
+        "automatic deduction": 3,
+        "monthly deduction": 3,
+        "affect your credit score": 3,
+        "kyc": 2,
     },
     Category.FRAUD_LOAN: {
         "解冻金": 5,
@@ -342,6 +461,9 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "show you can repay": 5,  # 验证还款能力
         "prove you can repay": 5,
         "verify you can afford": 5,
+        "verification account": 4,
+        "release fee": 3,
+        "arrangement fee": 2,
     },
     Category.FRAUD_ACQUAINTANCE: {
         "猜猜我是谁": 5,
@@ -355,6 +477,7 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "it's your granddaughter": 5,
         "bail money": 5,
         "guess who": 4,  # 猜猜我是谁
+        "do you know who i am": 4,
     },
     Category.FRAUD_INVESTMENT: {
         "炒股": 3,
@@ -367,6 +490,25 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "guaranteed return": 5,
         "guaranteed profit": 5,
         "guaranteed": 2,
+        "guarantee": 2,  # (guarantees; "guaranteed" is its own word: see _inflections)
+        "never lose": 3,
+        "capital is protected": 3,
+        "stock tips": 3,
+        "trading signals": 3,
+        "signals": 1,
+        "insider": 3,
+        "pre ipo": 3,
+        "pre-ipo": 3,
+        "early investors": 2,
+        "passive income": 2,
+        "staking": 3,
+        "forex": 2,
+        "usdt": 2,
+        "crypto scam": 3,  # (a recovery scam: "we can recover what you lost")
+        "recover your money": 3,
+        "recover your funds": 3,
+        "blockchain": 1,
+        "outperform": 2,
         "double your money": 4,
         "triple your money": 4,
         "inside information": 4,  # 内幕
@@ -412,6 +554,7 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "在我们手上": 5,
         "kidnapped": 5,
         "ransom": 5,
+        "we know where you live": 4,
     },
 }
 
@@ -455,7 +598,6 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "工号": 1,
             "customer service": 2,
             "amazon": 2,
-            "account": 1,
             "order": 1,
             "apple": 2,
             "icloud": 2,
@@ -495,6 +637,23 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "mastercard": 1,
             "license": 1,
             "membership": 1,  # 会员
+            # round 2: other countries' shops, wallets and carriers; their refund story
+            "customer support": 2,
+            "billing": 1,
+            # (not "account": every act names one, "transfer the money to this account")
+            "shopee": 2,
+            "lazada": 2,
+            "flipkart": 2,
+            "aliexpress": 2,
+            "taobao": 2,
+            "paytm": 2,
+            "telstra": 2,
+            "kyc": 3,
+            "compensate": 2,
+            "vip member": 2,
+            "purchase": 1,
+            "card has been used": 2,
+            "security department": 2,
         },
         (Category.COURIER, Category.BANK_SERVICE, Category.INSURANCE),
     ),
@@ -511,6 +670,11 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "unfreeze": 3,  # 解冻
             "application": 1,
             "credit score": 1,
+            "sanction": 2,  # (India: "your loan is sanctioned")
+            "nbfc": 2,
+            "credit history": 1,
+            "loan officer": 2,
+            "payday": 2,
         },
         (Category.LOANS,),
     ),
@@ -571,6 +735,20 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "face charges": 3,
             "criminal charges": 3,
             "jail": 1,
+            # round 2
+            "investigate": 2,
+            "constable": 3,
+            "custody": 3,
+            "detained": 2,
+            "caseworker": 2,
+            "hmrc": 3,
+            "taxation office": 3,
+            "ministry": 2,
+            "penalty": 1,
+            "bailiff": 3,
+            "deportation": 3,
+            "audit": 1,
+            "legal department": 2,
         },
         (),
     ),
@@ -638,6 +816,21 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "airport": 2,  # 机场
             "abroad": 2,
             "explain later": 2,
+            # round 2: a colleague, a church friend, a leader; a debt they promise to repay
+            "ceo": 3,
+            "director": 2,
+            "leader": 2,
+            "superior": 2,
+            "in a meeting": 2,
+            "from work": 2,
+            "from church": 2,
+            "neighbour": 2,
+            "neighbor": 2,
+            "in trouble": 2,
+            "in a bit of trouble": 2,
+            "repay you": 2,
+            "pay you back": 2,
+            "give it back": 2,
         },
         (),
     ),
@@ -679,6 +872,9 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "401k": 2,
             "retirement savings": 1,
             "mining": 1,
+            "stock market": 1,
+            "exchange": 1,
+            "wallet": 1,
         },
         (),
     ),
@@ -710,6 +906,21 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "promotion": 1,
             "selected": 1,
             "ticket": 1,
+        },
+        (),
+    ),
+    # Round 2: English task and job scams (paid to like videos, a "task account" to top up,
+    # money to pass on from home). English words only, so no Chinese text gets this kind.
+    Category.FRAUD_OTHER: (
+        {
+            "hiring": 2,
+            "part time": 2,
+            "part-time": 2,
+            "task": 2,
+            "work from home": 2,
+            "from home": 1,
+            "job": 1,
+            "commission": 1,
         },
         (),
     ),
@@ -746,6 +957,20 @@ COVER: Mapping[Category, tuple[Mapping[str, float], tuple[Category, ...]]] = {
             "video": 1,
             "accident": 2,  # 车祸
             "hospital": 1,
+            # round 2
+            "your boy": 2,
+            "your girl": 2,
+            "with us": 2,
+            "want him back": 3,
+            "want her back": 3,
+            "in one piece": 3,
+            "beat him": 3,
+            "beat her": 3,
+            "your contacts": 2,
+            "browsing history": 3,
+            "hacker": 2,
+            "come to your house": 2,
+            "you'll regret": 3,
         },
         (),
     ),
@@ -871,6 +1096,29 @@ ACTS: Mapping[str, float] = {
     "bail": 2,
     "lend me": 3,
     "pay you back": 3,
+    # round 2: other countries' rails and what the scripts call the money
+    "upi": 3,
+    "paynow": 3,
+    "interac": 3,
+    "e-transfer": 3,
+    "sort code": 3,  # (routing number)
+    "secure account": 4,
+    "withdraw": 2,  # ("withdraw five thousand pound in cash")
+    "top up": 3,  # a task scam's "task account", a loan's "guarantee deposit"
+    "upfront": 1,
+    "charge": 1,  # (as "fee": "a file charge", "the processing charge")
+    "payment details": 4,
+    "need money": 3,
+    "send it to": 2,
+    "send it on": 3,
+    "send it back": 3,
+    "bring cash": 4,  # (pick up the cash)
+    "bring the cash": 4,
+    "enter your pin": 3,
+    "otp": 3,  # 验证码
+    "access your computer": 4,
+    "access your pc": 4,
+    "access your device": 4,
     # a courier's fee asked on the phone (the courier itself says it "will never" ask one)
     "shipping fee": 3,
     "delivery fee": 3,
@@ -923,6 +1171,14 @@ CHANNELS: Mapping[str, float] = {
     # a robocall's transfer to its agent ("an order was placed on your account, press one")
     "press one": 2,
     "press 1": 2,
+    # round 2: any key ("press nine to speak to the legal department"); "press one if you
+    # made this purchase" is an answer, not a channel (see _EN_ANSWER)
+    **{f"press {k}": 2 for k in ("two", "three", "four", "five", "six", "seven", "eight")},
+    **{f"press {k}": 2 for k in ("nine", "zero", "2", "3", "4", "5", "6", "7", "8", "9", "0")},
+    "qr code": 2,
+    "go to the website": 2,
+    "turn on the computer": 2,
+    "turn on your computer": 2,
 }
 #: A lender that moves the borrower to a personal chat account is no bank (虚假贷款 through
 #: QQ or WeChat, then a fake app).
@@ -951,6 +1207,9 @@ ISOLATION: Mapping[str, float] = {
     "keep this call confidential": 3,
     "don't hang up": 2,
     "stay on the line": 2,
+    "don't call anyone": 4,
+    "do not call anyone": 4,
+    "keep it between us": 3,
 }
 #: A clause with one of these gives advice or reassurance, not a request ("切勿转账",
 #: "请妥善保管密码", "we will never ask for your PIN").
@@ -973,6 +1232,15 @@ _EN_BARE_NOT = re.compile(
     r"(?<![a-z0-9])(don|won|can|didn|doesn|isn|aren|wasn|weren|shouldn|wouldn|couldn)t(?![a-z0-9])"
 )
 _EN_SCOPE_WORDS = 6
+#: Words the six do not count (round 2): "we will never ask you to move money to a safe
+#: account" negates all of its predicate.
+_EN_SCOPE_FREE = frozenset({"to", "a", "an", "for", "of", "any"})
+#: A negation right after "if" or "unless" states the condition of a demand or a threat ("if
+#: you don't pay two thousand dollars ...", "if you did not authorise this press one"): it
+#: negates nothing the caller asks. (Round 2.)
+_EN_CONDITION = re.compile(r"(?<![a-z0-9])(?:if|unless)(?: +[a-z'’]+){0,2} *$")
+#: Where a negation's reach ends inside its clause: "he's not leaving until you pay".
+_EN_SCOPE_END = re.compile(r"[^a-z0-9]*(?:until|unless|but|otherwise|because|till)")
 _EN_NO_SCOPE_WORDS = 3
 _EN_WORD = re.compile(r"[^a-z0-9'’-]*[a-z0-9'’-]+")
 #: A request to pay or send that names the money it wants ("pay the port fees", "send me six
@@ -982,16 +1250,23 @@ _EN_WORD = re.compile(r"[^a-z0-9'’-]*[a-z0-9'’-]+")
 #: an order or a question ("can you send me ..."); not the caller paying ("we pay cash").
 _EN_MONEY_VERB = (
     r"(?:pay|pays|paying|paid|send|sends|sending|sent|transfer|transfers|transferring|wire"
-    r"|wires|wiring|deposit|deposits|depositing|put in)"
+    r"|wires|wiring|deposit|deposits|depositing|put in"
+    # round 2: lending and withdrawing to hand over ("lend me some money", "advance some
+    # money", "withdraw five thousand pound in cash")
+    r"|lend|lending|advance|withdraw|withdrawing|top up|topping up)"
 )
 _EN_MONEY = (
     r"(?:fees?|fines?|tax|taxes|bail|bond|deposit|dollars?|pounds?|euros?|money|cash|funds?"
-    r"|installments?|interest|difference|damages|ransom|rent|hundred|thousand|grand|bitcoin)"
+    r"|installments?|interest|difference|damages|ransom|rent|hundred|thousand|grand|bitcoin"
+    # round 2: what scripts call the charge, and other countries' money
+    r"|penalty|penalties|charges?|clearance|compensation|invoice|repayments?"
+    r"|rupees?|lakhs?|crores?|quid|rand|ringgit|dirhams?|yuan|rmb)"
 )
 #: Reading a code or a card's numbers out to the caller ("read me the six-digit code", "tell
 #: me the numbers on your screen"): weight 3.
 _EN_READ_OUT = r"(?:read|tell|give|text|send) +(?:me|us)"
-_EN_SECRET = r"(?:codes?|numbers?|digits|pin|password|passcode)"
+#: ... or the code named first ("read it to me", "give it back to us"): weight 3.
+_EN_SECRET = r"(?:codes?|numbers?|digits|pin|password|passcode|otps?)"
 _EN_GAP = r"(?: +[a-z0-9'’-]+){0,4}? +"
 EN_RULES: Mapping[str, tuple[re.Pattern[str], float]] = {
     "money request": (
@@ -1003,7 +1278,155 @@ EN_RULES: Mapping[str, tuple[re.Pattern[str], float]] = {
         3,
     ),
     "read-out": (re.compile(rf"(?<![a-z0-9]){_EN_READ_OUT}{_EN_GAP}{_EN_SECRET}(?![a-z0-9])"), 3),
+    # round 2: "share the otp you receive", "give the code to me"; not "give you a code"
+    "share-code": (
+        re.compile(
+            r"(?<![a-z0-9])(?:share|sharing|forward|read out|give|giving|tell)"
+            rf"(?: +(?!you(?![a-z0-9]))[a-z0-9'’-]+){{0,3}}? +{_EN_SECRET}(?![a-z0-9])"
+        ),
+        3,
+    ),
+    # round 2: a charge due before the money comes (an advance fee, however named: "a one-off
+    # arrangement fee payable before the money is sent", "an upfront insurance premium
+    # before we can pay out"); "first" said of a charge means the same
+    "fee before": (
+        re.compile(
+            r"(?<![a-z0-9])(?:fees?|charges?|deposit|premium|tax|taxes|insurance)"
+            r"(?: +[a-z0-9'’-]+){0,8}? +(?:before +(?:we|you|i|the|your|it|they)|first)"
+            r"(?![a-z0-9])"
+            # ... or a payment asked "first" ("but first top up your task account")
+            r"|(?<![a-z0-9])first(?: +[a-z'’]+){0,3}? +(?:pay|top up|deposit|send|transfer|wire)"
+            r"(?![a-z0-9])"
+        ),
+        3,
+    ),
 }
+#: Round 2: a money mule, money received to pass on ("receive money into your account and
+#: send it on", "get transfers ...; just forward them on"), read across clauses: weight 4.
+_EN_PASS_ON = re.compile(
+    r"(?<![a-z0-9])(?:receive|receiving|accept|accepting|get|getting)(?:[ ,;:]+[a-z0-9'’-]+)"
+    r"{0,3}?[ ,;:]+(?:money|payments?|funds|transfers?)(?:[ ,;:]+[a-z0-9'’-]+){0,8}?[ ,;:]+"
+    r"(?:send|sending|transfer|transferring|forward|forwarding|pass|passing|wire)"
+    r"(?: +[a-z0-9'’-]+){0,2}? +on(?![a-z0-9])"
+)
+EN_PASS_ON_WEIGHT = 4.0
+#: A code named, then "read it to me" ("we sent a code to your phone, please read it to me"),
+#: read across clauses: weight 4 (a letter read out names no code).
+_EN_READ_IT = re.compile(
+    r"(?<![a-z0-9])(?:codes?|otps?|pin|passcode|password)(?:[ ,;:.]+[a-z0-9'’-]+){0,10}?[ ,;:.]+"
+    r"(?:read|tell|give|text|send|say) +(?:it|them)(?: +out| +back)? +to +(?:me|us)(?![a-z0-9])"
+)
+EN_READ_IT_WEIGHT = 4.0
+
+# Round 2: what a legitimate service says that reads like a request. Each is rewritten out
+# of the text acts are read from (English clauses only, so Chinese is untouched):
+#: a money word said as a noun ("a transfer of three thousand dollars you just made", "the
+#: wire transfer you requested", "your card payment"), unless a verb asks for it ("make a
+#: transfer", "send a payment", "pay a deposit"; "did you make a transfer" only asks);
+_EN_MONEY_NOUN = re.compile(
+    r"(?<![a-z0-9'’])(?:a|an|the|your|this|that|any|my|our|their|his|her|by|via)"
+    r"((?: +(?:wire|bank|card|online|international|direct|recent|large|pending|first"
+    r"|last|monthly|scheduled|incoming|outgoing))*"
+    r" +(?:transfers?|payments?|wires?|deposits?|withdrawals?))(?![a-z0-9])"
+    # (not a noun that modifies another: "your payment details", "the transfer fee")
+    r"(?! +(?:details|info|information|method|methods|fees?|charges?|card|codes?))"
+)
+#: A means of payment offered, not asked for.
+_EN_OPTION = re.compile(
+    r"(?<![a-z0-9])(?:you can|you could|you may|if you prefer|if you like)(?![a-z0-9])"
+)
+_EN_ASKS_FOR = frozenset(
+    {"make", "makes", "making", "do", "send", "sending", "complete", "initiate", "arrange"}
+    | {"authorise", "authorize", "pay", "paying", "put", "need", "needs", "require", "wire"}
+    | {"deposit", "transfer", "process", "approve", "place", "set", "sign"}
+)
+#: money moved to the callee's own account, address or phone ("transfer it to your savings
+#: account", "we'll send it to your home address"), not to a "new secure account";
+_EN_TO_OWN = re.compile(
+    r"(?<![a-z0-9])(?:pay|paid|send|sent|sending|transfer|transferred|transferring|move|moved"
+    r"|moving|wire|wired|deposit|deposited|put|sweep|credit|credited)(?![a-z0-9])"
+    r"(?=(?: +[a-z0-9'’-]+){0,5}? +(?:to|into|in|between) +your +"
+    r"(?:own +|other +|existing +|usual +)?(?:(?:savings|current|checking|chequing|deposit|main"
+    r"|joint|everyday|isa|bank|salary) +)?(?:accounts?|home|address|house|phone|mobile|email"
+    r"|inbox|door)(?![a-z0-9]))"
+)
+#: a payment taken at the door, for what is delivered ("it's cash on delivery, do you want to
+#: pay by card or cash when i get there");
+_EN_IN_PERSON = re.compile(
+    r"(?<![a-z0-9])(?:on delivery|cash or card|card or cash|at the door|at your door"
+    r"|to the driver|with the driver|to your driver|with your driver"
+    r"|(?:when|once) +(?:i|we|i'm|we're|the driver|he|she)(?: +(?:get|gets|arrive|arrives|reach"
+    r"|am|is|are))? +(?:there|here|outside|(?:to|at) +your +(?:door|house|place|address))"
+    r"|when i deliver)(?![a-z0-9])"
+)
+#: (there the money verbs and a code read out are the handover: "can you read me the otp
+#: when i'm at your door")
+_EN_HANDOVER = re.compile(rf"(?<![a-z0-9])(?:{_EN_MONEY_VERB}|read|tell|give|say)(?![a-z0-9])")
+#: a keypad answer ("press one if you made this purchase, press two if not") is no channel;
+#: "press one if you want to cancel" still is.
+_EN_ANSWER = re.compile(
+    r"(?<![a-z0-9])press +(?:one|two|1|2)(?= +if +(?:not|yes|no|so|correct|(?:you|this|it"
+    r"|that)(?: +[a-z'’]+)? +(?:made|make|did|do|was|is|were|recogni[sz]e|authori[sz]ed?))"
+    r"(?![a-z0-9]))"
+)
+#: A warning not to give a code away ("never read it out to anyone who calls you", "we'll
+#: never ask for your pin", "don't share the code we send you"): the codes it names are no
+#: act, and it is a bank's (or a shop's) own notice: 2 points to bank service.
+_EN_CODE_WARNING = re.compile(
+    r"(?<![a-z0-9])(?:never|not|nobody|no one|[a-z]+n't)(?: +[a-z'’-]+){0,4}? +"
+    r"(?:share|sharing|give|giving|read|tell|disclose|reveal|say|ask|asking|text|send)"
+    r"(?:(?: +[a-z0-9'’-]+){0,6}? +(?:codes?|passcodes?|pins?|passwords?|otps?)"
+    r"|(?: +(?:it|them|this|that))(?: +out)? +(?:to|with) +(?:anyone|anybody|others|someone))"
+    r"(?![a-z0-9])"
+)
+EN_WARNING_POINTS = 2.0
+#: A code the callee types into their own bank's app ("enter the code we sent in your banking
+#: app") is no more given away than one warned about.
+_EN_SELF_ENTRY = re.compile(
+    r"(?<![a-z0-9])(?:enter|type|input|key in)(?: +[a-z0-9'’-]+){0,6}? +(?:in|into|on|in to)"
+    r" +your +(?:banking +|bank's +|mobile +)?(?:app|online banking)(?![a-z0-9])"
+)
+#: The English credentials such a warning names.
+_EN_CODE_ACTS = frozenset(
+    {"verification code", "one-time code", "pin", "password", "passcode", "security code"}
+    | {"six-digit code", "code we", "login", "otp"}
+)
+#: A promised rate of return ("twenty percent returns every week", "one percent daily",
+#: "returns of thirty percent", "the price will triple"): investment's cue, 2 points, never
+#: enough alone (a bank's "seven percent per annum" names no fraud without a second cue).
+_EN_RETURNS = re.compile(
+    r"(?<![a-z0-9])(?:(?:percent|%)(?: +[a-z]+){0,2}? +(?:returns?|profits?|daily|weekly"
+    r"|monthly|a day|a week|a month|per day|per week|per month|per annum|every day|every week"
+    r"|every month|each day|each week|each month)"
+    r"|(?:returns?|profits?) +of(?: +[a-z-]+){1,4}? +percent"
+    r"|(?:daily|weekly|monthly) +(?:returns?|profits?|income)"
+    r"|(?:make|earn|making|earning)(?: +[a-z]+){1,4}? +(?:a|per|every) +(?:day|week|month)"
+    r"|(?:will|to|could|can) +(?:double|triple)|times +(?:your|their|the) +money)(?![a-z0-9])"
+)
+EN_RETURNS_POINTS = 2.0
+
+
+def _en_mentions_out(line: str, in_person: bool) -> str:
+    """An English clause less what :data:`_EN_MONEY_NOUN`, :data:`_EN_TO_OWN`,
+    :data:`_EN_IN_PERSON` and :data:`_EN_ANSWER` say a service's own words are."""
+
+    def noun(m: re.Match[str]) -> str:
+        words = line[: m.start()].split()[-3:]
+        if words and words[-1] in _EN_ASKS_FOR and tuple(words[-3:-1]) not in _EN_ONLY_ASKS:
+            return m.group(0)
+        if m.group(0)[:3] in ("by ", "via") and not _EN_OPTION.search(line, 0, m.start()):
+            return m.group(0)  # "required by wire transfer"; "you can pay me by bank transfer"
+        return m.group(0)[: m.start(1) - m.start(0)] + " ~"
+
+    line = _EN_MONEY_NOUN.sub(noun, line)
+    line = _EN_TO_OWN.sub("~", line)
+    if in_person:
+        line = _EN_HANDOVER.sub("~", line)
+    return _EN_ANSWER.sub("answer", line)
+
+
+#: "did you make a transfer", "have you made a payment": a question about one, not a request.
+_EN_ONLY_ASKS = frozenset({("did", "you"), ("have", "you"), ("if", "you")})
 
 FRAUD_MIN_SCORE = 4.0  # fraud on its own words needs a specific cue, not one topical word
 CORE_ACT_MIN_SCORE = 3.0  # a transfer, a code, a card number: one clear request
@@ -1080,12 +1503,16 @@ def _found(word: str, low: str) -> bool:
 
 _LATIN = re.compile(r"[a-z]")
 _LATIN_RUN = re.compile(r"[a-z0-9]+")
+#: Two English words in a row: where the English rules, all of several words, can match.
+_EN_PROSE = re.compile(r"[a-z][a-z'’-]*[ ,]+[a-z]")
 
 
 @dataclass(frozen=True, slots=True)
 class _Entries:
     """A word list prepared for :func:`_found_all`: the Chinese words, and the English ones
-    by the first two letters of their first word (where any inflection of them starts)."""
+    by the first (up to) four letters of their stem (where any inflection of them starts;
+    two letters until round 2, when the longer key kept a Chinese text's placeholders,
+    <digit>, <name>, <url>, from setting off a search for every English word in di-, na-)."""
 
     words: Iterable[str]  # (held, so that its id is not reused while the entry lives)
     chinese: tuple[tuple[int, str], ...]
@@ -1101,8 +1528,8 @@ def _entries(words: Iterable[str]) -> _Entries:
         english: dict[str, list[tuple[int, str, str]]] = {}
         for i, w in enumerate(words):
             if w.isascii():
-                first = _LATIN_RUN.match(w)
-                key = first.group(0)[:2] if first else ""  # "" (checked always): none yet
+                first = _LATIN_RUN.match(_stem(w))
+                key = first.group(0)[:_KEY] if first else ""  # "" (checked always): none yet
                 english.setdefault(key, []).append((i, w, _stem(w)))
         chinese = tuple((i, w) for i, w in enumerate(words) if not w.isascii())
         got = _Entries(words, chinese, {k: tuple(v) for k, v in english.items()})
@@ -1110,14 +1537,17 @@ def _entries(words: Iterable[str]) -> _Entries:
     return got
 
 
+_KEY = 4
+
+
 @functools.lru_cache(maxsize=64)
 def _latin_keys(low: str) -> frozenset[str]:
-    """The first two letters of each Latin word in ``low``, and "" (see :class:`_Entries`)."""
-    return (
-        frozenset(m[:2] for m in _LATIN_RUN.findall(low)) | {""}
-        if _LATIN.search(low)
-        else frozenset()
-    )
+    """The first one to four letters of each Latin word in ``low``, and "" (see
+    :class:`_Entries`)."""
+    if not _LATIN.search(low):
+        return frozenset()
+    runs = set(_LATIN_RUN.findall(low))
+    return frozenset(m[:k] for m in runs for k in range(1, _KEY + 1)) | {""}
 
 
 def _found_all(words: Iterable[str], low: str) -> list[str]:
@@ -1149,17 +1579,20 @@ def _cut_en_negations(clause: str, punctuated: bool) -> str:
     for m in _EN_NEGATOR.finditer(clause):
         if m.start() < pos:  # inside the span of the negation before
             continue
+        if _EN_CONDITION.search(clause, max(0, m.start() - 24), m.start()):
+            continue  # "if you don't pay ..." is the demand itself
         pieces.append(clause[pos : m.start()])
         pos = m.end()
         if m.group(0) != "no" and punctuated:
-            pos = len(clause)
-            break
-        scope = _EN_NO_SCOPE_WORDS if m.group(0) == "no" else _EN_SCOPE_WORDS
-        for _ in range(scope):
+            scope = 10**6  # the rest of the clause ...
+        else:
+            scope = _EN_NO_SCOPE_WORDS if m.group(0) == "no" else _EN_SCOPE_WORDS
+        while scope > 0:
             w = _EN_WORD.match(clause, pos)
-            if w is None:
-                break
+            if w is None or _EN_SCOPE_END.fullmatch(w.group(0).strip(" \t")):
+                break  # ... up to "until", "unless", "but": "he's not leaving until you pay"
             pos = w.end()
+            scope -= w.group(0).strip(" \t") not in _EN_SCOPE_FREE
     pieces.append(clause[pos:])
     return "\n".join(p for p in pieces if p.strip())
 
@@ -1205,17 +1638,35 @@ def _fraud_hits(words: Mapping[str, float], low: str, unneg: str) -> tuple[float
     return sum(words[w] for w in found), found
 
 
-def _acts(low: str, plain: str) -> tuple[float, list[str]]:
+_EN_TEXT_RULES = ((_EN_PASS_ON, EN_PASS_ON_WEIGHT), (_EN_READ_IT, EN_READ_IT_WEIGHT))
+
+
+def _en_code_kept(low: str) -> bool:
+    """A code warned about, given at the door or typed into one's own app: not given away."""
+    return any(p.search(low) for p in (_EN_CODE_WARNING, _EN_IN_PERSON, _EN_SELF_ENTRY))
+
+
+def _acts(low: str, plain: str, unneg: str | None = None) -> tuple[float, list[str]]:
     """The act and channel words found outside negated clauses, and their summed weight;
     zero when no act is found (channels alone are no act)."""
     acts = _found_all(ACTS, plain)
+    if acts and unneg is not None and _en_code_kept(low):
+        acts = [w for w in acts if w not in _EN_CODE_ACTS]
     acts += _found_all(ISOLATION, low)
     weights = [ACTS.get(w, 0) + ISOLATION.get(w, 0) for w in acts]
-    for pattern, weight in EN_RULES.values() if _LATIN.search(plain) else ():
+    for pattern, weight in EN_RULES.values() if unneg is not None else ():
         m = pattern.search(plain)
         if m is not None:  # the words it found are its evidence
             acts.append(m.group(0))
             weights.append(weight)
+    if unneg is not None:
+        for pattern, weight in _EN_TEXT_RULES:
+            if pattern is _EN_READ_IT and _EN_IN_PERSON.search(low):
+                continue  # a code given at the door
+            m = pattern.search(unneg)  # (across clauses, outside negations)
+            if m is not None:
+                acts.append(m.group(0))
+                weights.append(weight)
     if sum(x for x in weights if x >= 2) < CORE_ACT_MIN_SCORE:  # weight 1: never alone
         return 0.0, []
     channels = _found_all(CHANNELS, plain)
@@ -1261,14 +1712,25 @@ def categorise(text: str) -> CategoryResult:
     low = to_simplified(text).lower()
     if has_traditional(text):  # Taiwan's words for the lexicon's (软体 for 软件)
         low = _regional().sub(lambda m: _regional_words()[m.group(0)], low)
-    low = _EN_BARE_NOT.sub(r"\1't", low.replace("’", "'"))  # (English words only)
-    unneg = _unnegated(low)
+    # English costs a text without English nothing: no Latin letter, no English step; no
+    # two English words in a row (a Chinese text's "app", "qq" or <url>), no English rule
+    latin = _LATIN.search(low) is not None
+    prose = latin and _EN_PROSE.search(low) is not None
+    if latin:
+        low = _EN_BARE_NOT.sub(r"\1't", low.replace("’", "'"))
+    unneg = _unnegated(low) if latin else low
     topical = {
         c: _fraud_hits(words, low, unneg) if c in FRAUD else _hits(words, low)
         for c, words in LEXICON.items()
     }
     plain = _plain_clauses(low)
-    act, act_words = _acts(low, plain)
+    if prose:
+        at_door = _EN_IN_PERSON.search(low) is not None
+        plain = "\n".join(
+            c if _CJK.search(c) else _en_mentions_out(c, at_door) for c in plain.split("\n")
+        )
+        _en_points(low, unneg, topical)
+    act, act_words = _acts(low, plain, unneg if prose else None)
     if act < ACT_MIN_SCORE:
         act, act_words = _pretext_and_channel(low, plain)
     if act >= ACT_MIN_SCORE:
@@ -1292,6 +1754,19 @@ def categorise(text: str) -> CategoryResult:
         return CategoryResult(Category.UNKNOWN, 0.0, ())
     best = _best(pool)
     return CategoryResult(best, float(pool[best][0]), tuple(pool[best][1]))
+
+
+def _en_points(low: str, unneg: str, topical: dict[Category, tuple[float, list[str]]]) -> None:
+    """Round 2's English cues that are patterns, not words: a warning not to give a code away
+    is a bank's notice; a promised rate of return is investment's cue (outside negations)."""
+    warning = _EN_CODE_WARNING.search(low)
+    if warning is not None:
+        score, words = topical[Category.BANK_SERVICE]
+        topical[Category.BANK_SERVICE] = (score + EN_WARNING_POINTS, [*words, warning.group(0)])
+    returns = _EN_RETURNS.search(unneg)
+    if returns is not None:
+        score, words = topical[Category.FRAUD_INVESTMENT]
+        topical[Category.FRAUD_INVESTMENT] = (score + EN_RETURNS_POINTS, [*words, returns.group(0)])
 
 
 def _best(pool: Mapping[Category, tuple[float, list[str]]]) -> Category:
