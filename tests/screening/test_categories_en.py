@@ -206,8 +206,8 @@ def _bench():  # type: ignore[no-untyped-def]
 def test_english_dev_set() -> None:
     """The set the cues were written from (so the figures are optimistic: the blind report
     sets', in docs/screening.md, are the ones to quote). Round 1 measured 0.964 right, 0.980
-    fraud named fraud, no fraud named a legitimate service (224 lines); round 2, 261 lines,
-    0.996 right, no legitimate service named fraud (on bf1ee97: 0.877, 3 of 44)."""
+    fraud named fraud, no fraud named a legitimate service (224 lines); round 2, 264 lines,
+    0.996 right, no legitimate service named fraud (on bf1ee97: 0.883, 6 of 46)."""
     bench = _bench()
     rows = bench.read_en(ROOT / "bench" / "data" / "categories_en_dev.csv")
     f = bench.figures_en([(k, categorise(t).category.value) for _, k, t in rows])
@@ -245,6 +245,8 @@ def test_english_figures() -> None:
         "action needed",
         # "did you make a transfer" asks about one
         "Hi, it's TD Bank. Did you make a transfer of four hundred dollars to J Smith today?",
+        # a noun followed by "of"
+        "Hi, it's the nursery: the term deposit of two hundred pounds can be paid in January.",
     ],
 )
 def test_a_money_word_as_a_noun_is_no_request(text: str) -> None:
@@ -252,11 +254,18 @@ def test_a_money_word_as_a_noun_is_no_request(text: str) -> None:
     assert not got.is_fraud, got
 
 
-def test_money_moved_between_the_customers_own_accounts_is_no_request() -> None:
-    got = categorise(
+@pytest.mark.parametrize(
+    "text",
+    [
         "Hello, this is your relationship manager. Your fixed deposit matures next week; would "
-        "you like to transfer it to your savings account or deposit it again?"
-    )
+        "you like to transfer it to your savings account or deposit it again?",
+        # paid in (to one's own account)
+        "This is Halifax, your current account is overdrawn, please pay in funds by Friday so "
+        "you avoid a charge.",
+    ],
+)
+def test_money_moved_to_the_customers_own_account_is_no_request(text: str) -> None:
+    got = categorise(text)
     assert got.category is Category.BANK_SERVICE, got
 
 
@@ -300,6 +309,7 @@ def test_a_keypad_that_connects_to_an_agent_is_still_a_channel() -> None:
         # a code typed into one's own bank's app
         "Hi, it's your bank: to approve this payment, enter the passcode we texted you in your "
         "banking app.",
+        "This is Revolut, to confirm the new card enter the security code we sent on our website.",
     ],
 )
 def test_a_code_warned_about_or_typed_into_ones_own_app_is_no_act(text: str) -> None:

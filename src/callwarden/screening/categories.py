@@ -1331,6 +1331,14 @@ _EN_MONEY_NOUN = re.compile(
     # (not a noun that modifies another: "your payment details", "the transfer fee")
     r"(?! +(?:details|info|information|method|methods|fees?|charges?|card|codes?))"
 )
+#: ... or one followed by "of" ("the trip deposit of thirty pounds", "a wire of twenty
+#: thousand"), where a determiner has not already said so;
+_EN_MONEY_OF = re.compile(
+    r"(?<![a-z0-9'’])(?:transfers?|payments?|wires?|deposits?|withdrawals?)(?= +of(?![a-z0-9]))"
+)
+_EN_DETERMINERS = frozenset(
+    {"a", "an", "the", "your", "this", "that", "any", "my", "our", "their", "his", "her"}
+)
 #: A means of payment offered, not asked for.
 _EN_OPTION = re.compile(
     r"(?<![a-z0-9])(?:you can|you could|you may|if you prefer|if you like)(?![a-z0-9])"
@@ -1349,6 +1357,9 @@ _EN_TO_OWN = re.compile(
     r"(?:own +|other +|existing +|usual +)?(?:(?:savings|current|checking|chequing|deposit|main"
     r"|joint|everyday|isa|bank|salary) +)?(?:accounts?|home|address|house|phone|mobile|email"
     r"|inbox|door)(?![a-z0-9]))"
+    # ... or paid in ("please pay in funds today to avoid a fee": into one's own account)
+    r"|(?<![a-z0-9])(?:pay|paying|put|putting)(?= +(?:in +(?:some +)?(?:funds|money)"
+    r"|(?:some +)?(?:funds|money) +in)(?![a-z0-9]))"
 )
 #: a payment taken at the door, for what is delivered ("it's cash on delivery, do you want to
 #: pay by card or cash when i get there");
@@ -1380,11 +1391,11 @@ _EN_CODE_WARNING = re.compile(
     r"(?![a-z0-9])"
 )
 EN_WARNING_POINTS = 2.0
-#: A code the callee types into their own bank's app ("enter the code we sent in your banking
-#: app") is no more given away than one warned about.
+#: A code the callee types into their own bank's app or website ("enter the code we sent in
+#: your banking app", "on our website") is no more given away than one warned about.
 _EN_SELF_ENTRY = re.compile(
     r"(?<![a-z0-9])(?:enter|type|input|key in)(?: +[a-z0-9'’-]+){0,6}? +(?:in|into|on|in to)"
-    r" +your +(?:banking +|bank's +|mobile +)?(?:app|online banking)(?![a-z0-9])"
+    r" +(?:your|our) +(?:banking +|bank's +|mobile +)?(?:app|online banking|website)(?![a-z0-9])"
 )
 #: The English credentials such a warning names.
 _EN_CODE_ACTS = frozenset(
@@ -1418,6 +1429,15 @@ def _en_mentions_out(line: str, in_person: bool) -> str:
             return m.group(0)  # "required by wire transfer"; "you can pay me by bank transfer"
         return m.group(0)[: m.start(1) - m.start(0)] + " ~"
 
+    def noun_of(m: re.Match[str]) -> str:
+        words = line[: m.start()].split()[-3:]
+        if words and words[-1] in _EN_DETERMINERS:
+            return m.group(0)  # (a determiner's noun is _EN_MONEY_NOUN's to judge)
+        if any(w in _EN_ASKS_FOR for w in words):
+            return m.group(0)  # "needs a good-faith payment of", "pay a security deposit of"
+        return "~"
+
+    line = _EN_MONEY_OF.sub(noun_of, line)
     line = _EN_MONEY_NOUN.sub(noun, line)
     line = _EN_TO_OWN.sub("~", line)
     if in_person:
