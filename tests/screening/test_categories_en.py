@@ -6,6 +6,7 @@ but the guards of the new rules' limits (``test_english_requests_that_are_not_re
 the lines are written for these tests, not taken from the bench's sets."""
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -482,3 +483,40 @@ def test_english_rules_cost_a_chinese_text_nothing() -> None:
     assert c._EN_PROSE.search("please pay") is not None
     got = categorise("您的快递丢失了，我们是京东客服，给您理赔，请下载app")
     assert got.category is Category.FRAUD_CUSTOMER_SERVICE, got
+
+
+# Round 3 (the audit's findings, session 23).
+
+
+class _CountingPattern:
+    """A compiled pattern that adds up how many characters its searches were given."""
+
+    def __init__(self, pattern: "re.Pattern[str]") -> None:
+        self.pattern, self.chars = pattern, 0
+
+    def search(self, s: str, pos: int = 0, endpos: int | None = None) -> "re.Match[str] | None":
+        end = len(s) if endpos is None else min(endpos, len(s))
+        self.chars += max(0, end - pos)
+        return self.pattern.search(s, pos, end)
+
+
+@pytest.mark.parametrize("phrase", ["it is by wire ", "a wire ", "the transfer ", "payment of "])
+def test_money_nouns_are_judged_without_rereading_the_line(
+    phrase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each money noun looked back at everything before it ("a wire " * 20,000 took seconds):
+    the option offered is searched for once a line, and the three words before a match are
+    found in a token index, so the work is linear in the text (no timing asserted)."""
+    from callwarden.screening import categories as c
+
+    line = phrase * 2000
+    counting = _CountingPattern(c._EN_OPTION)
+    monkeypatch.setattr(c, "_EN_OPTION", counting)
+    expected_words = line[:1000].split()[-3:]
+    c._en_mentions_out(line, False)
+    assert counting.chars <= 2 * len(line), counting.chars
+    # the look-back finds what the whole prefix's split finds, at any point of the line
+    tokens = c._token_index(line)
+    assert c._words_before(line, tokens, 1000) == expected_words
+    for end in (0, 1, 5, len(phrase), len(phrase) + 1, len(line) // 2 + 3, len(line)):
+        assert c._words_before(line, tokens, end) == line[:end].split()[-3:], end
