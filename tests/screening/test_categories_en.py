@@ -520,3 +520,36 @@ def test_money_nouns_are_judged_without_rereading_the_line(
     assert c._words_before(line, tokens, 1000) == expected_words
     for end in (0, 1, 5, len(phrase), len(phrase) + 1, len(line) // 2 + 3, len(line)):
         assert c._words_before(line, tokens, end) == line[:end].split()[-3:], end
+
+
+_BOND = "don't hang up you have two warrants and you need to wire the bond money"
+
+
+@pytest.mark.parametrize(
+    "text", [_BOND, _BOND + "\n", _BOND + ".", "Hello. " + _BOND, "hi, " + _BOND + " today!"]
+)
+def test_a_negations_reach_does_not_depend_on_punctuation_elsewhere(text: str) -> None:
+    """A negation covers at most six words in any English clause: one full stop elsewhere in
+    the call made "don't" cover its whole clause, the demand included."""
+    got = categorise(text)
+    assert got.is_fraud, got
+
+
+def test_screen_and_scan_joins_name_a_call_alike() -> None:
+    """Screen joins the caller's turns with a line break, scan's script clusters with
+    nothing: the same call got unknown in one and fraud in the other."""
+    from callwarden.campaigns.scripts import caller_text
+    from callwarden.screening.transcript import Speaker, Transcript, Turn
+
+    said = [("caller", "hello"), ("callee", "who is this"), ("caller", _BOND + " today")]
+    tr = Transcript("c1", tuple(Turn(Speaker(s), t) for s, t in said))
+    screen = categorise(tr.text_of(Speaker.CALLER))
+    scan = categorise(caller_text({"speaker": s, "text": t} for s, t in said))
+    assert screen.category is scan.category, (screen, scan)
+    assert screen.is_fraud, screen
+
+
+def test_a_negation_still_covers_what_it_negates() -> None:
+    """Guard: six words still hold a bank's promise in a punctuated text."""
+    got = categorise("Hello from your bank. We will never ask you to transfer money to us.")
+    assert not got.is_fraud, got

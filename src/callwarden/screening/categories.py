@@ -1221,10 +1221,12 @@ _CLAUSE = re.compile(r"[。！？；，,.!?;\n]")
 
 # English (session 23). A clause with no Chinese character is read the English way: a
 # negation covers what follows it in its clause, not the words before it ("pay the bond
-# today, don't hang up"). In a text without punctuation the clause is the whole call ("don't
-# hang up or you will be arrested you need to pay ..."), so there it covers 6 words. "no"
-# negates the noun phrase it opens ("no upfront fees", 3 words); the others a predicate ("we
-# will never call you to ask for your full card number").
+# today, don't hang up"), and at most 6 words of it: a call without punctuation is one clause
+# ("don't hang up or you will be arrested you need to pay ..."), and whether a full stop
+# stood elsewhere in the text (or a line break between turns) must not change that (round
+# 3; it covered the whole clause in a text with any separator). "no" negates the noun phrase
+# it opens ("no upfront fees", 3 words); the others a predicate ("we will never call you to
+# ask for your full card number").
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _EN_NEGATOR = re.compile(r"(?<![a-z0-9])(?:never|not|no|nobody|cannot|[a-z]+n['’]t)(?![a-z0-9])")
 #: Speech recognisers and typists drop the apostrophe ("dont tell mom", "we wont ever ask"):
@@ -1617,10 +1619,10 @@ def _hits(words: Mapping[str, float], low: str) -> tuple[float, list[str]]:
     return sum(words[w] for w in found), found
 
 
-def _cut_en_negations(clause: str, punctuated: bool) -> str:
-    """An English clause less each negation and the words it covers (the rest of the clause
-    in a ``punctuated`` text, else ``_EN_SCOPE_WORDS``; ``_EN_NO_SCOPE_WORDS`` after "no"),
-    the pieces left one a line."""
+def _cut_en_negations(clause: str) -> str:
+    """An English clause less each negation and the words it covers (``_EN_SCOPE_WORDS``, or
+    the rest of the clause if shorter; ``_EN_NO_SCOPE_WORDS`` after "no"), the pieces left
+    one a line."""
     pieces, pos = [], 0
     for m in _EN_NEGATOR.finditer(clause):
         if m.start() < pos:  # inside the span of the negation before
@@ -1629,10 +1631,7 @@ def _cut_en_negations(clause: str, punctuated: bool) -> str:
             continue  # "if you don't pay ..." is the demand itself
         pieces.append(clause[pos : m.start()])
         pos = m.end()
-        if m.group(0) != "no" and punctuated:
-            scope = 10**6  # the rest of the clause ...
-        else:
-            scope = _EN_NO_SCOPE_WORDS if m.group(0) == "no" else _EN_SCOPE_WORDS
+        scope = _EN_NO_SCOPE_WORDS if m.group(0) == "no" else _EN_SCOPE_WORDS
         while scope > 0:
             w = _EN_WORD.match(clause, pos)
             if w is None or _EN_SCOPE_END.fullmatch(w.group(0).strip(" \t")):
@@ -1655,7 +1654,7 @@ def _plain_clauses(low: str) -> str:
         if not c:
             continue
         if not _CJK.search(c):
-            plain.append(_cut_en_negations(c, len(clauses) > 1))
+            plain.append(_cut_en_negations(c))
         elif not _NEGATION.search(c):
             plain.append(c)
     return "\n".join(plain)
@@ -1669,10 +1668,7 @@ def _unnegated(low: str) -> str:
     clauses = _CLAUSE.split(low)
     if not any(_EN_NEGATOR.search(c) and not _CJK.search(c) for c in clauses):
         return low
-    punctuated = len(clauses) > 1
-    return "\n".join(
-        c if _CJK.search(c) else _cut_en_negations(c, punctuated) for c in clauses if c
-    )
+    return "\n".join(c if _CJK.search(c) else _cut_en_negations(c) for c in clauses if c)
 
 
 def _fraud_hits(words: Mapping[str, float], low: str, unneg: str) -> tuple[float, list[str]]:
