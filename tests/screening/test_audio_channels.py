@@ -468,6 +468,11 @@ def test_a_recogniser_that_is_not_one_is_one_error_line(  # type: ignore[no-unty
 ) -> None:
     out = tmp_path / "t.jsonl"
     res = _transcribe(monkeypatch, calls, out, "--input", str(calls["bot"]), "--recogniser", spec)
+    _one_error_line(res, out, expected)
+
+
+def _one_error_line(res: object, out: Path, expected: str) -> None:
+    """Exit 2, nothing written, and the output is one ``error:`` line saying ``expected``."""
     assert res.exit_code == 2 and not out.exists(), res.output  # type: ignore[attr-defined]
     lines = res.output.strip().splitlines()  # type: ignore[attr-defined]
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
@@ -588,6 +593,4 @@ def test_bad_start_times_are_one_error_line(  # type: ignore[no-untyped-def]
         monkeypatch, calls, out, "--input", str(calls["human"]), "--channels", "caller-right",
         "--recogniser", STAND_IN, "--start-times", str(times),
     )  # fmt: skip
-    assert res.exit_code == 2 and not out.exists(), res.output  # type: ignore[attr-defined]
-    lines = res.output.strip().splitlines()  # type: ignore[attr-defined]
-    assert lines[-1].startswith("error: ") and expected in lines[-1], lines
+    _one_error_line(res, out, expected)
