@@ -183,7 +183,8 @@ def scan_table(
         explain_benign=explain_benign,
     )
     # Everything below is written straight into number order: ``at`` is where each scored
-    # row lands. Only flagged rows carry reasons, so only they are visited one by one.
+    # row lands. Only flagged rows carry reasons (every scored row with explain_benign), so
+    # only they are visited one by one.
     n = table.num_rows
     order = number_order(table)
     rank = np.empty(n, dtype=np.int64)
