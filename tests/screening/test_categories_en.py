@@ -553,3 +553,45 @@ def test_a_negation_still_covers_what_it_negates() -> None:
     """Guard: six words still hold a bank's promise in a punctuated text."""
     got = categorise("Hello from your bank. We will never ask you to transfer money to us.")
     assert not got.is_fraud, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a co-pay is what a pharmacy or a dentist charges, not a request
+        "Hi, this is the pharmacy, your co-pay is nine dollars, you can pay when you collect it.",
+        "this is the dentist please bring your insurance card and the co pay of thirty dollars",
+        # "the first" is a date; "first" then a payment offered
+        "hi it's your landlord the rent is due on the first you can pay through the portal",
+        "hi it's the roofer i need to buy the tiles first you can pay me when i finish",
+        # a fee before the service's own event
+        "It's the riding school, the lesson fee is payable before the lesson, thanks.",
+        "Hello from the art college, the course fee is due before the first class.",
+        # a deposit paid at the desk; a club's fee due at the first session
+        "This is the guest house, we need a deposit first to hold the room, pay it at check in.",
+        "hi it's the rugby club your son's season fee is fifty dollars please pay it at the "
+        "first training session",
+        # card details updated in the company's own app; a library card's number
+        "This is your phone company, please update your card details in the app to avoid a fee.",
+        "Hi, this is the library, could you tell me your library card number to renew the book?",
+    ],
+)
+def test_a_services_own_charges_are_no_fraud(text: str) -> None:
+    """Round 3 (audit 23 H2): each was named fraud by round two's cues."""
+    got = categorise(text)
+    assert not got.is_fraud, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You won a cruise, the port fee has to be paid first, you can pay it with gift cards.",
+        "A release fee must be paid before your grant is sent, you can pay by wire transfer.",
+        "Your bank here, update your card details on the link we texted you or lose the account.",
+        "but first you need to top up your task account with two hundred dollars",
+    ],
+)
+def test_round_three_leaves_advance_fees_and_links_fraud(text: str) -> None:
+    """Guards of round 3's limits: a fee first or before the money, card details by a link."""
+    got = categorise(text)
+    assert got.is_fraud, got

@@ -1271,6 +1271,22 @@ _EN_READ_OUT = r"(?:read|tell|give|text|send) +(?:me|us)"
 #: ... or the code named first ("read it to me", "give it back to us"): weight 3.
 _EN_SECRET = r"(?:codes?|numbers?|digits|pin|password|passcode|otps?)"
 _EN_GAP = r"(?: +[a-z0-9'’-]+){0,4}? +"
+#: Round 3: what an advance fee comes "before" is what the callee is to get ("a fee payable
+#: before the money is sent", "before your application is processed"), not an event of the
+#: service that charges it ("the lesson fee is payable before the test", "the course fee is
+#: due before the first lesson").
+_EN_PAYOUT = (
+    r"(?:the|your)(?! +(?:first +|next +)?(?:test|lesson|class|session|appointment|course"
+    r"|trip|match|game|exam|visit|stay|term|event|start|season|treatment|procedure)s?"
+    r"(?![a-z0-9]))"
+)
+#: ... and "first" as an ordinal ("on the first", "at the first training session", "your
+#: first lesson") or before a payment offered ("... for parts first you can pay me when i
+#: arrive") asks nothing first.
+_EN_NOT_ORDINAL = "".join(
+    f"(?<!{d} )" for d in ("the", "your", "our", "my", "his", "her", "their", "a", "this")
+)
+_EN_NOT_OFFERED = r"(?![ ,]+(?:you|we) +(?:can|could|may)(?![a-z0-9]))"
 EN_RULES: Mapping[str, tuple[re.Pattern[str], float]] = {
     "money request": (
         re.compile(
@@ -1295,11 +1311,12 @@ EN_RULES: Mapping[str, tuple[re.Pattern[str], float]] = {
     "fee before": (
         re.compile(
             r"(?<![a-z0-9])(?:fees?|charges?|deposit|premium|tax|taxes|insurance)"
-            r"(?: +[a-z0-9'’-]+){0,8}? +(?:before +(?:we|you|i|the|your|it|they)|first)"
+            rf"(?: +[a-z0-9'’-]+){{0,8}}? +(?:before +(?:we|you|i|it|they|{_EN_PAYOUT})"
+            rf"|{_EN_NOT_ORDINAL}first{_EN_NOT_OFFERED})"
             r"(?![a-z0-9])"
             # ... or a payment asked "first" ("but first top up your task account")
-            r"|(?<![a-z0-9])first(?: +[a-z'’]+){0,3}? +(?:pay|top up|deposit|send|transfer|wire)"
-            r"(?![a-z0-9])"
+            rf"|(?<![a-z0-9]){_EN_NOT_ORDINAL}first{_EN_NOT_OFFERED}(?: +[a-z'’]+){{0,3}}?"
+            r" +(?:pay|top up|deposit|send|transfer|wire)(?![a-z0-9])"
         ),
         3,
     ),
@@ -1371,7 +1388,11 @@ _EN_IN_PERSON = re.compile(
     r"|to the driver|with the driver|to your driver|with your driver"
     r"|(?:when|once) +(?:i|we|i'm|we're|the driver|he|she)(?: +(?:get|gets|arrive|arrives|reach"
     r"|am|is|are))? +(?:there|here|outside|(?:to|at) +your +(?:door|house|place|address))"
-    r"|when i deliver)(?![a-z0-9])"
+    r"|when i deliver"
+    # round 3: at the front desk of a place the callee comes to ("a deposit to hold the
+    # room, you can pay it at check in", "at your next appointment")
+    r"|at check[- ]?in|at reception|at the front desk|at your (?:next +)?(?:appointment|visit)"
+    r"|when you (?:pick|collect) (?:it|them)(?: up)?)(?![a-z0-9])"
 )
 #: (there the money verbs and a code read out are the handover: "can you read me the otp
 #: when i'm at your door")
@@ -1400,6 +1421,16 @@ _EN_SELF_ENTRY = re.compile(
     r"(?<![a-z0-9])(?:enter|type|input|key in)(?: +[a-z0-9'’-]+){0,6}? +(?:in|into|on|in to)"
     r" +(?:your|our) +(?:banking +|bank's +|mobile +)?(?:app|online banking|website)(?![a-z0-9])"
 )
+#: Round 3: card details the callee updates in the company's own app or account ("update
+#: your card details in the app to avoid a late fee") are not given to the caller, unless the
+#: call also sends them somewhere (a link, a download, a website).
+_EN_SELF_UPDATE = re.compile(
+    r"(?<![a-z0-9])(?:update|updating|change|changing|enter|add|check)(?: +[a-z0-9'’-]+){0,4}?"
+    r" +(?:in|on|through|via) +(?:the|your|our) +(?:app|online account|account online"
+    r"|account settings|customer portal)(?![a-z0-9])"
+)
+_EN_ELSEWHERE = re.compile(r"(?<![a-z0-9])(?:link|download|install|website|text message)")
+_EN_CARD_ACTS = frozenset({"card details", "card number", "payment details", "expiry date"})
 #: The English credentials such a warning names.
 _EN_CODE_ACTS = frozenset(
     {"verification code", "one-time code", "pin", "password", "passcode", "security code"}
@@ -1442,6 +1473,7 @@ def _en_mentions_out(line: str, in_person: bool) -> str:
             return m.group(0)  # "needs a good-faith payment of", "pay a security deposit of"
         return "~"
 
+    line = _EN_SERVICE_WORDS.sub("~", line)
     tokens = _token_index(line)
     line = _EN_MONEY_OF.sub(noun_of, line)
     tokens = _token_index(line)
@@ -1472,6 +1504,15 @@ def _words_before(line: str, tokens: tuple[list[int], list[int]], end: int) -> l
     k = bisect.bisect_left(starts, end)  # the words that start before ``end``
     return [line[starts[i] : min(ends[i], end)] for i in range(max(0, k - 3), k)]
 
+
+#: Round 3: a service's own words that hold a request's: a co-payment is what a pharmacy or a
+#: dentist charges for what it hands over ("your co-pay is twelve dollars"), and the number of
+#: a card that pays nothing (a library, loyalty or membership card) is no card number.
+_EN_SERVICE_WORDS = re.compile(
+    r"(?<![a-z0-9'’])co[- ]?pays?(?:ments?)?(?![a-z0-9])"
+    r"|(?<![a-z0-9'’])(?:library|loyalty|membership|member|rewards?|student|gym|clubcard"
+    r"|frequent flyer|frequent flier) +card(?: +(?:numbers?|details|no))?(?![a-z0-9])"
+)
 
 #: "did you make a transfer", "have you made a payment": a question about one, not a request.
 _EN_ONLY_ASKS = frozenset({("did", "you"), ("have", "you"), ("if", "you")})
@@ -1694,6 +1735,9 @@ def _acts(low: str, plain: str, unneg: str | None = None) -> tuple[float, list[s
     acts = _found_all(ACTS, plain)
     if acts and unneg is not None and _en_code_kept(low):
         acts = [w for w in acts if w not in _EN_CODE_ACTS]
+    updated = acts and unneg is not None and _EN_SELF_UPDATE.search(plain)
+    if updated and _EN_ELSEWHERE.search(low) is None:
+        acts = [w for w in acts if w not in _EN_CARD_ACTS]
     acts += _found_all(ISOLATION, low)
     weights = [ACTS.get(w, 0) + ISOLATION.get(w, 0) for w in acts]
     for pattern, weight in EN_RULES.values() if unneg is not None else ():
