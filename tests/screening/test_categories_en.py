@@ -595,3 +595,28 @@ def test_round_three_leaves_advance_fees_and_links_fraud(text: str) -> None:
     """Guards of round 3's limits: a fee first or before the money, card details by a link."""
     got = categorise(text)
     assert got.is_fraud, got
+
+
+def test_a_banks_alert_that_asks_nothing_is_no_fraud() -> None:
+    """Audit 23 H3: "suspicious charge" alone named a genuine alert fake customer service."""
+    got = categorise(
+        "This is the Barclays fraud team, we saw a suspicious charge of 75 pounds on your "
+        "card. If this was you, no action is needed. We will never ask for your PIN."
+    )
+    assert got.category is Category.BANK_SERVICE, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a robocall's channel beside "no action is needed"
+        "This is Amazon, a suspicious charge of 999 dollars was made on your account. If this "
+        "was you, no action is needed. If not, press one now.",
+        # a request beside it
+        "this is your bank's fraud department we saw a suspicious charge on your card if it "
+        "was you no action is needed otherwise please read me the code we sent you",
+    ],
+)
+def test_no_action_needed_beside_a_channel_or_request_is_still_fraud(text: str) -> None:
+    got = categorise(text)
+    assert got.is_fraud, got

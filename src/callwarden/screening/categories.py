@@ -1835,11 +1835,28 @@ def categorise(text: str) -> CategoryResult:
         evidence = dict.fromkeys(kinds[best][1] + act_words)  # once each, in order found
         return CategoryResult(best, kinds[best][0] + act, tuple(evidence))
     fraud = {c: v for c, v in topical.items() if c in FRAUD and v[0] >= FRAUD_MIN_SCORE}
+    if fraud and prose and _en_notice(low, plain):
+        fraud = {}  # a fraud kind's words in a notice that asks nothing and sends nowhere
     pool = fraud or {c: v for c, v in topical.items() if c not in FRAUD and v[0] >= MIN_SCORE}
     if not pool:
         return CategoryResult(Category.UNKNOWN, 0.0, ())
     best = _best(pool)
     return CategoryResult(best, float(pool[best][0]), tuple(pool[best][1]))
+
+
+#: Round 3 (audit 23 H3): a notice that says the callee need do nothing ("if this was you, no
+#: action is needed"), or warns not to give a code away, asks nothing: with no act and no
+#: channel (a robocall's "if not, press one"), a fraud kind's words in it ("a suspicious
+#: charge") name no fraud.
+_EN_NOTHING_TO_DO = re.compile(
+    r"(?<![a-z0-9])(?:no (?:further )?action (?:is |will be )?(?:needed|required|necessary)"
+    r"|(?:don't|do not) need to do anything|nothing (?:you need|for you) to do)(?![a-z0-9])"
+)
+
+
+def _en_notice(low: str, plain: str) -> bool:
+    said = _EN_NOTHING_TO_DO.search(low) or _EN_CODE_WARNING.search(low)
+    return said is not None and not _found_all(CHANNELS, plain)
 
 
 def _en_points(low: str, unneg: str, topical: dict[Category, tuple[float, list[str]]]) -> None:
