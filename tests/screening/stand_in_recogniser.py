@@ -117,3 +117,44 @@ class Crashes:
         self, samples: np.ndarray, sample_rate: int, language: str | None = None
     ) -> Recognition:
         raise ConnectionError("ASR server unreachable")
+
+
+class _Leg:
+    """A recogniser that says one thing over each leg; the subclasses spoil one part."""
+
+    name = "leg"
+    languages = frozenset({"en"})
+
+    def recognition(self, seconds: float) -> Recognition:
+        return Recognition("hello", "en", (Segment(0.1, min(0.5, seconds), "hello"),), 1.0)
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Recognition:
+        return self.recognition(len(samples) / sample_rate)
+
+
+class ConfidenceNone(_Leg):
+    def recognition(self, seconds: float) -> Recognition:
+        return Recognition("hello", "en", (Segment(0.1, 0.5, "hello"),), None)  # type: ignore[arg-type]
+
+
+class SegmentsGenerator(_Leg):
+    def recognition(self, seconds: float) -> Recognition:
+        return Recognition("hello", "en", (s for s in [Segment(0.1, 0.5, "hello")]), 1.0)  # type: ignore[arg-type]
+
+
+class NumpyTimes(_Leg):
+    def recognition(self, seconds: float) -> Recognition:
+        seg = Segment(np.float32(0.1), np.float32(0.5), "hello")  # type: ignore[arg-type]
+        return Recognition("hello", "en", (seg,), np.float32(0.9))  # type: ignore[arg-type]
+
+
+class Untimed(_Leg):
+    def recognition(self, seconds: float) -> Recognition:
+        return Recognition("hello", "en", (), 1.0)
+
+
+class BeyondTheLeg(_Leg):
+    def recognition(self, seconds: float) -> Recognition:
+        return Recognition("hello", "en", (Segment(seconds + 100, seconds + 200, "hello"),), 1.0)

@@ -461,6 +461,9 @@ def test_a_one_channel_file_in_a_folder_is_skipped_and_named(  # type: ignore[no
             "tests.screening.stand_in_recogniser:Crashes",
             "transcribe failed on ",
         ),
+        # session 23's audio audit: a traceback, or written unchecked, before
+        ("tests.screening.stand_in_recogniser:ConfidenceNone", "confidence is not a finite"),
+        ("tests.screening.stand_in_recogniser:SegmentsGenerator", "not a tuple or list"),
     ],
 )
 def test_a_recogniser_that_is_not_one_is_one_error_line(  # type: ignore[no-untyped-def]
@@ -594,3 +597,64 @@ def test_bad_start_times_are_one_error_line(  # type: ignore[no-untyped-def]
         "--recogniser", STAND_IN, "--start-times", str(times),
     )  # fmt: skip
     _one_error_line(res, out, expected)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("tests.screening.stand_in_recogniser:Untimed", "gave text but no timed segments"),
+        ("tests.screening.stand_in_recogniser:BeyondTheLeg", "lies outside the"),
+    ],
+)
+def test_two_channels_need_turns_timed_within_the_leg(  # type: ignore[no-untyped-def]
+    calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str, expected: str
+) -> None:
+    """Overlap is read from the legs' times: untimed turns (all at 0.0) hid a barge-in, and
+    turns at 100-200 s of a 4 s leg made one up (session 23's audio audit)."""
+    out = tmp_path / "t.jsonl"
+    res = _transcribe(
+        monkeypatch, calls, out, "--input", str(calls["bot"]), "--channels", "caller-left",
+        "--recogniser", spec,
+    )  # fmt: skip
+    _one_error_line(res, out, expected)
+
+
+def test_numpy_times_are_numbers(  # type: ignore[no-untyped-def]
+    calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "t.jsonl"
+    res = _transcribe(
+        monkeypatch, calls, out, "--input", str(calls["bot"]), "--channels", "caller-left",
+        "--recogniser", "tests.screening.stand_in_recogniser:NumpyTimes",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    (rec,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [t["start_s"] for t in rec["turns"]] == pytest.approx([0.1, 0.1])
+
+
+def test_whisper_hears_nothing_in_digital_silence() -> None:
+    """Whisper made up "you" every 30 s of a silent leg (a fake barge-in); a leg of digital
+    silence is no speech, decided before the model is loaded."""
+    from callwarden.screening.audio import WhisperRecogniser
+
+    got = WhisperRecogniser().transcribe(np.zeros(8000 * 40, dtype=np.float32), 8000, "en")
+    assert got.segments == () and got.text == "" and got.confidence == 0.0
+
+
+def test_start_times_take_epoch_seconds_and_warn_on_times_without_an_offset(  # type: ignore[no-untyped-def]
+    calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV cell is text: epoch seconds were refused as no time; a time without an offset is
+    read as UTC, which a carrier exporting local times must be told (audio audit)."""
+    for value, warned in (("1796090400", False), ("2026-12-01 10:00:00", True)):
+        times = tmp_path / "times.csv"
+        times.write_text(f"call_id,start_time\nhuman,{value}\n", encoding="utf-8")
+        out = tmp_path / "t.jsonl"
+        res = _transcribe(
+            monkeypatch, calls, out, "--input", str(calls["human"]), "--channels",
+            "caller-right", "--recogniser", STAND_IN, "--start-times", str(times),
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+        (rec,) = [json.loads(x) for x in out.read_text().splitlines()]
+        assert rec["start_time"].startswith("2026-12-01T")
+        assert ("without a UTC offset are read as UTC" in res.output) is warned  # type: ignore[attr-defined]

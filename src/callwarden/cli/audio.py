@@ -6,6 +6,7 @@ recording played on many calls). Thin: read the files, import a ``--recogniser``
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -155,12 +156,15 @@ def _load_recogniser(spec: str) -> Any:
     return rec
 
 
-def _checked(rec: Any, spec: str, f: Path) -> Any:
+def _checked(rec: Any, spec: str, f: Path, duration_s: float | None = None) -> Any:
     """A recognition from a ``--recogniser``, refused (one InputError, no output written)
-    when it is not a Recognition the turns can be made of."""
-    from callwarden.screening.audio import recognition_problem
+    when it is not a Recognition the turns can be made of; with ``duration_s`` (a leg of a
+    two-channel call) also when its turns are untimed or lie outside the leg."""
+    from callwarden.screening.audio import recognition_problem, timing_problem
 
     why = recognition_problem(rec)
+    if why is None and duration_s is not None:
+        why = timing_problem(rec, duration_s)
     if why is not None:
         raise InputError(f"--recogniser {spec}: not a Recogniser: {why} (on {f})")
     return rec
@@ -336,12 +340,13 @@ def register(app: typer.Typer) -> None:
                             f"{type(exc).__name__}: {exc}"
                         ) from exc
                 if recogniser is not None:
-                    for _, r in recs:
-                        _checked(r, recogniser, f)
+                    two = layout is not ChannelLayout.MONO
+                    for (_, x), (_, r) in zip(legs, recs, strict=True):
+                        _checked(r, recogniser, f, len(x) / rate if two else None)
                 meta: dict[str, Any] = {
-                    "recogniser": recs[0][1].recogniser or rec.name,
+                    "recogniser": str(recs[0][1].recogniser or rec.name),
                     # two legs: the lower of their confidences
-                    "confidence": min(r.confidence for _, r in recs),
+                    "confidence": float(min(r.confidence for _, r in recs)),
                     "audio": str(f),
                 }
                 if layout is ChannelLayout.MONO:
@@ -412,6 +417,11 @@ def register(app: typer.Typer) -> None:
         )
 
 
+_EPOCH = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
+# an ISO time's offset: Z, or +hh[:mm] / -hh[:mm] after the time of day
+_OFFSET = re.compile(r"(?:[Zz]|[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*[+-]\d{2}(?::?\d{2})?)$")
+
+
 def _start_times(path: Path, call_ids: list[str]) -> dict[str, Any]:
     """``--start-times``: call_id -> start time (timezone-aware), read as ``screen`` reads a
     transcript's ``start_time``. A row that does not parse, or a call_id listed twice, is
@@ -424,12 +434,17 @@ def _start_times(path: Path, call_ids: list[str]) -> dict[str, Any]:
         if col not in df.columns:
             raise InputError(f"--start-times {path}: needs a {col!r} column")
     out: dict[str, Any] = {}
+    naive = 0
     for i, (cid, value) in enumerate(zip(df["call_id"], df["start_time"], strict=True)):
         key = str(cid).strip()
         if key in out:
             raise InputError(f"--start-times {path}: row {i + 1} repeats call_id {key!r}")
         if isinstance(value, float) and value != value:  # a blank cell (NaN)
             value = None
+        if isinstance(value, str) and _EPOCH.fullmatch(value.strip()):
+            value = float(value)  # (a CSV cell is text: 1764520200 was refused as no time)
+        elif isinstance(value, str) and value.strip() and not _OFFSET.search(value.strip()):
+            naive += 1
         try:
             t = _parse_time(value)
         except InputError as exc:
@@ -437,6 +452,13 @@ def _start_times(path: Path, call_ids: list[str]) -> dict[str, Any]:
         if t is None:
             raise InputError(f"--start-times {path}: row {i + 1} has no start_time")
         out[key] = t
+    if naive:
+        typer.echo(
+            f"warning: --start-times: {naive:,} time(s) without a UTC offset are read as UTC "
+            "(as screen reads a transcript's); a carrier's local times need their offset "
+            "(+08:00), else screen checks a date said in the evening against the next day",
+            err=True,
+        )
     known = set(call_ids)
     if stray := [k for k in out if k not in known]:
         typer.echo(

@@ -69,7 +69,8 @@ def recognition_to_turns(
 ) -> tuple[Turn, ...]:
     segs = rec.segments or (Segment(0.0, 0.0, rec.text),)
     return tuple(
-        Turn(speaker, s.text.strip(), s.start_s + offset_s, s.end_s + offset_s)
+        # float(): a recogniser's NumPy times (np.float32) would not go into JSON
+        Turn(speaker, s.text.strip(), float(s.start_s) + offset_s, float(s.end_s) + offset_s)
         for s in segs
         if s.text.strip()
     )
@@ -171,17 +172,48 @@ def recognition_problem(rec: object) -> str | None:
         return f"transcribe returned {type(rec).__name__}, not a Recognition"
     if not isinstance(rec.text, str):
         return f"its Recognition's text is {type(rec.text).__name__}, not a string"
+    if not _finite(rec.confidence):
+        return f"its Recognition's confidence is not a finite number: {rec.confidence!r}"
+    # (a generator would be used up by this check and the call written with no turns)
+    if not isinstance(rec.segments, tuple | list):
+        return f"its segments are a {type(rec.segments).__name__}, not a tuple or list"
     for seg in rec.segments:
         if not isinstance(seg, Segment):
             return f"its Recognition holds a {type(seg).__name__} among its segments, not a Segment"
-        times = (seg.start_s, seg.end_s)
-        if not all(isinstance(x, int | float) and math.isfinite(x) for x in times):
+        if not (_finite(seg.start_s) and _finite(seg.end_s)):
             return f"a segment's times are not finite numbers: {seg.start_s!r}, {seg.end_s!r}"
         if seg.end_s < seg.start_s:
             return f"a segment ends before it starts: {seg!r}"
         if not isinstance(seg.text, str):
             return f"a segment's text is {type(seg.text).__name__}, not a string"
     return None
+
+
+def _finite(x: object) -> bool:
+    """A finite real number, NumPy's included (ASR engines return np.float32 times)."""
+    import numbers
+
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
+
+
+def timing_problem(rec: Recognition, duration_s: float) -> str | None:
+    """Under two channels the turns' times are what the judge reads overlap from: a
+    recognition with text but no segments, or segments outside the leg (before 0, or past
+    its end by more than a second), would make up a barge-in or hide one."""
+    if rec.text.strip() and not rec.segments:
+        return "it gave text but no timed segments (two channels need each turn's times)"
+    for seg in rec.segments:
+        if float(seg.start_s) < 0 or float(seg.end_s) > duration_s + 1.0:
+            return (
+                f"a segment at {float(seg.start_s):g}-{float(seg.end_s):g} s lies outside the "
+                f"{duration_s:.1f} s leg"
+            )
+    return None
+
+
+#: Peak level (of full scale 1.0) below which a recording is digital silence, not speech:
+#: -80 dBFS, under the quietest line noise (the audit's 0.003 RMS noise is ~-50 dBFS).
+SILENT_PEAK = 1e-4
 
 
 class WhisperRecogniser:
@@ -231,6 +263,11 @@ class WhisperRecogniser:
         if language not in (None, "en"):
             raise ValueError(f"{self.name} recognises English only, not {language!r}")
         audio = resample(to_mono_float(samples), sample_rate, 16000)
+        # Whisper makes up words ("you", every 30 s) on digital silence: a silent leg of a
+        # two-channel call is no speech (session 23's audit: a made-up caller turn faked a
+        # barge-in and turned a silent caller into one who talked past the question)
+        if not audio.size or float(np.max(np.abs(audio))) < SILENT_PEAK:
+            return Recognition("", "en", (), 0.0, self.name)
         model = self._load()
         segs, _info = model.transcribe(
             audio,
