@@ -427,7 +427,7 @@ def _start_times(path: Path, call_ids: list[str]) -> dict[str, Any]:
     transcript's ``start_time``. A row that does not parse, or a call_id listed twice, is
     one error line; listed ids that name no recording, and recordings left without a time,
     are counted on stderr (their dates cannot be checked)."""
-    from callwarden.screening.transcript import _parse_time
+    from callwarden.screening.transcript import parse_time
 
     df = _read_table(path)
     for col in ("call_id", "start_time"):
@@ -446,7 +446,7 @@ def _start_times(path: Path, call_ids: list[str]) -> dict[str, Any]:
         elif isinstance(value, str) and value.strip() and not _OFFSET.search(value.strip()):
             naive += 1
         try:
-            t = _parse_time(value)
+            t = parse_time(value)
         except InputError as exc:
             raise InputError(f"--start-times {path}: row {i + 1}: {exc}") from None
         if t is None:

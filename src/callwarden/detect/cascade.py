@@ -229,9 +229,15 @@ def _not_scored_reasons(
         else None
     )
     code = ScanCode.NOT_SCORED_LOW_ACTIVITY.value
+    # Millions of unscored numbers share a handful of call counts: one reason list per
+    # count (read-only, as the shared empty list above), not one object per number.
+    shared: dict[int | None, list[Reason]] = {}
     for i in np.flatnonzero(~scored):
-        evidence: dict[str, int] = {"min_attempts": int(min_attempts)}
-        if calls is not None:
-            evidence = {"attempts_by_caller_1d": int(calls[i]), **evidence}
-        reasons[rank[i]] = [Reason(code, evidence, 0.0, "cascade")]
+        n = int(calls[i]) if calls is not None else None
+        if n not in shared:
+            evidence: dict[str, int] = {"min_attempts": int(min_attempts)}
+            if n is not None:
+                evidence = {"attempts_by_caller_1d": n, **evidence}
+            shared[n] = [Reason(code, evidence, 0.0, "cascade")]
+        reasons[rank[i]] = shared[n]
     return reasons

@@ -82,7 +82,9 @@ def speaker_name(value: Any) -> str:
     return "" if value is None else str(value).strip().lower()
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """A transcript's start_time: ISO 8601 (UTC without an offset) or epoch seconds; None when
+    absent, an InputError when unreadable (`transcribe-audio --start-times` reads the same)."""
     if value is None or value == "":
         return None
     try:
@@ -153,7 +155,7 @@ def transcript_from_dict(obj: Mapping[str, Any], *, index: int = 0) -> Transcrip
         turns=tuple(turns),
         caller=str(obj.get("caller") or ""),
         callee=str(obj.get("callee") or ""),
-        start_time=_parse_time(obj.get("start_time")),
+        start_time=parse_time(obj.get("start_time")),
         meta=meta,
     )
 
