@@ -201,3 +201,65 @@ def test_passed_through_columns_keep_their_digits_and_times_in_json(tmp_path: Pa
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert rows[0]["p"] == 0.123456789012345
     assert rows[0]["at"].startswith("2026-12-01T08:00:00")
+
+
+def test_a_parquet_output_keeps_the_inputs_list_of_turns_type(tmp_path: Path) -> None:
+    """classify-text and cluster-scripts wrote a Parquet input's list<struct> turns column to
+    a Parquet output as JSON text (a string column) until session 24; now it reads back as the
+    input's type and values. A CSV output still holds each row's turns as JSON text."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    turn = pa.struct(
+        [("speaker", pa.string()), ("text", pa.string()), ("start", pa.float32()),
+         ("end", pa.float64())]
+    )  # fmt: skip
+    calls = [
+        [
+            {"speaker": "caller", "text": "请立即转账到安全账户", "start": 0.5, "end": 2.25},
+            {"speaker": "callee", "text": "好", "start": 2.5, "end": None},
+        ],
+        [{"speaker": "caller", "text": "您的快递已到", "start": 0.0, "end": 1.0}],
+        None,
+    ]
+    data = tmp_path / "calls.parquet"
+    pq.write_table(
+        pa.table({"id": pa.array([1, 2, 3], pa.int32()), "turns": pa.array(calls, pa.list_(turn))}),
+        data,
+    )
+    model = tmp_path / "model"
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text(
+        "".join(
+            json.dumps({"turns": [{"speaker": "caller", "text": t}], "label": i % 2}) + "\n"
+            for i, t in enumerate(TEXTS)
+        ),
+        "utf-8",
+    )
+    code, output = _invoke(
+        "train-text", "--input", str(texts), "--text-column", "turns", "--label-column",
+        "label", "--kind", "baseline", "--out", str(model),
+    )  # fmt: skip
+    assert code == 0, output
+    commands = {
+        "classify-text": ["--model", str(model)],
+        "cluster-scripts": ["--id-column", "id"],
+    }
+    for command, extra in commands.items():
+        for suffix in (".parquet", ".csv"):
+            out = tmp_path / f"{command}{suffix}"
+            code, output = _invoke(
+                command, "--input", str(data), "--text-column", "turns", *extra, "--out",
+                str(out),
+            )  # fmt: skip
+            assert code == 0, output
+            if suffix == ".parquet":
+                got = pq.read_table(out)
+                assert got.schema.field("turns").type == pa.list_(turn), got.schema
+                assert got.schema.field("id").type == pa.int32()
+                assert got.column("turns").to_pylist() == calls
+                assert pd.read_parquet(out).columns[:2].tolist() == ["id", "turns"]
+            else:
+                rows = pd.read_csv(out)["turns"].tolist()
+                assert [json.loads(r) for r in rows[:2]] == calls[:2], rows

@@ -56,7 +56,9 @@ def _read_table(path: Path) -> Any:
     encoding = "utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding
     try:
         if sniffed.parquet:
-            return pd.read_parquet(path)
+            df = pd.read_parquet(path)
+            _keep_nested_types(df, path)
+            return df
         if suffix in {".jsonl", ".ndjson", ".json"}:
             return pd.read_json(path, lines=suffix != ".json", dtype=False, encoding=encoding)
         return pd.read_csv(
@@ -64,6 +66,21 @@ def _read_table(path: Path) -> Any:
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from exc
+
+
+#: ``DataFrame.attrs`` key: a Parquet input's list, struct and map columns and their Arrow
+#: types (pandas reads them as object columns of arrays and dicts), so that a Parquet output
+#: writes them back as the same type (:func:`_write_table`); never written itself.
+_ARROW_TYPES = "callwarden_arrow_types"
+
+
+def _keep_nested_types(df: Any, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    nested = {f.name: f.type for f in pq.read_schema(path) if pa.types.is_nested(f.type)}
+    if nested:
+        df.attrs[_ARROW_TYPES] = nested
 
 
 def _json_turns(v: str) -> list[Any] | None:
@@ -571,20 +588,71 @@ def _refuse_taken_columns(df: Any, added: tuple[str, ...], input: Path, command:
         )
 
 
-def _json_cells(df: Any, out: Path) -> Any:
-    """``df`` with its list or dict cells (turns) as JSON text for a CSV or Parquet file
-    (a CSV cell cannot hold a list), or as plain lists for a JSON file."""
+def _nested_columns(df: Any) -> list[str]:
+    """The object columns of ``df`` with a list or dict cell (turns) in some row."""
     import numpy as np
 
-    for col in df.columns:
-        if df[col].dtype != object:  # (numbers, dates: no cell holds a list)
-            continue
-        if df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
-            if _is_json(out):
-                df[col] = df[col].map(_plain)
-            else:
-                df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
+    return [
+        col
+        for col in df.columns
+        if df[col].dtype == object  # (numbers, dates: no cell holds a list)
+        and df[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any()
+    ]
+
+
+def _as_json_text(df: Any, columns: list[str]) -> Any:
+    for col in columns:
+        df[col] = df[col].map(lambda v: json.dumps(_plain(v), ensure_ascii=False))
     return df
+
+
+def _json_cells(df: Any, out: Path) -> Any:
+    """``df`` with its list or dict cells (turns) as JSON text for a CSV file (a CSV cell
+    cannot hold a list), as plain lists for a JSON file; a Parquet file keeps them as they
+    are (:func:`_write_table` writes them as lists and structs)."""
+    if out.suffix.lower() == ".parquet":
+        return df
+    for col in _nested_columns(df):
+        if _is_json(out):
+            df[col] = df[col].map(_plain)
+        else:
+            _as_json_text(df, [col])
+    return df
+
+
+def _parquet_schema(df: Any, nested: list[str], types: dict[str, Any]) -> Any:
+    """``df``'s Arrow schema with each ``nested`` column as the Parquet input had it
+    (``types``), else as its cells read (a JSON input's list of turns)."""
+    import pyarrow as pa
+
+    flat = pa.Schema.from_pandas(df.drop(columns=nested), preserve_index=False)
+    fields = []
+    for col in df.columns:
+        if col in nested:
+            typ = types.get(col) or pa.array(df[col].map(_plain).tolist(), from_pandas=True).type
+            fields.append(pa.field(col, typ))
+        else:
+            fields.append(flat.field(col))
+    return pa.schema(fields)
+
+
+def _write_parquet(df: Any, out: Path, types: dict[str, Any]) -> None:
+    """``df`` as Parquet, its list and dict cells (turns) as Arrow lists and structs of the
+    input's type: a Parquet input's ``list<struct<speaker, text, ...>>`` column came back as
+    JSON text until session 24. Cells no Arrow type holds (a column mixing a list and a
+    number) are written as JSON text, as before."""
+    import pyarrow as pa
+
+    with_lists = _nested_columns(df)
+    nested = [c for c in df.columns if c in types and df[c].dtype == object]
+    nested += [c for c in with_lists if c not in nested]
+    if nested:
+        try:
+            df.to_parquet(out, index=False, schema=_parquet_schema(df, nested, types))
+            return
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            df = _as_json_text(df.copy(), with_lists)
+    df.to_parquet(out, index=False)
 
 
 def _write_table(df: Any, out: Path) -> None:
@@ -592,8 +660,12 @@ def _write_table(df: Any, out: Path) -> None:
     .jsonl output was written as CSV)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
+    types = df.attrs.get(_ARROW_TYPES, {})
+    if _ARROW_TYPES in df.attrs:  # (pandas writes attrs into a Parquet file's metadata)
+        df = df.copy(deep=False)
+        df.attrs = {k: v for k, v in df.attrs.items() if k != _ARROW_TYPES}
     if suffix == ".parquet":
-        df.to_parquet(out, index=False)
+        _write_parquet(df, out, types)
     elif _is_json(out):
         lines = suffix in JSON_LINES_SUFFIXES
         # every digit of a float (pandas keeps 10 by default) and times as ISO 8601, not
