@@ -158,3 +158,42 @@ class Untimed(_Leg):
 class BeyondTheLeg(_Leg):
     def recognition(self, seconds: float) -> Recognition:
         return Recognition("hello", "en", (Segment(seconds + 100, seconds + 200, "hello"),), 1.0)
+
+
+def returns_none() -> None:
+    """A factory that forgot its ``return`` (generic problems before session 24)."""
+
+
+def returns_text() -> str:
+    return "carrier-asr"
+
+
+class _Says(_Leg):
+    """Says "hello" over each leg and reports the language ``said``, whatever was asked."""
+
+    languages = frozenset({"en", "zh"})
+    said = "en"
+
+    def recognition(self, seconds: float) -> Recognition:
+        seg = Segment(0.1, min(0.5, seconds), "hello")
+        return Recognition("hello", self.said, (seg,), 1.0)
+
+
+class SaysEnglish(_Says):
+    said = "en"
+
+
+class SaysChinese(_Says):
+    said = "zh"
+
+
+class SaysZhCN(_Says):
+    said = "zh-CN"
+
+
+class SaysFrench(_Says):
+    said = "fr"
+
+
+class SaysNothing(_Says):
+    said = ""

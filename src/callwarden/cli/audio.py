@@ -105,15 +105,68 @@ def _whole_or_nothing(out: Path) -> Iterator[Path]:
     os.replace(part, out)
 
 
-def _load_recogniser(spec: str) -> Any:
-    """The recogniser ``--recogniser module:Class`` (or ``module:factory``) names: the module
-    imported (the current folder on the path, as ``python -m`` has it), the attribute called
-    with no arguments, the result checked against the Recogniser protocol. Every failure is
-    one InputError naming the option's value."""
-    import importlib
+def _installed_origin(top: str, local: str, cwd: str) -> str | None:
+    """Where ``import top`` finds a module other than the current folder's ``local`` file:
+    one already imported from elsewhere, the standard library's, or one on the path outside
+    the current folder; None when there is none."""
+    import importlib.machinery
     import os
     import sys
 
+    loaded = sys.modules.get(top)
+    if loaded is not None:  # (the current folder's, imported already, is the one meant)
+        where = getattr(loaded, "__file__", None)
+        if where is not None and os.path.abspath(where) == os.path.abspath(local):
+            return None
+        return where or "built in"
+    if top in sys.stdlib_module_names:
+        return "the standard library"
+    elsewhere = [p for p in sys.path if p and os.path.abspath(p) != cwd]
+    spec = importlib.machinery.PathFinder.find_spec(top, elsewhere)
+    return spec.origin if spec is not None and spec.origin else None
+
+
+def _import_recogniser_module(spec: str, module_name: str) -> Any:
+    """The module ``--recogniser`` names. One in the current folder is taken first (a
+    carrier's ``my_asr.py`` beside its recordings), but the folder goes on the end of the
+    path, and only while it is imported: the modules it imports in turn, and everything
+    callwarden imports later, come from the environment, so a stray ``numpy.py`` or
+    ``soundfile.py`` there cannot stand in for them. A module there with the name of an
+    installed or standard one is refused (importing it would replace that module)."""
+    import importlib
+    import importlib.machinery
+    import os
+    import sys
+
+    cwd = os.path.abspath(os.getcwd())
+    top = module_name.split(".")[0]
+    local = importlib.machinery.PathFinder.find_spec(top, [cwd])
+    if local is not None and local.origin:  # (a bare folder, a namespace, shadows nothing)
+        other = _installed_origin(top, local.origin, cwd)
+        if other is not None:
+            raise InputError(
+                f"--recogniser {spec}: {local.origin} in the current folder has the name of "
+                f"the module {top!r} callwarden or its libraries use ({other}); rename yours"
+            )
+    added = cwd not in sys.path and "" not in sys.path
+    if added:
+        sys.path.append(cwd)
+    try:
+        return importlib.import_module(module_name)
+    except Exception as exc:  # (ImportError, or whatever the module raised on import)
+        raise InputError(
+            f"--recogniser {spec}: cannot import {module_name!r} ({type(exc).__name__}: {exc})"
+        ) from exc
+    finally:
+        if added:
+            sys.path.remove(cwd)
+
+
+def _load_recogniser(spec: str) -> Any:
+    """The recogniser ``--recogniser module:Class`` (or ``module:factory``) names: the module
+    imported (:func:`_import_recogniser_module`), the attribute called with no arguments,
+    the result checked against the Recogniser protocol. Every failure is one InputError
+    naming the option's value."""
     from callwarden.screening.audio import recogniser_problems
 
     module_name, sep, attr = spec.partition(":")
@@ -121,18 +174,7 @@ def _load_recogniser(spec: str) -> Any:
         raise InputError(
             f"--recogniser takes module:Class or module:factory (my_asr:CarrierASR), not {spec!r}"
         )
-    added = os.getcwd() not in sys.path and "" not in sys.path
-    if added:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # (ImportError, or whatever the module raised on import)
-        raise InputError(
-            f"--recogniser {spec}: cannot import {module_name!r} ({type(exc).__name__}: {exc})"
-        ) from exc
-    finally:
-        if added:
-            sys.path.remove(os.getcwd())
+    module = _import_recogniser_module(spec, module_name)
     target: Any = module
     for part in attr.split("."):
         if not hasattr(target, part):
@@ -147,10 +189,16 @@ def _load_recogniser(spec: str) -> Any:
             f"--recogniser {spec}: {attr}() failed ({type(exc).__name__}: {exc}); it is "
             "called with no arguments"
         ) from exc
+    if rec is None:  # (a factory that forgot its return: three generic problems before)
+        raise InputError(
+            f"--recogniser {spec}: {attr}() returned None, not a recogniser; a factory must "
+            "return the object (with name, languages and transcribe)"
+        )
     problems = recogniser_problems(rec)
     if problems:
+        what = "" if isinstance(target, type) else f"{attr}() returned a {type(rec).__name__}: "
         raise InputError(
-            f"--recogniser {spec}: not a Recogniser (docs/screening.md, Audio): "
+            f"--recogniser {spec}: not a Recogniser (docs/screening.md, Audio): {what}"
             + "; ".join(problems)
         )
     return rec
@@ -168,6 +216,39 @@ def _checked(rec: Any, spec: str, f: Path, duration_s: float | None = None) -> A
     if why is not None:
         raise InputError(f"--recogniser {spec}: not a Recogniser: {why} (on {f})")
     return rec
+
+
+def _report_other_languages(
+    elsewhere: list[tuple[Path, dict[str, str]]], language: str, rec: Any, two_legs: bool
+) -> None:
+    """A warning for each file (the first 20) whose recognition reports another language than
+    ``--language``: its turns are written as recognised, and ``screen`` reads the words of
+    either language, but a recogniser run in the wrong language gives wrong words, and a
+    language it does not claim to recognise is named as such."""
+    from callwarden.screening.audio import primary_language
+
+    for f, other in elsewhere[:20]:
+        legs = ", ".join(
+            repr(lang) if two_legs is False else f"{lang!r} on the {leg} leg"
+            for leg, lang in other.items()
+        )
+        claimed = {primary_language(x) for x in rec.languages}
+        unclaimed = sorted({x for x in other.values() if primary_language(x) not in claimed})
+        not_its = (
+            f"; {', '.join(repr(x) for x in unclaimed)} is not among its languages "
+            f"({', '.join(sorted(rec.languages))})"
+            if unclaimed
+            else ""
+        )
+        typer.echo(
+            f"warning: {f}: {rec.name} reports {legs}, not --language {language!r}{not_its} "
+            "(kept as recognised; other_language in the record)",
+            err=True,
+        )
+    if len(elsewhere) > 20:
+        typer.echo(
+            f"warning: ... and {len(elsewhere) - 20} more files in another language", err=True
+        )
 
 
 def _report_skipped(
@@ -260,6 +341,7 @@ def register(app: typer.Typer) -> None:
             ReferenceRecogniser,
             WhisperRecogniser,
             legs_to_turns,
+            other_languages,
             recognition_to_turns,
             recording_call_ids,
             split_legs,
@@ -318,6 +400,7 @@ def register(app: typer.Typer) -> None:
         when = _start_times(start_times, call_ids) if start_times is not None else {}
         bad: list[tuple[Path, str]] = []
         wrong: list[tuple[Path, str]] = []  # (a two-channel layout on a file without two)
+        elsewhere: list[tuple[Path, dict[str, str]]] = []  # (recognised in another language)
         with _whole_or_nothing(out) as part, part.open("w", encoding="utf-8") as fh:
             for f, call_id in zip(files, call_ids, strict=True):
                 try:
@@ -349,6 +432,10 @@ def register(app: typer.Typer) -> None:
                     "confidence": float(min(r.confidence for _, r in recs)),
                     "audio": str(f),
                 }
+                if other := other_languages(recs, language):
+                    # (kept as recognised, but said: a zh batch's English call was silent)
+                    meta["other_language"] = other
+                    elsewhere.append((f, other))
                 if layout is ChannelLayout.MONO:
                     turns = recognition_to_turns(recs[0][1])  # (as before: caller turns)
                 else:
@@ -359,9 +446,17 @@ def register(app: typer.Typer) -> None:
                 )
                 fh.write(json.dumps(transcript_to_dict(tr), ensure_ascii=False) + "\n")
             _report_skipped(bad, wrong, len(files), layout.value)
+        _report_other_languages(elsewhere, language, rec, layout is not ChannelLayout.MONO)
         skipped = f", skipped {len(bad)} unreadable" if bad else ""
         if wrong:
             skipped += f", skipped {len(wrong)} without two channels"
+        if elsewhere:
+            said = Counter(lang for _, other in elsewhere for lang in set(other.values()))
+            skipped += (
+                f", {len(elsewhere)} recognised in another language than --language {language} ("
+                + ", ".join(f"{k} {n}" for k, n in sorted(said.items()))
+                + ")"
+            )
         done = len(files) - len(bad) - len(wrong)
         typer.echo(f"transcribed {done} recordings with {rec.name}{skipped}; wrote {out}")
 

@@ -136,6 +136,28 @@ def legs_to_turns(legs: Sequence[tuple[Speaker, Recognition]]) -> tuple[Turn, ..
     return tuple(sorted(turns, key=lambda t: (t.start_s or 0.0, rank[t.speaker])))
 
 
+# ISO 639-2/3 codes a recogniser may report for the two languages screening reads.
+_LANGUAGE_ALIASES = {"zho": "zh", "chi": "zh", "cmn": "zh", "eng": "en"}
+
+
+def primary_language(code: str) -> str:
+    """A language code's language: ``zh-CN``, ``zh_Hans``, ``ZH`` and ``cmn`` are ``zh``."""
+    head = code.strip().replace("_", "-").split("-")[0].lower()
+    return _LANGUAGE_ALIASES.get(head, head)
+
+
+def other_languages(legs: Sequence[tuple[Speaker, Recognition]], asked: str) -> dict[str, str]:
+    """The legs whose recognition reports a language other than ``asked`` (leg -> the code
+    it reported); a leg that reports none (empty: nothing recognised) is not one."""
+    return {
+        who.value: rec.language
+        for who, rec in legs
+        if isinstance(rec.language, str)
+        and rec.language.strip()
+        and primary_language(rec.language) != primary_language(asked)
+    }
+
+
 def recogniser_problems(obj: object) -> list[str]:
     """What keeps ``obj`` from being a :class:`Recogniser` (empty when nothing does): a
     ``name`` string, ``languages`` a set of language codes, and a ``transcribe`` method that
