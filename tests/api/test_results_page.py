@@ -46,7 +46,7 @@ def test_results_page_shows_figures_campaigns_and_reasons(tmp_path: Path) -> Non
     page = render_results_page(tmp_path)
     assert "99.50%" in page and "93.10%" in page
     assert "harassment/insurance" in page and "C1" in page
-    assert "峰值小时呼叫次数偏高" in page and "high call attempts" in page
+    assert "最忙60分钟呼叫次数偏高" in page and "high call attempts" in page
     assert "+8613900139000" not in page  # benign numbers are not listed as flagged
 
 

@@ -22,6 +22,8 @@ EXACT = (
     "night_share_by_caller_1d",
     "asserted_mismatch_share_by_caller_1d",
     "active_hours_by_caller_1d",
+    "attempts_by_caller_1h",
+    "attempts_by_ingress_1h",
     "inbound_calls_by_caller_1d",
     "distinct_inbound_callers_by_caller_1d",
     "calls_per_callee_by_caller_1d",

@@ -104,7 +104,7 @@ def test_the_case_file_links_open_with_an_operator_key(
         page.wait_for_url(re.compile(r"/v1/case-files/numbers/"))
         assert page.title() == f"号码案卷 {number}"
         assert page.get_by_role("heading", name="号码案卷 Case file: number").is_visible()
-        assert page.get_by_text("高频呼叫").count() + page.get_by_text("峰值小时").count() >= 1
+        assert page.get_by_text("高频呼叫").count() + page.get_by_text("最忙60分钟").count() >= 1
         assert page.get_by_text("fingerprint").first.is_visible()
         page.goto(site["paged"] + "/")
         page.locator("#campaigns").get_by_role("link", name="Caed057bd").click()

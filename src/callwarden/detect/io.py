@@ -16,12 +16,24 @@ Layout (format 1)::
       training_rows.u64  hashed training rows (``detect.training_rows``; optional: models
                        written before 30 Nov have none); the manifest's ``training_rows``
                        records its rows, size and SHA-256 (since session 18)
+
+Feature definitions (since session 24). features.json holds names only, and a name can
+change meaning (``attempts_by_caller_1h`` was the busiest clock hour, then the busiest 60
+minutes, sliding). A ``cdr`` model's manifest records ``feature_definitions``: per feature,
+``features.definitions.definition_digest``. Loading a model whose features are defined
+otherwise today is refused (``ModelError`` naming them; the fix is to retrain): its trees
+would meet values they never saw, and a sliding count can be up to twice the clock hour's, so
+it would flag more, silently. A directory without the record was trained on the definitions
+before (``LEGACY_DEFINITIONS``: the clock hour). ``CALLWARDEN_ACCEPT_CHANGED_FEATURES=1``
+scores with such a model anyway, with a warning (until it is retrained).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +44,11 @@ import callwarden
 from callwarden.detect.model import TrainConfig, TrainedModel
 from callwarden.detect.thresholds import Threshold
 from callwarden.errors import ModelError
+from callwarden.features.definitions import (
+    DEFINITION_DIGESTS,
+    LEGACY_DEFINITIONS,
+    changed_definitions,
+)
 
 FORMAT = "callwarden-model"
 FORMAT_VERSION = 1
@@ -84,6 +101,15 @@ def save_model(
         "training_fingerprint": model.fingerprint,
         "config": model.config.to_dict(),
         "callwarden_version": getattr(callwarden, "__version__", "0"),
+        **(
+            {
+                "feature_definitions": {
+                    n: DEFINITION_DIGESTS[n] for n in model.feature_names if n in DEFINITION_DIGESTS
+                }
+            }
+            if kind == "cdr"
+            else {}
+        ),  # fmt: skip
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         **(extra or {}),
     }
@@ -141,6 +167,35 @@ def _check_model_txt(path: Path, manifest: dict[str, Any]) -> None:
         )
 
 
+#: Set to 1 to score with a model trained on other feature definitions (with a warning).
+ACCEPT_CHANGED = "CALLWARDEN_ACCEPT_CHANGED_FEATURES"
+
+
+def _check_definitions(path: Path, manifest: dict[str, Any], features: list[str]) -> None:
+    """A ModelError when the model's features are defined otherwise today (see above)."""
+    recorded = manifest.get("feature_definitions")
+    changed = changed_definitions(features, recorded)
+    if not changed:
+        return
+    if recorded is None:
+        said = "; ".join(
+            f"{n} was {LEGACY_DEFINITIONS[n][1]}" if n in LEGACY_DEFINITIONS else n for n in changed
+        )
+        why = f"it was trained before models recorded their feature definitions: {said}"
+    else:
+        why = f"these features are defined otherwise now: {', '.join(changed)}"
+    text = (
+        f"model directory {path} was trained on feature definitions this callwarden no longer "
+        f"computes ({why}); its trees would score values they never saw. Retrain with "
+        "'callwarden train' (same CDRs and labels)"
+    )
+    if os.environ.get(ACCEPT_CHANGED) == "1":
+        warnings.warn(f"{text}; scoring with it anyway ({ACCEPT_CHANGED}=1)", stacklevel=3)
+        manifest["feature_definitions_changed"] = changed
+        return
+    raise ModelError(f"{text}, or set {ACCEPT_CHANGED}=1 to score with it anyway")
+
+
 def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
     """Read a model directory; ``ModelError`` naming the file and the problem otherwise."""
     if not path.exists():
@@ -196,6 +251,8 @@ def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
     reference = _read_json(path / "reference.json")
     if not isinstance(reference, dict):
         raise ModelError(f"{path}/reference.json must be an object of feature medians")
+    if manifest.get("kind") == "cdr":
+        _check_definitions(path, manifest, features)
     model = TrainedModel(
         booster=booster,
         classes=tuple(classes),

@@ -64,7 +64,13 @@ FAMILY_TEXT: dict[str, tuple[str, str]] = {
     "ingresses": ("接入入口数", "ingresses used"),
 }
 
-_WINDOW_TEXT = {"1h": ("峰值小时", "busiest hour"), "1d": ("当日", "day"), "7d": ("7日", "7 days")}
+#: The 1h window is the busiest 60 consecutive minutes of the day (sliding by a minute; the
+#: busiest clock hour until session 24, features.definitions).
+_WINDOW_TEXT = {
+    "1h": ("最忙60分钟", "busiest 60 minutes"),
+    "1d": ("当日", "day"),
+    "7d": ("7日", "7 days"),
+}
 
 
 class Direction(StrEnum):
@@ -200,7 +206,6 @@ def _render(reason: Reason, lang: str) -> str:
 #: Words for a feature without a value where the reason is known (features.definitions:
 #: in_out_ratio is missing when the number received no call in the window).
 _NO_VALUE = {
-    ("in_out_ratio", "1h"): ("峰值小时未接到来电", "received no calls in the busiest hour"),
     ("in_out_ratio", "1d"): ("当日未接到来电", "received no calls that day"),
     ("in_out_ratio", "7d"): ("7日内未接到来电", "received no calls in 7 days"),
 }

@@ -13,8 +13,11 @@ Windows are anchored at the end of an *as-of day* D (local time):
 
 - ``1d``: the calls of day D;
 - ``7d``: the calls of days D-6 .. D (all history the input holds, up to 7 days);
-- ``1h``: the busiest clock hour inside day D (peak rate; batch uses tumbling hours, which
-  a sliding count can only exceed by less than a factor of two).
+- ``1h``: the busiest 60 consecutive minutes inside day D (peak rate): a window that slides
+  by one minute over the calls' start minutes, never crossing midnight (day D's calls only).
+  A burst from 10:40 to 11:20 counts whole, where a clock hour split it in two. At minute
+  resolution, so a window of exactly 3,600 s (any start second) holds at least as many calls
+  as the busiest 60 minutes and at most as many as the busiest 61.
 
 Sources (built by the compiler from the canonical CDR columns, see ``CALL_COLUMNS``):
 
@@ -22,6 +25,9 @@ Sources (built by the compiler from the canonical CDR columns, see ``CALL_COLUMN
 - ``sequence``: the caller's calls in time order (``ts``, ``gap_s``, ``overlap``), kept
   narrow because ordering is the costliest step;
 - ``hourly``: one row per (entity, clock hour) with ``n`` calls;
+- ``minutes``: one row per (entity, minute of day D with a call) with ``n_60m``, the entity's
+  calls in the 60 minutes ending with that minute (it and the 59 before it, on day D): the
+  busiest 60 minutes end with a minute that has a call, so ``MAX(n_60m)`` is their count;
 - ``routes``: one row per (caller, ingress) with ``n`` calls and the caller's ``unallocated``;
 - ``devices``: one row per (caller, handset IMEI) with ``numbers_on_imei``, the distinct
   caller numbers seen on that handset in the window (SIM boxes hold many cards);
@@ -35,16 +41,18 @@ Sources (built by the compiler from the canonical CDR columns, see ``CALL_COLUMN
 
 Self-calls. A call whose callee is the caller itself (the same number once canonical: the
 same integer key; in real CDRs mostly voicemail access) is an attempt the number placed, so
-``calls``, ``sequence``, ``hourly``, ``routes`` and ``devices`` keep it; but it is no contact
-between two numbers, so ``pairs`` and ``inbound`` leave it out (``OTHER_PARTY``): it is not a
-distinct callee, a call-back, an earlier contact, a sequential-dialling neighbour or a
-received call. A number that only called itself has 0 distinct callees and no call-back,
+``calls``, ``sequence``, ``hourly``, ``minutes``, ``routes`` and ``devices`` keep it; but it is
+no contact between two numbers, so ``pairs`` and ``inbound`` leave it out (``OTHER_PARTY``): it
+is not a distinct callee, a call-back, an earlier contact, a sequential-dialling neighbour or
+a received call. A number that only called itself has 0 distinct callees and no call-back,
 prior-contact or sequential share. The pandas reference and the streaming engine apply the
 same rule.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -70,6 +78,7 @@ class Source(StrEnum):
     CALLS = "calls"
     SEQUENCE = "sequence"
     HOURLY = "hourly"
+    MINUTES = "minutes"
     ROUTES = "routes"
     DEVICES = "devices"
     PAIRS = "pairs"
@@ -203,9 +212,9 @@ _CI = (Entity.CALLER, Entity.INGRESS)
 AGGREGATES: tuple[Aggregate, ...] = (
     Aggregate(
         "attempts",
-        "MAX(n)",
-        Source.HOURLY,
-        "call attempts in the busiest clock hour of the day",
+        "MAX(n_60m)",
+        Source.MINUTES,
+        "call attempts in the busiest 60 consecutive minutes of the day (sliding by a minute)",
         entities=_CI,
         windows=(Window.H1,),
     ),
@@ -403,3 +412,43 @@ def catalogue(aggregates: tuple[Aggregate, ...] = AGGREGATES) -> tuple[Feature, 
 
 FEATURES: tuple[Feature, ...] = catalogue()
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+
+
+def definition_digest(feature: Feature) -> str:
+    """12 hex naming what a feature computes: its source, entity, window and SQL. A model
+    directory records them (``detect.io``), so a model trained on other definitions of the
+    same names is told apart (its trees split on values the query no longer gives)."""
+    text = json.dumps(
+        [feature.source.value, feature.entity.value, feature.window.value, feature.sql]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+DEFINITION_DIGESTS: dict[str, str] = {f.name: definition_digest(f) for f in FEATURES}
+
+#: Definitions that changed since models began to record them (session 24), as a model
+#: directory without the record was trained on them: name -> (digest, what it was).
+LEGACY_DEFINITIONS: dict[str, tuple[str, str]] = {
+    feature_name("attempts", e, Window.H1): (
+        definition_digest(
+            Feature(feature_name("attempts", e, Window.H1), "attempts", e, Window.H1,
+                    Source.HOURLY, "MAX(n)", "")
+        ),
+        "the busiest clock hour (now the busiest 60 minutes, sliding)",
+    )
+    for e in _CI
+}  # fmt: skip
+
+
+def changed_definitions(names: list[str] | tuple[str, ...], recorded: object) -> list[str]:
+    """The features among ``names`` (catalogue features; others are not checked) whose
+    definition differs from ``recorded`` (name -> digest, as a model directory keeps it;
+    None: a model from before the record, trained on ``LEGACY_DEFINITIONS``). A name the
+    record lacks counts as changed (nothing vouches for it)."""
+    if recorded is None:
+        recorded = {n: LEGACY_DEFINITIONS.get(n, (d, ""))[0] for n, d in DEFINITION_DIGESTS.items()}
+    if not isinstance(recorded, dict):
+        return [n for n in names if n in DEFINITION_DIGESTS]
+    return [
+        n for n in names if n in DEFINITION_DIGESTS and recorded.get(n) != DEFINITION_DIGESTS[n]
+    ]

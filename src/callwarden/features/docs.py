@@ -47,7 +47,7 @@ change). All of these took UTC+8 until 30 Nov.
 
 | window | covers |
 |---|---|
-| `1h` | the busiest clock hour of day D (peak rate), in batch and in the stream alike: tumbling clock hours, not a sliding 60 minutes (which can hold up to twice the busiest clock hour's calls; not built, as the stream would have to keep each number's last hour of call times). Only `attempts` has this window. |
+| `1h` | the busiest 60 consecutive minutes of day D (peak rate): a window sliding by one minute over the calls' start minutes, never crossing midnight (day D's calls only), in batch, in the pandas reference and in the stream alike. A burst from 10:40 to 11:20 counts whole (the clock hour, used until session 24, split it: an even burst across :00 counted as little as half, so a dialer pacing across the hour hid its rate). Minute resolution: the busiest window of exactly 3,600 s (any start second) holds at least as many calls and at most as many as the busiest 61 minutes; seconds would make the stream keep every call time of the last hour, minutes keep a ring of minute counts. Only `attempts` has this window. A model trained on the clock hour is refused until retrained (or scored with a warning under `CALLWARDEN_ACCEPT_CHANGED_FEATURES=1`; [detection.md](detection.md#a-sliding-60-minute-window-session-24)). |
 | `1d` | the calls of day D (a call's `gap_s` and `overlap` look back at the caller's previous call, which may be on day D-1 when the input holds it, so the first call of D has a gap: interval and concurrency features then differ from a run on day D alone) |
 | `7d` | days D-6 .. D: whatever history the input holds, up to seven days. With one day of input the 7-day values equal the 1-day ones. |
 
@@ -65,6 +65,7 @@ change). All of these took UTC+8 until 30 Nov.
 | `calls` | call attempt |
 | `sequence` | call attempt, in the caller's time order (`gap_s`, `overlap`) |
 | `hourly` | (entity, clock hour) with `n` calls |
+| `minutes` | (entity, minute of day D with a call) with `n_60m`: the entity's calls that started in that minute or the 59 before it, on day D (SQL: a `RANGE BETWEEN 59 PRECEDING AND CURRENT ROW` frame over the integer minute, ANSI and Spark's) |
 | `routes` | (caller, ingress) with `n` calls and the caller's `unallocated` |
 | `pairs` | distinct (caller, callee) of two different numbers contacted in the window (a call to one's own number is none), with `called_back` (the callee called the number at or after the first call, within the data), `prior_contact` (any contact, either direction, before the first call in the window) and `sequential` (the callee is within 10 of the next-lower callee of the same caller, in number order) |
 | `inbound` | call received by the number from another number |
@@ -73,7 +74,7 @@ change). All of these took UTC+8 until 30 Nov.
 
 A *self-call* (callee = caller: the same number, the same integer key; in real CDRs mostly
 voicemail access) is a call attempt the number placed: `calls`, `sequence`, `hourly`,
-`routes` and `devices` keep it. It is no contact between two numbers: `pairs` and `inbound`
+`minutes`, `routes` and `devices` keep it. It is no contact between two numbers: `pairs` and `inbound`
 leave it out (`definitions.OTHER_PARTY`, `caller <> callee`), so it is never a distinct
 callee, a call-back, an earlier contact, a sequential-dialling neighbour or a received call,
 and does not lift the in/out ratio. A number that only called itself has 0 distinct
@@ -98,7 +99,7 @@ calls in the window the features read (the as-of day and the look-back days the 
 `attempts_by_caller_7d`; with one day of CDRs, the day's calls), or an unallocated
 displayed number. A caller with many calls on earlier days and one on the as-of day is
 scored, since its 7-day features may flag it. Only scored callers get features, and
-the caller-keyed sources (`calls` by caller, `sequence`, `hourly` by caller, `pairs`,
+the caller-keyed sources (`calls` by caller, `sequence`, `hourly` and `minutes` by caller, `pairs`,
 `inbound`) read only their calls and the calls to them (semi-joins on the integer number),
 so their values are exactly those of the full query. Ingress, `routes` and `devices`
 aggregates still read every call: they describe shared trunks and handsets. Unscored rows

@@ -21,6 +21,23 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.str.slice(1).where(e164), errors="coerce").astype("Int64")
 
 
+def _busiest_60_minutes(key: pd.Series, ts: pd.Series) -> pd.Series:
+    """Per key, the most calls in any 60 consecutive minutes (by start minute) of the day.
+
+    For each call, the key's calls that started in its minute or the 59 before it (two
+    binary searches in the (key, minute)-sorted calls); the busiest window ends with a
+    minute that has a call, so the most of these is the key's value."""
+    codes, keys = pd.factorize(key, sort=True)
+    m = (ts.to_numpy() // 60).astype(np.int64)
+    if not len(m):
+        return pd.Series(dtype=float)
+    rel = m - m.min() + 60  # >= 60, so a window's start stays within its key's block
+    v = np.sort(codes.astype(np.int64) * (int(rel.max()) + 61) + rel)
+    n = np.searchsorted(v, v, "right") - np.searchsorted(v, v - 59, "left")
+    best = pd.Series(n).groupby(v // (int(rel.max()) + 61)).max()
+    return pd.Series(best.to_numpy(), index=keys[best.index.to_numpy()], dtype=float)
+
+
 def reference_features(
     cdrs: pd.DataFrame,
     day_end_ts: int,
@@ -107,7 +124,7 @@ def reference_features(
     ) / mean_gap.replace(0, np.nan)
     out["interval_p50_by_caller_1d"] = g.gap_s.quantile(0.5)
     hourly = df.groupby(["caller", df.ts // 3600]).size()
-    out["attempts_by_caller_1h"] = hourly.groupby(level=0).max()
+    out["attempts_by_caller_1h"] = _busiest_60_minutes(df.caller, df.ts)
     out["active_hours_by_caller_1d"] = hourly.groupby(level=0).size()
 
     # Ingress: per-ingress aggregates, carried to each caller's main ingress.
@@ -120,9 +137,7 @@ def reference_features(
     gi = routed.groupby("ingress")
     ing = pd.DataFrame(index=gi.size().index)
     ing["attempts_by_ingress_1d"] = gi.size()
-    ing["attempts_by_ingress_1h"] = (
-        routed.groupby(["ingress", routed.ts // 3600]).size().groupby(level=0).max()
-    )
+    ing["attempts_by_ingress_1h"] = _busiest_60_minutes(routed.ingress, routed.ts)
     ing["answer_rate_by_ingress_1d"] = gi.ans.mean()
     for name, c in (
         ("short_call_share", "short"), ("dead_callee_share", "dead"), ("rejected_share", "rejected"),

@@ -296,6 +296,22 @@ def build_query(
     ON n.imei = h.imei
 )"""
         )
+    # The busiest 60 minutes of the day: calls per (entity, minute), then each minute's
+    # count over it and the 59 minutes before it (a RANGE frame over the integer minute:
+    # ANSI, and Spark's). Only the day's calls, so no window reaches across midnight.
+    for entity, rel, key, where in (
+        (Entity.CALLER, out_day, "caller", ""),
+        (Entity.INGRESS, "calls_day", "ingress", "WHERE ingress IS NOT NULL "),
+    ):
+        if any((f.source, f.entity) == (Source.MINUTES, entity) for f in features):
+            ctes.append(
+                f"""minutes_{entity.value}_day AS (
+  SELECT k, CAST(SUM(n) OVER (PARTITION BY k ORDER BY m RANGE BETWEEN 59 PRECEDING AND
+    CURRENT ROW) AS BIGINT) AS n_60m
+  FROM (SELECT {key} AS k, INT_DIV(ts, 60) AS m, COUNT(*) AS n FROM {rel} {where}GROUP BY {key},
+    INT_DIV(ts, 60)) g
+)"""
+            )
     # Distinct (caller, callee) pairs of two numbers (no self-calls, ``OTHER_PARTY``) with
     # the reverse direction's first and last call.
     ctes.append(
@@ -352,6 +368,7 @@ def build_query(
         return {
             Source.CALLS: (calls, key),
             Source.HOURLY: (f"hourly_{entity.value}_{span}", "k"),
+            Source.MINUTES: (f"minutes_{entity.value}_day", "k"),
             Source.ROUTES: (f"routes_{span}", key),
             Source.PAIRS: (f"pairs_{span}", "caller"),
             Source.SEQUENCE: (f"sequence_{span}", "caller"),
@@ -363,6 +380,7 @@ def build_query(
         Source.CALLS,
         Source.SEQUENCE,
         Source.HOURLY,
+        Source.MINUTES,
         Source.ROUTES,
         Source.DEVICES,
         Source.PAIRS,
@@ -380,8 +398,8 @@ def build_query(
                     continue
                 rel, key = source_rel(src, entity, w)
                 if w is Window.D1 and source_rel(src, entity, Window.H1) == (rel, key):
-                    # The busiest hour reads the same hourly rows: one GROUP BY for both,
-                    # so those rows are grouped once and never materialised.
+                    # A 1h feature over the same rows as the day's shares their GROUP BY
+                    # (none does today: the 1h window reads ``minutes``).
                     fs += [
                         f
                         for f in features

@@ -29,7 +29,6 @@ APPROXIMATED: dict[str, str] = {
     "callback_rate": "call-back after the pair's first call in the state (batch: in the window)",
     "prior_contact_share": "contact in either direction before the first call of the day "
     "(7 d: before the pair entered the state)",
-    "attempts_by_caller_1h": "peak clock hour; a CDR arriving after its hour closed adds to no peak",
     "device_numbers": "numbers seen on the number's latest handset (batch: the most over all its "
     "handsets); 7 d: handset records not idle for 7 days",
 }

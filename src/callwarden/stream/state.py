@@ -2,8 +2,9 @@
 
 A CDR is written when its call is released, so the engine ingests it at ``end_ts``; a call
 still in progress teaches nothing. For every number (caller or callee) the state keeps day
-buckets of additive counters (:mod:`callwarden.stream.ring`), the current clock hour's count
-and a few "last call" facts; for every (caller, callee) *pair* and (caller, ingress) *route*
+buckets of additive counters (:mod:`callwarden.stream.ring`), the calls of its last two hours
+by start minute (:mod:`callwarden.stream.minutes`: the busiest 60 minutes) and a few "last
+call" facts; for every (caller, callee) *pair* and (caller, ingress) *route*
 seen in the last 7 days a small record in an expiring hash table (the distinct-callee,
 call-back and rotation sketches). ``sweep`` drops pairs and routes idle for 7 days and
 evicts numbers idle that long, or the least recently seen beyond ``max_numbers``.
@@ -17,6 +18,7 @@ import numpy as np
 
 from callwarden.stream.calls import Calls
 from callwarden.stream.keytable import KeyTable, grow
+from callwarden.stream.minutes import WINDOW, MinuteRing, Update
 from callwarden.stream.ring import DayRing, R
 from callwarden.stream.sequence import DaySequence
 
@@ -35,7 +37,11 @@ NUMBER_WIDTH = GAP0 + len(GAP_EDGES) - 1
 INGRESS_WIDTH = 12
 
 DAY_S = 86400
-HOUR_CELLS = 48
+#: How late (in start minutes, after the latest call start held) a CDR may come and still count
+#: in the busiest 60 minutes: a number's calls overlap only when it dials in parallel, an
+#: ingress carries every call in progress (``stream.minutes``; docs/streaming.md).
+NUMBER_LATE_MIN = 60
+INGRESS_LATE_MIN = 180
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,8 @@ class StreamState:
         self.first_seen = np.zeros(cap)
         self.last_seen = np.zeros(cap)
         self.out_day = np.full(cap, -1, np.int32)  # last local day the number placed a call
-        self.cur_hour = np.full(cap, -1, np.int64)
-        self.cur_n = np.zeros(cap, np.float32)
+        tz = self.config.tz_hours
+        self.minutes = MinuteRing(WINDOW + NUMBER_LATE_MIN, np.uint16, cap, tz)
         self.last_ts = np.full(cap, np.nan)
         self.last_end = np.full(cap, np.nan)
         self.last_callee = np.full(cap, -1, np.int64)
@@ -94,8 +100,7 @@ class StreamState:
         self.handset = np.full(cap, -1, np.int64)  # the number's latest handset (row)
         self.ingress = DayRing(INGRESS_WIDTH, 64)
         self.ingress_rank = np.zeros(64, np.int64)  # name order: ties of the main ingress
-        self.i_hid = np.full((64, HOUR_CELLS), -1, np.int64)  # clock hours per ingress
-        self.i_hn = np.zeros((64, HOUR_CELLS), np.float32)
+        self.i_minutes = MinuteRing(WINDOW + INGRESS_LATE_MIN, np.uint32, 64, tz)
         self.now = 0.0
         self._next_sweep = 0.0
         self.evicted = 0
@@ -127,12 +132,12 @@ class StreamState:
         if n <= len(self.key):
             return
         for name, fill in (("key", -1), ("first_seen", 0), ("last_seen", 0), ("out_day", -1),
-                           ("cur_hour", -1), ("cur_n", 0), ("last_ts", np.nan),
-                           ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
-                           ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0),
-                           ("handset", -1)):  # fmt: skip
+                           ("last_ts", np.nan), ("last_end", np.nan), ("last_callee", -1),
+                           ("unalloc", -1), ("main_ing", -1), ("main_n", 0), ("main_day", -1),
+                           ("changed", 0), ("handset", -1)):  # fmt: skip
             setattr(self, name, grow(getattr(self, name), n, fill))
         self.ring.grow(len(self.key))
+        self.minutes.grow(len(self.key))
 
     def day_of(self, ts: np.ndarray) -> np.ndarray:
         return ((ts + self.config.tz_hours * 3600) // DAY_S).astype(np.int32)
@@ -211,8 +216,7 @@ class StreamState:
         if n > self.ingress.cap:
             cap = max(n, 2 * self.ingress.cap)
             self.ingress.grow(cap)
-            self.i_hid = grow(self.i_hid, cap, -1)
-            self.i_hn = grow(self.i_hn, cap, 0)
+            self.i_minutes.grow(cap)
             self.ingress_rank = grow(self.ingress_rank, cap, 0)
 
     def set_ingress_names(self, names: list[str]) -> None:
@@ -221,51 +225,27 @@ class StreamState:
         order = np.argsort(np.array(names, dtype=object), kind="stable")
         self.ingress_rank[order] = np.arange(len(names))
 
-    @staticmethod
-    def _hour_counts(
-        rows: np.ndarray, ts: np.ndarray, cur_hour: np.ndarray, cur_n: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Update each row's current-hour count; returns (rows, hours, counts, new_hour) per
-        distinct (row, hour) in this update. An hour earlier than the row's current one (a
-        late CDR) starts no new hour and only counts alone (it cannot raise the peak much)."""
-        hour = (ts // 3600).astype(np.int64)
-        key = rows.astype(np.int64) * (1 << 32) + hour
-        uk, cnt = np.unique(key, return_counts=True)
-        r, h = uk >> 32, uk & ((1 << 32) - 1)
-        same = h == cur_hour[r]
-        n = cnt.astype(np.float32) + np.where(same, cur_n[r], 0.0).astype(np.float32)
-        new = h > cur_hour[r]
-        # the latest hour per row becomes the current one (uk is sorted by row, then hour)
-        last = np.append(r[1:] != r[:-1], True)
-        upd = last & (h >= cur_hour[r])
-        cur_hour[r[upd]] = h[upd]
-        cur_n[r[upd]] = n[upd]
-        return r, h, n, new
-
     def _hours(self, a: np.ndarray, day: np.ndarray, ts: np.ndarray) -> None:
-        r, h, n, new = self._hour_counts(a, ts, self.cur_hour, self.cur_n)
-        d = self.day_of(h * 3600.0)
-        self.ring.live(r, d)
-        self.ring.maximum(r, d, HMAX, n)
-        self.ring.add(r[new], d[new], HOURS, 1.0)
+        """Active clock hours (a clock hour after the latest one held opens one; a late CDR's
+        earlier hour was opened by its first call or is not) and the busiest 60 minutes."""
+        up = self._peak(self.ring, self.minutes, a, ts, HMAX)
+        self.ring.add(up.hour_rows, self.day_of(up.hours * 3600.0), HOURS, 1.0)
+
+    def _peak(
+        self, ring: DayRing, minutes: MinuteRing, rows: np.ndarray, ts: np.ndarray, col: int
+    ) -> Update:
+        """Raise each (row, day)'s busiest-60-minutes count to the windows the calls changed."""
+        up = minutes.update(rows, (ts // 60).astype(np.int64))
+        if len(up.rows):
+            d = self.day_of(up.minutes * 60)
+            ring.live(up.rows, d)
+            ring.maximum(up.rows, d, col, up.counts.astype(np.float32))
+        return up
 
     def _ingress_hours(self, i: np.ndarray, d: np.ndarray, ts: np.ndarray) -> None:
-        """Ingresses carry steady traffic, so late CDRs are common: keep 48 clock hours."""
-        hour = (ts // 3600).astype(np.int64)
-        key = i.astype(np.int64) * (1 << 32) + hour
-        uk, cnt = np.unique(key, return_counts=True)
-        r, h = uk >> 32, uk & ((1 << 32) - 1)
-        cell = h % HOUR_CELLS
-        held = self.i_hid[r, cell]
-        ok = h >= held
-        r, h, cell, cnt, held = r[ok], h[ok], cell[ok], cnt[ok], held[ok]
-        reset = h > held
-        self.i_hn[r[reset], cell[reset]] = 0.0
-        self.i_hid[r, cell] = h
-        self.i_hn[r, cell] += cnt
-        dd = self.day_of(h * 3600.0)
-        self.ingress.live(r, dd)
-        self.ingress.maximum(r, dd, I_HMAX, self.i_hn[r, cell])
+        """Ingresses carry steady traffic, so late CDRs are common: their minute ring holds
+        ``INGRESS_LATE_MIN`` minutes more than the window."""
+        self._peak(self.ingress, self.i_minutes, i, ts, I_HMAX)
 
     def _gaps(self, c: Calls, a: np.ndarray, day: np.ndarray) -> None:
         """Gaps between a number's consecutive calls, in arrival order (see docs/streaming.md)."""
@@ -473,10 +453,10 @@ class StreamState:
             self.slots.delete(self.key[gone], gone)
             self.key[gone] = -1
             self.ring.clear(gone)
-            for name, fill in (("out_day", -1), ("cur_hour", -1), ("cur_n", 0), ("last_ts", np.nan),
-                               ("last_end", np.nan), ("last_callee", -1), ("unalloc", -1),
-                               ("main_ing", -1), ("main_n", 0), ("main_day", -1), ("changed", 0),
-                               ("first_seen", 0), ("last_seen", 0), ("handset", -1)):  # fmt: skip
+            self.minutes.clear(gone)
+            for name, fill in (("out_day", -1), ("last_ts", np.nan), ("last_end", np.nan),
+                               ("last_callee", -1), ("unalloc", -1), ("main_ing", -1),
+                               ("main_n", 0), ("main_day", -1), ("changed", 0), ("first_seen", 0), ("last_seen", 0), ("handset", -1)):  # fmt: skip
                 getattr(self, name)[gone] = fill
             self.evicted += len(gone)
         return gone
@@ -536,10 +516,9 @@ class StreamState:
     def memory(self) -> dict[str, float | None]:
         """Bytes held, and per tracked number (arrays at capacity plus hash-table entries)."""
         per_slot = sum(getattr(self, f).itemsize for f in (
-            "key", "first_seen", "last_seen", "out_day", "cur_hour", "cur_n", "last_ts",
-            "last_end", "last_callee", "unalloc", "main_ing", "main_n", "main_day", "changed",
-            "handset",
-        )) + self.ring.nbytes_per_row()  # fmt: skip
+            "key", "first_seen", "last_seen", "out_day", "last_ts", "last_end", "last_callee",
+            "unalloc", "main_ing", "main_n", "main_day", "changed", "handset",
+        )) + self.ring.nbytes_per_row() + self.minutes.nbytes_per_row()  # fmt: skip
         dict_entry = self.slots.nbytes_per_key()
         numbers, pairs, routes = (
             len(self.slots),
