@@ -56,9 +56,11 @@ def test_late_cdrs_one_at_a_time() -> None:
     check(got, {G: {"attempts_by_caller_1d": 12}})
 
 
-def test_ring_counts_in_order_arrivals_exactly() -> None:
+@pytest.mark.parametrize("dense_factor", [0.0, 4.0, np.inf])  # always sparse, either, dense
+def test_ring_counts_in_order_arrivals_exactly(dense_factor: float) -> None:
     """Random in-order days (and CDRs up to ``NUMBER_LATE_MIN`` minutes late) in random
-    batches: the windows the ring reports give each (row, day) the brute-force maximum."""
+    batches, some spanning hours: the windows the ring reports give each (row, day) the
+    brute-force maximum, through the dense window buffer and the sparse one alike."""
     from callwarden.stream.minutes import MinuteRing
     from callwarden.stream.state import NUMBER_LATE_MIN
 
@@ -70,10 +72,11 @@ def test_ring_counts_in_order_arrivals_exactly() -> None:
         mins = np.sort(29_000_000 + rng.integers(0, int(rng.integers(30, 3000)), n))
         order = np.argsort(mins + rng.integers(0, NUMBER_LATE_MIN - 10, n), kind="stable")
         ring = MinuteRing(60 + NUMBER_LATE_MIN, np.uint16, 4, tz)
+        ring.dense_factor = dense_factor
         got: dict[tuple[int, int], int] = {}
         i = 0
         while i < n:
-            b = order[i : i + int(rng.integers(1, 30))]
+            b = order[i : i + int(rng.integers(1, 30 if trial % 3 else 150))]
             i += len(b)
             for r, m, w in zip(*ring.update(rows[b], mins[b])[:3], strict=True):
                 d = (int(m) + tz * 60) // 1440
