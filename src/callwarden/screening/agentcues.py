@@ -57,10 +57,10 @@ def challenge_replies(tr: Transcript) -> list[tuple[ChallengeKind, float | None,
         if ch is None:
             continue
         reply = []
-        for nxt in turns[i + 1 :]:
-            if nxt.speaker is not Speaker.CALLER:
-                break
-            reply.append(nxt)
+        j = i + 1  # (not turns[i + 1 :]: a copy of the rest of the call at each challenge)
+        while j < len(turns) and turns[j].speaker is Speaker.CALLER:
+            reply.append(turns[j])
+            j += 1
         # A short "喂？" spoken over the question is not the reply; skip caller turns that
         # ended before the question did.
         if turn.end_s is not None:

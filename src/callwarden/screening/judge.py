@@ -40,6 +40,7 @@ from callwarden.screening.challenge import (
 from callwarden.screening.normalise import simplified_transcript
 from callwarden.screening.reasons import Reason, ReasonCode, Verdict
 from callwarden.screening.scripts import ScriptLibrary, containment, shingles
+from callwarden.screening.spans import CallerSpans, EarlierShingles
 from callwarden.screening.transcript import Speaker, Transcript, Turn
 
 _FIT_CODE = {
@@ -130,12 +131,6 @@ class ScreeningResult:
     challenges: int
 
 
-def _overlap(a: Turn, b: Turn) -> float:
-    if None in (a.start_s, a.end_s, b.start_s, b.end_s):
-        return 0.0
-    return max(0.0, min(a.end_s, b.end_s) - max(a.start_s, b.start_s))  # type: ignore[type-var,operator]
-
-
 def _local_date(tr: Transcript, cfg: JudgeConfig) -> date | None:
     if tr.start_time is None:
         return None
@@ -161,6 +156,9 @@ def judge(
     # hesitation or hedge (what it keeps of a person's credit after a superhuman reversal).
     scored: list[tuple[Reason, bool]] = []
     turns = tr.turns
+    # (each challenge asks these of the caller turns: pairwise, a long call was quadratic)
+    spans = CallerSpans(turns)
+    earlier_shingles = EarlierShingles(turns)
     n_challenges = 0
     # A reversal asked again: the assistant repeats the digits after "哪个号码?" (the reply
     # to the first asking held no digits); the reply to the repeat is the one scored.
@@ -184,17 +182,13 @@ def judge(
         if turn.end_s is not None:
             # A caller turn that began before the question and runs on past its end talked
             # straight through it: that is its "reply".
-            reply.extend(
-                t
-                for t in turns[:i]
-                if t.speaker is Speaker.CALLER and t.end_s is not None and t.end_s > turn.end_s
-            )
-        for nxt in turns[i + 1 :]:
-            if nxt.speaker is not Speaker.CALLER:
-                break
-            reply.append(nxt)
+            reply.extend(spans.ran_past(i, turn.end_s))
+        j = i + 1
+        while j < len(turns) and turns[j].speaker is Speaker.CALLER:
+            reply.append(turns[j])
+            j += 1
         # Talking over the question: caller speech overlapping it, from any caller turn.
-        overlap = sum(_overlap(turn, c) for c in turns if c.speaker is Speaker.CALLER)
+        overlap = spans.overlap_s(turn)
         qdur = turn.duration_s or 0.0
         if (
             overlap >= cfg.barge_min_overlap_s
@@ -259,8 +253,7 @@ def judge(
             and reply
             and ev.get("engaged") != "topical"
         ):
-            earlier = shingles(" ".join(t.text for t in turns[:i] if t.speaker is Speaker.CALLER))
-            own = containment(shingles(text), earlier)
+            own = containment(shingles(text), earlier_shingles.before(i))
             if own >= cfg.own_script_containment:
                 repeats = Reason(
                     ReasonCode.REPEATS_OWN_SCRIPT,
@@ -275,7 +268,7 @@ def judge(
         for turn in turns:
             if turn.speaker is Speaker.CALLER:
                 continue
-            overlap = sum(_overlap(turn, c) for c in turns if c.speaker is Speaker.CALLER)
+            overlap = spans.overlap_s(turn)
             qdur = turn.duration_s or 0.0
             if (
                 overlap >= cfg.barge_min_overlap_s
