@@ -20,7 +20,9 @@ Layout (format 1)::
 Feature definitions (since session 24). features.json holds names only, and a name can
 change meaning (``attempts_by_caller_1h`` was the busiest clock hour, then the busiest 60
 minutes, sliding). A ``cdr`` model's manifest records ``feature_definitions``: per feature,
-``features.definitions.definition_digest``. Loading a model whose features are defined
+``features.definitions.definition_digest`` (the feature's SQL, its source's definition and
+the per-call columns they read; ``feature_definitions_scheme`` 2 since the audit's M1, a
+record without it hashed less and is compared the old way). Loading a model whose features are defined
 otherwise today is refused (``ModelError`` naming them; the fix is to retrain): its trees
 would meet values they never saw, and a sliding count can be up to twice the clock hour's, so
 it would flag more, silently. A directory without the record was trained on the definitions
@@ -46,6 +48,7 @@ from callwarden.detect.thresholds import Threshold
 from callwarden.errors import ModelError
 from callwarden.features.definitions import (
     DEFINITION_DIGESTS,
+    DIGEST_SCHEME,
     LEGACY_DEFINITIONS,
     changed_definitions,
 )
@@ -105,7 +108,8 @@ def save_model(
             {
                 "feature_definitions": {
                     n: DEFINITION_DIGESTS[n] for n in model.feature_names if n in DEFINITION_DIGESTS
-                }
+                },
+                "feature_definitions_scheme": DIGEST_SCHEME,
             }
             if kind == "cdr"
             else {}
@@ -174,7 +178,8 @@ ACCEPT_CHANGED = "CALLWARDEN_ACCEPT_CHANGED_FEATURES"
 def _check_definitions(path: Path, manifest: dict[str, Any], features: list[str]) -> None:
     """A ModelError when the model's features are defined otherwise today (see above)."""
     recorded = manifest.get("feature_definitions")
-    changed = changed_definitions(features, recorded)
+    # (Records without a scheme are session 24's first: scheme 1.)
+    changed = changed_definitions(features, recorded, manifest.get("feature_definitions_scheme", 1))
     if not changed:
         return
     if recorded is None:

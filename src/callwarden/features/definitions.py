@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -414,10 +415,116 @@ FEATURES: tuple[Feature, ...] = catalogue()
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
 
-def definition_digest(feature: Feature) -> str:
-    """12 hex naming what a feature computes: its source, entity, window and SQL. A model
-    directory records them (``detect.io``), so a model trained on other definitions of the
-    same names is told apart (its trees split on values the query no longer gives)."""
+#: What each source relation computes, as the batch compiler builds it (``features.sql``).
+#: Part of every feature's definition digest: the compiled CTEs live in ``sql.py``, so a
+#: change of their meaning (the minutes frame, a filter, a key) must be written here too,
+#: or old models would load silently. ``tests/features/test_definition_digests.py`` pins
+#: the compiled text of each source's CTEs and fails until this text (a change of meaning)
+#: or the pin (a refactor) is updated. Per-call columns it names count too (``CALL_COLUMNS``).
+SOURCE_DEFINITIONS: dict[Source, str] = {
+    Source.CALLS: "one row per call the entity placed in the window (ingress: calls with an "
+    "ingress), with the per-call columns",
+    Source.SEQUENCE: "the caller's calls in the window in (ts, end_ts) order, with gap_s and "
+    "overlap",
+    Source.HOURLY: "per (entity, INT_DIV(ts, 3600)) of the window's calls (ingress: with an "
+    "ingress): n = COUNT(*)",
+    Source.MINUTES: "per (entity, m = INT_DIV(ts, 60)) of day D's calls only (ingress: with an "
+    "ingress): n = COUNT(*); n_60m = SUM(n) OVER (PARTITION BY entity ORDER BY m RANGE BETWEEN "
+    "59 PRECEDING AND CURRENT ROW)",
+    Source.ROUTES: "per (caller, ingress) of the window's calls with an ingress: n = COUNT(*), "
+    "unallocated = MAX(unallocated)",
+    Source.DEVICES: "per (caller, imei) of the window's calls with an imei: numbers_on_imei = "
+    "distinct callers with a call on that imei in the window",
+    Source.PAIRS: f"per distinct (caller, callee) of the window's calls with {OTHER_PARTY}: "
+    "first = first call (1d: first on day D, pairs without one dropped); called_back = the "
+    "reverse direction's last call >= first; prior_contact = the reverse direction's first "
+    "call < first OR the pair's first call in the window < first; sequential = callee - "
+    "LAG(callee) OVER (PARTITION BY caller ORDER BY callee) <= 10",
+    Source.INBOUND: f"one row per call received by the number in the window with {OTHER_PARTY}",
+    Source.NUMBER: "unallocated = MAX(unallocated) of the caller's calls in the widest window; "
+    "first_seen_ts = the earliest call placed or received in it; day_end_ts = the end of day D",
+    Source.DERIVED: "scalar expressions over the features named, of the same window",
+}
+
+#: How an ingress feature reaches a caller's row (part of every ingress feature's digest).
+INGRESS_OF_CALLER = (
+    "the caller's main ingress: the ingress of most of its calls on day D (calls with an "
+    "ingress), the lowest ingress on a tie"
+)
+
+#: Digests of records written before the scheme below (session 24, before the audit's M1).
+_SCHEME_1 = 1
+#: The digest scheme a model directory records beside its digests.
+DIGEST_SCHEME = 2
+
+_QUOTED = re.compile(r"('[^']*')")
+
+
+def normalise_sql(sql: str) -> str:
+    """``sql`` with layout removed: runs of whitespace become one space and none is kept next
+    to punctuation (outside quoted strings), so an edit of spacing or line breaks alone does
+    not change a digest."""
+    parts = _QUOTED.split(sql)
+    for i in range(0, len(parts), 2):
+        text = re.sub(r"\s+", " ", parts[i])
+        parts[i] = re.sub(r" ?([^\w\s']) ?", r"\1", text)
+    return "".join(parts).strip()
+
+
+_COLUMNS_BY_NAME = {c.name: c for c in CALL_COLUMNS}
+
+
+def _words(sql: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_]\w*", _QUOTED.sub("", sql)))
+
+
+def _call_columns_read(texts: list[str]) -> list[CallColumn]:
+    """The per-call columns ``texts`` name, and those they are computed from, by name."""
+    seen: set[str] = set()
+    todo = [w for t in texts for w in _words(t) if w in _COLUMNS_BY_NAME]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(w for w in _words(_COLUMNS_BY_NAME[name].sql) if w in _COLUMNS_BY_NAME)
+    return [_COLUMNS_BY_NAME[n] for n in sorted(seen)]
+
+
+def definition_digest(feature: Feature, features: tuple[Feature, ...] = FEATURES) -> str:
+    """12 hex naming what a feature computes: its source (``SOURCE_DEFINITIONS``), entity,
+    window and SQL, the per-call columns they read (``CALL_COLUMNS``' SQL), and for a derived
+    feature the digests of the features it reads (from ``features``). SQL is hashed through
+    ``normalise_sql``. A model directory records them (``detect.io``), so a model trained on
+    other definitions of the same names is told apart (its trees split on values the query
+    no longer gives). Deterministic across processes (no ``hash()``)."""
+    source = SOURCE_DEFINITIONS[feature.source]
+    inputs: list[list[str]] = []
+    if feature.source is Source.DERIVED:
+        by_name = {f.name: f for f in features}
+        inputs = [
+            [n, definition_digest(by_name[n], features)]
+            for n in sorted(_words(feature.sql))
+            if n in by_name
+        ]
+    text = json.dumps(
+        [
+            DIGEST_SCHEME,
+            feature.source.value,
+            feature.entity.value,
+            feature.window.value,
+            normalise_sql(feature.sql),
+            normalise_sql(source),
+            INGRESS_OF_CALLER if feature.entity is Entity.INGRESS else "",
+            [[c.name, normalise_sql(c.sql)] for c in _call_columns_read([feature.sql, source])],
+            inputs,
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _digest_scheme_1(feature: Feature) -> str:
+    """The digest models recorded before ``DIGEST_SCHEME`` 2 (source, entity, window, raw
+    SQL): read only to compare those records with today's features."""
     text = json.dumps(
         [feature.source.value, feature.entity.value, feature.window.value, feature.sql]
     )
@@ -440,15 +547,23 @@ LEGACY_DEFINITIONS: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
-def changed_definitions(names: list[str] | tuple[str, ...], recorded: object) -> list[str]:
+def changed_definitions(
+    names: list[str] | tuple[str, ...], recorded: object, scheme: object = DIGEST_SCHEME
+) -> list[str]:
     """The features among ``names`` (catalogue features; others are not checked) whose
     definition differs from ``recorded`` (name -> digest, as a model directory keeps it;
     None: a model from before the record, trained on ``LEGACY_DEFINITIONS``). A name the
-    record lacks counts as changed (nothing vouches for it)."""
+    record lacks counts as changed (nothing vouches for it). ``scheme``: the digest scheme
+    the record was written with (1: session 24's first records, compared with today's
+    features digested the same way; they hashed less, so they vouch for less)."""
     if recorded is None:
         recorded = {n: LEGACY_DEFINITIONS.get(n, (d, ""))[0] for n, d in DEFINITION_DIGESTS.items()}
-    if not isinstance(recorded, dict):
+        scheme = DIGEST_SCHEME
+    if not isinstance(recorded, dict) or scheme not in (_SCHEME_1, DIGEST_SCHEME):
         return [n for n in names if n in DEFINITION_DIGESTS]
-    return [
-        n for n in names if n in DEFINITION_DIGESTS and recorded.get(n) != DEFINITION_DIGESTS[n]
-    ]
+    today = (
+        DEFINITION_DIGESTS
+        if scheme == DIGEST_SCHEME
+        else {f.name: _digest_scheme_1(f) for f in FEATURES}
+    )
+    return [n for n in names if n in today and recorded.get(n) != today[n]]
