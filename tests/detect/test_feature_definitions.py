@@ -61,6 +61,25 @@ def test_a_model_from_before_the_record_is_refused(
     with pytest.warns(UserWarning, match="busiest clock hour"):
         _, manifest = load_model(d)
     assert manifest["feature_definitions_changed"] == ["attempts_by_caller_1h"]
+    # ... or hands the warning to the caller (the CLI prints one 'warning:' line)
+    said: list[str] = []
+    load_model(d, on_changed=said.append)
+    assert len(said) == 1 and "busiest clock hour" in said[0]
+
+
+@pytest.mark.parametrize("value", ["true", "yes", "2"])
+def test_an_override_other_than_1_is_named_as_not_understood(
+    model: TrainedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(ACCEPT_CHANGED, value)
+    d = save_model(model, tmp_path / "m", kind="cdr")
+    _edit(d, lambda m: m.pop("feature_definitions"))
+    with pytest.raises(ModelError, match=f"{ACCEPT_CHANGED}='{value}' is not understood"):
+        load_model(d)
+    monkeypatch.setenv(ACCEPT_CHANGED, "0")  # a plain no: not remarked on
+    with pytest.raises(ModelError) as err:
+        load_model(d)
+    assert "not understood" not in str(err.value)
 
 
 def test_a_changed_digest_is_refused(
@@ -69,7 +88,9 @@ def test_a_changed_digest_is_refused(
     monkeypatch.delenv(ACCEPT_CHANGED, raising=False)
     d = save_model(model, tmp_path / "m", kind="cdr")
     _edit(d, lambda m: m["feature_definitions"].update(answer_rate_by_caller_1d="0" * 12))
-    with pytest.raises(ModelError, match="defined otherwise now: answer_rate_by_caller_1d"):
+    with pytest.raises(
+        ModelError, match=r"other definitions of its features \(answer_rate_by_caller_1d\)"
+    ):
         load_model(d)
 
 

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 
 from callwarden.cli.serve import bands_from_model, describe_bands
 from callwarden.detect.io import saved_version
+from callwarden.errors import ModelError
 from callwarden.store import Store
 from callwarden.stream import Scorer, StreamEngine
 
@@ -32,7 +32,7 @@ def test_serve_puts_the_engines_bands_in_force(world: Path, model, tmp_path: Pat
 
 
 def test_a_bad_model_directory_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(typer.BadParameter, match="does not exist"):
+    with pytest.raises(ModelError, match="does not exist"):  # one error line (cli.main)
         bands_from_model(tmp_path / "nope")
 
 

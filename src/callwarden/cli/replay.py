@@ -271,7 +271,10 @@ def register(app: typer.Typer) -> None:
         lab = _read_labels(labels) if labels is not None else None
         call_truth = _read_truth(truth) if truth is not None else None
         people = _people(db) if db is not None else _People()  # before any long work
-        trained, manifest = load_model(model)
+        from callwarden.cli._detect_io import warn
+        from callwarden.detect.io import overridden
+
+        trained, manifest = load_model(model, on_changed=warn)
         if manifest.get("kind") != "cdr":  # as scan refuses it
             raise ModelError(
                 f"model {model} was trained on {manifest.get('kind')} input; replay computes "
@@ -328,6 +331,8 @@ def register(app: typer.Typer) -> None:
         label, category, population = _truth(table.take(run.order), labelled, call_truth)
         rep = report(run, label, category, cfg, population, tz_hours=tz_hours)
         rep["tz"] = {"tz": tz, "utc_offset_hours": tz_hours, "from": said}
+        if changed := manifest.get("feature_definitions_changed"):  # the override's record
+            rep["feature_definitions_changed"] = overridden(changed)
         if parity_day:
             from callwarden.evaluate.parity import feature_parity
             from callwarden.features.local_time import offset_hours

@@ -38,7 +38,7 @@ def run_scan(
     from callwarden.cli._detect_io import check_exclusive, read_table, warn
     from callwarden.detect.cascade import MIN_ATTEMPTS, scan_table
     from callwarden.detect.dataset import TableSpec, table_dataset
-    from callwarden.detect.io import load_model
+    from callwarden.detect.io import load_model, overridden
     from callwarden.detect.verdicts import score_numbers
     from callwarden.errors import InputError, ModelError
     from callwarden.features.local_time import DEFAULT_TZ, offset_hours, zone
@@ -50,7 +50,7 @@ def run_scan(
 
         check_days_in_cdrs(cdrs, [day], "--day", tz)
     min_attempts = MIN_ATTEMPTS if min_attempts is None else max(0, min_attempts)
-    model, manifest = load_model(model_dir)
+    model, manifest = load_model(model_dir, on_changed=warn)
     model.predict_threads = max(1, threads)
     if manifest.get("kind") != kind:
         raise ModelError(
@@ -96,6 +96,8 @@ def run_scan(
             day=day, model_version=manifest.get("model_version"), kind=kind,
             min_attempts=min_attempts, tz=tz, utc_offset_hours=hours,
         )  # fmt: skip
+        if changed := manifest.get("feature_definitions_changed"):  # the override's record
+            result.meta["feature_definitions_changed"] = overridden(changed)
         return result
     assert features is not None
     if id_column is None:  # the model's (its manifest records the column it trained with)

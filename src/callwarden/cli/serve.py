@@ -179,14 +179,17 @@ def load_allocation(registry: Path) -> AllocationRegistry:
 def bands_from_model(model: Path) -> tuple[Thresholds, str]:
     """The score bands of a model directory (``Thresholds.for_model`` of its flag threshold,
     as the stream engine computes them) and a source line naming the model."""
+    from callwarden.cli._detect_io import warn
     from callwarden.detect.io import load_model
-    from callwarden.errors import ModelError
     from callwarden.policy import Thresholds
 
-    try:
-        trained, manifest = load_model(model)
-    except ModelError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--model") from exc
+    # A ModelError is one 'error:' line and exit 2 (cli.main), as scan's.
+    trained, manifest = load_model(
+        model,
+        on_changed=warn,
+        consequence="serve sets its score bands from its flag threshold, which was chosen on "
+        "scores of those definitions and may not fit today's",
+    )
     t = float(trained.threshold.value)
     version = manifest.get("model_version") or trained.fingerprint[:12]
     return Thresholds.for_model(t), f"model {version}, flag threshold {t:.6g}"

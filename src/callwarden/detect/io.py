@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -171,38 +172,72 @@ def _check_model_txt(path: Path, manifest: dict[str, Any]) -> None:
         )
 
 
-#: Set to 1 to score with a model trained on other feature definitions (with a warning).
+#: Set to 1 to score with a model trained on other feature definitions (with a warning). Only
+#: 1: another value ("true", "yes") is named in the refusal as not understood, so an operator
+#: who meant it knows why it did not take (and "0" or empty plainly means no).
 ACCEPT_CHANGED = "CALLWARDEN_ACCEPT_CHANGED_FEATURES"
 
+#: What a model trained on other definitions does wrong when it scores (``load_model``'s
+#: ``consequence``; serve, which reads only the threshold, says its own).
+SCORES_WRONG = "its trees would score values they never saw"
 
-def _check_definitions(path: Path, manifest: dict[str, Any], features: list[str]) -> None:
+
+def _check_definitions(
+    path: Path,
+    manifest: dict[str, Any],
+    features: list[str],
+    consequence: str,
+    on_changed: Callable[[str], None] | None,
+) -> None:
     """A ModelError when the model's features are defined otherwise today (see above)."""
     recorded = manifest.get("feature_definitions")
     # (Records without a scheme are session 24's first: scheme 1.)
     changed = changed_definitions(features, recorded, manifest.get("feature_definitions_scheme", 1))
     if not changed:
         return
-    if recorded is None:
-        said = "; ".join(
-            f"{n} was {LEGACY_DEFINITIONS[n][1]}" if n in LEGACY_DEFINITIONS else n for n in changed
-        )
-        why = f"it was trained before models recorded their feature definitions: {said}"
-    else:
-        why = f"these features are defined otherwise now: {', '.join(changed)}"
-    text = (
-        f"model directory {path} was trained on feature definitions this callwarden no longer "
-        f"computes ({why}); its trees would score values they never saw. Retrain with "
-        "'callwarden train' (same CDRs and labels)"
+    was: dict[str, list[str]] = {}  # the legacy ones by what they were, said once
+    for n in changed:
+        legacy = recorded is None and n in LEGACY_DEFINITIONS
+        was.setdefault(LEGACY_DEFINITIONS[n][1] if legacy else "", []).append(n)
+    said = "; ".join(
+        ", ".join(ns) + (f" {'was' if len(ns) == 1 else 'were'} {what}" if what else "")
+        for what, ns in was.items()
     )
-    if os.environ.get(ACCEPT_CHANGED) == "1":
-        warnings.warn(f"{text}; scoring with it anyway ({ACCEPT_CHANGED}=1)", stacklevel=3)
+    text = (
+        f"model {path} was trained on other definitions of its features ({said}): "
+        f"{consequence}. Retrain it with 'callwarden train'"
+    )
+    value = os.environ.get(ACCEPT_CHANGED)
+    if value == "1":
+        message = f"{text}; using it anyway ({ACCEPT_CHANGED}=1)"
+        if on_changed is None:
+            warnings.warn(message, stacklevel=3)
+        else:
+            on_changed(message)
         manifest["feature_definitions_changed"] = changed
         return
-    raise ModelError(f"{text}, or set {ACCEPT_CHANGED}=1 to score with it anyway")
+    odd = "" if value in (None, "", "0") else f" ({ACCEPT_CHANGED}={value!r} is not understood)"
+    raise ModelError(f"{text}, or set {ACCEPT_CHANGED}=1 to use it anyway{odd}")
 
 
-def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
-    """Read a model directory; ``ModelError`` naming the file and the problem otherwise."""
+def overridden(changed: list[str]) -> dict[str, Any]:
+    """What a scan summary or replay report records when ``ACCEPT_CHANGED`` let a model
+    trained on other definitions of ``changed`` be used."""
+    return {"features": list(changed), "accepted_by": f"{ACCEPT_CHANGED}=1"}
+
+
+def load_model(
+    path: Path,
+    *,
+    on_changed: Callable[[str], None] | None = None,
+    consequence: str = SCORES_WRONG,
+) -> tuple[TrainedModel, dict[str, Any]]:
+    """Read a model directory; ``ModelError`` naming the file and the problem otherwise.
+
+    A ``cdr`` model trained on other feature definitions is refused, saying ``consequence``
+    (what using it would do wrong); under ``ACCEPT_CHANGED`` it loads, the warning goes to
+    ``on_changed`` (default: ``warnings.warn``; the CLI's one ``warning:`` line) and the
+    manifest lists the features in ``feature_definitions_changed``."""
     if not path.exists():
         raise ModelError(
             f"model directory {path} does not exist (train one with 'callwarden train')"
@@ -257,7 +292,7 @@ def load_model(path: Path) -> tuple[TrainedModel, dict[str, Any]]:
     if not isinstance(reference, dict):
         raise ModelError(f"{path}/reference.json must be an object of feature medians")
     if manifest.get("kind") == "cdr":
-        _check_definitions(path, manifest, features)
+        _check_definitions(path, manifest, features, consequence, on_changed)
     model = TrainedModel(
         booster=booster,
         classes=tuple(classes),

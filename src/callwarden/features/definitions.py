@@ -541,7 +541,7 @@ LEGACY_DEFINITIONS: dict[str, tuple[str, str]] = {
             Feature(feature_name("attempts", e, Window.H1), "attempts", e, Window.H1,
                     Source.HOURLY, "MAX(n)", "")
         ),
-        "the busiest clock hour (now the busiest 60 minutes, sliding)",
+        "the busiest clock hour, now the busiest 60 minutes",
     )
     for e in _CI
 }  # fmt: skip
