@@ -51,5 +51,10 @@ def test_exact_features_agree_with_batch(world: Path, model: Any) -> None:
     # approximations are declared, and the model mostly flags the same numbers
     assert any(v["approximated"] for v in feats.values())
     assert set(APPROXIMATED) >= {"talk_p50", "interval_p50"}
+    # the late rules the stream applies are reported, the 1 d attempts are not approximated
+    assert "60 minutes" in feats["attempts_by_caller_1h"]["approximated"]
+    assert "180 minutes" in feats["attempts_by_ingress_1h"]["approximated"]
+    assert "out-of-order" in feats["active_hours_by_caller_7d"]["approximated"]
+    assert not feats["attempts_by_caller_1d"]["approximated"]
     m = rep["model"]
     assert m["disagreements"] <= max(3, 0.1 * m["flagged_batch"])

@@ -31,6 +31,14 @@ APPROXIMATED: dict[str, str] = {
     "(7 d: before the pair entered the state)",
     "device_numbers": "numbers seen on the number's latest handset (batch: the most over all its "
     "handsets); 7 d: handset records not idle for 7 days",
+    # (full names: the 1 d and 7 d attempts are exact)
+    "attempts_by_caller_1h": "busiest 60 minutes; a CDR that started more than 60 minutes before "
+    "the number's latest start held adds to no peak",
+    "attempts_by_ingress_1h": "busiest 60 minutes; a CDR that started more than 180 minutes "
+    "before the ingress's latest start held adds to no peak",
+    "active_hours": "a clock hour counts when a call opens it after the number's latest start "
+    "held: a CDR written after a later call, in an hour without one yet, adds no hour "
+    "(undercounts out-of-order CDRs)",
 }
 
 
