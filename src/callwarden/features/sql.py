@@ -269,18 +269,24 @@ def build_query(
     day_or_all = {Window.H1: "day", Window.D1: "day", Window.D7: "all"}
     if cascade:
         ctes.append(f"calls_in_day AS (SELECT * FROM calls_in WHERE ts >= {day0})")
+    hourly = {e: any((f.source, f.entity) == (Source.HOURLY, e) for f in features) for e in Entity}
     for w in windows:
         rel = "calls_day" if w is Window.D1 else "calls"
         out_rel = out_day if w is Window.D1 else out_all
         span = day_or_all[w]
-        ctes.append(
-            f"hourly_caller_{span} AS (SELECT caller AS k, INT_DIV(ts, 3600) AS hr, COUNT(*) AS n "
-            f"FROM {out_rel} GROUP BY caller, INT_DIV(ts, 3600))"
-        )
-        ctes.append(
-            f"hourly_ingress_{span} AS (SELECT ingress AS k, INT_DIV(ts, 3600) AS hr, COUNT(*) AS n "
-            f"FROM {rel} WHERE ingress IS NOT NULL GROUP BY ingress, INT_DIV(ts, 3600))"
-        )
+        # Clock hours per entity, only where a feature reads them (active_hours: callers; the
+        # ingress's fed its busiest clock hour until session 24).
+        if hourly[Entity.CALLER]:
+            ctes.append(
+                f"hourly_caller_{span} AS (SELECT caller AS k, INT_DIV(ts, 3600) AS hr, "
+                f"COUNT(*) AS n FROM {out_rel} GROUP BY caller, INT_DIV(ts, 3600))"
+            )
+        if hourly[Entity.INGRESS]:
+            ctes.append(
+                f"hourly_ingress_{span} AS (SELECT ingress AS k, INT_DIV(ts, 3600) AS hr, "
+                f"COUNT(*) AS n FROM {rel} WHERE ingress IS NOT NULL "
+                "GROUP BY ingress, INT_DIV(ts, 3600))"
+            )
         ctes.append(
             f"routes_{span} AS (SELECT caller, ingress, COUNT(*) AS n, MAX(unallocated) AS "
             f"unallocated FROM {rel} WHERE ingress IS NOT NULL GROUP BY caller, ingress)"
