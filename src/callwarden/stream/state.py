@@ -341,15 +341,25 @@ class StreamState:
             return
         a, day, ing, ts = a[g], day[g], c.ingress[g].astype(np.int64), c.ts[g]
         keys = a.astype(np.int64) * (1 << 20) + ing
-        uk, first, cnt = np.unique(keys, return_index=True, return_counts=True)
-        ua, ui, ud = a[first], ing[first], day[first]
+        uk, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1)
+        # A route is kept on the latest day it was used, with its calls that day: an update
+        # spanning local midnight counts it on its latest day in the update (not the day of
+        # its first CDR there, which left the new day without the route or main ingress).
+        ud = np.full(len(uk), day.min(), day.dtype)
+        np.maximum.at(ud, inv, day)
+        on = day == ud[inv]
+        cnt = np.bincount(inv[on], minlength=len(uk))
+        last_ts = np.full(len(uk), ts.min(), ts.dtype)
+        np.maximum.at(last_ts, inv, ts)
+        ua, ui = a[first], ing[first]
         idx = self.routes.lookup(uk)
         new = idx < 0
         if new.any():
             fresh = self.routes.insert(uk[new])
-            n = self.routes.size
-            self.r_key, self.r_last = grow(self.r_key, n), grow(self.r_last, n)
-            self.r_day, self.r_n = grow(self.r_day, n, -1), grow(self.r_n, n)
+            size = self.routes.size
+            self.r_key, self.r_last = grow(self.r_key, size), grow(self.r_last, size)
+            self.r_day, self.r_n = grow(self.r_day, size, -1), grow(self.r_n, size)
             self.r_key[fresh] = uk[new]
             self.r_day[fresh] = -1
             self.r_n[fresh] = 0
@@ -367,7 +377,7 @@ class StreamState:
         n = np.where(moved, 0.0, self.r_n[idx]) + cnt
         self.r_n[idx] = n
         self.r_day[idx] = np.maximum(old, ud)
-        self.r_last[idx] = np.maximum(self.r_last[idx], ts[first])
+        self.r_last[idx] = np.maximum(self.r_last[idx], last_ts)
         # the number's main ingress of the day: the route with most calls that day (ties: the
         # first name, as the batch query orders them); the best route per number in this
         # update first, then against the current one
