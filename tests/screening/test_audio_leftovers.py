@@ -73,6 +73,25 @@ def test_other_languages_names_the_legs_that_differ() -> None:
     assert other_languages([(Speaker.CALLER, rec(""))], "zh") == {}  # nothing recognised
 
 
+def test_chinese_varieties_undetermined_and_names_are_no_other_language() -> None:
+    """Audit 24 L2: with --language zh, yue/wuu/nan (Chinese characters to screen), und (no
+    language determined) and the name 'Chinese' were warned as another language; 'english'
+    under en too. A name in any case is its language; a different language still differs."""
+    from callwarden.screening.audio import other_languages, screened_language
+
+    def legs(lang: str) -> list[tuple[Speaker, Recognition]]:
+        return [(Speaker.CALLER, Recognition("hello", lang))]
+
+    for lang in ("yue", "wuu", "nan", "zh-yue", "und", "zxx", "Chinese", "MANDARIN", "cmn"):
+        assert other_languages(legs(lang), "zh") == {}, lang
+    for lang in ("english", "English", "en-GB", "und"):
+        assert other_languages(legs(lang), "en") == {}, lang
+    assert other_languages(legs("yue"), "en") == {"caller": "yue"}
+    assert other_languages(legs("Chinese"), "en") == {"caller": "Chinese"}
+    assert other_languages(legs("ja"), "zh") == {"caller": "ja"}
+    assert screened_language("und") is None and screened_language("fr-FR") == "fr"
+
+
 @pytest.mark.parametrize(
     ("recogniser", "language", "said"),
     [("SaysEnglish", "zh", "en"), ("SaysChinese", "en", "zh")],
@@ -230,3 +249,23 @@ def test_a_module_of_ones_own_in_the_current_folder_is_imported(
     assert res.exit_code == 0, res.output
     assert _records(out)[0]["recogniser"] == "carrier-asr"
     assert sys.path == path_before  # (the folder was on it for the import only)
+
+
+@pytest.mark.parametrize("module", ["my_asr.py", "./my_asr", ".my_asr", "ABS", "sub\\my_asr"])
+def test_a_path_for_the_recogniser_module_is_refused_before_importing(
+    wavs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str
+) -> None:
+    """Audit 24 L3: my_asr.py:CarrierASR ran the file, then failed "'my_asr' is not a
+    package"; ./my_asr:X, .my_asr:X and an absolute path gave unhelpful import errors. Now
+    one line saying to give the module's name, and nothing is imported."""
+    ran = tmp_path / "ran"
+    (tmp_path / "my_asr.py").write_text(
+        f"open({str(ran)!r}, 'w').close()\n" + _ASR.format(imports="")
+    )
+    monkeypatch.chdir(tmp_path)
+    if module == "ABS":
+        module = str(tmp_path / "my_asr")
+    out = tmp_path / "t.jsonl"
+    res = _transcribe(out, "--input", str(wavs["mono"]), "--recogniser", f"{module}:CarrierASR")
+    _one_error_line(res, out, "give the module's name, not a path or file name: my_asr:")
+    assert not ran.exists()

@@ -174,6 +174,17 @@ def _load_recogniser(spec: str) -> Any:
         raise InputError(
             f"--recogniser takes module:Class or module:factory (my_asr:CarrierASR), not {spec!r}"
         )
+    # a path or file name (my_asr.py:X ran the file, then failed "'my_asr' is not a package";
+    # ./my_asr:X and /abs/my_asr:X named no module), refused before anything is imported
+    if (
+        any(c in module_name for c in "/\\")
+        or module_name.startswith(".")
+        or (module_name.lower().endswith(".py"))
+    ):
+        raise InputError(
+            f"--recogniser {spec}: give the module's name, not a path or file name: "
+            "my_asr:CarrierASR for my_asr.py, run from the folder that holds it"
+        )
     module = _import_recogniser_module(spec, module_name)
     target: Any = module
     for part in attr.split("."):
@@ -225,15 +236,15 @@ def _report_other_languages(
     ``--language``: its turns are written as recognised, and ``screen`` reads the words of
     either language, but a recogniser run in the wrong language gives wrong words, and a
     language it does not claim to recognise is named as such."""
-    from callwarden.screening.audio import primary_language
+    from callwarden.screening.audio import screened_language
 
     for f, other in elsewhere[:20]:
         legs = ", ".join(
             repr(lang) if two_legs is False else f"{lang!r} on the {leg} leg"
             for leg, lang in other.items()
         )
-        claimed = {primary_language(x) for x in rec.languages}
-        unclaimed = sorted({x for x in other.values() if primary_language(x) not in claimed})
+        claimed = {screened_language(x) for x in rec.languages}
+        unclaimed = sorted({x for x in other.values() if screened_language(x) not in claimed})
         not_its = (
             f"; {', '.join(repr(x) for x in unclaimed)} is not among its languages "
             f"({', '.join(sorted(rec.languages))})"
@@ -308,7 +319,9 @@ def register(app: typer.Typer) -> None:
             "--recogniser",
             metavar="MOD:CLASS",
             help="your own recogniser (a carrier's Chinese ASR): module:Class or "
-            "module:factory, importable from the current folder or the environment, called "
+            "module:factory (a module name, not a path: run from the folder holding "
+            "my_asr.py), importable from the current folder or the environment (an installed "
+            "module of the same name is not replaced), called "
             "with no arguments; it must have name, languages (a set holding --language) and "
             "transcribe(samples, sample_rate, language) returning a "
             "callwarden.screening.audio.Recognition (checked: exit 2 when not)",

@@ -146,15 +146,44 @@ def primary_language(code: str) -> str:
     return _LANGUAGE_ALIASES.get(head, head)
 
 
+# Chinese varieties a recogniser may name (Cantonese, Wu, Min Nan, Hakka, Gan, Xiang, Jin, Min
+# Dong, Min Bei, Pu-Xian, Min Zhong, Literary): written in Chinese characters, which is what
+# screening reads, so a recognition in one is Chinese text, not another language.
+_CHINESE_VARIETIES = frozenset(
+    {"yue", "wuu", "nan", "hak", "gan", "hsn", "cjy", "cdo", "mnp", "cpx", "czh", "lzh"}
+)
+# codes that name no language: undetermined, no linguistic content, several, uncoded
+_NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+# the English names a recogniser may give instead of a code (compared in lower case)
+_LANGUAGE_NAMES = {"chinese": "zh", "mandarin": "zh", "cantonese": "zh", "english": "en"}
+
+
+def screened_language(code: str) -> str | None:
+    """The language ``code`` is to screening: ``zh`` for any Chinese (``zh-TW``, ``cmn``,
+    ``yue``, ``wuu``, ``Chinese``), ``en`` for English (``en-US``, ``English``), another
+    code's :func:`primary_language`; None for no language (empty, ``und``, ``zxx``)."""
+    name = code.strip().lower()
+    if name in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[name]
+    head = primary_language(code)
+    if not head or head in _NO_LANGUAGE:
+        return None
+    if head in _CHINESE_VARIETIES:
+        return "zh"
+    return head
+
+
 def other_languages(legs: Sequence[tuple[Speaker, Recognition]], asked: str) -> dict[str, str]:
     """The legs whose recognition reports a language other than ``asked`` (leg -> the code
-    it reported); a leg that reports none (empty: nothing recognised) is not one."""
+    it reported), compared as :func:`screened_language` reads them: a Chinese variety is
+    Chinese, and a leg that reports none (empty: nothing recognised; ``und``) is not one."""
+    want = screened_language(asked)
     return {
         who.value: rec.language
         for who, rec in legs
         if isinstance(rec.language, str)
-        and rec.language.strip()
-        and primary_language(rec.language) != primary_language(asked)
+        and (got := screened_language(rec.language)) is not None
+        and got != want
     }
 
 
