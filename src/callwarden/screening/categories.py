@@ -48,7 +48,7 @@ from callwarden.screening.categories_en import (
     cut_negations,
     mentions_out,
     reads_as_notice,
-    requests,
+    request_acts,
     stem,
     whole_word,
     with_apostrophes,
@@ -233,7 +233,7 @@ def _acts(low: str, plain: str, unneg: str | None = None) -> tuple[float, list[s
         acts = acts_given(acts, low, plain)
     acts += _found_all(ISOLATION, low)
     weights = [ACTS.get(w, 0) + ISOLATION.get(w, 0) for w in acts]
-    for words, weight in requests(low, plain, unneg) if unneg is not None else ():
+    for words, weight in request_acts(low, plain, unneg) if unneg is not None else ():
         acts.append(words)  # the words an English rule found are its evidence
         weights.append(weight)
     if sum(x for x in weights if x >= 2) < CORE_ACT_MIN_SCORE:  # weight 1: never alone

@@ -5,7 +5,7 @@
   (:func:`whole_word`: "arrest" finds "arrested", "warrant" is not in "warranty").
 * Negation: a negation covers the words after it in its clause, six at most
   (:func:`cut_negations`); an act said under one is advice, not a request.
-* Requests that are patterns, not words (:data:`EN_RULES`, :func:`requests`): money asked
+* Requests that are patterns, not words (:data:`EN_RULES`, :func:`request_acts`): money asked
   for however it is named, a code read out, a fee due before a payout, a money mule's
   "send it on".
 * A service's own words that read like a request (:func:`mentions_out`): a money noun ("the
@@ -421,7 +421,7 @@ def acts_given(acts: list[str], low: str, plain: str) -> list[str]:
     return acts
 
 
-def requests(low: str, plain: str, unneg: str) -> list[tuple[str, float]]:
+def request_acts(low: str, plain: str, unneg: str) -> list[tuple[str, float]]:
     """The English requests that are patterns, each as (the words it found, its weight):
     :data:`EN_RULES` in ``plain`` (within a clause, outside negations), then the money mule and
     the code read out in ``unneg`` (across clauses, outside negations)."""
