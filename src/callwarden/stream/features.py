@@ -36,9 +36,6 @@ APPROXIMATED: dict[str, str] = {
     "the number's latest start held adds to no peak",
     "attempts_by_ingress_1h": "busiest 60 minutes; a CDR that started more than 180 minutes "
     "before the ingress's latest start held adds to no peak",
-    "active_hours": "a clock hour counts when a call opens it after the number's latest start "
-    "held: a CDR written after a later call, in an hour without one yet, adds no hour "
-    "(undercounts out-of-order CDRs)",
 }
 
 

@@ -39,14 +39,11 @@ _ROW = np.int64(1) << 32  # keys: row * 2**32 + minute (minutes since 1970 fit i
 class Update(NamedTuple):
     """What an update changed: the count of each window that gained a call (ending at a
     minute with a call: ``rows``, ``minutes``, ``counts``), for the caller to keep per day with
-    a maximum; and the clock hours it opened (``hour_rows``, ``hours``: the first call of a
-    row in an hour after its latest held one)."""
+    a maximum. (Active clock hours are kept apart, as hour masks: ``ring.DayRing``.)"""
 
     rows: np.ndarray
     minutes: np.ndarray
     counts: np.ndarray
-    hour_rows: np.ndarray
-    hours: np.ndarray
 
 
 class MinuteRing:
@@ -95,7 +92,7 @@ class MinuteRing:
     def update(self, rows: np.ndarray, minutes: np.ndarray) -> Update:
         """Add calls (their rows and start minutes, since 1970). Calls that started more
         than ``late_minutes`` before their row's latest start (as held before this update)
-        are left out: they add to no peak and start no clock hour."""
+        are left out: they add to no peak."""
         keys = rows.astype(np.int64) * _ROW + minutes.astype(np.int64)
         uk, cnt = np.unique(keys, return_counts=True)
         ur, um = uk >> 32, uk & (_ROW - 1)  # sorted by row, then minute
@@ -105,16 +102,12 @@ class MinuteRing:
             ur, um, cnt, held = ur[ok], um[ok], cnt[ok], held[ok]
         if not len(ur):
             e = np.zeros(0, np.int64)
-            return Update(e, e, e, e, e)
+            return Update(e, e, e)
         brk = ur[1:] != ur[:-1]
         first = np.ones(len(ur), bool)  # each row's first key, and its last
         first[1:] = brk
         final = np.ones(len(ur), bool)
         final[:-1] = brk
-        hour = um // 60
-        opens = first.copy()
-        opens[1:] |= hour[1:] != hour[:-1]
-        opens &= hour > held // 60  # (held -1: hour -1)
         # A row with one minute of calls and no held minute in the 59 before (most rows: a
         # number calls a few times a day) has that minute's count as its only new window.
         alone = first & final & (held < um - (WINDOW - 1))
@@ -129,7 +122,7 @@ class MinuteRing:
                 np.concatenate([cnt[alone], more[2]]),
             )
         self._write(ur, um, cnt, held, first, final)
-        return Update(got[0], got[1], got[2], ur[opens], hour[opens])
+        return Update(got[0], got[1], got[2])
 
     def _windows(
         self, ur: np.ndarray, um: np.ndarray, cnt: np.ndarray, held: np.ndarray, first: np.ndarray

@@ -5,6 +5,9 @@ of one local day and remembers which day it holds, so a cell is reset the first 
 day lands on it. A window ``[lo, hi]`` (in days) is the sum of the cells whose day lies in
 it: the 1 d window of day D is ``[D, D]``, the 7 d one ``[D - 6, D]``. Everything here is
 vectorised over rows; repeated rows in one call are summed (``np.add.at``).
+
+With ``hours`` a ring also keeps, per cell, a 24-bit mask of the local clock hours with a
+call (reset with its cell), so a distinct-hours count is exact in any arrival order.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ R = 8  # 7 days of window plus one: the next day never overwrites a day still in
 class DayRing:
     """``cap`` entities x ``R`` day cells x ``width`` float32 counters."""
 
-    def __init__(self, width: int, cap: int = 1024) -> None:
+    def __init__(self, width: int, cap: int = 1024, hours: bool = False) -> None:
         self.width = width
         self.acc = np.zeros((cap, R, width), dtype=np.float32)
         self.day = np.full((cap, R), -1, dtype=np.int32)
+        # bit h: a call in local clock hour h of the cell's day (shape (0, R) without ``hours``)
+        self.hours = np.zeros((cap if hours else 0, R), dtype=np.uint32)
 
     @property
     def cap(self) -> int:
@@ -33,11 +38,17 @@ class DayRing:
         acc[: self.cap] = self.acc
         day = np.full((cap, R), -1, dtype=np.int32)
         day[: self.cap] = self.day
+        if len(self.hours):
+            hours = np.zeros((cap, R), dtype=np.uint32)
+            hours[: self.cap] = self.hours
+            self.hours = hours
         self.acc, self.day = acc, day
 
     def clear(self, rows: np.ndarray) -> None:
         self.acc[rows] = 0.0
         self.day[rows] = -1
+        if len(self.hours):
+            self.hours[rows] = 0
 
     def live(self, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
         """Make the cells of (row, day) current; False where the day is older than the cell's
@@ -50,6 +61,8 @@ class DayRing:
             f = rc[fresh]
             self.acc.reshape(-1, self.width)[f] = 0.0
             self.day.reshape(-1)[f] = days[fresh]
+            if len(self.hours):
+                self.hours.reshape(-1)[f] = 0
         return ~stale
 
     def _flat(self, rows: np.ndarray, cell: np.ndarray) -> np.ndarray:
@@ -86,6 +99,23 @@ class DayRing:
         idx = (self._flat(rows, cell)[:, None] + c[None, :]).reshape(-1)
         np.add.at(self.acc.reshape(-1), idx, np.ascontiguousarray(values, np.float32).reshape(-1))
 
+    def mark_hours(self, rows: np.ndarray, days: np.ndarray, hours: np.ndarray, col: int) -> None:
+        """Set bit ``hours`` (local clock hour, 0-23) in the mask of each (already live) cell
+        and keep column ``col`` equal to the popcount of the cell's mask: the hours a call
+        opens are added, whatever the order the calls arrive in."""
+        cell = days % R
+        rc = rows.astype(np.int64) * R + cell
+        ok = self.day.reshape(-1)[rc] == days
+        rc, bit = rc[ok], np.left_shift(np.uint32(1), hours[ok].astype(np.uint32))
+        if not len(rc):
+            return
+        flat = self.hours.reshape(-1)
+        cells = np.unique(rc)
+        before = np.bitwise_count(flat[cells])
+        np.bitwise_or.at(flat, rc, bit)
+        opened = (np.bitwise_count(flat[cells]) - before).astype(np.float32)
+        np.add.at(self.acc.reshape(-1), cells * self.width + col, opened)
+
     def maximum(self, rows: np.ndarray, days: np.ndarray, col: int, values: np.ndarray) -> None:
         cell = days % R
         ok = self.day.reshape(-1)[rows.astype(np.int64) * R + cell] == days
@@ -111,4 +141,5 @@ class DayRing:
         )
 
     def nbytes_per_row(self) -> int:
-        return int(self.acc[0].nbytes + self.day[0].nbytes)
+        extra = self.hours[0].nbytes if len(self.hours) else 0
+        return int(self.acc[0].nbytes + self.day[0].nbytes + extra)

@@ -75,7 +75,7 @@ class StreamState:
         self.main_n = np.zeros(cap, np.float32)
         self.main_day = np.full(cap, -1, np.int32)
         self.changed = np.zeros(cap, bool)  # state moved since the verdict was computed
-        self.ring = DayRing(NUMBER_WIDTH, cap)
+        self.ring = DayRing(NUMBER_WIDTH, cap, hours=True)
         self.pairs = KeyTable()
         self.p_key = np.zeros(0, np.int64)
         self.p_first = np.zeros(0)
@@ -226,10 +226,11 @@ class StreamState:
         self.ingress_rank[order] = np.arange(len(names))
 
     def _hours(self, a: np.ndarray, day: np.ndarray, ts: np.ndarray) -> None:
-        """Active clock hours (a clock hour after the latest one held opens one; a late CDR's
-        earlier hour was opened by its first call or is not) and the busiest 60 minutes."""
-        up = self._peak(self.ring, self.minutes, a, ts, HMAX)
-        self.ring.add(up.hour_rows, self.day_of(up.hours * 3600.0), HOURS, 1.0)
+        """Active clock hours (a bit per local clock hour in the day cell's mask: exact for
+        any arrival order within the ring's days) and the busiest 60 minutes."""
+        hour = ((ts + self.config.tz_hours * 3600) % DAY_S) // 3600
+        self.ring.mark_hours(a, day, hour.astype(np.int64), HOURS)
+        self._peak(self.ring, self.minutes, a, ts, HMAX)
 
     def _peak(
         self, ring: DayRing, minutes: MinuteRing, rows: np.ndarray, ts: np.ndarray, col: int
