@@ -238,12 +238,11 @@ def _report_other_languages(
     language it does not claim to recognise is named as such."""
     from callwarden.screening.audio import screened_language
 
+    claimed = {screened_language(x) for x in rec.languages}
     for f, other in elsewhere[:20]:
         legs = ", ".join(
-            repr(lang) if two_legs is False else f"{lang!r} on the {leg} leg"
-            for leg, lang in other.items()
+            f"{lang!r} on the {leg} leg" if two_legs else repr(lang) for leg, lang in other.items()
         )
-        claimed = {screened_language(x) for x in rec.languages}
         unclaimed = sorted({x for x in other.values() if screened_language(x) not in claimed})
         not_its = (
             f"; {', '.join(repr(x) for x in unclaimed)} is not among its languages "
@@ -425,16 +424,16 @@ def register(app: typer.Typer) -> None:
                 except ChannelMismatch as exc:  # never mixed down in silence
                     wrong.append((f, str(exc)))
                     continue
-                if recogniser is None:
+                try:
                     recs = [(who, rec.transcribe(x, rate, language)) for who, x in legs]
-                else:  # one's own code failing is one line naming it, the file and why
-                    try:
-                        recs = [(who, rec.transcribe(x, rate, language)) for who, x in legs]
-                    except Exception as exc:
-                        raise InputError(
-                            f"--recogniser {recogniser}: transcribe failed on {f}: "
-                            f"{type(exc).__name__}: {exc}"
-                        ) from exc
+                except Exception as exc:
+                    if recogniser is None:
+                        raise
+                    # one's own code failing is one line naming it, the file and why
+                    raise InputError(
+                        f"--recogniser {recogniser}: transcribe failed on {f}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
                 if recogniser is not None:
                     two = layout is not ChannelLayout.MONO
                     for (_, x), (_, r) in zip(legs, recs, strict=True):
