@@ -23,6 +23,7 @@ from callwarden.features.definitions import (
     definition_digest,
     normalise_sql,
 )
+from callwarden.features.dialect import DUCKDB, SPARK, Dialect
 from callwarden.features.sql import INPUT_COLUMNS, AsOf, build_query
 
 H1 = next(f for f in FEATURES if f.name == "attempts_by_caller_1h")
@@ -101,7 +102,8 @@ def test_a_scheme_1_record_is_compared_the_old_way() -> None:
 
 
 #: The CTEs of ``build_query`` that make each source (and how ingress features reach a
-#: caller), pinned by a hash of their compiled text (DuckDB, 2026-11-30, every column).
+#: caller), pinned by a hash of their compiled text (DuckDB, 2026-11-30, every column; Spark's
+#: in ``PINNED_SPARK``).
 PINNED: dict[str, tuple[tuple[str, ...], str]] = {
     "calls": (("src", "keyed", "base", "plain", "calls", "calls_day"), "0bc14bbe2ace"),
     "sequence": (("sequence_all", "sequence_day"), "fd0a1fa099f2"),
@@ -116,8 +118,25 @@ PINNED: dict[str, tuple[tuple[str, ...], str]] = {
 }  # fmt: skip
 
 
-def _ctes() -> dict[str, str]:
-    q = build_query("cdrs", AsOf("2026-11-30"), present_columns=set(INPUT_COLUMNS))
+#: The same CTEs compiled for Spark (the dialect's macros differ, so the hashes do too where
+#: a source uses one): features are defined once and "must later run on Spark", so a change
+#: that reaches only Spark's compile is caught as well.
+PINNED_SPARK: dict[str, str] = {
+    "calls": "ca68e805d271",
+    "sequence": "2e9b0d18d31b",
+    "hourly": "c833c25e3bbe",
+    "minutes": "42a9dbd93e58",
+    "routes": "6d5c88662819",
+    "devices": "199bc78c4349",
+    "pairs": "26c3ccc5d869",
+    "inbound": "2710abc94c35",
+    "number": "acaf6a96497a",
+    "ingress of caller": "b01920e097eb",
+}
+
+
+def _ctes(dialect: Dialect = DUCKDB) -> dict[str, str]:
+    q = build_query("cdrs", AsOf("2026-11-30"), present_columns=set(INPUT_COLUMNS), dialect=dialect)
     parts = re.split(r"(?m)^(?:WITH )?(\w+) AS ", q)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
@@ -129,12 +148,15 @@ def _pin(ctes: dict[str, str], names: tuple[str, ...], source: str) -> str:
     return hashlib.sha256(normalise_sql("\n".join(texts)).encode()).hexdigest()[:12]
 
 
+@pytest.mark.parametrize("dialect", [DUCKDB, SPARK], ids=["duckdb", "spark"])
 @pytest.mark.parametrize("source", sorted(PINNED))
-def test_the_compiled_source_is_pinned(source: str) -> None:
+def test_the_compiled_source_is_pinned(source: str, dialect: Dialect) -> None:
     names, want = PINNED[source]
-    got = _pin(_ctes(), names, source)
+    if dialect is SPARK:
+        want = PINNED_SPARK[source]
+    got = _pin(_ctes(dialect), names, source)
     assert got == want, (
-        f"the compiled SQL of source {source!r} ({', '.join(names)}) changed (pin {got}). If "
+        f"the {dialect.name} SQL of source {source!r} ({', '.join(names)}) changed (pin {got}). If "
         "what it computes changed, update its text in features/definitions.py "
         "(SOURCE_DEFINITIONS, INGRESS_OF_CALLER or CALL_COLUMNS) so model digests change and "
         "models trained before are refused, then this pin; if it is a refactor with the same "
