@@ -33,6 +33,7 @@ from callwarden.api.routes import (
     subscribers,
 )
 from callwarden.api.state import ApiSettings, AppState
+from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.store import Store
 
@@ -123,12 +124,15 @@ def create_app(
     settings: ApiSettings | None = None,
     store: Store | None = None,
     allocation: AllocationRegistry | None = None,
+    abroad: AbroadRule | None = None,
 ) -> FastAPI:
     """Build the app. ``store`` may be passed in (tests); otherwise ``settings.db`` is opened.
-    ``allocation``: the allocation registry decide asks about every displayed number."""
+    ``allocation``: the allocation registry decide asks about every displayed number;
+    ``abroad``: the international-gateway rule decide judges each call's ingress with."""
     cfg = settings or ApiSettings()
     st = store if store is not None else Store.open(cfg.db)
     state = AppState(cfg, st, allocation)
+    state.abroad = abroad
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

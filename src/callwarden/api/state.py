@@ -26,6 +26,7 @@ from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.metrics import Metrics
 from callwarden.api.verdict_cache import VerdictCache
+from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
 from callwarden.policy.decide import Registry
@@ -387,6 +388,9 @@ class AppState:
         #: the allocation registry decide asks about every displayed number (None: none given,
         #: and only stored verdicts with the unallocated reason reject as spoofed)
         self.allocation = allocation
+        #: the international-gateway rule (``numbers.abroad``; None: off): decide judges a
+        #: call's ``ingress`` with it (``serve --ingresses --roaming``)
+        self.abroad: AbroadRule | None = None
         self.metrics = Metrics()
         self._verdict_lock = threading.Lock()
         self._reload_lock = threading.Lock()

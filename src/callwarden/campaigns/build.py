@@ -45,6 +45,7 @@ from callwarden.campaigns.staging import (
     render_number,
     stage,
 )
+from callwarden.numbers.abroad import AbroadRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,8 @@ class CampaignResult:
     lists: tuple[CampaignList, ...]
     bridged: pa.Table  # call_id, leg, agent, ingress, pair_key
     bridge_agents: tuple[dict[str, Any], ...]
-    spoofed: pa.Table  # call_id, caller, unallocated, asserted_mismatch, region_implausible
+    # call_id, caller, unallocated, asserted_mismatch, region_implausible, international_domestic
+    spoofed: pa.Table
     ingress: IngressInfo | None = None  # whether the CDRs' ingress could keep operations apart
     # number -> (calls, conversations, callees, callees that called back) of its calls with
     # its private partners (``LinkConfig.list_part``), for the numbers with at least
@@ -98,7 +100,8 @@ def _campaign_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         """
         WITH mc AS (SELECT c.*, m.comp FROM cw_calls c JOIN cw_members m USING (caller)),
         sp AS (SELECT m.comp, sum(s.unallocated::INT) AS unalloc, sum(s.asserted_mismatch::INT) AS asserted,
-                      sum(s.region_implausible::INT) AS region
+                      sum(s.region_implausible::INT) AS region,
+                      sum(s.international_domestic::INT) AS abroad
                FROM cw_spoof s JOIN cw_calls c USING (rid) JOIN cw_members m USING (caller)
                GROUP BY m.comp),
         ed AS (SELECT m.comp, e.kind, count(*) AS k FROM cw_edges e JOIN cw_members m ON m.caller = e.a
@@ -110,7 +113,8 @@ def _campaign_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                avg((cause = 1)::INT) AS unalloc_callee_share, sum((cause = 21)::INT) AS rejected,
                list(DISTINCT ing) AS ings, list(DISTINCT callee) AS callees,
                any_value(sp.unalloc) AS sp_unalloc, any_value(sp.asserted) AS sp_asserted,
-               any_value(sp.region) AS sp_region, any_value(br.agents) AS bridge_agents,
+               any_value(sp.region) AS sp_region, any_value(sp.abroad) AS sp_abroad,
+               any_value(br.agents) AS bridge_agents,
                (SELECT map_from_entries(list(struct_pack(k := e.kind, v := e.k)))
                   FROM ed e WHERE e.comp = mc.comp) AS edge_kinds,
                min(mc.caller) AS first_member
@@ -143,6 +147,7 @@ def build_campaigns(
     config: CampaignConfig | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     link_only: bool = False,
+    abroad: AbroadRule | None = None,
 ) -> CampaignResult:
     """Link caller IDs into campaigns and run the bridging and spoofing detectors.
 
@@ -151,16 +156,19 @@ def build_campaigns(
     (columns ``call_id``, ``cluster`` and, for scripts, optional ``category``).
     ``complaints``: reports per number. ``link_only`` skips the spoofing checks (their
     findings then come back empty), for micro-batches that only feed the online index.
+    ``abroad``: the international-gateway rule (``numbers.abroad``) for the spoofing check
+    (None: calls from abroad are not judged).
     """
     cfg = config or CampaignConfig()
     con = stage(cdrs, con)
     if link_only:  # the online replay's micro-batches need campaigns, not per-call findings
         con.execute(
             "CREATE OR REPLACE TEMP TABLE cw_spoof (rid BIGINT, unallocated BOOLEAN, "
-            "asserted_mismatch BOOLEAN, region_implausible BOOLEAN)"
+            "asserted_mismatch BOOLEAN, region_implausible BOOLEAN, "
+            "international_domestic BOOLEAN)"
         )
     else:
-        detect_spoofing(con, stage_registry(con, allocated), cfg.spoof)
+        detect_spoofing(con, stage_registry(con, allocated), cfg.spoof, abroad)
     ing_info = ingress_info(con, cfg.max_top_ingress_share)
     detect_bridges(con, cfg.bridge, ingress_informative=ing_info.informative)
     caller_profiles(con, cfg.link)
@@ -420,6 +428,7 @@ def _reasons(
         ("sp_unalloc", ReasonCode.SPOOF_UNALLOCATED),
         ("sp_asserted", ReasonCode.SPOOF_ASSERTED_MISMATCH),
         ("sp_region", ReasonCode.SPOOF_REGION_IMPLAUSIBLE),
+        ("sp_abroad", ReasonCode.SPOOF_INTERNATIONAL_DOMESTIC),
     ):
         if row.get(key):
             reasons.append(Reason(code, {"calls": int(row[key])}))

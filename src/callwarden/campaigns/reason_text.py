@@ -1,7 +1,8 @@
 """Wording of the campaign codes, registered with :mod:`callwarden.reasons`.
 
 Also covers the codes the stream writes for campaign and spoofing verdicts, which reuse
-these codes (``campaign_list_match``, ``spoof_unallocated``, ``spoof_asserted_mismatch``).
+these codes (``campaign_list_match``, ``spoof_unallocated``, ``spoof_asserted_mismatch``,
+``spoof_international_domestic``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ TEXT: dict[str, tuple[str, str]] = {
     C.SPOOF_REGION_IMPLAUSIBLE: (
         "显示号码归属地与接入地不符，疑似改号",
         "displayed number's region does not fit where the call entered (suspected spoofing)",
+    ),
+    C.SPOOF_INTERNATIONAL_DOMESTIC: (
+        "境外来电显示国内号码，机主未在境外漫游，号码被冒用",
+        "a call from abroad shows a domestic number whose owner is not roaming abroad (spoofed)",
     ),
 }
 

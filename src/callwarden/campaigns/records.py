@@ -35,6 +35,8 @@ class ReasonCode(StrEnum):
     SPOOF_UNALLOCATED = "spoof_unallocated"  # the displayed number is not allocated (空号)
     SPOOF_ASSERTED_MISMATCH = "spoof_asserted_mismatch"  # displayed differs from asserted
     SPOOF_REGION_IMPLAUSIBLE = "spoof_region_implausible"  # displayed region vs ingress
+    # a domestic number on a call through an international gateway, its owner not roaming
+    SPOOF_INTERNATIONAL_DOMESTIC = "spoof_international_domestic"
 
 
 class CampaignStatus(StrEnum):

@@ -12,6 +12,11 @@
   through an ingress that cannot carry that number. Mobiles roam legitimately and are not
   judged; nor are calls whose serving region the network does not know (interconnects), as an
   interconnect legitimately carries landlines of every province.
+* **International domestic** (国际来话改号, ``numbers.abroad``): a call through an ingress the
+  carrier's ``ingresses.csv`` names an international gateway displays a domestic number (a
+  country code the registry speaks for), and the roaming list (``roaming.csv``) does not have
+  the number abroad at the call's time. Judged only with both files and a registry: without a
+  roaming list a roamer cannot be told apart, and the stream only labels such calls.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from functools import lru_cache
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callwarden.campaigns.staging import _num
+from callwarden.numbers.abroad import AbroadRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +106,54 @@ def stage_registry(
     return True
 
 
+def _stage_abroad(con: duckdb.DuckDBPyConnection, rule: AbroadRule) -> str | None:
+    """Stage the roaming windows (``cw_roam``: number digits, from, until) and return the
+    query of the calls the international-domestic check flags, None when it cannot judge
+    (no roaming list, or none of the CDRs' ingresses is an international gateway)."""
+    roam = rule.roaming
+    if roam is None:
+        return None
+    names = [r[0] for r in con.execute("SELECT ing_name FROM cw_ingress").fetchall()]
+    if not any(n in rule.international for n in names):
+        return None
+    digits = pc.utf8_slice_codeunits(roam.numbers, 1)
+    con.register(
+        "cw_roam_src",
+        pa.table(
+            {
+                "s": pc.take(digits, pa.array(roam.index)),
+                "a": pa.array(roam.start, pa.float64()),
+                "b": pa.array(roam.end, pa.float64()),
+            }
+        ),
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cw_roam AS "
+        "SELECT TRY_CAST(s AS BIGINT) AS n, a, b FROM cw_roam_src"
+    )
+    con.unregister("cw_roam_src")
+    con.register("cw_intl_src", pa.table({"ing_name": pa.array(sorted(rule.international))}))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cw_intl AS "
+        "SELECT i.ing FROM cw_ingress i SEMI JOIN cw_intl_src USING (ing_name)"
+    )
+    con.unregister("cw_intl_src")
+    # country codes are prefix-free: a number's digits start with at most one of them
+    home = " OR ".join(f"starts_with(CAST(c.caller AS VARCHAR), '{int(k)}')" for k in rule.scope)
+    return f"""SELECT c.rid, 'abroad' FROM cw_calls c SEMI JOIN cw_intl USING (ing)
+               WHERE c.caller > 0 AND ({home})
+                 AND NOT EXISTS (SELECT 1 FROM cw_roam r
+                                 WHERE r.n = c.caller AND r.a <= c.ts AND c.ts < r.b)"""
+
+
 def detect_spoofing(
-    con: duckdb.DuckDBPyConnection, has_registry: bool, cfg: SpoofConfig | None = None
+    con: duckdb.DuckDBPyConnection,
+    has_registry: bool,
+    cfg: SpoofConfig | None = None,
+    abroad: AbroadRule | None = None,
 ) -> None:
-    """Create ``cw_spoof`` (rid, unallocated, asserted_mismatch, region_implausible)."""
+    """Create ``cw_spoof`` (rid, unallocated, asserted_mismatch, region_implausible,
+    international_domestic). ``abroad``: the international-gateway rule (None: not judged)."""
     cfg = cfg or SpoofConfig()
     blk = int(cfg.coverage_block)
     # Area codes are judged per distinct displayed fixed line (mobiles, the bulk, skipped by
@@ -147,20 +198,24 @@ def detect_spoofing(
                     ) cov ANTI JOIN cw_alloc a ON a.n = cov.caller
                 ) bad USING (caller)"""
         )
+    if abroad is not None and (query := _stage_abroad(con, abroad)) is not None:
+        flagged.append(query)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cw_spoof AS
         SELECT rid, bool_or(k = 'unallocated') AS unallocated,
-               bool_or(k = 'asserted') AS asserted_mismatch, bool_or(k = 'region') AS region_implausible
+               bool_or(k = 'asserted') AS asserted_mismatch, bool_or(k = 'region') AS region_implausible,
+               bool_or(k = 'abroad') AS international_domestic
         FROM ({" UNION ALL ".join(flagged)}) GROUP BY rid
         """
     )
 
 
 def spoofed_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Per flagged call: call_id, caller id, and the three checks, in call-id order (the same
+    """Per flagged call: call_id, caller id, and the four checks, in call-id order (the same
     rows whatever order the CDRs came in; before 30 Nov in input row order)."""
     return con.sql(
-        """SELECT c.call_id, c.caller, s.unallocated, s.asserted_mismatch, s.region_implausible
+        """SELECT c.call_id, c.caller, s.unallocated, s.asserted_mismatch, s.region_implausible,
+                  s.international_domestic
            FROM cw_spoof s JOIN cw_calls c USING (rid) ORDER BY c.call_id, c.caller, c.rid"""
     ).to_arrow_table()

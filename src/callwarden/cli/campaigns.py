@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from callwarden.cli._abroad import INGRESSES_HELP, ROAMING_HELP
+
 
 def degraded_note(result: object) -> str:
     """'' when the CDRs' ingress could keep operations apart; else what linking, bridging and
@@ -162,13 +164,15 @@ def scan_hook(
     transcripts: Path | None = None,
     records: list[dict[str, Any]] | None = None,
     member_verdicts: bool = True,
+    abroad: Any = None,
 ) -> dict[str, Any]:
     """For ``callwarden scan``: build the day's campaigns, fill the verdicts' ``campaign``
     column, flag the members of campaigns their other numbers condemn (``member_verdicts``;
     ``detect.campaign_verdicts``), give flagged members their campaign's ``category`` and
     write the campaign artefacts (campaigns.csv ...) into ``out``. ``transcripts``: as
     ``transcripts_for``; ``records``: those transcripts already read (scan reads them before
-    it scores)."""
+    it scores). ``abroad``: the international-gateway rule (``cli._abroad``) for the spoofing
+    check, None when off."""
     from callwarden.campaigns.build import build_campaigns
     from callwarden.campaigns.io import write_campaigns
 
@@ -181,7 +185,7 @@ def scan_hook(
     scripts = None
     if transcripts is not None:
         scripts = script_links(transcripts, table, calls=calls, records=records)
-    campaigns = build_campaigns(table, allocated=allocated, scripts=scripts)
+    campaigns = build_campaigns(table, allocated=allocated, scripts=scripts, abroad=abroad)
     if note := degraded_note(campaigns):
         from callwarden.cli._detect_io import warn
 
@@ -199,6 +203,10 @@ def scan_hook(
         "numbers_in_campaigns": len(campaigns.number_campaign),
         "bridged_legs": campaigns.bridged.num_rows,
         "spoofed_calls": campaigns.spoofed.num_rows,
+        # per call, never per number: the displayed number is a real subscriber's
+        "spoofed_calls_international_domestic": _count_true(
+            campaigns.spoofed, "international_domestic"
+        ),
         "members_flagged": int(result.meta.get("campaign_flagged", 0)),
         "members_spared_spoofed": int(result.meta.get("campaign_spared_spoofed", 0)),
     }
@@ -218,6 +226,14 @@ def scan_hook(
             + (f"; {spared:,} spared: real lines the campaign also displays" if spared else "")
         )
     return summary
+
+
+def _count_true(table: Any, column: str) -> int:
+    import pyarrow.compute as pc
+
+    if column not in table.column_names or not table.num_rows:
+        return 0
+    return int(pc.sum(pc.fill_null(table[column], False).cast("int64")).as_py() or 0)
 
 
 def evaluate_section(
@@ -348,6 +364,8 @@ def register(app: typer.Typer) -> None:
                 "one, as scan reads it)."
             ),
         ] = None,
+        ingresses: Annotated[Path | None, typer.Option(help=INGRESSES_HELP)] = None,
+        roaming: Annotated[Path | None, typer.Option(help=ROAMING_HELP)] = None,
     ) -> None:
         """Link rotating caller IDs into campaigns; find 双向回呼 bridged calls and spoofed caller IDs."""
         from callwarden.campaigns.build import build_campaigns
@@ -355,6 +373,10 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
+        from callwarden.cli._abroad import abroad_rule_for
+
+        # the carrier's files are read (and their errors said) before any long work
+        abroad = abroad_rule_for(cdrs, ingresses, roaming, registry)
         # Only the columns staging reads, as scan reads them: an extra column whose type
         # differs between parts (BIGINT in one, STRUCT in another) then stops nothing (before
         # 30 Nov it ended ``campaigns`` in a DuckDB ConversionException where scan worked).
@@ -362,7 +384,8 @@ def register(app: typer.Typer) -> None:
         allocated = allocated_numbers(registry, table) if registry else None
         transcripts = transcripts_for(cdrs, transcripts)  # (as scan reads them)
         scripts = script_links(transcripts, table) if transcripts else None
-        result = build_campaigns(table, allocated=allocated, scripts=scripts)
+        abroad.say()
+        result = build_campaigns(table, allocated=allocated, scripts=scripts, abroad=abroad.rule)
         if note := degraded_note(result):
             from callwarden.cli._detect_io import warn
 

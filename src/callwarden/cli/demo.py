@@ -89,6 +89,8 @@ def demo(
             "scan", "--cdrs", str(cdrs), "--model", str(model),
             "--registry", str(today / "registry.csv"), "--out", str(scan),
             "--transcripts", str(today / "transcripts.jsonl"),
+            # the carrier's gateways and its HLR's roamers: the ingest folder holds neither
+            "--ingresses", str(today / "ingresses.csv"), "--roaming", str(today / "roaming.csv"),
         ]
     )  # fmt: skip
     # --cdrs: the simulator's folder, the same calls with the per-call truth that bridging and
@@ -104,6 +106,8 @@ def demo(
             [
                 "replay", "--cdrs", str(cdrs), "--model", str(model),
                 "--registry", str(today / "registry.csv"), "--labels", str(today / "labels.csv"),
+                "--ingresses", str(today / "ingresses.csv"),
+                "--roaming", str(today / "roaming.csv"),
                 "--out", str(out / "replay.json"),
             ]
         )  # fmt: skip

@@ -10,6 +10,8 @@ from typing import Any
 
 import typer
 
+from callwarden.cli._abroad import INGRESSES_HELP, ROAMING_HELP
+
 
 def _read_labels(labels: Path) -> Any:
     """labels.csv (number,label[,category]) as an Arrow table of text, checked before the
@@ -186,6 +188,8 @@ def register(app: typer.Typer) -> None:
             "--registry",
             help="Allocation registry CSV (hard signal: unallocated displayed numbers).",
         ),
+        ingresses: Path | None = typer.Option(None, "--ingresses", help=INGRESSES_HELP),
+        roaming: Path | None = typer.Option(None, "--roaming", help=ROAMING_HELP),
         labels: Path | None = typer.Option(
             None, "--labels", help="labels.csv (number,label,category,...) for the report."
         ),
@@ -271,6 +275,13 @@ def register(app: typer.Typer) -> None:
         lab = _read_labels(labels) if labels is not None else None
         call_truth = _read_truth(truth) if truth is not None else None
         people = _people(db) if db is not None else _People()  # before any long work
+        allocated = AllocationRegistry.from_csv(registry) if registry else None
+        from callwarden.cli._abroad import abroad_rule
+
+        # the carrier's gateways and roamers, read (and their errors said) before long work
+        abroad = abroad_rule(
+            cdrs, ingresses, roaming, allocated.scope if allocated is not None else None
+        )
         from callwarden.cli._detect_io import warn
         from callwarden.detect.io import overridden
 
@@ -301,7 +312,6 @@ def register(app: typer.Typer) -> None:
 
         if worth_compiling(trained, table.num_rows):  # native trees when lleaves is installed
             compile_model(trained)
-        allocated = AllocationRegistry.from_csv(registry) if registry else None
         # campaign linking's 空号 check judges against the registry as scan reads it (a
         # number column read by type inference made E.164 numbers floats: no check at all)
         reg_numbers = allocated_numbers(registry, table) if registry is not None else None
@@ -319,10 +329,12 @@ def register(app: typer.Typer) -> None:
             policies=people.policies,
             protected=people.protected,
             registry=people.registry,
+            abroad=abroad.rule,
         )
+        abroad.say()
 
         def builder(t: Any) -> Any:
-            return build_campaigns(t, allocated=reg_numbers)
+            return build_campaigns(t, allocated=reg_numbers, abroad=abroad.rule)
 
         run = run_stream(
             table, engine, cfg, campaign_builder=builder if campaign_every_s > 0 else None
@@ -349,6 +361,7 @@ def register(app: typer.Typer) -> None:
         rep["inputs"] = {"cdrs": str(cdrs), "model": str(model), "registry": str(registry or ""),
                          "tz": tz,
                          "labels": str(labels or ""), "truth": str(truth or ""),
+                         **abroad.files,
                          "db": _redacted(db) if db else ""}  # fmt: skip
         if db is not None:
             rep["store"] = people.counts()

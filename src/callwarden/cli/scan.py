@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from callwarden.cli._abroad import INGRESSES_HELP, ROAMING_HELP
+
 
 def run_scan(
     model_dir: Path,
@@ -329,6 +331,14 @@ def register(app: typer.Typer) -> None:
             "linking: campaigns take their scripts' category, and so do their flagged "
             "numbers (default: transcripts.jsonl beside --cdrs, if there is one).",
         ),
+        ingresses: Path | None = typer.Option(
+            None,
+            "--ingresses",
+            help=INGRESSES_HELP + " Per call, for campaign linking's spoofing check "
+            "(spoofed_calls.csv, counted in scan-summary.json): never a verdict on the number, "
+            "which is a real subscriber's.",
+        ),
+        roaming: Path | None = typer.Option(None, "--roaming", help=ROAMING_HELP),
         allow_missing: bool = typer.Option(
             False,
             "--allow-missing-features",
@@ -418,6 +428,13 @@ def register(app: typer.Typer) -> None:
 
             if (source := transcripts_for(cdrs, transcripts)) is not None:
                 records = list(read_transcripts(source))
+        from callwarden.cli._abroad import AbroadSetup, abroad_rule_for
+
+        abroad = AbroadSetup()
+        if cdrs is not None:  # the carrier's files, read before the scan as the transcripts are
+            abroad = abroad_rule_for(cdrs, ingresses, roaming, registry)
+        elif ingresses is not None or roaming is not None:
+            raise InputError("--ingresses and --roaming need --cdrs (they judge calls)")
         result = run_scan(
             model,
             cdrs=cdrs,
@@ -443,11 +460,13 @@ def register(app: typer.Typer) -> None:
                     ("transcripts", source),
                 )
             },
+            **{k: v or None for k, v in abroad.files.items()},
             "callwarden": __version__,
         }  # fmt: skip
         if cdrs is not None:  # campaign linking fills the campaign column, writes campaigns.csv
             from callwarden.cli.campaigns import scan_hook
 
+            abroad.say()
             scan_hook(
                 result,
                 cdrs,
@@ -456,6 +475,7 @@ def register(app: typer.Typer) -> None:
                 transcripts=source,
                 records=records,
                 member_verdicts=campaign_verdicts,
+                abroad=abroad.rule,
             )
         summary = write_scan(result, out)
         print_summary(result, summary, lang, top, registry=registry is not None)

@@ -83,6 +83,21 @@ def serve(
             "included; without it only stored verdicts with the unallocated reason do"
         ),
     ] = None,
+    ingresses: Annotated[
+        Path | None,
+        typer.Option(
+            help="ingresses.csv (ingress,kind): decide judges a call whose ingress is an "
+            "international gateway showing a domestic number (needs --registry; see --roaming)"
+        ),
+    ] = None,
+    roaming: Annotated[
+        Path | None,
+        typer.Option(
+            help="roaming.csv (number,from,until; UTC) from the HLR: with it such calls are "
+            "rejected (608, spoof_international_domestic) unless the number is roaming; "
+            "without it they are labelled"
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the HTTP API (decide, lookups, lists, reports, appeals, review) on the store."""
@@ -95,6 +110,16 @@ def serve(
 
     bands = bands_from_model(model) if model is not None else None  # a bad model: stop first
     allocation = load_allocation(registry) if registry is not None else None
+    from callwarden.cli._abroad import abroad_rule
+
+    if roaming is not None and ingresses is None:
+        from callwarden.errors import InputError
+
+        raise InputError("--roaming needs --ingresses (which ingresses are gateways from abroad)")
+    abroad = abroad_rule(
+        None, ingresses, roaming, allocation.scope if allocation is not None else None
+    )
+    abroad.say()
     store = Store.open(db)
     kept = bands is not None and not store.put_model_thresholds(*bands, actor="cli:serve")
     typer.echo(describe_bands(store))
@@ -140,7 +165,7 @@ def serve(
         operator_email=operator_email,
         operator_tel=operator_tel,
     )
-    app = create_app(settings, store, allocation)
+    app = create_app(settings, store, allocation, abroad.rule)
     # case files (/v1/case-files) read the scan folder of --verdicts and --cdrs
     attach_case_sources(app, verdicts.parent if verdicts is not None else None, cdrs)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")

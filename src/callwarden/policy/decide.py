@@ -20,9 +20,11 @@ from dataclasses import dataclass, field, replace
 from callwarden.policy.model import (
     ASSERTED_MISMATCH,
     DEFAULT_POLICY,
+    FROM_ABROAD,
+    INTERNATIONAL_DOMESTIC,
     SIP_DECLINE,
     SIP_GLOBAL_DECLINE,
-    UNALLOCATED_REASON_CODES,
+    SPOOFED_REASON_CODES,
     Action,
     Call,
     Decision,
@@ -152,6 +154,56 @@ def with_allocation(verdict: Verdict | None, caller: str, allocated: bool | None
     return unallocated_caller(caller, protected=verdict is not None and verdict.protected)
 
 
+def with_abroad(
+    verdict: Verdict | None,
+    caller: str,
+    abroad: int,
+    ingress: str,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Verdict | None:
+    """The verdict to decide a call by once the international-gateway rule
+    (``numbers.abroad.AbroadRule``) has judged it: ``abroad`` 2 (spoofed: a domestic number
+    on an international gateway, its owner not roaming) gives ``international_domestic``
+    whatever verdict the number had, as ``with_allocation`` does; 1 (no roaming list) gives
+    ``from_abroad`` where the number's own verdict would let the call ring (none, or benign);
+    0 leaves the verdict. A number cleared on appeal keeps its protection."""
+    if abroad == 2:
+        return international_domestic(
+            caller, ingress, protected=verdict is not None and verdict.protected
+        )
+    if abroad == 1 and (verdict is None or verdict.label == "benign"):
+        return from_abroad(
+            caller, ingress, thresholds, protected=verdict is not None and verdict.protected
+        )
+    return verdict
+
+
+def international_domestic(caller: str, ingress: str = "", protected: bool = False) -> Verdict:
+    """The verdict of a call from abroad (an international gateway) showing a domestic
+    number whose owner is not roaming then: spoofed, fraud at 1.0, reason
+    ``spoof_international_domestic`` (evidence: the ingress and the number). ``decide``
+    rejects it as it rejects ``unallocated_caller`` (608 ``spoofed_caller``)."""
+    return Verdict(
+        caller, "fraud", 1.0, "spoofed",
+        (Reason(INTERNATIONAL_DOMESTIC, {"ingress": ingress, "number": caller}),),
+        source="rule", protected=protected,
+    )  # fmt: skip
+
+
+def from_abroad(
+    caller: str, ingress: str = "", thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    protected: bool = False,
+) -> Verdict:  # fmt: skip
+    """The verdict of a call from abroad showing a domestic number when no roaming list says
+    whether its owner is abroad: suspected fraud at the label band (labelled 境外来电 at
+    standard protection, screened at strict), reason ``from_abroad_domestic_number``."""
+    return Verdict(
+        caller, "fraud", thresholds.label_at, "from_abroad",
+        (Reason(FROM_ABROAD, {"ingress": ingress, "number": caller}),),
+        source="rule", protected=protected,
+    )  # fmt: skip
+
+
 def unallocated_caller(caller: str, protected: bool = False) -> Verdict:
     """The verdict of a displayed number the allocation registry does not hold (回拨验证
     fails, the number is spoofed): fraud at 1.0, category ``spoofed``, reason
@@ -227,13 +279,18 @@ def decide(
     if verdict.protected:
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
 
-    # 4. The hard signal: a displayed number the allocation registry does not hold is spoofed
-    # (回拨验证 fails). It is rejected at every protection level, whatever the class (benign
-    # too: an operator's import may say so) and the score bands, as the stream engine rejects
-    # it per call (scan labels it with the model's likelier class at score 0.999, so a
-    # harassment verdict was only labelled here).
-    if any(r.code in UNALLOCATED_REASON_CODES for r in verdict.reasons):
+    # 4. The hard signals: a displayed number the allocation registry does not hold is spoofed
+    # (回拨验证 fails), and so is a domestic number shown on a call from abroad whose owner is
+    # not roaming (国际来话改号, ``with_abroad``). Rejected at every protection level, whatever
+    # the class (benign too: an operator's import may say so) and the score bands, as the
+    # stream engine rejects them per call (scan labels an unallocated number with the model's
+    # likelier class at score 0.999, so a harassment verdict was only labelled here).
+    if any(r.code in SPOOFED_REASON_CODES for r in verdict.reasons):
         redress = f"{redress_base}{caller}" if redress_base else ""
+        if any(r.code == INTERNATIONAL_DOMESTIC for r in verdict.reasons):
+            return _reject(
+                verdict, DecisionCode.SPOOFED_CALLER, redress, rule="international_domestic"
+            )
         return _reject(verdict, DecisionCode.SPOOFED_CALLER, redress)
     if verdict.label == "benign":
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))

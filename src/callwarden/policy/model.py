@@ -59,6 +59,17 @@ class DecisionCode(StrEnum):
 #: per-call check. Such a number belongs to nobody, so rejecting it blocks no subscriber.
 UNALLOCATED_REASON_CODES: frozenset[str] = frozenset({"UNALLOCATED_CALLER", "spoof_unallocated"})
 
+#: The reason of a call from abroad (an international gateway, ``numbers.abroad``) showing a
+#: domestic number whose owner is not roaming abroad then: spoofed, rejected as the
+#: unallocated rule rejects (``spoofed_caller``, 608). A per-call reason: the number is a real
+#: subscriber's, so no verdict about the number carries it.
+INTERNATIONAL_DOMESTIC = "spoof_international_domestic"
+#: The reason of such a call when no roaming list tells a roamer apart: labelled (境外来电).
+FROM_ABROAD = "from_abroad_domestic_number"
+
+#: Verdict reasons ``decide`` rejects as spoofed at every protection level but off.
+SPOOFED_REASON_CODES: frozenset[str] = UNALLOCATED_REASON_CODES | {INTERNATIONAL_DOMESTIC}
+
 
 #: The reason of a call whose displayed number is not the one the network asserts.
 ASSERTED_MISMATCH = "spoof_asserted_mismatch"

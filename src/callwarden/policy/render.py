@@ -39,6 +39,8 @@ CATEGORY_TEXT: dict[str, tuple[str, str]] = {
     "extortion_fraud": ("绑架勒索诈骗", "kidnapping or extortion fraud"),
     # a displayed number that is not the caller's (unallocated, or another asserted identity)
     "spoofed": ("冒用号码", "spoofed number"),
+    # a call from abroad showing a domestic number, its owner's roaming unknown (境外来电)
+    "from_abroad": ("境外来电", "call from abroad showing a domestic number"),
 }
 
 #: What a report may name as its category (empty, or one of these): the community label
@@ -91,6 +93,17 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
     DecisionCode.SPOOFED_CALLER.value: (
         "主叫号码未分配（空号），号码被冒用，拦截",
         "displayed number is not allocated: spoofed, rejected",
+    ),
+    # spoofed_caller with evidence rule=international_domestic (decide's step 4)
+    "spoofed_caller_international": (
+        "境外来电冒用国内号码，拦截",
+        "a call from abroad shows a domestic number whose owner is not abroad: spoofed, rejected",
+    ),
+    # the label of a call from abroad without a roaming list (the rejecting reason,
+    # spoof_international_domestic, reads as campaigns.reason_text words it)
+    "from_abroad_domestic_number": (
+        "境外来电显示国内号码 {number}（入口 {ingress}）",
+        "a call from abroad (ingress {ingress}) showing the domestic number {number}",
     ),
     DecisionCode.FRAUD_CONFIDENT.value: (
         "高度疑似诈骗（风险分 {score}）",
@@ -145,7 +158,13 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
 
 
 def _render_decision(reason: Reason, lang: str) -> str:
-    zh, en = _REASON_TEXT[str(reason.code)]
+    code = str(reason.code)
+    if (
+        code == DecisionCode.SPOOFED_CALLER.value
+        and reason.evidence.get("rule") == "international_domestic"
+    ):
+        code = "spoofed_caller_international"
+    zh, en = _REASON_TEXT[code]
     fields = dict(reason.evidence)
     cat = reason.evidence.get("category")
     if isinstance(cat, str) and cat in CATEGORY_TEXT:  # name the category in each language

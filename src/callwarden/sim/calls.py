@@ -37,6 +37,7 @@ class Population(IntEnum):
     BRIDGE = 9
     FRAUD = 10
     ACCOMPLICE = 11  # padding: an operation's own SIMs and its calls with them
+    ROAMER = 12  # own subscribers abroad calling home through an international gateway
 
 
 class Label(IntEnum):

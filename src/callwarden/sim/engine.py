@@ -28,6 +28,7 @@ from callwarden.sim.numbering import (
 from callwarden.sim.operations import AiRobocalls
 from callwarden.sim.padding import padding_calls
 from callwarden.sim.reminders import Clinics, Sales, Schools
+from callwarden.sim.roamers import roamer_calls
 from callwarden.sim.scenario import Scenario, load_scenario
 from callwarden.sim.seats import HumanSeats
 from callwarden.sim.subscribers import Subscribers
@@ -61,6 +62,14 @@ class SimResult:
     call_truth: pa.Table
     transcripts: list[dict[str, Any]]
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: every ingress the run's calls use, with its kind (``ingresses.csv``)
+    ingresses: pa.Table = field(default_factory=lambda: _ingress_table([]))
+    #: the own subscribers' trips abroad (``roaming.csv``: number, from, until; UTC)
+    roaming: pa.Table = field(
+        default_factory=lambda: pa.table(
+            {c: pa.array([], pa.string()) for c in ("number", "from", "until")}
+        )
+    )
 
 
 def simulate(
@@ -114,6 +123,8 @@ def simulate(
                 batches.extend(part.result())
             ctx.hotline_calls.pop(day, None)
     batches.extend(padding_calls(ctx, batches))  # after every population: none when off
+    roam_batches, trip_rows, trip_from, trip_until = roamer_calls(ctx)  # its own stream, last
+    batches.extend(roam_batches)
     numbers = ctx.table.finish()
     from callwarden.sim.transcripts import sample_transcripts
 
@@ -123,7 +134,7 @@ def simulate(
         strings_job = pool.submit(numbers.e164)  # the number strings need no call: start now
         calls = merge_sorted(batches)
         del batches
-        call_ids = sequential_ids(f"s{seed}-", len(calls), 10)
+        call_ids = _call_ids(seed, calls.population == Population.ROAMER)
         row_label, row_cat, row_camp, cats = _number_truth(ctx, len(numbers.nsn))
         strings = strings_job.result()
         args = (ctx, calls, call_ids, strings, scen.transcript_sample, row_cat, cats)
@@ -132,6 +143,7 @@ def simulate(
         truth_jobs = _truth_columns(pool, ctx, calls, call_ids, seed)
         labels = _labels_table(ctx, calls, strings, row_label, row_cat, row_camp, cats)
         registry = _registry_table(numbers, strings)
+        roaming = _roaming_table(strings, trip_rows, trip_from, trip_until)
         cdrs = _gather(cdr_jobs, CANONICAL_SCHEMA)
         truth = _gather(truth_jobs, CALL_TRUTH_SCHEMA)
         transcripts = transcript_job.result()
@@ -163,7 +175,61 @@ def simulate(
         "generation_seconds": round(time.perf_counter() - started, 3),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return SimResult(cdrs, labels, registry, truth, transcripts, manifest)
+    manifest["roaming_trips"] = roaming.num_rows
+    return SimResult(
+        cdrs, labels, registry, truth, transcripts, manifest,
+        ingresses=_ingress_table(ctx.ingresses), roaming=roaming,
+    )  # fmt: skip
+
+
+def _call_ids(seed: int, roamer: np.ndarray) -> pa.Array:
+    """``s<seed>-<n>`` in call order, the roamers' calls numbered apart (``s<seed>-r<n>``),
+    so adding them leaves every other call's id as it was without them."""
+    n_roam = int(roamer.sum())
+    if not n_roam:
+        return sequential_ids(f"s{seed}-", len(roamer), 10)
+    n_other = len(roamer) - n_roam
+    values = pa.concat_arrays(
+        [sequential_ids(f"s{seed}-", n_other, 10), sequential_ids(f"s{seed}-r", n_roam, 9)]
+    )
+    idx = np.where(roamer, n_other + np.cumsum(roamer) - 1, np.cumsum(~roamer) - 1)
+    return _take(values, idx.astype(np.int32))
+
+
+#: ingress kind by name prefix, as the simulator names its trunks
+_KINDS = (("IGW-", "international"), ("MSC-", "own"), ("IC-", "interconnect"))
+
+
+def _ingress_table(names: list[str]) -> pa.Table:
+    """``ingresses.csv``: each ingress and its kind (international gateways ``IGW-*``, the own
+    switches ``MSC-*``, interconnects ``IC-*``; SIP trunks and enterprise lines enterprise)."""
+    kinds = [next((k for pre, k in _KINDS if n.startswith(pre)), "enterprise") for n in names]
+    return pa.table({"ingress": pa.array(names, pa.string()), "kind": pa.array(kinds, pa.string())})
+
+
+def _roaming_table(
+    strings: pa.Array, rows: np.ndarray, start: np.ndarray, until: np.ndarray
+) -> pa.Table:
+    """``roaming.csv``: number, from, until (ISO 8601 UTC, whole seconds; until blank for a
+    trip not over at the run's end), in (from, number) order."""
+
+    def iso(t: float) -> str:
+        return dt.datetime.fromtimestamp(int(t), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    numbers = strings.take(pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
+    trips = sorted(
+        zip(start.tolist(), numbers, until.tolist(), strict=True), key=lambda r: (r[0], r[1])
+    )
+    return pa.table(
+        {
+            "number": pa.array([n for _, n, _ in trips], pa.string()),
+            # a trip's from rounds down, its until up: the window holds every call of it
+            "from": pa.array([iso(a) for a, _, _ in trips], pa.string()),
+            "until": pa.array(
+                ["" if b != b else iso(b + 0.999999) for _, _, b in trips], pa.string()
+            ),
+        }
+    )
 
 
 def _social_graph(ctx: SimContext) -> tuple[Subscribers, list[Any]]:

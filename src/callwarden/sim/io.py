@@ -19,12 +19,15 @@ FILES = (
     "registry.csv",
     "transcripts.jsonl",
     "manifest.json",
+    "ingresses.csv",
+    "roaming.csv",
 )
 
 
 def write_sim(result: SimResult, out_dir: str | Path) -> Path:
     """Writes ``cdrs.parquet``, ``call_truth.parquet``, ``labels.csv``, ``registry.csv``,
-    ``transcripts.jsonl`` and ``manifest.json`` into ``out_dir`` (created if needed)."""
+    ``transcripts.jsonl``, ``manifest.json``, ``ingresses.csv`` (each ingress's kind) and
+    ``roaming.csv`` (own subscribers abroad) into ``out_dir`` (created if needed)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {out} exists and is not a directory")
@@ -32,7 +35,12 @@ def write_sim(result: SimResult, out_dir: str | Path) -> Path:
     # With the derived integer number keys, as ingest stores them (scan reads those).
     pq.write_table(with_number_keys(result.cdrs), out / "cdrs.parquet", compression="zstd")
     pq.write_table(result.call_truth, out / "call_truth.parquet", compression="zstd")
-    for name, table in (("labels.csv", result.labels), ("registry.csv", result.registry)):
+    for name, table in (
+        ("labels.csv", result.labels),
+        ("registry.csv", result.registry),
+        ("ingresses.csv", result.ingresses),
+        ("roaming.csv", result.roaming),
+    ):
         # pyarrow quotes header names; write a plain header and unquoted rows (no commas in values)
         with (out / name).open("wb") as f:
             f.write((",".join(table.column_names) + "\n").encode())

@@ -199,6 +199,17 @@ class PaddingParams:
 
 
 @dataclass(frozen=True)
+class RoamingParams:
+    """The own operator's mobile subscribers abroad, calling home through an international
+    gateway (``sim.roamers``; an assumption, docs/simulator.md "Roamers"). ``daily_share``
+    0 is off and draws nothing."""
+
+    daily_share: float = 0.0002  # of own mobile subscribers leave for abroad each day
+    stay_days: Range = (2.0, 14.0)
+    calls_per_day: float = 1.5  # calls home per roamer per day abroad (Poisson)
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "article"
     description: str = ""
@@ -217,6 +228,7 @@ class Scenario:
     human_seat: HumanSeatParams = field(default_factory=HumanSeatParams)
     fraud: FraudParams = field(default_factory=FraudParams)
     padding: PaddingParams = field(default_factory=PaddingParams)
+    roaming: RoamingParams = field(default_factory=RoamingParams)
 
 
 SHIPPED = ("article", "quiet", "adaptive", "padded")

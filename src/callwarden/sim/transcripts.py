@@ -70,7 +70,8 @@ def sample_transcripts(
     if k <= 0:
         return []
     rng = ctx.rng(30, 0)
-    answered = np.flatnonzero(calls.duration > 0)
+    # roamers' calls get none: the other populations' samples stay as they were without them
+    answered = np.flatnonzero((calls.duration > 0) & (calls.population != Population.ROAMER))
     pops = calls.population[answered]
     present = np.unique(pops)
     weights = np.sqrt(np.array([(pops == p).sum() for p in present], dtype=np.float64))

@@ -10,12 +10,15 @@ Two paths share the same state and rules:
   gate and the policy), for the online API; ``refresh()`` rescores what moved.
 
 Signals, strongest first: a displayed number that is not allocated (reject as spoofed, at
-once), the model's verdict, the campaign gate (a fresh number dialling a known campaign's
-list through its ingress), and a displayed number that differs from the network-asserted one
-(label). The callee's subscriber policy (``callwarden.policy.decide``; ``policies`` maps a
-callee to its own, everyone else gets the default) turns the verdict into the outcome;
-numbers without a verdict are allowed, and numbers cleared on appeal (``protected``) are
-allowed whatever the model, the campaign gate or the allocation registry say.
+once), a domestic number shown on a call through an international gateway whose owner is not
+roaming abroad (reject as spoofed; ``numbers.abroad``), the model's verdict, the campaign gate
+(a fresh number dialling a known campaign's list through its ingress), such a call from abroad
+when no roaming list says who is abroad (label), and a displayed number that differs from the
+network-asserted one (label). The callee's subscriber policy (``callwarden.policy.decide``;
+``policies`` maps a callee to its own, everyone else gets the default) turns the verdict into
+the outcome; numbers without a verdict are allowed, and numbers cleared on appeal
+(``protected``) are allowed whatever the model, the campaign gate, the allocation registry or
+the international-gateway rule say.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from enum import IntEnum
 import numpy as np
 
 from callwarden.campaigns.index import CampaignIndex, Outcomes
+from callwarden.numbers.abroad import Abroad, AbroadRule
 from callwarden.policy import (
     EMPTY_REGISTRY,
     REJECT_ODDS_FACTOR,
@@ -39,6 +43,8 @@ from callwarden.policy import (
     Thresholds,
     Verdict,
     decide,
+    from_abroad,
+    international_domestic,
     shown_by_someone_else,
     unallocated_caller,
 )
@@ -69,6 +75,8 @@ class Source(IntEnum):
     MODEL = 2
     CAMPAIGN = 3
     ASSERTED_MISMATCH = 4
+    ABROAD_SPOOFED = 5  # a domestic number on an international gateway, not roaming: reject
+    FROM_ABROAD = 6  # the same without a roaming list: label
 
 
 @dataclass(frozen=True)
@@ -126,8 +134,11 @@ class StreamEngine:
         registry: Registry = EMPTY_REGISTRY,
         policies: Mapping[str, SubscriberPolicy] | None = None,
         protected: Collection[str] | None = None,
+        abroad: AbroadRule | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        self.abroad = abroad  # the international-gateway rule (None: off)
+        self._intl = np.zeros(1, bool)  # per ingress code, then False for code -1
         self.scorer = scorer
         self.allocated = allocated  # AllocationRegistry-like: is_unallocated(_array)
         self.campaigns = campaigns
@@ -175,6 +186,23 @@ class StreamEngine:
         no = self.allocated.is_unallocated_array(enc.dictionary)  # type: ignore[attr-defined]
         bad = np.r_[np.asarray(no, bool), True].astype(np.int8)  # a missing number: unallocated
         return bad[enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)]
+
+    def abroad_codes(self, calls: Calls) -> np.ndarray | None:
+        """``numbers.abroad.Abroad`` code per call (None when the rule is off): whether a
+        call entered through an international gateway is one look-up of its ingress code in
+        a mask kept beside the interner; only those calls are judged further."""
+        rule = self.abroad
+        if rule is None:
+            return None
+        names = self.ingresses.names
+        if len(self._intl) != len(names) + 1:  # a new ingress was interned
+            intl = rule.international
+            self._intl = np.fromiter((n in intl for n in [*names, ""]), bool, len(names) + 1)
+            self._intl[-1] = False
+        on = self._intl[calls.ingress]  # code -1 (unknown) reads the last, False
+        if not on.any():
+            return np.zeros(len(calls), np.int8)
+        return rule.judge(calls.caller, on, calls.start)
 
     def ingest(self, cdrs: Calls, unallocated: np.ndarray | None = None) -> None:
         """CDRs written since the last call, in ``end_ts`` order."""
@@ -243,12 +271,22 @@ class StreamEngine:
         return len(slots)
 
     def verdict(
-        self, caller: str, slot: int, src: Source, flag_campaign: str = "", protected: bool = False
+        self,
+        caller: str,
+        slot: int,
+        src: Source,
+        flag_campaign: str = "",
+        protected: bool = False,
+        ingress: str = "",
     ) -> Verdict:
         """The verdict behind a call's source; ``protected`` (cleared on appeal) marks every
         verdict but the asserted identity's (see the class)."""
         if src is Source.UNALLOCATED:
             return unallocated_caller(caller, protected)
+        if src is Source.ABROAD_SPOOFED:
+            return international_domestic(caller, ingress, protected)
+        if src is Source.FROM_ABROAD:
+            return from_abroad(caller, ingress, self.thresholds, protected)
         if src is Source.MODEL:
             lab = self.classes[int(self.v_label[slot])]
             score = float(self.v_score[slot])
@@ -312,10 +350,15 @@ class StreamEngine:
         source = np.zeros(n, np.int8)
         if self.config.mismatch_label:
             source[calls.mismatch == 1] = Source.ASSERTED_MISMATCH
+        abroad = self.abroad_codes(calls)
+        if abroad is not None:  # labelled where no stronger signal speaks
+            source[abroad == Abroad.UNVERIFIED] = Source.FROM_ABROAD
         flags = self._campaign_flags(calls)
         for i, _ in flags.items():
             source[i] = Source.CAMPAIGN
         source[label > 0] = Source.MODEL
+        if abroad is not None:
+            source[abroad == Abroad.SPOOFED] = Source.ABROAD_SPOOFED
         if unallocated is None and self.allocated is not None:
             unallocated = self.unallocated(calls.caller)
         if unallocated is not None:
@@ -414,7 +457,7 @@ class StreamEngine:
             if src is Source.NONE
             else self.verdict(
                 calls.caller[i], int(slots[i]), src, flags.get(i, ""),
-                protected is not None and bool(protected[i]),
+                protected is not None and bool(protected[i]), calls.ingress_name[i] or "",
             )
         )  # fmt: skip
         call = Call(calls.caller[i], calls.callee[i], calls.ingress_name[i] or "")
@@ -461,6 +504,11 @@ class StreamEngine:
             flag = self.campaigns.observe(caller, callee, ingress, asserted, t)
             if flag is not None:
                 src, campaign = Source.CAMPAIGN, flag.campaign_id
+        abroad = Abroad.NONE
+        if self.abroad is not None and ingress in self.abroad.international:
+            abroad = self.abroad.judge_one(caller, ingress, self.state.now if t is None else t)
+            if abroad is Abroad.UNVERIFIED and src is not Source.CAMPAIGN:
+                src = Source.FROM_ABROAD
         known = -1
         key = _state_key(caller)
         if key >= 0:
@@ -469,6 +517,8 @@ class StreamEngine:
                 known = int(self.state.unalloc[slot])
                 if self.v_label[slot] > 0:
                     src = Source.MODEL
+        if abroad is Abroad.SPOOFED:
+            src = Source.ABROAD_SPOOFED
         if self.allocated is not None and (
             known == 1 or (known < 0 and self._is_unallocated(caller))
         ):
@@ -484,8 +534,8 @@ class StreamEngine:
         if src is Source.NONE:
             return decide(call, None, policy, self.registry, self.thresholds)
         return decide(
-            call, self.verdict(caller, slot, src, campaign, prot), policy, self.registry,
-            self.thresholds,
+            call, self.verdict(caller, slot, src, campaign, prot, ingress), policy,
+            self.registry, self.thresholds,
         )  # fmt: skip
 
     def _is_unallocated(self, number: str) -> bool:

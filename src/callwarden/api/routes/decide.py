@@ -25,6 +25,7 @@ from callwarden.policy import (
     decide,
     reason_text,
     tag,
+    with_abroad,
     with_allocation,
     with_asserted_identity,
     without_policy,
@@ -51,6 +52,9 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     at = time.time() if body.at is None else call_time(body.at, state.store.clock())
     asserted = number_param(body.asserted) if body.asserted else None
     verdict = state.verdicts.get(caller)
+    if state.abroad is not None and body.ingress:  # a domestic number shown from abroad
+        code = state.abroad.judge_one(caller, body.ingress, at)
+        verdict = with_abroad(verdict, caller, int(code), body.ingress, state.thresholds)
     if state.allocation is not None:  # the hard signal, for numbers scan never saw too
         verdict = with_allocation(verdict, caller, not state.allocation.is_unallocated(caller))
     verdict = with_asserted_identity(verdict, caller, asserted, state.thresholds)

@@ -1,0 +1,100 @@
+"""The CLI's edge of the international-gateway rule (``numbers.abroad``): which files to read
+(``--ingresses`` / ``--roaming``, else ``ingresses.csv`` / ``roaming.csv`` beside the CDRs,
+as ``transcripts.jsonl`` is found) and one line saying what the rule does on this run."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+
+INGRESSES_HELP = (
+    "ingresses.csv (ingress,kind; kind 'international' for an international gateway): "
+    "domestic numbers shown on calls through an international gateway are spoofed unless "
+    "their owner is roaming abroad (--roaming). Default: ingresses.csv beside --cdrs, if "
+    "there is one. Needs --registry (its country codes are the domestic ones)."
+)
+ROAMING_HELP = (
+    "roaming.csv (number,from,until; UTC, until blank while abroad): own subscribers abroad, "
+    "from the HLR. With it such calls are rejected as spoofed (608) unless the number is "
+    "roaming then; without it they are only labelled. Default: roaming.csv beside --cdrs."
+)
+
+
+@dataclass(frozen=True)
+class AbroadSetup:
+    """The rule (None: off), the files read (for a report's ``inputs``) and the line that
+    says what the rule does on this run ("" when it is off), printed by ``say``."""
+
+    rule: Any = None
+    files: dict[str, str] = field(default_factory=lambda: {"ingresses": "", "roaming": ""})
+    line: str = ""
+
+    def say(self) -> None:
+        if self.line:
+            typer.echo(self.line)
+
+
+def beside(cdrs: Path, name: str) -> Path | None:
+    folder = cdrs if cdrs.is_dir() else cdrs.parent
+    p = folder / name
+    return p if p.is_file() else None
+
+
+def abroad_rule(
+    cdrs: Path | None,
+    ingresses: Path | None,
+    roaming: Path | None,
+    scope: Collection[int] | None,
+) -> AbroadSetup:
+    """The rule and the files read; off without an ingresses file naming an international
+    gateway, and off with a warning without a registry (``scope`` None): domestic is the
+    registry's country codes, never a guess. The files are read (and their errors raised)
+    here; the caller prints ``line`` when the rule is used (``AbroadSetup.say``)."""
+    from callwarden.cli._detect_io import warn
+    from callwarden.numbers.abroad import AbroadRule
+    from callwarden.numbers.ingresses import read_ingresses
+    from callwarden.numbers.roaming import read_roaming
+
+    if ingresses is None and cdrs is not None:
+        ingresses = beside(cdrs, "ingresses.csv")
+    if roaming is None and cdrs is not None:
+        roaming = beside(cdrs, "roaming.csv")
+    files = {"ingresses": str(ingresses or ""), "roaming": str(roaming or "")}
+    if ingresses is None:
+        return AbroadSetup(None, files)
+    kinds = read_ingresses(ingresses)
+    trips = read_roaming(roaming) if roaming is not None else None
+    if not kinds.international:
+        return AbroadSetup(None, files)
+    if not scope:
+        warn(
+            f"{ingresses} names international gateways, but without --registry no number is "
+            "known to be domestic: calls from abroad showing domestic numbers are not judged"
+        )
+        return AbroadSetup(None, files)
+    rule = AbroadRule.of(kinds, scope, trips)
+    gates = ", ".join(sorted(kinds.international))
+    how = (
+        f"rejected as spoofed unless roaming ({len(trips):,} numbers in {roaming})"
+        if trips is not None
+        else "labelled (no roaming list: a roamer cannot be told apart)"
+    )
+    return AbroadSetup(rule, files, f"calls from abroad ({gates}) showing a domestic number: {how}")
+
+
+def abroad_rule_for(
+    cdrs: Path | None,
+    ingresses: Path | None,
+    roaming: Path | None,
+    registry: Path | None,
+) -> AbroadSetup:
+    """``abroad_rule`` with the scope of the registry file ``registry`` (read as scan reads
+    it; its parse is cached, so a second read is cheap)."""
+    from callwarden.numbers import AllocationRegistry
+
+    scope = AllocationRegistry.from_csv(registry).scope if registry is not None else None
+    return abroad_rule(cdrs, ingresses, roaming, scope)

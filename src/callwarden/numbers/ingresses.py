@@ -1,0 +1,88 @@
+"""Carrier configuration of ingress kinds: ``ingresses.csv`` (``ingress,kind``).
+
+Which trunks are international gateways is the carrier's knowledge, not something CDRs
+say. The file names each ingress (as the CDRs' ``ingress`` column spells it) and its kind:
+``international`` for an international gateway (calls from abroad); any other kind
+(``own``, ``interconnect``, ``enterprise``, ...) is kept as written and read by nothing yet.
+Kinds are compared trimmed and in lower case. Reading is the only I/O here; the rest is
+values (``IngressKinds``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from callwarden.errors import InputError
+
+INTERNATIONAL = "international"
+COLUMNS = ("ingress", "kind")
+
+
+@dataclass(frozen=True)
+class IngressKinds:
+    """Ingress name -> kind (lower case)."""
+
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def international(self) -> frozenset[str]:
+        """The ingresses that are international gateways."""
+        return frozenset(n for n, k in self.kinds.items() if k == INTERNATIONAL)
+
+    def is_international(self, ingress: str) -> bool:
+        return self.kinds.get(ingress) == INTERNATIONAL
+
+    def international_mask(self, names: Sequence[str]) -> np.ndarray:
+        """True per name that is an international gateway: indexed by an interner's codes,
+        so the per-call test is one array look-up (``mask[code]``)."""
+        intl = self.international
+        return np.fromiter((n in intl for n in names), bool, len(names))
+
+
+def read_ingresses(path: str | Path) -> IngressKinds:
+    """``ingresses.csv``: a header ``ingress,kind`` (in either order), then one row per
+    ingress. A missing or unreadable file, another header, a blank ingress or kind, or one
+    ingress given two kinds is an InputError naming the file and the line; an ingress
+    listed twice with the same kind is kept once."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"ingresses file {p} does not exist")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"ingresses file {p} cannot be read as UTF-8 text: {exc}") from exc
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise InputError(f"ingresses file {p} is empty: it needs the header 'ingress,kind'")
+    header = [h.strip().lower() for h in rows[0]]
+    if sorted(header) != sorted(COLUMNS):
+        raise InputError(
+            f"ingresses file {p}: the header is {','.join(rows[0])!r}; it must be 'ingress,kind'"
+        )
+    at_ingress, at_kind = header.index("ingress"), header.index("kind")
+    kinds: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue  # a blank line
+        if len(row) != 2:
+            raise InputError(f"ingresses file {p} line {line}: {len(row)} fields, not 2: {row!r}")
+        name, kind = row[at_ingress].strip(), row[at_kind].strip().lower()
+        if not name:
+            raise InputError(f"ingresses file {p} line {line}: the ingress is blank")
+        if not kind:
+            raise InputError(f"ingresses file {p} line {line}: ingress {name!r} has no kind")
+        old = kinds.get(name)
+        if old is not None and old != kind:
+            raise InputError(
+                f"ingresses file {p} line {line}: ingress {name!r} is {kind!r} here and "
+                f"{old!r} on line {first_line[name]}"
+            )
+        kinds[name] = kind
+        first_line.setdefault(name, line)
+    return IngressKinds(kinds)

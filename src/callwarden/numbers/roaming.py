@@ -1,0 +1,142 @@
+"""Own subscribers roaming abroad: the carrier's export from its HLR (``roaming.csv``).
+
+``number,from,until``: a subscriber's number and when it was registered abroad, UTC times
+(ISO 8601; a time without an offset is UTC), ``until`` blank while the subscriber is still
+abroad. A window holds from ``from`` (inclusive) to ``until`` (exclusive). Their calls home
+legitimately enter through an international gateway showing their own number, so the
+international-gateway rule (``numbers.abroad``) exempts them. Reading is the only I/O;
+``Roaming.at`` answers for arrays of calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwarden.errors import InputError
+
+COLUMNS = ("number", "from", "until")
+
+
+@dataclass(frozen=True)
+class Roaming:
+    """Roaming windows, merged per number and sorted by (number index, start)."""
+
+    numbers: pa.StringArray  # the distinct E.164 numbers
+    index: np.ndarray  # int64 number index of each window
+    start: np.ndarray  # float64 s since 1970 UTC
+    end: np.ndarray  # float64, inf while still abroad
+    most: int  # the most windows one number has
+
+    @classmethod
+    def of(cls, rows: Sequence[tuple[str, float, float]]) -> Roaming:
+        """Windows ``(e164, from_s, until_s)``; overlapping windows of a number are merged."""
+        names = sorted({r[0] for r in rows})
+        ix = {n: i for i, n in enumerate(names)}
+        spans: list[tuple[int, float, float]] = sorted((ix[n], a, b) for n, a, b in rows)
+        merged: list[list[float]] = []
+        for i, a, b in spans:
+            if merged and merged[-1][0] == i and a <= merged[-1][2]:
+                merged[-1][2] = max(merged[-1][2], b)
+            else:
+                merged.append([i, a, b])
+        arr = np.array(merged, np.float64).reshape(-1, 3)
+        index = arr[:, 0].astype(np.int64)
+        most = int(np.bincount(index).max()) if len(index) else 0
+        return cls(pa.array(names, pa.string()), index, arr[:, 1].copy(), arr[:, 2].copy(), most)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def at(self, numbers: Sequence[str] | np.ndarray | pa.Array, t: np.ndarray) -> np.ndarray:
+        """True where ``numbers[i]`` (E.164) is roaming abroad at ``t[i]`` (s since 1970 UTC).
+
+        Vectorised: a hash look-up of the numbers, then one pass per window a number may
+        have (``most``, 1 or 2 in practice)."""
+        arr = numbers if isinstance(numbers, pa.Array) else pa.array(list(numbers), pa.string())
+        t = np.asarray(t, np.float64)
+        out = np.zeros(len(t), bool)
+        if not len(self.numbers) or not len(t):
+            return out
+        found = pc.index_in(arr, value_set=self.numbers)
+        idx = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        lo = np.searchsorted(self.index, idx, "left")
+        hi = np.searchsorted(self.index, idx, "right")
+        for j in range(self.most):
+            w = lo + j
+            ok = (idx >= 0) & (w < hi)
+            wc = np.minimum(w, len(self.start) - 1)
+            out |= ok & (self.start[wc] <= t) & (t < self.end[wc])
+        return out
+
+
+def _utc_seconds(text: str) -> float:
+    """ISO 8601 time as seconds since 1970 UTC (no offset: UTC). ValueError if it is none."""
+    s = text.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    when = dt.datetime.fromisoformat(s)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()
+
+
+def read_roaming(path: str | Path, region: str = "CN") -> Roaming:
+    """``roaming.csv`` (``number,from,until``, any column order). Numbers are read as the
+    registry reads them (national spellings of ``region`` made E.164). A missing file,
+    another header, a number that does not parse, a ``from`` that is blank or no time, an
+    ``until`` that is no time or not after ``from``: an InputError naming the line."""
+    from callwarden.numbers import normalize
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"roaming file {p} does not exist")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"roaming file {p} cannot be read as UTF-8 text: {exc}") from exc
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise InputError(f"roaming file {p} is empty: it needs the header 'number,from,until'")
+    header = [h.strip().lower() for h in rows[0]]
+    if sorted(header) != sorted(COLUMNS):
+        raise InputError(
+            f"roaming file {p}: the header is {','.join(rows[0])!r}; it must be 'number,from,until'"
+        )
+    at = {c: header.index(c) for c in COLUMNS}
+    out: list[tuple[str, float, float]] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) != 3:
+            raise InputError(f"roaming file {p} line {line}: {len(row)} fields, not 3: {row!r}")
+        raw = row[at["number"]].strip()
+        number = normalize(raw, region) if raw else None
+        if number is None:
+            raise InputError(f"roaming file {p} line {line}: {raw!r} is not a phone number")
+        try:
+            start = _utc_seconds(row[at["from"]])
+        except ValueError:
+            raise InputError(
+                f"roaming file {p} line {line}: 'from' {row[at['from']]!r} is not a time "
+                "(ISO 8601, UTC, e.g. 2026-11-30T08:00:00Z)"
+            ) from None
+        until = row[at["until"]].strip()
+        try:
+            end = _utc_seconds(until) if until else float("inf")
+        except ValueError:
+            raise InputError(
+                f"roaming file {p} line {line}: 'until' {until!r} is not a time (blank while "
+                "the subscriber is still abroad)"
+            ) from None
+        if end <= start:
+            raise InputError(f"roaming file {p} line {line}: 'until' is not after 'from'")
+        out.append((number, start, end))
+    return Roaming.of(out)

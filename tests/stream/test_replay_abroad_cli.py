@@ -1,0 +1,92 @@
+"""``callwarden replay`` with the simulator's ingresses.csv and roaming.csv beside the CDRs:
+calls from abroad showing domestic numbers are rejected unless the number is roaming, the
+roamers (benign) are never rejected; without the roaming list they are labelled; a bad
+ingresses file is one error line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app
+
+from .conftest import SUBSCRIBERS
+
+
+@pytest.fixture(scope="module")
+def roaming_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from callwarden.sim import simulate, write_sim
+
+    root = tmp_path_factory.mktemp("roam_day")
+    yaml = root / "roam.yaml"
+    yaml.write_text("base: article\nroaming: {daily_share: 0.01}\n", encoding="utf-8")
+    day = write_sim(simulate(str(yaml), seed=2, subscribers=SUBSCRIBERS), root / "s2")
+    bare = root / "bare"  # the same day without the roaming list
+    bare.mkdir()
+    for f in day.iterdir():
+        if f.name != "roaming.csv":
+            shutil.copy(f, bare / f.name)
+    return day
+
+
+def _replay(world: Path, cdrs: Path, out: Path, *extra: str) -> tuple[Any, dict[str, Any]]:
+    res = CliRunner().invoke(
+        app,
+        [
+            "replay", "--cdrs", str(cdrs), "--model", str(world / "model"),
+            "--registry", str(cdrs / "registry.csv"), "--out", str(out), "--batch-s", "30",
+            "--campaign-every-s", "0", *extra,
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return res, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_roamers_ring_and_spoofed_calls_from_abroad_are_rejected(
+    world: Path, roaming_day: Path, tmp_path: Path
+) -> None:
+    res, rep = _replay(world, roaming_day, tmp_path / "r.json")
+    assert "showing a domestic number: rejected as spoofed unless roaming" in res.output
+    roamers = rep["by_population"]["benign/roamer"]
+    assert roamers["calls"] >= 20
+    assert roamers["rejected"] == 0.0 and roamers["labelled"] == 0.0
+    assert rep["by_source"]["fraud/abroad_spoofed"]["calls"] > 0
+    assert rep["by_source"]["fraud/abroad_spoofed"]["rejected"] == 1.0
+    assert rep["inputs"]["roaming"].endswith("roaming.csv")
+
+    res, rep = _replay(world, roaming_day.parent / "bare", tmp_path / "b.json")
+    assert "labelled (no roaming list" in res.output
+    roamers = rep["by_population"]["benign/roamer"]
+    assert roamers["rejected"] == 0.0 and roamers["labelled"] > 0.9
+    assert "fraud/abroad_spoofed" not in rep["by_source"]
+
+
+def test_without_the_files_nothing_is_judged(
+    world: Path, roaming_day: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "ingresses.csv"
+    empty.write_text("ingress,kind\nMSC-HN00-1,own\n", encoding="utf-8")  # no gateway named
+    res, rep = _replay(world, roaming_day, tmp_path / "r.json", "--ingresses", str(empty))
+    assert "showing a domestic number" not in res.output
+    assert not any("abroad" in k for k in rep["by_source"])
+
+
+def test_a_bad_ingresses_file_is_one_error_line(
+    world: Path, roaming_day: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "ingresses.csv"
+    bad.write_text("ingress,kind\nIGW-GZ-1,international\nIGW-GZ-1,own\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        app,
+        [
+            "replay", "--cdrs", str(roaming_day), "--model", str(world / "model"),
+            "--registry", str(roaming_day / "registry.csv"), "--ingresses", str(bad),
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "line 3: ingress 'IGW-GZ-1' is 'own' here and 'international' on line 2" in res.output
