@@ -19,8 +19,9 @@ INGRESSES_HELP = (
 )
 ROAMING_HELP = (
     "roaming.csv (number,from,until; UTC, until blank while abroad): own subscribers abroad, "
-    "from the HLR. With it such calls are rejected as spoofed (608) unless the number is "
-    "roaming then; without it they are only labelled. Default: roaming.csv beside --cdrs."
+    "from the HLR. With it such calls are spoofed unless the number is roaming then (replay "
+    "rejects them, 608; campaign linking lists them in spoofed_calls.csv); without it replay "
+    "only labels them and campaign linking flags none. Default: roaming.csv beside --cdrs."
 )
 
 
