@@ -9,7 +9,7 @@ Artefacts of ``write_campaigns(result, out_dir)``:
   across days: ``store.campaign_traits``);
 * ``campaign_members.csv``: campaign id, number, first and last seen, calls;
 * ``bridged_calls.csv``: the legs judged 双向回呼 (call id, leg, agent, ingress, pair);
-* ``spoofed_calls.csv``: calls failing a caller-ID check (call id, caller, the three checks);
+* ``spoofed_calls.csv``: calls failing a caller-ID check (call id, caller, the four checks);
 * ``campaigns.json``: the same campaigns with members and reasons, for the store and the API.
 """
 
