@@ -88,6 +88,22 @@ _NEGATION = re.compile(
 _CLAUSE = re.compile(r"[。！？；，,.!?;\n]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
+#: An incentive: what a caller gives away to close the sale (现在办理还送体检卡, 报名赠送洗牙券,
+#: "as a bonus, a free tutoring session"). Its object is not what the call is about (audit 25
+#: M1: an insurance pitch whose gift was a 免费试听课 was named education), so the words from
+#: the marker to its clause's end (its sentence's in English, where "as a bonus, you get ..."
+#: runs over a comma) do not name a marketing or service category while the rest of the text
+#: names one. Bare 送 is no marker (送达, 配送, 再送: a courier's own words).
+_INCENTIVE_ZH = re.compile(
+    r"还送|加送|另送|额外送|免费送|附送|赠送|[加还另]赠|免费领|送[您你]|赠品|礼品"
+)
+_INCENTIVE_EN = re.compile(
+    r"(?<![a-z0-9])(?:free gifts?|bonus gifts?|(?:as )?an? (?:extra |special )?bonus"
+    r"|(?:plus|and get|and receive|also get|also receive|comes with|throw in|thrown in)"
+    r" an? (?:extra )?free)(?![a-z0-9])"
+)
+_SENTENCE = re.compile(r"[。！？；.!?;\n]")
+
 FRAUD_MIN_SCORE = 4.0  # fraud on its own words needs a specific cue, not one topical word
 CORE_ACT_MIN_SCORE = 3.0  # a transfer, a code, a card number: one clear request
 ACT_MIN_SCORE = 4.0  # and with the channels it goes through, e.g. a transfer through an app
@@ -320,11 +336,46 @@ def categorise(text: str) -> CategoryResult:
     fraud = {c: v for c, v in topical.items() if c in FRAUD and v[0] >= FRAUD_MIN_SCORE}
     if fraud and prose and reads_as_notice(low) and not _found_all(CHANNELS, plain):
         fraud = {}  # a fraud kind's words in a notice that asks nothing and sends nowhere
-    pool = fraud or {c: v for c, v in topical.items() if c not in FRAUD and v[0] >= MIN_SCORE}
+    pool = fraud or _offered(low, prose, topical)
     if not pool:
         return CategoryResult(Category.UNKNOWN, 0.0, ())
     best = _best(pool)
     return CategoryResult(best, float(pool[best][0]), tuple(pool[best][1]))
+
+
+def _without_incentives(low: str, latin: bool) -> str:
+    """``low`` less its incentives (:data:`_INCENTIVE_ZH`), each cut out to its clause's end
+    (an English one to its sentence's); ``low`` itself when it has none."""
+    cuts = [(m.start(), _CLAUSE, m.end()) for m in _INCENTIVE_ZH.finditer(low)]
+    if latin:
+        cuts += [(m.start(), _SENTENCE, m.end()) for m in _INCENTIVE_EN.finditer(low)]
+    if not cuts:
+        return low
+    parts, at = [], 0
+    for start, end_at, after in sorted(cuts, key=lambda c: c[0]):
+        if start < at:  # (inside the previous cut)
+            continue
+        end = end_at.search(low, after)
+        parts.append(low[at:start])
+        at = end.start() if end else len(low)
+    parts.append(low[at:])
+    return "\n".join(parts)  # (no word forms across a cut)
+
+
+def _offered(
+    low: str, prose: bool, topical: Mapping[Category, tuple[float, list[str]]]
+) -> dict[Category, tuple[float, list[str]]]:
+    """The marketing and service categories named (score ``MIN_SCORE`` or more), by the words
+    outside the text's incentives where those name one; by all its words where only an
+    incentive names a category (a gift is then the only topic there is)."""
+    pool = {c: v for c, v in topical.items() if c not in FRAUD and v[0] >= MIN_SCORE}
+    offer = _without_incentives(low, prose) if pool else low
+    if offer is low:
+        return pool
+    own = {c: _hits(words, offer) for c, words in LEXICON.items()}
+    if prose:
+        add_points(offer, offer, own)
+    return {c: v for c, v in own.items() if c not in FRAUD and v[0] >= MIN_SCORE} or pool
 
 
 def _best(pool: Mapping[Category, tuple[float, list[str]]]) -> Category:

@@ -57,6 +57,12 @@ LEXICON: Mapping[Category, Mapping[str, float]] = {
         "意外险": 3,
         "投保": 3,
         "保费": 3,
+        # session 25 (audit 25 M1): a pitch that names no 保险 ("大病小病都能报", 人保车险,
+        # 华夏人寿). Not 保障, 住院, 报销: fraud scripts' words too (保障您的资金安全, 战友住院)
+        "大病": 2,
+        "车险": 3,
+        "寿险": 3,
+        "人寿": 2,
         "insurance": 2,
         "policy": 1,
         "coverage": 2,
