@@ -105,6 +105,33 @@ def cdrs_check(
     )
 
 
+def callers_in(cdrs: Path, numbers: list[str], day: str | None, tz: str | None) -> set[str]:
+    """Those of ``numbers`` that placed a call in ``cdrs`` on the local ``day`` (every day
+    when None), bounded as :func:`cdrs_check` bounds it."""
+    if not numbers:
+        return set()
+    import pyarrow as pa
+
+    from callwarden.cdr import cdr_relation_sql
+    from callwarden.features.duckdb_backend import connection
+    from callwarden.features.local_time import DEFAULT_TZ, offset_hours
+    from callwarden.features.sql import AsOf
+
+    rel = cdr_relation_sql(cdrs)
+    with connection() as con:
+        where = ""
+        if day is not None:
+            b = AsOf(day, offset_hours(tz or DEFAULT_TZ, day))
+            con.register("cw_call_day", pa.table({"lo": [b.day_start], "hi": [b.day_end]}))
+            where = "WHERE start_time >= (SELECT lo FROM cw_call_day) AND start_time < "
+            where += "(SELECT hi FROM cw_call_day)"
+        con.register("cw_call_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
+        rows = con.execute(
+            f"SELECT n FROM cw_call_numbers WHERE n IN (SELECT caller FROM {rel} {where})"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def scan_summary(verdicts: Path, table: Any = None) -> tuple[dict[str, Any] | None, str | None]:
     """The ``scan-summary.json`` beside ``verdicts`` when it describes them, and a warning when
     one is there but does not: its ``numbers`` (verdict rows) or ``by_label`` (rows per label)
@@ -283,7 +310,7 @@ def build_report(
         labels_by_number,
     )
     from callwarden.errors import InputError
-    from callwarden.evaluate.metrics import classification_report, flag_rate
+    from callwarden.evaluate.metrics import classification_report, flag_rate, fmt
 
     v = read_csv_strings(verdicts, "verdicts")
     for col in ("number", "label"):
@@ -407,8 +434,8 @@ def build_report(
         report["warnings"].append(
             f"the labels name no harassment number{spelt}, yet {said_harassment:,} verdicts "
             "say harassment: the per-class figures and macro-F1 count them as errors; read "
-            f"flagged-vs-benign instead (precision {f['precision']:.4f}, recall "
-            f"{f['recall']:.4f}, F1 {f['f1']:.4f})"
+            f"flagged-vs-benign instead (precision {fmt(f['precision'])}, recall "
+            f"{fmt(f['recall'])}, F1 {fmt(f['f1'])})"
         )
     # A class with no support and no predictions (harassment for a fraud/benign model) is
     # left out of per_class, so that per_class averages to the macro-F1.
@@ -451,6 +478,23 @@ def build_report(
         report["cdrs_check"], cdr_problem = cdrs_check(cdrs, numbers, summary, tz)
         if cdr_problem:
             report["warnings"].append(cdr_problem)
+        # Audit 25 L2: a bad number that made no call on the scanned day is no miss of this
+        # scan (a two-day labels file scanned on one day); counted apart, recall without them.
+        day = report["cdrs_check"]["scan_day"]
+        calling = callers_in(cdrs, unseen_bad, day, tz)
+        quiet = {n for n in unseen_bad if n not in calling}
+        keep = np.array([n not in quiet for n in unseen_bad], dtype=bool)
+        keep = np.concatenate([np.ones(len(truth), dtype=bool), keep])
+        report["all_labelled"].update(
+            scanned_day=day,
+            not_calling_on_scanned_day=len(quiet),
+            calling={
+                "bad_numbers_not_in_verdicts": len(unseen_bad) - len(quiet),
+                "flagged_vs_benign": classification_report(
+                    all_truth[keep], all_pred[keep], classes
+                )["flagged_vs_benign"],
+            },
+        )
         heavy = heavy_callers(cdrs, heavy_attempts, tz)
         benign_heavy = np.array(
             [n in heavy and t == 0 for n, t in zip(numbers, truth, strict=True)]
@@ -518,6 +562,36 @@ def _read_json_dict(path: Path) -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
+def all_labelled_line(a: dict[str, Any]) -> str:
+    """The printed line of ``all_labelled``: with ``--cdrs``, the labelled bad numbers missing
+    from the verdicts apart by whether they called on the scanned day (a two-day labels file
+    holds the other day's callers, which no scan of this day can flag)."""
+    from callwarden.evaluate.metrics import fmt
+
+    missing = a["bad_numbers_not_in_verdicts"]
+    recall = fmt(a["flagged_vs_benign"]["recall"])
+    quiet = a.get("not_calling_on_scanned_day")
+    if quiet is None:
+        said = (
+            " (counted as missed, including any that made no call on the scanned day: "
+            "--cdrs counts those apart)"
+            if missing
+            else ""
+        )
+        return (
+            f"labelled bad numbers not in verdicts: {missing:,}{said}; "
+            f"recall over all labelled bad numbers {recall}"
+        )
+    day = a.get("scanned_day")
+    when = f"on the scanned day {day}" if day else "in --cdrs"
+    return (
+        f"labelled bad numbers not in verdicts: {missing:,} ({quiet:,} not calling {when}, "
+        f"{missing - quiet:,} calling); recall over labelled bad numbers calling {when} "
+        f"{fmt(a['calling']['flagged_vs_benign']['recall'])}, over all labelled bad numbers "
+        f"{recall}"
+    )
+
+
 def print_report(report: dict[str, Any]) -> None:
     s = report["scanned"]
     typer.echo(f"labels: {report['label_columns']['whence']}")
@@ -534,21 +608,24 @@ def print_report(report: dict[str, Any]) -> None:
             else ""
         )
     )
+    from callwarden.evaluate.metrics import fmt
+
     typer.echo(f"{'class':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    # n/a: undefined (nothing predicted, nothing to find), JSON null
     for c in s["per_class"]:
         v = s["per_class"][c]
         typer.echo(
-            f"{c:<12}{v['precision']:>10.4f}{v['recall']:>10.4f}{v['f1']:>10.4f}{v['support']:>10,}"
+            f"{c:<12}{fmt(v['precision']):>10}{fmt(v['recall']):>10}{fmt(v['f1']):>10}{v['support']:>10,}"
         )
     f = s["flagged_vs_benign"]
     typer.echo(
-        f"{'flagged':<12}{f['precision']:>10.4f}{f['recall']:>10.4f}{f['f1']:>10.4f}{f['support']:>10,}   (harassment+fraud vs benign)"
+        f"{'flagged':<12}{fmt(f['precision']):>10}{fmt(f['recall']):>10}{fmt(f['f1']):>10}{f['support']:>10,}   (harassment+fraud vs benign)"
     )
     if report.get("binary_truth"):
         typer.echo(
             f"macro-F1 {s['macro_f1']:.4f}  (not meaningful: the labels hold no harassment, "
             f"the verdicts say harassment for {report['binary_truth']['harassment_verdicts']:,}"
-            f" numbers; flagged-vs-benign F1 {f['f1']:.4f})"
+            f" numbers; flagged-vs-benign F1 {fmt(f['f1'])})"
         )
     else:
         typer.echo(f"macro-F1 {s['macro_f1']:.4f}")
@@ -556,11 +633,7 @@ def print_report(report: dict[str, Any]) -> None:
     typer.echo("confusion (rows truth, columns predicted): " + " ".join(labels))
     for name, row in zip(labels, s["confusion_matrix"]["counts"], strict=True):
         typer.echo(f"  {name:<12}" + "".join(f"{x:>10,}" for x in row))
-    a = report["all_labelled"]
-    typer.echo(
-        f"labelled bad numbers not in verdicts: {a['bad_numbers_not_in_verdicts']:,}; "
-        f"recall over all labelled bad numbers {a['flagged_vs_benign']['recall']:.4f}"
-    )
+    typer.echo(all_labelled_line(report["all_labelled"]))
     c = report.get("categories")
     if c and c["flagged_with_true_category"]:
         typer.echo(

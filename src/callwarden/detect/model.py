@@ -392,7 +392,13 @@ def train(data: Dataset, config: TrainConfig) -> TrainedModel:
     if config.objective is not Objective.F1:
         # What --objective f1 would have chosen from the same out-of-fold scores: the
         # cross-validation reports both (the precision target trades recall for precision).
-        metrics["f1_threshold"] = for_f1(bad_score(oof), positive).value
+        metrics["f1_threshold"] = at = for_f1(bad_score(oof), positive).value
+        # and its out-of-fold figures, which train --features prints beside the chosen ones
+        rep = classification_report(data.y, predict_labels(oof, at), data.classes)
+        metrics["out_of_fold_at_f1_threshold"] = {
+            "macro_f1": rep["macro_f1"],
+            "flagged_vs_benign": rep["flagged_vs_benign"],
+        }
     return TrainedModel(
         booster, data.classes, data.feature_names, threshold, reference,  # type: ignore[arg-type]
         config, data.fingerprint(), metrics,

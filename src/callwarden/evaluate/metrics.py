@@ -10,11 +10,20 @@ from typing import Any
 import numpy as np
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
+    """Precision, recall and F1; None where undefined (audit 25 L1: a day with nothing
+    flagged has no precision, one with no bad number no recall; 0.0 read as a failure).
+    F1 is 2tp / (2tp + fp + fn), defined whenever either of the two is (0 when nothing
+    found was right or nothing right was found)."""
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
     return {"precision": p, "recall": r, "f1": f}
+
+
+def fmt(x: float | None, spec: str = ".4f") -> str:
+    """A figure as printed: ``n/a`` where it is undefined (None)."""
+    return "n/a" if x is None else format(x, spec)
 
 
 def confusion(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -31,10 +40,10 @@ def classification_report(
     every non-benign class (code > 0) pooled against benign (code 0)."""
     k = len(classes)
     cm = confusion(truth.astype(np.int64), pred.astype(np.int64), k)
-    per_class = {}
+    per_class: dict[str, dict[str, Any]] = {}
     for i, c in enumerate(classes):
         tp = int(cm[i, i])
-        rep = _prf(tp, int(cm[:, i].sum()) - tp, int(cm[i, :].sum()) - tp)
+        rep: dict[str, Any] = _prf(tp, int(cm[:, i].sum()) - tp, int(cm[i, :].sum()) - tp)
         rep["support"] = int(cm[i, :].sum())
         per_class[c] = rep
     # Classes in the truth or in the predictions (as scikit-learn's default): a class only
@@ -42,9 +51,10 @@ def classification_report(
     present = [
         c for i, c in enumerate(classes) if per_class[c]["support"] > 0 or cm[:, i].sum() > 0
     ]
-    macro = float(np.mean([per_class[c]["f1"] for c in present])) if present else 0.0
+    # (a present class has support or predictions, so its F1 is defined)
+    macro = float(np.mean([per_class[c]["f1"] or 0.0 for c in present])) if present else 0.0
     t_bad, p_bad = truth > 0, pred > 0
-    flagged = _prf(
+    flagged: dict[str, Any] = _prf(
         int((t_bad & p_bad).sum()), int((~t_bad & p_bad).sum()), int((t_bad & ~p_bad).sum())
     )
     flagged["support"] = int(t_bad.sum())
