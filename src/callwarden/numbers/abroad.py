@@ -20,6 +20,7 @@ never flags the number itself (docs/detection.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -28,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from callwarden.numbers.ingresses import IngressKinds
-from callwarden.numbers.registry import _keys, calling_codes
+from callwarden.numbers.registry import _CODE_OF, _keys, calling_codes
 from callwarden.numbers.roaming import Roaming
 
 #: the reason of a rejected call (``spoofed_caller``, 608)
@@ -51,6 +52,19 @@ def domestic(numbers: Sequence[str] | np.ndarray | pa.Array, scope: Collection[i
     ours = np.zeros(1000, bool)
     ours[np.asarray(sorted(scope), np.int64)] = True
     return ok & ours[calling_codes(keys)]
+
+
+_E164 = re.compile(r"\+([0-9]{1,15})")
+
+
+def domestic_one(number: str, scope: Collection[int]) -> bool:
+    """``domestic`` for one number without Arrow (the online path, ~1 us instead of ~250):
+    the same test, ``registry._keys``'s E.164 shape and ``calling_codes``'s table."""
+    m = _E164.fullmatch(number) if isinstance(number, str) else None
+    if m is None:
+        return False
+    digits = m.group(1)
+    return int(_CODE_OF[int(digits[:3]) * 8 + min(len(digits), 4)]) in scope
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,10 @@ class AbroadRule:
         return self.judge(callers, intl, t)
 
     def judge_one(self, caller: str, ingress: str, t: float) -> Abroad:
-        if ingress not in self.international:
+        """One call (the online path): the roaming list is asked by a dict look-up, so
+        nothing of the list is touched per call."""
+        if ingress not in self.international or not domestic_one(caller, self.scope):
             return Abroad.NONE
-        return Abroad(int(self.judge([caller], np.ones(1, bool), np.array([t]))[0]))
+        if self.roaming is None:
+            return Abroad.UNVERIFIED
+        return Abroad.NONE if self.roaming.at_one(caller, float(t)) else Abroad.SPOOFED
