@@ -22,6 +22,7 @@ from callwarden.api import errors
 from callwarden.api.fastpath import DecideFastPath
 from callwarden.api.limits import BodyLimit
 from callwarden.api.metrics import MetricsMiddleware
+from callwarden.api.roaming_reload import RoamingReload
 from callwarden.api.routes import (
     appeals,
     cases,
@@ -125,14 +126,18 @@ def create_app(
     store: Store | None = None,
     allocation: AllocationRegistry | None = None,
     abroad: AbroadRule | None = None,
+    roaming: Path | None = None,
 ) -> FastAPI:
     """Build the app. ``store`` may be passed in (tests); otherwise ``settings.db`` is opened.
     ``allocation``: the allocation registry decide asks about every displayed number;
-    ``abroad``: the international-gateway rule decide judges each call's ingress with."""
+    ``abroad``: the international-gateway rule decide judges each call's ingress with;
+    ``roaming``: the file its roaming list was read from, re-read when it changes."""
     cfg = settings or ApiSettings()
     st = store if store is not None else Store.open(cfg.db)
     state = AppState(cfg, st, allocation)
     state.abroad = abroad
+    if abroad is not None and abroad.roaming is not None and roaming is not None:
+        state.roaming_reload = RoamingReload(state, roaming)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.metrics import Metrics
+from callwarden.api.roaming_reload import RoamingReload
 from callwarden.api.verdict_cache import VerdictCache
 from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.registry import AllocationRegistry
@@ -391,6 +392,8 @@ class AppState:
         #: the international-gateway rule (``numbers.abroad``; None: off): decide judges a
         #: call's ``ingress`` with it (``serve --ingresses --roaming``)
         self.abroad: AbroadRule | None = None
+        #: re-reads ``roaming.csv`` when it changes and swaps ``abroad`` (None: no list)
+        self.roaming_reload: RoamingReload | None = None
         self.metrics = Metrics()
         self._verdict_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -445,8 +448,12 @@ class AppState:
         self.writes.start()
         if self.invalidation is not None:
             self.invalidation.start()
+        if self.roaming_reload is not None:
+            self.roaming_reload.start()
 
     def stop(self) -> None:
+        if self.roaming_reload is not None:
+            self.roaming_reload.stop()
         if self.invalidation is not None:
             self.invalidation.stop()
         self.writes.stop()

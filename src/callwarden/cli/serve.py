@@ -165,7 +165,7 @@ def serve(
         operator_email=operator_email,
         operator_tel=operator_tel,
     )
-    app = create_app(settings, store, allocation, abroad.rule)
+    app = create_app(settings, store, allocation, abroad.rule, roaming)  # re-read on change
     # case files (/v1/case-files) read the scan folder of --verdicts and --cdrs
     attach_case_sources(app, verdicts.parent if verdicts is not None else None, cdrs)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")
