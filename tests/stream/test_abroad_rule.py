@@ -83,14 +83,17 @@ def test_without_a_roaming_list_such_calls_are_only_labelled() -> None:
     )
 
 
-def test_a_number_cleared_on_appeal_is_allowed_as_the_unallocated_rule_allows_it() -> None:
+def test_a_number_cleared_on_appeal_shown_from_abroad_is_labelled() -> None:
+    """Audit 25b M1: neither allowed unmarked (the acquaintance scam) nor rejected (the roaming
+    list may lag a trip); it was allowed as the unallocated rule allows it."""
     actions, sources = _batch(_engine(TRIP, protected={SHOWN}))
-    assert actions[0] == "allow" and sources[0] == Source.ABROAD_SPOOFED
+    assert actions[0] == "label" and sources[0] == Source.ABROAD_SPOOFED
     d = _engine(TRIP, protected={SHOWN}).decide(SHOWN, ALICE, IGW, t=START + 100)
-    assert (d.action, d.reasons[0].code) == (Action.ALLOW, "appeal_protected")
+    assert (d.action, d.category) == (Action.LABEL, "from_abroad")
+    assert [r.code for r in d.reasons] == ["appeal_protected", "spoof_international_domestic"]
     protected = Verdict(SHOWN, "benign", 0.0, protected=True)
     v = with_abroad(protected, SHOWN, 2, IGW)
-    assert decide(Call(SHOWN, ALICE, IGW), v).action is Action.ALLOW
+    assert decide(Call(SHOWN, ALICE, IGW), v).action is Action.LABEL
 
 
 def test_without_the_rule_nothing_changes() -> None:

@@ -4,8 +4,10 @@ Order of precedence, most specific first, and the benefit of the doubt to the ca
 
 1. the subscriber's own lists (the longest matching pattern wins; a tie goes to *allow*);
 2. protection ``off``: nothing more is done;
-3. a registered business number calling inside its scope, or a number protected by an
-   accepted appeal: allow;
+3. a domestic number shown on a call from abroad whose owner the roaming list does not have
+   abroad: reject (608); then a registered business number calling inside its scope, or a
+   number protected by an accepted appeal: allow (a contact or a protected number shown from
+   abroad is labelled 境外来电 instead);
 4. the verdict: fraud and harassment by score band, the subscriber's refused categories,
    and community reports (which only ever *label*, so a mass report cannot block anyone).
 
@@ -107,6 +109,22 @@ def _soft(action: Action, verdict: Verdict, code: DecisionCode) -> Decision:
         reasons=(Reason(code.value, {"score": _shown(verdict.score)}),) + verdict.reasons,
         logged=action is Action.SCREEN,
     )
+
+
+def _abroad_reasons(verdict: Verdict) -> tuple[Reason, ...]:
+    """The international-gateway rule's reasons of a verdict (a call from abroad showing a
+    domestic number), empty for any other verdict."""
+    return tuple(r for r in verdict.reasons if r.code in (INTERNATIONAL_DOMESTIC, FROM_ABROAD))
+
+
+def _known_from_abroad(verdict: Verdict, code: DecisionCode) -> Decision:
+    """A number the callee knows (a contact, or one cleared on appeal) shown on a call from
+    abroad: labelled 境外来电, neither allowed unmarked (the acquaintance scam) nor rejected (the
+    roaming list is a snapshot that may lag a trip: a family call from abroad must ring)."""
+    return Decision(
+        Action.LABEL, category="from_abroad",
+        reasons=(Reason(code.value),) + _abroad_reasons(verdict),
+    )  # fmt: skip
 
 
 def _community_label(verdict: Verdict) -> Decision:
@@ -254,13 +272,26 @@ def decide(
                 logged=True,
             )
         if allow_len:
+            if verdict is not None and _abroad_reasons(verdict):
+                return _known_from_abroad(verdict, DecisionCode.PERSONAL_ALLOW)
             return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.PERSONAL_ALLOW.value),))
 
     # 2. Protection off.
     if pol.protection is Protection.OFF:
         return _ALLOW_OFF
 
-    # 3. Registered businesses within scope, and numbers cleared on appeal.
+    # 3. A domestic number shown from abroad whose owner the roaming list does not have abroad
+    # (国际来话改号), before the registered-business allow: the caller is by definition not the
+    # business (a bank's or the police's number shown from abroad is the main pattern). One
+    # cleared on appeal is labelled, not allowed: the roaming list may lag a trip, and the
+    # known number must still ring, but marked. (The unallocated rule keeps its place, 4.)
+    if verdict is not None and any(r.code == INTERNATIONAL_DOMESTIC for r in verdict.reasons):
+        if verdict.protected:
+            return _known_from_abroad(verdict, DecisionCode.APPEAL_PROTECTED)
+        redress = f"{redress_base}{caller}" if redress_base else ""
+        return _reject(verdict, DecisionCode.SPOOFED_CALLER, redress, rule="international_domestic")
+
+    # 3a. Registered businesses within scope, and numbers cleared on appeal.
     if registry.exact or registry.prefixes:
         reg = registry.covering(caller, call.callee)
         if reg is not None:
@@ -277,6 +308,8 @@ def decide(
     if verdict is None:
         return _ALLOW_NO_VERDICT
     if verdict.protected:
+        if _abroad_reasons(verdict):  # shown from abroad, no roaming list: label it
+            return _known_from_abroad(verdict, DecisionCode.APPEAL_PROTECTED)
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
 
     # 4. The hard signals: a displayed number the allocation registry does not hold is spoofed
@@ -287,10 +320,6 @@ def decide(
     # likelier class at score 0.999, so a harassment verdict was only labelled here).
     if any(r.code in SPOOFED_REASON_CODES for r in verdict.reasons):
         redress = f"{redress_base}{caller}" if redress_base else ""
-        if any(r.code == INTERNATIONAL_DOMESTIC for r in verdict.reasons):
-            return _reject(
-                verdict, DecisionCode.SPOOFED_CALLER, redress, rule="international_domestic"
-            )
         return _reject(verdict, DecisionCode.SPOOFED_CALLER, redress)
     if verdict.label == "benign":
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.BENIGN.value),))
