@@ -45,3 +45,36 @@ def test_off_without_a_registry_with_a_warning(
 def test_off_without_an_ingresses_file(tmp_path: Path) -> None:
     setup = abroad_rule(tmp_path, None, None, (86,))
     assert setup.rule is None and setup.files == {"ingresses": "", "roaming": ""}
+
+
+def test_a_file_naming_no_gateway_and_an_empty_scope_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 25b H4 and L4: the rule off is one warning line that says why."""
+    (tmp_path / "ingresses.csv").write_text("ingress,kind\nMSC-1,own\n", encoding="utf-8")
+    assert abroad_rule(tmp_path, None, None, (86,)).rule is None
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "names no international gateway" in err
+    _files(tmp_path)
+    assert abroad_rule(tmp_path, None, None, frozenset()).rule is None
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "registry's scope is empty" in err
+    assert "without --registry" not in err
+
+
+def test_the_demo_api_judges_calls_from_abroad(tmp_path: Path) -> None:
+    """Audit 25b M2: the demo's /v1/decide had no international-gateway rule (replay had it);
+    it is built from the day's files, its roaming windows moved as the received calls are."""
+    from callwarden.cli.demo import demo_abroad
+    from callwarden.numbers.abroad import Abroad
+    from callwarden.numbers.registry import AllocationRegistry
+
+    _files(tmp_path)
+    reg = AllocationRegistry.from_numbers(["+8613800138000", "+8613900139000"])
+    rule = demo_abroad(tmp_path, reg, 86400.0)
+    assert rule is not None and rule.roaming is not None
+    start = 1_795_996_800.0  # 2026-11-30T00:00:00Z, the file's 'from'
+    assert rule.judge_one("+8613800138000", "IGW-1", start + 10) is Abroad.SPOOFED  # not yet
+    assert rule.judge_one("+8613800138000", "IGW-1", start + 86400 + 10) is Abroad.NONE
+    assert rule.judge_one("+8613900139000", "IGW-1", start + 86400 + 10) is Abroad.SPOOFED
+    assert demo_abroad(tmp_path, None, 0.0) is None  # no registry: off, as replay

@@ -82,3 +82,17 @@ def test_domestic_one_is_domestic() -> None:
     nums += [f"+{rng.integers(1, 10 ** rng.integers(1, 16))}" for _ in range(2000)]
     for scope in [(86,), (86, 852), (1, 7, 44)]:
         assert [domestic_one(n, scope) for n in nums] == domestic(nums, scope).tolist()
+
+
+@pytest.mark.parametrize("kind", ["intl", "International Gateway", "gateway", "own switch"])
+def test_an_unknown_ingress_kind_is_an_error_naming_the_line(tmp_path, kind: str) -> None:
+    """H4: a kind outside the known set silently turned the rule off."""
+    from callwarden.errors import InputError
+    from callwarden.numbers.ingresses import KINDS, read_ingresses
+
+    p = tmp_path / "ingresses.csv"
+    p.write_text(f"ingress,kind\nMSC-1,own\nIGW-1,{kind}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 3: ingress 'IGW-1' has kind"):
+        read_ingresses(p)
+    p.write_text("ingress,kind\n" + "".join(f"T{i}, {k.upper()} \n" for i, k in enumerate(KINDS)))
+    assert sorted(read_ingresses(p).kinds.values()) == sorted(KINDS)

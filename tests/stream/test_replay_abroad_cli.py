@@ -90,3 +90,29 @@ def test_a_bad_ingresses_file_is_one_error_line(
     )  # fmt: skip
     assert res.exit_code == 2
     assert "line 3: ingress 'IGW-GZ-1' is 'own' here and 'international' on line 2" in res.output
+
+
+def test_an_unknown_kind_is_an_error_and_an_unseen_gateway_a_warning(
+    world: Path, roaming_day: Path, tmp_path: Path
+) -> None:
+    """Audit 25b H4: a misspelt kind (``intl``) or gateway names the CDRs do not use turned
+    the rule off without a word."""
+    bad = tmp_path / "kinds.csv"
+    bad.write_text("ingress,kind\nIGW-GZ-1,intl\n", encoding="utf-8")
+    args = ["--cdrs", str(roaming_day), "--registry", str(roaming_day / "registry.csv")]
+    res = CliRunner().invoke(
+        app, ["replay", *args, "--model", str(world / "model"), "--ingresses", str(bad)]
+    )
+    assert res.exit_code == 2
+    assert "line 2: ingress 'IGW-GZ-1' has kind 'intl'; the kinds are international" in res.output
+    renamed = tmp_path / "ingresses.csv"
+    renamed.write_text("ingress,kind\nigw-gz-1,international\n", encoding="utf-8")
+    res, _ = _replay(world, roaming_day, tmp_path / "r.json", "--ingresses", str(renamed))
+    want = "warning: international gateway igw-gz-1 of the ingresses file appear in none of"
+    assert res.output.count(want) == 1, res.output
+    out = tmp_path / "camp"
+    res = CliRunner().invoke(
+        app, ["campaigns", *args, "--out", str(out), "--ingresses", str(renamed)]
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.count(want) == 1, res.output

@@ -39,6 +39,31 @@ class AbroadSetup:
             typer.echo(self.line)
 
 
+def warn_unseen_gateways(rule: Any, table: Any) -> None:
+    """One ``warning:`` line naming the international gateways of ``rule`` that appear in none
+    of the CDRs' (``table``'s) ``ingress`` values, compared as stored after
+    trimming spaces (names match exactly: ``igw-1`` is not ``IGW-1``): a file that names the
+    trunks differently from the CDRs turns the rule off without a word otherwise."""
+    if rule is None:
+        return
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from callwarden.cli._detect_io import warn
+
+    seen: set[str] = set()
+    if "ingress" in table.column_names:
+        col = pc.unique(table["ingress"]).cast(pa.string())
+        seen = set(pc.utf8_trim_whitespace(col).to_pylist())
+    unseen = sorted(rule.international - seen)
+    if unseen:
+        warn(
+            f"international gateway{'s' if len(unseen) > 1 else ''} {', '.join(unseen)} of the "
+            "ingresses file appear in none of the CDRs' ingress values (names match exactly, "
+            "after trimming spaces): no call through them is judged"
+        )
+
+
 def beside(cdrs: Path, name: str) -> Path | None:
     folder = cdrs if cdrs.is_dir() else cdrs.parent
     p = folder / name
@@ -70,11 +95,21 @@ def abroad_rule(
     kinds = read_ingresses(ingresses)
     trips = read_roaming(roaming) if roaming is not None else None
     if not kinds.international:
+        warn(
+            f"{ingresses} names no international gateway (kind 'international'): calls from "
+            "abroad showing domestic numbers are not judged"
+        )
         return AbroadSetup(None, files)
     if not scope:
+        why = (
+            "without --registry no number is known to be domestic"
+            if scope is None
+            else "the registry's scope is empty (it holds no number with a country code), so "
+            "no number is known to be domestic"
+        )
         warn(
-            f"{ingresses} names international gateways, but without --registry no number is "
-            "known to be domestic: calls from abroad showing domestic numbers are not judged"
+            f"{ingresses} names international gateways, but {why}: calls from abroad showing "
+            "domestic numbers are not judged"
         )
         return AbroadSetup(None, files)
     rule = AbroadRule.of(kinds, scope, trips)

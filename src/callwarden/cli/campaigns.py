@@ -179,6 +179,10 @@ def scan_hook(
     day = result.meta.get("day")
     # the scan's local day (``--tz``), so the campaigns are built from the same calls
     table = _day_cdrs(cdrs, day, int(result.meta.get("utc_offset_hours", 8)))
+    if abroad is not None:
+        from callwarden.cli._abroad import warn_unseen_gateways
+
+        warn_unseen_gateways(abroad, table)
     transcripts = transcripts_for(cdrs, transcripts)
     allocated = allocated_numbers(registry, table, report=False) if registry else None
     calls = f"the calls of {day} in the CDRs" if day else "the CDRs' calls"
@@ -381,6 +385,9 @@ def register(app: typer.Typer) -> None:
         # differs between parts (BIGINT in one, STRUCT in another) then stops nothing (before
         # 30 Nov it ended ``campaigns`` in a DuckDB ConversionException where scan worked).
         table = _day_cdrs(cdrs, None)
+        from callwarden.cli._abroad import warn_unseen_gateways
+
+        warn_unseen_gateways(abroad.rule, table)
         allocated = allocated_numbers(registry, table) if registry else None
         transcripts = transcripts_for(cdrs, transcripts)  # (as scan reads them)
         scripts = script_links(transcripts, table) if transcripts else None

@@ -12,7 +12,7 @@ import os
 import shlex
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -117,7 +117,7 @@ def demo(
     page.write_text(render_results_page(out), encoding="utf-8")
     typer.echo(f"\nresults page -> {page}")
     if serve:
-        _serve(out, scan / "verdicts.csv", cdrs, model, host, port, today / "registry.csv")
+        _serve(out, scan / "verdicts.csv", cdrs, model, host, port, today / "registry.csv", today)
 
 
 def _serve(
@@ -128,6 +128,7 @@ def _serve(
     host: str,
     port: int,
     registry: Path | None = None,
+    today: Path | None = None,
 ) -> None:
     import uvicorn
     from fastapi import Query
@@ -163,7 +164,10 @@ def _serve(
     typer.echo(f"operator API key in {keys} (send it as 'Authorization: Bearer <key>')")
     settings = ApiSettings(db=db, redress_base=f"http://{host}:{port}/v1/redress/")
     allocation = load_allocation(registry) if registry is not None else None
-    app = create_app(settings, store, allocation)
+    # the international-gateway rule as replay builds it, from the day's ingresses.csv and
+    # roaming.csv (the ingest folder holds neither)
+    abroad = demo_abroad(today, allocation, shift) if today is not None else None
+    app = create_app(settings, store, allocation, abroad)
     attach_case_sources(app, verdicts.parent, cdrs)  # /v1/case-files, linked from the page
     pages = ResultsPages(out)
 
@@ -178,6 +182,30 @@ def _serve(
         "each linking its case file; API docs at /docs); Ctrl-C stops"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def demo_abroad(today: Path, allocation: Any, shift: float) -> Any:
+    """The international-gateway rule of the simulated day's folder (``ingresses.csv``,
+    ``roaming.csv``; None when off), its roaming windows moved by ``shift`` seconds as the
+    received calls are (``as_if_today``): ``/v1/decide`` judges calls at the present time,
+    and a roamer's trip lies weeks back otherwise."""
+    import dataclasses
+
+    from callwarden.cli._abroad import abroad_rule
+    from callwarden.numbers.roaming import Roaming
+
+    setup = abroad_rule(today, None, None, allocation.scope if allocation is not None else None)
+    setup.say()
+    rule = setup.rule
+    if rule is None or rule.roaming is None or shift <= 0:
+        return rule
+    trips = rule.roaming
+    names = trips.numbers.to_pylist()
+    moved = [
+        (names[int(i)], float(a) + shift, float(b) + shift)
+        for i, a, b in zip(trips.index, trips.start, trips.end, strict=True)
+    ]
+    return dataclasses.replace(rule, roaming=Roaming.of(moved))
 
 
 def write_secret(path: Path, text: str) -> None:

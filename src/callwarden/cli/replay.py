@@ -299,6 +299,9 @@ def register(app: typer.Typer) -> None:
         table = load_cdrs(cdrs)
         if table.num_rows == 0:
             raise InputError(f"{cdrs} holds no calls: nothing to replay")
+        from callwarden.cli._abroad import warn_unseen_gateways
+
+        warn_unseen_gateways(abroad.rule, table)
         tz_hours = _stream_offset(table, tz, said)
         from callwarden.cli._detect_io import warn_offset_differs
 

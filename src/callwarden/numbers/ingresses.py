@@ -1,11 +1,13 @@
 """Carrier configuration of ingress kinds: ``ingresses.csv`` (``ingress,kind``).
 
 Which trunks are international gateways is the carrier's knowledge, not something CDRs
-say. The file names each ingress (as the CDRs' ``ingress`` column spells it) and its kind:
-``international`` for an international gateway (calls from abroad); any other kind
-(``own``, ``interconnect``, ``enterprise``, ...) is kept as written and read by nothing yet.
-Kinds are compared trimmed and in lower case. Reading is the only I/O here; the rest is
-values (``IngressKinds``).
+say. The file names each ingress (as the CDRs' ``ingress`` column spells it: names match
+exactly, after trimming spaces) and its kind, one of ``KINDS``: ``international`` for an
+international gateway (calls from abroad), ``own`` (the carrier's own switches),
+``interconnect`` (another domestic carrier), ``enterprise`` (SIP trunks, enterprise lines),
+as the simulator writes them; only ``international`` is read yet. Kinds are compared trimmed
+and in lower case; any other kind is an error naming its line (a misspelt ``intl`` silently
+turned the rule off). Reading is the only I/O here; the rest is values (``IngressKinds``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import numpy as np
 from callwarden.errors import InputError
 
 INTERNATIONAL = "international"
+#: the ingress kinds a file may name
+KINDS = (INTERNATIONAL, "own", "interconnect", "enterprise")
 COLUMNS = ("ingress", "kind")
 
 
@@ -46,8 +50,9 @@ class IngressKinds:
 
 def read_ingresses(path: str | Path) -> IngressKinds:
     """``ingresses.csv``: a header ``ingress,kind`` (in either order), then one row per
-    ingress. A missing or unreadable file, another header, a blank ingress or kind, or one
-    ingress given two kinds is an InputError naming the file and the line; an ingress
+    ingress. A missing or unreadable file, another header, a blank ingress or kind, a kind
+    not in ``KINDS``, or one ingress given two kinds is an InputError naming the file and
+    the line; an ingress
     listed twice with the same kind is kept once."""
     p = Path(path)
     if not p.is_file():
@@ -77,6 +82,11 @@ def read_ingresses(path: str | Path) -> IngressKinds:
             raise InputError(f"ingresses file {p} line {line}: the ingress is blank")
         if not kind:
             raise InputError(f"ingresses file {p} line {line}: ingress {name!r} has no kind")
+        if kind not in KINDS:
+            raise InputError(
+                f"ingresses file {p} line {line}: ingress {name!r} has kind {row[at_kind]!r}; "
+                f"the kinds are {', '.join(KINDS)}"
+            )
         old = kinds.get(name)
         if old is not None and old != kind:
             raise InputError(
