@@ -114,7 +114,8 @@ def _stage_abroad(con: duckdb.DuckDBPyConnection, rule: AbroadRule) -> str | Non
     if roam is None:
         return None
     names = [r[0] for r in con.execute("SELECT ing_name FROM cw_ingress").fetchall()]
-    if not any(n in rule.international for n in names):
+    # names match exactly after trimming spaces, as the stream and /v1/decide compare them
+    if not any(n.strip() in rule.international for n in names):
         return None
     digits = pc.utf8_slice_codeunits(roam.numbers, 1)
     con.register(
@@ -135,13 +136,19 @@ def _stage_abroad(con: duckdb.DuckDBPyConnection, rule: AbroadRule) -> str | Non
     con.register("cw_intl_src", pa.table({"ing_name": pa.array(sorted(rule.international))}))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cw_intl AS "
-        "SELECT i.ing FROM cw_ingress i SEMI JOIN cw_intl_src USING (ing_name)"
+        "SELECT i.ing FROM cw_ingress i SEMI JOIN cw_intl_src s ON trim(i.ing_name) = s.ing_name"
     )
     con.unregister("cw_intl_src")
-    # country codes are prefix-free: a number's digits start with at most one of them
-    home = " OR ".join(f"starts_with(CAST(c.caller AS VARCHAR), '{int(k)}')" for k in rule.scope)
+    # ``numbers.abroad.domestic``'s definition: 1-15 digits that begin with a code of the
+    # scope and go on after it (a bare '+86' is no domestic number); codes are prefix-free,
+    # so a number's digits start with at most one of them
+    home = " OR ".join(
+        f"(starts_with(CAST(c.caller AS VARCHAR), '{int(k)}') "
+        f"AND c.caller >= {10 ** len(str(int(k)))})"
+        for k in rule.scope
+    )
     return f"""SELECT c.rid, 'abroad' FROM cw_calls c SEMI JOIN cw_intl USING (ing)
-               WHERE c.caller > 0 AND ({home})
+               WHERE c.caller > 0 AND c.caller < 1000000000000000 AND ({home})
                  AND NOT EXISTS (SELECT 1 FROM cw_roam r
                                  WHERE r.n = c.caller AND r.a <= c.ts AND c.ts < r.b)"""
 

@@ -177,13 +177,16 @@ def calls_from_arrow(table: pa.Table, ingresses: Interner) -> Calls:
     mism = pc.fill_null(
         pc.and_(pc.not_equal(asserted, ""), pc.not_equal(asserted, caller)), False
     ).to_numpy()
+    # one spelling of an ingress everywhere: trimmed, as /v1/decide's request trims it and
+    # ingresses.csv's names are read (" IGW-1 " was no gateway here)
+    ingress = pc.utf8_trim_whitespace(_col(table, "ingress", pa.string()))
     return Calls(
         caller=caller.to_numpy(zero_copy_only=False),
         callee=callee.to_numpy(zero_copy_only=False),
         caller_key=number_keys(caller),
         callee_key=number_keys(callee),
-        ingress=ingresses.encode(_col(table, "ingress", pa.string())),
-        ingress_name=_col(table, "ingress", pa.string()).to_numpy(zero_copy_only=False),
+        ingress=ingresses.encode(ingress),
+        ingress_name=ingress.to_numpy(zero_copy_only=False),
         asserted=asserted.to_numpy(zero_copy_only=False),
         mismatch=mism.astype(np.int8),
         attest_a=pc.fill_null(pc.equal(att, "A"), False).to_numpy().astype(np.int8),
