@@ -25,7 +25,9 @@ def test_campaigns_and_the_stream_agree_on_what_is_domestic(day: Day) -> None:
     assert RULE is not None
     ids = [day.call(100 + i, n, mobile(1), ingress="IGW-1") for i, n in enumerate(SHOWN)]
     sp = build_campaigns(day.table(), abroad=RULE).spoofed
-    flagged = dict(zip(sp["call_id"].to_pylist(), sp["international_domestic"].to_pylist()))
+    flagged = dict(
+        zip(sp["call_id"].to_pylist(), sp["international_domestic"].to_pylist(), strict=True)
+    )
     sql = [bool(flagged.get(i)) for i in ids]
     pure = domestic(SHOWN, RULE.scope).tolist()
     stream = RULE.judge_names(SHOWN, ["IGW-1"] * len(SHOWN), np.zeros(len(SHOWN)))
@@ -39,7 +41,9 @@ def test_an_ingress_with_spaces_is_the_same_gateway_everywhere(day: Day) -> None
     a = day.call(100, "+8613700000005", mobile(1), ingress=" IGW-1 ")
     b = day.call(101, "+8613700000006", mobile(1), ingress="IGW-1")
     sp = build_campaigns(day.table(), abroad=RULE).spoofed
-    flagged = dict(zip(sp["call_id"].to_pylist(), sp["international_domestic"].to_pylist()))
+    flagged = dict(
+        zip(sp["call_id"].to_pylist(), sp["international_domestic"].to_pylist(), strict=True)
+    )
     assert flagged.get(a) and flagged.get(b)
     calls = calls_from_arrow(day.table(), Interner())
     assert calls.ingress_name.tolist() == ["IGW-1", "IGW-1"]
