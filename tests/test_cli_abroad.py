@@ -78,3 +78,14 @@ def test_the_demo_api_judges_calls_from_abroad(tmp_path: Path) -> None:
     assert rule.judge_one("+8613800138000", "IGW-1", start + 86400 + 10) is Abroad.NONE
     assert rule.judge_one("+8613900139000", "IGW-1", start + 86400 + 10) is Abroad.SPOOFED
     assert demo_abroad(tmp_path, None, 0.0) is None  # no registry: off, as replay
+
+
+def test_scan_and_campaigns_say_they_only_list_the_calls(tmp_path: Path) -> None:
+    """Audit 25b L6: the status line said 'rejected as spoofed' in scan and campaigns too."""
+    _files(tmp_path)
+    line = abroad_rule(tmp_path, None, None, (86,), listing=True).line
+    assert "listed in spoofed_calls.csv unless roaming (1 numbers" in line
+    assert "rejected" not in line
+    (tmp_path / "roaming.csv").unlink()
+    assert "not listed (no roaming list" in abroad_rule(tmp_path, None, None, (86,), True).line
+    assert "labelled" in abroad_rule(tmp_path, None, None, (86,)).line  # replay, serve

@@ -18,7 +18,8 @@ INGRESSES_HELP = (
     "there is one. Needs --registry (its country codes are the domestic ones)."
 )
 ROAMING_HELP = (
-    "roaming.csv (number,from,until; UTC, until blank while abroad): own subscribers abroad, "
+    "roaming.csv (number,from,until; ISO 8601, a time without an offset is UTC, until blank "
+    "while abroad): own subscribers abroad, "
     "from the HLR. With it such calls are spoofed unless the number is roaming then (replay "
     "rejects them, 608; campaign linking lists them in spoofed_calls.csv); without it replay "
     "only labels them and campaign linking flags none. Default: roaming.csv beside --cdrs."
@@ -75,11 +76,14 @@ def abroad_rule(
     ingresses: Path | None,
     roaming: Path | None,
     scope: Collection[int] | None,
+    listing: bool = False,
 ) -> AbroadSetup:
     """The rule and the files read; off without an ingresses file naming an international
     gateway, and off with a warning without a registry (``scope`` None): domestic is the
     registry's country codes, never a guess. The files are read (and their errors raised)
-    here; the caller prints ``line`` when the rule is used (``AbroadSetup.say``)."""
+    here; the caller prints ``line`` when the rule is used (``AbroadSetup.say``). ``listing``:
+    the command only lists such calls (scan, campaigns: spoofed_calls.csv), so the line says
+    that rather than what replay and the API do (reject, label)."""
     from callwarden.cli._detect_io import warn
     from callwarden.numbers.abroad import AbroadRule
     from callwarden.numbers.ingresses import read_ingresses
@@ -114,11 +118,18 @@ def abroad_rule(
         return AbroadSetup(None, files)
     rule = AbroadRule.of(kinds, scope, trips)
     gates = ", ".join(sorted(kinds.international))
-    how = (
-        f"rejected as spoofed unless roaming ({len(trips):,} numbers in {roaming})"
-        if trips is not None
-        else "labelled (no roaming list: a roamer cannot be told apart)"
-    )
+    if listing:
+        how = (
+            f"listed in spoofed_calls.csv unless roaming ({len(trips):,} numbers in {roaming})"
+            if trips is not None
+            else "not listed (no roaming list: a roamer cannot be told apart)"
+        )
+    else:
+        how = (
+            f"rejected as spoofed unless roaming ({len(trips):,} numbers in {roaming})"
+            if trips is not None
+            else "labelled (no roaming list: a roamer cannot be told apart)"
+        )
     return AbroadSetup(rule, files, f"calls from abroad ({gates}) showing a domestic number: {how}")
 
 
@@ -127,10 +138,11 @@ def abroad_rule_for(
     ingresses: Path | None,
     roaming: Path | None,
     registry: Path | None,
+    listing: bool = False,
 ) -> AbroadSetup:
     """``abroad_rule`` with the scope of the registry file ``registry`` (read as scan reads
     it; its parse is cached, so a second read is cheap)."""
     from callwarden.numbers import AllocationRegistry
 
     scope = AllocationRegistry.from_csv(registry).scope if registry is not None else None
-    return abroad_rule(cdrs, ingresses, roaming, scope)
+    return abroad_rule(cdrs, ingresses, roaming, scope, listing)

@@ -380,7 +380,7 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._abroad import abroad_rule_for
 
         # the carrier's files are read (and their errors said) before any long work
-        abroad = abroad_rule_for(cdrs, ingresses, roaming, registry)
+        abroad = abroad_rule_for(cdrs, ingresses, roaming, registry, listing=True)
         # Only the columns staging reads, as scan reads them: an extra column whose type
         # differs between parts (BIGINT in one, STRUCT in another) then stops nothing (before
         # 30 Nov it ended ``campaigns`` in a DuckDB ConversionException where scan worked).

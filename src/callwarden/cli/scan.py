@@ -432,7 +432,7 @@ def register(app: typer.Typer) -> None:
 
         abroad = AbroadSetup()
         if cdrs is not None:  # the carrier's files, read before the scan as the transcripts are
-            abroad = abroad_rule_for(cdrs, ingresses, roaming, registry)
+            abroad = abroad_rule_for(cdrs, ingresses, roaming, registry, listing=True)
         elif ingresses is not None or roaming is not None:
             raise InputError("--ingresses and --roaming need --cdrs (they judge calls)")
         result = run_scan(
