@@ -63,3 +63,18 @@ def test_every_other_call_is_unchanged(article: SimResult, no_roamers: SimResult
     assert article.call_truth.filter(keep).equals(no_roamers.call_truth)
     assert article.transcripts == no_roamers.transcripts
     assert no_roamers.roaming.num_rows == 0
+
+
+def test_a_trips_until_rounds_up_to_the_whole_second() -> None:
+    """Audit 25b L7: ``until`` was ``int(b + 0.999999)``, which rounds a trip ending a hair
+    after a whole second down, so the window missed the trip's last moment."""
+    import numpy as np
+    import pyarrow as pa
+
+    from callwarden.sim.engine import _roaming_table
+
+    t0 = 1_795_996_800.0  # 2026-11-30T00:00:00Z
+    strings = pa.array(["+8613800000001", "+8613800000002", "+8613800000003"])
+    until = np.array([np.nextafter(t0 + 100, np.inf), t0 + 100.0, np.nan])  # one ulp after
+    t = _roaming_table(strings, np.arange(3), np.full(3, t0), until)
+    assert t["until"].to_pylist() == ["2026-11-30T00:01:41Z", "2026-11-30T00:01:40Z", ""]

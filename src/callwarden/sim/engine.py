@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -226,7 +227,7 @@ def _roaming_table(
             # a trip's from rounds down, its until up: the window holds every call of it
             "from": pa.array([iso(a) for a, _, _ in trips], pa.string()),
             "until": pa.array(
-                ["" if b != b else iso(b + 0.999999) for _, _, b in trips], pa.string()
+                ["" if b != b else iso(math.ceil(b)) for _, _, b in trips], pa.string()
             ),
         }
     )
