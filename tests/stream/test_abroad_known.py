@@ -92,3 +92,24 @@ def test_a_registered_business_number_from_abroad_is_rejected() -> None:
     assert decide(Call(UNALLOCATED_BANK, ALICE, "MSC-1"), v, registry=BUSINESSES).action is (
         Action.ALLOW
     )
+
+
+def test_from_abroad_replaces_an_asserted_mismatch_except_on_a_protected_number() -> None:
+    """Audit 25b L8: what docs/streaming.md says of ``from_abroad`` and ``ASSERTED_MISMATCH``
+    (a documentation fix: this pins the behaviour, it passes on bdd6ac2 too)."""
+    from callwarden.policy import with_asserted_identity
+    from callwarden.stream import Source
+
+    other = "+8613800000009"
+    eng = _engine(None)
+    rows = [dict(caller=n, callee=ALICE, t=100 + i, ingress=IGW, asserted=other)
+            for i, n in enumerate([SON, FRIEND])]  # fmt: skip
+    calls = eng.encode(table(rows))
+    d = eng.decide_batch(calls, now=float(calls.ts[0]))
+    assert d.source.tolist() == [Source.FROM_ABROAD, Source.ASSERTED_MISMATCH]
+    for n, code in ((SON, "from_abroad_domestic_number"), (FRIEND, "spoof_asserted_mismatch")):
+        one = _engine(None).decide(n, ALICE, IGW, asserted=other, t=START + 100)
+        assert one.action is Action.LABEL and code in [r.code for r in one.reasons], one
+        stored = Verdict(n, "benign", 0.0, protected=n == FRIEND)
+        v = with_asserted_identity(with_abroad(stored, n, 1, IGW), n, other)
+        assert v is not None and code in [r.code for r in v.reasons]
