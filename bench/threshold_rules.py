@@ -13,6 +13,9 @@ Subcommands:
     A scan day's verdicts re-scored offline under each rule: flagged when the number's own
     model score reaches the rule's threshold, or when the scan flagged it for a hard rule or
     its campaign (kept as scanned: confirm a rule with a real ``scan``).
+``crossday MODEL VERDICTS_X LABELS_X VERDICTS_Y LABELS_Y``
+    Exploration, offline: the threshold ``for_precision`` chooses on day X's own scores by the
+    model (its scan of X), judged on day Y against the model's stored threshold.
 
 Rules, pre-registered before their figures (L = log-odds of the benign out-of-fold scores,
 L(1) the highest; P positives; alpha = P(1 - target) / target, the false flags the target
@@ -99,10 +102,9 @@ def _own_score(row: dict[str, str]) -> tuple[float, bool]:
     return float(row["score"]), False
 
 
-def _rescore(oof: Path, model: Path, verdicts: Path, labels: Path) -> None:
-    z = np.load(oof)
-    thresholds = rules(z["score"], z["y"] != 0)
-    used = json.loads((model / "thresholds.json").read_text())["value"]
+def _scanned(verdicts: Path, labels: Path, used: float) -> tuple[np.ndarray, ...]:
+    """Per scanned number: bad (labels), the model's own score, flagged whatever the
+    threshold (a hard rule's or its campaign's flag, as scanned at ``used``)."""
     with labels.open() as f:
         truth = {r["number"]: r["label"] != "benign" for r in csv.DictReader(f)}
     bad, own, kept = [], [], []
@@ -112,16 +114,35 @@ def _rescore(oof: Path, model: Path, verdicts: Path, labels: Path) -> None:
             flagged = row["label"] != "benign"
             bad.append(truth.get(row["number"], False))
             own.append(score)
-            kept.append(flagged and (campaign or score < used))  # a hard rule's or campaign's
-    is_bad, scores, always = np.array(bad), np.array(own), np.array(kept)
+            kept.append(flagged and (campaign or score < used))
+    return np.array(bad), np.array(own), np.array(kept)
+
+
+def _line(name: str, t: float, is_bad: np.ndarray, scores: np.ndarray, always: np.ndarray) -> str:
+    flagged = always | (scores >= t)
+    tp, fp, n = int((flagged & is_bad).sum()), int((flagged & ~is_bad).sum()), int(is_bad.sum())
+    return (
+        f"{name} threshold {t:.4f} (L {float(logit(t)):+.2f}): benign flagged {fp}, "
+        f"recall {tp}/{n} = {tp / max(n, 1):.4f}, precision {tp / max(tp + fp, 1):.4f}"
+    )
+
+
+def _rescore(oof: Path, model: Path, verdicts: Path, labels: Path) -> None:
+    z = np.load(oof)
+    thresholds = rules(z["score"], z["y"] != 0)
+    used = json.loads((model / "thresholds.json").read_text())["value"]
+    scanned = _scanned(verdicts, labels, used)
     for k in "abcde":
-        flagged = always | (scores >= thresholds[k])
-        tp, fp = int((flagged & is_bad).sum()), int((flagged & ~is_bad).sum())
-        print(
-            f"{k} threshold {thresholds[k]:.4f} (L {float(logit(thresholds[k])):+.2f}): "
-            f"benign flagged {fp}, recall {tp}/{int(is_bad.sum())} "
-            f"= {tp / max(int(is_bad.sum()), 1):.4f}, precision {tp / max(tp + fp, 1):.4f}"
-        )
+        print(_line(k, thresholds[k], *scanned))
+
+
+def _crossday(model: Path, vx: Path, lx: Path, vy: Path, ly: Path) -> None:
+    used = json.loads((model / "thresholds.json").read_text())["value"]
+    bad_x, own_x, _ = _scanned(vx, lx, used)
+    chosen = for_precision(own_x, bad_x, 0.999).value
+    on_y = _scanned(vy, ly, used)
+    print(_line("stored", used, *on_y))
+    print(_line("chosen on X", chosen, *on_y))
 
 
 def main() -> None:
@@ -136,14 +157,19 @@ def main() -> None:
     s = sub.add_parser("rescore")
     for name in ("oof", "model", "verdicts", "labels"):
         s.add_argument(name, type=Path)
+    c = sub.add_parser("crossday")
+    for name in ("model", "vx", "lx", "vy", "ly"):
+        c.add_argument(name, type=Path)
     a = p.parse_args()
     if a.cmd == "oof":
         _oof(a.sim, a.model, a.out)
     elif a.cmd == "rules":
         z = np.load(a.oof)
         print(json.dumps(rules(z["score"], z["y"] != 0), indent=1))
-    else:
+    elif a.cmd == "rescore":
         _rescore(a.oof, a.model, a.verdicts, a.labels)
+    else:
+        _crossday(a.model, a.vx, a.lx, a.vy, a.ly)
 
 
 if __name__ == "__main__":
