@@ -120,3 +120,18 @@ def test_files_and_cdrs_give_the_same_counts_as_the_number_case(tmp_path: Path) 
     own = number_case(ROBO2, gather([ROBO2], scan, cdrs, None), "t")
     assert own["spoofing"]["registry_rule"]["calls"] == 5 == own["calls"]["calls"]
     assert case["spoofing"]["by_member"] == [{"number": ROBO1, "calls": 1, "unallocated": 0}]
+
+
+def test_the_case_file_counts_calls_from_abroad() -> None:
+    """spoofed_calls.csv's fourth check (international_domestic, since 1 Dec) is counted in
+    the case file's by_flag, as the other three are (it was left out)."""
+    scan = _scan()
+    rows = [*scan.spoofed, {"call_id": "c3", "caller": ROBO1, "unallocated": "false",
+                            "international_domestic": "true"}]  # fmt: skip
+    scan = ScanFacts(scan.summary, scan.verdicts, scan.campaigns, scan.members, rows)
+    flags = number_case(ROBO1, Sources(scan, None, None))["spoofing"]["by_flag"]
+    assert flags == {
+        "unallocated": 1, "asserted_mismatch": 1, "region_implausible": 0,
+        "international_domestic": 1,
+    }  # fmt: skip
+    assert campaign_case("C1", Sources(scan, None, None))["spoofing"]["by_flag"] == flags

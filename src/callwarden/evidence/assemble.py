@@ -405,6 +405,9 @@ def calls_section(facts: CallFacts | None, masked_columns: Iterable[str] = ("cal
     }
 
 
+SPOOF_FLAGS = ("unallocated", "asserted_mismatch", "region_implausible", "international_domestic")
+
+
 def _flags(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> dict[str, int]:
     return {c: sum(1 for r in rows if str(r.get(c, "")).lower() == "true") for c in columns}
 
@@ -480,7 +483,9 @@ def spoofing_section(
     rows = sorted(scan.spoofed, key=lambda r: str(r.get("call_id", "")))
     out: dict[str, Any] = {
         "calls": len(rows),
-        "by_flag": _flags(rows, ("unallocated", "asserted_mismatch", "region_implausible")),
+        # the four checks of spoofed_calls.csv (international_domestic since 1 Dec: a scan
+        # before it has no such column, and counts 0)
+        "by_flag": _flags(rows, SPOOF_FLAGS),
         "call_ids": [str(r.get("call_id", "")) for r in rows[:SAMPLE_ROWS]],
     }
     rule = _registry_rule(verdicts)
