@@ -50,3 +50,14 @@ def test_an_ingress_with_spaces_is_the_same_gateway_everywhere(day: Day) -> None
     assert calls.ingress[0] == calls.ingress[1]
     t = pa.table({"ingress": pa.array(["\tIGW-1"])})
     assert calls_from_arrow(t, Interner()).ingress_name.tolist() == ["IGW-1"]
+
+
+def test_the_stream_online_path_trims_the_ingress_too() -> None:
+    from callwarden.numbers import AllocationRegistry
+    from callwarden.policy import Action
+    from callwarden.stream import StreamEngine
+
+    reg = AllocationRegistry.from_numbers(["+8613700000005", "+8613800138000"])
+    eng = StreamEngine(None, allocated=reg, abroad=RULE)
+    d = eng.decide("+8613700000005", "+8613800138000", " IGW-1 ", t=0.0)
+    assert d.action is Action.REJECT and d.reasons[1].code == "spoof_international_domestic"

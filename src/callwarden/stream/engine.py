@@ -498,6 +498,7 @@ class StreamEngine:
 
         ``t``: the set-up time (s since 1970 UTC), so the campaign gate's hits expire.
         """
+        ingress = ingress.strip()  # one spelling, as the batch (calls_from_arrow) and the API
         src, slot, campaign = Source.NONE, -1, ""
         if asserted and asserted != caller and self.config.mismatch_label:
             src = Source.ASSERTED_MISMATCH
