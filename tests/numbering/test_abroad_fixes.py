@@ -96,3 +96,36 @@ def test_an_unknown_ingress_kind_is_an_error_naming_the_line(tmp_path, kind: str
         read_ingresses(p)
     p.write_text("ingress,kind\n" + "".join(f"T{i}, {k.upper()} \n" for i, k in enumerate(KINDS)))
     assert sorted(read_ingresses(p).kinds.values()) == sorted(KINDS)
+
+
+def _merged_by_hand(rows: list[tuple[str, float, float]]) -> dict[str, list[tuple[float, float]]]:
+    out: dict[str, list[tuple[float, float]]] = {}
+    for n, a, b in sorted(rows):
+        w = out.setdefault(n, [])
+        if w and a <= w[-1][1]:
+            w[-1] = (w[-1][0], max(w[-1][1], b))
+        else:
+            w.append((a, b))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_vectorised_merge_is_the_window_merge(seed: int) -> None:
+    """H1: Roaming.of merges overlapping or touching windows of a number (vectorised, with
+    open windows), as a loop over the sorted windows does; invalid numbers are left out."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(3000):
+        a = float(rng.integers(0, 500))
+        b = float("inf") if rng.random() < 0.05 else a + float(rng.integers(1, 60))
+        rows.append((f"+86138{rng.integers(0, 400):08d}", a, b))
+    rows += [("junk", 0.0, 1.0), ("+86 138", 0.0, 1.0)]
+    trips = Roaming.of(rows)
+    names = trips.numbers.to_pylist()
+    got: dict[str, list[tuple[float, float]]] = {}
+    for i, a, b in zip(trips.index, trips.start, trips.end, strict=True):
+        got.setdefault(names[int(i)], []).append((float(a), float(b)))
+    want = _merged_by_hand([r for r in rows if r[0].startswith("+86138")])
+    assert got == want
+    assert trips.most == max(len(w) for w in want.values())
+    assert len(Roaming.of([])) == 0 and not Roaming.of([]).at(["+8613800000000"], [0.0]).any()
