@@ -12,7 +12,6 @@ turned the rule off). Reading is the only I/O here; the rest is values (``Ingres
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from callwarden.errors import InputError
+from callwarden.numbers._carrier_csv import read_rows
 
 INTERNATIONAL = "international"
 #: the ingress kinds a file may name
@@ -55,24 +55,11 @@ def read_ingresses(path: str | Path) -> IngressKinds:
     the line; an ingress
     listed twice with the same kind is kept once."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"ingresses file {p} does not exist")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"ingresses file {p} cannot be read as UTF-8 text: {exc}") from exc
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
-        raise InputError(f"ingresses file {p} is empty: it needs the header 'ingress,kind'")
-    header = [h.strip().lower() for h in rows[0]]
-    if sorted(header) != sorted(COLUMNS):
-        raise InputError(
-            f"ingresses file {p}: the header is {','.join(rows[0])!r}; it must be 'ingress,kind'"
-        )
-    at_ingress, at_kind = header.index("ingress"), header.index("kind")
+    rows, at = read_rows(p, "ingresses", COLUMNS)
+    at_ingress, at_kind = at["ingress"], at["kind"]
     kinds: dict[str, str] = {}
     first_line: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows, start=2):
         if not row or not any(c.strip() for c in row):
             continue  # a blank line
         if len(row) != 2:

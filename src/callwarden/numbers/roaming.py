@@ -10,7 +10,6 @@ international-gateway rule (``numbers.abroad``) exempts them. Reading is the onl
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from callwarden.errors import InputError
+from callwarden.numbers._carrier_csv import read_rows
 
 COLUMNS = ("number", "from", "until")
 
@@ -146,23 +146,9 @@ def read_roaming(path: str | Path, region: str = "CN") -> Roaming:
     from callwarden.numbers import normalize
 
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"roaming file {p} does not exist")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"roaming file {p} cannot be read as UTF-8 text: {exc}") from exc
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
-        raise InputError(f"roaming file {p} is empty: it needs the header 'number,from,until'")
-    header = [h.strip().lower() for h in rows[0]]
-    if sorted(header) != sorted(COLUMNS):
-        raise InputError(
-            f"roaming file {p}: the header is {','.join(rows[0])!r}; it must be 'number,from,until'"
-        )
-    at = {c: header.index(c) for c in COLUMNS}
+    rows, at = read_rows(p, "roaming", COLUMNS)
     out: list[tuple[str, float, float]] = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows, start=2):
         if not row or not any(c.strip() for c in row):
             continue
         if len(row) != 3:
