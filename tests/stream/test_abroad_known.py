@@ -113,3 +113,17 @@ def test_from_abroad_replaces_an_asserted_mismatch_except_on_a_protected_number(
         stored = Verdict(n, "benign", 0.0, protected=n == FRIEND)
         v = with_asserted_identity(with_abroad(stored, n, 1, IGW), n, other)
         assert v is not None and code in [r.code for r in v.reasons]
+
+
+def test_a_registered_business_number_from_abroad_without_a_roaming_list_is_labelled() -> None:
+    """Without a roaming list nothing says the business is not abroad, so it is not rejected,
+    but it does not ring unmarked either (it was allowed as a registered business)."""
+    d = _engine(None).decide(BANK, ALICE, IGW, t=START + 100)
+    assert (d.action, d.category) == (Action.LABEL, "from_abroad"), d
+    assert d.reasons[0].code == "registered_business"
+    eng = _engine(None)
+    calls = eng.encode(table([dict(caller=BANK, callee=ALICE, t=100, ingress=IGW)]))
+    assert ACTIONS[eng.decide_batch(calls, now=float(calls.ts[0])).action[0]].value == "label"
+    v = with_abroad(None, BANK, 1, IGW)
+    assert decide(Call(BANK, ALICE, IGW), v, registry=BUSINESSES).action is Action.LABEL
+    assert _engine(None).decide(BANK, ALICE, "MSC-1", t=START).action is Action.ALLOW

@@ -294,6 +294,11 @@ def decide(
     # 3a. Registered businesses within scope, and numbers cleared on appeal.
     if registry.exact or registry.prefixes:
         reg = registry.covering(caller, call.callee)
+        if reg is not None and verdict is not None and _abroad_reasons(verdict):
+            # shown from abroad, no roaming list to say the business is not calling from
+            # there: labelled as a contact is, not allowed unmarked (a bank's number shown
+            # from abroad is the pattern the rule is for)
+            return _known_from_abroad(verdict, DecisionCode.REGISTERED_BUSINESS)
         if reg is not None:
             return Decision(
                 Action.ALLOW,
