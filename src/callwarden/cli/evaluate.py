@@ -55,12 +55,9 @@ def cdrs_check(
     hold the same calls (the simulator's file of an ingested folder), so what counts is
     whether the scanned day is in ``cdrs`` and how many verdict numbers placed calls there
     that day (all of them for a scan's own CDRs; every day when no summary names one)."""
-    import pyarrow as pa
-
     from callwarden.cdr import cdr_relation_sql
     from callwarden.features.duckdb_backend import connection, local_days_in
-    from callwarden.features.local_time import DEFAULT_TZ, offset_hours
-    from callwarden.features.sql import AsOf
+    from callwarden.features.local_time import DEFAULT_TZ
 
     said = (summary or {}).get("inputs")
     scan_cdrs = said.get("cdrs") if isinstance(said, dict) else None
@@ -69,16 +66,8 @@ def cdrs_check(
     rel = cdr_relation_sql(cdrs)
     with connection() as con:
         days = local_days_in(con, rel, tz or DEFAULT_TZ)
-        where = ""
-        if day is not None:
-            b = AsOf(day, offset_hours(tz or DEFAULT_TZ, day))
-            con.register("cw_check_day", pa.table({"lo": [b.day_start], "hi": [b.day_end]}))
-            where = "WHERE start_time >= (SELECT lo FROM cw_check_day) AND start_time < "
-            where += "(SELECT hi FROM cw_check_day)"
-        con.register("cw_check_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
-        ((calling,),) = con.execute(
-            f"SELECT COUNT(*) FROM cw_check_numbers WHERE n IN (SELECT caller FROM {rel} {where})"
-        ).fetchall()
+        query = _calling_sql(con, rel, numbers, day, tz)
+        ((calling,),) = con.execute(f"SELECT COUNT(*) FROM ({query})").fetchall()
     same = scan_cdrs is not None and Path(scan_cdrs).resolve() == cdrs.resolve()
     check: dict[str, Any] = {
         "cdrs": str(cdrs),
@@ -105,30 +94,34 @@ def cdrs_check(
     )
 
 
+def _calling_sql(con: Any, rel: str, numbers: list[str], day: str | None, tz: str | None) -> str:
+    """Register ``numbers`` (and the local ``day``'s bounds) on ``con`` and return the query of
+    those that placed a call in ``rel`` on that day (every day when None)."""
+    import pyarrow as pa
+
+    from callwarden.features.local_time import DEFAULT_TZ, offset_hours
+    from callwarden.features.sql import AsOf
+
+    where = ""
+    if day is not None:
+        b = AsOf(day, offset_hours(tz or DEFAULT_TZ, day))
+        con.register("cw_call_day", pa.table({"lo": [b.day_start], "hi": [b.day_end]}))
+        where = "WHERE start_time >= (SELECT lo FROM cw_call_day) AND start_time < "
+        where += "(SELECT hi FROM cw_call_day)"
+    con.register("cw_call_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
+    return f"SELECT n FROM cw_call_numbers WHERE n IN (SELECT caller FROM {rel} {where})"
+
+
 def callers_in(cdrs: Path, numbers: list[str], day: str | None, tz: str | None) -> set[str]:
     """Those of ``numbers`` that placed a call in ``cdrs`` on the local ``day`` (every day
     when None), bounded as :func:`cdrs_check` bounds it."""
     if not numbers:
         return set()
-    import pyarrow as pa
-
     from callwarden.cdr import cdr_relation_sql
     from callwarden.features.duckdb_backend import connection
-    from callwarden.features.local_time import DEFAULT_TZ, offset_hours
-    from callwarden.features.sql import AsOf
 
-    rel = cdr_relation_sql(cdrs)
     with connection() as con:
-        where = ""
-        if day is not None:
-            b = AsOf(day, offset_hours(tz or DEFAULT_TZ, day))
-            con.register("cw_call_day", pa.table({"lo": [b.day_start], "hi": [b.day_end]}))
-            where = "WHERE start_time >= (SELECT lo FROM cw_call_day) AND start_time < "
-            where += "(SELECT hi FROM cw_call_day)"
-        con.register("cw_call_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
-        rows = con.execute(
-            f"SELECT n FROM cw_call_numbers WHERE n IN (SELECT caller FROM {rel} {where})"
-        ).fetchall()
+        rows = con.execute(_calling_sql(con, cdr_relation_sql(cdrs), numbers, day, tz)).fetchall()
     return {r[0] for r in rows}
 
 

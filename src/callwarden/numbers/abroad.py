@@ -111,7 +111,8 @@ class AbroadRule:
     def judge_names(
         self, callers: Sequence[str], ingresses: Sequence[str], t: np.ndarray
     ) -> np.ndarray:
-        """``judge`` with the calls' ingress names (hand cases, the online path)."""
+        """``judge`` with the calls' ingress names, a Python test per call: for hand cases and
+        tests (the stream looks gateways up by ingress code, the online path uses ``judge_one``)."""
         intl = np.fromiter((i in self.international for i in ingresses), bool, len(ingresses))
         return self.judge(callers, intl, t)
 

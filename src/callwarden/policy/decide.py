@@ -26,7 +26,7 @@ from callwarden.policy.model import (
     INTERNATIONAL_DOMESTIC,
     SIP_DECLINE,
     SIP_GLOBAL_DECLINE,
-    SPOOFED_REASON_CODES,
+    UNALLOCATED_REASON_CODES,
     Action,
     Call,
     Decision,
@@ -317,13 +317,13 @@ def decide(
             return _known_from_abroad(verdict, DecisionCode.APPEAL_PROTECTED)
         return Decision(Action.ALLOW, reasons=(Reason(DecisionCode.APPEAL_PROTECTED.value),))
 
-    # 4. The hard signals: a displayed number the allocation registry does not hold is spoofed
-    # (回拨验证 fails), and so is a domestic number shown on a call from abroad whose owner is
-    # not roaming (国际来话改号, ``with_abroad``). Rejected at every protection level, whatever
-    # the class (benign too: an operator's import may say so) and the score bands, as the
-    # stream engine rejects them per call (scan labels an unallocated number with the model's
-    # likelier class at score 0.999, so a harassment verdict was only labelled here).
-    if any(r.code in SPOOFED_REASON_CODES for r in verdict.reasons):
+    # 4. The hard signal: a displayed number the allocation registry does not hold is spoofed
+    # (回拨验证 fails). Rejected at every protection level, whatever the class (benign too: an
+    # operator's import may say so) and the score bands, as the stream engine rejects it per
+    # call (scan labels it with the model's likelier class at score 0.999, so a harassment
+    # verdict was only labelled here). A call from abroad showing a domestic number whose owner
+    # is not roaming was rejected at 3, before the registered-business allow.
+    if any(r.code in UNALLOCATED_REASON_CODES for r in verdict.reasons):
         redress = f"{redress_base}{caller}" if redress_base else ""
         return _reject(verdict, DecisionCode.SPOOFED_CALLER, redress)
     if verdict.label == "benign":

@@ -67,9 +67,6 @@ INTERNATIONAL_DOMESTIC = "spoof_international_domestic"
 #: The reason of such a call when no roaming list tells a roamer apart: labelled (境外来电).
 FROM_ABROAD = "from_abroad_domestic_number"
 
-#: Verdict reasons ``decide`` rejects as spoofed at every protection level but off.
-SPOOFED_REASON_CODES: frozenset[str] = UNALLOCATED_REASON_CODES | {INTERNATIONAL_DOMESTIC}
-
 
 #: The reason of a call whose displayed number is not the one the network asserts.
 ASSERTED_MISMATCH = "spoof_asserted_mismatch"

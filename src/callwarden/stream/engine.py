@@ -17,8 +17,8 @@ when no roaming list says who is abroad (label), and a displayed number that dif
 network-asserted one (label). The callee's subscriber policy (``callwarden.policy.decide``;
 ``policies`` maps a callee to its own, everyone else gets the default) turns the verdict into
 the outcome; numbers without a verdict are allowed, and numbers cleared on appeal
-(``protected``) are allowed whatever the model, the campaign gate, the allocation registry or
-the international-gateway rule say.
+(``protected``) are allowed whatever the model, the campaign gate or the allocation registry
+say (shown on a call from abroad they are labelled 境外来电: ``policy.decide``).
 """
 
 from __future__ import annotations
