@@ -58,6 +58,7 @@ from typing import Any
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from callwarden.evaluate.metrics import fmt
 from callwarden.sim.reports import ReportConfig, simulate_reports
 from callwarden.store import ConflictError, NotEligibleError, RateLimitedError, Store
 from callwarden.store.io import read_received_calls, read_verdicts_csv
@@ -383,7 +384,7 @@ def print_table(args: argparse.Namespace, r: dict[str, Any]) -> None:
             continue
         f = r["figures"][k]
         print(
-            f"{name:<52}{f['recall']:>8.4f}{f['precision']:>10.4f}{f['heavy_flagged']:>5} of {f['heavy']}"
+            f"{name:<52}{fmt(f['recall']):>8}{fmt(f['precision']):>10}{f['heavy_flagged']:>5} of {f['heavy']}"
         )
     rep = r["reports"]
     print(
