@@ -9,6 +9,8 @@ import pytest
 
 from callwarden.cli._abroad import abroad_rule
 
+TZ = "Asia/Shanghai"  # the commands' default zone
+
 
 def _files(folder: Path, roaming: bool = True) -> None:
     (folder / "ingresses.csv").write_text("ingress,kind\nIGW-1,international\n", encoding="utf-8")
@@ -20,7 +22,7 @@ def _files(folder: Path, roaming: bool = True) -> None:
 
 def test_found_beside_the_cdrs(tmp_path: Path) -> None:
     _files(tmp_path)
-    setup = abroad_rule(tmp_path / "cdrs.parquet", None, None, (86,))
+    setup = abroad_rule(tmp_path / "cdrs.parquet", None, None, (86,), tz=TZ)
     assert setup.rule is not None and setup.rule.roaming is not None
     assert setup.files == {
         "ingresses": str(tmp_path / "ingresses.csv"),
@@ -29,7 +31,7 @@ def test_found_beside_the_cdrs(tmp_path: Path) -> None:
     assert "rejected as spoofed unless roaming (1 numbers" in setup.line
     (tmp_path / "bare").mkdir()
     _files(tmp_path / "bare", roaming=False)
-    setup = abroad_rule(tmp_path / "bare", None, None, (86,))
+    setup = abroad_rule(tmp_path / "bare", None, None, (86,), tz=TZ)
     assert setup.rule is not None and setup.rule.roaming is None and "labelled" in setup.line
 
 
@@ -37,13 +39,13 @@ def test_off_without_a_registry_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _files(tmp_path)
-    setup = abroad_rule(tmp_path, None, None, None)
+    setup = abroad_rule(tmp_path, None, None, None, tz=TZ)
     assert setup.rule is None and setup.line == ""
     assert "without --registry no number is known to be domestic" in capsys.readouterr().err
 
 
 def test_off_without_an_ingresses_file(tmp_path: Path) -> None:
-    setup = abroad_rule(tmp_path, None, None, (86,))
+    setup = abroad_rule(tmp_path, None, None, (86,), tz=TZ)
     assert setup.rule is None and setup.files == {"ingresses": "", "roaming": ""}
 
 
@@ -52,11 +54,11 @@ def test_a_file_naming_no_gateway_and_an_empty_scope_say_so(
 ) -> None:
     """Audit 25b H4 and L4: the rule off is one warning line that says why."""
     (tmp_path / "ingresses.csv").write_text("ingress,kind\nMSC-1,own\n", encoding="utf-8")
-    assert abroad_rule(tmp_path, None, None, (86,)).rule is None
+    assert abroad_rule(tmp_path, None, None, (86,), tz=TZ).rule is None
     err = capsys.readouterr().err
     assert err.count("warning:") == 1 and "names no international gateway" in err
     _files(tmp_path)
-    assert abroad_rule(tmp_path, None, None, frozenset()).rule is None
+    assert abroad_rule(tmp_path, None, None, frozenset(), tz=TZ).rule is None
     err = capsys.readouterr().err
     assert err.count("warning:") == 1 and "registry's scope is empty" in err
     assert "without --registry" not in err
@@ -83,9 +85,26 @@ def test_the_demo_api_judges_calls_from_abroad(tmp_path: Path) -> None:
 def test_scan_and_campaigns_say_they_only_list_the_calls(tmp_path: Path) -> None:
     """Audit 25b L6: the status line said 'rejected as spoofed' in scan and campaigns too."""
     _files(tmp_path)
-    line = abroad_rule(tmp_path, None, None, (86,), listing=True).line
+    line = abroad_rule(tmp_path, None, None, (86,), listing=True, tz=TZ).line
     assert "listed in spoofed_calls.csv unless roaming (1 numbers" in line
     assert "rejected" not in line
     (tmp_path / "roaming.csv").unlink()
-    assert "not listed (no roaming list" in abroad_rule(tmp_path, None, None, (86,), True).line
-    assert "labelled" in abroad_rule(tmp_path, None, None, (86,)).line  # replay, serve
+    assert (
+        "not listed (no roaming list" in abroad_rule(tmp_path, None, None, (86,), True, tz=TZ).line
+    )
+    assert "labelled" in abroad_rule(tmp_path, None, None, (86,), tz=TZ).line  # replay, serve
+
+
+def test_the_roaming_lists_naive_times_are_read_in_the_zone_given(tmp_path: Path) -> None:
+    """helper-169: the commands pass their zone (--tz); a time without an offset was UTC."""
+    import datetime as dt
+
+    _files(tmp_path)
+    (tmp_path / "roaming.csv").write_text(
+        "number,from,until\n+8613800138000,2026-11-30 16:00:00,\n", encoding="utf-8"
+    )
+    utc16 = dt.datetime(2026, 11, 30, 16, tzinfo=dt.UTC).timestamp()
+    for tz, hours in ((TZ, 8), ("America/New_York", -5)):
+        rule = abroad_rule(tmp_path, None, None, (86,), tz=tz).rule
+        assert rule is not None and rule.roaming is not None
+        assert rule.roaming.start.tolist() == [utc16 - hours * 3600]

@@ -116,3 +116,84 @@ def test_an_unknown_kind_is_an_error_and_an_unseen_gateway_a_warning(
     )
     assert res.exit_code == 0, res.output
     assert res.output.count(want) == 1, res.output
+
+
+def _naive_roaming(day: Path, folder: Path, hours: int) -> tuple[Path, set[str]]:
+    """A copy of ``day`` whose roaming.csv is an HLR export in local time at UTC+``hours``,
+    written without an offset: one window of an hour around each roamer call. The ids of
+    the roamer calls too."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    folder.mkdir()
+    for f in day.iterdir():
+        if f.name != "roaming.csv":
+            shutil.copy(f, folder / f.name)
+    truth = pq.read_table(day / "call_truth.parquet", columns=["call_id", "population"])
+    ids = set(pc.filter(truth["call_id"], pc.equal(truth["population"], "roamer")).to_pylist())
+    cdrs = pq.read_table(day / "cdrs.parquet", columns=["call_id", "caller", "start_time"])
+    calls = cdrs.filter(pc.is_in(cdrs["call_id"], pa.array(sorted(ids))))
+    local = dt.timezone(dt.timedelta(hours=hours))
+    lines = ["number,from,until"]
+    for caller, t in zip(calls["caller"].to_pylist(), calls["start_time"].to_pylist(), strict=True):
+        at = t.astimezone(local).replace(tzinfo=None)
+        half = dt.timedelta(minutes=30)
+        lines.append(f"{caller},{(at - half).isoformat()},{(at + half).isoformat()}")
+    (folder / "roaming.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder, ids
+
+
+def _listed_from_abroad(out: Path) -> set[str]:
+    """Call ids campaign linking listed as shown from abroad while not roaming."""
+    import csv
+
+    with (out / "spoofed_calls.csv").open(encoding="utf-8") as f:
+        return {r["call_id"] for r in csv.DictReader(f) if r["international_domestic"] == "true"}
+
+
+def test_replay_reads_a_naive_roaming_list_in_its_zone(
+    world: Path, roaming_day: Path, tmp_path: Path
+) -> None:
+    """helper-169: roaming.csv's times without an offset were read as UTC, so an HLR export in
+    Beijing time put every window 8 hours late and the roamers' calls home were rejected.
+    They are read in the zone the command reads its CDRs' naive times in: replay's --tz,
+    default the model's (Asia/Shanghai)."""
+    beijing, roamer_calls = _naive_roaming(roaming_day, tmp_path / "bj", 8)
+    assert len(roamer_calls) >= 20
+    _, rep = _replay(world, beijing, tmp_path / "bj.json")
+    roamers = rep["by_population"]["benign/roamer"]
+    assert roamers["calls"] == len(roamer_calls)
+    assert roamers["rejected"] == 0.0 and roamers["labelled"] == 0.0
+    assert rep["by_source"]["fraud/abroad_spoofed"]["rejected"] == 1.0
+    # another zone: an export at UTC+3, read with --tz UTC+3
+    moscow, _ = _naive_roaming(roaming_day, tmp_path / "msk", 3)
+    _, rep = _replay(world, moscow, tmp_path / "msk.json", "--tz", "UTC+3")
+    assert rep["by_population"]["benign/roamer"]["rejected"] == 0.0
+
+
+def test_campaigns_and_scan_read_a_naive_roaming_list_in_their_zone(
+    world: Path, roaming_day: Path, tmp_path: Path
+) -> None:
+    """As replay (helper-169): campaigns in Asia/Shanghai (it has no --tz), scan in its --tz;
+    spoofed_calls.csv lists the spoofers from abroad and no roamer's call home."""
+    beijing, roamer_calls = _naive_roaming(roaming_day, tmp_path / "bj", 8)
+    res = CliRunner().invoke(
+        app,
+        ["campaigns", "--cdrs", str(beijing), "--registry", str(beijing / "registry.csv"),
+         "--out", str(tmp_path / "camp")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    listed = _listed_from_abroad(tmp_path / "camp")
+    assert listed and not listed & roamer_calls
+    moscow, _ = _naive_roaming(roaming_day, tmp_path / "msk", 3)
+    res = CliRunner().invoke(
+        app,
+        ["scan", "--cdrs", str(moscow), "--model", str(world / "model"), "--registry",
+         str(moscow / "registry.csv"), "--out", str(tmp_path / "scan"), "--tz", "UTC+3"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    listed = _listed_from_abroad(tmp_path / "scan")
+    assert listed and not listed & roamer_calls

@@ -127,17 +127,21 @@ def create_app(
     allocation: AllocationRegistry | None = None,
     abroad: AbroadRule | None = None,
     roaming: Path | None = None,
+    roaming_tz: str | None = None,
 ) -> FastAPI:
     """Build the app. ``store`` may be passed in (tests); otherwise ``settings.db`` is opened.
     ``allocation``: the allocation registry decide asks about every displayed number;
     ``abroad``: the international-gateway rule decide judges each call's ingress with;
-    ``roaming``: the file its roaming list was read from, re-read when it changes."""
+    ``roaming``: the file its roaming list was read from, re-read when it changes, its naive
+    times in ``roaming_tz`` (the zone it was read in at start: ``serve --tz``)."""
     cfg = settings or ApiSettings()
     st = store if store is not None else Store.open(cfg.db)
     state = AppState(cfg, st, allocation)
     state.abroad = abroad
     if abroad is not None and abroad.roaming is not None and roaming is not None:
-        state.roaming_reload = RoamingReload(state, roaming)
+        if roaming_tz is None:  # no default zone here: the edge that read the file says
+            raise ValueError("create_app: roaming needs roaming_tz, the zone it was read in")
+        state.roaming_reload = RoamingReload(state, roaming, roaming_tz)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -46,11 +46,14 @@ def _signature(path: Path) -> tuple[int, int] | None:
 
 
 class RoamingReload:
-    """Watches ``path`` and swaps ``state.abroad``'s roaming list when the file changes."""
+    """Watches ``path`` and swaps ``state.abroad``'s roaming list when the file changes; its
+    naive times are read in ``tz``, the zone the server was started with (``serve --tz``), as
+    at start."""
 
-    def __init__(self, state: AppState, path: Path, check_s: float = CHECK_S) -> None:
+    def __init__(self, state: AppState, path: Path, tz: str, check_s: float = CHECK_S) -> None:
         self.state = state
         self.path = Path(path)
+        self.tz = tz
         self.check_s = check_s
         #: the signature of the version in force (read at start by the caller)
         self.loaded = _signature(self.path)
@@ -88,7 +91,7 @@ class RoamingReload:
         if rule is None:
             return False
         try:
-            trips = read_roaming(self.path)
+            trips = read_roaming(self.path, self.tz)
         except InputError as exc:
             self._fail(sig, str(exc))
             return False

@@ -17,13 +17,17 @@ INGRESSES_HELP = (
     "their owner is roaming abroad (--roaming). Default: ingresses.csv beside --cdrs, if "
     "there is one. Needs --registry (its country codes are the domestic ones)."
 )
-ROAMING_HELP = (
-    "roaming.csv (number,from,until; ISO 8601, a time without an offset is UTC, until blank "
-    "while abroad): own subscribers abroad, "
-    "from the HLR. With it such calls are spoofed unless the number is roaming then (replay "
-    "rejects them, 608; campaign linking lists them in spoofed_calls.csv); without it replay "
-    "only labels them and campaign linking flags none. Default: roaming.csv beside --cdrs."
-)
+
+
+def roaming_help(zone: str) -> str:
+    """--roaming's help; ``zone``: where the command's naive times are read (its --tz)."""
+    return (
+        f"roaming.csv (number,from,until; ISO 8601, a time without an offset read in {zone}, "
+        "until blank while abroad): own subscribers abroad, from the HLR. With it such calls are "
+        "spoofed unless the number is roaming then (replay rejects them, 608; campaign linking "
+        "lists them in spoofed_calls.csv); without it replay only labels them and campaign "
+        "linking flags none. Default: roaming.csv beside --cdrs."
+    )
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,16 @@ def abroad_rule(
     roaming: Path | None,
     scope: Collection[int] | None,
     listing: bool = False,
+    *,
+    tz: str,
 ) -> AbroadSetup:
     """The rule and the files read; off without an ingresses file naming an international
     gateway, and off with a warning without a registry (``scope`` None): domestic is the
     registry's country codes, never a guess. The files are read (and their errors raised)
     here; the caller prints ``line`` when the rule is used (``AbroadSetup.say``). ``listing``:
     the command only lists such calls (scan, campaigns: spoofed_calls.csv), so the line says
-    that rather than what replay and the API do (reject, label)."""
+    that rather than what replay and the API do (reject, label). ``tz``: the zone the command
+    reads naive times in (its ``--tz``), where the roaming list's naive times are read."""
     from callwarden.cli._detect_io import warn
     from callwarden.numbers.abroad import AbroadRule
     from callwarden.numbers.ingresses import read_ingresses
@@ -97,7 +104,7 @@ def abroad_rule(
     if ingresses is None:
         return AbroadSetup(None, files)
     kinds = read_ingresses(ingresses)
-    trips = read_roaming(roaming) if roaming is not None else None
+    trips = read_roaming(roaming, tz) if roaming is not None else None
     if not kinds.international:
         warn(
             f"{ingresses} names no international gateway (kind 'international'): calls from "
@@ -139,10 +146,12 @@ def abroad_rule_for(
     roaming: Path | None,
     registry: Path | None,
     listing: bool = False,
+    *,
+    tz: str,
 ) -> AbroadSetup:
     """``abroad_rule`` with the scope of the registry file ``registry`` (read as scan reads
     it; its parse is cached, so a second read is cheap)."""
     from callwarden.numbers import AllocationRegistry
 
     scope = AllocationRegistry.from_csv(registry).scope if registry is not None else None
-    return abroad_rule(cdrs, ingresses, roaming, scope, listing)
+    return abroad_rule(cdrs, ingresses, roaming, scope, listing, tz=tz)

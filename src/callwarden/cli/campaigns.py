@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from callwarden.cli._abroad import INGRESSES_HELP, ROAMING_HELP
+from callwarden.cli._abroad import INGRESSES_HELP, roaming_help
 
 
 def degraded_note(result: object) -> str:
@@ -369,7 +369,9 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         ingresses: Annotated[Path | None, typer.Option(help=INGRESSES_HELP)] = None,
-        roaming: Annotated[Path | None, typer.Option(help=ROAMING_HELP)] = None,
+        roaming: Annotated[
+            Path | None, typer.Option(help=roaming_help("Asia/Shanghai, as scan's default --tz"))
+        ] = None,
     ) -> None:
         """Link rotating caller IDs into campaigns; find 双向回呼 bridged calls and spoofed caller IDs."""
         from callwarden.campaigns.build import build_campaigns
@@ -378,9 +380,11 @@ def register(app: typer.Typer) -> None:
 
         output_dir(out)
         from callwarden.cli._abroad import abroad_rule_for
+        from callwarden.features.local_time import DEFAULT_TZ
 
-        # the carrier's files are read (and their errors said) before any long work
-        abroad = abroad_rule_for(cdrs, ingresses, roaming, registry, listing=True)
+        # the carrier's files are read (and their errors said) before any long work; campaigns
+        # has no --tz, so the roaming list's naive times are read in scan's default zone
+        abroad = abroad_rule_for(cdrs, ingresses, roaming, registry, listing=True, tz=DEFAULT_TZ)
         # Only the columns staging reads, as scan reads them: an extra column whose type
         # differs between parts (BIGINT in one, STRUCT in another) then stops nothing (before
         # 30 Nov it ended ``campaigns`` in a DuckDB ConversionException where scan worked).

@@ -192,9 +192,12 @@ def demo_abroad(today: Path, allocation: Any, shift: float) -> Any:
     import dataclasses
 
     from callwarden.cli._abroad import abroad_rule
+    from callwarden.features.local_time import DEFAULT_TZ
     from callwarden.numbers.roaming import Roaming
 
-    setup = abroad_rule(today, None, None, allocation.scope if allocation is not None else None)
+    # the demo's commands run at their default zone (the simulator writes Z times anyway)
+    scope = allocation.scope if allocation is not None else None
+    setup = abroad_rule(today, None, None, scope, tz=DEFAULT_TZ)
     setup.say()
     rule = setup.rule
     if rule is None or rule.roaming is None or shift <= 0:

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from callwarden.cli._abroad import INGRESSES_HELP, ROAMING_HELP
+from callwarden.cli._abroad import INGRESSES_HELP, roaming_help
 
 
 def _read_labels(labels: Path) -> Any:
@@ -189,7 +189,11 @@ def register(app: typer.Typer) -> None:
             help="Allocation registry CSV (hard signal: unallocated displayed numbers).",
         ),
         ingresses: Path | None = typer.Option(None, "--ingresses", help=INGRESSES_HELP),
-        roaming: Path | None = typer.Option(None, "--roaming", help=ROAMING_HELP),
+        roaming: Path | None = typer.Option(
+            None,
+            "--roaming",
+            help=roaming_help("--tz's zone (default: the model's, as the stream's days)"),
+        ),
         labels: Path | None = typer.Option(
             None, "--labels", help="labels.csv (number,label,category,...) for the report."
         ),
@@ -276,12 +280,6 @@ def register(app: typer.Typer) -> None:
         call_truth = _read_truth(truth) if truth is not None else None
         people = _people(db) if db is not None else _People()  # before any long work
         allocated = AllocationRegistry.from_csv(registry) if registry else None
-        from callwarden.cli._abroad import abroad_rule
-
-        # the carrier's gateways and roamers, read (and their errors said) before long work
-        abroad = abroad_rule(
-            cdrs, ingresses, roaming, allocated.scope if allocated is not None else None
-        )
         from callwarden.cli._detect_io import warn
         from callwarden.detect.io import overridden
 
@@ -294,6 +292,13 @@ def register(app: typer.Typer) -> None:
         check_stream_features(trained.feature_names, f"model {model}")
         warn_registry_unused(model, manifest, registry, "replay")  # (as scan warns)
         tz, said = (tz, "--tz") if tz is not None else _model_tz(manifest)
+        from callwarden.cli._abroad import abroad_rule
+
+        # the carrier's gateways and roamers, read (and their errors said) before the CDRs;
+        # the roaming list's naive times in the stream's zone, which needs the model's
+        abroad = abroad_rule(
+            cdrs, ingresses, roaming, allocated.scope if allocated is not None else None, tz=tz
+        )
         if parity_day:
             check_days_in_cdrs(cdrs, [parity_day], "--parity-day", tz)
         table = load_cdrs(cdrs)

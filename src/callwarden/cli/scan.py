@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from callwarden.cli._abroad import INGRESSES_HELP, ROAMING_HELP
+from callwarden.cli._abroad import INGRESSES_HELP, roaming_help
 
 
 def run_scan(
@@ -338,7 +338,9 @@ def register(app: typer.Typer) -> None:
             "(spoofed_calls.csv, counted in scan-summary.json): never a verdict on the number, "
             "which is a real subscriber's.",
         ),
-        roaming: Path | None = typer.Option(None, "--roaming", help=ROAMING_HELP),
+        roaming: Path | None = typer.Option(
+            None, "--roaming", help=roaming_help("--tz's zone (default Asia/Shanghai)")
+        ),
         allow_missing: bool = typer.Option(
             False,
             "--allow-missing-features",
@@ -432,7 +434,12 @@ def register(app: typer.Typer) -> None:
 
         abroad = AbroadSetup()
         if cdrs is not None:  # the carrier's files, read before the scan as the transcripts are
-            abroad = abroad_rule_for(cdrs, ingresses, roaming, registry, listing=True)
+            from callwarden.features.local_time import DEFAULT_TZ
+
+            # the roaming list's naive times in the scan's zone, as its day is taken (--tz)
+            abroad = abroad_rule_for(
+                cdrs, ingresses, roaming, registry, listing=True, tz=tz or DEFAULT_TZ
+            )
         elif ingresses is not None or roaming is not None:
             raise InputError("--ingresses and --roaming need --cdrs (they judge calls)")
         result = run_scan(

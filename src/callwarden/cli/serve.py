@@ -43,7 +43,8 @@ def serve(
         str,
         typer.Option(
             "--tz",
-            help="time zone of --cdrs CSV times written without an offset (as ingest --tz)",
+            help="time zone of times written without an offset: --cdrs CSV times (as ingest "
+            "--tz) and --roaming's, at start and at every re-read",
         ),
     ] = "Asia/Shanghai",
     model: Annotated[
@@ -93,9 +94,10 @@ def serve(
     roaming: Annotated[
         Path | None,
         typer.Option(
-            help="roaming.csv (number,from,until; UTC) from the HLR: with it such calls are "
-            "rejected (608, spoof_international_domestic) unless the number is roaming; "
-            "without it they are labelled"
+            help="roaming.csv (number,from,until; ISO 8601, a time without an offset read in "
+            "--tz) from the HLR, re-read when it changes: with it such calls are rejected (608, "
+            "spoof_international_domestic) unless the number is roaming; without it they are "
+            "labelled"
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
@@ -117,7 +119,7 @@ def serve(
 
         raise InputError("--roaming needs --ingresses (which ingresses are gateways from abroad)")
     abroad = abroad_rule(
-        None, ingresses, roaming, allocation.scope if allocation is not None else None
+        None, ingresses, roaming, allocation.scope if allocation is not None else None, tz=tz
     )
     abroad.say()
     store = Store.open(db)
@@ -165,7 +167,8 @@ def serve(
         operator_email=operator_email,
         operator_tel=operator_tel,
     )
-    app = create_app(settings, store, allocation, abroad.rule, roaming)  # re-read on change
+    # re-read on change, its naive times in the zone the server was started with
+    app = create_app(settings, store, allocation, abroad.rule, roaming, roaming_tz=tz)
     # case files (/v1/case-files) read the scan folder of --verdicts and --cdrs
     attach_case_sources(app, verdicts.parent if verdicts is not None else None, cdrs)
     typer.echo(f"callwarden API on http://{host}:{port} (docs at /docs), store {store.dialect}")

@@ -1,7 +1,9 @@
 """Own subscribers roaming abroad: the carrier's export from its HLR (``roaming.csv``).
 
-``number,from,until``: a subscriber's number and when it was registered abroad, UTC times
-(ISO 8601; a time without an offset is UTC), ``until`` blank while the subscriber is still
+``number,from,until``: a subscriber's number and when it was registered abroad (ISO 8601;
+a time without an offset is local to the zone the command reads its CDRs' naive times in,
+``--tz``, as the CDR contract reads ``start_time``; it was read as UTC before 1 Dec, 8 hours
+off for a carrier's export in Beijing time), ``until`` blank while the subscriber is still
 abroad. A window holds from ``from`` (inclusive) to ``until`` (exclusive). Their calls home
 legitimately enter through an international gateway showing their own number, so the
 international-gateway rule (``numbers.abroad``) exempts them. Reading is the only I/O;
@@ -127,26 +129,51 @@ class Roaming:
         return False
 
 
-def _utc_seconds(text: str) -> float:
-    """ISO 8601 time as seconds since 1970 UTC (no offset: UTC). ValueError if it is none."""
+def _seconds(text: str, tz: dt.tzinfo) -> float:
+    """ISO 8601 time as seconds since 1970 UTC; one without an offset is local to ``tz``, by
+    ingest's rule for naive CDR times (``cdr.parse._local``): an ambiguous time (clocks set
+    back) is the earlier instant, one in a spring-forward gap the first instant after it.
+    ValueError if it is no time."""
     s = text.strip()
     if s.endswith(("Z", "z")):
         s = s[:-1] + "+00:00"
     when = dt.datetime.fromisoformat(s)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
+    if when.tzinfo is not None:
+        return when.timestamp()
+    first, second = when.replace(tzinfo=tz), when.replace(tzinfo=tz, fold=1)
+    before, after = first.utcoffset(), second.utcoffset()
+    if before is None or after is None or before >= after:
+        return first.timestamp()  # fold 0: the earlier of two instants when clocks go back
+    # in a gap: fold 0 reads it at the offset before the change (an instant after the change),
+    # fold 1 at the offset after it (an instant before): the change, whole seconds, between
+    lo, hi = int(second.timestamp()), int(first.timestamp()) + 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if dt.datetime.fromtimestamp(mid, tz).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return float(hi)
 
 
-def read_roaming(path: str | Path, region: str = "CN") -> Roaming:
+def read_roaming(path: str | Path, tz: str, region: str = "CN") -> Roaming:
     """``roaming.csv`` (``number,from,until``, any column order). Numbers are read as the
-    registry reads them (national spellings of ``region`` made E.164). A missing file,
-    another header, a number that does not parse, a ``from`` that is blank or no time, an
-    ``until`` that is no time or not after ``from``: an InputError naming the line."""
+    registry reads them (national spellings of ``region`` made E.164); a time without an
+    offset is local to ``tz`` (a zone name or UTC offset, as ``--tz``): the zone the command
+    reads its CDRs' naive times in, passed by each command. A missing file, another header, a
+    number that does not parse, a ``from`` that is blank or no time, an ``until`` that is no
+    time or not after ``from``: an InputError naming the line."""
+    from callwarden.features.local_time import zone
     from callwarden.numbers import normalize
 
+    local = zone(tz)  # an unknown zone fails before the file is read
     p = Path(path)
     rows, at = read_rows(p, "roaming", COLUMNS)
+    # how a time is read, in each error line: a naive time's zone is the command's, not UTC
+    how = (
+        f"ISO 8601, one without an offset read in {tz} as the CDRs' times are, "
+        "e.g. 2026-11-30T08:00:00Z"
+    )
     out: list[tuple[str, float, float]] = []
     for line, row in enumerate(rows, start=2):
         if not row or not any(c.strip() for c in row):
@@ -158,19 +185,18 @@ def read_roaming(path: str | Path, region: str = "CN") -> Roaming:
         if number is None:
             raise InputError(f"roaming file {p} line {line}: {raw!r} is not a phone number")
         try:
-            start = _utc_seconds(row[at["from"]])
+            start = _seconds(row[at["from"]], local)
         except ValueError:
             raise InputError(
-                f"roaming file {p} line {line}: 'from' {row[at['from']]!r} is not a time "
-                "(ISO 8601, UTC, e.g. 2026-11-30T08:00:00Z)"
+                f"roaming file {p} line {line}: 'from' {row[at['from']]!r} is not a time ({how})"
             ) from None
         until = row[at["until"]].strip()
         try:
-            end = _utc_seconds(until) if until else float("inf")
+            end = _seconds(until, local) if until else float("inf")
         except ValueError:
             raise InputError(
-                f"roaming file {p} line {line}: 'until' {until!r} is not a time (blank while "
-                "the subscriber is still abroad)"
+                f"roaming file {p} line {line}: 'until' {until!r} is not a time ({how}; blank "
+                "while the subscriber is still abroad)"
             ) from None
         if end <= start:
             raise InputError(f"roaming file {p} line {line}: 'until' is not after 'from'")
