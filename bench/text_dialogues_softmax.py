@@ -236,16 +236,7 @@ class _Timed:
 
 
 def cost(variant: str) -> None:
-    from sklearn.model_selection import train_test_split
-
-    import text as bench_text
-
-    n = 20_000
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    texts, labels, _ = bench_text.load(data, "teleantifraud_dialogues")
-    xtr, xte, ytr, _ = train_test_split(
-        texts, labels, test_size=0.2, random_state=1, stratify=labels
-    )
+    xtr, xte, ytr = text_dialogue_ngrams.cost_split()
     t0 = time.perf_counter()
     models: dict[str, Any] = {}
     if variant == "spk":
@@ -257,17 +248,7 @@ def cost(variant: str) -> None:
         parts = fit_parts(xtr, np.asarray(ytr, dtype=object).astype(str), True)[0]
         models = {"base": _Timed("base", parts), variant: _Timed(variant, parts)}
     print(f"fit {variant} (with base where shared) {time.perf_counter() - t0:.0f} s", flush=True)
-    pool = (xte * (n // len(xte) + 1))[:n]
-    print(f"{n:,} dialogues in batches of 1,000")
-    for rnd in range(2):
-        for v, m in models.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            for i in range(0, n, 1000):
-                m.predict_with_score(pool[i : i + 1000])
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            print(f"round {rnd} {v}: {n / wall:,.0f} texts/s wall, {n / cpu:,.0f} per CPU-s "
-                  f"(load {os.getloadavg()[0]:.2f}, {time.strftime('%H:%M:%S', time.gmtime())} "
-                  "UTC)", flush=True)  # fmt: skip
+    text_dialogue_ngrams.time_models(models, xte)
 
 
 def main() -> None:
