@@ -117,7 +117,7 @@ def test_read_roaming(tmp_path) -> None:
         "number,from,until\n13800138000,2026-11-30T08:00:00Z,2026-11-30 09:00:00\n"
         "+8613900139000,2026-11-30T16:00:00+08:00,\n"
     )
-    r = read_roaming(p, "UTC")  # the naive until read in UTC
+    r = read_roaming(p, tz="UTC")  # the naive until read in UTC
     t = np.array([T0, T0 + 3600, T0 + 10])
     assert r.at([ROAMER, ROAMER, OTHER], t).tolist() == [True, False, True]
 
@@ -136,4 +136,4 @@ def test_read_roaming_errors(tmp_path, text: str, words: str) -> None:
     p = tmp_path / "roaming.csv"
     p.write_text(text)
     with pytest.raises(InputError, match=words):
-        read_roaming(p, "Asia/Shanghai")
+        read_roaming(p, tz="Asia/Shanghai")

@@ -31,17 +31,17 @@ def _file(tmp_path: Path, rows: str) -> Path:
 
 def test_a_naive_time_is_read_in_the_commands_zone(tmp_path: Path) -> None:
     p = _file(tmp_path, "13800138000,2026-11-30 16:00:00,2026-11-30T18:00:00\n")
-    sh = read_roaming(p, "Asia/Shanghai")
+    sh = read_roaming(p, tz="Asia/Shanghai")
     assert (sh.start.tolist(), sh.end.tolist()) == ([T0], [T0 + 2 * H])
     # a call home at 16:30 Beijing time is on the trip; at 08:30 Beijing time it is not
     assert sh.at([ROAMER, ROAMER], np.array([T0 + H / 2, T0 - 7.5 * H])).tolist() == [
         True,
         False,
     ]
-    ny = read_roaming(p, "America/New_York")  # UTC-5 on 30 Nov
+    ny = read_roaming(p, tz="America/New_York")  # UTC-5 on 30 Nov
     assert (ny.start.tolist(), ny.end.tolist()) == ([T0 + 13 * H], [T0 + 15 * H])
-    assert read_roaming(p, "UTC+3").start.tolist() == [T0 + 5 * H]  # an offset, as --tz takes
-    assert read_roaming(p, "UTC").start.tolist() == [T0 + 8 * H]
+    assert read_roaming(p, tz="UTC+3").start.tolist() == [T0 + 5 * H]  # an offset, as --tz takes
+    assert read_roaming(p, tz="UTC").start.tolist() == [T0 + 8 * H]
 
 
 def test_explicit_offsets_are_the_same_in_every_zone(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_explicit_offsets_are_the_same_in_every_zone(tmp_path: Path) -> None:
     got = {
         tz: (tuple(r.start.tolist()), tuple(r.end.tolist()))
         for tz in ("Asia/Shanghai", "America/New_York", "UTC", "UTC-11")
-        for r in [read_roaming(p, tz)]
+        for r in [read_roaming(p, tz=tz)]
     }
     assert set(got.values()) == {((T0, T0), (T0 + 2 * H, float("inf")))}
 
@@ -72,7 +72,7 @@ def test_naive_times_at_clock_changes_follow_ingests_rule(tmp_path: Path, tz: st
         "2026-06-01T12:00:00.250000",
     ]
     p = _file(tmp_path, "".join(f"+861380013800{i},{t},\n" for i, t in enumerate(texts)))
-    got = read_roaming(p, tz)
+    got = read_roaming(p, tz=tz)
     ingest, failed = parse.times(pa.array(texts), tz)
     assert not failed.any()
     want = (pc.cast(ingest, pa.int64()).to_numpy() / 1e6).tolist()
@@ -83,15 +83,15 @@ def test_naive_times_at_clock_changes_follow_ingests_rule(tmp_path: Path, tz: st
 def test_a_bad_time_says_how_naive_times_are_read(tmp_path: Path) -> None:
     p = _file(tmp_path, "13800138000,30/11/2026 16:00,\n")
     with pytest.raises(InputError, match="line 2: 'from' '30/11/2026 16:00' is not a time") as e:
-        read_roaming(p, "America/New_York")
+        read_roaming(p, tz="America/New_York")
     assert "one without an offset read in America/New_York as the CDRs' times are" in str(e.value)
     assert "\n" not in str(e.value)
     p = _file(tmp_path, "13800138000,2026-11-30T08:00:00Z,soon\n")
     with pytest.raises(InputError, match="'until' 'soon' is not a time") as e:
-        read_roaming(p, "Asia/Shanghai")
+        read_roaming(p, tz="Asia/Shanghai")
     assert "without an offset read in Asia/Shanghai" in str(e.value)
     with pytest.raises(InputError, match="--tz 'Mars/Olympus' is neither"):
-        read_roaming(p, "Mars/Olympus")
+        read_roaming(p, tz="Mars/Olympus")
 
 
 def test_the_zone_is_the_callers_to_give() -> None:

@@ -35,12 +35,12 @@ def test_the_simulator_writes_both_files(article: SimResult, article_dir: Path) 
     assert {"IGW-GZ-1", "IGW-SH-1"} & used
     assert kinds.international == {n for n in kinds.kinds if n.startswith("IGW-")}
     assert kinds.kinds["MSC-HN00-1"] == "own"
-    roaming = read_roaming(article_dir / "roaming.csv", "Asia/Shanghai")
+    roaming = read_roaming(article_dir / "roaming.csv", tz="Asia/Shanghai")
     assert len(roaming) == article.manifest["roaming_trips"] > 0
     # every time says its zone (Z), so the file means the same under any --tz (helper-169)
     rows = (article_dir / "roaming.csv").read_text(encoding="utf-8").splitlines()[1:]
     assert all(t.endswith("Z") for r in rows for t in r.split(",")[1:] if t)
-    ny = read_roaming(article_dir / "roaming.csv", "America/New_York")
+    ny = read_roaming(article_dir / "roaming.csv", tz="America/New_York")
     assert (ny.start.tolist(), ny.end.tolist()) == (roaming.start.tolist(), roaming.end.tolist())
 
 
@@ -53,7 +53,7 @@ def test_roamers_are_benign_own_subscribers_abroad_within_their_trip(
     cdrs = article.cdrs.filter(pa.array(rows))
     assert set(cdrs["ingress"].to_pylist()) <= {"IGW-GZ-1", "IGW-SH-1"}
     t = pc.cast(cdrs["start_time"], pa.int64()).to_numpy() / 1e6
-    roaming = read_roaming(article_dir / "roaming.csv", "Asia/Shanghai")
+    roaming = read_roaming(article_dir / "roaming.csv", tz="Asia/Shanghai")
     assert roaming.at(cdrs["caller"].combine_chunks(), t).all()
     lab = article.labels
     labels = dict(zip(lab["number"].to_pylist(), lab["category"].to_pylist(), strict=True))

@@ -91,7 +91,7 @@ class RoamingReload:
         if rule is None:
             return False
         try:
-            trips = read_roaming(self.path, self.tz)
+            trips = read_roaming(self.path, tz=self.tz)
         except InputError as exc:
             self._fail(sig, str(exc))
             return False

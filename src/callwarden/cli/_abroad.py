@@ -104,7 +104,7 @@ def abroad_rule(
     if ingresses is None:
         return AbroadSetup(None, files)
     kinds = read_ingresses(ingresses)
-    trips = read_roaming(roaming, tz) if roaming is not None else None
+    trips = read_roaming(roaming, tz=tz) if roaming is not None else None
     if not kinds.international:
         warn(
             f"{ingresses} names no international gateway (kind 'international'): calls from "

@@ -156,7 +156,7 @@ def _seconds(text: str, tz: dt.tzinfo) -> float:
     return float(hi)
 
 
-def read_roaming(path: str | Path, tz: str, region: str = "CN") -> Roaming:
+def read_roaming(path: str | Path, *, tz: str, region: str = "CN") -> Roaming:
     """``roaming.csv`` (``number,from,until``, any column order). Numbers are read as the
     registry reads them (national spellings of ``region`` made E.164); a time without an
     offset is local to ``tz`` (a zone name or UTC offset, as ``--tz``): the zone the command
