@@ -31,6 +31,7 @@ from callwarden.api.routes import (
     numbers,
     operator,
     reports,
+    screenings,
     subscribers,
 )
 from callwarden.api.state import ApiSettings, AppState
@@ -47,7 +48,7 @@ Decide every call before it rings; give subscribers blocking, reporting and a bl
 Authenticate with `Authorization: Bearer <API key>` (or `X-API-Key`, or HTTP Basic with the
 key as the password). Roles: **operator** (everything),
 **subscriber** (a subscriber app: only its own subscriber's settings, lists, block log and
-reports), **network** (the call path: decide, received calls, 607 feedback).
+reports), **network** (the call path: decide, received calls, 607 feedback, screened calls).
 
 Every error has one shape: `{"error": {"status", "code", "message", "details"}}`.
 """
@@ -166,7 +167,17 @@ def create_app(
     # before the static mount FastAPIOffline made, which would serve the bundle as shipped
     app.router.routes.insert(0, Route(REDOC_BUNDLE, _redoc_js, include_in_schema=False))
     errors.install(app)
-    for module in (decide, numbers, subscribers, reports, appeals, operator, cases, health):
+    for module in (
+        decide,
+        numbers,
+        subscribers,
+        reports,
+        screenings,
+        appeals,
+        operator,
+        cases,
+        health,
+    ):
         app.include_router(module.router)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(BodyLimit, state=state)  # every other route's body cap

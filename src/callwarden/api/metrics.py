@@ -34,6 +34,8 @@ class Metrics:
         self.request_seconds: defaultdict[str, Histogram] = defaultdict(Histogram)
         self.decisions: defaultdict[str, int] = defaultdict(int)
         self.reports: defaultdict[str, int] = defaultdict(int)
+        #: screened calls stored (POST /v1/screenings), by the bot test's verdict
+        self.screenings: defaultdict[str, int] = defaultdict(int)
         self.gauges: dict[str, Callable[[], float]] = {}
         self.started = time.time()
 
@@ -77,6 +79,14 @@ class Metrics:
         out += [
             f'callwarden_reports_total{{outcome="{o}"}} {n}'
             for o, n in sorted(self.reports.items())
+        ]
+        out += [
+            "# HELP callwarden_screenings_total Screened calls stored, by the bot test's verdict.",
+            "# TYPE callwarden_screenings_total counter",
+        ]
+        out += [
+            f'callwarden_screenings_total{{verdict="{v}"}} {n}'
+            for v, n in sorted(self.screenings.items())
         ]
         for name, fn in sorted(self.gauges.items()):
             out += [f"# TYPE callwarden_{name} gauge", f"callwarden_{name} {fn()}"]

@@ -181,12 +181,24 @@ class ReportSummary(BaseModel):
     by_category: dict[str, int]
 
 
+class ScreeningCounts(BaseModel):
+    """A calling number's stored screened calls (every one kept, not windowed)."""
+
+    bot: int
+    human: int
+    unsure: int
+    bot_callees: int = Field(description="distinct callees that heard it judged a bot")
+
+
 class NumberOut(BaseModel):
     number: str
     verdict: VerdictOut | None
     registration: RegistrationOut | None
     reports: ReportSummary
     appeals: list[AppealBrief]
+    screenings: ScreeningCounts = Field(
+        description="its screened calls by the bot test's verdict (POST /v1/screenings)"
+    )
 
 
 # Subscribers -----------------------------------------------------------------------------
@@ -523,3 +535,84 @@ class ThresholdsOut(BaseModel):
     reject_fraud_at: float
     reject_harassment_at: float
     source: str = Field(description="where the bands in force came from")
+
+
+# Screenings -------------------------------------------------------------------------------
+#: The most turns one screened call may hold (a screening dialogue has about ten).
+MAX_SCREENING_TURNS = 500
+
+
+def _storable_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The turns are stored as sent: no NUL character (PostgreSQL cannot store one) and no
+    lone surrogate (no UTF-8 for it) in any key or text. What a turn must hold is
+    ``screening.transcript.transcript_from_dict``'s to say, as ``screen`` reads it."""
+    for j, turn in enumerate(turns):
+        for k, v in turn.items():
+            for text in (k, v):
+                if isinstance(text, str):
+                    if "\x00" in text:
+                        raise ValueError(f"turn {j}: text must not contain a NUL character")
+                    try:
+                        text.encode()
+                    except UnicodeEncodeError:
+                        raise ValueError(
+                            f"turn {j}: text must be valid Unicode (no lone surrogates)"
+                        ) from None
+    return turns
+
+
+class ScreeningIn(_In):
+    """One screened call as ``callwarden screen`` reads a line of transcripts.jsonl: the
+    turns are read by the same function (``screening.transcript.transcript_from_dict``).
+    Other keys (the simulator's truth fields ``label``, ``caller_kind``, ...) are accepted
+    and ignored, as ``screen`` ignores them."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, allow_inf_nan=False)
+
+    call_id: Annotated[str, AfterValidator(_printable)] = Field(
+        min_length=1, max_length=200, description="the call's id: a call is screened once"
+    )
+    caller: str = Field(min_length=1, max_length=40, examples=["+8617012345678"])
+    callee: str = Field(min_length=1, max_length=40, examples=["+8613800138000"])
+    start_time: str | float | None = Field(
+        None,
+        description="when the call started: ISO 8601 (UTC without an offset) or epoch seconds;"
+        " without it a date the caller says is not checked, and the call is stored at the"
+        " time it was received",
+        examples=["2026-11-29T09:34:17+00:00"],
+    )
+    turns: Annotated[list[dict[str, Any]], AfterValidator(_storable_turns)] = Field(
+        max_length=MAX_SCREENING_TURNS,
+        description="the call's turns: speaker (caller, callee or assistant), text, start_s"
+        " and end_s (seconds from the call's start), as in transcripts.jsonl",
+        examples=[
+            [
+                {"speaker": "caller", "text": "您好，这里是博文口腔医院。", "start_s": 0.3,
+                 "end_s": 5.9},
+                {"speaker": "assistant", "text": "麻烦先告诉我今天几月几号？", "start_s": 6.5,
+                 "end_s": 9.4},
+            ]
+        ],
+    )  # fmt: skip
+
+
+class ScreeningOut(BaseModel):
+    call_id: str
+    caller: str
+    callee: str
+    at: float = Field(description="the call's start (its start_time, else when it was received)")
+    verdict: Literal["bot", "human", "unsure"]
+    bot_score: float
+    challenges: int = Field(description="challenges the assistant asked that were recognised")
+    reasons: list[ReasonOut] = Field(description="the bot test's reasons (code, evidence, zh/en)")
+    category: str | None = Field(
+        description="what the caller talked about (screening's categories), null when the"
+        " script classifier names none"
+    )
+    action: Action = Field(description="what the screener does now: reject, allow or label")
+    sip_code: int | None = Field(description="608 for a rejected bot")
+    tag: Text | None = Field(description="the tag shown with a labelled call or a 608")
+    action_reason: ReasonOut = Field(description="why this action (screened_bot, ...)")
+    redress_uri: str = Field("", description="RFC 8688 redress URI for a 608")
+    call_info: str = Field("", description="Call-Info header value to send with the 608")
+    transcript_sha256: str = Field(description="sha256 of the transcript as judged")

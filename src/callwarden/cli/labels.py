@@ -1,5 +1,5 @@
 """``callwarden labels``: training labels from the reputation store (reports, community
-labels, appeals, registrations, campaigns), for ``train --labels``."""
+labels, appeals, registrations, campaigns, screened calls), for ``train --labels``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ def labels_cmd(
             "its members (with the community's weighted bar and a rate per recipient)"
         ),
     ] = 3,
+    min_screened_bots: Annotated[
+        int,
+        typer.Option(
+            help="distinct callees whose screened calls from a number in the window were "
+            "judged bot (POST /v1/screenings) that label it harassment, or fraud when the bot "
+            "calls' top category is a fraud kind; a human verdict clears nothing"
+        ),
+    ] = 2,
     with_detector_verdicts: Annotated[
         bool,
         typer.Option(
@@ -81,8 +89,9 @@ def labels_cmd(
     ] = "Asia/Shanghai",
 ) -> None:
     """Write training labels from what people told the store: reports, community labels,
-    accepted appeals, registered businesses and campaigns (docs/detection.md, "Labels from
-    the store"). 'unknown' rows are left out by train and evaluate."""
+    accepted appeals, registered businesses, campaigns and the screener's judged calls
+    (docs/detection.md, "Labels from the store"). 'unknown' rows are left out by train and
+    evaluate."""
     from callwarden.cli._paths import not_an_input, output_file, sqlite_files
     from callwarden.detect.feedback_labels import (
         COLUMNS,
@@ -101,6 +110,8 @@ def labels_cmd(
     zone(tz)  # an unknown zone is an error with or without a day to place
     if min_reporters is not None and min_reporters < 1:
         raise InputError(f"--min-reporters must be at least 1, not {min_reporters}")
+    if min_screened_bots < 1:
+        raise InputError(f"--min-screened-bots must be at least 1, not {min_screened_bots}")
     if campaign_min_reporters < 1:
         raise InputError(
             f"--campaign-min-reporters must be at least 1, not {campaign_min_reporters}"
@@ -123,6 +134,7 @@ def labels_cmd(
         min_reporters=LabelConfig().min_reporters if min_reporters is None else min_reporters,
         campaign_min_reporters=campaign_min_reporters,
         with_detector_verdicts=with_detector_verdicts,
+        min_screened_bots=min_screened_bots,
     )
     rows = training_labels(feedback, config)
     if not rows:

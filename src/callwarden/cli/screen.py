@@ -86,9 +86,8 @@ def register_text(app: typer.Typer) -> None:
         import numpy as np
         import pandas as pd
 
-        from callwarden.screening.categories import categorise
         from callwarden.screening.io import read_transcripts
-        from callwarden.screening.judge import screen_batch
+        from callwarden.screening.outcome import screen_calls
         from callwarden.screening.reasons import render
         from callwarden.screening.scripts import ScriptLibrary, cluster_scripts
         from callwarden.screening.transcript import Speaker
@@ -117,15 +116,14 @@ def register_text(app: typer.Typer) -> None:
             library = ScriptLibrary()
             cats = sdf["category"] if "category" in sdf.columns else [""] * len(sdf)
             library.extend(zip(sdf["script_id"], sdf["text"], cats, strict=True))
-        results = screen_batch(trs, library=library, use_batch_scripts=batch_scripts)
+        # (the function POST /v1/screenings calls: the service judges a call as screen does)
+        outcomes = screen_calls(trs, library=library, use_batch_scripts=batch_scripts)
         caller_texts = [t.text_of(Speaker.CALLER) for t in trs]
         clusters = cluster_scripts(caller_texts, 0.5, min_chars=30)
         sizes = pd.Series(clusters).map(pd.Series(clusters).value_counts())
         rows = []
-        for tr, res, text, cl, size in zip(
-            trs, results, caller_texts, clusters, sizes, strict=True
-        ):
-            cat = categorise(text)
+        for tr, outcome, cl, size in zip(trs, outcomes, clusters, sizes, strict=True):
+            res, cat = outcome.result, outcome.category
             rows.append(
                 {
                     "call_id": res.call_id,

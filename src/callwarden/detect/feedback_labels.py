@@ -1,7 +1,7 @@
 """Training labels from what people told the store: one label per number, by precedence.
 
 A carrier has no ``labels.csv``; it has reports, community labels, accepted appeals,
-registered businesses and the campaigns of imported scans. ``store.training_labels`` reads
+registered businesses, the campaigns of imported scans and the screener's judged calls. ``store.training_labels`` reads
 them over a window into a :class:`Feedback`; :func:`training_labels` decides, per number,
 the first rule that applies (docs/detection.md, "Labels from the store"):
 
@@ -16,10 +16,18 @@ the first rule that applies (docs/detection.md, "Labels from the store"):
    over [since - report window, until)), or a community label (verdict source ``reports``)
    set in the window -> harassment, or fraud when the reports' top weighted category is a
    fraud kind (``FRAUD_CATEGORIES``); source ``reports``. People's word becomes a training
-   label only when it would count live: a retrained model flags for every subscriber. A
-   community label set before the window is ``unknown`` (``reports_before_window``); one
-   set after it is ignored (the window's own reports are judged);
-3. **its campaign's reports**: a stored campaign whose members' pooled reports meet the
+   label only when it would count live: a retrained model flags for every subscriber;
+3. **screened as a bot**: its screened calls in the window (``POST /v1/screenings``) were
+   judged bot by at least ``min_screened_bots`` distinct callees -> harassment, or fraud
+   when the bot calls' top category is a fraud kind (``policy.FRAUD_KINDS``); source
+   ``screening``. After the reports, which name the category subscribers met and are what
+   the live label counts; before everything below, as the number's own calls heard by the
+   screener outweigh its campaign's pooled reports and reports below the bar. A ``human``
+   verdict makes no number benign (a campaign can put a person on the line) and takes none
+   of the bot calls back. Then a community label set before the window is ``unknown``
+   (``reports_before_window``); one set after it is ignored (the window's own reports are
+   judged);
+4. **its campaign's reports**: a stored campaign whose members' pooled reports meet the
    campaign bar (``campaign_min_reporters`` distinct reporters over at least
    ``campaign_min_members`` members, pooled weight at least the community's weighted bar
    and at least ``campaign_min_report_rate`` per distinct recipient of its members; a
@@ -32,9 +40,9 @@ the first rule that applies (docs/detection.md, "Labels from the store"):
    their reports per distinct recipient; Poisson P(X <= its own) at most
    exp(-``campaign_member_expected_reports``): none when 3 are expected): a busy line the
    campaign's reports hardly touched, the school on a robocall trunk;
-4. **below the bar**: reports that meet neither -> ``unknown``
+5. **below the bar**: reports that meet neither -> ``unknown``
    (``reports_below_threshold``): not enough to call it bad, too much to call it benign;
-5. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
+6. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
    ``with_detector_verdicts`` (self-training amplifies the model's own errors); otherwise
    ``unknown``, kept out of training rather than taught as benign (``train`` counts a
    number the labels do not list as benign). Source: the verdict's (``model``, ``rule``).
@@ -52,7 +60,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from callwarden.detect.campaign_verdicts import CampaignVerdictConfig
-from callwarden.policy import EMPTY_REGISTRY, REPORTABLE_CATEGORIES, Registry
+from callwarden.policy import EMPTY_REGISTRY, FRAUD_KINDS, REPORTABLE_CATEGORIES, Registry
 from callwarden.policy.render import CATEGORY_TEXT
 from callwarden.policy.reputation import (
     DEFAULT_REPUTATION,
@@ -81,6 +89,7 @@ class Source(StrEnum):
     REPORTS_BEFORE_WINDOW = "reports_before_window"
     CAMPAIGN_REPORTS = "campaign_reports"
     REPORTS_BELOW_THRESHOLD = "reports_below_threshold"
+    SCREENING = "screening"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,18 @@ class CampaignReports:
 
 
 @dataclass(frozen=True, slots=True)
+class ScreenedCalls:
+    """The screened calls of one calling number in the window, by the bot test's verdict."""
+
+    bot_callees: int  # distinct callees that heard it judged a bot
+    bot: int = 0
+    human: int = 0
+    unsure: int = 0
+    #: the bot calls per category of the caller's words (calls naming none left out)
+    bot_categories: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredVerdict:
     label: str
     score: float
@@ -130,6 +151,8 @@ class Feedback:
     registry: Registry = EMPTY_REGISTRY
     #: distinct subscribers each campaign member called (as ``NumberReports.recipients``)
     recipients: Mapping[str, int] = field(default_factory=dict)
+    #: screened calls by calling number, in the window (by the call's start)
+    screenings: Mapping[str, ScreenedCalls] = field(default_factory=dict)
     since: float | None = None
     until: float | None = None
 
@@ -160,6 +183,10 @@ class LabelConfig:
     #: the campaign verdicts' floor: a member scored under it keeps its own verdict there too
     own_score_floor: float = CampaignVerdictConfig().own_score_floor
     with_detector_verdicts: bool = False
+    #: distinct callees whose screened call from a number was judged bot, in the window,
+    #: that label it (one callee is one subscriber's screener: a misheard call, or a callee
+    #: who set up a test, must not label a number for every subscriber)
+    min_screened_bots: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,11 +265,26 @@ def _label_one(
         if community:
             evidence["community_label"] = 1
         return TrainingLabel(number, label, Source.REPORTS, category, evidence)
+    # 3. screened as a bot by enough distinct callees (a human verdict clears nothing)
+    s = fb.screenings.get(number)
+    if s is not None and s.bot_callees >= cfg.min_screened_bots:
+        top = top_category(s.bot_categories)
+        label = "fraud" if top in FRAUD_KINDS else "harassment"
+        evidence = {
+            "screened_bot_callees": s.bot_callees,
+            "screened_bot": s.bot,
+            "screened_human": s.human,
+            "screened_unsure": s.unsure,
+            "top_category": top,
+            "reporters": reporters,
+        }
+        category = top if top in REPORTABLE_CATEGORIES else ""
+        return TrainingLabel(number, label, Source.SCREENING, category, evidence)
     if community:
         return TrainingLabel(
             number, "unknown", Source.REPORTS_BEFORE_WINDOW, "", _report_evidence(r)
         )
-    # 3. its campaign's reports
+    # 4. its campaign's reports
     if v is not None and v.campaign in condemned:
         evidence = dict(condemned[v.campaign])
         label, category = str(evidence.pop("label")), str(evidence.pop("category"))
@@ -260,12 +302,12 @@ def _label_one(
             evidence["member_expected_reports"] = round(expected, 3)
             return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         return TrainingLabel(number, label, Source.CAMPAIGN_REPORTS, category, evidence)
-    # 4. reported, below the bar
+    # 5. reported, below the bar
     if reporters:
         return TrainingLabel(
             number, "unknown", Source.REPORTS_BELOW_THRESHOLD, "", _report_evidence(r)
         )
-    # 5. the detectors alone
+    # 6. the detectors alone
     # (a community label is no detector's word: after the window it says nothing here)
     if v is not None and v.label in ("harassment", "fraud") and v.source != "reports":
         evidence = {"score": round(v.score, 6)}
@@ -349,7 +391,8 @@ def training_labels(fb: Feedback, cfg: LabelConfig = LabelConfig()) -> list[Trai
             members.setdefault(v.campaign, []).append((fb.recipients.get(n, 0), n))
     # each condemned campaign's two busiest members (recipients, number): the busiest other
     busiest = {cid: tuple(sorted(ms, reverse=True)[:2]) for cid, ms in members.items()}
-    numbers = sorted({*fb.reports, *fb.verdicts, *fb.registry.exact})
+    screened = (n for n, s in fb.screenings.items() if s.bot_callees >= cfg.min_screened_bots)
+    numbers = sorted({*fb.reports, *fb.verdicts, *fb.registry.exact, *screened})
     return [t for n in numbers if (t := _label_one(n, fb, cfg, condemned, busiest)) is not None]
 
 

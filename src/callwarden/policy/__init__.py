@@ -52,13 +52,21 @@ from callwarden.policy.reputation import (
     community_verdict,
     reporter_weight,
 )
+from callwarden.policy.screening import (
+    FRAUD_KINDS,
+    SCREENED_VERDICTS,
+    after_screening,
+    screened_label,
+)
 
 __all__ = [
     "DEFAULT_REPUTATION",
     "EMPTY_REGISTRY",
+    "FRAUD_KINDS",
     "REFUSABLE_CATEGORIES",
     "REJECT_ODDS_FACTOR",
     "REPORTABLE_CATEGORIES",
+    "SCREENED_VERDICTS",
     "SIP_DECLINE",
     "SIP_GLOBAL_DECLINE",
     "Action",
@@ -77,6 +85,7 @@ __all__ = [
     "Tally",
     "Thresholds",
     "Verdict",
+    "after_screening",
     "call_info",
     "community_verdict",
     "decide",
@@ -93,5 +102,6 @@ __all__ = [
     "reason_text",
     "redress_jcard",
     "reporter_weight",
+    "screened_label",
     "tag",
 ]

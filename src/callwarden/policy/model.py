@@ -52,6 +52,10 @@ class DecisionCode(StrEnum):
     BELOW_THRESHOLD = "below_threshold"
     SPOOFED_CALLER = "spoofed_caller"
     POLICY_UNAVAILABLE = "policy_unavailable"  # the subscriber's settings could not be read
+    # after the screener's bot test (``policy.screening.after_screening``)
+    SCREENED_BOT = "screened_bot"
+    SCREENED_HUMAN = "screened_human"
+    SCREENED_UNSURE = "screened_unsure"
 
 
 #: Verdict reasons that are the hard signal "the displayed number is not allocated" (空号):

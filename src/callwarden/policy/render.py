@@ -130,6 +130,19 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "暂时无法读取您的设置：此来电最多只作标记，不拦截",
         "your settings could not be read just now: this call is at most labelled, never blocked",
     ),
+    DecisionCode.SCREENED_BOT.value: (
+        "来电助手判定为机器人外呼（得分 {bot_score}），拦截",
+        "the screening assistant judged the caller a bot (score {bot_score}): rejected",
+    ),
+    DecisionCode.SCREENED_HUMAN.value: (
+        "来电助手判定为真人（得分 {bot_score}），接通",
+        "the screening assistant judged the caller a person (score {bot_score}): connected",
+    ),
+    DecisionCode.SCREENED_UNSURE.value: (
+        "来电助手未能判定是否为机器人（得分 {bot_score}），标记后接通",
+        "the screening assistant could not tell whether the caller is a bot (score"
+        " {bot_score}): connected with a tag",
+    ),
     # a warning when a subscriber adds a pattern (model.list_warnings), not a decision
     "blocks_own_country": (
         "此规则拦截所有 +{country_code} 号码的来电，包括快递、银行等已登记企业；只有白名单中的号码可以接通",

@@ -1,5 +1,6 @@
 """The reputation store: verdicts, campaigns, reports, appeals, subscriber lists and settings,
-registered business numbers, block log, audit log and API keys (SQLAlchemy Core).
+registered business numbers, block log, screened calls, audit log and API keys (SQLAlchemy
+Core).
 
 SQLite by default (one file, WAL, ``synchronous=FULL``); PostgreSQL by URL. Migrations ship in
 the package and run at open.
@@ -20,9 +21,10 @@ from callwarden.store.reports import (
     ReportsMixin,
     appeal_not_found,
 )
+from callwarden.store.screenings import ScreeningsMixin
 
 
-class Store(ReportsMixin, KeysMixin, OperatorSettingsMixin):
+class Store(ReportsMixin, KeysMixin, OperatorSettingsMixin, ScreeningsMixin):
     """One object over the whole store; methods are grouped by domain in the mixins."""
 
     @classmethod

@@ -177,6 +177,31 @@ block_log = sa.Table(
 )
 sa.Index("ix_block_log_subscriber", block_log.c.subscriber, block_log.c.at)
 
+#: a screened call the screening assistant sent back (``POST /v1/screenings``, revision 0012):
+#: the bot test's verdict, reasons (JSON [{code, evidence}]) and score, the category of the
+#: caller's words ("" when none is named), what the screener was told to do, the sha256 of
+#: the transcript as judged and its turns (JSON [{speaker, text, start_s, end_s}]);
+#: ``at`` the call's start (its start_time, else when it was received)
+screenings = sa.Table(
+    "screenings",
+    metadata,
+    sa.Column("call_id", sa.String(200), primary_key=True),
+    sa.Column("caller", sa.String(32), nullable=False),
+    sa.Column("callee", sa.String(32), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("verdict", sa.String(8), nullable=False),  # bot | human | unsure
+    sa.Column("bot_score", sa.Float, nullable=False),
+    sa.Column("challenges", sa.Integer, nullable=False),
+    sa.Column("category", sa.String(64), nullable=False, server_default=""),
+    sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("action", sa.String(16), nullable=False),  # reject | allow | label
+    sa.Column("transcript_sha256", sa.String(64), nullable=False),
+    sa.Column("turns", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+)
+sa.Index("ix_screenings_caller", screenings.c.caller, screenings.c.at)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,

@@ -2,7 +2,7 @@
 (``detect.feedback_labels`` decides them; ``callwarden labels`` writes them).
 
 Windowed (``since`` <= time < ``until``): reports by their ``created_at``, a community label
-by its verdict's ``updated_at``. Recipients (distinct subscribers called, as ``Tally``) by
+by its verdict's ``updated_at``, screened calls by their ``at`` (the call's start). Recipients (distinct subscribers called, as ``Tally``) by
 the ``received_calls`` rows whose first..last call overlaps [since - report window, until):
 a report in the window may rest on a call up to the report window (7 days) before it.
 Not windowed: what stands now, accepted appeals, registrations, detector verdicts and
@@ -29,12 +29,13 @@ from callwarden.detect.feedback_labels import (
     CampaignReports,
     Feedback,
     NumberReports,
+    ScreenedCalls,
     StoredVerdict,
 )
 from callwarden.policy import DEFAULT_REPUTATION, Registration, Registry
 from callwarden.store.db import read_connection
 from callwarden.store.io import PatternUse, usable
-from callwarden.store.schema import received_calls, registrations, reports, verdicts
+from callwarden.store.schema import received_calls, registrations, reports, screenings, verdicts
 
 DAY = 86400.0
 
@@ -145,6 +146,7 @@ def read_feedback(
                 .group_by(v.campaign)
             )
         }
+        screened = _screened(conn, since, until)
     skip = set(covered)
     acc_c: dict[str, tuple[set[str], set[str], list[float], dict[str, float], list[int]]] = {}
     for cid, number, reporter, weight, category in member_rows:
@@ -169,6 +171,49 @@ def read_feedback(
         verdicts=stored,
         registry=registry,
         recipients={n: recipients.get(n, 0) for n, sv in stored.items() if sv.campaign},
+        screenings=screened,
         since=since,
         until=until,
     )
+
+
+def _screened(
+    conn: sa.Connection, since: float | None, until: float | None
+) -> dict[str, ScreenedCalls]:
+    """Each calling number's screened calls in the window (by the call's start): counts by
+    verdict, distinct callees that heard it judged a bot, its bot calls by category (SQL
+    GROUP BY, as the reports)."""
+    s = screenings.c
+    in_window = _window(s.at, since, until)
+    counts: dict[str, dict[str, int]] = {}
+    for caller, verdict, n in conn.execute(
+        sa.select(s.caller, s.verdict, sa.func.count())
+        .where(in_window)
+        .group_by(s.caller, s.verdict)
+    ):
+        counts.setdefault(caller, {})[verdict] = int(n)
+    is_bot = sa.and_(in_window, s.verdict == "bot")
+    callees: dict[str, int] = dict(
+        conn.execute(
+            sa.select(s.caller, sa.func.count(sa.distinct(s.callee)))
+            .where(is_bot)
+            .group_by(s.caller)
+        ).all()
+    )
+    categories: dict[str, dict[str, float]] = {}
+    for caller, category, n in conn.execute(
+        sa.select(s.caller, s.category, sa.func.count())
+        .where(is_bot, s.category != "")
+        .group_by(s.caller, s.category)
+    ):
+        categories.setdefault(caller, {})[category] = float(n)
+    return {
+        caller: ScreenedCalls(
+            bot_callees=int(callees.get(caller, 0)),
+            bot=by.get("bot", 0),
+            human=by.get("human", 0),
+            unsure=by.get("unsure", 0),
+            bot_categories=categories.get(caller, {}),
+        )
+        for caller, by in counts.items()
+    }

@@ -13,6 +13,7 @@ from callwarden.api.models import (
     NumberOut,
     ProvenanceOut,
     ReportSummary,
+    ScreeningCounts,
     VerdictOut,
 )
 from callwarden.api.present import registration_out, verdict_out
@@ -23,7 +24,8 @@ router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
 
 @router.get("/numbers/{number}", response_model=NumberOut, summary="Look up a number")
 def lookup(number: str, state: StateDep, key: AnyKey) -> NumberOut:
-    """Verdict with its reasons (zh/en), registration, report counts and appeal status.
+    """Verdict with its reasons (zh/en), registration, report counts, appeal status and its
+    screened calls by verdict (``POST /v1/screenings``).
 
     Report counts never name the reporters. The provenance's ``source_file`` (a path on the
     server, as often as not) is shown to operator keys only: null for any other key.
@@ -49,6 +51,7 @@ def lookup(number: str, state: StateDep, key: AnyKey) -> NumberOut:
             )
             for a in state.store.list_appeals(number=n)
         ],
+        screenings=ScreeningCounts(**state.store.screening_counts(n)),
     )
 
 

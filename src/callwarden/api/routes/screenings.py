@@ -1,0 +1,150 @@
+"""POST /v1/screenings: the screening assistant sends back a screened call's transcript;
+callwarden judges it with ``callwarden screen``'s bot test, stores the outcome (and a
+rejected bot's block-log row) before it answers, and tells the screener what to do."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from callwarden.api.deps import CLOCK_SKEW_S, EARLIEST_CALL, NetworkKey, StateDep, number_param
+from callwarden.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from callwarden.api.models import ScreeningIn, ScreeningOut, Text
+from callwarden.api.present import reason_out, reasons_out
+from callwarden.errors import InputError
+from callwarden.policy import (
+    Action,
+    Decision,
+    after_screening,
+    call_info,
+    screened_label,
+    tag,
+)
+from callwarden.screening.outcome import judged_turns, screen_calls, transcript_sha256
+from callwarden.screening.transcript import Transcript, transcript_from_dict
+from callwarden.store.verdict_rows import reasons_json, reasons_list_from_json
+
+router = APIRouter(prefix="/v1", tags=["screenings"], responses=ERROR_RESPONSES)
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": ScreeningOut, "description": "the call was stored before: its outcome"},
+    409: {"model": ErrorBody, "description": "another transcript under a stored call_id"},
+}
+
+
+@router.post(
+    "/screenings",
+    response_model=ScreeningOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Send back a screened call",
+    responses=_RESPONSES,
+)
+def screened_call(
+    body: ScreeningIn, state: StateDep, key: NetworkKey, response: Response
+) -> ScreeningOut:
+    """Judges the call bot / human / unsure as `callwarden screen` does (the same function),
+    stores the outcome and answers with the action: reject a bot (608; a block-log row for
+    the callee, as decide's rejects), connect a person, connect an unsure caller with a tag
+    (docs/policy.md, "After screening"). Written before the answer: 201. The same call again
+    answers its stored outcome (200, nothing written twice); another transcript under a
+    stored call_id is a 409."""
+    tr = _transcript(body)
+    now = state.store.clock()
+    at = tr.start_time.timestamp() if tr.start_time is not None else now
+    if not EARLIEST_CALL <= at <= now + CLOCK_SKEW_S:
+        raise ApiError(
+            422,
+            "validation_error",
+            f"start_time {body.start_time!r} is not the start of a call made by now: from"
+            f" 2000-01-01 UTC to {CLOCK_SKEW_S:,.0f} s after the server's clock",
+        )
+    out = screen_calls([tr], use_batch_scripts=False)[0]
+    res = out.result
+    category = "" if out.category.category.value == "unknown" else out.category.category.value
+    decision = after_screening(
+        tr.caller, res.verdict.value, category, res.bot_score, state.settings.redress_base
+    )
+    row = {
+        "call_id": tr.call_id,
+        "caller": tr.caller,
+        "callee": tr.callee,
+        "at": at,
+        "received_at": now,
+        "verdict": res.verdict.value,
+        "bot_score": res.bot_score,
+        "challenges": res.challenges,
+        "category": category,
+        "reasons": reasons_json(res.reasons),
+        "action": decision.action.value,
+        "transcript_sha256": transcript_sha256(tr),
+        "turns": json.dumps(judged_turns(tr), ensure_ascii=False),
+        "actor": key.actor,
+    }
+    block = None
+    if decision.logged:  # a rejected bot: the callee's block-log row, as decide writes one
+        shown = _tag(decision)
+        block = {
+            "subscriber": tr.callee,
+            "caller": tr.caller,
+            "at": at,
+            "action": decision.action.value,
+            "sip_code": decision.sip_code,
+            "category": decision.category,
+            "reasons": reasons_json((*decision.reasons, *res.reasons)),
+            "tag": json.dumps(shown, ensure_ascii=False) if shown else None,
+        }
+    stored, created = state.store.record_screening(row, block)
+    if created:
+        state.metrics.screenings[res.verdict.value] += 1
+    else:
+        response.status_code = status.HTTP_200_OK
+    return _out(stored, state.settings.redress_base)
+
+
+def _transcript(body: ScreeningIn) -> Transcript:
+    """The body read as ``screen`` reads a record (numbers normalised first); what that
+    reader refuses is a 422 naming the turn."""
+    record = body.model_dump()
+    record["caller"] = number_param(body.caller)
+    record["callee"] = number_param(body.callee)
+    try:
+        return transcript_from_dict(record)
+    except InputError as exc:
+        message = exc.message.removeprefix("record 0, ").removeprefix("record 0: ")
+        raise ApiError(422, "validation_error", message) from exc
+
+
+def _tag(decision: Decision) -> dict[str, str] | None:
+    if decision.action is Action.ALLOW:
+        return None
+    zh, en = tag(screened_label(decision.category), decision.category)
+    return {"zh": zh, "en": en}
+
+
+def _out(stored: dict[str, Any], redress_base: str) -> ScreeningOut:
+    """The answer from a stored row (a first post and a repeat answer alike); the action is
+    the pure function's of the stored verdict."""
+    decision = after_screening(
+        stored["caller"], stored["verdict"], stored["category"], stored["bot_score"], redress_base
+    )
+    shown = _tag(decision)
+    return ScreeningOut(
+        call_id=stored["call_id"],
+        caller=stored["caller"],
+        callee=stored["callee"],
+        at=stored["at"],
+        verdict=stored["verdict"],
+        bot_score=stored["bot_score"],
+        challenges=stored["challenges"],
+        reasons=reasons_out(reasons_list_from_json(stored["reasons"])),
+        category=stored["category"] or None,
+        action=decision.action,
+        sip_code=decision.sip_code,
+        tag=Text(**shown) if shown else None,
+        action_reason=reason_out(decision.reasons[0]),
+        redress_uri=decision.redress_uri,
+        call_info=call_info(decision.redress_uri),
+        transcript_sha256=stored["transcript_sha256"],
+    )

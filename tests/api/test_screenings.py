@@ -1,0 +1,193 @@
+"""POST /v1/screenings: the screener's transcript comes back, is judged as `callwarden screen`
+judges it, stored before the answer (idempotent on call_id), and tells the screener what to
+do; a rejected bot writes the callee's block-log row; the number's view counts its screened
+calls; the metrics count them by verdict."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app as cli
+from callwarden.sim.screening import simulate_screening
+
+from .conftest import ALICE, Api
+
+
+@cache
+def _calls() -> tuple[dict[str, Any], ...]:
+    """Simulated screened calls (seed 3): 0 and 1 are bots (medical, police impersonation),
+    2 a person (courier), 25 a person the bot test is unsure of."""
+    return tuple(simulate_screening(40, seed=3))
+
+
+def call(i: int, **over: Any) -> dict[str, Any]:
+    return {**json.loads(json.dumps(_calls()[i])), **over}
+
+
+BOT, FRAUD_BOT, HUMAN, UNSURE = 0, 1, 2, 25
+
+
+def test_bot_human_unsure_round_trip(api: Api) -> None:
+    bot = api.post("/v1/screenings", "network", json=call(BOT))
+    assert bot.status_code == 201, bot.text
+    b = bot.json()
+    assert (b["verdict"], b["action"], b["sip_code"], b["category"]) == (
+        "bot", "reject", 608, "medical",
+    )  # fmt: skip
+    assert b["action_reason"]["code"] == "screened_bot"
+    assert b["redress_uri"] == "https://op.example/v1/redress/" + call(BOT)["caller"]
+    assert b["tag"] == {"zh": "疑似医疗推销", "en": "Suspected medical telemarketing"}
+    assert all(set(r) == {"code", "evidence", "text"} for r in b["reasons"])
+    assert {"challenge_ignored"} <= {r["code"] for r in b["reasons"]}
+    fraud = api.post("/v1/screenings", "operator", json=call(FRAUD_BOT)).json()
+    assert (fraud["verdict"], fraud["category"]) == ("bot", "impersonation_police")
+    assert fraud["tag"]["zh"].startswith("疑似诈骗")
+    human = api.post("/v1/screenings", "network", json=call(HUMAN)).json()
+    assert (human["verdict"], human["action"], human["sip_code"], human["tag"]) == (
+        "human", "allow", None, None,
+    )  # fmt: skip
+    unsure = api.post("/v1/screenings", "network", json=call(UNSURE)).json()
+    assert (unsure["verdict"], unsure["action"]) == ("unsure", "label")
+    assert unsure["tag"] is not None
+    with api.store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT call_id, verdict, turns FROM screenings")).all()
+    assert sorted((r.call_id, r.verdict) for r in rows) == sorted(
+        (call(i)["call_id"], v)
+        for i, v in ((BOT, "bot"), (FRAUD_BOT, "bot"), (HUMAN, "human"), (UNSURE, "unsure"))
+    )
+    kept = json.loads(next(r.turns for r in rows if r.call_id == call(BOT)["call_id"]))
+    assert [t["text"] for t in kept] == [t["text"] for t in call(BOT)["turns"]]
+
+
+def test_the_api_judges_as_the_cli_screen_does(api: Api, tmp_path: Path) -> None:
+    """The same transcripts through `screen --no-batch-scripts` and through the API, one call
+    a request: the same verdict, score, reasons and category for every call."""
+    numbers = {"caller": "+8613900000001", "callee": "+8613800000001"}  # (all valid)
+    calls = [call(i, **numbers) for i in range(12)] + [call(UNSURE, **numbers)]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in calls), "utf-8")
+    out = tmp_path / "v.csv"
+    res = CliRunner().invoke(
+        cli, ["screen", "--transcripts", str(path), "--out", str(out), "--no-batch-scripts"]
+    )
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out, dtype={"call_id": str})
+    for c, row in zip(calls, df.itertuples(), strict=True):
+        r = api.post("/v1/screenings", "network", json=c)
+        assert r.status_code == 201, r.text
+        got = r.json()
+        assert got["call_id"] == row.call_id
+        assert (got["verdict"], got["bot_score"]) == (row.verdict, row.bot_score)
+        assert (got["category"] or "unknown") == row.category
+        assert got["challenges"] == row.challenges
+        cli_reasons = json.loads(row.reasons)
+        assert [{"code": r["code"], **r["evidence"]} for r in got["reasons"]] == cli_reasons
+    assert set(df["verdict"]) == {"bot", "human", "unsure"}
+
+
+def test_one_call_alone_is_judged_as_screen_judges_a_file_of_it(api: Api, tmp_path: Path) -> None:
+    """`screen` with its defaults on a file holding only the call: the API's answer (a call
+    alone has no other call to share a script with)."""
+    for i in (BOT, HUMAN, UNSURE):
+        c = call(i, caller="+8613900000002", callee="+8613800000002")
+        path, out = tmp_path / f"{i}.jsonl", tmp_path / f"{i}.csv"
+        path.write_text(json.dumps(c, ensure_ascii=False) + "\n", "utf-8")
+        res = CliRunner().invoke(cli, ["screen", "--transcripts", str(path), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        (row,) = pd.read_csv(out, dtype={"call_id": str}).itertuples()
+        got = api.post("/v1/screenings", "network", json=c).json()
+        assert (got["verdict"], got["bot_score"]) == (row.verdict, row.bot_score)
+        assert [{"code": r["code"], **r["evidence"]} for r in got["reasons"]] == json.loads(
+            row.reasons
+        )
+
+
+def test_the_same_call_again_is_its_stored_outcome_and_another_body_a_409(api: Api) -> None:
+    first = api.post("/v1/screenings", "network", json=call(BOT))
+    again = api.post("/v1/screenings", "network", json=call(BOT, label="whatever"))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    # the same call with its numbers written nationally is the same call
+    national = call(BOT, caller=call(BOT)["caller"][3:], callee=call(BOT)["callee"][3:])
+    assert api.post("/v1/screenings", "network", json=national).status_code == 200
+    changed = call(BOT)
+    changed["turns"][0]["text"] += "。"
+    err = api.post("/v1/screenings", "network", json=changed)
+    assert err.status_code == 409
+    assert err.json()["error"]["code"] == "conflict"
+    with api.store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM block_log")).scalar_one() == 1
+    metrics = api.get("/metrics").text
+    assert 'callwarden_screenings_total{verdict="bot"} 1' in metrics
+
+
+def _error(r: Any, status: int = 422) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
+    return dict(body["error"])
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"turns": "hello"}, "turns"),
+        ({"turns": [{"speaker": "robot", "text": "hi"}]}, "speaker must be caller"),
+        ({"turns": [{"speaker": "caller", "text": 5}]}, "text must be a string"),
+        ({"turns": [{"speaker": "caller", "text": "a", "start_s": "x"}]}, "start_s/end_s"),
+        ({"turns": [{"speaker": "caller", "text": "a\x00b"}]}, "NUL"),
+        ({"start_time": "yesterday"}, "start_time"),
+        ({"start_time": "2099-01-01T00:00:00"}, "start_time"),
+        ({"caller": "not-a-number"}, "not-a-number"),
+        ({"call_id": ""}, "call_id"),
+    ],
+)
+def test_a_malformed_body_is_the_one_error_shape(
+    api: Api, change: dict[str, Any], words: str
+) -> None:
+    err = _error(api.post("/v1/screenings", "network", json=call(HUMAN, **change)))
+    assert err["code"] == "validation_error"
+    assert words in err["message"], err["message"]
+    with api.store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 0
+
+
+def test_keys(api: Api) -> None:
+    assert _error(api.post("/v1/screenings", json=call(BOT)), 401)["code"] == "unauthorized"
+    assert _error(api.post("/v1/screenings", "alice", json=call(BOT)), 403)["code"] == "forbidden"
+
+
+def test_a_bot_writes_the_callees_block_log_entry_as_a_reject(api: Api) -> None:
+    c = call(BOT, callee=ALICE)
+    api.post("/v1/screenings", "network", json=c)
+    api.post("/v1/screenings", "network", json=call(HUMAN, callee=ALICE))
+    log = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
+    assert len(log) == 1, log
+    (row,) = log
+    assert (row["caller"], row["action"], row["sip_code"], row["category"]) == (
+        c["caller"], "reject", 608, "medical",
+    )  # fmt: skip
+    assert row["tag"] == {"zh": "疑似医疗推销", "en": "Suspected medical telemarketing"}
+    assert row["reasons"][0]["code"] == "screened_bot"
+    assert "challenge_ignored" in {r["code"] for r in row["reasons"]}
+    assert row["at"] == pytest.approx(pd.Timestamp(c["start_time"]).timestamp())
+
+
+def test_the_numbers_view_counts_its_screened_calls(api: Api) -> None:
+    spam = call(BOT)["caller"]
+    for i, callee in enumerate(("+8613700000001", "+8613700000002", "+8613700000002")):
+        api.post("/v1/screenings", "network", json=call(BOT, call_id=f"b{i}", callee=callee))
+    api.post("/v1/screenings", "network", json=call(HUMAN, call_id="h1", caller=spam))
+    got = api.get(f"/v1/numbers/{spam}", "alice").json()["screenings"]
+    assert got == {"bot": 3, "human": 1, "unsure": 0, "bot_callees": 2}
+    other = api.get("/v1/numbers/+8617000000999", "alice").json()["screenings"]
+    assert other == {"bot": 0, "human": 0, "unsure": 0, "bot_callees": 0}

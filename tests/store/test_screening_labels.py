@@ -1,0 +1,124 @@
+"""`callwarden labels`' screening rule, from screened calls the store holds (SQLite and
+PostgreSQL): a number judged bot by at least --min-screened-bots distinct callees in the
+window is harassment (fraud for a fraud kind's script), source ``screening``; accepted
+appeals and exact registrations still win, reports that meet the bar rank first, and a
+``human`` verdict clears nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from callwarden.cli.main import app as cli
+from callwarden.detect.feedback_labels import LabelConfig, TrainingLabel, training_labels
+from callwarden.policy import Registration, Verdict
+from callwarden.store import Store
+from callwarden.store.training_labels import read_feedback
+
+from .conftest import Clock
+
+DAY = 86400.0
+SUBS = [f"+8613800{i:06d}" for i in range(12)]
+BOT, FRAUD, ONE_CALLEE, CLEARED, BANK, PERSON, REPORTED, BELOW, OLD = (
+    f"+861700001{i:04d}" for i in range(9)
+)
+
+
+def _screen(store: Store, n: int, caller: str, callee: str, verdict: str, at: float,
+            category: str = "") -> None:  # fmt: skip
+    row = {
+        "call_id": f"{caller}-{n}",
+        "caller": caller,
+        "callee": callee,
+        "at": at,
+        "received_at": at,
+        "verdict": verdict,
+        "bot_score": 5.0 if verdict == "bot" else -3.0,
+        "challenges": 2,
+        "category": category,
+        "reasons": "[]",
+        "action": {"bot": "reject", "human": "allow"}.get(verdict, "label"),
+        "transcript_sha256": "0" * 64,
+        "turns": "[]",
+        "actor": "network",
+    }
+    assert store.record_screening(row)[1]
+
+
+def _world(store: Store, clock: Clock) -> None:
+    now = clock()
+    a, b, c = SUBS[:3]
+    for i, (callee, cat) in enumerate([(a, "insurance"), (a, "insurance"), (b, "")]):
+        _screen(store, i, BOT, callee, "bot", now - 60, cat)
+    for i, callee in enumerate((a, b)):
+        _screen(store, i, FRAUD, callee, "bot", now - 60, "impersonation_police")
+    _screen(store, 9, FRAUD, c, "human", now - 60)  # a person on one call takes nothing back
+    for i in range(3):
+        _screen(store, i, ONE_CALLEE, a, "bot", now - 60)
+    for number in (CLEARED, BANK, REPORTED, BELOW):
+        for i, callee in enumerate((a, b)):
+            _screen(store, i, number, callee, "bot", now - 60, "loans")
+    for i, callee in enumerate((a, b)):  # bot to two callees, before the window
+        _screen(store, i, OLD, callee, "bot", now - 30 * DAY)
+    store.import_verdicts([Verdict(CLEARED, "fraud", 0.97), Verdict(PERSON, "harassment", 0.9)])
+    for i, callee in enumerate(SUBS[:5]):
+        _screen(store, i, PERSON, callee, "human", now - 60)
+    aid = store.create_appeal(CLEARED, "Owner", "", "my shop", "owner")
+    store.review_appeal(aid, True, "op", "checked")
+    store.put_registration(Registration(BANK, "Bank call-back", "bank"), "op")
+    store.record_calls([(s, n, now - 60) for s in SUBS for n in (REPORTED, BELOW)])
+    for s in SUBS[:10]:  # ten new reporters: 3.0 weighted, the live bar
+        store.add_report(s, REPORTED, "insurance", "app", "t")
+    store.add_report(SUBS[0], BELOW, "insurance", "app", "t")
+
+
+def _labels(store: Store, since: float | None = None, **cfg: object) -> dict[str, TrainingLabel]:
+    fb = read_feedback(store.engine, since, None)
+    return {t.number: t for t in training_labels(fb, LabelConfig(**cfg))}  # type: ignore[arg-type]
+
+
+def test_the_screening_rule_in_its_place(store: Store, clock: Clock) -> None:
+    _world(store, clock)
+    got = _labels(store, since=clock() - 7 * DAY)
+    said = {n: (t.label, t.source, t.category) for n, t in got.items()}
+    assert said == {
+        BOT: ("harassment", "screening", "insurance"),
+        FRAUD: ("fraud", "screening", "impersonation_police"),
+        CLEARED: ("benign", "appeal", ""),  # an accepted appeal still wins
+        BANK: ("benign", "registered", "bank"),  # and an exact registration
+        PERSON: ("unknown", "model", ""),  # five human verdicts make nothing benign
+        REPORTED: ("harassment", "reports", "insurance"),  # reports that meet the bar first
+        BELOW: ("harassment", "screening", "loans"),  # reports below the bar: screening
+    }  # ONE_CALLEE (one callee), OLD (before the window): not listed
+    assert got[BOT].evidence == {
+        "screened_bot_callees": 2,
+        "screened_bot": 3,
+        "screened_human": 0,
+        "screened_unsure": 0,
+        "top_category": "insurance",
+        "reporters": 0,
+    }
+    assert got[FRAUD].evidence["screened_human"] == 1
+    one = _labels(store, since=clock() - 7 * DAY, min_screened_bots=1)
+    assert (one[ONE_CALLEE].label, one[ONE_CALLEE].source) == ("harassment", "screening")
+    assert (_labels(store)[OLD].source, _labels(store)[OLD].label) == ("screening", "harassment")
+
+
+def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
+    db = tmp_path / "s.db"
+    store = Store.open(str(db), clock=clock)
+    try:
+        for i, callee in enumerate(SUBS[:2]):
+            _screen(store, i, BOT, callee, "bot", clock() - 60, "insurance")
+    finally:
+        store.close()
+    out = tmp_path / "labels.csv"
+    run = CliRunner().invoke(cli, ["labels", "--db", str(db), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    assert f"{BOT},harassment,screening,insurance," in out.read_text()
+    three = ["labels", "--db", str(db), "--out", str(out), "--min-screened-bots", "3"]
+    assert CliRunner().invoke(cli, three).exit_code == 0
+    assert BOT not in out.read_text()
+    bad = CliRunner().invoke(cli, [*three[:-1], "0"])
+    assert bad.exit_code == 2 and "--min-screened-bots must be at least 1" in bad.output

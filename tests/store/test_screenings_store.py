@@ -1,0 +1,77 @@
+"""Screened calls in the store, on SQLite and PostgreSQL: the API's round trip (stored before
+the answer, idempotent, 409 on another transcript, the block-log row of a bot, the counts of
+the number's view), and migration 0012 on a store at the previous revision."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from callwarden.api import ApiSettings, create_app
+from callwarden.policy import Verdict
+from callwarden.sim.screening import simulate_screening
+from callwarden.store import Role, Store
+from callwarden.store.db import current_revision, make_engine, migrate
+
+CALLEE = "+8613800138000"
+BOT_CALLER = "+8617012345678"
+
+
+def _calls() -> list[dict[str, Any]]:
+    calls = simulate_screening(3, seed=3)  # a bot (medical), a bot (police), a person
+    return [{**c, "caller": BOT_CALLER, "callee": CALLEE} for c in calls]
+
+
+def test_round_trip(store: Store) -> None:
+    # the store's settable clock is the server's: the simulated calls (Nov 2026) are in its past
+    store.clock.t = 1_800_000_000.0  # type: ignore[attr-defined]
+    net = {"Authorization": f"Bearer {store.create_key(Role.NETWORK)[1]}"}
+    sub = {"Authorization": f"Bearer {store.create_key(Role.SUBSCRIBER, CALLEE)[1]}"}
+    bot, police, person = _calls()
+    with TestClient(create_app(ApiSettings(db="unused"), store)) as c:
+        first = c.post("/v1/screenings", headers=net, json=bot)
+        assert first.status_code == 201, first.text
+        assert (first.json()["verdict"], first.json()["action"]) == ("bot", "reject")
+        assert c.post("/v1/screenings", headers=net, json=bot).json() == first.json()
+        changed = {**bot, "start_time": "2026-11-29T09:34:18+00:00"}
+        assert c.post("/v1/screenings", headers=net, json=changed).status_code == 409
+        assert c.post("/v1/screenings", headers=net, json=police).json()["verdict"] == "bot"
+        assert c.post("/v1/screenings", headers=net, json=person).json()["action"] == "allow"
+        log = c.get(f"/v1/subscribers/{CALLEE}/blocked", headers=sub).json()
+        assert [(r["action"], r["sip_code"]) for r in log] == [("reject", 608)] * 2
+        counts = c.get(f"/v1/numbers/{BOT_CALLER}", headers=sub).json()["screenings"]
+        assert counts == {"bot": 2, "human": 1, "unsure": 0, "bot_callees": 1}
+    stored = store.get_screening(bot["call_id"])
+    assert stored is not None
+    assert (stored["caller"], stored["callee"], stored["verdict"]) == (BOT_CALLER, CALLEE, "bot")
+    assert stored["category"] == "medical" and len(stored["transcript_sha256"]) == 64
+    assert json.loads(stored["reasons"]) and json.loads(stored["turns"])[0]["speaker"] == "caller"
+
+
+@pytest.fixture
+def url(empty_url: str) -> str:
+    return empty_url
+
+
+def test_migration_0012_on_a_store_at_0011(url: str) -> None:
+    engine = make_engine(url)
+    migrate(engine, "0011")
+    assert current_revision(engine) == "0011"
+    engine.dispose()
+    old = Store(make_engine(url))
+    old.import_verdicts([Verdict(BOT_CALLER, "fraud", 0.97, "loans")])
+    old.close()
+    store = Store.open(url)  # migrates to the head
+    try:
+        assert current_revision(store.engine) == "0012"
+        assert store.get_verdict(BOT_CALLER) is not None  # what was there stays
+        assert store.screening_counts(BOT_CALLER)["bot"] == 0
+        with store.engine.connect() as conn:
+            cols = {c["name"] for c in sa.inspect(conn).get_columns("screenings")}
+        assert {"call_id", "verdict", "transcript_sha256", "turns"} <= cols
+    finally:
+        store.close()
