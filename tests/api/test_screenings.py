@@ -191,3 +191,21 @@ def test_the_numbers_view_counts_its_screened_calls(api: Api) -> None:
     assert got == {"bot": 3, "human": 1, "unsure": 0, "bot_callees": 2}
     other = api.get("/v1/numbers/+8617000000999", "alice").json()["screenings"]
     assert other == {"bot": 0, "human": 0, "unsure": 0, "bot_callees": 0}
+
+
+def test_the_block_log_shows_decides_screen_then_the_reject(api: Api) -> None:
+    """decide sends a strict subscriber's uncertain caller to the screener (a `screen` row,
+    written behind); the bot's `reject` row comes after it, newest first."""
+    spam = "+8617012345678"
+    assert api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json={"protection": "strict"})
+    api.post(
+        "/v1/verdicts",
+        "operator",
+        json={"verdicts": [{"number": spam, "label": "harassment", "score": 0.6}]},
+    )
+    d = api.post("/v1/decide", "network", json={"caller": spam, "callee": ALICE}).json()
+    assert d["action"] == "screen"
+    r = api.post("/v1/screenings", "network", json=call(BOT, caller=spam, callee=ALICE))
+    assert r.json()["action"] == "reject"
+    log = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
+    assert [(e["action"], e["sip_code"]) for e in log] == [("reject", 608), ("screen", None)]

@@ -95,6 +95,9 @@ def screened_call(
             "reasons": reasons_json((*decision.reasons, *res.reasons)),
             "tag": json.dumps(shown, ensure_ascii=False) if shown else None,
         }
+    # decide's `screen` row for this call, still in memory, goes first: the block log shows
+    # the screen, then the reject
+    state.writes.flush()
     stored, created = state.store.record_screening(row, block)
     if created:
         state.metrics.screenings[res.verdict.value] += 1
