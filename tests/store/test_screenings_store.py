@@ -5,6 +5,7 @@ the number's view), and migration 0012 on a store at the previous revision."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 from callwarden.api import ApiSettings, create_app
 from callwarden.policy import Verdict
 from callwarden.sim.screening import simulate_screening
-from callwarden.store import Role, Store
+from callwarden.store import ConflictError, Role, Store
 from callwarden.store.db import current_revision, make_engine, migrate
 
 CALLEE = "+8613800138000"
@@ -75,3 +76,28 @@ def test_migration_0012_on_a_store_at_0011(url: str) -> None:
         assert {"call_id", "verdict", "transcript_sha256", "turns"} <= cols
     finally:
         store.close()
+
+
+def _row(call_id: str, sha: str) -> dict[str, Any]:
+    return {
+        "call_id": call_id, "caller": BOT_CALLER, "callee": CALLEE, "at": 1.0,
+        "received_at": 1.0, "verdict": "bot", "bot_score": 5.0, "challenges": 1,
+        "category": "", "reasons": "[]", "action": "reject", "transcript_sha256": sha,
+        "turns": "[]", "actor": "network",
+    }  # fmt: skip
+
+
+def test_twins_at_once_write_one_row(store: Store) -> None:
+    """The same call posted twice at the same moment (a screener's retry): one row, one
+    block-log row; one twin is told it was written, the other reads it back."""
+    block = {"subscriber": CALLEE, "caller": BOT_CALLER, "at": 1.0, "action": "reject"}
+    with ThreadPoolExecutor(8) as pool:
+        done = list(
+            pool.map(lambda _: store.record_screening(_row("c1", "a" * 64), block), range(8))
+        )
+    assert sorted(created for _, created in done) == [False] * 7 + [True]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM block_log")).scalar_one() == 1
+    with pytest.raises(ConflictError, match="another transcript"):
+        store.record_screening(_row("c1", "b" * 64))
