@@ -209,3 +209,17 @@ def test_the_block_log_shows_decides_screen_then_the_reject(api: Api) -> None:
     assert r.json()["action"] == "reject"
     log = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
     assert [(e["action"], e["sip_code"]) for e in log] == [("reject", 608), ("screen", None)]
+
+
+def test_the_case_file_counts_the_screened_calls(api: Api) -> None:
+    spam = call(BOT)["caller"]
+    api.post("/v1/screenings", "network", json=call(BOT, callee="+8613700000001"))
+    api.post("/v1/screenings", "network", json=call(HUMAN, caller=spam))
+    case = api.get(f"/v1/case-files/numbers/{spam}", "operator").json()
+    assert case["screenings"] == {
+        "calls": 2,
+        "by_verdict": {"bot": 1, "human": 1, "unsure": 0},
+        "bot_callees": 1,
+    }
+    page = api.get(f"/v1/case-files/numbers/{spam}?format=html", "operator").text
+    assert "Screened calls" in page and "来电助手筛查" in page

@@ -34,11 +34,11 @@ from tests.evidence.world import CAMPAIGN_REASONS, COURIER, MODEL_REASON, NOBODY
 SRC = Path(__file__).resolve().parents[2] / "src" / "callwarden" / "evidence"
 NUMBER_SECTIONS = [
     "case_file", "who", "scan", "verdict", "verdict_in_force", "campaign", "calls", "spoofing",
-    "bridging", "reports", "appeals", "block_log", "audit", "notes",
+    "bridging", "reports", "appeals", "block_log", "screenings", "audit", "notes",
 ]  # fmt: skip
 CAMPAIGN_SECTIONS = [
     "case_file", "scan", "campaign", "members", "calls", "spoofing", "bridging", "reports",
-    "appeals", "block_log", "audit", "notes",
+    "appeals", "block_log", "screenings", "audit", "notes",
 ]  # fmt: skip
 
 
@@ -140,7 +140,9 @@ def test_every_section_of_a_number_case_is_present_and_filled() -> None:
     assert case["verdict_in_force"]["source"] == "model"
     assert case["verdict_in_force"]["updated_at"].endswith("Z")
     camp = case["campaign"]
-    assert camp["id"] == "C1" and [m["number"] for m in camp["member_list"]] == sorted([ROBO1, ROBO2])
+    assert camp["id"] == "C1" and [m["number"] for m in camp["member_list"]] == sorted(
+        [ROBO1, ROBO2]
+    )
     assert [r["code"] for r in camp["reasons"]["items"]] == [
         "shared_list_ranges",
         "low_answer_rate",

@@ -117,6 +117,10 @@ class StoreFacts:
     #: number -> the import that wrote its stored verdict (``imports`` row: import_id,
     #: imported_at, actor, source_file, model_version, scan_day, rows)
     imports: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the screened calls from the case's numbers (``POST /v1/screenings``): bot test verdict
+    #: -> calls, and the distinct callees that heard one judged a bot
+    screenings: Mapping[str, int] = field(default_factory=dict)
+    screened_bot_callees: int = 0
 
 
 @dataclass(frozen=True)
@@ -619,7 +623,10 @@ def _by_id(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 def store_sections(store: StoreFacts | None) -> dict[str, Any]:
     if store is None:
-        return {"reports": None, "appeals": None, "block_log": None, "audit": None}
+        return {
+            "reports": None, "appeals": None, "block_log": None, "screenings": None,
+            "audit": None,
+        }  # fmt: skip
     reports = _by_id(store.reports)
     by_cat: dict[str, int] = {}
     by_source: dict[str, int] = {}
@@ -651,6 +658,11 @@ def store_sections(store: StoreFacts | None) -> dict[str, Any]:
             "decisions": int(sum(store.blocks.values())),
             "by_action": {k: int(v) for k, v in sorted(store.blocks.items())},
             "rescued": int(store.rescued),
+        },
+        "screenings": {
+            "calls": int(sum(store.screenings.values())),
+            "by_verdict": {v: int(store.screenings.get(v, 0)) for v in ("bot", "human", "unsure")},
+            "bot_callees": int(store.screened_bot_callees),
         },
         "audit": {
             "count": len(audit) if store.audit_total is None else int(store.audit_total),

@@ -211,6 +211,7 @@ def _store(case: Mapping[str, Any]) -> str:
     appeals: Any = case.get("appeals")
     blocks: Any = case.get("block_log")
     audit: Any = case.get("audit")
+    screened: Any = case.get("screenings") or {}
     if reports is None:
         return (
             _h("举报与申诉", "Reports and appeals")
@@ -242,6 +243,14 @@ def _store(case: Mapping[str, Any]) -> str:
             ("用户找回", "rescued by the subscriber", blocks["rescued"]),
         ]
     )
+    if screened:  # (a case file saved before session 27 has none)
+        out += _h("来电助手筛查", "Screened calls") + _rows(
+            [
+                ("通话数", "calls", screened["calls"]),
+                ("按判定", "by verdict", screened["by_verdict"]),
+                ("判定为机器人的被叫数", "callees that heard a bot", screened["bot_callees"]),
+            ]
+        )
     out += _h("审计记录", "Audit trail") + _table(
         [("时间", "at"), ("操作者", "actor"), ("动作", "action"), ("对象", "target"), ("详情", "detail")],
         [(e["at"], e["actor"], e["action"], e["target"], e["detail"]) for e in audit["items"]],

@@ -396,10 +396,19 @@ def read_calls(
 
 
 def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
-    """The stored verdicts, reports, appeals, block-log counts and audit entries of ``numbers``."""
+    """The stored verdicts, reports, appeals, block-log counts, screened calls by verdict and
+    audit entries of ``numbers``."""
     import sqlalchemy as sa
 
-    from callwarden.store.schema import appeals, audit_log, block_log, imports, reports, verdicts
+    from callwarden.store.schema import (
+        appeals,
+        audit_log,
+        block_log,
+        imports,
+        reports,
+        screenings,
+        verdicts,
+    )
 
     nums = sorted(set(numbers))
     chunks = [nums[i : i + CHUNK] for i in range(0, len(nums), CHUNK)]
@@ -409,6 +418,8 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
     aud: list[dict[str, Any]] = []
     blocks: dict[str, int] = {}
     rescued = 0
+    screened: dict[str, int] = {}
+    bot_callees: set[str] = set()
     audit_total = 0
     imported: dict[str, dict[str, Any]] = {}
     with store.read() as conn:
@@ -466,7 +477,19 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
                     )
                 ).scalar_one()
             )
-    return StoreFacts(stored, rep, app, blocks, rescued, aud, audit_total, imported)
+            s = screenings.c
+            for verdict, n in conn.execute(
+                sa.select(s.verdict, sa.func.count()).where(s.caller.in_(part)).group_by(s.verdict)
+            ).all():
+                screened[str(verdict)] = screened.get(str(verdict), 0) + int(n)
+            bot_callees.update(
+                conn.execute(
+                    sa.select(s.callee).where(s.caller.in_(part), s.verdict == "bot").distinct()
+                ).scalars()
+            )
+    return StoreFacts(
+        stored, rep, app, blocks, rescued, aud, audit_total, imported, screened, len(bot_callees)
+    )
 
 
 def gather(

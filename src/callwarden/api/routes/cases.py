@@ -87,8 +87,9 @@ async def number_file(
     """Who the number is (class, 归属地, carrier), the scan's verdict with every reason (code,
     evidence, zh and en), the verdict in force, its campaign, its calls on the scan's day
     (counts by hour, ingress, answered; a sample of CDR rows with call_id), community reports,
-    appeals and their outcomes, block-log counts, the audit trail, the scan's model, day and
-    inputs (sha256), and the case's own sha256 fingerprint (docs/evidence.md)."""
+    appeals and their outcomes, block-log counts, screened calls by verdict, the audit trail,
+    the scan's model, day and inputs (sha256), and the case's own sha256 fingerprint
+    (docs/evidence.md)."""
     if (denied := _operator(request)) is not None:
         return denied
     n = number_param(number)
