@@ -1,9 +1,9 @@
 """Training labels from what people told the store: one label per number, by precedence.
 
 A carrier has no ``labels.csv``; it has reports, community labels, accepted appeals,
-registered businesses, the campaigns of imported scans and the screener's judged calls. ``store.training_labels`` reads
-them over a window into a :class:`Feedback`; :func:`training_labels` decides, per number,
-the first rule that applies (docs/detection.md, "Labels from the store"):
+registered businesses, the campaigns of imported scans and the screener's judged calls.
+``store.training_labels`` reads them over a window into a :class:`Feedback`;
+:func:`training_labels` decides, per number, the first rule that applies (docs/detection.md, "Labels from the store"):
 
 1. **people cleared it** -> benign: an accepted appeal (source ``appeal``), an exact number
    registered as a business (``registered``), whatever its reports (a design choice: the
@@ -24,10 +24,10 @@ the first rule that applies (docs/detection.md, "Labels from the store"):
    the live label counts; before everything below, as the number's own calls heard by the
    screener outweigh its campaign's pooled reports and reports below the bar. A ``human``
    verdict makes no number benign (a campaign can put a person on the line) and takes none
-   of the bot calls back. Then a community label set before the window is ``unknown``
-   (``reports_before_window``); one set after it is ignored (the window's own reports are
-   judged);
-4. **its campaign's reports**: a stored campaign whose members' pooled reports meet the
+   of the bot calls back;
+4. **a community label before the window** -> ``unknown`` (``reports_before_window``); one
+   set after it is ignored (the window's own reports are judged);
+5. **its campaign's reports**: a stored campaign whose members' pooled reports meet the
    campaign bar (``campaign_min_reporters`` distinct reporters over at least
    ``campaign_min_members`` members, pooled weight at least the community's weighted bar
    and at least ``campaign_min_report_rate`` per distinct recipient of its members; a
@@ -40,9 +40,9 @@ the first rule that applies (docs/detection.md, "Labels from the store"):
    their reports per distinct recipient; Poisson P(X <= its own) at most
    exp(-``campaign_member_expected_reports``): none when 3 are expected): a busy line the
    campaign's reports hardly touched, the school on a robocall trunk;
-5. **below the bar**: reports that meet neither -> ``unknown``
+6. **below the bar**: reports that meet neither -> ``unknown``
    (``reports_below_threshold``): not enough to call it bad, too much to call it benign;
-6. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
+7. **detector verdicts** (harassment/fraud by the model or a rule): their label only with
    ``with_detector_verdicts`` (self-training amplifies the model's own errors); otherwise
    ``unknown``, kept out of training rather than taught as benign (``train`` counts a
    number the labels do not list as benign). Source: the verdict's (``model``, ``rule``).
@@ -280,11 +280,12 @@ def _label_one(
         }
         category = top if top in REPORTABLE_CATEGORIES else ""
         return TrainingLabel(number, label, Source.SCREENING, category, evidence)
+    # 4. a community label before the window
     if community:
         return TrainingLabel(
             number, "unknown", Source.REPORTS_BEFORE_WINDOW, "", _report_evidence(r)
         )
-    # 4. its campaign's reports
+    # 5. its campaign's reports
     if v is not None and v.campaign in condemned:
         evidence = dict(condemned[v.campaign])
         label, category = str(evidence.pop("label")), str(evidence.pop("category"))
@@ -302,12 +303,12 @@ def _label_one(
             evidence["member_expected_reports"] = round(expected, 3)
             return TrainingLabel(number, "unknown", Source.CAMPAIGN_REPORTS, "", evidence)
         return TrainingLabel(number, label, Source.CAMPAIGN_REPORTS, category, evidence)
-    # 5. reported, below the bar
+    # 6. reported, below the bar
     if reporters:
         return TrainingLabel(
             number, "unknown", Source.REPORTS_BELOW_THRESHOLD, "", _report_evidence(r)
         )
-    # 6. the detectors alone
+    # 7. the detectors alone
     # (a community label is no detector's word: after the window it says nothing here)
     if v is not None and v.label in ("harassment", "fraud") and v.source != "reports":
         evidence = {"score": round(v.score, 6)}
