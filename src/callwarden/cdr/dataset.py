@@ -1,8 +1,10 @@
-"""Reading canonical CDRs back: an ingest output folder, one Parquet file, or a folder of them."""
+"""Reading canonical CDRs back: an ingest output folder, one Parquet file, or a folder of them;
+and the folder's zone record (``dataset.json``: the ``--tz`` ingest read naive times in)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -148,3 +150,120 @@ def load_cdrs(path: str | Path, columns: list[str] | None = None) -> pa.Table:
             raise InputError(f"CDRs at {path} lack column(s) {', '.join(missing)}")
         order = columns
     return table.select(order)
+
+
+# --- the zone record --------------------------------------------------------------------
+
+#: ``DIR/dataset.json``: the zone(s) ingest read the folder's naive times in (its ``--tz``).
+ZONE_RECORD = "dataset.json"
+
+
+@dataclass(frozen=True)
+class ZoneRecord:
+    """What ``DIR/dataset.json`` says of the zone naive times were read in: ``zones``, each
+    ``--tz`` an ingest into the folder kept rows with (first seen first, one spelling per
+    zone), and ``unrecorded_runs``, true when the folder already held CDRs of ingests from
+    before the record (whose zone nobody wrote down)."""
+
+    path: Path
+    zones: tuple[str, ...]
+    unrecorded_runs: bool = False
+
+    @property
+    def tz(self) -> str | None:
+        """The folder's one zone, or None when it has none: its runs read naive times in
+        different zones, or it holds unrecorded runs beside a zone other than Asia/Shanghai
+        (the zone those runs were read in by default; with it the folder's default is the
+        one it had before the record)."""
+        from callwarden.features.local_time import DEFAULT_TZ, same_zone
+
+        if len(self.zones) != 1:
+            return None
+        if self.unrecorded_runs and not same_zone(self.zones[0], DEFAULT_TZ):
+            return None
+        return self.zones[0]
+
+    def described(self) -> str:
+        """The zones for an error line: ``America/New_York, UTC+8 and runs before the record``."""
+        said = list(self.zones) + (
+            ["ingests before the record (zone unknown)"] * self.unrecorded_runs
+        )
+        return ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"tz": self.tz, "zones": list(self.zones), "unrecorded_runs": self.unrecorded_runs}
+
+
+def zone_record_path(path: str | Path) -> Path | None:
+    """Where the zone record of the CDRs at ``path`` is: ``DIR/dataset.json`` for an ingest
+    (or simulator) folder ``DIR``, its ``DIR/cdrs`` folder and the simulator's
+    ``DIR/cdrs.parquet``; None for any other file (a bare Parquet file has no record)."""
+    p = Path(path)
+    if p.is_dir():
+        if p.name == "cdrs" and (p.parent / ZONE_RECORD).is_file():
+            return p.parent / ZONE_RECORD
+        return p / ZONE_RECORD
+    if p.name == "cdrs.parquet":
+        return p.parent / ZONE_RECORD
+    return None
+
+
+def read_zone_record(path: str | Path) -> ZoneRecord | None:
+    """The zone record of the CDRs at ``path`` (``zone_record_path``), or None when there is
+    none (a folder ingested before the record, the simulator's, a bare file). A record that
+    does not read, or names a zone that is none, is an ``InputError`` saying how to fix it.
+    ``{"tz": "America/New_York"}`` written by hand gives an older folder its record."""
+    import json
+
+    from callwarden.features.local_time import zone
+
+    file = zone_record_path(path)
+    if file is None or not file.is_file():
+        return None
+    fix = (
+        'write it as {"tz": "America/New_York"} (the --tz its CDRs were ingested with), or '
+        "delete it: the commands then take their own defaults"
+    )
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{file} does not read as JSON ({exc}); {fix}") from exc
+    zones = doc.get("zones") if isinstance(doc, dict) else None
+    if zones is None and isinstance(doc, dict) and isinstance(doc.get("tz"), str):
+        zones = [doc["tz"]]
+    unrecorded = doc.get("unrecorded_runs", False) if isinstance(doc, dict) else False
+    if (
+        not isinstance(zones, list)
+        or not zones
+        or not all(isinstance(z, str) and z.strip() for z in zones)
+        or not isinstance(unrecorded, bool)
+    ):
+        raise InputError(f"{file} names no zone (a 'zones' list of zone names); {fix}")
+    for z in zones:
+        try:
+            zone(z)
+        except InputError as exc:
+            raise InputError(f"{file}: {exc}; {fix}") from exc
+    return ZoneRecord(file, tuple(z.strip() for z in zones), unrecorded)
+
+
+def add_zone(out: Path, tz: str, *, held_before: bool) -> ZoneRecord:
+    """Record in ``out/dataset.json`` that an ingest read naive times in ``tz`` (kept once
+    per zone, in the spelling first given); ``held_before``: ``out`` held CDRs before this
+    run, so a folder without a record gets ``unrecorded_runs``. Written whole, then renamed."""
+    import json
+
+    from callwarden.features.local_time import same_zone
+
+    file = out / ZONE_RECORD
+    old = read_zone_record(out)
+    if old is None:
+        rec = ZoneRecord(file, (tz.strip(),), held_before)
+    elif any(same_zone(tz, z) for z in old.zones):
+        return old
+    else:
+        rec = ZoneRecord(file, (*old.zones, tz.strip()), old.unrecorded_runs)
+    tmp = out / f".{ZONE_RECORD}.tmp"
+    tmp.write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+    tmp.replace(file)
+    return rec

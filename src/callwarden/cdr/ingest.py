@@ -6,6 +6,11 @@ Layout of ``DIR``::
     quarantine.csv                                   run, source, line, reason, detail, raw
     ingest-summary.json                              the latest run's counts
     ingest-log.jsonl                                 one summary line per run
+    dataset.json                                     the zone(s) naive times were read in
+
+``dataset.json`` (``dataset.ZoneRecord``) is what the commands that take a local day from
+the CDRs default their ``--tz`` to: ``{"tz": ..., "zones": [...], "unrecorded_runs": ...}``,
+each run's ``--tz`` added when it keeps rows; ``tz`` is null once the runs differ.
 
 Idempotent by ``call_id``: rows whose id is already stored for their day (or seen earlier in
 the run) are counted as duplicates and not written again when they are the same call (start
@@ -32,7 +37,6 @@ import logging
 import os
 import time
 import uuid
-import zoneinfo
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,6 +65,7 @@ from .canonical import (
     reserved_hint,
     with_number_keys,
 )
+from .dataset import add_zone, read_zone_record
 from .dedupe import (
     Identities,
     KeySet,
@@ -406,10 +411,9 @@ def ingest(
 ) -> IngestSummary:
     """Ingest ``inputs`` (files or folders) into the dataset at ``out``; see the module docstring."""
     t0 = time.perf_counter()
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {tz!r} (e.g. Asia/Shanghai, UTC)") from exc
+    from callwarden.features.local_time import iana_name
+
+    read_in = iana_name(tz)  # a zone name, or a whole-hour offset as Etc/GMT-8 (UTC+8)
     plan_for(region)
     files = expand_inputs(inputs, exclude=out)
     # Open every file first: a missing required column fails before anything is written.
@@ -424,7 +428,24 @@ def ingest(
     except OSError as exc:
         raise InputError(f"cannot create output folder {out}: {exc}") from exc
     with _exclusive(out):
-        return _run(readers, out, run, files, mapping, tz, region, progress, t0)
+        read_zone_record(out)  # a record that does not read stops the run before any work
+        held_before = any((out / "cdrs").rglob("*.parquet"))
+        return _run(
+            readers, out, run, files, mapping, read_in, region, progress, t0,
+            record=(tz, held_before),
+        )  # fmt: skip
+
+
+def _record_zone(out: Path, tz: str, held_before: bool, summary: IngestSummary) -> None:
+    """``out/dataset.json`` gains ``tz`` (``dataset.add_zone``); a folder left with no single
+    zone is a warning (also in ingest-summary.json): its readers then need ``--tz``."""
+    rec = add_zone(out, tz, held_before=held_before)
+    if rec.tz is None:
+        summary.warnings.append(
+            f"{out} now holds CDRs whose times without an offset were read in different zones "
+            f"({rec.described()}; {rec.path}): their local days have no single zone, so scan, "
+            "replay, train and the other readers of it need --tz"
+        )
 
 
 def _check_reserved(columns: list[str], mapping: Mapping | None, source: str) -> None:
@@ -469,7 +490,10 @@ def _run(
     region: str,
     progress: Callable[[str], None] | None,
     t0: float,
+    record: tuple[str, bool] | None = None,
 ) -> IngestSummary:
+    """The run, under the folder's lock; ``record``: (the ``--tz`` as given, whether the
+    folder held CDRs before), for ``dataset.json`` when the run keeps rows."""
     summary = IngestSummary(run=run, out=str(out), files=len(files))
     writers = _DayWriters(out / "cdrs", run)
     qpath = out / "quarantine.csv"
@@ -488,6 +512,8 @@ def _run(
             workers.shutdown(wait=True, cancel_futures=True)
             writers.shutdown()
     summary.days = sorted(writers.days)
+    if record is not None and summary.rows_kept:
+        _record_zone(out, *record, summary)
     summary.seconds = round(time.perf_counter() - t0, 3)
     doc = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
     (out / "ingest-summary.json").write_text(doc + "\n", encoding="utf-8")

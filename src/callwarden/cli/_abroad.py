@@ -83,6 +83,7 @@ def abroad_rule(
     listing: bool = False,
     *,
     tz: str,
+    tz_from: str | None = None,
 ) -> AbroadSetup:
     """The rule and the files read; off without an ingresses file naming an international
     gateway, and off with a warning without a registry (``scope`` None): domestic is the
@@ -90,7 +91,8 @@ def abroad_rule(
     here; the caller prints ``line`` when the rule is used (``AbroadSetup.say``). ``listing``:
     the command only lists such calls (scan, campaigns: spoofed_calls.csv), so the line says
     that rather than what replay and the API do (reject, label). ``tz``: the zone the command
-    reads naive times in (its ``--tz``), where the roaming list's naive times are read."""
+    reads naive times in (its ``--tz``), where the roaming list's naive times are read;
+    ``tz_from``: where that zone came from (``cli._zone.CdrZone.said``), for the line."""
     from callwarden.cli._detect_io import warn
     from callwarden.numbers.abroad import AbroadRule
     from callwarden.numbers.ingresses import read_ingresses
@@ -125,15 +127,19 @@ def abroad_rule(
         return AbroadSetup(None, files)
     rule = AbroadRule.of(kinds, scope, trips)
     gates = ", ".join(sorted(kinds.international))
+    listed = ""  # the roaming list, and the zone its times without an offset were read in
+    if trips is not None:
+        listed = f"{len(trips):,} numbers in {roaming}; naive times in {tz}"
+        listed += f", {tz_from}" if tz_from else ""
     if listing:
         how = (
-            f"listed in spoofed_calls.csv unless roaming ({len(trips):,} numbers in {roaming})"
+            f"listed in spoofed_calls.csv unless roaming ({listed})"
             if trips is not None
             else "not listed (no roaming list: a roamer cannot be told apart)"
         )
     else:
         how = (
-            f"rejected as spoofed unless roaming ({len(trips):,} numbers in {roaming})"
+            f"rejected as spoofed unless roaming ({listed})"
             if trips is not None
             else "labelled (no roaming list: a roamer cannot be told apart)"
         )
@@ -148,10 +154,11 @@ def abroad_rule_for(
     listing: bool = False,
     *,
     tz: str,
+    tz_from: str | None = None,
 ) -> AbroadSetup:
     """``abroad_rule`` with the scope of the registry file ``registry`` (read as scan reads
     it; its parse is cached, so a second read is cheap)."""
     from callwarden.numbers import AllocationRegistry
 
     scope = AllocationRegistry.from_csv(registry).scope if registry is not None else None
-    return abroad_rule(cdrs, ingresses, roaming, scope, listing, tz=tz)
+    return abroad_rule(cdrs, ingresses, roaming, scope, listing, tz=tz, tz_from=tz_from)

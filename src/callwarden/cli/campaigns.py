@@ -370,7 +370,22 @@ def register(app: typer.Typer) -> None:
         ] = None,
         ingresses: Annotated[Path | None, typer.Option(help=INGRESSES_HELP)] = None,
         roaming: Annotated[
-            Path | None, typer.Option(help=roaming_help("Asia/Shanghai, as scan's default --tz"))
+            Path | None,
+            typer.Option(
+                help=roaming_help(
+                    "--tz's zone (default: the CDRs' recorded zone, else Asia/Shanghai)"
+                )
+            ),
+        ] = None,
+        tz: Annotated[
+            str | None,
+            typer.Option(
+                "--tz",
+                help="Zone of --roaming's times written without an offset (campaigns link all "
+                "the CDRs' calls, of every day): a time zone name or a UTC offset (UTC-5, "
+                "+08:00), as scan's --tz. Default: the zone ingest recorded with the CDRs "
+                "(DIR/dataset.json: its --tz), else Asia/Shanghai.",
+            ),
         ] = None,
     ) -> None:
         """Link rotating caller IDs into campaigns; find 双向回呼 bridged calls and spoofed caller IDs."""
@@ -379,12 +394,17 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._paths import output_dir
 
         output_dir(out)
-        from callwarden.cli._abroad import abroad_rule_for
-        from callwarden.features.local_time import DEFAULT_TZ
+        from callwarden.cli._abroad import abroad_rule_for, beside
+        from callwarden.cli._zone import cdrs_zone, default_zone
 
-        # the carrier's files are read (and their errors said) before any long work; campaigns
-        # has no --tz, so the roaming list's naive times are read in scan's default zone
-        abroad = abroad_rule_for(cdrs, ingresses, roaming, registry, listing=True, tz=DEFAULT_TZ)
+        # the carrier's files are read (and their errors said) before any long work; the
+        # roaming list's naive times in --tz, else the zone ingest recorded, as scan reads
+        # them (no roaming list: no zone is needed, a folder of mixed zones included)
+        needed = tz is not None or (roaming or beside(cdrs, "roaming.csv")) is not None
+        zone = cdrs_zone(tz, cdrs) if needed else default_zone()
+        abroad = abroad_rule_for(
+            cdrs, ingresses, roaming, registry, listing=True, tz=zone.tz, tz_from=zone.said
+        )
         # Only the columns staging reads, as scan reads them: an extra column whose type
         # differs between parts (BIGINT in one, STRUCT in another) then stops nothing (before
         # 30 Nov it ended ``campaigns`` in a DuckDB ConversionException where scan worked).

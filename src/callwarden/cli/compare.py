@@ -376,7 +376,8 @@ def compare_cmd(
         None,
         "--tz",
         help="Local time of the heavy callers' days, with --cdrs (a zone name or UTC offset); "
-        "default: the scans' recorded tz, else Asia/Shanghai.",
+        "default: the scans' recorded tz, else the zone ingest recorded with the CDRs "
+        "(DIR/dataset.json), else Asia/Shanghai.",
     ),
     unlabelled: str = typer.Option(
         "benign",
@@ -427,12 +428,17 @@ def compare_cmd(
     option = "--out" if out is not None else "--out (default)"
     _refuse_inputs_as_out(target, option, old_v, new_v, cdrs, labels, db)
     output_file(target, option)
-    if tz is not None:
-        from callwarden.features.local_time import zone
-
-        zone(tz)  # an unknown zone fails before any work
     old_t, old_s = _read(old_v, "--old")
     new_t, new_s = _read(new_v, "--new")
+    heavy_zone = None
+    if cdrs is not None:
+        from callwarden.cli._zone import cdrs_zone
+        from callwarden.cli.evaluate import scans_zone
+
+        # --tz, else the scans' (new first), else the zone ingest recorded with the CDRs,
+        # else Asia/Shanghai; an unknown zone fails before any work
+        heavy_zone = scans_zone(tz, [new_s, old_s]) or cdrs_zone(tz, cdrs)
+        typer.echo(f"heavy callers' days: {heavy_zone}")
     notes = same_day_and_inputs(old_s, new_s)
     if cdrs is not None:
         notes += _other_cdrs(cdrs, old_s, new_s)
@@ -443,8 +449,8 @@ def compare_cmd(
         from callwarden.cli.evaluate import heavy_callers
         from callwarden.numbers import normalize_array
 
-        tz = tz or _scan_tz(new_s) or _scan_tz(old_s)
-        callers = list(heavy_callers(cdrs, heavy_attempts, tz))
+        assert heavy_zone is not None
+        callers = list(heavy_callers(cdrs, heavy_attempts, heavy_zone.tz))
         # matched on the number as the verdicts are (E.164; as written when it does not parse)
         heavy = set(
             pc.coalesce(normalize_array(callers), pa.array(callers, pa.string())).to_pylist()
@@ -459,7 +465,7 @@ def compare_cmd(
         "old": _scan_meta(old, old_v, old_s),
         "new": _scan_meta(new, new_v, new_s),
         "cdrs": str(cdrs) if cdrs is not None else None,
-        "heavy_tz": (tz or "Asia/Shanghai") if cdrs is not None else None,
+        "heavy_tz": heavy_zone.tz if heavy_zone is not None else None,
         "db": None,
         "labels": None,
         "warnings": notes,

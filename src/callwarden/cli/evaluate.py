@@ -9,9 +9,12 @@ first so other stages (campaign linking) can add theirs before it is printed and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from callwarden.cli._zone import CdrZone
 
 
 def heavy_callers(cdrs: Path, min_attempts: int, tz: str | None = None) -> set[str]:
@@ -174,6 +177,25 @@ def verdicts_tz(verdicts: Path) -> str | None:
     day was UTC+8)."""
     summary, _ = scan_summary(verdicts)
     return summary_tz(summary)
+
+
+def scans_zone(tz: str | None, summaries: list[dict[str, Any] | None]) -> CdrZone | None:
+    """The zone of the scans' days when ``tz`` is not given and a scan summary is there (a
+    ``cli._zone.CdrZone``): the first summary's recorded tz, or Asia/Shanghai for a summary
+    of a scan before ``--tz`` (which took UTC+8); None otherwise (no summary: the CDRs' zone
+    decides, ``cli._zone.cdrs_zone``)."""
+    from callwarden.cli._zone import CdrZone
+
+    if tz is not None:
+        return None
+    for summary in summaries:
+        if (said := summary_tz(summary)) is not None:
+            return CdrZone(said, "the scan's, scan-summary.json")
+    if any(s is not None for s in summaries):
+        from callwarden.features.local_time import DEFAULT_TZ
+
+        return CdrZone(DEFAULT_TZ, "the default: no tz in scan-summary.json (a scan before --tz)")
+    return None
 
 
 def summary_tz(summary: dict[str, Any] | None) -> str | None:
@@ -707,8 +729,8 @@ def register(app: typer.Typer) -> None:
             "--tz",
             help="Local time of the days that make heavy callers, with --cdrs: a time zone name "
             "or a UTC offset, as scan's --tz (each day at the zone's whole-hour offset that "
-            "day); default: the tz recorded in scan-summary.json beside --verdicts, else "
-            "Asia/Shanghai (UTC+8, a scan before --tz).",
+            "day); default: the tz recorded in scan-summary.json beside --verdicts, else the "
+            "zone ingest recorded with the CDRs (DIR/dataset.json), else Asia/Shanghai (UTC+8).",
         ),
         unlabelled: str = typer.Option(
             "benign",
@@ -733,18 +755,13 @@ def register(app: typer.Typer) -> None:
         if tz is not None and cdrs is None:  # (it would be ignored without a word)
             raise InputError("--tz applies to --cdrs (the days that make heavy callers)")
         if cdrs is not None:
-            from callwarden.features.local_time import DEFAULT_TZ, zone
+            from callwarden.cli._zone import cdrs_zone
 
-            said = "--tz"
-            if tz is None:
-                tz = verdicts_tz(verdicts)
-                said = (
-                    "the scan's, scan-summary.json"
-                    if tz is not None
-                    else "the default: no tz in scan-summary.json (a scan before --tz)"
-                )
-            zone(tz or DEFAULT_TZ)  # an unknown zone fails before any work
-            typer.echo(f"heavy callers' days: {tz or DEFAULT_TZ} ({said})")
+            # --tz, else the scan's (its days are the verdicts'), else the zone ingest
+            # recorded with the CDRs, else Asia/Shanghai; an unknown zone fails before any work
+            days_zone = scans_zone(tz, [scan_summary(verdicts)[0]]) or cdrs_zone(tz, cdrs)
+            tz = days_zone.tz
+            typer.echo(f"heavy callers' days: {days_zone}")
         report = build_report(
             verdicts,
             labels,

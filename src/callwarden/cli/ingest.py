@@ -28,7 +28,15 @@ def ingest_command(
         ),
     ] = None,
     tz: Annotated[
-        str, typer.Option("--tz", help="Time zone of times written without an offset.")
+        str,
+        typer.Option(
+            "--tz",
+            help="Time zone of times written without an offset: a zone name (America/New_York)"
+            " or a whole-hour UTC offset (UTC-5, +08:00; one that is not whole hours has no "
+            "IANA name to read times through: name the zone, e.g. Asia/Kolkata). Recorded in "
+            "OUT/dataset.json: scan, replay, train, campaigns, evaluate, compare and serve "
+            "take their local days and naive times in it when not given --tz.",
+        ),
     ] = "Asia/Shanghai",
     region: Annotated[
         str, typer.Option("--region", help="Region whose national number formats apply (ISO 3166).")
@@ -69,6 +77,10 @@ def ingest_command(
         typer.echo(
             f"  quarantine: {out / 'quarantine.csv'}   summary: {out / 'ingest-summary.json'}"
         )
+        from callwarden.cdr.dataset import read_zone_record
+
+        if (rec := read_zone_record(out)) is not None and rec.tz is not None:
+            typer.echo(f"  zone: {rec.tz}, recorded in {rec.path} (the readers' default --tz)")
 
 
 def register(app: typer.Typer) -> None:

@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
         roaming: Path | None = typer.Option(
             None,
             "--roaming",
-            help=roaming_help("--tz's zone (default: the model's, as the stream's days)"),
+            help=roaming_help("--tz's zone (default: the CDRs' recorded zone, else the model's)"),
         ),
         labels: Path | None = typer.Option(
             None, "--labels", help="labels.csv (number,label,category,...) for the report."
@@ -231,8 +231,10 @@ def register(app: typer.Typer) -> None:
             "--tz",
             help="Local time of the stream's days and hours (the 1 d windows, night, the "
             "report's hours, --parity-day): a time zone name or a UTC offset, as scan's --tz; "
-            "the stream keeps one whole-hour offset, the zone's on the first replayed day. "
-            "Default: the model's (its manifest's tz; UTC+8 for a model trained before --tz).",
+            "the stream keeps one whole-hour offset, the zone's on the first replayed day; "
+            "also the zone of --roaming's naive times. Default: the zone ingest recorded with "
+            "the CDRs (DIR/dataset.json: its --tz), else the model's (its manifest's tz; UTC+8 "
+            "for a model trained before --tz).",
         ),
     ) -> None:
         """Replay CDRs through the streaming engine in time order, deciding before each call.
@@ -291,14 +293,19 @@ def register(app: typer.Typer) -> None:
             )
         check_stream_features(trained.feature_names, f"model {model}")
         warn_registry_unused(model, manifest, registry, "replay")  # (as scan warns)
-        tz, said = (tz, "--tz") if tz is not None else _model_tz(manifest)
+        from callwarden.cli._zone import CdrZone, cdrs_zone
+
+        # --tz, else the zone ingest recorded with the CDRs, else the model's
+        days_zone = cdrs_zone(tz, cdrs, fallback=CdrZone(*_model_tz(manifest)))
+        tz, said = days_zone.tz, days_zone.said
         from callwarden.cli._abroad import abroad_rule
 
         # the carrier's gateways and roamers, read (and their errors said) before the CDRs;
         # the roaming list's naive times in the stream's zone, which needs the model's
         abroad = abroad_rule(
-            cdrs, ingresses, roaming, allocated.scope if allocated is not None else None, tz=tz
-        )
+            cdrs, ingresses, roaming, allocated.scope if allocated is not None else None,
+            tz=tz, tz_from=said,
+        )  # fmt: skip
         if parity_day:
             check_days_in_cdrs(cdrs, [parity_day], "--parity-day", tz)
         table = load_cdrs(cdrs)

@@ -263,15 +263,32 @@ def not_scored_line(summary: dict[str, Any], registry: bool) -> str | None:
 
 
 def print_summary(
-    result: Any, summary: dict[str, Any], lang: str, top: int, *, registry: bool
+    result: Any,
+    summary: dict[str, Any],
+    lang: str,
+    top: int,
+    *,
+    registry: bool,
+    tz_from: str | None = None,
 ) -> None:
+    """The summary lines; ``tz_from``: where the day's zone came from (a CDR scan), said
+    after the day with the zone and its offset."""
     import numpy as np
 
     from callwarden.reasons import render
 
     labels = ", ".join(f"{k} {v:,}" for k, v in summary["by_label"].items())
+    day = summary.get("day") or "-"
+    if tz_from is not None and summary.get("tz"):
+        from callwarden.features.local_time import describe
+
+        hours = summary.get("utc_offset_hours")
+        zoned = describe(summary["tz"], [hours] if isinstance(hours, int) else [])
+        day = f"{day} in {zoned}, {tz_from};"
+    else:
+        day += ","
     typer.echo(
-        f"scanned {summary['numbers']:,} numbers (day {summary.get('day') or '-'}, model "
+        f"scanned {summary['numbers']:,} numbers (day {day} model "
         f"{summary.get('model_version')}): {labels}; {summary['flagged_by_rule']:,} flagged by rules"
     )
     if (line := not_scored_line(summary, registry)) is not None:
@@ -339,7 +356,9 @@ def register(app: typer.Typer) -> None:
             "which is a real subscriber's.",
         ),
         roaming: Path | None = typer.Option(
-            None, "--roaming", help=roaming_help("--tz's zone (default Asia/Shanghai)")
+            None,
+            "--roaming",
+            help=roaming_help("--tz's zone (default: the CDRs' recorded zone, else Asia/Shanghai)"),
         ),
         allow_missing: bool = typer.Option(
             False,
@@ -365,8 +384,10 @@ def register(app: typer.Typer) -> None:
             "--tz",
             help="Local time of the as-of day and its hours, with --cdrs: a time zone name "
             "(as ingest's --tz) or a UTC offset (UTC-5, +08:00), turned into the zone's whole-"
-            "hour offset on that day; default Asia/Shanghai (UTC+8). Use the model's own "
-            "(its manifest's tz; scan warns when the offset differs).",
+            "hour offset on that day; also the zone of --roaming's naive times. Default: the "
+            "zone ingest recorded with the CDRs (DIR/dataset.json: its --tz), else "
+            "Asia/Shanghai (UTC+8). Use the model's own (its manifest's tz; scan warns when "
+            "the offset differs).",
         ),
         explain_benign: bool = typer.Option(
             False,
@@ -433,12 +454,16 @@ def register(app: typer.Typer) -> None:
         from callwarden.cli._abroad import AbroadSetup, abroad_rule_for
 
         abroad = AbroadSetup()
+        said = None
         if cdrs is not None:  # the carrier's files, read before the scan as the transcripts are
-            from callwarden.features.local_time import DEFAULT_TZ
+            from callwarden.cli._zone import cdrs_zone
 
-            # the roaming list's naive times in the scan's zone, as its day is taken (--tz)
+            # the day's zone: --tz, else the zone ingest recorded, else Asia/Shanghai; the
+            # roaming list's naive times are read in it, as the day is taken
+            days_zone = cdrs_zone(tz, cdrs)
+            tz, said = days_zone.tz, days_zone.said
             abroad = abroad_rule_for(
-                cdrs, ingresses, roaming, registry, listing=True, tz=tz or DEFAULT_TZ
+                cdrs, ingresses, roaming, registry, listing=True, tz=tz, tz_from=said
             )
         elif ingresses is not None or roaming is not None:
             raise InputError("--ingresses and --roaming need --cdrs (they judge calls)")
@@ -485,5 +510,5 @@ def register(app: typer.Typer) -> None:
                 abroad=abroad.rule,
             )
         summary = write_scan(result, out)
-        print_summary(result, summary, lang, top, registry=registry is not None)
+        print_summary(result, summary, lang, top, registry=registry is not None, tz_from=said)
         typer.echo(f"-> {out / 'verdicts.csv'}")

@@ -40,13 +40,16 @@ def serve(
         typer.Option(help="import received calls from canonical CDRs (Parquet file/dir or CSV)"),
     ] = None,
     tz: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--tz",
             help="time zone of times written without an offset: --cdrs CSV times (as ingest "
-            "--tz) and --roaming's, at start and at every re-read",
+            "--tz) and --roaming's, at start and at every re-read; a zone name or a UTC offset "
+            "(UTC-5, +08:00), as scan's --tz (CSV times: whole-hour offsets only, as ingest's). "
+            "Default: the zone ingest recorded with --cdrs (DIR/dataset.json), else "
+            "Asia/Shanghai",
         ),
-    ] = "Asia/Shanghai",
+    ] = None,
     model: Annotated[
         Path | None,
         typer.Option(
@@ -118,9 +121,20 @@ def serve(
         from callwarden.errors import InputError
 
         raise InputError("--roaming needs --ingresses (which ingresses are gateways from abroad)")
+    from callwarden.cli._zone import cdrs_zone
+
+    # --tz, else the zone ingest recorded with --cdrs (roaming's naive times: a folder's
+    # calls are instants already), else Asia/Shanghai
+    zone = cdrs_zone(tz, cdrs if roaming is not None else None)
+    tz = zone.tz
+    if cdrs is not None and not (cdrs.is_dir() or cdrs.suffix == ".parquet"):
+        from callwarden.features.local_time import iana_name
+
+        iana_name(tz)  # CSV times are read as ingest reads them: fail before the server starts
     abroad = abroad_rule(
-        None, ingresses, roaming, allocation.scope if allocation is not None else None, tz=tz
-    )
+        None, ingresses, roaming, allocation.scope if allocation is not None else None,
+        tz=tz, tz_from=zone.said,
+    )  # fmt: skip
     abroad.say()
     store = Store.open(db)
     kept = bands is not None and not store.put_model_thresholds(*bands, actor="cli:serve")

@@ -350,8 +350,9 @@ def register(app: typer.Typer) -> None:
             "--tz",
             help="CDRs: local time of the as-of days and their hours, a time zone name (as "
             "ingest's --tz) or a UTC offset (UTC-5, +08:00), turned into the zone's whole-hour "
-            "offset on each day; default Asia/Shanghai (UTC+8). Recorded in the manifest; scan "
-            "warns when its day's offset differs.",
+            "offset on each day. Default: the zone ingest recorded with the CDRs (DIR/"
+            "dataset.json: its --tz; every set's the same), else Asia/Shanghai (UTC+8). "
+            "Recorded in the manifest; scan warns when its day's offset differs.",
         ),
     ) -> None:
         """Train the LightGBM behaviour model and write a versioned model directory."""
@@ -369,9 +370,12 @@ def register(app: typer.Typer) -> None:
         kind = check_exclusive(cdrs[0] if cdrs else None, features, id_column)
         if tz is not None and kind != "cdr":  # (a table's rows carry no times)
             raise InputError("--tz applies to --cdrs (a --features table has no call times)")
-        from callwarden.features.local_time import DEFAULT_TZ, zone
+        from callwarden.cli._zone import cdrs_zone, default_zone
 
-        zone(tz := tz or DEFAULT_TZ)  # an unknown zone fails before any work
+        # --tz, else the zone ingest recorded with the CDRs (every set's), else Asia/Shanghai;
+        # an unknown zone or sets that disagree fail before any work
+        days_zone = cdrs_zone(tz, cdrs) if kind == "cdr" else default_zone()
+        tz = days_zone.tz
         output_dir(out)
         try:
             obj = Objective(objective)
@@ -404,6 +408,7 @@ def register(app: typer.Typer) -> None:
         if kind == "cdr":
             assert cdrs
             sets = training_sets(cdrs, labels, registry, unlabelled)
+            typer.echo(f"local days: {days_zone}")
             data, extra = _cdr_training_data(sets, days, tz, partial_days_s)
         else:
             assert features is not None and id_column is not None

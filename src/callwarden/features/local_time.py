@@ -45,6 +45,41 @@ def zone(tz: str) -> tzinfo:
         ) from exc
 
 
+def same_zone(a: str, b: str) -> bool:
+    """``a`` and ``b`` spell one zone (``UTC-5`` and ``-05:00``; ``Asia/Shanghai`` twice)."""
+    try:
+        return zone(a) == zone(b)
+    except InputError:
+        return a.strip() == b.strip()
+
+
+def iana_name(tz: str) -> str:
+    """``tz`` as an IANA name, for the readers that parse naive times with Arrow and DuckDB
+    (``ingest``, ``serve --cdrs`` CSV): a zone name as it is, ``UTC`` for a zero offset, a
+    whole-hour offset as ``Etc/GMT`` with the POSIX sign (``UTC-5`` is ``Etc/GMT+5``). An
+    offset that is not whole hours is an ``InputError``: no IANA name holds one fixed (name
+    the zone instead, e.g. Asia/Kolkata)."""
+    got = zone(tz)
+    if isinstance(got, zoneinfo.ZoneInfo):
+        return got.key
+    off = got.utcoffset(None)
+    assert off is not None
+    seconds = int(off.total_seconds())
+    if seconds == 0:
+        return "UTC"
+    if seconds % 3600:
+        raise InputError(
+            f"--tz {tz!r}: times are read here through IANA zone names, and none holds an "
+            "offset that is not whole hours; give the zone's name instead (e.g. Asia/Kolkata)"
+        )
+    name = f"Etc/GMT{-seconds // 3600:+d}"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except zoneinfo.ZoneInfoNotFoundError as exc:  # (UTC-13, UTC-14: no zone is that far west)
+        raise InputError(f"--tz {tz!r}: no time zone has that offset") from exc
+    return name
+
+
 def offset_hours(tz: str, day: str) -> int:
     """Hours east of UTC that ``tz`` has at noon of the local ``day`` (YYYY-MM-DD)."""
     noon = datetime.strptime(day, "%Y-%m-%d").replace(hour=12, tzinfo=zone(tz))

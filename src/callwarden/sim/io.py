@@ -27,7 +27,8 @@ FILES = (
 def write_sim(result: SimResult, out_dir: str | Path) -> Path:
     """Writes ``cdrs.parquet``, ``call_truth.parquet``, ``labels.csv``, ``registry.csv``,
     ``transcripts.jsonl``, ``manifest.json``, ``ingresses.csv`` (each ingress's kind) and
-    ``roaming.csv`` (own subscribers abroad) into ``out_dir`` (created if needed)."""
+    ``roaming.csv`` (own subscribers abroad) into ``out_dir`` (created if needed); and
+    ``dataset.json`` when the scenario's days are not at UTC+8 (``_zone_record``)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {out} exists and is not a directory")
@@ -55,4 +56,20 @@ def write_sim(result: SimResult, out_dir: str | Path) -> Path:
     (out / "manifest.json").write_text(
         json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    _zone_record(out, int(result.manifest.get("utc_offset_hours", 8)))
     return out
+
+
+def _zone_record(out: Path, hours: int) -> None:
+    """``dataset.json`` (``cdr.dataset.ZoneRecord``) when the scenario's days are not UTC+8:
+    the commands then take their days at its offset without --tz, as they take an ingest
+    folder's. At UTC+8 (every shipped scenario) none: the commands' default, Asia/Shanghai,
+    is the simulator's zone (a stale record of an earlier run there is removed)."""
+    from callwarden.cdr.dataset import ZONE_RECORD, ZoneRecord
+
+    file = out / ZONE_RECORD
+    if hours == 8:
+        file.unlink(missing_ok=True)
+        return
+    rec = ZoneRecord(file, (f"UTC{hours:+d}",))
+    file.write_text(json.dumps(rec.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -334,16 +334,11 @@ def read_received_calls(
 
 def _with_instants(calls: Any, tz: str, path: Path) -> Any:
     """``calls`` with its text ``start_time`` as UTC instants, read as ingest reads them."""
-    import zoneinfo
-
     from callwarden.cdr.parse import times
+    from callwarden.features.local_time import iana_name
 
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {tz!r} (e.g. Asia/Shanghai, UTC)") from exc
     text = calls["start_time"].combine_chunks()
-    instants, failed = times(text, tz)
+    instants, failed = times(text, iana_name(tz))  # (a whole-hour offset as Etc/GMT-8, as ingest)
     if failed.any():
         i = int(failed.argmax())
         value = text[i].as_py()

@@ -1,0 +1,86 @@
+"""The zone a command takes the CDRs' local days (and a roaming list's naive times) in, and
+where it came from: ``--tz``, else the zone ingest recorded with the CDRs
+(``DIR/dataset.json``, ``cdr.dataset.ZoneRecord``), else the command's own default (Asia/
+Shanghai; replay's: the model's manifest). One rule for every command that reads CDRs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CdrZone:
+    """``tz`` (a zone name or UTC offset, as ``--tz`` takes it) and ``said``: where it came
+    from, for the line the command prints (``--tz``, ``recorded in DIR/dataset.json``, ...)."""
+
+    tz: str
+    said: str
+
+    def __str__(self) -> str:
+        return f"{self.tz} ({self.said})"
+
+
+#: Where a command's default stands when the CDRs record no zone.
+DEFAULT_SAID = "the default; the CDRs record no zone"
+
+
+def default_zone() -> CdrZone:
+    from callwarden.features.local_time import DEFAULT_TZ
+
+    return CdrZone(DEFAULT_TZ, DEFAULT_SAID)
+
+
+def cdrs_zone(
+    tz: str | None,
+    cdrs: Path | Sequence[Path] | None,
+    *,
+    fallback: CdrZone | None = None,
+    option: str = "--cdrs",
+) -> CdrZone:
+    """The zone for the CDRs at ``cdrs`` (one path, or the sets of ``train``): ``tz`` when
+    given (validated; a warning line when a set records another zone), else the zone the sets
+    record (all the same, a set without a record counting as ``fallback``), else
+    ``fallback`` (default Asia/Shanghai). A set whose ingests read naive times in different
+    zones, or sets that disagree, are an InputError asking for ``--tz``, naming the zones."""
+    from callwarden.cdr.dataset import read_zone_record
+    from callwarden.errors import InputError
+    from callwarden.features.local_time import same_zone, zone
+
+    fallback = fallback or default_zone()
+    paths = [] if cdrs is None else [cdrs] if isinstance(cdrs, Path) else list(cdrs)
+    records = [(p, read_zone_record(p)) for p in paths]
+    if tz is not None:
+        zone(tz)  # an unknown zone fails before any work
+        from callwarden.cli._detect_io import warn
+
+        for p, rec in records:
+            if rec is not None and rec.tz is not None and not same_zone(tz, rec.tz):
+                warn(
+                    f"--tz {tz} is not {rec.tz}, the zone the CDRs at {p} were ingested with "
+                    f"({rec.path}): their days and naive times are taken in --tz {tz}"
+                )
+        return CdrZone(tz, "--tz")
+    claims: list[tuple[Path, CdrZone]] = []
+    for p, rec in records:
+        if rec is None:
+            claims.append((p, fallback))
+        elif rec.tz is None:
+            raise InputError(
+                f"the CDRs at {p} were ingested with different --tz ({rec.described()}; "
+                f"{rec.path}): their local days have no single zone; pass --tz (the zone of "
+                "the days you mean)"
+            )
+        else:
+            claims.append((p, CdrZone(rec.tz, f"recorded in {rec.path}")))
+    if not claims:
+        return fallback
+    first = claims[0][1]
+    if all(same_zone(c.tz, first.tz) for _, c in claims):
+        return next((c for _, c in claims if c.said != fallback.said), first)
+    said = "; ".join(f"{p}: {c}" for p, c in claims)
+    raise InputError(
+        f"the {option} sets take their days in different zones ({said}); pass --tz (one "
+        "zone for every set's days)"
+    )

@@ -1,0 +1,169 @@
+"""Ingest records the zone it read naive times in (``DIR/dataset.json``), and the commands
+take their days in it without --tz (audit 26 M2); ingest takes a UTC offset as scan's --tz
+does, or says why not (L4). Until 2 Dec the folder recorded nothing: a New York carrier's
+scan, replay and train without --tz took Shanghai days."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+from callwarden.cdr import ingest, load_cdrs
+from callwarden.errors import InputError
+
+HEADER = "call_id,start_time,caller,callee,duration_s\n"
+
+
+def _csv(path: Path, call_id: str, when: str = "2026-11-02 10:00:00") -> Path:
+    path.write_text(HEADER + f"{call_id},{when},13800138000,13900139000,30\n", encoding="utf-8")
+    return path
+
+
+def _record(folder: Path) -> dict[str, object]:
+    return json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+
+
+def test_ingest_records_its_zone_and_the_commands_default_to_it(tmp_path: Path) -> None:
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "ny"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    assert _record(out) == {"tz": "America/New_York", "zones": ["America/New_York"],
+                            "unrecorded_runs": False}  # fmt: skip
+    for spelling in (out, out / "cdrs"):  # the folder and its cdrs/ are one input
+        got = cdrs_zone(None, spelling)
+        assert got.tz == "America/New_York" and got.said == f"recorded in {out / 'dataset.json'}"
+    assert cdrs_zone("UTC-5", out).tz == "UTC-5"  # an explicit --tz wins
+
+
+def test_an_explicit_tz_that_differs_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "ny"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    capsys.readouterr()
+    assert cdrs_zone("Asia/Shanghai", out).said == "--tz"
+    err = capsys.readouterr().err
+    assert err.startswith("warning: --tz Asia/Shanghai is not America/New_York")
+    cdrs_zone("America/New_York", out)
+    assert capsys.readouterr().err == ""
+
+
+def test_mixed_zones_leave_no_default(tmp_path: Path) -> None:
+    """Re-ingesting with another --tz converts its times right, but the folder's local days
+    then have no single zone: a command without --tz stops, naming the zones."""
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "d"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    ingest([_csv(tmp_path / "b.csv", "b")], out, tz="-05:00")  # another zone (no DST)
+    summary = ingest([_csv(tmp_path / "c.csv", "c")], out, tz="UTC-5")  # the same as -05:00
+    assert _record(out)["tz"] is None
+    assert _record(out)["zones"] == ["America/New_York", "-05:00"]
+    assert any("read in different zones" in w for w in summary.warnings)
+    with pytest.raises(InputError, match=r"different --tz \(America/New_York and -05:00;"):
+        cdrs_zone(None, out)
+    assert cdrs_zone("UTC-5", out).tz == "UTC-5"
+    # the times themselves were converted in each run's zone
+    t = load_cdrs(out).sort_by("call_id")
+    assert t["start_time"].to_pylist() == [
+        datetime(2026, 11, 2, 15, tzinfo=UTC),  # 10:00 in New York (EST) on 2 Nov
+        datetime(2026, 11, 2, 15, tzinfo=UTC),
+        datetime(2026, 11, 2, 15, tzinfo=UTC),
+    ]
+
+
+def test_a_folder_without_a_record_keeps_todays_default(tmp_path: Path) -> None:
+    """Older ingests, the simulator's folders and bare files: Asia/Shanghai, as before, and
+    a folder that held CDRs before its first record says its earlier runs are unknown."""
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "old"
+    ingest([_csv(tmp_path / "a.csv", "a")], out)
+    (out / "dataset.json").unlink()  # as an ingest before 2 Dec left it
+    got = cdrs_zone(None, out)
+    assert (got.tz, got.said) == ("Asia/Shanghai", "the default; the CDRs record no zone")
+    part = next((out / "cdrs").rglob("*.parquet"))
+    assert cdrs_zone(None, part).said == "the default; the CDRs record no zone"
+    # the default zone again: earlier runs read by default were Shanghai, nothing moves
+    ingest([_csv(tmp_path / "b.csv", "b")], out, tz="Asia/Shanghai")
+    assert _record(out) == {"tz": "Asia/Shanghai", "zones": ["Asia/Shanghai"],
+                            "unrecorded_runs": True}  # fmt: skip
+    assert cdrs_zone(None, out).tz == "Asia/Shanghai"
+    (out / "dataset.json").unlink()
+    ingest([_csv(tmp_path / "c.csv", "c")], out, tz="America/New_York")
+    with pytest.raises(InputError, match="ingests before the record"):
+        cdrs_zone(None, out)
+
+
+def test_a_hand_written_or_broken_record(tmp_path: Path) -> None:
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "old"
+    ingest([_csv(tmp_path / "a.csv", "a")], out)
+    (out / "dataset.json").write_text('{"tz": "America/Chicago"}', encoding="utf-8")
+    assert cdrs_zone(None, out).tz == "America/Chicago"
+    (out / "dataset.json").write_text('{"tz": "Mars/Olympus"}', encoding="utf-8")
+    with pytest.raises(InputError, match="dataset.json: --tz 'Mars/Olympus' is neither"):
+        cdrs_zone(None, out)
+    (out / "dataset.json").write_text("{", encoding="utf-8")
+    with pytest.raises(InputError, match="does not read as JSON.*or delete it"):
+        ingest([_csv(tmp_path / "b.csv", "b")], out)  # before anything is written
+
+
+def test_sets_that_disagree_need_tz(tmp_path: Path) -> None:
+    """train's --cdrs sets: one zone for all, or --tz."""
+    from callwarden.cli._zone import cdrs_zone
+
+    ny, sh = tmp_path / "ny", tmp_path / "sh"
+    ingest([_csv(tmp_path / "a.csv", "a")], ny, tz="America/New_York")
+    ingest([_csv(tmp_path / "b.csv", "b")], sh)
+    with pytest.raises(InputError, match="sets take their days in different zones"):
+        cdrs_zone(None, [ny, sh])
+    assert cdrs_zone(None, [ny, ny]).tz == "America/New_York"
+    assert cdrs_zone("UTC", [ny, sh]).tz == "UTC"
+
+
+def test_ingest_takes_a_whole_hour_offset(tmp_path: Path) -> None:
+    """L4: as scan's --tz (it took zone names only); an offset that is not whole hours is
+    refused with the reason (no IANA name holds it), naming what to give instead."""
+    out = tmp_path / "d"
+    ingest([_csv(tmp_path / "a.csv", "a", "2026-11-02 10:00:00")], out, tz="UTC-5")
+    ingest([_csv(tmp_path / "b.csv", "b", "2026/11/02 10:00:00")], tmp_path / "e", tz="+08:00")
+    assert load_cdrs(out)["start_time"].to_pylist() == [datetime(2026, 11, 2, 15, tzinfo=UTC)]
+    got = pc.cast(load_cdrs(tmp_path / "e")["start_time"], "int64").to_pylist()
+    assert got == [int(datetime(2026, 11, 2, 2, tzinfo=UTC).timestamp() * 1e6)]
+    assert _record(out)["zones"] == ["UTC-5"]
+    with pytest.raises(InputError, match=r"not whole hours; give the zone's name .*Asia/Kolkata"):
+        ingest([_csv(tmp_path / "c.csv", "c")], tmp_path / "f", tz="+05:30")
+    assert not (tmp_path / "f").exists()
+
+
+def test_received_calls_take_an_offset(tmp_path: Path) -> None:
+    """L4: serve --cdrs CSV times read in an offset, as ingest reads them (it took names)."""
+    from callwarden.store.io import read_received_calls
+
+    rows = read_received_calls(_csv(tmp_path / "a.csv", "a"), "UTC-5")
+    assert [r[2] for r in rows] == [datetime(2026, 11, 2, 15, tzinfo=UTC).timestamp()]
+
+
+def test_the_simulators_folder_records_an_offset_other_than_utc_plus_8(tmp_path: Path) -> None:
+    """Its days are the scenario's ``utc_offset_hours``: at 8 (every shipped scenario) no
+    record (the default, Asia/Shanghai, is its zone), at another offset the record."""
+    from callwarden.sim import simulate, write_sim
+
+    (tmp_path / "ny.yaml").write_text("base: article\nutc_offset_hours: -5\n", "utf-8")
+    out = write_sim(simulate(str(tmp_path / "ny.yaml"), seed=1, subscribers=1000), tmp_path / "s")
+    assert _record(out)["tz"] == "UTC-5"
+    from callwarden.cli._zone import cdrs_zone
+
+    assert cdrs_zone(None, out / "cdrs.parquet").tz == "UTC-5"
+    write_sim(simulate("article", seed=1, subscribers=1000), out)  # the same folder at UTC+8
+    assert not (out / "dataset.json").exists()
+    assert cdrs_zone(None, out).tz == "Asia/Shanghai"
