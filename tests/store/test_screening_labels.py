@@ -93,6 +93,7 @@ def test_the_screening_rule_in_its_place(store: Store, clock: Clock) -> None:
     }  # ONE_CALLEE (one callee), OLD (before the window): not listed
     assert got[BOT].evidence == {
         "screened_bot_callees": 2,
+        "screened_judged_callees": 2,
         "screened_bot": 3,
         "screened_human": 0,
         "screened_unsure": 0,
@@ -103,6 +104,38 @@ def test_the_screening_rule_in_its_place(store: Store, clock: Clock) -> None:
     one = _labels(store, since=clock() - 7 * DAY, min_screened_bots=1)
     assert (one[ONE_CALLEE].label, one[ONE_CALLEE].source) == ("harassment", "screening")
     assert (_labels(store)[OLD].source, _labels(store)[OLD].label) == ("screening", "harassment")
+
+
+COURIER = "+8613512345678"
+
+
+def test_a_line_of_people_is_not_labelled_by_its_few_false_bots(store: Store, clock: Clock) -> None:
+    """Audit 27 H1: a courier's line, 241 people-calls to 241 callees, judged 226 human, 12
+    unsure, 3 bot (about the per-call false-bot rate of people): three bot callees pass the
+    count, not the share; its people count against it. Half the judged callees bots: listed."""
+    now = clock()
+    callees = [f"+8613900{i:06d}" for i in range(241)]
+    verdicts = ["bot"] * 3 + ["unsure"] * 12 + ["human"] * 226
+    for i, (callee, verdict) in enumerate(zip(callees, verdicts, strict=True)):
+        _screen(store, i, COURIER, callee, verdict, now - 60)
+    got = _labels(store, since=now - 7 * DAY)
+    assert COURIER not in got
+    s = read_feedback(store.engine, now - 7 * DAY, None).screenings[COURIER]
+    assert (s.bot_callees, s.judged_callees, s.human, s.unsure) == (3, 229, 226, 12)
+    # the share is a setting: 0 is the count alone (the old rule)
+    assert _labels(store, since=now - 7 * DAY, min_screened_bot_share=0.0)[COURIER].label == (
+        "harassment"
+    )
+    # two bot callees and two people: half, listed
+    for i, (callee, verdict) in enumerate(
+        zip(SUBS[:4], ("bot", "bot", "human", "human"), strict=True)
+    ):
+        _screen(store, i, BOT, callee, verdict, now - 60, "insurance")
+    t = _labels(store, since=now - 7 * DAY)[BOT]
+    assert (t.label, t.source) == ("harassment", "screening")
+    assert (t.evidence["screened_bot_callees"], t.evidence["screened_judged_callees"]) == (2, 4)
+    _screen(store, 9, BOT, SUBS[9], "human", now - 60)  # a third person: 2 of 5, not listed
+    assert BOT not in _labels(store, since=now - 7 * DAY)
 
 
 def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
@@ -122,3 +155,8 @@ def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
     assert BOT not in out.read_text()
     bad = CliRunner().invoke(cli, [*three[:-1], "0"])
     assert bad.exit_code == 2 and "--min-screened-bots must be at least 1" in bad.output
+    base = ["labels", "--db", str(db), "--out", str(out)]
+    share = CliRunner().invoke(cli, [*base, "--min-screened-bot-share", "1.5"])
+    assert (
+        share.exit_code == 2 and "--min-screened-bot-share is a share from 0 to 1" in share.output
+    )

@@ -70,9 +70,17 @@ def labels_cmd(
         typer.Option(
             help="distinct callees whose screened calls from a number in the window were "
             "judged bot (POST /v1/screenings) that label it harassment, or fraud when the bot "
-            "calls' top category is a fraud kind; a human verdict clears nothing"
+            "calls' top category is a fraud kind (with --min-screened-bot-share)"
         ),
     ] = 2,
+    min_screened_bot_share: Annotated[
+        float,
+        typer.Option(
+            help="and those bot callees' share of the distinct callees that heard the number "
+            "judged bot or human, at least this (its people count against it: a busy line of "
+            "people is judged bot on about 1 % of its calls)"
+        ),
+    ] = 0.5,
     with_detector_verdicts: Annotated[
         bool,
         typer.Option(
@@ -112,6 +120,10 @@ def labels_cmd(
         raise InputError(f"--min-reporters must be at least 1, not {min_reporters}")
     if min_screened_bots < 1:
         raise InputError(f"--min-screened-bots must be at least 1, not {min_screened_bots}")
+    if not 0.0 <= min_screened_bot_share <= 1.0:
+        raise InputError(
+            f"--min-screened-bot-share is a share from 0 to 1, not {min_screened_bot_share}"
+        )
     if campaign_min_reporters < 1:
         raise InputError(
             f"--campaign-min-reporters must be at least 1, not {campaign_min_reporters}"
@@ -135,6 +147,7 @@ def labels_cmd(
         campaign_min_reporters=campaign_min_reporters,
         with_detector_verdicts=with_detector_verdicts,
         min_screened_bots=min_screened_bots,
+        min_screened_bot_share=min_screened_bot_share,
     )
     rows = training_labels(feedback, config)
     if not rows:

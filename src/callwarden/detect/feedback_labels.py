@@ -18,13 +18,15 @@ registered businesses, the campaigns of imported scans and the screener's judged
    fraud kind (``FRAUD_CATEGORIES``); source ``reports``. People's word becomes a training
    label only when it would count live: a retrained model flags for every subscriber;
 3. **screened as a bot**: its screened calls in the window (``POST /v1/screenings``) were
-   judged bot by at least ``min_screened_bots`` distinct callees -> harassment, or fraud
-   when the bot calls' top category is a fraud kind (``policy.FRAUD_KINDS``); source
-   ``screening``. After the reports, which name the category subscribers met and are what
-   the live label counts; before everything below, as the number's own calls heard by the
-   screener outweigh its campaign's pooled reports and reports below the bar. A ``human``
-   verdict makes no number benign (a campaign can put a person on the line) and takes none
-   of the bot calls back;
+   judged bot by at least ``min_screened_bots`` distinct callees, and those are at least
+   ``min_screened_bot_share`` of the distinct callees that heard it judged bot or human
+   (its people count against it: a courier's line is judged bot on ~1 % of calls) ->
+   harassment, or fraud when the bot calls' top category is a fraud kind
+   (``policy.FRAUD_KINDS``); source ``screening``. After the reports, which name the
+   category subscribers met and are what the live label counts; before everything below, as
+   the number's own calls heard by the screener outweigh its campaign's pooled reports and
+   reports below the bar. A ``human`` verdict makes no number benign (a campaign can put a
+   person on the line); it only weighs against the bot share;
 4. **a community label before the window** -> ``unknown`` (``reports_before_window``); one
    set after it is ignored (the window's own reports are judged);
 5. **its campaign's reports**: a stored campaign whose members' pooled reports meet the
@@ -126,6 +128,13 @@ class ScreenedCalls:
     unsure: int = 0
     #: the bot calls per category of the caller's words (calls naming none left out)
     bot_categories: Mapping[str, float] = field(default_factory=dict)
+    #: distinct callees that heard it judged a bot or a person (the base of the bot share)
+    judged_callees: int = 0
+
+    def bot_share(self) -> float:
+        """Distinct bot callees over distinct callees judged bot or human (1.0 for none)."""
+        judged = max(self.judged_callees, self.bot_callees)
+        return self.bot_callees / judged if judged else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +196,11 @@ class LabelConfig:
     #: that label it (one callee is one subscriber's screener: a misheard call, or a callee
     #: who set up a test, must not label a number for every subscriber)
     min_screened_bots: int = 2
+    #: and the bot callees' share of the distinct callees that heard it judged bot or human,
+    #: at least this: a line of people (a courier's) is judged bot on about 1 % of its calls
+    #: (9 of 1,006 people on simulated seed 0, per call alone), so a busy line's false bots
+    #: pass any count; at half its callees, a false label needs 50 times that rate
+    min_screened_bot_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,13 +279,15 @@ def _label_one(
         if community:
             evidence["community_label"] = 1
         return TrainingLabel(number, label, Source.REPORTS, category, evidence)
-    # 3. screened as a bot by enough distinct callees (a human verdict clears nothing)
+    # 3. screened as a bot by enough distinct callees, and by at least a share of those that
+    # heard it judged (its people count against it; a human verdict clears nothing)
     s = fb.screenings.get(number)
-    if s is not None and s.bot_callees >= cfg.min_screened_bots:
+    if s is not None and _screened_bot(s, cfg):
         top = top_category(s.bot_categories)
         label = "fraud" if top in FRAUD_KINDS else "harassment"
         evidence = {
             "screened_bot_callees": s.bot_callees,
+            "screened_judged_callees": max(s.judged_callees, s.bot_callees),
             "screened_bot": s.bot,
             "screened_human": s.human,
             "screened_unsure": s.unsure,
@@ -316,6 +332,11 @@ def _label_one(
             return TrainingLabel(number, v.label, v.source, v.category, evidence)
         return TrainingLabel(number, "unknown", v.source, "", evidence)
     return None
+
+
+def _screened_bot(s: ScreenedCalls, cfg: LabelConfig) -> bool:
+    """Rule 3's bar: enough distinct bot callees, and enough of those judged."""
+    return s.bot_callees >= cfg.min_screened_bots and s.bot_share() >= cfg.min_screened_bot_share
 
 
 def _member_expected_reports(
@@ -392,7 +413,7 @@ def training_labels(fb: Feedback, cfg: LabelConfig = LabelConfig()) -> list[Trai
             members.setdefault(v.campaign, []).append((fb.recipients.get(n, 0), n))
     # each condemned campaign's two busiest members (recipients, number): the busiest other
     busiest = {cid: tuple(sorted(ms, reverse=True)[:2]) for cid, ms in members.items()}
-    screened = (n for n, s in fb.screenings.items() if s.bot_callees >= cfg.min_screened_bots)
+    screened = (n for n, s in fb.screenings.items() if _screened_bot(s, cfg))
     numbers = sorted({*fb.reports, *fb.verdicts, *fb.registry.exact, *screened})
     return [t for n in numbers if (t := _label_one(n, fb, cfg, condemned, busiest)) is not None]
 

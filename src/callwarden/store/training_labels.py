@@ -181,8 +181,8 @@ def _screened(
     conn: sa.Connection, since: float | None, until: float | None
 ) -> dict[str, ScreenedCalls]:
     """Each calling number's screened calls in the window (by the call's start): counts by
-    verdict, distinct callees that heard it judged a bot, its bot calls by category (SQL
-    GROUP BY, as the reports)."""
+    verdict, distinct callees that heard it judged a bot and judged a bot or a person, its
+    bot calls by category (SQL GROUP BY, as the reports)."""
     s = screenings.c
     in_window = _window(s.at, since, until)
     counts: dict[str, dict[str, int]] = {}
@@ -200,6 +200,13 @@ def _screened(
             .group_by(s.caller)
         ).all()
     )
+    judged: dict[str, int] = dict(
+        conn.execute(
+            sa.select(s.caller, sa.func.count(sa.distinct(s.callee)))
+            .where(in_window, s.verdict.in_(("bot", "human")))
+            .group_by(s.caller)
+        ).all()
+    )
     categories: dict[str, dict[str, float]] = {}
     for caller, category, n in conn.execute(
         sa.select(s.caller, s.category, sa.func.count())
@@ -214,6 +221,7 @@ def _screened(
             human=by.get("human", 0),
             unsure=by.get("unsure", 0),
             bot_categories=categories.get(caller, {}),
+            judged_callees=int(judged.get(caller, 0)),
         )
         for caller, by in counts.items()
     }
