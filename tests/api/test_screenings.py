@@ -34,6 +34,17 @@ def call(i: int, **over: Any) -> dict[str, Any]:
 
 BOT, FRAUD_BOT, HUMAN, UNSURE = 0, 1, 2, 25
 
+#: a courier's delivery IVR: simulated bot call 0 with every caller turn this recording
+IVR = "您好，这里是顺丰速运，您有一个快递包裹今天下午派送，请留意查收，如需改约请按1。"
+
+
+def ivr_call(**over: Any) -> dict[str, Any]:
+    c = call(BOT, **over)
+    for t in c["turns"]:
+        if t["speaker"] == "caller":
+            t["text"] = IVR
+    return c
+
 
 def test_bot_human_unsure_round_trip(api: Api) -> None:
     bot = api.post("/v1/screenings", "network", json=call(BOT))
@@ -223,3 +234,17 @@ def test_the_case_file_counts_the_screened_calls(api: Api) -> None:
     }
     page = api.get(f"/v1/case-files/numbers/{spam}?format=html", "operator").text
     assert "Screened calls" in page and "来电助手筛查" in page
+
+
+def test_a_couriers_delivery_ivr_rings_with_its_tag(api: Api) -> None:
+    """A bot speaking a legitimate service's words (courier) is connected with its service's
+    tag: no 608, no block-log row."""
+    r = api.post("/v1/screenings", "network", json=ivr_call(callee=ALICE))
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert (b["verdict"], b["category"], b["action"], b["sip_code"], b["redress_uri"]) == (
+        "bot", "courier", "label", None, "",
+    )  # fmt: skip
+    assert b["action_reason"]["code"] == "screened_service_bot"
+    assert b["tag"] == {"zh": "快递物流（自动语音）", "en": "Courier (automated call)"}
+    assert api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json() == []

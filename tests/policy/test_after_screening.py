@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from callwarden.policy import Action, after_screening, reason_text, screened_label
+from callwarden.policy import (
+    Action,
+    after_screening,
+    reason_text,
+    screened_label,
+    screened_tag,
+)
 
 CALLER = "+8617012345678"
 
@@ -35,3 +41,29 @@ def test_fraud_kinds_draw_the_fraud_tag() -> None:
     assert screened_label("other_fraud") == "fraud"
     assert screened_label("insurance") == "harassment"
     assert screened_label("") == "harassment"
+
+
+@pytest.mark.parametrize(
+    ("category", "zh", "en"),
+    [
+        ("courier", "快递物流（自动语音）", "Courier (automated call)"),
+        ("bank_service", "银行服务（自动语音）", "Bank service (automated call)"),
+    ],
+)
+def test_a_legitimate_services_bot_rings_with_its_tag(category: str, zh: str, en: str) -> None:
+    """A courier's delivery IVR or a bank's automated call-back is a bot the callee wants:
+    connected with its service's tag, not rejected, no block-log row."""
+    d = after_screening(CALLER, "bot", category, 6.0, "https://op.example/r/")
+    assert (d.action, d.sip_code, d.logged, d.category, d.redress_uri) == (
+        Action.LABEL, None, False, category, "",
+    )  # fmt: skip
+    assert d.reasons[0].code == "screened_service_bot"
+    assert "score 6)" in reason_text(d.reasons[0])[1]
+    assert screened_tag(d) == (zh, en)
+    # a fraud kind's cover (a fake courier asking for a transfer) is no service: rejected
+    fake = after_screening(CALLER, "bot", "fake_customer_service", 6.0)
+    assert (fake.action, fake.sip_code) == (Action.REJECT, 608)
+    assert screened_tag(fake) == (
+        "疑似诈骗（冒充客服诈骗）",
+        "Suspected fraud (customer-service impersonation fraud)",
+    )

@@ -138,6 +138,25 @@ def test_a_line_of_people_is_not_labelled_by_its_few_false_bots(store: Store, cl
     assert BOT not in _labels(store, since=now - 7 * DAY)
 
 
+IVR = "+8613512340000"
+
+
+def test_a_legitimate_services_bots_label_nothing(store: Store, clock: Clock) -> None:
+    """A courier's delivery IVR judged bot by five callees (its words a courier's): no
+    training label; its calls count among the judged callees, never the bot ones."""
+    now = clock()
+    for i, callee in enumerate(SUBS[:5]):
+        _screen(store, i, IVR, callee, "bot", now - 60, "courier")
+    _screen(store, 5, IVR, SUBS[5], "bot", now - 60, "bank_service")
+    assert IVR not in _labels(store, since=now - 7 * DAY)
+    s = read_feedback(store.engine, now - 7 * DAY, None).screenings[IVR]
+    assert (s.bot_callees, s.judged_callees, s.bot, dict(s.bot_categories)) == (0, 6, 6, {})
+    # two robocall bots beside them: 2 of 8 judged callees, under half, not listed
+    for i, callee in enumerate(SUBS[6:8]):
+        _screen(store, 10 + i, IVR, callee, "bot", now - 60, "loans")
+    assert IVR not in _labels(store, since=now - 7 * DAY)
+
+
 def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
     db = tmp_path / "s.db"
     store = Store.open(str(db), clock=clock)

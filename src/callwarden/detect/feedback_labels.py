@@ -20,7 +20,8 @@ registered businesses, the campaigns of imported scans and the screener's judged
 3. **screened as a bot**: its screened calls in the window (``POST /v1/screenings``) were
    judged bot by at least ``min_screened_bots`` distinct callees, and those are at least
    ``min_screened_bot_share`` of the distinct callees that heard it judged bot or human
-   (its people count against it: a courier's line is judged bot on ~1 % of calls) ->
+   (its people count against it: a courier's line is judged bot on ~1 % of calls; a bot
+   speaking a legitimate service's words, a delivery IVR, counts as judged, never as bot) ->
    harassment, or fraud when the bot calls' top category is a fraud kind
    (``policy.FRAUD_KINDS``); source ``screening``. After the reports, which name the
    category subscribers met and are what the live label counts; before everything below, as
@@ -122,13 +123,17 @@ class CampaignReports:
 class ScreenedCalls:
     """The screened calls of one calling number in the window, by the bot test's verdict."""
 
-    bot_callees: int  # distinct callees that heard it judged a bot
+    #: distinct callees that heard it judged a bot, a legitimate service's bot (its words a
+    #: courier's or a bank's: ``policy.SERVICE_KINDS``) left out
+    bot_callees: int
     bot: int = 0
     human: int = 0
     unsure: int = 0
-    #: the bot calls per category of the caller's words (calls naming none left out)
+    #: the bot calls per category of the caller's words (calls naming none, and a legitimate
+    #: service's, left out)
     bot_categories: Mapping[str, float] = field(default_factory=dict)
-    #: distinct callees that heard it judged a bot or a person (the base of the bot share)
+    #: distinct callees that heard it judged a bot (a service's too) or a person (the base of
+    #: the bot share)
     judged_callees: int = 0
 
     def bot_share(self) -> float:

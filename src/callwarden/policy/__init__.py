@@ -55,8 +55,10 @@ from callwarden.policy.reputation import (
 from callwarden.policy.screening import (
     FRAUD_KINDS,
     SCREENED_VERDICTS,
+    SERVICE_KINDS,
     after_screening,
     screened_label,
+    screened_tag,
 )
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "REJECT_ODDS_FACTOR",
     "REPORTABLE_CATEGORIES",
     "SCREENED_VERDICTS",
+    "SERVICE_KINDS",
     "SIP_DECLINE",
     "SIP_GLOBAL_DECLINE",
     "Action",
@@ -103,5 +106,6 @@ __all__ = [
     "redress_jcard",
     "reporter_weight",
     "screened_label",
+    "screened_tag",
     "tag",
 ]

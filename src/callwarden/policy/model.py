@@ -56,6 +56,7 @@ class DecisionCode(StrEnum):
     SCREENED_BOT = "screened_bot"
     SCREENED_HUMAN = "screened_human"
     SCREENED_UNSURE = "screened_unsure"
+    SCREENED_SERVICE_BOT = "screened_service_bot"  # a bot speaking a legitimate service's words
 
 
 #: Verdict reasons that are the hard signal "the displayed number is not allocated" (空号):

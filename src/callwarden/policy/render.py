@@ -138,6 +138,11 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "来电助手判定为真人（得分 {bot_score}），接通",
         "the screening assistant judged the caller a person (score {bot_score}): connected",
     ),
+    DecisionCode.SCREENED_SERVICE_BOT.value: (
+        "来电助手判定为快递、银行等服务的自动语音（得分 {bot_score}），标记后接通",
+        "the screening assistant judged the caller an automated service call, a courier's or a"
+        " bank's (score {bot_score}): connected with its tag",
+    ),
     DecisionCode.SCREENED_UNSURE.value: (
         "来电助手未能判定是否为机器人（得分 {bot_score}），标记后接通",
         "the screening assistant could not tell whether the caller is a bot (score"

@@ -7,18 +7,22 @@ then says what happens to the call:
 | verdict | action | SIP | block log (拦截记录) |
 |---|---|---|---|
 | bot | reject | 608 (with the redress URI, as decide's rejects) | a ``reject`` row, as decide writes |
+| bot, a legitimate service's words (courier, bank_service) | label (connect with its tag) | | none |
 | human | allow (connect) | | none |
 | unsure | label (connect with the tag) | | none |
 
 A person on the line is connected even when the number's verdict is bad: the screener
 heard a person, and a campaign that puts people on its lines is the detectors' and the
-reports' to catch, not the screener's (docs/policy.md, "After screening").
+reports' to catch, not the screener's. A courier's delivery IVR or a bank's automated
+call-back is a bot too, and one the callee wants: it rings, tagged with its service
+(docs/policy.md, "After screening").
 """
 
 from __future__ import annotations
 
 from callwarden.policy.model import SIP_GLOBAL_DECLINE, Action, Decision, DecisionCode, Reason
-from callwarden.policy.render import CATEGORY_TEXT
+from callwarden.policy.render import CATEGORY_TEXT, tag
+from callwarden.screening.categories_lexicon import LEGITIMATE
 
 #: The screened verdicts (``screening.reasons.Verdict``'s values).
 SCREENED_VERDICTS = ("bot", "human", "unsure")
@@ -29,6 +33,10 @@ SCREENED_VERDICTS = ("bot", "human", "unsure")
 FRAUD_KINDS: frozenset[str] = frozenset(
     c for c, (_zh, en) in CATEGORY_TEXT.items() if "fraud" in en
 ) | {"other_fraud"}
+
+#: The categories of a legitimate service's words (``screening.categories.LEGITIMATE``:
+#: courier, bank_service): a bot speaking them is an automated service call, not a robocall.
+SERVICE_KINDS: frozenset[str] = frozenset(c.value for c in LEGITIMATE)
 
 _CODES = {
     "bot": DecisionCode.SCREENED_BOT,
@@ -48,12 +56,16 @@ def after_screening(
 ) -> Decision:
     """The screener's next step for a call judged ``verdict`` (bot, human or unsure):
     reject a bot (608, logged in the callee's block log), connect a person, connect an
-    unsure caller with a tag (module docstring). ``category`` is what the caller's words
+    unsure caller with a tag, connect a legitimate service's bot with its service's tag
+    (module docstring). ``category`` is what the caller's words
     were about ("" when the classifier named nothing); ``bot_score`` is the bot test's
     score, shown as the reason's evidence."""
     if verdict not in _CODES:
         raise ValueError(f"a screened verdict is bot, human or unsure, not {verdict!r}")
     reason = Reason(_CODES[verdict].value, {"bot_score": round(float(bot_score), 2)})
+    if verdict == "bot" and category in SERVICE_KINDS:  # a delivery IVR, a bank's call-back
+        service = Reason(DecisionCode.SCREENED_SERVICE_BOT.value, reason.evidence)
+        return Decision(Action.LABEL, category=category, reasons=(service,))
     if verdict == "bot":
         return Decision(
             Action.REJECT,
@@ -66,3 +78,15 @@ def after_screening(
     if verdict == "human":
         return Decision(Action.ALLOW, reasons=(reason,))
     return Decision(Action.LABEL, category=category, reasons=(reason,))
+
+
+def screened_tag(decision: Decision) -> tuple[str, str] | None:
+    """The tag shown with a screened call's action (None for a plain connect): a legitimate
+    service's bot shows its service (快递物流（自动语音）), anything else the suspected kind
+    (疑似医疗推销, 疑似诈骗（...）, 疑似骚扰电话)."""
+    if decision.action is Action.ALLOW:
+        return None
+    if decision.reasons and decision.reasons[0].code == DecisionCode.SCREENED_SERVICE_BOT.value:
+        zh, en = CATEGORY_TEXT.get(decision.category, ("自动语音", "automated"))
+        return f"{zh}（自动语音）", f"{en[:1].upper()}{en[1:]} (automated call)"
+    return tag(screened_label(decision.category), decision.category)

@@ -32,7 +32,7 @@ from callwarden.detect.feedback_labels import (
     ScreenedCalls,
     StoredVerdict,
 )
-from callwarden.policy import DEFAULT_REPUTATION, Registration, Registry
+from callwarden.policy import DEFAULT_REPUTATION, SERVICE_KINDS, Registration, Registry
 from callwarden.store.db import read_connection
 from callwarden.store.io import PatternUse, usable
 from callwarden.store.schema import received_calls, registrations, reports, screenings, verdicts
@@ -181,8 +181,9 @@ def _screened(
     conn: sa.Connection, since: float | None, until: float | None
 ) -> dict[str, ScreenedCalls]:
     """Each calling number's screened calls in the window (by the call's start): counts by
-    verdict, distinct callees that heard it judged a bot and judged a bot or a person, its
-    bot calls by category (SQL GROUP BY, as the reports)."""
+    verdict, distinct callees that heard it judged a bot (a legitimate service's bot left
+    out) and judged a bot or a person, its bot calls by category (SQL GROUP BY, as the
+    reports)."""
     s = screenings.c
     in_window = _window(s.at, since, until)
     counts: dict[str, dict[str, int]] = {}
@@ -192,7 +193,9 @@ def _screened(
         .group_by(s.caller, s.verdict)
     ):
         counts.setdefault(caller, {})[verdict] = int(n)
-    is_bot = sa.and_(in_window, s.verdict == "bot")
+    # a bot speaking a legitimate service's words (a delivery IVR) is no robocall: it counts
+    # among the judged callees, not the bot ones
+    is_bot = sa.and_(in_window, s.verdict == "bot", s.category.not_in(sorted(SERVICE_KINDS)))
     callees: dict[str, int] = dict(
         conn.execute(
             sa.select(s.caller, sa.func.count(sa.distinct(s.callee)))

@@ -15,12 +15,10 @@ from callwarden.api.models import ScreeningIn, ScreeningOut, Text
 from callwarden.api.present import reason_out, reasons_out
 from callwarden.errors import InputError
 from callwarden.policy import (
-    Action,
     Decision,
     after_screening,
     call_info,
-    screened_label,
-    tag,
+    screened_tag,
 )
 from callwarden.screening.outcome import judged_turns, screen_calls, transcript_sha256
 from callwarden.screening.transcript import Transcript, transcript_from_dict
@@ -46,7 +44,8 @@ def screened_call(
 ) -> ScreeningOut:
     """Judges the call bot / human / unsure as `callwarden screen` does (the same function),
     stores the outcome and answers with the action: reject a bot (608; a block-log row for
-    the callee, as decide's rejects), connect a person, connect an unsure caller with a tag
+    the callee, as decide's rejects), connect a legitimate service's bot (a courier's
+    delivery IVR) with its tag, connect a person, connect an unsure caller with a tag
     (docs/policy.md, "After screening"). Written before the answer: 201. The same call again
     answers its stored outcome (200, nothing written twice); another transcript under a
     stored call_id is a 409."""
@@ -120,10 +119,8 @@ def _transcript(body: ScreeningIn) -> Transcript:
 
 
 def _tag(decision: Decision) -> dict[str, str] | None:
-    if decision.action is Action.ALLOW:
-        return None
-    zh, en = tag(screened_label(decision.category), decision.category)
-    return {"zh": zh, "en": en}
+    shown = screened_tag(decision)
+    return None if shown is None else {"zh": shown[0], "en": shown[1]}
 
 
 def _out(stored: dict[str, Any], redress_base: str) -> ScreeningOut:
