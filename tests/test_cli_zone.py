@@ -197,3 +197,19 @@ def test_serve_takes_an_offset_and_the_record(
                 str(sim / "ingresses.csv"), "--roaming", str(carrier["roaming"])])  # fmt: skip
     assert f"naive times in {NY}, recorded in {carrier['ny'] / 'dataset.json'})" in out
     assert ran["app"].state.cw.roaming_reload.tz == NY
+
+
+def test_a_recorded_half_hour_zone_stops_scan_naming_the_record(
+    carrier: dict[str, Path], model: Path, tmp_path: Path
+) -> None:
+    """Audit 27z H1: the error spoke of a --tz the user never typed."""
+    kol = tmp_path / "kol"
+    out = _run(["ingest", str(carrier["root"] / "ny.csv"), "--out", str(kol), "--tz",
+                "Asia/Kolkata"])  # fmt: skip
+    assert "warning: --tz Asia/Kolkata is UTC+5:30 on" in out
+    scan = ["scan", "--cdrs", str(kol), "--model", str(model), "--top", "0"]
+    out = _run([*scan, "--out", str(tmp_path / "a")], code=2)
+    assert f"error: Asia/Kolkata (recorded in {kol / 'dataset.json'}) is UTC+5:30" in out
+    assert "pass --tz UTC+5 or --tz UTC+6" in out
+    out = _run([*scan, "--tz", "UTC+6", "--out", str(tmp_path / "b")])
+    assert "is not Asia/Kolkata" not in out

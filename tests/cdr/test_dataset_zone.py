@@ -167,3 +167,39 @@ def test_the_simulators_folder_records_an_offset_other_than_utc_plus_8(tmp_path:
     write_sim(simulate("article", seed=1, subscribers=1000), out)  # the same folder at UTC+8
     assert not (out / "dataset.json").exists()
     assert cdrs_zone(None, out).tz == "Asia/Shanghai"
+
+
+def test_a_half_hour_zone_is_recorded_with_a_warning_and_its_neighbours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 27z H1: Kolkata was recorded without a word, then scan and train stopped on a
+    --tz nobody typed; the only way out (--tz UTC+5) warned on every run."""
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "kol"
+    summary = ingest([_csv(tmp_path / "a.csv", "a")], out, tz="Asia/Kolkata")
+    assert _record(out)["tz"] == "Asia/Kolkata"  # its naive times are read right in it
+    [said] = [w for w in summary.warnings if "UTC+5:30" in w]
+    assert "--tz UTC+5 or --tz UTC+6" in said and "campaigns and serve" in said
+    with pytest.raises(InputError) as exc:
+        cdrs_zone(None, out)  # scan, train, replay, evaluate, compare: local days
+    assert str(exc.value).startswith(
+        f"Asia/Kolkata (recorded in {out / 'dataset.json'}) is UTC+5:30 on 2026-11-02"
+    )
+    assert "pass --tz UTC+5 or --tz UTC+6" in str(exc.value)
+    assert cdrs_zone(None, out, days=False).tz == "Asia/Kolkata"  # roaming times only
+    capsys.readouterr()
+    for near in ("UTC+5", "UTC+6", "+06:00"):
+        assert cdrs_zone(near, out).tz == near
+    assert capsys.readouterr().err == ""  # the advice taken: no warning
+    cdrs_zone("UTC+4", out)
+    assert "warning: --tz UTC+4 is not Asia/Kolkata" in capsys.readouterr().err
+
+
+def test_an_explicit_half_hour_tz_names_its_neighbours() -> None:
+    from callwarden.features.local_time import offset_hours
+
+    with pytest.raises(InputError, match=r"'Asia/Kathmandu' is UTC\+5:45 on .*UTC\+5 or --tz"):
+        offset_hours("Asia/Kathmandu", "2026-11-02")
+    with pytest.raises(InputError, match=r"UTC-3:30 on .*--tz UTC-4 or --tz UTC-3"):
+        offset_hours("America/St_Johns", "2026-12-02")

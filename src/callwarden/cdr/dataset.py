@@ -208,6 +208,16 @@ def zone_record_path(path: str | Path) -> Path | None:
     return None
 
 
+def recorded_days(record: Path) -> list[str]:
+    """The days (YYYY-MM-DD, UTC) the folder of the zone record ``record`` holds CDRs of, from
+    its ``cdrs/day=...`` partitions alone (none for the simulator's one file)."""
+    root = record.parent / "cdrs"
+    if not root.is_dir():
+        return []
+    prefix = f"{PARTITION_COLUMN}="
+    return sorted(c.name[len(prefix) :] for c in root.glob(f"{prefix}*") if c.is_dir())
+
+
 def read_zone_record(path: str | Path) -> ZoneRecord | None:
     """The zone record of the CDRs at ``path`` (``zone_record_path``), or None when there is
     none (a folder ingested before the record, the simulator's, a bare file). A record that

@@ -446,6 +446,16 @@ def _record_zone(out: Path, tz: str, held_before: bool, summary: IngestSummary) 
             f"({rec.described()}; {rec.path}): their local days have no single zone, so scan, "
             "replay, train and the other readers of it need --tz"
         )
+    from callwarden.features.local_time import neighbours, not_whole_hours, utc_label
+
+    if (bad := not_whole_hours(tz, summary.days)) is not None:
+        summary.warnings.append(
+            f"--tz {tz} is {utc_label(bad[1])} on {bad[0]}: the times were read in it (and "
+            f"it is recorded in {rec.path}), but scan, train, replay, evaluate and compare "
+            "take local days whole hours from UTC: they will stop unless given "
+            f"{neighbours(bad[1])} (each day then starts that much off local midnight); "
+            f"campaigns and serve read the roaming list's naive times in {tz}"
+        )
 
 
 def _check_reserved(columns: list[str], mapping: Mapping | None, source: str) -> None:

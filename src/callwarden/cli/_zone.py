@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from callwarden.cdr.dataset import ZoneRecord
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,18 @@ def cdrs_zone(
     *,
     fallback: CdrZone | None = None,
     option: str = "--cdrs",
+    days: bool = True,
 ) -> CdrZone:
     """The zone for the CDRs at ``cdrs`` (one path, or the sets of ``train``): ``tz`` when
     given (validated; a warning line when a set records another zone), else the zone the sets
     record (all the same, a set without a record counting as ``fallback``), else
     ``fallback`` (default Asia/Shanghai). A set whose ingests read naive times in different
-    zones, or sets that disagree, are an InputError asking for ``--tz``, naming the zones."""
+    zones, or sets that disagree, are an InputError asking for ``--tz``, naming the zones.
+    ``days``: the command takes local days in the zone (not campaigns and serve, which read
+    the roaming list's times only): a recorded zone that is not whole hours from UTC on the
+    folder's days (Asia/Kolkata) is an InputError naming the record and the whole-hour
+    offsets to pass; an explicit whole-hour ``--tz`` within the hour of such a zone is that
+    advice taken, not a warning."""
     from callwarden.cdr.dataset import read_zone_record
     from callwarden.errors import InputError
     from callwarden.features.local_time import same_zone, zone
@@ -57,6 +67,8 @@ def cdrs_zone(
 
         for p, rec in records:
             if rec is not None and rec.tz is not None and not same_zone(tz, rec.tz):
+                if _neighbour(tz, rec):
+                    continue
                 warn(
                     f"--tz {tz} is not {rec.tz}, the zone the CDRs at {p} were ingested with "
                     f"({rec.path}): their days and naive times are taken in --tz {tz}"
@@ -74,6 +86,8 @@ def cdrs_zone(
             )
         else:
             claims.append((p, CdrZone(rec.tz, f"recorded in {rec.path}")))
+            if days:
+                _check_whole_hours(claims[-1][1], rec)
     if not claims:
         return fallback
     first = claims[0][1]
@@ -84,3 +98,35 @@ def cdrs_zone(
         f"the {option} sets take their days in different zones ({said}); pass --tz (one "
         "zone for every set's days)"
     )
+
+
+def _check_whole_hours(got: CdrZone, rec: ZoneRecord) -> None:
+    """A recorded zone that is not whole hours from UTC on a day of its folder's CDRs stops
+    the command at once, naming the record and the whole-hour offsets to pass instead."""
+    from callwarden.cdr.dataset import recorded_days
+    from callwarden.features.local_time import NotWholeHours, not_whole_hours
+
+    if (bad := not_whole_hours(got.tz, recorded_days(rec.path))) is not None:
+        raise NotWholeHours(got.tz, bad[0], bad[1], said=got.said)
+
+
+def _neighbour(tz: str, rec: ZoneRecord) -> bool:
+    """``tz`` is a whole-hour offset less than an hour from the recorded zone on every day
+    of its folder, where the recorded zone is not whole hours (``--tz UTC+5`` or ``UTC+6``
+    for CDRs ingested in Asia/Kolkata, as the commands advise)."""
+    from datetime import UTC, datetime
+
+    from callwarden.cdr.dataset import recorded_days
+    from callwarden.errors import InputError
+    from callwarden.features.local_time import offset_seconds
+
+    assert rec.tz is not None
+    days = recorded_days(rec.path) or [datetime.now(UTC).date().isoformat()]
+    try:
+        mine = {offset_seconds(tz, d) for d in days}
+        theirs = [offset_seconds(rec.tz, d) for d in days]
+    except InputError:  # (a zone that does not resolve: the plain warning)
+        return False
+    if len(mine) != 1 or next(iter(mine)) % 3600 or all(t % 3600 == 0 for t in theirs):
+        return False
+    return all(abs(next(iter(mine)) - t) < 3600 for t in theirs)

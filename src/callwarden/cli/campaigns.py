@@ -401,7 +401,7 @@ def register(app: typer.Typer) -> None:
         # roaming list's naive times in --tz, else the zone ingest recorded, as scan reads
         # them (no roaming list: no zone is needed, a folder of mixed zones included)
         needed = tz is not None or (roaming or beside(cdrs, "roaming.csv")) is not None
-        zone = cdrs_zone(tz, cdrs) if needed else default_zone()
+        zone = cdrs_zone(tz, cdrs, days=False) if needed else default_zone()
         abroad = abroad_rule_for(
             cdrs, ingresses, roaming, registry, listing=True, tz=zone.tz, tz_from=zone.said
         )

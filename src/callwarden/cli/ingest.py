@@ -35,7 +35,9 @@ def ingest_command(
             " or a whole-hour UTC offset (UTC-5, +08:00; one that is not whole hours has no "
             "IANA name to read times through: name the zone, e.g. Asia/Kolkata). Recorded in "
             "OUT/dataset.json: scan, replay, train, campaigns, evaluate, compare and serve "
-            "take their local days and naive times in it when not given --tz.",
+            "take their local days and naive times in it when not given --tz. A zone not "
+            "whole hours from UTC (Asia/Kolkata) reads the times right, but the commands "
+            "that take local days then need a whole-hour --tz (UTC+5 or UTC+6): ingest warns.",
         ),
     ] = "Asia/Shanghai",
     region: Annotated[

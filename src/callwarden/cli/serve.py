@@ -125,7 +125,7 @@ def serve(
 
     # --tz, else the zone ingest recorded with --cdrs (roaming's naive times: a folder's
     # calls are instants already), else Asia/Shanghai
-    zone = cdrs_zone(tz, cdrs if roaming is not None else None)
+    zone = cdrs_zone(tz, cdrs if roaming is not None else None, days=False)
     tz = zone.tz
     if cdrs is not None and not (cdrs.is_dir() or cdrs.suffix == ".parquet"):
         from callwarden.features.local_time import iana_name

@@ -29,18 +29,25 @@ replaced `SUBSTR(a, 1, LENGTH(b)) <> b` in `region_mismatch`; the tests only par
 All windows end at the close of the *as-of day* D, in the carrier's local time
 (`AsOf(day, tz_hours=8)`): a fixed whole-hour offset east of UTC that bounds the day and
 gives the local hour of `night`. `callwarden train` and `scan` take it as `--tz`, the way
-`ingest` takes its zone: a time zone name (`Asia/Shanghai`, the default, UTC+8;
-`America/New_York`) or a UTC offset (`UTC-5`, `-05:00`), turned into the offset the zone has
+`ingest` takes its zone: a time zone name (`Asia/Shanghai`, UTC+8; `America/New_York`) or a
+UTC offset (`UTC-5`, `-05:00`); by default the zone ingest recorded with the CDRs
+(`DIR/dataset.json`, [ingest.md](ingest.md#the-zone-record-datasetjson); since 2 Dec), else
+Asia/Shanghai, turned into the offset the zone has
 at noon of each as-of day (`features/local_time.py`; a zone with daylight saving time gets
 one offset per day, so on the two days a year it changes the hours before the change are an
-hour off; offsets that are not whole hours, e.g. `Asia/Kolkata`, are refused). A New York
+hour off). A zone that is not whole hours from UTC on a day (`Asia/Kolkata`, UTC+5:30) is
+refused for local days, naming where it came from and the nearest whole-hour offsets to pass
+instead (`--tz UTC+5` or `--tz UTC+6`: each day then starts that much off local midnight);
+ingest records such a zone (its naive times are read right in it) and warns then that the
+readers will need one of them. A New York
 carrier's 22:00 calls scanned at the default UTC+8 land on the next day at 11:00 with night
 share 0; with `--tz America/New_York` they are the day's night calls. The model's manifest
 records `tz` and the training days' `utc_offset_hours`; `scan-summary.json` records the
 scan's `tz` and `utc_offset_hours`, and `scan` warns when its day's offset is not one the
 model trained at (a model without the record trained at UTC+8). Campaign linking inside
 `scan`, `evaluate --cdrs`'s heavy callers and the case files read the scan's local day (its
-recorded `tz`); `replay` runs the stream engine at the model's `tz` (or its own `--tz`), one
+recorded `tz`); `replay` runs the stream engine at its `--tz`, else the CDRs' recorded zone,
+else the model's `tz`, one
 fixed offset, the zone's on the first replayed day, and `train --partial-days-s` replays the
 stream at the training days' offset (refused when they have two, across a daylight saving
 change). All of these took UTC+8 until 30 Nov.

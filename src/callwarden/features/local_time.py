@@ -80,18 +80,60 @@ def iana_name(tz: str) -> str:
     return name
 
 
-def offset_hours(tz: str, day: str) -> int:
-    """Hours east of UTC that ``tz`` has at noon of the local ``day`` (YYYY-MM-DD)."""
+class NotWholeHours(InputError):
+    """A zone whose offset on a local day is not whole hours (Asia/Kolkata, UTC+5:30): the
+    feature days and hours are whole hours from UTC. ``tz``, ``day`` and ``seconds`` (the
+    offset) let the command name where the zone came from (``cli._zone``)."""
+
+    def __init__(self, tz: str, day: str, seconds: int, said: str | None = None) -> None:
+        self.tz, self.day, self.seconds = tz, day, seconds
+        where = f"--tz {tz!r}" if said is None else f"{tz} ({said})"
+        super().__init__(
+            f"{where} is {utc_label(seconds)} on {day}: the local days and hours of scan, "
+            "train, replay, evaluate and compare are whole hours from UTC; pass "
+            f"{neighbours(seconds)} (the nearest whole-hour offsets: each day then starts "
+            "that much off local midnight)"
+        )
+
+
+def utc_label(seconds: int) -> str:
+    """``UTC+5:30``, ``UTC-5``, ``UTC+0``: an offset east of UTC, as people write it."""
+    sign = "-" if seconds < 0 else "+"
+    h, m = divmod(abs(seconds) // 60, 60)
+    return f"UTC{sign}{h}" + (f":{m:02d}" if m else "")
+
+
+def neighbours(seconds: int) -> str:
+    """``--tz UTC+5 or --tz UTC+6``: the whole-hour offsets either side of ``seconds``."""
+    lo = seconds // 3600
+    return f"--tz {utc_label(lo * 3600)} or --tz {utc_label((lo + 1) * 3600)}"
+
+
+def offset_seconds(tz: str, day: str) -> int:
+    """Seconds east of UTC that ``tz`` has at noon of the local ``day`` (YYYY-MM-DD)."""
     noon = datetime.strptime(day, "%Y-%m-%d").replace(hour=12, tzinfo=zone(tz))
     off = noon.utcoffset()
     assert off is not None
-    seconds = int(off.total_seconds())
+    return int(off.total_seconds())
+
+
+def offset_hours(tz: str, day: str) -> int:
+    """Hours east of UTC that ``tz`` has at noon of the local ``day`` (YYYY-MM-DD); a
+    ``NotWholeHours`` error when they are not whole (naming the nearest whole-hour
+    offsets)."""
+    seconds = offset_seconds(tz, day)
     if seconds % 3600:
-        raise InputError(
-            f"--tz {tz!r} is UTC{seconds / 3600:+g} on {day}: only whole-hour offsets are "
-            "supported (feature days and hours are whole hours from UTC)"
-        )
+        raise NotWholeHours(tz, day, seconds)
     return seconds // 3600
+
+
+def not_whole_hours(tz: str, days: list[str]) -> tuple[str, int] | None:
+    """The first of ``days`` (and its offset in seconds) on which ``tz`` is not whole hours
+    from UTC, or None."""
+    for day in days:
+        if (seconds := offset_seconds(tz, day)) % 3600:
+            return day, seconds
+    return None
 
 
 def local_day_of(tz: str, when: datetime) -> str:
