@@ -38,6 +38,21 @@ BOT, FRAUD_BOT, HUMAN, UNSURE = 0, 1, 2, 25
 IVR = "您好，这里是顺丰速运，您有一个快递包裹今天下午派送，请留意查收，如需改约请按1。"
 
 
+def screen_row(api: Api, c: dict[str, Any], before_s: float = 5.0) -> None:
+    """The `screen` row decide writes in the callee's block log when it sends the call to the
+    screener: ``before_s`` before the call's start (its start_time, else now)."""
+    start = c.get("start_time")
+    at = pd.Timestamp(start).timestamp() if start else api.store.clock()
+    row = {"subscriber": c["callee"], "caller": c["caller"], "at": at - before_s}
+    api.store.log_blocks([{**row, "action": "screen", "category": "", "reasons": "[]"}])
+
+
+def sent(api: Api, c: dict[str, Any], who: str = "network") -> Any:
+    """A call decide sent to the screener, sent back."""
+    screen_row(api, c)
+    return api.post("/v1/screenings", who, json=c)
+
+
 def ivr_call(**over: Any) -> dict[str, Any]:
     c = call(BOT, **over)
     for t in c["turns"]:
@@ -47,7 +62,7 @@ def ivr_call(**over: Any) -> dict[str, Any]:
 
 
 def test_bot_human_unsure_round_trip(api: Api) -> None:
-    bot = api.post("/v1/screenings", "network", json=call(BOT))
+    bot = sent(api, call(BOT))
     assert bot.status_code == 201, bot.text
     b = bot.json()
     assert (b["verdict"], b["action"], b["sip_code"], b["category"]) == (
@@ -58,14 +73,14 @@ def test_bot_human_unsure_round_trip(api: Api) -> None:
     assert b["tag"] == {"zh": "疑似医疗推销", "en": "Suspected medical telemarketing"}
     assert all(set(r) == {"code", "evidence", "text"} for r in b["reasons"])
     assert {"challenge_ignored"} <= {r["code"] for r in b["reasons"]}
-    fraud = api.post("/v1/screenings", "operator", json=call(FRAUD_BOT)).json()
+    fraud = sent(api, call(FRAUD_BOT), "operator").json()
     assert (fraud["verdict"], fraud["category"]) == ("bot", "impersonation_police")
     assert fraud["tag"]["zh"].startswith("疑似诈骗")
-    human = api.post("/v1/screenings", "network", json=call(HUMAN)).json()
+    human = sent(api, call(HUMAN)).json()
     assert (human["verdict"], human["action"], human["sip_code"], human["tag"]) == (
         "human", "allow", None, None,
     )  # fmt: skip
-    unsure = api.post("/v1/screenings", "network", json=call(UNSURE)).json()
+    unsure = sent(api, call(UNSURE)).json()
     assert (unsure["verdict"], unsure["action"]) == ("unsure", "label")
     assert unsure["tag"] is not None
     with api.store.engine.connect() as conn:
@@ -92,7 +107,7 @@ def test_the_api_judges_as_the_cli_screen_does(api: Api, tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out, dtype={"call_id": str})
     for c, row in zip(calls, df.itertuples(), strict=True):
-        r = api.post("/v1/screenings", "network", json=c)
+        r = sent(api, c)
         assert r.status_code == 201, r.text
         got = r.json()
         assert got["call_id"] == row.call_id
@@ -114,7 +129,7 @@ def test_one_call_alone_is_judged_as_screen_judges_a_file_of_it(api: Api, tmp_pa
         res = CliRunner().invoke(cli, ["screen", "--transcripts", str(path), "--out", str(out)])
         assert res.exit_code == 0, res.output
         (row,) = pd.read_csv(out, dtype={"call_id": str}).itertuples()
-        got = api.post("/v1/screenings", "network", json=c).json()
+        got = sent(api, c).json()
         assert (got["verdict"], got["bot_score"]) == (row.verdict, row.bot_score)
         assert [{"code": r["code"], **r["evidence"]} for r in got["reasons"]] == json.loads(
             row.reasons
@@ -122,7 +137,7 @@ def test_one_call_alone_is_judged_as_screen_judges_a_file_of_it(api: Api, tmp_pa
 
 
 def test_the_same_call_again_is_its_stored_outcome_and_another_body_a_409(api: Api) -> None:
-    first = api.post("/v1/screenings", "network", json=call(BOT))
+    first = sent(api, call(BOT))
     again = api.post("/v1/screenings", "network", json=call(BOT, label="whatever"))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
@@ -138,7 +153,7 @@ def test_the_same_call_again_is_its_stored_outcome_and_another_body_a_409(api: A
         assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM block_log")).scalar_one() == 1
     metrics = api.get("/metrics").text
-    assert 'callwarden_screenings_total{verdict="bot"} 1' in metrics
+    assert 'callwarden_screenings_total{verdict="bot",action="reject"} 1' in metrics
 
 
 def _error(r: Any, status: int = 422) -> dict[str, Any]:
@@ -177,36 +192,80 @@ def test_keys(api: Api) -> None:
     assert _error(api.post("/v1/screenings", "alice", json=call(BOT)), 403)["code"] == "forbidden"
 
 
-def test_a_bot_writes_the_callees_block_log_entry_as_a_reject(api: Api) -> None:
+def test_one_block_log_entry_per_screened_call_with_its_outcome(api: Api) -> None:
+    """Audit 27 M7: decide's `screen` entry carries the screener's outcome (no second
+    `reject` row for a bot); a person's call shows it rang."""
     c = call(BOT, callee=ALICE)
-    api.post("/v1/screenings", "network", json=c)
-    api.post("/v1/screenings", "network", json=call(HUMAN, callee=ALICE))
+    sent(api, c)
+    sent(api, call(HUMAN, callee=ALICE))
     log = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
-    assert len(log) == 1, log
-    (row,) = log
-    assert (row["caller"], row["action"], row["sip_code"], row["category"]) == (
-        c["caller"], "reject", 608, "medical",
-    )  # fmt: skip
-    assert row["tag"] == {"zh": "疑似医疗推销", "en": "Suspected medical telemarketing"}
-    assert row["reasons"][0]["code"] == "screened_bot"
-    assert "challenge_ignored" in {r["code"] for r in row["reasons"]}
-    assert row["at"] == pytest.approx(pd.Timestamp(c["start_time"]).timestamp())
+    assert [(e["caller"], e["action"], e["sip_code"]) for e in log] == [
+        (call(HUMAN)["caller"], "screen", None), (c["caller"], "screen", None),
+    ]  # fmt: skip
+    person, bot = (e["screening"] for e in log)
+    assert bot == {
+        "verdict": "bot", "action": "reject", "sip_code": 608, "category": "medical",
+        "tag": {"zh": "疑似医疗推销", "en": "Suspected medical telemarketing"},
+        "text": {"zh": "已筛查：机器人，已拦截", "en": "screened: bot, rejected"},
+    }  # fmt: skip
+    assert (person["verdict"], person["action"], person["tag"]) == ("human", "allow", None)
+    assert person["text"] == {"zh": "已筛查：真人，已接通", "en": "screened: person, connected"}
+    with api.store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM block_log")).scalar_one() == 2
+
+
+def test_a_call_decide_did_not_screen_is_refused(api: Api) -> None:
+    """Audit 27 H2: a transcript with no `screen` decision behind it (made-up callees, a
+    reject, a screen too long before the call, one already answered) stores nothing: 409
+    no_screen_decision. Caller == callee: 422."""
+    made_up = _error(api.post("/v1/screenings", "network", json=call(BOT)), 409)
+    assert made_up["code"] == "no_screen_decision"
+    assert "POST /v1/decide" in made_up["message"]
+    c = call(BOT, callee=ALICE)
+    at = pd.Timestamp(c["start_time"]).timestamp()
+    row = {
+        "subscriber": ALICE,
+        "caller": c["caller"],
+        "category": "",
+        "reasons": "[]",
+        "sip_code": None,
+    }
+    api.store.log_blocks(
+        [
+            {**row, "at": at - 5, "action": "reject", "sip_code": 608},  # rejected: no screen
+            {**row, "at": at - 601, "action": "screen"},  # screened 10 min 1 s before it
+            {**row, "at": at + 61, "action": "screen"},  # a minute and a second after
+        ]
+    )
+    assert _error(api.post("/v1/screenings", "network", json=c), 409)["code"] == (
+        "no_screen_decision"
+    )
+    screen_row(api, c, before_s=600.0)  # ten minutes before: answered
+    assert api.post("/v1/screenings", "network", json=c).status_code == 201
+    other = call(BOT, callee=ALICE, call_id="another")  # its screen row is taken
+    assert _error(api.post("/v1/screenings", "network", json=other), 409)["code"] == (
+        "no_screen_decision"
+    )
+    with api.store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
+    same = _error(api.post("/v1/screenings", "network", json=call(BOT, callee=call(BOT)["caller"])))
+    assert "caller and callee are the same number" in same["message"]
 
 
 def test_the_numbers_view_counts_its_screened_calls(api: Api) -> None:
     spam = call(BOT)["caller"]
     for i, callee in enumerate(("+8613700000001", "+8613700000002", "+8613700000002")):
-        api.post("/v1/screenings", "network", json=call(BOT, call_id=f"b{i}", callee=callee))
-    api.post("/v1/screenings", "network", json=call(HUMAN, call_id="h1", caller=spam))
+        sent(api, call(BOT, call_id=f"b{i}", callee=callee))
+    sent(api, call(HUMAN, call_id="h1", caller=spam))
     got = api.get(f"/v1/numbers/{spam}", "alice").json()["screenings"]
     assert got == {"bot": 3, "human": 1, "unsure": 0, "bot_callees": 2}
     other = api.get("/v1/numbers/+8617000000999", "alice").json()["screenings"]
     assert other == {"bot": 0, "human": 0, "unsure": 0, "bot_callees": 0}
 
 
-def test_the_block_log_shows_decides_screen_then_the_reject(api: Api) -> None:
+def test_decides_screen_entry_shows_the_screeners_reject(api: Api) -> None:
     """decide sends a strict subscriber's uncertain caller to the screener (a `screen` row,
-    written behind); the bot's `reject` row comes after it, newest first."""
+    written behind); the bot's outcome is on that entry, rescuable once, counted once."""
     spam = "+8617012345678"
     assert api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json={"protection": "strict"})
     api.post(
@@ -216,16 +275,25 @@ def test_the_block_log_shows_decides_screen_then_the_reject(api: Api) -> None:
     )
     d = api.post("/v1/decide", "network", json={"caller": spam, "callee": ALICE}).json()
     assert d["action"] == "screen"
-    r = api.post("/v1/screenings", "network", json=call(BOT, caller=spam, callee=ALICE))
-    assert r.json()["action"] == "reject"
+    body = call(BOT, caller=spam, callee=ALICE)
+    del body["start_time"]  # (decide's row is at now: the call arrives at now)
+    r = api.post("/v1/screenings", "network", json=body)
+    assert (r.status_code, r.json()["action"]) == (201, "reject")
     log = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
-    assert [(e["action"], e["sip_code"]) for e in log] == [("reject", 608), ("screen", None)]
+    assert [(e["action"], e["sip_code"], e["screening"]["action"]) for e in log] == [
+        ("screen", None, "reject")
+    ]
+    case = api.get(f"/v1/case-files/numbers/{spam}", "operator").json()
+    assert case["block_log"]["decisions"] == 1
+    metrics = api.get("/metrics").text
+    assert 'callwarden_decisions_total{action="screen"} 1' in metrics
+    assert 'callwarden_screenings_total{verdict="bot",action="reject"} 1' in metrics
 
 
 def test_the_case_file_counts_the_screened_calls(api: Api) -> None:
     spam = call(BOT)["caller"]
-    api.post("/v1/screenings", "network", json=call(BOT, callee="+8613700000001"))
-    api.post("/v1/screenings", "network", json=call(HUMAN, caller=spam))
+    sent(api, call(BOT, callee="+8613700000001"))
+    sent(api, call(HUMAN, caller=spam))
     case = api.get(f"/v1/case-files/numbers/{spam}", "operator").json()
     assert case["screenings"] == {
         "calls": 2,
@@ -239,7 +307,7 @@ def test_the_case_file_counts_the_screened_calls(api: Api) -> None:
 def test_a_couriers_delivery_ivr_rings_with_its_tag(api: Api) -> None:
     """A bot speaking a legitimate service's words (courier) is connected with its service's
     tag: no 608, no block-log row."""
-    r = api.post("/v1/screenings", "network", json=ivr_call(callee=ALICE))
+    r = sent(api, ivr_call(callee=ALICE))
     assert r.status_code == 201, r.text
     b = r.json()
     assert (b["verdict"], b["category"], b["action"], b["sip_code"], b["redress_uri"]) == (
@@ -247,4 +315,7 @@ def test_a_couriers_delivery_ivr_rings_with_its_tag(api: Api) -> None:
     )  # fmt: skip
     assert b["action_reason"]["code"] == "screened_service_bot"
     assert b["tag"] == {"zh": "快递物流（自动语音）", "en": "Courier (automated call)"}
-    assert api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json() == []
+    (entry,) = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
+    assert (
+        entry["screening"]["text"]["en"] == "screened: automated service call, connected with a tag"
+    )

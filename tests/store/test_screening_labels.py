@@ -43,7 +43,9 @@ def _screen(store: Store, n: int, caller: str, callee: str, verdict: str, at: fl
         "turns": "[]",
         "actor": "network",
     }
-    assert store.record_screening(row)[1]
+    screen = {"subscriber": callee, "caller": caller, "at": at, "action": "screen"}
+    store.log_blocks([{**screen, "sip_code": None, "category": "", "reasons": "[]"}])
+    assert store.record_screening(row, (at, at))[1]
 
 
 def _world(store: Store, clock: Clock) -> None:

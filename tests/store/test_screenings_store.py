@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from callwarden.policy import Verdict
 from callwarden.sim.screening import simulate_screening
 from callwarden.store import ConflictError, Role, Store
 from callwarden.store.db import current_revision, make_engine, migrate
+from callwarden.store.screenings import NoScreenDecisionError
 
 CALLEE = "+8613800138000"
 BOT_CALLER = "+8617012345678"
@@ -33,6 +35,10 @@ def test_round_trip(store: Store) -> None:
     net = {"Authorization": f"Bearer {store.create_key(Role.NETWORK)[1]}"}
     sub = {"Authorization": f"Bearer {store.create_key(Role.SUBSCRIBER, CALLEE)[1]}"}
     bot, police, person = _calls()
+    for call in (bot, police, person):  # decide's `screen` rows, a second before each call
+        at = datetime.fromisoformat(call["start_time"]).timestamp() - 1
+        row = {"subscriber": CALLEE, "caller": BOT_CALLER, "at": at, "action": "screen"}
+        store.log_blocks([{**row, "sip_code": None, "category": "", "reasons": "[]"}])
     with TestClient(create_app(ApiSettings(db="unused"), store)) as c:
         first = c.post("/v1/screenings", headers=net, json=bot)
         assert first.status_code == 201, first.text
@@ -43,7 +49,9 @@ def test_round_trip(store: Store) -> None:
         assert c.post("/v1/screenings", headers=net, json=police).json()["verdict"] == "bot"
         assert c.post("/v1/screenings", headers=net, json=person).json()["action"] == "allow"
         log = c.get(f"/v1/subscribers/{CALLEE}/blocked", headers=sub).json()
-        assert [(r["action"], r["sip_code"]) for r in log] == [("reject", 608)] * 2
+        assert [(r["action"], r["screening"]["action"]) for r in log] == [
+            ("screen", "allow"), ("screen", "reject"), ("screen", "reject"),
+        ]  # fmt: skip
         counts = c.get(f"/v1/numbers/{BOT_CALLER}", headers=sub).json()["screenings"]
         assert counts == {"bot": 2, "human": 1, "unsure": 0, "bot_callees": 1}
     stored = store.get_screening(bot["call_id"])
@@ -73,7 +81,9 @@ def test_migration_0012_on_a_store_at_0011(url: str) -> None:
         assert store.screening_counts(BOT_CALLER)["bot"] == 0
         with store.engine.connect() as conn:
             cols = {c["name"] for c in sa.inspect(conn).get_columns("screenings")}
+            linked = {c["name"] for c in sa.inspect(conn).get_columns("block_log")}
         assert {"call_id", "verdict", "transcript_sha256", "turns"} <= cols
+        assert "screening" in linked
     finally:
         store.close()
 
@@ -87,17 +97,43 @@ def _row(call_id: str, sha: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _screen_row(store: Store, at: float = 1.0) -> None:
+    row = {"subscriber": CALLEE, "caller": BOT_CALLER, "at": at, "action": "screen"}
+    store.log_blocks([{**row, "sip_code": None, "category": "", "reasons": "[]"}])
+
+
 def test_twins_at_once_write_one_row(store: Store) -> None:
-    """The same call posted twice at the same moment (a screener's retry): one row, one
-    block-log row; one twin is told it was written, the other reads it back."""
-    block = {"subscriber": CALLEE, "caller": BOT_CALLER, "at": 1.0, "action": "reject"}
+    """The same call posted twice at the same moment (a screener's retry): one row, linked
+    to decide's one `screen` row; one twin is told it was written, the others read it back."""
+    _screen_row(store)
     with ThreadPoolExecutor(8) as pool:
         done = list(
-            pool.map(lambda _: store.record_screening(_row("c1", "a" * 64), block), range(8))
+            pool.map(lambda _: store.record_screening(_row("c1", "a" * 64), (0, 2)), range(8))
         )
     assert sorted(created for _, created in done) == [False] * 7 + [True]
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
-        assert conn.execute(sa.text("SELECT count(*) FROM block_log")).scalar_one() == 1
+        linked = conn.execute(sa.text("SELECT screening FROM block_log")).scalars().all()
+        assert linked == ["c1"]
     with pytest.raises(ConflictError, match="another transcript"):
-        store.record_screening(_row("c1", "b" * 64))
+        store.record_screening(_row("c1", "b" * 64), (0, 2))
+
+
+def test_two_calls_for_one_screen_decision_store_one(store: Store) -> None:
+    """Eight different call_ids at once against one `screen` row: one is stored and linked,
+    the others are a NoScreenDecisionError and write nothing."""
+    _screen_row(store)
+
+    def post(i: int) -> bool:
+        try:
+            return store.record_screening(_row(f"c{i}", "a" * 64), (0, 2))[1]
+        except NoScreenDecisionError:
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(post, range(8)))
+    assert sorted(done) == [False] * 7 + [True]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
+        (linked,) = conn.execute(sa.text("SELECT screening FROM block_log")).scalars().all()
+    assert linked == f"c{done.index(True)}"

@@ -34,8 +34,9 @@ class Metrics:
         self.request_seconds: defaultdict[str, Histogram] = defaultdict(Histogram)
         self.decisions: defaultdict[str, int] = defaultdict(int)
         self.reports: defaultdict[str, int] = defaultdict(int)
-        #: screened calls stored (POST /v1/screenings), by the bot test's verdict
-        self.screenings: defaultdict[str, int] = defaultdict(int)
+        #: screened calls stored (POST /v1/screenings), by the bot test's verdict and the
+        #: screener's action (decisions counts decide's `screen` for the same call)
+        self.screenings: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.gauges: dict[str, Callable[[], float]] = {}
         self.started = time.time()
 
@@ -65,7 +66,8 @@ class Metrics:
             )
             out.append(f'callwarden_http_request_duration_seconds_count{{route="{route}"}} {h.n}')
         out += [
-            "# HELP callwarden_decisions_total Decisions by action.",
+            "# HELP callwarden_decisions_total Decisions by action (POST /v1/decide; a screened"
+            " call's outcome is callwarden_screenings_total's).",
             "# TYPE callwarden_decisions_total counter",
         ]
         out += [
@@ -81,12 +83,14 @@ class Metrics:
             for o, n in sorted(self.reports.items())
         ]
         out += [
-            "# HELP callwarden_screenings_total Screened calls stored, by the bot test's verdict.",
+            "# HELP callwarden_screenings_total Screened calls stored, by the bot test's verdict"
+            " and the screener's action (each one also counted once in"
+            " callwarden_decisions_total, as action screen).",
             "# TYPE callwarden_screenings_total counter",
         ]
         out += [
-            f'callwarden_screenings_total{{verdict="{v}"}} {n}'
-            for v, n in sorted(self.screenings.items())
+            f'callwarden_screenings_total{{verdict="{v}",action="{a}"}} {n}'
+            for (v, a), n in sorted(self.screenings.items())
         ]
         for name, fn in sorted(self.gauges.items()):
             out += [f"# TYPE callwarden_{name} gauge", f"callwarden_{name} {fn()}"]

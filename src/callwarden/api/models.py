@@ -250,6 +250,17 @@ class ListOut(BaseModel):
     )
 
 
+class ScreenedEntry(BaseModel):
+    """A screened call's outcome on decide's `screen` entry in the block log."""
+
+    verdict: Literal["bot", "human", "unsure"]
+    action: Action = Field(description="what the screener did: reject, allow or label")
+    sip_code: int | None = Field(description="608 for a rejected call")
+    category: str | None = Field(description="what the caller talked about (null: none named)")
+    tag: Text | None = Field(description="the tag shown with the screener's action")
+    text: Text = Field(description="one line: 已筛查：机器人，已拦截 / screened: bot, rejected")
+
+
 class BlockedOut(BaseModel):
     id: int | None = Field(
         description="null for a call of the last moment not yet written (a second or so)"
@@ -265,6 +276,11 @@ class BlockedOut(BaseModel):
     )
     reasons: list[ReasonOut] = Field(description="code, evidence and text (zh/en), as decide's")
     rescued_at: float | None
+    screening: ScreenedEntry | None = Field(
+        None,
+        description="for a `screen` entry the screener answered (POST /v1/screenings): what"
+        " it judged and did; null for any other entry and a call not yet sent back",
+    )
 
 
 class RescueOut(BaseModel):

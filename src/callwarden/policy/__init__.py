@@ -57,8 +57,10 @@ from callwarden.policy.screening import (
     SCREENED_VERDICTS,
     SERVICE_KINDS,
     after_screening,
+    outcome_text,
     screened_label,
     screened_tag,
+    stored_decision,
 )
 
 __all__ = [
@@ -107,5 +109,7 @@ __all__ = [
     "reporter_weight",
     "screened_label",
     "screened_tag",
+    "stored_decision",
+    "outcome_text",
     "tag",
 ]

@@ -90,3 +90,39 @@ def screened_tag(decision: Decision) -> tuple[str, str] | None:
         zh, en = CATEGORY_TEXT.get(decision.category, ("自动语音", "automated"))
         return f"{zh}（自动语音）", f"{en[:1].upper()}{en[1:]} (automated call)"
     return tag(screened_label(decision.category), decision.category)
+
+
+def stored_decision(
+    caller: str,
+    verdict: str,
+    category: str,
+    bot_score: float,
+    action: str,
+    redress_base: str = "",
+) -> Decision:
+    """The decision a stored screened call was answered with (its verdict, category, score
+    and action as stored), as :func:`after_screening` gave it."""
+    del action  # (the action follows from the rest)
+    return after_screening(caller, verdict, category, bot_score, redress_base)
+
+
+_VERDICT_WORDS = {
+    "bot": ("机器人", "bot"),
+    "service": ("服务自动语音", "automated service call"),
+    "human": ("真人", "person"),
+    "unsure": ("未能判定", "unsure"),
+}
+_ACTION_WORDS = {
+    Action.REJECT: ("已拦截", "rejected"),
+    Action.ALLOW: ("已接通", "connected"),
+    Action.LABEL: ("标记后接通", "connected with a tag"),
+}
+
+
+def outcome_text(verdict: str, decision: Decision) -> tuple[str, str]:
+    """One line for the subscriber's block log: 已筛查：机器人，已拦截 / screened: bot, rejected."""
+    code = decision.reasons[0].code if decision.reasons else ""
+    who = "service" if code == DecisionCode.SCREENED_SERVICE_BOT.value else verdict
+    vzh, ven = _VERDICT_WORDS.get(who, (who, who))
+    azh, aen = _ACTION_WORDS.get(decision.action, (decision.action.value, decision.action.value))
+    return f"已筛查：{vzh}，{azh}", f"screened: {ven}, {aen}"

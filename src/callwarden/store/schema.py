@@ -174,6 +174,9 @@ block_log = sa.Table(
     # the tag the subscriber was shown at decision time, JSON {"zh", "en"}; None: none shown
     # (a personal block), or logged before revision 0007
     sa.Column("tag", sa.Text),
+    # a `screen` row's screened call (screenings.call_id) once the screener sent it back
+    # (revision 0012); None for every other row
+    sa.Column("screening", sa.String(200)),
 )
 sa.Index("ix_block_log_subscriber", block_log.c.subscriber, block_log.c.at)
 

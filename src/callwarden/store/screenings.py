@@ -1,8 +1,12 @@
-"""Screened calls (``POST /v1/screenings``): one row per call_id, written with the callee's
-block-log row of a rejected bot in one transaction, before the API answers.
+"""Screened calls (``POST /v1/screenings``): one row per call_id, each answering the
+``screen`` row decide wrote in the callee's block log for that call, linked to it
+(``block_log.screening``) in the same transaction, before the API answers.
 
-Idempotent on call_id: the same transcript again (the same sha256) reads the stored row
-back, another transcript under a stored call_id is a ConflictError (409).
+A screened call needs that row: same caller and callee, decide's time within the window the
+route gives (docs/api.md, "Screenings"), not answered by another screened call; without one
+it is a :class:`NoScreenDecisionError` (409), so every stored screening is a call decide sent
+to the screener. Idempotent on call_id: the same transcript again (the same sha256) reads
+the stored row back, another transcript under a stored call_id is a ConflictError (409).
 """
 
 from __future__ import annotations
@@ -19,22 +23,38 @@ from callwarden.store.schema import block_log, screenings
 VERDICTS = ("bot", "human", "unsure")
 
 
+class NoScreenDecisionError(ConflictError):
+    """No ``screen`` decision in the callee's block log for a screened call to answer."""
+
+    code = "no_screen_decision"
+
+
 class ScreeningsMixin(StoreBase):
     def record_screening(
-        self, row: Mapping[str, Any], block: Mapping[str, Any] | None = None
+        self, row: Mapping[str, Any], decided: tuple[float, float]
     ) -> tuple[dict[str, Any], bool]:
-        """Store one screened call (``row``: a ``screenings`` row) and, for a rejected bot,
-        the callee's block-log row (``block``), in one transaction. Returns the stored row
-        and whether it was written now (False: the same transcript was stored before, and
-        nothing is written). Another transcript under a stored call_id is a ConflictError."""
+        """Store one screened call (``row``: a ``screenings`` row) linked to decide's
+        ``screen`` row for it in the callee's block log, in one transaction: the latest row
+        of that caller to that callee, decided in ``decided`` (epoch seconds, both ends
+        included), that no screened call answered yet. Returns the stored row and whether it
+        was written now (False: the same transcript was stored before, and nothing is
+        written). Another transcript under a stored call_id is a ConflictError; no such
+        ``screen`` row, a NoScreenDecisionError (nothing written)."""
         call_id = str(row["call_id"])
         try:
             with self.engine.begin() as conn:  # (SQLite: BEGIN IMMEDIATE, read and write as one)
                 stored = self._screening(conn, call_id)
                 if stored is None:
+                    entry = self._screen_entry(conn, row, decided)
                     conn.execute(screenings.insert().values(**row))
-                    if block is not None:
-                        conn.execute(block_log.insert().values(**block))
+                    b = block_log.c
+                    linked = conn.execute(
+                        block_log.update()
+                        .where(b.id == entry, b.screening.is_(None))
+                        .values(screening=call_id)
+                    ).rowcount
+                    if linked != 1:  # another screened call took it meanwhile (PostgreSQL)
+                        raise NoScreenDecisionError(_no_screen(row))
                     return dict(row), True
         except sa.exc.IntegrityError:  # a concurrent twin's insert won (PostgreSQL)
             stored = self.get_screening(call_id)
@@ -46,6 +66,28 @@ class ScreeningsMixin(StoreBase):
                 "sent once, and a new call needs its own call_id"
             )
         return stored, False
+
+    def _screen_entry(
+        self, conn: sa.Connection, row: Mapping[str, Any], decided: tuple[float, float]
+    ) -> int:
+        """The id of the ``screen`` row this screened call answers (module docstring)."""
+        b = block_log.c
+        found = conn.execute(
+            sa.select(b.id)
+            .where(
+                b.subscriber == row["callee"],
+                b.caller == row["caller"],
+                b.action == "screen",
+                b.screening.is_(None),
+                b.at >= decided[0],
+                b.at <= decided[1],
+            )
+            .order_by(b.at.desc(), b.id.desc())
+            .limit(1)
+        ).scalar()
+        if found is None:
+            raise NoScreenDecisionError(_no_screen(row))
+        return int(found)
 
     def _screening(self, conn: sa.Connection, call_id: str) -> dict[str, Any] | None:
         found = (
@@ -77,3 +119,11 @@ class ScreeningsMixin(StoreBase):
                 )
             ).scalar_one()
         return {**{v: int(by.get(v, 0)) for v in VERDICTS}, "bot_callees": int(callees)}
+
+
+def _no_screen(row: Mapping[str, Any]) -> str:
+    return (
+        f"no call from {row['caller']} to {row['callee']} was sent to the screener around this"
+        " call's start: POST /v1/decide answers `screen` first, and each of its answers takes"
+        ' one screened call (docs/api.md, "Screenings"); nothing was stored'
+    )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from callwarden.policy import ListKind, PatternSet, Protection, SubscriberPolicy
 from callwarden.store.base import ConflictError, NotFoundError, StoreBase
 from callwarden.store.io import PatternUse, usable
-from callwarden.store.schema import block_log, list_entries, received_calls, settings
+from callwarden.store.schema import block_log, list_entries, received_calls, screenings, settings
 from callwarden.store.verdict_rows import reasons_list_from_json
 
 #: The most patterns one subscriber's allow list, or block list, holds: each list is held in
@@ -154,7 +154,21 @@ class SubscribersMixin(StoreBase):
     def block_log(
         self, subscriber: str, limit: int = 100, before_id: int | None = None
     ) -> list[dict[str, Any]]:
-        q = sa.select(block_log).where(block_log.c.subscriber == subscriber)
+        """The subscriber's entries, newest first; a ``screen`` entry the screener answered
+        carries its screened call's ``screened_verdict``, ``screened_category``,
+        ``screened_score`` and ``screened_action`` (None otherwise)."""
+        s = screenings.c
+        q = (
+            sa.select(
+                block_log,
+                s.verdict.label("screened_verdict"),
+                s.category.label("screened_category"),
+                s.bot_score.label("screened_score"),
+                s.action.label("screened_action"),
+            )
+            .select_from(block_log.outerjoin(screenings, s.call_id == block_log.c.screening))
+            .where(block_log.c.subscriber == subscriber)
+        )
         if before_id is not None:
             q = q.where(block_log.c.id < before_id)
         q = q.order_by(block_log.c.id.desc()).limit(limit)

@@ -19,6 +19,7 @@ from callwarden.policy import (
     after_screening,
     call_info,
     screened_tag,
+    stored_decision,
 )
 from callwarden.screening.outcome import judged_turns, screen_calls, transcript_sha256
 from callwarden.screening.transcript import Transcript, transcript_from_dict
@@ -26,9 +27,20 @@ from callwarden.store.verdict_rows import reasons_json, reasons_list_from_json
 
 router = APIRouter(prefix="/v1", tags=["screenings"], responses=ERROR_RESPONSES)
 
+#: A screened call answers decide's `screen` for it: a `screen` row of that caller to that
+#: callee decided at most this long before the call's start (its start_time, else when the
+#: transcript arrives: a screener that sends no start_time sends the call when it ends) ...
+SCREEN_DECIDED_BEFORE_S = 600.0
+#: ... or at most this long after it (the switch's and the screener's clocks differ a little)
+SCREEN_DECIDED_AFTER_S = 60.0
+
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ScreeningOut, "description": "the call was stored before: its outcome"},
-    409: {"model": ErrorBody, "description": "another transcript under a stored call_id"},
+    409: {
+        "model": ErrorBody,
+        "description": "another transcript under a stored call_id (conflict), or no `screen`"
+        " decision for this call to answer (no_screen_decision)",
+    },
 }
 
 
@@ -43,13 +55,20 @@ def screened_call(
     body: ScreeningIn, state: StateDep, key: NetworkKey, response: Response
 ) -> ScreeningOut:
     """Judges the call bot / human / unsure as `callwarden screen` does (the same function),
-    stores the outcome and answers with the action: reject a bot (608; a block-log row for
-    the callee, as decide's rejects), connect a legitimate service's bot (a courier's
-    delivery IVR) with its tag, connect a person, connect an unsure caller with a tag
-    (docs/policy.md, "After screening"). Written before the answer: 201. The same call again
-    answers its stored outcome (200, nothing written twice); another transcript under a
-    stored call_id is a 409."""
+    stores the outcome and answers with the action: reject a bot (608), connect a legitimate
+    service's bot (a courier's delivery IVR) with its tag, connect a person, connect an
+    unsure caller with a tag (docs/policy.md, "After screening"). The call must be one decide
+    sent to the screener: the callee's block log holds decide's `screen` row for it (same
+    caller and callee, decided from 10 minutes before the call's start to a minute after),
+    which the outcome is linked to (one entry per call); without one, a 409
+    `no_screen_decision`. Written before the answer: 201. The same call again answers its
+    stored outcome (200, nothing written twice); another transcript under a stored call_id is
+    a 409 `conflict`."""
     tr = _transcript(body)
+    if tr.caller == tr.callee:
+        raise ApiError(
+            422, "validation_error", f"caller and callee are the same number ({tr.caller})"
+        )
     now = state.store.clock()
     at = tr.start_time.timestamp() if tr.start_time is not None else now
     if not EARLIEST_CALL <= at <= now + CLOCK_SKEW_S:
@@ -81,25 +100,14 @@ def screened_call(
         "turns": json.dumps(judged_turns(tr), ensure_ascii=False),
         "actor": key.actor,
     }
-    block = None
-    if decision.logged:  # a rejected bot: the callee's block-log row, as decide writes one
-        shown = _tag(decision)
-        block = {
-            "subscriber": tr.callee,
-            "caller": tr.caller,
-            "at": at,
-            "action": decision.action.value,
-            "sip_code": decision.sip_code,
-            "category": decision.category,
-            "reasons": reasons_json((*decision.reasons, *res.reasons)),
-            "tag": json.dumps(shown, ensure_ascii=False) if shown else None,
-        }
-    # decide's `screen` row for this call, still in memory, goes first: the block log shows
-    # the screen, then the reject
+    # decide's `screen` row for this call may still be in memory: written first, then the
+    # screened call is linked to it (no second block-log row: one entry per call)
     state.writes.flush()
-    stored, created = state.store.record_screening(row, block)
+    stored, created = state.store.record_screening(
+        row, (at - SCREEN_DECIDED_BEFORE_S, at + SCREEN_DECIDED_AFTER_S)
+    )
     if created:
-        state.metrics.screenings[res.verdict.value] += 1
+        state.metrics.screenings[(res.verdict.value, decision.action.value)] += 1
     else:
         response.status_code = status.HTTP_200_OK
     return _out(stored, state.settings.redress_base)
@@ -126,8 +134,13 @@ def _tag(decision: Decision) -> dict[str, str] | None:
 def _out(stored: dict[str, Any], redress_base: str) -> ScreeningOut:
     """The answer from a stored row (a first post and a repeat answer alike); the action is
     the pure function's of the stored verdict."""
-    decision = after_screening(
-        stored["caller"], stored["verdict"], stored["category"], stored["bot_score"], redress_base
+    decision = stored_decision(
+        stored["caller"],
+        stored["verdict"],
+        stored["category"],
+        stored["bot_score"],
+        stored["action"],
+        redress_base,
     )
     shown = _tag(decision)
     return ScreeningOut(

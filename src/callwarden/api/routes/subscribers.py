@@ -28,12 +28,20 @@ from callwarden.api.models import (
     PatternOut,
     ReportRow,
     RescueOut,
+    ScreenedEntry,
     SettingsIn,
     SettingsOut,
     Text,
 )
 from callwarden.api.present import reason_out, reasons_out
-from callwarden.policy import REFUSABLE_CATEGORIES, ListKind, list_warnings
+from callwarden.policy import (
+    REFUSABLE_CATEGORIES,
+    ListKind,
+    list_warnings,
+    outcome_text,
+    screened_tag,
+    stored_decision,
+)
 from callwarden.store.io import PatternUse
 from callwarden.store.verdict_rows import reasons_list_from_json
 
@@ -167,6 +175,28 @@ def _blocked_out(r: dict[str, Any]) -> BlockedOut:
         reasons=reasons_out(r["reasons"]),
         rescued_at=r["rescued_at"],
         tag=tag,
+        screening=_screened(r),
+    )
+
+
+def _screened(r: dict[str, Any]) -> ScreenedEntry | None:
+    """The screener's outcome on a `screen` entry it answered (None for any other)."""
+    verdict = r.get("screened_verdict")
+    if verdict is None:
+        return None
+    category = r["screened_category"] or ""
+    decision = stored_decision(
+        r["caller"], verdict, category, r["screened_score"], r["screened_action"]
+    )
+    shown = screened_tag(decision)
+    zh, en = outcome_text(verdict, decision)
+    return ScreenedEntry(
+        verdict=verdict,
+        action=decision.action,
+        sip_code=decision.sip_code,
+        category=category or None,
+        tag=Text(zh=shown[0], en=shown[1]) if shown else None,
+        text=Text(zh=zh, en=en),
     )
 
 

@@ -1,7 +1,9 @@
 """Screened calls the screening assistant sends back (``POST /v1/screenings``): one row per
 call_id with the bot test's verdict, reasons, score and category, the action the screener
-was told, the sha256 of the transcript judged and its turns (docs/api.md, "Screenings").
-A store at revision 0011 gains the empty table; nothing else changes.
+was told, the sha256 of the transcript judged and its turns (docs/api.md, "Screenings");
+and ``block_log.screening``, the call_id of the screened call that answered decide's
+``screen`` row (null for every other row). A store at revision 0011 gains the empty table
+and the null column; nothing else changes.
 
 Revision ID: 0012
 Revises: 0011
@@ -37,8 +39,14 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(64), nullable=False),
     )
     op.create_index("ix_screenings_caller", "screenings", ["caller", "at"])
+    # decide's `screen` row a screened call answers carries the screening's call_id: one
+    # block-log entry per call, its outcome read through the link
+    with op.batch_alter_table("block_log") as batch:
+        batch.add_column(sa.Column("screening", sa.String(200)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("block_log") as batch:
+        batch.drop_column("screening")
     op.drop_index("ix_screenings_caller", "screenings")
     op.drop_table("screenings")
