@@ -167,7 +167,11 @@ def test_mixed_zones_stop_a_command_without_tz(
         "13800138000,13900139000,30\n",
         encoding="utf-8",
     )
-    out = _run(["ingest", str(tmp_path / "one.csv"), "--out", str(mixed)])
+    out = _run(["ingest", str(tmp_path / "one.csv"), "--out", str(mixed), "--tz",
+                "Asia/Shanghai"], code=2)  # fmt: skip
+    assert "error: --tz Asia/Shanghai is not America/New_York" in out
+    out = _run(["ingest", str(tmp_path / "one.csv"), "--out", str(mixed), "--tz",
+                "Asia/Shanghai", "--allow-mixed-zones"])  # fmt: skip
     assert "read in different zones" in out
     scan = ["scan", "--cdrs", str(mixed), "--model", str(model), "--top", "0"]
     out = _run([*scan, "--out", str(tmp_path / "s")], code=2)

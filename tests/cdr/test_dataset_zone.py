@@ -62,7 +62,7 @@ def test_mixed_zones_leave_no_default(tmp_path: Path) -> None:
 
     out = tmp_path / "d"
     ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
-    ingest([_csv(tmp_path / "b.csv", "b")], out, tz="-05:00")  # another zone (no DST)
+    ingest([_csv(tmp_path / "b.csv", "b")], out, tz="-05:00", allow_mixed_zones=True)
     summary = ingest([_csv(tmp_path / "c.csv", "c")], out, tz="UTC-5")  # the same as -05:00
     assert _record(out)["tz"] is None
     assert _record(out)["zones"] == ["America/New_York", "-05:00"]
@@ -203,3 +203,26 @@ def test_an_explicit_half_hour_tz_names_its_neighbours() -> None:
         offset_hours("Asia/Kathmandu", "2026-11-02")
     with pytest.raises(InputError, match=r"UTC-3:30 on .*--tz UTC-4 or --tz UTC-3"):
         offset_hours("America/St_Johns", "2026-12-02")
+
+
+def test_ingest_defaults_to_the_recorded_zone_and_refuses_another(tmp_path: Path) -> None:
+    """Audit 27z H2: the next day's ingest without --tz read New York times in Shanghai
+    (13 hours off), only warned, and left every reader of the folder stopped."""
+    out = tmp_path / "ny"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    summary = ingest([_csv(tmp_path / "b.csv", "b", "2026-11-03 10:00:00")], out)
+    assert not summary.warnings and _record(out)["tz"] == "America/New_York"
+    assert load_cdrs(out).sort_by("call_id")["start_time"].to_pylist()[1] == datetime(
+        2026, 11, 3, 15, tzinfo=UTC
+    )
+    before = sorted(p.name for p in out.rglob("*"))
+    log = (out / "ingest-log.jsonl").read_text(encoding="utf-8")
+    with pytest.raises(InputError, match=r"--tz Asia/Shanghai is not America/New_York.*"
+                       r"--allow-mixed-zones.*Nothing was written"):  # fmt: skip
+        ingest([_csv(tmp_path / "c.csv", "c")], out, tz="Asia/Shanghai")
+    assert sorted(p.name for p in out.rglob("*")) == before
+    assert (out / "ingest-log.jsonl").read_text(encoding="utf-8") == log
+    ingest([_csv(tmp_path / "c.csv", "c")], out, tz="Asia/Shanghai", allow_mixed_zones=True)
+    assert _record(out)["zones"] == ["America/New_York", "Asia/Shanghai"]
+    with pytest.raises(InputError, match="records no single zone.*pass --tz"):
+        ingest([_csv(tmp_path / "d.csv", "d")], out)  # which of the two: say it

@@ -10,7 +10,9 @@ Layout of ``DIR``::
 
 ``dataset.json`` (``dataset.ZoneRecord``) is what the commands that take a local day from
 the CDRs default their ``--tz`` to: ``{"tz": ..., "zones": [...], "unrecorded_runs": ...}``,
-each run's ``--tz`` added when it keeps rows; ``tz`` is null once the runs differ.
+each run's ``--tz`` added when it keeps rows; ``tz`` is null once the runs differ. A run
+without ``--tz`` reads naive times in the recorded zone (else Asia/Shanghai); a ``--tz`` the
+folder does not record is refused unless ``allow_mixed_zones``.
 
 Idempotent by ``call_id``: rows whose id is already stored for their day (or seen earlier in
 the run) are counted as duplicates and not written again when they are the same call (start
@@ -403,16 +405,21 @@ def ingest(
     out: Path,
     *,
     mapping: Mapping | None = None,
-    tz: str = "Asia/Shanghai",
+    tz: str | None = None,
     region: str = "CN",
     encoding: str | None = None,
     batch_rows: int = 1_000_000,
     progress: Callable[[str], None] | None = None,
+    allow_mixed_zones: bool = False,
 ) -> IngestSummary:
-    """Ingest ``inputs`` (files or folders) into the dataset at ``out``; see the module docstring."""
+    """Ingest ``inputs`` (files or folders) into the dataset at ``out``; see the module
+    docstring. ``tz``: the zone of naive times; by default the zone ``out`` records, else
+    Asia/Shanghai. Another zone than the one ``out`` records is refused before anything is
+    written unless ``allow_mixed_zones`` (the folder's days then have no single zone)."""
     t0 = time.perf_counter()
     from callwarden.features.local_time import iana_name
 
+    tz = _zone_for(out, tz, allow_mixed_zones)
     read_in = iana_name(tz)  # a zone name, or a whole-hour offset as Etc/GMT-8 (UTC+8)
     plan_for(region)
     files = expand_inputs(inputs, exclude=out)
@@ -434,6 +441,38 @@ def ingest(
             readers, out, run, files, mapping, read_in, region, progress, t0,
             record=(tz, held_before),
         )  # fmt: skip
+
+
+def _zone_for(out: Path, tz: str | None, allow_mixed: bool) -> str:
+    """The zone this run reads naive times in: ``tz``, else the one ``out`` records, else
+    Asia/Shanghai; an InputError (before anything is written) when ``out`` records another
+    zone and mixing is not asked for, or records none single and ``tz`` is not given."""
+    from callwarden.features.local_time import DEFAULT_TZ, same_zone, zone
+
+    if tz is not None:
+        zone(tz)  # an unknown zone is named as such first
+    rec = read_zone_record(out) if out.is_dir() else None
+    if rec is None:
+        return DEFAULT_TZ if tz is None else tz
+    if tz is None:
+        if rec.tz is None:
+            raise InputError(
+                f"{out} records no single zone ({rec.described()}; {rec.path}): pass --tz, the "
+                "zone this run's times without an offset are written in"
+            )
+        return rec.tz
+    if allow_mixed or any(same_zone(tz, z) for z in rec.zones):
+        return tz
+    theirs = (
+        f"{rec.tz}, the zone" if rec.tz is not None else f"any of the zones ({rec.described()})"
+    )
+    raise InputError(
+        f"--tz {tz} is not {theirs} {out}'s CDRs were ingested with "
+        f"({rec.path}): this run's times without an offset would be read in another zone and "
+        "the folder's local days would have no single zone, so its readers would need --tz. "
+        f"Leave --tz out (or pass --tz {rec.zones[0]}) when these files are in that zone too; "
+        "pass --allow-mixed-zones if they really are written in another. Nothing was written"
+    )
 
 
 def _record_zone(out: Path, tz: str, held_before: bool, summary: IngestSummary) -> None:

@@ -28,10 +28,11 @@ def ingest_command(
         ),
     ] = None,
     tz: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--tz",
-            help="Time zone of times written without an offset: a zone name (America/New_York)"
+            help="Time zone of times written without an offset (default: the zone OUT "
+            "records, else Asia/Shanghai): a zone name (America/New_York)"
             " or a whole-hour UTC offset (UTC-5, +08:00; one that is not whole hours has no "
             "IANA name to read times through: name the zone, e.g. Asia/Kolkata). Recorded in "
             "OUT/dataset.json: scan, replay, train, campaigns, evaluate, compare and serve "
@@ -39,7 +40,15 @@ def ingest_command(
             "whole hours from UTC (Asia/Kolkata) reads the times right, but the commands "
             "that take local days then need a whole-hour --tz (UTC+5 or UTC+6): ingest warns.",
         ),
-    ] = "Asia/Shanghai",
+    ] = None,
+    allow_mixed_zones: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mixed-zones",
+            help="Take a --tz other than the zone OUT records (refused without it: the "
+            "folder's local days would have no single zone and its readers would need --tz).",
+        ),
+    ] = False,
     region: Annotated[
         str, typer.Option("--region", help="Region whose national number formats apply (ISO 3166).")
     ] = "CN",
@@ -68,8 +77,9 @@ def ingest_command(
         typer.echo(line, err=True)
 
     summary = ingest(
-        list(inputs), out, mapping=m, tz=tz, region=region, encoding=encoding, progress=progress
-    )
+        list(inputs), out, mapping=m, tz=tz, region=region, encoding=encoding,
+        progress=progress, allow_mixed_zones=allow_mixed_zones,
+    )  # fmt: skip
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if json_out:
