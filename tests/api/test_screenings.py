@@ -319,3 +319,21 @@ def test_a_couriers_delivery_ivr_rings_with_its_tag(api: Api) -> None:
     assert (
         entry["screening"]["text"]["en"] == "screened: automated service call, connected with a tag"
     )
+
+
+def test_the_callees_refused_categories_hold_after_screening(api: Api) -> None:
+    """Audit 27 M6: Alice refuses real estate; a person pitching a flat (simulated call 35, a
+    telemarketer judged human) is rejected with refused_category, as decide would."""
+    settings = {"protection": "strict", "refused_categories": ["real_estate", "medical"]}
+    assert api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json=settings).status_code == 200
+    r = sent(api, call(35, callee=ALICE))
+    b = r.json()
+    assert (b["verdict"], b["category"], b["action"], b["sip_code"]) == (
+        "human", "real_estate", "reject", 608,
+    )  # fmt: skip
+    assert [x["code"] for x in [b["action_reason"]]] == ["refused_category"]
+    assert api.post("/v1/screenings", "network", json=call(35, callee=ALICE)).json() == b
+    (entry,) = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
+    assert entry["screening"]["text"]["en"] == "screened: person, rejected"
+    # a person talking of what Alice does not refuse rings
+    assert sent(api, call(HUMAN, callee=ALICE)).json()["action"] == "allow"

@@ -67,3 +67,20 @@ def test_a_legitimate_services_bot_rings_with_its_tag(category: str, zh: str, en
         "疑似诈骗（冒充客服诈骗）",
         "Suspected fraud (customer-service impersonation fraud)",
     )
+
+
+def test_a_refused_category_is_rejected_whoever_is_on_the_line() -> None:
+    """Audit 27 M6: the callee's refused categories (来电免打扰) hold after screening, as in
+    decide: a person, an unsure caller, talking real estate to a callee refusing it: 608."""
+    refused = frozenset({"real_estate", "medical"})
+    for verdict in ("human", "unsure"):
+        d = after_screening(CALLER, verdict, "real_estate", -2.0, "https://op.example/r/", refused)
+        assert (d.action, d.sip_code, d.logged, d.category) == (
+            Action.REJECT, 608, True, "real_estate",
+        )  # fmt: skip
+        assert [r.code for r in d.reasons] == ["refused_category", f"screened_{verdict}"]
+        assert d.redress_uri == f"https://op.example/r/{CALLER}"
+    assert after_screening(CALLER, "human", "insurance", -2.0, "", refused).action is Action.ALLOW
+    assert after_screening(CALLER, "bot", "medical", 5.0, "", refused).reasons[0].code == (
+        "screened_bot"
+    )

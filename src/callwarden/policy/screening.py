@@ -4,12 +4,16 @@
 asks its challenges and sends the transcript back (``POST /v1/screenings``). The verdict
 then says what happens to the call:
 
-| verdict | action | SIP | block log (拦截记录) |
-|---|---|---|---|
-| bot | reject | 608 (with the redress URI, as decide's rejects) | a ``reject`` row, as decide writes |
-| bot, a legitimate service's words (courier, bank_service) | label (connect with its tag) | | none |
-| human | allow (connect) | | none |
-| unsure | label (connect with the tag) | | none |
+| verdict | action | SIP |
+|---|---|---|
+| bot | reject | 608 (with the redress URI, as decide's rejects) |
+| bot, a legitimate service's words (courier, bank_service) | label (connect with its tag) | |
+| human | allow (connect) | |
+| unsure | label (connect with the tag) | |
+| human, unsure or a service's bot whose words are a category the callee refuses | reject | 608 |
+
+The outcome is recorded on decide's ``screen`` entry in the callee's block log (拦截记录),
+one entry per call.
 
 A person on the line is connected even when the number's verdict is bad: the screener
 heard a person, and a campaign that puts people on its lines is the detectors' and the
@@ -19,6 +23,8 @@ call-back is a bot too, and one the callee wants: it rings, tagged with its serv
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from callwarden.policy.model import SIP_GLOBAL_DECLINE, Action, Decision, DecisionCode, Reason
 from callwarden.policy.render import CATEGORY_TEXT, tag
@@ -52,21 +58,26 @@ def screened_label(category: str) -> str:
 
 
 def after_screening(
-    caller: str, verdict: str, category: str, bot_score: float, redress_base: str = ""
+    caller: str,
+    verdict: str,
+    category: str,
+    bot_score: float,
+    redress_base: str = "",
+    refused: Collection[str] = (),
 ) -> Decision:
     """The screener's next step for a call judged ``verdict`` (bot, human or unsure):
     reject a bot (608, logged in the callee's block log), connect a person, connect an
     unsure caller with a tag, connect a legitimate service's bot with its service's tag
     (module docstring). ``category`` is what the caller's words
     were about ("" when the classifier named nothing); ``bot_score`` is the bot test's
-    score, shown as the reason's evidence."""
+    score, shown as the reason's evidence. ``refused`` are the callee's refused categories
+    (来电免打扰, the subscriber's settings): a call whose words are one of them is rejected
+    as decide rejects a refused category, whoever is on the line (``refused_category``
+    first, then the screened reason)."""
     if verdict not in _CODES:
         raise ValueError(f"a screened verdict is bot, human or unsure, not {verdict!r}")
     reason = Reason(_CODES[verdict].value, {"bot_score": round(float(bot_score), 2)})
-    if verdict == "bot" and category in SERVICE_KINDS:  # a delivery IVR, a bank's call-back
-        service = Reason(DecisionCode.SCREENED_SERVICE_BOT.value, reason.evidence)
-        return Decision(Action.LABEL, category=category, reasons=(service,))
-    if verdict == "bot":
+    if verdict == "bot" and category not in SERVICE_KINDS:
         return Decision(
             Action.REJECT,
             sip_code=SIP_GLOBAL_DECLINE,
@@ -75,6 +86,18 @@ def after_screening(
             redress_uri=f"{redress_base}{caller}" if redress_base else "",
             logged=True,
         )
+    if category and category in refused:  # the callee refuses what the caller talked about
+        return Decision(
+            Action.REJECT,
+            sip_code=SIP_GLOBAL_DECLINE,
+            category=category,
+            reasons=(Reason(DecisionCode.REFUSED_CATEGORY.value, {"category": category}), reason),
+            redress_uri=f"{redress_base}{caller}" if redress_base else "",
+            logged=True,
+        )
+    if verdict == "bot":  # a delivery IVR, a bank's call-back
+        service = Reason(DecisionCode.SCREENED_SERVICE_BOT.value, reason.evidence)
+        return Decision(Action.LABEL, category=category, reasons=(service,))
     if verdict == "human":
         return Decision(Action.ALLOW, reasons=(reason,))
     return Decision(Action.LABEL, category=category, reasons=(reason,))
@@ -101,9 +124,10 @@ def stored_decision(
     redress_base: str = "",
 ) -> Decision:
     """The decision a stored screened call was answered with (its verdict, category, score
-    and action as stored), as :func:`after_screening` gave it."""
-    del action  # (the action follows from the rest)
-    return after_screening(caller, verdict, category, bot_score, redress_base)
+    and action as stored), as :func:`after_screening` gave it: a stored reject of a call
+    that is no plain bot's was the callee's refused category (settings may change since)."""
+    refused = (category,) if action == Action.REJECT.value else ()
+    return after_screening(caller, verdict, category, bot_score, redress_base, refused)
 
 
 _VERDICT_WORDS = {

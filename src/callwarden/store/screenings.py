@@ -56,9 +56,11 @@ class ScreeningsMixin(StoreBase):
                     if linked != 1:  # another screened call took it meanwhile (PostgreSQL)
                         raise NoScreenDecisionError(_no_screen(row))
                     return dict(row), True
-        except sa.exc.IntegrityError:  # a concurrent twin's insert won (PostgreSQL)
+        except (sa.exc.IntegrityError, NoScreenDecisionError):
+            # a concurrent twin's insert won (PostgreSQL), or its link to the screen row was
+            # committed after this transaction looked for the call (then it is read back)
             stored = self.get_screening(call_id)
-            if stored is None:  # pragma: no cover - not the key's conflict: let it be seen
+            if stored is None:  # not the key's conflict, or no screen row: let it be seen
                 raise
         if stored["transcript_sha256"] != row["transcript_sha256"]:
             raise ConflictError(

@@ -1,6 +1,7 @@
 """POST /v1/screenings: the screening assistant sends back a screened call's transcript;
-callwarden judges it with ``callwarden screen``'s bot test, stores the outcome (and a
-rejected bot's block-log row) before it answers, and tells the screener what to do."""
+callwarden judges it with ``callwarden screen``'s bot test, stores the outcome (linked to
+decide's ``screen`` entry in the callee's block log) before it answers, and tells the
+screener what to do."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def screened_call(
     """Judges the call bot / human / unsure as `callwarden screen` does (the same function),
     stores the outcome and answers with the action: reject a bot (608), connect a legitimate
     service's bot (a courier's delivery IVR) with its tag, connect a person, connect an
-    unsure caller with a tag (docs/policy.md, "After screening"). The call must be one decide
+    unsure caller with a tag; reject a call whose words are a category the callee refuses
+    (docs/policy.md, "After screening"). The call must be one decide
     sent to the screener: the callee's block log holds decide's `screen` row for it (same
     caller and callee, decided from 10 minutes before the call's start to a minute after),
     which the outcome is linked to (one entry per call); without one, a 409
@@ -81,8 +83,14 @@ def screened_call(
     out = screen_calls([tr], use_batch_scripts=False)[0]
     res = out.result
     category = "" if out.category.category.value == "unknown" else out.category.category.value
+    policy = state.policies.get(tr.callee)  # the callee's refused categories (来电免打扰)
     decision = after_screening(
-        tr.caller, res.verdict.value, category, res.bot_score, state.settings.redress_base
+        tr.caller,
+        res.verdict.value,
+        category,
+        res.bot_score,
+        state.settings.redress_base,
+        policy.refused_categories if policy is not None else (),
     )
     row = {
         "call_id": tr.call_id,
