@@ -159,6 +159,24 @@ def test_a_legitimate_services_bots_label_nothing(store: Store, clock: Clock) ->
     assert IVR not in _labels(store, since=now - 7 * DAY)
 
 
+RESCUED = "+8613512349999"
+
+
+def test_a_rescued_screened_call_counts_for_nothing(store: Store, clock: Clock) -> None:
+    """Audit 27 M3: a callee rescues the entry of a call screened as a bot (the screener got
+    it wrong): that call leaves the labels' counts, and two bot callees become one."""
+    now = clock()
+    for i, callee in enumerate(SUBS[:2]):
+        _screen(store, i, RESCUED, callee, "bot", now - 60, "loans")
+    assert _labels(store, since=now - 7 * DAY)[RESCUED].source == "screening"
+    (entry,) = store.block_log(SUBS[0])
+    assert entry["screening"] == f"{RESCUED}-0"
+    store.rescue(SUBS[0], entry["id"], "alice")
+    assert RESCUED not in _labels(store, since=now - 7 * DAY)
+    s = read_feedback(store.engine, now - 7 * DAY, None).screenings[RESCUED]
+    assert (s.bot_callees, s.bot) == (1, 1)
+
+
 def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
     db = tmp_path / "s.db"
     store = Store.open(str(db), clock=clock)

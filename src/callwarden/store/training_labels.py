@@ -35,7 +35,14 @@ from callwarden.detect.feedback_labels import (
 from callwarden.policy import DEFAULT_REPUTATION, SERVICE_KINDS, Registration, Registry
 from callwarden.store.db import read_connection
 from callwarden.store.io import PatternUse, usable
-from callwarden.store.schema import received_calls, registrations, reports, screenings, verdicts
+from callwarden.store.schema import (
+    block_log,
+    received_calls,
+    registrations,
+    reports,
+    screenings,
+    verdicts,
+)
 
 DAY = 86400.0
 
@@ -180,12 +187,17 @@ def read_feedback(
 def _screened(
     conn: sa.Connection, since: float | None, until: float | None
 ) -> dict[str, ScreenedCalls]:
-    """Each calling number's screened calls in the window (by the call's start): counts by
+    """Each calling number's screened calls in the window (by the call's start), those whose
+    block-log entry the callee rescued left out: counts by
     verdict, distinct callees that heard it judged a bot (a legitimate service's bot left
     out) and judged a bot or a person, its bot calls by category (SQL GROUP BY, as the
     reports)."""
     s = screenings.c
-    in_window = _window(s.at, since, until)
+    b = block_log.c
+    # a screened call whose block-log entry the callee rescued (a wrongly judged call, by
+    # the one who heard it) counts for nothing
+    rescued = sa.select(b.screening).where(b.screening.is_not(None), b.rescued_at.is_not(None))
+    in_window = sa.and_(_window(s.at, since, until), s.call_id.not_in(rescued))
     counts: dict[str, dict[str, int]] = {}
     for caller, verdict, n in conn.execute(
         sa.select(s.caller, s.verdict, sa.func.count())
