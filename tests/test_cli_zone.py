@@ -175,7 +175,7 @@ def test_mixed_zones_stop_a_command_without_tz(
     assert "read in different zones" in out
     scan = ["scan", "--cdrs", str(mixed), "--model", str(model), "--top", "0"]
     out = _run([*scan, "--out", str(tmp_path / "s")], code=2)
-    assert f"ingested with different --tz ({NY} and Asia/Shanghai;" in out
+    assert f"read in different zones ({NY} and Asia/Shanghai;" in out
     assert "pass --tz" in out and not (tmp_path / "s" / "verdicts.csv").exists()
 
 

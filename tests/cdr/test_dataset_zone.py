@@ -67,7 +67,7 @@ def test_mixed_zones_leave_no_default(tmp_path: Path) -> None:
     assert _record(out)["tz"] is None
     assert _record(out)["zones"] == ["America/New_York", "-05:00"]
     assert any("read in different zones" in w for w in summary.warnings)
-    with pytest.raises(InputError, match=r"different --tz \(America/New_York and -05:00;"):
+    with pytest.raises(InputError, match=r"read in different zones \(America/New_York and -05:00;"):
         cdrs_zone(None, out)
     assert cdrs_zone("UTC-5", out).tz == "UTC-5"
     # the times themselves were converted in each run's zone
@@ -98,8 +98,14 @@ def test_a_folder_without_a_record_keeps_todays_default(tmp_path: Path) -> None:
     assert cdrs_zone(None, out).tz == "Asia/Shanghai"
     (out / "dataset.json").unlink()
     ingest([_csv(tmp_path / "c.csv", "c")], out, tz="America/New_York")
-    with pytest.raises(InputError, match="ingests before the record"):
+    with pytest.raises(InputError) as exc:
         cdrs_zone(None, out)
+    # audit 27z M5: it said "ingested with different --tz", and not how to settle it
+    said = str(exc.value)
+    assert "ingests from before the zone record" in said and "different --tz" not in said
+    assert f'write {{"tz": "America/New_York"}} into {out / "dataset.json"}' in said
+    (out / "dataset.json").write_text('{"tz": "America/New_York"}', encoding="utf-8")
+    assert cdrs_zone(None, out).tz == "America/New_York"
 
 
 def test_a_hand_written_or_broken_record(tmp_path: Path) -> None:
@@ -226,3 +232,29 @@ def test_ingest_defaults_to_the_recorded_zone_and_refuses_another(tmp_path: Path
     assert _record(out)["zones"] == ["America/New_York", "Asia/Shanghai"]
     with pytest.raises(InputError, match="records no single zone.*pass --tz"):
         ingest([_csv(tmp_path / "d.csv", "d")], out)  # which of the two: say it
+
+
+def test_the_zone_is_recorded_before_the_rows_appear(tmp_path: Path) -> None:
+    """Audit 27z M3: the record was written after the parts were committed; a failure there
+    left rows without their zone, and a traceback (an OSError)."""
+    out = tmp_path / "ny"
+    out.mkdir()
+    (out / ".dataset.json.tmp").mkdir()  # the record cannot be written
+    with pytest.raises(InputError, match="cannot write the zone record .*were not kept"):
+        ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    assert not list(out.rglob("*.parquet")) and not (out / "dataset.json").exists()
+    (out / ".dataset.json.tmp").rmdir()
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    assert len(load_cdrs(out)) == 1 and _record(out)["tz"] == "America/New_York"
+
+
+def test_a_day_partition_or_one_part_keeps_the_record(tmp_path: Path) -> None:
+    """Audit 27z M4: DIR/cdrs/day=.../ and a part file in it said 'the CDRs record no zone'."""
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "ny"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    part = next((out / "cdrs").rglob("*.parquet"))
+    for spelling in (part.parent, part):
+        got = cdrs_zone(None, spelling)
+        assert (got.tz, got.said) == ("America/New_York", f"recorded in {out / 'dataset.json'}")

@@ -190,18 +190,40 @@ class ZoneRecord:
         )
         return ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
 
+    def mixed(self) -> str:
+        """What a folder without one zone holds, for its error and warning lines."""
+        if self.unrecorded_runs and len(self.zones) == 1:
+            return (
+                "ingests from before the zone record (2 Dec: their zone was not written down; "
+                f"Asia/Shanghai unless they were given --tz) and ingests in {self.zones[0]} "
+                f"({self.path})"
+            )
+        return f"ingests read in different zones ({self.described()}; {self.path})"
+
+    def fix(self) -> str:
+        """The way out beside ``--tz`` when the zone is only unknown (earlier runs)."""
+        if self.unrecorded_runs and len(self.zones) == 1:
+            z = self.zones[0]
+            said = f'{{"tz": "{z}"}}'
+            return f"; or, if the earlier ingests were in {z} too, write {said} into {self.path}"
+        return ""
+
     def to_dict(self) -> dict[str, object]:
         return {"tz": self.tz, "zones": list(self.zones), "unrecorded_runs": self.unrecorded_runs}
 
 
 def zone_record_path(path: str | Path) -> Path | None:
     """Where the zone record of the CDRs at ``path`` is: ``DIR/dataset.json`` for an ingest
-    (or simulator) folder ``DIR``, its ``DIR/cdrs`` folder and the simulator's
-    ``DIR/cdrs.parquet``; None for any other file (a bare Parquet file has no record)."""
+    (or simulator) folder ``DIR``, its ``DIR/cdrs`` folder, a day partition
+    ``DIR/cdrs/day=.../`` or one part file in it, and the simulator's ``DIR/cdrs.parquet``;
+    None for any other file (a bare Parquet file has no record)."""
     p = Path(path)
+    inner = p.parent if p.is_file() and p.suffix == ".parquet" else p
+    if inner.name.startswith(f"{PARTITION_COLUMN}="):
+        inner = inner.parent
+    if inner.name == "cdrs" and (inner.parent / ZONE_RECORD).is_file():
+        return inner.parent / ZONE_RECORD
     if p.is_dir():
-        if p.name == "cdrs" and (p.parent / ZONE_RECORD).is_file():
-            return p.parent / ZONE_RECORD
         return p / ZONE_RECORD
     if p.name == "cdrs.parquet":
         return p.parent / ZONE_RECORD
@@ -274,6 +296,14 @@ def add_zone(out: Path, tz: str, *, held_before: bool) -> ZoneRecord:
     else:
         rec = ZoneRecord(file, (*old.zones, tz.strip()), old.unrecorded_runs)
     tmp = out / f".{ZONE_RECORD}.tmp"
-    tmp.write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-    tmp.replace(file)
+    try:
+        tmp.write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        tmp.replace(file)
+    except OSError as exc:
+        if tmp.is_file():
+            tmp.unlink()
+        raise InputError(
+            f"cannot write the zone record {file} ({exc}); this run's rows were not kept "
+            f"(their parts are removed by the next ingest): make {out} writable and ingest again"
+        ) from exc
     return rec

@@ -457,8 +457,8 @@ def _zone_for(out: Path, tz: str | None, allow_mixed: bool) -> str:
     if tz is None:
         if rec.tz is None:
             raise InputError(
-                f"{out} records no single zone ({rec.described()}; {rec.path}): pass --tz, the "
-                "zone this run's times without an offset are written in"
+                f"{out} records no single zone: it holds {rec.mixed()}; pass --tz, the zone "
+                f"this run's times without an offset are written in{rec.fix()}"
             )
         return rec.tz
     if allow_mixed or any(same_zone(tz, z) for z in rec.zones):
@@ -481,9 +481,8 @@ def _record_zone(out: Path, tz: str, held_before: bool, summary: IngestSummary) 
     rec = add_zone(out, tz, held_before=held_before)
     if rec.tz is None:
         summary.warnings.append(
-            f"{out} now holds CDRs whose times without an offset were read in different zones "
-            f"({rec.described()}; {rec.path}): their local days have no single zone, so scan, "
-            "replay, train and the other readers of it need --tz"
+            f"{out} now holds {rec.mixed()}: its local days have no single zone, so scan, "
+            f"replay, train and the other readers of it need --tz{rec.fix()}"
         )
     from callwarden.features.local_time import neighbours, not_whole_hours, utc_label
 
@@ -556,13 +555,14 @@ def _run(
                 _ingest_file(reader, workers, writers, qf, summary, mapping, tz, region)
                 if progress:
                     progress(f"{reader.path}: {summary.rows_read:,} rows read so far")
+            summary.days = sorted(writers.days)
+            if record is not None and summary.rows_kept:
+                # before the parts get their names: no row is ever held without its zone
+                _record_zone(out, *record, summary)
             writers.commit()
         finally:
             workers.shutdown(wait=True, cancel_futures=True)
             writers.shutdown()
-    summary.days = sorted(writers.days)
-    if record is not None and summary.rows_kept:
-        _record_zone(out, *record, summary)
     summary.seconds = round(time.perf_counter() - t0, 3)
     doc = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
     (out / "ingest-summary.json").write_text(doc + "\n", encoding="utf-8")

@@ -80,9 +80,8 @@ def cdrs_zone(
             claims.append((p, fallback))
         elif rec.tz is None:
             raise InputError(
-                f"the CDRs at {p} were ingested with different --tz ({rec.described()}; "
-                f"{rec.path}): their local days have no single zone; pass --tz (the zone of "
-                "the days you mean)"
+                f"the CDRs at {p} hold {rec.mixed()}: their local days have no single zone; "
+                f"pass --tz (the zone of the days you mean){rec.fix()}"
             )
         else:
             claims.append((p, CdrZone(rec.tz, f"recorded in {rec.path}")))
