@@ -6,15 +6,19 @@ calls; the metrics count them by verdict."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from callwarden.api import ApiSettings, create_app
 from callwarden.cli.main import app as cli
 from callwarden.sim.screening import simulate_screening
 
@@ -337,3 +341,29 @@ def test_the_callees_refused_categories_hold_after_screening(api: Api) -> None:
     assert entry["screening"]["text"]["en"] == "screened: person, rejected"
     # a person talking of what Alice does not refuse rings
     assert sent(api, call(HUMAN, callee=ALICE)).json()["action"] == "allow"
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "America/New_York"])
+def test_a_start_time_without_an_offset_is_read_in_serves_zone(api: Api, tz: str) -> None:
+    """Audit 27 M8: a screener writing local time without an offset ('2026-12-02T07:20:11' in
+    Beijing) was read as UTC: 8 hours ahead, a 422. Read in serve --tz, as CDR CSV times
+    and roaming.csv are; an offset or Z is an instant as before."""
+    app = create_app(ApiSettings(db="unused", tz=tz), api.store)
+    started = datetime.now(ZoneInfo(tz)).replace(microsecond=0) - timedelta(minutes=3)
+    local = started.replace(tzinfo=None).isoformat()
+    c = call(BOT, callee=ALICE, start_time=local)
+    screen_row(api, {**c, "start_time": started.isoformat()})
+    with TestClient(app) as client:
+        r = client.post("/v1/screenings", headers=api.h("network"), json=c)
+        assert r.status_code == 201, r.text
+        assert r.json()["at"] == started.timestamp()
+        utc = call(
+            BOT,
+            callee=ALICE,
+            call_id="z",
+            start_time=started.astimezone(ZoneInfo("UTC")).isoformat(),
+        )
+        screen_row(api, utc)
+        assert client.post("/v1/screenings", headers=api.h("network"), json=utc).json()["at"] == (
+            started.timestamp()
+        )

@@ -592,7 +592,8 @@ class ScreeningIn(_In):
     callee: str = Field(min_length=1, max_length=40, examples=["+8613800138000"])
     start_time: str | float | None = Field(
         None,
-        description="when the call started: ISO 8601 (UTC without an offset) or epoch seconds;"
+        description="when the call started: ISO 8601 (without an offset: local time in serve's"
+        " --tz, as CDR CSV times) or epoch seconds;"
         " without it a date the caller says is not checked, and the call is stored at the"
         " time it was received",
         examples=["2026-11-29T09:34:17+00:00"],

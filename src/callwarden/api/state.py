@@ -77,6 +77,9 @@ class ApiSettings:
     #: on PostgreSQL, hear other workers' changes (``api.invalidation``) and apply them to
     #: this worker's caches; False: they are seen after a restart (benchmarks compare)
     listen_for_changes: bool = True
+    #: the zone a screened call's start_time without an offset is read in (``serve --tz``,
+    #: as CDR CSV times and roaming.csv are)
+    tz: str = "Asia/Shanghai"
 
 
 class PolicyCache:

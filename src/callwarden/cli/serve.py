@@ -44,7 +44,8 @@ def serve(
         typer.Option(
             "--tz",
             help="time zone of times written without an offset: --cdrs CSV times (as ingest "
-            "--tz) and --roaming's, at start and at every re-read; a zone name or a UTC offset "
+            "--tz), --roaming's, at start and at every re-read, and a screened call's "
+            "start_time (POST /v1/screenings); a zone name or a UTC offset "
             "(UTC-5, +08:00), as scan's --tz (CSV times: whole-hour offsets only, as ingest's). "
             "Default: the zone ingest recorded with --cdrs (DIR/dataset.json), else "
             "Asia/Shanghai",
@@ -180,6 +181,7 @@ def serve(
         operator_name=operator_name,
         operator_email=operator_email,
         operator_tel=operator_tel,
+        tz=tz,  # a screened call's start_time without an offset, too
     )
     # re-read on change, its naive times in the zone the server was started with
     app = create_app(settings, store, allocation, abroad.rule, roaming, roaming_tz=tz)

@@ -6,6 +6,7 @@ screener what to do."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -15,6 +16,8 @@ from callwarden.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from callwarden.api.models import ScreeningIn, ScreeningOut, Text
 from callwarden.api.present import reason_out, reasons_out
 from callwarden.errors import InputError
+from callwarden.features.local_time import zone
+from callwarden.numbers.roaming import _seconds as local_seconds  # ingest's rule, one place
 from callwarden.policy import (
     Decision,
     after_screening,
@@ -66,7 +69,7 @@ def screened_call(
     `no_screen_decision`. Written before the answer: 201. The same call again answers its
     stored outcome (200, nothing written twice); another transcript under a stored call_id is
     a 409 `conflict`."""
-    tr = _transcript(body)
+    tr = _transcript(body, state.settings.tz)
     if tr.caller == tr.callee:
         raise ApiError(
             422, "validation_error", f"caller and callee are the same number ({tr.caller})"
@@ -121,12 +124,26 @@ def screened_call(
     return _out(stored, state.settings.redress_base)
 
 
-def _transcript(body: ScreeningIn) -> Transcript:
-    """The body read as ``screen`` reads a record (numbers normalised first); what that
-    reader refuses is a 422 naming the turn."""
+def _start_time(value: str | float | None, tz: str) -> str | float | None:
+    """start_time with its zone: an ISO 8601 time without an offset is local to ``tz``
+    (``serve --tz``, as CDR CSV times and roaming.csv are read; an ambiguous local time is
+    the earlier instant, one in a spring-forward gap the first after it); an offset, a Z
+    and epoch seconds are instants already."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        return datetime.fromtimestamp(local_seconds(value, zone(tz)), UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return value  # the reader's own error names it
+
+
+def _transcript(body: ScreeningIn, tz: str) -> Transcript:
+    """The body read as ``screen`` reads a record (numbers normalised first, a start_time
+    without an offset read in ``tz``); what that reader refuses is a 422 naming the turn."""
     record = body.model_dump()
     record["caller"] = number_param(body.caller)
     record["callee"] = number_param(body.callee)
+    record["start_time"] = _start_time(body.start_time, tz)
     try:
         return transcript_from_dict(record)
     except InputError as exc:
