@@ -258,3 +258,37 @@ def test_a_day_partition_or_one_part_keeps_the_record(tmp_path: Path) -> None:
     for spelling in (part.parent, part):
         got = cdrs_zone(None, spelling)
         assert (got.tz, got.said) == ("America/New_York", f"recorded in {out / 'dataset.json'}")
+
+
+def test_aliases_and_etc_offsets_are_one_zone(tmp_path: Path) -> None:
+    """Audit 27z L6: US/Eastern and America/New_York, UTC and Etc/UTC, UTC-5 and Etc/GMT+5
+    were different zones: false mixed folders and sets."""
+    from callwarden.cli._zone import cdrs_zone
+    from callwarden.features.local_time import same_zone
+
+    for a, b in [("US/Eastern", "America/New_York"), ("UTC", "Etc/UTC"),
+                 ("UTC-5", "Etc/GMT+5"), ("Asia/Chongqing", "Asia/Shanghai")]:  # fmt: skip
+        assert same_zone(a, b) and same_zone(b, a)
+    assert not same_zone("America/New_York", "UTC-5") and not same_zone("UTC+8", "Asia/Tokyo")
+    out = tmp_path / "ny"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    summary = ingest([_csv(tmp_path / "b.csv", "b")], out, tz="US/Eastern")  # not refused
+    assert not summary.warnings and _record(out)["zones"] == ["America/New_York"]
+    assert cdrs_zone(None, out).tz == "America/New_York"
+
+
+def test_sets_whose_zones_agree_on_their_days_train_together(tmp_path: Path) -> None:
+    """L6: a New York ingest and a simulator folder at UTC-5 (its record) stopped train,
+    though both are UTC-5 on every day; in July (New York at UTC-4) they still stop."""
+    from callwarden.cli._zone import cdrs_zone
+
+    ny, fixed = tmp_path / "ny", tmp_path / "fixed"
+    ingest([_csv(tmp_path / "a.csv", "a")], ny, tz="America/New_York")
+    ingest([_csv(tmp_path / "b.csv", "b")], fixed, tz="UTC-5")
+    got = cdrs_zone(None, [ny, fixed])
+    assert got.tz == "America/New_York"
+    assert got.said.endswith("the same offsets as UTC-5 on every day of the sets")
+    summer = tmp_path / "summer"
+    ingest([_csv(tmp_path / "c.csv", "c", "2026-07-02 10:00:00")], summer, tz="UTC-5")
+    with pytest.raises(InputError, match="sets take their days in different zones"):
+        cdrs_zone(None, [ny, summer])

@@ -240,6 +240,46 @@ def recorded_days(record: Path) -> list[str]:
     return sorted(c.name[len(prefix) :] for c in root.glob(f"{prefix}*") if c.is_dir())
 
 
+def data_days(path: str | Path) -> list[str]:
+    """The UTC days (YYYY-MM-DD) the CDRs at ``path`` span, from what costs no scan: an
+    ingest folder's ``day=`` partitions, else the ``start_time`` statistics in the Parquet
+    footers (the simulator's one file); [] when neither says."""
+    from datetime import datetime, timedelta
+
+    import pyarrow.parquet as pq
+
+    try:
+        target, hive = _resolve(path)
+    except (InputError, OSError):
+        return []
+    if "**" in target:
+        files = sorted(Path(target.split("**", 1)[0]).rglob("*.parquet"))
+    else:
+        files = [Path(target)]
+    if hive:
+        names = {f.parent.name for f in files if f.parent.name.startswith(f"{PARTITION_COLUMN}=")}
+        return sorted(n[len(PARTITION_COLUMN) + 1 :] for n in names)
+    lo, hi = None, None
+    if len(files) > 64:  # (footers enough: an unknown span)
+        return []
+    for f in files:
+        try:
+            meta = pq.ParquetFile(f).metadata
+            col = meta.schema.to_arrow_schema().get_field_index("start_time")
+            for g in range(meta.num_row_groups):
+                st = meta.row_group(g).column(col).statistics
+                if st is None or not st.has_min_max:
+                    return []
+                lo = st.min if lo is None else min(lo, st.min)
+                hi = st.max if hi is None else max(hi, st.max)
+        except (pa.ArrowException, OSError, ValueError, IndexError):
+            return []
+    if not isinstance(lo, datetime) or not isinstance(hi, datetime):
+        return []
+    first, last = lo.date(), hi.date()
+    return [(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
+
+
 def read_zone_record(path: str | Path) -> ZoneRecord | None:
     """The zone record of the CDRs at ``path`` (``zone_record_path``), or None when there is
     none (a folder ingested before the record, the simulator's, a bare file). A record that

@@ -92,6 +92,8 @@ def cdrs_zone(
     first = claims[0][1]
     if all(same_zone(c.tz, first.tz) for _, c in claims):
         return next((c for _, c in claims if c.said != fallback.said), first)
+    if (agreed := _agree_on_days(claims)) is not None:
+        return agreed
     said = "; ".join(f"{p}: {c}" for p, c in claims)
     raise InputError(
         f"the {option} sets take their days in different zones ({said}); pass --tz (one "
@@ -129,3 +131,29 @@ def _neighbour(tz: str, rec: ZoneRecord) -> bool:
     if len(mine) != 1 or next(iter(mine)) % 3600 or all(t % 3600 == 0 for t in theirs):
         return False
     return all(abs(next(iter(mine)) - t) < 3600 for t in theirs)
+
+
+def _agree_on_days(claims: list[tuple[Path, CdrZone]]) -> CdrZone | None:
+    """One zone for sets whose zones differ by name but have the same offset on every day
+    their CDRs span, a day either side included (``America/New_York`` and ``UTC-5`` in
+    November): the first set's zone, saying so; None when they differ on a day, or a set's
+    days cannot be told from its partitions or footers."""
+    from datetime import date, timedelta
+
+    from callwarden.cdr.dataset import data_days
+    from callwarden.features.local_time import offset_seconds
+
+    days: set[str] = set()
+    for p, _ in claims:
+        if not (got := data_days(p)):
+            return None
+        for d in got:
+            day = date.fromisoformat(d)
+            days.update((day + timedelta(days=k)).isoformat() for k in (-1, 0, 1))
+    for d in sorted(days):
+        if len({offset_seconds(c.tz, d) for _, c in claims}) != 1:
+            return None
+    first = next((c for _, c in claims if c.said != DEFAULT_SAID), claims[0][1])
+    others = sorted({c.tz for _, c in claims if c.tz != first.tz})
+    said = f"{first.said}; the same offsets as {', '.join(others)} on every day of the sets"
+    return CdrZone(first.tz, said)

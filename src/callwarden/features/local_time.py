@@ -45,12 +45,52 @@ def zone(tz: str) -> tzinfo:
         ) from exc
 
 
+#: Names of the zero offset besides UTC and GMT (``zone`` reads those two as UTC itself).
+_ZERO_NAMES = frozenset({"UCT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Universal", "Zulu"})
+
+
 def same_zone(a: str, b: str) -> bool:
-    """``a`` and ``b`` spell one zone (``UTC-5`` and ``-05:00``; ``Asia/Shanghai`` twice)."""
+    """``a`` and ``b`` spell one zone: ``UTC-5``, ``-05:00`` and ``Etc/GMT+5`` (one fixed
+    offset); ``UTC`` and ``Etc/UTC``; a zone and its alias (``US/Eastern`` is a link to
+    ``America/New_York``: the same rules). A named zone is not a fixed offset, even one it
+    has all year (``Asia/Shanghai`` is not ``UTC+8``): a command that needs one zone for
+    several inputs compares their offsets on the data's days instead (``cli._zone``)."""
     try:
-        return zone(a) == zone(b)
+        return _canonical(a) == _canonical(b)
     except InputError:
         return a.strip() == b.strip()
+
+
+@lru_cache(maxsize=64)
+def _canonical(tz: str) -> object:
+    """What two spellings of one zone have in common: a fixed offset as a ``timezone``, a
+    named zone as the digest of its tz file (an alias is a link to, or a copy of, its
+    target's file), else its key."""
+    got = zone(tz)
+    if not isinstance(got, zoneinfo.ZoneInfo):
+        return got
+    key = got.key
+    if key.startswith("Etc/") or key in _ZERO_NAMES:  # fixed offsets (Etc/GMT+5 is UTC-5)
+        off = got.utcoffset(datetime(2000, 1, 1))
+        assert off is not None
+        return timezone(off) if off else UTC
+    return _tzfile_digest(key) or key
+
+
+def _tzfile_digest(key: str) -> str | None:
+    """The SHA-256 of ``key``'s tz file, where zoneinfo finds it (TZPATH, else tzdata)."""
+    import hashlib
+    from importlib import resources
+    from pathlib import Path
+
+    for root in zoneinfo.TZPATH:
+        if (file := Path(root) / key).is_file():
+            return hashlib.sha256(file.read_bytes()).hexdigest()
+    try:
+        data = resources.files("tzdata.zoneinfo").joinpath(*key.split("/")).read_bytes()
+    except (ModuleNotFoundError, OSError):
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def iana_name(tz: str) -> str:
