@@ -179,6 +179,23 @@ def _error(r: Any, status: int = 422) -> dict[str, Any]:
         ({"start_time": "2099-01-01T00:00:00"}, "start_time"),
         ({"caller": "not-a-number"}, "not-a-number"),
         ({"call_id": ""}, "call_id"),
+        # audit 27 L11: what screen's reader takes but no screened call holds
+        ({"turns": []}, "turns hold no words"),
+        ({"turns": [{"speaker": "caller", "text": " "}, {"speaker": "assistant"}]}, "no words"),
+        ({"turns": [{"speaker": "caller", "text": "a", "start_s": -1}]}, "turn 0: start_s -1"),
+        ({"turns": [{"speaker": "caller", "text": "a", "end_s": 1e300}]}, "turn 0: end_s 1e+300"),
+        (
+            {
+                "turns": [
+                    {"speaker": "caller", "text": "a"},
+                    {"speaker": "caller", "text": "b", "start_s": 5, "end_s": 2},
+                ]
+            },
+            "turn 1: end_s 2 is before start_s 5",
+        ),
+        ({"start_time": True}, "not true"),
+        ({"start_time": 1796167214985}, "epoch milliseconds"),
+        ({"start_time": -1e300}, "epoch milliseconds"),
     ],
 )
 def test_a_malformed_body_is_the_one_error_shape(
@@ -261,9 +278,13 @@ def test_the_numbers_view_counts_its_screened_calls(api: Api) -> None:
     for i, callee in enumerate(("+8613700000001", "+8613700000002", "+8613700000002")):
         sent(api, call(BOT, call_id=f"b{i}", callee=callee))
     sent(api, call(HUMAN, call_id="h1", caller=spam))
-    got = api.get(f"/v1/numbers/{spam}", "alice").json()["screenings"]
+    got = api.get(f"/v1/numbers/{spam}", "operator").json()["screenings"]
     assert got == {"bot": 3, "human": 1, "unsure": 0, "bot_callees": 2}
-    other = api.get("/v1/numbers/+8617000000999", "alice").json()["screenings"]
+    # audit 27 L12: another key sees the bot counts only (people heard: a call volume)
+    for key in ("alice", "network"):
+        seen = api.get(f"/v1/numbers/{spam}", key).json()["screenings"]
+        assert seen == {"bot": 3, "human": None, "unsure": None, "bot_callees": 2}
+    other = api.get("/v1/numbers/+8617000000999", "operator").json()["screenings"]
     assert other == {"bot": 0, "human": 0, "unsure": 0, "bot_callees": 0}
 
 
@@ -367,3 +388,16 @@ def test_a_start_time_without_an_offset_is_read_in_serves_zone(api: Api, tz: str
         assert client.post("/v1/screenings", headers=api.h("network"), json=utc).json()["at"] == (
             started.timestamp()
         )
+
+
+def test_api_mds_example_body_gives_the_answer_shown(api: Api) -> None:
+    """Audit 27 L13: docs/api.md's example body is whole, so its answer (the sha256 shown,
+    the verdict, score and action) is the one the route gives."""
+    doc = (Path(__file__).parents[2] / "docs" / "api.md").read_text("utf-8")
+    section = doc[doc.index("## Screenings") :]
+    body = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    shown = section.split("```json\n", 2)[2].split("```", 1)[0]
+    got = sent(api, body).json()
+    assert f'"transcript_sha256": "{got["transcript_sha256"]}"' in shown
+    assert f'"verdict": "{got["verdict"]}", "bot_score": {got["bot_score"]}' in shown
+    assert f'"action": "{got["action"]}", "sip_code": {got["sip_code"]}' in shown

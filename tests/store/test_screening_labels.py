@@ -159,6 +159,23 @@ def test_a_legitimate_services_bots_label_nothing(store: Store, clock: Clock) ->
     assert IVR not in _labels(store, since=now - 7 * DAY)
 
 
+TIE = "+8613512348888"
+
+
+def test_a_tie_goes_to_the_milder_category_other_fraud_included(store: Store, clock: Clock) -> None:
+    """Audit 27 L10: one bot call naming other_fraud, one real_estate: harassment (the
+    milder), as every other tie; other_fraud is a fraud kind to the screening rule."""
+    now = clock()
+    _screen(store, 0, TIE, SUBS[0], "bot", now - 60, "other_fraud")
+    _screen(store, 1, TIE, SUBS[1], "bot", now - 60, "real_estate")
+    t = _labels(store, since=now - 7 * DAY)[TIE]
+    assert (t.label, t.category, t.evidence["top_category"]) == (
+        "harassment", "real_estate", "real_estate",
+    )  # fmt: skip
+    _screen(store, 2, TIE, SUBS[2], "bot", now - 60, "other_fraud")
+    assert _labels(store, since=now - 7 * DAY)[TIE].label == "fraud"
+
+
 RESCUED = "+8613512349999"
 
 
@@ -188,6 +205,8 @@ def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
     out = tmp_path / "labels.csv"
     run = CliRunner().invoke(cli, ["labels", "--db", str(db), "--out", str(out)])
     assert run.exit_code == 0, run.output
+    # audit 27 L13: the window is the screened calls' too
+    assert "reports and screened calls the first .. now (Asia/Shanghai)" in run.output
     assert f"{BOT},harassment,screening,insurance," in out.read_text()
     three = ["labels", "--db", str(db), "--out", str(out), "--min-screened-bots", "3"]
     assert CliRunner().invoke(cli, three).exit_code == 0

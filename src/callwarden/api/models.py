@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -185,8 +186,8 @@ class ScreeningCounts(BaseModel):
     """A calling number's stored screened calls (every one kept, not windowed)."""
 
     bot: int
-    human: int
-    unsure: int
+    human: int | None = Field(None, description="operator keys only (null for any other)")
+    unsure: int | None = Field(None, description="operator keys only (null for any other)")
     bot_callees: int = Field(description="distinct callees that heard it judged a bot")
 
 
@@ -577,6 +578,13 @@ def _storable_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return turns
 
 
+def _not_a_boolean(value: Any) -> Any:
+    """true is no time (it read as epoch second 1.0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be ISO 8601 text or epoch seconds, not {str(value).lower()}")
+    return value
+
+
 class ScreeningIn(_In):
     """One screened call as ``callwarden screen`` reads a line of transcripts.jsonl: the
     turns are read by the same function (``screening.transcript.transcript_from_dict``).
@@ -590,7 +598,7 @@ class ScreeningIn(_In):
     )
     caller: str = Field(min_length=1, max_length=40, examples=["+8617012345678"])
     callee: str = Field(min_length=1, max_length=40, examples=["+8613800138000"])
-    start_time: str | float | None = Field(
+    start_time: Annotated[str | float | None, BeforeValidator(_not_a_boolean)] = Field(
         None,
         description="when the call started: ISO 8601 (without an offset: local time in serve's"
         " --tz, as CDR CSV times) or epoch seconds;"

@@ -42,12 +42,16 @@ def labels_cmd(
     ],
     since: Annotated[
         str | None,
-        typer.Option(help="first local day (YYYY-MM-DD) of reports to count; default: the first"),
+        typer.Option(
+            help="first local day (YYYY-MM-DD) of reports and screened calls to count; "
+            "default: the first"
+        ),
     ] = None,
     until: Annotated[
         str | None,
         typer.Option(
-            help="last local day (YYYY-MM-DD, included) of reports to count; default: now"
+            help="last local day (YYYY-MM-DD, included) of reports and screened calls to "
+            "count; default: now"
         ),
     ] = None,
     min_reporters: Annotated[
@@ -171,8 +175,10 @@ def labels_cmd(
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(COLUMNS)
         w.writerows(t.row() for t in rows)
-    window = f"{since or 'the first report'} .. {until or 'now'} ({tz})"
-    typer.echo(f"store {redacted(db)}, reports {window}: {len(rows):,} numbers -> {out}")
+    window = f"{since or 'the first'} .. {until or 'now'} ({tz})"
+    typer.echo(
+        f"store {redacted(db)}, reports and screened calls {window}: {len(rows):,} numbers -> {out}"
+    )
     for (label, source), n in label_counts(rows).items():
         typer.echo(f"  {label:<11}{source:<24}{n:>9,}")
 

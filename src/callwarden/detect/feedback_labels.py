@@ -58,7 +58,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -222,13 +222,13 @@ class TrainingLabel:
         return (self.number, self.label, self.source, self.category, text)
 
 
-def top_category(weights: Mapping[str, float]) -> str:
+def top_category(weights: Mapping[str, float], fraud: Collection[str] = FRAUD_CATEGORIES) -> str:
     """The category with the most weight ('' for none). A tie goes to a category that is no
-    fraud kind (harassment on a tie, the milder, as the campaign verdicts break theirs),
-    then to the first by name (as ``ReportsMixin.tally`` orders them)."""
+    fraud kind (``fraud``: harassment on a tie, the milder, as the campaign verdicts break
+    theirs), then to the first by name (as ``ReportsMixin.tally`` orders them)."""
     if not weights:
         return ""
-    return min(weights, key=lambda c: (-weights[c], c in FRAUD_CATEGORIES, c))
+    return min(weights, key=lambda c: (-weights[c], c in fraud, c))
 
 
 def _bad_label(top: str) -> tuple[str, str]:
@@ -288,7 +288,7 @@ def _label_one(
     # heard it judged (its people count against it; a human verdict clears nothing)
     s = fb.screenings.get(number)
     if s is not None and _screened_bot(s, cfg):
-        top = top_category(s.bot_categories)
+        top = top_category(s.bot_categories, FRAUD_KINDS)  # (screening's other_fraud too)
         label = "fraud" if top in FRAUD_KINDS else "harassment"
         evidence = {
             "screened_bot_callees": s.bot_callees,

@@ -28,7 +28,8 @@ def lookup(number: str, state: StateDep, key: AnyKey) -> NumberOut:
     screened calls by verdict (``POST /v1/screenings``).
 
     Report counts never name the reporters. The provenance's ``source_file`` (a path on the
-    server, as often as not) is shown to operator keys only: null for any other key.
+    server, as often as not) is shown to operator keys only: null for any other key; so are
+    the human and unsure screened-call counts (a private number's call volume).
     """
     n = number_param(number)
     v = state.verdicts.get(n)
@@ -51,7 +52,18 @@ def lookup(number: str, state: StateDep, key: AnyKey) -> NumberOut:
             )
             for a in state.store.list_appeals(number=n)
         ],
-        screenings=ScreeningCounts(**state.store.screening_counts(n)),
+        screenings=_screenings(state.store.screening_counts(n), key.role is Role.OPERATOR),
+    )
+
+
+def _screenings(counts: dict[str, int], operator: bool) -> ScreeningCounts:
+    """Every count for an operator; for any other key the bot counts only: a private
+    number's human and unsure screened calls are its call volume, which is none of another
+    subscriber's business (audit 27 L12)."""
+    if operator:
+        return ScreeningCounts(**counts)
+    return ScreeningCounts(
+        bot=counts["bot"], human=None, unsure=None, bot_callees=counts["bot_callees"]
     )
 
 

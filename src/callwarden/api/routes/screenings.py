@@ -70,6 +70,7 @@ def screened_call(
     stored outcome (200, nothing written twice); another transcript under a stored call_id is
     a 409 `conflict`."""
     tr = _transcript(body, state.settings.tz)
+    _check_turns(body)
     if tr.caller == tr.callee:
         raise ApiError(
             422, "validation_error", f"caller and callee are the same number ({tr.caller})"
@@ -124,11 +125,57 @@ def screened_call(
     return _out(stored, state.settings.redress_base)
 
 
+#: The latest a turn may start or end, in seconds from the call's start (a day: a call held
+#: longer is a wrong clock or a unit mix-up, not a screened call)
+MAX_TURN_S = 86_400.0
+#: An epoch start_time this large is milliseconds (seconds put it past the year 5000)
+EPOCH_MS_FROM = 1e11
+
+
+def _check_turns(body: ScreeningIn) -> None:
+    """What screen's reader lets through but no screened call holds (a 422 naming the turn):
+    no words at all (nothing was heard: no verdict to store), a time before the call's start
+    or past a day, an end before its start. Run once the reader took the body, so every time
+    here is a finite number or absent."""
+    if not any(isinstance(t.get("text"), str) and t["text"].strip() for t in body.turns):
+        raise ApiError(
+            422,
+            "validation_error",
+            "turns hold no words (no turn, or every text empty): a screened call is sent back"
+            " with what the screener heard",
+        )
+    for j, t in enumerate(body.turns):
+        start, end = _seconds(t.get("start_s")), _seconds(t.get("end_s"))
+        for name, v in (("start_s", start), ("end_s", end)):
+            if v is not None and not 0.0 <= v <= MAX_TURN_S:
+                raise ApiError(
+                    422,
+                    "validation_error",
+                    f"turn {j}: {name} {v:g} is not seconds from the call's start (0 to"
+                    f" {MAX_TURN_S:,.0f})",
+                )
+        if start is not None and end is not None and end < start:
+            raise ApiError(
+                422, "validation_error", f"turn {j}: end_s {end:g} is before start_s {start:g}"
+            )
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
 def _start_time(value: str | float | None, tz: str) -> str | float | None:
     """start_time with its zone: an ISO 8601 time without an offset is local to ``tz``
     (``serve --tz``, as CDR CSV times and roaming.csv are read; an ambiguous local time is
     the earlier instant, one in a spring-forward gap the first after it); an offset, a Z
     and epoch seconds are instants already."""
+    if isinstance(value, int | float) and abs(value) >= EPOCH_MS_FROM:
+        raise ApiError(
+            422,
+            "validation_error",
+            f"start_time {value!r} is epoch milliseconds, or no time: send epoch seconds"
+            f" ({value / 1000:.3f}) or ISO 8601",
+        )
     if not isinstance(value, str) or not value.strip():
         return value
     try:
