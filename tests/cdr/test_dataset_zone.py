@@ -119,8 +119,10 @@ def test_a_hand_written_or_broken_record(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="dataset.json: --tz 'Mars/Olympus' is neither"):
         cdrs_zone(None, out)
     (out / "dataset.json").write_text("{", encoding="utf-8")
-    with pytest.raises(InputError, match="does not read as JSON.*or delete it"):
+    with pytest.raises(InputError, match="does not read as JSON.*write it as") as exc:
         ingest([_csv(tmp_path / "b.csv", "b")], out)  # before anything is written
+    # audit 27z L7: "or delete it" sent a New York folder back to Shanghai without a word
+    assert "delete" not in str(exc.value)
 
 
 def test_sets_that_disagree_need_tz(tmp_path: Path) -> None:
@@ -292,3 +294,33 @@ def test_sets_whose_zones_agree_on_their_days_train_together(tmp_path: Path) -> 
     ingest([_csv(tmp_path / "c.csv", "c", "2026-07-02 10:00:00")], summer, tz="UTC-5")
     with pytest.raises(InputError, match="sets take their days in different zones"):
         cdrs_zone(None, [ny, summer])
+
+
+def test_hand_edits_and_later_versions_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 27z L7: a hand-written tz beside zones was ignored; unknown keys were dropped
+    when ingest rewrote the file; a later version's zones shape stopped every reader."""
+    from callwarden.cli._zone import cdrs_zone
+
+    out = tmp_path / "d"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    rec = out / "dataset.json"
+    rec.write_text('{"tz": "Asia/Shanghai", "zones": ["America/New_York"], "by": "ops"}', "utf-8")
+    assert cdrs_zone(None, out).tz == "Asia/Shanghai"  # the tz written wins
+    ingest([_csv(tmp_path / "b.csv", "b")], out, tz="Asia/Shanghai")  # that zone: not refused
+    ingest([_csv(tmp_path / "c.csv", "c")], out, tz="UTC", allow_mixed_zones=True)
+    assert _record(out) == {"by": "ops", "tz": None, "unrecorded_runs": False,
+                            "zones": ["America/New_York", "UTC"]}  # fmt: skip
+    rec.write_text('{"tz": "America/New_York", "zones": [{"tz": "America/New_York", '
+                   '"since": "2026-11-02"}], "version": 2}', "utf-8")  # fmt: skip
+    capsys.readouterr()
+    assert cdrs_zone(None, out).tz == "America/New_York"
+    err = capsys.readouterr().err
+    assert "warning:" in err and "'zones' is not a list of zone names" in err
+    assert "its 'tz', America/New_York, is taken" in err
+    with pytest.raises(InputError, match="cannot add to .*Nothing was written"):
+        ingest([_csv(tmp_path / "d.csv", "d")], out)
+    rec.write_text('{"zones": {"America/New_York": 1}}', "utf-8")
+    with pytest.raises(InputError, match="names no zone"):
+        cdrs_zone(None, out)

@@ -3,8 +3,8 @@ and the folder's zone record (``dataset.json``: the ``--tz`` ingest read naive t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -163,20 +163,28 @@ class ZoneRecord:
     """What ``DIR/dataset.json`` says of the zone naive times were read in: ``zones``, each
     ``--tz`` an ingest into the folder kept rows with (first seen first, one spelling per
     zone), and ``unrecorded_runs``, true when the folder already held CDRs of ingests from
-    before the record (whose zone nobody wrote down)."""
+    before the record (whose zone nobody wrote down). ``declared``: a ``tz`` the file names
+    (by hand, or as ingest wrote it), which is the folder's zone whatever ``zones`` say;
+    ``extra``: keys this version does not know, kept when ingest rewrites the file;
+    ``notes``: parts of the file not understood (a later version's shape), said as warnings."""
 
     path: Path
     zones: tuple[str, ...]
     unrecorded_runs: bool = False
+    declared: str | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def tz(self) -> str | None:
-        """The folder's one zone, or None when it has none: its runs read naive times in
-        different zones, or it holds unrecorded runs beside a zone other than Asia/Shanghai
-        (the zone those runs were read in by default; with it the folder's default is the
-        one it had before the record)."""
+        """The folder's one zone, or None when it has none: ``declared`` when the file names
+        one, else None when its runs read naive times in different zones, or it holds
+        unrecorded runs beside a zone other than Asia/Shanghai (the zone those runs were read
+        in by default; with it the folder's default is the one it had before the record)."""
         from callwarden.features.local_time import DEFAULT_TZ, same_zone
 
+        if self.declared is not None:
+            return self.declared
         if len(self.zones) != 1:
             return None
         if self.unrecorded_runs and not same_zone(self.zones[0], DEFAULT_TZ):
@@ -208,8 +216,19 @@ class ZoneRecord:
             return f"; or, if the earlier ingests were in {z} too, write {said} into {self.path}"
         return ""
 
+    def recorded(self, tz: str) -> bool:
+        """``tz`` is a zone the folder's runs were read in, or its declared zone."""
+        from callwarden.features.local_time import same_zone
+
+        return any(same_zone(tz, z) for z in (*self.zones, *filter(None, [self.declared])))
+
     def to_dict(self) -> dict[str, object]:
-        return {"tz": self.tz, "zones": list(self.zones), "unrecorded_runs": self.unrecorded_runs}
+        return {
+            **self.extra,
+            "tz": self.tz,
+            "zones": list(self.zones),
+            "unrecorded_runs": self.unrecorded_runs,
+        }
 
 
 def zone_record_path(path: str | Path) -> Path | None:
@@ -282,9 +301,12 @@ def data_days(path: str | Path) -> list[str]:
 
 def read_zone_record(path: str | Path) -> ZoneRecord | None:
     """The zone record of the CDRs at ``path`` (``zone_record_path``), or None when there is
-    none (a folder ingested before the record, the simulator's, a bare file). A record that
-    does not read, or names a zone that is none, is an ``InputError`` saying how to fix it.
-    ``{"tz": "America/New_York"}`` written by hand gives an older folder its record."""
+    none (a folder ingested before the record, the simulator's at UTC+8, a bare file).
+    ``{"tz": "America/New_York"}`` written by hand gives an older folder its record, and a
+    ``tz`` the file names is the folder's zone whatever its ``zones`` say. A ``zones`` or
+    ``unrecorded_runs`` of another shape (a later version's) is a note, not an error, while
+    the file still names a zone; a file that does not read, names no zone, or names a zone
+    that is none is an ``InputError`` saying how to fix it."""
     import json
 
     from callwarden.features.local_time import zone
@@ -292,31 +314,45 @@ def read_zone_record(path: str | Path) -> ZoneRecord | None:
     file = zone_record_path(path)
     if file is None or not file.is_file():
         return None
-    fix = (
-        'write it as {"tz": "America/New_York"} (the --tz its CDRs were ingested with), or '
-        "delete it: the commands then take their own defaults"
-    )
+    fix = 'write it as {"tz": "America/New_York"} (the --tz its CDRs were ingested with)'
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{file} does not read as JSON ({exc}); {fix}") from exc
-    zones = doc.get("zones") if isinstance(doc, dict) else None
-    if zones is None and isinstance(doc, dict) and isinstance(doc.get("tz"), str):
-        zones = [doc["tz"]]
-    unrecorded = doc.get("unrecorded_runs", False) if isinstance(doc, dict) else False
-    if (
-        not isinstance(zones, list)
-        or not zones
-        or not all(isinstance(z, str) and z.strip() for z in zones)
-        or not isinstance(unrecorded, bool)
-    ):
-        raise InputError(f"{file} names no zone (a 'zones' list of zone names); {fix}")
-    for z in zones:
+    if not isinstance(doc, dict):
+        raise InputError(f"{file} names no zone (a JSON object with 'tz'); {fix}")
+
+    def checked(z: str) -> str:
         try:
             zone(z)
         except InputError as exc:
             raise InputError(f"{file}: {exc}; {fix}") from exc
-    return ZoneRecord(file, tuple(z.strip() for z in zones), unrecorded)
+        return z.strip()
+
+    notes: list[str] = []
+    tz = doc.get("tz")
+    declared = checked(tz) if isinstance(tz, str) and tz.strip() else None
+    zones = doc.get("zones")
+    if zones is None:
+        zones = []
+    elif not (isinstance(zones, list) and all(isinstance(z, str) and z.strip() for z in zones)):
+        notes.append("its 'zones' is not a list of zone names (a later version's record?)")
+        zones = []
+    unrecorded = doc.get("unrecorded_runs", False)
+    if not isinstance(unrecorded, bool):
+        notes.append("its 'unrecorded_runs' is not true or false")
+        unrecorded = False
+    if not zones and declared is None:
+        raise InputError(f"{file} names no zone (a 'tz' zone name); {fix}")
+    got = tuple(checked(z) for z in zones) or (declared,)
+    rec = ZoneRecord(file, tuple(z for z in got if z is not None), unrecorded)
+    if notes and declared is not None:
+        notes[-1] += f": its 'tz', {declared}, is taken"
+    known = {"tz", "zones", "unrecorded_runs"}
+    extra = {k: v for k, v in doc.items() if k not in known}
+    # a tz as ingest wrote it (the zones' own, or null) declares nothing of its own
+    own = declared is not None and rec.tz is not None and declared == rec.tz
+    return ZoneRecord(file, rec.zones, unrecorded, None if own else declared, extra, tuple(notes))
 
 
 def add_zone(out: Path, tz: str, *, held_before: bool) -> ZoneRecord:
@@ -325,16 +361,14 @@ def add_zone(out: Path, tz: str, *, held_before: bool) -> ZoneRecord:
     run, so a folder without a record gets ``unrecorded_runs``. Written whole, then renamed."""
     import json
 
-    from callwarden.features.local_time import same_zone
-
     file = out / ZONE_RECORD
     old = read_zone_record(out)
     if old is None:
         rec = ZoneRecord(file, (tz.strip(),), held_before)
-    elif any(same_zone(tz, z) for z in old.zones):
+    elif old.recorded(tz):
         return old
-    else:
-        rec = ZoneRecord(file, (*old.zones, tz.strip()), old.unrecorded_runs)
+    else:  # (a declared zone covers the runs it was written for, not this one)
+        rec = ZoneRecord(file, (*old.zones, tz.strip()), old.unrecorded_runs, extra=old.extra)
     tmp = out / f".{ZONE_RECORD}.tmp"
     try:
         tmp.write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")

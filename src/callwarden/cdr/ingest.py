@@ -447,13 +447,19 @@ def _zone_for(out: Path, tz: str | None, allow_mixed: bool) -> str:
     """The zone this run reads naive times in: ``tz``, else the one ``out`` records, else
     Asia/Shanghai; an InputError (before anything is written) when ``out`` records another
     zone and mixing is not asked for, or records none single and ``tz`` is not given."""
-    from callwarden.features.local_time import DEFAULT_TZ, same_zone, zone
+    from callwarden.features.local_time import DEFAULT_TZ, zone
 
     if tz is not None:
         zone(tz)  # an unknown zone is named as such first
     rec = read_zone_record(out) if out.is_dir() else None
     if rec is None:
         return DEFAULT_TZ if tz is None else tz
+    if rec.notes:  # (rewriting it would lose what a later version wrote)
+        raise InputError(
+            f"{rec.path} is a zone record this version cannot add to ({'; '.join(rec.notes)}): "
+            "ingest into it with the version that wrote it, or into another folder. Nothing "
+            "was written"
+        )
     if tz is None:
         if rec.tz is None:
             raise InputError(
@@ -461,7 +467,7 @@ def _zone_for(out: Path, tz: str | None, allow_mixed: bool) -> str:
                 f"this run's times without an offset are written in{rec.fix()}"
             )
         return rec.tz
-    if allow_mixed or any(same_zone(tz, z) for z in rec.zones):
+    if allow_mixed or rec.recorded(tz):
         return tz
     theirs = (
         f"{rec.tz}, the zone" if rec.tz is not None else f"any of the zones ({rec.described()})"

@@ -61,6 +61,12 @@ def cdrs_zone(
     fallback = fallback or default_zone()
     paths = [] if cdrs is None else [cdrs] if isinstance(cdrs, Path) else list(cdrs)
     records = [(p, read_zone_record(p)) for p in paths]
+    for _, rec in records:
+        if rec is not None and rec.notes:
+            from callwarden.cli._detect_io import warn
+
+            for note in rec.notes:
+                warn(f"{rec.path}: {note}")
     if tz is not None:
         zone(tz)  # an unknown zone fails before any work
         from callwarden.cli._detect_io import warn
