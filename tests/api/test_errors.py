@@ -46,7 +46,12 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/v1/subscribers/{subscriber}/reports"): None,
     ("POST", "/v1/reports"): {"number": SPAM, "reporter": ALICE},
     ("POST", "/v1/calls"): {"calls": [{"caller": SPAM, "callee": ALICE, "at": 1.8e9}]},
-    ("POST", "/v1/screenings"): {"call_id": "c1", "caller": SPAM, "callee": ALICE, "turns": []},
+    ("POST", "/v1/screenings"): {
+        "call_id": "c1",
+        "caller": SPAM,
+        "callee": ALICE,
+        "turns": [{"speaker": "caller", "text": "hi"}],
+    },
     ("POST", "/v1/appeals"): {"number": SPAM, "owner": "某快递站"},
     ("GET", "/v1/appeals/{appeal_id}"): None,
     ("GET", "/v1/review/appeals"): None,
