@@ -217,3 +217,21 @@ def test_a_recorded_half_hour_zone_stops_scan_naming_the_record(
     assert "pass --tz UTC+5 or --tz UTC+6" in out
     out = _run([*scan, "--tz", "UTC+6", "--out", str(tmp_path / "b")])
     assert "is not Asia/Kolkata" not in out
+
+
+def test_campaigns_needs_a_zone_only_when_the_roaming_list_is_used(
+    carrier: dict[str, Path], tmp_path: Path
+) -> None:
+    """Audit 27z L8: a mixed folder stopped campaigns over a roaming.csv beside it that no
+    ingresses file made it read; a --tz nothing used was ignored without a word."""
+    mixed = tmp_path / "mixed"
+    shutil.copytree(carrier["ny"], mixed)
+    (mixed / "dataset.json").write_text(
+        '{"tz": null, "zones": ["America/New_York", "UTC"], "unrecorded_runs": false}', "utf-8"
+    )
+    shutil.copy(carrier["roaming"], mixed / "roaming.csv")  # beside, with no ingresses.csv
+    _run(["campaigns", "--cdrs", str(mixed), "--out", str(tmp_path / "a")])
+    out = _run(["campaigns", "--cdrs", str(carrier["ny"]), "--roaming", str(carrier["roaming"]),
+                "--tz", "UTC", "--out", str(tmp_path / "b")], code=2)  # fmt: skip
+    assert "error: --tz applies to the roaming list's times" in out
+    assert "no ingresses file" in out

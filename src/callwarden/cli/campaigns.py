@@ -384,7 +384,8 @@ def register(app: typer.Typer) -> None:
                 help="Zone of --roaming's times written without an offset (campaigns link all "
                 "the CDRs' calls, of every day): a time zone name or a UTC offset (UTC-5, "
                 "+08:00), as scan's --tz. Default: the zone ingest recorded with the CDRs "
-                "(DIR/dataset.json: its --tz), else Asia/Shanghai.",
+                "(DIR/dataset.json: its --tz), else Asia/Shanghai. Refused when no roaming "
+                "list is read (none, or no ingresses file or --registry to use it with).",
             ),
         ] = None,
     ) -> None:
@@ -396,12 +397,30 @@ def register(app: typer.Typer) -> None:
         output_dir(out)
         from callwarden.cli._abroad import abroad_rule_for, beside
         from callwarden.cli._zone import cdrs_zone, default_zone
+        from callwarden.errors import InputError
 
         # the carrier's files are read (and their errors said) before any long work; the
         # roaming list's naive times in --tz, else the zone ingest recorded, as scan reads
-        # them (no roaming list: no zone is needed, a folder of mixed zones included)
-        needed = tz is not None or (roaming or beside(cdrs, "roaming.csv")) is not None
-        zone = cdrs_zone(tz, cdrs, days=False) if needed else default_zone()
+        # them. The zone is needed only when the list is used (it needs an ingresses file
+        # and --registry): a folder of mixed zones stops nothing else, and a --tz nothing
+        # uses is refused, as evaluate's is, rather than ignored without a word
+        unused = next(
+            (why for why, missing in [
+                ("no roaming list (--roaming, or roaming.csv beside --cdrs)",
+                 (roaming or beside(cdrs, "roaming.csv")) is None),
+                ("no ingresses file (--ingresses, or ingresses.csv beside --cdrs): the "
+                 "roaming list is read only with one", (ingresses or beside(cdrs, "ingresses.csv")) is None),
+                ("no --registry: the rule that reads the roaming list needs it", registry is None),
+            ] if missing),
+            None,
+        )  # fmt: skip
+        if tz is not None and unused is not None:
+            raise InputError(
+                "--tz applies to the roaming list's times without an offset (campaigns link "
+                f"every day's calls by their instants), and this run reads none: {unused}; "
+                "leave --tz out"
+            )
+        zone = cdrs_zone(tz, cdrs, days=False) if unused is None else default_zone()
         abroad = abroad_rule_for(
             cdrs, ingresses, roaming, registry, listing=True, tz=zone.tz, tz_from=zone.said
         )
