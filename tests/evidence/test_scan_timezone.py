@@ -53,3 +53,13 @@ def test_a_summary_before_tz_is_read_at_utc_plus_8_with_a_note(tmp_path: Path) -
     assert case["calls"]["timezone"] == "UTC+8" and case["calls"]["calls"] == 20
     (note,) = [n for n in case["notes"] if "UTC offset" in n]
     assert "UTC+8" in note
+
+
+def test_without_a_summary_the_cdrs_recorded_zone_is_taken(tmp_path: Path) -> None:
+    """Audit 27z L9: without scan-summary.json the case took UTC+8 though the CDRs record
+    New York (what a scan of them takes by default); said in the notes."""
+    cdrs = world.cdrs(tmp_path)
+    (cdrs.parent / "dataset.json").write_text('{"tz": "America/New_York"}', encoding="utf-8")
+    case = number_case(ROBO1, gather([ROBO1], None, cdrs, None, day="2026-11-02"), "t")
+    assert case["calls"]["timezone"] == "UTC-5" and case["calls"]["calls"] == 8
+    assert any("the zone recorded with the CDRs" in n for n in case["notes"])

@@ -34,7 +34,8 @@ def case_file(
         str | None,
         typer.Option(
             help="local day of the calls (YYYY-MM-DD), in the scan's own --tz (recorded in "
-            "scan-summary.json; UTC+8 for a scan before --tz); default: the summary's day"
+            "scan-summary.json; UTC+8 for a scan before --tz; without a summary, the zone "
+            "recorded with --cdrs, else UTC+8); default: the summary's day"
         ),
     ] = None,
 ) -> None:

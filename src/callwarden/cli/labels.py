@@ -96,7 +96,9 @@ def labels_cmd(
     tz: Annotated[
         str,
         typer.Option(
-            help="time zone of --since/--until (a zone name or a UTC offset, as scan's --tz)"
+            help="time zone of --since/--until (a zone name or a UTC offset, as scan's --tz); "
+            "not taken from any dataset.json (the store records no zone, unlike an ingest "
+            "folder): a carrier outside UTC+8 passes its zone"
         ),
     ] = "Asia/Shanghai",
 ) -> None:

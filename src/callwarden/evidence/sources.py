@@ -280,12 +280,29 @@ def cdr_files(cdrs: Path) -> list[Path]:
     return sorted(root.rglob("*.parquet"))
 
 
-def scan_offset(summary: Mapping[str, Any], day: str) -> tuple[int, str | None]:
+def scan_offset(
+    summary: Mapping[str, Any], day: str, cdrs: Path | None = None
+) -> tuple[int, str | None]:
     """Hours east of UTC of the local ``day`` as the scan took its day (``scan --tz``), and a
     note when the summary does not say: its ``tz`` at ``day`` (``features.local_time``; a
     zone with daylight saving time has its own offset on another ``--day``), else its
-    ``utc_offset_hours``, else UTC+8 (a summary written before ``--tz``, or none)."""
+    ``utc_offset_hours``; without a summary, the zone recorded with ``cdrs``
+    (``DIR/dataset.json``: what a scan of them takes by default), else UTC+8 (a summary
+    written before ``--tz``, or none)."""
     from callwarden.features.local_time import offset_hours
+
+    if not summary and cdrs is not None:
+        from callwarden.cdr.dataset import read_zone_record
+
+        try:
+            rec = read_zone_record(cdrs)
+            if rec is not None and rec.tz is not None:
+                return offset_hours(rec.tz, day), (
+                    "the scan's scan-summary.json is missing: the calls' day and hours are "
+                    f"taken in {rec.tz}, the zone recorded with the CDRs ({rec.path})"
+                )
+        except InputError:
+            pass  # a record that does not read, or a zone not whole hours: UTC+8, said
 
     tz, hours = summary.get("tz"), summary.get("utc_offset_hours")
     if isinstance(tz, str) and tz:
@@ -567,7 +584,7 @@ def gather(
             raise InputError(msg)
         missing.append(f"CDRs not read: {msg}")
     elif cdrs is not None and the_day is not None:
-        hours, said = scan_offset(scan.summary if scan is not None else {}, the_day)
+        hours, said = scan_offset(scan.summary if scan is not None else {}, the_day, cdrs)
         try:
             calls, used = read_calls(
                 cdrs, nums, the_day, with_caller=campaign is not None, tz_hours=hours
