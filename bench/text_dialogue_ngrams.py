@@ -194,9 +194,17 @@ def run_splits(args: argparse.Namespace) -> None:
 
 
 def summarise(
-    done: dict[tuple[str, str], dict[str, Any]], salts: list[str], variants: list[str], stage: str
+    done: dict[tuple[str, str], dict[str, Any]],
+    salts: list[str],
+    variants: list[str],
+    stage: str,
+    need: float | None = None,
 ) -> None:
-    need, min_wins = (0.003, 3) if stage == "explore" else (0.002, 3)
+    """Judge the variants on ``salts``: mean gain over ``base`` >= ``need`` (default the stage's,
+    +0.003 to explore and +0.002 to confirm) and better on >= 3 of 4."""
+    if need is None:
+        need = 0.003 if stage == "explore" else 0.002
+    min_wins = 3
     best, best_mean = None, -1.0
     for v in variants:
         if v == "base" or not all((s, v) in done and (s, "base") in done for s in salts):

@@ -4,6 +4,7 @@
     nice -n 10 python bench/text_dialogues_softmax.py --stage confirm --variants base blend
     nice -n 10 python bench/text_dialogues_softmax.py --cost blend
     nice -n 10 python bench/text_dialogues_softmax.py --smoke 700 --log /tmp/h168/smoke.jsonl
+    nice -n 10 python bench/text_dialogues_softmax.py --round11 1   # then --round11 2
 
 Variants, all on the same train/held split (docs/screening.md, "Tenth round"):
 
@@ -25,6 +26,10 @@ beats ``base`` on >= 3 of 4), confirmation of the best candidate on s25e-s25h (>
 >= 3 of 4). Each (salt, variant) is a JSON line in ``--log`` (per-class F1 too), reused on a
 rerun; ``base``, ``mlr`` and ``blend`` of a salt are written together (one shared fit).
 ``--smoke N`` runs the first N dialogues on one salt (a check of the script, no figure).
+
+``--round11 1`` / ``--round11 2`` run the eleventh round (docs/screening.md, "Eleventh round"):
+``base`` and ``spk`` only, stage 1 on the fresh salts s27a-s27d, stage 2 on s25e-s25h, each
+judged at >= +0.002 and >= 3 of 4, logged to ``/tmp/h177/results.jsonl`` unless ``--log``.
 
 ``--cost V`` fits ``base`` and ``V`` on ``bench/text.py``'s 80 % split and classifies 20,000
 dialogues in batches of 1,000 with each, alternating twice (as ``bench/text_joint_cost.py``).
@@ -61,6 +66,9 @@ MLR_MAX_ITER = 5000  # lbfgs; n_iter_ is logged, a fit that reaches this is flag
 # 1e-6 at 96, moving 0.5 % of the held predictions: 1e-6, fixed before any full figure
 MLR_TOL = 1e-6
 CALLER = "caller: "
+# the eleventh round: its two stages' salts; base and spk only; both stages' bar +0.002
+ROUND11 = {1: [f"s27{c}" for c in "abcd"], 2: CONFIRM}
+ROUND11_NEED = 0.002
 
 
 @dataclass
@@ -217,7 +225,7 @@ def run_splits(args: argparse.Namespace) -> None:
             note = f"  lbfgs {r['n_iter']} iterations, {r['cols']} columns" if v == "mlr" else ""
             print(f"{salt:<6} {v:<8} {r['held']:>5} {r['c']:>7g} {r['f1']:>8.4f} {gain} "
                   f"{r['wall_s']:>7.0f} {r['load']:>5.2f}  {r['utc']}{note}", flush=True)  # fmt: skip
-    text_dialogue_ngrams.summarise(done, salts, variants, args.stage)
+    text_dialogue_ngrams.summarise(done, salts, variants, args.stage, args.need)
 
 
 class _Timed:
@@ -256,7 +264,10 @@ def main() -> None:
     ap.add_argument("--stage", choices=("explore", "confirm"), default="explore")
     ap.add_argument("--salts", nargs="+", help="default: the stage's four")
     ap.add_argument("--variants", nargs="+", choices=VARIANTS, help="default: all")
-    ap.add_argument("--log", default="/tmp/h168/results.jsonl", help="results, one JSON a line")
+    ap.add_argument("--log", help="results, one JSON a line (default /tmp/h168/results.jsonl, "
+                    "with --round11 /tmp/h177/results.jsonl)")  # fmt: skip
+    ap.add_argument("--round11", type=int, choices=(1, 2),
+                    help="the eleventh round's stage: base and spk on its salts, bar +0.002")  # fmt: skip
     ap.add_argument("--cost", choices=VARIANTS[1:], help="throughput of a variant against base")
     ap.add_argument("--smoke", type=int, help="only the first N dialogues (a script check)")
     args = ap.parse_args()
@@ -265,6 +276,15 @@ def main() -> None:
     if args.cost:
         cost(args.cost)
         return
+    args.need = None
+    if args.round11:
+        args.stage = "explore" if args.round11 == 1 else "confirm"
+        args.salts = args.salts or ROUND11[args.round11]
+        args.variants = args.variants or ["base", "spk"]
+        args.need = ROUND11_NEED
+    args.log = args.log or (
+        "/tmp/h177/results.jsonl" if args.round11 else "/tmp/h168/results.jsonl"
+    )
     if args.smoke and not args.salts:
         args.salts = EXPLORE[:1]
     run_splits(args)
