@@ -97,6 +97,24 @@ def test_bot_human_unsure_round_trip(api: Api) -> None:
     assert [t["text"] for t in kept] == [t["text"] for t in call(BOT)["turns"]]
 
 
+def test_the_callees_own_words_are_not_kept(api: Api) -> None:
+    """Audit 27 M9: a callee who picked up during screening said something: the bot test
+    never reads it, the row does not keep it; the sha256 still covers it (a changed callee
+    turn is another transcript)."""
+    c = call(BOT, callee=ALICE)
+    c["turns"].insert(
+        1, {"speaker": "callee", "text": "我在开会，晚点再说", "start_s": 6.0, "end_s": 6.4}
+    )
+    r = sent(api, c)
+    assert r.status_code == 201, r.text
+    with api.store.engine.connect() as conn:
+        kept = json.loads(conn.execute(sa.text("SELECT turns FROM screenings")).scalar_one())
+    assert [t["speaker"] for t in kept] == [t["speaker"] for t in call(BOT)["turns"]]
+    assert "我在开会" not in json.dumps(kept, ensure_ascii=False)
+    c["turns"][1]["text"] = "喂？"
+    assert api.post("/v1/screenings", "network", json=c).status_code == 409
+
+
 def test_the_api_judges_as_the_cli_screen_does(api: Api, tmp_path: Path) -> None:
     """The same transcripts through `screen --no-batch-scripts` and through the API, one call
     a request: the same verdict, score, reasons and category for every call."""

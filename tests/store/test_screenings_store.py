@@ -53,7 +53,7 @@ def test_round_trip(store: Store) -> None:
             ("screen", "allow"), ("screen", "reject"), ("screen", "reject"),
         ]  # fmt: skip
         counts = c.get(f"/v1/numbers/{BOT_CALLER}", headers=sub).json()["screenings"]
-        assert counts == {"bot": 2, "human": 1, "unsure": 0, "bot_callees": 1}
+        assert counts == {"bot": 2, "human": None, "unsure": None, "bot_callees": 1}  # (L12)
     stored = store.get_screening(bot["call_id"])
     assert stored is not None
     assert (stored["caller"], stored["callee"], stored["verdict"]) == (BOT_CALLER, CALLEE, "bot")
@@ -84,6 +84,9 @@ def test_migration_0012_on_a_store_at_0011(url: str) -> None:
             linked = {c["name"] for c in sa.inspect(conn).get_columns("block_log")}
         assert {"call_id", "verdict", "transcript_sha256", "turns"} <= cols
         assert "screening" in linked
+        with store.engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("screenings")}
+        assert {"ix_screenings_caller", "ix_screenings_at"} <= indexes  # labels' window
     finally:
         store.close()
 

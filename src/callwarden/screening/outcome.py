@@ -47,11 +47,18 @@ def screen_calls(
 
 def judged_turns(tr: Transcript) -> list[dict[str, Any]]:
     """The turns as judged (in the order they started), each speaker, text, start_s, end_s:
-    what a screening row keeps of the call's words."""
+    what the transcript's sha256 covers (a screening row keeps :func:`kept_turns`)."""
     return [
         {"speaker": t.speaker.value, "text": t.text, "start_s": t.start_s, "end_s": t.end_s}
         for t in tr.turns
     ]
+
+
+def kept_turns(tr: Transcript) -> list[dict[str, Any]]:
+    """The turns a screening row keeps: the caller's and the assistant's (``judged_turns``
+    without the callee's own words, which the bot test never reads and are the subscriber's
+    private words)."""
+    return [t for t in judged_turns(tr) if t["speaker"] != Speaker.CALLEE.value]
 
 
 def transcript_sha256(tr: Transcript) -> str:

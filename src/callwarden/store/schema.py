@@ -204,6 +204,7 @@ screenings = sa.Table(
     sa.Column("actor", sa.String(64), nullable=False),
 )
 sa.Index("ix_screenings_caller", screenings.c.caller, screenings.c.at)
+sa.Index("ix_screenings_at", screenings.c.at)  # labels' window, over every caller
 
 audit_log = sa.Table(
     "audit_log",

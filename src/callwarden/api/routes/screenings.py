@@ -25,7 +25,7 @@ from callwarden.policy import (
     screened_tag,
     stored_decision,
 )
-from callwarden.screening.outcome import judged_turns, screen_calls, transcript_sha256
+from callwarden.screening.outcome import kept_turns, screen_calls, transcript_sha256
 from callwarden.screening.transcript import Transcript, transcript_from_dict
 from callwarden.store.verdict_rows import reasons_json, reasons_list_from_json
 
@@ -109,7 +109,7 @@ def screened_call(
         "reasons": reasons_json(res.reasons),
         "action": decision.action.value,
         "transcript_sha256": transcript_sha256(tr),
-        "turns": json.dumps(judged_turns(tr), ensure_ascii=False),
+        "turns": json.dumps(kept_turns(tr), ensure_ascii=False),  # (not the callee's words)
         "actor": key.actor,
     }
     # decide's `screen` row for this call may still be in memory: written first, then the

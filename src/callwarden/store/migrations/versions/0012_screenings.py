@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(64), nullable=False),
     )
     op.create_index("ix_screenings_caller", "screenings", ["caller", "at"])
+    # `callwarden labels`' window is on the call's start alone (every caller at once)
+    op.create_index("ix_screenings_at", "screenings", ["at"])
     # decide's `screen` row a screened call answers carries the screening's call_id: one
     # block-log entry per call, its outcome read through the link
     with op.batch_alter_table("block_log") as batch:
@@ -48,5 +50,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("block_log") as batch:
         batch.drop_column("screening")
+    op.drop_index("ix_screenings_at", "screenings")
     op.drop_index("ix_screenings_caller", "screenings")
     op.drop_table("screenings")
