@@ -118,8 +118,7 @@ def test_the_callees_own_words_are_not_kept(api: Api) -> None:
 def test_the_api_judges_as_the_cli_screen_does(api: Api, tmp_path: Path) -> None:
     """The same transcripts through `screen --no-batch-scripts` and through the API, one call
     a request: the same verdict, score, reasons and category for every call."""
-    numbers = {"caller": "+8613900000001", "callee": "+8613800000001"}  # (all valid)
-    calls = [call(i, **numbers) for i in range(12)] + [call(UNSURE, **numbers)]
+    calls = [call(i) for i in range(12)] + [call(UNSURE)]  # (the simulator's own numbers)
     path = tmp_path / "t.jsonl"
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in calls), "utf-8")
     out = tmp_path / "v.csv"
@@ -145,7 +144,7 @@ def test_one_call_alone_is_judged_as_screen_judges_a_file_of_it(api: Api, tmp_pa
     """`screen` with its defaults on a file holding only the call: the API's answer (a call
     alone has no other call to share a script with)."""
     for i in (BOT, HUMAN, UNSURE):
-        c = call(i, caller="+8613900000002", callee="+8613800000002")
+        c = call(i)
         path, out = tmp_path / f"{i}.jsonl", tmp_path / f"{i}.csv"
         path.write_text(json.dumps(c, ensure_ascii=False) + "\n", "utf-8")
         res = CliRunner().invoke(cli, ["screen", "--transcripts", str(path), "--out", str(out)])

@@ -218,3 +218,40 @@ def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
     assert (
         share.exit_code == 2 and "--min-screened-bot-share is a share from 0 to 1" in share.output
     )
+
+
+def test_simulated_screened_calls_exercise_the_rule(store: Store) -> None:
+    """Audit 27 M5: simulate-screening's numbers are mobile numbers the plan allocates (a
+    uniform draw put 1 in 4 in refused ranges: a 422) and a bot campaign calls from a few
+    numbers again, so the screening rule labels campaign numbers on simulated data, and no
+    person's number."""
+    from callwarden.screening.outcome import screen_calls
+    from callwarden.screening.transcript import transcript_from_dict
+    from callwarden.sim.screening import CAMPAIGN_NUMBERS, simulate_screening
+    from callwarden.store.io import e164
+
+    calls = simulate_screening(400, seed=0)
+    assert all(e164(c[k]) == c[k] for c in calls for k in ("caller", "callee"))
+    bots = {c["caller"] for c in calls if c["caller_kind"] == "bot"}
+    people = {c["caller"] for c in calls if c["caller_kind"] != "bot"}
+    campaigns = {c["campaign"] for c in calls if c["caller_kind"] == "bot"}
+    assert (
+        len(bots)
+        <= CAMPAIGN_NUMBERS * len(campaigns)
+        < sum(c["caller_kind"] == "bot" for c in calls)
+    )
+    outcomes = screen_calls([transcript_from_dict(c) for c in calls], use_batch_scripts=False)
+    at = 1_800_000_000.0
+    for c, o in zip(calls, outcomes, strict=True):
+        category = "" if o.category.category.value == "unknown" else o.category.category.value
+        _screen(
+            store,
+            int(c["call_id"][4:]),
+            c["caller"],
+            c["callee"],
+            o.result.verdict.value,
+            at,
+            category,
+        )
+    labelled = {n for n, t in _labels(store).items() if t.source == "screening"}
+    assert len(labelled) >= 20 and labelled <= bots and not labelled & people

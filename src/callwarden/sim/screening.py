@@ -19,6 +19,7 @@ measurement of real people or real agents.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -35,6 +36,7 @@ from callwarden.screening.challenge import (
     score_reply,
 )
 from callwarden.sim import screening_content as C
+from callwarden.sim.numbering import mobile_blocks
 
 _ZH_DIGITS = "零一二三四五六七八九"
 _HOMOPHONE = {"四": "十", "十": "四", "一": "衣", "七": "期", "九": "就", "二": "儿", "号": "耗"}
@@ -490,10 +492,16 @@ def simulate_call(
     else:
         label = "harassment" if hk == "telemarketing_human" else "benign"
         category, campaign, kind_s, style_s = hk.removesuffix("_en"), "", "human", ""
+    # the two draws as before (the dialogues after this one stay the same), each read as a
+    # mobile number the numbering plan allocates; a bot calls from one of its campaign's few
+    caller_draw = rng.randint(13000000000, 19999999999)
+    callee_draw = rng.randint(13000000000, 19999999999)
+    lines = bot.get("numbers") if bot else None
+    caller = lines[caller_draw % len(lines)] if lines else mobile_number(caller_draw)
     return {
         "call_id": f"scr-{idx:06d}",
-        "caller": f"+86{rng.randint(13000000000, 19999999999)}",
-        "callee": f"+86{rng.randint(13000000000, 19999999999)}",
+        "caller": caller,
+        "callee": mobile_number(callee_draw),
         "start_time": start.isoformat(),
         "label": label,
         "category": category,
@@ -502,6 +510,34 @@ def simulate_call(
         "bot_style": style_s,
         "turns": turns,
     }
+
+
+#: Caller numbers a bot campaign reuses over its calls (so `callwarden labels`' screening
+#: rule, which wants a number judged bot by several callees, meets its numbers again)
+CAMPAIGN_NUMBERS = 3
+
+
+@functools.cache
+def _mobile_prefixes() -> tuple[int, ...]:
+    """Every 7-digit mobile prefix of the simulated numbering plan (``sim.numbering``)."""
+    return tuple(sorted({int(p) for v in mobile_blocks().values() for p in v}))
+
+
+def mobile_number(draw: int) -> str:
+    """A mobile number (+86, 11 digits) in an allocated block of the numbering plan, read
+    from a non-negative random integer: its prefix ``draw`` mod the prefixes, its last four
+    digits from the rest. (A uniform draw over 13000000000-19999999999 fell in a range the
+    plan refuses, 140-144, 146, 1741-1749 and more, about 1 in 4 times.)"""
+    prefixes = _mobile_prefixes()
+    prefix = prefixes[draw % len(prefixes)]
+    return f"+86{prefix}{(draw // len(prefixes)) % 10_000:04d}"
+
+
+def campaign_numbers(seed: int, campaign: str, k: int = CAMPAIGN_NUMBERS) -> tuple[str, ...]:
+    """The ``k`` numbers a bot campaign calls from, drawn apart from the dialogues' stream
+    (its own seed), so adding them changes no dialogue."""
+    r = random.Random(f"screening-numbers-{seed}-{campaign}")
+    return tuple(mobile_number(r.randrange(10**12)) for _ in range(k))
 
 
 def simulate_screening(
@@ -519,7 +555,10 @@ def simulate_screening(
     """``n_calls`` screened calls, about ``bot_share`` of them from bot campaigns, of which
     about ``agent_share`` are LLM-style agents (raise it to study agents on their own)."""
     rng = random.Random(seed)
-    camps = _bot_campaigns(rng, n_campaigns, agent_share)
+    camps = [
+        {**c, "numbers": campaign_numbers(seed, c["id"])}
+        for c in _bot_campaigns(rng, n_campaigns, agent_share)
+    ]
     base = datetime(2026, 11, 2, tzinfo=UTC)
     out = []
     for i in range(n_calls):
