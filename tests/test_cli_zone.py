@@ -132,7 +132,7 @@ def test_replay_without_tz_takes_the_record_over_the_models(
     assert roamers["calls"] >= 20 and roamers["rejected"] == 0.0
     where = f"recorded in {carrier['ny'] / 'dataset.json'}"
     assert rep["tz"] == {"tz": NY, "utc_offset_hours": -5, "from": where}
-    assert f"stream days: {NY} (UTC-5) ({where})" in out
+    assert f"stream days: {NY} (UTC-5, {where})" in out  # one parenthesis (L11)
     assert "trained on days at Asia/Shanghai (UTC+8)" in out  # the model's warning stays
 
 

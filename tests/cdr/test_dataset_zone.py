@@ -324,3 +324,37 @@ def test_hand_edits_and_later_versions_records(
     rec.write_text('{"zones": {"America/New_York": 1}}', "utf-8")
     with pytest.raises(InputError, match="names no zone"):
         cdrs_zone(None, out)
+
+
+def test_each_runs_zone_is_in_its_summary_and_log(tmp_path: Path) -> None:
+    """Audit 27z L10: ingest-summary.json and ingest-log.jsonl did not say the run's zone."""
+    out = tmp_path / "d"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    ingest([_csv(tmp_path / "b.csv", "b")], out)  # the recorded zone
+    ingest([_csv(tmp_path / "c.csv", "c")], out, tz="UTC", allow_mixed_zones=True)
+    summary = json.loads((out / "ingest-summary.json").read_text(encoding="utf-8"))
+    assert summary["tz"] == "UTC"
+    log = (out / "ingest-log.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["tz"] for line in log] == ["America/New_York"] * 2 + ["UTC"]
+
+
+def test_zone_lines_say_each_thing_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit 27z L11: 'takes its day at UTC+5 (UTC+5)', 'America/New_York (UTC-5) (recorded
+    in ...)'; serve's and campaigns' mixed-folder error spoke of local days they do not take."""
+    from callwarden.cli._detect_io import warn_offset_differs
+    from callwarden.cli._zone import cdrs_zone
+    from callwarden.features.local_time import describe
+
+    assert describe("UTC+5", [5]) == "UTC+5"
+    assert describe("America/New_York", [-5], "--tz") == "America/New_York (UTC-5, --tz)"
+    assert describe("UTC-5", [-5], "--tz") == "UTC-5 (--tz)"
+    warn_offset_differs(tmp_path, {"tz": "Asia/Shanghai", "utc_offset_hours": [8]}, "UTC+5", 5,
+                        "scan")  # fmt: skip
+    err = capsys.readouterr().err
+    assert "this scan takes its day at UTC+5: the day's bounds" in err
+    out = tmp_path / "d"
+    ingest([_csv(tmp_path / "a.csv", "a")], out, tz="America/New_York")
+    ingest([_csv(tmp_path / "b.csv", "b")], out, tz="UTC", allow_mixed_zones=True)
+    with pytest.raises(InputError) as exc:
+        cdrs_zone(None, out, days=False)
+    assert "roaming list" in str(exc.value) and "local days" not in str(exc.value)

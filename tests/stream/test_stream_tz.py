@@ -62,7 +62,7 @@ def test_replay_takes_the_models_tz_or_its_own(world: Path, tmp_path: Path) -> N
     assert hours[0] == "2026-11-01 11:00" and hours[-1] == "2026-11-02 10:00"
     # --tz wins; a model trained at another offset is warned about
     rep, out = _replay(world, tmp_path / "ny", tmp_path / "b.json", "--tz", "Asia/Shanghai")
-    assert rep["tz"]["utc_offset_hours"] == 8 and "(--tz)" in out
+    assert rep["tz"]["utc_offset_hours"] == 8 and "Asia/Shanghai (UTC+8, --tz)" in out
     assert "trained on days at UTC-5" in out
     hours = sorted({k.split("/")[0] for k in rep["by_hour"]})
     assert hours[0] == "2026-11-02 00:00" and hours[-1] == "2026-11-02 23:00"

@@ -91,6 +91,9 @@ _QUARANTINE_CSV = pcsv.WriteOptions(include_header=False, quoting_style="needed"
 class IngestSummary:
     run: str
     out: str
+    #: the zone this run read times without an offset in: its --tz, else the folder's
+    #: recorded zone, else Asia/Shanghai (in ingest-summary.json and each ingest-log line)
+    tz: str = ""
     files: int = 0
     rows_read: int = 0
     rows_kept: int = 0
@@ -549,6 +552,7 @@ def _run(
     """The run, under the folder's lock; ``record``: (the ``--tz`` as given, whether the
     folder held CDRs before), for ``dataset.json`` when the run keeps rows."""
     summary = IngestSummary(run=run, out=str(out), files=len(files))
+    summary.tz = record[0] if record is not None else tz
     writers = _DayWriters(out / "cdrs", run)
     qpath = out / "quarantine.csv"
     new_q = not qpath.exists()

@@ -166,7 +166,7 @@ def warn_offset_differs(
 
     warn(
         f"model {model_dir} was trained on days at {describe(manifest.get('tz') or 'UTC+8', trained)}"
-        f" and this {command} takes its day at UTC{hours:+d} ({tz}): the day's bounds and"
+        f" and this {command} takes its day at {describe(tz, [hours])}: the day's bounds and"
         " the night hours differ from what the model learnt, so verdicts may shift; train with"
         " the same --tz"
     )

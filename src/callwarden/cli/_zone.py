@@ -85,6 +85,12 @@ def cdrs_zone(
         if rec is None:
             claims.append((p, fallback))
         elif rec.tz is None:
+            if not days:  # (campaigns, serve: the zone reads the roaming list's times only)
+                raise InputError(
+                    f"the CDRs at {p} hold {rec.mixed()}: no single zone to read the roaming "
+                    "list's times without an offset in; pass --tz (the zone the roaming list "
+                    f"is written in){rec.fix()}"
+                )
             raise InputError(
                 f"the CDRs at {p} hold {rec.mixed()}: their local days have no single zone; "
                 f"pass --tz (the zone of the days you mean){rec.fix()}"

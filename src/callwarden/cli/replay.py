@@ -416,7 +416,7 @@ def _stream_offset(table: Any, tz: str, said: str) -> int:
             f"--tz {tz} is UTC{hours:+d} on {first} and UTC{offset_hours(tz, last):+d} on "
             f"{last}: the stream keeps one offset, UTC{hours:+d}, for every day it replays"
         )
-    typer.echo(f"stream days: {describe(tz, [hours])} ({said})")
+    typer.echo(f"stream days: {describe(tz, [hours], said)}")
     return hours
 
 

@@ -183,7 +183,10 @@ def local_day_of(tz: str, when: datetime) -> str:
     return when.astimezone(zone(tz)).date().isoformat()
 
 
-def describe(tz: str, offsets: list[int]) -> str:
-    """``'America/New_York (UTC-5)'``: a zone and the offsets it was used with."""
+def describe(tz: str, offsets: list[int], source: str | None = None) -> str:
+    """``'America/New_York (UTC-5)'``: a zone and the offsets it was used with (not
+    repeated when the zone is that offset: ``'UTC-5'``), and where the zone came from in
+    the same parentheses (``'America/New_York (UTC-5, recorded in DIR/dataset.json)'``)."""
     said = ", ".join(f"UTC{h:+d}" for h in sorted(set(offsets)))
-    return f"{tz} ({said})" if said and said != tz else tz
+    parts = [p for p in (said if said != tz else "", source or "") if p]
+    return f"{tz} ({', '.join(parts)})" if parts else tz
