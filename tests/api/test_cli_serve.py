@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -100,3 +101,47 @@ def test_a_restart_with_the_same_model_keeps_the_operators_bands(
     saved = store.load_thresholds()
     assert saved is not None and saved.thresholds == models["m1"][0]
     store.close()
+
+
+def test_serve_reads_start_time_in_the_zone_recorded_with_cdrs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read-through 27 (1): without --roaming, serve ignored the folder's recorded zone, and
+    a screened call's start_time without an offset was read in Asia/Shanghai. A folder of
+    several zones is a warning and Asia/Shanghai when no roaming list needs the zone."""
+    import datetime as dt
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import uvicorn
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: ran.update(app=a))
+    folder = tmp_path / "ny"
+    folder.mkdir()
+    when = pa.array([dt.datetime(2026, 11, 2, 3, 0)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(
+        pa.table(
+            {
+                "caller": ["+8617012345678"],
+                "callee": ["+8613800138000"],
+                "duration_s": [30.0],
+                "start_time": when,
+            }
+        ),  # fmt: skip
+        folder / "cdrs.parquet",
+    )
+    (folder / "dataset.json").write_text(json.dumps({"tz": "America/New_York"}), "utf-8")
+    r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "a.db"), "--cdrs", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert ran["app"].state.cw.settings.tz == "America/New_York"
+    said = f"(start_time, --roaming, --cdrs CSV): America/New_York (recorded in {folder})"
+    assert said.replace(f"{folder})", f"{folder / 'dataset.json'})") in r.output
+    (folder / "dataset.json").write_text(
+        json.dumps({"tz": None, "zones": ["America/New_York", "UTC"]}), "utf-8"
+    )
+    r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "b.db"), "--cdrs", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert ran["app"].state.cw.settings.tz == "Asia/Shanghai"
+    assert "ingests read in different zones" in r.output and "pass --tz" in r.output

@@ -43,6 +43,7 @@ def cdrs_zone(
     fallback: CdrZone | None = None,
     option: str = "--cdrs",
     days: bool = True,
+    mixed_ok: bool = False,
 ) -> CdrZone:
     """The zone for the CDRs at ``cdrs`` (one path, or the sets of ``train``): ``tz`` when
     given (validated; a warning line when a set records another zone), else the zone the sets
@@ -53,7 +54,9 @@ def cdrs_zone(
     the roaming list's times only): a recorded zone that is not whole hours from UTC on the
     folder's days (Asia/Kolkata) is an InputError naming the record and the whole-hour
     offsets to pass; an explicit whole-hour ``--tz`` within the hour of such a zone is that
-    advice taken, not a warning."""
+    advice taken, not a warning. ``mixed_ok`` (serve without a roaming list: the zone reads
+    only a screened call's start_time without an offset): a folder of several zones is a
+    warning and ``fallback``, not an error."""
     from callwarden.cdr.dataset import read_zone_record
     from callwarden.errors import InputError
     from callwarden.features.local_time import same_zone, zone
@@ -85,6 +88,15 @@ def cdrs_zone(
         if rec is None:
             claims.append((p, fallback))
         elif rec.tz is None:
+            if mixed_ok:
+                from callwarden.cli._detect_io import warn
+
+                warn(
+                    f"the CDRs at {p} hold {rec.mixed()}: times without an offset are read "
+                    f"in {fallback.tz}; pass --tz to read them in another zone"
+                )
+                claims.append((p, CdrZone(fallback.tz, f"the default; {p} records no single zone")))
+                continue
             if not days:  # (campaigns, serve: the zone reads the roaming list's times only)
                 raise InputError(
                     f"the CDRs at {p} hold {rec.mixed()}: no single zone to read the roaming "

@@ -48,7 +48,8 @@ def serve(
             "start_time (POST /v1/screenings); a zone name or a UTC offset "
             "(UTC-5, +08:00), as scan's --tz (CSV times: whole-hour offsets only, as ingest's). "
             "Default: the zone ingest recorded with --cdrs (DIR/dataset.json), else "
-            "Asia/Shanghai",
+            "Asia/Shanghai (a --cdrs folder of several zones: a warning and Asia/Shanghai, "
+            "or an error with --roaming)",
         ),
     ] = None,
     model: Annotated[
@@ -124,10 +125,13 @@ def serve(
         raise InputError("--roaming needs --ingresses (which ingresses are gateways from abroad)")
     from callwarden.cli._zone import cdrs_zone
 
-    # --tz, else the zone ingest recorded with --cdrs (roaming's naive times: a folder's
-    # calls are instants already), else Asia/Shanghai
-    zone = cdrs_zone(tz, cdrs if roaming is not None else None, days=False)
+    # --tz, else the zone ingest recorded with --cdrs, else Asia/Shanghai: for the roaming
+    # list's naive times and a screened call's start_time (a folder's calls are instants
+    # already). A folder of several zones stops serve only where a roaming list needs it;
+    # otherwise it is a warning and Asia/Shanghai.
+    zone = cdrs_zone(tz, cdrs, days=False, mixed_ok=roaming is None)
     tz = zone.tz
+    typer.echo(f"zone of times without an offset (start_time, --roaming, --cdrs CSV): {zone}")
     if cdrs is not None and not (cdrs.is_dir() or cdrs.suffix == ".parquet"):
         from callwarden.features.local_time import iana_name
 
