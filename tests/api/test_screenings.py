@@ -272,7 +272,7 @@ def test_a_call_decide_did_not_screen_is_refused(api: Api) -> None:
         [
             {**row, "at": at - 5, "action": "reject", "sip_code": 608},  # rejected: no screen
             {**row, "at": at - 601, "action": "screen"},  # screened 10 min 1 s before it
-            {**row, "at": at + 61, "action": "screen"},  # a minute and a second after
+            {**row, "at": at + 3601, "action": "screen"},  # an hour and a second after
         ]
     )
     assert _error(api.post("/v1/screenings", "network", json=c), 409)["code"] == (

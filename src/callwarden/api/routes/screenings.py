@@ -35,8 +35,10 @@ router = APIRouter(prefix="/v1", tags=["screenings"], responses=ERROR_RESPONSES)
 #: callee decided at most this long before the call's start (its start_time, else when the
 #: transcript arrives: a screener that sends no start_time sends the call when it ends) ...
 SCREEN_DECIDED_BEFORE_S = 600.0
-#: ... or at most this long after it (the switch's and the screener's clocks differ a little)
-SCREEN_DECIDED_AFTER_S = 60.0
+#: ... or at most this long after it: decide's own allowance for a clock ahead (its row is
+#: at the body's `at`, up to CLOCK_SKEW_S past the server's clock; a screener without a
+#: start_time is matched at the server's clock, one with a start_time on its own clock)
+SCREEN_DECIDED_AFTER_S = CLOCK_SKEW_S
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ScreeningOut, "description": "the call was stored before: its outcome"},
@@ -64,7 +66,8 @@ def screened_call(
     unsure caller with a tag; reject a call whose words are a category the callee refuses
     (docs/policy.md, "After screening"). The call must be one decide
     sent to the screener: the callee's block log holds decide's `screen` row for it (same
-    caller and callee, decided from 10 minutes before the call's start to a minute after),
+    caller and callee, decided from 10 minutes before the call's start to an hour after,
+    decide's allowance for a clock ahead),
     which the outcome is linked to (one entry per call); without one, a 409
     `no_screen_decision`. Written before the answer: 201. The same call again answers its
     stored outcome (200, nothing written twice); another transcript under a stored call_id is
