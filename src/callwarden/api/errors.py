@@ -54,11 +54,16 @@ class ErrorBody(BaseModel):
 
 
 class ApiError(CallwardenError):
-    """Raised by the API layer itself (auth, scope) with an explicit status and code."""
+    """Raised by the API layer itself (auth, scope) with an explicit status and code, and
+    the body's ``details`` where the client can act on more than the message (a screened
+    call's 409 carries its outcome)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: list[Any] | None = None
+    ) -> None:
         super().__init__(message, status_hint=status)
         self.code = code
+        self.details = details
 
 
 #: Seconds a client is told to wait (``Retry-After``) when the store is down or locked.
@@ -99,7 +104,8 @@ async def _callwarden_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = (
         {"WWW-Authenticate": "Bearer"} if exc.status_hint == 401 else retry_headers(exc.status_hint)
     )
-    return error_response(exc.status_hint, exc.code, exc.message, headers=headers)
+    details = exc.details if isinstance(exc, ApiError) else None
+    return error_response(exc.status_hint, exc.code, exc.message, details, headers=headers)
 
 
 #: Driver errors that mean the store is down, unreachable or locked, not that the request

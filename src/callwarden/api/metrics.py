@@ -37,6 +37,8 @@ class Metrics:
         #: screened calls stored (POST /v1/screenings), by the bot test's verdict and the
         #: screener's action (decisions counts decide's `screen` for the same call)
         self.screenings: defaultdict[tuple[str, str], int] = defaultdict(int)
+        #: screened calls answered with an error (nothing stored), by status and error code
+        self.screening_errors: defaultdict[tuple[int, str], int] = defaultdict(int)
         self.gauges: dict[str, Callable[[], float]] = {}
         self.started = time.time()
 
@@ -91,6 +93,17 @@ class Metrics:
         out += [
             f'callwarden_screenings_total{{verdict="{v}",action="{a}"}} {n}'
             for (v, a), n in sorted(self.screenings.items())
+        ]
+        out += [
+            "# HELP callwarden_screening_errors_total Screened calls answered with an error,"
+            " nothing stored, by status and error code (409 no_screen_decision, 409 conflict,"
+            " 422, 503, 500; a body the request model refuses is in"
+            " callwarden_http_requests_total only).",
+            "# TYPE callwarden_screening_errors_total counter",
+        ]
+        out += [
+            f'callwarden_screening_errors_total{{status="{st}",code="{c}"}} {n}'
+            for (st, c), n in sorted(self.screening_errors.items())
         ]
         for name, fn in sorted(self.gauges.items()):
             out += [f"# TYPE callwarden_{name} gauge", f"callwarden_{name} {fn()}"]

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from callwarden.api.deps import CLOCK_SKEW_S, EARLIEST_CALL, NetworkKey, StateDep, number_param
-from callwarden.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from callwarden.api.errors import ERROR_RESPONSES, STORE_DOWN, ApiError, ErrorBody
 from callwarden.api.models import ScreeningIn, ScreeningOut, Text
 from callwarden.api.present import reason_out, reasons_out
-from callwarden.errors import InputError
+from callwarden.errors import CallwardenError, InputError
 from callwarden.features.local_time import zone
 from callwarden.numbers.roaming import _seconds as local_seconds  # ingest's rule, one place
 from callwarden.policy import (
@@ -27,6 +27,8 @@ from callwarden.policy import (
 )
 from callwarden.screening.outcome import kept_turns, screen_calls, transcript_sha256
 from callwarden.screening.transcript import Transcript, transcript_from_dict
+from callwarden.store.base import ConflictError
+from callwarden.store.screenings import NoScreenDecisionError
 from callwarden.store.verdict_rows import reasons_json, reasons_list_from_json
 
 router = APIRouter(prefix="/v1", tags=["screenings"], responses=ERROR_RESPONSES)
@@ -44,8 +46,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ScreeningOut, "description": "the call was stored before: its outcome"},
     409: {
         "model": ErrorBody,
-        "description": "another transcript under a stored call_id (conflict), or no `screen`"
-        " decision for this call to answer (no_screen_decision)",
+        "description": "another transcript under a stored call_id (conflict: `details[0]` is"
+        " the stored call's outcome, `stored` true), or no `screen` decision for this call to"
+        " answer (no_screen_decision: `details[0]` is this transcript's outcome, `stored`"
+        " false)",
     },
 }
 
@@ -58,6 +62,25 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RESPONSES,
 )
 def screened_call(
+    body: ScreeningIn, state: StateDep, key: NetworkKey, response: Response
+) -> ScreeningOut:
+    try:
+        return _screened_call(body, state, key, response)
+    except Exception as exc:  # counted by status and code, then answered as every error
+        state.metrics.screening_errors[_status_code(exc)] += 1
+        raise
+
+
+def _status_code(exc: Exception) -> tuple[int, str]:
+    """The status and error code api/errors.py answers ``exc`` with."""
+    if isinstance(exc, CallwardenError):
+        return exc.status_hint, exc.code
+    if isinstance(exc, STORE_DOWN):
+        return 503, "unavailable"
+    return 500, "internal_error"
+
+
+def _screened_call(
     body: ScreeningIn, state: StateDep, key: NetworkKey, response: Response
 ) -> ScreeningOut:
     """Judges the call bot / human / unsure as `callwarden screen` does (the same function),
@@ -118,9 +141,18 @@ def screened_call(
     # decide's `screen` row for this call may still be in memory: written first, then the
     # screened call is linked to it (no second block-log row: one entry per call)
     state.writes.flush()
-    stored, created = state.store.record_screening(
-        row, (at - SCREEN_DECIDED_BEFORE_S, at + SCREEN_DECIDED_AFTER_S)
-    )
+    try:
+        stored, created = state.store.record_screening(
+            row, (at - SCREEN_DECIDED_BEFORE_S, at + SCREEN_DECIDED_AFTER_S)
+        )
+    except NoScreenDecisionError as exc:  # the outcome all the same: the screener may act on it
+        now_out = _out(row, state.settings.redress_base).model_dump(mode="json")
+        raise ApiError(409, exc.code, exc.message, [{"stored": False, **now_out}]) from exc
+    except ConflictError as exc:  # the stored call's outcome, which the screener acts on
+        if (kept := state.store.get_screening(tr.call_id)) is None:
+            raise
+        kept_out = _out(kept, state.settings.redress_base).model_dump(mode="json")
+        raise ApiError(409, exc.code, exc.message, [{"stored": True, **kept_out}]) from exc
     if created:
         state.metrics.screenings[(res.verdict.value, decision.action.value)] += 1
     else:
