@@ -447,19 +447,28 @@ def screen_batch(
 ) -> list[ScreeningResult]:
     """Judge many calls; with ``use_batch_scripts`` a caller script heard on several calls of
     the batch counts as evidence (one recording played to many callees)."""
-    from callwarden.screening.scripts import near_duplicate_counts
-
     transcripts = [simplified_transcript(t) for t in transcripts]
     shared = [0] * len(transcripts)
     camps = [NO_CAMPAIGN] * len(transcripts)
     if use_batch_scripts and transcripts:
-        texts = [t.text_of(Speaker.CALLER) for t in transcripts]
-        shared = near_duplicate_counts(texts, threshold, min_chars=30).tolist()
-        camps = campaign_evidence(transcripts)
+        shared, camps = batch_evidence(transcripts, threshold=threshold)
     return [
         judge(t, library=library, shared_script_calls=s, campaign=c, config=config)
         for t, s, c in zip(transcripts, shared, camps, strict=True)
     ]
+
+
+def batch_evidence(
+    transcripts: Sequence[Transcript], *, threshold: float = 0.6
+) -> tuple[list[int], list[CampaignEvidence]]:
+    """What :func:`screen_batch` reads across the calls (given as judged, in Simplified
+    characters): per call, how many calls of the batch play its caller script, and its
+    campaign evidence (:func:`callwarden.screening.agentcues.campaign_evidence`)."""
+    from callwarden.screening.scripts import near_duplicate_counts
+
+    texts = [t.text_of(Speaker.CALLER) for t in transcripts]
+    shared = near_duplicate_counts(texts, threshold, min_chars=30).tolist()
+    return shared, campaign_evidence(transcripts)
 
 
 def verdict_counts(results: list[ScreeningResult]) -> Mapping[Verdict, int]:

@@ -15,7 +15,8 @@ from datetime import UTC
 from typing import Any
 
 from callwarden.screening.categories import CategoryResult, categorise
-from callwarden.screening.judge import ScreeningResult, screen_batch
+from callwarden.screening.judge import ScreeningResult, batch_evidence, judge, screen_batch
+from callwarden.screening.normalise import simplified_transcript
 from callwarden.screening.scripts import ScriptLibrary
 from callwarden.screening.transcript import Speaker, Transcript
 
@@ -43,6 +44,27 @@ def screen_calls(
         ScreenOutcome(res, categorise(tr.text_of(Speaker.CALLER)))
         for tr, res in zip(transcripts, results, strict=True)
     ]
+
+
+def screen_with_recent(
+    new: Transcript,
+    recent: Sequence[Transcript],
+    *,
+    library: ScriptLibrary | None = None,
+) -> ScreenOutcome:
+    """``new``'s outcome when judged in one batch with the ``recent`` calls before it:
+    ``screen_calls([*recent, new])[-1]`` (batch evidence on: a caller script or a
+    campaign's templated replies shared with recent calls counts), without judging the
+    recent calls again. With no recent calls it is ``new`` judged alone, as
+    ``screen_calls([new], use_batch_scripts=False)``. The recent calls may be given as a
+    screening row keeps them (:func:`kept_turns`, without the callee's words): the batch
+    evidence reads caller turns and the replies to the other side's challenges, so it loses
+    only a challenge the callee asked, and two caller turns either side of a callee turn
+    are then read as one reply (docs/screening.md, "Recent screenings as batch evidence")."""
+    batch = [simplified_transcript(t) for t in [*recent, new]]
+    shared, camps = batch_evidence(batch)
+    res = judge(batch[-1], library=library, shared_script_calls=shared[-1], campaign=camps[-1])
+    return ScreenOutcome(res, categorise(new.text_of(Speaker.CALLER)))
 
 
 def judged_turns(tr: Transcript) -> list[dict[str, Any]]:
