@@ -296,13 +296,13 @@ def test_the_numbers_view_counts_its_screened_calls(api: Api) -> None:
         sent(api, call(BOT, call_id=f"b{i}", callee=callee))
     sent(api, call(HUMAN, call_id="h1", caller=spam))
     got = api.get(f"/v1/numbers/{spam}", "operator").json()["screenings"]
-    assert got == {"bot": 3, "human": 1, "unsure": 0, "bot_callees": 2}
+    assert got == {"bot": 3, "service": 0, "human": 1, "unsure": 0, "bot_callees": 2}
     # audit 27 L12: another key sees the bot counts only (people heard: a call volume)
     for key in ("alice", "network"):
         seen = api.get(f"/v1/numbers/{spam}", key).json()["screenings"]
-        assert seen == {"bot": 3, "human": None, "unsure": None, "bot_callees": 2}
+        assert seen == {"bot": 3, "service": 0, "human": None, "unsure": None, "bot_callees": 2}
     other = api.get("/v1/numbers/+8617000000999", "operator").json()["screenings"]
-    assert other == {"bot": 0, "human": 0, "unsure": 0, "bot_callees": 0}
+    assert other == {"bot": 0, "service": 0, "human": 0, "unsure": 0, "bot_callees": 0}
 
 
 def test_decides_screen_entry_shows_the_screeners_reject(api: Api) -> None:
@@ -339,7 +339,7 @@ def test_the_case_file_counts_the_screened_calls(api: Api) -> None:
     case = api.get(f"/v1/case-files/numbers/{spam}", "operator").json()
     assert case["screenings"] == {
         "calls": 2,
-        "by_verdict": {"bot": 1, "human": 1, "unsure": 0},
+        "by_verdict": {"bot": 1, "service": 0, "human": 1, "unsure": 0},
         "bot_callees": 1,
     }
     page = api.get(f"/v1/case-files/numbers/{spam}?format=html", "operator").text

@@ -97,6 +97,7 @@ def test_the_screening_rule_in_its_place(store: Store, clock: Clock) -> None:
         "screened_bot_callees": 2,
         "screened_judged_callees": 2,
         "screened_bot": 3,
+        "screened_service": 0,
         "screened_human": 0,
         "screened_unsure": 0,
         "top_category": "insurance",
@@ -152,7 +153,9 @@ def test_a_legitimate_services_bots_label_nothing(store: Store, clock: Clock) ->
     _screen(store, 5, IVR, SUBS[5], "bot", now - 60, "bank_service")
     assert IVR not in _labels(store, since=now - 7 * DAY)
     s = read_feedback(store.engine, now - 7 * DAY, None).screenings[IVR]
-    assert (s.bot_callees, s.judged_callees, s.bot, dict(s.bot_categories)) == (0, 6, 6, {})
+    assert (s.bot_callees, s.judged_callees, s.bot, s.service, dict(s.bot_categories)) == (
+        0, 6, 0, 6, {},
+    )  # fmt: skip
     # two robocall bots beside them: 2 of 8 judged callees, under half, not listed
     for i, callee in enumerate(SUBS[6:8]):
         _screen(store, 10 + i, IVR, callee, "bot", now - 60, "loans")

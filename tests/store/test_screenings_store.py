@@ -53,7 +53,9 @@ def test_round_trip(store: Store) -> None:
             ("screen", "allow"), ("screen", "reject"), ("screen", "reject"),
         ]  # fmt: skip
         counts = c.get(f"/v1/numbers/{BOT_CALLER}", headers=sub).json()["screenings"]
-        assert counts == {"bot": 2, "human": None, "unsure": None, "bot_callees": 1}  # (L12)
+        assert counts == {  # (L12)
+            "bot": 2, "service": 0, "human": None, "unsure": None, "bot_callees": 1,
+        }  # fmt: skip
     stored = store.get_screening(bot["call_id"])
     assert stored is not None
     assert (stored["caller"], stored["callee"], stored["verdict"]) == (BOT_CALLER, CALLEE, "bot")

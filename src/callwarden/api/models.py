@@ -185,10 +185,16 @@ class ReportSummary(BaseModel):
 class ScreeningCounts(BaseModel):
     """A calling number's stored screened calls (every one kept, not windowed)."""
 
-    bot: int
+    bot: int = Field(description="judged a bot, its words no legitimate service's")
+    service: int = Field(
+        description="judged a bot whose words are a legitimate service's (a courier's or a "
+        "bank's automated call: policy.SERVICE_KINDS), connected with its tag; not in `bot`"
+    )
     human: int | None = Field(None, description="operator keys only (null for any other)")
     unsure: int | None = Field(None, description="operator keys only (null for any other)")
-    bot_callees: int = Field(description="distinct callees that heard it judged a bot")
+    bot_callees: int = Field(
+        description="distinct callees that heard it judged a bot (a service's bot left out)"
+    )
 
 
 class NumberOut(BaseModel):

@@ -126,6 +126,7 @@ class ScreenedCalls:
     #: distinct callees that heard it judged a bot, a legitimate service's bot (its words a
     #: courier's or a bank's: ``policy.SERVICE_KINDS``) left out
     bot_callees: int
+    #: calls judged a bot, a legitimate service's left out (those are ``service``)
     bot: int = 0
     human: int = 0
     unsure: int = 0
@@ -135,10 +136,17 @@ class ScreenedCalls:
     #: distinct callees that heard it judged a bot (a service's too) or a person (the base of
     #: the bot share)
     judged_callees: int = 0
+    #: calls judged a bot whose words are a legitimate service's (a delivery IVR)
+    service: int = 0
+
+    def judged(self) -> int:
+        """The share's base: ``judged_callees``, never below ``bot_callees`` (a
+        hand-built value may leave it 0)."""
+        return max(self.judged_callees, self.bot_callees)
 
     def bot_share(self) -> float:
         """Distinct bot callees over distinct callees judged bot or human (1.0 for none)."""
-        judged = max(self.judged_callees, self.bot_callees)
+        judged = self.judged()
         return self.bot_callees / judged if judged else 1.0
 
 
@@ -292,8 +300,9 @@ def _label_one(
         label = "fraud" if top in FRAUD_KINDS else "harassment"
         evidence = {
             "screened_bot_callees": s.bot_callees,
-            "screened_judged_callees": max(s.judged_callees, s.bot_callees),
+            "screened_judged_callees": s.judged(),
             "screened_bot": s.bot,
+            "screened_service": s.service,
             "screened_human": s.human,
             "screened_unsure": s.unsure,
             "top_category": top,

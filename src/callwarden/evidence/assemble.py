@@ -31,6 +31,7 @@ from callwarden.errors import InputError
 from callwarden.numbers import describe
 from callwarden.policy.model import UNALLOCATED_REASON_CODES
 from callwarden.policy.render import CATEGORY_TEXT, tag
+from callwarden.policy.screening import SCREENED_KINDS
 from callwarden.reasons import Reason, render
 
 #: The layout of the JSON; bumped when a field changes meaning or moves.
@@ -117,8 +118,9 @@ class StoreFacts:
     #: number -> the import that wrote its stored verdict (``imports`` row: import_id,
     #: imported_at, actor, source_file, model_version, scan_day, rows)
     imports: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: the screened calls from the case's numbers (``POST /v1/screenings``): bot test verdict
-    #: -> calls, and the distinct callees that heard one judged a bot
+    #: the screened calls from the case's numbers (``POST /v1/screenings``): kind (bot, a
+    #: service's bot, human, unsure) -> calls, and the distinct callees that heard a bot (a
+    #: service's left out)
     screenings: Mapping[str, int] = field(default_factory=dict)
     screened_bot_callees: int = 0
 
@@ -661,7 +663,7 @@ def store_sections(store: StoreFacts | None) -> dict[str, Any]:
         },
         "screenings": {
             "calls": int(sum(store.screenings.values())),
-            "by_verdict": {v: int(store.screenings.get(v, 0)) for v in ("bot", "human", "unsure")},
+            "by_verdict": {v: int(store.screenings.get(v, 0)) for v in SCREENED_KINDS},
             "bot_callees": int(store.screened_bot_callees),
         },
         "audit": {

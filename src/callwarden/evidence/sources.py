@@ -413,8 +413,8 @@ def read_calls(
 
 
 def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
-    """The stored verdicts, reports, appeals, block-log counts, screened calls by verdict and
-    audit entries of ``numbers``."""
+    """The stored verdicts, reports, appeals, block-log counts, screened calls by kind (bot,
+    a service's bot, human, unsure: store/screenings.py) and audit entries of ``numbers``."""
     import sqlalchemy as sa
 
     from callwarden.store.schema import (
@@ -426,6 +426,7 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
         screenings,
         verdicts,
     )
+    from callwarden.store.screenings import bot_callee_set, screened_tallies
 
     nums = sorted(set(numbers))
     chunks = [nums[i : i + CHUNK] for i in range(0, len(nums), CHUNK)]
@@ -494,16 +495,12 @@ def read_store(store: Store, numbers: Sequence[str]) -> StoreFacts:
                     )
                 ).scalar_one()
             )
-            s = screenings.c
-            for verdict, n in conn.execute(
-                sa.select(s.verdict, sa.func.count()).where(s.caller.in_(part)).group_by(s.verdict)
-            ).all():
-                screened[str(verdict)] = screened.get(str(verdict), 0) + int(n)
-            bot_callees.update(
-                conn.execute(
-                    sa.select(s.callee).where(s.caller.in_(part), s.verdict == "bot").distinct()
-                ).scalars()
-            )
+            mine = screenings.c.caller.in_(part)  # (store/screenings.py: what a bot call is)
+            for tally in screened_tallies(conn, mine).values():
+                for kind, n in tally.counts().items():
+                    if kind != "bot_callees":
+                        screened[kind] = screened.get(kind, 0) + n
+            bot_callees.update(bot_callee_set(conn, mine))
     return StoreFacts(
         stored, rep, app, blocks, rescued, aud, audit_total, imported, screened, len(bot_callees)
     )

@@ -54,6 +54,7 @@ from callwarden.policy.reputation import (
 )
 from callwarden.policy.screening import (
     FRAUD_KINDS,
+    SCREENED_KINDS,
     SCREENED_VERDICTS,
     SERVICE_KINDS,
     after_screening,
@@ -71,6 +72,7 @@ __all__ = [
     "REJECT_ODDS_FACTOR",
     "REPORTABLE_CATEGORIES",
     "SCREENED_VERDICTS",
+    "SCREENED_KINDS",
     "SERVICE_KINDS",
     "SIP_DECLINE",
     "SIP_GLOBAL_DECLINE",

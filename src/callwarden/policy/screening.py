@@ -43,6 +43,10 @@ FRAUD_KINDS: frozenset[str] = frozenset(
 #: The categories of a legitimate service's words (``screening.categories.LEGITIMATE``:
 #: courier, bank_service): a bot speaking them is an automated service call, not a robocall.
 SERVICE_KINDS: frozenset[str] = frozenset(c.value for c in LEGITIMATE)
+#: What a stored screened call counts as, in the order counts are shown: a bot (a robocall),
+#: ``service`` (judged a bot, its words a legitimate service's: SERVICE_KINDS; a delivery IVR,
+#: connected with its tag), a person, unsure (GET /v1/numbers, case files, labels)
+SCREENED_KINDS = ("bot", "service", "human", "unsure")
 
 _CODES = {
     "bot": DecisionCode.SCREENED_BOT,

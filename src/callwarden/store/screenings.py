@@ -12,15 +12,85 @@ the stored row back, another transcript under a stored call_id is a ConflictErro
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from callwarden.policy import SCREENED_KINDS as KINDS
+from callwarden.policy import SERVICE_KINDS
 from callwarden.store.base import ConflictError, StoreBase
 from callwarden.store.schema import block_log, screenings
 
 #: The verdicts a screening row holds, in the order counts are shown.
 VERDICTS = ("bot", "human", "unsure")
+
+
+def bot_call() -> sa.ColumnElement[bool]:
+    """A screened call judged a bot whose words are no legitimate service's: the one
+    definition of a bot call (GET /v1/numbers, case files, ``callwarden labels``)."""
+    s = screenings.c
+    return sa.and_(s.verdict == "bot", s.category.not_in(sorted(SERVICE_KINDS)))
+
+
+def _kind() -> sa.ColumnElement[str]:
+    s = screenings.c
+    service = sa.and_(s.verdict == "bot", s.category.in_(sorted(SERVICE_KINDS)))
+    return sa.case((service, sa.literal("service")), else_=s.verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedTally:
+    """Screened calls by what they count as (``KINDS``), and distinct callees:
+    ``bot_callees`` heard a bot (a service's left out), ``judged_callees`` heard it judged
+    bot, service's bot or person."""
+
+    bot: int = 0
+    service: int = 0
+    human: int = 0
+    unsure: int = 0
+    bot_callees: int = 0
+    judged_callees: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """The calls by kind, then ``bot_callees`` (GET /v1/numbers' shape)."""
+        return {**{k: getattr(self, k) for k in KINDS}, "bot_callees": self.bot_callees}
+
+
+def screened_tallies(
+    conn: sa.Connection, where: sa.ColumnElement[bool]
+) -> dict[str, ScreenedTally]:
+    """Each calling number's screened calls among the rows ``where`` selects (SQL GROUP BY):
+    the one place that says what a bot call and a bot callee are."""
+    s = screenings.c
+    kind = _kind().label("kind")
+    by: dict[str, dict[str, int]] = {}
+    for caller, k, n in conn.execute(
+        sa.select(s.caller, kind, sa.func.count()).where(where).group_by(s.caller, kind)
+    ):
+        by.setdefault(caller, {})[str(k)] = int(n)
+
+    def distinct(which: sa.ColumnElement[bool]) -> dict[str, int]:
+        q = sa.select(s.caller, sa.func.count(sa.distinct(s.callee)))
+        return {c: int(n) for c, n in conn.execute(q.where(where, which).group_by(s.caller))}
+
+    bots = distinct(bot_call())
+    judged = distinct(s.verdict.in_(("bot", "human")))
+    return {
+        caller: ScreenedTally(
+            **{k: n.get(k, 0) for k in KINDS},
+            bot_callees=bots.get(caller, 0),
+            judged_callees=judged.get(caller, 0),
+        )
+        for caller, n in by.items()
+    }
+
+
+def bot_callee_set(conn: sa.Connection, where: sa.ColumnElement[bool]) -> set[str]:
+    """The callees that heard a bot call (``bot_call``) among the rows ``where`` selects:
+    for distinct callees over several queries (a campaign's numbers, in chunks)."""
+    s = screenings.c
+    return set(conn.execute(sa.select(s.callee).where(where, bot_call()).distinct()).scalars())
 
 
 class NoScreenDecisionError(ConflictError):
@@ -104,23 +174,11 @@ class ScreeningsMixin(StoreBase):
             return self._screening(conn, call_id)
 
     def screening_counts(self, number: str) -> dict[str, int]:
-        """The calling number's stored screened calls by verdict (every verdict, 0 for
-        none), and ``bot_callees``: the distinct callees that heard it judged a bot."""
-        s = screenings.c
+        """The calling number's stored screened calls by kind (``KINDS``, 0 for none), and
+        ``bot_callees``: the distinct callees that heard it judged a bot (no service's)."""
         with self.read() as conn:
-            by: dict[str, int] = dict(
-                conn.execute(
-                    sa.select(s.verdict, sa.func.count())
-                    .where(s.caller == number)
-                    .group_by(s.verdict)
-                ).all()
-            )
-            callees = conn.execute(
-                sa.select(sa.func.count(sa.distinct(s.callee))).where(
-                    s.caller == number, s.verdict == "bot"
-                )
-            ).scalar_one()
-        return {**{v: int(by.get(v, 0)) for v in VERDICTS}, "bot_callees": int(callees)}
+            got = screened_tallies(conn, screenings.c.caller == number)
+        return got.get(number, ScreenedTally()).counts()
 
 
 def _no_screen(row: Mapping[str, Any]) -> str:

@@ -32,7 +32,7 @@ from callwarden.detect.feedback_labels import (
     ScreenedCalls,
     StoredVerdict,
 )
-from callwarden.policy import DEFAULT_REPUTATION, SERVICE_KINDS, Registration, Registry
+from callwarden.policy import DEFAULT_REPUTATION, Registration, Registry
 from callwarden.store.db import read_connection
 from callwarden.store.io import PatternUse, usable
 from callwarden.store.schema import (
@@ -43,6 +43,7 @@ from callwarden.store.schema import (
     screenings,
     verdicts,
 )
+from callwarden.store.screenings import bot_call, screened_tallies
 
 DAY = 86400.0
 
@@ -198,45 +199,23 @@ def _screened(
     # the one who heard it) counts for nothing
     rescued = sa.select(b.screening).where(b.screening.is_not(None), b.rescued_at.is_not(None))
     in_window = sa.and_(_window(s.at, since, until), s.call_id.not_in(rescued))
-    counts: dict[str, dict[str, int]] = {}
-    for caller, verdict, n in conn.execute(
-        sa.select(s.caller, s.verdict, sa.func.count())
-        .where(in_window)
-        .group_by(s.caller, s.verdict)
-    ):
-        counts.setdefault(caller, {})[verdict] = int(n)
-    # a bot speaking a legitimate service's words (a delivery IVR) is no robocall: it counts
-    # among the judged callees, not the bot ones
-    is_bot = sa.and_(in_window, s.verdict == "bot", s.category.not_in(sorted(SERVICE_KINDS)))
-    callees: dict[str, int] = dict(
-        conn.execute(
-            sa.select(s.caller, sa.func.count(sa.distinct(s.callee)))
-            .where(is_bot)
-            .group_by(s.caller)
-        ).all()
-    )
-    judged: dict[str, int] = dict(
-        conn.execute(
-            sa.select(s.caller, sa.func.count(sa.distinct(s.callee)))
-            .where(in_window, s.verdict.in_(("bot", "human")))
-            .group_by(s.caller)
-        ).all()
-    )
+    tallies = screened_tallies(conn, in_window)  # (what a bot call is: store/screenings.py)
     categories: dict[str, dict[str, float]] = {}
     for caller, category, n in conn.execute(
         sa.select(s.caller, s.category, sa.func.count())
-        .where(is_bot, s.category != "")
+        .where(in_window, bot_call(), s.category != "")
         .group_by(s.caller, s.category)
     ):
         categories.setdefault(caller, {})[category] = float(n)
     return {
         caller: ScreenedCalls(
-            bot_callees=int(callees.get(caller, 0)),
-            bot=by.get("bot", 0),
-            human=by.get("human", 0),
-            unsure=by.get("unsure", 0),
+            bot_callees=t.bot_callees,
+            bot=t.bot,
+            human=t.human,
+            unsure=t.unsure,
             bot_categories=categories.get(caller, {}),
-            judged_callees=int(judged.get(caller, 0)),
+            judged_callees=t.judged_callees,
+            service=t.service,
         )
-        for caller, by in counts.items()
+        for caller, t in tallies.items()
     }

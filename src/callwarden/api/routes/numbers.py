@@ -62,9 +62,8 @@ def _screenings(counts: dict[str, int], operator: bool) -> ScreeningCounts:
     subscriber's business (audit 27 L12)."""
     if operator:
         return ScreeningCounts(**counts)
-    return ScreeningCounts(
-        bot=counts["bot"], human=None, unsure=None, bot_callees=counts["bot_callees"]
-    )
+    seen = {k: n for k, n in counts.items() if k not in ("human", "unsure")}
+    return ScreeningCounts(**seen)
 
 
 def _with_provenance(
