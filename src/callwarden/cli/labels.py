@@ -81,8 +81,8 @@ def labels_cmd(
         float,
         typer.Option(
             help="and those bot callees' share of the distinct callees that heard the number "
-            "judged bot or human, at least this (its people count against it: a busy line of "
-            "people is judged bot on about 1 % of its calls)"
+            "judged bot, human or unsure, at least this (its people and unsure calls count "
+            "against it: a busy line of people is judged bot on about 1 % of its calls)"
         ),
     ] = 0.5,
     with_detector_verdicts: Annotated[

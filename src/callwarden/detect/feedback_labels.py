@@ -19,8 +19,8 @@ registered businesses, the campaigns of imported scans and the screener's judged
    label only when it would count live: a retrained model flags for every subscriber;
 3. **screened as a bot**: its screened calls in the window (``POST /v1/screenings``) were
    judged bot by at least ``min_screened_bots`` distinct callees, and those are at least
-   ``min_screened_bot_share`` of the distinct callees that heard it judged bot or human
-   (its people count against it: a courier's line is judged bot on ~1 % of calls; a bot
+   ``min_screened_bot_share`` of the distinct callees that heard it judged bot, human or
+   unsure (its people and unsure calls count against it: a courier's line is judged bot on ~1 % of calls; a bot
    speaking a legitimate service's words, a delivery IVR, counts as judged, never as bot) ->
    harassment, or fraud when the bot calls' top category is a fraud kind
    (``policy.FRAUD_KINDS``); source ``screening``. After the reports, which name the
@@ -133,8 +133,8 @@ class ScreenedCalls:
     #: the bot calls per category of the caller's words (calls naming none, and a legitimate
     #: service's, left out)
     bot_categories: Mapping[str, float] = field(default_factory=dict)
-    #: distinct callees that heard it judged a bot (a service's too) or a person (the base of
-    #: the bot share)
+    #: distinct callees that heard it judged a bot (a service's too), a person or unsure (the
+    #: base of the bot share: an unsure callee counts against it, read-through 27 item 5)
     judged_callees: int = 0
     #: calls judged a bot whose words are a legitimate service's (a delivery IVR)
     service: int = 0
@@ -145,7 +145,8 @@ class ScreenedCalls:
         return max(self.judged_callees, self.bot_callees)
 
     def bot_share(self) -> float:
-        """Distinct bot callees over distinct callees judged bot or human (1.0 for none)."""
+        """Distinct bot callees over distinct callees judged bot, human or unsure (1.0 for
+        none)."""
         judged = self.judged()
         return self.bot_callees / judged if judged else 1.0
 
@@ -209,7 +210,8 @@ class LabelConfig:
     #: that label it (one callee is one subscriber's screener: a misheard call, or a callee
     #: who set up a test, must not label a number for every subscriber)
     min_screened_bots: int = 2
-    #: and the bot callees' share of the distinct callees that heard it judged bot or human,
+    #: and the bot callees' share of the distinct callees that heard it judged (bot, human or
+    #: unsure),
     #: at least this: a line of people (a courier's) is judged bot on about 1 % of its calls
     #: (9 of 1,006 people on simulated seed 0, per call alone), so a busy line's false bots
     #: pass any count; at half its callees, a false label needs 50 times that rate

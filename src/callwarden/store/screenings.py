@@ -42,8 +42,8 @@ def _kind() -> sa.ColumnElement[str]:
 @dataclass(frozen=True, slots=True)
 class ScreenedTally:
     """Screened calls by what they count as (``KINDS``), and distinct callees:
-    ``bot_callees`` heard a bot (a service's left out), ``judged_callees`` heard it judged
-    bot, service's bot or person."""
+    ``bot_callees`` heard a bot (a service's left out), ``judged_callees`` heard any call
+    of it judged (bot, a service's bot, person or unsure: the base of labels' bot share)."""
 
     bot: int = 0
     service: int = 0
@@ -75,7 +75,7 @@ def screened_tallies(
         return {c: int(n) for c, n in conn.execute(q.where(where, which).group_by(s.caller))}
 
     bots = distinct(bot_call())
-    judged = distinct(s.verdict.in_(("bot", "human")))
+    judged = distinct(s.verdict.in_(VERDICTS))  # (an unsure callee heard it too)
     return {
         caller: ScreenedTally(
             **{k: n.get(k, 0) for k in KINDS},

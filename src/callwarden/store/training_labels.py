@@ -189,9 +189,8 @@ def _screened(
     conn: sa.Connection, since: float | None, until: float | None
 ) -> dict[str, ScreenedCalls]:
     """Each calling number's screened calls in the window (by the call's start), those whose
-    block-log entry the callee rescued left out: counts by
-    verdict, distinct callees that heard it judged a bot (a legitimate service's bot left
-    out) and judged a bot or a person, its bot calls by category (SQL GROUP BY, as the
+    block-log entry the callee rescued left out: counts by kind and distinct callees
+    (``store.screenings.screened_tallies``), its bot calls by category (SQL GROUP BY, as the
     reports)."""
     s = screenings.c
     b = block_log.c
