@@ -62,3 +62,17 @@ def test_a_screener_clock_behind_is_matched(api: Api) -> None:
     _decide(api)
     r = _screened(api, time.time() - 90)
     assert r.status_code == 201, r.text
+
+
+def test_a_redial_links_the_first_call_screened(api: Api) -> None:
+    """A caller rings twice, two minutes apart: a transcript without start_time answers the
+    oldest row not yet answered (the first call screened is answered first); it took the
+    newest, the redial's."""
+    _strict(api)
+    now = time.time()
+    _decide(api, at=now - 120)
+    _decide(api)
+    assert _screened(api, None, "first").status_code == 201
+    assert [s for _, s in _links(api)] == ["first", None]
+    assert _screened(api, None, "second").status_code == 201
+    assert [s for _, s in _links(api)] == ["first", "second"]

@@ -104,9 +104,10 @@ class ScreeningsMixin(StoreBase):
         self, row: Mapping[str, Any], decided: tuple[float, float]
     ) -> tuple[dict[str, Any], bool]:
         """Store one screened call (``row``: a ``screenings`` row) linked to decide's
-        ``screen`` row for it in the callee's block log, in one transaction: the latest row
+        ``screen`` row for it in the callee's block log, in one transaction: the oldest row
         of that caller to that callee, decided in ``decided`` (epoch seconds, both ends
-        included), that no screened call answered yet. Returns the stored row and whether it
+        included), that no screened call answered yet (a redial's two calls: the first
+        screened is the first answered). Returns the stored row and whether it
         was written now (False: the same transcript was stored before, and nothing is
         written). Another transcript under a stored call_id is a ConflictError; no such
         ``screen`` row, a NoScreenDecisionError (nothing written)."""
@@ -154,7 +155,7 @@ class ScreeningsMixin(StoreBase):
                 b.at >= decided[0],
                 b.at <= decided[1],
             )
-            .order_by(b.at.desc(), b.id.desc())
+            .order_by(b.at, b.id)  # the oldest: the first call screened is answered first
             .limit(1)
         ).scalar()
         if found is None:
