@@ -76,3 +76,39 @@ def test_a_redial_links_the_first_call_screened(api: Api) -> None:
     assert [s for _, s in _links(api)] == ["first", None]
     assert _screened(api, None, "second").status_code == 201
     assert [s for _, s in _links(api)] == ["first", "second"]
+
+
+def test_the_route_flushes_only_for_a_pending_screen_row(api: Api) -> None:
+    """Read-through 27 item 7: the route flushed the whole write-behind buffer in the
+    request, whatever it held; now it asks the flusher only when decide's screen row for the
+    call is still pending (waiting at most a second), and leaves other rows to it."""
+    from fastapi.testclient import TestClient
+
+    from callwarden.api import ApiSettings, create_app
+
+    from .test_screenings import screen_row
+
+    _strict(api)
+    app = create_app(ApiSettings(db="unused", flush_interval_s=3600.0), api.store)
+    writes = app.state.cw.writes
+    with TestClient(app) as client:
+        h = api.h("network")
+        c = call(BOT, caller=SPAM, callee=ALICE, call_id="stored-row")
+        screen_row(api, c)  # decide's row already in the store
+        client.post("/v1/decide", headers=h, json={"caller": "+8617000000001", "callee": ALICE})
+        assert writes.pending == 1  # a received call, waiting for the flusher
+        assert client.post("/v1/screenings", headers=h, json=c).status_code == 201
+        assert writes.pending == 1  # not flushed for a call whose row was written
+        d = client.post("/v1/decide", headers=h, json={"caller": SPAM, "callee": ALICE})
+        assert d.json()["action"] == "screen" and writes.pending == 3
+        body = call(BOT, caller=SPAM, callee=ALICE, call_id="pending-row")
+        del body["start_time"]
+        assert client.post("/v1/screenings", headers=h, json=body).status_code == 201
+        assert writes.pending == 0
+        # the flusher does not get it written in time (a verdict import holds the lock): 503
+        client.post("/v1/decide", headers=h, json={"caller": SPAM, "callee": ALICE})
+        writes.flush_within = lambda timeout_s: False
+        late = {**body, "call_id": "late"}
+        r = client.post("/v1/screenings", headers=h, json=late)
+        assert (r.status_code, r.json()["error"]["code"]) == (503, "unavailable")
+        assert r.headers["Retry-After"] == "5"

@@ -12,9 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from callwarden.api.deps import CLOCK_SKEW_S, EARLIEST_CALL, NetworkKey, StateDep, number_param
-from callwarden.api.errors import ERROR_RESPONSES, STORE_DOWN, ApiError, ErrorBody
+from callwarden.api.errors import (
+    ERROR_RESPONSES,
+    STORE_DOWN,
+    ApiError,
+    ErrorBody,
+    StoreUnavailable,
+)
 from callwarden.api.models import ScreeningIn, ScreeningOut, Text
 from callwarden.api.present import reason_out, reasons_out
+from callwarden.api.state import AppState
 from callwarden.errors import CallwardenError, InputError
 from callwarden.features.local_time import zone
 from callwarden.numbers.roaming import _seconds as local_seconds  # ingest's rule, one place
@@ -138,9 +145,10 @@ def _screened_call(
         "turns": json.dumps(kept_turns(tr), ensure_ascii=False),  # (not the callee's words)
         "actor": key.actor,
     }
-    # decide's `screen` row for this call may still be in memory: written first, then the
-    # screened call is linked to it (no second block-log row: one entry per call)
-    state.writes.flush()
+    # decide's `screen` row for this call may still be in memory: written first (the flusher
+    # asked, waited for at most SCREEN_FLUSH_WAIT_S, and only when such a row is pending),
+    # then the screened call is linked to it (no second block-log row: one entry per call)
+    _screen_row_written(state, tr.caller, tr.callee)
     try:
         stored, created = state.store.record_screening(
             row, (at - SCREEN_DECIDED_BEFORE_S, at + SCREEN_DECIDED_AFTER_S)
@@ -158,6 +166,30 @@ def _screened_call(
     else:
         response.status_code = status.HTTP_200_OK
     return _out(stored, state.settings.redress_base)
+
+
+#: The longest the route waits for the flusher to write a pending `screen` row of decide's
+#: for the call (a verdict import may hold the write lock; the screener's budget is 1-2 s)
+SCREEN_FLUSH_WAIT_S = 1.0
+
+
+def _screen_row_written(state: AppState, caller: str, callee: str) -> None:
+    """Decide's `screen` rows of ``caller`` to ``callee`` still in the write-behind buffer are
+    written before the route looks for one: the flusher is asked for a flush and waited for
+    at most SCREEN_FLUSH_WAIT_S; nothing is flushed when none is pending (the other rows stay
+    for the flusher's next round). Still pending after the wait: a 503 (Retry-After), not a
+    409 for a call decide did screen."""
+
+    def pending() -> bool:
+        rows = state.writes.pending_blocks(callee)
+        return any(r["caller"] == caller and r["action"] == "screen" for r in rows)
+
+    if pending() and not (state.writes.flush_within(SCREEN_FLUSH_WAIT_S) and not pending()):
+        raise StoreUnavailable(
+            f"decide's screen decision for this call is not written yet (the store did not"
+            f" take it within {SCREEN_FLUSH_WAIT_S:g} s); nothing was stored, send the same"
+            " call again"
+        )
 
 
 #: The latest a turn may start or end, in seconds from the call's start (a day: a call held
