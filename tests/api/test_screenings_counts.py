@@ -22,3 +22,11 @@ def test_a_service_bot_is_no_bot_callee_anywhere(api: Api) -> None:
     assert case["bot_callees"] == 1
     s = read_feedback(api.store.engine, None, None).screenings[caller]
     assert (s.bot, s.service, s.bot_callees) == (1, 2, 1)
+
+
+def test_the_schema_says_who_gets_a_608(api: Api) -> None:
+    """Read-through 27 item 8: sip_code's description said 608 for a rejected bot only; a
+    person in a category the callee refuses is rejected 608 too."""
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["ScreeningOut"]
+    said = schema["properties"]["sip_code"]["description"]
+    assert "a person" in said and "refuses" in said

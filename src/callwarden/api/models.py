@@ -641,9 +641,15 @@ class ScreeningOut(BaseModel):
         " script classifier names none"
     )
     action: Action = Field(description="what the screener does now: reject, allow or label")
-    sip_code: int | None = Field(description="608 for a rejected bot")
+    sip_code: int | None = Field(
+        description="608 for a rejected call: a bot, or any caller (a person, an unsure one, a"
+        " service's bot) whose words are a category the callee refuses; null for a call that"
+        " rings"
+    )
     tag: Text | None = Field(description="the tag shown with a labelled call or a 608")
-    action_reason: ReasonOut = Field(description="why this action (screened_bot, ...)")
+    action_reason: ReasonOut = Field(
+        description="why this action (screened_bot, refused_category, ...)"
+    )
     redress_uri: str = Field("", description="RFC 8688 redress URI for a 608")
     call_info: str = Field("", description="Call-Info header value to send with the 608")
     transcript_sha256: str = Field(description="sha256 of the transcript as judged")
