@@ -358,3 +358,25 @@ def test_zone_lines_say_each_thing_once(tmp_path: Path, capsys: pytest.CaptureFi
     with pytest.raises(InputError) as exc:
         cdrs_zone(None, out, days=False)
     assert "roaming list" in str(exc.value) and "local days" not in str(exc.value)
+
+
+def test_agreeing_zones_prefer_a_record_to_the_commands_own_fallback(tmp_path: Path) -> None:
+    """Read-through 27 item 10: sets whose zones agree on their days took the first claim
+    not said as Asia/Shanghai's default, so a command's own fallback (replay's: the model's
+    zone) won over a zone a folder records; it is compared with the fallback, as the
+    same-zone path does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from callwarden.cli._zone import CdrZone, cdrs_zone
+
+    when = pa.array([datetime(2026, 12, 2, 3, 0, tzinfo=UTC)], pa.timestamp("us", tz="UTC"))
+    sets = []
+    for name in ("plain", "recorded"):
+        (tmp_path / name).mkdir()
+        table = pa.table({"caller": ["+8617012345678"], "start_time": when})
+        pq.write_table(table, tmp_path / name / "cdrs.parquet")
+        sets.append(tmp_path / name)
+    (tmp_path / "recorded" / "dataset.json").write_text('{"tz": "UTC-5"}', "utf-8")
+    got = cdrs_zone(None, sets, fallback=CdrZone("America/New_York", "the model's zone"))
+    assert got.tz == "UTC-5" and got.said.startswith("recorded in")

@@ -63,3 +63,17 @@ def test_describe_names_an_offset_once() -> None:
 
     assert describe("UTC+8", [8]) == "UTC+8"  # a model without a tz record: not "UTC+8 (UTC+8)"
     assert describe("America/New_York", [-4, -5]) == "America/New_York (UTC-5, UTC-4)"
+
+
+def test_naive_instant_is_public_and_reads_ingests_rule() -> None:
+    """Read-through 27 item 10: the screenings route imported numbers.roaming._seconds; the
+    one reader of a time without an offset is features.local_time.naive_instant."""
+    from zoneinfo import ZoneInfo
+
+    from callwarden.features.local_time import naive_instant
+
+    ny = ZoneInfo("America/New_York")
+    assert naive_instant("2026-12-02T07:20:11", ny) == naive_instant("2026-12-02T12:20:11Z", ny)
+    # an ambiguous time (clocks set back) is the earlier instant; one in the gap the change
+    assert naive_instant("2026-11-01T01:30", ny) == naive_instant("2026-11-01T05:30Z", ny)
+    assert naive_instant("2026-03-08T02:30", ny) == naive_instant("2026-03-08T07:00Z", ny)

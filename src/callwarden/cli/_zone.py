@@ -116,7 +116,7 @@ def cdrs_zone(
     first = claims[0][1]
     if all(same_zone(c.tz, first.tz) for _, c in claims):
         return next((c for _, c in claims if c.said != fallback.said), first)
-    if (agreed := _agree_on_days(claims)) is not None:
+    if (agreed := _agree_on_days(claims, fallback)) is not None:
         return agreed
     said = "; ".join(f"{p}: {c}" for p, c in claims)
     raise InputError(
@@ -157,7 +157,7 @@ def _neighbour(tz: str, rec: ZoneRecord) -> bool:
     return all(abs(next(iter(mine)) - t) < 3600 for t in theirs)
 
 
-def _agree_on_days(claims: list[tuple[Path, CdrZone]]) -> CdrZone | None:
+def _agree_on_days(claims: list[tuple[Path, CdrZone]], fallback: CdrZone) -> CdrZone | None:
     """One zone for sets whose zones differ by name but have the same offset on every day
     their CDRs span, a day either side included (``America/New_York`` and ``UTC-5`` in
     November): the first set's zone, saying so; None when they differ on a day, or a set's
@@ -177,7 +177,7 @@ def _agree_on_days(claims: list[tuple[Path, CdrZone]]) -> CdrZone | None:
     for d in sorted(days):
         if len({offset_seconds(c.tz, d) for _, c in claims}) != 1:
             return None
-    first = next((c for _, c in claims if c.said != DEFAULT_SAID), claims[0][1])
+    first = next((c for _, c in claims if c.said != fallback.said), claims[0][1])
     others = sorted({c.tz for _, c in claims if c.tz != first.tz})
     said = f"{first.said}; the same offsets as {', '.join(others)} on every day of the sets"
     return CdrZone(first.tz, said)

@@ -190,3 +190,31 @@ def describe(tz: str, offsets: list[int], source: str | None = None) -> str:
     said = ", ".join(f"UTC{h:+d}" for h in sorted(set(offsets)))
     parts = [p for p in (said if said != tz else "", source or "") if p]
     return f"{tz} ({', '.join(parts)})" if parts else tz
+
+
+def naive_instant(text: str, tz: tzinfo) -> float:
+    """ISO 8601 time as seconds since 1970 UTC; one without an offset is local to ``tz`` (a
+    roaming list's times, a screened call's start_time), by
+    ingest's rule for naive CDR times (``cdr.parse._local``): an ambiguous time (clocks set
+    back) is the earlier instant, one in a spring-forward gap the first instant after it.
+    ValueError if it is no time."""
+    s = text.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    when = datetime.fromisoformat(s)
+    if when.tzinfo is not None:
+        return when.timestamp()
+    first, second = when.replace(tzinfo=tz), when.replace(tzinfo=tz, fold=1)
+    before, after = first.utcoffset(), second.utcoffset()
+    if before is None or after is None or before >= after:
+        return first.timestamp()  # fold 0: the earlier of two instants when clocks go back
+    # in a gap: fold 0 reads it at the offset before the change (an instant after the change),
+    # fold 1 at the offset after it (an instant before): the change, whole seconds, between
+    lo, hi = int(second.timestamp()), int(first.timestamp()) + 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return float(hi)

@@ -12,7 +12,6 @@ international-gateway rule (``numbers.abroad``) exempts them. Reading is the onl
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from callwarden.errors import InputError
+from callwarden.features.local_time import naive_instant
 from callwarden.numbers._carrier_csv import read_rows
 
 COLUMNS = ("number", "from", "until")
@@ -129,33 +129,6 @@ class Roaming:
         return False
 
 
-def _seconds(text: str, tz: dt.tzinfo) -> float:
-    """ISO 8601 time as seconds since 1970 UTC; one without an offset is local to ``tz``, by
-    ingest's rule for naive CDR times (``cdr.parse._local``): an ambiguous time (clocks set
-    back) is the earlier instant, one in a spring-forward gap the first instant after it.
-    ValueError if it is no time."""
-    s = text.strip()
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    when = dt.datetime.fromisoformat(s)
-    if when.tzinfo is not None:
-        return when.timestamp()
-    first, second = when.replace(tzinfo=tz), when.replace(tzinfo=tz, fold=1)
-    before, after = first.utcoffset(), second.utcoffset()
-    if before is None or after is None or before >= after:
-        return first.timestamp()  # fold 0: the earlier of two instants when clocks go back
-    # in a gap: fold 0 reads it at the offset before the change (an instant after the change),
-    # fold 1 at the offset after it (an instant before): the change, whole seconds, between
-    lo, hi = int(second.timestamp()), int(first.timestamp()) + 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if dt.datetime.fromtimestamp(mid, tz).utcoffset() == after:
-            hi = mid
-        else:
-            lo = mid
-    return float(hi)
-
-
 def read_roaming(path: str | Path, *, tz: str, region: str = "CN") -> Roaming:
     """``roaming.csv`` (``number,from,until``, any column order). Numbers are read as the
     registry reads them (national spellings of ``region`` made E.164); a time without an
@@ -185,14 +158,14 @@ def read_roaming(path: str | Path, *, tz: str, region: str = "CN") -> Roaming:
         if number is None:
             raise InputError(f"roaming file {p} line {line}: {raw!r} is not a phone number")
         try:
-            start = _seconds(row[at["from"]], local)
+            start = naive_instant(row[at["from"]], local)
         except ValueError:
             raise InputError(
                 f"roaming file {p} line {line}: 'from' {row[at['from']]!r} is not a time ({how})"
             ) from None
         until = row[at["until"]].strip()
         try:
-            end = _seconds(until, local) if until else float("inf")
+            end = naive_instant(until, local) if until else float("inf")
         except ValueError:
             raise InputError(
                 f"roaming file {p} line {line}: 'until' {until!r} is not a time ({how}; blank "

@@ -81,21 +81,17 @@ def after_screening(
     if verdict not in _CODES:
         raise ValueError(f"a screened verdict is bot, human or unsure, not {verdict!r}")
     reason = Reason(_CODES[verdict].value, {"bot_score": round(float(bot_score), 2)})
+    why: tuple[Reason, ...] = ()
     if verdict == "bot" and category not in SERVICE_KINDS:
+        why = (reason,)
+    elif category and category in refused:  # the callee refuses what the caller talked about
+        why = (Reason(DecisionCode.REFUSED_CATEGORY.value, {"category": category}), reason)
+    if why:  # a 608, built in one place
         return Decision(
             Action.REJECT,
             sip_code=SIP_GLOBAL_DECLINE,
             category=category,
-            reasons=(reason,),
-            redress_uri=f"{redress_base}{caller}" if redress_base else "",
-            logged=True,
-        )
-    if category and category in refused:  # the callee refuses what the caller talked about
-        return Decision(
-            Action.REJECT,
-            sip_code=SIP_GLOBAL_DECLINE,
-            category=category,
-            reasons=(Reason(DecisionCode.REFUSED_CATEGORY.value, {"category": category}), reason),
+            reasons=why,
             redress_uri=f"{redress_base}{caller}" if redress_base else "",
             logged=True,
         )

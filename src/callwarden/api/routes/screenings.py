@@ -23,8 +23,7 @@ from callwarden.api.models import ScreeningIn, ScreeningOut, Text
 from callwarden.api.present import reason_out, reasons_out
 from callwarden.api.state import AppState
 from callwarden.errors import CallwardenError, InputError
-from callwarden.features.local_time import zone
-from callwarden.numbers.roaming import _seconds as local_seconds  # ingest's rule, one place
+from callwarden.features.local_time import naive_instant, zone
 from callwarden.policy import (
     Decision,
     after_screening,
@@ -212,7 +211,7 @@ def _check_turns(body: ScreeningIn) -> None:
             " with what the screener heard",
         )
     for j, t in enumerate(body.turns):
-        start, end = _seconds(t.get("start_s")), _seconds(t.get("end_s"))
+        start, end = _turn_time(t.get("start_s")), _turn_time(t.get("end_s"))
         for name, v in (("start_s", start), ("end_s", end)):
             if v is not None and not 0.0 <= v <= MAX_TURN_S:
                 raise ApiError(
@@ -227,7 +226,9 @@ def _check_turns(body: ScreeningIn) -> None:
             )
 
 
-def _seconds(value: Any) -> float | None:
+def _turn_time(value: Any) -> float | None:
+    """A turn's start_s or end_s as the reader took it: seconds from the call's start, or
+    None where it is absent."""
     return None if value is None or value == "" else float(value)
 
 
@@ -246,7 +247,7 @@ def _start_time(value: str | float | None, tz: str) -> str | float | None:
     if not isinstance(value, str) or not value.strip():
         return value
     try:
-        return datetime.fromtimestamp(local_seconds(value, zone(tz)), UTC).isoformat()
+        return datetime.fromtimestamp(naive_instant(value, zone(tz)), UTC).isoformat()
     except (ValueError, OverflowError, OSError):
         return value  # the reader's own error names it
 
