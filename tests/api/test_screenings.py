@@ -374,6 +374,9 @@ def test_the_callees_refused_categories_hold_after_screening(api: Api) -> None:
         "human", "real_estate", "reject", 608,
     )  # fmt: skip
     assert [x["code"] for x in [b["action_reason"]]] == ["refused_category"]
+    # Alice stops refusing real estate: the stored call's repeat keeps the action it was given
+    settings["refused_categories"] = ["medical"]
+    assert api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json=settings).status_code == 200
     assert api.post("/v1/screenings", "network", json=call(35, callee=ALICE)).json() == b
     (entry,) = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
     assert entry["screening"]["text"]["en"] == "screened: person, rejected"
