@@ -380,3 +380,19 @@ def test_agreeing_zones_prefer_a_record_to_the_commands_own_fallback(tmp_path: P
     (tmp_path / "recorded" / "dataset.json").write_text('{"tz": "UTC-5"}', "utf-8")
     got = cdrs_zone(None, sets, fallback=CdrZone("America/New_York", "the model's zone"))
     assert got.tz == "UTC-5" and got.said.startswith("recorded in")
+
+
+def test_a_bare_parquet_file_never_looks_for_a_record(tmp_path: Path) -> None:
+    """docs/ingest.md (read-through 27 item 13): a Parquet file by another name than
+    cdrs.parquet has no record, even beside a dataset.json; its folder has."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from callwarden.cli._zone import cdrs_zone
+
+    when = pa.array([datetime(2026, 11, 2, 3, 0, tzinfo=UTC)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"start_time": when}), tmp_path / "day1.parquet")
+    (tmp_path / "dataset.json").write_text('{"tz": "America/New_York"}', "utf-8")
+    bare = cdrs_zone(None, tmp_path / "day1.parquet")
+    assert (bare.tz, bare.said) == ("Asia/Shanghai", "the default; the CDRs record no zone")
+    assert cdrs_zone(None, tmp_path).tz == "America/New_York"
