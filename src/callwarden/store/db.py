@@ -156,7 +156,8 @@ def check_readable(engine: sa.Engine, url_or_path: str) -> None:
 
 def open_existing_store(url_or_path: str, reader: str) -> sa.Engine:
     """An engine on a store that exists and is at this version's schema, for a command that
-    only reads it (``reader`` names it in the messages: "a replay", "labels"). ``Store.open``
+    must not migrate it: one that only reads it, or ``prune`` (``reader`` names it in the
+    messages: "a replay", "labels", "prune"). ``Store.open``
     migrates, which would write callwarden's tables into a file that is no store; a missing
     SQLite path is refused before connecting, which would create it."""
     if "://" not in url_or_path and not Path(url_or_path).is_file():
@@ -183,7 +184,7 @@ def _not_at_head(url_or_path: str, reader: str, revision: str | None) -> str | N
         return (
             f"--db {redacted(url_or_path)}: its schema is at revision {revision}, this "
             f"callwarden's is {head}; start 'callwarden serve --db' on it once to migrate it "
-            f"({reader} writes nothing to a store)"
+            f"({reader} does not migrate a store)"
         )
     return None
 
