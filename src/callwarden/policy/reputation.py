@@ -32,6 +32,12 @@ class ReputationConfig:
     recent_call_days: int = 7  # a report needs a call received within this many days
     max_reports_per_day: int = 20  # per reporter
 
+    @property
+    def tally_days(self) -> int:
+        """The live tally's window: reports and recipients over four times the report
+        window (28 days), so an old mass report cannot label a courier once its calls slow."""
+        return 4 * self.recent_call_days
+
 
 DEFAULT_REPUTATION = ReputationConfig()
 _SLACK = 1e-9  # rounding of summed weights, far below any weight's step

@@ -92,7 +92,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         (four times the report window: 28 days). Reports counted for ever against recent
         recipients let an old mass report label a courier once its calls slowed down."""
         r = reports.c
-        since = self.clock() - self.reputation.recent_call_days * DAY * 4
+        since = self.clock() - self.reputation.tally_days * DAY
         recent = (r.number == number) & (r.created_at >= since)
         weighted, n = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(r.weight), 0.0), sa.func.count()).where(recent)
@@ -182,7 +182,7 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
         r = reports.c
         with self.read() as conn:
             tally = self.tally(conn, number)
-            since = self.clock() - self.reputation.recent_call_days * DAY * 4
+            since = self.clock() - self.reputation.tally_days * DAY
             by_cat = conn.execute(
                 sa.select(r.category, sa.func.count())
                 .where(r.number == number, r.created_at >= since)

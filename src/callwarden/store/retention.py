@@ -29,7 +29,7 @@ EMPTY_TURNS = "[]"
 #: a report needs a call received within ``recent_call_days`` (7); the live tally counts a
 #: number's recipients over four times that (28 days, ``Store.tally``)
 REPORT_WINDOW_DAYS = DEFAULT_REPUTATION.recent_call_days
-TALLY_WINDOW_DAYS = 4 * REPORT_WINDOW_DAYS
+TALLY_WINDOW_DAYS = DEFAULT_REPUTATION.tally_days
 MIN_RECEIVED_CALLS_DAYS = TALLY_WINDOW_DAYS
 
 
