@@ -47,3 +47,28 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield str(tmp_path / "old.db")
     else:
         yield request.getfixturevalue("pg_database")
+
+
+def record_screened(store: Store, n: int, caller: str, callee: str, verdict: str, at: float,
+                    category: str = "", *, reasons: str = "[]", turns: str = "[]") -> None:  # fmt: skip
+    """A screened call stored as POST /v1/screenings stores it, answering the ``screen``
+    block-log row decide would have written for it (call_id ``caller-n``)."""
+    row = {
+        "call_id": f"{caller}-{n}",
+        "caller": caller,
+        "callee": callee,
+        "at": at,
+        "received_at": at,
+        "verdict": verdict,
+        "bot_score": 5.0 if verdict == "bot" else -3.0,
+        "challenges": 2,
+        "category": category,
+        "reasons": reasons,
+        "action": {"bot": "reject", "human": "allow"}.get(verdict, "label"),
+        "transcript_sha256": f"{n:064d}",
+        "turns": turns,
+        "actor": "network",
+    }
+    screen = {"subscriber": callee, "caller": caller, "at": at, "action": "screen"}
+    store.log_blocks([{**screen, "sip_code": None, "category": "", "reasons": "[]"}])
+    assert store.record_screening(row, (at, at))[1]

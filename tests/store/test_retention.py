@@ -22,7 +22,7 @@ from callwarden.store.retention import MIN_RECEIVED_CALLS_DAYS, prune
 from callwarden.store.schema import block_log, received_calls, screenings
 from callwarden.store.training_labels import read_feedback
 
-from .conftest import Clock
+from .conftest import Clock, record_screened
 
 DAY = 86400.0
 SUBS = [f"+8613800{i:06d}" for i in range(4)]
@@ -33,25 +33,9 @@ TURNS = json.dumps(
 
 
 def _screen(store: Store, n: int, caller: str, callee: str, verdict: str, at: float) -> None:
-    row = {
-        "call_id": f"{caller}-{n}",
-        "caller": caller,
-        "callee": callee,
-        "at": at,
-        "received_at": at,
-        "verdict": verdict,
-        "bot_score": 5.0 if verdict == "bot" else -3.0,
-        "challenges": 2,
-        "category": "loans",
-        "reasons": '["scripted"]',
-        "action": "reject" if verdict == "bot" else "allow",
-        "transcript_sha256": f"{n:064d}",
-        "turns": TURNS,
-        "actor": "network",
-    }
-    screen = {"subscriber": callee, "caller": caller, "at": at, "action": "screen"}
-    store.log_blocks([{**screen, "sip_code": None, "category": "", "reasons": "[]"}])
-    assert store.record_screening(row, (at, at))[1]
+    record_screened(
+        store, n, caller, callee, verdict, at, category="loans", reasons='["scripted"]', turns=TURNS
+    )
 
 
 def _world(store: Store, now: float) -> None:

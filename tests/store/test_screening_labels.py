@@ -16,7 +16,7 @@ from callwarden.policy import Registration, Verdict
 from callwarden.store import Store
 from callwarden.store.training_labels import read_feedback
 
-from .conftest import Clock
+from .conftest import Clock, record_screened
 
 DAY = 86400.0
 SUBS = [f"+8613800{i:06d}" for i in range(12)]
@@ -25,47 +25,26 @@ BOT, FRAUD, ONE_CALLEE, CLEARED, BANK, PERSON, REPORTED, BELOW, OLD = (
 )
 
 
-def _screen(store: Store, n: int, caller: str, callee: str, verdict: str, at: float,
-            category: str = "") -> None:  # fmt: skip
-    row = {
-        "call_id": f"{caller}-{n}",
-        "caller": caller,
-        "callee": callee,
-        "at": at,
-        "received_at": at,
-        "verdict": verdict,
-        "bot_score": 5.0 if verdict == "bot" else -3.0,
-        "challenges": 2,
-        "category": category,
-        "reasons": "[]",
-        "action": {"bot": "reject", "human": "allow"}.get(verdict, "label"),
-        "transcript_sha256": "0" * 64,
-        "turns": "[]",
-        "actor": "network",
-    }
-    screen = {"subscriber": callee, "caller": caller, "at": at, "action": "screen"}
-    store.log_blocks([{**screen, "sip_code": None, "category": "", "reasons": "[]"}])
-    assert store.record_screening(row, (at, at))[1]
-
-
 def _world(store: Store, clock: Clock) -> None:
     now = clock()
     a, b, c = SUBS[:3]
     for i, (callee, cat) in enumerate([(a, "insurance"), (a, "insurance"), (b, "")]):
-        _screen(store, i, BOT, callee, "bot", now - 60, cat)
+        record_screened(store, i, BOT, callee, "bot", now - 60, cat)
     for i, callee in enumerate((a, b)):
-        _screen(store, i, FRAUD, callee, "bot", now - 60, "impersonation_police")
-    _screen(store, 9, FRAUD, c, "human", now - 60)  # a person on one call takes nothing back
+        record_screened(store, i, FRAUD, callee, "bot", now - 60, "impersonation_police")
+    record_screened(
+        store, 9, FRAUD, c, "human", now - 60
+    )  # a person on one call takes nothing back
     for i in range(3):
-        _screen(store, i, ONE_CALLEE, a, "bot", now - 60)
+        record_screened(store, i, ONE_CALLEE, a, "bot", now - 60)
     for number in (CLEARED, BANK, REPORTED, BELOW):
         for i, callee in enumerate((a, b)):
-            _screen(store, i, number, callee, "bot", now - 60, "loans")
+            record_screened(store, i, number, callee, "bot", now - 60, "loans")
     for i, callee in enumerate((a, b)):  # bot to two callees, before the window
-        _screen(store, i, OLD, callee, "bot", now - 30 * DAY)
+        record_screened(store, i, OLD, callee, "bot", now - 30 * DAY)
     store.import_verdicts([Verdict(CLEARED, "fraud", 0.97), Verdict(PERSON, "harassment", 0.9)])
     for i, callee in enumerate(SUBS[:5]):
-        _screen(store, i, PERSON, callee, "human", now - 60)
+        record_screened(store, i, PERSON, callee, "human", now - 60)
     aid = store.create_appeal(CLEARED, "Owner", "", "my shop", "owner")
     store.review_appeal(aid, True, "op", "checked")
     store.put_registration(Registration(BANK, "Bank call-back", "bank"), "op")
@@ -120,7 +99,7 @@ def test_a_line_of_people_is_not_labelled_by_its_few_false_bots(store: Store, cl
     callees = [f"+8613900{i:06d}" for i in range(241)]
     verdicts = ["bot"] * 3 + ["unsure"] * 12 + ["human"] * 226
     for i, (callee, verdict) in enumerate(zip(callees, verdicts, strict=True)):
-        _screen(store, i, COURIER, callee, verdict, now - 60)
+        record_screened(store, i, COURIER, callee, verdict, now - 60)
     got = _labels(store, since=now - 7 * DAY)
     assert COURIER not in got
     s = read_feedback(store.engine, now - 7 * DAY, None).screenings[COURIER]
@@ -133,11 +112,11 @@ def test_a_line_of_people_is_not_labelled_by_its_few_false_bots(store: Store, cl
     for i, (callee, verdict) in enumerate(
         zip(SUBS[:4], ("bot", "bot", "human", "human"), strict=True)
     ):
-        _screen(store, i, BOT, callee, verdict, now - 60, "insurance")
+        record_screened(store, i, BOT, callee, verdict, now - 60, "insurance")
     t = _labels(store, since=now - 7 * DAY)[BOT]
     assert (t.label, t.source) == ("harassment", "screening")
     assert (t.evidence["screened_bot_callees"], t.evidence["screened_judged_callees"]) == (2, 4)
-    _screen(store, 9, BOT, SUBS[9], "human", now - 60)  # a third person: 2 of 5, not listed
+    record_screened(store, 9, BOT, SUBS[9], "human", now - 60)  # a third person: 2 of 5, not listed
     assert BOT not in _labels(store, since=now - 7 * DAY)
 
 
@@ -149,8 +128,8 @@ def test_a_legitimate_services_bots_label_nothing(store: Store, clock: Clock) ->
     training label; its calls count among the judged callees, never the bot ones."""
     now = clock()
     for i, callee in enumerate(SUBS[:5]):
-        _screen(store, i, IVR, callee, "bot", now - 60, "courier")
-    _screen(store, 5, IVR, SUBS[5], "bot", now - 60, "bank_service")
+        record_screened(store, i, IVR, callee, "bot", now - 60, "courier")
+    record_screened(store, 5, IVR, SUBS[5], "bot", now - 60, "bank_service")
     assert IVR not in _labels(store, since=now - 7 * DAY)
     s = read_feedback(store.engine, now - 7 * DAY, None).screenings[IVR]
     assert (s.bot_callees, s.judged_callees, s.bot, s.service, dict(s.bot_categories)) == (
@@ -158,7 +137,7 @@ def test_a_legitimate_services_bots_label_nothing(store: Store, clock: Clock) ->
     )  # fmt: skip
     # two robocall bots beside them: 2 of 8 judged callees, under half, not listed
     for i, callee in enumerate(SUBS[6:8]):
-        _screen(store, 10 + i, IVR, callee, "bot", now - 60, "loans")
+        record_screened(store, 10 + i, IVR, callee, "bot", now - 60, "loans")
     assert IVR not in _labels(store, since=now - 7 * DAY)
 
 
@@ -169,13 +148,13 @@ def test_a_tie_goes_to_the_milder_category_other_fraud_included(store: Store, cl
     """Audit 27 L10: one bot call naming other_fraud, one real_estate: harassment (the
     milder), as every other tie; other_fraud is a fraud kind to the screening rule."""
     now = clock()
-    _screen(store, 0, TIE, SUBS[0], "bot", now - 60, "other_fraud")
-    _screen(store, 1, TIE, SUBS[1], "bot", now - 60, "real_estate")
+    record_screened(store, 0, TIE, SUBS[0], "bot", now - 60, "other_fraud")
+    record_screened(store, 1, TIE, SUBS[1], "bot", now - 60, "real_estate")
     t = _labels(store, since=now - 7 * DAY)[TIE]
     assert (t.label, t.category, t.evidence["top_category"]) == (
         "harassment", "real_estate", "real_estate",
     )  # fmt: skip
-    _screen(store, 2, TIE, SUBS[2], "bot", now - 60, "other_fraud")
+    record_screened(store, 2, TIE, SUBS[2], "bot", now - 60, "other_fraud")
     assert _labels(store, since=now - 7 * DAY)[TIE].label == "fraud"
 
 
@@ -187,7 +166,7 @@ def test_a_rescued_screened_call_counts_for_nothing(store: Store, clock: Clock) 
     it wrong): that call leaves the labels' counts, and two bot callees become one."""
     now = clock()
     for i, callee in enumerate(SUBS[:2]):
-        _screen(store, i, RESCUED, callee, "bot", now - 60, "loans")
+        record_screened(store, i, RESCUED, callee, "bot", now - 60, "loans")
     assert _labels(store, since=now - 7 * DAY)[RESCUED].source == "screening"
     (entry,) = store.block_log(SUBS[0])
     assert entry["screening"] == f"{RESCUED}-0"
@@ -202,7 +181,7 @@ def test_the_cli_option(tmp_path: Path, clock: Clock) -> None:
     store = Store.open(str(db), clock=clock)
     try:
         for i, callee in enumerate(SUBS[:2]):
-            _screen(store, i, BOT, callee, "bot", clock() - 60, "insurance")
+            record_screened(store, i, BOT, callee, "bot", clock() - 60, "insurance")
     finally:
         store.close()
     out = tmp_path / "labels.csv"
@@ -247,7 +226,7 @@ def test_simulated_screened_calls_exercise_the_rule(store: Store) -> None:
     at = 1_800_000_000.0
     for c, o in zip(calls, outcomes, strict=True):
         category = "" if o.category.category.value == "unknown" else o.category.category.value
-        _screen(
+        record_screened(
             store,
             int(c["call_id"][4:]),
             c["caller"],
@@ -268,9 +247,9 @@ def test_unsure_callees_count_in_the_share(store: Store, clock: Clock) -> None:
     made 2 of 2 judged (unsure counted on neither side): harassment. Now 2 of 5, under half."""
     now = clock()
     for i, callee in enumerate(SUBS[:2]):
-        _screen(store, i, UNSURE_LINE, callee, "bot", now - 60, "loans")
+        record_screened(store, i, UNSURE_LINE, callee, "bot", now - 60, "loans")
     for i, callee in enumerate(SUBS[2:5]):
-        _screen(store, 10 + i, UNSURE_LINE, callee, "unsure", now - 60)
+        record_screened(store, 10 + i, UNSURE_LINE, callee, "unsure", now - 60)
     s = read_feedback(store.engine, now - 7 * DAY, None).screenings[UNSURE_LINE]
     assert (s.bot_callees, s.judged_callees, s.unsure) == (2, 5, 3)
     assert UNSURE_LINE not in _labels(store, since=now - 7 * DAY)
