@@ -249,16 +249,6 @@ def zone_record_path(path: str | Path) -> Path | None:
     return None
 
 
-def recorded_days(record: Path) -> list[str]:
-    """The days (YYYY-MM-DD, UTC) the folder of the zone record ``record`` holds CDRs of, from
-    its ``cdrs/day=...`` partitions alone (none for the simulator's one file)."""
-    root = record.parent / "cdrs"
-    if not root.is_dir():
-        return []
-    prefix = f"{PARTITION_COLUMN}="
-    return sorted(c.name[len(prefix) :] for c in root.glob(f"{prefix}*") if c.is_dir())
-
-
 def data_days(path: str | Path) -> list[str]:
     """The UTC days (YYYY-MM-DD) the CDRs at ``path`` span, from what costs no scan: an
     ingest folder's ``day=`` partitions, else the ``start_time`` statistics in the Parquet

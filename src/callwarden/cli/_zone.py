@@ -128,10 +128,10 @@ def cdrs_zone(
 def _check_whole_hours(got: CdrZone, rec: ZoneRecord) -> None:
     """A recorded zone that is not whole hours from UTC on a day of its folder's CDRs stops
     the command at once, naming the record and the whole-hour offsets to pass instead."""
-    from callwarden.cdr.dataset import recorded_days
+    from callwarden.cdr.dataset import data_days
     from callwarden.features.local_time import NotWholeHours, not_whole_hours
 
-    if (bad := not_whole_hours(got.tz, recorded_days(rec.path))) is not None:
+    if (bad := not_whole_hours(got.tz, data_days(rec.path.parent))) is not None:
         raise NotWholeHours(got.tz, bad[0], bad[1], said=got.said)
 
 
@@ -141,12 +141,12 @@ def _neighbour(tz: str, rec: ZoneRecord) -> bool:
     for CDRs ingested in Asia/Kolkata, as the commands advise)."""
     from datetime import UTC, datetime
 
-    from callwarden.cdr.dataset import recorded_days
+    from callwarden.cdr.dataset import data_days
     from callwarden.errors import InputError
     from callwarden.features.local_time import offset_seconds
 
     assert rec.tz is not None
-    days = recorded_days(rec.path) or [datetime.now(UTC).date().isoformat()]
+    days = data_days(rec.path.parent) or [datetime.now(UTC).date().isoformat()]
     try:
         mine = {offset_seconds(tz, d) for d in days}
         theirs = [offset_seconds(rec.tz, d) for d in days]
