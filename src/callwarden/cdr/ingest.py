@@ -422,8 +422,8 @@ def ingest(
     t0 = time.perf_counter()
     from callwarden.features.local_time import iana_name
 
-    tz = _zone_for(out, tz, allow_mixed_zones)
-    read_in = iana_name(tz)  # a zone name, or a whole-hour offset as Etc/GMT-8 (UTC+8)
+    zone_of_run = _zone_for(out, tz, allow_mixed_zones)  # (before anything is written)
+    iana_name(zone_of_run)  # an offset no IANA name holds fails here too
     plan_for(region)
     files = expand_inputs(inputs, exclude=out)
     # Open every file first: a missing required column fails before anything is written.
@@ -438,11 +438,13 @@ def ingest(
     except OSError as exc:
         raise InputError(f"cannot create output folder {out}: {exc}") from exc
     with _exclusive(out):
-        read_zone_record(out)  # a record that does not read stops the run before any work
+        # decided again under the lock: an ingest that ran meanwhile may have recorded a zone
+        zone_of_run = _zone_for(out, tz, allow_mixed_zones)
+        read_in = iana_name(zone_of_run)  # a zone name, or a whole-hour offset as Etc/GMT-8
         held_before = any((out / "cdrs").rglob("*.parquet"))
         return _run(
             readers, out, run, files, mapping, read_in, region, progress, t0,
-            record=(tz, held_before),
+            record=(zone_of_run, held_before),
         )  # fmt: skip
 
 
