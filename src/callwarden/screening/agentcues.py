@@ -16,7 +16,7 @@ Calls are grouped into campaigns by their opening turn (the greeting a campaign 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from callwarden.screening.challenge import ChallengeKind, recognise_challenge
@@ -118,40 +118,73 @@ def campaign_evidence(
     challenge in ``reply_min_others`` other calls of the group are near-duplicates of it.
     Only replies of ``reply_min_units`` or more count: short replies ("找张伟。", "你问这个干嘛?")
     coincide between different people by chance; a long one repeated is a template."""
-    n = len(transcripts)
-    if n == 0:
+    if not transcripts:
         return []
-    openings = [next((t.text for t in tr.by(Speaker.CALLER)), "") for tr in transcripts]
+    openings = [opening(tr) for tr in transcripts]
     labels = cluster_scripts(openings, opening_threshold, min_chars=opening_min_chars)
-    replies = [challenge_replies(tr) for tr in transcripts]
+    keyed = [long_replies(tr, reply_min_units, head_units) for tr in transcripts]
+    call_ids = [tr.call_id for tr in transcripts]
     groups: dict[int, list[int]] = {}
     for i, lab in enumerate(labels.tolist()):
         groups.setdefault(lab, []).append(i)
-    out = [NO_CAMPAIGN] * n
+    out = [NO_CAMPAIGN] * len(transcripts)
     for members in groups.values():
         if len(members) < min_calls:
             continue
-        # Sample per challenge kind: (call, shingles) of long-enough replies, taken in
-        # call_id order so that the sample (and the evidence) does not follow the order of
-        # the calls in the file.
-        by_kind: dict[ChallengeKind, list[tuple[int, set[str]]]] = {}
-        for i in sorted(members, key=lambda m: (transcripts[m].call_id, m)):
-            for kind, _, text in replies[i]:
-                if length_units(text) >= reply_min_units:
-                    pool = by_kind.setdefault(kind, [])
-                    if len(pool) < _TEMPLATE_SAMPLE:
-                        pool.append((i, _template_key(text, head_units)))
+        sample = reply_sample(members, call_ids, keyed)
         for i in members:
-            templated = 0
-            for kind, _, text in replies[i]:
-                if length_units(text) < reply_min_units:
-                    continue
-                key = _template_key(text, head_units)
-                others = {
-                    j
-                    for j, sh in by_kind.get(kind, [])
-                    if j != i and jaccard(key, sh) >= reply_similarity
-                }
-                templated += len(others) >= reply_min_others
-            out[i] = CampaignEvidence(len(members), templated)
+            out[i] = campaign_of(i, members, sample, keyed, reply_similarity, reply_min_others)
     return out
+
+
+def opening(tr: Transcript) -> str:
+    """The call's opening turn (the caller's first), by which calls form campaigns."""
+    return next((t.text for t in tr.by(Speaker.CALLER)), "")
+
+
+#: A call's replies to challenges that are long enough to be compared across calls: the
+#: challenge's kind and the reply's template key (:func:`_template_key`), in reply order.
+KeyedReplies = tuple[tuple[ChallengeKind, frozenset[str]], ...]
+
+
+def long_replies(tr: Transcript, min_units: int = 16, head_units: int = 24) -> KeyedReplies:
+    """The replies :func:`campaign_evidence` compares across calls (``reply_min_units``)."""
+    return tuple(
+        (kind, frozenset(_template_key(text, head_units)))
+        for kind, _, text in challenge_replies(tr)
+        if length_units(text) >= min_units
+    )
+
+
+def reply_sample(
+    members: Sequence[int], call_ids: Sequence[str], keyed: Sequence[KeyedReplies]
+) -> dict[ChallengeKind, list[tuple[int, frozenset[str]]]]:
+    """A campaign's replies compared against, per challenge kind: (call, key) of the long
+    replies (:func:`long_replies`), at most ``_TEMPLATE_SAMPLE`` a kind, taken in call_id
+    order so that the sample (and the evidence) does not follow the order of the calls."""
+    by_kind: dict[ChallengeKind, list[tuple[int, frozenset[str]]]] = {}
+    for m in sorted(members, key=lambda m: (call_ids[m], m)):
+        for kind, key in keyed[m]:
+            pool = by_kind.setdefault(kind, [])
+            if len(pool) < _TEMPLATE_SAMPLE:
+                pool.append((m, key))
+    return by_kind
+
+
+def campaign_of(
+    i: int,
+    members: Sequence[int],
+    sample: Mapping[ChallengeKind, Sequence[tuple[int, frozenset[str]]]],
+    keyed: Sequence[KeyedReplies],
+    reply_similarity: float = 0.6,
+    reply_min_others: int = 2,
+) -> CampaignEvidence:
+    """Call ``i``'s evidence in its campaign (``members``, ``min_calls`` or more; ``sample``
+    its :func:`reply_sample`): the step across calls of :func:`campaign_evidence`."""
+    templated = 0
+    for kind, key in keyed[i]:
+        others = {
+            j for j, sh in sample.get(kind, ()) if j != i and jaccard(key, sh) >= reply_similarity
+        }
+        templated += len(others) >= reply_min_others
+    return CampaignEvidence(len(members), templated)
