@@ -115,7 +115,7 @@ def test_twins_at_once_write_one_row(store: Store) -> None:
         done = list(
             pool.map(lambda _: store.record_screening(_row("c1", "a" * 64), (0, 2)), range(8))
         )
-    assert sorted(created for _, created in done) == [False] * 7 + [True]
+    assert sorted(r.created for r in done) == [False] * 7 + [True]
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
         linked = conn.execute(sa.text("SELECT screening FROM block_log")).scalars().all()

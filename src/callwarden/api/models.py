@@ -653,3 +653,9 @@ class ScreeningOut(BaseModel):
     redress_uri: str = Field("", description="RFC 8688 redress URI for a 608")
     call_info: str = Field("", description="Call-Info header value to send with the 608")
     transcript_sha256: str = Field(description="sha256 of the transcript as judged")
+    caller_labelled: bool = Field(
+        False,
+        description="storing this call labelled the caller live: the screener has now judged"
+        " it a bot on enough distinct callees (docs/policy.md, 'Labelled by the screener');"
+        " a repeat of that call says so too",
+    )

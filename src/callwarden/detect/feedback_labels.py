@@ -63,7 +63,15 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from callwarden.detect.campaign_verdicts import CampaignVerdictConfig
-from callwarden.policy import EMPTY_REGISTRY, FRAUD_KINDS, REPORTABLE_CATEGORIES, Registry
+from callwarden.policy import (
+    DEFAULT_SCREENED_BAR,
+    EMPTY_REGISTRY,
+    FRAUD_KINDS,
+    REPORTABLE_CATEGORIES,
+    SCREENING_SOURCE,
+    Registry,
+    meets_screened_bar,
+)
 from callwarden.policy.render import CATEGORY_TEXT
 from callwarden.policy.reputation import (
     DEFAULT_REPUTATION,
@@ -207,15 +215,11 @@ class LabelConfig:
     own_score_floor: float = CampaignVerdictConfig().own_score_floor
     with_detector_verdicts: bool = False
     #: distinct callees whose screened call from a number was judged bot, in the window,
-    #: that label it (one callee is one subscriber's screener: a misheard call, or a callee
-    #: who set up a test, must not label a number for every subscriber)
-    min_screened_bots: int = 2
-    #: and the bot callees' share of the distinct callees that heard it judged (bot, human or
-    #: unsure),
-    #: at least this: a line of people (a courier's) is judged bot on about 1 % of its calls
-    #: (9 of 1,006 people on simulated seed 0, per call alone), so a busy line's false bots
-    #: pass any count; at half its callees, a false label needs 50 times that rate
-    min_screened_bot_share: float = 0.5
+    #: that label it, and their share of the distinct callees that heard it judged: the
+    #: live label's bar (``policy.ScreenedBotConfig``, where the two numbers and their
+    #: reasons are written once)
+    min_screened_bots: int = DEFAULT_SCREENED_BAR.min_bot_callees
+    min_screened_bot_share: float = DEFAULT_SCREENED_BAR.min_bot_share
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,8 +345,17 @@ def _label_one(
             number, "unknown", Source.REPORTS_BELOW_THRESHOLD, "", _report_evidence(r)
         )
     # 7. the detectors alone
-    # (a community label is no detector's word: after the window it says nothing here)
-    if v is not None and v.label in ("harassment", "fraud") and v.source != "reports":
+    # (a community label is no detector's word: after the window it says nothing here; nor
+    # is the screener's live label, which rule 3 reads from its calls in the window)
+    if (
+        v is not None
+        and v.label in ("harassment", "fraud")
+        and v.source
+        not in (
+            "reports",
+            SCREENING_SOURCE,
+        )
+    ):
         evidence = {"score": round(v.score, 6)}
         if cfg.with_detector_verdicts:
             return TrainingLabel(number, v.label, v.source, v.category, evidence)
@@ -352,7 +365,9 @@ def _label_one(
 
 def _screened_bot(s: ScreenedCalls, cfg: LabelConfig) -> bool:
     """Rule 3's bar: enough distinct bot callees, and enough of those judged."""
-    return s.bot_callees >= cfg.min_screened_bots and s.bot_share() >= cfg.min_screened_bot_share
+    return meets_screened_bar(
+        s.bot_callees, s.judged(), cfg.min_screened_bots, cfg.min_screened_bot_share
+    )
 
 
 def _member_expected_reports(

@@ -52,6 +52,14 @@ from callwarden.policy.reputation import (
     community_verdict,
     reporter_weight,
 )
+from callwarden.policy.screened_verdict import (
+    DEFAULT_SCREENED_BAR,
+    SCREENING_SOURCE,
+    ScreenedBotConfig,
+    ScreenedBots,
+    meets_screened_bar,
+    screened_verdict,
+)
 from callwarden.policy.screening import (
     FRAUD_KINDS,
     SCREENED_KINDS,
@@ -66,6 +74,7 @@ from callwarden.policy.screening import (
 
 __all__ = [
     "DEFAULT_REPUTATION",
+    "DEFAULT_SCREENED_BAR",
     "EMPTY_REGISTRY",
     "FRAUD_KINDS",
     "REFUSABLE_CATEGORIES",
@@ -73,6 +82,7 @@ __all__ = [
     "REPORTABLE_CATEGORIES",
     "SCREENED_VERDICTS",
     "SCREENED_KINDS",
+    "SCREENING_SOURCE",
     "SERVICE_KINDS",
     "SIP_DECLINE",
     "SIP_GLOBAL_DECLINE",
@@ -88,6 +98,8 @@ __all__ = [
     "Registry",
     "ReporterHistory",
     "ReputationConfig",
+    "ScreenedBotConfig",
+    "ScreenedBots",
     "SubscriberPolicy",
     "Tally",
     "Thresholds",
@@ -109,7 +121,9 @@ __all__ = [
     "reason_text",
     "redress_jcard",
     "reporter_weight",
+    "meets_screened_bar",
     "screened_label",
+    "screened_verdict",
     "screened_tag",
     "stored_decision",
     "outcome_text",

@@ -9,7 +9,8 @@ Order of precedence, most specific first, and the benefit of the doubt to the ca
    number protected by an accepted appeal: allow (a contact or a protected number shown from
    abroad is labelled 境外来电 instead);
 4. the verdict: fraud and harassment by score band, the subscriber's refused categories,
-   and community reports (which only ever *label*, so a mass report cannot block anyone).
+   community reports (which only ever *label*, so a mass report cannot block anyone), and
+   the screener's live label (labelled at standard, rejected at strict).
 
 No I/O here: the streaming engine, the HTTP API and ``replay`` all call this same function.
 """
@@ -141,6 +142,36 @@ def _community_label(verdict: Verdict) -> Decision:
     return Decision(
         Action.LABEL, category=verdict.category, reasons=(Reason(code, evidence), *others)
     )
+
+
+def _screened_callees(verdict: Verdict, pol: SubscriberPolicy, redress_uri: str) -> Decision:
+    """The decision on a screener's live label: one ``screened_bot_callees`` reason with its
+    counts (the verdict's own reason merged in, as ``_community_label``); rejected (608) at
+    strict protection or when the subscriber refuses its category (``refused_category``
+    first), labelled otherwise."""
+    code = DecisionCode.SCREENED_BOT_CALLEES.value
+    evidence: dict[str, object] = {}
+    others = []
+    for r in verdict.reasons:
+        if r.code == code:
+            evidence.update(r.evidence)
+        else:
+            others.append(r)
+    reasons: tuple[Reason, ...] = (Reason(code, evidence), *others)
+    refused = bool(verdict.category) and verdict.category in pol.refused_categories
+    if refused:
+        reasons = (Reason(DecisionCode.REFUSED_CATEGORY.value, {"category": verdict.category}),
+                   *reasons)  # fmt: skip
+    if refused or pol.protection is Protection.STRICT:
+        return Decision(
+            Action.REJECT,
+            sip_code=SIP_GLOBAL_DECLINE,
+            category=verdict.category,
+            reasons=reasons,
+            redress_uri=redress_uri,
+            logged=True,
+        )
+    return Decision(Action.LABEL, category=verdict.category, reasons=reasons)
 
 
 def with_asserted_identity(
@@ -333,6 +364,12 @@ def decide(
     # score is the reputation rule's, not the model's, so the model's bands do not apply.
     if verdict.source == "reports":
         return _community_label(verdict)
+    # 4a'. The screener's live label (policy.screened_verdict): the screener heard the caller
+    # talk past its challenges on several subscribers' calls. Labelled at standard, rejected
+    # at strict (where the call would be screened, and the screener rejects what it hears a
+    # bot) and in a category the subscriber refuses; its score is no model's either.
+    if verdict.source == "screening":
+        return _screened_callees(verdict, pol, f"{redress_base}{caller}" if redress_base else "")
     if verdict.score < thresholds.label_at:
         return Decision(
             Action.ALLOW,

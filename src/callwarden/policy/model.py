@@ -57,6 +57,8 @@ class DecisionCode(StrEnum):
     SCREENED_HUMAN = "screened_human"
     SCREENED_UNSURE = "screened_unsure"
     SCREENED_SERVICE_BOT = "screened_service_bot"  # a bot speaking a legitimate service's words
+    # a caller the screener judged a bot on enough distinct callees (policy.screened_verdict)
+    SCREENED_BOT_CALLEES = "screened_bot_callees"
 
 
 #: Verdict reasons that are the hard signal "the displayed number is not allocated" (空号):
@@ -108,7 +110,7 @@ class Verdict:
     category: str = ""
     reasons: tuple[Reason, ...] = ()
     campaign: str = ""
-    source: str = "model"  # model | reports | appeal
+    source: str = "model"  # model | rule | reports | screening | appeal
     protected: bool = False  # an accepted appeal: never label or reject on the model's word
 
 

@@ -148,6 +148,11 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
         "the screening assistant could not tell whether the caller is a bot (score"
         " {bot_score}): connected with a tag",
     ),
+    DecisionCode.SCREENED_BOT_CALLEES.value: (
+        "来电助手近 {window_days} 天接听其来电的 {judged_callees} 位用户中，有 {bot_callees} 位判定为机器人外呼",
+        "the screening assistant judged it a bot on calls to {bot_callees} of the"
+        " {judged_callees} subscribers it screened it for (last {window_days} days)",
+    ),
     # a warning when a subscriber adds a pattern (model.list_warnings), not a decision
     "blocks_own_country": (
         "此规则拦截所有 +{country_code} 号码的来电，包括快递、银行等已登记企业；只有白名单中的号码可以接通",

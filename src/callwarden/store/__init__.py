@@ -21,10 +21,10 @@ from callwarden.store.reports import (
     ReportsMixin,
     appeal_not_found,
 )
-from callwarden.store.screenings import ScreeningsMixin
+from callwarden.store.screened_label import ScreenedLabelMixin
 
 
-class Store(ReportsMixin, KeysMixin, OperatorSettingsMixin, ScreeningsMixin):
+class Store(ReportsMixin, KeysMixin, ScreenedLabelMixin, OperatorSettingsMixin):
     """One object over the whole store; methods are grouped by domain in the mixins."""
 
     @classmethod

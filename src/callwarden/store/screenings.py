@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from callwarden.policy import SCREENED_KINDS as KINDS
-from callwarden.policy import SERVICE_KINDS
+from callwarden.policy import SERVICE_KINDS, Verdict
 from callwarden.store.base import ConflictError, StoreBase
 from callwarden.store.schema import block_log, screenings
 
@@ -99,18 +99,30 @@ class NoScreenDecisionError(ConflictError):
     code = "no_screen_decision"
 
 
+class Recorded(NamedTuple):
+    """What ``record_screening`` did: the stored row, whether it was written now, and the
+    live verdict storing it gave the caller (``store.screened_label``), if any."""
+
+    row: dict[str, Any]
+    created: bool
+    labelled: Verdict | None = None
+
+
 class ScreeningsMixin(StoreBase):
-    def record_screening(
-        self, row: Mapping[str, Any], decided: tuple[float, float]
-    ) -> tuple[dict[str, Any], bool]:
+    def _label_from_screenings(self, conn: sa.Connection, row: Mapping[str, Any]) -> Verdict | None:
+        """The caller's live label after ``row`` was stored (``store.screened_label``
+        overrides this; None here)."""
+        return None
+
+    def record_screening(self, row: Mapping[str, Any], decided: tuple[float, float]) -> Recorded:
         """Store one screened call (``row``: a ``screenings`` row) linked to decide's
         ``screen`` row for it in the callee's block log, in one transaction: the oldest row
         of that caller to that callee, decided in ``decided`` (epoch seconds, both ends
         included), that no screened call answered yet (a redial's two calls: the first
-        screened is the first answered). Returns the stored row and whether it
-        was written now (False: the same transcript was stored before, and nothing is
-        written). Another transcript under a stored call_id is a ConflictError; no such
-        ``screen`` row, a NoScreenDecisionError (nothing written)."""
+        screened is the first answered). Returns the stored row, whether it was written now
+        (False: the same transcript was stored before, and nothing is written) and the live
+        label it gave the caller (``Recorded``). Another transcript under a stored call_id is
+        a ConflictError; no such ``screen`` row, a NoScreenDecisionError (nothing written)."""
         call_id = str(row["call_id"])
         try:
             with self.engine.begin() as conn:  # (SQLite: BEGIN IMMEDIATE, read and write as one)
@@ -126,7 +138,7 @@ class ScreeningsMixin(StoreBase):
                     ).rowcount
                     if linked != 1:  # another screened call took it meanwhile (PostgreSQL)
                         raise NoScreenDecisionError(_no_screen(row))
-                    return dict(row), True
+                    return Recorded(dict(row), True, self._label_from_screenings(conn, row))
         except (sa.exc.IntegrityError, NoScreenDecisionError):
             # a concurrent twin's insert won (PostgreSQL), or its link to the screen row was
             # committed after this transaction looked for the call (then it is read back)
@@ -138,7 +150,7 @@ class ScreeningsMixin(StoreBase):
                 f"call_id {row['call_id']!r} was screened with another transcript; a call is "
                 "sent once, and a new call needs its own call_id"
             )
-        return stored, False
+        return Recorded(stored, False)
 
     def _screen_entry(
         self, conn: sa.Connection, row: Mapping[str, Any], decided: tuple[float, float]

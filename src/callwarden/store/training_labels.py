@@ -188,16 +188,23 @@ def read_feedback(
 def _screened(
     conn: sa.Connection, since: float | None, until: float | None
 ) -> dict[str, ScreenedCalls]:
-    """Each calling number's screened calls in the window (by the call's start), those whose
+    """Each calling number's screened calls in the window (by the call's start): as
+    :func:`screened_calls` counts them."""
+    return screened_calls(conn, _window(screenings.c.at, since, until))
+
+
+def screened_calls(conn: sa.Connection, where: sa.ColumnElement[bool]) -> dict[str, ScreenedCalls]:
+    """Each calling number's screened calls among the rows ``where`` selects, those whose
     block-log entry the callee rescued left out: counts by kind and distinct callees
     (``store.screenings.screened_tallies``), its bot calls by category (SQL GROUP BY, as the
-    reports)."""
+    reports). The one count of ``labels``' screening rule and the live label
+    (``store.screened_label``)."""
     s = screenings.c
     b = block_log.c
     # a screened call whose block-log entry the callee rescued (a wrongly judged call, by
     # the one who heard it) counts for nothing
     rescued = sa.select(b.screening).where(b.screening.is_not(None), b.rescued_at.is_not(None))
-    in_window = sa.and_(_window(s.at, since, until), s.call_id.not_in(rescued))
+    in_window = sa.and_(where, s.call_id.not_in(rescued))
     tallies = screened_tallies(conn, in_window)  # (what a bot call is: store/screenings.py)
     categories: dict[str, dict[str, float]] = {}
     for caller, category, n in conn.execute(

@@ -149,7 +149,7 @@ def _screened_call(
     # then the screened call is linked to it (no second block-log row: one entry per call)
     _screen_row_written(state, tr.caller, tr.callee)
     try:
-        stored, created = state.store.record_screening(
+        stored, created, labelled = state.store.record_screening(
             row, (at - SCREEN_DECIDED_BEFORE_S, at + SCREEN_DECIDED_AFTER_S)
         )
     except NoScreenDecisionError as exc:  # the outcome all the same: the screener may act on it
@@ -164,7 +164,12 @@ def _screened_call(
         state.metrics.screenings[(res.verdict.value, decision.action.value)] += 1
     else:
         response.status_code = status.HTTP_200_OK
-    return _out(stored, state.settings.redress_base)
+    if labelled is not None:  # the screener's live label: decide's next call sees it
+        state.set_verdict(labelled)
+    flipped = labelled is not None or (
+        not created and state.store.labelled_by_call(tr.caller, tr.call_id)
+    )
+    return _out(stored, state.settings.redress_base, flipped)
 
 
 #: The longest the route waits for the flusher to write a pending `screen` row of decide's
@@ -271,7 +276,7 @@ def _tag(decision: Decision) -> dict[str, str] | None:
     return None if shown is None else {"zh": shown[0], "en": shown[1]}
 
 
-def _out(stored: dict[str, Any], redress_base: str) -> ScreeningOut:
+def _out(stored: dict[str, Any], redress_base: str, labelled: bool = False) -> ScreeningOut:
     """The answer from a stored row (a first post and a repeat answer alike); the action is
     the pure function's of the stored verdict."""
     decision = stored_decision(
@@ -300,4 +305,5 @@ def _out(stored: dict[str, Any], redress_base: str) -> ScreeningOut:
         redress_uri=decision.redress_uri,
         call_info=call_info(decision.redress_uri),
         transcript_sha256=stored["transcript_sha256"],
+        caller_labelled=labelled,
     )

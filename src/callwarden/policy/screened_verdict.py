@@ -1,0 +1,148 @@
+"""A live verdict from the screener's repeated findings (pure): a caller the screening
+assistant judged a bot on enough distinct callees is labelled at once, as a community label
+is given on the report that reaches the bar, not at the next retraining.
+
+One bar (:class:`ScreenedBotConfig`) for the live label and ``callwarden labels``' screening
+rule (``detect.feedback_labels``): at least ``min_bot_callees`` distinct callees heard it
+judged a bot (a legitimate service's bot, a courier's IVR, never counts: the store's
+``bot_call``), and those are at least ``min_bot_share`` of the distinct callees that heard
+it judged at all (bot, a service's bot, person or unsure). The live tally counts the
+``window_days`` before the call (28, the reports' live tally window:
+``ReputationConfig.tally_days``), screened calls whose block-log entry the callee rescued
+left out, as labels leaves them out.
+
+Never: a registered business (the operator's word), a number cleared on appeal (protected,
+or source ``appeal``), a number the screener labelled already, nor over a verdict that acts
+at least as hard at every protection level (``_as_strong``). ``decide`` labels the verdict
+at standard protection and rejects it (608) at strict (docs/policy.md, "After screening").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callwarden.policy.model import (
+    INTERNATIONAL_DOMESTIC,
+    UNALLOCATED_REASON_CODES,
+    DecisionCode,
+    Reason,
+    Thresholds,
+    Verdict,
+)
+from callwarden.policy.render import REPORTABLE_CATEGORIES
+from callwarden.policy.reputation import DEFAULT_REPUTATION
+from callwarden.policy.screening import FRAUD_KINDS
+
+#: The verdict source of a screener's live label.
+SCREENING_SOURCE = "screening"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedBotConfig:
+    #: distinct callees that heard the number judged a bot: one callee is one subscriber's
+    #: screener (a misheard call, or a callee who set up a test) and must not label a number
+    #: for every subscriber
+    min_bot_callees: int = 2
+    #: and their share of the distinct callees that heard it judged (bot, a service's bot,
+    #: person, unsure) at least this: a line of people (a courier's) is judged bot on about
+    #: 1 % of its calls (9 of 1,006 people on simulated seed 0, per call alone), so a busy
+    #: line's false bots pass any count; at half its callees, a false label needs 50 times that
+    min_bot_share: float = 0.5
+    #: the live tally's window, in days before the call: the reports' live window (28), so
+    #: the two live labels count over the same month
+    window_days: int = DEFAULT_REPUTATION.tally_days
+    #: whether a stored screened call may label its caller live (``serve
+    #: --screened-labels``); ``callwarden labels`` reads the bar whatever this says
+    live: bool = True
+
+
+DEFAULT_SCREENED_BAR = ScreenedBotConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedBots:
+    """One number's screened calls over the live window (the store counts them)."""
+
+    number: str
+    bot_callees: int
+    judged_callees: int
+    #: the bot calls' top category of words (``feedback_labels.top_category``, fraud kinds
+    #: losing a tie); "" for none
+    top_category: str = ""
+
+
+def meets_screened_bar(
+    bot_callees: int,
+    judged_callees: int,
+    min_bot_callees: int = DEFAULT_SCREENED_BAR.min_bot_callees,
+    min_bot_share: float = DEFAULT_SCREENED_BAR.min_bot_share,
+) -> bool:
+    """The one definition of the screened-bot bar: the live label (``screened_verdict``) and
+    the training labels (``detect.feedback_labels``) both ask it. The share's base is never
+    below the bot callees (a hand-built count may leave it 0)."""
+    judged = max(judged_callees, bot_callees)
+    share = bot_callees / judged if judged else 1.0
+    return bot_callees >= min_bot_callees and share >= min_bot_share
+
+
+def _as_strong(v: Verdict, thresholds: Thresholds) -> bool:
+    """Whether ``v`` acts at least as hard as a screener's label (label at standard, reject
+    at strict) at every protection level: a rejecting rule's reason (unallocated, shown
+    from abroad), fraud in the reject band, harassment in strict's reject band. A community
+    label (labels at strict too), a suspected band (screened at strict) or benign does not."""
+    if v.label == "benign" or v.source == "reports":
+        return False
+    if any(
+        r.code in UNALLOCATED_REASON_CODES or r.code == INTERNATIONAL_DOMESTIC for r in v.reasons
+    ):
+        return True
+    if v.label == "fraud":
+        return v.score >= thresholds.reject_fraud_at
+    return v.score >= thresholds.reject_harassment_at
+
+
+def screened_verdict(
+    bots: ScreenedBots,
+    current: Verdict | None,
+    registered: bool = False,
+    thresholds: Thresholds = Thresholds(),
+    cfg: ScreenedBotConfig = DEFAULT_SCREENED_BAR,
+) -> Verdict | None:
+    """The verdict the screener's findings justify, or None when they do not (or must not)
+    change anything (module docstring). ``registered``: a registration covers the number
+    (exact or prefix, any scope). Harassment, or fraud when the bot calls' top category is
+    a fraud kind; the category shown only when callwarden names it; the campaign kept."""
+    if not cfg.live or registered:
+        return None
+    if current is not None and (
+        current.protected
+        or current.source in ("appeal", SCREENING_SOURCE)
+        or _as_strong(current, thresholds)
+    ):
+        return None
+    if not meets_screened_bar(
+        bots.bot_callees, bots.judged_callees, cfg.min_bot_callees, cfg.min_bot_share
+    ):
+        return None
+    judged = max(bots.judged_callees, bots.bot_callees)
+    share = bots.bot_callees / judged
+    top = bots.top_category
+    return Verdict(
+        number=bots.number,
+        label="fraud" if top in FRAUD_KINDS else "harassment",
+        score=round(min(0.99, 0.5 + share / 2), 4),
+        category=top if top in REPORTABLE_CATEGORIES else "",
+        reasons=(
+            Reason(
+                DecisionCode.SCREENED_BOT_CALLEES.value,
+                {
+                    "bot_callees": bots.bot_callees,
+                    "judged_callees": judged,
+                    "share": round(share, 4),
+                    "window_days": cfg.window_days,
+                },
+            ),
+        ),
+        campaign=current.campaign if current is not None else "",
+        source=SCREENING_SOURCE,
+    )

@@ -1,0 +1,119 @@
+"""The screener's live label, written in the transaction that stores a screened bot call
+(``ScreeningsMixin.record_screening``), as ``ReportsMixin.add_report`` writes a community
+label: the caller's screened calls over the live window are counted
+(``training_labels.screened_calls``, the count ``callwarden labels`` reads),
+``policy.screened_verdict`` says whether they label it, and the verdict is put and audited
+(actor ``screening``, action ``screened_label``). Serve's verdict cache hears of it from the
+route (``AppState.set_verdict``) and, on PostgreSQL, every other worker from the verdicts
+table's change notification (``api.invalidation``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from callwarden.detect.feedback_labels import top_category
+from callwarden.policy import (
+    DEFAULT_SCREENED_BAR,
+    FRAUD_KINDS,
+    SERVICE_KINDS,
+    Registration,
+    Registry,
+    ScreenedBotConfig,
+    ScreenedBots,
+    Thresholds,
+    Verdict,
+    screened_verdict,
+)
+from callwarden.store.io import PatternUse, usable
+from callwarden.store.operator_settings import OperatorSettingsMixin
+from callwarden.store.schema import audit_log, registrations, screenings
+from callwarden.store.screenings import ScreeningsMixin
+from callwarden.store.training_labels import screened_calls
+from callwarden.store.verdicts import VerdictsMixin
+
+DAY = 86400.0
+#: The audit action of a screener's live label.
+SCREENED_LABEL = "screened_label"
+
+
+class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
+    screened_bar: ScreenedBotConfig = DEFAULT_SCREENED_BAR
+
+    def _label_from_screenings(self, conn: sa.Connection, row: Mapping[str, Any]) -> Verdict | None:
+        """After the screened call ``row`` was stored in ``conn``'s transaction: the verdict
+        it labels its caller with, put and audited there, or None (module docstring). Only a
+        bot call (``store.screenings.bot_call``: no service's) can raise the bot callees."""
+        cfg = self.screened_bar
+        if not cfg.live or row["verdict"] != "bot" or row["category"] in SERVICE_KINDS:
+            return None
+        caller, call_id = str(row["caller"]), str(row["call_id"])
+        if self.dialect == "postgresql":  # one caller's screened calls counted one at a time,
+            # so two concurrent bot calls both see each other (SQLite: BEGIN IMMEDIATE)
+            key = sa.func.hashtext(f"screened:{caller}")
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        since = self.clock() - cfg.window_days * DAY
+        s = screened_calls(conn, sa.and_(screenings.c.caller == caller, screenings.c.at >= since))
+        calls = s.get(caller)
+        if calls is None:
+            return None
+        bots = ScreenedBots(
+            caller,
+            calls.bot_callees,
+            calls.judged(),
+            top_category(calls.bot_categories, FRAUD_KINDS),
+        )
+        current = self.get_verdict(caller, conn)
+        bands = self.load_thresholds()
+        verdict = screened_verdict(
+            bots,
+            current,
+            _registry(conn).lookup(caller) is not None,
+            bands.thresholds if bands is not None else Thresholds(),
+            cfg,
+        )
+        if verdict is None:
+            return None
+        self.put_verdict(conn, verdict)
+        self.audit(
+            conn,
+            "screening",
+            SCREENED_LABEL,
+            caller,
+            {
+                "call_id": call_id,
+                "label": verdict.label,
+                "category": verdict.category,
+                **verdict.reasons[0].evidence,
+                "verdict_before": None
+                if current is None
+                else {"label": current.label, "score": current.score, "source": current.source},
+            },
+        )
+        return verdict
+
+    def labelled_by_call(self, caller: str, call_id: str) -> bool:
+        """Whether storing ``call_id`` labelled ``caller`` (its ``screened_label`` audit entry
+        names the call): a repeat of that call answers as the first post did."""
+        a = audit_log.c
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(a.detail).where(a.target == caller, a.action == SCREENED_LABEL)
+            ).scalars()
+            return any(json.loads(d).get("call_id") == call_id for d in rows)
+
+
+def _registry(conn: sa.Connection) -> Registry:
+    """The registrations a call is matched against (as ``load_registry``), read in ``conn``."""
+    regs = conn.execute(sa.select(registrations)).all()
+    keep = set(usable([g.pattern for g in regs], PatternUse.REGISTRATION))
+    return Registry.of(
+        [
+            Registration(g.pattern, g.name, g.category, tuple(json.loads(g.callee_prefixes)))
+            for g in regs
+            if g.pattern in keep
+        ]
+    )
