@@ -1,0 +1,115 @@
+"""POST /v1/screenings labels a caller live once the screener judged it a bot on a second
+callee (docs/policy.md, "Labelled by the screener"): the answer says `caller_labelled`, the
+next POST /v1/decide sees the verdict (label at standard, 608 at strict) on SQLite and
+PostgreSQL, and on PostgreSQL a second worker hears of it; an appeal clears it at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from callwarden.api import ApiSettings, create_app
+from callwarden.store import Role, Store
+
+from .conftest import ALICE, BOB, Api
+from .test_screenings import BOT, call, screen_row
+
+CAROL = "+8613700137000"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "api.db")
+    return str(request.getfixturevalue("pg_database"))
+
+
+def _api(url: str, keys: dict[str, str] | None = None) -> tuple[Store, dict[str, str]]:
+    store = Store.open(url)
+    if keys is None:
+        keys = {
+            "operator": store.create_key(Role.OPERATOR)[1],
+            "network": store.create_key(Role.NETWORK)[1],
+            "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
+            "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
+        }
+    return store, keys
+
+
+@pytest.fixture
+def api(url: str) -> Iterator[Api]:
+    store, keys = _api(url)
+    app = create_app(ApiSettings(db=url, redress_base="https://op.example/v1/redress/"), store)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, store, keys)
+    store.close()
+
+
+def _screened(api: Api, callee: str, n: int) -> Any:
+    c = call(BOT, callee=callee, call_id=f"scr-live-{n}")
+    screen_row(api, c)
+    r = api.post("/v1/screenings", "network", json=c)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _decide(api: Api, callee: str) -> Any:
+    r = api.post("/v1/decide", "network", json={"caller": call(BOT)["caller"], "callee": callee})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_second_callee_labels_and_decide_sees_it(api: Api) -> None:
+    caller = call(BOT)["caller"]
+    assert _decide(api, CAROL)["action"] == "allow"  # (cached: no verdict)
+    first = _screened(api, ALICE, 0)
+    assert (first["verdict"], first["caller_labelled"]) == ("bot", False)
+    second = _screened(api, BOB, 1)
+    assert second["caller_labelled"] is True
+    d = _decide(api, CAROL)
+    assert d["action"] == "label"
+    assert d["reasons"][0]["code"] == "screened_bot_callees"
+    assert d["tag"]["zh"] == "疑似医疗推销"
+    api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json={"protection": "strict"})
+    strict = _decide(api, ALICE)
+    assert (strict["action"], strict["sip_code"]) == ("reject", 608)
+    again = api.post("/v1/screenings", "network", json=call(BOT, callee=BOB, call_id="scr-live-1"))
+    assert (again.status_code, again.json()["caller_labelled"]) == (200, True)
+    num = api.get(f"/v1/numbers/{caller}", "operator").json()
+    assert num["verdict"]["source"] == "screening"
+    audit = api.get(f"/v1/audit?target={caller}", "operator").json()
+    assert [a["action"] for a in audit if a["actor"] == "screening"] == ["screened_label"]
+    # an appeal accepted clears it at once, and later bot calls leave the clearance
+    aid = api.post(
+        "/v1/appeals", "operator", json={"number": caller, "owner": "Clinic", "statement": "x"}
+    ).json()["id"]
+    r = api.post(f"/v1/review/appeals/{aid}", "operator", json={"decision": "accept"})
+    assert r.status_code == 200, r.text
+    assert _decide(api, ALICE)["action"] == "allow"
+    assert _screened(api, CAROL, 2)["caller_labelled"] is False
+    assert _decide(api, ALICE)["reasons"][0]["code"] == "appeal_protected"
+
+
+@pytest.mark.service
+def test_another_worker_hears_of_it(pg_database: str) -> None:
+    """Two workers on one PostgreSQL store: B decides by A's live label within a deadline
+    (the verdicts table's change notification)."""
+    a_store, keys = _api(pg_database)
+    b_store, _ = _api(pg_database, keys)
+    apps = [create_app(ApiSettings(db=pg_database), s) for s in (a_store, b_store)]
+    with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
+        wa, wb = Api(a, a_store, keys), Api(b, b_store, keys)
+        assert _decide(wb, CAROL)["action"] == "allow"
+        _screened(wa, ALICE, 0)
+        assert _screened(wa, BOB, 1)["caller_labelled"] is True
+        deadline = time.monotonic() + 30.0
+        while _decide(wb, CAROL)["action"] != "label":
+            assert time.monotonic() < deadline, "worker B never heard of the label"
+            time.sleep(0.1)
+    a_store.close()
+    b_store.close()

@@ -1,0 +1,159 @@
+"""The screener's live label (store/screened_label.py, policy/screened_verdict.py), on SQLite
+and PostgreSQL: a stored bot call labels its caller in the same transaction once >= 2
+distinct callees heard it judged a bot and they are >= half of its judged callees over 28
+days; never a service's bot, a registered business, a number cleared on appeal, nor over a
+verdict as strong; audited; a repeated call_id counts once."""
+
+from __future__ import annotations
+
+import pytest
+
+from callwarden.policy import Registration, Verdict
+from callwarden.store import Store
+
+from .conftest import Clock, record_screened
+
+DAY = 86400.0
+SUBS = [f"+8613800{i:06d}" for i in range(8)]
+BOT = "+8617000010001"
+
+
+def _bot(store: Store, n: int, callee: str, at: float, category: str = "insurance") -> None:
+    record_screened(store, n, BOT, callee, "bot", at, category)
+
+
+def _labels(store: Store) -> list[dict[str, object]]:
+    return [a for a in store.audit_trail(BOT) if a["action"] == "screened_label"]
+
+
+def test_the_second_bot_callee_labels_not_the_first(store: Store, clock: Clock) -> None:
+    now = clock()
+    _bot(store, 0, SUBS[0], now - 60)
+    _bot(store, 1, SUBS[0], now - 50)  # the same callee again: still one
+    assert store.get_verdict(BOT) is None and _labels(store) == []
+    _bot(store, 2, SUBS[1], now - 40)
+    v = store.get_verdict(BOT)
+    assert v is not None
+    assert (v.label, v.source, v.category, v.protected) == (
+        "harassment", "screening", "insurance", False,
+    )  # fmt: skip
+    assert v.reasons[0].code == "screened_bot_callees"
+    assert v.reasons[0].evidence == {
+        "bot_callees": 2, "judged_callees": 2, "share": 1.0, "window_days": 28,
+    }  # fmt: skip
+    (entry,) = _labels(store)
+    assert entry["actor"] == "screening"
+    assert entry["detail"] == {
+        "call_id": f"{BOT}-2", "label": "harassment", "category": "insurance",
+        "bot_callees": 2, "judged_callees": 2, "share": 1.0, "window_days": 28,
+        "verdict_before": None,
+    }  # fmt: skip
+    _bot(store, 3, SUBS[2], now - 30)  # labelled already: no second entry
+    assert len(_labels(store)) == 1
+
+
+def test_a_fraud_script_labels_fraud(store: Store, clock: Clock) -> None:
+    for i in range(2):
+        _bot(store, i, SUBS[i], clock() - 60, "impersonation_police")
+    v = store.get_verdict(BOT)
+    assert v is not None and (v.label, v.category) == ("fraud", "impersonation_police")
+
+
+def test_not_when_most_judged_callees_heard_a_person(store: Store, clock: Clock) -> None:
+    now = clock()
+    for i in range(3):
+        record_screened(store, 10 + i, BOT, SUBS[i], "human", now - 90)
+    _bot(store, 0, SUBS[3], now - 60)
+    _bot(store, 1, SUBS[4], now - 50)  # 2 of 5 judged callees
+    assert store.get_verdict(BOT) is None
+    _bot(store, 2, SUBS[5], now - 40)  # 3 of 6: half
+    assert store.get_verdict(BOT) is not None
+
+
+CONTROL = "+8618000010001"  # the same calls as a robocall's: labelled
+
+
+def test_a_services_bots_never_label(store: Store, clock: Clock) -> None:
+    for i in range(4):
+        _bot(store, i, SUBS[i], clock() - 60, "courier" if i % 2 else "bank_service")
+        record_screened(store, i, CONTROL, SUBS[i], "bot", clock() - 60, "loans")
+    assert store.get_verdict(BOT) is None and _labels(store) == []
+    assert store.get_verdict(CONTROL) is not None
+
+
+@pytest.mark.parametrize("pattern", [BOT, BOT[:8] + "*"])
+def test_a_registered_business_is_never_labelled(store: Store, clock: Clock, pattern: str) -> None:
+    store.put_registration(Registration(pattern, "Insurer", "insurance", ("+8610",)), "op")
+    for i in range(3):
+        _bot(store, i, SUBS[i], clock() - 60)
+        record_screened(store, i, CONTROL, SUBS[i], "bot", clock() - 60, "loans")
+    assert store.get_verdict(BOT) is None
+    assert store.get_verdict(CONTROL) is not None  # (no registration covers it)
+
+
+def test_an_appeal_wins_before_and_after(store: Store, clock: Clock) -> None:
+    now = clock()
+    for i in range(2):
+        _bot(store, i, SUBS[i], now - 60)
+    assert store.get_verdict(BOT) is not None
+    aid = store.create_appeal(BOT, "Owner", "", "my shop", "owner")
+    cleared = store.review_appeal(aid, True, "op", "checked")
+    assert cleared is not None
+    before = store.audit_trail(BOT)[0]["detail"]["verdict_before"]
+    assert before["source"] == "screening"
+    for i in range(2, 6):  # more bot calls after the appeal: the clearance stands
+        _bot(store, i, SUBS[i], now - 30)
+    v = store.get_verdict(BOT)
+    assert v is not None and (v.label, v.source, v.protected) == ("benign", "appeal", True)
+    assert len(_labels(store)) == 1
+
+
+def test_a_verdict_as_strong_stands_a_weaker_one_is_replaced(store: Store, clock: Clock) -> None:
+    other = "+8617000010002"
+    store.import_verdicts(
+        [Verdict(BOT, "fraud", 0.95, "loans"), Verdict(other, "harassment", 0.6, "", (), "c1")]
+    )
+    for i in range(2):
+        _bot(store, i, SUBS[i], clock() - 60)
+        record_screened(store, i, other, SUBS[i], "bot", clock() - 60, "loans")
+    kept = store.get_verdict(BOT)
+    assert kept is not None and (kept.source, kept.score) == ("model", 0.95)
+    v = store.get_verdict(other)
+    assert v is not None and (v.source, v.label, v.campaign) == ("screening", "harassment", "c1")
+    entry = next(a for a in store.audit_trail(other) if a["action"] == "screened_label")
+    assert entry["detail"]["verdict_before"] == {
+        "label": "harassment", "score": 0.6, "source": "model",
+    }  # fmt: skip
+
+
+def test_a_rescued_call_and_an_old_one_count_for_nothing(store: Store, clock: Clock) -> None:
+    now = clock()
+    _bot(store, 0, SUBS[0], now - 29 * DAY)  # before the 28 days
+    _bot(store, 1, SUBS[1], now - 60)
+    (entry,) = [e for e in store.block_log(SUBS[1]) if e["screening"] == f"{BOT}-1"]
+    store.rescue(SUBS[1], entry["id"], SUBS[1])  # "not a bot", by the one who heard it
+    _bot(store, 2, SUBS[2], now - 50)
+    assert store.get_verdict(BOT) is None
+    _bot(store, 3, SUBS[3], now - 40)
+    assert store.get_verdict(BOT) is not None
+
+
+def test_a_repeated_call_id_counts_once(store: Store, clock: Clock) -> None:
+    at = clock() - 60
+    _bot(store, 0, SUBS[0], at)
+    row = {
+        "call_id": f"{BOT}-0", "caller": BOT, "callee": SUBS[0], "at": at, "received_at": at,
+        "verdict": "bot", "bot_score": 5.0, "challenges": 2, "category": "insurance",
+        "reasons": "[]", "action": "reject", "transcript_sha256": f"{0:064d}", "turns": "[]",
+        "actor": "network",
+    }  # fmt: skip
+    for _ in range(3):
+        got = store.record_screening(row, (at, at))
+        assert (got.created, got.labelled) == (False, None)
+    assert store.get_verdict(BOT) is None
+    _bot(store, 1, SUBS[1], at)
+    got = store.record_screening({**row, "call_id": f"{BOT}-1", "callee": SUBS[1],
+                                  "transcript_sha256": f"{1:064d}"}, (at, at))  # fmt: skip
+    assert (got.created, got.labelled) == (False, None)  # the repeat of the flip
+    assert len(_labels(store)) == 1
+    assert store.labelled_by_call(BOT, f"{BOT}-1") and not store.labelled_by_call(BOT, f"{BOT}-0")
