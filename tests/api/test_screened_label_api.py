@@ -113,3 +113,22 @@ def test_another_worker_hears_of_it(pg_database: str) -> None:
             time.sleep(0.1)
     a_store.close()
     b_store.close()
+
+
+def test_off_by_setting(tmp_path: Path) -> None:
+    """`serve --no-screened-labels` (ApiSettings.screened_labels False): screened calls are
+    stored and counted, and no caller is labelled live."""
+    url = str(tmp_path / "off.db")
+    store, keys = _api(url)
+    app = create_app(ApiSettings(db=url, screened_labels=False), store)
+    with TestClient(app) as client:
+        off = Api(client, store, keys)
+        assert [
+            _screened(off, who, n)["caller_labelled"] for n, who in enumerate((ALICE, BOB))
+        ] == [
+            False,
+            False,
+        ]
+        assert _decide(off, CAROL)["action"] == "allow"
+        assert store.screening_counts(call(BOT)["caller"])["bot_callees"] == 2
+    store.close()

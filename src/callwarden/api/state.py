@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -80,6 +80,9 @@ class ApiSettings:
     #: the zone a screened call's start_time without an offset is read in (``serve --tz``,
     #: as CDR CSV times and roaming.csv are)
     tz: str = "Asia/Shanghai"
+    #: a stored screened bot call may label its caller live (``store.screened_label``;
+    #: ``serve --no-screened-labels``: False)
+    screened_labels: bool = True
 
 
 class PolicyCache:
@@ -389,6 +392,8 @@ class AppState:
     ) -> None:
         self.settings = settings
         self.store = store
+        if not settings.screened_labels:  # (this store object's, not every worker's)
+            store.screened_bar = replace(store.screened_bar, live=False)
         #: the allocation registry decide asks about every displayed number (None: none given,
         #: and only stored verdicts with the unallocated reason reject as spoofed)
         self.allocation = allocation

@@ -70,21 +70,23 @@ def labels_cmd(
         ),
     ] = 3,
     min_screened_bots: Annotated[
-        int,
+        int | None,
         typer.Option(
             help="distinct callees whose screened calls from a number in the window were "
             "judged bot (POST /v1/screenings) that label it harassment, or fraud when the bot "
-            "calls' top category is a fraud kind (with --min-screened-bot-share)"
+            "calls' top category is a fraud kind (with --min-screened-bot-share); default: "
+            "the live label's bar (policy.ScreenedBotConfig, docs/policy.md)"
         ),
-    ] = 2,
+    ] = None,
     min_screened_bot_share: Annotated[
-        float,
+        float | None,
         typer.Option(
             help="and those bot callees' share of the distinct callees that heard the number "
             "judged bot, human or unsure, at least this (its people and unsure calls count "
-            "against it: a busy line of people is judged bot on about 1 % of its calls)"
+            "against it: a busy line of people is judged bot on about 1 % of its calls); "
+            "default: the live label's bar"
         ),
-    ] = 0.5,
+    ] = None,
     with_detector_verdicts: Annotated[
         bool,
         typer.Option(
@@ -124,9 +126,9 @@ def labels_cmd(
     zone(tz)  # an unknown zone is an error with or without a day to place
     if min_reporters is not None and min_reporters < 1:
         raise InputError(f"--min-reporters must be at least 1, not {min_reporters}")
-    if min_screened_bots < 1:
+    if min_screened_bots is not None and min_screened_bots < 1:
         raise InputError(f"--min-screened-bots must be at least 1, not {min_screened_bots}")
-    if not 0.0 <= min_screened_bot_share <= 1.0:
+    if min_screened_bot_share is not None and not 0.0 <= min_screened_bot_share <= 1.0:
         raise InputError(
             f"--min-screened-bot-share is a share from 0 to 1, not {min_screened_bot_share}"
         )
@@ -148,12 +150,15 @@ def labels_cmd(
         feedback = read_feedback(engine, start, end)
     finally:
         engine.dispose()
+    bar = LabelConfig()  # (its defaults: the live bars, policy's)
     config = LabelConfig(
-        min_reporters=LabelConfig().min_reporters if min_reporters is None else min_reporters,
+        min_reporters=bar.min_reporters if min_reporters is None else min_reporters,
         campaign_min_reporters=campaign_min_reporters,
         with_detector_verdicts=with_detector_verdicts,
-        min_screened_bots=min_screened_bots,
-        min_screened_bot_share=min_screened_bot_share,
+        min_screened_bots=bar.min_screened_bots if min_screened_bots is None else min_screened_bots,
+        min_screened_bot_share=bar.min_screened_bot_share
+        if min_screened_bot_share is None
+        else min_screened_bot_share,
     )
     rows = training_labels(feedback, config)
     if not rows:

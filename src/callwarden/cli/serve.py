@@ -105,6 +105,15 @@ def serve(
             "labelled"
         ),
     ] = None,
+    screened_labels: Annotated[
+        bool,
+        typer.Option(
+            help="a stored screened bot call labels its caller live once the screener has"
+            " judged it a bot on 2 distinct callees, half of those it screened it for"
+            " (docs/policy.md, 'Labelled by the screener'); --no-screened-labels leaves"
+            " screened calls to `callwarden labels` and retraining"
+        ),
+    ] = True,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the HTTP API (decide, lookups, lists, reports, appeals, review) on the store."""
@@ -186,6 +195,7 @@ def serve(
         operator_email=operator_email,
         operator_tel=operator_tel,
         tz=tz,  # a screened call's start_time without an offset, too
+        screened_labels=screened_labels,
     )
     # re-read on change, its naive times in the zone the server was started with
     app = create_app(settings, store, allocation, abroad.rule, roaming, roaming_tz=tz)
