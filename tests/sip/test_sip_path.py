@@ -110,17 +110,23 @@ def test_fail_open_when_callwarden_is_unreachable(sip_stack: Stack) -> None:
     """Nothing listens where callwarden should be: calls ring unchanged, each failure logged;
     after one failure the proxy stops asking for CW_BREAKER_S seconds."""
     dead = f"http://127.0.0.1:{free_port()}"
-    kam = _proxy(sip_stack, dead)
+    # the first call alone, then the second under a long breaker: 20 ms apart, the second
+    # overlapped the first query when its worker was descheduled and asked too
+    kam = _proxy(sip_stack, dead, {"CW_BREAKER_S": "120"})
     try:
-        calls, sipp = run_calls(kam.port, [(FRAUD, ALICE), (HARASSER, ALICE)], sip_stack.workdir)
+        calls, sipp = run_calls(kam.port, [(FRAUD, ALICE)], sip_stack.workdir)
+        assert sipp.returncode == 0, sipp.stdout[-3000:]
+        more, sipp = run_calls(kam.port, [(HARASSER, ALICE)], sip_stack.workdir)
+        calls += more
     finally:
         kam.stop()
     assert [c.code for c in calls] == [200, 200], sipp.stdout[-3000:]
     for c in calls:
         assert _callwarden_headers(sip_stack.uas.invite(c.call_id)) == {}
     log = kam.log_text()
-    assert "callwarden: fail open (no answer, curl error 7 " in log, log[-2000:]
+    assert log.count("callwarden: fail open (no answer, curl error 7 ") == 1, log[-2000:]
     assert "callwarden: fail open (not asked until" in log, log[-2000:]
+    assert f"it failed) {HARASSER} -> {ALICE}" in log, log[-2000:]  # the second call
 
 
 def test_fail_open_when_callwarden_hangs(sip_stack: Stack) -> None:
