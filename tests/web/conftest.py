@@ -320,7 +320,7 @@ def site(runs: dict[str, Path]) -> Iterator[dict[str, str]]:
     try:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         for url in urls.values():
-            wait_healthy(proc, url, log, timeout_s=90)
+            wait_healthy(proc, url, log)
         yield urls
     finally:
         proc.terminate()
