@@ -10,6 +10,7 @@ import pytest
 
 from callwarden.policy import Registration, Verdict
 from callwarden.store import Store
+from callwarden.store.training_labels import read_feedback
 
 from .conftest import Clock, record_screened
 
@@ -157,3 +158,29 @@ def test_a_repeated_call_id_counts_once(store: Store, clock: Clock) -> None:
     assert (got.created, got.labelled) == (False, None)  # the repeat of the flip
     assert len(_labels(store)) == 1
     assert store.labelled_by_call(BOT, f"{BOT}-1") and not store.labelled_by_call(BOT, f"{BOT}-0")
+
+
+@pytest.mark.parametrize("code", ["spoof_asserted_mismatch", "from_abroad_domestic_number"])
+def test_calls_shown_by_someone_else_count_for_nothing(
+    store: Store, clock: Clock, code: str
+) -> None:
+    """Decide screened them because the network asserted another identity, or the call came
+    from abroad: they say nothing about the number's own subscriber, live or in labels."""
+    at = clock() - 60
+    for i in range(3):
+        reasons = f'[{{"code": "fraud_suspected", "evidence": {{}}}}, {{"code": "{code}"}}]'
+        screen = {"subscriber": SUBS[i], "caller": BOT, "at": at, "action": "screen"}
+        store.log_blocks([{**screen, "sip_code": None, "category": "", "reasons": reasons}])
+        row = {
+            "call_id": f"{BOT}-s{i}", "caller": BOT, "callee": SUBS[i], "at": at,
+            "received_at": at, "verdict": "bot", "bot_score": 5.0, "challenges": 2,
+            "category": "loans", "reasons": "[]", "action": "reject",
+            "transcript_sha256": f"{i:064d}", "turns": "[]", "actor": "network",
+        }  # fmt: skip
+        assert store.record_screening(row, (at, at)).created
+    assert store.get_verdict(BOT) is None
+    fb = read_feedback(store.engine, None, None)
+    assert BOT not in fb.screenings
+    _bot(store, 0, SUBS[4], at)  # its own calls still count
+    _bot(store, 1, SUBS[5], at)
+    assert store.get_verdict(BOT) is not None

@@ -33,6 +33,7 @@ from callwarden.detect.feedback_labels import (
     StoredVerdict,
 )
 from callwarden.policy import DEFAULT_REPUTATION, Registration, Registry
+from callwarden.policy.model import ASSERTED_MISMATCH, FROM_ABROAD
 from callwarden.store.db import read_connection
 from callwarden.store.io import PatternUse, usable
 from callwarden.store.schema import (
@@ -46,6 +47,9 @@ from callwarden.store.schema import (
 from callwarden.store.screenings import bot_call, screened_tallies
 
 DAY = 86400.0
+#: Per-call reasons of a call shown by someone else than the number's subscriber (a screen
+#: decision carrying one is no evidence about the number: ``screened_calls``)
+SHOWN_BY_OTHERS = (ASSERTED_MISMATCH, FROM_ABROAD)
 
 
 def _window(column: Any, since: float | None, until: float | None) -> Any:
@@ -202,9 +206,14 @@ def screened_calls(conn: sa.Connection, where: sa.ColumnElement[bool]) -> dict[s
     s = screenings.c
     b = block_log.c
     # a screened call whose block-log entry the callee rescued (a wrongly judged call, by
-    # the one who heard it) counts for nothing
-    rescued = sa.select(b.screening).where(b.screening.is_not(None), b.rescued_at.is_not(None))
-    in_window = sa.and_(where, s.call_id.not_in(rescued))
+    # the one who heard it) counts for nothing; nor one decide screened because someone else
+    # showed the number (its screen entry's reasons: the network asserted another identity,
+    # or it came from abroad), which says nothing about the number's own subscriber
+    shown = sa.or_(*(b.reasons.contains(f'"{c}"', autoescape=True) for c in SHOWN_BY_OTHERS))
+    left_out = sa.select(b.screening).where(
+        b.screening.is_not(None), sa.or_(b.rescued_at.is_not(None), shown)
+    )
+    in_window = sa.and_(where, s.call_id.not_in(left_out))
     tallies = screened_tallies(conn, in_window)  # (what a bot call is: store/screenings.py)
     categories: dict[str, dict[str, float]] = {}
     for caller, category, n in conn.execute(
