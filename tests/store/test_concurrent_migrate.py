@@ -47,8 +47,12 @@ def test_two_processes_migrating_at_once_both_succeed(
         )
         for i in range(2)
     ]
-    deadline = time.monotonic() + 60
+    # the deadline only bounds a hang (a child that exits ends the wait at once): two children
+    # importing at once took 18.4 s beside two busy loops, against the 60 s this was
+    deadline = time.monotonic() + 300
     while not all((tmp_path / f"go.ready{i}").exists() for i in range(2)):
+        exited = [p.communicate()[1] for p in procs if p.poll() is not None]
+        assert not exited, f"a migrating process exited before it was ready: {exited}"
         assert time.monotonic() < deadline, "the migrating processes did not start"
         time.sleep(0.01)
     go.touch()
