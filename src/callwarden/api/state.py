@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.metrics import Metrics
+from callwarden.api.recent_window import DEFAULT_WINDOW, RecentWindow, recent_window
 from callwarden.api.roaming_reload import RoamingReload
 from callwarden.api.verdict_cache import VerdictCache
 from callwarden.numbers.abroad import AbroadRule
@@ -80,6 +81,9 @@ class ApiSettings:
     #: the zone a screened call's start_time without an offset is read in (``serve --tz``,
     #: as CDR CSV times and roaming.csv are)
     tz: str = "Asia/Shanghai"
+    #: a screened call is judged with the last this many stored screenings as batch
+    #: evidence (``serve --screening-window``; 0: each call alone)
+    screening_window: int = DEFAULT_WINDOW
     #: a stored screened bot call may label its caller live (``store.screened_label``;
     #: ``serve --no-screened-labels``: False)
     screened_labels: bool = True
@@ -428,6 +432,8 @@ class AppState:
         if len(customised) <= settings.policy_cache_size:  # all fit: warm the cache in bulk
             self.policies.preload(store.load_policies())
         self.writes = WriteBehind(store, settings.flush_interval_s)
+        #: POST /v1/screenings' window of recent screenings (None: each call judged alone)
+        self.recent: RecentWindow | None = recent_window(store, settings.screening_window)
         self.bands: tuple[Thresholds, str] = _thresholds(settings, store)
         #: key checks the store could not answer (the store down)
         self.key_checks_unavailable = 0

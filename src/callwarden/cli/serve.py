@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from callwarden.store.verdict_import import ImportResult
 
 DB_HELP = "store: a SQLite file path (default) or a postgresql:// URL"
+#: api.recent_window.DEFAULT_WINDOW, here without importing the API (a test checks they agree)
+SCREENING_WINDOW = 1000
 
 
 def serve(
@@ -114,6 +116,15 @@ def serve(
             " screened calls to `callwarden labels` and retraining"
         ),
     ] = True,
+    screening_window: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="POST /v1/screenings judges a call with the last N stored screenings as batch "
+            "evidence (a caller script, or an agent's templated replies, heard on them counts; "
+            "docs/screening.md); 0: each call alone",
+        ),
+    ] = SCREENING_WINDOW,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the HTTP API (decide, lookups, lists, reports, appeals, review) on the store."""
@@ -196,6 +207,7 @@ def serve(
         operator_tel=operator_tel,
         tz=tz,  # a screened call's start_time without an offset, too
         screened_labels=screened_labels,
+        screening_window=screening_window,
     )
     # re-read on change, its naive times in the zone the server was started with
     app = create_app(settings, store, allocation, abroad.rule, roaming, roaming_tz=tz)

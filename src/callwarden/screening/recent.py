@@ -155,20 +155,37 @@ class RecentScreenings:
         if f.opening_sig is not None:
             self._openings.add(seq, f.opening_sig)
         while len(self.calls_) > self.k:
-            old, g = self.calls_.popleft()
-            del self._by_seq[old]
-            if g.script_sig is not None:
-                self._scripts.drop(old, g.script_sig)
-            if g.opening_sig is not None:
-                self._openings.drop(old, g.opening_sig)
+            self._drop()
+
+    def _drop(self) -> None:
+        old, g = self.calls_.popleft()
+        del self._by_seq[old]
+        if g.script_sig is not None:
+            self._scripts.drop(old, g.script_sig)
+        if g.opening_sig is not None:
+            self._openings.drop(old, g.opening_sig)
+
+    def call_ids(self) -> list[str]:
+        """The kept calls' call_ids, oldest first."""
+        return [f.call_id for _, f in self.calls_]
+
+    def drop_oldest(self, n: int = 1) -> None:
+        for _ in range(min(n, len(self.calls_))):
+            self._drop()
 
     def judge(self, new: Transcript, *, library: ScriptLibrary | None = None) -> ScreenOutcome:
         """``new``'s outcome judged in one batch with the kept calls (``new`` is not kept)."""
+        return self.judge_keeping(new, library=library)[0]
+
+    def judge_keeping(
+        self, new: Transcript, *, library: ScriptLibrary | None = None
+    ) -> tuple[ScreenOutcome, CallFeatures]:
+        """:meth:`judge`, and ``new``'s features (to keep once it is stored)."""
         tr = simplified_transcript(new)
         f = call_features(tr)
         shared, camp = self.evidence(f)
         res = judge(tr, library=library, shared_script_calls=shared, campaign=camp)
-        return ScreenOutcome(res, categorise(new.text_of(Speaker.CALLER)))
+        return ScreenOutcome(res, categorise(new.text_of(Speaker.CALLER))), f
 
     def evidence(self, f: CallFeatures) -> tuple[int, CampaignEvidence]:
         """``judge.batch_evidence``'s answer for ``f``'s call after the kept calls: how many

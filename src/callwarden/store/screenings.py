@@ -11,7 +11,7 @@ the stored row back, another transcript under a stored call_id is a ConflictErro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -200,3 +200,25 @@ def _no_screen(row: Mapping[str, Any]) -> str:
         " call's start: POST /v1/decide answers `screen` first, and each of its answers takes"
         ' one screened call (docs/api.md, "Screenings"); nothing was stored'
     )
+
+
+def recent_screening_ids(conn: sa.Connection, k: int) -> list[str]:
+    """The call_ids of the last ``k`` stored screenings, oldest first, in the order of the
+    calls' times (``at``, indexed; then call_id): the window the screening route judges a
+    call with (docs/screening.md, "Recent screenings with their features kept")."""
+    if k <= 0:
+        return []
+    s = screenings.c
+    q = sa.select(s.call_id).order_by(s.at.desc(), s.call_id.desc()).limit(k)
+    return list(reversed(conn.execute(q).scalars().all()))
+
+
+def screening_turns(conn: sa.Connection, call_ids: Sequence[str]) -> dict[str, str]:
+    """The stored turns (JSON: the kept turns, no callee's) of these screened calls."""
+    s = screenings.c
+    out: dict[str, str] = {}
+    for at in range(0, len(call_ids), 500):  # (bounded IN lists)
+        chunk = list(call_ids[at : at + 500])
+        q = sa.select(s.call_id, s.turns).where(s.call_id.in_(chunk))
+        out.update((str(i), str(t)) for i, t in conn.execute(q))
+    return out

@@ -116,7 +116,9 @@ def _screened_call(
             f"start_time {body.start_time!r} is not the start of a call made by now: from"
             f" 2000-01-01 UTC to {CLOCK_SKEW_S:,.0f} s after the server's clock",
         )
-    out = screen_calls([tr], use_batch_scripts=False)[0]
+    # with the recent screenings as batch evidence (serve --screening-window), else alone
+    recent = state.recent
+    out = recent.judge(tr) if recent is not None else screen_calls([tr], use_batch_scripts=False)[0]
     res = out.result
     category = "" if out.category.category.value == "unknown" else out.category.category.value
     policy = state.policies.get(tr.callee)  # the callee's refused categories (来电免打扰)
@@ -162,6 +164,8 @@ def _screened_call(
         raise ApiError(409, exc.code, exc.message, [{"stored": True, **kept_out}]) from exc
     if created:
         state.metrics.screenings[(res.verdict.value, decision.action.value)] += 1
+        if recent is not None:  # the next call's window holds it: its features kept now
+            recent.remember(tr)
     else:
         response.status_code = status.HTTP_200_OK
     if labelled is not None:  # the screener's live label: decide's next call sees it

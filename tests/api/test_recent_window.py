@@ -1,0 +1,77 @@
+"""``api.recent_window.RecentWindow``: the route's window follows the store's last K
+screenings and judges as ``screen_with_recent`` over their kept turns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from callwarden.api.recent_window import RecentWindow, stored_transcript
+from callwarden.screening.outcome import kept_turns, screen_with_recent
+from callwarden.screening.transcript import Transcript, transcript_from_dict
+from callwarden.sim.screening import simulate_screening
+
+
+class _Rows:
+    """Stored screenings in stored order: call_id -> kept turns (JSON)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, str] = {}
+        self.turns_read = 0
+
+    def store(self, tr: Transcript, at: int | None = None) -> None:
+        item = (tr.call_id, json.dumps(kept_turns(tr), ensure_ascii=False))
+        order = list(self.rows.items())
+        order.insert(len(order) if at is None else at, item)
+        self.rows = dict(order)
+
+    def ids(self, k: int) -> list[str]:
+        return list(self.rows)[-k:] if k else []
+
+    def turns(self, ids: Sequence[str]) -> dict[str, str]:
+        self.turns_read += len(ids)
+        return {i: self.rows[i] for i in ids}
+
+    def window(self, k: int) -> list[Transcript]:
+        return [stored_transcript(i, self.rows[i]) for i in self.ids(k)]
+
+
+def _calls(n: int) -> list[Transcript]:
+    recs = simulate_screening(n, seed=23, agent_share=0.5, n_campaigns=5)
+    return [transcript_from_dict(r, index=i) for i, r in enumerate(recs)]
+
+
+def test_follows_the_store_and_judges_as_screen_with_recent() -> None:
+    rows, k = _Rows(), 25
+    win = RecentWindow(k, rows.ids, rows.turns)
+    trs = _calls(90)
+    for i, tr in enumerate(trs):
+        assert win.judge(tr) == screen_with_recent(tr, rows.window(k)), i
+        # another worker stored one call in three: this worker computes its features on a miss
+        rows.store(tr, at=max(0, len(rows.rows) - 2) if i % 7 == 3 else None)
+        if i % 3:
+            win.remember(tr)
+    assert win.misses == rows.turns_read
+    assert 0 < win.misses < len(trs)
+
+
+def test_a_new_worker_reads_the_window_once() -> None:
+    rows, k = _Rows(), 30
+    trs = _calls(60)
+    for tr in trs[:50]:
+        rows.store(tr)
+    win = RecentWindow(k, rows.ids, rows.turns)
+    for tr in trs[50:]:
+        assert win.judge(tr) == screen_with_recent(tr, rows.window(k))
+        rows.store(tr)
+        win.remember(tr)
+    assert rows.turns_read == k  # the first call's window; then only its own calls
+
+
+def test_window_zero_is_the_call_alone() -> None:
+    rows = _Rows()
+    win = RecentWindow(0, rows.ids, rows.turns)
+    for tr in _calls(20):
+        assert win.judge(tr) == screen_with_recent(tr, [])
+        rows.store(tr)
+    assert rows.turns_read == 0

@@ -1,0 +1,103 @@
+"""POST /v1/screenings with the recent screenings as batch evidence (``serve
+--screening-window``, docs/screening.md "Recent screenings with their features kept"): the
+last K stored screenings' kept turns count as the call's batch."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from callwarden.api import ApiSettings, create_app
+from callwarden.screening.outcome import screen_with_recent
+from callwarden.screening.transcript import transcript_from_dict
+from callwarden.store import Store
+
+from .conftest import Api
+from .test_screenings import HUMAN, call, ivr_call, sent
+
+# One recorded campaign's opening, played to every callee; the reply to the assistant's
+# question talks past it (off topic: a bot's, but alone not enough for a verdict).
+OPENING = (
+    "您好，这里是城南花园售楼中心，我们最新推出的精装三居室首付只要三十万，地铁口现房即买即住。"
+)
+PITCH = "现在来访还有好礼相送，本周末特价房源限量发售，欢迎您来售楼处参观咨询。"
+WHO = "您好，我是机主的来电助理，请问您找哪位？"
+
+
+def scripted(n: int) -> dict[str, Any]:
+    """The campaign's call to the n-th callee."""
+    return {
+        "call_id": f"estate-{n}",
+        "caller": "+8613170312792",
+        "callee": f"+86133030219{n:02d}",
+        "start_time": call(HUMAN)["start_time"],
+        "turns": [
+            {"speaker": "caller", "text": OPENING, "start_s": 0.3, "end_s": 9.0},
+            {"speaker": "assistant", "text": WHO, "start_s": 9.6, "end_s": 12.4},
+            {"speaker": "caller", "text": PITCH, "start_s": 13.2, "end_s": 21.0},
+        ],
+    }
+
+
+@pytest.fixture
+def alone(tmp_path: Path, template: tuple[Path, dict[str, str]]) -> Iterator[Api]:
+    """The API with --screening-window 0: each call judged alone."""
+    shutil.copy(template[0], tmp_path / "alone.db")
+    store = Store.open(str(tmp_path / "alone.db"))
+    settings = ApiSettings(db=str(tmp_path / "alone.db"), screening_window=0)
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        yield Api(client, store, template[1])
+    store.close()
+
+
+def test_a_script_heard_by_other_callees_makes_the_call_a_bot(api: Api, alone: Api) -> None:
+    first = [sent(api, scripted(n)).json() for n in (1, 2)]
+    assert [r["verdict"] for r in first] == ["unsure", "unsure"]  # alone: not enough
+    third = sent(api, scripted(3)).json()
+    assert (third["verdict"], third["action"], third["sip_code"]) == ("bot", "reject", 608)
+    shared = [r for r in third["reasons"] if r["code"] == "script_shared_across_calls"]
+    assert shared and shared[0]["evidence"] == {"calls": 3}
+    # the same three calls with the window off: each alone, unsure
+    assert [sent(alone, scripted(n)).json()["verdict"] for n in (1, 2, 3)] == ["unsure"] * 3
+
+
+def test_the_answer_is_screen_with_recent_over_the_stored_calls(api: Api) -> None:
+    posted: list[dict[str, Any]] = []
+    for c in [scripted(1), call(HUMAN), scripted(2), scripted(3), call(0), scripted(4)]:
+        got = sent(api, c).json()
+        window = [transcript_from_dict(p) for p in posted]
+        want = screen_with_recent(transcript_from_dict(c), window).result
+        assert (got["verdict"], got["bot_score"]) == (want.verdict.value, want.bot_score)
+        assert [r["code"] for r in got["reasons"]] == [r.code.value for r in want.reasons]
+        posted.append(c)
+
+
+def test_a_courier_ivr_is_never_made_a_rejected_bot(api: Api) -> None:
+    """A delivery company's IVR plays one recording to every callee: the window sees it
+    shared, which counts towards a bot, and a service's bot is connected with its tag."""
+    for n in range(5):
+        got = sent(api, ivr_call(call_id=f"sf-{n}", callee=f"+86133030218{n:02d}")).json()
+        assert got["action"] != "reject" and got["sip_code"] is None, got
+        assert got["category"] == "courier"
+    assert "script_shared_across_calls" in {r["code"] for r in got["reasons"]}
+
+
+def test_a_person_next_to_a_bot_campaign_stays_human(api: Api) -> None:
+    for n in (1, 2, 3, 4):
+        assert sent(api, scripted(n)).status_code == 201
+    person = sent(api, call(HUMAN)).json()
+    assert (person["verdict"], person["action"]) == ("human", "allow")
+    codes = {r["code"] for r in person["reasons"]}
+    assert not {"script_shared_across_calls", "templated_reply"} & codes
+
+
+def test_serve_flag_default_is_the_window() -> None:
+    from callwarden.api.recent_window import DEFAULT_WINDOW
+    from callwarden.cli.serve import SCREENING_WINDOW
+
+    assert SCREENING_WINDOW == DEFAULT_WINDOW == ApiSettings().screening_window
