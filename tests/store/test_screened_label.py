@@ -6,10 +6,14 @@ verdict as strong; audited; a repeated call_id counts once."""
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 import pytest
 
 from callwarden.policy import Registration, Verdict
-from callwarden.store import Store
+from callwarden.store import Store, screened_label
 from callwarden.store.training_labels import read_feedback
 
 from .conftest import Clock, record_screened
@@ -184,3 +188,43 @@ def test_calls_shown_by_someone_else_count_for_nothing(
     _bot(store, 0, SUBS[4], at)  # its own calls still count
     _bot(store, 1, SUBS[5], at)
     assert store.get_verdict(BOT) is not None
+
+
+@pytest.mark.service
+@pytest.mark.parametrize("before", [None, Verdict(BOT, "harassment", 0.6, "loans")])
+def test_an_appeal_accepted_while_the_label_is_written_wins(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch, before: Verdict | None
+) -> None:
+    """PostgreSQL, two stores: the label's transaction has read the verdict (none, or a
+    model's) and pauses before its write while another worker accepts the owner's appeal.
+    The appeal must stand (before the fix the label's upsert overwrote it)."""
+    a, b = Store.open(pg_database), Store.open(pg_database)
+    try:
+        now = time.time()
+        if before is not None:
+            a.import_verdicts([before])
+        _bot(a, 0, SUBS[0], now - 60)  # one bot callee: no label yet
+        aid = b.create_appeal(BOT, "Owner", "", "my shop", "owner")
+        read, accepted = threading.Event(), threading.Event()
+        real = screened_label.screened_verdict
+
+        def paused(*args: Any, **kwargs: Any) -> Verdict | None:
+            read.set()
+            accepted.wait(3)  # the appeal may be waiting on this transaction's row lock
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(screened_label, "screened_verdict", paused)
+        t = threading.Thread(target=_bot, args=(a, 1, SUBS[1], now - 50))
+        t.start()
+        assert read.wait(30)
+        review = threading.Thread(target=lambda: (b.review_appeal(aid, True, "op", "ok"),
+                                                  accepted.set()))  # fmt: skip
+        review.start()
+        t.join(60)
+        review.join(60)
+        assert accepted.is_set()
+        v = b.get_verdict(BOT)
+        assert v is not None and (v.label, v.source, v.protected) == ("benign", "appeal", True)
+    finally:
+        a.close()
+        b.close()

@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.detect.feedback_labels import top_category
 from callwarden.policy import (
     DEFAULT_SCREENED_BAR,
     FRAUD_KINDS,
+    SCREENING_SOURCE,
     SERVICE_KINDS,
     Registration,
     Registry,
@@ -30,9 +32,10 @@ from callwarden.policy import (
 )
 from callwarden.store.io import PatternUse, usable
 from callwarden.store.operator_settings import OperatorSettingsMixin
-from callwarden.store.schema import audit_log, registrations, screenings
+from callwarden.store.schema import audit_log, registrations, screenings, verdicts
 from callwarden.store.screenings import ScreeningsMixin
 from callwarden.store.training_labels import screened_calls
+from callwarden.store.verdict_rows import verdict_from_row, verdict_to_row
 from callwarden.store.verdicts import VerdictsMixin
 
 DAY = 86400.0
@@ -66,7 +69,7 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
             calls.judged(),
             top_category(calls.bot_categories, FRAUD_KINDS),
         )
-        current = self.get_verdict(caller, conn)
+        current = self._current_verdict(conn, caller)
         bands = self.load_thresholds()
         verdict = screened_verdict(
             bots,
@@ -75,9 +78,8 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
             bands.thresholds if bands is not None else Thresholds(),
             cfg,
         )
-        if verdict is None:
+        if verdict is None or not self._put_label(conn, verdict):
             return None
-        self.put_verdict(conn, verdict)
         self.audit(
             conn,
             "screening",
@@ -94,6 +96,34 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
             },
         )
         return verdict
+
+    def _current_verdict(self, conn: sa.Connection, caller: str) -> Verdict | None:
+        """The caller's verdict, on PostgreSQL locked to the end of the transaction: an
+        appeal accepted meanwhile (``review_appeal``'s upsert) waits for the label, then
+        replaces it (SQLite: BEGIN IMMEDIATE already holds every other writer)."""
+        q = sa.select(verdicts).where(verdicts.c.number == caller)
+        if self.dialect == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        return verdict_from_row(row) if row is not None else None
+
+    def _put_label(self, conn: sa.Connection, v: Verdict) -> bool:
+        """Write the label unless the number's row is (by now) cleared on appeal or labelled
+        by the screener: the guard is in the upsert itself, so an appeal that inserted the
+        row after the read above (no row to lock then) still wins. Whether it was written."""
+        row = {**verdict_to_row(v, self.clock()), "import_id": None}
+        ins: Any = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(verdicts)
+        held = sa.or_(verdicts.c.protected, verdicts.c.source.in_(("appeal", SCREENING_SOURCE)))
+        stmt = ins.values(row).on_conflict_do_update(
+            index_elements=["number"],
+            set_={c: ins.excluded[c] for c in row if c != "number"},
+            where=~held,
+        )
+        if not conn.execute(stmt).rowcount:
+            return False
+        if v.campaign:  # the campaign it stays in: its members' labels changed
+            self._refresh_campaigns(conn, [v.campaign])
+        return True
 
     def labelled_by_call(self, caller: str, call_id: str) -> bool:
         """Whether storing ``call_id`` labelled ``caller`` (its ``screened_label`` audit entry
