@@ -6,15 +6,18 @@ from __future__ import annotations
 from callwarden.detect.feedback_labels import LabelConfig
 from callwarden.policy import (
     DEFAULT_SCREENED_BAR,
+    REFUSABLE_CATEGORIES,
     Action,
     Call,
     Protection,
+    Reason,
     ScreenedBotConfig,
     ScreenedBots,
     SubscriberPolicy,
     Thresholds,
     Verdict,
     decide,
+    decision_tag,
     meets_screened_bar,
     reason_text,
     screened_verdict,
@@ -88,3 +91,64 @@ def test_decide_labels_at_standard_rejects_at_strict() -> None:
     zh, en = reason_text(std.reasons[0])
     assert "3 位用户中，有 2 位判定为机器人外呼" in zh and "28" in zh
     assert en.startswith("the screening assistant judged it a bot on calls to 2 of the 3")
+
+
+HARDNESS = {Action.ALLOW: 0, Action.LABEL: 1, Action.SCREEN: 2, Action.REJECT: 3}
+
+
+def test_the_label_never_acts_less_hard_nor_drops_a_class_or_category() -> None:
+    """For every verdict it may replace, every screener's category and every subscriber
+    (standard, strict, each refused category at both): the decision after the label is at
+    least as hard as before, and a verdict that acted keeps its class and category (audit
+    a1: a refused `loans` rang, a suspected loan fraud was tagged as an estate agent)."""
+    call = Call(N, ALICE)
+    policies = [SubscriberPolicy(ALICE), SubscriberPolicy(ALICE, Protection.STRICT)] + [
+        SubscriberPolicy(ALICE, p, frozenset({c}))
+        for p in (Protection.STANDARD, Protection.STRICT)
+        for c in REFUSABLE_CATEGORIES
+    ]
+    currents = [None] + [
+        Verdict(N, label, score, category, (Reason("model_flag", {}),), source=source)
+        for label in ("fraud", "harassment", "benign")
+        for score in (0.3, 0.5, 0.6, 0.7, 0.79, 0.85, 0.89)
+        for category in ("", "loans", "insurance", "loan_fraud", "impersonation_police")
+        for source in ("model", "reports")
+    ]
+    checked = 0
+    for current in currents:
+        for top in ("", "insurance", "loans", "real_estate", "loan_fraud", "other_fraud"):
+            after = screened_verdict(ScreenedBots(N, 2, 2, top), current)
+            if after is None:
+                continue
+            if (
+                current is not None
+                and current.label != "benign"
+                and (current.source == "reports" or current.score >= 0.5)
+            ):
+                assert after.label == current.label, (current, top)
+                assert after.category == (current.category or after.category), (current, top)
+                assert after.reasons[1:] == current.reasons
+            for pol in policies:
+                was, now = decide(call, current, pol), decide(call, after, pol)
+                assert HARDNESS[now.action] >= HARDNESS[was.action], (current, top, pol)
+                checked += 1
+    assert checked > 10_000
+
+
+def test_the_audits_two_cases() -> None:
+    """/tmp/a1/downgrade.py: a refused `loans` still gets 608 at standard; a suspected loan
+    fraud keeps its tag when the screener's words read as an estate agent's."""
+    call = Call(N, ALICE)
+    loans = Verdict(N, "harassment", 0.6, "loans", (Reason("model_flag", {}),))
+    after = screened_verdict(ScreenedBots(N, 2, 2, ""), loans)
+    assert after is not None
+    refuses = SubscriberPolicy(ALICE, refused_categories=frozenset({"loans"}))
+    d = decide(call, after, refuses)
+    assert (d.action, d.sip_code, d.reasons[0].code) == (Action.REJECT, 608, "refused_category")
+    fraud = Verdict(N, "fraud", 0.7, "loan_fraud", (Reason("model_flag", {}),))
+    after = screened_verdict(ScreenedBots(N, 2, 3, "real_estate"), fraud)
+    assert after is not None and (after.label, after.category, after.score) == (
+        "fraud", "loan_fraud", 0.8333,
+    )  # fmt: skip
+    d = decide(call, after, SubscriberPolicy(ALICE))
+    assert decision_tag(d, after.label) == ("疑似诈骗（贷款诈骗）", "Suspected fraud (loan fraud)")

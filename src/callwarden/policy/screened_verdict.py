@@ -13,8 +13,11 @@ left out, as labels leaves them out.
 
 Never: a registered business (the operator's word), a number cleared on appeal (protected,
 or source ``appeal``), a number the screener labelled already, nor over a verdict that acts
-at least as hard at every protection level (``_as_strong``). ``decide`` labels the verdict
-at standard protection and rejects it (608) at strict (docs/policy.md, "After screening").
+at least as hard at every protection level (``_as_strong``). Over a verdict that acts less
+hard it keeps that verdict's class and category and adds its reason, so no subscriber's call
+is treated more softly after the label. ``decide`` labels the verdict at standard protection
+and rejects it (608) at strict and in a refused category (docs/policy.md, "After
+screening").
 """
 
 from __future__ import annotations
@@ -101,6 +104,12 @@ def _as_strong(v: Verdict, thresholds: Thresholds) -> bool:
     return v.score >= thresholds.reject_harassment_at
 
 
+def _acts(v: Verdict, thresholds: Thresholds) -> bool:
+    """Whether ``v`` does anything to a call at some protection level: a community label, or
+    a flag at the label band (none, benign and below the band let it ring)."""
+    return v.label != "benign" and (v.source == "reports" or v.score >= thresholds.label_at)
+
+
 def screened_verdict(
     bots: ScreenedBots,
     current: Verdict | None,
@@ -110,8 +119,11 @@ def screened_verdict(
 ) -> Verdict | None:
     """The verdict the screener's findings justify, or None when they do not (or must not)
     change anything (module docstring). ``registered``: a registration covers the number
-    (exact or prefix, any scope). Harassment, or fraud when the bot calls' top category is
-    a fraud kind; the category shown only when callwarden names it; the campaign kept."""
+    (exact or prefix, any scope). Over a verdict that acts (``_acts``) it keeps that
+    verdict's class, category, campaign and reasons (its reason first, the higher score):
+    the label never acts less hard than what it replaces. Otherwise harassment, or fraud
+    when the bot calls' top category is a fraud kind; the category shown only when
+    callwarden names it; the campaign kept."""
     if not cfg.live or registered:
         return None
     if current is not None and (
@@ -127,22 +139,39 @@ def screened_verdict(
     judged = max(bots.judged_callees, bots.bot_callees)
     share = bots.bot_callees / judged
     top = bots.top_category
+    label = "fraud" if top in FRAUD_KINDS else "harassment"
+    reason = Reason(
+        DecisionCode.SCREENED_BOT_CALLEES.value,
+        {
+            "bot_callees": bots.bot_callees,
+            "judged_callees": judged,
+            "share": round(share, 4),
+            "window_days": cfg.window_days,
+        },
+    )
+    score = round(min(0.99, 0.5 + share / 2), 4)
+    if current is not None and _acts(current, thresholds):
+        # it adds strict's reject (and a refused category's to fraud) to what the verdict
+        # already does, and takes nothing away: its class and category stay (a suspected
+        # fraud stays 疑似诈骗（贷款诈骗）, a refused category still gets its 608), the
+        # screener's category only filling an empty one of the same class
+        same_class = (top in FRAUD_KINDS) == (current.label == "fraud")
+        return Verdict(
+            number=bots.number,
+            label=current.label,
+            score=max(score, current.score),
+            category=current.category
+            or (top if same_class and top in REPORTABLE_CATEGORIES else ""),
+            reasons=(reason, *(r for r in current.reasons if r.code != reason.code)),
+            campaign=current.campaign,
+            source=SCREENING_SOURCE,
+        )
     return Verdict(
         number=bots.number,
-        label="fraud" if top in FRAUD_KINDS else "harassment",
-        score=round(min(0.99, 0.5 + share / 2), 4),
+        label=label,
+        score=score,
         category=top if top in REPORTABLE_CATEGORIES else "",
-        reasons=(
-            Reason(
-                DecisionCode.SCREENED_BOT_CALLEES.value,
-                {
-                    "bot_callees": bots.bot_callees,
-                    "judged_callees": judged,
-                    "share": round(share, 4),
-                    "window_days": cfg.window_days,
-                },
-            ),
-        ),
+        reasons=(reason,),
         campaign=current.campaign if current is not None else "",
         source=SCREENING_SOURCE,
     )
