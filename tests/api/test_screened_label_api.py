@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callwarden.api import ApiSettings, create_app
+from callwarden.numbers.abroad import AbroadRule
+from callwarden.numbers.ingresses import IngressKinds
+from callwarden.numbers.registry import AllocationRegistry
+from callwarden.policy import Reason, Verdict
 from callwarden.store import Role, Store
 
 from .conftest import ALICE, BOB, Api
@@ -131,4 +136,43 @@ def test_off_by_setting(tmp_path: Path) -> None:
         ]
         assert _decide(off, CAROL)["action"] == "allow"
         assert store.screening_counts(call(BOT)["caller"])["bot_callees"] == 2
+    store.close()
+
+
+@pytest.mark.parametrize("shown", ["asserted", "abroad"])
+def test_calls_someone_else_showed_never_label_a_flagged_number(tmp_path: Path, shown: str) -> None:
+    """Audit a1 H1, through the real decide path: the shown number has a suspected model
+    verdict, so decide screens it at strict on that verdict (its reasons the model's) when
+    the network asserts another identity or the call comes from abroad (no roaming list).
+    Two strict subscribers' calls judged bots must not label it: the `screen` entry carries
+    the per-call reason, whatever the stored verdict (before: `caller_labelled: true`)."""
+    caller = call(BOT)["caller"]
+    store, keys = _api(str(tmp_path / "api.db"))
+    with store.engine.begin() as conn:
+        store.put_verdict(conn, Verdict(caller, "harassment", 0.6, "", (Reason("model_flag", {}),)))
+    registry = AllocationRegistry.from_numbers([caller, ALICE, BOB])
+    rule = AbroadRule.of(IngressKinds({"IGW-SH-1": "international"}), registry.scope, None)
+    app = create_app(ApiSettings(db=str(tmp_path / "api.db")), store, registry, rule)
+    with TestClient(app) as client:
+        api = Api(client, store, keys)
+        body = {"asserted": "+8617000000009"} if shown == "asserted" else {"ingress": "IGW-SH-1"}
+        for n, (sub, who) in enumerate(((ALICE, "alice"), (BOB, "bob"))):
+            api.put(f"/v1/subscribers/{sub}/settings", who, json={"protection": "strict"})
+            d = api.post("/v1/decide", "network", json={"caller": caller, "callee": sub, **body})
+            assert d.json()["action"] == "screen"
+            assert [r["code"] for r in d.json()["reasons"]] == [  # the answer is unchanged
+                "harassment_suspected", "model_flag",
+            ]  # fmt: skip
+            start = datetime.now(UTC).isoformat()
+            r = api.post(
+                "/v1/screenings", "network",
+                json=call(BOT, callee=sub, call_id=f"shown-{n}", start_time=start),
+            )  # fmt: skip
+            assert r.status_code == 201, r.text
+            assert (r.json()["verdict"], r.json()["caller_labelled"]) == ("bot", False)
+        v = store.get_verdict(caller)
+        assert v is not None and v.source == "model"
+        (entry,) = [e for e in store.block_log(ALICE) if e["action"] == "screen"]
+        code = "spoof_asserted_mismatch" if shown == "asserted" else "from_abroad_domestic_number"
+        assert code in [r["code"] for r in entry["reasons"]]
     store.close()

@@ -20,6 +20,7 @@ from callwarden.api.state import AppState
 from callwarden.policy import (
     Action,
     Call,
+    Decision,
     Reason,
     call_info,
     decide,
@@ -30,6 +31,7 @@ from callwarden.policy import (
     with_asserted_identity,
     without_policy,
 )
+from callwarden.policy.model import ASSERTED_MISMATCH, FROM_ABROAD
 from callwarden.store.verdict_rows import reasons_json
 
 router = APIRouter(prefix="/v1", tags=["decide"], responses=ERROR_RESPONSES)
@@ -52,9 +54,10 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
     at = time.time() if body.at is None else call_time(body.at, state.store.clock())
     asserted = number_param(body.asserted) if body.asserted else None
     verdict = state.verdicts.get(caller)
+    abroad = 0
     if state.abroad is not None and body.ingress:  # a domestic number shown from abroad
-        code = state.abroad.judge_one(caller, body.ingress, at)
-        verdict = with_abroad(verdict, caller, int(code), body.ingress, state.thresholds)
+        abroad = int(state.abroad.judge_one(caller, body.ingress, at))
+        verdict = with_abroad(verdict, caller, abroad, body.ingress, state.thresholds)
     if state.allocation is not None:  # the hard signal, for numbers scan never saw too
         verdict = with_allocation(verdict, caller, not state.allocation.is_unallocated(caller))
     verdict = with_asserted_identity(verdict, caller, asserted, state.thresholds)
@@ -86,7 +89,9 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
                 "action": decision.action.value,
                 "sip_code": decision.sip_code,
                 "category": decision.category,
-                "reasons": reasons_json(decision.reasons),
+                "reasons": reasons_json(
+                    decision.reasons + _shown_by_others(decision, caller, asserted, abroad, body)
+                ),
                 # what the subscriber was shown, kept as it was (the verdict may change)
                 "tag": json.dumps(shown, ensure_ascii=False) if shown else None,
             }
@@ -101,6 +106,26 @@ def answer(state: AppState, body: DecideRequest) -> bytes:
         "call_info": call_info(decision.redress_uri),
     }
     return json.dumps(out, ensure_ascii=False).encode()
+
+
+def _shown_by_others(
+    decision: Decision, caller: str, asserted: str | None, abroad: int, body: DecideRequest
+) -> tuple[Reason, ...]:
+    """The per-call facts that someone else may show the number (the network asserted
+    another identity; it came from abroad, no roaming list to say), added to a ``screen``
+    entry where a stored verdict that flags the number spoke instead (decide's reasons then
+    lack them): the screener's label leaves such calls out of its count
+    (``store.training_labels.screened_calls``), whatever the stored verdict. The answer is
+    unchanged; only the block log's row carries them."""
+    if decision.action is not Action.SCREEN:
+        return ()
+    have = {r.code for r in decision.reasons}
+    out: list[Reason] = []
+    if asserted and asserted != caller and ASSERTED_MISMATCH not in have:
+        out.append(Reason(ASSERTED_MISMATCH, {"asserted": asserted}))
+    if abroad == 1 and FROM_ABROAD not in have:
+        out.append(Reason(FROM_ABROAD, {"ingress": body.ingress, "number": caller}))
+    return tuple(out)
 
 
 def _reason(r: Reason) -> dict[str, Any]:
