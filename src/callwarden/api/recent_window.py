@@ -1,14 +1,16 @@
 """The screening route's window of recent screenings (docs/screening.md, "Recent screenings
 with their features kept").
 
-A screened call is judged with the last K screenings the store holds, in stored order
-(``received_at``, then call_id), as ``screen_with_recent`` would judge it over their kept
-turns: every worker of a server, and a restart, judge against the same calls. Each stored
+A screened call is judged with the last K screenings the store holds, in the order of the
+calls' times (``at``, then call_id: ``store.screenings.recent_screening_ids``), as
+``screen_with_recent`` would judge it over their kept turns: every worker of a server, and a
+restart, judge against the same calls. Each stored
 call's features are computed once, from its stored turns, and kept in a bounded LRU keyed by
 call_id (a stored screening's turns never change, except that ``callwarden prune`` empties
 old ones: a call that left the LRU is read again as stored); the window's LSH buckets
-(``screening.recent.RecentScreenings``) follow the store's list of ids, shifted as calls come
-and go, rebuilt from the kept features when the list is not a shift of the last one.
+(``screening.recent.RecentScreenings``) follow the store's list of ids: the calls that left
+are dropped and those stored since are placed where they stand, a call stored after a later
+one (calls end, and are sent, out of the order they started in) between its neighbours.
 """
 
 from __future__ import annotations
@@ -113,15 +115,9 @@ class RecentWindow:
             self._features.popitem(last=False)
 
     def _sync(self, ids: Sequence[str], feats: dict[str, CallFeatures]) -> None:
-        """The kept window made the calls ``ids``: shifted when ``ids`` continues it (the
-        oldest dropped, the newest added), else built again from the kept features."""
-        held = self._window.call_ids()
-        d = held.index(ids[0]) if ids and ids[0] in held else len(held)
-        if held[d:] != list(ids[: len(held) - d]):  # (a call stored out of order meanwhile)
-            self._window, d, held = RecentScreenings(self.k), 0, []
-        self._window.drop_oldest(d)
-        for i in ids[len(held) - d :]:
-            self._window.add_features(feats[i])
+        """The kept window made the calls ``ids``: the calls that left dropped, those stored
+        since placed where they stand (at the end, or before a later call stored first)."""
+        self._window.follow(ids, feats.__getitem__)
 
 
 def recent_window(store: Store, k: int) -> RecentWindow | None:

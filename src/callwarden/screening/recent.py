@@ -15,8 +15,7 @@ reasons alike (tests/screening/test_recent.py).
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,15 +118,22 @@ def _same(rows: np.ndarray, rep: np.ndarray, threshold: float) -> np.ndarray:
     return (rows == rep).mean(axis=1) >= threshold
 
 
+#: The room between two kept calls' sequence numbers, for calls placed between them later
+#: (``follow``: a call stored after a later one, the window ordered by the calls' times).
+_GAP = 1 << 32
+
+
 class RecentScreenings:
     """The last ``k`` screened calls' features, oldest first: ``judge(new)`` is
     ``screen_with_recent(new, the last k calls added)``."""
 
     def __init__(self, k: int) -> None:
         self.k = k
-        self.calls_: deque[tuple[int, CallFeatures]] = deque()
+        #: (sequence number, features), in window order: the numbers grow along it (only
+        #: their order is read: the batch's order, ties between equal signatures)
+        self.calls_: list[tuple[int, CallFeatures]] = []
         self._by_seq: dict[int, CallFeatures] = {}
-        self._next = 0
+        self._next = 0  # (past every kept call's: the number a judged call takes)
         self._scripts = _Buckets(_SCRIPT_THRESHOLD)
         self._openings = _Buckets(_OPENING_THRESHOLD)
 
@@ -147,31 +153,75 @@ class RecentScreenings:
     def add_features(self, f: CallFeatures) -> None:
         if self.k <= 0:
             return
-        seq, self._next = self._next, self._next + 1
+        seq, self._next = self._next, self._next + _GAP
         self.calls_.append((seq, f))
+        self._keep(seq, f)
+        while len(self.calls_) > self.k:
+            self._unkeep(*self.calls_.pop(0))
+
+    def _keep(self, seq: int, f: CallFeatures) -> None:
         self._by_seq[seq] = f
         if f.script_sig is not None:
             self._scripts.add(seq, f.script_sig)
         if f.opening_sig is not None:
             self._openings.add(seq, f.opening_sig)
-        while len(self.calls_) > self.k:
-            self._drop()
 
-    def _drop(self) -> None:
-        old, g = self.calls_.popleft()
-        del self._by_seq[old]
-        if g.script_sig is not None:
-            self._scripts.drop(old, g.script_sig)
-        if g.opening_sig is not None:
-            self._openings.drop(old, g.opening_sig)
+    def _unkeep(self, seq: int, f: CallFeatures) -> None:
+        del self._by_seq[seq]
+        if f.script_sig is not None:
+            self._scripts.drop(seq, f.script_sig)
+        if f.opening_sig is not None:
+            self._openings.drop(seq, f.opening_sig)
 
     def call_ids(self) -> list[str]:
         """The kept calls' call_ids, oldest first."""
         return [f.call_id for _, f in self.calls_]
 
-    def drop_oldest(self, n: int = 1) -> None:
-        for _ in range(min(n, len(self.calls_))):
-            self._drop()
+    def follow(self, ids: Sequence[str], features: Callable[[str], CallFeatures]) -> None:
+        """Keep the calls ``ids`` (the last ``k`` of them), in that order: a kept call not
+        among them is dropped, one not kept is placed where it stands (``features(call_id)``),
+        the others stay as they are. The store's window moves this way as calls are stored:
+        the oldest leave, and a call joins at its place, not only at the end (a call stored
+        after a later one). Built again only when the kept calls stand in another order."""
+        ids = list(ids[-self.k :]) if self.k > 0 else []
+        want = set(ids)
+        for seq, f in self.calls_:
+            if f.call_id not in want:
+                self._unkeep(seq, f)
+        self.calls_ = [(q, f) for q, f in self.calls_ if f.call_id in want]
+        held = {f.call_id for _, f in self.calls_}
+        if [i for i in ids if i in held] != [f.call_id for _, f in self.calls_]:
+            self._rebuild(ids, features)
+            return
+        placed: list[tuple[int, CallFeatures]] = []
+        at = 0  # the next kept call, in self.calls_
+        for i in ids:
+            if i in held:
+                placed.append(self.calls_[at])
+                at += 1
+                continue
+            after = self.calls_[at][0] if at < len(self.calls_) else None
+            if after is None:  # past every kept call
+                seq, self._next = self._next, self._next + _GAP
+            else:
+                before = placed[-1][0] if placed else after - 2 * _GAP
+                seq = (before + after) // 2
+                if seq == before:  # (no room left between the two: number them again)
+                    self.calls_ = placed + self.calls_[at:]
+                    self._rebuild(ids, features)
+                    return
+            f = features(i)
+            self._keep(seq, f)
+            placed.append((seq, f))
+        self.calls_ = placed
+
+    def _rebuild(self, ids: Sequence[str], features: Callable[[str], CallFeatures]) -> None:
+        kept = {f.call_id: f for _, f in self.calls_}
+        for seq, f in self.calls_:
+            self._unkeep(seq, f)
+        self.calls_ = []
+        for i in ids:
+            self.add_features(kept[i] if i in kept else features(i))
 
     def judge(self, new: Transcript, *, library: ScriptLibrary | None = None) -> ScreenOutcome:
         """``new``'s outcome judged in one batch with the kept calls (``new`` is not kept)."""
