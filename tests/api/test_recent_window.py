@@ -4,12 +4,13 @@ screenings and judges as ``screen_with_recent`` over their kept turns."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 
 import pytest
 
 from callwarden.api.recent_window import RecentWindow, stored_transcript
-from callwarden.screening.outcome import kept_turns, screen_with_recent
+from callwarden.screening.outcome import ScreenOutcome, kept_turns, screen_with_recent
 from callwarden.screening.recent import _Buckets
 from callwarden.screening.transcript import Transcript, transcript_from_dict
 from callwarden.sim.screening import simulate_screening
@@ -100,3 +101,45 @@ def test_a_call_stored_after_a_later_one_is_placed_not_rebuilt(
         rows.store(tr, at=len(rows.rows) - 1 if j % 2 else None)  # every other one behind
         win.remember(tr)
     assert len(added) <= 2 * 10  # a script and an opening signature a call, 10 calls
+
+
+def test_threads_judging_at_once_each_judge_with_the_window_they_read() -> None:
+    """The route runs in a threadpool: calls judged, stored and kept at once in one worker
+    each get ``screen_with_recent`` over the stored calls they read (none lost or doubled in
+    the shared window), the first ones all on a cold window."""
+    rows, k = _Rows(), 30
+    trs = _calls(100)
+    for tr in trs[:40]:
+        rows.store(tr)
+    lock, seen = threading.Lock(), threading.local()
+
+    def ids(n: int) -> list[str]:
+        with lock:
+            seen.ids = rows.ids(n)
+        return list(seen.ids)
+
+    def turns(call_ids: Sequence[str]) -> dict[str, str]:
+        with lock:
+            return rows.turns(call_ids)
+
+    win = RecentWindow(k, ids, turns)
+    start = threading.Barrier(6)
+    done: list[tuple[Transcript, ScreenOutcome, list[str]]] = []
+
+    def worker(mine: list[Transcript]) -> None:
+        start.wait()
+        for tr in mine:
+            out = win.judge(tr)
+            with lock:
+                rows.store(tr, at=len(rows.rows) - 1 if len(done) % 3 == 0 else None)
+            win.remember(tr)
+            done.append((tr, out, seen.ids))
+
+    threads = [threading.Thread(target=worker, args=(trs[40 + j :: 6],)) for j in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(done) == 60
+    for tr, out, read in done:
+        assert out == screen_with_recent(tr, [stored_transcript(i, rows.rows[i]) for i in read])

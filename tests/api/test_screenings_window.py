@@ -101,3 +101,46 @@ def test_serve_flag_default_is_the_window() -> None:
     from callwarden.cli.serve import SCREENING_WINDOW
 
     assert SCREENING_WINDOW == DEFAULT_WINDOW == ApiSettings().screening_window
+
+
+def test_another_worker_and_a_restart_judge_with_the_same_stored_calls(
+    tmp_path: Path, template: tuple[Path, dict[str, str]]
+) -> None:
+    """Two workers on one store take turns (each reads the other's calls from the store),
+    then a new app on the same store (a restart, nothing in memory) judges the next call:
+    every answer is ``screen_with_recent`` over the calls stored before it."""
+    db = tmp_path / "workers.db"
+    shutil.copy(template[0], db)
+
+    def worker() -> Api:
+        store = Store.open(str(db))
+        app = create_app(ApiSettings(db=str(db)), store)
+        return Api(TestClient(app, raise_server_exceptions=False), store, template[1])
+
+    posted: list[dict[str, Any]] = []
+
+    def check(w: Api, c: dict[str, Any]) -> dict[str, Any]:
+        got = sent(w, c).json()
+        want = screen_with_recent(
+            transcript_from_dict(c), [transcript_from_dict(p) for p in posted]
+        )
+        assert (got["verdict"], got["bot_score"]) == (
+            want.result.verdict.value,
+            want.result.bot_score,
+        )
+        posted.append(c)
+        return dict(got)
+
+    a, b = worker(), worker()
+    with a.client, b.client:
+        for n, w in ((1, a), (2, b), (3, a)):
+            third = check(w, scripted(n))
+    assert third["verdict"] == "bot"  # worker a never saw call 2 but for the store
+    a.store.close()
+    b.store.close()
+    c = worker()
+    with c.client:
+        fourth = check(c, scripted(4))
+    c.store.close()
+    shared = [r for r in fourth["reasons"] if r["code"] == "script_shared_across_calls"]
+    assert fourth["verdict"] == "bot" and shared[0]["evidence"] == {"calls": 4}
