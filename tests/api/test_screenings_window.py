@@ -144,3 +144,29 @@ def test_another_worker_and_a_restart_judge_with_the_same_stored_calls(
     c.store.close()
     shared = [r for r in fourth["reasons"] if r["code"] == "script_shared_across_calls"]
     assert fourth["verdict"] == "bot" and shared[0]["evidence"] == {"calls": 4}
+
+
+def test_serve_warms_the_window_at_start(
+    tmp_path: Path, template: tuple[Path, dict[str, str]]
+) -> None:
+    """A worker computes the stored window's features as it starts, so its first screened
+    call computes only its own (about 0.9 s saved at K = 1,000)."""
+    db = tmp_path / "warm.db"
+    shutil.copy(template[0], db)
+    store = Store.open(str(db))
+    first = Api(TestClient(create_app(ApiSettings(db=str(db)), store)), store, template[1])
+    with first.client:
+        for n in (1, 2, 3):
+            assert sent(first, scripted(n)).status_code == 201
+    store.close()
+    store = Store.open(str(db))
+    app = create_app(ApiSettings(db=str(db)), store)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        state = app.state.cw
+        assert state.recent_warm is not None
+        state.recent_warm.join(timeout=60)
+        assert state.recent.misses == 3  # the three stored calls, read once at start
+        got = sent(Api(client, store, template[1]), scripted(4)).json()
+        assert got["verdict"] == "bot"
+        assert state.recent.misses == 3  # the first call read nothing more
+    store.close()

@@ -78,6 +78,15 @@ class RecentWindow:
                     self._judged.popitem(last=False)
             return out
 
+    def warm(self) -> None:
+        """Compute the stored window's features before the first call asks (``serve``'s
+        start, in a thread of its own: a worker's first call would pay about 0.9 s at K =
+        1,000; a call that comes meanwhile computes what it misses itself)."""
+        ids = self._ids(self.k)
+        feats = self._features_of(ids)
+        with self._lock:
+            self._sync(ids, feats)
+
     def remember(self, tr: Transcript) -> None:
         """Keep the features of a call just stored, as its row keeps it, so that the next
         call does not compute them from the store (those :meth:`judge` computed for ``tr``,

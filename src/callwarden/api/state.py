@@ -434,6 +434,8 @@ class AppState:
         self.writes = WriteBehind(store, settings.flush_interval_s)
         #: POST /v1/screenings' window of recent screenings (None: each call judged alone)
         self.recent: RecentWindow | None = recent_window(store, settings.screening_window)
+        #: the thread computing the window's features at start (``start``), if any
+        self.recent_warm: threading.Thread | None = None
         self.bands: tuple[Thresholds, str] = _thresholds(settings, store)
         #: key checks the store could not answer (the store down)
         self.key_checks_unavailable = 0
@@ -460,10 +462,22 @@ class AppState:
     def start(self) -> None:
         """Start the background threads (the app's lifespan)."""
         self.writes.start()
+        if self.recent is not None:  # (one pass, then it ends)
+            self.recent_warm = threading.Thread(
+                target=self._warm_window, name="callwarden-window", daemon=True
+            )
+            self.recent_warm.start()
         if self.invalidation is not None:
             self.invalidation.start()
         if self.roaming_reload is not None:
             self.roaming_reload.start()
+
+    def _warm_window(self) -> None:
+        assert self.recent is not None
+        try:
+            self.recent.warm()
+        except Exception:  # (the store down or closed: the first screened call reads it)
+            log.warning("the screening window was not warmed at start", exc_info=True)
 
     def stop(self) -> None:
         if self.roaming_reload is not None:
