@@ -77,13 +77,27 @@ def test_the_answer_is_screen_with_recent_over_the_stored_calls(api: Api) -> Non
         posted.append(c)
 
 
-def test_a_courier_ivr_is_never_made_a_rejected_bot(api: Api) -> None:
-    """A delivery company's IVR plays one recording to every callee: the window sees it
-    shared, which counts towards a bot, and a service's bot is connected with its tag."""
+BANK_IVR = (
+    "您好，这里是招商银行信用卡中心，您尾号1234的信用卡本期账单已出，最后还款日为本月二十五日，"
+    "请按时还款，查询请按1。"
+)
+
+
+@pytest.mark.parametrize(("recording", "category"), [(None, "courier"), (BANK_IVR, "bank_service")])
+def test_a_service_ivr_is_never_made_a_rejected_bot(
+    api: Api, recording: str | None, category: str
+) -> None:
+    """A delivery company's or a bank's IVR plays one recording to every callee: the window
+    sees it shared, which counts towards a bot, and a service's bot is connected with its
+    tag."""
     for n in range(5):
-        got = sent(api, ivr_call(call_id=f"sf-{n}", callee=f"+86133030218{n:02d}")).json()
+        c = ivr_call(call_id=f"ivr-{n}", callee=f"+86133030218{n:02d}")
+        for t in c["turns"]:
+            if recording is not None and t["speaker"] == "caller":
+                t["text"] = recording
+        got = sent(api, c).json()
         assert got["action"] != "reject" and got["sip_code"] is None, got
-        assert got["category"] == "courier"
+        assert got["category"] == category
     assert "script_shared_across_calls" in {r["code"] for r in got["reasons"]}
 
 
