@@ -143,3 +143,23 @@ def test_threads_judging_at_once_each_judge_with_the_window_they_read() -> None:
     assert len(done) == 60
     for tr, out, read in done:
         assert out == screen_with_recent(tr, [stored_transcript(i, rows.rows[i]) for i in read])
+
+
+def test_calls_at_once_on_a_cold_worker_read_the_window_once() -> None:
+    rows, k = _Rows(), 30
+    trs = _calls(40)
+    for tr in trs[:k]:
+        rows.store(tr)
+    win = RecentWindow(k, rows.ids, rows.turns)
+    start = threading.Barrier(4)
+
+    def worker(tr: Transcript) -> None:
+        start.wait()
+        win.judge(tr)
+
+    threads = [threading.Thread(target=worker, args=(tr,)) for tr in trs[k : k + 4]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert win.misses == rows.turns_read == k  # not once a call

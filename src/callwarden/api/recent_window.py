@@ -62,6 +62,7 @@ class RecentWindow:
         #: features of calls just judged, until they are stored (or pushed out)
         self._judged: OrderedDict[str, tuple[Transcript, CallFeatures]] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # (held while misses are computed)
         #: features computed from stored turns (cache misses), for tests and metrics
         self.misses = 0
 
@@ -102,19 +103,29 @@ class RecentWindow:
             self._put(tr.call_id, f)
 
     def _features_of(self, ids: Sequence[str]) -> dict[str, CallFeatures]:
+        got = self._cached(ids)
+        if len(got) < len(ids):
+            # one thread computes misses at a time (calls arriving together at a cold worker
+            # would each compute the whole window: 4 at once took 6 s each at K = 1,000);
+            # the others then find them kept
+            with self._loading:
+                got.update(self._cached([i for i in ids if i not in got]))
+                missing = [i for i in ids if i not in got]
+                if missing:
+                    stored = self._turns(missing)
+                    for i in missing:
+                        got[i] = call_features(stored_transcript(i, stored.get(i, "[]")))
+                    with self._lock:
+                        self.misses += len(missing)
+                        for i in missing:
+                            self._put(i, got[i])
+        return got
+
+    def _cached(self, ids: Sequence[str]) -> dict[str, CallFeatures]:
         with self._lock:
             got = {i: f for i in ids if (f := self._features.get(i)) is not None}
             for i in got:  # (used: the last to leave the LRU)
                 self._features.move_to_end(i)
-        missing = [i for i in ids if i not in got]
-        if missing:
-            stored = self._turns(missing)
-            for i in missing:
-                got[i] = call_features(stored_transcript(i, stored.get(i, "[]")))
-            with self._lock:
-                self.misses += len(missing)
-                for i in missing:
-                    self._put(i, got[i])
         return got
 
     def _put(self, call_id: str, f: CallFeatures) -> None:
