@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from callwarden.policy import SCREENED_KINDS as KINDS
 from callwarden.policy import SERVICE_KINDS, Verdict
 from callwarden.store.base import ConflictError, StoreBase
+from callwarden.store.retention import EMPTY_TURNS
 from callwarden.store.schema import block_log, screenings
 
 #: The verdicts a screening row holds, in the order counts are shown.
@@ -126,6 +127,9 @@ class ScreeningsMixin(StoreBase):
         call_id = str(row["call_id"])
         try:
             with self.engine.begin() as conn:  # (SQLite: BEGIN IMMEDIATE, read and write as one)
+                if self.dialect == "postgresql":  # the live label's count, after its caller's
+                    # lock, must see a concurrent call committed meanwhile (store.screened_label)
+                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 stored = self._screening(conn, call_id)
                 if stored is None:
                     entry = self._screen_entry(conn, row, decided)
@@ -203,13 +207,20 @@ def _no_screen(row: Mapping[str, Any]) -> str:
 
 
 def recent_screening_ids(conn: sa.Connection, k: int) -> list[str]:
-    """The call_ids of the last ``k`` stored screenings, oldest first, in the order of the
-    calls' times (``at``, indexed; then call_id): the window the screening route judges a
-    call with (docs/screening.md, "Recent screenings with their features kept")."""
+    """The call_ids of the last ``k`` stored screenings that keep turns, oldest first, in the
+    order of the calls' times (``at``, indexed; then call_id): the window the screening route
+    judges a call with (docs/screening.md, "Recent screenings with their features kept").
+    A call whose turns ``callwarden prune`` emptied is left out, so a worker that kept its
+    features before and one that reads it now judge alike."""
     if k <= 0:
         return []
     s = screenings.c
-    q = sa.select(s.call_id).order_by(s.at.desc(), s.call_id.desc()).limit(k)
+    q = (
+        sa.select(s.call_id)
+        .where(s.turns != EMPTY_TURNS)
+        .order_by(s.at.desc(), s.call_id.desc())
+        .limit(k)
+    )
     return list(reversed(conn.execute(q).scalars().all()))
 
 
