@@ -260,3 +260,56 @@ def test_a_bot_screening_reads_no_whole_table(tmp_path: Path, clock: Clock) -> N
                     scans.append((detail, sql))
     assert scans == []
     store.close()
+
+
+@pytest.mark.service
+@pytest.mark.parametrize("isolation", ["read committed", "repeatable read"])
+def test_two_bot_screenings_at_once_one_labels(pg_database: str, isolation: str) -> None:
+    """PostgreSQL, two stores: two bot calls to two callees stored at once (each inserted
+    before either counts) label the caller once, whatever the server's default isolation
+    (the caller's advisory lock orders the counts only under READ COMMITTED, which the
+    transaction now sets itself: under repeatable read both counted one callee)."""
+    admin = sa.create_engine(pg_database.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        name = pg_database.rsplit("/", 1)[1]
+        conn.exec_driver_sql(
+            f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = '{isolation}'"
+        )
+    admin.dispose()
+    a, b = Store.open(pg_database), Store.open(pg_database)
+    try:
+        now = time.time()
+        for s, callee in ((a, SUBS[0]), (b, SUBS[1])):
+            row = {"subscriber": callee, "caller": BOT, "at": now - 61, "action": "screen"}
+            s.log_blocks([{**row, "sip_code": None, "category": "", "reasons": "[]"}])
+        barrier = threading.Barrier(2, timeout=30)
+        for s in (a, b):
+            real = s._label_from_screenings
+
+            def held(conn: Any, row: Any, real: Any = real) -> Verdict | None:
+                barrier.wait()  # both rows inserted before either counts
+                return real(conn, row)
+
+            s._label_from_screenings = held  # type: ignore[method-assign]
+        out: dict[int, Any] = {}
+
+        def store_one(i: int, s: Store) -> None:
+            row = {
+                "call_id": f"{BOT}-c{i}", "caller": BOT, "callee": SUBS[i], "at": now - 60,
+                "received_at": now - 60, "verdict": "bot", "bot_score": 5.0, "challenges": 2,
+                "category": "insurance", "reasons": "[]", "action": "reject",
+                "transcript_sha256": f"{i:064d}", "turns": "[]", "actor": "network",
+            }  # fmt: skip
+            out[i] = s.record_screening(row, (now - 65, now - 55))
+
+        ts = [threading.Thread(target=store_one, args=(i, s)) for i, s in enumerate((a, b))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        assert sorted(out[i].labelled is not None for i in (0, 1)) == [False, True]
+        v = a.get_verdict(BOT)
+        assert v is not None and v.source == "screening"
+    finally:
+        a.close()
+        b.close()
