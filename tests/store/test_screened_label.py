@@ -228,6 +228,8 @@ def test_an_appeal_accepted_while_the_label_is_written_wins(
         assert accepted.is_set()
         v = b.get_verdict(BOT)
         assert v is not None and (v.label, v.source, v.protected) == ("benign", "appeal", True)
+        if before is None:  # the guarded upsert wrote nothing, so nothing was audited
+            assert [e for e in b.audit_trail(BOT) if e["action"] == "screened_label"] == []
     finally:
         a.close()
         b.close()

@@ -119,8 +119,8 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
             set_={c: ins.excluded[c] for c in row if c != "number"},
             where=~held,
         )
-        if not conn.execute(stmt).rowcount:
-            return False
+        if conn.execute(stmt.returning(verdicts.c.number)).first() is None:  # (psycopg's
+            return False  # rowcount of an upsert is -1: a row comes back only if written)
         if v.campaign:  # the campaign it stays in: its members' labels changed
             self._refresh_campaigns(conn, [v.campaign])
         return True
