@@ -59,7 +59,6 @@ class CallFeatures:
     script_sig: np.ndarray | None
     #: MinHash of the opening turn; None when too short to join a campaign.
     opening_sig: np.ndarray | None
-    opening_norm: str
     replies: KeyedReplies
 
 
@@ -77,7 +76,6 @@ def call_features(tr: Transcript) -> CallFeatures:
         call_id=tr.call_id,
         script_sig=next(rows) if long_script else None,
         opening_sig=next(rows) if long_opening else None,
-        opening_norm=first_norm,
         replies=long_replies(tr),
     )
 
