@@ -11,8 +11,8 @@ import pytest
 
 from callwarden.api.recent_window import RecentWindow, stored_transcript
 from callwarden.screening.outcome import ScreenOutcome, kept_turns, screen_with_recent
-from callwarden.screening.recent import _Buckets
-from callwarden.screening.transcript import Transcript, transcript_from_dict
+from callwarden.screening.recent import _Buckets, call_features
+from callwarden.screening.transcript import Speaker, Transcript, Turn, transcript_from_dict
 from callwarden.sim.screening import simulate_screening
 
 
@@ -163,3 +163,33 @@ def test_calls_at_once_on_a_cold_worker_read_the_window_once() -> None:
     for t in threads:
         t.join()
     assert win.misses == rows.turns_read == k  # not once a call
+
+
+def test_a_call_with_callee_turns_is_kept_as_its_row_keeps_it() -> None:
+    """The callee's words are not stored: a call kept after judging (``remember``) is the
+    one the next worker reads from the store, without them."""
+    rows, k = _Rows(), 20
+    win = RecentWindow(k, rows.ids, rows.turns)
+    trs = _calls(40)
+    for j, tr in enumerate(trs):
+        if j % 2:  # the callee cuts into each reply to the assistant: two caller turns
+            turns: list[Turn] = []
+            for t in tr.turns:
+                if t.speaker is Speaker.CALLER and turns and turns[-1].speaker is Speaker.ASSISTANT:
+                    half = len(t.text) // 2
+                    mid = (t.start_s + t.end_s) / 2
+                    turns += [
+                        Turn(Speaker.CALLER, t.text[:half], t.start_s, mid),
+                        Turn(Speaker.CALLEE, "嗯？", mid, mid),
+                        Turn(Speaker.CALLER, t.text[half:], mid, t.end_s),
+                    ]
+                else:
+                    turns.append(t)
+            tr = Transcript(tr.call_id, tuple(turns))
+        assert win.judge(tr) == screen_with_recent(tr, rows.window(k)), j
+        rows.store(tr)
+        win.remember(tr)
+        kept = win._features[tr.call_id]
+        read = call_features(stored_transcript(tr.call_id, rows.rows[tr.call_id]))
+        assert kept.replies == read.replies, j
+    assert win.misses == 0  # every call kept by remember, none read back
