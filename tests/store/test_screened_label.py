@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from callwarden.policy import Registration, Verdict
 from callwarden.store import Store, screened_label
-from callwarden.store.training_labels import read_feedback
+from callwarden.store.schema import screenings
+from callwarden.store.training_labels import read_feedback, screened_calls
 
 from .conftest import Clock, record_screened
 
@@ -144,6 +145,11 @@ def test_a_rescued_call_and_an_old_one_count_for_nothing(store: Store, clock: Cl
     assert store.get_verdict(BOT) is None
     _bot(store, 3, SUBS[3], now - 40)
     assert store.get_verdict(BOT) is not None
+    with store.engine.connect() as conn:  # the live label's count by index, and labels'
+        where = screenings.c.caller == BOT
+        by_index = screened_calls(conn, where, one_caller=True)
+        assert by_index == screened_calls(conn, where)
+        assert (by_index[BOT].bot_callees, by_index[BOT].judged_callees) == (3, 3)
 
 
 def test_a_repeated_call_id_counts_once(store: Store, clock: Clock) -> None:

@@ -59,7 +59,8 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
             key = sa.func.hashtext(f"screened:{caller}")
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
         since = self.clock() - cfg.window_days * DAY
-        s = screened_calls(conn, sa.and_(screenings.c.caller == caller, screenings.c.at >= since))
+        where = sa.and_(screenings.c.caller == caller, screenings.c.at >= since)
+        s = screened_calls(conn, where, one_caller=True)
         calls = s.get(caller)
         if calls is None:
             return None

@@ -197,12 +197,14 @@ def _screened(
     return screened_calls(conn, _window(screenings.c.at, since, until))
 
 
-def screened_calls(conn: sa.Connection, where: sa.ColumnElement[bool]) -> dict[str, ScreenedCalls]:
+def screened_calls(
+    conn: sa.Connection, where: sa.ColumnElement[bool], one_caller: bool = False
+) -> dict[str, ScreenedCalls]:
     """Each calling number's screened calls among the rows ``where`` selects, those whose
     block-log entry the callee rescued left out: counts by kind and distinct callees
     (``store.screenings.screened_tallies``), its bot calls by category (SQL GROUP BY, as the
     reports). The one count of ``labels``' screening rule and the live label
-    (``store.screened_label``)."""
+    (``store.screened_label``, which counts ``one_caller``'s few calls by index)."""
     s = screenings.c
     b = block_log.c
     # a screened call whose block-log entry the callee rescued (a wrongly judged call, by
@@ -210,15 +212,16 @@ def screened_calls(conn: sa.Connection, where: sa.ColumnElement[bool]) -> dict[s
     # showed the number (its screen entry's reasons: the network asserted another identity,
     # or it came from abroad), which says nothing about the number's own subscriber
     shown = sa.or_(*(b.reasons.contains(f'"{c}"', autoescape=True) for c in SHOWN_BY_OTHERS))
-    # (correlated by the link, through the callee's block-log index: the call's screen entry
-    # is the callee's, store/screenings.py; a NOT IN over every linked row read the whole
-    # block log on each live label, 1 s at 1 M rows)
-    left_out = sa.exists().where(
-        b.subscriber == s.callee,
-        b.screening == s.call_id,
-        sa.or_(b.rescued_at.is_not(None), shown),
-    )
-    in_window = sa.and_(where, ~left_out)
+    dropped = sa.or_(b.rescued_at.is_not(None), shown)
+    if one_caller:  # by the link, through the callee's block-log index (the call's screen
+        # entry is the callee's, store/screenings.py): the NOT IN below reads the whole block
+        # log, 1 s at 1 M rows on each live label; over every caller it is the faster (1.3 s
+        # against 4.4 s for 100,000 screenings among 1 M rows)
+        left_out = sa.exists().where(b.subscriber == s.callee, b.screening == s.call_id, dropped)
+        in_window = sa.and_(where, ~left_out)
+    else:
+        linked = sa.select(b.screening).where(b.screening.is_not(None), dropped)
+        in_window = sa.and_(where, s.call_id.not_in(linked))
     tallies = screened_tallies(conn, in_window)  # (what a bot call is: store/screenings.py)
     categories: dict[str, dict[str, float]] = {}
     for caller, category, n in conn.execute(
