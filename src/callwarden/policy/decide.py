@@ -131,17 +131,23 @@ def _known_from_abroad(verdict: Verdict, code: DecisionCode) -> Decision:
 def _community_label(verdict: Verdict) -> Decision:
     """The label of a community verdict: one ``community_reports`` reason with the score and
     the reports' counts (the verdict's own reason of that code merged in, not repeated)."""
-    code = DecisionCode.COMMUNITY_REPORTS.value
-    evidence: dict[str, object] = {"score": _shown(verdict.score)}
+    reasons = _merged_first(
+        verdict, DecisionCode.COMMUNITY_REPORTS.value, {"score": _shown(verdict.score)}
+    )
+    return Decision(Action.LABEL, category=verdict.category, reasons=reasons)
+
+
+def _merged_first(verdict: Verdict, code: str, evidence: dict[str, object]) -> tuple[Reason, ...]:
+    """The verdict's reasons with one ``code`` reason first: ``evidence`` and the evidence of
+    the verdict's own reasons of that code merged into it (not repeated)."""
+    merged = dict(evidence)
     others = []
     for r in verdict.reasons:
         if r.code == code:
-            evidence.update(r.evidence)
+            merged.update(r.evidence)
         else:
             others.append(r)
-    return Decision(
-        Action.LABEL, category=verdict.category, reasons=(Reason(code, evidence), *others)
-    )
+    return (Reason(code, merged), *others)
 
 
 def _screened_callees(verdict: Verdict, pol: SubscriberPolicy, redress_uri: str) -> Decision:
@@ -149,15 +155,7 @@ def _screened_callees(verdict: Verdict, pol: SubscriberPolicy, redress_uri: str)
     counts (the verdict's own reason merged in, as ``_community_label``); rejected (608) at
     strict protection or when the subscriber refuses its category (``refused_category``
     first), labelled otherwise."""
-    code = DecisionCode.SCREENED_BOT_CALLEES.value
-    evidence: dict[str, object] = {}
-    others = []
-    for r in verdict.reasons:
-        if r.code == code:
-            evidence.update(r.evidence)
-        else:
-            others.append(r)
-    reasons: tuple[Reason, ...] = (Reason(code, evidence), *others)
+    reasons = _merged_first(verdict, DecisionCode.SCREENED_BOT_CALLEES.value, {})
     refused = bool(verdict.category) and verdict.category in pol.refused_categories
     if refused:
         reasons = (Reason(DecisionCode.REFUSED_CATEGORY.value, {"category": verdict.category}),
