@@ -1,6 +1,7 @@
 """POST /v1/screenings with the recent screenings as batch evidence (``serve
 --screening-window``, docs/screening.md "Recent screenings with their features kept"): the
-last K stored screenings' kept turns count as the call's batch."""
+last K stored screenings' kept turns count as the call's batch. The window is opt-in (default
+0, audit a2 H1): these tests turn it on at the measured K."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callwarden.api import ApiSettings, create_app
+from callwarden.api.recent_window import DEFAULT_WINDOW, MEASURED_WINDOW
 from callwarden.screening.outcome import screen_with_recent
 from callwarden.screening.transcript import transcript_from_dict
 from callwarden.store import Store
@@ -44,15 +46,27 @@ def scripted(n: int) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def alone(tmp_path: Path, template: tuple[Path, dict[str, str]]) -> Iterator[Api]:
-    """The API with --screening-window 0: each call judged alone."""
-    shutil.copy(template[0], tmp_path / "alone.db")
-    store = Store.open(str(tmp_path / "alone.db"))
-    settings = ApiSettings(db=str(tmp_path / "alone.db"), screening_window=0)
+def _app(path: Path, template: tuple[Path, dict[str, str]], k: int | None = None) -> Iterator[Api]:
+    shutil.copy(template[0], path)
+    store = Store.open(str(path))
+    settings = (
+        ApiSettings(db=str(path)) if k is None else ApiSettings(db=str(path), screening_window=k)
+    )
     with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
         yield Api(client, store, template[1])
     store.close()
+
+
+@pytest.fixture
+def api(tmp_path: Path, template: tuple[Path, dict[str, str]]) -> Iterator[Api]:
+    """The API with --screening-window 1000 (the measured K, opt-in)."""
+    yield from _app(tmp_path / "window.db", template, MEASURED_WINDOW)
+
+
+@pytest.fixture
+def alone(tmp_path: Path, template: tuple[Path, dict[str, str]]) -> Iterator[Api]:
+    """The API as built by default (--screening-window 0): each call judged alone."""
+    yield from _app(tmp_path / "alone.db", template)
 
 
 def test_a_script_heard_by_other_callees_makes_the_call_a_bot(api: Api, alone: Api) -> None:
@@ -64,6 +78,19 @@ def test_a_script_heard_by_other_callees_makes_the_call_a_bot(api: Api, alone: A
     assert shared and shared[0]["evidence"] == {"calls": 3}
     # the same three calls with the window off: each alone, unsure
     assert [sent(alone, scripted(n)).json()["verdict"] for n in (1, 2, 3)] == ["unsure"] * 3
+
+
+def test_the_default_app_judges_each_call_alone(alone: Api) -> None:
+    """The window is opt-in (audit a2 H1: people reading one mandated script are judged bots
+    with it): by default a campaign's fourth call is still judged alone, unsure, labelled
+    and not rejected, and no window is kept or warmed."""
+    got = [sent(alone, scripted(n)).json() for n in (1, 2, 3, 4)]
+    assert [(r["verdict"], r["action"], r["sip_code"]) for r in got] == [
+        ("unsure", "label", None)
+    ] * 4
+    assert all(r["code"] != "script_shared_across_calls" for r in got[-1]["reasons"])
+    state = alone.client.app.state.cw  # type: ignore[attr-defined]
+    assert state.recent is None and state.recent_warm is None
 
 
 def test_the_answer_is_screen_with_recent_over_the_stored_calls(api: Api) -> None:
@@ -110,11 +137,11 @@ def test_a_person_next_to_a_bot_campaign_stays_human(api: Api) -> None:
     assert not {"script_shared_across_calls", "templated_reply"} & codes
 
 
-def test_serve_flag_default_is_the_window() -> None:
-    from callwarden.api.recent_window import DEFAULT_WINDOW
-    from callwarden.cli.serve import SCREENING_WINDOW
+def test_serve_flag_default_is_no_window() -> None:
+    from callwarden.cli import serve
 
-    assert SCREENING_WINDOW == DEFAULT_WINDOW == ApiSettings().screening_window
+    assert serve.SCREENING_WINDOW == DEFAULT_WINDOW == ApiSettings().screening_window == 0
+    assert serve.MEASURED_WINDOW == MEASURED_WINDOW == 1000
 
 
 def test_another_worker_and_a_restart_judge_with_the_same_stored_calls(
@@ -128,7 +155,7 @@ def test_another_worker_and_a_restart_judge_with_the_same_stored_calls(
 
     def worker() -> Api:
         store = Store.open(str(db))
-        app = create_app(ApiSettings(db=str(db)), store)
+        app = create_app(ApiSettings(db=str(db), screening_window=MEASURED_WINDOW), store)
         return Api(TestClient(app, raise_server_exceptions=False), store, template[1])
 
     posted: list[dict[str, Any]] = []
@@ -168,13 +195,14 @@ def test_serve_warms_the_window_at_start(
     db = tmp_path / "warm.db"
     shutil.copy(template[0], db)
     store = Store.open(str(db))
-    first = Api(TestClient(create_app(ApiSettings(db=str(db)), store)), store, template[1])
+    settings = ApiSettings(db=str(db), screening_window=MEASURED_WINDOW)
+    first = Api(TestClient(create_app(settings, store)), store, template[1])
     with first.client:
         for n in (1, 2, 3):
             assert sent(first, scripted(n)).status_code == 201
     store.close()
     store = Store.open(str(db))
-    app = create_app(ApiSettings(db=str(db)), store)
+    app = create_app(settings, store)
     with TestClient(app, raise_server_exceptions=False) as client:
         state = app.state.cw
         assert state.recent_warm is not None

@@ -29,8 +29,12 @@ from callwarden.store.screenings import recent_screening_ids, screening_turns
 #: calls judged and not yet stored whose features are kept for :meth:`RecentWindow.remember`
 _JUDGED_KEPT = 64
 
-#: The last K screenings judged with each call by default (``serve --screening-window``).
-DEFAULT_WINDOW = 1000
+#: The window measured in session 28 (``serve --screening-window 1000``, docs/screening.md):
+#: the pre-registered rule was met, but it judges people reading one mandated script bots
+#: (audit a2 H1), so it is opt-in.
+MEASURED_WINDOW = 1000
+#: The default: 0, each call judged alone (no window, no warm-up).
+DEFAULT_WINDOW = 0
 
 
 def stored_transcript(call_id: str, turns_json: str) -> Transcript:
