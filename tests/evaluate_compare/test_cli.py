@@ -39,6 +39,7 @@ def test_report_written_beside_the_new_scan(tmp_path: Path) -> None:
         "NEWLY_FLAGGED_REGISTERED",
         "NEWLY_FLAGGED_APPEALED",
         "CLEARED_REPORTED",
+        "CLEARED_SCREENED",
     }
     assert "old flagged" in out and "not run (no --cdrs)" in out
     # --out elsewhere

@@ -13,8 +13,9 @@ from callwarden.evaluate.compare import (
     compare,
     verdict_table,
 )
+from callwarden.policy import Thresholds
 
-from ._scans import NEW, OLD, A, B, C, D, E, F, G, H, Z, table
+from ._scans import NEW, OLD, A, B, C, D, E, F, G, H, Z, reasons, table
 
 
 def _aligned() -> pa.Table:
@@ -116,8 +117,70 @@ def test_quiet_guards_do_not_fire() -> None:
     # cleared number (C): none of it is a change the guards look for
     facts = StoreFacts(registered={C: [{"pattern": C}]}, appealed={A: 1}, reported={D: {}})
     got = compare(_aligned(), heavy={A, E}, store=facts)
-    assert [g["fired"] for g in got["guards"]] == [False, False, False, False]
+    assert [g["fired"] for g in got["guards"]] == [False] * 5
     assert got["strict_guards_fired"] == []
+
+
+def _screener_label(score: float) -> dict[str, object]:
+    return {
+        "label": "harassment",
+        "category": "insurance",
+        "score": score,
+        "labelled_at": "2026-11-01T09:00:00+00:00",
+        "bot_callees": 3,
+        "judged_callees": 4,
+        "share": 0.75,
+        "window_days": 28,
+    }
+
+
+def test_cleared_screened_names_labels_the_new_scan_would_weaken() -> None:
+    # a screener's label comes from screening, not a scan: the guard asks each one the new
+    # scan lists, changed or not. C cleared (benign), E and H benign (never flagged by a scan,
+    # H only in --new), D newly flagged harassment 0.97 and A fraud 0.96 (as strong: in the
+    # reject bands), B fraud 0.98 (as strong), F only in --old and Z in neither (an import
+    # leaves them); with bands that put harassment's reject at 0.98, D is weaker
+    labelled = {n: _screener_label(0.9 - i / 100) for i, n in enumerate([A, B, C, D, E, F, H, Z])}
+    facts = StoreFacts(screened=labelled)
+    by = {g["code"]: g for g in compare(_aligned(), store=facts)["guards"]}
+    got = by["CLEARED_SCREENED"]
+    assert got["fired"] and not got["strict"]
+    e = got["evidence"]
+    assert e["numbers"] == [C, E, H]  # by the stored score, highest first
+    assert (e["count"], e["to_benign"], e["weaker"]) == (3, 3, 0)
+    assert (e["screener_labels"], e["not_in_new"], e["replaced_as_strong"]) == (8, 2, 3)
+    assert e["facts"][E] == {
+        "stored": _screener_label(0.86),
+        "new": {"label": "benign", "score": 0.1, "category": ""},
+    }
+    assert e["thresholds"] == {"label_at": 0.5, "reject_fraud_at": 0.9, "reject_harassment_at": 0.8}
+    strict_bands = Thresholds(reject_harassment_at=0.98)
+    stricter = StoreFacts(screened=labelled, thresholds=strict_bands)
+    e = {g["code"]: g for g in compare(_aligned(), store=stricter)["guards"]}["CLEARED_SCREENED"][
+        "evidence"
+    ]
+    assert e["numbers"] == [C, D, E, H] and (e["to_benign"], e["weaker"]) == (3, 1)
+    assert e["facts"][D]["new"] == {"label": "harassment", "score": 0.97, "category": "real_estate"}
+    # with labels, how many of them are truly bad
+    truth = pa.table({"number": [C, E], "truth": ["fraud", "benign"]})
+    got = compare(_aligned(), store=stricter, truth=truth)
+    said = {g["code"]: g for g in got["guards"]}["CLEARED_SCREENED"]["evidence"]["labels"]
+    assert said == {"bad": 1, "benign": 1, "unknown": 0, "unlabelled": 2}
+    assert got["strict_guards_fired"] == []
+
+
+def test_cleared_screened_a_rejecting_rules_reason_is_as_strong() -> None:
+    # harassment 0.3 in the new scan with an unallocated-caller reason is rejected by the
+    # rule whatever its score: as strong as the label, not listed
+    old = verdict_table(table([(A, "benign", "0.1", "", "[]", "")]), "old")
+    new = verdict_table(
+        table([(A, "harassment", "0.3", "", reasons("UNALLOCATED_CALLER"), "")]), "new"
+    )
+    facts = StoreFacts(screened={A: _screener_label(0.99)})
+    e = {g["code"]: g for g in compare(align(old, new), store=facts)["guards"]}["CLEARED_SCREENED"][
+        "evidence"
+    ]
+    assert (e["count"], e["replaced_as_strong"]) == (0, 1)
 
 
 def test_labels() -> None:

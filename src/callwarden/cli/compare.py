@@ -2,8 +2,9 @@
 
 Which numbers the candidate would newly flag and which it would stop flagging, and whether
 any newly flagged number is a heavy caller (``--cdrs``), a registered business or an
-accepted appeal (``--db``), or a cleared one a number subscribers reported (``--db``);
-with ``--labels``, both scans' precision and recall. The comparison is
+accepted appeal (``--db``), a cleared one a number subscribers reported (``--db``), or
+a number the screener labelled live that the new scan would replace with a weaker verdict
+(``--db``); with ``--labels``, both scans' precision and recall. The comparison is
 ``evaluate.compare``'s; this module reads the files and the store and prints.
 """
 
@@ -306,6 +307,13 @@ def print_report(report: dict[str, Any]) -> None:
             f"  {g['code']:<28}{e['count']:>7,}  {mark} ({kind}){truth}"
             f"{'  ' + shown if shown else ''}"
         )
+        if g["code"] == "CLEARED_SCREENED" and e["screener_labels"]:
+            typer.echo(
+                f"    {e['screener_labels']:,} screener's labels stored: an import of --new "
+                f"would replace {e['to_benign']:,} with benign, {e['weaker']:,} with a weaker "
+                f"flag, {e['replaced_as_strong']:,} with one as strong; {e['not_in_new']:,} "
+                "not in --new kept"
+            )
     for code, needs in report["guards_not_run"].items():
         if code not in ran:
             typer.echo(f"  {code:<28}{'-':>7}  not run (no {needs})")
@@ -352,7 +360,8 @@ def compare_cmd(
         None,
         "--db",
         help="The reputation store (SQLite path or postgresql:// URL, as serve takes), read "
-        "only: newly flagged registered or appealed numbers, cleared reported ones (guards).",
+        "only: newly flagged registered or appealed numbers, cleared reported ones, screener's "
+        "live labels the new scan would replace with a weaker verdict (guards).",
     ),
     labels: Path | None = typer.Option(
         None, "--labels", help="Labels, when there are some: both scans' precision/recall."
@@ -504,6 +513,7 @@ def compare_cmd(
                     GuardCode.NEWLY_FLAGGED_REGISTERED,
                     GuardCode.NEWLY_FLAGGED_APPEALED,
                     GuardCode.CLEARED_REPORTED,
+                    GuardCode.CLEARED_SCREENED,
                 )
             }
             if db is None

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwarden.errors import InputError
+from callwarden.policy import Reason, Thresholds, Verdict, as_strong_as_screened
 
 FLAGGED = ("harassment", "fraud")
 LABELS = ("benign", *FLAGGED)
@@ -36,14 +37,17 @@ LISTED = 50
 
 class GuardCode(StrEnum):
     """What a guard found. The first three are ``strict``: a newly flagged number that
-    people vouched for or that calls like a legitimate business; the fourth is advisory
+    people vouched for or that calls like a legitimate business; the last two are advisory
     (the store keeps a community label against a model's benign verdict, and a number's
-    reports below the community bar are the model's to weigh)."""
+    reports below the community bar are the model's to weigh; a screener's live label the
+    import would replace comes back at the number's next screened bot call, and the
+    candidate's word on the number may be the better one)."""
 
     NEWLY_FLAGGED_HEAVY_CALLER = "NEWLY_FLAGGED_HEAVY_CALLER"
     NEWLY_FLAGGED_REGISTERED = "NEWLY_FLAGGED_REGISTERED"
     NEWLY_FLAGGED_APPEALED = "NEWLY_FLAGGED_APPEALED"
     CLEARED_REPORTED = "CLEARED_REPORTED"
+    CLEARED_SCREENED = "CLEARED_SCREENED"
 
 
 STRICT = frozenset(
@@ -61,12 +65,18 @@ class StoreFacts:
     ``registered`` newly flagged number -> every registration that covers it (pattern, name,
     category, callee_prefixes), the most specific first; ``appealed`` newly flagged number -> accepted appeals;
     ``reported`` cleared number -> {reports, reporters, weight}; ``community`` cleared
-    number -> the community label the store holds (verdict source ``reports``)."""
+    number -> the community label the store holds (verdict source ``reports``);
+    ``screened`` every number the store holds a screener's live label on (source
+    ``screening``, whether or not either scan lists it) -> {label, category, score,
+    labelled_at, bot_callees, judged_callees, share, window_days}; ``thresholds`` the score
+    bands in force (the store's saved ones, else the policy's defaults)."""
 
     registered: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     appealed: Mapping[str, int] = field(default_factory=dict)
     reported: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     community: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    screened: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 def verdict_table(table: pa.Table, where: str) -> pa.Table:
@@ -442,6 +452,7 @@ def compare(
     reg: list[str] = []
     app: list[str] = []
     said: list[str] = []
+    screened: list[str] = []
     if heavy is not None:
         hit = [n for n in newly_numbers if n in heavy]
         guards.append(
@@ -480,6 +491,8 @@ def compare(
                 },
             )
         )
+        screened, screened_evidence = _screened_guard(aligned, store)
+        guards.append(_guard(GuardCode.CLEARED_SCREENED, screened, **screened_evidence))
     if truth is not None:
         report["labels"] = _truth_section(aligned, truth, newly, cleared, unlabelled_as)
         # A heavy caller may be a robocaller as well as a courier: with labels, each guard
@@ -490,12 +503,59 @@ def compare(
             str(GuardCode.NEWLY_FLAGGED_REGISTERED): reg,
             str(GuardCode.NEWLY_FLAGGED_APPEALED): app,
             str(GuardCode.CLEARED_REPORTED): said,
+            str(GuardCode.CLEARED_SCREENED): screened,
         }
         for g in guards:
             g["evidence"]["labels"] = _truth_counts(truth, found[g["code"]])
     report["guards"] = guards
     report["strict_guards_fired"] = [g["code"] for g in guards if g["fired"] and g["strict"]]
     return report
+
+
+def _screened_guard(aligned: pa.Table, store: StoreFacts) -> tuple[list[str], dict[str, Any]]:
+    """``CLEARED_SCREENED``: the numbers whose screener's live label an import of the new
+    scan would replace with a verdict that acts less hard. An import replaces a label of
+    source ``screening`` with whatever verdict the scan lists (``import_verdicts``' rule 4:
+    only appeals and, against ``benign``, community labels are held), and leaves a number the
+    scan does not list alone; so the guard asks every number the store has a screener's label
+    on (few) that the new scan lists, in or out of the old scan (the label came from
+    screening, not a scan), and names those whose new verdict is not as strong as the label
+    (``policy.as_strong_as_screened``, the test the screener itself applies before
+    labelling over a verdict): benign, or a flag below its class's reject band with no
+    rejecting rule's reason (no 608 at strict, where the label rejects). Ordered by the
+    stored score, the highest first. Returns the numbers and the evidence beside them."""
+    wanted = pa.array(sorted(store.screened), pa.string())
+    parsed = pc.fill_null(aligned["new_parsed"], False)
+    asked = pc.and_(pc.and_(aligned["in_new"], parsed), pc.is_in(aligned["number"], wanted))
+    rows = aligned.filter(asked).select(
+        ["number", "new_label", "new_score", "new_category", "new_reasons"]
+    )
+    to_benign: list[str] = []
+    weaker: list[str] = []
+    new: dict[str, dict[str, Any]] = {}
+    for r in rows.to_pylist():
+        n = r["number"]
+        v = Verdict(
+            n,
+            r["new_label"],
+            float(r["new_score"]),
+            r["new_category"] or "",
+            tuple(Reason(code, {}) for code in _codes(r["new_reasons"] or "")),
+        )
+        if as_strong_as_screened(v, store.thresholds):
+            continue
+        (to_benign if v.label == "benign" else weaker).append(n)
+        new[n] = {"label": v.label, "score": v.score, "category": v.category}
+    found = sorted(to_benign + weaker, key=lambda n: (-float(store.screened[n]["score"]), n))
+    return found, {
+        "screener_labels": len(store.screened),
+        "not_in_new": len(store.screened) - rows.num_rows,
+        "replaced_as_strong": rows.num_rows - len(found),
+        "to_benign": len(to_benign),
+        "weaker": len(weaker),
+        "thresholds": store.thresholds.as_dict(),
+        "facts": {n: {"stored": dict(store.screened[n]), "new": new[n]} for n in found[:LISTED]},
+    }
 
 
 def _truth_counts(truth: pa.Table, numbers: list[str]) -> dict[str, int]:

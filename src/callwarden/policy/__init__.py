@@ -57,6 +57,7 @@ from callwarden.policy.screened_verdict import (
     SCREENING_SOURCE,
     ScreenedBotConfig,
     ScreenedBots,
+    as_strong_as_screened,
     meets_screened_bar,
     screened_verdict,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "Thresholds",
     "Verdict",
     "after_screening",
+    "as_strong_as_screened",
     "call_info",
     "community_verdict",
     "decide",

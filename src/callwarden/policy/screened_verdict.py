@@ -13,7 +13,7 @@ left out, as labels leaves them out.
 
 Never: a registered business (the operator's word), a number cleared on appeal (protected,
 or source ``appeal``), a number the screener labelled already, nor over a verdict that acts
-at least as hard at every protection level (``_as_strong``). Over a verdict that acts less
+at least as hard at every protection level (:func:`as_strong_as_screened`). Over a verdict that acts less
 hard it keeps that verdict's class and category and adds its reason, so no subscriber's call
 is treated more softly after the label. ``decide`` labels the verdict at standard protection
 and rejects it (608) at strict and in a refused category (docs/policy.md, "After
@@ -88,11 +88,13 @@ def meets_screened_bar(
     return bot_callees >= min_bot_callees and share >= min_bot_share
 
 
-def _as_strong(v: Verdict, thresholds: Thresholds) -> bool:
+def as_strong_as_screened(v: Verdict, thresholds: Thresholds) -> bool:
     """Whether ``v`` acts at least as hard as a screener's label (label at standard, reject
     at strict) at every protection level: a rejecting rule's reason (unallocated, shown
     from abroad), fraud in the reject band, harassment in strict's reject band. A community
-    label (labels at strict too), a suspected band (screened at strict) or benign does not."""
+    label (labels at strict too), a suspected band (screened at strict) or benign does not.
+    The screener never labels over such a verdict, and ``compare``'s ``CLEARED_SCREENED``
+    guard names a screener's label that a scan's verdict not this strong would replace."""
     if v.label == "benign" or v.source == "reports":
         return False
     if any(
@@ -129,7 +131,7 @@ def screened_verdict(
     if current is not None and (
         current.protected
         or current.source in ("appeal", SCREENING_SOURCE)
-        or _as_strong(current, thresholds)
+        or as_strong_as_screened(current, thresholds)
     ):
         return None
     if not meets_screened_bar(

@@ -69,20 +69,26 @@ class OperatorSettingsMixin(StoreBase):
 
     def load_thresholds(self) -> StoredThresholds | None:
         """The bands last saved, or None when none were (the policy defaults apply)."""
-        t = operator_settings
         with self.read() as conn:
-            r = conn.execute(sa.select(t).where(t.c.key == _THRESHOLDS)).mappings().first()
-        if r is None:
-            return None
-        try:
-            bands = Thresholds(**json.loads(r["value"]))
-        except (ValueError, TypeError) as exc:  # damaged, or saved before bands were ordered
-            log.error(
-                "the score bands saved by %s (%s) are not valid bands (%s): the policy"
-                " defaults apply until they are set again (PUT /v1/thresholds, serve --model)",
-                r["actor"],
-                r["value"],
-                exc,
-            )
-            return None
-        return StoredThresholds(bands, r["source"], r["actor"], float(r["updated_at"]))
+            return read_thresholds(conn)
+
+
+def read_thresholds(conn: sa.Connection) -> StoredThresholds | None:
+    """The bands last saved, read on ``conn`` (also by ``compare --db``, which has no
+    ``Store``), or None when none were or they are not valid (the policy defaults apply)."""
+    t = operator_settings
+    r = conn.execute(sa.select(t).where(t.c.key == _THRESHOLDS)).mappings().first()
+    if r is None:
+        return None
+    try:
+        bands = Thresholds(**json.loads(r["value"]))
+    except (ValueError, TypeError) as exc:  # damaged, or saved before bands were ordered
+        log.error(
+            "the score bands saved by %s (%s) are not valid bands (%s): the policy"
+            " defaults apply until they are set again (PUT /v1/thresholds, serve --model)",
+            r["actor"],
+            r["value"],
+            exc,
+        )
+        return None
+    return StoredThresholds(bands, r["source"], r["actor"], float(r["updated_at"]))
