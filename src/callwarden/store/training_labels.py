@@ -219,7 +219,14 @@ def screened_calls(
         # against 4.4 s for 100,000 screenings among 1 M rows)
         left_out = sa.exists().where(b.subscriber == s.callee, b.screening == s.call_id, dropped)
         in_window = sa.and_(where, ~left_out)
-    else:
+    elif conn.dialect.name == "postgresql":  # NOT EXISTS is planned as a hash anti join;
+        # NOT IN over a subquery that outgrows work_mem is a scan of it for every screening
+        # (100,000 screenings among 1 M block-log rows: not done in 38 min, bench/
+        # screened_label_cost.py --labels)
+        left_out = sa.exists().where(b.screening == s.call_id, dropped)
+        in_window = sa.and_(where, ~left_out)
+    else:  # SQLite: NOT IN builds the linked set once (NOT EXISTS, with no index on the
+        # link, scans the block log for every screening: not done in 10 min at 1 M rows)
         linked = sa.select(b.screening).where(b.screening.is_not(None), dropped)
         in_window = sa.and_(where, s.call_id.not_in(linked))
     tallies = screened_tallies(conn, in_window)  # (what a bot call is: store/screenings.py)
