@@ -5,7 +5,6 @@ that cannot get the lock answers one JSON 503 with Retry-After, never a tracebac
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -33,13 +32,13 @@ def test_the_block_log_reads_while_the_write_lock_is_held(api: Api) -> None:
     holder.execute("BEGIN IMMEDIATE")  # as an import's transaction does
     try:
         api.post("/v1/decide", "network", json={"caller": SPAM, "callee": ALICE, "at": 1.7e9})
-        start = time.monotonic()
+        # the lock is held until the read returns: a read that waited for it would end with
+        # the busy timeout (a 503), so a 200 is the proof, not a stopwatch
         r = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice")
-        took = time.monotonic() - start
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert r.status_code == 200 and took < 2.0, (r.status_code, took)
+    assert r.status_code == 200, r.text
     got = r.json()
     assert [e["at"] for e in got][0] == 1.7e9 and got[0]["id"] is None  # not written yet
     assert got[0]["tag"] == first["tag"] and got[0]["reasons"][0]["text"]["zh"]
