@@ -144,6 +144,46 @@ def test_serve_flag_default_is_no_window() -> None:
     assert serve.MEASURED_WINDOW == MEASURED_WINDOW == 1000
 
 
+def test_serve_refuses_a_window_above_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each screened call is judged across the window, so its time and a worker's memory grow
+    with N (docs/screening.md, "How large a window"): serve takes 0 to 10,000, a usage error
+    above (before session 29 any N was served)."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from callwarden.cli.main import app as cli
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: ran.update(app=a))
+    db = str(tmp_path / "w.db")
+    r = CliRunner().invoke(cli, ["serve", "--db", db, "--screening-window", "10001"])
+    said = " ".join(r.output.replace("│", " ").split())  # (typer's box, wrapped)
+    assert r.exit_code == 2 and not ran, r.output
+    assert (
+        "Invalid value for '--screening-window': Input should be less than or equal to 10000"
+        in said
+    )
+    r = CliRunner().invoke(cli, ["serve", "--db", db, "--screening-window", "10000"])
+    assert r.exit_code == 0, r.output
+    assert ran["app"].state.cw.settings.screening_window == 10_000
+    from callwarden.api.recent_window import MAX_WINDOW
+    from callwarden.cli import serve
+
+    assert serve.MAX_WINDOW == MAX_WINDOW == 10_000
+
+
+def test_settings_refuse_a_window_outside_the_bound() -> None:
+    """``ApiSettings`` (``create_app`` in code, the way in besides serve) refuses it too."""
+    from callwarden.errors import ConfigError
+
+    assert ApiSettings(screening_window=10_000).screening_window == 10_000
+    for bad in (10_001, 1_000_000, -1):
+        with pytest.raises(ConfigError, match="screening_window must be from 0 to 10,000"):
+            ApiSettings(screening_window=bad)
+
+
 def test_another_worker_and_a_restart_judge_with_the_same_stored_calls(
     tmp_path: Path, template: tuple[Path, dict[str, str]]
 ) -> None:

@@ -35,6 +35,14 @@ _JUDGED_KEPT = 64
 MEASURED_WINDOW = 1000
 #: The default: 0, each call judged alone (no window, no warm-up).
 DEFAULT_WINDOW = 0
+#: The largest window ``serve`` and ``ApiSettings`` take: a screened call's judge time grows
+#: with K (p95 8-13 ms at 1,000, 72-80 at 5,000, 183-185 at 10,000, 303 at 15,000, 439 at
+#: 20,000) and so does each worker's memory (the features of K calls: 17, 76, 147, 214, 285
+#: MiB traced; the LRU keeps up to 2K + 64), ``bench/screening_window_size.py``, 2 Dec
+#: 13:04-13:14 UTC, load 1.4-6.7, 2 cores. 10,000 is the largest K measured whose p95
+#: stays within session 28's rule (<= 300 ms); K above 2,000 was never measured for what
+#: it catches or for people judged bots.
+MAX_WINDOW = 10_000
 
 
 def stored_transcript(call_id: str, turns_json: str) -> Transcript:

@@ -25,9 +25,10 @@ import sqlalchemy as sa
 from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.metrics import Metrics
-from callwarden.api.recent_window import DEFAULT_WINDOW, RecentWindow, recent_window
+from callwarden.api.recent_window import DEFAULT_WINDOW, MAX_WINDOW, RecentWindow, recent_window
 from callwarden.api.roaming_reload import RoamingReload
 from callwarden.api.verdict_cache import VerdictCache
+from callwarden.errors import ConfigError
 from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
@@ -87,6 +88,16 @@ class ApiSettings:
     #: a stored screened bot call may label its caller live (``store.screened_label``;
     #: ``serve --no-screened-labels``: False)
     screened_labels: bool = True
+
+    def __post_init__(self) -> None:
+        # serve's option refuses these too; this refuses them from any other caller
+        # (create_app in code): a window above the bound costs every screened call
+        if not 0 <= self.screening_window <= MAX_WINDOW:
+            raise ConfigError(
+                f"screening_window must be from 0 to {MAX_WINDOW:,} stored screenings, not "
+                f"{self.screening_window:,} (docs/screening.md: a screened call's time and a "
+                "worker's memory grow with it)"
+            )
 
 
 class PolicyCache:
