@@ -9,8 +9,19 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "callwarden"
 CORE = ("features", "detect", "campaigns", "screening", "policy", "stream")
-EDGE_MODULES = ("callwarden.store", "callwarden.api", "callwarden.cli", "sqlalchemy", "fastapi",
-                "uvicorn", "httpx", "requests", "socket", "redis", "psycopg")
+EDGE_MODULES = (
+    "callwarden.store",
+    "callwarden.api",
+    "callwarden.cli",
+    "sqlalchemy",
+    "fastapi",
+    "uvicorn",
+    "httpx",
+    "requests",
+    "socket",
+    "redis",
+    "psycopg",
+)
 
 
 def _imports(path: Path) -> set[str]:
@@ -27,7 +38,9 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("package", CORE)
 def test_core_imports_no_edge(package: str) -> None:
     for path in (SRC / package).rglob("*.py"):
-        bad = {n for n in _imports(path) if any(n == e or n.startswith(e + ".") for e in EDGE_MODULES)}
+        bad = {
+            n for n in _imports(path) if any(n == e or n.startswith(e + ".") for e in EDGE_MODULES)
+        }
         assert not bad, f"{path.relative_to(SRC)} imports edge modules {sorted(bad)}"
 
 

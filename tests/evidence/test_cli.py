@@ -66,7 +66,9 @@ def test_case_file_of_a_flagged_number(day: dict[str, Path], tmp_path: Path) -> 
     assert case["verdict"]["label"] in ("harassment", "fraud")
     assert all(r["text"]["zh"] and r["text"]["en"] for r in case["verdict"]["reasons"]["items"])
     assert case["verdict_in_force"]["label"] == case["verdict"]["label"]  # from --db
-    assert case["campaign"]["id"] == campaign and number in [m["number"] for m in case["campaign"]["member_list"]]
+    assert case["campaign"]["id"] == campaign and number in [
+        m["number"] for m in case["campaign"]["member_list"]
+    ]
     assert case["calls"]["calls"] > 0 and case["calls"]["sample"]["rows"][0]["call_id"]
     assert sum(h["calls"] for h in case["calls"]["by_hour"]) == case["calls"]["calls"]
     page = (tmp_path / "a.html").read_text(encoding="utf-8")

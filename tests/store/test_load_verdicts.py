@@ -19,9 +19,15 @@ REASONS = ["[]", "", json.dumps([{"code": "A", "evidence": {"n": 1}}]), "not jso
 def test_the_cache_equals_the_row_reader(store: Store) -> None:
     rows = [
         dict(
-            number=f"+8617000000{i:03d}", label="benign" if i % 3 else "fraud", score=0.25 * (i % 4),
-            category="loans" if i % 2 else "", reasons=REASONS[i % len(REASONS)],
-            campaign="C1" if i % 4 else "", source="model", protected=i % 6 == 0, updated_at=0.0,
+            number=f"+8617000000{i:03d}",
+            label="benign" if i % 3 else "fraud",
+            score=0.25 * (i % 4),
+            category="loans" if i % 2 else "",
+            reasons=REASONS[i % len(REASONS)],
+            campaign="C1" if i % 4 else "",
+            source="model",
+            protected=i % 6 == 0,
+            updated_at=0.0,
         )  # fmt: skip
         for i in range(60)
     ]

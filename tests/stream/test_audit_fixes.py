@@ -133,6 +133,7 @@ def test_batched_policy_with_own_policies_matches_deciding_each_call(
 ) -> None:
     """Own policies and protected numbers on a simulated day: the batched path (default-
     policy callees batched, the others per call) equals the per-call path everywhere."""
+
     def protect(plain: Any) -> set[str]:
         return set(np.unique(plain.calls.caller[plain.source == Source.MODEL])[::3].tolist())
 
