@@ -208,6 +208,7 @@ def test_an_appeal_accepted_while_the_label_is_written_wins(
     model's) and pauses before its write while another worker accepts the owner's appeal.
     The appeal must stand (before the fix the label's upsert overwrote it)."""
     a, b = Store.open(pg_database), Store.open(pg_database)
+    watch = sa.create_engine(pg_database.replace("postgresql://", "postgresql+psycopg://"))
     try:
         now = time.time()
         if before is not None:
@@ -217,9 +218,23 @@ def test_an_appeal_accepted_while_the_label_is_written_wins(
         read, accepted = threading.Event(), threading.Event()
         real = screened_label.screened_verdict
 
+        waiting_on_a_lock = sa.text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+
         def paused(*args: Any, **kwargs: Any) -> Verdict | None:
             read.set()
-            accepted.wait(3)  # the appeal may be waiting on this transaction's row lock
+            # Without a row (no verdict before) nothing blocks the appeal: it is accepted
+            # first. With a model's row, the appeal waits on this transaction's row lock: go
+            # on once it does (audit b M2: a 3 s wait let a slow review start after the label)
+            deadline = time.monotonic() + 60
+            while not accepted.is_set() and time.monotonic() < deadline:
+                if before is not None:
+                    with watch.connect() as c:
+                        if c.execute(waiting_on_a_lock).scalar_one():
+                            break
+                time.sleep(0.05)
             return real(*args, **kwargs)
 
         monkeypatch.setattr(screened_label, "screened_verdict", paused)
@@ -239,6 +254,7 @@ def test_an_appeal_accepted_while_the_label_is_written_wins(
     finally:
         a.close()
         b.close()
+        watch.dispose()
 
 
 def test_a_bot_screening_reads_no_whole_table(tmp_path: Path, clock: Clock) -> None:
@@ -321,3 +337,42 @@ def test_two_bot_screenings_at_once_one_labels(pg_database: str, isolation: str)
     finally:
         a.close()
         b.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
+def one_connection_store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """A store whose pool holds one connection (serve's are 5 + 10 on SQLite, 8 + 8 on
+    PostgreSQL, all of which a burst of screened calls can hold at once)."""
+    import callwarden.store.db as db
+
+    real = db.sa.create_engine
+
+    def small(url: Any, **kw: Any) -> sa.Engine:
+        return real(url, **{**kw, "pool_size": 1, "max_overflow": 0, "pool_timeout": 5})
+
+    monkeypatch.setattr(db.sa, "create_engine", small)
+    url = (
+        str(tmp_path / "one.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_database")
+    )
+    s = Store.open(url, clock=clock)
+    monkeypatch.setattr(db.sa, "create_engine", real)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_a_label_needs_no_second_connection(one_connection_store: Store, clock: Clock) -> None:
+    """Audit b H1: the label read the score bands through a second pool connection while its
+    transaction held the first, so a burst of bot calls that held every connection waited out
+    the pool's timeout (a 503) or SQLite's busy timeout. With one connection in the pool a
+    second checkout can never be had: the label must use the transaction's own."""
+    store = one_connection_store
+    for i in range(2):
+        record_screened(store, i, BOT, SUBS[i], "bot", clock() - 60, "loans")
+    v = store.get_verdict(BOT)
+    assert v is not None and (v.label, v.source) == ("harassment", "screening")

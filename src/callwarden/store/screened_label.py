@@ -31,7 +31,7 @@ from callwarden.policy import (
     screened_verdict,
 )
 from callwarden.store.io import PatternUse, usable
-from callwarden.store.operator_settings import OperatorSettingsMixin
+from callwarden.store.operator_settings import OperatorSettingsMixin, read_thresholds
 from callwarden.store.schema import audit_log, registrations, screenings, verdicts
 from callwarden.store.screenings import ScreeningsMixin
 from callwarden.store.training_labels import screened_calls
@@ -71,7 +71,9 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
             top_category(calls.bot_categories, FRAUD_KINDS),
         )
         current = self._current_verdict(conn, caller)
-        bands = self.load_thresholds()
+        bands = read_thresholds(conn)  # on this transaction's connection: a second checkout
+        # here held a connection while waiting for another, and a burst of bot calls emptied
+        # the pool (503s after 30 s on PostgreSQL, 'database is locked' on SQLite; audit b H1)
         verdict = screened_verdict(
             bots,
             current,
