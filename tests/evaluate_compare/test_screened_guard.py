@@ -1,7 +1,9 @@
 """``compare --db``'s ``CLEARED_SCREENED`` on SQLite and PostgreSQL: the screener's live
 labels as stored screenings write them (``store.screened_label``), read whether or not
 either scan changes the number, and named when the new scan would replace one with a
-weaker verdict under the store's bands in force; an import then does replace them."""
+weaker verdict under the store's bands in force; an import then does replace them. A label
+given after the end of the new scan's day is kept by the import (its rule 4), so the guard
+counts it as kept and names it not."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ SUBS = [f"+8613800{i:06d}" for i in range(4)]
 # labelled by the screener: to benign, over a model's weak flag, as fraud, in no scan
 BENIGN, WEAK, STRONG, ABSENT = (f"+861700001{i:04d}" for i in range(4))
 PLAIN = "+8617000020001"  # a model verdict: never this guard's
-T0 = 1_800_000_000.0
+T0 = 1_800_000_000.0  # 2027-01-15 16:00 in Shanghai, the scans' zone
+#: the scans' day: the labels were given during it, so an import of them replaces them
+DAY = "2027-01-15"
 LABELLED_AT = datetime.fromtimestamp(T0, UTC).isoformat(timespec="seconds")
 
 
@@ -93,9 +97,9 @@ def _row(n: str, label: str, score: str) -> tuple[str, ...]:
     return (n, label, score, "", "[]", "")
 
 
-def _scans(tmp_path: Path) -> tuple[Path, Path]:
+def _scans(tmp_path: Path, day: str = DAY) -> tuple[Path, Path]:
     """BENIGN is in --new only (benign); WEAK and STRONG are flagged by both scans (changed
-    in neither set); ABSENT is in neither scan."""
+    in neither set); ABSENT is in neither scan. Both scans are of ``day`` in Shanghai."""
     old = write_scan(
         tmp_path / "old",
         [
@@ -103,6 +107,7 @@ def _scans(tmp_path: Path) -> tuple[Path, Path]:
             _row(STRONG, "fraud", "0.95"),
             _row(PLAIN, "benign", "0.1"),
         ],
+        day=day,
     )
     new = write_scan(
         tmp_path / "new",
@@ -112,6 +117,7 @@ def _scans(tmp_path: Path) -> tuple[Path, Path]:
             _row(STRONG, "fraud", "0.95"),
             _row(PLAIN, "benign", "0.1"),
         ],
+        day=day,
     )
     return old, new
 
@@ -128,6 +134,7 @@ def test_cli_names_the_labels_an_import_would_weaken(store_url: str, tmp_path: P
     e = g["evidence"]
     assert e["numbers"] == [BENIGN, WEAK]  # stored 0.99 each: by number
     assert (e["to_benign"], e["weaker"], e["replaced_as_strong"], e["not_in_new"]) == (1, 1, 1, 1)
+    assert e["kept_newer_than_scan"] == 0
     assert e["facts"][WEAK] == {
         "stored": {
             "label": "harassment",
@@ -179,3 +186,33 @@ def test_the_stores_bands_decide_what_is_weaker(store_url: str, tmp_path: Path) 
     e = {g["code"]: g for g in got["guards"]}["CLEARED_SCREENED"]["evidence"]
     assert e["numbers"] == [BENIGN, WEAK, STRONG] and e["weaker"] == 2
     assert e["thresholds"]["reject_fraud_at"] == 0.97
+
+
+def test_labels_given_after_the_new_scan_day_are_kept_not_named(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Scans of 14 Jan (in Shanghai, ended 16 hours before the labels): the guard and the
+    import agree, through one function (``policy.scan_day.keeps_screened_label``), that an
+    import keeps the three labels the new scan lists."""
+    old, new = _scans(tmp_path, "2027-01-14")
+    res = CliRunner().invoke(
+        app, ["compare", "--old", str(old), "--new", str(new), "--db", store_url]
+    )
+    assert res.exit_code == 0, res.output
+    got = json.loads((new / "compare.json").read_text(encoding="utf-8"))
+    g = {g["code"]: g for g in got["guards"]}["CLEARED_SCREENED"]
+    e = g["evidence"]
+    assert not g["fired"] and e["numbers"] == []
+    assert (e["kept_newer_than_scan"], e["replaced_as_strong"], e["not_in_new"]) == (3, 0, 1)
+    assert (e["to_benign"], e["weaker"]) == (0, 0)
+    assert "3 given after --new's day kept" in res.output
+    store = Store.open(store_url, clock=Clock())
+    try:
+        result = store.import_verdicts_result(read_verdicts_csv(new / "verdicts.csv"))
+        after = {n: store.get_verdict(n) for n in (BENIGN, WEAK, STRONG, ABSENT)}
+    finally:
+        store.close()
+    assert result.held_screened_label == 3
+    assert {n: v.source for n, v in after.items() if v is not None} == dict.fromkeys(
+        (BENIGN, WEAK, STRONG, ABSENT), "screening"
+    )

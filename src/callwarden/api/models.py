@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from callwarden.errors import InputError
+from callwarden.features.local_time import zone
 from callwarden.policy import (
     REFUSABLE_CATEGORIES,
     REPORTABLE_CATEGORIES,
@@ -414,6 +416,16 @@ def _campaign_id(campaign: str) -> str:
     return campaign
 
 
+def _zone_name(tz: str) -> str:
+    """A zone name or a UTC offset that reads (``features.local_time.zone``), or ""."""
+    if tz:
+        try:
+            zone(tz)
+        except InputError as exc:
+            raise ValueError(str(exc).removeprefix("--tz ")) from None
+    return tz
+
+
 class VerdictIn(_In):
     number: str = Field(min_length=1, max_length=40)
     label: Literal["benign", "harassment", "fraud"]
@@ -474,6 +486,14 @@ class VerdictsIn(_In):
         "", max_length=200, description="the model that scored them (scan-summary.json)"
     )
     scan_day: str = Field("", max_length=32, description="the day scanned (scan-summary.json)")
+    tz: Annotated[str, AfterValidator(_zone_name)] = Field(
+        "",
+        max_length=64,
+        description="the zone scan_day is a day in (scan-summary.json's tz: a zone name or a "
+        "UTC offset, as scan --tz takes it); it places the day's end for the precedence's rule "
+        "4 (a screener's label given after it is kept); without it the day ends as it does in "
+        "UTC-12, the latest",
+    )
 
 
 class RegistrationIn(_In):

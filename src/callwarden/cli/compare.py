@@ -312,7 +312,7 @@ def print_report(report: dict[str, Any]) -> None:
                 f"    {e['screener_labels']:,} screener's labels stored: an import of --new "
                 f"would replace {e['to_benign']:,} with benign, {e['weaker']:,} with a weaker "
                 f"flag, {e['replaced_as_strong']:,} with one as strong; {e['not_in_new']:,} "
-                "not in --new kept"
+                f"not in --new kept, {e['kept_newer_than_scan']:,} given after --new's day kept"
             )
     for code, needs in report["guards_not_run"].items():
         if code not in ran:
@@ -483,6 +483,11 @@ def compare_cmd(
         from callwarden.store.db import redacted
 
         report["db"] = redacted(db)
+    new_end = None
+    if db is not None:  # the new scan's day as its import reads it (a label after it is kept)
+        from callwarden.store.io import scan_provenance
+
+        new_end = scan_provenance(new_v).day_end()
     report.update(
         compare(
             aligned,
@@ -492,6 +497,7 @@ def compare_cmd(
             store=facts,
             truth=truth,
             unlabelled_as=unlabelled,
+            new_scan_end=new_end,
         )
     )
     n = report["numbers"]

@@ -37,7 +37,9 @@ def serve(
         bool,
         typer.Option(
             help="let --verdicts replace verdicts imported from a later scan day than its own "
-            "(scan-summary.json's day); without it those rows are held back and counted"
+            "(scan-summary.json's day); without it those rows are held back and counted. A "
+            "screener's live label given after the end of that day (in the summary's tz) is "
+            "kept either way: it rests on calls newer than the scan"
         ),
     ] = False,
     cdrs: Annotated[
@@ -229,13 +231,20 @@ def serve(
 
 
 def describe_import(result: ImportResult, verdicts: Path) -> str:
-    """serve's start line for its --verdicts import: rows read, written, held back."""
+    """serve's start line for its --verdicts import: rows read, written, held back (and of
+    those, how many for a later scan day's verdict and, when any, for a screener's label
+    given after the scan day)."""
     line = f"imported {result.rows:,} verdicts from {verdicts}"
     if result.held:
         line += (
             f" ({len(result.written):,} written, {result.held:,} held back by the verdict "
-            f"precedence, {result.held_newer_scan:,} of them for a later scan day's verdict)"
+            f"precedence, {result.held_newer_scan:,} of them for a later scan day's verdict"
         )
+        if result.held_screened_label:
+            line += (
+                f", {result.held_screened_label:,} for a screener's label given after the scan day"
+            )
+        line += ")"
     # the campaigns.csv beside it: how many campaigns' traits were read (0 tells a missing
     # or unreadable file, or a scan from before the columns)
     n = result.traits_read

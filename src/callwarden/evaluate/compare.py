@@ -25,7 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwarden.errors import InputError
-from callwarden.policy import Reason, Thresholds, Verdict, as_strong_as_screened
+from callwarden.policy import (
+    SCREENING_SOURCE,
+    Reason,
+    Thresholds,
+    Verdict,
+    as_strong_as_screened,
+)
+from callwarden.policy.scan_day import keeps_screened_label
 
 FLAGGED = ("harassment", "fraud")
 LABELS = ("benign", *FLAGGED)
@@ -68,8 +75,10 @@ class StoreFacts:
     number -> the community label the store holds (verdict source ``reports``);
     ``screened`` every number the store holds a screener's live label on (source
     ``screening``, whether or not either scan lists it) -> {label, category, score,
-    labelled_at, bot_callees, judged_callees, share, window_days}; ``thresholds`` the score
-    bands in force (the store's saved ones, else the policy's defaults)."""
+    labelled_at, bot_callees, judged_callees, share, window_days}, and ``screened_at`` when
+    each was written (epoch seconds, the row's ``updated_at``: rule 4 compares it with the
+    scan day's end); ``thresholds`` the score bands in force (the store's saved ones, else
+    the policy's defaults)."""
 
     registered: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     appealed: Mapping[str, int] = field(default_factory=dict)
@@ -77,6 +86,7 @@ class StoreFacts:
     community: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     screened: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    screened_at: Mapping[str, float] = field(default_factory=dict)
 
 
 def verdict_table(table: pa.Table, where: str) -> pa.Table:
@@ -387,10 +397,14 @@ def compare(
     store: StoreFacts | None = None,
     truth: pa.Table | None = None,
     unlabelled_as: str = "benign",
+    new_scan_end: float | None = None,
 ) -> dict[str, Any]:
     """The comparison of ``align``'s table. ``heavy``: numbers with at least
     ``heavy_attempts`` calls on a local day of the CDRs (None: no CDRs given, that guard is
     not run); ``store``: the store's facts on the changed numbers (None: no store);
+    ``new_scan_end``: the end of the new scan's day (``Provenance.day_end`` of its
+    scan-summary.json, as its import reads it; None: no usable day), for
+    ``CLEARED_SCREENED``;
     ``truth``: a table of number and class (benign, harassment, fraud, unknown; None: no
     labels), ``unlabelled_as``: what a scanned number it lacks counts as (evaluate's
     ``--unlabelled``: ``benign`` or ``skip``). Numbers are E.164 (``verdict_table``); the
@@ -491,7 +505,7 @@ def compare(
                 },
             )
         )
-        screened, screened_evidence = _screened_guard(aligned, store)
+        screened, screened_evidence = _screened_guard(aligned, store, new_scan_end)
         guards.append(_guard(GuardCode.CLEARED_SCREENED, screened, **screened_evidence))
     if truth is not None:
         report["labels"] = _truth_section(aligned, truth, newly, cleared, unlabelled_as)
@@ -512,14 +526,18 @@ def compare(
     return report
 
 
-def _screened_guard(aligned: pa.Table, store: StoreFacts) -> tuple[list[str], dict[str, Any]]:
+def _screened_guard(
+    aligned: pa.Table, store: StoreFacts, scan_end: float | None
+) -> tuple[list[str], dict[str, Any]]:
     """``CLEARED_SCREENED``: the numbers whose screener's live label an import of the new
     scan would replace with a verdict that acts less hard. An import replaces a label of
-    source ``screening`` with whatever verdict the scan lists (``import_verdicts``' rule 4:
-    only appeals and, against ``benign``, community labels are held), and leaves a number the
-    scan does not list alone; so the guard asks every number the store has a screener's label
-    on (few) that the new scan lists, in or out of the old scan (the label came from
-    screening, not a scan), and names those whose new verdict is not as strong as the label
+    source ``screening`` with whatever verdict the scan lists unless the label was given
+    after the end of the scan's day (``import_verdicts``' rule 4, decided by
+    ``policy.scan_day.keeps_screened_label`` for both; ``scan_end`` None: no usable day, no
+    label kept), and leaves a number the scan does not list alone; so the guard asks every
+    number the store has a screener's label on (few) that the new scan lists, in or out of
+    the old scan (the label came from screening, not a scan), counts those the import keeps
+    (``kept_newer_than_scan``), and names those whose new verdict is not as strong as the label
     (``policy.as_strong_as_screened``, the test the screener itself applies before
     labelling over a verdict): benign, or a flag below its class's reject band with no
     rejecting rule's reason (no 608 at strict, where the label rejects). Ordered by the
@@ -532,9 +550,14 @@ def _screened_guard(aligned: pa.Table, store: StoreFacts) -> tuple[list[str], di
     )
     to_benign: list[str] = []
     weaker: list[str] = []
+    kept = 0
     new: dict[str, dict[str, Any]] = {}
     for r in rows.to_pylist():
         n = r["number"]
+        at = store.screened_at.get(n)
+        if at is not None and keeps_screened_label(SCREENING_SOURCE, at, scan_end):
+            kept += 1
+            continue
         v = Verdict(
             n,
             r["new_label"],
@@ -550,7 +573,8 @@ def _screened_guard(aligned: pa.Table, store: StoreFacts) -> tuple[list[str], di
     return found, {
         "screener_labels": len(store.screened),
         "not_in_new": len(store.screened) - rows.num_rows,
-        "replaced_as_strong": rows.num_rows - len(found),
+        "kept_newer_than_scan": kept,
+        "replaced_as_strong": rows.num_rows - kept - len(found),
         "to_benign": len(to_benign),
         "weaker": len(weaker),
         "thresholds": store.thresholds.as_dict(),

@@ -96,14 +96,13 @@ def read_compare_facts(
                 )
             ):
                 community[number] = {"label": label, "category": category}
-        screened = {
-            row.number: _screened_label(row)
-            for row in conn.execute(
-                sa.select(v.number, v.label, v.category, v.score, v.reasons, v.updated_at).where(
-                    v.source == SCREENING_SOURCE
-                )
+        labels = conn.execute(
+            sa.select(v.number, v.label, v.category, v.score, v.reasons, v.updated_at).where(
+                v.source == SCREENING_SOURCE
             )
-        }
+        ).all()
+        screened = {row.number: _screened_label(row) for row in labels}
+        screened_at = {row.number: float(row.updated_at) for row in labels}
         bands = read_thresholds(conn)
     keep = set(usable([row.pattern for row in regs], PatternUse.REGISTRATION))
     registry = Registry.of(
@@ -135,6 +134,7 @@ def read_compare_facts(
         community=community,
         screened=screened,
         thresholds=bands.thresholds if bands is not None else Thresholds(),
+        screened_at=screened_at,
     )
 
 

@@ -1,6 +1,6 @@
 """How a verdict import writes its rows: chunks of IMPORT_CHUNK, one row a number, each
 written by an upsert whose own condition holds back a verdict an import may not change
-(``verdict_import``)."""
+(``verdict_import``: rules 1, 2 and 4)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from callwarden.policy import SCREENING_SOURCE
 from callwarden.store.schema import verdicts
 
 #: Rows an import writes in one transaction. Between two, the import lets this process's
@@ -42,18 +43,20 @@ IMPORT_COLUMNS: dict[str, Any] = {
 
 
 def chunk_writer(
-    dialect: str, override_appeals: bool
+    dialect: str, override_appeals: bool, scan_end: float | None = None
 ) -> Callable[[sa.Connection, list[dict[str, Any]]], set[str]]:
     """What writes an import's chunk (rows of ``IMPORT_COLUMNS``) as an upsert that holds
-    back, by its own condition, a verdict an import may not change (rules 1 and 2), and
-    returns the numbers it wrote.
+    back, by its own condition, a verdict an import may not change (rules 1 and 2, and
+    rule 4 when ``scan_end``, the end of the import's scan day, is given: a screener's label
+    written at or after it, ``policy.scan_day.keeps_screened_label`` in SQL), and returns
+    the numbers it wrote.
 
     PostgreSQL: one statement a chunk, ``INSERT ... SELECT * FROM unnest(ARRAY, ...) ON
     CONFLICT DO UPDATE ... WHERE ... RETURNING number``: the change-notification triggers
     (migration 0009) fire once a chunk, not once a row as for an executemany (one statement
-    a row), and RETURNING names only the rows the statement wrote: an appeal or a community
-    label committed on a number since the chunk's read is held by the condition, and not
-    counted as written. (Arrays, one parameter a column: a 2,000-row chunk took 71 ms,
+    a row), and RETURNING names only the rows the statement wrote: an appeal, a community
+    label or a screener's label committed on a number since the chunk's read is held by the
+    condition, and not counted as written. (Arrays, one parameter a column: a 2,000-row chunk took 71 ms,
     against 213 ms as an executemany and 404 ms as one multi-row VALUES statement.)
     SQLite: an executemany, as before; the chunk's BEGIN IMMEDIATE holds the write lock from
     its read on, so nothing else writes in between and every row sent is written."""
@@ -76,6 +79,10 @@ def chunk_writer(
     ex = ins.excluded
     kept_by_people = sa.and_(v.source == "reports", ex.label == "benign")
     held_sql = kept_by_people if override_appeals else sa.or_(v.protected, kept_by_people)
+    if scan_end is not None:
+        held_sql = sa.or_(
+            held_sql, sa.and_(v.source == SCREENING_SOURCE, v.updated_at >= float(scan_end))
+        )
     updates = {c: ex[c] for c in columns if c != "number"}
     if override_appeals:
         updates["protected"] = sa.false()

@@ -187,9 +187,10 @@ def scan_campaign_traits(
 
 
 def scan_provenance(path: Path) -> Provenance:
-    """The provenance of a verdicts file: its path, and the model version and scan day of
-    the ``scan-summary.json`` beside it (``callwarden scan`` writes both); a summary that is
-    missing or does not read leaves them empty."""
+    """The provenance of a verdicts file: its path, and the model version, scan day and
+    the day's zone of the ``scan-summary.json`` beside it (``callwarden scan`` writes them;
+    the zone is its ``tz``, else ``UTC+H`` from an older scan's ``utc_offset_hours``); a
+    summary that is missing or does not read leaves them empty."""
     summary: dict[str, Any] = {}
     try:
         loaded = json.loads((path.parent / "scan-summary.json").read_text(encoding="utf-8"))
@@ -197,10 +198,15 @@ def scan_provenance(path: Path) -> Provenance:
             summary = loaded
     except (OSError, ValueError):
         pass
+    tz, hours = summary.get("tz"), summary.get("utc_offset_hours")
+    if not (isinstance(tz, str) and tz):
+        ok = isinstance(hours, int) and not isinstance(hours, bool)
+        tz = f"UTC{hours:+d}" if ok else ""
     return Provenance(
         source_file=str(path.resolve())[:500],
         model_version=str(summary.get("model_version") or "")[:200],
         scan_day=str(summary.get("day") or "")[:32],
+        tz=tz[:64],
     )
 
 

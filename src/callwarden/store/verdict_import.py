@@ -1,6 +1,7 @@
-"""The verdict import: the precedence rules (appeals, community labels, newer scan days),
-its chunked writes (``import_chunks``), the audit of verdicts held back, provenance, and
-campaign ids kept across days (``campaign_continuity``)."""
+"""The verdict import: the precedence rules (appeals, community labels, newer scan days,
+screener's labels newer than the scan), its chunked writes (``import_chunks``), the audit
+of verdicts held back, provenance, and campaign ids kept across days
+(``campaign_continuity``)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from callwarden.policy import Verdict
+from callwarden.policy.scan_day import keeps_screened_label, scan_day_end
 from callwarden.store.base import new_id
 from callwarden.store.campaign_continuity import CampaignContinuityMixin
 from callwarden.store.campaign_traits import CampaignTraits
@@ -28,18 +30,31 @@ from callwarden.store.verdict_rows import reasons_from_json, verdict_to_row
 TRAITS_NO_SCAN_DAY = "no scan day"
 #: refused trait matches named in an import's audit entry (all are counted)
 REFUSALS_SHOWN = 20
+#: ``model_verdict_held``'s ``rule`` when rule 4 held the row (a screener's label newer
+#: than the scan day)
+HELD_SCREENED_LABEL = "screened_label_newer"
 
 
 @dataclass(frozen=True)
 class Provenance:
     """Where an import's verdicts come from: the file (or client), the model that scored
-    them and the day scanned (``scan-summary.json``'s ``model_version`` and ``day``)."""
+    them, the day scanned and its zone (``scan-summary.json``'s ``model_version``, ``day``
+    and ``tz``). The zone only places the day's end for rule 4 (``policy.scan_day``): it is
+    named in the import's audit entry (``scan_tz``), not kept in the imports table."""
 
     source_file: str = ""
     model_version: str = ""
     scan_day: str = ""
+    tz: str = ""
+
+    def day_end(self) -> float | None:
+        """The end of the scan day in its zone (``policy.scan_day.scan_day_end``): a
+        screener's label given since is kept by an import of this scan (rule 4); None
+        without a usable day."""
+        return scan_day_end(self.scan_day, self.tz)
 
     def as_dict(self) -> dict[str, str]:
+        """The columns of the import's row (``schema.imports``)."""
         return {
             "source_file": self.source_file,
             "model_version": self.model_version,
@@ -66,10 +81,11 @@ def scan_day_of(text: str | None) -> str:
 @dataclass(frozen=True)
 class ImportResult:
     """What an import did: rows read, the verdicts it wrote (as the store now holds them),
-    the rows held back (all of them: appeals, community labels and newer scans), the
-    import's id (its provenance row), and of the rows held back those held because a later
-    scan day's import wrote the verdict in force (``held_newer_scan``), with the latest of
-    those days (``newer_scan_day``, "" when none)."""
+    the rows held back (all of them: appeals, community labels, newer scans and newer
+    screener's labels), the import's id (its provenance row), and of the rows held back
+    those held because a later scan day's import wrote the verdict in force
+    (``held_newer_scan``), with the latest of those days (``newer_scan_day``, "" when none),
+    and those held for a screener's label newer than the scan (``held_screened_label``)."""
 
     rows: int
     written: list[Verdict]
@@ -86,6 +102,9 @@ class ImportResult:
     #: why the import's traits were neither compared nor recorded ("" when they were, or
     #: when it had none): ``TRAITS_NO_SCAN_DAY``
     traits_unused: str = ""
+    #: of the rows held back, those whose number holds a screener's live label given after
+    #: the end of the import's scan day (rule 4)
+    held_screened_label: int = 0
 
 
 def _verdict_of_row(r: dict[str, Any]) -> Verdict:
@@ -100,6 +119,11 @@ def _verdict_of_row(r: dict[str, Any]) -> Verdict:
         source=r["source"],
         protected=False,
     )
+
+
+def _utc(t: float | None) -> str | None:
+    """An epoch time as the audit log shows it: UTC, to the second."""
+    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
 
 
 def _latest_entries(conn: sa.Connection, targets: list[str]) -> dict[str, tuple[str, Any]]:
@@ -156,21 +180,39 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
            operator imports with ``override_newer_scans``; both days must be written
            YYYY-MM-DD (:func:`scan_day_of`), so an import without a day, and a verdict
            whose import had none, are not compared; a rescan of the same day replaces;
-        4. any other verdict is replaced by the import.
+        4. a screener's live label (source ``screening``) given at or after the end of the
+           import's scan day is kept: it rests on screened calls newer than the scan, as a
+           later scan day's verdict does (``policy.scan_day.keeps_screened_label``, which
+           ``compare --db``'s ``CLEARED_SCREENED`` asks too). The day ends at the next
+           day's 00:00 in the scan's zone (``Provenance.tz``, ``scan-summary.json``'s
+           ``tz``); without a zone that reads, in UTC-12, where the date ends last, so a
+           label is kept only when surely newer than the whole day. The label's time is its
+           row's ``updated_at`` (the label is written with the store's clock and nothing
+           else rewrites a screener's row). An import without a usable scan day is an
+           operator's explicit import and replaces the label, as for rule 3.
+           ``override_newer_scans`` does not lift this rule: it lets an older scan replace
+           a later scan's verdicts, and a label is no scan's; ``serve`` passes it at every
+           start, where lifting it would wipe the labels again. A label yields to an import
+           of a scan day it does not outlast, to an import without a day, and to an appeal;
+        5. any other verdict is replaced by the import.
 
         A model verdict that is held back is recorded in the audit log
         (``model_verdict_held``, with its label, score, category and the source kept, and
-        for rule 3 the two days: ``scan_day``, ``kept_scan_day``), once:
+        for rule 3 the two days: ``scan_day``, ``kept_scan_day``; for rule 4 ``rule``
+        ``screened_label_newer``, ``scan_day``, ``scan_tz``, ``scan_day_end`` and
+        ``labelled_at``, both UTC), once:
         not again while the number's latest audit entry already records that same held
         verdict (re-importing the same file, as ``serve --verdicts`` does at each restart,
         adds nothing; a different held verdict, or the same one after any other entry on
         the number such as a report or an appeal decision, is recorded). The import's own
         entry counts every row held back (``held``), those held by rule 3
-        (``held_newer_scan``) and those recorded (``held_recorded``).
+        (``held_newer_scan``), by rule 4 (``held_screened_label``) and those recorded
+        (``held_recorded``), and names the scan's zone (``scan_tz``).
 
-        A row that the upsert's own condition held back (on PostgreSQL, an appeal accepted or
-        a community label given on the number after the chunk's read) is held back like the
-        others, audited and counted as held, not as written: ``written`` holds only the rows
+        A row that the upsert's own condition held back (on PostgreSQL, an appeal accepted, a
+        community label given or a screener's label given after the scan day, on the number
+        after the chunk's read) is held back like the others, audited and counted as held
+        (a label under rule 4), not as written: ``written`` holds only the rows
         the statement returned (``RETURNING``; see :func:`import_chunks.chunk_writer`).
 
         The import is written ``IMPORT_CHUNK`` rows a transaction (on PostgreSQL one
@@ -211,6 +253,8 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
     ) -> ImportResult:
         prov = provenance or getattr(items, "provenance", None) or Provenance()
         day = "" if override_newer_scans else scan_day_of(prov.scan_day)
+        # rule 4, override or not: a screener's label given since this end is kept
+        end = prov.day_end()
         now = self.clock()
         with self.engine.begin() as conn:
             import_id = new_id(
@@ -230,10 +274,10 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
                 renamed[r["number"]] = r["campaign"]
                 r["campaign"] = c.campaign
         v = verdicts.c
-        write = chunk_writer(self.dialect, override_appeals)
+        write = chunk_writer(self.dialect, override_appeals, end)
         written: list[Verdict] = []
         touched: set[str] = set()
-        held_count = recorded = newer_count = 0
+        held_count = recorded = newer_count = labelled_count = 0
         newest = ""
         for start in range(0, len(rows), IMPORT_CHUNK):
             chunk = last_per_number(rows[start : start + IMPORT_CHUNK])
@@ -242,7 +286,14 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
                 standing = {
                     r.number: r
                     for r in conn.execute(
-                        sa.select(v.number, v.source, v.protected, v.campaign, imports.c.scan_day)
+                        sa.select(
+                            v.number,
+                            v.source,
+                            v.protected,
+                            v.campaign,
+                            v.updated_at,
+                            imports.c.scan_day,
+                        )
                         .select_from(verdicts.outerjoin(imports, imports.c.id == v.import_id))
                         .where(v.number.in_([r["number"] for r in chunk]))
                     )
@@ -270,25 +321,37 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
                 held_numbers.update(newer)
                 newest = max([newest, *newer.values()])
                 newer_count += len(newer)
+                labelled = {  # rule 4: a screener's label given after the scan day
+                    r["number"]: float(s.updated_at)
+                    for r in chunk
+                    if r["number"] not in held_numbers
+                    and (s := standing.get(r["number"])) is not None
+                    and keeps_screened_label(s.source, float(s.updated_at), end)
+                }
+                held += [r for r in chunk if r["number"] in labelled]
+                held_numbers.update(labelled)
                 todo = [r for r in chunk if r["number"] not in held_numbers]
                 wrote = write(conn, todo) if todo else set()
-                # On PostgreSQL an appeal accepted or a community label given between the read
-                # above and this write (its transaction committed meanwhile) is kept by the
-                # statement's own condition: such a row was not written, and is held back
-                # like the others (before, it was counted and returned as written, so the
-                # worker's cache took the import's verdict). SQLite's BEGIN IMMEDIATE leaves
-                # none.
+                # On PostgreSQL an appeal accepted, a community label or a screener's label
+                # given between the read above and this write (its transaction committed
+                # meanwhile) is kept by the statement's own condition: such a row was not
+                # written, and is held back like the others (before, it was counted and
+                # returned as written, so the worker's cache took the import's verdict).
+                # SQLite's BEGIN IMMEDIATE leaves none.
                 lost = {r["number"] for r in todo} - wrote
                 kept_now: dict[str, str] = {}
                 if lost:
-                    kept_now = {  # the source in force now (its writer committed)
-                        n: source
-                        for n, source in conn.execute(
-                            sa.select(v.number, v.source).where(v.number.in_(sorted(lost)))
+                    for n, source, at in conn.execute(  # in force now (its writer committed)
+                        sa.select(v.number, v.source, v.updated_at).where(
+                            v.number.in_(sorted(lost))
                         )
-                    }
+                    ):
+                        kept_now[n] = source
+                        if keeps_screened_label(source, float(at), end):
+                            labelled[n] = float(at)
                     held += [r for r in todo if r["number"] in lost]
                     held_numbers.update(lost)
+                labelled_count += len(labelled)
                 for r in chunk:
                     if r["number"] in held_numbers:
                         continue
@@ -308,6 +371,14 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
                 }
                 for number, kept in newer.items():
                     held_detail[number].update(scan_day=day, kept_scan_day=kept)
+                for number, at in labelled.items():
+                    held_detail[number].update(
+                        rule=HELD_SCREENED_LABEL,
+                        scan_day=prov.scan_day,
+                        scan_tz=prov.tz,
+                        scan_day_end=_utc(end),
+                        labelled_at=_utc(at),
+                    )
                 latest = _latest_entries(conn, list(held_detail))
                 for number, detail in held_detail.items():
                     if latest.get(number) != ("model_verdict_held", detail):
@@ -360,6 +431,7 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
                 "rows": len(rows),
                 "held": held_count,
                 "held_newer_scan": newer_count,
+                "held_screened_label": labelled_count,
                 "held_recorded": recorded,
                 "override_appeals": override_appeals,
                 "override_newer_scans": override_newer_scans,
@@ -373,6 +445,7 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
                 "traits_refused_count": len(refused),
                 "traits_unused": unused or None,
                 **prov.as_dict(),
+                "scan_tz": prov.tz,
             }
             self.audit(conn, actor, "import_verdicts", "verdicts", detail)
         return ImportResult(
@@ -386,4 +459,5 @@ class VerdictImportMixin(CampaignContinuityMixin, CampaignsMixin):
             len(traits),
             tuple(getattr(items, "trait_warnings", ())),
             unused,
+            labelled_count,
         )

@@ -50,6 +50,11 @@ class ImportOut(CountOut):
         description="of those, rows whose verdict in force was imported from a later scan day"
     )
     newer_scan_day: str | None = Field(description="the latest such day (null when none)")
+    held_screened_label: int = Field(
+        0,
+        description="of those, rows whose number holds a screener's live label given after "
+        "the end of scan_day (rule 4)",
+    )
     import_id: int
     traits_unused: str | None = Field(
         None,
@@ -96,7 +101,8 @@ def import_verdicts(
     """The same rows as ``scan``'s verdicts.csv. A number cleared on appeal keeps the
     appeal's verdict (unless ``override_appeals``); a community label is not undone by a
     ``benign`` row; a verdict imported from a later scan day than ``scan_day`` is kept
-    (unless ``override_newer_scans``). Rows held back are counted in the answer and
+    (unless ``override_newer_scans``), and so is a screener's live label given after the end
+    of ``scan_day`` in ``tz`` (whatever the overrides). Rows held back are counted in the answer and
     recorded in the audit log. ``campaigns`` (campaigns.csv's ``ingresses`` and ``asserted``
     per campaign id) lets a campaign that renewed most of its numbers keep its stored id."""
     items = [
@@ -110,7 +116,7 @@ def import_verdicts(
         )
         for v in body.verdicts
     ]
-    provenance = Provenance(body.source_file, body.model_version, body.scan_day)
+    provenance = Provenance(body.source_file, body.model_version, body.scan_day, body.tz)
     traits = {
         c.campaign: CampaignTraits(frozenset(c.ingresses), frozenset(c.asserted))
         for c in body.campaigns
@@ -124,6 +130,7 @@ def import_verdicts(
         held=result.held,
         held_newer_scan=result.held_newer_scan,
         newer_scan_day=result.newer_scan_day or None,
+        held_screened_label=result.held_screened_label,
         import_id=result.import_id,
         traits_unused=result.traits_unused or None,
     )
