@@ -205,6 +205,16 @@ screenings = sa.Table(
 )
 sa.Index("ix_screenings_caller", screenings.c.caller, screenings.c.at)
 sa.Index("ix_screenings_at", screenings.c.at)  # labels' window, over every caller
+#: the calls that keep their turns (prune empties them: '[]'), for the screening window's
+#: last K (revision 0013); its condition is written as the window's query writes it
+SCREENINGS_KEPT_TURNS = sa.text("turns != '[]'")
+sa.Index(
+    "ix_screenings_kept_turns",
+    screenings.c.at,
+    screenings.c.call_id,
+    sqlite_where=SCREENINGS_KEPT_TURNS,
+    postgresql_where=SCREENINGS_KEPT_TURNS,
+)
 
 audit_log = sa.Table(
     "audit_log",

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from callwarden.policy import SCREENED_KINDS as KINDS
 from callwarden.policy import SERVICE_KINDS, Verdict
 from callwarden.store.base import ConflictError, StoreBase
-from callwarden.store.retention import EMPTY_TURNS
-from callwarden.store.schema import block_log, screenings
+from callwarden.store.schema import SCREENINGS_KEPT_TURNS, block_log, screenings
 
 #: The verdicts a screening row holds, in the order counts are shown.
 VERDICTS = ("bot", "human", "unsure")
@@ -217,7 +216,8 @@ def recent_screening_ids(conn: sa.Connection, k: int) -> list[str]:
     s = screenings.c
     q = (
         sa.select(s.call_id)
-        .where(s.turns != EMPTY_TURNS)
+        .where(SCREENINGS_KEPT_TURNS)  # the partial index's own words, not a bound
+        # parameter: SQLite uses a partial index only for a term written as its condition
         .order_by(s.at.desc(), s.call_id.desc())
         .limit(k)
     )
