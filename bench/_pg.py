@@ -4,6 +4,7 @@ starts (or on ``--url``), dropped after, or a fresh SQLite file in a temporary f
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 import uuid
@@ -49,6 +50,19 @@ def fresh_store(sqlite: bool, url: str | None = None) -> Iterator[str]:
         return
     with fresh_database(server_url(url)) as db:
         yield db
+
+
+@contextmanager
+def store_at(database_url: str | None) -> Iterator[str]:
+    """A store URL: a new database on the PostgreSQL server ``database_url`` (dropped after),
+    else a new SQLite file in /dev/shm (else the temporary folder), as a store on a fast disk."""
+    if database_url:
+        with fresh_database(database_url) as url:
+            yield url
+        return
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(prefix="cw_bench_", dir=shm) as tmp:
+        yield f"{tmp}/store.db"
 
 
 def bench_parser(

@@ -16,32 +16,16 @@ SQLite by default: a fresh file in /dev/shm (else the temporary folder).
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from _pg import store_at
 from callwarden.store import Store
 from callwarden.store.schema import block_log, registrations, screenings
 from callwarden.store.training_labels import screened_calls
 
 CALLER = "+8618800000001"
 CHUNK = 50_000
-
-
-@contextmanager
-def store_url(database_url: str | None) -> Iterator[str]:
-    if database_url:
-        from _pg import fresh_database
-
-        with fresh_database(database_url) as url:
-            yield url
-        return
-    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    with tempfile.TemporaryDirectory(prefix="cw_bench_", dir=shm) as tmp:
-        yield f"{tmp}/store.db"
 
 
 def fill(s: Store, rows: int, regs: int, linked: int, now: float) -> None:
@@ -162,7 +146,7 @@ def main() -> None:
     args = ap.parse_args()
     linked = min(args.labels, args.rows)
     now = time.time()
-    with store_url(args.database_url) as url:
+    with store_at(args.database_url) as url:
         s = Store.open(url)
         try:
             t = time.perf_counter()

@@ -12,31 +12,15 @@ was: down ``ix_screenings_at`` through every emptied call), on SQLite or Postgre
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from _pg import store_at
 from callwarden.store import Store
 from callwarden.store.schema import screenings
 from callwarden.store.screenings import recent_screening_ids
 
 CHUNK = 50_000
-
-
-@contextmanager
-def store_url(database_url: str | None) -> Iterator[str]:
-    if database_url:
-        from _pg import fresh_database
-
-        with fresh_database(database_url) as url:
-            yield url
-        return
-    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    with tempfile.TemporaryDirectory(prefix="cw_bench_", dir=shm) as tmp:
-        yield f"{tmp}/store.db"
 
 
 def fill(s: Store, rows: int, kept: int) -> None:
@@ -90,7 +74,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
     args = ap.parse_args()
-    with store_url(args.database_url) as url:
+    with store_at(args.database_url) as url:
         s = Store.open(url)
         try:
             t0 = time.perf_counter()
