@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from callwarden.screening.outcome import screen_with_recent
 from callwarden.screening.transcript import transcript_from_dict
 from callwarden.store import Store
 
-from .conftest import Api
+from .conftest import ALICE, Api
 from .test_screenings import HUMAN, call, ivr_call, sent
 
 # One recorded campaign's opening, played to every callee; the reply to the assistant's
@@ -252,3 +253,103 @@ def test_serve_warms_the_window_at_start(
         assert got["verdict"] == "bot"
         assert state.recent.misses == 3  # the first call read nothing more
     store.close()
+
+
+# A hospital's nurses reading its mandated follow-up script (docs/screening.md, "Known risk:
+# people who read one script"): one number, six patients. Each reads the script's opening and
+# its reply to "您找哪位？" (a self-introduction, then the patient or 机主本人) with small edits
+# of their own: fillers in the opening and after the reply's first words, and the date in
+# their own words; pauses and reply delays differ from call to call.
+HOSPITAL = "+862164370045"
+DATE_Q = "请问今天是几号？"
+#: (whom the nurse asks for, their opening, the end of their reply, their date, and the
+#: seconds: opening start and end, delay of the reply to 您找哪位, delay of the date)
+NURSES = (
+    ("王秀英", "喂，您好，这里是市第一人民医院心内科，我们对出院的病人做一下电话随访，耽误您几分钟。",
+     "我们问一下出院以后恢复得怎么样。", "今天……二号吧。", (0.4, 6.1, 0.7, 1.6)),
+    ("李建国", "您好，这里是市第一人民医院心内科，那个，我们对出院的病人做一下电话随访，耽误您几分钟啊。",
+     "就是问一下出院以后恢复得怎么样。", "嗯，二号。", (0.6, 7.0, 1.4, 0.9)),
+    ("张桂兰", "您好，这里是市第一人民医院心内科，我们对出院的病人做个电话随访，嗯，耽误您几分钟。",
+     "我们问一下，嗯，出院以后恢复得怎么样。", "十二月……二号吧？", (0.3, 6.6, -0.2, 2.3)),
+    ("刘德明", "喂您好，这里是市第一人民医院心内科，我们就是对出院的病人做一下电话随访，耽误您几分钟。",
+     "我们那个，问一下出院以后恢复得怎么样。", "嗯……今天二号，星期三。", (0.9, 6.4, 1.1, 1.8)),
+    ("陈淑芬", "您好，这里是市第一人民医院心内科，我们对出院的病人做一下电话随访，耽误您几分钟哈。",
+     "我们问一下出院以后恢复得怎么样啊。", "二号吧，十二月二号。", (0.5, 6.9, 0.5, 1.2)),
+    ("机主本人", "您好您好，这里是市第一人民医院心内科，我们对出院的病人做一下电话随访，耽误您几分钟。",
+     "我们问一下出院以后恢复得怎么样。", "呃，今天是二号。", (0.4, 5.8, 1.9, 0.6)),
+)  # fmt: skip
+#: the store's clock: noon (Beijing) on the day of the calls, which start 09:07 to 09:42, so
+#: that the live label's 28 days hold them whenever the test runs
+NURSES_NOON = datetime(2026, 12, 2, 12, 0, tzinfo=timezone(timedelta(hours=8))).timestamp()
+
+
+def nurse(n: int) -> dict[str, Any]:
+    """The n-th nurse's call (1 to 6), to the n-th patient, on Wednesday 2 Dec 2026."""
+    name, opening, rest, date, (o_start, o_end, who_delay, date_delay) = NURSES[n - 1]
+    reply = f"我是心内科的随访护士，找一下{name}，上个月在我们科住院的，{rest}"
+    # the assistant asks 0.7 s after the opening (2.8 s, the date 1.4 s); a nurse reads
+    # about five characters a second
+    who_q = o_end + 0.7
+    who_r = who_q + 2.8 + who_delay
+    date_q = who_r + 0.21 * len(reply) + 0.6
+    date_r = date_q + 1.4 + date_delay
+    times = [(o_start, o_end), (who_q, who_q + 2.8), (who_r, date_q - 0.6)]
+    times += [(date_q, date_q + 1.4), (date_r, date_r + 1.5)]
+    said = [("caller", opening), ("assistant", WHO), ("caller", reply)]
+    said += [("assistant", DATE_Q), ("caller", date)]
+    return {
+        "call_id": f"follow-up-{n}",
+        "caller": HOSPITAL,
+        "callee": f"+86139012345{n:02d}",
+        "start_time": f"2026-12-02T09:{7 * n:02d}:00+08:00",
+        "turns": [
+            {"speaker": who, "text": text, "start_s": round(a, 2), "end_s": round(b, 2)}
+            for (who, text), (a, b) in zip(said, times, strict=True)
+        ],
+    }
+
+
+def test_known_risk_nurses_reading_one_script_are_judged_bots_with_the_window(
+    api: Api, alone: Api
+) -> None:
+    """The known risk that keeps the window off by default (docs/screening.md, "Known risk:
+    people who read one script"; ``serve --screening-window 0``): people reading one
+    mandated script are each judged ``human`` alone, but with the window on the replies they
+    read alike make the third call a bot (``templated_reply_across_calls``), rejected 608,
+    and the hospital's number is labelled live at its fourth call. This asserts the harm as
+    it stands. A change that makes these calls ``human`` with the window on must update
+    docs/screening.md "Known risk" and reconsider the default (serve --screening-window)."""
+    for app in (api, alone):
+        app.store.clock = lambda: NURSES_NOON
+    for n in range(1, 7):
+        got = sent(alone, nurse(n)).json()
+        assert (got["verdict"], got["bot_score"], got["action"]) == ("human", -1.0, "allow"), n
+        assert got["caller_labelled"] is False
+    got = [sent(api, nurse(n)).json() for n in range(1, 7)]
+    outcomes = [(r["verdict"], r["bot_score"], r["action"], r["sip_code"]) for r in got]
+    assert outcomes == [
+        ("human", -1.0, "allow", None),
+        ("human", -1.0, "allow", None),
+        ("bot", 4.0, "reject", 608),  # two such calls stored
+        ("bot", 4.0, "reject", 608),
+        ("bot", 5.5, "reject", 608),  # (and the opening, heard on three calls: +1.5)
+        ("human", -1.0, "allow", None),  # 机主本人, not a name: the reply reads less alike
+    ]
+    for r in got[2:5]:
+        templated = [x for x in r["reasons"] if x["code"] == "templated_reply_across_calls"]
+        assert templated and templated[0]["evidence"]["replies"] == 1, r["reasons"]
+    # each nurse's reply to 您找哪位 leads with who she is: the judge reads its first clause,
+    # no name in it, as talking past the question (+2); the right date (-3) leaves -1.0
+    assert [(x["code"], x["evidence"]["challenge"]) for x in got[0]["reasons"]] == [
+        ("challenge_ignored", "who_for"),
+        ("challenge_answered", "date"),
+    ]
+    # the fourth call labels the number (bot on 2 of the 4 callees screened: the bar); the
+    # label then stands, so no later call says it labelled
+    assert [r["caller_labelled"] for r in got] == [False, False, False, True, False, False]
+    d = api.post(
+        "/v1/decide", "network", json={"caller": HOSPITAL, "callee": ALICE, "at": NURSES_NOON}
+    ).json()
+    assert (d["action"], d["reasons"][0]["code"]) == ("label", "screened_bot_callees")
+    evidence = d["reasons"][0]["evidence"]
+    assert (evidence["bot_callees"], evidence["judged_callees"]) == (2, 4)
