@@ -123,6 +123,7 @@ def test_detector_verdicts_only_with_the_flag(tmp_path: Path) -> None:
         ),
         (["--min-reporters", "0"], "--min-reporters must be at least 1"),
         (["--tz", "Mars/Olympus"], "is neither a time zone name"),
+        (["--tz", "America"], "is neither a time zone name"),  # a folder of zones
     ],
 )
 def test_bad_options_are_one_clear_error(tmp_path: Path, args: list[str], message: str) -> None:

@@ -75,7 +75,44 @@ def test_a_restart_keeps_a_label_given_since_its_scan(
     r = runner.invoke(app, ["serve", "--db", db, "--verdicts", str(later)])
     assert r.exit_code == 0, r.output
     assert "held back" not in r.output
-    assert Store.open(db).get_verdict(BOT).source == "model"  # type: ignore[union-attr]
+    store = Store.open(db)
+    try:
+        assert store.get_verdict(BOT).source == "model"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("tz", ["Mars/Olympus", "America"])
+def test_a_scan_zone_that_does_not_read_is_said_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str
+) -> None:
+    """The scan's day then ends in UTC-12 (2027-01-15 12:00 UTC): the label, given at 08:00
+    UTC after the day's end in Shanghai, is replaced, and the start says why. ``America``
+    (a folder of zones) stopped serve with a traceback before."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: None)
+    db = str(tmp_path / "s.db")
+    store = Store.open(db, clock=Clock(T0))
+    try:
+        _label(store, T0)
+    finally:
+        store.close()
+    verdicts = _scan(tmp_path, "2027-01-14", tz)
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--verdicts", str(verdicts)])
+    assert r.exit_code == 0, r.output
+    assert (
+        f"warning: {verdicts.parent / 'scan-summary.json'} names tz {tz!r}, neither a zone "
+        "name nor a UTC offset: the end of its day 2027-01-14 is taken in UTC-12, where the "
+        "date ends last (2027-01-15 12:00 UTC); a screener's live label given before then is "
+        "replaced by its import (verdict precedence rule 4)"
+    ) in r.output
+    assert "held back" not in r.output
+    store = Store.open(db)
+    try:
+        assert store.get_verdict(BOT).source == "model"  # type: ignore[union-attr]
+    finally:
+        store.close()
 
 
 def _body(day: str, tz: str | None) -> dict[str, object]:
@@ -91,8 +128,11 @@ def _body(day: str, tz: str | None) -> dict[str, object]:
 def test_post_takes_the_scan_days_zone(api: Api) -> None:
     _label(api.store, time.time())  # the api's store keeps the real clock: given now,
     # after the end of 2 Nov 2026 in any zone
-    r = api.post("/v1/verdicts", "operator", json=_body("2026-11-02", "Mars/Olympus"))
-    assert r.status_code == 422 and "tz" in r.text
+    for tz in ("Mars/Olympus", "America", "Etc"):  # (America, Etc: folders of zones: a 500)
+        r = api.post("/v1/verdicts", "operator", json=_body("2026-11-02", tz))
+        assert r.status_code == 422, (tz, r.text)
+        err = r.json()["error"]
+        assert err["code"] == "validation_error" and err["details"][0]["loc"] == ["body", "tz"]
     r = api.post("/v1/verdicts", "operator", json=_body("2026-11-02", "Asia/Shanghai"))
     assert r.status_code == 200, r.text
     out = r.json()

@@ -216,3 +216,28 @@ def test_labels_given_after_the_new_scan_day_are_kept_not_named(
     assert {n: v.source for n, v in after.items() if v is not None} == dict.fromkeys(
         (BENIGN, WEAK, STRONG, ABSENT), "screening"
     )
+
+
+@pytest.mark.parametrize("tz", ["Mars/Olympus", "America"])
+def test_a_scan_zone_that_does_not_read_is_a_warning(
+    store_url: str, tmp_path: Path, tz: str
+) -> None:
+    """Scans of 14 Jan whose tz does not read (``America``, a folder of zones, stopped
+    compare with a traceback before): the day ends in UTC-12 (15 Jan 12:00 UTC), after the
+    labels (08:00 UTC), so the guard names them as the import replaces them, and says why."""
+    old = write_scan(tmp_path / "old", [_row(WEAK, "harassment", "0.7")], day="2027-01-14", tz=tz)
+    new = write_scan(tmp_path / "new", [_row(WEAK, "benign", "0.1")], day="2027-01-14", tz=tz)
+    res = CliRunner().invoke(
+        app, ["compare", "--old", str(old), "--new", str(new), "--db", store_url]
+    )
+    assert res.exit_code == 0, res.output
+    got = json.loads((new / "compare.json").read_text(encoding="utf-8"))
+    e = {g["code"]: g for g in got["guards"]}["CLEARED_SCREENED"]["evidence"]
+    assert (e["numbers"], e["kept_newer_than_scan"]) == ([WEAK], 0)
+    said = (
+        f"{new / 'scan-summary.json'} names tz {tz!r}, neither a zone name nor a UTC offset: "
+        "the end of its day 2027-01-14 is taken in UTC-12, where the date ends last "
+        "(2027-01-15 12:00 UTC); a screener's live label given before then is replaced by "
+        "its import (verdict precedence rule 4)"
+    )
+    assert said in got["warnings"] and said in " ".join(res.output.split())

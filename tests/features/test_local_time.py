@@ -28,7 +28,11 @@ def test_a_zone_or_offset_is_a_whole_hour_offset_for_the_day(tz: str, day: str, 
     assert offset_hours(tz, day) == hours
 
 
-@pytest.mark.parametrize("tz", ["Asia/Kolkata", "+05:30", "Mars/Olympus", "UTC+15", "8"])
+@pytest.mark.parametrize(
+    "tz",
+    # America, Etc: names of the tz database's folders (ZoneInfo opens a directory)
+    ["Asia/Kolkata", "+05:30", "Mars/Olympus", "UTC+15", "8", "America", "Etc"],
+)
 def test_other_zones_and_offsets_are_refused(tz: str) -> None:
     with pytest.raises(InputError, match="--tz"):
         offset_hours(tz, "2026-11-04")

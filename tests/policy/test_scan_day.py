@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from callwarden.policy.scan_day import LATEST_TZ, keeps_screened_label, scan_day_end
+from callwarden.policy.scan_day import (
+    LATEST_TZ,
+    keeps_screened_label,
+    scan_day_end,
+    scan_day_of,
+    zone_read,
+)
+from callwarden.store import verdict_import
 
 
 def _utc(text: str) -> float:
@@ -27,6 +34,8 @@ def _utc(text: str) -> float:
         # no zone, or one that does not read: the date's end in UTC-12, the latest on Earth
         ("2026-11-02", "", "2026-11-03T12:00:00"),
         ("2026-11-02", "Mars/Olympus", "2026-11-03T12:00:00"),
+        ("2026-11-02", "America", "2026-11-03T12:00:00"),  # folders of zones, not zones
+        ("2026-11-02", "Etc", "2026-11-03T12:00:00"),
         ("2026-12-31", LATEST_TZ, "2027-01-01T12:00:00"),
     ],
 )
@@ -48,3 +57,29 @@ def test_only_a_screener_label_given_since_the_end_is_kept() -> None:
     for source in ("model", "reports", "appeal", "operator"):
         assert not keeps_screened_label(source, end + 3600, end)
     assert not keeps_screened_label("screening", end + 3600, None)  # no day: replaced
+
+
+def test_one_day_check_for_the_import_and_the_days_end() -> None:
+    """The import's rule 3 (``scan_day_of``) and rule 4 (``scan_day_end``) read a scan day
+    by one check (it was written twice, in ``store.verdict_import`` too)."""
+    assert verdict_import.scan_day_of is scan_day_of
+    for day in ["2026-11-02", "", "2026-11-31", "2026-1-2", "20261102", "2026-11-02 "]:
+        assert (scan_day_of(day) == "") == (scan_day_end(day, "UTC") is None), day
+
+
+@pytest.mark.parametrize(
+    ("tz", "read"),
+    [
+        ("Asia/Shanghai", True),
+        ("UTC-5", True),
+        ("UTC", True),
+        ("", False),
+        ("  ", False),
+        ("Mars/Olympus", False),
+        ("America", False),  # a folder of zones
+        ("Etc", False),
+    ],
+)
+def test_which_zones_read(tz: str, read: bool) -> None:
+    """What serve and compare warn about: a zone the day's end is not taken in."""
+    assert zone_read(tz) is read

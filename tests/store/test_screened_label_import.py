@@ -147,7 +147,7 @@ def test_a_label_given_between_the_read_and_the_write_is_held(
             here = threading.current_thread().name == "import"
             if text == "2027-01-10" and here and not paused.is_set():
                 paused.set()
-                labelled.wait(10)
+                labelled.wait()  # (set by the finally below, whatever happens there)
             return real(text)
 
         monkeypatch.setattr(verdict_import, "scan_day_of", slow_scan_day_of)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from callwarden.cdr.dataset import ZoneRecord
+    from callwarden.store.verdict_import import Provenance
 
 
 @dataclass(frozen=True)
@@ -181,3 +182,28 @@ def _agree_on_days(claims: list[tuple[Path, CdrZone]], fallback: CdrZone) -> Cdr
     others = sorted({c.tz for _, c in claims if c.tz != first.tz})
     said = f"{first.said}; the same offsets as {', '.join(others)} on every day of the sets"
     return CdrZone(first.tz, said)
+
+
+def scan_day_zone_warning(prov: Provenance, verdicts: Path) -> str | None:
+    """The warning ``serve --verdicts`` and ``compare --db`` print when the scan beside
+    ``verdicts`` has a day but no zone that reads: the day's end, where the import keeps a
+    screener's label given since (rule 4), is then taken in UTC-12 (``policy.scan_day``), up
+    to a day later than in the scan's own zone. None when the zone reads or no day is used."""
+    from datetime import UTC, datetime
+
+    from callwarden.policy.scan_day import LATEST_TZ, zone_read
+
+    if (end := prov.day_end()) is None or zone_read(prov.tz):
+        return None
+    summary = verdicts.parent / "scan-summary.json"
+    said = (
+        f"names tz {prov.tz!r}, neither a zone name nor a UTC offset"
+        if prov.tz.strip()
+        else "names no tz"
+    )
+    at = datetime.fromtimestamp(end, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{summary} {said}: the end of its day {prov.scan_day} is taken in {LATEST_TZ}, where "
+        f"the date ends last ({at}); a screener's live label given before then is replaced "
+        "by its import (verdict precedence rule 4)"
+    )

@@ -485,9 +485,13 @@ def compare_cmd(
         report["db"] = redacted(db)
     new_end = None
     if db is not None:  # the new scan's day as its import reads it (a label after it is kept)
+        from callwarden.cli._zone import scan_day_zone_warning
         from callwarden.store.io import scan_provenance
 
-        new_end = scan_provenance(new_v).day_end()
+        new_prov = scan_provenance(new_v)
+        new_end = new_prov.day_end()
+        if (unread := scan_day_zone_warning(new_prov, new_v)) is not None:
+            notes.append(unread)
     report.update(
         compare(
             aligned,

@@ -181,12 +181,15 @@ def serve(
             " stay; PUT /v1/thresholds changes them, a new --model replaces them)"
         )
     if verdicts is not None:
+        from callwarden.cli._zone import scan_day_zone_warning
+
+        read = read_verdicts_csv(verdicts)
         result = store.import_verdicts_result(
-            read_verdicts_csv(verdicts),
-            actor="cli:serve",
-            override_newer_scans=override_newer_scans,
+            read, actor="cli:serve", override_newer_scans=override_newer_scans
         )
         typer.echo(describe_import(result, verdicts))
+        if (unread := scan_day_zone_warning(read.provenance, verdicts)) is not None:
+            typer.echo(f"warning: {unread}", err=True)
         for warning in result.trait_warnings:
             typer.echo(f"warning: {warning}", err=True)
         if result.traits_unused:

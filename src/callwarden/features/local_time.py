@@ -38,7 +38,8 @@ def zone(tz: str) -> tzinfo:
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
         return zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    # OSError: a name of a tz folder (America, Etc) opens a directory (IsADirectoryError)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InputError(
             f"--tz {tz!r} is neither a time zone name (e.g. Asia/Shanghai, America/New_York) "
             "nor a UTC offset (e.g. UTC+8, -05:00)"

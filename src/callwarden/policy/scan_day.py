@@ -24,21 +24,41 @@ LATEST_TZ = "UTC-12"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def scan_day_of(text: str | None) -> str:
+    """``text`` when it is a calendar day written YYYY-MM-DD (as ``scan-summary.json``'s
+    ``day`` is), else "" (a day that cannot be compared: an import without one, or one sent
+    in another form, is never held back for its day, nor holds another import back, and
+    keeps no label)."""
+    if not text or not _DAY.fullmatch(text):
+        return ""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return ""
+    return text
+
+
+def zone_read(tz: str) -> bool:
+    """Whether ``tz`` reads as a zone name or UTC offset (``scan_day_end`` takes the day's
+    end in ``LATEST_TZ`` when it does not, or when it is "")."""
+    if not tz.strip():
+        return False
+    try:
+        zone(tz)
+    except InputError:
+        return False
+    return True
+
+
 def scan_day_end(day: str, tz: str = "") -> float | None:
     """The end of the scan day ``day`` (YYYY-MM-DD) in ``tz`` (a zone name or UTC offset, as
     ``scan --tz`` takes it; "" or one that does not read: ``LATEST_TZ``), as epoch seconds:
     the next day's 00:00 in that zone. None when ``day`` is not such a day (an import without
     a usable scan day is an operator's explicit import: it keeps no label)."""
-    if not day or not _DAY.fullmatch(day):
+    if not scan_day_of(day):
         return None
-    try:
-        d = date.fromisoformat(day)
-        where = zone(tz) if tz.strip() else zone(LATEST_TZ)
-    except InputError:
-        where = zone(LATEST_TZ)
-    except ValueError:
-        return None
-    nxt = d + timedelta(days=1)
+    where = zone(tz if zone_read(tz) else LATEST_TZ)
+    nxt = date.fromisoformat(day) + timedelta(days=1)
     return datetime(nxt.year, nxt.month, nxt.day, tzinfo=where).timestamp()
 
 

@@ -6,16 +6,15 @@ of verdicts held back, provenance, and campaign ids kept across days
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from callwarden.policy import Verdict
-from callwarden.policy.scan_day import keeps_screened_label, scan_day_end
+from callwarden.policy.scan_day import keeps_screened_label, scan_day_end, scan_day_of
 from callwarden.store.base import new_id
 from callwarden.store.campaign_continuity import CampaignContinuityMixin
 from callwarden.store.campaign_traits import CampaignTraits
@@ -60,22 +59,6 @@ class Provenance:
             "model_version": self.model_version,
             "scan_day": self.scan_day,
         }
-
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def scan_day_of(text: str | None) -> str:
-    """``text`` when it is a calendar day written YYYY-MM-DD (as ``scan-summary.json``'s
-    ``day`` is), else "" (a day that cannot be compared: an import without one, or one sent
-    in another form, is never held back for its day, nor holds another import back)."""
-    if not text or not _DAY.fullmatch(text):
-        return ""
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return ""
-    return text
 
 
 @dataclass(frozen=True)
