@@ -47,6 +47,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     keys = {
         "operator": store.create_key(Role.OPERATOR)[1],
         "network": store.create_key(Role.NETWORK)[1],
+        "screener": store.create_key(Role.SCREENER)[1],
         "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
         "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
     }

@@ -25,9 +25,23 @@ def test_apikey_prints_a_working_secret(tmp_path: Path) -> None:
     assert key is not None and key.role is Role.SUBSCRIBER and key.subscriber == "+8613800138000"
 
 
+def test_apikey_makes_a_screener_key(tmp_path: Path) -> None:
+    """The screening assistant's key: POST /v1/screenings and nothing else (docs/api.md)."""
+    db = str(tmp_path / "k.db")
+    r = CliRunner().invoke(app, ["apikey", "--role", "screener", "--name", "asr-1", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("key 1 (screener):")
+    key = Store.open(db).lookup_key(r.output.strip().splitlines()[-1])
+    assert key is not None and key.role is Role.SCREENER
+    assert (key.subscriber, key.name) == (None, "asr-1")
+
+
 def test_apikey_rejects_a_bad_role(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["apikey", "--role", "admin", "--db", str(tmp_path / "k.db")])
-    assert r.exit_code == 2 and "role must be operator, subscriber or network" in r.output
+    assert r.exit_code == 2
+    assert "role must be operator, subscriber, network or screener, not 'admin'" in r.output
+    r = CliRunner().invoke(app, ["apikey", "--help"], env={"COLUMNS": "200"})
+    assert "operator | subscriber | network | screener" in r.output
 
 
 def test_serve_imports_verdicts_and_received_calls(

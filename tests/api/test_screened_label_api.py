@@ -52,6 +52,7 @@ def _api(
         keys = {
             "operator": store.create_key(Role.OPERATOR)[1],
             "network": store.create_key(Role.NETWORK)[1],
+            "screener": store.create_key(Role.SCREENER)[1],
             "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
             "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
         }
@@ -70,7 +71,7 @@ def api(url: str) -> Iterator[Api]:
 def _screened(api: Api, callee: str, n: int) -> Any:
     c = call(BOT, callee=callee, call_id=f"scr-live-{n}")
     screen_row(api, c)
-    r = api.post("/v1/screenings", "network", json=c)
+    r = api.post("/v1/screenings", "screener", json=c)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -95,7 +96,7 @@ def test_the_second_callee_labels_and_decide_sees_it(api: Api) -> None:
     api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json={"protection": "strict"})
     strict = _decide(api, ALICE)
     assert (strict["action"], strict["sip_code"]) == ("reject", 608)
-    again = api.post("/v1/screenings", "network", json=call(BOT, callee=BOB, call_id="scr-live-1"))
+    again = api.post("/v1/screenings", "screener", json=call(BOT, callee=BOB, call_id="scr-live-1"))
     assert (again.status_code, again.json()["caller_labelled"]) == (200, True)
     num = api.get(f"/v1/numbers/{caller}", "operator").json()
     assert num["verdict"]["source"] == "screening"
@@ -177,7 +178,7 @@ def test_calls_someone_else_showed_never_label_a_flagged_number(tmp_path: Path, 
             ]  # fmt: skip
             start = datetime.fromtimestamp(store.clock(), UTC).isoformat()
             r = api.post(
-                "/v1/screenings", "network",
+                "/v1/screenings", "screener",
                 json=call(BOT, callee=sub, call_id=f"shown-{n}", start_time=start),
             )  # fmt: skip
             assert r.status_code == 201, r.text

@@ -51,7 +51,7 @@ def screen_row(api: Api, c: dict[str, Any], before_s: float = 5.0) -> None:
     api.store.log_blocks([{**row, "action": "screen", "category": "", "reasons": "[]"}])
 
 
-def sent(api: Api, c: dict[str, Any], who: str = "network") -> Any:
+def sent(api: Api, c: dict[str, Any], who: str = "screener") -> Any:
     """A call decide sent to the screener, sent back."""
     screen_row(api, c)
     return api.post("/v1/screenings", who, json=c)
@@ -112,7 +112,7 @@ def test_the_callees_own_words_are_not_kept(api: Api) -> None:
     assert [t["speaker"] for t in kept] == [t["speaker"] for t in call(BOT)["turns"]]
     assert "我在开会" not in json.dumps(kept, ensure_ascii=False)
     c["turns"][1]["text"] = "喂？"
-    assert api.post("/v1/screenings", "network", json=c).status_code == 409
+    assert api.post("/v1/screenings", "screener", json=c).status_code == 409
 
 
 def test_the_api_judges_as_the_cli_screen_does(api: Api, tmp_path: Path) -> None:
@@ -159,15 +159,15 @@ def test_one_call_alone_is_judged_as_screen_judges_a_file_of_it(api: Api, tmp_pa
 
 def test_the_same_call_again_is_its_stored_outcome_and_another_body_a_409(api: Api) -> None:
     first = sent(api, call(BOT))
-    again = api.post("/v1/screenings", "network", json=call(BOT, label="whatever"))
+    again = api.post("/v1/screenings", "screener", json=call(BOT, label="whatever"))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     # the same call with its numbers written nationally is the same call
     national = call(BOT, caller=call(BOT)["caller"][3:], callee=call(BOT)["callee"][3:])
-    assert api.post("/v1/screenings", "network", json=national).status_code == 200
+    assert api.post("/v1/screenings", "screener", json=national).status_code == 200
     changed = call(BOT)
     changed["turns"][0]["text"] += "。"
-    err = api.post("/v1/screenings", "network", json=changed)
+    err = api.post("/v1/screenings", "screener", json=changed)
     assert err.status_code == 409
     assert err.json()["error"]["code"] == "conflict"
     with api.store.engine.connect() as conn:
@@ -218,7 +218,7 @@ def _error(r: Any, status: int = 422) -> dict[str, Any]:
 def test_a_malformed_body_is_the_one_error_shape(
     api: Api, change: dict[str, Any], words: str
 ) -> None:
-    err = _error(api.post("/v1/screenings", "network", json=call(HUMAN, **change)))
+    err = _error(api.post("/v1/screenings", "screener", json=call(HUMAN, **change)))
     assert err["code"] == "validation_error"
     assert words in err["message"], err["message"]
     with api.store.engine.connect() as conn:
@@ -256,7 +256,7 @@ def test_a_call_decide_did_not_screen_is_refused(api: Api) -> None:
     """Audit 27 H2: a transcript with no `screen` decision behind it (made-up callees, a
     reject, a screen too long before the call, one already answered) stores nothing: 409
     no_screen_decision. Caller == callee: 422."""
-    made_up = _error(api.post("/v1/screenings", "network", json=call(BOT)), 409)
+    made_up = _error(api.post("/v1/screenings", "screener", json=call(BOT)), 409)
     assert made_up["code"] == "no_screen_decision"
     assert "POST /v1/decide" in made_up["message"]
     c = call(BOT, callee=ALICE)
@@ -275,18 +275,20 @@ def test_a_call_decide_did_not_screen_is_refused(api: Api) -> None:
             {**row, "at": at + 3601, "action": "screen"},  # an hour and a second after
         ]
     )
-    assert _error(api.post("/v1/screenings", "network", json=c), 409)["code"] == (
+    assert _error(api.post("/v1/screenings", "screener", json=c), 409)["code"] == (
         "no_screen_decision"
     )
     screen_row(api, c, before_s=600.0)  # ten minutes before: answered
-    assert api.post("/v1/screenings", "network", json=c).status_code == 201
+    assert api.post("/v1/screenings", "screener", json=c).status_code == 201
     other = call(BOT, callee=ALICE, call_id="another")  # its screen row is taken
-    assert _error(api.post("/v1/screenings", "network", json=other), 409)["code"] == (
+    assert _error(api.post("/v1/screenings", "screener", json=other), 409)["code"] == (
         "no_screen_decision"
     )
     with api.store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM screenings")).scalar_one() == 1
-    same = _error(api.post("/v1/screenings", "network", json=call(BOT, callee=call(BOT)["caller"])))
+    same = _error(
+        api.post("/v1/screenings", "screener", json=call(BOT, callee=call(BOT)["caller"]))
+    )
     assert "caller and callee are the same number" in same["message"]
 
 
@@ -319,7 +321,7 @@ def test_decides_screen_entry_shows_the_screeners_reject(api: Api) -> None:
     assert d["action"] == "screen"
     body = call(BOT, caller=spam, callee=ALICE)
     del body["start_time"]  # (decide's row is at now: the call arrives at now)
-    r = api.post("/v1/screenings", "network", json=body)
+    r = api.post("/v1/screenings", "screener", json=body)
     assert (r.status_code, r.json()["action"]) == (201, "reject")
     log = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
     assert [(e["action"], e["sip_code"], e["screening"]["action"]) for e in log] == [
@@ -377,7 +379,7 @@ def test_the_callees_refused_categories_hold_after_screening(api: Api) -> None:
     # Alice stops refusing real estate: the stored call's repeat keeps the action it was given
     settings["refused_categories"] = ["medical"]
     assert api.put(f"/v1/subscribers/{ALICE}/settings", "alice", json=settings).status_code == 200
-    assert api.post("/v1/screenings", "network", json=call(35, callee=ALICE)).json() == b
+    assert api.post("/v1/screenings", "screener", json=call(35, callee=ALICE)).json() == b
     (entry,) = api.get(f"/v1/subscribers/{ALICE}/blocked", "alice").json()
     assert entry["screening"]["text"]["en"] == "screened: person, rejected"
     # a person talking of what Alice does not refuse rings
@@ -395,7 +397,7 @@ def test_a_start_time_without_an_offset_is_read_in_serves_zone(api: Api, tz: str
     c = call(BOT, callee=ALICE, start_time=local)
     screen_row(api, {**c, "start_time": started.isoformat()})
     with TestClient(app) as client:
-        r = client.post("/v1/screenings", headers=api.h("network"), json=c)
+        r = client.post("/v1/screenings", headers=api.h("screener"), json=c)
         assert r.status_code == 201, r.text
         assert r.json()["at"] == started.timestamp()
         utc = call(
@@ -405,7 +407,7 @@ def test_a_start_time_without_an_offset_is_read_in_serves_zone(api: Api, tz: str
             start_time=started.astimezone(ZoneInfo("UTC")).isoformat(),
         )
         screen_row(api, utc)
-        assert client.post("/v1/screenings", headers=api.h("network"), json=utc).json()["at"] == (
+        assert client.post("/v1/screenings", headers=api.h("screener"), json=utc).json()["at"] == (
             started.timestamp()
         )
 

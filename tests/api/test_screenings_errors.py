@@ -10,7 +10,7 @@ from .test_screenings import BOT, call, sent
 
 
 def test_a_call_decide_did_not_screen_still_gets_its_outcome(api: Api) -> None:
-    r = api.post("/v1/screenings", "network", json=call(BOT))
+    r = api.post("/v1/screenings", "screener", json=call(BOT))
     assert r.status_code == 409
     err = r.json()["error"]
     assert err["code"] == "no_screen_decision"
@@ -26,7 +26,7 @@ def test_a_conflict_carries_the_stored_outcome(api: Api) -> None:
     first = sent(api, call(BOT, callee=ALICE)).json()
     other = call(BOT, callee=ALICE)
     other["turns"][0]["text"] = "喂？您好，请问是哪位？"
-    r = api.post("/v1/screenings", "network", json=other)
+    r = api.post("/v1/screenings", "screener", json=other)
     assert r.status_code == 409
     err = r.json()["error"]
     assert err["code"] == "conflict"
@@ -36,10 +36,10 @@ def test_a_conflict_carries_the_stored_outcome(api: Api) -> None:
 
 
 def test_the_metrics_count_error_answers_by_code(api: Api) -> None:
-    api.post("/v1/screenings", "network", json=call(BOT))
-    api.post("/v1/screenings", "network", json=call(BOT, call_id="x"))
+    api.post("/v1/screenings", "screener", json=call(BOT))
+    api.post("/v1/screenings", "screener", json=call(BOT, call_id="x"))
     same = call(BOT, callee=call(BOT)["caller"])
-    assert api.post("/v1/screenings", "network", json=same).status_code == 422
+    assert api.post("/v1/screenings", "screener", json=same).status_code == 422
     text = api.get("/metrics").text
     said = 'callwarden_screening_errors_total{status="409",code="no_screen_decision"} 2'
     assert said in text

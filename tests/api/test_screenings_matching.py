@@ -39,7 +39,7 @@ def _screened(api: Api, start: float | None, call_id: str = "c1") -> Any:
         del body["start_time"]
     else:
         body["start_time"] = datetime.fromtimestamp(start, UTC).isoformat()
-    return api.post("/v1/screenings", "network", json=body)
+    return api.post("/v1/screenings", "screener", json=body)
 
 
 def _links(api: Api) -> list[tuple[float, str | None]]:
@@ -93,23 +93,23 @@ def test_the_route_flushes_only_for_a_pending_screen_row(api: Api) -> None:
     app = create_app(ApiSettings(db="unused", flush_interval_s=3600.0), api.store)
     writes = app.state.cw.writes
     with TestClient(app) as client:
-        h = api.h("network")
+        h, s = api.h("network"), api.h("screener")
         c = call(BOT, caller=SPAM, callee=ALICE, call_id="stored-row")
         screen_row(api, c)  # decide's row already in the store
         client.post("/v1/decide", headers=h, json={"caller": "+8617000000001", "callee": ALICE})
         assert writes.pending == 1  # a received call, waiting for the flusher
-        assert client.post("/v1/screenings", headers=h, json=c).status_code == 201
+        assert client.post("/v1/screenings", headers=s, json=c).status_code == 201
         assert writes.pending == 1  # not flushed for a call whose row was written
         d = client.post("/v1/decide", headers=h, json={"caller": SPAM, "callee": ALICE})
         assert d.json()["action"] == "screen" and writes.pending == 3
         body = call(BOT, caller=SPAM, callee=ALICE, call_id="pending-row")
         del body["start_time"]
-        assert client.post("/v1/screenings", headers=h, json=body).status_code == 201
+        assert client.post("/v1/screenings", headers=s, json=body).status_code == 201
         assert writes.pending == 0
         # the flusher does not get it written in time (a verdict import holds the lock): 503
         client.post("/v1/decide", headers=h, json={"caller": SPAM, "callee": ALICE})
         writes.flush_within = lambda timeout_s: False
         late = {**body, "call_id": "late"}
-        r = client.post("/v1/screenings", headers=h, json=late)
+        r = client.post("/v1/screenings", headers=s, json=late)
         assert (r.status_code, r.json()["error"]["code"]) == (503, "unavailable")
         assert r.headers["Retry-After"] == "5"

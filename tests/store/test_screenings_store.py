@@ -33,7 +33,7 @@ def _calls() -> list[dict[str, Any]]:
 def test_round_trip(store: Store) -> None:
     # the store's settable clock is the server's: the simulated calls (Nov 2026) are in its past
     store.clock.t = 1_800_000_000.0  # type: ignore[attr-defined]
-    net = {"Authorization": f"Bearer {store.create_key(Role.NETWORK)[1]}"}
+    scr = {"Authorization": f"Bearer {store.create_key(Role.SCREENER)[1]}"}
     sub = {"Authorization": f"Bearer {store.create_key(Role.SUBSCRIBER, CALLEE)[1]}"}
     bot, police, person = _calls()
     for call in (bot, police, person):  # decide's `screen` rows, a second before each call
@@ -41,14 +41,14 @@ def test_round_trip(store: Store) -> None:
         row = {"subscriber": CALLEE, "caller": BOT_CALLER, "at": at, "action": "screen"}
         store.log_blocks([{**row, "sip_code": None, "category": "", "reasons": "[]"}])
     with TestClient(create_app(ApiSettings(db="unused"), store)) as c:
-        first = c.post("/v1/screenings", headers=net, json=bot)
+        first = c.post("/v1/screenings", headers=scr, json=bot)
         assert first.status_code == 201, first.text
         assert (first.json()["verdict"], first.json()["action"]) == ("bot", "reject")
-        assert c.post("/v1/screenings", headers=net, json=bot).json() == first.json()
+        assert c.post("/v1/screenings", headers=scr, json=bot).json() == first.json()
         changed = {**bot, "start_time": "2026-11-29T09:34:18+00:00"}
-        assert c.post("/v1/screenings", headers=net, json=changed).status_code == 409
-        assert c.post("/v1/screenings", headers=net, json=police).json()["verdict"] == "bot"
-        assert c.post("/v1/screenings", headers=net, json=person).json()["action"] == "allow"
+        assert c.post("/v1/screenings", headers=scr, json=changed).status_code == 409
+        assert c.post("/v1/screenings", headers=scr, json=police).json()["verdict"] == "bot"
+        assert c.post("/v1/screenings", headers=scr, json=person).json()["action"] == "allow"
         log = c.get(f"/v1/subscribers/{CALLEE}/blocked", headers=sub).json()
         assert [(r["action"], r["screening"]["action"]) for r in log] == [
             ("screen", "allow"), ("screen", "reject"), ("screen", "reject"),

@@ -48,7 +48,8 @@ Decide every call before it rings; give subscribers blocking, reporting and a bl
 Authenticate with `Authorization: Bearer <API key>` (or `X-API-Key`, or HTTP Basic with the
 key as the password). Roles: **operator** (everything),
 **subscriber** (a subscriber app: only its own subscriber's settings, lists, block log and
-reports), **network** (the call path: decide, received calls, 607 feedback, screened calls).
+reports), **network** (the call path: decide, received calls, 607 feedback), **screener**
+(the screening assistant: screened calls only, which no network key may post).
 
 Every error has one shape: `{"error": {"status", "code", "message", "details"}}`.
 """

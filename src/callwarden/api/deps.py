@@ -70,11 +70,16 @@ def _basic_secret(token: str) -> str:
     return (password or user).strip() if sep else ""
 
 
-def require_role(key: ApiKey, allowed: frozenset[Role]) -> ApiKey:
+def require_role(key: ApiKey, allowed: frozenset[Role], hint: str = "") -> ApiKey:
+    """``key`` when its role is one of ``allowed``, else a 403 ``forbidden`` naming the roles
+    (and ``hint``, how to get a key that has one)."""
     if key.role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
         raise ApiError(
-            403, "forbidden", f"this needs a key with role {names}; yours is {key.role.value}"
+            403,
+            "forbidden",
+            f"this needs a key with role {names}; yours is {key.role.value}"
+            + (f" ({hint})" if hint else ""),
         )
     return key
 
@@ -93,18 +98,27 @@ async def get_key(
 AnyKey = Annotated[ApiKey, Depends(get_key)]
 
 
-def _require(*roles: Role):  # type: ignore[no-untyped-def]
+def _require(*roles: Role, hint: str = ""):  # type: ignore[no-untyped-def]
     allowed = frozenset(roles)
 
     async def check(key: AnyKey) -> ApiKey:
-        return require_role(key, allowed)
+        return require_role(key, allowed, hint)
 
     return check
 
 
 NETWORK_ROLES = frozenset({Role.OPERATOR, Role.NETWORK})
+#: The screening assistant's key posts screened calls and nothing else, and no call-path
+#: (network) key posts them: a stored bot screening can label its caller (608 at strict).
+SCREENER_ROLES = frozenset({Role.OPERATOR, Role.SCREENER})
+SCREENER_HINT = "the screening assistant's key: callwarden apikey --role screener"
+#: Every role but the screener's, for the routes any other key may use (number lookup,
+#: reports, appeals).
+GENERAL_ROLES = frozenset({Role.OPERATOR, Role.SUBSCRIBER, Role.NETWORK})
 OperatorKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR))]
 NetworkKey = Annotated[ApiKey, Depends(_require(*NETWORK_ROLES))]
+ScreenerKey = Annotated[ApiKey, Depends(_require(*SCREENER_ROLES, hint=SCREENER_HINT))]
+GeneralKey = Annotated[ApiKey, Depends(_require(*GENERAL_ROLES))]
 PeopleKey = Annotated[ApiKey, Depends(_require(Role.OPERATOR, Role.SUBSCRIBER))]
 
 

@@ -97,8 +97,8 @@ class Metrics:
         out += [
             "# HELP callwarden_screening_errors_total Screened calls answered with an error,"
             " nothing stored, by status and error code (409 no_screen_decision, 409 conflict,"
-            " 422, 503, 500; a body the request model refuses is in"
-            " callwarden_http_requests_total only).",
+            " 422, 503, 500; a body the request model refuses, and a key refused (401, 403),"
+            " are in callwarden_http_requests_total only).",
             "# TYPE callwarden_screening_errors_total counter",
         ]
         out += [

@@ -514,7 +514,7 @@ class CampaignOut(BaseModel):
 
 
 class KeyIn(_In):
-    role: Literal["operator", "subscriber", "network"]
+    role: Literal["operator", "subscriber", "network", "screener"]
     subscriber: str | None = Field(None, max_length=40)
     name: str = Field("", max_length=200)
 

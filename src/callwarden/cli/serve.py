@@ -323,7 +323,7 @@ def describe_bands(store: Store) -> str:
 
 
 def apikey(
-    role: Annotated[str, typer.Option(help="operator | subscriber | network")],
+    role: Annotated[str, typer.Option(help="operator | subscriber | network | screener")],
     subscriber: Annotated[
         str | None, typer.Option(help="the subscriber number a subscriber key is bound to")
     ] = None,
@@ -338,7 +338,8 @@ def apikey(
     try:
         r = Role(role)
     except ValueError as exc:
-        raise InputError(f"role must be operator, subscriber or network, not {role!r}") from exc
+        *names, last = (r.value for r in Role)
+        raise InputError(f"role must be {', '.join(names)} or {last}, not {role!r}") from exc
     store = Store.open(db)
     key, secret = store.create_key(r, e164(subscriber) if subscriber else None, name, actor="cli")
     typer.echo(f"key {key.id} ({key.role.value}{', ' + key.subscriber if key.subscriber else ''}):")

@@ -18,6 +18,7 @@ class Role(StrEnum):
     OPERATOR = "operator"  # everything, including review and keys
     SUBSCRIBER = "subscriber"  # a subscriber's app: its own settings, lists, block log, reports
     NETWORK = "network"  # the call path: decide, received calls, 607 feedback
+    SCREENER = "screener"  # the screening assistant: posts screened calls, nothing else
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,7 +233,7 @@ api_keys = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the secret
-    sa.Column("role", sa.String(16), nullable=False),  # operator | subscriber | network
+    sa.Column("role", sa.String(16), nullable=False),  # operator | subscriber | network | screener
     sa.Column("subscriber", sa.String(32)),  # the only subscriber a subscriber key reaches
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("created_at", sa.Float, nullable=False),

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from callwarden.api.deps import AnyKey, IdPath, OperatorKey, StateDep, number_param
+from callwarden.api.deps import GeneralKey, IdPath, OperatorKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import AppealIn, AppealOut, ReviewIn
 from callwarden.store import ApiKey, Role, appeal_not_found
@@ -25,7 +25,7 @@ def may_appeal(key: ApiKey, number: str) -> bool:
     status_code=status.HTTP_201_CREATED,
     summary="Appeal a label",
 )
-def file_appeal(body: AppealIn, state: StateDep, key: AnyKey) -> AppealOut:
+def file_appeal(body: AppealIn, state: StateDep, key: GeneralKey) -> AppealOut:
     """The owner of a labelled or blocked number asks for review. A subscriber key appeals
     for its own number; an operator files for a business that called the hotline."""
     number = number_param(body.number)
@@ -36,7 +36,7 @@ def file_appeal(body: AppealIn, state: StateDep, key: AnyKey) -> AppealOut:
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealOut, summary="An appeal and its status")
-def get_appeal(appeal_id: IdPath, state: StateDep, key: AnyKey) -> AppealOut:
+def get_appeal(appeal_id: IdPath, state: StateDep, key: GeneralKey) -> AppealOut:
     """An appeal the key may not see answers exactly as a missing one (404), so its ids
     cannot be enumerated: a 403 told any key which appeal ids exist."""
     appeal = state.store.get_appeal(appeal_id)

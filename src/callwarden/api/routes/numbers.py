@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from callwarden.api.deps import AnyKey, StateDep, number_param
+from callwarden.api.deps import GeneralKey, StateDep, number_param
 from callwarden.api.errors import ERROR_RESPONSES
 from callwarden.api.models import (
     AppealBrief,
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
 
 
 @router.get("/numbers/{number}", response_model=NumberOut, summary="Look up a number")
-def lookup(number: str, state: StateDep, key: AnyKey) -> NumberOut:
+def lookup(number: str, state: StateDep, key: GeneralKey) -> NumberOut:
     """Verdict with its reasons (zh/en), registration, report counts, appeal status and its
     screened calls by verdict (``POST /v1/screenings``).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from callwarden.api.deps import AnyKey, NetworkKey, StateDep, call_time, number_param
+from callwarden.api.deps import GeneralKey, NetworkKey, StateDep, call_time, number_param
 from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import CallsIn, CountOut, ReportIn, ReportOut
 from callwarden.errors import CallwardenError
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["reports"], responses=ERROR_RESPONSES)
     status_code=status.HTTP_201_CREATED,
     summary="Report a number",
 )
-def report(body: ReportIn, state: StateDep, key: AnyKey) -> ReportOut:
+def report(body: ReportIn, state: StateDep, key: GeneralKey) -> ReportOut:
     """Counts only if the reporter received a call from the number in the last days; one
     vote per reporter and number (409 on a repeat); rate-limited per reporter (429); weighted
     by the reporter's history. A subscriber key reports as itself (``app``); a network key

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from callwarden.api.deps import CLOCK_SKEW_S, EARLIEST_CALL, NetworkKey, StateDep, number_param
+from callwarden.api.deps import CLOCK_SKEW_S, EARLIEST_CALL, ScreenerKey, StateDep, number_param
 from callwarden.api.errors import (
     ERROR_RESPONSES,
     STORE_DOWN,
@@ -68,8 +68,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RESPONSES,
 )
 def screened_call(
-    body: ScreeningIn, state: StateDep, key: NetworkKey, response: Response
+    body: ScreeningIn, state: StateDep, key: ScreenerKey, response: Response
 ) -> ScreeningOut:
+    """Posted with a screener key (``callwarden apikey --role screener``) or an operator's;
+    any other key, a network key included, gets 403 ``forbidden``."""
     try:
         return _screened_call(body, state, key, response)
     except Exception as exc:  # counted by status and code, then answered as every error
@@ -87,7 +89,7 @@ def _status_code(exc: Exception) -> tuple[int, str]:
 
 
 def _screened_call(
-    body: ScreeningIn, state: StateDep, key: NetworkKey, response: Response
+    body: ScreeningIn, state: StateDep, key: ScreenerKey, response: Response
 ) -> ScreeningOut:
     """Judges the call bot / human / unsure as `callwarden screen` does (the same function),
     stores the outcome and answers with the action: reject a bot (608), connect a legitimate
