@@ -1,7 +1,13 @@
 """What ``compare --db`` pays to read the screener's live labels for ``CLEARED_SCREENED``
-(``store.compare_facts.read_compare_facts``: every verdict of source ``screening``, one pass
-over the verdicts, no index): VERDICTS model verdicts of which LABELS are screener's labels,
-no changed numbers asked (the guard's read alone), on SQLite or PostgreSQL.
+(``store.compare_facts.read_compare_facts``: every verdict of source ``screening``, by the
+partial index ``ix_verdicts_screening_labels`` since revision 0014, a pass over every verdict
+before it), and what serve's label-lapse sweep pays each minute in each worker
+(``Store.lapse_screened_labels``: none due, the usual case; and a dry run with every label
+due, which also reads their audit entries): VERDICTS model verdicts of which LABELS are
+screener's labels, no changed numbers asked (the guard's read alone), on SQLite or PostgreSQL.
+
+The same reads are then timed again without the index (dropped in the bench's store): the
+baseline, in the same run.
 
     PYTHONPATH=src .venv/bin/python bench/compare_screened_facts.py --verdicts 2600000 --labels 130
     ... --database-url postgresql://...   # a fresh database on that server, dropped after
@@ -64,16 +70,33 @@ def main() -> None:
             t0 = time.perf_counter()
             fill(s, args.verdicts, args.labels)
             filled = time.perf_counter() - t0
-            took, found = [], 0
-            for _ in range(args.reps):
-                t = time.perf_counter()
-                found = len(read_compare_facts(s.engine, [], []).screened)
-                took.append(time.perf_counter() - t)
-            print(
-                f"{s.dialect}: {args.verdicts:,} verdicts, {found:,} screener's labels read"
-                f" (filled in {filled:.1f} s): median {statistics.median(took) * 1000:.0f} ms,"
-                f" min {min(took) * 1000:.0f}, max {max(took) * 1000:.0f}"
-            )
+            print(f"{s.dialect}: {args.verdicts:,} verdicts (filled in {filled:.1f} s)")
+            reads = {
+                "compare --db's read of the labels": lambda: len(
+                    read_compare_facts(s.engine, [], []).screened
+                ),
+                "lapse sweep, none due": lambda: len(s.lapse_screened_labels(0.0)),
+                "lapse sweep, dry run, all due": lambda: len(
+                    s.lapse_screened_labels(1e12, apply=False)
+                ),
+            }
+            for index in ("with", "without"):  # the baseline: revision 0013's table
+                if index == "without":
+                    with s.engine.begin() as c:
+                        c.exec_driver_sql("DROP INDEX ix_verdicts_screening_labels")
+                        if s.dialect == "postgresql":
+                            c.exec_driver_sql("ANALYZE verdicts")
+                for what, read in reads.items():
+                    took, found = [], 0
+                    for _ in range(args.reps):
+                        t = time.perf_counter()
+                        found = read()
+                        took.append(time.perf_counter() - t)
+                    print(
+                        f"  {index} ix_verdicts_screening_labels, {what}: {found:,} labels,"
+                        f" median {statistics.median(took) * 1000:.1f} ms,"
+                        f" min {min(took) * 1000:.1f}, max {max(took) * 1000:.1f}"
+                    )
         finally:
             s.close()
 

@@ -159,3 +159,45 @@ def test_cli_prune(tmp_path: Path) -> None:
         assert len(rc) == 2
     finally:
         s.close()
+
+
+def test_cli_prune_lapses_old_screener_labels(tmp_path: Path) -> None:
+    """`--screened-labels-days L` lapses the screener's labels given over L days ago (a dry
+    run lists them; 0: every label, to withdraw them), alone or with the other windows."""
+    db = tmp_path / "store.db"
+    now = time.time()
+    s = Store.open(str(db), clock=lambda: now - 40 * DAY)
+    try:
+        for k in range(2):  # labelled 40 days ago
+            record_screened(s, k, BOT, SUBS[k], "bot", now - 40 * DAY - 60, "loans")
+        s.clock = lambda: now - 5 * DAY
+        for k in range(2):  # labelled 5 days ago
+            record_screened(s, 10 + k, OTHER, SUBS[k], "bot", now - 5 * DAY - 60, "loans")
+        assert {s.get_verdict(n).source for n in (BOT, OTHER)} == {"screening"}  # type: ignore[union-attr]
+    finally:
+        s.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["prune", "--db", str(db), "--screened-labels-days", "-1"])
+    assert out.exit_code != 0 and "Traceback" not in out.output
+    out = runner.invoke(cli, ["prune", "--db", str(db), "--screened-labels-days", "28"])
+    assert out.exit_code == 0, out.output
+    assert "1 would be lapsed" in out.output and f"{BOT}  harassment -> none" in out.output
+    out = runner.invoke(cli, ["prune", "--db", str(db), "--screened-labels-days", "28", "--apply"])
+    assert out.exit_code == 0, out.output
+    assert "1 lapsed" in out.output and "block_log" in out.output
+    s = Store.open(str(db))
+    try:
+        assert s.get_verdict(BOT) is None
+        assert s.get_verdict(OTHER).source == "screening"  # type: ignore[union-attr]
+        assert s.audit_trail(BOT, 1)[0]["actor"] == "cli:prune"
+    finally:
+        s.close()
+    args = ["prune", "--db", str(db), "--screened-labels-days", "0", "--apply"]
+    out = runner.invoke(cli, [*args, "--screening-turns-days", "30"])
+    assert out.exit_code == 0, out.output
+    assert "1 lapsed" in out.output and "emptied of turns" in out.output
+    s = Store.open(str(db))
+    try:
+        assert s.get_verdict(OTHER) is None
+    finally:
+        s.close()

@@ -119,7 +119,7 @@ def test_an_appeal_wins_before_and_after(store: Store, clock: Clock) -> None:
 
 def test_a_verdict_as_strong_stands_a_weaker_one_is_replaced(store: Store, clock: Clock) -> None:
     other = "+8617000010002"
-    store.import_verdicts(
+    imported = store.import_verdicts_result(
         [Verdict(BOT, "fraud", 0.95, "loans"), Verdict(other, "harassment", 0.6, "", (), "c1")]
     )
     for i in range(2):
@@ -130,8 +130,9 @@ def test_a_verdict_as_strong_stands_a_weaker_one_is_replaced(store: Store, clock
     v = store.get_verdict(other)
     assert v is not None and (v.source, v.label, v.campaign) == ("screening", "harassment", "c1")
     entry = next(a for a in store.audit_trail(other) if a["action"] == "screened_label")
-    assert entry["detail"]["verdict_before"] == {
-        "label": "harassment", "score": 0.6, "source": "model",
+    assert entry["detail"]["verdict_before"] == {  # whole, for the label's lapse to put back
+        "label": "harassment", "score": 0.6, "source": "model", "category": "",
+        "campaign": "c1", "reasons": [], "import_id": imported.import_id,
     }  # fmt: skip
 
 

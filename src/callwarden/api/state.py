@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
+from callwarden.api.label_lapse import LabelLapse
 from callwarden.api.metrics import Metrics
 from callwarden.api.recent_window import DEFAULT_WINDOW, MAX_WINDOW, RecentWindow, recent_window
 from callwarden.api.roaming_reload import RoamingReload
@@ -31,7 +32,7 @@ from callwarden.api.verdict_cache import VerdictCache
 from callwarden.errors import ConfigError
 from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.registry import AllocationRegistry
-from callwarden.policy import SubscriberPolicy, Thresholds, Verdict
+from callwarden.policy import DEFAULT_SCREENED_BAR, SubscriberPolicy, Thresholds, Verdict
 from callwarden.policy.decide import Registry
 from callwarden.store import ApiKey, Store
 from callwarden.store.campaign_traits import CampaignTraits
@@ -88,8 +89,16 @@ class ApiSettings:
     #: a stored screened bot call may label its caller live (``store.screened_label``;
     #: ``serve --no-screened-labels``: False)
     screened_labels: bool = True
+    #: a screener's label lapses this many days after it was given (``api.label_lapse``;
+    #: ``serve --screened-label-days``; 0: never)
+    screened_label_days: int = DEFAULT_SCREENED_BAR.label_days
 
     def __post_init__(self) -> None:
+        if self.screened_label_days < 0:
+            raise ConfigError(
+                f"screened_label_days must be 0 (labels never lapse) or more, not "
+                f"{self.screened_label_days}"
+            )
         # serve's option refuses these too; this refuses them from any other caller
         # (create_app in code): a window above the bound costs every screened call
         if not 0 <= self.screening_window <= MAX_WINDOW:
@@ -417,6 +426,12 @@ class AppState:
         self.abroad: AbroadRule | None = None
         #: re-reads ``roaming.csv`` when it changes and swaps ``abroad`` (None: no list)
         self.roaming_reload: RoamingReload | None = None
+        #: lapses the screener's labels when due (None: ``screened_label_days`` 0)
+        self.label_lapse: LabelLapse | None = (
+            LabelLapse(self, settings.screened_label_days)
+            if settings.screened_label_days > 0
+            else None
+        )
         self.metrics = Metrics()
         self._verdict_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -452,6 +467,9 @@ class AppState:
         self.key_checks_unavailable = 0
         self._key_warned_at = -PolicyCache.WARN_EVERY_S
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
+        lapse = self.label_lapse
+        if lapse is not None:
+            self.metrics.gauges["screened_labels_lapsed"] = lambda: float(lapse.lapsed)
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
         self.metrics.gauges["write_behind_dropped"] = lambda: float(self.writes.dropped)
         self.metrics.gauges["write_behind_rejected"] = lambda: float(self.writes.rejected_total)
@@ -482,6 +500,8 @@ class AppState:
             self.invalidation.start()
         if self.roaming_reload is not None:
             self.roaming_reload.start()
+        if self.label_lapse is not None:
+            self.label_lapse.start()
 
     def _warm_window(self) -> None:
         assert self.recent is not None
@@ -491,6 +511,8 @@ class AppState:
             log.warning("the screening window was not warmed at start", exc_info=True)
 
     def stop(self) -> None:
+        if self.label_lapse is not None:
+            self.label_lapse.stop()
         if self.roaming_reload is not None:
             self.roaming_reload.stop()
         if self.invalidation is not None:

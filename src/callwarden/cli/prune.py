@@ -1,5 +1,5 @@
 """``callwarden prune``: retention for the reputation store (screened calls' turns, received
-calls); a dry run unless ``--apply``."""
+calls) and the screener's labels' lapse; a dry run unless ``--apply``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Annotated
 import typer
 
 from callwarden.store.retention import MIN_RECEIVED_CALLS_DAYS
+
+#: lapsed labels listed by number (the audit log has them all)
+SHOWN = 20
 
 
 def prune_cmd(
@@ -34,6 +37,17 @@ def prune_cmd(
             "window"
         ),
     ] = None,
+    screened_labels_days: Annotated[
+        int | None,
+        typer.Option(
+            help="lapse the screener's live labels given more than L days ago: each number "
+            "gets back the verdict the label replaced (none: its verdict is deleted), as "
+            "serve --screened-label-days does while it runs; 0 lapses every label (after "
+            "serve --no-screened-labels, to withdraw them). A serve on SQLite keeps the "
+            "labels in its cache until it restarts: run it with serve stopped, or let serve "
+            "lapse them"
+        ),
+    ] = None,
     apply: Annotated[
         bool,
         typer.Option(
@@ -43,33 +57,56 @@ def prune_cmd(
         ),
     ] = False,
 ) -> None:
-    """Empty old screened calls' turns and delete old received calls (the block log is
-    kept); a dry run unless --apply."""
+    """Empty old screened calls' turns, delete old received calls and lapse old screener
+    labels (the block log is kept); a dry run unless --apply."""
     import time
 
+    from callwarden.store import Store
     from callwarden.store.db import open_existing_store, redacted
     from callwarden.store.retention import check_windows, prune
 
-    check_windows(screening_turns_days, received_calls_days)  # before opening the store
+    # before opening the store
+    check_windows(screening_turns_days, received_calls_days, screened_labels_days)
     engine = open_existing_store(db, "prune")
+    now = time.time()
+    lapsed = None
     try:
-        counts = prune(
-            engine,
-            now=time.time(),
-            screening_turns_days=screening_turns_days,
-            received_calls_days=received_calls_days,
-            apply=apply,
-        )
+        if screening_turns_days is not None or received_calls_days is not None:
+            counts = prune(
+                engine,
+                now=now,
+                screening_turns_days=screening_turns_days,
+                received_calls_days=received_calls_days,
+                apply=apply,
+            )
+        else:
+            counts = None
+        if screened_labels_days is not None:
+            lapsed = Store(engine, lambda: now).lapse_screened_labels(
+                now - screened_labels_days * 86400.0, apply=apply, actor="cli:prune"
+            )
     finally:
         engine.dispose()
     verb = "" if apply else "would be "
     typer.echo(f"store {redacted(db)}: {'applied' if apply else 'dry run (--apply to prune)'}")
-    if counts.screening_turns_emptied is not None:
+    if lapsed is not None:
+        deleted = sum(x.restored is None for x in lapsed)
+        typer.echo(
+            f"  screener labels {len(lapsed):>9,} {verb}lapsed (given over "
+            f"{screened_labels_days} days ago): {len(lapsed) - deleted:,} back to the verdict "
+            f"they replaced, {deleted:,} without one"
+        )
+        for x in lapsed[:SHOWN]:
+            back = "none" if x.restored is None else f"{x.restored.label} ({x.restored.source})"
+            typer.echo(f"    {x.number}  {x.label.label} -> {back}")
+        if len(lapsed) > SHOWN:
+            typer.echo(f"    ... and {len(lapsed) - SHOWN:,} more")
+    if counts is not None and counts.screening_turns_emptied is not None:
         typer.echo(
             f"  screenings      {counts.screening_turns_emptied:>9,} {verb}emptied of turns "
             f"(started over {screening_turns_days} days ago)"
         )
-    if counts.received_calls_deleted is not None:
+    if counts is not None and counts.received_calls_deleted is not None:
         typer.echo(
             f"  received_calls  {counts.received_calls_deleted:>9,} {verb}deleted "
             f"(last call over {received_calls_days} days ago)"

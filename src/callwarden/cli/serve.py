@@ -19,6 +19,8 @@ DB_HELP = "store: a SQLite file path (default) or a postgresql:// URL"
 SCREENING_WINDOW = 0
 MEASURED_WINDOW = 1000
 MAX_WINDOW = 10_000
+#: policy.DEFAULT_SCREENED_BAR.label_days, here without importing the policy (a test checks)
+SCREENED_LABEL_DAYS = 28
 
 
 def serve(
@@ -121,6 +123,16 @@ def serve(
             " screened calls to `callwarden labels` and retraining"
         ),
     ] = True,
+    screened_label_days: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="a screener's label lapses N days after it was given and the verdict it "
+            "replaced comes back (nothing renews a label: a labelled number is not screened "
+            "again); default 28, the window its screened calls were counted over; 0: labels "
+            "never lapse. `callwarden prune --screened-labels-days` lapses them offline",
+        ),
+    ] = SCREENED_LABEL_DAYS,
     screening_window: Annotated[
         int,
         typer.Option(
@@ -221,6 +233,7 @@ def serve(
         operator_tel=operator_tel,
         tz=tz,  # a screened call's start_time without an offset, too
         screened_labels=screened_labels,
+        screened_label_days=screened_label_days,
         screening_window=screening_window,
     )
     # re-read on change, its naive times in the zone the server was started with

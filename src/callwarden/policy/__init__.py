@@ -60,6 +60,7 @@ from callwarden.policy.screened_verdict import (
     as_strong_as_screened,
     meets_screened_bar,
     screened_verdict,
+    verdict_after_lapse,
 )
 from callwarden.policy.screening import (
     FRAUD_KINDS,
@@ -126,6 +127,7 @@ __all__ = [
     "meets_screened_bar",
     "screened_label",
     "screened_verdict",
+    "verdict_after_lapse",
     "screened_tag",
     "stored_decision",
     "outcome_text",

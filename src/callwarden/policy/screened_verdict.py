@@ -22,7 +22,9 @@ screening").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from callwarden.policy.model import (
     INTERNATIONAL_DOMESTIC,
@@ -57,6 +59,11 @@ class ScreenedBotConfig:
     #: whether a stored screened call may label its caller live (``serve
     #: --screened-labels``); ``callwarden labels`` reads the bar whatever this says
     live: bool = True
+    #: a label lapses this many days after it was given (``serve --screened-label-days``;
+    #: 0: never): it rests on screenings of the ``window_days`` before it, and no later
+    #: finding can renew it (a labelled number is rejected at strict before any screening
+    #: and not screened at standard), so it lives as long as that evidence would count
+    label_days: int = DEFAULT_REPUTATION.tally_days
 
 
 DEFAULT_SCREENED_BAR = ScreenedBotConfig()
@@ -176,4 +183,36 @@ def screened_verdict(
         reasons=(reason,),
         campaign=current.campaign if current is not None else "",
         source=SCREENING_SOURCE,
+    )
+
+
+def verdict_after_lapse(label: Verdict, before: Mapping[str, Any] | None) -> Verdict | None:
+    """What a lapsed screener's ``label`` gives way to: the verdict it replaced, as its
+    ``screened_label`` audit entry recorded it (``before``; None: there was none, so the
+    number's row goes). An entry written before 2 Dec (session 30) kept only the replaced
+    verdict's label, score and source: when the label had kept that class (it acted, so the
+    label merged over it) its own reason is taken off and the rest kept, else the replaced
+    verdict did nothing to a call and comes back without category or reasons."""
+    if before is None:
+        return None
+    if "reasons" in before:  # the whole verdict was recorded
+        return Verdict(
+            number=label.number,
+            label=str(before["label"]),
+            score=float(before["score"]),
+            category=str(before.get("category", "")),
+            reasons=tuple(Reason(r["code"], r.get("evidence", {})) for r in before["reasons"]),
+            campaign=str(before.get("campaign", "")),
+            source=str(before["source"]),
+        )
+    merged = before["label"] == label.label
+    own = DecisionCode.SCREENED_BOT_CALLEES.value
+    return Verdict(
+        number=label.number,
+        label=str(before["label"]),
+        score=float(before["score"]),
+        category=label.category if merged else "",
+        reasons=tuple(r for r in label.reasons if r.code != own) if merged else (),
+        campaign=label.campaign,  # (the label always kept the replaced verdict's)
+        source=str(before["source"]),
     )

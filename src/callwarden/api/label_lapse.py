@@ -1,0 +1,84 @@
+"""``serve`` lapses the screener's live labels when they fall due (docs/policy.md, "Labelled
+by the screener").
+
+A label rests on screened calls of the 28 days before it, and nothing renews it: a labelled
+number is rejected at strict before any screening and is not screened at standard. So it
+lapses ``label_days`` after it was given (``serve --screened-label-days``, 28 by default, the
+window its evidence counted over), and the verdict it replaced comes back
+(``Store.lapse_screened_labels``). A caller that keeps dialling is screened again where its
+verdict says so and labelled again at the second bot callee of a fresh month.
+
+A thread looks every ``CHECK_S`` seconds (once at start) and puts what lapsed in this worker's
+verdict cache; other PostgreSQL workers hear it from the verdicts table's notification, and
+each looks too (the store's guarded writes let one of them lapse a label, once). So a label
+acts at most ``CHECK_S`` past its due time. When the store cannot be read, the sweep waits
+for the next look, with one warning line a ``WARN_EVERY_S``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from callwarden.api.state import AppState
+
+log = logging.getLogger(__name__)
+
+DAY = 86400.0
+#: how often the store is asked for labels due to lapse (an index read: a few rows)
+CHECK_S = 60.0
+WARN_EVERY_S = 600.0
+ACTOR = "serve:lapse"
+
+
+class LabelLapse:
+    """Lapses ``state.store``'s screener labels older than ``days`` and refreshes
+    ``state``'s verdict cache with what replaced them."""
+
+    def __init__(self, state: AppState, days: int, check_s: float = CHECK_S) -> None:
+        if days <= 0:
+            raise ValueError(f"a label's life must be a whole number of days > 0, not {days}")
+        self.state = state
+        self.days = days
+        self.check_s = check_s
+        #: labels this worker lapsed since it started
+        self.lapsed = 0
+        self._warned_at = -WARN_EVERY_S
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cw-label-lapse", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        self._look()
+        while not self._stop.wait(self.check_s):
+            self._look()
+
+    def _look(self) -> None:
+        try:
+            self.sweep()
+        except Exception as exc:  # the store down or closing: the next look tries again
+            now = time.monotonic()
+            if now - self._warned_at >= WARN_EVERY_S:
+                self._warned_at = now
+                log.warning("screener labels due to lapse were not read: %s", exc)
+
+    def sweep(self) -> list[str]:
+        """Lapse the labels due now; the numbers whose verdict changed."""
+        store = self.state.store
+        due = store.clock() - self.days * DAY
+        numbers = [x.number for x in store.lapse_screened_labels(due, actor=ACTOR)]
+        if numbers:
+            self.state.refresh_verdicts(numbers)
+            self.lapsed += len(numbers)
+            log.info("%d screener labels lapsed (given over %d days ago)", len(numbers), self.days)
+        return numbers
