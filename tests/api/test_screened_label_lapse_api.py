@@ -1,8 +1,9 @@
 """serve lapses a screener's label when it falls due (api/label_lapse.py; docs/policy.md,
 "Labelled by the screener"), on SQLite and PostgreSQL: the sweep that serve's thread runs
 every minute puts the verdict the label replaced back in the worker's cache, so decide stops
-labelling (and at strict, rejecting) the caller; `screened_label_days=0` starts no thread,
-and a negative life is a ConfigError."""
+labelling (and at strict, rejecting) the caller; `screened_label_days=0` keeps them, and a
+negative life is a ConfigError; a community label whose reports aged out lapses at the
+thread's first look."""
 
 from __future__ import annotations
 
@@ -62,13 +63,46 @@ def test_a_due_label_lapses_in_the_workers_cache(url: str) -> None:
     store.close()
 
 
-def test_no_thread_when_labels_never_lapse(url: str) -> None:
-    store, _ = _api(url)
+def test_labels_never_lapse_at_zero_days(url: str) -> None:
+    now = [_calls_clock()]
+    store, keys = _api(url, clock=lambda: now[0])
     app = create_app(ApiSettings(db=url, screened_label_days=0), store)
-    assert app.state.cw.label_lapse is None
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, store, keys)
+        _screened(api, ALICE, 0)
+        assert _screened(api, BOB, 1)["caller_labelled"] is True
+        now[0] += 400 * DAY
+        assert app.state.cw.label_lapse.sweep() == []
+        assert _decide(api, CAROL)["action"] == "label"
     store.close()
     with pytest.raises(ConfigError, match="screened_label_days"):
         ApiSettings(db=url, screened_label_days=-1)
+
+
+def test_a_community_label_whose_reports_aged_out_lapses_at_start(url: str) -> None:
+    """The thread's first look tallies the community labels again: one whose reports are
+    all older than 28 days stops labelling the caller (docs/policy.md, "Community labels")."""
+    now = [_calls_clock()]
+    store, keys = _api(url, clock=lambda: now[0])
+    spam = "+8617000030001"
+    reporters = [f"+8613900{i:06d}" for i in range(10)]
+    store.record_calls([(r, spam, now[0] - 60) for r in reporters])
+    for r in reporters:
+        store.add_report(r, spam, "loans", "app", "t")
+    assert store.get_verdict(spam).source == "reports"  # type: ignore[union-attr]
+    now[0] += 29 * DAY
+    app = create_app(ApiSettings(db=url), store)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, store, keys)
+        lapse = app.state.cw.label_lapse
+        deadline = time.monotonic() + 120  # (a bound on a hang, not a timing)
+        while lapse.community_lapsed == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lapse.community_lapsed == 1
+        r = api.post("/v1/decide", "network", json={"caller": spam, "callee": CAROL})
+        assert r.json()["action"] == "allow"
+        assert "community_labels_lapsed 1" in api.client.get("/metrics").text
+    store.close()
 
 
 def test_serves_default_is_the_policys() -> None:

@@ -201,3 +201,30 @@ def test_cli_prune_lapses_old_screener_labels(tmp_path: Path) -> None:
         assert s.get_verdict(OTHER) is None
     finally:
         s.close()
+
+
+def test_cli_prune_lapses_community_labels_under_the_bar(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    now = time.time()
+    spam = "+8617000030001"
+    s = Store.open(str(db), clock=lambda: now - 30 * DAY)
+    try:  # ten reporters labelled it 30 days ago: their reports are out of the 28 days
+        reporters = [f"+8613900{i:06d}" for i in range(10)]
+        s.record_calls([(r, spam, now - 30 * DAY - 60) for r in reporters])
+        for r in reporters:
+            s.add_report(r, spam, "loans", "app", "t")
+        assert s.get_verdict(spam).source == "reports"  # type: ignore[union-attr]
+    finally:
+        s.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["prune", "--db", str(db), "--community-labels"])
+    assert out.exit_code == 0, out.output
+    assert "1 would be lapsed" in out.output and f"{spam}  harassment -> none" in out.output
+    out = runner.invoke(cli, ["prune", "--db", str(db), "--community-labels", "--apply"])
+    assert out.exit_code == 0, out.output
+    s = Store.open(str(db))
+    try:
+        assert s.get_verdict(spam) is None
+        assert s.audit_trail(spam, 1)[0]["action"] == "community_label_lapsed"
+    finally:
+        s.close()

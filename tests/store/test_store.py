@@ -29,7 +29,7 @@ DAY = 86400.0
 
 def test_migrated_schema_matches_the_metadata_and_migrate_is_idempotent(store: Store) -> None:
     migrate(store.engine)  # second run: no-op
-    assert current_revision(store.engine) == head_revision() == "0014"
+    assert current_revision(store.engine) == head_revision() == "0015"
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []

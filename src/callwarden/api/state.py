@@ -426,12 +426,9 @@ class AppState:
         self.abroad: AbroadRule | None = None
         #: re-reads ``roaming.csv`` when it changes and swaps ``abroad`` (None: no list)
         self.roaming_reload: RoamingReload | None = None
-        #: lapses the screener's labels when due (None: ``screened_label_days`` 0)
-        self.label_lapse: LabelLapse | None = (
-            LabelLapse(self, settings.screened_label_days)
-            if settings.screened_label_days > 0
-            else None
-        )
+        #: lapses the screener's labels when due (``screened_label_days``; 0: never) and the
+        #: community's once their reports no longer meet the bar
+        self.label_lapse = LabelLapse(self, settings.screened_label_days)
         self.metrics = Metrics()
         self._verdict_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -468,8 +465,8 @@ class AppState:
         self._key_warned_at = -PolicyCache.WARN_EVERY_S
         self.metrics.gauges["verdicts_cached"] = lambda: float(len(self.verdicts))
         lapse = self.label_lapse
-        if lapse is not None:
-            self.metrics.gauges["screened_labels_lapsed"] = lambda: float(lapse.lapsed)
+        self.metrics.gauges["screened_labels_lapsed"] = lambda: float(lapse.lapsed)
+        self.metrics.gauges["community_labels_lapsed"] = lambda: float(lapse.community_lapsed)
         self.metrics.gauges["write_behind_pending"] = lambda: float(self.writes.pending)
         self.metrics.gauges["write_behind_dropped"] = lambda: float(self.writes.dropped)
         self.metrics.gauges["write_behind_rejected"] = lambda: float(self.writes.rejected_total)
@@ -500,8 +497,7 @@ class AppState:
             self.invalidation.start()
         if self.roaming_reload is not None:
             self.roaming_reload.start()
-        if self.label_lapse is not None:
-            self.label_lapse.start()
+        self.label_lapse.start()
 
     def _warm_window(self) -> None:
         assert self.recent is not None
@@ -511,8 +507,7 @@ class AppState:
             log.warning("the screening window was not warmed at start", exc_info=True)
 
     def stop(self) -> None:
-        if self.label_lapse is not None:
-            self.label_lapse.stop()
+        self.label_lapse.stop()
         if self.roaming_reload is not None:
             self.roaming_reload.stop()
         if self.invalidation is not None:

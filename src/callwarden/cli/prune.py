@@ -48,6 +48,15 @@ def prune_cmd(
             "lapse them"
         ),
     ] = None,
+    community_labels: Annotated[
+        bool,
+        typer.Option(
+            "--community-labels",
+            help="lapse the community labels whose reports no longer meet the bar over the "
+            "last 28 days (reports aged out, or the number called more people since), as "
+            "serve does every hour; each number gets back the verdict the label replaced",
+        ),
+    ] = False,
     apply: Annotated[
         bool,
         typer.Option(
@@ -57,8 +66,8 @@ def prune_cmd(
         ),
     ] = False,
 ) -> None:
-    """Empty old screened calls' turns, delete old received calls and lapse old screener
-    labels (the block log is kept); a dry run unless --apply."""
+    """Empty old screened calls' turns, delete old received calls, lapse old screener labels
+    and community labels under the bar (the block log is kept); a dry run unless --apply."""
     import time
 
     from callwarden.store import Store
@@ -66,10 +75,15 @@ def prune_cmd(
     from callwarden.store.retention import check_windows, prune
 
     # before opening the store
-    check_windows(screening_turns_days, received_calls_days, screened_labels_days)
+    check_windows(
+        screening_turns_days,
+        received_calls_days,
+        screened_labels_days,
+        community_labels=community_labels,
+    )
     engine = open_existing_store(db, "prune")
     now = time.time()
-    lapsed = None
+    lapsed = community = None
     try:
         if screening_turns_days is not None or received_calls_days is not None:
             counts = prune(
@@ -81,10 +95,13 @@ def prune_cmd(
             )
         else:
             counts = None
+        store = Store(engine, lambda: now)
         if screened_labels_days is not None:
-            lapsed = Store(engine, lambda: now).lapse_screened_labels(
+            lapsed = store.lapse_screened_labels(
                 now - screened_labels_days * 86400.0, apply=apply, actor="cli:prune"
             )
+        if community_labels:
+            community = store.lapse_community_labels(apply=apply, actor="cli:prune")
     finally:
         engine.dispose()
     verb = "" if apply else "would be "
@@ -101,6 +118,16 @@ def prune_cmd(
             typer.echo(f"    {x.number}  {x.label.label} -> {back}")
         if len(lapsed) > SHOWN:
             typer.echo(f"    ... and {len(lapsed) - SHOWN:,} more")
+    if community is not None:
+        typer.echo(
+            f"  community labels {len(community):>8,} {verb}lapsed (reports under the bar "
+            "over the last 28 days)"
+        )
+        for x in community[:SHOWN]:
+            back = "none" if x.restored is None else f"{x.restored.label} ({x.restored.source})"
+            typer.echo(f"    {x.number}  {x.label.label} -> {back}")
+        if len(community) > SHOWN:
+            typer.echo(f"    ... and {len(community) - SHOWN:,} more")
     if counts is not None and counts.screening_turns_emptied is not None:
         typer.echo(
             f"  screenings      {counts.screening_turns_emptied:>9,} {verb}emptied of turns "

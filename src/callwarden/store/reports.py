@@ -19,6 +19,7 @@ from callwarden.policy import (
     community_verdict,
     reporter_weight,
 )
+from callwarden.policy.reputation import meets_community_bar
 from callwarden.store.base import (
     ConflictError,
     NotEligibleError,
@@ -26,11 +27,14 @@ from callwarden.store.base import (
     RateLimitedError,
     new_id,
 )
+from callwarden.store.label_lapse import LabelLapseMixin, LapsedLabel, verdict_record
 from callwarden.store.schema import appeals, reports, verdicts
 from callwarden.store.subscribers import SubscribersMixin
-from callwarden.store.verdicts import VerdictsMixin
 
 DAY = 86400.0
+#: The audit actions of a community label and of its lapse.
+COMMUNITY_LABEL = "community_label"
+COMMUNITY_LABEL_LAPSED = "community_label_lapsed"
 APPEAL_STATUSES = ("pending", "accepted", "rejected")
 
 
@@ -54,7 +58,7 @@ def _flagged_by_detectors(verdict: Verdict | None) -> bool:
     return verdict is not None and verdict.label != "benign" and verdict.source != "reports"
 
 
-class ReportsMixin(SubscribersMixin, VerdictsMixin):
+class ReportsMixin(SubscribersMixin, LabelLapseMixin):
     reputation: ReputationConfig = DEFAULT_REPUTATION
 
     def _history(self, conn: sa.Connection, reporter: str) -> ReporterHistory:
@@ -157,16 +161,21 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
             current = self.get_verdict(number, conn)
             flipped = community_verdict(tally, current, cfg)
             if flipped is not None:
+                imported = conn.execute(
+                    sa.select(verdicts.c.import_id).where(verdicts.c.number == number)
+                ).scalar()
                 self.put_verdict(conn, flipped)
                 self.audit(
                     conn,
                     "reputation",
-                    "community_label",
+                    COMMUNITY_LABEL,
                     number,
                     {
                         "weighted": tally.weighted,
                         "reporters": tally.reporters,
                         "recipients": tally.recipients,
+                        # the whole verdict, for the label's lapse to put back
+                        "verdict_before": verdict_record(current, imported),
                     },
                 )
             self.audit(
@@ -177,6 +186,41 @@ class ReportsMixin(SubscribersMixin, VerdictsMixin):
                 {"reporter": reporter, "category": category, "source": source, "weight": weight},
             )
         return ReportOutcome(int(rid), weight, tally, flipped)
+
+    def lapse_community_labels(
+        self, *, apply: bool = True, actor: str = "serve"
+    ) -> list[LapsedLabel]:
+        """The community labels whose reports no longer meet the bar over the live window
+        (``meets_community_bar`` on today's tally: reports aged out of the 28 days, or the
+        number called more people since), each replaced by the verdict it had replaced
+        (``store.label_lapse``) and audited (action ``community_label_lapsed``, with the
+        tally); a dry run (``apply=False``) only lists them. The tallies are read first, then
+        each label due is tallied again in the transaction that lapses it (a report given
+        in between keeps it). Read by ``ix_verdicts_community_labels`` (only the labels)."""
+        v = verdicts.c
+        q = sa.select(verdicts).where(v.source == "reports", ~v.protected).order_by(v.number)
+        with self.read() as conn:
+            due = [r for r in conn.execute(q).all() if self._community_lapse(conn, r.number)]
+        return self._lapse_labels(
+            due,
+            label_action=COMMUNITY_LABEL,
+            lapse_action=COMMUNITY_LABEL_LAPSED,
+            apply=apply,
+            actor=actor,
+            why=lambda conn, label: self._community_lapse(conn, label.number),
+        )
+
+    def _community_lapse(self, conn: sa.Connection, number: str) -> dict[str, Any] | None:
+        """None while ``number``'s reports meet the community bar, else today's tally."""
+        t = self.tally(conn, number)
+        if meets_community_bar(t.weighted, t.reporters, t.recipients, self.reputation):
+            return None
+        return {
+            "weighted_reports": round(t.weighted, 2),
+            "reporters": t.reporters,
+            "recipients": t.recipients,
+            "window_days": self.reputation.tally_days,
+        }
 
     def report_summary(self, number: str) -> dict[str, Any]:
         r = reports.c

@@ -46,19 +46,23 @@ def check_windows(
     screening_turns_days: int | None,
     received_calls_days: int | None,
     screened_labels_days: int | None = None,
+    *,
+    community_labels: bool = False,
 ) -> None:
     """Refuse windows that are not whole days the store can do without."""
     if (
         screening_turns_days is None
         and received_calls_days is None
         and screened_labels_days is None
+        and not community_labels
     ):
         raise InputError(
             "prune: choose what to prune: --screening-turns-days N (empty the turns of "
             "screened calls older than N days), --received-calls-days M (delete "
             f"received calls whose last call is older than M days, M >= "
-            f"{MIN_RECEIVED_CALLS_DAYS}) and/or --screened-labels-days L (lapse the "
-            "screener's labels given more than L days ago; 0: all of them)"
+            f"{MIN_RECEIVED_CALLS_DAYS}), --screened-labels-days L (lapse the "
+            "screener's labels given more than L days ago; 0: all of them) and/or "
+            "--community-labels (lapse the community labels whose reports are under the bar)"
         )
     if screened_labels_days is not None and screened_labels_days < 0:
         raise InputError(f"--screened-labels-days must be 0 or more, not {screened_labels_days}")

@@ -37,6 +37,14 @@ sa.Index(
     sqlite_where=SCREENING_LABELS,
     postgresql_where=SCREENING_LABELS,
 )
+#: the community's labels (revision 0015): serve re-tallies them every hour in each worker
+COMMUNITY_LABELS = sa.text("source = 'reports'")
+sa.Index(
+    "ix_verdicts_community_labels",
+    verdicts.c.number,
+    sqlite_where=COMMUNITY_LABELS,
+    postgresql_where=COMMUNITY_LABELS,
+)
 
 imports = sa.Table(
     "imports",

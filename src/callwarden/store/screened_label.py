@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,26 +33,23 @@ from callwarden.policy import (
     Thresholds,
     Verdict,
     screened_verdict,
-    verdict_after_lapse,
 )
 from callwarden.store.io import PatternUse, usable
+from callwarden.store.label_lapse import LabelLapseMixin, LapsedLabel, verdict_record
 from callwarden.store.operator_settings import OperatorSettingsMixin, read_thresholds
 from callwarden.store.schema import audit_log, registrations, screenings, verdicts
 from callwarden.store.screenings import ScreeningsMixin
 from callwarden.store.training_labels import screened_calls
-from callwarden.store.verdict_rows import reasons_json, verdict_from_row, verdict_to_row
-from callwarden.store.verdicts import VerdictsMixin
+from callwarden.store.verdict_rows import verdict_from_row, verdict_to_row
 
 DAY = 86400.0
 #: The audit action of a screener's live label.
 SCREENED_LABEL = "screened_label"
 #: The audit action of a label's lapse (``lapse_screened_labels``).
 SCREENED_LABEL_LAPSED = "screened_label_lapsed"
-#: labels lapsed in one transaction (SQLite's write lock held that long)
-LAPSE_CHUNK = 200
 
 
-class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
+class ScreenedLabelMixin(ScreeningsMixin, LabelLapseMixin, OperatorSettingsMixin):
     screened_bar: ScreenedBotConfig = DEFAULT_SCREENED_BAR
 
     def _label_from_screenings(self, conn: sa.Connection, row: Mapping[str, Any]) -> Verdict | None:
@@ -103,18 +99,8 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
                 "label": verdict.label,
                 "category": verdict.category,
                 **verdict.reasons[0].evidence,
-                # the whole verdict, for the label's lapse to put back (``lapse_screened_labels``)
-                "verdict_before": None
-                if current is None
-                else {
-                    "label": current.label,
-                    "score": current.score,
-                    "source": current.source,
-                    "category": current.category,
-                    "campaign": current.campaign,
-                    "reasons": json.loads(reasons_json(current.reasons)),
-                    "import_id": current_import,
-                },
+                # the whole verdict, for the label's lapse to put back
+                "verdict_before": verdict_record(current, current_import),
             },
         )
         return verdict
@@ -156,11 +142,9 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
         self, given_before: float, *, apply: bool = True, actor: str = "serve"
     ) -> list[LapsedLabel]:
         """The screener's labels given before ``given_before`` (store clock), each replaced by
-        the verdict it had replaced (``policy.verdict_after_lapse``; none: the row goes) and
-        audited (action ``screened_label_lapsed``); a dry run (``apply=False``) only lists
-        them. A row changed meanwhile (an appeal, an import, a second sweep: a worker each
-        on PostgreSQL) is left as it is: each write is guarded by the label's own source and
-        time. Read by ``ix_verdicts_screening_labels`` (only the labels)."""
+        the verdict it had replaced (``store.label_lapse``) and audited (action
+        ``screened_label_lapsed``); a dry run (``apply=False``) only lists them. Read by
+        ``ix_verdicts_screening_labels`` (only the labels)."""
         v = verdicts.c
         q = (
             sa.select(verdicts)
@@ -169,75 +153,13 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
         )
         with self.read() as conn:
             rows = conn.execute(q).all()
-        out: list[LapsedLabel] = []
-        for start in range(0, len(rows), LAPSE_CHUNK):
-            chunk = rows[start : start + LAPSE_CHUNK]
-            # SQLite: BEGIN IMMEDIATE to write; a dry run only reads
-            with self.engine.begin() if apply else self.read() as conn:
-                befores = _labels_audited(conn, [r.number for r in chunk])
-                touched: set[str] = set()
-                for r in chunk:
-                    label = verdict_from_row(r)
-                    entry = befores.get(r.number, {})
-                    before = entry.get("verdict_before")
-                    restored = verdict_after_lapse(label, before)
-                    lapsed = LapsedLabel(r.number, float(r.updated_at), label, restored)
-                    if apply and not self._lapse_one(conn, lapsed, before, actor):
-                        continue
-                    out.append(lapsed)
-                    after = restored.campaign if restored is not None else ""
-                    touched.update(c for c in (label.campaign, after) if c)
-                if apply and touched:
-                    self._refresh_campaigns(conn, sorted(touched))
-        return out
-
-    def _lapse_one(
-        self,
-        conn: sa.Connection,
-        lapsed: LapsedLabel,
-        before: Mapping[str, Any] | None,
-        actor: str,
-    ) -> bool:
-        """Put back ``lapsed.restored`` (or delete the row) if the label is still the row;
-        audited. Whether it was."""
-        v = verdicts.c
-        still = sa.and_(
-            v.number == lapsed.number,
-            v.source == SCREENING_SOURCE,
-            v.updated_at == lapsed.labelled_at,
-            ~v.protected,
+        return self._lapse_labels(
+            rows,
+            label_action=SCREENED_LABEL,
+            lapse_action=SCREENED_LABEL_LAPSED,
+            apply=apply,
+            actor=actor,
         )
-        restored = lapsed.restored
-        if restored is None:
-            done = conn.execute(verdicts.delete().where(still)).rowcount
-        else:
-            import_id = before.get("import_id") if before is not None else None
-            row = {**verdict_to_row(restored, self.clock()), "import_id": import_id}
-            row.pop("number")
-            done = conn.execute(verdicts.update().where(still).values(row)).rowcount
-        if done != 1:
-            return False
-        self.audit(
-            conn,
-            actor,
-            SCREENED_LABEL_LAPSED,
-            lapsed.number,
-            {
-                "labelled_at": lapsed.labelled_at,
-                "label": lapsed.label.label,
-                "category": lapsed.label.category,
-                "score": lapsed.label.score,
-                "verdict_after": None
-                if restored is None
-                else {
-                    "label": restored.label,
-                    "score": restored.score,
-                    "source": restored.source,
-                    "category": restored.category,
-                },
-            },
-        )
-        return True
 
     def labelled_by_call(self, caller: str, call_id: str) -> bool:
         """Whether storing ``call_id`` labelled ``caller`` (its ``screened_label`` audit entry
@@ -248,29 +170,6 @@ class ScreenedLabelMixin(ScreeningsMixin, VerdictsMixin, OperatorSettingsMixin):
                 sa.select(a.detail).where(a.target == caller, a.action == SCREENED_LABEL)
             ).scalars()
             return any(json.loads(d).get("call_id") == call_id for d in rows)
-
-
-@dataclass(frozen=True, slots=True)
-class LapsedLabel:
-    """A screener's label that lapsed (or, on a dry run, would): given at ``labelled_at``
-    (store clock), replaced by ``restored`` (None: the number's row deleted)."""
-
-    number: str
-    labelled_at: float
-    label: Verdict
-    restored: Verdict | None
-
-
-def _labels_audited(conn: sa.Connection, numbers: list[str]) -> dict[str, dict[str, Any]]:
-    """Each number's latest ``screened_label`` audit entry's detail (by ``ix_audit_log_target``);
-    a number labelled, lapsed and labelled again has one entry each time."""
-    a = audit_log.c
-    q = (
-        sa.select(a.target, a.detail)
-        .where(a.target.in_(numbers), a.action == SCREENED_LABEL)
-        .order_by(a.at, a.id)
-    )
-    return {t: json.loads(d) for t, d in conn.execute(q)}  # (the latest last: it wins)
 
 
 def _registry(conn: sa.Connection, number: str) -> Registry:

@@ -1,0 +1,167 @@
+"""Live labels that lapse: the screener's (``store.screened_label``) and the community's
+(``store.reports``). Each label's audit entry records the whole verdict it replaced
+(:func:`verdict_record`); when the label lapses that verdict is written back, with the import
+that wrote it, or the number's row is deleted when it replaced none
+(``policy.verdict_after_lapse``), and the lapse is audited.
+
+A write is guarded by the label's own source and time: a row an appeal, an import or another
+sweep changed meanwhile (several ``serve`` workers each sweep one PostgreSQL store) is left
+as it is, so a label lapses once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from callwarden.policy import Verdict, verdict_after_lapse
+from callwarden.store.schema import audit_log, verdicts
+from callwarden.store.verdict_rows import reasons_json, verdict_from_row, verdict_to_row
+from callwarden.store.verdicts import VerdictsMixin
+
+#: labels lapsed in one transaction (SQLite's write lock is held that long)
+LAPSE_CHUNK = 200
+
+#: asked, in the lapse's transaction, of one label: None when it still stands, else the
+#: evidence of why it lapses (written into the audit entry)
+Why = Callable[[sa.Connection, Verdict], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LapsedLabel:
+    """A live label that lapsed (or, on a dry run, would): given at ``labelled_at`` (store
+    clock), replaced by ``restored`` (None: the number's row deleted)."""
+
+    number: str
+    labelled_at: float
+    label: Verdict
+    restored: Verdict | None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+def verdict_record(v: Verdict | None, import_id: int | None) -> dict[str, Any] | None:
+    """A label's audit entry's ``verdict_before``: the verdict it replaced, whole, for the
+    label's lapse to put back."""
+    if v is None:
+        return None
+    return {
+        "label": v.label,
+        "score": v.score,
+        "source": v.source,
+        "category": v.category,
+        "campaign": v.campaign,
+        "reasons": json.loads(reasons_json(v.reasons)),
+        "import_id": import_id,
+    }
+
+
+def _latest_entries(
+    conn: sa.Connection, numbers: list[str], action: str
+) -> dict[str, dict[str, Any]]:
+    """Each number's latest ``action`` audit entry's detail (by ``ix_audit_log_target``); a
+    number labelled, lapsed and labelled again has one entry each time."""
+    a = audit_log.c
+    q = (
+        sa.select(a.target, a.detail)
+        .where(a.target.in_(numbers), a.action == action)
+        .order_by(a.at, a.id)
+    )
+    return {t: json.loads(d) for t, d in conn.execute(q)}  # (the latest last: it wins)
+
+
+class LabelLapseMixin(VerdictsMixin):
+    def _lapse_labels(
+        self,
+        rows: Sequence[Any],
+        *,
+        label_action: str,
+        lapse_action: str,
+        apply: bool,
+        actor: str,
+        why: Why | None = None,
+    ) -> list[LapsedLabel]:
+        """Lapse the labels ``rows`` (verdict rows of one source) whose ``why`` says so (all,
+        without one), each put back as its ``label_action`` entry recorded the verdict it
+        replaced and audited as ``lapse_action``; a dry run only lists them."""
+        out: list[LapsedLabel] = []
+        for start in range(0, len(rows), LAPSE_CHUNK):
+            chunk = rows[start : start + LAPSE_CHUNK]
+            # SQLite: BEGIN IMMEDIATE to write; a dry run only reads
+            with self.engine.begin() if apply else self.read() as conn:
+                entries = _latest_entries(conn, [r.number for r in chunk], label_action)
+                touched: set[str] = set()
+                for r in chunk:
+                    label = verdict_from_row(r)
+                    evidence = {} if why is None else why(conn, label)
+                    if evidence is None:
+                        continue
+                    before = entries.get(r.number, {}).get("verdict_before")
+                    lapsed = LapsedLabel(
+                        r.number,
+                        float(r.updated_at),
+                        label,
+                        verdict_after_lapse(label, before),
+                        evidence,
+                    )
+                    if apply and not self._put_back(conn, lapsed, before, lapse_action, actor):
+                        continue
+                    out.append(lapsed)
+                    after = lapsed.restored.campaign if lapsed.restored is not None else ""
+                    touched.update(c for c in (label.campaign, after) if c)
+                if apply and touched:
+                    self._refresh_campaigns(conn, sorted(touched))
+        return out
+
+    def _put_back(
+        self,
+        conn: sa.Connection,
+        lapsed: LapsedLabel,
+        before: Mapping[str, Any] | None,
+        action: str,
+        actor: str,
+    ) -> bool:
+        """Write ``lapsed.restored`` (or delete the row) if the label is still the row;
+        audited. Whether it was."""
+        v = verdicts.c
+        still = sa.and_(
+            v.number == lapsed.number,
+            v.source == lapsed.label.source,
+            v.updated_at == lapsed.labelled_at,
+            ~v.protected,
+        )
+        restored = lapsed.restored
+        if restored is None:
+            done = conn.execute(verdicts.delete().where(still)).rowcount
+        else:
+            import_id = before.get("import_id") if before is not None else None
+            row = {**verdict_to_row(restored, self.clock()), "import_id": import_id}
+            row.pop("number")
+            done = conn.execute(verdicts.update().where(still).values(row)).rowcount
+        if done != 1:
+            return False
+        self.audit(
+            conn,
+            actor,
+            action,
+            lapsed.number,
+            {
+                **lapsed.evidence,
+                "labelled_at": lapsed.labelled_at,
+                "label": lapsed.label.label,
+                "category": lapsed.label.category,
+                "score": lapsed.label.score,
+                "verdict_after": None
+                if restored is None
+                else {
+                    "label": restored.label,
+                    "score": restored.score,
+                    "source": restored.source,
+                    "category": restored.category,
+                },
+            },
+        )
+        return True
