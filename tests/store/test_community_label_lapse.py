@@ -131,3 +131,24 @@ def test_the_sweeps_read_walks_only_the_community_labels(store: Store) -> None:
         plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
     assert any("ix_verdicts_community_labels" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_the_batch_tally_agrees_with_the_labels_own(store: Store, clock: Clock) -> None:
+    """The sweep finds candidates by two GROUP BY reads over all labels; each must agree with
+    ``tally``, the function a label is given on (reports in and out of the window, weights
+    other than a new reporter's, recipients on both sides of 5 %)."""
+    numbers = [f"+86170000400{i:02d}" for i in range(8)]
+    for i, n in enumerate(numbers):
+        reporters = [f"+8613{i:01d}00{k:06d}" for k in range(10 + i)]
+        store.record_calls([(r, n, clock() - 60) for r in reporters])
+        for r in reporters:
+            store.add_report(r, n, "loans", "app", "t")
+        # reporters with history weigh more; some numbers call more people
+        store.record_calls([(f"+8613{i:01d}10{k:06d}", n, clock() - 30) for k in range(12 * i)])
+        clock.t += 2 * DAY  # so the numbers' reports age out one after the other
+    clock.t += 14 * DAY
+    with store.read() as conn:
+        own = {n for n in numbers if store._community_lapse(conn, n) is not None}
+        batch = store._under_the_bar(conn, numbers)
+    assert batch == own
+    assert 0 < len(own) < len(numbers)  # (both sides of the bar are exercised)
