@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -44,11 +45,13 @@ def wait_healthy(
     raise AssertionError(f"server did not come up: {log.read_text()[-2000:]}")
 
 
-def start_serve(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``callwarden serve --db DB --port PORT`` in a subprocess, once it answers."""
+def start_serve(
+    db: Path, port: int, log: Path, args: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """``callwarden serve --db DB --port PORT [ARGS]`` in a subprocess, once it answers."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "callwarden.cli.main", "serve", "--db", str(db),
-         "--port", str(port)],
+         "--port", str(port), *args],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -19,6 +19,10 @@ SUBS = [f"+86138{i:08d}" for i in range(8)]
 CALLERS = [f"+86170{i:08d}" for i in range(400)]
 #: an HTTP client's timeout here: bounds a hang only
 HANG_S = 60.0
+#: the block-list writers post up to 400 patterns each with a subscriber key as fast as the
+#: server takes them: the subscriber rate limit (60 at once, then 5 a second) is turned off so
+#: that writes are still going at the SIGKILL
+UNLIMITED = ("--subscriber-rate", "0")
 
 
 @pytest.mark.slow
@@ -31,7 +35,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     store.close()
 
     port = free_port()
-    proc = start_serve(db, port, tmp_path / "server.log")
+    proc = start_serve(db, port, tmp_path / "server.log", UNLIMITED)
     base = f"http://127.0.0.1:{port}"
     acked: dict[str, list[tuple[str, str]]] = {"report": [], "block": [], "appeal": []}
     lock = threading.Lock()
@@ -82,7 +86,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     print("acknowledged before SIGKILL:", counts)
     assert all(counts.values()), counts
 
-    proc = start_serve(db, port, tmp_path / "server.log")
+    proc = start_serve(db, port, tmp_path / "server.log", UNLIMITED)
     try:
         h = {"Authorization": f"Bearer {op}"}
         with httpx.Client(base_url=base, headers=h, timeout=HANG_S) as c:

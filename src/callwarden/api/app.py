@@ -52,6 +52,8 @@ reports), **network** (the call path: decide, received calls, 607 feedback), **s
 (the screening assistant: screened calls only, which no network key may post).
 
 Every error has one shape: `{"error": {"status", "code", "message", "details"}}`.
+Subscriber and screener keys are rate-limited per key: over the limit, 429 `rate_limited`
+with `Retry-After` (docs/api.md, "Rate limits").
 """
 
 

@@ -90,9 +90,12 @@ async def get_key(
     # Headers are read directly: FastAPI's per-parameter header extraction was a large part of
     # the decide route's cost (bench/decide_http.py).
     headers = request.headers
-    return authenticate(
-        request.app.state.cw, headers.get("authorization"), headers.get("x-api-key")
-    )
+    state: AppState = request.app.state.cw
+    key = authenticate(state, headers.get("authorization"), headers.get("x-api-key"))
+    # every route that takes a key by this dependency (FastAPI runs it once a request) is
+    # rate-limited for subscriber and screener keys, before the route reads the store
+    state.rate_limits.admit(key, request.scope)
+    return key
 
 
 AnyKey = Annotated[ApiKey, Depends(get_key)]

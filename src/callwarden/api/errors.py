@@ -56,14 +56,20 @@ class ErrorBody(BaseModel):
 class ApiError(CallwardenError):
     """Raised by the API layer itself (auth, scope) with an explicit status and code, and
     the body's ``details`` where the client can act on more than the message (a screened
-    call's 409 carries its outcome)."""
+    call's 409 carries its outcome); ``headers`` are sent with it (a 429's ``Retry-After``)."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: list[Any] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message, status_hint=status)
         self.code = code
         self.details = details
+        self.headers = headers
 
 
 #: Seconds a client is told to wait (``Retry-After``) when the store is down or locked.
@@ -105,6 +111,8 @@ async def _callwarden_error(_request: Request, exc: Exception) -> JSONResponse:
         {"WWW-Authenticate": "Bearer"} if exc.status_hint == 401 else retry_headers(exc.status_hint)
     )
     details = exc.details if isinstance(exc, ApiError) else None
+    if isinstance(exc, ApiError) and exc.headers:
+        headers = {**(headers or {}), **exc.headers}
     return error_response(exc.status_hint, exc.code, exc.message, details, headers=headers)
 
 

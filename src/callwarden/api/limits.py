@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from callwarden.api.deps import NETWORK_ROLES, authenticate, require_role
-from callwarden.api.errors import error_body, retry_headers
+from callwarden.api.errors import ApiError, error_body, retry_headers
 from callwarden.api.state import AppState
 from callwarden.errors import CallwardenError
 from callwarden.store import Role
@@ -89,8 +89,10 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
 
 def error_answer(exc: CallwardenError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """The status, extra headers and body of a CallwardenError, as the app's handler gives
-    them (``WWW-Authenticate`` on a 401, ``Retry-After`` on a 503)."""
+    them (``WWW-Authenticate`` on a 401, ``Retry-After`` on a 503, an ApiError's headers)."""
     headers = retry_headers(exc.status_hint) or {}
+    if isinstance(exc, ApiError) and exc.headers:
+        headers = {**headers, **exc.headers}
     extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     if exc.status_hint == 401:
         extra.append((b"www-authenticate", b"Bearer"))

@@ -39,6 +39,9 @@ class Metrics:
         self.screenings: defaultdict[tuple[str, str], int] = defaultdict(int)
         #: screened calls answered with an error (nothing stored), by status and error code
         self.screening_errors: defaultdict[tuple[int, str], int] = defaultdict(int)
+        #: requests refused 429 by a per-key rate limit (api.rate_limit), by the key's role
+        #: and the limit (lookup, subscriber, screener)
+        self.rate_limited: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.gauges: dict[str, Callable[[], float]] = {}
         self.started = time.time()
 
@@ -104,6 +107,17 @@ class Metrics:
         out += [
             f'callwarden_screening_errors_total{{status="{st}",code="{c}"}} {n}'
             for (st, c), n in sorted(self.screening_errors.items())
+        ]
+        out += [
+            "# HELP callwarden_rate_limited_total Requests refused 429 rate_limited by a per-key"
+            " rate limit (no store work done), by the key's role and the limit (lookup,"
+            " subscriber, screener; a subscriber's 21st report in a day is in"
+            " callwarden_reports_total).",
+            "# TYPE callwarden_rate_limited_total counter",
+        ]
+        out += [
+            f'callwarden_rate_limited_total{{role="{r}",limit="{b}"}} {n}'
+            for (r, b), n in sorted(self.rate_limited.items())
         ]
         for name, fn in sorted(self.gauges.items()):
             out += [f"# TYPE callwarden_{name} gauge", f"callwarden_{name} {fn()}"]

@@ -26,6 +26,7 @@ from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.label_lapse import LabelLapse
 from callwarden.api.metrics import Metrics
+from callwarden.api.rate_limit import KeyRateLimiter, RateLimits
 from callwarden.api.recent_window import DEFAULT_WINDOW, MAX_WINDOW, RecentWindow, recent_window
 from callwarden.api.roaming_reload import RoamingReload
 from callwarden.api.verdict_cache import VerdictCache
@@ -92,6 +93,9 @@ class ApiSettings:
     #: a screener's label lapses this many days after it was given (``api.label_lapse``;
     #: ``serve --screened-label-days``; 0: never)
     screened_label_days: int = DEFAULT_SCREENED_BAR.label_days
+    #: per-key request rate limits of subscriber and screener keys (``api.rate_limit``;
+    #: ``serve --lookup-rate`` ...), validated when built
+    rate_limits: RateLimits = RateLimits()
 
     def __post_init__(self) -> None:
         if self.screened_label_days < 0:
@@ -430,6 +434,8 @@ class AppState:
         #: community's once their reports no longer meet the bar
         self.label_lapse = LabelLapse(self, settings.screened_label_days)
         self.metrics = Metrics()
+        #: this worker's token buckets, one per subscriber or screener key (in memory only)
+        self.rate_limits = KeyRateLimiter(settings.rate_limits, self.metrics)
         self._verdict_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._registry_lock = threading.Lock()

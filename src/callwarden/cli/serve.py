@@ -21,6 +21,16 @@ MEASURED_WINDOW = 1000
 MAX_WINDOW = 10_000
 #: policy.DEFAULT_SCREENED_BAR.label_days, here without importing the policy (a test checks)
 SCREENED_LABEL_DAYS = 28
+#: api.rate_limit.RateLimits' defaults, here without importing the API (a test checks)
+RATE_LIMITS: dict[str, float] = {
+    "lookup_rate": 1.0,
+    "lookup_burst": 30,
+    "subscriber_rate": 5.0,
+    "subscriber_burst": 60,
+    "screener_rate": 50.0,
+    "screener_burst": 500,
+}
+RATE_HELP = " (per key, per worker; 0 turns the limit off; docs/api.md, 'Rate limits')"
 
 
 def serve(
@@ -148,12 +158,51 @@ def serve(
             "20000: docs/screening.md, 'How large a window')",
         ),
     ] = SCREENING_WINDOW,
+    lookup_rate: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="number lookups a subscriber key may make a second, sustained (GET "
+            "/v1/numbers/{n}, and GET /v1/redress/{n} sent with the key): a sweep of an "
+            "operation's caller IDs for the labelled ones is slowed to this; over it a 429 "
+            "rate_limited with Retry-After" + RATE_HELP,
+        ),
+    ] = RATE_LIMITS["lookup_rate"],
+    lookup_burst: Annotated[
+        int,
+        typer.Option(min=0, help="number lookups a subscriber key may make at once" + RATE_HELP),
+    ] = int(RATE_LIMITS["lookup_burst"]),
+    subscriber_rate: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="other requests a subscriber key may make a second, sustained (its own "
+            "settings, lists, block log, rescue, reports, appeals)" + RATE_HELP,
+        ),
+    ] = RATE_LIMITS["subscriber_rate"],
+    subscriber_burst: Annotated[
+        int,
+        typer.Option(min=0, help="other requests a subscriber key may make at once" + RATE_HELP),
+    ] = int(RATE_LIMITS["subscriber_burst"]),
+    screener_rate: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="screened calls a screener key may post a second, sustained (POST "
+            "/v1/screenings: one per call decide screened; size it above the peak of those)"
+            + RATE_HELP,
+        ),
+    ] = RATE_LIMITS["screener_rate"],
+    screener_burst: Annotated[
+        int,
+        typer.Option(min=0, help="screened calls a screener key may post at once" + RATE_HELP),
+    ] = int(RATE_LIMITS["screener_burst"]),
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the HTTP API (decide, lookups, lists, reports, appeals, review) on the store."""
     import uvicorn
 
-    from callwarden.api import ApiSettings, create_app
+    from callwarden.api import ApiSettings, RateLimits, create_app
     from callwarden.api.routes.cases import attach as attach_case_sources
     from callwarden.store import Store
     from callwarden.store.io import read_received_calls, read_verdicts_csv
@@ -235,6 +284,14 @@ def serve(
         screened_labels=screened_labels,
         screened_label_days=screened_label_days,
         screening_window=screening_window,
+        rate_limits=RateLimits(
+            lookup_rate=lookup_rate,
+            lookup_burst=lookup_burst,
+            subscriber_rate=subscriber_rate,
+            subscriber_burst=subscriber_burst,
+            screener_rate=screener_rate,
+            screener_burst=screener_burst,
+        ),
     )
     # re-read on change, its naive times in the zone the server was started with
     app = create_app(settings, store, allocation, abroad.rule, roaming, roaming_tz=tz)

@@ -103,6 +103,11 @@ def redress(number: str, state: StateDep, request: Request) -> JSONResponse:
 
 
 def _optional_key(state: StateDep, request: Request) -> ApiKey | None:
-    """The request's key when it sends one (401 when that key is unknown), else None."""
+    """The request's key when it sends one (401 when that key is unknown, 429 when it is over
+    its lookup rate limit: it may read its own number's standing), else None."""
     auth, xkey = request.headers.get("authorization"), request.headers.get("x-api-key")
-    return authenticate(state, auth, xkey) if auth or xkey else None
+    if not (auth or xkey):
+        return None
+    key = authenticate(state, auth, xkey)
+    state.rate_limits.admit(key, request.scope)
+    return key
