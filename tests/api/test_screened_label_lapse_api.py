@@ -39,6 +39,7 @@ def test_a_due_label_lapses_in_the_workers_cache(url: str) -> None:
     settings = ApiSettings(db=url, redress_base="https://op.example/v1/redress/")
     assert settings.screened_label_days == DEFAULT_SCREENED_BAR.label_days == 28
     app = create_app(settings, store)
+    app.state.cw.label_lapse.check_s = 3600.0  # this test's sweeps only (after the first look)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client, store, keys)
         state: AppState = app.state.cw
@@ -67,6 +68,7 @@ def test_labels_never_lapse_at_zero_days(url: str) -> None:
     now = [_calls_clock()]
     store, keys = _api(url, clock=lambda: now[0])
     app = create_app(ApiSettings(db=url, screened_label_days=0), store)
+    app.state.cw.label_lapse.check_s = 3600.0  # this test's sweeps only (after the first look)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client, store, keys)
         _screened(api, ALICE, 0)
@@ -126,5 +128,32 @@ def test_the_thread_lapses_at_start_what_fell_due_while_serve_was_down(url: str)
         while lapse.lapsed == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert lapse.lapsed == 1
+        assert _decide(api, CAROL)["action"] == "allow"
+    store.close()
+
+
+def test_a_community_label_the_screeners_label_gives_back_is_tallied_at_once(url: str) -> None:
+    """The screener labelled over a community label and kept it under its own; 29 days on
+    both rest on stale evidence: the sweep gives the community label back and tallies it at
+    once, so it does not label the caller for another hour (audit 30a L1)."""
+    now = [_calls_clock()]
+    store, keys = _api(url, clock=lambda: now[0])
+    caller = call(BOT)["caller"]
+    reporters = [f"+8613900{i:06d}" for i in range(10)]
+    store.record_calls([(r, caller, now[0] - 60) for r in reporters])
+    for r in reporters:
+        store.add_report(r, caller, "loans", "app", "t")
+    app = create_app(ApiSettings(db=url), store)
+    app.state.cw.label_lapse.check_s = 3600.0  # this test's sweeps only (after the first look)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, store, keys)
+        _screened(api, ALICE, 0)
+        assert _screened(api, BOB, 1)["caller_labelled"] is True
+        assert store.get_verdict(caller).source == "screening"  # type: ignore[union-attr]
+        now[0] += 29 * DAY
+        lapse = app.state.cw.label_lapse
+        assert lapse.sweep() == [caller]
+        assert lapse.community_lapsed == 1
+        assert store.get_verdict(caller) is None
         assert _decide(api, CAROL)["action"] == "allow"
     store.close()

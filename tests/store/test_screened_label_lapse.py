@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from callwarden.policy import Reason, Verdict, verdict_after_lapse
+from callwarden.policy import Reason, Thresholds, Verdict, verdict_after_lapse
 from callwarden.store import Store
 from callwarden.store.schema import audit_log
 from callwarden.store.verdict_import import Provenance
@@ -220,3 +220,21 @@ def test_the_sweeps_read_walks_only_the_labels(store: Store) -> None:
     with store.engine.connect() as conn:
         plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
     assert any("ix_verdicts_screening_labels" in step for step in plan), plan
+
+
+def test_an_old_entry_tells_a_merge_by_whether_the_replaced_verdict_acted() -> None:
+    """Audit 30a L4: a harassment verdict below the label band did nothing, so the label
+    replaced it (its own class and the screener's category); it comes back bare, not with
+    the screener's category. One at the band acted: the label merged and kept it."""
+    label = Verdict(
+        BOT, "harassment", 0.9, "loans",
+        (Reason("screened_bot_callees", {}), Reason("answer_rate", {})), "", "screening",
+    )  # fmt: skip
+    quiet = {"label": "harassment", "score": 0.3, "source": "model"}
+    assert verdict_after_lapse(label, quiet) == Verdict(BOT, "harassment", 0.3)
+    acting = {"label": "harassment", "score": 0.6, "source": "model"}
+    assert verdict_after_lapse(label, acting) == Verdict(
+        BOT, "harassment", 0.6, "loans", (Reason("answer_rate", {}),)
+    )
+    bands = Thresholds(label_at=0.7)  # the bands in force decide what acted
+    assert verdict_after_lapse(label, acting, bands) == Verdict(BOT, "harassment", 0.6)

@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from callwarden.store.label_lapse import LapsedLabel
+
 if TYPE_CHECKING:
     from callwarden.api.state import AppState
 
@@ -91,26 +93,47 @@ class LabelLapse:
             now = time.monotonic()
             if now - self._warned_at >= WARN_EVERY_S:
                 self._warned_at = now
-                log.warning("live labels due to lapse were not read: %s", exc)
+                log.warning("live labels due to lapse were not all lapsed: %s", exc)
+
+    def _going(self) -> bool:
+        return not self._stop.is_set()
+
+    def _screened(self, lapsed: list[LapsedLabel]) -> None:
+        """A chunk committed: into this worker's cache at once (a later chunk may fail)."""
+        self.state.refresh_verdicts([x.number for x in lapsed])
+        self.lapsed += len(lapsed)
+
+    def _community(self, lapsed: list[LapsedLabel]) -> None:
+        self.state.refresh_verdicts([x.number for x in lapsed])
+        self.community_lapsed += len(lapsed)
 
     def sweep(self) -> list[str]:
-        """Lapse the screener's labels due now; the numbers whose verdict changed."""
+        """Lapse the screener's labels due now; the numbers whose verdict changed. A label
+        that had merged over a community label gives it back, and that label is tallied at
+        once (its reports may be older than 28 days by now: audit 30a L1)."""
         if self.days == 0:
             return []
         store = self.state.store
         due = store.clock() - self.days * DAY
-        numbers = [x.number for x in store.lapse_screened_labels(due, actor=ACTOR)]
-        if numbers:
-            self.state.refresh_verdicts(numbers)
-            self.lapsed += len(numbers)
-            log.info("%d screener labels lapsed (given over %d days ago)", len(numbers), self.days)
-        return numbers
+        lapsed = store.lapse_screened_labels(
+            due, actor=ACTOR, on_lapsed=self._screened, keep_going=self._going
+        )
+        if lapsed:
+            log.info("%d screener labels lapsed (given over %d days ago)", len(lapsed), self.days)
+        back = [
+            x.number for x in lapsed if x.restored is not None and x.restored.source == "reports"
+        ]
+        if back:
+            store.lapse_community_labels(
+                numbers=back, actor=ACTOR, on_lapsed=self._community, keep_going=self._going
+            )
+        return [x.number for x in lapsed]
 
     def sweep_community(self) -> list[str]:
         """Lapse the community labels whose reports no longer meet the bar; the numbers."""
-        numbers = [x.number for x in self.state.store.lapse_community_labels(actor=ACTOR)]
-        if numbers:
-            self.state.refresh_verdicts(numbers)
-            self.community_lapsed += len(numbers)
-            log.info("%d community labels lapsed (reports under the bar)", len(numbers))
-        return numbers
+        lapsed = self.state.store.lapse_community_labels(
+            actor=ACTOR, on_lapsed=self._community, keep_going=self._going
+        )
+        if lapsed:
+            log.info("%d community labels lapsed (reports under the bar)", len(lapsed))
+        return [x.number for x in lapsed]

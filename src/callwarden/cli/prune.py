@@ -54,7 +54,9 @@ def prune_cmd(
             "--community-labels",
             help="lapse the community labels whose reports no longer meet the bar over the "
             "last 28 days (reports aged out, or the number called more people since), as "
-            "serve does every hour; each number gets back the verdict the label replaced",
+            "serve does every hour; each number gets back the verdict the label replaced. A "
+            "serve on SQLite keeps the labels in its cache until it restarts: run it with "
+            "serve stopped, or let serve lapse them",
         ),
     ] = False,
     apply: Annotated[
@@ -102,6 +104,12 @@ def prune_cmd(
             )
         if community_labels:
             community = store.lapse_community_labels(apply=apply, actor="cli:prune")
+        elif lapsed and apply:  # a screener's label gave back a community label: tally it
+            gave_back = [x.number for x in lapsed if x.restored and x.restored.source == "reports"]
+            if gave_back:
+                community = store.lapse_community_labels(
+                    apply=apply, actor="cli:prune", numbers=gave_back
+                )
     finally:
         engine.dispose()
     verb = "" if apply else "would be "

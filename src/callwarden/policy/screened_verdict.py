@@ -186,13 +186,17 @@ def screened_verdict(
     )
 
 
-def verdict_after_lapse(label: Verdict, before: Mapping[str, Any] | None) -> Verdict | None:
-    """What a lapsed screener's ``label`` gives way to: the verdict it replaced, as its
-    ``screened_label`` audit entry recorded it (``before``; None: there was none, so the
-    number's row goes). An entry written before 2 Dec (session 30) kept only the replaced
-    verdict's label, score and source: when the label had kept that class (it acted, so the
-    label merged over it) its own reason is taken off and the rest kept, else the replaced
-    verdict did nothing to a call and comes back without category or reasons."""
+def verdict_after_lapse(
+    label: Verdict, before: Mapping[str, Any] | None, thresholds: Thresholds = Thresholds()
+) -> Verdict | None:
+    """What a lapsed live ``label`` (the screener's or the community's) gives way to: the
+    verdict it replaced, as its audit entry recorded it (``before``; None: there was none, so
+    the number's row goes). A screener's entry written before 2 Dec (session 30) kept only the
+    replaced verdict's label, score and source: when that verdict acted (``_acts`` under
+    ``thresholds``, the bands in force) the label had merged over it, keeping its class,
+    category and reasons, so its own reason is taken off and the rest kept; otherwise the
+    replaced verdict did nothing to a call and comes back without category or reasons (the
+    label's class alone did not tell the two apart: audit 30a L4)."""
     if before is None:
         return None
     if "reasons" in before:  # the whole verdict was recorded
@@ -205,7 +209,10 @@ def verdict_after_lapse(label: Verdict, before: Mapping[str, Any] | None) -> Ver
             campaign=str(before.get("campaign", "")),
             source=str(before["source"]),
         )
-    merged = before["label"] == label.label
+    replaced = Verdict(
+        label.number, str(before["label"]), float(before["score"]), source=str(before["source"])
+    )
+    merged = replaced.label == label.label and _acts(replaced, thresholds)
     own = DecisionCode.SCREENED_BOT_CALLEES.value
     return Verdict(
         number=label.number,

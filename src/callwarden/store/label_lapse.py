@@ -18,7 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from callwarden.policy import Verdict, verdict_after_lapse
+from callwarden.policy import Thresholds, Verdict, verdict_after_lapse
+from callwarden.store.db import IMPORTS_LOCK, yield_to_writers
+from callwarden.store.operator_settings import read_thresholds
 from callwarden.store.schema import audit_log, verdicts
 from callwarden.store.verdict_rows import reasons_json, verdict_from_row, verdict_to_row
 from callwarden.store.verdicts import VerdictsMixin
@@ -83,15 +85,38 @@ class LabelLapseMixin(VerdictsMixin):
         apply: bool,
         actor: str,
         why: Why | None = None,
+        on_lapsed: Callable[[list[LapsedLabel]], None] | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> list[LapsedLabel]:
         """Lapse the labels ``rows`` (verdict rows of one source) whose ``why`` says so (all,
         without one), each put back as its ``label_action`` entry recorded the verdict it
-        replaced and audited as ``lapse_action``; a dry run only lists them."""
+        replaced and audited as ``lapse_action``; a dry run only lists them.
+
+        ``on_lapsed`` hears each chunk's lapses once committed (serve's cache: a later chunk
+        that fails must not leave the earlier ones acting there, audit 30a M1); the sweep
+        stops between chunks once ``keep_going`` says no (serve stopping). Before each
+        chunk the process's writers waiting for SQLite's write lock go first (the lock is not
+        fair: a sweep of 10,000 labels kept a report waiting past the 10 s busy timeout,
+        audit 30a H1), and on PostgreSQL the chunk waits for a verdict import to end (the
+        import's lock, as a transaction lock): both write the same rows and campaigns, a lapse
+        in the middle of an import left a campaign's count wrong and could deadlock (audit
+        30a L2, L3)."""
         out: list[LapsedLabel] = []
+        bands = None
         for start in range(0, len(rows), LAPSE_CHUNK):
+            if keep_going is not None and not keep_going():
+                break
             chunk = rows[start : start + LAPSE_CHUNK]
+            if apply:
+                yield_to_writers(self.engine)
+            done: list[LapsedLabel] = []
             # SQLite: BEGIN IMMEDIATE to write; a dry run only reads
             with self.engine.begin() if apply else self.read() as conn:
+                if apply and self.dialect == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(IMPORTS_LOCK, 0)))
+                if bands is None:
+                    saved = read_thresholds(conn)
+                    bands = saved.thresholds if saved is not None else Thresholds()
                 entries = _latest_entries(conn, [r.number for r in chunk], label_action)
                 touched: set[str] = set()
                 for r in chunk:
@@ -104,16 +129,19 @@ class LabelLapseMixin(VerdictsMixin):
                         r.number,
                         float(r.updated_at),
                         label,
-                        verdict_after_lapse(label, before),
+                        verdict_after_lapse(label, before, bands),
                         evidence,
                     )
                     if apply and not self._put_back(conn, lapsed, before, lapse_action, actor):
                         continue
-                    out.append(lapsed)
+                    done.append(lapsed)
                     after = lapsed.restored.campaign if lapsed.restored is not None else ""
                     touched.update(c for c in (label.campaign, after) if c)
                 if apply and touched:
                     self._refresh_campaigns(conn, sorted(touched))
+            out.extend(done)
+            if done and on_lapsed is not None:
+                on_lapsed(done)
         return out
 
     def _put_back(

@@ -3,6 +3,7 @@ weighted by history) and appeals (owner -> operator review queue -> cleared and 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,7 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
             if self.dialect == "postgresql":  # one reporter's reports one at a time, so the
                 # day's count below is not read by two at once (SQLite: BEGIN IMMEDIATE)
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(reporter))))
+            self._lock_number(conn, number)  # and a community lapse of it waits (audit 30a M2)
             if not self.received_since(conn, reporter, number, now - cfg.recent_call_days * DAY):
                 raise NotEligibleError(
                     f"{reporter} received no call from {number} in the last {cfg.recent_call_days} days"
@@ -190,30 +192,56 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
         return ReportOutcome(int(rid), weight, tally, flipped)
 
     def lapse_community_labels(
-        self, *, apply: bool = True, actor: str = "serve"
+        self,
+        *,
+        apply: bool = True,
+        actor: str = "serve",
+        numbers: Sequence[str] | None = None,
+        on_lapsed: Callable[[list[LapsedLabel]], None] | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> list[LapsedLabel]:
-        """The community labels whose reports no longer meet the bar over the live window
-        (``meets_community_bar`` on today's tally: reports aged out of the 28 days, or the
-        number called more people since), each replaced by the verdict it had replaced
-        (``store.label_lapse``) and audited (action ``community_label_lapsed``, with the
-        tally); a dry run (``apply=False``) only lists them. The tallies are read first, for
-        all the labels at once (``_under_the_bar``), then each label due is tallied again in
-        the transaction that lapses it (a report given in between keeps it). Read by
-        ``ix_verdicts_community_labels`` (only the labels)."""
+        """The community labels (of ``numbers``; None: all) whose reports no longer meet the
+        bar over the live window (``meets_community_bar`` on today's tally: reports aged out
+        of the 28 days, or the number called more people since), each replaced by the
+        verdict it had replaced (``store.label_lapse``, which says what ``on_lapsed`` and
+        ``keep_going`` do) and audited (action ``community_label_lapsed``, with the tally); a
+        dry run (``apply=False``) only lists them. The tallies are read first, for all the
+        labels at once (``_under_the_bar``), then each label due is tallied again in the
+        transaction that lapses it, after ``add_report``'s lock of the number on PostgreSQL
+        (SQLite: BEGIN IMMEDIATE), so a report given in between keeps it (audit 30a M2).
+        Read by ``ix_verdicts_community_labels`` (only the labels)."""
         v = verdicts.c
         q = sa.select(verdicts).where(v.source == "reports", ~v.protected).order_by(v.number)
+        if numbers is not None:
+            q = q.where(v.number.in_(sorted(set(numbers))))
         with self.read() as conn:
             rows = conn.execute(q).all()
             under = self._under_the_bar(conn, [r.number for r in rows])
         due = [r for r in rows if r.number in under]
+
+        def why(conn: sa.Connection, label: Verdict) -> dict[str, Any] | None:
+            if apply:
+                self._lock_number(conn, label.number)
+            return self._community_lapse(conn, label.number)
+
         return self._lapse_labels(
             due,
             label_action=COMMUNITY_LABEL,
             lapse_action=COMMUNITY_LABEL_LAPSED,
             apply=apply,
             actor=actor,
-            why=lambda conn, label: self._community_lapse(conn, label.number),
+            why=why,
+            on_lapsed=on_lapsed,
+            keep_going=keep_going,
         )
+
+    def _lock_number(self, conn: sa.Connection, number: str) -> None:
+        """On PostgreSQL, one report on ``number`` and one community lapse of it at a time,
+        to the end of the transaction (SQLite: BEGIN IMMEDIATE already orders them): the
+        lapse's tally sees the report, or the report's sees the lapse and labels again."""
+        if self.dialect == "postgresql":
+            key = sa.func.hashtext(f"community:{number}")
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
     def _under_the_bar(self, conn: sa.Connection, numbers: list[str]) -> set[str]:
         """Which of ``numbers`` the reports over the live window no longer label: the tally's

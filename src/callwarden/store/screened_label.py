@@ -14,7 +14,7 @@ A label lapses ``ScreenedBotConfig.label_days`` after it was given
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,11 +139,20 @@ class ScreenedLabelMixin(ScreeningsMixin, LabelLapseMixin, OperatorSettingsMixin
         return True
 
     def lapse_screened_labels(
-        self, given_before: float, *, apply: bool = True, actor: str = "serve"
+        self,
+        given_before: float,
+        *,
+        apply: bool = True,
+        actor: str = "serve",
+        on_lapsed: Callable[[list[LapsedLabel]], None] | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> list[LapsedLabel]:
         """The screener's labels given before ``given_before`` (store clock), each replaced by
-        the verdict it had replaced (``store.label_lapse``) and audited (action
-        ``screened_label_lapsed``); a dry run (``apply=False``) only lists them. Read by
+        the verdict it had replaced (``store.label_lapse``, which says what ``on_lapsed`` and
+        ``keep_going`` do) and audited (action ``screened_label_lapsed``); a dry run
+        (``apply=False``) only lists them. A label that had merged over a community label
+        gives it back as it was: the caller then asks ``lapse_community_labels`` about those
+        numbers (its reports may have aged out meanwhile: audit 30a L1). Read by
         ``ix_verdicts_screening_labels`` (only the labels)."""
         v = verdicts.c
         q = (
@@ -159,6 +168,8 @@ class ScreenedLabelMixin(ScreeningsMixin, LabelLapseMixin, OperatorSettingsMixin
             lapse_action=SCREENED_LABEL_LAPSED,
             apply=apply,
             actor=actor,
+            on_lapsed=on_lapsed,
+            keep_going=keep_going,
         )
 
     def labelled_by_call(self, caller: str, call_id: str) -> bool:
