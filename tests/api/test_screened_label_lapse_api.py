@@ -157,3 +157,22 @@ def test_a_community_label_the_screeners_label_gives_back_is_tallied_at_once(url
         assert store.get_verdict(caller) is None
         assert _decide(api, CAROL)["action"] == "allow"
     store.close()
+
+
+def test_a_number_lookup_says_when_a_screeners_label_lapses(url: str) -> None:
+    now = [_calls_clock()]
+    store, keys = _api(url, clock=lambda: now[0])
+    caller = call(BOT)["caller"]
+    for days in (28, 0):
+        app = create_app(ApiSettings(db=url, screened_label_days=days), store)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            api = Api(client, store, keys)
+            if days:
+                _screened(api, ALICE, 0)
+                assert _screened(api, BOB, 1)["caller_labelled"] is True
+            for who in ("operator", "alice"):
+                got = api.get(f"/v1/numbers/{caller}", who).json()["verdict"]
+                assert got["source"] == "screening"
+                assert got["lapses_at"] == (_calls_clock() + 28 * DAY if days else None)
+            assert api.get(f"/v1/numbers/{ALICE}", "operator").json()["verdict"] is None
+    store.close()

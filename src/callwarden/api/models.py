@@ -161,6 +161,12 @@ class VerdictOut(BaseModel):
         None,
         description="the import that wrote it; null for a verdict set by reports or an appeal",
     )
+    lapses_at: float | None = Field(
+        None,
+        description="a screener's live label (source screening): when it lapses, the verdict "
+        "it replaced coming back (Unix time: when it was given plus serve "
+        "--screened-label-days); null for any other verdict, or when labels never lapse",
+    )
 
 
 class RegistrationOut(BaseModel):

@@ -41,4 +41,5 @@ def verdict_out(v: Verdict) -> VerdictOut:
         tag=tag_out(v.label, v.category),
         reasons=[reason_out(r) for r in v.reasons],
         provenance=None,
+        lapses_at=None,
     )

@@ -172,6 +172,16 @@ class ScreenedLabelMixin(ScreeningsMixin, LabelLapseMixin, OperatorSettingsMixin
             keep_going=keep_going,
         )
 
+    def label_given_at(self, number: str) -> float | None:
+        """When ``number``'s screener's label was given (store clock), None when its verdict
+        is no such label."""
+        v = verdicts.c
+        with self.read() as conn:
+            at = conn.execute(
+                sa.select(v.updated_at).where(v.number == number, v.source == SCREENING_SOURCE)
+            ).scalar()
+        return None if at is None else float(at)
+
     def labelled_by_call(self, caller: str, call_id: str) -> bool:
         """Whether storing ``call_id`` labelled ``caller`` (its ``screened_label`` audit entry
         names the call): a repeat of that call answers as the first post did."""

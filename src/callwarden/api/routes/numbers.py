@@ -17,7 +17,10 @@ from callwarden.api.models import (
     VerdictOut,
 )
 from callwarden.api.present import registration_out, verdict_out
+from callwarden.policy import SCREENING_SOURCE
 from callwarden.store import Role
+
+DAY = 86400.0
 
 router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
 
@@ -25,7 +28,8 @@ router = APIRouter(prefix="/v1", tags=["numbers"], responses=ERROR_RESPONSES)
 @router.get("/numbers/{number}", response_model=NumberOut, summary="Look up a number")
 def lookup(number: str, state: StateDep, key: GeneralKey) -> NumberOut:
     """Verdict with its reasons (zh/en), registration, report counts, appeal status and its
-    screened calls by verdict (``POST /v1/screenings``).
+    screened calls by verdict (``POST /v1/screenings``); a screener's live label says when
+    it lapses (``lapses_at``).
 
     Report counts never name the reporters. The provenance's ``source_file`` (a path on the
     server, as often as not) is shown to operator keys only: null for any other key; so are
@@ -34,13 +38,18 @@ def lookup(number: str, state: StateDep, key: GeneralKey) -> NumberOut:
     n = number_param(number)
     v = state.verdicts.get(n)
     reg = state.registry.lookup(n)
-    return NumberOut(
-        number=n,
-        verdict=_with_provenance(
+    out = None
+    if v is not None:
+        out = _with_provenance(
             verdict_out(v), state.store.verdict_provenance(n), key.role is Role.OPERATOR
         )
-        if v is not None
-        else None,
+        days = state.settings.screened_label_days
+        if v.source == SCREENING_SOURCE and days > 0:
+            given = state.store.label_given_at(n)
+            out.lapses_at = None if given is None else given + days * DAY
+    return NumberOut(
+        number=n,
+        verdict=out,
         registration=None if reg is None else registration_out(reg),
         reports=ReportSummary(**state.store.report_summary(n)),
         appeals=[
