@@ -76,6 +76,36 @@ def test_a_clock_that_steps_back_refills_nothing() -> None:
     assert b.take(1) == 0.0
 
 
+def test_a_take_that_read_the_clock_earlier_never_refills_an_interval_twice() -> None:
+    """Audit 30b L1: a thread read the clock (0.5), then another took a token at 1.0, then the
+    first stored its older time: at 1.6 the bucket refilled 1.1 tokens where 0.6 were due.
+    The clock is read under the bucket's lock, so the two cannot interleave so."""
+    now = {"t": 0.0}
+    read, go = threading.Event(), threading.Event()
+
+    def clock() -> float:
+        t = now["t"]
+        if threading.current_thread().name == "slow":
+            read.set()
+            assert go.wait(30)
+        return t
+
+    b = TokenBuckets(rate=1.0, burst=1, clock=clock, max_keys=10)
+    assert b.take(1) == 0.0  # empty at 0.0
+    now["t"] = 0.5
+    slow = threading.Thread(target=b.take, args=(1,), name="slow")
+    slow.start()
+    assert read.wait(30)  # the slow take has read 0.5
+    now["t"] = 1.0
+    other = threading.Thread(target=b.take, args=(1,))
+    other.start()  # a token is due at 1.0 (it waits for the slow take's lock, or takes first)
+    go.set()
+    slow.join(30)
+    other.join(30)
+    now["t"] = 1.6
+    assert b.take(1) > 0.0  # 0.6 of a token since 1.0: refused
+
+
 @pytest.mark.parametrize(
     ("wait", "header"),
     [(0.0001, 1), (0.5, 1), (1.0, 1), (1.0000001, 2), (1.5, 2), (2.0, 2), (59.2, 60)],

@@ -111,14 +111,24 @@ def test_waiting_writers_go_first_and_a_stopping_sweep_ends_between_chunks(
         _label(store, clock, number, first=10 * n)
     clock.t += 29 * DAY
     monkeypatch.setattr(label_lapse, "LAPSE_CHUNK", 2)
-    yielded: list[object] = []
-    monkeypatch.setattr(label_lapse, "yield_to_writers", lambda engine: yielded.append(engine))
+    events: list[str] = []
+    monkeypatch.setattr(label_lapse, "yield_to_writers", lambda engine: events.append("yield"))
+
+    def began(conn: Any) -> None:
+        events.append("begin")
+
+    sa.event.listen(store.engine, "begin", began)
     chunks = iter([True, True, False])
     done = store.lapse_screened_labels(clock() - 28 * DAY, keep_going=lambda: next(chunks))
     assert [x.number for x in done] == numbers[:4]  # two chunks, then it stopped
-    assert yielded == [store.engine, store.engine]
+    # the waiting writers go first before each chunk's transaction begins, not inside it,
+    # where they could not (audit 30b L3: a yield inside passed the first version of this)
+    assert events.count("yield") == 2
+    assert all(events[i + 1] == "begin" for i, e in enumerate(events) if e == "yield"), events
+    del events[:]
     assert store.lapse_screened_labels(clock() - 28 * DAY, apply=False)[0].number == numbers[4]
-    assert len(yielded) == 2  # a dry run writes nothing and lets nobody first
+    assert "yield" not in events  # a dry run writes nothing and lets nobody first
+    sa.event.remove(store.engine, "begin", began)
 
 
 def test_a_report_given_while_a_community_lapse_runs_keeps_the_label(
@@ -220,3 +230,41 @@ def test_prune_tallies_a_community_label_a_screeners_label_gave_back(tmp_path: P
         assert s.get_verdict(SPAM) is None
     finally:
         s.close()
+
+
+def test_a_given_back_community_label_is_tallied_with_its_chunk(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """serve's sweep: each screener label that merged over a community label gives it back,
+    and that label is tallied as soon as its chunk commits, so a later chunk that fails does
+    not leave it labelling on stale reports (audit 30b L2: it was tallied after the sweep)."""
+    from callwarden.api import ApiSettings, create_app
+
+    spams = ["+8617000030001", "+8617000030002"]
+    for n, spam in enumerate(spams):
+        reporters = [f"+861390{n}{i:05d}" for i in range(10)]
+        store.record_calls([(r, spam, clock() - 60) for r in reporters])
+        for r in reporters:
+            store.add_report(r, spam, "loans", "app", "t")
+        for k in range(2):
+            record_screened(store, 10 * n + k, spam, SUBS[k], "bot", clock() - 30, "loans")
+        assert store.get_verdict(spam).source == "screening"  # type: ignore[union-attr]
+    clock.t += 29 * DAY
+    state = create_app(ApiSettings(db=str(tmp_path / "unused.db")), store).state.cw
+    monkeypatch.setattr(label_lapse, "LAPSE_CHUNK", 1)
+    real = store._put_back
+    calls = [0]
+
+    def failing(*args: Any, **kwargs: Any) -> bool:
+        if args[3] == "screened_label_lapsed":  # (conn, lapsed, before, action, actor)
+            calls[0] += 1
+            if calls[0] == 2:  # the second screener label's chunk
+                raise sa.exc.OperationalError("stmt", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_put_back", failing)
+    with pytest.raises(sa.exc.OperationalError):
+        state.label_lapse.sweep()
+    assert store.get_verdict(spams[0]) is None  # its community label was tallied and went
+    assert state.verdicts.get(spams[0]) is None
+    assert state.label_lapse.community_lapsed == 1

@@ -99,9 +99,18 @@ class LabelLapse:
         return not self._stop.is_set()
 
     def _screened(self, lapsed: list[LapsedLabel]) -> None:
-        """A chunk committed: into this worker's cache at once (a later chunk may fail)."""
+        """A chunk committed: into this worker's cache at once (a later chunk may fail), and
+        the community labels it gave back tallied at once (their reports may be older than
+        28 days by now: audit 30a L1; per chunk, so a later failure cannot skip them: 30b L2)."""
         self.state.refresh_verdicts([x.number for x in lapsed])
         self.lapsed += len(lapsed)
+        back = [
+            x.number for x in lapsed if x.restored is not None and x.restored.source == "reports"
+        ]
+        if back:
+            self.state.store.lapse_community_labels(
+                numbers=back, actor=ACTOR, on_lapsed=self._community
+            )
 
     def _community(self, lapsed: list[LapsedLabel]) -> None:
         self.state.refresh_verdicts([x.number for x in lapsed])
@@ -110,7 +119,7 @@ class LabelLapse:
     def sweep(self) -> list[str]:
         """Lapse the screener's labels due now; the numbers whose verdict changed. A label
         that had merged over a community label gives it back, and that label is tallied at
-        once (its reports may be older than 28 days by now: audit 30a L1)."""
+        once (``_screened``)."""
         if self.days == 0:
             return []
         store = self.state.store
@@ -120,13 +129,6 @@ class LabelLapse:
         )
         if lapsed:
             log.info("%d screener labels lapsed (given over %d days ago)", len(lapsed), self.days)
-        back = [
-            x.number for x in lapsed if x.restored is not None and x.restored.source == "reports"
-        ]
-        if back:
-            store.lapse_community_labels(
-                numbers=back, actor=ACTOR, on_lapsed=self._community, keep_going=self._going
-            )
         return [x.number for x in lapsed]
 
     def sweep_community(self) -> list[str]:

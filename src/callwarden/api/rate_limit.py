@@ -116,8 +116,10 @@ class TokenBuckets:
     def take(self, key_id: int) -> float:
         """0.0 when ``key_id`` may make a request now (its token is taken); otherwise the
         seconds until its bucket holds a token again (nothing is taken)."""
-        now = self.clock()
-        with self._lock:
+        with self._lock:  # the clock read under the lock too: a thread that read it earlier
+            # and stored its older time after a newer one refilled that interval twice (8
+            # threads on one key got 29 tokens where 6 were due: audit 30b L1)
+            now = self.clock()
             held = self._buckets.get(key_id)
             if held is None:
                 tokens = float(self.burst)

@@ -74,6 +74,7 @@ def prune_cmd(
 
     from callwarden.store import Store
     from callwarden.store.db import open_existing_store, redacted
+    from callwarden.store.label_lapse import LapsedLabel
     from callwarden.store.retention import check_windows, prune
 
     # before opening the store
@@ -98,18 +99,26 @@ def prune_cmd(
         else:
             counts = None
         store = Store(engine, lambda: now)
+        gave_back: list[LapsedLabel] = []
+
+        def tally_given_back(done: list[LapsedLabel]) -> None:
+            """A screener's label gave back a community label: tally it at once, chunk by
+            chunk (a later chunk's failure must not skip it)."""
+            back = [x.number for x in done if x.restored and x.restored.source == "reports"]
+            if back:
+                gave_back.extend(store.lapse_community_labels(actor="cli:prune", numbers=back))
+
         if screened_labels_days is not None:
             lapsed = store.lapse_screened_labels(
-                now - screened_labels_days * 86400.0, apply=apply, actor="cli:prune"
+                now - screened_labels_days * 86400.0,
+                apply=apply,
+                actor="cli:prune",
+                on_lapsed=tally_given_back if apply else None,
             )
         if community_labels:
-            community = store.lapse_community_labels(apply=apply, actor="cli:prune")
-        elif lapsed and apply:  # a screener's label gave back a community label: tally it
-            gave_back = [x.number for x in lapsed if x.restored and x.restored.source == "reports"]
-            if gave_back:
-                community = store.lapse_community_labels(
-                    apply=apply, actor="cli:prune", numbers=gave_back
-                )
+            community = gave_back + store.lapse_community_labels(apply=apply, actor="cli:prune")
+        elif gave_back:
+            community = gave_back
     finally:
         engine.dispose()
     verb = "" if apply else "would be "

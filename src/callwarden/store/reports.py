@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.errors import InputError
 from callwarden.policy import (
@@ -31,6 +32,7 @@ from callwarden.store.base import (
 from callwarden.store.label_lapse import LabelLapseMixin, LapsedLabel, verdict_record
 from callwarden.store.schema import appeals, received_calls, reports, verdicts
 from callwarden.store.subscribers import SubscribersMixin
+from callwarden.store.verdict_rows import verdict_from_row, verdict_to_row
 
 DAY = 86400.0
 #: The audit actions of a community label and of its lapse.
@@ -162,13 +164,16 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
             except sa.exc.IntegrityError as exc:  # a concurrent twin won the race (PostgreSQL)
                 raise ConflictError(f"{reporter} has already reported {number}") from exc
             tally = self.tally(conn, number)
-            current = self.get_verdict(number, conn)
+            q = sa.select(verdicts).where(verdicts.c.number == number)
+            if self.dialect == "postgresql":  # an appeal or a screener's label waits (or wins)
+                q = q.with_for_update()
+            row = conn.execute(q).first()
+            current = verdict_from_row(row) if row is not None else None
             flipped = community_verdict(tally, current, cfg)
+            if flipped is not None and not self._put_community_label(conn, flipped):
+                flipped = None  # a verdict written since the read stands (audit 30b M1)
             if flipped is not None:
-                imported = conn.execute(
-                    sa.select(verdicts.c.import_id).where(verdicts.c.number == number)
-                ).scalar()
-                self.put_verdict(conn, flipped)
+                imported = row.import_id if row is not None else None
                 self.audit(
                     conn,
                     "reputation",
@@ -190,6 +195,29 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
                 {"reporter": reporter, "category": category, "source": source, "weight": weight},
             )
         return ReportOutcome(int(rid), weight, tally, flipped)
+
+    def _put_community_label(self, conn: sa.Connection, v: Verdict) -> bool:
+        """Write the community label only over no verdict or an unprotected benign one
+        (``community_verdict``'s own condition), checked by the upsert itself: a row an
+        appeal or a screener's label inserted after the read (no row to lock then) stands,
+        as it does for ``_put_label``. On PostgreSQL, a report's unguarded write overwrote
+        an appeal accepted meanwhile (audit 30b M1). Whether it was written."""
+        old = conn.execute(
+            sa.select(verdicts.c.campaign).where(verdicts.c.number == v.number)
+        ).scalar()
+        row = {**verdict_to_row(v, self.clock()), "import_id": None}
+        ins: Any = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(verdicts)
+        stmt = ins.values(row).on_conflict_do_update(
+            index_elements=["number"],
+            set_={c: ins.excluded[c] for c in row if c != "number"},
+            where=sa.and_(~verdicts.c.protected, verdicts.c.label == "benign"),
+        )
+        if conn.execute(stmt.returning(verdicts.c.number)).first() is None:
+            return False
+        touched = sorted({c for c in (old, v.campaign) if c})
+        if touched:  # the campaign it leaves (a benign member's), as put_verdict does
+            self._refresh_campaigns(conn, touched)
+        return True
 
     def lapse_community_labels(
         self,
