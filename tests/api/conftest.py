@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,30 @@ from callwarden.store import Role, Store
 
 ALICE = "+8613800138000"
 BOB = "+8613900139000"
+
+
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store for a test parametrised on ``sqlite`` and ``postgresql``."""
+    if request.param == "sqlite":
+        return str(tmp_path / "api.db")
+    return str(request.getfixturevalue("pg_database"))
+
+
+def keyed_store(
+    url: str, clock: Callable[[], float], keys: dict[str, str] | None = None
+) -> tuple[Store, dict[str, str]]:
+    """The store at ``url`` on ``clock``, with a key of each role (two subscribers), or with
+    ``keys`` made already (a second worker on the same store)."""
+    store = Store.open(url, clock=clock)
+    if keys is None:
+        keys = {
+            "operator": store.create_key(Role.OPERATOR)[1],
+            "network": store.create_key(Role.NETWORK)[1],
+            "screener": store.create_key(Role.SCREENER)[1],
+            "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
+            "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
+        }
+    return store, keys
 
 
 @dataclass

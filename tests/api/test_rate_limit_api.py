@@ -18,9 +18,8 @@ from fastapi.testclient import TestClient
 
 from callwarden.api import ApiSettings, RateLimits, create_app
 from callwarden.api.rate_limit import LOOKUP_ROUTES, KeyRateLimiter
-from callwarden.store import Role, Store
 
-from .conftest import ALICE, BOB, Api
+from .conftest import ALICE, BOB, Api, keyed_store, store_url
 from .test_rate_limit import Clock
 from .test_screenings import BOT, FRAUD_BOT, _error, call, screen_row
 
@@ -44,21 +43,10 @@ class Limited:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
 def lim(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Limited]:
-    url = (
-        str(tmp_path / "api.db")
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("pg_database"))
-    )
+    url = store_url(request, tmp_path)
     # the store's clock an hour after the simulated calls' start (seed 3: a fixed day)
     now = datetime.fromisoformat(call(BOT)["start_time"]).timestamp() + 3600.0
-    store = Store.open(url, clock=lambda: now)
-    keys = {
-        "operator": store.create_key(Role.OPERATOR)[1],
-        "network": store.create_key(Role.NETWORK)[1],
-        "screener": store.create_key(Role.SCREENER)[1],
-        "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
-        "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
-    }
+    store, keys = keyed_store(url, lambda: now)
     settings = ApiSettings(
         db=url,
         redress_base="https://op.example/v1/redress/",

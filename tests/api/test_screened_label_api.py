@@ -19,9 +19,9 @@ from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.ingresses import IngressKinds
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.policy import Reason, Verdict
-from callwarden.store import Role, Store
+from callwarden.store import Store
 
-from .conftest import ALICE, BOB, Api
+from .conftest import ALICE, BOB, Api, keyed_store, store_url
 from .test_screenings import BOT, call, screen_row
 
 CAROL = "+8613700137000"
@@ -29,9 +29,7 @@ CAROL = "+8613700137000"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "api.db")
-    return str(request.getfixturevalue("pg_database"))
+    return store_url(request, tmp_path)
 
 
 def _calls_clock() -> float:
@@ -47,16 +45,7 @@ def _api(
     if clock is None:
         at = _calls_clock()
         clock = lambda: at  # noqa: E731
-    store = Store.open(url, clock=clock)
-    if keys is None:
-        keys = {
-            "operator": store.create_key(Role.OPERATOR)[1],
-            "network": store.create_key(Role.NETWORK)[1],
-            "screener": store.create_key(Role.SCREENER)[1],
-            "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
-            "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
-        }
-    return store, keys
+    return keyed_store(url, clock, keys)
 
 
 @pytest.fixture

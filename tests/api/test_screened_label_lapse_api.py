@@ -19,7 +19,7 @@ from callwarden.cli import serve as serve_cli
 from callwarden.errors import ConfigError
 from callwarden.policy import DEFAULT_SCREENED_BAR
 
-from .conftest import ALICE, BOB, Api
+from .conftest import ALICE, BOB, Api, store_url
 from .test_screened_label_api import CAROL, _api, _calls_clock, _decide, _screened
 from .test_screenings import BOT, call
 
@@ -28,9 +28,7 @@ DAY = 86400.0
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "api.db")
-    return str(request.getfixturevalue("pg_database"))
+    return store_url(request, tmp_path)
 
 
 def test_a_due_label_lapses_in_the_workers_cache(url: str) -> None:

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 
 from callwarden.api import ApiSettings, create_app
 from callwarden.api.fastpath import DecideFastPath
-from callwarden.store import Role, Store
+from callwarden.store import Role
 
-from .conftest import ALICE, BOB, Api
+from .conftest import ALICE, BOB, Api, keyed_store, store_url
 from .test_errors import BODIES, PUBLIC, fill
 from .test_screenings import BOT, FRAUD_BOT, _error, call, screen_row
 
@@ -30,21 +30,10 @@ HINT = "callwarden apikey --role screener"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.service)])
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    url = (
-        str(tmp_path / "api.db")
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("pg_database"))
-    )
+    url = store_url(request, tmp_path)
     # the store's clock an hour after the simulated calls' start (seed 3: a fixed day)
     now = datetime.fromisoformat(call(BOT)["start_time"]).timestamp() + 3600.0
-    store = Store.open(url, clock=lambda: now)
-    keys = {
-        "operator": store.create_key(Role.OPERATOR)[1],
-        "network": store.create_key(Role.NETWORK)[1],
-        "screener": store.create_key(Role.SCREENER, name="screening assistant")[1],
-        "alice": store.create_key(Role.SUBSCRIBER, ALICE)[1],
-        "bob": store.create_key(Role.SUBSCRIBER, BOB)[1],
-    }
+    store, keys = keyed_store(url, lambda: now)
     app = create_app(ApiSettings(db=url, redress_base="https://op.example/v1/redress/"), store)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, store, keys)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from callwarden.store import Store
 
@@ -72,3 +74,31 @@ def record_screened(store: Store, n: int, caller: str, callee: str, verdict: str
     screen = {"subscriber": callee, "caller": caller, "at": at, "action": "screen"}
     store.log_blocks([{**screen, "sip_code": None, "category": "", "reasons": "[]"}])
     assert store.record_screening(row, (at, at))[1]
+
+
+def index_condition(store: Store, index: str) -> str:
+    """The stored definition of a partial index (its WHERE), which alembic's metadata
+    comparison does not read."""
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            q = f"SELECT sql FROM sqlite_master WHERE name = '{index}'"
+        else:
+            q = f"SELECT indexdef FROM pg_indexes WHERE indexname = '{index}'"
+        return str(conn.exec_driver_sql(q).scalar_one())
+
+
+def sqlite_plan(store: Store, run: Callable[[], object], table: str) -> list[str]:
+    """SQLite's plan steps of the first statement ``run`` sends that reads ``table``."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        statements.append((sql, params))
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        run()
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", seen)
+    (sql, params), *_ = [s for s in statements if f"FROM {table}" in s[0]]
+    with store.engine.connect() as conn:
+        return [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]

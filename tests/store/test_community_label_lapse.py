@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,7 +16,7 @@ from callwarden.store import Store
 from callwarden.store.schema import audit_log
 from callwarden.store.verdict_import import Provenance
 
-from .conftest import Clock
+from .conftest import Clock, index_condition, sqlite_plan
 
 DAY = 86400.0
 SPAM = "+8617000030001"
@@ -109,26 +108,11 @@ def test_an_entry_from_before_the_verdict_was_recorded_drops_the_row(
 def test_the_sweeps_read_walks_only_the_community_labels(store: Store) -> None:
     """The index of revision 0015, its stored condition checked (alembic's comparison does
     not read it), and on SQLite the plan of the sweep's own statement."""
-    with store.engine.connect() as conn:
-        if store.dialect == "sqlite":
-            q = "SELECT sql FROM sqlite_master WHERE name = 'ix_verdicts_community_labels'"
-        else:
-            q = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_verdicts_community_labels'"
-        definition = conn.exec_driver_sql(q).scalar_one()
+    definition = index_condition(store, "ix_verdicts_community_labels")
     assert re.search(r"WHERE \(?\(?source\)?(::text)? = 'reports'", definition), definition
     if store.dialect != "sqlite":
         return
-    statements: list[tuple[str, Any]] = []
-
-    def seen(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
-        statements.append((sql, params))
-
-    sa.event.listen(store.engine, "before_cursor_execute", seen)
-    assert store.lapse_community_labels() == []
-    sa.event.remove(store.engine, "before_cursor_execute", seen)
-    (sql, params), *_ = [s for s in statements if "FROM verdicts" in s[0]]
-    with store.engine.connect() as conn:
-        plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    plan = sqlite_plan(store, store.lapse_community_labels, "verdicts")
     assert any("ix_verdicts_community_labels" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
 

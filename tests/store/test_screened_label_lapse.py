@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +17,7 @@ from callwarden.store import Store
 from callwarden.store.schema import audit_log
 from callwarden.store.verdict_import import Provenance
 
-from .conftest import Clock, record_screened
+from .conftest import Clock, index_condition, record_screened, sqlite_plan
 
 DAY = 86400.0
 SUBS = [f"+8613800{i:06d}" for i in range(8)]
@@ -199,26 +198,11 @@ def test_the_sweeps_read_walks_only_the_labels(store: Store) -> None:
     """Each serve worker looks every minute: the labels are read by the partial index of
     revision 0014 (its stored condition checked, which alembic's comparison does not read),
     on SQLite by the plan of the statement itself."""
-    with store.engine.connect() as conn:
-        if store.dialect == "sqlite":
-            q = "SELECT sql FROM sqlite_master WHERE name = 'ix_verdicts_screening_labels'"
-        else:
-            q = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_verdicts_screening_labels'"
-        definition = conn.exec_driver_sql(q).scalar_one()
+    definition = index_condition(store, "ix_verdicts_screening_labels")
     assert re.search(r"WHERE \(?\(?source\)?(::text)? = 'screening'", definition), definition
     if store.dialect != "sqlite":
         return
-    statements: list[tuple[str, Any]] = []
-
-    def seen(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
-        statements.append((sql, params))
-
-    sa.event.listen(store.engine, "before_cursor_execute", seen)
-    assert store.lapse_screened_labels(1e12) == []
-    sa.event.remove(store.engine, "before_cursor_execute", seen)
-    (sql, params), *_ = [s for s in statements if "FROM verdicts" in s[0]]
-    with store.engine.connect() as conn:
-        plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    plan = sqlite_plan(store, lambda: store.lapse_screened_labels(1e12), "verdicts")
     assert any("ix_verdicts_screening_labels" in step for step in plan), plan
 
 
