@@ -55,6 +55,7 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/v1/appeals"): {"number": SPAM, "owner": "某快递站"},
     ("GET", "/v1/appeals/{appeal_id}"): None,
     ("GET", "/v1/review/appeals"): None,
+    ("GET", "/v1/review/labels"): None,
     ("POST", "/v1/review/appeals/{appeal_id}"): {"decision": "accept"},
     ("GET", "/v1/campaigns"): None,
     ("GET", "/v1/campaigns/{campaign}"): None,

@@ -174,3 +174,35 @@ def test_a_number_lookup_says_when_a_screeners_label_lapses(url: str) -> None:
                 assert got["lapses_at"] == (_calls_clock() + 28 * DAY if days else None)
             assert api.get(f"/v1/numbers/{ALICE}", "operator").json()["verdict"] is None
     store.close()
+
+
+def test_an_operator_reviews_the_live_labels_oldest_first(url: str) -> None:
+    """GET /v1/review/labels: the screener's labels (and with source=reports the
+    community's), oldest first, each with its evidence and when it lapses; operators only."""
+    now = [_calls_clock()]
+    store, keys = _api(url, clock=lambda: now[0])
+    spam = "+8617000030001"
+    reporters = [f"+8613900{i:06d}" for i in range(10)]
+    store.record_calls([(r, spam, now[0] - 60) for r in reporters])
+    for r in reporters:
+        store.add_report(r, spam, "loans", "app", "t")
+    app = create_app(ApiSettings(db=url), store)
+    app.state.cw.label_lapse.check_s = 3600.0  # this test's sweeps only (after the first look)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, store, keys)
+        now[0] += 60
+        _screened(api, ALICE, 0)
+        assert _screened(api, BOB, 1)["caller_labelled"] is True
+        (label,) = api.get("/v1/review/labels", "operator").json()
+        assert label["number"] == call(BOT)["caller"]
+        assert label["lapses_at"] == label["labelled_at"] + 28 * DAY == now[0] + 28 * DAY
+        assert label["verdict"]["source"] == "screening"
+        assert label["verdict"]["reasons"][0]["code"] == "screened_bot_callees"
+        assert label["verdict"]["reasons"][0]["evidence"]["bot_callees"] == 2
+        (community,) = api.get("/v1/review/labels?source=reports", "operator").json()
+        assert (community["number"], community["lapses_at"]) == (spam, None)
+        assert community["labelled_at"] == now[0] - 60
+        assert api.get("/v1/review/labels?source=model", "operator").status_code == 422
+        assert api.get("/v1/review/labels?offset=1", "operator").json() == []
+        assert api.get("/v1/review/labels", "alice").status_code == 403
+    store.close()

@@ -169,6 +169,17 @@ class VerdictOut(BaseModel):
     )
 
 
+class LiveLabelOut(BaseModel):
+    number: str
+    labelled_at: float = Field(description="when the label was given (Unix time)")
+    lapses_at: float | None = Field(
+        description="a screener's label: when it lapses (given plus serve "
+        "--screened-label-days; null when labels never lapse); a community label: null, it "
+        "stands while its reports meet the bar (re-tallied hourly)"
+    )
+    verdict: VerdictOut
+
+
 class RegistrationOut(BaseModel):
     pattern: str
     name: str

@@ -75,7 +75,31 @@ def _latest_entries(
     return {t: json.loads(d) for t, d in conn.execute(q)}  # (the latest last: it wins)
 
 
+#: the live labels' sources (``GET /v1/review/labels``)
+LIVE_SOURCES = ("screening", "reports")
+
+
 class LabelLapseMixin(VerdictsMixin):
+    def live_labels(
+        self, source: str, limit: int = 100, offset: int = 0
+    ) -> list[tuple[Verdict, float]]:
+        """The live labels of ``source`` (the screener's: ``screening``; the community's:
+        ``reports``) with when each was given (store clock), oldest first: an operator's
+        review of what the automatic labellers did. Read by the source's partial index
+        (revisions 0014, 0015)."""
+        if source not in LIVE_SOURCES:
+            raise ValueError(f"no live labels of source {source!r}")
+        v = verdicts.c
+        q = (
+            sa.select(verdicts)
+            .where(v.source == source, ~v.protected)
+            .order_by(v.updated_at, v.number)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.read() as conn:
+            return [(verdict_from_row(r), float(r.updated_at)) for r in conn.execute(q)]
+
     def _lapse_labels(
         self,
         rows: Sequence[Any],

@@ -1,9 +1,9 @@
 """Operator routes: campaigns, verdict import, score bands, registered business numbers, API
-keys, audit."""
+keys, live labels to review, audit."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import Field
@@ -25,13 +25,14 @@ from callwarden.api.models import (
     CountOut,
     KeyIn,
     KeyOut,
+    LiveLabelOut,
     RegistrationIn,
     RegistrationOut,
     ThresholdsIn,
     ThresholdsOut,
     VerdictsIn,
 )
-from callwarden.api.present import registration_out
+from callwarden.api.present import registration_out, verdict_out
 from callwarden.policy import Reason, Registration, Thresholds, Verdict
 from callwarden.store import Role
 from callwarden.store.campaign_traits import CampaignTraits
@@ -39,6 +40,7 @@ from callwarden.store.io import PatternUse
 from callwarden.store.verdict_import import Provenance
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+DAY = 86400.0
 
 
 class ImportOut(CountOut):
@@ -236,6 +238,35 @@ def revoke_key(key_id: IdPath, state: StateDep, key: OperatorKey) -> CountOut:
     state.store.revoke_key(key_id, key.actor)
     state.forget_keys()
     return CountOut(count=1)
+
+
+@router.get(
+    "/review/labels",
+    response_model=list[LiveLabelOut],
+    tags=["operator"],
+    summary="Live labels to review",
+)
+def live_labels(
+    state: StateDep,
+    _key: OperatorKey,
+    source: Literal["screening", "reports"] = "screening",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: OffsetQuery = 0,
+) -> list[LiveLabelOut]:
+    """The labels the automatic labellers gave, oldest first, with their evidence (the
+    reasons) and when each lapses: the screener's (``source=screening``) or the community's
+    (``reports``). A wrong one is cleared by accepting an appeal (filed for the owner) or by
+    registering the business; the audit trail (``/v1/audit?target=NUMBER``) has its history."""
+    days = state.settings.screened_label_days
+    out = []
+    for v, given in state.store.live_labels(source, limit, offset):
+        lapses = given + days * DAY if source == "screening" and days > 0 else None
+        out.append(
+            LiveLabelOut(
+                number=v.number, labelled_at=given, lapses_at=lapses, verdict=verdict_out(v)
+            )
+        )
+    return out
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["operator"], summary="Audit trail")
