@@ -19,6 +19,7 @@ from callwarden.cli import serve as serve_cli
 from callwarden.errors import ConfigError
 from callwarden.policy import DEFAULT_SCREENED_BAR
 
+from ..store.conftest import reported
 from .conftest import ALICE, BOB, Api, store_url
 from .test_screened_label_api import CAROL, _api, _calls_clock, _decide, _screened
 from .test_screenings import BOT, call
@@ -86,9 +87,7 @@ def test_a_community_label_whose_reports_aged_out_lapses_at_start(url: str) -> N
     store, keys = _api(url, clock=lambda: now[0])
     spam = "+8617000030001"
     reporters = [f"+8613900{i:06d}" for i in range(10)]
-    store.record_calls([(r, spam, now[0] - 60) for r in reporters])
-    for r in reporters:
-        store.add_report(r, spam, "loans", "app", "t")
+    reported(store, spam, now[0] - 60, reporters)
     assert store.get_verdict(spam).source == "reports"  # type: ignore[union-attr]
     now[0] += 29 * DAY
     app = create_app(ApiSettings(db=url), store)
@@ -138,9 +137,7 @@ def test_a_community_label_the_screeners_label_gives_back_is_tallied_at_once(url
     store, keys = _api(url, clock=lambda: now[0])
     caller = call(BOT)["caller"]
     reporters = [f"+8613900{i:06d}" for i in range(10)]
-    store.record_calls([(r, caller, now[0] - 60) for r in reporters])
-    for r in reporters:
-        store.add_report(r, caller, "loans", "app", "t")
+    reported(store, caller, now[0] - 60, reporters)
     app = create_app(ApiSettings(db=url), store)
     app.state.cw.label_lapse.check_s = 3600.0  # this test's sweeps only (after the first look)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -183,9 +180,7 @@ def test_an_operator_reviews_the_live_labels_oldest_first(url: str) -> None:
     store, keys = _api(url, clock=lambda: now[0])
     spam = "+8617000030001"
     reporters = [f"+8613900{i:06d}" for i in range(10)]
-    store.record_calls([(r, spam, now[0] - 60) for r in reporters])
-    for r in reporters:
-        store.add_report(r, spam, "loans", "app", "t")
+    reported(store, spam, now[0] - 60, reporters)
     app = create_app(ApiSettings(db=url), store)
     app.state.cw.label_lapse.check_s = 3600.0  # this test's sweeps only (after the first look)
     with TestClient(app, raise_server_exceptions=False) as client:

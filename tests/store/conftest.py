@@ -102,3 +102,11 @@ def sqlite_plan(store: Store, run: Callable[[], object], table: str) -> list[str
     (sql, params), *_ = [s for s in statements if f"FROM {table}" in s[0]]
     with store.engine.connect() as conn:
         return [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def reported(store: Store, number: str, at: float, reporters: list[str]) -> None:
+    """Each of ``reporters`` received a call from ``number`` at ``at`` and reports it (ten
+    new reporters, 0.3 each, meet the community bar: the number is labelled)."""
+    store.record_calls([(r, number, at) for r in reporters])
+    for r in reporters:
+        store.add_report(r, number, "loans", "app", "t")

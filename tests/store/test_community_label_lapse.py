@@ -16,7 +16,7 @@ from callwarden.store import Store
 from callwarden.store.schema import audit_log
 from callwarden.store.verdict_import import Provenance
 
-from .conftest import Clock, index_condition, sqlite_plan
+from .conftest import Clock, index_condition, reported, sqlite_plan
 
 DAY = 86400.0
 SPAM = "+8617000030001"
@@ -25,9 +25,7 @@ REPORTERS = [f"+8613900{i:06d}" for i in range(10)]
 
 def _labelled(store: Store, clock: Clock) -> Verdict:
     """Ten new reporters (0.3 each: 3.0 weighted) who received a call report SPAM."""
-    store.record_calls([(r, SPAM, clock() - 60) for r in REPORTERS])
-    for r in REPORTERS:
-        store.add_report(r, SPAM, "loans", "app", "t")
+    reported(store, SPAM, clock() - 60, REPORTERS)
     v = store.get_verdict(SPAM)
     assert v is not None and (v.source, v.label) == ("reports", "harassment")
     return v
@@ -124,9 +122,7 @@ def test_the_batch_tally_agrees_with_the_labels_own(store: Store, clock: Clock) 
     numbers = [f"+86170000400{i:02d}" for i in range(8)]
     for i, n in enumerate(numbers):
         reporters = [f"+8613{i:01d}00{k:06d}" for k in range(10 + i)]
-        store.record_calls([(r, n, clock() - 60) for r in reporters])
-        for r in reporters:
-            store.add_report(r, n, "loans", "app", "t")
+        reported(store, n, clock() - 60, reporters)
         # reporters with history weigh more; some numbers call more people
         store.record_calls([(f"+8613{i:01d}10{k:06d}", n, clock() - 30) for k in range(12 * i)])
         clock.t += 2 * DAY  # so the numbers' reports age out one after the other

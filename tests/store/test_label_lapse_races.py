@@ -22,7 +22,7 @@ from callwarden.store import Store
 from callwarden.store.db import import_lock
 from callwarden.store.schema import verdicts
 
-from .conftest import Clock, record_screened
+from .conftest import Clock, record_screened, reported
 
 DAY = 86400.0
 SUBS = [f"+8613800{i:06d}" for i in range(8)]
@@ -210,9 +210,7 @@ def test_prune_tallies_a_community_label_a_screeners_label_gave_back(tmp_path: P
     now = time.time()
     s = Store.open(str(db), clock=lambda: now - 30 * DAY)
     try:
-        s.record_calls([(r, SPAM, now - 30 * DAY - 60) for r in REPORTERS[:10]])
-        for r in REPORTERS[:10]:
-            s.add_report(r, SPAM, "loans", "app", "t")
+        reported(s, SPAM, now - 30 * DAY - 60, REPORTERS[:10])
         s.clock = lambda: now - 29 * DAY
         for k in range(2):
             record_screened(s, k, SPAM, SUBS[k], "bot", now - 29 * DAY - 60, "loans")
@@ -243,9 +241,7 @@ def test_a_given_back_community_label_is_tallied_with_its_chunk(
     spams = ["+8617000030001", "+8617000030002"]
     for n, spam in enumerate(spams):
         reporters = [f"+861390{n}{i:05d}" for i in range(10)]
-        store.record_calls([(r, spam, clock() - 60) for r in reporters])
-        for r in reporters:
-            store.add_report(r, spam, "loans", "app", "t")
+        reported(store, spam, clock() - 60, reporters)
         for k in range(2):
             record_screened(store, 10 * n + k, spam, SUBS[k], "bot", clock() - 30, "loans")
         assert store.get_verdict(spam).source == "screening"  # type: ignore[union-attr]

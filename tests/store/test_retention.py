@@ -22,7 +22,7 @@ from callwarden.store.retention import MIN_RECEIVED_CALLS_DAYS, prune
 from callwarden.store.schema import block_log, received_calls, screenings
 from callwarden.store.training_labels import read_feedback
 
-from .conftest import Clock, record_screened
+from .conftest import Clock, record_screened, reported
 
 DAY = 86400.0
 SUBS = [f"+8613800{i:06d}" for i in range(4)]
@@ -210,9 +210,7 @@ def test_cli_prune_lapses_community_labels_under_the_bar(tmp_path: Path) -> None
     s = Store.open(str(db), clock=lambda: now - 30 * DAY)
     try:  # ten reporters labelled it 30 days ago: their reports are out of the 28 days
         reporters = [f"+8613900{i:06d}" for i in range(10)]
-        s.record_calls([(r, spam, now - 30 * DAY - 60) for r in reporters])
-        for r in reporters:
-            s.add_report(r, spam, "loans", "app", "t")
+        reported(s, spam, now - 30 * DAY - 60, reporters)
         assert s.get_verdict(spam).source == "reports"  # type: ignore[union-attr]
     finally:
         s.close()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.policy import Thresholds, Verdict, verdict_after_lapse
 from callwarden.store.db import IMPORTS_LOCK, yield_to_writers
@@ -80,6 +81,29 @@ LIVE_SOURCES = ("screening", "reports")
 
 
 class LabelLapseMixin(VerdictsMixin):
+    def _put_live_label(self, conn: sa.Connection, v: Verdict, over: Any) -> bool:
+        """Write a live label (the screener's or the community's) over no row, or over a row
+        that meets ``over`` (a condition on ``verdicts``) at the time of the write: the guard is
+        in the upsert itself, so a row an appeal or another label inserted after the
+        writer's read (no row to lock then) stays. Refreshes the campaigns the number leaves
+        or joins, as ``put_verdict`` does. Whether it was written."""
+        old = conn.execute(
+            sa.select(verdicts.c.campaign).where(verdicts.c.number == v.number)
+        ).scalar()
+        row = {**verdict_to_row(v, self.clock()), "import_id": None}
+        ins: Any = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(verdicts)
+        stmt = ins.values(row).on_conflict_do_update(
+            index_elements=["number"],
+            set_={c: ins.excluded[c] for c in row if c != "number"},
+            where=over,
+        )
+        if conn.execute(stmt.returning(verdicts.c.number)).first() is None:  # (psycopg's
+            return False  # rowcount of an upsert is -1: a row comes back only if written)
+        touched = sorted({c for c in (old, v.campaign) if c})
+        if touched:
+            self._refresh_campaigns(conn, touched)
+        return True
+
     def live_labels(
         self, source: str, limit: int = 100, offset: int = 0
     ) -> list[tuple[Verdict, float]]:

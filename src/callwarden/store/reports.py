@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.errors import InputError
 from callwarden.policy import (
@@ -32,7 +31,7 @@ from callwarden.store.base import (
 from callwarden.store.label_lapse import LabelLapseMixin, LapsedLabel, verdict_record
 from callwarden.store.schema import appeals, received_calls, reports, verdicts
 from callwarden.store.subscribers import SubscribersMixin
-from callwarden.store.verdict_rows import verdict_from_row, verdict_to_row
+from callwarden.store.verdict_rows import verdict_from_row
 
 DAY = 86400.0
 #: The audit actions of a community label and of its lapse.
@@ -198,26 +197,12 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
 
     def _put_community_label(self, conn: sa.Connection, v: Verdict) -> bool:
         """Write the community label only over no verdict or an unprotected benign one
-        (``community_verdict``'s own condition), checked by the upsert itself: a row an
-        appeal or a screener's label inserted after the read (no row to lock then) stands,
-        as it does for ``_put_label``. On PostgreSQL, a report's unguarded write overwrote
-        an appeal accepted meanwhile (audit 30b M1). Whether it was written."""
-        old = conn.execute(
-            sa.select(verdicts.c.campaign).where(verdicts.c.number == v.number)
-        ).scalar()
-        row = {**verdict_to_row(v, self.clock()), "import_id": None}
-        ins: Any = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(verdicts)
-        stmt = ins.values(row).on_conflict_do_update(
-            index_elements=["number"],
-            set_={c: ins.excluded[c] for c in row if c != "number"},
-            where=sa.and_(~verdicts.c.protected, verdicts.c.label == "benign"),
-        )
-        if conn.execute(stmt.returning(verdicts.c.number)).first() is None:
-            return False
-        touched = sorted({c for c in (old, v.campaign) if c})
-        if touched:  # the campaign it leaves (a benign member's), as put_verdict does
-            self._refresh_campaigns(conn, touched)
-        return True
+        (``community_verdict``'s own condition), checked by the upsert itself
+        (``_put_live_label``): a row an appeal or a screener's label inserted after the read
+        stands. On PostgreSQL, a report's unguarded write overwrote an appeal accepted
+        meanwhile (audit 30b M1). Whether it was written."""
+        benign = sa.and_(~verdicts.c.protected, verdicts.c.label == "benign")
+        return self._put_live_label(conn, v, benign)
 
     def lapse_community_labels(
         self,

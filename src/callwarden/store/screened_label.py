@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from callwarden.detect.feedback_labels import top_category
 from callwarden.policy import (
@@ -40,7 +39,7 @@ from callwarden.store.operator_settings import OperatorSettingsMixin, read_thres
 from callwarden.store.schema import audit_log, registrations, screenings, verdicts
 from callwarden.store.screenings import ScreeningsMixin
 from callwarden.store.training_labels import screened_calls
-from callwarden.store.verdict_rows import verdict_from_row, verdict_to_row
+from callwarden.store.verdict_rows import verdict_from_row
 
 DAY = 86400.0
 #: The audit action of a screener's live label.
@@ -122,21 +121,10 @@ class ScreenedLabelMixin(ScreeningsMixin, LabelLapseMixin, OperatorSettingsMixin
 
     def _put_label(self, conn: sa.Connection, v: Verdict) -> bool:
         """Write the label unless the number's row is (by now) cleared on appeal or labelled
-        by the screener: the guard is in the upsert itself, so an appeal that inserted the
-        row after the read above (no row to lock then) still wins. Whether it was written."""
-        row = {**verdict_to_row(v, self.clock()), "import_id": None}
-        ins: Any = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(verdicts)
+        by the screener (``_put_live_label``: an appeal that inserted the row after the read
+        above, no row to lock then, still wins). Whether it was written."""
         held = sa.or_(verdicts.c.protected, verdicts.c.source.in_(("appeal", SCREENING_SOURCE)))
-        stmt = ins.values(row).on_conflict_do_update(
-            index_elements=["number"],
-            set_={c: ins.excluded[c] for c in row if c != "number"},
-            where=~held,
-        )
-        if conn.execute(stmt.returning(verdicts.c.number)).first() is None:  # (psycopg's
-            return False  # rowcount of an upsert is -1: a row comes back only if written)
-        if v.campaign:  # the campaign it stays in: its members' labels changed
-            self._refresh_campaigns(conn, [v.campaign])
-        return True
+        return self._put_live_label(conn, v, ~held)
 
     def lapse_screened_labels(
         self,
