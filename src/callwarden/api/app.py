@@ -38,6 +38,7 @@ from callwarden.api.state import ApiSettings, AppState
 from callwarden.numbers.abroad import AbroadRule
 from callwarden.numbers.registry import AllocationRegistry
 from callwarden.store import Store
+from callwarden.store.change_feed import stop_announcing
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,8 @@ def create_app(
     ``roaming``: the file its roaming list was read from, re-read when it changes, its naive
     times in ``roaming_tz`` (the zone it was read in at start: ``serve --tz``)."""
     cfg = settings or ApiSettings()
-    st = store if store is not None else Store.open(cfg.db)
+    st = store if store is not None else Store.open(cfg.db, announce=False)
+    stop_announcing(st.engine)  # this process applies its own writes to its caches
     state = AppState(cfg, st, allocation)
     state.abroad = abroad
     if abroad is not None and abroad.roaming is not None and roaming is not None:

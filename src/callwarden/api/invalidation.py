@@ -23,8 +23,8 @@ Listening starts before the caches are loaded (``AppState``), so a change commit
 they load is not missed. When the connection is lost, notifications sent meanwhile are lost
 with it: the listener logs, reconnects with backoff (0.5 s doubling to 30 s) and, once it
 listens again, refreshes every cache whole. A batch whose store reads fail (the store down)
-is kept and retried with the same backoff. SQLite has no listener: one ``serve`` per SQLite
-store (docs/api.md, "Performance and deployment").
+is kept and retried with the same backoff. SQLite has no such channel: there ``serve`` reads
+the change feed other processes write (``api.change_feed``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import psycopg
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
+    from callwarden.api.change_feed import FeedReader
     from callwarden.api.state import AppState
 
 log = logging.getLogger(__name__)
@@ -280,33 +281,8 @@ class Listener:
     def _apply(self) -> None:
         todo, self._pending = self._pending, Pending()
         payloads, self._payloads = self._payloads, []
-        state = self.state
         try:
-            whole = (
-                todo.all_verdicts
-                and todo.all_subscribers
-                and todo.all_keys
-                and todo.registry
-                and todo.thresholds
-            )
-            if todo.all_verdicts:
-                state.reload_verdicts()
-            elif todo.numbers:
-                state.refresh_verdicts(todo.numbers)
-            if todo.all_subscribers:
-                state.refresh_policies()
-            else:
-                for subscriber in todo.subscribers:
-                    state.policies.invalidate(subscriber)
-            if todo.registry:
-                state.reload_registry()
-            if todo.thresholds:
-                state.reload_thresholds()
-            if todo.all_keys:
-                state.forget_keys()
-            else:
-                for key_hash in todo.keys:
-                    state.forget_key(key_hash)
+            whole = apply_pending(self.state, todo)
         except BaseException:
             todo.merge(self._pending)  # what arrived meanwhile stays too
             self._pending = todo
@@ -318,13 +294,51 @@ class Listener:
             self.on_applied(payloads)
 
 
+def apply_pending(state: AppState, todo: Pending) -> bool:
+    """Applies what ``todo`` asks for to the worker's caches, always by reading the store
+    again; True when it refreshed every cache whole. Raises when the store cannot answer
+    (the caller keeps ``todo`` and retries)."""
+    whole = (
+        todo.all_verdicts
+        and todo.all_subscribers
+        and todo.all_keys
+        and todo.registry
+        and todo.thresholds
+    )
+    if todo.all_verdicts:
+        state.reload_verdicts()
+    elif todo.numbers:
+        state.refresh_verdicts(todo.numbers)
+    if todo.all_subscribers:
+        state.refresh_policies()
+    else:
+        for subscriber in todo.subscribers:
+            state.policies.invalidate(subscriber)
+    if todo.registry:
+        state.reload_registry()
+    if todo.thresholds:
+        state.reload_thresholds()
+    if todo.all_keys:
+        state.forget_keys()
+    else:
+        for key_hash in todo.keys:
+            state.forget_key(key_hash)
+    return whole
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
 
 
-def listener_for(state: AppState) -> Listener | None:
-    """The listener of a PostgreSQL store (None for SQLite), listening already."""
+def listener_for(state: AppState) -> Listener | FeedReader | None:
+    """What hears other processes' changes: on PostgreSQL the listener, listening already;
+    on SQLite the change feed's reader, its place in the feed taken already (None when the
+    store has no feed)."""
     engine = state.store.engine
+    if engine.dialect.name == "sqlite":
+        from callwarden.api.change_feed import feed_reader_for
+
+        return feed_reader_for(state)
     if engine.dialect.name != "postgresql":
         return None
     listener = Listener(state, conninfo(engine))

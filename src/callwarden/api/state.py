@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from callwarden.api.change_feed import FeedReader
 from callwarden.api.errors import StoreUnavailable
 from callwarden.api.invalidation import Listener, listener_for
 from callwarden.api.label_lapse import LabelLapse
@@ -78,8 +79,9 @@ class ApiSettings:
     #: store cannot be asked again (it is down): the call path keeps deciding from memory; a
     #: revocation made meanwhile applies once the store answers
     key_grace_s: float = 3600.0
-    #: on PostgreSQL, hear other workers' changes (``api.invalidation``) and apply them to
-    #: this worker's caches; False: they are seen after a restart (benchmarks compare)
+    #: hear other processes' changes and apply them to this worker's caches: PostgreSQL's
+    #: LISTEN/NOTIFY (``api.invalidation``), SQLite's change feed (``api.change_feed``);
+    #: False: they are seen after a restart (benchmarks compare)
     listen_for_changes: bool = True
     #: the zone a screened call's start_time without an offset is read in (``serve --tz``,
     #: as CDR CSV times and roaming.csv are)
@@ -451,7 +453,7 @@ class AppState:
         #: bumped by every key forgotten: a lookup that overlapped one is not cached
         self._key_generation = 0
         # Before the caches are loaded: a change another worker commits meanwhile is heard.
-        self.invalidation: Listener | None = (
+        self.invalidation: Listener | FeedReader | None = (
             listener_for(self) if settings.listen_for_changes else None
         )
         self.verdicts = VerdictCache(store.verdict_rows())

@@ -142,7 +142,7 @@ def _serve(
     from callwarden.store.io import read_received_calls, read_verdicts_csv
 
     db = str(out / "callwarden.db")
-    store = Store.open(db)
+    store = Store.open(db, announce=False)  # the process that serves it (change_feed)
     # The replay's figures are for the model's bands: the API decides with the same ones.
     store.save_thresholds(*bands_from_model(model), actor="cli:demo")
     typer.echo(describe_bands(store))

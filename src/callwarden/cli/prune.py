@@ -43,9 +43,9 @@ def prune_cmd(
             help="lapse the screener's live labels given more than L days ago: each number "
             "gets back the verdict the label replaced (none: its verdict is deleted), as "
             "serve --screened-label-days does while it runs; 0 lapses every label (after "
-            "serve --no-screened-labels, to withdraw them). A serve on SQLite keeps the "
-            "labels in its cache until it restarts: run it with serve stopped, or let serve "
-            "lapse them"
+            "serve --no-screened-labels, to withdraw them). A serve running on the same "
+            "store applies the lapses to its cache within a second (SQLite: the change "
+            "feed; PostgreSQL: its listener)"
         ),
     ] = None,
     community_labels: Annotated[
@@ -55,8 +55,8 @@ def prune_cmd(
             help="lapse the community labels whose reports no longer meet the bar over the "
             "last 28 days (reports aged out, or the number called more people since), as "
             "serve does every hour; each number gets back the verdict the label replaced. A "
-            "serve on SQLite keeps the labels in its cache until it restarts: run it with "
-            "serve stopped, or let serve lapse them",
+            "serve running on the same store applies the lapses to its cache within a "
+            "second",
         ),
     ] = False,
     apply: Annotated[

@@ -233,7 +233,7 @@ def serve(
         tz=tz, tz_from=zone.said,
     )  # fmt: skip
     abroad.say()
-    store = Store.open(db)
+    store = Store.open(db, announce=False)  # it applies its own writes to its caches
     kept = bands is not None and not store.put_model_thresholds(*bands, actor="cli:serve")
     typer.echo(describe_bands(store))
     if kept:  # a restart with the same --model: an operator's PUT since then stands

@@ -28,8 +28,13 @@ class Store(ReportsMixin, KeysMixin, ScreenedLabelMixin, OperatorSettingsMixin):
     """One object over the whole store; methods are grouped by domain in the mixins."""
 
     @classmethod
-    def open(cls, url_or_path: str, clock: Callable[[], float] = time.time) -> Store:
-        engine = make_engine(url_or_path)
+    def open(
+        cls, url_or_path: str, clock: Callable[[], float] = time.time, announce: bool = True
+    ) -> Store:
+        """The store at ``url_or_path``, migrated to this version's schema. ``announce``
+        (SQLite): record this process's changes in the change feed for a ``serve`` on the
+        same file (``store.change_feed``); ``serve`` itself passes False."""
+        engine = make_engine(url_or_path, announce=announce)
         check_readable(engine, url_or_path)
         migrate(engine)
         return cls(engine, clock)

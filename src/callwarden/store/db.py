@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from callwarden.errors import ConfigError, InputError
+from callwarden.store.change_feed import announce_changes
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,10 @@ def _refuse_sqlite_non_store(url_or_path: str, reader: str) -> None:
         raise InputError(why)
 
 
-def make_engine(url_or_path: str) -> sa.Engine:
+def make_engine(url_or_path: str, announce: bool = True) -> sa.Engine:
+    """An engine on the store. ``announce`` (SQLite only): this process's writes to the
+    tables behind ``serve``'s caches are recorded in the change feed, where a ``serve`` on
+    the same file reads them (``store.change_feed``); ``serve`` opens its own with False."""
     url = normalise_url(url_or_path)
     try:
         if url.startswith("sqlite"):
@@ -252,6 +256,7 @@ def make_engine(url_or_path: str) -> sa.Engine:
                 finally:
                     waiting.add(-1)
 
+            announce_changes(engine, announce)
             return engine
         return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
     except (sa.exc.ArgumentError, ImportError) as exc:
