@@ -86,12 +86,15 @@ def test_an_accepted_appeal_keeps_the_reasons_and_refreshes_the_campaign(api: Ap
     ]
     assert api.post("/v1/verdicts", "operator", json={"verdicts": rows}).status_code == 200
     assert api.get("/v1/campaigns/c1", "operator").json()["numbers"] == 2
+    prov = api.get(f"/v1/numbers/{SPAM}", "operator").json()["verdict"]["provenance"]
     aid = api.post("/v1/appeals", "operator", json={"number": SPAM, "owner": "shop"}).json()["id"]
     r = api.post(f"/v1/review/appeals/{aid}", "operator", json={"decision": "accept"})
     assert r.status_code == 200
     trail = api.get(f"/v1/audit?target={SPAM}", "operator").json()
     before = next(a for a in trail if a["action"] == "appeal_accepted")["detail"]["verdict_before"]
     assert before["reasons"] == [{"code": "LOW_ANSWER_RATE", "evidence": {"answer_rate": 0.1}}]
+    # the import that wrote the verdict overturned (session 31: the entry lacked it)
+    assert before["import_id"] == prov["import_id"] and before["campaign"] == "c1"
     camp = api.get("/v1/campaigns/c1", "operator").json()
     assert camp["numbers"] == 1 == len(camp["members"])
     assert [m["number"] for m in camp["members"]] == [MATE]

@@ -397,7 +397,10 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
                 )
             ).rowcount:
                 raise ConflictError(f"appeal {appeal_id} was reviewed meanwhile")
-            before = self.get_verdict(row.number, conn)
+            stored = conn.execute(
+                sa.select(verdicts).where(verdicts.c.number == row.number)
+            ).first()
+            before = verdict_from_row(stored) if stored is not None else None
             cleared: Verdict | None = None
             if accept:
                 cleared = Verdict(
@@ -419,18 +422,11 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
                 {
                     "appeal_id": appeal_id,
                     "note": note,
-                    "verdict_before": None
-                    if before is None
-                    else {
-                        "label": before.label,
-                        "score": before.score,
-                        "category": before.category,
-                        "source": before.source,
-                        "campaign": before.campaign,
-                        "reasons": [
-                            {"code": r.code, "evidence": r.evidence} for r in before.reasons
-                        ],
-                    },
+                    # the whole verdict overturned, with the import that wrote it (its scan
+                    # day and model: GET /v1/numbers' provenance), as a label's entry has it
+                    "verdict_before": verdict_record(
+                        before, stored.import_id if stored is not None else None
+                    ),
                 },
             )
         return cleared
