@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
+import pytest
 import sqlalchemy as sa
 
-from callwarden.policy import Verdict
-from callwarden.store import Store
-from callwarden.store.schema import audit_log
+from callwarden.policy import DEFAULT_REPUTATION, Verdict
+from callwarden.store import Store, label_lapse
+from callwarden.store import reports as reports_module
+from callwarden.store.schema import audit_log, reports
 from callwarden.store.verdict_import import Provenance
 
 from .conftest import Clock, index_condition, reported, sqlite_plan
@@ -115,20 +118,88 @@ def test_the_sweeps_read_walks_only_the_community_labels(store: Store) -> None:
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
-def test_the_batch_tally_agrees_with_the_labels_own(store: Store, clock: Clock) -> None:
-    """The sweep finds candidates by two GROUP BY reads over all labels; each must agree with
-    ``tally``, the function a label is given on (reports in and out of the window, weights
-    other than a new reporter's, recipients on both sides of 5 %)."""
-    numbers = [f"+86170000400{i:02d}" for i in range(8)]
-    for i, n in enumerate(numbers):
-        reporters = [f"+8613{i:01d}00{k:06d}" for k in range(10 + i)]
-        reported(store, n, clock() - 60, reporters)
-        # reporters with history weigh more; some numbers call more people
-        store.record_calls([(f"+8613{i:01d}10{k:06d}", n, clock() - 30) for k in range(12 * i)])
-        clock.t += 2 * DAY  # so the numbers' reports age out one after the other
-    clock.t += 14 * DAY
+def _reports(store: Store, number: str, weights: list[float], at: list[float]) -> None:
+    """Reports on ``number`` written as they are stored, one a weight (a reporter's weight
+    comes from their history: the whole range (0, 1] is written here directly)."""
+    rows = [
+        {"reporter": f"+8613500{i:06d}", "number": number, "category": "loans", "source": "app",
+         "weight": w, "created_at": t}
+        for i, (w, t) in enumerate(zip(weights, at, strict=True))
+    ]  # fmt: skip
+    if rows:
+        with store.engine.begin() as conn:
+            conn.execute(reports.insert(), rows)
+
+
+def _recipients(store: Store, number: str, at: list[float], tag: int = 0) -> None:
+    store.record_calls([(f"+86134{tag:02d}{i:06d}", number, t) for i, t in enumerate(at)])
+
+
+def _batch_and_own(store: Store, numbers: list[str]) -> tuple[set[str], set[str]]:
     with store.read() as conn:
         own = {n for n in numbers if store._community_lapse(conn, n) is not None}
-        batch = store._under_the_bar(conn, numbers)
+        return store._under_the_bar(conn, numbers), own
+
+
+def test_the_batch_tally_agrees_with_the_labels_own(store: Store, clock: Clock) -> None:
+    """The sweep finds candidates by two GROUP BY reads over all labels; each must agree with
+    ``tally``, the function a label is given on, and with the bar: weights other than a new
+    reporter's (0.1, 0.5, 1.0), a report and a recipient exactly at the window's edge (both
+    count), recipients before it (they do not), a number under the bar only by its share of
+    recipients (5 %). The numbers under the bar are not all first (a read of the first few
+    numbers of a chunk only would pass otherwise)."""
+    now = clock()
+    edge = now - 28 * DAY  # the window's first instant: still in it
+    inside = now - DAY
+    cases = {
+        # number: (weights, their times, recipients' last calls, under the bar)
+        "+8617000040000": ([1.0, 1.0, 0.5, 0.5], [inside] * 4, [inside] * 10, False),
+        "+8617000040001": ([0.1] * 10, [inside] * 10, [inside] * 10, True),  # 1.0 weighted
+        "+8617000040002": ([1.0] * 3, [inside, inside, edge], [inside] * 10, False),
+        "+8617000040003": ([1.0] * 3, [edge - 1, inside, inside], [inside] * 10, True),
+        "+8617000040004": ([1.0] * 3, [inside] * 3, [inside] * 61, True),  # 3/61 < 5 %
+        "+8617000040005": ([1.0] * 3, [inside] * 3, [inside] * 60 + [edge], True),
+        "+8617000040006": ([1.0] * 3, [inside] * 3, [inside] * 60 + [edge - 1], False),
+        "+8617000040007": ([1.0] * 3, [inside] * 3, [inside] * 10 + [edge - 1] * 100, False),
+        "+8617000040008": ([0.3] * 10, [edge - 1] * 10, [inside] * 10, True),  # aged out
+        "+8617000040009": ([], [], [inside] * 10, True),  # no reports at all
+    }
+    for tag, (n, (weights, at, calls, _)) in enumerate(cases.items()):
+        _reports(store, n, weights, at)
+        _recipients(store, n, calls, tag)
+    numbers = list(cases)
+    batch, own = _batch_and_own(store, numbers)
+    assert own == {n for n, case in cases.items() if case[3]}
     assert batch == own
-    assert 0 < len(own) < len(numbers)  # (both sides of the bar are exercised)
+
+
+def test_the_batch_tally_reads_the_reporters_bar(store: Store, clock: Clock) -> None:
+    """With weights up to 1.0 the default bars (3.0 weighted, 3 reporters) cannot differ on
+    the reporters; a config asking for 5 reporters can: 4 reports of 1.0 no longer label."""
+    store.reputation = replace(DEFAULT_REPUTATION, min_distinct_reporters=5)
+    inside = clock() - DAY
+    four, five = "+8617000041000", "+8617000041001"
+    for tag, (n, k) in enumerate(((four, 4), (five, 5))):
+        _reports(store, n, [1.0] * k, [inside] * k)
+        _recipients(store, n, [inside] * 10, tag)
+    batch, own = _batch_and_own(store, [four, five])
+    assert batch == own == {four}
+
+
+def test_a_sweep_past_one_chunk_lapses_every_label_due(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve labels, tallied 4 at a time and lapsed 4 to a transaction: the six under the bar
+    (every other number, the last of each chunk among them) lapse, the six others stand."""
+    monkeypatch.setattr(reports_module, "TALLY_CHUNK", 4)
+    monkeypatch.setattr(label_lapse, "LAPSE_CHUNK", 4)
+    numbers = [f"+86170000420{i:02d}" for i in range(12)]
+    for n in numbers:
+        reported(store, n, clock() - 60, REPORTERS)
+    due = numbers[1::2]
+    for tag, n in enumerate(due):  # 70 recipients: 3.0 weighted is under 5 % of them
+        _recipients(store, n, [clock() - 30] * 60, tag)
+    lapsed = store.lapse_community_labels()
+    assert [x.number for x in lapsed] == due
+    assert [n for n in numbers if store.get_verdict(n) is not None] == numbers[0::2]
+    assert store.lapse_community_labels() == []
