@@ -30,7 +30,7 @@ DAY = 86400.0
 
 def test_migrated_schema_matches_the_metadata_and_migrate_is_idempotent(store: Store) -> None:
     migrate(store.engine)  # second run: no-op
-    assert current_revision(store.engine) == head_revision() == "0016"
+    assert current_revision(store.engine) == head_revision() == "0017"
     with store.engine.connect() as conn:
         # (the change feed is SQLite's alone, outside the shared metadata: test_change_feed)
         opts = {"include_name": lambda name, kind, _parent: name != FEED_TABLE}

@@ -171,11 +171,24 @@ class VerdictOut(BaseModel):
 
 class LiveLabelOut(BaseModel):
     number: str
-    labelled_at: float = Field(description="when the label was given (Unix time)")
+    labelled_at: float = Field(
+        description="when the label was given (Unix time); a community label that a "
+        "screener's label gave back: when the community gave it (its community_label audit "
+        "entry), not when it came back"
+    )
+    live_since: float = Field(
+        description="when it became the number's verdict (Unix time), the list's order: "
+        "labelled_at, or for a community label given back, when it came back"
+    )
     lapses_at: float | None = Field(
         description="a screener's label: when it lapses (given plus serve "
         "--screened-label-days; null when labels never lapse); a community label: null, it "
-        "stands while its reports meet the bar (re-tallied hourly)"
+        "stands while its reports meet the bar (re-tallied hourly). verdict.lapses_at is the "
+        "same"
+    )
+    cursor: str = Field(
+        description="this entry's place in the list (opaque): the page's last cursor as "
+        "after= gives the next page, which labels lapsing meanwhile do not shift"
     )
     verdict: VerdictOut
 

@@ -28,14 +28,19 @@ from callwarden.store.base import (
     RateLimitedError,
     new_id,
 )
-from callwarden.store.label_lapse import LabelLapseMixin, LapsedLabel, verdict_record
+from callwarden.store.label_lapse import (
+    LIVE_SOURCES,
+    LabelLapseMixin,
+    LapsedLabel,
+    verdict_record,
+)
 from callwarden.store.schema import appeals, received_calls, reports, verdicts
 from callwarden.store.subscribers import SubscribersMixin
 from callwarden.store.verdict_rows import verdict_from_row
 
 DAY = 86400.0
 #: The audit actions of a community label and of its lapse.
-COMMUNITY_LABEL = "community_label"
+COMMUNITY_LABEL = LIVE_SOURCES["reports"]
 COMMUNITY_LABEL_LAPSED = "community_label_lapsed"
 #: community labels tallied together (bound parameters a statement, far under SQLite's 32,766)
 TALLY_CHUNK = 1000
@@ -222,9 +227,13 @@ class ReportsMixin(SubscribersMixin, LabelLapseMixin):
         labels at once (``_under_the_bar``), then each label due is tallied again in the
         transaction that lapses it, after ``add_report``'s lock of the number on PostgreSQL
         (SQLite: BEGIN IMMEDIATE), so a report given in between keeps it (audit 30a M2).
-        Read by ``ix_verdicts_community_labels`` (only the labels)."""
+        Read oldest first by ``ix_verdicts_community_labels`` (only the labels)."""
         v = verdicts.c
-        q = sa.select(verdicts).where(v.source == "reports", ~v.protected).order_by(v.number)
+        q = (
+            sa.select(verdicts)
+            .where(v.source == "reports", ~v.protected)
+            .order_by(v.updated_at, v.number)
+        )
         if numbers is not None:
             q = q.where(v.number.in_(sorted(set(numbers))))
         with self.read() as conn:

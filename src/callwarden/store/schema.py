@@ -28,19 +28,23 @@ verdicts = sa.Table(
     sa.Column("import_id", sa.Integer),
 )
 sa.Index("ix_verdicts_campaign", verdicts.c.campaign)
-#: the screener's labels, by when they were given (revision 0014): the lapse sweep reads
-#: them every minute in each serve worker, and they are a few among millions of verdicts
+#: the screener's labels, by when they were given (revision 0014), then number (0017): the
+#: lapse sweep reads them every minute in each serve worker, GET /v1/review/labels pages them
+#: oldest first, and they are a few among millions of verdicts
 SCREENING_LABELS = sa.text("source = 'screening'")
 sa.Index(
     "ix_verdicts_screening_labels",
     verdicts.c.updated_at,
+    verdicts.c.number,
     sqlite_where=SCREENING_LABELS,
     postgresql_where=SCREENING_LABELS,
 )
-#: the community's labels (revision 0015): serve re-tallies them every hour in each worker
+#: the community's labels (revision 0015), by when each became the number's verdict (0017):
+#: serve re-tallies them every hour in each worker, GET /v1/review/labels pages them
 COMMUNITY_LABELS = sa.text("source = 'reports'")
 sa.Index(
     "ix_verdicts_community_labels",
+    verdicts.c.updated_at,
     verdicts.c.number,
     sqlite_where=COMMUNITY_LABELS,
     postgresql_where=COMMUNITY_LABELS,

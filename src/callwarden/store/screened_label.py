@@ -34,7 +34,12 @@ from callwarden.policy import (
     screened_verdict,
 )
 from callwarden.store.io import PatternUse, usable
-from callwarden.store.label_lapse import LabelLapseMixin, LapsedLabel, verdict_record
+from callwarden.store.label_lapse import (
+    LIVE_SOURCES,
+    LabelLapseMixin,
+    LapsedLabel,
+    verdict_record,
+)
 from callwarden.store.operator_settings import OperatorSettingsMixin, read_thresholds
 from callwarden.store.schema import audit_log, registrations, screenings, verdicts
 from callwarden.store.screenings import ScreeningsMixin
@@ -43,7 +48,7 @@ from callwarden.store.verdict_rows import verdict_from_row
 
 DAY = 86400.0
 #: The audit action of a screener's live label.
-SCREENED_LABEL = "screened_label"
+SCREENED_LABEL = LIVE_SOURCES["screening"]
 #: The audit action of a label's lapse (``lapse_screened_labels``).
 SCREENED_LABEL_LAPSED = "screened_label_lapsed"
 

@@ -3,6 +3,8 @@ keys, live labels to review, audit."""
 
 from __future__ import annotations
 
+import base64
+import math
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
@@ -18,7 +20,7 @@ from callwarden.api.deps import (
     pattern_param,
     saved_pattern_param,
 )
-from callwarden.api.errors import ERROR_RESPONSES
+from callwarden.api.errors import ERROR_RESPONSES, ApiError
 from callwarden.api.models import (
     AuditOut,
     CampaignOut,
@@ -252,21 +254,63 @@ def live_labels(
     source: Literal["screening", "reports"] = "screening",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="the last cursor of the page before: the page starts after that "
+            "label (offset then counts from there)",
+        ),
+    ] = None,
 ) -> list[LiveLabelOut]:
-    """The labels the automatic labellers gave, oldest first, with their evidence (the
-    reasons) and when each lapses: the screener's (``source=screening``) or the community's
-    (``reports``). A wrong one is cleared by accepting an appeal (filed for the owner) or by
-    registering the business; the audit trail (``/v1/audit?target=NUMBER``) has its history."""
+    """The labels the automatic labellers gave, oldest first (by ``live_since``), with their
+    evidence (the reasons) and when each lapses: the screener's (``source=screening``) or the
+    community's (``reports``). Page with ``after`` (the page's last ``cursor``): the sweeps
+    remove the oldest labels every minute, so an ``offset`` page can skip labels that still
+    stand. A wrong label stands until it lapses or an appeal filed for the owner is accepted
+    (which clears and protects the number); registering the business allows its calls in the
+    registration's scope but leaves the label. The audit trail
+    (``/v1/audit?target=NUMBER``) has its history."""
     days = state.settings.screened_label_days
     out = []
-    for v, given in state.store.live_labels(source, limit, offset):
+    for lab in state.store.live_labels(source, limit, offset, _after(after)):
+        given = lab.labelled_at
         lapses = given + days * DAY if source == "screening" and days > 0 else None
+        verdict = verdict_out(lab.verdict)
+        verdict.lapses_at = lapses
         out.append(
             LiveLabelOut(
-                number=v.number, labelled_at=given, lapses_at=lapses, verdict=verdict_out(v)
+                number=lab.verdict.number,
+                labelled_at=given,
+                live_since=lab.live_since,
+                lapses_at=lapses,
+                cursor=_cursor(lab.live_since, lab.verdict.number),
+                verdict=verdict,
             )
         )
     return out
+
+
+def _cursor(live_since: float, number: str) -> str:
+    """A live label's place in the list, opaque and URL-safe (a number's ``+`` in a query
+    string reads as a space): its time, exact (``repr``), and number."""
+    raw = f"{live_since!r},{number}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[float, str] | None:
+    """``_cursor`` read back; anything else is a validation error."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, number = raw.split(",", 1)
+        live_since = float(at)
+    except ValueError as exc:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
+        raise ApiError(422, "validation_error", "after: not a cursor this list gave") from exc
+    if not math.isfinite(live_since) or not number:
+        raise ApiError(422, "validation_error", "after: not a cursor this list gave")
+    return live_since, number
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["operator"], summary="Audit trail")
